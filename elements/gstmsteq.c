@@ -1,0 +1,708 @@
+/* mastering: eq, a parametric equalizer with mid/side bands.
+ *
+ * SECTION:element-eq
+ * @title: eq
+ *
+ * A parametric equalizer for mastering: up to 32 bands, each a peak, shelf,
+ * cut, notch, band-pass, all-pass or tilt filter, applied to all channels or
+ * to the mid, side, left or right of the front pair. Peaks, shelves and tilt
+ * follow their analog prototypes up to Nyquist (no bilinear cramping). Every
+ * numeric property can be automated and moved while playing without clicks.
+ * With every band flat and gain 0 dB, or with bypass, audio passes
+ * bit-exact.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 audiotestsrc wave=pink-noise ! audioconvert ! eq num-bands=3 \
+ *     band0::type=low-cut band0::freq=30 band0::slope=24 \
+ *     band1::freq=250 band1::gain=-2 band1::q=1.5 \
+ *     band2::type=high-shelf band2::freq=10000 band2::gain=1.5 band2::channels=side \
+ *     ! audioconvert ! autoaudiosink
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmsteq.h"
+
+#include <gst/audio/audio.h>
+#include <gst/controller/controller.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_mst_eq_debug);
+#define GST_CAT_DEFAULT gst_mst_eq_debug
+
+#define DEFAULT_NUM_BANDS 10
+#define DEFAULT_GAIN_DB 0.0
+#define DEFAULT_BYPASS FALSE
+#define DEFAULT_BAND_TYPE MST_FILTER_PEAK
+#define DEFAULT_BAND_GAIN_DB 0.0
+#define DEFAULT_BAND_Q 0.707
+#define DEFAULT_BAND_SLOPE 12
+#define DEFAULT_BAND_ENABLED TRUE
+#define DEFAULT_BAND_CHANNELS MST_EQ_CHANNELS_ALL
+#define MIN_FREQ_HZ 10.0
+#define MAX_FREQ_HZ 100000.0
+#define MIN_Q 0.1
+#define MAX_Q 40.0
+#define MAX_BAND_GAIN_DB 30.0
+#define MIN_GAIN_DB -60.0
+#define MAX_GAIN_DB 24.0
+
+#define ALLOWED_CAPS \
+  "audio/x-raw, format = (string) { F32LE, F64LE }, " \
+  "rate = (int) [ 8000, 384000 ], channels = (int) [ 1, 8 ], " \
+  "layout = (string) interleaved"
+
+/* ---- enums ---- */
+
+#define GST_TYPE_MST_EQ_BAND_TYPE (gst_mst_eq_band_type_get_type ())
+static GType
+gst_mst_eq_band_type_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {MST_FILTER_PEAK, "Peak (bell): gain at freq, width by q", "peak"},
+    {MST_FILTER_LOW_SHELF, "Low shelf: gain below freq (midpoint)",
+        "low-shelf"},
+    {MST_FILTER_HIGH_SHELF, "High shelf: gain above freq (midpoint)",
+        "high-shelf"},
+    {MST_FILTER_LOW_CUT, "Low cut (Butterworth high-pass, slope)", "low-cut"},
+    {MST_FILTER_HIGH_CUT, "High cut (Butterworth low-pass, slope)",
+        "high-cut"},
+    {MST_FILTER_NOTCH, "Notch at freq, width by q", "notch"},
+    {MST_FILTER_BAND_PASS, "Band-pass, 0 dB at freq, width by q",
+        "band-pass"},
+    {MST_FILTER_ALL_PASS, "All-pass (phase only) at freq", "all-pass"},
+    {MST_FILTER_TILT, "Tilt: -gain/2 below to +gain/2 above freq", "tilt"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstMstEqBandType", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+#define GST_TYPE_MST_EQ_CHANNELS (gst_mst_eq_channels_get_type ())
+static GType
+gst_mst_eq_channels_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {MST_EQ_CHANNELS_ALL, "All channels", "all"},
+    {MST_EQ_CHANNELS_MID, "Mid of the front pair, (L + R) / 2", "mid"},
+    {MST_EQ_CHANNELS_SIDE, "Side of the front pair, (L - R) / 2", "side"},
+    {MST_EQ_CHANNELS_LEFT, "Front left only", "left"},
+    {MST_EQ_CHANNELS_RIGHT, "Front right only", "right"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstMstEqChannels", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+#define GST_TYPE_MST_EQ_SLOPE (gst_mst_eq_slope_get_type ())
+static GType
+gst_mst_eq_slope_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {6, "6 dB/octave (1st order)", "6"},
+    {12, "12 dB/octave (2nd order)", "12"},
+    {18, "18 dB/octave (3rd order)", "18"},
+    {24, "24 dB/octave (4th order)", "24"},
+    {36, "36 dB/octave (6th order)", "36"},
+    {48, "48 dB/octave (8th order)", "48"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstMstEqSlope", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+/* ---- bands ---- */
+
+enum
+{
+  PROP_BAND_0,
+  PROP_BAND_TYPE,
+  PROP_BAND_FREQ,
+  PROP_BAND_GAIN,
+  PROP_BAND_Q,
+  PROP_BAND_SLOPE,
+  PROP_BAND_ENABLED,
+  PROP_BAND_CHANNELS,
+};
+
+G_DEFINE_TYPE (GstMstEqBand, gst_mst_eq_band, GST_TYPE_OBJECT);
+
+static void
+gst_mst_eq_band_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstMstEqBand *band = GST_MST_EQ_BAND (object);
+
+  GST_OBJECT_LOCK (band);
+  switch (prop_id) {
+    case PROP_BAND_TYPE:
+      band->settings.filter.type = g_value_get_enum (value);
+      break;
+    case PROP_BAND_FREQ:
+      band->settings.filter.freq_hz = g_value_get_double (value);
+      break;
+    case PROP_BAND_GAIN:
+      band->settings.filter.gain_db = g_value_get_double (value);
+      break;
+    case PROP_BAND_Q:
+      band->settings.filter.q = g_value_get_double (value);
+      break;
+    case PROP_BAND_SLOPE:
+      band->settings.filter.slope_db_per_oct = g_value_get_enum (value);
+      break;
+    case PROP_BAND_ENABLED:
+      band->settings.enabled = g_value_get_boolean (value);
+      break;
+    case PROP_BAND_CHANNELS:
+      band->settings.channels = g_value_get_enum (value);
+      break;
+    default:
+      GST_OBJECT_UNLOCK (band);
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      return;
+  }
+  GST_OBJECT_UNLOCK (band);
+  if (band->eq)
+    g_atomic_int_inc (&band->eq->settings_version);
+}
+
+static void
+gst_mst_eq_band_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstMstEqBand *band = GST_MST_EQ_BAND (object);
+
+  GST_OBJECT_LOCK (band);
+  switch (prop_id) {
+    case PROP_BAND_TYPE:
+      g_value_set_enum (value, band->settings.filter.type);
+      break;
+    case PROP_BAND_FREQ:
+      g_value_set_double (value, band->settings.filter.freq_hz);
+      break;
+    case PROP_BAND_GAIN:
+      g_value_set_double (value, band->settings.filter.gain_db);
+      break;
+    case PROP_BAND_Q:
+      g_value_set_double (value, band->settings.filter.q);
+      break;
+    case PROP_BAND_SLOPE:
+      g_value_set_enum (value, band->settings.filter.slope_db_per_oct);
+      break;
+    case PROP_BAND_ENABLED:
+      g_value_set_boolean (value, band->settings.enabled);
+      break;
+    case PROP_BAND_CHANNELS:
+      g_value_set_enum (value, band->settings.channels);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (band);
+}
+
+static void
+gst_mst_eq_band_class_init (GstMstEqBandClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+      | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING;
+
+  gobject_class->set_property = gst_mst_eq_band_set_property;
+  gobject_class->get_property = gst_mst_eq_band_get_property;
+
+  g_object_class_install_property (gobject_class, PROP_BAND_TYPE,
+      g_param_spec_enum ("type", "Type",
+          "Filter type; a change crossfades through the dry signal (10 ms)",
+          GST_TYPE_MST_EQ_BAND_TYPE, DEFAULT_BAND_TYPE, flags));
+  g_object_class_install_property (gobject_class, PROP_BAND_FREQ,
+      g_param_spec_double ("freq", "Frequency (Hz)",
+          "Centre frequency of peak, notch, band-pass and all-pass; midpoint "
+          "of shelves and tilt; -3 dB point of cuts, in Hz",
+          MIN_FREQ_HZ, MAX_FREQ_HZ, 1000.0, flags));
+  g_object_class_install_property (gobject_class, PROP_BAND_GAIN,
+      g_param_spec_double ("gain", "Gain (dB)",
+          "Gain of peak and shelves, total tilt of tilt, in dB (ignored by "
+          "cuts, notch, band-pass and all-pass)",
+          -MAX_BAND_GAIN_DB, MAX_BAND_GAIN_DB, DEFAULT_BAND_GAIN_DB, flags));
+  g_object_class_install_property (gobject_class, PROP_BAND_Q,
+      g_param_spec_double ("q", "Q",
+          "Quality factor as defined by the Audio EQ Cookbook (bandwidth of "
+          "peak and notch, resonance of shelves; ignored by cuts, which are "
+          "Butterworth)", MIN_Q, MAX_Q, DEFAULT_BAND_Q, flags));
+  g_object_class_install_property (gobject_class, PROP_BAND_SLOPE,
+      g_param_spec_enum ("slope", "Slope (dB/octave)",
+          "Slope of low-cut and high-cut, in dB/octave (Butterworth)",
+          GST_TYPE_MST_EQ_SLOPE, DEFAULT_BAND_SLOPE, flags));
+  g_object_class_install_property (gobject_class, PROP_BAND_ENABLED,
+      g_param_spec_boolean ("enabled", "Enabled",
+          "Whether the band filters; toggling crossfades (10 ms)",
+          DEFAULT_BAND_ENABLED, flags));
+  g_object_class_install_property (gobject_class, PROP_BAND_CHANNELS,
+      g_param_spec_enum ("channels", "Channels",
+          "Channels the band filters: all, or the mid, side, left or right "
+          "of the front-left/front-right pair",
+          GST_TYPE_MST_EQ_CHANNELS, DEFAULT_BAND_CHANNELS, flags));
+}
+
+static void
+gst_mst_eq_band_init (GstMstEqBand * band)
+{
+  band->settings.filter.type = DEFAULT_BAND_TYPE;
+  band->settings.filter.freq_hz = 1000.0;
+  band->settings.filter.gain_db = DEFAULT_BAND_GAIN_DB;
+  band->settings.filter.q = DEFAULT_BAND_Q;
+  band->settings.filter.slope_db_per_oct = DEFAULT_BAND_SLOPE;
+  band->settings.enabled = DEFAULT_BAND_ENABLED;
+  band->settings.channels = DEFAULT_BAND_CHANNELS;
+}
+
+/* ---- element ---- */
+
+enum
+{
+  PROP_0,
+  PROP_NUM_BANDS,
+  PROP_GAIN,
+  PROP_BYPASS,
+};
+
+static void gst_mst_eq_child_proxy_init (gpointer g_iface,
+    gpointer iface_data);
+
+G_DEFINE_TYPE_WITH_CODE (GstMstEq, gst_mst_eq, GST_TYPE_AUDIO_FILTER,
+    G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY, gst_mst_eq_child_proxy_init)
+    G_IMPLEMENT_INTERFACE (GST_TYPE_PRESET, NULL)
+    GST_DEBUG_CATEGORY_INIT (gst_mst_eq_debug, "eq", 0,
+        "mastering parametric equalizer"));
+GST_ELEMENT_REGISTER_DEFINE (eq, "eq", GST_RANK_NONE, GST_TYPE_MST_EQ);
+
+static GObject *
+gst_mst_eq_child_proxy_get_child_by_index (GstChildProxy * proxy, guint index)
+{
+  GstMstEq *self = GST_MST_EQ (proxy);
+  GObject *child = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (index < self->num_bands)
+    child = g_object_ref (G_OBJECT (self->bands[index]));
+  GST_OBJECT_UNLOCK (self);
+  return child;
+}
+
+static guint
+gst_mst_eq_child_proxy_get_children_count (GstChildProxy * proxy)
+{
+  GstMstEq *self = GST_MST_EQ (proxy);
+  guint n;
+
+  GST_OBJECT_LOCK (self);
+  n = self->num_bands;
+  GST_OBJECT_UNLOCK (self);
+  return n;
+}
+
+static void
+gst_mst_eq_child_proxy_init (gpointer g_iface, G_GNUC_UNUSED gpointer iface_data)
+{
+  GstChildProxyInterface *iface = g_iface;
+
+  iface->get_child_by_index = gst_mst_eq_child_proxy_get_child_by_index;
+  iface->get_children_count = gst_mst_eq_child_proxy_get_children_count;
+}
+
+static void
+gst_mst_eq_set_num_bands (GstMstEq * self, guint num_bands)
+{
+  guint old;
+
+  GST_OBJECT_LOCK (self);
+  old = self->num_bands;
+  self->num_bands = num_bands;
+  GST_OBJECT_UNLOCK (self);
+  g_atomic_int_inc (&self->settings_version);
+
+  for (guint i = old; i < num_bands; i++)
+    gst_child_proxy_child_added (GST_CHILD_PROXY (self),
+        G_OBJECT (self->bands[i]), GST_OBJECT_NAME (self->bands[i]));
+  for (guint i = num_bands; i < old; i++)
+    gst_child_proxy_child_removed (GST_CHILD_PROXY (self),
+        G_OBJECT (self->bands[i]), GST_OBJECT_NAME (self->bands[i]));
+}
+
+static void
+gst_mst_eq_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstMstEq *self = GST_MST_EQ (object);
+
+  switch (prop_id) {
+    case PROP_NUM_BANDS:
+      gst_mst_eq_set_num_bands (self, g_value_get_uint (value));
+      return;
+    case PROP_GAIN:
+      GST_OBJECT_LOCK (self);
+      self->gain_db = g_value_get_double (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_BYPASS:
+      GST_OBJECT_LOCK (self);
+      self->bypass = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      return;
+  }
+  g_atomic_int_inc (&self->settings_version);
+}
+
+static void
+gst_mst_eq_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstMstEq *self = GST_MST_EQ (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_NUM_BANDS:
+      g_value_set_uint (value, self->num_bands);
+      break;
+    case PROP_GAIN:
+      g_value_set_double (value, self->gain_db);
+      break;
+    case PROP_BYPASS:
+      g_value_set_boolean (value, self->bypass);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* Streaming thread: copies changed settings into the core. Locks are held
+ * only while copying. */
+static void
+gst_mst_eq_apply_settings (GstMstEq * self)
+{
+  gint version = g_atomic_int_get (&self->settings_version);
+  MstEqBandSettings bands[MST_EQ_MAX_BANDS];
+  guint num_bands;
+  gdouble gain_db;
+  gboolean bypass;
+
+  if (version == self->applied_version)
+    return;
+  self->applied_version = version;
+
+  GST_OBJECT_LOCK (self);
+  num_bands = self->num_bands;
+  gain_db = self->gain_db;
+  bypass = self->bypass;
+  GST_OBJECT_UNLOCK (self);
+  for (guint i = 0; i < MST_EQ_MAX_BANDS; i++) {
+    GST_OBJECT_LOCK (self->bands[i]);
+    bands[i] = self->bands[i]->settings;
+    GST_OBJECT_UNLOCK (self->bands[i]);
+  }
+
+  mst_eq_set_num_bands (self->core, num_bands);
+  mst_eq_set_gain_db (self->core, gain_db);
+  mst_eq_set_bypass (self->core, bypass);
+  for (guint i = 0; i < MST_EQ_MAX_BANDS; i++)
+    mst_eq_set_band (self->core, i, &bands[i]);
+}
+
+static void
+gst_mst_eq_sync_values (GstMstEq * self, GstBuffer * buf)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  GstClockTime timestamp = GST_BUFFER_TIMESTAMP (buf);
+  GstClockTime stream_time;
+
+  if (!GST_CLOCK_TIME_IS_VALID (timestamp))
+    return;
+  stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
+      timestamp);
+  if (!GST_CLOCK_TIME_IS_VALID (stream_time))
+    return;
+  gst_object_sync_values (GST_OBJECT (self), stream_time);
+  for (guint i = 0; i < MST_EQ_MAX_BANDS; i++)
+    gst_object_sync_values (GST_OBJECT (self->bands[i]), stream_time);
+}
+
+static void
+gst_mst_eq_before_transform (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstMstEq *self = GST_MST_EQ (trans);
+
+  gst_mst_eq_sync_values (self, buf);
+  if (GST_BUFFER_IS_DISCONT (buf))
+    mst_eq_reset (self->core);
+  gst_mst_eq_apply_settings (self);
+  gst_base_transform_set_passthrough (trans,
+      mst_eq_is_passthrough (self->core));
+}
+
+static gboolean
+process_f32 (GstMstEq * self, gpointer data, guint n_frames)
+{
+  return mst_eq_process_f32 (self->core, data, n_frames) == MST_OK;
+}
+
+static gboolean
+process_f64 (GstMstEq * self, gpointer data, guint n_frames)
+{
+  return mst_eq_process_f64 (self->core, data, n_frames) == MST_OK;
+}
+
+static GstFlowReturn
+gst_mst_eq_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstMstEq *self = GST_MST_EQ (trans);
+  GstAudioFilter *filter = GST_AUDIO_FILTER (trans);
+  GstMapInfo map;
+  guint n_frames;
+  unsigned resets;
+
+  if (gst_base_transform_is_passthrough (trans) || !self->process)
+    return GST_FLOW_OK;
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL),
+        ("could not map the buffer"));
+    return GST_FLOW_ERROR;
+  }
+  n_frames = map.size / GST_AUDIO_INFO_BPF (&filter->info);
+  self->process (self, map.data, n_frames);
+  gst_buffer_unmap (buf, &map);
+
+  resets = mst_eq_get_nonfinite_resets (self->core);
+  if (resets != self->nonfinite_seen) {
+    self->nonfinite_seen = resets;
+    if (!self->warned_nonfinite) {
+      self->warned_nonfinite = TRUE;
+      GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+          ("Non-finite samples (NaN or Inf) in the input"),
+          ("the filters were reset and the non-finite output samples "
+              "replaced by silence; further occurrences in this stream are "
+              "handled the same way without another warning"));
+    }
+  }
+  return GST_FLOW_OK;
+}
+
+static gint
+front_position_index (const GstAudioInfo * info, GstAudioChannelPosition pos)
+{
+  for (gint i = 0; i < GST_AUDIO_INFO_CHANNELS (info); i++)
+    if (info->position[i] == pos)
+      return i;
+  return -1;
+}
+
+static gboolean
+gst_mst_eq_setup (GstAudioFilter * filter, const GstAudioInfo * info)
+{
+  GstMstEq *self = GST_MST_EQ (filter);
+  gint channels = GST_AUDIO_INFO_CHANNELS (info);
+  gint left = -1, right = -1;
+
+  switch (GST_AUDIO_INFO_FORMAT (info)) {
+    case GST_AUDIO_FORMAT_F32LE:
+      self->process = process_f32;
+      break;
+    case GST_AUDIO_FORMAT_F64LE:
+      self->process = process_f64;
+      break;
+    default:
+      self->process = NULL;
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+          ("eq cannot process %s audio",
+              gst_audio_format_to_string (GST_AUDIO_INFO_FORMAT (info))),
+          ("accepted: %s", ALLOWED_CAPS));
+      return FALSE;
+  }
+  if (channels == 2 && GST_AUDIO_INFO_IS_UNPOSITIONED (info)) {
+    left = 0;
+    right = 1;
+  } else {
+    left = front_position_index (info, GST_AUDIO_CHANNEL_POSITION_FRONT_LEFT);
+    right = front_position_index (info,
+        GST_AUDIO_CHANNEL_POSITION_FRONT_RIGHT);
+    if (left < 0 || right < 0)
+      left = right = -1;
+  }
+  if (mst_eq_configure (self->core, GST_AUDIO_INFO_RATE (info), channels,
+          left, right) != MST_OK) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("eq cannot process %d channels at %d Hz", channels,
+            GST_AUDIO_INFO_RATE (info)), ("accepted: %s", ALLOWED_CAPS));
+    return FALSE;
+  }
+  self->applied_version = g_atomic_int_get (&self->settings_version) - 1;
+  gst_mst_eq_apply_settings (self);
+  mst_eq_reset (self->core);
+  self->nonfinite_seen = 0;
+  return TRUE;
+}
+
+/* Fixed caps that are not ours (a CAPS event is checked with this query
+ * first) are refused with an error that says what is accepted, so the
+ * pipeline does not only fail with "not-negotiated". */
+static gboolean
+gst_mst_eq_accept_caps (GstBaseTransform * trans, GstPadDirection direction,
+    GstCaps * caps)
+{
+  gboolean ok = GST_BASE_TRANSFORM_CLASS (gst_mst_eq_parent_class)->accept_caps
+      (trans, direction, caps);
+
+  if (!ok && direction == GST_PAD_SINK && gst_caps_is_fixed (caps)) {
+    gchar *offered = gst_caps_to_string (caps);
+    GST_ELEMENT_ERROR (trans, CORE, NEGOTIATION,
+        ("eq cannot process the audio it was given"),
+        ("offered: %s; accepted: %s", offered, ALLOWED_CAPS));
+    g_free (offered);
+  }
+  return ok;
+}
+
+static gboolean
+gst_mst_eq_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstMstEq *self = GST_MST_EQ (trans);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_STOP:
+      mst_eq_reset (self->core);
+      break;
+    case GST_EVENT_STREAM_START:
+      self->warned_nonfinite = FALSE;
+      break;
+    default:
+      break;
+  }
+  return GST_BASE_TRANSFORM_CLASS (gst_mst_eq_parent_class)->sink_event
+      (trans, event);
+}
+
+static gboolean
+gst_mst_eq_stop (GstBaseTransform * trans)
+{
+  GstMstEq *self = GST_MST_EQ (trans);
+
+  mst_eq_reset (self->core);
+  self->process = NULL;
+  return TRUE;
+}
+
+static void
+gst_mst_eq_finalize (GObject * object)
+{
+  GstMstEq *self = GST_MST_EQ (object);
+
+  for (guint i = 0; i < MST_EQ_MAX_BANDS; i++) {
+    self->bands[i]->eq = NULL;
+    gst_object_unparent (GST_OBJECT (self->bands[i]));
+  }
+  mst_eq_destroy (&self->core);
+  G_OBJECT_CLASS (gst_mst_eq_parent_class)->finalize (object);
+}
+
+static void
+gst_mst_eq_class_init (GstMstEqClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
+  GstCaps *caps;
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+      | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING;
+
+  gobject_class->set_property = gst_mst_eq_set_property;
+  gobject_class->get_property = gst_mst_eq_get_property;
+  gobject_class->finalize = gst_mst_eq_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_NUM_BANDS,
+      g_param_spec_uint ("num-bands", "Number of bands",
+          "Number of bands, bandN (N from 0) through GstChildProxy; bands "
+          "removed while playing fade out. Per band: type (peak, low-shelf, "
+          "high-shelf, low-cut, high-cut, notch, band-pass, all-pass, tilt), "
+          "freq (Hz, 10-100000), gain (dB, -30-30), q (0.1-40), slope "
+          "(dB/octave: 6, 12, 18, 24, 36, 48), enabled, channels (all, mid, "
+          "side, left, right)", 1, MST_EQ_MAX_BANDS,
+          DEFAULT_NUM_BANDS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_GAIN,
+      g_param_spec_double ("gain", "Gain (dB)",
+          "Output gain after all bands, in dB", MIN_GAIN_DB, MAX_GAIN_DB,
+          DEFAULT_GAIN_DB, flags));
+  g_object_class_install_property (gobject_class, PROP_BYPASS,
+      g_param_spec_boolean ("bypass", "Bypass",
+          "Pass the input through bit-exact (after a 10 ms crossfade)",
+          DEFAULT_BYPASS, flags));
+
+  gst_element_class_set_static_metadata (element_class,
+      "Mastering parametric equalizer", "Filter/Effect/Audio",
+      "Parametric equalizer with up to 32 bands (peak, shelves, cuts, notch, "
+      "band-pass, all-pass, tilt), mid/side and per-channel bands, "
+      "analog-matched responses up to Nyquist", "mastering developers");
+
+  caps = gst_caps_from_string (ALLOWED_CAPS);
+  gst_audio_filter_class_add_pad_templates (filter_class, caps);
+  gst_caps_unref (caps);
+
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_mst_eq_transform_ip);
+  trans_class->before_transform =
+      GST_DEBUG_FUNCPTR (gst_mst_eq_before_transform);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_mst_eq_sink_event);
+  trans_class->accept_caps = GST_DEBUG_FUNCPTR (gst_mst_eq_accept_caps);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_mst_eq_stop);
+  trans_class->transform_ip_on_passthrough = FALSE;
+  filter_class->setup = GST_DEBUG_FUNCPTR (gst_mst_eq_setup);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_MST_EQ_BAND, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MST_EQ_BAND_TYPE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MST_EQ_CHANNELS, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MST_EQ_SLOPE, 0);
+}
+
+static void
+gst_mst_eq_init (GstMstEq * self)
+{
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+
+  self->num_bands = DEFAULT_NUM_BANDS;
+  self->gain_db = DEFAULT_GAIN_DB;
+  self->bypass = DEFAULT_BYPASS;
+  self->core = mst_eq_init (MST_MAX_CHANNELS);
+  g_assert (self->core != NULL);
+  for (guint i = 0; i < MST_EQ_MAX_BANDS; i++) {
+    gchar *name = g_strdup_printf ("band%u", i);
+    GstMstEqBand *band = g_object_new (GST_TYPE_MST_EQ_BAND, "name", name,
+        NULL);
+    g_free (name);
+    /* Octave-spaced defaults from 31.25 Hz, as a graphic equalizer. */
+    band->settings.filter.freq_hz = i < 10 ? 31.25 * (1 << i) : 1000.0;
+    band->eq = self;
+    gst_object_set_parent (GST_OBJECT (band), GST_OBJECT (self));
+    self->bands[i] = band;
+  }
+}

@@ -1,0 +1,841 @@
+/* mastering: parametric equalizer core.
+ *
+ * Audio is processed in blocks of BLOCK_FRAMES frames, converted to planar
+ * doubles. Bands run in index order, each a cascade of Direct Form I
+ * sections in double precision; mid/side bands switch the front pair to
+ * mid/side and back only where the band order needs it. Parameters glide
+ * with a one-pole smoother evaluated every control period (about 0.67 ms);
+ * each glide step is a new design, and coefficients are interpolated
+ * linearly per sample between steps (the stability triangle of a second
+ * order section is convex, so every interpolated section is stable). */
+#include "mst-eq.h"
+#include "mst-fpu.h"
+
+#ifdef HAVE_ORC
+#include <orc/orc.h>
+#endif
+#include "mst-orc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK_FRAMES 256
+#define CONTROL_PERIOD_S (1.0 / 1500.0)
+#define SETTLE_MAX_S 2.0
+/* Glides end when the smoothed value is this close to its target. */
+#define SNAP_DB 1e-4
+#define SNAP_LOG 1e-6
+
+typedef struct {
+  MstEqBandSettings target;
+  /* Structure in use: changes of these crossfade through the dry signal. */
+  MstFilterType type;
+  int slope;
+  MstEqChannels channels;
+  int n_sections;
+  /* Smoothed parameters. */
+  double log_freq, gain_db, log_q;
+  MstBiquad coefs[MST_FILTER_MAX_SECTIONS];
+  double mix, mix_target;       /* wet amount, 0..1 */
+  bool active;                  /* being processed */
+  size_t settle_frames_left;    /* a neutral band runs on until its tail decays */
+  double *state;                /* [channel][section][x1 x2 y1 y2] */
+} Band;
+
+struct MstEq {
+  int max_channels;
+  double rate_hz;
+  int channels;
+  int left_index, right_index;
+  int n_bands;
+  Band bands[MST_EQ_MAX_BANDS];
+  double gain_target_db, gain_db;
+  double gain_lin;
+  bool bypass;
+  double wet, wet_target;       /* bypass crossfade */
+  int control_frames;
+  double glide_alpha;           /* one-pole step per control period */
+  double fade_step;             /* mix change per frame */
+  unsigned nonfinite_resets;
+  bool mid_side;                /* the front pair currently holds M/S */
+  double *planar;               /* [channel][BLOCK_FRAMES] */
+  double *dry;                  /* [channel][BLOCK_FRAMES], a fading band's input */
+  double *bypass_dry;           /* [channel][BLOCK_FRAMES], the element's input */
+  double ramp[BLOCK_FRAMES];
+  double *state_memory;
+};
+
+static inline double *
+channel_buffer (const MstEq * eq, int channel)
+{
+  return eq->planar + (size_t) channel * BLOCK_FRAMES;
+}
+
+MstEq *
+mst_eq_init (int max_channels)
+{
+  MstEq *eq;
+  size_t planar_bytes, state_count, state_bytes;
+
+  if (max_channels < 1 || max_channels > MST_MAX_CHANNELS)
+    return NULL;
+  eq = calloc (1, sizeof *eq);
+  if (!eq)
+    return NULL;
+  eq->max_channels = max_channels;
+  if (!mst_size_mul ((size_t) max_channels * BLOCK_FRAMES, sizeof (double),
+          &planar_bytes))
+    goto fail;
+  state_count = (size_t) MST_EQ_MAX_BANDS * max_channels
+      * MST_FILTER_MAX_SECTIONS * 4;
+  if (!mst_size_mul (state_count, sizeof (double), &state_bytes))
+    goto fail;
+  eq->planar = malloc (planar_bytes);
+  eq->dry = malloc (planar_bytes);
+  eq->bypass_dry = malloc (planar_bytes);
+  eq->state_memory = calloc (1, state_bytes);
+  if (!eq->planar || !eq->dry || !eq->bypass_dry || !eq->state_memory)
+    goto fail;
+  for (int b = 0; b < MST_EQ_MAX_BANDS; b++) {
+    Band *band = &eq->bands[b];
+    band->state = eq->state_memory
+        + (size_t) b * max_channels * MST_FILTER_MAX_SECTIONS * 4;
+    band->target.filter.type = MST_FILTER_PEAK;
+    band->target.filter.freq_hz = 1000.0;
+    band->target.filter.gain_db = 0.0;
+    band->target.filter.q = 0.707;
+    band->target.filter.slope_db_per_oct = 12;
+    band->target.enabled = true;
+    band->target.channels = MST_EQ_CHANNELS_ALL;
+  }
+  eq->n_bands = 1;
+  eq->gain_lin = 1.0;
+  if (mst_eq_configure (eq, 48000, 1, -1, -1) != MST_OK)
+    goto fail;
+  return eq;
+
+fail:
+  mst_eq_destroy (&eq);
+  return NULL;
+}
+
+void
+mst_eq_destroy (MstEq ** eq)
+{
+  if (!eq || !*eq)
+    return;
+  free ((*eq)->planar);
+  free ((*eq)->dry);
+  free ((*eq)->bypass_dry);
+  free ((*eq)->state_memory);
+  free (*eq);
+  *eq = NULL;
+}
+
+static bool
+band_is_neutral_target (const Band * band)
+{
+  return mst_filter_type_has_gain (band->target.filter.type)
+      && band->target.filter.gain_db == 0.0;
+}
+
+/* The band's structure matches its target: only continuous glides remain. */
+static bool
+band_structure_matches (const Band * band)
+{
+  return band->type == band->target.filter.type
+      && band->channels == band->target.channels
+      && (band->slope == band->target.filter.slope_db_per_oct
+      || (band->type != MST_FILTER_LOW_CUT
+          && band->type != MST_FILTER_HIGH_CUT));
+}
+
+static void
+band_design (const MstEq * eq, Band * band)
+{
+  MstFilterParams p = {
+    band->type, exp (band->log_freq), band->gain_db, exp (band->log_q),
+    band->slope
+  };
+  int n;
+  if (mst_filter_design (&p, eq->rate_hz, band->coefs, &n) == MST_OK)
+    band->n_sections = n;
+}
+
+static void
+band_clear_state (const MstEq * eq, Band * band)
+{
+  memset (band->state, 0, sizeof (double) * eq->max_channels
+      * MST_FILTER_MAX_SECTIONS * 4);
+}
+
+static size_t
+band_settle_frames (const MstEq * eq, const Band * band)
+{
+  /* Ten time constants of the section's poles, Q / (pi f0) each. */
+  double tau = exp (band->log_q) / (M_PI * exp (band->log_freq));
+  return (size_t) (eq->rate_hz * fmin (SETTLE_MAX_S, 10.0 * tau + 0.01));
+}
+
+/* Takes the target's structure and parameters at once (history cleared). */
+static void
+band_snap (const MstEq * eq, Band * band, bool from_neutral)
+{
+  band->type = band->target.filter.type;
+  band->slope = band->target.filter.slope_db_per_oct;
+  band->channels = band->target.channels;
+  band->log_freq = log (band->target.filter.freq_hz);
+  band->log_q = log (band->target.filter.q);
+  /* A gain band that starts from silence glides up from 0 dB. */
+  band->gain_db = from_neutral && mst_filter_type_has_gain (band->type) ?
+      0.0 : band->target.filter.gain_db;
+  band_clear_state (eq, band);
+  band_design (eq, band);
+}
+
+static bool
+band_wants_processing (const MstEq * eq, int index)
+{
+  const Band *band = &eq->bands[index];
+  return index < eq->n_bands && band->target.enabled
+      && !band_is_neutral_target (band);
+}
+
+void
+mst_eq_reset (MstEq * eq)
+{
+  if (!eq)
+    return;
+  for (int b = 0; b < MST_EQ_MAX_BANDS; b++) {
+    Band *band = &eq->bands[b];
+    band->active = band_wants_processing (eq, b);
+    /* Inactive bands are designed when they start. */
+    if (band->active)
+      band_snap (eq, band, false);
+    else
+      band_clear_state (eq, band);
+    band->mix = band->mix_target = band->active ? 1.0 : 0.0;
+    band->settle_frames_left = 0;
+  }
+  eq->gain_db = eq->gain_target_db;
+  eq->gain_lin = mst_db_to_lin (eq->gain_db);
+  eq->wet = eq->wet_target = eq->bypass ? 0.0 : 1.0;
+  eq->mid_side = false;
+}
+
+MstResult
+mst_eq_configure (MstEq * eq, double rate_hz, int channels, int left_index,
+    int right_index)
+{
+  if (!eq || !(rate_hz >= MST_MIN_RATE_HZ && rate_hz <= MST_MAX_RATE_HZ)
+      || channels < 1 || channels > eq->max_channels
+      || left_index >= channels || right_index >= channels
+      || (left_index >= 0) != (right_index >= 0)
+      || (left_index >= 0 && left_index == right_index))
+    return MST_ERR_INVALID_ARG;
+  eq->rate_hz = rate_hz;
+  eq->channels = channels;
+  eq->left_index = left_index;
+  eq->right_index = right_index;
+  eq->control_frames = (int) fmin (BLOCK_FRAMES,
+      fmax (8.0, round (rate_hz * CONTROL_PERIOD_S)));
+  eq->glide_alpha = 1.0 - exp (-eq->control_frames
+      / (rate_hz * MST_EQ_SMOOTHING_MS * 1e-3));
+  eq->fade_step = 1.0 / (rate_hz * MST_EQ_SMOOTHING_MS * 1e-3);
+  eq->nonfinite_resets = 0;
+  mst_eq_reset (eq);
+  return MST_OK;
+}
+
+static bool
+valid_settings (const MstEqBandSettings * s)
+{
+  const MstFilterParams *p = &s->filter;
+  return p->type >= 0 && p->type < MST_FILTER_N_TYPES
+      && p->freq_hz > 0 && isfinite (p->freq_hz)
+      && p->q > 0 && isfinite (p->q) && isfinite (p->gain_db)
+      && p->slope_db_per_oct >= 6 && p->slope_db_per_oct <= 48
+      && s->channels >= MST_EQ_CHANNELS_ALL
+      && s->channels <= MST_EQ_CHANNELS_RIGHT;
+}
+
+MstResult
+mst_eq_set_band (MstEq * eq, int index, const MstEqBandSettings * settings)
+{
+  if (!eq || index < 0 || index >= MST_EQ_MAX_BANDS || !settings
+      || !valid_settings (settings))
+    return MST_ERR_INVALID_ARG;
+  eq->bands[index].target = *settings;
+  return MST_OK;
+}
+
+MstResult
+mst_eq_set_num_bands (MstEq * eq, int n_bands)
+{
+  if (!eq || n_bands < 0 || n_bands > MST_EQ_MAX_BANDS)
+    return MST_ERR_INVALID_ARG;
+  eq->n_bands = n_bands;
+  return MST_OK;
+}
+
+MstResult
+mst_eq_set_gain_db (MstEq * eq, double gain_db)
+{
+  if (!eq || !isfinite (gain_db))
+    return MST_ERR_INVALID_ARG;
+  eq->gain_target_db = gain_db;
+  return MST_OK;
+}
+
+MstResult
+mst_eq_set_bypass (MstEq * eq, bool bypass)
+{
+  if (!eq)
+    return MST_ERR_INVALID_ARG;
+  eq->bypass = bypass;
+  eq->wet_target = bypass ? 0.0 : 1.0;
+  return MST_OK;
+}
+
+unsigned
+mst_eq_get_nonfinite_resets (const MstEq * eq)
+{
+  return eq ? eq->nonfinite_resets : 0;
+}
+
+MstResult
+mst_eq_get_band_sections (const MstEq * eq, int index, MstBiquad * sections,
+    int *n_sections)
+{
+  if (!eq || index < 0 || index >= MST_EQ_MAX_BANDS || !sections
+      || !n_sections)
+    return MST_ERR_INVALID_ARG;
+  *n_sections = eq->bands[index].n_sections;
+  memcpy (sections, eq->bands[index].coefs,
+      sizeof (MstBiquad) * eq->bands[index].n_sections);
+  return MST_OK;
+}
+
+/* Whether any band needs work now, fading or gliding included. */
+static bool
+any_band_busy (const MstEq * eq)
+{
+  for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
+    if (eq->bands[b].active || band_wants_processing (eq, b))
+      return true;
+  return false;
+}
+
+bool
+mst_eq_is_passthrough (const MstEq * eq)
+{
+  if (eq->bypass && eq->wet == 0.0)
+    return true;
+  return eq->wet == 1.0 && eq->wet_target == 1.0 && !any_band_busy (eq)
+      && eq->gain_db == eq->gain_target_db && eq->gain_target_db == 0.0;
+}
+
+/* ---- recursive kernels (C: the recurrence keeps state in registers) ---- */
+
+/* Direct Form I, fixed coefficients, one channel. */
+static void
+biquad_run (const MstBiquad * c, double *st, double *x, int n)
+{
+  double b0 = c->b0, b1 = c->b1, b2 = c->b2, a1 = c->a1, a2 = c->a2;
+  double x1 = st[0], x2 = st[1], y1 = st[2], y2 = st[3];
+  for (int i = 0; i < n; i++) {
+    double in = x[i];
+    double y = b0 * in + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+    x2 = x1;
+    x1 = in;
+    y2 = y1;
+    y1 = y;
+    x[i] = y;
+  }
+  st[0] = x1;
+  st[1] = x2;
+  st[2] = y1;
+  st[3] = y2;
+}
+
+/* Two channels through the same section in one loop: their independent
+ * recurrences overlap in the pipeline. */
+static void
+biquad_run_pair (const MstBiquad * c, double *sa, double *sb, double *xa,
+    double *xb, int n)
+{
+  double b0 = c->b0, b1 = c->b1, b2 = c->b2, a1 = c->a1, a2 = c->a2;
+  double ax1 = sa[0], ax2 = sa[1], ay1 = sa[2], ay2 = sa[3];
+  double bx1 = sb[0], bx2 = sb[1], by1 = sb[2], by2 = sb[3];
+  for (int i = 0; i < n; i++) {
+    double ina = xa[i], inb = xb[i];
+    double ya = b0 * ina + b1 * ax1 + b2 * ax2 - a1 * ay1 - a2 * ay2;
+    double yb = b0 * inb + b1 * bx1 + b2 * bx2 - a1 * by1 - a2 * by2;
+    ax2 = ax1;
+    ax1 = ina;
+    ay2 = ay1;
+    ay1 = ya;
+    bx2 = bx1;
+    bx1 = inb;
+    by2 = by1;
+    by1 = yb;
+    xa[i] = ya;
+    xb[i] = yb;
+  }
+  sa[0] = ax1;
+  sa[1] = ax2;
+  sa[2] = ay1;
+  sa[3] = ay2;
+  sb[0] = bx1;
+  sb[1] = bx2;
+  sb[2] = by1;
+  sb[3] = by2;
+}
+
+/* Coefficients moving linearly from @from to @to over the n frames. */
+static void
+biquad_run_ramp (const MstBiquad * from, const MstBiquad * to, double *st,
+    double *x, int n)
+{
+  double inv = 1.0 / n;
+  double db0 = (to->b0 - from->b0) * inv, db1 = (to->b1 - from->b1) * inv;
+  double db2 = (to->b2 - from->b2) * inv, da1 = (to->a1 - from->a1) * inv;
+  double da2 = (to->a2 - from->a2) * inv;
+  double b0 = from->b0, b1 = from->b1, b2 = from->b2, a1 = from->a1,
+      a2 = from->a2;
+  double x1 = st[0], x2 = st[1], y1 = st[2], y2 = st[3];
+  for (int i = 0; i < n; i++) {
+    b0 += db0;
+    b1 += db1;
+    b2 += db2;
+    a1 += da1;
+    a2 += da2;
+    double in = x[i];
+    double y = b0 * in + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+    x2 = x1;
+    x1 = in;
+    y2 = y1;
+    y1 = y;
+    x[i] = y;
+  }
+  st[0] = x1;
+  st[1] = x2;
+  st[2] = y1;
+  st[3] = y2;
+}
+
+static inline double *
+band_state (const MstEq * eq, const Band * band, int channel, int section)
+{
+  (void) eq;
+  return band->state + ((size_t) channel * MST_FILTER_MAX_SECTIONS
+      + section) * 4;
+}
+
+/* The channels band @band filters now: writes up to max_channels indices. */
+static int
+band_channel_list (const MstEq * eq, const Band * band, int *list)
+{
+  int n = 0;
+  switch (band->channels) {
+    case MST_EQ_CHANNELS_ALL:
+      for (int c = 0; c < eq->channels; c++)
+        list[n++] = c;
+      break;
+    case MST_EQ_CHANNELS_MID:
+    case MST_EQ_CHANNELS_LEFT:
+      if (eq->left_index >= 0)
+        list[n++] = eq->left_index;
+      else if (band->channels == MST_EQ_CHANNELS_MID && eq->channels == 1)
+        list[n++] = 0;
+      break;
+    case MST_EQ_CHANNELS_SIDE:
+    case MST_EQ_CHANNELS_RIGHT:
+      if (eq->right_index >= 0)
+        list[n++] = eq->right_index;
+      break;
+  }
+  return n;
+}
+
+static void
+set_mid_side (MstEq * eq, bool mid_side, int n)
+{
+  if (eq->mid_side == mid_side || eq->left_index < 0)
+    return;
+  double *l = channel_buffer (eq, eq->left_index);
+  double *r = channel_buffer (eq, eq->right_index);
+  if (mid_side)
+    mst_orc_ms_encode_f64 (l, r, 0.5, n);
+  else
+    mst_orc_ms_decode_f64 (l, r, n);
+  eq->mid_side = mid_side;
+}
+
+/* Advances the band's glides by one control period; true when the
+ * coefficients changed. */
+static bool
+band_glide (const MstEq * eq, Band * band)
+{
+  double tf = log (band->target.filter.freq_hz);
+  double tq = log (band->target.filter.q);
+  double tg = band->target.filter.gain_db;
+  double a = eq->glide_alpha;
+  bool moved = false;
+
+  if (band->log_freq != tf) {
+    band->log_freq += a * (tf - band->log_freq);
+    if (fabs (tf - band->log_freq) < SNAP_LOG)
+      band->log_freq = tf;
+    moved = true;
+  }
+  if (band->log_q != tq) {
+    band->log_q += a * (tq - band->log_q);
+    if (fabs (tq - band->log_q) < SNAP_LOG)
+      band->log_q = tq;
+    moved = true;
+  }
+  if (band->gain_db != tg) {
+    band->gain_db += a * (tg - band->gain_db);
+    if (fabs (tg - band->gain_db) < SNAP_DB)
+      band->gain_db = tg;
+    moved = true;
+  }
+  if (moved)
+    band_design (eq, band);
+  return moved;
+}
+
+/* Runs the band over frames [0, n) of the channels in @list, coefficients
+ * ramping from @from when non-NULL. */
+static void
+band_filter (MstEq * eq, Band * band, const int *list, int n_list,
+    const MstBiquad * from, int offset, int n)
+{
+  for (int s = 0; s < band->n_sections; s++) {
+    const MstBiquad *c = &band->coefs[s];
+    int k = 0;
+    if (!from) {
+      for (; k + 1 < n_list; k += 2)
+        biquad_run_pair (c, band_state (eq, band, list[k], s),
+            band_state (eq, band, list[k + 1], s),
+            channel_buffer (eq, list[k]) + offset,
+            channel_buffer (eq, list[k + 1]) + offset, n);
+    }
+    for (; k < n_list; k++) {
+      double *st = band_state (eq, band, list[k], s);
+      double *x = channel_buffer (eq, list[k]) + offset;
+      if (from)
+        biquad_run_ramp (&from[s], c, st, x, n);
+      else
+        biquad_run (c, st, x, n);
+    }
+  }
+}
+
+/* Linear ramp of n values from v (exclusive) moving by step towards target. */
+static double
+fill_ramp (double *ramp, double v, double target, double step, int n)
+{
+  for (int i = 0; i < n; i++) {
+    if (v < target)
+      v = fmin (target, v + step);
+    else if (v > target)
+      v = fmax (target, v - step);
+    ramp[i] = v;
+  }
+  return v;
+}
+
+/* dst = dry + ramp * (dst - dry). */
+static void
+crossfade (double *dst, const double *dry, const double *ramp, int n)
+{
+  for (int i = 0; i < n; i++)
+    dst[i] = dry[i] + ramp[i] * (dst[i] - dry[i]);
+}
+
+static void
+band_update_targets (MstEq * eq, Band * band, int index)
+{
+  bool wants = band_wants_processing (eq, index);
+  if (!band->active) {
+    if (wants) {
+      /* Starting: a gain band glides up from 0 dB with no fade; other types
+       * fade in from the dry signal. */
+      bool gain_type = mst_filter_type_has_gain (band->target.filter.type);
+      band_snap (eq, band, gain_type && band->target.enabled);
+      band->active = true;
+      band->mix = gain_type ? 1.0 : 0.0;
+      band->mix_target = 1.0;
+      band->settle_frames_left = 0;
+    }
+    return;
+  }
+  if (!band_structure_matches (band) || index >= eq->n_bands
+      || !band->target.enabled) {
+    band->mix_target = 0.0;
+  } else {
+    band->mix_target = 1.0;
+  }
+}
+
+static void
+process_band (MstEq * eq, Band * band, int index, int n)
+{
+  int list[MST_MAX_CHANNELS];
+  int n_list;
+
+  band_update_targets (eq, band, index);
+  if (!band->active)
+    return;
+
+  n_list = band_channel_list (eq, band, list);
+  if (band->channels == MST_EQ_CHANNELS_MID
+      || band->channels == MST_EQ_CHANNELS_SIDE)
+    set_mid_side (eq, true, n);
+  else if (band->channels == MST_EQ_CHANNELS_LEFT
+      || band->channels == MST_EQ_CHANNELS_RIGHT)
+    set_mid_side (eq, false, n);
+
+  bool fading = band->mix != 1.0 || band->mix_target != 1.0;
+  for (int offset = 0; offset < n;) {
+    int m = fading ? n - offset : eq->control_frames;
+    MstBiquad from[MST_FILTER_MAX_SECTIONS];
+    bool ramping;
+
+    if (m > n - offset)
+      m = n - offset;
+    memcpy (from, band->coefs, sizeof from);
+    int sections_before = band->n_sections;
+    ramping = !fading && band_glide (eq, band)
+        && band->n_sections == sections_before;
+    if (!ramping && !fading && offset == 0) {
+      /* Nothing moves: the whole block at once. */
+      m = n;
+    }
+    if (fading) {
+      for (int k = 0; k < n_list; k++)
+        memcpy (eq->dry + (size_t) list[k] * BLOCK_FRAMES + offset,
+            channel_buffer (eq, list[k]) + offset, sizeof (double) * m);
+    }
+    band_filter (eq, band, list, n_list, ramping ? from : NULL, offset, m);
+    if (fading) {
+      band->mix = fill_ramp (eq->ramp, band->mix, band->mix_target,
+          eq->fade_step, m);
+      for (int k = 0; k < n_list; k++)
+        crossfade (channel_buffer (eq, list[k]) + offset,
+            eq->dry + (size_t) list[k] * BLOCK_FRAMES + offset, eq->ramp, m);
+    }
+    offset += m;
+  }
+
+  if (band->mix == 0.0 && band->mix_target == 0.0) {
+    /* Faded out: take the new structure, or stop. */
+    band->active = false;
+    if (band_wants_processing (eq, index)) {
+      band_snap (eq, band, false);
+      band->active = true;
+      band->mix_target = 1.0;
+    }
+    return;
+  }
+  /* A gain band that reached 0 dB runs until its tail has decayed. */
+  if (band_is_neutral_target (band) && band->gain_db == 0.0
+      && band->mix == 1.0) {
+    if (band->settle_frames_left == 0)
+      band->settle_frames_left = band_settle_frames (eq, band) + 1;
+    if (band->settle_frames_left <= (size_t) n) {
+      band->active = false;
+      band->settle_frames_left = 0;
+      band_clear_state (eq, band);
+    } else {
+      band->settle_frames_left -= n;
+    }
+  } else {
+    band->settle_frames_left = 0;
+  }
+}
+
+static void
+apply_gain (MstEq * eq, int n)
+{
+  if (eq->gain_db == eq->gain_target_db) {
+    if (eq->gain_lin != 1.0)
+      for (int c = 0; c < eq->channels; c++)
+        mst_orc_scale_f64 (channel_buffer (eq, c), eq->gain_lin, n);
+    return;
+  }
+  for (int offset = 0; offset < n; offset += eq->control_frames) {
+    int m = n - offset < eq->control_frames ? n - offset : eq->control_frames;
+    double from = eq->gain_lin;
+    eq->gain_db += eq->glide_alpha * (eq->gain_target_db - eq->gain_db);
+    if (fabs (eq->gain_target_db - eq->gain_db) < SNAP_DB)
+      eq->gain_db = eq->gain_target_db;
+    eq->gain_lin = mst_db_to_lin (eq->gain_db);
+    double step = (eq->gain_lin - from) / m;
+    for (int i = 0; i < m; i++)
+      eq->ramp[i] = from + step * (i + 1);
+    for (int c = 0; c < eq->channels; c++) {
+      double *x = channel_buffer (eq, c) + offset;
+      for (int i = 0; i < m; i++)
+        x[i] *= eq->ramp[i];
+    }
+  }
+}
+
+/* Resets any band state that went non-finite; true if any did. */
+static bool
+check_finite (MstEq * eq)
+{
+  bool reset = false;
+  for (int b = 0; b < MST_EQ_MAX_BANDS; b++) {
+    Band *band = &eq->bands[b];
+    if (!band->active)
+      continue;
+    for (int c = 0; c < eq->channels; c++)
+      for (int s = 0; s < band->n_sections; s++) {
+        double *st = band_state (eq, band, c, s);
+        if (!isfinite (st[0] + st[1] + st[2] + st[3])) {
+          memset (st, 0, 4 * sizeof (double));
+          reset = true;
+        }
+      }
+  }
+  if (reset) {
+    eq->nonfinite_resets++;
+    for (int c = 0; c < eq->channels; c++) {
+      double *x = channel_buffer (eq, c);
+      for (int i = 0; i < BLOCK_FRAMES; i++)
+        if (!isfinite (x[i]))
+          x[i] = 0.0;
+    }
+  }
+  return reset;
+}
+
+/* Processes the planar block (n frames) in place. */
+static void
+process_planar (MstEq * eq, int n)
+{
+  bool bypass_fading = eq->wet != 1.0 || eq->wet_target != 1.0;
+
+  if (bypass_fading)
+    memcpy (eq->bypass_dry, eq->planar,
+        sizeof (double) * eq->channels * BLOCK_FRAMES);
+  for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
+    process_band (eq, &eq->bands[b], b, n);
+  set_mid_side (eq, false, n);
+  apply_gain (eq, n);
+  if (bypass_fading) {
+    eq->wet = fill_ramp (eq->ramp, eq->wet, eq->wet_target, eq->fade_step, n);
+    for (int c = 0; c < eq->channels; c++)
+      crossfade (channel_buffer (eq, c),
+          eq->bypass_dry + (size_t) c * BLOCK_FRAMES, eq->ramp, n);
+    if (eq->wet == 0.0 && eq->bypass) {
+      /* Fully bypassed: start clean when re-enabled. */
+      double wet_target = eq->wet_target;
+      mst_eq_reset (eq);
+      eq->wet_target = wet_target;
+    }
+  }
+  check_finite (eq);
+}
+
+static void
+load_f32 (MstEq * eq, const float *in, int n)
+{
+  if (eq->channels == 2) {
+    mst_orc_deinterleave_f32_2ch (channel_buffer (eq, 0),
+        channel_buffer (eq, 1), (const void *) in, n);
+  } else if (eq->channels == 1) {
+    mst_orc_convert_f32_to_f64 (channel_buffer (eq, 0), in, n);
+  } else {
+    for (int c = 0; c < eq->channels; c++) {
+      double *x = channel_buffer (eq, c);
+      for (int i = 0; i < n; i++)
+        x[i] = in[(size_t) i * eq->channels + c];
+    }
+  }
+}
+
+static void
+store_f32 (const MstEq * eq, float *out, int n)
+{
+  if (eq->channels == 2) {
+    mst_orc_interleave_f32_2ch ((void *) out, channel_buffer (eq, 0),
+        channel_buffer (eq, 1), n);
+  } else if (eq->channels == 1) {
+    mst_orc_convert_f64_to_f32 (out, channel_buffer (eq, 0), n);
+  } else {
+    for (int c = 0; c < eq->channels; c++) {
+      const double *x = channel_buffer (eq, c);
+      for (int i = 0; i < n; i++)
+        out[(size_t) i * eq->channels + c] = (float) x[i];
+    }
+  }
+}
+
+static void
+load_f64 (MstEq * eq, const double *in, int n)
+{
+  for (int c = 0; c < eq->channels; c++) {
+    double *x = channel_buffer (eq, c);
+    for (int i = 0; i < n; i++)
+      x[i] = in[(size_t) i * eq->channels + c];
+  }
+}
+
+static void
+store_f64 (const MstEq * eq, double *out, int n)
+{
+  for (int c = 0; c < eq->channels; c++) {
+    const double *x = channel_buffer (eq, c);
+    for (int i = 0; i < n; i++)
+      out[(size_t) i * eq->channels + c] = x[i];
+  }
+}
+
+MstResult
+mst_eq_process_f32 (MstEq * eq, float *frames, size_t n_frames)
+{
+  if (!eq || (!frames && n_frames))
+    return MST_ERR_INVALID_ARG;
+  if (mst_eq_is_passthrough (eq))
+    return MST_OK;
+  MstFpuState fpu = mst_fpu_enter_ftz ();
+  for (size_t done = 0; done < n_frames;) {
+    int n = n_frames - done > BLOCK_FRAMES ? BLOCK_FRAMES : (int) (n_frames - done);
+    float *block = frames + done * eq->channels;
+    load_f32 (eq, block, n);
+    process_planar (eq, n);
+    store_f32 (eq, block, n);
+    done += n;
+    if (mst_eq_is_passthrough (eq))
+      break;
+  }
+  mst_fpu_leave (fpu);
+  return MST_OK;
+}
+
+MstResult
+mst_eq_process_f64 (MstEq * eq, double *frames, size_t n_frames)
+{
+  if (!eq || (!frames && n_frames))
+    return MST_ERR_INVALID_ARG;
+  if (mst_eq_is_passthrough (eq))
+    return MST_OK;
+  MstFpuState fpu = mst_fpu_enter_ftz ();
+  for (size_t done = 0; done < n_frames;) {
+    int n = n_frames - done > BLOCK_FRAMES ? BLOCK_FRAMES : (int) (n_frames - done);
+    double *block = frames + done * eq->channels;
+    load_f64 (eq, block, n);
+    process_planar (eq, n);
+    store_f64 (eq, block, n);
+    done += n;
+    if (mst_eq_is_passthrough (eq))
+      break;
+  }
+  mst_fpu_leave (fpu);
+  return MST_OK;
+}

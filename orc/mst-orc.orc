@@ -1,0 +1,77 @@
+# Element-wise kernels of the mastering plugin. Recursive filters are in C
+# (gst/); everything here is one output element from the same-index inputs.
+# Names: mst_orc_<op>_<format>[_<n>ch].
+
+# Interleaved stereo F32 -> two planar F64 arrays (left, right).
+.function mst_orc_deinterleave_f32_2ch
+.dest 8 left double
+.dest 8 right double
+.source 8 frames
+.temp 4 l
+.temp 4 r
+splitql r, l, frames
+convfd left, l
+convfd right, r
+
+# Two planar F64 arrays -> interleaved stereo F32.
+.function mst_orc_interleave_f32_2ch
+.dest 8 frames
+.source 8 left double
+.source 8 right double
+.temp 4 l
+.temp 4 r
+convdf l, left
+convdf r, right
+mergelq frames, l, r
+
+# Mono F32 -> F64 and back.
+.function mst_orc_convert_f32_to_f64
+.dest 8 d double
+.source 4 s float
+convfd d, s
+
+.function mst_orc_convert_f64_to_f32
+.dest 4 d float
+.source 8 s double
+convdf d, s
+
+# Mid/side of a stereo pair, in place: a = (L + R) / 2 (mid), b = (L - R) / 2
+# (side), where a holds L and b holds R on entry.
+.function mst_orc_ms_encode_f64
+.dest 8 a double
+.dest 8 b double
+.doubleparam 8 half
+.temp 8 sum
+.temp 8 diff
+addd sum, a, b
+subd diff, a, b
+muld a, sum, half
+muld b, diff, half
+
+# Inverse of the above, in place: a = mid + side (L), b = mid - side (R).
+.function mst_orc_ms_decode_f64
+.dest 8 a double
+.dest 8 b double
+.temp 8 sum
+.temp 8 diff
+addd sum, a, b
+subd diff, a, b
+copyq a, sum
+copyq b, diff
+
+# Constant gain on a planar F64 array, in place.
+.function mst_orc_scale_f64
+.dest 8 d double
+.doubleparam 8 gain
+muld d, d, gain
+
+# In place: wet = dry + mix * (wet - dry), the crossfade of bypass and band
+# toggles.
+.function mst_orc_mix_f64
+.dest 8 wet double
+.source 8 dry double
+.doubleparam 8 mix
+.temp 8 t
+subd t, wet, dry
+muld t, t, mix
+addd wet, dry, t

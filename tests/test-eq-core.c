@@ -1,0 +1,364 @@
+/* Unit tests of the equalizer core on plain arrays: response of the running
+ * filters, bit-exact passthrough, smoothing without steps, mid/side routing,
+ * NaN recovery, denormals, reset, and allocation failure handling. */
+#include "mst-eq.h"
+#include "mst-test.h"
+
+#include <float.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RATE 48000.0
+
+static MstEqBandSettings
+band (MstFilterType type, double freq, double gain, double q)
+{
+  MstEqBandSettings s = { {type, freq, gain, q, 12}, true, MST_EQ_CHANNELS_ALL };
+  return s;
+}
+
+static void
+fill_sine (float *x, int channels, size_t n, double freq, double amp,
+    const double *channel_gain)
+{
+  for (size_t i = 0; i < n; i++)
+    for (int c = 0; c < channels; c++)
+      x[i * channels + c] = (float) (amp * channel_gain[c]
+          * sin (2 * M_PI * freq * i / RATE));
+}
+
+static double
+rms (const float *x, int channels, int channel, size_t from, size_t to)
+{
+  double s = 0;
+  for (size_t i = from; i < to; i++)
+    s += (double) x[i * channels + channel] * x[i * channels + channel];
+  return sqrt (s / (to - from));
+}
+
+/* Steady sines through the running equalizer match the analog prototype. */
+static void
+test_running_response (void)
+{
+  MstEq *eq = mst_eq_init (2);
+  const size_t n = 24000;
+  float *x = malloc (sizeof (float) * 2 * n);
+  const double unity[2] = { 1, 1 };
+  MstEqBandSettings s = band (MST_FILTER_PEAK, 2000, 9, 1.4);
+
+  MST_CHECK (eq && x);
+  MST_CHECK (mst_eq_configure (eq, RATE, 2, 0, 1) == MST_OK);
+  MST_CHECK (mst_eq_set_band (eq, 0, &s) == MST_OK);
+  for (double f = 50; f < 20000; f *= 1.7) {
+    mst_eq_reset (eq);
+    fill_sine (x, 2, n, f, 0.25, unity);
+    MST_CHECK (mst_eq_process_f32 (eq, x, n) == MST_OK);
+    double got = 20 * log10 (rms (x, 2, 0, n / 2, n) / (0.25 / sqrt (2)));
+    double want = mst_filter_analog_db (&s.filter, f);
+    MST_CHECK_MSG (fabs (got - want) < 0.15, "%.0f Hz: %.3f dB, analog %.3f",
+        f, got, want);
+    MST_CHECK_CLOSE (rms (x, 2, 1, n / 2, n), rms (x, 2, 0, n / 2, n), 1e-6);
+  }
+  free (x);
+  mst_eq_destroy (&eq);
+  MST_CHECK (eq == NULL);
+}
+
+/* Flat or bypassed: the buffer is left bit-exact. */
+static void
+test_passthrough_bit_exact (void)
+{
+  MstEq *eq = mst_eq_init (2);
+  const size_t n = 4800;
+  float *x = malloc (sizeof (float) * 2 * n), *ref = malloc (sizeof (float) * 2 * n);
+  for (size_t i = 0; i < 2 * n; i++)
+    ref[i] = (float) (rand () / (double) RAND_MAX - 0.5);
+  mst_eq_configure (eq, RATE, 2, 0, 1);
+  mst_eq_set_num_bands (eq, 4);
+  MST_CHECK (mst_eq_is_passthrough (eq));
+  memcpy (x, ref, sizeof (float) * 2 * n);
+  mst_eq_process_f32 (eq, x, n);
+  MST_CHECK (memcmp (x, ref, sizeof (float) * 2 * n) == 0);
+
+  /* A boost, then bypass: after the 10 ms crossfade, bit-exact again. */
+  MstEqBandSettings s = band (MST_FILTER_PEAK, 1000, 6, 1);
+  mst_eq_set_band (eq, 0, &s);
+  memcpy (x, ref, sizeof (float) * 2 * n);
+  mst_eq_process_f32 (eq, x, n);
+  MST_CHECK (memcmp (x, ref, sizeof (float) * 2 * n) != 0);
+  mst_eq_set_bypass (eq, true);
+  memcpy (x, ref, sizeof (float) * 2 * n);
+  mst_eq_process_f32 (eq, x, n);        /* 100 ms: crossfade done */
+  MST_CHECK (mst_eq_is_passthrough (eq));
+  memcpy (x, ref, sizeof (float) * 2 * n);
+  mst_eq_process_f32 (eq, x, n);
+  MST_CHECK (memcmp (x, ref, sizeof (float) * 2 * n) == 0);
+
+  /* Back from bypass, then the band returns to 0 dB: the glide ends, the
+   * band's tail decays, and the equalizer is bit-exact again. */
+  mst_eq_set_bypass (eq, false);
+  mst_eq_process_f32 (eq, x, n);
+  MST_CHECK (!mst_eq_is_passthrough (eq));
+  s.filter.gain_db = 0;
+  mst_eq_set_band (eq, 0, &s);
+  for (int i = 0; i < 20 && !mst_eq_is_passthrough (eq); i++) {
+    memcpy (x, ref, sizeof (float) * 2 * n);
+    mst_eq_process_f32 (eq, x, n);
+  }
+  MST_CHECK (mst_eq_is_passthrough (eq));
+  memcpy (x, ref, sizeof (float) * 2 * n);
+  mst_eq_process_f32 (eq, x, n);
+  MST_CHECK (memcmp (x, ref, sizeof (float) * 2 * n) == 0);
+  free (x);
+  free (ref);
+  mst_eq_destroy (&eq);
+}
+
+/* Largest |second difference| of channel 0: a click shows as a spike far
+ * above that of the smooth sine. */
+static double
+max_second_difference (const float *x, int channels, size_t n)
+{
+  double m = 0;
+  for (size_t i = 2; i < n; i++) {
+    double d = x[i * channels] - 2.0 * x[(i - 1) * channels]
+        + x[(i - 2) * channels];
+    m = fmax (m, fabs (d));
+  }
+  return m;
+}
+
+/* Gain, frequency, Q, type, enable and bypass changes while running: no
+ * sample step larger than a sine of the output's amplitude can make, and
+ * no per-period level jump faster than the 10 ms smoothing allows. */
+static void
+test_smooth_changes (void)
+{
+  MstEq *eq = mst_eq_init (1);
+  const size_t block = 480, n_blocks = 100;
+  const double f = 1000, amp = 0.1;
+  float *x = malloc (sizeof (float) * block * n_blocks);
+  const double unity[1] = { 1 };
+  /* A sine of amplitude A has |second difference| <= A (2 pi f / fs)^2. */
+  const double w2 = pow (2 * M_PI * f / RATE, 2);
+
+  struct {
+    const char *what;
+    MstEqBandSettings from, to;
+    bool bypass;
+    bool crossfade;
+  } cases[] = {
+    {"gain 0 -> +12 dB", band (MST_FILTER_PEAK, 1000, 0, 1),
+        band (MST_FILTER_PEAK, 1000, 12, 1), false, false},
+    {"gain +12 -> -12 dB", band (MST_FILTER_PEAK, 1000, 12, 1),
+        band (MST_FILTER_PEAK, 1000, -12, 1), false, false},
+    {"freq 200 -> 1000 Hz", band (MST_FILTER_PEAK, 200, 12, 2),
+        band (MST_FILTER_PEAK, 1000, 12, 2), false, false},
+    {"q 0.3 -> 8", band (MST_FILTER_PEAK, 1100, 12, 0.3),
+        band (MST_FILTER_PEAK, 1100, 12, 8), false, false},
+    {"type peak -> high-cut", band (MST_FILTER_PEAK, 1000, 12, 1),
+        band (MST_FILTER_HIGH_CUT, 300, 0, 1), false, true},
+    {"bypass", band (MST_FILTER_PEAK, 1000, 12, 1),
+        band (MST_FILTER_PEAK, 1000, 12, 1), true, true},
+  };
+
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    mst_eq_configure (eq, RATE, 1, -1, -1);
+    mst_eq_set_bypass (eq, false);
+    mst_eq_set_band (eq, 0, &cases[k].from);
+    mst_eq_reset (eq);
+    fill_sine (x, 1, block * n_blocks, f, amp, unity);
+    for (size_t b = 0; b < n_blocks; b++) {
+      if (b == n_blocks / 2) {
+        mst_eq_set_band (eq, 0, &cases[k].to);
+        mst_eq_set_bypass (eq, cases[k].bypass);
+      }
+      mst_eq_process_f32 (eq, x + b * block, block);
+    }
+    /* The loudest the output gets, +12 dB on amp, with 10 % margin. */
+    double bound = 1.1 * amp * pow (10, 12 / 20.0) * w2;
+    double got = max_second_difference (x + block * 10, 1,
+        block * (n_blocks - 10));
+    MST_CHECK_MSG (got <= bound, "%s: second difference %.3g > %.3g",
+        cases[k].what, got, bound);
+    /* The level per 1 ms period never moves faster than the smoothing
+     * allows. Glides are one-pole in dB (or log Hz, log Q) with a 10 ms time
+     * constant: a 24 dB move goes at most 24 (1 - e^-0.1) = 2.3 dB in 1 ms.
+     * Crossfades are linear over 10 ms: at most 10 % of the difference of
+     * the two levels per ms, bounded here by the larger level. */
+    double prev = -1, worst = 0, largest = 0;
+    for (size_t p = block * 10; p + 48 <= block * n_blocks; p += 48) {
+      double peak = 0;
+      for (size_t i = p; i < p + 48; i++)
+        peak = fmax (peak, fabs (x[i]));
+      largest = fmax (largest, peak);
+      if (prev > 0)
+        worst = fmax (worst, cases[k].crossfade ? fabs (peak - prev)
+            : fabs (20 * log10 (peak / prev)));
+      prev = peak;
+    }
+    if (cases[k].crossfade)
+      MST_CHECK_MSG (worst <= 0.12 * largest, "%s: level moved %.3f of %.3f "
+          "in 1 ms", cases[k].what, worst, largest);
+    else
+      MST_CHECK_MSG (worst <= 2.8, "%s: level moved %.2f dB in 1 ms",
+          cases[k].what, worst);
+  }
+  free (x);
+  mst_eq_destroy (&eq);
+}
+
+/* Mid/side: a side band leaves a mono (L = R) signal untouched; a mid band
+ * leaves a pure side (L = -R) signal untouched; left touches left only. */
+static void
+test_mid_side_routing (void)
+{
+  MstEq *eq = mst_eq_init (2);
+  const size_t n = 9600;
+  float *x = malloc (sizeof (float) * 2 * n);
+  const double mono[2] = { 1, 1 }, side[2] = { 1, -1 };
+  struct {
+    MstEqChannels channels;
+    const double *signal;
+    double expect_l, expect_r;  /* dB change */
+  } cases[] = {
+    {MST_EQ_CHANNELS_SIDE, mono, 0, 0},
+    {MST_EQ_CHANNELS_MID, mono, 12, 12},
+    {MST_EQ_CHANNELS_MID, side, 0, 0},
+    {MST_EQ_CHANNELS_SIDE, side, 12, 12},
+    {MST_EQ_CHANNELS_LEFT, mono, 12, 0},
+    {MST_EQ_CHANNELS_RIGHT, mono, 0, 12},
+    {MST_EQ_CHANNELS_ALL, side, 12, 12},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    MstEqBandSettings s = band (MST_FILTER_PEAK, 1000, 12, 1);
+    s.channels = cases[k].channels;
+    mst_eq_configure (eq, RATE, 2, 0, 1);
+    mst_eq_set_band (eq, 0, &s);
+    mst_eq_reset (eq);
+    fill_sine (x, 2, n, 1000, 0.1, cases[k].signal);
+    mst_eq_process_f32 (eq, x, n);
+    double ref = 0.1 / sqrt (2);
+    MST_CHECK_CLOSE (20 * log10 (rms (x, 2, 0, n / 2, n) / ref),
+        cases[k].expect_l, 0.05);
+    MST_CHECK_CLOSE (20 * log10 (rms (x, 2, 1, n / 2, n) / ref),
+        cases[k].expect_r, 0.05);
+  }
+  free (x);
+  mst_eq_destroy (&eq);
+}
+
+/* A NaN or Inf does not poison the stream: the following block is clean. */
+static void
+test_nonfinite_recovery (void)
+{
+  MstEq *eq = mst_eq_init (2);
+  const size_t n = 4800;
+  float *x = malloc (sizeof (float) * 2 * n);
+  const double unity[2] = { 1, 1 };
+  MstEqBandSettings s = band (MST_FILTER_LOW_SHELF, 100, 6, 0.7);
+  mst_eq_configure (eq, RATE, 2, 0, 1);
+  mst_eq_set_band (eq, 0, &s);
+  mst_eq_reset (eq);
+  const float bad[2] = { NAN, INFINITY };
+  for (int k = 0; k < 2; k++) {
+    fill_sine (x, 2, n, 440, 0.3, unity);
+    x[1000 * 2] = bad[k];
+    x[1001 * 2 + 1] = -bad[k];
+    mst_eq_process_f32 (eq, x, n);
+    for (size_t i = 0; i < 2 * n; i++)
+      MST_CHECK_MSG (isfinite (x[i]), "sample %zu", i);
+    fill_sine (x, 2, n, 440, 0.3, unity);
+    mst_eq_process_f32 (eq, x, n);
+    bool finite = true;
+    for (size_t i = 0; i < 2 * n; i++)
+      finite &= isfinite (x[i]) && fabs (x[i]) < 1.0;
+    MST_CHECK (finite);
+    MST_CHECK (rms (x, 2, 0, n / 2, n) > 0.1);
+  }
+  MST_CHECK (mst_eq_get_nonfinite_resets (eq) == 2);
+  free (x);
+  mst_eq_destroy (&eq);
+}
+
+/* Silence after loud audio decays to exact zeros, never through denormals
+ * (which would make every following multiply-add slow). */
+static void
+test_no_denormals (void)
+{
+  MstEq *eq = mst_eq_init (1);
+  const size_t n = 48000;
+  double *x = malloc (sizeof (double) * n);
+  MstEqBandSettings s = band (MST_FILTER_PEAK, 30, 12, 8);
+  mst_eq_configure (eq, RATE, 1, -1, -1);
+  mst_eq_set_band (eq, 0, &s);
+  mst_eq_reset (eq);
+  for (size_t i = 0; i < n; i++)
+    x[i] = sin (2 * M_PI * 30 * i / RATE);
+  mst_eq_process_f64 (eq, x, n);
+  int subnormal = 0;
+  for (int second = 0; second < 30; second++) {
+    memset (x, 0, sizeof (double) * n);
+    mst_eq_process_f64 (eq, x, n);
+    for (size_t i = 0; i < n; i++) {
+      subnormal += fpclassify (x[i]) == FP_SUBNORMAL;
+    }
+  }
+  MST_CHECK_MSG (subnormal == 0, "%d subnormal samples", subnormal);
+  MST_CHECK_MSG (fabs (x[n - 1]) < 1e-30, "%g", x[n - 1]);
+  free (x);
+  mst_eq_destroy (&eq);
+}
+
+/* Reset clears history: silence in, exact silence out. */
+static void
+test_reset (void)
+{
+  MstEq *eq = mst_eq_init (2);
+  float x[2 * 512];
+  MstEqBandSettings s = band (MST_FILTER_PEAK, 100, 12, 10);
+  mst_eq_configure (eq, RATE, 2, 0, 1);
+  mst_eq_set_band (eq, 0, &s);
+  mst_eq_reset (eq);
+  for (int i = 0; i < 2 * 512; i++)
+    x[i] = (i % 7) ? 0.9f : -0.9f;
+  mst_eq_process_f32 (eq, x, 512);
+  mst_eq_reset (eq);
+  memset (x, 0, sizeof x);
+  mst_eq_process_f32 (eq, x, 512);
+  for (int i = 0; i < 2 * 512; i++)
+    MST_CHECK (x[i] == 0.0f);
+  mst_eq_destroy (&eq);
+}
+
+static void
+test_invalid_arguments (void)
+{
+  MstEq *eq = mst_eq_init (2);
+  MstEqBandSettings s = band (MST_FILTER_PEAK, -5, 0, 1);
+  MST_CHECK (mst_eq_init (0) == NULL);
+  MST_CHECK (mst_eq_init (MST_MAX_CHANNELS + 1) == NULL);
+  MST_CHECK (mst_eq_configure (eq, 1000, 2, 0, 1) == MST_ERR_INVALID_ARG);
+  MST_CHECK (mst_eq_configure (eq, 48000, 3, 0, 1) == MST_ERR_INVALID_ARG);
+  MST_CHECK (mst_eq_configure (eq, 48000, 2, 0, 0) == MST_ERR_INVALID_ARG);
+  MST_CHECK (mst_eq_set_band (eq, 0, &s) == MST_ERR_INVALID_ARG);
+  MST_CHECK (mst_eq_set_band (eq, MST_EQ_MAX_BANDS, &s) == MST_ERR_INVALID_ARG);
+  MST_CHECK (mst_eq_set_gain_db (eq, NAN) == MST_ERR_INVALID_ARG);
+  MST_CHECK (mst_eq_process_f32 (NULL, NULL, 0) == MST_ERR_INVALID_ARG);
+  mst_eq_destroy (&eq);
+  mst_eq_destroy (&eq);         /* harmless on NULL */
+}
+
+int
+main (void)
+{
+  MST_RUN (test_running_response);
+  MST_RUN (test_passthrough_bit_exact);
+  MST_RUN (test_smooth_changes);
+  MST_RUN (test_mid_side_routing);
+  MST_RUN (test_nonfinite_recovery);
+  MST_RUN (test_no_denormals);
+  MST_RUN (test_reset);
+  MST_RUN (test_invalid_arguments);
+  return mst_test_summary ();
+}
