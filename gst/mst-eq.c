@@ -28,6 +28,7 @@
 
 typedef struct {
   MstEqBandSettings target;
+  double target_log_freq, target_log_q;
   /* Structure in use: changes of these crossfade through the dry signal. */
   MstFilterType type;
   int slope;
@@ -107,6 +108,8 @@ mst_eq_init (int max_channels)
     band->target.filter.slope_db_per_oct = 12;
     band->target.enabled = true;
     band->target.channels = MST_EQ_CHANNELS_ALL;
+    band->target_log_freq = log (band->target.filter.freq_hz);
+    band->target_log_q = log (band->target.filter.q);
   }
   eq->n_bands = 1;
   eq->gain_lin = 1.0;
@@ -184,8 +187,8 @@ band_snap (const MstEq * eq, Band * band, bool from_neutral)
   band->type = band->target.filter.type;
   band->slope = band->target.filter.slope_db_per_oct;
   band->channels = band->target.channels;
-  band->log_freq = log (band->target.filter.freq_hz);
-  band->log_q = log (band->target.filter.q);
+  band->log_freq = band->target_log_freq;
+  band->log_q = band->target_log_q;
   /* A gain band that starts from silence glides up from 0 dB. */
   band->gain_db = from_neutral && mst_filter_type_has_gain (band->type) ?
       0.0 : band->target.filter.gain_db;
@@ -266,6 +269,8 @@ mst_eq_set_band (MstEq * eq, int index, const MstEqBandSettings * settings)
       || !valid_settings (settings))
     return MST_ERR_INVALID_ARG;
   eq->bands[index].target = *settings;
+  eq->bands[index].target_log_freq = log (settings->filter.freq_hz);
+  eq->bands[index].target_log_q = log (settings->filter.q);
   return MST_OK;
 }
 
@@ -424,6 +429,109 @@ biquad_run_ramp (const MstBiquad * from, const MstBiquad * to, double *st,
   st[3] = y2;
 }
 
+/* Up to all sections of all bands, fused into one pass per sample: the
+ * sections' recurrences are independent from one sample to the next, so the
+ * processor overlaps them and the pass runs at its arithmetic throughput
+ * instead of the latency of one recurrence. Direct Form I in cascade shares
+ * history: section k's input history is section k-1's output history. */
+#define MAX_FUSED_SECTIONS (MST_EQ_MAX_BANDS * MST_FILTER_MAX_SECTIONS)
+
+typedef double v2d __attribute__ ((vector_size (16)));
+
+/* Coefficients of one section, each broadcast to both lanes. */
+typedef struct {
+  v2d b0, b1, b2, a1, a2;
+} PairSection;
+
+static inline __attribute__ ((always_inline)) void
+cascade_pair_body (const PairSection * c, const int n_sections,
+    v2d (*hist)[2], double *xa, double *xb, int n)
+{
+  /* With n_sections a constant the loop over sections unrolls and the
+   * histories stay in registers. */
+  v2d h[MAX_FUSED_SECTIONS + 1][2];
+  for (int k = 0; k <= n_sections; k++) {
+    h[k][0] = hist[k][0];
+    h[k][1] = hist[k][1];
+  }
+  for (int i = 0; i < n; i++) {
+    v2d in = { xa[i], xb[i] };
+    v2d x1 = h[0][0], x2 = h[0][1];
+    h[0][1] = x1;
+    h[0][0] = in;
+    for (int k = 0; k < n_sections; k++) {
+      v2d y1 = h[k + 1][0], y2 = h[k + 1][1];
+      /* Summation order is latency: the input (the previous section's
+       * output of this sample) enters last, so the chain through the
+       * cascade costs one multiply-add per section; the older terms are
+       * summed while it is computed. */
+      v2d y = ((c[k].b1 * x1 + c[k].b2 * x2 - c[k].a2 * y2) - c[k].a1 * y1)
+          + c[k].b0 * in;
+      h[k + 1][1] = y1;
+      h[k + 1][0] = y;
+      x1 = y1;
+      x2 = y2;
+      in = y;
+    }
+    xa[i] = in[0];
+    xb[i] = in[1];
+  }
+  for (int k = 0; k <= n_sections; k++) {
+    hist[k][0] = h[k][0];
+    hist[k][1] = h[k][1];
+  }
+}
+
+/* Built twice: with FMA for the processors that have it (one fused
+ * multiply-add per section on the cascade's critical path), and without. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__ ((target_clones ("fma", "default")))
+#endif
+static void
+cascade_run_pair (const MstBiquad * sections, int n_sections, v2d (*hist)[2],
+    double *xa, double *xb, int n)
+{
+  PairSection c[MAX_FUSED_SECTIONS];
+  for (int k = 0; k < n_sections; k++) {
+    c[k].b0 = (v2d) { sections[k].b0, sections[k].b0 };
+    c[k].b1 = (v2d) { sections[k].b1, sections[k].b1 };
+    c[k].b2 = (v2d) { sections[k].b2, sections[k].b2 };
+    c[k].a1 = (v2d) { sections[k].a1, sections[k].a1 };
+    c[k].a2 = (v2d) { sections[k].a2, sections[k].a2 };
+  }
+  switch (n_sections) {
+#define CASE(k) case k: cascade_pair_body (c, k, hist, xa, xb, n); break;
+      CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7) CASE (8)
+#undef CASE
+    default:
+      cascade_pair_body (c, n_sections, hist, xa, xb, n);
+      break;
+  }
+}
+
+static void
+cascade_run (const MstBiquad * c, int n_sections, double (*hist)[2],
+    double *x, int n)
+{
+  for (int i = 0; i < n; i++) {
+    double in = x[i];
+    double x1 = hist[0][0], x2 = hist[0][1];
+    hist[0][1] = x1;
+    hist[0][0] = in;
+    for (int k = 0; k < n_sections; k++) {
+      double y1 = hist[k + 1][0], y2 = hist[k + 1][1];
+      double y = ((c[k].b1 * x1 + c[k].b2 * x2 - c[k].a2 * y2) - c[k].a1 * y1)
+          + c[k].b0 * in;
+      hist[k + 1][1] = y1;
+      hist[k + 1][0] = y;
+      x1 = y1;
+      x2 = y2;
+      in = y;
+    }
+    x[i] = in;
+  }
+}
+
 static inline double *
 band_state (const MstEq * eq, const Band * band, int channel, int section)
 {
@@ -477,8 +585,8 @@ set_mid_side (MstEq * eq, bool mid_side, int n)
 static bool
 band_glide (const MstEq * eq, Band * band)
 {
-  double tf = log (band->target.filter.freq_hz);
-  double tq = log (band->target.filter.q);
+  double tf = band->target_log_freq;
+  double tq = band->target_log_q;
   double tg = band->target.filter.gain_db;
   double a = eq->glide_alpha;
   bool moved = false;
@@ -581,12 +689,11 @@ band_update_targets (MstEq * eq, Band * band, int index)
 }
 
 static void
-process_band (MstEq * eq, Band * band, int index, int n)
+process_band (MstEq * eq, Band * band, int n)
 {
   int list[MST_MAX_CHANNELS];
   int n_list;
 
-  band_update_targets (eq, band, index);
   if (!band->active)
     return;
 
@@ -629,7 +736,15 @@ process_band (MstEq * eq, Band * band, int index, int n)
     }
     offset += m;
   }
+}
 
+/* After a block: a band that faded out takes its new structure or stops; a
+ * gain band that reached 0 dB stops once its tail has decayed. */
+static void
+band_finish (MstEq * eq, Band * band, int index, int n)
+{
+  if (!band->active)
+    return;
   if (band->mix == 0.0 && band->mix_target == 0.0) {
     /* Faded out: take the new structure, or stop. */
     band->active = false;
@@ -655,6 +770,105 @@ process_band (MstEq * eq, Band * band, int index, int n)
   } else {
     band->settle_frames_left = 0;
   }
+}
+
+/* A band that only filters, the same way, on every channel. */
+static bool
+band_is_steady (const Band * band)
+{
+  return band->mix == 1.0 && band->mix_target == 1.0
+      && band->channels == MST_EQ_CHANNELS_ALL
+      && band_structure_matches (band)
+      && band->log_freq == band->target_log_freq
+      && band->log_q == band->target_log_q
+      && band->gain_db == band->target.filter.gain_db;
+}
+
+/* The common case, every active band steady on all channels: all their
+ * sections in one fused pass. False (and nothing done) otherwise. */
+static bool
+run_steady_bands (MstEq * eq, int n)
+{
+  MstBiquad sections[MAX_FUSED_SECTIONS];
+  double *states[MAX_FUSED_SECTIONS];
+  int n_sections = 0;
+  v2d hist_pair[MAX_FUSED_SECTIONS + 1][2];
+  double hist[MAX_FUSED_SECTIONS + 1][2];
+
+  if (eq->mid_side)
+    return false;
+  for (int b = 0; b < MST_EQ_MAX_BANDS; b++) {
+    Band *band = &eq->bands[b];
+    if (!band->active)
+      continue;
+    if (!band_is_steady (band))
+      return false;
+    for (int s = 0; s < band->n_sections; s++)
+      sections[n_sections++] = band->coefs[s];
+  }
+  if (n_sections == 0)
+    return true;
+
+  for (int c = 0; c < eq->channels;) {
+    bool pair = c + 1 < eq->channels;
+    /* Gather the channels' histories: hist[0] is the input's, hist[k + 1]
+     * section k's output's. */
+    int k = 0;
+    for (int b = 0; b < MST_EQ_MAX_BANDS; b++) {
+      Band *band = &eq->bands[b];
+      if (!band->active)
+        continue;
+      for (int s = 0; s < band->n_sections; s++, k++) {
+        double *sa = band_state (eq, band, c, s);
+        states[k] = sa;
+        if (pair) {
+          double *sb = band_state (eq, band, c + 1, s);
+          if (k == 0) {
+            hist_pair[0][0] = (v2d) { sa[0], sb[0] };
+            hist_pair[0][1] = (v2d) { sa[1], sb[1] };
+          }
+          hist_pair[k + 1][0] = (v2d) { sa[2], sb[2] };
+          hist_pair[k + 1][1] = (v2d) { sa[3], sb[3] };
+        } else {
+          if (k == 0) {
+            hist[0][0] = sa[0];
+            hist[0][1] = sa[1];
+          }
+          hist[k + 1][0] = sa[2];
+          hist[k + 1][1] = sa[3];
+        }
+      }
+    }
+    if (pair)
+      cascade_run_pair (sections, n_sections, hist_pair,
+          channel_buffer (eq, c), channel_buffer (eq, c + 1), n);
+    else
+      cascade_run (sections, n_sections, hist, channel_buffer (eq, c), n);
+    /* Scatter back, each section's input history made explicit. */
+    k = 0;
+    for (int b = 0; b < MST_EQ_MAX_BANDS; b++) {
+      Band *band = &eq->bands[b];
+      if (!band->active)
+        continue;
+      for (int s = 0; s < band->n_sections; s++, k++) {
+        double *sa = states[k];
+        double *sb = pair ? band_state (eq, band, c + 1, s) : NULL;
+        for (int j = 0; j < 2; j++) {
+          if (pair) {
+            sa[j] = hist_pair[k][j][0];
+            sb[j] = hist_pair[k][j][1];
+            sa[2 + j] = hist_pair[k + 1][j][0];
+            sb[2 + j] = hist_pair[k + 1][j][1];
+          } else {
+            sa[j] = hist[k][j];
+            sa[2 + j] = hist[k + 1][j];
+          }
+        }
+      }
+    }
+    c += pair ? 2 : 1;
+  }
+  return true;
 }
 
 static void
@@ -724,7 +938,13 @@ process_planar (MstEq * eq, int n)
     memcpy (eq->bypass_dry, eq->planar,
         sizeof (double) * eq->channels * BLOCK_FRAMES);
   for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
-    process_band (eq, &eq->bands[b], b, n);
+    band_update_targets (eq, &eq->bands[b], b);
+  if (!run_steady_bands (eq, n)) {
+    for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
+      process_band (eq, &eq->bands[b], n);
+  }
+  for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
+    band_finish (eq, &eq->bands[b], b, n);
   set_mid_side (eq, false, n);
   apply_gain (eq, n);
   if (bypass_fading) {

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Sourced by scripts/master and scripts/test: installs the Debian packages
+# that are missing (apt-get update once, then apt-get install -y), then
+# configures and builds with meson into build/.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build="$top/build"
+
+packages="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev \
+libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev liborc-0.4-dev \
+liborc-0.4-dev-bin gstreamer1.0-tools gstreamer1.0-plugins-base \
+gstreamer1.0-plugins-good libebur128-dev"
+
+missing=""
+for p in $packages; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+if [ -n "$missing" ]; then
+  echo "Installing Debian packages:$missing"
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q $missing
+fi
+
+if [ ! -f "$build/build.ninja" ]; then
+  meson setup "$build" "$top" --buildtype=release
+fi
+meson compile -C "$build"
+export GST_PLUGIN_PATH="$build/elements${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
