@@ -1,0 +1,777 @@
+#!/usr/bin/python3
+"""Whole-pipeline benchmark of the mastering elements against their peers.
+
+Every case is one complete process (gst-launch-1.0 or ffmpeg) that reads the
+same 10 minutes of generated 48 kHz stereo F32LE audio from a file and throws
+the result away.  Cases are run interleaved (A, B, C, A, B, C, ...) so that
+the noise of a shared machine hits all of them alike; the median wall time of
+each case is reported as a realtime factor and as a ratio to our element,
+computed from medians of the same invocation.
+
+Usage:
+    /usr/bin/python3 bench/bench.py --build-dir build [--runs 5] [--only eq]
+                                    [--markdown docs/benchmarks.md]
+
+Adding an element: append cases to CASES (see the commented examples at the
+end of the table) and, if the group needs one, a verification in GROUPS.
+Standard library only, plus numpy for generating the audio and verifying the
+peers.
+"""
+
+import argparse
+import datetime
+import math
+import os
+import platform
+import resource
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+RATE = 48000
+CHANNELS = 2
+BYTES_PER_FRAME = 4 * CHANNELS
+DATA_VERSION = 1          # bump when the generated signal changes
+DEFAULT_SECONDS = 600
+DEFAULT_BLOCKSIZE = 8192  # bytes per buffer: 1024 frames, 21.3 ms
+CACHE_DIR = os.path.join(tempfile.gettempdir(), "mastering-bench")
+
+# ---------------------------------------------------------------------------
+# Settings shared by ours and the peers
+# ---------------------------------------------------------------------------
+
+# Five active peak (bell) bands: (centre Hz, gain dB, Q).
+EQ_BANDS = [
+    (100.0, 3.0, 1.0),
+    (400.0, -2.0, 1.0),
+    (1500.0, 1.5, 0.7),
+    (5000.0, -1.0, 2.0),
+    (12000.0, 2.0, 0.7),
+]
+
+
+def _num(x):
+    """Compact, exact-enough textual number for a pipeline description."""
+    return ("%.6g" % x)
+
+
+def eq_ours_chain():
+    props = ["eq", "num-bands=%d" % len(EQ_BANDS)]
+    for i, (f, g, q) in enumerate(EQ_BANDS):
+        props += ["band%d::type=peak" % i, "band%d::freq=%s" % (i, _num(f)),
+                  "band%d::gain=%s" % (i, _num(g)), "band%d::q=%s" % (i, _num(q))]
+    return " ".join(props)
+
+
+def nbands_bandwidth(f, q):
+    return RATE / math.pi * math.atan(math.sin(2 * math.pi * f / RATE) / (2 * q))
+
+
+def eq_nbands_chain():
+    # equalizer-nbands: bandwidth is in Hz.  Its peak filter is the RBJ one
+    # with alpha = tan(pi * bandwidth / rate), so the bandwidth giving the
+    # RBJ alpha = sin(w0) / (2 Q) makes it the same filter as the others;
+    # this is freq / Q at low frequencies (9.47 kHz instead of 17.1 kHz for
+    # 12 kHz, Q 0.7).  The cost does not depend on it.  num-bands makes
+    # the first band a low shelf and the last a high shelf: set every type
+    # (after num-bands, which resets them).
+    props = ["equalizer-nbands", "num-bands=%d" % len(EQ_BANDS)]
+    for i, (f, g, q) in enumerate(EQ_BANDS):
+        props += ["band%d::type=peak" % i, "band%d::freq=%s" % (i, _num(f)),
+                  "band%d::bandwidth=%s" % (i, _num(nbands_bandwidth(f, q))),
+                  "band%d::gain=%s" % (i, _num(g))]
+    return " ".join(props)
+
+
+LSP_EQ = "lsp-plug-in-plugins-lv2-para-equalizer-x16-stereo"
+
+
+def eq_lsp_chain():
+    # LSP Parametric Equalizer x16 Stereo through the lv2 element.  Defaults
+    # kept: mode=IIR, fm-N (filter mode)=RLC (BT), s-N (slope)=x1, fft=Off,
+    # unused bands ft-N=Off.  ft-N=1 is "Bell"; g-N is a linear factor.
+    props = [LSP_EQ, "enabled=true"]
+    for i, (f, g, q) in enumerate(EQ_BANDS):
+        props += ["ft-%d=1" % i, "f-%d=%s" % (i, _num(f)),
+                  "g-%d=%s" % (i, _num(10.0 ** (g / 20.0))),
+                  "q-%d=%s" % (i, _num(q))]
+    return " ".join(props)
+
+
+def eq_ffmpeg_af():
+    return ",".join("equalizer=f=%s:t=q:w=%s:g=%s" % (_num(f), _num(q), _num(g))
+                    for f, g, q in EQ_BANDS)
+
+
+# ---------------------------------------------------------------------------
+# The case table
+# ---------------------------------------------------------------------------
+#
+# name      unique, short; printed in the tables
+# group     --only selects groups; every group has one role='ours' case
+# role      'ours', 'peer' or 'baseline'
+# baseline  name of the baseline case whose time is subtracted for "net"
+# chain     a gst-launch chain placed between the source and fakesink, or
+# ffmpeg_af an ffmpeg -af filter graph, or
+# cmd       a full command (list; "{input}" is replaced by the data file)
+# requires  element factories ('gst:NAME') and ffmpeg filters ('ffmpeg:NAME')
+#           that must exist, else the case is skipped with a warning
+# note      free text for the markdown report
+#
+# Baselines are group 'baseline'; --only adds the baselines a group refers to.
+
+CASES = [
+    dict(name="gst baseline", group="baseline", role="baseline",
+         chain=None, requires=[],
+         note="source ! rawaudioparse ! fakesink, nothing else"),
+    dict(name="ffmpeg baseline", group="baseline", role="baseline",
+         ffmpeg_af="anull", requires=["ffmpeg:anull"],
+         note="ffmpeg reading the file, -af anull, null muxer"),
+
+    # --- eq: five active peak bands --------------------------------------
+    dict(name="eq (mastering)", group="eq", role="ours",
+         baseline="gst baseline", chain=eq_ours_chain(),
+         requires=["gst:eq"]),
+    dict(name="equalizer-nbands", group="eq", role="peer",
+         baseline="gst baseline", chain=eq_nbands_chain(),
+         requires=["gst:equalizer-nbands"],
+         note="gst-plugins-good; bandwidth in Hz chosen to give the RBJ filter of freq, Q (≈ freq / Q)"),
+    dict(name="LSP para-equalizer x16 (lv2)", group="eq", role="peer",
+         baseline="gst baseline", chain=eq_lsp_chain(),
+         requires=["gst:" + LSP_EQ],
+         note="lsp-plugins-lv2 via the lv2 element; IIR mode, bell, RLC (BT)"),
+    dict(name="ffmpeg equalizer x5", group="eq", role="peer",
+         baseline="ffmpeg baseline", ffmpeg_af=eq_ffmpeg_af(),
+         requires=["ffmpeg:equalizer"],
+         note="separate program, not a GStreamer pipeline: compare its net time"),
+
+    # --- templates for later groups (fill in the settings, then enable) --
+    # dict(name="limiter (mastering)", group="limiter", role="ours",
+    #      baseline="gst baseline", chain="limiter ...",
+    #      requires=["gst:limiter"]),
+    # dict(name="ffmpeg alimiter", group="limiter", role="peer",
+    #      baseline="ffmpeg baseline", ffmpeg_af="alimiter=limit=...:attack=...:release=...",
+    #      requires=["ffmpeg:alimiter"]),
+    # dict(name="LSP limiter (lv2)", group="limiter", role="peer",
+    #      baseline="gst baseline",
+    #      chain="lsp-plug-in-plugins-lv2-limiter-stereo enabled=true ...",
+    #      requires=["gst:lsp-plug-in-plugins-lv2-limiter-stereo"]),
+    # dict(name="loudmeter (mastering)", group="loudness", role="ours",
+    #      baseline="gst baseline", chain="loudmeter ...",
+    #      requires=["gst:loudmeter"]),
+    # dict(name="ffmpeg ebur128", group="loudness", role="peer",
+    #      baseline="ffmpeg baseline", ffmpeg_af="ebur128=peak=true",
+    #      requires=["ffmpeg:ebur128"]),
+]
+
+# Per-group verification run before timing (on a short noise file):
+#   'eq_response'  the output must differ from the input, and the measured
+#                  gain at each band centre is compared with the RBJ peak
+#                  filters of EQ_BANDS (a warning above EQ_TOLERANCE_DB)
+#   'differs'      the output must differ from the input
+#   None           no check (e.g. analysers that pass audio through)
+# A peer whose output equals its input is skipped.
+GROUPS = {
+    "baseline": dict(verify=None),
+    "eq": dict(verify="eq_response", title="Parametric EQ, 5 peak bands",
+               settings="; ".join("%g Hz %+g dB Q %g" % b for b in EQ_BANDS)),
+    "limiter": dict(verify="differs", title="Limiter"),
+    "loudness": dict(verify=None, title="Loudness meter"),
+}
+EQ_TOLERANCE_DB = 1.0
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def warn(msg):
+    print("WARNING: " + msg, file=sys.stderr, flush=True)
+
+
+def info(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.env = dict(os.environ)
+        self.env.pop("GST_DEBUG", None)
+        if args.build_dir:
+            bd = os.path.abspath(args.build_dir)
+            self.env["GST_PLUGIN_PATH"] = bd + (
+                os.pathsep + self.env["GST_PLUGIN_PATH"]
+                if self.env.get("GST_PLUGIN_PATH") else "")
+        # A private registry, so a rebuild elsewhere does not trigger a
+        # rescan of everybody's registry in the middle of a timed run.
+        os.makedirs(CACHE_DIR, exist_ok=True)
+        self.env["GST_REGISTRY"] = os.path.join(
+            CACHE_DIR, "registry-%s.bin" % platform.machine())
+        self.ffmpeg = shutil.which("ffmpeg")
+        self.gst_launch = shutil.which("gst-launch-1.0")
+        self._ffmpeg_filters = None
+        self._gst_exists = {}
+
+    # -- availability --------------------------------------------------
+    def gst_exists(self, factory):
+        if factory not in self._gst_exists:
+            # Not --exists: it also requires the plugin's version to be at
+            # least GStreamer's own (1.22), and ours is 0.x.
+            r = subprocess.run(["gst-inspect-1.0", factory],
+                               env=self.env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+            self._gst_exists[factory] = (r.returncode == 0)
+        return self._gst_exists[factory]
+
+    def ffmpeg_filter_exists(self, name):
+        if not self.ffmpeg:
+            return False
+        if self._ffmpeg_filters is None:
+            r = subprocess.run([self.ffmpeg, "-hide_banner", "-filters"],
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+            names = set()
+            for line in r.stdout.splitlines():
+                parts = line.split()
+                if len(parts) >= 3 and "->" in parts[2]:
+                    names.add(parts[1])
+            self._ffmpeg_filters = names
+        return name in self._ffmpeg_filters
+
+    def missing(self, case):
+        out = []
+        if case.get("chain") is not None or ("cmd" not in case
+                                             and "ffmpeg_af" not in case):
+            if not self.gst_launch:
+                out.append("gst-launch-1.0")
+        for req in case.get("requires", []):
+            kind, _, name = req.partition(":")
+            if kind == "gst" and not self.gst_exists(name):
+                out.append(req)
+            elif kind == "ffmpeg" and not self.ffmpeg_filter_exists(name):
+                out.append(req if self.ffmpeg else "ffmpeg")
+        return out
+
+    # -- commands -------------------------------------------------------
+    def source(self, path):
+        bs = self.args.blocksize
+        if bs > 0:
+            # filesrc would be pulled by rawaudioparse in 64 KiB chunks
+            # whatever its blocksize; pushfilesrc (gst-plugins-good, debug)
+            # runs filesrc in push mode, in the same single streaming thread,
+            # so the blocksize is the buffer size seen by the elements.
+            return "pushfilesrc location=%s real-filesrc::blocksize=%d" % (
+                shlex.quote(path), bs)
+        return "filesrc location=%s" % shlex.quote(path)
+
+    RAWPARSE = ("rawaudioparse format=pcm pcm-format=f32le sample-rate=%d "
+                "num-channels=%d" % (RATE, CHANNELS))
+
+    def gst_pipeline(self, case, path, sink="fakesink"):
+        parts = [self.source(path), self.RAWPARSE]
+        if case.get("chain"):
+            parts.append(case["chain"])
+        parts.append(sink)
+        return " ! ".join(parts)
+
+    def command(self, case, path):
+        """Timed command for a case."""
+        if "cmd" in case:
+            return [c.replace("{input}", path) for c in case["cmd"]]
+        if "ffmpeg_af" in case:
+            return [self.ffmpeg or "ffmpeg", "-nostdin", "-hide_banner",
+                    "-loglevel", "error",
+                    "-f", "f32le", "-ar", str(RATE), "-ac", str(CHANNELS),
+                    "-i", path, "-af", case["ffmpeg_af"], "-f", "null", "-"]
+        return ["gst-launch-1.0", "-q"] + shlex.split(
+            self.gst_pipeline(case, path))
+
+    def render_command(self, case, out):
+        """Command writing the processed audio as raw F32LE to @out, or None."""
+        inp = self.verify_file
+        if "cmd" in case:
+            return None
+        if "ffmpeg_af" in case:
+            return [self.ffmpeg, "-nostdin", "-hide_banner", "-loglevel",
+                    "error", "-f", "f32le", "-ar", str(RATE), "-ac",
+                    str(CHANNELS), "-i", inp, "-af", case["ffmpeg_af"],
+                    "-f", "f32le", "-y", out]
+        sink = ("audio/x-raw,format=F32LE,channels=%d ! filesink location=%s"
+                % (CHANNELS, shlex.quote(out)))
+        return ["gst-launch-1.0", "-q"] + shlex.split(
+            self.gst_pipeline(case, inp, sink=sink))
+
+    def display_command(self, case):
+        cmd = self.command(case, "F")
+        cmd[0] = os.path.basename(cmd[0])
+        return " ".join(shlex.quote(c) if c != "!" else c for c in cmd)
+
+    # -- running --------------------------------------------------------
+    def run_timed(self, cmd):
+        """Returns (wall s, cpu s of the child, returncode, stderr text)."""
+        with tempfile.TemporaryFile() as err:
+            t0 = time.perf_counter()
+            p = subprocess.Popen(cmd, env=self.env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=err)
+            _, status, ru = os.wait4(p.pid, 0)
+            wall = time.perf_counter() - t0
+            p.returncode = os.waitstatus_to_exitcode(status)
+            err.seek(0)
+            text = err.read().decode(errors="replace")
+        return wall, ru.ru_utime + ru.ru_stime, p.returncode, text
+
+
+# ---------------------------------------------------------------------------
+# Test signals
+# ---------------------------------------------------------------------------
+
+
+def generate_music(path, seconds):
+    """Deterministic music-like stereo signal: pink noise bed, a bass line,
+    chords with note envelopes, a kick-like thump and a hi-hat-like tick."""
+    import numpy as np
+    chunk_s = 10
+    n = RATE * chunk_s
+    t_local = np.arange(n) / RATE
+    freqs = np.fft.rfftfreq(n, 1.0 / RATE)
+    pink_shape = 1.0 / np.sqrt(np.maximum(freqs, 20.0))
+    pink_shape[0] = 0.0
+    # A minor-ish progression, one chord per 2 s (root MIDI notes)
+    progression = [57, 53, 48, 55, 57, 52, 53, 55]
+    chord = [0, 3, 7, 12]
+    tmp = path + ".part"
+    with open(tmp, "wb") as f:
+        for c in range(seconds // chunk_s):
+            rng = np.random.default_rng(1000 + c)
+            t = t_local + c * chunk_s
+            out = np.zeros((n, CHANNELS))
+            for ch in range(CHANNELS):
+                spec = (rng.standard_normal(freqs.size)
+                        + 1j * rng.standard_normal(freqs.size)) * pink_shape
+                pink = np.fft.irfft(spec, n)
+                out[:, ch] = 0.04 * pink / np.sqrt(np.mean(pink ** 2))
+            beat = 0.5                                   # 120 bpm
+            phase_in_beat = np.mod(t, beat)
+            bar_index = (t // 2.0).astype(np.int64) % len(progression)
+            for k in range(len(progression)):
+                sel = bar_index == k
+                if not sel.any():
+                    continue
+                root = progression[k]
+                ts = t[sel]
+                env = np.exp(-np.mod(ts, 2.0) * 1.5)
+                bass_f = 440.0 * 2 ** ((root - 24 - 69) / 12.0)
+                bass = 0.25 * np.exp(-phase_in_beat[sel] * 4.0) * (
+                    np.sin(2 * np.pi * bass_f * ts)
+                    + 0.3 * np.sin(2 * np.pi * 2 * bass_f * ts))
+                out[sel, 0] += bass
+                out[sel, 1] += bass
+                for j, iv in enumerate(chord):
+                    fr = 440.0 * 2 ** ((root + iv - 69) / 12.0)
+                    tone = env * 0.06 * (np.sin(2 * np.pi * fr * ts + j)
+                                         + 0.5 * np.sin(4 * np.pi * fr * ts)
+                                         + 0.25 * np.sin(6 * np.pi * fr * ts))
+                    pan = 0.3 + 0.4 * (j / (len(chord) - 1))
+                    out[sel, 0] += tone * (1.0 - pan)
+                    out[sel, 1] += tone * pan
+            kick_env = np.exp(-phase_in_beat * 25.0)
+            kick = 0.5 * kick_env * np.sin(2 * np.pi * (50.0 * phase_in_beat
+                                                        + 40.0 * (1 - kick_env) / 25.0))
+            hat_phase = np.mod(t + 0.25, beat)
+            hat = 0.05 * np.exp(-hat_phase * 60.0) * rng.standard_normal(n)
+            out[:, 0] += kick + hat
+            out[:, 1] += kick + 0.8 * hat
+            peak = np.max(np.abs(out))
+            if peak > 0.95:
+                out *= 0.95 / peak
+            f.write(out.astype("<f4").tobytes())
+    os.replace(tmp, path)
+
+
+def ensure_file(path, size, generator, *gen_args):
+    if os.path.exists(path) and os.path.getsize(path) == size:
+        return path
+    info("generating %s (%.1f MB)..." % (path, size / 1e6))
+    t0 = time.perf_counter()
+    generator(path, *gen_args)
+    if os.path.getsize(path) != size:
+        raise SystemExit("generated %s has the wrong size" % path)
+    info("  done in %.1f s" % (time.perf_counter() - t0))
+    return path
+
+
+def generate_noise(path, frames):
+    import numpy as np
+    rng = np.random.default_rng(4242)
+    x = 0.1 * rng.standard_normal((frames, CHANNELS))
+    x.astype("<f4").tofile(path)
+
+
+def warm_page_cache(path):
+    with open(path, "rb") as f:
+        while f.read(1 << 24):
+            pass
+
+
+# ---------------------------------------------------------------------------
+# Verification
+# ---------------------------------------------------------------------------
+
+VERIFY_FRAMES = 1 << 19   # 10.9 s
+
+
+def rbj_peak_response(freqs_hz):
+    """Composite magnitude (dB) of EQ_BANDS as RBJ cookbook peak filters."""
+    import numpy as np
+    z = np.exp(-1j * 2 * np.pi * np.asarray(freqs_hz) / RATE)
+    h = np.ones_like(z)
+    for f, g, q in EQ_BANDS:
+        a = 10 ** (g / 40.0)
+        w0 = 2 * np.pi * f / RATE
+        alpha = np.sin(w0) / (2 * q)
+        b = [1 + alpha * a, -2 * np.cos(w0), 1 - alpha * a]
+        d = [1 + alpha / a, -2 * np.cos(w0), 1 - alpha / a]
+        h *= (b[0] + b[1] * z + b[2] * z * z) / (d[0] + d[1] * z + d[2] * z * z)
+    return 20 * np.log10(np.abs(h))
+
+
+def measured_response(x, y, freqs_hz, seg=16384):
+    """Transfer function estimate |Sxy / Sxx| in dB at freqs_hz, per channel
+    averaged in power."""
+    import numpy as np
+    w = np.hanning(seg)
+    sxy = 0
+    sxx = 0
+    for s in range(0, min(len(x), len(y)) - seg + 1, seg // 2):
+        X = np.fft.rfft(x[s:s + seg] * w[:, None], axis=0)
+        Y = np.fft.rfft(y[s:s + seg] * w[:, None], axis=0)
+        sxy = sxy + Y * np.conj(X)
+        sxx = sxx + np.abs(X) ** 2
+    h = np.abs(sxy / sxx)
+    bins = np.round(np.asarray(freqs_hz) * seg / RATE).astype(int)
+    return 10 * np.log10(np.mean(h[bins] ** 2, axis=1))
+
+
+def verify_case(b, case, kind):
+    """Returns (ok, text).  ok False means: skip this case."""
+    import numpy as np
+    if kind is None:
+        return True, "not checked"
+    with tempfile.TemporaryDirectory(prefix="mastering-verify-") as d:
+        out = os.path.join(d, "out.raw")
+        cmd = b.render_command(case, out)
+        if cmd is None:
+            return True, "not checked (custom command)"
+        r = subprocess.run(cmd, env=b.env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0 or not os.path.exists(out):
+            return False, "pipeline failed: " + r.stdout.strip()[-500:]
+        x = np.fromfile(b.verify_file, "<f4").reshape(-1, CHANNELS)
+        y = np.fromfile(out, "<f4").reshape(-1, CHANNELS)
+    if len(y) < len(x) * 0.99:
+        return False, "output too short (%d of %d frames)" % (len(y), len(x))
+    m = min(len(x), len(y))
+    # Ignore the first second: a bypassed plugin may still crossfade there
+    # (the LSP equalizer with enabled=false differs in its first ~1000 frames).
+    skip = RATE
+    diff = float(np.max(np.abs(x[skip:m].astype(np.float64) - y[skip:m])))
+    if diff < 1e-6:
+        return False, "output equals the input (after 1 s): not processing"
+    if not np.all(np.isfinite(y)):
+        return False, "non-finite output"
+    text = "output differs from input (max |diff| after 1 s: %.3g)" % diff
+    if kind == "eq_response":
+        fr = [bnd[0] for bnd in EQ_BANDS]
+        meas = measured_response(x[:m], y[:m], fr)
+        ref = rbj_peak_response(fr)
+        dev = np.max(np.abs(meas - ref))
+        text += "; gain at %s Hz: %s dB (RBJ reference %s dB)" % (
+            "/".join("%g" % f for f in fr),
+            " ".join("%+.2f" % v for v in meas),
+            " ".join("%+.2f" % v for v in ref))
+        if dev > EQ_TOLERANCE_DB:
+            warn("%s: response deviates %.2f dB from the reference at a band "
+                 "centre" % (case["name"], dev))
+            text += " [deviates %.2f dB]" % dev
+    return True, text
+
+
+# ---------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------
+
+
+def fmt_ratio(x):
+    return "%.2f×" % x if x is not None else "—"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def tool_versions(b):
+    out = []
+    r = subprocess.run(["gst-launch-1.0", "--version"], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True)
+    for line in r.stdout.splitlines():
+        if line.startswith("GStreamer"):
+            out.append(line.strip())
+    if b.ffmpeg:
+        r = subprocess.run([b.ffmpeg, "-version"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+        if r.stdout:
+            out.append(" ".join(r.stdout.split()[:3]))
+    if shutil.which("dpkg-query"):
+        r = subprocess.run(["dpkg-query", "-W", "-f", "${Version}",
+                            "lsp-plugins-lv2"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+        if r.returncode == 0 and r.stdout:
+            out.append("lsp-plugins-lv2 " + r.stdout.strip())
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build-dir", help="meson build dir holding "
+                    "libgstmastering.so (prepended to GST_PLUGIN_PATH)")
+    ap.add_argument("--runs", type=int, default=5,
+                    help="timed runs per case (default 5)")
+    ap.add_argument("--only", action="append", metavar="GROUP",
+                    help="run only this group (repeatable); groups: %s"
+                    % ", ".join(sorted({c["group"] for c in CASES})))
+    ap.add_argument("--markdown", metavar="FILE",
+                    help="also write the report to FILE")
+    ap.add_argument("--seconds", type=int, default=DEFAULT_SECONDS,
+                    help="length of the test audio (default 600; a multiple "
+                    "of 10; change only for smoke tests)")
+    ap.add_argument("--blocksize", type=int, default=DEFAULT_BLOCKSIZE,
+                    help="bytes per buffer pushed by the source (default %d "
+                    "= 1024 frames); 0 = plain filesrc, pulled by "
+                    "rawaudioparse in 64 KiB chunks" % DEFAULT_BLOCKSIZE)
+    ap.add_argument("--no-verify", action="store_true",
+                    help="skip the check that each peer processes")
+    ap.add_argument("--list", action="store_true",
+                    help="print the cases and their commands, then exit")
+    args = ap.parse_args()
+    if args.seconds <= 0 or args.seconds % 10:
+        ap.error("--seconds must be a positive multiple of 10")
+    if args.runs < 1:
+        ap.error("--runs must be at least 1")
+
+    b = Bench(args)
+    if args.build_dir and not os.path.isdir(args.build_dir):
+        warn("build dir %s does not exist" % args.build_dir)
+
+    # Selection
+    cases = list(CASES)
+    if args.only:
+        unknown = set(args.only) - {c["group"] for c in CASES}
+        if unknown:
+            ap.error("unknown group(s): %s" % ", ".join(sorted(unknown)))
+        sel = [c for c in cases if c["group"] in args.only]
+        needed = {c.get("baseline") for c in sel}
+        cases = [c for c in cases if c in sel or c["name"] in needed]
+    else:
+        needed = {c.get("baseline") for c in cases if c["role"] != "baseline"}
+        cases = [c for c in cases if c["role"] != "baseline" or c["name"] in needed]
+
+    data = os.path.join(CACHE_DIR, "music-v%d-%ds-%dk-stereo-f32le.raw"
+                        % (DATA_VERSION, args.seconds, RATE // 1000))
+
+    if args.list:
+        for c in cases:
+            print("[%s] %s (%s)\n    %s\n" % (c["group"], c["name"], c["role"],
+                                               b.display_command(c)))
+        return 0
+
+    # Availability
+    active = []
+    skipped = {}
+    for c in cases:
+        miss = b.missing(c)
+        if miss:
+            msg = "not available: " + ", ".join(miss)
+            warn("skipping %s: %s" % (c["name"], msg))
+            skipped[c["name"]] = msg
+        else:
+            active.append(c)
+
+    # Verification on a short noise file (also warms the registry)
+    verification = {}
+    if not args.no_verify:
+        b.verify_file = ensure_file(
+            os.path.join(CACHE_DIR, "noise-v%d-%d.raw" % (DATA_VERSION, VERIFY_FRAMES)),
+            VERIFY_FRAMES * BYTES_PER_FRAME, generate_noise, VERIFY_FRAMES)
+        keep = []
+        for c in active:
+            kind = GROUPS.get(c["group"], {}).get("verify")
+            if c["role"] == "baseline":
+                kind = None
+            ok, text = verify_case(b, c, kind)
+            verification[c["name"]] = text
+            info("verify %-32s %s" % (c["name"] + ":", text))
+            if ok:
+                keep.append(c)
+            else:
+                warn("skipping %s: %s" % (c["name"], text))
+                skipped[c["name"]] = text
+        active = keep
+
+    # Timed runs, interleaved; the starting case rotates every round
+    ensure_file(data, args.seconds * RATE * BYTES_PER_FRAME,
+                generate_music, args.seconds)
+    warm_page_cache(data)
+    cmds = {c["name"]: b.command(c, data) for c in active}
+    for c in active:   # one untimed run each: registry, caches, page cache
+        wall, cpu, rc, err = b.run_timed(cmds[c["name"]])
+        if rc != 0:
+            warn("skipping %s: exit %d: %s" % (c["name"], rc, err.strip()[-500:]))
+            skipped[c["name"]] = "failed (exit %d)" % rc
+    active = [c for c in active if c["name"] not in skipped]
+
+    walls = {c["name"]: [] for c in active}
+    cpus = {c["name"]: [] for c in active}
+    for r in range(args.runs):
+        order = active[r % len(active):] + active[:r % len(active)] if active else []
+        for c in order:
+            if c["name"] in skipped:
+                continue
+            wall, cpu, rc, err = b.run_timed(cmds[c["name"]])
+            if rc != 0:
+                warn("%s failed in run %d: %s" % (c["name"], r + 1, err.strip()[-500:]))
+                skipped[c["name"]] = "failed (exit %d) in run %d" % (rc, r + 1)
+                continue
+            walls[c["name"]].append(wall)
+            cpus[c["name"]].append(cpu)
+            info("run %d/%d  %-32s %7.3f s wall  %7.3f s cpu"
+                 % (r + 1, args.runs, c["name"], wall, cpu))
+    active = [c for c in active if c["name"] not in skipped]
+
+    med = {n: statistics.median(v) for n, v in walls.items() if v}
+    cmed = {n: statistics.median(v) for n, v in cpus.items() if v}
+
+    # Report
+    lines = []
+    now = datetime.datetime.now().astimezone()
+    lines.append("# Benchmarks")
+    lines.append("")
+    lines.append("Generated by `bench/bench.py` on %s." % now.strftime("%Y-%m-%d %H:%M %Z"))
+    lines.append("")
+    lines.append("- Machine: `nproc` = %d, CPU: %s" % (os.cpu_count() or 0, cpu_model()))
+    lines.append("- Tools: %s" % "; ".join(tool_versions(b)))
+    lines.append("- Input: %d s (%.1f min) of generated music-like 48 kHz stereo "
+                 "F32LE audio (%.1f MB), read from a file in the page cache"
+                 % (args.seconds, args.seconds / 60, args.seconds * RATE * BYTES_PER_FRAME / 1e6))
+    lines.append("- Buffers: %s" % (
+        "%d bytes (%d frames) pushed by pushfilesrc" % (args.blocksize, args.blocksize // BYTES_PER_FRAME)
+        if args.blocksize > 0 else "filesrc pulled by rawaudioparse (64 KiB)"))
+    lines.append("- Runs: %d per case. Medians are taken over interleaved runs "
+                 "(every case once per round, starting case rotating) on a "
+                 "shared, noisy 2-core machine; compare ratios from the same "
+                 "report, not absolute times across reports." % args.runs)
+    lines.append("- Realtime factor = %d s / median wall time. *Net* = median "
+                 "minus the median of the case's baseline (the same pipeline "
+                 "without the element). *÷ ours* = this case's time divided by "
+                 "our element's (above 1: ours is faster)." % args.seconds)
+    lines.append("- CPU = user + system time of the process (median); "
+                 "GStreamer pipelines here run in a single streaming thread.")
+    lines.append("")
+
+    groups = []
+    for c in active + [c for c in cases if c["name"] in skipped]:
+        if c["group"] not in groups and c["role"] != "baseline":
+            groups.append(c["group"])
+
+    for g in groups:
+        ginfo = GROUPS.get(g, {})
+        lines.append("## %s" % ginfo.get("title", g))
+        lines.append("")
+        if ginfo.get("settings"):
+            lines.append("Settings: %s." % ginfo["settings"])
+            lines.append("")
+        gcases = [c for c in cases if c["group"] == g]
+        bases = []
+        for c in gcases:
+            bn = c.get("baseline")
+            if bn and bn not in bases:
+                bases.append(bn)
+        rows = [c for c in cases if c["name"] in bases] + gcases
+        ours = next((c for c in gcases if c["role"] == "ours"), None)
+        ours_med = med.get(ours["name"]) if ours else None
+        ours_net = None
+        if ours_med is not None and med.get(ours.get("baseline")) is not None:
+            ours_net = ours_med - med[ours["baseline"]]
+        lines.append("| Case | Median wall (s) | Min–max (s) | Realtime factor "
+                     "| Median CPU (s) | Net (s) | ÷ ours (wall) | ÷ ours (net) |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for c in rows:
+            n = c["name"]
+            label = n + (" **(ours)**" if c["role"] == "ours" else "")
+            if n not in med:
+                lines.append("| %s | skipped: %s | | | | | | |" % (
+                    label, skipped.get(n, "not run")))
+                continue
+            m = med[n]
+            net = None
+            if c.get("baseline") in med:
+                net = m - med[c["baseline"]]
+            r_wall = m / ours_med if ours_med and c["role"] != "baseline" else None
+            r_net = (net / ours_net if net is not None and ours_net and ours_net > 0
+                     and c["role"] != "baseline" else None)
+            lines.append("| %s | %.3f | %.3f–%.3f | %.0f× | %.3f | %s | %s | %s |" % (
+                label, m, min(walls[n]), max(walls[n]), args.seconds / m,
+                cmed[n], "%.3f" % net if net is not None else "—",
+                fmt_ratio(r_wall), fmt_ratio(r_net)))
+        lines.append("")
+
+    lines.append("## Commands")
+    lines.append("")
+    lines.append("`F` is the input file. GStreamer cases ran with "
+                 "`GST_PLUGIN_PATH=<build dir>`.")
+    lines.append("")
+    for c in cases:
+        lines.append("- **%s**%s: `%s`" % (
+            c["name"], " (%s)" % c["note"] if c.get("note") else "",
+            b.display_command(c)))
+    lines.append("")
+    if verification:
+        lines.append("## Verification")
+        lines.append("")
+        lines.append("Before timing, each case processed %.1f s of white noise "
+                     "to a file; a peer whose output equals its input "
+                     "(after the first second) is skipped. For the EQ the gain at each band centre is "
+                     "estimated from the cross-spectrum and shown next to the "
+                     "RBJ-cookbook peak filters with the same settings (the "
+                     "peers define bandwidth differently, so small deviations "
+                     "are expected)." % (VERIFY_FRAMES / RATE))
+        lines.append("")
+        for c in cases:
+            if c["name"] in verification and c["role"] != "baseline":
+                lines.append("- %s: %s" % (c["name"], verification[c["name"]]))
+        lines.append("")
+
+    report = "\n".join(lines)
+    print(report)
+    if args.markdown:
+        d = os.path.dirname(os.path.abspath(args.markdown))
+        os.makedirs(d, exist_ok=True)
+        with open(args.markdown, "w") as f:
+            f.write(report)
+        info("wrote %s" % args.markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
