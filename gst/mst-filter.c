@@ -10,7 +10,11 @@
 
 #define FIT_GRID_POINTS 32
 #define FIT_BAND_POINTS 9
-#define FIT_MAX_POINTS (FIT_GRID_POINTS + FIT_BAND_POINTS + 1)
+#define FIT_MAX_POINTS (FIT_GRID_POINTS + FIT_BAND_POINTS + 3)
+/* Poles may move no closer to the unit circle than the bilinear design's,
+ * or this radius: near Nyquist, the fit would otherwise trade the band it
+ * sees for a resonance at z = -1. */
+#define FIT_MIN_POLE_RADIUS_LIMIT 0.999
 #define FIT_MAX_ITERATIONS 12
 /* Weight of the fit above 0.45 x Nyquist, where no second-order digital
  * section can follow a prototype that keeps changing past Nyquist: there
@@ -338,6 +342,42 @@ make_minimum_phase (MstBiquad * s)
   s->b2 = gain * r1 * r2;
 }
 
+static double
+pole_radius (double a1, double a2)
+{
+  double disc = a1 * a1 - 4.0 * a2;
+  if (disc < 0.0)
+    return sqrt (a2);
+  double sq = sqrt (disc);
+  return fmax (fabs (-a1 + sq), fabs (-a1 - sq)) * 0.5;
+}
+
+/* Whether the section stays, from DC to Nyquist, within 1 dB of the range
+ * of levels the prototype spans there. Near Nyquist a second-order fit can
+ * find a resonance between its points; the bilinear design (at most 0.45
+ * fs) is then used instead: off the prototype near Nyquist, but never
+ * beyond the gain asked for. */
+#define RANGE_CHECK_POINTS 128
+static bool
+within_prototype_range (const MstFilterParams * p, const MstBiquad * s,
+    double rate_hz)
+{
+  double lo = INFINITY, hi = -INFINITY;
+  double nyquist = 0.5 * rate_hz;
+  for (int i = 0; i <= RANGE_CHECK_POINTS; i++) {
+    double a = mst_filter_analog_db (p, nyquist * i / RANGE_CHECK_POINTS);
+    lo = fmin (lo, a);
+    hi = fmax (hi, a);
+  }
+  for (int i = 0; i <= RANGE_CHECK_POINTS; i++) {
+    double d = mst_biquad_cascade_db (s, 1, nyquist * i / RANGE_CHECK_POINTS,
+        rate_hz);
+    if (!(d <= hi + 1.0 && d >= lo - 1.0))
+      return false;
+  }
+  return true;
+}
+
 /* Levenberg-Marquardt fit of the five coefficients to the prototype's log
  * magnitude, from the bilinear design. */
 static void
@@ -369,6 +409,12 @@ matched_design (const MstFilterParams * p, double rate_hz, MstBiquad * out)
           f <= 0.45 * nyquist ? 1.0 : FIT_HIGH_BAND_WEIGHT);
   }
   fit_add_point (&fp, p, 0.0, rate_hz, FIT_DC_WEIGHT);
+  /* Nyquist itself and just below, so nothing can hide between the grid's
+   * last point and Nyquist. */
+  fit_add_point (&fp, p, 0.995 * nyquist, rate_hz, FIT_HIGH_BAND_WEIGHT);
+  fit_add_point (&fp, p, nyquist, rate_hz, FIT_HIGH_BAND_WEIGHT);
+  double max_radius = fmax (FIT_MIN_POLE_RADIUS_LIMIT,
+      pole_radius (out->a1, out->a2));
 
   x[0] = out->b0;
   x[1] = out->b1;
@@ -407,7 +453,8 @@ matched_design (const MstFilterParams * p, double rate_hz, MstBiquad * out)
         for (int r = 0; r < 5; r++)
           xn[r] = x[r] + step[r];
         MstBiquad trial = { xn[0], xn[1], xn[2], xn[3], xn[4] };
-        if (mst_biquad_is_stable (&trial)) {
+        if (mst_biquad_is_stable (&trial)
+            && pole_radius (trial.a1, trial.a2) <= max_radius) {
           double trial_res[FIT_MAX_POINTS];
           double trial_cost = fit_residuals (&fp, xn, trial_res, NULL);
           if (trial_cost < cost) {
@@ -427,7 +474,8 @@ matched_design (const MstFilterParams * p, double rate_hz, MstBiquad * out)
 
   MstBiquad fitted = { x[0], x[1], x[2], x[3], x[4] };
   make_minimum_phase (&fitted);
-  if (mst_biquad_is_stable (&fitted))
+  if (mst_biquad_is_stable (&fitted)
+      && within_prototype_range (p, &fitted, rate_hz))
     *out = fitted;
 }
 

