@@ -135,6 +135,7 @@ design_k_weighting (MstLoudness * st)
 
   k = tan (M_PI * shelf_f0_hz / st->rate_hz);
   vh = pow (10.0, shelf_gain_db / 20.0);
+  /* Vb = Vh^0.49967 (not exactly sqrt): libebur128's fit to Table 1. */
   vb = pow (vh, 0.4996667741545416);
   norm = 1.0 + k / shelf_q + k * k;
   st->shelf_b0 = (vh + vb * k / shelf_q + k * k) / norm;
@@ -355,7 +356,8 @@ histogram_gate (const GateHistogram * h, double gate_lu, int *first_bin,
     g = 0;
   if (g >= HIST_N_BINS)
     g = HIST_N_BINS - 1;
-  if (h->count[g] == 0 || !(h->power[g] / h->count[g] > gate_power))
+  if (g < HIST_N_BINS - 1
+      && (h->count[g] == 0 || !(h->power[g] / h->count[g] > gate_power)))
     g++;
   *first_bin = g;
   for (int i = g; i < HIST_N_BINS; i++) {

@@ -42,8 +42,17 @@ feed_tone (MstLoudness * st, const ToneSpec * spec, const Segment * seg,
   float buf32[GEN_CHUNK * 5];
   double buf64[GEN_CHUNK * 5];
   const int ch = spec->channels;
-  const double w = 2.0 * M_PI * spec->freq_hz / spec->rate_hz;
+  const size_t period = (size_t) spec->rate_hz;
+  /* One second of the tone: a whole number of cycles at 1000 Hz, so the
+   * table repeats seamlessly. */
+  double *table = malloc (period * sizeof (double));
   uint64_t n_total = 0;
+
+  MST_CHECK (table != NULL);
+  if (!table)
+    return;
+  for (size_t i = 0; i < period; i++)
+    table[i] = sin (2.0 * M_PI * spec->freq_hz * i / spec->rate_hz);
 
   for (int s = 0; s < n_seg; s++) {
     size_t n_frames = (size_t) llround (seg[s].seconds * spec->rate_hz);
@@ -53,9 +62,7 @@ feed_tone (MstLoudness * st, const ToneSpec * spec, const Segment * seg,
     while (n_frames > 0) {
       size_t n = n_frames < chunk ? n_frames : chunk;
       for (size_t i = 0; i < n; i++) {
-        /* Phase from the absolute frame index: no drift over minutes. */
-        double v = sin (w * (double) ((n_total + i) % (uint64_t)
-                spec->rate_hz));
+        double v = table[(n_total + i) % period];
         for (int c = 0; c < ch; c++) {
           buf64[i * ch + c] = amp[c] * v;
           buf32[i * ch + c] = (float) (amp[c] * v);
@@ -71,6 +78,7 @@ feed_tone (MstLoudness * st, const ToneSpec * spec, const Segment * seg,
       n_frames -= n;
     }
   }
+  free (table);
 }
 
 static double
@@ -273,6 +281,35 @@ static void
 test_3341_case12 (void)
 {
   run_alternating (12, 0.18, 0.22, 25, 0);
+}
+
+/* K-weighting response at 48 kHz through the meter: a stereo sine at
+ * -20 dBFS reads -20 + |H(f)| - 0.691 LUFS; |H| from REFERENCE.md section 1
+ * ([calc] from BS.1770-4 Tables 1-2). */
+static void
+test_k_weighting_response (void)
+{
+  static const struct {
+    double freq_hz, gain_db;
+  } points[] = {
+    {20, -13.28}, {100, -1.13}, {1000, 0.698}, {2000, 3.07}, {10000, 4.04},
+  };
+
+  for (size_t i = 0; i < 5; i++) {
+    ToneSpec spec = { 48000, 2, 1, points[i].freq_hz };
+    const Segment seg[] = { {2, ST (-20)} };
+    MstLoudness *st = mst_loudness_init (48000, 2, NULL);
+    double expected = -20.0 + points[i].gain_db - 0.691;
+
+    MST_CHECK (st != NULL);
+    if (!st)
+      return;
+    feed_tone (st, &spec, seg, 1, GEN_CHUNK, NULL, NULL);
+    printf ("  %5.0f Hz: M expected %.3f, got %.3f LUFS\n",
+        points[i].freq_hz, expected, get_m (st));
+    MST_CHECK_CLOSE (get_m (st), expected, 0.01);
+    mst_loudness_destroy (&st);
+  }
 }
 
 /* ---- EBU Tech 3341 true-peak cases 15-19 ---- */
@@ -876,6 +913,7 @@ main (void)
 {
   MST_RUN (test_invalid_args);
   MST_RUN (test_silence_and_short);
+  MST_RUN (test_k_weighting_response);
   MST_RUN (test_3341_case1);
   MST_RUN (test_3341_case2);
   MST_RUN (test_3341_case3);
