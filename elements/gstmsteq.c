@@ -443,7 +443,11 @@ gst_mst_eq_sync_values (GstMstEq * self, GstBuffer * buf)
   if (!GST_CLOCK_TIME_IS_VALID (stream_time))
     return;
   gst_object_sync_values (GST_OBJECT (self), stream_time);
-  for (guint i = 0; i < MST_EQ_MAX_BANDS; i++)
+  /* Bands beyond num-bands are silent whatever their controllers say. */
+  GST_OBJECT_LOCK (self);
+  guint num_bands = self->num_bands;
+  GST_OBJECT_UNLOCK (self);
+  for (guint i = 0; i < num_bands; i++)
     gst_object_sync_values (GST_OBJECT (self->bands[i]), stream_time);
 }
 

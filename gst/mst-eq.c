@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK_FRAMES 256
+#define BLOCK_FRAMES 1024
 #define CONTROL_PERIOD_S (1.0 / 1500.0)
 #define SETTLE_MAX_S 2.0
 /* Glides end when the smoothed value is this close to its target. */
@@ -443,39 +443,106 @@ typedef struct {
   v2d b0, b1, b2, a1, a2;
 } PairSection;
 
+static inline __attribute__ ((always_inline)) v2d
+pair_section (const PairSection * c, v2d (*h)[2], v2d in, v2d x1, v2d x2)
+{
+  v2d y1 = h[0][0], y2 = h[0][1];
+  v2d y = ((c->b1 * x1 + c->b2 * x2 - c->a2 * y2) - c->a1 * y1) + c->b0 * in;
+  h[0][1] = y1;
+  h[0][0] = y;
+  return y;
+}
+
+/* Where a stereo pair comes from and goes to: two planar double arrays, or
+ * the interleaved F32 frames themselves (converted in registers, the
+ * element gain applied on the way out). */
+typedef struct {
+  double *xa, *xb;
+  float *frames;
+  v2d gain;
+} PairIo;
+
+static inline __attribute__ ((always_inline)) v2d
+io_load (const PairIo * io, const bool interleaved, int i)
+{
+  if (interleaved)
+    return (v2d) { io->frames[2 * i], io->frames[2 * i + 1] };
+  return (v2d) { io->xa[i], io->xb[i] };
+}
+
+static inline __attribute__ ((always_inline)) void
+io_store (const PairIo * io, const bool interleaved, int i, v2d y)
+{
+  if (interleaved) {
+    y *= io->gain;
+    io->frames[2 * i] = (float) y[0];
+    io->frames[2 * i + 1] = (float) y[1];
+  } else {
+    io->xa[i] = y[0];
+    io->xb[i] = y[1];
+  }
+}
+
+/* One step of the skewed cascade: section k takes sample i - k, its input
+ * being what section k - 1 produced in the previous step (pending[k]), so
+ * the sections of one step are independent and run in parallel instead of
+ * waiting on each other along the cascade. Sections go from last to first
+ * so pending[k] is read before section k - 1 replaces it. */
+static inline __attribute__ ((always_inline)) void
+skew_step (const PairSection * c, const int n_sections, v2d (*h)[2],
+    v2d * pending, const PairIo * io, const bool interleaved, int i,
+    int k_lo, int k_hi)
+{
+#pragma GCC unroll 8
+  for (int k = k_hi; k >= k_lo; k--) {
+    v2d in = k == 0 ? io_load (io, interleaved, i) : pending[k];
+    /* Section k's input history is section k - 1's output history. */
+    v2d x1 = h[k][0], x2 = h[k][1];
+    if (k == 0) {
+      h[0][1] = x1;
+      h[0][0] = in;
+    }
+    v2d y = pair_section (&c[k], &h[k + 1], in, x1, x2);
+    if (k == n_sections - 1) {
+      io_store (io, interleaved, i - k, y);
+    } else {
+      pending[k + 1] = y;
+    }
+  }
+}
+
 static inline __attribute__ ((always_inline)) void
 cascade_pair_body (const PairSection * c, const int n_sections,
-    v2d (*hist)[2], double *xa, double *xb, int n)
+    v2d (*hist)[2], const PairIo * io, const bool interleaved, int n)
 {
-  /* With n_sections a constant the loop over sections unrolls and the
-   * histories stay in registers. */
+  /* With n_sections a constant the steady loop unrolls and the histories
+   * stay in registers. */
   v2d h[MAX_FUSED_SECTIONS + 1][2];
+  v2d pending[MAX_FUSED_SECTIONS];
+  const int last = n_sections - 1;
+  int i = 0;
+
   for (int k = 0; k <= n_sections; k++) {
     h[k][0] = hist[k][0];
     h[k][1] = hist[k][1];
   }
-  for (int i = 0; i < n; i++) {
-    v2d in = { xa[i], xb[i] };
-    v2d x1 = h[0][0], x2 = h[0][1];
-    h[0][1] = x1;
-    h[0][0] = in;
-    for (int k = 0; k < n_sections; k++) {
-      v2d y1 = h[k + 1][0], y2 = h[k + 1][1];
-      /* Summation order is latency: the input (the previous section's
-       * output of this sample) enters last, so the chain through the
-       * cascade costs one multiply-add per section; the older terms are
-       * summed while it is computed. */
-      v2d y = ((c[k].b1 * x1 + c[k].b2 * x2 - c[k].a2 * y2) - c[k].a1 * y1)
-          + c[k].b0 * in;
-      h[k + 1][1] = y1;
-      h[k + 1][0] = y;
-      x1 = y1;
-      x2 = y2;
-      in = y;
+  /* Filling: step i runs sections 0..i. */
+  for (; i < last && i < n; i++)
+    skew_step (c, n_sections, h, pending, io, interleaved, i, 0, i);
+  if (i == last) {
+    for (; i < n; i++)
+      skew_step (c, n_sections, h, pending, io, interleaved, i, 0, last);
+  } else {
+    /* A block shorter than the cascade: steps run what they can. */
+    for (; i < n + last; i++) {
+      int k_lo = i - n + 1 > 0 ? i - n + 1 : 0;
+      int k_hi = i < last ? i : last;
+      skew_step (c, n_sections, h, pending, io, interleaved, i, k_lo, k_hi);
     }
-    xa[i] = in[0];
-    xb[i] = in[1];
   }
+  /* Draining: step i runs sections i - n + 1 .. last. */
+  for (; i < n + last; i++)
+    skew_step (c, n_sections, h, pending, io, interleaved, i, i - n + 1, last);
   for (int k = 0; k <= n_sections; k++) {
     hist[k][0] = h[k][0];
     hist[k][1] = h[k][1];
@@ -489,7 +556,7 @@ __attribute__ ((target_clones ("fma", "default")))
 #endif
 static void
 cascade_run_pair (const MstBiquad * sections, int n_sections, v2d (*hist)[2],
-    double *xa, double *xb, int n)
+    const PairIo * io, int n)
 {
   PairSection c[MAX_FUSED_SECTIONS];
   for (int k = 0; k < n_sections; k++) {
@@ -499,13 +566,26 @@ cascade_run_pair (const MstBiquad * sections, int n_sections, v2d (*hist)[2],
     c[k].a1 = (v2d) { sections[k].a1, sections[k].a1 };
     c[k].a2 = (v2d) { sections[k].a2, sections[k].a2 };
   }
-  switch (n_sections) {
-#define CASE(k) case k: cascade_pair_body (c, k, hist, xa, xb, n); break;
-      CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7) CASE (8)
+  if (io->frames) {
+    switch (n_sections) {
+#define CASE(k) case k: cascade_pair_body (c, k, hist, io, true, n); break;
+        CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7)
+        CASE (8)
 #undef CASE
-    default:
-      cascade_pair_body (c, n_sections, hist, xa, xb, n);
-      break;
+      default:
+        cascade_pair_body (c, n_sections, hist, io, true, n);
+        break;
+    }
+  } else {
+    switch (n_sections) {
+#define CASE(k) case k: cascade_pair_body (c, k, hist, io, false, n); break;
+        CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7)
+        CASE (8)
+#undef CASE
+      default:
+        cascade_pair_body (c, n_sections, hist, io, false, n);
+        break;
+    }
   }
 }
 
@@ -785,9 +865,12 @@ band_is_steady (const Band * band)
 }
 
 /* The common case, every active band steady on all channels: all their
- * sections in one fused pass. False (and nothing done) otherwise. */
+ * sections in one fused pass. With @direct (stereo F32 frames), the pass
+ * reads and writes the frames themselves, element gain included, and needs
+ * at least one section and no gain glide. False (and nothing done) when the
+ * case does not apply. */
 static bool
-run_steady_bands (MstEq * eq, int n)
+run_steady_bands (MstEq * eq, int n, float *direct)
 {
   MstBiquad sections[MAX_FUSED_SECTIONS];
   double *states[MAX_FUSED_SECTIONS];
@@ -807,7 +890,10 @@ run_steady_bands (MstEq * eq, int n)
       sections[n_sections++] = band->coefs[s];
   }
   if (n_sections == 0)
-    return true;
+    return direct == NULL;
+  if (direct && (eq->gain_db != eq->gain_target_db || eq->wet != 1.0
+          || eq->wet_target != 1.0))
+    return false;
 
   for (int c = 0; c < eq->channels;) {
     bool pair = c + 1 < eq->channels;
@@ -839,9 +925,12 @@ run_steady_bands (MstEq * eq, int n)
         }
       }
     }
-    if (pair)
-      cascade_run_pair (sections, n_sections, hist_pair,
-          channel_buffer (eq, c), channel_buffer (eq, c + 1), n);
+    if (pair) {
+      PairIo io = { channel_buffer (eq, c), channel_buffer (eq, c + 1),
+        direct, {eq->gain_lin, eq->gain_lin}
+      };
+      cascade_run_pair (sections, n_sections, hist_pair, &io, n);
+    }
     else
       cascade_run (sections, n_sections, hist, channel_buffer (eq, c), n);
     /* Scatter back, each section's input history made explicit. */
@@ -916,16 +1005,39 @@ check_finite (MstEq * eq)
         }
       }
   }
-  if (reset) {
+  if (reset)
     eq->nonfinite_resets++;
-    for (int c = 0; c < eq->channels; c++) {
-      double *x = channel_buffer (eq, c);
-      for (int i = 0; i < BLOCK_FRAMES; i++)
-        if (!isfinite (x[i]))
-          x[i] = 0.0;
-    }
-  }
   return reset;
+}
+
+static void
+zero_nonfinite (double *x, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite (x[i]))
+      x[i] = 0.0;
+}
+
+static void
+zero_nonfinite_f32 (float *x, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite (x[i]))
+      x[i] = 0.0f;
+}
+
+static void
+prepare_bands (MstEq * eq)
+{
+  for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
+    band_update_targets (eq, &eq->bands[b], b);
+}
+
+static void
+finish_bands (MstEq * eq, int n)
+{
+  for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
+    band_finish (eq, &eq->bands[b], b, n);
 }
 
 /* Processes the planar block (n frames) in place. */
@@ -937,14 +1049,11 @@ process_planar (MstEq * eq, int n)
   if (bypass_fading)
     memcpy (eq->bypass_dry, eq->planar,
         sizeof (double) * eq->channels * BLOCK_FRAMES);
-  for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
-    band_update_targets (eq, &eq->bands[b], b);
-  if (!run_steady_bands (eq, n)) {
+  if (!run_steady_bands (eq, n, NULL)) {
     for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
       process_band (eq, &eq->bands[b], n);
   }
-  for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
-    band_finish (eq, &eq->bands[b], b, n);
+  finish_bands (eq, n);
   set_mid_side (eq, false, n);
   apply_gain (eq, n);
   if (bypass_fading) {
@@ -959,7 +1068,8 @@ process_planar (MstEq * eq, int n)
       eq->wet_target = wet_target;
     }
   }
-  check_finite (eq);
+  if (check_finite (eq))
+    zero_nonfinite (eq->planar, (size_t) eq->channels * BLOCK_FRAMES);
 }
 
 static void
@@ -1027,9 +1137,17 @@ mst_eq_process_f32 (MstEq * eq, float *frames, size_t n_frames)
   for (size_t done = 0; done < n_frames;) {
     int n = n_frames - done > BLOCK_FRAMES ? BLOCK_FRAMES : (int) (n_frames - done);
     float *block = frames + done * eq->channels;
-    load_f32 (eq, block, n);
-    process_planar (eq, n);
-    store_f32 (eq, block, n);
+    prepare_bands (eq);
+    if (eq->channels == 2 && run_steady_bands (eq, n, block)) {
+      /* Steady stereo: filtered straight in the frames. */
+      finish_bands (eq, n);
+      if (check_finite (eq))
+        zero_nonfinite_f32 (block, 2 * (size_t) n);
+    } else {
+      load_f32 (eq, block, n);
+      process_planar (eq, n);
+      store_f32 (eq, block, n);
+    }
     done += n;
     if (mst_eq_is_passthrough (eq))
       break;
@@ -1049,6 +1167,7 @@ mst_eq_process_f64 (MstEq * eq, double *frames, size_t n_frames)
   for (size_t done = 0; done < n_frames;) {
     int n = n_frames - done > BLOCK_FRAMES ? BLOCK_FRAMES : (int) (n_frames - done);
     double *block = frames + done * eq->channels;
+    prepare_bands (eq);
     load_f64 (eq, block, n);
     process_planar (eq, n);
     store_f64 (eq, block, n);

@@ -59,6 +59,13 @@ test_running_response (void)
         f, got, want);
     MST_CHECK_CLOSE (rms (x, 2, 1, n / 2, n), rms (x, 2, 0, n / 2, n), 1e-6);
   }
+  /* The element gain, steady, applied on the way out of the fused pass. */
+  MST_CHECK (mst_eq_set_gain_db (eq, -6.0) == MST_OK);
+  mst_eq_reset (eq);
+  fill_sine (x, 2, n, 2000, 0.25, unity);
+  mst_eq_process_f32 (eq, x, n);
+  MST_CHECK_CLOSE (20 * log10 (rms (x, 2, 0, n / 2, n) / (0.25 / sqrt (2))),
+      mst_filter_analog_db (&s.filter, 2000) - 6.0, 0.15);
   free (x);
   mst_eq_destroy (&eq);
   MST_CHECK (eq == NULL);
