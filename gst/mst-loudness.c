@@ -3,6 +3,7 @@
  * Numbers come from /work/shared/REFERENCE.md (sections 1-3); each constant
  * cites its standard. */
 #include "mst-loudness.h"
+#include "mst-truepeak.h"
 #include "mst-fpu.h"
 
 #include <float.h>
@@ -151,45 +152,11 @@ design_k_weighting (MstLoudness * st)
 }
 
 /* Modified Bessel function of the first kind, order 0 (power series). */
-static double
-bessel_i0 (double x)
-{
-  double sum = 1.0, term = 1.0;
-  for (int k = 1; k < 64; k++) {
-    term *= (x / (2.0 * k)) * (x / (2.0 * k));
-    sum += term;
-    if (term < sum * 1e-17)
-      break;
-  }
-  return sum;
-}
-
-/* Phase p of L interpolates at fraction d = p / L between input frames
- * j + TP_TAPS/2 - 1 and j + TP_TAPS/2 from frames j .. j + TP_TAPS - 1. */
+/* See mst-truepeak.h: phase p of L interpolates at fraction p / L. */
 static void
 design_true_peak (MstLoudness * st)
 {
-  const double half = TP_TAPS / 2;
-  const double i0_beta = bessel_i0 (TP_KAISER_BETA);
-
-  for (int p = 1; p < st->os_factor; p++) {
-    float *h = st->tp_coef + (p - 1) * TP_TAPS;
-    double taps[TP_TAPS], sum = 0.0;
-    double d = (double) p / st->os_factor;
-
-    for (int k = 0; k < TP_TAPS; k++) {
-      double t = d - (k - (half - 1.0));
-      double r = t / half;
-      double sinc = sin (M_PI * t) / (M_PI * t);
-      double win = bessel_i0 (TP_KAISER_BETA * sqrt (fmax (0.0,
-                  1.0 - r * r))) / i0_beta;
-      taps[k] = sinc * win;
-      sum += taps[k];
-    }
-    /* Unity gain at DC for every phase. */
-    for (int k = 0; k < TP_TAPS; k++)
-      h[k] = (float) (taps[k] / sum);
-  }
+  mst_truepeak_design (st->tp_coef, st->os_factor, TP_TAPS, TP_KAISER_BETA);
 }
 
 MstLoudness *

@@ -75,3 +75,43 @@ muld d, d, gain
 subd t, wet, dry
 muld t, t, mix
 addd wet, dry, t
+
+# Four taps of an FIR in one pass: d += h0 s0 + h1 s1 + h2 s2 + h3 s3, where
+# the sources are the same signal shifted by one sample each (true-peak
+# interpolation: each phase is a sum of such passes).
+.function mst_orc_fir4_f32
+.dest 4 d float
+.source 4 s0 float
+.source 4 s1 float
+.source 4 s2 float
+.source 4 s3 float
+.floatparam 4 h0
+.floatparam 4 h1
+.floatparam 4 h2
+.floatparam 4 h3
+.temp 4 t
+.temp 4 acc
+mulf acc, s0, h0
+mulf t, s1, h1
+addf acc, acc, t
+mulf t, s2, h2
+addf acc, acc, t
+mulf t, s3, h3
+addf acc, acc, t
+addf d, d, acc
+
+# d = max (d, |s|): the peak over interpolation phases.
+.function mst_orc_absmax_f32
+.dest 4 d float
+.source 4 s float
+.temp 4 a
+andl a, s, 0x7fffffff
+maxf d, d, a
+
+# Planar float copy of one channel of interleaved F32 (gain applied), and
+# the same from F64: the detector's input.
+.function mst_orc_scale_f32
+.dest 4 d float
+.source 4 s float
+.floatparam 4 g
+mulf d, s, g

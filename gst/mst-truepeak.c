@@ -1,0 +1,41 @@
+/* mastering: true-peak interpolator design. */
+#include "mst-truepeak.h"
+
+/* Modified Bessel function of the first kind, order 0 (power series). */
+static double
+bessel_i0 (double x)
+{
+  double sum = 1.0, term = 1.0;
+  for (int k = 1; k < 64; k++) {
+    term *= (x / (2.0 * k)) * (x / (2.0 * k));
+    sum += term;
+    if (term < sum * 1e-17)
+      break;
+  }
+  return sum;
+}
+
+void
+mst_truepeak_design (float *coef, int factor, int taps, double beta)
+{
+  const double half = taps / 2;
+  const double i0_beta = bessel_i0 (beta);
+
+  for (int p = 1; p < factor; p++) {
+    float *h = coef + (size_t) (p - 1) * taps;
+    double sum = 0.0;
+    double d = (double) p / factor;
+    double t_taps[256];
+
+    for (int k = 0; k < taps && k < 256; k++) {
+      double t = d - (k - (half - 1.0));
+      double r = t / half;
+      double sinc = sin (M_PI * t) / (M_PI * t);
+      double win = bessel_i0 (beta * sqrt (fmax (0.0, 1.0 - r * r))) / i0_beta;
+      t_taps[k] = sinc * win;
+      sum += t_taps[k];
+    }
+    for (int k = 0; k < taps && k < 256; k++)
+      h[k] = (float) (t_taps[k] / sum);
+  }
+}
