@@ -267,6 +267,13 @@ mst_limiter_set (MstLimiter * lim, const MstLimiterSettings * s)
   lim->set = *s;
   lim->ceiling_target = target_ceiling (lim);
   lim->input_gain_target = target_input_gain (lim);
+  if (lim->frames_in == 0) {
+    /* Nothing processed since the reset: start at the settings. */
+    lim->ceiling = lim->ceiling_target;
+    lim->input_gain = lim->input_gain_target;
+    for (size_t i = 0; i <= lim->ring_mask; i++)
+      lim->delay_ceiling[i] = lim->ceiling;
+  }
   if (release_changed)
     update_release (lim);
   return MST_OK;

@@ -1,0 +1,518 @@
+/* Independent measurements for the tests: see mst-analysis.h. */
+#include "mst-analysis.h"
+
+#include <ebur128.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+#define OS MST_ANALYSIS_TP_OVERSAMPLING
+#define TAPS MST_ANALYSIS_TP_TAPS
+#define HALF (TAPS / 2)
+/* Kaiser beta 8.6: about 87 dB stopband, transition 0.043 fs wide centred
+ * on the input Nyquist with 128 taps (Kaiser's design formula,
+ * A = 2.285 (N - 1) dw + 8). */
+#define KAISER_BETA 8.6
+/* A 16x grid under-reads a peak by at most 1 / cos (pi / 32) (0.042 dB,
+ * REFERENCE.md section 3): grid values below the running peak by more than
+ * that cannot hide a larger one. */
+#define REFINE_MARGIN 1.005
+
+double
+mst_analysis_db (double lin)
+{
+  return lin > 0 ? 20.0 * log10 (lin) : -HUGE_VAL;
+}
+
+/* Modified Bessel function of the first kind, order 0 (power series). */
+static double
+bessel_i0 (double x)
+{
+  double sum = 1.0, term = 1.0, q = x * x / 4.0;
+  for (int k = 1; k < 64; k++) {
+    term *= q / ((double) k * k);
+    sum += term;
+    if (term < sum * 1e-17)
+      break;
+  }
+  return sum;
+}
+
+/* coef[i * OS + p] weighs input sample n - HALF + 1 + i for the output at
+ * n + p / OS: sinc (t) times a Kaiser window over |t| < HALF, with
+ * t = HALF - 1 - i + p / OS the distance from that input sample. */
+static void
+design_interpolator (double *coef)
+{
+  const double i0_beta = bessel_i0 (KAISER_BETA);
+  for (int i = 0; i < TAPS; i++) {
+    for (int p = 0; p < OS; p++) {
+      double t = (double) (HALF - 1 - i) + (double) p / OS;
+      double u = t / HALF, h;
+      if (t == 0.0)
+        h = 1.0;
+      else if (p == 0)
+        h = 0.0;                /* sinc at a nonzero integer: exactly 0 */
+      else
+        h = sin (M_PI * t) / (M_PI * t);
+      if (fabs (u) >= 1.0)
+        h = 0.0;
+      else
+        h *= bessel_i0 (KAISER_BETA * sqrt (1.0 - u * u)) / i0_beta;
+      coef[i * OS + p] = h;
+    }
+  }
+}
+
+/* Parabola through the grid values (l, c, r) around a candidate peak c:
+ * its vertex height in the direction of c's sign, or |c| when c is not a
+ * local maximum of |y|. */
+static inline double
+refine_peak (double l, double c, double r)
+{
+  double s = c < 0 ? -1.0 : 1.0;
+  double a = s * l, b = s * c, d = s * r;
+  double den = a - 2.0 * b + d;
+  if (b < a || b < d || !(den < 0.0))
+    return b;
+  return b - 0.125 * (a - d) * (a - d) / den;
+}
+
+/* The kernels: one frame's 16 phases accumulated side by side
+ * (acc[p] += x[i] * coef[i][p]), an element-wise multiply-add in 16-byte
+ * GCC/Clang vectors (SSE2, NEON) that is never reassociated; the float one
+ * keeps two sets of accumulators (even and odd taps) so the add latency
+ * does not serialize the loop. Each set fits in registers at -O2. */
+typedef float v4sf __attribute__ ((vector_size (16)));
+typedef double v2df __attribute__ ((vector_size (16)));
+
+static inline void
+interpolate_frame_float (const float *xs, const float *coef, float *acc)
+{
+  const v4sf *h = (const v4sf *) coef;
+  v4sf a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
+  v4sf b0 = { 0 }, b1 = { 0 }, b2 = { 0 }, b3 = { 0 };
+  for (int i = 0; i < TAPS; i += 2, h += 8) {
+    const float x0 = xs[i], x1 = xs[i + 1];
+    a0 += x0 * h[0];
+    a1 += x0 * h[1];
+    a2 += x0 * h[2];
+    a3 += x0 * h[3];
+    b0 += x1 * h[4];
+    b1 += x1 * h[5];
+    b2 += x1 * h[6];
+    b3 += x1 * h[7];
+  }
+  a0 += b0;
+  a1 += b1;
+  a2 += b2;
+  a3 += b3;
+  memcpy (acc + 0, &a0, sizeof (a0));
+  memcpy (acc + 4, &a1, sizeof (a1));
+  memcpy (acc + 8, &a2, sizeof (a2));
+  memcpy (acc + 12, &a3, sizeof (a3));
+}
+
+static inline void
+interpolate_frame_double (const double *xs, const double *coef, double *acc)
+{
+  const v2df *h = (const v2df *) coef;
+  v2df a[8] = { { 0 } };
+  for (int i = 0; i < TAPS; i++, h += 8) {
+    const double x0 = xs[i];
+    a[0] += x0 * h[0];
+    a[1] += x0 * h[1];
+    a[2] += x0 * h[2];
+    a[3] += x0 * h[3];
+    a[4] += x0 * h[4];
+    a[5] += x0 * h[5];
+    a[6] += x0 * h[6];
+    a[7] += x0 * h[7];
+  }
+  memcpy (acc, a, sizeof (a));
+}
+
+/* One body for float and double samples: the channel is copied into a
+ * zero-padded mono buffer, then interpolated frame by frame. */
+#define DEFINE_TRUE_PEAK(NAME, T)                                             \
+double                                                                        \
+NAME (const T * x, size_t n_frames, int channels, int channel,               \
+    MstAnalysisEdges edges)                                                   \
+{                                                                             \
+  double coef_d[TAPS * OS];                                                   \
+  T coef[TAPS * OS] __attribute__ ((aligned (64)));                           \
+  T *buf;                                                                     \
+  double peak = 0.0, sample_peak = 0.0;                                       \
+  T prev_last = 0;                                                            \
+  ptrdiff_t first, last;                                                      \
+                                                                              \
+  if (!x || channels < 1 || channels > 64 || channel < 0                      \
+      || channel >= channels || (edges != MST_ANALYSIS_EDGES_SILENCE          \
+          && edges != MST_ANALYSIS_EDGES_INTERIOR))                           \
+    return NAN;                                                               \
+  if (n_frames == 0)                                                          \
+    return 0.0;                                                               \
+  if (n_frames > (PTRDIFF_MAX / sizeof (T)) - 2 * TAPS)                       \
+    return NAN;                                                               \
+  buf = calloc (n_frames + 2 * TAPS, sizeof (T));                             \
+  if (!buf)                                                                   \
+    return NAN;                                                               \
+  /* buf[TAPS + m] = x[m]; TAPS zeros before and after. */                    \
+  for (size_t m = 0; m < n_frames; m++) {                                     \
+    T v = x[m * (size_t) channels + (size_t) channel];                        \
+    double a = fabs ((double) v);                                             \
+    if (!isfinite (a)) {                                                      \
+      free (buf);                                                             \
+      return NAN;                                                             \
+    }                                                                         \
+    if (a > sample_peak)                                                      \
+      sample_peak = a;                                                        \
+    buf[TAPS + m] = v;                                                        \
+  }                                                                           \
+  peak = sample_peak;                                                         \
+  design_interpolator (coef_d);                                               \
+  for (int k = 0; k < TAPS * OS; k++)                                         \
+    coef[k] = (T) coef_d[k];                                                  \
+                                                                              \
+  /* Frame n covers [n, n + 1) on the 16x grid and reads x[n - HALF + 1]     \
+   * .. x[n + HALF]. Silence: every frame where the reconstruction is not    \
+   * zero; interior: those reading no padding. */                             \
+  if (edges == MST_ANALYSIS_EDGES_SILENCE) {                                  \
+    first = -HALF;                                                            \
+    last = (ptrdiff_t) n_frames + HALF - 2;                                   \
+  } else {                                                                    \
+    first = HALF - 1;                                                         \
+    last = (ptrdiff_t) n_frames - HALF - 1;                                   \
+  }                                                                           \
+  for (ptrdiff_t n = first; n <= last; n++) {                                 \
+    T acc[OS] __attribute__ ((aligned (64)));                                 \
+    const T *xs = buf + TAPS - HALF + 1 + n;                                  \
+    T frame_max = 0;                                                          \
+    interpolate_frame_##T (xs, coef, acc);                                    \
+    for (int p = 0; p < OS; p++) {                                            \
+      T a = acc[p] < 0 ? -acc[p] : acc[p];                                    \
+      frame_max = a > frame_max ? a : frame_max;                              \
+    }                                                                         \
+    if ((double) frame_max * REFINE_MARGIN >= peak) {                         \
+      for (int p = 0; p < OS; p++) {                                          \
+        double l = p > 0 ? (double) acc[p - 1] : (double) prev_last;          \
+        double r = p < OS - 1 ? (double) acc[p + 1]                           \
+            : (double) buf[TAPS + n + 1];                                     \
+        double v = refine_peak (l, (double) acc[p], r);                       \
+        /* The first frame has no left neighbour computed. */                 \
+        if (p == 0 && n == first)                                             \
+          v = fabs ((double) acc[0]);                                         \
+        if (v > peak)                                                         \
+          peak = v;                                                           \
+      }                                                                       \
+    }                                                                         \
+    prev_last = acc[OS - 1];                                                  \
+  }                                                                           \
+  free (buf);                                                                 \
+  return peak > sample_peak ? peak : sample_peak;                             \
+}
+
+DEFINE_TRUE_PEAK (mst_analysis_true_peak_16x_ex, float)
+DEFINE_TRUE_PEAK (mst_analysis_true_peak_16x_ex_f64, double)
+
+double
+mst_analysis_true_peak_16x (const float *x, size_t n_frames, int channels,
+    int channel)
+{
+  return mst_analysis_true_peak_16x_ex (x, n_frames, channels, channel,
+      MST_ANALYSIS_EDGES_SILENCE);
+}
+
+double
+mst_analysis_true_peak_16x_f64 (const double *x, size_t n_frames,
+    int channels, int channel)
+{
+  return mst_analysis_true_peak_16x_ex_f64 (x, n_frames, channels, channel,
+      MST_ANALYSIS_EDGES_SILENCE);
+}
+
+double
+mst_analysis_true_peak_16x_all (const float *x, size_t n_frames, int channels)
+{
+  double peak = 0.0;
+  for (int c = 0; c < channels; c++) {
+    double v = mst_analysis_true_peak_16x (x, n_frames, channels, c);
+    if (isnan (v))
+      return NAN;
+    if (v > peak)
+      peak = v;
+  }
+  return channels > 0 ? peak : NAN;
+}
+
+double
+mst_analysis_true_peak_16x_all_f64 (const double *x, size_t n_frames,
+    int channels)
+{
+  double peak = 0.0;
+  for (int c = 0; c < channels; c++) {
+    double v = mst_analysis_true_peak_16x_f64 (x, n_frames, channels, c);
+    if (isnan (v))
+      return NAN;
+    if (v > peak)
+      peak = v;
+  }
+  return channels > 0 ? peak : NAN;
+}
+
+double
+mst_analysis_sample_peak (const float *x, size_t n_frames, int channels,
+    int channel)
+{
+  double peak = 0.0;
+  if (!x || channels < 1 || channel < 0 || channel >= channels)
+    return NAN;
+  for (size_t n = 0; n < n_frames; n++) {
+    double a = fabs ((double) x[n * (size_t) channels + (size_t) channel]);
+    if (!isfinite (a))
+      return NAN;
+    if (a > peak)
+      peak = a;
+  }
+  return peak;
+}
+
+/* ------------------------------------------------------------------------ */
+/* libebur128 */
+
+typedef enum { EBU_TRUE_PEAK, EBU_LOUDNESS } EbuWhat;
+
+static double
+ebur128_measure (const float *xf, const double *xd, size_t n_frames,
+    int channels, unsigned rate, EbuWhat what)
+{
+  ebur128_state *st;
+  double result = NAN;
+  /* add_frames in pieces: its size_t count is fine, but a piece per second
+   * keeps it within what its tests exercise. */
+  const size_t piece = rate > 0 ? rate : 1;
+
+  if ((!xf && !xd) || channels < 1 || rate < 1)
+    return NAN;
+  st = ebur128_init ((unsigned) channels, rate,
+      what == EBU_TRUE_PEAK ? EBUR128_MODE_TRUE_PEAK : EBUR128_MODE_I);
+  if (!st)
+    return NAN;
+  for (size_t done = 0; done < n_frames; done += piece) {
+    size_t k = n_frames - done < piece ? n_frames - done : piece;
+    int err = xf
+        ? ebur128_add_frames_float (st, xf + done * (size_t) channels, k)
+        : ebur128_add_frames_double (st, xd + done * (size_t) channels, k);
+    if (err != EBUR128_SUCCESS)
+      goto out;
+  }
+  if (what == EBU_TRUE_PEAK) {
+    double peak = 0.0;
+    for (int c = 0; c < channels; c++) {
+      double v;
+      if (ebur128_true_peak (st, (unsigned) c, &v) != EBUR128_SUCCESS)
+        goto out;
+      if (v > peak)
+        peak = v;
+    }
+    result = peak;
+  } else {
+    double lufs;
+    if (ebur128_loudness_global (st, &lufs) != EBUR128_SUCCESS)
+      goto out;
+    result = lufs;
+  }
+out:
+  ebur128_destroy (&st);
+  return result;
+}
+
+double
+mst_analysis_ebur128_true_peak (const float *x, size_t n_frames,
+    int channels, unsigned rate)
+{
+  return x ? ebur128_measure (x, NULL, n_frames, channels, rate,
+      EBU_TRUE_PEAK) : NAN;
+}
+
+double
+mst_analysis_ebur128_true_peak_f64 (const double *x, size_t n_frames,
+    int channels, unsigned rate)
+{
+  return x ? ebur128_measure (NULL, x, n_frames, channels, rate,
+      EBU_TRUE_PEAK) : NAN;
+}
+
+double
+mst_analysis_ebur128_loudness (const float *x, size_t n_frames,
+    int channels, unsigned rate)
+{
+  return x ? ebur128_measure (x, NULL, n_frames, channels, rate,
+      EBU_LOUDNESS) : NAN;
+}
+
+double
+mst_analysis_ebur128_loudness_f64 (const double *x, size_t n_frames,
+    int channels, unsigned rate)
+{
+  return x ? ebur128_measure (NULL, x, n_frames, channels, rate,
+      EBU_LOUDNESS) : NAN;
+}
+
+/* ------------------------------------------------------------------------ */
+/* THD+N */
+
+/* In-place iterative radix-2 complex FFT (decimation in time); n a power of
+ * two. Twiddles from sin/cos per stage, each from its own angle (no
+ * accumulated rotation error). */
+static void
+fft_radix2 (double *re, double *im, size_t n)
+{
+  for (size_t i = 1, j = 0; i < n; i++) {
+    size_t bit = n >> 1;
+    for (; j & bit; bit >>= 1)
+      j ^= bit;
+    j |= bit;
+    if (i < j) {
+      double t = re[i]; re[i] = re[j]; re[j] = t;
+      t = im[i]; im[i] = im[j]; im[j] = t;
+    }
+  }
+  for (size_t len = 2; len <= n; len <<= 1) {
+    size_t half = len >> 1;
+    double ang = -2.0 * M_PI / (double) len;
+    for (size_t k = 0; k < half; k++) {
+      double wr = cos (ang * (double) k), wi = sin (ang * (double) k);
+      for (size_t s = 0; s < n; s += len) {
+        size_t a = s + k, b = a + half;
+        double xr = re[b] * wr - im[b] * wi;
+        double xi = re[b] * wi + im[b] * wr;
+        re[b] = re[a] - xr;
+        im[b] = im[a] - xi;
+        re[a] += xr;
+        im[a] += xi;
+      }
+    }
+  }
+}
+
+/* HFT248D flat-top window (Heinzel, Ruediger, Schilling, "Spectrum and
+ * spectral density estimation by the DFT", 2002, section D.3.9): sidelobes
+ * below -248 dB, as in endolith's thd.py (REFERENCE.md section 7). */
+static const double hft248d[] = {
+  1.0, 1.985844164102, 1.791176438506, 1.282075284005, 0.667777530266,
+  0.240160796576, 0.056656381764, 0.008134974479, 0.000624544650,
+  0.000019808998, 0.000000132974,
+};
+
+static double
+thd_n_db (const float *xf, const double *xd, size_t n_frames, int channels,
+    int channel, unsigned rate, double fundamental_hz)
+{
+  size_t nfft = 1;
+  double *re, *im, mean = 0.0, total = 0.0, resid = 0.0;
+  double result = NAN;
+  size_t lo_k, hi_k, peak_k = 0;
+
+  if ((!xf && !xd) || channels < 1 || channel < 0 || channel >= channels
+      || rate < 1 || n_frames < 16)
+    return NAN;
+  while (nfft < n_frames) {
+    if (nfft > (SIZE_MAX / sizeof (double)) / 4)
+      return NAN;
+    nfft <<= 1;
+  }
+  re = calloc (nfft, sizeof (double));
+  im = calloc (nfft, sizeof (double));
+  if (!re || !im)
+    goto out;
+
+  for (size_t n = 0; n < n_frames; n++) {
+    size_t idx = n * (size_t) channels + (size_t) channel;
+    re[n] = xf ? (double) xf[idx] : xd[idx];
+    if (!isfinite (re[n]))
+      goto out;
+    mean += re[n];
+  }
+  mean /= (double) n_frames;
+  for (size_t n = 0; n < n_frames; n++) {
+    double z = 2.0 * M_PI * (double) n / (double) n_frames, w = 0.0;
+    for (size_t k = 0; k < sizeof (hft248d) / sizeof (hft248d[0]); k++)
+      w += ((k & 1) ? -hft248d[k] : hft248d[k]) * cos ((double) k * z);
+    re[n] = (re[n] - mean) * w;
+  }
+  fft_radix2 (re, im, nfft);
+
+  /* Peak bin among the positive frequencies (within +-10 % of the given
+   * fundamental when there is one). */
+  lo_k = 1;
+  hi_k = nfft / 2;
+  if (fundamental_hz > 0) {
+    double k0 = fundamental_hz * (double) nfft / rate;
+    lo_k = (size_t) fmax (1.0, floor (0.9 * k0));
+    hi_k = (size_t) fmin ((double) (nfft / 2), ceil (1.1 * k0));
+    if (lo_k > hi_k)
+      goto out;
+  }
+  {
+    double best = -1.0;
+    for (size_t k = lo_k; k <= hi_k; k++) {
+      double m = re[k] * re[k] + im[k] * im[k];
+      if (m > best) {
+        best = m;
+        peak_k = k;
+      }
+    }
+  }
+  {
+    /* Parabolic refinement on the log magnitude (as thd.py does). */
+    double true_k = (double) peak_k;
+    if (peak_k > 0 && peak_k < nfft / 2) {
+      double l = log (hypot (re[peak_k - 1], im[peak_k - 1]) + 1e-300);
+      double c = log (hypot (re[peak_k], im[peak_k]) + 1e-300);
+      double r = log (hypot (re[peak_k + 1], im[peak_k + 1]) + 1e-300);
+      double den = l - 2.0 * c + r;
+      if (den < 0)
+        true_k += 0.5 * (l - r) / den;
+    }
+    /* The notch: bins within +-10 % of the fundamental, both halves. */
+    lo_k = (size_t) floor (0.9 * true_k);
+    hi_k = (size_t) ceil (1.1 * true_k);
+  }
+  for (size_t k = 0; k < nfft; k++) {
+    size_t f = k <= nfft / 2 ? k : nfft - k;  /* |frequency| in bins */
+    double m = re[k] * re[k] + im[k] * im[k];
+    total += m;
+    if (f < lo_k || f > hi_k)
+      resid += m;
+  }
+  if (total > 0)
+    result = resid > 0 ? 10.0 * log10 (resid / total) : -HUGE_VAL;
+
+out:
+  free (re);
+  free (im);
+  return result;
+}
+
+double
+mst_analysis_thd_n_db (const float *x, size_t n_frames, int channels,
+    int channel, unsigned rate, double fundamental_hz)
+{
+  return x ? thd_n_db (x, NULL, n_frames, channels, channel, rate,
+      fundamental_hz) : NAN;
+}
+
+double
+mst_analysis_thd_n_db_f64 (const double *x, size_t n_frames, int channels,
+    int channel, unsigned rate, double fundamental_hz)
+{
+  return x ? thd_n_db (NULL, x, n_frames, channels, channel, rate,
+      fundamental_hz) : NAN;
+}
