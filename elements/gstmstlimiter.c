@@ -283,6 +283,31 @@ post_interval_message (GstMstLimiter * self, GstClockTime end_ts,
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
+/* Counts @n_frames output frames ending at @end_ts toward the message
+ * interval; the caller keeps each call within one interval. */
+static void
+account_interval (GstMstLimiter * self, gsize n_frames, GstClockTime end_ts)
+{
+  gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
+  if (self->interval_frames == 0)
+    return;
+  self->interval_count += n_frames;
+  if (self->interval_count >= self->interval_frames) {
+    post_interval_message (self, end_ts, gst_util_uint64_scale_int
+        (self->interval_count, GST_SECOND, rate));
+    self->interval_count = 0;
+  }
+}
+
+static GstClockTime
+frame_time (GstMstLimiter * self, guint64 frame)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (self->ts_base))
+    return GST_CLOCK_TIME_NONE;
+  return self->ts_base + gst_util_uint64_scale_int (frame, GST_SECOND,
+      GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info));
+}
+
 /* Wraps n processed frames at the start of @buf (sized for more) as the
  * next output: its timestamp is its first frame's input timestamp. */
 static GstBuffer *
@@ -309,16 +334,6 @@ finish_output (GstMstLimiter * self, GstBuffer * buf, gsize n_frames)
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
   self->frames_out += n_frames;
 
-  /* Messages at the interval boundaries crossed by this buffer. */
-  if (self->interval_frames > 0) {
-    self->interval_count += n_frames;
-    if (self->interval_count >= self->interval_frames) {
-      GstClockTime end = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
-      post_interval_message (self, end, gst_util_uint64_scale_int
-          (self->interval_count, GST_SECOND, rate));
-      self->interval_count = 0;
-    }
-  }
   return buf;
 }
 
@@ -419,12 +434,26 @@ gst_mst_limiter_generate_output (GstBaseTransform * trans,
   out = gst_buffer_new_allocate (NULL, MAX (n_in, 1)
       * GST_AUDIO_INFO_BPF (info), NULL);
   gst_buffer_map (out, &out_map, GST_MAP_WRITE);
-  if (self->is_f64)
-    mst_limiter_process_f64 (self->core, (const double *) in_map.data, n_in,
-        (double *) out_map.data, &n_out);
-  else
-    mst_limiter_process_f32 (self->core, (const float *) in_map.data, n_in,
-        (float *) out_map.data, &n_out);
+  /* In pieces that end at the message interval's boundaries. */
+  gsize bpf = GST_AUDIO_INFO_BPF (info);
+  for (gsize done = 0; done < n_in;) {
+    gsize piece = n_in - done, k = 0;
+    if (self->interval_frames > 0 && mst_limiter_get_pending (self->core)
+        >= mst_limiter_get_latency (self->core))
+      piece = MIN (piece, self->interval_frames - self->interval_count);
+    if (self->is_f64)
+      mst_limiter_process_f64 (self->core, (const double *) (in_map.data
+              + done * bpf), piece, (double *) (out_map.data + n_out * bpf),
+          &k);
+    else
+      mst_limiter_process_f32 (self->core, (const float *) (in_map.data
+              + done * bpf), piece, (float *) (out_map.data + n_out * bpf),
+          &k);
+    n_out += k;
+    done += piece;
+    if (k > 0)
+      account_interval (self, k, frame_time (self, self->frames_out + n_out));
+  }
   gst_buffer_unmap (out, &out_map);
   gst_buffer_unmap (in, &in_map);
   gst_buffer_copy_into (out, in, GST_BUFFER_COPY_METADATA, 0, -1);
