@@ -29,13 +29,22 @@
 #include <string.h>
 
 #define TP_FACTOR 4
-#define TP_TAPS 32
-#define TP_KAISER_BETA 7.0
+/* Precise interpolator: flat within 0.001 dB to 0.45 fs, -0.3 dB at
+ * 0.47 fs. */
+#define TP_TAPS 128
+#define TP_KAISER_BETA 8.6
+/* The interpolator of ITU-R BS.1770-4's meters (a 48th-order windowed sinc,
+ * 12 taps per phase, as in Annex 2 and libebur128): its passband ripple
+ * reads up to about 0.1 dB above the precise one on some material, and the
+ * output must pass those meters too. */
+#define BS_TAPS 12
 /* The detector sees frame u once frame u + DETECT_DELAY has arrived. */
 #define DETECT_DELAY (TP_TAPS / 2)
 #define SMOOTHING_MS 10.0
-/* What the interpolator's ripple and the parabola may still under-read. */
-#define DETECT_MARGIN_DB 0.01
+/* What the precise interpolator (flat to 0.45 fs) and the parabola may
+ * still under-read against a reconstruction flat to 0.48 fs (white noise:
+ * 0.02 dB). */
+#define DETECT_MARGIN_DB 0.02
 #define BYPASS_CEILING_DB 40.0
 #define BLOCK MST_LIMITER_BLOCK_FRAMES
 
@@ -69,6 +78,7 @@ struct MstLimiter {
   double margin;
 
   float coef[(TP_FACTOR - 1) * TP_TAPS];
+  float bs_coef[(TP_FACTOR - 1) * BS_TAPS];
   float *rows;                  /* [channel][TP_TAPS - 1 + BLOCK] */
   size_t row_stride;
   float *phases;                /* [TP_FACTOR - 1][BLOCK] */
@@ -88,6 +98,21 @@ struct MstLimiter {
   double last_gain, min_gain_since_read;
   size_t nonfinite;
 };
+
+/* Phase p of the BS.1770-style interpolator over frames j .. j + 11
+ * interpolates at p / 4 between frames j + 5 and j + 6: a sinc with a Hann
+ * window 12 input samples wide, not normalised (as the meters do it). */
+static void
+design_bs1770_phases (float *coef)
+{
+  for (int p = 1; p < TP_FACTOR; p++)
+    for (int k = 0; k < BS_TAPS; k++) {
+      double t = 5.0 + (double) p / TP_FACTOR - k;
+      double sinc = sin (M_PI * t) / (M_PI * t);
+      double hann = 0.5 + 0.5 * cos (M_PI * t / (BS_TAPS / 2));
+      coef[(p - 1) * BS_TAPS + k] = (float) (sinc * hann);
+    }
+}
 
 static size_t
 max_ring_frames (void)
@@ -124,7 +149,7 @@ mst_limiter_init (int max_channels)
   if (!mst_size_mul (lim->row_stride * max_channels, sizeof (float), &n))
     goto fail;
   lim->rows = calloc (1, n);
-  lim->phases = calloc ((TP_FACTOR - 1) * BLOCK, sizeof (float));
+  lim->phases = calloc (2 * (TP_FACTOR - 1) * BLOCK, sizeof (float));
   lim->peaks = calloc ((size_t) max_channels * BLOCK, sizeof (float));
   if (!mst_size_mul (ring * max_channels, sizeof (double), &n))
     goto fail;
@@ -145,6 +170,7 @@ mst_limiter_init (int max_channels)
     ch->dq_idx = lim->index_memory + (size_t) c * window;
   }
   mst_truepeak_design (lim->coef, TP_FACTOR, TP_TAPS, TP_KAISER_BETA);
+  design_bs1770_phases (lim->bs_coef);
   lim->set.ceiling_db = -1.0;
   lim->set.input_gain_db = 0.0;
   lim->set.release_ms = 50.0;
@@ -340,6 +366,24 @@ detect_true_peaks (MstLimiter * lim, int channel, int n)
       mst_orc_fir4_f32 (y, row + k, row + k + 1, row + k + 2, row + k + 3,
           h[k], h[k + 1], h[k + 2], h[k + 3], n);
   }
+  /* The meters' interpolator, on the same grid: bs[] gets the largest
+   * magnitude over its phases. */
+  float *bs = lim->phases + (size_t) (TP_FACTOR - 1) * BLOCK;
+  const float *bs_row = row + DETECT_DELAY - BS_TAPS / 2;
+  for (int p = 0; p < TP_FACTOR - 1; p++) {
+    float *y = lim->phases + (size_t) (TP_FACTOR - 1 + p) * BLOCK;
+    const float *h = lim->bs_coef + (size_t) p * BS_TAPS;
+    memset (y, 0, sizeof (float) * n);
+    for (int k = 0; k < BS_TAPS; k += 4)
+      mst_orc_fir4_f32 (y, bs_row + k, bs_row + k + 1, bs_row + k + 2,
+          bs_row + k + 3, h[k], h[k + 1], h[k + 2], h[k + 3], n);
+    if (p == 0) {
+      for (int i = 0; i < n; i++)
+        bs[i] = fabsf (bs[i]);
+    } else {
+      mst_orc_absmax_f32 (bs, y, n);
+    }
+  }
   /* Frame i's interval runs from row[i + DETECT_DELAY - 1] through the
    * three phases to row[i + DETECT_DELAY]. */
   const float *x = row + DETECT_DELAY - 1;
@@ -350,7 +394,7 @@ detect_true_peaks (MstLimiter * lim, int channel, int n)
     m = fmaxf (m, refine_peak (v0, y1[i], y2[i]));
     m = fmaxf (m, refine_peak (y1[i], y2[i], y3[i]));
     m = fmaxf (m, refine_peak (y2[i], y3[i], v4));
-    peak[i] = m;
+    peak[i] = fmaxf (m, bs[i]);
     prev = y3[i];
   }
   lim->last_phase[channel] = prev;
