@@ -107,6 +107,57 @@ def eq_ffmpeg_af():
                     for f, g, q in EQ_BANDS)
 
 
+# Limiter: the issue's test, +12 dB into a -1 dB ceiling (dBTP for ours,
+# dBFS sample peak for alimiter, LSP's threshold at its 4x rate).
+LIMITER_CEILING_DB = -1.0
+LIMITER_INPUT_GAIN_DB = 12.0
+# Time constants given to the peers (ms): the defaults of each, stated so
+# a later default change does not silently change the benchmark.
+ALIMITER_ATTACK_MS = 5.0      # also its lookahead
+ALIMITER_RELEASE_MS = 50.0
+LSP_LIMITER_LOOKAHEAD_MS = 5.0
+LSP_LIMITER_ATTACK_MS = 5.0
+LSP_LIMITER_RELEASE_MS = 5.0  # its range is 0.25..20 ms
+
+
+def _lin(db):
+    return 10.0 ** (db / 20.0)
+
+
+def limiter_ours_chain():
+    return "limiter ceiling=%s input-gain=%s" % (
+        _num(LIMITER_CEILING_DB), _num(LIMITER_INPUT_GAIN_DB))
+
+
+def limiter_ffmpeg_af():
+    # level_in and limit are linear factors; level=disabled turns off its
+    # "auto level" (which otherwise gains the output back up to 0 dBFS);
+    # latency=false (default): no delay compensation, like a live limiter.
+    return ("alimiter=level_in=%s:limit=%s:attack=%s:release=%s:level=disabled"
+            % (_num(_lin(LIMITER_INPUT_GAIN_DB)), _num(_lin(LIMITER_CEILING_DB)),
+               _num(ALIMITER_ATTACK_MS), _num(ALIMITER_RELEASE_MS)))
+
+
+LSP_LIMITER = "lsp-plug-in-plugins-lv2-limiter-stereo"
+
+
+def limiter_lsp_chain():
+    # LSP Limiter Stereo through the lv2 element.  th (threshold) and g-in
+    # (input gain) are linear factors; ovs=16 is "Full x4(3L)" (the whole
+    # signal 4x oversampled, 3-lobe Lanczos filters); mode=0 "Herm Thin"
+    # (default); boost=false (default: no make-up gain to 0 dBFS); slink
+    # 100 % (default); dith=None (default); alr (automatic level
+    # regulation) off (default).
+    return " ".join([
+        LSP_LIMITER, "enabled=true",
+        "th=%s" % _num(_lin(LIMITER_CEILING_DB)),
+        "g-in=%s" % _num(_lin(LIMITER_INPUT_GAIN_DB)),
+        "ovs=16", "mode=0", "boost=false",
+        "lk=%s" % _num(LSP_LIMITER_LOOKAHEAD_MS),
+        "at=%s" % _num(LSP_LIMITER_ATTACK_MS),
+        "rt=%s" % _num(LSP_LIMITER_RELEASE_MS)])
+
+
 # ---------------------------------------------------------------------------
 # The case table
 # ---------------------------------------------------------------------------
@@ -149,17 +200,23 @@ CASES = [
          requires=["ffmpeg:equalizer"],
          note="separate program, not a GStreamer pipeline: compare its net time"),
 
+    # --- limiter: +12 dB into a -1 dB ceiling -----------------------------
+    dict(name="limiter (mastering)", group="limiter", role="ours",
+         baseline="gst baseline", chain=limiter_ours_chain(),
+         requires=["gst:limiter"],
+         note="true-peak on (default), lookahead and release at their defaults"),
+    dict(name="ffmpeg alimiter", group="limiter", role="peer",
+         baseline="ffmpeg baseline", ffmpeg_af=limiter_ffmpeg_af(),
+         requires=["ffmpeg:alimiter"],
+         note="sample-peak limiter, no true-peak detection; separate program, "
+              "not a GStreamer pipeline: compare its net time"),
+    dict(name="LSP limiter stereo, Full x4(3L) (lv2)", group="limiter",
+         role="peer", baseline="gst baseline", chain=limiter_lsp_chain(),
+         requires=["gst:" + LSP_LIMITER],
+         note="lsp-plugins-lv2 via the lv2 element; 4x oversampled "
+              "detection and processing, 3-lobe filters"),
+
     # --- templates for later groups (fill in the settings, then enable) --
-    # dict(name="limiter (mastering)", group="limiter", role="ours",
-    #      baseline="gst baseline", chain="limiter ...",
-    #      requires=["gst:limiter"]),
-    # dict(name="ffmpeg alimiter", group="limiter", role="peer",
-    #      baseline="ffmpeg baseline", ffmpeg_af="alimiter=limit=...:attack=...:release=...",
-    #      requires=["ffmpeg:alimiter"]),
-    # dict(name="LSP limiter (lv2)", group="limiter", role="peer",
-    #      baseline="gst baseline",
-    #      chain="lsp-plug-in-plugins-lv2-limiter-stereo enabled=true ...",
-    #      requires=["gst:lsp-plug-in-plugins-lv2-limiter-stereo"]),
     # dict(name="loudmeter (mastering)", group="loudness", role="ours",
     #      baseline="gst baseline", chain="loudmeter ...",
     #      requires=["gst:loudmeter"]),
@@ -173,16 +230,34 @@ CASES = [
 #                  gain at each band centre is compared with the RBJ peak
 #                  filters of EQ_BANDS (a warning above EQ_TOLERANCE_DB)
 #   'differs'      the output must differ from the input
+#   'limiter'      on 10 s of the generated music instead of the noise:
+#                  the output must differ from the input and be limited:
+#                  after the first second its sample peak must be at least
+#                  LIMITER_MIN_REDUCTION_DB under the input's peak plus the
+#                  input gain (else skipped: not limiting); the input gain
+#                  must show in the RMS (a warning below +3 dB); reported:
+#                  sample peak and 8x true peak against the ceiling.  An
+#                  overshoot is reported, not skipped: it is what the
+#                  benchmark's reader needs to know (LSP's Full oversampling
+#                  modes overshoot the threshold after downsampling).
 #   None           no check (e.g. analysers that pass audio through)
 # A peer whose output equals its input is skipped.
 GROUPS = {
     "baseline": dict(verify=None),
     "eq": dict(verify="eq_response", title="Parametric EQ, 5 peak bands",
                settings="; ".join("%g Hz %+g dB Q %g" % b for b in EQ_BANDS)),
-    "limiter": dict(verify="differs", title="Limiter"),
+    "limiter": dict(verify="limiter", title="Limiter",
+                    settings="input gain %+g dB into a ceiling of %g dB; "
+                    "alimiter attack %g ms, release %g ms; LSP lookahead %g ms, "
+                    "attack %g ms, release %g ms, oversampling Full x4(3L)" % (
+                        LIMITER_INPUT_GAIN_DB, LIMITER_CEILING_DB,
+                        ALIMITER_ATTACK_MS, ALIMITER_RELEASE_MS,
+                        LSP_LIMITER_LOOKAHEAD_MS, LSP_LIMITER_ATTACK_MS,
+                        LSP_LIMITER_RELEASE_MS)),
     "loudness": dict(verify=None, title="Loudness meter"),
 }
 EQ_TOLERANCE_DB = 1.0
+LIMITER_MIN_REDUCTION_DB = 3.0
 
 # ---------------------------------------------------------------------------
 # Helpers
@@ -291,9 +366,10 @@ class Bench:
         return ["gst-launch-1.0", "-q"] + shlex.split(
             self.gst_pipeline(case, path))
 
-    def render_command(self, case, out):
-        """Command writing the processed audio as raw F32LE to @out, or None."""
-        inp = self.verify_file
+    def render_command(self, case, out, inp=None):
+        """Command writing the processed audio as raw F32LE to @out, or None;
+        the input is @inp, by default the verification noise."""
+        inp = inp or self.verify_file
         if "cmd" in case:
             return None
         if "ffmpeg_af" in case:
@@ -423,6 +499,7 @@ def warm_page_cache(path):
 # ---------------------------------------------------------------------------
 
 VERIFY_FRAMES = 1 << 19   # 10.9 s
+VERIFY_MUSIC_SECONDS = 10
 
 
 def rbj_peak_response(freqs_hz):
@@ -462,16 +539,17 @@ def verify_case(b, case, kind):
     import numpy as np
     if kind is None:
         return True, "not checked"
+    inp = b.verify_music if kind == "limiter" else b.verify_file
     with tempfile.TemporaryDirectory(prefix="mastering-verify-") as d:
         out = os.path.join(d, "out.raw")
-        cmd = b.render_command(case, out)
+        cmd = b.render_command(case, out, inp)
         if cmd is None:
             return True, "not checked (custom command)"
         r = subprocess.run(cmd, env=b.env, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True)
         if r.returncode != 0 or not os.path.exists(out):
             return False, "pipeline failed: " + r.stdout.strip()[-500:]
-        x = np.fromfile(b.verify_file, "<f4").reshape(-1, CHANNELS)
+        x = np.fromfile(inp, "<f4").reshape(-1, CHANNELS)
         y = np.fromfile(out, "<f4").reshape(-1, CHANNELS)
     if len(y) < len(x) * 0.99:
         return False, "output too short (%d of %d frames)" % (len(y), len(x))
@@ -498,7 +576,47 @@ def verify_case(b, case, kind):
             warn("%s: response deviates %.2f dB from the reference at a band "
                  "centre" % (case["name"], dev))
             text += " [deviates %.2f dB]" % dev
+    if kind == "limiter":
+        sp, tp, gain = limiter_levels(x[skip:m], y[skip:m])
+        unlimited = (20 * math.log10(float(np.max(np.abs(x[skip:m]))))
+                     + LIMITER_INPUT_GAIN_DB)
+        text += ("; music +%g dB (%+.2f dBFS unlimited) into %g dB: after "
+                 "1 s, sample peak %+.2f dBFS, true peak (8x) %+.2f dBTP, "
+                 "RMS %+.1f dB over the input" % (
+                     LIMITER_INPUT_GAIN_DB, unlimited, LIMITER_CEILING_DB,
+                     sp, tp, gain))
+        over = [("sample peak", sp - LIMITER_CEILING_DB),
+                ("true peak", tp - LIMITER_CEILING_DB)]
+        over = ["%s %.2f dB" % (what, d) for what, d in over if d > 0.005]
+        if over:
+            text += " [over the ceiling: %s]" % ", ".join(over)
+        if sp > unlimited - LIMITER_MIN_REDUCTION_DB:
+            return False, text + ": not limiting"
+        if gain < 3.0:
+            warn("%s: output only %+.1f dB over the input: input gain not "
+                 "applied?" % (case["name"], gain))
+            text += " [input gain not applied?]"
     return True, text
+
+
+def limiter_levels(x, y):
+    """(sample peak dBFS, 8x true peak dBTP, RMS gain dB) of @y, the
+    processed @x.  The true peak comes from an FFT upsampling (band-limited,
+    periodic: the ends of the excerpt may ring, they are left out)."""
+    import numpy as np
+    y64 = y.astype(np.float64)
+    sp = float(np.max(np.abs(y64)))
+    tp = sp
+    n = len(y64) - len(y64) % 2
+    if n >= 2 * RATE:
+        seg = y64[:n]
+        spec = np.fft.rfft(seg, axis=0)
+        up = np.fft.irfft(spec, 8 * n, axis=0) * 8
+        edge = 8 * (RATE // 100)          # 10 ms each end
+        tp = max(sp, float(np.max(np.abs(up[edge:-edge]))))
+    gain = 10 * math.log10(float(np.mean(y64 ** 2))
+                           / float(np.mean(x.astype(np.float64) ** 2)))
+    return 20 * math.log10(sp), 20 * math.log10(tp), gain
 
 
 # ---------------------------------------------------------------------------
@@ -614,6 +732,12 @@ def main():
         b.verify_file = ensure_file(
             os.path.join(CACHE_DIR, "noise-v%d-%d.raw" % (DATA_VERSION, VERIFY_FRAMES)),
             VERIFY_FRAMES * BYTES_PER_FRAME, generate_noise, VERIFY_FRAMES)
+        # The first 10 s of the benchmark's music (same generator, chunk 0).
+        b.verify_music = ensure_file(
+            os.path.join(CACHE_DIR, "music-v%d-%ds-%dk-stereo-f32le.raw"
+                         % (DATA_VERSION, VERIFY_MUSIC_SECONDS, RATE // 1000)),
+            VERIFY_MUSIC_SECONDS * RATE * BYTES_PER_FRAME, generate_music,
+            VERIFY_MUSIC_SECONDS)
         keep = []
         for c in active:
             kind = GROUPS.get(c["group"], {}).get("verify")
@@ -750,8 +874,12 @@ def main():
         lines.append("## Verification")
         lines.append("")
         lines.append("Before timing, each case processed %.1f s of white noise "
+                     "(the limiters: the first 10 s of the music) "
                      "to a file; a peer whose output equals its input "
-                     "(after the first second) is skipped. For the EQ the gain at each band centre is "
+                     "(after the first second) is skipped, and so is a "
+                     "limiter that does not take the peak down. The limiters' "
+                     "peaks are shown against the ceiling (true peak: FFT "
+                     "upsampling by 8). For the EQ the gain at each band centre is "
                      "estimated from the cross-spectrum and shown next to the "
                      "RBJ-cookbook peak filters with the same settings (the "
                      "peers define bandwidth differently, so small deviations "

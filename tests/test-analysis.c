@@ -340,36 +340,6 @@ test_thd_n (void)
   free (xd);
 }
 
-/* Speed: 20 s of stereo 48 kHz noise through the 16x reconstruction,
- * reported per minute of audio. Only printed under valgrind. */
-static void
-test_true_peak_speed (void)
-{
-  const size_t n = 20 * 48000;
-  const char *preload = getenv ("LD_PRELOAD");
-  const int under_valgrind = preload && strstr (preload, "vgpreload");
-  float *x = malloc (n * 2 * sizeof (float));
-  MST_CHECK (x != NULL);
-  if (!x)
-    return;
-  unsigned s = 1;
-  for (size_t i = 0; i < 2 * n; i++) {
-    s = s * 1664525u + 1013904223u;
-    x[i] = (float) ((double) s / 4294967296.0 - 0.5);
-  }
-  struct timespec t0, t1;
-  clock_gettime (CLOCK_MONOTONIC, &t0);
-  double tp = mst_analysis_true_peak_16x_all (x, n, 2);
-  clock_gettime (CLOCK_MONOTONIC, &t1);
-  double secs = (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec);
-  printf ("  stereo 48 kHz noise: 16x true peak %.4f, %.2f s per minute of "
-      "audio\n", tp, secs * 3);
-  MST_CHECK (tp >= mst_analysis_sample_peak (x, n, 2, 0));
-  /* Generous (slow, shared machines): the point is seconds, not minutes. */
-  if (!under_valgrind)
-    MST_CHECK (secs * 3 < 20);
-  free (x);
-}
 
 /* The torture signals are what their names say, and deterministic. */
 static void
@@ -536,7 +506,6 @@ main (void)
   MST_RUN (test_invalid_arguments);
   MST_RUN (test_ebur128);
   MST_RUN (test_thd_n);
-  MST_RUN (test_true_peak_speed);
   MST_RUN (test_signals);
   MST_RUN (test_write_wav);
   return mst_test_summary ();
