@@ -38,8 +38,18 @@
  * reads up to about 0.1 dB above the precise one on some material, and the
  * output must pass those meters too. */
 #define BS_TAPS 12
+/* Second stage: from the 2x points to the 4x ones. The 2x sequence holds
+ * nothing above 0.24 of its rate, so a short interpolator is exact to
+ * 0.004 dB there. */
+#define Q_TAPS 12
+#define Q_KAISER_BETA 7.0
+/* Detector rows: this many frames of history before each block's new ones.
+ * Frame i of a block (row position ROW_FIRST + i) needs the half-sample
+ * point 3 frames on either side (ROW_FIRST + i + 3 + TP_TAPS/2 at most). */
+#define ROW_HISTORY (TP_TAPS + 5)
+#define ROW_FIRST (TP_TAPS / 2 + 2)
 /* The detector sees frame u once frame u + DETECT_DELAY has arrived. */
-#define DETECT_DELAY (TP_TAPS / 2)
+#define DETECT_DELAY (ROW_HISTORY - ROW_FIRST)
 #define SMOOTHING_MS 10.0
 /* What the precise interpolator (flat to 0.45 fs) and the parabola may
  * still under-read against a reconstruction flat to 0.48 fs (white noise:
@@ -79,7 +89,8 @@ struct MstLimiter {
 
   float coef[(TP_FACTOR - 1) * TP_TAPS];
   float bs_coef[(TP_FACTOR - 1) * BS_TAPS];
-  float *rows;                  /* [channel][TP_TAPS - 1 + BLOCK] */
+  float q1_x[8], q1_h[8], q3_x[8], q3_h[8];     /* second stage, see design */
+  float *rows;                  /* [channel][ROW_HISTORY + BLOCK] */
   size_t row_stride;
   float *phases;                /* [TP_FACTOR - 1][BLOCK] */
   float *peaks;                 /* [channel][BLOCK] */
@@ -99,6 +110,19 @@ struct MstLimiter {
   size_t nonfinite;
 };
 
+static double
+bessel_i0_limiter (double x)
+{
+  double sum = 1.0, term = 1.0;
+  for (int k = 1; k < 64; k++) {
+    term *= (x / (2.0 * k)) * (x / (2.0 * k));
+    sum += term;
+    if (term < sum * 1e-17)
+      break;
+  }
+  return sum;
+}
+
 /* Phase p of the BS.1770-style interpolator over frames j .. j + 11
  * interpolates at p / 4 between frames j + 5 and j + 6: a sinc with a Hann
  * window 12 input samples wide, not normalised (as the meters do it). */
@@ -112,6 +136,36 @@ design_bs1770_phases (float *coef)
       double hann = 0.5 + 0.5 * cos (M_PI * t / (BS_TAPS / 2));
       coef[(p - 1) * BS_TAPS + k] = (float) (sinc * hann);
     }
+}
+
+/* The quarter points from the frames x and the half-sample points y:
+ * a 12-tap windowed sinc at the 2x rate, interpolating halfway between two
+ * 2x points. Quarter 1 (between x[P] and y[P + 1/2]) takes x[P - 2 .. P + 3]
+ * and y at P - 3 .. P + 2 (+ 1/2); quarter 3 (between y[P + 1/2] and
+ * x[P + 1]) takes x[P - 2 .. P + 3] and y at P - 2 .. P + 3 (+ 1/2). Each
+ * set of six is padded to eight for the four-tap passes. */
+static void
+design_second_stage (MstLimiter * lim)
+{
+  double g[Q_TAPS], sum = 0.0;
+  for (int k = 0; k < Q_TAPS; k++) {
+    double t = 0.5 - (k - (Q_TAPS / 2 - 1));
+    double r = t / (Q_TAPS / 2);
+    double w = bessel_i0_limiter (Q_KAISER_BETA * sqrt (fmax (0.0, 1 - r * r)))
+        / bessel_i0_limiter (Q_KAISER_BETA);
+    g[k] = sin (M_PI * t) / (M_PI * t) * w;
+    sum += g[k];
+  }
+  memset (lim->q1_x, 0, sizeof lim->q1_x);
+  memset (lim->q1_h, 0, sizeof lim->q1_h);
+  memset (lim->q3_x, 0, sizeof lim->q3_x);
+  memset (lim->q3_h, 0, sizeof lim->q3_h);
+  for (int m = 0; m < 6; m++) {
+    lim->q1_x[m] = (float) (g[2 * m + 1] / sum);
+    lim->q1_h[m] = (float) (g[2 * m] / sum);
+    lim->q3_x[m] = (float) (g[2 * m] / sum);
+    lim->q3_h[m] = (float) (g[2 * m + 1] / sum);
+  }
 }
 
 static size_t
@@ -144,12 +198,12 @@ mst_limiter_init (int max_channels)
   if (!lim)
     return NULL;
   lim->max_channels = max_channels;
-  lim->row_stride = TP_TAPS - 1 + BLOCK;
+  lim->row_stride = ROW_HISTORY + BLOCK;
   lim->ring_mask = ring - 1;
   if (!mst_size_mul (lim->row_stride * max_channels, sizeof (float), &n))
     goto fail;
   lim->rows = calloc (1, n);
-  lim->phases = calloc (2 * (TP_FACTOR - 1) * BLOCK, sizeof (float));
+  lim->phases = calloc (2 * (TP_FACTOR - 1) * (BLOCK + 8), sizeof (float));
   lim->peaks = calloc ((size_t) max_channels * BLOCK, sizeof (float));
   if (!mst_size_mul (ring * max_channels, sizeof (double), &n))
     goto fail;
@@ -171,6 +225,7 @@ mst_limiter_init (int max_channels)
   }
   mst_truepeak_design (lim->coef, TP_FACTOR, TP_TAPS, TP_KAISER_BETA);
   design_bs1770_phases (lim->bs_coef);
+  design_second_stage (lim);
   lim->set.ceiling_db = -1.0;
   lim->set.input_gain_db = 0.0;
   lim->set.release_ms = 50.0;
@@ -350,28 +405,49 @@ refine_peak (float a, float b, float c)
   return pb;
 }
 
+/* Runs eight taps (two four-tap passes) of coefficients h over sources
+ * starting at base, into y (n outputs). */
+static inline void
+fir8 (float *y, const float *base, const float *h, int n)
+{
+  mst_orc_fir4_f32 (y, base, base + 1, base + 2, base + 3, h[0], h[1], h[2],
+      h[3], n);
+  mst_orc_fir4_f32 (y, base + 4, base + 5, base + 6, base + 7, h[4], h[5],
+      h[6], h[7], n);
+}
+
 /* Interval peaks of n new frames of one channel, already in its row. */
 static void
 detect_true_peaks (MstLimiter * lim, int channel, int n)
 {
   float *row = lim->rows + (size_t) channel * lim->row_stride;
   float *peak = lim->peaks + (size_t) channel * BLOCK;
-  float *y1 = lim->phases, *y2 = y1 + BLOCK, *y3 = y2 + BLOCK;
+  const size_t stride = BLOCK + 8;
+  float *half = lim->phases, *q1 = half + stride, *q3 = q1 + stride;
+  float *bs = q3 + stride, *tmp = bs + stride;
 
-  for (int p = 0; p < TP_FACTOR - 1; p++) {
-    float *y = lim->phases + (size_t) p * BLOCK;
-    const float *h = lim->coef + (size_t) p * TP_TAPS;
-    memset (y, 0, sizeof (float) * n);
-    for (int k = 0; k < TP_TAPS; k += 4)
-      mst_orc_fir4_f32 (y, row + k, row + k + 1, row + k + 2, row + k + 3,
-          h[k], h[k + 1], h[k + 2], h[k + 3], n);
-  }
+  /* Stage 1: the half-sample points, precise; half[j] lies between
+   * row[j + TP_TAPS/2 - 1] and row[j + TP_TAPS/2]. Frame i (row position
+   * ROW_FIRST + i) has its own at half[i + 3]. */
+  const float *hh = lim->coef + (size_t) (TP_FACTOR / 2 - 1) * TP_TAPS;
+  memset (half, 0, sizeof (float) * (n + 8));
+  for (int k = 0; k < TP_TAPS; k += 8)
+    fir8 (half, row + k, hh + k, n + 6);
+
+  /* Stage 2: the quarter points. */
+  const float *x = row + ROW_FIRST;
+  memset (q1, 0, sizeof (float) * n);
+  memset (q3, 0, sizeof (float) * n);
+  fir8 (q1, x - 2, lim->q1_x, n);
+  fir8 (q1, half + 3 - 3, lim->q1_h, n);
+  fir8 (q3, x - 2, lim->q3_x, n);
+  fir8 (q3, half + 3 - 2, lim->q3_h, n);
+
   /* The meters' interpolator, on the same grid: bs[] gets the largest
    * magnitude over its phases. */
-  float *bs = lim->phases + (size_t) (TP_FACTOR - 1) * BLOCK;
-  const float *bs_row = row + DETECT_DELAY - BS_TAPS / 2;
+  const float *bs_row = x - (BS_TAPS / 2 - 1);
   for (int p = 0; p < TP_FACTOR - 1; p++) {
-    float *y = lim->phases + (size_t) (TP_FACTOR - 1 + p) * BLOCK;
+    float *y = p == 0 ? bs : tmp;
     const float *h = lim->bs_coef + (size_t) p * BS_TAPS;
     memset (y, 0, sizeof (float) * n);
     for (int k = 0; k < BS_TAPS; k += 4)
@@ -384,18 +460,18 @@ detect_true_peaks (MstLimiter * lim, int channel, int n)
       mst_orc_absmax_f32 (bs, y, n);
     }
   }
-  /* Frame i's interval runs from row[i + DETECT_DELAY - 1] through the
-   * three phases to row[i + DETECT_DELAY]. */
-  const float *x = row + DETECT_DELAY - 1;
+
+  /* Frame i's interval: x[i], q1, half, q3, x[i + 1]; each extremum
+   * refined by its parabola. */
   float prev = lim->last_phase[channel];
   for (int i = 0; i < n; i++) {
-    float v0 = x[i], v4 = x[i + 1];
-    float m = refine_peak (prev, v0, y1[i]);
-    m = fmaxf (m, refine_peak (v0, y1[i], y2[i]));
-    m = fmaxf (m, refine_peak (y1[i], y2[i], y3[i]));
-    m = fmaxf (m, refine_peak (y2[i], y3[i], v4));
+    float v0 = x[i], v2 = half[i + 3], v4 = x[i + 1];
+    float m = refine_peak (prev, v0, q1[i]);
+    m = fmaxf (m, refine_peak (v0, q1[i], v2));
+    m = fmaxf (m, refine_peak (q1[i], v2, q3[i]));
+    m = fmaxf (m, refine_peak (v2, q3[i], v4));
     peak[i] = fmaxf (m, bs[i]);
-    prev = y3[i];
+    prev = q3[i];
   }
   lim->last_phase[channel] = prev;
 }
@@ -404,7 +480,7 @@ static void
 detect_sample_peaks (MstLimiter * lim, int channel, int n)
 {
   const float *x = lim->rows + (size_t) channel * lim->row_stride
-      + DETECT_DELAY - 1;
+      + ROW_FIRST;
   float *peak = lim->peaks + (size_t) channel * BLOCK;
   for (int i = 0; i < n; i++)
     peak[i] = fabsf (x[i]);
@@ -508,7 +584,7 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
       }
       v *= lim->input_gain;
       d[c] = v;
-      lim->rows[(size_t) c * lim->row_stride + TP_TAPS - 1 + i] = (float) v;
+      lim->rows[(size_t) c * lim->row_stride + ROW_HISTORY + i] = (float) v;
     }
   }
 
@@ -519,7 +595,7 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
     else
       detect_sample_peaks (lim, c, n);
     float *row = lim->rows + (size_t) c * lim->row_stride;
-    memmove (row, row + n, (TP_TAPS - 1) * sizeof (float));
+    memmove (row, row + n, ROW_HISTORY * sizeof (float));
   }
 
   /* 3. Gain per frame, applied to the delayed input. */

@@ -115,3 +115,4 @@ maxf d, d, a
 .source 4 s float
 .floatparam 4 g
 mulf d, s, g
+
