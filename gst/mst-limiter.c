@@ -63,7 +63,7 @@ typedef struct {
    * values, oldest first, in a ring of window + 1 entries. */
   double *dq_val;
   int64_t *dq_idx;
-  int dq_head, dq_count, dq_cap;
+  int dq_head, dq_count, dq_mask;   /* ring of a power of two entries */
   double release_gain;
   double sustained;
   /* The last window's released gains, and their sum. */
@@ -77,6 +77,7 @@ struct MstLimiter {
   int channels;
   double rate_hz;
   int lookahead;                /* frames */
+  double inv_lookahead;
   size_t latency;               /* DETECT_DELAY + lookahead - 1 */
   MstLimiterSettings set;
 
@@ -190,7 +191,10 @@ mst_limiter_init (int max_channels)
 {
   MstLimiter *lim;
   size_t ring = max_ring_frames (), n;
-  int window = max_lookahead_frames () + 1;
+  /* The deque's ring is a power of two at least lookahead + 1 long. */
+  int window = 1;
+  while (window < max_lookahead_frames () + 1)
+    window <<= 1;
 
   if (max_channels < 1 || max_channels > MST_MAX_CHANNELS)
     return NULL;
@@ -203,7 +207,7 @@ mst_limiter_init (int max_channels)
   if (!mst_size_mul (lim->row_stride * max_channels, sizeof (float), &n))
     goto fail;
   lim->rows = calloc (1, n);
-  lim->phases = calloc (2 * (TP_FACTOR - 1) * (BLOCK + 8), sizeof (float));
+  lim->phases = calloc (2 * (TP_FACTOR - 1) * (BLOCK + 8) + 1, sizeof (float));
   lim->peaks = calloc ((size_t) max_channels * BLOCK, sizeof (float));
   if (!mst_size_mul (ring * max_channels, sizeof (double), &n))
     goto fail;
@@ -304,7 +308,10 @@ mst_limiter_reset (MstLimiter * lim)
   for (int c = 0; c < lim->max_channels; c++) {
     Chain *ch = &lim->chains[c];
     ch->dq_head = ch->dq_count = 0;
-    ch->dq_cap = lim->lookahead + 1;
+    int cap = 1;
+    while (cap < lim->lookahead + 1)
+      cap <<= 1;
+    ch->dq_mask = cap - 1;
     ch->release_gain = 1.0;
     ch->sustained = 1.0;
     for (int i = 0; i < lim->lookahead; i++)
@@ -330,6 +337,7 @@ mst_limiter_configure (MstLimiter * lim, double rate_hz, int channels,
   lim->channels = channels;
   lim->lookahead = (int) fmax (1.0, round (lookahead_ms * 1e-3 * rate_hz));
   lim->latency = DETECT_DELAY + lim->lookahead - 1;
+  lim->inv_lookahead = 1.0 / lim->lookahead;
   lim->smooth_alpha = one_pole_alpha (rate_hz, SMOOTHING_MS);
   lim->margin = mst_db_to_lin (-DETECT_MARGIN_DB);
   lim->nonfinite = 0;
@@ -390,6 +398,20 @@ mst_limiter_get_gain_reduction (MstLimiter * lim, double *current_db,
     lim->min_gain_since_read = lim->last_gain;
 }
 
+/* Plain comparisons: fmaxf and fmin are library calls unless the compiler
+ * may assume no NaN, and the values here are never NaN. */
+static inline float
+max_f (float a, float b)
+{
+  return a > b ? a : b;
+}
+
+static inline double
+min_d (double a, double b)
+{
+  return a < b ? a : b;
+}
+
 /* Magnitude of the extremum of the parabola through (-1, a), (0, b), (1, c)
  * when b is the largest in magnitude of the three (else |b|). */
 static inline float
@@ -398,11 +420,11 @@ refine_peak (float a, float b, float c)
   float s = b < 0.0f ? -1.0f : 1.0f;
   float pa = s * a, pb = s * b, pc = s * c;
   float den = 2.0f * pb - pa - pc;
-  if (pb >= pa && pb >= pc && den > 0.0f) {
-    float d = pc - pa;
-    return pb + d * d / (8.0f * den);
-  }
-  return pb;
+  float d = pc - pa;
+  /* Branch-free, so the loop over frames vectorises; den is kept away
+   * from 0 where the result is not used. */
+  float vertex = pb + d * d / (8.0f * (den > 0.0f ? den : 1.0f));
+  return (pb >= pa && pb >= pc && den > 0.0f) ? vertex : pb;
 }
 
 /* Runs eight taps (two four-tap passes) of coefficients h over sources
@@ -425,6 +447,8 @@ detect_true_peaks (MstLimiter * lim, int channel, int n)
   const size_t stride = BLOCK + 8;
   float *half = lim->phases, *q1 = half + stride, *q3 = q1 + stride;
   float *bs = q3 + stride, *tmp = bs + stride;
+  /* q3[-1] is the previous block's last quarter point. */
+  q3 += 1;
 
   /* Stage 1: the half-sample points, precise; half[j] lies between
    * row[j + TP_TAPS/2 - 1] and row[j + TP_TAPS/2]. Frame i (row position
@@ -463,17 +487,16 @@ detect_true_peaks (MstLimiter * lim, int channel, int n)
 
   /* Frame i's interval: x[i], q1, half, q3, x[i + 1]; each extremum
    * refined by its parabola. */
-  float prev = lim->last_phase[channel];
+  q3[-1] = lim->last_phase[channel];
   for (int i = 0; i < n; i++) {
     float v0 = x[i], v2 = half[i + 3], v4 = x[i + 1];
-    float m = refine_peak (prev, v0, q1[i]);
-    m = fmaxf (m, refine_peak (v0, q1[i], v2));
-    m = fmaxf (m, refine_peak (q1[i], v2, q3[i]));
-    m = fmaxf (m, refine_peak (v2, q3[i], v4));
-    peak[i] = fmaxf (m, bs[i]);
-    prev = q3[i];
+    float m = refine_peak (q3[i - 1], v0, q1[i]);
+    m = max_f (m, refine_peak (v0, q1[i], v2));
+    m = max_f (m, refine_peak (q1[i], v2, q3[i]));
+    m = max_f (m, refine_peak (v2, q3[i], v4));
+    peak[i] = max_f (m, bs[i]);
   }
-  lim->last_phase[channel] = prev;
+  lim->last_phase[channel] = q3[n - 1];
 }
 
 static void
@@ -490,19 +513,19 @@ detect_sample_peaks (MstLimiter * lim, int channel, int n)
 static inline double
 chain_window_min (Chain * ch, int64_t u, double r, int lookahead)
 {
-  int cap = ch->dq_cap;
+  int mask = ch->dq_mask;
   while (ch->dq_count > 0) {
-    int back = (ch->dq_head + ch->dq_count - 1) % cap;
+    int back = (ch->dq_head + ch->dq_count - 1) & mask;
     if (ch->dq_val[back] < r)
       break;
     ch->dq_count--;
   }
-  int pos = (ch->dq_head + ch->dq_count) % cap;
+  int pos = (ch->dq_head + ch->dq_count) & mask;
   ch->dq_val[pos] = r;
   ch->dq_idx[pos] = u;
   ch->dq_count++;
   while (ch->dq_idx[ch->dq_head] <= u - lookahead) {
-    ch->dq_head = (ch->dq_head + 1) % cap;
+    ch->dq_head = (ch->dq_head + 1) & mask;
     ch->dq_count--;
   }
   return ch->dq_val[ch->dq_head];
@@ -538,7 +561,7 @@ chain_gain (MstLimiter * lim, Chain * ch, double m)
     ch->box_sum = sum;
     ch->box_pos = 0;
   }
-  return fmin (1.0, ch->box_sum / L);
+  return min_d (1.0, ch->box_sum * lim->inv_lookahead);
 }
 
 /* Processes n frames (n <= BLOCK) from in (NULL: silence), writing the
@@ -609,7 +632,7 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
     if (linked) {
       float pmax = 0.0f;
       for (int c = 0; c < nch; c++)
-        pmax = fmaxf (pmax, lim->peaks[(size_t) c * BLOCK + i]);
+        pmax = max_f (pmax, lim->peaks[(size_t) c * BLOCK + i]);
       double r = pmax > cu ? cu / pmax : 1.0;
       double m = chain_window_min (&lim->chains[0], u, r, L);
       gains[0] = chain_gain (lim, &lim->chains[0], m);
@@ -620,7 +643,7 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
       for (int c = 0; c < nch; c++) {
         float p = lim->peaks[(size_t) c * BLOCK + i];
         r_c[c] = p > cu ? cu / p : 1.0;
-        r_min = fmin (r_min, r_c[c]);
+        r_min = min_d (r_min, r_c[c]);
       }
       for (int c = 0; c < nch; c++) {
         /* Linking mixes each channel's reduction (in dB) with the
@@ -641,7 +664,7 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
     double gmin = 1.0;
     for (int c = 0; c < nch; c++) {
       double y = gains[c] == 1.0 ? d[c] : gains[c] * d[c];
-      gmin = fmin (gmin, gains[c]);
+      gmin = min_d (gmin, gains[c]);
       if (f64) {
         /* The guard at the output rate. */
         if (y > cj)
@@ -662,7 +685,7 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
       }
     }
     lim->last_gain = gmin;
-    lim->min_gain_since_read = fmin (lim->min_gain_since_read, gmin);
+    lim->min_gain_since_read = min_d (lim->min_gain_since_read, gmin);
     written++;
     lim->frames_out = j + 1;
   }
