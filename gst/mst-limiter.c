@@ -417,14 +417,53 @@ min_d (double a, double b)
 static inline float
 refine_peak (float a, float b, float c)
 {
-  float s = b < 0.0f ? -1.0f : 1.0f;
+  float s = copysignf (1.0f, b);
   float pa = s * a, pb = s * b, pc = s * c;
   float den = 2.0f * pb - pa - pc;
   float d = pc - pa;
   /* Branch-free, so the loop over frames vectorises; den is kept away
    * from 0 where the result is not used. */
-  float vertex = pb + d * d / (8.0f * (den > 0.0f ? den : 1.0f));
-  return (pb >= pa && pb >= pc && den > 0.0f) ? vertex : pb;
+  int is_extremum = (pb >= pa) & (pb >= pc) & (den > 0.0f);
+  float vertex = pb + d * d / (8.0f * (is_extremum ? den : 1.0f));
+  return is_extremum ? vertex : pb;
+}
+
+typedef float v4sf __attribute__ ((vector_size (16)));
+typedef int v4si __attribute__ ((vector_size (16)));
+
+static inline v4sf
+load4 (const float *p)
+{
+  v4sf v;
+  __builtin_memcpy (&v, p, sizeof v);
+  return v;
+}
+
+static inline v4sf
+select4 (v4si mask, v4sf yes, v4sf no)
+{
+  return (v4sf) ((mask & (v4si) yes) | (~mask & (v4si) no));
+}
+
+static inline v4sf
+max4 (v4sf a, v4sf b)
+{
+  return select4 (a > b, a, b);
+}
+
+/* refine_peak on four lanes. */
+static inline v4sf
+refine_peak4 (v4sf a, v4sf b, v4sf c)
+{
+  const v4si sign_bit = { INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN };
+  v4si sign = (v4si) b & sign_bit;
+  v4sf pa = (v4sf) ((v4si) a ^ sign), pb = (v4sf) ((v4si) b ^ sign);
+  v4sf pc = (v4sf) ((v4si) c ^ sign);
+  v4sf den = 2.0f * pb - pa - pc;
+  v4sf d = pc - pa;
+  v4si ok = (pb >= pa) & (pb >= pc) & (den > 0.0f);
+  v4sf safe_den = select4 (ok, den, (v4sf) { 1.0f, 1.0f, 1.0f, 1.0f });
+  return select4 (ok, pb + d * d / (8.0f * safe_den), pb);
 }
 
 /* Runs eight taps (two four-tap passes) of coefficients h over sources
@@ -486,9 +525,22 @@ detect_true_peaks (MstLimiter * lim, int channel, int n)
   }
 
   /* Frame i's interval: x[i], q1, half, q3, x[i + 1]; each extremum
-   * refined by its parabola. */
+   * refined by its parabola. Four frames at a time in vector registers
+   * (gcc does not vectorise the selects itself), the rest one by one. */
   q3[-1] = lim->last_phase[channel];
-  for (int i = 0; i < n; i++) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v4sf a = load4 (q3 + i - 1), v0 = load4 (x + i), b = load4 (q1 + i);
+    v4sf v2 = load4 (half + i + 3), c = load4 (q3 + i);
+    v4sf v4 = load4 (x + i + 1);
+    v4sf m = refine_peak4 (a, v0, b);
+    m = max4 (m, refine_peak4 (v0, b, v2));
+    m = max4 (m, refine_peak4 (b, v2, c));
+    m = max4 (m, refine_peak4 (v2, c, v4));
+    m = max4 (m, load4 (bs + i));
+    __builtin_memcpy (peak + i, &m, sizeof m);
+  }
+  for (; i < n; i++) {
     float v0 = x[i], v2 = half[i + 3], v4 = x[i + 1];
     float m = refine_peak (q3[i - 1], v0, q1[i]);
     m = max_f (m, refine_peak (v0, q1[i], v2));
