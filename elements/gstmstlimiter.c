@@ -38,6 +38,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_mst_limiter_debug);
 #define DEFAULT_BYPASS FALSE
 #define DEFAULT_INTERVAL_NS (100 * GST_MSECOND)
 #define DEFAULT_POST_MESSAGES TRUE
+/* Controlled properties are sampled this often (frames). */
+#define CONTROL_FRAMES 64
 
 #define ALLOWED_CAPS \
   "audio/x-raw, format = (string) { F32LE, F64LE }, " \
@@ -408,6 +410,7 @@ gst_mst_limiter_generate_output (GstBaseTransform * trans,
     return GST_FLOW_NOT_NEGOTIATED;
   }
 
+  GstClockTime in_pts = GST_BUFFER_PTS (in);
   if (GST_BUFFER_PTS_IS_VALID (in)) {
     GstClockTime st = gst_segment_to_stream_time (&trans->segment,
         GST_FORMAT_TIME, GST_BUFFER_PTS (in));
@@ -436,11 +439,24 @@ gst_mst_limiter_generate_output (GstBaseTransform * trans,
   gst_buffer_map (out, &out_map, GST_MAP_WRITE);
   /* In pieces that end at the message interval's boundaries. */
   gsize bpf = GST_AUDIO_INFO_BPF (info);
+  gboolean controlled = gst_object_has_active_control_bindings
+      (GST_OBJECT (self)) && GST_CLOCK_TIME_IS_VALID (in_pts);
   for (gsize done = 0; done < n_in;) {
     gsize piece = n_in - done, k = 0;
     if (self->interval_frames > 0 && mst_limiter_get_pending (self->core)
         >= mst_limiter_get_latency (self->core))
       piece = MIN (piece, self->interval_frames - self->interval_count);
+    if (controlled) {
+      /* Automation at CONTROL_FRAMES resolution, not per buffer. */
+      piece = MIN (piece, CONTROL_FRAMES);
+      GstClockTime st = gst_segment_to_stream_time (&trans->segment,
+          GST_FORMAT_TIME, in_pts + gst_util_uint64_scale_int (done,
+              GST_SECOND, GST_AUDIO_INFO_RATE (info)));
+      if (GST_CLOCK_TIME_IS_VALID (st) && done > 0) {
+        gst_object_sync_values (GST_OBJECT (self), st);
+        gst_mst_limiter_apply_settings (self);
+      }
+    }
     if (self->is_f64)
       mst_limiter_process_f64 (self->core, (const double *) (in_map.data
               + done * bpf), piece, (double *) (out_map.data + n_out * bpf),
@@ -561,7 +577,8 @@ gst_mst_limiter_class_init (GstMstLimiterClass * klass)
   g_object_class_install_property (gobject_class, PROP_CEILING,
       g_param_spec_double ("ceiling", "Ceiling (dBTP)",
           "Highest output level, in dBTP (true peak, ITU-R BS.1770-4) or "
-          "dBFS with true-peak off; glides over 10 ms",
+          "dBFS with true-peak off; a change applies from the next sample, the "
+          "gain moving to it over the lookahead",
           -40.0, 0.0, DEFAULT_CEILING_DB, flags));
   g_object_class_install_property (gobject_class, PROP_INPUT_GAIN,
       g_param_spec_double ("input-gain", "Input gain (dB)",

@@ -35,8 +35,8 @@ void mst_limiter_destroy (MstLimiter ** lim);
 MstResult mst_limiter_configure (MstLimiter * lim, double rate_hz,
     int channels, double lookahead_ms);
 
-/** Takes new settings; ceiling and input gain glide (10 ms), the rest
- *  applies at once. */
+/** Takes new settings; the input gain glides (10 ms), the rest applies at
+ *  once (a ceiling change moves the gain over the lookahead, smoothly). */
 MstResult mst_limiter_set (MstLimiter * lim, const MstLimiterSettings * s);
 
 /** Latency in frames: output frame i is input frame i, this many frames

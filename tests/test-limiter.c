@@ -5,6 +5,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/audio/audio.h>
+#include <gst/controller/controller.h>
 #include <math.h>
 #include <string.h>
 
@@ -156,6 +157,189 @@ GST_START_TEST (test_messages_and_lookahead)
 }
 GST_END_TEST;
 
+/* Pulls everything out of the harness into one array (interleaved). */
+static float *
+pull_all (GstHarness * h, guint channels, gsize * n_frames)
+{
+  GArray *a = g_array_new (FALSE, FALSE, sizeof (float));
+  GstBuffer *out;
+  while ((out = gst_harness_try_pull (h))) {
+    GstMapInfo map;
+    gst_buffer_map (out, &map, GST_MAP_READ);
+    g_array_append_vals (a, map.data, map.size / sizeof (float));
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+  }
+  *n_frames = a->len / channels;
+  return (float *) g_array_free (a, FALSE);
+}
+
+/* Ceiling automated from -1 to -12 dB and back while a loud tone plays:
+ * no output sample above the ceiling the automation asked for, at the
+ * element's control resolution (64 frames), and no step in the gain. */
+GST_START_TEST (test_ceiling_automation)
+{
+  GstHarness *h = gst_harness_new ("limiter");
+  gst_harness_set_src_caps_str (h, CAPS);
+  GstControlSource *cs = gst_interpolation_control_source_new ();
+  g_object_set (cs, "mode", GST_INTERPOLATION_MODE_LINEAR, NULL);
+  gst_object_add_control_binding (GST_OBJECT (h->element),
+      gst_direct_control_binding_new_absolute (GST_OBJECT (h->element),
+          "ceiling", cs));
+  GstTimedValueControlSource *tv = GST_TIMED_VALUE_CONTROL_SOURCE (cs);
+  gst_timed_value_control_source_set (tv, 0, -1.0);
+  gst_timed_value_control_source_set (tv, GST_SECOND / 4, -1.0);
+  gst_timed_value_control_source_set (tv, GST_SECOND / 2, -12.0);
+  gst_timed_value_control_source_set (tv, 3 * GST_SECOND / 4, -1.0);
+  const guint n = 1000, buffers = 48;
+  for (guint b = 0; b < buffers; b++)
+    gst_harness_push (h, make_buffer (n, b * n, 2.0));
+  gst_harness_push_event (h, gst_event_new_eos ());
+  gsize frames;
+  float *y = pull_all (h, 2, &frames);
+  fail_unless_equals_uint64 (frames, n * buffers);
+  double worst = -100, worst_step = 0;
+  for (gsize i = 64; i < frames; i++) {
+    /* The strictest ceiling the automation asked for within the last
+     * control period. */
+    double c = -100;
+    for (gsize k = i - 64; k <= i; k += 64 / 4) {
+      GstClockTime t = gst_util_uint64_scale (k, GST_SECOND, 48000);
+      double v;
+      gst_control_source_get_value (cs, t, &v);
+      c = MAX (c, v);
+    }
+    worst = MAX (worst, 20 * log10 (fabs (y[2 * i]) + 1e-12) - c);
+    worst_step = MAX (worst_step, fabs (y[2 * i] - 2 * y[2 * i - 2]
+            + y[2 * i - 4]));
+  }
+  g_print ("ceiling automation: worst %+.4f dB against the automated ceiling, "
+      "largest second difference %.5f\n", worst, worst_step);
+  fail_unless (worst <= 0.0, "%.4f dB over the automated ceiling", worst);
+  /* A 997 Hz tone of amplitude <= 0.89 moves at most 0.89 (2 pi f/fs)^2. */
+  fail_unless (worst_step <= 1.1 * 0.8913 * pow (2 * G_PI * 997 / 48000, 2),
+      "step %.5f", worst_step);
+  g_free (y);
+  gst_object_unref (cs);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* Input gain jumping 0 -> +12 dB mid-stream: it glides, no click, and the
+ * output stays under the ceiling. */
+GST_START_TEST (test_input_gain_change)
+{
+  GstHarness *h = gst_harness_new ("limiter");
+  gst_harness_set_src_caps_str (h, CAPS);
+  for (guint b = 0; b < 40; b++) {
+    if (b == 20)
+      g_object_set (h->element, "input-gain", 12.0, NULL);
+    gst_harness_push (h, make_buffer (1000, b * 1000, 0.5));
+  }
+  gst_harness_push_event (h, gst_event_new_eos ());
+  gsize frames;
+  float *y = pull_all (h, 2, &frames);
+  fail_unless_equals_uint64 (frames, 40000);
+  double peak = 0, worst_step = 0;
+  for (gsize i = 2; i < frames; i++) {
+    peak = MAX (peak, fabs (y[2 * i]));
+    worst_step = MAX (worst_step, fabs (y[2 * i] - 2 * y[2 * i - 2]
+            + y[2 * i - 4]));
+  }
+  fail_unless (peak <= pow (10, -1.0 / 20));
+  fail_unless (worst_step <= 1.1 * 0.8913 * pow (2 * G_PI * 997 / 48000, 2),
+      "step %.5f", worst_step);
+  g_free (y);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* A flush in the middle drops what was in the delay line and starts
+ * clean: silence pushed after it comes out as exact silence. */
+GST_START_TEST (test_flush)
+{
+  GstHarness *h = gst_harness_new ("limiter");
+  gst_harness_set_src_caps_str (h, CAPS);
+  for (guint b = 0; b < 5; b++)
+    gst_harness_push (h, make_buffer (1000, b * 1000, 3.0));
+  gst_harness_push_event (h, gst_event_new_flush_start ());
+  gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+  gsize dropped;
+  g_free (pull_all (h, 2, &dropped));
+  for (guint b = 0; b < 5; b++)
+    gst_harness_push (h, make_buffer (1000, b * 1000, 0.0));
+  gst_harness_push_event (h, gst_event_new_eos ());
+  gsize frames;
+  float *y = pull_all (h, 2, &frames);
+  fail_unless_equals_uint64 (frames, 5000);
+  for (gsize i = 0; i < 2 * frames; i++)
+    fail_unless (y[i] == 0.0f);
+  g_free (y);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* F64, mono and 5.1 stream through with every frame and under the
+ * ceiling. */
+GST_START_TEST (test_formats)
+{
+  const struct {
+    const char *format;
+    guint channels, bps;
+  } cases[] = { {"F64LE", 2, 8}, {"F32LE", 1, 4}, {"F32LE", 6, 4},
+  {"F64LE", 6, 8}
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
+    GstHarness *h = gst_harness_new ("limiter");
+    gchar *caps = g_strdup_printf ("audio/x-raw, format=%s, "
+        "layout=interleaved, rate=44100, channels=%u%s", cases[k].format,
+        cases[k].channels, cases[k].channels > 2 ?
+        ", channel-mask=(bitmask)0x3f" : "");
+    gst_harness_set_src_caps_str (h, caps);
+    g_free (caps);
+    guint n = 4410, ch = cases[k].channels;
+    for (guint b = 0; b < 10; b++) {
+      GstBuffer *buf = gst_buffer_new_allocate (NULL, n * ch * cases[k].bps,
+          NULL);
+      GstMapInfo map;
+      gst_buffer_map (buf, &map, GST_MAP_WRITE);
+      for (guint i = 0; i < n * ch; i++) {
+        double v = 3.0 * sin (2 * G_PI * 441 * (b * n + i / ch) / 44100.0);
+        if (cases[k].bps == 8)
+          ((double *) map.data)[i] = v;
+        else
+          ((float *) map.data)[i] = v;
+      }
+      gst_buffer_unmap (buf, &map);
+      GST_BUFFER_PTS (buf) = gst_util_uint64_scale (b * n, GST_SECOND, 44100);
+      gst_harness_push (h, buf);
+    }
+    gst_harness_push_event (h, gst_event_new_eos ());
+    guint64 frames = 0;
+    double peak = 0;
+    GstBuffer *out;
+    while ((out = gst_harness_try_pull (h))) {
+      GstMapInfo map;
+      gst_buffer_map (out, &map, GST_MAP_READ);
+      gsize m = map.size / cases[k].bps;
+      for (gsize i = 0; i < m; i++)
+        peak = MAX (peak, fabs (cases[k].bps == 8 ? ((double *) map.data)[i]
+                : ((float *) map.data)[i]));
+      frames += m / ch;
+      gst_buffer_unmap (out, &map);
+      gst_buffer_unref (out);
+    }
+    fail_unless_equals_uint64 (frames, 10 * n);
+    fail_unless (peak <= pow (10, -1.0 / 20) && peak > 0.8, "%s x %u: %.4f",
+        cases[k].format, ch, peak);
+    gst_harness_teardown (h);
+  }
+}
+GST_END_TEST;
+
 static Suite *
 limiter_suite (void)
 {
@@ -167,6 +351,10 @@ limiter_suite (void)
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_caps_refused);
   tcase_add_test (tc, test_messages_and_lookahead);
+  tcase_add_test (tc, test_ceiling_automation);
+  tcase_add_test (tc, test_input_gain_change);
+  tcase_add_test (tc, test_flush);
+  tcase_add_test (tc, test_formats);
   return s;
 }
 
