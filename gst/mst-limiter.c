@@ -59,18 +59,15 @@
 #define BYPASS_CEILING_DB 40.0
 #define BLOCK MST_LIMITER_BLOCK_FRAMES
 
+/* One gain computer. Its arrays hold the lookahead window's history (L - 1
+ * values) followed by the block's new values; the history moves to the
+ * front after each block. */
 typedef struct {
-  /* Sliding minimum of r over the lookahead window: a deque of increasing
-   * values, oldest first, in a ring of window + 1 entries. */
-  double *dq_val;
-  int64_t *dq_idx;
-  int dq_head, dq_count, dq_mask;   /* ring of a power of two entries */
+  double *r;                    /* required gain per frame */
+  double *g;                    /* released gain per frame */
+  double *fwd, *bwd;            /* running minima, see window_min */
   double release_gain;
   double sustained;
-  /* The last window's released gains, and their sum. */
-  double *box;
-  double box_sum;
-  int box_pos;
 } Chain;
 
 struct MstLimiter {
@@ -106,7 +103,7 @@ struct MstLimiter {
 
   Chain chains[MST_MAX_CHANNELS];
   double *chain_memory;
-  int64_t *index_memory;
+  double *gains;                /* [channel][BLOCK]: the block's gains */
 
   double last_gain, min_gain_since_read;
   size_t nonfinite;
@@ -192,10 +189,7 @@ mst_limiter_init (int max_channels)
 {
   MstLimiter *lim;
   size_t ring = max_ring_frames (), n;
-  /* The deque's ring is a power of two at least lookahead + 1 long. */
-  int window = 1;
-  while (window < max_lookahead_frames () + 1)
-    window <<= 1;
+  size_t chain_len = (size_t) max_lookahead_frames () + BLOCK;
 
   if (max_channels < 1 || max_channels > MST_MAX_CHANNELS)
     return NULL;
@@ -214,19 +208,19 @@ mst_limiter_init (int max_channels)
     goto fail;
   lim->delay = calloc (1, n);
   lim->delay_ceiling = calloc (ring, sizeof (double));
-  /* Per chain: deque values and the box ring. */
-  lim->chain_memory = calloc ((size_t) max_channels * 2 * window,
+  /* Per chain: r, g and the two running minima. */
+  lim->chain_memory = calloc ((size_t) max_channels * 4 * chain_len,
       sizeof (double));
-  lim->index_memory = calloc ((size_t) max_channels * window,
-      sizeof (int64_t));
+  lim->gains = calloc ((size_t) max_channels * BLOCK, sizeof (double));
   if (!lim->rows || !lim->phases || !lim->peaks || !lim->delay
-      || !lim->delay_ceiling || !lim->chain_memory || !lim->index_memory)
+      || !lim->delay_ceiling || !lim->chain_memory || !lim->gains)
     goto fail;
   for (int c = 0; c < max_channels; c++) {
     Chain *ch = &lim->chains[c];
-    ch->dq_val = lim->chain_memory + (size_t) c * 2 * window;
-    ch->box = ch->dq_val + window;
-    ch->dq_idx = lim->index_memory + (size_t) c * window;
+    ch->r = lim->chain_memory + (size_t) c * 4 * chain_len;
+    ch->g = ch->r + chain_len;
+    ch->fwd = ch->g + chain_len;
+    ch->bwd = ch->fwd + chain_len;
   }
   mst_truepeak_design (lim->coef, TP_FACTOR, TP_TAPS, TP_KAISER_BETA);
   design_bs1770_phases (lim->bs_coef);
@@ -258,7 +252,7 @@ mst_limiter_destroy (MstLimiter ** lim)
   free ((*lim)->delay);
   free ((*lim)->delay_ceiling);
   free ((*lim)->chain_memory);
-  free ((*lim)->index_memory);
+  free ((*lim)->gains);
   free (*lim);
   *lim = NULL;
 }
@@ -308,17 +302,10 @@ mst_limiter_reset (MstLimiter * lim)
     lim->delay_ceiling[i] = lim->ceiling;
   for (int c = 0; c < lim->max_channels; c++) {
     Chain *ch = &lim->chains[c];
-    ch->dq_head = ch->dq_count = 0;
-    int cap = 1;
-    while (cap < lim->lookahead + 1)
-      cap <<= 1;
-    ch->dq_mask = cap - 1;
+    for (int i = 0; i < lim->lookahead - 1; i++)
+      ch->r[i] = ch->g[i] = 1.0;
     ch->release_gain = 1.0;
     ch->sustained = 1.0;
-    for (int i = 0; i < lim->lookahead; i++)
-      ch->box[i] = 1.0;
-    ch->box_sum = lim->lookahead;
-    ch->box_pos = 0;
     lim->last_phase[c] = 0.0f;
   }
   lim->frames_in = lim->frames_out = 0;
@@ -562,59 +549,65 @@ detect_sample_peaks (MstLimiter * lim, int channel, int n)
     peak[i] = fabsf (x[i]);
 }
 
-/* Pushes r for frame u; returns the minimum of r over [u - L + 1, u]. */
-static inline double
-chain_window_min (Chain * ch, int64_t u, double r, int lookahead)
+/* m[i] = min (r[i .. i + L - 1]) for i in [0, n), r holding L - 1 + n
+ * values: van Herk / Gil-Werman, running minima forward and backward within
+ * windows of L, two per output whatever L (and no data-dependent branch). */
+static void
+window_min (Chain * ch, int L, int n, double *m)
 {
-  int mask = ch->dq_mask;
-  while (ch->dq_count > 0) {
-    int back = (ch->dq_head + ch->dq_count - 1) & mask;
-    if (ch->dq_val[back] < r)
-      break;
-    ch->dq_count--;
+  const double *r = ch->r;
+  double *fwd = ch->fwd, *bwd = ch->bwd;
+  const int total = L - 1 + n;
+  for (int start = 0; start < total; start += L) {
+    int end = start + L < total ? start + L : total;
+    fwd[start] = r[start];
+    for (int k = start + 1; k < end; k++)
+      fwd[k] = min_d (fwd[k - 1], r[k]);
+    bwd[end - 1] = r[end - 1];
+    for (int k = end - 2; k >= start; k--)
+      bwd[k] = min_d (bwd[k + 1], r[k]);
   }
-  int pos = (ch->dq_head + ch->dq_count) & mask;
-  ch->dq_val[pos] = r;
-  ch->dq_idx[pos] = u;
-  ch->dq_count++;
-  while (ch->dq_idx[ch->dq_head] <= u - lookahead) {
-    ch->dq_head = (ch->dq_head + 1) & mask;
-    ch->dq_count--;
-  }
-  return ch->dq_val[ch->dq_head];
+  for (int i = 0; i < n; i++)
+    m[i] = min_d (bwd[i], fwd[i + L - 1]);
 }
 
-/* Release and window average: the gain of frame u - L + 1. */
-static inline double
-chain_gain (MstLimiter * lim, Chain * ch, double m)
+/* Release and window average: from the window minima m (n of them) to the
+ * gains of the frames L - 1 earlier. */
+static void
+chain_gains (MstLimiter * lim, Chain * ch, const double *m, int n,
+    double *gain)
 {
-  double g = ch->release_gain;
-  if (m <= g) {
-    g = m;
-  } else {
-    double a = lim->release_alpha;
-    if (lim->set.auto_release)
-      a = g < ch->sustained ? lim->release_fast_alpha : lim->release_slow_alpha;
-    g += a * (m - g);
-    if (m - g < 1e-9 * m)
-      g = m;
+  const int L = lim->lookahead, H = L - 1;
+  const bool auto_release = lim->set.auto_release;
+  const double a_fixed = lim->release_alpha, a_fast = lim->release_fast_alpha;
+  const double a_slow = lim->release_slow_alpha, a_sus = lim->sustain_alpha;
+  double g = ch->release_gain, sus = ch->sustained;
+  double *gr = ch->g + H;
+
+  for (int i = 0; i < n; i++) {
+    double a = auto_release ? (g < sus ? a_fast : a_slow) : a_fixed;
+    double released = g + a * (m[i] - g);
+    /* Attack at once (the window average smooths it), release by the
+     * one-pole, landing exactly on the target when within rounding. */
+    g = m[i] <= g || m[i] - released < 1e-9 * m[i] ? m[i] : released;
+    sus += a_sus * (g - sus);
+    gr[i] = g;
   }
   ch->release_gain = g;
-  if (lim->set.auto_release)
-    ch->sustained += lim->sustain_alpha * (g - ch->sustained);
+  ch->sustained = auto_release ? sus : 1.0;
 
-  int L = lim->lookahead;
-  ch->box_sum += g - ch->box[ch->box_pos];
-  ch->box[ch->box_pos] = g;
-  if (++ch->box_pos == L) {
-    /* Exact sum once per window: no drift, and exactly 1 when idle. */
-    double sum = 0.0;
-    for (int i = 0; i < L; i++)
-      sum += ch->box[i];
-    ch->box_sum = sum;
-    ch->box_pos = 0;
+  /* Average over L: a sum restarted exactly at every block, so it never
+   * drifts and is exactly L when every value is 1. */
+  double sum = 0.0;
+  for (int k = 0; k < L; k++)
+    sum += ch->g[k];
+  gain[0] = min_d (1.0, sum * lim->inv_lookahead);
+  for (int i = 1; i < n; i++) {
+    sum += ch->g[i + H] - ch->g[i - 1];
+    gain[i] = min_d (1.0, sum * lim->inv_lookahead);
   }
-  return min_d (1.0, ch->box_sum * lim->inv_lookahead);
+  memmove (ch->r, ch->r + n, sizeof (double) * H);
+  memmove (ch->g, ch->g + n, sizeof (double) * H);
 }
 
 /* Processes n frames (n <= BLOCK) from in (NULL: silence), writing the
@@ -671,66 +664,71 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
     memmove (row, row + n, ROW_HISTORY * sizeof (float));
   }
 
-  /* 3. Gain per frame, applied to the delayed input. */
+  /* 3. Required gain of frames u = t0 + i - DETECT_DELAY, then the gain of
+   * frames j = u - L + 1, chain by chain. */
   bool linked = lim->set.link >= 1.0 || nch == 1;
-  for (int i = 0; i < n; i++) {
-    int64_t u = t0 + i - DETECT_DELAY;
-    int64_t j = u - L + 1;      /* the frame that is complete */
-    double cu = lim->delay_ceiling[(size_t) u & lim->ring_mask] * lim->margin;
-    double gains[MST_MAX_CHANNELS];
-
-    if (linked) {
-      float pmax = 0.0f;
-      for (int c = 0; c < nch; c++)
-        pmax = max_f (pmax, lim->peaks[(size_t) c * BLOCK + i]);
-      double r = pmax > cu ? cu / pmax : 1.0;
-      double m = chain_window_min (&lim->chains[0], u, r, L);
-      gains[0] = chain_gain (lim, &lim->chains[0], m);
-      for (int c = 1; c < nch; c++)
-        gains[c] = gains[0];
-    } else {
-      double r_c[MST_MAX_CHANNELS], r_min = 1.0;
-      for (int c = 0; c < nch; c++) {
-        float p = lim->peaks[(size_t) c * BLOCK + i];
-        r_c[c] = p > cu ? cu / p : 1.0;
-        r_min = min_d (r_min, r_c[c]);
+  int n_chains = linked ? 1 : nch;
+  double m[BLOCK];
+  for (int k = 0; k < n_chains; k++) {
+    double *r = lim->chains[k].r + (L - 1);
+    for (int i = 0; i < n; i++) {
+      int64_t u = t0 + i - DETECT_DELAY;
+      double cu = lim->delay_ceiling[(size_t) u & lim->ring_mask]
+          * lim->margin;
+      float p;
+      if (linked) {
+        p = 0.0f;
+        for (int c = 0; c < nch; c++)
+          p = max_f (p, lim->peaks[(size_t) c * BLOCK + i]);
+      } else {
+        p = lim->peaks[(size_t) k * BLOCK + i];
       }
-      for (int c = 0; c < nch; c++) {
-        /* Linking mixes each channel's reduction (in dB) with the
-         * strongest one's. */
-        double r = r_c[c];
-        if (r != r_min)
-          r = exp ((1.0 - lim->set.link) * log (r) + lim->set.link
-              * log (r_min));
-        double m = chain_window_min (&lim->chains[c], u, r, L);
-        gains[c] = chain_gain (lim, &lim->chains[c], m);
-      }
+      r[i] = p > cu ? cu / p : 1.0;
     }
+  }
+  if (!linked) {
+    /* Linking mixes each channel's reduction (in dB) with the strongest
+     * one's. */
+    double w = lim->set.link;
+    for (int i = 0; i < n; i++) {
+      double r_min = 1.0;
+      for (int c = 0; c < nch; c++)
+        r_min = min_d (r_min, lim->chains[c].r[L - 1 + i]);
+      if (w > 0.0)
+        for (int c = 0; c < nch; c++) {
+          double *rc = &lim->chains[c].r[L - 1 + i];
+          if (*rc != r_min)
+            *rc = exp ((1.0 - w) * log (*rc) + w * log (r_min));
+        }
+    }
+  }
+  for (int k = 0; k < n_chains; k++) {
+    window_min (&lim->chains[k], L, n, m);
+    chain_gains (lim, &lim->chains[k], m, n, lim->gains + (size_t) k * BLOCK);
+  }
 
+  /* 4. Output: frame j = t0 + i - latency gets gain i. */
+  for (int i = 0; i < n; i++) {
+    int64_t j = t0 + i - (int64_t) lim->latency;
     if (j < 0 || j < lim->frames_out || j >= output_limit)
       continue;
     const double *d = lim->delay + ((size_t) j & lim->ring_mask) * nch;
     double cj = lim->delay_ceiling[(size_t) j & lim->ring_mask];
     double gmin = 1.0;
     for (int c = 0; c < nch; c++) {
-      double y = gains[c] == 1.0 ? d[c] : gains[c] * d[c];
-      gmin = min_d (gmin, gains[c]);
+      double g = lim->gains[(size_t) (linked ? 0 : c) * BLOCK + i];
+      double y = g * d[c];
+      gmin = min_d (gmin, g);
       if (f64) {
         /* The guard at the output rate. */
-        if (y > cj)
-          y = cj;
-        else if (y < -cj)
-          y = -cj;
+        y = y > cj ? cj : (y < -cj ? -cj : y);
         ((double *) out)[written * nch + c] = y;
       } else {
         float yf = (float) y;
         float cf = (float) cj;
         if ((double) cf > cj)
           cf = nextafterf (cf, 0.0f);
-        if (yf > cf)
-          yf = cf;
-        else if (yf < -cf)
-          yf = -cf;
+        yf = yf > cf ? cf : (yf < -cf ? -cf : yf);
         ((float *) out)[written * nch + c] = yf;
       }
     }
