@@ -619,40 +619,47 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
 {
   const int nch = lim->channels;
   const int L = lim->lookahead;
-  const size_t ring = lim->ring_mask + 1;
   size_t written = 0;
   int64_t t0 = lim->frames_in;
 
-  /* 1. Input gain and ceiling glides; the delay line and the detector rows
-   * get the gained input. */
+  /* 1. Input gain (gliding) into the delay line and the detector rows. The
+   * ceiling needs no glide: it only changes the required gain, and the gain
+   * curve ramps over the lookahead whatever it asks. Struct fields are
+   * copied to locals: the stores below could alias them otherwise. */
+  const size_t mask = lim->ring_mask;
+  const size_t row_stride = lim->row_stride;
+  const double target_gain = lim->input_gain_target;
+  const double alpha = lim->smooth_alpha;
+  double input_gain = lim->input_gain;
+  size_t nonfinite = 0;
+  lim->ceiling = lim->ceiling_target;
+  const double ceiling = lim->ceiling;
+  double *restrict delay = lim->delay;
+  double *restrict delay_ceiling = lim->delay_ceiling;
+  float *restrict rows = lim->rows + ROW_HISTORY;
   for (int i = 0; i < n; i++) {
-    int64_t t = t0 + i;
-    if (lim->input_gain != lim->input_gain_target) {
-      lim->input_gain += lim->smooth_alpha
-          * (lim->input_gain_target - lim->input_gain);
-      if (fabs (lim->input_gain_target - lim->input_gain)
-          < 1e-9 * lim->input_gain_target)
-        lim->input_gain = lim->input_gain_target;
+    size_t slot = (size_t) (t0 + i) & mask;
+    if (input_gain != target_gain) {
+      input_gain += alpha * (target_gain - input_gain);
+      if (fabs (target_gain - input_gain) < 1e-9 * target_gain)
+        input_gain = target_gain;
     }
-    /* The ceiling needs no glide: it only changes the required gain, and
-     * the gain curve ramps over the lookahead whatever it asks. */
-    lim->ceiling = lim->ceiling_target;
-    double *d = lim->delay + ((size_t) t & lim->ring_mask) * nch;
-    lim->delay_ceiling[(size_t) t & lim->ring_mask] = lim->ceiling;
+    delay_ceiling[slot] = ceiling;
+    double *restrict d = delay + slot * nch;
     for (int c = 0; c < nch; c++) {
       double v = 0.0;
       if (in)
         v = f64 ? ((const double *) in)[(size_t) i * nch + c]
             : ((const float *) in)[(size_t) i * nch + c];
-      if (!isfinite (v)) {
-        v = 0.0;
-        lim->nonfinite++;
-      }
-      v *= lim->input_gain;
+      bool finite = isfinite (v);
+      nonfinite += !finite;
+      v = finite ? v * input_gain : 0.0;
       d[c] = v;
-      lim->rows[(size_t) c * lim->row_stride + ROW_HISTORY + i] = (float) v;
+      rows[(size_t) c * row_stride + i] = (float) v;
     }
   }
+  lim->input_gain = input_gain;
+  lim->nonfinite += nonfinite;
 
   /* 2. Interval peaks of frames u = t - DETECT_DELAY. */
   for (int c = 0; c < nch; c++) {
@@ -665,7 +672,8 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
   }
 
   /* 3. Required gain of frames u = t0 + i - DETECT_DELAY, then the gain of
-   * frames j = u - L + 1, chain by chain. */
+   * frames j = u - L + 1, chain by chain. The ceiling is the same for the
+   * whole call but not for the frames detected in it. */
   bool linked = lim->set.link >= 1.0 || nch == 1;
   int n_chains = linked ? 1 : nch;
   double m[BLOCK];
@@ -673,8 +681,7 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
     double *r = lim->chains[k].r + (L - 1);
     for (int i = 0; i < n; i++) {
       int64_t u = t0 + i - DETECT_DELAY;
-      double cu = lim->delay_ceiling[(size_t) u & lim->ring_mask]
-          * lim->margin;
+      double cu = delay_ceiling[(size_t) u & mask] * lim->margin;
       float p;
       if (linked) {
         p = 0.0f;
@@ -707,16 +714,30 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
     chain_gains (lim, &lim->chains[k], m, n, lim->gains + (size_t) k * BLOCK);
   }
 
-  /* 4. Output: frame j = t0 + i - latency gets gain i. */
-  for (int i = 0; i < n; i++) {
-    int64_t j = t0 + i - (int64_t) lim->latency;
-    if (j < 0 || j < lim->frames_out || j >= output_limit)
-      continue;
-    const double *d = lim->delay + ((size_t) j & lim->ring_mask) * nch;
-    double cj = lim->delay_ceiling[(size_t) j & lim->ring_mask];
+  /* 4. Output: frame j = t0 + i - latency gets gain i; frames before the
+   * stream's start, already written, or past a drain's end are skipped. */
+  int64_t first = t0 - (int64_t) lim->latency;
+  int64_t lo = lim->frames_out > first ? lim->frames_out : first;
+  int64_t hi = first + n < output_limit ? first + n : output_limit;
+  int i_lo = (int) ((lo > 0 ? lo : 0) - first);
+  int i_hi = (int) (hi - first);
+  double gmin_all = lim->min_gain_since_read, g_last = lim->last_gain;
+  const double *restrict gains = lim->gains;
+  double cj = -1.0;
+  float cf = 0.0f;
+  for (int i = i_lo; i < i_hi; i++) {
+    size_t slot = (size_t) (first + i) & mask;
+    const double *restrict d = delay + slot * nch;
+    if (delay_ceiling[slot] != cj) {
+      cj = delay_ceiling[slot];
+      /* The guard in F32: the largest float not above the ceiling. */
+      cf = (float) cj;
+      if ((double) cf > cj)
+        cf = nextafterf (cf, 0.0f);
+    }
     double gmin = 1.0;
     for (int c = 0; c < nch; c++) {
-      double g = lim->gains[(size_t) (linked ? 0 : c) * BLOCK + i];
+      double g = gains[(size_t) (linked ? 0 : c) * BLOCK + i];
       double y = g * d[c];
       gmin = min_d (gmin, g);
       if (f64) {
@@ -725,19 +746,18 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
         ((double *) out)[written * nch + c] = y;
       } else {
         float yf = (float) y;
-        float cf = (float) cj;
-        if ((double) cf > cj)
-          cf = nextafterf (cf, 0.0f);
         yf = yf > cf ? cf : (yf < -cf ? -cf : yf);
         ((float *) out)[written * nch + c] = yf;
       }
     }
-    lim->last_gain = gmin;
-    lim->min_gain_since_read = min_d (lim->min_gain_since_read, gmin);
+    g_last = gmin;
+    gmin_all = min_d (gmin_all, gmin);
     written++;
-    lim->frames_out = j + 1;
   }
-  (void) ring;
+  if (i_hi > i_lo)
+    lim->frames_out = first + i_hi;
+  lim->last_gain = g_last;
+  lim->min_gain_since_read = gmin_all;
   lim->frames_in += n;
   return written;
 }
