@@ -588,8 +588,10 @@ chain_gains (MstLimiter * lim, Chain * ch, const double *m, int n,
     double a = auto_release ? (g < sus ? a_fast : a_slow) : a_fixed;
     double released = g + a * (m[i] - g);
     /* Attack at once (the window average smooths it), release by the
-     * one-pole, landing exactly on the target when within rounding. */
-    g = m[i] <= g || m[i] - released < 1e-9 * m[i] ? m[i] : released;
+     * one-pole, landing exactly on the target when within rounding. Bitwise
+     * and-or: no branch to mispredict on noisy material. */
+    int take_target = (m[i] <= g) | (m[i] - released < 1e-9 * m[i]);
+    g = take_target ? m[i] : released;
     sus += a_sus * (g - sus);
     gr[i] = g;
   }
