@@ -590,7 +590,7 @@ chain_gains (MstLimiter * lim, Chain * ch, const double *m, int n,
     /* Attack at once (the window average smooths it), release by the
      * one-pole, landing exactly on the target when within rounding. Bitwise
      * and-or: no branch to mispredict on noisy material. */
-    int take_target = (m[i] <= g) | (m[i] - released < 1e-9 * m[i]);
+    int take_target = (m[i] <= g) | (m[i] - released < 1e-7 * m[i]);
     g = take_target ? m[i] : released;
     sus += a_sus * (g - sus);
     gr[i] = g;
@@ -603,10 +603,12 @@ chain_gains (MstLimiter * lim, Chain * ch, const double *m, int n,
   double sum = 0.0;
   for (int k = 0; k < L; k++)
     sum += ch->g[k];
-  gain[0] = min_d (1.0, sum * lim->inv_lookahead);
+  /* sum >= L: exactly 1 (L x (1 / L) need not round to 1). */
+  const double full = L;
+  gain[0] = sum >= full ? 1.0 : sum * lim->inv_lookahead;
   for (int i = 1; i < n; i++) {
     sum += ch->g[i + H] - ch->g[i - 1];
-    gain[i] = min_d (1.0, sum * lim->inv_lookahead);
+    gain[i] = sum >= full ? 1.0 : sum * lim->inv_lookahead;
   }
   memmove (ch->r, ch->r + n, sizeof (double) * H);
   memmove (ch->g, ch->g + n, sizeof (double) * H);

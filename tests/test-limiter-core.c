@@ -509,6 +509,58 @@ test_thd_n (void)
   free (z);
 }
 
+/* Bypass: the limiter keeps running with a ceiling out of reach, so once
+ * the gain has released the output is the input, bit for bit, with the
+ * same latency (no frame lost or repeated at the switch). */
+static void
+test_bypass (void)
+{
+  const size_t n = 48000 * 6;
+  float *x = malloc (sizeof (float) * n * 2), *y = malloc (sizeof (float) * n * 2);
+  MstLimiter *lim = mst_limiter_init (2);
+  make_music (x, n, 2, 48000);
+  MstLimiterSettings set = settings (-6.0, 6.0, true);
+  mst_limiter_configure (lim, 48000, 2, 5.0);
+  mst_limiter_set (lim, &set);
+  size_t w = 0, k;
+  mst_limiter_process_f32 (lim, x, n / 3, y, &k);
+  w += k;
+  set.bypass = true;
+  mst_limiter_set (lim, &set);
+  mst_limiter_process_f32 (lim, x + n / 3 * 2, n - n / 3, y + w * 2, &k);
+  w += k;
+  mst_limiter_drain_f32 (lim, y + w * 2, &k);
+  w += k;
+  MST_CHECK (w == n);
+  /* The last second: the release (slow auto-release, 100 ms time constant)
+   * has landed on exactly 1 by then. */
+  size_t first_diff = n;
+  for (size_t i = (n - 48000) * 2; i < n * 2 && first_diff == n; i++)
+    if (x[i] != y[i])
+      first_diff = i / 2;
+  MST_CHECK_MSG (first_diff == n, "frame %zu differs: %.9g vs %.9g",
+      first_diff, x[first_diff * 2], y[first_diff * 2]);
+  /* Around the switch, no step: the overall gain (output / input) moves by
+   * at most the limiter's 1/lookahead plus the input gain's 10 ms glide
+   * per sample. */
+  double worst = 0, prev_ratio = -1;
+  for (size_t i = n / 3 - 2000; i < n / 3 + 24000; i++) {
+    if (fabs (x[i * 2]) < 0.05) {
+      prev_ratio = -1;
+      continue;
+    }
+    double ratio = y[i * 2] / x[i * 2];
+    if (prev_ratio >= 0)
+      worst = fmax (worst, fabs (ratio - prev_ratio));
+    prev_ratio = ratio;
+  }
+  MST_CHECK_MSG (worst < 1.0 / 240 + 1.0 / 480 + 1e-3, "gain step %.4f at the "
+      "bypass switch", worst);
+  mst_limiter_destroy (&lim);
+  free (x);
+  free (y);
+}
+
 int
 main (void)
 {
@@ -520,5 +572,6 @@ main (void)
   MST_RUN (test_channels_and_link);
   MST_RUN (test_nonfinite);
   MST_RUN (test_thd_n);
+  MST_RUN (test_bypass);
   return mst_test_summary ();
 }
