@@ -57,6 +57,8 @@
  * 0.04 dB). */
 #define DETECT_MARGIN_DB 0.04
 #define BYPASS_CEILING_DB 40.0
+/* -2 dB: how much deeper than the sustained reduction a transient is. */
+#define TRANSIENT_DEPTH 0.7943282347242815
 #define BLOCK MST_LIMITER_BLOCK_FRAMES
 
 /* One gain computer. Its arrays hold the lookahead window's history (L - 1
@@ -282,7 +284,7 @@ update_release (MstLimiter * lim)
   double ms = lim->set.release_ms;
   lim->release_alpha = one_pole_alpha (lim->rate_hz, ms);
   /* Auto-release: back to the sustained level four times faster, beyond it
-   * at half the speed (see process_frames). */
+   * at half the speed (see chain_gains). */
   lim->release_fast_alpha = one_pole_alpha (lim->rate_hz, ms * 0.25);
   lim->release_slow_alpha = one_pole_alpha (lim->rate_hz, ms * 2.0);
   lim->sustain_alpha = one_pole_alpha (lim->rate_hz, ms * 10.0);
@@ -585,7 +587,11 @@ chain_gains (MstLimiter * lim, Chain * ch, const double *m, int n,
   double *gr = ch->g + H;
 
   for (int i = 0; i < n; i++) {
-    double a = auto_release ? (g < sus ? a_fast : a_slow) : a_fixed;
+    /* Auto-release: fast back up to the sustained reduction after a
+     * transient (more than 2 dB deeper than it), slow otherwise, so the
+     * steady reduction of dense material and bass does not ripple. */
+    double a = auto_release ? (g < sus * TRANSIENT_DEPTH ? a_fast : a_slow)
+        : a_fixed;
     double released = g + a * (m[i] - g);
     /* Attack at once (the window average smooths it), release by the
      * one-pole, landing exactly on the target when within rounding. Bitwise
