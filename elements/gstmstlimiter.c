@@ -599,9 +599,9 @@ gst_mst_limiter_class_init (GstMstLimiterClass * klass)
           flags));
   g_object_class_install_property (gobject_class, PROP_AUTO_RELEASE,
       g_param_spec_boolean ("auto-release", "Auto release",
-          "Program-dependent release: back to the sustained reduction 4x "
-          "faster than release after transients, beyond it 2x slower, so "
-          "dense material and bass do not pump", DEFAULT_AUTO_RELEASE, flags));
+          "Program-dependent release: after a transient more than 2 dB deeper "
+          "than the sustained reduction, back to it 4x faster than release; "
+          "otherwise 2x slower, so dense material and bass do not pump", DEFAULT_AUTO_RELEASE, flags));
   g_object_class_install_property (gobject_class, PROP_TRUE_PEAK,
       g_param_spec_boolean ("true-peak", "True peak",
           "Limit the true peak (4x oversampled, refined) rather than the "
