@@ -444,12 +444,13 @@ typedef struct {
 } PairSection;
 
 static inline __attribute__ ((always_inline)) v2d
-pair_section (const PairSection * c, v2d (*h)[2], v2d in, v2d x1, v2d x2)
+pair_section (const PairSection * c, v2d * h, v2d in, v2d x1, v2d x2)
 {
-  v2d y1 = h[0][0], y2 = h[0][1];
+  v2d y1 = h[0], y2 = h[1];
   v2d y = ((c->b1 * x1 + c->b2 * x2 - c->a2 * y2) - c->a1 * y1) + c->b0 * in;
-  h[0][1] = y1;
-  h[0][0] = y;
+  h[2] = y2;
+  h[1] = y1;
+  h[0] = y;
   return y;
 }
 
@@ -483,31 +484,27 @@ io_store (const PairIo * io, const bool interleaved, int i, v2d y)
   }
 }
 
-/* One step of the skewed cascade: section k takes sample i - k, its input
- * being what section k - 1 produced in the previous step (pending[k]), so
- * the sections of one step are independent and run in parallel instead of
- * waiting on each other along the cascade. Sections go from last to first
- * so pending[k] is read before section k - 1 replaces it. */
+/* One step of the skewed cascade: section k takes sample i - k, so the
+ * sections of one step are independent and run in parallel instead of
+ * waiting on each other along the cascade. h[k] holds the last three
+ * outputs of section k - 1 (h[0]: the last three inputs), newest first.
+ * Sections go from last to first: when section k runs, section k - 1 has
+ * not yet run in this step, so h[k][0] is section k's current input
+ * (sample i - k), h[k][1] and h[k][2] the two before it. */
 static inline __attribute__ ((always_inline)) void
-skew_step (const PairSection * c, const int n_sections, v2d (*h)[2],
-    v2d * pending, const PairIo * io, const bool interleaved, int i,
-    int k_lo, int k_hi)
+skew_step (const PairSection * c, const int n_sections, v2d (*h)[3],
+    const PairIo * io, const bool interleaved, int i, int k_lo, int k_hi)
 {
 #pragma GCC unroll 8
   for (int k = k_hi; k >= k_lo; k--) {
-    v2d in = k == 0 ? io_load (io, interleaved, i) : pending[k];
-    /* Section k's input history is section k - 1's output history. */
-    v2d x1 = h[k][0], x2 = h[k][1];
     if (k == 0) {
-      h[0][1] = x1;
-      h[0][0] = in;
+      h[0][2] = h[0][1];
+      h[0][1] = h[0][0];
+      h[0][0] = io_load (io, interleaved, i);
     }
-    v2d y = pair_section (&c[k], &h[k + 1], in, x1, x2);
-    if (k == n_sections - 1) {
+    v2d y = pair_section (&c[k], h[k + 1], h[k][0], h[k][1], h[k][2]);
+    if (k == n_sections - 1)
       io_store (io, interleaved, i - k, y);
-    } else {
-      pending[k + 1] = y;
-    }
   }
 }
 
@@ -517,32 +514,34 @@ cascade_pair_body (const PairSection * c, const int n_sections,
 {
   /* With n_sections a constant the steady loop unrolls and the histories
    * stay in registers. */
-  v2d h[MAX_FUSED_SECTIONS + 1][2];
-  v2d pending[MAX_FUSED_SECTIONS];
+  v2d h[MAX_FUSED_SECTIONS + 1][3];
   const int last = n_sections - 1;
   int i = 0;
 
+  /* Between blocks every section has run to the block's end: the third
+   * value back is never read before it is refilled. */
   for (int k = 0; k <= n_sections; k++) {
     h[k][0] = hist[k][0];
     h[k][1] = hist[k][1];
+    h[k][2] = (v2d) { 0.0, 0.0 };
   }
   /* Filling: step i runs sections 0..i. */
   for (; i < last && i < n; i++)
-    skew_step (c, n_sections, h, pending, io, interleaved, i, 0, i);
+    skew_step (c, n_sections, h, io, interleaved, i, 0, i);
   if (i == last) {
     for (; i < n; i++)
-      skew_step (c, n_sections, h, pending, io, interleaved, i, 0, last);
+      skew_step (c, n_sections, h, io, interleaved, i, 0, last);
   } else {
     /* A block shorter than the cascade: steps run what they can. */
     for (; i < n + last; i++) {
       int k_lo = i - n + 1 > 0 ? i - n + 1 : 0;
       int k_hi = i < last ? i : last;
-      skew_step (c, n_sections, h, pending, io, interleaved, i, k_lo, k_hi);
+      skew_step (c, n_sections, h, io, interleaved, i, k_lo, k_hi);
     }
   }
   /* Draining: step i runs sections i - n + 1 .. last. */
   for (; i < n + last; i++)
-    skew_step (c, n_sections, h, pending, io, interleaved, i, i - n + 1, last);
+    skew_step (c, n_sections, h, io, interleaved, i, i - n + 1, last);
   for (int k = 0; k <= n_sections; k++) {
     hist[k][0] = h[k][0];
     hist[k][1] = h[k][1];

@@ -71,6 +71,63 @@ test_running_response (void)
   MST_CHECK (eq == NULL);
 }
 
+/* Several bands in cascade (the fused, skewed pass): the response is the
+ * sum of the bands' analog responses, for mono, stereo and 5.1, F32 and
+ * F64, with 1 to 6 bands (up to 12 sections with a 48 dB/octave cut). */
+static void
+test_cascade_response (void)
+{
+  static const MstEqBandSettings bands[] = {
+    {{MST_FILTER_PEAK, 200, 6, 1, 12}, true, MST_EQ_CHANNELS_ALL},
+    {{MST_FILTER_PEAK, 3000, -6, 2, 12}, true, MST_EQ_CHANNELS_ALL},
+    {{MST_FILTER_HIGH_SHELF, 8000, 3, 0.7, 12}, true, MST_EQ_CHANNELS_ALL},
+    {{MST_FILTER_LOW_SHELF, 80, -3, 0.7, 12}, true, MST_EQ_CHANNELS_ALL},
+    {{MST_FILTER_PEAK, 1000, 2, 0.5, 12}, true, MST_EQ_CHANNELS_ALL},
+    {{MST_FILTER_LOW_CUT, 20, 0, 0.7, 48}, true, MST_EQ_CHANNELS_ALL},
+  };
+  static const int channel_counts[] = { 1, 2, 6 };
+  const size_t n = 24000;
+  float *x = malloc (sizeof (float) * 6 * n);
+  double *xd = malloc (sizeof (double) * 6 * n);
+  MstEq *eq = mst_eq_init (6);
+  for (int cc = 0; cc < 3; cc++)
+    for (int nb = 1; nb <= 6; nb++)
+      for (int f64 = 0; f64 < 2; f64++) {
+        int ch = channel_counts[cc];
+        mst_eq_configure (eq, RATE, ch, ch >= 2 ? 0 : -1, ch >= 2 ? 1 : -1);
+        mst_eq_set_num_bands (eq, nb);
+        for (int b = 0; b < nb; b++)
+          mst_eq_set_band (eq, b, &bands[b]);
+        for (double f = 40; f < 20000; f *= 2.3) {
+          mst_eq_reset (eq);
+          for (size_t i = 0; i < n; i++)
+            for (int c = 0; c < ch; c++)
+              xd[i * ch + c] = x[i * ch + c] = (float) (0.25 * sin (2 * M_PI
+                      * f * i / RATE));
+          double s = 0;
+          if (f64) {
+            mst_eq_process_f64 (eq, xd, n);
+            for (size_t i = n / 2; i < n; i++)
+              s += xd[i * ch + ch - 1] * xd[i * ch + ch - 1];
+          } else {
+            mst_eq_process_f32 (eq, x, n);
+            for (size_t i = n / 2; i < n; i++)
+              s += (double) x[i * ch + ch - 1] * x[i * ch + ch - 1];
+          }
+          double got = 10 * log10 (s / (n / 2) / (0.25 * 0.25 / 2));
+          double want = 0;
+          for (int b = 0; b < nb; b++)
+            want += mst_filter_analog_db (&bands[b].filter, f);
+          MST_CHECK_MSG (fabs (got - want) < 0.15, "%d ch, %d bands, %s, "
+              "%.0f Hz: %.3f dB, analog %.3f", ch, nb, f64 ? "F64" : "F32",
+              f, got, want);
+        }
+      }
+  free (x);
+  free (xd);
+  mst_eq_destroy (&eq);
+}
+
 /* Flat or bypassed: the buffer is left bit-exact. */
 static void
 test_passthrough_bit_exact (void)
@@ -421,6 +478,7 @@ int
 main (void)
 {
   MST_RUN (test_running_response);
+  MST_RUN (test_cascade_response);
   MST_RUN (test_passthrough_bit_exact);
   MST_RUN (test_smooth_changes);
   MST_RUN (test_mid_side_routing);

@@ -130,6 +130,34 @@ GST_START_TEST (test_measured_response)
 }
 GST_END_TEST;
 
+/* Several bands together, as the README's chain uses them: the measured
+ * response is the sum of the bands' analog responses. */
+GST_START_TEST (test_measured_cascade)
+{
+  GstHarness *h = gst_harness_new ("eq");
+  gst_harness_set_src_caps_str (h, CAPS_F32 (48000, 2));
+  g_object_set (h->element, "num-bands", 3, NULL);
+  gst_child_proxy_set (GST_CHILD_PROXY (h->element),
+      "band0::freq", 200.0, "band0::gain", 6.0, "band0::q", 1.0,
+      "band1::freq", 3000.0, "band1::gain", -6.0, "band1::q", 2.0,
+      "band2::freq", 8000.0, "band2::gain", 3.0, "band2::q", 0.7, NULL);
+  GObject *band2 = gst_child_proxy_get_child_by_name
+      (GST_CHILD_PROXY (h->element), "band2");
+  gst_util_set_object_arg (band2, "type", "high-shelf");
+  g_object_unref (band2);
+  static const double freqs[] = { 50, 200, 700, 1600, 3000, 6400, 12800 };
+  for (guint k = 0; k < G_N_ELEMENTS (freqs); k++) {
+    double got = measure_gain_db (h, 48000, freqs[k]);
+    double want = analog_db ("peak", 200, 6, 1, freqs[k])
+        + analog_db ("peak", 3000, -6, 2, freqs[k])
+        + analog_db ("high-shelf", 8000, 3, 0.7, freqs[k]);
+    fail_unless (fabs (got - want) <= 0.15, "%.0f Hz: %.3f dB, analog %.3f",
+        freqs[k], got, want);
+  }
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* Flat and bypassed: the very same buffer comes out, untouched. */
 GST_START_TEST (test_passthrough_in_place)
 {
@@ -433,6 +461,7 @@ eq_suite (void)
   tcase_add_test (tc, test_child_proxy);
   tcase_add_test (tc, test_passthrough_in_place);
   tcase_add_test (tc, test_measured_response);
+  tcase_add_test (tc, test_measured_cascade);
   tcase_add_test (tc, test_controller_automation);
   tcase_add_test (tc, test_flush_resets);
   tcase_add_test (tc, test_nan_recovery);
