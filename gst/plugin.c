@@ -7,6 +7,7 @@
 
 #include "gstmsteq.h"
 #include "gstmstlimiter.h"
+#include "gstmstloudmeter.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -15,6 +16,7 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (eq, plugin);
   ret |= GST_ELEMENT_REGISTER (limiter, plugin);
+  ret |= GST_ELEMENT_REGISTER (loudmeter, plugin);
 
   return ret;
 }

@@ -1,0 +1,494 @@
+/* mastering: loudmeter, an ITU-R BS.1770-4 / EBU R128 loudness meter.
+ *
+ * SECTION:element-loudmeter
+ * @title: loudmeter
+ *
+ * Passes audio through untouched and measures it: momentary (400 ms),
+ * short-term (3 s) and integrated (gated) loudness, loudness range (EBU
+ * Tech 3342), true peak (BS.1770-4 Annex 2 style, 4x oversampled below
+ * 96 kHz) and sample peak, overall and per channel. Posts an element
+ * message named "loudness" every interval and a last one at EOS.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 -m filesrc location=song.flac ! decodebin ! audioconvert ! \
+ *     audio/x-raw,format=F32LE ! loudmeter interval=1000000000 ! fakesink
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmstloudmeter.h"
+
+#include <gst/audio/audio.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_mst_loudmeter_debug);
+#define GST_CAT_DEFAULT gst_mst_loudmeter_debug
+
+#define DEFAULT_INTERVAL_NS GST_SECOND
+#define DEFAULT_POST_MESSAGES TRUE
+
+#define ALLOWED_CAPS \
+  "audio/x-raw, format = (string) { F32LE, F64LE }, " \
+  "rate = (int) [ 8000, 384000 ], channels = (int) [ 1, 8 ], " \
+  "layout = (string) interleaved"
+
+enum
+{
+  PROP_0,
+  PROP_INTERVAL,
+  PROP_POST_MESSAGES,
+  PROP_MOMENTARY,
+  PROP_SHORT_TERM,
+  PROP_INTEGRATED,
+  PROP_LOUDNESS_RANGE,
+  PROP_TRUE_PEAK,
+  PROP_SAMPLE_PEAK,
+  PROP_MOMENTARY_MAX,
+  PROP_SHORT_TERM_MAX,
+};
+
+enum
+{
+  SIGNAL_RESET,
+  LAST_SIGNAL
+};
+
+static guint signals[LAST_SIGNAL];
+
+G_DEFINE_TYPE_WITH_CODE (GstMstLoudmeter, gst_mst_loudmeter,
+    GST_TYPE_AUDIO_FILTER,
+    GST_DEBUG_CATEGORY_INIT (gst_mst_loudmeter_debug, "loudmeter", 0,
+        "mastering loudness meter"));
+GST_ELEMENT_REGISTER_DEFINE (loudmeter, "loudmeter", GST_RANK_NONE,
+    GST_TYPE_MST_LOUDMETER);
+
+static void
+gst_mst_loudmeter_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstMstLoudmeter *self = GST_MST_LOUDMETER (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_INTERVAL:
+      self->interval_ns = g_value_get_uint64 (value);
+      break;
+    case PROP_POST_MESSAGES:
+      self->post_messages = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_mst_loudmeter_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstMstLoudmeter *self = GST_MST_LOUDMETER (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_INTERVAL:
+      g_value_set_uint64 (value, self->interval_ns);
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, self->post_messages);
+      break;
+    case PROP_MOMENTARY:
+      g_value_set_double (value, self->latest.momentary);
+      break;
+    case PROP_SHORT_TERM:
+      g_value_set_double (value, self->latest.short_term);
+      break;
+    case PROP_INTEGRATED:
+      g_value_set_double (value, self->latest.integrated);
+      break;
+    case PROP_LOUDNESS_RANGE:
+      g_value_set_double (value, self->latest.range);
+      break;
+    case PROP_TRUE_PEAK:
+      g_value_set_double (value, self->latest.true_peak);
+      break;
+    case PROP_SAMPLE_PEAK:
+      g_value_set_double (value, self->latest.sample_peak);
+      break;
+    case PROP_MOMENTARY_MAX:
+      g_value_set_double (value, self->latest.momentary_max);
+      break;
+    case PROP_SHORT_TERM_MAX:
+      g_value_set_double (value, self->latest.short_term_max);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+figures_clear (GstMstLoudmeterFigures * f)
+{
+  f->momentary = f->short_term = f->integrated = -INFINITY;
+  f->true_peak = f->sample_peak = -INFINITY;
+  f->momentary_max = f->short_term_max = -INFINITY;
+  f->range = 0.0;
+}
+
+/* BS.1770-4 Table 3 by position: LFE excluded, surrounds (side and rear)
+ * weighted 1.41, the rest 1.0. Mono is one channel of weight 1.0 (not dual
+ * mono: a mono file played on two speakers is not what the standard
+ * measures). */
+static void
+channel_weights (const GstAudioInfo * info, MstLoudnessChannel * w)
+{
+  for (gint c = 0; c < GST_AUDIO_INFO_CHANNELS (info); c++) {
+    switch (info->position[c]) {
+      case GST_AUDIO_CHANNEL_POSITION_LFE1:
+      case GST_AUDIO_CHANNEL_POSITION_LFE2:
+        w[c] = MST_LOUDNESS_CHANNEL_UNUSED;
+        break;
+      case GST_AUDIO_CHANNEL_POSITION_SIDE_LEFT:
+      case GST_AUDIO_CHANNEL_POSITION_SIDE_RIGHT:
+      case GST_AUDIO_CHANNEL_POSITION_REAR_LEFT:
+      case GST_AUDIO_CHANNEL_POSITION_REAR_RIGHT:
+      case GST_AUDIO_CHANNEL_POSITION_SURROUND_LEFT:
+      case GST_AUDIO_CHANNEL_POSITION_SURROUND_RIGHT:
+        w[c] = MST_LOUDNESS_CHANNEL_SURROUND;
+        break;
+      default:
+        w[c] = MST_LOUDNESS_CHANNEL_NORMAL;
+        break;
+    }
+  }
+}
+
+static gboolean
+gst_mst_loudmeter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
+{
+  GstMstLoudmeter *self = GST_MST_LOUDMETER (filter);
+  MstLoudnessChannel weights[MST_MAX_CHANNELS];
+  gint channels = GST_AUDIO_INFO_CHANNELS (info);
+
+  switch (GST_AUDIO_INFO_FORMAT (info)) {
+    case GST_AUDIO_FORMAT_F32LE:
+      self->is_f64 = FALSE;
+      break;
+    case GST_AUDIO_FORMAT_F64LE:
+      self->is_f64 = TRUE;
+      break;
+    default:
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+          ("loudmeter cannot process %s audio",
+              gst_audio_format_to_string (GST_AUDIO_INFO_FORMAT (info))),
+          ("accepted: %s", ALLOWED_CAPS));
+      return FALSE;
+  }
+  mst_loudness_destroy (&self->core);
+  if (GST_AUDIO_INFO_IS_UNPOSITIONED (info) && channels > 2) {
+    /* No positions: libebur128's layouts (5: L R C Ls Rs, 6: with LFE). */
+    self->core = mst_loudness_init (GST_AUDIO_INFO_RATE (info), channels,
+        NULL);
+  } else {
+    channel_weights (info, weights);
+    self->core = mst_loudness_init (GST_AUDIO_INFO_RATE (info), channels,
+        weights);
+  }
+  if (!self->core) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("loudmeter cannot measure %d channels at %d Hz", channels,
+            GST_AUDIO_INFO_RATE (info)), ("accepted: %s", ALLOWED_CAPS));
+    return FALSE;
+  }
+  self->interval_count = 0;
+  self->last_end = GST_CLOCK_TIME_NONE;
+  GST_OBJECT_LOCK (self);
+  figures_clear (&self->latest);
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
+static void
+read_figures (GstMstLoudmeter * self, GstMstLoudmeterFigures * f)
+{
+  mst_loudness_get_momentary (self->core, &f->momentary);
+  mst_loudness_get_short_term (self->core, &f->short_term);
+  mst_loudness_get_integrated (self->core, &f->integrated);
+  mst_loudness_get_range (self->core, &f->range);
+  mst_loudness_get_true_peak (self->core, &f->true_peak);
+  mst_loudness_get_sample_peak (self->core, &f->sample_peak);
+  mst_loudness_get_max_momentary (self->core, &f->momentary_max);
+  mst_loudness_get_max_short_term (self->core, &f->short_term_max);
+}
+
+static GValue *
+channel_array (GstMstLoudmeter * self, gboolean true_peak, GValue * array)
+{
+  gint channels = GST_AUDIO_INFO_CHANNELS (&GST_AUDIO_FILTER (self)->info);
+  g_value_init (array, GST_TYPE_ARRAY);
+  for (gint c = 0; c < channels; c++) {
+    GValue v = G_VALUE_INIT;
+    double db = -INFINITY;
+    if (true_peak)
+      mst_loudness_get_channel_true_peak (self->core, c, &db);
+    else
+      mst_loudness_get_channel_sample_peak (self->core, c, &db);
+    g_value_init (&v, G_TYPE_DOUBLE);
+    g_value_set_double (&v, db);
+    gst_value_array_append_and_take_value (array, &v);
+  }
+  return array;
+}
+
+/* Reads the figures into the properties and posts them (no lock held while
+ * posting). */
+static void
+post_figures (GstMstLoudmeter * self, GstClockTime end_ts,
+    GstClockTime duration, gboolean final)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  GstMstLoudmeterFigures f;
+  gboolean post;
+
+  if (!self->core)
+    return;
+  read_figures (self, &f);
+  GST_OBJECT_LOCK (self);
+  self->latest = f;
+  post = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+  if (!post)
+    return;
+
+  GValue tp = G_VALUE_INIT, sp = G_VALUE_INIT;
+  GstStructure *s = gst_structure_new ("loudness",
+      "timestamp", G_TYPE_UINT64, end_ts,
+      "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time
+      (&trans->segment, GST_FORMAT_TIME, end_ts),
+      "running-time", G_TYPE_UINT64, gst_segment_to_running_time
+      (&trans->segment, GST_FORMAT_TIME, end_ts),
+      "duration", G_TYPE_UINT64, duration,
+      "momentary", G_TYPE_DOUBLE, f.momentary,
+      "short-term", G_TYPE_DOUBLE, f.short_term,
+      "integrated", G_TYPE_DOUBLE, f.integrated,
+      "loudness-range", G_TYPE_DOUBLE, f.range,
+      "true-peak", G_TYPE_DOUBLE, f.true_peak,
+      "sample-peak", G_TYPE_DOUBLE, f.sample_peak,
+      "momentary-max", G_TYPE_DOUBLE, f.momentary_max,
+      "short-term-max", G_TYPE_DOUBLE, f.short_term_max,
+      "final", G_TYPE_BOOLEAN, final, NULL);
+  gst_structure_take_value (s, "channel-true-peak",
+      channel_array (self, TRUE, &tp));
+  gst_structure_take_value (s, "channel-sample-peak",
+      channel_array (self, FALSE, &sp));
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static GstFlowReturn
+gst_mst_loudmeter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstMstLoudmeter *self = GST_MST_LOUDMETER (trans);
+  GstAudioInfo *info = &GST_AUDIO_FILTER (self)->info;
+  GstMapInfo map;
+  gint rate = GST_AUDIO_INFO_RATE (info);
+  gsize bpf = GST_AUDIO_INFO_BPF (info);
+
+  if (!self->core)
+    return GST_FLOW_NOT_NEGOTIATED;
+  if (g_atomic_int_compare_and_exchange (&self->reset_pending, 1, 0)) {
+    mst_loudness_reset (self->core);
+    self->interval_count = 0;
+  }
+  GST_OBJECT_LOCK (self);
+  self->interval_frames = gst_util_uint64_scale_int (self->interval_ns, rate,
+      GST_SECOND);
+  GST_OBJECT_UNLOCK (self);
+  if (self->interval_frames == 0)
+    self->interval_frames = 1;
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+    return GST_FLOW_ERROR;
+  gsize n = map.size / bpf;
+  GstClockTime ts = GST_BUFFER_PTS (buf);
+  /* In pieces that end at the interval's boundaries, as level does. */
+  for (gsize done = 0; done < n;) {
+    gsize piece = MIN (n - done, self->interval_frames - self->interval_count);
+    if (self->is_f64)
+      mst_loudness_add_f64 (self->core, (const double *) (map.data
+              + done * bpf), piece);
+    else
+      mst_loudness_add_f32 (self->core, (const float *) (map.data
+              + done * bpf), piece);
+    done += piece;
+    self->interval_count += piece;
+    if (self->interval_count >= self->interval_frames) {
+      GstClockTime end = GST_CLOCK_TIME_IS_VALID (ts) ? ts +
+          gst_util_uint64_scale_int (done, GST_SECOND, rate) :
+          GST_CLOCK_TIME_NONE;
+      gst_buffer_unmap (buf, &map);
+      post_figures (self, end, gst_util_uint64_scale_int
+          (self->interval_count, GST_SECOND, rate), FALSE);
+      gst_buffer_map (buf, &map, GST_MAP_READ);
+      self->interval_count = 0;
+    }
+  }
+  gst_buffer_unmap (buf, &map);
+  if (GST_CLOCK_TIME_IS_VALID (ts))
+    self->last_end = ts + gst_util_uint64_scale_int (n, GST_SECOND, rate);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+gst_mst_loudmeter_accept_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps)
+{
+  gboolean ok =
+      GST_BASE_TRANSFORM_CLASS (gst_mst_loudmeter_parent_class)->accept_caps
+      (trans, direction, caps);
+
+  if (!ok && direction == GST_PAD_SINK && gst_caps_is_fixed (caps)) {
+    gchar *offered = gst_caps_to_string (caps);
+    GST_ELEMENT_ERROR (trans, CORE, NEGOTIATION,
+        ("loudmeter cannot measure the audio it was given"),
+        ("offered: %s; accepted: %s", offered, ALLOWED_CAPS));
+    g_free (offered);
+  }
+  return ok;
+}
+
+static gboolean
+gst_mst_loudmeter_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstMstLoudmeter *self = GST_MST_LOUDMETER (trans);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->core) {
+    post_figures (self, self->last_end, gst_util_uint64_scale_int (self->interval_count,
+            GST_SECOND, GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info)),
+        TRUE);
+  }
+  return GST_BASE_TRANSFORM_CLASS (gst_mst_loudmeter_parent_class)->sink_event
+      (trans, event);
+}
+
+static void
+gst_mst_loudmeter_reset (GstMstLoudmeter * self)
+{
+  g_atomic_int_set (&self->reset_pending, 1);
+  GST_OBJECT_LOCK (self);
+  figures_clear (&self->latest);
+  GST_OBJECT_UNLOCK (self);
+}
+
+static gboolean
+gst_mst_loudmeter_stop (GstBaseTransform * trans)
+{
+  GstMstLoudmeter *self = GST_MST_LOUDMETER (trans);
+
+  mst_loudness_destroy (&self->core);
+  return TRUE;
+}
+
+static void
+gst_mst_loudmeter_finalize (GObject * object)
+{
+  GstMstLoudmeter *self = GST_MST_LOUDMETER (object);
+
+  mst_loudness_destroy (&self->core);
+  G_OBJECT_CLASS (gst_mst_loudmeter_parent_class)->finalize (object);
+}
+
+static void
+install_figure (GObjectClass * klass, guint id, const gchar * name,
+    const gchar * nick, const gchar * blurb)
+{
+  g_object_class_install_property (klass, id, g_param_spec_double (name,
+          nick, blurb, -G_MAXDOUBLE, G_MAXDOUBLE, -G_MAXDOUBLE,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+}
+
+static void
+gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
+  GstCaps *caps;
+
+  gobject_class->set_property = gst_mst_loudmeter_set_property;
+  gobject_class->get_property = gst_mst_loudmeter_get_property;
+  gobject_class->finalize = gst_mst_loudmeter_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_INTERVAL,
+      g_param_spec_uint64 ("interval", "Interval (ns)",
+          "Interval of the \"loudness\" element messages, in ns", 1,
+          G_MAXUINT64, DEFAULT_INTERVAL_NS, G_PARAM_READWRITE
+          | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Post a \"loudness\" element message every interval and at EOS",
+          DEFAULT_POST_MESSAGES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_PLAYING));
+  install_figure (gobject_class, PROP_MOMENTARY, "momentary",
+      "Momentary (LUFS)", "Momentary loudness, 400 ms window, in LUFS "
+      "(-inf before 400 ms or in silence)");
+  install_figure (gobject_class, PROP_SHORT_TERM, "short-term",
+      "Short-term (LUFS)", "Short-term loudness, 3 s window, in LUFS "
+      "(-inf before 3 s or in silence)");
+  install_figure (gobject_class, PROP_INTEGRATED, "integrated",
+      "Integrated (LUFS)", "Integrated (gated) loudness so far, in LUFS "
+      "(-inf until a 400 ms block passes the -70 LUFS gate)");
+  install_figure (gobject_class, PROP_LOUDNESS_RANGE, "loudness-range",
+      "Loudness range (LU)", "Loudness range (EBU Tech 3342) so far, in LU "
+      "(0 until two short-term values pass the gates)");
+  install_figure (gobject_class, PROP_TRUE_PEAK, "true-peak",
+      "True peak (dBTP)", "Largest true peak over the channels so far, dBTP");
+  install_figure (gobject_class, PROP_SAMPLE_PEAK, "sample-peak",
+      "Sample peak (dBFS)", "Largest sample peak over the channels so far, "
+      "dBFS");
+  install_figure (gobject_class, PROP_MOMENTARY_MAX, "momentary-max",
+      "Momentary max (LUFS)", "Largest momentary loudness so far, LUFS");
+  install_figure (gobject_class, PROP_SHORT_TERM_MAX, "short-term-max",
+      "Short-term max (LUFS)", "Largest short-term loudness so far, LUFS");
+
+  /**
+   * GstMstLoudmeter::reset:
+   *
+   * Starts the measurement again (integrated, range, maxima, peaks) from
+   * the next buffer.
+   */
+  signals[SIGNAL_RESET] = g_signal_new_class_handler ("reset",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_mst_loudmeter_reset), NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gst_element_class_set_static_metadata (element_class,
+      "Mastering loudness meter", "Filter/Analyzer/Audio",
+      "ITU-R BS.1770-4 / EBU R128 loudness, loudness range and true peak, "
+      "posted as element messages", "mastering developers");
+
+  caps = gst_caps_from_string (ALLOWED_CAPS);
+  gst_audio_filter_class_add_pad_templates (filter_class, caps);
+  gst_caps_unref (caps);
+
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_transform_ip);
+  trans_class->transform_ip_on_passthrough = TRUE;
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_sink_event);
+  trans_class->accept_caps = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_accept_caps);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_stop);
+  filter_class->setup = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_setup);
+}
+
+static void
+gst_mst_loudmeter_init (GstMstLoudmeter * self)
+{
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
+  self->interval_ns = DEFAULT_INTERVAL_NS;
+  self->post_messages = DEFAULT_POST_MESSAGES;
+  figures_clear (&self->latest);
+}

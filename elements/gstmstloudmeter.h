@@ -1,0 +1,43 @@
+/* mastering: loudmeter, an ITU-R BS.1770-4 / EBU R128 loudness meter. */
+#ifndef GST_MST_LOUDMETER_H
+#define GST_MST_LOUDMETER_H
+
+#include <gst/gst.h>
+#include <gst/audio/gstaudiofilter.h>
+
+#include "mst-loudness.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_MST_LOUDMETER (gst_mst_loudmeter_get_type ())
+G_DECLARE_FINAL_TYPE (GstMstLoudmeter, gst_mst_loudmeter, GST,
+    MST_LOUDMETER, GstAudioFilter)
+
+typedef struct
+{
+  gdouble momentary, short_term, integrated, range;
+  gdouble true_peak, sample_peak, momentary_max, short_term_max;
+} GstMstLoudmeterFigures;
+
+struct _GstMstLoudmeter
+{
+  GstAudioFilter parent;
+
+  /* < private > */
+  /* Settings and the latest figures, under GST_OBJECT_LOCK. */
+  guint64 interval_ns;
+  gboolean post_messages;
+  GstMstLoudmeterFigures latest;
+
+  /* Streaming state. */
+  MstLoudness *core;
+  gboolean is_f64;
+  guint64 interval_frames, interval_count;
+  GstClockTime last_end;        /* end timestamp of the latest buffer */
+  gint reset_pending;           /* atomic, from the reset action signal */
+};
+
+GST_ELEMENT_REGISTER_DECLARE (loudmeter);
+
+G_END_DECLS
+#endif
