@@ -484,27 +484,49 @@ io_store (const PairIo * io, const bool interleaved, int i, v2d y)
   }
 }
 
-/* One step of the skewed cascade: section k takes sample i - k, so the
- * sections of one step are independent and run in parallel instead of
- * waiting on each other along the cascade. h[k] holds the last three
- * outputs of section k - 1 (h[0]: the last three inputs), newest first.
- * Sections go from last to first: when section k runs, section k - 1 has
- * not yet run in this step, so h[k][0] is section k's current input
- * (sample i - k), h[k][1] and h[k][2] the two before it. */
+/* The skewed cascade runs each section in transposed direct form II (two
+ * state values, no history to shift): section k takes sample i - k in step
+ * i, its input being what section k - 1 produced in the step before
+ * (pend[k]), so the sections of one step are independent and run in
+ * parallel. Sections go from last to first so pend[k] is read before
+ * section k - 1 replaces it. Between blocks the state is kept in Direct
+ * Form I (the last two inputs and outputs of each section), which the other
+ * paths use: it is converted in, and rebuilt from the outputs of the last
+ * two steps each section runs (the "track" steps). */
+typedef struct {
+  v2d s1[MAX_FUSED_SECTIONS], s2[MAX_FUSED_SECTIONS];
+  v2d pend[MAX_FUSED_SECTIONS + 1];
+  v2d last[MAX_FUSED_SECTIONS + 1][2];  /* [0]: inputs, [k + 1]: section k */
+} SkewState;
+
 static inline __attribute__ ((always_inline)) void
-skew_step (const PairSection * c, const int n_sections, v2d (*h)[3],
-    const PairIo * io, const bool interleaved, int i, int k_lo, int k_hi)
+skew_step (const PairSection * c, const int n_sections, SkewState * st,
+    const PairIo * io, const bool interleaved, const bool track, int i,
+    int k_lo, int k_hi)
 {
 #pragma GCC unroll 8
   for (int k = k_hi; k >= k_lo; k--) {
+    v2d in;
     if (k == 0) {
-      h[0][2] = h[0][1];
-      h[0][1] = h[0][0];
-      h[0][0] = io_load (io, interleaved, i);
+      in = io_load (io, interleaved, i);
+      if (track) {
+        st->last[0][1] = st->last[0][0];
+        st->last[0][0] = in;
+      }
+    } else {
+      in = st->pend[k];
     }
-    v2d y = pair_section (&c[k], h[k + 1], h[k][0], h[k][1], h[k][2]);
+    v2d y = c[k].b0 * in + st->s1[k];
+    st->s1[k] = (c[k].b1 * in + st->s2[k]) - c[k].a1 * y;
+    st->s2[k] = c[k].b2 * in - c[k].a2 * y;
+    if (track) {
+      st->last[k + 1][1] = st->last[k + 1][0];
+      st->last[k + 1][0] = y;
+    }
     if (k == n_sections - 1)
       io_store (io, interleaved, i - k, y);
+    else
+      st->pend[k + 1] = y;
   }
 }
 
@@ -512,39 +534,48 @@ static inline __attribute__ ((always_inline)) void
 cascade_pair_body (const PairSection * c, const int n_sections,
     v2d (*hist)[2], const PairIo * io, const bool interleaved, int n)
 {
-  /* With n_sections a constant the steady loop unrolls and the histories
-   * stay in registers. */
-  v2d h[MAX_FUSED_SECTIONS + 1][3];
+  /* With n_sections a constant the steady loop unrolls and the state stays
+   * in registers. */
+  SkewState st;
   const int last = n_sections - 1;
   int i = 0;
 
-  /* Between blocks every section has run to the block's end: the third
-   * value back is never read before it is refilled. */
-  for (int k = 0; k <= n_sections; k++) {
-    h[k][0] = hist[k][0];
-    h[k][1] = hist[k][1];
-    h[k][2] = (v2d) { 0.0, 0.0 };
+  for (int k = 0; k < n_sections; k++) {
+    v2d x1 = hist[k][0], x2 = hist[k][1];
+    v2d y1 = hist[k + 1][0], y2 = hist[k + 1][1];
+    st.s1[k] = c[k].b1 * x1 - c[k].a1 * y1 + c[k].b2 * x2 - c[k].a2 * y2;
+    st.s2[k] = c[k].b2 * x1 - c[k].a2 * y1;
   }
+  for (int k = 0; k <= n_sections; k++) {
+    st.last[k][0] = hist[k][0];
+    st.last[k][1] = hist[k][1];
+  }
+  /* Untracked steady steps end where some section's last two runs begin:
+   * section 0 runs sample n - 2 in step n - 2. */
+  int steady_end = n - 2;
   /* Filling: step i runs sections 0..i. */
   for (; i < last && i < n; i++)
-    skew_step (c, n_sections, h, io, interleaved, i, 0, i);
+    skew_step (c, n_sections, &st, io, interleaved, true, i, 0, i);
   if (i == last) {
+    for (; i < steady_end; i++)
+      skew_step (c, n_sections, &st, io, interleaved, false, i, 0, last);
     for (; i < n; i++)
-      skew_step (c, n_sections, h, io, interleaved, i, 0, last);
+      skew_step (c, n_sections, &st, io, interleaved, true, i, 0, last);
   } else {
     /* A block shorter than the cascade: steps run what they can. */
     for (; i < n + last; i++) {
       int k_lo = i - n + 1 > 0 ? i - n + 1 : 0;
       int k_hi = i < last ? i : last;
-      skew_step (c, n_sections, h, io, interleaved, i, k_lo, k_hi);
+      skew_step (c, n_sections, &st, io, interleaved, true, i, k_lo, k_hi);
     }
   }
   /* Draining: step i runs sections i - n + 1 .. last. */
   for (; i < n + last; i++)
-    skew_step (c, n_sections, h, io, interleaved, i, i - n + 1, last);
+    skew_step (c, n_sections, &st, io, interleaved, true, i, i - n + 1,
+        last);
   for (int k = 0; k <= n_sections; k++) {
-    hist[k][0] = h[k][0];
-    hist[k][1] = h[k][1];
+    hist[k][0] = st.last[k][0];
+    hist[k][1] = st.last[k][1];
   }
 }
 
