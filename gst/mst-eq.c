@@ -530,9 +530,91 @@ skew_step (const PairSection * c, const int n_sections, SkewState * st,
   }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HAVE_QUAD_PATH 1
+#endif
+
+#ifdef HAVE_QUAD_PATH
+typedef double v4d __attribute__ ((vector_size (32)));
+typedef long long v4di __attribute__ ((vector_size (32)));
+#define MAX_QUAD_SECTIONS 8
+
+/* Steady steps [i0, i1) with two sections per 256-bit vector: sections 2p
+ * (low lanes) and 2p + 1 (high lanes) of one step are independent, so they
+ * run as one; a pair's input is the previous step's outputs of sections
+ * 2p - 1 and 2p, one lane shuffle. Only inlined into a function compiled
+ * for AVX and FMA, with n_sections a constant (the state then lives in
+ * registers). An odd cascade gets a silent section of zeros. */
+static inline __attribute__ ((always_inline)) void
+quad_steps (const PairSection * c, const int n_sections, SkewState * st,
+    const PairIo * io, const bool interleaved, int i0, int i1)
+{
+  const int n_pairs = (n_sections + 1) / 2;
+  v4d b0[MAX_QUAD_SECTIONS / 2], b1[MAX_QUAD_SECTIONS / 2];
+  v4d b2[MAX_QUAD_SECTIONS / 2], a1[MAX_QUAD_SECTIONS / 2];
+  v4d a2[MAX_QUAD_SECTIONS / 2], s1[MAX_QUAD_SECTIONS / 2];
+  v4d s2[MAX_QUAD_SECTIONS / 2], prev[MAX_QUAD_SECTIONS / 2] = { 0 };
+  const v2d zero = { 0.0, 0.0 };
+
+#define JOIN(a, b) ((v4d) { (a)[0], (a)[1], (b)[0], (b)[1] })
+#pragma GCC unroll 4
+  for (int p = 0; p < n_pairs; p++) {
+    int k0 = 2 * p, k1 = 2 * p + 1;
+    bool real1 = k1 < n_sections;
+    b0[p] = JOIN (c[k0].b0, real1 ? c[k1].b0 : zero);
+    b1[p] = JOIN (c[k0].b1, real1 ? c[k1].b1 : zero);
+    b2[p] = JOIN (c[k0].b2, real1 ? c[k1].b2 : zero);
+    a1[p] = JOIN (c[k0].a1, real1 ? c[k1].a1 : zero);
+    a2[p] = JOIN (c[k0].a2, real1 ? c[k1].a2 : zero);
+    s1[p] = JOIN (st->s1[k0], real1 ? st->s1[k1] : zero);
+    s2[p] = JOIN (st->s2[k0], real1 ? st->s2[k1] : zero);
+    /* The pair's last outputs: the pending inputs of sections k0 + 1 and
+     * k1 + 1 (none after the last section). */
+    prev[p] = JOIN (k0 + 1 < n_sections ? st->pend[k0 + 1] : zero,
+        k1 + 1 < n_sections ? st->pend[k1 + 1] : zero);
+  }
+  for (int i = i0; i < i1; i++) {
+    v4d in[MAX_QUAD_SECTIONS / 2];
+    v2d x = io_load (io, interleaved, i);
+    v4d x4 = { x[0], x[1], 0.0, 0.0 };
+    in[0] = __builtin_shuffle (x4, prev[0], (v4di) { 0, 1, 4, 5 });
+#pragma GCC unroll 4
+    for (int p = 1; p < n_pairs; p++)
+      in[p] = __builtin_shuffle (prev[p - 1], prev[p], (v4di) { 2, 3, 4, 5 });
+#pragma GCC unroll 4
+    for (int p = 0; p < n_pairs; p++) {
+      v4d y = b0[p] * in[p] + s1[p];
+      s1[p] = (b1[p] * in[p] + s2[p]) - a1[p] * y;
+      s2[p] = b2[p] * in[p] - a2[p] * y;
+      prev[p] = y;
+    }
+    v4d out = prev[n_pairs - 1];
+    v2d y = (n_sections % 2) ? (v2d) { out[0], out[1] }
+    : (v2d) { out[2], out[3] };
+    io_store (io, interleaved, i - (n_sections - 1), y);
+  }
+#pragma GCC unroll 4
+  for (int p = 0; p < n_pairs; p++) {
+    int k0 = 2 * p, k1 = 2 * p + 1;
+    st->s1[k0] = (v2d) { s1[p][0], s1[p][1] };
+    st->s2[k0] = (v2d) { s2[p][0], s2[p][1] };
+    if (k0 + 1 < n_sections)
+      st->pend[k0 + 1] = (v2d) { prev[p][0], prev[p][1] };
+    if (k1 < n_sections) {
+      st->s1[k1] = (v2d) { s1[p][2], s1[p][3] };
+      st->s2[k1] = (v2d) { s2[p][2], s2[p][3] };
+      if (k1 + 1 < n_sections)
+        st->pend[k1 + 1] = (v2d) { prev[p][2], prev[p][3] };
+    }
+  }
+#undef JOIN
+}
+#endif
+
 static inline __attribute__ ((always_inline)) void
 cascade_pair_body (const PairSection * c, const int n_sections,
-    v2d (*hist)[2], const PairIo * io, const bool interleaved, int n)
+    v2d (*hist)[2], const PairIo * io, const bool interleaved,
+    const bool quad, int n)
 {
   /* With n_sections a constant the steady loop unrolls and the state stays
    * in registers. */
@@ -557,6 +639,15 @@ cascade_pair_body (const PairSection * c, const int n_sections,
   for (; i < last && i < n; i++)
     skew_step (c, n_sections, &st, io, interleaved, true, i, 0, i);
   if (i == last) {
+#ifdef HAVE_QUAD_PATH
+    if (quad && n_sections >= 2 && n_sections <= MAX_QUAD_SECTIONS
+        && i < steady_end) {
+      quad_steps (c, n_sections, &st, io, interleaved, i, steady_end);
+      i = steady_end;
+    }
+#else
+    (void) quad;
+#endif
     for (; i < steady_end; i++)
       skew_step (c, n_sections, &st, io, interleaved, false, i, 0, last);
     for (; i < n; i++)
@@ -579,14 +670,9 @@ cascade_pair_body (const PairSection * c, const int n_sections,
   }
 }
 
-/* Built twice: with FMA for the processors that have it (one fused
- * multiply-add per section on the cascade's critical path), and without. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__ ((target_clones ("fma", "default")))
-#endif
-static void
-cascade_run_pair (const MstBiquad * sections, int n_sections, v2d (*hist)[2],
-    const PairIo * io, int n)
+static inline __attribute__ ((always_inline)) void
+cascade_run_pair_body (const MstBiquad * sections, int n_sections,
+    v2d (*hist)[2], const PairIo * io, int n, const bool quad)
 {
   PairSection c[MAX_FUSED_SECTIONS];
   for (int k = 0; k < n_sections; k++) {
@@ -598,25 +684,62 @@ cascade_run_pair (const MstBiquad * sections, int n_sections, v2d (*hist)[2],
   }
   if (io->frames) {
     switch (n_sections) {
-#define CASE(k) case k: cascade_pair_body (c, k, hist, io, true, n); break;
+#define CASE(k) case k: cascade_pair_body (c, k, hist, io, true, quad, n); break;
         CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7)
         CASE (8)
 #undef CASE
       default:
-        cascade_pair_body (c, n_sections, hist, io, true, n);
+        cascade_pair_body (c, n_sections, hist, io, true, false, n);
         break;
     }
   } else {
     switch (n_sections) {
-#define CASE(k) case k: cascade_pair_body (c, k, hist, io, false, n); break;
+#define CASE(k) case k: cascade_pair_body (c, k, hist, io, false, quad, n); break;
         CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7)
         CASE (8)
 #undef CASE
       default:
-        cascade_pair_body (c, n_sections, hist, io, false, n);
+        cascade_pair_body (c, n_sections, hist, io, false, false, n);
         break;
     }
   }
+}
+
+/* Portable build: two lanes, one section at a time. */
+static void
+cascade_run_pair_generic (const MstBiquad * sections, int n_sections,
+    v2d (*hist)[2], const PairIo * io, int n)
+{
+  cascade_run_pair_body (sections, n_sections, hist, io, n, false);
+}
+
+#ifdef HAVE_QUAD_PATH
+/* AVX and FMA: two sections per vector in the steady steps, and one fused
+ * multiply-add per section on the critical path. */
+__attribute__ ((target ("avx,fma")))
+static void
+cascade_run_pair_avx (const MstBiquad * sections, int n_sections,
+    v2d (*hist)[2], const PairIo * io, int n)
+{
+  cascade_run_pair_body (sections, n_sections, hist, io, n, true);
+}
+#endif
+
+static void
+cascade_run_pair (const MstBiquad * sections, int n_sections, v2d (*hist)[2],
+    const PairIo * io, int n)
+{
+#ifdef HAVE_QUAD_PATH
+  static int have_avx_fma = -1;
+  if (have_avx_fma < 0)
+    have_avx_fma = __builtin_cpu_supports ("avx")
+        && __builtin_cpu_supports ("fma");
+  if (have_avx_fma) {
+    cascade_run_pair_avx (sections, n_sections, hist, io, n);
+    return;
+  }
+#endif
+  cascade_run_pair_generic (sections, n_sections, hist, io, n);
 }
 
 static void
