@@ -216,13 +216,16 @@ CASES = [
          note="lsp-plugins-lv2 via the lv2 element; 4x oversampled "
               "detection and processing, 3-lobe filters"),
 
-    # --- templates for later groups (fill in the settings, then enable) --
-    # dict(name="loudmeter (mastering)", group="loudness", role="ours",
-    #      baseline="gst baseline", chain="loudmeter ...",
-    #      requires=["gst:loudmeter"]),
-    # dict(name="ffmpeg ebur128", group="loudness", role="peer",
-    #      baseline="ffmpeg baseline", ffmpeg_af="ebur128=peak=true",
-    #      requires=["ffmpeg:ebur128"]),
+    # --- loudness meter: M, S, I, LRA and true peak ----------------------
+    dict(name="loudmeter (mastering)", group="loudness", role="ours",
+         baseline="gst baseline", chain="loudmeter interval=100000000",
+         requires=["gst:loudmeter"],
+         note="messages every 100 ms, true peak 4x"),
+    dict(name="ffmpeg ebur128 peak=true", group="loudness", role="peer",
+         baseline="ffmpeg baseline", ffmpeg_af="ebur128=peak=true",
+         requires=["ffmpeg:ebur128"],
+         note="true peak by resampling to 192 kHz; separate program, not a "
+              "GStreamer pipeline: compare its net time"),
 ]
 
 # Per-group verification run before timing (on a short noise file):
