@@ -25,6 +25,7 @@
 #endif
 
 #include "gstmsteq.h"
+#include "gstmstcommon.h"
 
 #include <gst/audio/audio.h>
 #include <gst/controller/controller.h>
@@ -49,10 +50,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_mst_eq_debug);
 #define MIN_GAIN_DB -60.0
 #define MAX_GAIN_DB 24.0
 
-#define ALLOWED_CAPS \
-  "audio/x-raw, format = (string) { F32LE, F64LE }, " \
-  "rate = (int) [ 8000, 384000 ], channels = (int) [ 1, 8 ], " \
-  "layout = (string) interleaved"
 
 /* ---- enums ---- */
 
@@ -528,21 +525,12 @@ gst_mst_eq_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   gint channels = GST_AUDIO_INFO_CHANNELS (info);
   gint left = -1, right = -1;
 
-  switch (GST_AUDIO_INFO_FORMAT (info)) {
-    case GST_AUDIO_FORMAT_F32LE:
-      self->process = process_f32;
-      break;
-    case GST_AUDIO_FORMAT_F64LE:
-      self->process = process_f64;
-      break;
-    default:
-      self->process = NULL;
-      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-          ("eq cannot process %s audio",
-              gst_audio_format_to_string (GST_AUDIO_INFO_FORMAT (info))),
-          ("accepted: %s", ALLOWED_CAPS));
-      return FALSE;
+  gboolean is_f64;
+  if (!gst_mst_check_format (filter, info, &is_f64)) {
+    self->process = NULL;
+    return FALSE;
   }
+  self->process = is_f64 ? process_f64 : process_f32;
   if (channels == 2 && GST_AUDIO_INFO_IS_UNPOSITIONED (info)) {
     left = 0;
     right = 1;
@@ -555,9 +543,7 @@ gst_mst_eq_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   }
   if (mst_eq_configure (self->core, GST_AUDIO_INFO_RATE (info), channels,
           left, right) != MST_OK) {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-        ("eq cannot process %d channels at %d Hz", channels,
-            GST_AUDIO_INFO_RATE (info)), ("accepted: %s", ALLOWED_CAPS));
+    gst_mst_refuse_format (filter, info);
     return FALSE;
   }
   self->applied_version = g_atomic_int_get (&self->settings_version) - 1;
@@ -567,24 +553,12 @@ gst_mst_eq_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   return TRUE;
 }
 
-/* Fixed caps that are not ours (a CAPS event is checked with this query
- * first) are refused with an error that says what is accepted, so the
- * pipeline does not only fail with "not-negotiated". */
 static gboolean
 gst_mst_eq_accept_caps (GstBaseTransform * trans, GstPadDirection direction,
     GstCaps * caps)
 {
-  gboolean ok = GST_BASE_TRANSFORM_CLASS (gst_mst_eq_parent_class)->accept_caps
-      (trans, direction, caps);
-
-  if (!ok && direction == GST_PAD_SINK && gst_caps_is_fixed (caps)) {
-    gchar *offered = gst_caps_to_string (caps);
-    GST_ELEMENT_ERROR (trans, CORE, NEGOTIATION,
-        ("eq cannot process the audio it was given"),
-        ("offered: %s; accepted: %s", offered, ALLOWED_CAPS));
-    g_free (offered);
-  }
-  return ok;
+  return gst_mst_accept_caps (trans,
+      GST_BASE_TRANSFORM_CLASS (gst_mst_eq_parent_class), direction, caps);
 }
 
 static gboolean
@@ -636,7 +610,6 @@ gst_mst_eq_class_init (GstMstEqClass * klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
   GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
-  GstCaps *caps;
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
       | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING;
 
@@ -669,9 +642,7 @@ gst_mst_eq_class_init (GstMstEqClass * klass)
       "band-pass, all-pass, tilt), mid/side and per-channel bands, "
       "analog-matched responses up to Nyquist", "mastering developers");
 
-  caps = gst_caps_from_string (ALLOWED_CAPS);
-  gst_audio_filter_class_add_pad_templates (filter_class, caps);
-  gst_caps_unref (caps);
+  gst_mst_add_pad_templates (filter_class);
 
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_mst_eq_transform_ip);
   trans_class->before_transform =

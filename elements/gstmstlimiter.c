@@ -22,6 +22,7 @@
 #endif
 
 #include "gstmstlimiter.h"
+#include "gstmstcommon.h"
 
 #include <gst/audio/audio.h>
 
@@ -41,10 +42,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_mst_limiter_debug);
 /* Controlled properties are sampled this often (frames). */
 #define CONTROL_FRAMES 64
 
-#define ALLOWED_CAPS \
-  "audio/x-raw, format = (string) { F32LE, F64LE }, " \
-  "rate = (int) [ 8000, 384000 ], channels = (int) [ 1, 8 ], " \
-  "layout = (string) interleaved"
 
 enum
 {
@@ -181,29 +178,14 @@ gst_mst_limiter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   GstMstLimiter *self = GST_MST_LIMITER (filter);
   gdouble lookahead_ms;
 
-  switch (GST_AUDIO_INFO_FORMAT (info)) {
-    case GST_AUDIO_FORMAT_F32LE:
-      self->is_f64 = FALSE;
-      break;
-    case GST_AUDIO_FORMAT_F64LE:
-      self->is_f64 = TRUE;
-      break;
-    default:
-      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-          ("limiter cannot process %s audio",
-              gst_audio_format_to_string (GST_AUDIO_INFO_FORMAT (info))),
-          ("accepted: %s", ALLOWED_CAPS));
-      return FALSE;
-  }
+  if (!gst_mst_check_format (filter, info, &self->is_f64))
+    return FALSE;
   GST_OBJECT_LOCK (self);
   lookahead_ms = self->lookahead_ms;
   GST_OBJECT_UNLOCK (self);
   if (mst_limiter_configure (self->core, GST_AUDIO_INFO_RATE (info),
           GST_AUDIO_INFO_CHANNELS (info), lookahead_ms) != MST_OK) {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-        ("limiter cannot process %d channels at %d Hz",
-            GST_AUDIO_INFO_CHANNELS (info), GST_AUDIO_INFO_RATE (info)),
-        ("accepted: %s", ALLOWED_CAPS));
+    gst_mst_refuse_format (filter, info);
     return FALSE;
   }
   self->configured = TRUE;
@@ -496,18 +478,9 @@ static gboolean
 gst_mst_limiter_accept_caps (GstBaseTransform * trans,
     GstPadDirection direction, GstCaps * caps)
 {
-  gboolean ok =
-      GST_BASE_TRANSFORM_CLASS (gst_mst_limiter_parent_class)->accept_caps
-      (trans, direction, caps);
-
-  if (!ok && direction == GST_PAD_SINK && gst_caps_is_fixed (caps)) {
-    gchar *offered = gst_caps_to_string (caps);
-    GST_ELEMENT_ERROR (trans, CORE, NEGOTIATION,
-        ("limiter cannot process the audio it was given"),
-        ("offered: %s; accepted: %s", offered, ALLOWED_CAPS));
-    g_free (offered);
-  }
-  return ok;
+  return gst_mst_accept_caps (trans,
+      GST_BASE_TRANSFORM_CLASS (gst_mst_limiter_parent_class), direction,
+      caps);
 }
 
 static gboolean
@@ -566,7 +539,6 @@ gst_mst_limiter_class_init (GstMstLimiterClass * klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
   GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
-  GstCaps *caps;
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
       | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING;
 
@@ -638,9 +610,7 @@ gst_mst_limiter_class_init (GstMstLimiterClass * klass)
       "Lookahead brickwall limiter that holds the output's true peak "
       "(ITU-R BS.1770-4) at or below a ceiling", "mastering developers");
 
-  caps = gst_caps_from_string (ALLOWED_CAPS);
-  gst_audio_filter_class_add_pad_templates (filter_class, caps);
-  gst_caps_unref (caps);
+  gst_mst_add_pad_templates (filter_class);
 
   trans_class->submit_input_buffer =
       GST_DEBUG_FUNCPTR (gst_mst_limiter_submit_input_buffer);

@@ -20,6 +20,7 @@
 #endif
 
 #include "gstmstloudmeter.h"
+#include "gstmstcommon.h"
 
 #include <gst/audio/audio.h>
 
@@ -29,10 +30,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_mst_loudmeter_debug);
 #define DEFAULT_INTERVAL_NS GST_SECOND
 #define DEFAULT_POST_MESSAGES TRUE
 
-#define ALLOWED_CAPS \
-  "audio/x-raw, format = (string) { F32LE, F64LE }, " \
-  "rate = (int) [ 8000, 384000 ], channels = (int) [ 1, 8 ], " \
-  "layout = (string) interleaved"
 
 enum
 {
@@ -174,20 +171,8 @@ gst_mst_loudmeter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   MstLoudnessChannel weights[MST_MAX_CHANNELS];
   gint channels = GST_AUDIO_INFO_CHANNELS (info);
 
-  switch (GST_AUDIO_INFO_FORMAT (info)) {
-    case GST_AUDIO_FORMAT_F32LE:
-      self->is_f64 = FALSE;
-      break;
-    case GST_AUDIO_FORMAT_F64LE:
-      self->is_f64 = TRUE;
-      break;
-    default:
-      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-          ("loudmeter cannot process %s audio",
-              gst_audio_format_to_string (GST_AUDIO_INFO_FORMAT (info))),
-          ("accepted: %s", ALLOWED_CAPS));
-      return FALSE;
-  }
+  if (!gst_mst_check_format (filter, info, &self->is_f64))
+    return FALSE;
   mst_loudness_destroy (&self->core);
   if (GST_AUDIO_INFO_IS_UNPOSITIONED (info) && channels > 2) {
     /* No positions: libebur128's layouts (5: L R C Ls Rs, 6: with LFE). */
@@ -199,9 +184,7 @@ gst_mst_loudmeter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
         weights);
   }
   if (!self->core) {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-        ("loudmeter cannot measure %d channels at %d Hz", channels,
-            GST_AUDIO_INFO_RATE (info)), ("accepted: %s", ALLOWED_CAPS));
+    gst_mst_refuse_format (filter, info);
     return FALSE;
   }
   self->interval_count = 0;
@@ -347,18 +330,9 @@ static gboolean
 gst_mst_loudmeter_accept_caps (GstBaseTransform * trans,
     GstPadDirection direction, GstCaps * caps)
 {
-  gboolean ok =
-      GST_BASE_TRANSFORM_CLASS (gst_mst_loudmeter_parent_class)->accept_caps
-      (trans, direction, caps);
-
-  if (!ok && direction == GST_PAD_SINK && gst_caps_is_fixed (caps)) {
-    gchar *offered = gst_caps_to_string (caps);
-    GST_ELEMENT_ERROR (trans, CORE, NEGOTIATION,
-        ("loudmeter cannot measure the audio it was given"),
-        ("offered: %s; accepted: %s", offered, ALLOWED_CAPS));
-    g_free (offered);
-  }
-  return ok;
+  return gst_mst_accept_caps (trans,
+      GST_BASE_TRANSFORM_CLASS (gst_mst_loudmeter_parent_class), direction,
+      caps);
 }
 
 static gboolean
@@ -418,7 +392,6 @@ gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
   GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
-  GstCaps *caps;
 
   gobject_class->set_property = gst_mst_loudmeter_set_property;
   gobject_class->get_property = gst_mst_loudmeter_get_property;
@@ -471,9 +444,7 @@ gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
       "ITU-R BS.1770-4 / EBU R128 loudness, loudness range and true peak, "
       "posted as element messages", "mastering developers");
 
-  caps = gst_caps_from_string (ALLOWED_CAPS);
-  gst_audio_filter_class_add_pad_templates (filter_class, caps);
-  gst_caps_unref (caps);
+  gst_mst_add_pad_templates (filter_class);
 
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_transform_ip);
   trans_class->transform_ip_on_passthrough = TRUE;

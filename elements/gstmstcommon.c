@@ -1,0 +1,68 @@
+/* mastering: GStreamer-level helpers shared by the elements. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmstcommon.h"
+
+#include <gst/audio/audio.h>
+
+void
+gst_mst_add_pad_templates (GstAudioFilterClass * klass)
+{
+  GstCaps *caps = gst_caps_from_string (GST_MST_ALLOWED_CAPS);
+  gst_audio_filter_class_add_pad_templates (klass, caps);
+  gst_caps_unref (caps);
+}
+
+static const gchar *
+element_kind (gpointer element)
+{
+  GstElementFactory *f = gst_element_get_factory (GST_ELEMENT (element));
+  return f ? GST_OBJECT_NAME (f) : GST_OBJECT_NAME (element);
+}
+
+gboolean
+gst_mst_accept_caps (GstBaseTransform * trans,
+    GstBaseTransformClass * parent_class, GstPadDirection direction,
+    GstCaps * caps)
+{
+  gboolean ok = parent_class->accept_caps (trans, direction, caps);
+
+  if (!ok && direction == GST_PAD_SINK && gst_caps_is_fixed (caps)) {
+    gchar *offered = gst_caps_to_string (caps);
+    GST_ELEMENT_ERROR (trans, CORE, NEGOTIATION,
+        ("%s cannot process the audio it was given", element_kind (trans)),
+        ("offered: %s; accepted: %s", offered, GST_MST_ALLOWED_CAPS));
+    g_free (offered);
+  }
+  return ok;
+}
+
+void
+gst_mst_refuse_format (GstAudioFilter * filter, const GstAudioInfo * info)
+{
+  GST_ELEMENT_ERROR (filter, CORE, NEGOTIATION,
+      ("%s cannot process %s audio, %d channels at %d Hz",
+          element_kind (filter),
+          gst_audio_format_to_string (GST_AUDIO_INFO_FORMAT (info)),
+          GST_AUDIO_INFO_CHANNELS (info), GST_AUDIO_INFO_RATE (info)),
+      ("accepted: %s", GST_MST_ALLOWED_CAPS));
+}
+
+gboolean
+gst_mst_check_format (GstAudioFilter * filter, const GstAudioInfo * info,
+    gboolean * is_f64)
+{
+  switch (GST_AUDIO_INFO_FORMAT (info)) {
+    case GST_AUDIO_FORMAT_F32LE:
+      *is_f64 = FALSE;
+      return TRUE;
+    case GST_AUDIO_FORMAT_F64LE:
+      *is_f64 = TRUE;
+      return TRUE;
+    default:
+      gst_mst_refuse_format (filter, info);
+      return FALSE;
+  }
+}

@@ -1,0 +1,39 @@
+/* mastering: what every element of the pack shares at the GStreamer level:
+ * the formats it accepts and how it refuses the others. */
+#ifndef GST_MST_COMMON_H
+#define GST_MST_COMMON_H
+
+#include <gst/gst.h>
+#include <gst/audio/gstaudiofilter.h>
+
+G_BEGIN_DECLS
+
+/* The conventions' caps (STYLE.md): F32LE or F64LE, interleaved, 1 to 8
+ * channels, 8 kHz to 384 kHz. */
+#define GST_MST_ALLOWED_CAPS \
+  "audio/x-raw, format = (string) { F32LE, F64LE }, " \
+  "rate = (int) [ 8000, 384000 ], channels = (int) [ 1, 8 ], " \
+  "layout = (string) interleaved"
+
+/* Adds sink and src templates with GST_MST_ALLOWED_CAPS. */
+void gst_mst_add_pad_templates (GstAudioFilterClass * klass);
+
+/* accept_caps for the elements: the parent's answer, plus a NEGOTIATION
+ * error that names the offered and the accepted caps when fixed sink caps
+ * are refused (a CAPS event is checked this way before it arrives), so the
+ * pipeline does not only fail with "not-negotiated". */
+gboolean gst_mst_accept_caps (GstBaseTransform * trans,
+    GstBaseTransformClass * parent_class, GstPadDirection direction,
+    GstCaps * caps);
+
+/* For setup: TRUE and *is_f64 for F32LE and F64LE; otherwise posts a
+ * NEGOTIATION error and returns FALSE. */
+gboolean gst_mst_check_format (GstAudioFilter * filter,
+    const GstAudioInfo * info, gboolean * is_f64);
+
+/* Posts the NEGOTIATION error for a format the core refused. */
+void gst_mst_refuse_format (GstAudioFilter * filter,
+    const GstAudioInfo * info);
+
+G_END_DECLS
+#endif
