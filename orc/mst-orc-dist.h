@@ -88,10 +88,8 @@ void mst_orc_convert_f64_to_f32 (float * ORC_RESTRICT d1, const double * ORC_RES
 void mst_orc_ms_encode_f64 (double * ORC_RESTRICT d1, double * ORC_RESTRICT d2, double p1, int n);
 void mst_orc_ms_decode_f64 (double * ORC_RESTRICT d1, double * ORC_RESTRICT d2, int n);
 void mst_orc_scale_f64 (double * ORC_RESTRICT d1, double p1, int n);
-void mst_orc_mix_f64 (double * ORC_RESTRICT d1, const double * ORC_RESTRICT s1, double p1, int n);
 void mst_orc_fir4_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const float * ORC_RESTRICT s3, const float * ORC_RESTRICT s4, float p1, float p2, float p3, float p4, int n);
 void mst_orc_absmax_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, int n);
-void mst_orc_scale_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, float p1, int n);
 
 #ifdef __cplusplus
 }

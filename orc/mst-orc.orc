@@ -65,17 +65,6 @@ copyq b, diff
 .doubleparam 8 gain
 muld d, d, gain
 
-# In place: wet = dry + mix * (wet - dry), the crossfade of bypass and band
-# toggles.
-.function mst_orc_mix_f64
-.dest 8 wet double
-.source 8 dry double
-.doubleparam 8 mix
-.temp 8 t
-subd t, wet, dry
-muld t, t, mix
-addd wet, dry, t
-
 # Four taps of an FIR in one pass: d += h0 s0 + h1 s1 + h2 s2 + h3 s3, where
 # the sources are the same signal shifted by one sample each (true-peak
 # interpolation: each phase is a sum of such passes).
@@ -107,12 +96,3 @@ addf d, d, acc
 .temp 4 a
 andl a, s, 0x7fffffff
 maxf d, d, a
-
-# Planar float copy of one channel of interleaved F32 (gain applied), and
-# the same from F64: the detector's input.
-.function mst_orc_scale_f32
-.dest 4 d float
-.source 4 s float
-.floatparam 4 g
-mulf d, s, g
-
