@@ -10,6 +10,7 @@
  * order section is convex, so every interpolated section is stable). */
 #include "mst-eq.h"
 #include "mst-fpu.h"
+#include "mst-cpu.h"
 
 #ifdef HAVE_ORC
 #include <orc/orc.h>
@@ -530,7 +531,7 @@ skew_step (const PairSection * c, const int n_sections, SkewState * st,
   }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#ifdef MST_HAVE_X86_PATHS
 #define HAVE_QUAD_PATH 1
 #endif
 
@@ -730,11 +731,7 @@ cascade_run_pair (const MstBiquad * sections, int n_sections, v2d (*hist)[2],
     const PairIo * io, int n)
 {
 #ifdef HAVE_QUAD_PATH
-  static int have_avx_fma = -1;
-  if (have_avx_fma < 0)
-    have_avx_fma = __builtin_cpu_supports ("avx")
-        && __builtin_cpu_supports ("fma");
-  if (have_avx_fma) {
+  if (mst_cpu_has_avx2_fma ()) {
     cascade_run_pair_avx (sections, n_sections, hist, io, n);
     return;
   }

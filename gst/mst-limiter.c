@@ -19,6 +19,7 @@
 #include "mst-limiter.h"
 #include "mst-truepeak.h"
 #include "mst-fpu.h"
+#include "mst-cpu.h"
 
 #ifdef HAVE_ORC
 #include <orc/orc.h>
@@ -27,6 +28,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef MST_HAVE_X86_PATHS
+#include <immintrin.h>
+#endif
 
 #define TP_FACTOR 4
 /* Precise interpolator: flat within 0.001 dB to 0.45 fs, -0.3 dB at
@@ -60,6 +64,12 @@
 /* -2 dB: how much deeper than the sustained reduction a transient is. */
 #define TRANSIENT_DEPTH 0.7943282347242815
 #define BLOCK MST_LIMITER_BLOCK_FRAMES
+/* The vector path computes whole vectors past a block's last frame: rows
+ * and phase buffers have this much room beyond what the frames need. */
+#define VECTOR_SLACK 64
+/* Second-stage taps of the vector path: q1 (6 on frames, 6 on half-sample
+ * points), q3 (the same), then the meters' three phases of BS_TAPS. */
+#define STAGE2_TAPS (4 * 6 + (TP_FACTOR - 1) * BS_TAPS)
 
 /* One gain computer. Its arrays hold the lookahead window's history (L - 1
  * values) followed by the block's new values; the history moves to the
@@ -91,6 +101,8 @@ struct MstLimiter {
   float coef[(TP_FACTOR - 1) * TP_TAPS];
   float bs_coef[(TP_FACTOR - 1) * BS_TAPS];
   float q1_x[8], q1_h[8], q3_x[8], q3_h[8];     /* second stage, see design */
+  float stage2_splat[STAGE2_TAPS][8];   /* the same, each tap in 8 lanes */
+  bool vector_path;             /* AVX2 and FMA */
   float *rows;                  /* [channel][ROW_HISTORY + BLOCK] */
   size_t row_stride;
   float *phases;                /* [TP_FACTOR - 1][BLOCK] */
@@ -167,6 +179,12 @@ design_second_stage (MstLimiter * lim)
     lim->q3_x[m] = (float) (g[2 * m] / sum);
     lim->q3_h[m] = (float) (g[2 * m + 1] / sum);
   }
+  const float *taps[4] = { lim->q1_x, lim->q1_h, lim->q3_x, lim->q3_h };
+  for (int t = 0; t < STAGE2_TAPS; t++) {
+    float v = t < 24 ? taps[t / 6][t % 6] : lim->bs_coef[t - 24];
+    for (int l = 0; l < 8; l++)
+      lim->stage2_splat[t][l] = v;
+  }
 }
 
 static size_t
@@ -199,12 +217,13 @@ mst_limiter_init (int max_channels)
   if (!lim)
     return NULL;
   lim->max_channels = max_channels;
-  lim->row_stride = ROW_HISTORY + BLOCK;
+  lim->row_stride = ROW_HISTORY + BLOCK + VECTOR_SLACK;
   lim->ring_mask = ring - 1;
   if (!mst_size_mul (lim->row_stride * max_channels, sizeof (float), &n))
     goto fail;
   lim->rows = calloc (1, n);
-  lim->phases = calloc (2 * (TP_FACTOR - 1) * (BLOCK + 8) + 1, sizeof (float));
+  lim->phases = calloc (2 * (TP_FACTOR - 1) * (BLOCK + VECTOR_SLACK) + 1,
+      sizeof (float));
   lim->peaks = calloc ((size_t) max_channels * BLOCK, sizeof (float));
   if (!mst_size_mul (ring * max_channels, sizeof (double), &n))
     goto fail;
@@ -227,6 +246,7 @@ mst_limiter_init (int max_channels)
   mst_truepeak_design (lim->coef, TP_FACTOR, TP_TAPS, TP_KAISER_BETA);
   design_bs1770_phases (lim->bs_coef);
   design_second_stage (lim);
+  lim->vector_path = mst_cpu_has_avx2_fma ();
   lim->set.ceiling_db = -1.0;
   lim->set.input_gain_db = 0.0;
   lim->set.release_ms = 50.0;
@@ -473,7 +493,7 @@ detect_true_peaks (MstLimiter * lim, int channel, int n)
 {
   float *row = lim->rows + (size_t) channel * lim->row_stride;
   float *peak = lim->peaks + (size_t) channel * BLOCK;
-  const size_t stride = BLOCK + 8;
+  const size_t stride = BLOCK + VECTOR_SLACK;
   float *half = lim->phases, *q1 = half + stride, *q3 = q1 + stride;
   float *bs = q3 + stride, *tmp = bs + stride;
   /* q3[-1] is the previous block's last quarter point. */
@@ -540,6 +560,111 @@ detect_true_peaks (MstLimiter * lim, int channel, int n)
   }
   lim->last_phase[channel] = q3[n - 1];
 }
+
+#ifdef MST_HAVE_X86_PATHS
+/* y[j] = sum over k of h[k] x[j + k], for j below n rounded up to 32. */
+__attribute__ ((target ("avx2,fma")))
+static void
+fir_avx2 (float *restrict y, const float *restrict x,
+    const float *restrict h, int taps, int n)
+{
+  for (int j = 0; j < n; j += 32) {
+    __m256 a0 = _mm256_setzero_ps (), a1 = a0, a2 = a0, a3 = a0;
+    const float *xj = x + j;
+    for (int k = 0; k < taps; k++) {
+      __m256 hk = _mm256_broadcast_ss (h + k);
+      a0 = _mm256_fmadd_ps (_mm256_loadu_ps (xj + k), hk, a0);
+      a1 = _mm256_fmadd_ps (_mm256_loadu_ps (xj + k + 8), hk, a1);
+      a2 = _mm256_fmadd_ps (_mm256_loadu_ps (xj + k + 16), hk, a2);
+      a3 = _mm256_fmadd_ps (_mm256_loadu_ps (xj + k + 24), hk, a3);
+    }
+    _mm256_storeu_ps (y + j, a0);
+    _mm256_storeu_ps (y + j + 8, a1);
+    _mm256_storeu_ps (y + j + 16, a2);
+    _mm256_storeu_ps (y + j + 24, a3);
+  }
+}
+
+/* refine_peak on eight lanes. */
+__attribute__ ((target ("avx2,fma")))
+static inline __m256
+refine_peak8 (__m256 a, __m256 b, __m256 c)
+{
+  const __m256 sign_bit = _mm256_set1_ps (-0.0f);
+  __m256 sign = _mm256_and_ps (b, sign_bit);
+  __m256 pa = _mm256_xor_ps (a, sign), pb = _mm256_xor_ps (b, sign);
+  __m256 pc = _mm256_xor_ps (c, sign);
+  __m256 den = _mm256_sub_ps (_mm256_add_ps (pb, pb), _mm256_add_ps (pa, pc));
+  __m256 d = _mm256_sub_ps (pc, pa);
+  __m256 ok = _mm256_and_ps (_mm256_and_ps (_mm256_cmp_ps (pb, pa, _CMP_GE_OQ),
+          _mm256_cmp_ps (pb, pc, _CMP_GE_OQ)),
+      _mm256_cmp_ps (den, _mm256_setzero_ps (), _CMP_GT_OQ));
+  __m256 safe_den = _mm256_blendv_ps (_mm256_set1_ps (1.0f), den, ok);
+  __m256 vertex = _mm256_add_ps (pb, _mm256_div_ps (_mm256_mul_ps (d, d),
+          _mm256_mul_ps (_mm256_set1_ps (8.0f), safe_den)));
+  return _mm256_blendv_ps (pb, vertex, ok);
+}
+
+/* detect_true_peaks with AVX2 and FMA: the half-sample points in one
+ * register-blocked pass, then per eight frames the quarter points, the
+ * meters' phases and the refinement without leaving registers. */
+__attribute__ ((target ("avx2,fma")))
+static void
+detect_true_peaks_avx2 (MstLimiter * lim, int channel, int n)
+{
+  const float *row = lim->rows + (size_t) channel * lim->row_stride;
+  float *peak = lim->peaks + (size_t) channel * BLOCK;
+  float *half = lim->phases;
+  float *q3_out = half + BLOCK + VECTOR_SLACK;
+  const int n8 = (n + 7) & ~7;
+  const float (*tap)[8] = (const float (*)[8]) lim->stage2_splat;
+
+  fir_avx2 (half, row, lim->coef + (size_t) (TP_FACTOR / 2 - 1) * TP_TAPS,
+      TP_TAPS, n8 + 7);
+
+  const float *x = row + ROW_FIRST;
+  const __m256 abs_mask = _mm256_castsi256_ps (_mm256_set1_epi32 (0x7fffffff));
+  const __m256i rotate = _mm256_setr_epi32 (7, 0, 1, 2, 3, 4, 5, 6);
+  __m256 prev_q3 = _mm256_set1_ps (lim->last_phase[channel]);
+  for (int i = 0; i < n8; i += 8) {
+    __m256 xv[BS_TAPS], hv[7];
+    for (int m = 0; m < BS_TAPS; m++)
+      xv[m] = _mm256_loadu_ps (x + i - (BS_TAPS / 2 - 1) + m);
+    for (int m = 0; m < 7; m++)
+      hv[m] = _mm256_loadu_ps (half + i + m);
+    /* xv[5 + o] is x[i + o]; hv[m] is half[i + m]. */
+    __m256 q1 = _mm256_setzero_ps (), q3 = q1, bs0 = q1, bs1 = q1, bs2 = q1;
+    for (int m = 0; m < 6; m++) {
+      q1 = _mm256_fmadd_ps (xv[3 + m], _mm256_loadu_ps (tap[m]), q1);
+      q1 = _mm256_fmadd_ps (hv[m], _mm256_loadu_ps (tap[6 + m]), q1);
+      q3 = _mm256_fmadd_ps (xv[3 + m], _mm256_loadu_ps (tap[12 + m]), q3);
+      q3 = _mm256_fmadd_ps (hv[1 + m], _mm256_loadu_ps (tap[18 + m]), q3);
+    }
+    for (int k = 0; k < BS_TAPS; k++) {
+      bs0 = _mm256_fmadd_ps (xv[k], _mm256_loadu_ps (tap[24 + k]), bs0);
+      bs1 = _mm256_fmadd_ps (xv[k], _mm256_loadu_ps (tap[24 + BS_TAPS + k]),
+          bs1);
+      bs2 = _mm256_fmadd_ps (xv[k],
+          _mm256_loadu_ps (tap[24 + 2 * BS_TAPS + k]), bs2);
+    }
+    /* The quarter point before each frame: q3 one frame earlier. */
+    __m256 q3_before = _mm256_blend_ps (_mm256_permutevar8x32_ps (q3, rotate),
+        _mm256_permutevar8x32_ps (prev_q3, rotate), 0x01);
+    prev_q3 = q3;
+    _mm256_storeu_ps (q3_out + i, q3);
+    __m256 v0 = xv[5], v2 = hv[3], v4 = xv[6];
+    __m256 m = refine_peak8 (q3_before, v0, q1);
+    m = _mm256_max_ps (m, refine_peak8 (v0, q1, v2));
+    m = _mm256_max_ps (m, refine_peak8 (q1, v2, q3));
+    m = _mm256_max_ps (m, refine_peak8 (v2, q3, v4));
+    __m256 bs = _mm256_max_ps (_mm256_and_ps (bs0, abs_mask),
+        _mm256_max_ps (_mm256_and_ps (bs1, abs_mask),
+            _mm256_and_ps (bs2, abs_mask)));
+    _mm256_storeu_ps (peak + i, _mm256_max_ps (m, bs));
+  }
+  lim->last_phase[channel] = q3_out[n - 1];
+}
+#endif
 
 static void
 detect_sample_peaks (MstLimiter * lim, int channel, int n)
@@ -673,10 +798,14 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
 
   /* 2. Interval peaks of frames u = t - DETECT_DELAY. */
   for (int c = 0; c < nch; c++) {
-    if (lim->set.true_peak)
-      detect_true_peaks (lim, c, n);
-    else
+    if (!lim->set.true_peak)
       detect_sample_peaks (lim, c, n);
+#ifdef MST_HAVE_X86_PATHS
+    else if (lim->vector_path)
+      detect_true_peaks_avx2 (lim, c, n);
+#endif
+    else
+      detect_true_peaks (lim, c, n);
     float *row = lim->rows + (size_t) c * lim->row_stride;
     memmove (row, row + n, ROW_HISTORY * sizeof (float));
   }

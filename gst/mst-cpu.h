@@ -1,0 +1,25 @@
+/* mastering: run-time choice of the vector paths of the core. */
+#ifndef MST_CPU_H
+#define MST_CPU_H
+
+#include "mst-core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The core's x86-64 paths for AVX2 and FMA are built with GCC's target
+ * attribute and chosen at run time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define MST_HAVE_X86_PATHS 1
+#endif
+
+/** True when the CPU has AVX2 and FMA and the environment variable
+ *  MST_DISABLE_SIMD is not set (the tests run the portable paths with it,
+ *  so both are checked on one machine). */
+bool mst_cpu_has_avx2_fma (void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
