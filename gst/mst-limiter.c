@@ -26,6 +26,7 @@
 #endif
 #include "mst-orc.h"
 
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef MST_HAVE_X86_PATHS
@@ -92,6 +93,7 @@ struct MstLimiter {
   MstLimiterSettings set;
 
   double ceiling, ceiling_target;       /* linear */
+  int64_t ceiling_changed_at;   /* frames from here on have this ceiling */
   double input_gain, input_gain_target;
   double smooth_alpha;
   double release_alpha, release_fast_alpha, release_slow_alpha;
@@ -319,6 +321,7 @@ mst_limiter_reset (MstLimiter * lim)
   memset (lim->delay, 0, (lim->ring_mask + 1) * lim->max_channels
       * sizeof (double));
   lim->ceiling = lim->ceiling_target = target_ceiling (lim);
+  lim->ceiling_changed_at = INT64_MIN;
   lim->input_gain = lim->input_gain_target = target_input_gain (lim);
   for (size_t i = 0; i <= lim->ring_mask; i++)
     lim->delay_ceiling[i] = lim->ceiling;
@@ -562,26 +565,41 @@ detect_true_peaks (MstLimiter * lim, int channel, int n)
 }
 
 #ifdef MST_HAVE_X86_PATHS
-/* y[j] = sum over k of h[k] x[j + k], for j below n rounded up to 32. */
+/* y[j] = sum over k of h[k] x[j + k], for j below n rounded up to 32;
+ * taps a multiple of 64. Register-blocked: 32 outputs (four vectors)
+ * times eight taps k = 8 (t + b) + r (b = 0 .. 7) at a time, whose inputs
+ * x[j + 8 (t + v + b) + r] are eleven vectors shared by the pairs (v, b)
+ * with the same v + b: 19 loads per 32 multiply-adds instead of 40. */
 __attribute__ ((target ("avx2,fma")))
 static void
 fir_avx2 (float *restrict y, const float *restrict x,
     const float *restrict h, int taps, int n)
 {
   for (int j = 0; j < n; j += 32) {
-    __m256 a0 = _mm256_setzero_ps (), a1 = a0, a2 = a0, a3 = a0;
-    const float *xj = x + j;
-    for (int k = 0; k < taps; k++) {
-      __m256 hk = _mm256_broadcast_ss (h + k);
-      a0 = _mm256_fmadd_ps (_mm256_loadu_ps (xj + k), hk, a0);
-      a1 = _mm256_fmadd_ps (_mm256_loadu_ps (xj + k + 8), hk, a1);
-      a2 = _mm256_fmadd_ps (_mm256_loadu_ps (xj + k + 16), hk, a2);
-      a3 = _mm256_fmadd_ps (_mm256_loadu_ps (xj + k + 24), hk, a3);
+    __m256 acc[4];
+    for (int v = 0; v < 4; v++)
+      acc[v] = _mm256_setzero_ps ();
+    for (int r = 0; r < 8; r++) {
+      for (int t = 0; t < taps / 8; t += 8) {
+        __m256 hb[8];
+#pragma GCC unroll 8
+        for (int b = 0; b < 8; b++)
+          hb[b] = _mm256_broadcast_ss (h + 8 * (t + b) + r);
+        const float *xr = x + j + 8 * t + r;
+#pragma GCC unroll 11
+        for (int w = 0; w < 11; w++) {
+          __m256 xv = _mm256_loadu_ps (xr + 8 * w);
+#pragma GCC unroll 4
+          for (int v = 0; v < 4; v++) {
+            int b = w - v;
+            if (b >= 0 && b < 8)
+              acc[v] = _mm256_fmadd_ps (xv, hb[b], acc[v]);
+          }
+        }
+      }
     }
-    _mm256_storeu_ps (y + j, a0);
-    _mm256_storeu_ps (y + j + 8, a1);
-    _mm256_storeu_ps (y + j + 16, a2);
-    _mm256_storeu_ps (y + j + 24, a3);
+    for (int v = 0; v < 4; v++)
+      _mm256_storeu_ps (y + j + 8 * v, acc[v]);
   }
 }
 
@@ -706,43 +724,245 @@ chain_gains (MstLimiter * lim, Chain * ch, const double *m, int n,
 {
   const int L = lim->lookahead, H = L - 1;
   const bool auto_release = lim->set.auto_release;
-  const double a_fixed = lim->release_alpha, a_fast = lim->release_fast_alpha;
-  const double a_slow = lim->release_slow_alpha, a_sus = lim->sustain_alpha;
-  double g = ch->release_gain, sus = ch->sustained;
+  /* Fixed release: both coefficients the same. */
+  const double a_fast = auto_release ? lim->release_fast_alpha
+      : lim->release_alpha;
+  const double a_slow = auto_release ? lim->release_slow_alpha
+      : lim->release_alpha;
+  const double a_sus = lim->sustain_alpha;
+  /* Target values within rounding of the released gain are taken as
+   * reached. */
+  const double snap = 1.0 - 1e-7;
+  /* The sustained level is kept scaled by TRANSIENT_DEPTH. */
+  double g = ch->release_gain, sus_td = ch->sustained * TRANSIENT_DEPTH;
   double *gr = ch->g + H;
+  /* The average over L runs in the same loop (its chain of additions then
+   * overlaps the release's): a sum restarted exactly at every block, so it
+   * never drifts and is exactly L when every value is 1; a sum of L or more
+   * gives exactly 1 (L x (1 / L) need not round to 1). */
+  const double full = L, inv_l = lim->inv_lookahead;
+  double sum = 0.0, leaving = 0.0;
+  for (int k = 0; k < H; k++)
+    sum += ch->g[k];
 
   for (int i = 0; i < n; i++) {
     /* Auto-release: fast back up to the sustained reduction after a
      * transient (more than 2 dB deeper than it), slow otherwise, so the
-     * steady reduction of dense material and bass does not ripple. */
-    double a = auto_release ? (g < sus * TRANSIENT_DEPTH ? a_fast : a_slow)
-        : a_fixed;
-    double released = g + a * (m[i] - g);
-    /* Attack at once (the window average smooths it), release by the
-     * one-pole, landing exactly on the target when within rounding. Bitwise
-     * and-or: no branch to mispredict on noisy material. */
-    int take_target = (m[i] <= g) | (m[i] - released < 1e-7 * m[i]);
-    g = take_target ? m[i] : released;
-    sus += a_sus * (g - sus);
+     * steady reduction of dense material and bass does not ripple. Both
+     * candidates are computed at once; on the critical path per frame
+     * there is one multiply-add and two selects. Attack is at once (the
+     * window average smooths it): when m[i] <= g the released value is at
+     * least m[i] and the target is taken. */
+    const double mi = m[i];
+    double fast = g * (1.0 - a_fast) + a_fast * mi;
+    double slow = g * (1.0 - a_slow) + a_slow * mi;
+    double released = g < sus_td ? fast : slow;
+    g = released < mi * snap ? released : mi;
+    sus_td = sus_td * (1.0 - a_sus) + (a_sus * TRANSIENT_DEPTH) * g;
     gr[i] = g;
+    /* Frame i's window: g[i .. i + H]; one addition per frame on the
+     * sum's own chain. */
+    sum += g - leaving;
+    gain[i] = sum >= full ? 1.0 : sum * inv_l;
+    leaving = ch->g[i];
   }
   ch->release_gain = g;
-  ch->sustained = auto_release ? sus : 1.0;
-
-  /* Average over L: a sum restarted exactly at every block, so it never
-   * drifts and is exactly L when every value is 1. */
-  double sum = 0.0;
-  for (int k = 0; k < L; k++)
-    sum += ch->g[k];
-  /* sum >= L: exactly 1 (L x (1 / L) need not round to 1). */
-  const double full = L;
-  gain[0] = sum >= full ? 1.0 : sum * lim->inv_lookahead;
-  for (int i = 1; i < n; i++) {
-    sum += ch->g[i + H] - ch->g[i - 1];
-    gain[i] = sum >= full ? 1.0 : sum * lim->inv_lookahead;
-  }
+  ch->sustained = auto_release ? sus_td / TRANSIENT_DEPTH : 1.0;
   memmove (ch->r, ch->r + n, sizeof (double) * H);
   memmove (ch->g, ch->g + n, sizeof (double) * H);
+}
+
+/* Input frames t .. t + n - 1 (t >= 0) into the delay ring, after the
+ * input gain; non-finite samples become silence. The ring wraps at most
+ * once per block, so this is at most two contiguous runs. */
+static void
+take_input (MstLimiter * lim, const void *in, bool f64, int n)
+{
+  const int nch = lim->channels;
+  const size_t ring = lim->ring_mask + 1;
+  const double target_gain = lim->input_gain_target;
+  const double ceiling = lim->ceiling;
+  double input_gain = lim->input_gain;
+  size_t nonfinite = 0;
+  int done = 0;
+  while (done < n) {
+    size_t slot = (size_t) (lim->frames_in + done) & lim->ring_mask;
+    int len = (int) (ring - slot < (size_t) (n - done) ? ring - slot
+        : (size_t) (n - done));
+    double *restrict d = lim->delay + slot * nch;
+    double *restrict dc = lim->delay_ceiling + slot;
+    const size_t first = (size_t) done * nch, count = (size_t) len * nch;
+    for (int i = 0; i < len; i++)
+      dc[i] = ceiling;
+    if (!in) {
+      memset (d, 0, count * sizeof (double));
+    } else if (input_gain == target_gain) {
+      /* Steady gain: one flat loop the compiler vectorises (finiteness
+       * from the exponent bits, a select of values: no branch). */
+      const double g = input_gain;
+      if (f64) {
+        const double *restrict src = (const double *) in + first;
+        for (size_t j = 0; j < count; j++) {
+          double v = src[j];
+          uint64_t bits;
+          memcpy (&bits, &v, sizeof bits);
+          uint64_t bad = (bits & 0x7ff0000000000000ull)
+              == 0x7ff0000000000000ull;
+          nonfinite += bad;
+          bits &= bad - 1;
+          memcpy (&v, &bits, sizeof v);
+          d[j] = v * g;
+        }
+      } else {
+        const float *restrict src = (const float *) in + first;
+        for (size_t j = 0; j < count; j++) {
+          float v = src[j];
+          uint32_t bits;
+          memcpy (&bits, &v, sizeof bits);
+          uint32_t bad = (bits & 0x7f800000u) == 0x7f800000u;
+          nonfinite += bad;
+          bits &= bad - 1;
+          memcpy (&v, &bits, sizeof v);
+          d[j] = (double) v * g;
+        }
+      }
+    } else {
+      const double alpha = lim->smooth_alpha;
+      for (int i = 0; i < len; i++) {
+        if (input_gain != target_gain) {
+          input_gain += alpha * (target_gain - input_gain);
+          if (fabs (target_gain - input_gain) < 1e-9 * target_gain)
+            input_gain = target_gain;
+        }
+        for (int c = 0; c < nch; c++) {
+          size_t j = (size_t) i * nch + c;
+          double v = f64 ? ((const double *) in)[first + j]
+              : ((const float *) in)[first + j];
+          int ok = isfinite (v);
+          nonfinite += !ok;
+          d[j] = ok ? v * input_gain : 0.0;
+        }
+      }
+    }
+    /* The detector's rows, channel by channel (stereo: one loop the
+     * compiler vectorises). */
+    if (nch == 2) {
+      float *restrict row0 = lim->rows + ROW_HISTORY + done;
+      float *restrict row1 = row0 + lim->row_stride;
+      for (int i = 0; i < len; i++) {
+        row0[i] = (float) d[2 * i];
+        row1[i] = (float) d[2 * i + 1];
+      }
+    } else for (int c = 0; c < nch; c++) {
+      float *restrict row = lim->rows + (size_t) c * lim->row_stride
+          + ROW_HISTORY + done;
+      const double *restrict dch = d + c;
+      for (int i = 0; i < len; i++)
+        row[i] = (float) dch[(size_t) i * nch];
+    }
+    done += len;
+  }
+  lim->input_gain = input_gain;
+  lim->nonfinite += nonfinite;
+}
+
+/* Required gains r[i] of frames u0 + i, from their peaks p. */
+static void
+required_gains (const MstLimiter * lim, const float *p, double *r, int n,
+    int64_t u0)
+{
+  if (u0 >= lim->ceiling_changed_at) {
+    /* One ceiling for all of them: the loop vectorises. */
+    const double cu = lim->ceiling * lim->margin;
+    for (int i = 0; i < n; i++)
+      r[i] = p[i] > cu ? cu / p[i] : 1.0;
+  } else {
+    for (int i = 0; i < n; i++) {
+      double cu = lim->delay_ceiling[(size_t) (u0 + i) & lim->ring_mask]
+          * lim->margin;
+      r[i] = p[i] > cu ? cu / p[i] : 1.0;
+    }
+  }
+}
+
+/* The guard in F32: the largest float not above the ceiling. */
+static float
+float_guard (double ceiling)
+{
+  float cf = (float) ceiling;
+  return (double) cf > ceiling ? nextafterf (cf, 0.0f) : cf;
+}
+
+/* Output frames j0 .. j0 + n - 1 from the ring, frame j0 + i with gains
+ * gains[c * BLOCK + i] (channel 0's for all when linked); a guard at the
+ * output rate clamps what rounding could leave above the ceiling. */
+static void
+give_output (MstLimiter * lim, bool linked, const double *gains, int64_t j0,
+    int n, bool f64, void *out)
+{
+  const int nch = lim->channels;
+  const size_t ring = lim->ring_mask + 1;
+  const bool steady_ceiling = j0 >= lim->ceiling_changed_at;
+  int done = 0;
+  while (done < n) {
+    size_t slot = (size_t) (j0 + done) & lim->ring_mask;
+    int len = (int) (ring - slot < (size_t) (n - done) ? ring - slot
+        : (size_t) (n - done));
+    const double *restrict d = lim->delay + slot * nch;
+    const double *restrict g = gains + done;
+    const size_t o = (size_t) done * nch;
+    if (linked && nch == 2 && steady_ceiling) {
+      /* The common case, in loops the compiler vectorises. */
+      const double cj = lim->ceiling;
+      if (f64) {
+        double *restrict y = (double *) out + o;
+        for (int i = 0; i < len; i++)
+          for (int c = 0; c < 2; c++) {
+            double v = g[i] * d[2 * i + c];
+            y[2 * i + c] = v > cj ? cj : (v < -cj ? -cj : v);
+          }
+      } else {
+        const float cf = float_guard (cj);
+        float *restrict y = (float *) out + o;
+        for (int i = 0; i < len; i++)
+          for (int c = 0; c < 2; c++) {
+            float v = (float) (g[i] * d[2 * i + c]);
+            y[2 * i + c] = v > cf ? cf : (v < -cf ? -cf : v);
+          }
+      }
+    } else {
+      for (int i = 0; i < len; i++) {
+        double cj = lim->delay_ceiling[slot + i];
+        float cf = float_guard (cj);
+        for (int c = 0; c < nch; c++) {
+          double v = gains[(size_t) (linked ? 0 : c) * BLOCK + done + i]
+              * d[(size_t) i * nch + c];
+          if (f64) {
+            ((double *) out)[o + (size_t) i * nch + c] =
+                v > cj ? cj : (v < -cj ? -cj : v);
+          } else {
+            float vf = (float) v;
+            ((float *) out)[o + (size_t) i * nch + c] =
+                vf > cf ? cf : (vf < -cf ? -cf : vf);
+          }
+        }
+      }
+    }
+    done += len;
+  }
+
+  /* Gain reduction for the readers: the lowest gain of each frame. */
+  double gmin_all = lim->min_gain_since_read, g_last = 1.0;
+  int chains = linked ? 1 : nch;
+  for (int i = 0; i < n; i++) {
+    double gmin = gains[i];
+    for (int k = 1; k < chains; k++)
+      gmin = min_d (gmin, gains[(size_t) k * BLOCK + i]);
+    gmin_all = min_d (gmin_all, gmin);
+    g_last = gmin;
+  }
+  lim->last_gain = g_last;
+  lim->min_gain_since_read = gmin_all;
 }
 
 /* Processes n frames (n <= BLOCK) from in (NULL: silence), writing the
@@ -754,47 +974,16 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
 {
   const int nch = lim->channels;
   const int L = lim->lookahead;
-  size_t written = 0;
-  int64_t t0 = lim->frames_in;
+  const int64_t t0 = lim->frames_in;
 
-  /* 1. Input gain (gliding) into the delay line and the detector rows. The
-   * ceiling needs no glide: it only changes the required gain, and the gain
-   * curve ramps over the lookahead whatever it asks. Struct fields are
-   * copied to locals: the stores below could alias them otherwise. */
-  const size_t mask = lim->ring_mask;
-  const size_t row_stride = lim->row_stride;
-  const double target_gain = lim->input_gain_target;
-  const double alpha = lim->smooth_alpha;
-  double input_gain = lim->input_gain;
-  size_t nonfinite = 0;
-  lim->ceiling = lim->ceiling_target;
-  const double ceiling = lim->ceiling;
-  double *restrict delay = lim->delay;
-  double *restrict delay_ceiling = lim->delay_ceiling;
-  float *restrict rows = lim->rows + ROW_HISTORY;
-  for (int i = 0; i < n; i++) {
-    size_t slot = (size_t) (t0 + i) & mask;
-    if (input_gain != target_gain) {
-      input_gain += alpha * (target_gain - input_gain);
-      if (fabs (target_gain - input_gain) < 1e-9 * target_gain)
-        input_gain = target_gain;
-    }
-    delay_ceiling[slot] = ceiling;
-    double *restrict d = delay + slot * nch;
-    for (int c = 0; c < nch; c++) {
-      double v = 0.0;
-      if (in)
-        v = f64 ? ((const double *) in)[(size_t) i * nch + c]
-            : ((const float *) in)[(size_t) i * nch + c];
-      bool finite = isfinite (v);
-      nonfinite += !finite;
-      v = finite ? v * input_gain : 0.0;
-      d[c] = v;
-      rows[(size_t) c * row_stride + i] = (float) v;
-    }
+  /* 1. The ceiling needs no glide: it only changes the required gain, and
+   * the gain curve ramps over the lookahead whatever it asks. Then the
+   * input, after its (gliding) gain, into the delay line and the rows. */
+  if (lim->ceiling != lim->ceiling_target) {
+    lim->ceiling = lim->ceiling_target;
+    lim->ceiling_changed_at = t0;
   }
-  lim->input_gain = input_gain;
-  lim->nonfinite += nonfinite;
+  take_input (lim, in, f64, n);
 
   /* 2. Interval peaks of frames u = t - DETECT_DELAY. */
   for (int c = 0; c < nch; c++) {
@@ -811,43 +1000,37 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
   }
 
   /* 3. Required gain of frames u = t0 + i - DETECT_DELAY, then the gain of
-   * frames j = u - L + 1, chain by chain. The ceiling is the same for the
-   * whole call but not for the frames detected in it. */
+   * frames j = u - L + 1, chain by chain. */
+  const int64_t u0 = t0 - DETECT_DELAY;
   bool linked = lim->set.link >= 1.0 || nch == 1;
   int n_chains = linked ? 1 : nch;
-  double m[BLOCK];
-  for (int k = 0; k < n_chains; k++) {
-    double *r = lim->chains[k].r + (L - 1);
-    for (int i = 0; i < n; i++) {
-      int64_t u = t0 + i - DETECT_DELAY;
-      double cu = delay_ceiling[(size_t) u & mask] * lim->margin;
-      float p;
-      if (linked) {
-        p = 0.0f;
-        for (int c = 0; c < nch; c++)
-          p = max_f (p, lim->peaks[(size_t) c * BLOCK + i]);
-      } else {
-        p = lim->peaks[(size_t) k * BLOCK + i];
-      }
-      r[i] = p > cu ? cu / p : 1.0;
+  if (linked) {
+    float *p = lim->peaks;
+    for (int c = 1; c < nch; c++) {
+      const float *pc = lim->peaks + (size_t) c * BLOCK;
+      for (int i = 0; i < n; i++)
+        p[i] = max_f (p[i], pc[i]);
     }
-  }
-  if (!linked) {
+    required_gains (lim, p, lim->chains[0].r + (L - 1), n, u0);
+  } else {
+    for (int c = 0; c < nch; c++)
+      required_gains (lim, lim->peaks + (size_t) c * BLOCK,
+          lim->chains[c].r + (L - 1), n, u0);
     /* Linking mixes each channel's reduction (in dB) with the strongest
      * one's. */
     double w = lim->set.link;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && w > 0.0; i++) {
       double r_min = 1.0;
       for (int c = 0; c < nch; c++)
         r_min = min_d (r_min, lim->chains[c].r[L - 1 + i]);
-      if (w > 0.0)
-        for (int c = 0; c < nch; c++) {
-          double *rc = &lim->chains[c].r[L - 1 + i];
-          if (*rc != r_min)
-            *rc = exp ((1.0 - w) * log (*rc) + w * log (r_min));
-        }
+      for (int c = 0; c < nch; c++) {
+        double *rc = &lim->chains[c].r[L - 1 + i];
+        if (*rc != r_min)
+          *rc = exp ((1.0 - w) * log (*rc) + w * log (r_min));
+      }
     }
   }
+  double m[BLOCK];
   for (int k = 0; k < n_chains; k++) {
     window_min (&lim->chains[k], L, n, m);
     chain_gains (lim, &lim->chains[k], m, n, lim->gains + (size_t) k * BLOCK);
@@ -858,45 +1041,15 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
   int64_t first = t0 - (int64_t) lim->latency;
   int64_t lo = lim->frames_out > first ? lim->frames_out : first;
   int64_t hi = first + n < output_limit ? first + n : output_limit;
-  int i_lo = (int) ((lo > 0 ? lo : 0) - first);
-  int i_hi = (int) (hi - first);
-  double gmin_all = lim->min_gain_since_read, g_last = lim->last_gain;
-  const double *restrict gains = lim->gains;
-  double cj = -1.0;
-  float cf = 0.0f;
-  for (int i = i_lo; i < i_hi; i++) {
-    size_t slot = (size_t) (first + i) & mask;
-    const double *restrict d = delay + slot * nch;
-    if (delay_ceiling[slot] != cj) {
-      cj = delay_ceiling[slot];
-      /* The guard in F32: the largest float not above the ceiling. */
-      cf = (float) cj;
-      if ((double) cf > cj)
-        cf = nextafterf (cf, 0.0f);
-    }
-    double gmin = 1.0;
-    for (int c = 0; c < nch; c++) {
-      double g = gains[(size_t) (linked ? 0 : c) * BLOCK + i];
-      double y = g * d[c];
-      gmin = min_d (gmin, g);
-      if (f64) {
-        /* The guard at the output rate. */
-        y = y > cj ? cj : (y < -cj ? -cj : y);
-        ((double *) out)[written * nch + c] = y;
-      } else {
-        float yf = (float) y;
-        yf = yf > cf ? cf : (yf < -cf ? -cf : yf);
-        ((float *) out)[written * nch + c] = yf;
-      }
-    }
-    g_last = gmin;
-    gmin_all = min_d (gmin_all, gmin);
-    written++;
+  if (lo < 0)
+    lo = 0;
+  size_t written = 0;
+  if (hi > lo) {
+    int i_lo = (int) (lo - first);
+    written = (size_t) (hi - lo);
+    give_output (lim, linked, lim->gains + i_lo, lo, (int) written, f64, out);
+    lim->frames_out = hi;
   }
-  if (i_hi > i_lo)
-    lim->frames_out = first + i_hi;
-  lim->last_gain = g_last;
-  lim->min_gain_since_read = gmin_all;
   lim->frames_in += n;
   return written;
 }
