@@ -67,7 +67,7 @@
 #define BLOCK MST_LIMITER_BLOCK_FRAMES
 /* The vector path computes whole vectors past a block's last frame: rows
  * and phase buffers have this much room beyond what the frames need. */
-#define VECTOR_SLACK 64
+#define VECTOR_SLACK 128
 /* Second-stage taps of the vector path: q1 (6 on frames, 6 on half-sample
  * points), q3 (the same), then the meters' three phases of BS_TAPS. */
 #define STAGE2_TAPS (4 * 6 + (TP_FACTOR - 1) * BS_TAPS)
@@ -565,40 +565,41 @@ detect_true_peaks (MstLimiter * lim, int channel, int n)
 }
 
 #ifdef MST_HAVE_X86_PATHS
-/* y[j] = sum over k of h[k] x[j + k], for j below n rounded up to 32;
- * taps a multiple of 64. Register-blocked: 32 outputs (four vectors)
- * times eight taps k = 8 (t + b) + r (b = 0 .. 7) at a time, whose inputs
- * x[j + 8 (t + v + b) + r] are eleven vectors shared by the pairs (v, b)
- * with the same v + b: 19 loads per 32 multiply-adds instead of 40. */
+/* y[j] = sum over k of h[k] x[j + k], for j below n rounded up to 64;
+ * taps a multiple of 32. Register-blocked: 64 outputs (eight vectors, eight
+ * independent chains of multiply-adds, enough to keep both FMA units busy
+ * through their latency) times four taps k = 8 (t + b) + r (b = 0 .. 3) at
+ * a time, whose inputs x[j + 8 (t + v + b) + r] are eleven vectors shared by
+ * the pairs (v, b) with the same v + b: 15 loads per 32 multiply-adds. */
 __attribute__ ((target ("avx2,fma")))
 static void
 fir_avx2 (float *restrict y, const float *restrict x,
     const float *restrict h, int taps, int n)
 {
-  for (int j = 0; j < n; j += 32) {
-    __m256 acc[4];
-    for (int v = 0; v < 4; v++)
+  for (int j = 0; j < n; j += 64) {
+    __m256 acc[8];
+    for (int v = 0; v < 8; v++)
       acc[v] = _mm256_setzero_ps ();
     for (int r = 0; r < 8; r++) {
-      for (int t = 0; t < taps / 8; t += 8) {
-        __m256 hb[8];
-#pragma GCC unroll 8
-        for (int b = 0; b < 8; b++)
+      for (int t = 0; t < taps / 8; t += 4) {
+        __m256 hb[4];
+#pragma GCC unroll 4
+        for (int b = 0; b < 4; b++)
           hb[b] = _mm256_broadcast_ss (h + 8 * (t + b) + r);
         const float *xr = x + j + 8 * t + r;
 #pragma GCC unroll 11
         for (int w = 0; w < 11; w++) {
           __m256 xv = _mm256_loadu_ps (xr + 8 * w);
-#pragma GCC unroll 4
-          for (int v = 0; v < 4; v++) {
+#pragma GCC unroll 8
+          for (int v = 0; v < 8; v++) {
             int b = w - v;
-            if (b >= 0 && b < 8)
+            if (b >= 0 && b < 4)
               acc[v] = _mm256_fmadd_ps (xv, hb[b], acc[v]);
           }
         }
       }
     }
-    for (int v = 0; v < 4; v++)
+    for (int v = 0; v < 8; v++)
       _mm256_storeu_ps (y + j + 8 * v, acc[v]);
   }
 }
@@ -650,21 +651,32 @@ detect_true_peaks_avx2 (MstLimiter * lim, int channel, int n)
       xv[m] = _mm256_loadu_ps (x + i - (BS_TAPS / 2 - 1) + m);
     for (int m = 0; m < 7; m++)
       hv[m] = _mm256_loadu_ps (half + i + m);
-    /* xv[5 + o] is x[i + o]; hv[m] is half[i + m]. */
-    __m256 q1 = _mm256_setzero_ps (), q3 = q1, bs0 = q1, bs1 = q1, bs2 = q1;
+    /* xv[5 + o] is x[i + o]; hv[m] is half[i + m]. Each sum is split in
+     * two chains of six multiply-adds, so ten chains run side by side. */
+    const __m256 zero = _mm256_setzero_ps ();
+    __m256 q1a = zero, q1b = zero, q3a = zero, q3b = zero;
+    __m256 bs0a = zero, bs0b = zero, bs1a = zero, bs1b = zero;
+    __m256 bs2a = zero, bs2b = zero;
     for (int m = 0; m < 6; m++) {
-      q1 = _mm256_fmadd_ps (xv[3 + m], _mm256_loadu_ps (tap[m]), q1);
-      q1 = _mm256_fmadd_ps (hv[m], _mm256_loadu_ps (tap[6 + m]), q1);
-      q3 = _mm256_fmadd_ps (xv[3 + m], _mm256_loadu_ps (tap[12 + m]), q3);
-      q3 = _mm256_fmadd_ps (hv[1 + m], _mm256_loadu_ps (tap[18 + m]), q3);
+      q1a = _mm256_fmadd_ps (xv[3 + m], _mm256_loadu_ps (tap[m]), q1a);
+      q1b = _mm256_fmadd_ps (hv[m], _mm256_loadu_ps (tap[6 + m]), q1b);
+      q3a = _mm256_fmadd_ps (xv[3 + m], _mm256_loadu_ps (tap[12 + m]), q3a);
+      q3b = _mm256_fmadd_ps (hv[1 + m], _mm256_loadu_ps (tap[18 + m]), q3b);
+      const int k = m, l = m + BS_TAPS / 2;
+      bs0a = _mm256_fmadd_ps (xv[k], _mm256_loadu_ps (tap[24 + k]), bs0a);
+      bs0b = _mm256_fmadd_ps (xv[l], _mm256_loadu_ps (tap[24 + l]), bs0b);
+      bs1a = _mm256_fmadd_ps (xv[k], _mm256_loadu_ps (tap[24 + BS_TAPS + k]),
+          bs1a);
+      bs1b = _mm256_fmadd_ps (xv[l], _mm256_loadu_ps (tap[24 + BS_TAPS + l]),
+          bs1b);
+      bs2a = _mm256_fmadd_ps (xv[k],
+          _mm256_loadu_ps (tap[24 + 2 * BS_TAPS + k]), bs2a);
+      bs2b = _mm256_fmadd_ps (xv[l],
+          _mm256_loadu_ps (tap[24 + 2 * BS_TAPS + l]), bs2b);
     }
-    for (int k = 0; k < BS_TAPS; k++) {
-      bs0 = _mm256_fmadd_ps (xv[k], _mm256_loadu_ps (tap[24 + k]), bs0);
-      bs1 = _mm256_fmadd_ps (xv[k], _mm256_loadu_ps (tap[24 + BS_TAPS + k]),
-          bs1);
-      bs2 = _mm256_fmadd_ps (xv[k],
-          _mm256_loadu_ps (tap[24 + 2 * BS_TAPS + k]), bs2);
-    }
+    __m256 q1 = _mm256_add_ps (q1a, q1b), q3 = _mm256_add_ps (q3a, q3b);
+    __m256 bs0 = _mm256_add_ps (bs0a, bs0b), bs1 = _mm256_add_ps (bs1a, bs1b);
+    __m256 bs2 = _mm256_add_ps (bs2a, bs2b);
     /* The quarter point before each frame: q3 one frame earlier. */
     __m256 q3_before = _mm256_blend_ps (_mm256_permutevar8x32_ps (q3, rotate),
         _mm256_permutevar8x32_ps (prev_q3, rotate), 0x01);
