@@ -1,0 +1,316 @@
+/* mastering: master, a bin that wires the mastering chain.
+ *
+ * audioconvert ! eq ! loudnorm (live) ! limiter, behind ghost pads. The
+ * children are named convert, eq, loudnorm and limiter, so GstBin's child
+ * proxy reaches them: master eq::band0::gain=2 limiter::ceiling=-1.5. The
+ * bin's own properties pick a delivery target (loudness and ceiling); they
+ * are written into the children. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmstmaster.h"
+
+#include <gst/audio/audio.h>
+#include <math.h>
+
+#include "mst-targets.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_mst_master_debug);
+#define GST_CAT_DEFAULT gst_mst_master_debug
+
+enum
+{
+  PROP_0,
+  PROP_TARGET,
+  PROP_LOUDNESS,
+  PROP_CEILING,
+  PROP_NORMALIZE,
+};
+
+#define DEFAULT_TARGET 0        /* streaming */
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("audio/x-raw"));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("audio/x-raw, format = (string) { F32LE, F64LE }, "
+        "layout = (string) interleaved, rate = (int) [ 8000, 384000 ], "
+        "channels = (int) [ 1, 8 ]"));
+
+GType
+gst_mst_master_target_get_type (void)
+{
+  static gsize type = 0;
+  if (g_once_init_enter (&type)) {
+    size_t n;
+    const MstTarget *t = mst_targets (&n);
+    /* Built once from the core's table, kept for the process' life. */
+    GEnumValue *values = g_new0 (GEnumValue, n + 1);
+    for (size_t i = 0; i < n; i++) {
+      values[i].value = (gint) i;
+      values[i].value_name = t[i].description;
+      values[i].value_nick = t[i].name;
+    }
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstMstMasterTarget", values));
+  }
+  return (GType) type;
+}
+
+#define gst_mst_master_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstMstMaster, gst_mst_master, GST_TYPE_BIN,
+    /* GstPreset's own implementation: presets are keyfiles named after
+     * the type (GstMstMaster.prs) in the system and user preset folders
+     * and in GST_PRESET_PATH. */
+    G_IMPLEMENT_INTERFACE (GST_TYPE_PRESET, NULL);
+    GST_DEBUG_CATEGORY_INIT (gst_mst_master_debug, "master", 0,
+        "mastering chain bin"));
+GST_ELEMENT_REGISTER_DEFINE (master, "master", GST_RANK_NONE,
+    GST_TYPE_MST_MASTER);
+
+/* Writes the settings into the children. */
+static void
+apply_settings (GstMstMaster * self)
+{
+  size_t n;
+  const MstTarget *targets = mst_targets (&n);
+
+  GST_OBJECT_LOCK (self);
+  const MstTarget *t = &targets[CLAMP (self->target, 0, (gint) n - 1)];
+  double loudness = self->loudness;
+  if (!self->loudness_set && self->channels > 0)
+    loudness = mst_target_loudness (t, self->channels);
+  gboolean normalize = self->normalize && isfinite (loudness);
+  double ceiling = self->ceiling;
+  GST_OBJECT_UNLOCK (self);
+
+  if (normalize)
+    g_object_set (self->loudnorm, "mode", 0, "target", loudness,
+        "ceiling", ceiling, NULL);
+  else
+    g_object_set (self->loudnorm, "mode", 1, "gain", 0.0,
+        "ceiling", ceiling, NULL);
+  g_object_set (self->limiter, "ceiling", ceiling, NULL);
+}
+
+static void
+gst_mst_master_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstMstMaster *self = GST_MST_MASTER (object);
+  size_t n;
+  const MstTarget *targets = mst_targets (&n);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_TARGET:{
+      const MstTarget *t = &targets[CLAMP (g_value_get_enum (value), 0,
+              (gint) n - 1)];
+      self->target = (gint) (t - targets);
+      /* A target sets loudness and ceiling; set them after it to
+       * override. */
+      self->loudness = isfinite (t->loudness_lufs) ? t->loudness_lufs : NAN;
+      self->loudness_set = FALSE;
+      self->ceiling = t->ceiling_dbtp;
+      self->normalize = isfinite (t->loudness_lufs);
+      break;
+    }
+    case PROP_LOUDNESS:
+      self->loudness = g_value_get_double (value);
+      self->loudness_set = TRUE;
+      self->normalize = TRUE;
+      break;
+    case PROP_CEILING:
+      self->ceiling = g_value_get_double (value);
+      break;
+    case PROP_NORMALIZE:
+      self->normalize = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      GST_OBJECT_UNLOCK (self);
+      return;
+  }
+  GST_OBJECT_UNLOCK (self);
+  apply_settings (self);
+}
+
+static void
+gst_mst_master_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstMstMaster *self = GST_MST_MASTER (object);
+  size_t n;
+  const MstTarget *targets = mst_targets (&n);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_TARGET:
+      g_value_set_enum (value, self->target);
+      break;
+    case PROP_LOUDNESS:{
+      double l = self->loudness;
+      if (!self->loudness_set && self->channels > 0)
+        l = mst_target_loudness (&targets[self->target], self->channels);
+      /* No loudness target (cd): reported as 0, with normalize off. */
+      g_value_set_double (value, isfinite (l) ? l : 0.0);
+      break;
+    }
+    case PROP_CEILING:
+      g_value_set_double (value, self->ceiling);
+      break;
+    case PROP_NORMALIZE:
+      g_value_set_boolean (value, self->normalize);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* The channel count decides the loudness of targets that have a mono
+ * figure (podcast). */
+static GstPadProbeReturn
+caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstMstMaster *self = GST_MST_MASTER (user_data);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  (void) pad;
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    GstAudioInfo ainfo;
+    gst_event_parse_caps (event, &caps);
+    if (gst_audio_info_from_caps (&ainfo, caps)) {
+      GST_OBJECT_LOCK (self);
+      self->channels = GST_AUDIO_INFO_CHANNELS (&ainfo);
+      GST_OBJECT_UNLOCK (self);
+      apply_settings (self);
+    }
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static GstElement *
+make_child (GstMstMaster * self, const gchar * factory, const gchar * name)
+{
+  GstElement *e = gst_element_factory_make (factory, name);
+  if (!e) {
+    GST_ERROR_OBJECT (self, "element '%s' is missing", factory);
+    return NULL;
+  }
+  gst_bin_add (GST_BIN (self), e);
+  return e;
+}
+
+static void
+gst_mst_master_init (GstMstMaster * self)
+{
+  self->convert = make_child (self, "audioconvert", "convert");
+  self->eq = make_child (self, "eq", "eq");
+  self->loudnorm = make_child (self, "loudnorm", "loudnorm");
+  self->limiter = make_child (self, "limiter", "limiter");
+
+  GstPadTemplate *sink_tmpl = gst_static_pad_template_get (&sink_template);
+  GstPadTemplate *src_tmpl = gst_static_pad_template_get (&src_template);
+  if (self->convert && self->eq && self->loudnorm && self->limiter
+      && gst_element_link_many (self->convert, self->eq, self->loudnorm,
+          self->limiter, NULL)) {
+    GstPad *pad = gst_element_get_static_pad (self->convert, "sink");
+    self->sinkpad = gst_ghost_pad_new_from_template ("sink", pad, sink_tmpl);
+    gst_object_unref (pad);
+    pad = gst_element_get_static_pad (self->limiter, "src");
+    self->srcpad = gst_ghost_pad_new_from_template ("src", pad, src_tmpl);
+    gst_object_unref (pad);
+  } else {
+    /* The bin still gets its pads, unlinked inside: it fails at
+     * negotiation, with the error logged above. */
+    self->sinkpad = gst_ghost_pad_new_no_target_from_template ("sink",
+        sink_tmpl);
+    self->srcpad = gst_ghost_pad_new_no_target_from_template ("src",
+        src_tmpl);
+  }
+  gst_object_unref (sink_tmpl);
+  gst_object_unref (src_tmpl);
+  gst_pad_add_probe (self->sinkpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      caps_probe, self, NULL);
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  size_t n;
+  const MstTarget *t = mst_targets (&n);
+  self->target = DEFAULT_TARGET;
+  self->loudness = t[DEFAULT_TARGET].loudness_lufs;
+  self->ceiling = t[DEFAULT_TARGET].ceiling_dbtp;
+  self->normalize = TRUE;
+  if (self->loudnorm && self->limiter)
+    apply_settings (self);
+}
+
+static GstStateChangeReturn
+gst_mst_master_change_state (GstElement * element, GstStateChange transition)
+{
+  GstMstMaster *self = GST_MST_MASTER (element);
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY
+      && !(self->convert && self->eq && self->loudnorm && self->limiter)) {
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+        ("The master bin needs audioconvert, eq, loudnorm and limiter"),
+        ("an element is missing: check the mastering plugin and "
+            "gst-plugins-base"));
+    return GST_STATE_CHANGE_FAILURE;
+  }
+  return GST_ELEMENT_CLASS (parent_class)->change_state (element,
+      transition);
+}
+
+static void
+gst_mst_master_class_init (GstMstMasterClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+      | GST_PARAM_MUTABLE_PLAYING;
+  size_t n;
+  const MstTarget *t = mst_targets (&n);
+
+  gobject_class->set_property = gst_mst_master_set_property;
+  gobject_class->get_property = gst_mst_master_get_property;
+  element_class->change_state = gst_mst_master_change_state;
+
+  g_object_class_install_property (gobject_class, PROP_TARGET,
+      g_param_spec_enum ("target", "Target",
+          "Delivery target: sets loudness and ceiling (set those after it "
+          "to override): streaming -14 LUFS / -1 dBTP, apple-music -16 / -1, "
+          "youtube -14 / -1, ebu-r128 -23 / -1, atsc-a85 -24 / -2, podcast "
+          "-16 / -1 (-19 LUFS for mono), cd no loudness target / -0.3 dBTP",
+          GST_TYPE_MST_MASTER_TARGET, DEFAULT_TARGET, flags));
+  g_object_class_install_property (gobject_class, PROP_LOUDNESS,
+      g_param_spec_double ("loudness", "Loudness (LUFS)",
+          "Integrated loudness the live normaliser (child loudnorm) brings "
+          "the programme to, in LUFS (ITU-R BS.1770-4); setting it turns "
+          "normalize on", -70.0, 0.0, t[DEFAULT_TARGET].loudness_lufs,
+          flags));
+  g_object_class_install_property (gobject_class, PROP_CEILING,
+      g_param_spec_double ("ceiling", "Ceiling (dBTP)",
+          "Highest output true peak in dBTP, held by the child limiter",
+          -40.0, 0.0, t[DEFAULT_TARGET].ceiling_dbtp, flags));
+  g_object_class_install_property (gobject_class, PROP_NORMALIZE,
+      g_param_spec_boolean ("normalize", "Normalize",
+          "Bring the loudness to the target live (child loudnorm in live "
+          "mode); off: unity gain into the ceiling (the cd target, or a file "
+          "normalised in two passes by gst-master)", TRUE, flags));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Mastering chain", "Filter/Effect/Audio/Bin",
+      "The mastering chain in one element: audioconvert, eq, loudnorm (live "
+      "loudness normalisation) and the true-peak limiter, for a delivery "
+      "target; children reachable by name (eq::band0::gain, "
+      "limiter::ceiling)", "mastering developers");
+  gst_type_mark_as_plugin_api (GST_TYPE_MST_MASTER_TARGET, 0);
+  (void) n;
+}

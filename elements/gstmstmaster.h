@@ -1,0 +1,34 @@
+/* mastering: master, a bin that wires the mastering chain. */
+#ifndef GST_MST_MASTER_H
+#define GST_MST_MASTER_H
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_MST_MASTER (gst_mst_master_get_type ())
+G_DECLARE_FINAL_TYPE (GstMstMaster, gst_mst_master, GST, MST_MASTER, GstBin)
+
+#define GST_TYPE_MST_MASTER_TARGET (gst_mst_master_target_get_type ())
+GType gst_mst_master_target_get_type (void);
+
+struct _GstMstMaster
+{
+  GstBin parent;
+
+  /* < private > */
+  GstElement *convert, *eq, *loudnorm, *limiter;
+  GstPad *sinkpad, *srcpad;
+
+  /* Settings, under GST_OBJECT_LOCK. */
+  gint target;                  /* index into mst_targets () */
+  gdouble loudness, ceiling;
+  gboolean loudness_set;        /* loudness given after the target */
+  gboolean normalize;
+  gint channels;                /* of the current caps, 0 before them */
+};
+
+GST_ELEMENT_REGISTER_DECLARE (master);
+
+G_END_DECLS
+#endif

@@ -1,0 +1,50 @@
+/* mastering: delivery targets, shared by the master bin and gst-master. */
+#include "mst-targets.h"
+
+#include <string.h>
+
+/* Loudness and ceilings: EBU R128 v4.0 (-23 LUFS, -1 dBTP), ATSC A/85
+ * (-24 LKFS, -2 dBTP), the streaming services' published normalisation
+ * levels (Spotify and YouTube -14, Apple Music -16 LUFS, -1 dBTP advised),
+ * Apple Podcasts (-16 LUFS, -1 dBTP; -19 for mono, as the AES TD1004
+ * stereo/mono pair), the CD (no loudness target, 16 bits, -0.3 dBTP for
+ * the reconstruction filters of players). */
+static const MstTarget targets[] = {
+  {"streaming", "music streaming services (Spotify, Tidal, Amazon)",
+      -14.0, -14.0, -1.0, 0},
+  {"apple-music", "Apple Music (Sound Check)", -16.0, -16.0, -1.0, 0},
+  {"youtube", "YouTube", -14.0, -14.0, -1.0, 0},
+  {"ebu-r128", "broadcast, EBU R128", -23.0, -23.0, -1.0, 0},
+  {"atsc-a85", "broadcast, ATSC A/85", -24.0, -24.0, -2.0, 0},
+  {"podcast", "podcasts (Apple Podcasts; -19 LUFS for mono)",
+      -16.0, -19.0, -1.0, 0},
+  {"cd", "Red Book CD: no loudness target, 16 bits with dither",
+      NAN, NAN, -0.3, 16},
+};
+
+const MstTarget *
+mst_targets (size_t *n)
+{
+  if (n)
+    *n = sizeof targets / sizeof targets[0];
+  return targets;
+}
+
+const MstTarget *
+mst_target_find (const char *name)
+{
+  if (!name)
+    return NULL;
+  for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++)
+    if (strcmp (targets[i].name, name) == 0)
+      return &targets[i];
+  return NULL;
+}
+
+double
+mst_target_loudness (const MstTarget * t, int channels)
+{
+  if (!t)
+    return NAN;
+  return channels == 1 ? t->mono_loudness_lufs : t->loudness_lufs;
+}

@@ -1,0 +1,33 @@
+/* mastering: delivery targets (loudness and true-peak ceilings), shared by
+ * the master bin and gst-master. Figures from ../shared/REFERENCE.md. */
+#ifndef MST_TARGETS_H
+#define MST_TARGETS_H
+
+#include "mst-core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  const char *name;             /* as typed: "streaming", "ebu-r128", ... */
+  const char *description;
+  double loudness_lufs;         /* NAN: no loudness target */
+  double mono_loudness_lufs;    /* for one-channel programmes */
+  double ceiling_dbtp;
+  int pcm_bits;                 /* 0: keep the format; 16: CD */
+} MstTarget;
+
+/** The targets, in a fixed order, and their count. */
+const MstTarget *mst_targets (size_t *n);
+
+/** The target called @name, or NULL. */
+const MstTarget *mst_target_find (const char *name);
+
+/** Loudness of @t for a programme of @channels channels (NAN if none). */
+double mst_target_loudness (const MstTarget * t, int channels);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
