@@ -883,16 +883,20 @@ static void
 required_gains (const MstLimiter * lim, const float *p, double *r, int n,
     int64_t u0)
 {
+  /* r = cu / max (p, cu): exactly 1 where p <= cu, and no branch. */
   if (u0 >= lim->ceiling_changed_at) {
     /* One ceiling for all of them: the loop vectorises. */
     const double cu = lim->ceiling * lim->margin;
-    for (int i = 0; i < n; i++)
-      r[i] = p[i] > cu ? cu / p[i] : 1.0;
+    for (int i = 0; i < n; i++) {
+      double pi = p[i];
+      r[i] = cu / (pi > cu ? pi : cu);
+    }
   } else {
     for (int i = 0; i < n; i++) {
       double cu = lim->delay_ceiling[(size_t) (u0 + i) & lim->ring_mask]
           * lim->margin;
-      r[i] = p[i] > cu ? cu / p[i] : 1.0;
+      double pi = p[i];
+      r[i] = cu / (pi > cu ? pi : cu);
     }
   }
 }
