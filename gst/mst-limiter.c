@@ -717,12 +717,17 @@ window_min (Chain * ch, int L, int n, double *m)
   const int total = L - 1 + n;
   for (int start = 0; start < total; start += L) {
     int end = start + L < total ? start + L : total;
-    fwd[start] = r[start];
-    for (int k = start + 1; k < end; k++)
-      fwd[k] = min_d (fwd[k - 1], r[k]);
-    bwd[end - 1] = r[end - 1];
-    for (int k = end - 2; k >= start; k--)
-      bwd[k] = min_d (bwd[k + 1], r[k]);
+    /* Both scans in one loop: two independent chains of minima side by
+     * side, rather than one after the other. */
+    double f = r[start], b = r[end - 1];
+    fwd[start] = f;
+    bwd[end - 1] = b;
+    for (int t = 1; t < end - start; t++) {
+      f = min_d (f, r[start + t]);
+      b = min_d (b, r[end - 1 - t]);
+      fwd[start + t] = f;
+      bwd[end - 1 - t] = b;
+    }
   }
   for (int i = 0; i < n; i++)
     m[i] = min_d (bwd[i], fwd[i + L - 1]);
@@ -968,14 +973,18 @@ give_output (MstLimiter * lim, bool linked, const double *gains, int64_t j0,
   }
 
   /* Gain reduction for the readers: the lowest gain of each frame. */
-  double gmin_all = lim->min_gain_since_read, g_last = 1.0;
-  int chains = linked ? 1 : nch;
-  for (int i = 0; i < n; i++) {
-    double gmin = gains[i];
-    for (int k = 1; k < chains; k++)
-      gmin = min_d (gmin, gains[(size_t) k * BLOCK + i]);
-    gmin_all = min_d (gmin_all, gmin);
-    g_last = gmin;
+  double gmin_all = lim->min_gain_since_read, g_last = gains[n - 1];
+  if (linked) {
+    for (int i = 0; i < n; i++)
+      gmin_all = min_d (gmin_all, gains[i]);
+  } else {
+    for (int i = 0; i < n; i++) {
+      double gmin = gains[i];
+      for (int c = 1; c < nch; c++)
+        gmin = min_d (gmin, gains[(size_t) c * BLOCK + i]);
+      gmin_all = min_d (gmin_all, gmin);
+      g_last = gmin;
+    }
   }
   lim->last_gain = g_last;
   lim->min_gain_since_read = gmin_all;
