@@ -12,6 +12,11 @@ extern "C" {
  * attribute and chosen at run time. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define MST_HAVE_X86_PATHS 1
+/* Plain loops the compiler vectorises: built twice, for AVX2 and for the
+ * baseline, the loader picking one (GCC function multi-versioning). */
+#define MST_VECTORISE_AVX2 __attribute__ ((target_clones ("avx2", "default")))
+#else
+#define MST_VECTORISE_AVX2
 #endif
 
 /** True when the CPU has AVX2 and FMA and the environment variable

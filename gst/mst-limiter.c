@@ -792,6 +792,7 @@ chain_gains (MstLimiter * lim, Chain * ch, const double *m, int n,
 /* Input frames t .. t + n - 1 (t >= 0) into the delay ring, after the
  * input gain; non-finite samples become silence. The ring wraps at most
  * once per block, so this is at most two contiguous runs. */
+MST_VECTORISE_AVX2
 static void
 take_input (MstLimiter * lim, const void *in, bool f64, int n)
 {
@@ -884,6 +885,7 @@ take_input (MstLimiter * lim, const void *in, bool f64, int n)
 }
 
 /* Required gains r[i] of frames u0 + i, from their peaks p. */
+MST_VECTORISE_AVX2
 static void
 required_gains (const MstLimiter * lim, const float *p, double *r, int n,
     int64_t u0)
@@ -917,6 +919,7 @@ float_guard (double ceiling)
 /* Output frames j0 .. j0 + n - 1 from the ring, frame j0 + i with gains
  * gains[c * BLOCK + i] (channel 0's for all when linked); a guard at the
  * output rate clamps what rounding could leave above the ceiling. */
+MST_VECTORISE_AVX2
 static void
 give_output (MstLimiter * lim, bool linked, const double *gains, int64_t j0,
     int n, bool f64, void *out)
