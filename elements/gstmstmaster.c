@@ -76,6 +76,8 @@ apply_settings (GstMstMaster * self)
   size_t n;
   const MstTarget *targets = mst_targets (&n);
 
+  if (!self->loudnorm || !self->limiter)
+    return;                     /* a missing element, reported at READY */
   GST_OBJECT_LOCK (self);
   const MstTarget *t = &targets[CLAMP (self->target, 0, (gint) n - 1)];
   double loudness = self->loudness;
@@ -245,8 +247,7 @@ gst_mst_master_init (GstMstMaster * self)
   self->loudness = t[DEFAULT_TARGET].loudness_lufs;
   self->ceiling = t[DEFAULT_TARGET].ceiling_dbtp;
   self->normalize = TRUE;
-  if (self->loudnorm && self->limiter)
-    apply_settings (self);
+  apply_settings (self);
 }
 
 static GstStateChangeReturn
