@@ -12,6 +12,10 @@ Usage:
     /usr/bin/python3 bench/bench.py --build-dir build [--runs 5] [--only eq]
                                     [--markdown docs/benchmarks.md]
 
+The loudness group also runs bench/bench-loudness from the build dir: our
+loudness core against libebur128 (integrated, LRA, true peak) on the same
+samples in memory, reported under the group's table.
+
 Adding an element: append cases to CASES (see the commented examples at the
 end of the table) and, if the group needs one, a verification in GROUPS.
 Standard library only, plus numpy for generating the audio and verifying the
