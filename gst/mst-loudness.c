@@ -462,7 +462,7 @@ end_tick (MstLoudness * st)
   }
 }
 
-/* ---- true peak: symmetric polyphase FIR (ORC) on contiguous float rows ---- */
+/* ---- true peak: symmetric polyphase FIR (ORC) on contiguous rows ---- */
 
 /* Largest of n floats; TP_LANES independent lanes, so it vectorises
  * without reassociating a reduction. */
@@ -483,22 +483,21 @@ max_of (const float *restrict v, size_t n)
   return peak;
 }
 
-/* Whether the interpolated points of the next n frames of channel c can be
- * left out: each is a sum of TP_TAPS taps, so its magnitude is at most the
- * largest phase gain sum |h| times the largest |x| in its window (the row's
- * history and the new frames, @piece_peak). If that bound does not exceed
- * the channel's reported true peak, no point can raise it. */
+/* Whether the interpolated points of a piece of channel c can be left
+ * out: each is a sum of TP_TAPS taps, so its magnitude is at most the
+ * largest phase gain sum |h| times the largest |x| in its window, which
+ * lies in the row's history or the new frames (whose largest |x| is
+ * @piece_peak). If that bound does not exceed the channel's reported true
+ * peak, no point can raise it. */
 static int
 true_peak_can_skip (const MstLoudness * st, int c, const float *row,
     double piece_peak)
 {
-  float history_peak = 0.0f;
+  double window_peak = piece_peak;
 
   for (int k = 0; k < TP_TAPS - 1; k++)
-    history_peak = fabsf (row[k]) > history_peak ? fabsf (row[k]) :
-        history_peak;
-  return st->tp_gain_bound * (history_peak > piece_peak ? history_peak :
-          piece_peak) <=
+    window_peak = fabsf (row[k]) > window_peak ? fabsf (row[k]) : window_peak;
+  return st->tp_gain_bound * window_peak <=
       fmax (st->os_peak[c], st->sample_peak[c]);
 }
 
@@ -510,8 +509,10 @@ true_peak_can_skip (const MstLoudness * st, int c, const float *row,
 static void
 true_peak_row (MstLoudness * st, int c, float *row, size_t n)
 {
-  float *m = st->tp_scratch, *a = m + st->tick_frames, *b = a + st->tick_frames;
-  const float *hm = st->tp_sym_mid, *ha = st->tp_sym_sum, *hb = st->tp_sym_diff;
+  float *m = st->tp_scratch;
+  float *a = m + st->tick_frames, *b = a + st->tick_frames;
+  const float *hm = st->tp_sym_mid, *ha = st->tp_sym_sum;
+  const float *hb = st->tp_sym_diff;
   float peak;
 
   memset (m, 0, n * sizeof (float));
