@@ -12,6 +12,10 @@ Usage:
     /usr/bin/python3 bench/bench.py --build-dir build [--runs 5] [--only eq]
                                     [--markdown docs/benchmarks.md]
 
+The loudness group also runs bench/bench-loudness from the build dir: our
+loudness core against libebur128 (integrated, LRA, true peak) on the same
+samples in memory, reported under the group's table.
+
 Adding an element: append cases to CASES (see the commented examples at the
 end of the table) and, if the group needs one, a verification in GROUPS.
 Standard library only, plus numpy for generating the audio and verifying the
@@ -663,6 +667,61 @@ def limiter_levels(x, y):
 # ---------------------------------------------------------------------------
 
 
+def core_comparison(b, data, runs):
+    """Runs bench/bench-loudness (built in the build dir; it links
+    libebur128) on the benchmark's samples: our loudness core against
+    libebur128 with true peak, both on the same in-memory buffers, runs
+    alternated inside the program.  Returns its JSON result, or None."""
+    import json
+    if not b.args.build_dir:
+        return None
+    prog = os.path.join(os.path.abspath(b.args.build_dir), "bench",
+                        "bench-loudness")
+    if not os.access(prog, os.X_OK):
+        warn("%s not built (libebur128-dev missing?): no comparison of the "
+             "loudness core with libebur128" % prog)
+        return None
+    r = subprocess.run([prog, data, "--runs", str(runs), "--json"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    if r.returncode != 0:
+        warn("bench-loudness failed: %s" % r.stderr.strip()[-500:])
+        return None
+    res = json.loads(r.stdout)
+    info("core vs libebur128: mst_loudness %.3f s, libebur128 %.3f s (%.2f×)"
+         % (res["ours_s"], res["libebur128_s"], res["ratio"]))
+    return res
+
+
+def core_comparison_lines(res):
+    o, e = res["ours"], res["libebur128"]
+    return [
+        "### The loudness core against libebur128, same samples",
+        "",
+        "`bench/bench-loudness` (built with the plugin when libebur128-dev is "
+        "installed) loads the same %.0f s of samples into memory and feeds "
+        "them, in buffers of %d frames, to our core (`mst_loudness`) and to "
+        "libebur128 (`EBUR128_MODE_I | EBUR128_MODE_LRA | "
+        "EBUR128_MODE_TRUE_PEAK`), %d alternated runs each, in one process: "
+        "no pipeline, no file reading." % (
+            res["seconds"], res["block"], res["runs"]),
+        "",
+        "| Library | Median time (s) | Realtime factor | ÷ ours | Integrated "
+        "(LUFS) | LRA (LU) | True peak (dBTP) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        "| mst_loudness **(ours)** | %.3f | %.0f× | 1.00× | %.2f | %.2f | "
+        "%+.2f |" % (res["ours_s"], res["seconds"] / res["ours_s"], o["I"],
+                     o["LRA"], o["TP"]),
+        "| libebur128 | %.3f | %.0f× | %s | %.2f | %.2f | %+.2f |" % (
+            res["libebur128_s"], res["seconds"] / res["libebur128_s"],
+            fmt_ratio(res["ratio"]), e["I"], e["LRA"], e["TP"]),
+        "",
+        "The loudness ranges differ by design: libebur128 takes one "
+        "short-term value per second, EBU Tech 3342 (and ours) at least ten.",
+        "",
+    ]
+
+
 def fmt_ratio(x):
     return "%.2f×" % x if x is not None else "—"
 
@@ -691,11 +750,12 @@ def tool_versions(b):
         if r.stdout:
             out.append(" ".join(r.stdout.split()[:3]))
     if shutil.which("dpkg-query"):
-        r = subprocess.run(["dpkg-query", "-W", "-f", "${Version}",
-                            "lsp-plugins-lv2"], stdout=subprocess.PIPE,
-                           stderr=subprocess.DEVNULL, text=True)
-        if r.returncode == 0 and r.stdout:
-            out.append("lsp-plugins-lv2 " + r.stdout.strip())
+        for pkg in ("lsp-plugins-lv2", "libebur128-dev"):
+            r = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", pkg],
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+            if r.returncode == 0 and r.stdout:
+                out.append("%s %s" % (pkg, r.stdout.strip()))
     return out
 
 
@@ -825,6 +885,10 @@ def main():
     med = {n: statistics.median(v) for n, v in walls.items() if v}
     cmed = {n: statistics.median(v) for n, v in cpus.items() if v}
 
+    core_cmp = None
+    if any(c["group"] == "loudness" for c in active):
+        core_cmp = core_comparison(b, data, args.runs)
+
     # Report
     lines = []
     now = datetime.datetime.now().astimezone()
@@ -898,6 +962,8 @@ def main():
                 cmed[n], "%.3f" % net if net is not None else "—",
                 fmt_ratio(r_wall), fmt_ratio(r_net)))
         lines.append("")
+        if g == "loudness" and core_cmp:
+            lines += core_comparison_lines(core_cmp)
 
     lines.append("## Commands")
     lines.append("")

@@ -6,7 +6,15 @@
 #include "mst-truepeak.h"
 #include "mst-fpu.h"
 
+#ifdef HAVE_ORC
+#include <orc/orc.h>
+#endif
+#include "mst-orc.h"
+
 #include <float.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,12 +67,18 @@
 /* Peak search runs in this many independent lanes so it vectorises
  * without reassociating a reduction. */
 #define TP_LANES 8
+/* Slack on the bound that lets a piece skip the interpolator: the float
+ * sums of 24 products round by far less than 1e-4 of their magnitude. */
+#define TP_BOUND_SLACK 1e-4
 
 typedef struct {
   uint64_t count[HIST_N_BINS];
   double power[HIST_N_BINS];
   uint64_t total_count;
   double total_power;
+  /* The lowest bin holding a block, and one past the highest (both 0
+   * when empty): the scans cover only these, not the whole scale. */
+  int begin_bin, end_bin;
 } GateHistogram;
 
 struct MstLoudness {
@@ -80,7 +94,10 @@ struct MstLoudness {
 
   size_t tick_frames;
   size_t tick_pos;
-  double tick_energy;           /* weighted sum of squares, current tick */
+  /* Sum of squares of each K-weighted channel over the current tick, in
+   * frame order whatever the pieces, so results do not depend on how the
+   * input is cut. */
+  double tick_sum[MST_MAX_CHANNELS];
   double ring[SHORT_TERM_TICKS];        /* energy of the last ticks */
   int ring_pos;
   uint64_t n_ticks;
@@ -92,10 +109,23 @@ struct MstLoudness {
   GateHistogram *range_hist;
 
   double sample_peak[MST_MAX_CHANNELS];
-  double os_peak[MST_MAX_CHANNELS];     /* interpolated phases only */
+  /* Interpolated phases only, and only where they could raise the
+   * channel's reported peak max (os_peak, sample_peak): pieces that cannot
+   * are skipped (true_peak_can_skip). */
+  double os_peak[MST_MAX_CHANNELS];
 
   int os_factor;
-  float tp_coef[(TP_MAX_PHASES - 1) * TP_TAPS];
+  /* The interpolator in symmetric form (mst_orc_fir_sym4_f32): the middle
+   * phase's first half, and half the sum and half the difference of the
+   * mirror pair of phases 1 and 3 (4x only; zero at 2x). */
+  float tp_sym_mid[TP_TAPS / 2];
+  float tp_sym_sum[TP_TAPS / 2];
+  float tp_sym_diff[TP_TAPS / 2];
+  /* Largest sum |h| over the phases, with TP_BOUND_SLACK. */
+  double tp_gain_bound;
+  /* Three outputs of tick_frames each (mst_orc_fir_sym4_f32's m and a,
+   * mst_orc_fir_asym4_f32's b). */
+  float *tp_scratch;
   /* Per channel: TP_TAPS - 1 frames of history, then up to tick_frames new
    * ones, contiguous so the FIR runs on unit-stride arrays. */
   float *tp_buf;
@@ -151,12 +181,36 @@ design_k_weighting (MstLoudness * st)
   st->hp_a2 = (1.0 - k / hp_q + k * k) / norm;
 }
 
-/* Modified Bessel function of the first kind, order 0 (power series). */
-/* See mst-truepeak.h: phase p of L interpolates at fraction p / L. */
+/* See mst-truepeak.h: phase p of L interpolates at fraction p / L, at
+ * t = p / L - (k - (TP_TAPS/2 - 1)) for tap k; the sinc and the window are
+ * even in t, so phase L - p is phase p reversed and phase L / 2 is
+ * symmetric. Only phase 1 and the middle phase are read. */
 static void
 design_true_peak (MstLoudness * st)
 {
-  mst_truepeak_design (st->tp_coef, st->os_factor, TP_TAPS, TP_KAISER_BETA);
+  float coef[(TP_MAX_PHASES - 1) * TP_TAPS];
+  const float *mid, *first = coef;
+  double bound = 1.0;
+
+  if (st->os_factor < 2)
+    return;
+  mst_truepeak_design (coef, st->os_factor, TP_TAPS, TP_KAISER_BETA);
+  mid = coef + (st->os_factor / 2 - 1) * TP_TAPS;
+  for (int k = 0; k < TP_TAPS / 2; k++) {
+    const int mirror = TP_TAPS - 1 - k;
+    st->tp_sym_mid[k] = mid[k];
+    if (st->os_factor == 4) {
+      st->tp_sym_sum[k] = 0.5f * (first[k] + first[mirror]);
+      st->tp_sym_diff[k] = 0.5f * (first[k] - first[mirror]);
+    }
+  }
+  for (int p = 1; p < st->os_factor; p++) {
+    double gain = 0.0;
+    for (int k = 0; k < TP_TAPS; k++)
+      gain += fabsf (coef[(p - 1) * TP_TAPS + k]);
+    bound = fmax (bound, gain);
+  }
+  st->tp_gain_bound = bound * (1.0 + TP_BOUND_SLACK);
 }
 
 MstLoudness *
@@ -229,11 +283,14 @@ mst_loudness_init (double rate_hz, int channels,
       || !mst_size_mul (n, sizeof (float), &n))
     goto fail;
   st->tp_buf = malloc (n);
+  if (!mst_size_mul (st->tick_frames, 3 * sizeof (float), &n))
+    goto fail;
+  st->tp_scratch = malloc (n);
   if (!mst_size_mul (st->tick_frames, (size_t) channels, &n)
       || !mst_size_mul (n, sizeof (double), &n))
     goto fail;
   st->clean = malloc (n);
-  if (!st->tp_buf || !st->clean)
+  if (!st->tp_buf || !st->tp_scratch || !st->clean)
     goto fail;
 
   mst_loudness_reset (st);
@@ -252,6 +309,7 @@ mst_loudness_destroy (MstLoudness ** st)
   free ((*st)->integrated_hist);
   free ((*st)->range_hist);
   free ((*st)->tp_buf);
+  free ((*st)->tp_scratch);
   free ((*st)->clean);
   free (*st);
   *st = NULL;
@@ -264,7 +322,7 @@ mst_loudness_reset (MstLoudness * st)
     return MST_ERR_INVALID_ARG;
   memset (st->kstate, 0, sizeof (st->kstate));
   st->tick_pos = 0;
-  st->tick_energy = 0.0;
+  memset (st->tick_sum, 0, sizeof (st->tick_sum));
   memset (st->ring, 0, sizeof (st->ring));
   st->ring_pos = 0;
   st->n_ticks = 0;
@@ -298,7 +356,11 @@ histogram_add (GateHistogram * h, double power, double absolute_gate_power)
     idx = 0;
   if (idx >= HIST_N_BINS)
     idx = HIST_N_BINS - 1;
+  if (h->total_count == 0 || idx < h->begin_bin)
+    h->begin_bin = idx;
   h->count[idx]++;
+  if (idx >= h->end_bin)
+    h->end_bin = idx + 1;
   h->power[idx] += power;
   h->total_count++;
   h->total_power += power;
@@ -327,7 +389,7 @@ histogram_gate (const GateHistogram * h, double gate_lu, int *first_bin,
       && (h->count[g] == 0 || !(h->power[g] / h->count[g] > gate_power)))
     g++;
   *first_bin = g;
-  for (int i = g; i < HIST_N_BINS; i++) {
+  for (int i = g > h->begin_bin ? g : h->begin_bin; i < h->end_bin; i++) {
     n += h->count[i];
     sum += h->power[i];
   }
@@ -335,26 +397,49 @@ histogram_gate (const GateHistogram * h, double gate_lu, int *first_bin,
   return n;
 }
 
+/* Sum of n doubles in RING_LANES independent lanes, so that it
+ * vectorises without reassociating a reduction. */
+#define RING_LANES 4
+static double
+sum_of (const double *v, int n)
+{
+  double lane[RING_LANES] = { 0 };
+  double sum = 0.0;
+  int i;
+
+  for (i = 0; i + RING_LANES <= n; i += RING_LANES)
+    for (int j = 0; j < RING_LANES; j++)
+      lane[j] += v[i + j];
+  for (; i < n; i++)
+    sum += v[i];
+  for (int j = 0; j < RING_LANES; j++)
+    sum += lane[j];
+  return sum;
+}
+
+/* Energy of the last n_ticks ticks: one or two contiguous runs. */
 static double
 ring_sum (const MstLoudness * st, int n_ticks)
 {
-  double sum = 0.0;
-  int pos = st->ring_pos;
+  int start = st->ring_pos - n_ticks;
 
-  for (int i = 0; i < n_ticks; i++) {
-    pos = pos == 0 ? SHORT_TERM_TICKS - 1 : pos - 1;
-    sum += st->ring[pos];
-  }
-  return sum;
+  if (start >= 0)
+    return sum_of (st->ring + start, n_ticks);
+  return sum_of (st->ring + start + SHORT_TERM_TICKS, -start) +
+      sum_of (st->ring, st->ring_pos);
 }
 
 static void
 end_tick (MstLoudness * st)
 {
-  st->ring[st->ring_pos] = st->tick_energy;
+  double energy = 0.0;
+
+  for (int c = 0; c < st->channels; c++)
+    energy += st->weight[c] * st->tick_sum[c];
+  st->ring[st->ring_pos] = energy;
   st->ring_pos = (st->ring_pos + 1) % SHORT_TERM_TICKS;
   st->n_ticks++;
-  st->tick_energy = 0.0;
+  memset (st->tick_sum, 0, sizeof (st->tick_sum));
   st->tick_pos = 0;
 
   if (st->n_ticks >= MOMENTARY_TICKS) {
@@ -377,84 +462,188 @@ end_tick (MstLoudness * st)
   }
 }
 
-/* ---- true peak: polyphase FIR on contiguous float rows ---- */
+/* ---- true peak: symmetric polyphase FIR (ORC) on contiguous rows ---- */
 
-/* Largest |y| of one interpolator phase over n outputs:
- * y[i] = sum_k h[k] x[i + k]. Blocks of TP_LANES outputs, taps outer and
- * lanes inner: the lanes are a unit-stride multiply-add that gcc -O2
- * vectorises (SLP) with the accumulators in registers; the peak is kept per
- * lane, so no float reduction needs reassociating. */
+/* Largest of n floats; TP_LANES independent lanes, so it vectorises
+ * without reassociating a reduction. */
 static float
-fir_phase_peak (const float *restrict x, const float *restrict h, size_t n)
+max_of (const float *restrict v, size_t n)
 {
   float lane[TP_LANES] = { 0 };
-  float acc[TP_LANES];
   float peak = 0.0f;
   size_t i;
 
-  for (i = 0; i + TP_LANES <= n; i += TP_LANES) {
+  for (i = 0; i + TP_LANES <= n; i += TP_LANES)
     for (int j = 0; j < TP_LANES; j++)
-      acc[j] = h[0] * x[i + j];
-    for (int k = 1; k < TP_TAPS; k++)
-      for (int j = 0; j < TP_LANES; j++)
-        acc[j] += h[k] * x[i + k + j];
-    for (int j = 0; j < TP_LANES; j++) {
-      float a = fabsf (acc[j]);
-      lane[j] = a > lane[j] ? a : lane[j];
-    }
-  }
-  for (; i < n; i++) {
-    float y = 0.0f;
-    for (int k = 0; k < TP_TAPS; k++)
-      y += h[k] * x[i + k];
-    y = fabsf (y);
-    peak = y > peak ? y : peak;
-  }
+      lane[j] = v[i + j] > lane[j] ? v[i + j] : lane[j];
+  for (; i < n; i++)
+    peak = v[i] > peak ? v[i] : peak;
   for (int j = 0; j < TP_LANES; j++)
     peak = lane[j] > peak ? lane[j] : peak;
   return peak;
 }
 
-/* Runs the interpolator over the n new frames already in each channel's
- * row, then keeps the last TP_TAPS - 1 frames as history. */
-static void
-true_peak_rows (MstLoudness * st, size_t n)
+/* Whether the interpolated points of a piece of channel c can be left
+ * out: each is a sum of TP_TAPS taps, so its magnitude is at most the
+ * largest phase gain sum |h| times the largest |x| in its window, which
+ * lies in the row's history or the new frames (whose largest |x| is
+ * @piece_peak). If that bound does not exceed the channel's reported true
+ * peak, no point can raise it. */
+static int
+true_peak_can_skip (const MstLoudness * st, int c, const float *row,
+    double piece_peak)
 {
-  for (int c = 0; c < st->channels; c++) {
-    float *row = st->tp_buf + c * st->tp_stride;
-    float peak = 0.0f;
+  double window_peak = piece_peak;
 
-    for (int p = 1; p < st->os_factor; p++) {
-      float v = fir_phase_peak (row, st->tp_coef + (p - 1) * TP_TAPS, n);
-      peak = v > peak ? v : peak;
-    }
-    if (peak > st->os_peak[c])
-      st->os_peak[c] = peak;
-    memmove (row, row + n, (TP_TAPS - 1) * sizeof (float));
+  for (int k = 0; k < TP_TAPS - 1; k++)
+    window_peak = fabsf (row[k]) > window_peak ? fabsf (row[k]) : window_peak;
+  return st->tp_gain_bound * window_peak <=
+      fmax (st->os_peak[c], st->sample_peak[c]);
+}
+
+/* Runs the interpolator over the n new frames already in the row of
+ * channel c, then keeps the last TP_TAPS - 1 frames as history. Output i
+ * uses row[i .. i + TP_TAPS - 1] and the mirror tap of row + k is
+ * row + TP_TAPS - 1 - k; only the largest magnitude over the phases is
+ * kept (mst_orc_tp_peak_f32). */
+static void
+true_peak_row (MstLoudness * st, int c, float *row, size_t n)
+{
+  float *m = st->tp_scratch;
+  float *a = m + st->tick_frames, *b = a + st->tick_frames;
+  const float *hm = st->tp_sym_mid, *ha = st->tp_sym_sum;
+  const float *hb = st->tp_sym_diff;
+  float peak;
+
+  memset (m, 0, n * sizeof (float));
+  memset (a, 0, n * sizeof (float));
+  memset (b, 0, n * sizeof (float));
+  for (int k = 0; k < TP_TAPS / 2; k += 4) {
+    const float *x = row + k, *r = row + TP_TAPS - 1 - k;
+    mst_orc_fir_sym4_f32 (m, a, x, x + 1, x + 2, x + 3, r, r - 1, r - 2,
+        r - 3, hm[k], hm[k + 1], hm[k + 2], hm[k + 3], ha[k], ha[k + 1],
+        ha[k + 2], ha[k + 3], n);
+    if (st->os_factor == 4)
+      mst_orc_fir_asym4_f32 (b, x, x + 1, x + 2, x + 3, r, r - 1, r - 2,
+          r - 3, hb[k], hb[k + 1], hb[k + 2], hb[k + 3], n);
   }
+  mst_orc_tp_peak_f32 (m, a, b, n);
+  peak = max_of (m, n);
+  if (peak > st->os_peak[c])
+    st->os_peak[c] = peak;
+  memmove (row, row + n, (TP_TAPS - 1) * sizeof (float));
 }
 
 /* ---- per-format processing ---- */
 
-/* One piece never crosses a tick boundary. For each channel: K-weighting
- * (two channels per loop where possible, for instruction-level
- * parallelism; state stays in registers), sum of squares, sample peak, and
- * a float copy into the true-peak row. */
-#define DEFINE_ADD_FUNC(sfx, TYPE, ABS, MAXV)                                   \
-static void                                                                   \
-add_piece_##sfx (MstLoudness * st, const TYPE * in, size_t n)                 \
+/* The per-frame work, built twice on x86-64: for AVX (three-operand
+ * instructions, fewer register copies; no FMA, so the results are the same
+ * bits) and for the baseline, chosen at load time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define MST_K_WEIGHT_CLONES __attribute__ ((target_clones ("avx", "default")))
+#else
+#define MST_K_WEIGHT_CLONES
+#endif
+
+typedef double v2df __attribute__ ((vector_size (16)));
+typedef int64_t v2di __attribute__ ((vector_size (16)));
+
+static inline v2df
+abs2 (v2df x)
+{
+  const v2di magnitude = { INT64_MAX, INT64_MAX };
+  return (v2df) ((v2di) x & magnitude);
+}
+
+static inline v2df
+max2 (v2df a, v2df b)
+{
+#ifdef __SSE2__
+  return _mm_max_pd (a, b);
+#else
+  v2di a_larger = a > b;
+  return (v2df) (((v2di) a & a_larger) | ((v2di) b & ~a_larger));
+#endif
+}
+
+/* K-weighting (shelf, then the RLB high-pass whose numerator is (1, -2,
+ * 1), both direct form II transposed) of two channels at once, one per
+ * vector lane: channels c and c + @second (0 repeats channel c in lane 1).
+ * Adds the sums of squares to @acc and takes the sample peaks into @pk.
+ * The parts of each state update that do not depend on this frame's output
+ * are added first, so the recursion is one add, one multiply and one
+ * subtraction per frame. */
+#define DEFINE_KWEIGHT(sfx, TYPE)                                             \
+static inline __attribute__ ((always_inline)) void                            \
+k_weight_pair_##sfx (const MstLoudness * st, const TYPE * in, size_t n,      \
+    int nch, int c, int second, v2df state[4], v2df * acc, v2df * pk)         \
 {                                                                             \
-  const int nch = st->channels;                                               \
   const double b0 = st->shelf_b0, b1 = st->shelf_b1, b2 = st->shelf_b2;       \
   const double a1 = st->shelf_a1, a2 = st->shelf_a2;                          \
   const double h1 = st->hp_a1, h2 = st->hp_a2;                                \
-  const size_t row_off = TP_TAPS - 1;                                         \
-  int bad = 0;                                                                \
-  int c = 0;                                                                  \
+  v2df z1 = state[0], z2 = state[1], w1 = state[2], w2 = state[3];            \
+  v2df sum = *acc, peak = *pk;                                                \
                                                                               \
-  for (size_t i = 0; i < n * nch; i++)                                        \
-    bad |= !(ABS (in[i]) <= MAXV);                                            \
-  if (bad) {                                                                  \
+  for (size_t i = 0; i < n; i++) {                                            \
+    const TYPE *f = in + i * nch + c;                                         \
+    const v2df x = { f[0], f[second] };                                       \
+    const v2df y = b0 * x + z1;                                               \
+    v2df v;                                                                   \
+    z1 = (b1 * x + z2) - a1 * y;                                              \
+    z2 = b2 * x - a2 * y;                                                     \
+    v = y + w1;                                                               \
+    w1 = (w2 - (y + y)) - h1 * v;                                             \
+    w2 = y - h2 * v;                                                          \
+    sum += v * v;                                                             \
+    peak = max2 (peak, abs2 (x));                                             \
+  }                                                                           \
+  state[0] = z1; state[1] = z2; state[2] = w1; state[3] = w2;                 \
+  *acc = sum;                                                                 \
+  *pk = peak;                                                                 \
+}                                                                             \
+                                                                              \
+/* Whether all n samples are finite: x - x is +0 for a finite x and NaN   \
+ * for Inf or NaN, and NaN stays in a sum. Lanes, so that it vectorises. */   \
+static int                                                                    \
+all_finite_##sfx (const TYPE * x, size_t n)                                   \
+{                                                                             \
+  TYPE lane[TP_LANES] = { 0 };                                                \
+  TYPE sum = 0;                                                               \
+  size_t i;                                                                   \
+                                                                              \
+  for (i = 0; i + TP_LANES <= n; i += TP_LANES)                               \
+    for (int j = 0; j < TP_LANES; j++)                                        \
+      lane[j] += x[i + j] - x[i + j];                                         \
+  for (; i < n; i++)                                                          \
+    sum += x[i] - x[i];                                                       \
+  for (int j = 0; j < TP_LANES; j++)                                          \
+    sum += lane[j];                                                           \
+  return sum == 0;                                                            \
+}                                                                             \
+                                                                              \
+/* Frames of channel c into a true-peak row. */                               \
+static void                                                                   \
+fill_row_##sfx (float *restrict dst, const TYPE * in, int nch, int c,        \
+    size_t n)                                                                 \
+{                                                                             \
+  for (size_t i = 0; i < n; i++)                                              \
+    dst[i] = (float) in[i * nch + c];                                         \
+}
+
+/* One piece never crosses a tick boundary. K-weighting, sums of squares
+ * and sample peaks two channels at a time; then, per channel, the
+ * true-peak interpolator unless it cannot raise the channel's peak. */
+#define DEFINE_ADD_FUNC(sfx, TYPE, ABS, MAXV)                                 \
+DEFINE_KWEIGHT (sfx, TYPE)                                                    \
+                                                                              \
+static void MST_K_WEIGHT_CLONES                                               \
+add_piece_##sfx (MstLoudness * st, const TYPE * in, size_t n)                 \
+{                                                                             \
+  const int nch = st->channels;                                               \
+  const size_t hist = TP_TAPS - 1;                                            \
+  double piece_peak[MST_MAX_CHANNELS];                                        \
+                                                                              \
+  if (!all_finite_##sfx (in, n * nch)) {                                      \
     TYPE *clean = (TYPE *) st->clean;                                         \
     for (size_t i = 0; i < n * nch; i++) {                                    \
       if (ABS (in[i]) <= MAXV) {                                              \
@@ -467,86 +656,50 @@ add_piece_##sfx (MstLoudness * st, const TYPE * in, size_t n)                 \
     in = clean;                                                               \
   }                                                                           \
                                                                               \
-  while (c < nch) {                                                           \
-    const int pair = c + 1 < nch && st->weight[c] != 0.0                      \
-        && st->weight[c + 1] != 0.0;                                          \
-    float *row0 = st->tp_buf + c * st->tp_stride + row_off;                   \
-    if (pair) {                                                               \
-      float *row1 = row0 + st->tp_stride;                                     \
-      double *s0 = st->kstate[c], *s1 = st->kstate[c + 1];                    \
-      double z0a = s0[0], z0b = s0[1], w0a = s0[2], w0b = s0[3];              \
-      double z1a = s1[0], z1b = s1[1], w1a = s1[2], w1b = s1[3];              \
-      double acc0 = 0.0, acc1 = 0.0, pk0 = 0.0, pk1 = 0.0;                    \
-      for (size_t i = 0; i < n; i++) {                                        \
-        const double x0 = in[i * nch + c], x1 = in[i * nch + c + 1];          \
-        double y0 = b0 * x0 + z0a, y1 = b0 * x1 + z1a;                        \
-        double v0, v1;                                                        \
-        z0a = b1 * x0 - a1 * y0 + z0b;                                        \
-        z1a = b1 * x1 - a1 * y1 + z1b;                                        \
-        z0b = b2 * x0 - a2 * y0;                                              \
-        z1b = b2 * x1 - a2 * y1;                                              \
-        v0 = y0 + w0a;                                                        \
-        v1 = y1 + w1a;                                                        \
-        w0a = -2.0 * y0 - h1 * v0 + w0b;                                      \
-        w1a = -2.0 * y1 - h1 * v1 + w1b;                                      \
-        w0b = y0 - h2 * v0;                                                   \
-        w1b = y1 - h2 * v1;                                                   \
-        acc0 += v0 * v0;                                                      \
-        acc1 += v1 * v1;                                                      \
-        pk0 = fabs (x0) > pk0 ? fabs (x0) : pk0;                              \
-        pk1 = fabs (x1) > pk1 ? fabs (x1) : pk1;                              \
-        row0[i] = (float) x0;                                                 \
-        row1[i] = (float) x1;                                                 \
-      }                                                                       \
-      s0[0] = z0a; s0[1] = z0b; s0[2] = w0a; s0[3] = w0b;                     \
-      s1[0] = z1a; s1[1] = z1b; s1[2] = w1a; s1[3] = w1b;                     \
-      st->tick_energy += st->weight[c] * acc0 + st->weight[c + 1] * acc1;     \
-      if (pk0 > st->sample_peak[c]) st->sample_peak[c] = pk0;                 \
-      if (pk1 > st->sample_peak[c + 1]) st->sample_peak[c + 1] = pk1;         \
-      c += 2;                                                                 \
-    } else if (st->weight[c] != 0.0) {                                        \
-      double *s0 = st->kstate[c];                                             \
-      double z0a = s0[0], z0b = s0[1], w0a = s0[2], w0b = s0[3];              \
-      double acc0 = 0.0, pk0 = 0.0;                                           \
-      for (size_t i = 0; i < n; i++) {                                        \
-        const double x0 = in[i * nch + c];                                    \
-        double y0 = b0 * x0 + z0a, v0;                                        \
-        z0a = b1 * x0 - a1 * y0 + z0b;                                        \
-        z0b = b2 * x0 - a2 * y0;                                              \
-        v0 = y0 + w0a;                                                        \
-        w0a = -2.0 * y0 - h1 * v0 + w0b;                                      \
-        w0b = y0 - h2 * v0;                                                   \
-        acc0 += v0 * v0;                                                      \
-        pk0 = fabs (x0) > pk0 ? fabs (x0) : pk0;                              \
-        row0[i] = (float) x0;                                                 \
-      }                                                                       \
-      s0[0] = z0a; s0[1] = z0b; s0[2] = w0a; s0[3] = w0b;                     \
-      st->tick_energy += st->weight[c] * acc0;                                \
-      if (pk0 > st->sample_peak[c]) st->sample_peak[c] = pk0;                 \
-      c += 1;                                                                 \
-    } else {                                                                  \
-      double pk0 = 0.0;                                                       \
-      for (size_t i = 0; i < n; i++) {                                        \
-        const double x0 = in[i * nch + c];                                    \
-        pk0 = fabs (x0) > pk0 ? fabs (x0) : pk0;                              \
-        row0[i] = (float) x0;                                                 \
-      }                                                                       \
-      if (pk0 > st->sample_peak[c]) st->sample_peak[c] = pk0;                 \
-      c += 1;                                                                 \
+  for (int c = 0; c < nch; c += 2) {                                          \
+    const int pair = c + 1 < nch;                                             \
+    v2df state[4], pk = { 0.0, 0.0 };                                         \
+    v2df acc = { st->tick_sum[c], st->tick_sum[c + pair] };                   \
+    for (int k = 0; k < 4; k++)                                               \
+      state[k] = (v2df) { st->kstate[c][k], st->kstate[c + pair][k] };        \
+    /* Stereo, the common case, with its stride known to the compiler. */     \
+    if (nch == 2)                                                             \
+      k_weight_pair_##sfx (st, in, n, 2, 0, 1, state, &acc, &pk);             \
+    else if (pair)                                                            \
+      k_weight_pair_##sfx (st, in, n, nch, c, 1, state, &acc, &pk);           \
+    else                                                                      \
+      k_weight_pair_##sfx (st, in, n, nch, c, 0, state, &acc, &pk);           \
+    for (int j = 0; j <= pair; j++) {                                         \
+      for (int k = 0; k < 4; k++)                                             \
+        st->kstate[c + j][k] = state[k][j];                                   \
+      st->tick_sum[c + j] = acc[j];                                           \
+      piece_peak[c + j] = pk[j];                                              \
+      if (pk[j] > st->sample_peak[c + j])                                     \
+        st->sample_peak[c + j] = pk[j];                                       \
     }                                                                         \
   }                                                                           \
                                                                               \
-  if (st->os_factor > 1)                                                      \
-    true_peak_rows (st, n);                                                   \
+  for (int c = 0; c < nch && st->os_factor > 1; c++) {                        \
+    float *row = st->tp_buf + c * st->tp_stride;                              \
+    if (!true_peak_can_skip (st, c, row, piece_peak[c])) {                    \
+      fill_row_##sfx (row + hist, in, nch, c, n);                             \
+      true_peak_row (st, c, row, n);                                          \
+    } else if (n >= hist) {                                                   \
+      fill_row_##sfx (row, in + (n - hist) * nch, nch, c, hist);              \
+    } else {                                                                  \
+      memmove (row, row + n, (hist - n) * sizeof (float));                    \
+      fill_row_##sfx (row + hist - n, in, nch, c, n);                         \
+    }                                                                         \
+  }                                                                           \
                                                                               \
   /* A non-finite state can only come from a bug, but must not stick. */      \
-  for (c = 0; c < nch; c++) {                                                 \
+  for (int c = 0; c < nch; c++) {                                             \
     double *s = st->kstate[c];                                                \
     if (!isfinite (s[0] + s[1] + s[2] + s[3]))                                \
       memset (s, 0, sizeof (st->kstate[c]));                                  \
+    if (!isfinite (st->tick_sum[c]))                                          \
+      st->tick_sum[c] = 0.0;                                                  \
   }                                                                           \
-  if (!isfinite (st->tick_energy))                                            \
-    st->tick_energy = 0.0;                                                    \
                                                                               \
   st->tick_pos += n;                                                          \
   st->n_frames += n;                                                          \
@@ -656,7 +809,8 @@ histogram_rank_lufs (const GateHistogram * h, int first, uint64_t k)
 {
   uint64_t cum = 0;
 
-  for (int i = first; i < HIST_N_BINS; i++) {
+  for (int i = first > h->begin_bin ? first : h->begin_bin; i < h->end_bin;
+      i++) {
     cum += h->count[i];
     if (cum > k)
       return power_to_lufs (h->power[i] / h->count[i]);

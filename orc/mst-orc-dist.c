@@ -89,6 +89,9 @@ void mst_orc_ms_decode_f64 (double * ORC_RESTRICT d1, double * ORC_RESTRICT d2, 
 void mst_orc_scale_f64 (double * ORC_RESTRICT d1, double p1, int n);
 void mst_orc_fir4_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const float * ORC_RESTRICT s3, const float * ORC_RESTRICT s4, float p1, float p2, float p3, float p4, int n);
 void mst_orc_absmax_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, int n);
+void mst_orc_fir_sym4_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const float * ORC_RESTRICT s3, const float * ORC_RESTRICT s4, const float * ORC_RESTRICT s5, const float * ORC_RESTRICT s6, const float * ORC_RESTRICT s7, const float * ORC_RESTRICT s8, float p1, float p2, float p3, float p4, float p5, float p6, float p7, float p8, int n);
+void mst_orc_fir_asym4_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const float * ORC_RESTRICT s3, const float * ORC_RESTRICT s4, const float * ORC_RESTRICT s5, const float * ORC_RESTRICT s6, const float * ORC_RESTRICT s7, const float * ORC_RESTRICT s8, float p1, float p2, float p3, float p4, int n);
+void mst_orc_tp_peak_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, int n);
 
 
 /* begin Orc C target preamble */
@@ -1723,6 +1726,1487 @@ mst_orc_absmax_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, int 
   ex->n = n;
   ex->arrays[ORC_VAR_D1] = d1;
   ex->arrays[ORC_VAR_S1] = (void *)s1;
+
+  func = c->exec;
+  func (ex);
+}
+#endif
+
+
+/* mst_orc_fir_sym4_f32 */
+#ifdef DISABLE_ORC
+void
+mst_orc_fir_sym4_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const float * ORC_RESTRICT s3, const float * ORC_RESTRICT s4, const float * ORC_RESTRICT s5, const float * ORC_RESTRICT s6, const float * ORC_RESTRICT s7, const float * ORC_RESTRICT s8, float p1, float p2, float p3, float p4, float p5, float p6, float p7, float p8, int n){
+  int i;
+  orc_union32 * ORC_RESTRICT ptr0;
+  orc_union32 * ORC_RESTRICT ptr1;
+  const orc_union32 * ORC_RESTRICT ptr4;
+  const orc_union32 * ORC_RESTRICT ptr5;
+  const orc_union32 * ORC_RESTRICT ptr6;
+  const orc_union32 * ORC_RESTRICT ptr7;
+  const orc_union32 * ORC_RESTRICT ptr8;
+  const orc_union32 * ORC_RESTRICT ptr9;
+  const orc_union32 * ORC_RESTRICT ptr10;
+  const orc_union32 * ORC_RESTRICT ptr11;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+  orc_union32 var41;
+  orc_union32 var42;
+  orc_union32 var43;
+  orc_union32 var44;
+  orc_union32 var45;
+  orc_union32 var46;
+  orc_union32 var47;
+  orc_union32 var48;
+  orc_union32 var49;
+  orc_union32 var50;
+  orc_union32 var51;
+  orc_union32 var52;
+  orc_union32 var53;
+  orc_union32 var54;
+  orc_union32 var55;
+  orc_union32 var56;
+  orc_union32 var57;
+  orc_union32 var58;
+  orc_union32 var59;
+  orc_union32 var60;
+  orc_union32 var61;
+  orc_union32 var62;
+  orc_union32 var63;
+  orc_union32 var64;
+  orc_union32 var65;
+  orc_union32 var66;
+  orc_union32 var67;
+  orc_union32 var68;
+  orc_union32 var69;
+  orc_union32 var70;
+  orc_union32 var71;
+  orc_union32 var72;
+  orc_union32 var73;
+
+  ptr0 = (orc_union32 *)d1;
+  ptr1 = (orc_union32 *)d2;
+  ptr4 = (orc_union32 *)s1;
+  ptr5 = (orc_union32 *)s2;
+  ptr6 = (orc_union32 *)s3;
+  ptr7 = (orc_union32 *)s4;
+  ptr8 = (orc_union32 *)s5;
+  ptr9 = (orc_union32 *)s6;
+  ptr10 = (orc_union32 *)s7;
+  ptr11 = (orc_union32 *)s8;
+
+    /* 3: loadpl */
+    var38.f = p1;
+    /* 5: loadpl */
+    var39.f = p5;
+    /* 10: loadpl */
+    var42.f = p2;
+    /* 13: loadpl */
+    var43.f = p6;
+    /* 19: loadpl */
+    var46.f = p3;
+    /* 22: loadpl */
+    var47.f = p7;
+    /* 28: loadpl */
+    var50.f = p4;
+    /* 31: loadpl */
+    var51.f = p8;
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadl */
+    var36 = ptr4[i];
+    /* 1: loadl */
+    var37 = ptr8[i];
+    /* 2: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var36.i);
+       _src2.i = ORC_DENORMAL(var37.i);
+       _dest1.f = _src1.f + _src2.f;
+       var56.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 4: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var56.i);
+       _src2.i = ORC_DENORMAL(var38.i);
+       _dest1.f = _src1.f * _src2.f;
+       var57.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 6: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var56.i);
+       _src2.i = ORC_DENORMAL(var39.i);
+       _dest1.f = _src1.f * _src2.f;
+       var58.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 7: loadl */
+    var40 = ptr5[i];
+    /* 8: loadl */
+    var41 = ptr9[i];
+    /* 9: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var40.i);
+       _src2.i = ORC_DENORMAL(var41.i);
+       _dest1.f = _src1.f + _src2.f;
+       var59.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 11: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var59.i);
+       _src2.i = ORC_DENORMAL(var42.i);
+       _dest1.f = _src1.f * _src2.f;
+       var60.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 12: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var57.i);
+       _src2.i = ORC_DENORMAL(var60.i);
+       _dest1.f = _src1.f + _src2.f;
+       var61.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 14: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var59.i);
+       _src2.i = ORC_DENORMAL(var43.i);
+       _dest1.f = _src1.f * _src2.f;
+       var62.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 15: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var58.i);
+       _src2.i = ORC_DENORMAL(var62.i);
+       _dest1.f = _src1.f + _src2.f;
+       var63.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 16: loadl */
+    var44 = ptr6[i];
+    /* 17: loadl */
+    var45 = ptr10[i];
+    /* 18: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var44.i);
+       _src2.i = ORC_DENORMAL(var45.i);
+       _dest1.f = _src1.f + _src2.f;
+       var64.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 20: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var64.i);
+       _src2.i = ORC_DENORMAL(var46.i);
+       _dest1.f = _src1.f * _src2.f;
+       var65.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 21: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var61.i);
+       _src2.i = ORC_DENORMAL(var65.i);
+       _dest1.f = _src1.f + _src2.f;
+       var66.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 23: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var64.i);
+       _src2.i = ORC_DENORMAL(var47.i);
+       _dest1.f = _src1.f * _src2.f;
+       var67.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 24: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var63.i);
+       _src2.i = ORC_DENORMAL(var67.i);
+       _dest1.f = _src1.f + _src2.f;
+       var68.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 25: loadl */
+    var48 = ptr7[i];
+    /* 26: loadl */
+    var49 = ptr11[i];
+    /* 27: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var48.i);
+       _src2.i = ORC_DENORMAL(var49.i);
+       _dest1.f = _src1.f + _src2.f;
+       var69.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 29: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var69.i);
+       _src2.i = ORC_DENORMAL(var50.i);
+       _dest1.f = _src1.f * _src2.f;
+       var70.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 30: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var66.i);
+       _src2.i = ORC_DENORMAL(var70.i);
+       _dest1.f = _src1.f + _src2.f;
+       var71.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 32: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var69.i);
+       _src2.i = ORC_DENORMAL(var51.i);
+       _dest1.f = _src1.f * _src2.f;
+       var72.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 33: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var68.i);
+       _src2.i = ORC_DENORMAL(var72.i);
+       _dest1.f = _src1.f + _src2.f;
+       var73.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 34: loadl */
+    var52 = ptr0[i];
+    /* 35: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var52.i);
+       _src2.i = ORC_DENORMAL(var71.i);
+       _dest1.f = _src1.f + _src2.f;
+       var53.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 36: storel */
+    ptr0[i] = var53;
+    /* 37: loadl */
+    var54 = ptr1[i];
+    /* 38: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var54.i);
+       _src2.i = ORC_DENORMAL(var73.i);
+       _dest1.f = _src1.f + _src2.f;
+       var55.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 39: storel */
+    ptr1[i] = var55;
+  }
+
+}
+
+#else
+static void
+_backup_mst_orc_fir_sym4_f32 (OrcExecutor * ORC_RESTRICT ex)
+{
+  int i;
+  int n = ex->n;
+  orc_union32 * ORC_RESTRICT ptr0;
+  orc_union32 * ORC_RESTRICT ptr1;
+  const orc_union32 * ORC_RESTRICT ptr4;
+  const orc_union32 * ORC_RESTRICT ptr5;
+  const orc_union32 * ORC_RESTRICT ptr6;
+  const orc_union32 * ORC_RESTRICT ptr7;
+  const orc_union32 * ORC_RESTRICT ptr8;
+  const orc_union32 * ORC_RESTRICT ptr9;
+  const orc_union32 * ORC_RESTRICT ptr10;
+  const orc_union32 * ORC_RESTRICT ptr11;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+  orc_union32 var41;
+  orc_union32 var42;
+  orc_union32 var43;
+  orc_union32 var44;
+  orc_union32 var45;
+  orc_union32 var46;
+  orc_union32 var47;
+  orc_union32 var48;
+  orc_union32 var49;
+  orc_union32 var50;
+  orc_union32 var51;
+  orc_union32 var52;
+  orc_union32 var53;
+  orc_union32 var54;
+  orc_union32 var55;
+  orc_union32 var56;
+  orc_union32 var57;
+  orc_union32 var58;
+  orc_union32 var59;
+  orc_union32 var60;
+  orc_union32 var61;
+  orc_union32 var62;
+  orc_union32 var63;
+  orc_union32 var64;
+  orc_union32 var65;
+  orc_union32 var66;
+  orc_union32 var67;
+  orc_union32 var68;
+  orc_union32 var69;
+  orc_union32 var70;
+  orc_union32 var71;
+  orc_union32 var72;
+  orc_union32 var73;
+
+  ptr0 = (orc_union32 *)ex->arrays[0];
+  ptr1 = (orc_union32 *)ex->arrays[1];
+  ptr4 = (orc_union32 *)ex->arrays[4];
+  ptr5 = (orc_union32 *)ex->arrays[5];
+  ptr6 = (orc_union32 *)ex->arrays[6];
+  ptr7 = (orc_union32 *)ex->arrays[7];
+  ptr8 = (orc_union32 *)ex->arrays[8];
+  ptr9 = (orc_union32 *)ex->arrays[9];
+  ptr10 = (orc_union32 *)ex->arrays[10];
+  ptr11 = (orc_union32 *)ex->arrays[11];
+
+    /* 3: loadpl */
+    var38.i = ex->params[24];
+    /* 5: loadpl */
+    var39.i = ex->params[28];
+    /* 10: loadpl */
+    var42.i = ex->params[25];
+    /* 13: loadpl */
+    var43.i = ex->params[29];
+    /* 19: loadpl */
+    var46.i = ex->params[26];
+    /* 22: loadpl */
+    var47.i = ex->params[30];
+    /* 28: loadpl */
+    var50.i = ex->params[27];
+    /* 31: loadpl */
+    var51.i = ex->params[31];
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadl */
+    var36 = ptr4[i];
+    /* 1: loadl */
+    var37 = ptr8[i];
+    /* 2: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var36.i);
+       _src2.i = ORC_DENORMAL(var37.i);
+       _dest1.f = _src1.f + _src2.f;
+       var56.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 4: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var56.i);
+       _src2.i = ORC_DENORMAL(var38.i);
+       _dest1.f = _src1.f * _src2.f;
+       var57.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 6: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var56.i);
+       _src2.i = ORC_DENORMAL(var39.i);
+       _dest1.f = _src1.f * _src2.f;
+       var58.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 7: loadl */
+    var40 = ptr5[i];
+    /* 8: loadl */
+    var41 = ptr9[i];
+    /* 9: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var40.i);
+       _src2.i = ORC_DENORMAL(var41.i);
+       _dest1.f = _src1.f + _src2.f;
+       var59.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 11: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var59.i);
+       _src2.i = ORC_DENORMAL(var42.i);
+       _dest1.f = _src1.f * _src2.f;
+       var60.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 12: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var57.i);
+       _src2.i = ORC_DENORMAL(var60.i);
+       _dest1.f = _src1.f + _src2.f;
+       var61.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 14: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var59.i);
+       _src2.i = ORC_DENORMAL(var43.i);
+       _dest1.f = _src1.f * _src2.f;
+       var62.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 15: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var58.i);
+       _src2.i = ORC_DENORMAL(var62.i);
+       _dest1.f = _src1.f + _src2.f;
+       var63.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 16: loadl */
+    var44 = ptr6[i];
+    /* 17: loadl */
+    var45 = ptr10[i];
+    /* 18: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var44.i);
+       _src2.i = ORC_DENORMAL(var45.i);
+       _dest1.f = _src1.f + _src2.f;
+       var64.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 20: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var64.i);
+       _src2.i = ORC_DENORMAL(var46.i);
+       _dest1.f = _src1.f * _src2.f;
+       var65.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 21: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var61.i);
+       _src2.i = ORC_DENORMAL(var65.i);
+       _dest1.f = _src1.f + _src2.f;
+       var66.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 23: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var64.i);
+       _src2.i = ORC_DENORMAL(var47.i);
+       _dest1.f = _src1.f * _src2.f;
+       var67.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 24: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var63.i);
+       _src2.i = ORC_DENORMAL(var67.i);
+       _dest1.f = _src1.f + _src2.f;
+       var68.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 25: loadl */
+    var48 = ptr7[i];
+    /* 26: loadl */
+    var49 = ptr11[i];
+    /* 27: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var48.i);
+       _src2.i = ORC_DENORMAL(var49.i);
+       _dest1.f = _src1.f + _src2.f;
+       var69.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 29: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var69.i);
+       _src2.i = ORC_DENORMAL(var50.i);
+       _dest1.f = _src1.f * _src2.f;
+       var70.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 30: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var66.i);
+       _src2.i = ORC_DENORMAL(var70.i);
+       _dest1.f = _src1.f + _src2.f;
+       var71.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 32: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var69.i);
+       _src2.i = ORC_DENORMAL(var51.i);
+       _dest1.f = _src1.f * _src2.f;
+       var72.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 33: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var68.i);
+       _src2.i = ORC_DENORMAL(var72.i);
+       _dest1.f = _src1.f + _src2.f;
+       var73.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 34: loadl */
+    var52 = ptr0[i];
+    /* 35: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var52.i);
+       _src2.i = ORC_DENORMAL(var71.i);
+       _dest1.f = _src1.f + _src2.f;
+       var53.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 36: storel */
+    ptr0[i] = var53;
+    /* 37: loadl */
+    var54 = ptr1[i];
+    /* 38: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var54.i);
+       _src2.i = ORC_DENORMAL(var73.i);
+       _dest1.f = _src1.f + _src2.f;
+       var55.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 39: storel */
+    ptr1[i] = var55;
+  }
+
+}
+
+void
+mst_orc_fir_sym4_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const float * ORC_RESTRICT s3, const float * ORC_RESTRICT s4, const float * ORC_RESTRICT s5, const float * ORC_RESTRICT s6, const float * ORC_RESTRICT s7, const float * ORC_RESTRICT s8, float p1, float p2, float p3, float p4, float p5, float p6, float p7, float p8, int n)
+{
+  OrcExecutor _ex, *ex = &_ex;
+  static volatile int p_inited = 0;
+  static OrcCode *c = 0;
+  void (*func) (OrcExecutor *);
+
+  if (!p_inited) {
+    orc_once_mutex_lock ();
+    if (!p_inited) {
+      OrcProgram *p;
+
+#if 1
+      static const orc_uint8 bc[] = {
+        1, 9, 20, 109, 115, 116, 95, 111, 114, 99, 95, 102, 105, 114, 95, 115, 
+        121, 109, 52, 95, 102, 51, 50, 11, 4, 4, 11, 4, 4, 12, 4, 4, 
+        12, 4, 4, 12, 4, 4, 12, 4, 4, 12, 4, 4, 12, 4, 4, 12, 
+        4, 4, 12, 4, 4, 17, 4, 17, 4, 17, 4, 17, 4, 17, 4, 17, 
+        4, 17, 4, 17, 4, 20, 4, 20, 4, 20, 4, 20, 4, 200, 32, 4, 
+        8, 202, 34, 32, 24, 202, 35, 32, 28, 200, 32, 5, 9, 202, 33, 32, 
+        25, 200, 34, 34, 33, 202, 33, 32, 29, 200, 35, 35, 33, 200, 32, 6, 
+        10, 202, 33, 32, 26, 200, 34, 34, 33, 202, 33, 32, 30, 200, 35, 35, 
+        33, 200, 32, 7, 11, 202, 33, 32, 27, 200, 34, 34, 33, 202, 33, 32, 
+        31, 200, 35, 35, 33, 200, 0, 0, 34, 200, 1, 1, 35, 2, 0,       };
+      p = orc_program_new_from_static_bytecode (bc);
+      orc_program_set_backup_function (p, _backup_mst_orc_fir_sym4_f32);
+#else
+      p = orc_program_new ();
+      orc_program_set_name (p, "mst_orc_fir_sym4_f32");
+      orc_program_set_backup_function (p, _backup_mst_orc_fir_sym4_f32);
+      orc_program_add_destination (p, 4, "d1");
+      orc_program_add_destination (p, 4, "d2");
+      orc_program_add_source (p, 4, "s1");
+      orc_program_add_source (p, 4, "s2");
+      orc_program_add_source (p, 4, "s3");
+      orc_program_add_source (p, 4, "s4");
+      orc_program_add_source (p, 4, "s5");
+      orc_program_add_source (p, 4, "s6");
+      orc_program_add_source (p, 4, "s7");
+      orc_program_add_source (p, 4, "s8");
+      orc_program_add_parameter_float (p, 4, "p1");
+      orc_program_add_parameter_float (p, 4, "p2");
+      orc_program_add_parameter_float (p, 4, "p3");
+      orc_program_add_parameter_float (p, 4, "p4");
+      orc_program_add_parameter_float (p, 4, "p5");
+      orc_program_add_parameter_float (p, 4, "p6");
+      orc_program_add_parameter_float (p, 4, "p7");
+      orc_program_add_parameter_float (p, 4, "p8");
+      orc_program_add_temporary (p, 4, "t1");
+      orc_program_add_temporary (p, 4, "t2");
+      orc_program_add_temporary (p, 4, "t3");
+      orc_program_add_temporary (p, 4, "t4");
+
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_T1, ORC_VAR_S1, ORC_VAR_S5, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T3, ORC_VAR_T1, ORC_VAR_P1, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T4, ORC_VAR_T1, ORC_VAR_P5, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_T1, ORC_VAR_S2, ORC_VAR_S6, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_P2, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_T3, ORC_VAR_T3, ORC_VAR_T2, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_P6, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_T4, ORC_VAR_T4, ORC_VAR_T2, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_T1, ORC_VAR_S3, ORC_VAR_S7, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_P3, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_T3, ORC_VAR_T3, ORC_VAR_T2, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_P7, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_T4, ORC_VAR_T4, ORC_VAR_T2, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_T1, ORC_VAR_S4, ORC_VAR_S8, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_P4, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_T3, ORC_VAR_T3, ORC_VAR_T2, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_P8, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_T4, ORC_VAR_T4, ORC_VAR_T2, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_D1, ORC_VAR_D1, ORC_VAR_T3, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_D2, ORC_VAR_D2, ORC_VAR_T4, ORC_VAR_D1);
+#endif
+
+      orc_program_compile (p);
+      c = orc_program_take_code (p);
+      orc_program_free (p);
+    }
+    p_inited = TRUE;
+    orc_once_mutex_unlock ();
+  }
+  ex->arrays[ORC_VAR_A2] = c;
+  ex->program = 0;
+
+  ex->n = n;
+  ex->arrays[ORC_VAR_D1] = d1;
+  ex->arrays[ORC_VAR_D2] = d2;
+  ex->arrays[ORC_VAR_S1] = (void *)s1;
+  ex->arrays[ORC_VAR_S2] = (void *)s2;
+  ex->arrays[ORC_VAR_S3] = (void *)s3;
+  ex->arrays[ORC_VAR_S4] = (void *)s4;
+  ex->arrays[ORC_VAR_S5] = (void *)s5;
+  ex->arrays[ORC_VAR_S6] = (void *)s6;
+  ex->arrays[ORC_VAR_S7] = (void *)s7;
+  ex->arrays[ORC_VAR_S8] = (void *)s8;
+  {
+    orc_union32 tmp;
+    tmp.f = p1;
+    ex->params[ORC_VAR_P1] = tmp.i;
+  }
+  {
+    orc_union32 tmp;
+    tmp.f = p2;
+    ex->params[ORC_VAR_P2] = tmp.i;
+  }
+  {
+    orc_union32 tmp;
+    tmp.f = p3;
+    ex->params[ORC_VAR_P3] = tmp.i;
+  }
+  {
+    orc_union32 tmp;
+    tmp.f = p4;
+    ex->params[ORC_VAR_P4] = tmp.i;
+  }
+  {
+    orc_union32 tmp;
+    tmp.f = p5;
+    ex->params[ORC_VAR_P5] = tmp.i;
+  }
+  {
+    orc_union32 tmp;
+    tmp.f = p6;
+    ex->params[ORC_VAR_P6] = tmp.i;
+  }
+  {
+    orc_union32 tmp;
+    tmp.f = p7;
+    ex->params[ORC_VAR_P7] = tmp.i;
+  }
+  {
+    orc_union32 tmp;
+    tmp.f = p8;
+    ex->params[ORC_VAR_P8] = tmp.i;
+  }
+
+  func = c->exec;
+  func (ex);
+}
+#endif
+
+
+/* mst_orc_fir_asym4_f32 */
+#ifdef DISABLE_ORC
+void
+mst_orc_fir_asym4_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const float * ORC_RESTRICT s3, const float * ORC_RESTRICT s4, const float * ORC_RESTRICT s5, const float * ORC_RESTRICT s6, const float * ORC_RESTRICT s7, const float * ORC_RESTRICT s8, float p1, float p2, float p3, float p4, int n){
+  int i;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_union32 * ORC_RESTRICT ptr4;
+  const orc_union32 * ORC_RESTRICT ptr5;
+  const orc_union32 * ORC_RESTRICT ptr6;
+  const orc_union32 * ORC_RESTRICT ptr7;
+  const orc_union32 * ORC_RESTRICT ptr8;
+  const orc_union32 * ORC_RESTRICT ptr9;
+  const orc_union32 * ORC_RESTRICT ptr10;
+  const orc_union32 * ORC_RESTRICT ptr11;
+  orc_union32 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+  orc_union32 var41;
+  orc_union32 var42;
+  orc_union32 var43;
+  orc_union32 var44;
+  orc_union32 var45;
+  orc_union32 var46;
+  orc_union32 var47;
+  orc_union32 var48;
+  orc_union32 var49;
+  orc_union32 var50;
+  orc_union32 var51;
+  orc_union32 var52;
+  orc_union32 var53;
+  orc_union32 var54;
+  orc_union32 var55;
+  orc_union32 var56;
+  orc_union32 var57;
+  orc_union32 var58;
+  orc_union32 var59;
+
+  ptr0 = (orc_union32 *)d1;
+  ptr4 = (orc_union32 *)s1;
+  ptr5 = (orc_union32 *)s2;
+  ptr6 = (orc_union32 *)s3;
+  ptr7 = (orc_union32 *)s4;
+  ptr8 = (orc_union32 *)s5;
+  ptr9 = (orc_union32 *)s6;
+  ptr10 = (orc_union32 *)s7;
+  ptr11 = (orc_union32 *)s8;
+
+    /* 3: loadpl */
+    var37.f = p1;
+    /* 8: loadpl */
+    var40.f = p2;
+    /* 14: loadpl */
+    var43.f = p3;
+    /* 20: loadpl */
+    var46.f = p4;
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadl */
+    var35 = ptr4[i];
+    /* 1: loadl */
+    var36 = ptr8[i];
+    /* 2: subf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var35.i);
+       _src2.i = ORC_DENORMAL(var36.i);
+       _dest1.f = _src1.f - _src2.f;
+       var49.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 4: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var49.i);
+       _src2.i = ORC_DENORMAL(var37.i);
+       _dest1.f = _src1.f * _src2.f;
+       var50.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 5: loadl */
+    var38 = ptr5[i];
+    /* 6: loadl */
+    var39 = ptr9[i];
+    /* 7: subf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var38.i);
+       _src2.i = ORC_DENORMAL(var39.i);
+       _dest1.f = _src1.f - _src2.f;
+       var51.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 9: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var51.i);
+       _src2.i = ORC_DENORMAL(var40.i);
+       _dest1.f = _src1.f * _src2.f;
+       var52.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 10: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var50.i);
+       _src2.i = ORC_DENORMAL(var52.i);
+       _dest1.f = _src1.f + _src2.f;
+       var53.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 11: loadl */
+    var41 = ptr6[i];
+    /* 12: loadl */
+    var42 = ptr10[i];
+    /* 13: subf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var41.i);
+       _src2.i = ORC_DENORMAL(var42.i);
+       _dest1.f = _src1.f - _src2.f;
+       var54.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 15: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var54.i);
+       _src2.i = ORC_DENORMAL(var43.i);
+       _dest1.f = _src1.f * _src2.f;
+       var55.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 16: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var53.i);
+       _src2.i = ORC_DENORMAL(var55.i);
+       _dest1.f = _src1.f + _src2.f;
+       var56.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 17: loadl */
+    var44 = ptr7[i];
+    /* 18: loadl */
+    var45 = ptr11[i];
+    /* 19: subf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var44.i);
+       _src2.i = ORC_DENORMAL(var45.i);
+       _dest1.f = _src1.f - _src2.f;
+       var57.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 21: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var57.i);
+       _src2.i = ORC_DENORMAL(var46.i);
+       _dest1.f = _src1.f * _src2.f;
+       var58.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 22: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var56.i);
+       _src2.i = ORC_DENORMAL(var58.i);
+       _dest1.f = _src1.f + _src2.f;
+       var59.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 23: loadl */
+    var47 = ptr0[i];
+    /* 24: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var47.i);
+       _src2.i = ORC_DENORMAL(var59.i);
+       _dest1.f = _src1.f + _src2.f;
+       var48.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 25: storel */
+    ptr0[i] = var48;
+  }
+
+}
+
+#else
+static void
+_backup_mst_orc_fir_asym4_f32 (OrcExecutor * ORC_RESTRICT ex)
+{
+  int i;
+  int n = ex->n;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_union32 * ORC_RESTRICT ptr4;
+  const orc_union32 * ORC_RESTRICT ptr5;
+  const orc_union32 * ORC_RESTRICT ptr6;
+  const orc_union32 * ORC_RESTRICT ptr7;
+  const orc_union32 * ORC_RESTRICT ptr8;
+  const orc_union32 * ORC_RESTRICT ptr9;
+  const orc_union32 * ORC_RESTRICT ptr10;
+  const orc_union32 * ORC_RESTRICT ptr11;
+  orc_union32 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+  orc_union32 var41;
+  orc_union32 var42;
+  orc_union32 var43;
+  orc_union32 var44;
+  orc_union32 var45;
+  orc_union32 var46;
+  orc_union32 var47;
+  orc_union32 var48;
+  orc_union32 var49;
+  orc_union32 var50;
+  orc_union32 var51;
+  orc_union32 var52;
+  orc_union32 var53;
+  orc_union32 var54;
+  orc_union32 var55;
+  orc_union32 var56;
+  orc_union32 var57;
+  orc_union32 var58;
+  orc_union32 var59;
+
+  ptr0 = (orc_union32 *)ex->arrays[0];
+  ptr4 = (orc_union32 *)ex->arrays[4];
+  ptr5 = (orc_union32 *)ex->arrays[5];
+  ptr6 = (orc_union32 *)ex->arrays[6];
+  ptr7 = (orc_union32 *)ex->arrays[7];
+  ptr8 = (orc_union32 *)ex->arrays[8];
+  ptr9 = (orc_union32 *)ex->arrays[9];
+  ptr10 = (orc_union32 *)ex->arrays[10];
+  ptr11 = (orc_union32 *)ex->arrays[11];
+
+    /* 3: loadpl */
+    var37.i = ex->params[24];
+    /* 8: loadpl */
+    var40.i = ex->params[25];
+    /* 14: loadpl */
+    var43.i = ex->params[26];
+    /* 20: loadpl */
+    var46.i = ex->params[27];
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadl */
+    var35 = ptr4[i];
+    /* 1: loadl */
+    var36 = ptr8[i];
+    /* 2: subf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var35.i);
+       _src2.i = ORC_DENORMAL(var36.i);
+       _dest1.f = _src1.f - _src2.f;
+       var49.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 4: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var49.i);
+       _src2.i = ORC_DENORMAL(var37.i);
+       _dest1.f = _src1.f * _src2.f;
+       var50.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 5: loadl */
+    var38 = ptr5[i];
+    /* 6: loadl */
+    var39 = ptr9[i];
+    /* 7: subf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var38.i);
+       _src2.i = ORC_DENORMAL(var39.i);
+       _dest1.f = _src1.f - _src2.f;
+       var51.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 9: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var51.i);
+       _src2.i = ORC_DENORMAL(var40.i);
+       _dest1.f = _src1.f * _src2.f;
+       var52.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 10: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var50.i);
+       _src2.i = ORC_DENORMAL(var52.i);
+       _dest1.f = _src1.f + _src2.f;
+       var53.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 11: loadl */
+    var41 = ptr6[i];
+    /* 12: loadl */
+    var42 = ptr10[i];
+    /* 13: subf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var41.i);
+       _src2.i = ORC_DENORMAL(var42.i);
+       _dest1.f = _src1.f - _src2.f;
+       var54.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 15: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var54.i);
+       _src2.i = ORC_DENORMAL(var43.i);
+       _dest1.f = _src1.f * _src2.f;
+       var55.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 16: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var53.i);
+       _src2.i = ORC_DENORMAL(var55.i);
+       _dest1.f = _src1.f + _src2.f;
+       var56.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 17: loadl */
+    var44 = ptr7[i];
+    /* 18: loadl */
+    var45 = ptr11[i];
+    /* 19: subf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var44.i);
+       _src2.i = ORC_DENORMAL(var45.i);
+       _dest1.f = _src1.f - _src2.f;
+       var57.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 21: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var57.i);
+       _src2.i = ORC_DENORMAL(var46.i);
+       _dest1.f = _src1.f * _src2.f;
+       var58.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 22: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var56.i);
+       _src2.i = ORC_DENORMAL(var58.i);
+       _dest1.f = _src1.f + _src2.f;
+       var59.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 23: loadl */
+    var47 = ptr0[i];
+    /* 24: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var47.i);
+       _src2.i = ORC_DENORMAL(var59.i);
+       _dest1.f = _src1.f + _src2.f;
+       var48.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 25: storel */
+    ptr0[i] = var48;
+  }
+
+}
+
+void
+mst_orc_fir_asym4_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const float * ORC_RESTRICT s3, const float * ORC_RESTRICT s4, const float * ORC_RESTRICT s5, const float * ORC_RESTRICT s6, const float * ORC_RESTRICT s7, const float * ORC_RESTRICT s8, float p1, float p2, float p3, float p4, int n)
+{
+  OrcExecutor _ex, *ex = &_ex;
+  static volatile int p_inited = 0;
+  static OrcCode *c = 0;
+  void (*func) (OrcExecutor *);
+
+  if (!p_inited) {
+    orc_once_mutex_lock ();
+    if (!p_inited) {
+      OrcProgram *p;
+
+#if 1
+      static const orc_uint8 bc[] = {
+        1, 9, 21, 109, 115, 116, 95, 111, 114, 99, 95, 102, 105, 114, 95, 97, 
+        115, 121, 109, 52, 95, 102, 51, 50, 11, 4, 4, 12, 4, 4, 12, 4, 
+        4, 12, 4, 4, 12, 4, 4, 12, 4, 4, 12, 4, 4, 12, 4, 4, 
+        12, 4, 4, 17, 4, 17, 4, 17, 4, 17, 4, 20, 4, 20, 4, 20, 
+        4, 201, 32, 4, 8, 202, 34, 32, 24, 201, 32, 5, 9, 202, 33, 32, 
+        25, 200, 34, 34, 33, 201, 32, 6, 10, 202, 33, 32, 26, 200, 34, 34, 
+        33, 201, 32, 7, 11, 202, 33, 32, 27, 200, 34, 34, 33, 200, 0, 0, 
+        34, 2, 0, 
+      };
+      p = orc_program_new_from_static_bytecode (bc);
+      orc_program_set_backup_function (p, _backup_mst_orc_fir_asym4_f32);
+#else
+      p = orc_program_new ();
+      orc_program_set_name (p, "mst_orc_fir_asym4_f32");
+      orc_program_set_backup_function (p, _backup_mst_orc_fir_asym4_f32);
+      orc_program_add_destination (p, 4, "d1");
+      orc_program_add_source (p, 4, "s1");
+      orc_program_add_source (p, 4, "s2");
+      orc_program_add_source (p, 4, "s3");
+      orc_program_add_source (p, 4, "s4");
+      orc_program_add_source (p, 4, "s5");
+      orc_program_add_source (p, 4, "s6");
+      orc_program_add_source (p, 4, "s7");
+      orc_program_add_source (p, 4, "s8");
+      orc_program_add_parameter_float (p, 4, "p1");
+      orc_program_add_parameter_float (p, 4, "p2");
+      orc_program_add_parameter_float (p, 4, "p3");
+      orc_program_add_parameter_float (p, 4, "p4");
+      orc_program_add_temporary (p, 4, "t1");
+      orc_program_add_temporary (p, 4, "t2");
+      orc_program_add_temporary (p, 4, "t3");
+
+      orc_program_append_2 (p, "subf", 0, ORC_VAR_T1, ORC_VAR_S1, ORC_VAR_S5, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T3, ORC_VAR_T1, ORC_VAR_P1, ORC_VAR_D1);
+      orc_program_append_2 (p, "subf", 0, ORC_VAR_T1, ORC_VAR_S2, ORC_VAR_S6, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_P2, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_T3, ORC_VAR_T3, ORC_VAR_T2, ORC_VAR_D1);
+      orc_program_append_2 (p, "subf", 0, ORC_VAR_T1, ORC_VAR_S3, ORC_VAR_S7, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_P3, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_T3, ORC_VAR_T3, ORC_VAR_T2, ORC_VAR_D1);
+      orc_program_append_2 (p, "subf", 0, ORC_VAR_T1, ORC_VAR_S4, ORC_VAR_S8, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_P4, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_T3, ORC_VAR_T3, ORC_VAR_T2, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_D1, ORC_VAR_D1, ORC_VAR_T3, ORC_VAR_D1);
+#endif
+
+      orc_program_compile (p);
+      c = orc_program_take_code (p);
+      orc_program_free (p);
+    }
+    p_inited = TRUE;
+    orc_once_mutex_unlock ();
+  }
+  ex->arrays[ORC_VAR_A2] = c;
+  ex->program = 0;
+
+  ex->n = n;
+  ex->arrays[ORC_VAR_D1] = d1;
+  ex->arrays[ORC_VAR_S1] = (void *)s1;
+  ex->arrays[ORC_VAR_S2] = (void *)s2;
+  ex->arrays[ORC_VAR_S3] = (void *)s3;
+  ex->arrays[ORC_VAR_S4] = (void *)s4;
+  ex->arrays[ORC_VAR_S5] = (void *)s5;
+  ex->arrays[ORC_VAR_S6] = (void *)s6;
+  ex->arrays[ORC_VAR_S7] = (void *)s7;
+  ex->arrays[ORC_VAR_S8] = (void *)s8;
+  {
+    orc_union32 tmp;
+    tmp.f = p1;
+    ex->params[ORC_VAR_P1] = tmp.i;
+  }
+  {
+    orc_union32 tmp;
+    tmp.f = p2;
+    ex->params[ORC_VAR_P2] = tmp.i;
+  }
+  {
+    orc_union32 tmp;
+    tmp.f = p3;
+    ex->params[ORC_VAR_P3] = tmp.i;
+  }
+  {
+    orc_union32 tmp;
+    tmp.f = p4;
+    ex->params[ORC_VAR_P4] = tmp.i;
+  }
+
+  func = c->exec;
+  func (ex);
+}
+#endif
+
+
+/* mst_orc_tp_peak_f32 */
+#ifdef DISABLE_ORC
+void
+mst_orc_tp_peak_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, int n){
+  int i;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_union32 * ORC_RESTRICT ptr4;
+  const orc_union32 * ORC_RESTRICT ptr5;
+  orc_union32 var34;
+#if defined(__APPLE__) && __GNUC__ == 4 && __GNUC_MINOR__ == 2 && defined (__i386__) 
+  volatile orc_union32 var35;
+#else
+  orc_union32 var35;
+#endif
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+  orc_union32 var41;
+  orc_union32 var42;
+
+  ptr0 = (orc_union32 *)d1;
+  ptr4 = (orc_union32 *)s1;
+  ptr5 = (orc_union32 *)s2;
+
+    /* 1: loadpl */
+    var35.i = 0x7fffffff; /* 2147483647 or 1.061e-314f */
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadl */
+    var34 = ptr4[i];
+    /* 2: andl */
+    var39.i = var34.i & var35.i;
+    /* 3: loadl */
+    var36 = ptr5[i];
+    /* 4: andl */
+    var40.i = var36.i & var35.i;
+    /* 5: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var39.i);
+       _src2.i = ORC_DENORMAL(var40.i);
+       _dest1.f = _src1.f + _src2.f;
+       var41.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 6: loadl */
+    var37 = ptr0[i];
+    /* 7: andl */
+    var42.i = var37.i & var35.i;
+    /* 8: maxf */
+    {
+      orc_union32 _src1;
+      orc_union32 _src2;
+      _src1.i = ORC_DENORMAL(var42.i);
+      _src2.i = ORC_DENORMAL(var41.i);
+      if (ORC_ISNAN(_src1.i)) var38.i = _src1.i;
+      else if (ORC_ISNAN(_src2.i)) var38.i = _src2.i;
+      else var38.i = (_src1.f > _src2.f) ? _src1.i : _src2.i;
+    }
+    /* 9: storel */
+    ptr0[i] = var38;
+  }
+
+}
+
+#else
+static void
+_backup_mst_orc_tp_peak_f32 (OrcExecutor * ORC_RESTRICT ex)
+{
+  int i;
+  int n = ex->n;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_union32 * ORC_RESTRICT ptr4;
+  const orc_union32 * ORC_RESTRICT ptr5;
+  orc_union32 var34;
+#if defined(__APPLE__) && __GNUC__ == 4 && __GNUC_MINOR__ == 2 && defined (__i386__) 
+  volatile orc_union32 var35;
+#else
+  orc_union32 var35;
+#endif
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+  orc_union32 var41;
+  orc_union32 var42;
+
+  ptr0 = (orc_union32 *)ex->arrays[0];
+  ptr4 = (orc_union32 *)ex->arrays[4];
+  ptr5 = (orc_union32 *)ex->arrays[5];
+
+    /* 1: loadpl */
+    var35.i = 0x7fffffff; /* 2147483647 or 1.061e-314f */
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadl */
+    var34 = ptr4[i];
+    /* 2: andl */
+    var39.i = var34.i & var35.i;
+    /* 3: loadl */
+    var36 = ptr5[i];
+    /* 4: andl */
+    var40.i = var36.i & var35.i;
+    /* 5: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var39.i);
+       _src2.i = ORC_DENORMAL(var40.i);
+       _dest1.f = _src1.f + _src2.f;
+       var41.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 6: loadl */
+    var37 = ptr0[i];
+    /* 7: andl */
+    var42.i = var37.i & var35.i;
+    /* 8: maxf */
+    {
+      orc_union32 _src1;
+      orc_union32 _src2;
+      _src1.i = ORC_DENORMAL(var42.i);
+      _src2.i = ORC_DENORMAL(var41.i);
+      if (ORC_ISNAN(_src1.i)) var38.i = _src1.i;
+      else if (ORC_ISNAN(_src2.i)) var38.i = _src2.i;
+      else var38.i = (_src1.f > _src2.f) ? _src1.i : _src2.i;
+    }
+    /* 9: storel */
+    ptr0[i] = var38;
+  }
+
+}
+
+void
+mst_orc_tp_peak_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, int n)
+{
+  OrcExecutor _ex, *ex = &_ex;
+  static volatile int p_inited = 0;
+  static OrcCode *c = 0;
+  void (*func) (OrcExecutor *);
+
+  if (!p_inited) {
+    orc_once_mutex_lock ();
+    if (!p_inited) {
+      OrcProgram *p;
+
+#if 1
+      static const orc_uint8 bc[] = {
+        1, 9, 19, 109, 115, 116, 95, 111, 114, 99, 95, 116, 112, 95, 112, 101, 
+        97, 107, 95, 102, 51, 50, 11, 4, 4, 12, 4, 4, 12, 4, 4, 14, 
+        4, 255, 255, 255, 127, 20, 4, 20, 4, 106, 32, 4, 16, 106, 33, 5, 
+        16, 200, 32, 32, 33, 106, 33, 0, 16, 205, 0, 33, 32, 2, 0,       };
+      p = orc_program_new_from_static_bytecode (bc);
+      orc_program_set_backup_function (p, _backup_mst_orc_tp_peak_f32);
+#else
+      p = orc_program_new ();
+      orc_program_set_name (p, "mst_orc_tp_peak_f32");
+      orc_program_set_backup_function (p, _backup_mst_orc_tp_peak_f32);
+      orc_program_add_destination (p, 4, "d1");
+      orc_program_add_source (p, 4, "s1");
+      orc_program_add_source (p, 4, "s2");
+      orc_program_add_constant (p, 4, 0x7fffffff, "c1");
+      orc_program_add_temporary (p, 4, "t1");
+      orc_program_add_temporary (p, 4, "t2");
+
+      orc_program_append_2 (p, "andl", 0, ORC_VAR_T1, ORC_VAR_S1, ORC_VAR_C1, ORC_VAR_D1);
+      orc_program_append_2 (p, "andl", 0, ORC_VAR_T2, ORC_VAR_S2, ORC_VAR_C1, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_T2, ORC_VAR_D1);
+      orc_program_append_2 (p, "andl", 0, ORC_VAR_T2, ORC_VAR_D1, ORC_VAR_C1, ORC_VAR_D1);
+      orc_program_append_2 (p, "maxf", 0, ORC_VAR_D1, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_D1);
+#endif
+
+      orc_program_compile (p);
+      c = orc_program_take_code (p);
+      orc_program_free (p);
+    }
+    p_inited = TRUE;
+    orc_once_mutex_unlock ();
+  }
+  ex->arrays[ORC_VAR_A2] = c;
+  ex->program = 0;
+
+  ex->n = n;
+  ex->arrays[ORC_VAR_D1] = d1;
+  ex->arrays[ORC_VAR_S1] = (void *)s1;
+  ex->arrays[ORC_VAR_S2] = (void *)s2;
 
   func = c->exec;
   func (ex);

@@ -421,6 +421,97 @@ test_true_peak_192k (void)
   MST_CHECK_CLOSE (tp, -6.02 + 20 * log10 (cos (M_PI / 16)), 0.01);
 }
 
+/* ---- true peak: pieces that cannot raise the peak are skipped ---- */
+
+/* Channel 0: 0.5 s of 100 Hz at 0.6 FFS (sample peak ~ true peak 0.6),
+ * 0.2 s of silence, then 0.5 s that hold either fs/4 at 0.8 FFS and 45
+ * degrees, whose samples (0.566) stay under the running peak while its
+ * true peak (0.8) does not, or two samples of 0.55 amid silence, whose
+ * midpoint is about 0.7: the skip must not hide either. The doublet's
+ * midpoint is computed 12 frames after it arrives, from a piece of
+ * silence: only the history in the bound keeps it. Channel 1: the 100 Hz
+ * part only. @parts: bit 0 the 100 Hz part, bit 1 the fs/4 part, bit 2 the
+ * doublet (the rest silent). */
+static float *
+make_skip_signal (int parts, size_t *n_frames)
+{
+  const double rate = 48000;
+  const size_t n_a = 24000, n_gap = 9600, n_c = 24000;
+  size_t n = n_a + n_gap + n_c;
+  float *x = calloc (2 * n, sizeof (float));
+
+  if (!x)
+    return NULL;
+  for (size_t i = 0; i < n_a && (parts & 1); i++) {
+    float v = (float) (0.6 * sin (2.0 * M_PI * 100.0 * i / rate));
+    x[2 * i] = v;
+    x[2 * i + 1] = v;
+  }
+  for (size_t i = 0; i < n_c && (parts & 2); i++)
+    x[2 * (n_a + n_gap + i)] = (float) (0.8 * sin (M_PI * i / 2 + M_PI / 4));
+  if (parts & 4) {
+    x[2 * (n_a + n_gap + 1000)] = 0.55f;
+    x[2 * (n_a + n_gap + 1001)] = 0.55f;
+  }
+  *n_frames = n;
+  return x;
+}
+
+static double
+skip_case_tp (int parts, size_t piece, int channel)
+{
+  size_t n_frames = 0;
+  float *x = make_skip_signal (parts, &n_frames);
+  MstLoudness *st = mst_loudness_init (48000, 2, NULL);
+  double tp = NAN;
+
+  MST_CHECK (x && st);
+  if (x && st) {
+    for (size_t done = 0; done < n_frames; done += piece) {
+      size_t n = n_frames - done < piece ? n_frames - done : piece;
+      MST_CHECK (mst_loudness_add_f32 (st, x + 2 * done, n) == MST_OK);
+    }
+    if (channel < 0)
+      tp = get_tp (st);
+    else
+      MST_CHECK (mst_loudness_get_channel_true_peak (st, channel, &tp)
+          == MST_OK);
+  }
+  mst_loudness_destroy (&st);
+  free (x);
+  return tp;
+}
+
+static void
+test_true_peak_skip (void)
+{
+  /* Pieces of one frame put every output's window across pieces (the
+   * bound must include the history); 7 and 1000 frames, other cuts. */
+  static const size_t pieces[] = { 1, 7, 1000, 48000 };
+  const double tp_low = skip_case_tp (1, 1000, -1);
+  const double tp_high = skip_case_tp (2, 1000, -1);
+  const double tp_all = skip_case_tp (3, 1000, -1);
+  const double tp_doublet = skip_case_tp (4, 1000, -1);
+
+  printf ("  100 Hz at 0.6 then fs/4 at 0.8 (45 deg): %.4f dBTP; the parts "
+      "alone %.4f, %.4f dBTP\n", tp_all, tp_low, tp_high);
+  MST_CHECK_CLOSE (tp_low, 20 * log10 (0.6), 0.01);
+  /* Tech 3341 true-peak tolerance: +0.2 / -0.4 dB. */
+  MST_CHECK (tp_high <= 20 * log10 (0.8) + 0.2);
+  MST_CHECK (tp_high >= 20 * log10 (0.8) - 0.4);
+  /* The silence between the parts is longer than the interpolator, so the
+   * fs/4 part's points are computed exactly as when it comes alone. */
+  MST_CHECK (tp_all == fmax (tp_low, tp_high));
+  printf ("  two samples of 0.55 amid silence: %.4f dBTP\n", tp_doublet);
+  MST_CHECK (tp_doublet > tp_low + 1.0);
+  for (size_t k = 0; k < sizeof (pieces) / sizeof (pieces[0]); k++) {
+    MST_CHECK (skip_case_tp (3, pieces[k], -1) == tp_all);
+    MST_CHECK (skip_case_tp (3, pieces[k], 0) == tp_all);
+    MST_CHECK (skip_case_tp (3, pieces[k], 1) == tp_low);
+    MST_CHECK (skip_case_tp (5, pieces[k], -1) == tp_doublet);
+  }
+}
+
 /* ---- EBU Tech 3342 loudness-range cases 1-4 ---- */
 
 static void
@@ -925,6 +1016,7 @@ main (void)
   MST_RUN (test_3341_true_peak);
   MST_RUN (test_true_peak_high_tone);
   MST_RUN (test_true_peak_192k);
+  MST_RUN (test_true_peak_skip);
   MST_RUN (test_3342_lra);
   MST_RUN (test_libebur128_agreement);
   MST_RUN (test_chunking_format_reset);
