@@ -4,7 +4,7 @@
 # configures and builds with meson into build/.
 set -eu
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)
 build="$top/build"
 
 packages="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev \
