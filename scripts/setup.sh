@@ -4,7 +4,14 @@
 # configures and builds with meson into build/.
 set -eu
 
-top=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)
+# Sourced: $0 is the sourcing script (sh), or the shell itself at a bash
+# prompt, where BASH_SOURCE names this file (eval keeps dash from parsing
+# the array syntax).
+self=$0
+if [ -n "${BASH_VERSION:-}" ]; then
+  eval 'self=${BASH_SOURCE[0]}'
+fi
+top=$(cd "$(dirname "$self")/.." && pwd)
 build="$top/build"
 
 packages="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev \
