@@ -42,7 +42,7 @@
  * 12 taps per phase, as in Annex 2 and libebur128): its passband ripple
  * reads up to about 0.1 dB above the precise one on some material, and the
  * output must pass those meters too. */
-#define BS_TAPS 12
+#define BS_TAPS MST_TRUEPEAK_BS1770_TAPS
 /* Second stage: from the 2x points to the 4x ones. The 2x sequence holds
  * nothing above 0.24 of its rate, so a short interpolator is exact to
  * 0.004 dB there. */
@@ -125,34 +125,6 @@ struct MstLimiter {
   size_t nonfinite;
 };
 
-static double
-bessel_i0_limiter (double x)
-{
-  double sum = 1.0, term = 1.0;
-  for (int k = 1; k < 64; k++) {
-    term *= (x / (2.0 * k)) * (x / (2.0 * k));
-    sum += term;
-    if (term < sum * 1e-17)
-      break;
-  }
-  return sum;
-}
-
-/* Phase p of the BS.1770-style interpolator over frames j .. j + 11
- * interpolates at p / 4 between frames j + 5 and j + 6: a sinc with a Hann
- * window 12 input samples wide, not normalised (as the meters do it). */
-static void
-design_bs1770_phases (float *coef)
-{
-  for (int p = 1; p < TP_FACTOR; p++)
-    for (int k = 0; k < BS_TAPS; k++) {
-      double t = 5.0 + (double) p / TP_FACTOR - k;
-      double sinc = sin (M_PI * t) / (M_PI * t);
-      double hann = 0.5 + 0.5 * cos (M_PI * t / (BS_TAPS / 2));
-      coef[(p - 1) * BS_TAPS + k] = (float) (sinc * hann);
-    }
-}
-
 /* The quarter points from the frames x and the half-sample points y:
  * a 12-tap windowed sinc at the 2x rate, interpolating halfway between two
  * 2x points. Quarter 1 (between x[P] and y[P + 1/2]) takes x[P - 2 .. P + 3]
@@ -166,8 +138,8 @@ design_second_stage (MstLimiter * lim)
   for (int k = 0; k < Q_TAPS; k++) {
     double t = 0.5 - (k - (Q_TAPS / 2 - 1));
     double r = t / (Q_TAPS / 2);
-    double w = bessel_i0_limiter (Q_KAISER_BETA * sqrt (fmax (0.0, 1 - r * r)))
-        / bessel_i0_limiter (Q_KAISER_BETA);
+    double w = mst_bessel_i0 (Q_KAISER_BETA * sqrt (fmax (0.0, 1 - r * r)))
+        / mst_bessel_i0 (Q_KAISER_BETA);
     g[k] = sin (M_PI * t) / (M_PI * t) * w;
     sum += g[k];
   }
@@ -246,7 +218,7 @@ mst_limiter_init (int max_channels)
     ch->bwd = ch->fwd + chain_len;
   }
   mst_truepeak_design (lim->coef, TP_FACTOR, TP_TAPS, TP_KAISER_BETA);
-  design_bs1770_phases (lim->bs_coef);
+  mst_truepeak_design_bs1770 (lim->bs_coef, TP_FACTOR);
   design_second_stage (lim);
   lim->vector_path = mst_cpu_has_avx2_fma ();
   lim->set.ceiling_db = -1.0;

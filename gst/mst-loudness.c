@@ -53,22 +53,23 @@
 #define WEIGHT_SURROUND 1.41
 #define WEIGHT_DUAL_MONO 2.0
 
-/* True-peak interpolator (BS.1770-4 Annex 2 asks for 4x oversampling and a
- * low-pass interpolation filter; the filter is ours): a Kaiser-windowed sinc
- * with its cut-off at the input Nyquist frequency, 24 taps per phase. Phase
- * 0 is then the input itself (the sinc is zero at every other input
- * sample), so only phases 1 to L-1 are computed and the sample peak stands
- * for phase 0. At beta 5 each phase's gain stays within +0.05 / -0.02 dB up
- * to 0.417 fs (20 kHz at 48 kHz) and is -0.9 dB at 0.4535 fs (20 kHz at
- * 44.1 kHz); 16 taps would give -0.34 and -3.0 dB there. */
-#define TP_TAPS 24
-#define TP_KAISER_BETA 5.0
+/* True-peak interpolator: the meters' interpolator of BS.1770-4 Annex 2
+ * (4x oversampling, 12 taps per phase, mst_truepeak_design_bs1770: a
+ * Hann-windowed sinc as libebur128 builds it), the one the limiter holds
+ * its ceiling by, so this meter never reads the limiter's output over its
+ * ceiling. Phase 0 is the input itself (the sinc is zero at every other
+ * input sample), so only phases 1 to L-1 are computed and the sample peak
+ * stands for phase 0. */
+#define TP_TAPS MST_TRUEPEAK_BS1770_TAPS
+/* The symmetric kernels take taps four at a time: half the taps, rounded
+ * up to four, the extra ones zero. */
+#define TP_HALF_PADDED ((TP_TAPS / 2 + 3) / 4 * 4)
 #define TP_MAX_PHASES 4
 /* Peak search runs in this many independent lanes so it vectorises
  * without reassociating a reduction. */
 #define TP_LANES 8
 /* Slack on the bound that lets a piece skip the interpolator: the float
- * sums of 24 products round by far less than 1e-4 of their magnitude. */
+ * sums of 12 products round by far less than 1e-4 of their magnitude. */
 #define TP_BOUND_SLACK 1e-4
 
 typedef struct {
@@ -118,9 +119,9 @@ struct MstLoudness {
   /* The interpolator in symmetric form (mst_orc_fir_sym4_f32): the middle
    * phase's first half, and half the sum and half the difference of the
    * mirror pair of phases 1 and 3 (4x only; zero at 2x). */
-  float tp_sym_mid[TP_TAPS / 2];
-  float tp_sym_sum[TP_TAPS / 2];
-  float tp_sym_diff[TP_TAPS / 2];
+  float tp_sym_mid[TP_HALF_PADDED];
+  float tp_sym_sum[TP_HALF_PADDED];
+  float tp_sym_diff[TP_HALF_PADDED];
   /* Largest sum |h| over the phases, with TP_BOUND_SLACK. */
   double tp_gain_bound;
   /* Three outputs of tick_frames each (mst_orc_fir_sym4_f32's m and a,
@@ -194,7 +195,7 @@ design_true_peak (MstLoudness * st)
 
   if (st->os_factor < 2)
     return;
-  mst_truepeak_design (coef, st->os_factor, TP_TAPS, TP_KAISER_BETA);
+  mst_truepeak_design_bs1770 (coef, st->os_factor);
   mid = coef + (st->os_factor / 2 - 1) * TP_TAPS;
   for (int k = 0; k < TP_TAPS / 2; k++) {
     const int mirror = TP_TAPS - 1 - k;
@@ -518,7 +519,7 @@ true_peak_row (MstLoudness * st, int c, float *row, size_t n)
   memset (m, 0, n * sizeof (float));
   memset (a, 0, n * sizeof (float));
   memset (b, 0, n * sizeof (float));
-  for (int k = 0; k < TP_TAPS / 2; k += 4) {
+  for (int k = 0; k < TP_HALF_PADDED; k += 4) {
     const float *x = row + k, *r = row + TP_TAPS - 1 - k;
     mst_orc_fir_sym4_f32 (m, a, x, x + 1, x + 2, x + 3, r, r - 1, r - 2,
         r - 3, hm[k], hm[k + 1], hm[k + 2], hm[k + 3], ha[k], ha[k + 1],

@@ -24,7 +24,8 @@ extern "C" {
  * - Loudness range: short-term values at 10 Hz, absolute gate -70 LUFS,
  *   relative gate -20 LU, 95th minus 10th percentile (EBU Tech 3342).
  * - True peak: 4x oversampling below 96 kHz, 2x below 192 kHz, none above
- *   (BS.1770-4 Annex 2), Kaiser-windowed sinc interpolator; reported as the
+ *   (BS.1770-4 Annex 2), with the meters' 12-tap-per-phase interpolator
+ *   (mst_truepeak_design_bs1770, as libebur128's); reported as the
  *   larger of the oversampled peak and the sample peak. Pieces whose
  *   samples, times the interpolator's largest gain, cannot exceed a
  *   channel's true peak so far are not interpolated: the reading is the
@@ -126,7 +127,7 @@ MstResult mst_loudness_get_max_short_term (const MstLoudness * st,
 MstResult mst_loudness_get_range (const MstLoudness * st, double *lu);
 
 /** Largest true peak of all channels since reset, in dBTP. The last few
- *  frames (half the interpolator, 12 frames) are covered by their sample
+ *  frames (half the interpolator, 6 frames) are covered by their sample
  *  peak only until more input arrives. */
 MstResult mst_loudness_get_true_peak (const MstLoudness * st, double *dbtp);
 

@@ -1,9 +1,9 @@
 /* mastering: true-peak interpolator design. */
 #include "mst-truepeak.h"
 
-/* Modified Bessel function of the first kind, order 0 (power series). */
-static double
-bessel_i0 (double x)
+/* Power series. */
+double
+mst_bessel_i0 (double x)
 {
   double sum = 1.0, term = 1.0;
   for (int k = 1; k < 64; k++) {
@@ -19,7 +19,7 @@ void
 mst_truepeak_design (float *coef, int factor, int taps, double beta)
 {
   const double half = taps / 2;
-  const double i0_beta = bessel_i0 (beta);
+  const double i0_beta = mst_bessel_i0 (beta);
 
   for (int p = 1; p < factor; p++) {
     float *h = coef + (size_t) (p - 1) * taps;
@@ -31,11 +31,24 @@ mst_truepeak_design (float *coef, int factor, int taps, double beta)
       double t = d - (k - (half - 1.0));
       double r = t / half;
       double sinc = sin (M_PI * t) / (M_PI * t);
-      double win = bessel_i0 (beta * sqrt (fmax (0.0, 1.0 - r * r))) / i0_beta;
+      double win = mst_bessel_i0 (beta * sqrt (fmax (0.0, 1.0 - r * r))) / i0_beta;
       t_taps[k] = sinc * win;
       sum += t_taps[k];
     }
     for (int k = 0; k < taps && k < 256; k++)
       h[k] = (float) (t_taps[k] / sum);
   }
+}
+
+void
+mst_truepeak_design_bs1770 (float *coef, int factor)
+{
+  const int taps = MST_TRUEPEAK_BS1770_TAPS;
+  for (int p = 1; p < factor; p++)
+    for (int k = 0; k < taps; k++) {
+      double t = (taps / 2 - 1) + (double) p / factor - k;
+      double sinc = sin (M_PI * t) / (M_PI * t);
+      double hann = 0.5 + 0.5 * cos (M_PI * t / (taps / 2));
+      coef[(size_t) (p - 1) * taps + k] = (float) (sinc * hann);
+    }
 }

@@ -19,6 +19,21 @@ extern "C" {
  *  j + @taps/2 - 1 and j + @taps/2. @coef holds (@factor - 1) x @taps. */
 void mst_truepeak_design (float *coef, int factor, int taps, double beta);
 
+/** Taps per phase of the meters' interpolator. */
+#define MST_TRUEPEAK_BS1770_TAPS 12
+
+/** The interpolator of ITU-R BS.1770-4's meters (Annex 2: 48 taps at 4x,
+ *  12 per phase), in the layout of mst_truepeak_design(): a sinc with a
+ *  Hann window MST_TRUEPEAK_BS1770_TAPS input samples wide, not normalised,
+ *  as libebur128 builds it. The meter (mst-loudness) reads with it, and the
+ *  limiter keeps its output under the ceiling by it too, so the two agree.
+ *  @coef holds (@factor - 1) x MST_TRUEPEAK_BS1770_TAPS. */
+void mst_truepeak_design_bs1770 (float *coef, int factor);
+
+/** The modified Bessel function of the first kind, order 0 (for Kaiser
+ *  windows). */
+double mst_bessel_i0 (double x);
+
 #ifdef __cplusplus
 }
 #endif
