@@ -618,7 +618,7 @@ master_desc (const Job * job, double gain_db, double limiter_ceiling_db,
       && g_strcmp0 (opt.target->name, "cd") == 0)
     pcm = "S16LE";
   resample = rate_hz > 0 ? g_strdup_printf ("audioresample quality=10 ! "
-      "audio/x-raw,rate=%d ! ", rate_hz) : g_strdup ("");
+      "audio/x-raw,rate=%d,", rate_hz) : g_strdup ("audio/x-raw,");
   g_ascii_dtostr (vol_s, sizeof vol_s, pow (10.0, extra_db / 20.0));
   volume = fabs (extra_db) > 1e-9 ?
       g_strdup_printf ("volume volume=%s ! ", vol_s) : g_strdup ("");
@@ -633,7 +633,7 @@ master_desc (const Job * job, double gain_db, double limiter_ceiling_db,
   /* Two threads: decoding and limiting; metering, quantizing, encoding
    * and writing (about equal work on the benchmark's file). */
   desc = g_strdup_printf ("filesrc name=src ! decodebin ! audioconvert ! "
-      "%saudio/x-raw,format=F32LE,layout=interleaved ! %s"
+      "%sformat=F32LE,layout=interleaved ! %s"
       "limiter name=lim ceiling=%s input-gain=%s interval=%" G_GUINT64_FORMAT
       " ! " QUEUE " ! loudmeter name=meter interval=%" G_GUINT64_FORMAT
       " ! %s ! audio/x-raw,format=%s ! %s ! filesink name=sink",
@@ -789,6 +789,9 @@ master_job (Job * job)
    * right after the limiter (secant steps; no pass 3 until it is on
    * target), and again if the written file still misses. */
   double prev_gain = NAN, prev_lufs = NAN;
+  /* Loudness the encoder (and dither) adds between the meter after the
+   * limiter and the written file, from the last pass 3. */
+  double encoder_offset = 0.0;
   for (job->attempts = 1; job->attempts <= MAX_ATTEMPTS; job->attempts++) {
     RunResult r = { 0 };
     char *desc, *msg = NULL;
@@ -820,6 +823,7 @@ master_job (Job * job)
           job->attempts, job->gain_db, job->headroom_db, measured,
           r.gr_max_db);
 
+    measured += encoder_offset;
     loud_ok = silent || !isfinite (target) || gain_fixed
         || !isfinite (measured) || fabs (measured - target) <= LOUDNESS_AIM_LU;
     if (!loud_ok && job->attempts < MAX_ATTEMPTS) {
@@ -862,7 +866,11 @@ master_job (Job * job)
       job->headroom_db += over + (job->format->lossy ? 0.2 : 0.02);
     }
     if (!loud_ok && isfinite (job->after.integrated_lufs)) {
-      prev_gain = NAN;
+      /* The meter after the limiter was on target, the file is not: the
+       * difference is the encoder's; aim the meter past it. */
+      encoder_offset += job->after.integrated_lufs - measured;
+      prev_gain = job->gain_db;
+      prev_lufs = measured;
       job->gain_db += target - job->after.integrated_lufs;
     }
   }
