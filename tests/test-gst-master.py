@@ -167,6 +167,29 @@ for i, (inp, target, fmt, lufs, ceiling, extra) in enumerate(cases):
         check(any("headroom" in m for m in rep["messages"]), "%s: headroom stated" % name)
 check(not leftovers(TMP), "no temporary file left")
 
+# --report: a PNG (when built with cairo)
+rc, so, se = run("master", demo, "-o", path("rep.flac"), "--report", path("rep.png"), "-q",
+                 "--json")
+with open(path("rep.png"), "rb") as fh:
+    magic = fh.read(8)
+check(rc == 0 and magic == b"\x89PNG\r\n\x1a\n", "--report writes a PNG")
+# --max-limiting: the target needs more limiting than allowed, said so
+rc, so, se = run("master", demo, "-o", path("ml.wav"), "--loudness", "-8",
+                 "--max-limiting", "2", "--json", "-q")
+rep = json.loads(so)[0]
+check(rc == 0 and rep["status"] == "warning" and rep["limiter_max_reduction_db"] <= 2.3
+      and any("--max-limiting" in m for m in rep["messages"]),
+      "--max-limiting: gain lowered and said so (reduction %.2f dB, %.2f LUFS)"
+      % (rep["limiter_max_reduction_db"], rep["after"]["integrated_lufs"]))
+# --max-gain: a very quiet file is raised by at most that much, said so
+quiet = gst_wav("quiet.wav", "wave=pink-noise volume=0.003", "channels=2", 5)
+rc, so, se = run("master", quiet, "-o", path("quiet-out.wav"), "--max-gain", "10",
+                 "--json", "-q")
+rep = json.loads(so)[0]
+check(rc == 0 and abs(rep["gain_db"] - 10) < 1e-6 and rep["status"] == "warning"
+      and any("--max-gain" in m for m in rep["messages"]),
+      "--max-gain: gain held at 10 dB and said so")
+
 # ---------------------------------------------------------------------------
 # safety
 rc, _, err = run("master", path("missing.wav"), "-o", path("x.wav"), "-q")

@@ -179,16 +179,6 @@ gm_series_clear (GmSeries * s)
     g_array_set_size (s->v, 0);
 }
 
-static void
-gm_series_free (GmSeries * s)
-{
-  if (s->t_s)
-    g_array_free (s->t_s, TRUE);
-  if (s->v)
-    g_array_free (s->v, TRUE);
-  s->t_s = s->v = NULL;
-}
-
 void
 gm_series_add (GmSeries * s, double t_s, double v)
 {
@@ -815,7 +805,8 @@ master_job (Job * job)
       goto fail;
     }
     g_free (desc);
-    job->limiter_max_db = r.gr_max_db;
+    /* The element reports no reduction as -0.0. */
+    job->limiter_max_db = r.gr_max_db > 0.0 ? r.gr_max_db : 0.0;
     measured = r.fig.integrated_lufs;
     if (g_getenv ("GST_MASTER_DEBUG"))
       fprintf (stderr, "%s: attempt %d gain %+.3f headroom %.3f: %.3f LUFS "
