@@ -675,6 +675,35 @@ temp_beside (const char *output, int *fd, char **errmsg)
   return tmpl;
 }
 
+/* The last gain tried and the loudness it gave (written or predicted). */
+typedef struct {
+  double gain_db;
+  double lufs;
+} GainSearch;
+
+/* The next gain towards @target after @job->gain_db gave @lufs. The slope
+ * d(output loudness)/d(gain) comes from the last two passes (secant);
+ * after one, from a model of the loudness the limiter took (loss) growing
+ * as (g - g0)^1.5 beyond the first limited peak g0 (fitted on generated
+ * music with 2-6 dB of limiting), so d(loss)/dg = 1.5 loss / (g - g0). */
+static double
+next_gain (GainSearch * gs, const Job * job, double ceiling, double target,
+    double lufs)
+{
+  double slope = 1.0;
+  double g0 = ceiling - job->headroom_db - job->before.true_peak_dbtp;
+  double loss = job->before.integrated_lufs + job->gain_db - lufs;
+
+  if (isfinite (gs->gain_db) && fabs (job->gain_db - gs->gain_db) > 1e-3)
+    slope = (lufs - gs->lufs) / (job->gain_db - gs->gain_db);
+  else if (loss > 0 && job->gain_db - g0 > 0.5)
+    slope = 1.0 - 1.5 * loss / (job->gain_db - g0);
+  slope = CLAMP (slope, 0.2, 1.0);
+  gs->gain_db = job->gain_db;
+  gs->lufs = lufs;
+  return job->gain_db + (target - lufs) / slope;
+}
+
 static void
 master_job (Job * job)
 {
@@ -777,17 +806,19 @@ master_job (Job * job)
   }
 
   /* Pass 2, then pass 3 on the written file. The limiter takes loudness
-   * away with the peaks it reduces: the gain is corrected from the meter
-   * right after the limiter (secant steps; no pass 3 until it is on
-   * target), and again if the written file still misses. */
-  double prev_gain = NAN, prev_lufs = NAN;
+   * away with the peaks it reduces. When it is predicted to limit, the
+   * first pass 2 also meters its output after the limiter and, if that
+   * misses the target, runs again at once with a corrected gain (no pass 3
+   * for a file known to miss); later passes are judged on the written file
+   * alone (pass 3), which saves a meter per pass. */
+  GainSearch gs = { NAN, NAN };
   /* Loudness the encoder (and dither) adds between the meter after the
    * limiter and the written file, from the last pass 3. */
   double encoder_offset = 0.0;
   for (job->attempts = 1; job->attempts <= MAX_ATTEMPTS; job->attempts++) {
     RunResult r = { 0 };
     char *desc, *msg = NULL;
-    gboolean loud_ok, peak_ok, with_meter;
+    gboolean loud_ok, peak_ok, with_meter, aim_loudness;
     double measured;
 
     if (job->attempts > 1)
@@ -796,10 +827,9 @@ master_job (Job * job)
     gm_series_clear (&job->gr);
     gm_series_clear (&job->st_after);
     gm_series_clear (&job->tp_after);
-    /* The meter after the limiter steers the gain; without limiting
-     * (predicted with 0.1 dB to spare) the gain is exact and pass 3
-     * measures alone. */
-    with_meter = !silent && isfinite (target) && !gain_fixed
+    aim_loudness = !silent && isfinite (target) && !gain_fixed;
+    /* Limiting predicted with 0.1 dB to spare (else the gain is exact). */
+    with_meter = aim_loudness && job->attempts == 1
         && job->before.true_peak_dbtp + job->gain_db
         > ceiling - job->headroom_db - 0.1;
     desc = master_desc (job, job->gain_db, ceiling - job->headroom_db, rate,
@@ -816,32 +846,17 @@ master_job (Job * job)
     g_free (desc);
     /* The element reports no reduction as -0.0. */
     job->limiter_max_db = r.gr_max_db > 0.0 ? r.gr_max_db : 0.0;
-    measured = r.fig.integrated_lufs;
+    measured = with_meter ? r.fig.integrated_lufs + encoder_offset : NAN;
     if (g_getenv ("GST_MASTER_DEBUG"))
-      fprintf (stderr, "%s: attempt %d gain %+.3f headroom %.3f: %.3f LUFS "
-          "after the limiter, reduction %.2f dB\n", job->input,
-          job->attempts, job->gain_db, job->headroom_db, measured,
-          r.gr_max_db);
+      fprintf (stderr, "%s: pass 2 #%d gain %+.3f headroom %.3f: reduction "
+          "%.2f dB, %.3f LUFS after the limiter\n", job->input,
+          job->attempts, job->gain_db, job->headroom_db,
+          job->limiter_max_db, measured);
 
-    measured += encoder_offset;
-    loud_ok = silent || !isfinite (target) || gain_fixed
-        || !isfinite (measured) || fabs (measured - target) <= LOUDNESS_AIM_LU;
-    if (!loud_ok && job->attempts < MAX_ATTEMPTS) {
-      /* d(output loudness)/d(gain): from the last two passes; after one,
-       * from a model of the loudness the limiter took (loss) growing as
-       * (g - g0)^1.5 beyond the first limited peak g0 (fitted on generated
-       * music with 4-6 dB of limiting), so d(loss)/dg = 1.5 loss / (g - g0). */
-      double slope = 1.0;
-      double g0 = ceiling - job->headroom_db - job->before.true_peak_dbtp;
-      double loss = job->before.integrated_lufs + job->gain_db - measured;
-      if (isfinite (prev_gain) && fabs (job->gain_db - prev_gain) > 1e-3)
-        slope = (measured - prev_lufs) / (job->gain_db - prev_gain);
-      else if (loss > 0 && job->gain_db - g0 > 0.5)
-        slope = 1.0 - 1.5 * loss / (job->gain_db - g0);
-      slope = CLAMP (slope, 0.2, 1.0);
-      prev_gain = job->gain_db;
-      prev_lufs = measured;
-      job->gain_db += (target - measured) / slope;
+    if (aim_loudness && isfinite (measured)
+        && fabs (measured - target) > LOUDNESS_AIM_LU
+        && job->attempts < MAX_ATTEMPTS) {
+      job->gain_db = next_gain (&gs, job, ceiling, target, measured);
       continue;
     }
 
@@ -850,9 +865,12 @@ master_job (Job * job)
             job->report_path ? &job->tp_after : NULL, &errmsg))
       goto fail;
     job->out_rate_hz = job->after.rate_hz;
+    if (g_getenv ("GST_MASTER_DEBUG"))
+      fprintf (stderr, "%s: pass 3: %.3f LUFS, %.3f dBTP\n", job->input,
+          job->after.integrated_lufs, job->after.true_peak_dbtp);
 
     peak_ok = job->after.true_peak_dbtp <= ceiling;
-    loud_ok = silent || !isfinite (target) || gain_fixed
+    loud_ok = !aim_loudness
         || fabs (job->after.integrated_lufs - target) <= LOUDNESS_AIM_LU;
     if (peak_ok && loud_ok)
       break;
@@ -867,11 +885,11 @@ master_job (Job * job)
     }
     if (!loud_ok && isfinite (job->after.integrated_lufs)) {
       /* The meter after the limiter was on target, the file is not: the
-       * difference is the encoder's; aim the meter past it. */
-      encoder_offset += job->after.integrated_lufs - measured;
-      prev_gain = job->gain_db;
-      prev_lufs = measured;
-      job->gain_db += target - job->after.integrated_lufs;
+       * difference is the encoder's. */
+      if (isfinite (measured))
+        encoder_offset += job->after.integrated_lufs - measured;
+      job->gain_db = next_gain (&gs, job, ceiling, target,
+          job->after.integrated_lufs);
     }
   }
 
