@@ -234,7 +234,8 @@ CASES = [
               "--target", "streaming", "--format", "wav32f", "-q"],
          requires=["gst:limiter", "gst:loudmeter", "exe:gst-master"],
          note="-14 LUFS, -1 dBTP: measure, exact gain into the true-peak "
-              "limiter, the written file measured again (all in the time)"),
+              "limiter, the written file measured again (all in the time); "
+              "its pass 2 runs on two streaming threads"),
     dict(name="ffmpeg loudnorm two-pass", group="master", role="peer",
          cmd=["{python}", "{bench}", "--ffmpeg-loudnorm-two-pass", "{wav}",
               "{outdir}/ffmpeg.wav"],
