@@ -245,6 +245,29 @@ p.wait(timeout=60)
 check(p.returncode != 0 and os.listdir(outdir) == [],
       "Ctrl-C: exit %d, nothing left in the output folder" % p.returncode)
 
+# Progress bar: on a terminal only, with percent, speed and time left.
+import pty
+master_fd, slave_fd = pty.openpty()
+p = subprocess.Popen([GM, "master", demo, tone, "-o", path("pty"), "-j", "1"],
+                     stdout=subprocess.DEVNULL, stderr=slave_fd)
+os.close(slave_fd)
+seen = b""
+while True:
+    try:
+        chunk = os.read(master_fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+p.wait(timeout=120)
+os.close(master_fd)
+text = seen.decode(errors="replace")
+check(p.returncode == 0 and "%" in text and "realtime" in text and "left" in text,
+      "progress bar on a terminal: percent, speed, time left")
+rc, _, err = run("master", demo, "-o", path("noterm.wav"))
+check(rc == 0 and "%" not in err and "realtime" not in err, "no progress bar when not a terminal")
+
 # ---------------------------------------------------------------------------
 # several inputs, one bad
 outdir = path("many")

@@ -285,7 +285,7 @@ progress_draw_locked (void)
   fprintf (stderr, "\r\033[K[%s] %3.0f%%", bar, frac * 100.0);
   if (elapsed > 0.5 && audio_s > 0.0)
     fprintf (stderr, "  %.1fx realtime", audio_s / elapsed);
-  if (frac > 0.02 && elapsed > 1.0) {
+  if (frac > 0.02 && elapsed > 0.5) {
     int left = (int) (elapsed * (1.0 - frac) / frac + 0.5);
     fprintf (stderr, "  %d:%02d left", left / 60, left % 60);
   }
