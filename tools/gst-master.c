@@ -75,19 +75,27 @@ typedef struct {
   double headroom_db;
   const char *encoder;          /* gst-launch fragment */
   int max_channels;
+  const char *package;          /* Debian package of the encoder */
 } Format;
 
 static const Format formats[] = {
-  {"wav16", "wav", "S16LE", 16, FALSE, 0.1, "wavenc", 65535},
-  {"wav24", "wav", "S24LE", 24, FALSE, 0.1, "wavenc", 65535},
-  {"wav32f", "wav", "F32LE", 0, FALSE, 0.1, "wavenc", 65535},
-  {"flac", "flac", "S24LE", 24, FALSE, 0.1, "flacenc quality=5", 8},
+  {"wav16", "wav", "S16LE", 16, FALSE, 0.1, "wavenc", 65535,
+      "gstreamer1.0-plugins-good"},
+  {"wav24", "wav", "S24LE", 24, FALSE, 0.1, "wavenc", 65535,
+      "gstreamer1.0-plugins-good"},
+  {"wav32f", "wav", "F32LE", 0, FALSE, 0.1, "wavenc", 65535,
+      "gstreamer1.0-plugins-good"},
+  {"flac", "flac", "S24LE", 24, FALSE, 0.1, "flacenc quality=5", 8,
+      "gstreamer1.0-plugins-good"},
   {"mp3", "mp3", "S16LE", 16, TRUE, 1.0,
-      "lamemp3enc target=bitrate cbr=true bitrate=320 ! id3v2mux", 2},
+      "lamemp3enc target=bitrate cbr=true bitrate=320 ! id3v2mux", 2,
+      "gstreamer1.0-plugins-good"},
   {"opus", "opus", "S16LE", 16, TRUE, 1.0,
-      "opusenc bitrate=192000 ! oggmux", 8},
+      "opusenc bitrate=192000 ! oggmux", 8,
+      "gstreamer1.0-plugins-base"},
   {"aac", "m4a", "S16LE", 16, TRUE, 1.0,
-      "voaacenc bitrate=256000 ! mp4mux", 2},
+      "voaacenc bitrate=256000 ! mp4mux", 2,
+      "gstreamer1.0-plugins-bad"},
 };
 
 static const Target *
@@ -837,8 +845,11 @@ master_job (Job * job)
     r.gain_reduction = &job->gr;
     if (!run_pipeline (job, desc, job->input, tmp, "lim", &r, &msg)) {
       errmsg = g_strcmp0 (msg, "interrupted") == 0 ? g_strdup (msg)
-          : g_strdup_printf ("cannot master %s to %s: %s", job->input,
-          job->output, msg);
+          : g_strdup_printf ("cannot master %s to %s: %s%s%s%s", job->input,
+          job->output, msg, strstr (msg, "no element") ?
+          " (the " : "", strstr (msg, "no element") ?
+          job->format->package : "", strstr (msg, "no element") ?
+          " package has it)" : "");
       g_free (msg);
       g_free (desc);
       goto fail;
