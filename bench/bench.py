@@ -230,7 +230,28 @@ CASES = [
          requires=["ffmpeg:ebur128"],
          note="true peak by resampling to 192 kHz; separate program, not a "
               "GStreamer pipeline: compare its net time"),
+
+    # --- master: a whole file to the streaming target ---------------------
+    # Both read the music as a 32-bit float WAV ({wav}) and write one.
+    dict(name="gst-master master (mastering)", group="master", role="ours",
+         cmd=["{gst-master}", "master", "{wav}", "-o", "{outdir}/ours.wav",
+              "--target", "streaming", "--format", "wav32f", "-q"],
+         requires=["gst:limiter", "gst:loudmeter", "exe:gst-master"],
+         note="-14 LUFS, -1 dBTP: measure, exact gain into the true-peak "
+              "limiter, the written file measured again (all in the time); "
+              "its pass 2 runs on two streaming threads"),
+    dict(name="ffmpeg loudnorm two-pass", group="master", role="peer",
+         cmd=["{python}", "{bench}", "--ffmpeg-loudnorm-two-pass", "{wav}",
+              "{outdir}/ffmpeg.wav"],
+         requires=["ffmpeg:loudnorm"],
+         note="pass 1 `-af loudnorm=I=-14:TP=-1:print_format=json -f null -`, "
+              "pass 2 with measured_I/TP/LRA/thresh, offset and linear=true "
+              "(FFmpeg falls back to its dynamic mode when the linear gain "
+              "would push the true peak over TP); both passes timed"),
 ]
+
+MASTER_TARGET_LUFS = -14.0
+MASTER_CEILING_DBTP = -1.0
 
 # Per-group verification run before timing (on a short noise file):
 #   'eq_response'  the output must differ from the input, and the measured
@@ -262,6 +283,11 @@ GROUPS = {
                         LSP_LIMITER_LOOKAHEAD_MS, LSP_LIMITER_ATTACK_MS,
                         LSP_LIMITER_RELEASE_MS)),
     "loudness": dict(verify=None, title="Loudness meter"),
+    "master": dict(verify=None, title="Mastering a file to a target",
+                   settings="streaming target, %g LUFS integrated, %g dBTP; "
+                   "outputs of the last timed run measured by FFmpeg ebur128 "
+                   "(peak=true) and gst-master analyze" % (
+                       MASTER_TARGET_LUFS, MASTER_CEILING_DBTP)),
 }
 EQ_TOLERANCE_DB = 1.0
 LIMITER_MIN_REDUCTION_DB = 3.0
@@ -298,6 +324,7 @@ class Bench:
         self.gst_launch = shutil.which("gst-launch-1.0")
         self._ffmpeg_filters = None
         self._gst_exists = {}
+        self.outdir = tempfile.mkdtemp(prefix="mastering-bench-out-")
 
     # -- availability --------------------------------------------------
     def gst_exists(self, factory):
@@ -337,7 +364,17 @@ class Bench:
                 out.append(req)
             elif kind == "ffmpeg" and not self.ffmpeg_filter_exists(name):
                 out.append(req if self.ffmpeg else "ffmpeg")
+            elif kind == "exe" and not self.tool(name):
+                out.append(req)
         return out
+
+    def tool(self, name):
+        """A program of ours: in the build dir's tools/, else on PATH."""
+        if self.args.build_dir:
+            p = os.path.join(os.path.abspath(self.args.build_dir), "tools", name)
+            if os.access(p, os.X_OK):
+                return p
+        return shutil.which(name)
 
     # -- commands -------------------------------------------------------
     def source(self, path):
@@ -364,7 +401,16 @@ class Bench:
     def command(self, case, path):
         """Timed command for a case."""
         if "cmd" in case:
-            return [c.replace("{input}", path) for c in case["cmd"]]
+            subst = {"{input}": path, "{wav}": wav_name(path),
+                     "{outdir}": self.outdir, "{python}": sys.executable,
+                     "{bench}": os.path.abspath(__file__),
+                     "{gst-master}": self.tool("gst-master") or "gst-master"}
+            out = []
+            for c in case["cmd"]:
+                for k, v in subst.items():
+                    c = c.replace(k, v)
+                out.append(c)
+            return out
         if "ffmpeg_af" in case:
             return [self.ffmpeg or "ffmpeg", "-nostdin", "-hide_banner",
                     "-loglevel", "error",
@@ -474,6 +520,104 @@ def generate_music(path, seconds):
                 out *= 0.95 / peak
             f.write(out.astype("<f4").tobytes())
     os.replace(tmp, path)
+
+
+def wav_name(raw):
+    return os.path.splitext(raw)[0] + ".wav"
+
+
+def ensure_wav(raw):
+    """The raw F32LE music as a WAVE_FORMAT_IEEE_FLOAT file beside it."""
+    import struct
+    wav = wav_name(raw)
+    n = os.path.getsize(raw)
+    if os.path.exists(wav) and os.path.getsize(wav) == n + 44:
+        return wav
+    fmt = struct.pack("<HHIIHH", 3, CHANNELS, RATE, RATE * BYTES_PER_FRAME,
+                      BYTES_PER_FRAME, 32)
+    tmp = wav + ".part"
+    with open(tmp, "wb") as f, open(raw, "rb") as r:
+        f.write(b"RIFF" + struct.pack("<I", 36 + n) + b"WAVE" + b"fmt "
+                + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", n))
+        shutil.copyfileobj(r, f, 1 << 22)
+    os.replace(tmp, wav)
+    return wav
+
+
+def loudnorm_json(stderr):
+    i = stderr.rfind("{")
+    j = stderr.rfind("}")
+    import json
+    return json.loads(stderr[i:j + 1])
+
+
+def ffmpeg_loudnorm_two_pass(inp, out):
+    """The peer of the master group: FFmpeg's documented two-pass loudnorm.
+    Writes OUT (float WAV, 48 kHz) and OUT.json (pass 2's own report)."""
+    import json
+    base = "loudnorm=I=%g:TP=%g" % (MASTER_TARGET_LUFS, MASTER_CEILING_DBTP)
+    p = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-i", inp,
+                        "-af", base + ":print_format=json", "-f", "null", "-"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr)
+        return 1
+    m = loudnorm_json(p.stderr)
+    af = (base + ":measured_I=%s:measured_TP=%s:measured_LRA=%s:"
+          "measured_thresh=%s:offset=%s:linear=true:print_format=json" % (
+              m["input_i"], m["input_tp"], m["input_lra"], m["input_thresh"],
+              m["target_offset"]))
+    p = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-y", "-i", inp,
+                        "-af", af, "-ar", str(RATE), "-c:a", "pcm_f32le", out],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr)
+        return 1
+    with open(out + ".json", "w") as f:
+        json.dump(loudnorm_json(p.stderr), f)
+    return 0
+
+
+def ffmpeg_ebur128(path):
+    """(integrated LUFS, true peak dBTP) by FFmpeg's ebur128, peak=true."""
+    import re
+    p = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-i", path,
+                        "-af", "ebur128=peak=true", "-f", "null", "-"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    tail = p.stderr[p.stderr.rfind("Summary:"):]
+    i = re.search(r"I:\s+(-?[\d.]+) LUFS", tail)
+    tp = re.search(r"Peak:\s+(-?[\d.]+) dBFS", tail)
+    return (float(i.group(1)) if i else float("nan"),
+            float(tp.group(1)) if tp else float("nan"))
+
+
+def verify_master_outputs(b):
+    """Lines for the report: each master output's loudness and true peak,
+    by FFmpeg and by gst-master analyze, against the target."""
+    import json
+    lines = []
+    gm = b.tool("gst-master")
+    for name, label in (("ours.wav", "gst-master"), ("ffmpeg.wav", "ffmpeg loudnorm")):
+        path = os.path.join(b.outdir, name)
+        if not os.path.exists(path):
+            continue
+        fi, ftp = ffmpeg_ebur128(path) if b.ffmpeg else (float("nan"),) * 2
+        text = "%s: FFmpeg ebur128 %.2f LUFS (error %+.2f LU), true peak %.2f dBTP" % (
+            label, fi, fi - MASTER_TARGET_LUFS, ftp)
+        if gm:
+            r = subprocess.run([gm, "analyze", "--json", path], env=b.env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            if r.returncode == 0:
+                f = json.loads(r.stdout)[0]["figures"]
+                text += "; gst-master analyze %.2f LUFS (error %+.2f LU), %.2f dBTP" % (
+                    f["integrated_lufs"], f["integrated_lufs"] - MASTER_TARGET_LUFS,
+                    f["true_peak_dbtp"])
+        if os.path.exists(path + ".json"):
+            with open(path + ".json") as fh:
+                text += "; pass 2 used FFmpeg's %s mode" % json.load(fh).get(
+                    "normalization_type", "?")
+        lines.append(text)
+    return lines
 
 
 def ensure_file(path, size, generator, *gen_args):
@@ -760,6 +904,8 @@ def tool_versions(b):
 
 
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--ffmpeg-loudnorm-two-pass":
+        return ffmpeg_loudnorm_two_pass(sys.argv[2], sys.argv[3])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build-dir", help="meson build dir holding "
                     "libgstmastering.so (prepended to GST_PLUGIN_PATH)")
@@ -855,6 +1001,8 @@ def main():
     # Timed runs, interleaved; the starting case rotates every round
     ensure_file(data, args.seconds * RATE * BYTES_PER_FRAME,
                 generate_music, args.seconds)
+    if any("{wav}" in " ".join(c.get("cmd", [])) for c in active):
+        warm_page_cache(ensure_wav(data))
     warm_page_cache(data)
     cmds = {c["name"]: b.command(c, data) for c in active}
     for c in active:   # one untimed run each: registry, caches, page cache
@@ -881,6 +1029,12 @@ def main():
             info("run %d/%d  %-32s %7.3f s wall  %7.3f s cpu"
                  % (r + 1, args.runs, c["name"], wall, cpu))
     active = [c for c in active if c["name"] not in skipped]
+
+    master_lines = []
+    if any(c["group"] == "master" for c in active):
+        master_lines = verify_master_outputs(b)
+        for line in master_lines:
+            info("output " + line)
 
     med = {n: statistics.median(v) for n, v in walls.items() if v}
     cmed = {n: statistics.median(v) for n, v in cpus.items() if v}
@@ -940,6 +1094,9 @@ def main():
         ours_net = None
         if ours_med is not None and med.get(ours.get("baseline")) is not None:
             ours_net = ours_med - med[ours["baseline"]]
+        if g == "master" and master_lines:
+            lines.append("Outputs (last run): " + " — ".join(master_lines) + ".")
+            lines.append("")
         lines.append("| Case | Median wall (s) | Min–max (s) | Realtime factor "
                      "| Median CPU (s) | Net (s) | ÷ ours (wall) | ÷ ours (net) |")
         lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -1003,6 +1160,7 @@ def main():
         with open(args.markdown, "w") as f:
             f.write(report)
         info("wrote %s" % args.markdown)
+    shutil.rmtree(b.outdir, ignore_errors=True)
     return 0
 
 
