@@ -1,0 +1,240 @@
+/* Tests of the master bin: children by name, delivery targets and their
+ * presets, the mono podcast figure, and a programme mastered end to end
+ * (output measured with libebur128). */
+#include <gst/gst.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <math.h>
+#include <string.h>
+
+#include "mst-analysis.h"
+#include "mst-signals.h"
+
+#define RATE 48000
+
+static double
+get_double (GstElement * master, const gchar * path)
+{
+  GValue v = G_VALUE_INIT;
+  gst_child_proxy_get_property (GST_CHILD_PROXY (master), path, &v);
+  double d = g_value_get_double (&v);
+  g_value_unset (&v);
+  return d;
+}
+
+static gint
+get_enum (GstElement * master, const gchar * path)
+{
+  GValue v = G_VALUE_INIT;
+  gst_child_proxy_get_property (GST_CHILD_PROXY (master), path, &v);
+  gint e = g_value_get_enum (&v);
+  g_value_unset (&v);
+  return e;
+}
+
+static void
+set_target (GstElement * master, const gchar * nick)
+{
+  gst_util_set_object_arg (G_OBJECT (master), "target", nick);
+}
+
+GST_START_TEST (test_children_by_name)
+{
+  GstElement *master = gst_element_factory_make ("master", NULL);
+  fail_unless (master != NULL);
+  const gchar *names[] = { "convert", "eq", "loudnorm", "limiter" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    GObject *child = gst_child_proxy_get_child_by_name (GST_CHILD_PROXY
+        (master), names[i]);
+    fail_unless (child != NULL, "no child %s", names[i]);
+    g_object_unref (child);
+  }
+  /* Nested: the eq's bands through the bin. */
+  gst_child_proxy_set (GST_CHILD_PROXY (master), "eq::num-bands", 1, NULL);
+  gst_child_proxy_set (GST_CHILD_PROXY (master), "eq::band0::gain", 2.0,
+      NULL);
+  fail_unless_equals_float (get_double (master, "eq::band0::gain"), 2.0);
+  gst_child_proxy_set (GST_CHILD_PROXY (master), "limiter::ceiling", -1.5,
+      NULL);
+  fail_unless_equals_float (get_double (master, "limiter::ceiling"), -1.5);
+  gst_object_unref (master);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_targets)
+{
+  static const struct
+  {
+    const gchar *nick;
+    double loudness, ceiling;
+    gboolean normalize;
+  } cases[] = {
+    {"streaming", -14, -1, TRUE}, {"apple-music", -16, -1, TRUE},
+    {"youtube", -14, -1, TRUE}, {"ebu-r128", -23, -1, TRUE},
+    {"atsc-a85", -24, -2, TRUE}, {"podcast", -16, -1, TRUE},
+    {"cd", 0, -0.3, FALSE},
+  };
+  GstElement *master = gst_element_factory_make ("master", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    set_target (master, cases[i].nick);
+    gboolean normalize;
+    double loudness, ceiling;
+    g_object_get (master, "loudness", &loudness, "ceiling", &ceiling,
+        "normalize", &normalize, NULL);
+    fail_unless_equals_float (ceiling, cases[i].ceiling);
+    fail_unless_equals_int (normalize, cases[i].normalize);
+    /* The children follow. */
+    fail_unless_equals_float (get_double (master, "limiter::ceiling"),
+        cases[i].ceiling);
+    if (cases[i].normalize) {
+      fail_unless_equals_float (loudness, cases[i].loudness);
+      fail_unless_equals_float (get_double (master, "loudnorm::target"),
+          cases[i].loudness);
+      fail_unless_equals_int (get_enum (master, "loudnorm::mode"), 0);
+    } else {
+      fail_unless_equals_int (get_enum (master, "loudnorm::mode"), 1);
+      fail_unless_equals_float (get_double (master, "loudnorm::gain"), 0.0);
+    }
+  }
+  /* Set after the target, loudness and ceiling override it. */
+  set_target (master, "podcast");
+  g_object_set (master, "loudness", -18.0, "ceiling", -1.5, NULL);
+  fail_unless_equals_float (get_double (master, "loudnorm::target"), -18.0);
+  fail_unless_equals_float (get_double (master, "limiter::ceiling"), -1.5);
+  gst_object_unref (master);
+}
+
+GST_END_TEST;
+
+/* Podcasts: -16 LUFS in stereo, -19 in mono, decided by the caps. */
+static double
+podcast_loudness (gint channels)
+{
+  GstHarness *h = gst_harness_new ("master");
+  set_target (h->element, "podcast");
+  gchar *caps = g_strdup_printf ("audio/x-raw, format=F32LE, "
+      "layout=interleaved, rate=%d, channels=%d", RATE, channels);
+  gst_harness_set_src_caps_str (h, caps);
+  gst_harness_set_sink_caps_str (h, caps);
+  g_free (caps);
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 4800 * 4 * channels, NULL);
+  gst_buffer_memset (buf, 0, 0, 4800 * 4 * channels);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  double target = get_double (h->element, "loudnorm::target");
+  double own;
+  g_object_get (h->element, "loudness", &own, NULL);
+  fail_unless_equals_float (own, target);
+  gst_harness_teardown (h);
+  return target;
+}
+
+GST_START_TEST (test_podcast_mono)
+{
+  fail_unless_equals_float (podcast_loudness (2), -16.0);
+  fail_unless_equals_float (podcast_loudness (1), -19.0);
+}
+
+GST_END_TEST;
+
+/* The presets ship as a GstPreset file (GST_PRESET_PATH points at the
+ * source tree's presets/ in the tests). */
+GST_START_TEST (test_presets)
+{
+  GstElement *master = gst_element_factory_make ("master", NULL);
+  gchar **names = gst_preset_get_preset_names (GST_PRESET (master));
+  fail_unless (names != NULL);
+  const gchar *expected[] = { "streaming", "apple-music", "youtube",
+    "ebu-r128", "atsc-a85", "podcast", "cd"
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    fail_unless (g_strv_contains ((const gchar * const *) names,
+            expected[i]), "no preset %s", expected[i]);
+  g_strfreev (names);
+
+  fail_unless (gst_preset_load_preset (GST_PRESET (master), "atsc-a85"));
+  fail_unless_equals_float (get_double (master, "limiter::ceiling"), -2.0);
+  fail_unless_equals_float (get_double (master, "loudnorm::target"), -24.0);
+  fail_unless (gst_preset_load_preset (GST_PRESET (master), "cd"));
+  fail_unless_equals_float (get_double (master, "limiter::ceiling"), -0.3);
+  fail_unless_equals_int (get_enum (master, "loudnorm::mode"), 1);
+  gst_object_unref (master);
+}
+
+GST_END_TEST;
+
+/* 30 s of quiet music (16-bit, through the bin's converter) mastered for
+ * streaming: every frame comes out, at -14 LUFS within the live mode's
+ * 1 LU, under -1 dBTP by libebur128. */
+GST_START_TEST (test_master_programme)
+{
+  const size_t n = 30 * RATE;
+  float *music = g_new (float, 2 * n);
+  mst_signal_music (music, n, 2, RATE, 7);
+  mst_signal_apply_gain_db (music, 2 * n, -14.0);
+  double in_lufs = mst_analysis_ebur128_loudness (music, n, 2, RATE);
+
+  GstHarness *h = gst_harness_new ("master");
+  gst_harness_set_src_caps_str (h, "audio/x-raw, format=S16LE, "
+      "layout=interleaved, rate=48000, channels=2");
+  const size_t chunk = 4800;
+  for (size_t f = 0; f < n; f += chunk) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, chunk * 4, NULL);
+    GstMapInfo map;
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    gint16 *s = (gint16 *) map.data;
+    for (size_t i = 0; i < 2 * chunk; i++)
+      s[i] = (gint16) lrint (CLAMP (music[2 * f + i], -1.0f, 32767 /
+              32768.0f) * 32768.0);
+    gst_buffer_unmap (buf, &map);
+    GST_BUFFER_PTS (buf) = gst_util_uint64_scale (f, GST_SECOND, RATE);
+    GST_BUFFER_DURATION (buf) = gst_util_uint64_scale (chunk, GST_SECOND,
+        RATE);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  float *out = g_new (float, 2 * n);
+  size_t got = 0;
+  GstBuffer *buf;
+  while ((buf = gst_harness_try_pull (h))) {
+    GstMapInfo map;
+    gst_buffer_map (buf, &map, GST_MAP_READ);
+    size_t m = map.size / 8;
+    fail_unless (got + m <= n);
+    memcpy (out + 2 * got, map.data, map.size);
+    got += m;
+    gst_buffer_unmap (buf, &map);
+    gst_buffer_unref (buf);
+  }
+  fail_unless_equals_uint64 (got, n);
+  double out_lufs = mst_analysis_ebur128_loudness (out, n, 2, RATE);
+  double tp = mst_analysis_db (mst_analysis_ebur128_true_peak (out, n, 2,
+          RATE));
+  GST_INFO ("master, streaming: in %.2f LUFS, out %.2f LUFS, %.3f dBTP",
+      in_lufs, out_lufs, tp);
+  fail_unless (in_lufs < -20.0, "input not quiet: %.2f LUFS", in_lufs);
+  fail_unless (fabs (out_lufs + 14.0) <= 1.0, "out %.2f LUFS", out_lufs);
+  fail_unless (tp <= -1.0, "true peak %.3f dBTP", tp);
+  gst_harness_teardown (h);
+  g_free (music);
+  g_free (out);
+}
+
+GST_END_TEST;
+
+static Suite *
+master_suite (void)
+{
+  Suite *s = suite_create ("master");
+  TCase *tc = tcase_create ("general");
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_children_by_name);
+  tcase_add_test (tc, test_targets);
+  tcase_add_test (tc, test_podcast_mono);
+  tcase_add_test (tc, test_presets);
+  tcase_add_test (tc, test_master_programme);
+  return s;
+}
+
+GST_CHECK_MAIN (master);
