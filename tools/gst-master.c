@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "mst-targets.h"
 #include <unistd.h>
 
 #include "gst-master.h"
@@ -44,24 +46,10 @@
 /* ------------------------------------------------------------------ */
 /* Targets and formats                                                */
 
-typedef struct {
-  const char *name;
-  double loudness_lufs;         /* NAN: no loudness target */
-  double mono_loudness_lufs;
-  double ceiling_dbtp;
-  const char *default_format;
-} Target;
+/* Delivery targets: the core's table (gst/mst-targets.c), shared with the
+ * master bin. */
+typedef MstTarget Target;
 
-/* Delivery presets (docs/gst-master.1; figures from REFERENCE.md §5). */
-static const Target targets[] = {
-  {"streaming", -14.0, -14.0, -1.0, NULL},
-  {"apple-music", -16.0, -16.0, -1.0, NULL},
-  {"youtube", -14.0, -14.0, -1.0, NULL},
-  {"ebu-r128", -23.0, -23.0, -1.0, NULL},
-  {"atsc-a85", -24.0, -24.0, -2.0, NULL},
-  {"podcast", -16.0, -19.0, -1.0, NULL},
-  {"cd", NAN, NAN, -0.3, "wav16"},
-};
 
 typedef struct {
   const char *name;
@@ -79,13 +67,13 @@ typedef struct {
 } Format;
 
 static const Format formats[] = {
-  {"wav16", "wav", "S16LE", 16, FALSE, 0.1, "wavenc", 65535,
+  {"wav16", "wav", "S16LE", 16, FALSE, 0.0, "wavenc", 65535,
       "gstreamer1.0-plugins-good"},
-  {"wav24", "wav", "S24LE", 24, FALSE, 0.1, "wavenc", 65535,
+  {"wav24", "wav", "S24LE", 24, FALSE, 0.0, "wavenc", 65535,
       "gstreamer1.0-plugins-good"},
-  {"wav32f", "wav", "F32LE", 0, FALSE, 0.1, "wavenc", 65535,
+  {"wav32f", "wav", "F32LE", 0, FALSE, 0.0, "wavenc", 65535,
       "gstreamer1.0-plugins-good"},
-  {"flac", "flac", "S24LE", 24, FALSE, 0.1, "flacenc quality=5", 8,
+  {"flac", "flac", "S24LE", 24, FALSE, 0.0, "flacenc quality=5", 8,
       "gstreamer1.0-plugins-good"},
   {"mp3", "mp3", "S16LE", 16, TRUE, 1.0,
       "lamemp3enc target=bitrate cbr=true bitrate=320 ! id3v2mux", 2,
@@ -101,7 +89,9 @@ static const Format formats[] = {
 static const Target *
 find_target (const char *name)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
+  size_t n;
+  const MstTarget *targets = mst_targets (&n);
+  for (size_t i = 0; i < n; i++)
     if (g_ascii_strcasecmp (name, targets[i].name) == 0)
       return &targets[i];
   return NULL;
@@ -291,9 +281,11 @@ progress_draw_locked (void)
     bar[i] = i < fill ? '#' : '.';
   bar[width] = '\0';
   fprintf (stderr, "\r\033[K[%s] %3.0f%%", bar, frac * 100.0);
-  if (elapsed > 0.5 && audio_s > 0.0)
+  /* From the first update on, so short files show them too (the final
+   * update at 100 % always does). */
+  if (elapsed > 0.0 && audio_s > 0.0)
     fprintf (stderr, "  %.1fx realtime", audio_s / elapsed);
-  if (frac > 0.02 && elapsed > 0.5) {
+  if (frac > 0.02 && elapsed > 0.0) {
     int left = (int) (elapsed * (1.0 - frac) / frac + 0.5);
     fprintf (stderr, "  %d:%02d left", left / 60, left % 60);
   }
@@ -1209,7 +1201,7 @@ usage (FILE * f)
       "and said so\n"
       "      --headroom DB       room kept below the ceiling (default 1.0 "
       "for mp3, opus,\n"
-      "                          aac; 0.1 for WAV and FLAC)\n"
+      "                          aac; 0 for WAV and FLAC)\n"
       "      --noise-shaping M   none, error-feedback, simple, medium, high\n"
       "                          (default medium at 16 bits, none at 24)\n"
       "      --report FILE.png   picture of loudness, gain reduction and "
@@ -1473,8 +1465,7 @@ main (int argc, char **argv)
       if (!j->format && !folder)
         j->format = format_from_name (opt.output);
       if (!j->format)
-        j->format = find_format (t->default_format ? t->default_format
-            : "wav24");
+        j->format = find_format (t->pcm_bits == 16 ? "wav16" : "wav24");
       j->output = folder ? output_for (j->input, opt.output, j->format)
           : g_strdup (opt.output);
       j->target_lufs = t->loudness_lufs;
