@@ -1,0 +1,280 @@
+/* mastering: a light K-weighted loudness meter (see mst-kmeter.h). */
+#include "mst-kmeter.h"
+#include "mst-fpu.h"
+
+#include <float.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Gating histogram: 0.01 LU bins from the absolute gate to +10 LUFS, the
+ * range mst-loudness.h uses (louder blocks land in the top bin). */
+#define HIST_LOW_LUFS MST_KMETER_ABSOLUTE_GATE_LUFS
+#define HIST_BINS_PER_LU 100
+#define HIST_N_BINS (80 * HIST_BINS_PER_LU)
+/* BS.1770-4 Annex 1 clause 5: relative gate 10 LU under the loudness of
+ * the blocks above the absolute gate. */
+#define RELATIVE_GATE_LU -10.0
+
+struct MstKMeter {
+  double rate_hz;
+  int channels;
+  double weight[MST_MAX_CHANNELS];
+  MstBiquad k[2];
+  /* Per channel: shelf z1, z2, then high-pass z1, z2 (transposed direct
+   * form II). */
+  double state[MST_MAX_CHANNELS][4];
+
+  size_t step_frames, step_pos;
+  double step_energy;
+  double ring[MST_KMETER_SHORT_TERM_STEPS];     /* energy of the last steps */
+  int ring_pos;
+  uint64_t n_steps;
+  double block_power;
+
+  uint64_t *hist_count;
+  double *hist_power;
+  double absolute_gate_power;
+};
+
+void
+mst_kweighting_design (double rate_hz, MstBiquad k[2])
+{
+  /* Stage 1, high shelf (BS.1770-4 Annex 1, Table 1, as the analog design
+   * libebur128 fits to it; REFERENCE.md section 1). */
+  const double shelf_f0_hz = 1681.974450955533;
+  const double shelf_gain_db = 3.999843853973347;
+  const double shelf_q = 0.7071752369554196;
+  /* Stage 2, RLB high-pass (BS.1770-4 Annex 1, Table 2). */
+  const double hp_f0_hz = 38.13547087602444;
+  const double hp_q = 0.5003270373238773;
+
+  double w = tan (M_PI * shelf_f0_hz / rate_hz);
+  double vh = pow (10.0, shelf_gain_db / 20.0);
+  /* libebur128's exponent, not exactly 1/2 (REFERENCE.md section 1). */
+  double vb = pow (vh, 0.4996667741545416);
+  double den = 1.0 + w / shelf_q + w * w;
+  k[0].b0 = (vh + vb * w / shelf_q + w * w) / den;
+  k[0].b1 = 2.0 * (w * w - vh) / den;
+  k[0].b2 = (vh - vb * w / shelf_q + w * w) / den;
+  k[0].a1 = 2.0 * (w * w - 1.0) / den;
+  k[0].a2 = (1.0 - w / shelf_q + w * w) / den;
+
+  w = tan (M_PI * hp_f0_hz / rate_hz);
+  den = 1.0 + w / hp_q + w * w;
+  /* The numerator stays (1, -2, 1), unnormalised, as in Table 2. */
+  k[1].b0 = 1.0;
+  k[1].b1 = -2.0;
+  k[1].b2 = 1.0;
+  k[1].a1 = 2.0 * (w * w - 1.0) / den;
+  k[1].a2 = (1.0 - w / hp_q + w * w) / den;
+}
+
+double
+mst_kmeter_power_to_lufs (double power)
+{
+  return power > 0.0 ? MST_KMETER_OFFSET_DB + 10.0 * log10 (power)
+      : -INFINITY;
+}
+
+double
+mst_kmeter_lufs_to_power (double lufs)
+{
+  return pow (10.0, (lufs - MST_KMETER_OFFSET_DB) / 10.0);
+}
+
+MstKMeter *
+mst_kmeter_init (void)
+{
+  MstKMeter *m = calloc (1, sizeof (MstKMeter));
+  if (!m)
+    return NULL;
+  m->hist_count = calloc (HIST_N_BINS, sizeof (uint64_t));
+  m->hist_power = calloc (HIST_N_BINS, sizeof (double));
+  if (!m->hist_count || !m->hist_power) {
+    mst_kmeter_destroy (&m);
+    return NULL;
+  }
+  m->absolute_gate_power =
+      mst_kmeter_lufs_to_power (MST_KMETER_ABSOLUTE_GATE_LUFS);
+  return m;
+}
+
+void
+mst_kmeter_destroy (MstKMeter ** m)
+{
+  if (!m || !*m)
+    return;
+  free ((*m)->hist_count);
+  free ((*m)->hist_power);
+  free (*m);
+  *m = NULL;
+}
+
+MstResult
+mst_kmeter_configure (MstKMeter * m, double rate_hz, int channels,
+    const double *weights)
+{
+  if (!m || !(rate_hz >= MST_MIN_RATE_HZ && rate_hz <= MST_MAX_RATE_HZ)
+      || channels < 1 || channels > MST_MAX_CHANNELS)
+    return MST_ERR_INVALID_ARG;
+  for (int c = 0; c < channels; c++)
+    if (weights && !(weights[c] >= 0.0 && isfinite (weights[c])))
+      return MST_ERR_INVALID_ARG;
+  m->rate_hz = rate_hz;
+  m->channels = channels;
+  for (int c = 0; c < channels; c++)
+    m->weight[c] = weights ? weights[c] : 1.0;
+  mst_kweighting_design (rate_hz, m->k);
+  m->step_frames = (size_t) round (rate_hz * MST_KMETER_STEP_MS * 1e-3);
+  mst_kmeter_reset (m);
+  return MST_OK;
+}
+
+void
+mst_kmeter_reset (MstKMeter * m)
+{
+  if (!m)
+    return;
+  memset (m->state, 0, sizeof (m->state));
+  memset (m->ring, 0, sizeof (m->ring));
+  m->step_pos = 0;
+  m->step_energy = 0.0;
+  m->ring_pos = 0;
+  m->n_steps = 0;
+  m->block_power = 0.0;
+  memset (m->hist_count, 0, HIST_N_BINS * sizeof (uint64_t));
+  memset (m->hist_power, 0, HIST_N_BINS * sizeof (double));
+}
+
+size_t
+mst_kmeter_frames_to_step (const MstKMeter * m)
+{
+  return m->step_frames - m->step_pos;
+}
+
+static double
+ring_energy (const MstKMeter * m, int n_steps)
+{
+  double e = 0.0;
+  for (int k = 1; k <= n_steps; k++)
+    e += m->ring[(m->ring_pos - k + MST_KMETER_SHORT_TERM_STEPS)
+        % MST_KMETER_SHORT_TERM_STEPS];
+  return e;
+}
+
+static bool
+end_step (MstKMeter * m)
+{
+  m->ring[m->ring_pos] = m->step_energy;
+  m->ring_pos = (m->ring_pos + 1) % MST_KMETER_SHORT_TERM_STEPS;
+  m->step_energy = 0.0;
+  m->step_pos = 0;
+  m->n_steps++;
+  if (m->n_steps < MST_KMETER_BLOCK_STEPS)
+    return true;
+  m->block_power = ring_energy (m, MST_KMETER_BLOCK_STEPS)
+      / (double) (MST_KMETER_BLOCK_STEPS * m->step_frames);
+  /* BS.1770-4 counts a block strictly above the absolute gate. */
+  if (m->block_power > m->absolute_gate_power) {
+    double lufs = mst_kmeter_power_to_lufs (m->block_power);
+    int bin = (int) ((lufs - HIST_LOW_LUFS) * HIST_BINS_PER_LU);
+    bin = bin < 0 ? 0 : bin >= HIST_N_BINS ? HIST_N_BINS - 1 : bin;
+    m->hist_count[bin]++;
+    m->hist_power[bin] += m->block_power;
+  }
+  return true;
+}
+
+/* One channel through the K filter (state in locals), summing squares. */
+#define DEFINE_ADD(sfx, TYPE)                                                 \
+bool                                                                          \
+mst_kmeter_add_##sfx (MstKMeter * m, const TYPE * x, size_t n)                \
+{                                                                             \
+  const int nch = m->channels;                                                \
+  const MstBiquad s = m->k[0], h = m->k[1];                                   \
+  MstFpuState fpu = mst_fpu_enter_ftz ();                                     \
+  double energy = 0.0;                                                        \
+  for (int c = 0; c < nch; c++) {                                             \
+    double *st = m->state[c];                                                 \
+    double z1 = st[0], z2 = st[1], w1 = st[2], w2 = st[3], acc = 0.0;         \
+    if (m->weight[c] == 0.0)                                                  \
+      continue;                                                               \
+    for (size_t i = 0; i < n; i++) {                                          \
+      double v = x[i * nch + c];                                              \
+      v = fabs (v) <= DBL_MAX ? v : 0.0;                                      \
+      double y = s.b0 * v + z1;                                               \
+      z1 = s.b1 * v - s.a1 * y + z2;                                          \
+      z2 = s.b2 * v - s.a2 * y;                                               \
+      double u = y + w1;                                                      \
+      w1 = -2.0 * y - h.a1 * u + w2;                                          \
+      w2 = y - h.a2 * u;                                                      \
+      acc += u * u;                                                           \
+    }                                                                         \
+    /* Finite input keeps the state finite; guard the sum anyway so a     */ \
+    /* bug can never stick. */                                                \
+    if (!isfinite (z1 + z2 + w1 + w2 + acc)) {                                \
+      z1 = z2 = w1 = w2 = acc = 0.0;                                          \
+    }                                                                         \
+    st[0] = z1; st[1] = z2; st[2] = w1; st[3] = w2;                           \
+    energy += m->weight[c] * acc;                                             \
+  }                                                                           \
+  mst_fpu_leave (fpu);                                                        \
+  m->step_energy += energy;                                                   \
+  m->step_pos += n;                                                           \
+  return m->step_pos >= m->step_frames ? end_step (m) : false;                \
+}
+
+DEFINE_ADD (f32, float)
+DEFINE_ADD (f64, double)
+
+bool
+mst_kmeter_get_block_power (const MstKMeter * m, double *power)
+{
+  bool ok = m->n_steps >= MST_KMETER_BLOCK_STEPS;
+  *power = ok ? m->block_power : 0.0;
+  return ok;
+}
+
+double
+mst_kmeter_get_momentary (const MstKMeter * m)
+{
+  double p;
+  return mst_kmeter_get_block_power (m, &p) ? mst_kmeter_power_to_lufs (p)
+      : -INFINITY;
+}
+
+double
+mst_kmeter_get_short_term (const MstKMeter * m)
+{
+  if (m->n_steps < MST_KMETER_SHORT_TERM_STEPS)
+    return -INFINITY;
+  return mst_kmeter_power_to_lufs (ring_energy (m,
+          MST_KMETER_SHORT_TERM_STEPS)
+      / (double) (MST_KMETER_SHORT_TERM_STEPS * m->step_frames));
+}
+
+double
+mst_kmeter_get_integrated (const MstKMeter * m)
+{
+  uint64_t count = 0;
+  double power = 0.0;
+  for (int b = 0; b < HIST_N_BINS; b++) {
+    count += m->hist_count[b];
+    power += m->hist_power[b];
+  }
+  if (count == 0)
+    return -INFINITY;
+  double gate = mst_kmeter_power_to_lufs (power / count) + RELATIVE_GATE_LU;
+  count = 0;
+  power = 0.0;
+  /* Whole bins, each by its mean: error below the 0.01 LU bin width. */
+  for (int b = 0; b < HIST_N_BINS; b++) {
+    if (m->hist_count[b] == 0
+        || !(mst_kmeter_power_to_lufs (m->hist_power[b] / m->hist_count[b])
+            > gate))
+      continue;
+    count += m->hist_count[b];
+    power += m->hist_power[b];
+  }
+  return count ? mst_kmeter_power_to_lufs (power / count) : -INFINITY;
+}
