@@ -8,6 +8,7 @@
 #include "gstmsteq.h"
 #include "gstmstlimiter.h"
 #include "gstmstloudmeter.h"
+#include "gstmstloudnorm.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -17,6 +18,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (eq, plugin);
   ret |= GST_ELEMENT_REGISTER (limiter, plugin);
   ret |= GST_ELEMENT_REGISTER (loudmeter, plugin);
+  ret |= GST_ELEMENT_REGISTER (loudnorm, plugin);
 
   return ret;
 }
