@@ -510,8 +510,10 @@ gst_mst_loudnorm_sink_event (GstBaseTransform * trans, GstEvent * event)
             rate, self->timeline.frames_out
             + mst_loudnorm_get_pending (self->core));
         push_drained (self);
-        post_interval_message (self, end, gst_util_uint64_scale_int
-            (self->timeline.interval_count, GST_SECOND, rate));
+        /* (None when the drain ended an interval: that one was posted.) */
+        if (self->timeline.interval_count > 0)
+          post_interval_message (self, end, gst_util_uint64_scale_int
+              (self->timeline.interval_count, GST_SECOND, rate));
         self->timeline.interval_count = 0;
       }
       break;
