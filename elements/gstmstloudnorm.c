@@ -470,19 +470,11 @@ gst_mst_loudnorm_generate_output (GstBaseTransform * trans,
     done += piece;
     account_output (self, k, self->timeline.frames_out + n_out);
   }
-  gst_buffer_unmap (out, &out_map);
-  gst_buffer_unmap (in, &in_map);
-  gst_buffer_copy_into (out, in, GST_BUFFER_COPY_METADATA, 0, -1);
-  GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_DISCONT);
-  GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_GAP);
-  gst_buffer_unref (in);
-
-  gsize nonfinite = mst_loudnorm_get_nonfinite_count (self->core);
-  if (nonfinite != self->nonfinite_seen) {
-    self->nonfinite_seen = nonfinite;
-    gst_mst_warn_nonfinite (GST_ELEMENT (self), &self->warned_nonfinite);
-  }
-  *outbuf = gst_mst_timeline_finish (&self->timeline, info, out, n_out);
+  gst_mst_warn_nonfinite (GST_ELEMENT (self),
+      mst_loudnorm_get_nonfinite_count (self->core), &self->nonfinite_seen,
+      &self->warned_nonfinite);
+  *outbuf = gst_mst_timeline_finish_output (&self->timeline, info, in,
+      &in_map, out, &out_map, n_out);
   return GST_FLOW_OK;
 }
 

@@ -104,9 +104,27 @@ gst_mst_latency_query_add (GstQuery * query, GstClockTime ours)
   gst_query_set_latency (query, live, min, max);
 }
 
-void
-gst_mst_warn_nonfinite (GstElement * element, gboolean * warned)
+GstBuffer *
+gst_mst_timeline_finish_output (GstMstTimeline * tl, const GstAudioInfo * info,
+    GstBuffer * in, GstMapInfo * in_map, GstBuffer * out,
+    GstMapInfo * out_map, gsize n_frames)
 {
+  gst_buffer_unmap (out, out_map);
+  gst_buffer_unmap (in, in_map);
+  gst_buffer_copy_into (out, in, GST_BUFFER_COPY_METADATA, 0, -1);
+  GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_DISCONT);
+  GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_GAP);
+  gst_buffer_unref (in);
+  return gst_mst_timeline_finish (tl, info, out, n_frames);
+}
+
+void
+gst_mst_warn_nonfinite (GstElement * element, gsize count, gsize * seen,
+    gboolean * warned)
+{
+  if (count == *seen)
+    return;
+  *seen = count;
   if (*warned)
     return;
   *warned = TRUE;

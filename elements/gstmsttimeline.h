@@ -51,8 +51,17 @@ GstStructure *gst_mst_interval_structure_new (GstBaseTransform * trans,
 /* Adds @ours to a LATENCY query's answer (src pad direction). */
 void gst_mst_latency_query_add (GstQuery * query, GstClockTime ours);
 
-/* The warning for NaN or Inf in the input, once per stream (*warned). */
-void gst_mst_warn_nonfinite (GstElement * element, gboolean * warned);
+/* The warning for NaN or Inf in the input, once per stream (*warned),
+ * when the core's count of them (@count) moved past *seen. */
+void gst_mst_warn_nonfinite (GstElement * element, gsize count, gsize * seen,
+    gboolean * warned);
+
+/* The end of generate_output: unmaps both buffers, gives @out (n_frames
+ * written) @in's metadata without DISCONT and GAP, drops @in, and wraps
+ * @out with gst_mst_timeline_finish(). */
+GstBuffer *gst_mst_timeline_finish_output (GstMstTimeline * tl,
+    const GstAudioInfo * info, GstBuffer * in, GstMapInfo * in_map,
+    GstBuffer * out, GstMapInfo * out_map, gsize n_frames);
 
 G_END_DECLS
 #endif
