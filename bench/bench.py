@@ -118,6 +118,9 @@ ALIMITER_RELEASE_MS = 50.0
 LSP_LIMITER_LOOKAHEAD_MS = 5.0
 LSP_LIMITER_ATTACK_MS = 5.0
 LSP_LIMITER_RELEASE_MS = 5.0  # its range is 0.25..20 ms
+LOUDNORM_TARGET_LUFS = -23.0    # EBU R128
+LOUDNORM_CEILING_DBTP = -1.0
+LOUDNORM_FFMPEG_LRA = 20.0
 
 
 def _lin(db):
@@ -226,6 +229,31 @@ CASES = [
          requires=["ffmpeg:ebur128"],
          note="true peak by resampling to 192 kHz; separate program, not a "
               "GStreamer pipeline: compare its net time"),
+
+    # --- loudnorm: live normalisation to -23 LUFS under -1 dBTP ----------
+    dict(name="loudnorm (mastering)", group="loudnorm", role="ours",
+         baseline="gst baseline",
+         chain="loudnorm target=%s ceiling=%s" % (
+             _num(LOUDNORM_TARGET_LUFS), _num(LOUDNORM_CEILING_DBTP)),
+         requires=["gst:loudnorm"],
+         note="live mode (default), messages every second (default)"),
+    dict(name="ffmpeg loudnorm (dynamic)", group="loudnorm", role="peer",
+         baseline="ffmpeg baseline",
+         ffmpeg_af="loudnorm=I=%s:TP=%s:LRA=%s" % (
+             _num(LOUDNORM_TARGET_LUFS), _num(LOUDNORM_CEILING_DBTP),
+             _num(LOUDNORM_FFMPEG_LRA)),
+         requires=["ffmpeg:loudnorm"],
+         note="single pass (dynamic mode); it works and outputs at 192 kHz; "
+              "separate program, not a GStreamer pipeline: compare its net "
+              "time"),
+    dict(name="audioloudnorm (gst-plugins-rs)", group="loudnorm", role="peer",
+         baseline="gst baseline",
+         chain="audioresample ! audio/x-raw,rate=192000,format=F64LE ! "
+               "audioloudnorm loudness-target=%s max-true-peak=%s" % (
+                   _num(LOUDNORM_TARGET_LUFS), _num(LOUDNORM_CEILING_DBTP)),
+         requires=["gst:audioloudnorm"],
+         note="a port of FFmpeg's dynamic mode; 192 kHz F64 only, so "
+              "resampled in front"),
 ]
 
 # Per-group verification run before timing (on a short noise file):
@@ -258,6 +286,11 @@ GROUPS = {
                         LSP_LIMITER_LOOKAHEAD_MS, LSP_LIMITER_ATTACK_MS,
                         LSP_LIMITER_RELEASE_MS)),
     "loudness": dict(verify=None, title="Loudness meter"),
+    "loudnorm": dict(verify="differs", title="Loudness normalisation (live)",
+                     settings="target %g LUFS, ceiling %g dBTP; FFmpeg LRA %g "
+                     "(its widest, so its gain follows the programme least)" % (
+                         LOUDNORM_TARGET_LUFS, LOUDNORM_CEILING_DBTP,
+                         LOUDNORM_FFMPEG_LRA)),
 }
 EQ_TOLERANCE_DB = 1.0
 LIMITER_MIN_REDUCTION_DB = 3.0

@@ -447,4 +447,7 @@ mst_loudnorm_get_status (MstLoudnorm * ln, MstLoudnormStatus * st,
   st->output_integrated = mst_kmeter_get_integrated (ln->out_meter);
   mst_limiter_get_gain_reduction (ln->limiter, &st->gain_reduction_db,
       &st->gain_reduction_max_db, reset_max);
+  /* -20 log10 (1) is -0: shown as 0. */
+  st->gain_reduction_db += 0.0;
+  st->gain_reduction_max_db += 0.0;
 }
