@@ -330,6 +330,42 @@ GST_START_TEST (test_bypass)
 }
 GST_END_TEST;
 
+/* Buffers shorter than the latency: only the first output buffer is a
+ * DISCONT (basetransform's is_discont stays TRUE until a buffer goes out,
+ * and read as a discontinuity it drained the delay line on every buffer).
+ * The limiter element shares the code, so it is checked here too. */
+GST_START_TEST (test_small_buffers)
+{
+  static const gchar *factories[] = { "loudnorm", "limiter" };
+  for (int f = 0; f < 2; f++) {
+    GstHarness *h = gst_harness_new (factories[f]);
+    gchar *caps = caps_str ("F32LE", 2);
+    gst_harness_set_src_caps_str (h, caps);
+    const guint m = 64, buffers = 800;
+    float *x = music (m * buffers, 2, 0.0);
+    for (guint b = 0; b < buffers; b++) {
+      GstBuffer *buf = gst_buffer_new_memdup (x + 2 * m * b, 8 * m);
+      GST_BUFFER_PTS (buf) = gst_util_uint64_scale (b * m, GST_SECOND, RATE);
+      if (b == 0)
+        GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+      fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    }
+    guint discont = 0, out_buffers = 0;
+    GstBuffer *out;
+    while ((out = gst_harness_try_pull (h))) {
+      discont += GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT);
+      out_buffers++;
+      gst_buffer_unref (out);
+    }
+    fail_unless (out_buffers > 0);
+    fail_unless_equals_int (discont, 1);
+    g_free (x);
+    g_free (caps);
+    gst_harness_teardown (h);
+  }
+}
+GST_END_TEST;
+
 static Suite *
 loudnorm_suite (void)
 {
@@ -344,6 +380,7 @@ loudnorm_suite (void)
   tcase_add_test (tc, test_caps_refused);
   tcase_add_test (tc, test_nan_and_lookahead);
   tcase_add_test (tc, test_bypass);
+  tcase_add_test (tc, test_small_buffers);
   return s;
 }
 
