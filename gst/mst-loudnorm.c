@@ -21,6 +21,16 @@
  * (a short-term window). Until then it moves STARTUP_SLEW_FACTOR faster. */
 #define STARTUP_BLOCKS 30
 #define STARTUP_SLEW_FACTOR 10.0
+/* The limiter's loudness cost that the gain makes up, at most (dB): a
+ * loud target under a low ceiling can cost more than that, and the gain
+ * would then only drive the limiter harder. */
+#define MAX_LIMITER_LOSS_DB 3.0
+/* Input blocks kept for their output blocks: the latency (at most 1 s of
+ * controller lookahead, 20 ms of limiter) is at most 11 steps. */
+#define LOSS_RING 16
+/* The gain is settled when within this of its target (dB): blocks taken
+ * while it slews tell the controller's lag, not the limiter's cost. */
+#define SETTLED_DB 0.5
 /* The gain is re-evaluated every 10 ms; the limiter glides its input gain
  * over 10 ms, so the slew is a smooth ramp. */
 #define CONTROL_MS 10.0
@@ -51,6 +61,17 @@ struct MstLoudnorm {
   int recent_pos;
   uint64_t n_gated;
   double estimate_power;        /* 0: none yet */
+  /* The limiter's loudness cost. Output block j holds the frames of input
+   * block j (the meters count steps from the same frame): for counted
+   * input blocks taken while the gain was settled, what they should give
+   * out at the gain applied (0: not counted), kept until their output
+   * block ends; and forgetting sums of those and of what came out. */
+  double expect[LOSS_RING];
+  double expect_gain_db[LOSS_RING];     /* the gain then */
+  uint64_t in_blocks, out_blocks;
+  double expect_sum, out_sum;
+  int n_loss_blocks;
+  double loss_db;
 
   double gain_db, target_gain_db;
 };
@@ -136,7 +157,8 @@ update_target (MstLoudnorm * ln)
 {
   double g = 0.0;
   if (ln->estimate_power > 0.0)
-    g = ln->set.target_lufs - mst_kmeter_power_to_lufs (ln->estimate_power);
+    g = ln->set.target_lufs - mst_kmeter_power_to_lufs (ln->estimate_power)
+        + ln->loss_db;
   ln->target_gain_db = clamp_gain (ln, g);
 }
 
@@ -148,6 +170,11 @@ controller_clear (MstLoudnorm * ln)
   ln->recent_pos = 0;
   ln->n_gated = 0;
   ln->estimate_power = 0.0;
+  memset (ln->expect, 0, sizeof (ln->expect));
+  ln->in_blocks = ln->out_blocks = 0;
+  ln->expect_sum = ln->out_sum = 0.0;
+  ln->n_loss_blocks = 0;
+  ln->loss_db = 0.0;
   ln->control_pos = 0;
   update_target (ln);
   ln->gain_db = ln->target_gain_db;
@@ -253,12 +280,14 @@ static void
 controller_block (MstLoudnorm * ln, double p)
 {
   const double d = ln->step_decay;
+  /* Cleared here, set below if it counts; read by output_block. */
+  ln->expect[ln->in_blocks % LOSS_RING] = 0.0;
   if (!(p > mst_kmeter_lufs_to_power (MST_KMETER_ABSOLUTE_GATE_LUFS)))
-    return;
+    goto done;
   ln->gate_w = ln->gate_w * d + 1.0;
   ln->gate_p = ln->gate_p * d + p;
   if (!(p > ln->gate_p / ln->gate_w * pow (10.0, RELATIVE_GATE_LU / 10.0)))
-    return;
+    goto done;
   ln->long_w = ln->long_w * d + 1.0;
   ln->long_p = ln->long_p * d + p;
   ln->recent[ln->recent_pos] = p;
@@ -279,6 +308,43 @@ controller_block (MstLoudnorm * ln, double p)
     }
   }
   ln->estimate_power = est;
+  update_target (ln);
+  /* Counted for the limiter's cost if the gain is settled, the block
+   * included (a louder entry moves the target first). */
+  if (!ln->set.bypass && ln->set.mode == MST_LOUDNORM_LIVE
+      && fabs (ln->gain_db - ln->target_gain_db) < SETTLED_DB) {
+    ln->expect[ln->in_blocks % LOSS_RING] = p * pow (10.0, ln->gain_db
+        / 10.0);
+    ln->expect_gain_db[ln->in_blocks % LOSS_RING] = ln->gain_db;
+  }
+done:
+  ln->in_blocks++;
+}
+
+/* A 400 ms output block ended: the limiter's loudness cost is what the
+ * counted input blocks should have given, over what came out of them.
+ * Live mode only (in fixed mode the gain is exact by definition). */
+static void
+output_block (MstLoudnorm * ln, double p)
+{
+  const double d = ln->step_decay;
+  double *e = &ln->expect[ln->out_blocks % LOSS_RING];
+  double then_db = ln->expect_gain_db[ln->out_blocks % LOSS_RING];
+  ln->out_blocks++;
+  /* (The gain must not have moved while the block crossed the delay.) */
+  if (*e == 0.0 || ln->set.bypass || ln->set.mode != MST_LOUDNORM_LIVE
+      || fabs (ln->gain_db - then_db) >= SETTLED_DB) {
+    *e = 0.0;
+    return;
+  }
+  ln->expect_sum = ln->expect_sum * d + *e;
+  ln->out_sum = ln->out_sum * d + p;
+  *e = 0.0;
+  /* A second of programme before it means anything. */
+  if (++ln->n_loss_blocks < 10 || !(ln->out_sum > 0.0))
+    return;
+  ln->loss_db = fmin (fmax (10.0 * log10 (ln->expect_sum / ln->out_sum),
+          0.0), MAX_LIMITER_LOSS_DB);
   update_target (ln);
 }
 
@@ -311,8 +377,11 @@ meter_output_##sfx (MstLoudnorm * ln, const TYPE * out, size_t n)             \
   const int nch = ln->channels;                                               \
   while (n > 0) {                                                             \
     size_t k = mst_kmeter_frames_to_step (ln->out_meter);                     \
+    double p;                                                                 \
     k = k < n ? k : n;                                                        \
-    mst_kmeter_add_##sfx (ln->out_meter, out, k);                             \
+    if (mst_kmeter_add_##sfx (ln->out_meter, out, k)                          \
+        && mst_kmeter_get_block_power (ln->out_meter, &p))                    \
+      output_block (ln, p);                                                   \
     out += k * nch;                                                           \
     n -= k;                                                                   \
   }                                                                           \

@@ -26,7 +26,10 @@ extern "C" {
  * every 10 ms; raising is 10 times faster until 3 s of programme passed the
  * gates, and the very first gain is the first estimate's, so a stream
  * starts at its level). It is the input gain of the true-peak limiter,
- * which holds the output under ceiling_dbtp.
+ * which holds the output under ceiling_dbtp. What the limiter takes off
+ * the loudness is measured (the output's blocks against what the input's
+ * blocks should have given, while the gain is settled) and made up, up to
+ * 3 dB.
  *
  * The controller looks ahead: a delay line of control_lookahead_ms (400 ms
  * by default, one block) in front of the limiter lets the gain move before
