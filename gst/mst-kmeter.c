@@ -197,6 +197,9 @@ end_step (MstKMeter * m)
     z[3] = y_ - h.a2 * u;                                                     \
   } while (0)
 
+/* Two doubles, one per channel of a pair (GCC/Clang vector extension). */
+typedef double V2 __attribute__ ((vector_size (16)));
+
 /* Non-finite samples count as silence. */
 #define FINITE_OR_0(v) (fabs (v) <= DBL_MAX ? (v) : 0.0)
 
@@ -220,16 +223,29 @@ mst_kmeter_add_##sfx (MstKMeter * m, const TYPE * x, size_t n)                \
     }                                                                         \
     memcpy (za, m->state[c], sizeof (za));                                    \
     if (pair) {                                                               \
+      /* The two channels side by side in one vector: the recursions are  */ \
+      /* latency-bound, so this halves the instructions for free. */          \
       memcpy (zb, m->state[c + 1], sizeof (zb));                              \
+      V2 z0 = { za[0], zb[0] }, z1 = { za[1], zb[1] };                        \
+      V2 z2 = { za[2], zb[2] }, z3 = { za[3], zb[3] }, acc = { 0.0, 0.0 };    \
+      const V2 sb0 = { s.b0, s.b0 }, sb1 = { s.b1, s.b1 }, sb2 = { s.b2, s.b2 };\
+      const V2 sa1 = { s.a1, s.a1 }, sa2 = { s.a2, s.a2 };                    \
+      const V2 ha1 = { h.a1, h.a1 }, ha2 = { h.a2, h.a2 }, two = { 2.0, 2.0 };\
       for (size_t i = 0; i < n; i++) {                                        \
         double va = x[i * nch + c], vb = x[i * nch + c + 1];                  \
-        va = FINITE_OR_0 (va);                                                \
-        vb = FINITE_OR_0 (vb);                                                \
-        K_STEP (va, za, u);                                                   \
-        acc_a += u * u;                                                       \
-        K_STEP (vb, zb, u);                                                   \
-        acc_b += u * u;                                                       \
+        V2 v = { FINITE_OR_0 (va), FINITE_OR_0 (vb) };                        \
+        V2 y = sb0 * v + z0;                                                  \
+        z0 = sb1 * v - sa1 * y + z1;                                          \
+        z1 = sb2 * v - sa2 * y;                                               \
+        V2 w = y + z2;                                                        \
+        z2 = z3 - two * y - ha1 * w;                                          \
+        z3 = y - ha2 * w;                                                     \
+        acc += w * w;                                                         \
       }                                                                       \
+      za[0] = z0[0]; za[1] = z1[0]; za[2] = z2[0]; za[3] = z3[0];             \
+      zb[0] = z0[1]; zb[1] = z1[1]; zb[2] = z2[1]; zb[3] = z3[1];             \
+      acc_a = acc[0];                                                         \
+      acc_b = acc[1];                                                         \
     } else {                                                                  \
       for (size_t i = 0; i < n; i++) {                                        \
         double va = x[i * nch + c];                                           \
