@@ -122,6 +122,9 @@ ALIMITER_RELEASE_MS = 50.0
 LSP_LIMITER_LOOKAHEAD_MS = 5.0
 LSP_LIMITER_ATTACK_MS = 5.0
 LSP_LIMITER_RELEASE_MS = 5.0  # its range is 0.25..20 ms
+LOUDNORM_TARGET_LUFS = -23.0    # EBU R128
+LOUDNORM_CEILING_DBTP = -1.0
+LOUDNORM_FFMPEG_LRA = 20.0
 
 
 def _lin(db):
@@ -248,6 +251,30 @@ CASES = [
               "pass 2 with measured_I/TP/LRA/thresh, offset and linear=true "
               "(FFmpeg falls back to its dynamic mode when the linear gain "
               "would push the true peak over TP); both passes timed"),
+    # --- loudnorm: live normalisation to -23 LUFS under -1 dBTP ----------
+    dict(name="loudnorm (mastering)", group="loudnorm", role="ours",
+         baseline="gst baseline",
+         chain="loudnorm target=%s ceiling=%s" % (
+             _num(LOUDNORM_TARGET_LUFS), _num(LOUDNORM_CEILING_DBTP)),
+         requires=["gst:loudnorm"],
+         note="live mode (default), messages every second (default)"),
+    dict(name="ffmpeg loudnorm (dynamic)", group="loudnorm", role="peer",
+         baseline="ffmpeg baseline",
+         ffmpeg_af="loudnorm=I=%s:TP=%s:LRA=%s" % (
+             _num(LOUDNORM_TARGET_LUFS), _num(LOUDNORM_CEILING_DBTP),
+             _num(LOUDNORM_FFMPEG_LRA)),
+         requires=["ffmpeg:loudnorm"],
+         note="single pass (dynamic mode); it works and outputs at 192 kHz; "
+              "separate program, not a GStreamer pipeline: compare its net "
+              "time"),
+    dict(name="audioloudnorm (gst-plugins-rs)", group="loudnorm", role="peer",
+         baseline="gst baseline",
+         chain="audioresample ! audio/x-raw,rate=192000,format=F64LE ! "
+               "audioloudnorm loudness-target=%s max-true-peak=%s" % (
+                   _num(LOUDNORM_TARGET_LUFS), _num(LOUDNORM_CEILING_DBTP)),
+         requires=["gst:audioloudnorm"],
+         note="a port of FFmpeg's dynamic mode; 192 kHz F64 only, so "
+              "resampled in front"),
 ]
 
 MASTER_TARGET_LUFS = -14.0
@@ -288,6 +315,11 @@ GROUPS = {
                    "outputs of the last timed run measured by FFmpeg ebur128 "
                    "(peak=true) and gst-master analyze" % (
                        MASTER_TARGET_LUFS, MASTER_CEILING_DBTP)),
+    "loudnorm": dict(verify="differs", title="Loudness normalisation (live)",
+                     settings="target %g LUFS, ceiling %g dBTP; FFmpeg LRA %g "
+                     "(its widest, so its gain follows the programme least)" % (
+                         LOUDNORM_TARGET_LUFS, LOUDNORM_CEILING_DBTP,
+                         LOUDNORM_FFMPEG_LRA)),
 }
 EQ_TOLERANCE_DB = 1.0
 LIMITER_MIN_REDUCTION_DB = 3.0

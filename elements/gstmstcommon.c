@@ -66,3 +66,29 @@ gst_mst_check_format (GstAudioFilter * filter, const GstAudioInfo * info,
       return FALSE;
   }
 }
+
+void
+gst_mst_loudness_weights (const GstAudioInfo * info, gdouble * weights)
+{
+  for (gint c = 0; c < GST_AUDIO_INFO_CHANNELS (info); c++) {
+    GstAudioChannelPosition p = GST_AUDIO_INFO_IS_UNPOSITIONED (info)
+        ? GST_AUDIO_CHANNEL_POSITION_NONE : info->position[c];
+    switch (p) {
+      case GST_AUDIO_CHANNEL_POSITION_LFE1:
+      case GST_AUDIO_CHANNEL_POSITION_LFE2:
+        weights[c] = 0.0;
+        break;
+      case GST_AUDIO_CHANNEL_POSITION_SIDE_LEFT:
+      case GST_AUDIO_CHANNEL_POSITION_SIDE_RIGHT:
+      case GST_AUDIO_CHANNEL_POSITION_REAR_LEFT:
+      case GST_AUDIO_CHANNEL_POSITION_REAR_RIGHT:
+      case GST_AUDIO_CHANNEL_POSITION_SURROUND_LEFT:
+      case GST_AUDIO_CHANNEL_POSITION_SURROUND_RIGHT:
+        weights[c] = 1.41;
+        break;
+      default:
+        weights[c] = 1.0;
+        break;
+    }
+  }
+}

@@ -35,5 +35,9 @@ gboolean gst_mst_check_format (GstAudioFilter * filter,
 void gst_mst_refuse_format (GstAudioFilter * filter,
     const GstAudioInfo * info);
 
+/* BS.1770-4 Table 3 weights by channel position: LFE 0, side and rear
+ * surrounds 1.41, the rest (and unpositioned channels) 1.0. */
+void gst_mst_loudness_weights (const GstAudioInfo * info, gdouble * weights);
+
 G_END_DECLS
 #endif

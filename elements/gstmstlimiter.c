@@ -23,6 +23,7 @@
 
 #include "gstmstlimiter.h"
 #include "gstmstcommon.h"
+#include "gstmsttimeline.h"
 
 #include <gst/audio/audio.h>
 
@@ -189,9 +190,8 @@ gst_mst_limiter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
     return FALSE;
   }
   self->configured = TRUE;
-  self->ts_base = GST_CLOCK_TIME_NONE;
-  self->frames_out = 0;
-  self->interval_count = 0;
+  gst_mst_timeline_restart (&self->timeline);
+  self->timeline.interval_count = 0;
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_latency (GST_OBJECT (self)));
   return TRUE;
@@ -216,15 +216,8 @@ gst_mst_limiter_query (GstBaseTransform * trans, GstPadDirection direction,
       (trans, direction, query);
 
   if (res && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY
-      && direction == GST_PAD_SRC) {
-    gboolean live;
-    GstClockTime min, max, ours = latency_time (self);
-    gst_query_parse_latency (query, &live, &min, &max);
-    min += ours;
-    if (GST_CLOCK_TIME_IS_VALID (max))
-      max += ours;
-    gst_query_set_latency (query, live, min, max);
-  }
+      && direction == GST_PAD_SRC)
+    gst_mst_latency_query_add (query, latency_time (self));
   return res;
 }
 
@@ -254,13 +247,8 @@ post_interval_message (GstMstLimiter * self, GstClockTime end_ts,
   GST_OBJECT_UNLOCK (self);
   if (!post)
     return;
-  s = gst_structure_new ("limiter",
-      "timestamp", G_TYPE_UINT64, end_ts,
-      "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time
-      (&trans->segment, GST_FORMAT_TIME, end_ts),
-      "running-time", G_TYPE_UINT64, gst_segment_to_running_time
-      (&trans->segment, GST_FORMAT_TIME, end_ts),
-      "duration", G_TYPE_UINT64, duration,
+  s = gst_mst_interval_structure_new (trans, "limiter", end_ts, duration);
+  gst_structure_set (s,
       "gain-reduction", G_TYPE_DOUBLE, max_db,
       "gain-reduction-current", G_TYPE_DOUBLE, current_db, NULL);
   gst_element_post_message (GST_ELEMENT (self),
@@ -273,52 +261,9 @@ static void
 account_interval (GstMstLimiter * self, gsize n_frames, GstClockTime end_ts)
 {
   gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
-  if (self->interval_frames == 0)
-    return;
-  self->interval_count += n_frames;
-  if (self->interval_count >= self->interval_frames) {
-    post_interval_message (self, end_ts, gst_util_uint64_scale_int
-        (self->interval_count, GST_SECOND, rate));
-    self->interval_count = 0;
-  }
-}
-
-static GstClockTime
-frame_time (GstMstLimiter * self, guint64 frame)
-{
-  if (!GST_CLOCK_TIME_IS_VALID (self->ts_base))
-    return GST_CLOCK_TIME_NONE;
-  return self->ts_base + gst_util_uint64_scale_int (frame, GST_SECOND,
-      GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info));
-}
-
-/* Wraps n processed frames at the start of @buf (sized for more) as the
- * next output: its timestamp is its first frame's input timestamp. */
-static GstBuffer *
-finish_output (GstMstLimiter * self, GstBuffer * buf, gsize n_frames)
-{
-  GstAudioInfo *info = &GST_AUDIO_FILTER (self)->info;
-  gint rate = GST_AUDIO_INFO_RATE (info);
-
-  if (n_frames == 0) {
-    gst_buffer_unref (buf);
-    return NULL;
-  }
-  gst_buffer_set_size (buf, n_frames * GST_AUDIO_INFO_BPF (info));
-  if (GST_CLOCK_TIME_IS_VALID (self->ts_base)) {
-    GST_BUFFER_PTS (buf) = self->ts_base
-        + gst_util_uint64_scale_int (self->frames_out, GST_SECOND, rate);
-    GST_BUFFER_DURATION (buf) = self->ts_base
-        + gst_util_uint64_scale_int (self->frames_out + n_frames, GST_SECOND,
-        rate) - GST_BUFFER_PTS (buf);
-  }
-  GST_BUFFER_OFFSET (buf) = self->frames_out;
-  GST_BUFFER_OFFSET_END (buf) = self->frames_out + n_frames;
-  if (self->frames_out == 0)
-    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-  self->frames_out += n_frames;
-
-  return buf;
+  GstClockTime duration;
+  if (gst_mst_timeline_count (&self->timeline, n_frames, rate, &duration))
+    post_interval_message (self, end_ts, duration);
 }
 
 static GstBuffer *
@@ -344,9 +289,8 @@ drain (GstMstLimiter * self)
   else
     mst_limiter_drain_f32 (self->core, (float *) map.data, &n_out);
   gst_buffer_unmap (buf, &map);
-  buf = finish_output (self, buf, n_out);
-  self->ts_base = GST_CLOCK_TIME_NONE;
-  self->frames_out = 0;
+  buf = gst_mst_timeline_finish (&self->timeline, info, buf, n_out);
+  gst_mst_timeline_restart (&self->timeline);
   return buf;
 }
 
@@ -360,13 +304,16 @@ push_drained (GstMstLimiter * self)
 
 static GstFlowReturn
 gst_mst_limiter_submit_input_buffer (GstBaseTransform * trans,
-    gboolean is_discont, GstBuffer * input)
+    G_GNUC_UNUSED gboolean is_discont, GstBuffer * input)
 {
   GstMstLimiter *self = GST_MST_LIMITER (trans);
 
   /* A discontinuity: the tail before it goes out with its own timestamps,
-   * then a fresh start. */
-  if (is_discont && mst_limiter_get_pending (self->core) > 0)
+   * then a fresh start. The buffer's flag, not is_discont: basetransform
+   * keeps that TRUE until a buffer goes out, and nothing goes out while the
+   * delay line fills (buffers shorter than the latency). */
+  if (GST_BUFFER_IS_DISCONT (input) && mst_limiter_get_pending (self->core)
+      > 0)
     push_drained (self);
   gst_buffer_replace (&self->queued, NULL);
   self->queued = input;
@@ -398,14 +345,11 @@ gst_mst_limiter_generate_output (GstBaseTransform * trans,
         GST_FORMAT_TIME, GST_BUFFER_PTS (in));
     if (GST_CLOCK_TIME_IS_VALID (st))
       gst_object_sync_values (GST_OBJECT (self), st);
-    if (!GST_CLOCK_TIME_IS_VALID (self->ts_base)
-        && mst_limiter_get_pending (self->core) == 0) {
-      self->ts_base = GST_BUFFER_PTS (in);
-      self->frames_out = 0;
-    }
   }
+  gst_mst_timeline_start (&self->timeline, in,
+      mst_limiter_get_pending (self->core));
   GST_OBJECT_LOCK (self);
-  self->interval_frames = gst_util_uint64_scale_int (self->interval_ns,
+  self->timeline.interval_frames = gst_util_uint64_scale_int (self->interval_ns,
       GST_AUDIO_INFO_RATE (info), GST_SECOND);
   GST_OBJECT_UNLOCK (self);
   gst_mst_limiter_apply_settings (self);
@@ -425,9 +369,9 @@ gst_mst_limiter_generate_output (GstBaseTransform * trans,
       (GST_OBJECT (self)) && GST_CLOCK_TIME_IS_VALID (in_pts);
   for (gsize done = 0; done < n_in;) {
     gsize piece = n_in - done, k = 0;
-    if (self->interval_frames > 0 && mst_limiter_get_pending (self->core)
+    if (mst_limiter_get_pending (self->core)
         >= mst_limiter_get_latency (self->core))
-      piece = MIN (piece, self->interval_frames - self->interval_count);
+      piece = MIN (piece, gst_mst_timeline_to_interval (&self->timeline));
     if (controlled) {
       /* Automation at CONTROL_FRAMES resolution, not per buffer. */
       piece = MIN (piece, CONTROL_FRAMES);
@@ -450,27 +394,15 @@ gst_mst_limiter_generate_output (GstBaseTransform * trans,
     n_out += k;
     done += piece;
     if (k > 0)
-      account_interval (self, k, frame_time (self, self->frames_out + n_out));
+      account_interval (self, k, gst_mst_timeline_frame_time
+          (&self->timeline, GST_AUDIO_INFO_RATE (info),
+              self->timeline.frames_out + n_out));
   }
-  gst_buffer_unmap (out, &out_map);
-  gst_buffer_unmap (in, &in_map);
-  gst_buffer_copy_into (out, in, GST_BUFFER_COPY_METADATA, 0, -1);
-  GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_DISCONT);
-  GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_GAP);
-  gst_buffer_unref (in);
-
-  gsize nonfinite = mst_limiter_get_nonfinite_count (self->core);
-  if (nonfinite != self->nonfinite_seen) {
-    self->nonfinite_seen = nonfinite;
-    if (!self->warned_nonfinite) {
-      self->warned_nonfinite = TRUE;
-      GST_ELEMENT_WARNING (self, STREAM, FORMAT,
-          ("Non-finite samples (NaN or Inf) in the input"),
-          ("they are limited as silence; further occurrences in this stream "
-              "are handled the same way without another warning"));
-    }
-  }
-  *outbuf = finish_output (self, out, n_out);
+  gst_mst_warn_nonfinite (GST_ELEMENT (self),
+      mst_limiter_get_nonfinite_count (self->core), &self->nonfinite_seen,
+      &self->warned_nonfinite);
+  *outbuf = gst_mst_timeline_finish_output (&self->timeline, info, in,
+      &in_map, out, &out_map, n_out);
   return GST_FLOW_OK;
 }
 
@@ -498,8 +430,7 @@ gst_mst_limiter_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_FLUSH_STOP:
       mst_limiter_reset (self->core);
       gst_buffer_replace (&self->queued, NULL);
-      self->ts_base = GST_CLOCK_TIME_NONE;
-      self->frames_out = 0;
+      gst_mst_timeline_restart (&self->timeline);
       break;
     case GST_EVENT_STREAM_START:
       self->warned_nonfinite = FALSE;
@@ -637,7 +568,7 @@ gst_mst_limiter_init (GstMstLimiter * self)
   self->lookahead_ms = DEFAULT_LOOKAHEAD_MS;
   self->interval_ns = DEFAULT_INTERVAL_NS;
   self->post_messages = DEFAULT_POST_MESSAGES;
-  self->ts_base = GST_CLOCK_TIME_NONE;
+  gst_mst_timeline_restart (&self->timeline);
   self->core = mst_limiter_init (MST_MAX_CHANNELS);
   g_assert (self->core != NULL);
 }

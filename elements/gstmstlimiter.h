@@ -6,6 +6,7 @@
 #include <gst/audio/gstaudiofilter.h>
 
 #include "mst-limiter.h"
+#include "gstmsttimeline.h"
 
 G_BEGIN_DECLS
 
@@ -30,10 +31,7 @@ struct _GstMstLimiter
   gboolean configured;
   gboolean is_f64;
   GstBuffer *queued;
-  GstClockTime ts_base;         /* timestamp of output frame 0 */
-  guint64 frames_out;           /* since ts_base */
-  guint64 interval_frames, interval_count;
-  GstClockTime interval_start;
+  GstMstTimeline timeline;
   gboolean warned_nonfinite;
   gsize nonfinite_seen;
 };

@@ -9,6 +9,7 @@
 #include "gstmstlimiter.h"
 #include "gstmstloudmeter.h"
 #include "gstmstmaster.h"
+#include "gstmstloudnorm.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -19,6 +20,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (limiter, plugin);
   ret |= GST_ELEMENT_REGISTER (loudmeter, plugin);
   ret |= GST_ELEMENT_REGISTER (master, plugin);
+  ret |= GST_ELEMENT_REGISTER (loudnorm, plugin);
 
   return ret;
 }

@@ -476,3 +476,67 @@ fail:
   }
   return -1;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Speech-like programme (loudnorm tests). */
+
+void
+mst_signal_speech (float *out, size_t n_frames, int channels, unsigned rate,
+    uint32_t seed)
+{
+  const double fs = rate;
+  Rng rng, noise;
+  size_t i = 0;
+  double phase = 0.0, prev = 0.0;
+  /* Speaker levels (dB), changing every SPEAKER_S seconds. */
+  static const double speaker_db[4] = { 0.0, -4.0, 2.0, -2.0 };
+  static const double speaker_f0[4] = { 120.0, 210.0, 105.0, 180.0 };
+  const double speaker_s = 20.0;
+
+  if (!out || n_frames == 0 || channels < 1 || rate == 0)
+    return;
+  rng_init (&rng, seed, 11);
+  rng_init (&noise, seed, 12);
+  while (i < n_frames) {
+    /* A phrase of 3 to 10 syllables, then a pause of 0.3 to 1.5 s. */
+    int syllables = 3 + (int) (rng_uniform (&rng) * 8.0);
+    for (int s = 0; s < syllables && i < n_frames; s++) {
+      int who = (int) ((i / fs) / speaker_s) % 4;
+      double level = pow (10.0, speaker_db[who] / 20.0);
+      double f0 = speaker_f0[who] * (0.85 + 0.3 * rng_uniform (&rng));
+      double len_s = 0.12 + 0.2 * rng_uniform (&rng);
+      double gap_s = 0.02 + 0.06 * rng_uniform (&rng);
+      int fricative = rng_uniform (&rng) < 0.25;
+      size_t len = (size_t) (len_s * fs), gap = (size_t) (gap_s * fs);
+      double amp = level * (0.5 + 0.5 * rng_uniform (&rng));
+      for (size_t k = 0; k < len && i < n_frames; k++, i++) {
+        double u = (double) k / len;
+        double env = amp * sin (M_PI * u) * sin (M_PI * u);
+        double v = 0.0;
+        if (fricative) {
+          /* Bright noise (first difference), softer. */
+          double g = rng_gauss (&noise);
+          v = 0.15 * (g - prev);
+          prev = g;
+        } else {
+          /* Voiced: harmonics with a falling tilt and a gliding pitch. */
+          double f = f0 * (1.0 + 0.1 * (0.5 - u));
+          phase += 2.0 * M_PI * f / fs;
+          if (phase > 2.0 * M_PI)
+            phase -= 2.0 * M_PI;
+          for (int h = 1; h <= 20 && h * f < 0.45 * fs && h * f < 5000.0; h++)
+            v += sin (h * phase) / h * (h >= 2 && h <= 4 ? 1.6 : 1.0);
+          v *= 0.25;
+        }
+        put_mono (out, i, channels, env * v
+            + 3e-4 * rng_gauss (&noise));
+      }
+      for (size_t k = 0; k < gap && i < n_frames; k++, i++)
+        put_mono (out, i, channels, 3e-4 * rng_gauss (&noise));
+    }
+    size_t pause = (size_t) ((0.3 + 1.2 * rng_uniform (&rng)) * fs);
+    for (size_t k = 0; k < pause && i < n_frames; k++, i++)
+      put_mono (out, i, channels, 3e-4 * rng_gauss (&noise));
+  }
+  mst_signal_normalize_peak (out, n_frames * (size_t) channels, -1.0);
+}

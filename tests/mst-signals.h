@@ -113,6 +113,16 @@ void mst_signal_to_f64 (const float *in, double *out, size_t n_samples);
 int mst_signal_write_wav (const char *path, const float *buf,
     size_t n_frames, int channels, unsigned rate);
 
+/**
+ * Speech-like programme for the loudnorm tests: phrases of 3 to 10
+ * syllables (voiced harmonics with a gliding pitch, or bright noise),
+ * pauses of 0.3 to 1.5 s between phrases, a noise floor about 70 dB under
+ * the peaks, and four speakers of different pitch at 0, -4, +2 and -2 dB
+ * taking turns every 20 s. The same on every channel; sample peak -1 dBFS.
+ */
+void mst_signal_speech (float *out, size_t n_frames, int channels,
+    unsigned rate, uint32_t seed);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,135 @@
+/* mastering: timestamps, intervals and latency of the elements that delay. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmsttimeline.h"
+
+void
+gst_mst_timeline_restart (GstMstTimeline * tl)
+{
+  tl->ts_base = GST_CLOCK_TIME_NONE;
+  tl->frames_out = 0;
+}
+
+void
+gst_mst_timeline_start (GstMstTimeline * tl, GstBuffer * in, gsize pending)
+{
+  if (GST_BUFFER_PTS_IS_VALID (in) && !GST_CLOCK_TIME_IS_VALID (tl->ts_base)
+      && pending == 0) {
+    tl->ts_base = GST_BUFFER_PTS (in);
+    tl->frames_out = 0;
+  }
+}
+
+GstClockTime
+gst_mst_timeline_frame_time (const GstMstTimeline * tl, gint rate,
+    guint64 frame)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (tl->ts_base))
+    return GST_CLOCK_TIME_NONE;
+  return tl->ts_base + gst_util_uint64_scale_int (frame, GST_SECOND, rate);
+}
+
+GstBuffer *
+gst_mst_timeline_finish (GstMstTimeline * tl, const GstAudioInfo * info,
+    GstBuffer * buf, gsize n_frames)
+{
+  gint rate = GST_AUDIO_INFO_RATE (info);
+
+  if (n_frames == 0) {
+    gst_buffer_unref (buf);
+    return NULL;
+  }
+  gst_buffer_set_size (buf, n_frames * GST_AUDIO_INFO_BPF (info));
+  if (GST_CLOCK_TIME_IS_VALID (tl->ts_base)) {
+    GST_BUFFER_PTS (buf) = gst_mst_timeline_frame_time (tl, rate,
+        tl->frames_out);
+    GST_BUFFER_DURATION (buf) = gst_mst_timeline_frame_time (tl, rate,
+        tl->frames_out + n_frames) - GST_BUFFER_PTS (buf);
+  }
+  GST_BUFFER_OFFSET (buf) = tl->frames_out;
+  GST_BUFFER_OFFSET_END (buf) = tl->frames_out + n_frames;
+  if (tl->frames_out == 0)
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+  tl->frames_out += n_frames;
+  return buf;
+}
+
+gboolean
+gst_mst_timeline_count (GstMstTimeline * tl, gsize n, gint rate,
+    GstClockTime * duration)
+{
+  if (tl->interval_frames == 0)
+    return FALSE;
+  tl->interval_count += n;
+  if (tl->interval_count < tl->interval_frames)
+    return FALSE;
+  *duration = gst_util_uint64_scale_int (tl->interval_count, GST_SECOND,
+      rate);
+  tl->interval_count = 0;
+  return TRUE;
+}
+
+gsize
+gst_mst_timeline_to_interval (const GstMstTimeline * tl)
+{
+  if (tl->interval_frames == 0)
+    return G_MAXSIZE;
+  return tl->interval_frames - tl->interval_count;
+}
+
+GstStructure *
+gst_mst_interval_structure_new (GstBaseTransform * trans, const gchar * name,
+    GstClockTime end_ts, GstClockTime duration)
+{
+  return gst_structure_new (name,
+      "timestamp", G_TYPE_UINT64, end_ts,
+      "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time
+      (&trans->segment, GST_FORMAT_TIME, end_ts),
+      "running-time", G_TYPE_UINT64, gst_segment_to_running_time
+      (&trans->segment, GST_FORMAT_TIME, end_ts),
+      "duration", G_TYPE_UINT64, duration, NULL);
+}
+
+void
+gst_mst_latency_query_add (GstQuery * query, GstClockTime ours)
+{
+  gboolean live;
+  GstClockTime min, max;
+  gst_query_parse_latency (query, &live, &min, &max);
+  min += ours;
+  if (GST_CLOCK_TIME_IS_VALID (max))
+    max += ours;
+  gst_query_set_latency (query, live, min, max);
+}
+
+GstBuffer *
+gst_mst_timeline_finish_output (GstMstTimeline * tl, const GstAudioInfo * info,
+    GstBuffer * in, GstMapInfo * in_map, GstBuffer * out,
+    GstMapInfo * out_map, gsize n_frames)
+{
+  gst_buffer_unmap (out, out_map);
+  gst_buffer_unmap (in, in_map);
+  gst_buffer_copy_into (out, in, GST_BUFFER_COPY_METADATA, 0, -1);
+  GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_DISCONT);
+  GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_GAP);
+  gst_buffer_unref (in);
+  return gst_mst_timeline_finish (tl, info, out, n_frames);
+}
+
+void
+gst_mst_warn_nonfinite (GstElement * element, gsize count, gsize * seen,
+    gboolean * warned)
+{
+  if (count == *seen)
+    return;
+  *seen = count;
+  if (*warned)
+    return;
+  *warned = TRUE;
+  GST_ELEMENT_WARNING (element, STREAM, FORMAT,
+      ("Non-finite samples (NaN or Inf) in the input"),
+      ("they are processed as silence; further occurrences in this stream "
+          "are handled the same way without another warning"));
+}

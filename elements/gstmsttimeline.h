@@ -1,0 +1,67 @@
+/* mastering: what the elements with a delay line share (limiter, loudnorm):
+ * output timestamps that continue the input's, the message interval, the
+ * interval message's common fields, the latency query. */
+#ifndef GST_MST_TIMELINE_H
+#define GST_MST_TIMELINE_H
+
+#include <gst/gst.h>
+#include <gst/base/gstbasetransform.h>
+#include <gst/audio/audio.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  GstClockTime ts_base;         /* timestamp of output frame 0 */
+  guint64 frames_out;           /* since ts_base */
+  guint64 interval_frames, interval_count;
+} GstMstTimeline;
+
+/* A fresh start: no timestamp base, no frames out (the interval count is
+ * kept: it only restarts at setup). */
+void gst_mst_timeline_restart (GstMstTimeline * tl);
+
+/* Takes @in's PTS as the base when there is none and nothing is pending. */
+void gst_mst_timeline_start (GstMstTimeline * tl, GstBuffer * in,
+    gsize pending);
+
+/* Timestamp of output frame @frame (NONE without a base). */
+GstClockTime gst_mst_timeline_frame_time (const GstMstTimeline * tl,
+    gint rate, guint64 frame);
+
+/* Wraps @n_frames processed frames at the start of @buf (sized for more)
+ * as the next output: timestamp of its first frame, offsets, DISCONT on the
+ * first; NULL (and @buf unreffed) for none. */
+GstBuffer *gst_mst_timeline_finish (GstMstTimeline * tl,
+    const GstAudioInfo * info, GstBuffer * buf, gsize n_frames);
+
+/* Counts @n output frames toward the interval (the caller keeps each call
+ * within one interval): TRUE with the interval's @duration when it ends. */
+gboolean gst_mst_timeline_count (GstMstTimeline * tl, gsize n, gint rate,
+    GstClockTime * duration);
+
+/* Frames left in the current interval (G_MAXSIZE without one). */
+gsize gst_mst_timeline_to_interval (const GstMstTimeline * tl);
+
+/* A message structure @name with timestamp, stream-time, running-time
+ * (of @end_ts, the interval's end) and duration, as level posts them. */
+GstStructure *gst_mst_interval_structure_new (GstBaseTransform * trans,
+    const gchar * name, GstClockTime end_ts, GstClockTime duration);
+
+/* Adds @ours to a LATENCY query's answer (src pad direction). */
+void gst_mst_latency_query_add (GstQuery * query, GstClockTime ours);
+
+/* The warning for NaN or Inf in the input, once per stream (*warned),
+ * when the core's count of them (@count) moved past *seen. */
+void gst_mst_warn_nonfinite (GstElement * element, gsize count, gsize * seen,
+    gboolean * warned);
+
+/* The end of generate_output: unmaps both buffers, gives @out (n_frames
+ * written) @in's metadata without DISCONT and GAP, drops @in, and wraps
+ * @out with gst_mst_timeline_finish(). */
+GstBuffer *gst_mst_timeline_finish_output (GstMstTimeline * tl,
+    const GstAudioInfo * info, GstBuffer * in, GstMapInfo * in_map,
+    GstBuffer * out, GstMapInfo * out_map, gsize n_frames);
+
+G_END_DECLS
+#endif

@@ -1,0 +1,522 @@
+/* mastering: loudness normalisation core (see mst-loudnorm.h). */
+#include "mst-loudnorm.h"
+#include "mst-kmeter.h"
+#include "mst-limiter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* BS.1770-4 Annex 1 clause 5: relative gate 10 LU below the loudness of
+ * the blocks above the absolute gate (here a forgetting mean of them). */
+#define RELATIVE_GATE_LU -10.0
+/* When the recent loudness (gated) leaves the long estimate by more than
+ * this, the programme has changed (a loud entry, another speaker, another
+ * source): the estimate restarts from the recent blocks. Music's loudness
+ * over a second swings by a couple of LU around its integrated loudness:
+ * a smaller margin would ride it. */
+#define FOLLOW_MARGIN_LU 3.0
+/* The recent loudness: the last 10 gated blocks (1.3 s of programme). */
+#define RECENT_BLOCKS 10
+/* Gated blocks the estimate needs before the slew is the normal one: 3 s
+ * (a short-term window). Until then it moves STARTUP_SLEW_FACTOR faster. */
+#define STARTUP_BLOCKS 30
+#define STARTUP_SLEW_FACTOR 10.0
+/* The limiter's loudness cost that the gain makes up, at most (dB): a
+ * loud target under a low ceiling can cost more than that, and the gain
+ * would then only drive the limiter harder. */
+#define MAX_LIMITER_LOSS_DB 3.0
+/* Input blocks kept for their output blocks: the latency (at most 1 s of
+ * controller lookahead, 20 ms of limiter) is at most 11 steps. */
+#define LOSS_RING 16
+/* The gain is settled when within this of its target (dB): blocks taken
+ * while it slews tell the controller's lag, not the limiter's cost. */
+#define SETTLED_DB 0.5
+/* The gain is re-evaluated every 10 ms; the limiter glides its input gain
+ * over 10 ms, so the slew is a smooth ramp. */
+#define CONTROL_MS 10.0
+
+struct MstLoudnorm {
+  MstLimiter *limiter;
+  MstKMeter *in_meter, *out_meter;
+  MstLoudnormSettings set;
+  MstLimiterSettings lim_set;
+  double rate_hz;
+  int channels, max_channels;
+
+  size_t control_frames, control_pos;
+
+  /* Controller lookahead: a delay line in front of the limiter, D frames
+   * (0 allowed), of the stream's sample type; a scratch of one control
+   * tick for the delayed frames. */
+  void *ring, *scratch;
+  size_t ring_frames, ring_pos;
+  uint64_t frames_in;           /* since reset */
+  bool started;                 /* a frame reached the limiter */
+  double step_decay;            /* per 100 ms block: exp (-0.1 / window) */
+
+  /* Controller: forgetting power means (sum of weights, weighted sum). */
+  double gate_w, gate_p;        /* blocks above the absolute gate */
+  double long_w, long_p;        /* blocks above both gates */
+  double recent[RECENT_BLOCKS]; /* powers of the last gated blocks */
+  int recent_pos;
+  uint64_t n_gated;
+  double estimate_power;        /* 0: none yet */
+  /* The limiter's loudness cost. Output block j holds the frames of input
+   * block j (the meters count steps from the same frame): for counted
+   * input blocks taken while the gain was settled, what they should give
+   * out at the gain applied (0: not counted), kept until their output
+   * block ends; and forgetting sums of those and of what came out. */
+  double expect[LOSS_RING];
+  double expect_gain_db[LOSS_RING];     /* the gain then */
+  uint64_t in_blocks, out_blocks;
+  double expect_sum, out_sum;
+  int n_loss_blocks;
+  double loss_db;
+
+  double gain_db, target_gain_db;
+};
+
+void
+mst_loudnorm_settings_default (MstLoudnormSettings * s)
+{
+  s->mode = MST_LOUDNORM_LIVE;
+  /* EBU R128: -23 LUFS, -1 dBTP (REFERENCE.md section 5). */
+  s->target_lufs = -23.0;
+  s->ceiling_dbtp = -1.0;
+  s->gain_db = 0.0;
+  s->max_gain_db = 20.0;
+  s->min_gain_db = -30.0;
+  s->max_slew_db_per_s = 3.0;
+  s->max_slew_down_db_per_s = 24.0;
+  s->window_s = 20.0;
+  s->bypass = false;
+}
+
+MstLoudnorm *
+mst_loudnorm_init (int max_channels)
+{
+  if (max_channels < 1 || max_channels > MST_MAX_CHANNELS)
+    return NULL;
+  MstLoudnorm *ln = calloc (1, sizeof (MstLoudnorm));
+  if (!ln)
+    return NULL;
+  ln->max_channels = max_channels;
+  ln->limiter = mst_limiter_init (max_channels);
+  ln->in_meter = mst_kmeter_init ();
+  ln->out_meter = mst_kmeter_init ();
+  /* One control tick at the highest rate, in doubles. */
+  size_t tick_max = (size_t) ceil (MST_MAX_RATE_HZ * CONTROL_MS * 1e-3);
+  ln->scratch = calloc (tick_max * max_channels, sizeof (double));
+  if (!ln->limiter || !ln->in_meter || !ln->out_meter || !ln->scratch) {
+    mst_loudnorm_destroy (&ln);
+    return NULL;
+  }
+  mst_loudnorm_settings_default (&ln->set);
+  ln->lim_set.release_ms = 50.0;
+  ln->lim_set.auto_release = true;
+  ln->lim_set.true_peak = true;
+  ln->lim_set.link = 1.0;
+  return ln;
+}
+
+void
+mst_loudnorm_destroy (MstLoudnorm ** ln)
+{
+  if (!ln || !*ln)
+    return;
+  mst_limiter_destroy (&(*ln)->limiter);
+  mst_kmeter_destroy (&(*ln)->in_meter);
+  mst_kmeter_destroy (&(*ln)->out_meter);
+  free ((*ln)->ring);
+  free ((*ln)->scratch);
+  free (*ln);
+  *ln = NULL;
+}
+
+static double
+clamp_gain (const MstLoudnorm * ln, double g)
+{
+  if (ln->set.mode == MST_LOUDNORM_FIXED)
+    return ln->set.gain_db;
+  return fmin (fmax (g, ln->set.min_gain_db), ln->set.max_gain_db);
+}
+
+static void
+apply_gain (MstLoudnorm * ln)
+{
+  ln->lim_set.input_gain_db = ln->gain_db;
+  ln->lim_set.ceiling_db = ln->set.ceiling_dbtp;
+  ln->lim_set.bypass = ln->set.bypass;
+  mst_limiter_set (ln->limiter, &ln->lim_set);
+}
+
+/* The gain the controller heads for, from its estimate (0 dB, bounded,
+ * before it has one). */
+static void
+update_target (MstLoudnorm * ln)
+{
+  double g = 0.0;
+  if (ln->estimate_power > 0.0)
+    g = ln->set.target_lufs - mst_kmeter_power_to_lufs (ln->estimate_power)
+        + ln->loss_db;
+  ln->target_gain_db = clamp_gain (ln, g);
+}
+
+static void
+controller_clear (MstLoudnorm * ln)
+{
+  ln->gate_w = ln->gate_p = ln->long_w = ln->long_p = 0.0;
+  memset (ln->recent, 0, sizeof (ln->recent));
+  ln->recent_pos = 0;
+  ln->n_gated = 0;
+  ln->estimate_power = 0.0;
+  memset (ln->expect, 0, sizeof (ln->expect));
+  ln->in_blocks = ln->out_blocks = 0;
+  ln->expect_sum = ln->out_sum = 0.0;
+  ln->n_loss_blocks = 0;
+  ln->loss_db = 0.0;
+  ln->control_pos = 0;
+  update_target (ln);
+  ln->gain_db = ln->target_gain_db;
+}
+
+void
+mst_loudnorm_reset (MstLoudnorm * ln)
+{
+  if (!ln)
+    return;
+  mst_kmeter_reset (ln->in_meter);
+  mst_kmeter_reset (ln->out_meter);
+  controller_clear (ln);
+  ln->ring_pos = 0;
+  ln->frames_in = 0;
+  ln->started = false;
+  mst_limiter_reset (ln->limiter);
+  apply_gain (ln);
+}
+
+MstResult
+mst_loudnorm_configure (MstLoudnorm * ln, double rate_hz, int channels,
+    double lookahead_ms, double control_lookahead_ms, const double *weights)
+{
+  MstResult r;
+  if (!ln || channels > ln->max_channels
+      || !(control_lookahead_ms >= 0.0
+          && control_lookahead_ms <= MST_LOUDNORM_MAX_CONTROL_LOOKAHEAD_MS))
+    return MST_ERR_INVALID_ARG;
+  if ((r = mst_limiter_configure (ln->limiter, rate_hz, channels,
+              lookahead_ms)) != MST_OK
+      || (r = mst_kmeter_configure (ln->in_meter, rate_hz, channels,
+              weights)) != MST_OK
+      || (r = mst_kmeter_configure (ln->out_meter, rate_hz, channels,
+              weights)) != MST_OK)
+    return r;
+  size_t ring_frames = (size_t) round (control_lookahead_ms * 1e-3 * rate_hz);
+  if (ring_frames != ln->ring_frames || channels != ln->channels) {
+    void *ring = ring_frames ? calloc (ring_frames * channels,
+        sizeof (double)) : NULL;
+    if (ring_frames && !ring)
+      return MST_ERR_NOMEM;
+    free (ln->ring);
+    ln->ring = ring;
+    ln->ring_frames = ring_frames;
+  }
+  ln->rate_hz = rate_hz;
+  ln->channels = channels;
+  ln->control_frames = (size_t) fmax (1.0, round (rate_hz * CONTROL_MS
+          * 1e-3));
+  ln->step_decay = exp (-MST_KMETER_STEP_MS * 1e-3 / ln->set.window_s);
+  mst_loudnorm_reset (ln);
+  return MST_OK;
+}
+
+MstResult
+mst_loudnorm_set (MstLoudnorm * ln, const MstLoudnormSettings * s)
+{
+  if (!ln || !s || !isfinite (s->target_lufs) || !isfinite (s->ceiling_dbtp)
+      || !isfinite (s->gain_db) || !isfinite (s->max_gain_db)
+      || !isfinite (s->min_gain_db) || s->min_gain_db > s->max_gain_db
+      || !(s->max_slew_db_per_s > 0.0) || !(s->max_slew_down_db_per_s > 0.0)
+      || !(s->window_s > 0.0)
+      || (s->mode != MST_LOUDNORM_LIVE && s->mode != MST_LOUDNORM_FIXED))
+    return MST_ERR_INVALID_ARG;
+  ln->set = *s;
+  ln->step_decay = exp (-MST_KMETER_STEP_MS * 1e-3 / ln->set.window_s);
+  update_target (ln);
+  if (s->mode == MST_LOUDNORM_FIXED)
+    ln->gain_db = ln->target_gain_db;
+  apply_gain (ln);
+  return MST_OK;
+}
+
+/* Frames of the stream in the controller's delay line. */
+static size_t
+ring_held (const MstLoudnorm * ln)
+{
+  return ln->frames_in < ln->ring_frames ? (size_t) ln->frames_in
+      : ln->ring_frames;
+}
+
+size_t
+mst_loudnorm_get_latency (const MstLoudnorm * ln)
+{
+  return ln ? ln->ring_frames + mst_limiter_get_latency (ln->limiter) : 0;
+}
+
+size_t
+mst_loudnorm_get_pending (const MstLoudnorm * ln)
+{
+  return ln ? ring_held (ln) + mst_limiter_get_pending (ln->limiter) : 0;
+}
+
+size_t
+mst_loudnorm_get_nonfinite_count (const MstLoudnorm * ln)
+{
+  return ln ? mst_limiter_get_nonfinite_count (ln->limiter) : 0;
+}
+
+/* A 400 ms input block ended: gate it, update the estimate. */
+static void
+controller_block (MstLoudnorm * ln, double p)
+{
+  const double d = ln->step_decay;
+  /* Cleared here, set below if it counts; read by output_block. */
+  ln->expect[ln->in_blocks % LOSS_RING] = 0.0;
+  if (!(p > mst_kmeter_lufs_to_power (MST_KMETER_ABSOLUTE_GATE_LUFS)))
+    goto done;
+  ln->gate_w = ln->gate_w * d + 1.0;
+  ln->gate_p = ln->gate_p * d + p;
+  if (!(p > ln->gate_p / ln->gate_w * pow (10.0, RELATIVE_GATE_LU / 10.0)))
+    goto done;
+  ln->long_w = ln->long_w * d + 1.0;
+  ln->long_p = ln->long_p * d + p;
+  ln->recent[ln->recent_pos] = p;
+  ln->recent_pos = (ln->recent_pos + 1) % RECENT_BLOCKS;
+  ln->n_gated++;
+
+  double est = ln->long_p / ln->long_w;
+  if (ln->n_gated >= RECENT_BLOCKS) {
+    double recent = 0.0;
+    for (int k = 0; k < RECENT_BLOCKS; k++)
+      recent += ln->recent[k];
+    recent /= RECENT_BLOCKS;
+    double ratio = pow (10.0, FOLLOW_MARGIN_LU / 10.0);
+    if (recent > est * ratio || recent * ratio < est) {
+      ln->long_w = RECENT_BLOCKS;
+      ln->long_p = recent * RECENT_BLOCKS;
+      est = recent;
+    }
+  }
+  ln->estimate_power = est;
+  update_target (ln);
+  /* Counted for the limiter's cost if the gain is settled, the block
+   * included (a louder entry moves the target first). */
+  if (!ln->set.bypass && ln->set.mode == MST_LOUDNORM_LIVE
+      && fabs (ln->gain_db - ln->target_gain_db) < SETTLED_DB) {
+    ln->expect[ln->in_blocks % LOSS_RING] = p * pow (10.0, ln->gain_db
+        / 10.0);
+    ln->expect_gain_db[ln->in_blocks % LOSS_RING] = ln->gain_db;
+  }
+done:
+  ln->in_blocks++;
+}
+
+/* A 400 ms output block ended: the limiter's loudness cost is what the
+ * counted input blocks should have given, over what came out of them.
+ * Live mode only (in fixed mode the gain is exact by definition). */
+static void
+output_block (MstLoudnorm * ln, double p)
+{
+  const double d = ln->step_decay;
+  double *e = &ln->expect[ln->out_blocks % LOSS_RING];
+  double then_db = ln->expect_gain_db[ln->out_blocks % LOSS_RING];
+  ln->out_blocks++;
+  /* (The gain must not have moved while the block crossed the delay.) */
+  if (*e == 0.0 || ln->set.bypass || ln->set.mode != MST_LOUDNORM_LIVE
+      || fabs (ln->gain_db - then_db) >= SETTLED_DB) {
+    *e = 0.0;
+    return;
+  }
+  ln->expect_sum = ln->expect_sum * d + *e;
+  ln->out_sum = ln->out_sum * d + p;
+  *e = 0.0;
+  /* A second of programme before it means anything. */
+  if (++ln->n_loss_blocks < 10 || !(ln->out_sum > 0.0))
+    return;
+  ln->loss_db = fmin (fmax (10.0 * log10 (ln->expect_sum / ln->out_sum),
+          0.0), MAX_LIMITER_LOSS_DB);
+  update_target (ln);
+}
+
+/* Every CONTROL_MS: the gain moves toward its target, slew-bounded. */
+static void
+controller_tick (MstLoudnorm * ln)
+{
+  if (ln->set.mode == MST_LOUDNORM_FIXED) {
+    ln->gain_db = ln->set.gain_db;
+  } else {
+    double step = ln->set.max_slew_db_per_s * ln->control_frames
+        / ln->rate_hz;
+    if (!ln->started)
+      step = INFINITY;          /* nothing heard yet: start at the target */
+    else if (ln->n_gated < STARTUP_BLOCKS)
+      step *= STARTUP_SLEW_FACTOR;
+    double down = step * ln->set.max_slew_down_db_per_s
+        / ln->set.max_slew_db_per_s;
+    double diff = ln->target_gain_db - ln->gain_db;
+    ln->gain_db += fmax (-down, fmin (step, diff));
+  }
+  if (ln->gain_db != ln->lim_set.input_gain_db)
+    apply_gain (ln);
+}
+
+#define DEFINE_PROCESS(sfx, TYPE)                                             \
+static void                                                                   \
+meter_output_##sfx (MstLoudnorm * ln, const TYPE * out, size_t n)             \
+{                                                                             \
+  const int nch = ln->channels;                                               \
+  while (n > 0) {                                                             \
+    size_t k = mst_kmeter_frames_to_step (ln->out_meter);                     \
+    double p;                                                                 \
+    k = k < n ? k : n;                                                        \
+    if (mst_kmeter_add_##sfx (ln->out_meter, out, k)                          \
+        && mst_kmeter_get_block_power (ln->out_meter, &p))                    \
+      output_block (ln, p);                                                   \
+    out += k * nch;                                                           \
+    n -= k;                                                                   \
+  }                                                                           \
+}                                                                             \
+                                                                              \
+/* @n frames (at most a control tick) through the delay line: @src goes    */ \
+/* in, the frames it pushes out (those that are the stream's) go to        */ \
+/* *delayed, their count returned. */                                         \
+static size_t                                                                 \
+delay_##sfx (MstLoudnorm * ln, const TYPE * src, size_t n,                    \
+    const TYPE ** delayed)                                                    \
+{                                                                             \
+  const size_t nch = ln->channels, D = ln->ring_frames;                       \
+  TYPE *ring = ln->ring, *scratch = ln->scratch;                              \
+  size_t skip = 0;                                                            \
+  if (D == 0) {                                                               \
+    *delayed = src;                                                           \
+    return n;                                                                 \
+  }                                                                           \
+  if (ln->frames_in < D)                                                      \
+    skip = D - ln->frames_in < n ? (size_t) (D - ln->frames_in) : n;          \
+  for (size_t done = 0; done < n;) {                                          \
+    size_t k = D - ln->ring_pos < n - done ? D - ln->ring_pos : n - done;     \
+    TYPE *slot = ring + ln->ring_pos * nch;                                   \
+    memcpy (scratch + done * nch, slot, k * nch * sizeof (TYPE));             \
+    memcpy (slot, src + done * nch, k * nch * sizeof (TYPE));                 \
+    ln->ring_pos = (ln->ring_pos + k) % D;                                    \
+    done += k;                                                                \
+  }                                                                           \
+  *delayed = scratch + skip * nch;                                            \
+  return n - skip;                                                            \
+}                                                                             \
+                                                                              \
+static void                                                                   \
+limit_##sfx (MstLoudnorm * ln, const TYPE * src, size_t n, TYPE * out,        \
+    size_t *written)                                                          \
+{                                                                             \
+  size_t k = 0;                                                               \
+  if (n == 0)                                                                 \
+    return;                                                                   \
+  ln->started = true;                                                         \
+  mst_limiter_process_##sfx (ln->limiter, src, n, out, &k);                   \
+  meter_output_##sfx (ln, out, k);                                            \
+  *written += k;                                                              \
+}                                                                             \
+                                                                              \
+MstResult                                                                     \
+mst_loudnorm_process_##sfx (MstLoudnorm * ln, const TYPE * in, size_t n_in,   \
+    TYPE * out, size_t *n_out)                                                \
+{                                                                             \
+  if (!ln || !n_out || (n_in > 0 && (!in || !out)) || ln->channels == 0)      \
+    return MST_ERR_INVALID_ARG;                                               \
+  const int nch = ln->channels;                                               \
+  size_t done = 0, written = 0;                                               \
+  *n_out = 0;                                                                 \
+  while (done < n_in) {                                                       \
+    size_t piece = n_in - done;                                               \
+    size_t to_step = mst_kmeter_frames_to_step (ln->in_meter);                \
+    size_t to_tick = ln->control_frames - ln->control_pos;                    \
+    piece = piece < to_step ? piece : to_step;                                \
+    piece = piece < to_tick ? piece : to_tick;                                \
+    const TYPE *src = in + done * nch, *delayed;                              \
+    /* Measured and delayed before the limiter may overwrite it (out may */  \
+    /* be in: the frames written never pass the frames read). */             \
+    if (mst_kmeter_add_##sfx (ln->in_meter, src, piece)) {                    \
+      double p;                                                               \
+      if (mst_kmeter_get_block_power (ln->in_meter, &p))                      \
+        controller_block (ln, p);                                             \
+    }                                                                         \
+    size_t n_delayed = delay_##sfx (ln, src, piece, &delayed);                \
+    ln->frames_in += piece;                                                   \
+    done += piece;                                                            \
+    ln->control_pos += piece;                                                 \
+    if (ln->control_pos >= ln->control_frames) {                              \
+      ln->control_pos = 0;                                                    \
+      controller_tick (ln);                                                   \
+    }                                                                         \
+    limit_##sfx (ln, delayed, n_delayed, out + written * nch, &written);      \
+  }                                                                           \
+  *n_out = written;                                                           \
+  return MST_OK;                                                              \
+}                                                                             \
+                                                                              \
+MstResult                                                                     \
+mst_loudnorm_drain_##sfx (MstLoudnorm * ln, TYPE * out, size_t *n_out)        \
+{                                                                             \
+  if (!ln || !out || !n_out)                                                  \
+    return MST_ERR_INVALID_ARG;                                               \
+  const size_t nch = ln->channels, D = ln->ring_frames;                       \
+  size_t held = ring_held (ln), written = 0, k = 0;                           \
+  /* The delay line's frames, oldest first, through the limiter. */          \
+  if (held > 0) {                                                             \
+    TYPE *ring = ln->ring, *scratch = ln->scratch;                            \
+    size_t pos = (ln->ring_pos + D - held) % D;                               \
+    size_t tick = ln->control_frames;                                         \
+    for (size_t done = 0; done < held;) {                                     \
+      size_t n = held - done < tick ? held - done : tick;                     \
+      for (size_t j = 0; j < n; j++, pos = (pos + 1) % D)                     \
+        memcpy (scratch + j * nch, ring + pos * nch, nch * sizeof (TYPE));    \
+      limit_##sfx (ln, scratch, n, out + written * nch, &written);            \
+      done += n;                                                              \
+    }                                                                         \
+  }                                                                           \
+  MstResult r = mst_limiter_drain_##sfx (ln->limiter, out + written * nch,    \
+      &k);                                                                    \
+  if (r == MST_OK)                                                            \
+    meter_output_##sfx (ln, out + written * nch, k);                          \
+  *n_out = written + k;                                                       \
+  ln->frames_in = 0;                                                          \
+  ln->ring_pos = 0;                                                           \
+  ln->started = false;                                                        \
+  /* The drain reset the limiter: give it the gain back. */                   \
+  apply_gain (ln);                                                            \
+  return r;                                                                   \
+}
+
+DEFINE_PROCESS (f32, float)
+DEFINE_PROCESS (f64, double)
+
+void
+mst_loudnorm_get_status (MstLoudnorm * ln, MstLoudnormStatus * st,
+    bool reset_max)
+{
+  st->gain_db = ln->gain_db;
+  st->target_gain_db = ln->target_gain_db;
+  st->estimate_lufs = mst_kmeter_power_to_lufs (ln->estimate_power);
+  st->input_momentary = mst_kmeter_get_momentary (ln->in_meter);
+  st->input_short_term = mst_kmeter_get_short_term (ln->in_meter);
+  st->input_integrated = mst_kmeter_get_integrated (ln->in_meter);
+  st->output_momentary = mst_kmeter_get_momentary (ln->out_meter);
+  st->output_short_term = mst_kmeter_get_short_term (ln->out_meter);
+  st->output_integrated = mst_kmeter_get_integrated (ln->out_meter);
+  mst_limiter_get_gain_reduction (ln->limiter, &st->gain_reduction_db,
+      &st->gain_reduction_max_db, reset_max);
+  /* -20 log10 (1) is -0: shown as 0. */
+  st->gain_reduction_db += 0.0;
+  st->gain_reduction_max_db += 0.0;
+}

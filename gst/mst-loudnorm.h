@@ -1,0 +1,129 @@
+/* mastering: loudness normalisation core: a slow gated loudness controller
+ * in front of the true-peak limiter (pure C, no GObject). */
+#ifndef MST_LOUDNORM_H
+#define MST_LOUDNORM_H
+
+#include "mst-core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @file mst-loudnorm.h
+ *
+ * Live mode: the input is K-weighted and measured in 400 ms blocks every
+ * 100 ms (ITU-R BS.1770-4). Blocks at or under the absolute gate
+ * (-70 LUFS) or under the relative gate (10 LU below a forgetting power
+ * mean of the blocks above the absolute gate) are ignored: silence and
+ * speech pauses hold the gain. The others feed the loudness estimate: their
+ * power mean, forgetting with the time constant `window_s` (so it is the
+ * gated, integrated loudness of the last tens of seconds), restarted from
+ * the last 10 gated blocks (1.3 s) when those leave it by more than 3 LU
+ * (a loud entry, another speaker or source). The gain heads for target -
+ * estimate, bounded to [min_gain_db, max_gain_db], raised at most
+ * max_slew_db_per_s and lowered at most max_slew_down_db_per_s (evaluated
+ * every 10 ms; raising is 10 times faster until 3 s of programme passed the
+ * gates, and the very first gain is the first estimate's, so a stream
+ * starts at its level). It is the input gain of the true-peak limiter,
+ * which holds the output under ceiling_dbtp. What the limiter takes off
+ * the loudness is measured (the output's blocks against what the input's
+ * blocks should have given, while the gain is settled) and made up, up to
+ * 3 dB.
+ *
+ * The controller looks ahead: a delay line of control_lookahead_ms (400 ms
+ * by default, one block) in front of the limiter lets the gain move before
+ * a louder passage reaches it. Latency: that plus the limiter's lookahead.
+ *
+ * Fixed mode: gain_db into the limiter, exactly (after a 10 ms glide).
+ */
+
+typedef struct MstLoudnorm MstLoudnorm;
+
+typedef enum {
+  MST_LOUDNORM_LIVE = 0,
+  MST_LOUDNORM_FIXED = 1,
+} MstLoudnormMode;
+
+typedef struct {
+  MstLoudnormMode mode;
+  double target_lufs;           /* live */
+  double ceiling_dbtp;
+  double gain_db;               /* fixed */
+  double max_gain_db, min_gain_db;      /* live: bounds of the gain */
+  double max_slew_db_per_s;     /* live: raising the gain, > 0 */
+  double max_slew_down_db_per_s;        /* live: lowering it, > 0 */
+  double window_s;              /* live: time constant of the estimate, > 0 */
+  bool bypass;                  /* the limiter's bypass: delayed, bit-exact */
+} MstLoudnormSettings;
+
+/** What the controller and the meters say (loudness in LUFS, -INFINITY
+ *  when undefined; gains in dB). */
+typedef struct {
+  double gain_db;               /* applied now (the limiter's input gain) */
+  double target_gain_db;        /* where the controller heads */
+  double estimate_lufs;         /* the controller's input loudness estimate */
+  double input_momentary, input_short_term, input_integrated;
+  double output_momentary, output_short_term, output_integrated;
+  double gain_reduction_db;     /* the limiter's, now */
+  double gain_reduction_max_db; /* largest since the last reset_max */
+} MstLoudnormStatus;
+
+/** Defaults of the settings: live, -23 LUFS (EBU R128), -1 dBTP. */
+void mst_loudnorm_settings_default (MstLoudnormSettings * s);
+
+/** Allocates for up to @max_channels; NULL on failure. */
+MstLoudnorm *mst_loudnorm_init (int max_channels);
+void mst_loudnorm_destroy (MstLoudnorm ** ln);
+
+/** Longest controller lookahead. */
+#define MST_LOUDNORM_MAX_CONTROL_LOOKAHEAD_MS 1000.0
+
+/** Sets the format, the limiter lookahead (MST_LIMITER_MIN/MAX_LOOKAHEAD_MS),
+ *  the controller lookahead (0 to MST_LOUDNORM_MAX_CONTROL_LOOKAHEAD_MS: a
+ *  delay in front of the limiter, so the gain can move before a louder
+ *  passage reaches it; allocated here) and the BS.1770-4 Table 3 channel
+ *  @weights (NULL: 1.0 each), and resets. */
+MstResult mst_loudnorm_configure (MstLoudnorm * ln, double rate_hz,
+    int channels, double lookahead_ms, double control_lookahead_ms,
+    const double *weights);
+
+/** Takes new settings; they apply from the next frame (the gain slews or
+ *  glides to them). */
+MstResult mst_loudnorm_set (MstLoudnorm * ln, const MstLoudnormSettings * s);
+
+/** Clears all history: meters, controller, limiter. */
+void mst_loudnorm_reset (MstLoudnorm * ln);
+
+/** Latency in frames: the controller lookahead plus the limiter's. */
+size_t mst_loudnorm_get_latency (const MstLoudnorm * ln);
+/** Frames held in the delay line. */
+size_t mst_loudnorm_get_pending (const MstLoudnorm * ln);
+
+/** Processes @n_in interleaved frames; @out (room for @n_in frames, may
+ *  equal @in) gets the @n_out completed ones, as mst_limiter_process_f32
+ *  does. */
+MstResult mst_loudnorm_process_f32 (MstLoudnorm * ln, const float *in,
+    size_t n_in, float *out, size_t *n_out);
+MstResult mst_loudnorm_process_f64 (MstLoudnorm * ln, const double *in,
+    size_t n_in, double *out, size_t *n_out);
+
+/** Drains the delay line at the end of a stream (room for
+ *  mst_loudnorm_get_pending frames); the limiter is then reset, the
+ *  meters and the controller are not (call mst_loudnorm_reset). */
+MstResult mst_loudnorm_drain_f32 (MstLoudnorm * ln, float *out,
+    size_t *n_out);
+MstResult mst_loudnorm_drain_f64 (MstLoudnorm * ln, double *out,
+    size_t *n_out);
+
+/** Current figures; @reset_max restarts the largest gain reduction. */
+void mst_loudnorm_get_status (MstLoudnorm * ln, MstLoudnormStatus * st,
+    bool reset_max);
+
+/** Non-finite input samples (read as silence) since configure. */
+size_t mst_loudnorm_get_nonfinite_count (const MstLoudnorm * ln);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

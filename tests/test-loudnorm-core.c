@@ -1,0 +1,438 @@
+/* Tests of the loudnorm core on plain arrays: live mode's output loudness
+ * against its target on generated music and speech (re-measured by
+ * libebur128, which shares no code with the core), the true-peak ceiling
+ * (libebur128 and a 16x reconstruction), fixed mode's exact gain, sample
+ * counts and alignment, the light meter against libebur128, non-finite
+ * input, pauses that must not pump the gain up. */
+#include "mst-loudnorm.h"
+#include "mst-kmeter.h"
+#include "mst-limiter.h"
+#include "mst-analysis.h"
+#include "mst-signals.h"
+#include "mst-test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { SIG_MUSIC, SIG_SPEECH } Signal;
+
+static void *run_any (const MstLoudnormSettings * s, const float *x,
+    size_t n, int channels, unsigned rate, bool f64, double control_ms);
+
+/* Integrated loudness (libebur128) of the last programme make_signal()
+ * returned: BS.1770 loudness moves with the gain dB for dB, so it is
+ * measured once per programme generated. */
+static double signal_lufs;
+
+/* A copy of the programme, @gain_db applied; the last one generated of
+ * each kind is kept (generating is most of this test's time). */
+static float *
+make_signal (Signal sig, size_t n, int channels, unsigned rate,
+    double gain_db)
+{
+  static struct { float *x; size_t n; int channels; unsigned rate;
+    double lufs; } kept[2];
+  float *x = malloc (n * channels * sizeof (float));
+  if (kept[sig].x && kept[sig].n == n && kept[sig].channels == channels
+      && kept[sig].rate == rate) {
+    memcpy (x, kept[sig].x, n * channels * sizeof (float));
+  } else {
+    if (sig == SIG_MUSIC)
+      mst_signal_music (x, n, channels, rate, 7);
+    else
+      mst_signal_speech (x, n, channels, rate, 7);
+    free (kept[sig].x);
+    kept[sig].x = malloc (n * channels * sizeof (float));
+    memcpy (kept[sig].x, x, n * channels * sizeof (float));
+    kept[sig].n = n;
+    kept[sig].channels = channels;
+    kept[sig].rate = rate;
+    kept[sig].lufs = mst_analysis_ebur128_loudness (x, n, channels, rate);
+  }
+  signal_lufs = kept[sig].lufs + gain_db;
+  mst_signal_apply_gain_db (x, n * channels, gain_db);
+  return x;
+}
+
+/* Runs @x through a loudnorm in buffers of varying size (F32), drains,
+ * and returns the output (as many frames as the input, checked). */
+static float *
+run (const MstLoudnormSettings * s, const float *x, size_t n, int channels,
+    unsigned rate, MstLoudnormStatus * status)
+{
+  MstLoudnorm *ln = mst_loudnorm_init (channels);
+  float *y = malloc (n * channels * sizeof (float));
+  size_t done = 0, written = 0, k = 0, step = 0;
+  static const size_t sizes[] = { 1024, 480, 4096, 17, 2000 };
+
+  MST_CHECK (ln != NULL);
+  MST_CHECK (mst_loudnorm_configure (ln, rate, channels, 5.0, 400.0, NULL)
+      == MST_OK);
+  MST_CHECK (mst_loudnorm_set (ln, s) == MST_OK);
+  while (done < n) {
+    size_t piece = sizes[step++ % 5];
+    piece = piece < n - done ? piece : n - done;
+    MST_CHECK (mst_loudnorm_process_f32 (ln, x + done * channels, piece,
+            y + written * channels, &k) == MST_OK);
+    done += piece;
+    written += k;
+    if (getenv ("LN_TRACE") && done / (rate / 2) != (done - piece) / (rate / 2)) {
+      MstLoudnormStatus t;
+      mst_loudnorm_get_status (ln, &t, true);
+      printf ("T %6.2f gain %6.2f tgt %6.2f est %6.2f inM %6.2f outS %6.2f "
+          "gr %5.2f\n", (double) done / rate, t.gain_db, t.target_gain_db,
+          t.estimate_lufs, t.input_momentary, t.output_short_term,
+          t.gain_reduction_max_db);
+    }
+  }
+  MST_CHECK (mst_loudnorm_get_pending (ln) == n - written);
+  MST_CHECK (mst_loudnorm_drain_f32 (ln, y + written * channels, &k)
+      == MST_OK);
+  written += k;
+  MST_CHECK_MSG (written == n, "%zu frames out of %zu", written, n);
+  if (status)
+    mst_loudnorm_get_status (ln, status, false);
+  mst_loudnorm_destroy (&ln);
+  return y;
+}
+
+/* Live mode on one programme: output integrated loudness (libebur128)
+ * within @tolerance_lu of the target, true peak under the ceiling. */
+static void
+check_live (const char *name, Signal sig, double seconds, double in_gain_db,
+    double target, double tolerance_lu, bool fine_peak)
+{
+  const unsigned rate = 48000;
+  const int ch = 2;
+  size_t n = (size_t) (seconds * rate);
+  float *x = make_signal (sig, n, ch, rate, in_gain_db);
+  MstLoudnormSettings s;
+  MstLoudnormStatus st;
+  mst_loudnorm_settings_default (&s);
+  s.target_lufs = target;
+  float *y = run (&s, x, n, ch, rate, &st);
+  double in_i = signal_lufs;
+  double out_i = mst_analysis_ebur128_loudness (y, n, ch, rate);
+  double tp = mst_analysis_db (mst_analysis_ebur128_true_peak (y, n, ch,
+          rate));
+  double tp16 = fine_peak ? mst_analysis_db (mst_analysis_true_peak_16x_all
+      (y, n, ch)) : -HUGE_VAL;
+  printf ("# %-28s %5.0f s: input %6.2f LUFS, target %6.1f, output %6.2f "
+      "(error %+.2f LU; own meter %6.2f), true peak %+.2f dBTP (16x %+.2f)\n",
+      name, seconds, in_i, target, out_i, out_i - target,
+      st.output_integrated, tp, tp16);
+  MST_CHECK_MSG (fabs (out_i - target) <= tolerance_lu,
+      "%s: output %.2f LUFS, target %.1f +- %.1f", name, out_i, target,
+      tolerance_lu);
+  /* The limiter's guarantee: at or under the ceiling (libebur128's 4x
+   * reading can only under-read the true value, never over-read it by
+   * more than its filter's ripple). */
+  MST_CHECK_MSG (tp <= s.ceiling_dbtp + 0.01, "%s: true peak %.3f dBTP",
+      name, tp);
+  if (fine_peak)
+    MST_CHECK_MSG (tp16 <= s.ceiling_dbtp + 0.01,
+        "%s: 16x true peak %.3f dBTP", name, tp16);
+  /* The light meter agrees with libebur128 (the gating histogram's
+   * 0.01 LU bins, and both are BS.1770-4). */
+  MST_CHECK_CLOSE (st.output_integrated, out_i, 0.05);
+  free (x);
+  free (y);
+}
+
+static void
+test_live_music_long (void)
+{
+  /* The generated music has a quiet first 35 % (16 dB under the rest):
+   * the estimate has to follow a loud entry. */
+  check_live ("music, as generated", SIG_MUSIC, 130.0, 0.0, -23.0, 0.5, true);
+  check_live ("music, to -16", SIG_MUSIC, 130.0, 0.0, -16.0, 0.5, false);
+  /* 15 dB down, its quiet part (-49 LUFS) needs more than max-gain (20 dB)
+   * to reach -16 and stays under; at -16 LUFS under -1 dBTP the limiter
+   * takes about 3 dB off the kicks of the loud part, a loudness cost the
+   * controller measures on the output and makes up. */
+  check_live ("music -15 dB, to -16 (bounded)", SIG_MUSIC, 130.0, -15.0,
+      -16.0, 0.5, false);
+}
+
+static void
+test_live_speech_long (void)
+{
+  check_live ("speech, as generated", SIG_SPEECH, 130.0, 0.0, -23.0, 0.5,
+      false);
+  check_live ("speech -15 dB, to -16", SIG_SPEECH, 130.0, -15.0, -16.0, 0.5,
+      false);
+}
+
+static void
+test_live_short (void)
+{
+  check_live ("music 30 s", SIG_MUSIC, 30.0, 0.0, -23.0, 1.0, false);
+  check_live ("music 30 s -15 dB, to -16", SIG_MUSIC, 30.0, -15.0, -16.0,
+      1.0, false);
+  check_live ("speech 30 s", SIG_SPEECH, 30.0, 0.0, -23.0, 1.0, false);
+  check_live ("speech 30 s -12 dB, to -14", SIG_SPEECH, 30.0, -12.0, -14.0,
+      1.0, false);
+}
+
+/* Live mode at other rates, mono, F64 and without controller lookahead:
+ * 40 s of music within 1 LU, under the ceiling. */
+static void
+test_live_formats (void)
+{
+  static const struct { unsigned rate; int ch; bool f64; double la; } f[] = {
+    {44100, 2, false, 400.0}, {96000, 1, true, 400.0}, {48000, 2, true, 0.0},
+    {22050, 6, false, 200.0},
+  };
+  for (int k = 0; k < 4; k++) {
+    size_t n = 40 * f[k].rate;
+    float *x = make_signal (SIG_MUSIC, n, f[k].ch, f[k].rate, -6.0);
+    MstLoudnormSettings s;
+    mst_loudnorm_settings_default (&s);
+    void *y = run_any (&s, x, n, f[k].ch, f[k].rate, f[k].f64, f[k].la);
+    double out_i = f[k].f64 ? mst_analysis_ebur128_loudness_f64 (y, n,
+        f[k].ch, f[k].rate) : mst_analysis_ebur128_loudness (y, n, f[k].ch,
+        f[k].rate);
+    double tp = mst_analysis_db (f[k].f64 ?
+        mst_analysis_ebur128_true_peak_f64 (y, n, f[k].ch, f[k].rate) :
+        mst_analysis_ebur128_true_peak (y, n, f[k].ch, f[k].rate));
+    printf ("# %u Hz, %d ch, %s, lookahead %.0f ms: output %.2f LUFS, "
+        "true peak %+.2f dBTP\n", f[k].rate, f[k].ch, f[k].f64 ? "F64" :
+        "F32", f[k].la, out_i, tp);
+    MST_CHECK_CLOSE (out_i, -23.0, 1.0);
+    MST_CHECK (tp <= -1.0 + 0.01);
+    free (x);
+    free (y);
+  }
+}
+
+/* Pauses hold the gain: speech, then 20 s of its noise floor, then
+ * speech: the gain during the pause does not rise (or fall) by more than
+ * the slew allows in one block, and silence never takes it above
+ * max-gain. */
+static void
+test_pauses_hold (void)
+{
+  const unsigned rate = 48000;
+  const int ch = 1;
+  const size_t n = 60 * rate, talk = 20 * rate, pause = 20 * rate;
+  float *x = make_signal (SIG_SPEECH, n, ch, rate, -10.0);
+  for (size_t i = talk; i < talk + pause; i++)
+    x[i] = 3e-5f * (float) sin (i * 0.37);
+  MstLoudnormSettings s;
+  mst_loudnorm_settings_default (&s);
+  s.max_gain_db = 12.0;
+  MstLoudnorm *ln = mst_loudnorm_init (ch);
+  mst_loudnorm_configure (ln, rate, ch, 5.0, 400.0, NULL);
+  mst_loudnorm_set (ln, &s);
+  float *y = malloc (n * sizeof (float));
+  size_t written = 0, k;
+  double gain_at_pause = 0, lo = INFINITY, hi = -INFINITY, top = -INFINITY;
+  for (size_t done = 0; done < n; done += 4800) {
+    mst_loudnorm_process_f32 (ln, x + done, 4800, y + written, &k);
+    written += k;
+    MstLoudnormStatus st;
+    mst_loudnorm_get_status (ln, &st, true);
+    top = fmax (top, st.gain_db);
+    /* Half a second into the pause: its blocks are all silence. */
+    if (done + 4800 == talk + rate / 2)
+      gain_at_pause = st.gain_db;
+    if (done + 4800 > talk + rate / 2 && done + 4800 <= talk + pause) {
+      lo = fmin (lo, st.gain_db);
+      hi = fmax (hi, st.gain_db);
+    }
+  }
+  printf ("# pause: gain %.2f dB at its start, %.2f to %.2f during, "
+      "largest %.2f (max-gain %.0f)\n", gain_at_pause, lo, hi, top,
+      s.max_gain_db);
+  MST_CHECK (hi - lo < 0.05);
+  MST_CHECK (top <= s.max_gain_db);
+  mst_loudnorm_destroy (&ln);
+  free (x);
+  free (y);
+}
+
+/* A quiet input cannot take the gain past max-gain, a loud one not under
+ * min-gain. */
+static void
+test_gain_bounds (void)
+{
+  const unsigned rate = 48000;
+  const size_t n = 20 * rate;
+  for (int loud = 0; loud <= 1; loud++) {
+    float *x = make_signal (SIG_SPEECH, n, 2, rate, loud ? 0.0 : -40.0);
+    MstLoudnormSettings s;
+    MstLoudnormStatus st;
+    mst_loudnorm_settings_default (&s);
+    s.max_gain_db = 6.0;
+    s.min_gain_db = -3.0;
+    float *y = run (&s, x, n, 2, rate, &st);
+    MST_CHECK_CLOSE (st.gain_db, loud ? -3.0 : 6.0, 1e-9);
+    free (x);
+    free (y);
+  }
+}
+
+/* NaN and Inf in the input: counted, read as silence; the output stays
+ * finite and the gain too. */
+static void
+test_nonfinite (void)
+{
+  const unsigned rate = 48000;
+  const size_t n = 10 * rate;
+  float *x = make_signal (SIG_MUSIC, n, 2, rate, -10.0);
+  for (size_t i = 3 * rate; i < 3 * rate + 1000; i++)
+    x[i * 2] = (i & 1) ? NAN : INFINITY;
+  MstLoudnormSettings s;
+  MstLoudnormStatus st;
+  mst_loudnorm_settings_default (&s);
+  float *y = run (&s, x, n, 2, rate, &st);
+  bool finite = true;
+  for (size_t i = 0; i < 2 * n; i++)
+    finite &= isfinite (y[i]);
+  MST_CHECK (finite);
+  MST_CHECK (isfinite (st.gain_db) && isfinite (st.estimate_lufs));
+  MST_CHECK (isfinite (st.input_integrated) && isfinite
+      (st.output_integrated));
+  free (x);
+  free (y);
+}
+
+/* The light meter against libebur128 on speech and music. */
+static void
+test_kmeter (void)
+{
+  static const unsigned rates[] = { 44100, 48000, 96000 };
+  for (int r = 0; r < 3; r++) {
+    size_t n = 20 * rates[r];
+    for (int sig = 0; sig < 2; sig++) {
+      float *x = make_signal (sig, n, 2, rates[r], -5.0);
+      MstKMeter *m = mst_kmeter_init ();
+      MST_CHECK (mst_kmeter_configure (m, rates[r], 2, NULL) == MST_OK);
+      for (size_t done = 0; done < n;) {
+        size_t k = mst_kmeter_frames_to_step (m);
+        k = k < n - done ? k : n - done;
+        mst_kmeter_add_f32 (m, x + done * 2, k);
+        done += k;
+      }
+      double ours = mst_kmeter_get_integrated (m);
+      double ref = mst_analysis_ebur128_loudness (x, n, 2, rates[r]);
+      MST_CHECK_CLOSE (ours, ref, 0.02);
+      mst_kmeter_destroy (&m);
+      free (x);
+    }
+  }
+}
+
+/* An argument runs only the tests whose name contains it. */
+#define RUN(fn) do { if (argc < 2 || strstr (#fn, argv[1])) MST_RUN (fn); } while (0)
+
+static size_t
+limiter_latency (unsigned rate, int ch)
+{
+  MstLimiter *lim = mst_limiter_init (ch);
+  mst_limiter_configure (lim, rate, ch, 5.0);
+  size_t l = mst_limiter_get_latency (lim);
+  mst_limiter_destroy (&lim);
+  return l;
+}
+
+/* Runs @x through a fresh loudnorm with @s and returns the output, n frames
+ * in, n out; F64 when @f64 (the input converted). */
+static void *
+run_any (const MstLoudnormSettings * s, const float *x, size_t n,
+    int channels, unsigned rate, bool f64, double control_ms)
+{
+  MstLoudnorm *ln = mst_loudnorm_init (MST_MAX_CHANNELS);
+  size_t bps = f64 ? sizeof (double) : sizeof (float);
+  char *y = malloc ((n + 1) * channels * bps);
+  size_t done = 0, written = 0, k = 0;
+  MST_CHECK (mst_loudnorm_configure (ln, rate, channels, 5.0, control_ms,
+          NULL) == MST_OK);
+  MST_CHECK (mst_loudnorm_set (ln, s) == MST_OK);
+  if (f64)
+    mst_signal_to_f64 (x, (double *) y, n * channels);
+  else
+    memcpy (y, x, n * channels * bps);
+  /* In place, 1000 frames at a time. */
+  while (done < n) {
+    size_t piece = n - done < 1000 ? n - done : 1000;
+    if (f64)
+      mst_loudnorm_process_f64 (ln, (double *) y + done * channels, piece,
+          (double *) y + written * channels, &k);
+    else
+      mst_loudnorm_process_f32 (ln, (float *) y + done * channels, piece,
+          (float *) y + written * channels, &k);
+    done += piece;
+    written += k;
+  }
+  MST_CHECK (written + mst_loudnorm_get_pending (ln) == n);
+  if (f64)
+    mst_loudnorm_drain_f64 (ln, (double *) y + written * channels, &k);
+  else
+    mst_loudnorm_drain_f32 (ln, (float *) y + written * channels, &k);
+  MST_CHECK_MSG (written + k == n, "%zu frames out of %zu", written + k, n);
+  mst_loudnorm_destroy (&ln);
+  return y;
+}
+
+/* Fixed mode: the gain is exact where the limiter is idle (output frame i
+ * is input frame i times the gain); the latency is the controller's
+ * lookahead plus the limiter's. */
+static void
+test_fixed_exact (void)
+{
+  const unsigned rate = 48000;
+  const int ch = 2;
+  const size_t n = 10 * rate;
+  static const double gains[] = { -7.5, 0.0, 3.25 };
+  for (int f64 = 0; f64 <= 1; f64++) {
+    for (int g = 0; g < 3; g++) {
+      MstLoudnormSettings s;
+      MstLoudnorm *probe = mst_loudnorm_init (ch);
+      size_t latency;
+      mst_loudnorm_configure (probe, rate, ch, 5.0, 400.0, NULL);
+      latency = mst_loudnorm_get_latency (probe);
+      mst_loudnorm_destroy (&probe);
+      /* Music 20 dB down: its true peak stays under -1 dBTP even +3 dB. */
+      float *x = make_signal (SIG_MUSIC, n, ch, rate, -20.0);
+      mst_loudnorm_settings_default (&s);
+      s.mode = MST_LOUDNORM_FIXED;
+      s.gain_db = gains[g];
+      void *y = run_any (&s, x, n, ch, rate, f64, 400.0);
+      double worst = 0.0, lin = pow (10.0, gains[g] / 20.0);
+      /* After the 10 ms glide (it starts at the gain: nothing to glide). */
+      for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < ch; c++) {
+          double in = x[i * ch + c] * lin;
+          double out = f64 ? ((double *) y)[i * ch + c]
+              : ((float *) y)[i * ch + c];
+          if (fabs (in) > 1e-3)
+            worst = fmax (worst, fabs (20.0 * log10 (fabs (out / in))));
+        }
+      printf ("# fixed %+.2f dB %s: worst deviation %.2e dB\n", gains[g],
+          f64 ? "F64" : "F32", worst);
+      MST_CHECK_MSG (worst < 0.01, "gain %.2f: off by %.4f dB", gains[g],
+          worst);
+      MST_CHECK (latency == (size_t) round (0.4 * rate)
+          + limiter_latency (rate, ch));
+      free (x);
+      free (y);
+    }
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  RUN (test_live_music_long);
+  RUN (test_live_speech_long);
+  RUN (test_live_short);
+  RUN (test_live_formats);
+  RUN (test_fixed_exact);
+  RUN (test_pauses_hold);
+  RUN (test_gain_bounds);
+  RUN (test_nonfinite);
+  RUN (test_kmeter);
+  return mst_test_summary ();
+}
