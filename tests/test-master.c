@@ -177,6 +177,8 @@ GST_START_TEST (test_master_programme)
   GstHarness *h = gst_harness_new ("master");
   gst_harness_set_src_caps_str (h, "audio/x-raw, format=S16LE, "
       "layout=interleaved, rate=48000, channels=2");
+  gst_harness_set_sink_caps_str (h, "audio/x-raw, format=F32LE, "
+      "layout=interleaved, rate=48000, channels=2");
   const size_t chunk = 4800;
   for (size_t f = 0; f < n; f += chunk) {
     GstBuffer *buf = gst_buffer_new_allocate (NULL, chunk * 4, NULL);
