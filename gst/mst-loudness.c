@@ -4,6 +4,7 @@
  * cites its standard. */
 #include "mst-loudness.h"
 #include "mst-truepeak.h"
+#include "mst-kmeter.h"
 #include "mst-fpu.h"
 
 #ifdef HAVE_ORC
@@ -151,35 +152,21 @@ lufs_to_power (double lufs)
   return pow (10.0, (lufs - LOUDNESS_OFFSET_DB) / 10.0);
 }
 
-/* K-weighting for any rate: the design of libebur128 (S5 in REFERENCE.md),
- * which reproduces BS.1770-4 Annex 1 Tables 1-2 at 48 kHz. */
+/* K-weighting for any rate: mst_kweighting_design (mst-kmeter.h), the one
+ * design for every meter of the project. */
 static void
 design_k_weighting (MstLoudness * st)
 {
-  /* Stage 1, high shelf (BS.1770-4 Annex 1, Table 1 as an analog design). */
-  const double shelf_f0_hz = 1681.974450955533;
-  const double shelf_gain_db = 3.999843853973347;
-  const double shelf_q = 0.7071752369554196;
-  /* Stage 2, RLB high-pass (BS.1770-4 Annex 1, Table 2). */
-  const double hp_f0_hz = 38.13547087602444;
-  const double hp_q = 0.5003270373238773;
-  double k, vh, vb, norm;
-
-  k = tan (M_PI * shelf_f0_hz / st->rate_hz);
-  vh = pow (10.0, shelf_gain_db / 20.0);
-  /* Vb = Vh^0.49967 (not exactly sqrt): libebur128's fit to Table 1. */
-  vb = pow (vh, 0.4996667741545416);
-  norm = 1.0 + k / shelf_q + k * k;
-  st->shelf_b0 = (vh + vb * k / shelf_q + k * k) / norm;
-  st->shelf_b1 = 2.0 * (k * k - vh) / norm;
-  st->shelf_b2 = (vh - vb * k / shelf_q + k * k) / norm;
-  st->shelf_a1 = 2.0 * (k * k - 1.0) / norm;
-  st->shelf_a2 = (1.0 - k / shelf_q + k * k) / norm;
-
-  k = tan (M_PI * hp_f0_hz / st->rate_hz);
-  norm = 1.0 + k / hp_q + k * k;
-  st->hp_a1 = 2.0 * (k * k - 1.0) / norm;
-  st->hp_a2 = (1.0 - k / hp_q + k * k) / norm;
+  MstBiquad k[2];
+  mst_kweighting_design (st->rate_hz, k);
+  st->shelf_b0 = k[0].b0;
+  st->shelf_b1 = k[0].b1;
+  st->shelf_b2 = k[0].b2;
+  st->shelf_a1 = k[0].a1;
+  st->shelf_a2 = k[0].a2;
+  /* The high-pass numerator (1, -2, 1) is built into the filter loop. */
+  st->hp_a1 = k[1].a1;
+  st->hp_a2 = k[1].a2;
 }
 
 /* See mst-truepeak.h: phase p of L interpolates at fraction p / L, at
