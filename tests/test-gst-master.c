@@ -1,0 +1,1340 @@
+/* Tests of the gst-master program: analyze on generated files, master to
+ * several targets and formats with the written file measured again (within
+ * 0.1 LU of the target, true peak at or below the ceiling; independently
+ * with FFmpeg's ebur128 when installed), the safety cases and several inputs
+ * with one bad.
+ *
+ *     test-gst-master GST_MASTER MST_DEMO_MIX
+ *
+ * Prints one line per check ("ok    ..." or "FAIL  ...") and ends with
+ * "N checks, N failed"; exits non-zero on any failure. With GM_DEBUG=1 it
+ * also prints what gst-master drew on the terminal.
+ *
+ * gst-master's --json report is read with the small strict JSON parser
+ * below (the whole document must be valid JSON, or the check fails). */
+
+#define _GNU_SOURCE            /* posix_openpt, ptsname */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+
+static const char *GM, *DEMO;
+static char *TMP;
+static int n_checks, n_failed;
+
+static gboolean G_GNUC_PRINTF (2, 3)
+check (gboolean cond, const char *fmt, ...)
+{
+  va_list ap;
+  char *what;
+
+  va_start (ap, fmt);
+  what = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  printf ("%s%s\n", cond ? "ok    " : "FAIL  ", what);
+  fflush (stdout);
+  g_free (what);
+  n_checks++;
+  if (!cond)
+    n_failed++;
+  return cond;
+}
+
+/* ------------------------------------------------------------------ */
+/* A small strict JSON parser (RFC 8259): objects, arrays, strings,
+ * numbers, true, false, null. Anything else, trailing text or a duplicate
+ * key makes the whole document invalid.                              */
+
+typedef enum
+{ J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ } JType;
+
+typedef struct Jv
+{
+  JType type;
+  gboolean b;
+  double num;
+  char *str;
+  GPtrArray *items;             /* Jv *, arrays and object values */
+  GPtrArray *keys;              /* char *, objects */
+} Jv;
+
+static void
+jv_free (Jv * v)
+{
+  if (!v)
+    return;
+  g_free (v->str);
+  if (v->items)
+    g_ptr_array_free (v->items, TRUE);
+  if (v->keys)
+    g_ptr_array_free (v->keys, TRUE);
+  g_free (v);
+}
+
+typedef struct
+{
+  const char *p;
+  int depth;
+} JParser;
+
+static void
+jskip (JParser * jp)
+{
+  while (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r')
+    jp->p++;
+}
+
+static int
+hexval (char c)
+{
+  return g_ascii_xdigit_value (c);
+}
+
+static gboolean
+jhex4 (JParser * jp, gunichar * u)
+{
+  *u = 0;
+  for (int i = 0; i < 4; i++) {
+    int h = hexval (jp->p[i]);
+    if (h < 0)
+      return FALSE;
+    *u = *u * 16 + h;
+  }
+  jp->p += 4;
+  return TRUE;
+}
+
+static char *
+jstring (JParser * jp)
+{
+  GString *s;
+
+  if (*jp->p != '"')
+    return NULL;
+  jp->p++;
+  s = g_string_new (NULL);
+  for (;;) {
+    unsigned char c = *jp->p;
+    if (c == '"') {
+      jp->p++;
+      break;
+    }
+    if (c < 0x20)               /* end of text or a raw control character */
+      goto bad;
+    if (c != '\\') {
+      g_string_append_c (s, c);
+      jp->p++;
+      continue;
+    }
+    jp->p++;
+    switch (*jp->p++) {
+      case '"': g_string_append_c (s, '"'); break;
+      case '\\': g_string_append_c (s, '\\'); break;
+      case '/': g_string_append_c (s, '/'); break;
+      case 'b': g_string_append_c (s, '\b'); break;
+      case 'f': g_string_append_c (s, '\f'); break;
+      case 'n': g_string_append_c (s, '\n'); break;
+      case 'r': g_string_append_c (s, '\r'); break;
+      case 't': g_string_append_c (s, '\t'); break;
+      case 'u':{
+        gunichar u, lo;
+        if (!jhex4 (jp, &u))
+          goto bad;
+        if (u >= 0xd800 && u < 0xdc00) {
+          if (jp->p[0] != '\\' || jp->p[1] != 'u')
+            goto bad;
+          jp->p += 2;
+          if (!jhex4 (jp, &lo) || lo < 0xdc00 || lo >= 0xe000)
+            goto bad;
+          u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+        } else if (u >= 0xdc00 && u < 0xe000) {
+          goto bad;
+        }
+        if (u == 0)
+          goto bad;             /* would cut the C string */
+        g_string_append_unichar (s, u);
+        break;
+      }
+      default:
+        goto bad;
+    }
+  }
+  if (!g_utf8_validate (s->str, s->len, NULL))
+    goto bad;
+  return g_string_free (s, FALSE);
+bad:
+  g_string_free (s, TRUE);
+  return NULL;
+}
+
+static gboolean
+jnumber (JParser * jp, double *out)
+{
+  const char *start = jp->p, *q = jp->p;
+  char *end;
+
+  if (*q == '-')
+    q++;
+  if (*q == '0')
+    q++;
+  else if (*q >= '1' && *q <= '9')
+    while (g_ascii_isdigit (*q))
+      q++;
+  else
+    return FALSE;
+  if (*q == '.') {
+    q++;
+    if (!g_ascii_isdigit (*q))
+      return FALSE;
+    while (g_ascii_isdigit (*q))
+      q++;
+  }
+  if (*q == 'e' || *q == 'E') {
+    q++;
+    if (*q == '+' || *q == '-')
+      q++;
+    if (!g_ascii_isdigit (*q))
+      return FALSE;
+    while (g_ascii_isdigit (*q))
+      q++;
+  }
+  *out = g_ascii_strtod (start, &end);
+  if (end != q || !isfinite (*out))
+    return FALSE;
+  jp->p = q;
+  return TRUE;
+}
+
+static Jv *jvalue (JParser * jp);
+
+static Jv *
+jcontainer (JParser * jp, gboolean obj)
+{
+  Jv *v = g_new0 (Jv, 1);
+  char close = obj ? '}' : ']';
+
+  if (++jp->depth > 64)
+    goto bad;
+  v->type = obj ? J_OBJ : J_ARR;
+  v->items = g_ptr_array_new_with_free_func ((GDestroyNotify) jv_free);
+  if (obj)
+    v->keys = g_ptr_array_new_with_free_func (g_free);
+  jp->p++;
+  jskip (jp);
+  if (*jp->p == close) {
+    jp->p++;
+    jp->depth--;
+    return v;
+  }
+  for (;;) {
+    Jv *item;
+    if (obj) {
+      char *key = jstring (jp);
+      if (!key)
+        goto bad;
+      for (guint i = 0; i < v->keys->len; i++)
+        if (!strcmp (g_ptr_array_index (v->keys, i), key)) {
+          g_free (key);
+          goto bad;
+        }
+      g_ptr_array_add (v->keys, key);
+      jskip (jp);
+      if (*jp->p++ != ':')
+        goto bad;
+    }
+    if (!(item = jvalue (jp)))
+      goto bad;
+    g_ptr_array_add (v->items, item);
+    jskip (jp);
+    if (*jp->p == ',') {
+      jp->p++;
+      jskip (jp);
+      continue;
+    }
+    if (*jp->p == close) {
+      jp->p++;
+      break;
+    }
+    goto bad;
+  }
+  jp->depth--;
+  return v;
+bad:
+  jv_free (v);
+  return NULL;
+}
+
+static Jv *
+jvalue (JParser * jp)
+{
+  Jv *v;
+
+  jskip (jp);
+  switch (*jp->p) {
+    case '{':
+      return jcontainer (jp, TRUE);
+    case '[':
+      return jcontainer (jp, FALSE);
+    case '"':{
+      char *s = jstring (jp);
+      if (!s)
+        return NULL;
+      v = g_new0 (Jv, 1);
+      v->type = J_STR;
+      v->str = s;
+      return v;
+    }
+    default:
+      break;
+  }
+  v = g_new0 (Jv, 1);
+  if (g_str_has_prefix (jp->p, "null")) {
+    v->type = J_NULL;
+    jp->p += 4;
+  } else if (g_str_has_prefix (jp->p, "true")) {
+    v->type = J_BOOL;
+    v->b = TRUE;
+    jp->p += 4;
+  } else if (g_str_has_prefix (jp->p, "false")) {
+    v->type = J_BOOL;
+    jp->p += 5;
+  } else if (jnumber (jp, &v->num)) {
+    v->type = J_NUM;
+  } else {
+    g_free (v);
+    return NULL;
+  }
+  return v;
+}
+
+/* The whole text as one JSON value, or NULL when it is not valid JSON. */
+static Jv *
+json_parse (const char *text)
+{
+  JParser jp = { text, 0 };
+  Jv *v;
+
+  if (!text)
+    return NULL;
+  v = jvalue (&jp);
+  if (!v)
+    return NULL;
+  jskip (&jp);
+  if (*jp.p) {
+    jv_free (v);
+    return NULL;
+  }
+  return v;
+}
+
+/* A member of an object by a dotted path ("after.integrated_lufs"), or
+ * NULL. */
+static Jv *
+jget (Jv * v, const char *path)
+{
+  char **parts = g_strsplit (path, ".", -1);
+
+  for (char **k = parts; v && *k; k++) {
+    Jv *found = NULL;
+    if (v->type == J_OBJ)
+      for (guint i = 0; i < v->keys->len; i++)
+        if (!strcmp (g_ptr_array_index (v->keys, i), *k))
+          found = g_ptr_array_index (v->items, i);
+    v = found;
+  }
+  g_strfreev (parts);
+  return v;
+}
+
+/* A number by path; NaN when missing, null or not a number, so that every
+ * comparison with it is false and the check fails. */
+static double
+jnum (Jv * v, const char *path)
+{
+  Jv *n = jget (v, path);
+  return n && n->type == J_NUM ? n->num : NAN;
+}
+
+static const char *
+jstr (Jv * v, const char *path)
+{
+  Jv *n = jget (v, path);
+  return n && n->type == J_STR ? n->str : NULL;
+}
+
+static gboolean
+jis_null (Jv * v, const char *path)
+{
+  Jv *n = jget (v, path);
+  return n && n->type == J_NULL;
+}
+
+/* Whether one string of the array at path contains needle. */
+static gboolean
+jany_contains (Jv * v, const char *path, const char *needle)
+{
+  Jv *a = jget (v, path);
+
+  if (!a || a->type != J_ARR)
+    return FALSE;
+  for (guint i = 0; i < a->items->len; i++) {
+    Jv *s = g_ptr_array_index (a->items, i);
+    if (s->type == J_STR && strstr (s->str, needle))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static guint
+jlen (Jv * v)
+{
+  return v && v->type == J_ARR ? v->items->len : 0;
+}
+
+static Jv *
+jidx (Jv * v, guint i)
+{
+  return i < jlen (v) ? g_ptr_array_index (v->items, i) : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Running gst-master and friends                                     */
+
+typedef struct
+{
+  int rc;                       /* exit status, or 128 + signal, -1 not run */
+  char *out, *err;
+} Run;
+
+static void
+run_clear (Run * r)
+{
+  g_free (r->out);
+  g_free (r->err);
+  r->out = r->err = NULL;
+}
+
+static int
+wait_status_code (int status)
+{
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return -1;
+}
+
+static Run
+run_argv (const char *const *argv)
+{
+  Run r = { -1, NULL, NULL };
+  GError *err = NULL;
+  int status;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+          &r.out, &r.err, &status, &err)) {
+    r.err = g_strdup (err->message);
+    r.out = g_strdup ("");
+    g_error_free (err);
+    return r;
+  }
+  r.rc = wait_status_code (status);
+  return r;
+}
+
+/* gst-master with the arguments up to NULL. */
+static Run G_GNUC_NULL_TERMINATED
+gm (const char *first, ...)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  va_list ap;
+  Run r;
+
+  g_ptr_array_add (argv, (char *) GM);
+  va_start (ap, first);
+  for (const char *a = first; a; a = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (char *) a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  r = run_argv ((const char *const *) argv->pdata);
+  g_ptr_array_free (argv, TRUE);
+  return r;
+}
+
+static Run
+gmv (GPtrArray * args)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  Run r;
+
+  g_ptr_array_add (argv, (char *) GM);
+  for (guint i = 0; i < args->len; i++)
+    g_ptr_array_add (argv, g_ptr_array_index (args, i));
+  g_ptr_array_add (argv, NULL);
+  r = run_argv ((const char *const *) argv->pdata);
+  g_ptr_array_free (argv, TRUE);
+  return r;
+}
+
+static char *
+path (const char *name)
+{
+  return g_build_filename (TMP, name, NULL);
+}
+
+static gboolean
+exists (const char *p)
+{
+  return g_file_test (p, G_FILE_TEST_EXISTS);
+}
+
+static char *
+oneline (const char *s)
+{
+  char *t = g_strstrip (g_strdup (s ? s : ""));
+  for (char *c = t; *c; c++)
+    if (*c == '\n')
+      *c = ' ';
+  return t;
+}
+
+/* A WAV made by audiotestsrc (S16 unless caps say otherwise), in this
+ * process. */
+static char *
+gst_wav (const char *name, const char *src, const char *caps, double seconds,
+    int rate)
+{
+  int n = (int) (seconds * rate / 4800);
+  int spb = seconds * rate >= 4800 ? 4800 : (int) (seconds * rate);
+  char *out = path (name);
+  char *desc;
+  GstElement *pipe;
+  GError *err = NULL;
+  GstMessage *msg;
+  gboolean ok = FALSE;
+
+  if (n == 0)
+    n = 1;
+  desc = g_strdup_printf ("audiotestsrc num-buffers=%d samplesperbuffer=%d %s "
+      "! audio/x-raw,rate=%d,%s ! wavenc ! filesink location=\"%s\"", n, spb,
+      src, rate, caps, out);
+  pipe = gst_parse_launch (desc, &err);
+  if (pipe && !err) {
+    GstBus *bus = gst_element_get_bus (pipe);
+    gst_element_set_state (pipe, GST_STATE_PLAYING);
+    msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    ok = msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
+    if (msg)
+      gst_message_unref (msg);
+    gst_element_set_state (pipe, GST_STATE_NULL);
+    gst_object_unref (bus);
+  }
+  if (!ok) {
+    /* Everything after depends on it: stop here. */
+    fprintf (stderr, "cannot generate %s with '%s'%s%s\n", name, desc,
+        err ? ": " : "", err ? err->message : "");
+    printf ("FAIL  generate %s\n%d checks, %d failed\n", name, n_checks + 1,
+        n_failed + 1);
+    exit (1);
+  }
+  if (pipe)
+    gst_object_unref (pipe);
+  g_free (desc);
+  return out;
+}
+
+/* gst-master analyze --json FILE: its figures (owned by *doc), or NULL
+ * after a failed check. */
+static Jv *
+analyze (const char *f, Jv ** doc)
+{
+  Run r = gm ("analyze", "--json", f, NULL);
+  Jv *fig = NULL;
+
+  *doc = NULL;
+  if (r.rc == 0 && (*doc = json_parse (r.out)) && jlen (*doc) == 1)
+    fig = jget (jidx (*doc, 0), "figures");
+  if (!fig) {
+    char *e = oneline (r.err);
+    check (FALSE, "analyze %s: exit %d, valid JSON with figures: %s", f, r.rc,
+        e);
+    g_free (e);
+  }
+  run_clear (&r);
+  return fig;
+}
+
+/* Integrated loudness of a file by gst-master analyze; NaN on failure. */
+static double
+analyze_lufs (const char *f)
+{
+  Jv *doc;
+  Jv *fig = analyze (f, &doc);
+  double v = jnum (fig, "integrated_lufs");
+  jv_free (doc);
+  return v;
+}
+
+static int
+wav_bits (const char *f)
+{
+  guint8 data[64];
+  FILE *fh = fopen (f, "rb");
+  size_t n = fh ? fread (data, 1, sizeof data, fh) : 0;
+
+  if (fh)
+    fclose (fh);
+  for (size_t i = 0; i + 24 <= n; i++)
+    if (!memcmp (data + i, "fmt ", 4))
+      return data[i + 22] | data[i + 23] << 8;
+  return -1;
+}
+
+/* Integrated loudness and true peak by FFmpeg's ebur128 (an independent
+ * meter): 1 when read, 0 when FFmpeg ran but its summary could not be read
+ * (a failure), -1 when FFmpeg is not installed. */
+static int
+ffmpeg_measure (const char *f, double *lufs, double *tp)
+{
+  static char *ffmpeg;
+  static gboolean looked;
+  const char *argv[] = { "ffmpeg", "-nostdin", "-hide_banner", "-nostats",
+    "-i", f, "-af", "ebur128=peak=true", "-f", "null", "-", NULL
+  };
+  Run r;
+  const char *tail;
+  GMatchInfo *mi;
+  GRegex *ri, *rp;
+  int ok = 0;
+
+  if (!looked) {
+    ffmpeg = g_find_program_in_path ("ffmpeg");
+    looked = TRUE;
+  }
+  if (!ffmpeg)
+    return -1;
+  argv[0] = ffmpeg;
+  r = run_argv (argv);
+  tail = r.err ? g_strrstr (r.err, "Summary:") : NULL;
+  if (!tail)
+    tail = r.err ? r.err : "";
+  ri = g_regex_new ("I:\\s+(-?[\\d.]+) LUFS", 0, 0, NULL);
+  rp = g_regex_new ("Peak:\\s+(-?[\\d.]+) dBFS", 0, 0, NULL);
+  if (g_regex_match (ri, tail, 0, &mi)) {
+    char *s = g_match_info_fetch (mi, 1);
+    *lufs = g_ascii_strtod (s, NULL);
+    g_free (s);
+    g_match_info_free (mi);
+    if (g_regex_match (rp, tail, 0, &mi)) {
+      s = g_match_info_fetch (mi, 1);
+      *tp = g_ascii_strtod (s, NULL);
+      g_free (s);
+      ok = r.rc == 0;
+    }
+  }
+  g_match_info_free (mi);
+  g_regex_unref (ri);
+  g_regex_unref (rp);
+  run_clear (&r);
+  return ok;
+}
+
+static int
+cmp_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* The names in a folder, sorted, joined by spaces ("" if empty, NULL if
+ * the folder cannot be read). */
+static char *
+listdir (const char *d)
+{
+  GDir *dir = g_dir_open (d, 0, NULL);
+  GPtrArray *names;
+  const char *n;
+  char *res;
+
+  if (!dir)
+    return NULL;
+  names = g_ptr_array_new_with_free_func (g_free);
+  while ((n = g_dir_read_name (dir)))
+    g_ptr_array_add (names, g_strdup (n));
+  g_dir_close (dir);
+  g_ptr_array_sort (names, cmp_names);
+  g_ptr_array_add (names, NULL);
+  res = g_strjoinv (" ", (char **) names->pdata);
+  g_ptr_array_free (names, TRUE);
+  return res;
+}
+
+static gboolean
+listdir_is (const char *d, const char *expected)
+{
+  char *l = listdir (d);
+  gboolean ok = l && !strcmp (l, expected);
+  g_free (l);
+  return ok;
+}
+
+static int
+count_parts (const char *d)
+{
+  GDir *dir = g_dir_open (d, 0, NULL);
+  const char *n;
+  int count = 0;
+
+  if (!dir)
+    return -1;
+  while ((n = g_dir_read_name (dir)))
+    if (g_str_has_suffix (n, ".part"))
+      count++;
+  g_dir_close (dir);
+  return count;
+}
+
+static gboolean
+same_contents (const char *f, const char *data, gsize len)
+{
+  char *now;
+  gsize now_len;
+  gboolean same;
+
+  if (!g_file_get_contents (f, &now, &now_len, NULL))
+    return FALSE;
+  same = now_len == len && !memcmp (now, data, len);
+  g_free (now);
+  return same;
+}
+
+static void
+rm_rf (const char *p)
+{
+  GDir *dir;
+  const char *n;
+  GStatBuf st;
+
+  if (g_lstat (p, &st) == 0 && S_ISDIR (st.st_mode)
+      && (dir = g_dir_open (p, 0, NULL))) {
+    while ((n = g_dir_read_name (dir))) {
+      char *c = g_build_filename (p, n, NULL);
+      rm_rf (c);
+      g_free (c);
+    }
+    g_dir_close (dir);
+    g_rmdir (p);
+  } else {
+    g_unlink (p);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* master to targets and formats                                      */
+
+typedef struct
+{
+  const char *input;            /* "demo" or "mono" */
+  const char *target;           /* NULL: custom */
+  const char *format;
+  double lufs;                  /* expected loudness, NaN: none */
+  double ceiling;
+  const char *extra[5];
+} Case;
+
+static gboolean ffmpeg_note_done;
+
+static const char *
+format_ext (const char *fmt)
+{
+  if (g_str_has_prefix (fmt, "wav"))
+    return "wav";
+  if (!strcmp (fmt, "aac"))
+    return "m4a";
+  return fmt;
+}
+
+static void
+master_case (int i, const Case * c, const char *demo, const char *mono)
+{
+  const char *inp = !strcmp (c->input, "demo") ? demo : mono;
+  char *outname = g_strdup_printf ("out%d.%s", i, format_ext (c->format));
+  char *out = path (outname);
+  GPtrArray *args = g_ptr_array_new ();
+  char *extra = NULL, *name;
+  gboolean has_extra = c->extra[0] != NULL, has_rate = FALSE;
+  Run r;
+  Jv *doc, *rep, *wdoc = NULL, *w, *idoc = NULL, *in;
+  double ff_i, ff_tp;
+
+  g_ptr_array_add (args, (char *) "master");
+  g_ptr_array_add (args, (char *) inp);
+  g_ptr_array_add (args, (char *) "-o");
+  g_ptr_array_add (args, out);
+  g_ptr_array_add (args, (char *) "--format");
+  g_ptr_array_add (args, (char *) c->format);
+  g_ptr_array_add (args, (char *) "--json");
+  g_ptr_array_add (args, (char *) "-q");
+  for (int k = 0; c->extra[k]; k++) {
+    g_ptr_array_add (args, (char *) c->extra[k]);
+    if (!strcmp (c->extra[k], "--rate"))
+      has_rate = TRUE;
+  }
+  if (c->target) {
+    g_ptr_array_add (args, (char *) "--target");
+    g_ptr_array_add (args, (char *) c->target);
+  }
+  if (has_extra)
+    extra = g_strjoinv (" ", (char **) c->extra);
+  name = g_strdup_printf ("master %s %s%s%s", c->target ? c->target : "custom",
+      c->format, has_extra ? " " : "", has_extra ? extra : "");
+
+  r = gmv (args);
+  if (r.rc != 0) {
+    char *e = oneline (r.err);
+    check (FALSE, "%s: exit %d: %s", name, r.rc, e);
+    g_free (e);
+    goto done;
+  }
+  doc = json_parse (r.out);
+  rep = jlen (doc) == 1 ? jidx (doc, 0) : NULL;
+  check (rep != NULL, "%s: --json is one valid report", name);
+  w = analyze (out, &wdoc);
+
+  {
+    double wl = jnum (w, "integrated_lufs"), wtp = jnum (w, "true_peak_dbtp");
+    gboolean ok_l = isnan (c->lufs) ? TRUE : fabs (wl - c->lufs) <= 0.1;
+    char *target_s = isnan (c->lufs) ? g_strdup ("None") :
+        g_strdup_printf ("%.1f", c->lufs);
+    check (w && ok_l && wtp <= c->ceiling,
+        "%s: written file %.2f LUFS, %.2f dBTP (target %s, ceiling %.1f)",
+        name, wl, wtp, target_s, c->ceiling);
+    g_free (target_s);
+    check (g_strcmp0 (jstr (rep, "status"), "ok") == 0
+        && fabs (jnum (rep, "after.integrated_lufs") - wl) < 0.01,
+        "%s: report matches the written file", name);
+  }
+  if (isnan (c->lufs))
+    check (fabs (jnum (rep, "gain_db")) < 1e-9 && jis_null (rep, "target_lufs"),
+        "%s: no loudness target (null in the report), gain 0", name);
+  if (!isnan (c->lufs)) {
+    int got = ffmpeg_measure (out, &ff_i, &ff_tp);
+    if (got == 0)
+      check (FALSE, "%s: FFmpeg ebur128 ran and printed its summary", name);
+    else if (got > 0)
+      check (fabs (ff_i - c->lufs) <= 0.15 && ff_tp <= c->ceiling + 0.1,
+          "%s: FFmpeg ebur128 reads %.2f LUFS, %.2f dBTP", name, ff_i, ff_tp);
+    else if (!ffmpeg_note_done) {
+      printf ("      (FFmpeg not installed: no independent measurement)\n");
+      ffmpeg_note_done = TRUE;
+    }
+  }
+  if (!strcmp (c->format, "wav16"))
+    check (wav_bits (out) == 16, "%s: 16-bit", name);
+  if (!strcmp (c->format, "wav24"))
+    check (wav_bits (out) == 24, "%s: 24-bit", name);
+  in = analyze (inp, &idoc);
+  if (has_rate)
+    check (jnum (w, "rate_hz") == 44100, "%s: resampled to 44.1 kHz", name);
+  else if (strcmp (c->format, "opus"))
+    check (w && in && jnum (w, "rate_hz") == jnum (in, "rate_hz"),
+        "%s: rate kept", name);
+  check (w && in && jnum (w, "channels") == jnum (in, "channels"),
+      "%s: channels kept", name);
+  if (!strcmp (c->format, "mp3") || !strcmp (c->format, "opus")
+      || !strcmp (c->format, "aac"))
+    check (jany_contains (rep, "messages", "headroom"), "%s: headroom stated",
+        name);
+  jv_free (idoc);
+  jv_free (wdoc);
+  jv_free (doc);
+done:
+  run_clear (&r);
+  g_ptr_array_free (args, TRUE);
+  g_free (extra);
+  g_free (name);
+  g_free (out);
+  g_free (outname);
+}
+
+/* ------------------------------------------------------------------ */
+/* Children started by hand: Ctrl-C, the progress bar on a terminal   */
+
+static pid_t
+spawn (const char *const *argv, int stderr_fd)
+{
+  pid_t pid = fork ();
+
+  if (pid == 0) {
+    int null = open ("/dev/null", O_RDWR);
+    dup2 (null, 0);
+    dup2 (null, 1);
+    dup2 (stderr_fd >= 0 ? stderr_fd : null, 2);
+    execv (argv[0], (char **) argv);
+    _exit (127);
+  }
+  return pid;
+}
+
+/* Waits up to timeout_s for pid; its exit code, or -1 after killing it. */
+static int
+wait_for (pid_t pid, double timeout_s)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * 1e6);
+  int status;
+
+  for (;;) {
+    pid_t r = waitpid (pid, &status, WNOHANG);
+    if (r == pid)
+      return wait_status_code (status);
+    if (r < 0)
+      return -1;
+    if (g_get_monotonic_time () > end) {
+      kill (pid, SIGKILL);
+      waitpid (pid, &status, 0);
+      return -1;
+    }
+    g_usleep (20000);
+  }
+}
+
+static void
+test_interrupted (const char *demo)
+{
+  char *outdir = path ("interrupted");
+  char *out = g_build_filename (outdir, "x.flac", NULL);
+  const char *argv[] = { GM, "master", demo, "-o", out, "-q", NULL };
+  pid_t pid;
+  int rc;
+
+  g_mkdir (outdir, 0755);
+  pid = spawn (argv, -1);
+  g_usleep (400000);
+  kill (pid, SIGINT);
+  rc = wait_for (pid, 60);
+  check (pid > 0 && rc != 0 && listdir_is (outdir, ""),
+      "Ctrl-C: exit %d, nothing left in the output folder", rc);
+  g_free (out);
+  g_free (outdir);
+}
+
+/* The progress bar shows the speed and the time left only after 0.5 s,
+ * and a short run can be over before that. So one input is a FIFO: its job
+ * waits in open () until this test opens the other end, which it does once
+ * the bar has shown all it must (or after 30 s), closing it at once: the
+ * input is empty, fails to decode, and the others are written. */
+static void
+test_progress (const char *demo, const char *tone)
+{
+  char *outdir = path ("pty");
+  char *fifo = path ("held.wav");
+  const char *argv[] = { GM, "master", fifo, demo, tone, "-o", outdir,
+    "-j", "2", NULL
+  };
+  int mfd = -1, sfd = -1, rc = -1;
+  GString *seen = g_string_new (NULL);
+  gboolean all_shown = FALSE;
+  pid_t pid = -1;
+  Run r;
+  char *out;
+
+  if (mkfifo (fifo, 0644) == 0)
+    mfd = posix_openpt (O_RDWR | O_NOCTTY);
+  if (mfd >= 0 && grantpt (mfd) == 0 && unlockpt (mfd) == 0)
+    sfd = open (ptsname (mfd), O_RDWR | O_NOCTTY);
+  if (sfd >= 0) {
+    gint64 start = g_get_monotonic_time ();
+    pid = spawn (argv, sfd);
+    close (sfd);
+    for (;;) {
+      struct pollfd pfd = { mfd, POLLIN, 0 };
+      char buf[4096];
+      double t = (g_get_monotonic_time () - start) / 1e6;
+      int pr = poll (&pfd, 1, 100);
+
+      if (pr > 0) {
+        ssize_t n = read (mfd, buf, sizeof buf);
+        if (n > 0)
+          g_string_append_len (seen, buf, n);
+        else if (n == 0 || errno != EINTR)
+          break;                /* EIO on Linux: the child closed its side */
+      }
+      all_shown = strchr (seen->str, '%') && strstr (seen->str, "realtime")
+          && strstr (seen->str, "left");
+      /* Each open () of the FIFO by gst-master (filesrc opens it twice:
+       * pull mode is tried first) gets a writer that closes at once. */
+      if (all_shown || t > 30) {
+        int fd = open (fifo, O_WRONLY | O_NONBLOCK);
+        if (fd >= 0)            /* else no reader at the moment */
+          close (fd);
+      }
+      if (t > 120)
+        break;
+    }
+    rc = wait_for (pid, 10);
+  }
+  if (mfd >= 0)
+    close (mfd);
+  check (all_shown, "progress bar on a terminal: percent, speed, time left "
+      "(%" G_GSIZE_FORMAT " bytes)", seen->len);
+  check (rc == 1 && strstr (seen->str, "2 of 3 files succeeded")
+      && listdir_is (outdir, "demo.wav tone-23.wav"),
+      "progress run: exit %d, the input held open then empty failed, the "
+      "others written, no temporary file", rc);
+  if (g_getenv ("GM_DEBUG")) {
+    char *e = g_strescape (seen->str, NULL);
+    printf ("      seen: %s\n", e);
+    g_free (e);
+  }
+  g_string_free (seen, TRUE);
+  g_unlink (fifo);
+  g_free (fifo);
+  g_free (outdir);
+
+  out = path ("noterm.wav");
+  r = gm ("master", demo, "-o", out, NULL);
+  check (r.rc == 0 && !strchr (r.err, '%') && !strstr (r.err, "realtime"),
+      "no progress bar when not a terminal");
+  run_clear (&r);
+  g_free (out);
+}
+
+/* ------------------------------------------------------------------ */
+
+int
+main (int argc, char **argv)
+{
+  char *tone, *tone44, *demo, *mono, *quiet, *bad, *silent, *shortf, *short2;
+  char *p1, *p2, *p3, *vol;
+  Jv *doc, *f, *rep;
+  Run r;
+
+  if (argc != 3) {
+    fprintf (stderr, "usage: %s GST_MASTER MST_DEMO_MIX\n", argv[0]);
+    return 2;
+  }
+  GM = argv[1];
+  DEMO = argv[2];
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  gst_init (NULL, NULL);
+  TMP = g_dir_make_tmp ("test-gst-master-XXXXXX", NULL);
+  if (!TMP) {
+    fprintf (stderr, "cannot make a temporary folder\n");
+    return 1;
+  }
+
+  /* ---------------------------------------------------------------- */
+  /* analyze                                                          */
+  vol = g_strdup_printf ("wave=sine freq=1000 volume=%.6f", pow (10, -23 / 20.));
+  tone = gst_wav ("tone-23.wav", vol, "channels=2", 10, 48000);
+  g_free (vol);
+  f = analyze (tone, &doc);
+  check (fabs (jnum (f, "integrated_lufs") + 23.0) <= 0.1,
+      "analyze: 1 kHz at -23 dBFS stereo reads -23 LUFS (%.2f)",
+      jnum (f, "integrated_lufs"));
+  check (fabs (jnum (f, "true_peak_dbtp") + 23.0) <= 0.2,
+      "analyze: true peak -23 dBTP (%.2f)", jnum (f, "true_peak_dbtp"));
+  check (fabs (jnum (f, "sample_peak_dbfs") + 23.0) <= 0.1,
+      "analyze: sample peak -23 dBFS");
+  check (jnum (f, "channels") == 2 && jnum (f, "rate_hz") == 48000
+      && fabs (jnum (f, "duration_s") - 10) < 0.01,
+      "analyze: channels, rate, duration");
+  check (fabs (jnum (f, "short_term_max_lufs") + 23.0) <= 0.1
+      && fabs (jnum (f, "momentary_max_lufs") + 23.0) <= 0.1,
+      "analyze: max momentary and short-term -23");
+  check (jnum (f, "loudness_range_lu") < 0.5, "analyze: LRA ~0");
+  jv_free (doc);
+
+  vol = g_strdup_printf ("wave=sine freq=1000 volume=%.6f", pow (10, -18 / 20.));
+  tone44 = gst_wav ("tone44.wav", vol, "channels=1", 4, 44100);
+  g_free (vol);
+  f = analyze (tone44, &doc);
+  check (fabs (jnum (f, "integrated_lufs") + 21.0) <= 0.1
+      && jnum (f, "rate_hz") == 44100 && jnum (f, "channels") == 1,
+      "analyze: mono 44.1 kHz -18 dBFS reads -21 LUFS (%.2f)",
+      jnum (f, "integrated_lufs"));
+  jv_free (doc);
+  r = gm ("analyze", tone, tone44, NULL);
+  check (r.rc == 0 && strstr (r.out, "tone-23.wav") && strstr (r.out, "-23.0")
+      && strstr (r.out, "tone44.wav"), "analyze: table");
+  run_clear (&r);
+
+  /* ---------------------------------------------------------------- */
+  /* master to targets and formats, the written file measured again   */
+  demo = path ("demo.wav");
+  {
+    const char *dargv[] = { DEMO, demo, NULL };
+    r = run_argv (dargv);
+    if (r.rc != 0) {
+      printf ("FAIL  %s %s: exit %d: %s\n%d checks, %d failed\n", DEMO, demo,
+          r.rc, r.err, n_checks + 1, n_failed + 1);
+      return 1;
+    }
+    run_clear (&r);
+  }
+  mono = gst_wav ("mono.wav", "wave=pink-noise volume=0.3", "channels=1", 8,
+      48000);
+  {
+    const Case cases[] = {
+      {"demo", "streaming", "wav24", -14.0, -1.0, {NULL}},
+      {"demo", "ebu-r128", "flac", -23.0, -1.0, {NULL}},
+      {"demo", "atsc-a85", "wav16", -24.0, -2.0, {NULL}},
+      {"demo", "apple-music", "wav32f", -16.0, -1.0, {NULL}},
+      {"mono", "podcast", "flac", -19.0, -1.0, {NULL}},
+      {"demo", "youtube", "mp3", -14.0, -1.0, {NULL}},
+      {"demo", "streaming", "opus", -14.0, -1.0, {NULL}},
+      {"demo", "streaming", "aac", -14.0, -1.0, {NULL}},
+      {"demo", "cd", "wav16", NAN, -0.3, {NULL}},
+      {"demo", NULL, "wav24", -10.0, -0.5,
+          {"--loudness", "-10", "--ceiling", "-0.5", NULL}},
+      {"demo", "streaming", "flac", -14.0, -1.0, {"--rate", "44100", NULL}},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      master_case (i, &cases[i], demo, mono);
+  }
+  check (count_parts (TMP) == 0, "no temporary file left");
+
+  /* --report: a PNG (when built with cairo) */
+  p1 = path ("rep.flac");
+  p2 = path ("rep.png");
+  r = gm ("master", demo, "-o", p1, "--report", p2, "-q", "--json", NULL);
+  {
+    char *png = NULL;
+    gsize len = 0;
+    g_file_get_contents (p2, &png, &len, NULL);
+    check (r.rc == 0 && png && len >= 8 && !memcmp (png, "\x89PNG\r\n\x1a\n", 8),
+        "--report writes a PNG");
+    g_free (png);
+  }
+  run_clear (&r);
+  g_free (p1);
+  g_free (p2);
+
+  /* --max-limiting: the target needs more limiting than allowed, said so */
+  p1 = path ("ml.wav");
+  r = gm ("master", demo, "-o", p1, "--loudness", "-8", "--max-limiting", "2",
+      "--json", "-q", NULL);
+  doc = json_parse (r.out);
+  rep = jidx (doc, 0);
+  check (r.rc == 0 && g_strcmp0 (jstr (rep, "status"), "warning") == 0
+      && jnum (rep, "limiter_max_reduction_db") <= 2.3
+      && jany_contains (rep, "messages", "--max-limiting"),
+      "--max-limiting: gain lowered and said so (reduction %.2f dB, %.2f LUFS)",
+      jnum (rep, "limiter_max_reduction_db"),
+      jnum (rep, "after.integrated_lufs"));
+  jv_free (doc);
+  run_clear (&r);
+  g_free (p1);
+
+  /* --max-gain: a very quiet file is raised by at most that much, said so */
+  quiet = gst_wav ("quiet.wav", "wave=pink-noise volume=0.003", "channels=2", 5,
+      48000);
+  p1 = path ("quiet-out.wav");
+  r = gm ("master", quiet, "-o", p1, "--max-gain", "10", "--json", "-q", NULL);
+  doc = json_parse (r.out);
+  rep = jidx (doc, 0);
+  check (r.rc == 0 && fabs (jnum (rep, "gain_db") - 10) < 1e-6
+      && g_strcmp0 (jstr (rep, "status"), "warning") == 0
+      && jany_contains (rep, "messages", "--max-gain"),
+      "--max-gain: gain held at 10 dB and said so");
+  jv_free (doc);
+  run_clear (&r);
+  g_free (p1);
+
+  /* ---------------------------------------------------------------- */
+  /* safety                                                           */
+  p1 = path ("missing.wav");
+  p2 = path ("x.wav");
+  r = gm ("master", p1, "-o", p2, "-q", NULL);
+  check (r.rc == 1 && strstr (r.err, "missing.wav") && !exists (p2),
+      "missing input: named, exit 1, no output");
+  run_clear (&r);
+  g_free (p1);
+
+  bad = path ("bad.wav");
+  {
+    GString *s = g_string_new (NULL);
+    for (int i = 0; i < 100; i++)
+      g_string_append (s, "this is not audio\n");
+    g_file_set_contents (bad, s->str, s->len, NULL);
+    g_string_free (s, TRUE);
+  }
+  r = gm ("master", bad, "-o", p2, "-q", NULL);
+  check (r.rc == 1 && strstr (r.err, "bad.wav") && strstr (r.err, "decode")
+      && !exists (p2), "undecodable input: named, exit 1, no output");
+  run_clear (&r);
+
+  silent = gst_wav ("silent.wav", "wave=silence", "channels=2", 5, 48000);
+  p1 = path ("silent-out.wav");
+  r = gm ("master", silent, "-o", p1, "--json", "-q", NULL);
+  doc = json_parse (r.out);
+  rep = jidx (doc, 0);
+  check (r.rc == 0 && g_strcmp0 (jstr (rep, "status"), "warning") == 0
+      && jnum (rep, "gain_db") == 0
+      && jany_contains (rep, "messages", "silent") && exists (p1),
+      "silent input: said so, gain left at 0, written");
+  jv_free (doc);
+  run_clear (&r);
+  g_free (p1);
+
+  shortf = gst_wav ("short.wav", "wave=sine volume=0.3", "channels=2", 0.3,
+      48000);
+  p1 = path ("short-out.wav");
+  r = gm ("master", shortf, "-o", p1, "-q", NULL);
+  check (r.rc == 1 && strstr (r.err, "short.wav") && strstr (r.err, "400 ms")
+      && !exists (p1), "input under 400 ms: refused, named");
+  run_clear (&r);
+  g_free (p1);
+
+  short2 = gst_wav ("short2.wav", "wave=pink-noise volume=0.3", "channels=2", 2,
+      48000);
+  p1 = path ("short2-out.wav");
+  r = gm ("master", short2, "-o", p1, "--json", "-q", NULL);
+  doc = json_parse (r.out);
+  rep = jidx (doc, 0);
+  {
+    gboolean ok = r.rc == 0 && g_strcmp0 (jstr (rep, "status"), "warning") == 0
+        && jany_contains (rep, "messages", "3 s");
+    /* Measured only when written, as the Python test did. */
+    check (ok && fabs (analyze_lufs (p1) + 14) <= 0.1,
+        "input of 2 s: mastered, warned about 3 s");
+  }
+  jv_free (doc);
+  run_clear (&r);
+  g_free (p1);
+
+  r = gm ("master", demo, "-o", p2, "--target", "nonsense", NULL);
+  check (r.rc == 2 && strstr (r.err, "nonsense"),
+      "unknown target: exit 2, named");
+  run_clear (&r);
+
+  p1 = path ("plainfile");
+  g_file_set_contents (p1, "", 0, NULL);
+  p3 = g_build_filename (p1, "x.wav", NULL);
+  r = gm ("master", tone, "-o", p3, "-q", NULL);
+  check (r.rc == 1 && strstr (r.err, "x.wav"),
+      "unwritable output: exit 1, named");
+  run_clear (&r);
+  g_free (p1);
+  g_free (p3);
+
+  {
+    char *before;
+    gsize len;
+    if (!g_file_get_contents (tone, &before, &len, NULL))
+      before = NULL;
+    r = gm ("master", tone, "-o", tone, "-q", NULL);
+    check (before && r.rc == 1 && strstr (r.err, "overwrite")
+        && same_contents (tone, before, len),
+        "input as output: refused, input untouched");
+    run_clear (&r);
+    p1 = path ("tone-link.wav");
+    check (symlink (tone, p1) == 0, "symlink to the input made");
+    r = gm ("master", tone, "-o", p1, "-q", NULL);
+    check (before && r.rc == 1 && same_contents (tone, before, len),
+        "input through a symlink: refused");
+    run_clear (&r);
+    g_free (p1);
+    g_free (before);
+  }
+  g_free (p2);
+
+  /* Interrupted: no output, no temporary file. */
+  test_interrupted (demo);
+  /* Progress bar: on a terminal only, with percent, speed and time left. */
+  test_progress (demo, tone);
+
+  /* ---------------------------------------------------------------- */
+  /* several inputs, one bad                                          */
+  p1 = path ("many");
+  r = gm ("master", tone, bad, short2, "-o", p1, "-j", "2", "--json", "-q",
+      NULL);
+  doc = json_parse (r.out);
+  {
+    const char *st_bad = NULL, *st_tone = NULL;
+    for (guint i = 0; i < jlen (doc); i++) {
+      Jv *o = jidx (doc, i);
+      const char *in = jstr (o, "input");
+      char *base = in ? g_path_get_basename (in) : NULL;
+      if (!g_strcmp0 (base, "bad.wav"))
+        st_bad = jstr (o, "status");
+      else if (!g_strcmp0 (base, "tone-23.wav"))
+        st_tone = jstr (o, "status");
+      g_free (base);
+    }
+    check (r.rc == 1 && jlen (doc) == 3 && !g_strcmp0 (st_bad, "error")
+        && !g_strcmp0 (st_tone, "ok")
+        && listdir_is (p1, "short2.wav tone-23.wav"),
+        "several inputs, one bad: reported, the others written, exit 1");
+  }
+  jv_free (doc);
+  run_clear (&r);
+  {
+    char *a = g_build_filename (p1, "tone-23.wav", NULL);
+    char *b = g_build_filename (p1, "short2.wav", NULL);
+    double la = analyze_lufs (a), lb = analyze_lufs (b);
+    check (fabs (la + 14) <= 0.1 && fabs (lb + 14) <= 0.1,
+        "several inputs: each on target (%.2f, %.2f LUFS)", la, lb);
+    g_free (a);
+    g_free (b);
+  }
+  g_free (p1);
+  p1 = path ("many2");
+  r = gm ("master", tone, short2, "-o", p1, "-q", "--format", "flac", NULL);
+  check (r.rc == 0 && listdir_is (p1, "short2.flac tone-23.flac"),
+      "several inputs: names kept, format's extension, exit 0");
+  run_clear (&r);
+  g_free (p1);
+
+  /* The JSON reader itself: strict, so a broken report would fail. */
+  {
+    const char *invalid[] = { "", "[", "[1,]", "{\"a\": 1, \"a\": 2}",
+      "[01]", "[1.]", "[\"\\x\"]", "[nul]", "[1] x", "{'a': 1}", "[-]",
+      "[\"a\nb\"]", "[1e]", "[\"\\ud800\"]", NULL
+    };
+    gboolean all = TRUE;
+    for (int i = 0; invalid[i]; i++)
+      if ((doc = json_parse (invalid[i]))) {
+        printf ("      accepted invalid JSON: %s\n", invalid[i]);
+        jv_free (doc);
+        all = FALSE;
+      }
+    doc = json_parse (" [{\"k\": {\"x\": -1.5e1, \"n\": null, \"s\": "
+        "\"q\\\"\\u00e9\\ud83d\\ude00\", \"m\": [\"a\", true, false]}}]\n");
+    check (all && doc && jnum (jidx (doc, 0), "k.x") == -15
+        && jis_null (jidx (doc, 0), "k.n") && isnan (jnum (jidx (doc, 0), "k.n"))
+        && !g_strcmp0 (jstr (jidx (doc, 0), "k.s"), "q\"\xc3\xa9\xf0\x9f\x98\x80")
+        && jany_contains (jidx (doc, 0), "k.m", "a")
+        && isnan (jnum (jidx (doc, 0), "k.missing")),
+        "JSON reader: rejects invalid documents, reads valid ones");
+    jv_free (doc);
+  }
+
+  g_free (tone);
+  g_free (tone44);
+  g_free (demo);
+  g_free (mono);
+  g_free (quiet);
+  g_free (bad);
+  g_free (silent);
+  g_free (shortf);
+  g_free (short2);
+  rm_rf (TMP);
+  g_free (TMP);
+  printf ("%d checks, %d failed\n", n_checks, n_failed);
+  return n_failed ? 1 : 0;
+}
