@@ -207,19 +207,42 @@ make_child (GstMstMaster * self, const gchar * factory, const gchar * name)
   return e;
 }
 
+/* The chain, in order. Later stages (the multiband compressor, the
+ * de-esser, dither) take their place here; the children keep their names
+ * so the child proxy reaches them. */
+static const struct
+{
+  const gchar *factory, *name;
+  gsize offset;                 /* of the GstElement * in GstMstMaster */
+} stages[] = {
+  {"audioconvert", "convert", G_STRUCT_OFFSET (GstMstMaster, convert)},
+  {"eq", "eq", G_STRUCT_OFFSET (GstMstMaster, eq)},
+  {"loudnorm", "loudnorm", G_STRUCT_OFFSET (GstMstMaster, loudnorm)},
+  {"limiter", "limiter", G_STRUCT_OFFSET (GstMstMaster, limiter)},
+};
+
+static gboolean
+build_chain (GstMstMaster * self)
+{
+  GstElement *prev = NULL;
+  gboolean ok = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (stages); i++) {
+    GstElement *e = make_child (self, stages[i].factory, stages[i].name);
+    G_STRUCT_MEMBER (GstElement *, self, stages[i].offset) = e;
+    ok = ok && e && (!prev || gst_element_link (prev, e));
+    prev = e;
+  }
+  return ok;
+}
+
 static void
 gst_mst_master_init (GstMstMaster * self)
 {
-  self->convert = make_child (self, "audioconvert", "convert");
-  self->eq = make_child (self, "eq", "eq");
-  self->loudnorm = make_child (self, "loudnorm", "loudnorm");
-  self->limiter = make_child (self, "limiter", "limiter");
+  self->chain_ok = build_chain (self);
 
   GstPadTemplate *sink_tmpl = gst_static_pad_template_get (&sink_template);
   GstPadTemplate *src_tmpl = gst_static_pad_template_get (&src_template);
-  if (self->convert && self->eq && self->loudnorm && self->limiter
-      && gst_element_link_many (self->convert, self->eq, self->loudnorm,
-          self->limiter, NULL)) {
+  if (self->chain_ok) {
     GstPad *pad = gst_element_get_static_pad (self->convert, "sink");
     self->sinkpad = gst_ghost_pad_new_from_template ("sink", pad, sink_tmpl);
     gst_object_unref (pad);
@@ -256,7 +279,7 @@ gst_mst_master_change_state (GstElement * element, GstStateChange transition)
   GstMstMaster *self = GST_MST_MASTER (element);
 
   if (transition == GST_STATE_CHANGE_NULL_TO_READY
-      && !(self->convert && self->eq && self->loudnorm && self->limiter)) {
+      && !self->chain_ok) {
     GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
         ("The master bin needs audioconvert, eq, loudnorm and limiter"),
         ("an element is missing: check the mastering plugin and "

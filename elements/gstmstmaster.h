@@ -19,6 +19,7 @@ struct _GstMstMaster
   /* < private > */
   GstElement *convert, *eq, *loudnorm, *limiter;
   GstPad *sinkpad, *srcpad;
+  gboolean chain_ok;            /* every stage made and linked */
 
   /* Settings, under GST_OBJECT_LOCK. */
   gint target;                  /* index into mst_targets () */
