@@ -36,6 +36,7 @@ enum
   PROP_0,
   PROP_INTERVAL,
   PROP_POST_MESSAGES,
+  PROP_MEASURE_TRUE_PEAK,
   PROP_MOMENTARY,
   PROP_SHORT_TERM,
   PROP_INTEGRATED,
@@ -75,6 +76,13 @@ gst_mst_loudmeter_set_property (GObject * object, guint prop_id,
     case PROP_POST_MESSAGES:
       self->post_messages = g_value_get_boolean (value);
       break;
+    case PROP_MEASURE_TRUE_PEAK:
+      /* Changeable in NULL and READY only: no stream runs. */
+      self->measure_true_peak = g_value_get_boolean (value);
+      if (self->core)
+        mst_loudness_set_true_peak_enabled (self->core,
+            self->measure_true_peak);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -95,6 +103,9 @@ gst_mst_loudmeter_get_property (GObject * object, guint prop_id,
       break;
     case PROP_POST_MESSAGES:
       g_value_set_boolean (value, self->post_messages);
+      break;
+    case PROP_MEASURE_TRUE_PEAK:
+      g_value_set_boolean (value, self->measure_true_peak);
       break;
     case PROP_MOMENTARY:
       g_value_set_double (value, self->latest.momentary);
@@ -187,6 +198,10 @@ gst_mst_loudmeter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
     gst_mst_refuse_format (filter, info);
     return FALSE;
   }
+  GST_OBJECT_LOCK (self);
+  gboolean measure_tp = self->measure_true_peak;
+  GST_OBJECT_UNLOCK (self);
+  mst_loudness_set_true_peak_enabled (self->core, measure_tp);
   self->interval_count = 0;
   self->last_end = GST_CLOCK_TIME_NONE;
   GST_OBJECT_LOCK (self);
@@ -407,6 +422,12 @@ gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
           "Post a \"loudness\" element message every interval and at EOS",
           DEFAULT_POST_MESSAGES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
           | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MEASURE_TRUE_PEAK,
+      g_param_spec_boolean ("measure-true-peak", "Measure true peak",
+          "Measure true peak (4x oversampled, most of the meter's work); off: "
+          "the true-peak fields and properties are NaN (not measured)",
+          TRUE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_READY));
   install_figure (gobject_class, PROP_MOMENTARY, "momentary",
       "Momentary (LUFS)", "Momentary loudness, 400 ms window, in LUFS "
       "(-inf before 400 ms or in silence)");
@@ -461,5 +482,6 @@ gst_mst_loudmeter_init (GstMstLoudmeter * self)
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
   self->interval_ns = DEFAULT_INTERVAL_NS;
   self->post_messages = DEFAULT_POST_MESSAGES;
+  self->measure_true_peak = TRUE;
   figures_clear (&self->latest);
 }

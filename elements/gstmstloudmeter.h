@@ -27,6 +27,7 @@ struct _GstMstLoudmeter
   /* Settings and the latest figures, under GST_OBJECT_LOCK. */
   guint64 interval_ns;
   gboolean post_messages;
+  gboolean measure_true_peak;
   GstMstLoudmeterFigures latest;
 
   /* Streaming state. */

@@ -117,6 +117,7 @@ struct MstLoudness {
   double os_peak[MST_MAX_CHANNELS];
 
   int os_factor;
+  bool tp_disabled;             /* mst_loudness_set_true_peak_enabled */
   /* The interpolator in symmetric form (mst_orc_fir_sym4_f32): the middle
    * phase's first half, and half the sum and half the difference of the
    * mirror pair of phases 1 and 3 (4x only; zero at 2x). */
@@ -667,7 +668,7 @@ add_piece_##sfx (MstLoudness * st, const TYPE * in, size_t n)                 \
     }                                                                         \
   }                                                                           \
                                                                               \
-  for (int c = 0; c < nch && st->os_factor > 1; c++) {                        \
+  for (int c = 0; c < nch && st->os_factor > 1 && !st->tp_disabled; c++) {   \
     float *row = st->tp_buf + c * st->tp_stride;                              \
     if (!true_peak_can_skip (st, c, row, piece_peak[c])) {                    \
       fill_row_##sfx (row + hist, in, nch, c, n);                             \
@@ -834,7 +835,21 @@ mst_loudness_get_range (const MstLoudness * st, double *lu)
 static double
 channel_true_peak_lin (const MstLoudness * st, int c)
 {
-  return fmax (st->os_peak[c], st->sample_peak[c]);
+  return st->tp_disabled ? NAN : fmax (st->os_peak[c], st->sample_peak[c]);
+}
+
+MstResult
+mst_loudness_set_true_peak_enabled (MstLoudness * st, bool enabled)
+{
+  if (!st)
+    return MST_ERR_INVALID_ARG;
+  st->tp_disabled = !enabled;
+  for (int c = 0; c < st->channels; c++)
+    st->os_peak[c] = 0.0;
+  /* The interpolator's history restarts too (silence). */
+  memset (st->tp_buf, 0, (size_t) st->channels * st->tp_stride
+      * sizeof (float));
+  return MST_OK;
 }
 
 MstResult
@@ -843,6 +858,10 @@ mst_loudness_get_true_peak (const MstLoudness * st, double *dbtp)
   double peak = 0.0;
 
   CHECK_OUT (st, dbtp);
+  if (st->tp_disabled) {
+    *dbtp = NAN;
+    return MST_OK;
+  }
   for (int c = 0; c < st->channels; c++)
     peak = fmax (peak, channel_true_peak_lin (st, c));
   *dbtp = mst_lin_to_db (peak);

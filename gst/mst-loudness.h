@@ -143,6 +143,12 @@ MstResult mst_loudness_get_channel_true_peak (const MstLoudness * st,
 MstResult mst_loudness_get_channel_sample_peak (const MstLoudness * st,
     int channel, double *dbfs);
 
+/** Turns the true-peak meter on (the default) or off. Off, the
+ *  interpolator does not run (it is most of the meter's work) and the
+ *  true-peak getters give NAN. Either way the true peaks restart. */
+MstResult mst_loudness_set_true_peak_enabled (MstLoudness * st,
+    bool enabled);
+
 /** Oversampling factor of the true-peak meter at this rate: 4, 2 or 1. */
 MstResult mst_loudness_get_oversampling (const MstLoudness * st,
     int *factor);

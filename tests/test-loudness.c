@@ -999,6 +999,46 @@ test_malloc_failure (void)
 }
 #endif
 
+/* With the true-peak meter off, the loudness figures and the sample peak
+ * are the same and the true peak reads NAN; on again, it measures anew. */
+static void
+test_true_peak_off (void)
+{
+  const size_t n = 48000 * 5;
+  float *x = malloc (n * 2 * sizeof (float));
+  for (size_t i = 0; i < n; i++)
+    x[2 * i] = x[2 * i + 1] = (float) (0.5 * sin (2 * M_PI * 12000.0 * i
+            / 48000.0 + M_PI / 4));
+  MstLoudness *on = mst_loudness_init (48000, 2, NULL);
+  MstLoudness *off = mst_loudness_init (48000, 2, NULL);
+  MST_CHECK (mst_loudness_set_true_peak_enabled (off, false) == MST_OK);
+  mst_loudness_add_f32 (on, x, n);
+  mst_loudness_add_f32 (off, x, n);
+  double i_on, i_off, sp_on, sp_off, tp_on, tp_off, tp_ch;
+  mst_loudness_get_integrated (on, &i_on);
+  mst_loudness_get_integrated (off, &i_off);
+  mst_loudness_get_sample_peak (on, &sp_on);
+  mst_loudness_get_sample_peak (off, &sp_off);
+  mst_loudness_get_true_peak (on, &tp_on);
+  mst_loudness_get_true_peak (off, &tp_off);
+  mst_loudness_get_channel_true_peak (off, 1, &tp_ch);
+  printf ("  true peak off: I %.3f / %.3f LUFS, SP %.3f / %.3f, TP %.3f / "
+      "%f\n", i_on, i_off, sp_on, sp_off, tp_on, tp_off);
+  MST_CHECK (i_on == i_off);
+  MST_CHECK (sp_on == sp_off);
+  MST_CHECK (isnan (tp_off) && isnan (tp_ch));
+  /* fs/4 at 45 degrees: the samples are 3 dB under the waveform's peak;
+   * the interpolator ran. */
+  MST_CHECK (tp_on > sp_on + 2.5);
+  MST_CHECK (mst_loudness_set_true_peak_enabled (off, true) == MST_OK);
+  mst_loudness_add_f32 (off, x, n);
+  mst_loudness_get_true_peak (off, &tp_off);
+  MST_CHECK_CLOSE (tp_off, tp_on, 0.01);
+  mst_loudness_destroy (&on);
+  mst_loudness_destroy (&off);
+  free (x);
+}
+
 int
 main (void)
 {
@@ -1017,6 +1057,7 @@ main (void)
   MST_RUN (test_true_peak_high_tone);
   MST_RUN (test_true_peak_192k);
   MST_RUN (test_true_peak_skip);
+  MST_RUN (test_true_peak_off);
   MST_RUN (test_3342_lra);
   MST_RUN (test_libebur128_agreement);
   MST_RUN (test_chunking_format_reset);
