@@ -90,7 +90,7 @@ gst_mst_loudnorm_mode_get_type (void)
 }
 
 G_DEFINE_TYPE_WITH_CODE (GstMstLoudnorm, gst_mst_loudnorm,
-    GST_TYPE_AUDIO_FILTER,
+    GST_TYPE_MST_DELAY_FILTER,
     GST_DEBUG_CATEGORY_INIT (gst_mst_loudnorm_debug, "loudnorm", 0,
         "mastering loudness normaliser"));
 GST_ELEMENT_REGISTER_DEFINE (loudnorm, "loudnorm", GST_RANK_NONE,
@@ -116,6 +116,7 @@ gst_mst_loudnorm_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstMstLoudnorm *self = GST_MST_LOUDNORM (object);
+  GstMstDelayFilter *base = GST_MST_DELAY_FILTER (object);
   MstLoudnormSettings *s = &self->settings;
 
   GST_OBJECT_LOCK (self);
@@ -161,10 +162,10 @@ gst_mst_loudnorm_set_property (GObject * object, guint prop_id,
       s->bypass = g_value_get_boolean (value);
       break;
     case PROP_INTERVAL:
-      self->interval_ns = g_value_get_uint64 (value);
+      base->interval_ns = g_value_get_uint64 (value);
       break;
     case PROP_POST_MESSAGES:
-      self->post_messages = g_value_get_boolean (value);
+      base->post_messages = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -178,6 +179,7 @@ gst_mst_loudnorm_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
   GstMstLoudnorm *self = GST_MST_LOUDNORM (object);
+  GstMstDelayFilter *base = GST_MST_DELAY_FILTER (object);
   const MstLoudnormSettings *s = &self->settings;
 
   GST_OBJECT_LOCK (self);
@@ -219,10 +221,10 @@ gst_mst_loudnorm_get_property (GObject * object, guint prop_id,
       g_value_set_boolean (value, s->bypass);
       break;
     case PROP_INTERVAL:
-      g_value_set_uint64 (value, self->interval_ns);
+      g_value_set_uint64 (value, base->interval_ns);
       break;
     case PROP_POST_MESSAGES:
-      g_value_set_boolean (value, self->post_messages);
+      g_value_set_boolean (value, base->post_messages);
       break;
     case PROP_CURRENT_GAIN:
       g_value_set_double (value, self->latest.gain_db);
@@ -253,14 +255,13 @@ status_clear (MstLoudnormStatus * st)
 }
 
 static gboolean
-gst_mst_loudnorm_setup (GstAudioFilter * filter, const GstAudioInfo * info)
+gst_mst_loudnorm_configure (GstMstDelayFilter * base,
+    const GstAudioInfo * info)
 {
-  GstMstLoudnorm *self = GST_MST_LOUDNORM (filter);
+  GstMstLoudnorm *self = GST_MST_LOUDNORM (base);
   gdouble lookahead_ms, control_ms, weights[MST_MAX_CHANNELS];
   MstLoudnormSettings s;
 
-  if (!gst_mst_check_format (filter, info, &self->is_f64))
-    return FALSE;
   GST_OBJECT_LOCK (self);
   lookahead_ms = self->lookahead_ms;
   control_ms = self->control_lookahead_ms;
@@ -269,45 +270,20 @@ gst_mst_loudnorm_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   GST_OBJECT_UNLOCK (self);
   gst_mst_loudness_weights (info, weights);
   /* Settings first: the controller's window is part of them. */
-  if (mst_loudnorm_set (self->core, &s) != MST_OK
-      || mst_loudnorm_configure (self->core, GST_AUDIO_INFO_RATE (info),
-          GST_AUDIO_INFO_CHANNELS (info), lookahead_ms, control_ms,
-          weights) != MST_OK) {
-    gst_mst_refuse_format (filter, info);
-    return FALSE;
-  }
-  self->configured = TRUE;
-  gst_mst_timeline_restart (&self->timeline);
-  self->timeline.interval_count = 0;
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_latency (GST_OBJECT (self)));
-  return TRUE;
-}
-
-static gboolean
-gst_mst_loudnorm_query (GstBaseTransform * trans, GstPadDirection direction,
-    GstQuery * query)
-{
-  GstMstLoudnorm *self = GST_MST_LOUDNORM (trans);
-  gboolean res =
-      GST_BASE_TRANSFORM_CLASS (gst_mst_loudnorm_parent_class)->query (trans,
-      direction, query);
-
-  if (res && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY
-      && direction == GST_PAD_SRC && self->configured) {
-    gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
-    gst_mst_latency_query_add (query, gst_util_uint64_scale_int
-        (mst_loudnorm_get_latency (self->core), GST_SECOND, rate));
-  }
-  return res;
+  return mst_loudnorm_set (self->core, &s) == MST_OK
+      && mst_loudnorm_configure (self->core, GST_AUDIO_INFO_RATE (info),
+      GST_AUDIO_INFO_CHANNELS (info), lookahead_ms, control_ms,
+      weights) == MST_OK;
 }
 
 /* Settings from the properties into the core; an invalid combination
  * (min-gain above max-gain) keeps the previous one. */
 static void
-apply_settings (GstMstLoudnorm * self)
+gst_mst_loudnorm_apply_settings (GstMstDelayFilter * base)
 {
+  GstMstLoudnorm *self = GST_MST_LOUDNORM (base);
   MstLoudnormSettings s;
+
   GST_OBJECT_LOCK (self);
   s = self->settings;
   GST_OBJECT_UNLOCK (self);
@@ -316,230 +292,84 @@ apply_settings (GstMstLoudnorm * self)
 }
 
 static void
-post_interval_message (GstMstLoudnorm * self, GstClockTime end_ts,
-    GstClockTime duration)
+gst_mst_loudnorm_process_f32 (GstMstDelayFilter * base, const gfloat * in,
+    gsize n_frames, gfloat * out, gsize * n_out)
 {
+  mst_loudnorm_process_f32 (GST_MST_LOUDNORM (base)->core, in, n_frames,
+      out, n_out);
+}
+
+static void
+gst_mst_loudnorm_process_f64 (GstMstDelayFilter * base, const gdouble * in,
+    gsize n_frames, gdouble * out, gsize * n_out)
+{
+  mst_loudnorm_process_f64 (GST_MST_LOUDNORM (base)->core, in, n_frames,
+      out, n_out);
+}
+
+/* The controller keeps its estimate across a drain (the same programme
+ * goes on after a DISCONT or SEGMENT). */
+static void
+gst_mst_loudnorm_drain_f32 (GstMstDelayFilter * base, gfloat * out,
+    gsize * n_out)
+{
+  mst_loudnorm_drain_f32 (GST_MST_LOUDNORM (base)->core, out, n_out);
+}
+
+static void
+gst_mst_loudnorm_drain_f64 (GstMstDelayFilter * base, gdouble * out,
+    gsize * n_out)
+{
+  mst_loudnorm_drain_f64 (GST_MST_LOUDNORM (base)->core, out, n_out);
+}
+
+static gsize
+gst_mst_loudnorm_get_pending (GstMstDelayFilter * base)
+{
+  return mst_loudnorm_get_pending (GST_MST_LOUDNORM (base)->core);
+}
+
+static gsize
+gst_mst_loudnorm_get_latency (GstMstDelayFilter * base)
+{
+  return mst_loudnorm_get_latency (GST_MST_LOUDNORM (base)->core);
+}
+
+static gsize
+gst_mst_loudnorm_get_nonfinite_count (GstMstDelayFilter * base)
+{
+  return mst_loudnorm_get_nonfinite_count (GST_MST_LOUDNORM (base)->core);
+}
+
+static void
+gst_mst_loudnorm_reset (GstMstDelayFilter * base)
+{
+  mst_loudnorm_reset (GST_MST_LOUDNORM (base)->core);
+}
+
+static void
+gst_mst_loudnorm_read_status (GstMstDelayFilter * base, GstStructure * s)
+{
+  GstMstLoudnorm *self = GST_MST_LOUDNORM (base);
   MstLoudnormStatus st;
-  gboolean post;
 
   mst_loudnorm_get_status (self->core, &st, TRUE);
   GST_OBJECT_LOCK (self);
   self->latest = st;
-  post = self->post_messages;
   GST_OBJECT_UNLOCK (self);
-  if (!post)
-    return;
-  GstStructure *s = gst_mst_interval_structure_new (GST_BASE_TRANSFORM
-      (self), "loudnorm", end_ts, duration);
-  gst_structure_set (s,
-      "gain", G_TYPE_DOUBLE, st.gain_db,
-      "target-gain", G_TYPE_DOUBLE, st.target_gain_db,
-      "input-estimate", G_TYPE_DOUBLE, st.estimate_lufs,
-      "input-momentary", G_TYPE_DOUBLE, st.input_momentary,
-      "input-short-term", G_TYPE_DOUBLE, st.input_short_term,
-      "input-integrated", G_TYPE_DOUBLE, st.input_integrated,
-      "output-momentary", G_TYPE_DOUBLE, st.output_momentary,
-      "output-short-term", G_TYPE_DOUBLE, st.output_short_term,
-      "output-integrated", G_TYPE_DOUBLE, st.output_integrated,
-      "gain-reduction", G_TYPE_DOUBLE, st.gain_reduction_max_db,
-      "gain-reduction-current", G_TYPE_DOUBLE, st.gain_reduction_db, NULL);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
-}
-
-/* Counts frames that went out toward the message interval. */
-static void
-account_output (GstMstLoudnorm * self, gsize n, guint64 frames_out_after)
-{
-  gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
-  GstClockTime duration;
-  if (n > 0 && gst_mst_timeline_count (&self->timeline, n, rate, &duration))
-    post_interval_message (self, gst_mst_timeline_frame_time
-        (&self->timeline, rate, frames_out_after), duration);
-}
-
-static GstBuffer *
-drain (GstMstLoudnorm * self)
-{
-  GstAudioInfo *info = &GST_AUDIO_FILTER (self)->info;
-  gsize pending, n_out = 0;
-  GstBuffer *buf;
-  GstMapInfo map;
-
-  if (!self->configured)
-    return NULL;
-  pending = mst_loudnorm_get_pending (self->core);
-  if (pending == 0)
-    return NULL;
-  GST_DEBUG_OBJECT (self, "draining %" G_GSIZE_FORMAT " frames", pending);
-  buf = gst_buffer_new_allocate (NULL, pending * GST_AUDIO_INFO_BPF (info),
-      NULL);
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  if (self->is_f64)
-    mst_loudnorm_drain_f64 (self->core, (double *) map.data, &n_out);
-  else
-    mst_loudnorm_drain_f32 (self->core, (float *) map.data, &n_out);
-  gst_buffer_unmap (buf, &map);
-  account_output (self, n_out, self->timeline.frames_out + n_out);
-  buf = gst_mst_timeline_finish (&self->timeline, info, buf, n_out);
-  gst_mst_timeline_restart (&self->timeline);
-  return buf;
-}
-
-static void
-push_drained (GstMstLoudnorm * self)
-{
-  GstBuffer *tail = drain (self);
-  if (tail)
-    gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), tail);
-}
-
-static GstFlowReturn
-gst_mst_loudnorm_submit_input_buffer (GstBaseTransform * trans,
-    G_GNUC_UNUSED gboolean is_discont, GstBuffer * input)
-{
-  GstMstLoudnorm *self = GST_MST_LOUDNORM (trans);
-
-  /* A discontinuity: the tail before it goes out with its own timestamps;
-   * the controller keeps its estimate (the same programme goes on). The
-   * buffer's flag, not is_discont: basetransform keeps that TRUE until a
-   * buffer goes out, and nothing goes out while the delay line fills. */
-  if (GST_BUFFER_IS_DISCONT (input) && self->configured
-      && mst_loudnorm_get_pending (self->core) > 0)
-    push_drained (self);
-  gst_buffer_replace (&self->queued, NULL);
-  self->queued = input;
-  return GST_FLOW_OK;
-}
-
-static GstFlowReturn
-gst_mst_loudnorm_generate_output (GstBaseTransform * trans,
-    GstBuffer ** outbuf)
-{
-  GstMstLoudnorm *self = GST_MST_LOUDNORM (trans);
-  GstAudioInfo *info = &GST_AUDIO_FILTER (self)->info;
-  GstBuffer *in = self->queued, *out;
-  GstMapInfo in_map, out_map;
-  gsize n_in, n_out = 0, bpf = GST_AUDIO_INFO_BPF (info);
-
-  *outbuf = NULL;
-  if (!in)
-    return GST_FLOW_OK;
-  self->queued = NULL;
-  if (!self->configured) {
-    gst_buffer_unref (in);
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
-  if (GST_BUFFER_PTS_IS_VALID (in)) {
-    GstClockTime st = gst_segment_to_stream_time (&trans->segment,
-        GST_FORMAT_TIME, GST_BUFFER_PTS (in));
-    if (GST_CLOCK_TIME_IS_VALID (st))
-      gst_object_sync_values (GST_OBJECT (self), st);
-  }
-  gst_mst_timeline_start (&self->timeline, in,
-      mst_loudnorm_get_pending (self->core));
-  GST_OBJECT_LOCK (self);
-  self->timeline.interval_frames = gst_util_uint64_scale_int
-      (self->interval_ns, GST_AUDIO_INFO_RATE (info), GST_SECOND);
-  GST_OBJECT_UNLOCK (self);
-  apply_settings (self);
-
-  if (!gst_buffer_map (in, &in_map, GST_MAP_READ)) {
-    gst_buffer_unref (in);
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL), ("cannot map buffer"));
-    return GST_FLOW_ERROR;
-  }
-  n_in = in_map.size / bpf;
-  out = gst_buffer_new_allocate (NULL, MAX (n_in, 1) * bpf, NULL);
-  gst_buffer_map (out, &out_map, GST_MAP_WRITE);
-  /* In pieces whose output ends at the message interval's boundaries. */
-  for (gsize done = 0; done < n_in;) {
-    gsize piece = n_in - done, k = 0;
-    if (mst_loudnorm_get_pending (self->core)
-        >= mst_loudnorm_get_latency (self->core))
-      piece = MIN (piece, gst_mst_timeline_to_interval (&self->timeline));
-    if (self->is_f64)
-      mst_loudnorm_process_f64 (self->core, (const double *) (in_map.data
-              + done * bpf), piece, (double *) (out_map.data + n_out * bpf),
-          &k);
-    else
-      mst_loudnorm_process_f32 (self->core, (const float *) (in_map.data
-              + done * bpf), piece, (float *) (out_map.data + n_out * bpf),
-          &k);
-    n_out += k;
-    done += piece;
-    account_output (self, k, self->timeline.frames_out + n_out);
-  }
-  gst_mst_warn_nonfinite (GST_ELEMENT (self),
-      mst_loudnorm_get_nonfinite_count (self->core), &self->nonfinite_seen,
-      &self->warned_nonfinite);
-  *outbuf = gst_mst_timeline_finish_output (&self->timeline, info, in,
-      &in_map, out, &out_map, n_out);
-  return GST_FLOW_OK;
-}
-
-static gboolean
-gst_mst_loudnorm_accept_caps (GstBaseTransform * trans,
-    GstPadDirection direction, GstCaps * caps)
-{
-  return gst_mst_accept_caps (trans,
-      GST_BASE_TRANSFORM_CLASS (gst_mst_loudnorm_parent_class), direction,
-      caps);
-}
-
-static gboolean
-gst_mst_loudnorm_sink_event (GstBaseTransform * trans, GstEvent * event)
-{
-  GstMstLoudnorm *self = GST_MST_LOUDNORM (trans);
-
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_EOS:
-      if (self->configured) {
-        /* The last figures, with the drained tail: its end is known
-         * before the drain restarts the timeline. */
-        gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
-        GstClockTime end = gst_mst_timeline_frame_time (&self->timeline,
-            rate, self->timeline.frames_out
-            + mst_loudnorm_get_pending (self->core));
-        push_drained (self);
-        /* (None when the drain ended an interval: that one was posted.) */
-        if (self->timeline.interval_count > 0)
-          post_interval_message (self, end, gst_util_uint64_scale_int
-              (self->timeline.interval_count, GST_SECOND, rate));
-        self->timeline.interval_count = 0;
-      }
-      break;
-    case GST_EVENT_SEGMENT:
-    case GST_EVENT_CAPS:
-      /* What is in the delay lines belongs before this event. */
-      push_drained (self);
-      break;
-    case GST_EVENT_FLUSH_STOP:
-      if (self->configured)
-        mst_loudnorm_reset (self->core);
-      gst_buffer_replace (&self->queued, NULL);
-      gst_mst_timeline_restart (&self->timeline);
-      break;
-    case GST_EVENT_STREAM_START:
-      self->warned_nonfinite = FALSE;
-      break;
-    default:
-      break;
-  }
-  return GST_BASE_TRANSFORM_CLASS (gst_mst_loudnorm_parent_class)->sink_event
-      (trans, event);
-}
-
-static gboolean
-gst_mst_loudnorm_stop (GstBaseTransform * trans)
-{
-  GstMstLoudnorm *self = GST_MST_LOUDNORM (trans);
-
-  gst_buffer_replace (&self->queued, NULL);
-  if (self->configured)
-    mst_loudnorm_reset (self->core);
-  self->configured = FALSE;
-  return TRUE;
+  if (s)
+    gst_structure_set (s,
+        "gain", G_TYPE_DOUBLE, st.gain_db,
+        "target-gain", G_TYPE_DOUBLE, st.target_gain_db,
+        "input-estimate", G_TYPE_DOUBLE, st.estimate_lufs,
+        "input-momentary", G_TYPE_DOUBLE, st.input_momentary,
+        "input-short-term", G_TYPE_DOUBLE, st.input_short_term,
+        "input-integrated", G_TYPE_DOUBLE, st.input_integrated,
+        "output-momentary", G_TYPE_DOUBLE, st.output_momentary,
+        "output-short-term", G_TYPE_DOUBLE, st.output_short_term,
+        "output-integrated", G_TYPE_DOUBLE, st.output_integrated,
+        "gain-reduction", G_TYPE_DOUBLE, st.gain_reduction_max_db,
+        "gain-reduction-current", G_TYPE_DOUBLE, st.gain_reduction_db, NULL);
 }
 
 static void
@@ -547,7 +377,6 @@ gst_mst_loudnorm_finalize (GObject * object)
 {
   GstMstLoudnorm *self = GST_MST_LOUDNORM (object);
 
-  gst_buffer_replace (&self->queued, NULL);
   mst_loudnorm_destroy (&self->core);
   G_OBJECT_CLASS (gst_mst_loudnorm_parent_class)->finalize (object);
 }
@@ -557,8 +386,7 @@ gst_mst_loudnorm_class_init (GstMstLoudnormClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
-  GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
+  GstMstDelayFilterClass *delay_class = GST_MST_DELAY_FILTER_CLASS (klass);
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
       | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING;
   const GParamFlags ready = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
@@ -671,31 +499,38 @@ gst_mst_loudnorm_class_init (GstMstLoudnormClass * klass)
       "a true-peak ceiling: a slow gated controller in front of a true-peak "
       "limiter, or a fixed gain", "mastering developers");
 
-  gst_mst_add_pad_templates (filter_class);
   gst_type_mark_as_plugin_api (GST_TYPE_MST_LOUDNORM_MODE, 0);
 
-  trans_class->submit_input_buffer =
-      GST_DEBUG_FUNCPTR (gst_mst_loudnorm_submit_input_buffer);
-  trans_class->generate_output =
-      GST_DEBUG_FUNCPTR (gst_mst_loudnorm_generate_output);
-  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_sink_event);
-  trans_class->accept_caps = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_accept_caps);
-  trans_class->query = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_query);
-  trans_class->stop = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_stop);
-  trans_class->passthrough_on_same_caps = FALSE;
-  filter_class->setup = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_setup);
+  delay_class->message_name = "loudnorm";
+  delay_class->control_frames = 0;
+  delay_class->messages_cover_tail = TRUE;
+  delay_class->reset_when_empty = FALSE;
+  delay_class->configure = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_configure);
+  delay_class->apply_settings =
+      GST_DEBUG_FUNCPTR (gst_mst_loudnorm_apply_settings);
+  delay_class->process_f32 = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_process_f32);
+  delay_class->process_f64 = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_process_f64);
+  delay_class->drain_f32 = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_drain_f32);
+  delay_class->drain_f64 = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_drain_f64);
+  delay_class->get_pending = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_get_pending);
+  delay_class->get_latency = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_get_latency);
+  delay_class->get_nonfinite_count =
+      GST_DEBUG_FUNCPTR (gst_mst_loudnorm_get_nonfinite_count);
+  delay_class->reset = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_reset);
+  delay_class->read_status = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_read_status);
 }
 
 static void
 gst_mst_loudnorm_init (GstMstLoudnorm * self)
 {
+  GstMstDelayFilter *base = GST_MST_DELAY_FILTER (self);
+
   mst_loudnorm_settings_default (&self->settings);
   self->lookahead_ms = DEFAULT_LOOKAHEAD_MS;
   self->control_lookahead_ms = DEFAULT_CONTROL_LOOKAHEAD_MS;
-  self->interval_ns = DEFAULT_INTERVAL_NS;
-  self->post_messages = DEFAULT_POST_MESSAGES;
+  base->interval_ns = DEFAULT_INTERVAL_NS;
+  base->post_messages = DEFAULT_POST_MESSAGES;
   status_clear (&self->latest);
-  gst_mst_timeline_restart (&self->timeline);
   self->core = mst_loudnorm_init (MST_MAX_CHANNELS);
   g_assert (self->core != NULL);
 }

@@ -4,40 +4,30 @@
 #define GST_MST_LOUDNORM_H
 
 #include <gst/gst.h>
-#include <gst/audio/gstaudiofilter.h>
-
 #include "mst-loudnorm.h"
-#include "gstmsttimeline.h"
+#include "gstmstdelayfilter.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_MST_LOUDNORM (gst_mst_loudnorm_get_type ())
 G_DECLARE_FINAL_TYPE (GstMstLoudnorm, gst_mst_loudnorm, GST, MST_LOUDNORM,
-    GstAudioFilter)
+    GstMstDelayFilter)
 
 #define GST_TYPE_MST_LOUDNORM_MODE (gst_mst_loudnorm_mode_get_type ())
 GType gst_mst_loudnorm_mode_get_type (void);
 
 struct _GstMstLoudnorm
 {
-  GstAudioFilter parent;
+  GstMstDelayFilter parent;
 
   /* < private > */
   /* Settings, under GST_OBJECT_LOCK. */
   MstLoudnormSettings settings;
   gdouble lookahead_ms, control_lookahead_ms;
-  guint64 interval_ns;
-  gboolean post_messages;
   MstLoudnormStatus latest;     /* read-only properties, every interval */
 
   /* Streaming state. */
   MstLoudnorm *core;
-  gboolean configured;
-  gboolean is_f64;
-  GstBuffer *queued;
-  GstMstTimeline timeline;
-  gboolean warned_nonfinite;
-  gsize nonfinite_seen;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (loudnorm);

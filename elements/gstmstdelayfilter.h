@@ -1,0 +1,98 @@
+/* mastering: GstMstDelayFilter, the abstract base of the elements whose
+ * core delays the audio (limiter, loudnorm). */
+#ifndef GST_MST_DELAY_FILTER_H
+#define GST_MST_DELAY_FILTER_H
+
+#include <gst/gst.h>
+#include <gst/audio/gstaudiofilter.h>
+
+#include "gstmsttimeline.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_MST_DELAY_FILTER (gst_mst_delay_filter_get_type ())
+#define GST_MST_DELAY_FILTER(obj) (G_TYPE_CHECK_INSTANCE_CAST ((obj), \
+      GST_TYPE_MST_DELAY_FILTER, GstMstDelayFilter))
+#define GST_MST_DELAY_FILTER_CLASS(klass) (G_TYPE_CHECK_CLASS_CAST ((klass), \
+      GST_TYPE_MST_DELAY_FILTER, GstMstDelayFilterClass))
+#define GST_MST_DELAY_FILTER_GET_CLASS(obj) (G_TYPE_INSTANCE_GET_CLASS ((obj), \
+      GST_TYPE_MST_DELAY_FILTER, GstMstDelayFilterClass))
+
+typedef struct _GstMstDelayFilter GstMstDelayFilter;
+typedef struct _GstMstDelayFilterClass GstMstDelayFilterClass;
+
+/**
+ * GstMstDelayFilterClass:
+ *
+ * The base does the streaming: buffers through the core in pieces that end
+ * at the message interval (and every @control_frames under automation),
+ * output timestamps that continue the input's, the drain of the delay line
+ * at EOS, SEGMENT, CAPS and DISCONT, the reset at FLUSH_STOP and stop, the
+ * LATENCY query, the interval messages, the NaN warning. A subclass owns
+ * its core and its properties, and fills in what touches them.
+ *
+ * The vfuncs other than @configure are only called once @configure has
+ * succeeded; all run in the streaming thread, with no lock held.
+ */
+struct _GstMstDelayFilterClass
+{
+  GstAudioFilterClass parent_class;
+
+  /* Name of the interval message's structure. */
+  const gchar *message_name;
+  /* Automation sampled every this many frames; 0: once per buffer. */
+  gsize control_frames;
+  /* The drained tail counts toward the interval, and the last (partial)
+   * interval is posted at EOS. */
+  gboolean messages_cover_tail;
+  /* A drain with nothing pending still resets the core. */
+  gboolean reset_when_empty;
+
+  /* For setup: the core configured for @info (settings read under the
+   * object lock); FALSE if it refuses the format. */
+  gboolean (*configure) (GstMstDelayFilter * self, const GstAudioInfo * info);
+  /* The properties' settings into the core. */
+  void (*apply_settings) (GstMstDelayFilter * self);
+  /* @n_frames in, the @n_out completed frames out, interleaved. */
+  void (*process_f32) (GstMstDelayFilter * self, const gfloat * in,
+      gsize n_frames, gfloat * out, gsize * n_out);
+  void (*process_f64) (GstMstDelayFilter * self, const gdouble * in,
+      gsize n_frames, gdouble * out, gsize * n_out);
+  /* The pending frames into @out (room for all of them). */
+  void (*drain_f32) (GstMstDelayFilter * self, gfloat * out, gsize * n_out);
+  void (*drain_f64) (GstMstDelayFilter * self, gdouble * out, gsize * n_out);
+  /* Frames in the delay line, the latency (frames), NaN/Inf seen. */
+  gsize (*get_pending) (GstMstDelayFilter * self);
+  gsize (*get_latency) (GstMstDelayFilter * self);
+  gsize (*get_nonfinite_count) (GstMstDelayFilter * self);
+  /* All state cleared. */
+  void (*reset) (GstMstDelayFilter * self);
+  /* At the end of an interval: takes the core's figures (and restarts
+   * their maxima), updates the read-only properties, and adds the figures
+   * to @s when the message is posted (@s NULL otherwise). */
+  void (*read_status) (GstMstDelayFilter * self, GstStructure * s);
+};
+
+struct _GstMstDelayFilter
+{
+  GstAudioFilter parent;
+
+  /* < protected > */
+  /* Settings, under GST_OBJECT_LOCK (the subclass's properties). */
+  guint64 interval_ns;
+  gboolean post_messages;
+
+  /* < private > */
+  gboolean configured;
+  gboolean is_f64;
+  GstBuffer *queued;
+  GstMstTimeline timeline;
+  gboolean warned_nonfinite;
+  gsize nonfinite_seen;
+};
+
+GType gst_mst_delay_filter_get_type (void);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstMstDelayFilter, gst_object_unref)
+
+G_END_DECLS
+#endif
