@@ -92,6 +92,68 @@ struct _GstMstDelayFilter
 };
 
 GType gst_mst_delay_filter_get_type (void);
+
+/* In a subclass whose instance has a field `core` for the core of prefix
+ * @ns (ns_process_f32, ns_process_f64, ns_drain_f32, ns_drain_f64,
+ * ns_get_pending, ns_get_latency, ns_get_nonfinite_count, ns_reset, with
+ * the limiter's signatures): the vfuncs that only call the core, and
+ * delay_filter_bind_core (klass), which sets them. @CAST casts a
+ * GstMstDelayFilter to the subclass. */
+#define GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS(CAST, ns) \
+static void \
+core_process_f32 (GstMstDelayFilter * base, const gfloat * in, \
+    gsize n_frames, gfloat * out, gsize * n_out) \
+{ \
+  ns##_process_f32 (CAST (base)->core, in, n_frames, out, n_out); \
+} \
+static void \
+core_process_f64 (GstMstDelayFilter * base, const gdouble * in, \
+    gsize n_frames, gdouble * out, gsize * n_out) \
+{ \
+  ns##_process_f64 (CAST (base)->core, in, n_frames, out, n_out); \
+} \
+static void \
+core_drain_f32 (GstMstDelayFilter * base, gfloat * out, gsize * n_out) \
+{ \
+  ns##_drain_f32 (CAST (base)->core, out, n_out); \
+} \
+static void \
+core_drain_f64 (GstMstDelayFilter * base, gdouble * out, gsize * n_out) \
+{ \
+  ns##_drain_f64 (CAST (base)->core, out, n_out); \
+} \
+static gsize \
+core_get_pending (GstMstDelayFilter * base) \
+{ \
+  return ns##_get_pending (CAST (base)->core); \
+} \
+static gsize \
+core_get_latency (GstMstDelayFilter * base) \
+{ \
+  return ns##_get_latency (CAST (base)->core); \
+} \
+static gsize \
+core_get_nonfinite_count (GstMstDelayFilter * base) \
+{ \
+  return ns##_get_nonfinite_count (CAST (base)->core); \
+} \
+static void \
+core_reset (GstMstDelayFilter * base) \
+{ \
+  ns##_reset (CAST (base)->core); \
+} \
+static void \
+delay_filter_bind_core (GstMstDelayFilterClass * klass) \
+{ \
+  klass->process_f32 = GST_DEBUG_FUNCPTR (core_process_f32); \
+  klass->process_f64 = GST_DEBUG_FUNCPTR (core_process_f64); \
+  klass->drain_f32 = GST_DEBUG_FUNCPTR (core_drain_f32); \
+  klass->drain_f64 = GST_DEBUG_FUNCPTR (core_drain_f64); \
+  klass->get_pending = GST_DEBUG_FUNCPTR (core_get_pending); \
+  klass->get_latency = GST_DEBUG_FUNCPTR (core_get_latency); \
+  klass->get_nonfinite_count = GST_DEBUG_FUNCPTR (core_get_nonfinite_count); \
+  klass->reset = GST_DEBUG_FUNCPTR (core_reset); \
+}
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstMstDelayFilter, gst_object_unref)
 
 G_END_DECLS

@@ -198,59 +198,7 @@ gst_mst_limiter_apply_settings (GstMstDelayFilter * base)
   mst_limiter_set (self->core, &s);
 }
 
-static void
-gst_mst_limiter_process_f32 (GstMstDelayFilter * base, const gfloat * in,
-    gsize n_frames, gfloat * out, gsize * n_out)
-{
-  mst_limiter_process_f32 (GST_MST_LIMITER (base)->core, in, n_frames, out,
-      n_out);
-}
-
-static void
-gst_mst_limiter_process_f64 (GstMstDelayFilter * base, const gdouble * in,
-    gsize n_frames, gdouble * out, gsize * n_out)
-{
-  mst_limiter_process_f64 (GST_MST_LIMITER (base)->core, in, n_frames, out,
-      n_out);
-}
-
-static void
-gst_mst_limiter_drain_f32 (GstMstDelayFilter * base, gfloat * out,
-    gsize * n_out)
-{
-  mst_limiter_drain_f32 (GST_MST_LIMITER (base)->core, out, n_out);
-}
-
-static void
-gst_mst_limiter_drain_f64 (GstMstDelayFilter * base, gdouble * out,
-    gsize * n_out)
-{
-  mst_limiter_drain_f64 (GST_MST_LIMITER (base)->core, out, n_out);
-}
-
-static gsize
-gst_mst_limiter_get_pending (GstMstDelayFilter * base)
-{
-  return mst_limiter_get_pending (GST_MST_LIMITER (base)->core);
-}
-
-static gsize
-gst_mst_limiter_get_latency (GstMstDelayFilter * base)
-{
-  return mst_limiter_get_latency (GST_MST_LIMITER (base)->core);
-}
-
-static gsize
-gst_mst_limiter_get_nonfinite_count (GstMstDelayFilter * base)
-{
-  return mst_limiter_get_nonfinite_count (GST_MST_LIMITER (base)->core);
-}
-
-static void
-gst_mst_limiter_reset (GstMstDelayFilter * base)
-{
-  mst_limiter_reset (GST_MST_LIMITER (base)->core);
-}
+GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS (GST_MST_LIMITER, mst_limiter);
 
 static void
 gst_mst_limiter_read_status (GstMstDelayFilter * base, GstStructure * s)
@@ -361,15 +309,7 @@ gst_mst_limiter_class_init (GstMstLimiterClass * klass)
   delay_class->configure = GST_DEBUG_FUNCPTR (gst_mst_limiter_configure);
   delay_class->apply_settings =
       GST_DEBUG_FUNCPTR (gst_mst_limiter_apply_settings);
-  delay_class->process_f32 = GST_DEBUG_FUNCPTR (gst_mst_limiter_process_f32);
-  delay_class->process_f64 = GST_DEBUG_FUNCPTR (gst_mst_limiter_process_f64);
-  delay_class->drain_f32 = GST_DEBUG_FUNCPTR (gst_mst_limiter_drain_f32);
-  delay_class->drain_f64 = GST_DEBUG_FUNCPTR (gst_mst_limiter_drain_f64);
-  delay_class->get_pending = GST_DEBUG_FUNCPTR (gst_mst_limiter_get_pending);
-  delay_class->get_latency = GST_DEBUG_FUNCPTR (gst_mst_limiter_get_latency);
-  delay_class->get_nonfinite_count =
-      GST_DEBUG_FUNCPTR (gst_mst_limiter_get_nonfinite_count);
-  delay_class->reset = GST_DEBUG_FUNCPTR (gst_mst_limiter_reset);
+  delay_filter_bind_core (delay_class);
   delay_class->read_status = GST_DEBUG_FUNCPTR (gst_mst_limiter_read_status);
 }
 

@@ -291,61 +291,9 @@ gst_mst_loudnorm_apply_settings (GstMstDelayFilter * base)
     GST_DEBUG_OBJECT (self, "settings refused (min-gain above max-gain?)");
 }
 
-static void
-gst_mst_loudnorm_process_f32 (GstMstDelayFilter * base, const gfloat * in,
-    gsize n_frames, gfloat * out, gsize * n_out)
-{
-  mst_loudnorm_process_f32 (GST_MST_LOUDNORM (base)->core, in, n_frames,
-      out, n_out);
-}
-
-static void
-gst_mst_loudnorm_process_f64 (GstMstDelayFilter * base, const gdouble * in,
-    gsize n_frames, gdouble * out, gsize * n_out)
-{
-  mst_loudnorm_process_f64 (GST_MST_LOUDNORM (base)->core, in, n_frames,
-      out, n_out);
-}
-
-/* The controller keeps its estimate across a drain (the same programme
- * goes on after a DISCONT or SEGMENT). */
-static void
-gst_mst_loudnorm_drain_f32 (GstMstDelayFilter * base, gfloat * out,
-    gsize * n_out)
-{
-  mst_loudnorm_drain_f32 (GST_MST_LOUDNORM (base)->core, out, n_out);
-}
-
-static void
-gst_mst_loudnorm_drain_f64 (GstMstDelayFilter * base, gdouble * out,
-    gsize * n_out)
-{
-  mst_loudnorm_drain_f64 (GST_MST_LOUDNORM (base)->core, out, n_out);
-}
-
-static gsize
-gst_mst_loudnorm_get_pending (GstMstDelayFilter * base)
-{
-  return mst_loudnorm_get_pending (GST_MST_LOUDNORM (base)->core);
-}
-
-static gsize
-gst_mst_loudnorm_get_latency (GstMstDelayFilter * base)
-{
-  return mst_loudnorm_get_latency (GST_MST_LOUDNORM (base)->core);
-}
-
-static gsize
-gst_mst_loudnorm_get_nonfinite_count (GstMstDelayFilter * base)
-{
-  return mst_loudnorm_get_nonfinite_count (GST_MST_LOUDNORM (base)->core);
-}
-
-static void
-gst_mst_loudnorm_reset (GstMstDelayFilter * base)
-{
-  mst_loudnorm_reset (GST_MST_LOUDNORM (base)->core);
-}
+/* A drain keeps the controller's estimate (the same programme goes on
+ * after a DISCONT or SEGMENT); FLUSH_STOP and stop reset it. */
+GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS (GST_MST_LOUDNORM, mst_loudnorm);
 
 static void
 gst_mst_loudnorm_read_status (GstMstDelayFilter * base, GstStructure * s)
@@ -508,15 +456,7 @@ gst_mst_loudnorm_class_init (GstMstLoudnormClass * klass)
   delay_class->configure = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_configure);
   delay_class->apply_settings =
       GST_DEBUG_FUNCPTR (gst_mst_loudnorm_apply_settings);
-  delay_class->process_f32 = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_process_f32);
-  delay_class->process_f64 = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_process_f64);
-  delay_class->drain_f32 = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_drain_f32);
-  delay_class->drain_f64 = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_drain_f64);
-  delay_class->get_pending = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_get_pending);
-  delay_class->get_latency = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_get_latency);
-  delay_class->get_nonfinite_count =
-      GST_DEBUG_FUNCPTR (gst_mst_loudnorm_get_nonfinite_count);
-  delay_class->reset = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_reset);
+  delay_filter_bind_core (delay_class);
   delay_class->read_status = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_read_status);
 }
 
