@@ -23,11 +23,14 @@ element_kind (gpointer element)
 }
 
 gboolean
-gst_mst_accept_caps (GstBaseTransform * trans,
-    GstBaseTransformClass * parent_class, GstPadDirection direction,
+gst_mst_accept_caps (GstBaseTransform * trans, GstPadDirection direction,
     GstCaps * caps)
 {
-  gboolean ok = parent_class->accept_caps (trans, direction, caps);
+  /* Every element of the pack is a GstAudioFilter, directly or through
+   * GstMstDelayFilter, neither of which answers accept_caps itself. */
+  GstBaseTransformClass *audio_filter_class =
+      GST_BASE_TRANSFORM_CLASS (g_type_class_peek (GST_TYPE_AUDIO_FILTER));
+  gboolean ok = audio_filter_class->accept_caps (trans, direction, caps);
 
   if (!ok && direction == GST_PAD_SINK && gst_caps_is_fixed (caps)) {
     gchar *offered = gst_caps_to_string (caps);
@@ -67,23 +70,36 @@ gst_mst_check_format (GstAudioFilter * filter, const GstAudioInfo * info,
   }
 }
 
+MstLoudnessChannel
+gst_mst_loudness_channel (const GstAudioInfo * info, gint c)
+{
+  if (GST_AUDIO_INFO_IS_UNPOSITIONED (info))
+    return MST_LOUDNESS_CHANNEL_NORMAL;
+  switch (info->position[c]) {
+    case GST_AUDIO_CHANNEL_POSITION_LFE1:
+    case GST_AUDIO_CHANNEL_POSITION_LFE2:
+      return MST_LOUDNESS_CHANNEL_UNUSED;
+    case GST_AUDIO_CHANNEL_POSITION_SIDE_LEFT:
+    case GST_AUDIO_CHANNEL_POSITION_SIDE_RIGHT:
+    case GST_AUDIO_CHANNEL_POSITION_REAR_LEFT:
+    case GST_AUDIO_CHANNEL_POSITION_REAR_RIGHT:
+    case GST_AUDIO_CHANNEL_POSITION_SURROUND_LEFT:
+    case GST_AUDIO_CHANNEL_POSITION_SURROUND_RIGHT:
+      return MST_LOUDNESS_CHANNEL_SURROUND;
+    default:
+      return MST_LOUDNESS_CHANNEL_NORMAL;
+  }
+}
+
 void
 gst_mst_loudness_weights (const GstAudioInfo * info, gdouble * weights)
 {
   for (gint c = 0; c < GST_AUDIO_INFO_CHANNELS (info); c++) {
-    GstAudioChannelPosition p = GST_AUDIO_INFO_IS_UNPOSITIONED (info)
-        ? GST_AUDIO_CHANNEL_POSITION_NONE : info->position[c];
-    switch (p) {
-      case GST_AUDIO_CHANNEL_POSITION_LFE1:
-      case GST_AUDIO_CHANNEL_POSITION_LFE2:
+    switch (gst_mst_loudness_channel (info, c)) {
+      case MST_LOUDNESS_CHANNEL_UNUSED:
         weights[c] = 0.0;
         break;
-      case GST_AUDIO_CHANNEL_POSITION_SIDE_LEFT:
-      case GST_AUDIO_CHANNEL_POSITION_SIDE_RIGHT:
-      case GST_AUDIO_CHANNEL_POSITION_REAR_LEFT:
-      case GST_AUDIO_CHANNEL_POSITION_REAR_RIGHT:
-      case GST_AUDIO_CHANNEL_POSITION_SURROUND_LEFT:
-      case GST_AUDIO_CHANNEL_POSITION_SURROUND_RIGHT:
+      case MST_LOUDNESS_CHANNEL_SURROUND:
         weights[c] = 1.41;
         break;
       default:

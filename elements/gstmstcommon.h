@@ -6,6 +6,8 @@
 #include <gst/gst.h>
 #include <gst/audio/gstaudiofilter.h>
 
+#include "mst-loudness.h"
+
 G_BEGIN_DECLS
 
 /* The conventions' caps (STYLE.md): F32LE or F64LE, interleaved, 1 to 8
@@ -23,8 +25,7 @@ void gst_mst_add_pad_templates (GstAudioFilterClass * klass);
  * are refused (a CAPS event is checked this way before it arrives), so the
  * pipeline does not only fail with "not-negotiated". */
 gboolean gst_mst_accept_caps (GstBaseTransform * trans,
-    GstBaseTransformClass * parent_class, GstPadDirection direction,
-    GstCaps * caps);
+    GstPadDirection direction, GstCaps * caps);
 
 /* For setup: TRUE and *is_f64 for F32LE and F64LE; otherwise posts a
  * NEGOTIATION error and returns FALSE. */
@@ -34,6 +35,12 @@ gboolean gst_mst_check_format (GstAudioFilter * filter,
 /* Posts the NEGOTIATION error for a format the core refused. */
 void gst_mst_refuse_format (GstAudioFilter * filter,
     const GstAudioInfo * info);
+
+/* BS.1770-4 Table 3 class of channel @c by its position: LFE unused, side
+ * and rear surrounds surround, the rest (and unpositioned channels)
+ * normal. */
+MstLoudnessChannel gst_mst_loudness_channel (const GstAudioInfo * info,
+    gint c);
 
 /* BS.1770-4 Table 3 weights by channel position: LFE 0, side and rear
  * surrounds 1.41, the rest (and unpositioned channels) 1.0. */

@@ -252,15 +252,6 @@ gst_mst_delay_filter_generate_output (GstBaseTransform * trans,
   return GST_FLOW_OK;
 }
 
-static gboolean
-gst_mst_delay_filter_accept_caps (GstBaseTransform * trans,
-    GstPadDirection direction, GstCaps * caps)
-{
-  return gst_mst_accept_caps (trans,
-      GST_BASE_TRANSFORM_CLASS (gst_mst_delay_filter_parent_class), direction,
-      caps);
-}
-
 /* At EOS: the drained tail, then the last figures when the messages cover
  * the tail (its end is known before the drain restarts the timeline). */
 static void
@@ -351,8 +342,7 @@ gst_mst_delay_filter_class_init (GstMstDelayFilterClass * klass)
   trans_class->generate_output =
       GST_DEBUG_FUNCPTR (gst_mst_delay_filter_generate_output);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_mst_delay_filter_sink_event);
-  trans_class->accept_caps =
-      GST_DEBUG_FUNCPTR (gst_mst_delay_filter_accept_caps);
+  trans_class->accept_caps = GST_DEBUG_FUNCPTR (gst_mst_accept_caps);
   trans_class->query = GST_DEBUG_FUNCPTR (gst_mst_delay_filter_query);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_mst_delay_filter_stop);
   trans_class->passthrough_on_same_caps = FALSE;

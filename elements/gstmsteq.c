@@ -554,14 +554,6 @@ gst_mst_eq_setup (GstAudioFilter * filter, const GstAudioInfo * info)
 }
 
 static gboolean
-gst_mst_eq_accept_caps (GstBaseTransform * trans, GstPadDirection direction,
-    GstCaps * caps)
-{
-  return gst_mst_accept_caps (trans,
-      GST_BASE_TRANSFORM_CLASS (gst_mst_eq_parent_class), direction, caps);
-}
-
-static gboolean
 gst_mst_eq_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstMstEq *self = GST_MST_EQ (trans);
@@ -648,7 +640,7 @@ gst_mst_eq_class_init (GstMstEqClass * klass)
   trans_class->before_transform =
       GST_DEBUG_FUNCPTR (gst_mst_eq_before_transform);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_mst_eq_sink_event);
-  trans_class->accept_caps = GST_DEBUG_FUNCPTR (gst_mst_eq_accept_caps);
+  trans_class->accept_caps = GST_DEBUG_FUNCPTR (gst_mst_accept_caps);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_mst_eq_stop);
   trans_class->transform_ip_on_passthrough = FALSE;
   filter_class->setup = GST_DEBUG_FUNCPTR (gst_mst_eq_setup);

@@ -21,6 +21,7 @@
 
 #include "gstmstloudmeter.h"
 #include "gstmstcommon.h"
+#include "gstmsttimeline.h"
 
 #include <gst/audio/audio.h>
 
@@ -147,34 +148,6 @@ figures_clear (GstMstLoudmeterFigures * f)
   f->range = 0.0;
 }
 
-/* BS.1770-4 Table 3 by position: LFE excluded, surrounds (side and rear)
- * weighted 1.41, the rest 1.0. Mono is one channel of weight 1.0 (not dual
- * mono: a mono file played on two speakers is not what the standard
- * measures). */
-static void
-channel_weights (const GstAudioInfo * info, MstLoudnessChannel * w)
-{
-  for (gint c = 0; c < GST_AUDIO_INFO_CHANNELS (info); c++) {
-    switch (info->position[c]) {
-      case GST_AUDIO_CHANNEL_POSITION_LFE1:
-      case GST_AUDIO_CHANNEL_POSITION_LFE2:
-        w[c] = MST_LOUDNESS_CHANNEL_UNUSED;
-        break;
-      case GST_AUDIO_CHANNEL_POSITION_SIDE_LEFT:
-      case GST_AUDIO_CHANNEL_POSITION_SIDE_RIGHT:
-      case GST_AUDIO_CHANNEL_POSITION_REAR_LEFT:
-      case GST_AUDIO_CHANNEL_POSITION_REAR_RIGHT:
-      case GST_AUDIO_CHANNEL_POSITION_SURROUND_LEFT:
-      case GST_AUDIO_CHANNEL_POSITION_SURROUND_RIGHT:
-        w[c] = MST_LOUDNESS_CHANNEL_SURROUND;
-        break;
-      default:
-        w[c] = MST_LOUDNESS_CHANNEL_NORMAL;
-        break;
-    }
-  }
-}
-
 static gboolean
 gst_mst_loudmeter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
 {
@@ -190,7 +163,10 @@ gst_mst_loudmeter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
     self->core = mst_loudness_init (GST_AUDIO_INFO_RATE (info), channels,
         NULL);
   } else {
-    channel_weights (info, weights);
+    /* Mono is one channel of weight 1.0 (not dual mono: a mono file
+     * played on two speakers is not what the standard measures). */
+    for (gint c = 0; c < channels; c++)
+      weights[c] = gst_mst_loudness_channel (info, c);
     self->core = mst_loudness_init (GST_AUDIO_INFO_RATE (info), channels,
         weights);
   }
@@ -263,13 +239,9 @@ post_figures (GstMstLoudmeter * self, GstClockTime end_ts,
     return;
 
   GValue tp = G_VALUE_INIT, sp = G_VALUE_INIT;
-  GstStructure *s = gst_structure_new ("loudness",
-      "timestamp", G_TYPE_UINT64, end_ts,
-      "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time
-      (&trans->segment, GST_FORMAT_TIME, end_ts),
-      "running-time", G_TYPE_UINT64, gst_segment_to_running_time
-      (&trans->segment, GST_FORMAT_TIME, end_ts),
-      "duration", G_TYPE_UINT64, duration,
+  GstStructure *s = gst_mst_interval_structure_new (trans, "loudness",
+      end_ts, duration);
+  gst_structure_set (s,
       "momentary", G_TYPE_DOUBLE, f.momentary,
       "short-term", G_TYPE_DOUBLE, f.short_term,
       "integrated", G_TYPE_DOUBLE, f.integrated,
@@ -339,15 +311,6 @@ gst_mst_loudmeter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (GST_CLOCK_TIME_IS_VALID (ts))
     self->last_end = ts + gst_util_uint64_scale_int (n, GST_SECOND, rate);
   return GST_FLOW_OK;
-}
-
-static gboolean
-gst_mst_loudmeter_accept_caps (GstBaseTransform * trans,
-    GstPadDirection direction, GstCaps * caps)
-{
-  return gst_mst_accept_caps (trans,
-      GST_BASE_TRANSFORM_CLASS (gst_mst_loudmeter_parent_class), direction,
-      caps);
 }
 
 static gboolean
@@ -470,7 +433,7 @@ gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_transform_ip);
   trans_class->transform_ip_on_passthrough = TRUE;
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_sink_event);
-  trans_class->accept_caps = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_accept_caps);
+  trans_class->accept_caps = GST_DEBUG_FUNCPTR (gst_mst_accept_caps);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_stop);
   filter_class->setup = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_setup);
 }

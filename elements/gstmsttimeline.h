@@ -1,6 +1,6 @@
 /* mastering: what the elements with a delay line share (limiter, loudnorm):
  * output timestamps that continue the input's, the message interval, the
- * interval message's common fields, the latency query. */
+ * interval message's common fields (the loudmeter's too), the latency query. */
 #ifndef GST_MST_TIMELINE_H
 #define GST_MST_TIMELINE_H
 
