@@ -304,6 +304,8 @@ gst_mst_limiter_class_init (GstMstLimiterClass * klass)
 
   delay_class->message_name = "limiter";
   delay_class->control_frames = CONTROL_FRAMES;
+  /* Messages cover the output up to the drained tail; a drain with
+   * nothing pending still starts the core afresh (smoothers at target). */
   delay_class->messages_cover_tail = FALSE;
   delay_class->reset_when_empty = TRUE;
   delay_class->configure = GST_DEBUG_FUNCPTR (gst_mst_limiter_configure);

@@ -450,6 +450,8 @@ gst_mst_loudnorm_class_init (GstMstLoudnormClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_MST_LOUDNORM_MODE, 0);
 
   delay_class->message_name = "loudnorm";
+  /* Automation once per buffer; the last figures, drained tail included,
+   * at EOS; nothing pending means nothing to restart. */
   delay_class->control_frames = 0;
   delay_class->messages_cover_tail = TRUE;
   delay_class->reset_when_empty = FALSE;
