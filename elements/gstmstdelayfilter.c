@@ -74,7 +74,7 @@ post_interval_message (GstMstDelayFilter * self, GstClockTime end_ts,
   gboolean post;
 
   GST_OBJECT_LOCK (self);
-  post = self->post_messages;
+  post = self->messages.post_messages;
   GST_OBJECT_UNLOCK (self);
   if (post)
     s = gst_mst_interval_structure_new (GST_BASE_TRANSFORM (self),
@@ -206,7 +206,7 @@ gst_mst_delay_filter_generate_output (GstBaseTransform * trans,
   gst_mst_timeline_start (&self->timeline, in, klass->get_pending (self));
   GST_OBJECT_LOCK (self);
   self->timeline.interval_frames = gst_util_uint64_scale_int
-      (self->interval_ns, rate, GST_SECOND);
+      (self->messages.interval_ns, rate, GST_SECOND);
   GST_OBJECT_UNLOCK (self);
   klass->apply_settings (self);
 

@@ -79,8 +79,7 @@ struct _GstMstDelayFilter
 
   /* < protected > */
   /* Settings, under GST_OBJECT_LOCK (the subclass's properties). */
-  guint64 interval_ns;
-  gboolean post_messages;
+  GstMstMessageSettings messages;
 
   /* < private > */
   gboolean configured;

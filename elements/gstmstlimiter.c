@@ -37,7 +37,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_mst_limiter_debug);
 #define DEFAULT_LINK_PERCENT 100.0
 #define DEFAULT_BYPASS FALSE
 #define DEFAULT_INTERVAL_NS (100 * GST_MSECOND)
-#define DEFAULT_POST_MESSAGES TRUE
 /* Controlled properties are sampled this often (frames). */
 #define CONTROL_FRAMES 64
 
@@ -111,14 +110,9 @@ gst_mst_limiter_set_property (GObject * object, guint prop_id,
     case PROP_BYPASS:
       self->settings.bypass = g_value_get_boolean (value);
       break;
-    case PROP_INTERVAL:
-      base->interval_ns = g_value_get_uint64 (value);
-      break;
-    case PROP_POST_MESSAGES:
-      base->post_messages = g_value_get_boolean (value);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_mst_message_settings_set (&base->messages, pspec, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -160,14 +154,9 @@ gst_mst_limiter_get_property (GObject * object, guint prop_id,
     case PROP_GAIN_REDUCTION:
       g_value_set_double (value, self->gain_reduction_db);
       break;
-    case PROP_INTERVAL:
-      g_value_set_uint64 (value, base->interval_ns);
-      break;
-    case PROP_POST_MESSAGES:
-      g_value_set_boolean (value, base->post_messages);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_mst_message_settings_get (&base->messages, pspec, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -283,19 +272,13 @@ gst_mst_limiter_class_init (GstMstLimiterClass * klass)
       g_param_spec_double ("gain-reduction", "Gain reduction (dB)",
           "Current gain reduction in dB (>= 0), updated every interval",
           0.0, G_MAXDOUBLE, 0.0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_INTERVAL,
-      g_param_spec_uint64 ("interval", "Interval (ns)",
-          "Interval of the \"limiter\" element messages, in ns", 1,
-          G_MAXUINT64, DEFAULT_INTERVAL_NS, G_PARAM_READWRITE
-          | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
-      g_param_spec_boolean ("post-messages", "Post messages",
-          "Post a \"limiter\" element message every interval, with fields "
-          "timestamp, stream-time, running-time, duration (ns), "
-          "gain-reduction (largest in the interval, dB) and "
-          "gain-reduction-current (dB)", DEFAULT_POST_MESSAGES,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-          | GST_PARAM_MUTABLE_PLAYING));
+  gst_mst_install_message_properties (gobject_class, PROP_INTERVAL,
+      PROP_POST_MESSAGES, DEFAULT_INTERVAL_NS,
+      "Interval of the \"limiter\" element messages, in ns",
+      "Post a \"limiter\" element message every interval, with fields "
+      "timestamp, stream-time, running-time, duration (ns), "
+      "gain-reduction (largest in the interval, dB) and "
+      "gain-reduction-current (dB)");
 
   gst_element_class_set_static_metadata (element_class,
       "Mastering true-peak limiter", "Filter/Effect/Audio",
@@ -328,8 +311,7 @@ gst_mst_limiter_init (GstMstLimiter * self)
   self->settings.link = DEFAULT_LINK_PERCENT / 100.0;
   self->settings.bypass = DEFAULT_BYPASS;
   self->lookahead_ms = DEFAULT_LOOKAHEAD_MS;
-  base->interval_ns = DEFAULT_INTERVAL_NS;
-  base->post_messages = DEFAULT_POST_MESSAGES;
+  gst_mst_message_settings_init (&base->messages, DEFAULT_INTERVAL_NS);
   self->core = mst_limiter_init (MST_MAX_CHANNELS);
   g_assert (self->core != NULL);
 }

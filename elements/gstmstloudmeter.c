@@ -29,7 +29,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_mst_loudmeter_debug);
 #define GST_CAT_DEFAULT gst_mst_loudmeter_debug
 
 #define DEFAULT_INTERVAL_NS GST_SECOND
-#define DEFAULT_POST_MESSAGES TRUE
 
 
 enum
@@ -71,12 +70,6 @@ gst_mst_loudmeter_set_property (GObject * object, guint prop_id,
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_INTERVAL:
-      self->interval_ns = g_value_get_uint64 (value);
-      break;
-    case PROP_POST_MESSAGES:
-      self->post_messages = g_value_get_boolean (value);
-      break;
     case PROP_MEASURE_TRUE_PEAK:
       /* Changeable in NULL and READY only: no stream runs. */
       self->measure_true_peak = g_value_get_boolean (value);
@@ -85,7 +78,8 @@ gst_mst_loudmeter_set_property (GObject * object, guint prop_id,
             self->measure_true_peak);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_mst_message_settings_set (&self->messages, pspec, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -99,12 +93,6 @@ gst_mst_loudmeter_get_property (GObject * object, guint prop_id,
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_INTERVAL:
-      g_value_set_uint64 (value, self->interval_ns);
-      break;
-    case PROP_POST_MESSAGES:
-      g_value_set_boolean (value, self->post_messages);
-      break;
     case PROP_MEASURE_TRUE_PEAK:
       g_value_set_boolean (value, self->measure_true_peak);
       break;
@@ -133,7 +121,8 @@ gst_mst_loudmeter_get_property (GObject * object, guint prop_id,
       g_value_set_double (value, self->latest.short_term_max);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_mst_message_settings_get (&self->messages, pspec, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -233,7 +222,7 @@ post_figures (GstMstLoudmeter * self, GstClockTime end_ts,
   read_figures (self, &f);
   GST_OBJECT_LOCK (self);
   self->latest = f;
-  post = self->post_messages;
+  post = self->messages.post_messages;
   GST_OBJECT_UNLOCK (self);
   if (!post)
     return;
@@ -275,8 +264,8 @@ gst_mst_loudmeter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     self->interval_count = 0;
   }
   GST_OBJECT_LOCK (self);
-  self->interval_frames = gst_util_uint64_scale_int (self->interval_ns, rate,
-      GST_SECOND);
+  self->interval_frames = gst_util_uint64_scale_int
+      (self->messages.interval_ns, rate, GST_SECOND);
   GST_OBJECT_UNLOCK (self);
   if (self->interval_frames == 0)
     self->interval_frames = 1;
@@ -375,16 +364,10 @@ gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
   gobject_class->get_property = gst_mst_loudmeter_get_property;
   gobject_class->finalize = gst_mst_loudmeter_finalize;
 
-  g_object_class_install_property (gobject_class, PROP_INTERVAL,
-      g_param_spec_uint64 ("interval", "Interval (ns)",
-          "Interval of the \"loudness\" element messages, in ns", 1,
-          G_MAXUINT64, DEFAULT_INTERVAL_NS, G_PARAM_READWRITE
-          | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
-      g_param_spec_boolean ("post-messages", "Post messages",
-          "Post a \"loudness\" element message every interval and at EOS",
-          DEFAULT_POST_MESSAGES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-          | GST_PARAM_MUTABLE_PLAYING));
+  gst_mst_install_message_properties (gobject_class, PROP_INTERVAL,
+      PROP_POST_MESSAGES, DEFAULT_INTERVAL_NS,
+      "Interval of the \"loudness\" element messages, in ns",
+      "Post a \"loudness\" element message every interval and at EOS");
   g_object_class_install_property (gobject_class, PROP_MEASURE_TRUE_PEAK,
       g_param_spec_boolean ("measure-true-peak", "Measure true peak",
           "Measure true peak (4x oversampled, most of the meter's work); off: "
@@ -443,8 +426,7 @@ gst_mst_loudmeter_init (GstMstLoudmeter * self)
 {
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
-  self->interval_ns = DEFAULT_INTERVAL_NS;
-  self->post_messages = DEFAULT_POST_MESSAGES;
+  gst_mst_message_settings_init (&self->messages, DEFAULT_INTERVAL_NS);
   self->measure_true_peak = TRUE;
   figures_clear (&self->latest);
 }

@@ -6,6 +6,7 @@
 #include <gst/audio/gstaudiofilter.h>
 
 #include "mst-loudness.h"
+#include "gstmsttimeline.h"
 
 G_BEGIN_DECLS
 
@@ -25,8 +26,7 @@ struct _GstMstLoudmeter
 
   /* < private > */
   /* Settings and the latest figures, under GST_OBJECT_LOCK. */
-  guint64 interval_ns;
-  gboolean post_messages;
+  GstMstMessageSettings messages;
   gboolean measure_true_peak;
   GstMstLoudmeterFigures latest;
 

@@ -48,7 +48,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_mst_loudnorm_debug);
 #define DEFAULT_LOOKAHEAD_MS 5.0
 #define DEFAULT_CONTROL_LOOKAHEAD_MS 400.0
 #define DEFAULT_INTERVAL_NS GST_SECOND
-#define DEFAULT_POST_MESSAGES TRUE
 
 enum
 {
@@ -161,14 +160,9 @@ gst_mst_loudnorm_set_property (GObject * object, guint prop_id,
     case PROP_BYPASS:
       s->bypass = g_value_get_boolean (value);
       break;
-    case PROP_INTERVAL:
-      base->interval_ns = g_value_get_uint64 (value);
-      break;
-    case PROP_POST_MESSAGES:
-      base->post_messages = g_value_get_boolean (value);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_mst_message_settings_set (&base->messages, pspec, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -220,12 +214,6 @@ gst_mst_loudnorm_get_property (GObject * object, guint prop_id,
     case PROP_BYPASS:
       g_value_set_boolean (value, s->bypass);
       break;
-    case PROP_INTERVAL:
-      g_value_set_uint64 (value, base->interval_ns);
-      break;
-    case PROP_POST_MESSAGES:
-      g_value_set_boolean (value, base->post_messages);
-      break;
     case PROP_CURRENT_GAIN:
       g_value_set_double (value, self->latest.gain_db);
       break;
@@ -236,7 +224,8 @@ gst_mst_loudnorm_get_property (GObject * object, guint prop_id,
       g_value_set_double (value, self->latest.output_integrated);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_mst_message_settings_get (&base->messages, pspec, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -411,21 +400,15 @@ gst_mst_loudnorm_class_init (GstMstLoudnormClass * klass)
           "Pass the input through unchanged (bit-exact once the limiter has "
           "released), keeping the latency; the meters go on measuring",
           d.bypass, flags));
-  g_object_class_install_property (gobject_class, PROP_INTERVAL,
-      g_param_spec_uint64 ("interval", "Interval (ns)",
-          "Interval of the \"loudnorm\" element messages, in ns", 1,
-          G_MAXUINT64, DEFAULT_INTERVAL_NS, G_PARAM_READWRITE
-          | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
-      g_param_spec_boolean ("post-messages", "Post messages",
-          "Post a \"loudnorm\" element message every interval and at EOS, "
-          "with timestamp, stream-time, running-time, duration (ns); gain, "
-          "target-gain (dB); input-estimate, input-momentary, "
-          "input-short-term, input-integrated, output-momentary, "
-          "output-short-term, output-integrated (LUFS); gain-reduction "
-          "(largest in the interval) and gain-reduction-current (dB)",
-          DEFAULT_POST_MESSAGES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-          | GST_PARAM_MUTABLE_PLAYING));
+  gst_mst_install_message_properties (gobject_class, PROP_INTERVAL,
+      PROP_POST_MESSAGES, DEFAULT_INTERVAL_NS,
+      "Interval of the \"loudnorm\" element messages, in ns",
+      "Post a \"loudnorm\" element message every interval and at EOS, "
+      "with timestamp, stream-time, running-time, duration (ns); gain, "
+      "target-gain (dB); input-estimate, input-momentary, "
+      "input-short-term, input-integrated, output-momentary, "
+      "output-short-term, output-integrated (LUFS); gain-reduction "
+      "(largest in the interval) and gain-reduction-current (dB)");
   g_object_class_install_property (gobject_class, PROP_CURRENT_GAIN,
       g_param_spec_double ("current-gain", "Current gain (dB)",
           "Gain applied in front of the limiter, in dB, updated every "
@@ -470,8 +453,7 @@ gst_mst_loudnorm_init (GstMstLoudnorm * self)
   mst_loudnorm_settings_default (&self->settings);
   self->lookahead_ms = DEFAULT_LOOKAHEAD_MS;
   self->control_lookahead_ms = DEFAULT_CONTROL_LOOKAHEAD_MS;
-  base->interval_ns = DEFAULT_INTERVAL_NS;
-  base->post_messages = DEFAULT_POST_MESSAGES;
+  gst_mst_message_settings_init (&base->messages, DEFAULT_INTERVAL_NS);
   status_clear (&self->latest);
   self->core = mst_loudnorm_init (MST_MAX_CHANNELS);
   g_assert (self->core != NULL);

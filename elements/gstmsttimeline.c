@@ -93,6 +93,56 @@ gst_mst_interval_structure_new (GstBaseTransform * trans, const gchar * name,
 }
 
 void
+gst_mst_install_message_properties (GObjectClass * klass, guint prop_interval,
+    guint prop_post_messages, guint64 default_interval_ns,
+    const gchar * interval_blurb, const gchar * post_messages_blurb)
+{
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+      | GST_PARAM_MUTABLE_PLAYING;
+
+  g_object_class_install_property (klass, prop_interval,
+      g_param_spec_uint64 ("interval", "Interval (ns)", interval_blurb, 1,
+          G_MAXUINT64, default_interval_ns, flags));
+  g_object_class_install_property (klass, prop_post_messages,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          post_messages_blurb, TRUE, flags));
+}
+
+void
+gst_mst_message_settings_init (GstMstMessageSettings * m,
+    guint64 default_interval_ns)
+{
+  m->interval_ns = default_interval_ns;
+  m->post_messages = TRUE;
+}
+
+gboolean
+gst_mst_message_settings_set (GstMstMessageSettings * m, GParamSpec * pspec,
+    const GValue * value)
+{
+  if (g_str_equal (pspec->name, "interval"))
+    m->interval_ns = g_value_get_uint64 (value);
+  else if (g_str_equal (pspec->name, "post-messages"))
+    m->post_messages = g_value_get_boolean (value);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+gst_mst_message_settings_get (const GstMstMessageSettings * m,
+    GParamSpec * pspec, GValue * value)
+{
+  if (g_str_equal (pspec->name, "interval"))
+    g_value_set_uint64 (value, m->interval_ns);
+  else if (g_str_equal (pspec->name, "post-messages"))
+    g_value_set_boolean (value, m->post_messages);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+void
 gst_mst_latency_query_add (GstQuery * query, GstClockTime ours)
 {
   gboolean live;

@@ -48,6 +48,35 @@ gsize gst_mst_timeline_to_interval (const GstMstTimeline * tl);
 GstStructure *gst_mst_interval_structure_new (GstBaseTransform * trans,
     const gchar * name, GstClockTime end_ts, GstClockTime duration);
 
+/* The interval messages' settings, under GST_OBJECT_LOCK, behind the
+ * properties "interval" and "post-messages" of every element that posts
+ * them (limiter, loudnorm, loudmeter). */
+typedef struct
+{
+  guint64 interval_ns;
+  gboolean post_messages;
+} GstMstMessageSettings;
+
+/* Installs "interval" (ns, default @default_interval_ns) as
+ * @prop_interval and "post-messages" (default TRUE) as
+ * @prop_post_messages, with the element's blurbs (static strings). */
+void gst_mst_install_message_properties (GObjectClass * klass,
+    guint prop_interval, guint prop_post_messages,
+    guint64 default_interval_ns, const gchar * interval_blurb,
+    const gchar * post_messages_blurb);
+
+/* Defaults of the message settings (as installed: @default_interval_ns,
+ * posting). */
+void gst_mst_message_settings_init (GstMstMessageSettings * m,
+    guint64 default_interval_ns);
+
+/* set_property and get_property of those two, under GST_OBJECT_LOCK:
+ * FALSE when @pspec is another property. */
+gboolean gst_mst_message_settings_set (GstMstMessageSettings * m,
+    GParamSpec * pspec, const GValue * value);
+gboolean gst_mst_message_settings_get (const GstMstMessageSettings * m,
+    GParamSpec * pspec, GValue * value);
+
 /* Adds @ours to a LATENCY query's answer (src pad direction). */
 void gst_mst_latency_query_add (GstQuery * query, GstClockTime ours);
 
