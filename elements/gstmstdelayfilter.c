@@ -323,6 +323,7 @@ gst_mst_delay_filter_finalize (GObject * object)
   GstMstDelayFilter *self = GST_MST_DELAY_FILTER (object);
 
   gst_buffer_replace (&self->queued, NULL);
+  GET_CLASS (self)->destroy (self);
   G_OBJECT_CLASS (gst_mst_delay_filter_parent_class)->finalize (object);
 }
 

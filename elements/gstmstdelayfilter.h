@@ -67,6 +67,8 @@ struct _GstMstDelayFilterClass
   gsize (*get_nonfinite_count) (GstMstDelayFilter * self);
   /* All state cleared. */
   void (*reset) (GstMstDelayFilter * self);
+  /* At finalize: the core freed. */
+  void (*destroy) (GstMstDelayFilter * self);
   /* At the end of an interval: takes the core's figures (and restarts
    * their maxima), updates the read-only properties, and adds the figures
    * to @s when the message is posted (@s NULL otherwise). */
@@ -94,8 +96,8 @@ GType gst_mst_delay_filter_get_type (void);
 
 /* In a subclass whose instance has a field `core` for the core of prefix
  * @ns (ns_process_f32, ns_process_f64, ns_drain_f32, ns_drain_f64,
- * ns_get_pending, ns_get_latency, ns_get_nonfinite_count, ns_reset, with
- * the limiter's signatures): the vfuncs that only call the core, and
+ * ns_get_pending, ns_get_latency, ns_get_nonfinite_count, ns_reset,
+ * ns_destroy, with the limiter's signatures): the vfuncs that only call the core, and
  * delay_filter_bind_core (klass), which sets them. @CAST casts a
  * GstMstDelayFilter to the subclass. */
 #define GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS(CAST, ns) \
@@ -142,6 +144,11 @@ core_reset (GstMstDelayFilter * base) \
   ns##_reset (CAST (base)->core); \
 } \
 static void \
+core_destroy (GstMstDelayFilter * base) \
+{ \
+  ns##_destroy (&CAST (base)->core); \
+} \
+static void \
 delay_filter_bind_core (GstMstDelayFilterClass * klass) \
 { \
   klass->process_f32 = GST_DEBUG_FUNCPTR (core_process_f32); \
@@ -152,6 +159,7 @@ delay_filter_bind_core (GstMstDelayFilterClass * klass) \
   klass->get_latency = GST_DEBUG_FUNCPTR (core_get_latency); \
   klass->get_nonfinite_count = GST_DEBUG_FUNCPTR (core_get_nonfinite_count); \
   klass->reset = GST_DEBUG_FUNCPTR (core_reset); \
+  klass->destroy = GST_DEBUG_FUNCPTR (core_destroy); \
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstMstDelayFilter, gst_object_unref)
 

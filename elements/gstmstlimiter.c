@@ -206,15 +206,6 @@ gst_mst_limiter_read_status (GstMstDelayFilter * base, GstStructure * s)
 }
 
 static void
-gst_mst_limiter_finalize (GObject * object)
-{
-  GstMstLimiter *self = GST_MST_LIMITER (object);
-
-  mst_limiter_destroy (&self->core);
-  G_OBJECT_CLASS (gst_mst_limiter_parent_class)->finalize (object);
-}
-
-static void
 gst_mst_limiter_class_init (GstMstLimiterClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
@@ -225,7 +216,6 @@ gst_mst_limiter_class_init (GstMstLimiterClass * klass)
 
   gobject_class->set_property = gst_mst_limiter_set_property;
   gobject_class->get_property = gst_mst_limiter_get_property;
-  gobject_class->finalize = gst_mst_limiter_finalize;
 
   g_object_class_install_property (gobject_class, PROP_CEILING,
       g_param_spec_double ("ceiling", "Ceiling (dBTP)",

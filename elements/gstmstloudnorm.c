@@ -310,15 +310,6 @@ gst_mst_loudnorm_read_status (GstMstDelayFilter * base, GstStructure * s)
 }
 
 static void
-gst_mst_loudnorm_finalize (GObject * object)
-{
-  GstMstLoudnorm *self = GST_MST_LOUDNORM (object);
-
-  mst_loudnorm_destroy (&self->core);
-  G_OBJECT_CLASS (gst_mst_loudnorm_parent_class)->finalize (object);
-}
-
-static void
 gst_mst_loudnorm_class_init (GstMstLoudnormClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
@@ -334,7 +325,6 @@ gst_mst_loudnorm_class_init (GstMstLoudnormClass * klass)
   mst_loudnorm_settings_default (&d);
   gobject_class->set_property = gst_mst_loudnorm_set_property;
   gobject_class->get_property = gst_mst_loudnorm_get_property;
-  gobject_class->finalize = gst_mst_loudnorm_finalize;
 
   g_object_class_install_property (gobject_class, PROP_MODE,
       g_param_spec_enum ("mode", "Mode",
