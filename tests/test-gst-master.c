@@ -748,7 +748,8 @@ rm_rf (const char *p)
 
 typedef struct
 {
-  const char *input;            /* "demo" or "mono" */
+  const char *input;            /* "demo", "mono", "surround96", "hot",
+                                 * "quiet" */
   const char *target;           /* NULL: custom */
   const char *format;
   double lufs;                  /* expected loudness, NaN: none */
@@ -769,9 +770,8 @@ format_ext (const char *fmt)
 }
 
 static void
-master_case (int i, const Case * c, const char *demo, const char *mono)
+master_case (int i, const Case * c, const char *inp)
 {
-  const char *inp = !strcmp (c->input, "demo") ? demo : mono;
   char *outname = g_strdup_printf ("out%d.%s", i, format_ext (c->format));
   char *out = path (outname);
   GPtrArray *args = g_ptr_array_new ();
@@ -1102,9 +1102,39 @@ main (int argc, char **argv)
       {"demo", NULL, "wav24", -10.0, -0.5,
           {"--loudness", "-10", "--ceiling", "-0.5", NULL}},
       {"demo", "streaming", "flac", -14.0, -1.0, {"--rate", "44100", NULL}},
+      {"surround96", "ebu-r128", "wav24", -23.0, -1.0, {NULL}},
+      {"surround96", "streaming", "flac", -14.0, -1.0, {NULL}},
+      {"hot", "streaming", "wav16", -14.0, -1.0, {NULL}},
+      {"hot", "atsc-a85", "flac", -24.0, -2.0, {NULL}},
+      {"quiet", "ebu-r128", "wav24", -23.0, -1.0, {NULL}},
+      {"quiet", "podcast", "mp3", -16.0, -1.0, {NULL}},
     };
-    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-      master_case (i, &cases[i], demo, mono);
+    /* More inputs: 5.1 at 96 kHz, a clipped-hot master (pink noise driven
+     * into 16-bit full scale), a very quiet one (about -47 LUFS, within the
+     * default --max-gain of every target). */
+    char *surround96 = gst_wav ("surround96.wav", "wave=pink-noise "
+        "volume=0.2", "channels=6,channel-mask=(bitmask)0x3f", 6, 96000);
+    char *hot = gst_wav ("hot.wav", "wave=pink-noise volume=1.5",
+        "channels=2,format=S16LE", 6, 44100);
+    char *verquiet = gst_wav ("veryquiet.wav", "wave=pink-noise "
+        "volume=0.02", "channels=2", 6, 48000);
+    const struct
+    {
+      const char *name, *path;
+    } inputs[] = {
+      {"demo", demo}, {"mono", mono}, {"surround96", surround96},
+      {"hot", hot}, {"quiet", verquiet},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+      const char *inp = NULL;
+      for (guint k = 0; k < G_N_ELEMENTS (inputs); k++)
+        if (!strcmp (cases[i].input, inputs[k].name))
+          inp = inputs[k].path;
+      master_case (i, &cases[i], inp);
+    }
+    g_free (surround96);
+    g_free (hot);
+    g_free (verquiet);
   }
   check (count_parts (TMP) == 0, "no temporary file left");
 
