@@ -743,6 +743,48 @@ rm_rf (const char *p)
   }
 }
 
+/* Runs a gst-launch style pipeline description to EOS; the TAG messages'
+ * title, if @title is given (a new string or NULL). */
+static gboolean
+run_pipeline (const char *desc, char **title)
+{
+  GError *err = NULL;
+  GstElement *pipe = gst_parse_launch (desc, &err);
+  gboolean ok = FALSE;
+  if (title)
+    *title = NULL;
+  if (!pipe || err) {
+    g_clear_error (&err);
+    if (pipe)
+      gst_object_unref (pipe);
+    return FALSE;
+  }
+  GstBus *bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  for (;;) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_TAG);
+    if (!msg)
+      break;
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_TAG && title && !*title) {
+      GstTagList *tags;
+      gst_message_parse_tag (msg, &tags);
+      gst_tag_list_get_string (tags, GST_TAG_TITLE, title);
+      gst_tag_list_unref (tags);
+    }
+    GstMessageType type = GST_MESSAGE_TYPE (msg);
+    gst_message_unref (msg);
+    if (type == GST_MESSAGE_EOS || type == GST_MESSAGE_ERROR) {
+      ok = type == GST_MESSAGE_EOS;
+      break;
+    }
+  }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  return ok;
+}
+
 /* ------------------------------------------------------------------ */
 /* master to targets and formats                                      */
 
@@ -1137,6 +1179,39 @@ main (int argc, char **argv)
     g_free (verquiet);
   }
   check (count_parts (TMP) == 0, "no temporary file left");
+
+  /* Tags: a titled FLAC keeps its title through mastering. */
+  {
+    char *tagged = path ("tagged.flac"), *tagged_out = path ("tagged-out.flac");
+    char *desc = g_strdup_printf ("audiotestsrc num-buffers=50 "
+        "samplesperbuffer=4800 wave=pink-noise volume=0.1 ! "
+        "audio/x-raw,rate=48000,channels=2 ! taginject "
+        "tags=title=MasteringTagTest,artist=Tests ! audioconvert ! flacenc ! "
+        "filesink location=\"%s\"", tagged);
+    char *title_in = NULL, *title_out = NULL;
+    gboolean made = run_pipeline (desc, NULL);
+    g_free (desc);
+    desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! fakesink",
+        tagged);
+    made = made && run_pipeline (desc, &title_in);
+    g_free (desc);
+    check (made && g_strcmp0 (title_in, "MasteringTagTest") == 0,
+        "tags: the input carries its title (%s)", title_in ? title_in : "none");
+    r = gm ("master", tagged, "-o", tagged_out, "--target", "streaming", "-q",
+        NULL);
+    run_clear (&r);
+    desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! fakesink",
+        tagged_out);
+    run_pipeline (desc, &title_out);
+    g_free (desc);
+    check (g_strcmp0 (title_out, "MasteringTagTest") == 0,
+        "tags: the mastered FLAC keeps the title (%s)",
+        title_out ? title_out : "none");
+    g_free (title_in);
+    g_free (title_out);
+    g_free (tagged);
+    g_free (tagged_out);
+  }
 
   /* --report: a PNG (when built with cairo) */
   p1 = path ("rep.flac");
