@@ -6,6 +6,7 @@
 #include <gst/gst.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include "mst-gstcheck.h"
 #include <gst/audio/audio.h>
 #include <math.h>
 #include <string.h>
@@ -254,17 +255,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_caps_refused)
 {
-  GstHarness *h = gst_harness_new ("loudnorm");
-  GstBus *bus = gst_bus_new ();
-  gst_element_set_bus (h->element, bus);
-  gst_harness_set_src_caps_str (h, "audio/x-raw, format=S16LE, "
-      "layout=interleaved, rate=48000, channels=2");
-  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL);
-  gst_message_unref (msg);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (h);
+  mst_check_caps_refused ("loudnorm");
 }
 GST_END_TEST;
 
