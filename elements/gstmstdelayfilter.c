@@ -357,3 +357,18 @@ gst_mst_delay_filter_init (GstMstDelayFilter * self)
 {
   gst_mst_timeline_restart (&self->timeline);
 }
+
+gboolean
+gst_mst_delay_filter_refuse_while_running (GstMstDelayFilter * self,
+    const gchar * what, gdouble kept, gdouble ms)
+{
+  if (GST_STATE (self) <= GST_STATE_READY || ms == kept)
+    return FALSE;
+  /* Changing the latency while playing would need a dropout or a jump. */
+  GST_OBJECT_UNLOCK (self);
+  GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+      ("%s can only change in the NULL or READY state; keeping %.2f ms",
+          what, kept), ("refused %.2f ms while running", ms));
+  GST_OBJECT_LOCK (self);
+  return TRUE;
+}

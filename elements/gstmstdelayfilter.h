@@ -161,6 +161,12 @@ delay_filter_bind_core (GstMstDelayFilterClass * klass) \
   klass->reset = GST_DEBUG_FUNCPTR (core_reset); \
   klass->destroy = GST_DEBUG_FUNCPTR (core_destroy); \
 }
+/* Lookaheads set the latency: they change in NULL or READY only. Called
+ * with the object lock held (released for the warning); TRUE when @ms is
+ * refused, with a warning naming @what and the @kept value. */
+gboolean gst_mst_delay_filter_refuse_while_running (GstMstDelayFilter * self,
+    const gchar * what, gdouble kept, gdouble ms);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstMstDelayFilter, gst_object_unref)
 
 G_END_DECLS

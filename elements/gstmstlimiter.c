@@ -79,22 +79,11 @@ gst_mst_limiter_set_property (GObject * object, guint prop_id,
     case PROP_INPUT_GAIN:
       self->settings.input_gain_db = g_value_get_double (value);
       break;
-    case PROP_LOOKAHEAD:{
-      gdouble ms = g_value_get_double (value);
-      if (GST_STATE (self) > GST_STATE_READY && ms != self->lookahead_ms) {
-        gdouble kept = self->lookahead_ms;
-        GST_OBJECT_UNLOCK (self);
-        /* It sets the latency: changing it while playing would need a
-         * dropout or a jump. */
-        GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
-            ("lookahead can only change in the NULL or READY state; "
-                "keeping %.2f ms", kept), ("refused %.2f ms while running",
-                ms));
-        return;
-      }
-      self->lookahead_ms = ms;
+    case PROP_LOOKAHEAD:
+      if (!gst_mst_delay_filter_refuse_while_running (base, "lookahead",
+              self->lookahead_ms, g_value_get_double (value)))
+        self->lookahead_ms = g_value_get_double (value);
       break;
-    }
     case PROP_RELEASE:
       self->settings.release_ms = g_value_get_double (value);
       break;

@@ -95,21 +95,6 @@ G_DEFINE_TYPE_WITH_CODE (GstMstLoudnorm, gst_mst_loudnorm,
 GST_ELEMENT_REGISTER_DEFINE (loudnorm, "loudnorm", GST_RANK_NONE,
     GST_TYPE_MST_LOUDNORM);
 
-/* Lookaheads set the latency: they only change in NULL or READY. */
-static gboolean
-refuse_while_running (GstMstLoudnorm * self, const gchar * what,
-    gdouble kept, gdouble ms)
-{
-  if (GST_STATE (self) <= GST_STATE_READY || ms == kept)
-    return FALSE;
-  GST_OBJECT_UNLOCK (self);
-  GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
-      ("%s can only change in the NULL or READY state; keeping %.2f ms",
-          what, kept), ("refused %.2f ms while running", ms));
-  GST_OBJECT_LOCK (self);
-  return TRUE;
-}
-
 static void
 gst_mst_loudnorm_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -148,13 +133,14 @@ gst_mst_loudnorm_set_property (GObject * object, guint prop_id,
       s->window_s = g_value_get_double (value);
       break;
     case PROP_LOOKAHEAD:
-      if (!refuse_while_running (self, "lookahead", self->lookahead_ms,
-              g_value_get_double (value)))
+      if (!gst_mst_delay_filter_refuse_while_running (base, "lookahead",
+              self->lookahead_ms, g_value_get_double (value)))
         self->lookahead_ms = g_value_get_double (value);
       break;
     case PROP_CONTROL_LOOKAHEAD:
-      if (!refuse_while_running (self, "control-lookahead",
-              self->control_lookahead_ms, g_value_get_double (value)))
+      if (!gst_mst_delay_filter_refuse_while_running (base,
+              "control-lookahead", self->control_lookahead_ms,
+              g_value_get_double (value)))
         self->control_lookahead_ms = g_value_get_double (value);
       break;
     case PROP_BYPASS:
