@@ -68,9 +68,11 @@
 /* The vector path computes whole vectors past a block's last frame: rows
  * and phase buffers have this much room beyond what the frames need. */
 #define VECTOR_SLACK 128
-/* Second-stage taps of the vector path: q1 (6 on frames, 6 on half-sample
- * points), q3 (the same), then the meters' three phases of BS_TAPS. */
-#define STAGE2_TAPS (4 * 6 + (TP_FACTOR - 1) * BS_TAPS)
+/* Second-stage coefficients of the vector path, folded (see
+ * design_folded_stage2): the meters' outer phases as sum and difference
+ * (6 + 6), their middle phase (6), then q1 and q3 as sum (3 + 4) and
+ * difference (3 + 3). */
+#define STAGE2_TAPS (3 * (BS_TAPS / 2) + 7 + 6)
 
 /* One gain computer. Its arrays hold the lookahead window's history (L - 1
  * values) followed by the block's new values; the history moves to the
@@ -153,12 +155,43 @@ design_second_stage (MstLimiter * lim)
     lim->q3_x[m] = (float) (g[2 * m] / sum);
     lim->q3_h[m] = (float) (g[2 * m + 1] / sum);
   }
-  const float *taps[4] = { lim->q1_x, lim->q1_h, lim->q3_x, lim->q3_h };
-  for (int t = 0; t < STAGE2_TAPS; t++) {
-    float v = t < 24 ? taps[t / 6][t % 6] : lim->bs_coef[t - 24];
-    for (int l = 0; l < 8; l++)
-      lim->stage2_splat[t][l] = v;
+}
+
+/* The vector path's second stage uses the symmetries of its filters, so
+ * that half of its multiply-adds become additions (which run beside them):
+ * the meters' phase 3/4 is phase 1/4 mirrored and phase 1/2 is symmetric;
+ * q3's taps are q1's mirrored. With s[m] = x[m] + x[11 - m] and
+ * d[m] = x[m] - x[11 - m] over the twelve frames around a frame, phases
+ * 1/4 and 3/4 are P + Q and P - Q (P on the s, Q on the d), and
+ * max (|P + Q|, |P - Q|) = |P| + |Q| exactly. Likewise q1 = U + V and
+ * q3 = U - V, U on the sums and V on the differences of the frames and of
+ * the half-sample points e[m] = h[m] + h[6 - m], f[m] = h[m] - h[6 - m]. */
+static void
+design_folded_stage2 (MstLimiter * lim)
+{
+  const float *c0 = lim->bs_coef, *c1 = lim->bs_coef + BS_TAPS;
+  const int H = BS_TAPS / 2;
+  float v[STAGE2_TAPS];
+  for (int m = 0; m < H; m++) {
+    v[m] = 0.5f * (c0[m] + c0[BS_TAPS - 1 - m]);
+    v[H + m] = 0.5f * (c0[m] - c0[BS_TAPS - 1 - m]);
+    v[2 * H + m] = c1[m];
   }
+  float *u = v + 3 * H, *w = u + 7;
+  for (int m = 0; m < 3; m++) {
+    u[m] = 0.5f * (lim->q1_x[m] + lim->q1_x[5 - m]);
+    w[m] = 0.5f * (lim->q1_x[m] - lim->q1_x[5 - m]);
+  }
+  u[3] = 0.5f * lim->q1_h[0];
+  u[4] = 0.5f * (lim->q1_h[1] + lim->q1_h[5]);
+  u[5] = 0.5f * (lim->q1_h[2] + lim->q1_h[4]);
+  u[6] = lim->q1_h[3];
+  w[3] = 0.5f * lim->q1_h[0];
+  w[4] = 0.5f * (lim->q1_h[1] - lim->q1_h[5]);
+  w[5] = 0.5f * (lim->q1_h[2] - lim->q1_h[4]);
+  for (int t = 0; t < STAGE2_TAPS; t++)
+    for (int l = 0; l < 8; l++)
+      lim->stage2_splat[t][l] = v[t];
 }
 
 static size_t
@@ -220,6 +253,7 @@ mst_limiter_init (int max_channels)
   mst_truepeak_design (lim->coef, TP_FACTOR, TP_TAPS, TP_KAISER_BETA);
   mst_truepeak_design_bs1770 (lim->bs_coef, TP_FACTOR);
   design_second_stage (lim);
+  design_folded_stage2 (lim);
   lim->vector_path = mst_cpu_has_avx2_fma ();
   lim->set.ceiling_db = -1.0;
   lim->set.input_gain_db = 0.0;
@@ -629,32 +663,36 @@ detect_true_peaks_avx2 (MstLimiter * lim, int channel, int n)
       xv[m] = _mm256_loadu_ps (x + i - (BS_TAPS / 2 - 1) + m);
     for (int m = 0; m < 7; m++)
       hv[m] = _mm256_loadu_ps (half + i + m);
-    /* xv[5 + o] is x[i + o]; hv[m] is half[i + m]. Each sum is split in
-     * two chains of six multiply-adds, so ten chains run side by side. */
-    const __m256 zero = _mm256_setzero_ps ();
-    __m256 q1a = zero, q1b = zero, q3a = zero, q3b = zero;
-    __m256 bs0a = zero, bs0b = zero, bs1a = zero, bs1b = zero;
-    __m256 bs2a = zero, bs2b = zero;
-    for (int m = 0; m < 6; m++) {
-      q1a = _mm256_fmadd_ps (xv[3 + m], _mm256_loadu_ps (tap[m]), q1a);
-      q1b = _mm256_fmadd_ps (hv[m], _mm256_loadu_ps (tap[6 + m]), q1b);
-      q3a = _mm256_fmadd_ps (xv[3 + m], _mm256_loadu_ps (tap[12 + m]), q3a);
-      q3b = _mm256_fmadd_ps (hv[1 + m], _mm256_loadu_ps (tap[18 + m]), q3b);
-      const int k = m, l = m + BS_TAPS / 2;
-      bs0a = _mm256_fmadd_ps (xv[k], _mm256_loadu_ps (tap[24 + k]), bs0a);
-      bs0b = _mm256_fmadd_ps (xv[l], _mm256_loadu_ps (tap[24 + l]), bs0b);
-      bs1a = _mm256_fmadd_ps (xv[k], _mm256_loadu_ps (tap[24 + BS_TAPS + k]),
-          bs1a);
-      bs1b = _mm256_fmadd_ps (xv[l], _mm256_loadu_ps (tap[24 + BS_TAPS + l]),
-          bs1b);
-      bs2a = _mm256_fmadd_ps (xv[k],
-          _mm256_loadu_ps (tap[24 + 2 * BS_TAPS + k]), bs2a);
-      bs2b = _mm256_fmadd_ps (xv[l],
-          _mm256_loadu_ps (tap[24 + 2 * BS_TAPS + l]), bs2b);
+    /* xv[5 + o] is x[i + o]; hv[m] is half[i + m]. */
+    const int H = BS_TAPS / 2;
+    __m256 sum[BS_TAPS / 2], dif[BS_TAPS / 2];
+    for (int m = 0; m < H; m++) {
+      sum[m] = _mm256_add_ps (xv[m], xv[BS_TAPS - 1 - m]);
+      dif[m] = _mm256_sub_ps (xv[m], xv[BS_TAPS - 1 - m]);
     }
-    __m256 q1 = _mm256_add_ps (q1a, q1b), q3 = _mm256_add_ps (q3a, q3b);
-    __m256 bs0 = _mm256_add_ps (bs0a, bs0b), bs1 = _mm256_add_ps (bs1a, bs1b);
-    __m256 bs2 = _mm256_add_ps (bs2a, bs2b);
+    __m256 e[3], f[3];
+    for (int m = 0; m < 3; m++) {
+      e[m] = _mm256_add_ps (hv[m], hv[6 - m]);
+      f[m] = _mm256_sub_ps (hv[m], hv[6 - m]);
+    }
+    const __m256 zero = _mm256_setzero_ps ();
+    __m256 P = zero, Q = zero, mid = zero, U, V;
+    for (int m = 0; m < H; m++) {
+      P = _mm256_fmadd_ps (sum[m], _mm256_loadu_ps (tap[m]), P);
+      Q = _mm256_fmadd_ps (dif[m], _mm256_loadu_ps (tap[H + m]), Q);
+      mid = _mm256_fmadd_ps (sum[m], _mm256_loadu_ps (tap[2 * H + m]), mid);
+    }
+    const float (*ut)[8] = tap + 3 * H, (*vt)[8] = ut + 7;
+    U = _mm256_mul_ps (hv[3], _mm256_loadu_ps (ut[6]));
+    V = _mm256_mul_ps (f[0], _mm256_loadu_ps (vt[3]));
+    for (int m = 0; m < 3; m++) {
+      U = _mm256_fmadd_ps (sum[3 + m], _mm256_loadu_ps (ut[m]), U);
+      U = _mm256_fmadd_ps (e[m], _mm256_loadu_ps (ut[3 + m]), U);
+      V = _mm256_fmadd_ps (dif[3 + m], _mm256_loadu_ps (vt[m]), V);
+    }
+    V = _mm256_fmadd_ps (f[1], _mm256_loadu_ps (vt[4]), V);
+    V = _mm256_fmadd_ps (f[2], _mm256_loadu_ps (vt[5]), V);
+    __m256 q1 = _mm256_add_ps (U, V), q3 = _mm256_sub_ps (U, V);
     /* The quarter point before each frame: q3 one frame earlier. */
     __m256 q3_before = _mm256_blend_ps (_mm256_permutevar8x32_ps (q3, rotate),
         _mm256_permutevar8x32_ps (prev_q3, rotate), 0x01);
@@ -665,9 +703,8 @@ detect_true_peaks_avx2 (MstLimiter * lim, int channel, int n)
     m = _mm256_max_ps (m, refine_peak8 (v0, q1, v2));
     m = _mm256_max_ps (m, refine_peak8 (q1, v2, q3));
     m = _mm256_max_ps (m, refine_peak8 (v2, q3, v4));
-    __m256 bs = _mm256_max_ps (_mm256_and_ps (bs0, abs_mask),
-        _mm256_max_ps (_mm256_and_ps (bs1, abs_mask),
-            _mm256_and_ps (bs2, abs_mask)));
+    __m256 bs = _mm256_max_ps (_mm256_add_ps (_mm256_and_ps (P, abs_mask),
+            _mm256_and_ps (Q, abs_mask)), _mm256_and_ps (mid, abs_mask));
     _mm256_storeu_ps (peak + i, _mm256_max_ps (m, bs));
   }
   lim->last_phase[channel] = q3_out[n - 1];
