@@ -20,6 +20,7 @@
 #include "mst-truepeak.h"
 #include "mst-fpu.h"
 #include "mst-cpu.h"
+#include "mst-fastconv.h"
 
 #ifdef HAVE_ORC
 #include <orc/orc.h>
@@ -68,6 +69,9 @@
 /* The vector path computes whole vectors past a block's last frame: rows
  * and phase buffers have this much room beyond what the frames need. */
 #define VECTOR_SLACK 128
+/* Room before each channel's half-sample points for the FFT's scratch
+ * outputs (TP_TAPS - 1 of them), a whole number of vectors. */
+#define HALF_FRONT TP_TAPS
 /* Second-stage coefficients of the vector path, folded (see
  * design_folded_stage2): the meters' outer phases as sum and difference
  * (6 + 6), their middle phase (6), then q1 and q3 as sum (3 + 4) and
@@ -107,6 +111,13 @@ struct MstLimiter {
   float q1_x[8], q1_h[8], q3_x[8], q3_h[8];     /* second stage, see design */
   float stage2_splat[STAGE2_TAPS][8];   /* the same, each tap in 8 lanes */
   bool vector_path;             /* AVX2 and FMA */
+#ifdef MST_HAVE_X86_PATHS
+  /* The vector path's half-sample points, by FFT, channel by channel: the
+   * block's at halves + c * half_stride + HALF_FRONT (scratch around). */
+  MstFastConv *fastconv;
+  float *halves;
+  size_t half_stride;
+#endif
   float *rows;                  /* [channel][ROW_HISTORY + BLOCK] */
   size_t row_stride;
   float *phases;                /* [TP_FACTOR - 1][BLOCK] */
@@ -225,6 +236,28 @@ mst_limiter_init (int max_channels)
     return NULL;
   lim->max_channels = max_channels;
   lim->row_stride = ROW_HISTORY + BLOCK + VECTOR_SLACK;
+  lim->vector_path = mst_cpu_has_avx2_fma ();
+  mst_truepeak_design (lim->coef, TP_FACTOR, TP_TAPS, TP_KAISER_BETA);
+#ifdef MST_HAVE_X86_PATHS
+  if (lim->vector_path) {
+    lim->fastconv = mst_fastconv_new (lim->coef + (size_t) (TP_FACTOR / 2 - 1)
+        * TP_TAPS, TP_TAPS);
+    if (!lim->fastconv)
+      goto fail;
+    /* The FFT reads whole runs past the block's frames (stale finite
+     * samples) and writes scratch before and after its outputs. */
+    size_t span = mst_fastconv_input_span (lim->fastconv, BLOCK + 7);
+    if (span > lim->row_stride)
+      lim->row_stride = span;
+    lim->half_stride = HALF_FRONT
+        + mst_fastconv_output_end (lim->fastconv, BLOCK + 7) + 8;
+    lim->halves = aligned_alloc (32, (lim->half_stride * max_channels
+            * sizeof (float) + 31) / 32 * 32);
+    if (!lim->halves)
+      goto fail;
+    memset (lim->halves, 0, lim->half_stride * max_channels * sizeof (float));
+  }
+#endif
   lim->ring_mask = ring - 1;
   if (!mst_size_mul (lim->row_stride * max_channels, sizeof (float), &n))
     goto fail;
@@ -250,11 +283,9 @@ mst_limiter_init (int max_channels)
     ch->fwd = ch->g + chain_len;
     ch->bwd = ch->fwd + chain_len;
   }
-  mst_truepeak_design (lim->coef, TP_FACTOR, TP_TAPS, TP_KAISER_BETA);
   mst_truepeak_design_bs1770 (lim->bs_coef, TP_FACTOR);
   design_second_stage (lim);
   design_folded_stage2 (lim);
-  lim->vector_path = mst_cpu_has_avx2_fma ();
   lim->set.ceiling_db = -1.0;
   lim->set.input_gain_db = 0.0;
   lim->set.release_ms = 50.0;
@@ -278,6 +309,10 @@ mst_limiter_destroy (MstLimiter ** lim)
     return;
   free ((*lim)->rows);
   free ((*lim)->phases);
+#ifdef MST_HAVE_X86_PATHS
+  mst_fastconv_free ((*lim)->fastconv);
+  free ((*lim)->halves);
+#endif
   free ((*lim)->peaks);
   free ((*lim)->delay);
   free ((*lim)->delay_ceiling);
@@ -571,42 +606,20 @@ detect_true_peaks (MstLimiter * lim, int channel, int n)
 }
 
 #ifdef MST_HAVE_X86_PATHS
-/* y[j] = sum over k of h[k] x[j + k], for j below n rounded up to 64;
- * taps a multiple of 32. Register-blocked: 64 outputs (eight vectors, eight
- * independent chains of multiply-adds, enough to keep both FMA units busy
- * through their latency) times four taps k = 8 (t + b) + r (b = 0 .. 3) at
- * a time, whose inputs x[j + 8 (t + v + b) + r] are eleven vectors shared by
- * the pairs (v, b) with the same v + b: 15 loads per 32 multiply-adds. */
+/* Stage 1 of the vector path for every channel, two at a time: the
+ * half-sample points half[j] (between row[j + TP_TAPS/2 - 1] and
+ * row[j + TP_TAPS/2]) for j < n rounded up to 8, plus 7. */
 __attribute__ ((target ("avx2,fma")))
 static void
-fir_avx2 (float *restrict y, const float *restrict x,
-    const float *restrict h, int taps, int n)
+half_sample_points_fft (MstLimiter * lim, int n)
 {
-  for (int j = 0; j < n; j += 64) {
-    __m256 acc[8];
-    for (int v = 0; v < 8; v++)
-      acc[v] = _mm256_setzero_ps ();
-    for (int r = 0; r < 8; r++) {
-      for (int t = 0; t < taps / 8; t += 4) {
-        __m256 hb[4];
-#pragma GCC unroll 4
-        for (int b = 0; b < 4; b++)
-          hb[b] = _mm256_broadcast_ss (h + 8 * (t + b) + r);
-        const float *xr = x + j + 8 * t + r;
-#pragma GCC unroll 11
-        for (int w = 0; w < 11; w++) {
-          __m256 xv = _mm256_loadu_ps (xr + 8 * w);
-#pragma GCC unroll 8
-          for (int v = 0; v < 8; v++) {
-            int b = w - v;
-            if (b >= 0 && b < 4)
-              acc[v] = _mm256_fmadd_ps (xv, hb[b], acc[v]);
-          }
-        }
-      }
-    }
-    for (int v = 0; v < 8; v++)
-      _mm256_storeu_ps (y + j + 8 * v, acc[v]);
+  const int count = ((n + 7) & ~7) + 7;
+  for (int c = 0; c < lim->channels; c += 2) {
+    bool pair = c + 1 < lim->channels;
+    float *h0 = lim->halves + (size_t) c * lim->half_stride + HALF_FRONT;
+    const float *r0 = lim->rows + (size_t) c * lim->row_stride;
+    mst_fastconv_run (lim->fastconv, r0, pair ? r0 + lim->row_stride : NULL,
+        h0, pair ? h0 + lim->half_stride : NULL, count);
   }
 }
 
@@ -645,13 +658,11 @@ detect_true_peaks_avx2 (MstLimiter * lim, int channel, int n)
 {
   const float *row = lim->rows + (size_t) channel * lim->row_stride;
   float *peak = lim->peaks + (size_t) channel * BLOCK;
-  float *half = lim->phases;
-  float *q3_out = half + BLOCK + VECTOR_SLACK;
+  const float *half = lim->halves + (size_t) channel * lim->half_stride
+      + HALF_FRONT;
+  float *q3_out = lim->phases;
   const int n8 = (n + 7) & ~7;
   const float (*tap)[8] = (const float (*)[8]) lim->stage2_splat;
-
-  fir_avx2 (half, row, lim->coef + (size_t) (TP_FACTOR / 2 - 1) * TP_TAPS,
-      TP_TAPS, n8 + 7);
 
   const float *x = row + ROW_FIRST;
   const __m256 abs_mask = _mm256_castsi256_ps (_mm256_set1_epi32 (0x7fffffff));
@@ -1029,6 +1040,10 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
   take_input (lim, in, f64, n);
 
   /* 2. Interval peaks of frames u = t - DETECT_DELAY. */
+#ifdef MST_HAVE_X86_PATHS
+  if (lim->set.true_peak && lim->vector_path)
+    half_sample_points_fft (lim, n);
+#endif
   for (int c = 0; c < nch; c++) {
     if (!lim->set.true_peak)
       detect_sample_peaks (lim, c, n);

@@ -5,6 +5,7 @@
  * loudness cost of true-peak limiting, smoothness of the gain, channel
  * linking, non-finite input. */
 #include "mst-limiter.h"
+#include "mst-fastconv.h"
 #include "mst-analysis.h"
 #include "mst-test.h"
 
@@ -611,9 +612,71 @@ test_bypass (void)
   free (y);
 }
 
+/* The vector path's FFT filtering against the direct sum, on noise and
+ * a full-scale square wave: two channels and one, several lengths (one
+ * run, several, a run and one output), the scratch around the outputs
+ * left to the FFT. */
+static void
+test_fastconv (void)
+{
+#ifdef MST_HAVE_X86_PATHS
+  if (!mst_cpu_has_avx2_fma ()) {
+    printf ("# no AVX2 and FMA here: the FFT filtering is not used\n");
+    return;
+  }
+  enum { TAPS = 128, ROOM = 4096 };
+  float h[TAPS];
+  for (int k = 0; k < TAPS; k++) {
+    double t = k - (TAPS - 1) / 2.0;
+    h[k] = (float) (sin (M_PI * t) / (M_PI * t) * (0.5 + 0.5 * cos (M_PI * t
+                / (TAPS / 2))));
+  }
+  MstFastConv *fc = mst_fastconv_new (h, TAPS);
+  MST_CHECK (fc != NULL);
+  MST_CHECK (mst_fastconv_new (h, TAPS + 1) == NULL);
+  float *x0 = calloc (ROOM, sizeof (float)), *x1 = calloc (ROOM, sizeof (float));
+  float *b0 = calloc (ROOM, sizeof (float)), *b1 = calloc (ROOM, sizeof (float));
+  uint32_t seed = 1;
+  for (int i = 0; i < ROOM; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    x0[i] = (float) ((seed >> 8) / 8388608.0 - 1.0);
+    x1[i] = (i / 3) % 2 ? 1.0f : -1.0f;
+  }
+  static const int lengths[] = { 1, 8, 385, 386, 1031, 1500 };
+  double worst = 0.0;
+  for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++) {
+    int n = lengths[l];
+    MST_CHECK (mst_fastconv_input_span (fc, n) <= ROOM);
+    MST_CHECK (mst_fastconv_output_end (fc, n) + TAPS <= ROOM);
+    for (int mono = 0; mono < 2; mono++) {
+      float *y0 = b0 + TAPS, *y1 = b1 + TAPS;
+      mst_fastconv_run (fc, x0, mono ? NULL : x1, y0, mono ? NULL : y1, n);
+      for (int j = 0; j < n; j++) {
+        double a = 0.0, b = 0.0;
+        for (int k = 0; k < TAPS; k++) {
+          a += h[k] * (double) x0[j + k];
+          b += h[k] * (double) x1[j + k];
+        }
+        worst = fmax (worst, fabs (a - y0[j]));
+        if (!mono)
+          worst = fmax (worst, fabs (b - y1[j]));
+      }
+    }
+  }
+  printf ("# FFT filtering against the direct sum: worst error %.2g\n", worst);
+  MST_CHECK_MSG (worst < 2e-5, "worst error %g", worst);
+  mst_fastconv_free (fc);
+  free (x0);
+  free (x1);
+  free (b0);
+  free (b1);
+#endif
+}
+
 int
 main (void)
 {
+  MST_RUN (test_fastconv);
   MST_RUN (test_true_peak_guarantee);
   MST_RUN (test_sample_peak_mode);
   MST_RUN (test_alignment_and_passthrough);
