@@ -627,9 +627,9 @@ half_sample_points_fft (MstLimiter * lim, int n)
  * (relative error at most 1.5 x 2^-12) times a factor a little above 1/8
  * never gives a smaller vertex than the exact one, and at most 0.0006 dB
  * more (the rise d^2 / (8 den) is under a tenth of |b| at 4x). Where b is
- * no extremum the rise is masked to 0; den gets the smallest normal float
- * added, so that three equal points (den and d both 0) give a finite
- * reciprocal and no rise. */
+ * no extremum the rise is masked to 0 (whatever the reciprocal of a zero
+ * or negative den gave); with the FPU flushing denormals a den above 0 is
+ * at least the smallest normal, so the estimate stays finite. */
 __attribute__ ((target ("avx2,fma")))
 static inline __m256
 refine_peak8 (__m256 a, __m256 b, __m256 c)
@@ -640,10 +640,12 @@ refine_peak8 (__m256 a, __m256 b, __m256 c)
   __m256 pc = _mm256_xor_ps (c, sign);
   __m256 den = _mm256_sub_ps (_mm256_add_ps (pb, pb), _mm256_add_ps (pa, pc));
   __m256 d = _mm256_sub_ps (pc, pa);
-  __m256 ok = _mm256_cmp_ps (pb, _mm256_max_ps (pa, pc), _CMP_GE_OQ);
+  __m256 ok = _mm256_and_ps (_mm256_and_ps (_mm256_cmp_ps (pb, pa, _CMP_GE_OQ),
+          _mm256_cmp_ps (pb, pc, _CMP_GE_OQ)),
+      _mm256_cmp_ps (den, _mm256_setzero_ps (), _CMP_GT_OQ));
   __m256 d_scaled = _mm256_mul_ps (d, _mm256_set1_ps (0.125f * 1.0004f));
   __m256 rise = _mm256_mul_ps (_mm256_mul_ps (d, d_scaled),
-      _mm256_rcp_ps (_mm256_add_ps (den, _mm256_set1_ps (FLT_MIN))));
+      _mm256_rcp_ps (den));
   return _mm256_add_ps (pb, _mm256_and_ps (ok, rise));
 }
 
