@@ -212,6 +212,37 @@ test_true_peak_guarantee (void)
       worst_ebur128_db, worst_16x_db);
 }
 
+/* No needless reduction: every torture signal, at its own level, under a
+ * ceiling 1 dB above its true peak comes out bit for bit (the detector
+ * never reads a peak that is not there, whatever the rounding of nearly
+ * equal points). */
+static void
+test_no_needless_reduction (void)
+{
+  const int channels = 2;
+  const double rate = 48000;
+  size_t n = (size_t) (rate * 4);
+  float *x = malloc (sizeof (float) * n * channels);
+  float *y = malloc (sizeof (float) * n * channels);
+  MstLimiter *lim = mst_limiter_init (channels);
+  for (int s = 0; s < SIG_N; s++) {
+    make_signal (s, x, n, channels, rate);
+    double tp = mst_analysis_true_peak_16x_all (x, n, channels);
+    if (!(tp > 0))
+      continue;
+    MstLimiterSettings set = settings (mst_analysis_db (tp) + 1.0, 0.0, true);
+    mst_limiter_configure (lim, rate, channels, 5.0);
+    mst_limiter_set (lim, &set);
+    size_t w = run (lim, x, n, channels, y);
+    MST_CHECK_MSG (w == n && memcmp (x, y, sizeof (float) * n * channels)
+        == 0, "%s changed under a ceiling 1 dB above its true peak",
+        signal_names[s]);
+  }
+  mst_limiter_destroy (&lim);
+  free (x);
+  free (y);
+}
+
 /* With true-peak off it is a sample-peak limiter: samples never exceed. */
 static void
 test_sample_peak_mode (void)
@@ -680,6 +711,7 @@ main (void)
   MST_RUN (test_true_peak_guarantee);
   MST_RUN (test_sample_peak_mode);
   MST_RUN (test_alignment_and_passthrough);
+  MST_RUN (test_no_needless_reduction);
   MST_RUN (test_loudness_cost);
   MST_RUN (test_smooth_gain);
   MST_RUN (test_channels_and_link);
