@@ -782,6 +782,41 @@ sum_of (const double *x, int n)
   return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
+/* bwd[k] = min (r[k .. len - 1]) for k < len: four running minima side by
+ * side, one per quarter (a quarter of the chain of dependent minima), then
+ * each quarter takes the minimum of those after it. */
+static inline void
+suffix_min (const double *r, double *bwd, int len)
+{
+  const int q = len / 4;
+  double b[4] = { INFINITY, INFINITY, INFINITY, INFINITY };
+  for (int k = len - 1; k >= 4 * q; k--) {
+    b[3] = min_d (b[3], r[k]);
+    bwd[k] = b[3];
+  }
+  for (int t = q - 1; t >= 0; t--)
+    for (int j = 0; j < 4; j++) {
+      b[j] = min_d (b[j], r[j * q + t]);
+      bwd[j * q + t] = b[j];
+    }
+  for (int j = 2; j >= 0; j--) {
+    const double after = bwd[(j + 1) * q];
+    for (int k = j * q; k < (j + 1) * q; k++)
+      bwd[k] = min_d (bwd[k], after);
+  }
+}
+
+/* x, and to the compiler an unknown value: a branch between two values
+ * then stays a branch (it is not turned into a select). */
+static inline double
+keep_in_register (double x)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  __asm__ ("":"+x" (x));
+#endif
+  return x;
+}
+
 /* a x + b, fused where the CPU has it (the release recursion's critical
  * path is one of these per frame). */
 static inline double
@@ -810,12 +845,7 @@ chain_gains (const MstLimiter * lim, Chain * ch, int n, double *sums,
   const int L = lim->lookahead, H = L - 1;
   const double *r = ch->r;
   double *bwd = ch->bwd;
-  double b = r[H];
-  bwd[H] = b;
-  for (int k = H - 1; k >= 0; k--) {
-    b = min_d (b, r[k]);
-    bwd[k] = b;
-  }
+  suffix_min (r, bwd, L);
 
   const bool auto_release = lim->set.auto_release;
   /* Fixed release: both coefficients the same. */
@@ -855,21 +885,26 @@ chain_gains (const MstLimiter * lim, Chain * ch, int n, double *sums,
      * whole, and then whole themselves). */
     const int next_end = start + 2 * L - 1;
     double f = INFINITY;
-    b = INFINITY;
+    double b = INFINITY;
     for (int i = start; i < end; i++) {
       const double mi = min_d (bwd[i], f);
       f = min_d (f, r[i + L]);
       b = min_d (b, r[next_end - (i - start)]);
       bwd[next_end - (i - start)] = b;
-      /* Both candidates at once: on the critical path per frame there are
-       * one multiply-add, a select and a minimum. Attack is at once (the
-       * window average smooths it): when m[i] <= g the released value is
-       * at least m[i], which is taken. */
-      double fast = mul_add (g, keep_fast, take_fast * mi, use_fma);
-      double slow = mul_add (g, keep_slow, take_slow * mi, use_fma);
-      double released = g < t ? fast : slow;
+      /* Attack is at once (the window average smooths it): when m[i] <= g
+       * the released value is at least m[i], which is taken. The mode and
+       * whether the target is taken are branches, not selects: both hold
+       * for long runs (a few hundred changes a minute of limited music),
+       * so they are predicted, and a frame that takes its target does not
+       * wait for the previous frame's gain; on the release's own chain
+       * there is one multiply-add per frame. */
+      double released = g < t ? mul_add (g, keep_fast, take_fast * mi, use_fma)
+          : mul_add (g, keep_slow, take_slow * mi, use_fma);
       t = mul_add (t, keep_sus, take_sus * g, use_fma);
-      g = min_d (released, mi);
+      if (__builtin_expect (released < mi, 1))
+        g = released;
+      else
+        g = keep_in_register (mi);
       gr[i] = g;
       /* Frame i's window: g[i .. i + H]; one addition per frame on the
        * sum's own chain. */
@@ -1095,6 +1130,35 @@ window_gain (double sum, double inv_l)
   return min_d (sum * inv_l, 1.0);
 }
 
+#ifdef MST_HAVE_X86_PATHS
+/* give_output's common case (stereo, linked, F32, one ceiling) with AVX2,
+ * four frames a vector kept interleaved (the compiler splits the channels
+ * and joins them again); the same operations, so the same output. Returns
+ * how many frames it did (a multiple of 4). */
+__attribute__ ((target ("avx2,fma")))
+static int
+output_stereo_f32_avx2 (const double *sums, const float *d, float *y,
+    int len, double inv_l, float cf)
+{
+  const __m256d scale = _mm256_set1_pd (inv_l), one = _mm256_set1_pd (1.0);
+  const __m256 hi = _mm256_set1_ps (cf), lo = _mm256_set1_ps (-cf);
+  int i = 0;
+  for (; i + 4 <= len; i += 4) {
+    /* window_gain and clamp_f as minima and maxima: the same selects. */
+    __m256d g = _mm256_min_pd (_mm256_mul_pd (_mm256_loadu_pd (sums + i),
+            scale), one);
+    __m256 x = _mm256_loadu_ps (d + 2 * i);
+    __m256d v01 = _mm256_mul_pd (_mm256_permute4x64_pd (g, 0x50),
+        _mm256_cvtps_pd (_mm256_castps256_ps128 (x)));
+    __m256d v23 = _mm256_mul_pd (_mm256_permute4x64_pd (g, 0xfa),
+        _mm256_cvtps_pd (_mm256_extractf128_ps (x, 1)));
+    __m256 v = _mm256_set_m128 (_mm256_cvtpd_ps (v23), _mm256_cvtpd_ps (v01));
+    _mm256_storeu_ps (y + 2 * i, _mm256_max_ps (_mm256_min_ps (v, hi), lo));
+  }
+  return i;
+}
+#endif
+
 /* Output frames j0 .. j0 + n - 1 from the ring, frame j0 + i with the gain
  * of window sum sums[c * BLOCK + i] (channel 0's for all when linked); a
  * guard at the output rate clamps what rounding could leave above the
@@ -1130,11 +1194,15 @@ give_output (MstLimiter * lim, bool linked, const double *sums, int64_t j0,
       } else {
         const float cf = float_guard (cj);
         float *restrict y = (float *) out + o;
-        for (int i = 0; i < len; i++)
-          for (int c = 0; c < 2; c++) {
+        int i = 0;
+#ifdef MST_HAVE_X86_PATHS
+        if (lim->vector_path)
+          i = output_stereo_f32_avx2 (g, df, y, len, inv_l, cf);
+#endif
+        for (; i < len; i++)
+          for (int c = 0; c < 2; c++)
             y[2 * i + c] = clamp_f ((float) (window_gain (g[i], inv_l)
                     * df[2 * i + c]), cf);
-          }
       }
     } else {
       for (int i = 0; i < len; i++) {
