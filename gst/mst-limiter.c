@@ -84,9 +84,9 @@
 typedef struct {
   double *r;                    /* required gain per frame */
   double *g;                    /* released gain per frame */
-  double *fwd, *bwd;            /* running minima, see window_min */
+  double *bwd;                  /* running minima, see chain_gains */
   double release_gain;
-  double sustained;
+  double sustained;             /* of the frame before the last */
 } Chain;
 
 struct MstLimiter {
@@ -124,7 +124,10 @@ struct MstLimiter {
   float *peaks;                 /* [channel][BLOCK] */
   float last_phase[MST_MAX_CHANNELS];
 
-  double *delay;                /* [ring][channel] */
+  /* [ring][channel], in the format of the stream (F32 in float, F64 in
+   * double), so passthrough is exact and F32 moves half the bytes. */
+  void *delay;
+  bool delay_f64;
   double *delay_ceiling;        /* [ring] */
   size_t ring_mask;
   int64_t frames_in;            /* frames taken so far */
@@ -132,7 +135,9 @@ struct MstLimiter {
 
   Chain chains[MST_MAX_CHANNELS];
   double *chain_memory;
-  double *gains;                /* [channel][BLOCK]: the block's gains */
+  /* [channel][BLOCK]: the block's window sums of the released gain (see
+   * window_gain). */
+  double *sums;
 
   double last_gain, min_gain_since_read;
   size_t nonfinite;
@@ -227,7 +232,11 @@ mst_limiter_init (int max_channels)
 {
   MstLimiter *lim;
   size_t ring = max_ring_frames (), n;
-  size_t chain_len = (size_t) max_lookahead_frames () + BLOCK;
+  /* A chain's arrays hold the lookahead's history and the block, and one
+   * more lookahead that chain_gains may scan past the end. They are read
+   * and written side by side: their distance is kept off multiples of
+   * 4 KiB, where loads would wait for unrelated stores (4K aliasing). */
+  size_t chain_len = 2 * (size_t) max_lookahead_frames () + BLOCK + 136;
 
   if (max_channels < 1 || max_channels > MST_MAX_CHANNELS)
     return NULL;
@@ -269,19 +278,18 @@ mst_limiter_init (int max_channels)
     goto fail;
   lim->delay = calloc (1, n);
   lim->delay_ceiling = calloc (ring, sizeof (double));
-  /* Per chain: r, g and the two running minima. */
-  lim->chain_memory = calloc ((size_t) max_channels * 4 * chain_len,
+  /* Per chain: r, g and the backward running minima. */
+  lim->chain_memory = calloc ((size_t) max_channels * 3 * chain_len,
       sizeof (double));
-  lim->gains = calloc ((size_t) max_channels * BLOCK, sizeof (double));
+  lim->sums = calloc ((size_t) max_channels * BLOCK, sizeof (double));
   if (!lim->rows || !lim->phases || !lim->peaks || !lim->delay
-      || !lim->delay_ceiling || !lim->chain_memory || !lim->gains)
+      || !lim->delay_ceiling || !lim->chain_memory || !lim->sums)
     goto fail;
   for (int c = 0; c < max_channels; c++) {
     Chain *ch = &lim->chains[c];
-    ch->r = lim->chain_memory + (size_t) c * 4 * chain_len;
+    ch->r = lim->chain_memory + (size_t) c * 3 * chain_len;
     ch->g = ch->r + chain_len;
-    ch->fwd = ch->g + chain_len;
-    ch->bwd = ch->fwd + chain_len;
+    ch->bwd = ch->g + chain_len;
   }
   mst_truepeak_design_bs1770 (lim->bs_coef, TP_FACTOR);
   design_second_stage (lim);
@@ -317,7 +325,7 @@ mst_limiter_destroy (MstLimiter ** lim)
   free ((*lim)->delay);
   free ((*lim)->delay_ceiling);
   free ((*lim)->chain_memory);
-  free ((*lim)->gains);
+  free ((*lim)->sums);
   free (*lim);
   *lim = NULL;
 }
@@ -391,7 +399,8 @@ mst_limiter_configure (MstLimiter * lim, double rate_hz, int channels,
   lim->channels = channels;
   lim->lookahead = (int) fmax (1.0, round (lookahead_ms * 1e-3 * rate_hz));
   lim->latency = DETECT_DELAY + lim->lookahead - 1;
-  lim->inv_lookahead = 1.0 / lim->lookahead;
+  /* Rounded up, so that L times it is at least 1 (see window_gain). */
+  lim->inv_lookahead = nextafter (1.0 / lim->lookahead, 2.0);
   lim->smooth_alpha = one_pole_alpha (rate_hz, SMOOTHING_MS);
   lim->margin = mst_db_to_lin (-DETECT_MARGIN_DB);
   lim->nonfinite = 0;
@@ -732,187 +741,13 @@ detect_sample_peaks (MstLimiter * lim, int channel, int n)
     peak[i] = fabsf (x[i]);
 }
 
-/* m[i] = min (r[i .. i + L - 1]) for i in [0, n), r holding L - 1 + n
- * values: van Herk / Gil-Werman, running minima forward and backward within
- * windows of L, two per output whatever L (and no data-dependent branch). */
-static void
-window_min (Chain * ch, int L, int n, double *m)
-{
-  const double *r = ch->r;
-  double *fwd = ch->fwd, *bwd = ch->bwd;
-  const int total = L - 1 + n;
-  for (int start = 0; start < total; start += L) {
-    int end = start + L < total ? start + L : total;
-    /* Both scans in one loop: two independent chains of minima side by
-     * side, rather than one after the other. */
-    double f = r[start], b = r[end - 1];
-    fwd[start] = f;
-    bwd[end - 1] = b;
-    for (int t = 1; t < end - start; t++) {
-      f = min_d (f, r[start + t]);
-      b = min_d (b, r[end - 1 - t]);
-      fwd[start + t] = f;
-      bwd[end - 1 - t] = b;
-    }
-  }
-  for (int i = 0; i < n; i++)
-    m[i] = min_d (bwd[i], fwd[i + L - 1]);
-}
-
-/* Release and window average: from the window minima m (n of them) to the
- * gains of the frames L - 1 earlier. */
-static void
-chain_gains (MstLimiter * lim, Chain * ch, const double *m, int n,
-    double *gain)
-{
-  const int L = lim->lookahead, H = L - 1;
-  const bool auto_release = lim->set.auto_release;
-  /* Fixed release: both coefficients the same. */
-  const double a_fast = auto_release ? lim->release_fast_alpha
-      : lim->release_alpha;
-  const double a_slow = auto_release ? lim->release_slow_alpha
-      : lim->release_alpha;
-  const double a_sus = lim->sustain_alpha;
-  /* Target values within rounding of the released gain are taken as
-   * reached. */
-  const double snap = 1.0 - 1e-7;
-  /* The sustained level is kept scaled by TRANSIENT_DEPTH. */
-  double g = ch->release_gain, sus_td = ch->sustained * TRANSIENT_DEPTH;
-  double *gr = ch->g + H;
-  /* The average over L runs in the same loop (its chain of additions then
-   * overlaps the release's): a sum restarted exactly at every block, so it
-   * never drifts and is exactly L when every value is 1; a sum of L or more
-   * gives exactly 1 (L x (1 / L) need not round to 1). */
-  const double full = L, inv_l = lim->inv_lookahead;
-  double sum = 0.0, leaving = 0.0;
-  for (int k = 0; k < H; k++)
-    sum += ch->g[k];
-
-  for (int i = 0; i < n; i++) {
-    /* Auto-release: fast back up to the sustained reduction after a
-     * transient (more than 2 dB deeper than it), slow otherwise, so the
-     * steady reduction of dense material and bass does not ripple. Both
-     * candidates are computed at once; on the critical path per frame
-     * there is one multiply-add and two selects. Attack is at once (the
-     * window average smooths it): when m[i] <= g the released value is at
-     * least m[i] and the target is taken. */
-    const double mi = m[i];
-    double fast = g * (1.0 - a_fast) + a_fast * mi;
-    double slow = g * (1.0 - a_slow) + a_slow * mi;
-    double released = g < sus_td ? fast : slow;
-    g = released < mi * snap ? released : mi;
-    sus_td = sus_td * (1.0 - a_sus) + (a_sus * TRANSIENT_DEPTH) * g;
-    gr[i] = g;
-    /* Frame i's window: g[i .. i + H]; one addition per frame on the
-     * sum's own chain. */
-    sum += g - leaving;
-    gain[i] = sum >= full ? 1.0 : sum * inv_l;
-    leaving = ch->g[i];
-  }
-  ch->release_gain = g;
-  ch->sustained = auto_release ? sus_td / TRANSIENT_DEPTH : 1.0;
-  memmove (ch->r, ch->r + n, sizeof (double) * H);
-  memmove (ch->g, ch->g + n, sizeof (double) * H);
-}
-
-/* Input frames t .. t + n - 1 (t >= 0) into the delay ring, after the
- * input gain; non-finite samples become silence. The ring wraps at most
- * once per block, so this is at most two contiguous runs. */
-MST_VECTORISE_AVX2
-static void
-take_input (MstLimiter * lim, const void *in, bool f64, int n)
-{
-  const int nch = lim->channels;
-  const size_t ring = lim->ring_mask + 1;
-  const double target_gain = lim->input_gain_target;
-  const double ceiling = lim->ceiling;
-  double input_gain = lim->input_gain;
-  size_t nonfinite = 0;
-  int done = 0;
-  while (done < n) {
-    size_t slot = (size_t) (lim->frames_in + done) & lim->ring_mask;
-    int len = (int) (ring - slot < (size_t) (n - done) ? ring - slot
-        : (size_t) (n - done));
-    double *restrict d = lim->delay + slot * nch;
-    double *restrict dc = lim->delay_ceiling + slot;
-    const size_t first = (size_t) done * nch, count = (size_t) len * nch;
-    for (int i = 0; i < len; i++)
-      dc[i] = ceiling;
-    if (!in) {
-      memset (d, 0, count * sizeof (double));
-    } else if (input_gain == target_gain) {
-      /* Steady gain: one flat loop the compiler vectorises (finiteness
-       * from the exponent bits, a select of values: no branch). */
-      const double g = input_gain;
-      if (f64) {
-        const double *restrict src = (const double *) in + first;
-        for (size_t j = 0; j < count; j++) {
-          double v = src[j];
-          uint64_t bits;
-          memcpy (&bits, &v, sizeof bits);
-          uint64_t bad = (bits & 0x7ff0000000000000ull)
-              == 0x7ff0000000000000ull;
-          nonfinite += bad;
-          bits &= bad - 1;
-          memcpy (&v, &bits, sizeof v);
-          d[j] = v * g;
-        }
-      } else {
-        const float *restrict src = (const float *) in + first;
-        for (size_t j = 0; j < count; j++) {
-          float v = src[j];
-          uint32_t bits;
-          memcpy (&bits, &v, sizeof bits);
-          uint32_t bad = (bits & 0x7f800000u) == 0x7f800000u;
-          nonfinite += bad;
-          bits &= bad - 1;
-          memcpy (&v, &bits, sizeof v);
-          d[j] = (double) v * g;
-        }
-      }
-    } else {
-      const double alpha = lim->smooth_alpha;
-      for (int i = 0; i < len; i++) {
-        if (input_gain != target_gain) {
-          input_gain += alpha * (target_gain - input_gain);
-          if (fabs (target_gain - input_gain) < 1e-9 * target_gain)
-            input_gain = target_gain;
-        }
-        for (int c = 0; c < nch; c++) {
-          size_t j = (size_t) i * nch + c;
-          double v = f64 ? ((const double *) in)[first + j]
-              : ((const float *) in)[first + j];
-          int ok = isfinite (v);
-          nonfinite += !ok;
-          d[j] = ok ? v * input_gain : 0.0;
-        }
-      }
-    }
-    /* The detector's rows, channel by channel (stereo: one loop the
-     * compiler vectorises). */
-    if (nch == 2) {
-      float *restrict row0 = lim->rows + ROW_HISTORY + done;
-      float *restrict row1 = row0 + lim->row_stride;
-      for (int i = 0; i < len; i++) {
-        row0[i] = (float) d[2 * i];
-        row1[i] = (float) d[2 * i + 1];
-      }
-    } else for (int c = 0; c < nch; c++) {
-      float *restrict row = lim->rows + (size_t) c * lim->row_stride
-          + ROW_HISTORY + done;
-      const double *restrict dch = d + c;
-      for (int i = 0; i < len; i++)
-        row[i] = (float) dch[(size_t) i * nch];
-    }
-    done += len;
-  }
-  lim->input_gain = input_gain;
-  lim->nonfinite += nonfinite;
-}
+/* The gain computer (peaks to the block's gains) is built twice: for AVX2
+ * and FMA, chosen at run time as the detector is, and portable. Its steps
+ * are written once, inlined into both. */
+#define GAIN_STEP static inline __attribute__ ((always_inline))
 
 /* Required gains r[i] of frames u0 + i, from their peaks p. */
-MST_VECTORISE_AVX2
-static void
+GAIN_STEP void
 required_gains (const MstLimiter * lim, const float *p, double *r, int n,
     int64_t u0)
 {
@@ -934,6 +769,317 @@ required_gains (const MstLimiter * lim, const float *p, double *r, int n,
   }
 }
 
+/* The sum of x[0 .. n - 1], in four running sums side by side (it then
+ * vectorises, and its chain of additions is a quarter as long). */
+static inline double
+sum_of (const double *x, int n)
+{
+  double s[4] = { 0.0, 0.0, 0.0, 0.0 };
+  int i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int k = 0; k < 4; k++)
+      s[k] += x[i + k];
+  for (; i < n; i++)
+    s[0] += x[i];
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+/* bwd[k] = min (r[k .. len - 1]) for k < len: four running minima side by
+ * side, one per quarter (a quarter of the chain of dependent minima), then
+ * each quarter takes the minimum of those after it. */
+static inline void
+suffix_min (const double *r, double *bwd, int len)
+{
+  const int q = len / 4;
+  double b[4] = { INFINITY, INFINITY, INFINITY, INFINITY };
+  for (int k = len - 1; k >= 4 * q; k--) {
+    b[3] = min_d (b[3], r[k]);
+    bwd[k] = b[3];
+  }
+  for (int t = q - 1; t >= 0; t--)
+    for (int j = 0; j < 4; j++) {
+      b[j] = min_d (b[j], r[j * q + t]);
+      bwd[j * q + t] = b[j];
+    }
+  for (int j = 2; j >= 0; j--) {
+    const double after = bwd[(j + 1) * q];
+    for (int k = j * q; k < (j + 1) * q; k++)
+      bwd[k] = min_d (bwd[k], after);
+  }
+}
+
+/* x, and to the compiler an unknown value: a branch between two values
+ * then stays a branch (it is not turned into a select). */
+static inline double
+keep_in_register (double x)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  __asm__ ("":"+x" (x));
+#endif
+  return x;
+}
+
+/* a x + b, fused where the CPU has it (the release recursion's critical
+ * path is one of these per frame). */
+static inline double
+mul_add (double a, double x, double b, bool use_fma)
+{
+  return use_fma ? __builtin_fma (a, x, b) : a * x + b;
+}
+
+/* From the required gains (L - 1 + n of them in ch->r) to the gains of the
+ * frames L - 1 earlier, in one pass: window minimum, release and window
+ * average.
+ *
+ * The minimum of the window r[i .. i + L - 1] (van Herk / Gil-Werman, two
+ * minima per frame whatever L, no data-dependent branch): r is cut into
+ * segments of L, and the window is the end of i's segment, whose running
+ * minima backward (bwd) are ready, and the start of the next one, whose
+ * running minimum forward (f) runs in the loop. The same loop takes the
+ * next segment's running minima backward, so all of it runs beside the
+ * release's chain of dependent operations. A segment holding a frame below
+ * n ends before the L - 1 + n values; the scan of the segment after the
+ * last one runs past them, into the arrays' spare lookahead, unused. */
+GAIN_STEP void
+chain_gains (const MstLimiter * lim, Chain * ch, int n, double *sums,
+    bool use_fma)
+{
+  const int L = lim->lookahead, H = L - 1;
+  const double *r = ch->r;
+  double *bwd = ch->bwd;
+  suffix_min (r, bwd, L);
+
+  const bool auto_release = lim->set.auto_release;
+  /* Fixed release: both coefficients the same. */
+  const double a_fast = auto_release ? lim->release_fast_alpha
+      : lim->release_alpha;
+  const double a_slow = auto_release ? lim->release_slow_alpha
+      : lim->release_alpha;
+  const double a_sus = lim->sustain_alpha;
+  /* The step towards the target is lengthened by 1e-7 of itself, so the
+   * released value passes the target (and the minimum below takes the
+   * target itself, exactly) once within about 1e-7 of it, which the
+   * one-pole alone would never reach. */
+  const double lift = 1.0 + 1e-7;
+  const double keep_fast = 1.0 - a_fast, take_fast = a_fast * lift;
+  const double keep_slow = 1.0 - a_slow, take_slow = a_slow * lift;
+  /* Auto-release: fast back up to the sustained reduction after a transient
+   * (more than 2 dB deeper than it), slow otherwise, so the steady
+   * reduction of dense material and bass does not ripple. The sustained
+   * level s follows the gain, s[i] = (1 - a_sus) s[i - 1]
+   * + a_sus TRANSIENT_DEPTH g[i]; frame i is fast when g[i - 1] < s[i - 1],
+   * that is when g[i - 1] < q s[i - 2]: the loop keeps t = q s one frame
+   * behind, so the comparison does not wait for the newest s. */
+  const double keep_sus = 1.0 - a_sus;
+  const double q = keep_sus / (1.0 - a_sus * TRANSIENT_DEPTH);
+  const double take_sus = a_sus * TRANSIENT_DEPTH * q;
+  double g = ch->release_gain, t = ch->sustained * TRANSIENT_DEPTH * q;
+  double *restrict gr = ch->g + H;
+  const double *restrict g_old = ch->g;
+  /* The window sum for the average runs in the same loop (its chain of
+   * additions then overlaps the release's): restarted exactly at every
+   * block, so it never drifts and is exactly L when every value is 1. */
+  double sum = sum_of (g_old, H), leaving = 0.0;
+
+  for (int start = 0; start < n; start += L) {
+    const int end = start + L < n ? start + L : n;
+    /* The next segment's minima backward (needed when this segment is
+     * whole, and then whole themselves). */
+    const int next_end = start + 2 * L - 1;
+    double f = INFINITY;
+    double b = INFINITY;
+    for (int i = start; i < end; i++) {
+      const double mi = min_d (bwd[i], f);
+      f = min_d (f, r[i + L]);
+      b = min_d (b, r[next_end - (i - start)]);
+      bwd[next_end - (i - start)] = b;
+      /* Attack is at once (the window average smooths it): when m[i] <= g
+       * the released value is at least m[i], which is taken. The mode and
+       * whether the target is taken are branches, not selects: both hold
+       * for long runs (a few hundred changes a minute of limited music),
+       * so they are predicted, and a frame that takes its target does not
+       * wait for the previous frame's gain; on the release's own chain
+       * there is one multiply-add per frame. */
+      double released = g < t ? mul_add (g, keep_fast, take_fast * mi, use_fma)
+          : mul_add (g, keep_slow, take_slow * mi, use_fma);
+      t = mul_add (t, keep_sus, take_sus * g, use_fma);
+      if (__builtin_expect (released < mi, 1))
+        g = released;
+      else
+        g = keep_in_register (mi);
+      gr[i] = g;
+      /* Frame i's window: g[i .. i + H]; one addition per frame on the
+       * sum's own chain. */
+      sum += g - leaving;
+      sums[i] = sum;
+      leaving = g_old[i];
+    }
+  }
+  ch->release_gain = g;
+  ch->sustained = auto_release ? t / (TRANSIENT_DEPTH * q) : 1.0;
+  memmove (ch->r, ch->r + n, sizeof (double) * H);
+  memmove (ch->g, ch->g + n, sizeof (double) * H);
+}
+
+/* Required gain of frames u = u0 + i, then the gains of frames
+ * j = u - L + 1, chain by chain, into lim->sums. */
+GAIN_STEP void
+compute_gains (MstLimiter * lim, bool linked, int n, int64_t u0,
+    bool use_fma)
+{
+  const int nch = lim->channels;
+  const int L = lim->lookahead;
+  int n_chains = linked ? 1 : nch;
+  if (linked) {
+    float *p = lim->peaks;
+    for (int c = 1; c < nch; c++) {
+      const float *pc = lim->peaks + (size_t) c * BLOCK;
+      for (int i = 0; i < n; i++)
+        p[i] = max_f (p[i], pc[i]);
+    }
+    required_gains (lim, p, lim->chains[0].r + (L - 1), n, u0);
+  } else {
+    for (int c = 0; c < nch; c++)
+      required_gains (lim, lim->peaks + (size_t) c * BLOCK,
+          lim->chains[c].r + (L - 1), n, u0);
+    /* Linking mixes each channel's reduction (in dB) with the strongest
+     * one's. */
+    double w = lim->set.link;
+    for (int i = 0; i < n && w > 0.0; i++) {
+      double r_min = 1.0;
+      for (int c = 0; c < nch; c++)
+        r_min = min_d (r_min, lim->chains[c].r[L - 1 + i]);
+      for (int c = 0; c < nch; c++) {
+        double *rc = &lim->chains[c].r[L - 1 + i];
+        if (*rc != r_min)
+          *rc = exp ((1.0 - w) * log (*rc) + w * log (r_min));
+      }
+    }
+  }
+  for (int k = 0; k < n_chains; k++)
+    chain_gains (lim, &lim->chains[k], n, lim->sums + (size_t) k * BLOCK,
+        use_fma);
+}
+
+#ifdef MST_HAVE_X86_PATHS
+__attribute__ ((target ("avx2,fma")))
+static void
+compute_gains_avx2 (MstLimiter * lim, bool linked, int n, int64_t u0)
+{
+  compute_gains (lim, linked, n, u0, true);
+}
+#endif
+
+static void
+compute_gains_portable (MstLimiter * lim, bool linked, int n, int64_t u0)
+{
+  compute_gains (lim, linked, n, u0, false);
+}
+
+/* Input frames t .. t + n - 1 (t >= 0) into the delay ring, after the
+ * input gain; non-finite samples become silence. The ring wraps at most
+ * once per block, so this is at most two contiguous runs. */
+MST_VECTORISE_AVX2
+static void
+take_input (MstLimiter * lim, const void *in, bool f64, int n)
+{
+  const int nch = lim->channels;
+  const size_t ring = lim->ring_mask + 1;
+  const double target_gain = lim->input_gain_target;
+  const double ceiling = lim->ceiling;
+  double input_gain = lim->input_gain;
+  /* n frames of at most 8 channels: the count fits, and a 32-bit counter
+   * vectorises in one addition. */
+  uint32_t nonfinite = 0;
+  int done = 0;
+  while (done < n) {
+    size_t slot = (size_t) (lim->frames_in + done) & lim->ring_mask;
+    int len = (int) (ring - slot < (size_t) (n - done) ? ring - slot
+        : (size_t) (n - done));
+    double *restrict d = (double *) lim->delay + slot * nch;
+    float *restrict df = (float *) lim->delay + slot * nch;
+    double *restrict dc = lim->delay_ceiling + slot;
+    const size_t first = (size_t) done * nch, count = (size_t) len * nch;
+    for (int i = 0; i < len; i++)
+      dc[i] = ceiling;
+    if (!in) {
+      memset (f64 ? (void *) d : (void *) df, 0, count
+          * (f64 ? sizeof (double) : sizeof (float)));
+    } else if (input_gain == target_gain) {
+      /* Steady gain: one flat loop the compiler vectorises (finiteness
+       * from the exponent bits, a select of values: no branch). */
+      const double g = input_gain;
+      if (f64) {
+        const double *restrict src = (const double *) in + first;
+        for (size_t j = 0; j < count; j++) {
+          double v = src[j];
+          uint64_t bits;
+          memcpy (&bits, &v, sizeof bits);
+          uint64_t bad = (bits & 0x7ff0000000000000ull)
+              == 0x7ff0000000000000ull;
+          nonfinite += bad;
+          bits &= bad - 1;
+          memcpy (&v, &bits, sizeof v);
+          d[j] = v * g;
+        }
+      } else {
+        const float *restrict src = (const float *) in + first;
+        const float gf = (float) g;
+        for (size_t j = 0; j < count; j++) {
+          float v = src[j];
+          uint32_t bits;
+          memcpy (&bits, &v, sizeof bits);
+          uint32_t bad = (bits & 0x7f800000u) == 0x7f800000u;
+          nonfinite += bad;
+          bits &= bad - 1;
+          memcpy (&v, &bits, sizeof v);
+          df[j] = v * gf;
+        }
+      }
+    } else {
+      const double alpha = lim->smooth_alpha;
+      for (int i = 0; i < len; i++) {
+        if (input_gain != target_gain) {
+          input_gain += alpha * (target_gain - input_gain);
+          if (fabs (target_gain - input_gain) < 1e-9 * target_gain)
+            input_gain = target_gain;
+        }
+        for (int c = 0; c < nch; c++) {
+          size_t j = (size_t) i * nch + c;
+          double v = f64 ? ((const double *) in)[first + j]
+              : ((const float *) in)[first + j];
+          int ok = isfinite (v);
+          nonfinite += !ok;
+          v = ok ? v * input_gain : 0.0;
+          if (f64)
+            d[j] = v;
+          else
+            df[j] = (float) v;
+        }
+      }
+    }
+    /* The detector's rows, channel by channel (stereo: one loop the
+     * compiler vectorises). */
+    float *restrict row0 = lim->rows + ROW_HISTORY + done;
+    if (nch == 2) {
+      float *restrict row1 = row0 + lim->row_stride;
+      for (int i = 0; i < len; i++) {
+        row0[i] = f64 ? (float) d[2 * i] : df[2 * i];
+        row1[i] = f64 ? (float) d[2 * i + 1] : df[2 * i + 1];
+      }
+    } else for (int c = 0; c < nch; c++) {
+      float *restrict row = row0 + (size_t) c * lim->row_stride;
+      for (int i = 0; i < len; i++) {
+        size_t j = (size_t) i * nch + c;
+        row[i] = f64 ? (float) d[j] : df[j];
+      }
+    }
+    done += len;
+  }
+  lim->input_gain = input_gain;
+  lim->nonfinite += nonfinite;
+}
+
 /* The guard in F32: the largest float not above the ceiling. */
 static float
 float_guard (double ceiling)
@@ -942,14 +1088,89 @@ float_guard (double ceiling)
   return (double) cf > ceiling ? nextafterf (cf, 0.0f) : cf;
 }
 
-/* Output frames j0 .. j0 + n - 1 from the ring, frame j0 + i with gains
- * gains[c * BLOCK + i] (channel 0's for all when linked); a guard at the
- * output rate clamps what rounding could leave above the ceiling. */
+/* v within [-c, c] (v is never NaN): a minimum and a maximum. */
+static inline double
+clamp_d (double v, double c)
+{
+  v = v < c ? v : c;
+  return v > -c ? v : -c;
+}
+
+static inline float
+clamp_f (float v, float c)
+{
+  v = v < c ? v : c;
+  return v > -c ? v : -c;
+}
+
+/* The smallest of x[0 .. n - 1] and init, in eight running minima side by
+ * side so that the loop vectorises (the compiler does not reorder min_d,
+ * which is not associative with NaN). */
+static inline double
+min_of (const double *x, int n, double init)
+{
+  double m[8];
+  int i = 0;
+  for (int k = 0; k < 8; k++)
+    m[k] = init;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++)
+      m[k] = min_d (m[k], x[i + k]);
+  for (; i < n; i++)
+    m[0] = min_d (m[0], x[i]);
+  for (int k = 1; k < 8; k++)
+    m[0] = min_d (m[0], m[k]);
+  return m[0];
+}
+
+/* The gain from the window sum of the released gain: the average, at most
+ * 1 and exactly 1 when every value is 1 (the sum is then exactly L, and
+ * 1 / L is rounded up). */
+static inline double
+window_gain (double sum, double inv_l)
+{
+  return min_d (sum * inv_l, 1.0);
+}
+
+#ifdef MST_HAVE_X86_PATHS
+/* give_output's common case (stereo, linked, F32, one ceiling) with AVX2,
+ * four frames a vector kept interleaved (the compiler splits the channels
+ * and joins them again); the same operations, so the same output. Returns
+ * how many frames it did (a multiple of 4). */
+__attribute__ ((target ("avx2,fma")))
+static int
+output_stereo_f32_avx2 (const double *sums, const float *d, float *y,
+    int len, double inv_l, float cf)
+{
+  const __m256d scale = _mm256_set1_pd (inv_l), one = _mm256_set1_pd (1.0);
+  const __m256 hi = _mm256_set1_ps (cf), lo = _mm256_set1_ps (-cf);
+  int i = 0;
+  for (; i + 4 <= len; i += 4) {
+    /* window_gain and clamp_f as minima and maxima: the same selects. */
+    __m256d g = _mm256_min_pd (_mm256_mul_pd (_mm256_loadu_pd (sums + i),
+            scale), one);
+    __m256 x = _mm256_loadu_ps (d + 2 * i);
+    __m256d v01 = _mm256_mul_pd (_mm256_permute4x64_pd (g, 0x50),
+        _mm256_cvtps_pd (_mm256_castps256_ps128 (x)));
+    __m256d v23 = _mm256_mul_pd (_mm256_permute4x64_pd (g, 0xfa),
+        _mm256_cvtps_pd (_mm256_extractf128_ps (x, 1)));
+    __m256 v = _mm256_set_m128 (_mm256_cvtpd_ps (v23), _mm256_cvtpd_ps (v01));
+    _mm256_storeu_ps (y + 2 * i, _mm256_max_ps (_mm256_min_ps (v, hi), lo));
+  }
+  return i;
+}
+#endif
+
+/* Output frames j0 .. j0 + n - 1 from the ring, frame j0 + i with the gain
+ * of window sum sums[c * BLOCK + i] (channel 0's for all when linked); a
+ * guard at the output rate clamps what rounding could leave above the
+ * ceiling. */
 MST_VECTORISE_AVX2
 static void
-give_output (MstLimiter * lim, bool linked, const double *gains, int64_t j0,
+give_output (MstLimiter * lim, bool linked, const double *sums, int64_t j0,
     int n, bool f64, void *out)
 {
+  const double inv_l = lim->inv_lookahead;
   const int nch = lim->channels;
   const size_t ring = lim->ring_mask + 1;
   const bool steady_ceiling = j0 >= lim->ceiling_changed_at;
@@ -958,8 +1179,9 @@ give_output (MstLimiter * lim, bool linked, const double *gains, int64_t j0,
     size_t slot = (size_t) (j0 + done) & lim->ring_mask;
     int len = (int) (ring - slot < (size_t) (n - done) ? ring - slot
         : (size_t) (n - done));
-    const double *restrict d = lim->delay + slot * nch;
-    const double *restrict g = gains + done;
+    const double *restrict d = (const double *) lim->delay + slot * nch;
+    const float *restrict df = (const float *) lim->delay + slot * nch;
+    const double *restrict g = sums + done;
     const size_t o = (size_t) done * nch;
     if (linked && nch == 2 && steady_ceiling) {
       /* The common case, in loops the compiler vectorises. */
@@ -968,55 +1190,50 @@ give_output (MstLimiter * lim, bool linked, const double *gains, int64_t j0,
         double *restrict y = (double *) out + o;
         for (int i = 0; i < len; i++)
           for (int c = 0; c < 2; c++) {
-            double v = g[i] * d[2 * i + c];
-            y[2 * i + c] = v > cj ? cj : (v < -cj ? -cj : v);
+            y[2 * i + c] = clamp_d (window_gain (g[i], inv_l)
+                * d[2 * i + c], cj);
           }
       } else {
         const float cf = float_guard (cj);
         float *restrict y = (float *) out + o;
-        for (int i = 0; i < len; i++)
-          for (int c = 0; c < 2; c++) {
-            float v = (float) (g[i] * d[2 * i + c]);
-            y[2 * i + c] = v > cf ? cf : (v < -cf ? -cf : v);
-          }
+        int i = 0;
+#ifdef MST_HAVE_X86_PATHS
+        if (lim->vector_path)
+          i = output_stereo_f32_avx2 (g, df, y, len, inv_l, cf);
+#endif
+        for (; i < len; i++)
+          for (int c = 0; c < 2; c++)
+            y[2 * i + c] = clamp_f ((float) (window_gain (g[i], inv_l)
+                    * df[2 * i + c]), cf);
       }
     } else {
       for (int i = 0; i < len; i++) {
         double cj = lim->delay_ceiling[slot + i];
         float cf = float_guard (cj);
         for (int c = 0; c < nch; c++) {
-          double v = gains[(size_t) (linked ? 0 : c) * BLOCK + done + i]
-              * d[(size_t) i * nch + c];
-          if (f64) {
-            ((double *) out)[o + (size_t) i * nch + c] =
-                v > cj ? cj : (v < -cj ? -cj : v);
-          } else {
-            float vf = (float) v;
-            ((float *) out)[o + (size_t) i * nch + c] =
-                vf > cf ? cf : (vf < -cf ? -cf : vf);
-          }
+          size_t k = (size_t) i * nch + c;
+          double v = window_gain (sums[(size_t) (linked ? 0 : c) * BLOCK
+                  + done + i], inv_l) * (f64 ? d[k] : df[k]);
+          if (f64)
+            ((double *) out)[o + k] = clamp_d (v, cj);
+          else
+            ((float *) out)[o + k] = clamp_f ((float) v, cf);
         }
       }
     }
     done += len;
   }
 
-  /* Gain reduction for the readers: the lowest gain of each frame. */
-  double gmin_all = lim->min_gain_since_read, g_last = gains[n - 1];
-  if (linked) {
-    for (int i = 0; i < n; i++)
-      gmin_all = min_d (gmin_all, gains[i]);
-  } else {
-    for (int i = 0; i < n; i++) {
-      double gmin = gains[i];
-      for (int c = 1; c < nch; c++)
-        gmin = min_d (gmin, gains[(size_t) c * BLOCK + i]);
-      gmin_all = min_d (gmin_all, gmin);
-      g_last = gmin;
-    }
+  /* Gain reduction for the readers: the lowest gain of each frame (the
+   * gain grows with the sum). */
+  double smin = INFINITY, s_last = sums[n - 1];
+  for (int c = 0; c < (linked ? 1 : nch); c++) {
+    smin = min_of (sums + (size_t) c * BLOCK, n, smin);
+    s_last = min_d (s_last, sums[(size_t) c * BLOCK + n - 1]);
   }
-  lim->last_gain = g_last;
-  lim->min_gain_since_read = gmin_all;
+  lim->last_gain = window_gain (s_last, inv_l);
+  lim->min_gain_since_read = min_d (lim->min_gain_since_read,
+      window_gain (smin, inv_l));
 }
 
 /* Processes n frames (n <= BLOCK) from in (NULL: silence), writing the
@@ -1027,7 +1244,6 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
     int64_t output_limit)
 {
   const int nch = lim->channels;
-  const int L = lim->lookahead;
   const int64_t t0 = lim->frames_in;
 
   /* 1. The ceiling needs no glide: it only changes the required gain, and
@@ -1058,41 +1274,14 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
   }
 
   /* 3. Required gain of frames u = t0 + i - DETECT_DELAY, then the gain of
-   * frames j = u - L + 1, chain by chain. */
-  const int64_t u0 = t0 - DETECT_DELAY;
+   * frames j = u - L + 1. */
   bool linked = lim->set.link >= 1.0 || nch == 1;
-  int n_chains = linked ? 1 : nch;
-  if (linked) {
-    float *p = lim->peaks;
-    for (int c = 1; c < nch; c++) {
-      const float *pc = lim->peaks + (size_t) c * BLOCK;
-      for (int i = 0; i < n; i++)
-        p[i] = max_f (p[i], pc[i]);
-    }
-    required_gains (lim, p, lim->chains[0].r + (L - 1), n, u0);
-  } else {
-    for (int c = 0; c < nch; c++)
-      required_gains (lim, lim->peaks + (size_t) c * BLOCK,
-          lim->chains[c].r + (L - 1), n, u0);
-    /* Linking mixes each channel's reduction (in dB) with the strongest
-     * one's. */
-    double w = lim->set.link;
-    for (int i = 0; i < n && w > 0.0; i++) {
-      double r_min = 1.0;
-      for (int c = 0; c < nch; c++)
-        r_min = min_d (r_min, lim->chains[c].r[L - 1 + i]);
-      for (int c = 0; c < nch; c++) {
-        double *rc = &lim->chains[c].r[L - 1 + i];
-        if (*rc != r_min)
-          *rc = exp ((1.0 - w) * log (*rc) + w * log (r_min));
-      }
-    }
-  }
-  double m[BLOCK];
-  for (int k = 0; k < n_chains; k++) {
-    window_min (&lim->chains[k], L, n, m);
-    chain_gains (lim, &lim->chains[k], m, n, lim->gains + (size_t) k * BLOCK);
-  }
+#ifdef MST_HAVE_X86_PATHS
+  if (lim->vector_path)
+    compute_gains_avx2 (lim, linked, n, t0 - DETECT_DELAY);
+  else
+#endif
+    compute_gains_portable (lim, linked, n, t0 - DETECT_DELAY);
 
   /* 4. Output: frame j = t0 + i - latency gets gain i; frames before the
    * stream's start, already written, or past a drain's end are skipped. */
@@ -1105,11 +1294,35 @@ process_frames (MstLimiter * lim, const void *in, bool f64, int n, void *out,
   if (hi > lo) {
     int i_lo = (int) (lo - first);
     written = (size_t) (hi - lo);
-    give_output (lim, linked, lim->gains + i_lo, lo, (int) written, f64, out);
+    give_output (lim, linked, lim->sums + i_lo, lo, (int) written, f64, out);
     lim->frames_out = hi;
   }
   lim->frames_in += n;
   return written;
+}
+
+/* The delay ring to the format of the calls, its frames kept (streams do
+ * not normally switch: caps changes reconfigure). In place: widening runs
+ * from the end, narrowing from the start, so no value is overwritten
+ * before it is read. */
+static void
+ring_format (MstLimiter * lim, bool f64)
+{
+  typedef float __attribute__ ((may_alias)) any_float;
+  typedef double __attribute__ ((may_alias)) any_double;
+  any_float *f = lim->delay;
+  any_double *d = lim->delay;
+  size_t count = (lim->ring_mask + 1) * lim->max_channels;
+  if (lim->delay_f64 == f64)
+    return;
+  if (f64) {
+    for (size_t k = count; k-- > 0;)
+      d[k] = f[k];
+  } else {
+    for (size_t k = 0; k < count; k++)
+      f[k] = (float) d[k];
+  }
+  lim->delay_f64 = f64;
 }
 
 static MstResult
@@ -1119,6 +1332,7 @@ process (MstLimiter * lim, const void *in, bool f64, size_t n_in, void *out,
   if (!lim || !n_out || (n_in && (!in || !out)))
     return MST_ERR_INVALID_ARG;
   MstFpuState fpu = mst_fpu_enter_ftz ();
+  ring_format (lim, f64);
   size_t done = 0, written = 0;
   size_t bps = f64 ? sizeof (double) : sizeof (float);
   /* Output never overtakes input, so in-place (out == in) is safe: frame k
@@ -1155,6 +1369,7 @@ drain (MstLimiter * lim, bool f64, void *out, size_t *n_out)
   if (!lim || !out || !n_out)
     return MST_ERR_INVALID_ARG;
   MstFpuState fpu = mst_fpu_enter_ftz ();
+  ring_format (lim, f64);
   int64_t end = lim->frames_in;
   size_t written = 0;
   size_t bps = f64 ? sizeof (double) : sizeof (float);
