@@ -976,6 +976,15 @@ compute_gains_portable (MstLimiter * lim, bool linked, int n, int64_t u0)
   compute_gains (lim, linked, n, u0, false);
 }
 
+#define ROW_LIMIT 1e30f
+
+static inline float
+row_value (float v)
+{
+  v = v < ROW_LIMIT ? v : ROW_LIMIT;
+  return v > -ROW_LIMIT ? v : -ROW_LIMIT;
+}
+
 /* Input frames t .. t + n - 1 (t >= 0) into the delay ring, after the
  * input gain; non-finite samples become silence. The ring wraps at most
  * once per block, so this is at most two contiguous runs. */
@@ -1059,19 +1068,21 @@ take_input (MstLimiter * lim, const void *in, bool f64, int n)
       }
     }
     /* The detector's rows, channel by channel (stereo: one loop the
-     * compiler vectorises). */
+     * compiler vectorises), kept within +-ROW_LIMIT: a sample the input
+     * gain takes past the float range would make the FFT's whole run NaN
+     * (such a frame is limited to nothing either way). */
     float *restrict row0 = lim->rows + ROW_HISTORY + done;
     if (nch == 2) {
       float *restrict row1 = row0 + lim->row_stride;
       for (int i = 0; i < len; i++) {
-        row0[i] = f64 ? (float) d[2 * i] : df[2 * i];
-        row1[i] = f64 ? (float) d[2 * i + 1] : df[2 * i + 1];
+        row0[i] = row_value (f64 ? (float) d[2 * i] : df[2 * i]);
+        row1[i] = row_value (f64 ? (float) d[2 * i + 1] : df[2 * i + 1]);
       }
     } else for (int c = 0; c < nch; c++) {
       float *restrict row = row0 + (size_t) c * lim->row_stride;
       for (int i = 0; i < len; i++) {
         size_t j = (size_t) i * nch + c;
-        row[i] = f64 ? (float) d[j] : df[j];
+        row[i] = row_value (f64 ? (float) d[j] : df[j]);
       }
     }
     done += len;

@@ -9,6 +9,7 @@
 #include "mst-analysis.h"
 #include "mst-test.h"
 
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -456,6 +457,23 @@ test_nonfinite (void)
   for (size_t i = n / 2 * 2; i < w * 2; i++)
     late = fmax (late, fabs (y[i]));
   MST_CHECK (late > pow (10, -2.0 / 20));
+
+  /* A finite sample that the input gain takes past the float range: the
+   * frames around it are still limited (true peak under the ceiling), not
+   * clipped. */
+  make_music (x, n, 2, 48000);
+  x[2 * 10000] = FLT_MAX;
+  x[2 * 30000 + 1] = -FLT_MAX;
+  mst_limiter_configure (lim, 48000, 2, 5.0);
+  mst_limiter_set (lim, &set);
+  w = run (lim, x, n, 2, y);
+  finite = true;
+  for (size_t i = 0; i < w * 2; i++)
+    finite &= isfinite (y[i]);
+  MST_CHECK (finite);
+  double tp = mst_analysis_db (mst_analysis_ebur128_true_peak (y, w, 2,
+          48000));
+  MST_CHECK_MSG (tp <= -1.0, "true peak %+.3f dBTP around huge samples", tp);
   mst_limiter_destroy (&lim);
   free (x);
   free (y);
