@@ -658,8 +658,8 @@ refine_peak8 (__m256 a, __m256 b, __m256 c)
   return _mm256_add_ps (pb, _mm256_and_ps (ok, rise));
 }
 
-/* detect_true_peaks with AVX2 and FMA: the half-sample points in one
- * register-blocked pass, then per eight frames the quarter points, the
+/* detect_true_peaks with AVX2 and FMA, from the half-sample points
+ * half_sample_points_fft made: per eight frames the quarter points, the
  * meters' phases and the refinement without leaving registers. */
 __attribute__ ((target ("avx2,fma")))
 static void
@@ -669,7 +669,6 @@ detect_true_peaks_avx2 (MstLimiter * lim, int channel, int n)
   float *peak = lim->peaks + (size_t) channel * BLOCK;
   const float *half = lim->halves + (size_t) channel * lim->half_stride
       + HALF_FRONT;
-  float *q3_out = lim->phases;
   const int n8 = (n + 7) & ~7;
   const float (*tap)[8] = (const float (*)[8]) lim->stage2_splat;
 
@@ -717,7 +716,6 @@ detect_true_peaks_avx2 (MstLimiter * lim, int channel, int n)
     __m256 q3_before = _mm256_blend_ps (_mm256_permutevar8x32_ps (q3, rotate),
         _mm256_permutevar8x32_ps (prev_q3, rotate), 0x01);
     prev_q3 = q3;
-    _mm256_storeu_ps (q3_out + i, q3);
     __m256 v0 = xv[5], v2 = hv[3], v4 = xv[6];
     __m256 m = refine_peak8 (q3_before, v0, q1);
     m = _mm256_max_ps (m, refine_peak8 (v0, q1, v2));
@@ -727,7 +725,10 @@ detect_true_peaks_avx2 (MstLimiter * lim, int channel, int n)
             _mm256_and_ps (Q, abs_mask)), _mm256_and_ps (mid, abs_mask));
     _mm256_storeu_ps (peak + i, _mm256_max_ps (m, bs));
   }
-  lim->last_phase[channel] = q3_out[n - 1];
+  /* Frame n - 1's quarter point is in the last vector (frames n8 - 8 ..). */
+  float last[8];
+  _mm256_storeu_ps (last, prev_q3);
+  lim->last_phase[channel] = last[(n - 1) & 7];
 }
 #endif
 
