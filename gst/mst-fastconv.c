@@ -184,10 +184,6 @@ static const float w8_re[8] __attribute__ ((aligned (32))) =
     { 1, 1, 1, 1, 1, H_, 0, -H_ };
 static const float w8_im[8] __attribute__ ((aligned (32))) =
     { 0, 0, 0, 0, 0, -H_, -1, -H_ };
-static const float w4_re[8] __attribute__ ((aligned (32))) =
-    { 1, 1, 1, 0, 1, 1, 1, 0 };
-static const float w4_im[8] __attribute__ ((aligned (32))) =
-    { 0, 0, 0, -1, 0, 0, 0, -1 };
 
 AVX2 static inline Cv
 butterfly (Cv v, Cv swapped, const float *sign)
@@ -195,6 +191,19 @@ butterfly (Cv v, Cv swapped, const float *sign)
   __m256 s = _mm256_load_ps (sign);
   return (Cv) { _mm256_fmadd_ps (v.r, s, swapped.r),
     _mm256_fmadd_ps (v.i, s, swapped.i) };
+}
+
+/* Times the span-2 twiddles (1, 1, 1, -i in each half), or their
+ * conjugates: lanes 3 and 7 become (im, -re), or (-im, re); blends, no
+ * multiplications. */
+AVX2 static inline Cv
+times_w4 (Cv v, bool conjugate)
+{
+  const __m256 sign_bit = _mm256_set1_ps (-0.0f);
+  __m256 re = conjugate ? _mm256_xor_ps (v.i, sign_bit) : v.i;
+  __m256 im = conjugate ? v.r : _mm256_xor_ps (v.r, sign_bit);
+  return (Cv) { _mm256_blend_ps (v.r, re, 0x88), _mm256_blend_ps (v.i, im,
+        0x88) };
 }
 
 AVX2 static inline Cv
@@ -235,7 +244,7 @@ middle_pass (MstFastConv * fc, bool with_filter, float *out_re,
           w8_im);
 #pragma GCC unroll 4
     for (int k = 0; k < 4; k++)
-      y[k] = c_mul (butterfly (y[k], swap_pairs (y[k]), sign2), w4_re, w4_im);
+      y[k] = times_w4 (butterfly (y[k], swap_pairs (y[k]), sign2), false);
 #pragma GCC unroll 4
     for (int k = 0; k < 4; k++)
       y[k] = butterfly (y[k], swap_lanes (y[k]), sign1);
@@ -251,7 +260,7 @@ middle_pass (MstFastConv * fc, bool with_filter, float *out_re,
     }
 #pragma GCC unroll 4
     for (int k = 0; k < 4; k++) {
-      Cv v = c_mul_conj (y[k], w4_re, w4_im);
+      Cv v = times_w4 (y[k], true);
       y[k] = butterfly (v, swap_pairs (v), sign2);
     }
 #pragma GCC unroll 4
