@@ -1,15 +1,16 @@
 /* mastering: true-peak lookahead limiter.
  *
- * Detection: the input (after input gain) is oversampled 4x through the
- * shared true-peak interpolator (mst-truepeak.h, 32 taps per phase, ORC
- * multiply-adds), and each extremum among the oversampled points is refined
- * by a parabola through it and its neighbours, so a peak falling between
- * oversampled points is not under-read (4x alone under-reads an fs/4 sine
- * by up to 0.17 dB). Each frame gets the peak of the interval up to the
- * next frame.
+ * Detection: the input (after input gain) is oversampled 4x in two stages:
+ * the half-sample points through a precise 128-tap interpolator (by FFT on
+ * the AVX2 path, mst-fastconv.h; ORC multiply-adds elsewhere), then the
+ * quarter points from the 2x sequence through a short one; beside them the
+ * BS.1770-4 meters' own interpolator. Each extremum among the oversampled
+ * points is refined by a parabola through it and its neighbours, so a peak
+ * falling between oversampled points is not under-read. Each frame gets
+ * the peak of the interval up to the next frame.
  *
  * Gain: required gain r = min (1, ceiling / peak) per frame; its minimum
- * over the lookahead window (a monotonic deque: constant cost per frame
+ * over the lookahead window (van Herk / Gil-Werman: constant cost per frame
  * whatever the window), released by a one-pole (program-dependent with
  * auto-release), then averaged over the same window length. For a peak at
  * frame p every value averaged into the gain of frame p is at most r[p]: the
@@ -120,7 +121,7 @@ struct MstLimiter {
 #endif
   float *rows;                  /* [channel][ROW_HISTORY + BLOCK] */
   size_t row_stride;
-  float *phases;                /* [TP_FACTOR - 1][BLOCK] */
+  float *phases;                /* the portable detector's point buffers */
   float *peaks;                 /* [channel][BLOCK] */
   float last_phase[MST_MAX_CHANNELS];
 
