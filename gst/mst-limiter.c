@@ -987,6 +987,25 @@ row_value (float v)
   return v > -ROW_LIMIT ? v : -ROW_LIMIT;
 }
 
+/* v, or 0 when it is not finite (counted): finiteness from the exponent
+ * bits and a mask, no branch, so the loops around vectorise. One
+ * definition for both widths. */
+#define DEFINE_FINITE_OR_ZERO(name, type, bits_type, exponent)             \
+static inline type                                                         \
+name (type v, uint32_t * nonfinite)                                        \
+{                                                                          \
+  bits_type bits;                                                          \
+  memcpy (&bits, &v, sizeof bits);                                         \
+  bits_type bad = (bits & (exponent)) == (exponent);                       \
+  *nonfinite += (uint32_t) bad;                                            \
+  bits &= bad - 1;                                                         \
+  memcpy (&v, &bits, sizeof v);                                            \
+  return v;                                                                \
+}
+DEFINE_FINITE_OR_ZERO (finite_or_zero_d, double, uint64_t,
+    0x7ff0000000000000ull)
+DEFINE_FINITE_OR_ZERO (finite_or_zero_f, float, uint32_t, 0x7f800000u)
+
 /* Input frames t .. t + n - 1 (t >= 0) into the delay ring, after the
  * input gain; non-finite samples become silence. The ring wraps at most
  * once per block, so this is at most two contiguous runs. */
@@ -1017,55 +1036,65 @@ take_input (MstLimiter * lim, const void *in, bool f64, int n)
       memset (f64 ? (void *) d : (void *) df, 0, count
           * (f64 ? sizeof (double) : sizeof (float)));
     } else if (input_gain == target_gain) {
-      /* Steady gain: one flat loop the compiler vectorises (finiteness
-       * from the exponent bits, a select of values: no branch). */
+      /* Steady gain: one flat loop the compiler vectorises. */
       const double g = input_gain;
       if (f64) {
         const double *restrict src = (const double *) in + first;
-        for (size_t j = 0; j < count; j++) {
-          double v = src[j];
-          uint64_t bits;
-          memcpy (&bits, &v, sizeof bits);
-          uint64_t bad = (bits & 0x7ff0000000000000ull)
-              == 0x7ff0000000000000ull;
-          nonfinite += bad;
-          bits &= bad - 1;
-          memcpy (&v, &bits, sizeof v);
-          d[j] = v * g;
-        }
+        for (size_t j = 0; j < count; j++)
+          d[j] = finite_or_zero_d (src[j], &nonfinite) * g;
       } else {
         const float *restrict src = (const float *) in + first;
         const float gf = (float) g;
-        for (size_t j = 0; j < count; j++) {
-          float v = src[j];
-          uint32_t bits;
-          memcpy (&bits, &v, sizeof bits);
-          uint32_t bad = (bits & 0x7f800000u) == 0x7f800000u;
-          nonfinite += bad;
-          bits &= bad - 1;
-          memcpy (&v, &bits, sizeof v);
-          df[j] = v * gf;
-        }
+        for (size_t j = 0; j < count; j++)
+          df[j] = finite_or_zero_f (src[j], &nonfinite) * gf;
       }
     } else {
-      const double alpha = lim->smooth_alpha;
-      for (int i = 0; i < len; i++) {
-        if (input_gain != target_gain) {
-          input_gain += alpha * (target_gain - input_gain);
-          if (fabs (target_gain - input_gain) < 1e-9 * target_gain)
-            input_gain = target_gain;
+      /* A gliding gain (loudnorm moves it all the time): first the frames'
+       * gains, the one-pole's distance to the target shrinking by
+       * 1 - alpha a frame (one multiplication on the chain) and snapped to
+       * the target within 1e-9 of it; then the samples. */
+      double frame_gain[BLOCK];
+      const double keep = 1.0 - lim->smooth_alpha;
+      const double snap = 1e-9 * target_gain;
+      double dist = input_gain - target_gain;
+      int i = 0;
+      for (; i < len; i++) {
+        dist *= keep;
+        if (fabs (dist) < snap) {
+          dist = 0.0;
+          break;
         }
-        for (int c = 0; c < nch; c++) {
-          size_t j = (size_t) i * nch + c;
-          double v = f64 ? ((const double *) in)[first + j]
-              : ((const float *) in)[first + j];
-          int ok = isfinite (v);
-          nonfinite += !ok;
-          v = ok ? v * input_gain : 0.0;
-          if (f64)
-            d[j] = v;
-          else
-            df[j] = (float) v;
+        frame_gain[i] = target_gain + dist;
+      }
+      for (; i < len; i++)
+        frame_gain[i] = target_gain;
+      input_gain = target_gain + dist;
+      if (f64) {
+        const double *restrict src = (const double *) in + first;
+        for (int f = 0; f < len; f++)
+          for (int c = 0; c < nch; c++) {
+            size_t j = (size_t) f * nch + c;
+            d[j] = finite_or_zero_d (src[j], &nonfinite) * frame_gain[f];
+          }
+      } else {
+        /* In float, as the steady loop: within one rounding of the
+         * product in double. */
+        const float *restrict src = (const float *) in + first;
+        float gain_f[BLOCK];
+        for (int f = 0; f < len; f++)
+          gain_f[f] = (float) frame_gain[f];
+        if (nch == 2) {
+          for (int f = 0; f < len; f++) {
+            df[2 * f] = finite_or_zero_f (src[2 * f], &nonfinite) * gain_f[f];
+            df[2 * f + 1] = finite_or_zero_f (src[2 * f + 1], &nonfinite)
+                * gain_f[f];
+          }
+        } else {
+          for (int f = 0; f < len; f++)
+            for (int c = 0; c < nch; c++) {
+              size_t j = (size_t) f * nch + c;
+              df[j] = finite_or_zero_f (src[j], &nonfinite) * gain_f[f];
+            }
         }
       }
     }
