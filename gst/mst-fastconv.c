@@ -291,28 +291,33 @@ outputs_per_run (const MstFastConv * fc)
   return N - fc->taps + 1;
 }
 
+/* Where the last of the runs covering n outputs starts. */
+static int
+last_run_start (const MstFastConv * fc, int n)
+{
+  return (n - 1) / outputs_per_run (fc) * outputs_per_run (fc);
+}
+
 int
 mst_fastconv_input_span (const MstFastConv * fc, int n)
 {
-  int per = outputs_per_run (fc), runs = (n + per - 1) / per;
-  return (runs - 1) * per + N;
+  return last_run_start (fc, n) + N;
 }
 
 int
 mst_fastconv_output_end (const MstFastConv * fc, int n)
 {
-  int per = outputs_per_run (fc), runs = (n + per - 1) / per;
-  return (runs - 1) * per + N - fc->taps + 1;
+  return last_run_start (fc, n) + outputs_per_run (fc);
 }
 
 void
 mst_fastconv_run (MstFastConv * fc, const float *x0, const float *x1,
     float *y0, float *y1, int n)
 {
-  const int per = outputs_per_run (fc);
   /* Last run first: each run's scratch outputs (before its first) land
    * where the run before it, done next, writes its own. */
-  for (int start = (n - 1) / per * per; start >= 0 && n > 0; start -= per)
+  for (int start = n > 0 ? last_run_start (fc, n) : -1; start >= 0;
+      start -= outputs_per_run (fc))
     convolve_one (fc, x0 + start, x1 ? x1 + start : NULL, y0 + start,
         y1 ? y1 + start : NULL);
 }
