@@ -45,6 +45,116 @@ mst_size_mul (size_t a, size_t b, size_t *out)
   return true;
 }
 
+/* ---- The contract of every core (docs/adding-an-element.md) ----
+ *
+ * Settings: a plain struct MstXSettings with everything a user may change
+ * while playing. mst_x_settings_default (&s) is the only place defaults are
+ * written: elements (param spec defaults), presets and other cores read
+ * them from it. mst_x_set (x, &s) validates every field first
+ * (MST_ERR_INVALID_ARG and nothing applied when one is out of range), then
+ * applies only what differs from the settings in force, as targets the
+ * core glides to; it never allocates. What allocates or sets the latency
+ * (rate, channels, lookahead) goes to mst_x_configure, never to set.
+ *
+ * Formats: one body per core, written once for both widths as an
+ * always-inline function taking an MstFormat that is a compile-time
+ * constant at each call, so no width test is left in a loop; the
+ * MST_DEFINE_PROCESS_* macros below instantiate the public _f32 and _f64
+ * entry points from it. Samples are read and written with mst_sample_get
+ * and mst_sample_put (or typed pointers chosen on fmt outside the loops).
+ *
+ * Non-finite input: NaN and Inf never reach the output or stay in the
+ * state. A core finds them once per block (a scan it already makes, or a
+ * finiteness check of its state at the end of the block), resets the
+ * state they reached, writes finite output (non-finite input read as 0, or
+ * non-finite output zeroed), and adds to a monotonic count that
+ * mst_x_get_nonfinite_count returns (uint64_t, since configure); the
+ * element base turns a rise of it into one warning per stream.
+ *
+ * Memory: init and configure are the only calls that allocate. They
+ * report MST_ERR_NOMEM (init: NULL) as such, never as an invalid
+ * argument, and the element says "out of memory". */
+
+/** Sample width of a process call. */
+typedef enum {
+  MST_FORMAT_F32 = 0,
+  MST_FORMAT_F64 = 1,
+} MstFormat;
+
+#define MST_ALWAYS_INLINE static inline __attribute__ ((always_inline))
+
+/** Sample @i of @p, a float or double array as @fmt says. */
+MST_ALWAYS_INLINE double
+mst_sample_get (MstFormat fmt, const void *p, size_t i)
+{
+  return fmt == MST_FORMAT_F64 ? ((const double *) p)[i]
+      : (double) ((const float *) p)[i];
+}
+
+MST_ALWAYS_INLINE void
+mst_sample_put (MstFormat fmt, void *p, size_t i, double v)
+{
+  if (fmt == MST_FORMAT_F64)
+    ((double *) p)[i] = v;
+  else
+    ((float *) p)[i] = (float) v;
+}
+
+/** Public prefix_process_f32/_f64 (Core *, frames, n_frames) of an
+ *  in-place core from BODY (Core *, void *frames, size_t n_frames,
+ *  MstFormat). */
+#define MST_DEFINE_PROCESS_IN_PLACE(prefix, Core, BODY)                     \
+  MstResult prefix##_process_f32 (Core * core, float *frames,               \
+      size_t n_frames)                                                      \
+  {                                                                         \
+    return BODY (core, frames, n_frames, MST_FORMAT_F32);                   \
+  }                                                                         \
+  MstResult prefix##_process_f64 (Core * core, double *frames,              \
+      size_t n_frames)                                                      \
+  {                                                                         \
+    return BODY (core, frames, n_frames, MST_FORMAT_F64);                   \
+  }
+
+/** Public prefix_process_f32/_f64 (Core *, in, n_in, out, n_out) and
+ *  prefix_drain_f32/_f64 (Core *, out, n_out) of a core with a delay line
+ *  from BODY (Core *, const void *in, size_t n_in, void *out,
+ *  size_t *n_out, MstFormat) and DRAIN (Core *, void *out, size_t *n_out,
+ *  MstFormat). */
+#define MST_DEFINE_PROCESS_DELAYING(prefix, Core, BODY, DRAIN)              \
+  MstResult prefix##_process_f32 (Core * core, const float *in,             \
+      size_t n_in, float *out, size_t *n_out)                               \
+  {                                                                         \
+    return BODY (core, in, n_in, out, n_out, MST_FORMAT_F32);               \
+  }                                                                         \
+  MstResult prefix##_process_f64 (Core * core, const double *in,            \
+      size_t n_in, double *out, size_t *n_out)                              \
+  {                                                                         \
+    return BODY (core, in, n_in, out, n_out, MST_FORMAT_F64);               \
+  }                                                                         \
+  MstResult prefix##_drain_f32 (Core * core, float *out, size_t *n_out)     \
+  {                                                                         \
+    return DRAIN (core, out, n_out, MST_FORMAT_F32);                        \
+  }                                                                         \
+  MstResult prefix##_drain_f64 (Core * core, double *out, size_t *n_out)    \
+  {                                                                         \
+    return DRAIN (core, out, n_out, MST_FORMAT_F64);                        \
+  }
+
+/** Public prefix_add_f32/_f64 (Core *, frames, n_frames) of a meter (reads
+ *  only) from BODY (Core *, const void *frames, size_t n_frames,
+ *  MstFormat). */
+#define MST_DEFINE_ANALYZE(prefix, Core, BODY)                              \
+  MstResult prefix##_add_f32 (Core * core, const float *frames,             \
+      size_t n_frames)                                                      \
+  {                                                                         \
+    return BODY (core, frames, n_frames, MST_FORMAT_F32);                   \
+  }                                                                         \
+  MstResult prefix##_add_f64 (Core * core, const double *frames,            \
+      size_t n_frames)                                                      \
+  {                                                                         \
+    return BODY (core, frames, n_frames, MST_FORMAT_F64);                   \
+  }
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,7 +18,8 @@ packages="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev \
 libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev liborc-0.4-dev \
 liborc-0.4-dev-bin gstreamer1.0-tools gstreamer1.0-plugins-base \
 gstreamer1.0-plugins-good libebur128-dev ffmpeg \
-gstreamer1.0-plugins-bad libcairo2-dev python3"
+gstreamer1.0-plugins-bad libcairo2-dev python3 libfftw3-dev \
+libjson-glib-dev"
 
 missing=""
 for p in $packages; do
