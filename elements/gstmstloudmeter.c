@@ -21,7 +21,6 @@
 
 #include "gstmstloudmeter.h"
 #include "gstmstcommon.h"
-#include "gstmsttimeline.h"
 
 #include <gst/audio/audio.h>
 
@@ -56,7 +55,7 @@ enum
 static guint signals[LAST_SIGNAL];
 
 G_DEFINE_TYPE_WITH_CODE (GstMstLoudmeter, gst_mst_loudmeter,
-    GST_TYPE_AUDIO_FILTER,
+    GST_TYPE_MST_FILTER,
     GST_DEBUG_CATEGORY_INIT (gst_mst_loudmeter_debug, "loudmeter", 0,
         "mastering loudness meter"));
 GST_ELEMENT_REGISTER_DEFINE (loudmeter, "loudmeter", GST_RANK_NONE,
@@ -67,18 +66,15 @@ gst_mst_loudmeter_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstMstLoudmeter *self = GST_MST_LOUDMETER (object);
+  GstMstFilter *base = GST_MST_FILTER (object);
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_MEASURE_TRUE_PEAK:
-      /* Changeable in NULL and READY only: no stream runs. */
-      self->measure_true_peak = g_value_get_boolean (value);
-      if (self->core)
-        mst_loudness_set_true_peak_enabled (self->core,
-            self->measure_true_peak);
+      self->settings.measure_true_peak = g_value_get_boolean (value);
       break;
     default:
-      if (!gst_mst_message_settings_set (&self->messages, pspec, value))
+      if (!gst_mst_message_settings_set (&base->messages, pspec, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
@@ -90,11 +86,12 @@ gst_mst_loudmeter_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
   GstMstLoudmeter *self = GST_MST_LOUDMETER (object);
+  GstMstFilter *base = GST_MST_FILTER (object);
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_MEASURE_TRUE_PEAK:
-      g_value_set_boolean (value, self->measure_true_peak);
+      g_value_set_boolean (value, self->settings.measure_true_peak);
       break;
     case PROP_MOMENTARY:
       g_value_set_double (value, self->latest.momentary);
@@ -121,7 +118,7 @@ gst_mst_loudmeter_get_property (GObject * object, guint prop_id,
       g_value_set_double (value, self->latest.short_term_max);
       break;
     default:
-      if (!gst_mst_message_settings_get (&self->messages, pspec, value))
+      if (!gst_mst_message_settings_get (&base->messages, pspec, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
@@ -137,15 +134,13 @@ figures_clear (GstMstLoudmeterFigures * f)
   f->range = 0.0;
 }
 
-static gboolean
-gst_mst_loudmeter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
+static MstResult
+gst_mst_loudmeter_configure (GstMstFilter * base, const GstAudioInfo * info)
 {
-  GstMstLoudmeter *self = GST_MST_LOUDMETER (filter);
+  GstMstLoudmeter *self = GST_MST_LOUDMETER (base);
   MstLoudnessChannel weights[MST_MAX_CHANNELS];
   gint channels = GST_AUDIO_INFO_CHANNELS (info);
 
-  if (!gst_mst_check_format (filter, info, &self->is_f64))
-    return FALSE;
   mst_loudness_destroy (&self->core);
   if (GST_AUDIO_INFO_IS_UNPOSITIONED (info) && channels > 2) {
     /* No positions: libebur128's layouts (5: L R C Ls Rs, 6: with LFE). */
@@ -159,20 +154,59 @@ gst_mst_loudmeter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
     self->core = mst_loudness_init (GST_AUDIO_INFO_RATE (info), channels,
         weights);
   }
-  if (!self->core) {
-    gst_mst_refuse_format (filter, info);
-    return FALSE;
-  }
-  GST_OBJECT_LOCK (self);
-  gboolean measure_tp = self->measure_true_peak;
-  GST_OBJECT_UNLOCK (self);
-  mst_loudness_set_true_peak_enabled (self->core, measure_tp);
-  self->interval_count = 0;
-  self->last_end = GST_CLOCK_TIME_NONE;
+  /* The format was checked: a meter not made is memory not had. */
+  if (!self->core)
+    return MST_ERR_NOMEM;
+  g_atomic_int_set (&self->reset_pending, 0);
   GST_OBJECT_LOCK (self);
   figures_clear (&self->latest);
   GST_OBJECT_UNLOCK (self);
-  return TRUE;
+  return MST_OK;
+}
+
+static void
+gst_mst_loudmeter_apply (GstMstFilter * base, gconstpointer settings)
+{
+  const GstMstLoudmeterSettings *s = settings;
+
+  mst_loudness_set_true_peak_enabled (GST_MST_LOUDMETER (base)->core,
+      s->measure_true_peak);
+}
+
+/* The reset action signal takes effect here, between two pieces. */
+static MstLoudness *
+core_after_reset (GstMstFilter * base)
+{
+  GstMstLoudmeter *self = GST_MST_LOUDMETER (base);
+
+  if (g_atomic_int_compare_and_exchange (&self->reset_pending, 1, 0)) {
+    mst_loudness_reset (self->core);
+    base->timeline.interval_count = 0;
+  }
+  return self->core;
+}
+
+static MstResult
+gst_mst_loudmeter_process_f32 (GstMstFilter * base, gpointer frames,
+    gsize n_frames)
+{
+  return mst_loudness_add_f32 (core_after_reset (base), frames, n_frames);
+}
+
+static MstResult
+gst_mst_loudmeter_process_f64 (GstMstFilter * base, gpointer frames,
+    gsize n_frames)
+{
+  return mst_loudness_add_f64 (core_after_reset (base), frames, n_frames);
+}
+
+static guint64
+gst_mst_loudmeter_get_nonfinite_count (GstMstFilter * base)
+{
+  uint64_t n = 0;
+
+  mst_loudness_get_n_nonfinite (GST_MST_LOUDMETER (base)->core, &n);
+  return n;
 }
 
 static void
@@ -207,29 +241,20 @@ channel_array (GstMstLoudmeter * self, gboolean true_peak, GValue * array)
   return array;
 }
 
-/* Reads the figures into the properties and posts them (no lock held while
- * posting). */
+/* The figures into the properties, and into @s when it is posted. */
 static void
-post_figures (GstMstLoudmeter * self, GstClockTime end_ts,
-    GstClockTime duration, gboolean final)
+gst_mst_loudmeter_read_status (GstMstFilter * base, GstStructure * s)
 {
-  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  GstMstLoudmeter *self = GST_MST_LOUDMETER (base);
   GstMstLoudmeterFigures f;
-  gboolean post;
+  GValue tp = G_VALUE_INIT, sp = G_VALUE_INIT;
 
-  if (!self->core)
-    return;
   read_figures (self, &f);
   GST_OBJECT_LOCK (self);
   self->latest = f;
-  post = self->messages.post_messages;
   GST_OBJECT_UNLOCK (self);
-  if (!post)
+  if (!s)
     return;
-
-  GValue tp = G_VALUE_INIT, sp = G_VALUE_INIT;
-  GstStructure *s = gst_mst_interval_structure_new (trans, "loudness",
-      end_ts, duration);
   gst_structure_set (s,
       "momentary", G_TYPE_DOUBLE, f.momentary,
       "short-term", G_TYPE_DOUBLE, f.short_term,
@@ -238,82 +263,11 @@ post_figures (GstMstLoudmeter * self, GstClockTime end_ts,
       "true-peak", G_TYPE_DOUBLE, f.true_peak,
       "sample-peak", G_TYPE_DOUBLE, f.sample_peak,
       "momentary-max", G_TYPE_DOUBLE, f.momentary_max,
-      "short-term-max", G_TYPE_DOUBLE, f.short_term_max,
-      "final", G_TYPE_BOOLEAN, final, NULL);
+      "short-term-max", G_TYPE_DOUBLE, f.short_term_max, NULL);
   gst_structure_take_value (s, "channel-true-peak",
       channel_array (self, TRUE, &tp));
   gst_structure_take_value (s, "channel-sample-peak",
       channel_array (self, FALSE, &sp));
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
-}
-
-static GstFlowReturn
-gst_mst_loudmeter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
-{
-  GstMstLoudmeter *self = GST_MST_LOUDMETER (trans);
-  GstAudioInfo *info = &GST_AUDIO_FILTER (self)->info;
-  GstMapInfo map;
-  gint rate = GST_AUDIO_INFO_RATE (info);
-  gsize bpf = GST_AUDIO_INFO_BPF (info);
-
-  if (!self->core)
-    return GST_FLOW_NOT_NEGOTIATED;
-  if (g_atomic_int_compare_and_exchange (&self->reset_pending, 1, 0)) {
-    mst_loudness_reset (self->core);
-    self->interval_count = 0;
-  }
-  GST_OBJECT_LOCK (self);
-  self->interval_frames = gst_util_uint64_scale_int
-      (self->messages.interval_ns, rate, GST_SECOND);
-  GST_OBJECT_UNLOCK (self);
-  if (self->interval_frames == 0)
-    self->interval_frames = 1;
-
-  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
-    return GST_FLOW_ERROR;
-  gsize n = map.size / bpf;
-  GstClockTime ts = GST_BUFFER_PTS (buf);
-  /* In pieces that end at the interval's boundaries, as level does. */
-  for (gsize done = 0; done < n;) {
-    gsize piece = MIN (n - done, self->interval_frames - self->interval_count);
-    if (self->is_f64)
-      mst_loudness_add_f64 (self->core, (const double *) (map.data
-              + done * bpf), piece);
-    else
-      mst_loudness_add_f32 (self->core, (const float *) (map.data
-              + done * bpf), piece);
-    done += piece;
-    self->interval_count += piece;
-    if (self->interval_count >= self->interval_frames) {
-      GstClockTime end = GST_CLOCK_TIME_IS_VALID (ts) ? ts +
-          gst_util_uint64_scale_int (done, GST_SECOND, rate) :
-          GST_CLOCK_TIME_NONE;
-      gst_buffer_unmap (buf, &map);
-      post_figures (self, end, gst_util_uint64_scale_int
-          (self->interval_count, GST_SECOND, rate), FALSE);
-      gst_buffer_map (buf, &map, GST_MAP_READ);
-      self->interval_count = 0;
-    }
-  }
-  gst_buffer_unmap (buf, &map);
-  if (GST_CLOCK_TIME_IS_VALID (ts))
-    self->last_end = ts + gst_util_uint64_scale_int (n, GST_SECOND, rate);
-  return GST_FLOW_OK;
-}
-
-static gboolean
-gst_mst_loudmeter_sink_event (GstBaseTransform * trans, GstEvent * event)
-{
-  GstMstLoudmeter *self = GST_MST_LOUDMETER (trans);
-
-  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->core) {
-    post_figures (self, self->last_end, gst_util_uint64_scale_int (self->interval_count,
-            GST_SECOND, GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info)),
-        TRUE);
-  }
-  return GST_BASE_TRANSFORM_CLASS (gst_mst_loudmeter_parent_class)->sink_event
-      (trans, event);
 }
 
 static void
@@ -325,22 +279,10 @@ gst_mst_loudmeter_reset (GstMstLoudmeter * self)
   GST_OBJECT_UNLOCK (self);
 }
 
-static gboolean
-gst_mst_loudmeter_stop (GstBaseTransform * trans)
-{
-  GstMstLoudmeter *self = GST_MST_LOUDMETER (trans);
-
-  mst_loudness_destroy (&self->core);
-  return TRUE;
-}
-
 static void
-gst_mst_loudmeter_finalize (GObject * object)
+gst_mst_loudmeter_destroy (GstMstFilter * base)
 {
-  GstMstLoudmeter *self = GST_MST_LOUDMETER (object);
-
-  mst_loudness_destroy (&self->core);
-  G_OBJECT_CLASS (gst_mst_loudmeter_parent_class)->finalize (object);
+  mst_loudness_destroy (&GST_MST_LOUDMETER (base)->core);
 }
 
 static void
@@ -358,11 +300,10 @@ gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
-  GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
+  GstMstFilterClass *base_class = GST_MST_FILTER_CLASS (klass);
 
   gobject_class->set_property = gst_mst_loudmeter_set_property;
   gobject_class->get_property = gst_mst_loudmeter_get_property;
-  gobject_class->finalize = gst_mst_loudmeter_finalize;
 
   gst_mst_install_message_properties (gobject_class, PROP_INTERVAL,
       PROP_POST_MESSAGES, DEFAULT_INTERVAL_NS,
@@ -411,14 +352,18 @@ gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
       "ITU-R BS.1770-4 / EBU R128 loudness, loudness range and true peak, "
       "posted as element messages", "mastering developers");
 
-  gst_mst_add_pad_templates (filter_class);
-
-  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_transform_ip);
   trans_class->transform_ip_on_passthrough = TRUE;
-  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_sink_event);
-  trans_class->accept_caps = GST_DEBUG_FUNCPTR (gst_mst_accept_caps);
-  trans_class->stop = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_stop);
-  filter_class->setup = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_setup);
+  base_class->message_name = "loudness";
+  base_class->settings_offset = G_STRUCT_OFFSET (GstMstLoudmeter, settings);
+  base_class->settings_size = sizeof (GstMstLoudmeterSettings);
+  base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_configure);
+  base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_apply);
+  base_class->process_f32 = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_process_f32);
+  base_class->process_f64 = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_process_f64);
+  base_class->get_nonfinite_count =
+      GST_DEBUG_FUNCPTR (gst_mst_loudmeter_get_nonfinite_count);
+  base_class->read_status = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_read_status);
+  base_class->destroy = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_destroy);
 }
 
 static void
@@ -426,7 +371,8 @@ gst_mst_loudmeter_init (GstMstLoudmeter * self)
 {
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
-  gst_mst_message_settings_init (&self->messages, DEFAULT_INTERVAL_NS);
-  self->measure_true_peak = TRUE;
+  gst_mst_message_settings_init (&GST_MST_FILTER (self)->messages,
+      DEFAULT_INTERVAL_NS);
+  self->settings.measure_true_peak = TRUE;
   figures_clear (&self->latest);
 }

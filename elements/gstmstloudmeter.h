@@ -6,13 +6,13 @@
 #include <gst/audio/gstaudiofilter.h>
 
 #include "mst-loudness.h"
-#include "gstmsttimeline.h"
+#include "gstmstfilter.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_MST_LOUDMETER (gst_mst_loudmeter_get_type ())
 G_DECLARE_FINAL_TYPE (GstMstLoudmeter, gst_mst_loudmeter, GST,
-    MST_LOUDMETER, GstAudioFilter)
+    MST_LOUDMETER, GstMstFilter)
 
 typedef struct
 {
@@ -20,21 +20,24 @@ typedef struct
   gdouble true_peak, sample_peak, momentary_max, short_term_max;
 } GstMstLoudmeterFigures;
 
+/* What a user may change, under GST_OBJECT_LOCK (the base copies it to the
+ * streaming thread). */
+typedef struct
+{
+  gboolean measure_true_peak;   /* changeable in NULL and READY only */
+} GstMstLoudmeterSettings;
+
 struct _GstMstLoudmeter
 {
-  GstAudioFilter parent;
+  GstMstFilter parent;
 
   /* < private > */
   /* Settings and the latest figures, under GST_OBJECT_LOCK. */
-  GstMstMessageSettings messages;
-  gboolean measure_true_peak;
+  GstMstLoudmeterSettings settings;
   GstMstLoudmeterFigures latest;
 
   /* Streaming state. */
   MstLoudness *core;
-  gboolean is_f64;
-  guint64 interval_frames, interval_count;
-  GstClockTime last_end;        /* end timestamp of the latest buffer */
   gint reset_pending;           /* atomic, from the reset action signal */
 };
 

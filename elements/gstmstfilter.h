@@ -1,0 +1,153 @@
+/* mastering: GstMstFilter, the base of every element of the pack that
+ * filters one stream in place (eq, loudmeter), and the parent of
+ * GstMstDelayFilter (the elements whose core delays the audio). */
+#ifndef GST_MST_FILTER_H
+#define GST_MST_FILTER_H
+
+#include <gst/gst.h>
+#include <gst/audio/gstaudiofilter.h>
+
+#include "mst-core.h"
+#include "gstmsttimeline.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_MST_FILTER (gst_mst_filter_get_type ())
+#define GST_MST_FILTER(obj) (G_TYPE_CHECK_INSTANCE_CAST ((obj), \
+      GST_TYPE_MST_FILTER, GstMstFilter))
+#define GST_MST_FILTER_CLASS(klass) (G_TYPE_CHECK_CLASS_CAST ((klass), \
+      GST_TYPE_MST_FILTER, GstMstFilterClass))
+#define GST_MST_FILTER_GET_CLASS(obj) (G_TYPE_INSTANCE_GET_CLASS ((obj), \
+      GST_TYPE_MST_FILTER, GstMstFilterClass))
+
+typedef struct _GstMstFilter GstMstFilter;
+typedef struct _GstMstFilterClass GstMstFilterClass;
+
+/* Automation is sampled every this many frames (1.3 ms at 48 kHz): the
+ * cores glide between the values, so a control curve is followed without
+ * steps and without a controller call per frame. */
+#define GST_MST_CONTROL_FRAMES 64
+
+/* In-place processing of @n_frames interleaved frames (F32 or F64, as
+ * negotiated: the base picks the subclass's process_f32 or process_f64
+ * once, at setup). */
+typedef MstResult (*GstMstFilterProcess) (GstMstFilter * self,
+    gpointer frames, gsize n_frames);
+
+/**
+ * GstMstFilterClass:
+ *
+ * The base does what every element of the pack does alike:
+ * - caps: the pack's formats, refusal of the others with a NEGOTIATION
+ *   error naming what is accepted; the core configured at setup, "out of
+ *   memory" said as such;
+ * - settings: the subclass keeps its settings struct in its instance
+ *   (@settings_offset, @settings_size) and writes it under
+ *   GST_OBJECT_LOCK from set_property; the streaming thread copies it under
+ *   the lock once per piece and hands the copy to @apply when it differs
+ *   from the last one applied (never computing under the lock);
+ * - automation: controlled properties synced every @control_frames at the
+ *   stream time of the piece, then applied;
+ * - format dispatch: one pointer chosen at setup;
+ * - non-finite input: a rise of the core's count becomes one warning per
+ *   stream;
+ * - resets: @reset at FLUSH_STOP, on a DISCONT buffer, at setup (caps) and
+ *   stop;
+ * - GAP buffers are processed as the silence they stand for (a filter's
+ *   tail rings on through them) and go out without the GAP flag;
+ * - interval messages: when @message_name is set, a message of that name
+ *   every "interval" ns of output (pieces end at the boundaries), and a
+ *   last one at EOS with "final" TRUE.
+ *
+ * The vfuncs other than @configure run only once @configure succeeded, in
+ * the streaming thread, with no lock held.
+ */
+struct _GstMstFilterClass
+{
+  GstAudioFilterClass parent_class;
+
+  /* Name of the interval message's structure; NULL: no messages. */
+  const gchar *message_name;
+  /* Automation sampled every this many frames (GST_MST_CONTROL_FRAMES by
+   * default); 0: once per buffer. */
+  gsize control_frames;
+  /* Where the subclass's settings struct lies in its instance, and its
+   * size (0: no settings to copy; @apply then gets NULL). */
+  gsize settings_offset, settings_size;
+
+  /* For setup: the core configured for @info. */
+  MstResult (*configure) (GstMstFilter * self, const GstAudioInfo * info);
+  /* A snapshot of the settings (the struct at @settings_offset) into the
+   * core. */
+  void (*apply) (GstMstFilter * self, gconstpointer settings);
+  /* Syncs the controlled properties at @stream_time (default:
+   * gst_object_sync_values on the element; an element with child objects
+   * syncs those too). */
+  void (*sync_values) (GstMstFilter * self, GstClockTime stream_time);
+  /* In-place processing (not called by GstMstDelayFilter). */
+  GstMstFilterProcess process_f32, process_f64;
+  /* TRUE when the core would leave the audio bit-exact (may be NULL). */
+  gboolean (*is_passthrough) (GstMstFilter * self);
+  /* Non-finite samples seen by the core since configure. */
+  guint64 (*get_nonfinite_count) (GstMstFilter * self);
+  /* Filter history and envelopes cleared (may be NULL: nothing to clear,
+   * as for a meter that measures across flushes). */
+  void (*reset) (GstMstFilter * self);
+  /* At the end of an interval: takes the core's figures, updates the
+   * read-only properties, and adds the figures to @s (NULL when no message
+   * is posted). */
+  void (*read_status) (GstMstFilter * self, GstStructure * s);
+  /* At finalize: the core freed. */
+  void (*destroy) (GstMstFilter * self);
+};
+
+struct _GstMstFilter
+{
+  GstAudioFilter parent;
+
+  /* < protected > */
+  /* Settings of the interval messages, under GST_OBJECT_LOCK. */
+  GstMstMessageSettings messages;
+  /* Negotiated sample width, and whether the core is configured for it. */
+  MstFormat format;
+  gboolean configured;
+  GstMstTimeline timeline;
+
+  /* < private > */
+  GstMstFilterProcess process;
+  gpointer staged_settings, applied_settings;
+  gboolean settings_applied;
+  gsize nonfinite_seen;
+  gboolean warned_nonfinite;
+  GstClockTime last_end;
+};
+
+GType gst_mst_filter_get_type (void);
+
+/* The settings are applied before the next piece even if they did not
+ * change (after a reset of the core, say). */
+void gst_mst_filter_settings_changed (GstMstFilter * self);
+
+/* Copies the settings under the lock and applies them if they changed
+ * (streaming thread). */
+void gst_mst_filter_apply_settings (GstMstFilter * self);
+
+/* Syncs automation at @stream_time (if valid) and applies the settings. */
+void gst_mst_filter_sync (GstMstFilter * self, GstClockTime stream_time);
+
+/* Posts the interval message ending at @end_ts (no lock held); @final for
+ * the last one of a stream. */
+void gst_mst_filter_post_status (GstMstFilter * self, GstClockTime end_ts,
+    GstClockTime duration, gboolean final);
+
+/* The warning for a rise in the core's non-finite count, once per stream. */
+void gst_mst_filter_check_nonfinite (GstMstFilter * self);
+
+/* The NEGOTIATION or out-of-memory error for a core that refused @info. */
+void gst_mst_filter_post_configure_error (GstMstFilter * self,
+    const GstAudioInfo * info, MstResult result);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstMstFilter, gst_object_unref)
+
+G_END_DECLS
+#endif
