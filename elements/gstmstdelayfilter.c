@@ -20,28 +20,21 @@ GST_DEBUG_CATEGORY_STATIC (gst_mst_delay_filter_debug);
 #define GST_CAT_DEFAULT gst_mst_delay_filter_debug
 
 G_DEFINE_ABSTRACT_TYPE_WITH_CODE (GstMstDelayFilter, gst_mst_delay_filter,
-    GST_TYPE_AUDIO_FILTER,
+    GST_TYPE_MST_FILTER,
     GST_DEBUG_CATEGORY_INIT (gst_mst_delay_filter_debug, "mstdelayfilter", 0,
         "mastering elements with a delay line"));
 
 #define GET_CLASS(self) GST_MST_DELAY_FILTER_GET_CLASS (self)
+#define BASE(self) GST_MST_FILTER (self)
 
 static gboolean
 gst_mst_delay_filter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
 {
-  GstMstDelayFilter *self = GST_MST_DELAY_FILTER (filter);
-
-  if (!gst_mst_check_format (filter, info, &self->is_f64))
+  if (!GST_AUDIO_FILTER_CLASS (gst_mst_delay_filter_parent_class)->setup
+      (filter, info))
     return FALSE;
-  if (!GET_CLASS (self)->configure (self, info)) {
-    gst_mst_refuse_format (filter, info);
-    return FALSE;
-  }
-  self->configured = TRUE;
-  gst_mst_timeline_restart (&self->timeline);
-  self->timeline.interval_count = 0;
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_latency (GST_OBJECT (self)));
+  gst_element_post_message (GST_ELEMENT (filter),
+      gst_message_new_latency (GST_OBJECT (filter)));
   return TRUE;
 }
 
@@ -55,34 +48,12 @@ gst_mst_delay_filter_query (GstBaseTransform * trans,
       (trans, direction, query);
 
   if (res && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY
-      && direction == GST_PAD_SRC && self->configured) {
+      && direction == GST_PAD_SRC && BASE (self)->configured) {
     gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
     gst_mst_latency_query_add (query, gst_util_uint64_scale_int
         (GET_CLASS (self)->get_latency (self), GST_SECOND, rate));
   }
   return res;
-}
-
-/* Posts the interval's figures, as the level element posts its own (with
- * no lock held). */
-static void
-post_interval_message (GstMstDelayFilter * self, GstClockTime end_ts,
-    GstClockTime duration)
-{
-  GstMstDelayFilterClass *klass = GET_CLASS (self);
-  GstStructure *s = NULL;
-  gboolean post;
-
-  GST_OBJECT_LOCK (self);
-  post = self->messages.post_messages;
-  GST_OBJECT_UNLOCK (self);
-  if (post)
-    s = gst_mst_interval_structure_new (GST_BASE_TRANSFORM (self),
-        klass->message_name, end_ts, duration);
-  klass->read_status (self, s);
-  if (s)
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_element (GST_OBJECT (self), s));
 }
 
 /* Counts @n_frames output frames toward the message interval, the last
@@ -93,12 +64,15 @@ account_output (GstMstDelayFilter * self, gsize n_frames,
     guint64 frames_out_after)
 {
   gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
-  GstClockTime duration;
+  GstMstTimeline *tl = &BASE (self)->timeline;
+  GstClockTime duration, end;
 
-  if (n_frames > 0 && gst_mst_timeline_count (&self->timeline, n_frames,
-          rate, &duration))
-    post_interval_message (self, gst_mst_timeline_frame_time
-        (&self->timeline, rate, frames_out_after), duration);
+  if (n_frames == 0)
+    return;
+  end = gst_mst_timeline_frame_time (tl, rate, frames_out_after);
+  BASE (self)->last_end = end;
+  if (gst_mst_timeline_count (tl, n_frames, rate, &duration))
+    gst_mst_filter_post_status (BASE (self), end, duration, FALSE);
 }
 
 static GstBuffer *
@@ -110,27 +84,27 @@ drain (GstMstDelayFilter * self)
   GstBuffer *buf;
   GstMapInfo map;
 
-  if (!self->configured)
+  if (!BASE (self)->configured)
     return NULL;
   pending = klass->get_pending (self);
   if (pending == 0) {
     if (klass->reset_when_empty)
-      klass->reset (self);
+      klass->parent_class.reset (BASE (self));
     return NULL;
   }
   GST_DEBUG_OBJECT (self, "draining %" G_GSIZE_FORMAT " frames", pending);
   buf = gst_buffer_new_allocate (NULL, pending * GST_AUDIO_INFO_BPF (info),
       NULL);
   gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  if (self->is_f64)
+  if (BASE (self)->format == MST_FORMAT_F64)
     klass->drain_f64 (self, (gdouble *) map.data, &n_out);
   else
     klass->drain_f32 (self, (gfloat *) map.data, &n_out);
   gst_buffer_unmap (buf, &map);
   if (klass->messages_cover_tail)
-    account_output (self, n_out, self->timeline.frames_out + n_out);
-  buf = gst_mst_timeline_finish (&self->timeline, info, buf, n_out);
-  gst_mst_timeline_restart (&self->timeline);
+    account_output (self, n_out, BASE (self)->timeline.frames_out + n_out);
+  buf = gst_mst_timeline_finish (&BASE (self)->timeline, info, buf, n_out);
+  gst_mst_timeline_restart (&BASE (self)->timeline);
   return buf;
 }
 
@@ -153,7 +127,7 @@ gst_mst_delay_filter_submit_input_buffer (GstBaseTransform * trans,
    * is_discont: basetransform keeps that TRUE until a buffer goes out, and
    * nothing goes out while the delay line fills (buffers shorter than the
    * latency). */
-  if (GST_BUFFER_IS_DISCONT (input) && self->configured
+  if (GST_BUFFER_IS_DISCONT (input) && BASE (self)->configured
       && GET_CLASS (self)->get_pending (self) > 0)
     push_drained (self);
   gst_buffer_replace (&self->queued, NULL);
@@ -161,25 +135,14 @@ gst_mst_delay_filter_submit_input_buffer (GstBaseTransform * trans,
   return GST_FLOW_OK;
 }
 
-/* Syncs the controlled properties at stream time @st (when valid) and
- * hands them to the core. */
-static void
-sync_settings (GstMstDelayFilter * self, GstClockTime st)
-{
-  if (GST_CLOCK_TIME_IS_VALID (st)) {
-    gst_object_sync_values (GST_OBJECT (self), st);
-    GET_CLASS (self)->apply_settings (self);
-  }
-}
-
 static GstFlowReturn
 gst_mst_delay_filter_generate_output (GstBaseTransform * trans,
     GstBuffer ** outbuf)
 {
   GstMstDelayFilter *self = GST_MST_DELAY_FILTER (trans);
+  GstMstFilter *base = BASE (self);
   GstMstDelayFilterClass *klass = GET_CLASS (self);
   GstAudioInfo *info = &GST_AUDIO_FILTER (self)->info;
-  gint rate = GST_AUDIO_INFO_RATE (info);
   gsize bpf = GST_AUDIO_INFO_BPF (info);
   GstBuffer *in = self->queued, *out;
   GstMapInfo in_map, out_map;
@@ -191,25 +154,19 @@ gst_mst_delay_filter_generate_output (GstBaseTransform * trans,
   if (!in)
     return GST_FLOW_OK;
   self->queued = NULL;
-  if (!self->configured) {
+  if (!base->configured) {
     gst_buffer_unref (in);
     return GST_FLOW_NOT_NEGOTIATED;
   }
 
   in_pts = GST_BUFFER_PTS (in);
-  if (GST_CLOCK_TIME_IS_VALID (in_pts)) {
-    GstClockTime st = gst_segment_to_stream_time (&trans->segment,
-        GST_FORMAT_TIME, in_pts);
-    if (GST_CLOCK_TIME_IS_VALID (st))
-      gst_object_sync_values (GST_OBJECT (self), st);
+  gst_mst_timeline_start (&base->timeline, in, klass->get_pending (self));
+  controlled = gst_mst_filter_begin_buffer (base, in_pts);
+  if (GST_BUFFER_FLAG_IS_SET (in, GST_BUFFER_FLAG_GAP)) {
+    /* A gap is silence, through which the delay line drains. */
+    in = gst_buffer_make_writable (in);
+    gst_buffer_memset (in, 0, 0, gst_buffer_get_size (in));
   }
-  gst_mst_timeline_start (&self->timeline, in, klass->get_pending (self));
-  GST_OBJECT_LOCK (self);
-  self->timeline.interval_frames = gst_util_uint64_scale_int
-      (self->messages.interval_ns, rate, GST_SECOND);
-  GST_OBJECT_UNLOCK (self);
-  klass->apply_settings (self);
-
   if (!gst_buffer_map (in, &in_map, GST_MAP_READ)) {
     gst_buffer_unref (in);
     GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL), ("cannot map buffer"));
@@ -218,23 +175,17 @@ gst_mst_delay_filter_generate_output (GstBaseTransform * trans,
   n_in = in_map.size / bpf;
   out = gst_buffer_new_allocate (NULL, MAX (n_in, 1) * bpf, NULL);
   gst_buffer_map (out, &out_map, GST_MAP_WRITE);
-  controlled = klass->control_frames > 0
-      && gst_object_has_active_control_bindings (GST_OBJECT (self))
-      && GST_CLOCK_TIME_IS_VALID (in_pts);
   /* In pieces whose output ends at the message interval's boundaries. */
   for (gsize done = 0; done < n_in;) {
     gsize piece = n_in - done, k = 0;
     if (klass->get_pending (self) >= klass->get_latency (self))
-      piece = MIN (piece, gst_mst_timeline_to_interval (&self->timeline));
+      piece = MIN (piece, gst_mst_timeline_to_interval (&base->timeline));
     if (controlled) {
-      /* Automation at control_frames resolution, not per buffer. */
-      piece = MIN (piece, klass->control_frames);
+      piece = MIN (piece, GST_MST_FILTER_GET_CLASS (self)->control_frames);
       if (done > 0)
-        sync_settings (self, gst_segment_to_stream_time (&trans->segment,
-                GST_FORMAT_TIME, in_pts + gst_util_uint64_scale_int (done,
-                    GST_SECOND, rate)));
+        gst_mst_filter_sync_at (base, in_pts, done);
     }
-    if (self->is_f64)
+    if (base->format == MST_FORMAT_F64)
       klass->process_f64 (self, (const gdouble *) (in_map.data + done * bpf),
           piece, (gdouble *) (out_map.data + n_out * bpf), &k);
     else
@@ -242,37 +193,12 @@ gst_mst_delay_filter_generate_output (GstBaseTransform * trans,
           piece, (gfloat *) (out_map.data + n_out * bpf), &k);
     n_out += k;
     done += piece;
-    account_output (self, k, self->timeline.frames_out + n_out);
+    account_output (self, k, base->timeline.frames_out + n_out);
   }
-  gst_mst_warn_nonfinite (GST_ELEMENT (self),
-      klass->get_nonfinite_count (self), &self->nonfinite_seen,
-      &self->warned_nonfinite);
-  *outbuf = gst_mst_timeline_finish_output (&self->timeline, info, in,
+  gst_mst_filter_check_nonfinite (base);
+  *outbuf = gst_mst_timeline_finish_output (&base->timeline, info, in,
       &in_map, out, &out_map, n_out);
   return GST_FLOW_OK;
-}
-
-/* At EOS: the drained tail, then the last figures when the messages cover
- * the tail (its end is known before the drain restarts the timeline). */
-static void
-drain_at_eos (GstMstDelayFilter * self)
-{
-  GstMstDelayFilterClass *klass = GET_CLASS (self);
-  gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
-  GstClockTime end;
-
-  if (!klass->messages_cover_tail || !self->configured) {
-    push_drained (self);
-    return;
-  }
-  end = gst_mst_timeline_frame_time (&self->timeline, rate,
-      self->timeline.frames_out + klass->get_pending (self));
-  push_drained (self);
-  /* (None when the drain ended an interval: that one was posted.) */
-  if (self->timeline.interval_count > 0)
-    post_interval_message (self, end, gst_util_uint64_scale_int
-        (self->timeline.interval_count, GST_SECOND, rate));
-  self->timeline.interval_count = 0;
 }
 
 static gboolean
@@ -282,7 +208,10 @@ gst_mst_delay_filter_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
-      drain_at_eos (self);
+      /* The tail goes out first; a message its drain completes is the
+       * stream's last (else the base posts the last one after it). */
+      BASE (self)->at_eos = TRUE;
+      push_drained (self);
       break;
     case GST_EVENT_SEGMENT:
     case GST_EVENT_CAPS:
@@ -290,13 +219,7 @@ gst_mst_delay_filter_sink_event (GstBaseTransform * trans, GstEvent * event)
       push_drained (self);
       break;
     case GST_EVENT_FLUSH_STOP:
-      if (self->configured)
-        GET_CLASS (self)->reset (self);
       gst_buffer_replace (&self->queued, NULL);
-      gst_mst_timeline_restart (&self->timeline);
-      break;
-    case GST_EVENT_STREAM_START:
-      self->warned_nonfinite = FALSE;
       break;
     default:
       break;
@@ -308,13 +231,9 @@ gst_mst_delay_filter_sink_event (GstBaseTransform * trans, GstEvent * event)
 static gboolean
 gst_mst_delay_filter_stop (GstBaseTransform * trans)
 {
-  GstMstDelayFilter *self = GST_MST_DELAY_FILTER (trans);
-
-  gst_buffer_replace (&self->queued, NULL);
-  if (self->configured)
-    GET_CLASS (self)->reset (self);
-  self->configured = FALSE;
-  return TRUE;
+  gst_buffer_replace (&GST_MST_DELAY_FILTER (trans)->queued, NULL);
+  return GST_BASE_TRANSFORM_CLASS (gst_mst_delay_filter_parent_class)->stop
+      (trans);
 }
 
 static void
@@ -323,7 +242,6 @@ gst_mst_delay_filter_finalize (GObject * object)
   GstMstDelayFilter *self = GST_MST_DELAY_FILTER (object);
 
   gst_buffer_replace (&self->queued, NULL);
-  GET_CLASS (self)->destroy (self);
   G_OBJECT_CLASS (gst_mst_delay_filter_parent_class)->finalize (object);
 }
 
@@ -336,14 +254,11 @@ gst_mst_delay_filter_class_init (GstMstDelayFilterClass * klass)
 
   gobject_class->finalize = gst_mst_delay_filter_finalize;
 
-  gst_mst_add_pad_templates (filter_class);
-
   trans_class->submit_input_buffer =
       GST_DEBUG_FUNCPTR (gst_mst_delay_filter_submit_input_buffer);
   trans_class->generate_output =
       GST_DEBUG_FUNCPTR (gst_mst_delay_filter_generate_output);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_mst_delay_filter_sink_event);
-  trans_class->accept_caps = GST_DEBUG_FUNCPTR (gst_mst_accept_caps);
   trans_class->query = GST_DEBUG_FUNCPTR (gst_mst_delay_filter_query);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_mst_delay_filter_stop);
   trans_class->passthrough_on_same_caps = FALSE;
@@ -353,9 +268,8 @@ gst_mst_delay_filter_class_init (GstMstDelayFilterClass * klass)
 }
 
 static void
-gst_mst_delay_filter_init (GstMstDelayFilter * self)
+gst_mst_delay_filter_init (G_GNUC_UNUSED GstMstDelayFilter * self)
 {
-  gst_mst_timeline_restart (&self->timeline);
 }
 
 gboolean

@@ -6,7 +6,7 @@
 #include <gst/gst.h>
 #include <gst/audio/gstaudiofilter.h>
 
-#include "gstmsttimeline.h"
+#include "gstmstfilter.h"
 
 G_BEGIN_DECLS
 
@@ -24,35 +24,24 @@ typedef struct _GstMstDelayFilterClass GstMstDelayFilterClass;
 /**
  * GstMstDelayFilterClass:
  *
- * The base does the streaming: buffers through the core in pieces that end
- * at the message interval (and every @control_frames under automation),
- * output timestamps that continue the input's, the drain of the delay line
- * at EOS, SEGMENT, CAPS and DISCONT, the reset at FLUSH_STOP and stop, the
- * LATENCY query, the interval messages, the NaN warning. A subclass owns
- * its core and its properties, and fills in what touches them.
- *
- * The vfuncs other than @configure are only called once @configure has
- * succeeded; all run in the streaming thread, with no lock held.
+ * A GstMstFilter (caps, settings snapshot, automation, the non-finite
+ * warning, resets, interval messages: see gstmstfilter.h) whose core
+ * delays the audio. This base adds the streaming of a delay line: output
+ * timestamps that continue the input's, the drain of the delay line at
+ * EOS, SEGMENT, CAPS and DISCONT (as many frames out as in), and the
+ * LATENCY query. The subclass fills in GstMstFilterClass's configure,
+ * apply, get_nonfinite_count, reset, read_status and destroy (not its
+ * in-place process_f32/_f64), and the vfuncs below.
  */
 struct _GstMstDelayFilterClass
 {
-  GstAudioFilterClass parent_class;
+  GstMstFilterClass parent_class;
 
-  /* Name of the interval message's structure. */
-  const gchar *message_name;
-  /* Automation sampled every this many frames; 0: once per buffer. */
-  gsize control_frames;
-  /* The drained tail counts toward the interval, and the last (partial)
-   * interval is posted at EOS. */
+  /* The drained tail counts toward the interval. */
   gboolean messages_cover_tail;
   /* A drain with nothing pending still resets the core. */
   gboolean reset_when_empty;
 
-  /* For setup: the core configured for @info (settings read under the
-   * object lock); FALSE if it refuses the format. */
-  gboolean (*configure) (GstMstDelayFilter * self, const GstAudioInfo * info);
-  /* The properties' settings into the core. */
-  void (*apply_settings) (GstMstDelayFilter * self);
   /* @n_frames in, the @n_out completed frames out, interleaved. */
   void (*process_f32) (GstMstDelayFilter * self, const gfloat * in,
       gsize n_frames, gfloat * out, gsize * n_out);
@@ -61,35 +50,17 @@ struct _GstMstDelayFilterClass
   /* The pending frames into @out (room for all of them). */
   void (*drain_f32) (GstMstDelayFilter * self, gfloat * out, gsize * n_out);
   void (*drain_f64) (GstMstDelayFilter * self, gdouble * out, gsize * n_out);
-  /* Frames in the delay line, the latency (frames), NaN/Inf seen. */
+  /* Frames in the delay line; the latency (frames). */
   gsize (*get_pending) (GstMstDelayFilter * self);
   gsize (*get_latency) (GstMstDelayFilter * self);
-  gsize (*get_nonfinite_count) (GstMstDelayFilter * self);
-  /* All state cleared. */
-  void (*reset) (GstMstDelayFilter * self);
-  /* At finalize: the core freed. */
-  void (*destroy) (GstMstDelayFilter * self);
-  /* At the end of an interval: takes the core's figures (and restarts
-   * their maxima), updates the read-only properties, and adds the figures
-   * to @s when the message is posted (@s NULL otherwise). */
-  void (*read_status) (GstMstDelayFilter * self, GstStructure * s);
 };
 
 struct _GstMstDelayFilter
 {
-  GstAudioFilter parent;
-
-  /* < protected > */
-  /* Settings, under GST_OBJECT_LOCK (the subclass's properties). */
-  GstMstMessageSettings messages;
+  GstMstFilter parent;
 
   /* < private > */
-  gboolean configured;
-  gboolean is_f64;
   GstBuffer *queued;
-  GstMstTimeline timeline;
-  gboolean warned_nonfinite;
-  gsize nonfinite_seen;
 };
 
 GType gst_mst_delay_filter_get_type (void);
@@ -133,18 +104,18 @@ core_get_latency (GstMstDelayFilter * base) \
 { \
   return ns##_get_latency (CAST (base)->core); \
 } \
-static gsize \
-core_get_nonfinite_count (GstMstDelayFilter * base) \
+static guint64 \
+core_get_nonfinite_count (GstMstFilter * base) \
 { \
   return ns##_get_nonfinite_count (CAST (base)->core); \
 } \
 static void \
-core_reset (GstMstDelayFilter * base) \
+core_reset (GstMstFilter * base) \
 { \
   ns##_reset (CAST (base)->core); \
 } \
 static void \
-core_destroy (GstMstDelayFilter * base) \
+core_destroy (GstMstFilter * base) \
 { \
   ns##_destroy (&CAST (base)->core); \
 } \
@@ -157,9 +128,10 @@ delay_filter_bind_core (GstMstDelayFilterClass * klass) \
   klass->drain_f64 = GST_DEBUG_FUNCPTR (core_drain_f64); \
   klass->get_pending = GST_DEBUG_FUNCPTR (core_get_pending); \
   klass->get_latency = GST_DEBUG_FUNCPTR (core_get_latency); \
-  klass->get_nonfinite_count = GST_DEBUG_FUNCPTR (core_get_nonfinite_count); \
-  klass->reset = GST_DEBUG_FUNCPTR (core_reset); \
-  klass->destroy = GST_DEBUG_FUNCPTR (core_destroy); \
+  klass->parent_class.get_nonfinite_count = \
+      GST_DEBUG_FUNCPTR (core_get_nonfinite_count); \
+  klass->parent_class.reset = GST_DEBUG_FUNCPTR (core_reset); \
+  klass->parent_class.destroy = GST_DEBUG_FUNCPTR (core_destroy); \
 }
 /* Lookaheads set the latency: they change in NULL or READY only. Called
  * with the object lock held (released for the warning); TRUE when @ms is

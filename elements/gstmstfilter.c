@@ -78,6 +78,10 @@ gst_mst_filter_post_status (GstMstFilter * self, GstClockTime end_ts,
   GST_OBJECT_LOCK (self);
   post = self->messages.post_messages;
   GST_OBJECT_UNLOCK (self);
+  /* The message that ends an interval while a stream ends is its last. */
+  final = final || self->at_eos;
+  if (final)
+    self->final_posted = TRUE;
   if (post) {
     s = gst_mst_interval_structure_new (GST_BASE_TRANSFORM (self),
         klass->message_name, end_ts, duration);
@@ -150,22 +154,38 @@ reset_core (GstMstFilter * self)
     klass->reset (self);
 }
 
-/* Frames of the message interval now, from the settings. */
-static void
-update_interval (GstMstFilter * self, gint rate)
-{
-  GST_OBJECT_LOCK (self);
-  self->timeline.interval_frames = gst_util_uint64_scale_int
-      (self->messages.interval_ns, rate, GST_SECOND);
-  GST_OBJECT_UNLOCK (self);
-}
-
 static GstClockTime
 stream_time_at (GstMstFilter * self, GstClockTime pts, gsize frame, gint rate)
 {
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    return GST_CLOCK_TIME_NONE;
   return gst_segment_to_stream_time (&GST_BASE_TRANSFORM (self)->segment,
       GST_FORMAT_TIME, pts + gst_util_uint64_scale_int (frame, GST_SECOND,
           rate));
+}
+
+gboolean
+gst_mst_filter_begin_buffer (GstMstFilter * self, GstClockTime pts)
+{
+  GstMstFilterClass *klass = GET_CLASS (self);
+  gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
+
+  gst_mst_filter_sync (self, stream_time_at (self, pts, 0, rate));
+  GST_OBJECT_LOCK (self);
+  self->timeline.interval_frames = klass->message_name ?
+      gst_util_uint64_scale_int (self->messages.interval_ns, rate,
+      GST_SECOND) : 0;
+  GST_OBJECT_UNLOCK (self);
+  return klass->control_frames > 0 && GST_CLOCK_TIME_IS_VALID (pts)
+      && gst_object_has_active_control_bindings (GST_OBJECT (self));
+}
+
+void
+gst_mst_filter_sync_at (GstMstFilter * self, GstClockTime pts, gsize frame)
+{
+  gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
+
+  gst_mst_filter_sync (self, stream_time_at (self, pts, frame, rate));
 }
 
 static GstFlowReturn
@@ -187,12 +207,7 @@ gst_mst_filter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   /* What came before a discontinuity does not ring into what follows. */
   if (GST_BUFFER_IS_DISCONT (buf))
     reset_core (self);
-  controlled = klass->control_frames > 0 && GST_CLOCK_TIME_IS_VALID (pts)
-      && gst_object_has_active_control_bindings (GST_OBJECT (self));
-  gst_mst_filter_sync (self, GST_CLOCK_TIME_IS_VALID (pts) ?
-      stream_time_at (self, pts, 0, rate) : GST_CLOCK_TIME_NONE);
-  if (klass->message_name)
-    update_interval (self, rate);
+  controlled = gst_mst_filter_begin_buffer (self, pts);
 
   if (!gst_buffer_map (buf, &map, writable ? GST_MAP_READWRITE :
           GST_MAP_READ)) {
@@ -208,17 +223,15 @@ gst_mst_filter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   for (gsize done = 0; done < n;) {
     gsize piece = n - done;
     GstClockTime duration;
-    if (klass->message_name)
-      piece = MIN (piece, gst_mst_timeline_to_interval (&self->timeline));
+    piece = MIN (piece, gst_mst_timeline_to_interval (&self->timeline));
     if (controlled) {
       piece = MIN (piece, klass->control_frames);
       if (done > 0)
-        gst_mst_filter_sync (self, stream_time_at (self, pts, done, rate));
+        gst_mst_filter_sync_at (self, pts, done);
     }
     self->process (self, map.data + done * bpf, piece);
     done += piece;
-    if (klass->message_name && gst_mst_timeline_count (&self->timeline,
-            piece, rate, &duration)) {
+    if (gst_mst_timeline_count (&self->timeline, piece, rate, &duration)) {
       GstClockTime end = GST_CLOCK_TIME_IS_VALID (pts) ? pts +
           gst_util_uint64_scale_int (done, GST_SECOND, rate) :
           GST_CLOCK_TIME_NONE;
@@ -240,13 +253,14 @@ gst_mst_filter_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
-      if (klass->message_name && self->configured) {
+      if (klass->message_name && self->configured && !self->final_posted) {
         gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
         gst_mst_filter_post_status (self, self->last_end,
             gst_util_uint64_scale_int (self->timeline.interval_count,
                 GST_SECOND, rate), TRUE);
-        self->timeline.interval_count = 0;
       }
+      self->timeline.interval_count = 0;
+      self->at_eos = self->final_posted = FALSE;
       break;
     case GST_EVENT_FLUSH_STOP:
       reset_core (self);

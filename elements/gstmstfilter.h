@@ -119,7 +119,11 @@ struct _GstMstFilter
   gboolean settings_applied;
   gsize nonfinite_seen;
   gboolean warned_nonfinite;
+  /* < protected > */
+  /* End of the output so far (the final message's timestamp); the stream
+   * is ending (a delaying subclass drains), and its last message went. */
   GstClockTime last_end;
+  gboolean at_eos, final_posted;
 };
 
 GType gst_mst_filter_get_type (void);
@@ -134,6 +138,16 @@ void gst_mst_filter_apply_settings (GstMstFilter * self);
 
 /* Syncs automation at @stream_time (if valid) and applies the settings. */
 void gst_mst_filter_sync (GstMstFilter * self, GstClockTime stream_time);
+
+/* At the start of a buffer of timestamp @pts: automation synced and the
+ * settings applied, the message interval read. TRUE when automation is to
+ * be followed within the buffer (gst_mst_filter_sync_at every
+ * control_frames). */
+gboolean gst_mst_filter_begin_buffer (GstMstFilter * self, GstClockTime pts);
+
+/* Syncs automation at frame @frame of the buffer of timestamp @pts. */
+void gst_mst_filter_sync_at (GstMstFilter * self, GstClockTime pts,
+    gsize frame);
 
 /* Posts the interval message ending at @end_ts (no lock held); @final for
  * the last one of a stream. */

@@ -37,8 +37,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_mst_limiter_debug);
 #define DEFAULT_LINK_PERCENT 100.0
 #define DEFAULT_BYPASS FALSE
 #define DEFAULT_INTERVAL_NS (100 * GST_MSECOND)
-/* Controlled properties are sampled this often (frames). */
-#define CONTROL_FRAMES 64
 
 
 enum
@@ -100,7 +98,7 @@ gst_mst_limiter_set_property (GObject * object, guint prop_id,
       self->settings.bypass = g_value_get_boolean (value);
       break;
     default:
-      if (!gst_mst_message_settings_set (&base->messages, pspec, value))
+      if (!gst_mst_message_settings_set (&GST_MST_FILTER (base)->messages, pspec, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
@@ -144,15 +142,15 @@ gst_mst_limiter_get_property (GObject * object, guint prop_id,
       g_value_set_double (value, self->gain_reduction_db);
       break;
     default:
-      if (!gst_mst_message_settings_get (&base->messages, pspec, value))
+      if (!gst_mst_message_settings_get (&GST_MST_FILTER (base)->messages, pspec, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
 }
 
-static gboolean
-gst_mst_limiter_configure (GstMstDelayFilter * base, const GstAudioInfo * info)
+static MstResult
+gst_mst_limiter_configure (GstMstFilter * base, const GstAudioInfo * info)
 {
   GstMstLimiter *self = GST_MST_LIMITER (base);
   gdouble lookahead_ms;
@@ -160,26 +158,24 @@ gst_mst_limiter_configure (GstMstDelayFilter * base, const GstAudioInfo * info)
   GST_OBJECT_LOCK (self);
   lookahead_ms = self->lookahead_ms;
   GST_OBJECT_UNLOCK (self);
+  if (!self->core)
+    self->core = mst_limiter_init (MST_MAX_CHANNELS);
+  if (!self->core)
+    return MST_ERR_NOMEM;
   return mst_limiter_configure (self->core, GST_AUDIO_INFO_RATE (info),
-      GST_AUDIO_INFO_CHANNELS (info), lookahead_ms) == MST_OK;
+      GST_AUDIO_INFO_CHANNELS (info), lookahead_ms);
 }
 
 static void
-gst_mst_limiter_apply_settings (GstMstDelayFilter * base)
+gst_mst_limiter_apply (GstMstFilter * base, gconstpointer settings)
 {
-  GstMstLimiter *self = GST_MST_LIMITER (base);
-  MstLimiterSettings s;
-
-  GST_OBJECT_LOCK (self);
-  s = self->settings;
-  GST_OBJECT_UNLOCK (self);
-  mst_limiter_set (self->core, &s);
+  mst_limiter_set (GST_MST_LIMITER (base)->core, settings);
 }
 
 GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS (GST_MST_LIMITER, mst_limiter);
 
 static void
-gst_mst_limiter_read_status (GstMstDelayFilter * base, GstStructure * s)
+gst_mst_limiter_read_status (GstMstFilter * base, GstStructure * s)
 {
   GstMstLimiter *self = GST_MST_LIMITER (base);
   double current_db, max_db;
@@ -199,6 +195,7 @@ gst_mst_limiter_class_init (GstMstLimiterClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstMstFilterClass *base_class = GST_MST_FILTER_CLASS (klass);
   GstMstDelayFilterClass *delay_class = GST_MST_DELAY_FILTER_CLASS (klass);
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
       | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING;
@@ -264,17 +261,17 @@ gst_mst_limiter_class_init (GstMstLimiterClass * klass)
       "Lookahead brickwall limiter that holds the output's true peak "
       "(ITU-R BS.1770-4) at or below a ceiling", "mastering developers");
 
-  delay_class->message_name = "limiter";
-  delay_class->control_frames = CONTROL_FRAMES;
+  base_class->message_name = "limiter";
+  base_class->settings_offset = G_STRUCT_OFFSET (GstMstLimiter, settings);
+  base_class->settings_size = sizeof (MstLimiterSettings);
   /* Messages cover the output up to the drained tail; a drain with
    * nothing pending still starts the core afresh (smoothers at target). */
   delay_class->messages_cover_tail = FALSE;
   delay_class->reset_when_empty = TRUE;
-  delay_class->configure = GST_DEBUG_FUNCPTR (gst_mst_limiter_configure);
-  delay_class->apply_settings =
-      GST_DEBUG_FUNCPTR (gst_mst_limiter_apply_settings);
+  base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_limiter_configure);
+  base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_limiter_apply);
   delay_filter_bind_core (delay_class);
-  delay_class->read_status = GST_DEBUG_FUNCPTR (gst_mst_limiter_read_status);
+  base_class->read_status = GST_DEBUG_FUNCPTR (gst_mst_limiter_read_status);
 }
 
 static void
@@ -290,7 +287,5 @@ gst_mst_limiter_init (GstMstLimiter * self)
   self->settings.link = DEFAULT_LINK_PERCENT / 100.0;
   self->settings.bypass = DEFAULT_BYPASS;
   self->lookahead_ms = DEFAULT_LOOKAHEAD_MS;
-  gst_mst_message_settings_init (&base->messages, DEFAULT_INTERVAL_NS);
-  self->core = mst_limiter_init (MST_MAX_CHANNELS);
-  g_assert (self->core != NULL);
+  gst_mst_message_settings_init (&GST_MST_FILTER (base)->messages, DEFAULT_INTERVAL_NS);
 }

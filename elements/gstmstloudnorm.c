@@ -147,7 +147,7 @@ gst_mst_loudnorm_set_property (GObject * object, guint prop_id,
       s->bypass = g_value_get_boolean (value);
       break;
     default:
-      if (!gst_mst_message_settings_set (&base->messages, pspec, value))
+      if (!gst_mst_message_settings_set (&GST_MST_FILTER (base)->messages, pspec, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
@@ -210,7 +210,7 @@ gst_mst_loudnorm_get_property (GObject * object, guint prop_id,
       g_value_set_double (value, self->latest.output_integrated);
       break;
     default:
-      if (!gst_mst_message_settings_get (&base->messages, pspec, value))
+      if (!gst_mst_message_settings_get (&GST_MST_FILTER (base)->messages, pspec, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
@@ -229,8 +229,8 @@ status_clear (MstLoudnormStatus * st)
   st->gain_reduction_db = st->gain_reduction_max_db = 0.0;
 }
 
-static gboolean
-gst_mst_loudnorm_configure (GstMstDelayFilter * base,
+static MstResult
+gst_mst_loudnorm_configure (GstMstFilter * base,
     const GstAudioInfo * info)
 {
   GstMstLoudnorm *self = GST_MST_LOUDNORM (base);
@@ -244,26 +244,25 @@ gst_mst_loudnorm_configure (GstMstDelayFilter * base,
   status_clear (&self->latest);
   GST_OBJECT_UNLOCK (self);
   gst_mst_loudness_weights (info, weights);
-  /* Settings first: the controller's window is part of them. */
-  return mst_loudnorm_set (self->core, &s) == MST_OK
-      && mst_loudnorm_configure (self->core, GST_AUDIO_INFO_RATE (info),
-      GST_AUDIO_INFO_CHANNELS (info), lookahead_ms, control_ms,
-      weights) == MST_OK;
+  if (!self->core)
+    self->core = mst_loudnorm_init (MST_MAX_CHANNELS);
+  if (!self->core)
+    return MST_ERR_NOMEM;
+  /* Settings first: the controller's window is part of them. An invalid
+   * combination (min-gain above max-gain) keeps the defaults. */
+  if (mst_loudnorm_set (self->core, &s) != MST_OK)
+    GST_DEBUG_OBJECT (self, "settings refused (min-gain above max-gain?)");
+  return mst_loudnorm_configure (self->core, GST_AUDIO_INFO_RATE (info),
+      GST_AUDIO_INFO_CHANNELS (info), lookahead_ms, control_ms, weights);
 }
 
 /* Settings from the properties into the core; an invalid combination
  * (min-gain above max-gain) keeps the previous one. */
 static void
-gst_mst_loudnorm_apply_settings (GstMstDelayFilter * base)
+gst_mst_loudnorm_apply (GstMstFilter * base, gconstpointer settings)
 {
-  GstMstLoudnorm *self = GST_MST_LOUDNORM (base);
-  MstLoudnormSettings s;
-
-  GST_OBJECT_LOCK (self);
-  s = self->settings;
-  GST_OBJECT_UNLOCK (self);
-  if (mst_loudnorm_set (self->core, &s) != MST_OK)
-    GST_DEBUG_OBJECT (self, "settings refused (min-gain above max-gain?)");
+  if (mst_loudnorm_set (GST_MST_LOUDNORM (base)->core, settings) != MST_OK)
+    GST_DEBUG_OBJECT (base, "settings refused (min-gain above max-gain?)");
 }
 
 /* A drain keeps the controller's estimate (the same programme goes on
@@ -271,7 +270,7 @@ gst_mst_loudnorm_apply_settings (GstMstDelayFilter * base)
 GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS (GST_MST_LOUDNORM, mst_loudnorm);
 
 static void
-gst_mst_loudnorm_read_status (GstMstDelayFilter * base, GstStructure * s)
+gst_mst_loudnorm_read_status (GstMstFilter * base, GstStructure * s)
 {
   GstMstLoudnorm *self = GST_MST_LOUDNORM (base);
   MstLoudnormStatus st;
@@ -300,6 +299,7 @@ gst_mst_loudnorm_class_init (GstMstLoudnormClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstMstFilterClass *base_class = GST_MST_FILTER_CLASS (klass);
   GstMstDelayFilterClass *delay_class = GST_MST_DELAY_FILTER_CLASS (klass);
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
       | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING;
@@ -408,17 +408,17 @@ gst_mst_loudnorm_class_init (GstMstLoudnormClass * klass)
 
   gst_type_mark_as_plugin_api (GST_TYPE_MST_LOUDNORM_MODE, 0);
 
-  delay_class->message_name = "loudnorm";
-  /* Automation once per buffer; the last figures, drained tail included,
-   * at EOS; nothing pending means nothing to restart. */
-  delay_class->control_frames = 0;
+  base_class->message_name = "loudnorm";
+  base_class->settings_offset = G_STRUCT_OFFSET (GstMstLoudnorm, settings);
+  base_class->settings_size = sizeof (MstLoudnormSettings);
+  /* The last figures, drained tail included, at EOS; nothing pending
+   * means nothing to restart. */
   delay_class->messages_cover_tail = TRUE;
   delay_class->reset_when_empty = FALSE;
-  delay_class->configure = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_configure);
-  delay_class->apply_settings =
-      GST_DEBUG_FUNCPTR (gst_mst_loudnorm_apply_settings);
+  base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_configure);
+  base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_apply);
   delay_filter_bind_core (delay_class);
-  delay_class->read_status = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_read_status);
+  base_class->read_status = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_read_status);
 }
 
 static void
@@ -429,8 +429,6 @@ gst_mst_loudnorm_init (GstMstLoudnorm * self)
   mst_loudnorm_settings_default (&self->settings);
   self->lookahead_ms = DEFAULT_LOOKAHEAD_MS;
   self->control_lookahead_ms = DEFAULT_CONTROL_LOOKAHEAD_MS;
-  gst_mst_message_settings_init (&base->messages, DEFAULT_INTERVAL_NS);
+  gst_mst_message_settings_init (&GST_MST_FILTER (base)->messages, DEFAULT_INTERVAL_NS);
   status_clear (&self->latest);
-  self->core = mst_loudnorm_init (MST_MAX_CHANNELS);
-  g_assert (self->core != NULL);
 }
