@@ -260,9 +260,11 @@ follow_channel (MstLevelDetector * det, MstFormat fmt,
 MST_ALWAYS_INLINE double
 envelope_to_level (double e, bool power, bool db)
 {
+  /* 10 / ln 10 and 20 / ln 10: libm's log is several times faster than
+   * its log10. */
   if (db)
-    return power ? 10.0 * log10 (e > FLOOR_POWER ? e : FLOOR_POWER)
-        : 20.0 * log10 (e > FLOOR_AMPLITUDE ? e : FLOOR_AMPLITUDE);
+    return power ? 4.342944819032518 * log (e > FLOOR_POWER ? e : FLOOR_POWER)
+        : 8.685889638065036 * log (e > FLOOR_AMPLITUDE ? e : FLOOR_AMPLITUDE);
   return power ? sqrt (e) : e;
 }
 
