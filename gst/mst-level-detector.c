@@ -208,51 +208,60 @@ mst_level_detector_get_nonfinite_count (const MstLevelDetector * det)
   return det ? det->nonfinite : 0;
 }
 
-/* Channel c's envelope over frames [0, n) of in (ring slots ring_pos ..
- * ring_pos + n - 1, no wrap), into env_out; returns the count of
- * non-finite samples. */
+/* The envelopes of channels c .. c + width - 1 (width 1 or 2, a constant)
+ * over frames [0, n) of in (ring slots ring_pos .. ring_pos + n - 1, no
+ * wrap), into the scratch rows; returns the count of non-finite samples.
+ * Each envelope is a chain of dependent operations: two channels in one
+ * loop run their chains side by side. */
 MST_ALWAYS_INLINE uint64_t
-follow_channel (MstLevelDetector * det, MstFormat fmt,
-    MstLevelDetectorMode mode, const void *in, int c, size_t n,
-    double *restrict env_out)
+follow_channels (MstLevelDetector * det, MstFormat fmt,
+    MstLevelDetectorMode mode, const void *in, int c, int width, size_t n)
 {
   const int nch = det->channels;
   const double a_att = det->attack_coef, a_rel = det->release_coef;
   const double inv_w = det->inv_window;
-  double *restrict ring = det->ring + (size_t) c * det->ring_frames;
-  const size_t ring_frames = det->ring_frames;
-  size_t pos = det->ring_pos;
+  const size_t ring_frames = det->ring_frames, pos = det->ring_pos;
   size_t leaving = pos >= det->window_frames ? pos - det->window_frames
       : pos + ring_frames - det->window_frames;
-  double env = det->env[c], sum = det->window_sum[c];
+  double *restrict ring[2], *restrict env_out[2], env[2], sum[2];
+  for (int k = 0; k < width; k++) {
+    ring[k] = det->ring + (size_t) (c + k) * ring_frames;
+    env_out[k] = det->scratch + (size_t) (c + k) * BLOCK;
+    env[k] = det->env[c + k];
+    sum[k] = det->window_sum[c + k];
+  }
   uint64_t bad = 0;
   for (size_t i = 0; i < n; i++) {
-    double x = fabs (mst_sample_get (fmt, in, i * nch + c));
-    /* NaN and Inf fail the first test, huge values the second. */
-    bool finite = x <= DBL_MAX;
-    bad += !finite;
-    x = finite ? x : 0.0;
-    x = x < MST_LEVEL_DETECTOR_MAX_LIN ? x : MST_LEVEL_DETECTOR_MAX_LIN;
-    double sq = x * x, v;
-    if (mode == MST_LEVEL_DETECTOR_RMS_WINDOW) {
-      /* Read the leaving square first: with the longest window it is the
-       * slot written now. */
-      double out_sq = ring[leaving];
-      ring[pos + i] = sq;
-      sum += sq - out_sq;
-      leaving = leaving + 1 == ring_frames ? 0 : leaving + 1;
-      /* Rounding may leave a sum of zeros slightly negative. */
-      v = sum > 0.0 ? sum * inv_w : 0.0;
-    } else {
-      ring[pos + i] = sq;
-      v = mode == MST_LEVEL_DETECTOR_PEAK ? x : sq;
+    for (int k = 0; k < width; k++) {
+      double x = fabs (mst_sample_get (fmt, in, i * nch + c + k));
+      /* NaN and Inf fail the first test, huge values the second. */
+      bool finite = x <= DBL_MAX;
+      bad += !finite;
+      x = finite ? x : 0.0;
+      x = x < MST_LEVEL_DETECTOR_MAX_LIN ? x : MST_LEVEL_DETECTOR_MAX_LIN;
+      double sq = x * x, v;
+      if (mode == MST_LEVEL_DETECTOR_RMS_WINDOW) {
+        /* Read the leaving square first: with the longest window it is
+         * the slot written now. */
+        double out_sq = ring[k][leaving];
+        ring[k][pos + i] = sq;
+        sum[k] += sq - out_sq;
+        /* Rounding may leave a sum of zeros slightly negative. */
+        v = sum[k] > 0.0 ? sum[k] * inv_w : 0.0;
+      } else {
+        ring[k][pos + i] = sq;
+        v = mode == MST_LEVEL_DETECTOR_PEAK ? x : sq;
+      }
+      double a = v > env[k] ? a_att : a_rel;
+      env[k] = v + a * (env[k] - v);
+      env_out[k][i] = env[k];
     }
-    double a = v > env ? a_att : a_rel;
-    env = v + a * (env - v);
-    env_out[i] = env;
+    leaving = leaving + 1 == ring_frames ? 0 : leaving + 1;
   }
-  det->env[c] = env;
-  det->window_sum[c] = sum;
+  for (int k = 0; k < width; k++) {
+    det->env[c + k] = env[k];
+    det->window_sum[c + k] = sum[k];
+  }
   return bad;
 }
 
@@ -311,9 +320,11 @@ MST_ALWAYS_INLINE void
 process_run (MstLevelDetector * det, MstFormat fmt, MstLevelDetectorMode mode,
     const void *in, size_t n, bool db, double *out)
 {
-  for (int c = 0; c < det->channels; c++)
-    det->nonfinite += follow_channel (det, fmt, mode, in, c, n,
-        det->scratch + (size_t) c * BLOCK);
+  int c = 0;
+  for (; c + 2 <= det->channels; c += 2)
+    det->nonfinite += follow_channels (det, fmt, mode, in, c, 2, n);
+  if (c < det->channels)
+    det->nonfinite += follow_channels (det, fmt, mode, in, c, 1, n);
   link_and_output (det, n, is_power_mode (mode), db, out);
   det->ring_pos += n;
   if (det->ring_pos == det->ring_frames) {
