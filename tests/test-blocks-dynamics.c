@@ -516,6 +516,44 @@ test_stereo_link (void)
   }
 }
 
+/* Unlinked, each channel of a multichannel run measures what a mono run
+ * of that channel does, bit for bit, whatever the channel count (pairs and
+ * a last single channel). */
+static void
+test_channels_independent (void)
+{
+  const size_t n = 3000;
+  for (int nch = 1; nch <= MST_MAX_CHANNELS; nch++) {
+    float *x = malloc (n * nch * sizeof (float));
+    float *mono = malloc (n * sizeof (float));
+    double *all = malloc (n * nch * sizeof (double));
+    double *one = malloc (n * sizeof (double));
+    mst_signal_white_noise (x, n, nch, -20.0, 17 + nch);
+    for (int mode = MST_LEVEL_DETECTOR_PEAK;
+        mode <= MST_LEVEL_DETECTOR_RMS_WINDOW; mode++) {
+      MstLevelDetector *det = detector (nch, mode, 3.0, 30.0, 0.0);
+      mst_level_detector_process_f32 (det, x, n, all);
+      mst_level_detector_destroy (&det);
+      for (int c = 0; c < nch; c++) {
+        for (size_t i = 0; i < n; i++)
+          mono[i] = x[i * nch + c];
+        det = detector (1, mode, 3.0, 30.0, 0.0);
+        mst_level_detector_process_f32 (det, mono, n, one);
+        mst_level_detector_destroy (&det);
+        bool same = true;
+        for (size_t i = 0; i < n; i++)
+          same = same && one[i] == all[i * nch + c];
+        MST_CHECK_MSG (same, "%d channels, mode %d, channel %d", nch, mode,
+            c);
+      }
+    }
+    free (x);
+    free (mono);
+    free (all);
+    free (one);
+  }
+}
+
 /* Mode and window changes while playing carry on from the envelope: a
  * steady signal keeps its level. */
 static void
@@ -765,6 +803,7 @@ main (void)
   MST_RUN (test_rms_of_sine);
   MST_RUN (test_window_exact);
   MST_RUN (test_stereo_link);
+  MST_RUN (test_channels_independent);
   MST_RUN (test_changes_while_playing);
   MST_RUN (test_nonfinite_recovery);
   MST_RUN (test_subnormal_cost);
