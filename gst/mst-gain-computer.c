@@ -155,22 +155,27 @@ curve_lin (const MstGainComputer * gc, const double *level_db, double *gain,
   return curve (gc, level_db, gain, n, true);
 }
 
+static MstResult
+run (MstGainComputer * gc, const double *level_db, double *gain, size_t n,
+    bool lin)
+{
+  if (!gc || (n && (!level_db || !gain)))
+    return MST_ERR_INVALID_ARG;
+  gc->nonfinite += lin ? curve_lin (gc, level_db, gain, n)
+      : curve_db (gc, level_db, gain, n);
+  return MST_OK;
+}
+
 MstResult
 mst_gain_computer_process (MstGainComputer * gc, const double *level_db,
     double *gain_db, size_t n)
 {
-  if (!gc || (n && (!level_db || !gain_db)))
-    return MST_ERR_INVALID_ARG;
-  gc->nonfinite += curve_db (gc, level_db, gain_db, n);
-  return MST_OK;
+  return run (gc, level_db, gain_db, n, false);
 }
 
 MstResult
 mst_gain_computer_process_lin (MstGainComputer * gc, const double *level_db,
     double *gain_lin, size_t n)
 {
-  if (!gc || (n && (!level_db || !gain_lin)))
-    return MST_ERR_INVALID_ARG;
-  gc->nonfinite += curve_lin (gc, level_db, gain_lin, n);
-  return MST_OK;
+  return run (gc, level_db, gain_lin, n, true);
 }

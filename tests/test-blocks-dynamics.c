@@ -14,6 +14,14 @@
 
 #define RATE 48000
 
+/* Checks that @set rejects the settings @ok with @field changed to @value
+ * (uses a local settings struct s). */
+#define REJECT(set, obj, field, value) do { \
+    s = ok; s.field = value; \
+    MST_CHECK_MSG (set (obj, &s) == MST_ERR_INVALID_ARG, "%s = %g", \
+        #field, (double) (value)); \
+  } while (0)
+
 /* ---- Gain computer ---- */
 
 /* Giannoulis et al. 2012, the soft-knee compressor: output level y, gain
@@ -255,27 +263,27 @@ test_gain_computer_validation (void)
   MST_CHECK (mst_gain_computer_set (gc, &ok) == MST_OK);
   double before = gain_at (gc, 0.0);
 
-#define REJECT(field, value) do { \
-    s = ok; s.field = value; \
-    MST_CHECK_MSG (mst_gain_computer_set (gc, &s) == MST_ERR_INVALID_ARG, \
-        "%s = %g", #field, (double) (value)); \
-  } while (0)
-  REJECT (mode, (MstGainComputerMode) 2);
-  REJECT (threshold_db, NAN);
-  REJECT (threshold_db, MST_GAIN_COMPUTER_MIN_THRESHOLD_DB - 1.0);
-  REJECT (threshold_db, MST_GAIN_COMPUTER_MAX_THRESHOLD_DB + 1.0);
-  REJECT (ratio, 0.99);
-  REJECT (ratio, 0.0);
-  REJECT (ratio, -2.0);
-  REJECT (ratio, NAN);
-  REJECT (knee_db, -0.1);
-  REJECT (knee_db, MST_GAIN_COMPUTER_MAX_KNEE_DB + 1.0);
-  REJECT (knee_db, NAN);
-  REJECT (range_db, 0.5);
-  REJECT (range_db, NAN);
-  REJECT (makeup_db, MST_GAIN_COMPUTER_MAX_MAKEUP_DB + 1.0);
-  REJECT (makeup_db, -MST_GAIN_COMPUTER_MAX_MAKEUP_DB - 1.0);
-  REJECT (makeup_db, NAN);
+  REJECT (mst_gain_computer_set, gc, mode, (MstGainComputerMode) 2);
+  REJECT (mst_gain_computer_set, gc, threshold_db, NAN);
+  REJECT (mst_gain_computer_set, gc, threshold_db,
+      MST_GAIN_COMPUTER_MIN_THRESHOLD_DB - 1.0);
+  REJECT (mst_gain_computer_set, gc, threshold_db,
+      MST_GAIN_COMPUTER_MAX_THRESHOLD_DB + 1.0);
+  REJECT (mst_gain_computer_set, gc, ratio, 0.99);
+  REJECT (mst_gain_computer_set, gc, ratio, 0.0);
+  REJECT (mst_gain_computer_set, gc, ratio, -2.0);
+  REJECT (mst_gain_computer_set, gc, ratio, NAN);
+  REJECT (mst_gain_computer_set, gc, knee_db, -0.1);
+  REJECT (mst_gain_computer_set, gc, knee_db,
+      MST_GAIN_COMPUTER_MAX_KNEE_DB + 1.0);
+  REJECT (mst_gain_computer_set, gc, knee_db, NAN);
+  REJECT (mst_gain_computer_set, gc, range_db, 0.5);
+  REJECT (mst_gain_computer_set, gc, range_db, NAN);
+  REJECT (mst_gain_computer_set, gc, makeup_db,
+      MST_GAIN_COMPUTER_MAX_MAKEUP_DB + 1.0);
+  REJECT (mst_gain_computer_set, gc, makeup_db,
+      -MST_GAIN_COMPUTER_MAX_MAKEUP_DB - 1.0);
+  REJECT (mst_gain_computer_set, gc, makeup_db, NAN);
   /* An infinite ratio is a limiter's, not an expander's. */
   s = ok;
   s.mode = MST_GAIN_COMPUTER_EXPAND;
@@ -289,7 +297,6 @@ test_gain_computer_validation (void)
   s.ratio = 0.5;
   MST_CHECK (mst_gain_computer_set (gc, &s) == MST_ERR_INVALID_ARG);
   MST_CHECK (gain_at (gc, 0.0) == before);
-#undef REJECT
   s = ok;
   s.range_db = -INFINITY;
   MST_CHECK (mst_gain_computer_set (gc, &s) == MST_OK);
@@ -752,26 +759,24 @@ test_detector_validation (void)
   mst_level_detector_settings_default (&ok);
   ok.attack_ms = ok.release_ms = 0.0;
   MST_CHECK (mst_level_detector_set (det, &ok) == MST_OK);
-#define REJECT(field, value) do { \
-    s = ok; s.field = value; \
-    MST_CHECK_MSG (mst_level_detector_set (det, &s) == MST_ERR_INVALID_ARG, \
-        "%s = %g", #field, (double) (value)); \
-  } while (0)
-  REJECT (mode, (MstLevelDetectorMode) 3);
-  REJECT (link_mode, (MstLevelDetectorLinkMode) 2);
-  REJECT (attack_ms, -1.0);
-  REJECT (attack_ms, NAN);
-  REJECT (attack_ms, MST_LEVEL_DETECTOR_MAX_TIME_MS * 2);
-  REJECT (release_ms, -0.001);
-  REJECT (release_ms, INFINITY);
-  REJECT (window_ms, 0.0);
-  REJECT (window_ms, MST_LEVEL_DETECTOR_MIN_WINDOW_MS / 2);
-  REJECT (window_ms, MST_LEVEL_DETECTOR_MAX_WINDOW_MS + 1);
-  REJECT (window_ms, NAN);
-  REJECT (link, -0.1);
-  REJECT (link, 1.1);
-  REJECT (link, NAN);
-#undef REJECT
+  REJECT (mst_level_detector_set, det, mode, (MstLevelDetectorMode) 3);
+  REJECT (mst_level_detector_set, det, link_mode,
+      (MstLevelDetectorLinkMode) 2);
+  REJECT (mst_level_detector_set, det, attack_ms, -1.0);
+  REJECT (mst_level_detector_set, det, attack_ms, NAN);
+  REJECT (mst_level_detector_set, det, attack_ms,
+      MST_LEVEL_DETECTOR_MAX_TIME_MS * 2);
+  REJECT (mst_level_detector_set, det, release_ms, -0.001);
+  REJECT (mst_level_detector_set, det, release_ms, INFINITY);
+  REJECT (mst_level_detector_set, det, window_ms, 0.0);
+  REJECT (mst_level_detector_set, det, window_ms,
+      MST_LEVEL_DETECTOR_MIN_WINDOW_MS / 2);
+  REJECT (mst_level_detector_set, det, window_ms,
+      MST_LEVEL_DETECTOR_MAX_WINDOW_MS + 1);
+  REJECT (mst_level_detector_set, det, window_ms, NAN);
+  REJECT (mst_level_detector_set, det, link, -0.1);
+  REJECT (mst_level_detector_set, det, link, 1.1);
+  REJECT (mst_level_detector_set, det, link, NAN);
   /* A bad field among good changes: nothing applied (attack 0 still). */
   s = ok;
   s.attack_ms = 1000.0;
