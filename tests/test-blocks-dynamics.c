@@ -795,6 +795,89 @@ test_detector_validation (void)
   mst_level_detector_destroy (&det);
 }
 
+/* Allocation failures: init gives NULL, configure MST_ERR_NOMEM and keeps
+ * the configuration it had; set, process and reset never allocate. Counts
+ * (and fails on request) the calls to glibc's allocator. */
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+#define HAVE_ALLOC_HOOK 1
+extern void *__libc_malloc (size_t);
+extern void *__libc_calloc (size_t, size_t);
+static long alloc_calls, alloc_fail_call = -1;
+
+static bool
+alloc_fails (void)
+{
+  return alloc_calls++ == alloc_fail_call;
+}
+
+void *
+malloc (size_t n)
+{
+  return alloc_fails ()? NULL : __libc_malloc (n);
+}
+
+void *
+calloc (size_t n, size_t size)
+{
+  return alloc_fails ()? NULL : __libc_calloc (n, size);
+}
+
+static void
+test_allocation (void)
+{
+  long first = alloc_calls;
+  MstLevelDetector *det = mst_level_detector_init (2);
+  long n_init = alloc_calls - first;
+  MST_CHECK (det && n_init >= 1);
+  mst_level_detector_destroy (&det);
+  for (long k = 0; k < n_init; k++) {
+    alloc_fail_call = alloc_calls + k;
+    det = mst_level_detector_init (2);
+    alloc_fail_call = -1;
+    MST_CHECK_MSG (det == NULL, "allocation %ld of %ld failed", k, n_init);
+    mst_level_detector_destroy (&det);
+  }
+  alloc_fail_call = alloc_calls;
+  MstGainComputer *gc = mst_gain_computer_init ();
+  alloc_fail_call = -1;
+  MST_CHECK (gc == NULL);
+
+  det = detector (2, MST_LEVEL_DETECTOR_RMS_WINDOW, 1.0, 10.0, 0.5);
+  gc = computer (MST_GAIN_COMPUTER_COMPRESS, -20, 4, 6);
+  alloc_fail_call = alloc_calls;
+  MST_CHECK (mst_level_detector_configure (det, 96000, 2) == MST_ERR_NOMEM);
+  alloc_fail_call = -1;
+
+  float x[2 * 512];
+  double level[2 * 512], gain[2 * 512];
+  mst_signal_white_noise (x, 512, 2, -20.0, 1);
+  MstLevelDetectorSettings ds;
+  mst_level_detector_settings_default (&ds);
+  MstGainComputerSettings gs;
+  mst_gain_computer_settings_default (&gs);
+  first = alloc_calls;
+  for (int mode = MST_LEVEL_DETECTOR_PEAK;
+      mode <= MST_LEVEL_DETECTOR_RMS_WINDOW; mode++) {
+    ds.mode = mode;
+    ds.window_ms = 5.0 + mode;
+    MST_CHECK (mst_level_detector_set (det, &ds) == MST_OK);
+    MST_CHECK (mst_gain_computer_set (gc, &gs) == MST_OK);
+    /* Still configured at 48 kHz after the failed configure. */
+    MST_CHECK (mst_level_detector_process_f32 (det, x, 512, level) == MST_OK);
+    MST_CHECK (mst_gain_computer_process (gc, level, gain, 2 * 512)
+        == MST_OK);
+    MST_CHECK (mst_gain_computer_process_lin (gc, level, gain, 2 * 512)
+        == MST_OK);
+    mst_level_detector_reset (det);
+    mst_gain_computer_reset (gc);
+  }
+  MST_CHECK_MSG (alloc_calls == first, "%ld allocations while streaming",
+      alloc_calls - first);
+  mst_level_detector_destroy (&det);
+  mst_gain_computer_destroy (&gc);
+}
+#endif
+
 int
 main (void)
 {
@@ -813,5 +896,8 @@ main (void)
   MST_RUN (test_nonfinite_recovery);
   MST_RUN (test_subnormal_cost);
   MST_RUN (test_detector_validation);
+#ifdef HAVE_ALLOC_HOOK
+  MST_RUN (test_allocation);
+#endif
   return mst_test_summary ();
 }
