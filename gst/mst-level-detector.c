@@ -1,0 +1,403 @@
+/* mastering: per-channel level detector (see mst-level-detector.h). */
+#include "mst-level-detector.h"
+#include "mst-fpu.h"
+
+#include <float.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Frames per processing block: the channels' envelopes of one block are
+ * kept for the link stage. */
+#define BLOCK 256
+
+/* The floor of the dB output as an amplitude and as a power. */
+#define FLOOR_AMPLITUDE 1e-10
+#define FLOOR_POWER 1e-20
+
+struct MstLevelDetector {
+  int max_channels;
+  int channels;
+  double rate_hz;               /* 0 until configured */
+  MstLevelDetectorSettings set;
+
+  double attack_coef, release_coef;     /* exp (-1 / (T fs)), 0 for T = 0 */
+  size_t window_frames;         /* 1 .. ring_frames */
+  double inv_window;
+
+  /* Per channel: the envelope (amplitude in PEAK mode, power otherwise)
+   * and the sum of the last window_frames squares. */
+  double env[MST_MAX_CHANNELS];
+  double window_sum[MST_MAX_CHANNELS];
+  /* The squares of the last ring_frames input frames, channel after
+   * channel, written in every mode so a switch to RMS_WINDOW or a longer
+   * window finds its history. */
+  double *ring;
+  size_t ring_frames, ring_pos;
+
+  double *scratch;              /* BLOCK envelopes per channel */
+  uint64_t nonfinite;
+};
+
+void
+mst_level_detector_settings_default (MstLevelDetectorSettings * s)
+{
+  s->mode = MST_LEVEL_DETECTOR_PEAK;
+  s->attack_ms = 10.0;
+  s->release_ms = 100.0;
+  s->window_ms = 10.0;
+  s->link = 1.0;
+  s->link_mode = MST_LEVEL_DETECTOR_LINK_MAX;
+}
+
+MstLevelDetector *
+mst_level_detector_init (int max_channels)
+{
+  if (max_channels < 1 || max_channels > MST_MAX_CHANNELS)
+    return NULL;
+  MstLevelDetector *det = calloc (1, sizeof (MstLevelDetector));
+  if (!det)
+    return NULL;
+  det->max_channels = max_channels;
+  det->scratch = calloc ((size_t) BLOCK * max_channels, sizeof (double));
+  if (!det->scratch) {
+    mst_level_detector_destroy (&det);
+    return NULL;
+  }
+  mst_level_detector_settings_default (&det->set);
+  return det;
+}
+
+void
+mst_level_detector_destroy (MstLevelDetector ** det)
+{
+  if (!det || !*det)
+    return;
+  free ((*det)->ring);
+  free ((*det)->scratch);
+  free (*det);
+  *det = NULL;
+}
+
+static double
+one_pole_coef (double time_ms, double rate_hz)
+{
+  /* A time constant of T: the remaining part of a step falls by 1/e in
+   * T fs frames. */
+  return time_ms > 0.0 ? exp (-1000.0 / (time_ms * rate_hz)) : 0.0;
+}
+
+static bool
+is_power_mode (MstLevelDetectorMode mode)
+{
+  return mode != MST_LEVEL_DETECTOR_PEAK;
+}
+
+/* The sum of channel c's last window_frames squares, from the ring. */
+static double
+sum_window (const MstLevelDetector * det, int c)
+{
+  const double *ring = det->ring + (size_t) c * det->ring_frames;
+  size_t pos = det->ring_pos;
+  double sum = 0.0;
+  for (size_t k = 0; k < det->window_frames; k++) {
+    pos = pos ? pos - 1 : det->ring_frames - 1;
+    sum += ring[pos];
+  }
+  return sum;
+}
+
+static void
+resum_windows (MstLevelDetector * det)
+{
+  for (int c = 0; c < det->channels; c++)
+    det->window_sum[c] = sum_window (det, c);
+}
+
+/* Coefficients and window length of the settings in force at the
+ * configured rate. */
+static void
+update_rate_dependent (MstLevelDetector * det)
+{
+  det->attack_coef = one_pole_coef (det->set.attack_ms, det->rate_hz);
+  det->release_coef = one_pole_coef (det->set.release_ms, det->rate_hz);
+  double w = round (det->set.window_ms * 1e-3 * det->rate_hz);
+  det->window_frames = w < 1.0 ? 1 : w > (double) det->ring_frames
+      ? det->ring_frames : (size_t) w;
+  det->inv_window = 1.0 / (double) det->window_frames;
+}
+
+void
+mst_level_detector_reset (MstLevelDetector * det)
+{
+  if (!det)
+    return;
+  memset (det->env, 0, sizeof (det->env));
+  memset (det->window_sum, 0, sizeof (det->window_sum));
+  if (det->ring)
+    memset (det->ring, 0, det->ring_frames * det->channels * sizeof (double));
+  det->ring_pos = 0;
+}
+
+MstResult
+mst_level_detector_configure (MstLevelDetector * det, double rate_hz,
+    int channels)
+{
+  if (!det || !(rate_hz >= MST_MIN_RATE_HZ && rate_hz <= MST_MAX_RATE_HZ)
+      || channels < 1 || channels > det->max_channels)
+    return MST_ERR_INVALID_ARG;
+  size_t ring_frames = (size_t) ceil (MST_LEVEL_DETECTOR_MAX_WINDOW_MS
+      * 1e-3 * rate_hz), n;
+  if (!mst_size_mul (ring_frames, (size_t) channels, &n))
+    return MST_ERR_NOMEM;
+  double *ring = calloc (n, sizeof (double));
+  if (!ring)
+    return MST_ERR_NOMEM;
+  free (det->ring);
+  det->ring = ring;
+  det->ring_frames = ring_frames;
+  det->channels = channels;
+  det->rate_hz = rate_hz;
+  det->nonfinite = 0;
+  update_rate_dependent (det);
+  mst_level_detector_reset (det);
+  return MST_OK;
+}
+
+static bool
+time_ok (double ms)
+{
+  return ms >= 0.0 && ms <= MST_LEVEL_DETECTOR_MAX_TIME_MS;
+}
+
+MstResult
+mst_level_detector_set (MstLevelDetector * det,
+    const MstLevelDetectorSettings * s)
+{
+  if (!det || !s)
+    return MST_ERR_INVALID_ARG;
+  if ((unsigned) s->mode > MST_LEVEL_DETECTOR_RMS_WINDOW
+      || (unsigned) s->link_mode > MST_LEVEL_DETECTOR_LINK_MEAN
+      || !time_ok (s->attack_ms) || !time_ok (s->release_ms)
+      || !(s->window_ms >= MST_LEVEL_DETECTOR_MIN_WINDOW_MS
+          && s->window_ms <= MST_LEVEL_DETECTOR_MAX_WINDOW_MS)
+      || !(s->link >= 0.0 && s->link <= 1.0))
+    return MST_ERR_INVALID_ARG;
+
+  MstLevelDetectorSettings old = det->set;
+  det->set = *s;
+  if (det->rate_hz == 0.0)
+    return MST_OK;              /* applied at configure */
+  if (s->attack_ms != old.attack_ms || s->release_ms != old.release_ms
+      || s->window_ms != old.window_ms)
+    update_rate_dependent (det);
+  /* The envelopes carry on in the new mode's domain. */
+  if (is_power_mode (s->mode) != is_power_mode (old.mode))
+    for (int c = 0; c < det->channels; c++)
+      det->env[c] = is_power_mode (s->mode) ? det->env[c] * det->env[c]
+          : sqrt (det->env[c]);
+  if (s->mode == MST_LEVEL_DETECTOR_RMS_WINDOW
+      && (old.mode != MST_LEVEL_DETECTOR_RMS_WINDOW
+          || s->window_ms != old.window_ms))
+    resum_windows (det);
+  return MST_OK;
+}
+
+uint64_t
+mst_level_detector_get_nonfinite_count (const MstLevelDetector * det)
+{
+  return det ? det->nonfinite : 0;
+}
+
+/* The envelopes of channels c .. c + width - 1 (width 1 or 2, a constant)
+ * over frames [0, n) of in (ring slots ring_pos .. ring_pos + n - 1, no
+ * wrap), into the scratch rows; returns the count of non-finite samples.
+ * Each envelope is a chain of dependent operations: two channels in one
+ * loop run their chains side by side. */
+MST_ALWAYS_INLINE uint64_t
+follow_channels (MstLevelDetector * det, MstFormat fmt,
+    MstLevelDetectorMode mode, const void *in, int c, int width, size_t n)
+{
+  const int nch = det->channels;
+  const double a_att = det->attack_coef, a_rel = det->release_coef;
+  const double inv_w = det->inv_window;
+  const size_t ring_frames = det->ring_frames, pos = det->ring_pos;
+  size_t leaving = pos >= det->window_frames ? pos - det->window_frames
+      : pos + ring_frames - det->window_frames;
+  double *restrict ring[2], *restrict env_out[2], env[2], sum[2];
+  for (int k = 0; k < width; k++) {
+    ring[k] = det->ring + (size_t) (c + k) * ring_frames;
+    env_out[k] = det->scratch + (size_t) (c + k) * BLOCK;
+    env[k] = det->env[c + k];
+    sum[k] = det->window_sum[c + k];
+  }
+  uint64_t bad = 0;
+  for (size_t i = 0; i < n; i++) {
+    for (int k = 0; k < width; k++) {
+      double x = fabs (mst_sample_get (fmt, in, i * nch + c + k));
+      /* NaN and Inf fail the first test, huge values the second. */
+      bool finite = x <= DBL_MAX;
+      bad += !finite;
+      x = finite ? x : 0.0;
+      x = x < MST_LEVEL_DETECTOR_MAX_LIN ? x : MST_LEVEL_DETECTOR_MAX_LIN;
+      double sq = x * x, v;
+      if (mode == MST_LEVEL_DETECTOR_RMS_WINDOW) {
+        /* Read the leaving square first: with the longest window it is
+         * the slot written now. */
+        double out_sq = ring[k][leaving];
+        ring[k][pos + i] = sq;
+        sum[k] += sq - out_sq;
+        /* Rounding may leave a sum of zeros slightly negative. */
+        v = sum[k] > 0.0 ? sum[k] * inv_w : 0.0;
+      } else {
+        ring[k][pos + i] = sq;
+        v = mode == MST_LEVEL_DETECTOR_PEAK ? x : sq;
+      }
+      double a = v > env[k] ? a_att : a_rel;
+      env[k] = v + a * (env[k] - v);
+      env_out[k][i] = env[k];
+    }
+    leaving = leaving + 1 == ring_frames ? 0 : leaving + 1;
+  }
+  for (int k = 0; k < width; k++) {
+    det->env[c + k] = env[k];
+    det->window_sum[c + k] = sum[k];
+  }
+  return bad;
+}
+
+/* The output of an envelope value of mode's domain. */
+MST_ALWAYS_INLINE double
+envelope_to_level (double e, bool power, bool db)
+{
+  /* 10 / ln 10 and 20 / ln 10: glibc's log costs a third less than its
+   * log10. */
+  if (db)
+    return power ? 4.342944819032518 * log (e > FLOOR_POWER ? e : FLOOR_POWER)
+        : 8.685889638065036 * log (e > FLOOR_AMPLITUDE ? e : FLOOR_AMPLITUDE);
+  return power ? sqrt (e) : e;
+}
+
+/* Link and output stage of n frames whose envelopes are in scratch. */
+MST_ALWAYS_INLINE void
+link_and_output (const MstLevelDetector * det, size_t n, bool power,
+    bool db, double *restrict out)
+{
+  const int nch = det->channels;
+  const double link = det->set.link;
+  const bool mean = det->set.link_mode == MST_LEVEL_DETECTOR_LINK_MEAN;
+  const double *restrict env = det->scratch;
+  if (nch == 1 || link == 0.0) {
+    for (int c = 0; c < nch; c++)
+      for (size_t i = 0; i < n; i++)
+        out[i * nch + c] = envelope_to_level (env[(size_t) c * BLOCK + i],
+            power, db);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    double linked = env[i];
+    for (int c = 1; c < nch; c++) {
+      double e = env[(size_t) c * BLOCK + i];
+      linked = mean ? linked + e : (e > linked ? e : linked);
+    }
+    if (mean)
+      linked /= nch;
+    if (link == 1.0) {
+      /* One conversion for all channels. */
+      double level = envelope_to_level (linked, power, db);
+      for (int c = 0; c < nch; c++)
+        out[i * nch + c] = level;
+    } else {
+      for (int c = 0; c < nch; c++) {
+        double e = env[(size_t) c * BLOCK + i];
+        out[i * nch + c] = envelope_to_level (e + link * (linked - e),
+            power, db);
+      }
+    }
+  }
+}
+
+MST_ALWAYS_INLINE void
+process_run (MstLevelDetector * det, MstFormat fmt, MstLevelDetectorMode mode,
+    const void *in, size_t n, bool db, double *out)
+{
+  int c = 0;
+  for (; c + 2 <= det->channels; c += 2)
+    det->nonfinite += follow_channels (det, fmt, mode, in, c, 2, n);
+  if (c < det->channels)
+    det->nonfinite += follow_channels (det, fmt, mode, in, c, 1, n);
+  link_and_output (det, n, is_power_mode (mode), db, out);
+  det->ring_pos += n;
+  if (det->ring_pos == det->ring_frames) {
+    det->ring_pos = 0;
+    /* Once a ring turn, the running sums start again from the exact sum,
+     * so rounding never accumulates. */
+    if (mode == MST_LEVEL_DETECTOR_RMS_WINDOW)
+      resum_windows (det);
+  }
+}
+
+MST_ALWAYS_INLINE MstResult
+process (MstLevelDetector * det, const void *in, size_t n_frames,
+    double *out, MstFormat fmt, bool db)
+{
+  if (!det || det->rate_hz == 0.0 || (n_frames && (!in || !out)))
+    return MST_ERR_INVALID_ARG;
+  const size_t bps = fmt == MST_FORMAT_F64 ? sizeof (double) : sizeof (float);
+  const int nch = det->channels;
+  MstFpuState fpu = mst_fpu_enter_ftz ();
+  size_t done = 0;
+  while (done < n_frames) {
+    size_t n = n_frames - done;
+    n = n < BLOCK ? n : BLOCK;
+    size_t to_wrap = det->ring_frames - det->ring_pos;
+    n = n < to_wrap ? n : to_wrap;
+    const void *src = (const char *) in + done * nch * bps;
+    double *dst = out + done * nch;
+    /* The mode is a constant in each loop. */
+    switch (det->set.mode) {
+      case MST_LEVEL_DETECTOR_PEAK:
+        process_run (det, fmt, MST_LEVEL_DETECTOR_PEAK, src, n, db, dst);
+        break;
+      case MST_LEVEL_DETECTOR_RMS:
+        process_run (det, fmt, MST_LEVEL_DETECTOR_RMS, src, n, db, dst);
+        break;
+      default:
+        process_run (det, fmt, MST_LEVEL_DETECTOR_RMS_WINDOW, src, n, db,
+            dst);
+        break;
+    }
+    done += n;
+  }
+  mst_fpu_leave (fpu);
+  return MST_OK;
+}
+
+/* The four entry points: both widths, dB or linear (no macro of mst-core.h
+ * has an output array beside the frames). */
+MstResult
+mst_level_detector_process_f32 (MstLevelDetector * det, const float *frames,
+    size_t n_frames, double *level_db)
+{
+  return process (det, frames, n_frames, level_db, MST_FORMAT_F32, true);
+}
+
+MstResult
+mst_level_detector_process_f64 (MstLevelDetector * det, const double *frames,
+    size_t n_frames, double *level_db)
+{
+  return process (det, frames, n_frames, level_db, MST_FORMAT_F64, true);
+}
+
+MstResult
+mst_level_detector_process_lin_f32 (MstLevelDetector * det,
+    const float *frames, size_t n_frames, double *level_lin)
+{
+  return process (det, frames, n_frames, level_lin, MST_FORMAT_F32, false);
+}
+
+MstResult
+mst_level_detector_process_lin_f64 (MstLevelDetector * det,
+    const double *frames, size_t n_frames, double *level_lin)
+{
+  return process (det, frames, n_frames, level_lin, MST_FORMAT_F64, false);
+}
