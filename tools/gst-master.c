@@ -86,17 +86,6 @@ static const Format formats[] = {
       "gstreamer1.0-plugins-bad"},
 };
 
-static const Target *
-find_target (const char *name)
-{
-  size_t n;
-  const MstTarget *targets = mst_targets (&n);
-  for (size_t i = 0; i < n; i++)
-    if (g_ascii_strcasecmp (name, targets[i].name) == 0)
-      return &targets[i];
-  return NULL;
-}
-
 static const Format *
 find_format (const char *name)
 {
@@ -748,7 +737,7 @@ master_job (Job * job)
   g_atomic_int_set (&job->total_ms,
       (gint) (job->before.duration_s * 1000.0) * job->passes_expected);
   if (!isfinite (opt.loudness_lufs) && job->before.channels == 1) {
-    const Target *t = opt.target ? opt.target : find_target ("streaming");
+    const Target *t = opt.target ? opt.target : &mst_targets (NULL)[MST_TARGET_DEFAULT];
     target = job->target_lufs = t->mono_loudness_lufs;
   }
   if (job->before.duration_s < MIN_INTEGRATED_S) {
@@ -1321,7 +1310,7 @@ main (int argc, char **argv)
       opt.output = v;
       i++;
     } else if (IS ("-t", "--target")) {
-      if (!v || !(opt.target = find_target (v))) {
+      if (!v || !(opt.target = mst_target_find (v))) {
         fprintf (stderr, "%s: unknown target '%s' (streaming, apple-music, "
             "youtube, ebu-r128, atsc-a85, podcast, cd)\n", PROG, v ? v : "");
         return 2;
@@ -1442,7 +1431,7 @@ main (int argc, char **argv)
   n_jobs = inputs->len;
   jobs = g_new0 (Job, n_jobs);
   {
-    const Target *t = opt.target ? opt.target : find_target ("streaming");
+    const Target *t = opt.target ? opt.target : &mst_targets (NULL)[MST_TARGET_DEFAULT];
     gboolean folder = FALSE;
     if (mode_master) {
       folder = n_jobs > 1 || g_file_test (opt.output, G_FILE_TEST_IS_DIR)
