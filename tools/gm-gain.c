@@ -175,7 +175,8 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     goto fail;
   }
   if (job->before.duration_s < GM_MIN_SHORT_TERM_S)
-    gm_job_note (job, GM_STATUS_WARNING, "shorter than 3 s (%.2f s): short-term "
+    gm_job_note (job, GM_STATUS_WARNING,
+        "shorter than 3 s (%.2f s): short-term "
         "loudness and loudness range are not defined; integrated loudness "
         "from %d gating blocks", job->before.duration_s,
         (int) ((job->before.duration_s - 0.4) / 0.1) + 1);
@@ -193,7 +194,8 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     if (job->gain_db > o->max_gain_db) {
       job->gain_db = o->max_gain_db;
       gain_fixed = TRUE;
-      gm_job_note (job, GM_STATUS_WARNING, "target %.1f LUFS needs %+.2f dB of gain, "
+      gm_job_note (job, GM_STATUS_WARNING,
+          "target %.1f LUFS needs %+.2f dB of gain, "
           "more than --max-gain %.1f dB: gain held at %+.2f dB", target,
           want, o->max_gain_db, job->gain_db);
     }
@@ -205,7 +207,8 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
         - (ceiling - job->headroom_db);
     if (need > o->max_limiting_db) {
       double g = job->gain_db - (need - o->max_limiting_db);
-      gm_job_note (job, GM_STATUS_WARNING, "the target needs %.1f dB of limiter gain "
+      gm_job_note (job, GM_STATUS_WARNING,
+          "the target needs %.1f dB of limiter gain "
           "reduction, more than --max-limiting %.1f dB: gain lowered from "
           "%+.2f to %+.2f dB, the output will be quieter than the target",
           need, o->max_limiting_db, job->gain_db, g);
@@ -217,7 +220,8 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
   rate = gm_format_output_rate (job->format, job->before.rate_hz,
       o->rate_hz);
   if (rate > 0 && rate != job->before.rate_hz && o->rate_hz == 0)
-    gm_job_note (job, GM_STATUS_OK, "resampled to %d Hz (the rates %s accepts)", rate,
+    gm_job_note (job, GM_STATUS_OK,
+        "resampled to %d Hz (the rates %s accepts)", rate,
         job->format->name);
   if (job->before.channels > job->format->max_channels) {
     errmsg = g_strdup_printf ("%s: %d channels, %s takes at most %d",
@@ -318,16 +322,19 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
   }
 
   if (job->after.true_peak_dbtp > ceiling)
-    gm_job_note (job, GM_STATUS_WARNING, "true peak %.2f dBTP is above the ceiling "
+    gm_job_note (job, GM_STATUS_WARNING,
+        "true peak %.2f dBTP is above the ceiling "
         "%.1f dBTP after %d passes", job->after.true_peak_dbtp, ceiling,
         job->attempts);
   if (!silent && isfinite (target) && !gain_fixed
       && fabs (job->after.integrated_lufs - target) > LOUDNESS_TOLERANCE_LU)
-    gm_job_note (job, GM_STATUS_WARNING, "loudness %.2f LUFS misses the target %.1f "
+    gm_job_note (job, GM_STATUS_WARNING,
+        "loudness %.2f LUFS misses the target %.1f "
         "by more than %.1f LU", job->after.integrated_lufs, target,
         LOUDNESS_TOLERANCE_LU);
   if (job->format->lossy)
-    gm_job_note (job, GM_STATUS_OK, "%.2f dB of headroom below the ceiling left for "
+    gm_job_note (job, GM_STATUS_OK,
+        "%.2f dB of headroom below the ceiling left for "
         "the %s encoder", job->headroom_db, job->format->name);
 
   if (g_rename (tmp, job->output) != 0) {

@@ -351,7 +351,8 @@ gm_analyze_job (GmJob * job)
 
   job->passes_expected = 1;
   if ((errmsg = gm_check_input (job->input))
-      || !gm_measure_file (job, job->input, &job->before, NULL, NULL, &errmsg)) {
+      || !gm_measure_file (job, job->input, &job->before, NULL, NULL,
+          &errmsg)) {
     gm_job_note (job, GM_STATUS_ERROR, "%s", errmsg);
     g_free (errmsg);
     return;
@@ -359,7 +360,8 @@ gm_analyze_job (GmJob * job)
   if (job->before.duration_s < GM_MIN_INTEGRATED_S)
     gm_job_note (job, GM_STATUS_WARNING, "shorter than 400 ms: no loudness");
   else if (job->before.duration_s < GM_MIN_SHORT_TERM_S)
-    gm_job_note (job, GM_STATUS_WARNING, "shorter than 3 s: no short-term loudness "
+    gm_job_note (job, GM_STATUS_WARNING,
+        "shorter than 3 s: no short-term loudness "
         "or loudness range");
   else if (!isfinite (job->before.integrated_lufs))
     gm_job_note (job, GM_STATUS_WARNING, "silent: no loudness can be measured");

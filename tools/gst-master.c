@@ -184,7 +184,8 @@ usage (FILE * f)
       "\n"
       "Exit status: 0 when every file succeeded (warnings allowed), 1 when "
       "one failed,\n"
-      "2 on a usage error.\n", targets, mst_targets (NULL)[MST_TARGET_DEFAULT].name);
+      "2 on a usage error.\n", targets,
+      mst_targets (NULL)[MST_TARGET_DEFAULT].name);
   g_free (targets);
 }
 
