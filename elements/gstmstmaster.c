@@ -28,7 +28,7 @@ enum
   PROP_NORMALIZE,
 };
 
-#define DEFAULT_TARGET 0        /* streaming */
+#define DEFAULT_TARGET MST_TARGET_DEFAULT
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("audio/x-raw"));
@@ -290,6 +290,36 @@ gst_mst_master_change_state (GstElement * element, GstStateChange transition)
       transition);
 }
 
+/* The target property's blurb with the figures of the core's table:
+ * "streaming -14 LUFS / -1 dBTP, apple-music -16 / -1, ...". Built once,
+ * kept for the process' life as the param spec's static string. */
+static const gchar *
+target_blurb (void)
+{
+  size_t n;
+  const MstTarget *t = mst_targets (&n);
+  GString *s = g_string_new ("Delivery target: sets loudness and ceiling "
+      "(set those after it to override): ");
+
+  for (size_t i = 0; i < n; i++) {
+    g_string_append_printf (s, "%s%s ", i ? ", " : "", t[i].name);
+    if (!isfinite (t[i].loudness_lufs))
+      g_string_append_printf (s, "no loudness target / %g dBTP",
+          t[i].ceiling_dbtp);
+    else if (i == 0)
+      g_string_append_printf (s, "%g LUFS / %g dBTP", t[i].loudness_lufs,
+          t[i].ceiling_dbtp);
+    else
+      g_string_append_printf (s, "%g / %g", t[i].loudness_lufs,
+          t[i].ceiling_dbtp);
+    if (isfinite (t[i].mono_loudness_lufs)
+        && t[i].mono_loudness_lufs != t[i].loudness_lufs)
+      g_string_append_printf (s, " (%g LUFS for mono)",
+          t[i].mono_loudness_lufs);
+  }
+  return g_string_free (s, FALSE);
+}
+
 static void
 gst_mst_master_class_init (GstMstMasterClass * klass)
 {
@@ -305,11 +335,7 @@ gst_mst_master_class_init (GstMstMasterClass * klass)
   element_class->change_state = gst_mst_master_change_state;
 
   g_object_class_install_property (gobject_class, PROP_TARGET,
-      g_param_spec_enum ("target", "Target",
-          "Delivery target: sets loudness and ceiling (set those after it "
-          "to override): streaming -14 LUFS / -1 dBTP, apple-music -16 / -1, "
-          "youtube -14 / -1, ebu-r128 -23 / -1, atsc-a85 -24 / -2, podcast "
-          "-16 / -1 (-19 LUFS for mono), cd no loudness target / -0.3 dBTP",
+      g_param_spec_enum ("target", "Target", target_blurb (),
           GST_TYPE_MST_MASTER_TARGET, DEFAULT_TARGET, flags));
   g_object_class_install_property (gobject_class, PROP_LOUDNESS,
       g_param_spec_double ("loudness", "Loudness (LUFS)",

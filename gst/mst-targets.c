@@ -1,14 +1,14 @@
-/* mastering: delivery targets, shared by the master bin and gst-master. */
+/* mastering: delivery targets, shared by the master bin, its presets and
+ * gst-master. */
 #include "mst-targets.h"
-
-#include <string.h>
 
 /* Loudness and ceilings: EBU R128 v4.0 (-23 LUFS, -1 dBTP), ATSC A/85
  * (-24 LKFS, -2 dBTP), the streaming services' published normalisation
  * levels (Spotify and YouTube -14, Apple Music -16 LUFS, -1 dBTP advised),
  * Apple Podcasts (-16 LUFS, -1 dBTP; -19 for mono, as the AES TD1004
  * stereo/mono pair), the CD (no loudness target, 16 bits, -0.3 dBTP for
- * the reconstruction filters of players). */
+ * the reconstruction filters of players). The first is the default
+ * (MST_TARGET_DEFAULT). */
 static const MstTarget targets[] = {
   {"streaming", "music streaming services (Spotify, Tidal, Amazon)",
       -14.0, -14.0, -1.0, 0},
@@ -30,13 +30,27 @@ mst_targets (size_t *n)
   return targets;
 }
 
+/* ASCII only: strcasecmp () follows the locale (Turkish dotless i). */
+static bool
+ascii_case_equal (const char *a, const char *b)
+{
+  for (;; a++, b++) {
+    char ca = *a >= 'A' && *a <= 'Z' ? *a - 'A' + 'a' : *a;
+    char cb = *b >= 'A' && *b <= 'Z' ? *b - 'A' + 'a' : *b;
+    if (ca != cb)
+      return false;
+    if (!ca)
+      return true;
+  }
+}
+
 const MstTarget *
 mst_target_find (const char *name)
 {
   if (!name)
     return NULL;
   for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++)
-    if (strcmp (targets[i].name, name) == 0)
+    if (ascii_case_equal (targets[i].name, name))
       return &targets[i];
   return NULL;
 }

@@ -1,5 +1,6 @@
 /* mastering: delivery targets (loudness and true-peak ceilings), shared by
- * the master bin and gst-master. Figures from ../shared/REFERENCE.md. */
+ * the master bin, its presets (written from this table by the build) and
+ * gst-master. Figures from ../shared/REFERENCE.md. */
 #ifndef MST_TARGETS_H
 #define MST_TARGETS_H
 
@@ -18,10 +19,14 @@ typedef struct {
   int pcm_bits;                 /* 0: keep the format; 16: CD */
 } MstTarget;
 
+/** Index in mst_targets () of the default target (streaming) of the master
+ *  bin and gst-master. */
+#define MST_TARGET_DEFAULT 0
+
 /** The targets, in a fixed order, and their count. */
 const MstTarget *mst_targets (size_t *n);
 
-/** The target called @name, or NULL. */
+/** The target called @name, ignoring ASCII case ("EBU-R128"), or NULL. */
 const MstTarget *mst_target_find (const char *name);
 
 /** Loudness of @t for a programme of @channels channels (NAN if none). */

@@ -10,8 +10,8 @@
  * "N checks, N failed"; exits non-zero on any failure. With GM_DEBUG=1 it
  * also prints what gst-master drew on the terminal.
  *
- * gst-master's --json report is read with the small strict JSON parser
- * below (the whole document must be valid JSON, or the check fails). */
+ * gst-master's --json report is read with json-glib, strictly: the whole
+ * document must be valid JSON (RFC 8259), or the check fails. */
 
 #define _GNU_SOURCE            /* posix_openpt, ptsname */
 
@@ -31,6 +31,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <json-glib/json-glib.h>
 
 static const char *GM, *DEMO;
 static char *TMP;
@@ -55,360 +56,171 @@ check (gboolean cond, const char *fmt, ...)
 }
 
 /* ------------------------------------------------------------------ */
-/* A small strict JSON parser (RFC 8259): objects, arrays, strings,
- * numbers, true, false, null. Anything else, trailing text or a duplicate
- * key makes the whole document invalid.                              */
+/* gst-master's --json report, read with json-glib. json-glib 1.6 reads
+ * more than RFC 8259 allows (an empty text, single quotes, leading zeros,
+ * "1.", \x escapes, raw control characters in strings, duplicate keys,
+ * numbers out of range), so a document is valid only when json-glib reads
+ * it, it is made of JSON's tokens alone, no object repeats a key and every
+ * number is finite: a broken report fails its check.                  */
 
-typedef enum
-{ J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ } JType;
+/* JSON's tokens (RFC 8259: structural characters, literals, strings with
+ * their escapes, numbers) between optional whitespace; a number may not
+ * run into a digit, '.' or an exponent it could not take ("01", "1.",
+ * "1e"). Atomic groups: no backtracking on long documents. */
+#define JSON_TOKENS "^(?:[ \\t\\n\\r]*+(?>[][{}:,]|true|false|null" \
+    "|\"(?:[^\"\\\\\\x00-\\x1f]|\\\\(?:[\"\\\\/bfnrt]|u[0-9a-fA-F]{4}))*+\"" \
+    "|-?(?:0|[1-9][0-9]*+)(?:\\.[0-9]++)?(?:[eE][+-]?[0-9]++)?(?![0-9.eE])))" \
+    "*+[ \\t\\n\\r]*+$"
 
-typedef struct Jv
-{
-  JType type;
-  gboolean b;
-  double num;
-  char *str;
-  GPtrArray *items;             /* Jv *, arrays and object values */
-  GPtrArray *keys;              /* char *, objects */
-} Jv;
-
+/* Counts the members each object received: more than its size means a
+ * repeated key (json-glib keeps the last). */
 static void
-jv_free (Jv * v)
+on_object_member (JsonParser * parser, JsonObject * object,
+    const char *member, gpointer user_data)
 {
-  if (!v)
-    return;
-  g_free (v->str);
-  if (v->items)
-    g_ptr_array_free (v->items, TRUE);
-  if (v->keys)
-    g_ptr_array_free (v->keys, TRUE);
-  g_free (v);
-}
+  GHashTable *members = user_data;
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (members, object)) + 1;
 
-typedef struct
-{
-  const char *p;
-  int depth;
-} JParser;
-
-static void
-jskip (JParser * jp)
-{
-  while (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r')
-    jp->p++;
-}
-
-static int
-hexval (char c)
-{
-  return g_ascii_xdigit_value (c);
+  (void) parser;
+  (void) member;
+  g_hash_table_insert (members, object, GUINT_TO_POINTER (n));
+  if (n > json_object_get_size (object))
+    g_hash_table_insert (members, NULL, GUINT_TO_POINTER (1));
 }
 
 static gboolean
-jhex4 (JParser * jp, gunichar * u)
+all_finite (JsonNode * node)
 {
-  *u = 0;
-  for (int i = 0; i < 4; i++) {
-    int h = hexval (jp->p[i]);
-    if (h < 0)
-      return FALSE;
-    *u = *u * 16 + h;
+  gboolean ok = TRUE;
+
+  if (JSON_NODE_HOLDS_OBJECT (node)) {
+    GList *values = json_object_get_values (json_node_get_object (node));
+    for (GList * l = values; l && ok; l = l->next)
+      ok = all_finite (l->data);
+    g_list_free (values);
+  } else if (JSON_NODE_HOLDS_ARRAY (node)) {
+    JsonArray *a = json_node_get_array (node);
+    for (guint i = 0; i < json_array_get_length (a) && ok; i++)
+      ok = all_finite (json_array_get_element (a, i));
+  } else if (JSON_NODE_HOLDS_VALUE (node)
+      && json_node_get_value_type (node) == G_TYPE_DOUBLE) {
+    ok = isfinite (json_node_get_double (node));
   }
-  jp->p += 4;
-  return TRUE;
+  return ok;
 }
 
-static char *
-jstring (JParser * jp)
-{
-  GString *s;
-
-  if (*jp->p != '"')
-    return NULL;
-  jp->p++;
-  s = g_string_new (NULL);
-  for (;;) {
-    unsigned char c = *jp->p;
-    if (c == '"') {
-      jp->p++;
-      break;
-    }
-    if (c < 0x20)               /* end of text or a raw control character */
-      goto bad;
-    if (c != '\\') {
-      g_string_append_c (s, c);
-      jp->p++;
-      continue;
-    }
-    jp->p++;
-    switch (*jp->p++) {
-      case '"': g_string_append_c (s, '"'); break;
-      case '\\': g_string_append_c (s, '\\'); break;
-      case '/': g_string_append_c (s, '/'); break;
-      case 'b': g_string_append_c (s, '\b'); break;
-      case 'f': g_string_append_c (s, '\f'); break;
-      case 'n': g_string_append_c (s, '\n'); break;
-      case 'r': g_string_append_c (s, '\r'); break;
-      case 't': g_string_append_c (s, '\t'); break;
-      case 'u':{
-        gunichar u, lo;
-        if (!jhex4 (jp, &u))
-          goto bad;
-        if (u >= 0xd800 && u < 0xdc00) {
-          if (jp->p[0] != '\\' || jp->p[1] != 'u')
-            goto bad;
-          jp->p += 2;
-          if (!jhex4 (jp, &lo) || lo < 0xdc00 || lo >= 0xe000)
-            goto bad;
-          u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-        } else if (u >= 0xdc00 && u < 0xe000) {
-          goto bad;
-        }
-        if (u == 0)
-          goto bad;             /* would cut the C string */
-        g_string_append_unichar (s, u);
-        break;
-      }
-      default:
-        goto bad;
-    }
-  }
-  if (!g_utf8_validate (s->str, s->len, NULL))
-    goto bad;
-  return g_string_free (s, FALSE);
-bad:
-  g_string_free (s, TRUE);
-  return NULL;
-}
-
-static gboolean
-jnumber (JParser * jp, double *out)
-{
-  const char *start = jp->p, *q = jp->p;
-  char *end;
-
-  if (*q == '-')
-    q++;
-  if (*q == '0')
-    q++;
-  else if (*q >= '1' && *q <= '9')
-    while (g_ascii_isdigit (*q))
-      q++;
-  else
-    return FALSE;
-  if (*q == '.') {
-    q++;
-    if (!g_ascii_isdigit (*q))
-      return FALSE;
-    while (g_ascii_isdigit (*q))
-      q++;
-  }
-  if (*q == 'e' || *q == 'E') {
-    q++;
-    if (*q == '+' || *q == '-')
-      q++;
-    if (!g_ascii_isdigit (*q))
-      return FALSE;
-    while (g_ascii_isdigit (*q))
-      q++;
-  }
-  *out = g_ascii_strtod (start, &end);
-  if (end != q || !isfinite (*out))
-    return FALSE;
-  jp->p = q;
-  return TRUE;
-}
-
-static Jv *jvalue (JParser * jp);
-
-static Jv *
-jcontainer (JParser * jp, gboolean obj)
-{
-  Jv *v = g_new0 (Jv, 1);
-  char close = obj ? '}' : ']';
-
-  if (++jp->depth > 64)
-    goto bad;
-  v->type = obj ? J_OBJ : J_ARR;
-  v->items = g_ptr_array_new_with_free_func ((GDestroyNotify) jv_free);
-  if (obj)
-    v->keys = g_ptr_array_new_with_free_func (g_free);
-  jp->p++;
-  jskip (jp);
-  if (*jp->p == close) {
-    jp->p++;
-    jp->depth--;
-    return v;
-  }
-  for (;;) {
-    Jv *item;
-    if (obj) {
-      char *key = jstring (jp);
-      if (!key)
-        goto bad;
-      for (guint i = 0; i < v->keys->len; i++)
-        if (!strcmp (g_ptr_array_index (v->keys, i), key)) {
-          g_free (key);
-          goto bad;
-        }
-      g_ptr_array_add (v->keys, key);
-      jskip (jp);
-      if (*jp->p++ != ':')
-        goto bad;
-    }
-    if (!(item = jvalue (jp)))
-      goto bad;
-    g_ptr_array_add (v->items, item);
-    jskip (jp);
-    if (*jp->p == ',') {
-      jp->p++;
-      jskip (jp);
-      continue;
-    }
-    if (*jp->p == close) {
-      jp->p++;
-      break;
-    }
-    goto bad;
-  }
-  jp->depth--;
-  return v;
-bad:
-  jv_free (v);
-  return NULL;
-}
-
-static Jv *
-jvalue (JParser * jp)
-{
-  Jv *v;
-
-  jskip (jp);
-  switch (*jp->p) {
-    case '{':
-      return jcontainer (jp, TRUE);
-    case '[':
-      return jcontainer (jp, FALSE);
-    case '"':{
-      char *s = jstring (jp);
-      if (!s)
-        return NULL;
-      v = g_new0 (Jv, 1);
-      v->type = J_STR;
-      v->str = s;
-      return v;
-    }
-    default:
-      break;
-  }
-  v = g_new0 (Jv, 1);
-  if (g_str_has_prefix (jp->p, "null")) {
-    v->type = J_NULL;
-    jp->p += 4;
-  } else if (g_str_has_prefix (jp->p, "true")) {
-    v->type = J_BOOL;
-    v->b = TRUE;
-    jp->p += 4;
-  } else if (g_str_has_prefix (jp->p, "false")) {
-    v->type = J_BOOL;
-    jp->p += 5;
-  } else if (jnumber (jp, &v->num)) {
-    v->type = J_NUM;
-  } else {
-    g_free (v);
-    return NULL;
-  }
-  return v;
-}
-
-/* The whole text as one JSON value, or NULL when it is not valid JSON. */
-static Jv *
+/* The whole text as one JSON value (free with json_node_unref), or NULL
+ * when it is not valid JSON. */
+static JsonNode *
 json_parse (const char *text)
 {
-  JParser jp = { text, 0 };
-  Jv *v;
+  static GRegex *tokens;
+  JsonParser *parser;
+  GHashTable *members;
+  JsonNode *root = NULL;
 
-  if (!text)
+  if (!text || !g_utf8_validate (text, -1, NULL))
     return NULL;
-  v = jvalue (&jp);
-  if (!v)
+  if (!tokens)
+    tokens = g_regex_new (JSON_TOKENS, G_REGEX_OPTIMIZE, 0, NULL);
+  if (!g_regex_match (tokens, text, 0, NULL))
     return NULL;
-  jskip (&jp);
-  if (*jp.p) {
-    jv_free (v);
-    return NULL;
-  }
-  return v;
+  parser = json_parser_new ();
+  members = g_hash_table_new (NULL, NULL);
+  g_signal_connect (parser, "object-member", G_CALLBACK (on_object_member),
+      members);
+  if (json_parser_load_from_data (parser, text, -1, NULL)
+      && !g_hash_table_contains (members, NULL)
+      && json_parser_get_root (parser)
+      && all_finite (json_parser_get_root (parser)))
+    root = json_node_ref (json_parser_get_root (parser));
+  g_hash_table_unref (members);
+  g_object_unref (parser);
+  return root;
+}
+
+static void
+json_free (JsonNode * doc)
+{
+  if (doc)
+    json_node_unref (doc);
 }
 
 /* A member of an object by a dotted path ("after.integrated_lufs"), or
  * NULL. */
-static Jv *
-jget (Jv * v, const char *path)
+static JsonNode *
+jget (JsonNode * v, const char *path)
 {
   char **parts = g_strsplit (path, ".", -1);
 
-  for (char **k = parts; v && *k; k++) {
-    Jv *found = NULL;
-    if (v->type == J_OBJ)
-      for (guint i = 0; i < v->keys->len; i++)
-        if (!strcmp (g_ptr_array_index (v->keys, i), *k))
-          found = g_ptr_array_index (v->items, i);
-    v = found;
-  }
+  for (char **k = parts; v && *k; k++)
+    v = JSON_NODE_HOLDS_OBJECT (v) ?
+        json_object_get_member (json_node_get_object (v), *k) : NULL;
   g_strfreev (parts);
   return v;
+}
+
+static gboolean
+jis_number (JsonNode * n)
+{
+  return n && JSON_NODE_HOLDS_VALUE (n)
+      && (json_node_get_value_type (n) == G_TYPE_DOUBLE
+      || json_node_get_value_type (n) == G_TYPE_INT64);
 }
 
 /* A number by path; NaN when missing, null or not a number, so that every
  * comparison with it is false and the check fails. */
 static double
-jnum (Jv * v, const char *path)
+jnum (JsonNode * v, const char *path)
 {
-  Jv *n = jget (v, path);
-  return n && n->type == J_NUM ? n->num : NAN;
+  JsonNode *n = jget (v, path);
+  return jis_number (n) ? json_node_get_double (n) : NAN;
 }
 
 static const char *
-jstr (Jv * v, const char *path)
+jstr (JsonNode * v, const char *path)
 {
-  Jv *n = jget (v, path);
-  return n && n->type == J_STR ? n->str : NULL;
+  JsonNode *n = jget (v, path);
+  return n && JSON_NODE_HOLDS_VALUE (n)
+      && json_node_get_value_type (n) == G_TYPE_STRING ?
+      json_node_get_string (n) : NULL;
 }
 
 static gboolean
-jis_null (Jv * v, const char *path)
+jis_null (JsonNode * v, const char *path)
 {
-  Jv *n = jget (v, path);
-  return n && n->type == J_NULL;
+  JsonNode *n = jget (v, path);
+  return n && JSON_NODE_HOLDS_NULL (n);
+}
+
+static guint
+jlen (JsonNode * v)
+{
+  return v && JSON_NODE_HOLDS_ARRAY (v) ?
+      json_array_get_length (json_node_get_array (v)) : 0;
+}
+
+static JsonNode *
+jidx (JsonNode * v, guint i)
+{
+  return i < jlen (v) ? json_array_get_element (json_node_get_array (v), i)
+      : NULL;
 }
 
 /* Whether one string of the array at path contains needle. */
 static gboolean
-jany_contains (Jv * v, const char *path, const char *needle)
+jany_contains (JsonNode * v, const char *path, const char *needle)
 {
-  Jv *a = jget (v, path);
+  JsonNode *a = jget (v, path);
 
-  if (!a || a->type != J_ARR)
-    return FALSE;
-  for (guint i = 0; i < a->items->len; i++) {
-    Jv *s = g_ptr_array_index (a->items, i);
-    if (s->type == J_STR && strstr (s->str, needle))
+  for (guint i = 0; i < jlen (a); i++) {
+    JsonNode *s = jidx (a, i);
+    if (JSON_NODE_HOLDS_VALUE (s)
+        && json_node_get_value_type (s) == G_TYPE_STRING
+        && strstr (json_node_get_string (s), needle))
       return TRUE;
   }
   return FALSE;
-}
-
-static guint
-jlen (Jv * v)
-{
-  return v && v->type == J_ARR ? v->items->len : 0;
-}
-
-static Jv *
-jidx (Jv * v, guint i)
-{
-  return i < jlen (v) ? g_ptr_array_index (v->items, i) : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -560,11 +372,11 @@ gst_wav (const char *name, const char *src, const char *caps, double seconds,
 
 /* gst-master analyze --json FILE: its figures (owned by *doc), or NULL
  * after a failed check. */
-static Jv *
-analyze (const char *f, Jv ** doc)
+static JsonNode *
+analyze (const char *f, JsonNode ** doc)
 {
   Run r = gm ("analyze", "--json", f, NULL);
-  Jv *fig = NULL;
+  JsonNode *fig = NULL;
 
   *doc = NULL;
   if (r.rc == 0 && (*doc = json_parse (r.out)) && jlen (*doc) == 1)
@@ -583,10 +395,10 @@ analyze (const char *f, Jv ** doc)
 static double
 analyze_lufs (const char *f)
 {
-  Jv *doc;
-  Jv *fig = analyze (f, &doc);
+  JsonNode *doc;
+  JsonNode *fig = analyze (f, &doc);
   double v = jnum (fig, "integrated_lufs");
-  jv_free (doc);
+  json_free (doc);
   return v;
 }
 
@@ -820,7 +632,7 @@ master_case (int i, const Case * c, const char *inp)
   char *extra = NULL, *name;
   gboolean has_extra = c->extra[0] != NULL, has_rate = FALSE;
   Run r;
-  Jv *doc, *rep, *wdoc = NULL, *w, *idoc = NULL, *in;
+  JsonNode *doc, *rep, *wdoc = NULL, *w, *idoc = NULL, *in;
   double ff_i, ff_tp;
 
   g_ptr_array_add (args, (char *) "master");
@@ -901,9 +713,9 @@ master_case (int i, const Case * c, const char *inp)
       || !strcmp (c->format, "aac"))
     check (jany_contains (rep, "messages", "headroom"), "%s: headroom stated",
         name);
-  jv_free (idoc);
-  jv_free (wdoc);
-  jv_free (doc);
+  json_free (idoc);
+  json_free (wdoc);
+  json_free (doc);
 done:
   run_clear (&r);
   g_ptr_array_free (args, TRUE);
@@ -1056,34 +868,77 @@ test_progress (const char *demo, const char *tone)
 }
 
 /* ------------------------------------------------------------------ */
+/* Inputs shared by several tests, made on first use                  */
 
-int
-main (int argc, char **argv)
+static char *
+tone_23 (void)
 {
-  char *tone, *tone44, *demo, *mono, *quiet, *bad, *silent, *shortf, *short2;
-  char *p1, *p2, *p3, *vol;
-  Jv *doc, *f, *rep;
+  static char *tone;
+  if (!tone) {
+    char *vol = g_strdup_printf ("wave=sine freq=1000 volume=%.6f",
+        pow (10, -23 / 20.));
+    tone = gst_wav ("tone-23.wav", vol, "channels=2", 10, 48000);
+    g_free (vol);
+  }
+  return tone;
+}
+
+/* The demo mix by mst-demo-mix: everything after depends on it, so a
+ * failure stops the run. */
+static char *
+demo_mix (void)
+{
+  static char *demo;
+  if (!demo) {
+    Run r;
+    demo = path ("demo.wav");
+    const char *dargv[] = { DEMO, demo, NULL };
+    r = run_argv (dargv);
+    if (r.rc != 0) {
+      printf ("FAIL  %s %s: exit %d: %s\n%d checks, %d failed\n", DEMO, demo,
+          r.rc, r.err, n_checks + 1, n_failed + 1);
+      exit (1);
+    }
+    run_clear (&r);
+  }
+  return demo;
+}
+
+static char *
+bad_input (void)
+{
+  static char *bad;
+  if (!bad) {
+    GString *s = g_string_new (NULL);
+    bad = path ("bad.wav");
+    for (int i = 0; i < 100; i++)
+      g_string_append (s, "this is not audio\n");
+    g_file_set_contents (bad, s->str, s->len, NULL);
+    g_string_free (s, TRUE);
+  }
+  return bad;
+}
+
+static char *
+short_2s (void)
+{
+  static char *short2;
+  if (!short2)
+    short2 = gst_wav ("short2.wav", "wave=pink-noise volume=0.3",
+        "channels=2", 2, 48000);
+  return short2;
+}
+
+/* ------------------------------------------------------------------ */
+/* The tests, in the order they run                                   */
+
+static void
+test_analyze (void)
+{
+  JsonNode *doc, *f;
+  char *vol, *tone = tone_23 (), *tone44;
   Run r;
 
-  if (argc != 3) {
-    fprintf (stderr, "usage: %s GST_MASTER MST_DEMO_MIX\n", argv[0]);
-    return 2;
-  }
-  GM = argv[1];
-  DEMO = argv[2];
-  setvbuf (stdout, NULL, _IOLBF, 0);
-  gst_init (NULL, NULL);
-  TMP = g_dir_make_tmp ("test-gst-master-XXXXXX", NULL);
-  if (!TMP) {
-    fprintf (stderr, "cannot make a temporary folder\n");
-    return 1;
-  }
-
-  /* ---------------------------------------------------------------- */
-  /* analyze                                                          */
-  vol = g_strdup_printf ("wave=sine freq=1000 volume=%.6f", pow (10, -23 / 20.));
-  tone = gst_wav ("tone-23.wav", vol, "channels=2", 10, 48000);
-  g_free (vol);
   f = analyze (tone, &doc);
   check (fabs (jnum (f, "integrated_lufs") + 23.0) <= 0.1,
       "analyze: 1 kHz at -23 dBFS stereo reads -23 LUFS (%.2f)",
@@ -1099,7 +954,7 @@ main (int argc, char **argv)
       && fabs (jnum (f, "momentary_max_lufs") + 23.0) <= 0.1,
       "analyze: max momentary and short-term -23");
   check (jnum (f, "loudness_range_lu") < 0.5, "analyze: LRA ~0");
-  jv_free (doc);
+  json_free (doc);
 
   vol = g_strdup_printf ("wave=sine freq=1000 volume=%.6f", pow (10, -18 / 20.));
   tone44 = gst_wav ("tone44.wav", vol, "channels=1", 4, 44100);
@@ -1109,284 +964,323 @@ main (int argc, char **argv)
       && jnum (f, "rate_hz") == 44100 && jnum (f, "channels") == 1,
       "analyze: mono 44.1 kHz -18 dBFS reads -21 LUFS (%.2f)",
       jnum (f, "integrated_lufs"));
-  jv_free (doc);
+  json_free (doc);
   r = gm ("analyze", tone, tone44, NULL);
   check (r.rc == 0 && strstr (r.out, "tone-23.wav") && strstr (r.out, "-23.0")
       && strstr (r.out, "tone44.wav"), "analyze: table");
   run_clear (&r);
+  g_free (tone44);
+}
 
-  /* ---------------------------------------------------------------- */
-  /* master to targets and formats, the written file measured again   */
-  demo = path ("demo.wav");
+/* Master to targets and formats, the written file measured again. */
+static void
+test_master_targets (void)
+{
+  const Case cases[] = {
+    {"demo", "streaming", "wav24", -14.0, -1.0, {NULL}},
+    {"demo", "ebu-r128", "flac", -23.0, -1.0, {NULL}},
+    {"demo", "atsc-a85", "wav16", -24.0, -2.0, {NULL}},
+    {"demo", "apple-music", "wav32f", -16.0, -1.0, {NULL}},
+    {"mono", "podcast", "flac", -19.0, -1.0, {NULL}},
+    {"demo", "youtube", "mp3", -14.0, -1.0, {NULL}},
+    {"demo", "streaming", "opus", -14.0, -1.0, {NULL}},
+    {"demo", "streaming", "aac", -14.0, -1.0, {NULL}},
+    {"demo", "cd", "wav16", NAN, -0.3, {NULL}},
+    {"demo", NULL, "wav24", -10.0, -0.5,
+        {"--loudness", "-10", "--ceiling", "-0.5", NULL}},
+    {"demo", "streaming", "flac", -14.0, -1.0, {"--rate", "44100", NULL}},
+    {"surround96", "ebu-r128", "wav24", -23.0, -1.0, {NULL}},
+    {"surround96", "streaming", "flac", -14.0, -1.0, {NULL}},
+    {"hot", "streaming", "wav16", -14.0, -1.0, {NULL}},
+    {"hot", "atsc-a85", "flac", -24.0, -2.0, {NULL}},
+    {"quiet", "ebu-r128", "wav24", -23.0, -1.0, {NULL}},
+    {"quiet", "podcast", "mp3", -16.0, -1.0, {NULL}},
+  };
+  char *demo = demo_mix ();
+  char *mono = gst_wav ("mono.wav", "wave=pink-noise volume=0.3", "channels=1",
+      8, 48000);
+  /* More inputs: 5.1 at 96 kHz, a clipped-hot master (pink noise driven
+   * into 16-bit full scale), a very quiet one (about -47 LUFS, within the
+   * default --max-gain of every target). */
+  char *surround96 = gst_wav ("surround96.wav", "wave=pink-noise "
+      "volume=0.2", "channels=6,channel-mask=(bitmask)0x3f", 6, 96000);
+  char *hot = gst_wav ("hot.wav", "wave=pink-noise volume=1.5",
+      "channels=2,format=S16LE", 6, 44100);
+  char *verquiet = gst_wav ("veryquiet.wav", "wave=pink-noise "
+      "volume=0.02", "channels=2", 6, 48000);
+  const struct
   {
-    const char *dargv[] = { DEMO, demo, NULL };
-    r = run_argv (dargv);
-    if (r.rc != 0) {
-      printf ("FAIL  %s %s: exit %d: %s\n%d checks, %d failed\n", DEMO, demo,
-          r.rc, r.err, n_checks + 1, n_failed + 1);
-      return 1;
-    }
-    run_clear (&r);
+    const char *name, *path;
+  } inputs[] = {
+    {"demo", demo}, {"mono", mono}, {"surround96", surround96},
+    {"hot", hot}, {"quiet", verquiet},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const char *inp = NULL;
+    for (guint k = 0; k < G_N_ELEMENTS (inputs); k++)
+      if (!strcmp (cases[i].input, inputs[k].name))
+        inp = inputs[k].path;
+    master_case (i, &cases[i], inp);
   }
-  mono = gst_wav ("mono.wav", "wave=pink-noise volume=0.3", "channels=1", 8,
-      48000);
-  {
-    const Case cases[] = {
-      {"demo", "streaming", "wav24", -14.0, -1.0, {NULL}},
-      {"demo", "ebu-r128", "flac", -23.0, -1.0, {NULL}},
-      {"demo", "atsc-a85", "wav16", -24.0, -2.0, {NULL}},
-      {"demo", "apple-music", "wav32f", -16.0, -1.0, {NULL}},
-      {"mono", "podcast", "flac", -19.0, -1.0, {NULL}},
-      {"demo", "youtube", "mp3", -14.0, -1.0, {NULL}},
-      {"demo", "streaming", "opus", -14.0, -1.0, {NULL}},
-      {"demo", "streaming", "aac", -14.0, -1.0, {NULL}},
-      {"demo", "cd", "wav16", NAN, -0.3, {NULL}},
-      {"demo", NULL, "wav24", -10.0, -0.5,
-          {"--loudness", "-10", "--ceiling", "-0.5", NULL}},
-      {"demo", "streaming", "flac", -14.0, -1.0, {"--rate", "44100", NULL}},
-      {"surround96", "ebu-r128", "wav24", -23.0, -1.0, {NULL}},
-      {"surround96", "streaming", "flac", -14.0, -1.0, {NULL}},
-      {"hot", "streaming", "wav16", -14.0, -1.0, {NULL}},
-      {"hot", "atsc-a85", "flac", -24.0, -2.0, {NULL}},
-      {"quiet", "ebu-r128", "wav24", -23.0, -1.0, {NULL}},
-      {"quiet", "podcast", "mp3", -16.0, -1.0, {NULL}},
-    };
-    /* More inputs: 5.1 at 96 kHz, a clipped-hot master (pink noise driven
-     * into 16-bit full scale), a very quiet one (about -47 LUFS, within the
-     * default --max-gain of every target). */
-    char *surround96 = gst_wav ("surround96.wav", "wave=pink-noise "
-        "volume=0.2", "channels=6,channel-mask=(bitmask)0x3f", 6, 96000);
-    char *hot = gst_wav ("hot.wav", "wave=pink-noise volume=1.5",
-        "channels=2,format=S16LE", 6, 44100);
-    char *verquiet = gst_wav ("veryquiet.wav", "wave=pink-noise "
-        "volume=0.02", "channels=2", 6, 48000);
-    const struct
-    {
-      const char *name, *path;
-    } inputs[] = {
-      {"demo", demo}, {"mono", mono}, {"surround96", surround96},
-      {"hot", hot}, {"quiet", verquiet},
-    };
-    for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-      const char *inp = NULL;
-      for (guint k = 0; k < G_N_ELEMENTS (inputs); k++)
-        if (!strcmp (cases[i].input, inputs[k].name))
-          inp = inputs[k].path;
-      master_case (i, &cases[i], inp);
-    }
-    g_free (surround96);
-    g_free (hot);
-    g_free (verquiet);
-  }
+  g_free (mono);
+  g_free (surround96);
+  g_free (hot);
+  g_free (verquiet);
   check (count_parts (TMP) == 0, "no temporary file left");
+}
 
-  /* Tags: a titled FLAC keeps its title through mastering. */
-  {
-    char *tagged = path ("tagged.flac"), *tagged_out = path ("tagged-out.flac");
-    char *desc = g_strdup_printf ("audiotestsrc num-buffers=50 "
-        "samplesperbuffer=4800 wave=pink-noise volume=0.1 ! "
-        "audio/x-raw,rate=48000,channels=2 ! taginject "
-        "tags=title=MasteringTagTest,artist=Tests ! audioconvert ! flacenc ! "
-        "filesink location=\"%s\"", tagged);
-    char *title_in = NULL, *title_out = NULL;
-    gboolean made = run_pipeline (desc, NULL);
-    g_free (desc);
-    desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! fakesink",
-        tagged);
-    made = made && run_pipeline (desc, &title_in);
-    g_free (desc);
-    check (made && g_strcmp0 (title_in, "MasteringTagTest") == 0,
-        "tags: the input carries its title (%s)", title_in ? title_in : "none");
-    r = gm ("master", tagged, "-o", tagged_out, "--target", "streaming", "-q",
-        NULL);
-    run_clear (&r);
-    desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! fakesink",
-        tagged_out);
-    run_pipeline (desc, &title_out);
-    g_free (desc);
-    check (g_strcmp0 (title_out, "MasteringTagTest") == 0,
-        "tags: the mastered FLAC keeps the title (%s)",
-        title_out ? title_out : "none");
-    g_free (title_in);
-    g_free (title_out);
-    g_free (tagged);
-    g_free (tagged_out);
-  }
+/* Tags: a titled FLAC keeps its title through mastering. */
+static void
+test_tags (void)
+{
+  char *tagged = path ("tagged.flac"), *tagged_out = path ("tagged-out.flac");
+  char *desc = g_strdup_printf ("audiotestsrc num-buffers=50 "
+      "samplesperbuffer=4800 wave=pink-noise volume=0.1 ! "
+      "audio/x-raw,rate=48000,channels=2 ! taginject "
+      "tags=title=MasteringTagTest,artist=Tests ! audioconvert ! flacenc ! "
+      "filesink location=\"%s\"", tagged);
+  char *title_in = NULL, *title_out = NULL;
+  gboolean made = run_pipeline (desc, NULL);
+  Run r;
 
-  /* --report: a PNG (when built with cairo) */
-  p1 = path ("rep.flac");
-  p2 = path ("rep.png");
-  r = gm ("master", demo, "-o", p1, "--report", p2, "-q", "--json", NULL);
-  {
-    char *png = NULL;
-    gsize len = 0;
-    g_file_get_contents (p2, &png, &len, NULL);
-    check (r.rc == 0 && png && len >= 8 && !memcmp (png, "\x89PNG\r\n\x1a\n", 8),
-        "--report writes a PNG");
-    g_free (png);
-  }
+  g_free (desc);
+  desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! fakesink",
+      tagged);
+  made = made && run_pipeline (desc, &title_in);
+  g_free (desc);
+  check (made && g_strcmp0 (title_in, "MasteringTagTest") == 0,
+      "tags: the input carries its title (%s)", title_in ? title_in : "none");
+  r = gm ("master", tagged, "-o", tagged_out, "--target", "streaming", "-q",
+      NULL);
+  run_clear (&r);
+  desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! fakesink",
+      tagged_out);
+  run_pipeline (desc, &title_out);
+  g_free (desc);
+  check (g_strcmp0 (title_out, "MasteringTagTest") == 0,
+      "tags: the mastered FLAC keeps the title (%s)",
+      title_out ? title_out : "none");
+  g_free (title_in);
+  g_free (title_out);
+  g_free (tagged);
+  g_free (tagged_out);
+}
+
+/* --report: a PNG (when built with cairo) */
+static void
+test_report_png (void)
+{
+  char *p1 = path ("rep.flac"), *p2 = path ("rep.png");
+  Run r = gm ("master", demo_mix (), "-o", p1, "--report", p2, "-q", "--json",
+      NULL);
+  char *png = NULL;
+  gsize len = 0;
+
+  g_file_get_contents (p2, &png, &len, NULL);
+  check (r.rc == 0 && png && len >= 8 && !memcmp (png, "\x89PNG\r\n\x1a\n", 8),
+      "--report writes a PNG");
+  g_free (png);
   run_clear (&r);
   g_free (p1);
   g_free (p2);
+}
 
-  /* --max-limiting: the target needs more limiting than allowed, said so */
-  p1 = path ("ml.wav");
-  r = gm ("master", demo, "-o", p1, "--loudness", "-8", "--max-limiting", "2",
-      "--json", "-q", NULL);
-  doc = json_parse (r.out);
-  rep = jidx (doc, 0);
+/* --max-limiting: the target needs more limiting than allowed, said so */
+static void
+test_max_limiting (void)
+{
+  char *p1 = path ("ml.wav");
+  Run r = gm ("master", demo_mix (), "-o", p1, "--loudness", "-8",
+      "--max-limiting", "2", "--json", "-q", NULL);
+  JsonNode *doc = json_parse (r.out), *rep = jidx (doc, 0);
+
   check (r.rc == 0 && g_strcmp0 (jstr (rep, "status"), "warning") == 0
       && jnum (rep, "limiter_max_reduction_db") <= 2.3
       && jany_contains (rep, "messages", "--max-limiting"),
       "--max-limiting: gain lowered and said so (reduction %.2f dB, %.2f LUFS)",
       jnum (rep, "limiter_max_reduction_db"),
       jnum (rep, "after.integrated_lufs"));
-  jv_free (doc);
+  json_free (doc);
   run_clear (&r);
   g_free (p1);
+}
 
-  /* --max-gain: a very quiet file is raised by at most that much, said so */
-  quiet = gst_wav ("quiet.wav", "wave=pink-noise volume=0.003", "channels=2", 5,
-      48000);
-  p1 = path ("quiet-out.wav");
-  r = gm ("master", quiet, "-o", p1, "--max-gain", "10", "--json", "-q", NULL);
-  doc = json_parse (r.out);
-  rep = jidx (doc, 0);
+/* --max-gain: a very quiet file is raised by at most that much, said so */
+static void
+test_max_gain (void)
+{
+  char *quiet = gst_wav ("quiet.wav", "wave=pink-noise volume=0.003",
+      "channels=2", 5, 48000);
+  char *p1 = path ("quiet-out.wav");
+  Run r = gm ("master", quiet, "-o", p1, "--max-gain", "10", "--json", "-q",
+      NULL);
+  JsonNode *doc = json_parse (r.out), *rep = jidx (doc, 0);
+
   check (r.rc == 0 && fabs (jnum (rep, "gain_db") - 10) < 1e-6
       && g_strcmp0 (jstr (rep, "status"), "warning") == 0
       && jany_contains (rep, "messages", "--max-gain"),
       "--max-gain: gain held at 10 dB and said so");
-  jv_free (doc);
+  json_free (doc);
   run_clear (&r);
   g_free (p1);
+  g_free (quiet);
+}
 
-  /* ---------------------------------------------------------------- */
-  /* safety                                                           */
-  p1 = path ("missing.wav");
-  p2 = path ("x.wav");
-  r = gm ("master", p1, "-o", p2, "-q", NULL);
+static void
+test_missing_input (void)
+{
+  char *p1 = path ("missing.wav"), *p2 = path ("x.wav");
+  Run r = gm ("master", p1, "-o", p2, "-q", NULL);
+
   check (r.rc == 1 && strstr (r.err, "missing.wav") && !exists (p2),
       "missing input: named, exit 1, no output");
   run_clear (&r);
   g_free (p1);
+  g_free (p2);
+}
 
-  bad = path ("bad.wav");
-  {
-    GString *s = g_string_new (NULL);
-    for (int i = 0; i < 100; i++)
-      g_string_append (s, "this is not audio\n");
-    g_file_set_contents (bad, s->str, s->len, NULL);
-    g_string_free (s, TRUE);
-  }
-  r = gm ("master", bad, "-o", p2, "-q", NULL);
+static void
+test_undecodable_input (void)
+{
+  char *p2 = path ("x.wav");
+  Run r = gm ("master", bad_input (), "-o", p2, "-q", NULL);
+
   check (r.rc == 1 && strstr (r.err, "bad.wav") && strstr (r.err, "decode")
       && !exists (p2), "undecodable input: named, exit 1, no output");
   run_clear (&r);
+  g_free (p2);
+}
 
-  silent = gst_wav ("silent.wav", "wave=silence", "channels=2", 5, 48000);
-  p1 = path ("silent-out.wav");
-  r = gm ("master", silent, "-o", p1, "--json", "-q", NULL);
-  doc = json_parse (r.out);
-  rep = jidx (doc, 0);
+static void
+test_silent_input (void)
+{
+  char *silent = gst_wav ("silent.wav", "wave=silence", "channels=2", 5,
+      48000);
+  char *p1 = path ("silent-out.wav");
+  Run r = gm ("master", silent, "-o", p1, "--json", "-q", NULL);
+  JsonNode *doc = json_parse (r.out), *rep = jidx (doc, 0);
+
   check (r.rc == 0 && g_strcmp0 (jstr (rep, "status"), "warning") == 0
       && jnum (rep, "gain_db") == 0
       && jany_contains (rep, "messages", "silent") && exists (p1),
       "silent input: said so, gain left at 0, written");
-  jv_free (doc);
+  json_free (doc);
   run_clear (&r);
   g_free (p1);
+  g_free (silent);
+}
 
-  shortf = gst_wav ("short.wav", "wave=sine volume=0.3", "channels=2", 0.3,
-      48000);
-  p1 = path ("short-out.wav");
-  r = gm ("master", shortf, "-o", p1, "-q", NULL);
+static void
+test_input_under_400ms (void)
+{
+  char *shortf = gst_wav ("short.wav", "wave=sine volume=0.3", "channels=2",
+      0.3, 48000);
+  char *p1 = path ("short-out.wav");
+  Run r = gm ("master", shortf, "-o", p1, "-q", NULL);
+
   check (r.rc == 1 && strstr (r.err, "short.wav") && strstr (r.err, "400 ms")
       && !exists (p1), "input under 400 ms: refused, named");
   run_clear (&r);
   g_free (p1);
+  g_free (shortf);
+}
 
-  short2 = gst_wav ("short2.wav", "wave=pink-noise volume=0.3", "channels=2", 2,
-      48000);
-  p1 = path ("short2-out.wav");
-  r = gm ("master", short2, "-o", p1, "--json", "-q", NULL);
-  doc = json_parse (r.out);
-  rep = jidx (doc, 0);
-  {
-    gboolean ok = r.rc == 0 && g_strcmp0 (jstr (rep, "status"), "warning") == 0
-        && jany_contains (rep, "messages", "3 s");
-    /* Measured only when written, as the Python test did. */
-    check (ok && fabs (analyze_lufs (p1) + 14) <= 0.1,
-        "input of 2 s: mastered, warned about 3 s");
-  }
-  jv_free (doc);
+static void
+test_input_of_2s (void)
+{
+  char *p1 = path ("short2-out.wav");
+  Run r = gm ("master", short_2s (), "-o", p1, "--json", "-q", NULL);
+  JsonNode *doc = json_parse (r.out), *rep = jidx (doc, 0);
+  gboolean ok = r.rc == 0 && g_strcmp0 (jstr (rep, "status"), "warning") == 0
+      && jany_contains (rep, "messages", "3 s");
+
+  /* Measured only when written, as the Python test did. */
+  check (ok && fabs (analyze_lufs (p1) + 14) <= 0.1,
+      "input of 2 s: mastered, warned about 3 s");
+  json_free (doc);
   run_clear (&r);
   g_free (p1);
+}
 
-  r = gm ("master", demo, "-o", p2, "--target", "nonsense", NULL);
+static void
+test_unknown_target (void)
+{
+  char *p2 = path ("x.wav");
+  Run r = gm ("master", demo_mix (), "-o", p2, "--target", "nonsense", NULL);
+
   check (r.rc == 2 && strstr (r.err, "nonsense"),
       "unknown target: exit 2, named");
   run_clear (&r);
+  g_free (p2);
+}
 
-  p1 = path ("plainfile");
+static void
+test_unwritable_output (void)
+{
+  char *p1 = path ("plainfile"), *p3;
+  Run r;
+
   g_file_set_contents (p1, "", 0, NULL);
   p3 = g_build_filename (p1, "x.wav", NULL);
-  r = gm ("master", tone, "-o", p3, "-q", NULL);
+  r = gm ("master", tone_23 (), "-o", p3, "-q", NULL);
   check (r.rc == 1 && strstr (r.err, "x.wav"),
       "unwritable output: exit 1, named");
   run_clear (&r);
   g_free (p1);
   g_free (p3);
+}
 
-  {
-    char *before;
-    gsize len;
-    if (!g_file_get_contents (tone, &before, &len, NULL))
-      before = NULL;
-    r = gm ("master", tone, "-o", tone, "-q", NULL);
-    check (before && r.rc == 1 && strstr (r.err, "overwrite")
-        && same_contents (tone, before, len),
-        "input as output: refused, input untouched");
-    run_clear (&r);
-    p1 = path ("tone-link.wav");
-    check (symlink (tone, p1) == 0, "symlink to the input made");
-    r = gm ("master", tone, "-o", p1, "-q", NULL);
-    check (before && r.rc == 1 && same_contents (tone, before, len),
-        "input through a symlink: refused");
-    run_clear (&r);
-    g_free (p1);
-    g_free (before);
-  }
-  g_free (p2);
+static void
+test_input_as_output (void)
+{
+  char *tone = tone_23 (), *before, *p1;
+  gsize len;
+  Run r;
 
-  /* Interrupted: no output, no temporary file. */
-  test_interrupted (demo);
-  /* Progress bar: on a terminal only, with percent, speed and time left. */
-  test_progress (demo, tone);
+  if (!g_file_get_contents (tone, &before, &len, NULL))
+    before = NULL;
+  r = gm ("master", tone, "-o", tone, "-q", NULL);
+  check (before && r.rc == 1 && strstr (r.err, "overwrite")
+      && same_contents (tone, before, len),
+      "input as output: refused, input untouched");
+  run_clear (&r);
+  p1 = path ("tone-link.wav");
+  check (symlink (tone, p1) == 0, "symlink to the input made");
+  r = gm ("master", tone, "-o", p1, "-q", NULL);
+  check (before && r.rc == 1 && same_contents (tone, before, len),
+      "input through a symlink: refused");
+  run_clear (&r);
+  g_free (p1);
+  g_free (before);
+}
 
-  /* ---------------------------------------------------------------- */
-  /* several inputs, one bad                                          */
-  p1 = path ("many");
-  r = gm ("master", tone, bad, short2, "-o", p1, "-j", "2", "--json", "-q",
+/* Several inputs, one bad. */
+static void
+test_several_inputs (void)
+{
+  char *tone = tone_23 (), *bad = bad_input (), *short2 = short_2s ();
+  char *p1 = path ("many");
+  Run r = gm ("master", tone, bad, short2, "-o", p1, "-j", "2", "--json", "-q",
       NULL);
-  doc = json_parse (r.out);
-  {
-    const char *st_bad = NULL, *st_tone = NULL;
-    for (guint i = 0; i < jlen (doc); i++) {
-      Jv *o = jidx (doc, i);
-      const char *in = jstr (o, "input");
-      char *base = in ? g_path_get_basename (in) : NULL;
-      if (!g_strcmp0 (base, "bad.wav"))
-        st_bad = jstr (o, "status");
-      else if (!g_strcmp0 (base, "tone-23.wav"))
-        st_tone = jstr (o, "status");
-      g_free (base);
-    }
-    check (r.rc == 1 && jlen (doc) == 3 && !g_strcmp0 (st_bad, "error")
-        && !g_strcmp0 (st_tone, "ok")
-        && listdir_is (p1, "short2.wav tone-23.wav"),
-        "several inputs, one bad: reported, the others written, exit 1");
+  JsonNode *doc = json_parse (r.out);
+  const char *st_bad = NULL, *st_tone = NULL;
+
+  for (guint i = 0; i < jlen (doc); i++) {
+    JsonNode *o = jidx (doc, i);
+    const char *in = jstr (o, "input");
+    char *base = in ? g_path_get_basename (in) : NULL;
+    if (!g_strcmp0 (base, "bad.wav"))
+      st_bad = jstr (o, "status");
+    else if (!g_strcmp0 (base, "tone-23.wav"))
+      st_tone = jstr (o, "status");
+    g_free (base);
   }
-  jv_free (doc);
+  check (r.rc == 1 && jlen (doc) == 3 && !g_strcmp0 (st_bad, "error")
+      && !g_strcmp0 (st_tone, "ok")
+      && listdir_is (p1, "short2.wav tone-23.wav"),
+      "several inputs, one bad: reported, the others written, exit 1");
+  json_free (doc);
   run_clear (&r);
   {
     char *a = g_build_filename (p1, "tone-23.wav", NULL);
@@ -1404,40 +1298,100 @@ main (int argc, char **argv)
       "several inputs: names kept, format's extension, exit 0");
   run_clear (&r);
   g_free (p1);
+}
 
-  /* The JSON reader itself: strict, so a broken report would fail. */
-  {
-    const char *invalid[] = { "", "[", "[1,]", "{\"a\": 1, \"a\": 2}",
-      "[01]", "[1.]", "[\"\\x\"]", "[nul]", "[1] x", "{'a': 1}", "[-]",
-      "[\"a\nb\"]", "[1e]", "[\"\\ud800\"]", NULL
-    };
-    gboolean all = TRUE;
-    for (int i = 0; invalid[i]; i++)
-      if ((doc = json_parse (invalid[i]))) {
-        printf ("      accepted invalid JSON: %s\n", invalid[i]);
-        jv_free (doc);
-        all = FALSE;
-      }
-    doc = json_parse (" [{\"k\": {\"x\": -1.5e1, \"n\": null, \"s\": "
-        "\"q\\\"\\u00e9\\ud83d\\ude00\", \"m\": [\"a\", true, false]}}]\n");
-    check (all && doc && jnum (jidx (doc, 0), "k.x") == -15
-        && jis_null (jidx (doc, 0), "k.n") && isnan (jnum (jidx (doc, 0), "k.n"))
-        && !g_strcmp0 (jstr (jidx (doc, 0), "k.s"), "q\"\xc3\xa9\xf0\x9f\x98\x80")
-        && jany_contains (jidx (doc, 0), "k.m", "a")
-        && isnan (jnum (jidx (doc, 0), "k.missing")),
-        "JSON reader: rejects invalid documents, reads valid ones");
-    jv_free (doc);
+/* The JSON reader itself: strict, so a broken report would fail. */
+static void
+test_json_reader (void)
+{
+  const char *invalid[] = { "", "[", "[1,]", "{\"a\": 1, \"a\": 2}",
+    "[01]", "[1.]", "[\"\\x\"]", "[nul]", "[1] x", "{'a': 1}", "[-]",
+    "[\"a\nb\"]", "[1e]", "[\"\\ud800\"]", NULL
+  };
+  gboolean all = TRUE;
+  JsonNode *doc;
+
+  for (int i = 0; invalid[i]; i++)
+    if ((doc = json_parse (invalid[i]))) {
+      printf ("      accepted invalid JSON: %s\n", invalid[i]);
+      json_free (doc);
+      all = FALSE;
+    }
+  doc = json_parse (" [{\"k\": {\"x\": -1.5e1, \"n\": null, \"s\": "
+      "\"q\\\"\\u00e9\\ud83d\\ude00\", \"m\": [\"a\", true, false]}}]\n");
+  check (all && doc && jnum (jidx (doc, 0), "k.x") == -15
+      && jis_null (jidx (doc, 0), "k.n") && isnan (jnum (jidx (doc, 0), "k.n"))
+      && !g_strcmp0 (jstr (jidx (doc, 0), "k.s"), "q\"\xc3\xa9\xf0\x9f\x98\x80")
+      && jany_contains (jidx (doc, 0), "k.m", "a")
+      && isnan (jnum (jidx (doc, 0), "k.missing")),
+      "JSON reader: rejects invalid documents, reads valid ones");
+  json_free (doc);
+}
+
+static void
+test_interrupted_demo (void)
+{
+  test_interrupted (demo_mix ());
+}
+
+static void
+test_progress_demo (void)
+{
+  test_progress (demo_mix (), tone_23 ());
+}
+
+static const struct
+{
+  const char *name;
+  void (*run) (void);
+} tests[] = {
+  {"analyze", test_analyze},
+  {"master-targets", test_master_targets},
+  {"tags", test_tags},
+  {"report-png", test_report_png},
+  {"max-limiting", test_max_limiting},
+  {"max-gain", test_max_gain},
+  {"missing-input", test_missing_input},
+  {"undecodable-input", test_undecodable_input},
+  {"silent-input", test_silent_input},
+  {"input-under-400ms", test_input_under_400ms},
+  {"input-of-2s", test_input_of_2s},
+  {"unknown-target", test_unknown_target},
+  {"unwritable-output", test_unwritable_output},
+  {"input-as-output", test_input_as_output},
+  /* Interrupted: no output, no temporary file. */
+  {"interrupted", test_interrupted_demo},
+  /* Progress bar: on a terminal only, with percent, speed and time left. */
+  {"progress", test_progress_demo},
+  {"several-inputs", test_several_inputs},
+  {"json-reader", test_json_reader},
+};
+
+/* Runs every test in order, or those named after the two programs. */
+int
+main (int argc, char **argv)
+{
+  if (argc < 3) {
+    fprintf (stderr, "usage: %s GST_MASTER MST_DEMO_MIX [TEST...]\n",
+        argv[0]);
+    return 2;
   }
-
-  g_free (tone);
-  g_free (tone44);
-  g_free (demo);
-  g_free (mono);
-  g_free (quiet);
-  g_free (bad);
-  g_free (silent);
-  g_free (shortf);
-  g_free (short2);
+  GM = argv[1];
+  DEMO = argv[2];
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  gst_init (NULL, NULL);
+  TMP = g_dir_make_tmp ("test-gst-master-XXXXXX", NULL);
+  if (!TMP) {
+    fprintf (stderr, "cannot make a temporary folder\n");
+    return 1;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (tests); i++) {
+    gboolean asked = argc == 3;
+    for (int k = 3; k < argc; k++)
+      asked |= !strcmp (argv[k], tests[i].name);
+    if (asked)
+      tests[i].run ();
+  }
   rm_rf (TMP);
   g_free (TMP);
   printf ("%d checks, %d failed\n", n_checks, n_failed);

@@ -137,8 +137,9 @@ GST_START_TEST (test_podcast_mono)
 
 GST_END_TEST;
 
-/* The presets ship as a GstPreset file (GST_PRESET_PATH points at the
- * source tree's presets/ in the tests). */
+/* The presets ship as a GstPreset file, written from the targets table by
+ * the build (GST_PRESET_PATH points at the build folder's presets/ in the
+ * tests). */
 GST_START_TEST (test_presets)
 {
   GstElement *master = gst_element_factory_make ("master", NULL);

@@ -1,232 +1,190 @@
-/* gst-master --report: one PNG with three panels over time: short-term
- * loudness before and after (with the target), the limiter's gain
- * reduction, and the written file's true peak per 100 ms (with the
- * ceiling). Drawn with cairo. */
-#include "gst-master.h"
+/* gst-master: text and JSON reports. */
+#include "gm-report.h"
 
+#include <json-glib/json-glib.h>
 #include <math.h>
+#include <stdio.h>
 
-#ifdef HAVE_CAIRO
-#include <cairo.h>
-
-#define W 1200
-#define PANEL_H 220
-#define MARGIN_L 70
-#define MARGIN_R 20
-#define MARGIN_T 40
-#define GAP 40
-
-typedef struct {
-  double x0, y0, w, h;          /* pixels */
-  double t_max;                 /* s */
-  double v_min, v_max;
-} Panel;
-
-static double
-px (const Panel * p, double t)
+const char *
+gm_status_name (GmStatus s)
 {
-  return p->x0 + p->w * (p->t_max > 0 ? t / p->t_max : 0);
+  return s == GM_STATUS_OK ? "ok" : s == GM_STATUS_WARNING ? "warning"
+      : "error";
 }
 
-static double
-py (const Panel * p, double v)
+/* A figure in milli-units, as the text report prints them; JSON has no
+ * infinity: not measurable (-inf) is null. */
+static void
+json_number (JsonBuilder * b, const char *key, double v)
 {
-  v = fmax (p->v_min, fmin (p->v_max, v));
-  return p->y0 + p->h * (p->v_max - v) / (p->v_max - p->v_min);
+  json_builder_set_member_name (b, key);
+  if (isfinite (v))
+    json_builder_add_double_value (b, round (v * 1000.0) / 1000.0);
+  else
+    json_builder_add_null_value (b);
 }
 
 static void
-frame (cairo_t * cr, const Panel * p, const char *label, double step)
+json_int (JsonBuilder * b, const char *key, gint64 v)
 {
-  char buf[64];
-
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_rectangle (cr, p->x0, p->y0, p->w, p->h);
-  cairo_fill (cr);
-  cairo_set_line_width (cr, 1);
-  cairo_set_font_size (cr, 11);
-  for (double v = ceil (p->v_min / step) * step; v <= p->v_max + 1e-9;
-      v += step) {
-    cairo_set_source_rgb (cr, 0.88, 0.88, 0.88);
-    cairo_move_to (cr, p->x0, py (p, v) + 0.5);
-    cairo_line_to (cr, p->x0 + p->w, py (p, v) + 0.5);
-    cairo_stroke (cr);
-    cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
-    g_snprintf (buf, sizeof buf, "%g", v);
-    cairo_move_to (cr, p->x0 - 40, py (p, v) + 4);
-    cairo_show_text (cr, buf);
-  }
-  double tstep = p->t_max > 600 ? 60 : p->t_max > 120 ? 30 : p->t_max > 30
-      ? 10 : p->t_max > 5 ? 1 : 0.5;
-  for (double t = 0; t <= p->t_max + 1e-9; t += tstep) {
-    cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
-    g_snprintf (buf, sizeof buf, "%g s", t);
-    cairo_move_to (cr, px (p, t) - 8, p->y0 + p->h + 14);
-    cairo_show_text (cr, buf);
-  }
-  cairo_set_source_rgb (cr, 0, 0, 0);
-  cairo_set_font_size (cr, 13);
-  cairo_move_to (cr, p->x0, p->y0 - 8);
-  cairo_show_text (cr, label);
-  cairo_rectangle (cr, p->x0 + 0.5, p->y0 + 0.5, p->w, p->h);
-  cairo_stroke (cr);
+  json_builder_set_member_name (b, key);
+  json_builder_add_int_value (b, v);
 }
 
 static void
-curve (cairo_t * cr, const Panel * p, const GmSeries * s, double r, double g,
-    double b)
+json_string (JsonBuilder * b, const char *key, const char *v)
 {
-  gboolean pen = FALSE;
-  if (!s || !s->t_s)
-    return;
-  cairo_set_source_rgb (cr, r, g, b);
-  cairo_set_line_width (cr, 1.5);
-  for (guint i = 0; i < s->t_s->len; i++) {
-    double t = g_array_index (s->t_s, double, i);
-    double v = g_array_index (s->v, double, i);
-    if (!isfinite (v)) {
-      pen = FALSE;
+  json_builder_set_member_name (b, key);
+  json_builder_add_string_value (b, v);
+}
+
+static void
+json_figures (JsonBuilder * b, const char *key, const GmFigures * f)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_begin_object (b);
+  json_number (b, "duration_s", f->duration_s);
+  json_int (b, "rate_hz", f->rate_hz);
+  json_int (b, "channels", f->channels);
+  json_number (b, "integrated_lufs", f->integrated_lufs);
+  json_number (b, "loudness_range_lu",
+      f->duration_s >= GM_MIN_SHORT_TERM_S ? f->range_lu : NAN);
+  json_number (b, "true_peak_dbtp", f->true_peak_dbtp);
+  json_number (b, "sample_peak_dbfs", f->sample_peak_dbfs);
+  json_number (b, "momentary_max_lufs", f->momentary_max_lufs);
+  json_number (b, "short_term_max_lufs", f->short_term_max_lufs);
+  json_builder_end_object (b);
+}
+
+static void
+json_job (JsonBuilder * b, const GmJob * job, gboolean master)
+{
+  json_builder_begin_object (b);
+  json_string (b, "input", job->input);
+  json_string (b, "status", gm_status_name (job->status));
+  json_builder_set_member_name (b, "messages");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < job->notes->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (job->notes, i));
+  json_builder_end_array (b);
+  if (job->before.valid)
+    json_figures (b, master ? "before" : "figures", &job->before);
+  if (master) {
+    json_string (b, "output", job->output);
+    json_string (b, "format", job->format->name);
+    json_number (b, "target_lufs", job->target_lufs);
+    json_number (b, "ceiling_dbtp", job->ceiling_dbtp);
+    if (job->after.valid && job->status != GM_STATUS_ERROR) {
+      json_number (b, "gain_db", job->gain_db);
+      json_number (b, "limiter_max_reduction_db", job->limiter_max_db);
+      json_number (b, "headroom_db", job->headroom_db);
+      json_int (b, "passes", job->attempts);
+      json_figures (b, "after", &job->after);
+    }
+  }
+  json_number (b, "seconds", job->seconds);
+  json_builder_end_object (b);
+}
+
+char *
+gm_report_json (const GmJob * jobs, int n_jobs, gboolean master)
+{
+  JsonBuilder *b = json_builder_new ();
+  JsonGenerator *gen = json_generator_new ();
+  JsonNode *root;
+  char *text;
+
+  json_builder_begin_array (b);
+  for (int i = 0; i < n_jobs; i++)
+    json_job (b, &jobs[i], master);
+  json_builder_end_array (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  json_node_unref (root);
+  g_object_unref (gen);
+  g_object_unref (b);
+  return text;
+}
+
+static char *
+fmt_db (double v, int dec)
+{
+  return isfinite (v) ? g_strdup_printf ("%.*f", dec, v) : g_strdup ("-");
+}
+
+static void
+text_row (const char *label, double b, double a, const char *extra)
+{
+  char *sb = fmt_db (b, 2), *sa = fmt_db (a, 2);
+  printf ("  %-22s %10s %10s%s\n", label, sb, sa, extra ? extra : "");
+  g_free (sb);
+  g_free (sa);
+}
+
+void
+gm_report_print_master (const GmJob * job)
+{
+  printf ("%s -> %s  [%s]\n", job->input, job->output,
+      gm_status_name (job->status));
+  if (job->before.valid && job->after.valid && job->status != GM_STATUS_ERROR) {
+    char *t_extra = isfinite (job->target_lufs) ?
+        g_strdup_printf ("   target %.1f", job->target_lufs) : NULL;
+    char *c_extra = g_strdup_printf ("   ceiling %.1f", job->ceiling_dbtp);
+    printf ("  %-22s %10s %10s\n", "", "before", "after");
+    text_row ("integrated (LUFS)", job->before.integrated_lufs,
+        job->after.integrated_lufs, t_extra);
+    text_row ("true peak (dBTP)", job->before.true_peak_dbtp,
+        job->after.true_peak_dbtp, c_extra);
+    text_row ("sample peak (dBFS)", job->before.sample_peak_dbfs,
+        job->after.sample_peak_dbfs, NULL);
+    text_row ("loudness range (LU)", job->before.duration_s >= 3.0 ?
+        job->before.range_lu : NAN, job->after.duration_s >= 3.0 ?
+        job->after.range_lu : NAN, NULL);
+    text_row ("max short-term (LUFS)", job->before.short_term_max_lufs,
+        job->after.short_term_max_lufs, NULL);
+    printf ("  %-22s %10d %10d\n", "rate (Hz)", job->before.rate_hz,
+        job->after.rate_hz);
+    printf ("  gain %+.2f dB, limiter gain reduction up to %.2f dB, "
+        "%d pass%s of mastering, %s, %.1f s\n", job->gain_db,
+        job->limiter_max_db, job->attempts, job->attempts > 1 ? "es" : "",
+        job->format->name, job->seconds);
+    g_free (t_extra);
+    g_free (c_extra);
+  }
+  for (guint i = 0; i < job->notes->len; i++)
+    printf ("  note: %s\n", (char *) g_ptr_array_index (job->notes, i));
+}
+
+void
+gm_report_print_analyze_table (const GmJob * jobs, int n_jobs)
+{
+  printf ("%-32s %9s %7s %7s %7s %8s %8s %9s %3s %6s\n", "file",
+      "I (LUFS)", "LRA", "TP", "SP", "M max", "S max", "dur (s)", "ch",
+      "rate");
+  for (int i = 0; i < n_jobs; i++) {
+    const GmJob *j = &jobs[i];
+    const GmFigures *f = &j->before;
+    if (j->status == GM_STATUS_ERROR || !f->valid) {
+      printf ("%-32s error: %s\n", j->input, j->notes->len ?
+          (char *) g_ptr_array_index (j->notes, 0) : "failed");
       continue;
     }
-    if (pen)
-      cairo_line_to (cr, px (p, t), py (p, v));
-    else
-      cairo_move_to (cr, px (p, t), py (p, v));
-    pen = TRUE;
+    char *I = fmt_db (f->integrated_lufs, 1);
+    char *lra = fmt_db (f->duration_s >= 3.0 ? f->range_lu : NAN, 1);
+    char *tp = fmt_db (f->true_peak_dbtp, 1), *sp = fmt_db (f->sample_peak_dbfs, 1);
+    char *m = fmt_db (f->momentary_max_lufs, 1);
+    char *st = fmt_db (f->short_term_max_lufs, 1);
+    printf ("%-32s %9s %7s %7s %7s %8s %8s %9.2f %3d %6d\n", j->input, I, lra,
+        tp, sp, m, st, f->duration_s, f->channels, f->rate_hz);
+    for (guint k = 0; k < j->notes->len; k++)
+      printf ("%-32s   note: %s\n", "", (char *) g_ptr_array_index (j->notes, k));
+    g_free (I);
+    g_free (lra);
+    g_free (tp);
+    g_free (sp);
+    g_free (m);
+    g_free (st);
   }
-  cairo_stroke (cr);
 }
-
-static void
-hline (cairo_t * cr, const Panel * p, double v, double r, double g, double b)
-{
-  double dash[] = { 6, 4 };
-  if (!isfinite (v))
-    return;
-  cairo_save (cr);
-  cairo_set_dash (cr, dash, 2, 0);
-  cairo_set_source_rgb (cr, r, g, b);
-  cairo_set_line_width (cr, 1.2);
-  cairo_move_to (cr, p->x0, py (p, v));
-  cairo_line_to (cr, p->x0 + p->w, py (p, v));
-  cairo_stroke (cr);
-  cairo_restore (cr);
-}
-
-static void
-legend (cairo_t * cr, double x, double y, const char *text, double r,
-    double g, double b)
-{
-  cairo_set_source_rgb (cr, r, g, b);
-  cairo_rectangle (cr, x, y - 8, 14, 4);
-  cairo_fill (cr);
-  cairo_set_source_rgb (cr, 0, 0, 0);
-  cairo_set_font_size (cr, 11);
-  cairo_move_to (cr, x + 18, y - 3);
-  cairo_show_text (cr, text);
-}
-
-static double
-series_last_t (const GmSeries * s)
-{
-  return s && s->t_s && s->t_s->len ?
-      g_array_index (s->t_s, double, s->t_s->len - 1) : 0.0;
-}
-
-static double
-series_max (const GmSeries * s)
-{
-  double m = 0.0;
-  for (guint i = 0; s && s->v && i < s->v->len; i++)
-    m = fmax (m, g_array_index (s->v, double, i));
-  return m;
-}
-
-gboolean
-gm_report_write_png (const char *path, const GmReport * r, GError ** err)
-{
-  const int h = MARGIN_T + 3 * PANEL_H + 2 * GAP + 40;
-  cairo_surface_t *surf = cairo_image_surface_create (CAIRO_FORMAT_RGB24, W,
-      h);
-  cairo_t *cr = cairo_create (surf);
-  cairo_status_t st;
-  double t_max = fmax (series_last_t (r->short_term_before),
-      series_last_t (r->short_term_after));
-  char title[512];
-
-  t_max = fmax (t_max, series_last_t (r->gain_reduction));
-  if (t_max <= 0)
-    t_max = 1;
-  cairo_set_source_rgb (cr, 0.96, 0.96, 0.96);
-  cairo_paint (cr);
-  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
-      CAIRO_FONT_WEIGHT_BOLD);
-  cairo_set_font_size (cr, 15);
-  cairo_set_source_rgb (cr, 0, 0, 0);
-  g_snprintf (title, sizeof title, "gst-master: %s", r->title);
-  cairo_move_to (cr, MARGIN_L, 22);
-  cairo_show_text (cr, title);
-  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
-      CAIRO_FONT_WEIGHT_NORMAL);
-
-  Panel p1 = { MARGIN_L, MARGIN_T + 20, W - MARGIN_L - MARGIN_R, PANEL_H - 20,
-    t_max, -40, 0
-  };
-  if (isfinite (r->target_lufs))
-    p1.v_min = fmin (p1.v_min, floor (r->target_lufs / 10) * 10 - 20);
-  frame (cr, &p1, "Short-term loudness (LUFS)", 10);
-  hline (cr, &p1, r->target_lufs, 0.1, 0.6, 0.1);
-  curve (cr, &p1, r->short_term_before, 0.6, 0.6, 0.6);
-  curve (cr, &p1, r->short_term_after, 0.1, 0.3, 0.8);
-  legend (cr, W - 330, MARGIN_T + 10, "before", 0.6, 0.6, 0.6);
-  legend (cr, W - 260, MARGIN_T + 10, "after", 0.1, 0.3, 0.8);
-  legend (cr, W - 200, MARGIN_T + 10, "target", 0.1, 0.6, 0.1);
-
-  double gr_max = fmax (1.0, ceil (series_max (r->gain_reduction)));
-  Panel p2 = { MARGIN_L, p1.y0 + p1.h + GAP, p1.w, PANEL_H - 20, t_max,
-    -gr_max, 0
-  };
-  frame (cr, &p2, "Limiter gain reduction (dB, largest per 100 ms)",
-      gr_max > 6 ? 2 : gr_max > 2 ? 1 : 0.5);
-  if (r->gain_reduction && r->gain_reduction->t_s) {
-    GmSeries neg;
-    gm_series_init (&neg);
-    for (guint i = 0; i < r->gain_reduction->t_s->len; i++)
-      gm_series_add (&neg, g_array_index (r->gain_reduction->t_s, double, i),
-          -g_array_index (r->gain_reduction->v, double, i));
-    curve (cr, &p2, &neg, 0.8, 0.2, 0.1);
-    g_array_free (neg.t_s, TRUE);
-    g_array_free (neg.v, TRUE);
-  }
-
-  Panel p3 = { MARGIN_L, p2.y0 + p2.h + GAP, p1.w, PANEL_H - 20, t_max,
-    -30, 1
-  };
-  frame (cr, &p3, "True peak of the written file (dBTP per 100 ms)", 6);
-  hline (cr, &p3, r->ceiling_dbtp, 0.8, 0.1, 0.1);
-  curve (cr, &p3, r->true_peak_after, 0.1, 0.3, 0.8);
-
-  cairo_destroy (cr);
-  st = cairo_surface_write_to_png (surf, path);
-  cairo_surface_destroy (surf);
-  if (st != CAIRO_STATUS_SUCCESS) {
-    g_set_error (err, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s",
-        cairo_status_to_string (st));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-#else
-
-gboolean
-gm_report_write_png (const char *path, const GmReport * r, GError ** err)
-{
-  (void) path;
-  (void) r;
-  g_set_error (err, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-      "built without cairo (install libcairo2-dev and rebuild)");
-  return FALSE;
-}
-
-#endif

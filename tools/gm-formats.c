@@ -1,0 +1,97 @@
+/* gst-master: output formats and encoders. */
+#include "gm-formats.h"
+
+#include <string.h>
+
+static const GmFormat formats[] = {
+  {"wav16", "wav", "S16LE", 16, FALSE, 0.0, "wavenc", 65535,
+      "gstreamer1.0-plugins-good"},
+  {"wav24", "wav", "S24LE", 24, FALSE, 0.0, "wavenc", 65535,
+      "gstreamer1.0-plugins-good"},
+  {"wav32f", "wav", "F32LE", 0, FALSE, 0.0, "wavenc", 65535,
+      "gstreamer1.0-plugins-good"},
+  {"flac", "flac", "S24LE", 24, FALSE, 0.0, "flacenc quality=5", 8,
+      "gstreamer1.0-plugins-good"},
+  {"mp3", "mp3", "S16LE", 16, TRUE, 1.0,
+      "lamemp3enc target=bitrate cbr=true bitrate=320 ! id3v2mux", 2,
+      "gstreamer1.0-plugins-good"},
+  {"opus", "opus", "S16LE", 16, TRUE, 1.0,
+      "opusenc bitrate=192000 ! oggmux", 8,
+      "gstreamer1.0-plugins-base"},
+  {"aac", "m4a", "S16LE", 16, TRUE, 1.0,
+      "voaacenc bitrate=256000 ! mp4mux", 2,
+      "gstreamer1.0-plugins-bad"},
+};
+
+const GmFormat *
+gm_format_find (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    if (g_ascii_strcasecmp (name, formats[i].name) == 0)
+      return &formats[i];
+  return NULL;
+}
+
+const GmFormat *
+gm_format_from_name (const char *path)
+{
+  const char *dot = strrchr (path, '.');
+  if (!dot || strchr (dot, '/'))
+    return NULL;
+  dot++;
+  if (!g_ascii_strcasecmp (dot, "wav"))
+    return gm_format_find ("wav24");
+  if (!g_ascii_strcasecmp (dot, "flac"))
+    return gm_format_find ("flac");
+  if (!g_ascii_strcasecmp (dot, "mp3"))
+    return gm_format_find ("mp3");
+  if (!g_ascii_strcasecmp (dot, "opus") || !g_ascii_strcasecmp (dot, "ogg"))
+    return gm_format_find ("opus");
+  if (!g_ascii_strcasecmp (dot, "m4a") || !g_ascii_strcasecmp (dot, "aac")
+      || !g_ascii_strcasecmp (dot, "mp4"))
+    return gm_format_find ("aac");
+  return NULL;
+}
+
+/* Opus encodes at 8, 12, 16, 24 or 48 kHz: other rates go to 48 kHz. */
+int
+gm_format_output_rate (const GmFormat * f, int in_rate_hz, int asked_hz)
+{
+  if (asked_hz > 0)
+    return asked_hz;
+  if (g_strcmp0 (f->name, "opus") == 0) {
+    static const int ok[] = { 8000, 12000, 16000, 24000, 48000 };
+    for (guint i = 0; i < G_N_ELEMENTS (ok); i++)
+      if (in_rate_hz == ok[i])
+        return 0;
+    return 48000;
+  }
+  if (g_strcmp0 (f->name, "aac") == 0 && in_rate_hz > 96000)
+    return 96000;
+  if (g_strcmp0 (f->name, "mp3") == 0 && in_rate_hz > 48000)
+    return 48000;
+  return 0;
+}
+
+char *
+gm_format_encode_desc (const GmFormat * f, const char *noise_shaping,
+    int target_bits)
+{
+  const char *shaping = noise_shaping ? noise_shaping
+      : (f->bits == 16 ? "medium" : "none");
+  const char *pcm = f->pcm_format;
+  char *quantize, *desc;
+
+  if (f == gm_format_find ("flac") && target_bits == 16)
+    pcm = "S16LE";
+  if (f->bits > 0 || g_strcmp0 (pcm, "S16LE") == 0)
+    quantize = g_strdup_printf ("audioconvert dithering=tpdf "
+        "dithering-threshold=%d noise-shaping=%s", f->bits ? f->bits : 16,
+        shaping);
+  else
+    quantize = g_strdup ("audioconvert dithering=none");
+  desc = g_strdup_printf ("%s ! audio/x-raw,format=%s ! %s", quantize, pcm,
+      f->encoder);
+  g_free (quantize);
+  return desc;
+}

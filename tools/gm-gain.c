@@ -1,0 +1,355 @@
+/* gst-master: mastering one file, and the gain search. */
+#include "gm-gain.h"
+
+#include <glib/gstdio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gm-run.h"
+
+/* Loudness tolerance of the written file (the issue's target) and the
+ * tighter aim that triggers a corrective pass 2. */
+#define LOUDNESS_TOLERANCE_LU 0.1
+#define LOUDNESS_AIM_LU 0.07
+#define MAX_ATTEMPTS 4
+/* The limiter's input-gain range (elements/gstmstlimiter.c); gain beyond it
+ * goes to a volume element in front (linear, up to x10). */
+#define LIMITER_MIN_GAIN_DB -24.0
+#define LIMITER_MAX_GAIN_DB 36.0
+
+static gboolean
+same_file (const char *a, const char *b)
+{
+  GStatBuf sa, sb;
+  if (g_stat (a, &sa) != 0 || g_stat (b, &sb) != 0)
+    return FALSE;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+#define QUEUE "queue max-size-buffers=0 max-size-time=0 max-size-bytes=4194304"
+
+/* Pass 2's pipeline: decode, (resample), F32, (volume for gain beyond the
+ * limiter's range), limiter with the static gain, the one quantization
+ * (TPDF dither, noise shaping at 16 bits), encoder, file. */
+static char *
+master_desc (const GmJob * job, const GmMasterOptions * o, double gain_db,
+    double limiter_ceiling_db, int rate_hz, gboolean with_meter)
+{
+  double lim_gain = CLAMP (gain_db, LIMITER_MIN_GAIN_DB, LIMITER_MAX_GAIN_DB);
+  double extra_db = gain_db - lim_gain;
+  char lim_gain_s[G_ASCII_DTOSTR_BUF_SIZE], ceil_s[G_ASCII_DTOSTR_BUF_SIZE];
+  char vol_s[G_ASCII_DTOSTR_BUF_SIZE];
+  char *resample, *volume, *encode, *meter, *desc;
+
+  resample = rate_hz > 0 ? g_strdup_printf ("audioresample quality=10 ! "
+      "audio/x-raw,rate=%d,", rate_hz) : g_strdup ("audio/x-raw,");
+  g_ascii_dtostr (vol_s, sizeof vol_s, pow (10.0, extra_db / 20.0));
+  volume = fabs (extra_db) > 1e-9 ?
+      g_strdup_printf ("volume volume=%s ! ", vol_s) : g_strdup ("");
+  encode = gm_format_encode_desc (job->format, o->noise_shaping,
+      o->target ? o->target->pcm_bits : 0);
+  g_ascii_dtostr (lim_gain_s, sizeof lim_gain_s, lim_gain);
+  g_ascii_dtostr (ceil_s, sizeof ceil_s, limiter_ceiling_db);
+  /* Two threads: decoding and limiting; metering, quantizing, encoding
+   * and writing (about equal work on the benchmark's file). */
+  /* Pass 2's meter reads the integrated loudness only: no true peak (most
+   * of a meter's work). */
+  meter = with_meter ? g_strdup_printf ("loudmeter name=meter "
+      "measure-true-peak=false interval=%" G_GUINT64_FORMAT " ! ",
+      (guint64) (3600 * GST_SECOND)) : g_strdup ("");
+  desc = g_strdup_printf ("filesrc name=src ! decodebin ! audioconvert ! "
+      "%sformat=F32LE,layout=interleaved ! %s"
+      "limiter name=lim ceiling=%s input-gain=%s interval=%" G_GUINT64_FORMAT
+      " ! " QUEUE " ! %s%s ! filesink name=sink",
+      resample, volume, ceil_s, lim_gain_s, (guint64) GM_INTERVAL_NS, meter,
+      encode);
+  g_free (meter);
+  g_free (resample);
+  g_free (volume);
+  g_free (encode);
+  return desc;
+}
+
+static char *
+temp_beside (const char *output, int *fd, char **errmsg)
+{
+  char *dir = g_path_get_dirname (output);
+  char *base = g_path_get_basename (output);
+  char *tmpl = g_strdup_printf ("%s/.%s.XXXXXX.part", dir, base);
+  g_free (dir);
+  g_free (base);
+  *fd = g_mkstemp_full (tmpl, O_RDWR, 0644);
+  if (*fd < 0) {
+    *errmsg = g_strdup_printf ("cannot write %s: %s", output,
+        g_strerror (errno));
+    g_free (tmpl);
+    return NULL;
+  }
+  return tmpl;
+}
+
+/* The last gain tried and the loudness it gave (written or predicted). */
+typedef struct {
+  double gain_db;
+  double lufs;
+} GainSearch;
+
+/* The next gain towards @target after @job->gain_db gave @lufs. The slope
+ * d(output loudness)/d(gain) comes from the last two passes (secant);
+ * after one, from a model of the loudness the limiter took (loss) growing
+ * as (g - g0)^1.5 beyond the first limited peak g0 (fitted on generated
+ * music with 2-6 dB of limiting), so d(loss)/dg = 1.5 loss / (g - g0). */
+static double
+next_gain (GainSearch * gs, const GmJob * job, double ceiling, double target,
+    double lufs)
+{
+  double slope = 1.0;
+  double g0 = ceiling - job->headroom_db - job->before.true_peak_dbtp;
+  double loss = job->before.integrated_lufs + job->gain_db - lufs;
+
+  if (isfinite (gs->gain_db) && fabs (job->gain_db - gs->gain_db) > 1e-3)
+    slope = (lufs - gs->lufs) / (job->gain_db - gs->gain_db);
+  else if (loss > 0 && job->gain_db - g0 > 0.5)
+    slope = 1.0 - 1.5 * loss / (job->gain_db - g0);
+  slope = CLAMP (slope, 0.2, 1.0);
+  gs->gain_db = job->gain_db;
+  gs->lufs = lufs;
+  return job->gain_db + (target - lufs) / slope;
+}
+
+void
+gm_master_job (GmJob * job, const GmMasterOptions * o,
+    const GmJob * jobs, int n_jobs)
+{
+  char *errmsg = NULL, *tmp = NULL;
+  int fd = -1;
+  double ceiling = job->ceiling_dbtp;
+  double target = job->target_lufs;
+  gboolean silent = FALSE, gain_fixed = FALSE;
+  int rate;
+
+  job->passes_expected = 3;
+  if ((errmsg = gm_check_input (job->input)))
+    goto fail;
+  for (int i = 0; i < n_jobs; i++) {
+    if (same_file (jobs[i].input, job->output)
+        || g_strcmp0 (jobs[i].input, job->output) == 0) {
+      errmsg = g_strdup_printf ("%s: refusing to overwrite the input %s",
+          job->output, jobs[i].input);
+      goto fail;
+    }
+  }
+  for (int i = 0; i < n_jobs; i++) {
+    if (&jobs[i] != job && g_strcmp0 (jobs[i].output, job->output) == 0
+        && &jobs[i] < job) {
+      errmsg = g_strdup_printf ("%s: output name already used for %s",
+          job->output, jobs[i].input);
+      goto fail;
+    }
+  }
+  /* Fail early when the output cannot be written, before the passes. */
+  if (!(tmp = temp_beside (job->output, &fd, &errmsg)))
+    goto fail;
+  close (fd);
+
+  /* Pass 1: measure. */
+  if (!gm_measure_file (job, job->input, &job->before, &job->st_before, NULL,
+          &errmsg))
+    goto fail;
+  g_atomic_int_set (&job->total_ms,
+      (gint) (job->before.duration_s * 1000.0) * job->passes_expected);
+  if (!isfinite (o->loudness_lufs) && job->before.channels == 1) {
+    const MstTarget *t = o->target ? o->target
+        : &mst_targets (NULL)[MST_TARGET_DEFAULT];
+    target = job->target_lufs = t->mono_loudness_lufs;
+  }
+  if (job->before.duration_s < GM_MIN_INTEGRATED_S) {
+    errmsg = g_strdup_printf ("%s: too short (%.0f ms): loudness needs at "
+        "least 400 ms (one ITU-R BS.1770 gating block); not mastered",
+        job->input, job->before.duration_s * 1000.0);
+    goto fail;
+  }
+  if (job->before.duration_s < GM_MIN_SHORT_TERM_S)
+    gm_job_note (job, GM_STATUS_WARNING,
+        "shorter than 3 s (%.2f s): short-term "
+        "loudness and loudness range are not defined; integrated loudness "
+        "from %d gating blocks", job->before.duration_s,
+        (int) ((job->before.duration_s - 0.4) / 0.1) + 1);
+  if (!isfinite (job->before.integrated_lufs)) {
+    silent = TRUE;
+    gm_job_note (job, GM_STATUS_WARNING, "silent: no loudness can be measured "
+        "(nothing above the -70 LUFS gate); gain left at 0 dB");
+  }
+
+  /* Gain: exact, static; bounded by --max-gain and --max-limiting. */
+  job->gain_db = 0.0;
+  if (!silent && isfinite (target)) {
+    double want = target - job->before.integrated_lufs;
+    job->gain_db = want;
+    if (job->gain_db > o->max_gain_db) {
+      job->gain_db = o->max_gain_db;
+      gain_fixed = TRUE;
+      gm_job_note (job, GM_STATUS_WARNING,
+          "target %.1f LUFS needs %+.2f dB of gain, "
+          "more than --max-gain %.1f dB: gain held at %+.2f dB", target,
+          want, o->max_gain_db, job->gain_db);
+    }
+  }
+  job->headroom_db = isfinite (o->headroom_db) ? o->headroom_db
+      : job->format->headroom_db;
+  if (!silent) {
+    double need = job->before.true_peak_dbtp + job->gain_db
+        - (ceiling - job->headroom_db);
+    if (need > o->max_limiting_db) {
+      double g = job->gain_db - (need - o->max_limiting_db);
+      gm_job_note (job, GM_STATUS_WARNING,
+          "the target needs %.1f dB of limiter gain "
+          "reduction, more than --max-limiting %.1f dB: gain lowered from "
+          "%+.2f to %+.2f dB, the output will be quieter than the target",
+          need, o->max_limiting_db, job->gain_db, g);
+      job->gain_db = g;
+      gain_fixed = TRUE;
+    }
+  }
+
+  rate = gm_format_output_rate (job->format, job->before.rate_hz,
+      o->rate_hz);
+  if (rate > 0 && rate != job->before.rate_hz && o->rate_hz == 0)
+    gm_job_note (job, GM_STATUS_OK,
+        "resampled to %d Hz (the rates %s accepts)", rate,
+        job->format->name);
+  if (job->before.channels > job->format->max_channels) {
+    errmsg = g_strdup_printf ("%s: %d channels, %s takes at most %d",
+        job->input, job->before.channels, job->format->name,
+        job->format->max_channels);
+    goto fail;
+  }
+
+  /* Pass 2, then pass 3 on the written file. The limiter takes loudness
+   * away with the peaks it reduces. When it is predicted to limit, the
+   * first pass 2 also meters its output after the limiter and, if that
+   * misses the target, runs again at once with a corrected gain (no pass 3
+   * for a file known to miss); later passes are judged on the written file
+   * alone (pass 3), which saves a meter per pass. */
+  GainSearch gs = { NAN, NAN };
+  /* Loudness the encoder (and dither) adds between the meter after the
+   * limiter and the written file, from the last pass 3. */
+  double encoder_offset = 0.0;
+  for (job->attempts = 1; job->attempts <= MAX_ATTEMPTS; job->attempts++) {
+    GmRunResult r = { 0 };
+    char *desc, *msg = NULL;
+    gboolean loud_ok, peak_ok, with_meter, aim_loudness;
+    double measured;
+
+    if (job->attempts > 1)
+      g_atomic_int_add (&job->total_ms,
+          (gint) (job->before.duration_s * 1000.0));
+    gm_series_clear (&job->gr);
+    gm_series_clear (&job->st_after);
+    gm_series_clear (&job->tp_after);
+    aim_loudness = !silent && isfinite (target) && !gain_fixed;
+    /* Limiting predicted with 0.1 dB to spare (else the gain is exact). */
+    with_meter = aim_loudness && job->attempts == 1
+        && job->before.true_peak_dbtp + job->gain_db
+        > ceiling - job->headroom_db - 0.1;
+    desc = master_desc (job, o, job->gain_db, ceiling - job->headroom_db, rate,
+        with_meter);
+    r.gain_reduction = &job->gr;
+    if (!gm_run_pipeline (job, desc, job->input, tmp, "lim", &r, &msg)) {
+      errmsg = g_strcmp0 (msg, "interrupted") == 0 ? g_strdup (msg)
+          : g_strdup_printf ("cannot master %s to %s: %s%s%s%s", job->input,
+          job->output, msg, strstr (msg, "no element") ?
+          " (the " : "", strstr (msg, "no element") ?
+          job->format->package : "", strstr (msg, "no element") ?
+          " package has it)" : "");
+      g_free (msg);
+      g_free (desc);
+      goto fail;
+    }
+    g_free (desc);
+    /* The element reports no reduction as -0.0. */
+    job->limiter_max_db = r.gr_max_db > 0.0 ? r.gr_max_db : 0.0;
+    measured = with_meter ? r.fig.integrated_lufs + encoder_offset : NAN;
+    if (g_getenv ("GST_MASTER_DEBUG"))
+      fprintf (stderr, "%s: pass 2 #%d gain %+.3f headroom %.3f: reduction "
+          "%.2f dB, %.3f LUFS after the limiter\n", job->input,
+          job->attempts, job->gain_db, job->headroom_db,
+          job->limiter_max_db, measured);
+
+    if (aim_loudness && isfinite (measured)
+        && fabs (measured - target) > LOUDNESS_AIM_LU
+        && job->attempts < MAX_ATTEMPTS) {
+      job->gain_db = next_gain (&gs, job, ceiling, target, measured);
+      continue;
+    }
+
+    /* Pass 3: the file as written. */
+    if (!gm_measure_file (job, tmp, &job->after, &job->st_after,
+            job->report_path ? &job->tp_after : NULL, &errmsg))
+      goto fail;
+    job->out_rate_hz = job->after.rate_hz;
+    if (g_getenv ("GST_MASTER_DEBUG"))
+      fprintf (stderr, "%s: pass 3: %.3f LUFS, %.3f dBTP\n", job->input,
+          job->after.integrated_lufs, job->after.true_peak_dbtp);
+
+    peak_ok = job->after.true_peak_dbtp <= ceiling;
+    loud_ok = !aim_loudness
+        || fabs (job->after.integrated_lufs - target) <= LOUDNESS_AIM_LU;
+    if (peak_ok && loud_ok)
+      break;
+    if (job->attempts == MAX_ATTEMPTS)
+      break;
+    g_atomic_int_add (&job->total_ms,
+        (gint) (job->before.duration_s * 1000.0));
+    if (!peak_ok) {
+      /* Over by x: keep x more, plus a margin for the next encoding. */
+      double over = job->after.true_peak_dbtp - ceiling;
+      job->headroom_db += over + (job->format->lossy ? 0.2 : 0.02);
+    }
+    if (!loud_ok && isfinite (job->after.integrated_lufs)) {
+      /* The meter after the limiter was on target, the file is not: the
+       * difference is the encoder's. */
+      if (isfinite (measured))
+        encoder_offset += job->after.integrated_lufs - measured;
+      job->gain_db = next_gain (&gs, job, ceiling, target,
+          job->after.integrated_lufs);
+    }
+  }
+
+  if (job->after.true_peak_dbtp > ceiling)
+    gm_job_note (job, GM_STATUS_WARNING,
+        "true peak %.2f dBTP is above the ceiling "
+        "%.1f dBTP after %d passes", job->after.true_peak_dbtp, ceiling,
+        job->attempts);
+  if (!silent && isfinite (target) && !gain_fixed
+      && fabs (job->after.integrated_lufs - target) > LOUDNESS_TOLERANCE_LU)
+    gm_job_note (job, GM_STATUS_WARNING,
+        "loudness %.2f LUFS misses the target %.1f "
+        "by more than %.1f LU", job->after.integrated_lufs, target,
+        LOUDNESS_TOLERANCE_LU);
+  if (job->format->lossy)
+    gm_job_note (job, GM_STATUS_OK,
+        "%.2f dB of headroom below the ceiling left for "
+        "the %s encoder", job->headroom_db, job->format->name);
+
+  if (g_rename (tmp, job->output) != 0) {
+    errmsg = g_strdup_printf ("cannot write %s: %s", job->output,
+        g_strerror (errno));
+    goto fail;
+  }
+  g_free (tmp);
+  return;
+
+fail:
+  if (tmp) {
+    g_unlink (tmp);
+    g_free (tmp);
+  }
+  gm_job_note (job, GM_STATUS_ERROR, "%s", errmsg);
+  g_free (errmsg);
+}

@@ -1,0 +1,27 @@
+/* gst-master master: one file mastered to a target. Pass 1 measures; pass 2
+ * applies the exact static gain in front of the true-peak limiter and
+ * writes; pass 3 measures the written file. The gain search repeats pass 2
+ * until the written file is within the tolerance of the target. */
+#ifndef GM_GAIN_H
+#define GM_GAIN_H
+
+#include "gm-job.h"
+#include "mst-targets.h"
+
+/** What the command line asks of every file mastered. */
+typedef struct {
+  const MstTarget *target;      /* as given; NULL: the default */
+  double loudness_lufs;         /* NAN: from the target */
+  int rate_hz;                  /* 0: keep */
+  double max_gain_db;
+  double max_limiting_db;
+  double headroom_db;           /* NAN: the format's */
+  const char *noise_shaping;    /* NULL: medium at 16 bits, none above */
+} GmMasterOptions;
+
+/** Masters @job (one of the @n_jobs @jobs, whose inputs and outputs it must
+ *  not overwrite) to its output; the outcome in @job's status and notes. */
+void gm_master_job (GmJob * job, const GmMasterOptions * o,
+    const GmJob * jobs, int n_jobs);
+
+#endif

@@ -1,0 +1,84 @@
+/* gst-master: one file's job (what to do, what came out, its progress)
+ * and the figures and time series it collects. */
+#ifndef GM_JOB_H
+#define GM_JOB_H
+
+#include <glib.h>
+
+#include "gm-formats.h"
+
+/* Shortest input with an integrated loudness: one 400 ms gating block
+ * (ITU-R BS.1770-4 Annex 1). Short-term loudness and LRA need 3 s. */
+#define GM_MIN_INTEGRATED_S 0.4
+#define GM_MIN_SHORT_TERM_S 3.0
+
+/** Loudness figures of one file (ITU-R BS.1770-4 / EBU R128), as the
+ *  loudmeter element reports them at EOS. -INFINITY: not measurable. */
+typedef struct {
+  gboolean valid;
+  int rate_hz;
+  int channels;
+  double duration_s;
+  double integrated_lufs;
+  double range_lu;
+  double true_peak_dbtp;
+  double sample_peak_dbfs;
+  double momentary_max_lufs;
+  double short_term_max_lufs;
+} GmFigures;
+
+/** A value over time: pairs of (end of interval in s, value). */
+typedef struct {
+  GArray *t_s;
+  GArray *v;
+} GmSeries;
+
+void gm_series_init (GmSeries * s);
+void gm_series_clear (GmSeries * s);
+void gm_series_add (GmSeries * s, double t_s, double v);
+
+/** How a job went; a job keeps the worst of its notes. */
+typedef enum {
+  GM_STATUS_OK,
+  GM_STATUS_WARNING,
+  GM_STATUS_ERROR,
+} GmStatus;
+
+typedef struct {
+  /* Set up before the workers start. */
+  const char *input;
+  char *output;
+  const GmFormat *format;
+  double target_lufs;
+  double ceiling_dbtp;
+  char *report_path;
+
+  /* Results. */
+  GmStatus status;
+  GPtrArray *notes;             /* messages for the report, in order */
+  GmFigures before, after;
+  double gain_db;
+  double limiter_max_db;
+  double headroom_db;
+  int attempts;
+  int out_rate_hz;
+  double seconds;               /* wall time */
+
+  /* Progress, written by the streaming thread's probe. */
+  gint done_ms;                 /* audio ms done in finished passes */
+  gint pass_ms;                 /* audio ms done in the running pass */
+  gint total_ms;                /* estimate of all passes, ms of audio */
+  gint passes_expected;
+  gint finished;
+
+  GmSeries st_before, st_after, gr, tp_after;
+} GmJob;
+
+/** Makes @job a job on @input with empty notes and series. */
+void gm_job_init (GmJob * job, const char *input);
+
+/** Adds a note to @job's report and raises its status to @s. */
+void gm_job_note (GmJob * job, GmStatus s, const char *fmt, ...)
+    G_GNUC_PRINTF (3, 4);
+
+#endif

@@ -1,0 +1,41 @@
+/* gst-master: what it reports of its jobs: the text table or summary on
+ * standard output, the JSON document (--json), the PNG picture (--report). */
+#ifndef GM_REPORT_H
+#define GM_REPORT_H
+
+#include "gm-job.h"
+
+/** The name of @s in reports: "ok", "warning", "error". */
+const char *gm_status_name (GmStatus s);
+
+/** gst-master analyze: one row of figures per job, then its notes. */
+void gm_report_print_analyze_table (const GmJob * jobs, int n_jobs);
+
+/** gst-master master: figures before and after of one finished job. */
+void gm_report_print_master (const GmJob * job);
+
+/** The JSON array of the jobs (one object each; figures of analyze, or
+ *  before/after of master), written with json-glib: a new string. */
+char *gm_report_json (const GmJob * jobs, int n_jobs, gboolean master);
+
+/** What the report picture shows. */
+typedef struct {
+  const char *title;
+  double target_lufs;           /* NAN: no loudness target */
+  double ceiling_dbtp;
+  const GmSeries *short_term_before;
+  const GmSeries *short_term_after;
+  const GmSeries *gain_reduction;
+  const GmSeries *true_peak_after;
+} GmReport;
+
+/** Writes the report as PNG to @path. FALSE with @err set on failure, or
+ *  when the program was built without cairo. */
+gboolean gm_report_write_png (const char *path, const GmReport * r,
+    GError ** err);
+
+/** The picture of a mastered @job to its report_path; a warning note when
+ *  it cannot be written. */
+void gm_report_job_png (GmJob * job);
+
+#endif

@@ -1,0 +1,61 @@
+/* gst-master: runs one pipeline on a file and collects what its meters and
+ * limiter report; measures a file; the progress line of all jobs; Ctrl-C. */
+#ifndef GM_RUN_H
+#define GM_RUN_H
+
+#include <gst/gst.h>
+#include <signal.h>
+
+#include "gm-job.h"
+
+/* Interval of the meter and limiter messages: 10 Hz, the short-term
+ * update rate EBU Tech 3341 asks of live meters. */
+#define GM_INTERVAL_NS (100 * GST_MSECOND)
+
+/** Set by SIGINT or SIGTERM once gm_run_catch_signals () ran: every
+ *  pipeline stops and says "interrupted". */
+extern volatile sig_atomic_t gm_interrupted;
+
+void gm_run_catch_signals (void);
+
+typedef struct {
+  GmFigures fig;                /* from the element named "meter" */
+  GmSeries *short_term;         /* from "meter", may be NULL */
+  GmSeries *gain_reduction;     /* from "lim", may be NULL */
+  GmSeries *true_peak;          /* from "tpmeter", may be NULL */
+  double gr_max_db;
+} GmRunResult;
+
+/** Runs @desc (a gst-launch description with a filesrc "src", optionally a
+ *  filesink "sink", and the elements "meter", "lim", "tpmeter") on @in,
+ *  counting @job's progress at @count_element's sink pad. FALSE with
+ *  *@errmsg set on error or interruption ("interrupted"). */
+gboolean gm_run_pipeline (GmJob * job, const char *desc, const char *in,
+    const char *out, const char *count_element, GmRunResult * res,
+    char **errmsg);
+
+/** Measures @path: figures, and with @st and @tp the short-term loudness
+ *  and the true peak per interval. FALSE with *@errmsg set on failure. */
+gboolean gm_measure_file (GmJob * job, const char *path, GmFigures * fig,
+    GmSeries * st, GmSeries * tp, char **errmsg);
+
+/** NULL when @path names a readable regular file; else a message. */
+char *gm_check_input (const char *path);
+
+/** gst-master analyze of one file. */
+void gm_analyze_job (GmJob * job);
+
+/** The progress line on standard error, over all jobs. The caller holds
+ *  @lock (shared with whatever else prints) around the _locked calls. */
+typedef struct {
+  GmJob *jobs;
+  int n_jobs;
+  gboolean on;                  /* FALSE: draw and clear do nothing */
+  gint64 start_us;
+  GMutex lock;
+} GmProgress;
+
+void gm_progress_draw_locked (GmProgress * p);
+void gm_progress_clear_locked (GmProgress * p);
+
+#endif
