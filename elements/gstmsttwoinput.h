@@ -1,0 +1,158 @@
+/* mastering: GstMstTwoInput, the abstract base of the elements with a key
+ * input beside the audio they process (the compressor's sidechain, later
+ * the mix bus). */
+#ifndef GST_MST_TWO_INPUT_H
+#define GST_MST_TWO_INPUT_H
+
+#include <gst/gst.h>
+#include <gst/base/gstaggregator.h>
+#include <gst/audio/audio.h>
+
+#include "gstmsttimeline.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_MST_TWO_INPUT (gst_mst_two_input_get_type ())
+#define GST_MST_TWO_INPUT(obj) (G_TYPE_CHECK_INSTANCE_CAST ((obj), \
+      GST_TYPE_MST_TWO_INPUT, GstMstTwoInput))
+#define GST_MST_TWO_INPUT_CLASS(klass) (G_TYPE_CHECK_CLASS_CAST ((klass), \
+      GST_TYPE_MST_TWO_INPUT, GstMstTwoInputClass))
+#define GST_MST_TWO_INPUT_GET_CLASS(obj) (G_TYPE_INSTANCE_GET_CLASS ((obj), \
+      GST_TYPE_MST_TWO_INPUT, GstMstTwoInputClass))
+
+typedef struct _GstMstTwoInput GstMstTwoInput;
+typedef struct _GstMstTwoInputClass GstMstTwoInputClass;
+
+/* Longest run of frames handed to process at once: the silent key is a
+ * block of zeros this long, made at configure. */
+#define GST_MST_TWO_INPUT_MAX_RUN 1024
+
+/**
+ * GstMstTwoInputClass:
+ *
+ * Pads: `sink` (always), the main input: it drives the output's caps,
+ * segment and timestamps, and every one of its frames comes out, processed
+ * in place, one output buffer per input buffer. `sidechain` (request, so
+ * `compressor name=c ! … other ! c.sidechain` asks for it): the key, the
+ * main's rate and sample format, 1 to 8 channels. `src`.
+ *
+ * Timing policy (docs/blocks/two-input.md):
+ * - The key frame of main frame i is the sidechain frame at the same
+ *   running time, to the frame: a sidechain that starts later is preceded
+ *   by silence, one that starts earlier is trimmed; a gap between its
+ *   buffers is silence, and so are its GAP buffers.
+ * - No `sidechain` pad (never requested, or released): the key is the main
+ *   input itself. A requested pad is waited for, linked or not.
+ * - Not live: the base waits for the sidechain to cover each main frame (or
+ *   reach EOS); no main frame is ever dropped.
+ * - Live: a sidechain late by more than the aggregator's latency does not
+ *   hold the main: the missing key frames are silence, counted in
+ *   "missing-key-frames", with one warning per stream; its frames that
+ *   come after their time are dropped.
+ * - Sidechain EOS before the main: the key is silence for the rest; the
+ *   main goes on to its own EOS. Main EOS: EOS out, whatever the sidechain
+ *   still holds is dropped.
+ * - Another rate or sample format on the sidechain is refused with a
+ *   NEGOTIATION error ("put audioresample in front"); its caps query
+ *   offers the main's rate and format first, so flexible sources follow.
+ * - Resets (the subclass's @reset, the alignment, the counters) on
+ *   FLUSH_STOP, a DISCONT main buffer, caps on either pad and stop.
+ * - Latency: the subclass's (@get_latency) is added to upstream's in the
+ *   LATENCY query (gst_aggregator_set_latency()), on top of the
+ *   aggregator's own "latency" property (its live timeout).
+ *
+ * The subclass owns its core and properties and writes only what touches
+ * them. Every vfunc but @configure is called once @configure succeeded; all
+ * run in the streaming thread with no lock held.
+ */
+struct _GstMstTwoInputClass
+{
+  GstAggregatorClass parent_class;
+
+  /* Name of the interval message's structure; NULL: no messages (and
+   * @read_status is not called). */
+  const gchar *message_name;
+
+  /* The core configured for the main's and the key's format (same rate and
+   * sample format, the key's channels may differ); the settings read under
+   * the object lock. FALSE if the core refuses. */
+  gboolean (*configure) (GstMstTwoInput * self, const GstAudioInfo * main,
+      const GstAudioInfo * key);
+  /* The properties' settings into the core, before each main buffer. */
+  void (*apply_settings) (GstMstTwoInput * self);
+  /* @main: @n_frames interleaved main frames, processed in place; @key: the
+   * same frames' key, interleaved with the key's channels (the main itself
+   * when there is no sidechain pad, never written). At most
+   * GST_MST_TWO_INPUT_MAX_RUN frames a call. */
+  void (*process_f32) (GstMstTwoInput * self, gfloat * main,
+      const gfloat * key, gsize n_frames);
+  void (*process_f64) (GstMstTwoInput * self, gdouble * main,
+      const gdouble * key, gsize n_frames);
+  /* Latency of the core, in frames (read after @configure). */
+  gsize (*get_latency) (GstMstTwoInput * self);
+  /* NaN and Inf samples the core has met since configure. */
+  guint64 (*get_nonfinite_count) (GstMstTwoInput * self);
+  /* All state cleared, smoothers at their targets. */
+  void (*reset) (GstMstTwoInput * self);
+  /* At the end of each message interval: takes the core's figures (and
+   * restarts their maxima), updates read-only properties, and adds the
+   * figures to @s when the message is posted (@s NULL otherwise). */
+  void (*read_status) (GstMstTwoInput * self, GstStructure * s);
+};
+
+struct _GstMstTwoInput
+{
+  GstAggregator parent;
+
+  /* < protected > */
+  /* Settings, under GST_OBJECT_LOCK; a subclass with a @message_name
+   * installs the properties (gst_mst_install_message_properties()). */
+  GstMstMessageSettings messages;
+
+  /* < private > */
+  GstAggregatorPad *main_pad;
+  /* NULL without the request pad (under GST_OBJECT_LOCK). */
+  GstAggregatorPad *sidechain_pad;
+  /* The main's rate and format for the sidechain's caps query (under
+   * GST_OBJECT_LOCK): NULL before the main's caps. */
+  GstCaps *preferred_key_caps;
+
+  GstAudioInfo main_info, key_info;
+  gboolean have_main_info, have_key_info;
+  gboolean need_configure, configured;
+  GstFlowReturn refused;
+  void (*process_run) (GstMstTwoInput * self, guint8 * main,
+      const guint8 * key, gsize n_frames);
+  gpointer silence;
+
+  /* The main buffer being processed (a ref; it stays at the head of the
+   * pad's queue until done), its output, how many of its frames are out,
+   * and the running time of its frame 0, in frames. */
+  GstBuffer *main_buf;
+  GstBuffer *out_buf;
+  GstMapInfo out_map;
+  gsize main_frames, main_done;
+  gint64 main_start;
+  /* Where the next main buffer starts when it has no PTS. */
+  gint64 main_next;
+
+  /* The sidechain buffer at the head of its queue (a ref), where it
+   * starts, the frames of it already used, where the next one starts when
+   * it has no PTS. */
+  GstBuffer *key_buf;
+  gint64 key_start;
+  gsize key_done;
+  gint64 key_next;
+
+  GstMstTimeline timeline;
+  guint64 missing_key_frames;   /* under GST_OBJECT_LOCK */
+  gboolean warned_missing, warned_nonfinite;
+  gsize nonfinite_seen;
+};
+
+GType gst_mst_two_input_get_type (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstMstTwoInput, gst_object_unref)
+
+G_END_DECLS
+#endif
