@@ -178,14 +178,24 @@ check_key_format (GstMstTwoInput * self)
   return TRUE;
 }
 
-/* The core for the main's format and the key's (the main's own without a
- * sidechain, or while the sidechain has sent no caps yet). */
+/* Whether the key has the format of the sidechain pad @sc (NULL: none, or
+ * not linked): its caps are known (before them its frames are silence in
+ * the main's format). */
 static gboolean
-configure (GstMstTwoInput * self, gboolean have_sidechain)
+key_from_sidechain (GstMstTwoInput * self, GstAggregatorPad * sc)
+{
+  return sc != NULL && self->have_key_info;
+}
+
+/* The core for the main's format and the key's; done again, between two
+ * runs, when either changes. Keeps the alignment and the buffers held. */
+static gboolean
+configure (GstMstTwoInput * self, GstAggregatorPad * sc)
 {
   GstMstTwoInputClass *klass = GET_CLASS (self);
-  const GstAudioInfo *key = have_sidechain && self->have_key_info ?
-      &self->key_info : &self->main_info;
+  gboolean from_sidechain = key_from_sidechain (self, sc);
+  const GstAudioInfo *key = from_sidechain ? &self->key_info :
+      &self->main_info;
   gint rate = GST_AUDIO_INFO_RATE (&self->main_info);
   GstClockTime latency;
   gboolean is_f64;
@@ -207,12 +217,13 @@ configure (GstMstTwoInput * self, gboolean have_sidechain)
     goto refused;
   self->configured = TRUE;
   self->need_configure = FALSE;
+  self->key_is_sidechain = from_sidechain;
+  self->key_bpf = GST_AUDIO_INFO_BPF (key);
   self->process_run = is_f64 ? process_run_f64 : process_run_f32;
   g_free (self->silence);
-  self->silence = g_malloc0 (GST_MST_TWO_INPUT_MAX_RUN * GST_AUDIO_INFO_BPF
-      (key));
+  self->silence = g_malloc0 (GST_MST_TWO_INPUT_MAX_RUN * self->key_bpf);
   self->nonfinite_seen = 0;
-  reset_stream (self);
+  self->timeline.interval_count = 0;
 
   GST_OBJECT_LOCK (self);
   self->timeline.interval_frames = gst_util_uint64_scale_int
@@ -262,12 +273,11 @@ gst_mst_two_input_release_pad (GstElement * element, GstPad * pad)
 {
   GstMstTwoInput *self = GST_MST_TWO_INPUT (element);
 
+  /* The streaming thread sees the pad gone and configures the core again
+   * for the internal key. */
   GST_OBJECT_LOCK (self);
   if (pad == GST_PAD (self->sidechain_pad))
     self->sidechain_pad = NULL;
-  /* Back to the internal key: the core is configured again for it. */
-  self->need_configure = TRUE;
-  self->have_key_info = FALSE;
   GST_OBJECT_UNLOCK (self);
   GST_ELEMENT_CLASS (gst_mst_two_input_parent_class)->release_pad (element,
       pad);
@@ -586,7 +596,8 @@ count_missing (GstMstTwoInput * self, gsize n)
 }
 
 static void
-post_interval (GstMstTwoInput * self, gsize end_frame, GstClockTime duration)
+post_interval (GstMstTwoInput * self, gsize end_frame,
+    GstClockTime duration)
 {
   GstMstTwoInputClass *klass = GET_CLASS (self);
   GstStructure *s = NULL;
@@ -596,19 +607,22 @@ post_interval (GstMstTwoInput * self, gsize end_frame, GstClockTime duration)
   post = self->messages.post_messages;
   GST_OBJECT_UNLOCK (self);
   if (post) {
-    GstClockTime pts = GST_BUFFER_PTS (self->main_buf), end_ts;
+    /* The interval's end, from its running time in frames, in the main's
+     * segment (exact, where adding to a rounded PTS would not be). */
+    gint64 frame = self->main_start + (gint64) end_frame;
     GstSegment *seg = &self->main_pad->segment;
-    end_ts = GST_CLOCK_TIME_IS_VALID (pts) ? pts + gst_util_uint64_scale_int
-        (end_frame, GST_SECOND, GST_AUDIO_INFO_RATE (&self->main_info)) :
-        GST_CLOCK_TIME_NONE;
+    GstClockTime rt = frame < 0 ? 0 : gst_util_uint64_scale_int (frame,
+        GST_SECOND, GST_AUDIO_INFO_RATE (&self->main_info)), end_ts;
+
     GST_OBJECT_LOCK (self->main_pad);
+    end_ts = gst_segment_position_from_running_time (seg, GST_FORMAT_TIME,
+        rt);
     s = gst_structure_new (klass->message_name,
         "timestamp", G_TYPE_UINT64, end_ts,
         "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time (seg,
             GST_FORMAT_TIME, end_ts),
-        "running-time", G_TYPE_UINT64, gst_segment_to_running_time (seg,
-            GST_FORMAT_TIME, end_ts), "duration", G_TYPE_UINT64, duration,
-        NULL);
+        "running-time", G_TYPE_UINT64, rt, "duration", G_TYPE_UINT64,
+        duration, NULL);
     GST_OBJECT_UNLOCK (self->main_pad);
   }
   klass->read_status (self, s);
@@ -617,15 +631,28 @@ post_interval (GstMstTwoInput * self, gsize end_frame, GstClockTime duration)
         gst_message_new_element (GST_OBJECT (self), s));
 }
 
-/* Runs through the main buffer while its key is there: TRUE once all its
- * frames are done, FALSE to wait for the sidechain. */
+/* The core configured for the current main and key formats: FALSE (error
+ * posted) when refused. */
 static gboolean
-process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout)
+ensure_configured (GstMstTwoInput * self, GstAggregatorPad * sc)
+{
+  if (self->configured && self->key_is_sidechain != key_from_sidechain (self,
+          sc))
+    self->need_configure = TRUE;
+  return !self->need_configure || configure (self, sc);
+}
+
+/* Runs through the main buffer while its key is there: TRUE once all its
+ * frames are done, FALSE to wait for the sidechain (or on error, *ret). */
+static gboolean
+process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
+    GstFlowReturn * ret)
 {
   GstMstTwoInputClass *klass = GET_CLASS (self);
   gsize bpf = GST_AUDIO_INFO_BPF (&self->main_info);
   gint rate = GST_AUDIO_INFO_RATE (&self->main_info);
   GstMapInfo main_map = GST_MAP_INFO_INIT;
+  GstMapInfo key_map = GST_MAP_INFO_INIT;
   gboolean main_mapped = FALSE, internal_silent;
 
   internal_silent = GST_BUFFER_FLAG_IS_SET (self->main_buf,
@@ -637,9 +664,13 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout)
   while (self->main_done < self->main_frames) {
     gsize n = MIN (self->main_frames - self->main_done,
         GST_MST_TWO_INPUT_MAX_RUN);
+
+    if (!ensure_configured (self, sc)) {
+      *ret = GST_FLOW_NOT_NEGOTIATED;
+      break;
+    }
     const guint8 *key;
     GstBuffer *key_buf = NULL;
-    GstMapInfo key_map;
     gboolean missing = FALSE;
     GstClockTime duration;
 
@@ -655,8 +686,7 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout)
       if (key == (const guint8 *) self->key_buf) {
         key_buf = self->key_buf;
         gst_buffer_map (key_buf, &key_map, GST_MAP_READ);
-        key = key_map.data + self->key_done * GST_AUDIO_INFO_BPF
-            (&self->key_info);
+        key = key_map.data + self->key_done * self->key_bpf;
       }
     }
 
@@ -722,6 +752,10 @@ gst_mst_two_input_aggregate (GstAggregator * agg, gboolean timeout)
   if (self->refused != GST_FLOW_OK)
     return self->refused;
   sc = ref_sidechain (self);
+  if (sc && !gst_pad_is_linked (GST_PAD (sc)))
+    gst_clear_object (&sc);
+  if (sc == NULL)
+    release_key (self);
   for (;;) {
     if (self->main_buf == NULL) {
       GstBuffer *buf = gst_aggregator_pad_peek_buffer (self->main_pad);
@@ -730,14 +764,14 @@ gst_mst_two_input_aggregate (GstAggregator * agg, gboolean timeout)
           ret = GST_FLOW_EOS;
         break;
       }
-      if (self->need_configure && !configure (self, sc != NULL)) {
+      if (!ensure_configured (self, sc)) {
         gst_buffer_unref (buf);
         ret = GST_FLOW_NOT_NEGOTIATED;
         break;
       }
       start_main (self, buf);
     }
-    if (!process_main (self, sc, timeout))
+    if (!process_main (self, sc, timeout, &ret))
       break;
     ret = finish_main (self);
     if (ret != GST_FLOW_OK)

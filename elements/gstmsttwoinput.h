@@ -120,6 +120,10 @@ struct _GstMstTwoInput
   GstAudioInfo main_info, key_info;
   gboolean have_main_info, have_key_info;
   gboolean need_configure, configured;
+  /* The core's key has the sidechain's format (else the main's), its
+   * bytes per frame. */
+  gboolean key_is_sidechain;
+  gsize key_bpf;
   GstFlowReturn refused;
   void (*process_run) (GstMstTwoInput * self, guint8 * main,
       const guint8 * key, gsize n_frames);

@@ -8,6 +8,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/audio/audio.h>
+#include <math.h>
 #include <string.h>
 
 #include "gstmsttwoinput.h"
@@ -21,7 +22,8 @@ typedef struct
 {
   GstMstTwoInput parent;
   gint main_channels, key_channels;
-  guint resets, configures;
+  guint resets, configures, statuses;
+  guint64 nonfinite;
 } TestKeyAdd;
 
 typedef struct
@@ -52,8 +54,11 @@ key_add_process_##suffix (GstMstTwoInput * base, T * main, const T * key, \
   TestKeyAdd *self = TEST_KEY_ADD (base); \
   fail_unless (n_frames <= GST_MST_TWO_INPUT_MAX_RUN); \
   for (gsize i = 0; i < n_frames; i++) \
-    for (gint c = 0; c < self->main_channels; c++) \
+    for (gint c = 0; c < self->main_channels; c++) { \
+      if (!isfinite (main[i * self->main_channels + c])) \
+        self->nonfinite++; \
       main[i * self->main_channels + c] += key[i * self->key_channels]; \
+    } \
 }
 DEFINE_KEY_ADD (gfloat, f32);
 DEFINE_KEY_ADD (gdouble, f64);
@@ -70,10 +75,59 @@ key_add_reset (GstMstTwoInput * base)
   TEST_KEY_ADD (base)->resets++;
 }
 
+static guint64
+key_add_get_nonfinite_count (GstMstTwoInput * base)
+{
+  return TEST_KEY_ADD (base)->nonfinite;
+}
+
+static void
+key_add_read_status (GstMstTwoInput * base, GstStructure * s)
+{
+  TestKeyAdd *self = TEST_KEY_ADD (base);
+  self->statuses++;
+  if (s)
+    gst_structure_set (s, "status", G_TYPE_UINT, self->statuses, NULL);
+}
+
+enum
+{
+  PROP_0,
+  PROP_INTERVAL,
+  PROP_POST_MESSAGES,
+};
+
+static void
+key_add_set_property (GObject * object, G_GNUC_UNUSED guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstMstTwoInput *base = GST_MST_TWO_INPUT (object);
+  GST_OBJECT_LOCK (base);
+  gst_mst_message_settings_set (&base->messages, pspec, value);
+  GST_OBJECT_UNLOCK (base);
+}
+
+static void
+key_add_get_property (GObject * object, G_GNUC_UNUSED guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstMstTwoInput *base = GST_MST_TWO_INPUT (object);
+  GST_OBJECT_LOCK (base);
+  gst_mst_message_settings_get (&base->messages, pspec, value);
+  GST_OBJECT_UNLOCK (base);
+}
+
 static void
 test_key_add_class_init (TestKeyAddClass * klass)
 {
   GstMstTwoInputClass *two = GST_MST_TWO_INPUT_CLASS (klass);
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+
+  gobject_class->set_property = key_add_set_property;
+  gobject_class->get_property = key_add_get_property;
+  gst_mst_install_message_properties (gobject_class, PROP_INTERVAL,
+      PROP_POST_MESSAGES, GST_SECOND / 10, "Interval of the messages (ns)",
+      "Post the messages");
 
   gst_element_class_set_static_metadata (GST_ELEMENT_CLASS (klass),
       "Key add (test)", "Filter/Effect/Audio", "main + key[0]", "mastering");
@@ -82,6 +136,9 @@ test_key_add_class_init (TestKeyAddClass * klass)
   two->process_f64 = key_add_process_f64;
   two->get_latency = key_add_get_latency;
   two->reset = key_add_reset;
+  two->get_nonfinite_count = key_add_get_nonfinite_count;
+  two->read_status = key_add_read_status;
+  two->message_name = "keyadd";
 }
 
 static void
@@ -419,7 +476,10 @@ GST_START_TEST (test_flush)
   gst_harness_push (h, make_buffer (FALSE, 1, 0, 1000, 0, 0));
   gst_harness_push (hk, make_buffer (FALSE, 1, 0, 500, 3, 0));
   /* The first 500 frames are processed, the rest waits for the key. */
-  g_usleep (100 * 1000);
+  for (gint i = 0; i < 1000 && g_atomic_int_get (&el->configures) == 0; i++)
+    g_usleep (10 * 1000);
+  g_usleep (50 * 1000);
+  fail_unless (el->configures > 0);
   fail_unless_equals_int (gst_harness_buffers_received (h), 0);
   resets = el->resets;
 
@@ -442,6 +502,55 @@ GST_START_TEST (test_flush)
   for (guint i = 0; i < 2000; i++)
     fail_unless (out[i] == 7.0, "frame %u: %g", i, out[i]);
   g_free (out);
+  teardown (h, hk);
+}
+
+GST_END_TEST;
+
+/* Interval messages with the main's times and the subclass's status; one
+ * warning for the non-finite input. */
+GST_START_TEST (test_messages_and_nonfinite)
+{
+  GstHarness *hk, *h = new_harness ("F64LE", 1, 1, FALSE, &hk);
+  GstBus *bus = gst_bus_new ();
+  GList *items = stream (TRUE, 1, 0, 9600, 1000, 0, 0);
+  GstBuffer *first = items->data;
+  GstMapInfo map;
+  GstMessage *msg;
+  guint messages = 0, warnings = 0;
+  gsize n_out;
+
+  gst_element_set_bus (h->element, bus);
+  g_object_set (h->element, "interval", (guint64) 50 * GST_MSECOND, NULL);
+  gst_buffer_map (first, &map, GST_MAP_WRITE);
+  ((gdouble *) map.data)[10] = NAN;
+  ((gdouble *) map.data)[20] = INFINITY;
+  gst_buffer_unmap (first, &map);
+  g_free (run (h, NULL, items, NULL, TRUE, 1, &n_out));
+  fail_unless_equals_uint64 (n_out, 9600);
+
+  while ((msg = gst_bus_pop (bus))) {
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT) {
+      const GstStructure *s = gst_message_get_structure (msg);
+      guint64 rt, duration;
+      guint status;
+      messages++;
+      fail_unless (gst_structure_has_name (s, "keyadd"));
+      fail_unless (gst_structure_get_uint64 (s, "running-time", &rt));
+      fail_unless (gst_structure_get_uint64 (s, "duration", &duration));
+      fail_unless (gst_structure_get_uint (s, "status", &status));
+      fail_unless_equals_uint64 (rt, messages * 50 * GST_MSECOND);
+      fail_unless_equals_uint64 (duration, 50 * GST_MSECOND);
+      fail_unless_equals_int (status, messages);
+    } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      warnings++;
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (messages, 4);
+  fail_unless_equals_int (warnings, 1);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
   teardown (h, hk);
 }
 
@@ -572,6 +681,7 @@ twoinput_suite (void)
   tcase_add_test (tc, test_rate_refused);
   tcase_add_test (tc, test_sidechain_caps_preference);
   tcase_add_test (tc, test_flush);
+  tcase_add_test (tc, test_messages_and_nonfinite);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_live_sidechain_stalls);
   return s;
