@@ -44,6 +44,9 @@ GST_STATIC_PAD_TEMPLATE ("sidechain", GST_PAD_SINK, GST_PAD_REQUEST,
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_MST_ALLOWED_CAPS));
 
+/* The silent key: a run of the widest frames (8 channels of F64). */
+static const gdouble silence[GST_MST_TWO_INPUT_MAX_RUN * 8];
+
 /* Key runs through the subclass's process of the configured width. */
 static void
 process_run_f32 (GstMstTwoInput * self, guint8 * main, const guint8 * key,
@@ -220,8 +223,6 @@ configure (GstMstTwoInput * self, GstAggregatorPad * sc)
   self->key_is_sidechain = from_sidechain;
   self->key_bpf = GST_AUDIO_INFO_BPF (key);
   self->process_run = is_f64 ? process_run_f64 : process_run_f32;
-  g_free (self->silence);
-  self->silence = g_malloc0 (GST_MST_TWO_INPUT_MAX_RUN * self->key_bpf);
   self->nonfinite_seen = 0;
   self->timeline.interval_count = 0;
 
@@ -286,13 +287,35 @@ gst_mst_two_input_release_pad (GstElement * element, GstPad * pad)
 /* The main's rate and format, any channel count: offered first on the
  * sidechain, so a flexible source picks them. */
 static GstCaps *
-key_caps_for (const GstAudioInfo * main)
+key_caps_new (const gchar * format, gint rate)
 {
   return gst_caps_new_simple ("audio/x-raw",
-      "format", G_TYPE_STRING, GST_AUDIO_INFO_NAME (main),
-      "rate", G_TYPE_INT, GST_AUDIO_INFO_RATE (main),
+      "format", G_TYPE_STRING, format, "rate", G_TYPE_INT, rate,
       "channels", GST_TYPE_INT_RANGE, 1, 8,
       "layout", G_TYPE_STRING, "interleaved", NULL);
+}
+
+/* Before the main's caps: what its upstream will give when that is
+ * already fixed (a capsfilter, a source's fixed caps); else NULL. The
+ * sidechain may negotiate first, and a flexible source left to itself
+ * would pick another rate or format. */
+static GstCaps *
+key_caps_from_main_peer (GstMstTwoInput * self)
+{
+  GstCaps *templ = gst_pad_get_pad_template_caps (GST_PAD (self->main_pad));
+  GstCaps *peer = gst_pad_peer_query_caps (GST_PAD (self->main_pad), templ);
+  GstCaps *key = NULL;
+
+  if (!gst_caps_is_empty (peer) && !gst_caps_is_any (peer)) {
+    const GstStructure *s = gst_caps_get_structure (peer, 0);
+    const gchar *format = gst_structure_get_string (s, "format");
+    gint rate;
+    if (format && gst_structure_get_int (s, "rate", &rate))
+      key = key_caps_new (format, rate);
+  }
+  gst_caps_unref (peer);
+  gst_caps_unref (templ);
+  return key;
 }
 
 static GstFlowReturn
@@ -306,7 +329,8 @@ gst_mst_two_input_sink_event_pre_queue (GstAggregator * agg,
     GstAudioInfo info;
     gst_event_parse_caps (event, &caps);
     if (gst_audio_info_from_caps (&info, caps)) {
-      GstCaps *key = key_caps_for (&info);
+      GstCaps *key = key_caps_new (GST_AUDIO_INFO_NAME (&info),
+          GST_AUDIO_INFO_RATE (&info));
       GST_OBJECT_LOCK (self);
       gst_caps_replace (&self->preferred_key_caps, key);
       GST_OBJECT_UNLOCK (self);
@@ -383,11 +407,19 @@ gst_mst_two_input_sink_query (GstAggregator * agg, GstAggregatorPad * pad,
 
       gst_query_parse_caps (query, &filter);
       caps = gst_pad_get_pad_template_caps (GST_PAD (pad));
-      if (pad != self->main_pad) {
+      if (pad == self->main_pad) {
+        /* In place: what downstream takes. */
+        GstCaps *peer = gst_pad_peer_query_caps (GST_AGGREGATOR_SRC_PAD (agg),
+            caps);
+        gst_caps_unref (caps);
+        caps = peer;
+      } else {
         GST_OBJECT_LOCK (self);
         if (self->preferred_key_caps)
           preferred = gst_caps_copy (self->preferred_key_caps);
         GST_OBJECT_UNLOCK (self);
+        if (preferred == NULL)
+          preferred = key_caps_from_main_peer (self);
         if (preferred)
           caps = gst_caps_merge (preferred, caps);
       }
@@ -530,12 +562,12 @@ find_key (GstMstTwoInput * self, GstAggregatorPad * sc, gint64 main_frame,
 
     if (buf == NULL) {
       if (gst_aggregator_pad_is_eos (sc)) {
-        *key = self->silence;
+        *key = (const guint8 *) silence;
         return wanted;
       }
       if (timeout) {
         *missing = TRUE;
-        *key = self->silence;
+        *key = (const guint8 *) silence;
         return wanted;
       }
       *key = NULL;
@@ -560,7 +592,7 @@ find_key (GstMstTwoInput * self, GstAggregatorPad * sc, gint64 main_frame,
     }
     if (start > main_frame) {
       /* Starts later: silence up to it. */
-      *key = self->silence;
+      *key = (const guint8 *) silence;
       return MIN (wanted, (gsize) (start - main_frame));
     }
     /* Its frames from the main's position on. */
@@ -568,7 +600,7 @@ find_key (GstMstTwoInput * self, GstAggregatorPad * sc, gint64 main_frame,
     wanted = MIN (wanted, n - self->key_done);
     if (GST_BUFFER_FLAG_IS_SET (self->key_buf, GST_BUFFER_FLAG_GAP)
         || gst_buffer_get_size (self->key_buf) < n * kbpf) {
-      *key = self->silence;
+      *key = (const guint8 *) silence;
     } else {
       /* The sidechain's buffers are read in place: mapped for the run. */
       *key = (const guint8 *) self->key_buf;
@@ -677,7 +709,7 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
     n = MIN (n, gst_mst_timeline_to_interval (&self->timeline));
     if (sc == NULL) {
       key = main_mapped ? main_map.data + self->main_done * bpf :
-          self->silence;
+          (const guint8 *) silence;
     } else {
       n = find_key (self, sc, self->main_start + (gint64) self->main_done, n,
           timeout, &key, &missing);
@@ -836,7 +868,6 @@ gst_mst_two_input_finalize (GObject * object)
   release_main (self);
   release_key (self);
   gst_clear_caps (&self->preferred_key_caps);
-  g_free (self->silence);
   G_OBJECT_CLASS (gst_mst_two_input_parent_class)->finalize (object);
 }
 

@@ -23,8 +23,8 @@ G_BEGIN_DECLS
 typedef struct _GstMstTwoInput GstMstTwoInput;
 typedef struct _GstMstTwoInputClass GstMstTwoInputClass;
 
-/* Longest run of frames handed to process at once: the silent key is a
- * block of zeros this long, made at configure. */
+/* Longest run of frames handed to process at once (the silent key is a
+ * block of zeros this long). */
 #define GST_MST_TWO_INPUT_MAX_RUN 1024
 
 /**
@@ -127,7 +127,6 @@ struct _GstMstTwoInput
   GstFlowReturn refused;
   void (*process_run) (GstMstTwoInput * self, guint8 * main,
       const guint8 * key, gsize n_frames);
-  gpointer silence;
 
   /* The main buffer being processed (a ref; it stays at the head of the
    * pad's queue until done), its output, how many of its frames are out,

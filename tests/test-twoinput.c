@@ -556,6 +556,49 @@ GST_START_TEST (test_messages_and_nonfinite)
 
 GST_END_TEST;
 
+static void
+count_handoff (G_GNUC_UNUSED GstElement * sink, GstBuffer * buf,
+    G_GNUC_UNUSED GstPad * pad, gpointer data)
+{
+  *(gsize *) data += gst_buffer_get_size (buf);
+}
+
+/* As gst-launch users write it: the sidechain pad requested by name, its
+ * source following the main's rate and format; every main frame out. */
+GST_START_TEST (test_launch_line)
+{
+  GError *error = NULL;
+  GstElement *pipe, *sink;
+  GstBus *bus;
+  GstMessage *msg;
+  gsize bytes = 0;
+
+  fail_unless (gst_element_register (NULL, "testkeyadd", GST_RANK_NONE,
+          test_key_add_get_type ()));
+  pipe = gst_parse_launch ("audiotestsrc num-buffers=20 samplesperbuffer=1000 "
+      "! audio/x-raw, format=F64LE, rate=44100, channels=2 ! testkeyadd "
+      "name=c ! fakesink name=out signal-handoffs=true "
+      "audiotestsrc num-buffers=5 ! audio/x-raw, channels=1 ! c.sidechain",
+      &error);
+  fail_unless (pipe != NULL && error == NULL, "%s",
+      error ? error->message : "");
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "out");
+  g_signal_connect (sink, "handoff", G_CALLBACK (count_handoff), &bytes);
+  bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  fail_unless_equals_uint64 (bytes, 20 * 1000 * 2 * sizeof (gdouble));
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
 /* The subclass's latency is added to upstream's. */
 GST_START_TEST (test_latency_query)
 {
@@ -683,6 +726,7 @@ twoinput_suite (void)
   tcase_add_test (tc, test_flush);
   tcase_add_test (tc, test_messages_and_nonfinite);
   tcase_add_test (tc, test_latency_query);
+  tcase_add_test (tc, test_launch_line);
   tcase_add_test (tc, test_live_sidechain_stalls);
   return s;
 }
