@@ -138,19 +138,26 @@ reset_stream (GstMstTwoInput * self)
     GET_CLASS (self)->reset (self);
 }
 
+/* The NEGOTIATION error for a sidechain whose rate or format is not the
+ * main's and could not be changed. */
 static void
-refuse (GstMstTwoInput * self, const gchar * what, const gchar * fix)
+refuse (GstMstTwoInput * self)
 {
   GstCaps *mc = gst_audio_info_to_caps (&self->main_info);
   GstCaps *kc = gst_audio_info_to_caps (&self->key_info);
   gchar *ms = gst_caps_to_string (mc), *ks = gst_caps_to_string (kc);
+  gboolean rate = GST_AUDIO_INFO_RATE (&self->key_info) !=
+      GST_AUDIO_INFO_RATE (&self->main_info);
 
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("The sidechain has another %s than the main input (%d Hz %s, against "
-          "%d Hz %s): %s", what, GST_AUDIO_INFO_RATE (&self->key_info),
+          "%d Hz %s): put %s in front of the sidechain",
+          rate ? "rate" : "sample format",
+          GST_AUDIO_INFO_RATE (&self->key_info),
           GST_AUDIO_INFO_NAME (&self->key_info),
           GST_AUDIO_INFO_RATE (&self->main_info),
-          GST_AUDIO_INFO_NAME (&self->main_info), fix),
+          GST_AUDIO_INFO_NAME (&self->main_info),
+          rate ? "audioresample" : "audioconvert"),
       ("sidechain: %s; main: %s; accepted on the sidechain: the main's rate "
           "and format, 1 to 8 channels", ks, ms));
   g_free (ms);
@@ -160,34 +167,57 @@ refuse (GstMstTwoInput * self, const gchar * what, const gchar * fix)
   self->refused = GST_FLOW_NOT_NEGOTIATED;
 }
 
-/* FALSE (with the error posted) when the sidechain's rate or format is not
- * the main's. */
+/* After caps on either pad. A sidechain whose rate or format is not the
+ * main's (it may have negotiated before the main) is asked to negotiate
+ * again when its upstream accepts the main's: its data is silence until
+ * then (counted as missing, a second at most). Otherwise refused: FALSE,
+ * with the error posted. */
 static gboolean
 check_key_format (GstMstTwoInput * self)
 {
-  if (!self->have_main_info || !self->have_key_info)
+  GstAggregatorPad *sc;
+  GstAudioInfo wanted;
+  GstCaps *caps;
+  gboolean accepted;
+
+  self->key_matches = self->have_main_info && self->have_key_info
+      && GST_AUDIO_INFO_RATE (&self->key_info) ==
+      GST_AUDIO_INFO_RATE (&self->main_info)
+      && GST_AUDIO_INFO_FORMAT (&self->key_info) ==
+      GST_AUDIO_INFO_FORMAT (&self->main_info);
+  if (self->key_matches || !self->have_main_info || !self->have_key_info)
     return TRUE;
-  if (GST_AUDIO_INFO_RATE (&self->key_info) !=
-      GST_AUDIO_INFO_RATE (&self->main_info)) {
-    refuse (self, "rate", "put audioresample in front of the sidechain");
-    return FALSE;
+
+  wanted = self->key_info;
+  gst_audio_info_set_format (&wanted, GST_AUDIO_INFO_FORMAT
+      (&self->main_info), GST_AUDIO_INFO_RATE (&self->main_info),
+      GST_AUDIO_INFO_CHANNELS (&self->key_info), self->key_info.position);
+  wanted.flags = self->key_info.flags;
+  caps = gst_audio_info_to_caps (&wanted);
+  sc = ref_sidechain (self);
+  accepted = sc && gst_pad_peer_query_accept_caps (GST_PAD (sc), caps);
+  gst_caps_unref (caps);
+  if (accepted) {
+    GST_INFO_OBJECT (self, "sidechain at %d Hz %s: asking it for the main's",
+        GST_AUDIO_INFO_RATE (&self->key_info),
+        GST_AUDIO_INFO_NAME (&self->key_info));
+    self->stale_frames = 0;
+    gst_pad_push_event (GST_PAD (sc), gst_event_new_reconfigure ());
   }
-  if (GST_AUDIO_INFO_FORMAT (&self->key_info) !=
-      GST_AUDIO_INFO_FORMAT (&self->main_info)) {
-    refuse (self, "sample format",
-        "put audioconvert in front of the sidechain");
-    return FALSE;
-  }
-  return TRUE;
+  if (sc)
+    gst_object_unref (sc);
+  if (!accepted)
+    refuse (self);
+  return accepted;
 }
 
 /* Whether the key has the format of the sidechain pad @sc (NULL: none, or
- * not linked): its caps are known (before them its frames are silence in
- * the main's format). */
+ * not linked): its caps are known and match the main's (before, its frames
+ * are silence in the main's format). */
 static gboolean
 key_from_sidechain (GstMstTwoInput * self, GstAggregatorPad * sc)
 {
-  return sc != NULL && self->have_key_info;
+  return sc != NULL && self->key_matches;
 }
 
 /* The core for the main's format and the key's; done again, between two
@@ -203,8 +233,6 @@ configure (GstMstTwoInput * self, GstAggregatorPad * sc)
   GstClockTime latency;
   gboolean is_f64;
 
-  if (!check_key_format (self))
-    return FALSE;
   switch (GST_AUDIO_INFO_FORMAT (&self->main_info)) {
     case GST_AUDIO_FORMAT_F32LE:
       is_f64 = FALSE;
@@ -544,87 +572,103 @@ start_main (GstMstTwoInput * self, GstBuffer * buf)
   GST_OBJECT_UNLOCK (self);
 }
 
-/* Main frames (from @main_frame on) that the key can cover in one run, and
- * where that key is (*key, NULL when it is not there yet). Drops sidechain
- * buffers that end before @main_frame. */
-static gsize
-find_key (GstMstTwoInput * self, GstAggregatorPad * sc, gint64 main_frame,
-    gsize wanted, gboolean timeout, const guint8 ** key, gboolean * missing)
+/* Where a run's key comes from. */
+typedef enum
 {
-  const GstAudioInfo *kinfo = &self->key_info;
-  gsize kbpf = GST_AUDIO_INFO_BPF (kinfo);
+  KEY_WAIT,                     /* not there yet (not live): wait */
+  KEY_SILENCE,                  /* none at this time: a gap, GAP, EOS */
+  KEY_LATE,                     /* not there at its time (live) */
+  KEY_STALE,                    /* in a format refused, renegotiation asked */
+  KEY_DATA,                     /* in self->key_buf from self->key_done */
+} KeySource;
 
-  *missing = FALSE;
+/* Where the key of main frame @main_frame is, and for how many of the
+ * @wanted frames from it (*n), and whether they are in self->key_buf
+ * (*in_key_buf). Positions are in main-rate frames, also for a sidechain
+ * buffer of a refused rate. Drops sidechain buffers that end before
+ * @main_frame. */
+static KeySource
+find_key (GstMstTwoInput * self, GstAggregatorPad * sc, gint64 main_frame,
+    gsize wanted, gboolean timeout, gsize * n, gboolean * in_key_buf)
+{
+  gint rate = GST_AUDIO_INFO_RATE (&self->main_info);
+  gint key_rate = GST_AUDIO_INFO_RATE (&self->key_info);
+
+  *n = wanted;
+  *in_key_buf = FALSE;
   for (;;) {
     GstBuffer *buf = gst_aggregator_pad_peek_buffer (sc);
     gint64 start, end;
-    gsize n;
 
     if (buf == NULL) {
-      if (gst_aggregator_pad_is_eos (sc)) {
-        *key = (const guint8 *) silence;
-        return wanted;
-      }
-      if (timeout) {
-        *missing = TRUE;
-        *key = (const guint8 *) silence;
-        return wanted;
-      }
-      *key = NULL;
-      return 0;
+      if (gst_aggregator_pad_is_eos (sc))
+        return KEY_SILENCE;
+      return timeout ? KEY_LATE : KEY_WAIT;
     }
     if (buf != self->key_buf) {
       gst_buffer_replace (&self->key_buf, buf);
       self->key_done = 0;
-      self->key_start = running_frame (sc, GST_BUFFER_PTS (buf),
-          GST_AUDIO_INFO_RATE (kinfo), self->key_next);
-      self->key_next = self->key_start + (gint64) buffer_frames (buf, kinfo);
+      self->key_frames = gst_util_uint64_scale_int_round (buffer_frames (buf,
+              &self->key_info), rate, key_rate);
+      self->key_start = running_frame (sc, GST_BUFFER_PTS (buf), rate,
+          self->key_next);
+      self->key_next = self->key_start + (gint64) self->key_frames;
     }
     gst_buffer_unref (buf);
-    n = buffer_frames (self->key_buf, kinfo);
     start = self->key_start;
-    end = start + (gint64) n;
+    end = start + (gint64) self->key_frames;
     if (end <= main_frame) {
-      /* Ends before the main: trimmed (or a stale live key, dropped). */
+      /* Ends before the main: trimmed (or a late live key, dropped). */
       release_key (self);
       gst_aggregator_pad_drop_buffer (sc);
       continue;
     }
     if (start > main_frame) {
       /* Starts later: silence up to it. */
-      *key = (const guint8 *) silence;
-      return MIN (wanted, (gsize) (start - main_frame));
+      *n = MIN (wanted, (gsize) (start - main_frame));
+      return KEY_SILENCE;
     }
     /* Its frames from the main's position on. */
     self->key_done = main_frame - start;
-    wanted = MIN (wanted, n - self->key_done);
+    *n = MIN (wanted, self->key_frames - self->key_done);
+    *in_key_buf = TRUE;
+    if (!self->key_matches)
+      return KEY_STALE;
     if (GST_BUFFER_FLAG_IS_SET (self->key_buf, GST_BUFFER_FLAG_GAP)
-        || gst_buffer_get_size (self->key_buf) < n * kbpf) {
-      *key = (const guint8 *) silence;
-    } else {
-      /* The sidechain's buffers are read in place: mapped for the run. */
-      *key = (const guint8 *) self->key_buf;
-    }
-    return wanted;
+        || gst_buffer_get_size (self->key_buf) < self->key_frames *
+        self->key_bpf)
+      return KEY_SILENCE;
+    return KEY_DATA;
   }
 }
 
-/* Counts sidechain frames missing at their time (live), with a warning
- * the first time in the stream. */
-static void
-count_missing (GstMstTwoInput * self, gsize n)
+/* Counts sidechain frames missing at their time (live) or in a refused
+ * format, with a warning the first time in the stream a frame is late;
+ * FALSE (error posted) once a second of the sidechain came in a refused
+ * format without its upstream renegotiating. */
+static gboolean
+count_missing (GstMstTwoInput * self, gsize n, KeySource source)
 {
-  gboolean warn = !self->warned_missing;
+  gboolean warn = source == KEY_LATE && !self->warned_missing;
 
   GST_OBJECT_LOCK (self);
   self->missing_key_frames += n;
   GST_OBJECT_UNLOCK (self);
-  self->warned_missing = TRUE;
+  if (source == KEY_STALE) {
+    self->stale_frames += n;
+    if (self->stale_frames > (guint64) GST_AUDIO_INFO_RATE (&self->main_info)) {
+      refuse (self);
+      return FALSE;
+    }
+    return TRUE;
+  }
+  self->warned_missing |= warn;
   if (warn)
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
         ("The sidechain is late: its missing frames are taken as silence"),
         ("the main input is not held longer than the latency; the count "
             "is in the property missing-key-frames"));
+  return TRUE;
 }
 
 static void
@@ -697,25 +741,29 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
     gsize n = MIN (self->main_frames - self->main_done,
         GST_MST_TWO_INPUT_MAX_RUN);
 
+    const guint8 *key = (const guint8 *) silence;
+    GstBuffer *key_buf = NULL;
+    KeySource source;
+    gboolean in_key_buf = FALSE;
+    GstClockTime duration;
+
     if (!ensure_configured (self, sc)) {
       *ret = GST_FLOW_NOT_NEGOTIATED;
       break;
     }
-    const guint8 *key;
-    GstBuffer *key_buf = NULL;
-    gboolean missing = FALSE;
-    GstClockTime duration;
 
     n = MIN (n, gst_mst_timeline_to_interval (&self->timeline));
     if (sc == NULL) {
-      key = main_mapped ? main_map.data + self->main_done * bpf :
-          (const guint8 *) silence;
+      source = main_mapped ? KEY_DATA : KEY_SILENCE;
+      if (main_mapped)
+        key = main_map.data + self->main_done * bpf;
     } else {
-      n = find_key (self, sc, self->main_start + (gint64) self->main_done, n,
-          timeout, &key, &missing);
-      if (key == NULL)
+      source = find_key (self, sc, self->main_start +
+          (gint64) self->main_done, n, timeout, &n, &in_key_buf);
+      if (source == KEY_WAIT)
         break;
-      if (key == (const guint8 *) self->key_buf) {
+      if (source == KEY_DATA) {
+        /* The sidechain's buffers are read in place, mapped for the run. */
         key_buf = self->key_buf;
         gst_buffer_map (key_buf, &key_map, GST_MAP_READ);
         key = key_map.data + self->key_done * self->key_bpf;
@@ -726,16 +774,20 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
         n);
     self->main_done += n;
 
-    if (key_buf) {
+    if (key_buf)
       gst_buffer_unmap (key_buf, &key_map);
+    if (in_key_buf) {
       self->key_done += n;
-      if (self->key_done == buffer_frames (key_buf, &self->key_info)) {
+      if (self->key_done == self->key_frames) {
         release_key (self);
         gst_aggregator_pad_drop_buffer (sc);
       }
     }
-    if (missing)
-      count_missing (self, n);
+    if ((source == KEY_LATE || source == KEY_STALE)
+        && !count_missing (self, n, source)) {
+      *ret = GST_FLOW_NOT_NEGOTIATED;
+      break;
+    }
     if (klass->message_name && gst_mst_timeline_count (&self->timeline, n,
             rate, &duration))
       post_interval (self, self->main_done, duration);
@@ -831,7 +883,8 @@ gst_mst_two_input_stop (GstAggregator * agg)
   reset_stream (self);
   self->configured = FALSE;
   self->need_configure = TRUE;
-  self->have_main_info = self->have_key_info = FALSE;
+  self->have_main_info = self->have_key_info = self->key_matches = FALSE;
+  self->stale_frames = 0;
   self->refused = GST_FLOW_OK;
   GST_OBJECT_LOCK (self);
   gst_clear_caps (&self->preferred_key_caps);

@@ -52,9 +52,12 @@ typedef struct _GstMstTwoInputClass GstMstTwoInputClass;
  * - Sidechain EOS before the main: the key is silence for the rest; the
  *   main goes on to its own EOS. Main EOS: EOS out, whatever the sidechain
  *   still holds is dropped.
- * - Another rate or sample format on the sidechain is refused with a
- *   NEGOTIATION error ("put audioresample in front"); its caps query
- *   offers the main's rate and format first, so flexible sources follow.
+ * - The sidechain's caps query offers the main's rate and format first
+ *   (before the main's caps, its upstream's when fixed). A sidechain that
+ *   negotiated another rate or format anyway is asked to negotiate again
+ *   when its upstream accepts the main's (silence meanwhile, counted as
+ *   missing, a second at most); otherwise it is refused with a NEGOTIATION
+ *   error ("put audioresample in front of the sidechain").
  * - Resets (the subclass's @reset, the alignment, the counters) on
  *   FLUSH_STOP, a DISCONT main buffer, caps on either pad and stop.
  * - Latency: the subclass's (@get_latency) is added to upstream's in the
@@ -117,8 +120,11 @@ struct _GstMstTwoInput
    * GST_OBJECT_LOCK): NULL before the main's caps. */
   GstCaps *preferred_key_caps;
 
+  /* The key's caps as the sidechain sent them: used when they match the
+   * main's rate and format (renegotiation asked otherwise). */
   GstAudioInfo main_info, key_info;
-  gboolean have_main_info, have_key_info;
+  gboolean have_main_info, have_key_info, key_matches;
+  guint64 stale_frames;
   gboolean need_configure, configured;
   /* The core's key has the sidechain's format (else the main's), its
    * bytes per frame. */
@@ -140,11 +146,11 @@ struct _GstMstTwoInput
   gint64 main_next;
 
   /* The sidechain buffer at the head of its queue (a ref), where it
-   * starts, the frames of it already used, where the next one starts when
-   * it has no PTS. */
+   * starts, its length, the frames of it already used (all in main-rate
+   * frames), where the next one starts when it has no PTS. */
   GstBuffer *key_buf;
   gint64 key_start;
-  gsize key_done;
+  gsize key_frames, key_done;
   gint64 key_next;
 
   GstMstTimeline timeline;

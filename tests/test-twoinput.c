@@ -599,6 +599,57 @@ GST_START_TEST (test_launch_line)
 
 GST_END_TEST;
 
+/* A sidechain that negotiates before the main, at another rate and
+ * format: asked to negotiate again, it follows the main; no error, every
+ * main frame out, less than a second of its start lost. */
+GST_START_TEST (test_sidechain_renegotiates)
+{
+  GError *error = NULL;
+  GstElement *pipe, *main_src, *sink, *el;
+  GstBus *bus;
+  GstMessage *msg;
+  gsize bytes = 0;
+  guint64 missing;
+
+  gst_element_register (NULL, "testkeyadd", GST_RANK_NONE,
+      test_key_add_get_type ());
+  pipe = gst_parse_launch ("audiotestsrc name=main num-buffers=50 "
+      "samplesperbuffer=960 ! audio/x-raw, rate=48000, channels=2 ! "
+      "testkeyadd name=c ! fakesink name=out signal-handoffs=true "
+      "audiotestsrc num-buffers=100 ! c.sidechain", &error);
+  fail_unless (pipe != NULL && error == NULL, "%s",
+      error ? error->message : "");
+  main_src = gst_bin_get_by_name (GST_BIN (pipe), "main");
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "out");
+  el = gst_bin_get_by_name (GST_BIN (pipe), "c");
+  g_signal_connect (sink, "handoff", G_CALLBACK (count_handoff), &bytes);
+  bus = gst_element_get_bus (pipe);
+
+  /* The sidechain first: it picks 44.1 kHz, the main's rate is unknown. */
+  gst_element_set_locked_state (main_src, TRUE);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  g_usleep (200 * 1000);
+  gst_element_set_locked_state (main_src, FALSE);
+  gst_element_sync_state_with_parent (main_src);
+
+  msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  fail_unless_equals_uint64 (bytes, 50 * 960 * 2 * sizeof (gfloat));
+  fail_unless_equals_int (TEST_KEY_ADD (el)->key_channels, 1);
+  g_object_get (el, "missing-key-frames", &missing, NULL);
+  fail_unless (missing < RATE, "%" G_GUINT64_FORMAT " frames lost", missing);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (main_src);
+  gst_object_unref (sink);
+  gst_object_unref (el);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
 /* The subclass's latency is added to upstream's. */
 GST_START_TEST (test_latency_query)
 {
@@ -727,6 +778,7 @@ twoinput_suite (void)
   tcase_add_test (tc, test_messages_and_nonfinite);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_launch_line);
+  tcase_add_test (tc, test_sidechain_renegotiates);
   tcase_add_test (tc, test_live_sidechain_stalls);
   return s;
 }
