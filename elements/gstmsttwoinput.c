@@ -253,11 +253,6 @@ configure (GstMstTwoInput * self, GstAggregatorPad * sc)
   self->process_run = is_f64 ? process_run_f64 : process_run_f32;
   self->nonfinite_seen = 0;
   self->timeline.interval_count = 0;
-
-  GST_OBJECT_LOCK (self);
-  self->timeline.interval_frames = gst_util_uint64_scale_int
-      (self->messages.interval_ns, rate, GST_SECOND);
-  GST_OBJECT_UNLOCK (self);
   latency = gst_util_uint64_scale_int (klass->get_latency (self), GST_SECOND,
       rate);
   gst_aggregator_set_latency (GST_AGGREGATOR (self), latency, latency);
@@ -569,6 +564,7 @@ start_main (GstMstTwoInput * self, GstBuffer * buf)
   GST_OBJECT_LOCK (self);
   self->timeline.interval_frames = gst_util_uint64_scale_int
       (self->messages.interval_ns, GST_AUDIO_INFO_RATE (info), GST_SECOND);
+  self->post_messages = self->messages.post_messages;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -677,12 +673,8 @@ post_interval (GstMstTwoInput * self, gsize end_frame,
 {
   GstMstTwoInputClass *klass = GET_CLASS (self);
   GstStructure *s = NULL;
-  gboolean post;
 
-  GST_OBJECT_LOCK (self);
-  post = self->messages.post_messages;
-  GST_OBJECT_UNLOCK (self);
-  if (post) {
+  if (self->post_messages) {
     /* The interval's end, from its running time in frames, in the main's
      * segment (exact, where adding to a rounded PTS would not be). */
     gint64 frame = self->main_start + (gint64) end_frame;

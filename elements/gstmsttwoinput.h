@@ -153,7 +153,9 @@ struct _GstMstTwoInput
   gsize key_frames, key_done;
   gint64 key_next;
 
+  /* The message settings, copied at each main buffer. */
   GstMstTimeline timeline;
+  gboolean post_messages;
   guint64 missing_key_frames;   /* under GST_OBJECT_LOCK */
   gboolean warned_missing, warned_nonfinite;
   gsize nonfinite_seen;
