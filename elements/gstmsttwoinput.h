@@ -41,8 +41,9 @@ typedef struct _GstMstTwoInputClass GstMstTwoInputClass;
  *   running time, to the frame: a sidechain that starts later is preceded
  *   by silence, one that starts earlier is trimmed; a gap between its
  *   buffers is silence, and so are its GAP buffers.
- * - No `sidechain` pad (never requested, or released): the key is the main
- *   input itself. A requested pad is waited for, linked or not.
+ * - No `sidechain` pad (never requested, released, or not linked): the key
+ *   is the main input itself. Not live, a requested pad is waited for even
+ *   while unlinked: release it to use the internal key.
  * - Not live: the base waits for the sidechain to cover each main frame (or
  *   reach EOS); no main frame is ever dropped.
  * - Live: a sidechain late by more than the aggregator's latency does not
@@ -59,7 +60,8 @@ typedef struct _GstMstTwoInputClass GstMstTwoInputClass;
  *   missing, a second at most); otherwise it is refused with a NEGOTIATION
  *   error ("put audioresample in front of the sidechain").
  * - Resets (the subclass's @reset, the alignment, the counters) on
- *   FLUSH_STOP, a DISCONT main buffer, caps on either pad and stop.
+ *   FLUSH_STOP and stop; @reset on a DISCONT main buffer; @configure again
+ *   on caps on either pad.
  * - Latency: the subclass's (@get_latency) is added to upstream's in the
  *   LATENCY query (gst_aggregator_set_latency()), on top of the
  *   aggregator's own "latency" property (its live timeout).
