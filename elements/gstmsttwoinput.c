@@ -47,23 +47,6 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 /* The silent key: a run of the widest frames (8 channels of F64). */
 static const gdouble silence[GST_MST_TWO_INPUT_MAX_RUN * 8];
 
-/* Key runs through the subclass's process of the configured width. */
-static void
-process_run_f32 (GstMstTwoInput * self, guint8 * main, const guint8 * key,
-    gsize n_frames)
-{
-  GET_CLASS (self)->process_f32 (self, (gfloat *) main, (const gfloat *) key,
-      n_frames);
-}
-
-static void
-process_run_f64 (GstMstTwoInput * self, guint8 * main, const guint8 * key,
-    gsize n_frames)
-{
-  GET_CLASS (self)->process_f64 (self, (gdouble *) main,
-      (const gdouble *) key, n_frames);
-}
-
 static GstAggregatorPad *
 ref_sidechain (GstMstTwoInput * self)
 {
@@ -124,6 +107,17 @@ release_main (GstMstTwoInput * self)
   self->main_frames = self->main_done = 0;
 }
 
+static void
+reset_core (GstMstTwoInput * self)
+{
+  GstMstTwoInputClass *klass = GET_CLASS (self);
+
+  if (self->configured && klass->reset)
+    klass->reset (self);
+  /* The settings go to the core again, whatever the reset did to them. */
+  self->settings_applied = FALSE;
+}
+
 /* A fresh start of the stream: nothing held, no position, the core and the
  * once-per-stream warnings reset. */
 static void
@@ -134,8 +128,8 @@ reset_stream (GstMstTwoInput * self)
   self->main_next = self->key_next = 0;
   self->timeline.interval_count = 0;
   self->warned_missing = self->warned_nonfinite = FALSE;
-  if (self->configured)
-    GET_CLASS (self)->reset (self);
+  self->final_posted = FALSE;
+  reset_core (self);
 }
 
 /* The NEGOTIATION error for a sidechain whose rate or format is not the
@@ -231,26 +225,35 @@ configure (GstMstTwoInput * self, GstAggregatorPad * sc)
       &self->main_info;
   gint rate = GST_AUDIO_INFO_RATE (&self->main_info);
   GstClockTime latency;
-  gboolean is_f64;
+  MstResult r = MST_ERR_INVALID_ARG;
 
+  self->configured = FALSE;
   switch (GST_AUDIO_INFO_FORMAT (&self->main_info)) {
     case GST_AUDIO_FORMAT_F32LE:
-      is_f64 = FALSE;
+      self->format = MST_FORMAT_F32;
       break;
     case GST_AUDIO_FORMAT_F64LE:
-      is_f64 = TRUE;
+      self->format = MST_FORMAT_F64;
       break;
     default:
       goto refused;
   }
-  self->configured = FALSE;
-  if (!klass->configure (self, &self->main_info, key))
+  r = klass->configure (self, &self->main_info, key);
+  if (r != MST_OK)
     goto refused;
+  /* Sized here, not in init: while the base's init runs, the instance's
+   * class is still the base's. */
+  if (klass->settings_size > 0 && !self->staged_settings) {
+    self->staged_settings = g_malloc0 (klass->settings_size);
+    self->applied_settings = g_malloc0 (klass->settings_size);
+  }
   self->configured = TRUE;
+  self->settings_applied = FALSE;
   self->need_configure = FALSE;
   self->key_is_sidechain = from_sidechain;
   self->key_bpf = GST_AUDIO_INFO_BPF (key);
-  self->process_run = is_f64 ? process_run_f64 : process_run_f32;
+  self->process = self->format == MST_FORMAT_F64 ? klass->process_f64 :
+      klass->process_f32;
   self->nonfinite_seen = 0;
   self->timeline.interval_count = 0;
   latency = gst_util_uint64_scale_int (klass->get_latency (self), GST_SECOND,
@@ -259,14 +262,73 @@ configure (GstMstTwoInput * self, GstAggregatorPad * sc)
   return TRUE;
 
 refused:
-  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-      ("%s cannot process %s audio, %d channels at %d Hz (key %d channels)",
-          GST_OBJECT_NAME (self), GST_AUDIO_INFO_NAME (&self->main_info),
-          GST_AUDIO_INFO_CHANNELS (&self->main_info), rate,
-          GST_AUDIO_INFO_CHANNELS (key)), ("accepted: %s",
-          GST_MST_ALLOWED_CAPS));
+  if (r == MST_ERR_NOMEM)
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Out of memory"),
+        ("the core could not allocate for %d channels (key %d) at %d Hz",
+            GST_AUDIO_INFO_CHANNELS (&self->main_info),
+            GST_AUDIO_INFO_CHANNELS (key), rate));
+  else
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("%s cannot process %s audio, %d channels at %d Hz (key %d "
+            "channels)", GST_OBJECT_NAME (self),
+            GST_AUDIO_INFO_NAME (&self->main_info),
+            GST_AUDIO_INFO_CHANNELS (&self->main_info), rate,
+            GST_AUDIO_INFO_CHANNELS (key)), ("accepted: %s",
+            GST_MST_ALLOWED_CAPS));
   self->refused = GST_FLOW_NOT_NEGOTIATED;
   return FALSE;
+}
+
+/* The settings copied under the lock and, when they differ from the last
+ * applied (or after a reset), handed to the subclass. */
+static void
+apply_settings (GstMstTwoInput * self)
+{
+  GstMstTwoInputClass *klass = GET_CLASS (self);
+  gsize size = klass->settings_size;
+
+  if (size > 0) {
+    GST_OBJECT_LOCK (self);
+    memcpy (self->staged_settings, (const guint8 *) self
+        + klass->settings_offset, size);
+    GST_OBJECT_UNLOCK (self);
+    if (self->settings_applied
+        && memcmp (self->staged_settings, self->applied_settings, size) == 0)
+      return;
+    memcpy (self->applied_settings, self->staged_settings, size);
+  } else if (self->settings_applied) {
+    return;
+  }
+  if (klass->apply)
+    klass->apply (self, size > 0 ? self->staged_settings : NULL);
+  self->settings_applied = TRUE;
+}
+
+/* Automation at main frame @frame of the buffer being processed, then the
+ * settings. */
+static void
+sync_at (GstMstTwoInput * self, gsize frame)
+{
+  GstClockTime pts = GST_BUFFER_PTS (self->main_buf);
+
+  if (GST_CLOCK_TIME_IS_VALID (pts)) {
+    GstClockTime stream_time;
+    GST_OBJECT_LOCK (self->main_pad);
+    stream_time = gst_segment_to_stream_time (&self->main_pad->segment,
+        GST_FORMAT_TIME, pts + gst_util_uint64_scale_int (frame, GST_SECOND,
+            GST_AUDIO_INFO_RATE (&self->main_info)));
+    GST_OBJECT_UNLOCK (self->main_pad);
+    if (GST_CLOCK_TIME_IS_VALID (stream_time))
+      GET_CLASS (self)->sync_values (self, stream_time);
+  }
+  apply_settings (self);
+}
+
+static void
+gst_mst_two_input_default_sync_values (GstMstTwoInput * self,
+    GstClockTime stream_time)
+{
+  gst_object_sync_values (GST_OBJECT (self), stream_time);
 }
 
 /* ---- pads and events ---- */
@@ -404,6 +466,11 @@ gst_mst_two_input_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
       self->refused = GST_FLOW_OK;
       return check_key_format (self);
     }
+    case GST_EVENT_STREAM_START:
+      if (is_main)
+        self->warned_nonfinite = self->warned_missing = self->final_posted =
+            FALSE;
+      break;
     case GST_EVENT_SEGMENT:
       if (is_main) {
         GstSegment segment;
@@ -557,13 +624,17 @@ start_main (GstMstTwoInput * self, GstBuffer * buf)
   else
     gst_buffer_extract (buf, 0, self->out_map.data, self->out_map.size);
 
-  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
-    klass->reset (self);
-  if (klass->apply_settings)
-    klass->apply_settings (self);
+  /* What came before a discontinuity does not ring into what follows. */
+  if (GST_BUFFER_IS_DISCONT (buf))
+    reset_core (self);
+  sync_at (self, 0);
+  self->controlled = klass->control_frames > 0
+      && GST_BUFFER_PTS_IS_VALID (buf)
+      && gst_object_has_active_control_bindings (GST_OBJECT (self));
   GST_OBJECT_LOCK (self);
-  self->timeline.interval_frames = gst_util_uint64_scale_int
-      (self->messages.interval_ns, GST_AUDIO_INFO_RATE (info), GST_SECOND);
+  self->timeline.interval_frames = klass->message_name ?
+      gst_util_uint64_scale_int (self->messages.interval_ns,
+      GST_AUDIO_INFO_RATE (info), GST_SECOND) : 0;
   self->post_messages = self->messages.post_messages;
   GST_OBJECT_UNLOCK (self);
 }
@@ -667,9 +738,11 @@ count_missing (GstMstTwoInput * self, gsize n, KeySource source)
   return TRUE;
 }
 
+/* Posts the interval message ending at running-time frame @frame (no lock
+ * held); @final for the last one of a stream. */
 static void
-post_interval (GstMstTwoInput * self, gsize end_frame,
-    GstClockTime duration)
+post_interval (GstMstTwoInput * self, gint64 frame, GstClockTime duration,
+    gboolean final)
 {
   GstMstTwoInputClass *klass = GET_CLASS (self);
   GstStructure *s = NULL;
@@ -677,7 +750,6 @@ post_interval (GstMstTwoInput * self, gsize end_frame,
   if (self->post_messages) {
     /* The interval's end, from its running time in frames, in the main's
      * segment (exact, where adding to a rounded PTS would not be). */
-    gint64 frame = self->main_start + (gint64) end_frame;
     GstSegment *seg = &self->main_pad->segment;
     GstClockTime rt = frame < 0 ? 0 : gst_util_uint64_scale_int (frame,
         GST_SECOND, GST_AUDIO_INFO_RATE (&self->main_info)), end_ts;
@@ -690,7 +762,7 @@ post_interval (GstMstTwoInput * self, gsize end_frame,
         "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time (seg,
             GST_FORMAT_TIME, end_ts),
         "running-time", G_TYPE_UINT64, rt, "duration", G_TYPE_UINT64,
-        duration, NULL);
+        duration, "final", G_TYPE_BOOLEAN, final, NULL);
     GST_OBJECT_UNLOCK (self->main_pad);
   }
   klass->read_status (self, s);
@@ -745,6 +817,11 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
     }
 
     n = MIN (n, gst_mst_timeline_to_interval (&self->timeline));
+    if (self->controlled) {
+      n = MIN (n, GET_CLASS (self)->control_frames);
+      if (self->main_done > 0)
+        sync_at (self, self->main_done);
+    }
     if (sc == NULL) {
       source = main_mapped ? KEY_DATA : KEY_SILENCE;
       if (main_mapped)
@@ -762,8 +839,7 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
       }
     }
 
-    self->process_run (self, self->out_map.data + self->main_done * bpf, key,
-        n);
+    self->process (self, self->out_map.data + self->main_done * bpf, key, n);
     self->main_done += n;
 
     if (key_buf)
@@ -782,7 +858,8 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
     }
     if (klass->message_name && gst_mst_timeline_count (&self->timeline, n,
             rate, &duration))
-      post_interval (self, self->main_done, duration);
+      post_interval (self, self->main_start + (gint64) self->main_done,
+          duration, FALSE);
   }
   if (main_mapped)
     gst_buffer_unmap (self->main_buf, &main_map);
@@ -808,7 +885,7 @@ finish_main (GstMstTwoInput * self)
 
   if (klass->get_nonfinite_count)
     gst_mst_warn_nonfinite (GST_ELEMENT (self),
-        klass->get_nonfinite_count (self), &self->nonfinite_seen,
+        (gsize) klass->get_nonfinite_count (self), &self->nonfinite_seen,
         &self->warned_nonfinite);
   if (GST_CLOCK_TIME_IS_VALID (end)) {
     GST_OBJECT_LOCK (self);
@@ -853,8 +930,18 @@ gst_mst_two_input_aggregate (GstAggregator * agg, gboolean timeout)
     if (ret != GST_FLOW_OK)
       break;
   }
-  if (ret == GST_FLOW_EOS)
+  if (ret == GST_FLOW_EOS) {
     release_key (self);
+    /* The last message of the stream: the interval so far, final. */
+    if (GET_CLASS (self)->message_name && self->configured
+        && !self->final_posted) {
+      post_interval (self, self->main_next, gst_util_uint64_scale_int
+          (self->timeline.interval_count, GST_SECOND,
+              GST_AUDIO_INFO_RATE (&self->main_info)), TRUE);
+      self->final_posted = TRUE;
+      self->timeline.interval_count = 0;
+    }
+  }
   if (sc)
     gst_object_unref (sc);
   return ret;
@@ -910,9 +997,13 @@ gst_mst_two_input_finalize (GObject * object)
 {
   GstMstTwoInput *self = GST_MST_TWO_INPUT (object);
 
+  if (GET_CLASS (self)->destroy)
+    GET_CLASS (self)->destroy (self);
   release_main (self);
   release_key (self);
   gst_clear_caps (&self->preferred_key_caps);
+  g_free (self->staged_settings);
+  g_free (self->applied_settings);
   G_OBJECT_CLASS (gst_mst_two_input_parent_class)->finalize (object);
 }
 
@@ -955,6 +1046,10 @@ gst_mst_two_input_class_init (GstMstTwoInputClass * klass)
   agg_class->aggregate = GST_DEBUG_FUNCPTR (gst_mst_two_input_aggregate);
   agg_class->flush = GST_DEBUG_FUNCPTR (gst_mst_two_input_flush);
   agg_class->stop = GST_DEBUG_FUNCPTR (gst_mst_two_input_stop);
+
+  klass->control_frames = GST_MST_TWO_INPUT_CONTROL_FRAMES;
+  klass->sync_values = gst_mst_two_input_default_sync_values;
+  gst_type_mark_as_plugin_api (GST_TYPE_MST_TWO_INPUT, 0);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <gst/base/gstaggregator.h>
 #include <gst/audio/audio.h>
 
+#include "mst-core.h"
 #include "gstmsttimeline.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,17 @@ typedef struct _GstMstTwoInputClass GstMstTwoInputClass;
 /* Longest run of frames handed to process at once (the silent key is a
  * block of zeros this long). */
 #define GST_MST_TWO_INPUT_MAX_RUN 1024
+
+/* Automation sampled every this many frames by default (1.3 ms at 48 kHz),
+ * as GstMstFilter does. */
+#define GST_MST_TWO_INPUT_CONTROL_FRAMES 64
+
+/* In-place processing of @n_frames interleaved main frames under their
+ * @key (interleaved with the key's channels, read only), F32 or F64 as
+ * negotiated: the base picks process_f32 or process_f64 once, at
+ * configure. */
+typedef MstResult (*GstMstTwoInputProcess) (GstMstTwoInput * self,
+    gpointer main, gconstpointer key, gsize n_frames);
 
 /**
  * GstMstTwoInputClass:
@@ -66,43 +78,57 @@ typedef struct _GstMstTwoInputClass GstMstTwoInputClass;
  *   LATENCY query (gst_aggregator_set_latency()), on top of the
  *   aggregator's own "latency" property (its live timeout).
  *
- * The subclass owns its core and properties and writes only what touches
- * them. Every vfunc but @configure is called once @configure succeeded; all
- * run in the streaming thread with no lock held.
+ * Settings, automation, dispatch, the non-finite warning and the interval
+ * messages work as in GstMstFilter (the one-input base), so a subclass of
+ * either is written the same way. The subclass owns its core and
+ * properties and writes only what touches them. Every vfunc but @configure
+ * is called once @configure succeeded; all run in the streaming thread with
+ * no lock held.
  */
 struct _GstMstTwoInputClass
 {
   GstAggregatorClass parent_class;
 
-  /* Name of the interval message's structure; NULL: no messages (and
-   * @read_status is not called). */
+  /* Name of the interval message's structure; NULL: no messages. A message
+   * every "interval" ns of output (runs end at the boundaries), a last one
+   * at the main's EOS with "final" TRUE. */
   const gchar *message_name;
+  /* Automation sampled every this many frames
+   * (GST_MST_TWO_INPUT_CONTROL_FRAMES by default); 0: once per buffer. */
+  gsize control_frames;
+  /* Where the subclass's settings struct lies in its instance, and its
+   * size (0: no settings to copy; @apply then gets NULL). The subclass
+   * writes it under GST_OBJECT_LOCK from set_property; the streaming
+   * thread copies it under the lock once per run and hands the copy to
+   * @apply when it differs from the last one applied. */
+  gsize settings_offset, settings_size;
 
   /* The core configured for the main's and the key's format (same rate and
-   * sample format, the key's channels may differ); the settings read under
-   * the object lock. FALSE if the core refuses. */
-  gboolean (*configure) (GstMstTwoInput * self, const GstAudioInfo * main,
+   * sample format, the key's channels may differ); MST_ERR_NOMEM is
+   * reported as such, any other error as a refused format. */
+  MstResult (*configure) (GstMstTwoInput * self, const GstAudioInfo * main,
       const GstAudioInfo * key);
-  /* The properties' settings into the core, before each main buffer. */
-  void (*apply_settings) (GstMstTwoInput * self);
-  /* @main: @n_frames interleaved main frames, processed in place; @key: the
-   * same frames' key, interleaved with the key's channels (the main itself
-   * when there is no sidechain pad, never written). At most
-   * GST_MST_TWO_INPUT_MAX_RUN frames a call. */
-  void (*process_f32) (GstMstTwoInput * self, gfloat * main,
-      const gfloat * key, gsize n_frames);
-  void (*process_f64) (GstMstTwoInput * self, gdouble * main,
-      const gdouble * key, gsize n_frames);
+  /* A snapshot of the settings (the struct at @settings_offset) into the
+   * core. */
+  void (*apply) (GstMstTwoInput * self, gconstpointer settings);
+  /* Syncs the controlled properties at @stream_time of the main (default:
+   * gst_object_sync_values on the element). */
+  void (*sync_values) (GstMstTwoInput * self, GstClockTime stream_time);
+  /* At most GST_MST_TWO_INPUT_MAX_RUN frames a call; the key is the main
+   * itself (a copy taken before processing) when there is no sidechain. */
+  GstMstTwoInputProcess process_f32, process_f64;
   /* Latency of the core, in frames (read after @configure). */
   gsize (*get_latency) (GstMstTwoInput * self);
-  /* NaN and Inf samples the core has met since configure. */
+  /* Non-finite samples seen by the core since configure (may be NULL). */
   guint64 (*get_nonfinite_count) (GstMstTwoInput * self);
-  /* All state cleared, smoothers at their targets. */
+  /* All state cleared, smoothers at their targets (may be NULL). */
   void (*reset) (GstMstTwoInput * self);
-  /* At the end of each message interval: takes the core's figures (and
-   * restarts their maxima), updates read-only properties, and adds the
-   * figures to @s when the message is posted (@s NULL otherwise). */
+  /* At the end of an interval: takes the core's figures (and restarts
+   * their maxima), updates read-only properties, and adds the figures to
+   * @s (NULL when no message is posted). */
   void (*read_status) (GstMstTwoInput * self, GstStructure * s);
+  /* At finalize: the core freed (may be NULL). */
+  void (*destroy) (GstMstTwoInput * self);
 };
 
 struct _GstMstTwoInput
@@ -113,6 +139,9 @@ struct _GstMstTwoInput
   /* Settings, under GST_OBJECT_LOCK; a subclass with a @message_name
    * installs the properties (gst_mst_install_message_properties()). */
   GstMstMessageSettings messages;
+  /* Negotiated sample width, and whether the core is configured for it. */
+  MstFormat format;
+  gboolean configured;
 
   /* < private > */
   GstAggregatorPad *main_pad;
@@ -127,14 +156,17 @@ struct _GstMstTwoInput
   GstAudioInfo main_info, key_info;
   gboolean have_main_info, have_key_info, key_matches;
   guint64 stale_frames;
-  gboolean need_configure, configured;
+  gboolean need_configure;
   /* The core's key has the sidechain's format (else the main's), its
    * bytes per frame. */
   gboolean key_is_sidechain;
   gsize key_bpf;
   GstFlowReturn refused;
-  void (*process_run) (GstMstTwoInput * self, guint8 * main,
-      const guint8 * key, gsize n_frames);
+  GstMstTwoInputProcess process;
+  gpointer staged_settings, applied_settings;
+  gboolean settings_applied;
+  /* Automation is followed within the current main buffer. */
+  gboolean controlled;
 
   /* The main buffer being processed (a ref; it stays at the head of the
    * pad's queue until done), its output, how many of its frames are out,
@@ -155,9 +187,10 @@ struct _GstMstTwoInput
   gsize key_frames, key_done;
   gint64 key_next;
 
-  /* The message settings, copied at each main buffer. */
+  /* The message settings, copied at each main buffer; the stream's final
+   * message went. */
   GstMstTimeline timeline;
-  gboolean post_messages;
+  gboolean post_messages, final_posted;
   guint64 missing_key_frames;   /* under GST_OBJECT_LOCK */
   gboolean warned_missing, warned_nonfinite;
   gsize nonfinite_seen;

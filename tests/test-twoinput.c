@@ -8,6 +8,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/audio/audio.h>
+#include <gst/controller/controller.h>
 #include <math.h>
 #include <string.h>
 
@@ -16,13 +17,20 @@
 #define RATE 48000
 #define TEST_LATENCY_FRAMES 64
 
-/* ---- the test subclass: out = main + key[0] ---- */
+/* ---- the test subclass: out = main + key-gain x key[0] ---- */
+
+typedef struct
+{
+  gdouble key_gain;
+} KeyAddSettings;
 
 typedef struct
 {
   GstMstTwoInput parent;
+  KeyAddSettings settings;      /* under GST_OBJECT_LOCK */
+  gdouble key_gain;             /* as applied */
   gint main_channels, key_channels;
-  guint resets, configures, statuses;
+  guint resets, configures, statuses, applies;
   guint64 nonfinite;
 } TestKeyAdd;
 
@@ -35,7 +43,7 @@ GType test_key_add_get_type (void);
 G_DEFINE_TYPE (TestKeyAdd, test_key_add, GST_TYPE_MST_TWO_INPUT);
 #define TEST_KEY_ADD(obj) ((TestKeyAdd *) (obj))
 
-static gboolean
+static MstResult
 key_add_configure (GstMstTwoInput * base, const GstAudioInfo * main,
     const GstAudioInfo * key)
 {
@@ -43,22 +51,34 @@ key_add_configure (GstMstTwoInput * base, const GstAudioInfo * main,
   self->main_channels = GST_AUDIO_INFO_CHANNELS (main);
   self->key_channels = GST_AUDIO_INFO_CHANNELS (key);
   self->configures++;
-  return TRUE;
+  return MST_OK;
+}
+
+static void
+key_add_apply (GstMstTwoInput * base, gconstpointer settings)
+{
+  TestKeyAdd *self = TEST_KEY_ADD (base);
+  self->key_gain = ((const KeyAddSettings *) settings)->key_gain;
+  self->applies++;
 }
 
 #define DEFINE_KEY_ADD(T, suffix) \
-static void \
-key_add_process_##suffix (GstMstTwoInput * base, T * main, const T * key, \
-    gsize n_frames) \
+static MstResult \
+key_add_process_##suffix (GstMstTwoInput * base, gpointer main_frames, \
+    gconstpointer key_frames, gsize n_frames) \
 { \
   TestKeyAdd *self = TEST_KEY_ADD (base); \
+  T *main = main_frames; \
+  const T *key = key_frames; \
   fail_unless (n_frames <= GST_MST_TWO_INPUT_MAX_RUN); \
   for (gsize i = 0; i < n_frames; i++) \
     for (gint c = 0; c < self->main_channels; c++) { \
       if (!isfinite (main[i * self->main_channels + c])) \
         self->nonfinite++; \
-      main[i * self->main_channels + c] += key[i * self->key_channels]; \
+      main[i * self->main_channels + c] += \
+          (T) self->key_gain * key[i * self->key_channels]; \
     } \
+  return MST_OK; \
 }
 DEFINE_KEY_ADD (gfloat, f32);
 DEFINE_KEY_ADD (gdouble, f64);
@@ -95,26 +115,33 @@ enum
   PROP_0,
   PROP_INTERVAL,
   PROP_POST_MESSAGES,
+  PROP_KEY_GAIN,
 };
 
 static void
-key_add_set_property (GObject * object, G_GNUC_UNUSED guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+key_add_set_property (GObject * object, guint prop_id, const GValue * value,
+    GParamSpec * pspec)
 {
-  GstMstTwoInput *base = GST_MST_TWO_INPUT (object);
-  GST_OBJECT_LOCK (base);
-  gst_mst_message_settings_set (&base->messages, pspec, value);
-  GST_OBJECT_UNLOCK (base);
+  TestKeyAdd *self = TEST_KEY_ADD (object);
+  GST_OBJECT_LOCK (self);
+  if (prop_id == PROP_KEY_GAIN)
+    self->settings.key_gain = g_value_get_double (value);
+  else
+    gst_mst_message_settings_set (&self->parent.messages, pspec, value);
+  GST_OBJECT_UNLOCK (self);
 }
 
 static void
-key_add_get_property (GObject * object, G_GNUC_UNUSED guint prop_id,
-    GValue * value, GParamSpec * pspec)
+key_add_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
 {
-  GstMstTwoInput *base = GST_MST_TWO_INPUT (object);
-  GST_OBJECT_LOCK (base);
-  gst_mst_message_settings_get (&base->messages, pspec, value);
-  GST_OBJECT_UNLOCK (base);
+  TestKeyAdd *self = TEST_KEY_ADD (object);
+  GST_OBJECT_LOCK (self);
+  if (prop_id == PROP_KEY_GAIN)
+    g_value_set_double (value, self->settings.key_gain);
+  else
+    gst_mst_message_settings_get (&self->parent.messages, pspec, value);
+  GST_OBJECT_UNLOCK (self);
 }
 
 static void
@@ -128,10 +155,17 @@ test_key_add_class_init (TestKeyAddClass * klass)
   gst_mst_install_message_properties (gobject_class, PROP_INTERVAL,
       PROP_POST_MESSAGES, GST_SECOND / 10, "Interval of the messages (ns)",
       "Post the messages");
+  g_object_class_install_property (gobject_class, PROP_KEY_GAIN,
+      g_param_spec_double ("key-gain", "Key gain", "Factor of the key added "
+          "to the main", -10, 10, 1, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING));
 
   gst_element_class_set_static_metadata (GST_ELEMENT_CLASS (klass),
       "Key add (test)", "Filter/Effect/Audio", "main + key[0]", "mastering");
+  two->settings_offset = G_STRUCT_OFFSET (TestKeyAdd, settings);
+  two->settings_size = sizeof (KeyAddSettings);
   two->configure = key_add_configure;
+  two->apply = key_add_apply;
   two->process_f32 = key_add_process_f32;
   two->process_f64 = key_add_process_f64;
   two->get_latency = key_add_get_latency;
@@ -142,8 +176,9 @@ test_key_add_class_init (TestKeyAddClass * klass)
 }
 
 static void
-test_key_add_init (G_GNUC_UNUSED TestKeyAdd * self)
+test_key_add_init (TestKeyAdd * self)
 {
+  self->settings.key_gain = 1.0;
 }
 
 /* ---- helpers ---- */
@@ -396,31 +431,16 @@ GST_START_TEST (test_sidechain_eos_and_gap)
 
 GST_END_TEST;
 
-/* A sidechain at another rate: a NEGOTIATION error that says what to do
- * and what is accepted. */
-GST_START_TEST (test_rate_refused)
+/* The NEGOTIATION error for a 44.1 kHz sidechain under a 48 kHz main: it
+ * says what to do and what is accepted. */
+static void
+check_rate_refused (GstBus * bus)
 {
-  GstElement *el = new_element ();
-  GstHarness *h = gst_harness_new_with_element (el, "sink", "src");
-  GstHarness *hk;
-  GstBus *bus = gst_bus_new ();
-  GstMessage *msg;
+  GstMessage *msg =
+      gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND, GST_MESSAGE_ERROR);
   GError *err;
-  gchar *debug, *caps;
+  gchar *debug;
 
-  gst_object_unref (el);
-  gst_element_set_bus (h->element, bus);
-  gst_harness_set_live (h, FALSE);
-  caps = caps_str ("F32LE", RATE, 2);
-  gst_harness_set_src_caps_str (h, caps);
-  g_free (caps);
-  hk = gst_harness_new_with_element (h->element, "sidechain", NULL);
-  gst_harness_set_live (hk, FALSE);
-  caps = caps_str ("F32LE", 44100, 2);
-  gst_harness_set_src_caps_str (hk, caps);
-  g_free (caps);
-
-  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_ERROR);
   fail_unless (msg != NULL, "no error for a 44.1 kHz sidechain");
   gst_message_parse_error (msg, &err, &debug);
   fail_unless (g_error_matches (err, GST_CORE_ERROR,
@@ -432,6 +452,54 @@ GST_START_TEST (test_rate_refused)
   g_error_free (err);
   g_free (debug);
   gst_message_unref (msg);
+}
+
+/* A sidechain whose upstream cannot give the main's rate: refused at
+ * once. */
+GST_START_TEST (test_rate_refused)
+{
+  GstElement *pipe;
+  GstBus *bus;
+
+  gst_element_register (NULL, "testkeyadd", GST_RANK_NONE,
+      test_key_add_get_type ());
+  pipe = gst_parse_launch ("audiotestsrc num-buffers=10 ! audio/x-raw, "
+      "format=F32LE, rate=48000, channels=2 ! testkeyadd name=c ! fakesink "
+      "audiotestsrc num-buffers=10 ! audio/x-raw, format=F32LE, rate=44100, "
+      "channels=2 ! c.sidechain", NULL);
+  fail_unless (pipe != NULL);
+  bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  check_rate_refused (bus);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
+/* A sidechain whose upstream says it takes the main's rate but keeps its
+ * own: its audio is silence for a second, then it is refused. */
+GST_START_TEST (test_rate_refused_after_a_second)
+{
+  GstHarness *hk, *h = new_harness ("F32LE", 2, 2, FALSE, &hk);
+  GstBus *bus = gst_bus_new ();
+  PushJob jm = { h, stream (FALSE, 2, 0, 2 * RATE, 4800, 0, 0) }, jk;
+  GThread *tm, *tk;
+  gchar *caps = caps_str ("F32LE", 44100, 2);
+
+  gst_element_set_bus (h->element, bus);
+  hk = gst_harness_new_with_element (h->element, "sidechain", NULL);
+  gst_harness_set_live (hk, FALSE);
+  gst_harness_set_src_caps_str (hk, caps);
+  g_free (caps);
+  jk.h = hk;
+  jk.items = stream (FALSE, 2, 0, 2 * RATE, 4410, 1, 0);
+  tm = g_thread_new ("main", push_thread, &jm);
+  tk = g_thread_new ("key", push_thread, &jk);
+  check_rate_refused (bus);
+  g_thread_join (tm);
+  g_thread_join (tk);
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
   teardown (h, hk);
@@ -534,20 +602,30 @@ GST_START_TEST (test_messages_and_nonfinite)
       const GstStructure *s = gst_message_get_structure (msg);
       guint64 rt, duration;
       guint status;
+      gboolean final;
       messages++;
       fail_unless (gst_structure_has_name (s, "keyadd"));
       fail_unless (gst_structure_get_uint64 (s, "running-time", &rt));
       fail_unless (gst_structure_get_uint64 (s, "duration", &duration));
       fail_unless (gst_structure_get_uint (s, "status", &status));
-      fail_unless_equals_uint64 (rt, messages * 50 * GST_MSECOND);
-      fail_unless_equals_uint64 (duration, 50 * GST_MSECOND);
+      fail_unless (gst_structure_get_boolean (s, "final", &final));
       fail_unless_equals_int (status, messages);
+      if (messages <= 4) {
+        fail_unless (!final);
+        fail_unless_equals_uint64 (rt, messages * 50 * GST_MSECOND);
+        fail_unless_equals_uint64 (duration, 50 * GST_MSECOND);
+      } else {
+        /* At EOS, the interval so far (here none). */
+        fail_unless (final);
+        fail_unless_equals_uint64 (rt, 200 * GST_MSECOND);
+        fail_unless_equals_uint64 (duration, 0);
+      }
     } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
       warnings++;
     }
     gst_message_unref (msg);
   }
-  fail_unless_equals_int (messages, 4);
+  fail_unless_equals_int (messages, 5);
   fail_unless_equals_int (warnings, 1);
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
@@ -646,6 +724,55 @@ GST_START_TEST (test_sidechain_renegotiates)
   gst_object_unref (el);
   gst_object_unref (bus);
   gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
+/* Settings reach the core through the snapshot; automation is followed
+ * every control_frames, at the stream time of each run's first frame. */
+GST_START_TEST (test_settings_and_automation)
+{
+  for (gint automated = 0; automated < 2; automated++) {
+    GstHarness *hk, *h = new_harness ("F64LE", 1, 1, FALSE, &hk);
+    const guint n = 9600, size = 1000;
+    gsize n_out;
+    gdouble *out;
+
+    /* No interval boundary in the stream: runs start every 64 frames from
+     * each buffer's start. */
+    g_object_set (h->element, "key-gain", 2.0, "interval",
+        (guint64) 10 * GST_SECOND, NULL);
+    if (automated) {
+      GstControlSource *cs = gst_interpolation_control_source_new ();
+      g_object_set (cs, "mode", GST_INTERPOLATION_MODE_LINEAR, NULL);
+      gst_timed_value_control_source_set (GST_TIMED_VALUE_CONTROL_SOURCE (cs),
+          0, 0.0);
+      gst_timed_value_control_source_set (GST_TIMED_VALUE_CONTROL_SOURCE (cs),
+          GST_SECOND, 1.0);
+      gst_object_add_control_binding (GST_OBJECT (h->element),
+          gst_direct_control_binding_new_absolute (GST_OBJECT (h->element),
+              "key-gain", cs));
+      gst_object_unref (cs);
+    }
+    /* Main 1.0 everywhere, its own key: out = 1 + gain. */
+    out = run (h, NULL, stream (TRUE, 1, 0, n, size, 1, 0), NULL, TRUE, 1,
+        &n_out);
+    fail_unless_equals_uint64 (n_out, n);
+    for (guint i = 0; i < n; i++) {
+      gdouble gain = 2.0;
+      if (automated) {
+        guint in_buf = i % size, run_start = in_buf - in_buf % 64;
+        GstClockTime t = gst_util_uint64_scale (i - in_buf, GST_SECOND, RATE)
+            + gst_util_uint64_scale_int (run_start, GST_SECOND, RATE);
+        gain = (gdouble) t / GST_SECOND;
+      }
+      fail_unless (fabs (out[i] - (1.0 + gain)) < 1e-9,
+          "automated %d, frame %u: %.12f, not %.12f", automated, i, out[i],
+          1.0 + gain);
+    }
+    g_free (out);
+    teardown (h, hk);
+  }
 }
 
 GST_END_TEST;
@@ -773,9 +900,11 @@ twoinput_suite (void)
   tcase_add_test (tc, test_internal_key);
   tcase_add_test (tc, test_sidechain_eos_and_gap);
   tcase_add_test (tc, test_rate_refused);
+  tcase_add_test (tc, test_rate_refused_after_a_second);
   tcase_add_test (tc, test_sidechain_caps_preference);
   tcase_add_test (tc, test_flush);
   tcase_add_test (tc, test_messages_and_nonfinite);
+  tcase_add_test (tc, test_settings_and_automation);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_launch_line);
   tcase_add_test (tc, test_sidechain_renegotiates);
