@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gstmsttwoinput.h"
+#include "mst-gstcheck.h"
 
 #define RATE 48000
 #define TEST_LATENCY_FRAMES 64
@@ -507,6 +508,17 @@ GST_START_TEST (test_rate_refused_after_a_second)
 
 GST_END_TEST;
 
+/* Caps outside the conventions on the main: the pack's NEGOTIATION
+ * error. */
+GST_START_TEST (test_caps_refused)
+{
+  fail_unless (gst_element_register (NULL, "testkeyadd", GST_RANK_NONE,
+          test_key_add_get_type ()));
+  mst_check_caps_refused ("testkeyadd");
+}
+
+GST_END_TEST;
+
 /* The sidechain's caps query offers the main's rate and format first. */
 GST_START_TEST (test_sidechain_caps_preference)
 {
@@ -899,6 +911,7 @@ twoinput_suite (void)
   tcase_add_test (tc, test_alignment);
   tcase_add_test (tc, test_internal_key);
   tcase_add_test (tc, test_sidechain_eos_and_gap);
+  tcase_add_test (tc, test_caps_refused);
   tcase_add_test (tc, test_rate_refused);
   tcase_add_test (tc, test_rate_refused_after_a_second);
   tcase_add_test (tc, test_sidechain_caps_preference);
