@@ -78,15 +78,18 @@ running_frame (GstAggregatorPad * pad, GstClockTime pts, gint rate,
   return sign > 0 ? (gint64) rt : -(gint64) rt;
 }
 
-/* Frames in @buf: its size, or its duration for an empty (GAP) one. */
+/* Frames in @buf at @rate: its size in frames of @bpf bytes, or its
+ * duration for an empty (GAP) one, or one that comes before any caps. */
 static gsize
-buffer_frames (GstBuffer * buf, const GstAudioInfo * info)
+buffer_frames (GstBuffer * buf, gsize bpf, gint rate)
 {
   gsize size = gst_buffer_get_size (buf);
-  if (size > 0 || !GST_BUFFER_DURATION_IS_VALID (buf))
-    return size / GST_AUDIO_INFO_BPF (info);
-  return gst_util_uint64_scale_int_round (GST_BUFFER_DURATION (buf),
-      GST_AUDIO_INFO_RATE (info), GST_SECOND);
+  if (size > 0 && bpf > 0)
+    return size / bpf;
+  if (!GST_BUFFER_DURATION_IS_VALID (buf))
+    return 0;
+  return gst_util_uint64_scale_int_round (GST_BUFFER_DURATION (buf), rate,
+      GST_SECOND);
 }
 
 static void
@@ -604,7 +607,8 @@ start_main (GstMstTwoInput * self, GstBuffer * buf)
 {
   GstMstTwoInputClass *klass = GET_CLASS (self);
   const GstAudioInfo *info = &self->main_info;
-  gsize n = buffer_frames (buf, info);
+  gsize n = buffer_frames (buf, GST_AUDIO_INFO_BPF (info),
+      GST_AUDIO_INFO_RATE (info));
 
   self->main_buf = buf;
   self->main_frames = n;
@@ -659,7 +663,11 @@ find_key (GstMstTwoInput * self, GstAggregatorPad * sc, gint64 main_frame,
     gsize wanted, gboolean timeout, gsize * n, gboolean * in_key_buf)
 {
   gint rate = GST_AUDIO_INFO_RATE (&self->main_info);
-  gint key_rate = GST_AUDIO_INFO_RATE (&self->key_info);
+  /* Before the sidechain's caps only an empty GAP buffer can come. */
+  gint key_rate = self->have_key_info ? GST_AUDIO_INFO_RATE (&self->key_info)
+      : rate;
+  gsize key_bpf = self->have_key_info ? GST_AUDIO_INFO_BPF (&self->key_info)
+      : 0;
 
   *n = wanted;
   *in_key_buf = FALSE;
@@ -676,7 +684,7 @@ find_key (GstMstTwoInput * self, GstAggregatorPad * sc, gint64 main_frame,
       gst_buffer_replace (&self->key_buf, buf);
       self->key_done = 0;
       self->key_frames = gst_util_uint64_scale_int_round (buffer_frames (buf,
-              &self->key_info), rate, key_rate);
+              key_bpf, key_rate), rate, key_rate);
       self->key_start = running_frame (sc, GST_BUFFER_PTS (buf), rate,
           self->key_next);
       self->key_next = self->key_start + (gint64) self->key_frames;
@@ -699,11 +707,11 @@ find_key (GstMstTwoInput * self, GstAggregatorPad * sc, gint64 main_frame,
     self->key_done = main_frame - start;
     *n = MIN (wanted, self->key_frames - self->key_done);
     *in_key_buf = TRUE;
+    if (GST_BUFFER_FLAG_IS_SET (self->key_buf, GST_BUFFER_FLAG_GAP))
+      return KEY_SILENCE;
     if (!self->key_matches)
       return KEY_STALE;
-    if (GST_BUFFER_FLAG_IS_SET (self->key_buf, GST_BUFFER_FLAG_GAP)
-        || gst_buffer_get_size (self->key_buf) < self->key_frames *
-        self->key_bpf)
+    if (gst_buffer_get_size (self->key_buf) < self->key_frames * self->key_bpf)
       return KEY_SILENCE;
     return KEY_DATA;
   }
