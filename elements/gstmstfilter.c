@@ -25,31 +25,19 @@ G_DEFINE_ABSTRACT_TYPE_WITH_CODE (GstMstFilter, gst_mst_filter,
 void
 gst_mst_filter_settings_changed (GstMstFilter * self)
 {
-  self->settings_applied = FALSE;
+  gst_mst_settings_snapshot_invalidate (&self->snapshot);
 }
 
 void
 gst_mst_filter_apply_settings (GstMstFilter * self)
 {
   GstMstFilterClass *klass = GET_CLASS (self);
-  gsize size = klass->settings_size;
+  gconstpointer copy;
 
-  if (size == 0) {
-    if (!self->settings_applied && klass->apply)
-      klass->apply (self, NULL);
-    self->settings_applied = TRUE;
-    return;
-  }
-  GST_OBJECT_LOCK (self);
-  memcpy (self->staged_settings, (const guint8 *) self
-      + klass->settings_offset, size);
-  GST_OBJECT_UNLOCK (self);
-  if (self->settings_applied
-      && memcmp (self->staged_settings, self->applied_settings, size) == 0)
-    return;
-  klass->apply (self, self->staged_settings);
-  memcpy (self->applied_settings, self->staged_settings, size);
-  self->settings_applied = TRUE;
+  if (gst_mst_settings_snapshot_take (&self->snapshot, GST_OBJECT (self),
+          (const guint8 *) self + klass->settings_offset, &copy)
+      && klass->apply)
+    klass->apply (self, copy);
 }
 
 void
@@ -132,13 +120,9 @@ gst_mst_filter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   }
   /* Sized here, not in init: while the base's init runs, the instance's
    * class is still the base's. */
-  if (klass->settings_size > 0 && !self->staged_settings) {
-    self->staged_settings = g_malloc0 (klass->settings_size);
-    self->applied_settings = g_malloc0 (klass->settings_size);
-  }
+  gst_mst_settings_snapshot_init (&self->snapshot, klass->settings_size);
   self->process = is_f64 ? klass->process_f64 : klass->process_f32;
   self->configured = TRUE;
-  self->settings_applied = FALSE;
   gst_mst_timeline_restart (&self->timeline);
   self->timeline.interval_count = 0;
   self->last_end = GST_CLOCK_TIME_NONE;
@@ -293,8 +277,7 @@ gst_mst_filter_finalize (GObject * object)
 
   if (GET_CLASS (self)->destroy)
     GET_CLASS (self)->destroy (self);
-  g_free (self->staged_settings);
-  g_free (self->applied_settings);
+  gst_mst_settings_snapshot_clear (&self->snapshot);
   G_OBJECT_CLASS (gst_mst_filter_parent_class)->finalize (object);
 }
 

@@ -8,6 +8,7 @@
 #include <gst/audio/gstaudiofilter.h>
 
 #include "mst-core.h"
+#include "gstmstsettings.h"
 #include "gstmsttimeline.h"
 
 G_BEGIN_DECLS
@@ -22,11 +23,6 @@ G_BEGIN_DECLS
 
 typedef struct _GstMstFilter GstMstFilter;
 typedef struct _GstMstFilterClass GstMstFilterClass;
-
-/* Automation is sampled every this many frames (1.3 ms at 48 kHz): the
- * cores glide between the values, so a control curve is followed without
- * steps and without a controller call per frame. */
-#define GST_MST_CONTROL_FRAMES 64
 
 /* In-place processing of @n_frames interleaved frames (F32 or F64, as
  * negotiated: the base picks the subclass's process_f32 or process_f64
@@ -115,8 +111,7 @@ struct _GstMstFilter
 
   /* < private > */
   GstMstFilterProcess process;
-  gpointer staged_settings, applied_settings;
-  gboolean settings_applied;
+  GstMstSettingsSnapshot snapshot;
   gsize nonfinite_seen;
   gboolean warned_nonfinite;
   /* < protected > */

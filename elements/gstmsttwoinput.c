@@ -118,7 +118,7 @@ reset_core (GstMstTwoInput * self)
   if (self->configured && klass->reset)
     klass->reset (self);
   /* The settings go to the core again, whatever the reset did to them. */
-  self->settings_applied = FALSE;
+  gst_mst_settings_snapshot_invalidate (&self->snapshot);
 }
 
 /* A fresh start of the stream: nothing held, no position, the core and the
@@ -246,12 +246,8 @@ configure (GstMstTwoInput * self, GstAggregatorPad * sc)
     goto refused;
   /* Sized here, not in init: while the base's init runs, the instance's
    * class is still the base's. */
-  if (klass->settings_size > 0 && !self->staged_settings) {
-    self->staged_settings = g_malloc0 (klass->settings_size);
-    self->applied_settings = g_malloc0 (klass->settings_size);
-  }
+  gst_mst_settings_snapshot_init (&self->snapshot, klass->settings_size);
   self->configured = TRUE;
-  self->settings_applied = FALSE;
   self->need_configure = FALSE;
   self->key_is_sidechain = from_sidechain;
   self->key_bpf = GST_AUDIO_INFO_BPF (key);
@@ -288,23 +284,12 @@ static void
 apply_settings (GstMstTwoInput * self)
 {
   GstMstTwoInputClass *klass = GET_CLASS (self);
-  gsize size = klass->settings_size;
+  gconstpointer copy;
 
-  if (size > 0) {
-    GST_OBJECT_LOCK (self);
-    memcpy (self->staged_settings, (const guint8 *) self
-        + klass->settings_offset, size);
-    GST_OBJECT_UNLOCK (self);
-    if (self->settings_applied
-        && memcmp (self->staged_settings, self->applied_settings, size) == 0)
-      return;
-    memcpy (self->applied_settings, self->staged_settings, size);
-  } else if (self->settings_applied) {
-    return;
-  }
-  if (klass->apply)
-    klass->apply (self, size > 0 ? self->staged_settings : NULL);
-  self->settings_applied = TRUE;
+  if (gst_mst_settings_snapshot_take (&self->snapshot, GST_OBJECT (self),
+          (const guint8 *) self + klass->settings_offset, &copy)
+      && klass->apply)
+    klass->apply (self, copy);
 }
 
 /* Automation at main frame @frame of the buffer being processed, then the
@@ -1010,8 +995,7 @@ gst_mst_two_input_finalize (GObject * object)
   release_main (self);
   release_key (self);
   gst_clear_caps (&self->preferred_key_caps);
-  g_free (self->staged_settings);
-  g_free (self->applied_settings);
+  gst_mst_settings_snapshot_clear (&self->snapshot);
   G_OBJECT_CLASS (gst_mst_two_input_parent_class)->finalize (object);
 }
 
@@ -1055,7 +1039,7 @@ gst_mst_two_input_class_init (GstMstTwoInputClass * klass)
   agg_class->flush = GST_DEBUG_FUNCPTR (gst_mst_two_input_flush);
   agg_class->stop = GST_DEBUG_FUNCPTR (gst_mst_two_input_stop);
 
-  klass->control_frames = GST_MST_TWO_INPUT_CONTROL_FRAMES;
+  klass->control_frames = GST_MST_CONTROL_FRAMES;
   klass->sync_values = gst_mst_two_input_default_sync_values;
   gst_type_mark_as_plugin_api (GST_TYPE_MST_TWO_INPUT, 0);
 }

@@ -9,6 +9,7 @@
 #include <gst/audio/audio.h>
 
 #include "mst-core.h"
+#include "gstmstsettings.h"
 #include "gstmsttimeline.h"
 
 G_BEGIN_DECLS
@@ -27,10 +28,6 @@ typedef struct _GstMstTwoInputClass GstMstTwoInputClass;
 /* Longest run of frames handed to process at once (the silent key is a
  * block of zeros this long). */
 #define GST_MST_TWO_INPUT_MAX_RUN 1024
-
-/* Automation sampled every this many frames by default (1.3 ms at 48 kHz),
- * as GstMstFilter does. */
-#define GST_MST_TWO_INPUT_CONTROL_FRAMES 64
 
 /* In-place processing of @n_frames interleaved main frames under their
  * @key (interleaved with the key's channels, read only), F32 or F64 as
@@ -94,7 +91,7 @@ struct _GstMstTwoInputClass
    * at the main's EOS with "final" TRUE. */
   const gchar *message_name;
   /* Automation sampled every this many frames
-   * (GST_MST_TWO_INPUT_CONTROL_FRAMES by default); 0: once per buffer. */
+   * (GST_MST_CONTROL_FRAMES by default); 0: once per buffer. */
   gsize control_frames;
   /* Where the subclass's settings struct lies in its instance, and its
    * size (0: no settings to copy; @apply then gets NULL). The subclass
@@ -163,8 +160,7 @@ struct _GstMstTwoInput
   gsize key_bpf;
   GstFlowReturn refused;
   GstMstTwoInputProcess process;
-  gpointer staged_settings, applied_settings;
-  gboolean settings_applied;
+  GstMstSettingsSnapshot snapshot;
   /* Automation is followed within the current main buffer. */
   gboolean controlled;
 
