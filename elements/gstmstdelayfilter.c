@@ -294,6 +294,8 @@ gst_mst_delay_filter_sink_event (GstBaseTransform * trans, GstEvent * event)
         GET_CLASS (self)->reset (self);
       gst_buffer_replace (&self->queued, NULL);
       gst_mst_timeline_restart (&self->timeline);
+      /* The messages' intervals start again too, as after setup. */
+      self->timeline.interval_count = 0;
       break;
     case GST_EVENT_STREAM_START:
       self->warned_nonfinite = FALSE;
