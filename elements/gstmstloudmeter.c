@@ -168,6 +168,7 @@ gst_mst_loudmeter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   GST_OBJECT_UNLOCK (self);
   mst_loudness_set_true_peak_enabled (self->core, measure_tp);
   self->interval_count = 0;
+  self->nonfinite_seen = 0;
   self->last_end = GST_CLOCK_TIME_NONE;
   GST_OBJECT_LOCK (self);
   figures_clear (&self->latest);
@@ -248,6 +249,15 @@ post_figures (GstMstLoudmeter * self, GstClockTime end_ts,
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
+/* The measurement starts again (streaming thread). */
+static void
+restart (GstMstLoudmeter * self)
+{
+  mst_loudness_reset (self->core);
+  self->interval_count = 0;
+  self->nonfinite_seen = 0;
+}
+
 static GstFlowReturn
 gst_mst_loudmeter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -259,10 +269,9 @@ gst_mst_loudmeter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
   if (!self->core)
     return GST_FLOW_NOT_NEGOTIATED;
-  if (g_atomic_int_compare_and_exchange (&self->reset_pending, 1, 0)) {
-    mst_loudness_reset (self->core);
-    self->interval_count = 0;
-  }
+  if (g_atomic_int_compare_and_exchange (&self->reset_pending, 1, 0)
+      || GST_BUFFER_IS_DISCONT (buf))
+    restart (self);
   GST_OBJECT_LOCK (self);
   self->interval_frames = gst_util_uint64_scale_int
       (self->messages.interval_ns, rate, GST_SECOND);
@@ -297,6 +306,10 @@ gst_mst_loudmeter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     }
   }
   gst_buffer_unmap (buf, &map);
+  guint64 nonfinite = 0;
+  mst_loudness_get_n_nonfinite (self->core, &nonfinite);
+  gst_mst_warn_nonfinite (GST_ELEMENT (self), nonfinite,
+      &self->nonfinite_seen, &self->warned_nonfinite);
   if (GST_CLOCK_TIME_IS_VALID (ts))
     self->last_end = ts + gst_util_uint64_scale_int (n, GST_SECOND, rate);
   return GST_FLOW_OK;
@@ -311,7 +324,10 @@ gst_mst_loudmeter_sink_event (GstBaseTransform * trans, GstEvent * event)
     post_figures (self, self->last_end, gst_util_uint64_scale_int (self->interval_count,
             GST_SECOND, GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info)),
         TRUE);
-  }
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP && self->core)
+    restart (self);
+  else if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START)
+    self->warned_nonfinite = FALSE;
   return GST_BASE_TRANSFORM_CLASS (gst_mst_loudmeter_parent_class)->sink_event
       (trans, event);
 }

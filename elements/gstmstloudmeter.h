@@ -36,6 +36,8 @@ struct _GstMstLoudmeter
   guint64 interval_frames, interval_count;
   GstClockTime last_end;        /* end timestamp of the latest buffer */
   gint reset_pending;           /* atomic, from the reset action signal */
+  gsize nonfinite_seen;         /* the core's count of NaN/Inf, last seen */
+  gboolean warned_nonfinite;    /* in this stream */
 };
 
 GST_ELEMENT_REGISTER_DECLARE (loudmeter);
