@@ -786,8 +786,8 @@ check_automation (const Row * row, const Fmt * f)
   run_eos (&r);
   fail_unless_equals_uint64 (out_frames (&r.out), n);
   const gdouble *y = out_data (&r.out);
-  gdouble worst = 0;
-  gsize worst_at = 0;
+  gdouble worst = 0, worst2 = 0;
+  gsize worst_at = 0, worst2_at = 0;
   for (gint c = 0; c < f->channels; c++)
     for (gsize i = period; i + period < n; i++) {
       gdouble amp = 0;
@@ -800,8 +800,35 @@ check_automation (const Row * row, const Fmt * f)
         worst = excess;
         worst_at = i;
       }
+      /* A gain stepped at the sine's crest hides under the largest step
+       * (taken at a zero crossing); the second difference, at most A (2
+       * sin (pi f / fs))^2 for the sine, shows it anywhere. */
+      gdouble curve = fabs (y[i * f->channels + c]
+          - 2 * y[(i - 1) * f->channels + c] + y[(i - 2) * f->channels + c]);
+      excess = curve / (amp * step_per_amp * step_per_amp + 1e-12);
+      if (excess > worst2) {
+        worst2 = excess;
+        worst2_at = i;
+      }
     }
-  GST_INFO ("%s: largest step %.4f of the sine's", row->factory, worst);
+  /* And the automation moved the output: its level where the property
+   * is at @to against where it is at @from. */
+  gdouble amp_from = 0, amp_to = 0;
+  for (gsize i = RATE / 4; i < RATE / 2; i++)
+    amp_from = MAX (amp_from, fabs (y[i * f->channels]));
+  for (gsize i = RATE; i < RATE + RATE / 10; i++)
+    amp_to = MAX (amp_to, fabs (y[i * f->channels]));
+  GST_INFO ("%s: largest step %.4f of the sine's, second difference %.4f, "
+      "level %+.2f dB at %g", row->factory, worst, worst2,
+      20 * log10 (amp_to / amp_from), row->to);
+  fail_unless (worst2 <= 1 + 2 * allowance, "%s %s %dch: %s %g -> %g: a "
+      "second difference of %.3f times the sine's largest at frame %"
+      G_GSIZE_FORMAT, row->factory, f->f64 ? "F64" : "F32", f->channels,
+      row->automated, row->from, row->to, worst2, worst2_at);
+  fail_unless (fabs (20 * log10 (amp_to / amp_from)) >= 1.0,
+      "%s: %s automated %g -> %g, output level moved %.2f dB",
+      row->factory, row->automated, row->from, row->to,
+      20 * log10 (amp_to / amp_from));
   fail_unless (worst <= 1 + allowance, "%s %s %dch: %s %g -> %g: a step of "
       "%.3f times the sine's largest at frame %" G_GSIZE_FORMAT,
       row->factory, f->f64 ? "F64" : "F32", f->channels, row->automated,
