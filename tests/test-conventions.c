@@ -347,6 +347,25 @@ get_figure (Run * r, const gchar * name)
   return v;
 }
 
+/* The meter's figure equals a fresh element's (@fresh). */
+static void
+check_figure (Run * r, const Row * row, gdouble fresh, const gchar * after)
+{
+  if (!row->figure)
+    return;
+  gdouble v = get_figure (r, row->figure);
+  fail_unless (v == fresh, "%s: %s %g after %s, %g fresh", row->factory,
+      row->figure, v, after, fresh);
+}
+
+/* Ends a run that saw no warning. */
+static void
+run_finish (Run * r)
+{
+  out_clear (&r->out);
+  fail_unless_equals_int (run_close (r), 0);
+}
+
 /* Output of a fresh element on @x (in blocks of @block from frame @at),
  * through EOS; its warnings into *warnings, its figure into *figure. */
 static void
@@ -481,8 +500,7 @@ check_bit_exact (const Row * row, const Fmt * f, const gchar * settings,
     g_free (xf);
   }
   g_free (desc);
-  out_clear (&r.out);
-  fail_unless_equals_int (run_close (&r), 0);
+  run_finish (&r);
 }
 
 GST_START_TEST (test_bypass_bit_exact)
@@ -610,89 +628,70 @@ GST_END_TEST;
 
 /* ---- 4. FLUSH, DISCONT, GAP. ----------------------------------------- */
 
-/* A flush mid-stream: what follows comes out as a fresh element's. */
-GST_START_TEST (test_flush)
+/* After a flush (@flush) or a DISCONT buffer 10 s later, the element
+ * restarts: what follows comes out as a fresh element's, with its own
+ * timestamps; before a DISCONT, what was in the delay line comes out
+ * (drained) as a fresh element's at EOS would. */
+static void
+check_restart (const Row * row, gboolean flush)
 {
-  const Row *row = &rows[__i__];
-  const Fmt *f = &stereo_f32;
-  const gsize n = RATE, block = 1000;
-  gdouble *a = music (f->channels, n, 4, 1.0);
-  gdouble *b = music (f->channels, n, 5, 0.7);
-  Out ref;
-  gdouble ref_figure = 0;
-  fresh_output (row, f, row->active, b, n, 0, block, &ref,
-      row->figure ? &ref_figure : NULL);
-
-  Run r;
-  run_open (&r, row, f, row->active);
-  run_push (&r, a, n / 2, 0, block, 0);
-  fail_unless (gst_harness_push_event (r.h, gst_event_new_flush_start ()));
-  fail_unless (gst_harness_push_event (r.h, gst_event_new_flush_stop (TRUE)));
-  GstSegment seg;
-  gst_segment_init (&seg, GST_FORMAT_TIME);
-  fail_unless (gst_harness_push_event (r.h, gst_event_new_segment (&seg)));
-  collect (r.h, f, &r.out, row->factory);
-  out_clear (&r.out);
-  out_init (&r.out, f->channels);
-  run_push (&r, b, n, 0, block, GST_BUFFER_FLAG_DISCONT);
-  run_eos (&r);
-  fail_unless_equals_uint64 (out_frames (&r.out), n);
-  fail_unless_equals_uint64 (r.out.first_pts, 0);
-  assert_same (out_data (&r.out), out_data (&ref), n * f->channels,
-      row->factory);
-  if (row->figure)
-    fail_unless (get_figure (&r, row->figure) == ref_figure,
-        "%s: %s %g after a flush, %g fresh", row->factory, row->figure,
-        get_figure (&r, row->figure), ref_figure);
-  out_clear (&ref);
-  out_clear (&r.out);
-  fail_unless_equals_int (run_close (&r), 0);
-  g_free (a);
-  g_free (b);
-}
-GST_END_TEST;
-
-/* A DISCONT buffer 10 s later: the output is a fresh element's on the
- * part before (drained, with its timestamps) then a fresh element's on the
- * part after, with its own. */
-GST_START_TEST (test_discont)
-{
-  const Row *row = &rows[__i__];
   const Fmt *f = &stereo_f32;
   const gsize n = RATE / 2, block = 1000;
-  const guint64 later = 10 * RATE;
+  const guint64 b_at = flush ? 0 : 10 * RATE;
+  const gchar *what = flush ? "a flush" : "a discont";
   gdouble *a = music (f->channels, n, 6, 1.0);
   gdouble *b = music (f->channels, n, 7, 0.7);
   Out ref_a, ref_b;
-  gdouble fig_a = 0, fig_b = 0;
-  fresh_output (row, f, row->active, a, n, 0, block, &ref_a,
-      row->figure ? &fig_a : NULL);
-  fresh_output (row, f, row->active, b, n, later, block, &ref_b,
+  gdouble fig_b = 0;
+  if (!flush)
+    fresh_output (row, f, row->active, a, n, 0, block, &ref_a, NULL);
+  fresh_output (row, f, row->active, b, n, b_at, block, &ref_b,
       row->figure ? &fig_b : NULL);
 
   Run r;
   run_open (&r, row, f, row->active);
   run_push (&r, a, n, 0, block, 0);
-  run_push (&r, b, n, later, block, GST_BUFFER_FLAG_DISCONT);
+  if (flush) {
+    GstSegment seg;
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    fail_unless (gst_harness_push_event (r.h, gst_event_new_flush_start ()));
+    fail_unless (gst_harness_push_event (r.h,
+            gst_event_new_flush_stop (TRUE)));
+    fail_unless (gst_harness_push_event (r.h, gst_event_new_segment (&seg)));
+    collect (r.h, f, &r.out, row->factory);
+    out_clear (&r.out);
+    out_init (&r.out, f->channels);
+  }
+  run_push (&r, b, n, b_at, block, GST_BUFFER_FLAG_DISCONT);
   run_eos (&r);
-  fail_unless_equals_uint64 (out_frames (&r.out), 2 * n);
-  fail_unless_equals_int (r.out.discont_frames->len, 2);
-  fail_unless_equals_uint64 (g_array_index (r.out.discont_frames, gsize, 1),
-      n);
-  assert_same (out_data (&r.out), out_data (&ref_a), n * f->channels,
-      "before the discont");
-  assert_same (out_data (&r.out) + n * f->channels, out_data (&ref_b),
-      n * f->channels, "after the discont");
-  if (row->figure)
-    fail_unless (get_figure (&r, row->figure) == fig_b,
-        "%s: %s %g after a discont, %g fresh", row->factory, row->figure,
-        get_figure (&r, row->figure), fig_b);
-  out_clear (&ref_a);
+  gsize b_from = flush ? 0 : n;
+  fail_unless_equals_uint64 (out_frames (&r.out), b_from + n);
+  fail_unless_equals_int (r.out.discont_frames->len, flush ? 1 : 2);
+  fail_unless_equals_uint64 (g_array_index (r.out.discont_frames, gsize,
+          flush ? 0 : 1), b_from);
+  if (!flush) {
+    assert_same (out_data (&r.out), out_data (&ref_a), n * f->channels,
+        "before the discont");
+    out_clear (&ref_a);
+  }
+  assert_same (out_data (&r.out) + b_from * f->channels, out_data (&ref_b),
+      n * f->channels, what);
+  check_figure (&r, row, fig_b, what);
   out_clear (&ref_b);
-  out_clear (&r.out);
-  fail_unless_equals_int (run_close (&r), 0);
+  run_finish (&r);
   g_free (a);
   g_free (b);
+}
+
+GST_START_TEST (test_flush)
+{
+  check_restart (&rows[__i__], TRUE);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_discont)
+{
+  check_restart (&rows[__i__], FALSE);
 }
 GST_END_TEST;
 
@@ -737,8 +736,7 @@ GST_START_TEST (test_gap)
   else
     assert_same (y, out_data (&ref), gap_at * f->channels, row->factory);
   out_clear (&ref);
-  out_clear (&r.out);
-  fail_unless_equals_int (run_close (&r), 0);
+  run_finish (&r);
   g_free (x);
 }
 GST_END_TEST;
@@ -835,8 +833,7 @@ check_automation (const Row * row, const Fmt * f)
       row->from, row->to, worst, worst_at);
   g_object_unref (target);
   gst_object_unref (cs);
-  out_clear (&r.out);
-  fail_unless_equals_int (run_close (&r), 0);
+  run_finish (&r);
   g_free (x);
 }
 
@@ -874,8 +871,7 @@ GST_START_TEST (test_latency)
         "%s: no latency message", row->factory);
   run_eos (&r);
   fail_unless_equals_uint64 (out_frames (&r.out), n);
-  out_clear (&r.out);
-  fail_unless_equals_int (run_close (&r), 0);
+  run_finish (&r);
   g_free (x);
 
   gchar *caps = caps_string (f);
