@@ -874,6 +874,11 @@ GST_START_TEST (test_latency)
   run_finish (&r);
   g_free (x);
 
+  /* Non-live: a bin's ghost pads answer with GStreamer's default latency
+   * handling, which keeps only live answers (0 here), so only an element
+   * of its own is asked. */
+  if (!(row->flags & ROW_FILTER))
+    return;
   gchar *caps = caps_string (f);
   gchar *desc = g_strdup_printf ("audiotestsrc ! %s ! %s name=el ! fakesink",
       caps, row->factory);
