@@ -603,8 +603,8 @@ check_nonfinite (const Row * row, const Fmt * f)
     if (row->flags & ROW_METER) {
       gdouble figure = get_figure (&r, row->figure);
       fail_unless (isfinite (figure) && figure == ref_figure,
-          "%s: %s %g after non-finite input, %g without", row->factory,
-          row->figure, figure, ref_figure);
+          "%s stream %u: %s %g after non-finite input, %g without",
+          row->factory, stream, row->figure, figure, ref_figure);
     }
     fail_unless (worst <= tolerance, "%s %s %dch stream %u: %g off a fresh "
         "element's output 0.5 s after the bad samples", row->factory,
