@@ -189,7 +189,7 @@ gst_mst_filter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (!self->configured)
     return GST_FLOW_NOT_NEGOTIATED;
   /* What came before a discontinuity does not ring into what follows. */
-  if (GST_BUFFER_IS_DISCONT (buf))
+  if (GST_BUFFER_IS_DISCONT (buf) && !klass->measures_programme)
     reset_core (self);
   controlled = gst_mst_filter_begin_buffer (self, pts);
 
@@ -252,6 +252,8 @@ gst_mst_filter_sink_event (GstBaseTransform * trans, GstEvent * event)
       break;
     case GST_EVENT_STREAM_START:
       self->warned_nonfinite = FALSE;
+      if (klass->measures_programme)
+        reset_core (self);
       break;
     default:
       break;

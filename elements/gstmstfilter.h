@@ -47,7 +47,8 @@ typedef MstResult (*GstMstFilterProcess) (GstMstFilter * self,
  * - format dispatch: one pointer chosen at setup;
  * - non-finite input: a rise of the core's count becomes one warning per
  *   stream;
- * - resets: @reset at FLUSH_STOP, on a DISCONT buffer, at setup (caps) and
+ * - resets: @reset at FLUSH_STOP, on a DISCONT buffer (at STREAM_START
+ *   instead for a core that @measures_programme), at setup (caps) and
  *   stop;
  * - GAP buffers are processed as the silence they stand for (a filter's
  *   tail rings on through them) and go out without the GAP flag;
@@ -67,6 +68,13 @@ struct _GstMstFilterClass
   /* Automation sampled every this many frames (GST_MST_CONTROL_FRAMES by
    * default); 0: once per buffer. */
   gsize control_frames;
+  /* The core measures a programme (a meter): @reset restarts the
+   * measurement at a new stream (STREAM_START) and at FLUSH_STOP, but not
+   * at a DISCONT (a packet lost in a live feed must not restart its
+   * loudness). FALSE (the default): @reset clears a filter's history at
+   * FLUSH_STOP and DISCONT, never at STREAM_START (gapless tracks ring on
+   * into each other). */
+  gboolean measures_programme;
   /* Where the subclass's settings struct lies in its instance, and its
    * size (0: no settings to copy; @apply then gets NULL). */
   gsize settings_offset, settings_size;
@@ -86,8 +94,8 @@ struct _GstMstFilterClass
   gboolean (*is_passthrough) (GstMstFilter * self);
   /* Non-finite samples seen by the core since configure. */
   guint64 (*get_nonfinite_count) (GstMstFilter * self);
-  /* Filter history and envelopes cleared (may be NULL: nothing to clear,
-   * as for a meter that measures across flushes). */
+  /* Filter history and envelopes cleared, a meter's measurement restarted
+   * (may be NULL: nothing to clear). */
   void (*reset) (GstMstFilter * self);
   /* At the end of an interval: takes the core's figures, updates the
    * read-only properties, and adds the figures to @s (NULL when no message

@@ -279,6 +279,18 @@ gst_mst_loudmeter_reset (GstMstLoudmeter * self)
   GST_OBJECT_UNLOCK (self);
 }
 
+/* At a new stream, at FLUSH_STOP (a seek: what follows is measured afresh)
+ * and at stop, not at a DISCONT; the read-only properties keep the last
+ * figures until the next interval. */
+static void
+gst_mst_loudmeter_restart (GstMstFilter * base)
+{
+  GstMstLoudmeter *self = GST_MST_LOUDMETER (base);
+
+  mst_loudness_reset (self->core);
+  g_atomic_int_set (&self->reset_pending, 0);
+}
+
 static void
 gst_mst_loudmeter_destroy (GstMstFilter * base)
 {
@@ -354,6 +366,8 @@ gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
 
   trans_class->transform_ip_on_passthrough = TRUE;
   base_class->message_name = "loudness";
+  base_class->measures_programme = TRUE;
+  base_class->reset = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_restart);
   base_class->settings_offset = G_STRUCT_OFFSET (GstMstLoudmeter, settings);
   base_class->settings_size = sizeof (GstMstLoudmeterSettings);
   base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_configure);
