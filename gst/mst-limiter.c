@@ -211,21 +211,22 @@ design_folded_stage2 (MstLimiter * lim)
       lim->stage2_splat[t][l] = v[t];
 }
 
-static size_t
-max_ring_frames (void)
-{
-  size_t need = DETECT_DELAY + (size_t) (MST_LIMITER_MAX_LOOKAHEAD_MS * 1e-3
-      * MST_MAX_RATE_HZ) + 2;
-  size_t ring = 1;
-  while (ring < need)
-    ring <<= 1;
-  return ring;
-}
-
 static int
 max_lookahead_frames (void)
 {
   return (int) ceil (MST_LIMITER_MAX_LOOKAHEAD_MS * 1e-3 * MST_MAX_RATE_HZ);
+}
+
+static size_t
+max_ring_frames (void)
+{
+  /* A block's input is written before its output is read: the ring holds
+   * the latency and a whole block. */
+  size_t need = DETECT_DELAY + (size_t) max_lookahead_frames () + BLOCK;
+  size_t ring = 1;
+  while (ring < need)
+    ring <<= 1;
+  return ring;
 }
 
 MstLimiter *
