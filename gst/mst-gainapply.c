@@ -61,8 +61,8 @@ mst_gain_min (const double *x, int n, double init)
 #ifdef MST_HAVE_X86_PATHS
 /* mst_gain_apply's common case (stereo, shared gain, F32, one ceiling)
  * with AVX2, four frames a vector kept interleaved (the compiler splits the
- * channels and joins them again); the same operations, so the same output. Returns
- * how many frames it did (a multiple of 4). */
+ * channels and joins them again); the same operations, so the same
+ * output. Returns how many frames it did (a multiple of 4). */
 __attribute__ ((target ("avx2,fma")))
 static int
 output_stereo_f32_avx2 (const double *gains, const float *d, float *y,

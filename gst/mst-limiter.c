@@ -415,8 +415,10 @@ take_input (MstLimiter * lim, const void *in, MstFormat fmt, int n)
     if (nch == 2) {
       float *restrict row1 = row0 + row_stride;
       for (int i = 0; i < len; i++) {
-        row0[i] = mst_tpdetect_input_value (f64 ? (float) d[2 * i] : df[2 * i]);
-        row1[i] = mst_tpdetect_input_value (f64 ? (float) d[2 * i + 1] : df[2 * i + 1]);
+        row0[i] = mst_tpdetect_input_value (f64 ? (float) d[2 * i]
+            : df[2 * i]);
+        row1[i] = mst_tpdetect_input_value (f64 ? (float) d[2 * i + 1]
+            : df[2 * i + 1]);
       }
     } else for (int c = 0; c < nch; c++) {
       float *restrict row = row0 + (size_t) c * row_stride;

@@ -37,9 +37,8 @@ struct MstLookaheadGain {
   bool use_fma;                 /* AVX2 and FMA */
   Chain chains[MST_MAX_CHANNELS];
   double *chain_memory;
-  /* [chain][max_block]: the block's window sums of the released gain, then
-   * their gains (see window_gain). */
-  double *sums;
+  /* [chain][max_block]: the block's gains (see window_gain). */
+  double *gains;
 };
 
 MstLookaheadGain *
@@ -64,8 +63,8 @@ mst_lookahead_gain_init (int max_chains, int max_window_frames,
   /* Per chain: r, g and the backward running minima. */
   lg->chain_memory = calloc ((size_t) max_chains * 3 * chain_len,
       sizeof (double));
-  lg->sums = calloc ((size_t) max_chains * max_block_frames, sizeof (double));
-  if (!lg->chain_memory || !lg->sums) {
+  lg->gains = calloc ((size_t) max_chains * max_block_frames, sizeof (double));
+  if (!lg->chain_memory || !lg->gains) {
     mst_lookahead_gain_destroy (&lg);
     return NULL;
   }
@@ -87,7 +86,7 @@ mst_lookahead_gain_destroy (MstLookaheadGain ** lg)
   if (!lg || !*lg)
     return;
   free ((*lg)->chain_memory);
-  free ((*lg)->sums);
+  free ((*lg)->gains);
   free (*lg);
   *lg = NULL;
 }
@@ -147,7 +146,7 @@ mst_lookahead_gain_required (MstLookaheadGain * lg, int chain)
 const double *
 mst_lookahead_gain_gains (const MstLookaheadGain * lg, int chain)
 {
-  return lg->sums + (size_t) chain * lg->max_block;
+  return lg->gains + (size_t) chain * lg->max_block;
 }
 
 /* Plain comparisons: fmin is a library call unless the compiler may assume
@@ -231,7 +230,7 @@ mul_add (double a, double x, double b, bool use_fma)
 
 /* From the required gains (L - 1 + n of them in ch->r) to the gains of the
  * frames L - 1 earlier, in one pass: window minimum, release and window
- * average.
+ * average (its sum, then window_gain).
  *
  * The minimum of the window r[i .. i + L - 1] (van Herk / Gil-Werman, two
  * minima per frame whatever L, no data-dependent branch): r is cut into
@@ -243,10 +242,11 @@ mul_add (double a, double x, double b, bool use_fma)
  * n ends before the L - 1 + n values; the scan of the segment after the
  * last one runs past them, into the arrays' spare lookahead, unused. */
 GAIN_STEP void
-chain_gains (const MstLookaheadGain * lg, Chain * ch, int n, double *sums,
+chain_gains (const MstLookaheadGain * lg, Chain * ch, int n, double *gains,
     bool use_fma)
 {
   const int L = lg->lookahead, H = L - 1;
+  const double inv_l = lg->inv_lookahead;
   const double *r = ch->r;
   double *bwd = ch->bwd;
   suffix_min (r, bwd, L);
@@ -313,7 +313,7 @@ chain_gains (const MstLookaheadGain * lg, Chain * ch, int n, double *sums,
       /* Frame i's window: g[i .. i + H]; one addition per frame on the
        * sum's own chain. */
       sum += g - leaving;
-      sums[i] = sum;
+      gains[i] = window_gain (sum, inv_l);
       leaving = g_old[i];
     }
   }
@@ -323,7 +323,7 @@ chain_gains (const MstLookaheadGain * lg, Chain * ch, int n, double *sums,
   memmove (ch->g, ch->g + n, sizeof (double) * H);
 }
 
-/* Linking, then the gains of every chain, into lg->sums. */
+/* Linking, then the gains of every chain. */
 GAIN_STEP void
 compute_gains (MstLookaheadGain * lg, int n_chains, int n, double link,
     bool use_fma)
@@ -341,12 +341,9 @@ compute_gains (MstLookaheadGain * lg, int n_chains, int n, double link,
         *rc = exp ((1.0 - link) * log (*rc) + link * log (r_min));
     }
   }
-  for (int k = 0; k < n_chains; k++) {
-    double *sums = lg->sums + (size_t) k * lg->max_block;
-    chain_gains (lg, &lg->chains[k], n, sums, use_fma);
-    for (int i = 0; i < n; i++)
-      sums[i] = window_gain (sums[i], lg->inv_lookahead);
-  }
+  for (int k = 0; k < n_chains; k++)
+    chain_gains (lg, &lg->chains[k], n, lg->gains + (size_t) k * lg->max_block,
+        use_fma);
 }
 
 #ifdef MST_HAVE_X86_PATHS
