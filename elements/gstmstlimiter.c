@@ -28,14 +28,6 @@
 GST_DEBUG_CATEGORY_STATIC (gst_mst_limiter_debug);
 #define GST_CAT_DEFAULT gst_mst_limiter_debug
 
-#define DEFAULT_CEILING_DB -1.0
-#define DEFAULT_INPUT_GAIN_DB 0.0
-#define DEFAULT_LOOKAHEAD_MS 5.0
-#define DEFAULT_RELEASE_MS 50.0
-#define DEFAULT_AUTO_RELEASE TRUE
-#define DEFAULT_TRUE_PEAK TRUE
-#define DEFAULT_LINK_PERCENT 100.0
-#define DEFAULT_BYPASS FALSE
 #define DEFAULT_INTERVAL_NS (100 * GST_MSECOND)
 
 
@@ -199,51 +191,56 @@ gst_mst_limiter_class_init (GstMstLimiterClass * klass)
   GstMstDelayFilterClass *delay_class = GST_MST_DELAY_FILTER_CLASS (klass);
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
       | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING;
+  MstLimiterSettings d;
 
   gobject_class->set_property = gst_mst_limiter_set_property;
   gobject_class->get_property = gst_mst_limiter_get_property;
 
+  mst_limiter_settings_default (&d);
   g_object_class_install_property (gobject_class, PROP_CEILING,
       g_param_spec_double ("ceiling", "Ceiling (dBTP)",
           "Highest output level, in dBTP (true peak, ITU-R BS.1770-4) or "
           "dBFS with true-peak off; a change applies from the next sample, the "
           "gain moving to it over the lookahead",
-          -40.0, 0.0, DEFAULT_CEILING_DB, flags));
+          MST_LIMITER_MIN_CEILING_DB, MST_LIMITER_MAX_CEILING_DB, d.ceiling_db,
+          flags));
   g_object_class_install_property (gobject_class, PROP_INPUT_GAIN,
       g_param_spec_double ("input-gain", "Input gain (dB)",
           "Gain before limiting, in dB; glides over 10 ms",
-          -24.0, 36.0, DEFAULT_INPUT_GAIN_DB, flags));
+          MST_LIMITER_MIN_INPUT_GAIN_DB, MST_LIMITER_MAX_INPUT_GAIN_DB,
+          d.input_gain_db, flags));
   g_object_class_install_property (gobject_class, PROP_LOOKAHEAD,
       g_param_spec_double ("lookahead", "Lookahead (ms)",
           "Lookahead in ms, the attack time of the gain curve; reported as "
           "latency (plus 66 samples of detection), so it can only change in "
           "the NULL or READY state", MST_LIMITER_MIN_LOOKAHEAD_MS,
-          MST_LIMITER_MAX_LOOKAHEAD_MS, DEFAULT_LOOKAHEAD_MS,
+          MST_LIMITER_MAX_LOOKAHEAD_MS, MST_LIMITER_DEFAULT_LOOKAHEAD_MS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
           | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_RELEASE,
       g_param_spec_double ("release", "Release (ms)",
           "Release time constant in ms (with auto-release: the base of the "
-          "program-dependent release)", 1.0, 5000.0, DEFAULT_RELEASE_MS,
-          flags));
+          "program-dependent release)", MST_LIMITER_MIN_RELEASE_MS,
+          MST_LIMITER_MAX_RELEASE_MS, d.release_ms, flags));
   g_object_class_install_property (gobject_class, PROP_AUTO_RELEASE,
       g_param_spec_boolean ("auto-release", "Auto release",
           "Program-dependent release: after a transient more than 2 dB deeper "
           "than the sustained reduction, back to it 4x faster than release; "
-          "otherwise 2x slower, so dense material and bass do not pump", DEFAULT_AUTO_RELEASE, flags));
+          "otherwise 2x slower, so dense material and bass do not pump",
+          d.auto_release, flags));
   g_object_class_install_property (gobject_class, PROP_TRUE_PEAK,
       g_param_spec_boolean ("true-peak", "True peak",
           "Limit the true peak (4x oversampled, refined) rather than the "
-          "sample peak", DEFAULT_TRUE_PEAK, flags));
+          "sample peak", d.true_peak, flags));
   g_object_class_install_property (gobject_class, PROP_LINK,
       g_param_spec_double ("link", "Channel link (%)",
           "How much the channels share one gain, in %: 100 = one gain for "
-          "all, 0 = each channel on its own", 0.0, 100.0,
-          DEFAULT_LINK_PERCENT, flags));
+          "all, 0 = each channel on its own", 0.0, 100.0, d.link * 100.0,
+          flags));
   g_object_class_install_property (gobject_class, PROP_BYPASS,
       g_param_spec_boolean ("bypass", "Bypass",
           "Pass the input through unchanged (bit-exact once the gain has "
-          "released), keeping the latency", DEFAULT_BYPASS, flags));
+          "released), keeping the latency", d.bypass, flags));
   g_object_class_install_property (gobject_class, PROP_GAIN_REDUCTION,
       g_param_spec_double ("gain-reduction", "Gain reduction (dB)",
           "Current gain reduction in dB (>= 0), updated every interval",
@@ -279,13 +276,8 @@ gst_mst_limiter_init (GstMstLimiter * self)
 {
   GstMstDelayFilter *base = GST_MST_DELAY_FILTER (self);
 
-  self->settings.ceiling_db = DEFAULT_CEILING_DB;
-  self->settings.input_gain_db = DEFAULT_INPUT_GAIN_DB;
-  self->settings.release_ms = DEFAULT_RELEASE_MS;
-  self->settings.auto_release = DEFAULT_AUTO_RELEASE;
-  self->settings.true_peak = DEFAULT_TRUE_PEAK;
-  self->settings.link = DEFAULT_LINK_PERCENT / 100.0;
-  self->settings.bypass = DEFAULT_BYPASS;
-  self->lookahead_ms = DEFAULT_LOOKAHEAD_MS;
-  gst_mst_message_settings_init (&GST_MST_FILTER (base)->messages, DEFAULT_INTERVAL_NS);
+  mst_limiter_settings_default (&self->settings);
+  self->lookahead_ms = MST_LIMITER_DEFAULT_LOOKAHEAD_MS;
+  gst_mst_message_settings_init (&GST_MST_FILTER (base)->messages,
+      DEFAULT_INTERVAL_NS);
 }

@@ -45,7 +45,6 @@
 GST_DEBUG_CATEGORY_STATIC (gst_mst_loudnorm_debug);
 #define GST_CAT_DEFAULT gst_mst_loudnorm_debug
 
-#define DEFAULT_LOOKAHEAD_MS 5.0
 #define DEFAULT_CONTROL_LOOKAHEAD_MS 400.0
 #define DEFAULT_INTERVAL_NS GST_SECOND
 
@@ -363,7 +362,7 @@ gst_mst_loudnorm_class_init (GstMstLoudnormClass * klass)
           "Lookahead of the true-peak limiter, in ms; part of the latency, "
           "so it can only change in the NULL or READY state",
           MST_LIMITER_MIN_LOOKAHEAD_MS, MST_LIMITER_MAX_LOOKAHEAD_MS,
-          DEFAULT_LOOKAHEAD_MS, ready));
+          MST_LIMITER_DEFAULT_LOOKAHEAD_MS, ready));
   g_object_class_install_property (gobject_class, PROP_CONTROL_LOOKAHEAD,
       g_param_spec_double ("control-lookahead", "Controller lookahead (ms)",
           "How far ahead the loudness controller looks, in ms (a delay in "
@@ -427,7 +426,7 @@ gst_mst_loudnorm_init (GstMstLoudnorm * self)
   GstMstDelayFilter *base = GST_MST_DELAY_FILTER (self);
 
   mst_loudnorm_settings_default (&self->settings);
-  self->lookahead_ms = DEFAULT_LOOKAHEAD_MS;
+  self->lookahead_ms = MST_LIMITER_DEFAULT_LOOKAHEAD_MS;
   self->control_lookahead_ms = DEFAULT_CONTROL_LOOKAHEAD_MS;
   gst_mst_message_settings_init (&GST_MST_FILTER (base)->messages, DEFAULT_INTERVAL_NS);
   status_clear (&self->latest);

@@ -8,8 +8,18 @@
 extern "C" {
 #endif
 
+/** Lookahead (ms): a configure parameter, since it sets the latency. */
 #define MST_LIMITER_MIN_LOOKAHEAD_MS 1.0
 #define MST_LIMITER_MAX_LOOKAHEAD_MS 20.0
+#define MST_LIMITER_DEFAULT_LOOKAHEAD_MS 5.0
+/** Ranges an element offers. The core takes any finite ceiling and input
+ *  gain, any release above 0 and a link in 0 .. 1. */
+#define MST_LIMITER_MIN_CEILING_DB -40.0
+#define MST_LIMITER_MAX_CEILING_DB 0.0
+#define MST_LIMITER_MIN_INPUT_GAIN_DB -24.0
+#define MST_LIMITER_MAX_INPUT_GAIN_DB 36.0
+#define MST_LIMITER_MIN_RELEASE_MS 1.0
+#define MST_LIMITER_MAX_RELEASE_MS 5000.0
 /** Frames per processing block; process calls may pass any count. */
 #define MST_LIMITER_BLOCK_FRAMES 1024
 
@@ -25,6 +35,11 @@ typedef struct {
   bool bypass;
 } MstLimiterSettings;
 
+/** The defaults, the only place they are written: ceiling -1 dBTP, input
+ *  gain 0 dB, release 50 ms with auto-release, true peak, fully linked,
+ *  not bypassed. */
+void mst_limiter_settings_default (MstLimiterSettings * s);
+
 /** Allocates a limiter for up to @max_channels; NULL on failure. */
 MstLimiter *mst_limiter_init (int max_channels);
 
@@ -35,8 +50,10 @@ void mst_limiter_destroy (MstLimiter ** lim);
 MstResult mst_limiter_configure (MstLimiter * lim, double rate_hz,
     int channels, double lookahead_ms);
 
-/** Takes new settings; the input gain glides (10 ms), the rest applies at
- *  once (a ceiling change moves the gain over the lookahead, smoothly). */
+/** Takes new settings: MST_ERR_INVALID_ARG and nothing applied if one is
+ *  out of range, else what changed applies; the input gain glides (10 ms),
+ *  the rest applies at once (a ceiling change moves the gain over the
+ *  lookahead, smoothly). */
 MstResult mst_limiter_set (MstLimiter * lim, const MstLimiterSettings * s);
 
 /** Latency in frames: output frame i is input frame i, this many frames
@@ -70,7 +87,7 @@ void mst_limiter_get_gain_reduction (MstLimiter * lim, double *current_db,
     double *max_db, bool reset_max);
 
 /** Number of non-finite input samples replaced by silence since configure. */
-size_t mst_limiter_get_nonfinite_count (const MstLimiter * lim);
+uint64_t mst_limiter_get_nonfinite_count (const MstLimiter * lim);
 
 #ifdef __cplusplus
 }

@@ -112,10 +112,7 @@ mst_loudnorm_init (int max_channels)
     return NULL;
   }
   mst_loudnorm_settings_default (&ln->set);
-  ln->lim_set.release_ms = 50.0;
-  ln->lim_set.auto_release = true;
-  ln->lim_set.true_peak = true;
-  ln->lim_set.link = 1.0;
+  mst_limiter_settings_default (&ln->lim_set);
   return ln;
 }
 

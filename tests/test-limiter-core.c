@@ -291,6 +291,14 @@ test_alignment_and_passthrough (void)
   MST_CHECK (w == n);
   MST_CHECK (memcmp (x, y, sizeof (float) * n * 2) == 0);
 
+  /* The longest latency (384 kHz, 20 ms), whole blocks at a time: the
+   * delay line holds it and a block. */
+  mst_limiter_configure (lim, 384000, 2, MST_LIMITER_MAX_LOOKAHEAD_MS);
+  mst_limiter_set (lim, &set);
+  w = run (lim, x, n, 2, y);
+  MST_CHECK (w == n);
+  MST_CHECK (memcmp (x, y, sizeof (float) * n * 2) == 0);
+
   /* F64, processed in place, in odd pieces. */
   mst_limiter_configure (lim, 48000, 2, 5.0);
   memcpy (yd, xd, sizeof (double) * n * 2);

@@ -1,0 +1,181 @@
+/* mastering: delay line. */
+#include "mst-delayline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct MstDelayLine {
+  int max_channels, channels;
+  /* [ring][channel], float or double as format says. */
+  void *ring;
+  size_t mask;
+  MstFormat format;
+  int64_t written, read;
+};
+
+MstDelayLine *
+mst_delayline_init (int max_channels, size_t max_held_frames)
+{
+  size_t ring = 1, n;
+  if (max_channels < 1 || max_channels > MST_MAX_CHANNELS
+      || max_held_frames > SIZE_MAX / 2)
+    return NULL;
+  while (ring < max_held_frames)
+    ring <<= 1;
+  MstDelayLine *dl = calloc (1, sizeof *dl);
+  if (!dl)
+    return NULL;
+  dl->max_channels = dl->channels = max_channels;
+  dl->mask = ring - 1;
+  if (!mst_size_mul (ring * max_channels, sizeof (double), &n)
+      || !(dl->ring = calloc (1, n))) {
+    free (dl);
+    return NULL;
+  }
+  return dl;
+}
+
+void
+mst_delayline_destroy (MstDelayLine ** dl)
+{
+  if (!dl || !*dl)
+    return;
+  free ((*dl)->ring);
+  free (*dl);
+  *dl = NULL;
+}
+
+MstResult
+mst_delayline_configure (MstDelayLine * dl, int channels)
+{
+  if (!dl || channels < 1 || channels > dl->max_channels)
+    return MST_ERR_INVALID_ARG;
+  dl->channels = channels;
+  mst_delayline_reset (dl);
+  return MST_OK;
+}
+
+void
+mst_delayline_reset (MstDelayLine * dl)
+{
+  memset (dl->ring, 0, (dl->mask + 1) * dl->max_channels * sizeof (double));
+  dl->written = dl->read = 0;
+}
+
+size_t
+mst_delayline_get_capacity (const MstDelayLine * dl)
+{
+  return dl->mask + 1;
+}
+
+/* In place: widening runs from the end, narrowing from the start, so no
+ * value is overwritten before it is read. */
+void
+mst_delayline_set_format (MstDelayLine * dl, MstFormat fmt)
+{
+  typedef float __attribute__ ((may_alias)) any_float;
+  typedef double __attribute__ ((may_alias)) any_double;
+  any_float *f = dl->ring;
+  any_double *d = dl->ring;
+  size_t count = (dl->mask + 1) * dl->max_channels;
+  if (dl->format == fmt)
+    return;
+  if (fmt == MST_FORMAT_F64) {
+    for (size_t k = count; k-- > 0;)
+      d[k] = f[k];
+  } else {
+    for (size_t k = 0; k < count; k++)
+      f[k] = (float) d[k];
+  }
+  dl->format = fmt;
+}
+
+void *
+mst_delayline_frame (MstDelayLine * dl, int64_t frame, size_t *index,
+    size_t *run)
+{
+  size_t slot = (size_t) frame & dl->mask;
+  if (index)
+    *index = slot;
+  if (run)
+    *run = dl->mask + 1 - slot;
+  size_t bytes = dl->format == MST_FORMAT_F64 ? sizeof (double)
+      : sizeof (float);
+  return (char *) dl->ring + slot * dl->channels * bytes;
+}
+
+int64_t
+mst_delayline_get_written (const MstDelayLine * dl)
+{
+  return dl->written;
+}
+
+int64_t
+mst_delayline_get_read (const MstDelayLine * dl)
+{
+  return dl->read;
+}
+
+size_t
+mst_delayline_get_pending (const MstDelayLine * dl)
+{
+  return (size_t) (dl->written - dl->read);
+}
+
+void
+mst_delayline_mark_written (MstDelayLine * dl, size_t n_frames)
+{
+  dl->written += (int64_t) n_frames;
+}
+
+void
+mst_delayline_mark_read (MstDelayLine * dl, int64_t frame)
+{
+  dl->read = frame;
+}
+
+/* Copies n frames between the ring from frame on and buf (to the ring
+ * when into_ring), a run at a time; buf NULL writes silence. */
+static void
+copy_frames (MstDelayLine * dl, int64_t frame, void *buf, size_t n,
+    bool into_ring)
+{
+  size_t bytes = (dl->format == MST_FORMAT_F64 ? sizeof (double)
+      : sizeof (float)) * dl->channels;
+  size_t done = 0;
+  while (done < n) {
+    size_t run;
+    void *slots = mst_delayline_frame (dl, frame + (int64_t) done, NULL, &run);
+    size_t len = run < n - done ? run : n - done;
+    char *b = buf ? (char *) buf + done * bytes : NULL;
+    if (!into_ring)
+      memcpy (b, slots, len * bytes);
+    else if (b)
+      memcpy (slots, b, len * bytes);
+    else
+      memset (slots, 0, len * bytes);
+    done += len;
+  }
+}
+
+void
+mst_delayline_push (MstDelayLine * dl, const void *in, size_t n_frames)
+{
+  copy_frames (dl, dl->written, (void *) in, n_frames, true);
+  dl->written += (int64_t) n_frames;
+}
+
+void
+mst_delayline_pull (MstDelayLine * dl, void *out, size_t n_frames)
+{
+  copy_frames (dl, dl->read, out, n_frames, false);
+  dl->read += (int64_t) n_frames;
+}
+
+size_t
+mst_delayline_drain (MstDelayLine * dl, void *out)
+{
+  size_t n = mst_delayline_get_pending (dl);
+  mst_delayline_pull (dl, out, n);
+  return n;
+}

@@ -1,0 +1,133 @@
+/* mastering: gain apply. */
+#include "mst-gainapply.h"
+#include "mst-cpu.h"
+
+#include <string.h>
+#ifdef MST_HAVE_X86_PATHS
+#include <immintrin.h>
+#endif
+
+/* Plain comparisons: fmin is a library call unless the compiler may assume
+ * no NaN, and the values here are never NaN. */
+static inline double
+min_d (double a, double b)
+{
+  return a < b ? a : b;
+}
+
+/* The guard in F32: the largest float not above the ceiling. */
+static float
+float_guard (double ceiling)
+{
+  float cf = (float) ceiling;
+  return (double) cf > ceiling ? nextafterf (cf, 0.0f) : cf;
+}
+
+/* v within [-c, c] (v is never NaN): a minimum and a maximum. */
+static inline double
+clamp_d (double v, double c)
+{
+  v = v < c ? v : c;
+  return v > -c ? v : -c;
+}
+
+static inline float
+clamp_f (float v, float c)
+{
+  v = v < c ? v : c;
+  return v > -c ? v : -c;
+}
+
+/* In eight running minima side by
+ * side so that the loop vectorises (the compiler does not reorder min_d,
+ * which is not associative with NaN). */
+double
+mst_gain_min (const double *x, int n, double init)
+{
+  double m[8];
+  int i = 0;
+  for (int k = 0; k < 8; k++)
+    m[k] = init;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++)
+      m[k] = min_d (m[k], x[i + k]);
+  for (; i < n; i++)
+    m[0] = min_d (m[0], x[i]);
+  for (int k = 1; k < 8; k++)
+    m[0] = min_d (m[0], m[k]);
+  return m[0];
+}
+
+#ifdef MST_HAVE_X86_PATHS
+/* mst_gain_apply's common case (stereo, shared gain, F32, one ceiling)
+ * with AVX2, four frames a vector kept interleaved (the compiler splits the
+ * channels and joins them again); the same operations, so the same
+ * output. Returns how many frames it did (a multiple of 4). */
+__attribute__ ((target ("avx2,fma")))
+static int
+output_stereo_f32_avx2 (const double *gains, const float *d, float *y,
+    int len, float cf)
+{
+  const __m256 hi = _mm256_set1_ps (cf), lo = _mm256_set1_ps (-cf);
+  int i = 0;
+  for (; i + 4 <= len; i += 4) {
+    /* clamp_f as a minimum and a maximum: the same selects. */
+    __m256d g = _mm256_loadu_pd (gains + i);
+    __m256 x = _mm256_loadu_ps (d + 2 * i);
+    __m256d v01 = _mm256_mul_pd (_mm256_permute4x64_pd (g, 0x50),
+        _mm256_cvtps_pd (_mm256_castps256_ps128 (x)));
+    __m256d v23 = _mm256_mul_pd (_mm256_permute4x64_pd (g, 0xfa),
+        _mm256_cvtps_pd (_mm256_extractf128_ps (x, 1)));
+    __m256 v = _mm256_set_m128 (_mm256_cvtpd_ps (v23), _mm256_cvtpd_ps (v01));
+    _mm256_storeu_ps (y + 2 * i, _mm256_max_ps (_mm256_min_ps (v, hi), lo));
+  }
+  return i;
+}
+#endif
+
+/* Output stage: gains applied, then clamped to the ceilings. */
+MST_VECTORISE_AVX2
+void
+mst_gain_apply (const double *const *gains, bool shared_gain,
+    const void *src, void *dst, int len, int nch, const double *ceilings,
+    bool one_ceiling, MstFormat fmt)
+{
+  const bool f64 = fmt == MST_FORMAT_F64;
+  const double *restrict d = src;
+  const float *restrict df = src;
+  const double *restrict g = gains[0];
+  if (shared_gain && nch == 2 && one_ceiling) {
+    /* The common case, in loops the compiler vectorises. */
+    const double cj = ceilings[0];
+    if (f64) {
+      double *restrict y = dst;
+      for (int i = 0; i < len; i++)
+        for (int c = 0; c < 2; c++)
+          y[2 * i + c] = clamp_d (g[i] * d[2 * i + c], cj);
+    } else {
+      const float cf = float_guard (cj);
+      float *restrict y = dst;
+      int i = 0;
+#ifdef MST_HAVE_X86_PATHS
+      if (mst_cpu_has_avx2_fma ())
+        i = output_stereo_f32_avx2 (g, df, y, len, cf);
+#endif
+      for (; i < len; i++)
+        for (int c = 0; c < 2; c++)
+          y[2 * i + c] = clamp_f ((float) (g[i] * df[2 * i + c]), cf);
+    }
+  } else {
+    for (int i = 0; i < len; i++) {
+      double cj = ceilings[i];
+      float cf = float_guard (cj);
+      for (int c = 0; c < nch; c++) {
+        size_t k = (size_t) i * nch + c;
+        double v = gains[shared_gain ? 0 : c][i] * (f64 ? d[k] : df[k]);
+        if (f64)
+          ((double *) dst)[k] = clamp_d (v, cj);
+        else
+          ((float *) dst)[k] = clamp_f ((float) v, cf);
+      }
+    }
+  }
+}

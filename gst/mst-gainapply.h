@@ -1,0 +1,28 @@
+/* mastering: gain apply block, the output stage of a gain computer (pure
+ * C, no GObject). */
+#ifndef MST_GAINAPPLY_H
+#define MST_GAINAPPLY_H
+
+#include "mst-core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Writes @n_frames interleaved frames of @src times their gains to @dst:
+ *  frame i, channel c gets gains[c][i] (gains[0][i] for all with
+ *  @shared_gain), clamped to +-ceilings[i] (in F32 to the largest float not
+ *  above it), a guard against what rounding could leave above a ceiling.
+ *  @one_ceiling says every ceilings[i] is ceilings[0]. @src and @dst are
+ *  float or double as @fmt says; they may be the same. */
+void mst_gain_apply (const double *const *gains, bool shared_gain,
+    const void *src, void *dst, int n_frames, int channels,
+    const double *ceilings, bool one_ceiling, MstFormat fmt);
+
+/** The smallest of @x[0 .. @n - 1] and @init. */
+double mst_gain_min (const double *x, int n, double init);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

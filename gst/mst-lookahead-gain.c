@@ -1,0 +1,375 @@
+/* mastering: lookahead gain computer.
+ *
+ * Required gain r per frame; its minimum over the window (van Herk /
+ * Gil-Werman: constant cost per frame whatever the window), released by a
+ * one-pole (program-dependent with auto-release), then averaged over the
+ * same window length. For a required gain at frame p every value averaged
+ * into the gain of frame p is at most r[p]: the gain there is at most
+ * r[p]. */
+#include "mst-lookahead-gain.h"
+#include "mst-cpu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* -2 dB: how much deeper than the sustained reduction a transient is. */
+#define TRANSIENT_DEPTH 0.7943282347242815
+
+/* One gain computer. Its arrays hold the lookahead window's history (L - 1
+ * values) followed by the block's new values; the history moves to the
+ * front after each block. */
+typedef struct {
+  double *r;                    /* required gain per frame */
+  double *g;                    /* released gain per frame */
+  double *bwd;                  /* running minima, see chain_gains */
+  double release_gain;
+  double sustained;             /* of the frame before the last */
+} Chain;
+
+struct MstLookaheadGain {
+  int max_chains, max_window, max_block;
+  int lookahead;                /* the window L, frames */
+  double inv_lookahead;
+  double rate_hz;
+  bool auto_release;
+  double release_alpha, release_fast_alpha, release_slow_alpha;
+  double sustain_alpha;
+  bool use_fma;                 /* AVX2 and FMA */
+  Chain chains[MST_MAX_CHANNELS];
+  double *chain_memory;
+  /* [chain][max_block]: the block's gains (see window_gain). */
+  double *gains;
+};
+
+MstLookaheadGain *
+mst_lookahead_gain_init (int max_chains, int max_window_frames,
+    int max_block_frames)
+{
+  if (max_chains < 1 || max_chains > MST_MAX_CHANNELS || max_window_frames < 1
+      || max_block_frames < 1)
+    return NULL;
+  MstLookaheadGain *lg = calloc (1, sizeof *lg);
+  if (!lg)
+    return NULL;
+  /* A chain's arrays hold the window's history and the block, and one
+   * more window that chain_gains may scan past the end. They are read
+   * and written side by side: their distance is kept off multiples of
+   * 4 KiB, where loads would wait for unrelated stores (4K aliasing). */
+  size_t chain_len = 2 * (size_t) max_window_frames + max_block_frames + 136;
+  lg->max_chains = max_chains;
+  lg->max_window = max_window_frames;
+  lg->max_block = max_block_frames;
+  lg->use_fma = mst_cpu_has_avx2_fma ();
+  /* Per chain: r, g and the backward running minima. */
+  lg->chain_memory = calloc ((size_t) max_chains * 3 * chain_len,
+      sizeof (double));
+  lg->gains = calloc ((size_t) max_chains * max_block_frames, sizeof (double));
+  if (!lg->chain_memory || !lg->gains) {
+    mst_lookahead_gain_destroy (&lg);
+    return NULL;
+  }
+  for (int c = 0; c < max_chains; c++) {
+    Chain *ch = &lg->chains[c];
+    ch->r = lg->chain_memory + (size_t) c * 3 * chain_len;
+    ch->g = ch->r + chain_len;
+    ch->bwd = ch->g + chain_len;
+  }
+  lg->release_alpha = lg->release_fast_alpha = lg->release_slow_alpha = 1.0;
+  lg->sustain_alpha = 1.0;
+  mst_lookahead_gain_configure (lg, MST_MIN_RATE_HZ, 1);
+  return lg;
+}
+
+void
+mst_lookahead_gain_destroy (MstLookaheadGain ** lg)
+{
+  if (!lg || !*lg)
+    return;
+  free ((*lg)->chain_memory);
+  free ((*lg)->gains);
+  free (*lg);
+  *lg = NULL;
+}
+
+static double
+one_pole_alpha (double rate_hz, double ms)
+{
+  return 1.0 - exp (-1.0 / (rate_hz * fmax (ms, 0.01) * 1e-3));
+}
+
+MstResult
+mst_lookahead_gain_configure (MstLookaheadGain * lg, double rate_hz,
+    int window_frames)
+{
+  if (!lg || !(rate_hz > 0) || window_frames < 1
+      || window_frames > lg->max_window)
+    return MST_ERR_INVALID_ARG;
+  lg->rate_hz = rate_hz;
+  lg->lookahead = window_frames;
+  /* Rounded up, so that L times it is at least 1 (see window_gain). */
+  lg->inv_lookahead = nextafter (1.0 / window_frames, 2.0);
+  mst_lookahead_gain_reset (lg);
+  return MST_OK;
+}
+
+void
+mst_lookahead_gain_set_release (MstLookaheadGain * lg, double ms,
+    bool auto_release)
+{
+  lg->auto_release = auto_release;
+  lg->release_alpha = one_pole_alpha (lg->rate_hz, ms);
+  /* Auto-release: back to the sustained level four times faster, beyond it
+   * at half the speed (see chain_gains). */
+  lg->release_fast_alpha = one_pole_alpha (lg->rate_hz, ms * 0.25);
+  lg->release_slow_alpha = one_pole_alpha (lg->rate_hz, ms * 2.0);
+  lg->sustain_alpha = one_pole_alpha (lg->rate_hz, ms * 10.0);
+}
+
+void
+mst_lookahead_gain_reset (MstLookaheadGain * lg)
+{
+  for (int c = 0; c < lg->max_chains; c++) {
+    Chain *ch = &lg->chains[c];
+    for (int i = 0; i < lg->lookahead - 1; i++)
+      ch->r[i] = ch->g[i] = 1.0;
+    ch->release_gain = 1.0;
+    ch->sustained = 1.0;
+  }
+}
+
+double *
+mst_lookahead_gain_required (MstLookaheadGain * lg, int chain)
+{
+  return lg->chains[chain].r + (lg->lookahead - 1);
+}
+
+const double *
+mst_lookahead_gain_gains (const MstLookaheadGain * lg, int chain)
+{
+  return lg->gains + (size_t) chain * lg->max_block;
+}
+
+/* Plain comparisons: fmin is a library call unless the compiler may assume
+ * no NaN, and the values here are never NaN. */
+static inline double
+min_d (double a, double b)
+{
+  return a < b ? a : b;
+}
+
+/* The gain from the window sum of the released gain: the average, at most
+ * 1 and exactly 1 when every value is 1 (the sum is then exactly L, and
+ * 1 / L is rounded up). */
+static inline double
+window_gain (double sum, double inv_l)
+{
+  return min_d (sum * inv_l, 1.0);
+}
+
+/* The gain computer is built twice: for AVX2 and FMA, chosen at run time,
+ * and portable. Its steps are written once, inlined into both. */
+#define GAIN_STEP static inline __attribute__ ((always_inline))
+
+/* The sum of x[0 .. n - 1], in four running sums side by side (it then
+ * vectorises, and its chain of additions is a quarter as long). */
+static inline double
+sum_of (const double *x, int n)
+{
+  double s[4] = { 0.0, 0.0, 0.0, 0.0 };
+  int i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int k = 0; k < 4; k++)
+      s[k] += x[i + k];
+  for (; i < n; i++)
+    s[0] += x[i];
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+/* bwd[k] = min (r[k .. len - 1]) for k < len: four running minima side by
+ * side, one per quarter (a quarter of the chain of dependent minima), then
+ * each quarter takes the minimum of those after it. */
+static inline void
+suffix_min (const double *r, double *bwd, int len)
+{
+  const int q = len / 4;
+  double b[4] = { INFINITY, INFINITY, INFINITY, INFINITY };
+  for (int k = len - 1; k >= 4 * q; k--) {
+    b[3] = min_d (b[3], r[k]);
+    bwd[k] = b[3];
+  }
+  for (int t = q - 1; t >= 0; t--)
+    for (int j = 0; j < 4; j++) {
+      b[j] = min_d (b[j], r[j * q + t]);
+      bwd[j * q + t] = b[j];
+    }
+  for (int j = 2; j >= 0; j--) {
+    const double after = bwd[(j + 1) * q];
+    for (int k = j * q; k < (j + 1) * q; k++)
+      bwd[k] = min_d (bwd[k], after);
+  }
+}
+
+/* x, and to the compiler an unknown value: a branch between two values
+ * then stays a branch (it is not turned into a select). */
+static inline double
+keep_in_register (double x)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  __asm__ ("":"+x" (x));
+#endif
+  return x;
+}
+
+/* a x + b, fused where the CPU has it (the release recursion's critical
+ * path is one of these per frame). */
+static inline double
+mul_add (double a, double x, double b, bool use_fma)
+{
+  return use_fma ? __builtin_fma (a, x, b) : a * x + b;
+}
+
+/* From the required gains (L - 1 + n of them in ch->r) to the gains of the
+ * frames L - 1 earlier, in one pass: window minimum, release and window
+ * average (its sum, then window_gain).
+ *
+ * The minimum of the window r[i .. i + L - 1] (van Herk / Gil-Werman, two
+ * minima per frame whatever L, no data-dependent branch): r is cut into
+ * segments of L, and the window is the end of i's segment, whose running
+ * minima backward (bwd) are ready, and the start of the next one, whose
+ * running minimum forward (f) runs in the loop. The same loop takes the
+ * next segment's running minima backward, so all of it runs beside the
+ * release's chain of dependent operations. A segment holding a frame below
+ * n ends before the L - 1 + n values; the scan of the segment after the
+ * last one runs past them, into the arrays' spare lookahead, unused. */
+GAIN_STEP void
+chain_gains (const MstLookaheadGain * lg, Chain * ch, int n, double *gains,
+    bool use_fma)
+{
+  const int L = lg->lookahead, H = L - 1;
+  const double inv_l = lg->inv_lookahead;
+  const double *r = ch->r;
+  double *bwd = ch->bwd;
+  suffix_min (r, bwd, L);
+
+  const bool auto_release = lg->auto_release;
+  /* Fixed release: both coefficients the same. */
+  const double a_fast = auto_release ? lg->release_fast_alpha
+      : lg->release_alpha;
+  const double a_slow = auto_release ? lg->release_slow_alpha
+      : lg->release_alpha;
+  const double a_sus = lg->sustain_alpha;
+  /* The step towards the target is lengthened by 1e-7 of itself, so the
+   * released value passes the target (and the minimum below takes the
+   * target itself, exactly) once within about 1e-7 of it, which the
+   * one-pole alone would never reach. */
+  const double lift = 1.0 + 1e-7;
+  const double keep_fast = 1.0 - a_fast, take_fast = a_fast * lift;
+  const double keep_slow = 1.0 - a_slow, take_slow = a_slow * lift;
+  /* Auto-release: fast back up to the sustained reduction after a transient
+   * (more than 2 dB deeper than it), slow otherwise, so the steady
+   * reduction of dense material and bass does not ripple. The sustained
+   * level s follows the gain, s[i] = (1 - a_sus) s[i - 1]
+   * + a_sus TRANSIENT_DEPTH g[i]; frame i is fast when g[i - 1] < s[i - 1],
+   * that is when g[i - 1] < q s[i - 2]: the loop keeps t = q s one frame
+   * behind, so the comparison does not wait for the newest s. */
+  const double keep_sus = 1.0 - a_sus;
+  const double q = keep_sus / (1.0 - a_sus * TRANSIENT_DEPTH);
+  const double take_sus = a_sus * TRANSIENT_DEPTH * q;
+  double g = ch->release_gain, t = ch->sustained * TRANSIENT_DEPTH * q;
+  double *restrict gr = ch->g + H;
+  const double *restrict g_old = ch->g;
+  /* The window sum for the average runs in the same loop (its chain of
+   * additions then overlaps the release's): restarted exactly at every
+   * block, so it never drifts and is exactly L when every value is 1. */
+  double sum = sum_of (g_old, H), leaving = 0.0;
+
+  for (int start = 0; start < n; start += L) {
+    const int end = start + L < n ? start + L : n;
+    /* The next segment's minima backward (needed when this segment is
+     * whole, and then whole themselves). */
+    const int next_end = start + 2 * L - 1;
+    double f = INFINITY;
+    double b = INFINITY;
+    for (int i = start; i < end; i++) {
+      const double mi = min_d (bwd[i], f);
+      f = min_d (f, r[i + L]);
+      b = min_d (b, r[next_end - (i - start)]);
+      bwd[next_end - (i - start)] = b;
+      /* Attack is at once (the window average smooths it): when m[i] <= g
+       * the released value is at least m[i], which is taken. The mode and
+       * whether the target is taken are branches, not selects: both hold
+       * for long runs (a few hundred changes a minute of limited music),
+       * so they are predicted, and a frame that takes its target does not
+       * wait for the previous frame's gain; on the release's own chain
+       * there is one multiply-add per frame. */
+      double released = g < t ? mul_add (g, keep_fast, take_fast * mi, use_fma)
+          : mul_add (g, keep_slow, take_slow * mi, use_fma);
+      t = mul_add (t, keep_sus, take_sus * g, use_fma);
+      if (__builtin_expect (released < mi, 1))
+        g = released;
+      else
+        g = keep_in_register (mi);
+      gr[i] = g;
+      /* Frame i's window: g[i .. i + H]; one addition per frame on the
+       * sum's own chain. */
+      sum += g - leaving;
+      gains[i] = window_gain (sum, inv_l);
+      leaving = g_old[i];
+    }
+  }
+  ch->release_gain = g;
+  ch->sustained = auto_release ? t / (TRANSIENT_DEPTH * q) : 1.0;
+  memmove (ch->r, ch->r + n, sizeof (double) * H);
+  memmove (ch->g, ch->g + n, sizeof (double) * H);
+}
+
+/* Linking, then the gains of every chain. */
+GAIN_STEP void
+compute_gains (MstLookaheadGain * lg, int n_chains, int n, double link,
+    bool use_fma)
+{
+  const int L = lg->lookahead;
+  /* Linking mixes each chain's reduction (in dB) with the strongest
+   * one's. */
+  for (int i = 0; i < n && n_chains > 1 && link > 0.0; i++) {
+    double r_min = 1.0;
+    for (int c = 0; c < n_chains; c++)
+      r_min = min_d (r_min, lg->chains[c].r[L - 1 + i]);
+    for (int c = 0; c < n_chains; c++) {
+      double *rc = &lg->chains[c].r[L - 1 + i];
+      if (*rc != r_min)
+        *rc = exp ((1.0 - link) * log (*rc) + link * log (r_min));
+    }
+  }
+  for (int k = 0; k < n_chains; k++)
+    chain_gains (lg, &lg->chains[k], n, lg->gains + (size_t) k * lg->max_block,
+        use_fma);
+}
+
+#ifdef MST_HAVE_X86_PATHS
+__attribute__ ((target ("avx2,fma")))
+static void
+compute_gains_avx2 (MstLookaheadGain * lg, int n_chains, int n, double link)
+{
+  compute_gains (lg, n_chains, n, link, true);
+}
+#endif
+
+static void
+compute_gains_portable (MstLookaheadGain * lg, int n_chains, int n,
+    double link)
+{
+  compute_gains (lg, n_chains, n, link, false);
+}
+
+void
+mst_lookahead_gain_process (MstLookaheadGain * lg, int n_chains, int n,
+    double link)
+{
+#ifdef MST_HAVE_X86_PATHS
+  if (lg->use_fma)
+    compute_gains_avx2 (lg, n_chains, n, link);
+  else
+#endif
+    compute_gains_portable (lg, n_chains, n, link);
+}

@@ -1,0 +1,59 @@
+/* mastering: lookahead gain computer block (pure C, no GObject). */
+#ifndef MST_LOOKAHEAD_GAIN_H
+#define MST_LOOKAHEAD_GAIN_H
+
+#include "mst-core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** From required gains (at most 1, one per frame) to a smooth gain that is
+ *  at most each of them where it applies: the minimum over a window of L
+ *  frames, released by a one-pole (program-dependent with auto-release),
+ *  then averaged over L frames. Gain i of a block belongs to the frame of
+ *  required gain i - (L - 1): a caller delays its audio by L - 1 frames
+ *  (more if its required gains come late) and multiplies. For a required
+ *  gain r at frame p, every value averaged into the gain of frame p is at
+ *  most r, so the gain there is at most r. One chain per independent gain
+ *  (a channel, or one for linked channels). */
+typedef struct MstLookaheadGain MstLookaheadGain;
+
+/** Allocates for up to @max_chains, windows of up to @max_window_frames
+ *  and blocks of up to @max_block_frames; NULL on failure. */
+MstLookaheadGain *mst_lookahead_gain_init (int max_chains,
+    int max_window_frames, int max_block_frames);
+
+void mst_lookahead_gain_destroy (MstLookaheadGain ** lg);
+
+/** Sets the rate and the window L (frames), and resets. */
+MstResult mst_lookahead_gain_configure (MstLookaheadGain * lg,
+    double rate_hz, int window_frames);
+
+/** Release time constant (ms, > 0) and auto-release: after a transient
+ *  more than 2 dB deeper than the sustained reduction, back to it 4x
+ *  faster; otherwise 2x slower. Takes effect at the next block. */
+void mst_lookahead_gain_set_release (MstLookaheadGain * lg,
+    double release_ms, bool auto_release);
+
+/** Clears the history: gain 1 everywhere, as at the start of a stream. */
+void mst_lookahead_gain_reset (MstLookaheadGain * lg);
+
+/** Where the next block's required gains of @chain go. */
+double *mst_lookahead_gain_required (MstLookaheadGain * lg, int chain);
+
+/** The gains of @n_frames (<= max_block_frames) required gains of the first
+ *  @n_chains chains. With more than one chain, @link (0 .. 1) first moves
+ *  each chain's reduction in dB towards the strongest one's. */
+void mst_lookahead_gain_process (MstLookaheadGain * lg, int n_chains,
+    int n_frames, double link);
+
+/** The last process call's gains of @chain (in 0 .. 1; exactly 1 where
+ *  nothing was required over the window). */
+const double *mst_lookahead_gain_gains (const MstLookaheadGain * lg,
+    int chain);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

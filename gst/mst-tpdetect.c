@@ -1,0 +1,558 @@
+/* mastering: true-peak detector.
+ *
+ * The input is oversampled 4x in two stages: the half-sample points
+ * through a precise 128-tap interpolator (by FFT on the AVX2 path,
+ * mst-fastconv.h; ORC multiply-adds elsewhere), then the quarter points
+ * from the 2x sequence through a short one; beside them the BS.1770-4
+ * meters' own interpolator. Each extremum among the oversampled points is
+ * refined by a parabola through it and its neighbours, so a peak falling
+ * between oversampled points is not under-read. Each frame gets the peak
+ * of the interval up to the next frame. */
+#include "mst-tpdetect.h"
+#include "mst-truepeak.h"
+#include "mst-cpu.h"
+#include "mst-fastconv.h"
+
+#ifdef HAVE_ORC
+#include <orc/orc.h>
+#endif
+#include "mst-orc.h"
+
+#include <stdlib.h>
+#include <string.h>
+#ifdef MST_HAVE_X86_PATHS
+#include <immintrin.h>
+#endif
+
+#define TP_FACTOR 4
+/* Precise interpolator: flat within 0.001 dB to 0.45 fs, -0.3 dB at
+ * 0.47 fs. */
+#define TP_TAPS 128
+#define TP_KAISER_BETA 8.6
+/* The interpolator of ITU-R BS.1770-4's meters (a 48th-order windowed sinc,
+ * 12 taps per phase, as in Annex 2 and libebur128): its passband ripple
+ * reads up to about 0.1 dB above the precise one on some material, and the
+ * output must pass those meters too. */
+#define BS_TAPS MST_TRUEPEAK_BS1770_TAPS
+/* Second stage: from the 2x points to the 4x ones. The 2x sequence holds
+ * nothing above 0.24 of its rate, so a short interpolator is exact to
+ * 0.004 dB there. */
+#define Q_TAPS 12
+#define Q_KAISER_BETA 7.0
+/* Detector rows: this many frames of history before each block's new ones.
+ * Frame i of a block (row position ROW_FIRST + i) needs the half-sample
+ * point 3 frames on either side (ROW_FIRST + i + 3 + TP_TAPS/2 at most). */
+#define ROW_HISTORY (TP_TAPS + 5)
+#define ROW_FIRST (TP_TAPS / 2 + 2)
+/* The detector sees frame u once frame u + DETECT_DELAY has arrived. */
+#define DETECT_DELAY (ROW_HISTORY - ROW_FIRST)
+/* The vector path computes whole vectors past a block's last frame: rows
+ * and phase buffers have this much room beyond what the frames need. */
+#define VECTOR_SLACK 128
+/* Room before each channel's half-sample points for the FFT's scratch
+ * outputs (TP_TAPS - 1 of them), a whole number of vectors. */
+#define HALF_FRONT TP_TAPS
+/* Second-stage coefficients of the vector path, folded (see
+ * design_folded_stage2): the meters' outer phases as sum and difference
+ * (6 + 6), their middle phase (6), then q1 and q3 as sum (3 + 4) and
+ * difference (3 + 3). */
+#define STAGE2_TAPS (3 * (BS_TAPS / 2) + 7 + 6)
+
+struct MstTpDetect {
+  int max_channels, max_block, channels;
+  float coef[(TP_FACTOR - 1) * TP_TAPS];
+  float bs_coef[(TP_FACTOR - 1) * BS_TAPS];
+  float q1_x[8], q1_h[8], q3_x[8], q3_h[8];     /* second stage, see design */
+  float stage2_splat[STAGE2_TAPS][8];   /* the same, each tap in 8 lanes */
+  bool vector_path;             /* AVX2 and FMA */
+#ifdef MST_HAVE_X86_PATHS
+  /* The vector path's half-sample points, by FFT, channel by channel: the
+   * block's at halves + c * half_stride + HALF_FRONT (scratch around). */
+  MstFastConv *fastconv;
+  float *halves;
+  size_t half_stride;
+#endif
+  float *rows;                  /* [channel][ROW_HISTORY + block] */
+  size_t row_stride;
+  float *phases;                /* the portable detector's point buffers */
+  float *peaks;                 /* [channel][max_block] */
+  float last_phase[MST_MAX_CHANNELS];
+};
+
+/* The quarter points from the frames x and the half-sample points y:
+ * a 12-tap windowed sinc at the 2x rate, interpolating halfway between two
+ * 2x points. Quarter 1 (between x[P] and y[P + 1/2]) takes x[P - 2 .. P + 3]
+ * and y at P - 3 .. P + 2 (+ 1/2); quarter 3 (between y[P + 1/2] and
+ * x[P + 1]) takes x[P - 2 .. P + 3] and y at P - 2 .. P + 3 (+ 1/2). Each
+ * set of six is padded to eight for the four-tap passes. */
+static void
+design_second_stage (MstTpDetect * det)
+{
+  double g[Q_TAPS], sum = 0.0;
+  for (int k = 0; k < Q_TAPS; k++) {
+    double t = 0.5 - (k - (Q_TAPS / 2 - 1));
+    double r = t / (Q_TAPS / 2);
+    double w = mst_bessel_i0 (Q_KAISER_BETA * sqrt (fmax (0.0, 1 - r * r)))
+        / mst_bessel_i0 (Q_KAISER_BETA);
+    g[k] = sin (M_PI * t) / (M_PI * t) * w;
+    sum += g[k];
+  }
+  memset (det->q1_x, 0, sizeof det->q1_x);
+  memset (det->q1_h, 0, sizeof det->q1_h);
+  memset (det->q3_x, 0, sizeof det->q3_x);
+  memset (det->q3_h, 0, sizeof det->q3_h);
+  for (int m = 0; m < 6; m++) {
+    det->q1_x[m] = (float) (g[2 * m + 1] / sum);
+    det->q1_h[m] = (float) (g[2 * m] / sum);
+    det->q3_x[m] = (float) (g[2 * m] / sum);
+    det->q3_h[m] = (float) (g[2 * m + 1] / sum);
+  }
+}
+
+/* The vector path's second stage uses the symmetries of its filters, so
+ * that half of its multiply-adds become additions (which run beside them):
+ * the meters' phase 3/4 is phase 1/4 mirrored and phase 1/2 is symmetric;
+ * q3's taps are q1's mirrored. With s[m] = x[m] + x[11 - m] and
+ * d[m] = x[m] - x[11 - m] over the twelve frames around a frame, phases
+ * 1/4 and 3/4 are P + Q and P - Q (P on the s, Q on the d), and
+ * max (|P + Q|, |P - Q|) = |P| + |Q| exactly. Likewise q1 = U + V and
+ * q3 = U - V, U on the sums and V on the differences of the frames and of
+ * the half-sample points e[m] = h[m] + h[6 - m], f[m] = h[m] - h[6 - m]. */
+static void
+design_folded_stage2 (MstTpDetect * det)
+{
+  const float *c0 = det->bs_coef, *c1 = det->bs_coef + BS_TAPS;
+  const int H = BS_TAPS / 2;
+  float v[STAGE2_TAPS];
+  for (int m = 0; m < H; m++) {
+    v[m] = 0.5f * (c0[m] + c0[BS_TAPS - 1 - m]);
+    v[H + m] = 0.5f * (c0[m] - c0[BS_TAPS - 1 - m]);
+    v[2 * H + m] = c1[m];
+  }
+  float *u = v + 3 * H, *w = u + 7;
+  for (int m = 0; m < 3; m++) {
+    u[m] = 0.5f * (det->q1_x[m] + det->q1_x[5 - m]);
+    w[m] = 0.5f * (det->q1_x[m] - det->q1_x[5 - m]);
+  }
+  u[3] = 0.5f * det->q1_h[0];
+  u[4] = 0.5f * (det->q1_h[1] + det->q1_h[5]);
+  u[5] = 0.5f * (det->q1_h[2] + det->q1_h[4]);
+  u[6] = det->q1_h[3];
+  w[3] = 0.5f * det->q1_h[0];
+  w[4] = 0.5f * (det->q1_h[1] - det->q1_h[5]);
+  w[5] = 0.5f * (det->q1_h[2] - det->q1_h[4]);
+  for (int t = 0; t < STAGE2_TAPS; t++)
+    for (int l = 0; l < 8; l++)
+      det->stage2_splat[t][l] = v[t];
+}
+
+MstTpDetect *
+mst_tpdetect_init (int max_channels, int max_block_frames)
+{
+  MstTpDetect *det;
+  size_t n;
+
+  if (max_channels < 1 || max_channels > MST_MAX_CHANNELS
+      || max_block_frames < 1)
+    return NULL;
+  det = calloc (1, sizeof *det);
+  if (!det)
+    return NULL;
+  det->max_channels = det->channels = max_channels;
+  det->max_block = max_block_frames;
+  det->row_stride = ROW_HISTORY + (size_t) max_block_frames + VECTOR_SLACK;
+  det->vector_path = mst_cpu_has_avx2_fma ();
+  mst_truepeak_design (det->coef, TP_FACTOR, TP_TAPS, TP_KAISER_BETA);
+#ifdef MST_HAVE_X86_PATHS
+  if (det->vector_path) {
+    det->fastconv = mst_fastconv_new (det->coef + (size_t) (TP_FACTOR / 2 - 1)
+        * TP_TAPS, TP_TAPS);
+    if (!det->fastconv)
+      goto fail;
+    /* The FFT reads whole runs past the block's frames (stale finite
+     * samples) and writes scratch before and after its outputs. */
+    size_t span = mst_fastconv_input_span (det->fastconv,
+        (size_t) max_block_frames + 7);
+    if (span > det->row_stride)
+      det->row_stride = span;
+    det->half_stride = HALF_FRONT + mst_fastconv_output_end (det->fastconv,
+        (size_t) max_block_frames + 7) + 8;
+    det->halves = aligned_alloc (32, (det->half_stride * max_channels
+            * sizeof (float) + 31) / 32 * 32);
+    if (!det->halves)
+      goto fail;
+    memset (det->halves, 0, det->half_stride * max_channels * sizeof (float));
+  }
+#endif
+  if (!mst_size_mul (det->row_stride * max_channels, sizeof (float), &n))
+    goto fail;
+  det->rows = calloc (1, n);
+  det->phases = calloc (2 * (TP_FACTOR - 1) * ((size_t) max_block_frames
+          + VECTOR_SLACK) + 1, sizeof (float));
+  det->peaks = calloc ((size_t) max_channels * max_block_frames,
+      sizeof (float));
+  if (!det->rows || !det->phases || !det->peaks)
+    goto fail;
+  mst_truepeak_design_bs1770 (det->bs_coef, TP_FACTOR);
+  design_second_stage (det);
+  design_folded_stage2 (det);
+  return det;
+
+fail:
+  mst_tpdetect_destroy (&det);
+  return NULL;
+}
+
+void
+mst_tpdetect_destroy (MstTpDetect ** det)
+{
+  if (!det || !*det)
+    return;
+  free ((*det)->rows);
+  free ((*det)->phases);
+#ifdef MST_HAVE_X86_PATHS
+  mst_fastconv_free ((*det)->fastconv);
+  free ((*det)->halves);
+#endif
+  free ((*det)->peaks);
+  free (*det);
+  *det = NULL;
+}
+
+MstResult
+mst_tpdetect_configure (MstTpDetect * det, int channels)
+{
+  if (!det || channels < 1 || channels > det->max_channels)
+    return MST_ERR_INVALID_ARG;
+  det->channels = channels;
+  mst_tpdetect_reset (det);
+  return MST_OK;
+}
+
+void
+mst_tpdetect_reset (MstTpDetect * det)
+{
+  memset (det->rows, 0, det->row_stride * det->max_channels * sizeof (float));
+  for (int c = 0; c < det->max_channels; c++)
+    det->last_phase[c] = 0.0f;
+}
+
+size_t
+mst_tpdetect_get_delay (void)
+{
+  return DETECT_DELAY;
+}
+
+float *
+mst_tpdetect_input (MstTpDetect * det, int channel)
+{
+  return det->rows + (size_t) channel * det->row_stride + ROW_HISTORY;
+}
+
+size_t
+mst_tpdetect_input_stride (const MstTpDetect * det)
+{
+  return det->row_stride;
+}
+
+float *
+mst_tpdetect_peaks (MstTpDetect * det, int channel)
+{
+  return det->peaks + (size_t) channel * det->max_block;
+}
+
+/* Plain comparisons: fmaxf and fmin are library calls unless the compiler
+ * may assume no NaN, and the values here are never NaN. */
+static inline float
+max_f (float a, float b)
+{
+  return a > b ? a : b;
+}
+
+/* Magnitude of the extremum of the parabola through (-1, a), (0, b), (1, c)
+ * when b is the largest in magnitude of the three (else |b|). */
+static inline float
+refine_peak (float a, float b, float c)
+{
+  float s = copysignf (1.0f, b);
+  float pa = s * a, pb = s * b, pc = s * c;
+  float den = 2.0f * pb - pa - pc;
+  float d = pc - pa;
+  /* Branch-free, so the loop over frames vectorises; den is kept away
+   * from 0 where the result is not used. */
+  int is_extremum = (pb >= pa) & (pb >= pc) & (den > 0.0f);
+  float vertex = pb + d * d / (8.0f * (is_extremum ? den : 1.0f));
+  return is_extremum ? vertex : pb;
+}
+
+typedef float v4sf __attribute__ ((vector_size (16)));
+typedef int v4si __attribute__ ((vector_size (16)));
+
+static inline v4sf
+load4 (const float *p)
+{
+  v4sf v;
+  __builtin_memcpy (&v, p, sizeof v);
+  return v;
+}
+
+static inline v4sf
+select4 (v4si mask, v4sf yes, v4sf no)
+{
+  return (v4sf) ((mask & (v4si) yes) | (~mask & (v4si) no));
+}
+
+static inline v4sf
+max4 (v4sf a, v4sf b)
+{
+  return select4 (a > b, a, b);
+}
+
+/* refine_peak on four lanes. */
+static inline v4sf
+refine_peak4 (v4sf a, v4sf b, v4sf c)
+{
+  const v4si sign_bit = { INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN };
+  v4si sign = (v4si) b & sign_bit;
+  v4sf pa = (v4sf) ((v4si) a ^ sign), pb = (v4sf) ((v4si) b ^ sign);
+  v4sf pc = (v4sf) ((v4si) c ^ sign);
+  v4sf den = 2.0f * pb - pa - pc;
+  v4sf d = pc - pa;
+  v4si ok = (pb >= pa) & (pb >= pc) & (den > 0.0f);
+  v4sf safe_den = select4 (ok, den, (v4sf) { 1.0f, 1.0f, 1.0f, 1.0f });
+  return select4 (ok, pb + d * d / (8.0f * safe_den), pb);
+}
+
+/* Runs eight taps (two four-tap passes) of coefficients h over sources
+ * starting at base, into y (n outputs). */
+static inline void
+fir8 (float *y, const float *base, const float *h, int n)
+{
+  mst_orc_fir4_f32 (y, base, base + 1, base + 2, base + 3, h[0], h[1], h[2],
+      h[3], n);
+  mst_orc_fir4_f32 (y, base + 4, base + 5, base + 6, base + 7, h[4], h[5],
+      h[6], h[7], n);
+}
+
+/* Interval peaks of n new frames of one channel, already in its row. */
+static void
+detect_true_peaks (MstTpDetect * det, int channel, int n)
+{
+  float *row = det->rows + (size_t) channel * det->row_stride;
+  float *peak = mst_tpdetect_peaks (det, channel);
+  const size_t stride = (size_t) det->max_block + VECTOR_SLACK;
+  float *half = det->phases, *q1 = half + stride, *q3 = q1 + stride;
+  float *bs = q3 + stride, *tmp = bs + stride;
+  /* q3[-1] is the previous block's last quarter point. */
+  q3 += 1;
+
+  /* Stage 1: the half-sample points, precise; half[j] lies between
+   * row[j + TP_TAPS/2 - 1] and row[j + TP_TAPS/2]. Frame i (row position
+   * ROW_FIRST + i) has its own at half[i + 3]. */
+  const float *hh = det->coef + (size_t) (TP_FACTOR / 2 - 1) * TP_TAPS;
+  memset (half, 0, sizeof (float) * (n + 8));
+  for (int k = 0; k < TP_TAPS; k += 8)
+    fir8 (half, row + k, hh + k, n + 6);
+
+  /* Stage 2: the quarter points. */
+  const float *x = row + ROW_FIRST;
+  memset (q1, 0, sizeof (float) * n);
+  memset (q3, 0, sizeof (float) * n);
+  fir8 (q1, x - 2, det->q1_x, n);
+  fir8 (q1, half + 3 - 3, det->q1_h, n);
+  fir8 (q3, x - 2, det->q3_x, n);
+  fir8 (q3, half + 3 - 2, det->q3_h, n);
+
+  /* The meters' interpolator, on the same grid: bs[] gets the largest
+   * magnitude over its phases. */
+  const float *bs_row = x - (BS_TAPS / 2 - 1);
+  for (int p = 0; p < TP_FACTOR - 1; p++) {
+    float *y = p == 0 ? bs : tmp;
+    const float *h = det->bs_coef + (size_t) p * BS_TAPS;
+    memset (y, 0, sizeof (float) * n);
+    for (int k = 0; k < BS_TAPS; k += 4)
+      mst_orc_fir4_f32 (y, bs_row + k, bs_row + k + 1, bs_row + k + 2,
+          bs_row + k + 3, h[k], h[k + 1], h[k + 2], h[k + 3], n);
+    if (p == 0) {
+      for (int i = 0; i < n; i++)
+        bs[i] = fabsf (bs[i]);
+    } else {
+      mst_orc_absmax_f32 (bs, y, n);
+    }
+  }
+
+  /* Frame i's interval: x[i], q1, half, q3, x[i + 1]; each extremum
+   * refined by its parabola. Four frames at a time in vector registers
+   * (gcc does not vectorise the selects itself), the rest one by one. */
+  q3[-1] = det->last_phase[channel];
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v4sf a = load4 (q3 + i - 1), v0 = load4 (x + i), b = load4 (q1 + i);
+    v4sf v2 = load4 (half + i + 3), c = load4 (q3 + i);
+    v4sf v4 = load4 (x + i + 1);
+    v4sf m = refine_peak4 (a, v0, b);
+    m = max4 (m, refine_peak4 (v0, b, v2));
+    m = max4 (m, refine_peak4 (b, v2, c));
+    m = max4 (m, refine_peak4 (v2, c, v4));
+    m = max4 (m, load4 (bs + i));
+    __builtin_memcpy (peak + i, &m, sizeof m);
+  }
+  for (; i < n; i++) {
+    float v0 = x[i], v2 = half[i + 3], v4 = x[i + 1];
+    float m = refine_peak (q3[i - 1], v0, q1[i]);
+    m = max_f (m, refine_peak (v0, q1[i], v2));
+    m = max_f (m, refine_peak (q1[i], v2, q3[i]));
+    m = max_f (m, refine_peak (v2, q3[i], v4));
+    peak[i] = max_f (m, bs[i]);
+  }
+  det->last_phase[channel] = q3[n - 1];
+}
+
+#ifdef MST_HAVE_X86_PATHS
+/* Stage 1 of the vector path for every channel, two at a time: the
+ * half-sample points half[j] (between row[j + TP_TAPS/2 - 1] and
+ * row[j + TP_TAPS/2]) for j < n rounded up to 8, plus 7. */
+__attribute__ ((target ("avx2,fma")))
+static void
+half_sample_points_fft (MstTpDetect * det, int n)
+{
+  const int count = ((n + 7) & ~7) + 7;
+  for (int c = 0; c < det->channels; c += 2) {
+    bool pair = c + 1 < det->channels;
+    float *h0 = det->halves + (size_t) c * det->half_stride + HALF_FRONT;
+    const float *r0 = det->rows + (size_t) c * det->row_stride;
+    mst_fastconv_run (det->fastconv, r0, pair ? r0 + det->row_stride : NULL,
+        h0, pair ? h0 + det->half_stride : NULL, count);
+  }
+}
+
+/* refine_peak on eight lanes, without a division: the reciprocal estimate
+ * (relative error at most 1.5 x 2^-12) times a factor a little above 1/8
+ * never gives a smaller vertex than the exact one, and at most 0.0006 dB
+ * more (the rise d^2 / (8 den) is under a tenth of |b| at 4x). Where b is
+ * no extremum the rise is masked to 0 (whatever the reciprocal of a zero
+ * or negative den gave); with the FPU flushing denormals a den above 0 is
+ * at least the smallest normal, so the estimate stays finite. */
+__attribute__ ((target ("avx2,fma")))
+static inline __m256
+refine_peak8 (__m256 a, __m256 b, __m256 c)
+{
+  const __m256 sign_bit = _mm256_set1_ps (-0.0f);
+  __m256 sign = _mm256_and_ps (b, sign_bit);
+  __m256 pa = _mm256_xor_ps (a, sign), pb = _mm256_andnot_ps (sign_bit, b);
+  __m256 pc = _mm256_xor_ps (c, sign);
+  __m256 den = _mm256_sub_ps (_mm256_add_ps (pb, pb), _mm256_add_ps (pa, pc));
+  __m256 d = _mm256_sub_ps (pc, pa);
+  __m256 ok = _mm256_and_ps (_mm256_and_ps (_mm256_cmp_ps (pb, pa, _CMP_GE_OQ),
+          _mm256_cmp_ps (pb, pc, _CMP_GE_OQ)),
+      _mm256_cmp_ps (den, _mm256_setzero_ps (), _CMP_GT_OQ));
+  __m256 d_scaled = _mm256_mul_ps (d, _mm256_set1_ps (0.125f * 1.0004f));
+  __m256 rise = _mm256_mul_ps (_mm256_mul_ps (d, d_scaled),
+      _mm256_rcp_ps (den));
+  return _mm256_add_ps (pb, _mm256_and_ps (ok, rise));
+}
+
+/* detect_true_peaks with AVX2 and FMA, from the half-sample points
+ * half_sample_points_fft made: per eight frames the quarter points, the
+ * meters' phases and the refinement without leaving registers. */
+__attribute__ ((target ("avx2,fma")))
+static void
+detect_true_peaks_avx2 (MstTpDetect * det, int channel, int n)
+{
+  const float *row = det->rows + (size_t) channel * det->row_stride;
+  float *peak = mst_tpdetect_peaks (det, channel);
+  const float *half = det->halves + (size_t) channel * det->half_stride
+      + HALF_FRONT;
+  const int n8 = (n + 7) & ~7;
+  const float (*tap)[8] = (const float (*)[8]) det->stage2_splat;
+
+  const float *x = row + ROW_FIRST;
+  const __m256 abs_mask = _mm256_castsi256_ps (_mm256_set1_epi32 (0x7fffffff));
+  const __m256i rotate = _mm256_setr_epi32 (7, 0, 1, 2, 3, 4, 5, 6);
+  __m256 prev_q3 = _mm256_set1_ps (det->last_phase[channel]);
+  for (int i = 0; i < n8; i += 8) {
+    __m256 xv[BS_TAPS], hv[7];
+    for (int m = 0; m < BS_TAPS; m++)
+      xv[m] = _mm256_loadu_ps (x + i - (BS_TAPS / 2 - 1) + m);
+    for (int m = 0; m < 7; m++)
+      hv[m] = _mm256_loadu_ps (half + i + m);
+    /* xv[5 + o] is x[i + o]; hv[m] is half[i + m]. */
+    const int H = BS_TAPS / 2;
+    __m256 sum[BS_TAPS / 2], dif[BS_TAPS / 2];
+    for (int m = 0; m < H; m++) {
+      sum[m] = _mm256_add_ps (xv[m], xv[BS_TAPS - 1 - m]);
+      dif[m] = _mm256_sub_ps (xv[m], xv[BS_TAPS - 1 - m]);
+    }
+    __m256 e[3], f[3];
+    for (int m = 0; m < 3; m++) {
+      e[m] = _mm256_add_ps (hv[m], hv[6 - m]);
+      f[m] = _mm256_sub_ps (hv[m], hv[6 - m]);
+    }
+    const __m256 zero = _mm256_setzero_ps ();
+    __m256 P = zero, Q = zero, mid = zero, U, V;
+    for (int m = 0; m < H; m++) {
+      P = _mm256_fmadd_ps (sum[m], _mm256_loadu_ps (tap[m]), P);
+      Q = _mm256_fmadd_ps (dif[m], _mm256_loadu_ps (tap[H + m]), Q);
+      mid = _mm256_fmadd_ps (sum[m], _mm256_loadu_ps (tap[2 * H + m]), mid);
+    }
+    const float (*ut)[8] = tap + 3 * H, (*vt)[8] = ut + 7;
+    U = _mm256_mul_ps (hv[3], _mm256_loadu_ps (ut[6]));
+    V = _mm256_mul_ps (f[0], _mm256_loadu_ps (vt[3]));
+    for (int m = 0; m < 3; m++) {
+      U = _mm256_fmadd_ps (sum[3 + m], _mm256_loadu_ps (ut[m]), U);
+      U = _mm256_fmadd_ps (e[m], _mm256_loadu_ps (ut[3 + m]), U);
+      V = _mm256_fmadd_ps (dif[3 + m], _mm256_loadu_ps (vt[m]), V);
+    }
+    V = _mm256_fmadd_ps (f[1], _mm256_loadu_ps (vt[4]), V);
+    V = _mm256_fmadd_ps (f[2], _mm256_loadu_ps (vt[5]), V);
+    __m256 q1 = _mm256_add_ps (U, V), q3 = _mm256_sub_ps (U, V);
+    /* The quarter point before each frame: q3 one frame earlier. */
+    __m256 q3_before = _mm256_blend_ps (_mm256_permutevar8x32_ps (q3, rotate),
+        _mm256_permutevar8x32_ps (prev_q3, rotate), 0x01);
+    prev_q3 = q3;
+    __m256 v0 = xv[5], v2 = hv[3], v4 = xv[6];
+    __m256 m = refine_peak8 (q3_before, v0, q1);
+    m = _mm256_max_ps (m, refine_peak8 (v0, q1, v2));
+    m = _mm256_max_ps (m, refine_peak8 (q1, v2, q3));
+    m = _mm256_max_ps (m, refine_peak8 (v2, q3, v4));
+    __m256 bs = _mm256_max_ps (_mm256_add_ps (_mm256_and_ps (P, abs_mask),
+            _mm256_and_ps (Q, abs_mask)), _mm256_and_ps (mid, abs_mask));
+    _mm256_storeu_ps (peak + i, _mm256_max_ps (m, bs));
+  }
+  /* Frame n - 1's quarter point is in the last vector (frames n8 - 8 ..). */
+  float last[8];
+  _mm256_storeu_ps (last, prev_q3);
+  det->last_phase[channel] = last[(n - 1) & 7];
+}
+#endif
+
+static void
+detect_sample_peaks (MstTpDetect * det, int channel, int n)
+{
+  const float *x = det->rows + (size_t) channel * det->row_stride
+      + ROW_FIRST;
+  float *peak = mst_tpdetect_peaks (det, channel);
+  for (int i = 0; i < n; i++)
+    peak[i] = fabsf (x[i]);
+}
+
+void
+mst_tpdetect_process (MstTpDetect * det, int n, bool true_peak)
+{
+#ifdef MST_HAVE_X86_PATHS
+  if (true_peak && det->vector_path)
+    half_sample_points_fft (det, n);
+#endif
+  for (int c = 0; c < det->channels; c++) {
+    if (!true_peak)
+      detect_sample_peaks (det, c, n);
+#ifdef MST_HAVE_X86_PATHS
+    else if (det->vector_path)
+      detect_true_peaks_avx2 (det, c, n);
+#endif
+    else
+      detect_true_peaks (det, c, n);
+    float *row = det->rows + (size_t) c * det->row_stride;
+    memmove (row, row + n, ROW_HISTORY * sizeof (float));
+  }
+}

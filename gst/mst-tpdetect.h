@@ -1,0 +1,63 @@
+/* mastering: true-peak detector block (pure C, no GObject). */
+#ifndef MST_TPDETECT_H
+#define MST_TPDETECT_H
+
+#include "mst-core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Per frame, the peak of the reconstructed signal over the interval up to
+ *  the next frame (4x oversampled, each extremum refined by a parabola,
+ *  and never below what the ITU-R BS.1770-4 meters' interpolator reads),
+ *  for whoever must know the true peak of what it will output. Frames go
+ *  in a block at a time, channel by channel; the peaks come out
+ *  mst_tpdetect_get_delay frames later. The AVX2 path (half-sample points
+ *  by FFT) or the portable one is chosen at init. */
+typedef struct MstTpDetect MstTpDetect;
+
+/** Allocates a detector for up to @max_channels and blocks of up to
+ *  @max_block_frames; NULL on failure. */
+MstTpDetect *mst_tpdetect_init (int max_channels, int max_block_frames);
+
+void mst_tpdetect_destroy (MstTpDetect ** det);
+
+/** Sets the channel count, and resets. */
+MstResult mst_tpdetect_configure (MstTpDetect * det, int channels);
+
+/** Clears the history: the next frames start a stream. */
+void mst_tpdetect_reset (MstTpDetect * det);
+
+/** Frames between a frame's arrival and its peak: a block's peak i is of
+ *  the frame that arrived this many frames before the block's frame i. */
+size_t mst_tpdetect_get_delay (void);
+
+/** Where the next block's frames of @channel go (a block's frames side by
+ *  side), each through mst_tpdetect_input_value; channel c + 1's are
+ *  mst_tpdetect_input_stride floats after channel c's. */
+float *mst_tpdetect_input (MstTpDetect * det, int channel);
+size_t mst_tpdetect_input_stride (const MstTpDetect * det);
+
+/** A sample as the detector takes it: kept within +-1e30, since a sample
+ *  past the float range would make the FFT's whole run NaN (such a frame
+ *  is limited to nothing either way). */
+static inline float
+mst_tpdetect_input_value (float v)
+{
+  v = v < 1e30f ? v : 1e30f;
+  return v > -1e30f ? v : -1e30f;
+}
+
+/** The peaks of the @n_frames (<= max_block_frames) written to the inputs:
+ *  true peaks, or the samples' magnitudes with @true_peak false. */
+void mst_tpdetect_process (MstTpDetect * det, int n_frames, bool true_peak);
+
+/** The last process call's peaks of @channel (writable: a caller may
+ *  combine channels in place). */
+float *mst_tpdetect_peaks (MstTpDetect * det, int channel);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
