@@ -17,6 +17,7 @@
 typedef enum {
   KIND_COMPLEX,
   KIND_REAL,
+  KIND_SPLIT,
 } Kind;
 
 struct MstFft {
@@ -51,12 +52,24 @@ fft_new (int size, Kind kind)
   fft->size = size;
   /* The plans are made on arrays of the alignment of mst_fft_alloc_*,
    * so that they run on any of those; ESTIMATE does not touch them. */
-  in = kind == KIND_REAL ? (void *) mst_fft_alloc_real (size)
+  in = kind != KIND_COMPLEX ? (void *) mst_fft_alloc_real (size)
       : (void *) mst_fft_alloc_complex (size);
   out = mst_fft_alloc_complex (bins);
   if (!in || !out)
     goto fail;
-  if (kind == KIND_REAL) {
+  if (kind == KIND_SPLIT) {
+    /* The backward transform is the forward one with the real and
+     * imaginary parts swapped, in and out: one plan. */
+    float *in_im = mst_fft_alloc_real (size), *out_im =
+        mst_fft_alloc_real (size);
+    fftwf_iodim dim = { size, 1, 1 };
+    if (in_im && out_im)
+      fft->forward = fftwf_plan_guru_split_dft (1, &dim, 0, NULL, in,
+          in_im, out, out_im, FFTW_ESTIMATE);
+    fft->backward = fft->forward;
+    mst_fft_free_buffer (in_im);
+    mst_fft_free_buffer (out_im);
+  } else if (kind == KIND_REAL) {
     fft->forward = fftwf_plan_dft_r2c_1d (size, in, out, FFTW_ESTIMATE);
     fft->backward = fftwf_plan_dft_c2r_1d (size, out, in, FFTW_ESTIMATE);
   } else {
@@ -90,6 +103,12 @@ mst_fft_new_real (int size)
   return fft_new (size, KIND_REAL);
 }
 
+MstFft *
+mst_fft_new_split (int size)
+{
+  return fft_new (size, KIND_SPLIT);
+}
+
 void
 mst_fft_free (MstFft * fft)
 {
@@ -97,7 +116,7 @@ mst_fft_free (MstFft * fft)
     return;
   if (fft->forward)
     fftwf_destroy_plan (fft->forward);
-  if (fft->backward)
+  if (fft->backward && fft->backward != fft->forward)
     fftwf_destroy_plan (fft->backward);
   free (fft);
 }
@@ -153,6 +172,22 @@ mst_fft_backward (const MstFft * fft, const MstFftComplex * in,
     MstFftComplex * out)
 {
   fftwf_execute_dft (fft->backward, (fftwf_complex *) in, out);
+}
+
+void
+mst_fft_forward_split (const MstFft * fft, const float *in_re,
+    const float *in_im, float *out_re, float *out_im)
+{
+  fftwf_execute_split_dft (fft->forward, (float *) in_re, (float *) in_im,
+      out_re, out_im);
+}
+
+void
+mst_fft_backward_split (const MstFft * fft, const float *in_re,
+    const float *in_im, float *out_re, float *out_im)
+{
+  fftwf_execute_split_dft (fft->backward, (float *) in_im, (float *) in_re,
+      out_im, out_re);
 }
 
 void

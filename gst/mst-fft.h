@@ -38,6 +38,11 @@ MstFft *mst_fft_new_complex (int size);
  *  others are their conjugates) and back; NULL as mst_fft_new_complex. */
 MstFft *mst_fft_new_real (int size);
 
+/** A complex transform of @size points on split arrays (real parts in
+ *  one, imaginary parts in another), for which FFTW has vector code at
+ *  powers of two only; NULL as mst_fft_new_complex. */
+MstFft *mst_fft_new_split (int size);
+
 void mst_fft_free (MstFft * fft);
 
 /** Number of points of the transform. */
@@ -56,6 +61,13 @@ void mst_fft_forward (const MstFft * fft, const MstFftComplex * in,
     MstFftComplex * out);
 void mst_fft_backward (const MstFft * fft, const MstFftComplex * in,
     MstFftComplex * out);
+
+/** Split complex transforms (mst_fft_new_split): @in_re + i @in_im to
+ *  @out_re + i @out_im, size points, four distinct arrays. */
+void mst_fft_forward_split (const MstFft * fft, const float *in_re,
+    const float *in_im, float *out_re, float *out_im);
+void mst_fft_backward_split (const MstFft * fft, const float *in_re,
+    const float *in_im, float *out_re, float *out_im);
 
 /** Real transforms (mst_fft_new_real): size samples to size / 2 + 1 bins,
  *  and back. The backward transform overwrites its input @in. */
