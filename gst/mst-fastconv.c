@@ -2,9 +2,10 @@
  *
  * Overlap-save with a complex FFT of N points whose real part is one
  * channel and imaginary part the other: the filter is real, so its
- * spectrum multiplies both alike and the two never mix. Two real
- * transforms of N points (FFTW's r2c and c2r, batched) cost as much
- * arithmetic but ran twice as slow at these sizes. */
+ * spectrum multiplies both alike and the two never mix. On split arrays
+ * the channels are copied in and out as they are; interleaved complex
+ * arrays cost an interleaving both ways. Two real transforms (FFTW's r2c
+ * and c2r, batched) cost as much arithmetic but ran twice as slow. */
 #include "mst-fastconv.h"
 
 #include "mst-fft.h"
@@ -16,17 +17,18 @@
 
 struct MstFastConv {
   MstFft *fft;
-  /* The filter's spectrum, scaled by 1 / N (the transforms are not). */
-  float *h_re, *h_im;
-  /* A run's signal (and its filtered signal), and its spectrum. */
-  float *re, *im, *s_re, *s_im;
+  /* Split arrays of N real parts then N imaginary parts: the filter's
+   * spectrum, scaled by 1 / N (the transforms are not); a run's signal
+   * (then its filtered signal); its spectrum. */
+  float *h, *x, *spectrum;
   int taps;
 };
 
 MST_VECTORISE_AVX2 static void
-multiply_spectra (float *restrict s_re, float *restrict s_im,
-    const float *restrict h_re, const float *restrict h_im)
+multiply_spectra (float *restrict s, const float *restrict h)
 {
+  float *s_re = s, *s_im = s + N;
+  const float *h_re = h, *h_im = h + N;
   for (int k = 0; k < N; k++) {
     float re = s_re[k] * h_re[k] - s_im[k] * h_im[k];
     float im = s_re[k] * h_im[k] + s_im[k] * h_re[k];
@@ -42,17 +44,17 @@ convolve_one (MstFastConv * fc, const float *x0, const float *x1, float *y0,
     float *y1)
 {
   const int lag = fc->taps - 1;
-  memcpy (fc->re, x0, N * sizeof (float));
+  memcpy (fc->x, x0, N * sizeof (float));
   if (x1)
-    memcpy (fc->im, x1, N * sizeof (float));
+    memcpy (fc->x + N, x1, N * sizeof (float));
   else
-    memset (fc->im, 0, N * sizeof (float));
-  mst_fft_forward_split (fc->fft, fc->re, fc->im, fc->s_re, fc->s_im);
-  multiply_spectra (fc->s_re, fc->s_im, fc->h_re, fc->h_im);
-  mst_fft_backward_split (fc->fft, fc->s_re, fc->s_im, fc->re, fc->im);
-  memcpy (y0, fc->re + lag, (N - lag) * sizeof (float));
+    memset (fc->x + N, 0, N * sizeof (float));
+  mst_fft_forward_split (fc->fft, fc->x, fc->spectrum);
+  multiply_spectra (fc->spectrum, fc->h);
+  mst_fft_backward_split (fc->fft, fc->spectrum, fc->x);
+  memcpy (y0, fc->x + lag, (N - lag) * sizeof (float));
   if (y1)
-    memcpy (y1, fc->im + lag, (N - lag) * sizeof (float));
+    memcpy (y1, fc->x + N + lag, (N - lag) * sizeof (float));
 }
 
 static int
@@ -100,22 +102,18 @@ mst_fastconv_new (const float *h, int taps)
     return NULL;
   fc->taps = taps;
   fc->fft = mst_fft_new_split (N);
-  fc->h_re = mst_fft_alloc_real (N);
-  fc->h_im = mst_fft_alloc_real (N);
-  fc->re = mst_fft_alloc_real (N);
-  fc->im = mst_fft_alloc_real (N);
-  fc->s_re = mst_fft_alloc_real (N);
-  fc->s_im = mst_fft_alloc_real (N);
-  if (!fc->fft || !fc->h_re || !fc->h_im || !fc->re || !fc->im || !fc->s_re
-      || !fc->s_im) {
+  fc->h = mst_fft_alloc_real (2 * N);
+  fc->x = mst_fft_alloc_real (2 * N);
+  fc->spectrum = mst_fft_alloc_real (2 * N);
+  if (!fc->fft || !fc->h || !fc->x || !fc->spectrum) {
     mst_fastconv_free (fc);
     return NULL;
   }
   /* The correlation y[j] = sum h[k] x[j + k] is the convolution with h
    * reversed, read taps - 1 later. */
   for (int k = 0; k < taps; k++)
-    fc->re[k] = h[taps - 1 - k] / N;
-  mst_fft_forward_split (fc->fft, fc->re, fc->im, fc->h_re, fc->h_im);
+    fc->x[k] = h[taps - 1 - k] / N;
+  mst_fft_forward_split (fc->fft, fc->x, fc->h);
   return fc;
 }
 
@@ -125,11 +123,8 @@ mst_fastconv_free (MstFastConv * fc)
   if (!fc)
     return;
   mst_fft_free (fc->fft);
-  mst_fft_free_buffer (fc->h_re);
-  mst_fft_free_buffer (fc->h_im);
-  mst_fft_free_buffer (fc->re);
-  mst_fft_free_buffer (fc->im);
-  mst_fft_free_buffer (fc->s_re);
-  mst_fft_free_buffer (fc->s_im);
+  mst_fft_free_buffer (fc->h);
+  mst_fft_free_buffer (fc->x);
+  mst_fft_free_buffer (fc->spectrum);
   free (fc);
 }

@@ -10,9 +10,10 @@
 
 #include "mst-cpu.h"
 
-/* 2^8 x 5: the smallest size FFTW transforms fast that gives the
- * limiter's 1031 outputs a block (1024 frames rounded up to 8, plus 7) in
- * one run of 128 taps (1280 - 127 = 1153 outputs). */
+/* Points of a run: 385 outputs of a 128-tap filter, three runs for the
+ * limiter's 1031 a block. 1024 points (two runs) and 1280 (one, with
+ * interleaved arrays: FFTW's split code is fast at powers of two only)
+ * ran slower. */
 #define MST_FASTCONV_SIZE 512
 #define MST_FASTCONV_MAX_TAPS 128
 

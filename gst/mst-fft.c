@@ -1,11 +1,11 @@
 /* mastering: the FFTs of every spectral core, on FFTW3; see mst-fft.h.
  *
- * Planner flags, measured on the limiter's transform (complex, 1280
- * points, forward and backward, ns per output of a 128-tap filter):
- * ESTIMATE 2.02, MEASURE 1.95, planning the pair 0.1 ms against 1 s (a
- * loaded 2-core x86-64 with AVX2). MEASURE's few percent are not worth a
- * second of start-up per size and outputs that change from run to run
- * with the algorithm the timings picked. */
+ * Planner flags, measured on the limiter's transform (split complex, 512
+ * points, forward and backward, per output of a 128-tap filter, on a
+ * loaded x86-64 with AVX2): ESTIMATE 1.51 ns, MEASURE 1.42 to 1.50 ns;
+ * planning 0.4 ms against 100 ms (and about 1 s at 1280 points). MEASURE's
+ * few percent are not worth that start-up per size and outputs that change
+ * from run to run with the algorithm the timings picked. */
 #include "mst-fft.h"
 
 #include <fftw3.h>
@@ -52,23 +52,20 @@ fft_new (int size, Kind kind)
   fft->size = size;
   /* The plans are made on arrays of the alignment of mst_fft_alloc_*,
    * so that they run on any of those; ESTIMATE does not touch them. */
-  in = kind != KIND_COMPLEX ? (void *) mst_fft_alloc_real (size)
+  in = kind == KIND_REAL ? (void *) mst_fft_alloc_real (size)
       : (void *) mst_fft_alloc_complex (size);
   out = mst_fft_alloc_complex (bins);
   if (!in || !out)
     goto fail;
   if (kind == KIND_SPLIT) {
-    /* The backward transform is the forward one with the real and
-     * imaginary parts swapped, in and out: one plan. */
-    float *in_im = mst_fft_alloc_real (size), *out_im =
-        mst_fft_alloc_real (size);
+    /* Backward is forward with the real and imaginary parts swapped, in
+     * and out: a plan of its own, for the pointers' distance. */
+    float *i = in, *o = out;
     fftwf_iodim dim = { size, 1, 1 };
-    if (in_im && out_im)
-      fft->forward = fftwf_plan_guru_split_dft (1, &dim, 0, NULL, in,
-          in_im, out, out_im, FFTW_ESTIMATE);
-    fft->backward = fft->forward;
-    mst_fft_free_buffer (in_im);
-    mst_fft_free_buffer (out_im);
+    fft->forward = fftwf_plan_guru_split_dft (1, &dim, 0, NULL, i, i + size,
+        o, o + size, FFTW_ESTIMATE);
+    fft->backward = fftwf_plan_guru_split_dft (1, &dim, 0, NULL, i + size,
+        i, o + size, o, FFTW_ESTIMATE);
   } else if (kind == KIND_REAL) {
     fft->forward = fftwf_plan_dft_r2c_1d (size, in, out, FFTW_ESTIMATE);
     fft->backward = fftwf_plan_dft_c2r_1d (size, out, in, FFTW_ESTIMATE);
@@ -116,7 +113,7 @@ mst_fft_free (MstFft * fft)
     return;
   if (fft->forward)
     fftwf_destroy_plan (fft->forward);
-  if (fft->backward && fft->backward != fft->forward)
+  if (fft->backward)
     fftwf_destroy_plan (fft->backward);
   free (fft);
 }
@@ -175,19 +172,19 @@ mst_fft_backward (const MstFft * fft, const MstFftComplex * in,
 }
 
 void
-mst_fft_forward_split (const MstFft * fft, const float *in_re,
-    const float *in_im, float *out_re, float *out_im)
+mst_fft_forward_split (const MstFft * fft, const float *in, float *out)
 {
-  fftwf_execute_split_dft (fft->forward, (float *) in_re, (float *) in_im,
-      out_re, out_im);
+  const int n = fft->size;
+  fftwf_execute_split_dft (fft->forward, (float *) in, (float *) in + n, out,
+      out + n);
 }
 
 void
-mst_fft_backward_split (const MstFft * fft, const float *in_re,
-    const float *in_im, float *out_re, float *out_im)
+mst_fft_backward_split (const MstFft * fft, const float *in, float *out)
 {
-  fftwf_execute_split_dft (fft->backward, (float *) in_im, (float *) in_re,
-      out_im, out_re);
+  const int n = fft->size;
+  fftwf_execute_split_dft (fft->backward, (float *) in + n, (float *) in,
+      out + n, out);
 }
 
 void

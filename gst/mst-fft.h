@@ -14,7 +14,7 @@
  * hundreds of milliseconds FFTW_MEASURE takes at these sizes, and the
  * algorithm (so every output bit) does not depend on timings taken at
  * start-up, which MEASURE's does; at the sizes the pack uses MEASURE
- * would run some 5 % faster (docs in mst-fft.c). */
+ * runs a few percent faster (figures in mst-fft.c). */
 #ifndef MST_FFT_H
 #define MST_FFT_H
 
@@ -38,9 +38,10 @@ MstFft *mst_fft_new_complex (int size);
  *  others are their conjugates) and back; NULL as mst_fft_new_complex. */
 MstFft *mst_fft_new_real (int size);
 
-/** A complex transform of @size points on split arrays (real parts in
- *  one, imaginary parts in another), for which FFTW has vector code at
- *  powers of two only; NULL as mst_fft_new_complex. */
+/** A complex transform of @size points on split arrays: 2 @size floats
+ *  from mst_fft_alloc_real, the real parts first, then the imaginary
+ *  parts (FFTW's split plans hold the distance between the two). FFTW has
+ *  vector code for them at powers of two; NULL as mst_fft_new_complex. */
 MstFft *mst_fft_new_split (int size);
 
 void mst_fft_free (MstFft * fft);
@@ -62,12 +63,11 @@ void mst_fft_forward (const MstFft * fft, const MstFftComplex * in,
 void mst_fft_backward (const MstFft * fft, const MstFftComplex * in,
     MstFftComplex * out);
 
-/** Split complex transforms (mst_fft_new_split): @in_re + i @in_im to
- *  @out_re + i @out_im, size points, four distinct arrays. */
-void mst_fft_forward_split (const MstFft * fft, const float *in_re,
-    const float *in_im, float *out_re, float *out_im);
-void mst_fft_backward_split (const MstFft * fft, const float *in_re,
-    const float *in_im, float *out_re, float *out_im);
+/** Split complex transforms (mst_fft_new_split): @in to @out, each
+ *  size real parts then size imaginary parts. */
+void mst_fft_forward_split (const MstFft * fft, const float *in, float *out);
+void mst_fft_backward_split (const MstFft * fft, const float *in,
+    float *out);
 
 /** Real transforms (mst_fft_new_real): size samples to size / 2 + 1 bins,
  *  and back. The backward transform overwrites its input @in. */

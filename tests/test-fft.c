@@ -1,7 +1,8 @@
 /* The FFT wrapper (gst/mst-fft.h) against a direct DFT in double
  * precision on random data: complex and real transforms, sizes of one
  * point, odd, powers of two and mixed radices (the limiter's 1280), both
- * directions, and the SIMD alignment of its buffers. */
+ * directions, interleaved and split complex arrays, and the SIMD
+ * alignment of its buffers. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -96,6 +97,54 @@ test_complex (void)
   }
 }
 
+/* The split transforms against the interleaved ones checked above, on the
+ * same numbers: the same DFT, so the same bound against the direct one. */
+static void
+test_split (void)
+{
+  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+    int n = sizes[s];
+    MstFft *fft = mst_fft_new_split (n);
+    float *in = mst_fft_alloc_real (2 * n), *out =
+        mst_fft_alloc_real (2 * n);
+    MstFftComplex *x = mst_fft_alloc_complex (n), *y =
+        mst_fft_alloc_complex (n);
+    double *re = calloc (n, sizeof (double)), *im = calloc (n,
+        sizeof (double)), norm = 0.0;
+    MST_CHECK (fft && in && out && x && y && re && im);
+    if (!fft || !in || !out || !x || !y || !re || !im)
+      return;
+    MST_CHECK (mst_fft_size (fft) == n);
+    for (int t = 0; t < n; t++) {
+      x[t][0] = in[t] = random_float ();
+      x[t][1] = in[n + t] = random_float ();
+      norm += x[t][0] * (double) x[t][0] + x[t][1] * (double) x[t][1];
+    }
+    norm = sqrt (norm * n);
+    for (int sign = -1; sign <= 1; sign += 2) {
+      if (sign < 0)
+        mst_fft_forward_split (fft, in, out);
+      else
+        mst_fft_backward_split (fft, in, out);
+      for (int k = 0; k < n; k++) {
+        y[k][0] = out[k];
+        y[k][1] = out[n + k];
+      }
+      direct_dft (x, n, sign, re, im);
+      double worst = worst_error (y, re, im, n, norm);
+      MST_CHECK_MSG (worst < TOLERANCE, "split, n = %d, %s: error %g", n,
+          sign < 0 ? "forward" : "backward", worst);
+    }
+    mst_fft_free (fft);
+    mst_fft_free_buffer (in);
+    mst_fft_free_buffer (out);
+    mst_fft_free_buffer (x);
+    mst_fft_free_buffer (y);
+    free (re);
+    free (im);
+  }
+}
+
 static void
 test_real (void)
 {
@@ -151,6 +200,7 @@ test_arguments_and_alignment (void)
 {
   MST_CHECK (mst_fft_new_complex (0) == NULL);
   MST_CHECK (mst_fft_new_real (-1) == NULL);
+  MST_CHECK (mst_fft_new_split (0) == NULL);
   MST_CHECK (mst_fft_alloc_real (0) == NULL);
   MST_CHECK (mst_fft_alloc_complex (SIZE_MAX / 4) == NULL);
   mst_fft_free (NULL);
@@ -171,6 +221,7 @@ int
 main (void)
 {
   MST_RUN (test_complex);
+  MST_RUN (test_split);
   MST_RUN (test_real);
   MST_RUN (test_arguments_and_alignment);
   printf ("# worst error against the direct DFT: %.2g of the bound %.2g\n",
