@@ -1,9 +1,10 @@
 /* The FFT wrapper (gst/mst-fft.h) against a direct DFT in double
  * precision on random data: complex and real transforms, sizes of one
  * point, odd, powers of two and mixed radices (the limiter's 1280), both
- * directions, interleaved and split complex arrays, and the SIMD
- * alignment of its buffers. */
+ * directions, interleaved and split complex arrays, planning from
+ * several threads, and the SIMD alignment of its buffers. */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +200,68 @@ test_real (void)
   }
 }
 
+/* Planning from several threads at once (elements set up in parallel
+ * pipelines): each thread plans, runs and frees transforms of several
+ * sizes and kinds, and gets what the main thread's plan gives. */
+enum { PLANNING_THREADS = 4, PLANNING_ROUNDS = 20, PLANNING_SIZE = 96 };
+static MstFftComplex *planning_input, *planning_expected;
+
+static void *
+plan_and_run (void *arg)
+{
+  int *failures = arg;
+  MstFftComplex *y = mst_fft_alloc_complex (PLANNING_SIZE);
+  for (int r = 0; y && r < PLANNING_ROUNDS; r++) {
+    MstFft *other = r % 2 ? mst_fft_new_real (PLANNING_SIZE + r)
+        : mst_fft_new_split (PLANNING_SIZE + r);
+    MstFft *fft = mst_fft_new_complex (PLANNING_SIZE);
+    if (!other || !fft) {
+      (*failures)++;
+    } else {
+      mst_fft_forward (fft, planning_input, y);
+      for (int k = 0; k < PLANNING_SIZE; k++)
+        if (y[k][0] != planning_expected[k][0]
+            || y[k][1] != planning_expected[k][1])
+          (*failures)++;
+    }
+    mst_fft_free (other);
+    mst_fft_free (fft);
+  }
+  if (!y)
+    (*failures)++;
+  mst_fft_free_buffer (y);
+  return NULL;
+}
+
+static void
+test_planning_from_threads (void)
+{
+  pthread_t threads[PLANNING_THREADS];
+  int failures[PLANNING_THREADS] = { 0 };
+  MstFft *fft = mst_fft_new_complex (PLANNING_SIZE);
+  planning_input = mst_fft_alloc_complex (PLANNING_SIZE);
+  planning_expected = mst_fft_alloc_complex (PLANNING_SIZE);
+  MST_CHECK (fft && planning_input && planning_expected);
+  if (!fft || !planning_input || !planning_expected)
+    return;
+  for (int t = 0; t < PLANNING_SIZE; t++) {
+    planning_input[t][0] = random_float ();
+    planning_input[t][1] = random_float ();
+  }
+  mst_fft_forward (fft, planning_input, planning_expected);
+  for (int i = 0; i < PLANNING_THREADS; i++)
+    MST_CHECK (pthread_create (&threads[i], NULL, plan_and_run,
+            &failures[i]) == 0);
+  for (int i = 0; i < PLANNING_THREADS; i++) {
+    pthread_join (threads[i], NULL);
+    MST_CHECK_MSG (failures[i] == 0, "thread %d: %d failures", i,
+        failures[i]);
+  }
+  mst_fft_free (fft);
+  mst_fft_free_buffer (planning_input);
+  mst_fft_free_buffer (planning_expected);
+}
+
 static void
 test_arguments_and_alignment (void)
 {
@@ -227,6 +290,7 @@ main (void)
   MST_RUN (test_complex);
   MST_RUN (test_split);
   MST_RUN (test_real);
+  MST_RUN (test_planning_from_threads);
   MST_RUN (test_arguments_and_alignment);
   printf ("# worst error against the direct DFT: %.2g of the bound %.2g\n",
       worst_seen, TOLERANCE);
