@@ -1,35 +1,38 @@
-/* mastering: FIR filtering by FFT, two channels at once (x86 AVX2 + FMA).
+/* mastering: FIR filtering by FFT, two channels at once.
  *
  * For the limiter's long half-sample interpolator: a 128-tap FIR costs 128
- * multiply-adds an output done directly, about a third of that by FFT
- * overlap-save (size 512, the two channels as the real and imaginary parts
- * of one complex signal). Only built where the x86 paths are
- * (MST_HAVE_X86_PATHS); call only when mst_cpu_has_avx2_fma (). */
+ * multiply-adds an output done directly, far less by FFT overlap-save (on
+ * FFTW, mst-fft.h: a complex transform of MST_FASTCONV_SIZE points whose
+ * real part is one channel and imaginary part the other). Portable; the
+ * limiter uses it on its AVX2 path. */
 #ifndef MST_FASTCONV_H
 #define MST_FASTCONV_H
 
 #include "mst-cpu.h"
 
-#ifdef MST_HAVE_X86_PATHS
-
+/* Points of a run: 385 outputs of a 128-tap filter, three runs for the
+ * limiter's 1031 a block. 1024 points (two runs) and 1280 (one, with
+ * interleaved arrays: FFTW's split code is fast at powers of two only)
+ * ran slower. */
 #define MST_FASTCONV_SIZE 512
 #define MST_FASTCONV_MAX_TAPS 128
 
 typedef struct MstFastConv MstFastConv;
 
 /* For y[j] = sum over k < taps of h[k] x[j + k]; taps at most
- * MST_FASTCONV_MAX_TAPS. NULL when out of memory or taps is out of range. */
+ * MST_FASTCONV_MAX_TAPS. NULL when out of memory or taps is out of range.
+ * Plans the transform: call outside the streaming thread. */
 MstFastConv *mst_fastconv_new (const float *h, int taps);
 void mst_fastconv_free (MstFastConv * fc);
 
 /* Outputs j < n of both channels (x1 and y1 may be NULL: one channel).
  * Reads x[0 .. mst_fastconv_input_span (fc, n)), which must be finite,
  * and writes y[-(taps - 1) .. mst_fastconv_output_end (fc, n)): the caller
- * gives that much room around y (what lies outside [0, n) is scratch). */
+ * gives that much room around y (what lies outside [0, n) is scratch).
+ * No allocation, no lock. */
 void mst_fastconv_run (MstFastConv * fc, const float *x0, const float *x1,
     float *y0, float *y1, int n);
 int mst_fastconv_input_span (const MstFastConv * fc, int n);
 int mst_fastconv_output_end (const MstFastConv * fc, int n);
 
-#endif
 #endif
