@@ -419,8 +419,8 @@ cascade_run (const MstBiquad * c, int n_sections, double (*hist)[2],
   }
 }
 
-void
-mst_biquad_chain_run (const MstBiquad * sections,
+static void
+chain_run (const MstBiquad * sections,
     MstBiquadHistory * const *hist, int n_sections, double *x, int n)
 {
   /* h[0] is the input's history, h[k + 1] section k's output's. */
@@ -443,8 +443,8 @@ mst_biquad_chain_run (const MstBiquad * sections,
   }
 }
 
-void
-mst_biquad_chain_run_pair (const MstBiquad * sections,
+static void
+chain_run_pair (const MstBiquad * sections,
     MstBiquadHistory * const *hist_a, MstBiquadHistory * const *hist_b,
     int n_sections, double *xa, double *xb, float *frames, double gain,
     int n)
@@ -474,6 +474,36 @@ mst_biquad_chain_run_pair (const MstBiquad * sections,
 }
 
 void
+mst_biquad_cascades_run_fused (MstBiquadCascade * const *cascades,
+    int n_cascades, int n_channels, double *planar, size_t stride,
+    float *frames, double gain, int n)
+{
+  MstBiquad sections[MST_BIQUAD_MAX_CHAIN];
+  MstBiquadHistory *hist_a[MST_BIQUAD_MAX_CHAIN];
+  MstBiquadHistory *hist_b[MST_BIQUAD_MAX_CHAIN];
+  int n_sections = 0;
+
+  for (int b = 0; b < n_cascades; b++)
+    for (int s = 0; s < cascades[b]->n_sections; s++)
+      sections[n_sections++] = cascades[b]->coefs[s];
+  for (int c = 0; c < n_channels; c += 2) {
+    bool pair = c + 1 < n_channels;
+    int k = 0;
+    for (int b = 0; b < n_cascades; b++)
+      for (int s = 0; s < cascades[b]->n_sections; s++, k++) {
+        hist_a[k] = &cascades[b]->hist[c][s];
+        if (pair)
+          hist_b[k] = &cascades[b]->hist[c + 1][s];
+      }
+    if (pair)
+      chain_run_pair (sections, hist_a, hist_b, n_sections, planar + c * stride,
+          planar + (c + 1) * stride, frames, gain, n);
+    else
+      chain_run (sections, hist_a, n_sections, planar + c * stride, n);
+  }
+}
+
+void
 mst_biquad_cascade_reset (MstBiquadCascade * c)
 {
   memset (c->hist, 0, sizeof c->hist);
@@ -481,7 +511,8 @@ mst_biquad_cascade_reset (MstBiquadCascade * c)
 
 void
 mst_biquad_cascade_run (MstBiquadCascade * c, const int *channels,
-    double *const *x, int n_channels, const MstBiquad * from, int n)
+    int n_channels, double *planar, size_t stride, const MstBiquad * from,
+    int n)
 {
   for (int s = 0; s < c->n_sections; s++) {
     const MstBiquad *coefs = &c->coefs[s];
@@ -489,14 +520,16 @@ mst_biquad_cascade_run (MstBiquadCascade * c, const int *channels,
     if (!from) {
       for (; k + 1 < n_channels; k += 2)
         biquad_run_pair (coefs, &c->hist[channels[k]][s],
-            &c->hist[channels[k + 1]][s], x[k], x[k + 1], n);
+            &c->hist[channels[k + 1]][s], planar + channels[k] * stride,
+            planar + channels[k + 1] * stride, n);
     }
     for (; k < n_channels; k++) {
       MstBiquadHistory *h = &c->hist[channels[k]][s];
+      double *x = planar + channels[k] * stride;
       if (from)
-        biquad_run_ramp (&from[s], coefs, h, x[k], n);
+        biquad_run_ramp (&from[s], coefs, h, x, n);
       else
-        biquad_run (coefs, h, x[k], n);
+        biquad_run (coefs, h, x, n);
     }
   }
 }

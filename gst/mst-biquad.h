@@ -33,34 +33,34 @@ typedef struct {
 /** Clears the history of every channel (coefficients kept). */
 void mst_biquad_cascade_reset (MstBiquadCascade * c);
 
-/** Runs the cascade over @n samples of the planar buffers @x[k], the
- *  history of channel @channels[k] (k < @n_channels), in place. With @from
- *  non-NULL (n_sections long), every coefficient moves linearly from @from
- *  to the cascade's over the @n samples: a glide from one design to the
- *  next without a step (the stability triangle of a section is convex, so
- *  every section on the way is stable). Without, channels go two at a time
- *  through one loop, their recurrences overlapping. */
+/** Runs the cascade in place over @n frames of the channels @channels[k]
+ *  (k < @n_channels) of a planar block, channel c at @planar + c @stride.
+ *  With @from non-NULL (n_sections long), every coefficient moves linearly
+ *  from @from to the cascade's over the @n frames: a glide from one design
+ *  to the next without a step (the stability triangle of a section is
+ *  convex, so every section on the way is stable). Without, channels go
+ *  two at a time through one loop, their recurrences overlapping. */
 void mst_biquad_cascade_run (MstBiquadCascade * c, const int *channels,
-    double *const *x, int n_channels, const MstBiquad * from, int n);
+    int n_channels, double *planar, size_t stride, const MstBiquad * from,
+    int n);
 
 /** Clears the history of every section of the first @n_channels channels
  *  that is not finite; true when one was. */
 bool mst_biquad_cascade_check_finite (MstBiquadCascade * c, int n_channels);
 
-/** A chain of sections (of several cascades, in order) fused into one pass
- *  per sample over one channel: @sections[k] with history @hist[k], in
- *  place on @x. */
-void mst_biquad_chain_run (const MstBiquad * sections,
-    MstBiquadHistory * const *hist, int n_sections, double *x, int n);
-
-/** The same over two channels at once (histories @hist_a, @hist_b): the
- *  planar buffers @xa, @xb, or with @frames non-NULL the interleaved
- *  stereo F32 frames themselves, scaled by @gain on the way out. On x86-64
- *  with AVX2 and FMA (chosen at run time), two sections share a vector. */
-void mst_biquad_chain_run_pair (const MstBiquad * sections,
-    MstBiquadHistory * const *hist_a, MstBiquadHistory * const *hist_b,
-    int n_sections, double *xa, double *xb, float *frames, double gain,
-    int n);
+/** The cascades @cascades[0] .. @cascades[@n_cascades - 1] one after the
+ *  other on channels 0 .. @n_channels - 1, fused into one pass per sample
+ *  (at most MST_BIQUAD_MAX_CHAIN sections in all): the sections of one
+ *  sample do not wait for each other, so the pass runs at the processor's
+ *  arithmetic throughput rather than at the latency of one recurrence.
+ *  Channel c is the planar buffer @planar + c @stride, or with @frames
+ *  non-NULL (stereo only) the interleaved F32 frames themselves, scaled by
+ *  @gain on the way out. Channels go in pairs, two lanes of a vector; on
+ *  x86-64 with AVX2 and FMA (chosen at run time) two sections share one
+ *  vector too. */
+void mst_biquad_cascades_run_fused (MstBiquadCascade * const *cascades,
+    int n_cascades, int n_channels, double *planar, size_t stride,
+    float *frames, double gain, int n);
 
 #ifdef __cplusplus
 }

@@ -10,12 +10,8 @@
  * signal. */
 #include "mst-eq.h"
 #include "mst-fpu.h"
+#include "mst-planar.h"
 #include "mst-smoother.h"
-
-#ifdef HAVE_ORC
-#include <orc/orc.h>
-#endif
-#include "mst-orc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +45,7 @@ struct MstEq {
   int left_index, right_index;
   int n_bands;
   Band bands[MST_EQ_MAX_BANDS];
-  double gain_target_db, gain_db;
-  double gain_lin;
+  MstGainGlide gain;             /* output gain */
   bool bypass;
   double wet, wet_target;       /* bypass crossfade */
   int control_frames;
@@ -92,11 +87,7 @@ mst_eq_settings_default (MstEqSettings * s)
 static bool
 valid_band (const MstEqBandSettings * s)
 {
-  const MstFilterParams *p = &s->filter;
-  return p->type >= 0 && p->type < MST_FILTER_N_TYPES
-      && p->freq_hz > 0 && isfinite (p->freq_hz)
-      && p->q > 0 && isfinite (p->q) && isfinite (p->gain_db)
-      && p->slope_db_per_oct >= 6 && p->slope_db_per_oct <= 48
+  return mst_filter_params_valid (&s->filter)
       && s->channels >= MST_EQ_CHANNELS_ALL
       && s->channels <= MST_EQ_CHANNELS_RIGHT;
 }
@@ -104,10 +95,7 @@ valid_band (const MstEqBandSettings * s)
 static bool
 band_settings_equal (const MstEqBandSettings * a, const MstEqBandSettings * b)
 {
-  return a->filter.type == b->filter.type
-      && a->filter.freq_hz == b->filter.freq_hz
-      && a->filter.gain_db == b->filter.gain_db && a->filter.q == b->filter.q
-      && a->filter.slope_db_per_oct == b->filter.slope_db_per_oct
+  return mst_filter_params_equal (&a->filter, &b->filter)
       && a->enabled == b->enabled && a->channels == b->channels;
 }
 
@@ -132,7 +120,7 @@ mst_eq_set (MstEq * eq, const MstEqSettings * s)
     if (!band_settings_equal (&eq->bands[b].target, &s->bands[b]))
       band_set_target (&eq->bands[b], &s->bands[b]);
   eq->n_bands = s->num_bands;
-  eq->gain_target_db = s->gain_db;
+  eq->gain.target_db = s->gain_db;
   if (eq->bypass != s->bypass) {
     eq->bypass = s->bypass;
     eq->wet_target = s->bypass ? 0.0 : 1.0;
@@ -164,7 +152,7 @@ mst_eq_init (int max_channels)
   mst_eq_settings_default (&defaults);
   for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
     band_set_target (&eq->bands[b], &defaults.bands[b]);
-  eq->gain_lin = 1.0;
+  eq->gain.lin = 1.0;
   if (mst_eq_set (eq, &defaults) != MST_OK
       || mst_eq_configure (eq, 48000, 1, -1, -1) != MST_OK)
     goto fail;
@@ -186,7 +174,6 @@ mst_eq_destroy (MstEq ** eq)
   free (*eq);
   *eq = NULL;
 }
-
 
 static bool
 band_is_neutral_target (const Band * band)
@@ -266,8 +253,7 @@ mst_eq_reset (MstEq * eq)
     band->mix = band->mix_target = band->active ? 1.0 : 0.0;
     band->settle_frames_left = 0;
   }
-  eq->gain_db = eq->gain_target_db;
-  eq->gain_lin = mst_db_to_lin (eq->gain_db);
+  mst_gain_glide_jump (&eq->gain);
   eq->wet = eq->wet_target = eq->bypass ? 0.0 : 1.0;
   eq->mid_side = false;
 }
@@ -331,9 +317,8 @@ mst_eq_is_passthrough (const MstEq * eq)
   if (eq->bypass && eq->wet == 0.0)
     return true;
   return eq->wet == 1.0 && eq->wet_target == 1.0 && !any_band_busy (eq)
-      && eq->gain_db == eq->gain_target_db && eq->gain_target_db == 0.0;
+      && eq->gain.db == eq->gain.target_db && eq->gain.target_db == 0.0;
 }
-
 
 /* The channels band @band filters now: writes up to max_channels indices. */
 static int
@@ -390,18 +375,6 @@ band_glide (const MstEq * eq, Band * band)
   if (moved)
     band_design (eq, band);
   return moved;
-}
-
-/* Runs the band over frames [offset, offset + n) of the channels in @list,
- * coefficients ramping from @from when non-NULL. */
-static void
-band_filter (MstEq * eq, Band * band, const int *list, int n_list,
-    const MstBiquad * from, int offset, int n)
-{
-  double *x[MST_MAX_CHANNELS];
-  for (int k = 0; k < n_list; k++)
-    x[k] = channel_buffer (eq, list[k]) + offset;
-  mst_biquad_cascade_run (&band->cascade, list, x, n_list, from, n);
 }
 
 static void
@@ -462,19 +435,15 @@ process_band (MstEq * eq, Band * band, int n)
       /* Nothing moves: the whole block at once. */
       m = n;
     }
-    if (fading) {
-      for (int k = 0; k < n_list; k++)
-        memcpy (eq->dry + (size_t) list[k] * BLOCK_FRAMES + offset,
-            channel_buffer (eq, list[k]) + offset, sizeof (double) * m);
-    }
-    band_filter (eq, band, list, n_list, ramping ? from : NULL, offset, m);
-    if (fading) {
-      band->mix = mst_smoother_fade_fill (eq->ramp, band->mix, band->mix_target,
-          eq->fade_step, m);
-      for (int k = 0; k < n_list; k++)
-        mst_smoother_crossfade (channel_buffer (eq, list[k]) + offset,
-            eq->dry + (size_t) list[k] * BLOCK_FRAMES + offset, eq->ramp, m);
-    }
+    for (int k = 0; fading && k < n_list; k++)
+      memcpy (eq->dry + (size_t) list[k] * BLOCK_FRAMES + offset,
+          channel_buffer (eq, list[k]) + offset, sizeof (double) * m);
+    mst_biquad_cascade_run (&band->cascade, list, n_list,
+        eq->planar + offset, BLOCK_FRAMES, ramping ? from : NULL, m);
+    if (fading)
+      band->mix = mst_smoother_fade_planar (band->mix, band->mix_target,
+          eq->fade_step, eq->planar + offset, eq->dry + offset, BLOCK_FRAMES,
+          list, n_list, m, eq->ramp);
     offset += m;
   }
 }
@@ -533,12 +502,8 @@ band_is_steady (const Band * band)
 static bool
 run_steady_bands (MstEq * eq, int n, float *direct)
 {
-  MstBiquad sections[MST_BIQUAD_MAX_CHAIN];
-  MstBiquadCascade *cascade[MST_BIQUAD_MAX_CHAIN];
-  int section[MST_BIQUAD_MAX_CHAIN];
-  MstBiquadHistory *hist_a[MST_BIQUAD_MAX_CHAIN];
-  MstBiquadHistory *hist_b[MST_BIQUAD_MAX_CHAIN];
-  int n_sections = 0;
+  MstBiquadCascade *cascades[MST_EQ_MAX_BANDS];
+  int n_cascades = 0, n_sections = 0;
 
   if (eq->mid_side)
     return false;
@@ -548,60 +513,17 @@ run_steady_bands (MstEq * eq, int n, float *direct)
       continue;
     if (!band_is_steady (band))
       return false;
-    for (int s = 0; s < band->cascade.n_sections; s++, n_sections++) {
-      sections[n_sections] = band->cascade.coefs[s];
-      cascade[n_sections] = &band->cascade;
-      section[n_sections] = s;
-    }
+    cascades[n_cascades++] = &band->cascade;
+    n_sections += band->cascade.n_sections;
   }
   if (n_sections == 0)
     return direct == NULL;
-  if (direct && (eq->gain_db != eq->gain_target_db || eq->wet != 1.0
+  if (direct && (eq->gain.db != eq->gain.target_db || eq->wet != 1.0
           || eq->wet_target != 1.0))
     return false;
-
-  for (int c = 0; c < eq->channels; c += 2) {
-    bool pair = c + 1 < eq->channels;
-    for (int k = 0; k < n_sections; k++) {
-      hist_a[k] = &cascade[k]->hist[c][section[k]];
-      if (pair)
-        hist_b[k] = &cascade[k]->hist[c + 1][section[k]];
-    }
-    if (pair)
-      mst_biquad_chain_run_pair (sections, hist_a, hist_b, n_sections,
-          channel_buffer (eq, c), channel_buffer (eq, c + 1), direct,
-          eq->gain_lin, n);
-    else
-      mst_biquad_chain_run (sections, hist_a, n_sections,
-          channel_buffer (eq, c), n);
-  }
+  mst_biquad_cascades_run_fused (cascades, n_cascades, eq->channels,
+      eq->planar, BLOCK_FRAMES, direct, eq->gain.lin, n);
   return true;
-}
-
-static void
-apply_gain (MstEq * eq, int n)
-{
-  if (eq->gain_db == eq->gain_target_db) {
-    if (eq->gain_lin != 1.0)
-      for (int c = 0; c < eq->channels; c++)
-        mst_orc_scale_f64 (channel_buffer (eq, c), eq->gain_lin, n);
-    return;
-  }
-  for (int offset = 0; offset < n; offset += eq->control_frames) {
-    int m = n - offset < eq->control_frames ? n - offset : eq->control_frames;
-    double from = eq->gain_lin;
-    mst_smoother_one_pole_step (&eq->gain_db, eq->gain_target_db,
-        eq->glide_coef, SNAP_DB);
-    eq->gain_lin = mst_db_to_lin (eq->gain_db);
-    double step = (eq->gain_lin - from) / m;
-    for (int i = 0; i < m; i++)
-      eq->ramp[i] = from + step * (i + 1);
-    for (int c = 0; c < eq->channels; c++) {
-      double *x = channel_buffer (eq, c) + offset;
-      for (int i = 0; i < m; i++)
-        x[i] *= eq->ramp[i];
-    }
-  }
 }
 
 /* Resets any band state that went non-finite; true if any did. */
@@ -616,22 +538,6 @@ check_finite (MstEq * eq)
   if (reset)
     eq->nonfinite_count++;
   return reset;
-}
-
-static void
-zero_nonfinite (double *x, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    if (!isfinite (x[i]))
-      x[i] = 0.0;
-}
-
-static void
-zero_nonfinite_f32 (float *x, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    if (!isfinite (x[i]))
-      x[i] = 0.0f;
 }
 
 static void
@@ -663,12 +569,12 @@ process_planar (MstEq * eq, int n)
   }
   finish_bands (eq, n);
   set_mid_side (eq, false, n);
-  apply_gain (eq, n);
+  mst_gain_glide_apply (&eq->gain, eq->planar, BLOCK_FRAMES, eq->channels, n,
+      eq->control_frames, eq->glide_coef, SNAP_DB, eq->ramp);
   if (bypass_fading) {
-    eq->wet = mst_smoother_fade_fill (eq->ramp, eq->wet, eq->wet_target, eq->fade_step, n);
-    for (int c = 0; c < eq->channels; c++)
-      mst_smoother_crossfade (channel_buffer (eq, c),
-          eq->bypass_dry + (size_t) c * BLOCK_FRAMES, eq->ramp, n);
+    eq->wet = mst_smoother_fade_planar (eq->wet, eq->wet_target,
+        eq->fade_step, eq->planar, eq->bypass_dry, BLOCK_FRAMES, NULL,
+        eq->channels, n, eq->ramp);
     if (eq->wet == 0.0 && eq->bypass) {
       /* Fully bypassed: start clean when re-enabled. */
       double wet_target = eq->wet_target;
@@ -677,41 +583,8 @@ process_planar (MstEq * eq, int n)
     }
   }
   if (check_finite (eq))
-    zero_nonfinite (eq->planar, (size_t) eq->channels * BLOCK_FRAMES);
-}
-
-MST_ALWAYS_INLINE void
-load_block (MstEq * eq, const void *in, int n, MstFormat fmt)
-{
-  if (fmt == MST_FORMAT_F32 && eq->channels == 2) {
-    mst_orc_deinterleave_f32_2ch (channel_buffer (eq, 0),
-        channel_buffer (eq, 1), in, n);
-  } else if (fmt == MST_FORMAT_F32 && eq->channels == 1) {
-    mst_orc_convert_f32_to_f64 (channel_buffer (eq, 0), in, n);
-  } else {
-    for (int c = 0; c < eq->channels; c++) {
-      double *x = channel_buffer (eq, c);
-      for (int i = 0; i < n; i++)
-        x[i] = mst_sample_get (fmt, in, (size_t) i * eq->channels + c);
-    }
-  }
-}
-
-MST_ALWAYS_INLINE void
-store_block (const MstEq * eq, void *out, int n, MstFormat fmt)
-{
-  if (fmt == MST_FORMAT_F32 && eq->channels == 2) {
-    mst_orc_interleave_f32_2ch (out, channel_buffer (eq, 0),
-        channel_buffer (eq, 1), n);
-  } else if (fmt == MST_FORMAT_F32 && eq->channels == 1) {
-    mst_orc_convert_f64_to_f32 (out, channel_buffer (eq, 0), n);
-  } else {
-    for (int c = 0; c < eq->channels; c++) {
-      const double *x = channel_buffer (eq, c);
-      for (int i = 0; i < n; i++)
-        mst_sample_put (fmt, out, (size_t) i * eq->channels + c, x[i]);
-    }
-  }
+    mst_planar_zero_nonfinite (eq->planar,
+        (size_t) eq->channels * BLOCK_FRAMES, MST_FORMAT_F64);
 }
 
 /* One body for both widths. Steady stereo F32 is filtered straight in the
@@ -738,11 +611,13 @@ eq_process (MstEq * eq, void *frames, size_t n_frames, MstFormat fmt)
         && run_steady_bands (eq, n, (float *) block)) {
       finish_bands (eq, n);
       if (check_finite (eq))
-        zero_nonfinite_f32 ((float *) block, 2 * (size_t) n);
+        mst_planar_zero_nonfinite (block, 2 * (size_t) n, fmt);
     } else {
-      load_block (eq, block, n, fmt);
+      mst_planar_load (eq->planar, BLOCK_FRAMES, block, eq->channels, n,
+          fmt);
       process_planar (eq, n);
-      store_block (eq, block, n, fmt);
+      mst_planar_store (block, eq->planar, BLOCK_FRAMES, eq->channels, n,
+          fmt);
     }
     done += n;
     if (mst_eq_is_passthrough (eq))

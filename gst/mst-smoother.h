@@ -47,6 +47,38 @@ double mst_smoother_fade_fill (double *ramp, double value, double target,
 void mst_smoother_crossfade (double *dst, const double *dry,
     const double *ramp, int n);
 
+/** A linear fade over @n frames of the channels @channels[k] (k <
+ *  @n_channels; all of 0 .. @n_channels - 1 when @channels is NULL) of a
+ *  planar block (channel c at @wet + c @stride) from their dry copies
+ *  (@dry, the same layout), @value moving by @step per frame towards
+ *  @target; returns the value reached. @ramp is scratch of @n values. */
+double mst_smoother_fade_planar (double value, double target, double step,
+    double *wet, const double *dry, size_t stride, const int *channels,
+    int n_channels, int n, double *ramp);
+
+/** A gain in dB that glides: a one-pole smoother advanced once per control
+ *  period, the linear gain ramping per sample in between. */
+typedef struct {
+  double db, target_db;         /* in use, target */
+  double lin;                   /* mst_db_to_lin (db) */
+} MstGainGlide;
+
+/** Takes the target at once. */
+static inline void
+mst_gain_glide_jump (MstGainGlide * g)
+{
+  g->db = g->target_db;
+  g->lin = mst_db_to_lin (g->db);
+}
+
+/** Applies the gain to @n frames of @n_channels planar channels (channel c
+ *  at @planar + c @stride), gliding by one-pole steps of @coef every
+ *  @period_frames frames (snapping within @snap_db); @ramp is scratch of
+ *  @period_frames values. */
+void mst_gain_glide_apply (MstGainGlide * g, double *planar, size_t stride,
+    int n_channels, int n, int period_frames, double coef, double snap_db,
+    double *ramp);
+
 #ifdef __cplusplus
 }
 #endif
