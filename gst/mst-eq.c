@@ -68,16 +68,14 @@ channel_buffer (const MstEq * eq, int channel)
 void
 mst_eq_settings_default (MstEqSettings * s)
 {
+  static const MstEqBandSettings flat = {
+    {MST_FILTER_PEAK, 1000.0, 0.0, 0.707, 12}, true, MST_EQ_CHANNELS_ALL
+  };
   memset (s, 0, sizeof *s);
   for (int b = 0; b < MST_EQ_MAX_BANDS; b++) {
-    MstEqBandSettings *band = &s->bands[b];
-    band->filter.type = MST_FILTER_PEAK;
-    band->filter.freq_hz = b < 10 ? 31.25 * (1 << b) : 1000.0;
-    band->filter.gain_db = 0.0;
-    band->filter.q = 0.707;
-    band->filter.slope_db_per_oct = 12;
-    band->enabled = true;
-    band->channels = MST_EQ_CHANNELS_ALL;
+    s->bands[b] = flat;
+    if (b < 10)
+      s->bands[b].filter.freq_hz = 31.25 * (1 << b);
   }
   s->num_bands = 10;
   s->gain_db = 0.0;
@@ -99,14 +97,6 @@ band_settings_equal (const MstEqBandSettings * a, const MstEqBandSettings * b)
       && a->enabled == b->enabled && a->channels == b->channels;
 }
 
-static void
-band_set_target (Band * band, const MstEqBandSettings * s)
-{
-  band->target = *s;
-  band->target_log_freq = log (s->filter.freq_hz);
-  band->target_log_q = log (s->filter.q);
-}
-
 MstResult
 mst_eq_set (MstEq * eq, const MstEqSettings * s)
 {
@@ -116,9 +106,14 @@ mst_eq_set (MstEq * eq, const MstEqSettings * s)
   for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
     if (!valid_band (&s->bands[b]))
       return MST_ERR_INVALID_ARG;
-  for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
-    if (!band_settings_equal (&eq->bands[b].target, &s->bands[b]))
-      band_set_target (&eq->bands[b], &s->bands[b]);
+  for (int b = 0; b < MST_EQ_MAX_BANDS; b++) {
+    Band *band = &eq->bands[b];
+    if (!band_settings_equal (&band->target, &s->bands[b])) {
+      band->target = s->bands[b];
+      band->target_log_freq = log (band->target.filter.freq_hz);
+      band->target_log_q = log (band->target.filter.q);
+    }
+  }
   eq->n_bands = s->num_bands;
   eq->gain.target_db = s->gain_db;
   if (eq->bypass != s->bypass) {
@@ -150,8 +145,6 @@ mst_eq_init (int max_channels)
   if (!eq->planar || !eq->dry || !eq->bypass_dry)
     goto fail;
   mst_eq_settings_default (&defaults);
-  for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
-    band_set_target (&eq->bands[b], &defaults.bands[b]);
   eq->gain.lin = 1.0;
   if (mst_eq_set (eq, &defaults) != MST_OK
       || mst_eq_configure (eq, 48000, 1, -1, -1) != MST_OK)
@@ -325,23 +318,17 @@ static int
 band_channel_list (const MstEq * eq, const Band * band, int *list)
 {
   int n = 0;
-  switch (band->channels) {
-    case MST_EQ_CHANNELS_ALL:
-      for (int c = 0; c < eq->channels; c++)
-        list[n++] = c;
-      break;
-    case MST_EQ_CHANNELS_MID:
-    case MST_EQ_CHANNELS_LEFT:
-      if (eq->left_index >= 0)
-        list[n++] = eq->left_index;
-      else if (band->channels == MST_EQ_CHANNELS_MID && eq->channels == 1)
-        list[n++] = 0;
-      break;
-    case MST_EQ_CHANNELS_SIDE:
-    case MST_EQ_CHANNELS_RIGHT:
-      if (eq->right_index >= 0)
-        list[n++] = eq->right_index;
-      break;
+  if (band->channels == MST_EQ_CHANNELS_ALL) {
+    for (int c = 0; c < eq->channels; c++)
+      list[n++] = c;
+  } else {
+    bool first = band->channels == MST_EQ_CHANNELS_MID
+        || band->channels == MST_EQ_CHANNELS_LEFT;
+    int index = first ? eq->left_index : eq->right_index;
+    if (index >= 0)
+      list[n++] = index;
+    else if (band->channels == MST_EQ_CHANNELS_MID && eq->channels == 1)
+      list[n++] = 0;
   }
   return n;
 }
@@ -351,12 +338,8 @@ set_mid_side (MstEq * eq, bool mid_side, int n)
 {
   if (eq->mid_side == mid_side || eq->left_index < 0)
     return;
-  double *l = channel_buffer (eq, eq->left_index);
-  double *r = channel_buffer (eq, eq->right_index);
-  if (mid_side)
-    mst_orc_ms_encode_f64 (l, r, 0.5, n);
-  else
-    mst_orc_ms_decode_f64 (l, r, n);
+  mst_planar_mid_side (channel_buffer (eq, eq->left_index),
+      channel_buffer (eq, eq->right_index), mid_side, n);
   eq->mid_side = mid_side;
 }
 
@@ -394,24 +377,18 @@ band_update_targets (MstEq * eq, Band * band, int index)
     }
     return;
   }
-  if (!band_structure_matches (band) || index >= eq->n_bands
-      || !band->target.enabled) {
-    band->mix_target = 0.0;
-  } else {
-    band->mix_target = 1.0;
-  }
+  band->mix_target = band_structure_matches (band) && index < eq->n_bands
+      && band->target.enabled ? 1.0 : 0.0;
 }
 
 static void
 process_band (MstEq * eq, Band * band, int n)
 {
   int list[MST_MAX_CHANNELS];
-  int n_list;
 
   if (!band->active)
     return;
-
-  n_list = band_channel_list (eq, band, list);
+  int n_list = band_channel_list (eq, band, list);
   if (band->channels == MST_EQ_CHANNELS_MID
       || band->channels == MST_EQ_CHANNELS_SIDE)
     set_mid_side (eq, true, n);
@@ -421,20 +398,15 @@ process_band (MstEq * eq, Band * band, int n)
 
   bool fading = band->mix != 1.0 || band->mix_target != 1.0;
   for (int offset = 0; offset < n;) {
-    int m = fading ? n - offset : eq->control_frames;
+    int m = fading || eq->control_frames > n - offset ? n - offset
+        : eq->control_frames;
     MstBiquad from[MST_FILTER_MAX_SECTIONS];
-    bool ramping;
-
-    if (m > n - offset)
-      m = n - offset;
     memcpy (from, band->cascade.coefs, sizeof from);
     int sections_before = band->cascade.n_sections;
-    ramping = !fading && band_glide (eq, band)
+    bool ramping = !fading && band_glide (eq, band)
         && band->cascade.n_sections == sections_before;
-    if (!ramping && !fading && offset == 0) {
-      /* Nothing moves: the whole block at once. */
-      m = n;
-    }
+    if (!ramping && !fading && offset == 0)
+      m = n;                    /* nothing moves: the whole block at once */
     for (int k = 0; fading && k < n_list; k++)
       memcpy (eq->dry + (size_t) list[k] * BLOCK_FRAMES + offset,
           channel_buffer (eq, list[k]) + offset, sizeof (double) * m);
@@ -541,13 +513,6 @@ check_finite (MstEq * eq)
 }
 
 static void
-prepare_bands (MstEq * eq)
-{
-  for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
-    band_update_targets (eq, &eq->bands[b], b);
-}
-
-static void
 finish_bands (MstEq * eq, int n)
 {
   for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
@@ -606,7 +571,8 @@ eq_process (MstEq * eq, void *frames, size_t n_frames, MstFormat fmt)
     int n = n_frames - done > BLOCK_FRAMES ? BLOCK_FRAMES
         : (int) (n_frames - done);
     char *block = (char *) frames + done * eq->channels * width;
-    prepare_bands (eq);
+    for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
+      band_update_targets (eq, &eq->bands[b], b);
     if (fmt == MST_FORMAT_F32 && eq->channels == 2
         && run_steady_bands (eq, n, (float *) block)) {
       finish_bands (eq, n);

@@ -47,6 +47,17 @@ mst_planar_store (void *frames, const double *planar, size_t stride,
   }
 }
 
+/** Turns the pair @l, @r into mid (L + R) / 2 and side (L - R) / 2 in
+ *  place, or with @to_mid_side false back into left and right. */
+static inline void
+mst_planar_mid_side (double *l, double *r, bool to_mid_side, int n)
+{
+  if (to_mid_side)
+    mst_orc_ms_encode_f64 (l, r, 0.5, n);
+  else
+    mst_orc_ms_decode_f64 (l, r, n);
+}
+
 /** Replaces the non-finite samples among @n of @fmt at @x by 0. */
 MST_ALWAYS_INLINE void
 mst_planar_zero_nonfinite (void *x, size_t n, MstFormat fmt)
