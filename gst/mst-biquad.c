@@ -11,33 +11,66 @@
 #include <string.h>
 
 
-/* Direct Form I, fixed coefficients, one channel. */
+/* One Direct Form I step of section @c; @h is a local copy the compiler
+ * keeps in registers. */
+MST_ALWAYS_INLINE double
+df1_step (const MstBiquad * c, MstBiquadHistory * h, double in)
+{
+  double y = c->b0 * in + c->b1 * h->x1 + c->b2 * h->x2 - c->a1 * h->y1
+      - c->a2 * h->y2;
+  h->x2 = h->x1;
+  h->x1 = in;
+  h->y2 = h->y1;
+  h->y1 = y;
+  return y;
+}
+
+/* Direct Form I on one channel: with @ramp the coefficients move linearly
+ * from @from to @to over the n frames, else @to alone. */
+MST_ALWAYS_INLINE void
+df1_run (const MstBiquad * from, const MstBiquad * to, MstBiquadHistory * st,
+    double *x, int n, const bool ramp)
+{
+  MstBiquad c = ramp ? *from : *to, d = { 0 };
+  MstBiquadHistory h = *st;
+  if (ramp) {
+    double inv = 1.0 / n;
+    d = (MstBiquad) { (to->b0 - from->b0) * inv, (to->b1 - from->b1) * inv,
+      (to->b2 - from->b2) * inv, (to->a1 - from->a1) * inv,
+      (to->a2 - from->a2) * inv
+    };
+  }
+  for (int i = 0; i < n; i++) {
+    if (ramp) {
+      c.b0 += d.b0;
+      c.b1 += d.b1;
+      c.b2 += d.b2;
+      c.a1 += d.a1;
+      c.a2 += d.a2;
+    }
+    x[i] = df1_step (&c, &h, x[i]);
+  }
+  *st = h;
+}
+
 static void
 biquad_run (const MstBiquad * c, MstBiquadHistory * st, double *x, int n)
 {
-  double b0 = c->b0, b1 = c->b1, b2 = c->b2, a1 = c->a1, a2 = c->a2;
-  double x1 = st->x1, x2 = st->x2, y1 = st->y1, y2 = st->y2;
-  for (int i = 0; i < n; i++) {
-    double in = x[i];
-    double y = b0 * in + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-    x2 = x1;
-    x1 = in;
-    y2 = y1;
-    y1 = y;
-    x[i] = y;
-  }
-  st->x1 = x1;
-  st->x2 = x2;
-  st->y1 = y1;
-  st->y2 = y2;
+  df1_run (c, c, st, x, n, false);
+}
+
+static void
+biquad_run_ramp (const MstBiquad * from, const MstBiquad * to,
+    MstBiquadHistory * st, double *x, int n)
+{
+  df1_run (from, to, st, x, n, true);
 }
 
 /* Two channels through the same section in one loop: their independent
  * recurrences overlap in the pipeline. */
 static void
 biquad_run_pair (const MstBiquad * c, MstBiquadHistory * sa,
-    MstBiquadHistory * sb, double *xa,
-    double *xb, int n)
+    MstBiquadHistory * sb, double *xa, double *xb, int n)
 {
   double b0 = c->b0, b1 = c->b1, b2 = c->b2, a1 = c->a1, a2 = c->a2;
   double ax1 = sa->x1, ax2 = sa->x2, ay1 = sa->y1, ay2 = sa->y2;
@@ -65,38 +98,6 @@ biquad_run_pair (const MstBiquad * c, MstBiquadHistory * sa,
   sb->x2 = bx2;
   sb->y1 = by1;
   sb->y2 = by2;
-}
-
-/* Coefficients moving linearly from @from to @to over the n frames. */
-static void
-biquad_run_ramp (const MstBiquad * from, const MstBiquad * to, MstBiquadHistory * st,
-    double *x, int n)
-{
-  double inv = 1.0 / n;
-  double db0 = (to->b0 - from->b0) * inv, db1 = (to->b1 - from->b1) * inv;
-  double db2 = (to->b2 - from->b2) * inv, da1 = (to->a1 - from->a1) * inv;
-  double da2 = (to->a2 - from->a2) * inv;
-  double b0 = from->b0, b1 = from->b1, b2 = from->b2, a1 = from->a1,
-      a2 = from->a2;
-  double x1 = st->x1, x2 = st->x2, y1 = st->y1, y2 = st->y2;
-  for (int i = 0; i < n; i++) {
-    b0 += db0;
-    b1 += db1;
-    b2 += db2;
-    a1 += da1;
-    a2 += da2;
-    double in = x[i];
-    double y = b0 * in + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-    x2 = x1;
-    x1 = in;
-    y2 = y1;
-    y1 = y;
-    x[i] = y;
-  }
-  st->x1 = x1;
-  st->x2 = x2;
-  st->y1 = y1;
-  st->y2 = y2;
 }
 
 /* Up to all sections of all bands, fused into one pass per sample: the
@@ -328,6 +329,23 @@ cascade_pair_body (const PairSection * c, const int n_sections,
   }
 }
 
+/* With n_sections a constant in each case, the body unrolls. */
+MST_ALWAYS_INLINE void
+cascade_pair_dispatch (const PairSection * c, int n_sections, v2d (*hist)[2],
+    const PairIo * io, const bool interleaved, const bool quad, int n)
+{
+  switch (n_sections) {
+#define CASE(k) case k: \
+      cascade_pair_body (c, k, hist, io, interleaved, quad, n); break;
+      CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7)
+      CASE (8)
+#undef CASE
+    default:
+      cascade_pair_body (c, n_sections, hist, io, interleaved, false, n);
+      break;
+  }
+}
+
 static inline __attribute__ ((always_inline)) void
 cascade_run_pair_body (const MstBiquad * sections, int n_sections,
     v2d (*hist)[2], const PairIo * io, int n, const bool quad)
@@ -340,27 +358,10 @@ cascade_run_pair_body (const MstBiquad * sections, int n_sections,
     c[k].a1 = (v2d) { sections[k].a1, sections[k].a1 };
     c[k].a2 = (v2d) { sections[k].a2, sections[k].a2 };
   }
-  if (io->frames) {
-    switch (n_sections) {
-#define CASE(k) case k: cascade_pair_body (c, k, hist, io, true, quad, n); break;
-        CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7)
-        CASE (8)
-#undef CASE
-      default:
-        cascade_pair_body (c, n_sections, hist, io, true, false, n);
-        break;
-    }
-  } else {
-    switch (n_sections) {
-#define CASE(k) case k: cascade_pair_body (c, k, hist, io, false, quad, n); break;
-        CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7)
-        CASE (8)
-#undef CASE
-      default:
-        cascade_pair_body (c, n_sections, hist, io, false, false, n);
-        break;
-    }
-  }
+  if (io->frames)
+    cascade_pair_dispatch (c, n_sections, hist, io, true, quad, n);
+  else
+    cascade_pair_dispatch (c, n_sections, hist, io, false, quad, n);
 }
 
 /* Portable build: two lanes, one section at a time. */

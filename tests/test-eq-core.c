@@ -30,37 +30,15 @@ apply (MstEq * eq, const MstEqSettings * s)
   return r;
 }
 
-static MstResult
-set_band (MstEq * eq, int index, const MstEqBandSettings * b)
-{
-  MstEqSettings s = settings;
-  s.bands[index] = *b;
-  return apply (eq, &s);
-}
-
-static MstResult
-set_num_bands (MstEq * eq, int n_bands)
-{
-  MstEqSettings s = settings;
-  s.num_bands = n_bands;
-  return apply (eq, &s);
-}
-
-static MstResult
-set_gain_db (MstEq * eq, double gain_db)
-{
-  MstEqSettings s = settings;
-  s.gain_db = gain_db;
-  return apply (eq, &s);
-}
-
-static MstResult
-set_bypass (MstEq * eq, bool bypass)
-{
-  MstEqSettings s = settings;
-  s.bypass = bypass;
-  return apply (eq, &s);
-}
+/* One field of the settings in force changed, the whole handed over. */
+#define CHANGE(eq, field, value) __extension__ ({ \
+      MstEqSettings changed_ = settings; \
+      changed_.field = (value); \
+      apply ((eq), &changed_); })
+#define set_band(eq, index, b) CHANGE (eq, bands[index], *(b))
+#define set_num_bands(eq, n) CHANGE (eq, num_bands, n)
+#define set_gain_db(eq, db) CHANGE (eq, gain_db, db)
+#define set_bypass(eq, on) CHANGE (eq, bypass, on)
 
 static MstEqBandSettings
 band (MstFilterType type, double freq, double gain, double q)
