@@ -33,15 +33,6 @@
 GST_DEBUG_CATEGORY_STATIC (gst_mst_eq_debug);
 #define GST_CAT_DEFAULT gst_mst_eq_debug
 
-#define DEFAULT_NUM_BANDS 10
-#define DEFAULT_GAIN_DB 0.0
-#define DEFAULT_BYPASS FALSE
-#define DEFAULT_BAND_TYPE MST_FILTER_PEAK
-#define DEFAULT_BAND_GAIN_DB 0.0
-#define DEFAULT_BAND_Q 0.707
-#define DEFAULT_BAND_SLOPE 12
-#define DEFAULT_BAND_ENABLED TRUE
-#define DEFAULT_BAND_CHANNELS MST_EQ_CHANNELS_ALL
 #define MIN_FREQ_HZ 10.0
 #define MAX_FREQ_HZ 100000.0
 #define MIN_Q 0.1
@@ -143,38 +134,39 @@ gst_mst_eq_band_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstMstEqBand *band = GST_MST_EQ_BAND (object);
+  MstEqBandSettings *settings;
 
-  GST_OBJECT_LOCK (band);
+  if (!band->eq)
+    return;
+  GST_OBJECT_LOCK (band->eq);
+  settings = &band->eq->settings.bands[band->index];
   switch (prop_id) {
     case PROP_BAND_TYPE:
-      band->settings.filter.type = g_value_get_enum (value);
+      settings->filter.type = g_value_get_enum (value);
       break;
     case PROP_BAND_FREQ:
-      band->settings.filter.freq_hz = g_value_get_double (value);
+      settings->filter.freq_hz = g_value_get_double (value);
       break;
     case PROP_BAND_GAIN:
-      band->settings.filter.gain_db = g_value_get_double (value);
+      settings->filter.gain_db = g_value_get_double (value);
       break;
     case PROP_BAND_Q:
-      band->settings.filter.q = g_value_get_double (value);
+      settings->filter.q = g_value_get_double (value);
       break;
     case PROP_BAND_SLOPE:
-      band->settings.filter.slope_db_per_oct = g_value_get_enum (value);
+      settings->filter.slope_db_per_oct = g_value_get_enum (value);
       break;
     case PROP_BAND_ENABLED:
-      band->settings.enabled = g_value_get_boolean (value);
+      settings->enabled = g_value_get_boolean (value);
       break;
     case PROP_BAND_CHANNELS:
-      band->settings.channels = g_value_get_enum (value);
+      settings->channels = g_value_get_enum (value);
       break;
     default:
-      GST_OBJECT_UNLOCK (band);
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      return;
+      break;
   }
-  GST_OBJECT_UNLOCK (band);
-  if (band->eq)
-    g_atomic_int_inc (&band->eq->settings_version);
+  GST_OBJECT_UNLOCK (band->eq);
 }
 
 static void
@@ -182,35 +174,39 @@ gst_mst_eq_band_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
   GstMstEqBand *band = GST_MST_EQ_BAND (object);
+  const MstEqBandSettings *settings;
 
-  GST_OBJECT_LOCK (band);
+  if (!band->eq)
+    return;
+  GST_OBJECT_LOCK (band->eq);
+  settings = &band->eq->settings.bands[band->index];
   switch (prop_id) {
     case PROP_BAND_TYPE:
-      g_value_set_enum (value, band->settings.filter.type);
+      g_value_set_enum (value, settings->filter.type);
       break;
     case PROP_BAND_FREQ:
-      g_value_set_double (value, band->settings.filter.freq_hz);
+      g_value_set_double (value, settings->filter.freq_hz);
       break;
     case PROP_BAND_GAIN:
-      g_value_set_double (value, band->settings.filter.gain_db);
+      g_value_set_double (value, settings->filter.gain_db);
       break;
     case PROP_BAND_Q:
-      g_value_set_double (value, band->settings.filter.q);
+      g_value_set_double (value, settings->filter.q);
       break;
     case PROP_BAND_SLOPE:
-      g_value_set_enum (value, band->settings.filter.slope_db_per_oct);
+      g_value_set_enum (value, settings->filter.slope_db_per_oct);
       break;
     case PROP_BAND_ENABLED:
-      g_value_set_boolean (value, band->settings.enabled);
+      g_value_set_boolean (value, settings->enabled);
       break;
     case PROP_BAND_CHANNELS:
-      g_value_set_enum (value, band->settings.channels);
+      g_value_set_enum (value, settings->channels);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (band);
+  GST_OBJECT_UNLOCK (band->eq);
 }
 
 static void
@@ -219,54 +215,52 @@ gst_mst_eq_band_class_init (GstMstEqBandClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
       | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING;
+  MstEqSettings defaults;
+  /* Bands past the octave-spaced first ten hold the plain defaults. */
+  const MstEqBandSettings *d;
 
+  mst_eq_settings_default (&defaults);
+  d = &defaults.bands[MST_EQ_MAX_BANDS - 1];
   gobject_class->set_property = gst_mst_eq_band_set_property;
   gobject_class->get_property = gst_mst_eq_band_get_property;
 
   g_object_class_install_property (gobject_class, PROP_BAND_TYPE,
       g_param_spec_enum ("type", "Type",
           "Filter type; a change crossfades through the dry signal (10 ms)",
-          GST_TYPE_MST_EQ_BAND_TYPE, DEFAULT_BAND_TYPE, flags));
+          GST_TYPE_MST_EQ_BAND_TYPE, d->filter.type, flags));
   g_object_class_install_property (gobject_class, PROP_BAND_FREQ,
       g_param_spec_double ("freq", "Frequency (Hz)",
           "Centre frequency of peak, notch, band-pass and all-pass; midpoint "
           "of shelves and tilt; -3 dB point of cuts, in Hz",
-          MIN_FREQ_HZ, MAX_FREQ_HZ, 1000.0, flags));
+          MIN_FREQ_HZ, MAX_FREQ_HZ, d->filter.freq_hz, flags));
   g_object_class_install_property (gobject_class, PROP_BAND_GAIN,
       g_param_spec_double ("gain", "Gain (dB)",
           "Gain of peak and shelves, total tilt of tilt, in dB (ignored by "
           "cuts, notch, band-pass and all-pass)",
-          -MAX_BAND_GAIN_DB, MAX_BAND_GAIN_DB, DEFAULT_BAND_GAIN_DB, flags));
+          -MAX_BAND_GAIN_DB, MAX_BAND_GAIN_DB, d->filter.gain_db, flags));
   g_object_class_install_property (gobject_class, PROP_BAND_Q,
       g_param_spec_double ("q", "Q",
           "Quality factor as defined by the Audio EQ Cookbook (bandwidth of "
           "peak and notch, resonance of shelves; ignored by cuts, which are "
-          "Butterworth)", MIN_Q, MAX_Q, DEFAULT_BAND_Q, flags));
+          "Butterworth)", MIN_Q, MAX_Q, d->filter.q, flags));
   g_object_class_install_property (gobject_class, PROP_BAND_SLOPE,
       g_param_spec_enum ("slope", "Slope (dB/octave)",
           "Slope of low-cut and high-cut, in dB/octave (Butterworth)",
-          GST_TYPE_MST_EQ_SLOPE, DEFAULT_BAND_SLOPE, flags));
+          GST_TYPE_MST_EQ_SLOPE, d->filter.slope_db_per_oct, flags));
   g_object_class_install_property (gobject_class, PROP_BAND_ENABLED,
       g_param_spec_boolean ("enabled", "Enabled",
           "Whether the band filters; toggling crossfades (10 ms)",
-          DEFAULT_BAND_ENABLED, flags));
+          d->enabled, flags));
   g_object_class_install_property (gobject_class, PROP_BAND_CHANNELS,
       g_param_spec_enum ("channels", "Channels",
           "Channels the band filters: all, or the mid, side, left or right "
           "of the front-left/front-right pair",
-          GST_TYPE_MST_EQ_CHANNELS, DEFAULT_BAND_CHANNELS, flags));
+          GST_TYPE_MST_EQ_CHANNELS, d->channels, flags));
 }
 
 static void
-gst_mst_eq_band_init (GstMstEqBand * band)
+gst_mst_eq_band_init (G_GNUC_UNUSED GstMstEqBand * band)
 {
-  band->settings.filter.type = DEFAULT_BAND_TYPE;
-  band->settings.filter.freq_hz = 1000.0;
-  band->settings.filter.gain_db = DEFAULT_BAND_GAIN_DB;
-  band->settings.filter.q = DEFAULT_BAND_Q;
-  band->settings.filter.slope_db_per_oct = DEFAULT_BAND_SLOPE;
-  band->settings.enabled = DEFAULT_BAND_ENABLED;
-  band->settings.channels = DEFAULT_BAND_CHANNELS;
 }
 
 /* ---- element ---- */
@@ -296,7 +290,7 @@ gst_mst_eq_child_proxy_get_child_by_index (GstChildProxy * proxy, guint index)
   GObject *child = NULL;
 
   GST_OBJECT_LOCK (self);
-  if (index < self->num_bands)
+  if (index < (guint) self->settings.num_bands)
     child = g_object_ref (G_OBJECT (self->bands[index]));
   GST_OBJECT_UNLOCK (self);
   return child;
@@ -309,7 +303,7 @@ gst_mst_eq_child_proxy_get_children_count (GstChildProxy * proxy)
   guint n;
 
   GST_OBJECT_LOCK (self);
-  n = self->num_bands;
+  n = self->settings.num_bands;
   GST_OBJECT_UNLOCK (self);
   return n;
 }
@@ -329,10 +323,9 @@ gst_mst_eq_set_num_bands (GstMstEq * self, guint num_bands)
   guint old;
 
   GST_OBJECT_LOCK (self);
-  old = self->num_bands;
-  self->num_bands = num_bands;
+  old = self->settings.num_bands;
+  self->settings.num_bands = num_bands;
   GST_OBJECT_UNLOCK (self);
-  g_atomic_int_inc (&self->settings_version);
 
   for (guint i = old; i < num_bands; i++)
     gst_child_proxy_child_added (GST_CHILD_PROXY (self),
@@ -354,19 +347,18 @@ gst_mst_eq_set_property (GObject * object, guint prop_id,
       return;
     case PROP_GAIN:
       GST_OBJECT_LOCK (self);
-      self->gain_db = g_value_get_double (value);
+      self->settings.gain_db = g_value_get_double (value);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_BYPASS:
       GST_OBJECT_LOCK (self);
-      self->bypass = g_value_get_boolean (value);
+      self->settings.bypass = g_value_get_boolean (value);
       GST_OBJECT_UNLOCK (self);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      return;
+      break;
   }
-  g_atomic_int_inc (&self->settings_version);
 }
 
 static void
@@ -378,13 +370,13 @@ gst_mst_eq_get_property (GObject * object, guint prop_id, GValue * value,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_NUM_BANDS:
-      g_value_set_uint (value, self->num_bands);
+      g_value_set_uint (value, self->settings.num_bands);
       break;
     case PROP_GAIN:
-      g_value_set_double (value, self->gain_db);
+      g_value_set_double (value, self->settings.gain_db);
       break;
     case PROP_BYPASS:
-      g_value_set_boolean (value, self->bypass);
+      g_value_set_boolean (value, self->settings.bypass);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -393,37 +385,19 @@ gst_mst_eq_get_property (GObject * object, guint prop_id, GValue * value,
   GST_OBJECT_UNLOCK (self);
 }
 
-/* Streaming thread: copies changed settings into the core. Locks are held
- * only while copying. */
+/* Streaming thread: one copy of the settings under the lock, handed to the
+ * core, which takes what changed. */
 static void
 gst_mst_eq_apply_settings (GstMstEq * self)
 {
-  gint version = g_atomic_int_get (&self->settings_version);
-  MstEqBandSettings bands[MST_EQ_MAX_BANDS];
-  guint num_bands;
-  gdouble gain_db;
-  gboolean bypass;
-
-  if (version == self->applied_version)
-    return;
-  self->applied_version = version;
+  MstEqSettings settings;
 
   GST_OBJECT_LOCK (self);
-  num_bands = self->num_bands;
-  gain_db = self->gain_db;
-  bypass = self->bypass;
+  settings = self->settings;
   GST_OBJECT_UNLOCK (self);
-  for (guint i = 0; i < MST_EQ_MAX_BANDS; i++) {
-    GST_OBJECT_LOCK (self->bands[i]);
-    bands[i] = self->bands[i]->settings;
-    GST_OBJECT_UNLOCK (self->bands[i]);
-  }
-
-  mst_eq_set_num_bands (self->core, num_bands);
-  mst_eq_set_gain_db (self->core, gain_db);
-  mst_eq_set_bypass (self->core, bypass);
-  for (guint i = 0; i < MST_EQ_MAX_BANDS; i++)
-    mst_eq_set_band (self->core, i, &bands[i]);
+  /* The property ranges keep every field valid. */
+  if (mst_eq_set (self->core, &settings) != MST_OK)
+    GST_WARNING_OBJECT (self, "settings refused by the core");
 }
 
 static void
@@ -442,7 +416,7 @@ gst_mst_eq_sync_values (GstMstEq * self, GstBuffer * buf)
   gst_object_sync_values (GST_OBJECT (self), stream_time);
   /* Bands beyond num-bands are silent whatever their controllers say. */
   GST_OBJECT_LOCK (self);
-  guint num_bands = self->num_bands;
+  guint num_bands = self->settings.num_bands;
   GST_OBJECT_UNLOCK (self);
   for (guint i = 0; i < num_bands; i++)
     gst_object_sync_values (GST_OBJECT (self->bands[i]), stream_time);
@@ -480,7 +454,7 @@ gst_mst_eq_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstAudioFilter *filter = GST_AUDIO_FILTER (trans);
   GstMapInfo map;
   guint n_frames;
-  unsigned resets;
+  guint64 resets;
 
   if (gst_base_transform_is_passthrough (trans) || !self->process)
     return GST_FLOW_OK;
@@ -494,7 +468,7 @@ gst_mst_eq_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   self->process (self, map.data, n_frames);
   gst_buffer_unmap (buf, &map);
 
-  resets = mst_eq_get_nonfinite_resets (self->core);
+  resets = mst_eq_get_nonfinite_count (self->core);
   if (resets != self->nonfinite_seen) {
     self->nonfinite_seen = resets;
     if (!self->warned_nonfinite) {
@@ -546,7 +520,6 @@ gst_mst_eq_setup (GstAudioFilter * filter, const GstAudioInfo * info)
     gst_mst_refuse_format (filter, info);
     return FALSE;
   }
-  self->applied_version = g_atomic_int_get (&self->settings_version) - 1;
   gst_mst_eq_apply_settings (self);
   mst_eq_reset (self->core);
   self->nonfinite_seen = 0;
@@ -604,7 +577,9 @@ gst_mst_eq_class_init (GstMstEqClass * klass)
   GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
       | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING;
+  MstEqSettings defaults;
 
+  mst_eq_settings_default (&defaults);
   gobject_class->set_property = gst_mst_eq_set_property;
   gobject_class->get_property = gst_mst_eq_get_property;
   gobject_class->finalize = gst_mst_eq_finalize;
@@ -617,16 +592,16 @@ gst_mst_eq_class_init (GstMstEqClass * klass)
           "freq (Hz, 10-100000), gain (dB, -30-30), q (0.1-40), slope "
           "(dB/octave: 6, 12, 18, 24, 36, 48), enabled, channels (all, mid, "
           "side, left, right)", 1, MST_EQ_MAX_BANDS,
-          DEFAULT_NUM_BANDS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          defaults.num_bands, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
           | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_GAIN,
       g_param_spec_double ("gain", "Gain (dB)",
           "Output gain after all bands, in dB", MIN_GAIN_DB, MAX_GAIN_DB,
-          DEFAULT_GAIN_DB, flags));
+          defaults.gain_db, flags));
   g_object_class_install_property (gobject_class, PROP_BYPASS,
       g_param_spec_boolean ("bypass", "Bypass",
           "Pass the input through bit-exact (after a 10 ms crossfade)",
-          DEFAULT_BYPASS, flags));
+          defaults.bypass, flags));
 
   gst_element_class_set_static_metadata (element_class,
       "Mastering parametric equalizer", "Filter/Effect/Audio",
@@ -656,9 +631,7 @@ gst_mst_eq_init (GstMstEq * self)
 {
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
 
-  self->num_bands = DEFAULT_NUM_BANDS;
-  self->gain_db = DEFAULT_GAIN_DB;
-  self->bypass = DEFAULT_BYPASS;
+  mst_eq_settings_default (&self->settings);
   self->core = mst_eq_init (MST_MAX_CHANNELS);
   g_assert (self->core != NULL);
   for (guint i = 0; i < MST_EQ_MAX_BANDS; i++) {
@@ -666,9 +639,8 @@ gst_mst_eq_init (GstMstEq * self)
     GstMstEqBand *band = g_object_new (GST_TYPE_MST_EQ_BAND, "name", name,
         NULL);
     g_free (name);
-    /* Octave-spaced defaults from 31.25 Hz, as a graphic equalizer. */
-    band->settings.filter.freq_hz = i < 10 ? 31.25 * (1 << i) : 1000.0;
     band->eq = self;
+    band->index = i;
     gst_object_set_parent (GST_OBJECT (band), GST_OBJECT (self));
     self->bands[i] = band;
   }

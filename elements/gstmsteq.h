@@ -24,19 +24,16 @@ struct _GstMstEq
   GstAudioFilter parent;
 
   /* < private > */
-  /* Settings, written under GST_OBJECT_LOCK (self). */
-  guint num_bands;
-  gdouble gain_db;
-  gboolean bypass;
+  /* Settings, written under GST_OBJECT_LOCK (self), the bands' included;
+   * the streaming thread copies them once per buffer. */
+  MstEqSettings settings;
   GstMstEqBand *bands[MST_EQ_MAX_BANDS];
-  gint settings_version;        /* atomic: bumped on every change */
 
   /* Streaming state. */
   MstEq *core;
-  gint applied_version;
   GstMstEqProcessFunc process;
   gboolean warned_nonfinite;
-  guint nonfinite_seen;
+  guint64 nonfinite_seen;
 };
 
 struct _GstMstEqBand
@@ -44,8 +41,9 @@ struct _GstMstEqBand
   GstObject parent;
 
   /* < private > */
-  MstEqBandSettings settings;   /* under GST_OBJECT_LOCK (band) */
-  GstMstEq *eq;                 /* weak: the owning element */
+  GstMstEq *eq;                 /* weak: the owner, whose settings.bands[index]
+                                 * this band's properties are */
+  guint index;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (eq);

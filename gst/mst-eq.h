@@ -3,7 +3,7 @@
 #define MST_EQ_H
 
 #include "mst-core.h"
-#include "mst-filter.h"
+#include "mst-biquad.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,10 +32,25 @@ typedef struct {
   MstEqChannels channels;
 } MstEqBandSettings;
 
+/** Everything a user may change while playing. */
+typedef struct {
+  MstEqBandSettings bands[MST_EQ_MAX_BANDS];
+  int num_bands;                /* bands at and above fade out, then idle */
+  double gain_db;               /* output gain after all bands (glides) */
+  bool bypass;                  /* crossfades to the dry signal, then
+                                 * passes it bit-exact */
+} MstEqSettings;
+
+/** The defaults, written here only: ten flat peak bands an octave apart
+ *  from 31.25 Hz (a graphic equalizer's), Q 0.707, the others flat peaks at
+ *  1 kHz; gain 0 dB; not bypassed. */
+void mst_eq_settings_default (MstEqSettings * settings);
+
 typedef struct MstEq MstEq;
 
 /** Allocates an equalizer for up to @max_channels channels and
- *  MST_EQ_MAX_BANDS bands; NULL on failure. Nothing else allocates. */
+ *  MST_EQ_MAX_BANDS bands, with the default settings; NULL on failure.
+ *  Nothing else allocates. */
 MstEq *mst_eq_init (int max_channels);
 
 /** Frees @eq and sets *@eq to NULL. */
@@ -46,18 +61,11 @@ void mst_eq_destroy (MstEq ** eq);
 MstResult mst_eq_configure (MstEq * eq, double rate_hz, int channels,
     int left_index, int right_index);
 
-/** Sets the target of band @index; the equalizer glides or crossfades to it. */
-MstResult mst_eq_set_band (MstEq * eq, int index,
-    const MstEqBandSettings * settings);
-
-/** Bands at and above @n_bands are faded out and then ignored. */
-MstResult mst_eq_set_num_bands (MstEq * eq, int n_bands);
-
-/** Output gain in dB (glides). */
-MstResult mst_eq_set_gain_db (MstEq * eq, double gain_db);
-
-/** Bypass crossfades to the dry signal, then passes it bit-exact. */
-MstResult mst_eq_set_bypass (MstEq * eq, bool bypass);
+/** Validates every field of @settings (MST_ERR_INVALID_ARG and nothing
+ *  applied when one is out of range), then takes what differs from the
+ *  settings in force as targets: parameters glide, structure changes
+ *  (type, slope, channels, enabled, num_bands) and bypass crossfade. */
+MstResult mst_eq_set (MstEq * eq, const MstEqSettings * settings);
 
 /** Clears filter history; smoothers jump to their targets. */
 void mst_eq_reset (MstEq * eq);
@@ -73,8 +81,9 @@ bool mst_eq_is_passthrough (const MstEq * eq);
 MstResult mst_eq_process_f32 (MstEq * eq, float *frames, size_t n_frames);
 MstResult mst_eq_process_f64 (MstEq * eq, double *frames, size_t n_frames);
 
-/** Number of times non-finite state was found and reset since configure. */
-unsigned mst_eq_get_nonfinite_resets (const MstEq * eq);
+/** Number of blocks in which non-finite state was found and reset, since
+ *  configure (monotonic). */
+uint64_t mst_eq_get_nonfinite_count (const MstEq * eq);
 
 /** Coefficients in use by band @index (for tests and plots). */
 MstResult mst_eq_get_band_sections (const MstEq * eq, int index,

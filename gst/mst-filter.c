@@ -23,6 +23,23 @@
 #define FIT_DC_WEIGHT 10.0
 
 bool
+mst_filter_params_valid (const MstFilterParams * p)
+{
+  return p->type >= 0 && p->type < MST_FILTER_N_TYPES
+      && p->freq_hz > 0 && isfinite (p->freq_hz)
+      && p->q > 0 && isfinite (p->q) && isfinite (p->gain_db)
+      && p->slope_db_per_oct >= 6 && p->slope_db_per_oct <= 48;
+}
+
+bool
+mst_filter_params_equal (const MstFilterParams * a, const MstFilterParams * b)
+{
+  return a->type == b->type && a->freq_hz == b->freq_hz
+      && a->gain_db == b->gain_db && a->q == b->q
+      && a->slope_db_per_oct == b->slope_db_per_oct;
+}
+
+bool
 mst_filter_type_has_gain (MstFilterType type)
 {
   return type == MST_FILTER_PEAK || type == MST_FILTER_LOW_SHELF

@@ -38,6 +38,14 @@ typedef struct {
   int slope_db_per_oct;         /* cuts only: 6, 12, 18, 24, 36 or 48 */
 } MstFilterParams;
 
+/** True when @p can be designed: a known type, frequency and Q positive and
+ *  finite, gain finite, slope 6 to 48 dB/octave. */
+bool mst_filter_params_valid (const MstFilterParams * p);
+
+/** True when @a and @b are the same design. */
+bool mst_filter_params_equal (const MstFilterParams * a,
+    const MstFilterParams * b);
+
 /** True for the types whose response is flat at gain 0 dB. */
 bool mst_filter_type_has_gain (MstFilterType type);
 

@@ -10,6 +10,36 @@
 
 #define RATE 48000.0
 
+/* The settings in force of the one equalizer a test uses: the core takes
+ * them whole (mst_eq_set), the tests change one field at a time. */
+static MstEqSettings settings;
+
+static MstEq *
+eq_new (int max_channels)
+{
+  mst_eq_settings_default (&settings);
+  return mst_eq_init (max_channels);
+}
+
+static MstResult
+apply (MstEq * eq, const MstEqSettings * s)
+{
+  MstResult r = mst_eq_set (eq, s);
+  if (r == MST_OK)
+    settings = *s;
+  return r;
+}
+
+/* One field of the settings in force changed, the whole handed over. */
+#define CHANGE(eq, field, value) __extension__ ({ \
+      MstEqSettings changed_ = settings; \
+      changed_.field = (value); \
+      apply ((eq), &changed_); })
+#define set_band(eq, index, b) CHANGE (eq, bands[index], *(b))
+#define set_num_bands(eq, n) CHANGE (eq, num_bands, n)
+#define set_gain_db(eq, db) CHANGE (eq, gain_db, db)
+#define set_bypass(eq, on) CHANGE (eq, bypass, on)
+
 static MstEqBandSettings
 band (MstFilterType type, double freq, double gain, double q)
 {
@@ -40,7 +70,7 @@ rms (const float *x, int channels, int channel, size_t from, size_t to)
 static void
 test_running_response (void)
 {
-  MstEq *eq = mst_eq_init (2);
+  MstEq *eq = eq_new (2);
   const size_t n = 24000;
   float *x = malloc (sizeof (float) * 2 * n);
   const double unity[2] = { 1, 1 };
@@ -48,7 +78,7 @@ test_running_response (void)
 
   MST_CHECK (eq && x);
   MST_CHECK (mst_eq_configure (eq, RATE, 2, 0, 1) == MST_OK);
-  MST_CHECK (mst_eq_set_band (eq, 0, &s) == MST_OK);
+  MST_CHECK (set_band (eq, 0, &s) == MST_OK);
   for (double f = 50; f < 20000; f *= 1.7) {
     mst_eq_reset (eq);
     fill_sine (x, 2, n, f, 0.25, unity);
@@ -60,7 +90,7 @@ test_running_response (void)
     MST_CHECK_CLOSE (rms (x, 2, 1, n / 2, n), rms (x, 2, 0, n / 2, n), 1e-6);
   }
   /* The element gain, steady, applied on the way out of the fused pass. */
-  MST_CHECK (mst_eq_set_gain_db (eq, -6.0) == MST_OK);
+  MST_CHECK (set_gain_db (eq, -6.0) == MST_OK);
   mst_eq_reset (eq);
   fill_sine (x, 2, n, 2000, 0.25, unity);
   mst_eq_process_f32 (eq, x, n);
@@ -89,15 +119,15 @@ test_cascade_response (void)
   const size_t n = 24000;
   float *x = malloc (sizeof (float) * 6 * n);
   double *xd = malloc (sizeof (double) * 6 * n);
-  MstEq *eq = mst_eq_init (6);
+  MstEq *eq = eq_new (6);
   for (int cc = 0; cc < 3; cc++)
     for (int nb = 1; nb <= 6; nb++)
       for (int f64 = 0; f64 < 2; f64++) {
         int ch = channel_counts[cc];
         mst_eq_configure (eq, RATE, ch, ch >= 2 ? 0 : -1, ch >= 2 ? 1 : -1);
-        mst_eq_set_num_bands (eq, nb);
+        set_num_bands (eq, nb);
         for (int b = 0; b < nb; b++)
-          mst_eq_set_band (eq, b, &bands[b]);
+          set_band (eq, b, &bands[b]);
         for (double f = 40; f < 20000; f *= 2.3) {
           mst_eq_reset (eq);
           for (size_t i = 0; i < n; i++)
@@ -132,13 +162,13 @@ test_cascade_response (void)
 static void
 test_passthrough_bit_exact (void)
 {
-  MstEq *eq = mst_eq_init (2);
+  MstEq *eq = eq_new (2);
   const size_t n = 4800;
   float *x = malloc (sizeof (float) * 2 * n), *ref = malloc (sizeof (float) * 2 * n);
   for (size_t i = 0; i < 2 * n; i++)
     ref[i] = (float) (rand () / (double) RAND_MAX - 0.5);
   mst_eq_configure (eq, RATE, 2, 0, 1);
-  mst_eq_set_num_bands (eq, 4);
+  set_num_bands (eq, 4);
   MST_CHECK (mst_eq_is_passthrough (eq));
   memcpy (x, ref, sizeof (float) * 2 * n);
   mst_eq_process_f32 (eq, x, n);
@@ -146,11 +176,11 @@ test_passthrough_bit_exact (void)
 
   /* A boost, then bypass: after the 10 ms crossfade, bit-exact again. */
   MstEqBandSettings s = band (MST_FILTER_PEAK, 1000, 6, 1);
-  mst_eq_set_band (eq, 0, &s);
+  set_band (eq, 0, &s);
   memcpy (x, ref, sizeof (float) * 2 * n);
   mst_eq_process_f32 (eq, x, n);
   MST_CHECK (memcmp (x, ref, sizeof (float) * 2 * n) != 0);
-  mst_eq_set_bypass (eq, true);
+  set_bypass (eq, true);
   memcpy (x, ref, sizeof (float) * 2 * n);
   mst_eq_process_f32 (eq, x, n);        /* 100 ms: crossfade done */
   MST_CHECK (mst_eq_is_passthrough (eq));
@@ -160,11 +190,11 @@ test_passthrough_bit_exact (void)
 
   /* Back from bypass, then the band returns to 0 dB: the glide ends, the
    * band's tail decays, and the equalizer is bit-exact again. */
-  mst_eq_set_bypass (eq, false);
+  set_bypass (eq, false);
   mst_eq_process_f32 (eq, x, n);
   MST_CHECK (!mst_eq_is_passthrough (eq));
   s.filter.gain_db = 0;
-  mst_eq_set_band (eq, 0, &s);
+  set_band (eq, 0, &s);
   for (int i = 0; i < 20 && !mst_eq_is_passthrough (eq); i++) {
     memcpy (x, ref, sizeof (float) * 2 * n);
     mst_eq_process_f32 (eq, x, n);
@@ -198,7 +228,7 @@ max_second_difference (const float *x, int channels, size_t n)
 static void
 test_smooth_changes (void)
 {
-  MstEq *eq = mst_eq_init (1);
+  MstEq *eq = eq_new (1);
   const size_t block = 480, n_blocks = 100;
   const double f = 1000, amp = 0.1;
   float *x = malloc (sizeof (float) * block * n_blocks);
@@ -228,14 +258,14 @@ test_smooth_changes (void)
 
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     mst_eq_configure (eq, RATE, 1, -1, -1);
-    mst_eq_set_bypass (eq, false);
-    mst_eq_set_band (eq, 0, &cases[k].from);
+    set_bypass (eq, false);
+    set_band (eq, 0, &cases[k].from);
     mst_eq_reset (eq);
     fill_sine (x, 1, block * n_blocks, f, amp, unity);
     for (size_t b = 0; b < n_blocks; b++) {
       if (b == n_blocks / 2) {
-        mst_eq_set_band (eq, 0, &cases[k].to);
-        mst_eq_set_bypass (eq, cases[k].bypass);
+        set_band (eq, 0, &cases[k].to);
+        set_bypass (eq, cases[k].bypass);
       }
       mst_eq_process_f32 (eq, x + b * block, block);
     }
@@ -277,7 +307,7 @@ test_smooth_changes (void)
 static void
 test_mid_side_routing (void)
 {
-  MstEq *eq = mst_eq_init (2);
+  MstEq *eq = eq_new (2);
   const size_t n = 9600;
   float *x = malloc (sizeof (float) * 2 * n);
   const double mono[2] = { 1, 1 }, side[2] = { 1, -1 };
@@ -298,7 +328,7 @@ test_mid_side_routing (void)
     MstEqBandSettings s = band (MST_FILTER_PEAK, 1000, 12, 1);
     s.channels = cases[k].channels;
     mst_eq_configure (eq, RATE, 2, 0, 1);
-    mst_eq_set_band (eq, 0, &s);
+    set_band (eq, 0, &s);
     mst_eq_reset (eq);
     fill_sine (x, 2, n, 1000, 0.1, cases[k].signal);
     mst_eq_process_f32 (eq, x, n);
@@ -316,13 +346,13 @@ test_mid_side_routing (void)
 static void
 test_nonfinite_recovery (void)
 {
-  MstEq *eq = mst_eq_init (2);
+  MstEq *eq = eq_new (2);
   const size_t n = 4800;
   float *x = malloc (sizeof (float) * 2 * n);
   const double unity[2] = { 1, 1 };
   MstEqBandSettings s = band (MST_FILTER_LOW_SHELF, 100, 6, 0.7);
   mst_eq_configure (eq, RATE, 2, 0, 1);
-  mst_eq_set_band (eq, 0, &s);
+  set_band (eq, 0, &s);
   mst_eq_reset (eq);
   const float bad[2] = { NAN, INFINITY };
   for (int k = 0; k < 2; k++) {
@@ -340,7 +370,7 @@ test_nonfinite_recovery (void)
     MST_CHECK (finite);
     MST_CHECK (rms (x, 2, 0, n / 2, n) > 0.1);
   }
-  MST_CHECK (mst_eq_get_nonfinite_resets (eq) == 2);
+  MST_CHECK (mst_eq_get_nonfinite_count (eq) == 2);
   free (x);
   mst_eq_destroy (&eq);
 }
@@ -350,12 +380,12 @@ test_nonfinite_recovery (void)
 static void
 test_no_denormals (void)
 {
-  MstEq *eq = mst_eq_init (1);
+  MstEq *eq = eq_new (1);
   const size_t n = 48000;
   double *x = malloc (sizeof (double) * n);
   MstEqBandSettings s = band (MST_FILTER_PEAK, 30, 12, 8);
   mst_eq_configure (eq, RATE, 1, -1, -1);
-  mst_eq_set_band (eq, 0, &s);
+  set_band (eq, 0, &s);
   mst_eq_reset (eq);
   for (size_t i = 0; i < n; i++)
     x[i] = sin (2 * M_PI * 30 * i / RATE);
@@ -383,12 +413,12 @@ test_extreme_low_bell (void)
 {
   const double rate = 384000, f = 1000;
   const size_t n = 384000;
-  MstEq *eq = mst_eq_init (1);
+  MstEq *eq = eq_new (1);
   float *x = malloc (sizeof (float) * n);
   for (int sign = -1; sign <= 1; sign += 2) {
     MstEqBandSettings s = band (MST_FILTER_PEAK, 20, 12 * sign, 0.1);
     MST_CHECK (mst_eq_configure (eq, rate, 1, -1, -1) == MST_OK);
-    mst_eq_set_band (eq, 0, &s);
+    set_band (eq, 0, &s);
     mst_eq_reset (eq);
     double level[10] = { 0 };
     for (int second = 0; second < 10; second++) {
@@ -439,11 +469,11 @@ test_extreme_low_bell (void)
 static void
 test_reset (void)
 {
-  MstEq *eq = mst_eq_init (2);
+  MstEq *eq = eq_new (2);
   float x[2 * 512];
   MstEqBandSettings s = band (MST_FILTER_PEAK, 100, 12, 10);
   mst_eq_configure (eq, RATE, 2, 0, 1);
-  mst_eq_set_band (eq, 0, &s);
+  set_band (eq, 0, &s);
   mst_eq_reset (eq);
   for (int i = 0; i < 2 * 512; i++)
     x[i] = (i % 7) ? 0.9f : -0.9f;
@@ -456,19 +486,60 @@ test_reset (void)
   mst_eq_destroy (&eq);
 }
 
+/* The contract of mst-core.h: defaults in one place, a set that applies
+ * nothing when one field is invalid, and only what changed otherwise. */
+static void
+test_settings_contract (void)
+{
+  MstEq *eq = eq_new (2);
+  MstEqSettings s;
+  float x[2 * 256], dry[2 * 256];
+
+  mst_eq_settings_default (&s);
+  MST_CHECK (s.num_bands == 10 && s.gain_db == 0.0 && !s.bypass);
+  for (int b = 0; b < MST_EQ_MAX_BANDS; b++) {
+    MST_CHECK (s.bands[b].filter.type == MST_FILTER_PEAK);
+    MST_CHECK (s.bands[b].filter.gain_db == 0.0 && s.bands[b].enabled);
+    MST_CHECK (s.bands[b].filter.freq_hz
+        == (b < 10 ? 31.25 * (1 << b) : 1000.0));
+  }
+  MST_CHECK (mst_eq_configure (eq, RATE, 2, 0, 1) == MST_OK);
+  MST_CHECK (mst_eq_is_passthrough (eq));
+  /* A valid gain next to an invalid band: nothing is applied. */
+  s.gain_db = -6.0;
+  s.bands[7].filter.q = 0.0;
+  MST_CHECK (mst_eq_set (eq, &s) == MST_ERR_INVALID_ARG);
+  MST_CHECK (mst_eq_is_passthrough (eq));
+  for (int i = 0; i < 2 * 256; i++)
+    x[i] = dry[i] = (float) sin (0.01 * i);
+  MST_CHECK (mst_eq_process_f32 (eq, x, 256) == MST_OK);
+  MST_CHECK (memcmp (x, dry, sizeof x) == 0);
+  /* The same settings again change nothing; the valid ones apply. */
+  mst_eq_settings_default (&s);
+  MST_CHECK (mst_eq_set (eq, &s) == MST_OK);
+  MST_CHECK (mst_eq_is_passthrough (eq));
+  s.gain_db = -6.0;
+  MST_CHECK (mst_eq_set (eq, &s) == MST_OK);
+  MST_CHECK (!mst_eq_is_passthrough (eq));
+  mst_eq_destroy (&eq);
+}
+
 static void
 test_invalid_arguments (void)
 {
-  MstEq *eq = mst_eq_init (2);
+  MstEq *eq = eq_new (2);
   MstEqBandSettings s = band (MST_FILTER_PEAK, -5, 0, 1);
-  MST_CHECK (mst_eq_init (0) == NULL);
-  MST_CHECK (mst_eq_init (MST_MAX_CHANNELS + 1) == NULL);
+  MST_CHECK (eq_new (0) == NULL);
+  MST_CHECK (eq_new (MST_MAX_CHANNELS + 1) == NULL);
   MST_CHECK (mst_eq_configure (eq, 1000, 2, 0, 1) == MST_ERR_INVALID_ARG);
   MST_CHECK (mst_eq_configure (eq, 48000, 3, 0, 1) == MST_ERR_INVALID_ARG);
   MST_CHECK (mst_eq_configure (eq, 48000, 2, 0, 0) == MST_ERR_INVALID_ARG);
-  MST_CHECK (mst_eq_set_band (eq, 0, &s) == MST_ERR_INVALID_ARG);
-  MST_CHECK (mst_eq_set_band (eq, MST_EQ_MAX_BANDS, &s) == MST_ERR_INVALID_ARG);
-  MST_CHECK (mst_eq_set_gain_db (eq, NAN) == MST_ERR_INVALID_ARG);
+  MST_CHECK (set_band (eq, 0, &s) == MST_ERR_INVALID_ARG);
+  MST_CHECK (set_num_bands (eq, MST_EQ_MAX_BANDS + 1) == MST_ERR_INVALID_ARG);
+  MST_CHECK (set_num_bands (eq, -1) == MST_ERR_INVALID_ARG);
+  MST_CHECK (set_gain_db (eq, NAN) == MST_ERR_INVALID_ARG);
+  MST_CHECK (mst_eq_set (eq, NULL) == MST_ERR_INVALID_ARG);
+  MST_CHECK (mst_eq_set (NULL, &settings) == MST_ERR_INVALID_ARG);
   MST_CHECK (mst_eq_process_f32 (NULL, NULL, 0) == MST_ERR_INVALID_ARG);
   mst_eq_destroy (&eq);
   mst_eq_destroy (&eq);         /* harmless on NULL */
@@ -486,6 +557,7 @@ main (void)
   MST_RUN (test_no_denormals);
   MST_RUN (test_extreme_low_bell);
   MST_RUN (test_reset);
+  MST_RUN (test_settings_contract);
   MST_RUN (test_invalid_arguments);
   return mst_test_summary ();
 }

@@ -1,0 +1,551 @@
+/* mastering: biquad cascades as a block.
+ *
+ * Sections run in Direct Form I in double precision; the fused chain runs
+ * in transposed direct form II inside a pass (see cascade_pair_body) and
+ * hands its state back in Direct Form I, so every runner shares one
+ * history. The recursive kernels are C: the recurrence keeps its state in
+ * registers. */
+#include "mst-biquad.h"
+#include "mst-cpu.h"
+
+#include <string.h>
+
+
+/* One Direct Form I step of section @c; @h is a local copy the compiler
+ * keeps in registers. */
+MST_ALWAYS_INLINE double
+df1_step (const MstBiquad * c, MstBiquadHistory * h, double in)
+{
+  double y = c->b0 * in + c->b1 * h->x1 + c->b2 * h->x2 - c->a1 * h->y1
+      - c->a2 * h->y2;
+  h->x2 = h->x1;
+  h->x1 = in;
+  h->y2 = h->y1;
+  h->y1 = y;
+  return y;
+}
+
+/* Direct Form I on one channel: with @ramp the coefficients move linearly
+ * from @from to @to over the n frames, else @to alone. */
+MST_ALWAYS_INLINE void
+df1_run (const MstBiquad * from, const MstBiquad * to, MstBiquadHistory * st,
+    double *x, int n, const bool ramp)
+{
+  MstBiquad c = ramp ? *from : *to, d = { 0 };
+  MstBiquadHistory h = *st;
+  if (ramp) {
+    double inv = 1.0 / n;
+    d = (MstBiquad) { (to->b0 - from->b0) * inv, (to->b1 - from->b1) * inv,
+      (to->b2 - from->b2) * inv, (to->a1 - from->a1) * inv,
+      (to->a2 - from->a2) * inv
+    };
+  }
+  for (int i = 0; i < n; i++) {
+    if (ramp) {
+      c.b0 += d.b0;
+      c.b1 += d.b1;
+      c.b2 += d.b2;
+      c.a1 += d.a1;
+      c.a2 += d.a2;
+    }
+    x[i] = df1_step (&c, &h, x[i]);
+  }
+  *st = h;
+}
+
+static void
+biquad_run (const MstBiquad * c, MstBiquadHistory * st, double *x, int n)
+{
+  df1_run (c, c, st, x, n, false);
+}
+
+static void
+biquad_run_ramp (const MstBiquad * from, const MstBiquad * to,
+    MstBiquadHistory * st, double *x, int n)
+{
+  df1_run (from, to, st, x, n, true);
+}
+
+/* Two channels through the same section in one loop: their independent
+ * recurrences overlap in the pipeline. */
+static void
+biquad_run_pair (const MstBiquad * c, MstBiquadHistory * sa,
+    MstBiquadHistory * sb, double *xa, double *xb, int n)
+{
+  double b0 = c->b0, b1 = c->b1, b2 = c->b2, a1 = c->a1, a2 = c->a2;
+  double ax1 = sa->x1, ax2 = sa->x2, ay1 = sa->y1, ay2 = sa->y2;
+  double bx1 = sb->x1, bx2 = sb->x2, by1 = sb->y1, by2 = sb->y2;
+  for (int i = 0; i < n; i++) {
+    double ina = xa[i], inb = xb[i];
+    double ya = b0 * ina + b1 * ax1 + b2 * ax2 - a1 * ay1 - a2 * ay2;
+    double yb = b0 * inb + b1 * bx1 + b2 * bx2 - a1 * by1 - a2 * by2;
+    ax2 = ax1;
+    ax1 = ina;
+    ay2 = ay1;
+    ay1 = ya;
+    bx2 = bx1;
+    bx1 = inb;
+    by2 = by1;
+    by1 = yb;
+    xa[i] = ya;
+    xb[i] = yb;
+  }
+  sa->x1 = ax1;
+  sa->x2 = ax2;
+  sa->y1 = ay1;
+  sa->y2 = ay2;
+  sb->x1 = bx1;
+  sb->x2 = bx2;
+  sb->y1 = by1;
+  sb->y2 = by2;
+}
+
+/* Up to all sections of all bands, fused into one pass per sample: the
+ * sections' recurrences are independent from one sample to the next, so the
+ * processor overlaps them and the pass runs at its arithmetic throughput
+ * instead of the latency of one recurrence. Direct Form I in cascade shares
+ * history: section k's input history is section k-1's output history. */
+typedef double v2d __attribute__ ((vector_size (16)));
+
+/* Coefficients of one section, each broadcast to both lanes. */
+typedef struct {
+  v2d b0, b1, b2, a1, a2;
+} PairSection;
+
+
+/* Where a stereo pair comes from and goes to: two planar double arrays, or
+ * the interleaved F32 frames themselves (converted in registers, the
+ * element gain applied on the way out). */
+typedef struct {
+  double *xa, *xb;
+  float *frames;
+  v2d gain;
+} PairIo;
+
+static inline __attribute__ ((always_inline)) v2d
+io_load (const PairIo * io, const bool interleaved, int i)
+{
+  if (interleaved)
+    return (v2d) { io->frames[2 * i], io->frames[2 * i + 1] };
+  return (v2d) { io->xa[i], io->xb[i] };
+}
+
+static inline __attribute__ ((always_inline)) void
+io_store (const PairIo * io, const bool interleaved, int i, v2d y)
+{
+  if (interleaved) {
+    y *= io->gain;
+    io->frames[2 * i] = (float) y[0];
+    io->frames[2 * i + 1] = (float) y[1];
+  } else {
+    io->xa[i] = y[0];
+    io->xb[i] = y[1];
+  }
+}
+
+/* The skewed cascade runs each section in transposed direct form II (two
+ * state values, no history to shift): section k takes sample i - k in step
+ * i, its input being what section k - 1 produced in the step before
+ * (pend[k]), so the sections of one step are independent and run in
+ * parallel. Sections go from last to first so pend[k] is read before
+ * section k - 1 replaces it. Between blocks the state is kept in Direct
+ * Form I (the last two inputs and outputs of each section), which the other
+ * paths use: it is converted in, and rebuilt from the outputs of the last
+ * two steps each section runs (the "track" steps). */
+typedef struct {
+  v2d s1[MST_BIQUAD_MAX_CHAIN], s2[MST_BIQUAD_MAX_CHAIN];
+  v2d pend[MST_BIQUAD_MAX_CHAIN + 1];
+  v2d last[MST_BIQUAD_MAX_CHAIN + 1][2];  /* [0]: inputs, [k + 1]: section k */
+} SkewState;
+
+static inline __attribute__ ((always_inline)) void
+skew_step (const PairSection * c, const int n_sections, SkewState * st,
+    const PairIo * io, const bool interleaved, const bool track, int i,
+    int k_lo, int k_hi)
+{
+#pragma GCC unroll 8
+  for (int k = k_hi; k >= k_lo; k--) {
+    v2d in;
+    if (k == 0) {
+      in = io_load (io, interleaved, i);
+      if (track) {
+        st->last[0][1] = st->last[0][0];
+        st->last[0][0] = in;
+      }
+    } else {
+      in = st->pend[k];
+    }
+    v2d y = c[k].b0 * in + st->s1[k];
+    st->s1[k] = (c[k].b1 * in + st->s2[k]) - c[k].a1 * y;
+    st->s2[k] = c[k].b2 * in - c[k].a2 * y;
+    if (track) {
+      st->last[k + 1][1] = st->last[k + 1][0];
+      st->last[k + 1][0] = y;
+    }
+    if (k == n_sections - 1)
+      io_store (io, interleaved, i - k, y);
+    else
+      st->pend[k + 1] = y;
+  }
+}
+
+#ifdef MST_HAVE_X86_PATHS
+#define HAVE_QUAD_PATH 1
+#endif
+
+#ifdef HAVE_QUAD_PATH
+typedef double v4d __attribute__ ((vector_size (32)));
+typedef long long v4di __attribute__ ((vector_size (32)));
+#define MAX_QUAD_SECTIONS 8
+
+/* Steady steps [i0, i1) with two sections per 256-bit vector: sections 2p
+ * (low lanes) and 2p + 1 (high lanes) of one step are independent, so they
+ * run as one; a pair's input is the previous step's outputs of sections
+ * 2p - 1 and 2p, one lane shuffle. Only inlined into a function compiled
+ * for AVX and FMA, with n_sections a constant (the state then lives in
+ * registers). An odd cascade gets a silent section of zeros. */
+static inline __attribute__ ((always_inline)) void
+quad_steps (const PairSection * c, const int n_sections, SkewState * st,
+    const PairIo * io, const bool interleaved, int i0, int i1)
+{
+  const int n_pairs = (n_sections + 1) / 2;
+  v4d b0[MAX_QUAD_SECTIONS / 2], b1[MAX_QUAD_SECTIONS / 2];
+  v4d b2[MAX_QUAD_SECTIONS / 2], a1[MAX_QUAD_SECTIONS / 2];
+  v4d a2[MAX_QUAD_SECTIONS / 2], s1[MAX_QUAD_SECTIONS / 2];
+  v4d s2[MAX_QUAD_SECTIONS / 2], prev[MAX_QUAD_SECTIONS / 2] = { 0 };
+  const v2d zero = { 0.0, 0.0 };
+
+#define JOIN(a, b) ((v4d) { (a)[0], (a)[1], (b)[0], (b)[1] })
+#pragma GCC unroll 4
+  for (int p = 0; p < n_pairs; p++) {
+    int k0 = 2 * p, k1 = 2 * p + 1;
+    bool real1 = k1 < n_sections;
+    b0[p] = JOIN (c[k0].b0, real1 ? c[k1].b0 : zero);
+    b1[p] = JOIN (c[k0].b1, real1 ? c[k1].b1 : zero);
+    b2[p] = JOIN (c[k0].b2, real1 ? c[k1].b2 : zero);
+    a1[p] = JOIN (c[k0].a1, real1 ? c[k1].a1 : zero);
+    a2[p] = JOIN (c[k0].a2, real1 ? c[k1].a2 : zero);
+    s1[p] = JOIN (st->s1[k0], real1 ? st->s1[k1] : zero);
+    s2[p] = JOIN (st->s2[k0], real1 ? st->s2[k1] : zero);
+    /* The pair's last outputs: the pending inputs of sections k0 + 1 and
+     * k1 + 1 (none after the last section). */
+    prev[p] = JOIN (k0 + 1 < n_sections ? st->pend[k0 + 1] : zero,
+        k1 + 1 < n_sections ? st->pend[k1 + 1] : zero);
+  }
+  for (int i = i0; i < i1; i++) {
+    v4d in[MAX_QUAD_SECTIONS / 2];
+    v2d x = io_load (io, interleaved, i);
+    v4d x4 = { x[0], x[1], 0.0, 0.0 };
+    in[0] = __builtin_shuffle (x4, prev[0], (v4di) { 0, 1, 4, 5 });
+#pragma GCC unroll 4
+    for (int p = 1; p < n_pairs; p++)
+      in[p] = __builtin_shuffle (prev[p - 1], prev[p], (v4di) { 2, 3, 4, 5 });
+#pragma GCC unroll 4
+    for (int p = 0; p < n_pairs; p++) {
+      v4d y = b0[p] * in[p] + s1[p];
+      s1[p] = (b1[p] * in[p] + s2[p]) - a1[p] * y;
+      s2[p] = b2[p] * in[p] - a2[p] * y;
+      prev[p] = y;
+    }
+    v4d out = prev[n_pairs - 1];
+    v2d y = (n_sections % 2) ? (v2d) { out[0], out[1] }
+    : (v2d) { out[2], out[3] };
+    io_store (io, interleaved, i - (n_sections - 1), y);
+  }
+#pragma GCC unroll 4
+  for (int p = 0; p < n_pairs; p++) {
+    int k0 = 2 * p, k1 = 2 * p + 1;
+    st->s1[k0] = (v2d) { s1[p][0], s1[p][1] };
+    st->s2[k0] = (v2d) { s2[p][0], s2[p][1] };
+    if (k0 + 1 < n_sections)
+      st->pend[k0 + 1] = (v2d) { prev[p][0], prev[p][1] };
+    if (k1 < n_sections) {
+      st->s1[k1] = (v2d) { s1[p][2], s1[p][3] };
+      st->s2[k1] = (v2d) { s2[p][2], s2[p][3] };
+      if (k1 + 1 < n_sections)
+        st->pend[k1 + 1] = (v2d) { prev[p][2], prev[p][3] };
+    }
+  }
+#undef JOIN
+}
+#endif
+
+static inline __attribute__ ((always_inline)) void
+cascade_pair_body (const PairSection * c, const int n_sections,
+    v2d (*hist)[2], const PairIo * io, const bool interleaved,
+    const bool quad, int n)
+{
+  /* With n_sections a constant the steady loop unrolls and the state stays
+   * in registers. */
+  SkewState st;
+  const int last = n_sections - 1;
+  int i = 0;
+
+  for (int k = 0; k < n_sections; k++) {
+    v2d x1 = hist[k][0], x2 = hist[k][1];
+    v2d y1 = hist[k + 1][0], y2 = hist[k + 1][1];
+    st.s1[k] = c[k].b1 * x1 - c[k].a1 * y1 + c[k].b2 * x2 - c[k].a2 * y2;
+    st.s2[k] = c[k].b2 * x1 - c[k].a2 * y1;
+  }
+  for (int k = 0; k <= n_sections; k++) {
+    st.last[k][0] = hist[k][0];
+    st.last[k][1] = hist[k][1];
+  }
+  /* Untracked steady steps end where some section's last two runs begin:
+   * section 0 runs sample n - 2 in step n - 2. */
+  int steady_end = n - 2;
+  /* Filling: step i runs sections 0..i. */
+  for (; i < last && i < n; i++)
+    skew_step (c, n_sections, &st, io, interleaved, true, i, 0, i);
+  if (i == last) {
+#ifdef HAVE_QUAD_PATH
+    if (quad && n_sections >= 2 && n_sections <= MAX_QUAD_SECTIONS
+        && i < steady_end) {
+      quad_steps (c, n_sections, &st, io, interleaved, i, steady_end);
+      i = steady_end;
+    }
+#else
+    (void) quad;
+#endif
+    for (; i < steady_end; i++)
+      skew_step (c, n_sections, &st, io, interleaved, false, i, 0, last);
+    for (; i < n; i++)
+      skew_step (c, n_sections, &st, io, interleaved, true, i, 0, last);
+  } else {
+    /* A block shorter than the cascade: steps run what they can. */
+    for (; i < n + last; i++) {
+      int k_lo = i - n + 1 > 0 ? i - n + 1 : 0;
+      int k_hi = i < last ? i : last;
+      skew_step (c, n_sections, &st, io, interleaved, true, i, k_lo, k_hi);
+    }
+  }
+  /* Draining: step i runs sections i - n + 1 .. last. */
+  for (; i < n + last; i++)
+    skew_step (c, n_sections, &st, io, interleaved, true, i, i - n + 1,
+        last);
+  for (int k = 0; k <= n_sections; k++) {
+    hist[k][0] = st.last[k][0];
+    hist[k][1] = st.last[k][1];
+  }
+}
+
+/* With n_sections a constant in each case, the body unrolls. */
+MST_ALWAYS_INLINE void
+cascade_pair_dispatch (const PairSection * c, int n_sections, v2d (*hist)[2],
+    const PairIo * io, const bool interleaved, const bool quad, int n)
+{
+  switch (n_sections) {
+#define CASE(k) case k: \
+      cascade_pair_body (c, k, hist, io, interleaved, quad, n); break;
+      CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7)
+      CASE (8)
+#undef CASE
+    default:
+      cascade_pair_body (c, n_sections, hist, io, interleaved, false, n);
+      break;
+  }
+}
+
+static inline __attribute__ ((always_inline)) void
+cascade_run_pair_body (const MstBiquad * sections, int n_sections,
+    v2d (*hist)[2], const PairIo * io, int n, const bool quad)
+{
+  PairSection c[MST_BIQUAD_MAX_CHAIN];
+  for (int k = 0; k < n_sections; k++) {
+    c[k].b0 = (v2d) { sections[k].b0, sections[k].b0 };
+    c[k].b1 = (v2d) { sections[k].b1, sections[k].b1 };
+    c[k].b2 = (v2d) { sections[k].b2, sections[k].b2 };
+    c[k].a1 = (v2d) { sections[k].a1, sections[k].a1 };
+    c[k].a2 = (v2d) { sections[k].a2, sections[k].a2 };
+  }
+  if (io->frames)
+    cascade_pair_dispatch (c, n_sections, hist, io, true, quad, n);
+  else
+    cascade_pair_dispatch (c, n_sections, hist, io, false, quad, n);
+}
+
+/* Portable build: two lanes, one section at a time. */
+static void
+cascade_run_pair_generic (const MstBiquad * sections, int n_sections,
+    v2d (*hist)[2], const PairIo * io, int n)
+{
+  cascade_run_pair_body (sections, n_sections, hist, io, n, false);
+}
+
+#ifdef HAVE_QUAD_PATH
+/* AVX and FMA: two sections per vector in the steady steps, and one fused
+ * multiply-add per section on the critical path. */
+__attribute__ ((target ("avx,fma")))
+static void
+cascade_run_pair_avx (const MstBiquad * sections, int n_sections,
+    v2d (*hist)[2], const PairIo * io, int n)
+{
+  cascade_run_pair_body (sections, n_sections, hist, io, n, true);
+}
+#endif
+
+static void
+cascade_run_pair (const MstBiquad * sections, int n_sections, v2d (*hist)[2],
+    const PairIo * io, int n)
+{
+#ifdef HAVE_QUAD_PATH
+  if (mst_cpu_has_avx2_fma ()) {
+    cascade_run_pair_avx (sections, n_sections, hist, io, n);
+    return;
+  }
+#endif
+  cascade_run_pair_generic (sections, n_sections, hist, io, n);
+}
+
+static void
+cascade_run (const MstBiquad * c, int n_sections, double (*hist)[2],
+    double *x, int n)
+{
+  for (int i = 0; i < n; i++) {
+    double in = x[i];
+    double x1 = hist[0][0], x2 = hist[0][1];
+    hist[0][1] = x1;
+    hist[0][0] = in;
+    for (int k = 0; k < n_sections; k++) {
+      double y1 = hist[k + 1][0], y2 = hist[k + 1][1];
+      double y = ((c[k].b1 * x1 + c[k].b2 * x2 - c[k].a2 * y2) - c[k].a1 * y1)
+          + c[k].b0 * in;
+      hist[k + 1][1] = y1;
+      hist[k + 1][0] = y;
+      x1 = y1;
+      x2 = y2;
+      in = y;
+    }
+    x[i] = in;
+  }
+}
+
+static void
+chain_run (const MstBiquad * sections,
+    MstBiquadHistory * const *hist, int n_sections, double *x, int n)
+{
+  /* h[0] is the input's history, h[k + 1] section k's output's. */
+  double h[MST_BIQUAD_MAX_CHAIN + 1][2];
+
+  if (n_sections <= 0)
+    return;
+  h[0][0] = hist[0]->x1;
+  h[0][1] = hist[0]->x2;
+  for (int k = 0; k < n_sections; k++) {
+    h[k + 1][0] = hist[k]->y1;
+    h[k + 1][1] = hist[k]->y2;
+  }
+  cascade_run (sections, n_sections, h, x, n);
+  for (int k = 0; k < n_sections; k++) {
+    hist[k]->x1 = h[k][0];
+    hist[k]->x2 = h[k][1];
+    hist[k]->y1 = h[k + 1][0];
+    hist[k]->y2 = h[k + 1][1];
+  }
+}
+
+static void
+chain_run_pair (const MstBiquad * sections,
+    MstBiquadHistory * const *hist_a, MstBiquadHistory * const *hist_b,
+    int n_sections, double *xa, double *xb, float *frames, double gain,
+    int n)
+{
+  v2d h[MST_BIQUAD_MAX_CHAIN + 1][2];
+  PairIo io = { xa, xb, frames, {gain, gain} };
+
+  if (n_sections <= 0)
+    return;
+  h[0][0] = (v2d) { hist_a[0]->x1, hist_b[0]->x1 };
+  h[0][1] = (v2d) { hist_a[0]->x2, hist_b[0]->x2 };
+  for (int k = 0; k < n_sections; k++) {
+    h[k + 1][0] = (v2d) { hist_a[k]->y1, hist_b[k]->y1 };
+    h[k + 1][1] = (v2d) { hist_a[k]->y2, hist_b[k]->y2 };
+  }
+  cascade_run_pair (sections, n_sections, h, &io, n);
+  for (int k = 0; k < n_sections; k++) {
+    hist_a[k]->x1 = h[k][0][0];
+    hist_b[k]->x1 = h[k][0][1];
+    hist_a[k]->x2 = h[k][1][0];
+    hist_b[k]->x2 = h[k][1][1];
+    hist_a[k]->y1 = h[k + 1][0][0];
+    hist_b[k]->y1 = h[k + 1][0][1];
+    hist_a[k]->y2 = h[k + 1][1][0];
+    hist_b[k]->y2 = h[k + 1][1][1];
+  }
+}
+
+void
+mst_biquad_cascades_run_fused (MstBiquadCascade * const *cascades,
+    int n_cascades, int n_channels, double *planar, size_t stride,
+    float *frames, double gain, int n)
+{
+  MstBiquad sections[MST_BIQUAD_MAX_CHAIN];
+  MstBiquadHistory *hist_a[MST_BIQUAD_MAX_CHAIN];
+  MstBiquadHistory *hist_b[MST_BIQUAD_MAX_CHAIN];
+  int n_sections = 0;
+
+  for (int b = 0; b < n_cascades; b++)
+    for (int s = 0; s < cascades[b]->n_sections; s++)
+      sections[n_sections++] = cascades[b]->coefs[s];
+  for (int c = 0; c < n_channels; c += 2) {
+    bool pair = c + 1 < n_channels;
+    int k = 0;
+    for (int b = 0; b < n_cascades; b++)
+      for (int s = 0; s < cascades[b]->n_sections; s++, k++) {
+        hist_a[k] = &cascades[b]->hist[c][s];
+        if (pair)
+          hist_b[k] = &cascades[b]->hist[c + 1][s];
+      }
+    if (pair)
+      chain_run_pair (sections, hist_a, hist_b, n_sections, planar + c * stride,
+          planar + (c + 1) * stride, frames, gain, n);
+    else
+      chain_run (sections, hist_a, n_sections, planar + c * stride, n);
+  }
+}
+
+void
+mst_biquad_cascade_reset (MstBiquadCascade * c)
+{
+  memset (c->hist, 0, sizeof c->hist);
+}
+
+void
+mst_biquad_cascade_run (MstBiquadCascade * c, const int *channels,
+    int n_channels, double *planar, size_t stride, const MstBiquad * from,
+    int n)
+{
+  for (int s = 0; s < c->n_sections; s++) {
+    const MstBiquad *coefs = &c->coefs[s];
+    int k = 0;
+    if (!from) {
+      for (; k + 1 < n_channels; k += 2)
+        biquad_run_pair (coefs, &c->hist[channels[k]][s],
+            &c->hist[channels[k + 1]][s], planar + channels[k] * stride,
+            planar + channels[k + 1] * stride, n);
+    }
+    for (; k < n_channels; k++) {
+      MstBiquadHistory *h = &c->hist[channels[k]][s];
+      double *x = planar + channels[k] * stride;
+      if (from)
+        biquad_run_ramp (&from[s], coefs, h, x, n);
+      else
+        biquad_run (coefs, h, x, n);
+    }
+  }
+}
+
+bool
+mst_biquad_cascade_check_finite (MstBiquadCascade * c, int n_channels)
+{
+  bool reset = false;
+  for (int ch = 0; ch < n_channels; ch++)
+    for (int s = 0; s < c->n_sections; s++) {
+      MstBiquadHistory *h = &c->hist[ch][s];
+      if (!isfinite (h->x1 + h->x2 + h->y1 + h->y2)) {
+        memset (h, 0, sizeof *h);
+        reset = true;
+      }
+    }
+  return reset;
+}

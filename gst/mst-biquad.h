@@ -1,0 +1,68 @@
+/* mastering: biquad cascades as a block (history, runners, glides). */
+#ifndef MST_BIQUAD_H
+#define MST_BIQUAD_H
+
+#include "mst-core.h"
+#include "mst-filter.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Direct Form I history of one section on one channel: its last two
+ *  inputs and outputs. In a cascade, section k's inputs are section
+ *  k - 1's outputs; each section still keeps its own copy, so a section
+ *  run alone (a ramp, a fade) and a fused chain share one state. */
+typedef struct {
+  double x1, x2, y1, y2;
+} MstBiquadHistory;
+
+/** Longest chain of sections one fused pass takes (32 bands of eq, 4
+ *  sections each). */
+#define MST_BIQUAD_MAX_CHAIN 128
+
+/** A cascade of up to MST_FILTER_MAX_SECTIONS sections applied to up to
+ *  MST_MAX_CHANNELS channels, each with its own history. Plain data: embed
+ *  it, clear it with mst_biquad_cascade_reset; no call allocates. */
+typedef struct {
+  MstBiquad coefs[MST_FILTER_MAX_SECTIONS];
+  int n_sections;
+  MstBiquadHistory hist[MST_MAX_CHANNELS][MST_FILTER_MAX_SECTIONS];
+} MstBiquadCascade;
+
+/** Clears the history of every channel (coefficients kept). */
+void mst_biquad_cascade_reset (MstBiquadCascade * c);
+
+/** Runs the cascade in place over @n frames of the channels @channels[k]
+ *  (k < @n_channels) of a planar block, channel c at @planar + c @stride.
+ *  With @from non-NULL (n_sections long), every coefficient moves linearly
+ *  from @from to the cascade's over the @n frames: a glide from one design
+ *  to the next without a step (the stability triangle of a section is
+ *  convex, so every section on the way is stable). Without, channels go
+ *  two at a time through one loop, their recurrences overlapping. */
+void mst_biquad_cascade_run (MstBiquadCascade * c, const int *channels,
+    int n_channels, double *planar, size_t stride, const MstBiquad * from,
+    int n);
+
+/** Clears the history of every section of the first @n_channels channels
+ *  that is not finite; true when one was. */
+bool mst_biquad_cascade_check_finite (MstBiquadCascade * c, int n_channels);
+
+/** The cascades @cascades[0] .. @cascades[@n_cascades - 1] one after the
+ *  other on channels 0 .. @n_channels - 1, fused into one pass per sample
+ *  (at most MST_BIQUAD_MAX_CHAIN sections in all): the sections of one
+ *  sample do not wait for each other, so the pass runs at the processor's
+ *  arithmetic throughput rather than at the latency of one recurrence.
+ *  Channel c is the planar buffer @planar + c @stride, or with @frames
+ *  non-NULL (stereo only) the interleaved F32 frames themselves, scaled by
+ *  @gain on the way out. Channels go in pairs, two lanes of a vector; on
+ *  x86-64 with AVX2 and FMA (chosen at run time) two sections share one
+ *  vector too. */
+void mst_biquad_cascades_run_fused (MstBiquadCascade * const *cascades,
+    int n_cascades, int n_channels, double *planar, size_t stride,
+    float *frames, double gain, int n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,72 @@
+/* mastering: Linkwitz-Riley crossovers (pure C, no GObject). */
+#ifndef MST_CROSSOVER_H
+#define MST_CROSSOVER_H
+
+#include "mst-core.h"
+#include "mst-biquad.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MST_CROSSOVER_MAX_BANDS 6
+
+/** Time constant of the glide of a split frequency (one-pole, 63 % of a
+ *  step in this time). */
+#define MST_CROSSOVER_SMOOTHING_MS 10.0
+
+/** Everything a user may change while playing. */
+typedef struct {
+  int n_bands;                  /* 2 to MST_CROSSOVER_MAX_BANDS */
+  /* Linkwitz-Riley slope: 12 (LR2), 24 (LR4) or 48 (LR8) dB/octave. */
+  int slope_db_per_oct;
+  /* Split frequencies, strictly ascending; the first n_bands - 1 used. */
+  double freq_hz[MST_CROSSOVER_MAX_BANDS - 1];
+} MstCrossoverSettings;
+
+/** The defaults, written here only: three bands at 120 Hz and 2 kHz, LR4
+ *  (the unused splits at 5, 8 and 12 kHz). */
+void mst_crossover_settings_default (MstCrossoverSettings * settings);
+
+typedef struct MstCrossover MstCrossover;
+
+/** Allocates a crossover for up to @max_channels channels, with the
+ *  default settings; NULL on failure. Nothing else allocates. */
+MstCrossover *mst_crossover_init (int max_channels);
+
+/** Frees @xo and sets *@xo to NULL. */
+void mst_crossover_destroy (MstCrossover ** xo);
+
+/** Sets the stream format and resets all state. */
+MstResult mst_crossover_configure (MstCrossover * xo, double rate_hz,
+    int channels);
+
+/** Validates every field (MST_ERR_INVALID_ARG and nothing applied when one
+ *  is out of range), then takes what changed: split frequencies glide; a
+ *  change of slope or band count takes effect at once, with the history
+ *  cleared (not meant to be automated). */
+MstResult mst_crossover_set (MstCrossover * xo,
+    const MstCrossoverSettings * settings);
+
+/** Clears the filter history; glides jump to their targets. */
+void mst_crossover_reset (MstCrossover * xo);
+
+/** Splits @n frames of planar input (channel c at @in + c @stride) into
+ *  n_bands planar outputs (band b, channel c at @bands[b] + c @stride),
+ *  lowest band first. Split j is a Linkwitz-Riley pair (the squares of a
+ *  Butterworth low-pass and high-pass, each -6 dB at the split; LR2's high
+ *  side inverted); each lower band also goes through the all-pass of every
+ *  split above it (the sum of a split's two sides), so the bands sum to an
+ *  all-pass: flat magnitude. @in may be @bands[n_bands - 1]; the other
+ *  outputs are distinct from it and from each other. Non-finite input
+ *  never stays in the state (see mst-core.h). */
+MstResult mst_crossover_process (MstCrossover * xo, const double *in,
+    double *const *bands, size_t stride, size_t n);
+
+/** Blocks in which non-finite state was found and reset, since configure. */
+uint64_t mst_crossover_get_nonfinite_count (const MstCrossover * xo);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,333 @@
+/* Unit tests of the filter blocks on plain arrays: the biquad cascade
+ * (runners against a plain Direct Form I reference, the fused pass and
+ * its hand-over of history, coefficient ramps, reset, finiteness) and the
+ * parameter smoothers (time-constant convention, snapping, fades, gain
+ * glide). */
+#include "mst-biquad.h"
+#include "mst-smoother.h"
+#include "mst-test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RATE 48000.0
+#define N 2048
+#define STRIDE N
+
+/* Deterministic noise in [-0.5, 0.5). */
+static void
+fill_noise (double *x, size_t n, uint32_t seed)
+{
+  for (size_t i = 0; i < n; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    x[i] = (seed >> 8) / 16777216.0 - 0.5;
+  }
+}
+
+/* Sections of a peak, a shelf and a 4th-order low cut. */
+static int
+design_sections (MstBiquad * s)
+{
+  MstFilterParams peak = { MST_FILTER_PEAK, 900, 6, 1.2, 12 };
+  MstFilterParams shelf = { MST_FILTER_HIGH_SHELF, 6000, -4, 0.707, 12 };
+  MstFilterParams cut = { MST_FILTER_LOW_CUT, 50, 0, 0.707, 24 };
+  int n, total = 0;
+  mst_filter_design (&peak, RATE, s, &n);
+  total += n;
+  mst_filter_design (&shelf, RATE, s + total, &n);
+  total += n;
+  mst_filter_design (&cut, RATE, s + total, &n);
+  return total + n;
+}
+
+/* The textbook Direct Form I, one sample at a time. */
+static void
+reference (const MstBiquad * s, int n_sections, double *x, size_t n)
+{
+  double h[8][4] = { {0} };
+  for (size_t i = 0; i < n; i++) {
+    double v = x[i];
+    for (int k = 0; k < n_sections; k++) {
+      double y = s[k].b0 * v + s[k].b1 * h[k][0] + s[k].b2 * h[k][1]
+          - s[k].a1 * h[k][2] - s[k].a2 * h[k][3];
+      h[k][1] = h[k][0];
+      h[k][0] = v;
+      h[k][3] = h[k][2];
+      h[k][2] = y;
+      v = y;
+    }
+    x[i] = v;
+  }
+}
+
+static double
+max_diff (const double *a, const double *b, size_t n)
+{
+  double d = 0;
+  for (size_t i = 0; i < n; i++)
+    d = fmax (d, fabs (a[i] - b[i]));
+  return d;
+}
+
+/* Single channels and channel pairs run the reference's arithmetic. */
+static void
+test_cascade_matches_reference (void)
+{
+  static MstBiquadCascade c;
+  double *x = malloc (sizeof (double) * 3 * STRIDE);
+  double *want = malloc (sizeof (double) * 3 * STRIDE);
+  const int channels[3] = { 0, 1, 2 };
+
+  MST_CHECK (x && want);
+  c.n_sections = design_sections (c.coefs);
+  MST_CHECK (c.n_sections == 4);
+  mst_biquad_cascade_reset (&c);
+  fill_noise (x, 3 * STRIDE, 1);
+  memcpy (want, x, sizeof (double) * 3 * STRIDE);
+  for (int ch = 0; ch < 3; ch++)
+    reference (c.coefs, c.n_sections, want + ch * STRIDE, N);
+  /* Two calls: the history carries over. */
+  mst_biquad_cascade_run (&c, channels, 3, x, STRIDE, NULL, N / 2);
+  mst_biquad_cascade_run (&c, channels, 3, x + N / 2, STRIDE, NULL, N / 2);
+  MST_CHECK (max_diff (x, want, 3 * STRIDE) == 0.0);
+  free (x);
+  free (want);
+}
+
+/* The fused pass over several cascades (planar, and in place on stereo F32
+ * frames with a gain) matches the cascades run one by one, and its history
+ * hands over to them and back. */
+static void
+test_fused_pass (void)
+{
+  static MstBiquadCascade a, b;
+  MstBiquadCascade *both[2] = { &a, &b };
+  double *x = malloc (sizeof (double) * 3 * STRIDE);
+  double *want = malloc (sizeof (double) * 3 * STRIDE);
+  float *frames = malloc (sizeof (float) * 2 * N);
+  MstBiquad s[8];
+  const int channels[3] = { 0, 1, 2 };
+  int n = design_sections (s);
+
+  MST_CHECK (x && want && frames);
+  a.n_sections = 2;
+  memcpy (a.coefs, s, 2 * sizeof *s);
+  b.n_sections = n - 2;
+  memcpy (b.coefs, s + 2, (n - 2) * sizeof *s);
+  fill_noise (x, 3 * STRIDE, 2);
+  memcpy (want, x, sizeof (double) * 3 * STRIDE);
+  for (int ch = 0; ch < 3; ch++)
+    reference (s, n, want + ch * STRIDE, N);
+  mst_biquad_cascade_reset (&a);
+  mst_biquad_cascade_reset (&b);
+  /* Fused, then one by one, then fused again, in three blocks. */
+  mst_biquad_cascades_run_fused (both, 2, 3, x, STRIDE, NULL, 1.0, 700);
+  mst_biquad_cascade_run (&a, channels, 3, x + 700, STRIDE, NULL, 600);
+  mst_biquad_cascade_run (&b, channels, 3, x + 700, STRIDE, NULL, 600);
+  mst_biquad_cascades_run_fused (both, 2, 3, x + 1300, STRIDE, NULL, 1.0,
+      N - 1300);
+  MST_CHECK_MSG (max_diff (x, want, 3 * STRIDE) < 1e-12, "fused: %g",
+      max_diff (x, want, 3 * STRIDE));
+
+  /* Stereo F32 frames in place, gain 0.5 on the way out. */
+  fill_noise (x, 2 * STRIDE, 3);
+  for (int i = 0; i < N; i++) {
+    frames[2 * i] = (float) x[i];
+    frames[2 * i + 1] = (float) x[STRIDE + i];
+  }
+  for (int ch = 0; ch < 2; ch++) {
+    for (int i = 0; i < N; i++)
+      want[ch * STRIDE + i] = frames[2 * i + ch];
+    reference (s, n, want + ch * STRIDE, N);
+  }
+  mst_biquad_cascade_reset (&a);
+  mst_biquad_cascade_reset (&b);
+  mst_biquad_cascades_run_fused (both, 2, 2, x, STRIDE, frames, 0.5, N);
+  double worst = 0;
+  for (int ch = 0; ch < 2; ch++)
+    for (int i = 0; i < N; i++)
+      worst = fmax (worst, fabs (frames[2 * i + ch]
+              - (float) (0.5 * want[ch * STRIDE + i])));
+  /* One rounding to float apart at most. */
+  MST_CHECK_MSG (worst <= 1.0 / (1 << 24), "frames: %g", worst);
+  free (x);
+  free (want);
+  free (frames);
+}
+
+/* A ramp from a design to itself is the plain run; a ramp from one peak
+ * to another ends on the new design (continuing with it matches a run that
+ * ramped and then stayed) and does not step. */
+static void
+test_ramp (void)
+{
+  static MstBiquadCascade c, d;
+  MstFilterParams p1 = { MST_FILTER_PEAK, 500, 9, 2, 12 };
+  MstFilterParams p2 = { MST_FILTER_PEAK, 2000, -9, 2, 12 };
+  MstBiquad from[MST_FILTER_MAX_SECTIONS];
+  double x[N], y[N];
+  const int ch0 = 0;
+  int n;
+
+  mst_filter_design (&p1, RATE, c.coefs, &c.n_sections);
+  d = c;
+  mst_biquad_cascade_reset (&c);
+  mst_biquad_cascade_reset (&d);
+  fill_noise (x, N, 4);
+  memcpy (y, x, sizeof x);
+  mst_biquad_cascade_run (&c, &ch0, 1, x, STRIDE, NULL, N);
+  mst_biquad_cascade_run (&d, &ch0, 1, y, STRIDE, c.coefs, N);
+  MST_CHECK (max_diff (x, y, N) == 0.0);
+
+  /* A full-scale 1 kHz sine while the peak moves: the output changes by
+   * no more per sample than the sine boosted by 9 dB can. */
+  for (int i = 0; i < N; i++)
+    x[i] = sin (2 * M_PI * 1000 * i / RATE);
+  mst_biquad_cascade_reset (&c);
+  mst_filter_design (&p1, RATE, c.coefs, &c.n_sections);
+  mst_biquad_cascade_run (&c, &ch0, 1, x, STRIDE, NULL, N / 2);
+  memcpy (from, c.coefs, sizeof from);
+  mst_filter_design (&p2, RATE, c.coefs, &n);
+  mst_biquad_cascade_run (&c, &ch0, 1, x + N / 2, STRIDE, from, 64);
+  mst_biquad_cascade_run (&c, &ch0, 1, x + N / 2 + 64, STRIDE, NULL,
+      N / 2 - 64);
+  double worst = 0, bound = 2 * M_PI * 1000 / RATE * pow (10, 9 / 20.0);
+  for (int i = N / 4; i < N; i++)
+    worst = fmax (worst, fabs (x[i] - x[i - 1]));
+  MST_CHECK_MSG (worst < 1.1 * bound, "step %.4f, bound %.4f", worst, bound);
+}
+
+/* Reset clears every channel; the finiteness check resets only what is
+ * not finite and says so. */
+static void
+test_reset_and_finite (void)
+{
+  static MstBiquadCascade c;
+  double x[2 * STRIDE];
+  const int channels[2] = { 0, 1 };
+
+  c.n_sections = design_sections (c.coefs);
+  mst_biquad_cascade_reset (&c);
+  fill_noise (x, 2 * STRIDE, 5);
+  mst_biquad_cascade_run (&c, channels, 2, x, STRIDE, NULL, N);
+  MST_CHECK (!mst_biquad_cascade_check_finite (&c, 2));
+  MstBiquadHistory kept = c.hist[0][1];
+  c.hist[1][2].y1 = NAN;
+  c.hist[0][3].x2 = INFINITY;
+  MST_CHECK (mst_biquad_cascade_check_finite (&c, 2));
+  MST_CHECK (c.hist[1][2].y1 == 0.0 && c.hist[0][3].x2 == 0.0);
+  MST_CHECK (memcmp (&c.hist[0][1], &kept, sizeof kept) == 0);
+  MST_CHECK (!mst_biquad_cascade_check_finite (&c, 2));
+  mst_biquad_cascade_reset (&c);
+  memset (x, 0, sizeof x);
+  mst_biquad_cascade_run (&c, channels, 2, x, STRIDE, NULL, N);
+  for (int i = 0; i < 2 * STRIDE; i++)
+    MST_CHECK (x[i] == 0.0);
+}
+
+/* One-pole: 63 % of a step in the time constant (STYLE.md), snapping to
+ * the target and then idle. */
+static void
+test_one_pole (void)
+{
+  const double tau_ms = 10.0;
+  const int period = 32;
+  double coef = mst_smoother_one_pole_coef (period, RATE, tau_ms);
+  double v = 0.0;
+  int steps = (int) (RATE * tau_ms * 1e-3 / period);     /* 15 periods */
+
+  for (int i = 0; i < steps; i++)
+    MST_CHECK (mst_smoother_one_pole_step (&v, 1.0, coef, 1e-9));
+  MST_CHECK_CLOSE (v, 1.0 - exp (-1.0), 1e-12);
+  int more = 0;
+  while (mst_smoother_one_pole_step (&v, 1.0, coef, 1e-6) && more < 10000)
+    more++;
+  MST_CHECK (v == 1.0 && more < 10000);
+  MST_CHECK (!mst_smoother_one_pole_step (&v, 1.0, coef, 1e-6));
+}
+
+/* Linear fades: the length is the time from one end to the other; the
+ * crossfade is the dry signal at 0 and the wet one at 1. */
+static void
+test_fades (void)
+{
+  double step = mst_smoother_fade_step (RATE, 10.0);
+  double ramp[1024], wet[2 * 1024], dry[2 * 1024];
+  double v = mst_smoother_fade_fill (ramp, 0.0, 1.0, step, 479);
+  const int right = 1;
+
+  MST_CHECK (v < 1.0);
+  for (int i = 1; i < 479; i++)
+    MST_CHECK_CLOSE (ramp[i] - ramp[i - 1], step, 1e-12);
+  /* The 480th frame lands on the end (or, by rounding, the 481st). */
+  v = mst_smoother_fade_fill (ramp, v, 1.0, step, 10);
+  MST_CHECK (v == 1.0 && ramp[1] == 1.0 && ramp[0] > 1.0 - 1e-9);
+  v = mst_smoother_fade_fill (ramp, 1.0, 0.0, step, 1024);
+  MST_CHECK (v == 0.0 && ramp[480] == 0.0 && ramp[478] > 0.0);
+
+  for (int i = 0; i < 2 * 1024; i++) {
+    wet[i] = 1.0;
+    dry[i] = -1.0;
+  }
+  /* Right channel only, fading in from the dry signal. */
+  v = mst_smoother_fade_planar (0.0, 1.0, step, wet, dry, 1024, &right, 1,
+      1024, ramp);
+  MST_CHECK (v == 1.0);
+  MST_CHECK (wet[0] == 1.0 && wet[1023] == 1.0);
+  MST_CHECK_CLOSE (wet[1024], -1.0 + 2 * step, 1e-12);
+  MST_CHECK (wet[1024 + 1023] == 1.0);
+  for (int i = 1; i < 1024; i++)
+    MST_CHECK (wet[1024 + i] >= wet[1024 + i - 1]);
+}
+
+/* The gain glide: steady gain multiplies; a change glides per control
+ * period without a step and lands on the target. */
+static void
+test_gain_glide (void)
+{
+  MstGainGlide g = { 0.0, -6.0, 1.0 };
+  double x[2 * 4096], ramp[32];
+  double coef = mst_smoother_one_pole_coef (32, RATE, 10.0);
+
+  for (int i = 0; i < 2 * 4096; i++)
+    x[i] = 1.0;
+  for (int k = 0; k < 16; k++)
+    mst_gain_glide_apply (&g, x + 256 * k, 4096, 2, 256, 32, coef, 1e-4,
+        ramp);
+  double worst = 0;
+  for (int i = 1; i < 4096; i++) {
+    MST_CHECK (x[i] <= x[i - 1] && x[4096 + i] == x[i]);
+    worst = fmax (worst, x[i - 1] - x[i]);
+  }
+  /* The steepest step: the first period's one-pole step in dB, spread
+   * linearly over the period. */
+  double bound = (1.0 - mst_db_to_lin (-6.0 * coef)) / 32;
+  MST_CHECK_MSG (worst <= bound * (1 + 1e-9), "step %g, bound %g", worst,
+      bound);
+  /* 8.5 time constants in: within 0.002 dB; the glide then snaps. */
+  MST_CHECK (fabs (mst_lin_to_db (x[4095]) + 6.0) < 2e-3);
+  for (int k = 0; k < 16 && g.db != g.target_db; k++)
+    mst_gain_glide_apply (&g, x, 4096, 2, 256, 32, coef, 1e-4, ramp);
+  MST_CHECK (g.db == -6.0);
+  MST_CHECK_CLOSE (g.lin, pow (10, -6 / 20.0), 1e-15);
+  for (int i = 0; i < 64; i++)
+    x[i] = 1.0;
+  mst_gain_glide_apply (&g, x, 64, 1, 64, 32, coef, 1e-4, ramp);
+  MST_CHECK (x[0] == g.lin && x[63] == g.lin);
+  g.target_db = 3.0;
+  mst_gain_glide_jump (&g);
+  MST_CHECK (g.db == 3.0 && g.lin == mst_db_to_lin (3.0));
+}
+
+int
+main (void)
+{
+  MST_RUN (test_cascade_matches_reference);
+  MST_RUN (test_fused_pass);
+  MST_RUN (test_ramp);
+  MST_RUN (test_reset_and_finite);
+  MST_RUN (test_one_pole);
+  MST_RUN (test_fades);
+  MST_RUN (test_gain_glide);
+  return mst_test_summary ();
+}

@@ -1,0 +1,297 @@
+/* Unit tests of the Linkwitz-Riley crossover block on plain arrays: -6 dB
+ * at each split, bands summing flat, slopes, reset, a gliding split without
+ * clicks, non-finite input. Responses are measured on the running block
+ * (the DFT of its impulse responses), not computed from its coefficients. */
+#include "mst-crossover.h"
+#include "mst-test.h"
+
+#include <complex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IR_FRAMES 32768
+
+static double *band_ir[MST_CROSSOVER_MAX_BANDS];
+static double *input;
+
+/* Impulse responses of every band of @s at @rate_hz (mono). */
+static void
+measure_irs (const MstCrossoverSettings * s, double rate_hz)
+{
+  MstCrossover *xo = mst_crossover_init (1);
+  MST_CHECK (xo != NULL);
+  MST_CHECK (mst_crossover_configure (xo, rate_hz, 1) == MST_OK);
+  MST_CHECK (mst_crossover_set (xo, s) == MST_OK);
+  mst_crossover_reset (xo);
+  memset (input, 0, sizeof (double) * IR_FRAMES);
+  input[0] = 1.0;
+  MST_CHECK (mst_crossover_process (xo, input, band_ir, IR_FRAMES,
+          IR_FRAMES) == MST_OK);
+  mst_crossover_destroy (&xo);
+}
+
+/* The DFT of @n samples of @x at @freq_hz. */
+static double complex
+response (const double *x, size_t n, double freq_hz, double rate_hz)
+{
+  double complex sum = 0, rot = cexp (-I * 2 * M_PI * freq_hz / rate_hz);
+  double complex w = 1;
+  for (size_t i = 0; i < n; i++) {
+    sum += x[i] * w;
+    if ((i & 1023) == 1023)
+      w = cexp (-I * 2 * M_PI * freq_hz / rate_hz * (double) (i + 1));
+    else
+      w *= rot;
+  }
+  return sum;
+}
+
+static double
+band_db (int b, double freq_hz, double rate_hz)
+{
+  return 20 * log10 (cabs (response (band_ir[b], IR_FRAMES, freq_hz,
+              rate_hz)));
+}
+
+static MstCrossoverSettings
+settings (int n_bands, int slope, const double *freq_hz)
+{
+  MstCrossoverSettings s;
+  mst_crossover_settings_default (&s);
+  s.n_bands = n_bands;
+  s.slope_db_per_oct = slope;
+  memcpy (s.freq_hz, freq_hz, sizeof (double) * (n_bands - 1));
+  return s;
+}
+
+static const double rates[] = { 44100, 48000, 96000 };
+static const int slopes[] = { 12, 24, 48 };
+
+/* |H| in dB of the low (or high) side of a Linkwitz-Riley pair of order
+ * 2M at @freq_hz: -20 log10 (1 + x^2M) (1 / x for the high side), x the
+ * frequency over the split's after the bilinear transform's pre-warping. */
+static double
+lr_db (bool high, int order_m, double freq_hz, double split_hz, double rate)
+{
+  double x = tan (M_PI * freq_hz / rate) / tan (M_PI * split_hz / rate);
+  return -20 * log10 (1 + pow (high ? 1 / x : x, 2 * order_m));
+}
+
+/* Two bands: each side -6.02 dB at the split, follows the Linkwitz-Riley
+ * magnitude within 0.01 dB up to three octaves away, and falls by M times
+ * 6.02 dB per octave far from it. */
+static void
+test_split_and_slopes (void)
+{
+  for (int r = 0; r < 3; r++)
+    for (int k = 0; k < 3; k++) {
+      const double f = 1000.0, rate = rates[r];
+      const int m = slopes[k] / 12;
+      MstCrossoverSettings s = settings (2, slopes[k], &f);
+      measure_irs (&s, rate);
+      double low = band_db (0, f, rate), high = band_db (1, f, rate);
+      MST_CHECK_MSG (fabs (low + 6.0206) < 0.01 && fabs (high + 6.0206) < 0.01,
+          "%g Hz LR%d: low %.4f dB, high %.4f dB at the split", rate, 2 * m,
+          low, high);
+      for (double oct = 1; oct <= 8; oct *= 2) {
+        double lo = band_db (0, f * oct, rate), hi = band_db (1, f / oct, rate);
+        MST_CHECK_MSG (fabs (lo - lr_db (false, m, f * oct, f, rate)) < 0.01
+            && fabs (hi - lr_db (true, m, f / oct, f, rate)) < 0.01,
+            "%g Hz LR%d: low %.3f dB at %g Hz, high %.3f dB at %g Hz", rate,
+            2 * m, lo, f * oct, hi, f / oct);
+      }
+      /* The octave below f / 32 (LR2), f / 16 (LR4), f / 4 (LR8): near
+       * the asymptote, above the arithmetic's noise floor. */
+      double far = 64 >> m;
+      double per_octave = band_db (1, f / far, rate)
+          - band_db (1, f / (2 * far), rate);
+      MST_CHECK_MSG (fabs (per_octave - 2 * m * 20 * log10 (2)) < 0.01,
+          "%g Hz LR%d: high side %.3f dB/octave", rate, 2 * m, per_octave);
+    }
+}
+
+/* 2 to 6 bands: the sum of the bands is flat within 0.01 dB from 20 Hz to
+ * 20 kHz at 44.1, 48 and 96 kHz, whatever the slope. */
+static void
+test_sum_flat (void)
+{
+  static const double freq_hz[] = { 80, 400, 1600, 5000, 11000 };
+  double *sum = malloc (sizeof (double) * IR_FRAMES);
+  MST_CHECK (sum != NULL);
+  for (int r = 0; r < 3; r++)
+    for (int k = 0; k < 3; k++)
+      for (int nb = 2; nb <= MST_CROSSOVER_MAX_BANDS; nb++) {
+        MstCrossoverSettings s = settings (nb, slopes[k], freq_hz);
+        double worst = 0;
+        measure_irs (&s, rates[r]);
+        for (size_t i = 0; i < IR_FRAMES; i++) {
+          sum[i] = 0;
+          for (int b = 0; b < nb; b++)
+            sum[i] += band_ir[b][i];
+        }
+        for (double f = 20; f <= 20000; f *= pow (2, 1.0 / 6)) {
+          double db = 20 * log10 (cabs (response (sum, IR_FRAMES, f,
+                      rates[r])));
+          if (fabs (db) > fabs (worst))
+            worst = db;
+        }
+        MST_CHECK_MSG (fabs (worst) < 0.01, "%g Hz LR%d, %d bands: sum "
+            "%.4f dB", rates[r], slopes[k] / 6, nb, worst);
+      }
+  free (sum);
+}
+
+/* After reset, silence in gives silence out: no history left. */
+static void
+test_reset (void)
+{
+  MstCrossover *xo = mst_crossover_init (2);
+  double in[2 * 512], out[MST_CROSSOVER_MAX_BANDS][2 * 512];
+  double *bands[MST_CROSSOVER_MAX_BANDS];
+  MstCrossoverSettings s;
+
+  mst_crossover_settings_default (&s);
+  s.n_bands = 4;
+  for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
+    bands[b] = out[b];
+  MST_CHECK (mst_crossover_configure (xo, 48000, 2) == MST_OK);
+  MST_CHECK (mst_crossover_set (xo, &s) == MST_OK);
+  for (int i = 0; i < 2 * 512; i++)
+    in[i] = (i % 7) ? 0.9 : -0.9;
+  mst_crossover_process (xo, in, bands, 512, 512);
+  mst_crossover_reset (xo);
+  memset (in, 0, sizeof in);
+  mst_crossover_process (xo, in, bands, 512, 512);
+  for (int b = 0; b < s.n_bands; b++)
+    for (int i = 0; i < 2 * 512; i++)
+      MST_CHECK (out[b][i] == 0.0);
+  mst_crossover_destroy (&xo);
+}
+
+/* A split gliding from 300 Hz to 3 kHz under a full-scale 1 kHz sine: no
+ * sample of either band steps by more than the sine itself can (2 pi f /
+ * fs of full scale) plus 10 %; the sum, whose level only the time-varying
+ * coefficients move, stays within 1 dB of full scale during the glide and
+ * within 0.01 dB after it; the low band ends at the new split's level. */
+static void
+test_glide_without_clicks (void)
+{
+  const double rate = 48000, f = 1000, max_step = 2 * M_PI * f / rate;
+  const size_t n = 48000, block = 480;
+  double *in = malloc (sizeof (double) * n);
+  double *out[2] = { malloc (sizeof (double) * n),
+    malloc (sizeof (double) * n)
+  };
+  double split = 300;
+  MstCrossoverSettings s = settings (2, 24, &split);
+  MstCrossover *xo = mst_crossover_init (1);
+
+  MST_CHECK (in && out[0] && out[1] && xo);
+  mst_crossover_configure (xo, rate, 1);
+  mst_crossover_set (xo, &s);
+  for (size_t i = 0; i < n; i++)
+    in[i] = sin (2 * M_PI * f * i / rate);
+  for (size_t done = 0; done < n; done += block) {
+    double *bands[2] = { out[0] + done, out[1] + done };
+    if (done == n / 4) {
+      s.freq_hz[0] = 3000;
+      MST_CHECK (mst_crossover_set (xo, &s) == MST_OK);
+    }
+    mst_crossover_process (xo, in + done, bands, block, block);
+  }
+  double worst_step = 0, lo = 1e9, hi = 0;
+  for (size_t i = n / 8 + 1; i < n; i++)
+    for (int b = 0; b < 2; b++)
+      worst_step = fmax (worst_step, fabs (out[b][i] - out[b][i - 1]));
+  /* Peak of the sum over each 1 ms (one period), from the settled start. */
+  for (size_t i = n / 8; i + 48 <= n; i += 48) {
+    double peak = 0;
+    for (size_t k = i; k < i + 48; k++)
+      peak = fmax (peak, fabs (out[0][k] + out[1][k]));
+    lo = fmin (lo, peak);
+    hi = fmax (hi, peak);
+  }
+  MST_CHECK_MSG (worst_step < 1.1 * max_step, "step %.4f, sine's %.4f",
+      worst_step, max_step);
+  MST_CHECK_MSG (20 * log10 (hi) < 0.01 && 20 * log10 (lo) > -1.0,
+      "sum peak %.4f to %.4f dB", 20 * log10 (lo), 20 * log10 (hi));
+  /* The last 100 ms, long after the glide. */
+  double sum_peak = 0, low_peak = 0;
+  for (size_t i = n - 4800; i < n; i++) {
+    sum_peak = fmax (sum_peak, fabs (out[0][i] + out[1][i]));
+    low_peak = fmax (low_peak, fabs (out[0][i]));
+  }
+  MST_CHECK_MSG (fabs (20 * log10 (sum_peak)) < 0.01, "sum %.4f dB",
+      20 * log10 (sum_peak));
+  MST_CHECK_MSG (fabs (20 * log10 (low_peak) - lr_db (false, 2, f, 3000,
+              rate)) < 0.01, "low band %.4f dB", 20 * log10 (low_peak));
+  mst_crossover_destroy (&xo);
+  free (in);
+  free (out[0]);
+  free (out[1]);
+}
+
+/* NaN and Inf in: finite out, the state recovers, the count rises. */
+static void
+test_nonfinite (void)
+{
+  MstCrossover *xo = mst_crossover_init (2);
+  double in[2 * 256], out[3][2 * 256];
+  double *bands[3] = { out[0], out[1], out[2] };
+
+  mst_crossover_configure (xo, 48000, 2);
+  for (int i = 0; i < 2 * 256; i++)
+    in[i] = 0.5 * sin (0.05 * i);
+  in[10] = NAN;
+  in[256 + 20] = INFINITY;
+  mst_crossover_process (xo, in, bands, 256, 256);
+  MST_CHECK (mst_crossover_get_nonfinite_count (xo) == 1);
+  for (int i = 0; i < 2 * 256; i++)
+    in[i] = 0.5 * sin (0.05 * i);
+  mst_crossover_process (xo, in, bands, 256, 256);
+  for (int b = 0; b < 3; b++)
+    for (int i = 0; i < 2 * 256; i++)
+      MST_CHECK (isfinite (out[b][i]));
+  MST_CHECK (mst_crossover_get_nonfinite_count (xo) == 1);
+  mst_crossover_destroy (&xo);
+}
+
+static void
+test_invalid_arguments (void)
+{
+  MstCrossover *xo = mst_crossover_init (2);
+  MstCrossoverSettings s;
+
+  MST_CHECK (mst_crossover_init (0) == NULL);
+  MST_CHECK (mst_crossover_configure (xo, 1000, 2) == MST_ERR_INVALID_ARG);
+  MST_CHECK (mst_crossover_configure (xo, 48000, 3) == MST_ERR_INVALID_ARG);
+  mst_crossover_settings_default (&s);
+  s.slope_db_per_oct = 36;
+  MST_CHECK (mst_crossover_set (xo, &s) == MST_ERR_INVALID_ARG);
+  mst_crossover_settings_default (&s);
+  s.n_bands = 7;
+  MST_CHECK (mst_crossover_set (xo, &s) == MST_ERR_INVALID_ARG);
+  mst_crossover_settings_default (&s);
+  s.freq_hz[1] = s.freq_hz[0];
+  MST_CHECK (mst_crossover_set (xo, &s) == MST_ERR_INVALID_ARG);
+  mst_crossover_destroy (&xo);
+  mst_crossover_destroy (&xo);
+}
+
+int
+main (void)
+{
+  input = malloc (sizeof (double) * IR_FRAMES);
+  for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
+    band_ir[b] = malloc (sizeof (double) * IR_FRAMES);
+  MST_RUN (test_split_and_slopes);
+  MST_RUN (test_sum_flat);
+  MST_RUN (test_reset);
+  MST_RUN (test_glide_without_clicks);
+  MST_RUN (test_nonfinite);
+  MST_RUN (test_invalid_arguments);
+  free (input);
+  for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
+    free (band_ir[b]);
+  return mst_test_summary ();
+}
