@@ -254,6 +254,8 @@ gst_mst_delay_filter_class_init (GstMstDelayFilterClass * klass)
 
   gobject_class->finalize = gst_mst_delay_filter_finalize;
 
+  /* The buffer's start is handled in generate_output. */
+  trans_class->before_transform = NULL;
   trans_class->submit_input_buffer =
       GST_DEBUG_FUNCPTR (gst_mst_delay_filter_submit_input_buffer);
   trans_class->generate_output =

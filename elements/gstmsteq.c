@@ -276,7 +276,7 @@ enum
 static void gst_mst_eq_child_proxy_init (gpointer g_iface,
     gpointer iface_data);
 
-G_DEFINE_TYPE_WITH_CODE (GstMstEq, gst_mst_eq, GST_TYPE_AUDIO_FILTER,
+G_DEFINE_TYPE_WITH_CODE (GstMstEq, gst_mst_eq, GST_TYPE_MST_FILTER,
     G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY, gst_mst_eq_child_proxy_init)
     G_IMPLEMENT_INTERFACE (GST_TYPE_PRESET, NULL)
     GST_DEBUG_CATEGORY_INIT (gst_mst_eq_debug, "eq", 0,
@@ -385,34 +385,21 @@ gst_mst_eq_get_property (GObject * object, guint prop_id, GValue * value,
   GST_OBJECT_UNLOCK (self);
 }
 
-/* Streaming thread: one copy of the settings under the lock, handed to the
- * core, which takes what changed. */
+/* A snapshot of the settings into the core, which takes what changed. */
 static void
-gst_mst_eq_apply_settings (GstMstEq * self)
+gst_mst_eq_apply (GstMstFilter * base, gconstpointer settings)
 {
-  MstEqSettings settings;
-
-  GST_OBJECT_LOCK (self);
-  settings = self->settings;
-  GST_OBJECT_UNLOCK (self);
   /* The property ranges keep every field valid. */
-  if (mst_eq_set (self->core, &settings) != MST_OK)
-    GST_WARNING_OBJECT (self, "settings refused by the core");
+  if (mst_eq_set (GST_MST_EQ (base)->core, settings) != MST_OK)
+    GST_WARNING_OBJECT (base, "settings refused by the core");
 }
 
+/* The element's controlled properties and its bands'. */
 static void
-gst_mst_eq_sync_values (GstMstEq * self, GstBuffer * buf)
+gst_mst_eq_sync_values (GstMstFilter * base, GstClockTime stream_time)
 {
-  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
-  GstClockTime timestamp = GST_BUFFER_TIMESTAMP (buf);
-  GstClockTime stream_time;
+  GstMstEq *self = GST_MST_EQ (base);
 
-  if (!GST_CLOCK_TIME_IS_VALID (timestamp))
-    return;
-  stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
-      timestamp);
-  if (!GST_CLOCK_TIME_IS_VALID (stream_time))
-    return;
   gst_object_sync_values (GST_OBJECT (self), stream_time);
   /* Bands beyond num-bands are silent whatever their controllers say. */
   GST_OBJECT_LOCK (self);
@@ -422,65 +409,40 @@ gst_mst_eq_sync_values (GstMstEq * self, GstBuffer * buf)
     gst_object_sync_values (GST_OBJECT (self->bands[i]), stream_time);
 }
 
+static gboolean
+gst_mst_eq_is_passthrough (GstMstFilter * base)
+{
+  return mst_eq_is_passthrough (GST_MST_EQ (base)->core);
+}
+
+static MstResult
+gst_mst_eq_process_f32 (GstMstFilter * base, gpointer frames, gsize n_frames)
+{
+  return mst_eq_process_f32 (GST_MST_EQ (base)->core, frames, n_frames);
+}
+
+static MstResult
+gst_mst_eq_process_f64 (GstMstFilter * base, gpointer frames, gsize n_frames)
+{
+  return mst_eq_process_f64 (GST_MST_EQ (base)->core, frames, n_frames);
+}
+
+static guint64
+gst_mst_eq_get_nonfinite_count (GstMstFilter * base)
+{
+  return mst_eq_get_nonfinite_count (GST_MST_EQ (base)->core);
+}
+
 static void
-gst_mst_eq_before_transform (GstBaseTransform * trans, GstBuffer * buf)
+gst_mst_eq_reset (GstMstFilter * base)
 {
-  GstMstEq *self = GST_MST_EQ (trans);
-
-  gst_mst_eq_sync_values (self, buf);
-  if (GST_BUFFER_IS_DISCONT (buf))
-    mst_eq_reset (self->core);
-  gst_mst_eq_apply_settings (self);
-  gst_base_transform_set_passthrough (trans,
-      mst_eq_is_passthrough (self->core));
+  mst_eq_reset (GST_MST_EQ (base)->core);
 }
 
-static gboolean
-process_f32 (GstMstEq * self, gpointer data, guint n_frames)
+static void
+gst_mst_eq_destroy (GstMstFilter * base)
 {
-  return mst_eq_process_f32 (self->core, data, n_frames) == MST_OK;
-}
-
-static gboolean
-process_f64 (GstMstEq * self, gpointer data, guint n_frames)
-{
-  return mst_eq_process_f64 (self->core, data, n_frames) == MST_OK;
-}
-
-static GstFlowReturn
-gst_mst_eq_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
-{
-  GstMstEq *self = GST_MST_EQ (trans);
-  GstAudioFilter *filter = GST_AUDIO_FILTER (trans);
-  GstMapInfo map;
-  guint n_frames;
-  guint64 resets;
-
-  if (gst_base_transform_is_passthrough (trans) || !self->process)
-    return GST_FLOW_OK;
-
-  if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE)) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL),
-        ("could not map the buffer"));
-    return GST_FLOW_ERROR;
-  }
-  n_frames = map.size / GST_AUDIO_INFO_BPF (&filter->info);
-  self->process (self, map.data, n_frames);
-  gst_buffer_unmap (buf, &map);
-
-  resets = mst_eq_get_nonfinite_count (self->core);
-  if (resets != self->nonfinite_seen) {
-    self->nonfinite_seen = resets;
-    if (!self->warned_nonfinite) {
-      self->warned_nonfinite = TRUE;
-      GST_ELEMENT_WARNING (self, STREAM, FORMAT,
-          ("Non-finite samples (NaN or Inf) in the input"),
-          ("the filters were reset and the non-finite output samples "
-              "replaced by silence; further occurrences in this stream are "
-              "handled the same way without another warning"));
-    }
-  }
-  return GST_FLOW_OK;
+  mst_eq_destroy (&GST_MST_EQ (base)->core);
 }
 
 static gint
@@ -492,20 +454,18 @@ front_position_index (const GstAudioInfo * info, GstAudioChannelPosition pos)
   return -1;
 }
 
-static gboolean
-gst_mst_eq_setup (GstAudioFilter * filter, const GstAudioInfo * info)
+static MstResult
+gst_mst_eq_configure (GstMstFilter * base, const GstAudioInfo * info)
 {
-  GstMstEq *self = GST_MST_EQ (filter);
-  gint channels = GST_AUDIO_INFO_CHANNELS (info);
+  GstMstEq *self = GST_MST_EQ (base);
   gint left = -1, right = -1;
 
-  gboolean is_f64;
-  if (!gst_mst_check_format (filter, info, &is_f64)) {
-    self->process = NULL;
-    return FALSE;
-  }
-  self->process = is_f64 ? process_f64 : process_f32;
-  if (channels == 2 && GST_AUDIO_INFO_IS_UNPOSITIONED (info)) {
+  if (!self->core)
+    self->core = mst_eq_init (MST_MAX_CHANNELS);
+  if (!self->core)
+    return MST_ERR_NOMEM;
+  if (GST_AUDIO_INFO_CHANNELS (info) == 2
+      && GST_AUDIO_INFO_IS_UNPOSITIONED (info)) {
     left = 0;
     right = 1;
   } else {
@@ -515,44 +475,8 @@ gst_mst_eq_setup (GstAudioFilter * filter, const GstAudioInfo * info)
     if (left < 0 || right < 0)
       left = right = -1;
   }
-  if (mst_eq_configure (self->core, GST_AUDIO_INFO_RATE (info), channels,
-          left, right) != MST_OK) {
-    gst_mst_refuse_format (filter, info);
-    return FALSE;
-  }
-  gst_mst_eq_apply_settings (self);
-  mst_eq_reset (self->core);
-  self->nonfinite_seen = 0;
-  return TRUE;
-}
-
-static gboolean
-gst_mst_eq_sink_event (GstBaseTransform * trans, GstEvent * event)
-{
-  GstMstEq *self = GST_MST_EQ (trans);
-
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_FLUSH_STOP:
-      mst_eq_reset (self->core);
-      break;
-    case GST_EVENT_STREAM_START:
-      self->warned_nonfinite = FALSE;
-      break;
-    default:
-      break;
-  }
-  return GST_BASE_TRANSFORM_CLASS (gst_mst_eq_parent_class)->sink_event
-      (trans, event);
-}
-
-static gboolean
-gst_mst_eq_stop (GstBaseTransform * trans)
-{
-  GstMstEq *self = GST_MST_EQ (trans);
-
-  mst_eq_reset (self->core);
-  self->process = NULL;
-  return TRUE;
+  return mst_eq_configure (self->core, GST_AUDIO_INFO_RATE (info),
+      GST_AUDIO_INFO_CHANNELS (info), left, right);
 }
 
 static void
@@ -564,7 +488,6 @@ gst_mst_eq_finalize (GObject * object)
     self->bands[i]->eq = NULL;
     gst_object_unparent (GST_OBJECT (self->bands[i]));
   }
-  mst_eq_destroy (&self->core);
   G_OBJECT_CLASS (gst_mst_eq_parent_class)->finalize (object);
 }
 
@@ -573,8 +496,7 @@ gst_mst_eq_class_init (GstMstEqClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
-  GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
+  GstMstFilterClass *base_class = GST_MST_FILTER_CLASS (klass);
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
       | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING;
   MstEqSettings defaults;
@@ -609,16 +531,18 @@ gst_mst_eq_class_init (GstMstEqClass * klass)
       "band-pass, all-pass, tilt), mid/side and per-channel bands, "
       "analog-matched responses up to Nyquist", "mastering developers");
 
-  gst_mst_add_pad_templates (filter_class);
-
-  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_mst_eq_transform_ip);
-  trans_class->before_transform =
-      GST_DEBUG_FUNCPTR (gst_mst_eq_before_transform);
-  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_mst_eq_sink_event);
-  trans_class->accept_caps = GST_DEBUG_FUNCPTR (gst_mst_accept_caps);
-  trans_class->stop = GST_DEBUG_FUNCPTR (gst_mst_eq_stop);
-  trans_class->transform_ip_on_passthrough = FALSE;
-  filter_class->setup = GST_DEBUG_FUNCPTR (gst_mst_eq_setup);
+  base_class->settings_offset = G_STRUCT_OFFSET (GstMstEq, settings);
+  base_class->settings_size = sizeof (MstEqSettings);
+  base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_eq_configure);
+  base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_eq_apply);
+  base_class->sync_values = GST_DEBUG_FUNCPTR (gst_mst_eq_sync_values);
+  base_class->is_passthrough = GST_DEBUG_FUNCPTR (gst_mst_eq_is_passthrough);
+  base_class->process_f32 = GST_DEBUG_FUNCPTR (gst_mst_eq_process_f32);
+  base_class->process_f64 = GST_DEBUG_FUNCPTR (gst_mst_eq_process_f64);
+  base_class->get_nonfinite_count =
+      GST_DEBUG_FUNCPTR (gst_mst_eq_get_nonfinite_count);
+  base_class->reset = GST_DEBUG_FUNCPTR (gst_mst_eq_reset);
+  base_class->destroy = GST_DEBUG_FUNCPTR (gst_mst_eq_destroy);
 
   gst_type_mark_as_plugin_api (GST_TYPE_MST_EQ_BAND, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_MST_EQ_BAND_TYPE, 0);
@@ -632,8 +556,6 @@ gst_mst_eq_init (GstMstEq * self)
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
 
   mst_eq_settings_default (&self->settings);
-  self->core = mst_eq_init (MST_MAX_CHANNELS);
-  g_assert (self->core != NULL);
   for (guint i = 0; i < MST_EQ_MAX_BANDS; i++) {
     gchar *name = g_strdup_printf ("band%u", i);
     GstMstEqBand *band = g_object_new (GST_TYPE_MST_EQ_BAND, "name", name,

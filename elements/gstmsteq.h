@@ -3,37 +3,30 @@
 #define GST_MST_EQ_H
 
 #include <gst/gst.h>
-#include <gst/audio/gstaudiofilter.h>
 
 #include "mst-eq.h"
+#include "gstmstfilter.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_MST_EQ (gst_mst_eq_get_type ())
-G_DECLARE_FINAL_TYPE (GstMstEq, gst_mst_eq, GST, MST_EQ, GstAudioFilter)
+G_DECLARE_FINAL_TYPE (GstMstEq, gst_mst_eq, GST, MST_EQ, GstMstFilter)
 
 #define GST_TYPE_MST_EQ_BAND (gst_mst_eq_band_get_type ())
 G_DECLARE_FINAL_TYPE (GstMstEqBand, gst_mst_eq_band, GST, MST_EQ_BAND,
     GstObject)
 
-typedef gboolean (*GstMstEqProcessFunc) (GstMstEq * self, gpointer data,
-    guint n_frames);
-
 struct _GstMstEq
 {
-  GstAudioFilter parent;
+  GstMstFilter parent;
 
   /* < private > */
   /* Settings, written under GST_OBJECT_LOCK (self), the bands' included;
-   * the streaming thread copies them once per buffer. */
+   * the base copies them to the streaming thread. */
   MstEqSettings settings;
   GstMstEqBand *bands[MST_EQ_MAX_BANDS];
 
-  /* Streaming state. */
   MstEq *core;
-  GstMstEqProcessFunc process;
-  gboolean warned_nonfinite;
-  guint64 nonfinite_seen;
 };
 
 struct _GstMstEqBand

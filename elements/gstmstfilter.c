@@ -101,6 +101,15 @@ gst_mst_filter_post_configure_error (GstMstFilter * self,
     gst_mst_refuse_format (GST_AUDIO_FILTER (self), info);
 }
 
+static void
+reset_core (GstMstFilter * self)
+{
+  GstMstFilterClass *klass = GET_CLASS (self);
+
+  if (self->configured && klass->reset)
+    klass->reset (self);
+}
+
 static gboolean
 gst_mst_filter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
 {
@@ -123,20 +132,16 @@ gst_mst_filter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   gst_mst_settings_snapshot_init (&self->snapshot, klass->settings_size);
   self->process = is_f64 ? klass->process_f64 : klass->process_f32;
   self->configured = TRUE;
+  /* A new format starts with the settings in force, smoothers at their
+   * targets: no glide from the core's defaults. */
+  gst_mst_filter_apply_settings (self);
+  reset_core (self);
   gst_mst_timeline_restart (&self->timeline);
   self->timeline.interval_count = 0;
   self->last_end = GST_CLOCK_TIME_NONE;
   return TRUE;
 }
 
-static void
-reset_core (GstMstFilter * self)
-{
-  GstMstFilterClass *klass = GET_CLASS (self);
-
-  if (self->configured && klass->reset)
-    klass->reset (self);
-}
 
 static GstClockTime
 stream_time_at (GstMstFilter * self, GstClockTime pts, gsize frame, gint rate)
@@ -172,6 +177,26 @@ gst_mst_filter_sync_at (GstMstFilter * self, GstClockTime pts, gsize frame)
   gst_mst_filter_sync (self, stream_time_at (self, pts, frame, rate));
 }
 
+/* Before basetransform decides whether the buffer must be writable: the
+ * resets, automation and settings of this buffer, and whether the core
+ * passes it untouched. */
+static void
+gst_mst_filter_before_transform (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstMstFilter *self = GST_MST_FILTER (trans);
+  GstMstFilterClass *klass = GET_CLASS (self);
+
+  if (!self->configured)
+    return;
+  /* What came before a discontinuity does not ring into what follows. */
+  if (GST_BUFFER_IS_DISCONT (buf) && !klass->measures_programme)
+    reset_core (self);
+  self->controlled = gst_mst_filter_begin_buffer (self, GST_BUFFER_PTS (buf));
+  if (klass->is_passthrough)
+    gst_base_transform_set_passthrough (trans, !self->controlled
+        && klass->is_passthrough (self));
+}
+
 static GstFlowReturn
 gst_mst_filter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -182,17 +207,11 @@ gst_mst_filter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   gsize bpf = GST_AUDIO_INFO_BPF (info);
   gboolean writable = !gst_base_transform_is_passthrough (trans);
   GstClockTime pts = GST_BUFFER_PTS (buf);
-  gboolean controlled;
   GstMapInfo map;
   gsize n;
 
   if (!self->configured)
     return GST_FLOW_NOT_NEGOTIATED;
-  /* What came before a discontinuity does not ring into what follows. */
-  if (GST_BUFFER_IS_DISCONT (buf) && !klass->measures_programme)
-    reset_core (self);
-  controlled = gst_mst_filter_begin_buffer (self, pts);
-
   if (!gst_buffer_map (buf, &map, writable ? GST_MAP_READWRITE :
           GST_MAP_READ)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL), ("cannot map buffer"));
@@ -208,7 +227,7 @@ gst_mst_filter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     gsize piece = n - done;
     GstClockTime duration;
     piece = MIN (piece, gst_mst_timeline_to_interval (&self->timeline));
-    if (controlled) {
+    if (self->controlled) {
       piece = MIN (piece, klass->control_frames);
       if (done > 0)
         gst_mst_filter_sync_at (self, pts, done);
@@ -294,6 +313,8 @@ gst_mst_filter_class_init (GstMstFilterClass * klass)
 
   gst_mst_add_pad_templates (filter_class);
 
+  trans_class->before_transform =
+      GST_DEBUG_FUNCPTR (gst_mst_filter_before_transform);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_mst_filter_transform_ip);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_mst_filter_sink_event);
   trans_class->accept_caps = GST_DEBUG_FUNCPTR (gst_mst_accept_caps);

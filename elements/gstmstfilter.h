@@ -90,7 +90,8 @@ struct _GstMstFilterClass
   void (*sync_values) (GstMstFilter * self, GstClockTime stream_time);
   /* In-place processing (not called by GstMstDelayFilter). */
   GstMstFilterProcess process_f32, process_f64;
-  /* TRUE when the core would leave the audio bit-exact (may be NULL). */
+  /* TRUE when the core would leave the audio bit-exact: the buffer then
+   * goes through untouched, not even made writable (may be NULL). */
   gboolean (*is_passthrough) (GstMstFilter * self);
   /* Non-finite samples seen by the core since configure. */
   guint64 (*get_nonfinite_count) (GstMstFilter * self);
@@ -120,6 +121,8 @@ struct _GstMstFilter
   /* < private > */
   GstMstFilterProcess process;
   GstMstSettingsSnapshot snapshot;
+  /* Automation is followed within the current buffer. */
+  gboolean controlled;
   gsize nonfinite_seen;
   gboolean warned_nonfinite;
   /* < protected > */
