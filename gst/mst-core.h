@@ -155,6 +155,21 @@ mst_sample_put (MstFormat fmt, void *p, size_t i, double v)
     return BODY (core, frames, n_frames, MST_FORMAT_F64);                   \
   }
 
+/** Public name_f32/_f64 (Core *, frames, n_frames, Out *out) of a core that
+ *  reads frames and writes another array (a detector's levels) from BODY
+ *  (Core *, const void *frames, size_t n_frames, Out *out, MstFormat). */
+#define MST_DEFINE_PROCESS_TO(name, Core, Out, BODY)                        \
+  MstResult name##_f32 (Core * core, const float *frames,                   \
+      size_t n_frames, Out * out)                                           \
+  {                                                                         \
+    return BODY (core, frames, n_frames, out, MST_FORMAT_F32);              \
+  }                                                                         \
+  MstResult name##_f64 (Core * core, const double *frames,                  \
+      size_t n_frames, Out * out)                                           \
+  {                                                                         \
+    return BODY (core, frames, n_frames, out, MST_FORMAT_F64);              \
+  }
+
 #ifdef __cplusplus
 }
 #endif

@@ -372,32 +372,22 @@ process (MstLevelDetector * det, const void *in, size_t n_frames,
   return MST_OK;
 }
 
-/* The four entry points: both widths, dB or linear (no macro of mst-core.h
- * has an output array beside the frames). */
-MstResult
-mst_level_detector_process_f32 (MstLevelDetector * det, const float *frames,
-    size_t n_frames, double *level_db)
+MST_ALWAYS_INLINE MstResult
+process_db (MstLevelDetector * det, const void *in, size_t n_frames,
+    double *out, MstFormat fmt)
 {
-  return process (det, frames, n_frames, level_db, MST_FORMAT_F32, true);
+  return process (det, in, n_frames, out, fmt, true);
 }
 
-MstResult
-mst_level_detector_process_f64 (MstLevelDetector * det, const double *frames,
-    size_t n_frames, double *level_db)
+MST_ALWAYS_INLINE MstResult
+process_lin (MstLevelDetector * det, const void *in, size_t n_frames,
+    double *out, MstFormat fmt)
 {
-  return process (det, frames, n_frames, level_db, MST_FORMAT_F64, true);
+  return process (det, in, n_frames, out, fmt, false);
 }
 
-MstResult
-mst_level_detector_process_lin_f32 (MstLevelDetector * det,
-    const float *frames, size_t n_frames, double *level_lin)
-{
-  return process (det, frames, n_frames, level_lin, MST_FORMAT_F32, false);
-}
-
-MstResult
-mst_level_detector_process_lin_f64 (MstLevelDetector * det,
-    const double *frames, size_t n_frames, double *level_lin)
-{
-  return process (det, frames, n_frames, level_lin, MST_FORMAT_F64, false);
-}
+/* Both widths, levels in dB or linear. */
+MST_DEFINE_PROCESS_TO (mst_level_detector_process, MstLevelDetector, double,
+    process_db)
+MST_DEFINE_PROCESS_TO (mst_level_detector_process_lin, MstLevelDetector,
+    double, process_lin)
