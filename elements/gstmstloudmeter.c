@@ -74,8 +74,8 @@ gst_mst_loudmeter_set_property (GObject * object, guint prop_id,
       /* Changeable in NULL and READY only: no stream runs. */
       self->measure_true_peak = g_value_get_boolean (value);
       if (self->core)
-        mst_loudness_set_true_peak_enabled (self->core,
-            self->measure_true_peak);
+        mst_loudness_set (self->core, &(MstLoudnessSettings) {
+            .true_peak = self->measure_true_peak});
       break;
     default:
       if (!gst_mst_message_settings_set (&self->messages, pspec, value))
@@ -166,7 +166,8 @@ gst_mst_loudmeter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   GST_OBJECT_LOCK (self);
   gboolean measure_tp = self->measure_true_peak;
   GST_OBJECT_UNLOCK (self);
-  mst_loudness_set_true_peak_enabled (self->core, measure_tp);
+  mst_loudness_set (self->core, &(MstLoudnessSettings) {
+      .true_peak = measure_tp});
   self->interval_count = 0;
   self->last_end = GST_CLOCK_TIME_NONE;
   GST_OBJECT_LOCK (self);
@@ -359,7 +360,9 @@ gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
   GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
+  MstLoudnessSettings defaults;
 
+  mst_loudness_settings_default (&defaults);
   gobject_class->set_property = gst_mst_loudmeter_set_property;
   gobject_class->get_property = gst_mst_loudmeter_get_property;
   gobject_class->finalize = gst_mst_loudmeter_finalize;
@@ -372,7 +375,7 @@ gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
       g_param_spec_boolean ("measure-true-peak", "Measure true peak",
           "Measure true peak (4x oversampled, most of the meter's work); off: "
           "the true-peak fields and properties are NaN (not measured)",
-          TRUE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          defaults.true_peak, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
           | GST_PARAM_MUTABLE_READY));
   install_figure (gobject_class, PROP_MOMENTARY, "momentary",
       "Momentary (LUFS)", "Momentary loudness, 400 ms window, in LUFS "
@@ -427,6 +430,8 @@ gst_mst_loudmeter_init (GstMstLoudmeter * self)
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
   gst_mst_message_settings_init (&self->messages, DEFAULT_INTERVAL_NS);
-  self->measure_true_peak = TRUE;
+  MstLoudnessSettings defaults;
+  mst_loudness_settings_default (&defaults);
+  self->measure_true_peak = defaults.true_peak;
   figures_clear (&self->latest);
 }

@@ -63,7 +63,7 @@ struct MstLoudness {
   double os_peak[MST_MAX_CHANNELS];
 
   int os_factor;
-  bool tp_disabled;             /* mst_loudness_set_true_peak_enabled */
+  bool tp_disabled;             /* MstLoudnessSettings.true_peak off */
   /* The interpolator in symmetric form (mst_orc_fir_sym4_f32): the middle
    * phase's first half, and half the sum and half the difference of the
    * mirror pair of phases 1 and 3 (4x only; zero at 2x). */
@@ -477,12 +477,20 @@ channel_true_peak_lin (const MstLoudness * st, int c)
   return st->tp_disabled ? NAN : fmax (st->os_peak[c], st->sample_peak[c]);
 }
 
-MstResult
-mst_loudness_set_true_peak_enabled (MstLoudness * st, bool enabled)
+void
+mst_loudness_settings_default (MstLoudnessSettings * s)
 {
-  if (!st)
+  s->true_peak = true;
+}
+
+MstResult
+mst_loudness_set (MstLoudness * st, const MstLoudnessSettings * s)
+{
+  if (!st || !s)
     return MST_ERR_INVALID_ARG;
-  st->tp_disabled = !enabled;
+  if (st->tp_disabled == !s->true_peak)
+    return MST_OK;
+  st->tp_disabled = !s->true_peak;
   for (int c = 0; c < st->channels; c++)
     st->os_peak[c] = 0.0;
   /* The interpolator's history restarts too (silence). */

@@ -126,11 +126,19 @@ MstResult mst_loudness_get_channel_true_peak (const MstLoudness * st,
 MstResult mst_loudness_get_channel_sample_peak (const MstLoudness * st,
     int channel, double *dbfs);
 
-/** Turns the true-peak meter on (the default) or off. Off, the
- *  interpolator does not run (it is most of the meter's work) and the
- *  true-peak getters give NAN. Either way the true peaks restart. */
-MstResult mst_loudness_set_true_peak_enabled (MstLoudness * st,
-    bool enabled);
+/** What may change while measuring. */
+typedef struct {
+  /** The true-peak meter on or off. Off, the interpolator does not run (it
+   *  is most of the meter's work) and the true-peak getters give NAN. */
+  bool true_peak;
+} MstLoudnessSettings;
+
+/** Defaults of the settings: true peak on. */
+void mst_loudness_settings_default (MstLoudnessSettings * s);
+
+/** Applies @p s: a change of true_peak restarts the true peaks.
+ *  MST_ERR_INVALID_ARG for NULL arguments. */
+MstResult mst_loudness_set (MstLoudness * st, const MstLoudnessSettings * s);
 
 /** Oversampling factor of the true-peak meter at this rate: 4, 2 or 1. */
 MstResult mst_loudness_get_oversampling (const MstLoudness * st,

@@ -1010,7 +1010,11 @@ test_true_peak_off (void)
             / 48000.0 + M_PI / 4));
   MstLoudness *on = mst_loudness_init (48000, 2, NULL);
   MstLoudness *off = mst_loudness_init (48000, 2, NULL);
-  MST_CHECK (mst_loudness_set_true_peak_enabled (off, false) == MST_OK);
+  MstLoudnessSettings set;
+  mst_loudness_settings_default (&set);
+  MST_CHECK (set.true_peak);
+  set.true_peak = false;
+  MST_CHECK (mst_loudness_set (off, &set) == MST_OK);
   mst_loudness_add_f32 (on, x, n);
   mst_loudness_add_f32 (off, x, n);
   double i_on, i_off, sp_on, sp_off, tp_on, tp_off, tp_ch;
@@ -1029,7 +1033,8 @@ test_true_peak_off (void)
   /* fs/4 at 45 degrees: the samples are 3 dB under the waveform's peak;
    * the interpolator ran. */
   MST_CHECK (tp_on > sp_on + 2.5);
-  MST_CHECK (mst_loudness_set_true_peak_enabled (off, true) == MST_OK);
+  set.true_peak = true;
+  MST_CHECK (mst_loudness_set (off, &set) == MST_OK);
   mst_loudness_add_f32 (off, x, n);
   mst_loudness_get_true_peak (off, &tp_off);
   MST_CHECK_CLOSE (tp_off, tp_on, 0.01);
