@@ -46,7 +46,6 @@
 #define TP_BOUND_SLACK 1e-4
 
 struct MstLoudness {
-  double rate_hz;
   int channels;
   /* K-weighting and the energies of the last 3 s in ticks of 10 ms. */
   MstBs1770Energy energy;
@@ -136,7 +135,6 @@ mst_loudness_init (double rate_hz, int channels,
   st = calloc (1, sizeof (*st));
   if (!st)
     goto fail;
-  st->rate_hz = rate_hz;
   st->channels = channels;
 
   if (!weights) {
