@@ -6,9 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* BS.1770-4 Annex 1 clause 5: relative gate 10 LU below the loudness of
- * the blocks above the absolute gate (here a forgetting mean of them). */
-#define RELATIVE_GATE_LU -10.0
 /* When the recent loudness (gated) leaves the long estimate by more than
  * this, the programme has changed (a loud entry, another speaker, another
  * source): the estimate restarts from the recent blocks. Music's loudness
@@ -286,7 +283,10 @@ controller_block (MstLoudnorm * ln, double p)
     goto done;
   ln->gate_w = ln->gate_w * d + 1.0;
   ln->gate_p = ln->gate_p * d + p;
-  if (!(p > ln->gate_p / ln->gate_w * pow (10.0, RELATIVE_GATE_LU / 10.0)))
+  /* The relative gate of BS.1770-4 Annex 1 clause 5 below a forgetting
+   * mean of the blocks above the absolute gate. */
+  if (!(p > ln->gate_p / ln->gate_w
+          * pow (10.0, MST_BS1770_RELATIVE_GATE_LU / 10.0)))
     goto done;
   ln->long_w = ln->long_w * d + 1.0;
   ln->long_p = ln->long_p * d + p;
