@@ -98,15 +98,19 @@ kmeter_add (MstKMeter * m, const void *x, size_t n, MstFormat fmt)
     done = n > 0 && add_clean (m, x, n, fmt);
   } else {
     /* Non-finite samples count as silence. */
-    double clean[CLEAN_FRAMES * MST_MAX_CHANNELS];
+    union {
+      double f64[CLEAN_FRAMES * MST_MAX_CHANNELS];
+      float f32[CLEAN_FRAMES * MST_MAX_CHANNELS];
+    } clean;
     const size_t size = f64 ? sizeof (double) : sizeof (float);
     for (size_t i = 0; i < n;) {
       size_t k = n - i < CLEAN_FRAMES ? n - i : CLEAN_FRAMES;
       const void *src = (const char *) x + i * nch * size;
       m->n_nonfinite += f64
-          ? mst_bs1770_sanitize_f64 (src, k * nch, clean)
-          : mst_bs1770_sanitize_f32 (src, k * nch, (float *) clean);
-      done = add_clean (m, clean, k, fmt);
+          ? mst_bs1770_sanitize_f64 (src, k * nch, clean.f64)
+          : mst_bs1770_sanitize_f32 (src, k * nch, clean.f32);
+      done = add_clean (m, f64 ? (void *) clean.f64 : (void *) clean.f32, k,
+          fmt);
       i += k;
     }
   }
