@@ -94,17 +94,7 @@ gst_mst_loudness_channel (const GstAudioInfo * info, gint c)
 void
 gst_mst_loudness_weights (const GstAudioInfo * info, gdouble * weights)
 {
-  for (gint c = 0; c < GST_AUDIO_INFO_CHANNELS (info); c++) {
-    switch (gst_mst_loudness_channel (info, c)) {
-      case MST_LOUDNESS_CHANNEL_UNUSED:
-        weights[c] = 0.0;
-        break;
-      case MST_LOUDNESS_CHANNEL_SURROUND:
-        weights[c] = 1.41;
-        break;
-      default:
-        weights[c] = 1.0;
-        break;
-    }
-  }
+  for (gint c = 0; c < GST_AUDIO_INFO_CHANNELS (info); c++)
+    weights[c] = mst_bs1770_channel_weight (gst_mst_loudness_channel (info,
+            c));
 }

@@ -6,7 +6,7 @@
 #include <gst/gst.h>
 #include <gst/audio/gstaudiofilter.h>
 
-#include "mst-loudness.h"
+#include "mst-bs1770.h"
 
 G_BEGIN_DECLS
 
@@ -42,8 +42,8 @@ void gst_mst_refuse_format (GstAudioFilter * filter,
 MstLoudnessChannel gst_mst_loudness_channel (const GstAudioInfo * info,
     gint c);
 
-/* BS.1770-4 Table 3 weights by channel position: LFE 0, side and rear
- * surrounds 1.41, the rest (and unpositioned channels) 1.0. */
+/* BS.1770-4 Table 3 weights by channel position: those of
+ * gst_mst_loudness_channel()'s classes (mst_bs1770_channel_weight()). */
 void gst_mst_loudness_weights (const GstAudioInfo * info, gdouble * weights);
 
 G_END_DECLS

@@ -71,7 +71,7 @@ gst_mst_loudmeter_set_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_MEASURE_TRUE_PEAK:
-      self->settings.measure_true_peak = g_value_get_boolean (value);
+      self->settings.true_peak = g_value_get_boolean (value);
       break;
     default:
       if (!gst_mst_message_settings_set (&base->messages, pspec, value))
@@ -91,7 +91,7 @@ gst_mst_loudmeter_get_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_MEASURE_TRUE_PEAK:
-      g_value_set_boolean (value, self->settings.measure_true_peak);
+      g_value_set_boolean (value, self->settings.true_peak);
       break;
     case PROP_MOMENTARY:
       g_value_set_double (value, self->latest.momentary);
@@ -167,10 +167,7 @@ gst_mst_loudmeter_configure (GstMstFilter * base, const GstAudioInfo * info)
 static void
 gst_mst_loudmeter_apply (GstMstFilter * base, gconstpointer settings)
 {
-  const GstMstLoudmeterSettings *s = settings;
-
-  mst_loudness_set_true_peak_enabled (GST_MST_LOUDMETER (base)->core,
-      s->measure_true_peak);
+  mst_loudness_set (GST_MST_LOUDMETER (base)->core, settings);
 }
 
 /* The reset action signal takes effect here, between two pieces. */
@@ -203,10 +200,7 @@ gst_mst_loudmeter_process_f64 (GstMstFilter * base, gpointer frames,
 static guint64
 gst_mst_loudmeter_get_nonfinite_count (GstMstFilter * base)
 {
-  uint64_t n = 0;
-
-  mst_loudness_get_n_nonfinite (GST_MST_LOUDMETER (base)->core, &n);
-  return n;
+  return mst_loudness_get_nonfinite_count (GST_MST_LOUDMETER (base)->core);
 }
 
 static void
@@ -313,7 +307,9 @@ gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
   GstMstFilterClass *base_class = GST_MST_FILTER_CLASS (klass);
+  MstLoudnessSettings defaults;
 
+  mst_loudness_settings_default (&defaults);
   gobject_class->set_property = gst_mst_loudmeter_set_property;
   gobject_class->get_property = gst_mst_loudmeter_get_property;
 
@@ -325,7 +321,7 @@ gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
       g_param_spec_boolean ("measure-true-peak", "Measure true peak",
           "Measure true peak (4x oversampled, most of the meter's work); off: "
           "the true-peak fields and properties are NaN (not measured)",
-          TRUE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          defaults.true_peak, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
           | GST_PARAM_MUTABLE_READY));
   install_figure (gobject_class, PROP_MOMENTARY, "momentary",
       "Momentary (LUFS)", "Momentary loudness, 400 ms window, in LUFS "
@@ -369,7 +365,7 @@ gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
   base_class->measures_programme = TRUE;
   base_class->reset = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_restart);
   base_class->settings_offset = G_STRUCT_OFFSET (GstMstLoudmeter, settings);
-  base_class->settings_size = sizeof (GstMstLoudmeterSettings);
+  base_class->settings_size = sizeof (MstLoudnessSettings);
   base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_configure);
   base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_apply);
   base_class->process_f32 = GST_DEBUG_FUNCPTR (gst_mst_loudmeter_process_f32);
@@ -387,6 +383,6 @@ gst_mst_loudmeter_init (GstMstLoudmeter * self)
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
   gst_mst_message_settings_init (&GST_MST_FILTER (self)->messages,
       DEFAULT_INTERVAL_NS);
-  self->settings.measure_true_peak = TRUE;
+  mst_loudness_settings_default (&self->settings);
   figures_clear (&self->latest);
 }

@@ -20,20 +20,13 @@ typedef struct
   gdouble true_peak, sample_peak, momentary_max, short_term_max;
 } GstMstLoudmeterFigures;
 
-/* What a user may change, under GST_OBJECT_LOCK (the base copies it to the
- * streaming thread). */
-typedef struct
-{
-  gboolean measure_true_peak;   /* changeable in NULL and READY only */
-} GstMstLoudmeterSettings;
-
 struct _GstMstLoudmeter
 {
   GstMstFilter parent;
 
   /* < private > */
   /* Settings and the latest figures, under GST_OBJECT_LOCK. */
-  GstMstLoudmeterSettings settings;
+  MstLoudnessSettings settings; /* true_peak: NULL and READY only */
   GstMstLoudmeterFigures latest;
 
   /* Streaming state. */

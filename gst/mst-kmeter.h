@@ -4,7 +4,7 @@
 #define MST_KMETER_H
 
 #include "mst-core.h"
-#include "mst-filter.h"
+#include "mst-bs1770.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,9 +20,12 @@ extern "C" {
  * what makes it cheap (one K filter per channel, nothing else per sample).
  *
  * Feed it in pieces that never cross a step: mst_kmeter_frames_to_step()
- * says how many frames are left in the current one; the add functions
- * return true when they completed a step, and the block that ended with it
- * is then mst_kmeter_get_block_power().
+ * says how many frames are left in the current one; after an add,
+ * mst_kmeter_step_completed() says whether it completed a step, and the
+ * block that ended with it is then mst_kmeter_get_block_power().
+ *
+ * Built on mst-bs1770 (K-weighting, tick energies, gating histogram), as
+ * mst-loudness is.
  */
 
 typedef struct MstKMeter MstKMeter;
@@ -32,20 +35,6 @@ typedef struct MstKMeter MstKMeter;
 #define MST_KMETER_STEP_MS 100
 #define MST_KMETER_BLOCK_STEPS 4
 #define MST_KMETER_SHORT_TERM_STEPS 30
-
-/** BS.1770-4 Annex 1: L = -0.691 + 10 log10 (sum Gi zi). */
-#define MST_KMETER_OFFSET_DB -0.691
-/** BS.1770-4 Annex 1 clause 5: absolute gate. */
-#define MST_KMETER_ABSOLUTE_GATE_LUFS -70.0
-
-/** The two K-weighting sections at @rate_hz (shelf, then RLB high-pass),
- *  libebur128's any-rate design, which reproduces BS.1770-4 Annex 1
- *  Tables 1-2 at 48 kHz (REFERENCE.md section 1). */
-void mst_kweighting_design (double rate_hz, MstBiquad sections[2]);
-
-/** LUFS of a mean-square power, and back (-INFINITY for 0). */
-double mst_kmeter_power_to_lufs (double power);
-double mst_kmeter_lufs_to_power (double lufs);
 
 /** Allocates a meter (NULL on failure); configure it before use. */
 MstKMeter *mst_kmeter_init (void);
@@ -63,9 +52,16 @@ void mst_kmeter_reset (MstKMeter * m);
 size_t mst_kmeter_frames_to_step (const MstKMeter * m);
 
 /** Measures @n interleaved frames, @n <= mst_kmeter_frames_to_step();
- *  non-finite samples count as 0. True when the step completed. */
-bool mst_kmeter_add_f32 (MstKMeter * m, const float *x, size_t n);
-bool mst_kmeter_add_f64 (MstKMeter * m, const double *x, size_t n);
+ *  non-finite samples count as 0 (mst_kmeter_get_nonfinite_count()).
+ *  Never allocates. MST_ERR_INVALID_ARG if unconfigured or @n is too
+ *  large. */
+MstResult mst_kmeter_add_f32 (MstKMeter * m, const float *frames,
+    size_t n_frames);
+MstResult mst_kmeter_add_f64 (MstKMeter * m, const double *frames,
+    size_t n_frames);
+
+/** Whether the last add completed a step. */
+bool mst_kmeter_step_completed (const MstKMeter * m);
 
 /** Mean-square power of the last complete 400 ms block; false (and 0)
  *  before the first. */
@@ -76,6 +72,10 @@ bool mst_kmeter_get_block_power (const MstKMeter * m, double *power);
 double mst_kmeter_get_momentary (const MstKMeter * m);
 double mst_kmeter_get_short_term (const MstKMeter * m);
 double mst_kmeter_get_integrated (const MstKMeter * m);
+
+/** Samples that were NaN or infinite since configure (each read as 0); 0
+ *  for a NULL meter. */
+uint64_t mst_kmeter_get_nonfinite_count (const MstKMeter * m);
 
 #ifdef __cplusplus
 }

@@ -3,7 +3,7 @@
 #ifndef MST_LOUDNESS_H
 #define MST_LOUDNESS_H
 
-#include "mst-core.h"
+#include "mst-bs1770.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -31,12 +31,9 @@ extern "C" {
  *   channel's true peak so far are not interpolated: the reading is the
  *   same, the cost on music mostly that of the K-weighting.
  *
- * Gating uses histograms of 0.01 LU bins from -70 to +10 LUFS holding the
- * count and the summed power of the blocks in each bin, so memory is
- * constant whatever the duration. The power means behind the relative gates
- * and the integrated value are exact; only blocks in the one bin that holds
- * a relative gate are classified together (by that bin's mean), and
- * percentiles are the mean loudness of their bin (error <= 0.01 LU).
+ * Gating uses mst-bs1770's histograms of 0.01 LU bins (memory constant
+ * whatever the duration; the power means exact, percentiles within
+ * 0.01 LU).
  *
  * Loudness values of silence or of input too short for one window
  * (momentary 400 ms, short-term and range 3 s, integrated 400 ms) are
@@ -45,23 +42,11 @@ extern "C" {
  *
  * All memory is allocated by mst_loudness_init(); the add functions never
  * allocate. Non-finite samples (NaN, Inf) are read as 0; see
- * mst_loudness_get_n_nonfinite().
+ * mst_loudness_get_nonfinite_count().
  */
 
 /** Opaque meter state. */
 typedef struct MstLoudness MstLoudness;
-
-/** How a channel contributes to loudness (BS.1770-4 Annex 1, Table 3). */
-typedef enum {
-  /** Weighted 1.0: left, right, centre. */
-  MST_LOUDNESS_CHANNEL_NORMAL = 0,
-  /** Weighted 1.41 (+1.5 dB): surround (left/right surround, back). */
-  MST_LOUDNESS_CHANNEL_SURROUND,
-  /** Weighted 0: not measured (LFE). Its peaks are still measured. */
-  MST_LOUDNESS_CHANNEL_UNUSED,
-  /** Weighted 2.0: one channel that stands for both of a dual-mono pair. */
-  MST_LOUDNESS_CHANNEL_DUAL_MONO,
-} MstLoudnessChannel;
 
 /**
  * Creates a meter.
@@ -69,10 +54,8 @@ typedef enum {
  * @param rate_hz sample rate, MST_MIN_RATE_HZ to MST_MAX_RATE_HZ
  * @param channels 1 to MST_MAX_CHANNELS
  * @param weights one MstLoudnessChannel per channel, or NULL for the
- *   default layout (the same as libebur128 up to 6 channels): 1-3 channels
- *   L R C all normal; 4: L R Ls Rs; 5: L R C Ls Rs; 6: L R C LFE Ls Rs;
- *   7: L R C LFE Ls Rs Cs; 8: L R C LFE Ls Rs Lb Rb (rear and side
- *   surround, as FFmpeg weights them; libebur128 ignores channels 7-8).
+ *   default layout (mst_bs1770_default_layout(): libebur128's up to 6
+ *   channels, L R C LFE Ls Rs Cs / Lb Rb beyond)
  * @return the meter, reset; NULL on invalid arguments or out of memory
  */
 MstLoudness *mst_loudness_init (double rate_hz, int channels,
@@ -143,11 +126,19 @@ MstResult mst_loudness_get_channel_true_peak (const MstLoudness * st,
 MstResult mst_loudness_get_channel_sample_peak (const MstLoudness * st,
     int channel, double *dbfs);
 
-/** Turns the true-peak meter on (the default) or off. Off, the
- *  interpolator does not run (it is most of the meter's work) and the
- *  true-peak getters give NAN. Either way the true peaks restart. */
-MstResult mst_loudness_set_true_peak_enabled (MstLoudness * st,
-    bool enabled);
+/** What may change while measuring. */
+typedef struct {
+  /** The true-peak meter on or off. Off, the interpolator does not run (it
+   *  is most of the meter's work) and the true-peak getters give NAN. */
+  bool true_peak;
+} MstLoudnessSettings;
+
+/** Defaults of the settings: true peak on. */
+void mst_loudness_settings_default (MstLoudnessSettings * s);
+
+/** Applies @p s: a change of true_peak restarts the true peaks.
+ *  MST_ERR_INVALID_ARG for NULL arguments. */
+MstResult mst_loudness_set (MstLoudness * st, const MstLoudnessSettings * s);
 
 /** Oversampling factor of the true-peak meter at this rate: 4, 2 or 1. */
 MstResult mst_loudness_get_oversampling (const MstLoudness * st,
@@ -157,9 +148,9 @@ MstResult mst_loudness_get_oversampling (const MstLoudness * st,
 MstResult mst_loudness_get_n_frames (const MstLoudness * st,
     uint64_t * n_frames);
 
-/** Samples that were NaN or infinite since reset (each read as 0). */
-MstResult mst_loudness_get_n_nonfinite (const MstLoudness * st,
-    uint64_t * n_samples);
+/** Samples that were NaN or infinite since reset (each read as 0); 0 for
+ *  a NULL meter. */
+uint64_t mst_loudness_get_nonfinite_count (const MstLoudness * st);
 
 #ifdef __cplusplus
 }

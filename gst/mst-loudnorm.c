@@ -6,9 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* BS.1770-4 Annex 1 clause 5: relative gate 10 LU below the loudness of
- * the blocks above the absolute gate (here a forgetting mean of them). */
-#define RELATIVE_GATE_LU -10.0
 /* When the recent loudness (gated) leaves the long estimate by more than
  * this, the programme has changed (a loud entry, another speaker, another
  * source): the estimate restarts from the recent blocks. Music's loudness
@@ -154,7 +151,7 @@ update_target (MstLoudnorm * ln)
 {
   double g = 0.0;
   if (ln->estimate_power > 0.0)
-    g = ln->set.target_lufs - mst_kmeter_power_to_lufs (ln->estimate_power)
+    g = ln->set.target_lufs - mst_bs1770_power_to_lufs (ln->estimate_power)
         + ln->loss_db;
   ln->target_gain_db = clamp_gain (ln, g);
 }
@@ -266,7 +263,7 @@ mst_loudnorm_get_pending (const MstLoudnorm * ln)
   return ln ? ring_held (ln) + mst_limiter_get_pending (ln->limiter) : 0;
 }
 
-size_t
+uint64_t
 mst_loudnorm_get_nonfinite_count (const MstLoudnorm * ln)
 {
   return ln ? mst_limiter_get_nonfinite_count (ln->limiter) : 0;
@@ -279,11 +276,14 @@ controller_block (MstLoudnorm * ln, double p)
   const double d = ln->step_decay;
   /* Cleared here, set below if it counts; read by output_block. */
   ln->expect[ln->in_blocks % LOSS_RING] = 0.0;
-  if (!(p > mst_kmeter_lufs_to_power (MST_KMETER_ABSOLUTE_GATE_LUFS)))
+  if (!(p > mst_bs1770_lufs_to_power (MST_BS1770_ABSOLUTE_GATE_LUFS)))
     goto done;
   ln->gate_w = ln->gate_w * d + 1.0;
   ln->gate_p = ln->gate_p * d + p;
-  if (!(p > ln->gate_p / ln->gate_w * pow (10.0, RELATIVE_GATE_LU / 10.0)))
+  /* The relative gate of BS.1770-4 Annex 1 clause 5 below a forgetting
+   * mean of the blocks above the absolute gate. */
+  if (!(p > ln->gate_p / ln->gate_w
+          * pow (10.0, MST_BS1770_RELATIVE_GATE_LU / 10.0)))
     goto done;
   ln->long_w = ln->long_w * d + 1.0;
   ln->long_p = ln->long_p * d + p;
@@ -376,7 +376,8 @@ meter_output_##sfx (MstLoudnorm * ln, const TYPE * out, size_t n)             \
     size_t k = mst_kmeter_frames_to_step (ln->out_meter);                     \
     double p;                                                                 \
     k = k < n ? k : n;                                                        \
-    if (mst_kmeter_add_##sfx (ln->out_meter, out, k)                          \
+    mst_kmeter_add_##sfx (ln->out_meter, out, k);                             \
+    if (mst_kmeter_step_completed (ln->out_meter)                             \
         && mst_kmeter_get_block_power (ln->out_meter, &p))                    \
       output_block (ln, p);                                                   \
     out += k * nch;                                                           \
@@ -443,7 +444,8 @@ mst_loudnorm_process_##sfx (MstLoudnorm * ln, const TYPE * in, size_t n_in,   \
     const TYPE *src = in + done * nch, *delayed;                              \
     /* Measured and delayed before the limiter may overwrite it (out may */  \
     /* be in: the frames written never pass the frames read). */             \
-    if (mst_kmeter_add_##sfx (ln->in_meter, src, piece)) {                    \
+    mst_kmeter_add_##sfx (ln->in_meter, src, piece);                          \
+    if (mst_kmeter_step_completed (ln->in_meter)) {                           \
       double p;                                                               \
       if (mst_kmeter_get_block_power (ln->in_meter, &p))                      \
         controller_block (ln, p);                                             \
@@ -504,7 +506,7 @@ mst_loudnorm_get_status (MstLoudnorm * ln, MstLoudnormStatus * st,
 {
   st->gain_db = ln->gain_db;
   st->target_gain_db = ln->target_gain_db;
-  st->estimate_lufs = mst_kmeter_power_to_lufs (ln->estimate_power);
+  st->estimate_lufs = mst_bs1770_power_to_lufs (ln->estimate_power);
   st->input_momentary = mst_kmeter_get_momentary (ln->in_meter);
   st->input_short_term = mst_kmeter_get_short_term (ln->in_meter);
   st->input_integrated = mst_kmeter_get_integrated (ln->in_meter);

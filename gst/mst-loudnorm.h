@@ -121,7 +121,7 @@ void mst_loudnorm_get_status (MstLoudnorm * ln, MstLoudnormStatus * st,
     bool reset_max);
 
 /** Non-finite input samples (read as silence) since configure. */
-size_t mst_loudnorm_get_nonfinite_count (const MstLoudnorm * ln);
+uint64_t mst_loudnorm_get_nonfinite_count (const MstLoudnorm * ln);
 
 #ifdef __cplusplus
 }

@@ -326,6 +326,51 @@ test_kmeter (void)
   }
 }
 
+/* The light meter's contract: a step completes exactly every 100 ms of
+ * input however it is cut; a piece longer than the step is refused;
+ * non-finite samples are counted, read as silence, and leave the readings
+ * as they would be with zeros in their place. */
+static void
+test_kmeter_contract (void)
+{
+  const unsigned rate = 48000;
+  const size_t n = 2 * rate, step = rate / 10;
+  float *x = malloc (n * 2 * sizeof (float));
+  float *z = malloc (n * 2 * sizeof (float));
+  MstKMeter *m = mst_kmeter_init (), *ref = mst_kmeter_init ();
+  size_t steps = 0;
+
+  mst_signal_music (x, n, 2, rate, 3);
+  memcpy (z, x, n * 2 * sizeof (float));
+  for (size_t i = 1000; i < 1100; i++) {
+    x[i] = i % 2 ? NAN : INFINITY;
+    z[i] = 0.0f;
+  }
+  MST_CHECK (mst_kmeter_add_f32 (m, x, 1) == MST_ERR_INVALID_ARG);
+  MST_CHECK (mst_kmeter_configure (m, rate, 2, NULL) == MST_OK);
+  MST_CHECK (mst_kmeter_configure (ref, rate, 2, NULL) == MST_OK);
+  MST_CHECK (mst_kmeter_add_f32 (m, x, step + 1) == MST_ERR_INVALID_ARG);
+  for (size_t done = 0, k = 1; done < n; done += k, k = k * 13 % 997 + 1) {
+    k = k < mst_kmeter_frames_to_step (m) ? k : mst_kmeter_frames_to_step (m);
+    k = k < n - done ? k : n - done;
+    MST_CHECK (mst_kmeter_add_f32 (m, x + done * 2, k) == MST_OK);
+    MST_CHECK (mst_kmeter_add_f32 (ref, z + done * 2, k) == MST_OK);
+    steps += mst_kmeter_step_completed (m);
+    MST_CHECK (mst_kmeter_step_completed (m)
+        == ((done + k) % step == 0));
+  }
+  MST_CHECK (steps == n / step);
+  MST_CHECK (mst_kmeter_get_nonfinite_count (m) == 100);
+  MST_CHECK (mst_kmeter_get_nonfinite_count (ref) == 0);
+  MST_CHECK (mst_kmeter_get_integrated (m) == mst_kmeter_get_integrated (ref));
+  MST_CHECK (mst_kmeter_get_short_term (m) == mst_kmeter_get_short_term (ref));
+  MST_CHECK (isfinite (mst_kmeter_get_momentary (m)));
+  mst_kmeter_destroy (&m);
+  mst_kmeter_destroy (&ref);
+  free (x);
+  free (z);
+}
+
 /* An argument runs only the tests whose name contains it. */
 #define RUN(fn) do { if (argc < 2 || strstr (#fn, argv[1])) MST_RUN (fn); } while (0)
 
@@ -436,5 +481,6 @@ main (int argc, char **argv)
   RUN (test_gain_bounds);
   RUN (test_nonfinite);
   RUN (test_kmeter);
+  RUN (test_kmeter_contract);
   return mst_test_summary ();
 }
