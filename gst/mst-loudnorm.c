@@ -1,5 +1,6 @@
 /* mastering: loudness normalisation core (see mst-loudnorm.h). */
 #include "mst-loudnorm.h"
+#include "mst-delayline.h"
 #include "mst-kmeter.h"
 #include "mst-limiter.h"
 
@@ -42,12 +43,12 @@ struct MstLoudnorm {
 
   size_t control_frames, control_pos;
 
-  /* Controller lookahead: a delay line in front of the limiter, D frames
-   * (0 allowed), of the stream's sample type; a scratch of one control
-   * tick for the delayed frames. */
-  void *ring, *scratch;
-  size_t ring_frames, ring_pos;
-  uint64_t frames_in;           /* since reset */
+  /* Controller lookahead: a delay line of delay_frames in front of the
+   * limiter (none for 0); a scratch of one control tick for the frames it
+   * gives out. */
+  MstDelayLine *delay;
+  size_t delay_frames;
+  void *scratch;
   bool started;                 /* a frame reached the limiter */
   double step_decay;            /* per 100 ms block: exp (-0.1 / window) */
 
@@ -121,7 +122,7 @@ mst_loudnorm_destroy (MstLoudnorm ** ln)
   mst_limiter_destroy (&(*ln)->limiter);
   mst_kmeter_destroy (&(*ln)->in_meter);
   mst_kmeter_destroy (&(*ln)->out_meter);
-  free ((*ln)->ring);
+  mst_delayline_destroy (&(*ln)->delay);
   free ((*ln)->scratch);
   free (*ln);
   *ln = NULL;
@@ -182,8 +183,8 @@ mst_loudnorm_reset (MstLoudnorm * ln)
   mst_kmeter_reset (ln->in_meter);
   mst_kmeter_reset (ln->out_meter);
   controller_clear (ln);
-  ln->ring_pos = 0;
-  ln->frames_in = 0;
+  if (ln->delay)
+    mst_delayline_reset (ln->delay);
   ln->started = false;
   mst_limiter_reset (ln->limiter);
   apply_gain (ln);
@@ -205,20 +206,28 @@ mst_loudnorm_configure (MstLoudnorm * ln, double rate_hz, int channels,
       || (r = mst_kmeter_configure (ln->out_meter, rate_hz, channels,
               weights)) != MST_OK)
     return r;
-  size_t ring_frames = (size_t) round (control_lookahead_ms * 1e-3 * rate_hz);
-  if (ring_frames != ln->ring_frames || channels != ln->channels) {
-    void *ring = ring_frames ? calloc (ring_frames * channels,
-        sizeof (double)) : NULL;
-    if (ring_frames && !ring)
-      return MST_ERR_NOMEM;
-    free (ln->ring);
-    ln->ring = ring;
-    ln->ring_frames = ring_frames;
+  size_t delay_frames = (size_t) round (control_lookahead_ms * 1e-3
+      * rate_hz);
+  size_t control_frames = (size_t) fmax (1.0, round (rate_hz * CONTROL_MS
+          * 1e-3));
+  /* It holds the lookahead and the control tick that pushes into it. */
+  if (delay_frames != ln->delay_frames || channels != ln->channels
+      || (ln->delay && mst_delayline_get_capacity (ln->delay)
+          < delay_frames + control_frames)) {
+    MstDelayLine *delay = NULL;
+    if (delay_frames > 0) {
+      delay = mst_delayline_init (channels, delay_frames + control_frames);
+      if (!delay)
+        return MST_ERR_NOMEM;
+      mst_delayline_configure (delay, channels);
+    }
+    mst_delayline_destroy (&ln->delay);
+    ln->delay = delay;
+    ln->delay_frames = delay_frames;
   }
   ln->rate_hz = rate_hz;
   ln->channels = channels;
-  ln->control_frames = (size_t) fmax (1.0, round (rate_hz * CONTROL_MS
-          * 1e-3));
+  ln->control_frames = control_frames;
   ln->step_decay = exp (-MST_KMETER_STEP_MS * 1e-3 / ln->set.window_s);
   mst_loudnorm_reset (ln);
   return MST_OK;
@@ -245,22 +254,21 @@ mst_loudnorm_set (MstLoudnorm * ln, const MstLoudnormSettings * s)
 
 /* Frames of the stream in the controller's delay line. */
 static size_t
-ring_held (const MstLoudnorm * ln)
+delay_held (const MstLoudnorm * ln)
 {
-  return ln->frames_in < ln->ring_frames ? (size_t) ln->frames_in
-      : ln->ring_frames;
+  return ln->delay ? mst_delayline_get_pending (ln->delay) : 0;
 }
 
 size_t
 mst_loudnorm_get_latency (const MstLoudnorm * ln)
 {
-  return ln ? ln->ring_frames + mst_limiter_get_latency (ln->limiter) : 0;
+  return ln ? ln->delay_frames + mst_limiter_get_latency (ln->limiter) : 0;
 }
 
 size_t
 mst_loudnorm_get_pending (const MstLoudnorm * ln)
 {
-  return ln ? ring_held (ln) + mst_limiter_get_pending (ln->limiter) : 0;
+  return ln ? delay_held (ln) + mst_limiter_get_pending (ln->limiter) : 0;
 }
 
 uint64_t
@@ -367,138 +375,148 @@ controller_tick (MstLoudnorm * ln)
     apply_gain (ln);
 }
 
-#define DEFINE_PROCESS(sfx, TYPE)                                             \
-static void                                                                   \
-meter_output_##sfx (MstLoudnorm * ln, const TYPE * out, size_t n)             \
-{                                                                             \
-  const int nch = ln->channels;                                               \
-  while (n > 0) {                                                             \
-    size_t k = mst_kmeter_frames_to_step (ln->out_meter);                     \
-    double p;                                                                 \
-    k = k < n ? k : n;                                                        \
-    mst_kmeter_add_##sfx (ln->out_meter, out, k);                             \
-    if (mst_kmeter_step_completed (ln->out_meter)                             \
-        && mst_kmeter_get_block_power (ln->out_meter, &p))                    \
-      output_block (ln, p);                                                   \
-    out += k * nch;                                                           \
-    n -= k;                                                                   \
-  }                                                                           \
-}                                                                             \
-                                                                              \
-/* @n frames (at most a control tick) through the delay line: @src goes    */ \
-/* in, the frames it pushes out (those that are the stream's) go to        */ \
-/* *delayed, their count returned. */                                         \
-static size_t                                                                 \
-delay_##sfx (MstLoudnorm * ln, const TYPE * src, size_t n,                    \
-    const TYPE ** delayed)                                                    \
-{                                                                             \
-  const size_t nch = ln->channels, D = ln->ring_frames;                       \
-  TYPE *ring = ln->ring, *scratch = ln->scratch;                              \
-  size_t skip = 0;                                                            \
-  if (D == 0) {                                                               \
-    *delayed = src;                                                           \
-    return n;                                                                 \
-  }                                                                           \
-  if (ln->frames_in < D)                                                      \
-    skip = D - ln->frames_in < n ? (size_t) (D - ln->frames_in) : n;          \
-  for (size_t done = 0; done < n;) {                                          \
-    size_t k = D - ln->ring_pos < n - done ? D - ln->ring_pos : n - done;     \
-    TYPE *slot = ring + ln->ring_pos * nch;                                   \
-    memcpy (scratch + done * nch, slot, k * nch * sizeof (TYPE));             \
-    memcpy (slot, src + done * nch, k * nch * sizeof (TYPE));                 \
-    ln->ring_pos = (ln->ring_pos + k) % D;                                    \
-    done += k;                                                                \
-  }                                                                           \
-  *delayed = scratch + skip * nch;                                            \
-  return n - skip;                                                            \
-}                                                                             \
-                                                                              \
-static void                                                                   \
-limit_##sfx (MstLoudnorm * ln, const TYPE * src, size_t n, TYPE * out,        \
-    size_t *written)                                                          \
-{                                                                             \
-  size_t k = 0;                                                               \
-  if (n == 0)                                                                 \
-    return;                                                                   \
-  ln->started = true;                                                         \
-  mst_limiter_process_##sfx (ln->limiter, src, n, out, &k);                   \
-  meter_output_##sfx (ln, out, k);                                            \
-  *written += k;                                                              \
-}                                                                             \
-                                                                              \
-MstResult                                                                     \
-mst_loudnorm_process_##sfx (MstLoudnorm * ln, const TYPE * in, size_t n_in,   \
-    TYPE * out, size_t *n_out)                                                \
-{                                                                             \
-  if (!ln || !n_out || (n_in > 0 && (!in || !out)) || ln->channels == 0)      \
-    return MST_ERR_INVALID_ARG;                                               \
-  const int nch = ln->channels;                                               \
-  size_t done = 0, written = 0;                                               \
-  *n_out = 0;                                                                 \
-  while (done < n_in) {                                                       \
-    size_t piece = n_in - done;                                               \
-    size_t to_step = mst_kmeter_frames_to_step (ln->in_meter);                \
-    size_t to_tick = ln->control_frames - ln->control_pos;                    \
-    piece = piece < to_step ? piece : to_step;                                \
-    piece = piece < to_tick ? piece : to_tick;                                \
-    const TYPE *src = in + done * nch, *delayed;                              \
-    /* Measured and delayed before the limiter may overwrite it (out may */  \
-    /* be in: the frames written never pass the frames read). */             \
-    mst_kmeter_add_##sfx (ln->in_meter, src, piece);                          \
-    if (mst_kmeter_step_completed (ln->in_meter)) {                           \
-      double p;                                                               \
-      if (mst_kmeter_get_block_power (ln->in_meter, &p))                      \
-        controller_block (ln, p);                                             \
-    }                                                                         \
-    size_t n_delayed = delay_##sfx (ln, src, piece, &delayed);                \
-    ln->frames_in += piece;                                                   \
-    done += piece;                                                            \
-    ln->control_pos += piece;                                                 \
-    if (ln->control_pos >= ln->control_frames) {                              \
-      ln->control_pos = 0;                                                    \
-      controller_tick (ln);                                                   \
-    }                                                                         \
-    limit_##sfx (ln, delayed, n_delayed, out + written * nch, &written);      \
-  }                                                                           \
-  *n_out = written;                                                           \
-  return MST_OK;                                                              \
-}                                                                             \
-                                                                              \
-MstResult                                                                     \
-mst_loudnorm_drain_##sfx (MstLoudnorm * ln, TYPE * out, size_t *n_out)        \
-{                                                                             \
-  if (!ln || !out || !n_out)                                                  \
-    return MST_ERR_INVALID_ARG;                                               \
-  const size_t nch = ln->channels, D = ln->ring_frames;                       \
-  size_t held = ring_held (ln), written = 0, k = 0;                           \
-  /* The delay line's frames, oldest first, through the limiter. */          \
-  if (held > 0) {                                                             \
-    TYPE *ring = ln->ring, *scratch = ln->scratch;                            \
-    size_t pos = (ln->ring_pos + D - held) % D;                               \
-    size_t tick = ln->control_frames;                                         \
-    for (size_t done = 0; done < held;) {                                     \
-      size_t n = held - done < tick ? held - done : tick;                     \
-      for (size_t j = 0; j < n; j++, pos = (pos + 1) % D)                     \
-        memcpy (scratch + j * nch, ring + pos * nch, nch * sizeof (TYPE));    \
-      limit_##sfx (ln, scratch, n, out + written * nch, &written);            \
-      done += n;                                                              \
-    }                                                                         \
-  }                                                                           \
-  MstResult r = mst_limiter_drain_##sfx (ln->limiter, out + written * nch,    \
-      &k);                                                                    \
-  if (r == MST_OK)                                                            \
-    meter_output_##sfx (ln, out + written * nch, k);                          \
-  *n_out = written + k;                                                       \
-  ln->frames_in = 0;                                                          \
-  ln->ring_pos = 0;                                                           \
-  ln->started = false;                                                        \
-  /* The drain reset the limiter: give it the gain back. */                   \
-  apply_gain (ln);                                                            \
-  return r;                                                                   \
+MST_ALWAYS_INLINE size_t
+frame_bytes (const MstLoudnorm * ln, MstFormat fmt)
+{
+  return ln->channels * (fmt == MST_FORMAT_F64 ? sizeof (double)
+      : sizeof (float));
 }
 
-DEFINE_PROCESS (f32, float)
-DEFINE_PROCESS (f64, double)
+MST_ALWAYS_INLINE void
+kmeter_add (MstKMeter * m, const void *frames, size_t n, MstFormat fmt)
+{
+  if (fmt == MST_FORMAT_F64)
+    mst_kmeter_add_f64 (m, frames, n);
+  else
+    mst_kmeter_add_f32 (m, frames, n);
+}
+
+/* The output's loudness, step by step. */
+MST_ALWAYS_INLINE void
+meter_output (MstLoudnorm * ln, const void *out, size_t n, MstFormat fmt)
+{
+  while (n > 0) {
+    size_t k = mst_kmeter_frames_to_step (ln->out_meter);
+    double p;
+    k = k < n ? k : n;
+    kmeter_add (ln->out_meter, out, k, fmt);
+    if (mst_kmeter_step_completed (ln->out_meter)
+        && mst_kmeter_get_block_power (ln->out_meter, &p))
+      output_block (ln, p);
+    out = (const char *) out + k * frame_bytes (ln, fmt);
+    n -= k;
+  }
+}
+
+/* @n frames (at most a control tick) through the delay line: @src goes
+ * in, the frames it gives out (those that are the stream's: none while it
+ * fills) go to *delayed, their count returned. */
+MST_ALWAYS_INLINE size_t
+delay (MstLoudnorm * ln, const void *src, size_t n, const void **delayed,
+    MstFormat fmt)
+{
+  if (!ln->delay) {
+    *delayed = src;
+    return n;
+  }
+  mst_delayline_set_format (ln->delay, fmt);
+  mst_delayline_push (ln->delay, src, n);
+  size_t held = mst_delayline_get_pending (ln->delay);
+  size_t out = held > ln->delay_frames ? held - ln->delay_frames : 0;
+  mst_delayline_pull (ln->delay, ln->scratch, out);
+  *delayed = ln->scratch;
+  return out;
+}
+
+MST_ALWAYS_INLINE void
+limit (MstLoudnorm * ln, const void *src, size_t n, void *out,
+    size_t *written, MstFormat fmt)
+{
+  size_t k = 0;
+  if (n == 0)
+    return;
+  ln->started = true;
+  if (fmt == MST_FORMAT_F64)
+    mst_limiter_process_f64 (ln->limiter, src, n, out, &k);
+  else
+    mst_limiter_process_f32 (ln->limiter, src, n, out, &k);
+  meter_output (ln, out, k, fmt);
+  *written += k;
+}
+
+MST_ALWAYS_INLINE MstResult
+process (MstLoudnorm * ln, const void *in, size_t n_in, void *out,
+    size_t *n_out, MstFormat fmt)
+{
+  if (!ln || !n_out || (n_in > 0 && (!in || !out)) || ln->channels == 0)
+    return MST_ERR_INVALID_ARG;
+  const size_t bpf = frame_bytes (ln, fmt);
+  size_t done = 0, written = 0;
+  *n_out = 0;
+  while (done < n_in) {
+    size_t piece = n_in - done;
+    size_t to_step = mst_kmeter_frames_to_step (ln->in_meter);
+    size_t to_tick = ln->control_frames - ln->control_pos;
+    piece = piece < to_step ? piece : to_step;
+    piece = piece < to_tick ? piece : to_tick;
+    const void *src = (const char *) in + done * bpf, *delayed;
+    /* Measured and delayed before the limiter may overwrite it (out may
+     * be in: the frames written never pass the frames read). */
+    kmeter_add (ln->in_meter, src, piece, fmt);
+    if (mst_kmeter_step_completed (ln->in_meter)) {
+      double p;
+      if (mst_kmeter_get_block_power (ln->in_meter, &p))
+        controller_block (ln, p);
+    }
+    size_t n_delayed = delay (ln, src, piece, &delayed, fmt);
+    done += piece;
+    ln->control_pos += piece;
+    if (ln->control_pos >= ln->control_frames) {
+      ln->control_pos = 0;
+      controller_tick (ln);
+    }
+    limit (ln, delayed, n_delayed, (char *) out + written * bpf, &written,
+        fmt);
+  }
+  *n_out = written;
+  return MST_OK;
+}
+
+MST_ALWAYS_INLINE MstResult
+drain (MstLoudnorm * ln, void *out, size_t *n_out, MstFormat fmt)
+{
+  if (!ln || !out || !n_out)
+    return MST_ERR_INVALID_ARG;
+  const size_t bpf = frame_bytes (ln, fmt);
+  size_t written = 0, k = 0, held;
+  MstResult r;
+  /* The delay line's frames, oldest first, through the limiter. */
+  if (ln->delay) {
+    mst_delayline_set_format (ln->delay, fmt);
+    while ((held = mst_delayline_get_pending (ln->delay)) > 0) {
+      size_t n = held < ln->control_frames ? held : ln->control_frames;
+      mst_delayline_pull (ln->delay, ln->scratch, n);
+      limit (ln, ln->scratch, n, (char *) out + written * bpf, &written,
+          fmt);
+    }
+    mst_delayline_reset (ln->delay);
+  }
+  if (fmt == MST_FORMAT_F64)
+    r = mst_limiter_drain_f64 (ln->limiter, (double *) out + written
+        * ln->channels, &k);
+  else
+    r = mst_limiter_drain_f32 (ln->limiter, (float *) out + written
+        * ln->channels, &k);
+  if (r == MST_OK)
+    meter_output (ln, (char *) out + written * bpf, k, fmt);
+  *n_out = written + k;
+  ln->started = false;
+  /* The drain reset the limiter: give it the gain back. */
+  apply_gain (ln);
+  return r;
+}
+
+MST_DEFINE_PROCESS_DELAYING (mst_loudnorm, MstLoudnorm, process, drain)
 
 void
 mst_loudnorm_get_status (MstLoudnorm * ln, MstLoudnormStatus * st,
