@@ -22,14 +22,9 @@ G_DEFINE_ABSTRACT_TYPE_WITH_CODE (GstMstFilter, gst_mst_filter,
 
 #define GET_CLASS(self) GST_MST_FILTER_GET_CLASS (self)
 
-void
-gst_mst_filter_settings_changed (GstMstFilter * self)
-{
-  gst_mst_settings_snapshot_invalidate (&self->snapshot);
-}
-
-void
-gst_mst_filter_apply_settings (GstMstFilter * self)
+/* The settings copied under the lock, applied if they changed. */
+static void
+apply_settings (GstMstFilter * self)
 {
   GstMstFilterClass *klass = GET_CLASS (self);
   gconstpointer copy;
@@ -40,12 +35,13 @@ gst_mst_filter_apply_settings (GstMstFilter * self)
     klass->apply (self, copy);
 }
 
-void
-gst_mst_filter_sync (GstMstFilter * self, GstClockTime stream_time)
+/* Automation synced at @stream_time (if valid), then the settings. */
+static void
+sync_and_apply (GstMstFilter * self, GstClockTime stream_time)
 {
   if (GST_CLOCK_TIME_IS_VALID (stream_time))
     GET_CLASS (self)->sync_values (self, stream_time);
-  gst_mst_filter_apply_settings (self);
+  apply_settings (self);
 }
 
 static void
@@ -89,8 +85,8 @@ gst_mst_filter_check_nonfinite (GstMstFilter * self)
       &self->nonfinite_seen, &self->warned_nonfinite);
 }
 
-void
-gst_mst_filter_post_configure_error (GstMstFilter * self,
+static void
+post_configure_error (GstMstFilter * self,
     const GstAudioInfo * info, MstResult result)
 {
   if (result == MST_ERR_NOMEM)
@@ -124,7 +120,7 @@ gst_mst_filter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   self->format = is_f64 ? MST_FORMAT_F64 : MST_FORMAT_F32;
   r = klass->configure (self, info);
   if (r != MST_OK) {
-    gst_mst_filter_post_configure_error (self, info, r);
+    post_configure_error (self, info, r);
     return FALSE;
   }
   /* Sized here, not in init: while the base's init runs, the instance's
@@ -134,7 +130,7 @@ gst_mst_filter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   self->configured = TRUE;
   /* A new format starts with the settings in force, smoothers at their
    * targets: no glide from the core's defaults. */
-  gst_mst_filter_apply_settings (self);
+  apply_settings (self);
   reset_core (self);
   gst_mst_timeline_restart (&self->timeline);
   self->timeline.interval_count = 0;
@@ -159,7 +155,7 @@ gst_mst_filter_begin_buffer (GstMstFilter * self, GstClockTime pts)
   GstMstFilterClass *klass = GET_CLASS (self);
   gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
 
-  gst_mst_filter_sync (self, stream_time_at (self, pts, 0, rate));
+  sync_and_apply (self, stream_time_at (self, pts, 0, rate));
   GST_OBJECT_LOCK (self);
   self->timeline.interval_frames = klass->message_name ?
       gst_util_uint64_scale_int (self->messages.interval_ns, rate,
@@ -174,7 +170,7 @@ gst_mst_filter_sync_at (GstMstFilter * self, GstClockTime pts, gsize frame)
 {
   gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
 
-  gst_mst_filter_sync (self, stream_time_at (self, pts, frame, rate));
+  sync_and_apply (self, stream_time_at (self, pts, frame, rate));
 }
 
 /* Before basetransform decides whether the buffer must be writable: the

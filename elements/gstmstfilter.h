@@ -134,17 +134,6 @@ struct _GstMstFilter
 
 GType gst_mst_filter_get_type (void);
 
-/* The settings are applied before the next piece even if they did not
- * change (after a reset of the core, say). */
-void gst_mst_filter_settings_changed (GstMstFilter * self);
-
-/* Copies the settings under the lock and applies them if they changed
- * (streaming thread). */
-void gst_mst_filter_apply_settings (GstMstFilter * self);
-
-/* Syncs automation at @stream_time (if valid) and applies the settings. */
-void gst_mst_filter_sync (GstMstFilter * self, GstClockTime stream_time);
-
 /* At the start of a buffer of timestamp @pts: automation synced and the
  * settings applied, the message interval read. TRUE when automation is to
  * be followed within the buffer (gst_mst_filter_sync_at every
@@ -162,10 +151,6 @@ void gst_mst_filter_post_status (GstMstFilter * self, GstClockTime end_ts,
 
 /* The warning for a rise in the core's non-finite count, once per stream. */
 void gst_mst_filter_check_nonfinite (GstMstFilter * self);
-
-/* The NEGOTIATION or out-of-memory error for a core that refused @info. */
-void gst_mst_filter_post_configure_error (GstMstFilter * self,
-    const GstAudioInfo * info, MstResult result);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstMstFilter, gst_object_unref)
 
