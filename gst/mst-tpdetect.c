@@ -146,18 +146,6 @@ design_folded_stage2 (MstTpDetect * det)
       det->stage2_splat[t][l] = v[t];
 }
 
-/* @bytes of zeros on whole cache lines (the vector loops' loads then do
- * not straddle lines); free with free (). */
-static void *
-zeroed_lines (size_t bytes)
-{
-  size_t whole = (bytes + 63) / 64 * 64;
-  void *p = aligned_alloc (64, whole ? whole : 64);
-  if (p)
-    memset (p, 0, whole);
-  return p;
-}
-
 MstTpDetect *
 mst_tpdetect_init (int max_channels, int max_block_frames)
 {
@@ -198,11 +186,11 @@ mst_tpdetect_init (int max_channels, int max_block_frames)
 #endif
   if (!mst_size_mul (det->row_stride * max_channels, sizeof (float), &n))
     goto fail;
-  det->rows = zeroed_lines (n);
-  det->phases = zeroed_lines ((2 * (TP_FACTOR - 1) * ((size_t)
-              max_block_frames + VECTOR_SLACK) + 1) * sizeof (float));
-  det->peaks = zeroed_lines ((size_t) max_channels * max_block_frames
-      * sizeof (float));
+  det->rows = calloc (1, n);
+  det->phases = calloc (2 * (TP_FACTOR - 1) * ((size_t) max_block_frames
+          + VECTOR_SLACK) + 1, sizeof (float));
+  det->peaks = calloc ((size_t) max_channels * max_block_frames,
+      sizeof (float));
   if (!det->rows || !det->phases || !det->peaks)
     goto fail;
   mst_truepeak_design_bs1770 (det->bs_coef, TP_FACTOR);
