@@ -66,14 +66,16 @@ mst_gain_min (const double *x, int n, double init)
 __attribute__ ((target ("avx2,fma")))
 static int
 output_stereo_f32_avx2 (const double *gains, const float *d, float *y,
-    int len, float cf)
+    int len, float cf, double *g_min)
 {
   const __m256 hi = _mm256_set1_ps (cf), lo = _mm256_set1_ps (-cf);
+  __m256d mn = _mm256_set1_pd (*g_min);
   int i = 0;
   for (; i + 4 <= len; i += 4) {
     /* clamp_f as a minimum and a maximum: the same selects. */
     __m256d g = _mm256_loadu_pd (gains + i);
     __m256 x = _mm256_loadu_ps (d + 2 * i);
+    mn = _mm256_min_pd (mn, g);
     __m256d v01 = _mm256_mul_pd (_mm256_permute4x64_pd (g, 0x50),
         _mm256_cvtps_pd (_mm256_castps256_ps128 (x)));
     __m256d v23 = _mm256_mul_pd (_mm256_permute4x64_pd (g, 0xfa),
@@ -81,13 +83,18 @@ output_stereo_f32_avx2 (const double *gains, const float *d, float *y,
     __m256 v = _mm256_set_m128 (_mm256_cvtpd_ps (v23), _mm256_cvtpd_ps (v01));
     _mm256_storeu_ps (y + 2 * i, _mm256_max_ps (_mm256_min_ps (v, hi), lo));
   }
+  double m[4];
+  _mm256_storeu_pd (m, mn);
+  *g_min = min_d (min_d (m[0], m[1]), min_d (m[2], m[3]));
   return i;
 }
 #endif
 
-/* Output stage: gains applied, then clamped to the ceilings. */
+/* Output stage: gains applied, then clamped to the ceilings; the smallest
+ * gain taken on the way (the values are never NaN: any order gives the
+ * same minimum). */
 MST_VECTORISE_AVX2
-void
+double
 mst_gain_apply (const double *const *gains, bool shared_gain,
     const void *src, void *dst, int len, int nch, const double *ceilings,
     bool one_ceiling, MstFormat fmt)
@@ -96,6 +103,7 @@ mst_gain_apply (const double *const *gains, bool shared_gain,
   const double *restrict d = src;
   const float *restrict df = src;
   const double *restrict g = gains[0];
+  double g_min = INFINITY;
   if (shared_gain && nch == 2 && one_ceiling) {
     /* The common case, in loops the compiler vectorises. */
     const double cj = ceilings[0];
@@ -104,14 +112,16 @@ mst_gain_apply (const double *const *gains, bool shared_gain,
       for (int i = 0; i < len; i++)
         for (int c = 0; c < 2; c++)
           y[2 * i + c] = clamp_d (g[i] * d[2 * i + c], cj);
+      g_min = mst_gain_min (g, len, g_min);
     } else {
       const float cf = float_guard (cj);
       float *restrict y = dst;
       int i = 0;
 #ifdef MST_HAVE_X86_PATHS
       if (mst_cpu_has_avx2_fma ())
-        i = output_stereo_f32_avx2 (g, df, y, len, cf);
+        i = output_stereo_f32_avx2 (g, df, y, len, cf, &g_min);
 #endif
+      g_min = mst_gain_min (g + i, len - i, g_min);
       for (; i < len; i++)
         for (int c = 0; c < 2; c++)
           y[2 * i + c] = clamp_f ((float) (g[i] * df[2 * i + c]), cf);
@@ -122,7 +132,9 @@ mst_gain_apply (const double *const *gains, bool shared_gain,
       float cf = float_guard (cj);
       for (int c = 0; c < nch; c++) {
         size_t k = (size_t) i * nch + c;
-        double v = gains[shared_gain ? 0 : c][i] * (f64 ? d[k] : df[k]);
+        double gi = gains[shared_gain ? 0 : c][i];
+        double v = gi * (f64 ? d[k] : df[k]);
+        g_min = min_d (g_min, gi);
         if (f64)
           ((double *) dst)[k] = clamp_d (v, cj);
         else
@@ -130,4 +142,5 @@ mst_gain_apply (const double *const *gains, bool shared_gain,
       }
     }
   }
+  return g_min;
 }

@@ -14,8 +14,9 @@ extern "C" {
  *  @shared_gain), clamped to +-ceilings[i] (in F32 to the largest float not
  *  above it), a guard against what rounding could leave above a ceiling.
  *  @one_ceiling says every ceilings[i] is ceilings[0]. @src and @dst are
- *  float or double as @fmt says; they may be the same. */
-void mst_gain_apply (const double *const *gains, bool shared_gain,
+ *  float or double as @fmt says; they may be the same. Returns the
+ *  smallest gain applied (+inf for no frames). */
+double mst_gain_apply (const double *const *gains, bool shared_gain,
     const void *src, void *dst, int n_frames, int channels,
     const double *ceilings, bool one_ceiling, MstFormat fmt);
 

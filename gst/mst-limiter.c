@@ -446,6 +446,7 @@ give_output (MstLimiter * lim, bool linked, const double *const *gains,
   const size_t bytes = (fmt == MST_FORMAT_F64 ? sizeof (double)
       : sizeof (float)) * nch;
   int done = 0;
+  double g_min = INFINITY, g_last = gains[0][n - 1];
   while (done < n) {
     size_t slot, run;
     const void *slots = mst_delayline_frame (lim->delay, j0 + done, &slot,
@@ -454,16 +455,13 @@ give_output (MstLimiter * lim, bool linked, const double *const *gains,
     const double *g[MST_MAX_CHANNELS];
     for (int c = 0; c < n_gains; c++)
       g[c] = gains[c] + done;
-    mst_gain_apply (g, linked, slots, (char *) out + done * bytes, len, nch,
-        lim->delay_ceiling + slot, one_ceiling, fmt);
+    g_min = min_d (g_min, mst_gain_apply (g, linked, slots, (char *) out
+            + done * bytes, len, nch, lim->delay_ceiling + slot, one_ceiling,
+            fmt));
     done += len;
   }
-
-  double g_min = INFINITY, g_last = gains[0][n - 1];
-  for (int c = 0; c < n_gains; c++) {
-    g_min = mst_gain_min (gains[c], n, g_min);
+  for (int c = 1; c < n_gains; c++)
     g_last = min_d (g_last, gains[c][n - 1]);
-  }
   lim->last_gain = g_last;
   lim->min_gain_since_read = min_d (lim->min_gain_since_read, g_min);
 }
@@ -492,8 +490,19 @@ process_frames (MstLimiter * lim, const void *in, MstFormat fmt, int n,
    * gains of frames j = u - L + 1. */
   mst_tpdetect_process (lim->detect, n, lim->set.true_peak);
   bool linked = lim->set.link >= 1.0 || nch == 1;
-  require (lim, linked, n, t0 - (int64_t) mst_tpdetect_get_delay ());
-  mst_lookahead_gain_process (lim->gain, linked ? 1 : nch, n, lim->set.link);
+  const int64_t u0 = t0 - (int64_t) mst_tpdetect_get_delay ();
+  if (u0 >= lim->ceiling_changed_at) {
+    /* One ceiling: the gain computer takes the peaks in its own pass. */
+    const float *peaks[MST_MAX_CHANNELS];
+    for (int c = 0; c < nch; c++)
+      peaks[c] = mst_tpdetect_peaks (lim->detect, c);
+    mst_lookahead_gain_process_peaks (lim->gain, peaks, nch, linked,
+        lim->ceiling * lim->margin, n, lim->set.link);
+  } else {
+    require (lim, linked, n, u0);
+    mst_lookahead_gain_process (lim->gain, linked ? 1 : nch, n,
+        lim->set.link);
+  }
 
   /* 3. Output: frame j = t0 + i - latency gets gain i; frames before the
    * stream's start, already written, or past a drain's end are skipped. */

@@ -48,6 +48,15 @@ double *mst_lookahead_gain_required (MstLookaheadGain * lg, int chain);
 void mst_lookahead_gain_process (MstLookaheadGain * lg, int n_chains,
     int n_frames, double link);
 
+/** mst_lookahead_gain_process with the required gains from peaks (the
+ *  same as writing them first, in one pass): r = min (1, @ceiling / p)
+ *  per frame, computed as @ceiling / max (p, @ceiling) (exactly 1 where
+ *  p <= @ceiling), p the largest of the @n_peaks (<= max_chains) arrays'
+ *  for one chain when @linked, a chain per array otherwise. */
+void mst_lookahead_gain_process_peaks (MstLookaheadGain * lg,
+    const float *const *peaks, int n_peaks, bool linked, double ceiling,
+    int n_frames, double link);
+
 /** The last process call's gains of @chain (in 0 .. 1; exactly 1 where
  *  nothing was required over the window). */
 const double *mst_lookahead_gain_gains (const MstLookaheadGain * lg,
