@@ -10,7 +10,8 @@
 
 #include "mst-cpu.h"
 
-/* Points of a run: 385 outputs of a 128-tap filter, three runs for the
+/* Points of a run: 384 outputs of a 128-tap filter (lag 127 padded to
+ * 128, for aligned runs), three runs for the
  * limiter's 1031 a block. 1024 points (two runs) and 1280 (one, with
  * interleaved arrays: FFTW's split code is fast at powers of two only)
  * ran slower. */
@@ -23,11 +24,18 @@ typedef struct MstFastConv MstFastConv;
  * MST_FASTCONV_MAX_TAPS. NULL when out of memory or taps is out of range.
  * Plans the transform: call outside the streaming thread. */
 MstFastConv *mst_fastconv_new (const float *h, int taps);
+/* As mst_fastconv_new, for rows x_stride and y_stride floats apart (both
+ * at least MST_FASTCONV_SIZE): mst_fastconv_run called with x1 = x0 +
+ * x_stride and y1 = y0 + y_stride, x0 and y0 aligned to 32 bytes, then
+ * transforms straight from and to the rows, without copies. */
+MstFastConv *mst_fastconv_new_rows (const float *h, int taps, int x_stride,
+    int y_stride);
 void mst_fastconv_free (MstFastConv * fc);
 
 /* Outputs j < n of both channels (x1 and y1 may be NULL: one channel).
  * Reads x[0 .. mst_fastconv_input_span (fc, n)), which must be finite,
- * and writes y[-(taps - 1) .. mst_fastconv_output_end (fc, n)): the caller
+ * and writes y[-L .. mst_fastconv_output_end (fc, n)), L being taps - 1
+ * rounded up to a multiple of 8 (128 at 128 taps): the caller
  * gives that much room around y (what lies outside [0, n) is scratch).
  * No allocation, no lock. */
 void mst_fastconv_run (MstFastConv * fc, const float *x0, const float *x1,

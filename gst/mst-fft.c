@@ -106,6 +106,53 @@ mst_fft_new_split (int size)
   return fft_new (size, KIND_SPLIT);
 }
 
+MstFft *
+mst_fft_new_split_distances (int size, int in_distance, int out_distance)
+{
+  MstFft *fft;
+  float *a = NULL, *b = NULL, *c = NULL;
+  fftwf_iodim dim = { size, 1, 1 };
+
+  if (size < 1 || in_distance < size || out_distance < size)
+    return NULL;
+  pthread_once (&planner_once, make_planner_thread_safe);
+  fft = calloc (1, sizeof *fft);
+  if (!fft)
+    return NULL;
+  fft->size = size;
+  /* Planned on arrays of the allocations' alignment, at the distances;
+   * ESTIMATE does not touch them. */
+  a = mst_fft_alloc_real ((size_t) in_distance + size);
+  b = mst_fft_alloc_real (2 * (size_t) size);
+  c = mst_fft_alloc_real ((size_t) out_distance + size);
+  if (!a || !b || !c)
+    goto fail;
+  fft->forward = fftwf_plan_guru_split_dft (1, &dim, 0, NULL, a,
+      a + in_distance, b, b + size, FFTW_ESTIMATE);
+  /* Backward: forward with the parts swapped, in and out. */
+  fft->backward = fftwf_plan_guru_split_dft (1, &dim, 0, NULL, b + size, b,
+      c + out_distance, c, FFTW_ESTIMATE);
+  if (!fft->forward || !fft->backward)
+    goto fail;
+  mst_fft_free_buffer (a);
+  mst_fft_free_buffer (b);
+  mst_fft_free_buffer (c);
+  return fft;
+
+fail:
+  mst_fft_free_buffer (a);
+  mst_fft_free_buffer (b);
+  mst_fft_free_buffer (c);
+  mst_fft_free (fft);
+  return NULL;
+}
+
+int
+mst_fft_is_aligned (const float *p)
+{
+  return fftwf_alignment_of ((float *) p) == 0;
+}
+
 void
 mst_fft_free (MstFft * fft)
 {
@@ -185,6 +232,22 @@ mst_fft_backward_split (const MstFft * fft, const float *in, float *out)
   const int n = fft->size;
   fftwf_execute_split_dft (fft->backward, (float *) in + n, (float *) in,
       out + n, out);
+}
+
+void
+mst_fft_forward_split2 (const MstFft * fft, const float *in_re,
+    const float *in_im, float *out_re, float *out_im)
+{
+  fftwf_execute_split_dft (fft->forward, (float *) in_re, (float *) in_im,
+      out_re, out_im);
+}
+
+void
+mst_fft_backward_split2 (const MstFft * fft, const float *in_re,
+    const float *in_im, float *out_re, float *out_im)
+{
+  fftwf_execute_split_dft (fft->backward, (float *) in_im, (float *) in_re,
+      out_im, out_re);
 }
 
 void

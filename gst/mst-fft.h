@@ -44,6 +44,21 @@ MstFft *mst_fft_new_real (int size);
  *  vector code for them at powers of two; NULL as mst_fft_new_complex. */
 MstFft *mst_fft_new_split (int size);
 
+/** A complex transform of @size points on split arrays given as four
+ *  pointers, for transforms straight from and to a caller's rows: forward
+ *  from real and imaginary parts @in_distance floats apart to a spectrum
+ *  whose parts are @size apart; backward from such a spectrum to parts
+ *  @out_distance apart (mst_fft_forward_split2, mst_fft_backward_split2;
+ *  FFTW's split plans hold those distances). Every array must have the
+ *  alignment of mst_fft_alloc_* (mst_fft_is_aligned). NULL when a
+ *  distance is under @size or out of memory. */
+MstFft *mst_fft_new_split_distances (int size, int in_distance,
+    int out_distance);
+
+/** Whether @p has the alignment of mst_fft_alloc_*, the one the plans are
+ *  made for. */
+int mst_fft_is_aligned (const float *p);
+
 void mst_fft_free (MstFft * fft);
 
 /** Number of points of the transform. */
@@ -68,6 +83,14 @@ void mst_fft_backward (const MstFft * fft, const MstFftComplex * in,
 void mst_fft_forward_split (const MstFft * fft, const float *in, float *out);
 void mst_fft_backward_split (const MstFft * fft, const float *in,
     float *out);
+
+/** Transforms of mst_fft_new_split_distances: forward from @in_re and
+ *  @in_im (in_distance apart) to @out_re and @out_im (size apart);
+ *  backward from parts size apart to parts out_distance apart. */
+void mst_fft_forward_split2 (const MstFft * fft, const float *in_re,
+    const float *in_im, float *out_re, float *out_im);
+void mst_fft_backward_split2 (const MstFft * fft, const float *in_re,
+    const float *in_im, float *out_re, float *out_im);
 
 /** Real transforms (mst_fft_new_real): size samples to size / 2 + 1 bins,
  *  and back. The backward transform overwrites its input @in. */

@@ -177,6 +177,15 @@ mst_tpdetect_init (int max_channels, int max_block_frames)
       det->row_stride = span;
     det->half_stride = HALF_FRONT + mst_fastconv_output_end (det->fastconv,
         (size_t) max_block_frames + 7) + 8;
+    /* Rows on 32 bytes, a multiple of 8 floats apart: the FFT then runs
+     * straight from and to them (mst_fastconv_new_rows). */
+    det->row_stride = (det->row_stride + 7) / 8 * 8;
+    det->half_stride = (det->half_stride + 7) / 8 * 8;
+    mst_fastconv_free (det->fastconv);
+    det->fastconv = mst_fastconv_new_rows (det->coef + (size_t) (TP_FACTOR
+            / 2 - 1) * TP_TAPS, TP_TAPS, det->row_stride, det->half_stride);
+    if (!det->fastconv)
+      goto fail;
     det->halves = aligned_alloc (32, (det->half_stride * max_channels
             * sizeof (float) + 31) / 32 * 32);
     if (!det->halves)
@@ -186,7 +195,9 @@ mst_tpdetect_init (int max_channels, int max_block_frames)
 #endif
   if (!mst_size_mul (det->row_stride * max_channels, sizeof (float), &n))
     goto fail;
-  det->rows = calloc (1, n);
+  det->rows = aligned_alloc (32, (n + 31) / 32 * 32);
+  if (det->rows)
+    memset (det->rows, 0, n);
   det->phases = calloc (2 * (TP_FACTOR - 1) * ((size_t) max_block_frames
           + VECTOR_SLACK) + 1, sizeof (float));
   det->peaks = calloc ((size_t) max_channels * max_block_frames,
