@@ -714,6 +714,39 @@ test_fastconv (void)
       }
     }
   }
+  /* Rows made for transforms in place (mst_fastconv_new_rows): one
+   * aligned block of two input rows and two output rows. */
+  {
+    enum { XS = 2048, YS = 2048 };
+    MstFastConv *rc = mst_fastconv_new_rows (h, TAPS, XS, YS);
+    float *xr = aligned_alloc (32, 2 * XS * sizeof (float));
+    float *yr = aligned_alloc (32, 2 * YS * sizeof (float));
+    MST_CHECK (rc != NULL && xr != NULL && yr != NULL);
+    for (int i = 0; i < XS; i++) {
+      xr[i] = x0[i];
+      xr[XS + i] = x1[i];
+    }
+    static const int rlengths[] = { 1, 8, 384, 385, 1031, 1500 };
+    for (size_t l = 0; l < sizeof rlengths / sizeof rlengths[0]; l++) {
+      int n = rlengths[l];
+      MST_CHECK (mst_fastconv_input_span (rc, n) <= XS);
+      MST_CHECK (mst_fastconv_output_end (rc, n) + TAPS <= YS);
+      memset (yr, 0, 2 * YS * sizeof (float));
+      mst_fastconv_run (rc, xr, xr + XS, yr + TAPS, yr + YS + TAPS, n);
+      for (int j = 0; j < n; j++) {
+        double a = 0.0, b = 0.0;
+        for (int k = 0; k < TAPS; k++) {
+          a += h[k] * (double) x0[j + k];
+          b += h[k] * (double) x1[j + k];
+        }
+        worst = fmax (worst, fabs (a - yr[TAPS + j]));
+        worst = fmax (worst, fabs (b - yr[YS + TAPS + j]));
+      }
+    }
+    mst_fastconv_free (rc);
+    free (xr);
+    free (yr);
+  }
   printf ("# FFT filtering against the direct sum: worst error %.2g\n", worst);
   MST_CHECK_MSG (worst < 2e-5, "worst error %g", worst);
   mst_fastconv_free (fc);
