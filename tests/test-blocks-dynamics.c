@@ -825,6 +825,13 @@ calloc (size_t n, size_t size)
 static void
 test_allocation (void)
 {
+  /* Under valgrind its preloaded allocator takes the core's calls: there
+   * is nothing to count or to fail. */
+  const char *preload = getenv ("LD_PRELOAD");
+  if (preload && strstr (preload, "vgpreload")) {
+    printf ("# allocation failures not checked under valgrind\n");
+    return;
+  }
   long first = alloc_calls;
   MstLevelDetector *det = mst_level_detector_init (2);
   long n_init = alloc_calls - first;

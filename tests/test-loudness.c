@@ -971,7 +971,14 @@ test_malloc_failure (void)
 {
   int n_allocs;
   MstLoudness *st;
+  /* Under valgrind its preloaded allocator takes the core's calls: there
+   * is nothing to count or to fail. */
+  const char *preload = getenv ("LD_PRELOAD");
 
+  if (preload && strstr (preload, "vgpreload")) {
+    printf ("# allocation failures not checked under valgrind\n");
+    return;
+  }
   alloc_count = 0;
   st = mst_loudness_init (48000, 2, NULL);
   n_allocs = alloc_count;
