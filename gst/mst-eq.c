@@ -139,9 +139,11 @@ mst_eq_init (int max_channels)
   if (!mst_size_mul ((size_t) max_channels * BLOCK_FRAMES, sizeof (double),
           &planar_bytes))
     goto fail;
-  eq->planar = malloc (planar_bytes);
-  eq->dry = malloc (planar_bytes);
-  eq->bypass_dry = malloc (planar_bytes);
+  /* Zeroed: the finiteness scrub reads whole blocks, past a short one's
+   * frames. */
+  eq->planar = calloc (1, planar_bytes);
+  eq->dry = calloc (1, planar_bytes);
+  eq->bypass_dry = calloc (1, planar_bytes);
   if (!eq->planar || !eq->dry || !eq->bypass_dry)
     goto fail;
   mst_eq_settings_default (&defaults);
