@@ -75,7 +75,7 @@ gm_format_output_rate (const GmFormat * f, int in_rate_hz, int asked_hz)
 
 char *
 gm_format_encode_desc (const GmFormat * f, const char *noise_shaping,
-    int target_bits)
+    int target_bits, gboolean dither)
 {
   const char *shaping = noise_shaping ? noise_shaping
       : (f->bits == 16 ? "medium" : "none");
@@ -84,7 +84,7 @@ gm_format_encode_desc (const GmFormat * f, const char *noise_shaping,
 
   if (f == gm_format_find ("flac") && target_bits == 16)
     pcm = "S16LE";
-  if (f->bits > 0 || g_strcmp0 (pcm, "S16LE") == 0)
+  if (dither && (f->bits > 0 || g_strcmp0 (pcm, "S16LE") == 0))
     quantize = g_strdup_printf ("audioconvert dithering=tpdf "
         "dithering-threshold=%d noise-shaping=%s", f->bits ? f->bits : 16,
         shaping);

@@ -32,10 +32,11 @@ const GmFormat *gm_format_from_name (const char *path);
 int gm_format_output_rate (const GmFormat * f, int in_rate_hz, int asked_hz);
 
 /** The gst-launch fragment from F32 to encoded bytes: TPDF dither and noise
- *  shaping (@noise_shaping, NULL: medium at 16 bits, none above), the PCM
- *  format, the encoder. @target_bits: the delivery target's word length
- *  (16 for the CD, which FLAC then carries too), 0: the format's. */
+ *  shaping (@noise_shaping, NULL: medium at 16 bits, none above; neither
+ *  without @dither), the PCM format, the encoder. @target_bits: the
+ *  delivery target's word length (16 for the CD, which FLAC then carries
+ *  too), 0: the format's. */
 char *gm_format_encode_desc (const GmFormat * f, const char *noise_shaping,
-    int target_bits);
+    int target_bits, gboolean dither);
 
 #endif
