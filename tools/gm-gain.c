@@ -199,7 +199,7 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
   gboolean silent = FALSE, aim_loudness, digital_silence;
   double wanted_db = 0.0;
   LimiterModel lim;
-  int rate;
+  int rate, target_rate;
 
   job->passes_expected = 3;
   if ((errmsg = gm_check_input (job->input)))
@@ -268,9 +268,13 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
       : job->format->headroom_db;
   lim.offset_db = job->before.true_peak_dbtp - ceiling;
 
+  target_rate = o->target ? o->target->rate_hz : 0;
   rate = gm_format_output_rate (job->format, job->before.rate_hz,
-      o->rate_hz);
-  if (rate > 0 && rate != job->before.rate_hz && o->rate_hz == 0)
+      o->rate_hz, target_rate);
+  if (rate > 0 && rate == target_rate && o->rate_hz == 0)
+    gm_job_note (job, GM_STATUS_OK, "resampled to %d Hz (the %s target's "
+        "rate)", rate, o->target->name);
+  else if (rate > 0 && rate != job->before.rate_hz && o->rate_hz == 0)
     gm_job_note (job, GM_STATUS_OK,
         "resampled to %d Hz (the rates %s accepts)", rate,
         job->format->name);

@@ -467,10 +467,14 @@ main (int argc, char **argv)
       if (!mode_master)
         continue;
       j->format = opt.format;
-      if (!j->format && !folder)
-        j->format = gm_format_from_name (opt.output);
-      if (!j->format)
-        j->format = gm_format_find (t->pcm_bits == 16 ? "wav16" : "wav24");
+      if (!j->format) {
+        char *err = NULL;
+        if (!(j->format = gm_format_for_output (folder ? NULL : opt.output,
+                    t->pcm_bits, &err))) {
+          fprintf (stderr, "%s: %s\n", PROG, err);
+          return 2;
+        }
+      }
       j->output = folder ? output_for (j->input, opt.output, j->format)
           : g_strdup (opt.output);
       j->target_lufs = t->loudness_lufs;
