@@ -154,6 +154,20 @@ gain_bound (const LimiterModel * lim, const GmMasterOptions * o,
   return MIN (o->max_gain_db, lim_gain);
 }
 
+/* The largest gain the next pass may use: the bounds', or the gain of the
+ * pass just run if it kept within them at the same headroom (a step down
+ * to the aim under --max-limiting would only move away from the target). */
+static double
+next_bound (const LimiterModel * lim, const GmMasterOptions * o,
+    const GmJob * job, gboolean same_headroom)
+{
+  double bound = gain_bound (lim, o, job, NULL);
+  if (same_headroom && job->gain_db <= o->max_gain_db
+      && job->limiter_max_db <= o->max_limiting_db + LIMITING_TOLERANCE_DB)
+    bound = MAX (bound, job->gain_db);
+  return bound;
+}
+
 /* The outcome against the loudness target: a named limit when a bound held
  * the gain short of it (@wanted_db: the last gain the search asked for). */
 static void
@@ -267,6 +281,8 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
   job->headroom_db = isfinite (o->headroom_db) ? o->headroom_db
       : job->format->headroom_db;
   lim.offset_db = job->before.true_peak_dbtp - ceiling;
+  if (aim_loudness)
+    job->gain_db = MIN (job->gain_db, gain_bound (&lim, o, job, NULL));
 
   target_rate = o->target ? o->target->rate_hz : 0;
   rate = gm_format_output_rate (job->format, job->before.rate_hz,
@@ -307,8 +323,6 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     gm_series_clear (&job->gr);
     gm_series_clear (&job->st_after);
     gm_series_clear (&job->tp_after);
-    if (aim_loudness)
-      job->gain_db = MIN (job->gain_db, gain_bound (&lim, o, job, NULL));
     /* Limiting predicted with 0.1 dB to spare (else the gain is exact). */
     with_meter = aim_loudness && job->attempts == 1
         && job->before.true_peak_dbtp + job->gain_db
@@ -341,13 +355,15 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
 
     /* Limited more than allowed: again, lower (the bound now measured). */
     if (aim_loudness && job->attempts < MAX_ATTEMPTS
-        && job->limiter_max_db > o->max_limiting_db + LIMITING_TOLERANCE_DB)
+        && job->limiter_max_db > o->max_limiting_db + LIMITING_TOLERANCE_DB) {
+      job->gain_db = gain_bound (&lim, o, job, NULL);
       continue;
+    }
     if (aim_loudness && isfinite (measured)
         && fabs (measured - target) > LOUDNESS_AIM_LU
         && job->attempts < MAX_ATTEMPTS) {
       wanted_db = next_gain (&gs, job, ceiling, target, measured);
-      next_db = MIN (wanted_db, gain_bound (&lim, o, job, NULL));
+      next_db = MIN (wanted_db, next_bound (&lim, o, job, TRUE));
       /* At the bound already: another pass would change nothing. */
       if (fabs (next_db - job->gain_db) > GAIN_STEP_DB) {
         job->gain_db = next_db;
@@ -381,7 +397,7 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
       job->headroom_db += over + (job->format->lossy ? 0.2 : 0.02);
     }
     if (aim_loudness)
-      next_db = MIN (next_db, gain_bound (&lim, o, job, NULL));
+      next_db = MIN (next_db, next_bound (&lim, o, job, peak_ok));
     /* On target, or held at a bound: done. */
     if (peak_ok && fabs (next_db - job->gain_db) <= GAIN_STEP_DB)
       break;
