@@ -32,13 +32,13 @@ gm_format_find (const char *name)
   return NULL;
 }
 
-/* Output extensions and their formats; "wav" is wav24 or, for a 16-bit
- * target, wav16. */
+/* Output extensions and their formats (NULL: the WAV of the target's word
+ * length). */
 static const struct {
   const char *ext;
   const char *format;
 } extensions[] = {
-  {"wav", "wav24"}, {"flac", "flac"}, {"mp3", "mp3"}, {"opus", "opus"},
+  {"wav", NULL}, {"flac", "flac"}, {"mp3", "mp3"}, {"opus", "opus"},
   {"ogg", "opus"}, {"m4a", "aac"}, {"aac", "aac"}, {"mp4", "aac"},
 };
 
@@ -58,8 +58,8 @@ gm_format_for_output (const char *path, int target_bits, char **errmsg)
     return wav_for_bits (target_bits);
   for (guint i = 0; i < G_N_ELEMENTS (extensions); i++)
     if (!g_ascii_strcasecmp (dot + 1, extensions[i].ext))
-      return !strcmp (extensions[i].format, "wav24") ?
-          wav_for_bits (target_bits) : gm_format_find (extensions[i].format);
+      return extensions[i].format ? gm_format_find (extensions[i].format)
+          : wav_for_bits (target_bits);
   known = g_string_new (NULL);
   for (guint i = 0; i < G_N_ELEMENTS (extensions); i++)
     g_string_append_printf (known, "%s.%s", i ? ", " : "", extensions[i].ext);
