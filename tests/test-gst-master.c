@@ -786,33 +786,24 @@ test_interrupted (const char *demo)
   g_free (outdir);
 }
 
-/* The progress bar shows the speed and the time left only after 0.5 s,
- * and a short run can be over before that. So one input is a FIFO: its job
- * waits in open () until this test opens the other end, which it does once
- * the bar has shown all it must (or after 30 s), closing it at once: the
- * input is empty, fails to decode, and the others are written. */
-static void
-test_progress (const char *demo, const char *tone)
+/* Runs @argv with its standard error on a new terminal (a pty) and
+ * returns all it wrote there; *@rc its exit code (-1: not run or killed).
+ * @poke is called with what was seen so far and the seconds since the
+ * start at every read and every 100 ms, until the program closes its
+ * side (or 120 s). */
+static GString *
+run_on_terminal (const char *const *argv, void (*poke) (const char *seen,
+        double t, gpointer data), gpointer data, int *rc)
 {
-  char *outdir = path ("pty");
-  char *fifo = path ("held.wav");
-  const char *argv[] = { GM, "master", fifo, demo, tone, "-o", outdir,
-    "-j", "2", NULL
-  };
-  int mfd = -1, sfd = -1, rc = -1;
   GString *seen = g_string_new (NULL);
-  gboolean all_shown = FALSE;
-  pid_t pid = -1;
-  Run r;
-  char *out;
+  int mfd = posix_openpt (O_RDWR | O_NOCTTY), sfd = -1;
 
-  if (mkfifo (fifo, 0644) == 0)
-    mfd = posix_openpt (O_RDWR | O_NOCTTY);
+  *rc = -1;
   if (mfd >= 0 && grantpt (mfd) == 0 && unlockpt (mfd) == 0)
     sfd = open (ptsname (mfd), O_RDWR | O_NOCTTY);
   if (sfd >= 0) {
     gint64 start = g_get_monotonic_time ();
-    pid = spawn (argv, sfd);
+    pid_t pid = spawn (argv, sfd);
     close (sfd);
     for (;;) {
       struct pollfd pfd = { mfd, POLLIN, 0 };
@@ -827,22 +818,66 @@ test_progress (const char *demo, const char *tone)
         else if (n == 0 || errno != EINTR)
           break;                /* EIO on Linux: the child closed its side */
       }
-      all_shown = strchr (seen->str, '%') && strstr (seen->str, "realtime")
-          && strstr (seen->str, "left");
-      /* Each open () of the FIFO by gst-master (filesrc opens it twice:
-       * pull mode is tried first) gets a writer that closes at once. */
-      if (all_shown || t > 30) {
-        int fd = open (fifo, O_WRONLY | O_NONBLOCK);
-        if (fd >= 0)            /* else no reader at the moment */
-          close (fd);
-      }
+      if (poke)
+        poke (seen->str, t, data);
       if (t > 120)
         break;
     }
-    rc = wait_for (pid, 10);
+    *rc = wait_for (pid, 10);
   }
   if (mfd >= 0)
     close (mfd);
+  return seen;
+}
+
+typedef struct
+{
+  const char *fifo;
+  gboolean all_shown;
+} HeldInput;
+
+/* Each open () of the FIFO by gst-master (filesrc opens it twice: pull
+ * mode is tried first) gets a writer that closes at once, once the bar
+ * has shown all it must (or after 30 s). */
+static void
+release_fifo (const char *seen, double t, gpointer data)
+{
+  HeldInput *h = data;
+
+  h->all_shown = strchr (seen, '%') && strstr (seen, "realtime")
+      && strstr (seen, "left");
+  if (h->all_shown || t > 30) {
+    int fd = open (h->fifo, O_WRONLY | O_NONBLOCK);
+    if (fd >= 0)                /* else no reader at the moment */
+      close (fd);
+  }
+}
+
+/* The progress bar shows the speed and the time left only after 0.5 s,
+ * and a short run can be over before that. So one input is a FIFO: its job
+ * waits in open () until this test opens the other end, which it does once
+ * the bar has shown all it must (or after 30 s), closing it at once: the
+ * input is empty, fails to decode, and the others are written. */
+static void
+test_progress (const char *demo, const char *tone)
+{
+  char *outdir = path ("pty");
+  char *fifo = path ("held.wav");
+  const char *argv[] = { GM, "master", fifo, demo, tone, "-o", outdir,
+    "-j", "2", NULL
+  };
+  HeldInput held = { fifo, FALSE };
+  gboolean all_shown;
+  GString *seen = NULL;
+  int rc = -1;
+  Run r;
+  char *out;
+
+  if (mkfifo (fifo, 0644) == 0)
+    seen = run_on_terminal (argv, release_fifo, &held, &rc);
+  if (!seen)
+    seen = g_string_new (NULL);
+  all_shown = held.all_shown;
   check (all_shown, "progress bar on a terminal: percent, speed, time left "
       "(%" G_GSIZE_FORMAT " bytes)", seen->len);
   check (rc == 1 && strstr (seen->str, "2 of 3 files succeeded")
@@ -902,6 +937,32 @@ demo_mix (void)
     run_clear (&r);
   }
   return demo;
+}
+
+/* The demo mix eight times over (320 s, 16-bit WAV): mastered in a few
+ * seconds, long enough for several progress updates. To the streaming
+ * target it needs a correction pass (the limiter takes loudness). */
+static char *
+long_demo (void)
+{
+  static char *f;
+  if (!f) {
+    char *demo = demo_mix ();
+    GString *desc;
+    f = path ("demo8.wav");
+    desc = g_string_new ("concat name=c ! audioconvert ! "
+        "audio/x-raw,format=S16LE ! wavenc ! filesink location=");
+    g_string_append_printf (desc, "\"%s\"", f);
+    for (int i = 0; i < 8; i++)
+      g_string_append_printf (desc, " filesrc location=\"%s\" ! wavparse ! "
+          "c.", demo);
+    if (!check (run_pipeline (desc->str, NULL), "%s written", f)) {
+      printf ("%d checks, %d failed\n", n_checks, n_failed);
+      exit (1);
+    }
+    g_string_free (desc, TRUE);
+  }
+  return f;
 }
 
 static char *
@@ -1300,6 +1361,104 @@ test_several_inputs (void)
   g_free (p1);
 }
 
+/* "[####....]  42%" on a terminal: the percentages in order. */
+static GArray *
+bar_percents (const char *seen)
+{
+  GArray *pc = g_array_new (FALSE, FALSE, sizeof (double));
+  GRegex *re = g_regex_new ("\\] +([0-9]+)%", 0, 0, NULL);
+  GMatchInfo *mi;
+
+  g_regex_match (re, seen, 0, &mi);
+  while (g_match_info_matches (mi)) {
+    char *v = g_match_info_fetch (mi, 1);
+    double d = g_ascii_strtod (v, NULL);
+    g_array_append_val (pc, d);
+    g_free (v);
+    g_match_info_next (mi, NULL);
+  }
+  g_match_info_free (mi);
+  g_regex_unref (re);
+  return pc;
+}
+
+/* The progress of a file that needs a correction pass, as JSON lines
+ * (--progress json) and as the bar on a terminal: it never goes back and
+ * ends at 100 %; the passes announced grow past the first three; the first
+ * time left given after 10 % of the work is within a factor of 3 of the
+ * time the rest actually took (the correction pass is not known then). */
+static void
+test_progress_monotonic (void)
+{
+  char *in = long_demo (), *out = path ("demo8-out.wav");
+  Run r = gm ("master", in, "-o", out, "--progress", "json", NULL);
+  char **lines = g_strsplit (r.err ? r.err : "", "\n", -1);
+  double last = -1.0, last_elapsed = NAN, est = NAN, est_at = NAN;
+  int n = 0, max_passes = 0, n_back = 0;
+  gboolean all_valid = TRUE;
+
+  for (char **l = lines; *l; l++) {
+    JsonNode *o;
+    double f;
+    if ((*l)[0] != '{')
+      continue;
+    if (!(o = json_parse (*l))) {
+      all_valid = FALSE;
+      continue;
+    }
+    f = jnum (o, "progress");
+    n++;
+    n_back += !(f >= last);
+    if (f < last)
+      printf ("      back from %.4f to %.4f\n", last, f);
+    last = f;
+    last_elapsed = jnum (o, "elapsed_s");
+    max_passes = MAX (max_passes, (int) jnum (o, "passes"));
+    if (isnan (est) && f >= 0.1 && jis_number (jget (o, "left_s"))) {
+      est = jnum (o, "left_s");
+      est_at = last_elapsed;
+    }
+    json_free (o);
+  }
+  g_strfreev (lines);
+  check (r.rc == 0 && all_valid && n >= 3 && n_back == 0 && last == 1.0,
+      "--progress json: %d valid lines, the fraction never decreases "
+      "(%d times it did), ends at 1 (%.4f)", n, n_back, last);
+  check (max_passes >= 4, "--progress json: a correction pass announced "
+      "(%d passes)", max_passes);
+  {
+    double actual = last_elapsed - est_at;
+    check (est >= actual / 3 && est <= actual * 3, "--progress json: time "
+        "left after 10 %% of the work %.2f s, the rest took %.2f s", est,
+        actual);
+  }
+  run_clear (&r);
+  g_unlink (out);
+
+  {
+    const char *argv[] = { GM, "master", in, "-o", out, NULL };
+    int rc;
+    GString *seen = run_on_terminal (argv, NULL, NULL, &rc);
+    GArray *pc = bar_percents (seen->str);
+    n_back = 0;
+    for (guint i = 1; i < pc->len; i++)
+      n_back += g_array_index (pc, double, i) < g_array_index (pc, double,
+          i - 1);
+    check (rc == 0 && pc->len >= 3 && n_back == 0
+        && g_array_index (pc, double, pc->len - 1) == 100.0,
+        "progress bar on a terminal: %u updates, never back (%d times), "
+        "ends at 100 %%", pc->len, n_back);
+    if (g_getenv ("GM_DEBUG")) {
+      char *e = g_strescape (seen->str, NULL);
+      printf ("      seen: %s\n", e);
+      g_free (e);
+    }
+    g_array_free (pc, TRUE);
+    g_string_free (seen, TRUE);
+  }
+  g_free (out);
+}
+
 /* The JSON reader itself: strict, so a broken report would fail. */
 static void
 test_json_reader (void)
@@ -1363,6 +1522,8 @@ static const struct
   {"interrupted", test_interrupted_demo},
   /* Progress bar: on a terminal only, with percent, speed and time left. */
   {"progress", test_progress_demo},
+  /* Progress: never back, ends at 100 %, a sound time left. */
+  {"progress-monotonic", test_progress_monotonic},
   {"several-inputs", test_several_inputs},
   {"json-reader", test_json_reader},
 };
