@@ -1361,6 +1361,38 @@ test_several_inputs (void)
   g_free (p1);
 }
 
+/* A silent input has no loudness range, like its other loudness figures:
+ * "-" in the tables, null in the JSON, before and after. */
+static void
+test_silent_lra (void)
+{
+  char *silent = gst_wav ("silent-lra.wav", "wave=silence", "channels=2", 5,
+      48000);
+  char *p1 = path ("silent-lra-out.wav");
+  Run r = gm ("master", silent, "-o", p1, "--json", "-q", NULL);
+  JsonNode *doc = json_parse (r.out), *rep = jidx (doc, 0);
+  GRegex *row = g_regex_new ("loudness range \\(LU\\) +- +-\n", 0, 0, NULL);
+  GRegex *cell = g_regex_new ("silent-lra\\.wav +- +- ", 0, 0, NULL);
+
+  check (r.rc == 0 && jis_null (rep, "before.loudness_range_lu")
+      && jis_null (rep, "after.loudness_range_lu"),
+      "silent input: loudness range null before and after in --json");
+  json_free (doc);
+  run_clear (&r);
+  r = gm ("master", silent, "-o", p1, "-q", NULL);
+  check (r.rc == 0 && g_regex_match (row, r.out, 0, NULL),
+      "silent input: loudness range '-' before and after in the table");
+  run_clear (&r);
+  r = gm ("analyze", silent, NULL);
+  check (r.rc == 0 && g_regex_match (cell, r.out, 0, NULL),
+      "silent input: analyze shows '-' for its loudness and its range");
+  run_clear (&r);
+  g_regex_unref (row);
+  g_regex_unref (cell);
+  g_free (p1);
+  g_free (silent);
+}
+
 /* "[####....]  42%" on a terminal: the percentages in order. */
 static GArray *
 bar_percents (const char *seen)
@@ -1522,6 +1554,7 @@ static const struct
   {"interrupted", test_interrupted_demo},
   /* Progress bar: on a terminal only, with percent, speed and time left. */
   {"progress", test_progress_demo},
+  {"silent-lra", test_silent_lra},
   /* Progress: never back, ends at 100 %, a sound time left. */
   {"progress-monotonic", test_progress_monotonic},
   {"several-inputs", test_several_inputs},
