@@ -33,6 +33,9 @@
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
+/* The report picture's axes and colours, header only. */
+#include "../tools/gm-report-axis.h"
+
 static const char *GM, *DEMO;
 static char *TMP;
 static int n_checks, n_failed;
@@ -1361,6 +1364,233 @@ test_several_inputs (void)
   g_free (p1);
 }
 
+/* A PNG decoded by GStreamer (pngdec): RGB, 3 bytes a pixel, rows of
+ * *@stride bytes (GStreamer's default, a multiple of 4); NULL when it
+ * cannot be read. Free with g_free. */
+static guint8 *
+png_rgb (const char *f, int *w, int *h, int *stride)
+{
+  char *desc = g_strdup_printf ("filesrc location=\"%s\" ! pngdec ! "
+      "videoconvert ! video/x-raw,format=RGB ! fakesink name=sink", f);
+  GstElement *pipe = gst_parse_launch (desc, NULL), *sink;
+  GstSample *sample = NULL;
+  guint8 *rgb = NULL;
+
+  g_free (desc);
+  if (!pipe)
+    return NULL;
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  g_object_set (sink, "enable-last-sample", TRUE, NULL);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  {
+    GstBus *bus = gst_element_get_bus (pipe);
+    GstMessage *m = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    if (m && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS)
+      g_object_get (sink, "last-sample", &sample, NULL);
+    if (m)
+      gst_message_unref (m);
+    gst_object_unref (bus);
+  }
+  if (sample) {
+    GstStructure *st = gst_caps_get_structure (gst_sample_get_caps (sample),
+        0);
+    GstBuffer *buf = gst_sample_get_buffer (sample);
+    gsize size = gst_buffer_get_size (buf);
+    if (gst_structure_get_int (st, "width", w)
+        && gst_structure_get_int (st, "height", h)) {
+      *stride = (*w * 3 + 3) & ~3;
+      if (size >= (gsize) * stride * *h) {
+        rgb = g_malloc (size);
+        gst_buffer_extract (buf, 0, rgb, size);
+      }
+    }
+    gst_sample_unref (sample);
+  }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  return rgb;
+}
+
+typedef struct
+{
+  guint8 *rgb;
+  int w, h, stride;
+} Picture;
+
+static const guint8 *
+pixel (const Picture * p, int x, int y)
+{
+  return p->rgb + (gsize) y * p->stride + 3 * x;
+}
+
+/* How many pixels of row @y are exactly @rgb (0xRRGGBB). */
+static int
+row_count (const Picture * p, int y, unsigned rgb)
+{
+  int n = 0;
+  for (int x = 0; x < p->w; x++) {
+    const guint8 *c = pixel (p, x, y);
+    n += c[0] == (rgb >> 16) && c[1] == (rgb >> 8 & 0xff)
+        && c[2] == (rgb & 0xff);
+  }
+  return n;
+}
+
+static gboolean
+is_black (const Picture * p, int x, int y)
+{
+  const guint8 *c = pixel (p, x, y);
+  return !c[0] && !c[1] && !c[2];
+}
+
+/* The first panel's frame: its top row (the first where more than half
+ * the picture's width is black) and, down its left edge, its bottom row
+ * (lines across the panel may cover the edge for a few pixels). FALSE
+ * when there is none. */
+static gboolean
+first_panel (const Picture * p, int *top, int *bottom)
+{
+  for (int y = 0; y < p->h; y++) {
+    if (row_count (p, y, 0x000000) <= p->w / 2)
+      continue;
+    for (int x = 0; x < p->w; x++) {
+      if (!is_black (p, x, y))
+        continue;
+      *top = *bottom = y;
+      for (int k = y + 1; k < p->h && k - *bottom <= 4; k++)
+        if (is_black (p, x, k))
+          *bottom = k;
+      return *bottom > *top;
+    }
+  }
+  return FALSE;
+}
+
+/* A pixel of a line of colour @rgb drawn with anti-aliasing over white or
+ * the light grid: a mix of it and a grey, so its colour differences have
+ * the line's signs, at least a third as large; a grey line's pixels are
+ * grey. */
+static gboolean
+tinted (const guint8 * c, unsigned rgb)
+{
+  int lr = rgb >> 16, lg = rgb >> 8 & 0xff, lb = rgb & 0xff;
+  int d1 = lb - lr, d2 = lb - lg, e1 = c[2] - c[0], e2 = c[2] - c[1];
+
+  /* Grey: between the line's and the grid's (0xe0), never white. */
+  if (d1 == 0 && d2 == 0)
+    return e1 == 0 && e2 == 0 && c[0] >= lr && c[0] < 0xd8;
+  return (d1 == 0 || (e1 * d1 > 0 && 3 * abs (e1) >= abs (d1)))
+      && (d2 == 0 || (e2 * d2 > 0 && 3 * abs (e2) >= abs (d2)));
+}
+
+/* The axis range of the report's loudness panel on its own: the data
+ * (a -46 LUFS input, a quiet intro), the target, a minimum span, whole
+ * steps; and --report's pictures: the -46 LUFS input's short-term trace
+ * inside the loudness panel, not pressed onto its bottom edge, and no
+ * pixel of a true-peak trace above the ceiling line when the measured
+ * true peak is under it (the demo mix, limited onto the ceiling). */
+static void
+test_report_axes (void)
+{
+  char *quiet = gst_wav ("quiet46.wav", "wave=pink-noise volume=0.02",
+      "channels=2", 8, 48000);
+  double st_46[] = { -46.9, -46.7, -46.8 }, intro[] = { -61.0, -35.0, -9.5 };
+  double flat[] = { -14.0, -14.0 }, gated[] = { -90.0, -INFINITY, -20.0 };
+  double target = -14.0, lo, hi;
+  JsonNode *doc, *fig = analyze (quiet, &doc);
+  double st_max = jnum (fig, "short_term_max_lufs");
+
+  json_free (doc);
+  check (st_max < -45.0, "report axes: the quiet input reads %.2f LUFS "
+      "short-term at most", st_max);
+  st_46[1] = st_max;
+  gm_report_axis_range (st_46, 3, &target, 1, 10.0, 30.0,
+      GM_REPORT_AXIS_FLOOR, &lo, &hi);
+  check (lo <= -46.9 && hi >= -14.0 && fmod (lo, 10.0) == 0
+      && fmod (hi, 10.0) == 0 && hi - lo <= 50.0,
+      "report axes: a -46 LUFS input and its -14 target on %g..%g LUFS", lo,
+      hi);
+  gm_report_axis_range (intro, 3, &target, 1, 10.0, 30.0,
+      GM_REPORT_AXIS_FLOOR, &lo, &hi);
+  check (lo <= -61.0 && hi >= -9.5 && hi - lo <= 70.0,
+      "report axes: a quiet intro at -61 LUFS on %g..%g", lo, hi);
+  gm_report_axis_range (flat, 2, &target, 1, 10.0, 30.0,
+      GM_REPORT_AXIS_FLOOR, &lo, &hi);
+  check (hi - lo >= 30.0 && lo <= -14.0 && hi >= -14.0,
+      "report axes: a flat -14 LUFS at least 30 LU wide (%g..%g)", lo, hi);
+  gm_report_axis_range (gated, 3, NULL, 0, 10.0, 30.0,
+      GM_REPORT_AXIS_FLOOR, &lo, &hi);
+  check (lo >= GM_REPORT_AXIS_FLOOR && lo <= -20.0 && hi >= -20.0,
+      "report axes: what is under the -70 LUFS gate does not stretch it "
+      "(%g..%g)", lo, hi);
+
+  /* The -46 LUFS input's picture: its trace inside the loudness panel. */
+  {
+    char *out = path ("quiet46-out.wav"), *png = path ("quiet46.png");
+    Run r = gm ("master", quiet, "-o", out, "--report", png, "-q", NULL);
+    Picture p = { NULL, 0, 0, 0 };
+    int top = 0, bottom = 0, n_grey = 0;
+    gboolean framed;
+
+    p.rgb = r.rc == 0 ? png_rgb (png, &p.w, &p.h, &p.stride) : NULL;
+    framed = p.rgb && first_panel (&p, &top, &bottom);
+    /* Above the bottom frame by more than the line's width: not clamped
+     * onto the axis's end. */
+    for (int y = top + 1; framed && y < bottom - 3; y++)
+      for (int x = 0; x < p.w; x++)
+        n_grey += tinted (pixel (&p, x, y), GM_REPORT_BEFORE_RGB);
+    check (framed && n_grey > p.w / 2,
+        "--report, -46 LUFS input: its short-term trace inside the "
+        "loudness panel (%d pixels off its bottom edge)", n_grey);
+    g_free (p.rgb);
+    run_clear (&r);
+    g_free (out);
+    g_free (png);
+  }
+
+  /* The demo mix limited onto the ceiling: no trace above it. */
+  {
+    char *out = path ("ceiling-out.wav"), *png = path ("ceiling.png");
+    Run r = gm ("master", demo_mix (), "-o", out, "--report", png, "--json",
+        "-q", NULL);
+    JsonNode *jd = json_parse (r.out), *rep = jidx (jd, 0);
+    Picture p = { NULL, 0, 0, 0 };
+    int yc = -1, best = 0, ytop = -1, above = 0, near = 0;
+
+    p.rgb = r.rc == 0 ? png_rgb (png, &p.w, &p.h, &p.stride) : NULL;
+    for (int y = 0; p.rgb && y < p.h; y++) {
+      int n = row_count (&p, y, GM_REPORT_CEILING_RGB);
+      if (n > best) {
+        best = n;
+        yc = y;
+      }
+    }
+    for (int y = yc - 1; yc > 0 && y >= 0 && ytop < 0; y--)
+      if (row_count (&p, y, 0x000000) > p.w / 2)
+        ytop = y;
+    for (int y = ytop + 1; ytop >= 0 && y < yc; y++)
+      for (int x = 0; x < p.w; x++)
+        above += tinted (pixel (&p, x, y), GM_REPORT_TRUE_PEAK_RGB);
+    for (int y = yc; ytop >= 0 && y < MIN (p.h, yc + 4); y++)
+      for (int x = 0; x < p.w; x++)
+        near += tinted (pixel (&p, x, y), GM_REPORT_TRUE_PEAK_RGB);
+    check (jnum (rep, "after.true_peak_dbtp") <= jnum (rep, "ceiling_dbtp")
+        && best > p.w / 3 && ytop >= 0 && near > 0 && above == 0,
+        "--report: true peak %.2f dBTP under the ceiling %.1f, its trace "
+        "reaches the ceiling line (%d pixels within 4 rows) and never "
+        "above it (%d pixels)", jnum (rep, "after.true_peak_dbtp"),
+        jnum (rep, "ceiling_dbtp"), near, above);
+    g_free (p.rgb);
+    json_free (jd);
+    run_clear (&r);
+    g_free (out);
+    g_free (png);
+  }
+  g_free (quiet);
+}
+
 /* A silent input has no loudness range, like its other loudness figures:
  * "-" in the tables, null in the JSON, before and after. */
 static void
@@ -1555,6 +1785,7 @@ static const struct
   /* Progress bar: on a terminal only, with percent, speed and time left. */
   {"progress", test_progress_demo},
   {"silent-lra", test_silent_lra},
+  {"report-axes", test_report_axes},
   /* Progress: never back, ends at 100 %, a sound time left. */
   {"progress-monotonic", test_progress_monotonic},
   {"several-inputs", test_several_inputs},
