@@ -942,7 +942,7 @@ demo_mix (void)
   return demo;
 }
 
-/* The demo mix eight times over (320 s, 16-bit WAV): mastered in a few
+/* The demo mix twelve times over (480 s, 16-bit WAV): mastered in a few
  * seconds, long enough for several progress updates. To the streaming
  * target it needs a correction pass (the limiter takes loudness). */
 static char *
@@ -952,11 +952,11 @@ long_demo (void)
   if (!f) {
     char *demo = demo_mix ();
     GString *desc;
-    f = path ("demo8.wav");
+    f = path ("demo12.wav");
     desc = g_string_new ("concat name=c ! audioconvert ! "
         "audio/x-raw,format=S16LE ! wavenc ! filesink location=");
     g_string_append_printf (desc, "\"%s\"", f);
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 12; i++)
       g_string_append_printf (desc, " filesrc location=\"%s\" ! wavparse ! "
           "c.", demo);
     if (!check (run_pipeline (desc->str, NULL), "%s written", f)) {
@@ -1644,18 +1644,30 @@ bar_percents (const char *seen)
   return pc;
 }
 
+static int
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
 /* The progress of a file that needs a correction pass, as JSON lines
  * (--progress json) and as the bar on a terminal: it never goes back and
- * ends at 100 %; the passes announced grow past the first three; the first
- * time left given after 10 % of the work is within a factor of 3 of the
- * time the rest actually took (the correction pass is not known then). */
+ * ends at 100 %; the passes announced grow past the first three. The
+ * times left given from 10 to 90 % of the work are, in the median, within
+ * a factor of 3 of the time the rest took (the correction pass is not
+ * known at first; one estimate alone would fail whenever the other jobs
+ * of a 2-core machine change its speed, so the first is only printed). */
 static void
 test_progress_monotonic (void)
 {
-  char *in = long_demo (), *out = path ("demo8-out.wav");
+  char *in = long_demo (), *out = path ("demo12-out.wav");
   Run r = gm ("master", in, "-o", out, "--progress", "json", NULL);
   char **lines = g_strsplit (r.err ? r.err : "", "\n", -1);
-  double last = -1.0, last_elapsed = NAN, est = NAN, est_at = NAN;
+  double last = -1.0, last_elapsed = NAN;
+  GArray *est = g_array_new (FALSE, FALSE, sizeof (double));
+  GArray *est_at = g_array_new (FALSE, FALSE, sizeof (double));
+  GArray *ratio = g_array_new (FALSE, FALSE, sizeof (double));
   int n = 0, max_passes = 0, n_back = 0;
   gboolean all_valid = TRUE;
 
@@ -1676,9 +1688,10 @@ test_progress_monotonic (void)
     last = f;
     last_elapsed = jnum (o, "elapsed_s");
     max_passes = MAX (max_passes, (int) jnum (o, "passes"));
-    if (isnan (est) && f >= 0.1 && jis_number (jget (o, "left_s"))) {
-      est = jnum (o, "left_s");
-      est_at = last_elapsed;
+    if (f >= 0.1 && f <= 0.9 && jis_number (jget (o, "left_s"))) {
+      double left = jnum (o, "left_s");
+      g_array_append_val (est, left);
+      g_array_append_val (est_at, last_elapsed);
     }
     json_free (o);
   }
@@ -1688,12 +1701,26 @@ test_progress_monotonic (void)
       "(%d times it did), ends at 1 (%.4f)", n, n_back, last);
   check (max_passes >= 4, "--progress json: a correction pass announced "
       "(%d passes)", max_passes);
-  {
-    double actual = last_elapsed - est_at;
-    check (est >= actual / 3 && est <= actual * 3, "--progress json: time "
-        "left after 10 %% of the work %.2f s, the rest took %.2f s", est,
-        actual);
+  for (guint i = 0; i < est->len; i++) {
+    double q = g_array_index (est, double, i) / (last_elapsed
+        - g_array_index (est_at, double, i));
+    g_array_append_val (ratio, q);
   }
+  if (est->len)
+    printf ("      first time left after 10 %% of the work: %.2f s, the rest "
+        "took %.2f s\n", g_array_index (est, double, 0),
+        last_elapsed - g_array_index (est_at, double, 0));
+  g_array_sort (ratio, cmp_double);
+  {
+    double median = ratio->len ? g_array_index (ratio, double,
+        ratio->len / 2) : NAN;
+    check (median >= 1 / 3.0 && median <= 3.0, "--progress json: time left "
+        "from 10 to 90 %% of the work, over the time the rest took: median "
+        "%.2f of %u", median, ratio->len);
+  }
+  g_array_free (est, TRUE);
+  g_array_free (est_at, TRUE);
+  g_array_free (ratio, TRUE);
   run_clear (&r);
   g_unlink (out);
 

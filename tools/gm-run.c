@@ -280,7 +280,9 @@ gm_progress_draw_locked (GmProgress * p)
     char f[G_ASCII_DTOSTR_BUF_SIZE], e[G_ASCII_DTOSTR_BUF_SIZE];
     char r[G_ASCII_DTOSTR_BUF_SIZE] = "null", l[G_ASCII_DTOSTR_BUF_SIZE] =
         "null";
-    g_ascii_formatd (f, sizeof f, "%.4f", p->shown);
+    /* Rounded down: 1 only at the end. */
+    g_ascii_formatd (f, sizeof f, "%.4f", t.n_done == p->n_jobs ? 1.0
+        : floor (p->shown * 1e4) / 1e4);
     g_ascii_formatd (e, sizeof e, "%.3f", elapsed);
     if (isfinite (realtime))
       g_ascii_formatd (r, sizeof r, "%.2f", realtime);
