@@ -295,7 +295,7 @@ gm_progress_draw_locked (GmProgress * p)
     fflush (stderr);
     return;
   }
-  int fill = (int) (p->shown * width + 0.5);
+  int fill = (int) (p->shown * width);  /* full only at 100 % */
   for (int i = 0; i < width; i++)
     bar[i] = i < fill ? '#' : '.';
   bar[width] = '\0';
