@@ -318,8 +318,7 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     double measured, next_db;
 
     if (job->attempts > 1)
-      g_atomic_int_add (&job->total_ms,
-          (gint) (job->before.duration_s * 1000.0));
+      gm_progress_add_pass (job, GM_PASS_MASTER);
     gm_series_clear (&job->gr);
     gm_series_clear (&job->st_after);
     gm_series_clear (&job->tp_after);
@@ -403,8 +402,7 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
       break;
     if (job->attempts == MAX_ATTEMPTS)
       break;
-    g_atomic_int_add (&job->total_ms,
-        (gint) (job->before.duration_s * 1000.0));
+    gm_progress_add_pass (job, GM_PASS_MEASURE);
     job->gain_db = next_db;
   }
 

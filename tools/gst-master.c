@@ -30,6 +30,7 @@
 static struct {
   gboolean json;
   gboolean quiet;
+  const char *progress;         /* NULL: the bar on a terminal */
   int jobs;
   const char *output;
   double ceiling_dbtp;          /* NAN: from the target */
@@ -211,6 +212,10 @@ usage (FILE * f)
       "cores)\n"
       "      --json              machine-readable report on stdout\n"
       "  -q, --quiet             no progress bar\n"
+      "      --progress MODE     bar, json (a JSON object a line on standard "
+      "error,\n"
+      "                          for programs), none (default: bar on a "
+      "terminal)\n"
       "  -h, --help              this help\n"
       "\n"
       "Exit status: 0 when every file succeeded (warnings allowed), 1 when "
@@ -311,6 +316,15 @@ main (int argc, char **argv)
       return 0;
     } else if (IS ("-q", "--quiet")) {
       opt.quiet = TRUE;
+    } else if (!strcmp (a, "--progress")) {
+      if (!v || (strcmp (v, "bar") && strcmp (v, "json") && strcmp (v,
+                  "none"))) {
+        fprintf (stderr, "%s: --progress '%s': bar, json or none\n", PROG,
+            v ? v : "");
+        return 2;
+      }
+      opt.progress = v;
+      i++;
     } else if (!strcmp (a, "--json")) {
       opt.json = TRUE;
     } else if (IS ("-o", "--output")) {
@@ -494,14 +508,17 @@ main (int argc, char **argv)
 
   progress.jobs = jobs;
   progress.n_jobs = n_jobs;
-  progress.on = !opt.quiet && isatty (STDERR_FILENO);
+  progress.mode = !opt.progress ? (!opt.quiet && isatty (STDERR_FILENO) ?
+      GM_PROGRESS_BAR : GM_PROGRESS_NONE) : !strcmp (opt.progress, "json") ?
+      GM_PROGRESS_JSON : !strcmp (opt.progress, "bar") ? GM_PROGRESS_BAR
+      : GM_PROGRESS_NONE;
   progress.start_us = g_get_monotonic_time ();
   {
     int n_threads = MIN (opt.jobs, n_jobs);
     GThread **threads = g_new (GThread *, n_threads);
     for (int i = 0; i < n_threads; i++)
       threads[i] = g_thread_new ("gst-master", worker, NULL);
-    if (progress.on) {
+    if (progress.mode != GM_PROGRESS_NONE) {
       for (;;) {
         gboolean all = TRUE;
         for (int i = 0; i < n_jobs; i++)
