@@ -1223,6 +1223,28 @@ test_max_gain (void)
   g_free (quiet);
 }
 
+/* The table's header line names the bound that held a job, as --json
+ * does: "IN -> OUT  [max-gain]", not "[warning]". */
+static void
+test_table_status (void)
+{
+  char *quiet = gst_wav ("quiet-table.wav", "wave=pink-noise volume=0.003",
+      "channels=2", 5, 48000);
+  char *out = path ("quiet-table-out.wav");
+  char *header = g_strdup_printf ("%s -> %s  [max-gain]\n", quiet, out);
+  Run r = gm ("master", quiet, "-o", out, "--max-gain", "10", "-q", NULL);
+  char *first = g_strndup (r.out ? r.out : "", r.out ? strcspn (r.out, "\n")
+      : 0);
+
+  check (r.rc == 0 && r.out && g_str_has_prefix (r.out, header),
+      "table header names the bound that held: %s", first);
+  g_free (first);
+  run_clear (&r);
+  g_free (header);
+  g_free (out);
+  g_free (quiet);
+}
+
 static void
 test_missing_input (void)
 {
@@ -2072,6 +2094,7 @@ static const struct
   {"report-png", test_report_png},
   {"max-limiting", test_max_limiting},
   {"max-gain", test_max_gain},
+  {"table-status", test_table_status},
   {"missing-input", test_missing_input},
   {"undecodable-input", test_undecodable_input},
   {"silent-input", test_silent_input},

@@ -47,6 +47,20 @@ gm_job_note (GmJob * job, GmStatus s, const char *fmt, ...)
     job->status = s;
 }
 
+static const char *
+status_name (GmStatus s)
+{
+  return s == GM_STATUS_OK ? "ok" : s == GM_STATUS_WARNING ? "warning"
+      : "error";
+}
+
+const char *
+gm_job_status_name (const GmJob * job)
+{
+  const char *limit = gm_job_limit_name (job);
+  return limit ? limit : status_name (job->status);
+}
+
 const char *
 gm_job_limit_name (const GmJob * job)
 {

@@ -86,10 +86,14 @@ typedef struct {
 /** Makes @job a job on @input with empty notes and series. */
 void gm_job_init (GmJob * job, const char *input);
 
-/** The status reports give @job: its GmLimit's name ("max-gain",
- *  "max-limiting") when a bound held it short of the target and it did
- *  not fail, else NULL (the GmStatus's name applies). */
+/** The name of the GmLimit that held @job short of its target
+ *  ("max-gain", "max-limiting") when it did not fail, else NULL. */
 const char *gm_job_limit_name (const GmJob * job);
+
+/** The status every report gives @job (the table, --json): its limit's
+ *  name when a bound held it (gm_job_limit_name), else its GmStatus's
+ *  ("ok", "warning", "error"). */
+const char *gm_job_status_name (const GmJob * job);
 
 /** Adds a note to @job's report and raises its status to @s. */
 void gm_job_note (GmJob * job, GmStatus s, const char *fmt, ...)

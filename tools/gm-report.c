@@ -5,13 +5,6 @@
 #include <math.h>
 #include <stdio.h>
 
-const char *
-gm_status_name (GmStatus s)
-{
-  return s == GM_STATUS_OK ? "ok" : s == GM_STATUS_WARNING ? "warning"
-      : "error";
-}
-
 /* A figure in milli-units, as the text report prints them; JSON has no
  * infinity: not measurable (-inf) is null. */
 static void
@@ -70,7 +63,10 @@ json_job (JsonBuilder * b, const GmJob * job, gboolean master)
 {
   json_builder_begin_object (b);
   json_string (b, "input", job->input);
-  json_string (b, "status", gm_status_name (job->status));
+  json_string (b, "status", gm_job_status_name (job));
+  /* Held at a bound: by how much the written file missed the target. */
+  if (gm_job_limit_name (job))
+    json_number (b, "target_missed_lu", job->missed_lu);
   json_builder_set_member_name (b, "messages");
   json_builder_begin_array (b);
   for (guint i = 0; i < job->notes->len; i++)
@@ -136,7 +132,7 @@ void
 gm_report_print_master (const GmJob * job)
 {
   printf ("%s -> %s  [%s]\n", job->input, job->output,
-      gm_status_name (job->status));
+      gm_job_status_name (job));
   if (job->before.valid && job->after.valid && job->status != GM_STATUS_ERROR) {
     char *t_extra = isfinite (job->target_lufs) ?
         g_strdup_printf ("   target %.1f", job->target_lufs) : NULL;

@@ -5,9 +5,6 @@
 
 #include "gm-job.h"
 
-/** The name of @s in reports: "ok", "warning", "error". */
-const char *gm_status_name (GmStatus s);
-
 /** gst-master analyze: one row of figures per job, then its notes. */
 void gm_report_print_analyze_table (const GmJob * jobs, int n_jobs);
 

@@ -9,7 +9,6 @@
  * exact static gain in front of the true-peak limiter (input-gain), and the
  * written file is decoded and measured again. See docs/gst-master.1. */
 #include <gst/gst.h>
-#include <json-glib/json-glib.h>
 
 #include <errno.h>
 #include <math.h>
@@ -81,36 +80,6 @@ worker (gpointer data)
     g_mutex_unlock (&progress.lock);
   }
   return NULL;
-}
-
-/* The JSON report with the status of a job held at --max-gain or
- * --max-limiting named ("max-gain", "max-limiting") and the LU it missed
- * the target by; takes @text. */
-static char *
-json_limit_statuses (char *text)
-{
-  JsonParser *parser = json_parser_new ();
-  JsonArray *a;
-  char *res;
-
-  if (!json_parser_load_from_data (parser, text, -1, NULL)) {
-    g_object_unref (parser);
-    return text;
-  }
-  a = json_node_get_array (json_parser_get_root (parser));
-  for (int i = 0; i < n_jobs && i < (int) json_array_get_length (a); i++) {
-    JsonObject *o = json_array_get_object_element (a, i);
-    if (!gm_job_limit_name (&jobs[i]))
-      continue;
-    json_object_set_string_member (o, "status",
-        gm_job_limit_name (&jobs[i]));
-    json_object_set_double_member (o, "target_missed_lu",
-        round (jobs[i].missed_lu * 1000.0) / 1000.0);
-  }
-  res = json_to_string (json_parser_get_root (parser), TRUE);
-  g_object_unref (parser);
-  g_free (text);
-  return res;
 }
 
 /* ------------------------------------------------------------------ */
@@ -548,8 +517,7 @@ main (int argc, char **argv)
     if (jobs[i].status == GM_STATUS_ERROR)
       failed++;
   if (opt.json) {
-    char *text = json_limit_statuses (gm_report_json (jobs, n_jobs,
-            mode_master));
+    char *text = gm_report_json (jobs, n_jobs, mode_master);
     puts (text);
     g_free (text);
   } else if (!mode_master) {
