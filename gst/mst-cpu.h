@@ -24,6 +24,10 @@ extern "C" {
  *  so both are checked on one machine). */
 bool mst_cpu_has_avx2_fma (void);
 
+/** True when mst_cpu_has_avx2_fma() is and the CPU also has AVX-512 F and
+ *  DQ (paths that take sixteen lanes). */
+bool mst_cpu_has_avx512 (void);
+
 #ifdef __cplusplus
 }
 #endif

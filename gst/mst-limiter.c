@@ -174,7 +174,7 @@ mst_limiter_configure (MstLimiter * lim, double rate_hz, int channels,
   lim->smooth_alpha = one_pole_alpha (rate_hz, SMOOTHING_MS);
   lim->margin = mst_db_to_lin (-DETECT_MARGIN_DB);
   lim->nonfinite = 0;
-  mst_tpdetect_configure (lim->detect, channels);
+  mst_tpdetect_configure (lim->detect, channels, rate_hz);
   mst_delayline_configure (lim->delay, channels);
   mst_lookahead_gain_configure (lim->gain, rate_hz, lim->lookahead);
   mst_lookahead_gain_set_release (lim->gain, lim->set.release_ms,
@@ -412,13 +412,17 @@ take_input (MstLimiter * lim, const void *in, MstFormat fmt, int n)
     /* The detector's input, channel by channel (stereo: one loop the
      * compiler vectorises). */
     float *restrict row0 = mst_tpdetect_input (lim->detect, 0) + done;
-    if (nch == 2) {
+    if (nch == 2 && !f64) {
       float *restrict row1 = row0 + row_stride;
       for (int i = 0; i < len; i++) {
-        row0[i] = mst_tpdetect_input_value (f64 ? (float) d[2 * i]
-            : df[2 * i]);
-        row1[i] = mst_tpdetect_input_value (f64 ? (float) d[2 * i + 1]
-            : df[2 * i + 1]);
+        row0[i] = mst_tpdetect_input_value (df[2 * i]);
+        row1[i] = mst_tpdetect_input_value (df[2 * i + 1]);
+      }
+    } else if (nch == 2) {
+      float *restrict row1 = row0 + row_stride;
+      for (int i = 0; i < len; i++) {
+        row0[i] = mst_tpdetect_input_value ((float) d[2 * i]);
+        row1[i] = mst_tpdetect_input_value ((float) d[2 * i + 1]);
       }
     } else for (int c = 0; c < nch; c++) {
       float *restrict row = row0 + (size_t) c * row_stride;

@@ -23,8 +23,10 @@ MstTpDetect *mst_tpdetect_init (int max_channels, int max_block_frames);
 
 void mst_tpdetect_destroy (MstTpDetect ** det);
 
-/** Sets the channel count, and resets. */
-MstResult mst_tpdetect_configure (MstTpDetect * det, int channels);
+/** Sets the channel count and the sample rate (which says where FFmpeg's
+ *  meter reads), and resets. */
+MstResult mst_tpdetect_configure (MstTpDetect * det, int channels,
+    double rate_hz);
 
 /** Clears the history: the next frames start a stream. */
 void mst_tpdetect_reset (MstTpDetect * det);

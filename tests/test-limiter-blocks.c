@@ -22,7 +22,7 @@ detect_all (const float *x, size_t n, int channels, bool true_peak,
   static const int sizes[] = { 1024, 1, 700, 33, 1024, 517 };
   MstTpDetect *det = mst_tpdetect_init (channels, 1024);
   MST_CHECK (det != NULL);
-  MST_CHECK (mst_tpdetect_configure (det, channels) == MST_OK);
+  MST_CHECK (mst_tpdetect_configure (det, channels, 48000.0) == MST_OK);
   const size_t delay = mst_tpdetect_get_delay ();
   size_t t = 0;
   for (int k = 0; t < n + delay; k++) {
