@@ -23,7 +23,9 @@ bool
 mst_cpu_has_avx512 (void)
 {
 #ifdef MST_HAVE_X86_PATHS
-  return mst_cpu_has_avx2_fma () && __builtin_cpu_supports ("avx512f")
+  const char *off = getenv ("MST_DISABLE_AVX512");
+  return mst_cpu_has_avx2_fma () && !(off && *off && *off != '0')
+      && __builtin_cpu_supports ("avx512f")
       && __builtin_cpu_supports ("avx512dq");
 #else
   return false;

@@ -93,7 +93,7 @@ struct MstTpDetect {
   float *phases;                /* the portable detector's point buffers */
   float *peaks;                 /* [channel][peak_stride] */
   size_t peak_stride;           /* max_block rounded up to whole vectors */
-  bool ff_avx512;               /* FFmpeg's points 16 frames at a time */
+  bool ff_avx512;               /* the whole detector 16 frames at a time */
   float ff_fold[3 * FF_TAPS / 2];       /* ff_splat's taps, one each */
   float last_phase[MST_MAX_CHANNELS];
   float last_ff_phase[MST_MAX_CHANNELS];
@@ -218,11 +218,11 @@ mst_tpdetect_init (int max_channels, int max_block_frames)
     /* The FFT reads whole runs past the block's frames (stale finite
      * samples) and writes scratch before and after its outputs. */
     size_t span = mst_fastconv_input_span (det->fastconv,
-        (size_t) max_block_frames + 7);
+        (size_t) max_block_frames + 15);
     if (span > det->row_stride)
       det->row_stride = span;
     det->half_stride = HALF_FRONT + mst_fastconv_output_end (det->fastconv,
-        (size_t) max_block_frames + 7) + 8;
+        (size_t) max_block_frames + 15) + 8;
     /* Rows on 32 bytes, a multiple of 8 floats apart: the FFT then runs
      * straight from and to them (mst_fastconv_new_rows). */
     det->row_stride = (det->row_stride + 7) / 8 * 8;
@@ -360,16 +360,20 @@ refine_peak (float a, float b, float c)
 #define NYQUIST_K 0.1f
 #define NYQUIST_CAP 0.293f
 
-/* refine_peak for the precise points, lifted near Nyquist. */
+/* The lift for one frame's precise peak, from r = (a + c) / 2b at two
+ * points a quarter period of fs/2 apart (so that one of them is away from a
+ * zero crossing): the smaller r, the more lift. */
 static inline float
-refine_peak_hf (float a, float b, float c)
+nyquist_lift (float a0, float b0, float c0, float a1, float b1, float c1)
 {
-  float v = refine_peak (a, b, c), pb = fabsf (b);
-  float r = (a + c) * copysignf (1.0f, b) / (2.0f * (pb > 0.0f ? pb : 1.0f));
-  float x = 1.0f - r;
+  float r0 = (a0 + c0) / (2.0f * b0), r1 = (a1 + c1) / (2.0f * b1);
+  /* A zero b gives an infinite (or NaN) r: that point says nothing. */
+  r0 = isfinite (r0) ? r0 : INFINITY;
+  r1 = isfinite (r1) ? r1 : INFINITY;
+  float x = 1.0f - (r0 < r1 ? r0 : r1);
   x = x < NYQUIST_CAP ? x : NYQUIST_CAP;
   x = x > 0.0f ? x : 0.0f;
-  return v * (1.0f + NYQUIST_K * x * x);
+  return 1.0f + NYQUIST_K * x * x;
 }
 
 typedef float v4sf __attribute__ ((vector_size (16)));
@@ -408,25 +412,6 @@ refine_peak4 (v4sf a, v4sf b, v4sf c)
   v4si ok = (pb >= pa) & (pb >= pc) & (den > 0.0f);
   v4sf safe_den = select4 (ok, den, (v4sf) { 1.0f, 1.0f, 1.0f, 1.0f });
   return select4 (ok, pb + d * d / (8.0f * safe_den), pb);
-}
-
-/* refine_peak_hf on four lanes. */
-static inline v4sf
-refine_peak4_hf (v4sf a, v4sf b, v4sf c)
-{
-  const v4si abs_bits = { INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX };
-  const v4si sign_bit = { INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN };
-  v4sf v = refine_peak4 (a, b, c);
-  v4sf pb = (v4sf) ((v4si) b & abs_bits);
-  v4sf s = (v4sf) (((v4si) a ^ ((v4si) b & sign_bit)));
-  v4sf t = (v4sf) (((v4si) c ^ ((v4si) b & sign_bit)));
-  const v4sf one = { 1.0f, 1.0f, 1.0f, 1.0f }, zero = { 0, 0, 0, 0 };
-  const v4sf cap = { NYQUIST_CAP, NYQUIST_CAP, NYQUIST_CAP, NYQUIST_CAP };
-  v4sf r = (s + t) / (2.0f * select4 (pb > zero, pb, one));
-  v4sf x = one - r;
-  x = select4 (x < cap, x, cap);
-  x = select4 (x > zero, x, zero);
-  return v * (one + NYQUIST_K * x * x);
 }
 
 /* Runs eight taps (two four-tap passes) of coefficients h over sources
@@ -507,10 +492,15 @@ detect_true_peaks (MstTpDetect * det, int channel, int n)
     v4sf a = load4 (q3 + i - 1), v0 = load4 (x + i), b = load4 (q1 + i);
     v4sf v2 = load4 (half + i + 3), c = load4 (q3 + i);
     v4sf v4 = load4 (x + i + 1);
-    v4sf m = refine_peak4_hf (a, v0, b);
-    m = max4 (m, refine_peak4_hf (v0, b, v2));
-    m = max4 (m, refine_peak4_hf (b, v2, c));
-    m = max4 (m, refine_peak4_hf (v2, c, v4));
+    v4sf m = refine_peak4 (a, v0, b);
+    m = max4 (m, refine_peak4 (v0, b, v2));
+    m = max4 (m, refine_peak4 (b, v2, c));
+    m = max4 (m, refine_peak4 (v2, c, v4));
+    float lift[4];
+    for (int l = 0; l < 4; l++)
+      lift[l] = nyquist_lift (q3[i + l - 1], x[i + l], q1[i + l], q1[i + l],
+          half[i + l + 3], q3[i + l]);
+    m = m * load4 (lift);
     m = max4 (m, load4 (bs + i));
     v4sf g1 = load4 (f1 + i), g2 = load4 (f2 + i), g3 = load4 (f3 + i);
     if (det->ff_on_grid) {
@@ -528,10 +518,11 @@ detect_true_peaks (MstTpDetect * det, int channel, int n)
   }
   for (; i < n; i++) {
     float v0 = x[i], v2 = half[i + 3], v4 = x[i + 1];
-    float m = refine_peak_hf (q3[i - 1], v0, q1[i]);
-    m = max_f (m, refine_peak_hf (v0, q1[i], v2));
-    m = max_f (m, refine_peak_hf (q1[i], v2, q3[i]));
-    m = max_f (m, refine_peak_hf (v2, q3[i], v4));
+    float m = refine_peak (q3[i - 1], v0, q1[i]);
+    m = max_f (m, refine_peak (v0, q1[i], v2));
+    m = max_f (m, refine_peak (q1[i], v2, q3[i]));
+    m = max_f (m, refine_peak (v2, q3[i], v4));
+    m *= nyquist_lift (q3[i - 1], v0, q1[i], q1[i], v2, q3[i]);
     if (det->ff_on_grid) {
       m = max_f (m, max_f (fabsf (f1[i]), max_f (fabsf (f2[i]),
                   fabsf (f3[i]))));
@@ -555,7 +546,7 @@ __attribute__ ((target ("avx2,fma")))
 static void
 half_sample_points_fft (MstTpDetect * det, int n)
 {
-  const int count = ((n + 7) & ~7) + 7;
+  const int count = ((n + 15) & ~15) + 7;
   for (int c = 0; c < det->channels; c += 2) {
     bool pair = c + 1 < det->channels;
     float *h0 = det->halves + (size_t) c * det->half_stride + HALF_FRONT;
@@ -591,23 +582,21 @@ refine_peak8 (__m256 a, __m256 b, __m256 c)
   return _mm256_add_ps (pb, _mm256_and_ps (ok, rise));
 }
 
-/* refine_peak_hf on eight lanes. */
+/* nyquist_lift on eight lanes. */
 __attribute__ ((target ("avx2,fma")))
 static inline __m256
-refine_peak8_hf (__m256 a, __m256 b, __m256 c)
+nyquist_lift8 (__m256 a0, __m256 b0, __m256 c0, __m256 a1, __m256 b1,
+    __m256 c1)
 {
-  const __m256 sign_bit = _mm256_set1_ps (-0.0f);
-  __m256 sign = _mm256_and_ps (b, sign_bit);
-  __m256 pb = _mm256_andnot_ps (sign_bit, b);
-  __m256 sum = _mm256_xor_ps (_mm256_add_ps (a, c), sign);
-  /* r = sum / 2 pb; for pb = 0 the rcp is inf and r is capped anyway. */
-  __m256 r = _mm256_mul_ps (sum, _mm256_rcp_ps (_mm256_add_ps (pb, pb)));
-  __m256 x = _mm256_sub_ps (_mm256_set1_ps (1.0f), r);
+  __m256 r0 = _mm256_mul_ps (_mm256_add_ps (a0, c0),
+      _mm256_rcp_ps (_mm256_add_ps (b0, b0)));
+  __m256 r1 = _mm256_mul_ps (_mm256_add_ps (a1, c1),
+      _mm256_rcp_ps (_mm256_add_ps (b1, b1)));
+  __m256 x = _mm256_sub_ps (_mm256_set1_ps (1.0f), _mm256_min_ps (r0, r1));
   x = _mm256_max_ps (_mm256_min_ps (x, _mm256_set1_ps (NYQUIST_CAP)),
       _mm256_setzero_ps ());
-  __m256 lift = _mm256_fmadd_ps (_mm256_mul_ps (x, x),
+  return _mm256_fmadd_ps (_mm256_mul_ps (x, x),
       _mm256_set1_ps (NYQUIST_K * 1.0004f), _mm256_set1_ps (1.0f));
-  return _mm256_mul_ps (refine_peak8 (a, b, c), lift);
 }
 
 /* detect_true_peaks with AVX2 and FMA, from the half-sample points
@@ -669,10 +658,11 @@ detect_true_peaks_avx2 (MstTpDetect * det, int channel, int n)
         _mm256_permutevar8x32_ps (prev_q3, rotate), 0x01);
     prev_q3 = q3;
     __m256 v0 = xv[5], v2 = hv[3], v4 = xv[6];
-    __m256 m = refine_peak8_hf (q3_before, v0, q1);
-    m = _mm256_max_ps (m, refine_peak8_hf (v0, q1, v2));
-    m = _mm256_max_ps (m, refine_peak8_hf (q1, v2, q3));
-    m = _mm256_max_ps (m, refine_peak8_hf (v2, q3, v4));
+    __m256 m = refine_peak8 (q3_before, v0, q1);
+    m = _mm256_max_ps (m, refine_peak8 (v0, q1, v2));
+    m = _mm256_max_ps (m, refine_peak8 (q1, v2, q3));
+    m = _mm256_max_ps (m, refine_peak8 (v2, q3, v4));
+    m = _mm256_mul_ps (m, nyquist_lift8 (q3_before, v0, q1, q1, v2, q3));
     __m256 bs = _mm256_max_ps (_mm256_add_ps (_mm256_and_ps (P, abs_mask),
             _mm256_and_ps (Q, abs_mask)), _mm256_and_ps (mid, abs_mask));
     _mm256_storeu_ps (peak + i, _mm256_max_ps (m, bs));
@@ -739,48 +729,119 @@ refine_peak16 (__m512 a, __m512 b, __m512 c)
   return _mm512_mask_add_ps (pb, ok, pb, rise);
 }
 
-/* ff_peaks_avx2 sixteen frames at a time, for CPUs with AVX-512. */
+/* The lift of refine_peak_hf for sixteen frames, from r = (a + c) / 2b at
+ * two points a quarter period of fs/2 apart (so that one of them is away
+ * from a zero crossing): the smaller r, the more lift. */
+__attribute__ ((target ("avx512f,avx512dq")))
+static inline __m512
+nyquist_lift16 (__m512 a0, __m512 b0, __m512 c0, __m512 a1, __m512 b1,
+    __m512 c1)
+{
+  __m512 r0 = _mm512_mul_ps (_mm512_add_ps (a0, c0),
+      _mm512_rcp14_ps (_mm512_add_ps (b0, b0)));
+  __m512 r1 = _mm512_mul_ps (_mm512_add_ps (a1, c1),
+      _mm512_rcp14_ps (_mm512_add_ps (b1, b1)));
+  __m512 x = _mm512_sub_ps (_mm512_set1_ps (1.0f), _mm512_min_ps (r0, r1));
+  x = _mm512_max_ps (_mm512_min_ps (x, _mm512_set1_ps (NYQUIST_CAP)),
+      _mm512_setzero_ps ());
+  return _mm512_fmadd_ps (_mm512_mul_ps (x, x),
+      _mm512_set1_ps (NYQUIST_K * 1.0004f), _mm512_set1_ps (1.0f));
+}
+
+/* detect_true_peaks_avx2 and ff_peaks_avx2 in one pass, sixteen frames at
+ * a time, for CPUs with AVX-512 (32 registers: every sum stays in one). */
 __attribute__ ((target ("avx512f,avx512dq")))
 static void
-ff_peaks_avx512 (MstTpDetect * det, int channel, int n)
+detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
 {
   const float *x = det->rows + (size_t) channel * det->row_stride + ROW_FIRST;
   float *peak = mst_tpdetect_peaks (det, channel);
-  const int n16 = (n + 15) & ~15, FH = FF_TAPS / 2;
-  const float *t = det->ff_fold;
+  const float *half = det->halves + (size_t) channel * det->half_stride
+      + HALF_FRONT;
+  const int n16 = (n + 15) & ~15, FH = FF_TAPS / 2, BH = BS_TAPS / 2;
+  const float *ft = det->ff_fold;
+  float tp[STAGE2_TAPS];
+  for (int t = 0; t < STAGE2_TAPS; t++)
+    tp[t] = det->stage2_splat[t][0];
+  const float *ut = tp + 3 * BH, *vt = ut + 7;
+  const bool ff_refine = !det->ff_on_grid;
   const __m512i rotate = _mm512_setr_epi32 (15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
       10, 11, 12, 13, 14);
+  __m512 prev_q3 = _mm512_set1_ps (det->last_phase[channel]);
   __m512 prev_f3 = _mm512_set1_ps (det->last_ff_phase[channel]);
   for (int i = 0; i < n16; i += 16) {
+    /* Pair m: frames x[i - 15 + m] and x[i + 16 - m], centred on i + 1/2;
+     * FFmpeg's interpolator takes every pair, the meters' m >= 10, the
+     * quarter points m >= 13. */
     const float *xf = x + i - (FH - 1);
-    __m512 P = _mm512_setzero_ps (), Q = P, M = P;
+    __m512 Pf = _mm512_setzero_ps (), Qf = Pf, Mf = Pf, P = Pf, Q = Pf;
+    __m512 mid = Pf, U = Pf, V = Pf;
 #pragma GCC unroll 16
     for (int m = 0; m < FH; m++) {
       __m512 lo = _mm512_loadu_ps (xf + m);
       __m512 hi = _mm512_loadu_ps (xf + FF_TAPS - 1 - m);
       __m512 s = _mm512_add_ps (lo, hi), d = _mm512_sub_ps (lo, hi);
-      P = _mm512_fmadd_ps (s, _mm512_set1_ps (t[m]), P);
-      Q = _mm512_fmadd_ps (d, _mm512_set1_ps (t[FH + m]), Q);
-      M = _mm512_fmadd_ps (s, _mm512_set1_ps (t[2 * FH + m]), M);
+      Pf = _mm512_fmadd_ps (s, _mm512_set1_ps (ft[m]), Pf);
+      Qf = _mm512_fmadd_ps (d, _mm512_set1_ps (ft[FH + m]), Qf);
+      Mf = _mm512_fmadd_ps (s, _mm512_set1_ps (ft[2 * FH + m]), Mf);
+      if (m >= FH - BH) {
+        const int b = m - (FH - BH);
+        P = _mm512_fmadd_ps (s, _mm512_set1_ps (tp[b]), P);
+        Q = _mm512_fmadd_ps (d, _mm512_set1_ps (tp[BH + b]), Q);
+        mid = _mm512_fmadd_ps (s, _mm512_set1_ps (tp[2 * BH + b]), mid);
+        if (b >= 3) {
+          U = _mm512_fmadd_ps (s, _mm512_set1_ps (ut[b - 3]), U);
+          V = _mm512_fmadd_ps (d, _mm512_set1_ps (vt[b - 3]), V);
+        }
+      }
     }
-    __m512 f1 = _mm512_add_ps (P, Q), f3 = _mm512_sub_ps (P, Q), m;
-    if (det->ff_on_grid) {
-      m = _mm512_max_ps (_mm512_abs_ps (f1), _mm512_abs_ps (f3));
-      m = _mm512_max_ps (m, _mm512_abs_ps (M));
-    } else {
+    __m512 hv[7];
+    for (int m = 0; m < 7; m++)
+      hv[m] = _mm512_loadu_ps (half + i + m);
+    U = _mm512_fmadd_ps (hv[3], _mm512_set1_ps (ut[6]), U);
+    for (int m = 0; m < 3; m++) {
+      U = _mm512_fmadd_ps (_mm512_add_ps (hv[m], hv[6 - m]),
+          _mm512_set1_ps (ut[3 + m]), U);
+      V = _mm512_fmadd_ps (_mm512_sub_ps (hv[m], hv[6 - m]),
+          _mm512_set1_ps (vt[3 + m]), V);
+    }
+    __m512 q1 = _mm512_add_ps (U, V), q3 = _mm512_sub_ps (U, V);
+    __m512 q3_before = _mm512_mask_blend_ps (0x0001,
+        _mm512_permutexvar_ps (rotate, q3),
+        _mm512_permutexvar_ps (rotate, prev_q3));
+    prev_q3 = q3;
+    __m512 v0 = _mm512_loadu_ps (x + i), v2 = hv[3];
+    __m512 v4 = _mm512_loadu_ps (x + i + 1);
+    __m512 m = refine_peak16 (q3_before, v0, q1);
+    m = _mm512_max_ps (m, refine_peak16 (v0, q1, v2));
+    m = _mm512_max_ps (m, refine_peak16 (q1, v2, q3));
+    m = _mm512_max_ps (m, refine_peak16 (v2, q3, v4));
+    m = _mm512_mul_ps (m, nyquist_lift16 (q3_before, v0, q1, q1, v2, q3));
+    /* The meters' phases: max (|P + Q|, |P - Q|) = |P| + |Q|. */
+    m = _mm512_max_ps (m, _mm512_add_ps (_mm512_abs_ps (P),
+            _mm512_abs_ps (Q)));
+    m = _mm512_max_ps (m, _mm512_abs_ps (mid));
+    /* FFmpeg's: f1 = Pf + Qf, f2 = Mf, f3 = Pf - Qf. */
+    __m512 f1 = _mm512_add_ps (Pf, Qf), f3 = _mm512_sub_ps (Pf, Qf);
+    if (ff_refine) {
       __m512 f3_before = _mm512_mask_blend_ps (0x0001,
           _mm512_permutexvar_ps (rotate, f3),
           _mm512_permutexvar_ps (rotate, prev_f3));
-      __m512 v0 = _mm512_loadu_ps (x + i), v4 = _mm512_loadu_ps (x + i + 1);
-      m = refine_peak16 (f3_before, v0, f1);
-      m = _mm512_max_ps (m, refine_peak16 (v0, f1, M));
-      m = _mm512_max_ps (m, refine_peak16 (f1, M, f3));
-      m = _mm512_max_ps (m, refine_peak16 (M, f3, v4));
+      m = _mm512_max_ps (m, refine_peak16 (f3_before, v0, f1));
+      m = _mm512_max_ps (m, refine_peak16 (v0, f1, Mf));
+      m = _mm512_max_ps (m, refine_peak16 (f1, Mf, f3));
+      m = _mm512_max_ps (m, refine_peak16 (Mf, f3, v4));
+    } else {
+      m = _mm512_max_ps (m, _mm512_add_ps (_mm512_abs_ps (Pf),
+              _mm512_abs_ps (Qf)));
+      m = _mm512_max_ps (m, _mm512_abs_ps (Mf));
     }
     prev_f3 = f3;
-    _mm512_storeu_ps (peak + i, _mm512_max_ps (m, _mm512_loadu_ps (peak + i)));
+    _mm512_storeu_ps (peak + i, m);
   }
   float last[16];
+  _mm512_storeu_ps (last, prev_q3);
+  det->last_phase[channel] = last[(n - 1) & 15];
   _mm512_storeu_ps (last, prev_f3);
   det->last_ff_phase[channel] = last[(n - 1) & 15];
 }
@@ -904,11 +965,12 @@ mst_tpdetect_process (MstTpDetect * det, int n, bool true_peak)
       detect_sample_peaks (det, c, n);
 #ifdef MST_HAVE_X86_PATHS
     else if (det->vector_path) {
-      detect_true_peaks_avx2 (det, c, n);
       if (det->ff_avx512)
-        ff_peaks_avx512 (det, c, n);
-      else
+        detect_true_peaks_avx512 (det, c, n);
+      else {
+        detect_true_peaks_avx2 (det, c, n);
         ff_peaks_avx2 (det, c, n);
+      }
     }
 #endif
     else
