@@ -6,20 +6,21 @@
  * (-24 LKFS, -2 dBTP), the streaming services' published normalisation
  * levels (Spotify and YouTube -14, Apple Music -16 LUFS, -1 dBTP advised),
  * Apple Podcasts (-16 LUFS, -1 dBTP; -19 for mono, as the AES TD1004
- * stereo/mono pair), the CD (no loudness target, 16 bits, -0.3 dBTP for
- * the reconstruction filters of players). The first is the default
+ * stereo/mono pair), the CD (no loudness target, 16 bits at 44.1 kHz as
+ * IEC 60908 (Red Book) fixes them, -0.3 dBTP for the reconstruction
+ * filters of players). The first is the default
  * (MST_TARGET_DEFAULT). */
 static const MstTarget targets[] = {
   {"streaming", "music streaming services (Spotify, Tidal, Amazon)",
-      -14.0, -14.0, -1.0, 0},
-  {"apple-music", "Apple Music (Sound Check)", -16.0, -16.0, -1.0, 0},
-  {"youtube", "YouTube", -14.0, -14.0, -1.0, 0},
-  {"ebu-r128", "broadcast, EBU R128", -23.0, -23.0, -1.0, 0},
-  {"atsc-a85", "broadcast, ATSC A/85", -24.0, -24.0, -2.0, 0},
+      -14.0, -14.0, -1.0, 0, 0},
+  {"apple-music", "Apple Music (Sound Check)", -16.0, -16.0, -1.0, 0, 0},
+  {"youtube", "YouTube", -14.0, -14.0, -1.0, 0, 0},
+  {"ebu-r128", "broadcast, EBU R128", -23.0, -23.0, -1.0, 0, 0},
+  {"atsc-a85", "broadcast, ATSC A/85", -24.0, -24.0, -2.0, 0, 0},
   {"podcast", "podcasts (Apple Podcasts; -19 LUFS for mono)",
-      -16.0, -19.0, -1.0, 0},
+      -16.0, -19.0, -1.0, 0, 0},
   {"cd", "Red Book CD: no loudness target, 16 bits with dither",
-      NAN, NAN, -0.3, 16},
+      NAN, NAN, -0.3, 16, 44100},
 };
 
 const MstTarget *

@@ -17,6 +17,8 @@ typedef struct {
   double mono_loudness_lufs;    /* for one-channel programmes */
   double ceiling_dbtp;
   int pcm_bits;                 /* 0: keep the format; 16: CD */
+  int rate_hz;                  /* 0: keep the rate; 44100: CD (files only:
+                                 * the master bin keeps its stream's) */
 } MstTarget;
 
 /** Index in mst_targets () of the default target (streaming) of the master

@@ -148,6 +148,45 @@ GST_START_TEST (test_messages_and_lookahead)
 }
 GST_END_TEST;
 
+/* With the defaults, a message per second of audio (each is a wake-up of
+ * the application, which at 100 ms cost a third of the limiting when
+ * rendering files), and the last one at EOS. */
+GST_START_TEST (test_default_interval)
+{
+  GstHarness *h = gst_harness_new ("limiter");
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, CAPS);
+  const guint n = 4800, buffers = 30;
+  for (guint b = 0; b < buffers; b++)
+    gst_harness_push (h, make_buffer (n, b * n, 4.0));
+  gst_harness_push_event (h, gst_event_new_eos ());
+  guint interval_messages = 0, final_messages = 0;
+  GstMessage *msg;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+    gboolean final = FALSE;
+    GstClockTime duration = 0;
+    fail_unless (gst_structure_get_boolean (s, "final", &final));
+    fail_unless (gst_structure_get_uint64 (s, "duration", &duration));
+    if (final) {
+      final_messages++;
+    } else {
+      fail_unless_equals_uint64 (duration, GST_SECOND);
+      interval_messages++;
+    }
+    gst_message_unref (msg);
+  }
+  /* 3 s of input, the last latency's worth drained at EOS into the final
+   * message. */
+  fail_unless_equals_int (interval_messages, n * buffers / 48000 - 1);
+  fail_unless_equals_int (final_messages, 1);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* Pulls everything out of the harness into one array (interleaved). */
 static float *
 pull_all (GstHarness * h, guint channels, gsize * n_frames)
@@ -342,6 +381,7 @@ limiter_suite (void)
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_caps_refused);
   tcase_add_test (tc, test_messages_and_lookahead);
+  tcase_add_test (tc, test_default_interval);
   tcase_add_test (tc, test_ceiling_automation);
   tcase_add_test (tc, test_input_gain_change);
   tcase_add_test (tc, test_flush);

@@ -32,50 +32,70 @@ gm_format_find (const char *name)
   return NULL;
 }
 
-const GmFormat *
-gm_format_from_name (const char *path)
+/* Output extensions and their formats (NULL: the WAV of the target's word
+ * length). */
+static const struct {
+  const char *ext;
+  const char *format;
+} extensions[] = {
+  {"wav", NULL}, {"flac", "flac"}, {"mp3", "mp3"}, {"opus", "opus"},
+  {"ogg", "opus"}, {"m4a", "aac"}, {"aac", "aac"}, {"mp4", "aac"},
+};
+
+static const GmFormat *
+wav_for_bits (int target_bits)
 {
-  const char *dot = strrchr (path, '.');
+  return gm_format_find (target_bits == 16 ? "wav16" : "wav24");
+}
+
+const GmFormat *
+gm_format_for_output (const char *path, int target_bits, char **errmsg)
+{
+  const char *dot = path ? strrchr (path, '.') : NULL;
+  GString *known;
+
   if (!dot || strchr (dot, '/'))
-    return NULL;
-  dot++;
-  if (!g_ascii_strcasecmp (dot, "wav"))
-    return gm_format_find ("wav24");
-  if (!g_ascii_strcasecmp (dot, "flac"))
-    return gm_format_find ("flac");
-  if (!g_ascii_strcasecmp (dot, "mp3"))
-    return gm_format_find ("mp3");
-  if (!g_ascii_strcasecmp (dot, "opus") || !g_ascii_strcasecmp (dot, "ogg"))
-    return gm_format_find ("opus");
-  if (!g_ascii_strcasecmp (dot, "m4a") || !g_ascii_strcasecmp (dot, "aac")
-      || !g_ascii_strcasecmp (dot, "mp4"))
-    return gm_format_find ("aac");
+    return wav_for_bits (target_bits);
+  for (guint i = 0; i < G_N_ELEMENTS (extensions); i++)
+    if (!g_ascii_strcasecmp (dot + 1, extensions[i].ext))
+      return extensions[i].format ? gm_format_find (extensions[i].format)
+          : wav_for_bits (target_bits);
+  known = g_string_new (NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (extensions); i++)
+    g_string_append_printf (known, "%s.%s", i ? ", " : "", extensions[i].ext);
+  *errmsg = g_strdup_printf ("%s: unknown output extension '%s' (known: %s; "
+      "or give --format)", path, dot, known->str);
+  g_string_free (known, TRUE);
   return NULL;
 }
 
 /* Opus encodes at 8, 12, 16, 24 or 48 kHz: other rates go to 48 kHz. */
 int
-gm_format_output_rate (const GmFormat * f, int in_rate_hz, int asked_hz)
+gm_format_output_rate (const GmFormat * f, int in_rate_hz, int asked_hz,
+    int target_rate_hz)
 {
+  int rate = target_rate_hz > 0 ? target_rate_hz : in_rate_hz;
+
   if (asked_hz > 0)
     return asked_hz;
   if (g_strcmp0 (f->name, "opus") == 0) {
     static const int ok[] = { 8000, 12000, 16000, 24000, 48000 };
+    gboolean accepted = FALSE;
     for (guint i = 0; i < G_N_ELEMENTS (ok); i++)
-      if (in_rate_hz == ok[i])
-        return 0;
-    return 48000;
+      accepted |= rate == ok[i];
+    if (!accepted)
+      rate = 48000;
   }
-  if (g_strcmp0 (f->name, "aac") == 0 && in_rate_hz > 96000)
-    return 96000;
-  if (g_strcmp0 (f->name, "mp3") == 0 && in_rate_hz > 48000)
-    return 48000;
-  return 0;
+  if (g_strcmp0 (f->name, "aac") == 0 && rate > 96000)
+    rate = 96000;
+  if (g_strcmp0 (f->name, "mp3") == 0 && rate > 48000)
+    rate = 48000;
+  return rate == in_rate_hz ? 0 : rate;
 }
 
 char *
 gm_format_encode_desc (const GmFormat * f, const char *noise_shaping,
-    int target_bits)
+    int target_bits, gboolean dither)
 {
   const char *shaping = noise_shaping ? noise_shaping
       : (f->bits == 16 ? "medium" : "none");
@@ -84,7 +104,7 @@ gm_format_encode_desc (const GmFormat * f, const char *noise_shaping,
 
   if (f == gm_format_find ("flac") && target_bits == 16)
     pcm = "S16LE";
-  if (f->bits > 0 || g_strcmp0 (pcm, "S16LE") == 0)
+  if (dither && (f->bits > 0 || g_strcmp0 (pcm, "S16LE") == 0))
     quantize = g_strdup_printf ("audioconvert dithering=tpdf "
         "dithering-threshold=%d noise-shaping=%s", f->bits ? f->bits : 16,
         shaping);

@@ -23,19 +23,25 @@ typedef struct {
 /** The format called @name (ASCII case ignored), or NULL. */
 const GmFormat *gm_format_find (const char *name);
 
-/** The format a file name asks for: .wav 24-bit, .flac, .mp3, .opus/.ogg,
- *  .m4a/.aac/.mp4. NULL if the extension says nothing. */
-const GmFormat *gm_format_from_name (const char *path);
+/** The format the output @path asks for by its extension: .wav (wav24,
+ *  wav16 when @target_bits is 16), .flac, .mp3, .opus/.ogg, .m4a/.aac/.mp4;
+ *  the WAV of @target_bits when it has none (or @path is NULL). NULL with
+ *  *@errmsg (naming the extension and the known ones) for another. */
+const GmFormat *gm_format_for_output (const char *path, int target_bits,
+    char **errmsg);
 
-/** The rate to resample to for @f from @in_rate_hz, 0 to keep it; @asked_hz
- *  (--rate, 0: none) wins. */
-int gm_format_output_rate (const GmFormat * f, int in_rate_hz, int asked_hz);
+/** The rate to resample to for @f from @in_rate_hz, 0 to keep it: the
+ *  target's @target_rate_hz (0: none) or the input's, moved to one @f
+ *  accepts; @asked_hz (--rate, 0: none) wins. */
+int gm_format_output_rate (const GmFormat * f, int in_rate_hz, int asked_hz,
+    int target_rate_hz);
 
 /** The gst-launch fragment from F32 to encoded bytes: TPDF dither and noise
- *  shaping (@noise_shaping, NULL: medium at 16 bits, none above), the PCM
- *  format, the encoder. @target_bits: the delivery target's word length
- *  (16 for the CD, which FLAC then carries too), 0: the format's. */
+ *  shaping (@noise_shaping, NULL: medium at 16 bits, none above; neither
+ *  without @dither), the PCM format, the encoder. @target_bits: the
+ *  delivery target's word length (16 for the CD, which FLAC then carries
+ *  too), 0: the format's. */
 char *gm_format_encode_desc (const GmFormat * f, const char *noise_shaping,
-    int target_bits);
+    int target_bits, gboolean dither);
 
 #endif

@@ -17,6 +17,14 @@
 #define LOUDNESS_TOLERANCE_LU 0.1
 #define LOUDNESS_AIM_LU 0.07
 #define MAX_ATTEMPTS 4
+/* A pass whose limiter reduced more than --max-limiting by more than
+ * LIMITING_TOLERANCE_DB is redone at a lower gain; the gain bound aims
+ * LIMITING_MARGIN_DB under it (the limiter's reduction follows the gain dB
+ * for dB, a few hundredths apart from the prediction by the meter's true
+ * peak). Gains closer than GAIN_STEP_DB are the same pass. */
+#define LIMITING_TOLERANCE_DB 0.02
+#define LIMITING_MARGIN_DB 0.05
+#define GAIN_STEP_DB 1e-3
 /* The limiter's input-gain range (elements/gstmstlimiter.c); gain beyond it
  * goes to a volume element in front (linear, up to x10). */
 #define LIMITER_MIN_GAIN_DB -24.0
@@ -35,10 +43,12 @@ same_file (const char *a, const char *b)
 
 /* Pass 2's pipeline: decode, (resample), F32, (volume for gain beyond the
  * limiter's range), limiter with the static gain, the one quantization
- * (TPDF dither, noise shaping at 16 bits), encoder, file. */
+ * (TPDF dither, noise shaping at 16 bits; none for @digital_silence),
+ * encoder, file. */
 static char *
 master_desc (const GmJob * job, const GmMasterOptions * o, double gain_db,
-    double limiter_ceiling_db, int rate_hz, gboolean with_meter)
+    double limiter_ceiling_db, int rate_hz, gboolean with_meter,
+    gboolean digital_silence)
 {
   double lim_gain = CLAMP (gain_db, LIMITER_MIN_GAIN_DB, LIMITER_MAX_GAIN_DB);
   double extra_db = gain_db - lim_gain;
@@ -52,7 +62,7 @@ master_desc (const GmJob * job, const GmMasterOptions * o, double gain_db,
   volume = fabs (extra_db) > 1e-9 ?
       g_strdup_printf ("volume volume=%s ! ", vol_s) : g_strdup ("");
   encode = gm_format_encode_desc (job->format, o->noise_shaping,
-      o->target ? o->target->pcm_bits : 0);
+      o->target ? o->target->pcm_bits : 0, !digital_silence);
   g_ascii_dtostr (lim_gain_s, sizeof lim_gain_s, lim_gain);
   g_ascii_dtostr (ceil_s, sizeof ceil_s, limiter_ceiling_db);
   /* Two threads: decoding and limiting; metering, quantizing, encoding
@@ -122,6 +132,76 @@ next_gain (GainSearch * gs, const GmJob * job, double ceiling, double target,
   return job->gain_db + (target - lufs) / slope;
 }
 
+/* What the limiter will reduce at a gain: its largest reduction is the
+ * input's true peak plus the gain over its ceiling (ceiling minus headroom),
+ * so gain_db + headroom_db + offset_db. The offset is predicted from the
+ * meter's true peak of the input, then taken from every pass that limited. */
+typedef struct {
+  double offset_db;
+} LimiterModel;
+
+/* The largest gain both --max-gain and --max-limiting allow at the current
+ * headroom; *@which (if given) the one that binds. */
+static double
+gain_bound (const LimiterModel * lim, const GmMasterOptions * o,
+    const GmJob * job, GmLimit * which)
+{
+  double lim_gain = o->max_limiting_db - LIMITING_MARGIN_DB
+      - job->headroom_db - lim->offset_db;
+  if (which)
+    *which = o->max_gain_db <= lim_gain ? GM_LIMIT_MAX_GAIN
+        : GM_LIMIT_MAX_LIMITING;
+  return MIN (o->max_gain_db, lim_gain);
+}
+
+/* The largest gain the next pass may use: the bounds', or the gain of the
+ * pass just run if it kept within them at the same headroom (a step down
+ * to the aim under --max-limiting would only move away from the target). */
+static double
+next_bound (const LimiterModel * lim, const GmMasterOptions * o,
+    const GmJob * job, gboolean same_headroom)
+{
+  double bound = gain_bound (lim, o, job, NULL);
+  if (same_headroom && job->gain_db <= o->max_gain_db
+      && job->limiter_max_db <= o->max_limiting_db + LIMITING_TOLERANCE_DB)
+    bound = MAX (bound, job->gain_db);
+  return bound;
+}
+
+/* The outcome against the loudness target: a named limit when a bound held
+ * the gain short of it (@wanted_db: the last gain the search asked for). */
+static void
+note_loudness (GmJob * job, const LimiterModel * lim,
+    const GmMasterOptions * o, double target, double wanted_db)
+{
+  GmLimit which;
+  double bound = gain_bound (lim, o, job, &which);
+  double missed = target - job->after.integrated_lufs;
+
+  if (fabs (missed) <= LOUDNESS_TOLERANCE_LU)
+    return;
+  if (missed > 0 && job->gain_db >= bound - GAIN_STEP_DB) {
+    job->limit = which;
+    job->missed_lu = missed;
+    if (which == GM_LIMIT_MAX_GAIN)
+      gm_job_note (job, GM_STATUS_WARNING, "%s: target %.1f LUFS missed by "
+          "%.2f LU: it needs about %+.2f dB of gain, more than --max-gain "
+          "%.1f dB; gain held at %+.2f dB", gm_job_limit_name (job), target,
+          missed, wanted_db, o->max_gain_db, job->gain_db);
+    else
+      gm_job_note (job, GM_STATUS_WARNING, "%s: target %.1f LUFS missed by "
+          "%.2f LU: it needs more limiter gain reduction than --max-limiting "
+          "%.1f dB (about %+.2f dB of gain); gain held at %+.2f dB, %.2f dB "
+          "of limiting", gm_job_limit_name (job), target, missed,
+          o->max_limiting_db, wanted_db, job->gain_db, job->limiter_max_db);
+    return;
+  }
+  gm_job_note (job, GM_STATUS_WARNING,
+      "loudness %.2f LUFS misses the target %.1f "
+      "by more than %.1f LU", job->after.integrated_lufs, target,
+      LOUDNESS_TOLERANCE_LU);
+}
+
 void
 gm_master_job (GmJob * job, const GmMasterOptions * o,
     const GmJob * jobs, int n_jobs)
@@ -130,8 +210,10 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
   int fd = -1;
   double ceiling = job->ceiling_dbtp;
   double target = job->target_lufs;
-  gboolean silent = FALSE, gain_fixed = FALSE;
-  int rate;
+  gboolean silent = FALSE, aim_loudness, digital_silence;
+  double wanted_db = 0.0;
+  LimiterModel lim;
+  int rate, target_rate;
 
   job->passes_expected = 3;
   if ((errmsg = gm_check_input (job->input)))
@@ -185,41 +267,30 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     gm_job_note (job, GM_STATUS_WARNING, "silent: no loudness can be measured "
         "(nothing above the -70 LUFS gate); gain left at 0 dB");
   }
+  /* Every sample exactly 0 (the meter's sample peak): written as digital
+   * silence, without dither. */
+  digital_silence = silent && isinf (job->before.sample_peak_dbfs)
+      && job->before.sample_peak_dbfs < 0;
 
-  /* Gain: exact, static; bounded by --max-gain and --max-limiting. */
+  /* Gain: exact, static; every pass bounded by --max-gain and
+   * --max-limiting (gain_bound). */
   job->gain_db = 0.0;
-  if (!silent && isfinite (target)) {
-    double want = target - job->before.integrated_lufs;
-    job->gain_db = want;
-    if (job->gain_db > o->max_gain_db) {
-      job->gain_db = o->max_gain_db;
-      gain_fixed = TRUE;
-      gm_job_note (job, GM_STATUS_WARNING,
-          "target %.1f LUFS needs %+.2f dB of gain, "
-          "more than --max-gain %.1f dB: gain held at %+.2f dB", target,
-          want, o->max_gain_db, job->gain_db);
-    }
-  }
+  aim_loudness = !silent && isfinite (target);
+  if (aim_loudness)
+    job->gain_db = wanted_db = target - job->before.integrated_lufs;
   job->headroom_db = isfinite (o->headroom_db) ? o->headroom_db
       : job->format->headroom_db;
-  if (!silent) {
-    double need = job->before.true_peak_dbtp + job->gain_db
-        - (ceiling - job->headroom_db);
-    if (need > o->max_limiting_db) {
-      double g = job->gain_db - (need - o->max_limiting_db);
-      gm_job_note (job, GM_STATUS_WARNING,
-          "the target needs %.1f dB of limiter gain "
-          "reduction, more than --max-limiting %.1f dB: gain lowered from "
-          "%+.2f to %+.2f dB, the output will be quieter than the target",
-          need, o->max_limiting_db, job->gain_db, g);
-      job->gain_db = g;
-      gain_fixed = TRUE;
-    }
-  }
+  lim.offset_db = job->before.true_peak_dbtp - ceiling;
+  if (aim_loudness)
+    job->gain_db = MIN (job->gain_db, gain_bound (&lim, o, job, NULL));
 
+  target_rate = o->target ? o->target->rate_hz : 0;
   rate = gm_format_output_rate (job->format, job->before.rate_hz,
-      o->rate_hz);
-  if (rate > 0 && rate != job->before.rate_hz && o->rate_hz == 0)
+      o->rate_hz, target_rate);
+  if (rate > 0 && rate == target_rate && o->rate_hz == 0)
+    gm_job_note (job, GM_STATUS_OK, "resampled to %d Hz (the %s target's "
+        "rate)", rate, o->target->name);
+  else if (rate > 0 && rate != job->before.rate_hz && o->rate_hz == 0)
     gm_job_note (job, GM_STATUS_OK,
         "resampled to %d Hz (the rates %s accepts)", rate,
         job->format->name);
@@ -243,22 +314,20 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
   for (job->attempts = 1; job->attempts <= MAX_ATTEMPTS; job->attempts++) {
     GmRunResult r = { 0 };
     char *desc, *msg = NULL;
-    gboolean loud_ok, peak_ok, with_meter, aim_loudness;
-    double measured;
+    gboolean peak_ok, with_meter;
+    double measured, next_db;
 
     if (job->attempts > 1)
-      g_atomic_int_add (&job->total_ms,
-          (gint) (job->before.duration_s * 1000.0));
+      gm_progress_add_pass (job, GM_PASS_MASTER);
     gm_series_clear (&job->gr);
     gm_series_clear (&job->st_after);
     gm_series_clear (&job->tp_after);
-    aim_loudness = !silent && isfinite (target) && !gain_fixed;
     /* Limiting predicted with 0.1 dB to spare (else the gain is exact). */
     with_meter = aim_loudness && job->attempts == 1
         && job->before.true_peak_dbtp + job->gain_db
         > ceiling - job->headroom_db - 0.1;
     desc = master_desc (job, o, job->gain_db, ceiling - job->headroom_db, rate,
-        with_meter);
+        with_meter, digital_silence);
     r.gain_reduction = &job->gr;
     if (!gm_run_pipeline (job, desc, job->input, tmp, "lim", &r, &msg)) {
       errmsg = g_strcmp0 (msg, "interrupted") == 0 ? g_strdup (msg)
@@ -274,6 +343,8 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     g_free (desc);
     /* The element reports no reduction as -0.0. */
     job->limiter_max_db = r.gr_max_db > 0.0 ? r.gr_max_db : 0.0;
+    if (job->limiter_max_db > 0.0)
+      lim.offset_db = job->limiter_max_db - job->gain_db - job->headroom_db;
     measured = with_meter ? r.fig.integrated_lufs + encoder_offset : NAN;
     if (g_getenv ("GST_MASTER_DEBUG"))
       fprintf (stderr, "%s: pass 2 #%d gain %+.3f headroom %.3f: reduction "
@@ -281,11 +352,22 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
           job->attempts, job->gain_db, job->headroom_db,
           job->limiter_max_db, measured);
 
+    /* Limited more than allowed: again, lower (the bound now measured). */
+    if (aim_loudness && job->attempts < MAX_ATTEMPTS
+        && job->limiter_max_db > o->max_limiting_db + LIMITING_TOLERANCE_DB) {
+      job->gain_db = gain_bound (&lim, o, job, NULL);
+      continue;
+    }
     if (aim_loudness && isfinite (measured)
         && fabs (measured - target) > LOUDNESS_AIM_LU
         && job->attempts < MAX_ATTEMPTS) {
-      job->gain_db = next_gain (&gs, job, ceiling, target, measured);
-      continue;
+      wanted_db = next_gain (&gs, job, ceiling, target, measured);
+      next_db = MIN (wanted_db, next_bound (&lim, o, job, TRUE));
+      /* At the bound already: another pass would change nothing. */
+      if (fabs (next_db - job->gain_db) > GAIN_STEP_DB) {
+        job->gain_db = next_db;
+        continue;
+      }
     }
 
     /* Pass 3: the file as written. */
@@ -298,27 +380,30 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
           job->after.integrated_lufs, job->after.true_peak_dbtp);
 
     peak_ok = job->after.true_peak_dbtp <= ceiling;
-    loud_ok = !aim_loudness
-        || fabs (job->after.integrated_lufs - target) <= LOUDNESS_AIM_LU;
-    if (peak_ok && loud_ok)
-      break;
-    if (job->attempts == MAX_ATTEMPTS)
-      break;
-    g_atomic_int_add (&job->total_ms,
-        (gint) (job->before.duration_s * 1000.0));
+    next_db = job->gain_db;
+    if (aim_loudness && isfinite (job->after.integrated_lufs)
+        && fabs (job->after.integrated_lufs - target) > LOUDNESS_AIM_LU) {
+      /* The meter after the limiter was on target, the file is not: the
+       * difference is the encoder's. */
+      if (isfinite (measured))
+        encoder_offset += job->after.integrated_lufs - measured;
+      next_db = wanted_db = next_gain (&gs, job, ceiling, target,
+          job->after.integrated_lufs);
+    }
     if (!peak_ok) {
       /* Over by x: keep x more, plus a margin for the next encoding. */
       double over = job->after.true_peak_dbtp - ceiling;
       job->headroom_db += over + (job->format->lossy ? 0.2 : 0.02);
     }
-    if (!loud_ok && isfinite (job->after.integrated_lufs)) {
-      /* The meter after the limiter was on target, the file is not: the
-       * difference is the encoder's. */
-      if (isfinite (measured))
-        encoder_offset += job->after.integrated_lufs - measured;
-      job->gain_db = next_gain (&gs, job, ceiling, target,
-          job->after.integrated_lufs);
-    }
+    if (aim_loudness)
+      next_db = MIN (next_db, next_bound (&lim, o, job, peak_ok));
+    /* On target, or held at a bound: done. */
+    if (peak_ok && fabs (next_db - job->gain_db) <= GAIN_STEP_DB)
+      break;
+    if (job->attempts == MAX_ATTEMPTS)
+      break;
+    gm_progress_add_pass (job, GM_PASS_MEASURE);
+    job->gain_db = next_db;
   }
 
   if (job->after.true_peak_dbtp > ceiling)
@@ -326,12 +411,8 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
         "true peak %.2f dBTP is above the ceiling "
         "%.1f dBTP after %d passes", job->after.true_peak_dbtp, ceiling,
         job->attempts);
-  if (!silent && isfinite (target) && !gain_fixed
-      && fabs (job->after.integrated_lufs - target) > LOUDNESS_TOLERANCE_LU)
-    gm_job_note (job, GM_STATUS_WARNING,
-        "loudness %.2f LUFS misses the target %.1f "
-        "by more than %.1f LU", job->after.integrated_lufs, target,
-        LOUDNESS_TOLERANCE_LU);
+  if (aim_loudness)
+    note_loudness (job, &lim, o, target, wanted_db);
   if (job->format->lossy)
     gm_job_note (job, GM_STATUS_OK,
         "%.2f dB of headroom below the ceiling left for "

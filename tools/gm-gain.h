@@ -8,6 +8,10 @@
 #include "gm-job.h"
 #include "mst-targets.h"
 
+/** The largest gain pass 2 can apply: the limiter's input-gain (36 dB)
+ *  and a volume element in front (linear, up to x10: 20 dB). */
+#define GM_GAIN_MAX_DB 56.0
+
 /** What the command line asks of every file mastered. */
 typedef struct {
   const MstTarget *target;      /* as given; NULL: the default */

@@ -46,3 +46,12 @@ gm_job_note (GmJob * job, GmStatus s, const char *fmt, ...)
   if (s > job->status)
     job->status = s;
 }
+
+const char *
+gm_job_limit_name (const GmJob * job)
+{
+  if (job->status == GM_STATUS_ERROR)
+    return NULL;
+  return job->limit == GM_LIMIT_MAX_GAIN ? "max-gain"
+      : job->limit == GM_LIMIT_MAX_LIMITING ? "max-limiting" : NULL;
+}

@@ -44,6 +44,13 @@ typedef enum {
   GM_STATUS_ERROR,
 } GmStatus;
 
+/** The bound that held the gain short of the loudness target, if any. */
+typedef enum {
+  GM_LIMIT_NONE,
+  GM_LIMIT_MAX_GAIN,            /* --max-gain */
+  GM_LIMIT_MAX_LIMITING,        /* --max-limiting */
+} GmLimit;
+
 typedef struct {
   /* Set up before the workers start. */
   const char *input;
@@ -60,6 +67,8 @@ typedef struct {
   double gain_db;
   double limiter_max_db;
   double headroom_db;
+  GmLimit limit;
+  double missed_lu;             /* target minus written loudness, at a limit */
   int attempts;
   int out_rate_hz;
   double seconds;               /* wall time */
@@ -76,6 +85,11 @@ typedef struct {
 
 /** Makes @job a job on @input with empty notes and series. */
 void gm_job_init (GmJob * job, const char *input);
+
+/** The status reports give @job: its GmLimit's name ("max-gain",
+ *  "max-limiting") when a bound held it short of the target and it did
+ *  not fail, else NULL (the GmStatus's name applies). */
+const char *gm_job_limit_name (const GmJob * job);
 
 /** Adds a note to @job's report and raises its status to @s. */
 void gm_job_note (GmJob * job, GmStatus s, const char *fmt, ...)

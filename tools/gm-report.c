@@ -38,6 +38,16 @@ json_string (JsonBuilder * b, const char *key, const char *v)
   json_builder_add_string_value (b, v);
 }
 
+/* The loudness range, NAN where it is not defined: under 3 s (short-term
+ * loudness needs 3 s) or silent (no short-term block passes the gates,
+ * EBU Tech 3342; the meter then says 0). */
+static double
+figures_lra (const GmFigures * f)
+{
+  return f->duration_s >= GM_MIN_SHORT_TERM_S && isfinite (f->integrated_lufs)
+      ? f->range_lu : NAN;
+}
+
 static void
 json_figures (JsonBuilder * b, const char *key, const GmFigures * f)
 {
@@ -47,8 +57,7 @@ json_figures (JsonBuilder * b, const char *key, const GmFigures * f)
   json_int (b, "rate_hz", f->rate_hz);
   json_int (b, "channels", f->channels);
   json_number (b, "integrated_lufs", f->integrated_lufs);
-  json_number (b, "loudness_range_lu",
-      f->duration_s >= GM_MIN_SHORT_TERM_S ? f->range_lu : NAN);
+  json_number (b, "loudness_range_lu", figures_lra (f));
   json_number (b, "true_peak_dbtp", f->true_peak_dbtp);
   json_number (b, "sample_peak_dbfs", f->sample_peak_dbfs);
   json_number (b, "momentary_max_lufs", f->momentary_max_lufs);
@@ -139,9 +148,8 @@ gm_report_print_master (const GmJob * job)
         job->after.true_peak_dbtp, c_extra);
     text_row ("sample peak (dBFS)", job->before.sample_peak_dbfs,
         job->after.sample_peak_dbfs, NULL);
-    text_row ("loudness range (LU)", job->before.duration_s >= 3.0 ?
-        job->before.range_lu : NAN, job->after.duration_s >= 3.0 ?
-        job->after.range_lu : NAN, NULL);
+    text_row ("loudness range (LU)", figures_lra (&job->before),
+        figures_lra (&job->after), NULL);
     text_row ("max short-term (LUFS)", job->before.short_term_max_lufs,
         job->after.short_term_max_lufs, NULL);
     printf ("  %-22s %10d %10d\n", "rate (Hz)", job->before.rate_hz,
@@ -172,7 +180,7 @@ gm_report_print_analyze_table (const GmJob * jobs, int n_jobs)
       continue;
     }
     char *I = fmt_db (f->integrated_lufs, 1);
-    char *lra = fmt_db (f->duration_s >= 3.0 ? f->range_lu : NAN, 1);
+    char *lra = fmt_db (figures_lra (f), 1);
     char *tp = fmt_db (f->true_peak_dbtp, 1), *sp = fmt_db (f->sample_peak_dbfs, 1);
     char *m = fmt_db (f->momentary_max_lufs, 1);
     char *st = fmt_db (f->short_term_max_lufs, 1);

@@ -27,6 +27,11 @@ typedef struct {
   const GmSeries *short_term_after;
   const GmSeries *gain_reduction;
   const GmSeries *true_peak_after;
+  /* The figures written on the picture; NAN (or -INFINITY): "-". */
+  double before_lufs, after_lufs;
+  double gain_db;
+  double limiting_max_db;
+  double true_peak_after_dbtp;
 } GmReport;
 
 /** Writes the report as PNG to @path. FALSE with @err set on failure, or

@@ -45,14 +45,41 @@ char *gm_check_input (const char *path);
 /** gst-master analyze of one file. */
 void gm_analyze_job (GmJob * job);
 
-/** The progress line on standard error, over all jobs. The caller holds
- *  @lock (shared with whatever else prints) around the _locked calls. */
+/** Kinds of pass, timed apart for the time left: a mastering pass
+ *  (decode, limiter, dither, encoder) runs slower than a measuring one. */
+typedef enum {
+  GM_PASS_MEASURE,
+  GM_PASS_MASTER,
+  GM_N_PASS_KINDS
+} GmPassKind;
+
+/** Announces one more pass of @kind for @job, as soon as it is known (a
+ *  correction pass): it counts in the total at once. A job's first passes
+ *  need no call: passes_expected passes are a measure, then masters, then
+ *  a measure (gst-master master's passes 1, 2 and 3); one is a measure. */
+void gm_progress_add_pass (GmJob * job, GmPassKind kind);
+
+/** How the progress is shown on standard error. */
+typedef enum {
+  GM_PROGRESS_NONE,
+  GM_PROGRESS_BAR,              /* a line redrawn in place (a terminal) */
+  GM_PROGRESS_JSON,             /* a JSON object a line, for programs */
+} GmProgressMode;
+
+/** The progress over all jobs. The caller holds @lock (shared with
+ *  whatever else prints) around the _locked calls. The fraction shown
+ *  never decreases: work announced late (a correction pass) is spread
+ *  over what is left of the bar. The time left is the work left, each pass
+ *  weighted by the measured speed of its kind, at the speed so far. */
 typedef struct {
   GmJob *jobs;
   int n_jobs;
-  gboolean on;                  /* FALSE: draw and clear do nothing */
+  GmProgressMode mode;
   gint64 start_us;
   GMutex lock;
+  double shown;                 /* fraction shown, 0..1 */
+  double last_work;             /* fraction of the known work at the last
+                                 * draw */
 } GmProgress;
 
 void gm_progress_draw_locked (GmProgress * p);

@@ -9,6 +9,7 @@
  * exact static gain in front of the true-peak limiter (input-gain), and the
  * written file is decoded and measured again. See docs/gst-master.1. */
 #include <gst/gst.h>
+#include <json-glib/json-glib.h>
 
 #include <errno.h>
 #include <math.h>
@@ -29,6 +30,7 @@
 static struct {
   gboolean json;
   gboolean quiet;
+  const char *progress;         /* NULL: the bar on a terminal */
   int jobs;
   const char *output;
   double ceiling_dbtp;          /* NAN: from the target */
@@ -79,6 +81,36 @@ worker (gpointer data)
     g_mutex_unlock (&progress.lock);
   }
   return NULL;
+}
+
+/* The JSON report with the status of a job held at --max-gain or
+ * --max-limiting named ("max-gain", "max-limiting") and the LU it missed
+ * the target by; takes @text. */
+static char *
+json_limit_statuses (char *text)
+{
+  JsonParser *parser = json_parser_new ();
+  JsonArray *a;
+  char *res;
+
+  if (!json_parser_load_from_data (parser, text, -1, NULL)) {
+    g_object_unref (parser);
+    return text;
+  }
+  a = json_node_get_array (json_parser_get_root (parser));
+  for (int i = 0; i < n_jobs && i < (int) json_array_get_length (a); i++) {
+    JsonObject *o = json_array_get_object_element (a, i);
+    if (!gm_job_limit_name (&jobs[i]))
+      continue;
+    json_object_set_string_member (o, "status",
+        gm_job_limit_name (&jobs[i]));
+    json_object_set_double_member (o, "target_missed_lu",
+        round (jobs[i].missed_lu * 1000.0) / 1000.0);
+  }
+  res = json_to_string (json_parser_get_root (parser), TRUE);
+  g_object_unref (parser);
+  g_free (text);
+  return res;
 }
 
 /* ------------------------------------------------------------------ */
@@ -180,6 +212,10 @@ usage (FILE * f)
       "cores)\n"
       "      --json              machine-readable report on stdout\n"
       "  -q, --quiet             no progress bar\n"
+      "      --progress MODE     bar, json (a JSON object a line on standard "
+      "error,\n"
+      "                          for programs), none (default: bar on a "
+      "terminal)\n"
       "  -h, --help              this help\n"
       "\n"
       "Exit status: 0 when every file succeeded (warnings allowed), 1 when "
@@ -280,6 +316,15 @@ main (int argc, char **argv)
       return 0;
     } else if (IS ("-q", "--quiet")) {
       opt.quiet = TRUE;
+    } else if (!strcmp (a, "--progress")) {
+      if (!v || (strcmp (v, "bar") && strcmp (v, "json") && strcmp (v,
+                  "none"))) {
+        fprintf (stderr, "%s: --progress '%s': bar, json or none\n", PROG,
+            v ? v : "");
+        return 2;
+      }
+      opt.progress = v;
+      i++;
     } else if (!strcmp (a, "--json")) {
       opt.json = TRUE;
     } else if (IS ("-o", "--output")) {
@@ -333,6 +378,11 @@ main (int argc, char **argv)
     } else if (!strcmp (a, "--max-gain")) {
       if (!parse_double (a, v, &opt.master.max_gain_db))
         return 2;
+      if (opt.master.max_gain_db < 0 || opt.master.max_gain_db > GM_GAIN_MAX_DB) {
+        fprintf (stderr, "%s: --max-gain must be 0..%g dB\n", PROG,
+            GM_GAIN_MAX_DB);
+        return 2;
+      }
       i++;
     } else if (!strcmp (a, "--max-limiting")) {
       if (!parse_double (a, v, &opt.master.max_limiting_db))
@@ -431,10 +481,14 @@ main (int argc, char **argv)
       if (!mode_master)
         continue;
       j->format = opt.format;
-      if (!j->format && !folder)
-        j->format = gm_format_from_name (opt.output);
-      if (!j->format)
-        j->format = gm_format_find (t->pcm_bits == 16 ? "wav16" : "wav24");
+      if (!j->format) {
+        char *err = NULL;
+        if (!(j->format = gm_format_for_output (folder ? NULL : opt.output,
+                    t->pcm_bits, &err))) {
+          fprintf (stderr, "%s: %s\n", PROG, err);
+          return 2;
+        }
+      }
       j->output = folder ? output_for (j->input, opt.output, j->format)
           : g_strdup (opt.output);
       j->target_lufs = t->loudness_lufs;
@@ -454,14 +508,17 @@ main (int argc, char **argv)
 
   progress.jobs = jobs;
   progress.n_jobs = n_jobs;
-  progress.on = !opt.quiet && isatty (STDERR_FILENO);
+  progress.mode = !opt.progress ? (!opt.quiet && isatty (STDERR_FILENO) ?
+      GM_PROGRESS_BAR : GM_PROGRESS_NONE) : !strcmp (opt.progress, "json") ?
+      GM_PROGRESS_JSON : !strcmp (opt.progress, "bar") ? GM_PROGRESS_BAR
+      : GM_PROGRESS_NONE;
   progress.start_us = g_get_monotonic_time ();
   {
     int n_threads = MIN (opt.jobs, n_jobs);
     GThread **threads = g_new (GThread *, n_threads);
     for (int i = 0; i < n_threads; i++)
       threads[i] = g_thread_new ("gst-master", worker, NULL);
-    if (progress.on) {
+    if (progress.mode != GM_PROGRESS_NONE) {
       for (;;) {
         gboolean all = TRUE;
         for (int i = 0; i < n_jobs; i++)
@@ -491,7 +548,8 @@ main (int argc, char **argv)
     if (jobs[i].status == GM_STATUS_ERROR)
       failed++;
   if (opt.json) {
-    char *text = gm_report_json (jobs, n_jobs, mode_master);
+    char *text = json_limit_statuses (gm_report_json (jobs, n_jobs,
+            mode_master));
     puts (text);
     g_free (text);
   } else if (!mode_master) {
