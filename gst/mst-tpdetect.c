@@ -100,6 +100,8 @@ struct MstTpDetect {
   /* FFmpeg's meter reads points of our grid (at 48 and 96 kHz, and the
    * samples from 192 kHz): no refinement needed. */
   bool ff_on_grid;
+  /* 1, or 0 to read FFmpeg's interpolator alone (a meter of it). */
+  float k_others;
   /* Frames since the reset (saturating), for the stream's first frames. */
   uint64_t frames_seen;
 };
@@ -207,6 +209,7 @@ mst_tpdetect_init (int max_channels, int max_block_frames)
   det->max_block = max_block_frames;
   det->row_stride = ROW_HISTORY + (size_t) max_block_frames + VECTOR_SLACK;
   det->vector_path = mst_cpu_has_avx2_fma ();
+  det->k_others = 1.0f;
   det->ff_avx512 = det->vector_path && mst_cpu_has_avx512 ();
   mst_truepeak_design (det->coef, TP_FACTOR, TP_TAPS, TP_KAISER_BETA);
 #ifdef MST_HAVE_X86_PATHS
@@ -300,6 +303,12 @@ mst_tpdetect_reset (MstTpDetect * det)
   for (int c = 0; c < det->max_channels; c++)
     det->last_phase[c] = det->last_ff_phase[c] = 0.0f;
   det->frames_seen = 0;
+}
+
+void
+mst_tpdetect_set_ffmpeg_only (MstTpDetect * det, bool ffmpeg_only)
+{
+  det->k_others = ffmpeg_only ? 0.0f : 1.0f;
 }
 
 size_t
@@ -501,7 +510,7 @@ detect_true_peaks (MstTpDetect * det, int channel, int n)
       lift[l] = nyquist_lift (q3[i + l - 1], x[i + l], q1[i + l], q1[i + l],
           half[i + l + 3], q3[i + l]);
     m = m * load4 (lift);
-    m = max4 (m, load4 (bs + i));
+    m = max4 (m, load4 (bs + i)) * det->k_others;
     v4sf g1 = load4 (f1 + i), g2 = load4 (f2 + i), g3 = load4 (f3 + i);
     if (det->ff_on_grid) {
       const v4si abs_bits = { INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX };
@@ -523,6 +532,7 @@ detect_true_peaks (MstTpDetect * det, int channel, int n)
     m = max_f (m, refine_peak (q1[i], v2, q3[i]));
     m = max_f (m, refine_peak (v2, q3[i], v4));
     m *= nyquist_lift (q3[i - 1], v0, q1[i], q1[i], v2, q3[i]);
+    m = max_f (m, bs[i]) * det->k_others;
     if (det->ff_on_grid) {
       m = max_f (m, max_f (fabsf (f1[i]), max_f (fabsf (f2[i]),
                   fabsf (f3[i]))));
@@ -532,7 +542,7 @@ detect_true_peaks (MstTpDetect * det, int channel, int n)
       m = max_f (m, refine_peak (f1[i], f2[i], f3[i]));
       m = max_f (m, refine_peak (f2[i], f3[i], v4));
     }
-    peak[i] = max_f (m, bs[i]);
+    peak[i] = m;
   }
   det->last_phase[channel] = q3[n - 1];
   det->last_ff_phase[channel] = f3[n - 1];
@@ -665,7 +675,8 @@ detect_true_peaks_avx2 (MstTpDetect * det, int channel, int n)
     m = _mm256_mul_ps (m, nyquist_lift8 (q3_before, v0, q1, q1, v2, q3));
     __m256 bs = _mm256_max_ps (_mm256_add_ps (_mm256_and_ps (P, abs_mask),
             _mm256_and_ps (Q, abs_mask)), _mm256_and_ps (mid, abs_mask));
-    _mm256_storeu_ps (peak + i, _mm256_max_ps (m, bs));
+    _mm256_storeu_ps (peak + i, _mm256_mul_ps (_mm256_max_ps (m, bs),
+            _mm256_set1_ps (det->k_others)));
   }
   /* Frame n - 1's quarter point is in the last vector (frames n8 - 8 ..). */
   float last[8];
@@ -821,6 +832,7 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     m = _mm512_max_ps (m, _mm512_add_ps (_mm512_abs_ps (P),
             _mm512_abs_ps (Q)));
     m = _mm512_max_ps (m, _mm512_abs_ps (mid));
+    m = _mm512_mul_ps (m, _mm512_set1_ps (det->k_others));
     /* FFmpeg's: f1 = Pf + Qf, f2 = Mf, f3 = Pf - Qf. */
     __m512 f1 = _mm512_add_ps (Pf, Qf), f3 = _mm512_sub_ps (Pf, Qf);
     if (ff_refine) {
