@@ -340,11 +340,11 @@ gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
       PROP_MEASURE_TRUE_PEAK_STRICT,
       g_param_spec_boolean ("measure-true-peak-strict",
           "Measure the strict true peak", "Also measure the strict true "
-          "peak (message field true-peak-strict, dBTP): the highest of what "
-          "the common meters read (BS.1770-4's interpolator as libebur128, "
-          "FFmpeg's ebur128 peak=true, a 16x reconstruction), as the "
-          "limiter's detector reads it; about doubles the meter's work; off: "
-          "the field is NaN", defaults.true_peak_strict, G_PARAM_READWRITE
+          "peak (message field true-peak-strict, dBTP): the higher of "
+          "BS.1770-4's reading (libebur128's) and FFmpeg's ebur128 "
+          "peak=true reading, which reads more near Nyquist and at a "
+          "stream's start; about doubles the meter's work; off: the field "
+          "is NaN", defaults.true_peak_strict, G_PARAM_READWRITE
           | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   install_figure (gobject_class, PROP_MOMENTARY, "momentary",
       "Momentary (LUFS)", "Momentary loudness, 400 ms window, in LUFS "

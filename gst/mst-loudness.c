@@ -599,8 +599,11 @@ mst_loudness_get_true_peak_strict (const MstLoudness * st, double *dbtp)
     *dbtp = NAN;
     return MST_OK;
   }
-  for (int c = 0; c < st->channels; c++)
+  for (int c = 0; c < st->channels; c++) {
     peak = fmax (peak, fmax (st->strict_peak[c], st->sample_peak[c]));
+    if (!st->tp_disabled)
+      peak = fmax (peak, channel_true_peak_lin (st, c));
+  }
   *dbtp = mst_lin_to_db (peak);
   return MST_OK;
 }
