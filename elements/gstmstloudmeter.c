@@ -36,6 +36,7 @@ enum
   PROP_INTERVAL,
   PROP_POST_MESSAGES,
   PROP_MEASURE_TRUE_PEAK,
+  PROP_MEASURE_TRUE_PEAK_STRICT,
   PROP_MOMENTARY,
   PROP_SHORT_TERM,
   PROP_INTEGRATED,
@@ -73,6 +74,9 @@ gst_mst_loudmeter_set_property (GObject * object, guint prop_id,
     case PROP_MEASURE_TRUE_PEAK:
       self->settings.true_peak = g_value_get_boolean (value);
       break;
+    case PROP_MEASURE_TRUE_PEAK_STRICT:
+      self->settings.true_peak_strict = g_value_get_boolean (value);
+      break;
     default:
       if (!gst_mst_message_settings_set (&base->messages, pspec, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -92,6 +96,9 @@ gst_mst_loudmeter_get_property (GObject * object, guint prop_id,
   switch (prop_id) {
     case PROP_MEASURE_TRUE_PEAK:
       g_value_set_boolean (value, self->settings.true_peak);
+      break;
+    case PROP_MEASURE_TRUE_PEAK_STRICT:
+      g_value_set_boolean (value, self->settings.true_peak_strict);
       break;
     case PROP_MOMENTARY:
       g_value_set_double (value, self->latest.momentary);
@@ -129,7 +136,7 @@ static void
 figures_clear (GstMstLoudmeterFigures * f)
 {
   f->momentary = f->short_term = f->integrated = -INFINITY;
-  f->true_peak = f->sample_peak = -INFINITY;
+  f->true_peak = f->true_peak_strict = f->sample_peak = -INFINITY;
   f->momentary_max = f->short_term_max = -INFINITY;
   f->range = 0.0;
 }
@@ -211,6 +218,7 @@ read_figures (GstMstLoudmeter * self, GstMstLoudmeterFigures * f)
   mst_loudness_get_integrated (self->core, &f->integrated);
   mst_loudness_get_range (self->core, &f->range);
   mst_loudness_get_true_peak (self->core, &f->true_peak);
+  mst_loudness_get_true_peak_strict (self->core, &f->true_peak_strict);
   mst_loudness_get_sample_peak (self->core, &f->sample_peak);
   mst_loudness_get_max_momentary (self->core, &f->momentary_max);
   mst_loudness_get_max_short_term (self->core, &f->short_term_max);
@@ -243,6 +251,10 @@ gst_mst_loudmeter_read_status (GstMstFilter * base, GstStructure * s)
   GstMstLoudmeterFigures f;
   GValue tp = G_VALUE_INIT, sp = G_VALUE_INIT;
 
+  /* The last message of the stream: the strict true peak reads its last
+   * frames too. */
+  if (base->at_eos)
+    mst_loudness_finish (self->core);
   read_figures (self, &f);
   GST_OBJECT_LOCK (self);
   self->latest = f;
@@ -255,6 +267,7 @@ gst_mst_loudmeter_read_status (GstMstFilter * base, GstStructure * s)
       "integrated", G_TYPE_DOUBLE, f.integrated,
       "loudness-range", G_TYPE_DOUBLE, f.range,
       "true-peak", G_TYPE_DOUBLE, f.true_peak,
+      "true-peak-strict", G_TYPE_DOUBLE, f.true_peak_strict,
       "sample-peak", G_TYPE_DOUBLE, f.sample_peak,
       "momentary-max", G_TYPE_DOUBLE, f.momentary_max,
       "short-term-max", G_TYPE_DOUBLE, f.short_term_max, NULL);
@@ -323,6 +336,16 @@ gst_mst_loudmeter_class_init (GstMstLoudmeterClass * klass)
           "the true-peak fields and properties are NaN (not measured)",
           defaults.true_peak, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
           | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class,
+      PROP_MEASURE_TRUE_PEAK_STRICT,
+      g_param_spec_boolean ("measure-true-peak-strict",
+          "Measure the strict true peak", "Also measure the strict true "
+          "peak (message field true-peak-strict, dBTP): the higher of "
+          "BS.1770-4's reading (libebur128's) and FFmpeg's ebur128 "
+          "peak=true reading, which reads more near Nyquist and at a "
+          "stream's start; about doubles the meter's work; off: the field "
+          "is NaN", defaults.true_peak_strict, G_PARAM_READWRITE
+          | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   install_figure (gobject_class, PROP_MOMENTARY, "momentary",
       "Momentary (LUFS)", "Momentary loudness, 400 ms window, in LUFS "
       "(-inf before 400 ms or in silence)");

@@ -17,7 +17,8 @@ G_DECLARE_FINAL_TYPE (GstMstLoudmeter, gst_mst_loudmeter, GST,
 typedef struct
 {
   gdouble momentary, short_term, integrated, range;
-  gdouble true_peak, sample_peak, momentary_max, short_term_max;
+  gdouble true_peak, true_peak_strict, sample_peak, momentary_max;
+  gdouble short_term_max;
 } GstMstLoudmeterFigures;
 
 struct _GstMstLoudmeter

@@ -18,3 +18,16 @@ mst_cpu_has_avx2_fma (void)
   return false;
 #endif
 }
+
+bool
+mst_cpu_has_avx512 (void)
+{
+#ifdef MST_HAVE_X86_PATHS
+  const char *off = getenv ("MST_DISABLE_AVX512");
+  return mst_cpu_has_avx2_fma () && !(off && *off && *off != '0')
+      && __builtin_cpu_supports ("avx512f")
+      && __builtin_cpu_supports ("avx512dq");
+#else
+  return false;
+#endif
+}

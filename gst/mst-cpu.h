@@ -24,6 +24,11 @@ extern "C" {
  *  so both are checked on one machine). */
 bool mst_cpu_has_avx2_fma (void);
 
+/** True when mst_cpu_has_avx2_fma() is, the CPU also has AVX-512 F and DQ
+ *  (paths that take sixteen lanes) and MST_DISABLE_AVX512 is not set (the
+ *  tests run the AVX2 paths with it). */
+bool mst_cpu_has_avx512 (void);
+
 #ifdef __cplusplus
 }
 #endif

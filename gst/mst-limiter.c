@@ -26,6 +26,12 @@
  * 0.4 fs but reads low on content within 0.03 fs of Nyquist (noise there:
  * 0.04 dB). */
 #define DETECT_MARGIN_DB 0.04
+/* The ring-out of a stream's last frames into the silence after it: a step,
+ * which the detector's points under-read by up to 0.08 dB when the stream
+ * ends on content at Nyquist (measured on a full-scale fs/2 tone cut off
+ * abruptly); the intervals from the last frame on are read this much
+ * higher. */
+#define END_LIFT_DB 0.1
 #define BYPASS_CEILING_DB 40.0
 #define BLOCK MST_LIMITER_BLOCK_FRAMES
 
@@ -42,6 +48,7 @@ struct MstLimiter {
   double input_gain, input_gain_target;
   double smooth_alpha;
   double margin;
+  double end_lift;              /* END_LIFT_DB, linear */
 
   MstTpDetect *detect;
   MstLookaheadGain *gain;       /* one chain per channel, or one linked */
@@ -173,8 +180,9 @@ mst_limiter_configure (MstLimiter * lim, double rate_hz, int channels,
   lim->latency = mst_tpdetect_get_delay () + lim->lookahead - 1;
   lim->smooth_alpha = one_pole_alpha (rate_hz, SMOOTHING_MS);
   lim->margin = mst_db_to_lin (-DETECT_MARGIN_DB);
+  lim->end_lift = mst_db_to_lin (END_LIFT_DB);
   lim->nonfinite = 0;
-  mst_tpdetect_configure (lim->detect, channels);
+  mst_tpdetect_configure (lim->detect, channels, rate_hz);
   mst_delayline_configure (lim->delay, channels);
   mst_lookahead_gain_configure (lim->gain, rate_hz, lim->lookahead);
   mst_lookahead_gain_set_release (lim->gain, lim->set.release_ms,
@@ -412,13 +420,17 @@ take_input (MstLimiter * lim, const void *in, MstFormat fmt, int n)
     /* The detector's input, channel by channel (stereo: one loop the
      * compiler vectorises). */
     float *restrict row0 = mst_tpdetect_input (lim->detect, 0) + done;
-    if (nch == 2) {
+    if (nch == 2 && !f64) {
       float *restrict row1 = row0 + row_stride;
       for (int i = 0; i < len; i++) {
-        row0[i] = mst_tpdetect_input_value (f64 ? (float) d[2 * i]
-            : df[2 * i]);
-        row1[i] = mst_tpdetect_input_value (f64 ? (float) d[2 * i + 1]
-            : df[2 * i + 1]);
+        row0[i] = mst_tpdetect_input_value (df[2 * i]);
+        row1[i] = mst_tpdetect_input_value (df[2 * i + 1]);
+      }
+    } else if (nch == 2) {
+      float *restrict row1 = row0 + row_stride;
+      for (int i = 0; i < len; i++) {
+        row0[i] = mst_tpdetect_input_value ((float) d[2 * i]);
+        row1[i] = mst_tpdetect_input_value ((float) d[2 * i + 1]);
       }
     } else for (int c = 0; c < nch; c++) {
       float *restrict row = row0 + (size_t) c * row_stride;
@@ -491,6 +503,16 @@ process_frames (MstLimiter * lim, const void *in, MstFormat fmt, int n,
   mst_tpdetect_process (lim->detect, n, lim->set.true_peak);
   bool linked = lim->set.link >= 1.0 || nch == 1;
   const int64_t u0 = t0 - (int64_t) mst_tpdetect_get_delay ();
+  if (!in && output_limit != INT64_MAX && lim->set.true_peak) {
+    /* A drain: the intervals from the last frame (output_limit - 1) on. */
+    int64_t from = output_limit - 1 - u0;
+    from = from < 0 ? 0 : from;
+    for (int c = 0; c < nch; c++) {
+      float *p = mst_tpdetect_peaks (lim->detect, c);
+      for (int64_t i = from; i < n; i++)
+        p[i] *= (float) lim->end_lift;
+    }
+  }
   if (u0 >= lim->ceiling_changed_at) {
     /* One ceiling: the gain computer takes the peaks in its own pass. */
     const float *peaks[MST_MAX_CHANNELS];

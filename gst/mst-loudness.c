@@ -6,6 +6,7 @@
 #include "mst-loudness.h"
 #include "mst-bs1770.h"
 #include "mst-truepeak.h"
+#include "mst-tpdetect.h"
 #include "mst-fpu.h"
 
 #ifdef HAVE_ORC
@@ -78,6 +79,14 @@ struct MstLoudness {
    * ones, contiguous so the FIR runs on unit-stride arrays. */
   float *tp_buf;
   size_t tp_stride;
+
+  /* The strict true peak (MstLoudnessSettings.true_peak_strict): the
+   * limiter's detector, which reads at least what each of the common meters
+   * does, its largest peak per channel; finished once its last frames have
+   * rung out into silence (mst_loudness_finish). */
+  MstTpDetect *strict;
+  bool strict_on, strict_finished;
+  double strict_peak[MST_MAX_CHANNELS];
 
   /* Sanitised copy of a piece that held NaN or Inf (tick_frames frames). */
   double *clean;
@@ -176,8 +185,11 @@ mst_loudness_init (double rate_hz, int channels,
       || !mst_size_mul (n, sizeof (double), &n))
     goto fail;
   st->clean = malloc (n);
-  if (!st->tp_buf || !st->tp_scratch || !st->clean)
+  st->strict = mst_tpdetect_init (channels, (int) tick_frames);
+  if (!st->tp_buf || !st->tp_scratch || !st->clean || !st->strict
+      || mst_tpdetect_configure (st->strict, channels, rate_hz) != MST_OK)
     goto fail;
+  mst_tpdetect_set_ffmpeg_only (st->strict, true);
 
   mst_loudness_reset (st);
   return st;
@@ -197,8 +209,30 @@ mst_loudness_destroy (MstLoudness ** st)
   free ((*st)->tp_buf);
   free ((*st)->tp_scratch);
   free ((*st)->clean);
+  mst_tpdetect_destroy (&(*st)->strict);
   free (*st);
   *st = NULL;
+}
+
+static void
+strict_restart (MstLoudness * st)
+{
+  mst_tpdetect_reset (st->strict);
+  memset (st->strict_peak, 0, sizeof (st->strict_peak));
+  st->strict_finished = false;
+}
+
+/* The detector's last process call's peaks into the channels' largest. */
+static void
+strict_take_peaks (MstLoudness * st, size_t n)
+{
+  for (int c = 0; c < st->channels; c++) {
+    const float *p = mst_tpdetect_peaks (st->strict, c);
+    double m = st->strict_peak[c];
+    for (size_t i = 0; i < n; i++)
+      m = p[i] > m ? p[i] : m;
+    st->strict_peak[c] = m;
+  }
 }
 
 MstResult
@@ -216,6 +250,7 @@ mst_loudness_reset (MstLoudness * st)
   memset (st->sample_peak, 0, sizeof (st->sample_peak));
   memset (st->os_peak, 0, sizeof (st->os_peak));
   memset (st->tp_buf, 0, st->tp_stride * st->channels * sizeof (float));
+  strict_restart (st);
   st->n_frames = 0;
   st->n_nonfinite = 0;
   return MST_OK;
@@ -362,6 +397,17 @@ add_piece (MstLoudness * st, const void *in, size_t n, MstFormat fmt)
     if (piece_peak[c] > st->sample_peak[c])
       st->sample_peak[c] = piece_peak[c];
 
+  if (st->strict_on && !st->strict_finished) {
+    for (int c = 0; c < nch; c++) {
+      float *row = mst_tpdetect_input (st->strict, c);
+      fill_row (row, in, nch, c, n, fmt);
+      for (size_t i = 0; i < n; i++)
+        row[i] = mst_tpdetect_input_value (row[i]);
+    }
+    mst_tpdetect_process (st->strict, (int) n, true);
+    strict_take_peaks (st, n);
+  }
+
   for (int c = 0; c < nch && st->os_factor > 1 && !st->tp_disabled; c++) {
     float *row = st->tp_buf + c * st->tp_stride;
     if (!true_peak_can_skip (st, c, row, piece_peak[c])) {
@@ -479,6 +525,7 @@ void
 mst_loudness_settings_default (MstLoudnessSettings * s)
 {
   s->true_peak = true;
+  s->true_peak_strict = false;
 }
 
 MstResult
@@ -486,6 +533,10 @@ mst_loudness_set (MstLoudness * st, const MstLoudnessSettings * s)
 {
   if (!st || !s)
     return MST_ERR_INVALID_ARG;
+  if (st->strict_on != s->true_peak_strict) {
+    st->strict_on = s->true_peak_strict;
+    strict_restart (st);
+  }
   if (st->tp_disabled == !s->true_peak)
     return MST_OK;
   st->tp_disabled = !s->true_peak;
@@ -509,6 +560,50 @@ mst_loudness_get_true_peak (const MstLoudness * st, double *dbtp)
   }
   for (int c = 0; c < st->channels; c++)
     peak = fmax (peak, channel_true_peak_lin (st, c));
+  *dbtp = mst_lin_to_db (peak);
+  return MST_OK;
+}
+
+MstResult
+mst_loudness_finish (MstLoudness * st)
+{
+  if (!st)
+    return MST_ERR_INVALID_ARG;
+  if (!st->strict_on || st->strict_finished)
+    return MST_OK;
+  MstFpuState fpu = mst_fpu_enter_ftz ();
+  /* Silence through the detector until the last frame's interval, and
+   * the ring-out after it, are read. */
+  size_t left = mst_tpdetect_get_delay () + 1;
+  size_t block = st->energy.tick_frames;
+  while (left > 0) {
+    size_t n = left < block ? left : block;
+    for (int c = 0; c < st->channels; c++)
+      memset (mst_tpdetect_input (st->strict, c), 0, n * sizeof (float));
+    mst_tpdetect_process (st->strict, (int) n, true);
+    strict_take_peaks (st, n);
+    left -= n;
+  }
+  mst_fpu_leave (fpu);
+  st->strict_finished = true;
+  return MST_OK;
+}
+
+MstResult
+mst_loudness_get_true_peak_strict (const MstLoudness * st, double *dbtp)
+{
+  double peak = 0.0;
+
+  CHECK_OUT (st, dbtp);
+  if (!st->strict_on) {
+    *dbtp = NAN;
+    return MST_OK;
+  }
+  for (int c = 0; c < st->channels; c++) {
+    peak = fmax (peak, fmax (st->strict_peak[c], st->sample_peak[c]));
+    if (!st->tp_disabled)
+      peak = fmax (peak, channel_true_peak_lin (st, c));
+  }
   *dbtp = mst_lin_to_db (peak);
   return MST_OK;
 }

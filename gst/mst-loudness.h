@@ -122,6 +122,22 @@ MstResult mst_loudness_get_sample_peak (const MstLoudness * st,
 MstResult mst_loudness_get_channel_true_peak (const MstLoudness * st,
     int channel, double *dbtp);
 
+/** The strict true peak in dBTP, the largest over the channels: the higher
+ *  of what the two common meters read, BS.1770-4's interpolator (the true
+ *  peak, when measured) and FFmpeg's ebur128 with peak=true, which reads
+ *  more near Nyquist and the stream's first frames mirrored before it (the
+ *  limiter detector's FFmpeg interpolator: exact at 48 and 96 kHz, within
+ *  0.03 dB low at other rates). It covers the frames up to mst_tpdetect_get_delay () before the
+ *  last one added, all of them once mst_loudness_finish () has run. NAN
+ *  when MstLoudnessSettings.true_peak_strict is off. */
+MstResult mst_loudness_get_true_peak_strict (const MstLoudness * st,
+    double *dbtp);
+
+/** The end of the stream for the strict true peak: the last frames are
+ *  read as followed by silence (ringing into it included); frames added
+ *  after it until the next reset are not read by the strict true peak. */
+MstResult mst_loudness_finish (MstLoudness * st);
+
 /** Sample peak of @p channel (0-based) in dBFS. */
 MstResult mst_loudness_get_channel_sample_peak (const MstLoudness * st,
     int channel, double *dbfs);
@@ -131,9 +147,12 @@ typedef struct {
   /** The true-peak meter on or off. Off, the interpolator does not run (it
    *  is most of the meter's work) and the true-peak getters give NAN. */
   bool true_peak;
+  /** The strict true peak on or off (mst_loudness_get_true_peak_strict);
+   *  on, it costs about as much again as the rest of the meter. */
+  bool true_peak_strict;
 } MstLoudnessSettings;
 
-/** Defaults of the settings: true peak on. */
+/** Defaults of the settings: true peak on, the strict true peak off. */
 void mst_loudness_settings_default (MstLoudnessSettings * s);
 
 /** Applies @p s: a change of true_peak restarts the true peaks.

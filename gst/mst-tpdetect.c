@@ -34,6 +34,16 @@
  * reads up to about 0.1 dB above the precise one on some material, and the
  * output must pass those meters too. */
 #define BS_TAPS MST_TRUEPEAK_BS1770_TAPS
+/* The interpolator of FFmpeg's ebur128 meter (peak=true), libswresample's
+ * default: a 32-tap Kaiser-windowed sinc (beta 9) with its cut-off at
+ * Nyquist, each phase normalised, whose transition band straddles Nyquist
+ * (half gain there) and lets images through: on noise near Nyquist it reads
+ * up to 0.3 dB above the precise interpolator, so the output must pass it
+ * too. At 48 kHz that meter reads exactly these quarter points; at other
+ * rates its points fall anywhere between the frames, which the parabola
+ * refinement covers (to within 0.006 dB on white noise at 44.1 kHz). */
+#define FF_TAPS 32
+#define FF_KAISER_BETA 9.0
 /* Second stage: from the 2x points to the 4x ones. The 2x sequence holds
  * nothing above 0.24 of its rate, so a short interpolator is exact to
  * 0.004 dB there. */
@@ -57,6 +67,9 @@
  * (6 + 6), their middle phase (6), then q1 and q3 as sum (3 + 4) and
  * difference (3 + 3). */
 #define STAGE2_TAPS (3 * (BS_TAPS / 2) + 7 + 6)
+/* The portable detector's point buffers: half, q1, q3, the meters', a
+ * scratch one, FFmpeg's three. */
+#define PHASE_BUFFERS 9
 
 struct MstTpDetect {
   int max_channels, max_block, channels;
@@ -64,6 +77,9 @@ struct MstTpDetect {
   float bs_coef[(TP_FACTOR - 1) * BS_TAPS];
   float q1_x[8], q1_h[8], q3_x[8], q3_h[8];     /* second stage, see design */
   float stage2_splat[STAGE2_TAPS][8];   /* the same, each tap in 8 lanes */
+  float ff_coef[(TP_FACTOR - 1) * FF_TAPS];
+  /* FFmpeg's phases folded (see design_folded_ff), each tap in 8 lanes. */
+  float ff_splat[3 * FF_TAPS / 2][8] __attribute__ ((aligned (32)));
   bool vector_path;             /* AVX2 and FMA */
 #ifdef MST_HAVE_X86_PATHS
   /* The vector path's half-sample points, by FFT, channel by channel: the
@@ -75,8 +91,19 @@ struct MstTpDetect {
   float *rows;                  /* [channel][ROW_HISTORY + block] */
   size_t row_stride;
   float *phases;                /* the portable detector's point buffers */
-  float *peaks;                 /* [channel][max_block] */
+  float *peaks;                 /* [channel][peak_stride] */
+  size_t peak_stride;           /* max_block rounded up to whole vectors */
+  bool ff_avx512;               /* the whole detector 16 frames at a time */
+  float ff_fold[3 * FF_TAPS / 2];       /* ff_splat's taps, one each */
   float last_phase[MST_MAX_CHANNELS];
+  float last_ff_phase[MST_MAX_CHANNELS];
+  /* FFmpeg's meter reads points of our grid (at 48 and 96 kHz, and the
+   * samples from 192 kHz): no refinement needed. */
+  bool ff_on_grid;
+  /* 1, or 0 to read FFmpeg's interpolator alone (a meter of it). */
+  float k_others;
+  /* Frames since the reset (saturating), for the stream's first frames. */
+  uint64_t frames_seen;
 };
 
 /* The quarter points from the frames x and the half-sample points y:
@@ -146,6 +173,26 @@ design_folded_stage2 (MstTpDetect * det)
       det->stage2_splat[t][l] = v[t];
 }
 
+/* FFmpeg's quarter points q1 and q3 are mirror images (its phase 3/4 is
+ * phase 1/4 reversed) and its half point is symmetric: with s[m] and d[m]
+ * the sums and differences of the frames m and 31 - m of the window, q1 is
+ * P + Q and q3 is P - Q (P on the s, Q on the d), the half point M on the
+ * s. */
+static void
+design_folded_ff (MstTpDetect * det)
+{
+  const float *h1 = det->ff_coef, *h2 = det->ff_coef + FF_TAPS;
+  const int H = FF_TAPS / 2;
+  for (int m = 0; m < H; m++) {
+    det->ff_fold[m] = 0.5f * (h1[m] + h1[FF_TAPS - 1 - m]);
+    det->ff_fold[H + m] = 0.5f * (h1[m] - h1[FF_TAPS - 1 - m]);
+    det->ff_fold[2 * H + m] = 0.5f * (h2[m] + h2[FF_TAPS - 1 - m]);
+  }
+  for (int t = 0; t < 3 * H; t++)
+    for (int l = 0; l < 8; l++)
+      det->ff_splat[t][l] = det->ff_fold[t];
+}
+
 MstTpDetect *
 mst_tpdetect_init (int max_channels, int max_block_frames)
 {
@@ -162,6 +209,8 @@ mst_tpdetect_init (int max_channels, int max_block_frames)
   det->max_block = max_block_frames;
   det->row_stride = ROW_HISTORY + (size_t) max_block_frames + VECTOR_SLACK;
   det->vector_path = mst_cpu_has_avx2_fma ();
+  det->k_others = 1.0f;
+  det->ff_avx512 = det->vector_path && mst_cpu_has_avx512 ();
   mst_truepeak_design (det->coef, TP_FACTOR, TP_TAPS, TP_KAISER_BETA);
 #ifdef MST_HAVE_X86_PATHS
   if (det->vector_path) {
@@ -172,11 +221,11 @@ mst_tpdetect_init (int max_channels, int max_block_frames)
     /* The FFT reads whole runs past the block's frames (stale finite
      * samples) and writes scratch before and after its outputs. */
     size_t span = mst_fastconv_input_span (det->fastconv,
-        (size_t) max_block_frames + 7);
+        (size_t) max_block_frames + 15);
     if (span > det->row_stride)
       det->row_stride = span;
     det->half_stride = HALF_FRONT + mst_fastconv_output_end (det->fastconv,
-        (size_t) max_block_frames + 7) + 8;
+        (size_t) max_block_frames + 15) + 8;
     /* Rows on 32 bytes, a multiple of 8 floats apart: the FFT then runs
      * straight from and to them (mst_fastconv_new_rows). */
     det->row_stride = (det->row_stride + 7) / 8 * 8;
@@ -198,15 +247,18 @@ mst_tpdetect_init (int max_channels, int max_block_frames)
   det->rows = aligned_alloc (32, (n + 31) / 32 * 32);
   if (det->rows)
     memset (det->rows, 0, n);
-  det->phases = calloc (2 * (TP_FACTOR - 1) * ((size_t) max_block_frames
-          + VECTOR_SLACK) + 1, sizeof (float));
-  det->peaks = calloc ((size_t) max_channels * max_block_frames,
+  det->phases = calloc (PHASE_BUFFERS * ((size_t) max_block_frames
+          + VECTOR_SLACK) + 2, sizeof (float));
+  det->peak_stride = ((size_t) max_block_frames + 15) & ~(size_t) 15;
+  det->peaks = calloc ((size_t) max_channels * det->peak_stride,
       sizeof (float));
   if (!det->rows || !det->phases || !det->peaks)
     goto fail;
   mst_truepeak_design_bs1770 (det->bs_coef, TP_FACTOR);
   design_second_stage (det);
   design_folded_stage2 (det);
+  mst_truepeak_design (det->ff_coef, TP_FACTOR, FF_TAPS, FF_KAISER_BETA);
+  design_folded_ff (det);
   return det;
 
 fail:
@@ -231,11 +283,15 @@ mst_tpdetect_destroy (MstTpDetect ** det)
 }
 
 MstResult
-mst_tpdetect_configure (MstTpDetect * det, int channels)
+mst_tpdetect_configure (MstTpDetect * det, int channels, double rate_hz)
 {
-  if (!det || channels < 1 || channels > det->max_channels)
+  if (!det || channels < 1 || channels > det->max_channels
+      || !(rate_hz > 0.0))
     return MST_ERR_INVALID_ARG;
   det->channels = channels;
+  /* FFmpeg's ebur128 upsamples to 192 kHz. */
+  det->ff_on_grid = rate_hz == 48000.0 || rate_hz == 96000.0
+      || rate_hz >= 192000.0;
   mst_tpdetect_reset (det);
   return MST_OK;
 }
@@ -245,7 +301,14 @@ mst_tpdetect_reset (MstTpDetect * det)
 {
   memset (det->rows, 0, det->row_stride * det->max_channels * sizeof (float));
   for (int c = 0; c < det->max_channels; c++)
-    det->last_phase[c] = 0.0f;
+    det->last_phase[c] = det->last_ff_phase[c] = 0.0f;
+  det->frames_seen = 0;
+}
+
+void
+mst_tpdetect_set_ffmpeg_only (MstTpDetect * det, bool ffmpeg_only)
+{
+  det->k_others = ffmpeg_only ? 0.0f : 1.0f;
 }
 
 size_t
@@ -269,7 +332,7 @@ mst_tpdetect_input_stride (const MstTpDetect * det)
 float *
 mst_tpdetect_peaks (MstTpDetect * det, int channel)
 {
-  return det->peaks + (size_t) channel * det->max_block;
+  return det->peaks + (size_t) channel * det->peak_stride;
 }
 
 /* Plain comparisons: fmaxf and fmin are library calls unless the compiler
@@ -294,6 +357,32 @@ refine_peak (float a, float b, float c)
   int is_extremum = (pb >= pa) & (pb >= pc) & (den > 0.0f);
   float vertex = pb + d * d / (8.0f * (is_extremum ? den : 1.0f));
   return is_extremum ? vertex : pb;
+}
+
+/* The parabola reads low on content near Nyquist: by up to 0.074 dB at
+ * fs/2 (0.4 of a 4x grid step between points cos(3 pi/8), cos(pi/8),
+ * cos(pi/8)), by 0.005 dB at fs/4. With r = (a + c) / 2b, which is the
+ * cosine of the grid step's phase for a sinusoid, 1 + NYQUIST_K (1 - r)^2
+ * (1 - r capped at its fs/2 value) lifts every sinusoid's vertex to its
+ * peak or above (NYQUIST_K = 0.0993 needed, at fs/2); the cost is at most
+ * as much over, on content at fs/2 peaking on a point. */
+#define NYQUIST_K 0.1f
+#define NYQUIST_CAP 0.293f
+
+/* The lift for one frame's precise peak, from r = (a + c) / 2b at two
+ * points a quarter period of fs/2 apart (so that one of them is away from a
+ * zero crossing): the smaller r, the more lift. */
+static inline float
+nyquist_lift (float a0, float b0, float c0, float a1, float b1, float c1)
+{
+  float r0 = (a0 + c0) / (2.0f * b0), r1 = (a1 + c1) / (2.0f * b1);
+  /* A zero b gives an infinite (or NaN) r: that point says nothing. */
+  r0 = isfinite (r0) ? r0 : INFINITY;
+  r1 = isfinite (r1) ? r1 : INFINITY;
+  float x = 1.0f - (r0 < r1 ? r0 : r1);
+  x = x < NYQUIST_CAP ? x : NYQUIST_CAP;
+  x = x > 0.0f ? x : 0.0f;
+  return 1.0f + NYQUIST_K * x * x;
 }
 
 typedef float v4sf __attribute__ ((vector_size (16)));
@@ -354,7 +443,8 @@ detect_true_peaks (MstTpDetect * det, int channel, int n)
   const size_t stride = (size_t) det->max_block + VECTOR_SLACK;
   float *half = det->phases, *q1 = half + stride, *q3 = q1 + stride;
   float *bs = q3 + stride, *tmp = bs + stride;
-  /* q3[-1] is the previous block's last quarter point. */
+  float *f1 = tmp + stride, *f2 = f1 + stride, *f3 = f2 + stride + 1;
+  /* q3[-1] and f3[-1] are the previous block's last quarter points. */
   q3 += 1;
 
   /* Stage 1: the half-sample points, precise; half[j] lies between
@@ -392,6 +482,16 @@ detect_true_peaks (MstTpDetect * det, int channel, int n)
     }
   }
 
+  /* FFmpeg's interpolator: f1, f2, f3 at the quarter points. */
+  const float *ff_row = x - (FF_TAPS / 2 - 1);
+  for (int p = 0; p < TP_FACTOR - 1; p++) {
+    float *y = p == 0 ? f1 : p == 1 ? f2 : f3;
+    memset (y, 0, sizeof (float) * n);
+    for (int k = 0; k < FF_TAPS; k += 8)
+      fir8 (y, ff_row + k, det->ff_coef + (size_t) p * FF_TAPS + k, n);
+  }
+  f3[-1] = det->last_ff_phase[channel];
+
   /* Frame i's interval: x[i], q1, half, q3, x[i + 1]; each extremum
    * refined by its parabola. Four frames at a time in vector registers
    * (gcc does not vectorise the selects itself), the rest one by one. */
@@ -405,7 +505,24 @@ detect_true_peaks (MstTpDetect * det, int channel, int n)
     m = max4 (m, refine_peak4 (v0, b, v2));
     m = max4 (m, refine_peak4 (b, v2, c));
     m = max4 (m, refine_peak4 (v2, c, v4));
-    m = max4 (m, load4 (bs + i));
+    float lift[4];
+    for (int l = 0; l < 4; l++)
+      lift[l] = nyquist_lift (q3[i + l - 1], x[i + l], q1[i + l], q1[i + l],
+          half[i + l + 3], q3[i + l]);
+    m = m * load4 (lift);
+    m = max4 (m, load4 (bs + i)) * det->k_others;
+    v4sf g1 = load4 (f1 + i), g2 = load4 (f2 + i), g3 = load4 (f3 + i);
+    if (det->ff_on_grid) {
+      const v4si abs_bits = { INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX };
+      m = max4 (m, (v4sf) ((v4si) g1 & abs_bits));
+      m = max4 (m, (v4sf) ((v4si) g2 & abs_bits));
+      m = max4 (m, (v4sf) ((v4si) g3 & abs_bits));
+    } else {
+      m = max4 (m, refine_peak4 (load4 (f3 + i - 1), v0, g1));
+      m = max4 (m, refine_peak4 (v0, g1, g2));
+      m = max4 (m, refine_peak4 (g1, g2, g3));
+      m = max4 (m, refine_peak4 (g2, g3, v4));
+    }
     __builtin_memcpy (peak + i, &m, sizeof m);
   }
   for (; i < n; i++) {
@@ -414,9 +531,21 @@ detect_true_peaks (MstTpDetect * det, int channel, int n)
     m = max_f (m, refine_peak (v0, q1[i], v2));
     m = max_f (m, refine_peak (q1[i], v2, q3[i]));
     m = max_f (m, refine_peak (v2, q3[i], v4));
-    peak[i] = max_f (m, bs[i]);
+    m *= nyquist_lift (q3[i - 1], v0, q1[i], q1[i], v2, q3[i]);
+    m = max_f (m, bs[i]) * det->k_others;
+    if (det->ff_on_grid) {
+      m = max_f (m, max_f (fabsf (f1[i]), max_f (fabsf (f2[i]),
+                  fabsf (f3[i]))));
+    } else {
+      m = max_f (m, refine_peak (f3[i - 1], v0, f1[i]));
+      m = max_f (m, refine_peak (v0, f1[i], f2[i]));
+      m = max_f (m, refine_peak (f1[i], f2[i], f3[i]));
+      m = max_f (m, refine_peak (f2[i], f3[i], v4));
+    }
+    peak[i] = m;
   }
   det->last_phase[channel] = q3[n - 1];
+  det->last_ff_phase[channel] = f3[n - 1];
 }
 
 #ifdef MST_HAVE_X86_PATHS
@@ -427,7 +556,7 @@ __attribute__ ((target ("avx2,fma")))
 static void
 half_sample_points_fft (MstTpDetect * det, int n)
 {
-  const int count = ((n + 7) & ~7) + 7;
+  const int count = ((n + 15) & ~15) + 7;
   for (int c = 0; c < det->channels; c += 2) {
     bool pair = c + 1 < det->channels;
     float *h0 = det->halves + (size_t) c * det->half_stride + HALF_FRONT;
@@ -461,6 +590,23 @@ refine_peak8 (__m256 a, __m256 b, __m256 c)
   __m256 rise = _mm256_mul_ps (_mm256_mul_ps (d, d_scaled),
       _mm256_rcp_ps (den));
   return _mm256_add_ps (pb, _mm256_and_ps (ok, rise));
+}
+
+/* nyquist_lift on eight lanes. */
+__attribute__ ((target ("avx2,fma")))
+static inline __m256
+nyquist_lift8 (__m256 a0, __m256 b0, __m256 c0, __m256 a1, __m256 b1,
+    __m256 c1)
+{
+  __m256 r0 = _mm256_mul_ps (_mm256_add_ps (a0, c0),
+      _mm256_rcp_ps (_mm256_add_ps (b0, b0)));
+  __m256 r1 = _mm256_mul_ps (_mm256_add_ps (a1, c1),
+      _mm256_rcp_ps (_mm256_add_ps (b1, b1)));
+  __m256 x = _mm256_sub_ps (_mm256_set1_ps (1.0f), _mm256_min_ps (r0, r1));
+  x = _mm256_max_ps (_mm256_min_ps (x, _mm256_set1_ps (NYQUIST_CAP)),
+      _mm256_setzero_ps ());
+  return _mm256_fmadd_ps (_mm256_mul_ps (x, x),
+      _mm256_set1_ps (NYQUIST_K * 1.0004f), _mm256_set1_ps (1.0f));
 }
 
 /* detect_true_peaks with AVX2 and FMA, from the half-sample points
@@ -526,16 +672,285 @@ detect_true_peaks_avx2 (MstTpDetect * det, int channel, int n)
     m = _mm256_max_ps (m, refine_peak8 (v0, q1, v2));
     m = _mm256_max_ps (m, refine_peak8 (q1, v2, q3));
     m = _mm256_max_ps (m, refine_peak8 (v2, q3, v4));
+    m = _mm256_mul_ps (m, nyquist_lift8 (q3_before, v0, q1, q1, v2, q3));
     __m256 bs = _mm256_max_ps (_mm256_add_ps (_mm256_and_ps (P, abs_mask),
             _mm256_and_ps (Q, abs_mask)), _mm256_and_ps (mid, abs_mask));
-    _mm256_storeu_ps (peak + i, _mm256_max_ps (m, bs));
+    _mm256_storeu_ps (peak + i, _mm256_mul_ps (_mm256_max_ps (m, bs),
+            _mm256_set1_ps (det->k_others)));
   }
   /* Frame n - 1's quarter point is in the last vector (frames n8 - 8 ..). */
   float last[8];
   _mm256_storeu_ps (last, prev_q3);
   det->last_phase[channel] = last[(n - 1) & 7];
 }
+
+/* FFmpeg's points of sixteen frames (two vectors sharing each tap). */
+__attribute__ ((target ("avx2,fma")))
+static inline void
+ff_points16 (const MstTpDetect * det, const float *x, __m256 f[2][3])
+{
+  const float (*ft)[8] = (const float (*)[8]) det->ff_splat;
+  const int FH = FF_TAPS / 2;
+  const float *xf = x - (FH - 1);
+  __m256 P0 = _mm256_setzero_ps (), Q0 = P0, M0 = P0, P1 = P0, Q1 = P0;
+  __m256 M1 = P0;
+#pragma GCC unroll 16
+  for (int m = 0; m < FH; m++) {
+    __m256 a = _mm256_loadu_ps (ft[m]), b = _mm256_loadu_ps (ft[FH + m]);
+    __m256 c = _mm256_loadu_ps (ft[2 * FH + m]);
+    __m256 lo = _mm256_loadu_ps (xf + m);
+    __m256 hi = _mm256_loadu_ps (xf + FF_TAPS - 1 - m);
+    __m256 s = _mm256_add_ps (lo, hi), d = _mm256_sub_ps (lo, hi);
+    P0 = _mm256_fmadd_ps (s, a, P0);
+    Q0 = _mm256_fmadd_ps (d, b, Q0);
+    M0 = _mm256_fmadd_ps (s, c, M0);
+    lo = _mm256_loadu_ps (xf + 8 + m);
+    hi = _mm256_loadu_ps (xf + 8 + FF_TAPS - 1 - m);
+    s = _mm256_add_ps (lo, hi);
+    d = _mm256_sub_ps (lo, hi);
+    P1 = _mm256_fmadd_ps (s, a, P1);
+    Q1 = _mm256_fmadd_ps (d, b, Q1);
+    M1 = _mm256_fmadd_ps (s, c, M1);
+  }
+  f[0][0] = _mm256_add_ps (P0, Q0);
+  f[0][1] = M0;
+  f[0][2] = _mm256_sub_ps (P0, Q0);
+  f[1][0] = _mm256_add_ps (P1, Q1);
+  f[1][1] = M1;
+  f[1][2] = _mm256_sub_ps (P1, Q1);
+}
+
+/* refine_peak8 on sixteen lanes. */
+__attribute__ ((target ("avx512f,avx512dq")))
+static inline __m512
+refine_peak16 (__m512 a, __m512 b, __m512 c)
+{
+  const __m512 sign_bit = _mm512_set1_ps (-0.0f);
+  __m512 sign = _mm512_and_ps (b, sign_bit);
+  __m512 pa = _mm512_xor_ps (a, sign), pb = _mm512_andnot_ps (sign_bit, b);
+  __m512 pc = _mm512_xor_ps (c, sign);
+  __m512 den = _mm512_sub_ps (_mm512_add_ps (pb, pb), _mm512_add_ps (pa, pc));
+  __m512 d = _mm512_sub_ps (pc, pa);
+  __mmask16 ok = _mm512_cmp_ps_mask (pb, pa, _CMP_GE_OQ)
+      & _mm512_cmp_ps_mask (pb, pc, _CMP_GE_OQ)
+      & _mm512_cmp_ps_mask (den, _mm512_setzero_ps (), _CMP_GT_OQ);
+  __m512 d_scaled = _mm512_mul_ps (d, _mm512_set1_ps (0.125f * 1.0004f));
+  __m512 rise = _mm512_mul_ps (_mm512_mul_ps (d, d_scaled),
+      _mm512_rcp14_ps (den));
+  return _mm512_mask_add_ps (pb, ok, pb, rise);
+}
+
+/* The lift of refine_peak_hf for sixteen frames, from r = (a + c) / 2b at
+ * two points a quarter period of fs/2 apart (so that one of them is away
+ * from a zero crossing): the smaller r, the more lift. */
+__attribute__ ((target ("avx512f,avx512dq")))
+static inline __m512
+nyquist_lift16 (__m512 a0, __m512 b0, __m512 c0, __m512 a1, __m512 b1,
+    __m512 c1)
+{
+  __m512 r0 = _mm512_mul_ps (_mm512_add_ps (a0, c0),
+      _mm512_rcp14_ps (_mm512_add_ps (b0, b0)));
+  __m512 r1 = _mm512_mul_ps (_mm512_add_ps (a1, c1),
+      _mm512_rcp14_ps (_mm512_add_ps (b1, b1)));
+  __m512 x = _mm512_sub_ps (_mm512_set1_ps (1.0f), _mm512_min_ps (r0, r1));
+  x = _mm512_max_ps (_mm512_min_ps (x, _mm512_set1_ps (NYQUIST_CAP)),
+      _mm512_setzero_ps ());
+  return _mm512_fmadd_ps (_mm512_mul_ps (x, x),
+      _mm512_set1_ps (NYQUIST_K * 1.0004f), _mm512_set1_ps (1.0f));
+}
+
+/* detect_true_peaks_avx2 and ff_peaks_avx2 in one pass, sixteen frames at
+ * a time, for CPUs with AVX-512 (32 registers: every sum stays in one). */
+__attribute__ ((target ("avx512f,avx512dq")))
+static void
+detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
+{
+  const float *x = det->rows + (size_t) channel * det->row_stride + ROW_FIRST;
+  float *peak = mst_tpdetect_peaks (det, channel);
+  const float *half = det->halves + (size_t) channel * det->half_stride
+      + HALF_FRONT;
+  const int n16 = (n + 15) & ~15, FH = FF_TAPS / 2, BH = BS_TAPS / 2;
+  const float *ft = det->ff_fold;
+  float tp[STAGE2_TAPS];
+  for (int t = 0; t < STAGE2_TAPS; t++)
+    tp[t] = det->stage2_splat[t][0];
+  const float *ut = tp + 3 * BH, *vt = ut + 7;
+  const bool ff_refine = !det->ff_on_grid;
+  const __m512i rotate = _mm512_setr_epi32 (15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+      10, 11, 12, 13, 14);
+  __m512 prev_q3 = _mm512_set1_ps (det->last_phase[channel]);
+  __m512 prev_f3 = _mm512_set1_ps (det->last_ff_phase[channel]);
+  for (int i = 0; i < n16; i += 16) {
+    /* Pair m: frames x[i - 15 + m] and x[i + 16 - m], centred on i + 1/2;
+     * FFmpeg's interpolator takes every pair, the meters' m >= 10, the
+     * quarter points m >= 13. */
+    const float *xf = x + i - (FH - 1);
+    __m512 Pf = _mm512_setzero_ps (), Qf = Pf, Mf = Pf, P = Pf, Q = Pf;
+    __m512 mid = Pf, U = Pf, V = Pf;
+#pragma GCC unroll 16
+    for (int m = 0; m < FH; m++) {
+      __m512 lo = _mm512_loadu_ps (xf + m);
+      __m512 hi = _mm512_loadu_ps (xf + FF_TAPS - 1 - m);
+      __m512 s = _mm512_add_ps (lo, hi), d = _mm512_sub_ps (lo, hi);
+      Pf = _mm512_fmadd_ps (s, _mm512_set1_ps (ft[m]), Pf);
+      Qf = _mm512_fmadd_ps (d, _mm512_set1_ps (ft[FH + m]), Qf);
+      Mf = _mm512_fmadd_ps (s, _mm512_set1_ps (ft[2 * FH + m]), Mf);
+      if (m >= FH - BH) {
+        const int b = m - (FH - BH);
+        P = _mm512_fmadd_ps (s, _mm512_set1_ps (tp[b]), P);
+        Q = _mm512_fmadd_ps (d, _mm512_set1_ps (tp[BH + b]), Q);
+        mid = _mm512_fmadd_ps (s, _mm512_set1_ps (tp[2 * BH + b]), mid);
+        if (b >= 3) {
+          U = _mm512_fmadd_ps (s, _mm512_set1_ps (ut[b - 3]), U);
+          V = _mm512_fmadd_ps (d, _mm512_set1_ps (vt[b - 3]), V);
+        }
+      }
+    }
+    __m512 hv[7];
+    for (int m = 0; m < 7; m++)
+      hv[m] = _mm512_loadu_ps (half + i + m);
+    U = _mm512_fmadd_ps (hv[3], _mm512_set1_ps (ut[6]), U);
+    for (int m = 0; m < 3; m++) {
+      U = _mm512_fmadd_ps (_mm512_add_ps (hv[m], hv[6 - m]),
+          _mm512_set1_ps (ut[3 + m]), U);
+      V = _mm512_fmadd_ps (_mm512_sub_ps (hv[m], hv[6 - m]),
+          _mm512_set1_ps (vt[3 + m]), V);
+    }
+    __m512 q1 = _mm512_add_ps (U, V), q3 = _mm512_sub_ps (U, V);
+    __m512 q3_before = _mm512_mask_blend_ps (0x0001,
+        _mm512_permutexvar_ps (rotate, q3),
+        _mm512_permutexvar_ps (rotate, prev_q3));
+    prev_q3 = q3;
+    __m512 v0 = _mm512_loadu_ps (x + i), v2 = hv[3];
+    __m512 v4 = _mm512_loadu_ps (x + i + 1);
+    __m512 m = refine_peak16 (q3_before, v0, q1);
+    m = _mm512_max_ps (m, refine_peak16 (v0, q1, v2));
+    m = _mm512_max_ps (m, refine_peak16 (q1, v2, q3));
+    m = _mm512_max_ps (m, refine_peak16 (v2, q3, v4));
+    m = _mm512_mul_ps (m, nyquist_lift16 (q3_before, v0, q1, q1, v2, q3));
+    /* The meters' phases: max (|P + Q|, |P - Q|) = |P| + |Q|. */
+    m = _mm512_max_ps (m, _mm512_add_ps (_mm512_abs_ps (P),
+            _mm512_abs_ps (Q)));
+    m = _mm512_max_ps (m, _mm512_abs_ps (mid));
+    m = _mm512_mul_ps (m, _mm512_set1_ps (det->k_others));
+    /* FFmpeg's: f1 = Pf + Qf, f2 = Mf, f3 = Pf - Qf. */
+    __m512 f1 = _mm512_add_ps (Pf, Qf), f3 = _mm512_sub_ps (Pf, Qf);
+    if (ff_refine) {
+      __m512 f3_before = _mm512_mask_blend_ps (0x0001,
+          _mm512_permutexvar_ps (rotate, f3),
+          _mm512_permutexvar_ps (rotate, prev_f3));
+      m = _mm512_max_ps (m, refine_peak16 (f3_before, v0, f1));
+      m = _mm512_max_ps (m, refine_peak16 (v0, f1, Mf));
+      m = _mm512_max_ps (m, refine_peak16 (f1, Mf, f3));
+      m = _mm512_max_ps (m, refine_peak16 (Mf, f3, v4));
+    } else {
+      m = _mm512_max_ps (m, _mm512_add_ps (_mm512_abs_ps (Pf),
+              _mm512_abs_ps (Qf)));
+      m = _mm512_max_ps (m, _mm512_abs_ps (Mf));
+    }
+    prev_f3 = f3;
+    _mm512_storeu_ps (peak + i, m);
+  }
+  float last[16];
+  _mm512_storeu_ps (last, prev_q3);
+  det->last_phase[channel] = last[(n - 1) & 15];
+  _mm512_storeu_ps (last, prev_f3);
+  det->last_ff_phase[channel] = last[(n - 1) & 15];
+}
+
+/* FFmpeg's meter's peaks of n frames of one channel into its peaks (the
+ * larger of the two): on its grid its points, elsewhere each extremum
+ * refined. */
+__attribute__ ((target ("avx2,fma")))
+static void
+ff_peaks_avx2 (MstTpDetect * det, int channel, int n)
+{
+  const float *x = det->rows + (size_t) channel * det->row_stride + ROW_FIRST;
+  float *peak = mst_tpdetect_peaks (det, channel);
+  const int n16 = (n + 15) & ~15;
+  const __m256 abs_mask = _mm256_castsi256_ps (_mm256_set1_epi32 (0x7fffffff));
+  const __m256i rotate = _mm256_setr_epi32 (7, 0, 1, 2, 3, 4, 5, 6);
+  __m256 prev_f3 = _mm256_set1_ps (det->last_ff_phase[channel]);
+  __m256 last_f3[2];
+  for (int i = 0; i < n16; i += 16) {
+    __m256 f[2][3];
+    ff_points16 (det, x + i, f);
+    for (int h = 0; h < 2; h++) {
+      const int k = i + 8 * h;
+      __m256 m;
+      if (det->ff_on_grid) {
+        m = _mm256_max_ps (_mm256_and_ps (f[h][0], abs_mask),
+            _mm256_and_ps (f[h][2], abs_mask));
+        m = _mm256_max_ps (m, _mm256_and_ps (f[h][1], abs_mask));
+      } else {
+        __m256 f3_before = _mm256_blend_ps (_mm256_permutevar8x32_ps (f[h][2],
+                rotate), _mm256_permutevar8x32_ps (prev_f3, rotate), 0x01);
+        __m256 v0 = _mm256_loadu_ps (x + k), v4 = _mm256_loadu_ps (x + k + 1);
+        m = refine_peak8 (f3_before, v0, f[h][0]);
+        m = _mm256_max_ps (m, refine_peak8 (v0, f[h][0], f[h][1]));
+        m = _mm256_max_ps (m, refine_peak8 (f[h][0], f[h][1], f[h][2]));
+        m = _mm256_max_ps (m, refine_peak8 (f[h][1], f[h][2], v4));
+      }
+      prev_f3 = f[h][2];
+      last_f3[h] = f[h][2];
+      _mm256_storeu_ps (peak + k, _mm256_max_ps (m, _mm256_loadu_ps (peak
+                  + k)));
+    }
+  }
+  /* Frame n - 1's f3 (frames n16 - 16 .. in the last two vectors). */
+  float last[8];
+  int tail = (n - 1) & 15;
+  _mm256_storeu_ps (last, last_f3[tail >> 3]);
+  det->last_ff_phase[channel] = last[tail & 7];
+}
 #endif
+
+/* FFmpeg's point at fraction p/4 (p = 1..3) past the centre of a window
+ * of FF_TAPS frames w[0..31] (between w[15] and w[16]). */
+static float
+ff_point (const MstTpDetect * det, const float *w, int p)
+{
+  const float *h = det->ff_coef + (size_t) (p - 1) * FF_TAPS;
+  float acc = 0.0f;
+  for (int k = 0; k < FF_TAPS; k++)
+    acc += w[k] * h[k];
+  return acc;
+}
+
+/* FFmpeg's meter starts a file as if the frames before it were its first
+ * ones mirrored (libswresample fills its history so, x[-k] = x[k]); the
+ * limiter's stream begins where such a file would. For the intervals
+ * whose window reaches before the stream's first frame, the peak of
+ * FFmpeg's curve on that mirrored history, besides the silence the other
+ * interpolators assume. @first: where the stream's frame 0 is in this
+ * block's frames (x[first]), possibly negative. */
+static void
+ff_mirrored_start (MstTpDetect * det, int channel, int n, int64_t first)
+{
+  const float *x = det->rows + (size_t) channel * det->row_stride + ROW_FIRST;
+  float *peak = mst_tpdetect_peaks (det, channel);
+  const int H = FF_TAPS / 2;
+  for (int i = 0; i < n; i++) {
+    int64_t s = i - first;      /* the interval from stream frame s */
+    if (s < 0 || s >= H)
+      continue;
+    /* Points of the intervals s - 1 and s: w0 is centred on s - 1 | s. */
+    float w[FF_TAPS + 1], pt[6];
+    for (int k = 0; k <= FF_TAPS; k++) {
+      int64_t j = s - H + k;    /* stream frame of w[k] */
+      w[k] = x[i + ((j < 0 ? -j : j) - s)];
+    }
+    pt[0] = ff_point (det, w, 3);
+    pt[1] = w[H];
+    for (int p = 1; p < TP_FACTOR; p++)
+      pt[1 + p] = ff_point (det, w + 1, p);
+    pt[5] = w[H + 1];
+    float m = 0.0f;
+    for (int k = 1; k < 5; k++)
+      m = max_f (m, refine_peak (pt[k - 1], pt[k], pt[k + 1]));
+    peak[i] = max_f (peak[i], m);
+  }
+}
 
 static void
 detect_sample_peaks (MstTpDetect * det, int channel, int n)
@@ -554,16 +969,29 @@ mst_tpdetect_process (MstTpDetect * det, int n, bool true_peak)
   if (true_peak && det->vector_path)
     half_sample_points_fft (det, n);
 #endif
+  /* Where the stream's first frame is among this block's frames. */
+  int64_t first = (int64_t) DETECT_DELAY - (int64_t) det->frames_seen;
+  bool at_start = first + FF_TAPS / 2 > 0;
   for (int c = 0; c < det->channels; c++) {
     if (!true_peak)
       detect_sample_peaks (det, c, n);
 #ifdef MST_HAVE_X86_PATHS
-    else if (det->vector_path)
-      detect_true_peaks_avx2 (det, c, n);
+    else if (det->vector_path) {
+      if (det->ff_avx512)
+        detect_true_peaks_avx512 (det, c, n);
+      else {
+        detect_true_peaks_avx2 (det, c, n);
+        ff_peaks_avx2 (det, c, n);
+      }
+    }
 #endif
     else
       detect_true_peaks (det, c, n);
+    if (true_peak && at_start)
+      ff_mirrored_start (det, c, n, first);
     float *row = det->rows + (size_t) c * det->row_stride;
     memmove (row, row + n, ROW_HISTORY * sizeof (float));
   }
+  if (det->frames_seen < UINT32_MAX)
+    det->frames_seen += (uint64_t) n;
 }

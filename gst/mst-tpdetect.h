@@ -23,8 +23,16 @@ MstTpDetect *mst_tpdetect_init (int max_channels, int max_block_frames);
 
 void mst_tpdetect_destroy (MstTpDetect ** det);
 
-/** Sets the channel count, and resets. */
-MstResult mst_tpdetect_configure (MstTpDetect * det, int channels);
+/** Sets the channel count and the sample rate (which says where FFmpeg's
+ *  meter reads), and resets. */
+MstResult mst_tpdetect_configure (MstTpDetect * det, int channels,
+    double rate_hz);
+
+/** With @ffmpeg_only, the peaks are those of FFmpeg's interpolator alone
+ *  (its points, each extremum refined at rates where its points fall
+ *  between ours): a meter of what FFmpeg's ebur128 reads, without the
+ *  margins that make the detector a bound (the limiter's). Off by default. */
+void mst_tpdetect_set_ffmpeg_only (MstTpDetect * det, bool ffmpeg_only);
 
 /** Clears the history: the next frames start a stream. */
 void mst_tpdetect_reset (MstTpDetect * det);

@@ -349,6 +349,69 @@ mst_analysis_ebur128_true_peak_f64 (const double *x, size_t n_frames,
       EBU_TRUE_PEAK) : NAN;
 }
 
+static unsigned
+gcd_u (unsigned a, unsigned b)
+{
+  while (b) {
+    unsigned t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+double
+mst_analysis_ffmpeg_true_peak (const float *x, size_t n_frames,
+    int channels, unsigned rate)
+{
+  enum { SWR_TAPS = 32, SWR_HALF = SWR_TAPS / 2 };
+  const unsigned out_rate = 192000;
+  if (!x || channels < 1 || rate == 0)
+    return NAN;
+  double peak = 0.0;
+  for (size_t k = 0; k < n_frames * (size_t) channels; k++)
+    peak = fmax (peak, fabs (x[k]));
+  if (rate >= out_rate || n_frames <= SWR_HALF)
+    return peak;
+  /* Output point k lies at k * step input frames, step = in / out in
+   * lowest terms: phase (k * in) mod out over out. */
+  unsigned g = gcd_u (rate, out_rate), in = rate / g, out = out_rate / g;
+  double *h = malloc (sizeof (double) * out * SWR_TAPS);
+  if (!h)
+    return NAN;
+  const double i0_beta = bessel_i0 (9.0);
+  for (unsigned ph = 0; ph < out; ph++) {
+    double sum = 0.0, frac = (double) ph / out;
+    for (int i = 0; i < SWR_TAPS; i++) {
+      double d = (i - (SWR_HALF - 1)) - frac, w = 2.0 * d / SWR_TAPS;
+      double y = d == 0.0 ? 1.0 : sin (M_PI * d) / (M_PI * d);
+      y *= bessel_i0 (9.0 * sqrt (fmax (0.0, 1.0 - w * w))) / i0_beta;
+      h[ph * SWR_TAPS + i] = y;
+      sum += y;
+    }
+    for (int i = 0; i < SWR_TAPS; i++)
+      h[ph * SWR_TAPS + i] /= sum;
+  }
+  for (int c = 0; c < channels; c++) {
+    for (uint64_t k = 0;; k++) {
+      uint64_t pos = k * in;
+      int64_t base = (int64_t) (pos / out);
+      unsigned ph = (unsigned) (pos % out);
+      if (base + SWR_HALF >= (int64_t) n_frames)
+        break;
+      double acc = 0.0;
+      for (int i = 0; i < SWR_TAPS; i++) {
+        int64_t j = base - (SWR_HALF - 1) + i;
+        j = j < 0 ? -j : j;
+        acc += h[ph * SWR_TAPS + i] * x[(size_t) j * channels + c];
+      }
+      peak = fmax (peak, fabs (acc));
+    }
+  }
+  free (h);
+  return peak;
+}
+
 double
 mst_analysis_ebur128_loudness (const float *x, size_t n_frames,
     int channels, unsigned rate)

@@ -95,6 +95,23 @@ double mst_analysis_ebur128_true_peak_f64 (const double *x, size_t n_frames,
     int channels, unsigned rate);
 
 /**
+ * The true peak FFmpeg's ebur128 filter reads with peak=true (FFmpeg 5.1 as
+ * in Debian 12): the input upsampled to 192 kHz by libswresample with its
+ * defaults (a 32-tap Kaiser-windowed sinc, beta 9, cut-off at the input
+ * Nyquist, each of its exact rational phases normalised to unity at DC),
+ * its history at the start filled with the first frames mirrored
+ * (x[-k] = x[k]), and no flush at the end (the last 16 frames' points are
+ * never produced); the largest magnitude over those points and channels,
+ * linear. Written from libswresample's documented design, independently of
+ * the limiter's detector; tests/test-meters-agree.c checks it against the
+ * ffmpeg program itself. Rates at or above 192 kHz read the sample peak.
+ *
+ * Returns: NAN on an invalid argument or allocation failure.
+ */
+double mst_analysis_ffmpeg_true_peak (const float *x, size_t n_frames,
+    int channels, unsigned rate);
+
+/**
  * libebur128's integrated loudness (BS.1770-4 gating), in LUFS; channels
  * get libebur128's default roles (for 5.1 in SMPTE order the 4th is LFE and
  * excluded; with more than 5 channels the rest are unused).

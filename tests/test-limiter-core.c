@@ -61,13 +61,13 @@ make_music (float *x, size_t n, int channels, double rate)
 
 typedef enum {
   SIG_MUSIC, SIG_SQUARE, SIG_CLIPPED, SIG_FS4_45, SIG_IMPULSES, SIG_STEP,
-  SIG_SINE_STEP, SIG_NOISE, SIG_HF_SINE, SIG_HF_NOISE, SIG_N
+  SIG_SINE_STEP, SIG_NOISE, SIG_HF_SINE, SIG_HF_NOISE, SIG_NYQUIST, SIG_N
 } Signal;
 
 static const char *signal_names[] = {
   "music", "square 1 kHz", "clipped master", "fs/4 sine 45 deg", "impulses",
   "DC step after silence", "100 Hz step after silence", "white noise",
-  "18 kHz sine", "noise near Nyquist"
+  "18 kHz sine", "noise near Nyquist", "Nyquist tone"
 };
 
 /* Fills x; returns the input gain in dB the torture case uses. */
@@ -126,6 +126,12 @@ make_signal (Signal s, float *x, size_t n, int channels, double rate)
         }
       }
       return 12.0;
+    case SIG_NYQUIST:
+      /* fs/2 at full scale, starting and stopping abruptly. */
+      for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < channels; c++)
+          x[i * channels + c] = i % 2 ? -1.0f : 1.0f;
+      return 12.0;
     case SIG_HF_SINE:
     default:
       for (size_t i = 0; i < n; i++)
@@ -161,6 +167,7 @@ run (MstLimiter * lim, const float *x, size_t n, int channels, float *y)
 }
 
 static double worst_ebur128_db = -INFINITY, worst_16x_db = -INFINITY;
+static double worst_ffmpeg_db = -INFINITY;
 
 /* The guarantee: true peak never above the ceiling, on every torture
  * signal, at 44.1 and 48 kHz, stereo. */
@@ -193,11 +200,16 @@ test_true_peak_guarantee (void)
                 channels, (unsigned) rates[r])) - ceilings[k];
         double fine = mst_analysis_db (mst_analysis_true_peak_16x_all (y, w,
                 channels)) - ceilings[k];
+        double ff = mst_analysis_db (mst_analysis_ffmpeg_true_peak (y, w,
+                channels, (unsigned) rates[r])) - ceilings[k];
         worst_ebur128_db = fmax (worst_ebur128_db, ebu);
         worst_16x_db = fmax (worst_16x_db, fine);
+        worst_ffmpeg_db = fmax (worst_ffmpeg_db, ff);
         printf ("# %5.0f Hz %-26s ceiling %4.1f: libebur128 %+.4f dB, "
-            "16x %+.4f dB\n", rates[r], signal_names[s], ceilings[k], ebu,
-            fine);
+            "FFmpeg %+.4f dB, 16x %+.4f dB\n", rates[r], signal_names[s],
+            ceilings[k], ebu, ff, fine);
+        MST_CHECK_MSG (ff <= 0.0, "%s at %.0f Hz: FFmpeg's ebur128 true peak "
+            "%+.4f dB over the ceiling", signal_names[s], rates[r], ff);
         MST_CHECK_MSG (sp <= ceiling, "%s: sample peak above the ceiling",
             signal_names[s]);
         MST_CHECK_MSG (ebu <= 0.0, "%s at %.0f Hz: libebur128 true peak "
@@ -209,8 +221,8 @@ test_true_peak_guarantee (void)
     free (x);
     free (y);
   }
-  printf ("# worst overshoot: libebur128 %+.4f dB, 16x %+.4f dB\n",
-      worst_ebur128_db, worst_16x_db);
+  printf ("# worst overshoot: libebur128 %+.4f dB, FFmpeg %+.4f dB, "
+      "16x %+.4f dB\n", worst_ebur128_db, worst_ffmpeg_db, worst_16x_db);
 }
 
 /* No needless reduction: every torture signal, at its own level, under a

@@ -347,12 +347,20 @@ count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* The true peak is the strictest of the meter's readings: BS.1770-4's
+ * interpolator (as libebur128 and most meters) and FFmpeg's ebur128 with
+ * peak=true (measure-true-peak-strict), which reads more near Nyquist and
+ * at a file's start. */
 static void
 figures_from_message (const GstStructure * s, GmFigures * f)
 {
+  double strict = NAN;
   gst_structure_get_double (s, "integrated", &f->integrated_lufs);
   gst_structure_get_double (s, "loudness-range", &f->range_lu);
   gst_structure_get_double (s, "true-peak", &f->true_peak_dbtp);
+  gst_structure_get_double (s, "true-peak-strict", &strict);
+  if (strict > f->true_peak_dbtp)
+    f->true_peak_dbtp = strict;
   gst_structure_get_double (s, "sample-peak", &f->sample_peak_dbfs);
   gst_structure_get_double (s, "momentary-max", &f->momentary_max_lufs);
   gst_structure_get_double (s, "short-term-max", &f->short_term_max_lufs);
@@ -541,7 +549,8 @@ measure_desc (gboolean per_interval_tp)
 {
   return g_strdup_printf ("filesrc name=src ! decodebin ! audioconvert ! "
       "audio/x-raw,format=F32LE,layout=interleaved ! "
-      "loudmeter name=meter interval=%" G_GUINT64_FORMAT " ! %s"
+      "loudmeter name=meter measure-true-peak-strict=true "
+      "interval=%" G_GUINT64_FORMAT " ! %s"
       "fakesink sync=false", (guint64) GM_INTERVAL_NS, per_interval_tp ?
       "loudmeter name=tpmeter interval=100000000 ! " : "");
 }
