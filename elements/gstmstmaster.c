@@ -69,31 +69,83 @@ G_DEFINE_TYPE_WITH_CODE (GstMstMaster, gst_mst_master, GST_TYPE_BIN,
 GST_ELEMENT_REGISTER_DEFINE (master, "master", GST_RANK_NONE,
     GST_TYPE_MST_MASTER);
 
-/* Writes the settings into the children. */
-static void
-apply_settings (GstMstMaster * self)
+/* What the children get from the bin's settings. */
+typedef struct
+{
+  gboolean normalize;
+  gdouble loudness, ceiling;
+} ChildSettings;
+
+/* The children's settings, copied under GST_OBJECT_LOCK; returns the
+ * sequence number of the settings copied. */
+static guint
+copy_settings (GstMstMaster * self, ChildSettings * c)
 {
   size_t n;
   const MstTarget *targets = mst_targets (&n);
+  guint seq;
+
+  GST_OBJECT_LOCK (self);
+  const MstTarget *t = &targets[CLAMP (self->target, 0, (gint) n - 1)];
+  c->loudness = self->loudness;
+  if (!self->loudness_set && self->channels > 0)
+    c->loudness = mst_target_loudness (t, self->channels);
+  c->normalize = self->normalize && isfinite (c->loudness);
+  c->ceiling = self->ceiling;
+  seq = self->settings_seq;
+  GST_OBJECT_UNLOCK (self);
+  return seq;
+}
+
+static guint
+settings_seq (GstMstMaster * self)
+{
+  guint seq;
+  GST_OBJECT_LOCK (self);
+  seq = self->settings_seq;
+  GST_OBJECT_UNLOCK (self);
+  return seq;
+}
+
+/* Writes the settings into the children, from any thread (set_property,
+ * the streaming thread at caps).
+ *
+ * Lock order: apply_lock, then GST_OBJECT_LOCK (self) only to copy the
+ * settings, then the children's locks (taken by their set_property). The
+ * object lock is never held while calling into a child: a child's property
+ * change notifies its ancestors (deep-notify), which takes their object
+ * locks. Nothing holding the bin's object lock or a child's lock takes
+ * apply_lock.
+ *
+ * apply_lock makes the writers take their turn: the copy written last is
+ * the one taken last, which sees every setting written before it, so the
+ * children end with what the bin reports, whatever the interleaving of
+ * the setting threads. The lock is recursive and the copy retaken until it
+ * is current: a deep-notify handler that sets the bin's properties from
+ * within a child's write (same thread) gets its settings into the children
+ * and the outer, older copy does not overwrite them. Each setting thread
+ * bumps the sequence at most once before it waits for the lock, so the
+ * loop ends. */
+static void
+apply_settings (GstMstMaster * self)
+{
+  ChildSettings c;
+  guint seq;
 
   if (!self->loudnorm || !self->limiter)
     return;                     /* a missing element, reported at READY */
-  GST_OBJECT_LOCK (self);
-  const MstTarget *t = &targets[CLAMP (self->target, 0, (gint) n - 1)];
-  double loudness = self->loudness;
-  if (!self->loudness_set && self->channels > 0)
-    loudness = mst_target_loudness (t, self->channels);
-  gboolean normalize = self->normalize && isfinite (loudness);
-  double ceiling = self->ceiling;
-  GST_OBJECT_UNLOCK (self);
-
-  if (normalize)
-    g_object_set (self->loudnorm, "mode", 0, "target", loudness,
-        "ceiling", ceiling, NULL);
-  else
-    g_object_set (self->loudnorm, "mode", 1, "gain", 0.0,
-        "ceiling", ceiling, NULL);
-  g_object_set (self->limiter, "ceiling", ceiling, NULL);
+  g_rec_mutex_lock (&self->apply_lock);
+  do {
+    seq = copy_settings (self, &c);
+    if (c.normalize)
+      g_object_set (self->loudnorm, "mode", 0, "target", c.loudness,
+          "ceiling", c.ceiling, NULL);
+    else
+      g_object_set (self->loudnorm, "mode", 1, "gain", 0.0,
+          "ceiling", c.ceiling, NULL);
+    g_object_set (self->limiter, "ceiling", c.ceiling, NULL);
+  } while (settings_seq (self) != seq);
+  g_rec_mutex_unlock (&self->apply_lock);
 }
 
 static void
@@ -134,6 +186,7 @@ gst_mst_master_set_property (GObject * object, guint prop_id,
       GST_OBJECT_UNLOCK (self);
       return;
   }
+  self->settings_seq++;
   GST_OBJECT_UNLOCK (self);
   apply_settings (self);
 }
@@ -188,6 +241,7 @@ caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     if (gst_audio_info_from_caps (&ainfo, caps)) {
       GST_OBJECT_LOCK (self);
       self->channels = GST_AUDIO_INFO_CHANNELS (&ainfo);
+      self->settings_seq++;
       GST_OBJECT_UNLOCK (self);
       apply_settings (self);
     }
@@ -238,6 +292,7 @@ build_chain (GstMstMaster * self)
 static void
 gst_mst_master_init (GstMstMaster * self)
 {
+  g_rec_mutex_init (&self->apply_lock);
   self->chain_ok = build_chain (self);
 
   GstPadTemplate *sink_tmpl = gst_static_pad_template_get (&sink_template);
@@ -271,6 +326,15 @@ gst_mst_master_init (GstMstMaster * self)
   self->ceiling = t[DEFAULT_TARGET].ceiling_dbtp;
   self->normalize = TRUE;
   apply_settings (self);
+}
+
+static void
+gst_mst_master_finalize (GObject * object)
+{
+  GstMstMaster *self = GST_MST_MASTER (object);
+
+  g_rec_mutex_clear (&self->apply_lock);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
 static GstStateChangeReturn
@@ -332,6 +396,7 @@ gst_mst_master_class_init (GstMstMasterClass * klass)
 
   gobject_class->set_property = gst_mst_master_set_property;
   gobject_class->get_property = gst_mst_master_get_property;
+  gobject_class->finalize = gst_mst_master_finalize;
   element_class->change_state = gst_mst_master_change_state;
 
   g_object_class_install_property (gobject_class, PROP_TARGET,

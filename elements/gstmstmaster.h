@@ -27,6 +27,12 @@ struct _GstMstMaster
   gboolean loudness_set;        /* loudness given after the target */
   gboolean normalize;
   gint channels;                /* of the current caps, 0 before them */
+  guint settings_seq;           /* bumped by every change of the above */
+
+  /* Held while the settings are written into the children, so they get
+   * them in the order the copies were taken (lock order in
+   * gstmstmaster.c, apply_settings). */
+  GRecMutex apply_lock;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (master);
