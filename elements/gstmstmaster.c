@@ -14,6 +14,7 @@
 #include <gst/audio/audio.h>
 #include <math.h>
 
+#include "gstmstcommon.h"
 #include "mst-targets.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_mst_master_debug);
@@ -33,10 +34,7 @@ enum
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("audio/x-raw"));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("audio/x-raw, format = (string) { F32LE, F64LE }, "
-        "layout = (string) interleaved, rate = (int) [ 8000, 384000 ], "
-        "channels = (int) [ 1, 8 ]"));
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_MST_ALLOWED_CAPS));
 
 GType
 gst_mst_master_target_get_type (void)
@@ -249,6 +247,61 @@ caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Whether the chain can take @caps: audioconvert changes the sample format
+ * and layout and downmixes positioned channels, but keeps the rate and
+ * cannot map more than 8 unpositioned channels; the pack's elements take
+ * what GST_MST_ALLOWED_CAPS says. */
+static gboolean
+chain_takes (GstCaps * caps)
+{
+  GstAudioInfo info;
+  gboolean ok;
+
+  if (!gst_audio_info_from_caps (&info, caps))
+    return FALSE;
+  gint channels = GST_AUDIO_INFO_CHANNELS (&info);
+  if (!GST_AUDIO_INFO_IS_UNPOSITIONED (&info))
+    channels = MIN (channels, 8);
+  GstCaps *converted = gst_caps_new_simple ("audio/x-raw",
+      "format", G_TYPE_STRING, "F32LE", "layout", G_TYPE_STRING, "interleaved",
+      "rate", G_TYPE_INT, GST_AUDIO_INFO_RATE (&info),
+      "channels", G_TYPE_INT, channels, NULL);
+  GstCaps *allowed = gst_static_pad_template_get_caps (&src_template);
+  ok = gst_caps_can_intersect (converted, allowed);
+  gst_caps_unref (converted);
+  gst_caps_unref (allowed);
+  return ok;
+}
+
+/* The sink pad's queries; an ACCEPT_CAPS refused for fixed caps (a CAPS
+ * event is checked this way before it arrives) is said on the bus with
+ * what was offered and what is accepted, as the pack's elements do, rather
+ * than left to end as a bare "not-negotiated". */
+static gboolean
+sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  gboolean ok = gst_pad_query_default (pad, parent, query);
+  GstCaps *caps;
+  gboolean accepted;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_ACCEPT_CAPS)
+    return ok;
+  gst_query_parse_accept_caps (query, &caps);
+  gst_query_parse_accept_caps_result (query, &accepted);
+  accepted = ok && accepted && chain_takes (caps);
+  gst_query_set_accept_caps_result (query, accepted);
+  if (!accepted && gst_caps_is_fixed (caps)) {
+    gchar *offered = gst_caps_to_string (caps);
+    GST_ELEMENT_ERROR (parent, CORE, NEGOTIATION,
+        ("master cannot process the audio it was given"),
+        ("offered: %s; accepted: raw audio that audioconvert turns into "
+            "%s (any sample format and layout; more than 8 channels only "
+            "with positions, downmixed)", offered, GST_MST_ALLOWED_CAPS));
+    g_free (offered);
+  }
+  return TRUE;
+}
+
 static GstElement *
 make_child (GstMstMaster * self, const gchar * factory, const gchar * name)
 {
@@ -316,6 +369,7 @@ gst_mst_master_init (GstMstMaster * self)
   gst_object_unref (src_tmpl);
   gst_pad_add_probe (self->sinkpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       caps_probe, self, NULL);
+  gst_pad_set_query_function (self->sinkpad, sink_query);
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 

@@ -7,20 +7,13 @@
 #include <gst/check/gstharness.h>
 #include <string.h>
 
-/* Caps outside the conventions (integer samples, a rate under 8 kHz, 9
- * channels, planar layout) are refused at negotiation: a NEGOTIATION error
- * on the bus whose details say what is accepted. */
+/* Each of the @n_bad caps @bad is refused at negotiation: a NEGOTIATION
+ * error on the bus whose details say what is accepted. */
 static inline void
-mst_check_caps_refused (const gchar * factory)
+mst_check_caps_list_refused (const gchar * factory,
+    const gchar * const *bad, guint n_bad)
 {
-  const gchar *bad[] = {
-    "audio/x-raw, format=S16LE, layout=interleaved, rate=48000, channels=2",
-    "audio/x-raw, format=F32LE, layout=interleaved, rate=4000, channels=2",
-    "audio/x-raw, format=F32LE, layout=interleaved, rate=48000, channels=9",
-    "audio/x-raw, format=F32LE, layout=non-interleaved, rate=48000, "
-        "channels=2",
-  };
-  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+  for (guint i = 0; i < n_bad; i++) {
     GstHarness *h = gst_harness_new (factory);
     GstBus *bus = gst_bus_new ();
     gst_element_set_bus (h->element, bus);
@@ -41,6 +34,21 @@ mst_check_caps_refused (const gchar * factory)
     gst_object_unref (bus);
     gst_harness_teardown (h);
   }
+}
+
+/* Caps outside the conventions (integer samples, a rate under 8 kHz, 9
+ * channels, planar layout) are refused by an element of the pack. */
+static inline void
+mst_check_caps_refused (const gchar * factory)
+{
+  static const gchar *const bad[] = {
+    "audio/x-raw, format=S16LE, layout=interleaved, rate=48000, channels=2",
+    "audio/x-raw, format=F32LE, layout=interleaved, rate=4000, channels=2",
+    "audio/x-raw, format=F32LE, layout=interleaved, rate=48000, channels=9",
+    "audio/x-raw, format=F32LE, layout=non-interleaved, rate=48000, "
+        "channels=2",
+  };
+  mst_check_caps_list_refused (factory, bad, G_N_ELEMENTS (bad));
 }
 
 #endif
