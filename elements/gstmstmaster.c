@@ -95,16 +95,6 @@ copy_settings (GstMstMaster * self, ChildSettings * c)
   return seq;
 }
 
-static guint
-settings_seq (GstMstMaster * self)
-{
-  guint seq;
-  GST_OBJECT_LOCK (self);
-  seq = self->settings_seq;
-  GST_OBJECT_UNLOCK (self);
-  return seq;
-}
-
 /* Writes the settings into the children, from any thread (set_property,
  * the streaming thread at caps).
  *
@@ -133,8 +123,8 @@ apply_settings (GstMstMaster * self)
   if (!self->loudnorm || !self->limiter)
     return;                     /* a missing element, reported at READY */
   g_rec_mutex_lock (&self->apply_lock);
-  do {
-    seq = copy_settings (self, &c);
+  seq = copy_settings (self, &c);
+  for (;;) {
     if (c.normalize)
       g_object_set (self->loudnorm, "mode", 0, "target", c.loudness,
           "ceiling", c.ceiling, NULL);
@@ -142,7 +132,10 @@ apply_settings (GstMstMaster * self)
       g_object_set (self->loudnorm, "mode", 1, "gain", 0.0,
           "ceiling", c.ceiling, NULL);
     g_object_set (self->limiter, "ceiling", c.ceiling, NULL);
-  } while (settings_seq (self) != seq);
+    guint written = seq;
+    if ((seq = copy_settings (self, &c)) == written)
+      break;
+  }
   g_rec_mutex_unlock (&self->apply_lock);
 }
 

@@ -107,6 +107,39 @@ GST_START_TEST (test_targets)
 
 GST_END_TEST;
 
+/* An application that sets the bin from a notification of its children
+ * (same thread, within the bin's write to them): the children end with
+ * what it set last, and nothing deadlocks. */
+static void
+set_ceiling_on_notify (GstObject * master, GstObject * origin,
+    GParamSpec * pspec, gpointer data)
+{
+  gint *left = data;
+  (void) pspec;
+  if (GST_OBJECT_PARENT (origin) == master && *left > 0) {
+    (*left)--;
+    g_object_set (master, "ceiling", -7.0, NULL);
+  }
+}
+
+GST_START_TEST (test_set_from_notify)
+{
+  GstElement *master = gst_element_factory_make ("master", NULL);
+  gint left = 1;
+  g_signal_connect (master, "deep-notify::ceiling",
+      G_CALLBACK (set_ceiling_on_notify), &left);
+  g_object_set (master, "ceiling", -3.0, NULL);
+  fail_unless_equals_int (left, 0);
+  double ceiling;
+  g_object_get (master, "ceiling", &ceiling, NULL);
+  fail_unless_equals_float (ceiling, -7.0);
+  fail_unless_equals_float (get_double (master, "loudnorm::ceiling"), -7.0);
+  fail_unless_equals_float (get_double (master, "limiter::ceiling"), -7.0);
+  gst_object_unref (master);
+}
+
+GST_END_TEST;
+
 /* Podcasts: -16 LUFS in stereo, -19 in mono, decided by the caps. */
 static double
 podcast_loudness (gint channels)
@@ -234,6 +267,7 @@ master_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_children_by_name);
   tcase_add_test (tc, test_targets);
+  tcase_add_test (tc, test_set_from_notify);
   tcase_add_test (tc, test_podcast_mono);
   tcase_add_test (tc, test_presets);
   tcase_add_test (tc, test_master_programme);
