@@ -390,7 +390,7 @@ tp_reset_handler (GstBus * bus, GstMessage * msg, gpointer user_data)
 }
 
 gboolean
-gm_run_pipeline (GmJob * job, const char *desc, const char *in, const char *out,
+gm_run_pipeline (GmJob * job, const char *desc, const char *in, int out_fd,
     const char *count_element, GmRunResult * res, char **errmsg)
 {
   GError *err = NULL;
@@ -424,9 +424,9 @@ gm_run_pipeline (GmJob * job, const char *desc, const char *in, const char *out,
   el = gst_bin_get_by_name (GST_BIN (pipe), "src");
   g_object_set (el, "location", in, NULL);
   gst_object_unref (el);
-  if (out) {
+  if (out_fd >= 0) {
     el = gst_bin_get_by_name (GST_BIN (pipe), "sink");
-    g_object_set (el, "location", out, NULL);
+    g_object_set (el, "fd", out_fd, NULL);
     gst_object_unref (el);
   }
   el = gst_bin_get_by_name (GST_BIN (pipe), count_element);
@@ -579,7 +579,7 @@ gm_measure_file (GmJob * job, const char *path, GmFigures * fig, GmSeries * st,
 
   r.short_term = st;
   r.true_peak = tp;
-  ok = gm_run_pipeline (job, desc, path, NULL, "meter", &r, &msg);
+  ok = gm_run_pipeline (job, desc, path, -1, "meter", &r, &msg);
   g_free (desc);
   if (!ok) {
     if (g_strcmp0 (msg, "interrupted") == 0)

@@ -20,6 +20,7 @@
 #include "gm-formats.h"
 #include "gm-gain.h"
 #include "gm-job.h"
+#include "gm-output.h"
 #include "gm-report.h"
 #include "gm-run.h"
 #include "mst-targets.h"
@@ -474,6 +475,7 @@ main (int argc, char **argv)
       jobs[i].target_lufs = opt.master.loudness_lufs;
 
   gm_run_catch_signals ();
+  gm_output_init ();
 
   progress.jobs = jobs;
   progress.n_jobs = n_jobs;
