@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gm-damage.h"
 #include "gm-output.h"
 #include "gm-run.h"
 
@@ -224,6 +225,14 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     goto fail;
   g_atomic_int_set (&job->total_ms,
       (gint) (job->before.duration_s * 1000.0) * job->passes_expected);
+  /* A master shorter than its source, or with frames skipped, is a
+   * defective delivery that exit status 0 would let through a batch:
+   * refused, unless asked for. */
+  if (gm_note_damage (job, o->allow_damaged ? GM_STATUS_WARNING
+          : GM_STATUS_ERROR, o->allow_damaged ? "mastered what decodes "
+          "(--allow-damaged)" : "not mastered (--allow-damaged masters what "
+          "decodes)") && !o->allow_damaged)
+    goto fail;
   if (!isfinite (o->loudness_lufs) && job->before.channels == 1) {
     const MstTarget *t = o->target ? o->target
         : &mst_targets (NULL)[MST_TARGET_DEFAULT];
@@ -407,6 +416,7 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
 
 fail:
   gm_output_discard (&out);
-  gm_job_note (job, GM_STATUS_ERROR, "%s", errmsg);
+  if (errmsg)                   /* else noted already */
+    gm_job_note (job, GM_STATUS_ERROR, "%s", errmsg);
   g_free (errmsg);
 }
