@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -2083,6 +2085,356 @@ test_silence_out (void)
   g_free (in);
 }
 
+/* ------------------------------------------------------------------ */
+/* Killed runs leave nothing; damaged inputs are named (issue 13)      */
+
+/* @seconds of stereo music at 48 kHz as a float WAV named @name. */
+static char *
+music_wav (const char *name, double seconds)
+{
+  const unsigned rate = 48000;
+  size_t n = (size_t) (seconds * rate);
+  float *x = g_new (float, n * 2);
+  char *p = path (name);
+
+  mst_signal_music (x, n, 2, rate, 13);
+  check (mst_signal_write_wav (p, x, n, 2, rate) == 0, "%s written", name);
+  g_free (x);
+  return p;
+}
+
+/* gst-master master on a long input killed (SIGKILL: no handler runs) in
+ * its writing pass: nothing at all in the output folder, under any name.
+ * Then a normal run writes the output, and another replaces it in one
+ * step (a hard link to the old one keeps the old contents). */
+static void
+test_killed_leaves_nothing (void)
+{
+  char *in = music_wav ("long.wav", 120.0);
+  char *outdir = path ("killed");
+  char *out = g_build_filename (outdir, "x.wav", NULL);
+  char *keep = g_build_filename (outdir, "keep.wav", NULL);
+  const char *argv[] = { GM, "master", in, "-o", out, "--progress", "json",
+    NULL
+  };
+  GString *seen = g_string_new (NULL);
+  gboolean in_pass_2 = FALSE;
+  int fds[2], rc = -1;
+  char *old = NULL, *now = NULL;
+  gsize old_len = 0;
+  GStatBuf st_old, st_new;
+  Run r;
+
+  g_mkdir (outdir, 0755);
+  if (pipe (fds) == 0) {
+    pid_t pid = spawn (argv, fds[1]);
+    gint64 end = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+    close (fds[1]);
+    /* The progress line counts the running pass: "pass": 2 is the
+     * mastering pass, writing the output. */
+    while (!in_pass_2 && g_get_monotonic_time () < end) {
+      char buf[4096];
+      ssize_t n = read (fds[0], buf, sizeof buf);
+      if (n <= 0)
+        break;
+      g_string_append_len (seen, buf, n);
+      in_pass_2 = strstr (seen->str, "\"pass\": 2,") != NULL;
+    }
+    if (in_pass_2)
+      g_usleep (300000);        /* some of the output written */
+    kill (pid, SIGKILL);
+    rc = wait_for (pid, 30);
+    close (fds[0]);
+  }
+  check (in_pass_2 && rc == 128 + SIGKILL && listdir_is (outdir, ""),
+      "SIGKILL in the mastering pass: killed (%d), nothing left in the "
+      "output folder, no hidden part", rc);
+
+  r = gm ("master", tone_23 (), "-o", out, "-q", NULL);
+  check (r.rc == 0 && listdir_is (outdir, "x.wav"),
+      "a later run: exit %d, writes the output alone", r.rc);
+  run_clear (&r);
+  if (link (out, keep) == 0)
+    g_file_get_contents (keep, &old, &old_len, NULL);
+  g_stat (out, &st_old);
+  r = gm ("master", in, "-o", out, "-q", NULL);
+  g_file_get_contents (keep, &now, NULL, NULL);
+  check (r.rc == 0 && old && now && !memcmp (old, now, old_len)
+      && g_stat (out, &st_new) == 0 && st_new.st_ino != st_old.st_ino
+      && st_new.st_size > st_old.st_size
+      && listdir_is (outdir, "keep.wav x.wav"),
+      "an existing output replaced by a new file, not rewritten in place");
+  run_clear (&r);
+  g_string_free (seen, TRUE);
+  g_free (old);
+  g_free (now);
+  g_unlink (in);
+  rm_rf (outdir);
+  g_free (keep);
+  g_free (out);
+  g_free (outdir);
+  g_free (in);
+}
+
+/* Makes the file @name in @dir, last written @age_s seconds ago (negative:
+ * in the future). */
+static void
+plant (const char *dir, const char *name, double age_s)
+{
+  char *p = g_build_filename (dir, name, NULL);
+  struct timespec t[2];
+
+  g_file_set_contents (p, "part", -1, NULL);
+  clock_gettime (CLOCK_REALTIME, &t[0]);
+  t[0].tv_sec -= (time_t) age_s;
+  t[1] = t[0];
+  utimensat (AT_FDCWD, p, t, 0);
+  g_free (p);
+}
+
+/* Hidden parts a killed run left where the output could not be written
+ * without a name (older versions, filesystems without O_TMPFILE): removed
+ * by the next run of the same output, and only those: the exact names,
+ * older than the run, not locked by a run still writing. */
+static void
+test_stale_parts_removed (void)
+{
+  char *outdir = path ("stale");
+  char *out = g_build_filename (outdir, "x.wav", NULL);
+  char *locked = g_build_filename (outdir, ".x.wav.Lk34Cd.part", NULL);
+  int lock_fd;
+  Run r;
+
+  g_mkdir (outdir, 0755);
+  plant (outdir, ".x.wav.Ab12Cd.part", 3600);   /* stale: removed */
+  plant (outdir, ".x.wav.9zZ0aA.part", 60);     /* stale: removed */
+  plant (outdir, ".x.wav.Lk34Cd.part", 3600);   /* locked: a live writer */
+  plant (outdir, ".x.wav.Nw56Ef.part", -3600);  /* newer than the run */
+  plant (outdir, ".x.wav.part", 3600);
+  plant (outdir, ".x.wav.Ab12C.part", 3600);
+  plant (outdir, ".x.wav.Ab12Cde.part", 3600);
+  plant (outdir, ".x.wav.Ab-2Cd.part", 3600);
+  plant (outdir, ".y.wav.Ab12Cd.part", 3600);
+  plant (outdir, "x.wav.Ab12Cd.part", 3600);
+  lock_fd = open (locked, O_RDONLY);
+  check (lock_fd >= 0 && flock (lock_fd, LOCK_EX) == 0, "part locked");
+  r = gm ("master", tone_23 (), "-o", out, "-q", NULL);
+  check (r.rc == 0 && listdir_is (outdir, ".x.wav.Ab-2Cd.part "
+          ".x.wav.Ab12C.part .x.wav.Ab12Cde.part .x.wav.Lk34Cd.part "
+          ".x.wav.Nw56Ef.part .x.wav.part .y.wav.Ab12Cd.part "
+          "x.wav x.wav.Ab12Cd.part"),
+      "stale hidden parts of the output removed, nothing else: exit %d",
+      r.rc);
+  run_clear (&r);
+  if (lock_fd >= 0)
+    close (lock_fd);
+  rm_rf (outdir);
+  g_free (locked);
+  g_free (out);
+  g_free (outdir);
+}
+
+/* Every output format through the nameless file (fdsink, the muxers that
+ * seek back: wavenc's header, mp4mux's moov): written, the output alone in
+ * its folder, decoding to the input's duration, intact. */
+static void
+test_formats_written (void)
+{
+  const char *exts[] = { "wav", "flac", "mp3", "opus", "m4a" };
+  char *in = music_wav ("formats-in.wav", 20.0);
+  char *outdir = path ("formats");
+
+  g_mkdir (outdir, 0755);
+  for (guint i = 0; i < G_N_ELEMENTS (exts); i++) {
+    char *name = g_strdup_printf ("x.%s", exts[i]);
+    char *out = g_build_filename (outdir, name, NULL);
+    Run r = gm ("master", in, "-o", out, "-q", NULL);
+    JsonNode *doc, *fig = r.rc == 0 ? analyze (out, &doc) : NULL;
+    const char *status = fig ? jstr (jidx (doc, 0), "status") : NULL;
+
+    check (r.rc == 0 && listdir_is (outdir, name)
+        && fabs (jnum (fig, "duration_s") - 20.0) < 0.1
+        && !g_strcmp0 (status, "ok"),
+        "%s: written alone, %.3f s decoded of %.3f s declared, %s", name,
+        jnum (fig, "duration_s"), jnum (fig, "declared_duration_s"), status);
+    if (fig)
+      json_free (doc);
+    run_clear (&r);
+    g_unlink (out);
+    g_free (out);
+    g_free (name);
+  }
+  g_unlink (in);
+  rm_rf (outdir);
+  g_free (outdir);
+  g_free (in);
+}
+
+/* The offset of a WAV's data chunk and its frame size (fmt's block
+ * align); FALSE when it has none. */
+static gboolean
+wav_data_at (const char *f, gsize * data_at, int *block_align)
+{
+  guint8 *d;
+  gsize len, pos = 12;
+  gboolean ok = FALSE;
+
+  *block_align = 0;
+  if (!g_file_get_contents (f, (char **) &d, &len, NULL))
+    return FALSE;
+  while (pos + 8 <= len && !ok) {
+    guint32 size = d[pos + 4] | d[pos + 5] << 8 | d[pos + 6] << 16
+        | (guint32) d[pos + 7] << 24;
+    if (!memcmp (d + pos, "fmt ", 4) && pos + 22 <= len)
+      *block_align = d[pos + 20] | d[pos + 21] << 8;
+    ok = !memcmp (d + pos, "data", 4);
+    *data_at = pos + 8;
+    pos += 8 + size + (size & 1);
+  }
+  g_free (d);
+  return ok && *block_align > 0;
+}
+
+/* A WAV whose header says 20 s and whose file holds 2.86 s (a copy cut
+ * short): named by analyze (a warning) and refused by master (exit 1, no
+ * output) unless --allow-damaged, which masters what decodes, warning. */
+static void
+test_truncated_wav (void)
+{
+  const double total_s = 20.0, kept_s = 2.86;
+  char *in = music_wav ("truncated.wav", total_s);
+  char *out = path ("truncated-out.wav");
+  char *named = g_strdup_printf ("truncated: %.2f s of %.2f s", kept_s,
+      total_s);
+  gsize data_at = 0;
+  int block_align;
+  JsonNode *doc, *rep;
+  Run r;
+
+  check (wav_data_at (in, &data_at, &block_align)
+      && truncate (in, data_at + (gsize) (kept_s * 48000) * block_align) == 0,
+      "WAV cut to %.2f s of its %.2f s", kept_s, total_s);
+  r = gm ("analyze", "--json", in, NULL);
+  doc = json_parse (r.out);
+  rep = jidx (doc, 0);
+  check (r.rc == 0 && !g_strcmp0 (jstr (rep, "status"), "warning")
+      && jany_contains (rep, "messages", named)
+      && fabs (jnum (rep, "figures.declared_duration_s") - total_s) < 1e-3
+      && fabs (jnum (rep, "figures.duration_s") - kept_s) < 1e-3,
+      "analyze: a warning, \"%s\" and both durations in --json", named);
+  json_free (doc);
+  run_clear (&r);
+  r = gm ("analyze", in, NULL);
+  check (r.rc == 0 && strstr (r.out, named), "analyze: named in the table");
+  run_clear (&r);
+
+  r = gm ("master", in, "-o", out, "-q", NULL);
+  check (r.rc == 1 && strstr (r.err, named) && strstr (r.err, "truncated.wav")
+      && !exists (out), "master: refused, exit 1, named, no output");
+  run_clear (&r);
+  r = gm ("master", in, "-o", out, "-q", "--json", NULL);
+  doc = json_parse (r.out);
+  rep = jidx (doc, 0);
+  check (r.rc == 1 && !g_strcmp0 (jstr (rep, "status"), "error")
+      && jany_contains (rep, "messages", named) && !exists (out),
+      "master --json: status error, named");
+  json_free (doc);
+  run_clear (&r);
+  r = gm ("master", in, "-o", out, "-q", "--json", "--allow-damaged", NULL);
+  doc = json_parse (r.out);
+  rep = jidx (doc, 0);
+  check (r.rc == 0 && !g_strcmp0 (jstr (rep, "status"), "warning")
+      && jany_contains (rep, "messages", named) && exists (out)
+      && fabs (jnum (rep, "after.duration_s") - kept_s) < 1e-3,
+      "master --allow-damaged: what decodes mastered, a warning, named");
+  json_free (doc);
+  run_clear (&r);
+  g_unlink (in);
+  g_free (named);
+  g_free (out);
+  g_free (in);
+}
+
+/* Runs a gst-launch description to its end; FALSE on an error. */
+static gboolean
+launch (const char *desc)
+{
+  GError *err = NULL;
+  GstElement *pipe = gst_parse_launch (desc, &err);
+  GstMessage *msg = NULL;
+  gboolean ok = FALSE;
+
+  if (pipe && !err) {
+    GstBus *bus = gst_element_get_bus (pipe);
+    gst_element_set_state (pipe, GST_STATE_PLAYING);
+    msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    ok = msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
+    if (msg)
+      gst_message_unref (msg);
+    gst_element_set_state (pipe, GST_STATE_NULL);
+    gst_object_unref (bus);
+  }
+  g_clear_error (&err);
+  if (pipe)
+    gst_object_unref (pipe);
+  return ok;
+}
+
+/* A FLAC with bytes flipped in five of its frames: flacparse skips what
+ * no longer parses, without a message, and the decoded stream is shorter
+ * than STREAMINFO declares. Named by analyze, refused by master; the
+ * intact FLAC is not. */
+static void
+test_corrupt_flac (void)
+{
+  char *wav = music_wav ("corrupt-src.wav", 20.0);
+  char *good = path ("intact.flac"), *bad = path ("corrupt.flac");
+  char *out = path ("corrupt-out.wav");
+  char *desc = g_strdup_printf ("filesrc location=\"%s\" ! wavparse ! "
+      "audioconvert ! audio/x-raw,format=S24LE ! flacenc ! "
+      "filesink location=\"%s\"", wav, good);
+  guint8 *d = NULL;
+  gsize len = 0;
+  JsonNode *doc, *rep;
+  Run r;
+
+  check (launch (desc) && g_file_get_contents (good, (char **) &d, &len, NULL)
+      && len > 100000, "FLAC encoded");
+  /* Past the metadata (a few kB), in five frames. */
+  for (int k = 1; d && k <= 5; k++)
+    for (gsize i = 0; i < 16; i++)
+      d[len * k / 6 + i] ^= 0xA5;
+  check (d && g_file_set_contents (bad, (char *) d, len, NULL),
+      "bytes flipped in five frames");
+
+  r = gm ("analyze", "--json", good, bad, NULL);
+  doc = json_parse (r.out);
+  rep = jidx (doc, 1);
+  check (r.rc == 0 && !g_strcmp0 (jstr (jidx (doc, 0), "status"), "ok")
+      && !jany_contains (jidx (doc, 0), "messages", "damaged")
+      && !g_strcmp0 (jstr (rep, "status"), "warning")
+      && jany_contains (rep, "messages", "damaged: ")
+      && jany_contains (rep, "messages", "of 20.00 s decoded")
+      && jnum (rep, "figures.duration_s")
+      < jnum (rep, "figures.declared_duration_s") - 0.1,
+      "analyze: the intact FLAC ok, the corrupt one a warning, \"damaged: "
+      "%.2f s of 20.00 s decoded\"", jnum (rep, "figures.duration_s"));
+  json_free (doc);
+  run_clear (&r);
+  r = gm ("master", bad, "-o", out, "-q", NULL);
+  check (r.rc == 1 && strstr (r.err, "corrupt.flac: damaged: ")
+      && !exists (out), "master: the corrupt FLAC refused, named, no output");
+  run_clear (&r);
+  g_unlink (wav);
+  g_free (d);
+  g_free (desc);
+  g_free (out);
+  g_free (bad);
+  g_free (good);
+  g_free (wav);
+}
+
 static const struct
 {
   const char *name;
@@ -2117,6 +2469,13 @@ static const struct
   {"limits", test_limits},
   {"output-format", test_output_format},
   {"silence-out", test_silence_out},
+  /* SIGKILL leaves nothing; stale hidden parts removed; every format. */
+  {"killed-leaves-nothing", test_killed_leaves_nothing},
+  {"stale-parts-removed", test_stale_parts_removed},
+  {"formats-written", test_formats_written},
+  /* Damaged inputs named, refused by master. */
+  {"truncated-wav", test_truncated_wav},
+  {"corrupt-flac", test_corrupt_flac},
 };
 
 /* Runs every test in order, or those named after the two programs. */
