@@ -335,27 +335,15 @@ oneline (const char *s)
   return t;
 }
 
-/* A WAV made by audiotestsrc (S16 unless caps say otherwise), in this
- * process. */
-static char *
-gst_wav (const char *name, const char *src, const char *caps, double seconds,
-    int rate)
+/* Runs a gst-launch description to its end; FALSE on an error. */
+static gboolean
+launch (const char *desc)
 {
-  int n = (int) (seconds * rate / 4800);
-  int spb = seconds * rate >= 4800 ? 4800 : (int) (seconds * rate);
-  char *out = path (name);
-  char *desc;
-  GstElement *pipe;
   GError *err = NULL;
-  GstMessage *msg;
+  GstElement *pipe = gst_parse_launch (desc, &err);
+  GstMessage *msg = NULL;
   gboolean ok = FALSE;
 
-  if (n == 0)
-    n = 1;
-  desc = g_strdup_printf ("audiotestsrc num-buffers=%d samplesperbuffer=%d %s "
-      "! audio/x-raw,rate=%d,%s ! wavenc ! filesink location=\"%s\"", n, spb,
-      src, rate, caps, out);
-  pipe = gst_parse_launch (desc, &err);
   if (pipe && !err) {
     GstBus *bus = gst_element_get_bus (pipe);
     gst_element_set_state (pipe, GST_STATE_PLAYING);
@@ -367,16 +355,35 @@ gst_wav (const char *name, const char *src, const char *caps, double seconds,
     gst_element_set_state (pipe, GST_STATE_NULL);
     gst_object_unref (bus);
   }
-  if (!ok) {
+  g_clear_error (&err);
+  if (pipe)
+    gst_object_unref (pipe);
+  return ok;
+}
+
+/* A WAV made by audiotestsrc (S16 unless caps say otherwise), in this
+ * process. */
+static char *
+gst_wav (const char *name, const char *src, const char *caps, double seconds,
+    int rate)
+{
+  int n = (int) (seconds * rate / 4800);
+  int spb = seconds * rate >= 4800 ? 4800 : (int) (seconds * rate);
+  char *out = path (name);
+  char *desc;
+
+  if (n == 0)
+    n = 1;
+  desc = g_strdup_printf ("audiotestsrc num-buffers=%d samplesperbuffer=%d %s "
+      "! audio/x-raw,rate=%d,%s ! wavenc ! filesink location=\"%s\"", n, spb,
+      src, rate, caps, out);
+  if (!launch (desc)) {
     /* Everything after depends on it: stop here. */
-    fprintf (stderr, "cannot generate %s with '%s'%s%s\n", name, desc,
-        err ? ": " : "", err ? err->message : "");
+    fprintf (stderr, "cannot generate %s with '%s'\n", name, desc);
     printf ("FAIL  generate %s\n%d checks, %d failed\n", name, n_checks + 1,
         n_failed + 1);
     exit (1);
   }
-  if (pipe)
-    gst_object_unref (pipe);
   g_free (desc);
   return out;
 }
@@ -414,13 +421,16 @@ analyze_lufs (const char *f)
 }
 
 /* A WAV file's format chunk (bits per sample, rate) and the bytes of its
- * data chunk that are not 0; FALSE when it is not a readable WAV. */
+ * data chunk that are not 0; FALSE when it is not a readable WAV. With
+ * @frames_at and @frame_bytes (may be NULL): where its data chunk's frames
+ * start and the bytes of one (fmt's block align). */
 static gboolean
 wav_read (const char *f, int *bits, int *rate, gsize * n_data,
-    gsize * n_nonzero)
+    gsize * n_nonzero, gsize * frames_at, int *frame_bytes)
 {
   guint8 *d;
-  gsize len, pos = 12;
+  gsize len, pos = 12, data_at = 0;
+  int block_align = 0;
   gboolean fmt = FALSE, data = FALSE;
 
   if (!g_file_get_contents (f, (char **) &d, &len, NULL))
@@ -432,8 +442,10 @@ wav_read (const char *f, int *bits, int *rate, gsize * n_data,
     if (!memcmp (d + pos, "fmt ", 4) && size >= 16 && pos + 24 <= len) {
       *rate = c[4] | c[5] << 8 | c[6] << 16 | c[7] << 24;
       *bits = c[14] | c[15] << 8;
+      block_align = c[12] | c[13] << 8;
       fmt = TRUE;
     } else if (!memcmp (d + pos, "data", 4)) {
+      data_at = pos + 8;
       *n_data = MIN (size, len - pos - 8);
       *n_nonzero = 0;
       for (gsize i = 0; i < *n_data; i++)
@@ -443,6 +455,10 @@ wav_read (const char *f, int *bits, int *rate, gsize * n_data,
     pos += 8 + size + (size & 1);
   }
   g_free (d);
+  if (frames_at && fmt && data)
+    *frames_at = data_at;
+  if (frame_bytes && fmt && data)
+    *frame_bytes = block_align;
   return fmt && data;
 }
 
@@ -451,7 +467,7 @@ wav_bits (const char *f)
 {
   int bits, rate;
   gsize n_data, n_nonzero;
-  return wav_read (f, &bits, &rate, &n_data, &n_nonzero) ? bits : -1;
+  return wav_read (f, &bits, &rate, &n_data, &n_nonzero, NULL, NULL) ? bits : -1;
 }
 
 /* Integrated loudness and true peak by FFmpeg's ebur128 (an independent
@@ -2032,14 +2048,15 @@ test_output_format (void)
   gsize n_data, n_nonzero;
   Run r = gm ("master", in, "-o", out, "--target", "cd", "-q", NULL);
   gboolean ok = r.rc == 0 && wav_read (out, &bits, &rate, &n_data,
-      &n_nonzero);
+      &n_nonzero, NULL, NULL);
 
   check (ok && bits == 16 && rate == 44100, "cd target: -o cd.wav from "
       "48 kHz writes %d-bit %d Hz", bits, rate);
   run_clear (&r);
   r = gm ("master", in, "-o", out24, "--target", "cd", "--format", "wav24",
       "--rate", "48000", "-q", NULL);
-  ok = r.rc == 0 && wav_read (out24, &bits, &rate, &n_data, &n_nonzero);
+  ok = r.rc == 0 && wav_read (out24, &bits, &rate, &n_data, &n_nonzero, NULL,
+      NULL);
   check (ok && bits == 24 && rate == 48000, "cd target with --format wav24 "
       "--rate 48000: %d-bit %d Hz", bits, rate);
   run_clear (&r);
@@ -2073,7 +2090,7 @@ test_silence_out (void)
         formats[i][1], "-q", NULL) : gm ("master", in, "-o", out, "--format",
         formats[i][0], "-q", NULL);
     gboolean ok = r.rc == 0 && wav_read (out, &bits, &rate, &n_data,
-        &n_nonzero);
+        &n_nonzero, NULL, NULL);
     check (ok && n_data > 0 && n_nonzero == 0, "silence in, silence out: %s%s%s "
         "(%d-bit %d Hz): %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
         " bytes not 0", formats[i][0], formats[i][1] ? " target " : "",
@@ -2362,31 +2379,6 @@ test_formats_written (void)
   g_free (in);
 }
 
-/* The offset of a WAV's data chunk and its frame size (fmt's block
- * align); FALSE when it has none. */
-static gboolean
-wav_data_at (const char *f, gsize * data_at, int *block_align)
-{
-  guint8 *d;
-  gsize len, pos = 12;
-  gboolean ok = FALSE;
-
-  *block_align = 0;
-  if (!g_file_get_contents (f, (char **) &d, &len, NULL))
-    return FALSE;
-  while (pos + 8 <= len && !ok) {
-    guint32 size = d[pos + 4] | d[pos + 5] << 8 | d[pos + 6] << 16
-        | (guint32) d[pos + 7] << 24;
-    if (!memcmp (d + pos, "fmt ", 4) && pos + 22 <= len)
-      *block_align = d[pos + 20] | d[pos + 21] << 8;
-    ok = !memcmp (d + pos, "data", 4);
-    *data_at = pos + 8;
-    pos += 8 + size + (size & 1);
-  }
-  g_free (d);
-  return ok && *block_align > 0;
-}
-
 /* A WAV whose header says 20 s and whose file holds 2.86 s (a copy cut
  * short): named by analyze (a warning) and refused by master (exit 1, no
  * output) unless --allow-damaged, which masters what decodes, warning. */
@@ -2398,12 +2390,13 @@ test_truncated_wav (void)
   char *out = path ("truncated-out.wav");
   char *named = g_strdup_printf ("truncated: %.2f s of %.2f s", kept_s,
       total_s);
-  gsize data_at = 0;
-  int block_align;
+  gsize data_at = 0, n_data, n_nonzero;
+  int bits, rate, block_align = 0;
   JsonNode *doc, *rep;
   Run r;
 
-  check (wav_data_at (in, &data_at, &block_align)
+  check (wav_read (in, &bits, &rate, &n_data, &n_nonzero, &data_at,
+          &block_align)
       && truncate (in, data_at + (gsize) (kept_s * 48000) * block_align) == 0,
       "WAV cut to %.2f s of its %.2f s", kept_s, total_s);
   r = gm ("analyze", "--json", in, NULL);
@@ -2445,32 +2438,6 @@ test_truncated_wav (void)
   g_free (named);
   g_free (out);
   g_free (in);
-}
-
-/* Runs a gst-launch description to its end; FALSE on an error. */
-static gboolean
-launch (const char *desc)
-{
-  GError *err = NULL;
-  GstElement *pipe = gst_parse_launch (desc, &err);
-  GstMessage *msg = NULL;
-  gboolean ok = FALSE;
-
-  if (pipe && !err) {
-    GstBus *bus = gst_element_get_bus (pipe);
-    gst_element_set_state (pipe, GST_STATE_PLAYING);
-    msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
-        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-    ok = msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
-    if (msg)
-      gst_message_unref (msg);
-    gst_element_set_state (pipe, GST_STATE_NULL);
-    gst_object_unref (bus);
-  }
-  g_clear_error (&err);
-  if (pipe)
-    gst_object_unref (pipe);
-  return ok;
 }
 
 /* A FLAC with bytes flipped in five of its frames: flacparse skips what
