@@ -1,9 +1,12 @@
 /* gst-master: damaged inputs. */
 #include "gm-damage.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Decoded against declared: codecs' priming and padding make them differ
  * by a frame or so on an intact file (measured on gst-master's own 20 s
@@ -28,13 +31,20 @@ le64 (const guint8 * p)
 double
 gm_wav_declared_s (const char *path)
 {
-  FILE *f = fopen (path, "rb");
+  /* Non-blocking: a FIFO without a writer must not hold the job. */
+  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  struct stat st;
+  FILE *f = NULL;
   guint8 h[28];
   gboolean rf64;
   guint64 ds64_data = 0, data_size = 0, byte_rate = 0;
   gboolean have_data = FALSE;
   off_t pos = 12;
 
+  /* The header of a regular file only (a pipe was read already). */
+  if (fd >= 0 && (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)
+          || !(f = fdopen (fd, "rb"))))
+    close (fd);
   if (!f)
     return NAN;
   if (fread (h, 1, 12, f) != 12 || memcmp (h + 8, "WAVE", 4) != 0

@@ -6,7 +6,7 @@
 
 #include "gm-job.h"
 
-/** The duration a WAV file's header declares (its data chunk's size over
+/** The duration a regular WAV file's header declares (its data chunk's size over
  *  the byte rate; RF64's ds64), or NAN: not a WAV, or a size left unknown
  *  by a writer that streamed (0 or 0xFFFFFFFF). */
 double gm_wav_declared_s (const char *path);
