@@ -6,9 +6,10 @@
 
 #include "gm-job.h"
 
-/** The duration a regular WAV file's header declares (its data chunk's size over
- *  the byte rate; RF64's ds64), or NAN: not a WAV, or a size left unknown
- *  by a writer that streamed (0 or 0xFFFFFFFF). */
+/** The duration a regular WAV file's header declares (its data chunk's
+ *  size over the byte rate; RF64's ds64), or NAN: not a regular file, not
+ *  a WAV, or a size left unknown by a writer that streamed (0 or
+ *  0xFFFFFFFF). */
 double gm_wav_declared_s (const char *path);
 
 /** What @f shows of a damaged input, NULL when nothing: "truncated: 2.86 s
