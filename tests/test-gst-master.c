@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -333,27 +335,15 @@ oneline (const char *s)
   return t;
 }
 
-/* A WAV made by audiotestsrc (S16 unless caps say otherwise), in this
- * process. */
-static char *
-gst_wav (const char *name, const char *src, const char *caps, double seconds,
-    int rate)
+/* Runs a gst-launch description to its end; FALSE on an error. */
+static gboolean
+launch (const char *desc)
 {
-  int n = (int) (seconds * rate / 4800);
-  int spb = seconds * rate >= 4800 ? 4800 : (int) (seconds * rate);
-  char *out = path (name);
-  char *desc;
-  GstElement *pipe;
   GError *err = NULL;
-  GstMessage *msg;
+  GstElement *pipe = gst_parse_launch (desc, &err);
+  GstMessage *msg = NULL;
   gboolean ok = FALSE;
 
-  if (n == 0)
-    n = 1;
-  desc = g_strdup_printf ("audiotestsrc num-buffers=%d samplesperbuffer=%d %s "
-      "! audio/x-raw,rate=%d,%s ! wavenc ! filesink location=\"%s\"", n, spb,
-      src, rate, caps, out);
-  pipe = gst_parse_launch (desc, &err);
   if (pipe && !err) {
     GstBus *bus = gst_element_get_bus (pipe);
     gst_element_set_state (pipe, GST_STATE_PLAYING);
@@ -365,16 +355,35 @@ gst_wav (const char *name, const char *src, const char *caps, double seconds,
     gst_element_set_state (pipe, GST_STATE_NULL);
     gst_object_unref (bus);
   }
-  if (!ok) {
+  g_clear_error (&err);
+  if (pipe)
+    gst_object_unref (pipe);
+  return ok;
+}
+
+/* A WAV made by audiotestsrc (S16 unless caps say otherwise), in this
+ * process. */
+static char *
+gst_wav (const char *name, const char *src, const char *caps, double seconds,
+    int rate)
+{
+  int n = (int) (seconds * rate / 4800);
+  int spb = seconds * rate >= 4800 ? 4800 : (int) (seconds * rate);
+  char *out = path (name);
+  char *desc;
+
+  if (n == 0)
+    n = 1;
+  desc = g_strdup_printf ("audiotestsrc num-buffers=%d samplesperbuffer=%d %s "
+      "! audio/x-raw,rate=%d,%s ! wavenc ! filesink location=\"%s\"", n, spb,
+      src, rate, caps, out);
+  if (!launch (desc)) {
     /* Everything after depends on it: stop here. */
-    fprintf (stderr, "cannot generate %s with '%s'%s%s\n", name, desc,
-        err ? ": " : "", err ? err->message : "");
+    fprintf (stderr, "cannot generate %s with '%s'\n", name, desc);
     printf ("FAIL  generate %s\n%d checks, %d failed\n", name, n_checks + 1,
         n_failed + 1);
     exit (1);
   }
-  if (pipe)
-    gst_object_unref (pipe);
   g_free (desc);
   return out;
 }
@@ -412,13 +421,16 @@ analyze_lufs (const char *f)
 }
 
 /* A WAV file's format chunk (bits per sample, rate) and the bytes of its
- * data chunk that are not 0; FALSE when it is not a readable WAV. */
+ * data chunk that are not 0; FALSE when it is not a readable WAV. With
+ * @frames_at and @frame_bytes (may be NULL): where its data chunk's frames
+ * start and the bytes of one (fmt's block align). */
 static gboolean
 wav_read (const char *f, int *bits, int *rate, gsize * n_data,
-    gsize * n_nonzero)
+    gsize * n_nonzero, gsize * frames_at, int *frame_bytes)
 {
   guint8 *d;
-  gsize len, pos = 12;
+  gsize len, pos = 12, data_at = 0;
+  int block_align = 0;
   gboolean fmt = FALSE, data = FALSE;
 
   if (!g_file_get_contents (f, (char **) &d, &len, NULL))
@@ -430,8 +442,10 @@ wav_read (const char *f, int *bits, int *rate, gsize * n_data,
     if (!memcmp (d + pos, "fmt ", 4) && size >= 16 && pos + 24 <= len) {
       *rate = c[4] | c[5] << 8 | c[6] << 16 | c[7] << 24;
       *bits = c[14] | c[15] << 8;
+      block_align = c[12] | c[13] << 8;
       fmt = TRUE;
     } else if (!memcmp (d + pos, "data", 4)) {
+      data_at = pos + 8;
       *n_data = MIN (size, len - pos - 8);
       *n_nonzero = 0;
       for (gsize i = 0; i < *n_data; i++)
@@ -441,6 +455,10 @@ wav_read (const char *f, int *bits, int *rate, gsize * n_data,
     pos += 8 + size + (size & 1);
   }
   g_free (d);
+  if (frames_at && fmt && data)
+    *frames_at = data_at;
+  if (frame_bytes && fmt && data)
+    *frame_bytes = block_align;
   return fmt && data;
 }
 
@@ -449,7 +467,7 @@ wav_bits (const char *f)
 {
   int bits, rate;
   gsize n_data, n_nonzero;
-  return wav_read (f, &bits, &rate, &n_data, &n_nonzero) ? bits : -1;
+  return wav_read (f, &bits, &rate, &n_data, &n_nonzero, NULL, NULL) ? bits : -1;
 }
 
 /* Integrated loudness and true peak by FFmpeg's ebur128 (an independent
@@ -2030,14 +2048,15 @@ test_output_format (void)
   gsize n_data, n_nonzero;
   Run r = gm ("master", in, "-o", out, "--target", "cd", "-q", NULL);
   gboolean ok = r.rc == 0 && wav_read (out, &bits, &rate, &n_data,
-      &n_nonzero);
+      &n_nonzero, NULL, NULL);
 
   check (ok && bits == 16 && rate == 44100, "cd target: -o cd.wav from "
       "48 kHz writes %d-bit %d Hz", bits, rate);
   run_clear (&r);
   r = gm ("master", in, "-o", out24, "--target", "cd", "--format", "wav24",
       "--rate", "48000", "-q", NULL);
-  ok = r.rc == 0 && wav_read (out24, &bits, &rate, &n_data, &n_nonzero);
+  ok = r.rc == 0 && wav_read (out24, &bits, &rate, &n_data, &n_nonzero, NULL,
+      NULL);
   check (ok && bits == 24 && rate == 48000, "cd target with --format wav24 "
       "--rate 48000: %d-bit %d Hz", bits, rate);
   run_clear (&r);
@@ -2071,7 +2090,7 @@ test_silence_out (void)
         formats[i][1], "-q", NULL) : gm ("master", in, "-o", out, "--format",
         formats[i][0], "-q", NULL);
     gboolean ok = r.rc == 0 && wav_read (out, &bits, &rate, &n_data,
-        &n_nonzero);
+        &n_nonzero, NULL, NULL);
     check (ok && n_data > 0 && n_nonzero == 0, "silence in, silence out: %s%s%s "
         "(%d-bit %d Hz): %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
         " bytes not 0", formats[i][0], formats[i][1] ? " target " : "",
@@ -2081,6 +2100,398 @@ test_silence_out (void)
     g_free (name);
   }
   g_free (in);
+}
+
+/* ------------------------------------------------------------------ */
+/* Killed runs leave nothing; damaged inputs are named (issue 13)      */
+
+/* @seconds of stereo music at 48 kHz as a float WAV named @name. */
+static char *
+music_wav (const char *name, double seconds)
+{
+  const unsigned rate = 48000;
+  size_t n = (size_t) (seconds * rate);
+  float *x = g_new (float, n * 2);
+  char *p = path (name);
+
+  mst_signal_music (x, n, 2, rate, 13);
+  check (mst_signal_write_wav (p, x, n, 2, rate) == 0, "%s written", name);
+  g_free (x);
+  return p;
+}
+
+/* 90 s of music, made once: a pass takes a second or two. */
+static char *
+long_wav (void)
+{
+  static char *p;
+  if (!p)
+    p = music_wav ("long.wav", 90.0);
+  return p;
+}
+
+/* The size of the largest file process @pid has open in @out's folder
+ * (an O_TMPFILE file included: "DIR/#inode (deleted)"), -1: none. */
+static gint64
+open_output_bytes (pid_t pid, const char *out)
+{
+  char *fddir = g_strdup_printf ("/proc/%d/fd", (int) pid);
+  char *outdir = g_path_get_dirname (out);
+  char *prefix = g_strconcat (outdir, "/", NULL);
+  GDir *d = g_dir_open (fddir, 0, NULL);
+  const char *n;
+  gint64 bytes = -1;
+
+  while (d && (n = g_dir_read_name (d))) {
+    char *fd = g_build_filename (fddir, n, NULL);
+    char *target = g_file_read_link (fd, NULL);
+    GStatBuf st;
+    if (target && g_str_has_prefix (target, prefix) && g_stat (fd, &st) == 0)
+      bytes = MAX (bytes, (gint64) st.st_size);
+    g_free (target);
+    g_free (fd);
+  }
+  if (d)
+    g_dir_close (d);
+  g_free (prefix);
+  g_free (outdir);
+  g_free (fddir);
+  return bytes;
+}
+
+/* Starts gst-master master @in -o @out and kills it (SIGKILL) once its
+ * progress shows pass @pass or a later one running, a little later; its
+ * exit code (-1: not seen in 120 s, killed anyway), and in
+ * *@bytes_written the size of the output it had open then (-1: none). */
+static int
+master_killed (const char *in, const char *out, int pass,
+    gint64 * bytes_written)
+{
+  const char *argv[] = { GM, "master", in, "-o", out, "--progress", "json",
+    NULL
+  };
+  GString *seen = g_string_new (NULL);
+  gboolean in_pass = FALSE;
+  int fds[2], rc = -1;
+
+  if (pipe (fds) == 0) {
+    pid_t pid = spawn (argv, fds[1]);
+    gint64 end = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+    close (fds[1]);
+    while (!in_pass && g_get_monotonic_time () < end) {
+      char buf[4096];
+      ssize_t n = read (fds[0], buf, sizeof buf);
+      if (n <= 0)
+        break;
+      g_string_append_len (seen, buf, n);
+      /* A short pass may run between two progress lines: any later one
+       * will do. */
+      for (const char *p = seen->str; (p = strstr (p, "\"pass\": ")); p++)
+        in_pass |= atoi (p + 8) >= pass;
+    }
+    if (in_pass)
+      g_usleep (100000);        /* some of the pass done */
+    *bytes_written = open_output_bytes (pid, out);
+    kill (pid, SIGKILL);
+    rc = wait_for (pid, 30);
+    close (fds[0]);
+  }
+  g_string_free (seen, TRUE);
+  return in_pass ? rc : -1;
+}
+
+/* gst-master master on a long input killed (SIGKILL: no handler runs) in
+ * its writing pass: nothing at all in the output folder, under any name.
+ * Then a normal run writes the output, and another replaces it in one
+ * step (a hard link to the old one keeps the old contents). */
+static void
+test_killed_leaves_nothing (void)
+{
+  char *in = long_wav ();
+  char *outdir = path ("killed");
+  char *out = g_build_filename (outdir, "x.wav", NULL);
+  char *keep = g_build_filename (outdir, "keep.wav", NULL);
+  int rc;
+  gint64 bytes;
+  char *old = NULL, *now = NULL;
+  gsize old_len = 0;
+  GStatBuf st_old, st_new;
+  Run r;
+
+  g_mkdir (outdir, 0755);
+  rc = master_killed (in, out, 2, &bytes);
+  check (rc == 128 + SIGKILL && bytes > 0 && listdir_is (outdir, ""),
+      "SIGKILL in the mastering pass: killed (%d) with %" G_GINT64_FORMAT
+      " bytes written, nothing left in the output folder, no hidden part",
+      rc, bytes);
+
+  r = gm ("master", tone_23 (), "-o", out, "-q", NULL);
+  check (r.rc == 0 && listdir_is (outdir, "x.wav"),
+      "a later run: exit %d, writes the output alone", r.rc);
+  run_clear (&r);
+  if (link (out, keep) == 0)
+    g_file_get_contents (keep, &old, &old_len, NULL);
+  g_stat (out, &st_old);
+  r = gm ("master", in, "-o", out, "-q", NULL);
+  g_file_get_contents (keep, &now, NULL, NULL);
+  check (r.rc == 0 && old && now && !memcmp (old, now, old_len)
+      && g_stat (out, &st_new) == 0 && st_new.st_ino != st_old.st_ino
+      && st_new.st_size > st_old.st_size
+      && listdir_is (outdir, "keep.wav x.wav"),
+      "an existing output replaced by a new file, not rewritten in place");
+  run_clear (&r);
+  g_free (old);
+  g_free (now);
+  rm_rf (outdir);
+  g_free (keep);
+  g_free (out);
+  g_free (outdir);
+}
+
+/* Where the output cannot be written without a name
+ * (GST_MASTER_NAMED_PARTS, as on a filesystem without O_TMPFILE): a kill
+ * leaves its hidden part, the next run of the same output removes it and
+ * writes through a hidden name too. */
+static void
+test_named_parts_fallback (void)
+{
+  char *outdir = path ("named");
+  char *out = g_build_filename (outdir, "x.wav", NULL);
+  char *l;
+  GRegex *part = g_regex_new ("^\\.x\\.wav\\.[A-Za-z0-9]{6}\\.part$", 0, 0,
+      NULL);
+  int rc;
+  gint64 bytes;
+  Run r;
+
+  g_mkdir (outdir, 0755);
+  g_setenv ("GST_MASTER_NAMED_PARTS", "1", TRUE);
+  rc = master_killed (long_wav (), out, 1, &bytes);
+  l = listdir (outdir);
+  check (rc == 128 + SIGKILL && l && g_regex_match (part, l, 0, NULL),
+      "named parts, SIGKILL: killed (%d), its hidden part left (%s)", rc, l);
+  /* Older than the next run by the clock's seconds. */
+  g_usleep (1100000);
+  r = gm ("master", tone_23 (), "-o", out, "-q", NULL);
+  check (r.rc == 0 && listdir_is (outdir, "x.wav")
+      && fabs (analyze_lufs (out) + 14.0) <= 0.1,
+      "named parts: the next run removes it, writes the output alone");
+  run_clear (&r);
+  g_unsetenv ("GST_MASTER_NAMED_PARTS");
+  g_regex_unref (part);
+  g_free (l);
+  rm_rf (outdir);
+  g_free (out);
+  g_free (outdir);
+}
+
+/* Makes the file @name in @dir, last written @age_s seconds ago (negative:
+ * in the future). */
+static void
+plant (const char *dir, const char *name, double age_s)
+{
+  char *p = g_build_filename (dir, name, NULL);
+  struct timespec t[2];
+
+  g_file_set_contents (p, "part", -1, NULL);
+  clock_gettime (CLOCK_REALTIME, &t[0]);
+  t[0].tv_sec -= (time_t) age_s;
+  t[1] = t[0];
+  utimensat (AT_FDCWD, p, t, 0);
+  g_free (p);
+}
+
+/* Hidden parts a killed run left where the output could not be written
+ * without a name (older versions, filesystems without O_TMPFILE): removed
+ * by the next run of the same output, and only those: the exact names,
+ * older than the run, not locked by a run still writing. */
+static void
+test_stale_parts_removed (void)
+{
+  char *outdir = path ("stale");
+  char *out = g_build_filename (outdir, "x.wav", NULL);
+  char *locked = g_build_filename (outdir, ".x.wav.Lk34Cd.part", NULL);
+  int lock_fd;
+  Run r;
+
+  g_mkdir (outdir, 0755);
+  plant (outdir, ".x.wav.Ab12Cd.part", 3600);   /* stale: removed */
+  plant (outdir, ".x.wav.9zZ0aA.part", 60);     /* stale: removed */
+  plant (outdir, ".x.wav.Lk34Cd.part", 3600);   /* locked: a live writer */
+  plant (outdir, ".x.wav.Nw56Ef.part", -3600);  /* newer than the run */
+  plant (outdir, ".x.wav.part", 3600);
+  plant (outdir, ".x.wav.Ab12C.part", 3600);
+  plant (outdir, ".x.wav.Ab12Cde.part", 3600);
+  plant (outdir, ".x.wav.Ab-2Cd.part", 3600);
+  plant (outdir, ".y.wav.Ab12Cd.part", 3600);
+  plant (outdir, "x.wav.Ab12Cd.part", 3600);
+  lock_fd = open (locked, O_RDONLY);
+  check (lock_fd >= 0 && flock (lock_fd, LOCK_EX) == 0, "part locked");
+  r = gm ("master", tone_23 (), "-o", out, "-q", NULL);
+  check (r.rc == 0 && listdir_is (outdir, ".x.wav.Ab-2Cd.part "
+          ".x.wav.Ab12C.part .x.wav.Ab12Cde.part .x.wav.Lk34Cd.part "
+          ".x.wav.Nw56Ef.part .x.wav.part .y.wav.Ab12Cd.part "
+          "x.wav x.wav.Ab12Cd.part"),
+      "stale hidden parts of the output removed, nothing else: exit %d",
+      r.rc);
+  run_clear (&r);
+  if (lock_fd >= 0)
+    close (lock_fd);
+  rm_rf (outdir);
+  g_free (locked);
+  g_free (out);
+  g_free (outdir);
+}
+
+/* Every output format through the nameless file (fdsink, the muxers that
+ * seek back: wavenc's header, mp4mux's moov): written, the output alone in
+ * its folder, decoding to the input's duration, intact. */
+static void
+test_formats_written (void)
+{
+  const char *exts[] = { "wav", "flac", "mp3", "opus", "m4a" };
+  char *in = music_wav ("formats-in.wav", 20.0);
+  char *outdir = path ("formats");
+
+  g_mkdir (outdir, 0755);
+  for (guint i = 0; i < G_N_ELEMENTS (exts); i++) {
+    char *name = g_strdup_printf ("x.%s", exts[i]);
+    char *out = g_build_filename (outdir, name, NULL);
+    Run r = gm ("master", in, "-o", out, "-q", NULL);
+    JsonNode *doc, *fig = r.rc == 0 ? analyze (out, &doc) : NULL;
+    const char *status = fig ? jstr (jidx (doc, 0), "status") : NULL;
+
+    check (r.rc == 0 && listdir_is (outdir, name)
+        && fabs (jnum (fig, "duration_s") - 20.0) < 0.1
+        && !g_strcmp0 (status, "ok"),
+        "%s: written alone, %.3f s decoded of %.3f s declared, %s", name,
+        jnum (fig, "duration_s"), jnum (fig, "declared_duration_s"), status);
+    if (fig)
+      json_free (doc);
+    run_clear (&r);
+    g_unlink (out);
+    g_free (out);
+    g_free (name);
+  }
+  g_unlink (in);
+  rm_rf (outdir);
+  g_free (outdir);
+  g_free (in);
+}
+
+/* A WAV whose header says 20 s and whose file holds 2.86 s (a copy cut
+ * short): named by analyze (a warning) and refused by master (exit 1, no
+ * output) unless --allow-damaged, which masters what decodes, warning. */
+static void
+test_truncated_wav (void)
+{
+  const double total_s = 20.0, kept_s = 2.86;
+  char *in = music_wav ("truncated.wav", total_s);
+  char *out = path ("truncated-out.wav");
+  char *named = g_strdup_printf ("truncated: %.2f s of %.2f s", kept_s,
+      total_s);
+  gsize data_at = 0, n_data, n_nonzero;
+  int bits, rate, block_align = 0;
+  JsonNode *doc, *rep;
+  Run r;
+
+  check (wav_read (in, &bits, &rate, &n_data, &n_nonzero, &data_at,
+          &block_align)
+      && truncate (in, data_at + (gsize) (kept_s * 48000) * block_align) == 0,
+      "WAV cut to %.2f s of its %.2f s", kept_s, total_s);
+  r = gm ("analyze", "--json", in, NULL);
+  doc = json_parse (r.out);
+  rep = jidx (doc, 0);
+  check (r.rc == 0 && !g_strcmp0 (jstr (rep, "status"), "warning")
+      && jany_contains (rep, "messages", named)
+      && fabs (jnum (rep, "figures.declared_duration_s") - total_s) < 1e-3
+      && fabs (jnum (rep, "figures.duration_s") - kept_s) < 1e-3,
+      "analyze: a warning, \"%s\" and both durations in --json", named);
+  json_free (doc);
+  run_clear (&r);
+  r = gm ("analyze", in, NULL);
+  check (r.rc == 0 && strstr (r.out, named), "analyze: named in the table");
+  run_clear (&r);
+
+  r = gm ("master", in, "-o", out, "-q", NULL);
+  check (r.rc == 1 && strstr (r.err, named) && strstr (r.err, "truncated.wav")
+      && !exists (out), "master: refused, exit 1, named, no output");
+  run_clear (&r);
+  r = gm ("master", in, "-o", out, "-q", "--json", NULL);
+  doc = json_parse (r.out);
+  rep = jidx (doc, 0);
+  check (r.rc == 1 && !g_strcmp0 (jstr (rep, "status"), "error")
+      && jany_contains (rep, "messages", named) && !exists (out),
+      "master --json: status error, named");
+  json_free (doc);
+  run_clear (&r);
+  r = gm ("master", in, "-o", out, "-q", "--json", "--allow-damaged", NULL);
+  doc = json_parse (r.out);
+  rep = jidx (doc, 0);
+  check (r.rc == 0 && !g_strcmp0 (jstr (rep, "status"), "warning")
+      && jany_contains (rep, "messages", named) && exists (out)
+      && fabs (jnum (rep, "after.duration_s") - kept_s) < 1e-3,
+      "master --allow-damaged: what decodes mastered, a warning, named");
+  json_free (doc);
+  run_clear (&r);
+  g_unlink (in);
+  g_free (named);
+  g_free (out);
+  g_free (in);
+}
+
+/* A FLAC with bytes flipped in five of its frames: flacparse skips what
+ * no longer parses, without a message, and the decoded stream is shorter
+ * than STREAMINFO declares. Named by analyze, refused by master; the
+ * intact FLAC is not. */
+static void
+test_corrupt_flac (void)
+{
+  char *wav = music_wav ("corrupt-src.wav", 20.0);
+  char *good = path ("intact.flac"), *bad = path ("corrupt.flac");
+  char *out = path ("corrupt-out.wav");
+  char *desc = g_strdup_printf ("filesrc location=\"%s\" ! wavparse ! "
+      "audioconvert ! audio/x-raw,format=S24LE ! flacenc ! "
+      "filesink location=\"%s\"", wav, good);
+  guint8 *d = NULL;
+  gsize len = 0;
+  JsonNode *doc, *rep;
+  Run r;
+
+  check (launch (desc) && g_file_get_contents (good, (char **) &d, &len, NULL)
+      && len > 100000, "FLAC encoded");
+  /* Past the metadata (a few kB), in five frames. */
+  for (int k = 1; d && k <= 5; k++)
+    for (gsize i = 0; i < 16; i++)
+      d[len * k / 6 + i] ^= 0xA5;
+  check (d && g_file_set_contents (bad, (char *) d, len, NULL),
+      "bytes flipped in five frames");
+
+  r = gm ("analyze", "--json", good, bad, NULL);
+  doc = json_parse (r.out);
+  rep = jidx (doc, 1);
+  check (r.rc == 0 && !g_strcmp0 (jstr (jidx (doc, 0), "status"), "ok")
+      && !jany_contains (jidx (doc, 0), "messages", "damaged")
+      && !g_strcmp0 (jstr (rep, "status"), "warning")
+      && jany_contains (rep, "messages", "damaged: ")
+      && jany_contains (rep, "messages", "of 20.00 s decoded")
+      && jnum (rep, "figures.duration_s")
+      < jnum (rep, "figures.declared_duration_s") - 0.1,
+      "analyze: the intact FLAC ok, the corrupt one a warning, \"damaged: "
+      "%.2f s of 20.00 s decoded\"", jnum (rep, "figures.duration_s"));
+  json_free (doc);
+  run_clear (&r);
+  r = gm ("master", bad, "-o", out, "-q", NULL);
+  check (r.rc == 1 && strstr (r.err, "corrupt.flac: damaged: ")
+      && !exists (out), "master: the corrupt FLAC refused, named, no output");
+  run_clear (&r);
+  g_unlink (wav);
+  g_free (d);
+  g_free (desc);
+  g_free (out);
+  g_free (bad);
+  g_free (good);
+  g_free (wav);
 }
 
 static const struct
@@ -2117,6 +2528,14 @@ static const struct
   {"limits", test_limits},
   {"output-format", test_output_format},
   {"silence-out", test_silence_out},
+  /* SIGKILL leaves nothing; stale hidden parts removed; every format. */
+  {"killed-leaves-nothing", test_killed_leaves_nothing},
+  {"stale-parts-removed", test_stale_parts_removed},
+  {"named-parts-fallback", test_named_parts_fallback},
+  {"formats-written", test_formats_written},
+  /* Damaged inputs named, refused by master. */
+  {"truncated-wav", test_truncated_wav},
+  {"corrupt-flac", test_corrupt_flac},
 };
 
 /* Runs every test in order, or those named after the two programs. */

@@ -3,13 +3,12 @@
 
 #include <glib/gstdio.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "gm-damage.h"
+#include "gm-output.h"
 #include "gm-run.h"
 
 /* Loudness tolerance of the written file (the issue's target) and the
@@ -75,7 +74,7 @@ master_desc (const GmJob * job, const GmMasterOptions * o, double gain_db,
   desc = g_strdup_printf ("filesrc name=src ! decodebin ! audioconvert ! "
       "%sformat=F32LE,layout=interleaved ! %s"
       "limiter name=lim ceiling=%s input-gain=%s interval=%" G_GUINT64_FORMAT
-      " ! " QUEUE " ! %s%s ! filesink name=sink",
+      " ! " QUEUE " ! %s%s ! fdsink name=sink",
       resample, volume, ceil_s, lim_gain_s, (guint64) GM_INTERVAL_NS, meter,
       encode);
   g_free (meter);
@@ -83,24 +82,6 @@ master_desc (const GmJob * job, const GmMasterOptions * o, double gain_db,
   g_free (volume);
   g_free (encode);
   return desc;
-}
-
-static char *
-temp_beside (const char *output, int *fd, char **errmsg)
-{
-  char *dir = g_path_get_dirname (output);
-  char *base = g_path_get_basename (output);
-  char *tmpl = g_strdup_printf ("%s/.%s.XXXXXX.part", dir, base);
-  g_free (dir);
-  g_free (base);
-  *fd = g_mkstemp_full (tmpl, O_RDWR, 0644);
-  if (*fd < 0) {
-    *errmsg = g_strdup_printf ("cannot write %s: %s", output,
-        g_strerror (errno));
-    g_free (tmpl);
-    return NULL;
-  }
-  return tmpl;
 }
 
 /* The last gain tried and the loudness it gave (written or predicted). */
@@ -206,8 +187,8 @@ void
 gm_master_job (GmJob * job, const GmMasterOptions * o,
     const GmJob * jobs, int n_jobs)
 {
-  char *errmsg = NULL, *tmp = NULL;
-  int fd = -1;
+  char *errmsg = NULL;
+  GmOutput out = { -1, NULL, NULL };
   double ceiling = job->ceiling_dbtp;
   double target = job->target_lufs;
   gboolean silent = FALSE, aim_loudness, digital_silence;
@@ -235,9 +216,8 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     }
   }
   /* Fail early when the output cannot be written, before the passes. */
-  if (!(tmp = temp_beside (job->output, &fd, &errmsg)))
+  if (!gm_output_open (&out, job->output, &errmsg))
     goto fail;
-  close (fd);
 
   /* Pass 1: measure. */
   if (!gm_measure_file (job, job->input, &job->before, &job->st_before, NULL,
@@ -245,6 +225,14 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     goto fail;
   g_atomic_int_set (&job->total_ms,
       (gint) (job->before.duration_s * 1000.0) * job->passes_expected);
+  /* A master shorter than its source, or with frames skipped, is a
+   * defective delivery that exit status 0 would let through a batch:
+   * refused, unless asked for. */
+  if (gm_note_damage (job, o->allow_damaged ? GM_STATUS_WARNING
+          : GM_STATUS_ERROR, o->allow_damaged ? "mastered what decodes "
+          "(--allow-damaged)" : "not mastered (--allow-damaged masters what "
+          "decodes)") && !o->allow_damaged)
+    goto fail;
   if (!isfinite (o->loudness_lufs) && job->before.channels == 1) {
     const MstTarget *t = o->target ? o->target
         : &mst_targets (NULL)[MST_TARGET_DEFAULT];
@@ -329,7 +317,11 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     desc = master_desc (job, o, job->gain_db, ceiling - job->headroom_db, rate,
         with_meter, digital_silence);
     r.gain_reduction = &job->gr;
-    if (!gm_run_pipeline (job, desc, job->input, tmp, "lim", &r, &msg)) {
+    if (!gm_output_rewind (&out, &errmsg)) {
+      g_free (desc);
+      goto fail;
+    }
+    if (!gm_run_pipeline (job, desc, job->input, out.fd, "lim", &r, &msg)) {
       errmsg = g_strcmp0 (msg, "interrupted") == 0 ? g_strdup (msg)
           : g_strdup_printf ("cannot master %s to %s: %s%s%s%s", job->input,
           job->output, msg, strstr (msg, "no element") ?
@@ -371,7 +363,7 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     }
 
     /* Pass 3: the file as written. */
-    if (!gm_measure_file (job, tmp, &job->after, &job->st_after,
+    if (!gm_measure_file (job, out.read_path, &job->after, &job->st_after,
             job->report_path ? &job->tp_after : NULL, &errmsg))
       goto fail;
     job->out_rate_hz = job->after.rate_hz;
@@ -418,19 +410,13 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
         "%.2f dB of headroom below the ceiling left for "
         "the %s encoder", job->headroom_db, job->format->name);
 
-  if (g_rename (tmp, job->output) != 0) {
-    errmsg = g_strdup_printf ("cannot write %s: %s", job->output,
-        g_strerror (errno));
+  if (!gm_output_commit (&out, job->output, &errmsg))
     goto fail;
-  }
-  g_free (tmp);
   return;
 
 fail:
-  if (tmp) {
-    g_unlink (tmp);
-    g_free (tmp);
-  }
-  gm_job_note (job, GM_STATUS_ERROR, "%s", errmsg);
+  gm_output_discard (&out);
+  if (errmsg)                   /* else noted already */
+    gm_job_note (job, GM_STATUS_ERROR, "%s", errmsg);
   g_free (errmsg);
 }

@@ -21,6 +21,9 @@ typedef struct {
   double max_limiting_db;
   double headroom_db;           /* NAN: the format's */
   const char *noise_shaping;    /* NULL: medium at 16 bits, none above */
+  /* Master a truncated or corrupt input (what decodes), with a warning;
+   * else it is refused (gm-damage.h). */
+  gboolean allow_damaged;
 } GmMasterOptions;
 
 /** Masters @job (one of the @n_jobs @jobs, whose inputs and outputs it must

@@ -18,7 +18,14 @@ typedef struct {
   gboolean valid;
   int rate_hz;
   int channels;
-  double duration_s;
+  double duration_s;            /* decoded */
+  /* The audio the file declares: its WAV header's data size
+   * (declared_by_wav_header), else its demuxer's or parser's duration at
+   * the end of the decoding (a FLAC's STREAMINFO). NAN: not known. */
+  double declared_s;
+  gboolean declared_by_wav_header;
+  int decoder_warnings;         /* warnings the decoding elements posted */
+  char decoder_warning[160];    /* the first of them */
   double integrated_lufs;
   double range_lu;
   double true_peak_dbtp;

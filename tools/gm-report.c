@@ -47,6 +47,8 @@ json_figures (JsonBuilder * b, const char *key, const GmFigures * f)
   json_builder_set_member_name (b, key);
   json_builder_begin_object (b);
   json_number (b, "duration_s", f->duration_s);
+  /* What the file declares (null: not known), against what decoded. */
+  json_number (b, "declared_duration_s", f->declared_s);
   json_int (b, "rate_hz", f->rate_hz);
   json_int (b, "channels", f->channels);
   json_number (b, "integrated_lufs", f->integrated_lufs);

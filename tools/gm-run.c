@@ -1,6 +1,8 @@
 /* gst-master: pipelines, measuring, progress. */
 #include "gm-run.h"
 
+#include "gm-damage.h"
+
 #include <glib/gstdio.h>
 
 #include <errno.h>
@@ -390,11 +392,11 @@ tp_reset_handler (GstBus * bus, GstMessage * msg, gpointer user_data)
 }
 
 gboolean
-gm_run_pipeline (GmJob * job, const char *desc, const char *in, const char *out,
+gm_run_pipeline (GmJob * job, const char *desc, const char *in, int out_fd,
     const char *count_element, GmRunResult * res, char **errmsg)
 {
   GError *err = NULL;
-  GstElement *pipe, *el;
+  GstElement *pipe, *el, *decode;
   GstBus *bus;
   GstPad *pad = NULL;
   Counter counter = { job, 0, 0, 0, 0 };
@@ -405,6 +407,10 @@ gm_run_pipeline (GmJob * job, const char *desc, const char *in, const char *out,
   res->fig.sample_peak_dbfs = res->fig.momentary_max_lufs = -INFINITY;
   res->fig.short_term_max_lufs = -INFINITY;
   res->fig.range_lu = 0.0;
+  res->fig.declared_s = NAN;
+  res->fig.declared_by_wav_header = FALSE;
+  res->fig.decoder_warnings = 0;
+  res->fig.decoder_warning[0] = '\0';
   res->gr_max_db = 0.0;
 
   pipe = gst_parse_launch (desc, &err);
@@ -424,9 +430,9 @@ gm_run_pipeline (GmJob * job, const char *desc, const char *in, const char *out,
   el = gst_bin_get_by_name (GST_BIN (pipe), "src");
   g_object_set (el, "location", in, NULL);
   gst_object_unref (el);
-  if (out) {
+  if (out_fd >= 0) {
     el = gst_bin_get_by_name (GST_BIN (pipe), "sink");
-    g_object_set (el, "location", out, NULL);
+    g_object_set (el, "fd", out_fd, NULL);
     gst_object_unref (el);
   }
   el = gst_bin_get_by_name (GST_BIN (pipe), count_element);
@@ -434,6 +440,7 @@ gm_run_pipeline (GmJob * job, const char *desc, const char *in, const char *out,
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_probe, &counter,
       NULL);
   gst_object_unref (el);
+  decode = gst_bin_get_by_name (GST_BIN (pipe), "decode");
 
   bus = gst_element_get_bus (pipe);
   if (res->true_peak)
@@ -458,7 +465,8 @@ gm_run_pipeline (GmJob * job, const char *desc, const char *in, const char *out,
 
   while (!done) {
     GstMessage *m = gst_bus_timed_pop_filtered (bus, 100 * GST_MSECOND,
-        GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_ELEMENT);
+        GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_ELEMENT
+        | GST_MESSAGE_WARNING);
     if (gm_interrupted) {
       *errmsg = g_strdup ("interrupted");
       if (m)
@@ -484,9 +492,29 @@ gm_run_pipeline (GmJob * job, const char *desc, const char *in, const char *out,
         gst_message_unref (m);
         goto out;
       }
-      case GST_MESSAGE_EOS:
+      case GST_MESSAGE_WARNING:
+        /* A decoder that conceals or drops what it cannot decode (the
+         * audio decoder base class below its max-errors) says so here. */
+        if (decode && gst_object_has_as_ancestor (GST_MESSAGE_SRC (m),
+                GST_OBJECT (decode))) {
+          if (res->fig.decoder_warnings++ == 0) {
+            gst_message_parse_warning (m, &err, NULL);
+            g_strlcpy (res->fig.decoder_warning, err->message,
+                sizeof res->fig.decoder_warning);
+            g_clear_error (&err);
+          }
+        }
+        break;
+      case GST_MESSAGE_EOS:{
+        /* What the demuxer or parser declares, once it read it all (a
+         * VBR MP3's estimate is exact only then). */
+        gint64 dur = 0;
+        if (gst_element_query_duration (pipe, GST_FORMAT_TIME, &dur)
+            && dur > 0)
+          res->fig.declared_s = (double) dur / GST_SECOND;
         done = TRUE;
         break;
+      }
       case GST_MESSAGE_ELEMENT:{
         const GstStructure *s = gst_message_get_structure (m);
         const char *src = GST_OBJECT_NAME (GST_MESSAGE_SRC (m));
@@ -532,6 +560,8 @@ gm_run_pipeline (GmJob * job, const char *desc, const char *in, const char *out,
 
 out:
   gst_element_set_state (pipe, GST_STATE_NULL);
+  if (decode)
+    gst_object_unref (decode);
   gst_object_unref (pad);
   gst_object_unref (bus);
   gst_object_unref (pipe);
@@ -547,8 +577,8 @@ out:
 static char *
 measure_desc (gboolean per_interval_tp)
 {
-  return g_strdup_printf ("filesrc name=src ! decodebin ! audioconvert ! "
-      "audio/x-raw,format=F32LE,layout=interleaved ! "
+  return g_strdup_printf ("filesrc name=src ! decodebin name=decode ! "
+      "audioconvert ! audio/x-raw,format=F32LE,layout=interleaved ! "
       "loudmeter name=meter measure-true-peak-strict=true "
       "interval=%" G_GUINT64_FORMAT " ! %s"
       "fakesink sync=false", (guint64) GM_INTERVAL_NS, per_interval_tp ?
@@ -579,7 +609,7 @@ gm_measure_file (GmJob * job, const char *path, GmFigures * fig, GmSeries * st,
 
   r.short_term = st;
   r.true_peak = tp;
-  ok = gm_run_pipeline (job, desc, path, NULL, "meter", &r, &msg);
+  ok = gm_run_pipeline (job, desc, path, -1, "meter", &r, &msg);
   g_free (desc);
   if (!ok) {
     if (g_strcmp0 (msg, "interrupted") == 0)
@@ -591,6 +621,18 @@ gm_measure_file (GmJob * job, const char *path, GmFigures * fig, GmSeries * st,
     return FALSE;
   }
   *fig = r.fig;
+  {
+    double header_s = gm_wav_declared_s (path);
+    if (isfinite (header_s)) {
+      fig->declared_s = header_s;
+      fig->declared_by_wav_header = TRUE;
+    }
+  }
+  if (g_getenv ("GST_MASTER_DEBUG"))
+    fprintf (stderr, "%s: decoded %.4f s, declared %.4f s%s, %d decoder "
+        "warnings\n", path, fig->duration_s, fig->declared_s,
+        fig->declared_by_wav_header ? " (WAV header)" : "",
+        fig->decoder_warnings);
   return TRUE;
 }
 
@@ -607,6 +649,8 @@ gm_analyze_job (GmJob * job)
     g_free (errmsg);
     return;
   }
+  /* The figures are those of what decodes: said so, not refused. */
+  gm_note_damage (job, GM_STATUS_WARNING, NULL);
   if (job->before.duration_s < GM_MIN_INTEGRATED_S)
     gm_job_note (job, GM_STATUS_WARNING, "shorter than 400 ms: no loudness");
   else if (job->before.duration_s < GM_MIN_SHORT_TERM_S)

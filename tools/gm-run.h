@@ -26,12 +26,13 @@ typedef struct {
   double gr_max_db;
 } GmRunResult;
 
-/** Runs @desc (a gst-launch description with a filesrc "src", optionally a
- *  filesink "sink", and the elements "meter", "lim", "tpmeter") on @in,
+/** Runs @desc (a gst-launch description with a filesrc "src", optionally an
+ *  fdsink "sink" writing to @out_fd (-1: none) from where it stands, and
+ *  the elements "meter", "lim", "tpmeter") on @in,
  *  counting @job's progress at @count_element's sink pad. FALSE with
  *  *@errmsg set on error or interruption ("interrupted"). */
 gboolean gm_run_pipeline (GmJob * job, const char *desc, const char *in,
-    const char *out, const char *count_element, GmRunResult * res,
+    int out_fd, const char *count_element, GmRunResult * res,
     char **errmsg);
 
 /** Measures @path: figures, and with @st and @tp the short-term loudness

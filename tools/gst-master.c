@@ -20,6 +20,7 @@
 #include "gm-formats.h"
 #include "gm-gain.h"
 #include "gm-job.h"
+#include "gm-output.h"
 #include "gm-report.h"
 #include "gm-run.h"
 #include "mst-targets.h"
@@ -177,6 +178,9 @@ usage (FILE * f)
       "                          (default medium at 16 bits, none at 24)\n"
       "      --report FILE.png   picture of loudness, gain reduction and "
       "true peak\n"
+      "      --allow-damaged     master a truncated or corrupt input (what "
+      "decodes), with\n"
+      "                          a warning; by default it is refused\n"
       "  -j, --jobs N            files processed in parallel (default: "
       "cores)\n"
       "      --json              machine-readable report on stdout\n"
@@ -383,6 +387,8 @@ main (int argc, char **argv)
         return 2;
       }
       i++;
+    } else if (!strcmp (a, "--allow-damaged")) {
+      opt.master.allow_damaged = TRUE;
     } else if (!strcmp (a, "--report")) {
       if (!v) {
         fprintf (stderr, "%s: --report needs a file name\n", PROG);
@@ -474,6 +480,7 @@ main (int argc, char **argv)
       jobs[i].target_lufs = opt.master.loudness_lufs;
 
   gm_run_catch_signals ();
+  gm_output_init ();
 
   progress.jobs = jobs;
   progress.n_jobs = n_jobs;
