@@ -11,6 +11,7 @@
 #include "mst-signals.h"
 #include "mst-test.h"
 
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +301,73 @@ test_nonfinite (void)
   free (y);
 }
 
+/* A 50 ms burst at +20 dBFS, +40 dBFS and +-FLT_MAX (a glitch in a live
+ * feed) in a speech programme that turns to music: 2 s after the burst and
+ * to the end, the output's short-term loudness (3 s windows, libebur128)
+ * is within BURST_LU of the same programme's without the burst, and the
+ * limiter holds the burst under the ceiling (libebur128's true peak). The
+ * bound is EBU R128's tolerance for live programmes (+-1 LU, EBU R128
+ * section 4): a glitch may not move the loudness further than a live
+ * programme may be off target anyway. */
+#define BURST_LU 1.0
+static void
+test_burst (void)
+{
+  const unsigned rate = 48000;
+  const int ch = 2;
+  const size_t half = 12 * rate, n = 2 * half, at = 7 * rate,
+      len = rate / 20, window = 3 * rate;
+  static const double levels[] = { 10.0, 100.0, FLT_MAX };
+  float *x = malloc (n * ch * sizeof (float));
+  float *speech = make_signal (SIG_SPEECH, half, ch, rate, -8.0);
+  float *music = make_signal (SIG_MUSIC, half, ch, rate, -12.0);
+  memcpy (x, speech, half * ch * sizeof (float));
+  memcpy (x + half * ch, music, half * ch * sizeof (float));
+  MstLoudnormSettings s;
+  mst_loudnorm_settings_default (&s);
+  float *ref = run (&s, x, n, ch, rate, NULL);
+  for (int l = 0; l < 3; l++) {
+    float *xb = malloc (n * ch * sizeof (float));
+    memcpy (xb, x, n * ch * sizeof (float));
+    /* A 1 kHz square at the level, both channels. */
+    for (size_t i = at; i < at + len; i++)
+      for (int c = 0; c < ch; c++)
+        xb[i * ch + c] = (float) ((i / 24) % 2 ? levels[l] : -levels[l]);
+    float *y = run (&s, xb, n, ch, rate, NULL);
+    double worst = 0.0, worst_at = 0.0;
+    for (size_t t = at + len + 2 * rate; t + window <= n; t += rate / 10) {
+      double lr = mst_analysis_ebur128_loudness (ref + t * ch, window, ch,
+          rate);
+      double ly = mst_analysis_ebur128_loudness (y + t * ch, window, ch,
+          rate);
+      if (!isfinite (lr))
+        continue;               /* a pause, gated out */
+      /* Gated out under a ducked gain: at least 70 LU down. */
+      double d = isfinite (ly) ? ly - lr : -70.0;
+      if (fabs (d) > fabs (worst)) {
+        worst = d;
+        worst_at = (double) t / rate;
+      }
+    }
+    size_t from = at - rate / 2, span = rate;
+    double tp = mst_analysis_db (mst_analysis_ebur128_true_peak (y + from
+            * ch, span, ch, rate));
+    printf ("# burst %+.0f dBFS: short-term loudness off %+.2f LU at worst "
+        "(%.1f s), true peak around it %+.2f dBTP\n",
+        mst_analysis_db (levels[l]), worst, worst_at, tp);
+    MST_CHECK_MSG (fabs (worst) <= BURST_LU, "burst %g: %+.2f LU at %.1f s",
+        levels[l], worst, worst_at);
+    MST_CHECK_MSG (tp <= s.ceiling_dbtp, "burst %g: true peak %.3f dBTP",
+        levels[l], tp);
+    free (xb);
+    free (y);
+  }
+  free (ref);
+  free (x);
+  free (speech);
+  free (music);
+}
+
 /* The light meter against libebur128 on speech and music. */
 static void
 test_kmeter (void)
@@ -480,6 +548,7 @@ main (int argc, char **argv)
   RUN (test_pauses_hold);
   RUN (test_gain_bounds);
   RUN (test_nonfinite);
+  RUN (test_burst);
   RUN (test_kmeter);
   RUN (test_kmeter_contract);
   return mst_test_summary ();
