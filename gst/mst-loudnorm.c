@@ -398,13 +398,23 @@ controller_step (MstLoudnorm * ln)
   uint64_t k = ln->n_steps++;
   ln->step_power[k % STEP_RING] = e;
   ln->step_glitch[k % STEP_RING] = false;
+  const double jump_ratio = pow (10.0, GLITCH_JUMP_LU / 10.0);
   bool jump = ln->estimate_power > 0.0 && e > ln->estimate_power
-      * pow (10.0, GLITCH_JUMP_LU / 10.0);
+      * jump_ratio;
   if (jump && ln->held < GLITCH_STEPS) {
     ln->held++;
     return;
   }
-  for (int h = 1; !jump && h <= ln->held; h++)
+  /* The held steps were a glitch if the level fell back after them: to
+   * within half the jump of the estimate, or a whole jump under their
+   * loudest. A louder programme stays up (music entering after a quiet
+   * intro: its first hit, then the music 17 LU up). */
+  double loudest = 0.0;
+  for (int h = 1; h <= ln->held; h++)
+    loudest = fmax (loudest, ln->step_power[(k - h) % STEP_RING]);
+  bool glitch = !jump && (e <= ln->estimate_power * sqrt (jump_ratio)
+      || e * jump_ratio <= loudest);
+  for (int h = 1; glitch && h <= ln->held; h++)
     ln->step_glitch[(k - h) % STEP_RING] = true;
   for (uint64_t j = k - ln->held; j <= k; j++)
     controller_block_at (ln, j);

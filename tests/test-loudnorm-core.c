@@ -368,6 +368,69 @@ test_burst (void)
   free (music);
 }
 
+/* A louder programme is still followed as the controller was built to,
+ * glitch rejection or not: a quiet intro (music 30 dB down) then the
+ * music, and speech then music about 8 LU louder. The gain, read every
+ * 10 ms, reaches within 1 dB of where it is 6 s after the change no later
+ * than the slew allows (the change over max-slew-down) plus a 400 ms
+ * block to see it, the 1.3 s of recent blocks the estimate restarts from
+ * (RECENT_BLOCKS), the 200 ms a jump may be held (GLITCH_STEPS) and 100 ms
+ * of ramps and steps. */
+static void
+test_follow (void)
+{
+  const unsigned rate = 48000;
+  const int ch = 2;
+  const size_t before = 10 * rate, after = 8 * rate, n = before + after,
+      tick = rate / 100;
+  static const char *names[] = { "quiet intro, music", "speech, music" };
+  for (int t = 0; t < 2; t++) {
+    float *x = malloc (n * ch * sizeof (float));
+    float *a = t == 0 ? make_signal (SIG_MUSIC, n, ch, rate, -30.0)
+        : make_signal (SIG_SPEECH, n, ch, rate, -6.0);
+    float *b = make_signal (SIG_MUSIC, n, ch, rate, t == 0 ? 0.0 : 4.0);
+    memcpy (x, a, before * ch * sizeof (float));
+    memcpy (x + before * ch, b + before * ch, after * ch * sizeof (float));
+    MstLoudnormSettings s;
+    mst_loudnorm_settings_default (&s);
+    MstLoudnorm *ln = mst_loudnorm_init (ch);
+    MST_CHECK (mst_loudnorm_configure (ln, rate, ch, 5.0, 400.0, NULL)
+        == MST_OK);
+    mst_loudnorm_set (ln, &s);
+    float *y = malloc (n * ch * sizeof (float));
+    double *gain = malloc (n / tick * sizeof (double));
+    size_t k;
+    for (size_t i = 0; i < n / tick; i++) {
+      MstLoudnormStatus st;
+      mst_loudnorm_process_f32 (ln, x + i * tick * ch, tick, y, &k);
+      mst_loudnorm_get_status (ln, &st, false);
+      gain[i] = st.gain_db;
+    }
+    size_t change = before / tick, settled = change + 6 * rate / tick;
+    double g0 = gain[change - 1], g1 = gain[settled];
+    size_t i = settled;
+    while (i > change && fabs (gain[i - 1] - g1) <= 1.0)
+      i--;
+    double took = (double) (i - change) * tick / rate;
+    double bound = fabs (g1 - g0) / s.max_slew_down_db_per_s + 0.4 + 1.3
+        + 0.2 + 0.1;
+    size_t half = change;
+    while (half < settled && gain[half] > (g0 + g1) / 2)
+      half++;
+    printf ("# follow %s: gain %+.2f to %+.2f dB, half way after %.2f s, "
+        "within 1 dB after %.2f s (bound %.2f s)\n", names[t], g0, g1,
+        (double) (half - change) * tick / rate, took, bound);
+    MST_CHECK_MSG (took <= bound, "%s: %.2f s", names[t], took);
+    MST_CHECK (g1 < g0 - 5.0);
+    mst_loudnorm_destroy (&ln);
+    free (x);
+    free (a);
+    free (b);
+    free (y);
+    free (gain);
+  }
+}
+
 /* The light meter against libebur128 on speech and music. */
 static void
 test_kmeter (void)
@@ -549,6 +612,7 @@ main (int argc, char **argv)
   RUN (test_gain_bounds);
   RUN (test_nonfinite);
   RUN (test_burst);
+  RUN (test_follow);
   RUN (test_kmeter);
   RUN (test_kmeter_contract);
   return mst_test_summary ();
