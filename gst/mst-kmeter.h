@@ -80,8 +80,8 @@ double mst_kmeter_get_momentary (const MstKMeter * m);
 double mst_kmeter_get_short_term (const MstKMeter * m);
 double mst_kmeter_get_integrated (const MstKMeter * m);
 
-/** Samples that were NaN, infinite or absurd since configure (each read as 0); 0
- *  for a NULL meter. */
+/** Samples that were NaN, infinite or absurd since configure (each read
+ *  as 0); 0 for a NULL meter. */
 uint64_t mst_kmeter_get_nonfinite_count (const MstKMeter * m);
 
 #ifdef __cplusplus
