@@ -467,8 +467,9 @@ test_kmeter (void)
 
 /* The light meter's contract: a step completes exactly every 100 ms of
  * input however it is cut; a piece longer than the step is refused;
- * non-finite samples are counted, read as silence, and leave the readings
- * as they would be with zeros in their place. */
+ * non-finite and absurd samples (beyond +60 dBFS) are counted, read as
+ * silence, and leave the readings as they would be with zeros in their
+ * place. */
 static void
 test_kmeter_contract (void)
 {
@@ -485,6 +486,12 @@ test_kmeter_contract (void)
     x[i] = i % 2 ? NAN : INFINITY;
     z[i] = 0.0f;
   }
+  /* Beyond +60 dBFS counts as non-finite; at it, as audio. */
+  for (size_t i = 5000; i < 5050; i++) {
+    x[i] = i % 2 ? FLT_MAX : -1001.0f;
+    z[i] = 0.0f;
+  }
+  x[6000] = z[6000] = 1000.0f;
   MST_CHECK (mst_kmeter_add_f32 (m, x, 1) == MST_ERR_INVALID_ARG);
   MST_CHECK (mst_kmeter_configure (m, rate, 2, NULL) == MST_OK);
   MST_CHECK (mst_kmeter_configure (ref, rate, 2, NULL) == MST_OK);
@@ -499,7 +506,7 @@ test_kmeter_contract (void)
         == ((done + k) % step == 0));
   }
   MST_CHECK (steps == n / step);
-  MST_CHECK (mst_kmeter_get_nonfinite_count (m) == 100);
+  MST_CHECK (mst_kmeter_get_nonfinite_count (m) == 150);
   MST_CHECK (mst_kmeter_get_nonfinite_count (ref) == 0);
   MST_CHECK (mst_kmeter_get_integrated (m) == mst_kmeter_get_integrated (ref));
   MST_CHECK (mst_kmeter_get_short_term (m) == mst_kmeter_get_short_term (ref));
