@@ -509,8 +509,6 @@ check_finite (MstEq * eq)
     if (eq->bands[b].active)
       reset |= mst_biquad_cascade_check_finite (&eq->bands[b].cascade,
           eq->channels);
-  if (reset)
-    eq->nonfinite_count++;
   return reset;
 }
 
@@ -521,8 +519,9 @@ finish_bands (MstEq * eq, int n)
     band_finish (eq, &eq->bands[b], b, n);
 }
 
-/* Processes the planar block (n frames) in place. */
-static void
+/* Processes the planar block (n frames) in place; true when state went
+ * non-finite and was reset. */
+static bool
 process_planar (MstEq * eq, int n)
 {
   bool bypass_fading = eq->wet != 1.0 || eq->wet_target != 1.0;
@@ -549,9 +548,12 @@ process_planar (MstEq * eq, int n)
       eq->wet_target = wet_target;
     }
   }
-  if (check_finite (eq))
+  if (check_finite (eq)) {
     mst_planar_zero_nonfinite (eq->planar,
         (size_t) eq->channels * BLOCK_FRAMES, MST_FORMAT_F64);
+    return true;
+  }
+  return false;
 }
 
 /* One body for both widths. Steady stereo F32 is filtered straight in the
@@ -573,20 +575,28 @@ eq_process (MstEq * eq, void *frames, size_t n_frames, MstFormat fmt)
     int n = n_frames - done > BLOCK_FRAMES ? BLOCK_FRAMES
         : (int) (n_frames - done);
     char *block = (char *) frames + done * eq->channels * width;
+    /* Input that is not finite or beyond +60 dBFS (mst-biquad.h) is read
+     * as silence, whatever runs: bands, the gain alone or a bypass fade. */
+    bool bad = !mst_biquad_input_sane (block, n * eq->channels, fmt);
+    if (bad)
+      mst_biquad_input_clean (block, n * eq->channels, block, fmt);
     for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
       band_update_targets (eq, &eq->bands[b], b);
     if (fmt == MST_FORMAT_F32 && eq->channels == 2
         && run_steady_bands (eq, n, (float *) block)) {
       finish_bands (eq, n);
-      if (check_finite (eq))
+      if (check_finite (eq)) {
         mst_planar_zero_nonfinite (block, 2 * (size_t) n, fmt);
+        bad = true;
+      }
     } else {
       mst_planar_load (eq->planar, BLOCK_FRAMES, block, eq->channels, n,
           fmt);
-      process_planar (eq, n);
+      bad |= process_planar (eq, n);
       mst_planar_store (block, eq->planar, BLOCK_FRAMES, eq->channels, n,
           fmt);
     }
+    eq->nonfinite_count += bad;
     done += n;
     if (mst_eq_is_passthrough (eq))
       break;

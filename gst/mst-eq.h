@@ -75,14 +75,18 @@ void mst_eq_reset (MstEq * eq);
  *  processing then. */
 bool mst_eq_is_passthrough (const MstEq * eq);
 
-/** Filters @n_frames interleaved frames in place. Non-finite input never
- *  poisons the filters: state that went non-finite is reset at the end of
- *  the block, and non-finite output samples of that block are zeroed. */
+/** Filters @n_frames interleaved frames in place. Input samples that are
+ *  not finite or beyond +-MST_BIQUAD_MAX_INPUT (+60 dBFS, why in
+ *  mst-biquad.h) are read as silence, on every path (bands, the gain
+ *  alone, bypass fades), so they never reach the output or the filters;
+ *  state that still went non-finite is reset at the end of the block and
+ *  that block's non-finite output zeroed. A passthrough (bypassed, or
+ *  neutral: mst_eq_is_passthrough) leaves the frames as they are. */
 MstResult mst_eq_process_f32 (MstEq * eq, float *frames, size_t n_frames);
 MstResult mst_eq_process_f64 (MstEq * eq, double *frames, size_t n_frames);
 
-/** Number of blocks in which non-finite state was found and reset, since
- *  configure (monotonic). */
+/** Number of blocks (of up to 1024 frames) with input read as silence or
+ *  state reset, since configure (monotonic). */
 uint64_t mst_eq_get_nonfinite_count (const MstEq * eq);
 
 /** Coefficients in use by band @index (for tests and plots). */

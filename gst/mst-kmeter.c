@@ -93,11 +93,10 @@ kmeter_add (MstKMeter * m, const void *x, size_t n, MstFormat fmt)
   if (!m || nch == 0 || (!x && n > 0) || n > mst_kmeter_frames_to_step (m))
     return MST_ERR_INVALID_ARG;
   fpu = mst_fpu_enter_ftz ();
-  if (f64 ? mst_bs1770_all_finite_f64 (x, n * nch)
-      : mst_bs1770_all_finite_f32 (x, n * nch)) {
+  if (mst_biquad_input_sane (x, n * nch, fmt)) {
     done = n > 0 && add_clean (m, x, n, fmt);
   } else {
-    /* Non-finite samples count as silence. */
+    /* Non-finite and absurd samples count as silence. */
     union {
       double f64[CLEAN_FRAMES * MST_MAX_CHANNELS];
       float f32[CLEAN_FRAMES * MST_MAX_CHANNELS];
@@ -106,11 +105,8 @@ kmeter_add (MstKMeter * m, const void *x, size_t n, MstFormat fmt)
     for (size_t i = 0; i < n;) {
       size_t k = n - i < CLEAN_FRAMES ? n - i : CLEAN_FRAMES;
       const void *src = (const char *) x + i * nch * size;
-      m->n_nonfinite += f64
-          ? mst_bs1770_sanitize_f64 (src, k * nch, clean.f64)
-          : mst_bs1770_sanitize_f32 (src, k * nch, clean.f32);
-      done = add_clean (m, f64 ? (void *) clean.f64 : (void *) clean.f32, k,
-          fmt);
+      m->n_nonfinite += mst_biquad_input_clean (src, k * nch, &clean, fmt);
+      done = add_clean (m, &clean, k, fmt);
       i += k;
     }
   }
@@ -129,6 +125,14 @@ bool
 mst_kmeter_step_completed (const MstKMeter * m)
 {
   return m && m->step_completed;
+}
+
+bool
+mst_kmeter_get_step_power (const MstKMeter * m, double *power)
+{
+  bool ok = m->energy.n_ticks >= 1;
+  *power = ok ? mst_bs1770_energy_power (&m->energy, 1) : 0.0;
+  return ok;
 }
 
 bool

@@ -5,6 +5,7 @@
 
 #include "mst-core.h"
 #include "mst-bs1770.h"
+#include "mst-biquad.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,7 +53,9 @@ void mst_kmeter_reset (MstKMeter * m);
 size_t mst_kmeter_frames_to_step (const MstKMeter * m);
 
 /** Measures @n interleaved frames, @n <= mst_kmeter_frames_to_step();
- *  non-finite samples count as 0 (mst_kmeter_get_nonfinite_count()).
+ *  samples that are not finite or beyond +-MST_BIQUAD_MAX_INPUT
+ *  (+60 dBFS, why in mst-biquad.h) count as 0
+ *  (mst_kmeter_get_nonfinite_count()).
  *  Never allocates. MST_ERR_INVALID_ARG if unconfigured or @n is too
  *  large. */
 MstResult mst_kmeter_add_f32 (MstKMeter * m, const float *frames,
@@ -67,14 +70,18 @@ bool mst_kmeter_step_completed (const MstKMeter * m);
  *  before the first. */
 bool mst_kmeter_get_block_power (const MstKMeter * m, double *power);
 
+/** Mean-square power of the last complete 100 ms step; false (and 0)
+ *  before the first. */
+bool mst_kmeter_get_step_power (const MstKMeter * m, double *power);
+
 /** Momentary (last block), short-term (last 3 s; -INFINITY before 3 s)
  *  and integrated (gated) loudness in LUFS; -INFINITY when undefined. */
 double mst_kmeter_get_momentary (const MstKMeter * m);
 double mst_kmeter_get_short_term (const MstKMeter * m);
 double mst_kmeter_get_integrated (const MstKMeter * m);
 
-/** Samples that were NaN or infinite since configure (each read as 0); 0
- *  for a NULL meter. */
+/** Samples that were NaN, infinite or absurd since configure (each read
+ *  as 0); 0 for a NULL meter. */
 uint64_t mst_kmeter_get_nonfinite_count (const MstKMeter * m);
 
 #ifdef __cplusplus

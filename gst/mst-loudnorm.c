@@ -29,6 +29,22 @@
 /* The gain is settled when within this of its target (dB): blocks taken
  * while it slews tell the controller's lag, not the limiter's cost. */
 #define SETTLED_DB 0.5
+/* A glitch: a 100 ms step of input more than GLITCH_JUMP_LU above the
+ * controller's estimate, in a run of at most GLITCH_STEPS such steps. A
+ * programme's loudest 100 ms (a shout, a drum hit) stays within about
+ * 15 LU of its gated loudness, so a step 20 LU above it is either a new,
+ * far louder programme or a fault (a burst of +20 dBFS is 30 LU above
+ * speech at -23 LUFS). The controller waits for the next steps before it
+ * takes such a step: a third one in a row is a louder programme, and the
+ * three go to the controller together (200 ms late, within the control
+ * lookahead's 400 ms); a normal step after one or two is the end of a
+ * glitch, and the controller takes the blocks around it without its steps
+ * (the limiter has taken the burst itself). Two steps hold any burst up to
+ * 100 ms wherever it falls across a step boundary. */
+#define GLITCH_JUMP_LU 20.0
+#define GLITCH_STEPS 2
+/* Steps kept: a block's four behind the held ones. */
+#define STEP_RING 8
 /* The gain is re-evaluated every 10 ms; the limiter glides its input gain
  * over 10 ms, so the slew is a smooth ramp. */
 #define CONTROL_MS 10.0
@@ -49,6 +65,10 @@ struct MstLoudnorm {
   MstDelayLine *delay;
   size_t delay_frames;
   void *scratch;
+  /* A control tick of input with its absurd samples silenced, and how
+   * many there were (NaN and Inf included) since configure. */
+  void *clean;
+  uint64_t n_bad;
   bool started;                 /* a frame reached the limiter */
   double step_decay;            /* per 100 ms block: exp (-0.1 / window) */
 
@@ -59,6 +79,13 @@ struct MstLoudnorm {
   int recent_pos;
   uint64_t n_gated;
   double estimate_power;        /* 0: none yet */
+  /* Glitches: the powers of the last input steps, which of them were a
+   * glitch, steps completed, and how many of the last are held (jumps not
+   * yet judged). */
+  double step_power[STEP_RING];
+  bool step_glitch[STEP_RING];
+  uint64_t n_steps;
+  int held;
   /* The limiter's loudness cost. Output block j holds the frames of input
    * block j (the meters count steps from the same frame): for counted
    * input blocks taken while the gain was settled, what they should give
@@ -105,7 +132,9 @@ mst_loudnorm_init (int max_channels)
   /* One control tick at the highest rate, in doubles. */
   size_t tick_max = (size_t) ceil (MST_MAX_RATE_HZ * CONTROL_MS * 1e-3);
   ln->scratch = calloc (tick_max * max_channels, sizeof (double));
-  if (!ln->limiter || !ln->in_meter || !ln->out_meter || !ln->scratch) {
+  ln->clean = calloc (tick_max * max_channels, sizeof (double));
+  if (!ln->limiter || !ln->in_meter || !ln->out_meter || !ln->scratch
+      || !ln->clean) {
     mst_loudnorm_destroy (&ln);
     return NULL;
   }
@@ -124,6 +153,7 @@ mst_loudnorm_destroy (MstLoudnorm ** ln)
   mst_kmeter_destroy (&(*ln)->out_meter);
   mst_delayline_destroy (&(*ln)->delay);
   free ((*ln)->scratch);
+  free ((*ln)->clean);
   free (*ln);
   *ln = NULL;
 }
@@ -165,6 +195,9 @@ controller_clear (MstLoudnorm * ln)
   ln->recent_pos = 0;
   ln->n_gated = 0;
   ln->estimate_power = 0.0;
+  memset (ln->step_glitch, 0, sizeof (ln->step_glitch));
+  ln->n_steps = 0;
+  ln->held = 0;
   memset (ln->expect, 0, sizeof (ln->expect));
   ln->in_blocks = ln->out_blocks = 0;
   ln->expect_sum = ln->out_sum = 0.0;
@@ -227,6 +260,7 @@ mst_loudnorm_configure (MstLoudnorm * ln, double rate_hz, int channels,
   }
   ln->rate_hz = rate_hz;
   ln->channels = channels;
+  ln->n_bad = 0;
   ln->control_frames = control_frames;
   ln->step_decay = exp (-MST_KMETER_STEP_MS * 1e-3 / ln->set.window_s);
   mst_loudnorm_reset (ln);
@@ -274,12 +308,14 @@ mst_loudnorm_get_pending (const MstLoudnorm * ln)
 uint64_t
 mst_loudnorm_get_nonfinite_count (const MstLoudnorm * ln)
 {
-  return ln ? mst_limiter_get_nonfinite_count (ln->limiter) : 0;
+  return ln ? ln->n_bad + mst_limiter_get_nonfinite_count (ln->limiter)
+      : 0;
 }
 
-/* A 400 ms input block ended: gate it, update the estimate. */
+/* A 400 ms input block ended: gate it, update the estimate. A block
+ * without a glitch's steps (@whole) counts for the limiter's cost. */
 static void
-controller_block (MstLoudnorm * ln, double p)
+controller_block (MstLoudnorm * ln, double p, bool whole)
 {
   const double d = ln->step_decay;
   /* Cleared here, set below if it counts; read by output_block. */
@@ -316,7 +352,8 @@ controller_block (MstLoudnorm * ln, double p)
   update_target (ln);
   /* Counted for the limiter's cost if the gain is settled, the block
    * included (a louder entry moves the target first). */
-  if (!ln->set.bypass && ln->set.mode == MST_LOUDNORM_LIVE
+  if (whole && !ln->set.bypass && ln->set.mode == MST_LOUDNORM_LIVE
+      && ln->in_blocks >= ln->out_blocks
       && fabs (ln->gain_db - ln->target_gain_db) < SETTLED_DB) {
     ln->expect[ln->in_blocks % LOSS_RING] = p * pow (10.0, ln->gain_db
         / 10.0);
@@ -324,6 +361,64 @@ controller_block (MstLoudnorm * ln, double p)
   }
 done:
   ln->in_blocks++;
+}
+
+/* The block that ended with input step @j to the controller: the mean of
+ * its steps that were not a glitch's. */
+static void
+controller_block_at (MstLoudnorm * ln, uint64_t j)
+{
+  double sum = 0.0;
+  int n = 0;
+  if (j + 1 < MST_KMETER_BLOCK_STEPS)
+    return;
+  for (uint64_t i = j + 1 - MST_KMETER_BLOCK_STEPS; i <= j; i++)
+    if (!ln->step_glitch[i % STEP_RING]) {
+      sum += ln->step_power[i % STEP_RING];
+      n++;
+    }
+  if (n == MST_KMETER_BLOCK_STEPS && j + 1 == ln->n_steps) {
+    /* The meter's own block, the same figure to the last bit. */
+    double p;
+    if (mst_kmeter_get_block_power (ln->in_meter, &p))
+      controller_block (ln, p, true);
+  } else if (n > 0) {
+    controller_block (ln, sum / n, n == MST_KMETER_BLOCK_STEPS);
+  }
+}
+
+/* A 100 ms input step ended: held while it may be a glitch, then its
+ * block and the held ones' go to the controller (see GLITCH_JUMP_LU). */
+static void
+controller_step (MstLoudnorm * ln)
+{
+  double e;
+  if (!mst_kmeter_get_step_power (ln->in_meter, &e))
+    return;
+  uint64_t k = ln->n_steps++;
+  ln->step_power[k % STEP_RING] = e;
+  ln->step_glitch[k % STEP_RING] = false;
+  const double jump_ratio = pow (10.0, GLITCH_JUMP_LU / 10.0);
+  bool jump = ln->estimate_power > 0.0 && e > ln->estimate_power
+      * jump_ratio;
+  if (jump && ln->held < GLITCH_STEPS) {
+    ln->held++;
+    return;
+  }
+  /* The held steps were a glitch if the level fell back after them: to
+   * within half the jump of the estimate, or a whole jump under their
+   * loudest. A louder programme stays up (music entering after a quiet
+   * intro: its first hit, then the music 17 LU up). */
+  double loudest = 0.0;
+  for (int h = 1; h <= ln->held; h++)
+    loudest = fmax (loudest, ln->step_power[(k - h) % STEP_RING]);
+  bool glitch = !jump && (e <= ln->estimate_power * sqrt (jump_ratio)
+      || e * jump_ratio <= loudest);
+  for (int h = 1; glitch && h <= ln->held; h++)
+    ln->step_glitch[(k - h) % STEP_RING] = true;
+  for (uint64_t j = k - ln->held; j <= k; j++)
+    controller_block_at (ln, j);
+  ln->held = 0;
 }
 
 /* A 400 ms output block ended: the limiter's loudness cost is what the
@@ -460,14 +555,18 @@ process (MstLoudnorm * ln, const void *in, size_t n_in, void *out,
     piece = piece < to_step ? piece : to_step;
     piece = piece < to_tick ? piece : to_tick;
     const void *src = (const char *) in + done * bpf, *delayed;
+    /* Samples not finite or beyond +60 dBFS (mst-biquad.h) are read as
+     * silence by the meter, the controller and the limiter alike. */
+    if (!mst_biquad_input_sane (src, piece * ln->channels, fmt)) {
+      ln->n_bad += mst_biquad_input_clean (src, piece * ln->channels,
+          ln->clean, fmt);
+      src = ln->clean;
+    }
     /* Measured and delayed before the limiter may overwrite it (out may
      * be in: the frames written never pass the frames read). */
     kmeter_add (ln->in_meter, src, piece, fmt);
-    if (mst_kmeter_step_completed (ln->in_meter)) {
-      double p;
-      if (mst_kmeter_get_block_power (ln->in_meter, &p))
-        controller_block (ln, p);
-    }
+    if (mst_kmeter_step_completed (ln->in_meter))
+      controller_step (ln);
     size_t n_delayed = delay (ln, src, piece, &delayed, fmt);
     done += piece;
     ln->control_pos += piece;

@@ -20,7 +20,11 @@ extern "C" {
  * power mean, forgetting with the time constant `window_s` (so it is the
  * gated, integrated loudness of the last tens of seconds), restarted from
  * the last 10 gated blocks (1.3 s) when those leave it by more than 3 LU
- * (a loud entry, another speaker or source). The gain heads for target -
+ * (a loud entry, another speaker or source). A 100 ms step more than
+ * 20 LU above the estimate is held until the next steps judge it: a third
+ * in a row is a louder programme (taken, 200 ms late), a fall back after
+ * one or two is a glitch (its steps left out of the blocks around it; the
+ * limiter takes the burst). The gain heads for target -
  * estimate, bounded to [min_gain_db, max_gain_db], raised at most
  * max_slew_db_per_s and lowered at most max_slew_down_db_per_s (evaluated
  * every 10 ms; raising is 10 times faster until 3 s of programme passed the
@@ -120,7 +124,8 @@ MstResult mst_loudnorm_drain_f64 (MstLoudnorm * ln, double *out,
 void mst_loudnorm_get_status (MstLoudnorm * ln, MstLoudnormStatus * st,
     bool reset_max);
 
-/** Non-finite input samples (read as silence) since configure. */
+/** Input samples that were not finite or beyond +-MST_BIQUAD_MAX_INPUT
+ *  (+60 dBFS; read as silence) since configure, monotonic. */
 uint64_t mst_loudnorm_get_nonfinite_count (const MstLoudnorm * ln);
 
 #ifdef __cplusplus

@@ -375,6 +375,148 @@ test_nonfinite_recovery (void)
   mst_eq_destroy (&eq);
 }
 
+/* The non-finite policy on the paths without a filter: no band at all, or
+ * one flat band, with a gain. NaN and Inf come out as the gain times
+ * silence, every block that held one is counted, and the next block is
+ * the gain times its input. F32 stereo and F64 mono. */
+static void
+test_nonfinite_gain_only (void)
+{
+  const size_t n = 4800;
+  for (int layout = 0; layout < 4; layout++) {
+    const bool f64 = layout & 1, flat_band = layout & 2;
+    const int ch = f64 ? 1 : 2;
+    MstEq *eq = eq_new (2);
+    mst_eq_configure (eq, RATE, ch, f64 ? -1 : 0, f64 ? -1 : 1);
+    MstEqSettings s = settings;
+    s.num_bands = flat_band ? 1 : 0;
+    s.bands[0] = band (MST_FILTER_PEAK, 1000, 0, 1);
+    s.gain_db = -6.0;
+    apply (eq, &s);
+    mst_eq_reset (eq);
+    float *x = malloc (sizeof (float) * ch * n);
+    double *xd = malloc (sizeof (double) * ch * n);
+    const double unity[2] = { 1, 1 };
+    const float bad[3] = { NAN, INFINITY, -INFINITY };
+    bool finite = true;
+    for (int k = 0; k < 3; k++) {
+      fill_sine (x, ch, n, 440, 0.3, unity);
+      x[1000 * ch] = bad[k];
+      x[3000 * ch + ch - 1] = bad[k];
+      for (size_t i = 0; i < ch * n; i++)
+        xd[i] = x[i];
+      if (f64)
+        mst_eq_process_f64 (eq, xd, n);
+      else
+        mst_eq_process_f32 (eq, x, n);
+      for (size_t i = 0; i < ch * n; i++)
+        finite &= isfinite (f64 ? xd[i] : x[i]);
+      MST_CHECK ((f64 ? xd[1000 * ch] : x[1000 * ch]) == 0.0);
+    }
+    MST_CHECK_MSG (finite, "layout %d", layout);
+    /* Blocks of 1024 frames: frames 1000 and 3000 are in two. */
+    MST_CHECK_MSG (mst_eq_get_nonfinite_count (eq) == 6,
+        "layout %d: count %llu", layout,
+        (unsigned long long) mst_eq_get_nonfinite_count (eq));
+    fill_sine (x, ch, n, 440, 0.3, unity);
+    for (size_t i = 0; i < ch * n; i++)
+      xd[i] = x[i];
+    float *dry = malloc (sizeof (float) * ch * n);
+    memcpy (dry, x, sizeof (float) * ch * n);
+    if (f64)
+      mst_eq_process_f64 (eq, xd, n);
+    else
+      mst_eq_process_f32 (eq, x, n);
+    double worst = 0;
+    for (size_t i = 0; i < ch * n; i++)
+      worst = fmax (worst, fabs ((f64 ? xd[i] : x[i]) - dry[i] * 0.5011872));
+    MST_CHECK_MSG (worst < 1e-6, "layout %d: %g off the gain", layout, worst);
+    free (dry);
+    free (x);
+    free (xd);
+    mst_eq_destroy (&eq);
+  }
+}
+
+/* A 50 ms burst of +-FLT_MAX (F32) or +-1e300 (F64) through a boomy band
+ * (30 Hz, Q 4, +12 dB, whose tail decays 8.7 dB per 42 ms): the output
+ * stays finite, the burst is counted, and the output is the one of a
+ * fresh equalizer given silence for the burst, to the last bit, so
+ * nothing of the burst rings on. Just under +60 dBFS the burst is audio:
+ * filtered, not counted. */
+static void
+test_absurd_burst (void)
+{
+  const size_t n = 2 * (size_t) RATE, at = 24000, len = 2400;
+  for (int f64 = 0; f64 <= 1; f64++) {
+    const double level = f64 ? 1e300 : FLT_MAX;
+    float *x = malloc (sizeof (float) * 2 * n);
+    double *y[2], *ref;
+    const double unity[2] = { 1, 1 };
+    fill_sine (x, 2, n, 50, 0.1, unity);
+    for (int run = 0; run < 3; run++) {
+      MstEq *eq = eq_new (2);
+      mst_eq_configure (eq, RATE, 2, 0, 1);
+      MstEqSettings s = settings;
+      s.num_bands = 1;
+      s.bands[0] = band (MST_FILTER_PEAK, 30, 12, 4);
+      apply (eq, &s);
+      mst_eq_reset (eq);
+      /* run 0: silence in the burst's place; 1: the burst; 2: just under
+       * the threshold. */
+      double v = run == 0 ? 0.0 : run == 1 ? level : 999.0;
+      double *out = malloc (sizeof (double) * 2 * n);
+      float *xf = malloc (sizeof (float) * 2 * n);
+      for (size_t i = 0; i < 2 * n; i++) {
+        bool in_burst = i / 2 >= at && i / 2 < at + len;
+        double xi = in_burst ? ((i / 2 / 24) % 2 ? v : -v) : x[i];
+        out[i] = xi;
+        xf[i] = (float) (in_burst && !f64 && run == 1 ? (i / 2 / 24) % 2
+            ? FLT_MAX : -FLT_MAX : xi);
+      }
+      for (size_t done = 0; done < n; done += 960) {
+        if (f64)
+          mst_eq_process_f64 (eq, out + 2 * done, 960);
+        else
+          mst_eq_process_f32 (eq, xf + 2 * done, 960);
+      }
+      if (!f64)
+        for (size_t i = 0; i < 2 * n; i++)
+          out[i] = xf[i];
+      free (xf);
+      if (run == 0)
+        ref = out;
+      else
+        y[run - 1] = out;
+      uint64_t count = mst_eq_get_nonfinite_count (eq);
+      MST_CHECK_MSG (count == (run == 1 ? 3 : 0),
+          "%s run %d: count %llu", f64 ? "F64" : "F32", run,
+          (unsigned long long) count);
+      mst_eq_destroy (&eq);
+    }
+    bool finite = true;
+    double worst = 0, after = 0;
+    for (size_t i = 0; i < 2 * n; i++) {
+      finite &= isfinite (y[0][i]);
+      worst = fmax (worst, fabs (y[0][i] - ref[i]));
+      if (i / 2 >= at + len + (size_t) RATE / 2)
+        after = fmax (after, fabs (y[1][i] - ref[i]));
+    }
+    printf ("# burst %s: %g off silence's output at worst; at 999: %.3g "
+        "off 0.5 s after\n", f64 ? "F64 +-1e300" : "F32 +-FLT_MAX", worst,
+        after);
+    MST_CHECK (finite);
+    MST_CHECK_MSG (worst == 0.0, "%g", worst);
+    /* A loud burst under the threshold is audio: its tail through the
+     * band is still there 0.5 s on. */
+    MST_CHECK (after > 1e-6);
+    free (ref);
+    free (y[0]);
+    free (y[1]);
+    free (x);
+  }
+}
+
 /* Silence after loud audio decays to exact zeros, never through denormals
  * (which would make every following multiply-add slow). */
 static void
@@ -554,6 +696,8 @@ main (void)
   MST_RUN (test_smooth_changes);
   MST_RUN (test_mid_side_routing);
   MST_RUN (test_nonfinite_recovery);
+  MST_RUN (test_nonfinite_gain_only);
+  MST_RUN (test_absurd_burst);
   MST_RUN (test_no_denormals);
   MST_RUN (test_extreme_low_bell);
   MST_RUN (test_reset);

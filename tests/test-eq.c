@@ -7,6 +7,7 @@
 #include "mst-gstcheck.h"
 #include <gst/controller/controller.h>
 #include <gst/audio/audio.h>
+#include <float.h>
 #include <math.h>
 #include <complex.h>
 #include <string.h>
@@ -330,28 +331,57 @@ GST_START_TEST (test_flush_resets)
 }
 GST_END_TEST;
 
-/* NaN input: one warning, and the stream after it is clean. */
+/* NaN, Inf and absurd magnitudes (+-FLT_MAX, beyond +60 dBFS) on every
+ * path: with a band, with no active band (one, disabled) and a gain, with
+ * one flat band and a gain. The output is finite and stays within the
+ * programme's level (no ringing from the burst), and one warning is
+ * posted. */
+static const struct {
+  const char *name;
+  guint num_bands;
+  gboolean band_enabled;
+  gdouble band_gain_db, gain_db;
+  gfloat bad[2];
+} nan_cases[] = {
+  {"band", 10, TRUE, 6.0, 0.0, {NAN, INFINITY}},
+  {"no active band, gain", 1, FALSE, 6.0, -6.0, {NAN, INFINITY}},
+  {"one flat band, gain", 1, TRUE, 0.0, -6.0, {NAN, -INFINITY}},
+  {"band, FLT_MAX", 10, TRUE, 6.0, 0.0, {FLT_MAX, -FLT_MAX}},
+  {"no active band, gain, FLT_MAX", 1, FALSE, 6.0, -6.0,
+      {FLT_MAX, -FLT_MAX}},
+};
+
 GST_START_TEST (test_nan_recovery)
 {
+  const __typeof__ (nan_cases[0]) * c = &nan_cases[__i__];
   GstHarness *h = gst_harness_new ("eq");
   GstBus *bus = element_bus (h);
   gst_harness_set_src_caps_str (h, CAPS_F32 (48000, 2));
-  gst_child_proxy_set (GST_CHILD_PROXY (h->element), "band0::gain", 6.0, NULL);
+  g_object_set (h->element, "num-bands", c->num_bands, "gain", c->gain_db,
+      NULL);
+  gst_child_proxy_set (GST_CHILD_PROXY (h->element), "band0::gain",
+      c->band_gain_db, "band0::enabled", c->band_enabled, NULL);
   for (int i = 0; i < 6; i++) {
     GstBuffer *b = sine_buffer_f32 (48000, 2, 4800, i * 4800, 440.0, 0.3);
     if (i == 1 || i == 3) {
       GstMapInfo map;
       gst_buffer_map (b, &map, GST_MAP_WRITE);
-      ((float *) map.data)[100] = NAN;
-      ((float *) map.data)[301] = INFINITY;
+      for (int k = 100; k < 300; k++)
+        ((float *) map.data)[k] = c->bad[k % 2];
+      ((float *) map.data)[301] = c->bad[1];
       gst_buffer_unmap (b, &map);
     }
     gst_harness_push (h, b);
     GstBuffer *o = gst_harness_pull (h);
     GstMapInfo map;
     gst_buffer_map (o, &map, GST_MAP_READ);
-    for (gsize k = 0; k < map.size / 4; k++)
-      fail_unless (isfinite (((float *) map.data)[k]), "buffer %d", i);
+    for (gsize k = 0; k < map.size / 4; k++) {
+      float v = ((float *) map.data)[k];
+      fail_unless (isfinite (v), "%s: buffer %d sample %" G_GSIZE_FORMAT
+          " is %g", c->name, i, k, v);
+      fail_unless (fabsf (v) < 1.0f, "%s: buffer %d sample %" G_GSIZE_FORMAT
+          " is %g", c->name, i, k, v);
+    }
     gst_buffer_unmap (o, &map);
     gst_buffer_unref (o);
   }
@@ -442,7 +472,7 @@ eq_suite (void)
   tcase_add_test (tc, test_measured_cascade);
   tcase_add_test (tc, test_controller_automation);
   tcase_add_test (tc, test_flush_resets);
-  tcase_add_test (tc, test_nan_recovery);
+  tcase_add_loop_test (tc, test_nan_recovery, 0, G_N_ELEMENTS (nan_cases));
   tcase_add_test (tc, test_pipeline);
   return s;
 }

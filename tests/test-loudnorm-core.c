@@ -11,6 +11,7 @@
 #include "mst-signals.h"
 #include "mst-test.h"
 
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +301,144 @@ test_nonfinite (void)
   free (y);
 }
 
+/* A 50 ms burst at +20 dBFS, +40 dBFS and +-FLT_MAX (a glitch in a live
+ * feed) in a speech programme that turns to music: 2 s after the burst and
+ * to the end, the output's short-term loudness (3 s windows, libebur128)
+ * is within BURST_LU of the same programme's without the burst, and the
+ * limiter holds the burst under the ceiling (libebur128's true peak). The
+ * bound is EBU R128's tolerance for live programmes (+-1 LU, EBU R128
+ * section 4): a glitch may not move the loudness further than a live
+ * programme may be off target anyway. */
+#define BURST_LU 1.0
+static void
+test_burst (void)
+{
+  const unsigned rate = 48000;
+  const int ch = 2;
+  const size_t half = 12 * rate, n = 2 * half, len = rate / 20,
+      window = 3 * rate;
+  /* In a phrase, and in a pause between two. */
+  static const double at_s[] = { 6.43, 7.0 };
+  static const double levels[] = { 10.0, 100.0, FLT_MAX };
+  float *x = malloc (n * ch * sizeof (float));
+  float *speech = make_signal (SIG_SPEECH, half, ch, rate, -8.0);
+  float *music = make_signal (SIG_MUSIC, half, ch, rate, -12.0);
+  memcpy (x, speech, half * ch * sizeof (float));
+  memcpy (x + half * ch, music, half * ch * sizeof (float));
+  MstLoudnormSettings s;
+  mst_loudnorm_settings_default (&s);
+  float *ref = run (&s, x, n, ch, rate, NULL);
+  for (int l = 0; l < 6; l++) {
+    const size_t at = (size_t) (at_s[l / 3] * rate);
+    float *xb = malloc (n * ch * sizeof (float));
+    memcpy (xb, x, n * ch * sizeof (float));
+    /* A 1 kHz square at the level, both channels. */
+    for (size_t i = at; i < at + len; i++)
+      for (int c = 0; c < ch; c++)
+        xb[i * ch + c] = (float) ((i / 24) % 2 ? levels[l % 3]
+            : -levels[l % 3]);
+    float *y = run (&s, xb, n, ch, rate, NULL);
+    double worst = 0.0, worst_at = 0.0, soon = 0.0;
+    /* From the burst's end (printed), and from 2 s after it (checked). */
+    for (size_t t = at + len; t + window <= n; t += rate / 10) {
+      double lr = mst_analysis_ebur128_loudness (ref + t * ch, window, ch,
+          rate);
+      double ly = mst_analysis_ebur128_loudness (y + t * ch, window, ch,
+          rate);
+      if (!isfinite (lr))
+        continue;               /* a pause, gated out */
+      /* Gated out under a ducked gain: at least 70 LU down. */
+      double d = isfinite (ly) ? ly - lr : -70.0;
+      if (fabs (d) > fabs (soon))
+        soon = d;
+      if (t >= at + len + 2 * rate && fabs (d) > fabs (worst)) {
+        worst = d;
+        worst_at = (double) t / rate;
+      }
+    }
+    size_t from = at - rate / 2, span = rate;
+    double tp = mst_analysis_db (mst_analysis_ebur128_true_peak (y + from
+            * ch, span, ch, rate));
+    printf ("# burst %+.0f dBFS at %.2f s: short-term loudness off %+.2f LU "
+        "at worst from 2 s after it (%.1f s), %+.2f from its end; true "
+        "peak around it %+.2f dBTP\n", mst_analysis_db (levels[l % 3]),
+        at_s[l / 3], worst, worst_at, soon, tp);
+    MST_CHECK_MSG (fabs (worst) <= BURST_LU, "burst %g at %.2f s: %+.2f LU "
+        "at %.1f s", levels[l % 3], at_s[l / 3], worst, worst_at);
+    MST_CHECK_MSG (tp <= s.ceiling_dbtp, "burst %g at %.2f s: true peak "
+        "%.3f dBTP", levels[l % 3], at_s[l / 3], tp);
+    free (xb);
+    free (y);
+  }
+  free (ref);
+  free (x);
+  free (speech);
+  free (music);
+}
+
+/* A louder programme is still followed as the controller was built to,
+ * glitch rejection or not: a quiet intro (music 30 dB down) then the
+ * music, and speech then music about 8 LU louder. The gain, read every
+ * 10 ms, reaches within 1 dB of where it is 6 s after the change no later
+ * than the slew allows (the change over max-slew-down) plus a 400 ms
+ * block to see it, the 1.3 s of recent blocks the estimate restarts from
+ * (RECENT_BLOCKS), the 200 ms a jump may be held (GLITCH_STEPS) and 100 ms
+ * of ramps and steps. */
+static void
+test_follow (void)
+{
+  const unsigned rate = 48000;
+  const int ch = 2;
+  const size_t before = 10 * rate, after = 8 * rate, n = before + after,
+      tick = rate / 100;
+  static const char *names[] = { "quiet intro, music", "speech, music" };
+  for (int t = 0; t < 2; t++) {
+    float *x = malloc (n * ch * sizeof (float));
+    float *a = t == 0 ? make_signal (SIG_MUSIC, n, ch, rate, -30.0)
+        : make_signal (SIG_SPEECH, n, ch, rate, -6.0);
+    float *b = make_signal (SIG_MUSIC, n, ch, rate, t == 0 ? 0.0 : 4.0);
+    memcpy (x, a, before * ch * sizeof (float));
+    memcpy (x + before * ch, b + before * ch, after * ch * sizeof (float));
+    MstLoudnormSettings s;
+    mst_loudnorm_settings_default (&s);
+    MstLoudnorm *ln = mst_loudnorm_init (ch);
+    MST_CHECK (mst_loudnorm_configure (ln, rate, ch, 5.0, 400.0, NULL)
+        == MST_OK);
+    mst_loudnorm_set (ln, &s);
+    float *y = malloc (n * ch * sizeof (float));
+    double *gain = malloc (n / tick * sizeof (double));
+    size_t k;
+    for (size_t i = 0; i < n / tick; i++) {
+      MstLoudnormStatus st;
+      mst_loudnorm_process_f32 (ln, x + i * tick * ch, tick, y, &k);
+      mst_loudnorm_get_status (ln, &st, false);
+      gain[i] = st.gain_db;
+    }
+    size_t change = before / tick, settled = change + 6 * rate / tick;
+    double g0 = gain[change - 1], g1 = gain[settled];
+    size_t i = settled;
+    while (i > change && fabs (gain[i - 1] - g1) <= 1.0)
+      i--;
+    double took = (double) (i - change) * tick / rate;
+    double bound = fabs (g1 - g0) / s.max_slew_down_db_per_s + 0.4 + 1.3
+        + 0.2 + 0.1;
+    size_t half = change;
+    while (half < settled && gain[half] > (g0 + g1) / 2)
+      half++;
+    printf ("# follow %s: gain %+.2f to %+.2f dB, half way after %.2f s, "
+        "within 1 dB after %.2f s (bound %.2f s)\n", names[t], g0, g1,
+        (double) (half - change) * tick / rate, took, bound);
+    MST_CHECK_MSG (took <= bound, "%s: %.2f s", names[t], took);
+    MST_CHECK (g1 < g0 - 5.0);
+    mst_loudnorm_destroy (&ln);
+    free (x);
+    free (a);
+    free (b);
+    free (y);
+    free (gain);
+  }
+}
+
 /* The light meter against libebur128 on speech and music. */
 static void
 test_kmeter (void)
@@ -328,8 +467,9 @@ test_kmeter (void)
 
 /* The light meter's contract: a step completes exactly every 100 ms of
  * input however it is cut; a piece longer than the step is refused;
- * non-finite samples are counted, read as silence, and leave the readings
- * as they would be with zeros in their place. */
+ * non-finite and absurd samples (beyond +60 dBFS) are counted, read as
+ * silence, and leave the readings as they would be with zeros in their
+ * place. */
 static void
 test_kmeter_contract (void)
 {
@@ -346,6 +486,12 @@ test_kmeter_contract (void)
     x[i] = i % 2 ? NAN : INFINITY;
     z[i] = 0.0f;
   }
+  /* Beyond +60 dBFS counts as non-finite; at it, as audio. */
+  for (size_t i = 5000; i < 5050; i++) {
+    x[i] = i % 2 ? FLT_MAX : -1001.0f;
+    z[i] = 0.0f;
+  }
+  x[6000] = z[6000] = 1000.0f;
   MST_CHECK (mst_kmeter_add_f32 (m, x, 1) == MST_ERR_INVALID_ARG);
   MST_CHECK (mst_kmeter_configure (m, rate, 2, NULL) == MST_OK);
   MST_CHECK (mst_kmeter_configure (ref, rate, 2, NULL) == MST_OK);
@@ -360,7 +506,7 @@ test_kmeter_contract (void)
         == ((done + k) % step == 0));
   }
   MST_CHECK (steps == n / step);
-  MST_CHECK (mst_kmeter_get_nonfinite_count (m) == 100);
+  MST_CHECK (mst_kmeter_get_nonfinite_count (m) == 150);
   MST_CHECK (mst_kmeter_get_nonfinite_count (ref) == 0);
   MST_CHECK (mst_kmeter_get_integrated (m) == mst_kmeter_get_integrated (ref));
   MST_CHECK (mst_kmeter_get_short_term (m) == mst_kmeter_get_short_term (ref));
@@ -480,6 +626,8 @@ main (int argc, char **argv)
   RUN (test_pauses_hold);
   RUN (test_gain_bounds);
   RUN (test_nonfinite);
+  RUN (test_burst);
+  RUN (test_follow);
   RUN (test_kmeter);
   RUN (test_kmeter_contract);
   return mst_test_summary ();

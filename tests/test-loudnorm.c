@@ -8,6 +8,7 @@
 #include <gst/check/gstharness.h>
 #include "mst-gstcheck.h"
 #include <gst/audio/audio.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -297,6 +298,79 @@ GST_START_TEST (test_nan_and_lookahead)
 }
 GST_END_TEST;
 
+/* A 50 ms burst at +20 dBFS, +40 dBFS and +-FLT_MAX in a live feed (speech
+ * turning to music, F32 stereo), through loudnorm and through master
+ * (eq, loudnorm, limiter): from 2 s after it, the output's short-term
+ * loudness (3 s windows, libebur128) stays within 1 LU of the same feed's
+ * without the burst (EBU R128's tolerance for live programmes), the true
+ * peak around the burst stays under the ceiling (-1 dBTP for both), and
+ * only the absurd one (beyond +60 dBFS) is warned about. */
+static const double burst_levels[] = { 10.0, 100.0, FLT_MAX };
+static const gchar *burst_factories[] = { "loudnorm", "master" };
+
+GST_START_TEST (test_live_burst)
+{
+  const gsize half = 7 * RATE, n = 2 * half, at = 4 * RATE, len = RATE / 20,
+      window = 3 * RATE;
+  const double level = burst_levels[__i__ % 3];
+  const gchar *factory = burst_factories[__i__ / 3];
+  float *x = g_new (float, n * 2), *xb = g_new (float, n * 2);
+  mst_signal_speech (x, half, 2, RATE, 5);
+  mst_signal_apply_gain_db (x, half * 2, -8.0);
+  mst_signal_music (x + half * 2, half, 2, RATE, 5);
+  mst_signal_apply_gain_db (x + half * 2, half * 2, -4.0);
+  memcpy (xb, x, n * 2 * sizeof (float));
+  for (gsize i = at; i < at + len; i++)
+    xb[2 * i] = xb[2 * i + 1] = (float) ((i / 24) % 2 ? level : -level);
+  gchar *caps = caps_str ("F32LE", 2);
+  float *y[2];
+  guint warnings[2];
+  for (int b = 0; b < 2; b++) {
+    GstHarness *h = gst_harness_new (factory);
+    GstBus *bus = gst_bus_new ();
+    gst_element_set_bus (h->element, bus);
+    gst_harness_set_src_caps_str (h, caps);
+    y[b] = push_pull (h, b ? xb : x, n, 2, FALSE);
+    GstMessage *msg;
+    warnings[b] = 0;
+    while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+      warnings[b]++;
+      gst_message_unref (msg);
+    }
+    gst_element_set_bus (h->element, NULL);
+    gst_object_unref (bus);
+    gst_harness_teardown (h);
+  }
+  double worst = 0.0;
+  for (gsize t = at + len + 2 * RATE; t + window <= n; t += RATE / 10) {
+    double lr = mst_analysis_ebur128_loudness (y[0] + 2 * t, window, 2,
+        RATE);
+    double ly = mst_analysis_ebur128_loudness (y[1] + 2 * t, window, 2,
+        RATE);
+    if (!isfinite (lr))
+      continue;
+    double d = isfinite (ly) ? ly - lr : -70.0;
+    if (fabs (d) > fabs (worst))
+      worst = d;
+  }
+  double tp = mst_analysis_db (mst_analysis_ebur128_true_peak (y[1] + 2
+          * (at - RATE / 2), RATE, 2, RATE));
+  GST_INFO ("%s, burst %g: %+.2f LU off at worst, true peak %.2f dBTP",
+      factory, level, worst, tp);
+  fail_unless (fabs (worst) <= 1.0, "%s, burst %g: short-term loudness "
+      "%+.2f LU off the feed's without it", factory, level, worst);
+  fail_unless (tp <= -1.0, "%s, burst %g: true peak %.3f dBTP", factory,
+      level, tp);
+  fail_unless_equals_int (warnings[0], 0);
+  fail_unless_equals_int (warnings[1], level > 1000.0 ? 1 : 0);
+  g_free (x);
+  g_free (xb);
+  g_free (y[0]);
+  g_free (y[1]);
+  g_free (caps);
+}
+GST_END_TEST;
+
 /* Bypass: the input comes out bit for bit (delayed by the latency, which
  * is kept), even where live mode would have cut it by 5 dB; the meters go
  * on measuring. */
@@ -370,6 +444,8 @@ loudnorm_suite (void)
   tcase_add_test (tc, test_messages);
   tcase_add_test (tc, test_caps_refused);
   tcase_add_test (tc, test_nan_and_lookahead);
+  tcase_add_loop_test (tc, test_live_burst, 0,
+      G_N_ELEMENTS (burst_levels) * G_N_ELEMENTS (burst_factories));
   tcase_add_test (tc, test_bypass);
   tcase_add_test (tc, test_small_buffers);
   return s;
