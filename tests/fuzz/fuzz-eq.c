@@ -21,19 +21,17 @@ static double buf_in[FZ_MAX_SAMPLES], buf_a[FZ_MAX_SAMPLES],
  * through a neutral equalizer (no active band, 0 dB:
  * corpus/eq/neutral-passes-inf) and through channels no active band
  * filters (a gain only, or a left/side band on other channels:
- * corpus/eq/unfiltered-channel-passes-inf); and a filtered F32 sample
- * near FLT_MAX overflows to Inf on the way back to float
- * (corpus/eq/flt-max-overflows-to-inf, item 4's absurd magnitudes). Until
- * those are fixed, a non-finite output sample is let through where its
- * input sample was non-finite or absurd (+200 dBFS, 1e10, and above) or
- * follows an absurd one (corpus/eq/flt-max-overflows-to-inf), and
- * the gain is kept within +-100 dB; build with -DFUZZ_EQ_STRICT=1 to hold the eq to the core
- * contract (mst-core.h: NaN and Inf never reach the output). A bypassed
- * one passes the dry input bit-exact by design (STYLE.md, bypass). */
-#ifndef FUZZ_EQ_STRICT
-#define FUZZ_EQ_STRICT 0
-#endif
-
+ * corpus/eq/unfiltered-channel-passes-inf); and after an F32 sample near
+ * FLT_MAX the filters ring past the float range, to Inf
+ * (corpus/eq/flt-max-overflows-to-inf, item 4's absurd magnitudes). Set
+ * also takes any finite gain, and +-1e300 dB give NaN
+ * (corpus/eq/huge-gain-nan, corpus/eq/huge-band-gain-nan). Until those are
+ * fixed, a non-finite output sample is let through where its input sample
+ * was non-finite, or since an absurd one (1e10, +200 dBFS, or above) went
+ * in, and gains are kept within +-100 dB. Build with FUZZ_CFLAGS=
+ * -DFUZZ_EQ_STRICT=1 to hold the eq to the core contract (mst-core.h: NaN
+ * and Inf never reach the output). A bypassed equalizer passes the dry
+ * input bit-exact by design (STYLE.md, bypass). */
 #ifndef FUZZ_EQ_STRICT
 #define FUZZ_EQ_STRICT 0
 #endif
