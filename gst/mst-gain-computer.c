@@ -39,7 +39,9 @@ update_curve (MstGainComputer * gc)
   gc->side = compress ? 1.0 : -1.0;
   gc->slope = compress ? 1.0 / s->ratio - 1.0 : 1.0 - s->ratio;
   gc->half_knee = 0.5 * s->knee_db;
-  gc->inv_two_knee = s->knee_db > 0.0 ? 0.5 / s->knee_db : 0.0;
+  /* A knee under 1e-6 dB is hard: 1 / 2W of a subnormal W is infinite, and
+   * gave a gain of -Inf (tests/fuzz/corpus/dynamics/subnormal-knee). */
+  gc->inv_two_knee = s->knee_db > 1e-6 ? 0.5 / s->knee_db : 0.0;
 }
 
 MstGainComputer *

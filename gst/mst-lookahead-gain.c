@@ -159,11 +159,14 @@ min_d (double a, double b)
 
 /* The gain from the window sum of the released gain: the average, at most
  * 1 and exactly 1 when every value is 1 (the sum is then exactly L, and
- * 1 / L is rounded up). */
+ * 1 / L is rounded up), and at least 0: the running sum's rounding, after
+ * gains near 1 left the window, went to -3e-17 where the gains were 1e-15
+ * (a NaN gain reduction; tests/fuzz/corpus/limiter/negative-gain). */
 static inline double
 window_gain (double sum, double inv_l)
 {
-  return min_d (sum * inv_l, 1.0);
+  double g = min_d (sum * inv_l, 1.0);
+  return g > 0.0 ? g : 0.0;
 }
 
 /* The gain computer is built twice: for AVX2 and FMA, chosen at run time,

@@ -47,14 +47,17 @@ size_t mst_tpdetect_get_delay (void);
 float *mst_tpdetect_input (MstTpDetect * det, int channel);
 size_t mst_tpdetect_input_stride (const MstTpDetect * det);
 
-/** A sample as the detector takes it: kept within +-1e30, since a sample
- *  past the float range would make the FFT's whole run NaN (such a frame
- *  is limited to nothing either way). */
+/** A sample as the detector takes it: kept within +-1e15 (+300 dBFS),
+ *  since a sample past the float range would make the FFT's whole run NaN,
+ *  and the parabola refinement squares differences of interpolated points,
+ *  which overflowed float to an infinite peak from samples near 1e30
+ *  (tests/fuzz/corpus/tpdetect). Such a frame is limited to nothing either
+ *  way. */
 static inline float
 mst_tpdetect_input_value (float v)
 {
-  v = v < 1e30f ? v : 1e30f;
-  return v > -1e30f ? v : -1e30f;
+  v = v < 1e15f ? v : 1e15f;
+  return v > -1e15f ? v : -1e15f;
 }
 
 /** The peaks of the @n_frames (<= max_block_frames) written to the inputs:
