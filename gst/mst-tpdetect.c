@@ -102,6 +102,8 @@ struct MstTpDetect {
   bool ff_on_grid;
   /* 1, or 0 to read FFmpeg's interpolator alone (a meter of it). */
   float k_others;
+  /* Whether the last process call read true peaks. */
+  bool last_true_peak;
   /* Frames since the reset (saturating), for the stream's first frames. */
   uint64_t frames_seen;
 };
@@ -303,6 +305,7 @@ mst_tpdetect_reset (MstTpDetect * det)
   for (int c = 0; c < det->max_channels; c++)
     det->last_phase[c] = det->last_ff_phase[c] = 0.0f;
   det->frames_seen = 0;
+  det->last_true_peak = true;
 }
 
 void
@@ -969,6 +972,17 @@ mst_tpdetect_process (MstTpDetect * det, int n, bool true_peak)
   if (true_peak && det->vector_path)
     half_sample_points_fft (det, n);
 #endif
+  /* True peak back on: the quarter points kept from the last true-peak
+   * block are of long-gone frames; the one before this block's first frame
+   * is taken on the line between its neighbours instead. */
+  if (true_peak && !det->last_true_peak) {
+    for (int c = 0; c < det->channels; c++) {
+      const float *x = det->rows + (size_t) c * det->row_stride + ROW_FIRST;
+      det->last_phase[c] = det->last_ff_phase[c] = 0.25f * x[-1]
+          + 0.75f * x[0];
+    }
+  }
+  det->last_true_peak = true_peak;
   /* Where the stream's first frame is among this block's frames. */
   int64_t first = (int64_t) DETECT_DELAY - (int64_t) det->frames_seen;
   bool at_start = first + FF_TAPS / 2 > 0;

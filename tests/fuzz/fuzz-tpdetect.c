@@ -46,7 +46,6 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   static float taken[MST_MAX_CHANNELS][1 << 16];
   const size_t ring = 1 << 16;
   size_t n_total = 0, sane_run = 0;
-  bool last_true_peak = true;
   for (int step = 0; step < 32 && !fz_done (&in); step++) {
     uint8_t op = fz_u8 (&in);
     if (op % 8 == 0) {
@@ -92,19 +91,14 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
         else if (!ffmpeg_only)
           FZ_CHECK (p >= x * (1 - 1e-6f), "true peak %.9g below the sample "
               "%.9g (frame %zu, channel %d)", p, x, t - delay, c);
-        /* Known bug, left to the detector's owner: the first block after
-         * true_peak goes back on reads the last true-peak block's
-         * interpolated points (last_phase, the FFT halves), so its peaks
-         * may come from long-gone input (corpus/tpdetect/toggle-*). */
-        bool stale = true_peak && !last_true_peak;
-        if (sane && !stale && sane_run + i >= HISTORY_FRAMES + delay)
+        /* The first block after true_peak goes back on must not read
+         * points of long-gone input either (corpus/tpdetect/toggle-*). */
+        if (sane && sane_run + i >= HISTORY_FRAMES + delay)
           FZ_CHECK (p <= 0.5f * 4.0f, "peak %g after %zu sane frames", p,
               sane_run + i);
       }
     }
     sane_run = sane ? sane_run + n : 0;
-    if (n > 0)
-      last_true_peak = true_peak;
     n_total += n;
   }
   return 0;
