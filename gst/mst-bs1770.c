@@ -4,7 +4,6 @@
  * standard. */
 #include "mst-bs1770.h"
 
-#include <float.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -299,49 +298,6 @@ mst_bs1770_energy_add_f64 (MstBs1770Energy * e, const double *frames,
   return energy_add (e, frames, n, piece_peak, MST_FORMAT_F64);
 }
 
-/* ---- non-finite input ---- */
-
-/* Lanes of the finiteness scan, so that it vectorises without
- * reassociating a reduction. */
-#define FINITE_LANES 8
-
-/* x - x is +0 for a finite x and NaN for Inf or NaN, and NaN stays in a
- * sum. */
-#define DEFINE_FINITE(sfx, TYPE, ABS, MAXV)                                   \
-bool PER_FRAME_CLONES                                                         \
-mst_bs1770_all_finite_##sfx (const TYPE * x, size_t n)                        \
-{                                                                             \
-  TYPE lane[FINITE_LANES] = { 0 };                                            \
-  TYPE sum = 0;                                                               \
-  size_t i;                                                                   \
-                                                                              \
-  for (i = 0; i + FINITE_LANES <= n; i += FINITE_LANES)                       \
-    for (int j = 0; j < FINITE_LANES; j++)                                    \
-      lane[j] += x[i + j] - x[i + j];                                         \
-  for (; i < n; i++)                                                          \
-    sum += x[i] - x[i];                                                       \
-  for (int j = 0; j < FINITE_LANES; j++)                                      \
-    sum += lane[j];                                                           \
-  return sum == 0;                                                            \
-}                                                                             \
-                                                                              \
-size_t                                                                        \
-mst_bs1770_sanitize_##sfx (const TYPE * x, size_t n, TYPE * clean)            \
-{                                                                             \
-  size_t bad = 0;                                                             \
-  for (size_t i = 0; i < n; i++) {                                            \
-    if (ABS (x[i]) <= MAXV) {                                                 \
-      clean[i] = x[i];                                                        \
-    } else {                                                                  \
-      clean[i] = 0;                                                           \
-      bad++;                                                                  \
-    }                                                                         \
-  }                                                                           \
-  return bad;                                                                 \
-}
-
-DEFINE_FINITE (f32, float, fabsf, FLT_MAX)
-DEFINE_FINITE (f64, double, fabs, DBL_MAX)
 
 /* ---- gating histogram ---- */
 

@@ -154,15 +154,6 @@ bool mst_bs1770_energy_add_f64 (MstBs1770Energy * e, const double *frames,
  *  most the ring's length; all of them must have been completed). */
 double mst_bs1770_energy_power (const MstBs1770Energy * e, int n_ticks);
 
-/** Whether all @n samples are finite. */
-bool mst_bs1770_all_finite_f32 (const float *x, size_t n);
-bool mst_bs1770_all_finite_f64 (const double *x, size_t n);
-
-/** Copies @n samples to @clean, non-finite ones as 0; returns how many
- *  were not finite. */
-size_t mst_bs1770_sanitize_f32 (const float *x, size_t n, float *clean);
-size_t mst_bs1770_sanitize_f64 (const double *x, size_t n, double *clean);
-
 /** Gating histogram of block powers (see the file's description). */
 typedef struct {
   uint64_t count[MST_BS1770_HIST_N_BINS];

@@ -7,6 +7,7 @@
 #include "mst-bs1770.h"
 #include "mst-truepeak.h"
 #include "mst-tpdetect.h"
+#include "mst-biquad.h"
 #include "mst-fpu.h"
 
 #ifdef HAVE_ORC
@@ -382,11 +383,11 @@ add_piece (MstLoudness * st, const void *in, size_t n, MstFormat fmt)
   double piece_peak[MST_MAX_CHANNELS];
   bool tick_done;
 
-  if (f64 ? !mst_bs1770_all_finite_f64 (in, n * nch)
-      : !mst_bs1770_all_finite_f32 (in, n * nch)) {
-    st->n_nonfinite += f64
-        ? mst_bs1770_sanitize_f64 (in, n * nch, st->clean)
-        : mst_bs1770_sanitize_f32 (in, n * nch, (float *) st->clean);
+  /* Non-finite and absurd samples (beyond +60 dBFS, mst-biquad.h) are read
+   * as silence, as every core reads them: a K-weighting or interpolator
+   * tail from +1e30 would ring for seconds. */
+  if (!mst_biquad_input_sane (in, n * nch, fmt)) {
+    st->n_nonfinite += mst_biquad_input_clean (in, n * nch, st->clean, fmt);
     in = st->clean;
   }
 
