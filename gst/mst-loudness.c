@@ -10,10 +10,7 @@
 #include "mst-biquad.h"
 #include "mst-fpu.h"
 
-#ifdef HAVE_ORC
-#include <orc/orc.h>
-#endif
-#include "mst-orc.h"
+#include "mst-tpsym.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,12 +33,8 @@
  * input sample), so only phases 1 to L-1 are computed and the sample peak
  * stands for phase 0. */
 #define TP_TAPS MST_TRUEPEAK_BS1770_TAPS
-/* The symmetric kernels take taps four at a time: half the taps, rounded
- * up to four, the extra ones zero. */
-#define TP_HALF_PADDED ((TP_TAPS / 2 + 3) / 4 * 4)
 #define TP_MAX_PHASES 4
-/* Peak search runs in this many independent lanes so it vectorises
- * without reassociating a reduction. */
+/* Rows start a whole number of 8-float vectors apart. */
 #define TP_LANES 8
 /* Slack on the bound that lets a piece skip the interpolator: the float
  * sums of 12 products round by far less than 1e-4 of their magnitude. */
@@ -65,17 +58,14 @@ struct MstLoudness {
 
   int os_factor;
   bool tp_disabled;             /* MstLoudnessSettings.true_peak off */
-  /* The interpolator in symmetric form (mst_orc_fir_sym4_f32): the middle
+  /* The interpolator in symmetric form (mst_tpsym_peak): the middle
    * phase's first half, and half the sum and half the difference of the
    * mirror pair of phases 1 and 3 (4x only; zero at 2x). */
-  float tp_sym_mid[TP_HALF_PADDED];
-  float tp_sym_sum[TP_HALF_PADDED];
-  float tp_sym_diff[TP_HALF_PADDED];
+  float tp_sym_mid[MST_TPSYM_PAIRS];
+  float tp_sym_sum[MST_TPSYM_PAIRS];
+  float tp_sym_diff[MST_TPSYM_PAIRS];
   /* Largest sum |h| over the phases, with TP_BOUND_SLACK. */
   double tp_gain_bound;
-  /* Three outputs of tick_frames each (mst_orc_fir_sym4_f32's m and a,
-   * mst_orc_fir_asym4_f32's b). */
-  float *tp_scratch;
   /* Per channel: TP_TAPS - 1 frames of history, then up to tick_frames new
    * ones, contiguous so the FIR runs on unit-stride arrays. */
   float *tp_buf;
@@ -179,15 +169,12 @@ mst_loudness_init (double rate_hz, int channels,
       || !mst_size_mul (n, sizeof (float), &n))
     goto fail;
   st->tp_buf = malloc (n);
-  if (!mst_size_mul (tick_frames, 3 * sizeof (float), &n))
-    goto fail;
-  st->tp_scratch = malloc (n);
   if (!mst_size_mul (tick_frames, (size_t) channels, &n)
       || !mst_size_mul (n, sizeof (double), &n))
     goto fail;
   st->clean = malloc (n);
   st->strict = mst_tpdetect_init (channels, (int) tick_frames);
-  if (!st->tp_buf || !st->tp_scratch || !st->clean || !st->strict
+  if (!st->tp_buf || !st->clean || !st->strict
       || mst_tpdetect_configure (st->strict, channels, rate_hz) != MST_OK)
     goto fail;
   mst_tpdetect_set_ffmpeg_only (st->strict, true);
@@ -208,7 +195,6 @@ mst_loudness_destroy (MstLoudness ** st)
   free ((*st)->integrated_hist);
   free ((*st)->range_hist);
   free ((*st)->tp_buf);
-  free ((*st)->tp_scratch);
   free ((*st)->clean);
   mst_tpdetect_destroy (&(*st)->strict);
   free (*st);
@@ -282,26 +268,7 @@ end_tick (MstLoudness * st)
   }
 }
 
-/* ---- true peak: symmetric polyphase FIR (ORC) on contiguous rows ---- */
-
-/* Largest of n floats; TP_LANES independent lanes, so it vectorises
- * without reassociating a reduction. */
-static float
-max_of (const float *restrict v, size_t n)
-{
-  float lane[TP_LANES] = { 0 };
-  float peak = 0.0f;
-  size_t i;
-
-  for (i = 0; i + TP_LANES <= n; i += TP_LANES)
-    for (int j = 0; j < TP_LANES; j++)
-      lane[j] = v[i + j] > lane[j] ? v[i + j] : lane[j];
-  for (; i < n; i++)
-    peak = v[i] > peak ? v[i] : peak;
-  for (int j = 0; j < TP_LANES; j++)
-    peak = lane[j] > peak ? lane[j] : peak;
-  return peak;
-}
+/* ---- true peak: symmetric polyphase FIR on contiguous rows ---- */
 
 /* Whether the interpolated points of a piece of channel c can be left
  * out: each is a sum of TP_TAPS taps, so its magnitude is at most the
@@ -323,32 +290,15 @@ true_peak_can_skip (const MstLoudness * st, int c, const float *row,
 
 /* Runs the interpolator over the n new frames already in the row of
  * channel c, then keeps the last TP_TAPS - 1 frames as history. Output i
- * uses row[i .. i + TP_TAPS - 1] and the mirror tap of row + k is
- * row + TP_TAPS - 1 - k; only the largest magnitude over the phases is
- * kept (mst_orc_tp_peak_f32). */
+ * uses row[i .. i + TP_TAPS - 1]; only the largest magnitude over the
+ * phases is kept (mst_tpsym_peak). */
 static void
 true_peak_row (MstLoudness * st, int c, float *row, size_t n)
 {
-  float *m = st->tp_scratch;
-  float *a = m + st->energy.tick_frames, *b = a + st->energy.tick_frames;
-  const float *hm = st->tp_sym_mid, *ha = st->tp_sym_sum;
-  const float *hb = st->tp_sym_diff;
-  float peak;
+  const bool mirror = st->os_factor == 4;
+  float peak = mst_tpsym_peak (row, st->tp_sym_mid,
+      mirror ? st->tp_sym_sum : NULL, mirror ? st->tp_sym_diff : NULL, n);
 
-  memset (m, 0, n * sizeof (float));
-  memset (a, 0, n * sizeof (float));
-  memset (b, 0, n * sizeof (float));
-  for (int k = 0; k < TP_HALF_PADDED; k += 4) {
-    const float *x = row + k, *r = row + TP_TAPS - 1 - k;
-    mst_orc_fir_sym4_f32 (m, a, x, x + 1, x + 2, x + 3, r, r - 1, r - 2,
-        r - 3, hm[k], hm[k + 1], hm[k + 2], hm[k + 3], ha[k], ha[k + 1],
-        ha[k + 2], ha[k + 3], n);
-    if (st->os_factor == 4)
-      mst_orc_fir_asym4_f32 (b, x, x + 1, x + 2, x + 3, r, r - 1, r - 2,
-          r - 3, hb[k], hb[k + 1], hb[k + 2], hb[k + 3], n);
-  }
-  mst_orc_tp_peak_f32 (m, a, b, n);
-  peak = max_of (m, n);
   if (peak > st->os_peak[c])
     st->os_peak[c] = peak;
   memmove (row, row + n, (TP_TAPS - 1) * sizeof (float));

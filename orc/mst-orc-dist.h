@@ -90,9 +90,6 @@ void mst_orc_ms_decode_f64 (double * ORC_RESTRICT d1, double * ORC_RESTRICT d2, 
 void mst_orc_scale_f64 (double * ORC_RESTRICT d1, double p1, int n);
 void mst_orc_fir4_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const float * ORC_RESTRICT s3, const float * ORC_RESTRICT s4, float p1, float p2, float p3, float p4, int n);
 void mst_orc_absmax_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, int n);
-void mst_orc_fir_sym4_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const float * ORC_RESTRICT s3, const float * ORC_RESTRICT s4, const float * ORC_RESTRICT s5, const float * ORC_RESTRICT s6, const float * ORC_RESTRICT s7, const float * ORC_RESTRICT s8, float p1, float p2, float p3, float p4, float p5, float p6, float p7, float p8, int n);
-void mst_orc_fir_asym4_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const float * ORC_RESTRICT s3, const float * ORC_RESTRICT s4, const float * ORC_RESTRICT s5, const float * ORC_RESTRICT s6, const float * ORC_RESTRICT s7, const float * ORC_RESTRICT s8, float p1, float p2, float p3, float p4, int n);
-void mst_orc_tp_peak_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, int n);
 
 #ifdef __cplusplus
 }

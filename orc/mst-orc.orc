@@ -1,6 +1,13 @@
 # Element-wise kernels of the mastering plugin. Recursive filters are in C
 # (gst/); everything here is one output element from the same-index inputs.
 # Names: mst_orc_<op>_<format>[_<n>ch].
+#
+# Every kernel here runs as ORC's JIT compiles it, and tests/test-orc-abi.c
+# checks that the compiled code keeps the caller's callee-saved registers:
+# Debian's liborc 0.4.33 destroys r12 and r13 in kernels of many arrays
+# (the 8-source true-peak kernels that were here; that interpolator is now
+# C, gst/mst-tpsym.c). Split a kernel that fails that test, or write it in
+# C with a run-time-chosen vector path.
 
 # Interleaved stereo F32 -> two planar F64 arrays (left, right).
 .function mst_orc_deinterleave_f32_2ch
@@ -96,100 +103,3 @@ addf d, d, acc
 .temp 4 a
 andl a, s, 0x7fffffff
 maxf d, d, a
-
-# The true-peak interpolator in symmetric form, four tap pairs per pass.
-# Each source pair is a tap and its mirror, x = row + k and r = row + T-1-k
-# (T taps). The middle phase (fraction 1/2) is symmetric, and phases p and
-# F-p are mirror images of each other, so with s_k = x_k + r_k:
-# m += sum hm_k s_k is the middle phase and a += sum ha_k s_k is half the
-# sum of the mirror pair (ha_k = (h_k + h_{T-1-k}) / 2).
-.function mst_orc_fir_sym4_f32
-.dest 4 m float
-.dest 4 a float
-.source 4 x0 float
-.source 4 x1 float
-.source 4 x2 float
-.source 4 x3 float
-.source 4 r0 float
-.source 4 r1 float
-.source 4 r2 float
-.source 4 r3 float
-.floatparam 4 hm0
-.floatparam 4 hm1
-.floatparam 4 hm2
-.floatparam 4 hm3
-.floatparam 4 ha0
-.floatparam 4 ha1
-.floatparam 4 ha2
-.floatparam 4 ha3
-.temp 4 s
-.temp 4 t
-.temp 4 accm
-.temp 4 acca
-addf s, x0, r0
-mulf accm, s, hm0
-mulf acca, s, ha0
-addf s, x1, r1
-mulf t, s, hm1
-addf accm, accm, t
-mulf t, s, ha1
-addf acca, acca, t
-addf s, x2, r2
-mulf t, s, hm2
-addf accm, accm, t
-mulf t, s, ha2
-addf acca, acca, t
-addf s, x3, r3
-mulf t, s, hm3
-addf accm, accm, t
-mulf t, s, ha3
-addf acca, acca, t
-addf m, m, accm
-addf a, a, acca
-
-# The other half of the mirror pair: b += sum hb_k (x_k - r_k), half their
-# difference (hb_k = (h_k - h_{T-1-k}) / 2).
-.function mst_orc_fir_asym4_f32
-.dest 4 b float
-.source 4 x0 float
-.source 4 x1 float
-.source 4 x2 float
-.source 4 x3 float
-.source 4 r0 float
-.source 4 r1 float
-.source 4 r2 float
-.source 4 r3 float
-.floatparam 4 hb0
-.floatparam 4 hb1
-.floatparam 4 hb2
-.floatparam 4 hb3
-.temp 4 d
-.temp 4 t
-.temp 4 acc
-subf d, x0, r0
-mulf acc, d, hb0
-subf d, x1, r1
-mulf t, d, hb1
-addf acc, acc, t
-subf d, x2, r2
-mulf t, d, hb2
-addf acc, acc, t
-subf d, x3, r3
-mulf t, d, hb3
-addf acc, acc, t
-addf b, b, acc
-
-# Largest magnitude over the phases at each output, in place in m:
-# max (|m|, |a| + |b|), since with a = (y1 + y3) / 2 and b = (y1 - y3) / 2,
-# max (|y1|, |y3|) = max (|a + b|, |a - b|) = |a| + |b|.
-.function mst_orc_tp_peak_f32
-.dest 4 m float
-.source 4 a float
-.source 4 b float
-.temp 4 ma
-.temp 4 mb
-andl ma, a, 0x7fffffff
-andl mb, b, 0x7fffffff
-addf ma, ma, mb
-andl mb, m, 0x7fffffff
-maxf m, mb, ma
