@@ -37,9 +37,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_mst_eq_debug);
 #define MAX_FREQ_HZ 100000.0
 #define MIN_Q 0.1
 #define MAX_Q 40.0
-#define MAX_BAND_GAIN_DB 30.0
-#define MIN_GAIN_DB -60.0
-#define MAX_GAIN_DB 24.0
+#define MAX_BAND_GAIN_DB MST_EQ_MAX_BAND_GAIN_DB
+#define MIN_GAIN_DB MST_EQ_MIN_GAIN_DB
+#define MAX_GAIN_DB MST_EQ_MAX_GAIN_DB
 
 
 /* ---- enums ---- */

@@ -86,6 +86,7 @@ static bool
 valid_band (const MstEqBandSettings * s)
 {
   return mst_filter_params_valid (&s->filter)
+      && fabs (s->filter.gain_db) <= MST_EQ_MAX_BAND_GAIN_DB
       && s->channels >= MST_EQ_CHANNELS_ALL
       && s->channels <= MST_EQ_CHANNELS_RIGHT;
 }
@@ -101,7 +102,7 @@ MstResult
 mst_eq_set (MstEq * eq, const MstEqSettings * s)
 {
   if (!eq || !s || s->num_bands < 0 || s->num_bands > MST_EQ_MAX_BANDS
-      || !isfinite (s->gain_db))
+      || !(s->gain_db >= MST_EQ_MIN_GAIN_DB && s->gain_db <= MST_EQ_MAX_GAIN_DB))
     return MST_ERR_INVALID_ARG;
   for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
     if (!valid_band (&s->bands[b]))
@@ -115,7 +116,9 @@ mst_eq_set (MstEq * eq, const MstEqSettings * s)
     }
   }
   eq->n_bands = s->num_bands;
-  eq->gain.target_db = s->gain_db;
+  /* A gain under 1e-9 dB is unity in any float: 0 dB exactly, so that
+   * the passthrough test and the processing agree. */
+  eq->gain.target_db = fabs (s->gain_db) < 1e-9 ? 0.0 : s->gain_db;
   if (eq->bypass != s->bypass) {
     eq->bypass = s->bypass;
     eq->wet_target = s->bypass ? 0.0 : 1.0;

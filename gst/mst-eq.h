@@ -11,6 +11,14 @@ extern "C" {
 
 #define MST_EQ_MAX_BANDS 32
 
+/** Ranges mst_eq_set() takes: a band's gain (peak, shelves, tilt) within
+ *  +-MST_EQ_MAX_BAND_GAIN_DB, the output gain from MST_EQ_MIN_GAIN_DB to
+ *  MST_EQ_MAX_GAIN_DB. Beyond them a gain is no equalisation (1e300 dB is
+ *  an infinite factor, and its design NaN). */
+#define MST_EQ_MAX_BAND_GAIN_DB 30.0
+#define MST_EQ_MIN_GAIN_DB -60.0
+#define MST_EQ_MAX_GAIN_DB 24.0
+
 /** Time constant of parameter glides (freq, gain, Q, element gain), and the
  *  length of the crossfades of bypass, band toggles and type changes. */
 #define MST_EQ_SMOOTHING_MS 10.0
