@@ -13,6 +13,7 @@
 #include "mst-tpdetect.h"
 #include "mst-lookahead-gain.h"
 #include "mst-delayline.h"
+#include "mst-biquad.h"
 #include "mst-gainapply.h"
 #include "mst-fpu.h"
 #include "mst-cpu.h"
@@ -304,24 +305,29 @@ require (MstLimiter * lim, bool linked, int n, int64_t u0)
   }
 }
 
-/* v, or 0 when it is not finite (counted): finiteness from the exponent
- * bits and a mask, no branch, so the loops around vectorise. One
- * definition for both widths. */
-#define DEFINE_FINITE_OR_ZERO(name, type, bits_type, exponent)             \
+/* v, or 0 when it is not finite or beyond +60 dBFS (counted): the pack's
+ * one policy (mst-biquad.h), so that a burst of +-FLT_MAX is silence here
+ * as in every core, not a sample the detector can only clamp. The
+ * magnitude's bits order as the magnitudes do (Inf and NaN above every
+ * finite value): one integer comparison and a mask, no branch, so the
+ * loops around vectorise. One definition for both widths. */
+#define DEFINE_FINITE_OR_ZERO(name, type, bits_type, abs_mask)             \
 static inline type                                                         \
-name (type v, uint32_t * nonfinite)                                        \
+name (type v, uint32_t * bad)                                              \
 {                                                                          \
-  bits_type bits;                                                          \
+  const type max_input = (type) MST_BIQUAD_MAX_INPUT;                      \
+  bits_type bits, max_bits;                                                \
   memcpy (&bits, &v, sizeof bits);                                         \
-  bits_type bad = (bits & (exponent)) == (exponent);                       \
-  *nonfinite += (uint32_t) bad;                                            \
-  bits &= bad - 1;                                                         \
+  memcpy (&max_bits, &max_input, sizeof max_bits);                         \
+  bits_type out = (bits & (abs_mask)) > max_bits;                          \
+  *bad += (uint32_t) out;                                                  \
+  bits &= out - 1;                                                         \
   memcpy (&v, &bits, sizeof v);                                            \
   return v;                                                                \
 }
 DEFINE_FINITE_OR_ZERO (finite_or_zero_d, double, uint64_t,
-    0x7ff0000000000000ull)
-DEFINE_FINITE_OR_ZERO (finite_or_zero_f, float, uint32_t, 0x7f800000u)
+    0x7fffffffffffffffull)
+DEFINE_FINITE_OR_ZERO (finite_or_zero_f, float, uint32_t, 0x7fffffffu)
 
 /* Input frames t .. t + n - 1 (t >= 0) into the delay ring, after the
  * input gain; non-finite samples become silence. The ring wraps at most

@@ -10,6 +10,7 @@
 #include "mst-test.h"
 
 #include <float.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -494,6 +495,29 @@ test_nonfinite (void)
   double tp = mst_analysis_db (mst_analysis_ebur128_true_peak (y, w, 2,
           48000));
   MST_CHECK_MSG (tp <= -1.0, "true peak %+.3f dBTP around huge samples", tp);
+
+  /* A 50 ms burst of +-FLT_MAX at a small input gain (issue 13: it came
+   * out over the ceiling, samples the detector could only clamp): silence
+   * to the limiter, as beyond +60 dBFS everywhere, counted, and the true
+   * peak under the ceiling. */
+  make_music (x, n, 2, 48000);
+  for (size_t i = 20000; i < 22400; i++)
+    for (int c = 0; c < 2; c++)
+      x[2 * i + c] = (i + c) % 2 ? FLT_MAX : -FLT_MAX;
+  x[2 * 40000] = 1001.0f;
+  MstLimiterSettings small = settings (-1.0, 0.26, true);
+  mst_limiter_configure (lim, 48000, 2, 5.0);
+  mst_limiter_set (lim, &small);
+  w = run (lim, x, n, 2, y);
+  finite = true;
+  for (size_t i = 0; i < w * 2; i++)
+    finite &= isfinite (y[i]) && fabsf (y[i]) <= 1.0f;
+  MST_CHECK (finite);
+  tp = mst_analysis_db (mst_analysis_ebur128_true_peak (y, w, 2, 48000));
+  MST_CHECK_MSG (tp <= -1.0, "true peak %+.3f dBTP after a FLT_MAX burst", tp);
+  MST_CHECK_MSG (mst_limiter_get_nonfinite_count (lim) == 2 * 2400 + 1,
+      "%" PRIu64 " absurd samples counted", mst_limiter_get_nonfinite_count
+      (lim));
   mst_limiter_destroy (&lim);
   free (x);
   free (y);
