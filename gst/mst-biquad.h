@@ -9,55 +9,6 @@
 extern "C" {
 #endif
 
-/** Largest input magnitude the recursive filters take as audio: 1000, or
- *  +60 dBFS. A float stream may carry overs (a mix before its limiter, a
- *  hot gain stage), but +60 dBFS is 36 dB above the most gain any element
- *  of the pack applies (+24 dB), so nothing the pack makes and nothing a
- *  working upstream sends comes near it. Beyond it a sample is a fault
- *  (stale memory, another format's bytes, an overflowed upstream), and it
- *  harms as NaN does: F32 +-FLT_MAX through an eq band of +30 dB overflows
- *  the output to Inf, and a filter's tail from +770 dBFS takes seconds to
- *  fall under the audio (a 30 Hz Q 4 peak decays 8.7 dB per 42 ms: 870 dB
- *  is 4 s) where one from +60 dBFS is gone in well under a second. So the
- *  cores read such samples as silence, as they read NaN and Inf, and count
- *  them with the non-finite ones (mst-core.h). */
-#define MST_BIQUAD_MAX_INPUT 1000.0
-
-/** Whether all @n samples of @fmt at @x are finite and within
- *  +-MST_BIQUAD_MAX_INPUT (one comparison a sample: NaN fails it). */
-MST_ALWAYS_INLINE bool
-mst_biquad_input_sane (const void *x, size_t n, MstFormat fmt)
-{
-  /* A count of failed comparisons: a reduction the compiler vectorizes. */
-  int n_bad = 0;
-  if (fmt == MST_FORMAT_F64) {
-    const double *d = (const double *) x;
-    for (size_t i = 0; i < n; i++)
-      n_bad += !(fabs (d[i]) <= MST_BIQUAD_MAX_INPUT);
-  } else {
-    const float *f = (const float *) x;
-    for (size_t i = 0; i < n; i++)
-      n_bad += !(fabsf (f[i]) <= (float) MST_BIQUAD_MAX_INPUT);
-  }
-  return n_bad == 0;
-}
-
-/** Copies @n samples of @fmt from @x to @clean (which may be @x), those
- *  that are not finite or beyond +-MST_BIQUAD_MAX_INPUT as 0; returns how
- *  many were. */
-MST_ALWAYS_INLINE size_t
-mst_biquad_input_clean (const void *x, size_t n, void *clean, MstFormat fmt)
-{
-  size_t n_bad = 0;
-  for (size_t i = 0; i < n; i++) {
-    double v = mst_sample_get (fmt, x, i);
-    bool bad = !(fabs (v) <= MST_BIQUAD_MAX_INPUT);
-    n_bad += bad;
-    mst_sample_put (fmt, clean, i, bad ? 0.0 : v);
-  }
-  return n_bad;
-}
-
 /** Direct Form I history of one section on one channel: its last two
  *  inputs and outputs. In a cascade, section k's inputs are section
  *  k - 1's outputs; each section still keeps its own copy, so a section

@@ -578,11 +578,11 @@ eq_process (MstEq * eq, void *frames, size_t n_frames, MstFormat fmt)
     int n = n_frames - done > BLOCK_FRAMES ? BLOCK_FRAMES
         : (int) (n_frames - done);
     char *block = (char *) frames + done * eq->channels * width;
-    /* Input that is not finite or beyond +60 dBFS (mst-biquad.h) is read
+    /* Input that is not finite or beyond +60 dBFS (mst-core.h) is read
      * as silence, whatever runs: bands, the gain alone or a bypass fade. */
-    bool bad = !mst_biquad_input_sane (block, n * eq->channels, fmt);
+    bool bad = !mst_input_sane (block, n * eq->channels, fmt);
     if (bad)
-      mst_biquad_input_clean (block, n * eq->channels, block, fmt);
+      mst_input_clean (block, n * eq->channels, block, fmt);
     for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
       band_update_targets (eq, &eq->bands[b], b);
     if (fmt == MST_FORMAT_F32 && eq->channels == 2

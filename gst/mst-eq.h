@@ -84,8 +84,8 @@ void mst_eq_reset (MstEq * eq);
 bool mst_eq_is_passthrough (const MstEq * eq);
 
 /** Filters @n_frames interleaved frames in place. Input samples that are
- *  not finite or beyond +-MST_BIQUAD_MAX_INPUT (+60 dBFS, why in
- *  mst-biquad.h) are read as silence, on every path (bands, the gain
+ *  not finite or beyond +-MST_MAX_INPUT (+60 dBFS, why in
+ *  mst-core.h) are read as silence, on every path (bands, the gain
  *  alone, bypass fades), so they never reach the output or the filters;
  *  state that still went non-finite is reset at the end of the block and
  *  that block's non-finite output zeroed. A passthrough (bypassed, or

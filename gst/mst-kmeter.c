@@ -93,7 +93,7 @@ kmeter_add (MstKMeter * m, const void *x, size_t n, MstFormat fmt)
   if (!m || nch == 0 || (!x && n > 0) || n > mst_kmeter_frames_to_step (m))
     return MST_ERR_INVALID_ARG;
   fpu = mst_fpu_enter_ftz ();
-  if (mst_biquad_input_sane (x, n * nch, fmt)) {
+  if (mst_input_sane (x, n * nch, fmt)) {
     done = n > 0 && add_clean (m, x, n, fmt);
   } else {
     /* Non-finite and absurd samples count as silence. */
@@ -105,7 +105,7 @@ kmeter_add (MstKMeter * m, const void *x, size_t n, MstFormat fmt)
     for (size_t i = 0; i < n;) {
       size_t k = n - i < CLEAN_FRAMES ? n - i : CLEAN_FRAMES;
       const void *src = (const char *) x + i * nch * size;
-      m->n_nonfinite += mst_biquad_input_clean (src, k * nch, &clean, fmt);
+      m->n_nonfinite += mst_input_clean (src, k * nch, &clean, fmt);
       done = add_clean (m, &clean, k, fmt);
       i += k;
     }

@@ -5,7 +5,6 @@
 
 #include "mst-core.h"
 #include "mst-bs1770.h"
-#include "mst-biquad.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -53,8 +52,8 @@ void mst_kmeter_reset (MstKMeter * m);
 size_t mst_kmeter_frames_to_step (const MstKMeter * m);
 
 /** Measures @n interleaved frames, @n <= mst_kmeter_frames_to_step();
- *  samples that are not finite or beyond +-MST_BIQUAD_MAX_INPUT
- *  (+60 dBFS, why in mst-biquad.h) count as 0
+ *  samples that are not finite or beyond +-MST_MAX_INPUT
+ *  (+60 dBFS, why in mst-core.h) count as 0
  *  (mst_kmeter_get_nonfinite_count()).
  *  Never allocates. MST_ERR_INVALID_ARG if unconfigured or @n is too
  *  large. */

@@ -13,7 +13,6 @@
 #include "mst-tpdetect.h"
 #include "mst-lookahead-gain.h"
 #include "mst-delayline.h"
-#include "mst-biquad.h"
 #include "mst-gainapply.h"
 #include "mst-fpu.h"
 #include "mst-cpu.h"
@@ -306,7 +305,7 @@ require (MstLimiter * lim, bool linked, int n, int64_t u0)
 }
 
 /* v, or 0 when it is not finite or beyond +60 dBFS (counted): the pack's
- * one policy (mst-biquad.h), so that a burst of +-FLT_MAX is silence here
+ * one policy (mst-core.h), so that a burst of +-FLT_MAX is silence here
  * as in every core, not a sample the detector can only clamp. The
  * magnitude's bits order as the magnitudes do (Inf and NaN above every
  * finite value): one integer comparison and a mask, no branch, so the
@@ -315,7 +314,7 @@ require (MstLimiter * lim, bool linked, int n, int64_t u0)
 static inline type                                                         \
 name (type v, uint32_t * bad)                                              \
 {                                                                          \
-  const type max_input = (type) MST_BIQUAD_MAX_INPUT;                      \
+  const type max_input = (type) MST_MAX_INPUT;                      \
   bits_type bits, max_bits;                                                \
   memcpy (&bits, &v, sizeof bits);                                         \
   memcpy (&max_bits, &max_input, sizeof max_bits);                         \

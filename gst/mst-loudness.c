@@ -7,7 +7,6 @@
 #include "mst-bs1770.h"
 #include "mst-truepeak.h"
 #include "mst-tpdetect.h"
-#include "mst-biquad.h"
 #include "mst-fpu.h"
 
 #include "mst-tpsym.h"
@@ -333,11 +332,11 @@ add_piece (MstLoudness * st, const void *in, size_t n, MstFormat fmt)
   double piece_peak[MST_MAX_CHANNELS];
   bool tick_done;
 
-  /* Non-finite and absurd samples (beyond +60 dBFS, mst-biquad.h) are read
+  /* Non-finite and absurd samples (beyond +60 dBFS, mst-core.h) are read
    * as silence, as every core reads them: a K-weighting or interpolator
    * tail from +1e30 would ring for seconds. */
-  if (!mst_biquad_input_sane (in, n * nch, fmt)) {
-    st->n_nonfinite += mst_biquad_input_clean (in, n * nch, st->clean, fmt);
+  if (!mst_input_sane (in, n * nch, fmt)) {
+    st->n_nonfinite += mst_input_clean (in, n * nch, st->clean, fmt);
     in = st->clean;
   }
 

@@ -555,10 +555,10 @@ process (MstLoudnorm * ln, const void *in, size_t n_in, void *out,
     piece = piece < to_step ? piece : to_step;
     piece = piece < to_tick ? piece : to_tick;
     const void *src = (const char *) in + done * bpf, *delayed;
-    /* Samples not finite or beyond +60 dBFS (mst-biquad.h) are read as
+    /* Samples not finite or beyond +60 dBFS (mst-core.h) are read as
      * silence by the meter, the controller and the limiter alike. */
-    if (!mst_biquad_input_sane (src, piece * ln->channels, fmt)) {
-      ln->n_bad += mst_biquad_input_clean (src, piece * ln->channels,
+    if (!mst_input_sane (src, piece * ln->channels, fmt)) {
+      ln->n_bad += mst_input_clean (src, piece * ln->channels,
           ln->clean, fmt);
       src = ln->clean;
     }

@@ -124,7 +124,7 @@ MstResult mst_loudnorm_drain_f64 (MstLoudnorm * ln, double *out,
 void mst_loudnorm_get_status (MstLoudnorm * ln, MstLoudnormStatus * st,
     bool reset_max);
 
-/** Input samples that were not finite or beyond +-MST_BIQUAD_MAX_INPUT
+/** Input samples that were not finite or beyond +-MST_MAX_INPUT
  *  (+60 dBFS; read as silence) since configure, monotonic. */
 uint64_t mst_loudnorm_get_nonfinite_count (const MstLoudnorm * ln);
 

@@ -5,7 +5,6 @@
  * and the gating histogram against a brute-force gated mean and sorted
  * percentiles on random blocks. */
 #include "mst-bs1770.h"
-#include "mst-biquad.h"
 #include "mst-test.h"
 
 #include <complex.h>
@@ -196,15 +195,15 @@ test_sanitize (void)
   double y[3] = { 1.0, -2.0, 1e308 };
   double yc[3];
 
-  /* The cores' one policy (mst-biquad.h): non-finite samples and those
+  /* The cores' one policy (mst-core.h): non-finite samples and those
    * beyond +60 dBFS are silence. */
-  MST_CHECK (!mst_biquad_input_sane (x, 10, MST_FORMAT_F32));
-  MST_CHECK (mst_biquad_input_sane (x + 5, 5, MST_FORMAT_F32));
-  MST_CHECK (mst_biquad_input_clean (x, 10, clean, MST_FORMAT_F32) == 3);
+  MST_CHECK (!mst_input_sane (x, 10, MST_FORMAT_F32));
+  MST_CHECK (mst_input_sane (x + 5, 5, MST_FORMAT_F32));
+  MST_CHECK (mst_input_clean (x, 10, clean, MST_FORMAT_F32) == 3);
   MST_CHECK (clean[1] == 0 && clean[3] == 0 && clean[4] == 0
       && clean[9] == 7);
-  MST_CHECK (!mst_biquad_input_sane (y, 3, MST_FORMAT_F64));
-  MST_CHECK (mst_biquad_input_clean (y, 3, yc, MST_FORMAT_F64) == 1
+  MST_CHECK (!mst_input_sane (y, 3, MST_FORMAT_F64));
+  MST_CHECK (mst_input_clean (y, 3, yc, MST_FORMAT_F64) == 1
       && yc[2] == 0.0 && yc[1] == -2.0);
 }
 
