@@ -93,7 +93,7 @@ struct MstTpDetect {
   float *phases;                /* the portable detector's point buffers */
   float *peaks;                 /* [channel][peak_stride] */
   size_t peak_stride;           /* max_block rounded up to whole vectors */
-  bool ff_avx512;               /* the whole detector 16 frames at a time */
+  bool avx512_path;               /* the whole detector 16 frames at a time */
   float ff_fold[3 * FF_TAPS / 2];       /* ff_splat's taps, one each */
   float last_phase[MST_MAX_CHANNELS];
   float last_ff_phase[MST_MAX_CHANNELS];
@@ -212,7 +212,7 @@ mst_tpdetect_init (int max_channels, int max_block_frames)
   det->row_stride = ROW_HISTORY + (size_t) max_block_frames + VECTOR_SLACK;
   det->vector_path = mst_cpu_has_avx2_fma ();
   det->k_others = 1.0f;
-  det->ff_avx512 = det->vector_path && mst_cpu_has_avx512 ();
+  det->avx512_path = det->vector_path && mst_cpu_has_avx512 ();
   mst_truepeak_design (det->coef, TP_FACTOR, TP_TAPS, TP_KAISER_BETA);
 #ifdef MST_HAVE_X86_PATHS
   if (det->vector_path) {
@@ -991,7 +991,7 @@ mst_tpdetect_process (MstTpDetect * det, int n, bool true_peak)
       detect_sample_peaks (det, c, n);
 #ifdef MST_HAVE_X86_PATHS
     else if (det->vector_path) {
-      if (det->ff_avx512)
+      if (det->avx512_path)
         detect_true_peaks_avx512 (det, c, n);
       else {
         detect_true_peaks_avx2 (det, c, n);
