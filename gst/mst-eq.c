@@ -601,8 +601,18 @@ eq_process (MstEq * eq, void *frames, size_t n_frames, MstFormat fmt)
     }
     eq->nonfinite_count += bad;
     done += n;
-    if (mst_eq_is_passthrough (eq))
+    if (mst_eq_is_passthrough (eq)) {
+      /* Settled mid-call: the rest passes bit-exact, but the call began
+       * processing, so its non-finite and absurd samples are still read
+       * as silence (counted once). */
+      char *rest = (char *) frames + done * eq->channels * width;
+      size_t count = (n_frames - done) * eq->channels;
+      if (!mst_input_sane (rest, count, fmt)) {
+        mst_input_clean (rest, count, rest, fmt);
+        eq->nonfinite_count++;
+      }
       break;
+    }
   }
   mst_fpu_leave (fpu);
   return MST_OK;
