@@ -4,10 +4,10 @@
 
 #include <stdlib.h>
 
-/* The gain of both modes in one branch-free form. With d = s (x - T)
- * (s = 1 compressing, -1 expanding: the distance into the region the curve
- * acts on) and k the slope of the gain there (1/R - 1 compressing, 1 - R
- * expanding; <= 0 both), the Giannoulis curve and its mirror are
+/* The gain of the three modes in one branch-free form. With d = s (x - T)
+ * (s = 1 compressing, -1 expanding or raising: the distance into the region
+ * the curve acts on) and k the slope of the gain there (1/R - 1
+ * compressing, 1 - R expanding, both <= 0; 1 - 1/R >= 0 raising), the Giannoulis curve and its mirror are
  *   g = k (u^2 / 2W + max (d - W/2, 0)),  u = clamp (d + W/2, 0, W):
  * 0 before the knee, the quadratic in it, k d after it. With W = 0, u is 0
  * and the term with 1/2W (kept at 0) drops out: the hard knee. */
@@ -17,6 +17,7 @@ struct MstGainComputer {
   double slope;                 /* k */
   double half_knee;             /* W / 2 */
   double inv_two_knee;          /* 1 / 2W, 0 for a hard knee */
+  double boost_cap;             /* UPWARD: the largest gain; else +inf */
   uint64_t nonfinite;
 };
 
@@ -36,8 +37,13 @@ update_curve (MstGainComputer * gc)
 {
   const MstGainComputerSettings *s = &gc->set;
   bool compress = s->mode == MST_GAIN_COMPUTER_COMPRESS;
+  bool upward = s->mode == MST_GAIN_COMPUTER_UPWARD;
   gc->side = compress ? 1.0 : -1.0;
-  gc->slope = compress ? 1.0 / s->ratio - 1.0 : 1.0 - s->ratio;
+  gc->slope = compress ? 1.0 / s->ratio - 1.0
+      : upward ? 1.0 - 1.0 / s->ratio : 1.0 - s->ratio;
+  gc->boost_cap = !upward ? INFINITY
+      : -s->range_db < MST_GAIN_COMPUTER_MAX_BOOST_DB ? -s->range_db
+      : MST_GAIN_COMPUTER_MAX_BOOST_DB;
   gc->half_knee = 0.5 * s->knee_db;
   /* A knee under 1e-6 dB is hard: 1 / 2W of a subnormal W is infinite, and
    * gave a gain of -Inf (tests/fuzz/corpus/dynamics/subnormal-knee). */
@@ -79,20 +85,24 @@ mst_gain_computer_reset (MstGainComputer * gc)
   (void) gc;
 }
 
+bool
+mst_gain_computer_settings_valid (const MstGainComputerSettings * s)
+{
+  double max_ratio = s->mode == MST_GAIN_COMPUTER_EXPAND ?
+      MST_GAIN_COMPUTER_MAX_EXPAND_RATIO : INFINITY;
+  return (unsigned) s->mode <= MST_GAIN_COMPUTER_UPWARD
+      && s->threshold_db >= MST_GAIN_COMPUTER_MIN_THRESHOLD_DB
+      && s->threshold_db <= MST_GAIN_COMPUTER_MAX_THRESHOLD_DB
+      && s->ratio >= 1.0 && s->ratio <= max_ratio
+      && s->knee_db >= 0.0 && s->knee_db <= MST_GAIN_COMPUTER_MAX_KNEE_DB
+      && s->range_db <= 0.0
+      && fabs (s->makeup_db) <= MST_GAIN_COMPUTER_MAX_MAKEUP_DB;
+}
+
 MstResult
 mst_gain_computer_set (MstGainComputer * gc, const MstGainComputerSettings * s)
 {
-  if (!gc || !s)
-    return MST_ERR_INVALID_ARG;
-  bool compress = s->mode == MST_GAIN_COMPUTER_COMPRESS;
-  double max_ratio = compress ? INFINITY : MST_GAIN_COMPUTER_MAX_EXPAND_RATIO;
-  if ((unsigned) s->mode > MST_GAIN_COMPUTER_EXPAND
-      || !(s->threshold_db >= MST_GAIN_COMPUTER_MIN_THRESHOLD_DB
-          && s->threshold_db <= MST_GAIN_COMPUTER_MAX_THRESHOLD_DB)
-      || !(s->ratio >= 1.0 && s->ratio <= max_ratio)
-      || !(s->knee_db >= 0.0 && s->knee_db <= MST_GAIN_COMPUTER_MAX_KNEE_DB)
-      || !(s->range_db <= 0.0)
-      || !(fabs (s->makeup_db) <= MST_GAIN_COMPUTER_MAX_MAKEUP_DB))
+  if (!gc || !s || !mst_gain_computer_settings_valid (s))
     return MST_ERR_INVALID_ARG;
   /* The curve's constants are a few operations: recomputed whatever
    * changed. */
@@ -117,6 +127,7 @@ curve (const MstGainComputer * gc, const double *level_db, double *gain,
   const double slope = gc->slope, half_knee = gc->half_knee;
   const double knee = gc->set.knee_db, inv_two_knee = gc->inv_two_knee;
   const double range = gc->set.range_db, makeup = gc->set.makeup_db;
+  const double cap = gc->boost_cap;
   /* ln 10 / 20: dB to the natural exponent of the gain factor. */
   const double db_to_exp = 0.11512925464970229;
   uint64_t bad = 0;
@@ -136,7 +147,8 @@ curve (const MstGainComputer * gc, const double *level_db, double *gain,
     double beyond = d - half_knee;
     beyond = beyond > 0.0 ? beyond : 0.0;
     double g = slope * (u * u * inv_two_knee + beyond);
-    g = (g > range ? g : range) + makeup;
+    g = g > range ? g : range;
+    g = (g < cap ? g : cap) + makeup;
     gain[i] = lin ? exp (g * db_to_exp) : g;
   }
   return bad;

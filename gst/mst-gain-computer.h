@@ -29,6 +29,12 @@ extern "C" {
  * A gate is an expander with a steep ratio (tens to
  * MST_GAIN_COMPUTER_MAX_EXPAND_RATIO) and a range.
  *
+ * UPWARD is upward compression: above the threshold 0 dB, below it the
+ * quiet passages are raised so their level moves 1/R dB per dB of input
+ * (g = (1 - 1/R) (T - x)), the same knee mirrored; the boost stops at
+ * -range_db and never exceeds MST_GAIN_COMPUTER_MAX_BOOST_DB (silence is
+ * not raised without bound).
+ *
  * In both modes the ratio is >= 1 (1: unity gain); COMPRESS also takes
  * INFINITY (a limiter's curve: y = T above the knee). range_db (<= 0,
  * -INFINITY for none) is the deepest gain the curve gives, the floor of a
@@ -51,27 +57,33 @@ extern "C" {
 #define MST_GAIN_COMPUTER_MAX_KNEE_DB 48.0
 #define MST_GAIN_COMPUTER_MAX_MAKEUP_DB 60.0
 #define MST_GAIN_COMPUTER_MAX_EXPAND_RATIO 1000.0
+/** Largest boost of UPWARD. */
+#define MST_GAIN_COMPUTER_MAX_BOOST_DB 24.0
 
 typedef struct MstGainComputer MstGainComputer;
 
 typedef enum {
   MST_GAIN_COMPUTER_COMPRESS = 0,       /* downward compression/limiting */
   MST_GAIN_COMPUTER_EXPAND,     /* downward expansion, gate */
+  MST_GAIN_COMPUTER_UPWARD,     /* upward compression */
 } MstGainComputerMode;
 
 typedef struct {
   MstGainComputerMode mode;
   double threshold_db;          /* MIN_THRESHOLD .. MAX_THRESHOLD_DB */
-  double ratio;                 /* >= 1; COMPRESS: up to INFINITY, EXPAND:
-                                 * up to MAX_EXPAND_RATIO */
+  double ratio;                 /* >= 1; COMPRESS and UPWARD: up to
+                                 * INFINITY, EXPAND: up to MAX_EXPAND_RATIO */
   double knee_db;               /* full width W, 0 (hard) .. MAX_KNEE_DB */
-  double range_db;              /* deepest gain, <= 0; -INFINITY: none */
+  double range_db;              /* deepest gain, <= 0; -INFINITY: none;
+                                 * UPWARD: the largest boost is -range_db */
   double makeup_db;             /* -MAX_MAKEUP .. MAX_MAKEUP_DB */
 } MstGainComputerSettings;
 
 /** Defaults: compress, -20 dB, 4:1, 6 dB knee, no range, no makeup. */
 void mst_gain_computer_settings_default (MstGainComputerSettings * s);
 
+/** Whether every field of @s is in range. */
+bool mst_gain_computer_settings_valid (const MstGainComputerSettings * s);
 /** Allocates a gain computer with the default settings; NULL on failure. */
 MstGainComputer *mst_gain_computer_init (void);
 

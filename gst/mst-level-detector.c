@@ -215,7 +215,8 @@ mst_level_detector_get_nonfinite_count (const MstLevelDetector * det)
  * loop run their chains side by side. */
 MST_ALWAYS_INLINE uint64_t
 follow_channels (MstLevelDetector * det, MstFormat fmt,
-    MstLevelDetectorMode mode, const void *in, int c, int width, size_t n)
+    MstLevelDetectorMode mode, const void *in, size_t planar_stride, int c,
+    int width, size_t n)
 {
   const int nch = det->channels;
   const double a_att = det->attack_coef, a_rel = det->release_coef;
@@ -233,7 +234,9 @@ follow_channels (MstLevelDetector * det, MstFormat fmt,
   uint64_t bad = 0;
   for (size_t i = 0; i < n; i++) {
     for (int k = 0; k < width; k++) {
-      double x = fabs (mst_sample_get (fmt, in, i * nch + c + k));
+      /* planar_stride 0: interleaved frames. */
+      double x = fabs (planar_stride ? ((const double *) in)[(size_t) (c + k)
+              * planar_stride + i] : mst_sample_get (fmt, in, i * nch + c + k));
       /* NaN and Inf fail the first test, huge values the second. */
       bool finite = x <= DBL_MAX;
       bad += !finite;
@@ -318,13 +321,15 @@ link_and_output (const MstLevelDetector * det, size_t n, bool power,
 
 MST_ALWAYS_INLINE void
 process_run (MstLevelDetector * det, MstFormat fmt, MstLevelDetectorMode mode,
-    const void *in, size_t n, bool db, double *out)
+    const void *in, size_t planar_stride, size_t n, bool db, double *out)
 {
   int c = 0;
   for (; c + 2 <= det->channels; c += 2)
-    det->nonfinite += follow_channels (det, fmt, mode, in, c, 2, n);
+    det->nonfinite += follow_channels (det, fmt, mode, in, planar_stride, c,
+        2, n);
   if (c < det->channels)
-    det->nonfinite += follow_channels (det, fmt, mode, in, c, 1, n);
+    det->nonfinite += follow_channels (det, fmt, mode, in, planar_stride, c,
+        1, n);
   link_and_output (det, n, is_power_mode (mode), db, out);
   det->ring_pos += n;
   if (det->ring_pos == det->ring_frames) {
@@ -337,8 +342,8 @@ process_run (MstLevelDetector * det, MstFormat fmt, MstLevelDetectorMode mode,
 }
 
 MST_ALWAYS_INLINE MstResult
-process (MstLevelDetector * det, const void *in, size_t n_frames,
-    double *out, MstFormat fmt, bool db)
+process (MstLevelDetector * det, const void *in, size_t planar_stride,
+    size_t n_frames, double *out, MstFormat fmt, bool db)
 {
   if (!det || det->rate_hz == 0.0 || (n_frames && (!in || !out)))
     return MST_ERR_INVALID_ARG;
@@ -351,19 +356,22 @@ process (MstLevelDetector * det, const void *in, size_t n_frames,
     n = n < BLOCK ? n : BLOCK;
     size_t to_wrap = det->ring_frames - det->ring_pos;
     n = n < to_wrap ? n : to_wrap;
-    const void *src = (const char *) in + done * nch * bps;
+    const void *src = planar_stride ? (const void *) ((const double *) in
+        + done) : (const char *) in + done * nch * bps;
     double *dst = out + done * nch;
     /* The mode is a constant in each loop. */
     switch (det->set.mode) {
       case MST_LEVEL_DETECTOR_PEAK:
-        process_run (det, fmt, MST_LEVEL_DETECTOR_PEAK, src, n, db, dst);
+        process_run (det, fmt, MST_LEVEL_DETECTOR_PEAK, src, planar_stride, n,
+            db, dst);
         break;
       case MST_LEVEL_DETECTOR_RMS:
-        process_run (det, fmt, MST_LEVEL_DETECTOR_RMS, src, n, db, dst);
+        process_run (det, fmt, MST_LEVEL_DETECTOR_RMS, src, planar_stride, n,
+            db, dst);
         break;
       default:
-        process_run (det, fmt, MST_LEVEL_DETECTOR_RMS_WINDOW, src, n, db,
-            dst);
+        process_run (det, fmt, MST_LEVEL_DETECTOR_RMS_WINDOW, src,
+            planar_stride, n, db, dst);
         break;
     }
     done += n;
@@ -376,14 +384,14 @@ MST_ALWAYS_INLINE MstResult
 process_db (MstLevelDetector * det, const void *in, size_t n_frames,
     double *out, MstFormat fmt)
 {
-  return process (det, in, n_frames, out, fmt, true);
+  return process (det, in, 0, n_frames, out, fmt, true);
 }
 
 MST_ALWAYS_INLINE MstResult
 process_lin (MstLevelDetector * det, const void *in, size_t n_frames,
     double *out, MstFormat fmt)
 {
-  return process (det, in, n_frames, out, fmt, false);
+  return process (det, in, 0, n_frames, out, fmt, false);
 }
 
 /* Both widths, levels in dB or linear. */
@@ -391,3 +399,13 @@ MST_DEFINE_PROCESS_TO (mst_level_detector_process, MstLevelDetector, double,
     process_db)
 MST_DEFINE_PROCESS_TO (mst_level_detector_process_lin, MstLevelDetector,
     double, process_lin)
+
+MstResult
+mst_level_detector_process_planar (MstLevelDetector * det,
+    const double *planar, size_t stride, size_t n_frames, double *level_db)
+{
+  if (n_frames && stride < n_frames)
+    return MST_ERR_INVALID_ARG;
+  return process (det, planar, stride ? stride : 1, n_frames, level_db,
+      MST_FORMAT_F64, true);
+}

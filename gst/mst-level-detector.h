@@ -121,6 +121,11 @@ MstResult mst_level_detector_process_lin_f32 (MstLevelDetector * det,
 MstResult mst_level_detector_process_lin_f64 (MstLevelDetector * det,
     const double *frames, size_t n_frames, double *level_lin);
 
+/** The same in dB from @n_frames frames of a planar block (channel c at
+ *  @planar + c @stride, @stride >= @n_frames); the levels are interleaved
+ *  as always. */
+MstResult mst_level_detector_process_planar (MstLevelDetector * det,
+    const double *planar, size_t stride, size_t n_frames, double *level_db);
 /** Non-finite input samples read as silence since configure. */
 uint64_t mst_level_detector_get_nonfinite_count (const MstLevelDetector *
     det);

@@ -1,0 +1,485 @@
+/* mastering: the gain stage of the dynamics processors (see
+ * mst-dynamics-gain.h). */
+#include "mst-dynamics-gain.h"
+#include "mst-biquad.h"
+#include "mst-filter.h"
+#include "mst-fpu.h"
+#include "mst-level-detector.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Auto release: the sustained reduction's time constant, in releases, and
+ * how much slower the release is once back at it. */
+#define SUSTAINED_RELEASES 10.0
+#define SLOW_RELEASE_FACTOR 4.0
+/* Key filters above this fraction of the rate are moved down to it. */
+#define MAX_FILTER_FRACTION 0.45
+/* Butterworth cuts of the key: 12 dB/octave. */
+#define KEY_CUT_SLOPE 12
+
+typedef struct {
+  double hold_db;               /* stage 1, acting direction */
+  double out_db;                /* stage 2, acting direction */
+  double sustained_db;          /* auto release */
+  size_t hold_left;             /* frames */
+  bool open;                    /* EXPAND with hysteresis: the gate */
+} Ballistics;
+
+struct MstDynamicsGain {
+  MstDynamicsSettings set;
+  int max_channels;
+  double rate_hz;
+  int key_channels, out_channels;
+  MstLevelDetector *det;
+  MstGainComputer *gc;
+  /* Key filters: the same design on the key and on the audio, each with its
+   * own history; the audio's glides from its last design. */
+  MstBiquadCascade key_filter, audio_filter;
+  MstBiquad audio_from[MST_FILTER_MAX_SECTIONS];
+  bool audio_glide;
+  int channel_index[MST_MAX_CHANNELS];
+  /* Ballistics coefficients (exp (-1 / (fs T))), hold in frames. */
+  double a_attack, a_release, a_release_slow, a_sustained;
+  size_t hold_frames;
+  double direction;             /* gain dB = direction x acting value */
+  double auto_makeup_db;
+  Ballistics ch[MST_MAX_CHANNELS];
+  double extreme_db;            /* since the last take, acting direction */
+  bool processed;
+  uint64_t nonfinite;
+  /* Scratch: the cleaned, filtered key (planar), levels (interleaved),
+   * one gain channel's static gains (dB). */
+  double *key, *level, *gain_db;
+};
+
+static void
+settings_common (MstDynamicsSettings * s)
+{
+  memset (s, 0, sizeof *s);
+  s->range_db = -INFINITY;
+  s->detector = MST_DYNAMICS_PEAK;
+  s->rms_window_ms = 10.0;
+  s->link = 1.0;
+  s->key_band_q = 1.0;
+  s->apply = MST_DYNAMICS_WIDEBAND;
+  s->mix = 1.0;
+}
+
+void
+mst_dynamics_settings_default (MstDynamicsSettings * s)
+{
+  settings_common (s);
+  s->mode = MST_GAIN_COMPUTER_COMPRESS;
+  s->threshold_db = -18.0;
+  s->ratio = 4.0;
+  s->knee_db = 6.0;
+  s->attack_ms = 10.0;
+  s->release_ms = 100.0;
+}
+
+void
+mst_dynamics_settings_gate (MstDynamicsSettings * s)
+{
+  settings_common (s);
+  s->mode = MST_GAIN_COMPUTER_EXPAND;
+  s->threshold_db = -50.0;
+  s->ratio = 20.0;
+  s->range_db = -80.0;
+  s->hysteresis_db = 3.0;
+  s->attack_ms = 1.0;
+  s->hold_ms = 20.0;
+  s->release_ms = 100.0;
+}
+
+void
+mst_dynamics_settings_deesser (MstDynamicsSettings * s)
+{
+  settings_common (s);
+  s->mode = MST_GAIN_COMPUTER_COMPRESS;
+  s->threshold_db = -30.0;
+  s->ratio = 4.0;
+  s->range_db = -12.0;
+  s->key_band_hz = 6000.0;
+  s->key_band_q = 1.5;
+  s->apply = MST_DYNAMICS_SPLIT;
+  s->attack_ms = 1.0;
+  s->release_ms = 50.0;
+}
+
+static bool
+time_ok (double ms)
+{
+  return ms >= 0.0 && ms <= MST_DYNAMICS_MAX_TIME_MS;
+}
+
+static bool
+freq_ok (double hz)
+{
+  return hz == 0.0 || (hz >= MST_DYNAMICS_MIN_FILTER_HZ
+      && hz <= MST_MAX_RATE_HZ / 2.0);
+}
+
+bool
+mst_dynamics_settings_valid (const MstDynamicsSettings * s)
+{
+  if (!s)
+    return false;
+  MstGainComputerSettings gs = {
+    s->mode, s->threshold_db, s->ratio, s->knee_db, s->range_db,
+    s->makeup_db
+  };
+  return mst_gain_computer_settings_valid (&gs)
+      && s->hysteresis_db >= 0.0
+      && s->hysteresis_db <= MST_DYNAMICS_MAX_HYSTERESIS_DB
+      && (unsigned) s->detector <= MST_DYNAMICS_RMS
+      && s->rms_window_ms >= MST_DYNAMICS_MIN_RMS_WINDOW_MS
+      && s->rms_window_ms <= MST_DYNAMICS_MAX_RMS_WINDOW_MS
+      && s->link >= 0.0 && s->link <= 1.0
+      && time_ok (s->attack_ms) && time_ok (s->release_ms)
+      && time_ok (s->hold_ms)
+      && freq_ok (s->key_highpass_hz) && freq_ok (s->key_lowpass_hz)
+      && freq_ok (s->key_band_hz)
+      && s->key_band_q >= MST_DYNAMICS_MIN_Q
+      && s->key_band_q <= MST_DYNAMICS_MAX_Q
+      && (unsigned) s->apply <= MST_DYNAMICS_SPLIT
+      && s->mix >= 0.0 && s->mix <= 1.0;
+}
+
+MstDynamicsGain *
+mst_dynamics_gain_init (int max_channels)
+{
+  if (max_channels < 1 || max_channels > MST_MAX_CHANNELS)
+    return NULL;
+  MstDynamicsGain *g = calloc (1, sizeof *g);
+  if (!g)
+    return NULL;
+  g->max_channels = max_channels;
+  g->det = mst_level_detector_init (max_channels);
+  g->gc = mst_gain_computer_init ();
+  g->key = malloc (sizeof (double) * MST_DYNAMICS_BLOCK * max_channels);
+  g->level = malloc (sizeof (double) * MST_DYNAMICS_BLOCK * max_channels);
+  g->gain_db = malloc (sizeof (double) * MST_DYNAMICS_BLOCK);
+  if (!g->det || !g->gc || !g->key || !g->level || !g->gain_db) {
+    mst_dynamics_gain_destroy (&g);
+    return NULL;
+  }
+  for (int c = 0; c < MST_MAX_CHANNELS; c++)
+    g->channel_index[c] = c;
+  mst_dynamics_settings_default (&g->set);
+  return g;
+}
+
+void
+mst_dynamics_gain_destroy (MstDynamicsGain ** g)
+{
+  if (!g || !*g)
+    return;
+  mst_level_detector_destroy (&(*g)->det);
+  mst_gain_computer_destroy (&(*g)->gc);
+  free ((*g)->key);
+  free ((*g)->level);
+  free ((*g)->gain_db);
+  free (*g);
+  *g = NULL;
+}
+
+/* The cascade of the key filters that are on, at the rate. */
+static void
+design_key_filters (const MstDynamicsSettings * s, double rate_hz,
+    MstBiquadCascade * c)
+{
+  const double top = MAX_FILTER_FRACTION * rate_hz;
+  const struct {
+    MstFilterType type;
+    double hz;
+  } wanted[] = {
+    {MST_FILTER_LOW_CUT, s->key_highpass_hz},
+    {MST_FILTER_HIGH_CUT, s->key_lowpass_hz},
+    {MST_FILTER_BAND_PASS, s->key_band_hz},
+  };
+  c->n_sections = 0;
+  for (size_t k = 0; k < sizeof wanted / sizeof wanted[0]; k++) {
+    if (wanted[k].hz <= 0.0)
+      continue;
+    /* A low-pass at or above the top passes everything: left out. */
+    if (wanted[k].type == MST_FILTER_HIGH_CUT && wanted[k].hz >= top)
+      continue;
+    MstFilterParams p = {
+      .type = wanted[k].type,
+      .freq_hz = wanted[k].hz < top ? wanted[k].hz : top,
+      .q = wanted[k].type == MST_FILTER_BAND_PASS ? s->key_band_q : M_SQRT1_2,
+      .slope_db_per_oct = KEY_CUT_SLOPE,
+    };
+    int n = 0;
+    if (mst_filter_design (&p, rate_hz, c->coefs + c->n_sections, &n)
+        == MST_OK)
+      c->n_sections += n;
+  }
+}
+
+static double
+one_pole (double rate_hz, double ms)
+{
+  return ms > 0.0 ? exp (-1000.0 / (rate_hz * ms)) : 0.0;
+}
+
+/* Everything that follows from the settings and the rate. */
+static void
+update (MstDynamicsGain * g, const MstDynamicsSettings * old)
+{
+  const MstDynamicsSettings *s = &g->set;
+  const double fs = g->rate_hz;
+  MstLevelDetectorSettings ds;
+  mst_level_detector_settings_default (&ds);
+  /* The detector reads the instantaneous level: the ballistics act on the
+   * gain. */
+  ds.mode = s->detector == MST_DYNAMICS_RMS ? MST_LEVEL_DETECTOR_RMS_WINDOW
+      : MST_LEVEL_DETECTOR_PEAK;
+  ds.attack_ms = ds.release_ms = 0.0;
+  ds.window_ms = s->rms_window_ms;
+  ds.link = g->key_channels != g->out_channels ? 1.0 : s->link;
+  ds.link_mode = MST_LEVEL_DETECTOR_LINK_MAX;
+  mst_level_detector_set (g->det, &ds);
+
+  /* The curve without makeup: the stage reports the change it makes. */
+  MstGainComputerSettings gs = {
+    s->mode, s->threshold_db, s->ratio, s->knee_db, s->range_db, 0.0
+  };
+  mst_gain_computer_set (g->gc, &gs);
+  g->auto_makeup_db = 0.0;
+  if (s->auto_makeup && s->mode == MST_GAIN_COMPUTER_COMPRESS) {
+    double zero_dbfs = 0.0, at_zero;
+    mst_gain_computer_process (g->gc, &zero_dbfs, &at_zero, 1);
+    g->auto_makeup_db = -at_zero;
+  }
+  g->direction = s->mode == MST_GAIN_COMPUTER_EXPAND ? 1.0 : -1.0;
+
+  g->a_attack = one_pole (fs, s->attack_ms);
+  g->a_release = one_pole (fs, s->release_ms);
+  g->a_release_slow = one_pole (fs, SLOW_RELEASE_FACTOR * s->release_ms);
+  g->a_sustained = one_pole (fs, SUSTAINED_RELEASES * s->release_ms);
+  g->hold_frames = (size_t) llround (s->hold_ms * 1e-3 * fs);
+
+  MstBiquadCascade designed;
+  design_key_filters (s, fs, &designed);
+  bool same_shape = old && designed.n_sections == g->key_filter.n_sections;
+  if (same_shape)
+    memcpy (g->audio_from, g->audio_filter.coefs, sizeof g->audio_from);
+  g->audio_glide = same_shape;
+  if (!same_shape) {
+    mst_biquad_cascade_reset (&g->key_filter);
+    mst_biquad_cascade_reset (&g->audio_filter);
+  }
+  g->key_filter.n_sections = g->audio_filter.n_sections = designed.n_sections;
+  memcpy (g->key_filter.coefs, designed.coefs, sizeof designed.coefs);
+  memcpy (g->audio_filter.coefs, designed.coefs, sizeof designed.coefs);
+}
+
+MstResult
+mst_dynamics_gain_configure (MstDynamicsGain * g, double rate_hz,
+    int key_channels, int out_channels)
+{
+  if (!g || !(rate_hz >= MST_MIN_RATE_HZ && rate_hz <= MST_MAX_RATE_HZ)
+      || key_channels < 1 || key_channels > g->max_channels
+      || out_channels < 1 || out_channels > g->max_channels)
+    return MST_ERR_INVALID_ARG;
+  MstResult r = mst_level_detector_configure (g->det, rate_hz, key_channels);
+  if (r != MST_OK)
+    return r;
+  mst_gain_computer_configure (g->gc);
+  g->rate_hz = rate_hz;
+  g->key_channels = key_channels;
+  g->out_channels = out_channels;
+  g->nonfinite = 0;
+  update (g, NULL);
+  mst_dynamics_gain_reset (g);
+  return MST_OK;
+}
+
+MstResult
+mst_dynamics_gain_set (MstDynamicsGain * g, const MstDynamicsSettings * s)
+{
+  if (!g || !s || !mst_dynamics_settings_valid (s))
+    return MST_ERR_INVALID_ARG;
+  MstDynamicsSettings old = g->set;
+  g->set = *s;
+  if (g->rate_hz > 0.0)
+    update (g, &old);
+  return MST_OK;
+}
+
+void
+mst_dynamics_gain_reset (MstDynamicsGain * g)
+{
+  if (!g)
+    return;
+  mst_level_detector_reset (g->det);
+  mst_biquad_cascade_reset (&g->key_filter);
+  mst_biquad_cascade_reset (&g->audio_filter);
+  g->audio_glide = false;
+  memset (g->ch, 0, sizeof g->ch);
+  g->extreme_db = 0.0;
+  g->processed = false;
+}
+
+bool
+mst_dynamics_gain_has_key_filter (const MstDynamicsGain * g)
+{
+  return g && g->key_filter.n_sections > 0;
+}
+
+void
+mst_dynamics_gain_filter_audio (MstDynamicsGain * g, double *x,
+    size_t stride, size_t n)
+{
+  if (!g || g->audio_filter.n_sections == 0 || n == 0)
+    return;
+  MstFpuState fpu = mst_fpu_enter_ftz ();
+  mst_biquad_cascade_run (&g->audio_filter, g->channel_index,
+      g->out_channels, x, stride, g->audio_glide ? g->audio_from : NULL,
+      (int) n);
+  g->audio_glide = false;
+  mst_biquad_cascade_check_finite (&g->audio_filter, g->out_channels);
+  mst_fpu_leave (fpu);
+}
+
+/* Stage 1 and 2 of the ballistics over one gain channel's n static gains
+ * (dB, in place, to the smoothed gain); returns the gain furthest from
+ * 0 dB reached. */
+static double
+ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n)
+{
+  const double dir = g->direction;
+  const double a_att = g->a_attack, a_rel = g->a_release;
+  const double a_slow = g->a_release_slow, a_sus = g->a_sustained;
+  const bool auto_release = g->set.auto_release;
+  const size_t hold = g->hold_frames;
+  double y1 = b->hold_db, y2 = b->out_db, sus = b->sustained_db;
+  size_t hold_left = b->hold_left;
+  double extreme = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    double t = dir * gain_db[i];
+    if (t >= y1) {
+      y1 = t;
+      hold_left = hold;
+    } else if (hold_left > 0) {
+      hold_left--;
+    } else {
+      double a = auto_release && y1 <= sus ? a_slow : a_rel;
+      y1 = t + a * (y1 - t);
+    }
+    if (auto_release)
+      sus = y1 + a_sus * (sus - y1);
+    y2 = y1 > y2 ? y1 + a_att * (y2 - y1) : y1;
+    double gdb = dir * y2;
+    extreme = fabs (gdb) > fabs (extreme) ? gdb : extreme;
+    gain_db[i] = gdb;
+  }
+  b->hold_db = y1;
+  b->out_db = y2;
+  b->sustained_db = sus;
+  b->hold_left = hold_left;
+  return extreme;
+}
+
+/* The gate's hysteresis: levels raised by the hysteresis while open, so the
+ * curve's threshold is that much lower until the gate has closed. */
+static void
+hysteresis (Ballistics * b, double *level, size_t n, double threshold,
+    double hyst)
+{
+  bool open = b->open;
+  for (size_t i = 0; i < n; i++) {
+    double x = level[i];
+    open = x >= threshold ? true : x < threshold - hyst ? false : open;
+    level[i] = open ? x + hyst : x;
+  }
+  b->open = open;
+}
+
+MstResult
+mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
+    size_t key_stride, size_t n, double *gain, size_t gain_stride,
+    bool *shared)
+{
+  if (!g || g->rate_hz == 0.0 || n > MST_DYNAMICS_BLOCK
+      || (n && (!key || !gain || key_stride < n || gain_stride < n)))
+    return MST_ERR_INVALID_ARG;
+  const int kch = g->key_channels, och = g->out_channels;
+  const bool linked = kch != och || g->set.link == 1.0 || och == 1;
+  const int n_gains = linked ? 1 : och;
+  if (shared)
+    *shared = linked;
+  if (n == 0)
+    return MST_OK;
+  MstFpuState fpu = mst_fpu_enter_ftz ();
+  /* The key, cleaned (non-finite and absurd samples read as silence), then
+   * filtered. */
+  for (int c = 0; c < kch; c++)
+    g->nonfinite += mst_input_clean (key + c * key_stride, n,
+        g->key + (size_t) c * MST_DYNAMICS_BLOCK, MST_FORMAT_F64);
+  if (g->key_filter.n_sections > 0) {
+    mst_biquad_cascade_run (&g->key_filter, g->channel_index, kch, g->key,
+        MST_DYNAMICS_BLOCK, NULL, (int) n);
+    mst_biquad_cascade_check_finite (&g->key_filter, kch);
+  }
+  mst_level_detector_process_planar (g->det, g->key, MST_DYNAMICS_BLOCK, n,
+      g->level);
+  const double makeup_lin_exp = (g->set.makeup_db + g->auto_makeup_db)
+      * (M_LN10 / 20.0);
+  for (int c = 0; c < n_gains; c++) {
+    double *gdb = g->gain_db;
+    for (size_t i = 0; i < n; i++)
+      gdb[i] = g->level[i * kch + c];
+    if (g->set.mode == MST_GAIN_COMPUTER_EXPAND && g->set.hysteresis_db > 0.0)
+      hysteresis (&g->ch[c], gdb, n, g->set.threshold_db,
+          g->set.hysteresis_db);
+    mst_gain_computer_process (g->gc, gdb, gdb, n);
+    double extreme = ballistics (g, &g->ch[c], gdb, n);
+    if (!g->processed || fabs (extreme) > fabs (g->extreme_db))
+      g->extreme_db = extreme;
+    g->processed = true;
+    double *out = gain + c * gain_stride;
+    for (size_t i = 0; i < n; i++)
+      out[i] = exp (gdb[i] * (M_LN10 / 20.0) + makeup_lin_exp);
+  }
+  mst_fpu_leave (fpu);
+  return MST_OK;
+}
+
+double
+mst_dynamics_gain_take_reduction_db (MstDynamicsGain * g)
+{
+  if (!g || !g->processed)
+    return 0.0;
+  double db = g->extreme_db;
+  g->processed = false;
+  return db == 0.0 ? 0.0 : db;
+}
+
+double
+mst_dynamics_gain_get_current_db (const MstDynamicsGain * g)
+{
+  if (!g || g->out_channels == 0)
+    return 0.0;
+  double db = 0.0;
+  for (int c = 0; c < g->out_channels; c++) {
+    double gdb = g->direction * g->ch[c].out_db;
+    db = fabs (gdb) > fabs (db) ? gdb : db;
+  }
+  return db == 0.0 ? 0.0 : db;
+}
+
+double
+mst_dynamics_gain_get_makeup_db (const MstDynamicsGain * g)
+{
+  return g ? g->set.makeup_db + g->auto_makeup_db : 0.0;
+}
+
+uint64_t
+mst_dynamics_gain_get_nonfinite_count (const MstDynamicsGain * g)
+{
+  return g ? g->nonfinite + mst_level_detector_get_nonfinite_count (g->det)
+      + mst_gain_computer_get_nonfinite_count (g->gc) : 0;
+}

@@ -1,0 +1,378 @@
+/* mastering: the dynamics core (see mst-dynamics.h). */
+#include "mst-dynamics.h"
+#include "mst-delayline.h"
+#include "mst-fpu.h"
+#include "mst-planar.h"
+#include "mst-smoother.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK MST_DYNAMICS_BLOCK
+/* Length of the glides of mix, bypass, apply mode and listen. */
+#define FADE_MS 10.0
+
+struct MstDynamics {
+  MstDynamicsSettings set;
+  int max_channels;
+  double rate_hz;
+  int channels, key_channels;   /* key_channels 0: keyed by the audio */
+  size_t latency;
+  MstDynamicsGain *gain;
+  MstDelayLine *delay;
+  MstFormat fmt;
+  /* Output stage: the wet/dry balance in use (bypass is a mix of 0), and a
+   * crossfade from the previous output shape (apply mode, listen) to the
+   * new one. */
+  double mix, fade_step;
+  double shape_fade;            /* 1: the current shape alone */
+  MstDynamicsApply prev_apply;
+  bool prev_listen;
+  uint64_t nonfinite;
+  /* Scratch, each BLOCK frames x channels: the key (planar), the gains
+   * (planar), the delayed audio (planar), its band, the previous shape's
+   * output, the ramp; an interleaved block for cleaned input; zeros for
+   * the drain. */
+  double *key, *gains, *x, *band, *prev, *ramp;
+  void *clean, *zeros;
+};
+
+MstDynamics *
+mst_dynamics_init (int max_channels)
+{
+  if (max_channels < 1 || max_channels > MST_MAX_CHANNELS)
+    return NULL;
+  MstDynamics *d = calloc (1, sizeof *d);
+  if (!d)
+    return NULL;
+  d->max_channels = max_channels;
+  size_t frame_bytes = sizeof (double) * BLOCK * max_channels;
+  d->gain = mst_dynamics_gain_init (max_channels);
+  size_t max_latency = (size_t) ceil (MST_DYNAMICS_MAX_LOOKAHEAD_MS * 1e-3
+      * MST_MAX_RATE_HZ);
+  d->delay = mst_delayline_init (max_channels, max_latency + BLOCK);
+  d->key = malloc (frame_bytes);
+  d->gains = malloc (frame_bytes);
+  d->x = malloc (frame_bytes);
+  d->band = malloc (frame_bytes);
+  d->prev = malloc (frame_bytes);
+  d->ramp = malloc (sizeof (double) * BLOCK);
+  d->clean = malloc (frame_bytes);
+  d->zeros = calloc (1, frame_bytes);
+  if (!d->gain || !d->delay || !d->key || !d->gains || !d->x || !d->band
+      || !d->prev || !d->ramp || !d->clean || !d->zeros) {
+    mst_dynamics_destroy (&d);
+    return NULL;
+  }
+  mst_dynamics_settings_default (&d->set);
+  return d;
+}
+
+void
+mst_dynamics_destroy (MstDynamics ** d)
+{
+  if (!d || !*d)
+    return;
+  mst_dynamics_gain_destroy (&(*d)->gain);
+  mst_delayline_destroy (&(*d)->delay);
+  free ((*d)->key);
+  free ((*d)->gains);
+  free ((*d)->x);
+  free ((*d)->band);
+  free ((*d)->prev);
+  free ((*d)->ramp);
+  free ((*d)->clean);
+  free ((*d)->zeros);
+  free (*d);
+  *d = NULL;
+}
+
+static double
+target_mix (const MstDynamicsSettings * s)
+{
+  return s->bypass ? 0.0 : s->mix;
+}
+
+MstResult
+mst_dynamics_configure (MstDynamics * d, double rate_hz, int channels,
+    int key_channels, double lookahead_ms)
+{
+  if (!d || channels < 1 || channels > d->max_channels || key_channels < 0
+      || key_channels > d->max_channels
+      || !(lookahead_ms >= 0.0 && lookahead_ms <= MST_DYNAMICS_MAX_LOOKAHEAD_MS))
+    return MST_ERR_INVALID_ARG;
+  MstResult r = mst_dynamics_gain_configure (d->gain, rate_hz,
+      key_channels ? key_channels : channels, channels);
+  if (r != MST_OK)
+    return r;
+  r = mst_delayline_configure (d->delay, channels);
+  if (r != MST_OK)
+    return r;
+  mst_dynamics_gain_set (d->gain, &d->set);
+  d->rate_hz = rate_hz;
+  d->channels = channels;
+  d->key_channels = key_channels;
+  d->latency = (size_t) llround (lookahead_ms * 1e-3 * rate_hz);
+  d->fade_step = mst_smoother_fade_step (rate_hz, FADE_MS);
+  d->nonfinite = 0;
+  d->fmt = MST_FORMAT_F32;
+  mst_delayline_set_format (d->delay, d->fmt);
+  mst_dynamics_reset (d);
+  return MST_OK;
+}
+
+MstResult
+mst_dynamics_set (MstDynamics * d, const MstDynamicsSettings * s)
+{
+  if (!d || !s)
+    return MST_ERR_INVALID_ARG;
+  MstResult r = mst_dynamics_gain_set (d->gain, s);
+  if (r != MST_OK)
+    return r;
+  bool shape_changed = s->apply != d->set.apply || s->listen != d->set.listen;
+  if (shape_changed && d->rate_hz > 0.0) {
+    d->prev_apply = d->set.apply;
+    d->prev_listen = d->set.listen;
+    d->shape_fade = 0.0;
+  }
+  d->set = *s;
+  return MST_OK;
+}
+
+void
+mst_dynamics_reset (MstDynamics * d)
+{
+  if (!d)
+    return;
+  mst_dynamics_gain_reset (d->gain);
+  mst_delayline_reset (d->delay);
+  d->mix = target_mix (&d->set);
+  d->shape_fade = 1.0;
+  d->prev_apply = d->set.apply;
+  d->prev_listen = d->set.listen;
+}
+
+size_t
+mst_dynamics_get_latency (const MstDynamics * d)
+{
+  return d ? d->latency : 0;
+}
+
+size_t
+mst_dynamics_get_pending (const MstDynamics * d)
+{
+  return d ? mst_delayline_get_pending (d->delay) : 0;
+}
+
+/* One output shape over n frames: wet (the gain applied, whole or to the
+ * band) mixed with the dry x by the ramp, or the band alone when
+ * listening. */
+MST_ALWAYS_INLINE void
+shape (const MstDynamics * d, MstDynamicsApply apply, bool listen,
+    const double *x, const double *band, const double *gains, bool shared,
+    const double *mix, double *out, size_t n)
+{
+  for (int c = 0; c < d->channels; c++) {
+    const double *xc = x + (size_t) c * BLOCK, *bc = band + (size_t) c * BLOCK;
+    const double *gc = gains + (shared ? 0 : (size_t) c * BLOCK);
+    double *oc = out + (size_t) c * BLOCK;
+    if (listen) {
+      for (size_t i = 0; i < n; i++)
+        oc[i] = xc[i] + mix[i] * (bc[i] - xc[i]);
+    } else if (apply == MST_DYNAMICS_SPLIT) {
+      for (size_t i = 0; i < n; i++)
+        oc[i] = xc[i] + mix[i] * ((gc[i] - 1.0) * bc[i]);
+    } else {
+      for (size_t i = 0; i < n; i++)
+        oc[i] = xc[i] + mix[i] * (gc[i] * xc[i] - xc[i]);
+    }
+  }
+}
+
+/* The output stage over n delayed frames in d->x (planar), gains from
+ * d->gains (row 0 alone when shared); the result in d->x. */
+static void
+output_stage (MstDynamics * d, const double *gains, bool shared, size_t n)
+{
+  const bool band_needed = d->set.listen || d->set.apply == MST_DYNAMICS_SPLIT
+      || (d->shape_fade < 1.0 && (d->prev_listen
+              || d->prev_apply == MST_DYNAMICS_SPLIT));
+  if (mst_dynamics_gain_has_key_filter (d->gain)) {
+    /* The band's filter runs always, so its history is ready when split
+     * or listen is switched on. */
+    for (int c = 0; c < d->channels; c++)
+      memcpy (d->band + (size_t) c * BLOCK, d->x + (size_t) c * BLOCK,
+          n * sizeof (double));
+    mst_dynamics_gain_filter_audio (d->gain, d->band, BLOCK, n);
+  } else if (band_needed) {
+    /* No key filter: the band is the whole signal. */
+    for (int c = 0; c < d->channels; c++)
+      memcpy (d->band + (size_t) c * BLOCK, d->x + (size_t) c * BLOCK,
+          n * sizeof (double));
+  }
+  d->mix = mst_smoother_fade_fill (d->ramp, d->mix, target_mix (&d->set),
+      d->fade_step, (int) n);
+  if (d->shape_fade < 1.0) {
+    double fade[BLOCK];
+    shape (d, d->prev_apply, d->prev_listen, d->x, d->band, gains, shared,
+        d->ramp, d->prev, n);
+    d->shape_fade = mst_smoother_fade_fill (fade, d->shape_fade, 1.0,
+        d->fade_step, (int) n);
+    shape (d, d->set.apply, d->set.listen, d->x, d->band, gains, shared,
+        d->ramp, d->x, n);
+    for (int c = 0; c < d->channels; c++)
+      mst_smoother_crossfade (d->x + (size_t) c * BLOCK,
+          d->prev + (size_t) c * BLOCK, fade, (int) n);
+  } else {
+    shape (d, d->set.apply, d->set.listen, d->x, d->band, gains, shared,
+        d->ramp, d->x, n);
+  }
+}
+
+/* One chunk of at most BLOCK input frames (in; key NULL: keyed by in);
+ * writes the frames that are complete to out; returns their count. */
+MST_ALWAYS_INLINE size_t
+process_chunk (MstDynamics * d, const void *in, const void *key, size_t n,
+    void *out, MstFormat fmt)
+{
+  const int ch = d->channels;
+  /* Non-finite and absurd audio is silence from here on (the key's own are
+   * counted by the gain stage). */
+  if (!mst_input_sane (in, n * ch, fmt)) {
+    d->nonfinite += mst_input_clean (in, n * ch, d->clean, fmt);
+    in = d->clean;
+  }
+  if (key)
+    mst_planar_load (d->key, BLOCK, key, d->key_channels, (int) n, fmt);
+  else
+    mst_planar_load (d->key, BLOCK, in, ch, (int) n, fmt);
+  bool shared = false;
+  mst_dynamics_gain_process (d->gain, d->key, BLOCK, n, d->gains, BLOCK,
+      &shared);
+
+  /* Output frame j is input frame j; its gain is the one computed at input
+   * frame j + latency. */
+  int64_t first_in = mst_delayline_get_written (d->delay);
+  mst_delayline_push (d->delay, in, n);
+  int64_t first_out = first_in - (int64_t) d->latency;
+  int64_t end_out = first_in + (int64_t) n - (int64_t) d->latency;
+  if (first_out < 0)
+    first_out = 0;
+  if (end_out <= first_out)
+    return 0;
+  size_t m = (size_t) (end_out - first_out);
+  size_t gain_offset = (size_t) (first_out + (int64_t) d->latency - first_in);
+  mst_delayline_pull (d->delay, out, m);
+  mst_planar_load (d->x, BLOCK, out, ch, (int) m, fmt);
+  if (gain_offset > 0)
+    for (int c = 0; c < (shared ? 1 : ch); c++)
+      memmove (d->gains + (size_t) c * BLOCK,
+          d->gains + (size_t) c * BLOCK + gain_offset, m * sizeof (double));
+  output_stage (d, d->gains, shared, m);
+  mst_planar_store (out, d->x, BLOCK, ch, (int) m, fmt);
+  return m;
+}
+
+MST_ALWAYS_INLINE MstResult
+process_body (MstDynamics * d, const void *in, const void *key, size_t n_in,
+    void *out, size_t *n_out, MstFormat fmt)
+{
+  if (!d || !n_out || d->rate_hz == 0.0 || (n_in && (!in || !out))
+      || (key && d->key_channels == 0))
+    return MST_ERR_INVALID_ARG;
+  const size_t bps = fmt == MST_FORMAT_F64 ? sizeof (double) : sizeof (float);
+  const size_t in_frame = bps * d->channels;
+  const size_t key_frame = bps * (d->key_channels ? d->key_channels : 1);
+  if (d->fmt != fmt) {
+    mst_delayline_set_format (d->delay, fmt);
+    d->fmt = fmt;
+  }
+  MstFpuState fpu = mst_fpu_enter_ftz ();
+  size_t done = 0, written = 0;
+  while (done < n_in) {
+    size_t n = n_in - done < BLOCK ? n_in - done : BLOCK;
+    written += process_chunk (d, (const char *) in + done * in_frame,
+        key ? (const char *) key + done * key_frame : NULL, n,
+        (char *) out + written * in_frame, fmt);
+    done += n;
+  }
+  mst_fpu_leave (fpu);
+  *n_out = written;
+  return MST_OK;
+}
+
+MST_ALWAYS_INLINE MstResult
+process_self (MstDynamics * d, const void *in, size_t n_in, void *out,
+    size_t *n_out, MstFormat fmt)
+{
+  return process_body (d, in, NULL, n_in, out, n_out, fmt);
+}
+
+/* The drain: the latency's worth of silence pushes the pending frames out,
+ * the key silent too. */
+MST_ALWAYS_INLINE MstResult
+drain_body (MstDynamics * d, void *out, size_t *n_out, MstFormat fmt)
+{
+  if (!d || !n_out || d->rate_hz == 0.0)
+    return MST_ERR_INVALID_ARG;
+  size_t pending = mst_delayline_get_pending (d->delay);
+  size_t to_push = pending ? d->latency : 0, written = 0;
+  const size_t frame = (fmt == MST_FORMAT_F64 ? sizeof (double)
+      : sizeof (float)) * d->channels;
+  const void *silent_key = d->key_channels ? d->zeros : NULL;
+  while (to_push > 0) {
+    size_t n = to_push < BLOCK ? to_push : BLOCK;
+    size_t m = 0;
+    MstResult r = process_body (d, d->zeros, silent_key, n,
+        (char *) out + written * frame, &m, fmt);
+    if (r != MST_OK)
+      return r;
+    written += m;
+    to_push -= n;
+  }
+  *n_out = written;
+  mst_dynamics_reset (d);
+  return MST_OK;
+}
+
+MST_DEFINE_PROCESS_DELAYING (mst_dynamics, MstDynamics, process_self,
+    drain_body)
+
+MstResult
+mst_dynamics_process_keyed_f32 (MstDynamics * d, const float *in,
+    const float *key, size_t n_in, float *out, size_t *n_out)
+{
+  return process_body (d, in, key, n_in, out, n_out, MST_FORMAT_F32);
+}
+
+MstResult
+mst_dynamics_process_keyed_f64 (MstDynamics * d, const double *in,
+    const double *key, size_t n_in, double *out, size_t *n_out)
+{
+  return process_body (d, in, key, n_in, out, n_out, MST_FORMAT_F64);
+}
+
+double
+mst_dynamics_take_reduction_db (MstDynamics * d)
+{
+  return d ? mst_dynamics_gain_take_reduction_db (d->gain) : 0.0;
+}
+
+double
+mst_dynamics_get_current_db (const MstDynamics * d)
+{
+  return d ? mst_dynamics_gain_get_current_db (d->gain) : 0.0;
+}
+
+double
+mst_dynamics_get_makeup_db (const MstDynamics * d)
+{
+  return d ? mst_dynamics_gain_get_makeup_db (d->gain) : 0.0;
+}
+
+uint64_t
+mst_dynamics_get_nonfinite_count (const MstDynamics * d)
+{
+  return d ? d->nonfinite + mst_dynamics_gain_get_nonfinite_count (d->gain)
+      : 0;
+}
