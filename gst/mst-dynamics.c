@@ -28,6 +28,8 @@ struct MstDynamics {
   double shape_fade;            /* 1: the current shape alone */
   MstDynamicsApply prev_apply;
   bool prev_listen;
+  bool fresh;                   /* nothing processed since the reset: new
+                                 * settings apply at once */
   uint64_t nonfinite;
   /* Scratch, each BLOCK frames x channels: the key (planar), the gains
    * (planar), the delayed audio (planar), its band, the previous shape's
@@ -130,6 +132,11 @@ mst_dynamics_set (MstDynamics * d, const MstDynamicsSettings * s)
   if (r != MST_OK)
     return r;
   bool shape_changed = s->apply != d->set.apply || s->listen != d->set.listen;
+  if (d->fresh) {
+    d->set = *s;
+    mst_dynamics_reset (d);
+    return MST_OK;
+  }
   if (shape_changed && d->rate_hz > 0.0) {
     d->prev_apply = d->set.apply;
     d->prev_listen = d->set.listen;
@@ -150,6 +157,7 @@ mst_dynamics_reset (MstDynamics * d)
   d->shape_fade = 1.0;
   d->prev_apply = d->set.apply;
   d->prev_listen = d->set.listen;
+  d->fresh = true;
 }
 
 size_t
@@ -288,6 +296,7 @@ process_body (MstDynamics * d, const void *in, const void *key, size_t n_in,
     d->fmt = fmt;
   }
   MstFpuState fpu = mst_fpu_enter_ftz ();
+  d->fresh = d->fresh && n_in == 0;
   size_t done = 0, written = 0;
   while (done < n_in) {
     size_t n = n_in - done < BLOCK ? n_in - done : BLOCK;
