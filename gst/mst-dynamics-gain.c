@@ -5,6 +5,7 @@
 #include "mst-filter.h"
 #include "mst-fpu.h"
 #include "mst-level-detector.h"
+#include "mst-vmath.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -440,9 +441,8 @@ mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
     if (!g->processed || fabs (extreme) > fabs (g->extreme_db))
       g->extreme_db = extreme;
     g->processed = true;
-    double *out = gain + c * gain_stride;
-    for (size_t i = 0; i < n; i++)
-      out[i] = exp (gdb[i] * (M_LN10 / 20.0) + makeup_lin_exp);
+    mst_vmath_exp (gdb, M_LN10 / 20.0, makeup_lin_exp, gain + c * gain_stride,
+        n);
   }
   mst_fpu_leave (fpu);
   return MST_OK;

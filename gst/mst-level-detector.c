@@ -1,5 +1,7 @@
 /* mastering: per-channel level detector (see mst-level-detector.h). */
 #include "mst-level-detector.h"
+#include "mst-vmath.h"
+#include "mst-cpu.h"
 #include "mst-fpu.h"
 
 #include <float.h>
@@ -268,15 +270,47 @@ follow_channels (MstLevelDetector * det, MstFormat fmt,
   return bad;
 }
 
-/* The output of an envelope value of mode's domain. */
+/* follow_channels for a peak detector without attack or release (the
+ * envelope is |x|) on planar input: no recurrence, so the loop runs
+ * vectorised. The squares still go to the ring, for a later switch to the
+ * RMS window. */
+MST_VECTORISE_AVX2
+static uint64_t
+follow_instant_peak (MstLevelDetector * det, const double *in, size_t stride,
+    size_t n)
+{
+  uint64_t bad = 0;
+  const size_t pos = det->ring_pos;
+  for (int c = 0; c < det->channels; c++) {
+    const double *restrict x = in + (size_t) c * stride;
+    double *restrict ring = det->ring + (size_t) c * det->ring_frames + pos;
+    double *restrict env = det->scratch + (size_t) c * BLOCK;
+    int n_bad = 0;
+    for (size_t i = 0; i < n; i++) {
+      double v = fabs (x[i]);
+      bool finite = v <= DBL_MAX;
+      n_bad += !finite;
+      v = finite ? v : 0.0;
+      v = v < MST_LEVEL_DETECTOR_MAX_LIN ? v : MST_LEVEL_DETECTOR_MAX_LIN;
+      ring[i] = v * v;
+      env[i] = v;
+    }
+    if (n > 0)
+      det->env[c] = env[n - 1];
+    bad += (uint64_t) n_bad;
+  }
+  return bad;
+}
+
+/* An envelope value of mode's domain as a level: for dB output, floored
+ * (the logarithm is taken over the block afterwards, mst-vmath), else
+ * linear. */
 MST_ALWAYS_INLINE double
 envelope_to_level (double e, bool power, bool db)
 {
-  /* 10 / ln 10 and 20 / ln 10: glibc's log costs a third less than its
-   * log10. */
   if (db)
-    return power ? 4.342944819032518 * log (e > FLOOR_POWER ? e : FLOOR_POWER)
-        : 8.685889638065036 * log (e > FLOOR_AMPLITUDE ? e : FLOOR_AMPLITUDE);
+    return power ? (e > FLOOR_POWER ? e : FLOOR_POWER)
+        : (e > FLOOR_AMPLITUDE ? e : FLOOR_AMPLITUDE);
   return power ? sqrt (e) : e;
 }
 
@@ -289,11 +323,33 @@ link_and_output (const MstLevelDetector * det, size_t n, bool power,
   const double link = det->set.link;
   const bool mean = det->set.link_mode == MST_LEVEL_DETECTOR_LINK_MEAN;
   const double *restrict env = det->scratch;
+  /* 10 / ln 10 and 20 / ln 10: dB of a mean square and of an amplitude. */
+  const double to_db = power ? 4.342944819032518 : 8.685889638065036;
   if (nch == 1 || link == 0.0) {
     for (int c = 0; c < nch; c++)
       for (size_t i = 0; i < n; i++)
         out[i * nch + c] = envelope_to_level (env[(size_t) c * BLOCK + i],
             power, db);
+    if (db)
+      mst_vmath_log (out, to_db, out, n * nch);
+    return;
+  }
+  if (link == 1.0) {
+    /* One level for all channels: the n levels first, then spread from
+     * the end so none is overwritten before it is read. */
+    for (size_t i = 0; i < n; i++) {
+      double linked = env[i];
+      for (int c = 1; c < nch; c++) {
+        double e = env[(size_t) c * BLOCK + i];
+        linked = mean ? linked + e : (e > linked ? e : linked);
+      }
+      out[i] = envelope_to_level (mean ? linked / nch : linked, power, db);
+    }
+    if (db)
+      mst_vmath_log (out, to_db, out, n);
+    for (size_t i = n; i-- > 0;)
+      for (int c = nch - 1; c >= 0; c--)
+        out[i * nch + c] = out[i];
     return;
   }
   for (size_t i = 0; i < n; i++) {
@@ -304,19 +360,14 @@ link_and_output (const MstLevelDetector * det, size_t n, bool power,
     }
     if (mean)
       linked /= nch;
-    if (link == 1.0) {
-      /* One conversion for all channels. */
-      double level = envelope_to_level (linked, power, db);
-      for (int c = 0; c < nch; c++)
-        out[i * nch + c] = level;
-    } else {
-      for (int c = 0; c < nch; c++) {
-        double e = env[(size_t) c * BLOCK + i];
-        out[i * nch + c] = envelope_to_level (e + link * (linked - e),
-            power, db);
-      }
+    for (int c = 0; c < nch; c++) {
+      double e = env[(size_t) c * BLOCK + i];
+      out[i * nch + c] = envelope_to_level (e + link * (linked - e), power,
+          db);
     }
   }
+  if (db)
+    mst_vmath_log (out, to_db, out, n * nch);
 }
 
 MST_ALWAYS_INLINE void
@@ -324,6 +375,11 @@ process_run (MstLevelDetector * det, MstFormat fmt, MstLevelDetectorMode mode,
     const void *in, size_t planar_stride, size_t n, bool db, double *out)
 {
   int c = 0;
+  if (mode == MST_LEVEL_DETECTOR_PEAK && planar_stride
+      && det->attack_coef == 0.0 && det->release_coef == 0.0) {
+    det->nonfinite += follow_instant_peak (det, in, planar_stride, n);
+    c = det->channels;
+  }
   for (; c + 2 <= det->channels; c += 2)
     det->nonfinite += follow_channels (det, fmt, mode, in, planar_stride, c,
         2, n);
