@@ -35,6 +35,9 @@ struct MstLevelDetector {
    * window finds its history. */
   double *ring;
   size_t ring_frames, ring_pos;
+  /* The instant peak path of planar input skips the ring: a switch to
+   * RMS_WINDOW then starts from silence. */
+  bool ring_stale;
 
   double *scratch;              /* BLOCK envelopes per channel */
   uint64_t nonfinite;
@@ -200,7 +203,14 @@ mst_level_detector_set (MstLevelDetector * det,
   if (s->mode == MST_LEVEL_DETECTOR_RMS_WINDOW
       && (old.mode != MST_LEVEL_DETECTOR_RMS_WINDOW
           || s->window_ms != old.window_ms))
+  {
+    if (det->ring_stale) {
+      memset (det->ring, 0, sizeof (double) * det->ring_frames
+          * det->channels);
+      det->ring_stale = false;
+    }
     resum_windows (det);
+  }
   return MST_OK;
 }
 
@@ -266,38 +276,6 @@ follow_channels (MstLevelDetector * det, MstFormat fmt,
   for (int k = 0; k < width; k++) {
     det->env[c + k] = env[k];
     det->window_sum[c + k] = sum[k];
-  }
-  return bad;
-}
-
-/* follow_channels for a peak detector without attack or release (the
- * envelope is |x|) on planar input: no recurrence, so the loop runs
- * vectorised. The squares still go to the ring, for a later switch to the
- * RMS window. */
-MST_VECTORISE_AVX2
-static uint64_t
-follow_instant_peak (MstLevelDetector * det, const double *in, size_t stride,
-    size_t n)
-{
-  uint64_t bad = 0;
-  const size_t pos = det->ring_pos;
-  for (int c = 0; c < det->channels; c++) {
-    const double *restrict x = in + (size_t) c * stride;
-    double *restrict ring = det->ring + (size_t) c * det->ring_frames + pos;
-    double *restrict env = det->scratch + (size_t) c * BLOCK;
-    int n_bad = 0;
-    for (size_t i = 0; i < n; i++) {
-      double v = fabs (x[i]);
-      bool finite = v <= DBL_MAX;
-      n_bad += !finite;
-      v = finite ? v : 0.0;
-      v = v < MST_LEVEL_DETECTOR_MAX_LIN ? v : MST_LEVEL_DETECTOR_MAX_LIN;
-      ring[i] = v * v;
-      env[i] = v;
-    }
-    if (n > 0)
-      det->env[c] = env[n - 1];
-    bad += (uint64_t) n_bad;
   }
   return bad;
 }
@@ -372,20 +350,13 @@ link_and_output (const MstLevelDetector * det, size_t n, bool power,
 
 MST_ALWAYS_INLINE void
 process_run (MstLevelDetector * det, MstFormat fmt, MstLevelDetectorMode mode,
-    const void *in, size_t planar_stride, size_t n, bool db, double *out)
+    const void *in, size_t n, bool db, double *out)
 {
   int c = 0;
-  if (mode == MST_LEVEL_DETECTOR_PEAK && planar_stride
-      && det->attack_coef == 0.0 && det->release_coef == 0.0) {
-    det->nonfinite += follow_instant_peak (det, in, planar_stride, n);
-    c = det->channels;
-  }
   for (; c + 2 <= det->channels; c += 2)
-    det->nonfinite += follow_channels (det, fmt, mode, in, planar_stride, c,
-        2, n);
+    det->nonfinite += follow_channels (det, fmt, mode, in, 0, c, 2, n);
   if (c < det->channels)
-    det->nonfinite += follow_channels (det, fmt, mode, in, planar_stride, c,
-        1, n);
+    det->nonfinite += follow_channels (det, fmt, mode, in, 0, c, 1, n);
   link_and_output (det, n, is_power_mode (mode), db, out);
   det->ring_pos += n;
   if (det->ring_pos == det->ring_frames) {
@@ -398,8 +369,8 @@ process_run (MstLevelDetector * det, MstFormat fmt, MstLevelDetectorMode mode,
 }
 
 MST_ALWAYS_INLINE MstResult
-process (MstLevelDetector * det, const void *in, size_t planar_stride,
-    size_t n_frames, double *out, MstFormat fmt, bool db)
+process (MstLevelDetector * det, const void *in, size_t n_frames,
+    double *out, MstFormat fmt, bool db)
 {
   if (!det || det->rate_hz == 0.0 || (n_frames && (!in || !out)))
     return MST_ERR_INVALID_ARG;
@@ -412,22 +383,19 @@ process (MstLevelDetector * det, const void *in, size_t planar_stride,
     n = n < BLOCK ? n : BLOCK;
     size_t to_wrap = det->ring_frames - det->ring_pos;
     n = n < to_wrap ? n : to_wrap;
-    const void *src = planar_stride ? (const void *) ((const double *) in
-        + done) : (const char *) in + done * nch * bps;
+    const void *src = (const char *) in + done * nch * bps;
     double *dst = out + done * nch;
     /* The mode is a constant in each loop. */
     switch (det->set.mode) {
       case MST_LEVEL_DETECTOR_PEAK:
-        process_run (det, fmt, MST_LEVEL_DETECTOR_PEAK, src, planar_stride, n,
-            db, dst);
+        process_run (det, fmt, MST_LEVEL_DETECTOR_PEAK, src, n, db, dst);
         break;
       case MST_LEVEL_DETECTOR_RMS:
-        process_run (det, fmt, MST_LEVEL_DETECTOR_RMS, src, planar_stride, n,
-            db, dst);
+        process_run (det, fmt, MST_LEVEL_DETECTOR_RMS, src, n, db, dst);
         break;
       default:
-        process_run (det, fmt, MST_LEVEL_DETECTOR_RMS_WINDOW, src,
-            planar_stride, n, db, dst);
+        process_run (det, fmt, MST_LEVEL_DETECTOR_RMS_WINDOW, src, n, db,
+            dst);
         break;
     }
     done += n;
@@ -440,14 +408,14 @@ MST_ALWAYS_INLINE MstResult
 process_db (MstLevelDetector * det, const void *in, size_t n_frames,
     double *out, MstFormat fmt)
 {
-  return process (det, in, 0, n_frames, out, fmt, true);
+  return process (det, in, n_frames, out, fmt, true);
 }
 
 MST_ALWAYS_INLINE MstResult
 process_lin (MstLevelDetector * det, const void *in, size_t n_frames,
     double *out, MstFormat fmt)
 {
-  return process (det, in, 0, n_frames, out, fmt, false);
+  return process (det, in, n_frames, out, fmt, false);
 }
 
 /* Both widths, levels in dB or linear. */
@@ -456,12 +424,115 @@ MST_DEFINE_PROCESS_TO (mst_level_detector_process, MstLevelDetector, double,
 MST_DEFINE_PROCESS_TO (mst_level_detector_process_lin, MstLevelDetector,
     double, process_lin)
 
+/* The levels of one block of planar input whose envelope is |x| (peak, no
+ * attack or release): no recurrence, so the loops run vectorised. Writes
+ * the linear levels to the rows (row 0 alone when @linked: the loudest
+ * channel's), the envelopes to det->env; returns the non-finite count. */
+MST_VECTORISE_AVX2
+static uint64_t
+instant_peak_rows (MstLevelDetector * det, const double *in, size_t stride,
+    size_t n, double *rows, size_t row_stride, bool linked)
+{
+  int n_bad = 0;
+  const int nch = det->channels;
+  for (int c = 0; c < nch; c++) {
+    const double *restrict x = in + (size_t) c * stride;
+    double *restrict out = rows + (linked ? 0 : (size_t) c * row_stride);
+    for (size_t i = 0; i < n; i++) {
+      double v = fabs (x[i]);
+      bool finite = v <= DBL_MAX;
+      n_bad += !finite;
+      v = finite ? v : 0.0;
+      v = v < MST_LEVEL_DETECTOR_MAX_LIN ? v : MST_LEVEL_DETECTOR_MAX_LIN;
+      if (linked && c > 0)
+        out[i] = v > out[i] ? v : out[i];
+      else
+        out[i] = v > FLOOR_AMPLITUDE ? v : FLOOR_AMPLITUDE;
+    }
+    if (n > 0)
+      det->env[c] = fabs (x[n - 1]) <= MST_LEVEL_DETECTOR_MAX_LIN ?
+          fabs (x[n - 1]) : 0.0;
+  }
+  return (uint64_t) n_bad;
+}
+
+/* Link stage of the envelopes in scratch into planar rows of floored
+ * linear values (row 0 alone when @linked). */
+static void
+link_to_rows (const MstLevelDetector * det, size_t n, bool power,
+    double *rows, size_t row_stride, bool linked)
+{
+  const int nch = det->channels;
+  const double link = det->set.link;
+  const bool mean = det->set.link_mode == MST_LEVEL_DETECTOR_LINK_MEAN;
+  const double *env = det->scratch;
+  for (size_t i = 0; i < n; i++) {
+    double all = env[i];
+    for (int c = 1; c < nch; c++) {
+      double e = env[(size_t) c * BLOCK + i];
+      all = mean ? all + e : (e > all ? e : all);
+    }
+    if (mean)
+      all /= nch;
+    for (int c = 0; c < (linked ? 1 : nch); c++) {
+      double e = linked ? all : env[(size_t) c * BLOCK + i];
+      rows[(size_t) c * row_stride + i] = envelope_to_level (e + link
+          * (all - e), power, true);
+    }
+  }
+}
+
 MstResult
 mst_level_detector_process_planar (MstLevelDetector * det,
-    const double *planar, size_t stride, size_t n_frames, double *level_db)
+    const double *planar, size_t stride, size_t n_frames, double *level_db,
+    size_t level_stride, bool *shared)
 {
-  if (n_frames && stride < n_frames)
+  if (!det || det->rate_hz == 0.0 || (n_frames && (!planar || !level_db
+              || stride < n_frames || level_stride < n_frames)))
     return MST_ERR_INVALID_ARG;
-  return process (det, planar, stride ? stride : 1, n_frames, level_db,
-      MST_FORMAT_F64, true);
+  const int nch = det->channels;
+  const bool linked = nch == 1 || (det->set.link == 1.0
+      && det->set.link_mode == MST_LEVEL_DETECTOR_LINK_MAX);
+  const bool instant = det->set.mode == MST_LEVEL_DETECTOR_PEAK
+      && det->attack_coef == 0.0 && det->release_coef == 0.0;
+  const bool power = is_power_mode (det->set.mode);
+  if (shared)
+    *shared = linked;
+  MstFpuState fpu = mst_fpu_enter_ftz ();
+  size_t done = 0;
+  while (done < n_frames) {
+    size_t n = n_frames - done;
+    n = n < BLOCK ? n : BLOCK;
+    size_t to_wrap = det->ring_frames - det->ring_pos;
+    n = n < to_wrap ? n : to_wrap;
+    const double *src = planar + done;
+    double *dst = level_db + done;
+    if (instant) {
+      det->nonfinite += instant_peak_rows (det, src, stride, n, dst,
+          level_stride, linked);
+      det->ring_stale = true;
+    } else {
+      int c = 0;
+      for (; c + 2 <= nch; c += 2)
+        det->nonfinite += follow_channels (det, MST_FORMAT_F64,
+            det->set.mode, src, stride, c, 2, n);
+      if (c < nch)
+        det->nonfinite += follow_channels (det, MST_FORMAT_F64,
+            det->set.mode, src, stride, c, 1, n);
+      link_to_rows (det, n, power, dst, level_stride, linked);
+    }
+    for (int c = 0; c < (linked ? 1 : nch); c++)
+      mst_vmath_log (dst + (size_t) c * level_stride, power ?
+          4.342944819032518 : 8.685889638065036,
+          dst + (size_t) c * level_stride, n);
+    det->ring_pos += n;
+    if (det->ring_pos == det->ring_frames) {
+      det->ring_pos = 0;
+      if (det->set.mode == MST_LEVEL_DETECTOR_RMS_WINDOW)
+        resum_windows (det);
+    }
+    done += n;
+  }
+  mst_fpu_leave (fpu);
+  return MST_OK;
 }
