@@ -27,6 +27,9 @@
  * The gain then ramps linearly over the next K frames to each new value
  * (a lag of K frames: 1.7 % of a 10 ms attack at 48 kHz, K = 8). */
 #define MAX_CONTROL_FRAMES 32
+/* The smallest linear level a period's peak starts from: -200 dB, the
+ * floor of the detector's dB output. */
+#define LEVEL_FLOOR 1e-10
 #define CONTROL_FRACTION 40.0
 /* Key filters above this fraction of the rate are moved down to it. */
 #define MAX_FILTER_FRACTION 0.45
@@ -43,7 +46,7 @@ typedef struct {
   /* Control period K > 1: the loudest level of the period so far, and the
    * last two control gains (linear, makeup included): the frames of a
    * period ramp from the older to the newer. */
-  double period_max_db;
+  double period_max;            /* linear */
   double gain_from, gain_to;
 } Ballistics;
 
@@ -365,7 +368,7 @@ mst_dynamics_gain_reset (MstDynamicsGain * g)
   g->audio_glide = false;
   memset (g->ch, 0, sizeof g->ch);
   for (int c = 0; c < MST_MAX_CHANNELS; c++) {
-    g->ch[c].period_max_db = MST_GAIN_COMPUTER_MIN_LEVEL_DB;
+    g->ch[c].period_max = LEVEL_FLOOR;
     g->ch[c].gain_from = g->ch[c].gain_to = exp (g->makeup_exp);
   }
   g->period_pos = 0;
@@ -457,7 +460,8 @@ hysteresis (Ballistics * b, double *level, size_t n, double threshold,
 }
 
 /* The largest of @x[0 .. @n - 1] and @init. The levels are finite (the
- * detector floors them), so the reduction may use the vector max. */
+ * detector reads non-finite input as silence), so the reduction may use
+ * the vector max. */
 __attribute__ ((optimize ("finite-math-only", "no-signed-zeros")))
 MST_VECTORISE_AVX2
 static double
@@ -503,7 +507,7 @@ control_channel (MstDynamicsGain * g, Ballistics * b, double *row, size_t n,
   /* The periods that end in this block, their loudest levels; a period
    * at a time, so the inner loops have no branch. */
   size_t pos = g->period_pos, m = 0;
-  double period_max = b->period_max_db;
+  double period_max = b->period_max;
   for (size_t i = 0; i < n;) {
     size_t take = k - pos < n - i ? k - pos : n - i;
     period_max = period_peak (row + i, take, period_max);
@@ -511,11 +515,12 @@ control_channel (MstDynamicsGain * g, Ballistics * b, double *row, size_t n,
     pos += take;
     if (pos == k) {
       g->control_db[m++] = period_max;
-      period_max = MST_GAIN_COMPUTER_MIN_LEVEL_DB;
+      period_max = LEVEL_FLOOR;
       pos = 0;
     }
   }
-  b->period_max_db = period_max;
+  b->period_max = period_max;
+  mst_vmath_log (g->control_db, 20.0 / M_LN10, g->control_db, m);
   control_gains (g, b, g->control_db, m);
   mst_vmath_exp (g->control_db, M_LN10 / 20.0, g->makeup_exp, g->control_db,
       m);
@@ -574,8 +579,14 @@ mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
     k = g->key;
     k_stride = MST_DYNAMICS_BLOCK;
   }
-  mst_level_detector_process_planar (g->det, k, k_stride, n, g->level,
-      MST_DYNAMICS_BLOCK, NULL);
+  /* With a control period the loudest level of each period is taken in the
+   * linear domain, and only it goes to dB. */
+  if (g->control_frames > 1)
+    mst_level_detector_process_planar_lin (g->det, k, k_stride, n, g->level,
+        MST_DYNAMICS_BLOCK, NULL);
+  else
+    mst_level_detector_process_planar (g->det, k, k_stride, n, g->level,
+        MST_DYNAMICS_BLOCK, NULL);
   size_t period_pos = g->period_pos;
   for (int c = 0; c < n_gains; c++) {
     double *row = g->level + (size_t) c * MST_DYNAMICS_BLOCK;
