@@ -36,7 +36,7 @@
 #include <string.h>
 
 /* Middle fraction of the window that is flat (Tukey's 1 - alpha). */
-#define WINDOW_FLAT 0.5
+#define WINDOW_FLAT 0.85
 /* Splits are kept under this fraction of the rate at design. */
 #define MAX_SPLIT_RATIO 0.49
 
@@ -212,11 +212,13 @@ mst_crossover_linear_configure (MstCrossoverLinear * xo, double rate_hz,
   free_buffers (xo);
   xo->rate_hz = rate_hz;
   xo->channels = channels;
-  xo->half = (int) round (MST_CROSSOVER_LINEAR_HALF_LENGTH_MS * 1e-3
-      * rate_hz);
+  const int min_half = (int) ceil (MST_CROSSOVER_LINEAR_HALF_LENGTH_MS
+      * 1e-3 * rate_hz);
   xo->fft_size = 1;
-  while (xo->fft_size < 4 * xo->half)
+  while (xo->fft_size < 4 * min_half)
     xo->fft_size *= 2;
+  /* The latency is N - H: as long an FIR as the transform allows. */
+  xo->half = xo->fft_size / 4;
   xo->hop = xo->fft_size - 2 * xo->half;
   xo->bins = xo->fft_size / 2 + 1;
 
@@ -332,6 +334,15 @@ mst_crossover_linear_get_latency (const MstCrossoverLinear * xo,
   if (!xo || !frames || !xo->fft)
     return MST_ERR_INVALID_ARG;
   *frames = (size_t) xo->half + (size_t) xo->hop;
+  return MST_OK;
+}
+
+MstResult
+mst_crossover_linear_get_taps (const MstCrossoverLinear * xo, size_t *taps)
+{
+  if (!xo || !taps || !xo->fft)
+    return MST_ERR_INVALID_ARG;
+  *taps = 2 * (size_t) xo->half + 1;
   return MST_OK;
 }
 

@@ -31,9 +31,11 @@ typedef MstCrossoverSettings MstCrossoverLinearSettings;
 #define MST_CROSSOVER_LINEAR_LOWEST_SPLIT_HZ 20.0
 #define MST_CROSSOVER_LINEAR_MIN_FREQ_HZ 10.0
 
-/** Half the FIR's length, in ms of the stream: each band's impulse
- *  response spans this much before and after its centre. The latency adds
- *  one FFT block's hop to it (mst_crossover_linear_get_latency). */
+/** Least half length of the FIRs, in ms of the stream: each band's
+ *  impulse response spans at least this much before and after its centre.
+ *  The FFT has the least power-of-two size N of at least 4 such halves,
+ *  and the FIRs the half N / 4 (85.3 ms at 48, 96 and 192 kHz, 92.9 ms at
+ *  44.1 and 88.2 kHz); the latency is 3 N / 4. */
 #define MST_CROSSOVER_LINEAR_HALF_LENGTH_MS 80.0
 
 void mst_crossover_linear_settings_default (MstCrossoverLinearSettings *
@@ -73,6 +75,11 @@ void mst_crossover_linear_reset (MstCrossoverLinear * xo);
  *  configure: half the FIR plus one FFT hop. */
 MstResult mst_crossover_linear_get_latency (const MstCrossoverLinear * xo,
     size_t *frames);
+
+/** Taps of every band's FIR (odd: the centre tap is at the latency
+ *  minus one hop), fixed from configure. */
+MstResult mst_crossover_linear_get_taps (const MstCrossoverLinear * xo,
+    size_t *taps);
 
 /** As mst_crossover_process: @n frames of planar input (channel c at @in +
  *  c @stride) to n_bands planar outputs (band b, channel c at @bands[b] +
