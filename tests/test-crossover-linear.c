@@ -531,37 +531,46 @@ now_s (void)
 }
 
 /* Time per frame per band of a 4-band stereo split at 48 kHz in blocks of
- * 1024, both crossovers, printed for the docs; asserted only to be
- * measured (positive) and the linear bands still to sum to the delay. */
+ * 1024, both crossovers, the best of 5 runs of 4 s (on written, so
+ * mapped, outputs), printed for the docs; asserted only to be measured
+ * and the linear bands still to sum to the delay. */
 static void
 test_speed (void)
 {
-  const size_t n = 48000 * 10, block = 1024;
+  const size_t n = 48000 * 4, block = 1024;
   double split[] = { 120, 1000, 6000 };
   MstCrossoverSettings s = settings (4, 24, split);
   double *in = malloc (sizeof (double) * 2 * n);
   double **bands = alloc_bands (n, 2);
   MstCrossoverLinear *lin = mst_crossover_linear_init (2);
   MstCrossover *lr = mst_crossover_init (2);
+  double best_lin = INFINITY, best_lr = INFINITY;
   noise (in, 2 * n, 1);
   MST_CHECK (mst_crossover_linear_configure (lin, 48000, 2) == MST_OK);
   MST_CHECK (mst_crossover_linear_set (lin, &s) == MST_OK);
   MST_CHECK (mst_crossover_configure (lr, 48000, 2) == MST_OK);
   MST_CHECK (mst_crossover_set (lr, &s) == MST_OK);
-  double t0 = now_s ();
-  run (lin, in, bands, 2, n, block, false);
-  double t1 = now_s ();
-  for (size_t done = 0; done < n; done += block) {
-    double *o[MST_CROSSOVER_MAX_BANDS];
-    for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
-      o[b] = bands[b] + done;
-    mst_crossover_process (lr, in + done, o, n, block);
+  for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
+    memset (bands[b], 1, sizeof (double) * 2 * n);
+  for (int k = 0; k < 5; k++) {
+    double t0 = now_s ();
+    run (lin, in, bands, 2, n, block, false);
+    double t1 = now_s ();
+    for (size_t done = 0; done < n; done += block) {
+      double *o[MST_CROSSOVER_MAX_BANDS];
+      for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
+        o[b] = bands[b] + done;
+      mst_crossover_process (lr, in + done, o, n, block < n - done ? block
+          : n - done);
+    }
+    double t2 = now_s ();
+    best_lin = fmin (best_lin, t1 - t0);
+    best_lr = fmin (best_lr, t2 - t1);
   }
-  double t2 = now_s ();
   double per = 1e9 / (n * 4.0);
   printf ("  4 bands, stereo, 48 kHz: linear phase %.2f ns, LR4 %.2f ns per "
-      "frame per band\n", (t1 - t0) * per, (t2 - t1) * per);
-  MST_CHECK (t1 > t0 && t2 > t1);
+      "frame per band\n", best_lin * per, best_lr * per);
+  MST_CHECK (best_lin > 0 && best_lr > 0);
   mst_crossover_linear_reset (lin);
   size_t lat = latency_of (lin), m = 2 * lat;
   run (lin, in, bands, 2, m, block, false);
