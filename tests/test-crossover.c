@@ -110,6 +110,27 @@ test_split_and_slopes (void)
     }
 }
 
+/* The deviation from 0 dB of the bands' sum of @s at @rate_hz farthest
+ * from it, 20 Hz to 20 kHz in 1/6 octaves (@sum: IR_FRAMES scratch). */
+static double
+sum_deviation_db (const MstCrossoverSettings * s, double rate_hz,
+    double *sum)
+{
+  double worst = 0;
+  measure_irs (s, rate_hz);
+  for (size_t i = 0; i < IR_FRAMES; i++) {
+    sum[i] = 0;
+    for (int b = 0; b < s->n_bands; b++)
+      sum[i] += band_ir[b][i];
+  }
+  for (double f = 20; f <= 20000; f *= pow (2, 1.0 / 6)) {
+    double db = 20 * log10 (cabs (response (sum, IR_FRAMES, f, rate_hz)));
+    if (fabs (db) > fabs (worst))
+      worst = db;
+  }
+  return worst;
+}
+
 /* 2 to 6 bands: the sum of the bands is flat within 0.01 dB from 20 Hz to
  * 20 kHz at 44.1, 48 and 96 kHz, whatever the slope. */
 static void
@@ -122,22 +143,40 @@ test_sum_flat (void)
     for (int k = 0; k < 3; k++)
       for (int nb = 2; nb <= MST_CROSSOVER_MAX_BANDS; nb++) {
         MstCrossoverSettings s = settings (nb, slopes[k], freq_hz);
-        double worst = 0;
-        measure_irs (&s, rates[r]);
-        for (size_t i = 0; i < IR_FRAMES; i++) {
-          sum[i] = 0;
-          for (int b = 0; b < nb; b++)
-            sum[i] += band_ir[b][i];
-        }
-        for (double f = 20; f <= 20000; f *= pow (2, 1.0 / 6)) {
-          double db = 20 * log10 (cabs (response (sum, IR_FRAMES, f,
-                      rates[r])));
-          if (fabs (db) > fabs (worst))
-            worst = db;
-        }
+        double worst = sum_deviation_db (&s, rates[r], sum);
         MST_CHECK_MSG (fabs (worst) < 0.01, "%g Hz LR%d, %d bands: sum "
             "%.4f dB", rates[r], slopes[k] / 6, nb, worst);
       }
+  free (sum);
+}
+
+/* Issue 14: with LR4, 2 to 6 bands (splits as low as 20 Hz and as high as
+ * 16 kHz), the sum is flat within 0.05 dB from 20 Hz to 20 kHz at 44.1,
+ * 48, 88.2, 96 and 192 kHz. The worst deviation per rate is printed. */
+static void
+test_sum_flat_all_rates (void)
+{
+  static const double all_rates[] = { 44100, 48000, 88200, 96000, 192000 };
+  static const double split_sets[][5] = {
+    { 80, 400, 1600, 5000, 11000 },
+    { 20, 120, 1000, 6000, 16000 },
+  };
+  double *sum = malloc (sizeof (double) * IR_FRAMES);
+  MST_CHECK (sum != NULL);
+  for (int r = 0; r < 5; r++) {
+    double worst_rate = 0;
+    for (int set = 0; set < 2; set++)
+      for (int nb = 2; nb <= MST_CROSSOVER_MAX_BANDS; nb++) {
+        MstCrossoverSettings s = settings (nb, 24, split_sets[set]);
+        double worst = sum_deviation_db (&s, all_rates[r], sum);
+        if (fabs (worst) > fabs (worst_rate))
+          worst_rate = worst;
+        MST_CHECK_MSG (fabs (worst) < 0.05, "%g Hz LR4, %d bands from %g "
+            "Hz: sum %.4f dB", all_rates[r], nb, split_sets[set][0], worst);
+      }
+    printf ("  %6g Hz LR4: sum within %.2g dB of flat\n", all_rates[r],
+        fabs (worst_rate));
+  }
   free (sum);
 }
 
@@ -286,6 +325,7 @@ main (void)
     band_ir[b] = malloc (sizeof (double) * IR_FRAMES);
   MST_RUN (test_split_and_slopes);
   MST_RUN (test_sum_flat);
+  MST_RUN (test_sum_flat_all_rates);
   MST_RUN (test_reset);
   MST_RUN (test_glide_without_clicks);
   MST_RUN (test_nonfinite);
