@@ -67,9 +67,10 @@ MstResult mst_crossover_linear_configure (MstCrossoverLinear * xo,
  *  that block's output crossfades from the old bands to the new (raised
  *  cosine over the hop), so the bands' sum stays the delayed input
  *  throughout. A change of band count or slope is crossfaded the same
- *  way. The block is the one whose last input frame arrives after the
- *  change: the change shows in output frames from one hop plus H before
- *  it (in input time) to H before it. */
+ *  way. That block is the one the FIFO is filling when set is called, so
+ *  in stream time the crossfade spans one hop lying between H + hop
+ *  frames before the frame that came last before the change and H frames
+ *  after it (H the FIR's half length). */
 MstResult mst_crossover_linear_set (MstCrossoverLinear * xo,
     const MstCrossoverLinearSettings * settings);
 
