@@ -90,21 +90,6 @@ mst_crossover_linear_settings_default (MstCrossoverLinearSettings * s)
   mst_crossover_settings_default (s);
 }
 
-static bool
-valid_settings (const MstCrossoverSettings * s)
-{
-  if (s->n_bands < 2 || s->n_bands > MST_CROSSOVER_MAX_BANDS
-      || (s->slope_db_per_oct != 12 && s->slope_db_per_oct != 24
-          && s->slope_db_per_oct != 48))
-    return false;
-  for (int j = 0; j < s->n_bands - 1; j++)
-    if (!(s->freq_hz[j] >= MST_CROSSOVER_LINEAR_MIN_FREQ_HZ
-            && isfinite (s->freq_hz[j]))
-        || (j > 0 && !(s->freq_hz[j] > s->freq_hz[j - 1])))
-      return false;
-  return true;
-}
-
 /* Designs the FIRs of @s into @d. No allocation. */
 static void
 design (MstCrossoverLinear * xo, Design * d, const MstCrossoverSettings * s)
@@ -272,7 +257,8 @@ MstResult
 mst_crossover_linear_set (MstCrossoverLinear * xo,
     const MstCrossoverLinearSettings * s)
 {
-  if (!xo || !s || !valid_settings (s))
+  if (!xo || !s || !mst_crossover_settings_valid (s,
+          MST_CROSSOVER_LINEAR_MIN_FREQ_HZ))
     return MST_ERR_INVALID_ARG;
   const int old_bands = xo->settings.n_bands;
   bool same = s->n_bands == old_bands

@@ -6,6 +6,7 @@
  * the running block (DFTs of its impulse responses). Also the speed of a
  * 4-band stereo split, both crossovers (printed). */
 #include "mst-crossover-linear.h"
+#include "mst-crossover-test.h"
 #include "mst-test.h"
 
 #include <complex.h>
@@ -16,17 +17,6 @@
 static const double rates[] = { 44100, 48000, 88200, 96000, 192000 };
 
 #define N_RATES (sizeof rates / sizeof rates[0])
-
-static MstCrossoverSettings
-settings (int n_bands, int slope, const double *freq_hz)
-{
-  MstCrossoverSettings s;
-  mst_crossover_linear_settings_default (&s);
-  s.n_bands = n_bands;
-  s.slope_db_per_oct = slope;
-  memcpy (s.freq_hz, freq_hz, sizeof (double) * (n_bands - 1));
-  return s;
-}
 
 static size_t
 latency_of (const MstCrossoverLinear * xo)
@@ -117,7 +107,7 @@ test_sum_is_delay (void)
       double worst = 0;
       for (int nb = 2; nb <= MST_CROSSOVER_MAX_BANDS; nb++) {
         MstCrossoverLinear *xo = mst_crossover_linear_init (2);
-        MstCrossoverSettings s = settings (nb, 24, freq_hz);
+        MstCrossoverSettings s = mst_test_crossover_settings (nb, 24, freq_hz);
         MST_CHECK (mst_crossover_linear_configure (xo, rates[r], 2) == MST_OK);
         MST_CHECK (mst_crossover_linear_set (xo, &s) == MST_OK);
         mst_crossover_linear_reset (xo);
@@ -147,23 +137,6 @@ test_sum_is_delay (void)
       MST_CHECK_MSG (worst < (f32 ? 1e-5 : 1e-9), "%g Hz %s: sum error %g",
           rates[r], f32 ? "F32" : "F64", worst);
     }
-}
-
-/* The DFT of @n samples of @x at @freq_hz. */
-static double complex
-response (const double *x, size_t n, double freq_hz, double rate_hz)
-{
-  double complex sum = 0, rot = cexp (-I * 2 * M_PI * freq_hz / rate_hz);
-  double complex w = 1;
-  for (size_t i = 0; i < n; i++) {
-    sum += x[i] * w;
-    /* The rotation's rounding, reset every 1024 samples. */
-    if ((i & 1023) == 1023)
-      w = cexp (-I * 2 * M_PI * freq_hz / rate_hz * (double) (i + 1));
-    else
-      w *= rot;
-  }
-  return sum;
 }
 
 /* |H| of band @b of a Linkwitz-Riley tree with @s (mst-crossover.h): the
@@ -242,8 +215,8 @@ test_magnitude_and_phase (void)
   for (size_t r = 0; r < N_RATES; r++)
     for (int k = 0; k < 3; k++)
       for (int set = 0; set < 2; set++) {
-        MstCrossoverSettings s = settings (n_bands[set], slopes[k],
-            freq_hz[set]);
+        MstCrossoverSettings s = mst_test_crossover_settings (n_bands[set],
+            slopes[k], freq_hz[set]);
         /* LR8's lowest split is an octave higher (mst-crossover-linear.h). */
         if (slopes[k] == 48 && set == 0)
           s.freq_hz[0] *= 2;
@@ -267,7 +240,7 @@ test_magnitude_and_phase (void)
            * octaves from 20 Hz to 20 kHz. */
           for (double f = 20; f <= 20000; f *= pow (2, 1.0 / 3)) {
             double want = lr_band_db (&s, b, f, rates[r]);
-            double got = 20 * log10 (cabs (response (ir[b], len, f,
+            double got = 20 * log10 (cabs (mst_test_response (ir[b], len, f,
                         rates[r])));
             if (want < -30) {
               worst_stop[k] = fmax (worst_stop[k], got - fmax (want, -75));
@@ -288,7 +261,7 @@ test_magnitude_and_phase (void)
               if (b != j && b != j + 1)
                 continue;
               double want = lr_band_db (&s, b, f, rates[r]);
-              double got = 20 * log10 (cabs (response (ir[b], len, f,
+              double got = 20 * log10 (cabs (mst_test_response (ir[b], len, f,
                           rates[r])));
               if (o == 0) {
                 worst_split[k] = fmax (worst_split[k], fabs (got - want));
@@ -329,7 +302,7 @@ test_glide_without_clicks (void)
   const double rate = 48000, f = 1000;
   MstCrossoverLinear *xo = mst_crossover_linear_init (1);
   double split[] = { 300, 5000, 9000, 12000, 15000 };
-  MstCrossoverSettings s = settings (3, 24, split);
+  MstCrossoverSettings s = mst_test_crossover_settings (3, 24, split);
   memcpy (s.freq_hz, split, sizeof split);
   MST_CHECK (mst_crossover_linear_configure (xo, rate, 1) == MST_OK);
   MST_CHECK (mst_crossover_linear_set (xo, &s) == MST_OK);
@@ -430,7 +403,7 @@ test_block_size_independence (void)
 {
   static const size_t blocks[] = { 1, 7, 64, 4096 };
   double split[] = { 100, 1000, 5000 };
-  MstCrossoverSettings s = settings (4, 24, split);
+  MstCrossoverSettings s = mst_test_crossover_settings (4, 24, split);
   MstCrossoverLinear *xo = mst_crossover_linear_init (2);
   MST_CHECK (mst_crossover_linear_configure (xo, 44100, 2) == MST_OK);
   size_t lat = latency_of (xo), n = 3 * lat;
@@ -551,7 +524,7 @@ test_speed (void)
 {
   const size_t n = 48000 * 4, block = 1024;
   double split[] = { 120, 1000, 6000 };
-  MstCrossoverSettings s = settings (4, 24, split);
+  MstCrossoverSettings s = mst_test_crossover_settings (4, 24, split);
   double *in = malloc (sizeof (double) * 2 * n);
   double **bands = alloc_bands (n, 2);
   MstCrossoverLinear *lin = mst_crossover_linear_init (2);

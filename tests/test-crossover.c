@@ -3,6 +3,7 @@
  * clicks, non-finite input. Responses are measured on the running block
  * (the DFT of its impulse responses), not computed from its coefficients. */
 #include "mst-crossover.h"
+#include "mst-crossover-test.h"
 #include "mst-test.h"
 
 #include <complex.h>
@@ -30,38 +31,11 @@ measure_irs (const MstCrossoverSettings * s, double rate_hz)
   mst_crossover_destroy (&xo);
 }
 
-/* The DFT of @n samples of @x at @freq_hz. */
-static double complex
-response (const double *x, size_t n, double freq_hz, double rate_hz)
-{
-  double complex sum = 0, rot = cexp (-I * 2 * M_PI * freq_hz / rate_hz);
-  double complex w = 1;
-  for (size_t i = 0; i < n; i++) {
-    sum += x[i] * w;
-    if ((i & 1023) == 1023)
-      w = cexp (-I * 2 * M_PI * freq_hz / rate_hz * (double) (i + 1));
-    else
-      w *= rot;
-  }
-  return sum;
-}
-
 static double
 band_db (int b, double freq_hz, double rate_hz)
 {
-  return 20 * log10 (cabs (response (band_ir[b], IR_FRAMES, freq_hz,
+  return 20 * log10 (cabs (mst_test_response (band_ir[b], IR_FRAMES, freq_hz,
               rate_hz)));
-}
-
-static MstCrossoverSettings
-settings (int n_bands, int slope, const double *freq_hz)
-{
-  MstCrossoverSettings s;
-  mst_crossover_settings_default (&s);
-  s.n_bands = n_bands;
-  s.slope_db_per_oct = slope;
-  memcpy (s.freq_hz, freq_hz, sizeof (double) * (n_bands - 1));
-  return s;
 }
 
 static const double rates[] = { 44100, 48000, 96000 };
@@ -87,7 +61,7 @@ test_split_and_slopes (void)
     for (int k = 0; k < 3; k++) {
       const double f = 1000.0, rate = rates[r];
       const int m = slopes[k] / 12;
-      MstCrossoverSettings s = settings (2, slopes[k], &f);
+      MstCrossoverSettings s = mst_test_crossover_settings (2, slopes[k], &f);
       measure_irs (&s, rate);
       double low = band_db (0, f, rate), high = band_db (1, f, rate);
       MST_CHECK_MSG (fabs (low + 6.0206) < 0.01 && fabs (high + 6.0206) < 0.01,
@@ -124,7 +98,8 @@ sum_deviation_db (const MstCrossoverSettings * s, double rate_hz,
       sum[i] += band_ir[b][i];
   }
   for (double f = 20; f <= 20000; f *= pow (2, 1.0 / 6)) {
-    double db = 20 * log10 (cabs (response (sum, IR_FRAMES, f, rate_hz)));
+    double db = 20 * log10 (cabs (mst_test_response (sum, IR_FRAMES, f,
+                rate_hz)));
     if (fabs (db) > fabs (worst))
       worst = db;
   }
@@ -142,7 +117,8 @@ test_sum_flat (void)
   for (int r = 0; r < 3; r++)
     for (int k = 0; k < 3; k++)
       for (int nb = 2; nb <= MST_CROSSOVER_MAX_BANDS; nb++) {
-        MstCrossoverSettings s = settings (nb, slopes[k], freq_hz);
+        MstCrossoverSettings s = mst_test_crossover_settings (nb, slopes[k],
+            freq_hz);
         double worst = sum_deviation_db (&s, rates[r], sum);
         MST_CHECK_MSG (fabs (worst) < 0.01, "%g Hz LR%d, %d bands: sum "
             "%.4f dB", rates[r], slopes[k] / 6, nb, worst);
@@ -167,7 +143,8 @@ test_sum_flat_all_rates (void)
     double worst_rate = 0;
     for (int set = 0; set < 2; set++)
       for (int nb = 2; nb <= MST_CROSSOVER_MAX_BANDS; nb++) {
-        MstCrossoverSettings s = settings (nb, 24, split_sets[set]);
+        MstCrossoverSettings s = mst_test_crossover_settings (nb, 24,
+            split_sets[set]);
         double worst = sum_deviation_db (&s, all_rates[r], sum);
         if (fabs (worst) > fabs (worst_rate))
           worst_rate = worst;
@@ -222,7 +199,7 @@ test_glide_without_clicks (void)
     malloc (sizeof (double) * n)
   };
   double split = 300;
-  MstCrossoverSettings s = settings (2, 24, &split);
+  MstCrossoverSettings s = mst_test_crossover_settings (2, 24, &split);
   MstCrossover *xo = mst_crossover_init (1);
 
   MST_CHECK (in && out[0] && out[1] && xo);
