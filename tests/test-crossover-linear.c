@@ -8,6 +8,7 @@
 #include "mst-crossover-linear.h"
 #include "mst-crossover-test.h"
 #include "mst-test.h"
+#include "mst-valgrind.h"
 
 #include <complex.h>
 #include <stdlib.h>
@@ -507,6 +508,102 @@ test_invalid_arguments (void)
   MST_CHECK (xo == NULL);
 }
 
+/* set and process never allocate: malloc, calloc, realloc and
+ * posix_memalign (FFTW's) are interposed through glibc and counted over
+ * splits changed every 64 frames (so redesigns and crossfades), band
+ * counts changed, resets, F32 and F64, odd block sizes. */
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+#define HAVE_MALLOC_INTERPOSITION 1
+extern void *__libc_malloc (size_t);
+extern void *__libc_calloc (size_t, size_t);
+extern void *__libc_realloc (void *, size_t);
+extern void *__libc_memalign (size_t, size_t);
+static int alloc_count;
+
+void *
+malloc (size_t n)
+{
+  alloc_count++;
+  return __libc_malloc (n);
+}
+
+void *
+calloc (size_t a, size_t b)
+{
+  alloc_count++;
+  return __libc_calloc (a, b);
+}
+
+void *
+realloc (void *p, size_t n)
+{
+  alloc_count++;
+  return __libc_realloc (p, n);
+}
+
+int
+posix_memalign (void **p, size_t alignment, size_t n)
+{
+  alloc_count++;
+  *p = __libc_memalign (alignment, n);
+  return *p ? 0 : 12;           /* ENOMEM */
+}
+
+static void
+test_no_allocation_in_stream (void)
+{
+  double split[] = { 100, 1000, 5000, 9000, 14000 };
+  MstCrossoverSettings s = mst_test_crossover_settings (3, 24, split);
+  MstCrossoverLinear *xo = mst_crossover_linear_init (2);
+  const size_t n = 100000;
+  double *in = malloc (sizeof (double) * 2 * n);
+  float *in_f = malloc (sizeof (float) * 2 * n);
+  double **bands = alloc_bands (n, 2);
+  float *bands_f[MST_CROSSOVER_MAX_BANDS];
+  for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
+    bands_f[b] = malloc (sizeof (float) * 2 * n);
+  noise (in, 2 * n, 9);
+  for (size_t i = 0; i < 2 * n; i++)
+    in_f[i] = (float) in[i];
+  memcpy (s.freq_hz, split, sizeof split);
+  MST_CHECK (mst_crossover_linear_configure (xo, 96000, 2) == MST_OK);
+  int before = alloc_count;
+  size_t done = 0;
+  for (int k = 0; done < n; k++) {
+    size_t m = 1 + (size_t) (k * 37) % 500;
+    if (m > n - done)
+      m = n - done;
+    s.freq_hz[0] = 100 + (k % 50);
+    s.n_bands = 3 + (k / 300) % 4;
+    MST_CHECK (mst_crossover_linear_set (xo, &s) == MST_OK);
+    if (k == 700)
+      mst_crossover_linear_reset (xo);
+    double *o[MST_CROSSOVER_MAX_BANDS];
+    float *of[MST_CROSSOVER_MAX_BANDS];
+    for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++) {
+      o[b] = bands[b] + done;
+      of[b] = bands_f[b] + done;
+    }
+    if (k % 2)
+      mst_crossover_linear_process (xo, in + done, o, n, m);
+    else
+      mst_crossover_linear_process_f32 (xo, in_f + done, of, n, m);
+    done += m;
+  }
+  MST_CHECK_MSG (alloc_count == before, "%d allocations while streaming",
+      alloc_count - before);
+  /* And configure does allocate: the count sees the allocations. */
+  MST_CHECK (mst_crossover_linear_configure (xo, 48000, 2) == MST_OK);
+  MST_CHECK (alloc_count > before);
+  free (in);
+  free (in_f);
+  free_bands (bands);
+  for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
+    free (bands_f[b]);
+  mst_crossover_linear_destroy (&xo);
+}
+#endif
+
 static double
 now_s (void)
 {
@@ -577,6 +674,11 @@ main (void)
   MST_RUN (test_block_size_independence);
   MST_RUN (test_in_place);
   MST_RUN (test_invalid_arguments);
+#ifdef HAVE_MALLOC_INTERPOSITION
+  MST_RUN_UNLESS_VALGRIND (test_no_allocation_in_stream);
+#else
+  MST_SKIP_NO_INTERPOSITION (test_no_allocation_in_stream);
+#endif
   MST_RUN (test_speed);
   return mst_test_summary ();
 }
