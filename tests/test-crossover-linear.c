@@ -667,8 +667,9 @@ test_speed (void)
 /* The cost of the block that takes a change (redesign of every band,
  * both designs run for the crossfade) against a plain one, 6 bands,
  * stereo, at 48 and 192 kHz: the best of 5 of the one-frame calls that
- * complete a block. Printed for the docs; asserted to cost more than a
- * plain block (the redesign did run). */
+ * complete a block. Printed for the docs, not compared (timings on a
+ * loaded machine, or under a sanitizer, cross); asserted: measured, and
+ * the bands still sum to the delayed input across the changes. */
 static void
 test_redesign_cost (void)
 {
@@ -681,26 +682,33 @@ test_redesign_cost (void)
     MST_CHECK (mst_crossover_linear_set (xo, &s) == MST_OK);
     size_t lat = latency_of (xo), taps = 0;
     MST_CHECK (mst_crossover_linear_get_taps (xo, &taps) == MST_OK);
-    size_t hop = lat - taps / 2;
-    double *in = calloc (2 * hop, sizeof (double));
-    double **bands = alloc_bands (hop, 2);
-    noise (in, 2 * hop, 4);
-    for (int k = 0; k < 10; k++) {
+    size_t hop = lat - taps / 2, n = 10 * hop;
+    double *in = malloc (sizeof (double) * 2 * n);
+    double **bands = alloc_bands (n, 2);
+    noise (in, 2 * n, 4);
+    for (size_t k = 0; k < 10; k++) {
       bool change = k % 2;
+      double *o[MST_CROSSOVER_MAX_BANDS];
       /* All but the block's last frame, then the change, then the last. */
-      run (xo, in, bands, 2, hop - 1, hop, false);
+      for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
+        o[b] = bands[b] + k * hop;
+      mst_crossover_linear_process (xo, in + k * hop, o, n, hop - 1);
       if (change) {
         s.freq_hz[2] = k % 4 == 1 ? 1100 : 1000;
         MST_CHECK (mst_crossover_linear_set (xo, &s) == MST_OK);
       }
+      for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
+        o[b] += hop - 1;
       double t0 = now_s ();
-      run (xo, in, bands, 2, 1, 1, false);
+      mst_crossover_linear_process (xo, in + k * hop + hop - 1, o, n, 1);
       best[change] = fmin (best[change], now_s () - t0);
     }
     printf ("  %g kHz, 6 bands, stereo: a block with a change %.2f ms, "
         "without %.2f ms (one hop is %.1f ms of audio)\n", rate / 1000,
         1e3 * best[1], 1e3 * best[0], 1e3 * hop / rate);
-    MST_CHECK (best[1] > best[0]);
+    MST_CHECK (best[0] > 0 && best[1] > 0);
+    MST_CHECK_MSG (mst_crossover_sum_error ((const double *const *) bands,
+            6, in, n, 2, n, lat) < 1e-9, "sum across the changes");
     free (in);
     free_bands (bands);
     mst_crossover_linear_destroy (&xo);
