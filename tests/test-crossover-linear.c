@@ -489,6 +489,14 @@ test_invalid_arguments (void)
       MST_ERR_INVALID_ARG);
   MST_CHECK (mst_crossover_linear_get_latency (xo, &lat) == MST_OK
       && lat > 0);
+  /* The extreme rates configure, with the FIR at least its half length
+   * (3 N / 4 >= 3 halves). */
+  for (int r = 0; r < 2; r++) {
+    double rate = r ? MST_MAX_RATE_HZ : MST_MIN_RATE_HZ;
+    MST_CHECK (mst_crossover_linear_configure (xo, rate, 2) == MST_OK);
+    MST_CHECK (mst_crossover_linear_get_latency (xo, &lat) == MST_OK
+        && lat >= 3 * MST_CROSSOVER_LINEAR_HALF_LENGTH_MS * 1e-3 * rate);
+  }
   mst_crossover_linear_settings_default (&s);
   s.slope_db_per_oct = 36;
   MST_CHECK (mst_crossover_linear_set (xo, &s) == MST_ERR_INVALID_ARG);
