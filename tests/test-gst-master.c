@@ -2189,9 +2189,15 @@ master_killed (const char *in, const char *out, int pass,
       for (const char *p = seen->str; (p = strstr (p, "\"pass\": ")); p++)
         in_pass |= atoi (p + 8) >= pass;
     }
-    if (in_pass)
-      g_usleep (100000);        /* some of the pass done */
-    *bytes_written = open_output_bytes (pid, out);
+    /* Some of the pass done: the first bytes written (polled, not a fixed
+     * wait: on a loaded machine 100 ms did not always see any). */
+    gint64 until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    do {
+      if (in_pass)
+        g_usleep (20000);
+      *bytes_written = open_output_bytes (pid, out);
+    } while (in_pass && *bytes_written <= 0
+        && g_get_monotonic_time () < until);
     kill (pid, SIGKILL);
     rc = wait_for (pid, 30);
     close (fds[0]);
