@@ -25,6 +25,8 @@ typedef struct {
   double sustained_db;          /* auto release */
   size_t hold_left;             /* frames */
   bool open;                    /* EXPAND with hysteresis: the gate */
+  size_t below;                 /* frames the level has stayed under the
+                                 * closing threshold */
 } Ballistics;
 
 struct MstDynamicsGain {
@@ -383,18 +385,26 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n)
 }
 
 /* The gate's hysteresis: levels raised by the hysteresis while open, so the
- * curve's threshold is that much lower until the gate has closed. */
+ * curve's threshold is that much lower until the gate has closed. It closes
+ * once the level has stayed under threshold - hyst for more than the hold:
+ * the peak detector reads every zero crossing of a waveform as silence, so
+ * deciding on each sample would close it at each half period of a tone
+ * hovering between the two thresholds (the hold bridges a period, as it
+ * does for the gain). */
 static void
 hysteresis (Ballistics * b, double *level, size_t n, double threshold,
-    double hyst)
+    double hyst, size_t hold)
 {
   bool open = b->open;
+  size_t below = b->below;
   for (size_t i = 0; i < n; i++) {
     double x = level[i];
-    open = x >= threshold ? true : x < threshold - hyst ? false : open;
+    below = x < threshold - hyst ? below + 1 : 0;
+    open = x >= threshold ? true : below > hold ? false : open;
     level[i] = open ? x + hyst : x;
   }
   b->open = open;
+  b->below = below;
 }
 
 MstResult
@@ -441,7 +451,7 @@ mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
     double *gdb = g->level + (size_t) c * MST_DYNAMICS_BLOCK;
     if (g->set.mode == MST_GAIN_COMPUTER_EXPAND && g->set.hysteresis_db > 0.0)
       hysteresis (&g->ch[c], gdb, n, g->set.threshold_db,
-          g->set.hysteresis_db);
+          g->set.hysteresis_db, g->hold_frames);
     mst_gain_computer_process (g->gc, gdb, gdb, n);
     double extreme = ballistics (g, &g->ch[c], gdb, n);
     if (!g->processed || fabs (extreme) > fabs (g->extreme_db))
