@@ -23,11 +23,14 @@
 #define FREQ_HZ 7000.0          /* on the grid */
 #define RANGE_DB (-10.0)
 /* The burst lasts from 0.3 to 0.8 s; measured from 0.5 s (the gain long
- * settled), the tone alone from 0.1 s. */
+ * settled), the tone alone from 0.15 s. */
 #define BURST_START (RATE * 3 / 10)
 #define BURST_END (RATE * 8 / 10)
 #define IN_BURST (RATE / 2)
-#define BEFORE_BURST (RATE / 10)
+#define BEFORE_BURST (RATE * 15 / 100)
+/* The tone fades in over 20 ms (raised cosine): a step would be a click
+ * in the sibilant band. */
+#define FADE_IN (RATE / 50)
 
 static double
 sib_hz (int k)
@@ -52,6 +55,8 @@ voice (void)
     double t = (double) i / RATE, v = 0.0;
     for (int h = 1; h <= N_HARMONICS; h++)
       v += 0.25 / (h * h) * sin (2 * G_PI * TONE_HZ * h * t + 0.7 * h);
+    if (i < FADE_IN)
+      v *= 0.5 - 0.5 * cos (G_PI * i / FADE_IN);
     if (i >= BURST_START && i < BURST_END)
       for (int k = 0; k < N_SIB; k++)
         v += sib_amp * sin (2 * G_PI * sib_hz (k) * t + phase[k]);

@@ -232,8 +232,8 @@ GST_START_TEST (test_hysteresis_chatter)
   const gsize period = RATE / 1000;
   const gsize n = (gsize) ((2 * QUIET_S + WANDER_S) * RATE);
   const double range_db = -40.0;
-  const gchar *detectors[] = { "peak", "rms" };
-  const double crest[] = { 1.0, sqrt (2.0) };
+  const gchar *detectors[] = { "rms", "peak" };
+  const double crest[] = { sqrt (2.0), 1.0 };
   float *x = g_new (float, n);
 
   guint ideal_with = genuine_transitions (3.0, period, n);
@@ -266,37 +266,35 @@ GST_START_TEST (test_hysteresis_chatter)
 GST_END_TEST;
 
 /* Lookahead: the latency answered, as many frames out as in, a neutral
- * gate bit-exact, and the gate open at the step it answers (closed there
- * without lookahead). */
+ * gate bit-exact, and the gate opening the lookahead before the step it
+ * answers (closed until the step without lookahead). */
 GST_START_TEST (test_lookahead)
 {
   const gsize n = RATE / 2, step = RATE / 4;
-  const double range_db = -40.0, lookahead_ms = 5.0, attack_ms = 2.0;
-  GstClockTime latency = GST_CLOCK_TIME_NONE;
+  const double range_db = -40.0, attack_ms = 2.0;
+  const double lookaheads_ms[] = { 5.0, 0.0 };
   float *x = dc_step (n, step, THRESHOLD_DB - 20.0, THRESHOLD_DB + 10.0);
 
-  gchar *launch = g_strdup_printf ("gate threshold=%g range=%g attack=%g "
-      "release=5 lookahead=%g", THRESHOLD_DB, range_db, attack_ms,
-      lookahead_ms);
-  double *g = gain_of_dc (launch, x, n, &latency);
-  fail_unless_equals_uint64 (latency, lookahead_ms * GST_MSECOND);
-  /* The gain has been opening for the lookahead (the step's frame
-   * included): what is left of the range is e^(-lookahead / attack). */
-  double left_db = range_db * exp (-(lookahead_ms + 1000.0 / RATE)
-      / attack_ms);
-  fail_unless (fabs (g[step] - left_db) <= 0.1 * fabs (left_db),
-      "%.3f dB at the step, not %.3f", g[step], left_db);
-  g_free (g);
-  g_free (launch);
-
-  launch = g_strdup_printf ("gate threshold=%g range=%g attack=%g "
-      "release=5", THRESHOLD_DB, range_db, attack_ms);
-  g = gain_of_dc (launch, x, n, &latency);
-  fail_unless_equals_uint64 (latency, 0);
-  fail_unless (fabs (g[step] - range_db) < 0.1, "%.3f dB at the step",
-      g[step]);
-  g_free (g);
-  g_free (launch);
+  for (guint k = 0; k < G_N_ELEMENTS (lookaheads_ms); k++) {
+    double lookahead_ms = lookaheads_ms[k];
+    GstClockTime latency = GST_CLOCK_TIME_NONE;
+    gchar *launch = g_strdup_printf ("gate threshold=%g range=%g attack=%g "
+        "release=5 lookahead=%g", THRESHOLD_DB, range_db, attack_ms,
+        lookahead_ms);
+    double *g = gain_of_dc (launch, x, n, &latency);
+    fail_unless_equals_uint64 (latency, lookahead_ms * GST_MSECOND);
+    /* The gain has been opening for the lookahead and the step's own
+     * frame: what is left of the range is e^(-that / attack). */
+    double left_db = range_db * exp (-(lookahead_ms + 1000.0 / RATE)
+        / attack_ms);
+    gsize start = step - (gsize) llround (lookahead_ms * RATE / 1000.0);
+    fail_unless (fabs (g[start - 1] - range_db) < 0.01,
+        "%s: %.3f dB before the lookahead", launch, g[start - 1]);
+    fail_unless (fabs (g[step] - left_db) <= 0.1 * fabs (left_db),
+        "%s: %.3f dB at the step, not %.3f", launch, g[step], left_db);
+    g_free (g);
+    g_free (launch);
+  }
 
   /* Ratio 1: the gain is 0 dB everywhere; the output is the input. */
   float *y = g_new (float, n);
