@@ -276,6 +276,23 @@ gst_mst_dyn_filter_read_status (GstMstFilter * base, GstStructure * s)
         "gain-reduction-current", G_TYPE_DOUBLE, current, NULL);
 }
 
+/* GstMstDelayFilter restarts its core at a DISCONT by draining it, and
+ * drains only when frames are pending: without lookahead nothing is, and
+ * the core went on from the history before the gap. Restarted here in that
+ * case (the base's drain does it otherwise). */
+static GstFlowReturn
+gst_mst_dyn_filter_submit_input_buffer (GstBaseTransform * trans,
+    gboolean is_discont, GstBuffer * input)
+{
+  GstMstDynFilter *self = GST_MST_DYN_FILTER (trans);
+
+  if (GST_BUFFER_IS_DISCONT (input) && GST_MST_FILTER (self)->configured
+      && mst_dynamics_get_pending (self->core) == 0)
+    mst_dynamics_reset (self->core);
+  return GST_BASE_TRANSFORM_CLASS (gst_mst_dyn_filter_parent_class)
+      ->submit_input_buffer (trans, is_discont, input);
+}
+
 static void
 gst_mst_dyn_filter_class_init (GstMstDynFilterClass * klass)
 {
@@ -295,6 +312,8 @@ gst_mst_dyn_filter_class_init (GstMstDynFilterClass * klass)
   base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_dyn_filter_apply);
   delay_filter_bind_core (delay_class);
   base_class->read_status = GST_DEBUG_FUNCPTR (gst_mst_dyn_filter_read_status);
+  GST_BASE_TRANSFORM_CLASS (klass)->submit_input_buffer =
+      GST_DEBUG_FUNCPTR (gst_mst_dyn_filter_submit_input_buffer);
 }
 
 static void
