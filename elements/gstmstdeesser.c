@@ -4,7 +4,7 @@
  * @title: deesser
  *
  * Turns down sibilance: the level it reads is the input through a
- * band-pass centred on `freq` with quality `q` (0 dB at the centre, 12
+ * band-pass centred on `freq` with quality `q` (0 dB at the centre, 6
  * dB/octave skirts far from it); above `threshold` the gain falls by
  * `ratio`, never by more than `range`. In `split` mode (the default) only
  * that band is reduced, out = x + band(x)·(g − 1), so the voice below
