@@ -42,10 +42,9 @@ enum
   PROP_Q,
   PROP_THRESHOLD,
   PROP_RATIO,
-  PROP_KNEE,
   PROP_RANGE,
   PROP_ATTACK,
-  PROP_RELEASE,
+  PROP_RELEASE,                 /* PROP_ATTACK + 1 */
   PROP_LISTEN,
   PROP_COMMON,                  /* GST_MST_DYN_N_COMMON of them */
 };
@@ -88,48 +87,28 @@ gst_mst_deesser_class_init (GstMstDeesserClass * klass)
           "whole signal (wideband); a change crossfades over 10 ms",
           GST_TYPE_MST_DEESSER_MODE, d.apply, flags),
       GST_MST_DYN_FIELD (apply), 0);
-  gst_mst_dyn_filter_install (gobject_class, PROP_FREQ,
-      g_param_spec_double ("freq", "Frequency (Hz)",
-          "Centre of the sibilant band, in Hz", MIN_FREQ_HZ, MAX_FREQ_HZ,
-          d.key_band_hz, flags), GST_MST_DYN_FIELD (key_band_hz), 0);
-  gst_mst_dyn_filter_install (gobject_class, PROP_Q,
-      g_param_spec_double ("q", "Q",
-          "Quality of the band-pass that finds the sibilant band: centre "
-          "frequency over the -3 dB bandwidth (1.5: about an octave)",
-          MST_DYNAMICS_MIN_Q, MST_DYNAMICS_MAX_Q, d.key_band_q, flags),
-      GST_MST_DYN_FIELD (key_band_q), 0);
-  gst_mst_dyn_filter_install (gobject_class, PROP_THRESHOLD,
-      g_param_spec_double ("threshold", "Threshold (dB)",
-          "Level of the sibilant band (dBFS) above which it is reduced",
-          MST_GAIN_COMPUTER_MIN_THRESHOLD_DB,
-          MST_GAIN_COMPUTER_MAX_THRESHOLD_DB, d.threshold_db, flags),
-      GST_MST_DYN_FIELD (threshold_db), 0);
-  gst_mst_dyn_filter_install (gobject_class, PROP_RATIO,
-      g_param_spec_double ("ratio", "Ratio",
-          "Compression ratio above the threshold (dB in per dB out)", 1.0,
-          MAX_RATIO, d.ratio, flags), GST_MST_DYN_FIELD (ratio), 0);
-  gst_mst_dyn_filter_install (gobject_class, PROP_KNEE,
-      g_param_spec_double ("knee", "Knee (dB)",
-          "Width of the soft knee centred on the threshold, in dB (0: hard)",
-          0.0, MST_GAIN_COMPUTER_MAX_KNEE_DB, d.knee_db, flags),
-      GST_MST_DYN_FIELD (knee_db), 0);
-  gst_mst_dyn_filter_install (gobject_class, PROP_RANGE,
-      g_param_spec_double ("range", "Range (dB)",
-          "Deepest reduction in dB (<= 0), however loud the sibilant",
-          MST_GAIN_COMPUTER_MIN_THRESHOLD_DB, 0.0, d.range_db, flags),
-      GST_MST_DYN_FIELD (range_db), 0);
-  gst_mst_dyn_filter_install (gobject_class, PROP_ATTACK,
-      g_param_spec_double ("attack", "Attack (ms)",
-          "Time constant in ms of the reduction as a sibilant starts "
-          "(one-pole: the gain covers 63 % of its change in dB at T)", 0.0,
-          MST_DYNAMICS_MAX_TIME_MS, d.attack_ms, flags),
-      GST_MST_DYN_FIELD (attack_ms), 0);
-  gst_mst_dyn_filter_install (gobject_class, PROP_RELEASE,
-      g_param_spec_double ("release", "Release (ms)",
-          "Time constant in ms of the return to unity as a sibilant ends "
-          "(one-pole: the gain covers 63 % of its change in dB at T)", 0.0,
-          MST_DYNAMICS_MAX_TIME_MS, d.release_ms, flags),
-      GST_MST_DYN_FIELD (release_ms), 0);
+  gst_mst_dyn_filter_install_double (gobject_class, PROP_FREQ, "freq",
+      "Frequency (Hz)", "Centre of the sibilant band, in Hz", MIN_FREQ_HZ,
+      MAX_FREQ_HZ, &d, GST_MST_DYN_FIELD (key_band_hz));
+  gst_mst_dyn_filter_install_double (gobject_class, PROP_Q, "q", "Q",
+      "Quality of the band-pass that finds the sibilant band: centre "
+      "frequency over the -3 dB bandwidth (1.5: about an octave)",
+      MST_DYNAMICS_MIN_Q, MST_DYNAMICS_MAX_Q, &d,
+      GST_MST_DYN_FIELD (key_band_q));
+  gst_mst_dyn_filter_install_double (gobject_class, PROP_THRESHOLD,
+      "threshold", "Threshold (dB)",
+      "Level of the sibilant band (dBFS) above which it is reduced",
+      MST_GAIN_COMPUTER_MIN_THRESHOLD_DB, MST_GAIN_COMPUTER_MAX_THRESHOLD_DB,
+      &d, GST_MST_DYN_FIELD (threshold_db));
+  gst_mst_dyn_filter_install_double (gobject_class, PROP_RATIO, "ratio",
+      "Ratio", "Compression ratio above the threshold (dB in per dB out)",
+      1.0, MAX_RATIO, &d, GST_MST_DYN_FIELD (ratio));
+  gst_mst_dyn_filter_install_double (gobject_class, PROP_RANGE, "range",
+      "Range (dB)", "Deepest reduction in dB (<= 0), however loud the "
+      "sibilant", MST_GAIN_COMPUTER_MIN_THRESHOLD_DB, 0.0, &d,
+      GST_MST_DYN_FIELD (range_db));
+  gst_mst_dyn_filter_install_times (gobject_class, PROP_ATTACK, &d,
+      "Reduction as a sibilant starts", "Return to unity as it ends");
   gst_mst_dyn_filter_install (gobject_class, PROP_LISTEN,
       g_param_spec_boolean ("listen", "Listen",
           "Output the sibilant band alone (what the detector hears and "

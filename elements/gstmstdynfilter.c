@@ -81,6 +81,41 @@ gst_mst_dyn_filter_install (GObjectClass * klass, guint prop_id,
   g_object_class_install_property (klass, prop_id, pspec);
 }
 
+void
+gst_mst_dyn_filter_install_double (GObjectClass * klass, guint prop_id,
+    const gchar * name, const gchar * nick, const gchar * blurb, gdouble min,
+    gdouble max, const MstDynamicsSettings * d, gsize field)
+{
+  gdouble def = *(const gdouble *) ((const guint8 *) d + field);
+
+  /* The strings are static in every caller. */
+  gst_mst_dyn_filter_install (klass, prop_id,
+      g_param_spec_double (name, nick, blurb, min, max, def,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE
+          | GST_PARAM_MUTABLE_PLAYING), field, 0);
+}
+
+void
+gst_mst_dyn_filter_install_times (GObjectClass * klass, guint attack_id,
+    const MstDynamicsSettings * d, const gchar * attack_what,
+    const gchar * release_what)
+{
+  const gchar *convention = ", a one-pole time constant in ms (the gain "
+      "covers 63 % of its change in dB at T, 95 % at 3 T)";
+  /* The blurbs live as long as the class. */
+  gchar *attack = g_strconcat (attack_what, convention, NULL);
+  gchar *release = g_strconcat (release_what, convention, NULL);
+
+  gst_mst_dyn_filter_install_double (klass, attack_id, "attack",
+      "Attack (ms)", g_intern_string (attack), 0.0, MST_DYNAMICS_MAX_TIME_MS,
+      d, GST_MST_DYN_FIELD (attack_ms));
+  gst_mst_dyn_filter_install_double (klass, attack_id + 1, "release",
+      "Release (ms)", g_intern_string (release), 0.0,
+      MST_DYNAMICS_MAX_TIME_MS, d, GST_MST_DYN_FIELD (release_ms));
+  g_free (attack);
+  g_free (release);
+}
+
 static gboolean
 is_lookahead (GParamSpec * pspec)
 {
@@ -163,17 +198,18 @@ gst_mst_dyn_filter_install_common (GObjectClass * klass, guint first_id,
   gchar *interval_blurb, *post_blurb;
 
   own_properties (klass);
-
+  gst_mst_dyn_filter_install_double (klass, first_id++, "knee", "Knee (dB)",
+      "Width of the soft knee centred on the threshold, in dB (0: hard)",
+      0.0, MST_GAIN_COMPUTER_MAX_KNEE_DB, d, GST_MST_DYN_FIELD (knee_db));
   gst_mst_dyn_filter_install (klass, first_id++,
       g_param_spec_enum ("detector", "Detector",
           "Level the gain answers: each sample's peak, or the RMS over "
           "rms-window", GST_TYPE_MST_DYN_DETECTOR, d->detector, flags),
       GST_MST_DYN_FIELD (detector), 0);
-  gst_mst_dyn_filter_install (klass, first_id++,
-      g_param_spec_double ("rms-window", "RMS window (ms)",
-          "Length of the RMS detector's moving average, in ms",
-          MST_DYNAMICS_MIN_RMS_WINDOW_MS, MST_DYNAMICS_MAX_RMS_WINDOW_MS,
-          d->rms_window_ms, flags), GST_MST_DYN_FIELD (rms_window_ms), 0);
+  gst_mst_dyn_filter_install_double (klass, first_id++, "rms-window",
+      "RMS window (ms)", "Length of the RMS detector's moving average, in ms",
+      MST_DYNAMICS_MIN_RMS_WINDOW_MS, MST_DYNAMICS_MAX_RMS_WINDOW_MS, d,
+      GST_MST_DYN_FIELD (rms_window_ms));
   gst_mst_dyn_filter_install (klass, first_id++,
       g_param_spec_double ("link", "Channel link (%)",
           "How much the channels share one gain, in %: 100 = the loudest "

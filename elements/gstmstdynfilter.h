@@ -64,11 +64,24 @@ typedef enum
 void gst_mst_dyn_filter_install (GObjectClass * klass, guint prop_id,
     GParamSpec * pspec, gsize field, GstMstDynFieldFlags flags);
 
-/* detector, rms-window, link, mix, lookahead, bypass, gain-reduction,
- * interval and post-messages, as ids @first_id to @first_id +
- * GST_MST_DYN_N_COMMON - 1, with the defaults of @d, for messages named
- * @message_name (which the class posts). */
-#define GST_MST_DYN_N_COMMON 9
+/* A controllable double property @name (@nick, @blurb, @min .. @max) of
+ * the field at @field, its default read there in @d. */
+void gst_mst_dyn_filter_install_double (GObjectClass * klass, guint prop_id,
+    const gchar * name, const gchar * nick, const gchar * blurb, gdouble min,
+    gdouble max, const MstDynamicsSettings * d, gsize field);
+
+/* attack and release, as ids @attack_id and @attack_id + 1: one-pole time
+ * constants, their blurbs "@attack_what" and "@release_what" followed by
+ * the convention (63 % of the gain change in dB at T). */
+void gst_mst_dyn_filter_install_times (GObjectClass * klass, guint attack_id,
+    const MstDynamicsSettings * d, const gchar * attack_what,
+    const gchar * release_what);
+
+/* knee, detector, rms-window, link, mix, lookahead, bypass,
+ * gain-reduction, interval and post-messages, as ids @first_id to
+ * @first_id + GST_MST_DYN_N_COMMON - 1, with the defaults of @d, for
+ * messages named @message_name (which the class posts). */
+#define GST_MST_DYN_N_COMMON 10
 void gst_mst_dyn_filter_install_common (GObjectClass * klass, guint first_id,
     const gchar * message_name, const MstDynamicsSettings * d);
 

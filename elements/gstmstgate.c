@@ -34,10 +34,9 @@ enum
   PROP_THRESHOLD,
   PROP_RANGE,
   PROP_RATIO,
-  PROP_KNEE,
   PROP_ATTACK,
+  PROP_RELEASE,                 /* PROP_ATTACK + 1 */
   PROP_HOLD,
-  PROP_RELEASE,
   PROP_HYSTERESIS,
   PROP_SIDECHAIN_HIGHPASS,
   PROP_SIDECHAIN_LOWPASS,
@@ -56,52 +55,33 @@ gst_mst_gate_class_init (GstMstGateClass * klass)
   MstDynamicsSettings d;
 
   mst_dynamics_settings_gate (&d);
-  gst_mst_dyn_filter_install (gobject_class, PROP_THRESHOLD,
-      g_param_spec_double ("threshold", "Threshold (dB)",
-          "Level (dBFS) at and above which the gate is open",
-          MST_GAIN_COMPUTER_MIN_THRESHOLD_DB,
-          MST_GAIN_COMPUTER_MAX_THRESHOLD_DB, d.threshold_db, flags),
-      GST_MST_DYN_FIELD (threshold_db), 0);
-  gst_mst_dyn_filter_install (gobject_class, PROP_RANGE,
-      g_param_spec_double ("range", "Range (dB)",
-          "Deepest attenuation in dB (<= 0): the gain of the closed gate",
-          MST_GAIN_COMPUTER_MIN_THRESHOLD_DB, 0.0, d.range_db, flags),
-      GST_MST_DYN_FIELD (range_db), 0);
-  gst_mst_dyn_filter_install (gobject_class, PROP_RATIO,
-      g_param_spec_double ("ratio", "Ratio",
-          "Expansion ratio below the threshold: the gain falls by ratio - 1 "
-          "dB per dB of level (2: a gentle expander, 20 and up: a gate; "
-          "1: off)", 1.0, MST_GAIN_COMPUTER_MAX_EXPAND_RATIO, d.ratio, flags),
-      GST_MST_DYN_FIELD (ratio), 0);
-  gst_mst_dyn_filter_install (gobject_class, PROP_KNEE,
-      g_param_spec_double ("knee", "Knee (dB)",
-          "Width of the soft knee centred on the threshold, in dB (0: hard)",
-          0.0, MST_GAIN_COMPUTER_MAX_KNEE_DB, d.knee_db, flags),
-      GST_MST_DYN_FIELD (knee_db), 0);
-  gst_mst_dyn_filter_install (gobject_class, PROP_ATTACK,
-      g_param_spec_double ("attack", "Attack (ms)",
-          "Opening time constant in ms (one-pole: the gain covers 63 % of "
-          "its change in dB at T, 95 % at 3 T)", 0.0,
-          MST_DYNAMICS_MAX_TIME_MS, d.attack_ms, flags),
-      GST_MST_DYN_FIELD (attack_ms), 0);
-  gst_mst_dyn_filter_install (gobject_class, PROP_HOLD,
-      g_param_spec_double ("hold", "Hold (ms)",
-          "Time in ms the gate stays open after the level falls below the "
-          "threshold, before it starts to close", 0.0,
-          MST_DYNAMICS_MAX_TIME_MS, d.hold_ms, flags),
-      GST_MST_DYN_FIELD (hold_ms), 0);
-  gst_mst_dyn_filter_install (gobject_class, PROP_RELEASE,
-      g_param_spec_double ("release", "Release (ms)",
-          "Closing time constant in ms, after the hold (one-pole: the gain "
-          "covers 63 % of its change in dB at T, 95 % at 3 T)", 0.0,
-          MST_DYNAMICS_MAX_TIME_MS, d.release_ms, flags),
-      GST_MST_DYN_FIELD (release_ms), 0);
-  gst_mst_dyn_filter_install (gobject_class, PROP_HYSTERESIS,
-      g_param_spec_double ("hysteresis", "Hysteresis (dB)",
-          "The gate opens at the threshold and closes only this many dB "
-          "below it, so a level hovering at the threshold does not chatter",
-          0.0, MST_DYNAMICS_MAX_HYSTERESIS_DB, d.hysteresis_db, flags),
-      GST_MST_DYN_FIELD (hysteresis_db), 0);
+  gst_mst_dyn_filter_install_double (gobject_class, PROP_THRESHOLD,
+      "threshold", "Threshold (dB)",
+      "Level (dBFS) at and above which the gate is open",
+      MST_GAIN_COMPUTER_MIN_THRESHOLD_DB, MST_GAIN_COMPUTER_MAX_THRESHOLD_DB,
+      &d, GST_MST_DYN_FIELD (threshold_db));
+  gst_mst_dyn_filter_install_double (gobject_class, PROP_RANGE, "range",
+      "Range (dB)",
+      "Deepest attenuation in dB (<= 0): the gain of the closed gate",
+      MST_GAIN_COMPUTER_MIN_THRESHOLD_DB, 0.0, &d,
+      GST_MST_DYN_FIELD (range_db));
+  gst_mst_dyn_filter_install_double (gobject_class, PROP_RATIO, "ratio",
+      "Ratio", "Expansion ratio below the threshold: the gain falls by "
+      "ratio - 1 dB per dB of level (2: a gentle expander, 20 and up: a "
+      "gate; 1: off)", 1.0, MST_GAIN_COMPUTER_MAX_EXPAND_RATIO, &d,
+      GST_MST_DYN_FIELD (ratio));
+  gst_mst_dyn_filter_install_times (gobject_class, PROP_ATTACK, &d,
+      "Opening", "Closing, after the hold");
+  gst_mst_dyn_filter_install_double (gobject_class, PROP_HOLD, "hold",
+      "Hold (ms)", "Time in ms the gate stays open after the level falls "
+      "below the threshold, before it starts to close", 0.0,
+      MST_DYNAMICS_MAX_TIME_MS, &d, GST_MST_DYN_FIELD (hold_ms));
+  gst_mst_dyn_filter_install_double (gobject_class, PROP_HYSTERESIS,
+      "hysteresis", "Hysteresis (dB)", "The gate opens at the threshold and "
+      "closes only once the level has stayed this many dB below it for "
+      "longer than the hold, so a level hovering at the threshold does not "
+      "chatter", 0.0, MST_DYNAMICS_MAX_HYSTERESIS_DB, &d,
+      GST_MST_DYN_FIELD (hysteresis_db));
   gst_mst_dyn_filter_install (gobject_class, PROP_SIDECHAIN_HIGHPASS,
       g_param_spec_double ("sidechain-highpass", "Key high-pass (Hz)",
           "High-pass on the level the gate reads (12 dB/octave), in Hz, so "

@@ -102,36 +102,37 @@ GST_START_TEST (test_time_constants)
   const gsize n = RATE, step = RATE / 4;
   const double range_db = -40.0;
   const double times_ms[] = { 1.0, 5.0, 20.0, 100.0 };
+  /* Opening: the gain from the range to 0 dB; closing: back. */
+  const struct
+  {
+    const gchar *what;
+    double before_db, after_db, gain_before_db, gain_after_db;
+  } steps[] = {
+    {"attack", -20.0, 10.0, range_db, 0.0},
+    {"release", 10.0, -20.0, 0.0, range_db},
+  };
 
   for (guint k = 0; k < G_N_ELEMENTS (times_ms); k++) {
-    double t = times_ms[k];
-    /* Opening: closed before the step, the gain from range to 0 dB. */
-    float *x = dc_step (n, step, THRESHOLD_DB - 20.0, THRESHOLD_DB + 10.0);
-    gchar *launch = g_strdup_printf ("gate threshold=%g range=%g attack=%g "
-        "release=5 hold=0", THRESHOLD_DB, range_db, t);
-    double *g = gain_of_dc (launch, x, n, NULL);
-    fail_unless (fabs (g[step - 1] - range_db) < 0.01);
-    double at = crossing_ms (g, step, n, range_db * (1.0 - ONE_POLE_SHARE));
-    g_print ("gate attack %g ms: 63 %% at %.4f ms\n", t, at);
-    fail_unless (fabs (at - t) <= 0.1 * t, "attack %g ms: 63 %% at %.3f ms",
-        t, at);
-    g_free (g);
-    g_free (launch);
-    g_free (x);
-
-    /* Closing: open before the step, the gain from 0 dB to the range. */
-    x = dc_step (n, step, THRESHOLD_DB + 10.0, THRESHOLD_DB - 20.0);
-    launch = g_strdup_printf ("gate threshold=%g range=%g attack=1 "
-        "release=%g hold=0", THRESHOLD_DB, range_db, t);
-    g = gain_of_dc (launch, x, n, NULL);
-    fail_unless (fabs (g[step - 1]) < 0.01);
-    at = crossing_ms (g, step, n, range_db * ONE_POLE_SHARE);
-    g_print ("gate release %g ms: 63 %% at %.4f ms\n", t, at);
-    fail_unless (fabs (at - t) <= 0.1 * t, "release %g ms: 63 %% at %.3f ms",
-        t, at);
-    g_free (g);
-    g_free (launch);
-    g_free (x);
+    for (guint s = 0; s < G_N_ELEMENTS (steps); s++) {
+      double t = times_ms[k];
+      float *x = dc_step (n, step, THRESHOLD_DB + steps[s].before_db,
+          THRESHOLD_DB + steps[s].after_db);
+      /* The other time constant at 1 ms: the gain settles before. */
+      gchar *launch = g_strdup_printf ("gate threshold=%g range=%g hold=0 "
+          "attack=1 release=1 %s=%g", THRESHOLD_DB, range_db,
+          steps[s].what, t);
+      double *g = gain_of_dc (launch, x, n, NULL);
+      fail_unless (fabs (g[step - 1] - steps[s].gain_before_db) < 0.01);
+      double at = crossing_ms (g, step, n, steps[s].gain_before_db
+          + ONE_POLE_SHARE * (steps[s].gain_after_db
+              - steps[s].gain_before_db));
+      g_print ("gate %s %g ms: 63 %% at %.4f ms\n", steps[s].what, t, at);
+      fail_unless (fabs (at - t) <= 0.1 * t, "%s %g ms: 63 %% at %.3f ms",
+          steps[s].what, t, at);
+      g_free (g);
+      g_free (launch);
+      g_free (x);
+    }
   }
 }
 GST_END_TEST;
