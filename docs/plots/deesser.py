@@ -28,15 +28,8 @@ Writes docs/images/deesser.png and prints the figures.
 import os
 
 import numpy as np
-import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from gstrun import RATE, run, db  # noqa: E402
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-IMAGES = os.path.normpath(os.path.join(HERE, "..", "images"))
+from gstrun import IMAGES, RATE, db, plt, run
 WINDOW = RATE // 10         # 10 Hz bins
 RANGE_DB = -12.0
 TRIGGER_HZ = 6000.0

@@ -24,15 +24,8 @@ Writes docs/images/gate.png and prints the figures.
 import os
 
 import numpy as np
-import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from gstrun import RATE, run, db  # noqa: E402
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-IMAGES = os.path.normpath(os.path.join(HERE, "..", "images"))
+from gstrun import IMAGES, RATE, db, plt, run
 THRESHOLD = -50.0
 RECIPE = ("gate threshold=-45 range=-30 hold=50 release=150 lookahead=2 "
           "sidechain-highpass=100")
@@ -108,10 +101,15 @@ def main():
     ax[0, 1].grid(alpha=0.3)
 
     t, x, y, g = noisy_voice()
-    ax[1, 0].plot(t, x, lw=0.4, label="input")
-    ax[1, 0].plot(t, y, lw=0.4, label="output")
-    ax[1, 0].set(xlabel="time (s)", ylabel="sample",
+    frame = RATE // 100
+    tf = t[:t.size // frame * frame:frame]
+    for sig, name in [(x, "input"), (y, "output")]:
+        rms = np.sqrt(np.mean(sig[:tf.size * frame].reshape(-1, frame) ** 2,
+                              axis=1))
+        ax[1, 0].plot(tf, db(rms), label=name)
+    ax[1, 0].set(xlabel="time (s)", ylabel="RMS in 10 ms (dBFS)",
                  title="Syllables over hiss at -60 dBFS")
+    ax[1, 0].grid(alpha=0.3)
     ax[1, 0].legend(loc="upper right")
     ax[1, 1].plot(t, g)
     ax[1, 1].set(xlabel="time (s)", ylabel="gain (dB)", ylim=(-33, 3),

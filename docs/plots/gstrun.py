@@ -7,8 +7,14 @@ import sys
 import tempfile
 
 import numpy as np
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402,F401 (for the scripts)
 
 RATE = 48000
+IMAGES = os.path.normpath(os.path.join(os.path.dirname(
+    os.path.abspath(__file__)), "..", "images"))
 
 
 def run(element, x):
