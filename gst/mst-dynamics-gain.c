@@ -14,6 +14,11 @@
  * how much slower the release is once back at it. */
 #define SUSTAINED_RELEASES 10.0
 #define SLOW_RELEASE_FACTOR 4.0
+/* The level the gate's hysteresis reads falls at most this fast (dB per
+ * ms), so it bridges the dips of a peak level between the peaks of a tone
+ * (1.7 dB over a 50 Hz period): 8.69 dB per 50 ms, an amplitude one-pole
+ * of 50 ms. Slower with a longer release. */
+#define GATE_ENV_MIN_MS 50.0
 /* Key filters above this fraction of the rate are moved down to it. */
 #define MAX_FILTER_FRACTION 0.45
 /* Butterworth cuts of the key: 12 dB/octave. */
@@ -25,8 +30,7 @@ typedef struct {
   double sustained_db;          /* auto release */
   size_t hold_left;             /* frames */
   bool open;                    /* EXPAND with hysteresis: the gate */
-  size_t below;                 /* frames the level has stayed under the
-                                 * closing threshold */
+  double gate_env_db;           /* the level the gate's state reads */
 } Ballistics;
 
 struct MstDynamicsGain {
@@ -45,6 +49,7 @@ struct MstDynamicsGain {
   /* Ballistics coefficients (exp (-1 / (fs T))), hold in frames. */
   double a_attack, a_release, a_release_slow, a_sustained;
   size_t hold_frames;
+  double gate_env_fall_db;      /* per frame */
   double direction;             /* gain dB = direction x acting value */
   double auto_makeup_db;
   Ballistics ch[MST_MAX_CHANNELS];
@@ -261,6 +266,8 @@ update (MstDynamicsGain * g, const MstDynamicsSettings * old)
   g->a_release_slow = one_pole (fs, SLOW_RELEASE_FACTOR * s->release_ms);
   g->a_sustained = one_pole (fs, SUSTAINED_RELEASES * s->release_ms);
   g->hold_frames = (size_t) llround (s->hold_ms * 1e-3 * fs);
+  g->gate_env_fall_db = 20.0 / M_LN10 * 1000.0 / (fs
+      * fmax (s->release_ms, GATE_ENV_MIN_MS));
 
   MstBiquadCascade designed;
   design_key_filters (s, fs, &designed);
@@ -384,27 +391,27 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n)
   return extreme;
 }
 
-/* The gate's hysteresis: levels raised by the hysteresis while open, so the
- * curve's threshold is that much lower until the gate has closed. It closes
- * once the level has stayed under threshold - hyst for more than the hold:
- * the peak detector reads every zero crossing of a waveform as silence, so
- * deciding on each sample would close it at each half period of a tone
- * hovering between the two thresholds (the hold bridges a period, as it
- * does for the gain). */
+/* The gate's hysteresis. Its state reads the level's envelope (at once
+ * upwards, falling gate_env_fall_db a frame), not the level itself: the
+ * level of a peak detector falls to nothing at every zero crossing, which
+ * would close it each half period. It opens when the envelope reaches the
+ * threshold and closes when it falls hysteresis below; while open, the
+ * levels go to the curve raised by the hysteresis, so its threshold is
+ * that much lower. */
 static void
 hysteresis (Ballistics * b, double *level, size_t n, double threshold,
-    double hyst, size_t hold)
+    double hyst, double fall)
 {
   bool open = b->open;
-  size_t below = b->below;
+  double env = b->gate_env_db;
   for (size_t i = 0; i < n; i++) {
     double x = level[i];
-    below = x < threshold - hyst ? below + 1 : 0;
-    open = x >= threshold ? true : below > hold ? false : open;
+    env = x > env - fall ? x : env - fall;
+    open = env >= threshold ? true : env < threshold - hyst ? false : open;
     level[i] = open ? x + hyst : x;
   }
   b->open = open;
-  b->below = below;
+  b->gate_env_db = env;
 }
 
 MstResult
@@ -451,7 +458,7 @@ mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
     double *gdb = g->level + (size_t) c * MST_DYNAMICS_BLOCK;
     if (g->set.mode == MST_GAIN_COMPUTER_EXPAND && g->set.hysteresis_db > 0.0)
       hysteresis (&g->ch[c], gdb, n, g->set.threshold_db,
-          g->set.hysteresis_db, g->hold_frames);
+          g->set.hysteresis_db, g->gate_env_fall_db);
     mst_gain_computer_process (g->gc, gdb, gdb, n);
     double extreme = ballistics (g, &g->ch[c], gdb, n);
     if (!g->processed || fabs (extreme) > fabs (g->extreme_db))
