@@ -78,9 +78,9 @@ gst_mst_gate_class_init (GstMstGateClass * klass)
       MST_DYNAMICS_MAX_TIME_MS, &d, GST_MST_DYN_FIELD (hold_ms));
   gst_mst_dyn_filter_install_double (gobject_class, PROP_HYSTERESIS,
       "hysteresis", "Hysteresis (dB)", "The gate opens at the threshold and "
-      "closes only once the level has stayed this many dB below it for "
-      "longer than the hold, so a level hovering at the threshold does not "
-      "chatter", 0.0, MST_DYNAMICS_MAX_HYSTERESIS_DB, &d,
+      "closes only once the level's envelope (falling with the release, at "
+      "least 50 ms) is this many dB below it, so a level hovering at the "
+      "threshold does not chatter", 0.0, MST_DYNAMICS_MAX_HYSTERESIS_DB, &d,
       GST_MST_DYN_FIELD (hysteresis_db));
   gst_mst_dyn_filter_install (gobject_class, PROP_SIDECHAIN_HIGHPASS,
       g_param_spec_double ("sidechain-highpass", "Key high-pass (Hz)",
