@@ -98,16 +98,23 @@ tone_change_db (const float *x, const float *y, gsize from)
 }
 
 static float *
-run (const gchar * settings, const float *x, GstClockTime * latency)
+run_on_bus (const gchar * settings, const float *x, GstClockTime * latency,
+    GstBus * bus)
 {
   gchar *launch = g_strdup_printf ("deesser freq=%g q=1.5 threshold=-30 "
       "ratio=20 range=%g attack=1 release=50 %s", FREQ_HZ, RANGE_DB,
       settings);
   float *y = g_new (float, N_FRAMES);
-  fail_unless_equals_uint64 (mst_run_element (launch, x, N_FRAMES, 1, 1024,
-          y, latency), N_FRAMES);
+  fail_unless_equals_uint64 (mst_run_element_full (launch, x, N_FRAMES, 1,
+          1024, y, latency, bus), N_FRAMES);
   g_free (launch);
   return y;
+}
+
+static float *
+run (const gchar * settings, const float *x, GstClockTime * latency)
+{
+  return run_on_bus (settings, x, latency, NULL);
 }
 
 /* Split: the burst at the band's centre reduced by the range within 1 dB,
@@ -197,6 +204,36 @@ GST_START_TEST (test_latency)
 }
 GST_END_TEST;
 
+/* Messages every 100 ms: the range while the burst lasts, nothing on the
+ * tone alone; a final one at EOS. */
+GST_START_TEST (test_messages)
+{
+  float *x = voice ();
+  GstBus *bus = gst_bus_new ();
+  gdouble reduction[16];
+  GstClockTime end[16];
+  gboolean final_last;
+  float *y = run_on_bus ("interval=100000000", x, NULL, bus);
+  guint count = mst_pop_reductions (bus, "deesser", reduction, end, 16,
+      &final_last);
+
+  fail_unless (final_last);
+  fail_unless_equals_int (count, 11);
+  for (guint k = 0; k < count; k++) {
+    gsize from = gst_util_uint64_scale (end[k], RATE, GST_SECOND) - WINDOW;
+    if (from >= BURST_START && from + WINDOW <= BURST_END)
+      fail_unless (fabs (reduction[k] + RANGE_DB) < 0.1, "%.3f dB in the "
+          "burst", reduction[k]);
+    else if (from + WINDOW <= BURST_START)
+      fail_unless (reduction[k] < 0.1, "%.3f dB before the burst",
+          reduction[k]);
+  }
+  gst_object_unref (bus);
+  g_free (y);
+  g_free (x);
+}
+GST_END_TEST;
+
 static Suite *
 deesser_suite (void)
 {
@@ -208,6 +245,7 @@ deesser_suite (void)
   tcase_add_test (tc, test_wideband);
   tcase_add_test (tc, test_listen);
   tcase_add_test (tc, test_latency);
+  tcase_add_test (tc, test_messages);
   return s;
 }
 

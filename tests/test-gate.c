@@ -316,6 +316,48 @@ GST_START_TEST (test_lookahead)
 }
 GST_END_TEST;
 
+/* A message every interval and a final one at EOS: the deepest reduction
+ * of each interval, the range while closed, 0 once open. */
+GST_START_TEST (test_messages)
+{
+  const gsize n = RATE, step = RATE / 2;
+  const double range_db = -40.0;
+  float *x = dc_step (n, step, THRESHOLD_DB - 20.0, THRESHOLD_DB + 10.0);
+  float *y = g_new (float, n);
+  GstBus *bus = gst_bus_new ();
+  gdouble reduction[16];
+  GstClockTime end[16];
+  gboolean final_last;
+
+  gchar *launch = g_strdup_printf ("gate threshold=%g range=%g attack=1 "
+      "release=5 interval=100000000", THRESHOLD_DB, range_db);
+  fail_unless_equals_uint64 (mst_run_element_full (launch, x, n, 1, 480, y,
+          NULL, bus), n);
+  guint count = mst_pop_reductions (bus, "gate", reduction, end, 16,
+      &final_last);
+  fail_unless (final_last);
+  /* Ten intervals, then the final one at EOS (nothing held back without
+   * lookahead: it ends where the tenth does). */
+  fail_unless_equals_int (count, 11);
+  for (guint k = 0; k < count; k++) {
+    fail_unless_equals_uint64 (end[k], MIN (k + 1, 10) * 100 * GST_MSECOND);
+    /* The interval of the step opens from the range at once, from its
+     * first frame (the attack's one-pole already moves there): deepest
+     * the range times e^(-1 frame / 1 ms). */
+    double expected = end[k] <= GST_SECOND / 2 ? -range_db
+        : end[k] <= 6 * GST_SECOND / 10 ? -range_db * exp (-1000.0 / RATE)
+        : 0.0;
+    fail_unless (fabs (reduction[k] - expected) < 0.01,
+        "%.3f dB in the interval ending at %" GST_TIME_FORMAT, reduction[k],
+        GST_TIME_ARGS (end[k]));
+  }
+  gst_object_unref (bus);
+  g_free (launch);
+  g_free (y);
+  g_free (x);
+}
+GST_END_TEST;
+
 static Suite *
 gate_suite (void)
 {
@@ -328,6 +370,7 @@ gate_suite (void)
   tcase_add_test (tc, test_hold);
   tcase_add_test (tc, test_hysteresis_chatter);
   tcase_add_test (tc, test_lookahead);
+  tcase_add_test (tc, test_messages);
   return s;
 }
 
