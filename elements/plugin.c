@@ -10,6 +10,8 @@
 #include "gstmstloudmeter.h"
 #include "gstmstmaster.h"
 #include "gstmstloudnorm.h"
+#include "gstmstgate.h"
+#include "gstmstdeesser.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -21,6 +23,8 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (loudmeter, plugin);
   ret |= GST_ELEMENT_REGISTER (master, plugin);
   ret |= GST_ELEMENT_REGISTER (loudnorm, plugin);
+  ret |= GST_ELEMENT_REGISTER (gate, plugin);
+  ret |= GST_ELEMENT_REGISTER (deesser, plugin);
 
   return ret;
 }

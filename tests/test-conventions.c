@@ -71,6 +71,10 @@ static const Row rows[] = {
       "target", -23.0, -14.0, 0.1, "", NULL},
   {"master", ROW_KEEPS_PROGRAMME, "", "normalize=false ceiling=0",
       "limiter::ceiling", -1.0, -12.0, 0.9, "normalize=false", NULL},
+  {"gate", ROW_FILTER | ROW_BYPASS, "threshold=-20", "ratio=1",
+      "threshold", -60.0, -10.0, 0.1, "", NULL},
+  {"deesser", ROW_FILTER | ROW_BYPASS, "threshold=-40", "ratio=1",
+      "threshold", -60.0, -10.0, 0.5, "mode=wideband freq=3000", NULL},
 };
 
 typedef struct
