@@ -30,6 +30,8 @@ G_DEFINE_ABSTRACT_TYPE_WITH_CODE (GstMstTwoInput, gst_mst_two_input,
 
 #define GET_CLASS(self) GST_MST_TWO_INPUT_GET_CLASS (self)
 
+static GstFlowReturn push_tail (GstMstTwoInput * self);
+
 enum
 {
   PROP_0,
@@ -107,7 +109,7 @@ release_main (GstMstTwoInput * self)
     gst_clear_buffer (&self->out_buf);
   }
   gst_clear_buffer (&self->main_buf);
-  self->main_frames = self->main_done = 0;
+  self->main_frames = self->main_done = self->out_done = 0;
 }
 
 static void
@@ -132,6 +134,7 @@ reset_stream (GstMstTwoInput * self)
   self->timeline.interval_count = 0;
   self->warned_missing = self->warned_nonfinite = FALSE;
   self->final_posted = FALSE;
+  gst_mst_timeline_restart (&self->timeline);
   reset_core (self);
 }
 
@@ -253,6 +256,8 @@ configure (GstMstTwoInput * self, GstAggregatorPad * sc)
   self->key_bpf = GST_AUDIO_INFO_BPF (key);
   self->process = self->format == MST_FORMAT_F64 ? klass->process_f64 :
       klass->process_f32;
+  self->delaying = klass->drain_f32 && klass->drain_f64 && klass->get_pending
+      && klass->get_latency (self) > 0;
   self->nonfinite_seen = 0;
   self->timeline.interval_count = 0;
   latency = gst_util_uint64_scale_int (klass->get_latency (self), GST_SECOND,
@@ -462,6 +467,8 @@ gst_mst_two_input_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
     case GST_EVENT_SEGMENT:
       if (is_main) {
         GstSegment segment;
+        /* What the delay line holds belongs to the segment before. */
+        push_tail (self);
         gst_event_copy_segment (event, &segment);
         gst_aggregator_update_segment (agg, &segment);
       }
@@ -585,6 +592,53 @@ gst_mst_two_input_get_next_time (GstAggregator * agg)
   return rt;
 }
 
+/* Pushes @out, the source pad's position moved to its end. */
+static GstFlowReturn
+push_out (GstMstTwoInput * self, GstBuffer * out)
+{
+  GstAggregator *agg = GST_AGGREGATOR (self);
+  GstClockTime end = GST_BUFFER_PTS (out);
+
+  if (GST_CLOCK_TIME_IS_VALID (end) && GST_BUFFER_DURATION_IS_VALID (out))
+    end += GST_BUFFER_DURATION (out);
+  if (GST_CLOCK_TIME_IS_VALID (end)) {
+    GST_OBJECT_LOCK (self);
+    GST_AGGREGATOR_PAD (agg->srcpad)->segment.position = end;
+    GST_OBJECT_UNLOCK (self);
+  }
+  return gst_aggregator_finish_buffer (agg, out);
+}
+
+/* A delaying subclass's tail: the frames its core holds go out, after the
+ * main frames before them, with the timestamps that continue theirs; the
+ * timeline starts again at the next main buffer. */
+static GstFlowReturn
+push_tail (GstMstTwoInput * self)
+{
+  GstMstTwoInputClass *klass = GET_CLASS (self);
+  gsize pending, n_out = 0;
+  GstBuffer *buf;
+  GstMapInfo map;
+
+  if (!self->configured || !self->delaying)
+    return GST_FLOW_OK;
+  pending = klass->get_pending (self);
+  if (pending == 0)
+    return GST_FLOW_OK;
+  buf = gst_buffer_new_allocate (NULL,
+      pending * GST_AUDIO_INFO_BPF (&self->main_info), NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  if (self->format == MST_FORMAT_F64)
+    klass->drain_f64 (self, map.data, &n_out);
+  else
+    klass->drain_f32 (self, map.data, &n_out);
+  gst_buffer_unmap (buf, &map);
+  buf = gst_mst_timeline_finish (&self->timeline, &self->main_info, buf,
+      n_out);
+  gst_mst_timeline_restart (&self->timeline);
+  return buf ? push_out (self, buf) : GST_FLOW_OK;
+}
+
 /* Takes @buf, the main's next buffer: its output, a copy to process in
  * place (silence for a GAP buffer), and where it starts. */
 static void
@@ -595,6 +649,9 @@ start_main (GstMstTwoInput * self, GstBuffer * buf)
   gsize n = buffer_frames (buf, GST_AUDIO_INFO_BPF (info),
       GST_AUDIO_INFO_RATE (info));
 
+  /* The tail before a discontinuity goes out with its own timestamps. */
+  if (GST_BUFFER_IS_DISCONT (buf))
+    push_tail (self);
   self->main_buf = buf;
   self->main_frames = n;
   self->main_done = 0;
@@ -606,6 +663,10 @@ start_main (GstMstTwoInput * self, GstBuffer * buf)
       NULL);
   gst_buffer_copy_into (self->out_buf, buf, GST_BUFFER_COPY_METADATA, 0, -1);
   GST_BUFFER_FLAG_UNSET (self->out_buf, GST_BUFFER_FLAG_GAP);
+  if (self->delaying) {
+    GST_BUFFER_FLAG_UNSET (self->out_buf, GST_BUFFER_FLAG_DISCONT);
+    gst_mst_timeline_start (&self->timeline, buf, klass->get_pending (self));
+  }
   gst_buffer_map (self->out_buf, &self->out_map, GST_MAP_READWRITE);
   if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)
       || gst_buffer_get_size (buf) < self->out_map.size)
@@ -784,15 +845,7 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
   GstMstTwoInputClass *klass = GET_CLASS (self);
   gsize bpf = GST_AUDIO_INFO_BPF (&self->main_info);
   gint rate = GST_AUDIO_INFO_RATE (&self->main_info);
-  GstMapInfo main_map = GST_MAP_INFO_INIT;
   GstMapInfo key_map = GST_MAP_INFO_INIT;
-  gboolean main_mapped = FALSE, internal_silent;
-
-  internal_silent = GST_BUFFER_FLAG_IS_SET (self->main_buf,
-      GST_BUFFER_FLAG_GAP)
-      || gst_buffer_get_size (self->main_buf) < self->out_map.size;
-  if (sc == NULL && !internal_silent)
-    main_mapped = gst_buffer_map (self->main_buf, &main_map, GST_MAP_READ);
 
   while (self->main_done < self->main_frames) {
     gsize n = MIN (self->main_frames - self->main_done,
@@ -803,6 +856,8 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
     KeySource source;
     gboolean in_key_buf = FALSE;
     GstClockTime duration;
+    guint8 *frames;
+    gsize n_out = n;
 
     if (!ensure_configured (self, sc)) {
       *ret = GST_FLOW_NOT_NEGOTIATED;
@@ -816,9 +871,9 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
         sync_at (self, self->main_done);
     }
     if (sc == NULL) {
-      source = main_mapped ? KEY_DATA : KEY_SILENCE;
-      if (main_mapped)
-        key = main_map.data + self->main_done * bpf;
+      /* The main is its own key (its copy in the output, GAP zeroed). */
+      source = KEY_DATA;
+      key = NULL;
     } else {
       source = find_key (self, sc, self->main_start +
           (gint64) self->main_done, n, timeout, &n, &in_key_buf);
@@ -832,7 +887,14 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
       }
     }
 
-    self->process (self, self->out_map.data + self->main_done * bpf, key, n);
+    frames = self->out_map.data + self->main_done * bpf;
+    self->process (self, frames, key, n, &n_out);
+    g_warn_if_fail (n_out == n || (self->delaying && n_out < n));
+    /* Only while a delay line fills do fewer frames come out than go in. */
+    if (n_out > 0 && self->out_done != self->main_done)
+      memmove (self->out_map.data + self->out_done * bpf, frames,
+          n_out * bpf);
+    self->out_done += n_out;
     self->main_done += n;
 
     if (key_buf)
@@ -854,8 +916,6 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
       post_interval (self, self->main_start + (gint64) self->main_done,
           duration, FALSE);
   }
-  if (main_mapped)
-    gst_buffer_unmap (self->main_buf, &main_map);
   return self->main_done == self->main_frames;
 }
 
@@ -864,15 +924,15 @@ static GstFlowReturn
 finish_main (GstMstTwoInput * self)
 {
   GstMstTwoInputClass *klass = GET_CLASS (self);
-  GstAggregator *agg = GST_AGGREGATOR (self);
   GstBuffer *out = self->out_buf;
-  GstClockTime end;
 
   gst_buffer_unmap (out, &self->out_map);
   self->out_buf = NULL;
-  end = GST_BUFFER_PTS (out);
-  if (GST_CLOCK_TIME_IS_VALID (end) && GST_BUFFER_DURATION_IS_VALID (out))
-    end += GST_BUFFER_DURATION (out);
+  /* A delaying core's frames so far, with the timestamps that continue
+   * the main's (none while its delay line fills). */
+  if (self->delaying)
+    out = gst_mst_timeline_finish (&self->timeline, &self->main_info, out,
+        self->out_done);
   release_main (self);
   gst_aggregator_pad_drop_buffer (self->main_pad);
 
@@ -880,12 +940,7 @@ finish_main (GstMstTwoInput * self)
     gst_mst_warn_nonfinite (GST_ELEMENT (self),
         (gsize) klass->get_nonfinite_count (self), &self->nonfinite_seen,
         &self->warned_nonfinite);
-  if (GST_CLOCK_TIME_IS_VALID (end)) {
-    GST_OBJECT_LOCK (self);
-    GST_AGGREGATOR_PAD (agg->srcpad)->segment.position = end;
-    GST_OBJECT_UNLOCK (self);
-  }
-  return gst_aggregator_finish_buffer (agg, out);
+  return out ? push_out (self, out) : GST_FLOW_OK;
 }
 
 static GstFlowReturn
@@ -925,6 +980,8 @@ gst_mst_two_input_aggregate (GstAggregator * agg, gboolean timeout)
   }
   if (ret == GST_FLOW_EOS) {
     release_key (self);
+    /* The delay line's tail, the key silent: as many frames out as in. */
+    push_tail (self);
     /* The last message of the stream: the interval so far, final. */
     if (GET_CLASS (self)->message_name && self->configured
         && !self->final_posted) {
@@ -1055,6 +1112,7 @@ gst_mst_two_input_init (GstMstTwoInput * self)
       "direction", GST_PAD_SINK, "template", templ, NULL);
   gst_element_add_pad (GST_ELEMENT (self), GST_PAD (self->main_pad));
   gst_mst_message_settings_init (&self->messages, GST_SECOND / 10);
+  gst_mst_timeline_restart (&self->timeline);
   self->need_configure = TRUE;
   self->refused = GST_FLOW_OK;
 }

@@ -66,19 +66,24 @@ key_add_apply (GstMstTwoInput * base, gconstpointer settings)
 #define DEFINE_KEY_ADD(T, suffix) \
 static MstResult \
 key_add_process_##suffix (GstMstTwoInput * base, gpointer main_frames, \
-    gconstpointer key_frames, gsize n_frames) \
+    gconstpointer key_frames, gsize n_frames, gsize * n_out) \
 { \
   TestKeyAdd *self = TEST_KEY_ADD (base); \
   T *main = main_frames; \
-  const T *key = key_frames; \
+  /* No sidechain: the main is its own key. */ \
+  const T *key = key_frames ? key_frames : main; \
+  const gint key_channels = key_frames ? self->key_channels : \
+      self->main_channels; \
   fail_unless (n_frames <= GST_MST_TWO_INPUT_MAX_RUN); \
-  for (gsize i = 0; i < n_frames; i++) \
+  for (gsize i = 0; i < n_frames; i++) { \
+    const T k = key[i * key_channels]; \
     for (gint c = 0; c < self->main_channels; c++) { \
       if (!isfinite (main[i * self->main_channels + c])) \
         self->nonfinite++; \
-      main[i * self->main_channels + c] += \
-          (T) self->key_gain * key[i * self->key_channels]; \
+      main[i * self->main_channels + c] += (T) self->key_gain * k; \
     } \
+  } \
+  *n_out = n_frames; \
   return MST_OK; \
 }
 DEFINE_KEY_ADD (gfloat, f32);
