@@ -119,23 +119,6 @@ G_DEFINE_TYPE_WITH_CODE (GstMstCompressor, gst_mst_compressor,
 GST_ELEMENT_REGISTER_DEFINE (compressor, "compressor", GST_RANK_NONE,
     GST_TYPE_MST_COMPRESSOR);
 
-/* The lookahead is the latency: changing it while running would need a
- * dropout or a jump. Called under the object lock; TRUE when refused. */
-static gboolean
-refuse_lookahead (GstMstCompressor * self, gdouble ms)
-{
-  gdouble kept = self->lookahead_ms;
-
-  if (GST_STATE (self) <= GST_STATE_READY || ms == kept)
-    return FALSE;
-  GST_OBJECT_UNLOCK (self);
-  GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
-      ("lookahead can only change in the NULL or READY state; keeping "
-          "%.2f ms", kept), ("refused %.2f ms while running", ms));
-  GST_OBJECT_LOCK (self);
-  return TRUE;
-}
-
 static void
 gst_mst_compressor_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -193,8 +176,12 @@ gst_mst_compressor_set_property (GObject * object, guint prop_id,
       s->key_lowpass_hz = g_value_get_double (value);
       break;
     case PROP_LOOKAHEAD:
-      if (!refuse_lookahead (self, g_value_get_double (value)))
+      /* The latency: the core is configured again before the next main
+       * buffer, after its tail went out. */
+      if (self->lookahead_ms != g_value_get_double (value)) {
         self->lookahead_ms = g_value_get_double (value);
+        gst_mst_two_input_request_configure (GST_MST_TWO_INPUT (self));
+      }
       break;
     case PROP_MIX:
       s->mix = g_value_get_double (value) / 100.0;
@@ -299,6 +286,7 @@ gst_mst_compressor_configure (GstMstTwoInput * base, const GstAudioInfo * main,
   gint channels = GST_AUDIO_INFO_CHANNELS (main);
   gint key_channels = GST_AUDIO_INFO_CHANNELS (key);
   gdouble lookahead_ms;
+  MstDynamicsSettings settings;
   MstResult r;
 
   GST_OBJECT_LOCK (self);
@@ -321,6 +309,13 @@ gst_mst_compressor_configure (GstMstTwoInput * base, const GstAudioInfo * main,
     self->rate = 0;
     return r;
   }
+  /* The settings in force from the first frame, glides at their targets
+   * (a bypass starts bypassed). */
+  GST_OBJECT_LOCK (self);
+  settings = self->settings;
+  GST_OBJECT_UNLOCK (self);
+  if (mst_dynamics_set (self->core, &settings) == MST_OK)
+    mst_dynamics_reset (self->core);
   self->rate = rate;
   self->channels = channels;
   self->key_channels = key_channels;
@@ -505,10 +500,12 @@ gst_mst_compressor_class_init (GstMstCompressorClass * klass)
   g_object_class_install_property (gobject_class, PROP_LOOKAHEAD,
       g_param_spec_double ("lookahead", "Lookahead (ms)",
           "Delay of the audio behind the key in ms, so the gain moves before "
-          "the level it answers; reported as latency, so it can only change "
-          "in the NULL or READY state", 0.0, MST_DYNAMICS_MAX_LOOKAHEAD_MS,
-          DEFAULT_LOOKAHEAD_MS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-          | GST_PARAM_MUTABLE_READY));
+          "the level it answers; reported as latency. A change while "
+          "playing applies at the next input buffer: the frames held go out "
+          "first (keyed by silence), then the new latency is posted", 0.0,
+          MST_DYNAMICS_MAX_LOOKAHEAD_MS, DEFAULT_LOOKAHEAD_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MIX,
       g_param_spec_double ("mix", "Mix (%)",
           "Share of the compressed signal in the output, in % (parallel "

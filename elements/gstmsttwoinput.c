@@ -263,6 +263,7 @@ configure (GstMstTwoInput * self, GstAggregatorPad * sc)
   latency = gst_util_uint64_scale_int (klass->get_latency (self), GST_SECOND,
       rate);
   gst_aggregator_set_latency (GST_AGGREGATOR (self), latency, latency);
+  g_atomic_int_set (&self->latency_frames, (gint) klass->get_latency (self));
   return TRUE;
 
 refused:
@@ -543,6 +544,44 @@ gst_mst_two_input_sink_query (GstAggregator * agg, GstAggregatorPad * pad,
   }
   return GST_AGGREGATOR_CLASS (gst_mst_two_input_parent_class)->sink_query
       (agg, pad, query);
+}
+
+/* GstAggregator answers for live upstreams only; not live, the answer is
+ * the main's upstream's plus the subclass's latency, as every element of
+ * the pack answers. */
+static gboolean
+gst_mst_two_input_src_query (GstAggregator * agg, GstQuery * query)
+{
+  GstMstTwoInput *self = GST_MST_TWO_INPUT (agg);
+  gboolean live;
+  GstClockTime min, max;
+  GstQuery *up;
+  gint rate;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return GST_AGGREGATOR_CLASS (gst_mst_two_input_parent_class)->src_query
+        (agg, query);
+  if (!GST_AGGREGATOR_CLASS (gst_mst_two_input_parent_class)->src_query (agg,
+          query))
+    return FALSE;
+  gst_query_parse_latency (query, &live, NULL, NULL);
+  if (live)
+    return TRUE;
+  up = gst_query_new_latency ();
+  if (gst_pad_peer_query (GST_PAD (self->main_pad), up)) {
+    gst_query_parse_latency (up, NULL, &min, &max);
+    rate = self->have_main_info ? GST_AUDIO_INFO_RATE (&self->main_info) : 0;
+    if (rate > 0) {
+      GstClockTime ours = gst_util_uint64_scale_int (g_atomic_int_get
+          (&self->latency_frames), GST_SECOND, rate);
+      min += ours;
+      if (GST_CLOCK_TIME_IS_VALID (max))
+        max += ours;
+    }
+    gst_query_set_latency (query, FALSE, min, max);
+  }
+  gst_query_unref (up);
+  return TRUE;
 }
 
 static GstFlowReturn
@@ -925,6 +964,7 @@ finish_main (GstMstTwoInput * self)
 {
   GstMstTwoInputClass *klass = GET_CLASS (self);
   GstBuffer *out = self->out_buf;
+  GstFlowReturn ret;
 
   gst_buffer_unmap (out, &self->out_map);
   self->out_buf = NULL;
@@ -934,13 +974,15 @@ finish_main (GstMstTwoInput * self)
     out = gst_mst_timeline_finish (&self->timeline, &self->main_info, out,
         self->out_done);
   release_main (self);
-  gst_aggregator_pad_drop_buffer (self->main_pad);
-
   if (klass->get_nonfinite_count)
     gst_mst_warn_nonfinite (GST_ELEMENT (self),
         (gsize) klass->get_nonfinite_count (self), &self->nonfinite_seen,
         &self->warned_nonfinite);
-  return out ? push_out (self, out) : GST_FLOW_OK;
+  /* Out before the input leaves its queue: once the main pad holds no
+   * buffer, everything pushed to it has come out. */
+  ret = out ? push_out (self, out) : GST_FLOW_OK;
+  gst_aggregator_pad_drop_buffer (self->main_pad);
+  return ret;
 }
 
 static GstFlowReturn
@@ -964,6 +1006,12 @@ gst_mst_two_input_aggregate (GstAggregator * agg, gboolean timeout)
         if (gst_aggregator_pad_is_eos (self->main_pad))
           ret = GST_FLOW_EOS;
         break;
+      }
+      /* A change of the core's shape: what it holds goes out first. */
+      if (g_atomic_int_compare_and_exchange (&self->configure_requested,
+              TRUE, FALSE) && self->configured) {
+        push_tail (self);
+        self->need_configure = TRUE;
       }
       if (!ensure_configured (self, sc)) {
         gst_buffer_unref (buf);
@@ -1020,6 +1068,13 @@ gst_mst_two_input_stop (GstAggregator * agg)
   self->missing_key_frames = 0;
   GST_OBJECT_UNLOCK (self);
   return TRUE;
+}
+
+void
+gst_mst_two_input_request_configure (GstMstTwoInput * self)
+{
+  g_return_if_fail (GST_IS_MST_TWO_INPUT (self));
+  g_atomic_int_set (&self->configure_requested, TRUE);
 }
 
 /* ---- GObject ---- */
@@ -1088,6 +1143,7 @@ gst_mst_two_input_class_init (GstMstTwoInputClass * klass)
       GST_DEBUG_FUNCPTR (gst_mst_two_input_sink_event_pre_queue);
   agg_class->sink_event = GST_DEBUG_FUNCPTR (gst_mst_two_input_sink_event);
   agg_class->sink_query = GST_DEBUG_FUNCPTR (gst_mst_two_input_sink_query);
+  agg_class->src_query = GST_DEBUG_FUNCPTR (gst_mst_two_input_src_query);
   agg_class->update_src_caps =
       GST_DEBUG_FUNCPTR (gst_mst_two_input_update_src_caps);
   agg_class->get_next_time =

@@ -19,6 +19,8 @@ G_BEGIN_DECLS
       GST_TYPE_MST_TWO_INPUT, GstMstTwoInput))
 #define GST_MST_TWO_INPUT_CLASS(klass) (G_TYPE_CHECK_CLASS_CAST ((klass), \
       GST_TYPE_MST_TWO_INPUT, GstMstTwoInputClass))
+#define GST_IS_MST_TWO_INPUT(obj) (G_TYPE_CHECK_INSTANCE_TYPE ((obj), \
+      GST_TYPE_MST_TWO_INPUT))
 #define GST_MST_TWO_INPUT_GET_CLASS(obj) (G_TYPE_INSTANCE_GET_CLASS ((obj), \
       GST_TYPE_MST_TWO_INPUT, GstMstTwoInputClass))
 
@@ -181,6 +183,11 @@ struct _GstMstTwoInput
    * the frames of the current output buffer written so far. */
   gboolean delaying;
   gsize out_done;
+  /* Set from any thread (gst_mst_two_input_request_configure), taken by
+   * the streaming thread before the next main buffer. */
+  gint configure_requested;
+  /* The subclass's latency in frames, for the LATENCY query (atomic). */
+  gint latency_frames;
   GstMstSettingsSnapshot snapshot;
   /* Automation is followed within the current main buffer. */
   gboolean controlled;
@@ -214,6 +221,12 @@ struct _GstMstTwoInput
 };
 
 GType gst_mst_two_input_get_type (void);
+
+/* From any thread: before the next main buffer, the core's tail is drained
+ * (a delaying subclass) and @configure called again, for a setting that
+ * changes the core's shape (a lookahead, so the latency; a latency message
+ * follows when it changed). */
+void gst_mst_two_input_request_configure (GstMstTwoInput * self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstMstTwoInput, gst_object_unref)
 

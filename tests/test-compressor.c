@@ -297,6 +297,7 @@ GST_END_TEST;
   "hold=10"
 #define DUCK_ATTACK_MS 10.0
 #define DUCK_RELEASE_MS 100.0
+#define DUCK_HOLD_MS 10.0
 /* The voice's peak, -10 dBFS: 20 dB over the threshold, 15 dB of ducking. */
 #define VOICE_DB -10.0
 
@@ -372,8 +373,11 @@ check_duck (const gfloat * x, const gfloat * y, gsize n, gsize on, gsize off,
       "release %.2f ms after it\n", what, t_on, t_off);
   fail_unless (fabs (t_on - DUCK_ATTACK_MS) <= 0.1 * DUCK_ATTACK_MS + 0.5,
       "%s: 63 %% of the ducking %.2f ms after the voice", what, t_on);
-  /* The voice's last peak can be up to a half period before its end. */
-  fail_unless (fabs (t_off - DUCK_RELEASE_MS) <= 0.1 * DUCK_RELEASE_MS + 3.0,
+  /* The release starts once the hold is over, counted from the last peak
+   * that refreshed it (at most hold_ms before the voice's end, at most a
+   * half period of it, 2.8 ms, after its last peak). */
+  fail_unless (t_off >= 0.9 * DUCK_RELEASE_MS - 3.0
+      && t_off <= 1.1 * DUCK_RELEASE_MS + DUCK_HOLD_MS + 3.0,
       "%s: 63 %% of the release %.2f ms after the voice", what, t_off);
   for (gsize i = off - RATE / 20; i < off; i++) {
     gdouble g = gain_at (x, y, i);
@@ -609,24 +613,77 @@ GST_START_TEST (test_lookahead)
 
 GST_END_TEST;
 
-/* The lookahead is refused while playing (the latency would jump). */
-GST_START_TEST (test_lookahead_refused_while_playing)
+/* A lookahead changed while playing: the frames held go out first, the new
+ * latency is answered and posted; every frame out once, in order, with
+ * continuous timestamps. */
+GST_START_TEST (test_lookahead_change_while_playing)
 {
   GstElement *el = gst_element_factory_make ("compressor", NULL);
   GstHarness *h;
+  GstBus *bus = gst_bus_new ();
   gchar *caps = caps_str (1);
-  gdouble ms;
+  const gsize n = 4800, blocks = 10;
+  gfloat *x = g_new (gfloat, n * blocks);
+  GArray *y = g_array_new (FALSE, FALSE, sizeof (gfloat));
+  GstClockTime next_pts = 0;
+  GstBuffer *buf;
+  GstMessage *msg;
+  guint latency_messages = 0;
 
-  g_object_set (el, "lookahead", 2.0, NULL);
+  /* Below the threshold: the output is the input, frame for frame. */
+  for (gsize i = 0; i < n * blocks; i++)
+    x[i] = (gfloat) (1e-3 * sin (0.003 * i) + 1e-7 * (i % 13));
+  g_object_set (el, "lookahead", 2.0, "threshold", -20.0, NULL);
+  gst_element_set_bus (el, bus);
   h = gst_harness_new_with_element (el, "sink", "src");
   gst_object_unref (el);
   gst_harness_set_caps_str (h, caps, caps);
   g_free (caps);
-  gst_harness_play (h);
-  g_object_set (h->element, "lookahead", 10.0, NULL);
-  g_object_get (h->element, "lookahead", &ms, NULL);
-  fail_unless_equals_float (ms, 2.0);
+  for (gsize b = 0; b < blocks; b++) {
+    GstBuffer *in = gst_buffer_new_memdup (x + b * n, n * sizeof (gfloat));
+    GST_BUFFER_PTS (in) = gst_util_uint64_scale (b * n, GST_SECOND, RATE);
+    GST_BUFFER_DURATION (in) = gst_util_uint64_scale (n, GST_SECOND, RATE);
+    if (b == blocks / 2) {
+      fail_unless_equals_uint64 (gst_harness_query_latency (h),
+          2 * GST_MSECOND);
+      g_object_set (h->element, "lookahead", 10.0, NULL);
+    }
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  }
+  /* Once EOS is out, all is processed: the new latency in force. */
+  gst_harness_push_event (h, gst_event_new_eos ());
+  for (GstEvent * ev; (ev = gst_harness_pull_event (h));) {
+    gboolean eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
+    gst_event_unref (ev);
+    if (eos)
+      break;
+  }
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY))) {
+    latency_messages++;
+    gst_message_unref (msg);
+  }
+  fail_unless (latency_messages >= 2, "%u latency messages",
+      latency_messages);
+  fail_unless_equals_uint64 (gst_harness_query_latency (h),
+      10 * GST_MSECOND);
+  while ((buf = gst_harness_try_pull (h))) {
+    GstMapInfo map;
+    gst_buffer_map (buf, &map, GST_MAP_READ);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), next_pts);
+    next_pts += GST_BUFFER_DURATION (buf);
+    g_array_append_vals (y, map.data, map.size / sizeof (gfloat));
+    gst_buffer_unmap (buf, &map);
+    gst_buffer_unref (buf);
+  }
+  fail_unless_equals_uint64 (y->len, n * blocks);
+  for (gsize i = 0; i < n * blocks; i++)
+    fail_unless (g_array_index (y, gfloat, i) == x[i], "frame %"
+        G_GSIZE_FORMAT, i);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
   gst_harness_teardown (h);
+  g_array_free (y, TRUE);
+  g_free (x);
 }
 
 GST_END_TEST;
@@ -663,7 +720,7 @@ compressor_suite (void)
   tcase_add_test (tc, test_ducking_late_and_early);
   tcase_add_test (tc, test_ducking_live);
   tcase_add_test (tc, test_lookahead);
-  tcase_add_test (tc, test_lookahead_refused_while_playing);
+  tcase_add_test (tc, test_lookahead_change_while_playing);
   tcase_add_test (tc, test_ratio_inf);
   return s;
 }
