@@ -1,0 +1,619 @@
+/* Tests of the dynamics core (gst/mst-dynamics.h, gst/mst-dynamics-gain.h)
+ * on plain arrays: the static curve against the Giannoulis formula written
+ * out here, the attack and release time constants of the gain, lookahead
+ * alignment and sample counts, mix and bypass exactness, the external key,
+ * the gate's hysteresis and hold, the split-band de-esser, upward mode,
+ * non-finite input. */
+#include "mst-dynamics.h"
+#include "mst-test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RATE 48000.0
+
+/* The soft-knee downward compressor curve (Giannoulis, Massberg & Reiss
+ * 2012, eq. 4), independent of the gain computer block. */
+static double
+formula_gain_db (double x, double t, double r, double w)
+{
+  double y;
+  if (2.0 * (x - t) < -w)
+    y = x;
+  else if (2.0 * fabs (x - t) <= w && w > 0.0)
+    y = x + (1.0 / r - 1.0) * (x - t + w / 2.0) * (x - t + w / 2.0)
+        / (2.0 * w);
+  else
+    y = t + (x - t) / r;
+  return y - x;
+}
+
+static MstDynamics *
+make (int channels, int key_channels, double lookahead_ms,
+    const MstDynamicsSettings * s)
+{
+  MstDynamics *d = mst_dynamics_init (8);
+  MST_CHECK (d != NULL);
+  MST_CHECK (mst_dynamics_configure (d, RATE, channels, key_channels,
+          lookahead_ms) == MST_OK);
+  MST_CHECK (mst_dynamics_set (d, s) == MST_OK);
+  return d;
+}
+
+/* Runs n mono frames through d (self-keyed, no lookahead), in place. */
+static void
+run_mono (MstDynamics * d, double *x, size_t n)
+{
+  size_t n_out = 0;
+  MST_CHECK (mst_dynamics_process_f64 (d, x, n, x, &n_out) == MST_OK);
+  MST_CHECK (n_out == n);
+}
+
+static double
+rms (const double *x, size_t n)
+{
+  double s = 0.0;
+  for (size_t i = 0; i < n; i++)
+    s += x[i] * x[i];
+  return sqrt (s / n);
+}
+
+/* A steady 1 kHz sine at 16 levels: the gain (output over input RMS over
+ * the last 200 ms of 1.5 s) is the formula's at the sine's peak level
+ * (peak detector) or its RMS level (RMS detector), within 0.1 dB. */
+static void
+test_static_curve (void)
+{
+  const struct {
+    double t, r, w;
+  } curves[] = { {-20, 4, 0}, {-30, 2, 10}, {-12, 100, 6}, {-24, 1.5, 3} };
+  const size_t n = (size_t) (1.5 * RATE), tail = (size_t) (0.2 * RATE);
+  double *x = malloc (n * sizeof (double)), *y = malloc (n * sizeof (double));
+  double worst = 0.0;
+  for (int det = 0; det < 2; det++) {
+    for (size_t k = 0; k < sizeof curves / sizeof curves[0]; k++) {
+      for (int lvl = 0; lvl < 16; lvl++) {
+        double peak_db = -60.0 + 4.0 * lvl;
+        double amp = pow (10.0, peak_db / 20.0);
+        MstDynamicsSettings s;
+        mst_dynamics_settings_default (&s);
+        s.detector = det ? MST_DYNAMICS_RMS : MST_DYNAMICS_PEAK;
+        s.threshold_db = curves[k].t;
+        s.ratio = curves[k].r;
+        s.knee_db = curves[k].w;
+        MstDynamics *d = make (1, 0, 0.0, &s);
+        for (size_t i = 0; i < n; i++)
+          x[i] = y[i] = amp * sin (2.0 * M_PI * 1000.0 * i / RATE);
+        run_mono (d, y, n);
+        double got = 20.0 * log10 (rms (y + n - tail, tail)
+            / rms (x + n - tail, tail));
+        double level = det ? peak_db - 20.0 * log10 (M_SQRT2) : peak_db;
+        double want = formula_gain_db (level, curves[k].t, curves[k].r,
+            curves[k].w);
+        MST_CHECK_MSG (fabs (got - want) <= 0.1,
+            "%s T %g R %g W %g at %g dBFS peak: %.3f dB, formula %.3f",
+            det ? "rms" : "peak", curves[k].t, curves[k].r, curves[k].w,
+            peak_db, got, want);
+        worst = fmax (worst, fabs (got - want));
+        mst_dynamics_destroy (&d);
+      }
+    }
+  }
+  printf ("  static curve: worst error %.4f dB (16 levels, 4 curves, "
+      "peak and rms)\n", worst);
+  free (x);
+  free (y);
+}
+
+/* Time from start until the gain (dB, per frame, from output over a DC
+ * input) has covered 63.2 % of its change. */
+static double
+time_to_63 (const double *gain_db, size_t start, size_t n, double from,
+    double to)
+{
+  double mark = from + (1.0 - exp (-1.0)) * (to - from);
+  for (size_t i = start; i < n; i++)
+    if ((to < from && gain_db[i] <= mark) || (to > from && gain_db[i] >= mark))
+      return (i - start) / RATE * 1000.0;
+  return INFINITY;
+}
+
+/* A 20 dB step of a DC level up, then down: the gain in dB reaches 63 % of
+ * its change within 10 % of attack and of release, for several times, in
+ * the compressor and in the gate (where attack opens). */
+static void
+test_time_constants (void)
+{
+  const double times[][2] = { {10, 100}, {1, 50}, {30, 500}, {5, 20} };
+  /* Each level held 3 s: 6 of the longest release, so it has settled. */
+  const size_t n = (size_t) (9.0 * RATE), step_up = (size_t) (3.0 * RATE),
+      step_down = (size_t) (6.0 * RATE);
+  double *x = malloc (n * sizeof (double)), *gdb = malloc (n * sizeof (double));
+  double worst = 0.0;
+  for (int gate = 0; gate < 2; gate++) {
+    for (size_t k = 0; k < sizeof times / sizeof times[0]; k++) {
+      MstDynamicsSettings s;
+      if (gate) {
+        mst_dynamics_settings_gate (&s);
+        s.threshold_db = -20.0;
+        s.ratio = 2.0;          /* an expander: a gain that moves 10 dB */
+        s.range_db = -INFINITY;
+        s.hysteresis_db = 0.0;
+        s.hold_ms = 0.0;
+      } else {
+        mst_dynamics_settings_default (&s);
+        s.threshold_db = -40.0;
+        s.knee_db = 0.0;
+      }
+      s.attack_ms = times[k][0];
+      s.release_ms = times[k][1];
+      MstDynamics *d = make (1, 0, 0.0, &s);
+      double lo = pow (10.0, -30.0 / 20), hi = lo * 10.0;
+      for (size_t i = 0; i < n; i++)
+        x[i] = i >= step_up && i < step_down ? hi : lo;
+      double *y = malloc (n * sizeof (double));
+      memcpy (y, x, n * sizeof (double));
+      run_mono (d, y, n);
+      for (size_t i = 0; i < n; i++)
+        gdb[i] = 20.0 * log10 (y[i] / x[i]);
+      double g_lo = gdb[step_up - 1], g_hi = gdb[step_down - 1];
+      /* The static gains the formula gives: a 20 dB step moves a 4:1
+       * compressor's gain 15 dB, a 1:2 expander's 10 dB. */
+      double want_change = gate ? 10.0 : 15.0;
+      MST_CHECK_CLOSE (fabs (g_hi - g_lo), want_change, 0.05);
+      double t_att = time_to_63 (gdb, step_up, n, g_lo, g_hi);
+      double t_rel = time_to_63 (gdb, step_down, n, g_hi, g_lo);
+      MST_CHECK_MSG (fabs (t_att / times[k][0] - 1.0) <= 0.1,
+          "%s attack %g ms: 63 %% after %.3f ms", gate ? "gate" : "comp",
+          times[k][0], t_att);
+      MST_CHECK_MSG (fabs (t_rel / times[k][1] - 1.0) <= 0.1,
+          "%s release %g ms: 63 %% after %.3f ms", gate ? "gate" : "comp",
+          times[k][1], t_rel);
+      worst = fmax (worst, fmax (fabs (t_att / times[k][0] - 1.0),
+              fabs (t_rel / times[k][1] - 1.0)));
+      free (y);
+      mst_dynamics_destroy (&d);
+    }
+  }
+  printf ("  time constants: worst error %.2f %%\n", 100.0 * worst);
+  free (x);
+  free (gdb);
+}
+
+/* Lookahead: output frame i is input frame i (times its gain), every frame
+ * comes out (process + drain), in F32 and F64, for block sizes that do
+ * not divide the latency; the gain is down before a step arrives. */
+static void
+test_lookahead_alignment (void)
+{
+  const size_t n = 48000;
+  const size_t blocks[] = { 1, 7, 480, 4096 };
+  for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+    MstDynamicsSettings s;
+    mst_dynamics_settings_default (&s);
+    s.threshold_db = 0.0;       /* nothing compressed: out = in exactly */
+    s.knee_db = 0.0;
+    MstDynamics *d = make (2, 0, 5.0, &s);
+    MST_CHECK (mst_dynamics_get_latency (d) == 240);
+    float *in = malloc (2 * n * sizeof (float));
+    float *out = calloc (2 * n, sizeof (float));
+    for (size_t i = 0; i < 2 * n; i++)
+      in[i] = (float) (0.5 * sin (0.01 * i) + 0.001 * (i % 7));
+    size_t done = 0, written = 0;
+    while (done < n) {
+      size_t m = n - done < blocks[b] ? n - done : blocks[b], got = 0;
+      MST_CHECK (mst_dynamics_process_f32 (d, in + 2 * done, m,
+              out + 2 * written, &got) == MST_OK);
+      done += m;
+      written += got;
+    }
+    MST_CHECK (mst_dynamics_get_pending (d) == 240);
+    size_t got = 0;
+    MST_CHECK (mst_dynamics_drain_f32 (d, out + 2 * written, &got) == MST_OK);
+    written += got;
+    MST_CHECK_MSG (written == n, "block %zu: %zu frames out of %zu",
+        blocks[b], written, n);
+    MST_CHECK_MSG (memcmp (in, out, 2 * n * sizeof (float)) == 0,
+        "block %zu: below the threshold the output is not the input",
+        blocks[b]);
+    free (in);
+    free (out);
+    mst_dynamics_destroy (&d);
+  }
+
+  /* A step with 5 ms lookahead and a 1 ms attack: the gain has fallen by
+   * most of its change at the step itself. */
+  MstDynamicsSettings s;
+  mst_dynamics_settings_default (&s);
+  s.threshold_db = -20.0;
+  s.knee_db = 0.0;
+  s.attack_ms = 1.0;
+  MstDynamics *d = make (1, 0, 5.0, &s);
+  double *x = malloc (n * sizeof (double)), *y = malloc (n * sizeof (double));
+  for (size_t i = 0; i < n; i++)
+    x[i] = i < n / 2 ? 0.01 : 1.0;
+  size_t got = 0, got2 = 0;
+  MST_CHECK (mst_dynamics_process_f64 (d, x, n, y, &got) == MST_OK);
+  MST_CHECK (mst_dynamics_drain_f64 (d, y + got, &got2) == MST_OK);
+  MST_CHECK (got + got2 == n);
+  double at_step = 20.0 * log10 (y[n / 2] / x[n / 2]);
+  MST_CHECK_MSG (at_step < -0.95 * 15.0,
+      "gain at the step %.2f dB: the lookahead did not bring it down", at_step);
+  free (x);
+  free (y);
+  mst_dynamics_destroy (&d);
+}
+
+/* Mix: with the gain at 1 (under the threshold) the output is the input
+ * bit for bit at any mix; compressed, 50 % mix is the mean of dry and wet;
+ * bypass is the dry signal bit for bit once its glide has ended. */
+static void
+test_mix_and_bypass (void)
+{
+  const size_t n = 24000;
+  double *x = malloc (n * sizeof (double)), *y = malloc (n * sizeof (double));
+  double *wet = malloc (n * sizeof (double));
+  for (size_t i = 0; i < n; i++)
+    x[i] = 0.05 * sin (2 * M_PI * 440.0 * i / RATE);
+  MstDynamicsSettings s;
+  mst_dynamics_settings_default (&s);
+  s.threshold_db = 0.0;
+  s.knee_db = 0.0;
+  s.mix = 0.5;
+  MstDynamics *d = make (1, 0, 0.0, &s);
+  memcpy (y, x, n * sizeof (double));
+  run_mono (d, y, n);
+  MST_CHECK (memcmp (x, y, n * sizeof (double)) == 0);
+  mst_dynamics_destroy (&d);
+
+  for (size_t i = 0; i < n; i++)
+    x[i] = 0.8 * sin (2 * M_PI * 440.0 * i / RATE);
+  s.threshold_db = -30.0;
+  s.mix = 1.0;
+  d = make (1, 0, 0.0, &s);
+  memcpy (wet, x, n * sizeof (double));
+  run_mono (d, wet, n);
+  mst_dynamics_destroy (&d);
+  s.mix = 0.5;
+  d = make (1, 0, 0.0, &s);
+  memcpy (y, x, n * sizeof (double));
+  run_mono (d, y, n);
+  double worst = 0.0;
+  for (size_t i = 0; i < n; i++)
+    worst = fmax (worst, fabs (y[i] - 0.5 * (x[i] + wet[i])));
+  MST_CHECK_MSG (worst < 1e-12, "50 %% mix off the mean by %g", worst);
+
+  s.bypass = true;
+  MST_CHECK (mst_dynamics_set (d, &s) == MST_OK);
+  memcpy (y, x, n * sizeof (double));
+  run_mono (d, y, n);
+  /* A glide of at most 10 ms (the wet half of the mix in 5 ms), then the
+   * input exactly; no sample-to-sample jump larger than the input's or the
+   * wet signal's own. */
+  MST_CHECK (fabs (y[10] - x[10]) > 1e-6);
+  MST_CHECK (memcmp (x + 480, y + 480, (n - 480) * sizeof (double)) == 0);
+  double step = 0.0, own = 0.0;
+  for (size_t i = 1; i < 480; i++) {
+    step = fmax (step, fabs (y[i] - y[i - 1]));
+    own = fmax (own, fmax (fabs (x[i] - x[i - 1]), fabs (wet[i] - wet[i - 1])));
+  }
+  MST_CHECK_MSG (step < own + 0.005, "bypass glide steps by %g (signals %g)",
+      step, own);
+  mst_dynamics_destroy (&d);
+  free (x);
+  free (y);
+  free (wet);
+}
+
+/* An external key: a loud key ducks a quiet main by the curve's gain; a
+ * silent key leaves it untouched; a mono key of a stereo main gives both
+ * channels one gain. */
+static void
+test_external_key (void)
+{
+  const size_t n = 48000;
+  double *in = malloc (2 * n * sizeof (double));
+  double *out = malloc (2 * n * sizeof (double));
+  double *key = malloc (n * sizeof (double));
+  for (size_t i = 0; i < n; i++) {
+    in[2 * i] = 0.1 * sin (2 * M_PI * 300.0 * i / RATE);
+    in[2 * i + 1] = 0.05 * sin (2 * M_PI * 500.0 * i / RATE);
+    key[i] = i < n / 2 ? 0.0 : 0.5 * sin (2 * M_PI * 1000.0 * i / RATE);
+  }
+  MstDynamicsSettings s;
+  mst_dynamics_settings_default (&s);
+  s.threshold_db = -30.0;
+  s.ratio = 10.0;
+  s.knee_db = 0.0;
+  MstDynamics *d = make (2, 1, 0.0, &s);
+  size_t got = 0;
+  MST_CHECK (mst_dynamics_process_keyed_f64 (d, in, key, n, out, &got)
+      == MST_OK);
+  MST_CHECK (got == n);
+  /* Key silent: untouched. */
+  MST_CHECK (memcmp (in, out, n * sizeof (double)) == 0);
+  /* Key at -6 dBFS peak: the formula's gain on both channels. */
+  double want = formula_gain_db (20 * log10 (0.5), -30.0, 10.0, 0.0);
+  for (int c = 0; c < 2; c++) {
+    double num = 0, den = 0;
+    for (size_t i = n - 4800; i < n; i++) {
+      num += out[2 * i + c] * out[2 * i + c];
+      den += in[2 * i + c] * in[2 * i + c];
+    }
+    MST_CHECK_CLOSE (10 * log10 (num / den), want, 0.1);
+  }
+  free (in);
+  free (out);
+  free (key);
+  mst_dynamics_destroy (&d);
+}
+
+/* Counts the frames where the gate's gain crosses half-way between closed
+ * and open, in either direction. */
+static int
+count_toggles (const double *gdb, size_t n, double mid)
+{
+  int toggles = 0;
+  for (size_t i = 1; i < n; i++)
+    toggles += (gdb[i - 1] < mid) != (gdb[i] < mid);
+  return toggles;
+}
+
+/* A level wandering +-1 dB around the gate's threshold, 8 times a second:
+ * without hysteresis the gate chatters (a toggle pair per wander), with
+ * 3 dB it opens once and stays open; hold keeps it open after the level
+ * drops; the closed gain is the range. */
+static void
+test_gate (void)
+{
+  const size_t n = (size_t) (3 * RATE);
+  double *x = malloc (n * sizeof (double)), *y = malloc (n * sizeof (double));
+  double *gdb = malloc (n * sizeof (double));
+  int toggles[2];
+  for (int h = 0; h < 2; h++) {
+    MstDynamicsSettings s;
+    mst_dynamics_settings_gate (&s);
+    s.threshold_db = -30.0;
+    s.hysteresis_db = h ? 3.0 : 0.0;
+    s.hold_ms = 0.0;
+    s.release_ms = 5.0;
+    MstDynamics *d = make (1, 0, 0.0, &s);
+    for (size_t i = 0; i < n; i++) {
+      double lvl = -30.0 + sin (2 * M_PI * 8.0 * i / RATE);
+      x[i] = y[i] = pow (10.0, lvl / 20.0);     /* DC: the level exactly */
+    }
+    run_mono (d, y, n);
+    for (size_t i = 0; i < n; i++)
+      gdb[i] = 20 * log10 (y[i] / x[i]);
+    toggles[h] = count_toggles (gdb, n, -5.0);
+    mst_dynamics_destroy (&d);
+  }
+  MST_CHECK_MSG (toggles[0] >= 40, "without hysteresis only %d toggles",
+      toggles[0]);
+  MST_CHECK_MSG (toggles[1] <= 1, "with 3 dB hysteresis %d toggles",
+      toggles[1]);
+
+  /* The same with a 200 Hz tone and the peak detector, whose level falls
+   * to nothing at every zero crossing: the gate's state reads the level's
+   * envelope, and the hold (20 ms) bridges the crossings. The gain is
+   * measured on the tone's peaks (one a half period). */
+  for (int h = 0; h < 2; h++) {
+    MstDynamicsSettings s;
+    mst_dynamics_settings_gate (&s);
+    s.threshold_db = -30.0;
+    s.hysteresis_db = h ? 3.0 : 0.0;
+    s.release_ms = 5.0;
+    MstDynamics *d = make (1, 0, 0.0, &s);
+    for (size_t i = 0; i < n; i++) {
+      double lvl = -30.0 + sin (2 * M_PI * 8.0 * i / RATE);
+      x[i] = y[i] = pow (10.0, lvl / 20.0) * sin (2 * M_PI * 200.0 * i / RATE);
+    }
+    run_mono (d, y, n);
+    size_t n_peaks = 0;
+    for (size_t i = 60; i < n; i += 120)        /* 200 Hz: peaks 120 apart */
+      gdb[n_peaks++] = 20 * log10 (fabs (y[i] / x[i]));
+    toggles[h] = count_toggles (gdb, n_peaks, -5.0);
+    mst_dynamics_destroy (&d);
+  }
+  MST_CHECK_MSG (toggles[0] >= 40, "tone without hysteresis only %d toggles",
+      toggles[0]);
+  MST_CHECK_MSG (toggles[1] <= 1, "tone with 3 dB hysteresis %d toggles",
+      toggles[1]);
+
+  /* Hold: 50 ms of hold keeps the gain at 0 dB for 50 ms after the level
+   * falls under the threshold; the closed gain is the range. */
+  MstDynamicsSettings s;
+  mst_dynamics_settings_gate (&s);
+  s.threshold_db = -30.0;
+  s.hold_ms = 50.0;
+  s.release_ms = 10.0;
+  s.range_db = -40.0;
+  MstDynamics *d = make (1, 0, 0.0, &s);
+  size_t fall = (size_t) RATE;
+  for (size_t i = 0; i < n; i++)
+    x[i] = y[i] = i < fall ? 0.1 : 0.001;
+  run_mono (d, y, n);
+  for (size_t i = 0; i < n; i++)
+    gdb[i] = 20 * log10 (y[i] / x[i]);
+  MST_CHECK_CLOSE (gdb[fall + (size_t) (0.049 * RATE)], 0.0, 1e-9);
+  MST_CHECK (gdb[fall + (size_t) (0.07 * RATE)] < -10.0);
+  MST_CHECK_CLOSE (gdb[n - 1], -40.0, 0.1);
+  mst_dynamics_destroy (&d);
+  free (x);
+  free (y);
+  free (gdb);
+}
+
+/* Split band: a 200 Hz tone under a 7 kHz burst; the de-esser's key band
+ * reduces the burst by about its range while the tone stays within
+ * 0.2 dB. Wideband mode takes the tone down with it. */
+static void
+test_split_band (void)
+{
+  const size_t n = (size_t) RATE;
+  double *tone = malloc (n * sizeof (double)), *hiss = malloc (n * sizeof (double));
+  double *y = malloc (n * sizeof (double));
+  for (size_t i = 0; i < n; i++) {
+    tone[i] = 0.3 * sin (2 * M_PI * 200.0 * i / RATE);
+    hiss[i] = 0.3 * sin (2 * M_PI * 7000.0 * i / RATE);
+  }
+  for (int wide = 0; wide < 2; wide++) {
+    MstDynamicsSettings s;
+    mst_dynamics_settings_deesser (&s);
+    s.key_band_hz = 7000.0;
+    s.ratio = 100.0;
+    s.range_db = -12.0;
+    s.apply = wide ? MST_DYNAMICS_WIDEBAND : MST_DYNAMICS_SPLIT;
+    /* Tone alone: the band-pass key hears too little to act. */
+    MstDynamics *d = make (1, 0, 0.0, &s);
+    for (size_t i = 0; i < n; i++)
+      y[i] = tone[i] + hiss[i];
+    run_mono (d, y, n);
+    /* Separate the output's 200 Hz and 7 kHz parts by correlation over
+     * the last 0.5 s. */
+    double c200 = 0, c7k = 0, e200 = 0, e7k = 0;
+    for (size_t i = n / 2; i < n; i++) {
+      c200 += y[i] * tone[i];
+      e200 += tone[i] * tone[i];
+      c7k += y[i] * hiss[i];
+      e7k += hiss[i] * hiss[i];
+    }
+    double g200 = 20 * log10 (fabs (c200 / e200));
+    double g7k = 20 * log10 (fabs (c7k / e7k));
+    if (!wide) {
+      MST_CHECK_MSG (fabs (g200) <= 0.2, "split: tone moved %.3f dB", g200);
+      MST_CHECK_MSG (g7k < -10.0 && g7k > -13.0,
+          "split: sibilant band %.2f dB, range -12", g7k);
+    } else {
+      MST_CHECK_MSG (g200 < -10.0, "wideband: tone only %.2f dB", g200);
+    }
+    printf ("  %s: 200 Hz %.3f dB, 7 kHz %.2f dB\n", wide ? "wideband" :
+        "split", g200, g7k);
+    mst_dynamics_destroy (&d);
+  }
+  free (tone);
+  free (hiss);
+  free (y);
+}
+
+/* Upward: a signal 20 dB under the threshold is raised by (1 - 1/R) 20 dB,
+ * up to the largest boost the range allows. */
+static void
+test_upward (void)
+{
+  const size_t n = (size_t) RATE;
+  double *x = malloc (n * sizeof (double)), *y = malloc (n * sizeof (double));
+  const double ratios[] = { 2.0, 4.0 };
+  for (int k = 0; k < 2; k++) {
+    MstDynamicsSettings s;
+    mst_dynamics_settings_default (&s);
+    s.mode = MST_GAIN_COMPUTER_UPWARD;
+    s.threshold_db = -30.0;
+    s.ratio = ratios[k];
+    s.knee_db = 0.0;
+    s.range_db = -12.0;
+    MstDynamics *d = make (1, 0, 0.0, &s);
+    for (size_t i = 0; i < n; i++)
+      x[i] = y[i] = pow (10.0, -50.0 / 20.0);   /* -50 dBFS DC */
+    run_mono (d, y, n);
+    double got = 20 * log10 (y[n - 1] / x[n - 1]);
+    double want = fmin ((1.0 - 1.0 / ratios[k]) * 20.0, 12.0);
+    MST_CHECK_CLOSE (got, want, 0.01);
+    mst_dynamics_destroy (&d);
+  }
+  free (x);
+  free (y);
+}
+
+/* NaN, Inf and +200 dBFS samples in the audio and in the key: counted,
+ * the output finite, the processor back to normal right after. */
+static void
+test_nonfinite (void)
+{
+  const size_t n = 9600;
+  double *x = malloc (n * sizeof (double)), *key = malloc (n * sizeof (double));
+  double *y = malloc (n * sizeof (double));
+  MstDynamicsSettings s;
+  mst_dynamics_settings_default (&s);
+  s.key_highpass_hz = 100.0;
+  for (int where = 0; where < 2; where++) {
+    MstDynamics *d = make (1, where ? 1 : 0, 2.0, &s);
+    for (size_t i = 0; i < n; i++)
+      x[i] = key[i] = 0.2 * sin (0.05 * i);
+    double *bad = where ? key : x;
+    bad[100] = NAN;
+    bad[200] = INFINITY;
+    bad[300] = 1e10;
+    size_t got = 0, got2 = 0;
+    MST_CHECK ((where ? mst_dynamics_process_keyed_f64 (d, x, key, n, y, &got)
+            : mst_dynamics_process_f64 (d, x, n, y, &got)) == MST_OK);
+    MST_CHECK (mst_dynamics_drain_f64 (d, y + got, &got2) == MST_OK);
+    MST_CHECK (got + got2 == n);
+    bool finite = true;
+    for (size_t i = 0; i < n; i++)
+      finite &= isfinite (y[i]) && fabs (y[i]) <= 1.0;
+    MST_CHECK (finite);
+    MST_CHECK (mst_dynamics_get_nonfinite_count (d) == 3);
+    /* Recovered: the last 100 ms match a clean run. */
+    MstDynamics *ref = make (1, where ? 1 : 0, 2.0, &s);
+    double *x2 = malloc (n * sizeof (double)), *y2 = malloc (n * sizeof (double));
+    for (size_t i = 0; i < n; i++)
+      x2[i] = 0.2 * sin (0.05 * i);
+    MST_CHECK ((where ? mst_dynamics_process_keyed_f64 (ref, x2, x2, n, y2,
+                &got) : mst_dynamics_process_f64 (ref, x2, n, y2, &got))
+        == MST_OK);
+    MST_CHECK (mst_dynamics_drain_f64 (ref, y2 + got, &got2) == MST_OK);
+    double diff = 0.0;
+    for (size_t i = n - 4800; i < n; i++)
+      diff = fmax (diff, fabs (y[i] - y2[i]));
+    MST_CHECK_MSG (diff < 1e-3, "%s: still off by %g after 100 ms",
+        where ? "key" : "audio", diff);
+    free (x2);
+    free (y2);
+    mst_dynamics_destroy (&ref);
+    mst_dynamics_destroy (&d);
+  }
+  free (x);
+  free (key);
+  free (y);
+}
+
+/* Settings out of range are refused whole; the processor keeps the old. */
+static void
+test_refused_settings (void)
+{
+  MstDynamicsSettings s, bad;
+  mst_dynamics_settings_default (&s);
+  MstDynamics *d = make (2, 0, 0.0, &s);
+  bad = s;
+  bad.ratio = 0.5;
+  MST_CHECK (mst_dynamics_set (d, &bad) == MST_ERR_INVALID_ARG);
+  bad = s;
+  bad.attack_ms = -1.0;
+  MST_CHECK (mst_dynamics_set (d, &bad) == MST_ERR_INVALID_ARG);
+  bad = s;
+  bad.mix = NAN;
+  MST_CHECK (mst_dynamics_set (d, &bad) == MST_ERR_INVALID_ARG);
+  bad = s;
+  bad.key_highpass_hz = 2.0;
+  MST_CHECK (mst_dynamics_set (d, &bad) == MST_ERR_INVALID_ARG);
+  MST_CHECK (mst_dynamics_configure (d, RATE, 2, 0, 1000.0)
+      == MST_ERR_INVALID_ARG);
+  mst_dynamics_destroy (&d);
+}
+
+int
+main (void)
+{
+  MST_RUN (test_static_curve);
+  MST_RUN (test_time_constants);
+  MST_RUN (test_lookahead_alignment);
+  MST_RUN (test_mix_and_bypass);
+  MST_RUN (test_external_key);
+  MST_RUN (test_gate);
+  MST_RUN (test_split_band);
+  MST_RUN (test_upward);
+  MST_RUN (test_nonfinite);
+  MST_RUN (test_refused_settings);
+  return mst_test_summary ();
+}
