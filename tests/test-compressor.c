@@ -224,7 +224,7 @@ GST_START_TEST (test_static_curve)
         g_free (props);
         g_free (y);
       }
-  g_print ("static curve: largest error %.6f dB over 160 points\n", worst);
+  g_print ("static curve: largest error %.2e dB over 160 points\n", worst);
   g_free (x);
 }
 
@@ -285,7 +285,7 @@ GST_START_TEST (test_time_constants)
     g_free (props);
     g_free (y);
   }
-  g_print ("time constants: largest error %.3f %% of T\n", 100.0 * worst);
+  g_print ("time constants: largest error %.3e of T\n", 100.0 * worst);
   g_free (x);
 }
 
