@@ -48,24 +48,25 @@ typedef enum
   KEY_DATA,                     /* a sidechain pad with the key's frames */
 } KeyKind;
 
-typedef struct
+/* Everything @h holds, F32 samples in order; the timestamps start at
+ * @first_pts and continue from buffer to buffer. */
+static GArray *
+pull_all (GstHarness * h, GstClockTime first_pts)
 {
-  GstHarness *h;
-  GList *items;
-} PushJob;
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (gfloat));
+  GstClockTime expected_pts = first_pts;
+  GstBuffer *buf;
 
-static gpointer
-push_thread (gpointer data)
-{
-  PushJob *job = data;
-  for (GList * l = job->items; l; l = l->next) {
-    if (GST_IS_BUFFER (l->data))
-      gst_harness_push (job->h, l->data);
-    else
-      gst_harness_push_event (job->h, l->data);
+  while ((buf = gst_harness_try_pull (h))) {
+    GstMapInfo map;
+    gst_buffer_map (buf, &map, GST_MAP_READ);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), expected_pts);
+    expected_pts += GST_BUFFER_DURATION (buf);
+    g_array_append_vals (out, map.data, map.size / sizeof (gfloat));
+    gst_buffer_unmap (buf, &map);
+    gst_buffer_unref (buf);
   }
-  g_list_free (job->items);
-  return NULL;
+  return out;
 }
 
 /* @n frames of @x (@channels) from running-time frame @start, in buffers
@@ -101,12 +102,9 @@ run (const gchar * props, const gfloat * x, gsize n, gint channels,
   GstElement *el = gst_parse_launch (desc, NULL);
   GstHarness *h, *hk = NULL;
   gchar *caps = caps_str (channels);
-  PushJob jm, jk;
+  MstPushJob jm, jk;
   GThread *tm, *tk = NULL;
-  GstEvent *ev;
-  GstBuffer *buf;
-  GArray *out = g_array_new (FALSE, FALSE, sizeof (gfloat));
-  GstClockTime expected_pts = 0;
+  GArray *out;
 
   fail_unless (el != NULL, "%s", desc);
   g_free (desc);
@@ -124,34 +122,18 @@ run (const gchar * props, const gfloat * x, gsize n, gint channels,
   }
   jm.h = h;
   jm.items = stream (x, n, channels, 0);
-  tm = g_thread_new ("main", push_thread, &jm);
+  tm = g_thread_new ("main", mst_push_thread, &jm);
   if (hk) {
     jk.h = hk;
     jk.items = kind == KEY_DATA ? stream (key, n_key, key_channels,
         key_start) : g_list_append (NULL, gst_event_new_eos ());
-    tk = g_thread_new ("key", push_thread, &jk);
+    tk = g_thread_new ("key", mst_push_thread, &jk);
   }
-  while ((ev = gst_harness_pull_event (h))) {
-    gboolean eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
-    gst_event_unref (ev);
-    if (eos)
-      break;
-  }
-  fail_unless (ev != NULL, "no EOS");
+  mst_harness_wait_eos (h);
   g_thread_join (tm);
   if (tk)
     g_thread_join (tk);
-  while ((buf = gst_harness_try_pull (h))) {
-    GstMapInfo map;
-    gst_buffer_map (buf, &map, GST_MAP_READ);
-    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), expected_pts);
-    expected_pts += GST_BUFFER_DURATION (buf);
-    g_array_append_vals (out, map.data, map.size / sizeof (gfloat));
-    gst_buffer_unmap (buf, &map);
-    gst_buffer_unref (buf);
-  }
-  fail_unless_equals_uint64 (expected_pts, gst_util_uint64_scale (out->len
-          / channels, GST_SECOND, RATE));
+  out = pull_all (h, 0);
   if (reduction_db)
     g_object_get (h->element, "gain-reduction", reduction_db, NULL);
   if (hk)
@@ -624,9 +606,7 @@ GST_START_TEST (test_lookahead_change_while_playing)
   gchar *caps = caps_str (1);
   const gsize n = 4800, blocks = 10;
   gfloat *x = g_new (gfloat, n * blocks);
-  GArray *y = g_array_new (FALSE, FALSE, sizeof (gfloat));
-  GstClockTime next_pts = 0;
-  GstBuffer *buf;
+  GArray *y;
   GstMessage *msg;
   guint latency_messages = 0;
 
@@ -652,12 +632,7 @@ GST_START_TEST (test_lookahead_change_while_playing)
   }
   /* Once EOS is out, all is processed: the new latency in force. */
   gst_harness_push_event (h, gst_event_new_eos ());
-  for (GstEvent * ev; (ev = gst_harness_pull_event (h));) {
-    gboolean eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
-    gst_event_unref (ev);
-    if (eos)
-      break;
-  }
+  mst_harness_wait_eos (h);
   while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY))) {
     latency_messages++;
     gst_message_unref (msg);
@@ -666,15 +641,7 @@ GST_START_TEST (test_lookahead_change_while_playing)
       latency_messages);
   fail_unless_equals_uint64 (gst_harness_query_latency (h),
       10 * GST_MSECOND);
-  while ((buf = gst_harness_try_pull (h))) {
-    GstMapInfo map;
-    gst_buffer_map (buf, &map, GST_MAP_READ);
-    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), next_pts);
-    next_pts += GST_BUFFER_DURATION (buf);
-    g_array_append_vals (y, map.data, map.size / sizeof (gfloat));
-    gst_buffer_unmap (buf, &map);
-    gst_buffer_unref (buf);
-  }
+  y = pull_all (h, 0);
   fail_unless_equals_uint64 (y->len, n * blocks);
   for (gsize i = 0; i < n * blocks; i++)
     fail_unless (g_array_index (y, gfloat, i) == x[i], "frame %"
