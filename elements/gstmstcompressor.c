@@ -273,6 +273,24 @@ gst_mst_compressor_get_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
+/* Whether the core would be configured again (and so reset) for these
+ * formats: rate, channels, key channels or lookahead changed. */
+static gboolean
+gst_mst_compressor_configure_resets (GstMstTwoInput * base,
+    const GstAudioInfo * main, const GstAudioInfo * key)
+{
+  GstMstCompressor *self = GST_MST_COMPRESSOR (base);
+  gdouble lookahead_ms;
+
+  GST_OBJECT_LOCK (self);
+  lookahead_ms = self->lookahead_ms;
+  GST_OBJECT_UNLOCK (self);
+  return !self->core || GST_AUDIO_INFO_RATE (main) != self->rate
+      || GST_AUDIO_INFO_CHANNELS (main) != self->channels
+      || GST_AUDIO_INFO_CHANNELS (key) != self->key_channels
+      || lookahead_ms != self->core_lookahead_ms;
+}
+
 /* The core for the main's format and the key's: configured (and so reset)
  * only when one of rate, channels, key channels or lookahead changed, so a
  * repeated caps event or a sidechain of the main's channel count linked
@@ -296,9 +314,7 @@ gst_mst_compressor_configure (GstMstTwoInput * base, const GstAudioInfo * main,
     self->core = mst_dynamics_init (MST_MAX_CHANNELS);
   if (!self->core)
     return MST_ERR_NOMEM;
-  if (rate == self->rate && channels == self->channels
-      && key_channels == self->key_channels
-      && lookahead_ms == self->core_lookahead_ms)
+  if (!gst_mst_compressor_configure_resets (base, main, key))
     return MST_OK;
   /* The key always has its channel count in the core (the main's for the
    * internal key), so the core takes both the main and a sidechain as
@@ -546,6 +562,8 @@ gst_mst_compressor_class_init (GstMstCompressorClass * klass)
   base_class->drain_f32 = GST_DEBUG_FUNCPTR (gst_mst_compressor_drain_f32);
   base_class->drain_f64 = GST_DEBUG_FUNCPTR (gst_mst_compressor_drain_f64);
   base_class->get_pending = GST_DEBUG_FUNCPTR (gst_mst_compressor_get_pending);
+  base_class->configure_resets =
+      GST_DEBUG_FUNCPTR (gst_mst_compressor_configure_resets);
   base_class->get_latency = GST_DEBUG_FUNCPTR (gst_mst_compressor_get_latency);
   base_class->get_nonfinite_count =
       GST_DEBUG_FUNCPTR (gst_mst_compressor_get_nonfinite_count);

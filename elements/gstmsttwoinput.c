@@ -678,6 +678,35 @@ push_tail (GstMstTwoInput * self)
   return buf ? push_out (self, buf) : GST_FLOW_OK;
 }
 
+/* In the middle of a main buffer: its frames out so far, then the core's
+ * tail; the rest of the buffer starts the timeline again at its own
+ * time. */
+static void
+push_held (GstMstTwoInput * self)
+{
+  gsize bpf = GST_AUDIO_INFO_BPF (&self->main_info);
+  GstClockTime pts;
+
+  if (self->main_buf && self->out_done > 0) {
+    GstBuffer *part = gst_buffer_new_memdup (self->out_map.data,
+        self->out_done * bpf);
+    part = gst_mst_timeline_finish (&self->timeline, &self->main_info, part,
+        self->out_done);
+    if (part)
+      push_out (self, part);
+  }
+  push_tail (self);
+  if (self->main_buf == NULL)
+    return;
+  pts = GST_BUFFER_PTS (self->main_buf);
+  if (GST_CLOCK_TIME_IS_VALID (pts)) {
+    self->timeline.ts_base = pts + gst_util_uint64_scale_int
+        (self->main_done, GST_SECOND, GST_AUDIO_INFO_RATE (&self->main_info));
+    self->timeline.frames_out = 0;
+  }
+  self->out_done = 0;
+}
+
 /* Takes @buf, the main's next buffer: its output, a copy to process in
  * place (silence for a GAP buffer), and where it starts. */
 static void
@@ -869,10 +898,20 @@ post_interval (GstMstTwoInput * self, gint64 frame, GstClockTime duration,
 static gboolean
 ensure_configured (GstMstTwoInput * self, GstAggregatorPad * sc)
 {
+  GstMstTwoInputClass *klass = GET_CLASS (self);
+
   if (self->configured && self->key_is_sidechain != key_from_sidechain (self,
           sc))
     self->need_configure = TRUE;
-  return !self->need_configure || configure (self, sc);
+  if (!self->need_configure)
+    return TRUE;
+  /* A delaying core configured again would lose what it holds. */
+  if (self->configured && self->delaying && klass->get_pending (self) > 0
+      && (!klass->configure_resets || klass->configure_resets (self,
+              &self->main_info, key_from_sidechain (self, sc) ?
+              &self->key_info : &self->main_info)))
+    push_held (self);
+  return configure (self, sc);
 }
 
 /* Runs through the main buffer while its key is there: TRUE once all its

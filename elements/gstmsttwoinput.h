@@ -135,6 +135,11 @@ struct _GstMstTwoInputClass
    * and their drain. */
   gsize (*get_pending) (GstMstTwoInput * self);
   GstMstTwoInputDrain drain_f32, drain_f64;
+  /* Whether @configure for these formats would clear what the core holds
+   * (NULL: always). A delaying core's frames then go out first, drained,
+   * when the key's source or format changes in the middle of a stream. */
+  gboolean (*configure_resets) (GstMstTwoInput * self,
+      const GstAudioInfo * main, const GstAudioInfo * key);
   /* Non-finite samples seen by the core since configure (may be NULL). */
   guint64 (*get_nonfinite_count) (GstMstTwoInput * self);
   /* All state cleared, smoothers at their targets (may be NULL). */

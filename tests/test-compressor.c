@@ -48,24 +48,30 @@ typedef enum
   KEY_DATA,                     /* a sidechain pad with the key's frames */
 } KeyKind;
 
+/* @buf's F32 samples appended to @out (@buf unreffed); its timestamp is
+ * *@next_pts, which moves to its end. */
+static void
+append_output (GArray * out, GstBuffer * buf, GstClockTime * next_pts)
+{
+  GstMapInfo map;
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), *next_pts);
+  *next_pts += GST_BUFFER_DURATION (buf);
+  g_array_append_vals (out, map.data, map.size / sizeof (gfloat));
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+}
+
 /* Everything @h holds, F32 samples in order; the timestamps start at
  * @first_pts and continue from buffer to buffer. */
 static GArray *
 pull_all (GstHarness * h, GstClockTime first_pts)
 {
   GArray *out = g_array_new (FALSE, FALSE, sizeof (gfloat));
-  GstClockTime expected_pts = first_pts;
   GstBuffer *buf;
 
-  while ((buf = gst_harness_try_pull (h))) {
-    GstMapInfo map;
-    gst_buffer_map (buf, &map, GST_MAP_READ);
-    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), expected_pts);
-    expected_pts += GST_BUFFER_DURATION (buf);
-    g_array_append_vals (out, map.data, map.size / sizeof (gfloat));
-    gst_buffer_unmap (buf, &map);
-    gst_buffer_unref (buf);
-  }
+  while ((buf = gst_harness_try_pull (h)))
+    append_output (out, buf, &first_pts);
   return out;
 }
 
@@ -537,6 +543,82 @@ GST_START_TEST (test_ducking_live)
 
 GST_END_TEST;
 
+/* A mono sidechain requested and fed in the middle of a stereo stream,
+ * with a lookahead: the core is configured again for the mono key, and
+ * what it held goes out first; every main frame comes out once, with
+ * continuous timestamps, and the voice ducks what follows. */
+GST_START_TEST (test_sidechain_joins_mid_stream)
+{
+  const gsize n = 4 * RATE, half = 2 * RATE;
+  const gsize on[] = { half + RATE / 4 }, off[] = { half + RATE };
+  gfloat *x = music (n), *k = voice (n, on, off, 1);
+  GstElement *el = gst_element_factory_make ("compressor", NULL);
+  GstHarness *h, *hk;
+  gchar *caps = caps_str (2);
+  MstPushJob jm, jk;
+  GThread *tm, *tk;
+  GList *items, *rest = NULL;
+  GArray *y = g_array_new (FALSE, FALSE, sizeof (gfloat));
+  GstClockTime next_pts = 0;
+  GstBuffer *buf;
+  gsize pushed = 0;
+
+  /* 4:1 over -30 dB; the music keys itself until the voice comes. */
+  g_object_set (el, "lookahead", 5.0, NULL);
+  gst_util_set_object_arg (G_OBJECT (el), "threshold", "-30");
+  h = gst_harness_new_with_element (el, "sink", "src");
+  gst_object_unref (el);
+  gst_harness_set_live (h, FALSE);
+  gst_harness_set_caps_str (h, caps, caps);
+  g_free (caps);
+  items = stream (x, n, 2, 0);
+  for (GList * l = items; l; l = l->next) {
+    if (pushed < half && GST_IS_BUFFER (l->data)) {
+      pushed += gst_buffer_get_size (l->data) / (2 * sizeof (gfloat));
+      fail_unless_equals_int (gst_harness_push (h, l->data), GST_FLOW_OK);
+    } else
+      rest = g_list_append (rest, l->data);
+  }
+  g_list_free (items);
+  /* The first part out, all but what the lookahead holds (240 frames). */
+  while (y->len / 2 + 240 < pushed)
+    append_output (y, gst_harness_pull (h), &next_pts);
+  fail_unless_equals_uint64 (y->len / 2 + 240, pushed);
+
+  hk = gst_harness_new_with_element (h->element, "sidechain", NULL);
+  gst_harness_set_live (hk, FALSE);
+  caps = caps_str (1);
+  gst_harness_set_src_caps_str (hk, caps);
+  g_free (caps);
+  jm.h = h;
+  jm.items = rest;
+  jk.h = hk;
+  jk.items = stream (k + pushed, n - pushed, 1, pushed);
+  tm = g_thread_new ("main", mst_push_thread, &jm);
+  tk = g_thread_new ("key", mst_push_thread, &jk);
+  mst_harness_wait_eos (h);
+  g_thread_join (tm);
+  g_thread_join (tk);
+  while ((buf = gst_harness_try_pull (h)))
+    append_output (y, buf, &next_pts);
+  fail_unless_equals_uint64 (y->len / 2, n);
+  /* Keyed by the voice: ducked while it speaks, untouched after. */
+  fail_unless (gain_db (x, (gfloat *) y->data, 2 * (on[0] + RATE / 4),
+          2 * off[0]) < -10.0);
+  for (gsize i = off[0] + RATE; i < n; i++) {
+    gdouble g = gain_at (x, (gfloat *) y->data, i);
+    fail_unless (isnan (g) || fabs (g) < 0.01, "frame %" G_GSIZE_FORMAT
+        ": %g dB", i, g);
+  }
+  g_array_free (y, TRUE);
+  gst_harness_teardown (hk);
+  gst_harness_teardown (h);
+  g_free (x);
+  g_free (k);
+}
+
+GST_END_TEST;
+
 /* ---- lookahead ---- */
 
 /* The LATENCY query answers the lookahead; output frame i is input frame i
@@ -686,6 +768,7 @@ compressor_suite (void)
   tcase_add_test (tc, test_ducking_voice_absent);
   tcase_add_test (tc, test_ducking_late_and_early);
   tcase_add_test (tc, test_ducking_live);
+  tcase_add_test (tc, test_sidechain_joins_mid_stream);
   tcase_add_test (tc, test_lookahead);
   tcase_add_test (tc, test_lookahead_change_while_playing);
   tcase_add_test (tc, test_ratio_inf);
