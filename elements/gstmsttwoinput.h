@@ -60,8 +60,9 @@ typedef MstResult (*GstMstTwoInputDrain) (GstMstTwoInput * self,
  *   by silence, one that starts earlier is trimmed; a gap between its
  *   buffers is silence, and so are its GAP buffers.
  * - No `sidechain` pad (never requested, released, or not linked): the key
- *   is the main input itself. Not live, a requested pad is waited for even
- *   while unlinked: release it to use the internal key.
+ *   is the main input itself (@process gets NULL). Not live, a requested
+ *   pad is waited for even while unlinked: release it to use the internal
+ *   key.
  * - Not live: the base waits for the sidechain to cover each main frame (or
  *   reach EOS); no main frame is ever dropped.
  * - Live: a sidechain late by more than the aggregator's latency does not
