@@ -119,6 +119,15 @@ G_DEFINE_TYPE_WITH_CODE (GstMstCompressor, gst_mst_compressor,
 GST_ELEMENT_REGISTER_DEFINE (compressor, "compressor", GST_RANK_NONE,
     GST_TYPE_MST_COMPRESSOR);
 
+/* 0 is off; the core's filters start at MST_DYNAMICS_MIN_FILTER_HZ (a
+ * value under it would make the core refuse every setting). */
+static gdouble
+key_filter_hz (gdouble hz)
+{
+  return hz > 0.0 && hz < MST_DYNAMICS_MIN_FILTER_HZ ?
+      MST_DYNAMICS_MIN_FILTER_HZ : hz;
+}
+
 static void
 gst_mst_compressor_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -170,10 +179,10 @@ gst_mst_compressor_set_property (GObject * object, guint prop_id,
       s->auto_release = g_value_get_boolean (value);
       break;
     case PROP_SIDECHAIN_HIGHPASS:
-      s->key_highpass_hz = g_value_get_double (value);
+      s->key_highpass_hz = key_filter_hz (g_value_get_double (value));
       break;
     case PROP_SIDECHAIN_LOWPASS:
-      s->key_lowpass_hz = g_value_get_double (value);
+      s->key_lowpass_hz = key_filter_hz (g_value_get_double (value));
       break;
     case PROP_LOOKAHEAD:
       /* The latency: the core is configured again before the next main
@@ -506,12 +515,13 @@ gst_mst_compressor_class_init (GstMstCompressorClass * klass)
           d.auto_release, flags));
   g_object_class_install_property (gobject_class, PROP_SIDECHAIN_HIGHPASS,
       g_param_spec_double ("sidechain-highpass", "Sidechain high-pass (Hz)",
-          "High-pass on the key (12 dB/octave Butterworth), in Hz; 0: off. "
-          "Keeps the bass from driving the gain", 0.0, MST_MAX_RATE_HZ / 2.0,
+          "High-pass on the key (12 dB/octave Butterworth), in Hz; 0: off, "
+          "10 Hz at least. Keeps the bass from driving the gain", 0.0, MST_MAX_RATE_HZ / 2.0,
           d.key_highpass_hz, flags));
   g_object_class_install_property (gobject_class, PROP_SIDECHAIN_LOWPASS,
       g_param_spec_double ("sidechain-lowpass", "Sidechain low-pass (Hz)",
-          "Low-pass on the key (12 dB/octave Butterworth), in Hz; 0: off",
+          "Low-pass on the key (12 dB/octave Butterworth), in Hz; 0: off, "
+          "10 Hz at least",
           0.0, MST_MAX_RATE_HZ / 2.0, d.key_lowpass_hz, flags));
   g_object_class_install_property (gobject_class, PROP_LOOKAHEAD,
       g_param_spec_double ("lookahead", "Lookahead (ms)",
