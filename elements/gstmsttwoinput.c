@@ -30,6 +30,8 @@ G_DEFINE_ABSTRACT_TYPE_WITH_CODE (GstMstTwoInput, gst_mst_two_input,
 
 #define GET_CLASS(self) GST_MST_TWO_INPUT_GET_CLASS (self)
 
+static GstFlowReturn push_tail (GstMstTwoInput * self);
+
 enum
 {
   PROP_0,
@@ -107,7 +109,7 @@ release_main (GstMstTwoInput * self)
     gst_clear_buffer (&self->out_buf);
   }
   gst_clear_buffer (&self->main_buf);
-  self->main_frames = self->main_done = 0;
+  self->main_frames = self->main_done = self->out_done = 0;
 }
 
 static void
@@ -132,6 +134,7 @@ reset_stream (GstMstTwoInput * self)
   self->timeline.interval_count = 0;
   self->warned_missing = self->warned_nonfinite = FALSE;
   self->final_posted = FALSE;
+  gst_mst_timeline_restart (&self->timeline);
   reset_core (self);
 }
 
@@ -253,11 +256,14 @@ configure (GstMstTwoInput * self, GstAggregatorPad * sc)
   self->key_bpf = GST_AUDIO_INFO_BPF (key);
   self->process = self->format == MST_FORMAT_F64 ? klass->process_f64 :
       klass->process_f32;
+  self->delaying = klass->drain_f32 && klass->drain_f64 && klass->get_pending
+      && klass->get_latency (self) > 0;
   self->nonfinite_seen = 0;
   self->timeline.interval_count = 0;
   latency = gst_util_uint64_scale_int (klass->get_latency (self), GST_SECOND,
       rate);
   gst_aggregator_set_latency (GST_AGGREGATOR (self), latency, latency);
+  g_atomic_int_set (&self->latency_frames, (gint) klass->get_latency (self));
   return TRUE;
 
 refused:
@@ -462,6 +468,8 @@ gst_mst_two_input_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
     case GST_EVENT_SEGMENT:
       if (is_main) {
         GstSegment segment;
+        /* What the delay line holds belongs to the segment before. */
+        push_tail (self);
         gst_event_copy_segment (event, &segment);
         gst_aggregator_update_segment (agg, &segment);
       }
@@ -538,6 +546,44 @@ gst_mst_two_input_sink_query (GstAggregator * agg, GstAggregatorPad * pad,
       (agg, pad, query);
 }
 
+/* GstAggregator answers for live upstreams only; not live, the answer is
+ * the main's upstream's plus the subclass's latency, as every element of
+ * the pack answers. */
+static gboolean
+gst_mst_two_input_src_query (GstAggregator * agg, GstQuery * query)
+{
+  GstMstTwoInput *self = GST_MST_TWO_INPUT (agg);
+  gboolean live;
+  GstClockTime min, max;
+  GstQuery *up;
+  gint rate;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return GST_AGGREGATOR_CLASS (gst_mst_two_input_parent_class)->src_query
+        (agg, query);
+  if (!GST_AGGREGATOR_CLASS (gst_mst_two_input_parent_class)->src_query (agg,
+          query))
+    return FALSE;
+  gst_query_parse_latency (query, &live, NULL, NULL);
+  if (live)
+    return TRUE;
+  up = gst_query_new_latency ();
+  if (gst_pad_peer_query (GST_PAD (self->main_pad), up)) {
+    gst_query_parse_latency (up, NULL, &min, &max);
+    rate = self->have_main_info ? GST_AUDIO_INFO_RATE (&self->main_info) : 0;
+    if (rate > 0) {
+      GstClockTime ours = gst_util_uint64_scale_int (g_atomic_int_get
+          (&self->latency_frames), GST_SECOND, rate);
+      min += ours;
+      if (GST_CLOCK_TIME_IS_VALID (max))
+        max += ours;
+    }
+    gst_query_set_latency (query, FALSE, min, max);
+  }
+  gst_query_unref (up);
+  return TRUE;
+}
+
 static GstFlowReturn
 gst_mst_two_input_update_src_caps (GstAggregator * agg, GstCaps * downstream,
     GstCaps ** ret)
@@ -585,6 +631,82 @@ gst_mst_two_input_get_next_time (GstAggregator * agg)
   return rt;
 }
 
+/* Pushes @out, the source pad's position moved to its end. */
+static GstFlowReturn
+push_out (GstMstTwoInput * self, GstBuffer * out)
+{
+  GstAggregator *agg = GST_AGGREGATOR (self);
+  GstClockTime end = GST_BUFFER_PTS (out);
+
+  if (GST_CLOCK_TIME_IS_VALID (end) && GST_BUFFER_DURATION_IS_VALID (out))
+    end += GST_BUFFER_DURATION (out);
+  if (GST_CLOCK_TIME_IS_VALID (end)) {
+    GST_OBJECT_LOCK (self);
+    GST_AGGREGATOR_PAD (agg->srcpad)->segment.position = end;
+    GST_OBJECT_UNLOCK (self);
+  }
+  return gst_aggregator_finish_buffer (agg, out);
+}
+
+/* A delaying subclass's tail: the frames its core holds go out, after the
+ * main frames before them, with the timestamps that continue theirs; the
+ * timeline starts again at the next main buffer. */
+static GstFlowReturn
+push_tail (GstMstTwoInput * self)
+{
+  GstMstTwoInputClass *klass = GET_CLASS (self);
+  gsize pending, n_out = 0;
+  GstBuffer *buf;
+  GstMapInfo map;
+
+  if (!self->configured || !self->delaying)
+    return GST_FLOW_OK;
+  pending = klass->get_pending (self);
+  if (pending == 0)
+    return GST_FLOW_OK;
+  buf = gst_buffer_new_allocate (NULL,
+      pending * GST_AUDIO_INFO_BPF (&self->main_info), NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  if (self->format == MST_FORMAT_F64)
+    klass->drain_f64 (self, map.data, &n_out);
+  else
+    klass->drain_f32 (self, map.data, &n_out);
+  gst_buffer_unmap (buf, &map);
+  buf = gst_mst_timeline_finish (&self->timeline, &self->main_info, buf,
+      n_out);
+  gst_mst_timeline_restart (&self->timeline);
+  return buf ? push_out (self, buf) : GST_FLOW_OK;
+}
+
+/* In the middle of a main buffer: its frames out so far, then the core's
+ * tail; the rest of the buffer starts the timeline again at its own
+ * time. */
+static void
+push_held (GstMstTwoInput * self)
+{
+  gsize bpf = GST_AUDIO_INFO_BPF (&self->main_info);
+  GstClockTime pts;
+
+  if (self->main_buf && self->out_done > 0) {
+    GstBuffer *part = gst_buffer_new_memdup (self->out_map.data,
+        self->out_done * bpf);
+    part = gst_mst_timeline_finish (&self->timeline, &self->main_info, part,
+        self->out_done);
+    if (part)
+      push_out (self, part);
+  }
+  push_tail (self);
+  if (self->main_buf == NULL)
+    return;
+  pts = GST_BUFFER_PTS (self->main_buf);
+  if (GST_CLOCK_TIME_IS_VALID (pts)) {
+    self->timeline.ts_base = pts + gst_util_uint64_scale_int
+        (self->main_done, GST_SECOND, GST_AUDIO_INFO_RATE (&self->main_info));
+    self->timeline.frames_out = 0;
+  }
+  self->out_done = 0;
+}
+
 /* Takes @buf, the main's next buffer: its output, a copy to process in
  * place (silence for a GAP buffer), and where it starts. */
 static void
@@ -595,6 +717,9 @@ start_main (GstMstTwoInput * self, GstBuffer * buf)
   gsize n = buffer_frames (buf, GST_AUDIO_INFO_BPF (info),
       GST_AUDIO_INFO_RATE (info));
 
+  /* The tail before a discontinuity goes out with its own timestamps. */
+  if (GST_BUFFER_IS_DISCONT (buf))
+    push_tail (self);
   self->main_buf = buf;
   self->main_frames = n;
   self->main_done = 0;
@@ -606,6 +731,10 @@ start_main (GstMstTwoInput * self, GstBuffer * buf)
       NULL);
   gst_buffer_copy_into (self->out_buf, buf, GST_BUFFER_COPY_METADATA, 0, -1);
   GST_BUFFER_FLAG_UNSET (self->out_buf, GST_BUFFER_FLAG_GAP);
+  if (self->delaying) {
+    GST_BUFFER_FLAG_UNSET (self->out_buf, GST_BUFFER_FLAG_DISCONT);
+    gst_mst_timeline_start (&self->timeline, buf, klass->get_pending (self));
+  }
   gst_buffer_map (self->out_buf, &self->out_map, GST_MAP_READWRITE);
   if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)
       || gst_buffer_get_size (buf) < self->out_map.size)
@@ -769,10 +898,20 @@ post_interval (GstMstTwoInput * self, gint64 frame, GstClockTime duration,
 static gboolean
 ensure_configured (GstMstTwoInput * self, GstAggregatorPad * sc)
 {
+  GstMstTwoInputClass *klass = GET_CLASS (self);
+
   if (self->configured && self->key_is_sidechain != key_from_sidechain (self,
           sc))
     self->need_configure = TRUE;
-  return !self->need_configure || configure (self, sc);
+  if (!self->need_configure)
+    return TRUE;
+  /* A delaying core configured again would lose what it holds. */
+  if (self->configured && self->delaying && klass->get_pending (self) > 0
+      && (!klass->configure_resets || klass->configure_resets (self,
+              &self->main_info, key_from_sidechain (self, sc) ?
+              &self->key_info : &self->main_info)))
+    push_held (self);
+  return configure (self, sc);
 }
 
 /* Runs through the main buffer while its key is there: TRUE once all its
@@ -784,15 +923,7 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
   GstMstTwoInputClass *klass = GET_CLASS (self);
   gsize bpf = GST_AUDIO_INFO_BPF (&self->main_info);
   gint rate = GST_AUDIO_INFO_RATE (&self->main_info);
-  GstMapInfo main_map = GST_MAP_INFO_INIT;
   GstMapInfo key_map = GST_MAP_INFO_INIT;
-  gboolean main_mapped = FALSE, internal_silent;
-
-  internal_silent = GST_BUFFER_FLAG_IS_SET (self->main_buf,
-      GST_BUFFER_FLAG_GAP)
-      || gst_buffer_get_size (self->main_buf) < self->out_map.size;
-  if (sc == NULL && !internal_silent)
-    main_mapped = gst_buffer_map (self->main_buf, &main_map, GST_MAP_READ);
 
   while (self->main_done < self->main_frames) {
     gsize n = MIN (self->main_frames - self->main_done,
@@ -803,6 +934,8 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
     KeySource source;
     gboolean in_key_buf = FALSE;
     GstClockTime duration;
+    guint8 *frames;
+    gsize n_out = n;
 
     if (!ensure_configured (self, sc)) {
       *ret = GST_FLOW_NOT_NEGOTIATED;
@@ -816,9 +949,9 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
         sync_at (self, self->main_done);
     }
     if (sc == NULL) {
-      source = main_mapped ? KEY_DATA : KEY_SILENCE;
-      if (main_mapped)
-        key = main_map.data + self->main_done * bpf;
+      /* The main is its own key (its copy in the output, GAP zeroed). */
+      source = KEY_DATA;
+      key = NULL;
     } else {
       source = find_key (self, sc, self->main_start +
           (gint64) self->main_done, n, timeout, &n, &in_key_buf);
@@ -832,7 +965,14 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
       }
     }
 
-    self->process (self, self->out_map.data + self->main_done * bpf, key, n);
+    frames = self->out_map.data + self->main_done * bpf;
+    self->process (self, frames, key, n, &n_out);
+    g_warn_if_fail (n_out == n || (self->delaying && n_out < n));
+    /* Only while a delay line fills do fewer frames come out than go in. */
+    if (n_out > 0 && self->out_done != self->main_done)
+      memmove (self->out_map.data + self->out_done * bpf, frames,
+          n_out * bpf);
+    self->out_done += n_out;
     self->main_done += n;
 
     if (key_buf)
@@ -854,8 +994,6 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
       post_interval (self, self->main_start + (gint64) self->main_done,
           duration, FALSE);
   }
-  if (main_mapped)
-    gst_buffer_unmap (self->main_buf, &main_map);
   return self->main_done == self->main_frames;
 }
 
@@ -864,28 +1002,26 @@ static GstFlowReturn
 finish_main (GstMstTwoInput * self)
 {
   GstMstTwoInputClass *klass = GET_CLASS (self);
-  GstAggregator *agg = GST_AGGREGATOR (self);
   GstBuffer *out = self->out_buf;
-  GstClockTime end;
+  GstFlowReturn ret;
 
   gst_buffer_unmap (out, &self->out_map);
   self->out_buf = NULL;
-  end = GST_BUFFER_PTS (out);
-  if (GST_CLOCK_TIME_IS_VALID (end) && GST_BUFFER_DURATION_IS_VALID (out))
-    end += GST_BUFFER_DURATION (out);
+  /* A delaying core's frames so far, with the timestamps that continue
+   * the main's (none while its delay line fills). */
+  if (self->delaying)
+    out = gst_mst_timeline_finish (&self->timeline, &self->main_info, out,
+        self->out_done);
   release_main (self);
-  gst_aggregator_pad_drop_buffer (self->main_pad);
-
   if (klass->get_nonfinite_count)
     gst_mst_warn_nonfinite (GST_ELEMENT (self),
         (gsize) klass->get_nonfinite_count (self), &self->nonfinite_seen,
         &self->warned_nonfinite);
-  if (GST_CLOCK_TIME_IS_VALID (end)) {
-    GST_OBJECT_LOCK (self);
-    GST_AGGREGATOR_PAD (agg->srcpad)->segment.position = end;
-    GST_OBJECT_UNLOCK (self);
-  }
-  return gst_aggregator_finish_buffer (agg, out);
+  /* Out before the input leaves its queue: once the main pad holds no
+   * buffer, everything pushed to it has come out. */
+  ret = out ? push_out (self, out) : GST_FLOW_OK;
+  gst_aggregator_pad_drop_buffer (self->main_pad);
+  return ret;
 }
 
 static GstFlowReturn
@@ -910,6 +1046,12 @@ gst_mst_two_input_aggregate (GstAggregator * agg, gboolean timeout)
           ret = GST_FLOW_EOS;
         break;
       }
+      /* A change of the core's shape: what it holds goes out first. */
+      if (g_atomic_int_compare_and_exchange (&self->configure_requested,
+              TRUE, FALSE) && self->configured) {
+        push_tail (self);
+        self->need_configure = TRUE;
+      }
       if (!ensure_configured (self, sc)) {
         gst_buffer_unref (buf);
         ret = GST_FLOW_NOT_NEGOTIATED;
@@ -925,6 +1067,8 @@ gst_mst_two_input_aggregate (GstAggregator * agg, gboolean timeout)
   }
   if (ret == GST_FLOW_EOS) {
     release_key (self);
+    /* The delay line's tail, the key silent: as many frames out as in. */
+    push_tail (self);
     /* The last message of the stream: the interval so far, final. */
     if (GET_CLASS (self)->message_name && self->configured
         && !self->final_posted) {
@@ -963,6 +1107,13 @@ gst_mst_two_input_stop (GstAggregator * agg)
   self->missing_key_frames = 0;
   GST_OBJECT_UNLOCK (self);
   return TRUE;
+}
+
+void
+gst_mst_two_input_request_configure (GstMstTwoInput * self)
+{
+  g_return_if_fail (GST_IS_MST_TWO_INPUT (self));
+  g_atomic_int_set (&self->configure_requested, TRUE);
 }
 
 /* ---- GObject ---- */
@@ -1031,6 +1182,7 @@ gst_mst_two_input_class_init (GstMstTwoInputClass * klass)
       GST_DEBUG_FUNCPTR (gst_mst_two_input_sink_event_pre_queue);
   agg_class->sink_event = GST_DEBUG_FUNCPTR (gst_mst_two_input_sink_event);
   agg_class->sink_query = GST_DEBUG_FUNCPTR (gst_mst_two_input_sink_query);
+  agg_class->src_query = GST_DEBUG_FUNCPTR (gst_mst_two_input_src_query);
   agg_class->update_src_caps =
       GST_DEBUG_FUNCPTR (gst_mst_two_input_update_src_caps);
   agg_class->get_next_time =
@@ -1055,6 +1207,7 @@ gst_mst_two_input_init (GstMstTwoInput * self)
       "direction", GST_PAD_SINK, "template", templ, NULL);
   gst_element_add_pad (GST_ELEMENT (self), GST_PAD (self->main_pad));
   gst_mst_message_settings_init (&self->messages, GST_SECOND / 10);
+  gst_mst_timeline_restart (&self->timeline);
   self->need_configure = TRUE;
   self->refused = GST_FLOW_OK;
 }

@@ -19,6 +19,8 @@ G_BEGIN_DECLS
       GST_TYPE_MST_TWO_INPUT, GstMstTwoInput))
 #define GST_MST_TWO_INPUT_CLASS(klass) (G_TYPE_CHECK_CLASS_CAST ((klass), \
       GST_TYPE_MST_TWO_INPUT, GstMstTwoInputClass))
+#define GST_IS_MST_TWO_INPUT(obj) (G_TYPE_CHECK_INSTANCE_TYPE ((obj), \
+      GST_TYPE_MST_TWO_INPUT))
 #define GST_MST_TWO_INPUT_GET_CLASS(obj) (G_TYPE_INSTANCE_GET_CLASS ((obj), \
       GST_TYPE_MST_TWO_INPUT, GstMstTwoInputClass))
 
@@ -29,12 +31,19 @@ typedef struct _GstMstTwoInputClass GstMstTwoInputClass;
  * block of zeros this long). */
 #define GST_MST_TWO_INPUT_MAX_RUN 1024
 
-/* In-place processing of @n_frames interleaved main frames under their
- * @key (interleaved with the key's channels, read only), F32 or F64 as
+/* Processing of @n_frames interleaved main frames in place under their
+ * @key (interleaved with the key's channels, read only; NULL when there is
+ * no sidechain: the key is @main itself as it comes in), F32 or F64 as
  * negotiated: the base picks process_f32 or process_f64 once, at
- * configure. */
+ * configure. The output frames go to the start of @main, their count to
+ * *@n_out: @n_frames for an in-place subclass; fewer while a delaying one
+ * (with @drain_f32) fills its delay line. */
 typedef MstResult (*GstMstTwoInputProcess) (GstMstTwoInput * self,
-    gpointer main, gconstpointer key, gsize n_frames);
+    gpointer main, gconstpointer key, gsize n_frames, gsize * n_out);
+/* The frames a delaying subclass still holds, into @out (room for
+ * @get_pending frames), the key read as silence; the core reset. */
+typedef MstResult (*GstMstTwoInputDrain) (GstMstTwoInput * self,
+    gpointer out, gsize * n_out);
 
 /**
  * GstMstTwoInputClass:
@@ -51,8 +60,9 @@ typedef MstResult (*GstMstTwoInputProcess) (GstMstTwoInput * self,
  *   by silence, one that starts earlier is trimmed; a gap between its
  *   buffers is silence, and so are its GAP buffers.
  * - No `sidechain` pad (never requested, released, or not linked): the key
- *   is the main input itself. Not live, a requested pad is waited for even
- *   while unlinked: release it to use the internal key.
+ *   is the main input itself (@process gets NULL). Not live, a requested
+ *   pad is waited for even while unlinked: release it to use the internal
+ *   key.
  * - Not live: the base waits for the sidechain to cover each main frame (or
  *   reach EOS); no main frame is ever dropped.
  * - Live: a sidechain late by more than the aggregator's latency does not
@@ -74,6 +84,12 @@ typedef MstResult (*GstMstTwoInputProcess) (GstMstTwoInput * self,
  * - Latency: the subclass's (@get_latency) is added to upstream's in the
  *   LATENCY query (gst_aggregator_set_latency()), on top of the
  *   aggregator's own "latency" property (its live timeout).
+ * - A delaying subclass (@drain_f32 set, @get_latency > 0): output frame i
+ *   is main frame i, with its timestamp (output timestamps continue the
+ *   main's from its first buffer, as GstMstDelayFilter's); fewer frames
+ *   come out while the delay line fills, and what it holds goes out at the
+ *   main's EOS, before a new SEGMENT and before a DISCONT main buffer
+ *   (the key silent): as many frames out as in.
  *
  * Settings, automation, dispatch, the non-finite warning and the interval
  * messages work as in GstMstFilter (the one-input base), so a subclass of
@@ -116,6 +132,15 @@ struct _GstMstTwoInputClass
   GstMstTwoInputProcess process_f32, process_f64;
   /* Latency of the core, in frames (read after @configure). */
   gsize (*get_latency) (GstMstTwoInput * self);
+  /* A delaying subclass only (NULL otherwise): the frames its core holds,
+   * and their drain. */
+  gsize (*get_pending) (GstMstTwoInput * self);
+  GstMstTwoInputDrain drain_f32, drain_f64;
+  /* Whether @configure for these formats would clear what the core holds
+   * (NULL: always). A delaying core's frames then go out first, drained,
+   * when the key's source or format changes in the middle of a stream. */
+  gboolean (*configure_resets) (GstMstTwoInput * self,
+      const GstAudioInfo * main, const GstAudioInfo * key);
   /* Non-finite samples seen by the core since configure (may be NULL). */
   guint64 (*get_nonfinite_count) (GstMstTwoInput * self);
   /* All state cleared, smoothers at their targets (may be NULL). */
@@ -160,6 +185,15 @@ struct _GstMstTwoInput
   gsize key_bpf;
   GstFlowReturn refused;
   GstMstTwoInputProcess process;
+  /* A delaying subclass with latency: output timestamps from the timeline;
+   * the frames of the current output buffer written so far. */
+  gboolean delaying;
+  gsize out_done;
+  /* Set from any thread (gst_mst_two_input_request_configure), taken by
+   * the streaming thread before the next main buffer. */
+  gint configure_requested;
+  /* The subclass's latency in frames, for the LATENCY query (atomic). */
+  gint latency_frames;
   GstMstSettingsSnapshot snapshot;
   /* Automation is followed within the current main buffer. */
   gboolean controlled;
@@ -193,6 +227,12 @@ struct _GstMstTwoInput
 };
 
 GType gst_mst_two_input_get_type (void);
+
+/* From any thread: before the next main buffer, the core's tail is drained
+ * (a delaying subclass) and @configure called again, for a setting that
+ * changes the core's shape (a lookahead, so the latency; a latency message
+ * follows when it changed). */
+void gst_mst_two_input_request_configure (GstMstTwoInput * self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstMstTwoInput, gst_object_unref)
 

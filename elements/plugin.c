@@ -12,6 +12,7 @@
 #include "gstmstloudnorm.h"
 #include "gstmstgate.h"
 #include "gstmstdeesser.h"
+#include "gstmstcompressor.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -25,6 +26,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (loudnorm, plugin);
   ret |= GST_ELEMENT_REGISTER (gate, plugin);
   ret |= GST_ELEMENT_REGISTER (deesser, plugin);
+  ret |= GST_ELEMENT_REGISTER (compressor, plugin);
 
   return ret;
 }

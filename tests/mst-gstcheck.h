@@ -51,4 +51,41 @@ mst_check_caps_refused (const gchar * factory)
   mst_check_caps_list_refused (factory, bad, G_N_ELEMENTS (bad));
 }
 
+/* Buffers and events pushed in order into a harness from a thread of their
+ * own (a non-live aggregator takes one buffer a pad at a time, so each of
+ * its inputs needs one): g_thread_new ("main", mst_push_thread, &job). */
+typedef struct
+{
+  GstHarness *h;
+  GList *items;                 /* GstBuffer or GstEvent */
+} MstPushJob;
+
+static inline gpointer
+mst_push_thread (gpointer data)
+{
+  MstPushJob *job = (MstPushJob *) data;
+  for (GList * l = job->items; l; l = l->next) {
+    if (GST_IS_BUFFER (l->data))
+      gst_harness_push (job->h, GST_BUFFER (l->data));
+    else
+      gst_harness_push_event (job->h, GST_EVENT (l->data));
+  }
+  g_list_free (job->items);
+  return NULL;
+}
+
+/* Waits for the EOS event out of @h (the events before it dropped). */
+static inline void
+mst_harness_wait_eos (GstHarness * h)
+{
+  GstEvent *ev;
+  while ((ev = gst_harness_pull_event (h))) {
+    gboolean eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
+    gst_event_unref (ev);
+    if (eos)
+      return;
+  }
+  fail ("no EOS");
+}
+
 #endif

@@ -66,19 +66,24 @@ key_add_apply (GstMstTwoInput * base, gconstpointer settings)
 #define DEFINE_KEY_ADD(T, suffix) \
 static MstResult \
 key_add_process_##suffix (GstMstTwoInput * base, gpointer main_frames, \
-    gconstpointer key_frames, gsize n_frames) \
+    gconstpointer key_frames, gsize n_frames, gsize * n_out) \
 { \
   TestKeyAdd *self = TEST_KEY_ADD (base); \
   T *main = main_frames; \
-  const T *key = key_frames; \
+  /* No sidechain: the main is its own key. */ \
+  const T *key = key_frames ? key_frames : main; \
+  const gint key_channels = key_frames ? self->key_channels : \
+      self->main_channels; \
   fail_unless (n_frames <= GST_MST_TWO_INPUT_MAX_RUN); \
-  for (gsize i = 0; i < n_frames; i++) \
+  for (gsize i = 0; i < n_frames; i++) { \
+    const T k = key[i * key_channels]; \
     for (gint c = 0; c < self->main_channels; c++) { \
       if (!isfinite (main[i * self->main_channels + c])) \
         self->nonfinite++; \
-      main[i * self->main_channels + c] += \
-          (T) self->key_gain * key[i * self->key_channels]; \
+      main[i * self->main_channels + c] += (T) self->key_gain * k; \
     } \
+  } \
+  *n_out = n_frames; \
   return MST_OK; \
 }
 DEFINE_KEY_ADD (gfloat, f32);
@@ -219,26 +224,6 @@ make_buffer (gboolean f64, gint channels, guint64 start, guint n,
   return buf;
 }
 
-typedef struct
-{
-  GstHarness *h;
-  GList *items;                 /* GstBuffer or GstEvent, pushed in order */
-} PushJob;
-
-static gpointer
-push_thread (gpointer data)
-{
-  PushJob *job = data;
-  for (GList * l = job->items; l; l = l->next) {
-    if (GST_IS_BUFFER (l->data))
-      gst_harness_push (job->h, l->data);
-    else
-      gst_harness_push_event (job->h, l->data);
-  }
-  g_list_free (job->items);
-  return NULL;
-}
-
 /* Pushes @main_items and @key_items from a thread each (a non-live
  * aggregator takes one buffer a pad at a time), waits for the EOS out, and
  * returns channel 0 of the output with its length in *n_out. */
@@ -246,20 +231,14 @@ static gdouble *
 run (GstHarness * h, GstHarness * hk, GList * main_items, GList * key_items,
     gboolean f64, gint channels, gsize * n_out)
 {
-  PushJob jm = { h, main_items }, jk = { hk, key_items };
-  GThread *tm = g_thread_new ("main", push_thread, &jm);
-  GThread *tk = hk ? g_thread_new ("key", push_thread, &jk) : NULL;
-  GstEvent *ev;
+  MstPushJob jm = { h, main_items }, jk = { hk, key_items };
+  GThread *tm = g_thread_new ("main", mst_push_thread, &jm);
+  GThread *tk = hk ? g_thread_new ("key", mst_push_thread, &jk) : NULL;
   GArray *out = g_array_new (FALSE, FALSE, sizeof (gdouble));
   GstBuffer *buf;
   GstClockTime expected_pts = GST_CLOCK_TIME_NONE;
 
-  while ((ev = gst_harness_pull_event (h))) {
-    gboolean eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
-    gst_event_unref (ev);
-    if (eos)
-      break;
-  }
+  mst_harness_wait_eos (h);
   g_thread_join (tm);
   if (tk)
     g_thread_join (tk);
@@ -485,7 +464,7 @@ GST_START_TEST (test_rate_refused_after_a_second)
 {
   GstHarness *hk, *h = new_harness ("F32LE", 2, 2, FALSE, &hk);
   GstBus *bus = gst_bus_new ();
-  PushJob jm = { h, stream (FALSE, 2, 0, 2 * RATE, 4800, 0, 0) }, jk;
+  MstPushJob jm = { h, stream (FALSE, 2, 0, 2 * RATE, 4800, 0, 0) }, jk;
   GThread *tm, *tk;
   gchar *caps = caps_str ("F32LE", 44100, 2);
 
@@ -496,8 +475,8 @@ GST_START_TEST (test_rate_refused_after_a_second)
   g_free (caps);
   jk.h = hk;
   jk.items = stream (FALSE, 2, 0, 2 * RATE, 4410, 1, 0);
-  tm = g_thread_new ("main", push_thread, &jm);
-  tk = g_thread_new ("key", push_thread, &jk);
+  tm = g_thread_new ("main", mst_push_thread, &jm);
+  tk = g_thread_new ("key", mst_push_thread, &jk);
   check_rate_refused (bus);
   g_thread_join (tm);
   g_thread_join (tk);
