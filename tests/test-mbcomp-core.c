@@ -433,7 +433,7 @@ static void
 time_core (void)
 {
   const double rate = 48000;
-  const size_t n = 60 * 48000, chunk = 1024;
+  const size_t n = 2812 * 1024, chunk = 1024;    /* about 60 s */
   float *buf = malloc (sizeof (float) * n * 2);
   for (size_t i = 0; i < n * 2; i++)
     buf[i] = (float) (0.3 * sin (i * 0.013) + 0.2 * sin (i * 0.17)
