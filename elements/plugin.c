@@ -10,6 +10,7 @@
 #include "gstmstloudmeter.h"
 #include "gstmstmaster.h"
 #include "gstmstloudnorm.h"
+#include "gstmstmbcomp.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -21,6 +22,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (loudmeter, plugin);
   ret |= GST_ELEMENT_REGISTER (master, plugin);
   ret |= GST_ELEMENT_REGISTER (loudnorm, plugin);
+  ret |= GST_ELEMENT_REGISTER (mbcomp, plugin);
 
   return ret;
 }

@@ -39,6 +39,9 @@ struct MstMbcomp {
   /* Glides: bypass (mix 0) and the declick of a band-count change in the
    * LR tree (the wet path faded out while the tree is rebuilt). */
   double mix, rebuild, fade_step;
+  /* Per band, the deepest reduction the gain stages had when a reset
+   * (drain, flush) cleared them, still to be taken. */
+  double reduction_db[NB];
   int xo_bands;                 /* band count the splitter runs */
   uint64_t nonfinite;
   /* Scratch: band signals (NB x channels x BLOCK), gains (channels x
@@ -361,6 +364,8 @@ mst_mbcomp_reset (MstMbcomp * m)
   const bool soloing = any_solo (&m->set);
   for (int b = 0; b < NB; b++) {
     Band *band = &m->bands[b];
+    m->reduction_db[b] = fmin (m->reduction_db[b],
+        mst_dynamics_gain_take_reduction_db (band->gain));
     mst_dynamics_gain_reset (band->gain);
     for (int c = 0; c < m->channels; c++)
       if (band->delay[c]) {
@@ -614,9 +619,16 @@ MST_DEFINE_PROCESS_DELAYING (mst_mbcomp, MstMbcomp, process_body, drain_body)
 void
 mst_mbcomp_take_reduction_db (MstMbcomp * m, double reduction_db[NB])
 {
-  for (int b = 0; b < NB; b++)
-    reduction_db[b] = m && b < m->set.n_bands
-        ? mst_dynamics_gain_take_reduction_db (m->bands[b].gain) : 0.0;
+  for (int b = 0; b < NB; b++) {
+    reduction_db[b] = 0.0;
+    if (!m)
+      continue;
+    double db = fmin (m->reduction_db[b],
+        mst_dynamics_gain_take_reduction_db (m->bands[b].gain));
+    m->reduction_db[b] = 0.0;
+    if (b < m->set.n_bands)
+      reduction_db[b] = db;
+  }
 }
 
 void

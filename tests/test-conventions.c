@@ -69,6 +69,10 @@ static const Row rows[] = {
   {"loudnorm", ROW_FILTER | ROW_BYPASS | ROW_KEEPS_PROGRAMME, "target=-16",
         "mode=fixed gain=0",
       "target", -23.0, -14.0, 0.1, "", NULL},
+  {"mbcomp", ROW_FILTER | ROW_BYPASS, "band0::ratio=4 band0::threshold=-40 band1::ratio=4 band1::threshold=-40 band2::ratio=4 band2::threshold=-40",
+        "num-bands=1",
+      "band0::threshold", 0.0, -30.0, 0.5,
+      "num-bands=2 band0::crossover=5000 band0::ratio=4", NULL},
   {"master", ROW_KEEPS_PROGRAMME, "", "normalize=false ceiling=0",
       "limiter::ceiling", -1.0, -12.0, 0.9, "normalize=false", NULL},
 };
