@@ -5,6 +5,7 @@
 #include "mst-filter.h"
 #include "mst-fpu.h"
 #include "mst-level-detector.h"
+#include "mst-vmath.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,9 +49,9 @@ struct MstDynamicsGain {
   double extreme_db;            /* since the last take, acting direction */
   bool processed;
   uint64_t nonfinite;
-  /* Scratch: the cleaned, filtered key (planar), levels (interleaved),
-   * one gain channel's static gains (dB). */
-  double *key, *level, *gain_db;
+  /* Scratch (planar, BLOCK frames a channel): the cleaned, filtered key;
+   * the levels, then the gains in dB. */
+  double *key, *level;
 };
 
 static void
@@ -159,8 +160,7 @@ mst_dynamics_gain_init (int max_channels)
   g->gc = mst_gain_computer_init ();
   g->key = malloc (sizeof (double) * MST_DYNAMICS_BLOCK * max_channels);
   g->level = malloc (sizeof (double) * MST_DYNAMICS_BLOCK * max_channels);
-  g->gain_db = malloc (sizeof (double) * MST_DYNAMICS_BLOCK);
-  if (!g->det || !g->gc || !g->key || !g->level || !g->gain_db) {
+  if (!g->det || !g->gc || !g->key || !g->level) {
     mst_dynamics_gain_destroy (&g);
     return NULL;
   }
@@ -179,7 +179,6 @@ mst_dynamics_gain_destroy (MstDynamicsGain ** g)
   mst_gain_computer_destroy (&(*g)->gc);
   free ((*g)->key);
   free ((*g)->level);
-  free ((*g)->gain_db);
   free (*g);
   *g = NULL;
 }
@@ -414,24 +413,32 @@ mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
   if (n == 0)
     return MST_OK;
   MstFpuState fpu = mst_fpu_enter_ftz ();
-  /* The key, cleaned (non-finite and absurd samples read as silence), then
-   * filtered. */
+  /* The key as it comes when it is clean and unfiltered; else a copy,
+   * non-finite and absurd samples read as silence, then filtered. */
+  const double *k = key;
+  size_t k_stride = key_stride;
+  bool sane = true;
   for (int c = 0; c < kch; c++)
-    g->nonfinite += mst_input_clean (key + c * key_stride, n,
-        g->key + (size_t) c * MST_DYNAMICS_BLOCK, MST_FORMAT_F64);
-  if (g->key_filter.n_sections > 0) {
-    mst_biquad_cascade_run (&g->key_filter, g->channel_index, kch, g->key,
-        MST_DYNAMICS_BLOCK, NULL, (int) n);
-    mst_biquad_cascade_check_finite (&g->key_filter, kch);
+    sane = sane && mst_input_sane (key + c * key_stride, n, MST_FORMAT_F64);
+  if (!sane || g->key_filter.n_sections > 0) {
+    for (int c = 0; c < kch; c++)
+      g->nonfinite += mst_input_clean (key + c * key_stride, n,
+          g->key + (size_t) c * MST_DYNAMICS_BLOCK, MST_FORMAT_F64);
+    if (g->key_filter.n_sections > 0) {
+      mst_biquad_cascade_run (&g->key_filter, g->channel_index, kch, g->key,
+          MST_DYNAMICS_BLOCK, NULL, (int) n);
+      mst_biquad_cascade_check_finite (&g->key_filter, kch);
+    }
+    k = g->key;
+    k_stride = MST_DYNAMICS_BLOCK;
   }
-  mst_level_detector_process_planar (g->det, g->key, MST_DYNAMICS_BLOCK, n,
-      g->level);
-  const double makeup_lin_exp = (g->set.makeup_db + g->auto_makeup_db)
+  bool levels_shared = false;
+  mst_level_detector_process_planar (g->det, k, k_stride, n, g->level,
+      MST_DYNAMICS_BLOCK, &levels_shared);
+  const double makeup_exp = (g->set.makeup_db + g->auto_makeup_db)
       * (M_LN10 / 20.0);
   for (int c = 0; c < n_gains; c++) {
-    double *gdb = g->gain_db;
-    for (size_t i = 0; i < n; i++)
-      gdb[i] = g->level[i * kch + c];
+    double *gdb = g->level + (size_t) c * MST_DYNAMICS_BLOCK;
     if (g->set.mode == MST_GAIN_COMPUTER_EXPAND && g->set.hysteresis_db > 0.0)
       hysteresis (&g->ch[c], gdb, n, g->set.threshold_db,
           g->set.hysteresis_db);
@@ -440,9 +447,7 @@ mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
     if (!g->processed || fabs (extreme) > fabs (g->extreme_db))
       g->extreme_db = extreme;
     g->processed = true;
-    double *out = gain + c * gain_stride;
-    for (size_t i = 0; i < n; i++)
-      out[i] = exp (gdb[i] * (M_LN10 / 20.0) + makeup_lin_exp);
+    mst_vmath_exp (gdb, M_LN10 / 20.0, makeup_exp, gain + c * gain_stride, n);
   }
   mst_fpu_leave (fpu);
   return MST_OK;

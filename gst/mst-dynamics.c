@@ -1,5 +1,6 @@
 /* mastering: the dynamics core (see mst-dynamics.h). */
 #include "mst-dynamics.h"
+#include "mst-cpu.h"
 #include "mst-delayline.h"
 #include "mst-fpu.h"
 #include "mst-planar.h"
@@ -176,25 +177,46 @@ mst_dynamics_get_pending (const MstDynamics * d)
  * band) mixed with the dry x by the ramp, or the band alone when
  * listening. */
 MST_ALWAYS_INLINE void
-shape (const MstDynamics * d, MstDynamicsApply apply, bool listen,
+shape_body (const MstDynamics * d, MstDynamicsApply apply, bool listen,
     const double *x, const double *band, const double *gains, bool shared,
-    const double *mix, double *out, size_t n)
+    const double *mix_ramp, double mix_value, double *out, size_t n)
 {
   for (int c = 0; c < d->channels; c++) {
     const double *xc = x + (size_t) c * BLOCK, *bc = band + (size_t) c * BLOCK;
     const double *gc = gains + (shared ? 0 : (size_t) c * BLOCK);
     double *oc = out + (size_t) c * BLOCK;
+#define MIX(i) (mix_ramp ? mix_ramp[i] : mix_value)
     if (listen) {
       for (size_t i = 0; i < n; i++)
-        oc[i] = xc[i] + mix[i] * (bc[i] - xc[i]);
+        oc[i] = xc[i] + MIX (i) * (bc[i] - xc[i]);
     } else if (apply == MST_DYNAMICS_SPLIT) {
       for (size_t i = 0; i < n; i++)
-        oc[i] = xc[i] + mix[i] * ((gc[i] - 1.0) * bc[i]);
+        oc[i] = xc[i] + MIX (i) * ((gc[i] - 1.0) * bc[i]);
+    } else if (!mix_ramp && mix_value == 1.0) {
+      for (size_t i = 0; i < n; i++)
+        oc[i] = gc[i] * xc[i];
     } else {
       for (size_t i = 0; i < n; i++)
-        oc[i] = xc[i] + mix[i] * (gc[i] * xc[i] - xc[i]);
+        oc[i] = xc[i] + MIX (i) * (gc[i] * xc[i] - xc[i]);
     }
+#undef MIX
   }
+}
+
+/* The shape with the mix gliding (a ramp) or constant (NULL, the value),
+ * each loop vectorised. */
+MST_VECTORISE_AVX2
+static void
+shape (const MstDynamics * d, MstDynamicsApply apply, bool listen,
+    const double *x, const double *band, const double *gains, bool shared,
+    const double *mix_ramp, double mix_value, double *out, size_t n)
+{
+  if (mix_ramp)
+    shape_body (d, apply, listen, x, band, gains, shared, mix_ramp, 0.0, out,
+        n);
+  else
+    shape_body (d, apply, listen, x, band, gains, shared, NULL, mix_value,
+        out, n);
 }
 
 /* The output stage over n delayed frames in d->x (planar), gains from
@@ -218,22 +240,26 @@ output_stage (MstDynamics * d, const double *gains, bool shared, size_t n)
       memcpy (d->band + (size_t) c * BLOCK, d->x + (size_t) c * BLOCK,
           n * sizeof (double));
   }
-  d->mix = mst_smoother_fade_fill (d->ramp, d->mix, target_mix (&d->set),
-      d->fade_step, (int) n);
+  const double *ramp = NULL, mix = target_mix (&d->set);
+  if (d->mix != mix) {
+    d->mix = mst_smoother_fade_fill (d->ramp, d->mix, mix, d->fade_step,
+        (int) n);
+    ramp = d->ramp;
+  }
   if (d->shape_fade < 1.0) {
     double fade[BLOCK];
     shape (d, d->prev_apply, d->prev_listen, d->x, d->band, gains, shared,
-        d->ramp, d->prev, n);
+        ramp, mix, d->prev, n);
     d->shape_fade = mst_smoother_fade_fill (fade, d->shape_fade, 1.0,
         d->fade_step, (int) n);
     shape (d, d->set.apply, d->set.listen, d->x, d->band, gains, shared,
-        d->ramp, d->x, n);
+        ramp, mix, d->x, n);
     for (int c = 0; c < d->channels; c++)
       mst_smoother_crossfade (d->x + (size_t) c * BLOCK,
           d->prev + (size_t) c * BLOCK, fade, (int) n);
   } else {
     shape (d, d->set.apply, d->set.listen, d->x, d->band, gains, shared,
-        d->ramp, d->x, n);
+        ramp, mix, d->x, n);
   }
 }
 
@@ -258,6 +284,12 @@ process_chunk (MstDynamics * d, const void *in, const void *key, size_t n,
   mst_dynamics_gain_process (d->gain, d->key, BLOCK, n, d->gains, BLOCK,
       &shared);
 
+  if (d->latency == 0) {
+    mst_planar_load (d->x, BLOCK, in, ch, (int) n, fmt);
+    output_stage (d, d->gains, shared, n);
+    mst_planar_store (out, d->x, BLOCK, ch, (int) n, fmt);
+    return n;
+  }
   /* Output frame j is input frame j; its gain is the one computed at input
    * frame j + latency. */
   int64_t first_in = mst_delayline_get_written (d->delay);

@@ -1,5 +1,7 @@
 /* mastering: per-channel level detector (see mst-level-detector.h). */
 #include "mst-level-detector.h"
+#include "mst-vmath.h"
+#include "mst-cpu.h"
 #include "mst-fpu.h"
 
 #include <float.h>
@@ -33,6 +35,9 @@ struct MstLevelDetector {
    * window finds its history. */
   double *ring;
   size_t ring_frames, ring_pos;
+  /* The instant peak path of planar input skips the ring: a switch to
+   * RMS_WINDOW then starts from silence. */
+  bool ring_stale;
 
   double *scratch;              /* BLOCK envelopes per channel */
   uint64_t nonfinite;
@@ -198,7 +203,14 @@ mst_level_detector_set (MstLevelDetector * det,
   if (s->mode == MST_LEVEL_DETECTOR_RMS_WINDOW
       && (old.mode != MST_LEVEL_DETECTOR_RMS_WINDOW
           || s->window_ms != old.window_ms))
+  {
+    if (det->ring_stale) {
+      memset (det->ring, 0, sizeof (double) * det->ring_frames
+          * det->channels);
+      det->ring_stale = false;
+    }
     resum_windows (det);
+  }
   return MST_OK;
 }
 
@@ -268,15 +280,15 @@ follow_channels (MstLevelDetector * det, MstFormat fmt,
   return bad;
 }
 
-/* The output of an envelope value of mode's domain. */
+/* An envelope value of mode's domain as a level: for dB output, floored
+ * (the logarithm is taken over the block afterwards, mst-vmath), else
+ * linear. */
 MST_ALWAYS_INLINE double
 envelope_to_level (double e, bool power, bool db)
 {
-  /* 10 / ln 10 and 20 / ln 10: glibc's log costs a third less than its
-   * log10. */
   if (db)
-    return power ? 4.342944819032518 * log (e > FLOOR_POWER ? e : FLOOR_POWER)
-        : 8.685889638065036 * log (e > FLOOR_AMPLITUDE ? e : FLOOR_AMPLITUDE);
+    return power ? (e > FLOOR_POWER ? e : FLOOR_POWER)
+        : (e > FLOOR_AMPLITUDE ? e : FLOOR_AMPLITUDE);
   return power ? sqrt (e) : e;
 }
 
@@ -289,11 +301,33 @@ link_and_output (const MstLevelDetector * det, size_t n, bool power,
   const double link = det->set.link;
   const bool mean = det->set.link_mode == MST_LEVEL_DETECTOR_LINK_MEAN;
   const double *restrict env = det->scratch;
+  /* 10 / ln 10 and 20 / ln 10: dB of a mean square and of an amplitude. */
+  const double to_db = power ? 4.342944819032518 : 8.685889638065036;
   if (nch == 1 || link == 0.0) {
     for (int c = 0; c < nch; c++)
       for (size_t i = 0; i < n; i++)
         out[i * nch + c] = envelope_to_level (env[(size_t) c * BLOCK + i],
             power, db);
+    if (db)
+      mst_vmath_log (out, to_db, out, n * nch);
+    return;
+  }
+  if (link == 1.0) {
+    /* One level for all channels: the n levels first, then spread from
+     * the end so none is overwritten before it is read. */
+    for (size_t i = 0; i < n; i++) {
+      double linked = env[i];
+      for (int c = 1; c < nch; c++) {
+        double e = env[(size_t) c * BLOCK + i];
+        linked = mean ? linked + e : (e > linked ? e : linked);
+      }
+      out[i] = envelope_to_level (mean ? linked / nch : linked, power, db);
+    }
+    if (db)
+      mst_vmath_log (out, to_db, out, n);
+    for (size_t i = n; i-- > 0;)
+      for (int c = nch - 1; c >= 0; c--)
+        out[i * nch + c] = out[i];
     return;
   }
   for (size_t i = 0; i < n; i++) {
@@ -304,32 +338,25 @@ link_and_output (const MstLevelDetector * det, size_t n, bool power,
     }
     if (mean)
       linked /= nch;
-    if (link == 1.0) {
-      /* One conversion for all channels. */
-      double level = envelope_to_level (linked, power, db);
-      for (int c = 0; c < nch; c++)
-        out[i * nch + c] = level;
-    } else {
-      for (int c = 0; c < nch; c++) {
-        double e = env[(size_t) c * BLOCK + i];
-        out[i * nch + c] = envelope_to_level (e + link * (linked - e),
-            power, db);
-      }
+    for (int c = 0; c < nch; c++) {
+      double e = env[(size_t) c * BLOCK + i];
+      out[i * nch + c] = envelope_to_level (e + link * (linked - e), power,
+          db);
     }
   }
+  if (db)
+    mst_vmath_log (out, to_db, out, n * nch);
 }
 
 MST_ALWAYS_INLINE void
 process_run (MstLevelDetector * det, MstFormat fmt, MstLevelDetectorMode mode,
-    const void *in, size_t planar_stride, size_t n, bool db, double *out)
+    const void *in, size_t n, bool db, double *out)
 {
   int c = 0;
   for (; c + 2 <= det->channels; c += 2)
-    det->nonfinite += follow_channels (det, fmt, mode, in, planar_stride, c,
-        2, n);
+    det->nonfinite += follow_channels (det, fmt, mode, in, 0, c, 2, n);
   if (c < det->channels)
-    det->nonfinite += follow_channels (det, fmt, mode, in, planar_stride, c,
-        1, n);
+    det->nonfinite += follow_channels (det, fmt, mode, in, 0, c, 1, n);
   link_and_output (det, n, is_power_mode (mode), db, out);
   det->ring_pos += n;
   if (det->ring_pos == det->ring_frames) {
@@ -342,8 +369,8 @@ process_run (MstLevelDetector * det, MstFormat fmt, MstLevelDetectorMode mode,
 }
 
 MST_ALWAYS_INLINE MstResult
-process (MstLevelDetector * det, const void *in, size_t planar_stride,
-    size_t n_frames, double *out, MstFormat fmt, bool db)
+process (MstLevelDetector * det, const void *in, size_t n_frames,
+    double *out, MstFormat fmt, bool db)
 {
   if (!det || det->rate_hz == 0.0 || (n_frames && (!in || !out)))
     return MST_ERR_INVALID_ARG;
@@ -356,22 +383,19 @@ process (MstLevelDetector * det, const void *in, size_t planar_stride,
     n = n < BLOCK ? n : BLOCK;
     size_t to_wrap = det->ring_frames - det->ring_pos;
     n = n < to_wrap ? n : to_wrap;
-    const void *src = planar_stride ? (const void *) ((const double *) in
-        + done) : (const char *) in + done * nch * bps;
+    const void *src = (const char *) in + done * nch * bps;
     double *dst = out + done * nch;
     /* The mode is a constant in each loop. */
     switch (det->set.mode) {
       case MST_LEVEL_DETECTOR_PEAK:
-        process_run (det, fmt, MST_LEVEL_DETECTOR_PEAK, src, planar_stride, n,
-            db, dst);
+        process_run (det, fmt, MST_LEVEL_DETECTOR_PEAK, src, n, db, dst);
         break;
       case MST_LEVEL_DETECTOR_RMS:
-        process_run (det, fmt, MST_LEVEL_DETECTOR_RMS, src, planar_stride, n,
-            db, dst);
+        process_run (det, fmt, MST_LEVEL_DETECTOR_RMS, src, n, db, dst);
         break;
       default:
-        process_run (det, fmt, MST_LEVEL_DETECTOR_RMS_WINDOW, src,
-            planar_stride, n, db, dst);
+        process_run (det, fmt, MST_LEVEL_DETECTOR_RMS_WINDOW, src, n, db,
+            dst);
         break;
     }
     done += n;
@@ -384,14 +408,14 @@ MST_ALWAYS_INLINE MstResult
 process_db (MstLevelDetector * det, const void *in, size_t n_frames,
     double *out, MstFormat fmt)
 {
-  return process (det, in, 0, n_frames, out, fmt, true);
+  return process (det, in, n_frames, out, fmt, true);
 }
 
 MST_ALWAYS_INLINE MstResult
 process_lin (MstLevelDetector * det, const void *in, size_t n_frames,
     double *out, MstFormat fmt)
 {
-  return process (det, in, 0, n_frames, out, fmt, false);
+  return process (det, in, n_frames, out, fmt, false);
 }
 
 /* Both widths, levels in dB or linear. */
@@ -400,12 +424,115 @@ MST_DEFINE_PROCESS_TO (mst_level_detector_process, MstLevelDetector, double,
 MST_DEFINE_PROCESS_TO (mst_level_detector_process_lin, MstLevelDetector,
     double, process_lin)
 
+/* The levels of one block of planar input whose envelope is |x| (peak, no
+ * attack or release): no recurrence, so the loops run vectorised. Writes
+ * the linear levels to the rows (row 0 alone when @linked: the loudest
+ * channel's), the envelopes to det->env; returns the non-finite count. */
+MST_VECTORISE_AVX2
+static uint64_t
+instant_peak_rows (MstLevelDetector * det, const double *in, size_t stride,
+    size_t n, double *rows, size_t row_stride, bool linked)
+{
+  int n_bad = 0;
+  const int nch = det->channels;
+  for (int c = 0; c < nch; c++) {
+    const double *restrict x = in + (size_t) c * stride;
+    double *restrict out = rows + (linked ? 0 : (size_t) c * row_stride);
+    for (size_t i = 0; i < n; i++) {
+      double v = fabs (x[i]);
+      bool finite = v <= DBL_MAX;
+      n_bad += !finite;
+      v = finite ? v : 0.0;
+      v = v < MST_LEVEL_DETECTOR_MAX_LIN ? v : MST_LEVEL_DETECTOR_MAX_LIN;
+      if (linked && c > 0)
+        out[i] = v > out[i] ? v : out[i];
+      else
+        out[i] = v > FLOOR_AMPLITUDE ? v : FLOOR_AMPLITUDE;
+    }
+    if (n > 0)
+      det->env[c] = fabs (x[n - 1]) <= MST_LEVEL_DETECTOR_MAX_LIN ?
+          fabs (x[n - 1]) : 0.0;
+  }
+  return (uint64_t) n_bad;
+}
+
+/* Link stage of the envelopes in scratch into planar rows of floored
+ * linear values (row 0 alone when @linked). */
+static void
+link_to_rows (const MstLevelDetector * det, size_t n, bool power,
+    double *rows, size_t row_stride, bool linked)
+{
+  const int nch = det->channels;
+  const double link = det->set.link;
+  const bool mean = det->set.link_mode == MST_LEVEL_DETECTOR_LINK_MEAN;
+  const double *env = det->scratch;
+  for (size_t i = 0; i < n; i++) {
+    double all = env[i];
+    for (int c = 1; c < nch; c++) {
+      double e = env[(size_t) c * BLOCK + i];
+      all = mean ? all + e : (e > all ? e : all);
+    }
+    if (mean)
+      all /= nch;
+    for (int c = 0; c < (linked ? 1 : nch); c++) {
+      double e = linked ? all : env[(size_t) c * BLOCK + i];
+      rows[(size_t) c * row_stride + i] = envelope_to_level (e + link
+          * (all - e), power, true);
+    }
+  }
+}
+
 MstResult
 mst_level_detector_process_planar (MstLevelDetector * det,
-    const double *planar, size_t stride, size_t n_frames, double *level_db)
+    const double *planar, size_t stride, size_t n_frames, double *level_db,
+    size_t level_stride, bool *shared)
 {
-  if (n_frames && stride < n_frames)
+  if (!det || det->rate_hz == 0.0 || (n_frames && (!planar || !level_db
+              || stride < n_frames || level_stride < n_frames)))
     return MST_ERR_INVALID_ARG;
-  return process (det, planar, stride ? stride : 1, n_frames, level_db,
-      MST_FORMAT_F64, true);
+  const int nch = det->channels;
+  const bool linked = nch == 1 || (det->set.link == 1.0
+      && det->set.link_mode == MST_LEVEL_DETECTOR_LINK_MAX);
+  const bool instant = det->set.mode == MST_LEVEL_DETECTOR_PEAK
+      && det->attack_coef == 0.0 && det->release_coef == 0.0;
+  const bool power = is_power_mode (det->set.mode);
+  if (shared)
+    *shared = linked;
+  MstFpuState fpu = mst_fpu_enter_ftz ();
+  size_t done = 0;
+  while (done < n_frames) {
+    size_t n = n_frames - done;
+    n = n < BLOCK ? n : BLOCK;
+    size_t to_wrap = det->ring_frames - det->ring_pos;
+    n = n < to_wrap ? n : to_wrap;
+    const double *src = planar + done;
+    double *dst = level_db + done;
+    if (instant) {
+      det->nonfinite += instant_peak_rows (det, src, stride, n, dst,
+          level_stride, linked);
+      det->ring_stale = true;
+    } else {
+      int c = 0;
+      for (; c + 2 <= nch; c += 2)
+        det->nonfinite += follow_channels (det, MST_FORMAT_F64,
+            det->set.mode, src, stride, c, 2, n);
+      if (c < nch)
+        det->nonfinite += follow_channels (det, MST_FORMAT_F64,
+            det->set.mode, src, stride, c, 1, n);
+      link_to_rows (det, n, power, dst, level_stride, linked);
+    }
+    for (int c = 0; c < (linked ? 1 : nch); c++)
+      mst_vmath_log (dst + (size_t) c * level_stride, power ?
+          4.342944819032518 : 8.685889638065036,
+          dst + (size_t) c * level_stride, n);
+    det->ring_pos += n;
+    if (det->ring_pos == det->ring_frames) {
+      det->ring_pos = 0;
+      if (det->set.mode == MST_LEVEL_DETECTOR_RMS_WINDOW)
+        resum_windows (det);
+    }
+    done += n;
+  }
+  mst_fpu_leave (fpu);
+  return MST_OK;
 }

@@ -122,10 +122,15 @@ MstResult mst_level_detector_process_lin_f64 (MstLevelDetector * det,
     const double *frames, size_t n_frames, double *level_lin);
 
 /** The same in dB from @n_frames frames of a planar block (channel c at
- *  @planar + c @stride, @stride >= @n_frames); the levels are interleaved
- *  as always. */
+ *  @planar + c @stride, @stride >= @n_frames) to planar levels (channel c
+ *  at @level_db + c @level_stride). When every channel has the same level
+ *  (one channel, or fully linked to the loudest) only row 0 is written
+ *  and *@shared is set. A peak detector with no attack or release runs a
+ *  vectorised path that does not keep the RMS window's history: a switch
+ *  to RMS_WINDOW after it starts the window from silence. */
 MstResult mst_level_detector_process_planar (MstLevelDetector * det,
-    const double *planar, size_t stride, size_t n_frames, double *level_db);
+    const double *planar, size_t stride, size_t n_frames, double *level_db,
+    size_t level_stride, bool *shared);
 /** Non-finite input samples read as silence since configure. */
 uint64_t mst_level_detector_get_nonfinite_count (const MstLevelDetector *
     det);

@@ -264,7 +264,8 @@ test_gain_computer_validation (void)
   MST_CHECK (mst_gain_computer_set (gc, &ok) == MST_OK);
   double before = gain_at (gc, 0.0);
 
-  REJECT (mst_gain_computer_set, gc, mode, (MstGainComputerMode) 2);
+  REJECT (mst_gain_computer_set, gc, mode,
+      (MstGainComputerMode) (MST_GAIN_COMPUTER_UPWARD + 1));
   REJECT (mst_gain_computer_set, gc, threshold_db, NAN);
   REJECT (mst_gain_computer_set, gc, threshold_db,
       MST_GAIN_COMPUTER_MIN_THRESHOLD_DB - 1.0);

@@ -11,7 +11,9 @@
  *   huge input, so its state stays finite;
  * - every gain is finite, never above the makeup for a compressor or an
  *   expander (it only takes off), never below range + makeup; levels
- *   given straight (NaN, +-Inf, beyond +-200 dB) too. */
+ *   given straight (NaN, +-Inf, beyond +-200 dB) too; an upward
+ *   compressor's between the makeup and the makeup plus its largest
+ *   boost. */
 #include "fuzz-common.h"
 #include "mst-level-detector.h"
 #include "mst-gain-computer.h"
@@ -37,13 +39,13 @@ detector_settings_valid (const MstLevelDetectorSettings * s)
 static bool
 computer_settings_valid (const MstGainComputerSettings * s)
 {
-  bool compress = s->mode == MST_GAIN_COMPUTER_COMPRESS;
-  return (compress || s->mode == MST_GAIN_COMPUTER_EXPAND)
+  bool expand = s->mode == MST_GAIN_COMPUTER_EXPAND;
+  return (s->mode == MST_GAIN_COMPUTER_COMPRESS || expand
+      || s->mode == MST_GAIN_COMPUTER_UPWARD)
       && s->threshold_db >= MST_GAIN_COMPUTER_MIN_THRESHOLD_DB
       && s->threshold_db <= MST_GAIN_COMPUTER_MAX_THRESHOLD_DB
       && s->ratio >= 1
-      && (compress ? s->ratio <= INFINITY
-          : s->ratio <= MST_GAIN_COMPUTER_MAX_EXPAND_RATIO)
+      && (!expand || s->ratio <= MST_GAIN_COMPUTER_MAX_EXPAND_RATIO)
       && s->knee_db >= 0 && s->knee_db <= MST_GAIN_COMPUTER_MAX_KNEE_DB
       && s->range_db <= 0 && !isnan (s->range_db)
       && s->makeup_db >= -MST_GAIN_COMPUTER_MAX_MAKEUP_DB
@@ -58,6 +60,12 @@ check_gains (const MstGainComputerSettings * s, const double *g, size_t n)
   double hi = s->makeup_db + 1e-9;
   double lo = isfinite (s->range_db) ? s->range_db + s->makeup_db - 1e-9
       : -INFINITY;
+  if (s->mode == MST_GAIN_COMPUTER_UPWARD) {
+    /* Upward: it only raises, by at most -range and the block's cap. */
+    lo = s->makeup_db - 1e-9;
+    hi = s->makeup_db + fmin (-s->range_db, MST_GAIN_COMPUTER_MAX_BOOST_DB)
+        + 1e-9;
+  }
   for (size_t i = 0; i < n; i++)
     FZ_CHECK (isfinite (g[i]) && g[i] <= hi && g[i] >= lo,
         "gain %.17g dB (makeup %g, range %g, threshold %g, ratio %g, knee "
@@ -130,7 +138,7 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
         MstGainComputerSettings s = gs;
         uint8_t which = fz_u8 (&in);
         if (which & 1)
-          s.mode = (MstGainComputerMode) (fz_u8 (&in) % 3);
+          s.mode = (MstGainComputerMode) (fz_u8 (&in) % 4);
         if (which & 2)
           s.threshold_db = fz_param (&in, -120.0, 24.0);
         if (which & 4)
