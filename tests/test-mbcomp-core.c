@@ -428,7 +428,8 @@ test_settings (void)
   MST_CHECK (m == NULL);
 }
 
-/* ns per stereo F32 frame of 4 bands, minimum phase, compressing music. */
+/* CPU ns per stereo F32 frame of 4 bands compressing (the "glue"
+ * settings), both phases. */
 static void
 time_core (void)
 {
@@ -443,12 +444,12 @@ time_core (void)
     mst_mbcomp_settings_preset (&s, "glue");
     MstMbcomp *m = make (rate, 2, phase, 0.0, &s);
     struct timespec t0, t1;
-    clock_gettime (CLOCK_MONOTONIC, &t0);
+    clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &t0);
     for (size_t done = 0; done < n; done += chunk) {
       size_t got;
       mst_mbcomp_process_f32 (m, buf + done * 2, chunk, buf + done * 2, &got);
     }
-    clock_gettime (CLOCK_MONOTONIC, &t1);
+    clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &t1);
     double ns = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec))
         / n;
     printf ("%s phase, 4 bands, stereo F32: %.1f ns per frame (%.0fx real "
