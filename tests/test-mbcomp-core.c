@@ -246,6 +246,65 @@ test_band_isolation (void)
   free (out);
 }
 
+/* Time constants: a 20 dB level step (DC, one band: the band is the
+ * input, the gain is out / in) moves the gain 63 % of its change in dB at
+ * attack, and back at release, within 10 %, at the control rate the gain
+ * stages run at. */
+static void
+test_time_constants (void)
+{
+  static const double rates[] = { 44100, 48000, 96000 };
+  const double attack_ms = 20, release_ms = 200;
+  for (int r = 0; r < 3; r++) {
+    const double rate = rates[r];
+    const size_t step_up = (size_t) rate, step_down = 2 * (size_t) rate;
+    const size_t n = 3 * (size_t) rate;
+    double *in = malloc (sizeof (double) * n), *out = malloc (sizeof (double)
+        * n);
+    for (size_t i = 0; i < n; i++)
+      in[i] = i >= step_up && i < step_down ? pow (10, -10 / 20.0)
+          : pow (10, -30 / 20.0);
+    MstMbcompSettings s;
+    mst_mbcomp_settings_default (&s);
+    s.n_bands = 1;
+    s.detector = MST_DYNAMICS_PEAK;
+    s.bands[0].threshold_db = -40;
+    s.bands[0].ratio = 4;
+    s.bands[0].knee_db = 0;
+    s.bands[0].attack_ms = attack_ms;
+    s.bands[0].release_ms = release_ms;
+    MstMbcomp *m = make (rate, 1, MST_MBCOMP_MINIMUM_PHASE, 0.0, &s);
+    MST_CHECK (run_f64 (m, in, n, 1, out, 700) == n);
+    mst_mbcomp_destroy (&m);
+    /* The curve: 3/4 of the level over the threshold. */
+    const double low_db = -0.75 * (-30 + 40), high_db = -0.75 * (-10 + 40);
+    double t63[2] = { -1, -1 };
+    for (int k = 0; k < 2; k++) {
+      size_t from = k ? step_down : step_up;
+      double g0 = k ? high_db : low_db, g1 = k ? low_db : high_db;
+      double mark = g0 + (1 - exp (-1)) * (g1 - g0);
+      for (size_t i = from; i < n; i++) {
+        double g = 20 * log10 (out[i] / in[i]);
+        if (k ? g >= mark : g <= mark) {
+          t63[k] = (i - from) / rate * 1e3;
+          break;
+        }
+      }
+    }
+    printf ("  %6.0f Hz: 63 %% at %.2f ms (attack %.0f), %.1f ms (release "
+        "%.0f)\n", rate, t63[0], attack_ms, t63[1], release_ms);
+    MST_CHECK_CLOSE (t63[0], attack_ms, 0.1 * attack_ms);
+    MST_CHECK_CLOSE (t63[1], release_ms, 0.1 * release_ms);
+    /* Settled: the curve's gain within 0.1 dB before each step. */
+    MST_CHECK_CLOSE (20 * log10 (out[step_up - 1] / in[step_up - 1]), low_db,
+        0.1);
+    MST_CHECK_CLOSE (20 * log10 (out[step_down - 1] / in[step_down - 1]),
+        high_db, 0.1);
+    free (in);
+    free (out);
+  }
+}
+
 /* Latency: the lookahead plus the linear splitter's; as many frames out as
  * in whatever the chunking; with the linear splitter the neutral output is
  * the input itself, so an impulse comes out where it went in. */
@@ -470,6 +529,7 @@ main (int argc, char **argv)
   MST_RUN (test_flat_sum);
   MST_RUN (test_bypass_exact);
   MST_RUN (test_band_isolation);
+  MST_RUN (test_time_constants);
   MST_RUN (test_latency_counts);
   MST_RUN (test_lookahead);
   MST_RUN (test_band_count_change);
