@@ -17,11 +17,14 @@
  * and saves a transform.
  *
  * Filtering. Overlap-save on one real FFT of N points per channel: N is the
- * power of two at least 4 H, each block takes hop = N - 2 H new frames, one
- * forward transform per channel, then per band (but the top one) a product
- * with the band's real spectrum (the zero-phase FIR's: real) and one
- * backward transform. The hop frames collect in a FIFO, so the latency is
- * H + hop frames, whatever the caller's block size.
+ * least power of two of at least four times
+ * MST_CROSSOVER_LINEAR_HALF_LENGTH_MS, H = N / 4 (for a given N the
+ * latency N - H is least with the longest FIR), and each block takes
+ * hop = N - 2 H = N / 2 new frames: one forward transform per channel,
+ * then per band (but the top one) a product with the band's spectrum
+ * (real: the FIR is zero-phase on the circle) and one backward transform.
+ * The hop frames collect in a FIFO, so the latency is H + hop = 3 N / 4
+ * frames, whatever the caller's block size.
  *
  * Changes. set () only records the settings; the next block designs the
  * new FIRs in scratch made at configure (2 transforms a band) and computes
@@ -44,8 +47,8 @@
 
 typedef struct {
   MstCrossoverSettings settings;
-  /* The real spectra (N / 2 + 1 bins, scaled by 1 / N^2... see design) of
-   * bands 0 to n_bands - 2. */
+  /* The real spectra (N / 2 + 1 bins, with the backward transform's
+   * 1 / N folded in) of bands 0 to n_bands - 2. */
   float *kernel[MAX_SPLITS];
 } Design;
 
@@ -88,21 +91,6 @@ void
 mst_crossover_linear_settings_default (MstCrossoverLinearSettings * s)
 {
   mst_crossover_settings_default (s);
-}
-
-static bool
-valid_settings (const MstCrossoverSettings * s)
-{
-  if (s->n_bands < 2 || s->n_bands > MST_CROSSOVER_MAX_BANDS
-      || (s->slope_db_per_oct != 12 && s->slope_db_per_oct != 24
-          && s->slope_db_per_oct != 48))
-    return false;
-  for (int j = 0; j < s->n_bands - 1; j++)
-    if (!(s->freq_hz[j] >= MST_CROSSOVER_LINEAR_MIN_FREQ_HZ
-            && isfinite (s->freq_hz[j]))
-        || (j > 0 && !(s->freq_hz[j] > s->freq_hz[j - 1])))
-      return false;
-  return true;
 }
 
 /* Designs the FIRs of @s into @d. No allocation. */
@@ -217,7 +205,7 @@ mst_crossover_linear_configure (MstCrossoverLinear * xo, double rate_hz,
   xo->fft_size = 1;
   while (xo->fft_size < 4 * min_half)
     xo->fft_size *= 2;
-  /* The latency is N - H: as long an FIR as the transform allows. */
+  /* As long an FIR as the transform allows: the latency is N - H. */
   xo->half = xo->fft_size / 4;
   xo->hop = xo->fft_size - 2 * xo->half;
   xo->bins = xo->fft_size / 2 + 1;
@@ -272,7 +260,8 @@ MstResult
 mst_crossover_linear_set (MstCrossoverLinear * xo,
     const MstCrossoverLinearSettings * s)
 {
-  if (!xo || !s || !valid_settings (s))
+  if (!xo || !s || !mst_crossover_settings_valid (s,
+          MST_CROSSOVER_LINEAR_MIN_FREQ_HZ))
     return MST_ERR_INVALID_ARG;
   const int old_bands = xo->settings.n_bands;
   bool same = s->n_bands == old_bands

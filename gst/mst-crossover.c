@@ -104,15 +104,17 @@ mst_crossover_reset (MstCrossover * xo)
   }
 }
 
-static bool
-valid_settings (const MstCrossoverSettings * s)
+bool
+mst_crossover_settings_valid (const MstCrossoverSettings * s,
+    double min_freq_hz)
 {
   if (s->n_bands < 2 || s->n_bands > MST_CROSSOVER_MAX_BANDS
       || (s->slope_db_per_oct != 12 && s->slope_db_per_oct != 24
           && s->slope_db_per_oct != 48))
     return false;
   for (int j = 0; j < s->n_bands - 1; j++)
-    if (!(s->freq_hz[j] > 0 && isfinite (s->freq_hz[j]))
+    if (!(s->freq_hz[j] > 0 && s->freq_hz[j] >= min_freq_hz
+            && isfinite (s->freq_hz[j]))
         || (j > 0 && !(s->freq_hz[j] > s->freq_hz[j - 1])))
       return false;
   return true;
@@ -121,7 +123,7 @@ valid_settings (const MstCrossoverSettings * s)
 MstResult
 mst_crossover_set (MstCrossover * xo, const MstCrossoverSettings * s)
 {
-  if (!xo || !s || !valid_settings (s))
+  if (!xo || !s || !mst_crossover_settings_valid (s, 0.0))
     return MST_ERR_INVALID_ARG;
   for (int j = 0; j < s->n_bands - 1; j++)
     if (s->freq_hz[j] != xo->settings.freq_hz[j])

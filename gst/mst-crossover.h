@@ -28,6 +28,13 @@ typedef struct {
  *  (the unused splits at 5, 8 and 12 kHz). */
 void mst_crossover_settings_default (MstCrossoverSettings * settings);
 
+/** Whether @settings is valid: n_bands 2 to MST_CROSSOVER_MAX_BANDS, a
+ *  slope of 12, 24 or 48, the first n_bands - 1 splits finite, above 0
+ *  and at least @min_freq_hz, strictly ascending. Both crossovers'
+ *  set calls check this. */
+bool mst_crossover_settings_valid (const MstCrossoverSettings * settings,
+    double min_freq_hz);
+
 typedef struct MstCrossover MstCrossover;
 
 /** Allocates a crossover for up to @max_channels channels, with the

@@ -2,6 +2,7 @@
  * mst-dynamics-gain.h). */
 #include "mst-dynamics-gain.h"
 #include "mst-biquad.h"
+#include "mst-cpu.h"
 #include "mst-filter.h"
 #include "mst-fpu.h"
 #include "mst-level-detector.h"
@@ -14,6 +15,22 @@
  * how much slower the release is once back at it. */
 #define SUSTAINED_RELEASES 10.0
 #define SLOW_RELEASE_FACTOR 4.0
+/* The level the gate's hysteresis reads falls at most this fast (dB per
+ * ms), so it bridges the dips of a peak level between the peaks of a tone
+ * (1.7 dB over a 50 Hz period): 8.69 dB per 50 ms, an amplitude one-pole
+ * of 50 ms. Slower with a longer release. */
+#define GATE_ENV_MIN_MS 50.0
+/* The control period: the curve and the ballistics run once every K frames
+ * (on the loudest level of the K) when the time constants are long enough
+ * that this does not show: K, a power of 2 up to MAX_CONTROL_FRAMES, is at
+ * most 1/CONTROL_FRACTION of the shorter of attack and release, in frames.
+ * The gain then ramps linearly over the next K frames to each new value
+ * (a lag of K frames: 1.7 % of a 10 ms attack at 48 kHz, K = 8). */
+#define MAX_CONTROL_FRAMES 32
+/* The smallest linear level a period's peak starts from: -200 dB, the
+ * floor of the detector's dB output. */
+#define LEVEL_FLOOR 1e-10
+#define CONTROL_FRACTION 40.0
 /* Key filters above this fraction of the rate are moved down to it. */
 #define MAX_FILTER_FRACTION 0.45
 /* Butterworth cuts of the key: 12 dB/octave. */
@@ -25,6 +42,12 @@ typedef struct {
   double sustained_db;          /* auto release */
   size_t hold_left;             /* frames */
   bool open;                    /* EXPAND with hysteresis: the gate */
+  double gate_env_db;           /* the level the gate's state reads */
+  /* Control period K > 1: the loudest level of the period so far, and the
+   * last two control gains (linear, makeup included): the frames of a
+   * period ramp from the older to the newer. */
+  double period_max;            /* linear */
+  double gain_from, gain_to;
 } Ballistics;
 
 struct MstDynamicsGain {
@@ -40,9 +63,16 @@ struct MstDynamicsGain {
   MstBiquad audio_from[MST_FILTER_MAX_SECTIONS];
   bool audio_glide;
   int channel_index[MST_MAX_CHANNELS];
-  /* Ballistics coefficients (exp (-1 / (fs T))), hold in frames. */
+  /* Ballistics coefficients per control step (exp (-K / (fs T))), hold in
+   * control steps. */
   double a_attack, a_release, a_release_slow, a_sustained;
   size_t hold_frames;
+  size_t control_frames;        /* K */
+  double control_ramp[MAX_CONTROL_FRAMES];      /* (t + 1) / K */
+  size_t period_pos;            /* frames into the control period */
+  double control_db[MST_DYNAMICS_BLOCK];
+  double makeup_exp;            /* (makeup + auto makeup) ln 10 / 20 */
+  double gate_env_fall_db;      /* per frame */
   double direction;             /* gain dB = direction x acting value */
   double auto_makeup_db;
   Ballistics ch[MST_MAX_CHANNELS];
@@ -217,10 +247,22 @@ design_key_filters (const MstDynamicsSettings * s, double rate_hz,
   }
 }
 
+/* The coefficient of a one-pole of time constant @ms stepped every
+ * @step frames. */
 static double
-one_pole (double rate_hz, double ms)
+one_pole (double rate_hz, double ms, double step)
 {
-  return ms > 0.0 ? exp (-1000.0 / (rate_hz * ms)) : 0.0;
+  return ms > 0.0 ? exp (-1000.0 * step / (rate_hz * ms)) : 0.0;
+}
+
+static size_t
+control_frames (const MstDynamicsSettings * s, double rate_hz)
+{
+  double shortest = fmin (s->attack_ms, s->release_ms) * 1e-3 * rate_hz;
+  size_t k = 1;
+  while (2 * k <= MAX_CONTROL_FRAMES && 2 * k <= shortest / CONTROL_FRACTION)
+    k *= 2;
+  return k;
 }
 
 /* Everything that follows from the settings and the rate. */
@@ -254,11 +296,18 @@ update (MstDynamicsGain * g, const MstDynamicsSettings * old)
   }
   g->direction = s->mode == MST_GAIN_COMPUTER_EXPAND ? 1.0 : -1.0;
 
-  g->a_attack = one_pole (fs, s->attack_ms);
-  g->a_release = one_pole (fs, s->release_ms);
-  g->a_release_slow = one_pole (fs, SLOW_RELEASE_FACTOR * s->release_ms);
-  g->a_sustained = one_pole (fs, SUSTAINED_RELEASES * s->release_ms);
-  g->hold_frames = (size_t) llround (s->hold_ms * 1e-3 * fs);
+  const size_t k = control_frames (s, fs);
+  g->control_frames = k;
+  for (size_t t = 0; t < k; t++)
+    g->control_ramp[t] = (double) (t + 1) / (double) k;
+  g->a_attack = one_pole (fs, s->attack_ms, k);
+  g->a_release = one_pole (fs, s->release_ms, k);
+  g->a_release_slow = one_pole (fs, SLOW_RELEASE_FACTOR * s->release_ms, k);
+  g->a_sustained = one_pole (fs, SUSTAINED_RELEASES * s->release_ms, k);
+  g->hold_frames = (size_t) ceil (s->hold_ms * 1e-3 * fs / k - 1e-9);
+  g->gate_env_fall_db = k * 20.0 / M_LN10 * 1000.0 / (fs
+      * fmax (s->release_ms, GATE_ENV_MIN_MS));
+  g->makeup_exp = (s->makeup_db + g->auto_makeup_db) * (M_LN10 / 20.0);
 
   MstBiquadCascade designed;
   design_key_filters (s, fs, &designed);
@@ -318,6 +367,11 @@ mst_dynamics_gain_reset (MstDynamicsGain * g)
   mst_biquad_cascade_reset (&g->audio_filter);
   g->audio_glide = false;
   memset (g->ch, 0, sizeof g->ch);
+  for (int c = 0; c < MST_MAX_CHANNELS; c++) {
+    g->ch[c].period_max = LEVEL_FLOOR;
+    g->ch[c].gain_from = g->ch[c].gain_to = exp (g->makeup_exp);
+  }
+  g->period_pos = 0;
   g->extreme_db = 0.0;
   g->processed = false;
 }
@@ -382,19 +436,115 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n)
   return extreme;
 }
 
-/* The gate's hysteresis: levels raised by the hysteresis while open, so the
- * curve's threshold is that much lower until the gate has closed. */
+/* The gate's hysteresis. Its state reads the level's envelope (at once
+ * upwards, falling gate_env_fall_db a frame), not the level itself: the
+ * level of a peak detector falls to nothing at every zero crossing, which
+ * would close it each half period. It opens when the envelope reaches the
+ * threshold and closes when it falls hysteresis below; while open, the
+ * levels go to the curve raised by the hysteresis, so its threshold is
+ * that much lower. */
 static void
 hysteresis (Ballistics * b, double *level, size_t n, double threshold,
-    double hyst)
+    double hyst, double fall)
 {
   bool open = b->open;
+  double env = b->gate_env_db;
   for (size_t i = 0; i < n; i++) {
     double x = level[i];
-    open = x >= threshold ? true : x < threshold - hyst ? false : open;
+    env = x > env - fall ? x : env - fall;
+    open = env >= threshold ? true : env < threshold - hyst ? false : open;
     level[i] = open ? x + hyst : x;
   }
   b->open = open;
+  b->gate_env_db = env;
+}
+
+/* The largest of @x[0 .. @n - 1] and @init. The levels are finite (the
+ * detector reads non-finite input as silence), so the reduction may use
+ * the vector max. */
+__attribute__ ((optimize ("finite-math-only", "no-signed-zeros")))
+MST_VECTORISE_AVX2
+static double
+period_peak (const double *x, size_t n, double init)
+{
+  double m = init;
+  for (size_t i = 0; i < n; i++)
+    m = x[i] > m ? x[i] : m;
+  return m;
+}
+
+/* Curve and ballistics over @n control levels (dB, in place, to gains in
+ * dB); the extreme reached goes to the stage's meter. */
+static void
+control_gains (MstDynamicsGain * g, Ballistics * b, double *db, size_t n)
+{
+  if (g->set.mode == MST_GAIN_COMPUTER_EXPAND && g->set.hysteresis_db > 0.0)
+    hysteresis (b, db, n, g->set.threshold_db, g->set.hysteresis_db,
+        g->gate_env_fall_db);
+  mst_gain_computer_process (g->gc, db, db, n);
+  double extreme = ballistics (g, b, db, n);
+  if (!g->processed || fabs (extreme) > fabs (g->extreme_db))
+    g->extreme_db = extreme;
+  g->processed = true;
+}
+
+/* One gain channel over @n frames of its levels (dB, @row, overwritten),
+ * gains to @out; returns where in its control period the next frame is.
+ * K = 1: a gain a frame, from that frame's level. K > 1: the loudest level
+ * of each period makes a control gain; the frames of the next period ramp
+ * to it from the one before. */
+static size_t
+control_channel (MstDynamicsGain * g, Ballistics * b, double *row, size_t n,
+    double *out)
+{
+  const size_t k = g->control_frames;
+  if (k == 1) {
+    control_gains (g, b, row, n);
+    mst_vmath_exp (row, M_LN10 / 20.0, g->makeup_exp, out, n);
+    b->gain_from = b->gain_to = out[n - 1];
+    return 0;
+  }
+  /* The periods that end in this block, their loudest levels; a period
+   * at a time, so the inner loops have no branch. */
+  size_t pos = g->period_pos, m = 0;
+  double period_max = b->period_max;
+  for (size_t i = 0; i < n;) {
+    size_t take = k - pos < n - i ? k - pos : n - i;
+    period_max = period_peak (row + i, take, period_max);
+    i += take;
+    pos += take;
+    if (pos == k) {
+      g->control_db[m++] = period_max;
+      period_max = LEVEL_FLOOR;
+      pos = 0;
+    }
+  }
+  b->period_max = period_max;
+  mst_vmath_log (g->control_db, 20.0 / M_LN10, g->control_db, m);
+  control_gains (g, b, g->control_db, m);
+  mst_vmath_exp (g->control_db, M_LN10 / 20.0, g->makeup_exp, g->control_db,
+      m);
+  /* The frames, each period ramping from one control gain to the next. */
+  pos = g->period_pos;
+  double from = b->gain_from, to = b->gain_to;
+  const double *ramp = g->control_ramp;
+  size_t j = 0;
+  for (size_t i = 0; i < n;) {
+    size_t take = k - pos < n - i ? k - pos : n - i;
+    const double span = to - from;
+    for (size_t t = 0; t < take; t++)
+      out[i + t] = from + ramp[pos + t] * span;
+    i += take;
+    pos += take;
+    if (pos == k) {
+      from = to;
+      to = g->control_db[j++];
+      pos = 0;
+    }
+  }
+  b->gain_from = from;
+  b->gain_to = to;
+  return pos;
 }
 
 MstResult
@@ -413,42 +563,37 @@ mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
   if (n == 0)
     return MST_OK;
   MstFpuState fpu = mst_fpu_enter_ftz ();
-  /* The key as it comes when it is clean and unfiltered; else a copy,
-   * non-finite and absurd samples read as silence, then filtered. */
+  /* The key as it comes when unfiltered: the level detector reads its
+   * non-finite samples as silence and counts them, and clamps huge ones.
+   * Filtered: a copy, non-finite and absurd samples (mst-core.h) read as
+   * silence first, so the filters' state stays finite. */
   const double *k = key;
   size_t k_stride = key_stride;
-  bool sane = true;
-  for (int c = 0; c < kch; c++)
-    sane = sane && mst_input_sane (key + c * key_stride, n, MST_FORMAT_F64);
-  if (!sane || g->key_filter.n_sections > 0) {
+  if (g->key_filter.n_sections > 0) {
     for (int c = 0; c < kch; c++)
       g->nonfinite += mst_input_clean (key + c * key_stride, n,
           g->key + (size_t) c * MST_DYNAMICS_BLOCK, MST_FORMAT_F64);
-    if (g->key_filter.n_sections > 0) {
-      mst_biquad_cascade_run (&g->key_filter, g->channel_index, kch, g->key,
-          MST_DYNAMICS_BLOCK, NULL, (int) n);
-      mst_biquad_cascade_check_finite (&g->key_filter, kch);
-    }
+    mst_biquad_cascade_run (&g->key_filter, g->channel_index, kch, g->key,
+        MST_DYNAMICS_BLOCK, NULL, (int) n);
+    mst_biquad_cascade_check_finite (&g->key_filter, kch);
     k = g->key;
     k_stride = MST_DYNAMICS_BLOCK;
   }
-  bool levels_shared = false;
-  mst_level_detector_process_planar (g->det, k, k_stride, n, g->level,
-      MST_DYNAMICS_BLOCK, &levels_shared);
-  const double makeup_exp = (g->set.makeup_db + g->auto_makeup_db)
-      * (M_LN10 / 20.0);
+  /* With a control period the loudest level of each period is taken in the
+   * linear domain, and only it goes to dB. */
+  if (g->control_frames > 1)
+    mst_level_detector_process_planar_lin (g->det, k, k_stride, n, g->level,
+        MST_DYNAMICS_BLOCK, NULL);
+  else
+    mst_level_detector_process_planar (g->det, k, k_stride, n, g->level,
+        MST_DYNAMICS_BLOCK, NULL);
+  size_t period_pos = g->period_pos;
   for (int c = 0; c < n_gains; c++) {
-    double *gdb = g->level + (size_t) c * MST_DYNAMICS_BLOCK;
-    if (g->set.mode == MST_GAIN_COMPUTER_EXPAND && g->set.hysteresis_db > 0.0)
-      hysteresis (&g->ch[c], gdb, n, g->set.threshold_db,
-          g->set.hysteresis_db);
-    mst_gain_computer_process (g->gc, gdb, gdb, n);
-    double extreme = ballistics (g, &g->ch[c], gdb, n);
-    if (!g->processed || fabs (extreme) > fabs (g->extreme_db))
-      g->extreme_db = extreme;
-    g->processed = true;
-    mst_vmath_exp (gdb, M_LN10 / 20.0, makeup_exp, gain + c * gain_stride, n);
+    double *row = g->level + (size_t) c * MST_DYNAMICS_BLOCK;
+    period_pos = control_channel (g, &g->ch[c], row, n,
+        gain + c * gain_stride);
   }
+  g->period_pos = period_pos;
   mst_fpu_leave (fpu);
   return MST_OK;
 }

@@ -62,7 +62,11 @@ extern "C" {
  *
  * Hysteresis (EXPAND only): the gate opens when the level reaches the
  * threshold and closes when it falls hysteresis_db below it, so a level
- * hovering at the threshold does not chatter.
+ * hovering at the threshold does not chatter. The open/closed state reads
+ * the level's envelope (rising at once, falling as an amplitude one-pole
+ * of release_ms, at least 50 ms), so the dips of a peak level between the
+ * peaks of a tone do not close it; while open, the curve's threshold is
+ * hysteresis_db lower.
  *
  * Makeup. makeup_db is added last; with auto_makeup the makeup is the
  * curve's own reduction at 0 dBFS (Giannoulis et al. 2012, section 2.4),

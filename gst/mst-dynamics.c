@@ -276,16 +276,20 @@ process_chunk (MstDynamics * d, const void *in, const void *key, size_t n,
     d->nonfinite += mst_input_clean (in, n * ch, d->clean, fmt);
     in = d->clean;
   }
+  /* Without lookahead the audio is its own key as it stands: loaded once. */
+  const bool direct = d->latency == 0;
+  double *own_key = direct ? d->x : d->key;
   if (key)
     mst_planar_load (d->key, BLOCK, key, d->key_channels, (int) n, fmt);
   else
-    mst_planar_load (d->key, BLOCK, in, ch, (int) n, fmt);
+    mst_planar_load (own_key, BLOCK, in, ch, (int) n, fmt);
   bool shared = false;
-  mst_dynamics_gain_process (d->gain, d->key, BLOCK, n, d->gains, BLOCK,
-      &shared);
+  mst_dynamics_gain_process (d->gain, key ? d->key : own_key, BLOCK, n,
+      d->gains, BLOCK, &shared);
 
-  if (d->latency == 0) {
-    mst_planar_load (d->x, BLOCK, in, ch, (int) n, fmt);
+  if (direct) {
+    if (key)
+      mst_planar_load (d->x, BLOCK, in, ch, (int) n, fmt);
     output_stage (d, d->gains, shared, n);
     mst_planar_store (out, d->x, BLOCK, ch, (int) n, fmt);
     return n;

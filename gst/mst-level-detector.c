@@ -459,7 +459,7 @@ instant_peak_rows (MstLevelDetector * det, const double *in, size_t stride,
 /* Link stage of the envelopes in scratch into planar rows of floored
  * linear values (row 0 alone when @linked). */
 static void
-link_to_rows (const MstLevelDetector * det, size_t n, bool power,
+link_to_rows (const MstLevelDetector * det, size_t n, bool power, bool db,
     double *rows, size_t row_stride, bool linked)
 {
   const int nch = det->channels;
@@ -477,15 +477,15 @@ link_to_rows (const MstLevelDetector * det, size_t n, bool power,
     for (int c = 0; c < (linked ? 1 : nch); c++) {
       double e = linked ? all : env[(size_t) c * BLOCK + i];
       rows[(size_t) c * row_stride + i] = envelope_to_level (e + link
-          * (all - e), power, true);
+          * (all - e), power, db);
     }
   }
 }
 
-MstResult
-mst_level_detector_process_planar (MstLevelDetector * det,
-    const double *planar, size_t stride, size_t n_frames, double *level_db,
-    size_t level_stride, bool *shared)
+static MstResult
+process_planar (MstLevelDetector * det, const double *planar, size_t stride,
+    size_t n_frames, double *level_db, size_t level_stride, bool *shared,
+    bool db)
 {
   if (!det || det->rate_hz == 0.0 || (n_frames && (!planar || !level_db
               || stride < n_frames || level_stride < n_frames)))
@@ -519,11 +519,11 @@ mst_level_detector_process_planar (MstLevelDetector * det,
       if (c < nch)
         det->nonfinite += follow_channels (det, MST_FORMAT_F64,
             det->set.mode, src, stride, c, 1, n);
-      link_to_rows (det, n, power, dst, level_stride, linked);
+      link_to_rows (det, n, power, db, dst, level_stride, linked);
     }
-    for (int c = 0; c < (linked ? 1 : nch); c++)
-      mst_vmath_log (dst + (size_t) c * level_stride, power ?
-          4.342944819032518 : 8.685889638065036,
+    for (int c = 0; db && c < (linked ? 1 : nch); c++)
+      mst_vmath_log (dst + (size_t) c * level_stride,
+          power ? 4.342944819032518 : 8.685889638065036,
           dst + (size_t) c * level_stride, n);
     det->ring_pos += n;
     if (det->ring_pos == det->ring_frames) {
@@ -535,4 +535,22 @@ mst_level_detector_process_planar (MstLevelDetector * det,
   }
   mst_fpu_leave (fpu);
   return MST_OK;
+}
+
+MstResult
+mst_level_detector_process_planar (MstLevelDetector * det,
+    const double *planar, size_t stride, size_t n_frames, double *level_db,
+    size_t level_stride, bool *shared)
+{
+  return process_planar (det, planar, stride, n_frames, level_db,
+      level_stride, shared, true);
+}
+
+MstResult
+mst_level_detector_process_planar_lin (MstLevelDetector * det,
+    const double *planar, size_t stride, size_t n_frames, double *level_lin,
+    size_t level_stride, bool *shared)
+{
+  return process_planar (det, planar, stride, n_frames, level_lin,
+      level_stride, shared, false);
 }

@@ -131,6 +131,10 @@ MstResult mst_level_detector_process_lin_f64 (MstLevelDetector * det,
 MstResult mst_level_detector_process_planar (MstLevelDetector * det,
     const double *planar, size_t stride, size_t n_frames, double *level_db,
     size_t level_stride, bool *shared);
+/** The same, linear (amplitude, the RMS for the RMS modes). */
+MstResult mst_level_detector_process_planar_lin (MstLevelDetector * det,
+    const double *planar, size_t stride, size_t n_frames, double *level_lin,
+    size_t level_stride, bool *shared);
 /** Non-finite input samples read as silence since configure. */
 uint64_t mst_level_detector_get_nonfinite_count (const MstLevelDetector *
     det);

@@ -3,6 +3,7 @@
  * clicks, non-finite input. Responses are measured on the running block
  * (the DFT of its impulse responses), not computed from its coefficients. */
 #include "mst-crossover.h"
+#include "mst-crossover-test.h"
 #include "mst-test.h"
 
 #include <complex.h>
@@ -30,38 +31,11 @@ measure_irs (const MstCrossoverSettings * s, double rate_hz)
   mst_crossover_destroy (&xo);
 }
 
-/* The DFT of @n samples of @x at @freq_hz. */
-static double complex
-response (const double *x, size_t n, double freq_hz, double rate_hz)
-{
-  double complex sum = 0, rot = cexp (-I * 2 * M_PI * freq_hz / rate_hz);
-  double complex w = 1;
-  for (size_t i = 0; i < n; i++) {
-    sum += x[i] * w;
-    if ((i & 1023) == 1023)
-      w = cexp (-I * 2 * M_PI * freq_hz / rate_hz * (double) (i + 1));
-    else
-      w *= rot;
-  }
-  return sum;
-}
-
 static double
 band_db (int b, double freq_hz, double rate_hz)
 {
-  return 20 * log10 (cabs (response (band_ir[b], IR_FRAMES, freq_hz,
+  return 20 * log10 (cabs (mst_test_response (band_ir[b], IR_FRAMES, freq_hz,
               rate_hz)));
-}
-
-static MstCrossoverSettings
-settings (int n_bands, int slope, const double *freq_hz)
-{
-  MstCrossoverSettings s;
-  mst_crossover_settings_default (&s);
-  s.n_bands = n_bands;
-  s.slope_db_per_oct = slope;
-  memcpy (s.freq_hz, freq_hz, sizeof (double) * (n_bands - 1));
-  return s;
 }
 
 static const double rates[] = { 44100, 48000, 96000 };
@@ -87,7 +61,7 @@ test_split_and_slopes (void)
     for (int k = 0; k < 3; k++) {
       const double f = 1000.0, rate = rates[r];
       const int m = slopes[k] / 12;
-      MstCrossoverSettings s = settings (2, slopes[k], &f);
+      MstCrossoverSettings s = mst_test_crossover_settings (2, slopes[k], &f);
       measure_irs (&s, rate);
       double low = band_db (0, f, rate), high = band_db (1, f, rate);
       MST_CHECK_MSG (fabs (low + 6.0206) < 0.01 && fabs (high + 6.0206) < 0.01,
@@ -110,6 +84,28 @@ test_split_and_slopes (void)
     }
 }
 
+/* The deviation from 0 dB of the bands' sum of @s at @rate_hz farthest
+ * from it, 20 Hz to 20 kHz in 1/6 octaves (@sum: IR_FRAMES scratch). */
+static double
+sum_deviation_db (const MstCrossoverSettings * s, double rate_hz,
+    double *sum)
+{
+  double worst = 0;
+  measure_irs (s, rate_hz);
+  for (size_t i = 0; i < IR_FRAMES; i++) {
+    sum[i] = 0;
+    for (int b = 0; b < s->n_bands; b++)
+      sum[i] += band_ir[b][i];
+  }
+  for (double f = 20; f <= 20000; f *= pow (2, 1.0 / 6)) {
+    double db = 20 * log10 (cabs (mst_test_response (sum, IR_FRAMES, f,
+                rate_hz)));
+    if (fabs (db) > fabs (worst))
+      worst = db;
+  }
+  return worst;
+}
+
 /* 2 to 6 bands: the sum of the bands is flat within 0.01 dB from 20 Hz to
  * 20 kHz at 44.1, 48 and 96 kHz, whatever the slope. */
 static void
@@ -121,23 +117,43 @@ test_sum_flat (void)
   for (int r = 0; r < 3; r++)
     for (int k = 0; k < 3; k++)
       for (int nb = 2; nb <= MST_CROSSOVER_MAX_BANDS; nb++) {
-        MstCrossoverSettings s = settings (nb, slopes[k], freq_hz);
-        double worst = 0;
-        measure_irs (&s, rates[r]);
-        for (size_t i = 0; i < IR_FRAMES; i++) {
-          sum[i] = 0;
-          for (int b = 0; b < nb; b++)
-            sum[i] += band_ir[b][i];
-        }
-        for (double f = 20; f <= 20000; f *= pow (2, 1.0 / 6)) {
-          double db = 20 * log10 (cabs (response (sum, IR_FRAMES, f,
-                      rates[r])));
-          if (fabs (db) > fabs (worst))
-            worst = db;
-        }
+        MstCrossoverSettings s = mst_test_crossover_settings (nb, slopes[k],
+            freq_hz);
+        double worst = sum_deviation_db (&s, rates[r], sum);
         MST_CHECK_MSG (fabs (worst) < 0.01, "%g Hz LR%d, %d bands: sum "
             "%.4f dB", rates[r], slopes[k] / 6, nb, worst);
       }
+  free (sum);
+}
+
+/* Issue 14: with LR4, 2 to 6 bands (splits as low as 20 Hz and as high as
+ * 16 kHz), the sum is flat within 0.05 dB from 20 Hz to 20 kHz at 44.1,
+ * 48, 88.2, 96 and 192 kHz. The worst deviation per rate is printed. */
+static void
+test_sum_flat_all_rates (void)
+{
+  static const double all_rates[] = { 44100, 48000, 88200, 96000, 192000 };
+  static const double split_sets[][5] = {
+    { 80, 400, 1600, 5000, 11000 },
+    { 20, 120, 1000, 6000, 16000 },
+  };
+  double *sum = malloc (sizeof (double) * IR_FRAMES);
+  MST_CHECK (sum != NULL);
+  for (int r = 0; r < 5; r++) {
+    double worst_rate = 0;
+    for (int set = 0; set < 2; set++)
+      for (int nb = 2; nb <= MST_CROSSOVER_MAX_BANDS; nb++) {
+        MstCrossoverSettings s = mst_test_crossover_settings (nb, 24,
+            split_sets[set]);
+        double worst = sum_deviation_db (&s, all_rates[r], sum);
+        if (fabs (worst) > fabs (worst_rate))
+          worst_rate = worst;
+        MST_CHECK_MSG (fabs (worst) < 0.05, "%g Hz LR4, %d bands from %g "
+            "Hz: sum %.4f dB", all_rates[r], nb, split_sets[set][0], worst);
+      }
+    printf ("  %6g Hz LR4: sum within %.2g dB of flat\n", all_rates[r],
+        fabs (worst_rate));
+  }
   free (sum);
 }
 
@@ -183,7 +199,7 @@ test_glide_without_clicks (void)
     malloc (sizeof (double) * n)
   };
   double split = 300;
-  MstCrossoverSettings s = settings (2, 24, &split);
+  MstCrossoverSettings s = mst_test_crossover_settings (2, 24, &split);
   MstCrossover *xo = mst_crossover_init (1);
 
   MST_CHECK (in && out[0] && out[1] && xo);
@@ -286,6 +302,7 @@ main (void)
     band_ir[b] = malloc (sizeof (double) * IR_FRAMES);
   MST_RUN (test_split_and_slopes);
   MST_RUN (test_sum_flat);
+  MST_RUN (test_sum_flat_all_rates);
   MST_RUN (test_reset);
   MST_RUN (test_glide_without_clicks);
   MST_RUN (test_nonfinite);

@@ -393,6 +393,33 @@ test_gate (void)
   MST_CHECK_MSG (toggles[1] <= 1, "with 3 dB hysteresis %d toggles",
       toggles[1]);
 
+  /* The same with a 200 Hz tone and the peak detector, whose level falls
+   * to nothing at every zero crossing: the gate's state reads the level's
+   * envelope, and the hold (20 ms) bridges the crossings. The gain is
+   * measured on the tone's peaks (one a half period). */
+  for (int h = 0; h < 2; h++) {
+    MstDynamicsSettings s;
+    mst_dynamics_settings_gate (&s);
+    s.threshold_db = -30.0;
+    s.hysteresis_db = h ? 3.0 : 0.0;
+    s.release_ms = 5.0;
+    MstDynamics *d = make (1, 0, 0.0, &s);
+    for (size_t i = 0; i < n; i++) {
+      double lvl = -30.0 + sin (2 * M_PI * 8.0 * i / RATE);
+      x[i] = y[i] = pow (10.0, lvl / 20.0) * sin (2 * M_PI * 200.0 * i / RATE);
+    }
+    run_mono (d, y, n);
+    size_t n_peaks = 0;
+    for (size_t i = 60; i < n; i += 120)        /* 200 Hz: peaks 120 apart */
+      gdb[n_peaks++] = 20 * log10 (fabs (y[i] / x[i]));
+    toggles[h] = count_toggles (gdb, n_peaks, -5.0);
+    mst_dynamics_destroy (&d);
+  }
+  MST_CHECK_MSG (toggles[0] >= 40, "tone without hysteresis only %d toggles",
+      toggles[0]);
+  MST_CHECK_MSG (toggles[1] <= 1, "tone with 3 dB hysteresis %d toggles",
+      toggles[1]);
+
   /* Hold: 50 ms of hold keeps the gain at 0 dB for 50 ms after the level
    * falls under the threshold; the closed gain is the range. */
   MstDynamicsSettings s;
