@@ -43,29 +43,36 @@ GST_DEBUG_CATEGORY_STATIC (gst_mst_mbcomp_debug);
 
 /* ---- enums ---- */
 
+/* Registers the enum @name of @values once; its type. */
+static GType
+register_enum (gsize * type, const gchar * name, const GEnumValue * values)
+{
+  if (g_once_init_enter (type)) {
+    GType t = g_enum_register_static (name, values);
+    g_once_init_leave (type, t);
+  }
+  return *type;
+}
+
 #define GST_TYPE_MST_MBCOMP_MODE (gst_mst_mbcomp_mode_get_type ())
 static GType
 gst_mst_mbcomp_mode_get_type (void)
 {
-  static GType type = 0;
+  static gsize type = 0;
   static const GEnumValue values[] = {
     {MST_MBCOMP_LEFT_RIGHT, "Each channel (linked by link)", "left-right"},
     {MST_MBCOMP_MID_SIDE, "Mid (L + R) / 2 and side (L - R) / 2 of the "
           "front pair, each with its own gains", "mid-side"},
     {0, NULL, NULL}
   };
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMstMbcompMode", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
+  return register_enum (&type, "GstMstMbcompMode", values);
 }
 
 #define GST_TYPE_MST_MBCOMP_PHASE (gst_mst_mbcomp_phase_get_type ())
 static GType
 gst_mst_mbcomp_phase_get_type (void)
 {
-  static GType type = 0;
+  static gsize type = 0;
   static const GEnumValue values[] = {
     {MST_MBCOMP_MINIMUM_PHASE, "Linkwitz-Riley LR4 tree, all-pass "
           "compensated (no latency)", "minimum"},
@@ -73,28 +80,20 @@ gst_mst_mbcomp_phase_get_type (void)
           "(latency about 256 ms)", "linear"},
     {0, NULL, NULL}
   };
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMstMbcompPhase", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
+  return register_enum (&type, "GstMstMbcompPhase", values);
 }
 
 #define GST_TYPE_MST_MBCOMP_DETECTOR (gst_mst_mbcomp_detector_get_type ())
 static GType
 gst_mst_mbcomp_detector_get_type (void)
 {
-  static GType type = 0;
+  static gsize type = 0;
   static const GEnumValue values[] = {
     {MST_DYNAMICS_PEAK, "Peak: |x| of each sample", "peak"},
     {MST_DYNAMICS_RMS, "RMS over rms-window", "rms"},
     {0, NULL, NULL}
   };
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMstMbcompDetector", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
+  return register_enum (&type, "GstMstMbcompDetector", values);
 }
 
 /* ---- bands ---- */

@@ -14,41 +14,28 @@
 #include <string.h>
 #include <time.h>
 
-/* Runs @in (n frames of @ch channels, F64) through @m in chunks of
- * @chunk, drains, and returns the frame count written to @out. */
-static size_t
-run_f64 (MstMbcomp * m, const double *in, size_t n, int ch, double *out,
-    size_t chunk)
-{
-  size_t done = 0, written = 0;
-  while (done < n) {
-    size_t k = n - done < chunk ? n - done : chunk, got = 0;
-    MST_CHECK (mst_mbcomp_process_f64 (m, in + done * ch, k,
-            out + written * ch, &got) == MST_OK);
-    written += got;
-    done += k;
+/* run_f64 and run_f32: @in (n frames of @ch channels) through @m in
+ * chunks of @chunk, then the drain; returns the frame count written to
+ * @out. */
+#define DEFINE_RUN(suffix, T)                                                \
+  static size_t                                                             \
+  run_##suffix (MstMbcomp * m, const T * in, size_t n, int ch, T * out,     \
+      size_t chunk)                                                         \
+  {                                                                         \
+    size_t done = 0, written = 0, got = 0;                                  \
+    while (done < n) {                                                      \
+      size_t k = n - done < chunk ? n - done : chunk;                       \
+      MST_CHECK (mst_mbcomp_process_##suffix (m, in + done * ch, k,         \
+              out + written * ch, &got) == MST_OK);                         \
+      written += got;                                                       \
+      done += k;                                                            \
+    }                                                                       \
+    MST_CHECK (mst_mbcomp_drain_##suffix (m, out + written * ch, &got)      \
+        == MST_OK);                                                         \
+    return written + got;                                                   \
   }
-  size_t got = 0;
-  MST_CHECK (mst_mbcomp_drain_f64 (m, out + written * ch, &got) == MST_OK);
-  return written + got;
-}
-
-static size_t
-run_f32 (MstMbcomp * m, const float *in, size_t n, int ch, float *out,
-    size_t chunk)
-{
-  size_t done = 0, written = 0;
-  while (done < n) {
-    size_t k = n - done < chunk ? n - done : chunk, got = 0;
-    MST_CHECK (mst_mbcomp_process_f32 (m, in + done * ch, k,
-            out + written * ch, &got) == MST_OK);
-    written += got;
-    done += k;
-  }
-  size_t got = 0;
-  MST_CHECK (mst_mbcomp_drain_f32 (m, out + written * ch, &got) == MST_OK);
-  return written + got;
-}
+DEFINE_RUN (f64, double)
+DEFINE_RUN (f32, float)
 
 /* The DFT of channel @c of @n interleaved frames at @freq_hz. */
 static double complex
