@@ -48,6 +48,9 @@ struct MstMbcomp {
   /* Glides: bypass (mix 0) and the declick of a band-count change in the
    * LR tree (the wet path faded out while the tree is rebuilt). */
   double mix, rebuild, fade_step;
+  /* Frames the wet path stays out after the LR tree was rebuilt: the
+   * lookahead, while the bands' delay lines fill again. */
+  size_t rebuild_hold;
   /* Per band, the deepest reduction the gain stages had when a reset
    * (drain, flush) cleared them, still to be taken. */
   double reduction_db[NB];
@@ -348,6 +351,26 @@ splitter_apply (MstMbcomp * m)
   m->xo_bands = m->set.n_bands;
 }
 
+/* Band @b starts afresh: gain stage, control-rate key and gains, and its
+ * delay lines (the lookahead's silence in them). */
+static void
+band_restart (MstMbcomp * m, int b)
+{
+  Band *band = &m->bands[b];
+  mst_dynamics_gain_reset (band->gain);
+  for (int c = 0; c < m->channels; c++)
+    if (band->delay[c]) {
+      mst_delayline_reset (band->delay[c]);
+      mst_delayline_push (band->delay[c], NULL, m->lookahead);
+    }
+  band->key_frames = 0;
+  band->shared = false;
+  for (int c = 0; c < MST_MAX_CHANNELS; c++) {
+    band->key_acc[c] = 0.0;
+    band->gain_prev[c] = band->gain_cur[c] = 1.0;
+  }
+}
+
 MstResult
 mst_mbcomp_set (MstMbcomp * m, const MstMbcompSettings * s)
 {
@@ -369,7 +392,12 @@ mst_mbcomp_set (MstMbcomp * m, const MstMbcompSettings * s)
     splitter_settings (s, m->xo_bands, &xs);
     mst_crossover_set (m->xo, &xs);
   } else {
+    /* Bands the linear splitter adds start afresh (the splitter
+     * crossfades to them). */
+    const int old = m->xo_bands;
     splitter_apply (m);
+    for (int b = old; b < m->xo_bands && old > 0; b++)
+      band_restart (m, b);
   }
   return MST_OK;
 }
@@ -388,25 +416,15 @@ mst_mbcomp_reset (MstMbcomp * m)
     Band *band = &m->bands[b];
     m->reduction_db[b] = fmin (m->reduction_db[b],
         mst_dynamics_gain_take_reduction_db (band->gain));
-    mst_dynamics_gain_reset (band->gain);
-    for (int c = 0; c < m->channels; c++)
-      if (band->delay[c]) {
-        mst_delayline_reset (band->delay[c]);
-        mst_delayline_push (band->delay[c], NULL, m->lookahead);
-      }
+    band_restart (m, b);
     band->weight = target_weight (&m->set, b, soloing);
     band->active = m->set.bands[b].bypass ? 0.0 : 1.0;
-    band->key_frames = 0;
-    band->shared = false;
-    for (int c = 0; c < MST_MAX_CHANNELS; c++) {
-      band->key_acc[c] = 0.0;
-      band->gain_prev[c] = band->gain_cur[c] = 1.0;
-    }
   }
   mst_delayline_reset (m->dry);
   mst_delayline_push (m->dry, NULL, m->latency);
   m->mix = m->set.bypass ? 0.0 : 1.0;
   m->rebuild = 1.0;
+  m->rebuild_hold = 0;
   m->processed = 0;
 }
 
@@ -601,8 +619,8 @@ band_gains (MstMbcomp * m, Band * band, const double *rows, size_t n)
 static bool
 rebuild_pending (const MstMbcomp * m)
 {
-  return m->phase == MST_MBCOMP_MINIMUM_PHASE
-      && m->xo_bands != m->set.n_bands;
+  return (m->phase == MST_MBCOMP_MINIMUM_PHASE
+      && m->xo_bands != m->set.n_bands) || m->rebuild_hold > 0;
 }
 
 /* The bands of the n planar frames in m->sum, compressed and summed back
@@ -717,13 +735,17 @@ process_chunk (MstMbcomp * m, const void *in, size_t n, void *out,
   }
 
   /* The wet path is out: the LR tree takes the new band count with its
-   * history cleared, the gain stages start afresh, and the wet path fades
-   * back in. */
-  if (rebuild_pending (m) && m->rebuild == 0.0) {
+   * history cleared, the bands start afresh, and once their delay lines
+   * hold the lookahead again the wet path fades back in. */
+  if (m->phase == MST_MBCOMP_MINIMUM_PHASE && m->xo_bands != m->set.n_bands
+      && m->rebuild == 0.0) {
     splitter_apply (m);
     mst_crossover_reset (m->xo);
     for (int b = 0; b < NB; b++)
-      mst_dynamics_gain_reset (m->bands[b].gain);
+      band_restart (m, b);
+    m->rebuild_hold = m->lookahead;
+  } else if (m->rebuild_hold > 0) {
+    m->rebuild_hold -= m->rebuild_hold < n ? m->rebuild_hold : n;
   }
   return n - skip;
 }

@@ -41,10 +41,11 @@ extern "C" {
  * input frame i: at the start fewer frames come out than go in, drain
  * gives the rest at the end.
  *
- * Band count. A change of n_bands takes effect at once: the LR tree clears
- * its history (mst-crossover.h), so the output fades to the dry path and
- * back over 2 x 10 ms around the switch; the linear splitter crossfades by
- * itself. Crossover frequencies glide (10 ms).
+ * Band count. A change of n_bands in the LR tree clears its history
+ * (mst-crossover.h), so the output fades to the dry path (10 ms), the tree
+ * and every band start afresh, and after the lookahead the output fades
+ * back (10 ms); the linear splitter crossfades by itself, the bands it
+ * adds starting afresh. Crossover frequencies glide (10 ms).
  */
 
 #define MST_MBCOMP_MAX_BANDS MST_CROSSOVER_MAX_BANDS

@@ -363,21 +363,27 @@ test_lookahead (void)
 }
 
 /* A change of band count while playing: the output fades through the
- * dry path, never steps (minimum phase), and the new count is in force. */
+ * dry path (minimum phase; after the lookahead refilled) or the splitter
+ * crossfades (linear), never a step; with and without lookahead. */
 static void
 test_band_count_change (void)
 {
   const double rate = 48000, amp = 0.5, freq = 1000;
   const size_t n = 48000;
-  for (int phase = 0; phase < 2; phase++) {
-    MstMbcomp *m = make (rate, 1, phase, 0.0, NULL);
+  for (int run = 0; run < 4; run++) {
+    const int phase = run % 2;
+    const double lookahead_ms = run < 2 ? 0.0 : 5.0;
+    /* 6 bands, then 3, then 6 again: the bands that come back hold
+     * nothing of before. */
+    MstMbcompSettings s;
+    mst_mbcomp_settings_default (&s);
+    s.n_bands = 6;
+    MstMbcomp *m = make (rate, 1, phase, lookahead_ms, &s);
     double *in = malloc (sizeof (double) * n);
     double *out = calloc (n + 4096, sizeof (double));
     for (size_t i = 0; i < n; i++)
       in[i] = amp * sin (2 * M_PI * freq * i / rate);
     size_t written = 0, got;
-    MstMbcompSettings s;
-    mst_mbcomp_settings_default (&s);
     for (size_t done = 0; done < n; done += 480) {
       if (done == 24000) {
         s.n_bands = 3;
@@ -398,8 +404,8 @@ test_band_count_change (void)
     /* A sine's largest step is amp 2 pi f / rate; a click would add a
      * step of the order of amp. */
     double sine_step = amp * 2 * M_PI * freq / rate;
-    printf ("  phase %d: largest step %.4f (sine %.4f), peak %.4f\n", phase,
-        max_step, sine_step, max_amp);
+    printf ("  phase %d, lookahead %.0f ms: largest step %.4f (sine %.4f), "
+        "peak %.4f\n", phase, lookahead_ms, max_step, sine_step, max_amp);
     MST_CHECK (max_step < 1.3 * sine_step);
     MST_CHECK (max_amp < 1.1 * amp);
     free (in);
