@@ -33,6 +33,7 @@
 #include "gstmstcommon.h"
 
 #include <gst/audio/audio.h>
+#include <math.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_mst_mbcomp_debug);
 #define GST_CAT_DEFAULT gst_mst_mbcomp_debug
@@ -248,7 +249,7 @@ gst_mst_mbcomp_band_class_init (GstMstMbcompBandClass * klass)
   g_object_class_install_property (gobject_class, PROP_BAND_RATIO,
       g_param_spec_double ("ratio", "Ratio",
           "Compression ratio above the threshold (1: none, the default; inf: "
-          "a limiter's curve)", 1.0, G_MAXDOUBLE, d->ratio, flags));
+          "a limiter's curve)", 1.0, INFINITY, d->ratio, flags));
   g_object_class_install_property (gobject_class, PROP_BAND_KNEE,
       g_param_spec_double ("knee", "Knee (dB)",
           "Width of the quadratic soft knee centred on the threshold, in dB",

@@ -150,6 +150,13 @@ GST_START_TEST (test_children)
   gst_child_proxy_set (GST_CHILD_PROXY (e), "band1::ratio", 2.0, NULL);
   gst_child_proxy_get (GST_CHILD_PROXY (e), "band1::ratio", &ratio, NULL);
   fail_unless_equals_float (ratio, 2.0);
+  /* inf, as a pipeline description writes it: a limiter's curve. */
+  GObject *band2 = gst_child_proxy_get_child_by_name (GST_CHILD_PROXY (e),
+      "band2");
+  gst_util_set_object_arg (band2, "ratio", "inf");
+  g_object_get (band2, "ratio", &ratio, NULL);
+  fail_unless (isinf (ratio));
+  g_object_unref (band2);
   gst_object_unref (e);
 }
 GST_END_TEST;
