@@ -98,3 +98,27 @@ gst_mst_loudness_weights (const GstAudioInfo * info, gdouble * weights)
     weights[c] = mst_bs1770_channel_weight (gst_mst_loudness_channel (info,
             c));
 }
+
+static gint
+front_position_index (const GstAudioInfo * info, GstAudioChannelPosition pos)
+{
+  for (gint i = 0; i < GST_AUDIO_INFO_CHANNELS (info); i++)
+    if (info->position[i] == pos)
+      return i;
+  return -1;
+}
+
+void
+gst_mst_front_pair (const GstAudioInfo * info, gint * left, gint * right)
+{
+  if (GST_AUDIO_INFO_CHANNELS (info) == 2
+      && GST_AUDIO_INFO_IS_UNPOSITIONED (info)) {
+    *left = 0;
+    *right = 1;
+    return;
+  }
+  *left = front_position_index (info, GST_AUDIO_CHANNEL_POSITION_FRONT_LEFT);
+  *right = front_position_index (info, GST_AUDIO_CHANNEL_POSITION_FRONT_RIGHT);
+  if (*left < 0 || *right < 0)
+    *left = *right = -1;
+}

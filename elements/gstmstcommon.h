@@ -46,5 +46,11 @@ MstLoudnessChannel gst_mst_loudness_channel (const GstAudioInfo * info,
  * gst_mst_loudness_channel()'s classes (mst_bs1770_channel_weight()). */
 void gst_mst_loudness_weights (const GstAudioInfo * info, gdouble * weights);
 
+/* The channel indices of the front-left/front-right pair (the two channels
+ * of unpositioned stereo) into @left and @right; -1 both when there is no
+ * such pair. For the elements' mid/side. */
+void gst_mst_front_pair (const GstAudioInfo * info, gint * left,
+    gint * right);
+
 G_END_DECLS
 #endif

@@ -126,9 +126,9 @@ gst_mst_delay_filter_submit_input_buffer (GstBaseTransform * trans,
    * (what else restarts is the subclass's drain). The buffer's flag, not
    * is_discont: basetransform keeps that TRUE until a buffer goes out, and
    * nothing goes out while the delay line fills (buffers shorter than the
-   * latency). */
-  if (GST_BUFFER_IS_DISCONT (input) && BASE (self)->configured
-      && GET_CLASS (self)->get_pending (self) > 0)
+   * latency). With nothing pending (a core whose latency is 0, as mbcomp's
+   * minimum phase without lookahead) the drain is the reset alone. */
+  if (GST_BUFFER_IS_DISCONT (input) && BASE (self)->configured)
     push_drained (self);
   gst_buffer_replace (&self->queued, NULL);
   self->queued = input;

@@ -445,36 +445,17 @@ gst_mst_eq_destroy (GstMstFilter * base)
   mst_eq_destroy (&GST_MST_EQ (base)->core);
 }
 
-static gint
-front_position_index (const GstAudioInfo * info, GstAudioChannelPosition pos)
-{
-  for (gint i = 0; i < GST_AUDIO_INFO_CHANNELS (info); i++)
-    if (info->position[i] == pos)
-      return i;
-  return -1;
-}
-
 static MstResult
 gst_mst_eq_configure (GstMstFilter * base, const GstAudioInfo * info)
 {
   GstMstEq *self = GST_MST_EQ (base);
-  gint left = -1, right = -1;
+  gint left, right;
 
   if (!self->core)
     self->core = mst_eq_init (MST_MAX_CHANNELS);
   if (!self->core)
     return MST_ERR_NOMEM;
-  if (GST_AUDIO_INFO_CHANNELS (info) == 2
-      && GST_AUDIO_INFO_IS_UNPOSITIONED (info)) {
-    left = 0;
-    right = 1;
-  } else {
-    left = front_position_index (info, GST_AUDIO_CHANNEL_POSITION_FRONT_LEFT);
-    right = front_position_index (info,
-        GST_AUDIO_CHANNEL_POSITION_FRONT_RIGHT);
-    if (left < 0 || right < 0)
-      left = right = -1;
-  }
+  gst_mst_front_pair (info, &left, &right);
   return mst_eq_configure (self->core, GST_AUDIO_INFO_RATE (info),
       GST_AUDIO_INFO_CHANNELS (info), left, right);
 }

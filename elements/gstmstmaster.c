@@ -1,10 +1,11 @@
 /* mastering: master, a bin that wires the mastering chain.
  *
- * audioconvert ! eq ! loudnorm (live) ! limiter, behind ghost pads. The
- * children are named convert, eq, loudnorm and limiter, so GstBin's child
- * proxy reaches them: master eq::band0::gain=2 limiter::ceiling=-1.5. The
- * bin's own properties pick a delivery target (loudness and ceiling); they
- * are written into the children. */
+ * audioconvert ! eq ! mbcomp ! loudnorm (live) ! limiter, behind ghost
+ * pads. The children are named convert, eq, mbcomp, loudnorm and limiter,
+ * so GstBin's child proxy reaches them: master eq::band0::gain=2
+ * mbcomp::band1::ratio=2 limiter::ceiling=-1.5. The bin's own properties
+ * pick a delivery target (loudness and ceiling) and the dynamics (mbcomp's
+ * band settings); they are written into the children. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -15,6 +16,7 @@
 #include <math.h>
 
 #include "gstmstcommon.h"
+#include "mst-mbcomp.h"
 #include "mst-targets.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_mst_master_debug);
@@ -27,6 +29,15 @@ enum
   PROP_LOUDNESS,
   PROP_CEILING,
   PROP_NORMALIZE,
+  PROP_DYNAMICS,
+};
+
+/* The dynamics, as mst_mbcomp_settings_preset names them. */
+enum
+{
+  DYNAMICS_NONE,
+  DYNAMICS_GENTLE,
+  DYNAMICS_GLUE,
 };
 
 #define DEFAULT_TARGET MST_TARGET_DEFAULT
@@ -53,6 +64,24 @@ gst_mst_master_target_get_type (void)
     g_once_init_leave (&type,
         g_enum_register_static ("GstMstMasterTarget", values));
   }
+  return (GType) type;
+}
+
+GType
+gst_mst_master_dynamics_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {DYNAMICS_NONE, "One neutral band: bit-exact, no latency", "none"},
+    {DYNAMICS_GENTLE, "4 bands, 2:1 lows and 1.5:1 above from -24 dB, "
+          "10 dB knee, slow", "gentle"},
+    {DYNAMICS_GLUE, "4 bands, 3:1 lows and 2:1 above from -18 dB, 6 dB "
+          "knee, faster", "glue"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstMstMasterDynamics",
+            values));
   return (GType) type;
 }
 
@@ -139,6 +168,41 @@ apply_settings (GstMstMaster * self)
   g_rec_mutex_unlock (&self->apply_lock);
 }
 
+/* Writes the band settings of @dynamics into the mbcomp child (from any
+ * thread, no lock held: a child's property change notifies its
+ * ancestors). Band properties set after it override it. "none" is one
+ * neutral band, so the stage passes the audio bit for bit. */
+static void
+apply_dynamics (GstMstMaster * self, gint dynamics)
+{
+  GEnumClass *klass = g_type_class_ref (GST_TYPE_MST_MASTER_DYNAMICS);
+  GEnumValue *v = g_enum_get_value (klass, dynamics);
+  MstMbcompSettings s;
+  gboolean known = v && mst_mbcomp_settings_preset (&s, v->value_nick);
+
+  g_type_class_unref (klass);
+  if (!self->mbcomp || !known)
+    return;
+  if (dynamics == DYNAMICS_NONE)
+    s.n_bands = 1;
+  g_object_set (self->mbcomp, "num-bands", (guint) s.n_bands, "detector",
+      s.detector, NULL);
+  for (gint b = 0; b < MST_MBCOMP_MAX_BANDS; b++) {
+    const MstMbcompBandSettings *band = &s.bands[b];
+    gchar *name = g_strdup_printf ("band%d", b);
+    GObject *child = gst_child_proxy_get_child_by_name (GST_CHILD_PROXY
+        (self->mbcomp), name);
+    g_free (name);
+    if (!child)
+      continue;
+    g_object_set (child, "crossover", band->crossover_hz, "threshold",
+        band->threshold_db, "ratio", band->ratio, "knee", band->knee_db,
+        "attack", band->attack_ms, "release", band->release_ms, "makeup",
+        band->makeup_db, NULL);
+    g_object_unref (child);
+  }
+}
+
 static void
 gst_mst_master_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -172,6 +236,12 @@ gst_mst_master_set_property (GObject * object, guint prop_id,
     case PROP_NORMALIZE:
       self->normalize = g_value_get_boolean (value);
       break;
+    case PROP_DYNAMICS:{
+      gint dynamics = self->dynamics = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      apply_dynamics (self, dynamics);
+      return;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       GST_OBJECT_UNLOCK (self);
@@ -208,6 +278,9 @@ gst_mst_master_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_NORMALIZE:
       g_value_set_boolean (value, self->normalize);
+      break;
+    case PROP_DYNAMICS:
+      g_value_set_enum (value, self->dynamics);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -307,8 +380,8 @@ make_child (GstMstMaster * self, const gchar * factory, const gchar * name)
   return e;
 }
 
-/* The chain, in order. Later stages (the multiband compressor, the
- * de-esser, dither) take their place here; the children keep their names
+/* The chain, in order. Later stages (the de-esser, dither) take their
+ * place here; the children keep their names
  * so the child proxy reaches them. */
 static const struct
 {
@@ -317,6 +390,7 @@ static const struct
 } stages[] = {
   {"audioconvert", "convert", G_STRUCT_OFFSET (GstMstMaster, convert)},
   {"eq", "eq", G_STRUCT_OFFSET (GstMstMaster, eq)},
+  {"mbcomp", "mbcomp", G_STRUCT_OFFSET (GstMstMaster, mbcomp)},
   {"loudnorm", "loudnorm", G_STRUCT_OFFSET (GstMstMaster, loudnorm)},
   {"limiter", "limiter", G_STRUCT_OFFSET (GstMstMaster, limiter)},
 };
@@ -373,6 +447,8 @@ gst_mst_master_init (GstMstMaster * self)
   self->ceiling = t[DEFAULT_TARGET].ceiling_dbtp;
   self->normalize = TRUE;
   apply_settings (self);
+  self->dynamics = DYNAMICS_NONE;
+  apply_dynamics (self, self->dynamics);
 }
 
 static void
@@ -392,7 +468,8 @@ gst_mst_master_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_NULL_TO_READY
       && !self->chain_ok) {
     GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
-        ("The master bin needs audioconvert, eq, loudnorm and limiter"),
+        ("The master bin needs audioconvert, eq, mbcomp, loudnorm and "
+            "limiter"),
         ("an element is missing: check the mastering plugin and "
             "gst-plugins-base"));
     return GST_STATE_CHANGE_FAILURE;
@@ -464,15 +541,25 @@ gst_mst_master_class_init (GstMstMasterClass * klass)
           "Bring the loudness to the target live (child loudnorm in live "
           "mode); off: unity gain into the ceiling (the cd target, or a file "
           "normalised in two passes by gst-master)", TRUE, flags));
+  g_object_class_install_property (gobject_class, PROP_DYNAMICS,
+      g_param_spec_enum ("dynamics", "Dynamics",
+          "Band settings of the child mbcomp (multiband compressor, attack "
+          "and release one-pole time constants: 63 % of the gain change at "
+          "T): none (one neutral band, bit-exact), gentle or glue (4 bands "
+          "at 120 Hz, 1 kHz, 5 kHz; docs/elements/mbcomp.md); mbcomp::bandN "
+          "properties set after it override it",
+          GST_TYPE_MST_MASTER_DYNAMICS, DYNAMICS_NONE, flags));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "Mastering chain", "Filter/Effect/Audio/Bin",
-      "The mastering chain in one element: audioconvert, eq, loudnorm (live "
-      "loudness normalisation) and the true-peak limiter, for a delivery "
-      "target; children reachable by name (eq::band0::gain, "
-      "limiter::ceiling)", "mastering developers");
+      "The mastering chain in one element: audioconvert, eq, mbcomp "
+      "(multiband compressor), loudnorm (live loudness normalisation) and the "
+      "true-peak limiter, for a delivery target; children reachable by name "
+      "(eq::band0::gain, mbcomp::band1::ratio, limiter::ceiling)",
+      "mastering developers");
   gst_type_mark_as_plugin_api (GST_TYPE_MST_MASTER_TARGET, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MST_MASTER_DYNAMICS, 0);
   (void) n;
 }

@@ -11,13 +11,15 @@ G_DECLARE_FINAL_TYPE (GstMstMaster, gst_mst_master, GST, MST_MASTER, GstBin)
 
 #define GST_TYPE_MST_MASTER_TARGET (gst_mst_master_target_get_type ())
 GType gst_mst_master_target_get_type (void);
+#define GST_TYPE_MST_MASTER_DYNAMICS (gst_mst_master_dynamics_get_type ())
+GType gst_mst_master_dynamics_get_type (void);
 
 struct _GstMstMaster
 {
   GstBin parent;
 
   /* < private > */
-  GstElement *convert, *eq, *loudnorm, *limiter;
+  GstElement *convert, *eq, *mbcomp, *loudnorm, *limiter;
   GstPad *sinkpad, *srcpad;
   gboolean chain_ok;            /* every stage made and linked */
 
@@ -26,6 +28,7 @@ struct _GstMstMaster
   gdouble loudness, ceiling;
   gboolean loudness_set;        /* loudness given after the target */
   gboolean normalize;
+  gint dynamics;                /* GstMstMasterDynamics: mbcomp's bands */
   gint channels;                /* of the current caps, 0 before them */
   guint settings_seq;           /* bumped by every change of the above */
 

@@ -13,6 +13,7 @@
 #include "gstmstgate.h"
 #include "gstmstdeesser.h"
 #include "gstmstcompressor.h"
+#include "gstmstmbcomp.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -27,6 +28,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (gate, plugin);
   ret |= GST_ELEMENT_REGISTER (deesser, plugin);
   ret |= GST_ELEMENT_REGISTER (compressor, plugin);
+  ret |= GST_ELEMENT_REGISTER (mbcomp, plugin);
 
   return ret;
 }

@@ -1220,6 +1220,41 @@ test_max_limiting (void)
   g_free (p1);
 }
 
+/* --dynamics: the multiband compressor before the gain; the file still
+ * lands on the target under the ceiling, and its loudness range is
+ * narrower than without it; an unknown name is a usage error. */
+static void
+test_dynamics (void)
+{
+  char *p1 = path ("dyn-none.wav"), *p2 = path ("dyn-gentle.wav");
+  Run plain = gm ("master", demo_mix (), "-o", p1, "--json", "-q", NULL);
+  Run gentle = gm ("master", demo_mix (), "-o", p2, "--dynamics", "gentle",
+      "--json", "-q", NULL);
+  JsonNode *d1 = json_parse (plain.out), *r1 = jidx (d1, 0);
+  JsonNode *d2 = json_parse (gentle.out), *r2 = jidx (d2, 0);
+
+  check (gentle.rc == 0 && g_strcmp0 (jstr (r2, "status"), "ok") == 0
+      && fabs (jnum (r2, "after.integrated_lufs") - jnum (r2, "target_lufs"))
+      <= 0.1 && jnum (r2, "after.true_peak_dbtp") <= jnum (r2, "ceiling_dbtp"),
+      "--dynamics gentle: on target (%.2f LUFS, %.2f dBTP)",
+      jnum (r2, "after.integrated_lufs"), jnum (r2, "after.true_peak_dbtp"));
+  check (plain.rc == 0 && jnum (r2, "after.loudness_range_lu")
+      < jnum (r1, "after.loudness_range_lu") - 1.0,
+      "--dynamics gentle narrows the loudness range (%.2f LU, %.2f without)",
+      jnum (r2, "after.loudness_range_lu"),
+      jnum (r1, "after.loudness_range_lu"));
+  json_free (d1);
+  json_free (d2);
+  run_clear (&plain);
+  run_clear (&gentle);
+  Run bad = gm ("master", demo_mix (), "-o", p2, "--dynamics", "loud", "-q",
+      NULL);
+  check (bad.rc == 2, "--dynamics loud: usage error (rc %d)", bad.rc);
+  run_clear (&bad);
+  g_free (p1);
+  g_free (p2);
+}
+
 /* --max-gain: a very quiet file is raised by at most that much, said so */
 static void
 test_max_gain (void)
@@ -2510,6 +2545,7 @@ static const struct
   {"tags", test_tags},
   {"report-png", test_report_png},
   {"max-limiting", test_max_limiting},
+  {"dynamics", test_dynamics},
   {"max-gain", test_max_gain},
   {"table-status", test_table_status},
   {"missing-input", test_missing_input},

@@ -42,7 +42,9 @@ GST_START_TEST (test_children_by_name)
 {
   GstElement *master = gst_element_factory_make ("master", NULL);
   fail_unless (master != NULL);
-  const gchar *names[] = { "convert", "eq", "loudnorm", "limiter" };
+  const gchar *names[] = { "convert", "eq", "mbcomp", "loudnorm",
+    "limiter"
+  };
   for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
     GObject *child = gst_child_proxy_get_child_by_name (GST_CHILD_PROXY
         (master), names[i]);
@@ -57,6 +59,44 @@ GST_START_TEST (test_children_by_name)
   gst_child_proxy_set (GST_CHILD_PROXY (master), "limiter::ceiling", -1.5,
       NULL);
   fail_unless_equals_float (get_double (master, "limiter::ceiling"), -1.5);
+  gst_object_unref (master);
+}
+
+GST_END_TEST;
+
+static guint
+get_uint (GstElement * master, const gchar * path)
+{
+  GValue v = G_VALUE_INIT;
+  gst_child_proxy_get_property (GST_CHILD_PROXY (master), path, &v);
+  guint u = g_value_get_uint (&v);
+  g_value_unset (&v);
+  return u;
+}
+
+/* dynamics writes mbcomp's bands (the core's named settings); band
+ * properties set after it override it; none is one neutral band. */
+GST_START_TEST (test_dynamics)
+{
+  GstElement *master = gst_element_factory_make ("master", NULL);
+  fail_unless_equals_int (get_uint (master, "mbcomp::num-bands"), 1);
+  fail_unless_equals_float (get_double (master, "mbcomp::band0::ratio"), 1.0);
+  gst_util_set_object_arg (G_OBJECT (master), "dynamics", "gentle");
+  fail_unless_equals_int (get_uint (master, "mbcomp::num-bands"), 4);
+  fail_unless_equals_float (get_double (master, "mbcomp::band0::ratio"), 2.0);
+  fail_unless_equals_float (get_double (master, "mbcomp::band1::threshold"),
+      -24.0);
+  fail_unless_equals_float (get_double (master, "mbcomp::band2::crossover"),
+      5000.0);
+  gst_child_proxy_set (GST_CHILD_PROXY (master), "mbcomp::band1::ratio", 3.0,
+      NULL);
+  fail_unless_equals_float (get_double (master, "mbcomp::band1::ratio"), 3.0);
+  gst_util_set_object_arg (G_OBJECT (master), "dynamics", "glue");
+  fail_unless_equals_float (get_double (master, "mbcomp::band0::ratio"), 3.0);
+  fail_unless_equals_float (get_double (master, "mbcomp::band3::attack"), 3.0);
+  gst_util_set_object_arg (G_OBJECT (master), "dynamics", "none");
+  fail_unless_equals_int (get_uint (master, "mbcomp::num-bands"), 1);
+  fail_unless_equals_float (get_double (master, "mbcomp::band0::ratio"), 1.0);
   gst_object_unref (master);
 }
 
@@ -266,6 +306,7 @@ master_suite (void)
   TCase *tc = tcase_create ("general");
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_children_by_name);
+  tcase_add_test (tc, test_dynamics);
   tcase_add_test (tc, test_targets);
   tcase_add_test (tc, test_set_from_notify);
   tcase_add_test (tc, test_podcast_mono);

@@ -10,6 +10,7 @@
 #include "gm-damage.h"
 #include "gm-output.h"
 #include "gm-run.h"
+#include "mst-mbcomp.h"
 
 /* Loudness tolerance of the written file (the issue's target) and the
  * tighter aim that triggers a corrective pass 2. */
@@ -40,6 +41,38 @@ same_file (const char *a, const char *b)
 
 #define QUEUE "queue max-size-buffers=0 max-size-time=0 max-size-bytes=4194304"
 
+/* "mbcomp ... ! " with the band settings @dynamics names, or "" for none.
+ * It comes before the gain, so what it does does not depend on the gain:
+ * the gain search starts from the figures of the input through it. */
+static char *
+mbcomp_desc (const char *dynamics)
+{
+  MstMbcompSettings s;
+  char v[6][G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!dynamics || !strcmp (dynamics, "none")
+      || !mst_mbcomp_settings_preset (&s, dynamics))
+    return g_strdup ("");
+  GString *d = g_string_new (NULL);
+  g_string_append_printf (d, "mbcomp num-bands=%d detector=%s", s.n_bands,
+      s.detector == MST_DYNAMICS_RMS ? "rms" : "peak");
+  for (int b = 0; b < s.n_bands; b++) {
+    const MstMbcompBandSettings *band = &s.bands[b];
+    g_ascii_dtostr (v[0], sizeof v[0], band->crossover_hz);
+    g_ascii_dtostr (v[1], sizeof v[1], band->threshold_db);
+    g_ascii_dtostr (v[2], sizeof v[2], band->ratio);
+    g_ascii_dtostr (v[3], sizeof v[3], band->knee_db);
+    g_ascii_dtostr (v[4], sizeof v[4], band->attack_ms);
+    g_ascii_dtostr (v[5], sizeof v[5], band->release_ms);
+    g_string_append_printf (d, " band%d::crossover=%s band%d::threshold=%s "
+        "band%d::ratio=%s band%d::knee=%s band%d::attack=%s "
+        "band%d::release=%s", b, v[0], b, v[1], b, v[2], b, v[3], b, v[4], b,
+        v[5]);
+  }
+  g_string_append (d, " ! ");
+  return g_string_free (d, FALSE);
+}
+
 /* Pass 2's pipeline: decode, (resample), F32, (volume for gain beyond the
  * limiter's range), limiter with the static gain, the one quantization
  * (TPDF dither, noise shaping at 16 bits; none for @digital_silence),
@@ -53,7 +86,7 @@ master_desc (const GmJob * job, const GmMasterOptions * o, double gain_db,
   double extra_db = gain_db - lim_gain;
   char lim_gain_s[G_ASCII_DTOSTR_BUF_SIZE], ceil_s[G_ASCII_DTOSTR_BUF_SIZE];
   char vol_s[G_ASCII_DTOSTR_BUF_SIZE];
-  char *resample, *volume, *encode, *meter, *desc;
+  char *resample, *volume, *encode, *meter, *dynamics, *desc;
 
   resample = rate_hz > 0 ? g_strdup_printf ("audioresample quality=10 ! "
       "audio/x-raw,rate=%d,", rate_hz) : g_strdup ("audio/x-raw,");
@@ -71,12 +104,14 @@ master_desc (const GmJob * job, const GmMasterOptions * o, double gain_db,
   meter = with_meter ? g_strdup_printf ("loudmeter name=meter "
       "measure-true-peak=false interval=%" G_GUINT64_FORMAT " ! ",
       (guint64) (3600 * GST_SECOND)) : g_strdup ("");
+  dynamics = mbcomp_desc (o->dynamics);
   desc = g_strdup_printf ("filesrc name=src ! decodebin ! audioconvert ! "
-      "%sformat=F32LE,layout=interleaved ! %s"
+      "%sformat=F32LE,layout=interleaved ! %s%s"
       "limiter name=lim ceiling=%s input-gain=%s interval=%" G_GUINT64_FORMAT
       " ! " QUEUE " ! %s%s ! fdsink name=sink",
-      resample, volume, ceil_s, lim_gain_s, (guint64) GM_INTERVAL_NS, meter,
-      encode);
+      resample, dynamics, volume, ceil_s, lim_gain_s,
+      (guint64) GM_INTERVAL_NS, meter, encode);
+  g_free (dynamics);
   g_free (meter);
   g_free (resample);
   g_free (volume);
@@ -96,12 +131,12 @@ typedef struct {
  * as (g - g0)^1.5 beyond the first limited peak g0 (fitted on generated
  * music with 2-6 dB of limiting), so d(loss)/dg = 1.5 loss / (g - g0). */
 static double
-next_gain (GainSearch * gs, const GmJob * job, double ceiling, double target,
-    double lufs)
+next_gain (GainSearch * gs, const GmJob * job, const GmFigures * into,
+    double ceiling, double target, double lufs)
 {
   double slope = 1.0;
-  double g0 = ceiling - job->headroom_db - job->before.true_peak_dbtp;
-  double loss = job->before.integrated_lufs + job->gain_db - lufs;
+  double g0 = ceiling - job->headroom_db - into->true_peak_dbtp;
+  double loss = into->integrated_lufs + job->gain_db - lufs;
 
   if (isfinite (gs->gain_db) && fabs (job->gain_db - gs->gain_db) > 1e-3)
     slope = (lufs - gs->lufs) / (job->gain_db - gs->gain_db);
@@ -195,8 +230,12 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
   double wanted_db = 0.0;
   LimiterModel lim;
   int rate, target_rate;
+  char *dynamics = mbcomp_desc (o->dynamics);
+  /* What goes into the gain: the input, or the input through the
+   * compressor (measured in a pass of its own). */
+  GmFigures compressed, *into = &job->before;
 
-  job->passes_expected = 3;
+  job->passes_expected = *dynamics ? 4 : 3;
   if ((errmsg = gm_check_input (job->input)))
     goto fail;
   for (int i = 0; i < n_jobs; i++) {
@@ -223,6 +262,12 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
   if (!gm_measure_file (job, job->input, &job->before, &job->st_before, NULL,
           &errmsg))
     goto fail;
+  if (*dynamics) {
+    if (!gm_measure_file_through (job, job->input, dynamics, &compressed,
+            NULL, NULL, &errmsg))
+      goto fail;
+    into = &compressed;
+  }
   g_atomic_int_set (&job->total_ms,
       (gint) (job->before.duration_s * 1000.0) * job->passes_expected);
   /* A master shorter than its source, or with frames skipped, is a
@@ -265,10 +310,10 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
   job->gain_db = 0.0;
   aim_loudness = !silent && isfinite (target);
   if (aim_loudness)
-    job->gain_db = wanted_db = target - job->before.integrated_lufs;
+    job->gain_db = wanted_db = target - into->integrated_lufs;
   job->headroom_db = isfinite (o->headroom_db) ? o->headroom_db
       : job->format->headroom_db;
-  lim.offset_db = job->before.true_peak_dbtp - ceiling;
+  lim.offset_db = into->true_peak_dbtp - ceiling;
   if (aim_loudness)
     job->gain_db = MIN (job->gain_db, gain_bound (&lim, o, job, NULL));
 
@@ -312,7 +357,7 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     gm_series_clear (&job->tp_after);
     /* Limiting predicted with 0.1 dB to spare (else the gain is exact). */
     with_meter = aim_loudness && job->attempts == 1
-        && job->before.true_peak_dbtp + job->gain_db
+        && into->true_peak_dbtp + job->gain_db
         > ceiling - job->headroom_db - 0.1;
     desc = master_desc (job, o, job->gain_db, ceiling - job->headroom_db, rate,
         with_meter, digital_silence);
@@ -353,7 +398,7 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     if (aim_loudness && isfinite (measured)
         && fabs (measured - target) > LOUDNESS_AIM_LU
         && job->attempts < MAX_ATTEMPTS) {
-      wanted_db = next_gain (&gs, job, ceiling, target, measured);
+      wanted_db = next_gain (&gs, job, into, ceiling, target, measured);
       next_db = MIN (wanted_db, next_bound (&lim, o, job, TRUE));
       /* At the bound already: another pass would change nothing. */
       if (fabs (next_db - job->gain_db) > GAIN_STEP_DB) {
@@ -379,7 +424,7 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
        * difference is the encoder's. */
       if (isfinite (measured))
         encoder_offset += job->after.integrated_lufs - measured;
-      next_db = wanted_db = next_gain (&gs, job, ceiling, target,
+      next_db = wanted_db = next_gain (&gs, job, into, ceiling, target,
           job->after.integrated_lufs);
     }
     if (!peak_ok) {
@@ -412,9 +457,11 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
 
   if (!gm_output_commit (&out, job->output, &errmsg))
     goto fail;
+  g_free (dynamics);
   return;
 
 fail:
+  g_free (dynamics);
   gm_output_discard (&out);
   if (errmsg)                   /* else noted already */
     gm_job_note (job, GM_STATUS_ERROR, "%s", errmsg);

@@ -24,6 +24,10 @@ typedef struct {
   /* Master a truncated or corrupt input (what decodes), with a warning;
    * else it is refused (gm-damage.h). */
   gboolean allow_damaged;
+  /* Band settings of a multiband compressor (mbcomp) before the gain and
+   * the limiter, named as mst_mbcomp_settings_preset names them; NULL or
+   * "none": no compressor. */
+  const char *dynamics;
 } GmMasterOptions;
 
 /** Masters @job (one of the @n_jobs @jobs, whose inputs and outputs it must

@@ -572,17 +572,18 @@ out:
   return ok;
 }
 
-/* The measuring pipeline: decode, F32, the meter (and with @per_interval_tp
- * a second meter reset at every interval, for true peak over time). */
+/* The measuring pipeline: decode, F32, @chain, the meter (and with
+ * @per_interval_tp a second meter reset at every interval, for true peak
+ * over time). */
 static char *
-measure_desc (gboolean per_interval_tp)
+measure_desc (const char *chain, gboolean per_interval_tp)
 {
   return g_strdup_printf ("filesrc name=src ! decodebin name=decode ! "
-      "audioconvert ! audio/x-raw,format=F32LE,layout=interleaved ! "
+      "audioconvert ! audio/x-raw,format=F32LE,layout=interleaved ! %s"
       "loudmeter name=meter measure-true-peak-strict=true "
       "interval=%" G_GUINT64_FORMAT " ! %s"
-      "fakesink sync=false", (guint64) GM_INTERVAL_NS, per_interval_tp ?
-      "loudmeter name=tpmeter interval=100000000 ! " : "");
+      "fakesink sync=false", chain, (guint64) GM_INTERVAL_NS,
+      per_interval_tp ? "loudmeter name=tpmeter interval=100000000 ! " : "");
 }
 
 char *
@@ -602,8 +603,15 @@ gboolean
 gm_measure_file (GmJob * job, const char *path, GmFigures * fig, GmSeries * st,
     GmSeries * tp, char **errmsg)
 {
+  return gm_measure_file_through (job, path, "", fig, st, tp, errmsg);
+}
+
+gboolean
+gm_measure_file_through (GmJob * job, const char *path, const char *chain,
+    GmFigures * fig, GmSeries * st, GmSeries * tp, char **errmsg)
+{
   GmRunResult r = { 0 };
-  char *desc = measure_desc (tp != NULL);
+  char *desc = measure_desc (chain, tp != NULL);
   char *msg = NULL;
   gboolean ok;
 

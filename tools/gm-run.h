@@ -40,6 +40,12 @@ gboolean gm_run_pipeline (GmJob * job, const char *desc, const char *in,
 gboolean gm_measure_file (GmJob * job, const char *path, GmFigures * fig,
     GmSeries * st, GmSeries * tp, char **errmsg);
 
+/** The same through @chain (elements ending in " ! ", before the meter):
+ *  the figures of what the chain makes of @path. */
+gboolean gm_measure_file_through (GmJob * job, const char *path,
+    const char *chain, GmFigures * fig, GmSeries * st, GmSeries * tp,
+    char **errmsg);
+
 /** NULL when @path names a readable regular file; else a message. */
 char *gm_check_input (const char *path);
 

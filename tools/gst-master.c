@@ -23,6 +23,7 @@
 #include "gm-output.h"
 #include "gm-report.h"
 #include "gm-run.h"
+#include "mst-mbcomp.h"
 #include "mst-targets.h"
 
 #define PROG "gst-master"
@@ -178,6 +179,10 @@ usage (FILE * f)
       "                          (default medium at 16 bits, none at 24)\n"
       "      --report FILE.png   picture of loudness, gain reduction and "
       "true peak\n"
+      "      --dynamics NAME     multiband compression before the gain: "
+      "none (default),\n"
+      "                          gentle or glue (the master element's "
+      "settings)\n"
       "      --allow-damaged     master a truncated or corrupt input (what "
       "decodes), with\n"
       "                          a warning; by default it is refused\n"
@@ -386,6 +391,15 @@ main (int argc, char **argv)
             v ? v : "");
         return 2;
       }
+      i++;
+    } else if (!strcmp (a, "--dynamics")) {
+      MstMbcompSettings mb;
+      if (!v || !mst_mbcomp_settings_preset (&mb, v)) {
+        fprintf (stderr, "%s: unknown dynamics '%s' (none, gentle, glue)\n",
+            PROG, v ? v : "");
+        return 2;
+      }
+      opt.master.dynamics = v;
       i++;
     } else if (!strcmp (a, "--allow-damaged")) {
       opt.master.allow_damaged = TRUE;

@@ -1,0 +1,835 @@
+/* mastering: the multiband compressor core (see mst-mbcomp.h). */
+#include "mst-mbcomp.h"
+#include "mst-cpu.h"
+#include "mst-crossover-linear.h"
+#include "mst-delayline.h"
+#include "mst-fpu.h"
+#include "mst-planar.h"
+#include "mst-smoother.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK MST_DYNAMICS_BLOCK
+#define NB MST_MBCOMP_MAX_BANDS
+
+typedef struct {
+  MstDynamicsGain *gain;
+  /* Per channel: the band delayed by the lookahead (mono, F64). */
+  MstDelayLine *delay[MST_MAX_CHANNELS];
+  /* Glides in [0, 1]: the band's weight in the sum (solo, mute) and how
+   * much of its gain is applied (0: bypassed, gain exactly 1). */
+  double weight, active;
+  /* The control-rate key: per channel the peak or the sum of squares of
+   * the current control period so far, and the frames in it; the gains of
+   * the last two periods (linear), interpolated over the next. */
+  double key_acc[MST_MAX_CHANNELS];
+  int key_frames;
+  double gain_prev[MST_MAX_CHANNELS], gain_cur[MST_MAX_CHANNELS];
+  bool shared;
+} Band;
+
+struct MstMbcomp {
+  MstMbcompSettings set;
+  int max_channels;
+  double rate_hz;
+  int channels, left, right;
+  MstMbcompPhase phase;
+  size_t lookahead, latency;
+  /* Frames per control period: the gain stages run at rate / control. */
+  int control;
+  int64_t processed;            /* frames in since the last reset */
+  MstFormat fmt;
+  MstCrossover *xo;
+  MstCrossoverLinear *xl;
+  /* The input delayed by the latency, in the stream's format (bypass). */
+  MstDelayLine *dry;
+  Band bands[NB];
+  /* Glides: bypass (mix 0) and the declick of a band-count change in the
+   * LR tree (the wet path faded out while the tree is rebuilt). */
+  double mix, rebuild, fade_step;
+  /* Frames the wet path stays out after the LR tree was rebuilt: the
+   * lookahead, while the bands' delay lines fill again. */
+  size_t rebuild_hold;
+  /* Per band, the deepest reduction the gain stages had when a reset
+   * (drain, flush) cleared them, still to be taken. */
+  double reduction_db[NB];
+  int xo_bands;                 /* band count the splitter runs */
+  uint64_t nonfinite;
+  /* Scratch: band signals (NB x channels x BLOCK), gains (channels x
+   * BLOCK), the sum and the dry path (channels x BLOCK, planar), ramps,
+   * a cleaned input block and zeros (interleaved, BLOCK frames). */
+  double *band_buf, *gains, *sum, *dry_planar, *ramp_a, *ramp_b, *factor;
+  double *key, *period_gains;   /* control rate, channels x BLOCK */
+  void *clean, *dry_frames, *zeros;
+};
+
+void
+mst_mbcomp_settings_default (MstMbcompSettings * s)
+{
+  static const double crossover_hz[NB] =
+      { 120.0, 1000.0, 5000.0, 10000.0, 16000.0, 20000.0 };
+  memset (s, 0, sizeof *s);
+  s->n_bands = 4;
+  s->mode = MST_MBCOMP_LEFT_RIGHT;
+  s->detector = MST_DYNAMICS_RMS;
+  s->rms_window_ms = 10.0;
+  s->link = 1.0;
+  s->bypass = false;
+  for (int b = 0; b < NB; b++) {
+    MstMbcompBandSettings *band = &s->bands[b];
+    band->crossover_hz = crossover_hz[b];
+    band->threshold_db = -20.0;
+    band->ratio = 1.0;
+    band->knee_db = 6.0;
+    band->makeup_db = 0.0;
+    band->attack_ms = 10.0;
+    band->release_ms = 150.0;
+  }
+}
+
+bool
+mst_mbcomp_settings_preset (MstMbcompSettings * s, const char *name)
+{
+  /* Per band, low to high: the lows slower (a bass period is long), the
+   * highs faster. */
+  static const struct {
+    const char *name;
+    double threshold_db[4], ratio[4], knee_db, attack_ms[4], release_ms[4];
+  } presets[] = {
+    {"gentle", {-24, -24, -24, -24}, {2.0, 1.5, 1.5, 1.5}, 10.0,
+        {30, 20, 10, 5}, {300, 250, 200, 150}},
+    {"glue", {-18, -18, -18, -18}, {3.0, 2.0, 2.0, 2.0}, 6.0,
+        {20, 10, 5, 3}, {200, 150, 100, 80}},
+  };
+  if (!s || !name)
+    return false;
+  if (strcmp (name, "none") == 0) {
+    mst_mbcomp_settings_default (s);
+    return true;
+  }
+  for (size_t p = 0; p < sizeof presets / sizeof presets[0]; p++) {
+    if (strcmp (name, presets[p].name) != 0)
+      continue;
+    mst_mbcomp_settings_default (s);
+    s->n_bands = 4;
+    for (int b = 0; b < 4; b++) {
+      s->bands[b].threshold_db = presets[p].threshold_db[b];
+      s->bands[b].ratio = presets[p].ratio[b];
+      s->bands[b].knee_db = presets[p].knee_db;
+      s->bands[b].attack_ms = presets[p].attack_ms[b];
+      s->bands[b].release_ms = presets[p].release_ms[b];
+    }
+    return true;
+  }
+  return false;
+}
+
+/* The gain stage's settings of band @b. */
+static void
+band_dynamics (const MstMbcompSettings * s, int b, MstDynamicsSettings * d)
+{
+  const MstMbcompBandSettings *band = &s->bands[b];
+  mst_dynamics_settings_default (d);
+  d->mode = MST_GAIN_COMPUTER_COMPRESS;
+  d->threshold_db = band->threshold_db;
+  d->ratio = band->ratio;
+  d->knee_db = band->knee_db;
+  d->makeup_db = band->makeup_db;
+  d->attack_ms = band->attack_ms;
+  d->release_ms = band->release_ms;
+  d->detector = s->detector;
+  d->rms_window_ms = s->rms_window_ms;
+  d->link = s->mode == MST_MBCOMP_MID_SIDE ? 0.0 : s->link;
+}
+
+bool
+mst_mbcomp_settings_valid (const MstMbcompSettings * s)
+{
+  if (!s || s->n_bands < 1 || s->n_bands > NB
+      || (unsigned) s->mode > MST_MBCOMP_MID_SIDE
+      || !(s->link >= 0.0 && s->link <= 1.0))
+    return false;
+  for (int b = 0; b < s->n_bands - 1; b++) {
+    double f = s->bands[b].crossover_hz;
+    if (!(f >= MST_MBCOMP_MIN_CROSSOVER_HZ && f <= MST_MBCOMP_MAX_CROSSOVER_HZ)
+        || (b > 0 && !(f > s->bands[b - 1].crossover_hz)))
+      return false;
+  }
+  for (int b = 0; b < NB; b++) {
+    MstDynamicsSettings d;
+    band_dynamics (s, b, &d);
+    if (!mst_dynamics_settings_valid (&d))
+      return false;
+  }
+  return true;
+}
+
+static void
+free_delays (MstMbcomp * m)
+{
+  for (int b = 0; b < NB; b++)
+    for (int c = 0; c < MST_MAX_CHANNELS; c++)
+      mst_delayline_destroy (&m->bands[b].delay[c]);
+  mst_delayline_destroy (&m->dry);
+}
+
+MstMbcomp *
+mst_mbcomp_init (int max_channels)
+{
+  if (max_channels < 1 || max_channels > MST_MAX_CHANNELS)
+    return NULL;
+  MstMbcomp *m = calloc (1, sizeof *m);
+  if (!m)
+    return NULL;
+  m->max_channels = max_channels;
+  const size_t block = sizeof (double) * BLOCK * max_channels;
+  bool ok = (m->xo = mst_crossover_init (max_channels)) != NULL;
+  for (int b = 0; b < NB; b++)
+    ok = ok && (m->bands[b].gain = mst_dynamics_gain_init (max_channels));
+  ok = ok && (m->band_buf = malloc (block * NB))
+      && (m->gains = malloc (block)) && (m->sum = malloc (block))
+      && (m->key = malloc (block)) && (m->period_gains = malloc (block))
+      && (m->dry_planar = malloc (block))
+      && (m->ramp_a = malloc (sizeof (double) * BLOCK))
+      && (m->ramp_b = malloc (sizeof (double) * BLOCK))
+      && (m->factor = malloc (sizeof (double) * BLOCK))
+      && (m->clean = malloc (block)) && (m->dry_frames = malloc (block))
+      && (m->zeros = calloc (1, block));
+  if (!ok) {
+    mst_mbcomp_destroy (&m);
+    return NULL;
+  }
+  mst_mbcomp_settings_default (&m->set);
+  return m;
+}
+
+void
+mst_mbcomp_destroy (MstMbcomp ** pm)
+{
+  if (!pm || !*pm)
+    return;
+  MstMbcomp *m = *pm;
+  free_delays (m);
+  mst_crossover_destroy (&m->xo);
+  mst_crossover_linear_destroy (&m->xl);
+  for (int b = 0; b < NB; b++)
+    mst_dynamics_gain_destroy (&m->bands[b].gain);
+  free (m->band_buf);
+  free (m->gains);
+  free (m->key);
+  free (m->period_gains);
+  free (m->sum);
+  free (m->dry_planar);
+  free (m->ramp_a);
+  free (m->ramp_b);
+  free (m->factor);
+  free (m->clean);
+  free (m->dry_frames);
+  free (m->zeros);
+  free (m);
+  *pm = NULL;
+}
+
+/* The splitter's settings for @n bands (at least 2: one band runs a
+ * 2-band split summed back, so it keeps its delay). */
+static void
+splitter_settings (const MstMbcompSettings * s, int n,
+    MstCrossoverSettings * xs)
+{
+  mst_crossover_settings_default (xs);
+  xs->n_bands = n < 2 ? 2 : n;
+  xs->slope_db_per_oct = 24;
+  for (int j = 0; j < xs->n_bands - 1; j++)
+    xs->freq_hz[j] = s->bands[j].crossover_hz;
+  /* One band: its unused edge may be anywhere; keep the split valid. */
+  if (n < 2)
+    xs->freq_hz[0] = fmin (fmax (xs->freq_hz[0], MST_MBCOMP_MIN_CROSSOVER_HZ),
+        MST_MBCOMP_MAX_CROSSOVER_HZ);
+}
+
+static bool
+any_solo (const MstMbcompSettings * s)
+{
+  for (int b = 0; b < s->n_bands; b++)
+    if (s->bands[b].solo)
+      return true;
+  return false;
+}
+
+static double
+target_weight (const MstMbcompSettings * s, int b, bool soloing)
+{
+  const MstMbcompBandSettings *band = &s->bands[b];
+  return band->mute || (soloing && !band->solo) ? 0.0 : 1.0;
+}
+
+MstResult
+mst_mbcomp_configure (MstMbcomp * m, double rate_hz, int channels, int left,
+    int right, MstMbcompPhase phase, double lookahead_ms)
+{
+  if (!m || !(rate_hz >= MST_MIN_RATE_HZ && rate_hz <= MST_MAX_RATE_HZ)
+      || channels < 1 || channels > m->max_channels
+      || left >= channels || right >= channels
+      || (unsigned) phase > MST_MBCOMP_LINEAR_PHASE
+      || !(lookahead_ms >= 0.0 && lookahead_ms <= MST_MBCOMP_MAX_LOOKAHEAD_MS))
+    return MST_ERR_INVALID_ARG;
+  MstResult r = mst_crossover_configure (m->xo, rate_hz, channels);
+  if (r != MST_OK)
+    return r;
+  /* The gain stages run at the control rate, the least rate of at least
+   * 11025 Hz that divides the stream's by a whole number: a quarter of
+   * 44.1 and 48 kHz. Their key is the peak or mean square of each control
+   * period (exact for the peak, the mean square at a period's resolution),
+   * so nothing is missed; the level detector, the curve and the
+   * ballistics cost a quarter; the gain answers one period (0.09 ms) late,
+   * its time constants in ms unchanged. */
+  int control = (int) fmax (1.0, floor (rate_hz / 11025.0));
+  for (int b = 0; b < NB && r == MST_OK; b++)
+    r = mst_dynamics_gain_configure (m->bands[b].gain, rate_hz / control,
+        channels, channels);
+  if (r != MST_OK)
+    return r;
+  size_t split_latency = 0;
+  if (phase == MST_MBCOMP_LINEAR_PHASE) {
+    if (!m->xl && !(m->xl = mst_crossover_linear_init (m->max_channels)))
+      return MST_ERR_NOMEM;
+    r = mst_crossover_linear_configure (m->xl, rate_hz, channels);
+    if (r == MST_OK)
+      r = mst_crossover_linear_get_latency (m->xl, &split_latency);
+    if (r != MST_OK)
+      return r;
+  } else {
+    mst_crossover_linear_destroy (&m->xl);
+  }
+  m->lookahead = (size_t) llround (lookahead_ms * 1e-3 * rate_hz);
+  m->latency = m->lookahead + split_latency;
+  free_delays (m);
+  m->dry = mst_delayline_init (channels, m->latency + BLOCK);
+  if (!m->dry)
+    return MST_ERR_NOMEM;
+  mst_delayline_configure (m->dry, channels);
+  if (m->lookahead > 0)
+    for (int b = 0; b < NB; b++)
+      for (int c = 0; c < channels; c++) {
+        MstDelayLine *dl = mst_delayline_init (1, m->lookahead + BLOCK);
+        if (!dl) {
+          free_delays (m);
+          return MST_ERR_NOMEM;
+        }
+        mst_delayline_configure (dl, 1);
+        mst_delayline_set_format (dl, MST_FORMAT_F64);
+        m->bands[b].delay[c] = dl;
+      }
+  m->rate_hz = rate_hz;
+  m->control = control;
+  m->channels = channels;
+  m->left = left >= 0 && right >= 0 && left != right ? left : -1;
+  m->right = m->left >= 0 ? right : -1;
+  m->phase = phase;
+  m->fade_step = mst_smoother_fade_step (rate_hz, MST_MBCOMP_FADE_MS);
+  m->nonfinite = 0;
+  m->fmt = MST_FORMAT_F32;
+  mst_delayline_set_format (m->dry, m->fmt);
+  m->xo_bands = 0;              /* the splitter takes the settings anew */
+  MstMbcompSettings s = m->set;
+  mst_mbcomp_set (m, &s);
+  mst_mbcomp_reset (m);
+  return MST_OK;
+}
+
+/* Gives the splitter in use the current settings (band count included). */
+static void
+splitter_apply (MstMbcomp * m)
+{
+  MstCrossoverSettings xs;
+  splitter_settings (&m->set, m->set.n_bands, &xs);
+  if (m->phase == MST_MBCOMP_LINEAR_PHASE)
+    mst_crossover_linear_set (m->xl, &xs);
+  else
+    mst_crossover_set (m->xo, &xs);
+  m->xo_bands = m->set.n_bands;
+}
+
+/* Band @b starts afresh: gain stage, control-rate key and gains, and its
+ * delay lines (the lookahead's silence in them). */
+static void
+band_restart (MstMbcomp * m, int b)
+{
+  Band *band = &m->bands[b];
+  mst_dynamics_gain_reset (band->gain);
+  for (int c = 0; c < m->channels; c++)
+    if (band->delay[c]) {
+      mst_delayline_reset (band->delay[c]);
+      mst_delayline_push (band->delay[c], NULL, m->lookahead);
+    }
+  band->key_frames = 0;
+  band->shared = false;
+  for (int c = 0; c < MST_MAX_CHANNELS; c++) {
+    band->key_acc[c] = 0.0;
+    band->gain_prev[c] = band->gain_cur[c] = 1.0;
+  }
+}
+
+MstResult
+mst_mbcomp_set (MstMbcomp * m, const MstMbcompSettings * s)
+{
+  if (!m || !mst_mbcomp_settings_valid (s))
+    return MST_ERR_INVALID_ARG;
+  for (int b = 0; b < NB; b++) {
+    MstDynamicsSettings d;
+    band_dynamics (s, b, &d);
+    mst_dynamics_gain_set (m->bands[b].gain, &d);
+  }
+  m->set = *s;
+  if (m->rate_hz == 0.0)
+    return MST_OK;
+  /* A new band count in the LR tree waits for the wet path to fade out
+   * (process); everything else the splitters glide to at once. */
+  if (m->phase == MST_MBCOMP_MINIMUM_PHASE && m->xo_bands != 0
+      && s->n_bands != m->xo_bands) {
+    MstCrossoverSettings xs;
+    splitter_settings (s, m->xo_bands, &xs);
+    mst_crossover_set (m->xo, &xs);
+  } else {
+    /* Bands the linear splitter adds start afresh (the splitter
+     * crossfades to them). */
+    const int old = m->xo_bands;
+    splitter_apply (m);
+    for (int b = old; b < m->xo_bands && old > 0; b++)
+      band_restart (m, b);
+  }
+  return MST_OK;
+}
+
+void
+mst_mbcomp_reset (MstMbcomp * m)
+{
+  if (!m || m->rate_hz == 0.0)
+    return;
+  splitter_apply (m);
+  mst_crossover_reset (m->xo);
+  if (m->xl)
+    mst_crossover_linear_reset (m->xl);
+  const bool soloing = any_solo (&m->set);
+  for (int b = 0; b < NB; b++) {
+    Band *band = &m->bands[b];
+    m->reduction_db[b] = fmin (m->reduction_db[b],
+        mst_dynamics_gain_take_reduction_db (band->gain));
+    band_restart (m, b);
+    band->weight = target_weight (&m->set, b, soloing);
+    band->active = m->set.bands[b].bypass ? 0.0 : 1.0;
+  }
+  mst_delayline_reset (m->dry);
+  mst_delayline_push (m->dry, NULL, m->latency);
+  m->mix = m->set.bypass ? 0.0 : 1.0;
+  m->rebuild = 1.0;
+  m->rebuild_hold = 0;
+  m->processed = 0;
+}
+
+size_t
+mst_mbcomp_get_latency (const MstMbcomp * m)
+{
+  return m ? m->latency : 0;
+}
+
+size_t
+mst_mbcomp_get_pending (const MstMbcomp * m)
+{
+  if (!m)
+    return 0;
+  return (size_t) (m->processed < (int64_t) m->latency ? m->processed
+      : (int64_t) m->latency);
+}
+
+/* sum (+)= factor x band over n frames: the element-wise multiply-adds,
+ * vectorised by the compiler. */
+MST_VECTORISE_AVX2 static void
+accumulate (double *sum, const double *band, const double *factor, size_t n,
+    bool first)
+{
+  if (first)
+    for (size_t i = 0; i < n; i++)
+      sum[i] = factor[i] * band[i];
+  else
+    for (size_t i = 0; i < n; i++)
+      sum[i] += factor[i] * band[i];
+}
+
+MST_VECTORISE_AVX2 static void
+add (double *sum, const double *band, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    sum[i] += band[i];
+}
+
+/* factor = weight x (1 + active (gain - 1)): the gain applied as far as
+ * the band is active, the band weighted in the sum. */
+MST_VECTORISE_AVX2 static void
+band_factor (double *factor, const double *gain, const double *weight,
+    const double *active, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    factor[i] = weight[i] * (1.0 + active[i] * (gain[i] - 1.0));
+}
+
+static inline double *
+band_row (MstMbcomp * m, int b, int c)
+{
+  return m->band_buf + ((size_t) b * m->max_channels + c) * BLOCK;
+}
+
+/* The bands of n planar frames (in m->sum) into band_row (b, 0). */
+static void
+split (MstMbcomp * m, size_t n)
+{
+  double *rows[NB];
+  for (int b = 0; b < NB; b++)
+    rows[b] = band_row (m, b, 0);
+  if (m->phase == MST_MBCOMP_LINEAR_PHASE) {
+    mst_crossover_linear_process (m->xl, m->sum, rows, BLOCK, n);
+  } else if (m->xo_bands == 1) {
+    for (int c = 0; c < m->channels; c++)
+      memcpy (band_row (m, 0, c), m->sum + (size_t) c * BLOCK,
+          n * sizeof (double));
+    return;
+  } else {
+    mst_crossover_process (m->xo, m->sum, rows, BLOCK, n);
+  }
+  if (m->xo_bands == 1)
+    for (int c = 0; c < m->channels; c++) {
+      double *low = band_row (m, 0, c);
+      const double *high = band_row (m, 1, c);
+      for (size_t i = 0; i < n; i++)
+        low[i] += high[i];
+    }
+}
+
+/* The running peak or sum of squares @acc over @k frames at @x. */
+MST_ALWAYS_INLINE double
+key_reduce (double acc, const double *x, size_t k, bool peak)
+{
+  if (peak)
+    for (size_t i = 0; i < k; i++)
+      acc = fmax (acc, fabs (x[i]));
+  else
+    for (size_t i = 0; i < k; i++)
+      acc += x[i] * x[i];
+  return acc;
+}
+
+/* The keys of the control periods that end within @n frames of one
+ * channel at @x (@start frames of the current period before them, its
+ * running value in *@acc) into @key; returns how many. */
+MST_ALWAYS_INLINE size_t
+channel_keys (const double *x, size_t n, int start, double *acc, double *key,
+    int d, bool peak)
+{
+  size_t i = 0, n_keys = 0;
+  double a = *acc;
+  if (start > 0) {
+    i = (size_t) (d - start) < n ? (size_t) (d - start) : n;
+    a = key_reduce (a, x, i, peak);
+    if ((size_t) start + i < (size_t) d) {
+      *acc = a;
+      return 0;
+    }
+    key[n_keys++] = peak ? a : sqrt (a / d);
+    a = 0.0;
+  }
+  for (; i + (size_t) d <= n; i += (size_t) d) {
+    double p = key_reduce (0.0, x + i, (size_t) d, peak);
+    key[n_keys++] = peak ? p : sqrt (p / d);
+  }
+  *acc = key_reduce (a, x + i, n - i, peak);
+  return n_keys;
+}
+
+/* Linear gains over @n frames at @g from the period gains: the frames of
+ * a period ramp from *@prev to *@cur, reached at its last frame; @start
+ * frames of the current period came before. */
+MST_ALWAYS_INLINE void
+channel_ramp (double *g, size_t n, int start, double *prev, double *cur,
+    const double *period_gains, int d)
+{
+  const double inv_d = 1.0 / d;
+  double from = *prev, to = *cur;
+  size_t i = 0, next = 0;
+  int j = start;
+  while (i < n) {
+    size_t k = (size_t) (d - j) < n - i ? (size_t) (d - j) : n - i;
+    double step = (to - from) * inv_d;
+    for (size_t t = 0; t < k; t++)
+      g[i + t] = from + (double) (j + (int) t + 1) * step;
+    i += k;
+    j += (int) k;
+    if (j == d) {
+      from = to;
+      to = period_gains[next++];
+      j = 0;
+    }
+  }
+  *prev = from;
+  *cur = to;
+}
+
+/* band_gains for a period of @d frames (a constant where inlined). */
+MST_ALWAYS_INLINE bool
+band_gains_d (MstMbcomp * m, Band * band, const double *rows, size_t n,
+    int d)
+{
+  const int ch = m->channels, start = band->key_frames;
+  const bool peak = m->set.detector == MST_DYNAMICS_PEAK;
+  size_t n_keys = 0;
+  for (int c = 0; c < ch; c++)
+    n_keys = channel_keys (rows + (size_t) c * BLOCK, n, start,
+        &band->key_acc[c], m->key + (size_t) c * BLOCK, d, peak);
+  band->key_frames = (int) (((size_t) start + n) % (size_t) d);
+  if (n_keys > 0)
+    mst_dynamics_gain_process (band->gain, m->key, BLOCK, n_keys,
+        m->period_gains, BLOCK, &band->shared);
+  /* While the gain is shared the other channels follow the first, so they
+   * are ready when it no longer is. */
+  for (int c = 0; c < (band->shared ? 1 : ch); c++)
+    channel_ramp (m->gains + (size_t) c * BLOCK, n, start,
+        &band->gain_prev[c], &band->gain_cur[c],
+        m->period_gains + (size_t) c * BLOCK, d);
+  for (int c = 1; c < ch && band->shared; c++) {
+    band->gain_prev[c] = band->gain_prev[0];
+    band->gain_cur[c] = band->gain_cur[0];
+  }
+  return band->shared;
+}
+
+/* The gains of @n frames of the band at @rows (planar) into m->gains (row
+ * 0 alone when the return is true: one gain for every channel): the band's
+ * key per control period through its gain stage, the gains interpolated
+ * linearly over each period from the previous period's to the last one's
+ * (so a gain is one period late, and never steps). */
+static bool
+band_gains (MstMbcomp * m, Band * band, const double *rows, size_t n)
+{
+  return m->control == 4 ? band_gains_d (m, band, rows, n, 4)
+      : band_gains_d (m, band, rows, n, m->control);
+}
+
+/* Whether the LR tree waits for the wet path to fade out before it takes
+ * a new band count. */
+static bool
+rebuild_pending (const MstMbcomp * m)
+{
+  return (m->phase == MST_MBCOMP_MINIMUM_PHASE
+      && m->xo_bands != m->set.n_bands) || m->rebuild_hold > 0;
+}
+
+/* The bands of the n planar frames in m->sum, compressed and summed back
+ * into m->sum. */
+static void
+compress_bands (MstMbcomp * m, size_t n)
+{
+  const int ch = m->channels;
+  const bool ms = m->set.mode == MST_MBCOMP_MID_SIDE && m->left >= 0;
+  const bool soloing = any_solo (&m->set);
+  split (m, n);
+  for (int b = 0; b < m->xo_bands; b++) {
+    Band *band = &m->bands[b];
+    if (ms)
+      mst_planar_mid_side (band_row (m, b, m->left), band_row (m, b,
+              m->right), true, (int) n);
+    bool shared = band_gains (m, band, band_row (m, b, 0), n);
+    /* Lookahead: the gain the key gives now meets the band it answers a
+     * lookahead later. */
+    if (m->lookahead > 0)
+      for (int c = 0; c < ch; c++) {
+        mst_delayline_push (band->delay[c], band_row (m, b, c), n);
+        mst_delayline_pull (band->delay[c], band_row (m, b, c), n);
+      }
+    const double weight = target_weight (&m->set, b, soloing);
+    const double active = m->set.bands[b].bypass ? 0.0 : 1.0;
+    if (band->weight == weight && band->active == active) {
+      /* Steady, the common case: the gain as it is (active), 1 (bypassed),
+       * or the band left out (weight 0). */
+      for (int c = 0; c < ch && weight != 0.0; c++) {
+        double *sum = m->sum + (size_t) c * BLOCK;
+        const double *x = band_row (m, b, c);
+        if (active == 0.0 && b == 0)
+          memcpy (sum, x, n * sizeof (double));
+        else if (active == 0.0)
+          add (sum, x, n);
+        else
+          accumulate (sum, x, m->gains + (shared ? 0 : (size_t) c * BLOCK),
+              n, b == 0);
+      }
+      if (weight == 0.0 && b == 0)
+        for (int c = 0; c < ch; c++)
+          memset (m->sum + (size_t) c * BLOCK, 0, n * sizeof (double));
+      continue;
+    }
+    band->weight = mst_smoother_fade_fill (m->ramp_a, band->weight, weight,
+        m->fade_step, (int) n);
+    band->active = mst_smoother_fade_fill (m->ramp_b, band->active, active,
+        m->fade_step, (int) n);
+    for (int c = 0; c < ch; c++) {
+      if (c == 0 || !shared)
+        band_factor (m->factor, m->gains + (shared ? 0 : (size_t) c * BLOCK),
+            m->ramp_a, m->ramp_b, n);
+      accumulate (m->sum + (size_t) c * BLOCK, band_row (m, b, c), m->factor,
+          n, b == 0);
+    }
+  }
+  if (ms)
+    mst_planar_mid_side (m->sum + (size_t) m->left * BLOCK,
+        m->sum + (size_t) m->right * BLOCK, false, (int) n);
+}
+
+/* One chunk of at most BLOCK input frames; writes the frames that are
+ * complete to out; returns their count. */
+MST_ALWAYS_INLINE size_t
+process_chunk (MstMbcomp * m, const void *in, size_t n, void *out,
+    MstFormat fmt)
+{
+  const int ch = m->channels;
+  const size_t frame = (fmt == MST_FORMAT_F64 ? sizeof (double)
+      : sizeof (float)) * ch;
+  /* Non-finite and absurd input is silence from here on. */
+  if (!mst_input_sane (in, n * ch, fmt)) {
+    m->nonfinite += mst_input_clean (in, n * ch, m->clean, fmt);
+    in = m->clean;
+  }
+  /* The dry path: the input delayed by the latency, in its own format. */
+  mst_delayline_push (m->dry, in, n);
+  mst_delayline_pull (m->dry, m->dry_frames, n);
+  mst_planar_load (m->sum, BLOCK, in, ch, (int) n, fmt);
+  compress_bands (m, n);
+
+  /* Output frame j is the input frame j - latency: the first latency
+   * frames since the reset are the delay's, not output. */
+  size_t skip = 0;
+  if (m->processed < (int64_t) m->latency)
+    skip = (size_t) fmin ((double) n, (double) ((int64_t) m->latency
+            - m->processed));
+  m->processed += (int64_t) n;
+
+  const double mix_target = m->set.bypass ? 0.0 : 1.0;
+  const double rebuild_target = rebuild_pending (m) ? 0.0 : 1.0;
+  if (m->mix == mix_target && m->rebuild == rebuild_target
+      && m->mix * m->rebuild == 0.0) {
+    /* Bypassed (or the wet path faded out): the dry path, bit for bit. */
+    memcpy (out, (char *) m->dry_frames + skip * frame, (n - skip) * frame);
+  } else {
+    if (m->mix != mix_target || m->mix != 1.0 || m->rebuild != 1.0
+        || m->rebuild != rebuild_target) {
+      m->mix = mst_smoother_fade_fill (m->ramp_a, m->mix, mix_target,
+          m->fade_step, (int) n);
+      m->rebuild = mst_smoother_fade_fill (m->ramp_b, m->rebuild,
+          rebuild_target, m->fade_step, (int) n);
+      for (size_t i = 0; i < n; i++)
+        m->ramp_a[i] *= m->ramp_b[i];
+      mst_planar_load (m->dry_planar, BLOCK, m->dry_frames, ch, (int) n, fmt);
+      for (int c = 0; c < ch; c++)
+        mst_smoother_crossfade (m->sum + (size_t) c * BLOCK,
+            m->dry_planar + (size_t) c * BLOCK, m->ramp_a, (int) n);
+    }
+    mst_planar_store (out, m->sum + skip, BLOCK, ch, (int) (n - skip), fmt);
+  }
+
+  /* The wet path is out: the LR tree takes the new band count with its
+   * history cleared, the bands start afresh, and once their delay lines
+   * hold the lookahead again the wet path fades back in. */
+  if (m->phase == MST_MBCOMP_MINIMUM_PHASE && m->xo_bands != m->set.n_bands
+      && m->rebuild == 0.0) {
+    splitter_apply (m);
+    mst_crossover_reset (m->xo);
+    for (int b = 0; b < NB; b++)
+      band_restart (m, b);
+    m->rebuild_hold = m->lookahead;
+  } else if (m->rebuild_hold > 0) {
+    m->rebuild_hold -= m->rebuild_hold < n ? m->rebuild_hold : n;
+  }
+  return n - skip;
+}
+
+MST_ALWAYS_INLINE MstResult
+process_body (MstMbcomp * m, const void *in, size_t n_in, void *out,
+    size_t *n_out, MstFormat fmt)
+{
+  if (!m || !n_out || m->rate_hz == 0.0 || (n_in && (!in || !out)))
+    return MST_ERR_INVALID_ARG;
+  const size_t frame = (fmt == MST_FORMAT_F64 ? sizeof (double)
+      : sizeof (float)) * m->channels;
+  if (m->fmt != fmt) {
+    mst_delayline_set_format (m->dry, fmt);
+    m->fmt = fmt;
+  }
+  MstFpuState fpu = mst_fpu_enter_ftz ();
+  size_t done = 0, written = 0;
+  while (done < n_in) {
+    size_t n = n_in - done < BLOCK ? n_in - done : BLOCK;
+    written += process_chunk (m, (const char *) in + done * frame, n,
+        (char *) out + written * frame, fmt);
+    done += n;
+  }
+  mst_fpu_leave (fpu);
+  *n_out = written;
+  return MST_OK;
+}
+
+/* The drain: a latency's worth of silence pushes the pending frames out. */
+MST_ALWAYS_INLINE MstResult
+drain_body (MstMbcomp * m, void *out, size_t *n_out, MstFormat fmt)
+{
+  if (!m || !n_out || m->rate_hz == 0.0)
+    return MST_ERR_INVALID_ARG;
+  size_t to_push = mst_mbcomp_get_pending (m) ? m->latency : 0, written = 0;
+  const size_t frame = (fmt == MST_FORMAT_F64 ? sizeof (double)
+      : sizeof (float)) * m->channels;
+  while (to_push > 0) {
+    size_t n = to_push < BLOCK ? to_push : BLOCK, got = 0;
+    MstResult r = process_body (m, m->zeros, n, (char *) out + written * frame,
+        &got, fmt);
+    if (r != MST_OK)
+      return r;
+    written += got;
+    to_push -= n;
+  }
+  *n_out = written;
+  mst_mbcomp_reset (m);
+  return MST_OK;
+}
+
+MST_DEFINE_PROCESS_DELAYING (mst_mbcomp, MstMbcomp, process_body, drain_body)
+
+void
+mst_mbcomp_take_reduction_db (MstMbcomp * m, double reduction_db[NB])
+{
+  for (int b = 0; b < NB; b++) {
+    reduction_db[b] = 0.0;
+    if (!m)
+      continue;
+    double db = fmin (m->reduction_db[b],
+        mst_dynamics_gain_take_reduction_db (m->bands[b].gain));
+    m->reduction_db[b] = 0.0;
+    if (b < m->set.n_bands)
+      reduction_db[b] = db;
+  }
+}
+
+void
+mst_mbcomp_get_current_db (const MstMbcomp * m, double current_db[NB])
+{
+  for (int b = 0; b < NB; b++)
+    current_db[b] = m && b < m->set.n_bands
+        ? mst_dynamics_gain_get_current_db (m->bands[b].gain) : 0.0;
+}
+
+uint64_t
+mst_mbcomp_get_nonfinite_count (const MstMbcomp * m)
+{
+  if (!m)
+    return 0;
+  uint64_t n = m->nonfinite + mst_crossover_get_nonfinite_count (m->xo);
+  for (int b = 0; b < NB; b++)
+    n += mst_dynamics_gain_get_nonfinite_count (m->bands[b].gain);
+  return n;
+}
