@@ -16,8 +16,14 @@ The loudness group also runs bench/bench-loudness from the build dir: our
 loudness core against libebur128 (integrated, LRA, true peak) on the same
 samples in memory, reported under the group's table.
 
-Adding an element: append cases to CASES (see the commented examples at the
-end of the table) and, if the group needs one, a verification in GROUPS.
+The report opens with the speed targets (a peer case's 'target': how many
+times faster than that peer ours must be, by median wall times of the same
+run) and says met, not met, or not evaluated (ours missing: its factory is
+not built yet, as for the dynamics groups of issue 14 until they land).
+
+Adding an element: append cases to CASES (the table's comment lists the
+fields) and, if the group needs one, a verification in GROUPS.  Smoke test
+of a group: --seconds 20 --runs 1 --only GROUP.
 Standard library only, plus numpy for generating the audio and verifying the
 peers.
 """
@@ -153,7 +159,7 @@ def limiter_ffmpeg_af():
 LSP_LIMITER = "lsp-plug-in-plugins-lv2-limiter-stereo"
 
 
-def limiter_lsp_chain():
+def limiter_lsp_chain(input_gain_db=LIMITER_INPUT_GAIN_DB):
     # LSP Limiter Stereo through the lv2 element.  th (threshold) and g-in
     # (input gain) are linear factors; ovs=16 is "Full x4(3L)" (the whole
     # signal 4x oversampled, 3-lobe Lanczos filters); mode=0 "Herm Thin"
@@ -163,11 +169,115 @@ def limiter_lsp_chain():
     return " ".join([
         LSP_LIMITER, "enabled=true",
         "th=%s" % _num(_lin(LIMITER_CEILING_DB)),
-        "g-in=%s" % _num(_lin(LIMITER_INPUT_GAIN_DB)),
+        "g-in=%s" % _num(_lin(input_gain_db)),
         "ovs=16", "mode=0", "boost=false",
         "lk=%s" % _num(LSP_LIMITER_LOOKAHEAD_MS),
         "at=%s" % _num(LSP_LIMITER_ATTACK_MS),
         "rt=%s" % _num(LSP_LIMITER_RELEASE_MS)])
+
+
+# Dynamics (issue 14).  Ours run with their defaults (mbcomp: num-bands=4,
+# minimum phase); so do the peers, except where theirs would not compress
+# at all (LSP's multiband ratio 1, FFmpeg deesser's intensity 0) or there
+# is no default (mcompand).  The LSP elements need every on/off port set:
+# the lv2 element gives a toggle FALSE whatever the plugin's own default
+# (enabled, ce-N, cbe-N are 1 in the plugin's .ttl), so "enabled=true" and
+# the band switches are the plugin's defaults made explicit.  Its graph
+# and meter switches stay off (ife/ofe, *-visibility): no FFT analysis
+# nobody looks at.  The cost of a compressor hardly depends on how much it
+# compresses; these settings only make sure each peer does.
+MBCOMP_BANDS = 4
+MBCOMP_CROSSOVERS_HZ = (120.0, 1000.0, 5000.0)
+MBCOMP_THRESHOLD_DB = -20.0   # every band of the peers
+MBCOMP_RATIO = 4.0            # LSP's single-band compressor default
+MBCOMP_ATTACK_MS = 20.0       # LSP's per-band defaults
+MBCOMP_RELEASE_MS = 100.0
+MCOMPAND_KNEE_DB = 6.0        # the soft knee of FFmpeg's documented example
+FFMPEG_DEESSER_INTENSITY = 0.5   # its default 0 leaves the audio untouched
+# The chain's limiter: ours with every default (ceiling -1 dBTP, no input
+# gain); the peers at the same ceiling, time constants as the limiter group.
+CHAIN_LIMITER_INPUT_GAIN_DB = 0.0
+
+
+def mbcomp_ours_chain():
+    return "mbcomp num-bands=%d" % MBCOMP_BANDS
+
+
+LSP_MBCOMP = "lsp-plug-in-plugins-lv2-mb-compressor-stereo"
+LSP_COMPRESSOR = "lsp-plug-in-plugins-lv2-compressor-stereo"
+LSP_GATE = "lsp-plug-in-plugins-lv2-gate-stereo"
+
+
+def mbcomp_lsp_chain():
+    # LSP Multiband Compressor Stereo x8 through the lv2 element.  Band 0
+    # always exists; split N (cbe-N, at sf-N Hz) starts band N, so splits
+    # 2, 4 and 6 give four bands, 0, 2, 4 and 6 (checked: a band's
+    # compressor alone moves only its part of the spectrum).  mode=0 is
+    # "Classic", the issue's choice (the signal split by crossover filters,
+    # each band compressed, the bands summed; "Modern" is the default);
+    # al-N (threshold) is a linear factor; sidechain RMS on Middle,
+    # reactivity 10 ms, envelope boost Pink BT, knee -6 dB: defaults.
+    props = [LSP_MBCOMP, "enabled=true", "mode=0"]
+    active = {2 * (i + 1): f for i, f in enumerate(MBCOMP_CROSSOVERS_HZ)}
+    for split in range(1, 8):
+        if split in active:
+            props += ["cbe-%d=true" % split, "sf-%d=%s" % (split, _num(active[split]))]
+        else:
+            props += ["cbe-%d=false" % split]
+    for band in [0] + sorted(active):
+        props += ["ce-%d=true" % band,
+                  "al-%d=%s" % (band, _num(_lin(MBCOMP_THRESHOLD_DB))),
+                  "cr-%d=%s" % (band, _num(MBCOMP_RATIO)),
+                  "at-%d=%s" % (band, _num(MBCOMP_ATTACK_MS)),
+                  "rt-%d=%s" % (band, _num(MBCOMP_RELEASE_MS))]
+    return " ".join(props)
+
+
+def mbcomp_ffmpeg_af():
+    # mcompand: bands separated by "|", each "attack,decay soft-knee
+    # transfer-points crossover", times in s, points in dB in/out; a band
+    # keeps what is under its crossover and hands the rest on, and a last
+    # crossover of 0 keeps all the rest (Linkwitz-Riley 4th order splits).
+    # Transfer: unity up to the threshold, 1/ratio above it.
+    top_out = MBCOMP_THRESHOLD_DB * (1.0 - 1.0 / MBCOMP_RATIO)
+    band = "%s,%s %s -90/-90,%s/%s,0/%s" % (
+        _num(MBCOMP_ATTACK_MS / 1000.0), _num(MBCOMP_RELEASE_MS / 1000.0),
+        _num(MCOMPAND_KNEE_DB), _num(MBCOMP_THRESHOLD_DB),
+        _num(MBCOMP_THRESHOLD_DB), _num(top_out))
+    # The commas inside the argument are escaped for the filter graph.
+    xovers = list(MBCOMP_CROSSOVERS_HZ) + [0.0]
+    return "mcompand=" + " | ".join(
+        "%s %s" % (band, _num(f)) for f in xovers).replace(",", "\\,")
+
+
+def compressor_lsp_chain():
+    # LV2 defaults: threshold -12 dB, ratio 4, knee -6 dB, attack 20 ms,
+    # release 100 ms, feed-forward, RMS sidechain on Middle, no lookahead.
+    return "%s enabled=true" % LSP_COMPRESSOR
+
+
+def gate_lsp_chain():
+    # LV2 defaults: threshold -24 dB (zone -6 dB), reduction -24 dB,
+    # attack 20 ms, release 100 ms, no hysteresis, RMS sidechain.
+    return "%s enabled=true" % LSP_GATE
+
+
+def chain_ours():
+    return " ! ".join([eq_ours_chain(), mbcomp_ours_chain(), "limiter"])
+
+
+def chain_lsp():
+    return " ! ".join([eq_lsp_chain(), mbcomp_lsp_chain(),
+                       limiter_lsp_chain(CHAIN_LIMITER_INPUT_GAIN_DB)])
+
+
+def chain_ffmpeg_af():
+    alimiter = ("alimiter=level_in=%s:limit=%s:attack=%s:release=%s:"
+                "level=disabled" % (
+                    _num(_lin(CHAIN_LIMITER_INPUT_GAIN_DB)),
+                    _num(_lin(LIMITER_CEILING_DB)), _num(ALIMITER_ATTACK_MS),
+                    _num(ALIMITER_RELEASE_MS)))
+    return ",".join([eq_ffmpeg_af(), mbcomp_ffmpeg_af(), alimiter])
 
 
 # ---------------------------------------------------------------------------
@@ -184,6 +294,9 @@ def limiter_lsp_chain():
 # requires  element factories ('gst:NAME') and ffmpeg filters ('ffmpeg:NAME')
 #           that must exist, else the case is skipped with a warning
 # note      free text for the markdown report
+# target    (peers) how many times faster than this peer ours must be, by
+#           median wall times of the same run (whole pipelines); the
+#           report's Targets section says met or not met
 #
 # Baselines are group 'baseline'; --only adds the baselines a group refers to.
 
@@ -237,7 +350,7 @@ CASES = [
               "not a GStreamer pipeline: compare its net time"),
     dict(name="LSP limiter stereo, Full x4(3L) (lv2)", group="limiter",
          role="peer", baseline="gst baseline", chain=limiter_lsp_chain(),
-         requires=["gst:" + LSP_LIMITER],
+         requires=["gst:" + LSP_LIMITER], target=10.0,
          note="lsp-plugins-lv2 via the lv2 element; 4x oversampled "
               "detection and processing, 3-lobe filters"),
 
@@ -293,6 +406,86 @@ CASES = [
          requires=["gst:audioloudnorm"],
          note="a port of FFmpeg's dynamic mode; 192 kHz F64 only, so "
               "resampled in front"),
+
+    # --- dynamics (issue 14): settings above the table ---------------------
+    dict(name="mbcomp (mastering)", group="mbcomp", role="ours",
+         baseline="gst baseline", chain=mbcomp_ours_chain(),
+         requires=["gst:mbcomp"],
+         note="4 bands, every other setting its default (minimum phase)"),
+    dict(name="LSP mb-compressor stereo, classic, 4 bands (lv2)",
+         group="mbcomp", role="peer", baseline="gst baseline",
+         chain=mbcomp_lsp_chain(), requires=["gst:" + LSP_MBCOMP], target=5.0,
+         note="lsp-plugins-lv2 via the lv2 element; classic mode, splits "
+              "2, 4, 6 on (bands 0, 2, 4, 6), every band compressing"),
+    dict(name="ffmpeg mcompand, 4 bands", group="mbcomp", role="peer",
+         baseline="ffmpeg baseline", ffmpeg_af=mbcomp_ffmpeg_af(),
+         requires=["ffmpeg:mcompand"], target=3.0,
+         note="Linkwitz-Riley 4th-order crossovers; separate program, not a "
+              "GStreamer pipeline: compare its net time"),
+
+    dict(name="compressor (mastering)", group="compressor", role="ours",
+         baseline="gst baseline", chain="compressor",
+         requires=["gst:compressor"], note="every default"),
+    dict(name="ffmpeg acompressor", group="compressor", role="peer",
+         baseline="ffmpeg baseline", ffmpeg_af="acompressor",
+         requires=["ffmpeg:acompressor"], target=3.0,
+         note="its defaults: threshold -18 dB, ratio 2, attack 20 ms, release "
+              "250 ms, RMS detection; separate program, not a GStreamer "
+              "pipeline: compare its net time"),
+    dict(name="LSP compressor stereo (lv2)", group="compressor", role="peer",
+         baseline="gst baseline", chain=compressor_lsp_chain(),
+         requires=["gst:" + LSP_COMPRESSOR],
+         note="informative, no target; lsp-plugins-lv2 via the lv2 element, "
+              "its defaults: threshold -12 dB, ratio 4, attack 20 ms, release "
+              "100 ms, RMS sidechain"),
+
+    dict(name="gate (mastering)", group="gate", role="ours",
+         baseline="gst baseline", chain="gate", requires=["gst:gate"],
+         note="every default"),
+    dict(name="ffmpeg agate", group="gate", role="peer",
+         baseline="ffmpeg baseline", ffmpeg_af="agate",
+         requires=["ffmpeg:agate"], target=3.0,
+         note="its defaults: threshold -18 dB, range -24 dB, ratio 2, attack "
+              "20 ms, release 250 ms; separate program, not a GStreamer "
+              "pipeline: compare its net time"),
+    dict(name="LSP gate stereo (lv2)", group="gate", role="peer",
+         baseline="gst baseline", chain=gate_lsp_chain(),
+         requires=["gst:" + LSP_GATE],
+         note="informative, no target; lsp-plugins-lv2 via the lv2 element, "
+              "its defaults: threshold -24 dB, reduction -24 dB, attack "
+              "20 ms, release 100 ms"),
+
+    dict(name="deesser (mastering)", group="deesser", role="ours",
+         baseline="gst baseline", chain="deesser", requires=["gst:deesser"],
+         note="every default"),
+    dict(name="ffmpeg deesser", group="deesser", role="peer",
+         baseline="ffmpeg baseline",
+         ffmpeg_af="deesser=i=%s" % _num(FFMPEG_DEESSER_INTENSITY),
+         requires=["ffmpeg:deesser"], target=2.0,
+         note="intensity %g (its default 0 passes the audio through "
+              "untouched), other settings its defaults; separate program, "
+              "not a GStreamer pipeline: compare its net time"
+              % FFMPEG_DEESSER_INTENSITY),
+
+    dict(name="eq ! mbcomp ! limiter (mastering)", group="chain",
+         role="ours", baseline="gst baseline", chain=chain_ours(),
+         requires=["gst:eq", "gst:mbcomp", "gst:limiter"],
+         note="the eq group's 5 bands, mbcomp num-bands=4, the limiter with "
+              "every default (true peak, ceiling -1 dBTP, a message every "
+              "second)"),
+    dict(name="LSP para-eq x16 ! mb-compressor ! limiter Full x4 (lv2)",
+         group="chain", role="peer", baseline="gst baseline",
+         chain=chain_lsp(), target=10.0,
+         requires=["gst:" + LSP_EQ, "gst:" + LSP_MBCOMP, "gst:" + LSP_LIMITER],
+         note="the eq, mbcomp and limiter groups' LSP settings, the limiter "
+              "without input gain"),
+    dict(name="ffmpeg equalizer x5, mcompand, alimiter", group="chain",
+         role="peer", baseline="ffmpeg baseline", ffmpeg_af=chain_ffmpeg_af(),
+         requires=["ffmpeg:equalizer", "ffmpeg:mcompand", "ffmpeg:alimiter"],
+         target=20.0,
+         note="the eq, mbcomp and limiter groups' FFmpeg settings, alimiter "
+              "without input gain; separate program, not a GStreamer "
+              "pipeline: compare its net time"),
 ]
 
 MASTER_TARGET_LUFS = -14.0
@@ -313,8 +506,14 @@ MASTER_CEILING_DBTP = -1.0
 #                  overshoot is reported, not skipped: it is what the
 #                  benchmark's reader needs to know (LSP's Full oversampling
 #                  modes overshoot the threshold after downsampling).
+#   'dynamics'     on 10 s of the generated music, as the limiter: the
+#                  output must differ from the input; reported: frames out
+#                  against in, RMS and sample peak change; a level change
+#                  under DYNAMICS_MIN_CHANGE_DB is flagged (not acting?),
+#                  not skipped
 #   None           no check (e.g. analysers that pass audio through)
-# A peer whose output equals its input is skipped.
+# A peer whose output equals its input is skipped (ours in a 'dynamics'
+# group is timed all the same: neutral at its defaults is still its cost).
 GROUPS = {
     "baseline": dict(verify=None),
     "eq": dict(verify="eq_response", title="Parametric EQ, 5 peak bands",
@@ -338,9 +537,34 @@ GROUPS = {
                      "(its widest, so its gain follows the programme least)" % (
                          LOUDNORM_TARGET_LUFS, LOUDNORM_CEILING_DBTP,
                          LOUDNORM_FFMPEG_LRA)),
+    "mbcomp": dict(verify="dynamics", title="Multiband compressor, 4 bands",
+                   settings="ours num-bands=%d, otherwise its defaults; the "
+                   "peers: crossovers at %s Hz, every band threshold %g dB, "
+                   "ratio %g, attack %g ms, release %g ms (mcompand soft knee "
+                   "%g dB; LSP classic mode, knee -6 dB, RMS sidechain)" % (
+                       MBCOMP_BANDS,
+                       ", ".join("%g" % f for f in MBCOMP_CROSSOVERS_HZ),
+                       MBCOMP_THRESHOLD_DB, MBCOMP_RATIO, MBCOMP_ATTACK_MS,
+                       MBCOMP_RELEASE_MS, MCOMPAND_KNEE_DB)),
+    "compressor": dict(verify="dynamics", title="Compressor",
+                       settings="each at its defaults"),
+    "gate": dict(verify="dynamics", title="Gate",
+                 settings="each at its defaults"),
+    "deesser": dict(verify="dynamics", title="De-esser",
+                    settings="ours at its defaults; FFmpeg intensity %g, "
+                    "otherwise its defaults" % FFMPEG_DEESSER_INTENSITY),
+    "chain": dict(verify="dynamics",
+                  title="Chain: EQ, multiband compressor, limiter",
+                  settings="the eq group's 5 bands, then the mbcomp group's "
+                  "settings, then a limiter at %g dB (ours: every default, "
+                  "true peak; LSP Full x4(3L) as in the limiter group; "
+                  "alimiter attack %g ms, release %g ms), no input gain" % (
+                      LIMITER_CEILING_DB, ALIMITER_ATTACK_MS,
+                      ALIMITER_RELEASE_MS)),
 }
 EQ_TOLERANCE_DB = 1.0
 LIMITER_MIN_REDUCTION_DB = 3.0
+DYNAMICS_MIN_CHANGE_DB = 0.05
 
 # ---------------------------------------------------------------------------
 # Helpers
@@ -740,7 +964,7 @@ def verify_case(b, case, kind):
     import numpy as np
     if kind is None:
         return True, "not checked"
-    inp = b.verify_music if kind == "limiter" else b.verify_file
+    inp = b.verify_music if kind in ("limiter", "dynamics") else b.verify_file
     with tempfile.TemporaryDirectory(prefix="mastering-verify-") as d:
         out = os.path.join(d, "out.raw")
         cmd = b.render_command(case, out, inp)
@@ -760,10 +984,34 @@ def verify_case(b, case, kind):
     skip = RATE
     diff = float(np.max(np.abs(x[skip:m].astype(np.float64) - y[skip:m])))
     if diff < 1e-6:
+        if kind == "dynamics" and case["role"] == "ours":
+            # Ours at its defaults may be neutral on this music (a gate
+            # that stays open is a bit-exact passthrough by our
+            # conventions): that is still the cost a user pays, so it is
+            # timed, and the report says so.
+            warn("%s: output equals the input: neutral on this music at "
+                 "its defaults" % case["name"])
+            return True, ("output equals the input (after 1 s): neutral on "
+                          "this music at its defaults; timed all the same")
         return False, "output equals the input (after 1 s): not processing"
     if not np.all(np.isfinite(y)):
         return False, "non-finite output"
     text = "output differs from input (max |diff| after 1 s: %.3g)" % diff
+    if kind == "dynamics":
+        x64 = x[skip:m].astype(np.float64)
+        y64 = y[skip:m].astype(np.float64)
+        rms = 10 * math.log10(float(np.mean(y64 ** 2))
+                              / float(np.mean(x64 ** 2)))
+        peak = 20 * math.log10(float(np.max(np.abs(y64)))
+                               / float(np.max(np.abs(x64))))
+        text += ("; %d of %d frames; after 1 s, RMS %+.2f dB, sample peak "
+                 "%+.2f dB against the input" % (len(y), len(x), rms, peak))
+        if len(y) != len(x):
+            text += " [length differs by %+d frames]" % (len(y) - len(x))
+        if max(abs(rms), abs(peak)) < DYNAMICS_MIN_CHANGE_DB:
+            warn("%s: level unchanged (RMS %+.2f dB, peak %+.2f dB): not "
+                 "acting on the music?" % (case["name"], rms, peak))
+            text += " [level unchanged: not acting?]"
     if kind == "eq_response":
         fr = [bnd[0] for bnd in EQ_BANDS]
         meas = measured_response(x[:m], y[:m], fr)
@@ -914,6 +1162,51 @@ def core_comparison_lines(res):
         "short-term value per second, EBU Tech 3342 (and ours) at least ten.",
         "",
     ]
+
+
+def target_lines(cases, med, skipped):
+    """The report's Targets section: each peer with a target against the
+    ours of its group, by median wall time; also printed to stderr."""
+    rows = []
+    for c in cases:
+        if not c.get("target"):
+            continue
+        ours = next((o for o in cases if o["group"] == c["group"]
+                     and o["role"] == "ours"), None)
+        n = c["name"]
+        ratio = net = None
+        if ours and ours["name"] in med and n in med:
+            ratio = med[n] / med[ours["name"]]
+            bo, bp = ours.get("baseline"), c.get("baseline")
+            if bo in med and bp in med and med[ours["name"]] > med[bo]:
+                net = (med[n] - med[bp]) / (med[ours["name"]] - med[bo])
+            status = "**met**" if ratio >= c["target"] else "**not met**"
+        elif not ours or ours["name"] not in med:
+            why = skipped.get(ours["name"], "not run") if ours else "no case"
+            status = "not evaluated: ours %s" % (
+                "missing (%s)" % why if why.startswith("not available")
+                else why)
+        else:
+            status = "not evaluated: peer %s" % skipped.get(n, "not run")
+        rows.append("| %s | %s | %s | %g× | %s | %s | %s |" % (
+            c["group"], ours["name"] if ours else "—", n, c["target"],
+            fmt_ratio(ratio), fmt_ratio(net), status))
+        info("target %-10s %s ≥ %g×: %s%s" % (
+            c["group"], n, c["target"], status.replace("**", ""),
+            " (%.2f×)" % ratio if ratio is not None else ""))
+    if not rows:
+        return []
+    return [
+        "## Targets",
+        "",
+        "Ours must be at least *target* times faster than the peer: median "
+        "wall times of this run, whole pipelines (÷ ours, net: the same "
+        "without each pipeline's baseline, for information).",
+        "",
+        "| Group | Ours | Peer | Target | ÷ ours (wall) | ÷ ours (net) "
+        "| Status |",
+        "|---|---|---|---:|---:|---:|---|",
+    ] + rows + [""]
 
 
 def fmt_ratio(x):
@@ -1119,6 +1412,7 @@ def main():
     lines.append("- CPU = user + system time of the process (median); "
                  "GStreamer pipelines here run in a single streaming thread.")
     lines.append("")
+    lines += target_lines(cases, med, skipped)
 
     groups = []
     for c in active + [c for c in cases if c["name"] in skipped]:
@@ -1186,7 +1480,8 @@ def main():
         lines.append("## Verification")
         lines.append("")
         lines.append("Before timing, each case processed %.1f s of white noise "
-                     "(the limiters: the first 10 s of the music) "
+                     "(the limiters and the dynamics groups: the first "
+                     "10 s of the music) "
                      "to a file; a peer whose output equals its input "
                      "(after the first second) is skipped, and so is a "
                      "limiter that does not take the peak down. The limiters' "
@@ -1195,7 +1490,10 @@ def main():
                      "estimated from the cross-spectrum and shown next to the "
                      "RBJ-cookbook peak filters with the same settings (the "
                      "peers define bandwidth differently, so small deviations "
-                     "are expected)." % (VERIFY_FRAMES / RATE))
+                     "are expected). For the dynamics groups the frames out, "
+                     "the RMS and the sample peak against the input's are "
+                     "shown; a level that does not move is flagged." % (
+                         VERIFY_FRAMES / RATE))
         lines.append("")
         for c in cases:
             if c["name"] in verification and c["role"] != "baseline":
