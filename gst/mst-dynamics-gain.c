@@ -118,7 +118,9 @@ mst_dynamics_settings_gate (MstDynamicsSettings * s)
   s->ratio = 20.0;
   s->range_db = -80.0;
   s->hysteresis_db = 3.0;
-  s->attack_ms = 1.0;
+  /* FFmpeg agate's default 20 ms (to 98 %) in the pack's convention; LSP's
+   * gate opens slower still (20 ms to 71 %). */
+  s->attack_ms = 5.0;
   s->hold_ms = 20.0;
   s->release_ms = 100.0;
 }

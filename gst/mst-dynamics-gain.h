@@ -136,7 +136,7 @@ typedef struct {
  *  auto release; no key filters; wideband, fully wet, no listen. */
 void mst_dynamics_settings_default (MstDynamicsSettings * s);
 /** The gate's: expand, -50 dB, ratio 20 (a gate's slope), 0 knee, range
- *  -80 dB, 3 dB hysteresis, peak, attack 1 ms, hold 20 ms, release
+ *  -80 dB, 3 dB hysteresis, peak, attack 5 ms, hold 20 ms, release
  *  100 ms. */
 void mst_dynamics_settings_gate (MstDynamicsSettings * s);
 /** The de-esser's: compress, -30 dB, 4:1 ... on the band 6 kHz, Q 1.5,
