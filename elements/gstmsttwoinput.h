@@ -167,6 +167,9 @@ struct _GstMstTwoInput
 
   /* < private > */
   GstAggregatorPad *main_pad;
+  /* The base set the "latency" property to let a non-live upstream run
+   * ahead (allow_queue). */
+  gboolean queue_allowed;
   /* NULL without the request pad (under GST_OBJECT_LOCK). */
   GstAggregatorPad *sidechain_pad;
   /* The main's rate and format for the sidechain's caps query (under
