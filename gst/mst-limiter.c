@@ -246,62 +246,12 @@ mst_limiter_get_gain_reduction (MstLimiter * lim, double *current_db,
     lim->min_gain_since_read = lim->last_gain;
 }
 
-/* Plain comparisons: fmaxf and fmin are library calls unless the compiler
- * may assume no NaN, and the values here are never NaN. */
-static inline float
-max_f (float a, float b)
-{
-  return a > b ? a : b;
-}
-
+/* Plain comparisons: fmin is a library call unless the compiler may assume
+ * no NaN, and the values here are never NaN. */
 static inline double
 min_d (double a, double b)
 {
   return a < b ? a : b;
-}
-
-/* Required gains r[i] of frames u0 + i, from their peaks p. */
-static inline void
-required_gains (const MstLimiter * lim, const float *p, double *r, int n,
-    int64_t u0)
-{
-  /* r = cu / max (p, cu): exactly 1 where p <= cu, and no branch. */
-  if (u0 >= lim->ceiling_changed_at) {
-    /* One ceiling for all of them: the loop vectorises. */
-    const double cu = lim->ceiling * lim->margin;
-    for (int i = 0; i < n; i++) {
-      double pi = p[i];
-      r[i] = cu / (pi > cu ? pi : cu);
-    }
-  } else {
-    const size_t mask = mst_delayline_get_capacity (lim->delay) - 1;
-    for (int i = 0; i < n; i++) {
-      double cu = lim->delay_ceiling[(size_t) (u0 + i) & mask] * lim->margin;
-      double pi = p[i];
-      r[i] = cu / (pi > cu ? pi : cu);
-    }
-  }
-}
-
-/* The detector's peaks of frames u0 + i to the gain computer's required
- * gains: one chain of the channels' largest peaks when linked. */
-MST_VECTORISE_AVX2
-static void
-require (MstLimiter * lim, bool linked, int n, int64_t u0)
-{
-  if (linked) {
-    float *p = mst_tpdetect_peaks (lim->detect, 0);
-    for (int c = 1; c < lim->channels; c++) {
-      const float *pc = mst_tpdetect_peaks (lim->detect, c);
-      for (int i = 0; i < n; i++)
-        p[i] = max_f (p[i], pc[i]);
-    }
-    required_gains (lim, p, mst_lookahead_gain_required (lim->gain, 0), n, u0);
-  } else {
-    for (int c = 0; c < lim->channels; c++)
-      required_gains (lim, mst_tpdetect_peaks (lim->detect, c),
-          mst_lookahead_gain_required (lim->gain, c), n, u0);
-  }
 }
 
 /* v, or 0 when it is not finite or beyond +60 dBFS (counted): the pack's
@@ -518,18 +468,23 @@ process_frames (MstLimiter * lim, const void *in, MstFormat fmt, int n,
         p[i] *= (float) lim->end_lift;
     }
   }
-  if (u0 >= lim->ceiling_changed_at) {
-    /* One ceiling: the gain computer takes the peaks in its own pass. */
-    const float *peaks[MST_MAX_CHANNELS];
-    for (int c = 0; c < nch; c++)
-      peaks[c] = mst_tpdetect_peaks (lim->detect, c);
-    mst_lookahead_gain_process_peaks (lim->gain, peaks, nch, linked,
-        lim->ceiling * lim->margin, n, lim->set.link);
-  } else {
-    require (lim, linked, n, u0);
-    mst_lookahead_gain_process (lim->gain, linked ? 1 : nch, n,
-        lim->set.link);
+  /* The required gains r = min (1, cu / peak), cu the ceiling with the
+   * detector's margin: the frames' own where the ceiling changed since
+   * the earliest of them. */
+  const float *peaks[MST_MAX_CHANNELS];
+  for (int c = 0; c < nch; c++)
+    peaks[c] = mst_tpdetect_peaks (lim->detect, c);
+  double ceilings[BLOCK];
+  const double *frame_ceilings = NULL;
+  if (u0 < lim->ceiling_changed_at) {
+    const size_t mask = mst_delayline_get_capacity (lim->delay) - 1;
+    for (int i = 0; i < n; i++)
+      ceilings[i] = lim->delay_ceiling[(size_t) (u0 + i) & mask]
+          * lim->margin;
+    frame_ceilings = ceilings;
   }
+  mst_lookahead_gain_process_peaks (lim->gain, peaks, nch, linked,
+      frame_ceilings, lim->ceiling * lim->margin, n, lim->set.link);
 
   /* 3. Output: frame j = t0 + i - latency gets gain i; frames before the
    * stream's start, already written, or past a drain's end are skipped. */
