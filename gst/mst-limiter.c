@@ -54,6 +54,7 @@ struct MstLimiter {
   MstLookaheadGain *gain;       /* one chain per channel, or one linked */
   MstDelayLine *delay;          /* the input, after the input gain */
   double *delay_ceiling;        /* [ring index]: each frame's ceiling */
+  size_t ceiling_fill;          /* frames until every slot has the ceiling */
 
   double last_gain, min_gain_since_read;
   uint64_t nonfinite;
@@ -148,6 +149,7 @@ fill_delay_ceiling (MstLimiter * lim)
   size_t ring = mst_delayline_get_capacity (lim->delay);
   for (size_t i = 0; i < ring; i++)
     lim->delay_ceiling[i] = lim->ceiling;
+  lim->ceiling_fill = 0;
 }
 
 void
@@ -304,11 +306,32 @@ take_input (MstLimiter * lim, const void *in, MstFormat fmt, int n)
     float *restrict df = slots;
     double *restrict dc = lim->delay_ceiling + slot;
     const size_t first = (size_t) done * nch, count = (size_t) len * nch;
-    for (int i = 0; i < len; i++)
-      dc[i] = ceiling;
+    if (lim->ceiling_fill > 0) {
+      for (int i = 0; i < len; i++)
+        dc[i] = ceiling;
+      lim->ceiling_fill -= lim->ceiling_fill < (size_t) len ? lim->ceiling_fill
+          : (size_t) len;
+    }
+    bool rows_done = false;
+    float *restrict row0 = mst_tpdetect_input (lim->detect, 0) + done;
     if (!in) {
       memset (f64 ? (void *) d : (void *) df, 0, count
           * (f64 ? sizeof (double) : sizeof (float)));
+    } else if (input_gain == target_gain && nch == 2 && !f64) {
+      /* Steady gain, stereo F32 (the common case): the delay line and the
+       * detector's rows in one pass over the input. */
+      const float *restrict src = (const float *) in + first;
+      float *restrict row1 = row0 + row_stride;
+      const float gf = (float) input_gain;
+      for (int i = 0; i < len; i++) {
+        float a = finite_or_zero_f (src[2 * i], &nonfinite) * gf;
+        float b = finite_or_zero_f (src[2 * i + 1], &nonfinite) * gf;
+        df[2 * i] = a;
+        df[2 * i + 1] = b;
+        row0[i] = mst_tpdetect_input_value (a);
+        row1[i] = mst_tpdetect_input_value (b);
+      }
+      rows_done = true;
     } else if (input_gain == target_gain) {
       /* Steady gain: one flat loop the compiler vectorises. */
       const double g = input_gain;
@@ -374,8 +397,8 @@ take_input (MstLimiter * lim, const void *in, MstFormat fmt, int n)
     }
     /* The detector's input, channel by channel (stereo: one loop the
      * compiler vectorises). */
-    float *restrict row0 = mst_tpdetect_input (lim->detect, 0) + done;
-    if (nch == 2 && !f64) {
+    if (rows_done) {
+    } else if (nch == 2 && !f64) {
       float *restrict row1 = row0 + row_stride;
       for (int i = 0; i < len; i++) {
         row0[i] = mst_tpdetect_input_value (df[2 * i]);
@@ -450,6 +473,7 @@ process_frames (MstLimiter * lim, const void *in, MstFormat fmt, int n,
   if (lim->ceiling != lim->ceiling_target) {
     lim->ceiling = lim->ceiling_target;
     lim->ceiling_changed_at = t0;
+    lim->ceiling_fill = mst_delayline_get_capacity (lim->delay);
   }
   take_input (lim, in, fmt, n);
 
