@@ -144,8 +144,8 @@ gst_mst_delay_filter_generate_output (GstBaseTransform * trans,
   GstMstDelayFilterClass *klass = GET_CLASS (self);
   GstAudioInfo *info = &GST_AUDIO_FILTER (self)->info;
   gsize bpf = GST_AUDIO_INFO_BPF (info);
-  GstBuffer *in = self->queued, *out;
-  GstMapInfo in_map, out_map;
+  GstBuffer *in = self->queued;
+  GstMapInfo map;
   GstClockTime in_pts;
   gsize n_in, n_out = 0;
   gboolean controlled;
@@ -162,19 +162,19 @@ gst_mst_delay_filter_generate_output (GstBaseTransform * trans,
   in_pts = GST_BUFFER_PTS (in);
   gst_mst_timeline_start (&base->timeline, in, klass->get_pending (self));
   controlled = gst_mst_filter_begin_buffer (base, in_pts);
+  /* The output goes where the input was (the cores write a frame only
+   * after reading it): no second buffer to allocate, fill and free. */
+  in = gst_buffer_make_writable (in);
   if (GST_BUFFER_FLAG_IS_SET (in, GST_BUFFER_FLAG_GAP)) {
     /* A gap is silence, through which the delay line drains. */
-    in = gst_buffer_make_writable (in);
     gst_buffer_memset (in, 0, 0, gst_buffer_get_size (in));
   }
-  if (!gst_buffer_map (in, &in_map, GST_MAP_READ)) {
+  if (!gst_buffer_map (in, &map, GST_MAP_READWRITE)) {
     gst_buffer_unref (in);
     GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL), ("cannot map buffer"));
     return GST_FLOW_ERROR;
   }
-  n_in = in_map.size / bpf;
-  out = gst_buffer_new_allocate (NULL, MAX (n_in, 1) * bpf, NULL);
-  gst_buffer_map (out, &out_map, GST_MAP_WRITE);
+  n_in = map.size / bpf;
   /* In pieces whose output ends at the message interval's boundaries. */
   for (gsize done = 0; done < n_in;) {
     gsize piece = n_in - done, k = 0;
@@ -186,18 +186,20 @@ gst_mst_delay_filter_generate_output (GstBaseTransform * trans,
         gst_mst_filter_sync_at (base, in_pts, done);
     }
     if (base->format == MST_FORMAT_F64)
-      klass->process_f64 (self, (const gdouble *) (in_map.data + done * bpf),
-          piece, (gdouble *) (out_map.data + n_out * bpf), &k);
+      klass->process_f64 (self, (const gdouble *) (map.data + done * bpf),
+          piece, (gdouble *) (map.data + n_out * bpf), &k);
     else
-      klass->process_f32 (self, (const gfloat *) (in_map.data + done * bpf),
-          piece, (gfloat *) (out_map.data + n_out * bpf), &k);
+      klass->process_f32 (self, (const gfloat *) (map.data + done * bpf),
+          piece, (gfloat *) (map.data + n_out * bpf), &k);
     n_out += k;
     done += piece;
     account_output (self, k, base->timeline.frames_out + n_out);
   }
   gst_mst_filter_check_nonfinite (base);
-  *outbuf = gst_mst_timeline_finish_output (&base->timeline, info, in,
-      &in_map, out, &out_map, n_out);
+  gst_buffer_unmap (in, &map);
+  GST_BUFFER_FLAG_UNSET (in, GST_BUFFER_FLAG_DISCONT);
+  GST_BUFFER_FLAG_UNSET (in, GST_BUFFER_FLAG_GAP);
+  *outbuf = gst_mst_timeline_finish (&base->timeline, info, in, n_out);
   return GST_FLOW_OK;
 }
 

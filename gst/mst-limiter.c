@@ -54,6 +54,7 @@ struct MstLimiter {
   MstLookaheadGain *gain;       /* one chain per channel, or one linked */
   MstDelayLine *delay;          /* the input, after the input gain */
   double *delay_ceiling;        /* [ring index]: each frame's ceiling */
+  size_t ceiling_fill;          /* frames until every slot has the ceiling */
 
   double last_gain, min_gain_since_read;
   uint64_t nonfinite;
@@ -148,6 +149,7 @@ fill_delay_ceiling (MstLimiter * lim)
   size_t ring = mst_delayline_get_capacity (lim->delay);
   for (size_t i = 0; i < ring; i++)
     lim->delay_ceiling[i] = lim->ceiling;
+  lim->ceiling_fill = 0;
 }
 
 void
@@ -246,62 +248,12 @@ mst_limiter_get_gain_reduction (MstLimiter * lim, double *current_db,
     lim->min_gain_since_read = lim->last_gain;
 }
 
-/* Plain comparisons: fmaxf and fmin are library calls unless the compiler
- * may assume no NaN, and the values here are never NaN. */
-static inline float
-max_f (float a, float b)
-{
-  return a > b ? a : b;
-}
-
+/* Plain comparisons: fmin is a library call unless the compiler may assume
+ * no NaN, and the values here are never NaN. */
 static inline double
 min_d (double a, double b)
 {
   return a < b ? a : b;
-}
-
-/* Required gains r[i] of frames u0 + i, from their peaks p. */
-static inline void
-required_gains (const MstLimiter * lim, const float *p, double *r, int n,
-    int64_t u0)
-{
-  /* r = cu / max (p, cu): exactly 1 where p <= cu, and no branch. */
-  if (u0 >= lim->ceiling_changed_at) {
-    /* One ceiling for all of them: the loop vectorises. */
-    const double cu = lim->ceiling * lim->margin;
-    for (int i = 0; i < n; i++) {
-      double pi = p[i];
-      r[i] = cu / (pi > cu ? pi : cu);
-    }
-  } else {
-    const size_t mask = mst_delayline_get_capacity (lim->delay) - 1;
-    for (int i = 0; i < n; i++) {
-      double cu = lim->delay_ceiling[(size_t) (u0 + i) & mask] * lim->margin;
-      double pi = p[i];
-      r[i] = cu / (pi > cu ? pi : cu);
-    }
-  }
-}
-
-/* The detector's peaks of frames u0 + i to the gain computer's required
- * gains: one chain of the channels' largest peaks when linked. */
-MST_VECTORISE_AVX2
-static void
-require (MstLimiter * lim, bool linked, int n, int64_t u0)
-{
-  if (linked) {
-    float *p = mst_tpdetect_peaks (lim->detect, 0);
-    for (int c = 1; c < lim->channels; c++) {
-      const float *pc = mst_tpdetect_peaks (lim->detect, c);
-      for (int i = 0; i < n; i++)
-        p[i] = max_f (p[i], pc[i]);
-    }
-    required_gains (lim, p, mst_lookahead_gain_required (lim->gain, 0), n, u0);
-  } else {
-    for (int c = 0; c < lim->channels; c++)
-      required_gains (lim, mst_tpdetect_peaks (lim->detect, c),
-          mst_lookahead_gain_required (lim->gain, c), n, u0);
-  }
 }
 
 /* v, or 0 when it is not finite or beyond +60 dBFS (counted): the pack's
@@ -354,11 +306,32 @@ take_input (MstLimiter * lim, const void *in, MstFormat fmt, int n)
     float *restrict df = slots;
     double *restrict dc = lim->delay_ceiling + slot;
     const size_t first = (size_t) done * nch, count = (size_t) len * nch;
-    for (int i = 0; i < len; i++)
-      dc[i] = ceiling;
+    if (lim->ceiling_fill > 0) {
+      for (int i = 0; i < len; i++)
+        dc[i] = ceiling;
+      lim->ceiling_fill -= lim->ceiling_fill < (size_t) len ? lim->ceiling_fill
+          : (size_t) len;
+    }
+    bool rows_done = false;
+    float *restrict row0 = mst_tpdetect_input (lim->detect, 0) + done;
     if (!in) {
       memset (f64 ? (void *) d : (void *) df, 0, count
           * (f64 ? sizeof (double) : sizeof (float)));
+    } else if (input_gain == target_gain && nch == 2 && !f64) {
+      /* Steady gain, stereo F32 (the common case): the delay line and the
+       * detector's rows in one pass over the input. */
+      const float *restrict src = (const float *) in + first;
+      float *restrict row1 = row0 + row_stride;
+      const float gf = (float) input_gain;
+      for (int i = 0; i < len; i++) {
+        float a = finite_or_zero_f (src[2 * i], &nonfinite) * gf;
+        float b = finite_or_zero_f (src[2 * i + 1], &nonfinite) * gf;
+        df[2 * i] = a;
+        df[2 * i + 1] = b;
+        row0[i] = mst_tpdetect_input_value (a);
+        row1[i] = mst_tpdetect_input_value (b);
+      }
+      rows_done = true;
     } else if (input_gain == target_gain) {
       /* Steady gain: one flat loop the compiler vectorises. */
       const double g = input_gain;
@@ -424,8 +397,8 @@ take_input (MstLimiter * lim, const void *in, MstFormat fmt, int n)
     }
     /* The detector's input, channel by channel (stereo: one loop the
      * compiler vectorises). */
-    float *restrict row0 = mst_tpdetect_input (lim->detect, 0) + done;
-    if (nch == 2 && !f64) {
+    if (rows_done) {
+    } else if (nch == 2 && !f64) {
       float *restrict row1 = row0 + row_stride;
       for (int i = 0; i < len; i++) {
         row0[i] = mst_tpdetect_input_value (df[2 * i]);
@@ -500,6 +473,7 @@ process_frames (MstLimiter * lim, const void *in, MstFormat fmt, int n,
   if (lim->ceiling != lim->ceiling_target) {
     lim->ceiling = lim->ceiling_target;
     lim->ceiling_changed_at = t0;
+    lim->ceiling_fill = mst_delayline_get_capacity (lim->delay);
   }
   take_input (lim, in, fmt, n);
 
@@ -518,18 +492,23 @@ process_frames (MstLimiter * lim, const void *in, MstFormat fmt, int n,
         p[i] *= (float) lim->end_lift;
     }
   }
-  if (u0 >= lim->ceiling_changed_at) {
-    /* One ceiling: the gain computer takes the peaks in its own pass. */
-    const float *peaks[MST_MAX_CHANNELS];
-    for (int c = 0; c < nch; c++)
-      peaks[c] = mst_tpdetect_peaks (lim->detect, c);
-    mst_lookahead_gain_process_peaks (lim->gain, peaks, nch, linked,
-        lim->ceiling * lim->margin, n, lim->set.link);
-  } else {
-    require (lim, linked, n, u0);
-    mst_lookahead_gain_process (lim->gain, linked ? 1 : nch, n,
-        lim->set.link);
+  /* The required gains r = min (1, cu / peak), cu the ceiling with the
+   * detector's margin: the frames' own where the ceiling changed since
+   * the earliest of them. */
+  const float *peaks[MST_MAX_CHANNELS];
+  for (int c = 0; c < nch; c++)
+    peaks[c] = mst_tpdetect_peaks (lim->detect, c);
+  double ceilings[BLOCK];
+  const double *frame_ceilings = NULL;
+  if (u0 < lim->ceiling_changed_at) {
+    const size_t mask = mst_delayline_get_capacity (lim->delay) - 1;
+    for (int i = 0; i < n; i++)
+      ceilings[i] = lim->delay_ceiling[(size_t) (u0 + i) & mask]
+          * lim->margin;
+    frame_ceilings = ceilings;
   }
+  mst_lookahead_gain_process_peaks (lim->gain, peaks, nch, linked,
+      frame_ceilings, lim->ceiling * lim->margin, n, lim->set.link);
 
   /* 3. Output: frame j = t0 + i - latency gets gain i; frames before the
    * stream's start, already written, or past a drain's end are skipped. */

@@ -49,13 +49,14 @@ void mst_lookahead_gain_process (MstLookaheadGain * lg, int n_chains,
     int n_frames, double link);
 
 /** mst_lookahead_gain_process with the required gains from peaks (the
- *  same as writing them first, in one pass): r = min (1, @ceiling / p)
- *  per frame, computed as @ceiling / max (p, @ceiling) (exactly 1 where
- *  p <= @ceiling), p the largest of the @n_peaks (<= max_chains) arrays'
- *  for one chain when @linked, a chain per array otherwise. */
+ *  same as writing them first, in one pass): r = min (1, c / p) per frame,
+ *  computed as c / max (p, c) (exactly 1 where p <= c), p the largest of
+ *  the @n_peaks (<= max_chains) arrays' for one chain when @linked, a chain
+ *  per array otherwise; c the frame's @ceilings[i], or @ceiling for all
+ *  frames when @ceilings is NULL. */
 void mst_lookahead_gain_process_peaks (MstLookaheadGain * lg,
-    const float *const *peaks, int n_peaks, bool linked, double ceiling,
-    int n_frames, double link);
+    const float *const *peaks, int n_peaks, bool linked,
+    const double *ceilings, double ceiling, int n_frames, double link);
 
 /** The last process call's gains of @chain (in 0 .. 1; exactly 1 where
  *  nothing was required over the window). */
