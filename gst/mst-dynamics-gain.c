@@ -299,6 +299,16 @@ update (MstDynamicsGain * g, const MstDynamicsSettings * old)
   g->direction = s->mode == MST_GAIN_COMPUTER_EXPAND ? 1.0 : -1.0;
 
   const size_t k = control_frames (s, fs);
+  if (k != g->control_frames) {
+    /* A new period length starts a new period: the one under way (which
+     * may already be longer than the new length) ends here, its peak
+     * dropped, and the gain glides on from where it is. */
+    g->period_pos = 0;
+    for (int c = 0; c < MST_MAX_CHANNELS; c++) {
+      g->ch[c].period_max = LEVEL_FLOOR;
+      g->ch[c].gain_from = g->ch[c].gain_to;
+    }
+  }
   g->control_frames = k;
   for (size_t t = 0; t < k; t++)
     g->control_ramp[t] = (double) (t + 1) / (double) k;
