@@ -302,11 +302,16 @@ update (MstDynamicsGain * g, const MstDynamicsSettings * old)
   if (k != g->control_frames) {
     /* A new period length starts a new period: the one under way (which
      * may already be longer than the new length) ends here, its peak
-     * dropped, and the gain glides on from where it is. */
+     * dropped, and the gain stays where its ramp had brought it until the
+     * next control value. */
+    double done = g->control_frames > 0 ? (double) g->period_pos
+        / (double) g->control_frames : 0.0;
     g->period_pos = 0;
     for (int c = 0; c < MST_MAX_CHANNELS; c++) {
-      g->ch[c].period_max = LEVEL_FLOOR;
-      g->ch[c].gain_from = g->ch[c].gain_to;
+      Ballistics *b = &g->ch[c];
+      b->period_max = LEVEL_FLOOR;
+      b->gain_from = b->gain_to = b->gain_from + done * (b->gain_to
+          - b->gain_from);
     }
   }
   g->control_frames = k;
