@@ -122,3 +122,21 @@ gst_mst_front_pair (const GstAudioInfo * info, gint * left, gint * right)
   if (*left < 0 || *right < 0)
     *left = *right = -1;
 }
+
+GType
+gst_mst_dynamics_detector_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {MST_DYNAMICS_PEAK, "Peak: |x| of each key sample", "peak"},
+    {MST_DYNAMICS_RMS, "RMS over rms-window", "rms"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstMstDynamicsDetector", values);
+    gst_type_mark_as_plugin_api (t, 0);
+    g_once_init_leave (&type, t);
+  }
+  return (GType) type;
+}

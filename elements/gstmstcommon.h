@@ -7,6 +7,7 @@
 #include <gst/audio/gstaudiofilter.h>
 
 #include "mst-bs1770.h"
+#include "mst-dynamics-gain.h"
 
 G_BEGIN_DECLS
 
@@ -51,6 +52,11 @@ void gst_mst_loudness_weights (const GstAudioInfo * info, gdouble * weights);
  * such pair. For the elements' mid/side. */
 void gst_mst_front_pair (const GstAudioInfo * info, gint * left,
     gint * right);
+
+/* The `detector` property of every dynamics element (compressor, gate,
+ * deesser, mbcomp): MstDynamicsDetector, nicks "peak" and "rms". */
+#define GST_TYPE_MST_DYNAMICS_DETECTOR (gst_mst_dynamics_detector_get_type ())
+GType gst_mst_dynamics_detector_get_type (void);
 
 G_END_DECLS
 #endif

@@ -37,6 +37,7 @@
 #endif
 
 #include "gstmstcompressor.h"
+#include "gstmstcommon.h"
 
 #include <math.h>
 
@@ -89,24 +90,6 @@ gst_mst_compressor_mode_get_type (void)
   };
   if (g_once_init_enter (&type)) {
     GType t = g_enum_register_static ("GstMstCompressorMode", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
-
-#define GST_TYPE_MST_COMPRESSOR_DETECTOR \
-  (gst_mst_compressor_detector_get_type ())
-static GType
-gst_mst_compressor_detector_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {MST_DYNAMICS_PEAK, "Peak: |x| of each key sample", "peak"},
-    {MST_DYNAMICS_RMS, "RMS over rms-window", "rms"},
-    {0, NULL, NULL},
-  };
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMstCompressorDetector", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -480,7 +463,7 @@ gst_mst_compressor_class_init (GstMstCompressorClass * klass)
   g_object_class_install_property (gobject_class, PROP_DETECTOR,
       g_param_spec_enum ("detector", "Detector",
           "Level the curve reads: peak (|x| of each key sample) or RMS over "
-          "rms-window", GST_TYPE_MST_COMPRESSOR_DETECTOR, d.detector, flags));
+          "rms-window", GST_TYPE_MST_DYNAMICS_DETECTOR, d.detector, flags));
   g_object_class_install_property (gobject_class, PROP_RMS_WINDOW,
       g_param_spec_double ("rms-window", "RMS window (ms)",
           "Length of the RMS detector's moving average, in ms",
@@ -582,7 +565,6 @@ gst_mst_compressor_class_init (GstMstCompressorClass * klass)
   base_class->destroy = GST_DEBUG_FUNCPTR (gst_mst_compressor_destroy);
 
   gst_type_mark_as_plugin_api (GST_TYPE_MST_COMPRESSOR_MODE, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_MST_COMPRESSOR_DETECTOR, 0);
 }
 
 static void

@@ -5,6 +5,7 @@
 #endif
 
 #include "gstmstdynfilter.h"
+#include "gstmstcommon.h"
 
 #include <gst/audio/audio.h>
 
@@ -35,22 +36,6 @@ G_DEFINE_ABSTRACT_TYPE_WITH_CODE (GstMstDynFilter, gst_mst_dyn_filter,
     GST_DEBUG_CATEGORY_INIT (gst_mst_dyn_filter_debug, "dynfilter", 0,
         "mastering dynamics element base");
     field_quark = g_quark_from_static_string ("mst-dyn-field"));
-
-GType
-gst_mst_dyn_detector_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {MST_DYNAMICS_PEAK, "Peak: the level of each sample", "peak"},
-    {MST_DYNAMICS_RMS, "RMS over rms-window", "rms"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type,
-        g_enum_register_static ("GstMstDynFilterDetector", values));
-  return type;
-}
 
 static void gst_mst_dyn_filter_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec);
@@ -204,7 +189,7 @@ gst_mst_dyn_filter_install_common (GObjectClass * klass, guint first_id,
   gst_mst_dyn_filter_install (klass, first_id++,
       g_param_spec_enum ("detector", "Detector",
           "Level the gain answers: each sample's peak, or the RMS over "
-          "rms-window", GST_TYPE_MST_DYN_DETECTOR, d->detector, flags),
+          "rms-window", GST_TYPE_MST_DYNAMICS_DETECTOR, d->detector, flags),
       GST_MST_DYN_FIELD (detector), 0);
   gst_mst_dyn_filter_install_double (klass, first_id++, "rms-window",
       "RMS window (ms)", "Length of the RMS detector's moving average, in ms",

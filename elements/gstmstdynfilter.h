@@ -86,8 +86,6 @@ void gst_mst_dyn_filter_install_common (GObjectClass * klass, guint first_id,
     const gchar * message_name, const MstDynamicsSettings * d);
 
 /* The "detector" property's enum (MstDynamicsDetector's values). */
-#define GST_TYPE_MST_DYN_DETECTOR (gst_mst_dyn_detector_get_type ())
-GType gst_mst_dyn_detector_get_type (void);
 
 /* For the subclass's instance init: its defaults (one of the core's
  * mst_dynamics_settings_*). */

@@ -84,19 +84,6 @@ gst_mst_mbcomp_phase_get_type (void)
   return register_enum (&type, "GstMstMbcompPhase", values);
 }
 
-#define GST_TYPE_MST_MBCOMP_DETECTOR (gst_mst_mbcomp_detector_get_type ())
-static GType
-gst_mst_mbcomp_detector_get_type (void)
-{
-  static gsize type = 0;
-  static const GEnumValue values[] = {
-    {MST_DYNAMICS_PEAK, "Peak: |x| of each sample", "peak"},
-    {MST_DYNAMICS_RMS, "RMS over rms-window", "rms"},
-    {0, NULL, NULL}
-  };
-  return register_enum (&type, "GstMstMbcompDetector", values);
-}
-
 /* ---- bands ---- */
 
 enum
@@ -595,7 +582,7 @@ gst_mst_mbcomp_class_init (GstMstMbcompClass * klass)
   g_object_class_install_property (gobject_class, PROP_DETECTOR,
       g_param_spec_enum ("detector", "Detector",
           "Level detector of every band: peak or rms (over rms-window)",
-          GST_TYPE_MST_MBCOMP_DETECTOR, d.detector, flags));
+          GST_TYPE_MST_DYNAMICS_DETECTOR, d.detector, flags));
   g_object_class_install_property (gobject_class, PROP_RMS_WINDOW,
       g_param_spec_double ("rms-window", "RMS window (ms)",
           "Length of the RMS detector's moving window, in ms",
@@ -639,7 +626,6 @@ gst_mst_mbcomp_class_init (GstMstMbcompClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_MST_MBCOMP_BAND, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_MST_MBCOMP_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_MST_MBCOMP_PHASE, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_MST_MBCOMP_DETECTOR, 0);
 }
 
 static void
