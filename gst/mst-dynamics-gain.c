@@ -393,10 +393,13 @@ mst_dynamics_gain_reset (MstDynamicsGain * g)
   g->processed = false;
 }
 
-bool
-mst_dynamics_gain_has_key_filter (const MstDynamicsGain * g)
+void
+mst_dynamics_gain_restart_audio_filter (MstDynamicsGain * g)
 {
-  return g && g->key_filter.n_sections > 0;
+  if (!g)
+    return;
+  mst_biquad_cascade_reset (&g->audio_filter);
+  g->audio_glide = false;
 }
 
 void

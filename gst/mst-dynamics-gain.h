@@ -180,8 +180,10 @@ MstResult mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
 void mst_dynamics_gain_filter_audio (MstDynamicsGain * g, double *x,
     size_t stride, size_t n);
 
-/** Whether any key filter is on. */
-bool mst_dynamics_gain_has_key_filter (const MstDynamicsGain * g);
+/** Clears the history of the audio's key filters (and ends their glide):
+ *  for a band that was not filtered for a while. */
+void mst_dynamics_gain_restart_audio_filter (MstDynamicsGain * g);
+
 
 /** The deepest gain change (dB, the curve's and ballistics', makeup not
  *  included; <= 0 for COMPRESS and EXPAND, >= 0 for UPWARD) since the last

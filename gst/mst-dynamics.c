@@ -29,6 +29,7 @@ struct MstDynamics {
   double shape_fade;            /* 1: the current shape alone */
   MstDynamicsApply prev_apply;
   bool prev_listen;
+  bool band_running;            /* the audio's band filter ran last block */
   bool fresh;                   /* nothing processed since the reset: new
                                  * settings apply at once */
   uint64_t nonfinite;
@@ -159,6 +160,7 @@ mst_dynamics_reset (MstDynamics * d)
   d->prev_apply = d->set.apply;
   d->prev_listen = d->set.listen;
   d->fresh = true;
+  d->band_running = false;
 }
 
 size_t
@@ -227,19 +229,19 @@ output_stage (MstDynamics * d, const double *gains, bool shared, size_t n)
   const bool band_needed = d->set.listen || d->set.apply == MST_DYNAMICS_SPLIT
       || (d->shape_fade < 1.0 && (d->prev_listen
               || d->prev_apply == MST_DYNAMICS_SPLIT));
-  if (mst_dynamics_gain_has_key_filter (d->gain)) {
-    /* The band's filter runs always, so its history is ready when split
-     * or listen is switched on. */
+  if (band_needed) {
+    /* The band: the key filters on the audio (the whole signal without
+     * them). Their history restarts when the band comes back into use: it
+     * is not run while nothing plays it (a compressor with a key high-pass
+     * in wideband mode), and the shape's crossfade covers the restart. */
     for (int c = 0; c < d->channels; c++)
       memcpy (d->band + (size_t) c * BLOCK, d->x + (size_t) c * BLOCK,
           n * sizeof (double));
+    if (!d->band_running)
+      mst_dynamics_gain_restart_audio_filter (d->gain);
     mst_dynamics_gain_filter_audio (d->gain, d->band, BLOCK, n);
-  } else if (band_needed) {
-    /* No key filter: the band is the whole signal. */
-    for (int c = 0; c < d->channels; c++)
-      memcpy (d->band + (size_t) c * BLOCK, d->x + (size_t) c * BLOCK,
-          n * sizeof (double));
   }
+  d->band_running = band_needed;
   const double *ramp = NULL, mix = target_mix (&d->set);
   if (d->mix != mix) {
     d->mix = mst_smoother_fade_fill (d->ramp, d->mix, mix, d->fade_step,
