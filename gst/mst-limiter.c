@@ -196,7 +196,8 @@ mst_limiter_configure (MstLimiter * lim, double rate_hz, int channels,
 MstResult
 mst_limiter_set (MstLimiter * lim, const MstLimiterSettings * s)
 {
-  if (!lim || !s || !isfinite (s->ceiling_db) || !isfinite (s->input_gain_db)
+  if (!lim || !s || !isfinite (s->ceiling_db)
+      || !(fabs (s->input_gain_db) <= MST_LIMITER_CORE_MAX_INPUT_GAIN_DB)
       || !(s->release_ms > 0) || !(s->link >= 0.0 && s->link <= 1.0))
     return MST_ERR_INVALID_ARG;
   const MstLimiterSettings old = lim->set;

@@ -12,8 +12,15 @@ extern "C" {
 #define MST_LIMITER_MIN_LOOKAHEAD_MS 1.0
 #define MST_LIMITER_MAX_LOOKAHEAD_MS 20.0
 #define MST_LIMITER_DEFAULT_LOOKAHEAD_MS 5.0
-/** Ranges an element offers. The core takes any finite ceiling and input
- *  gain, any release above 0 and a link in 0 .. 1. */
+/** The input gains the core takes: +-120 dB. Beyond, the linear factor of
+ *  the input (up to +60 dBFS, mst-core.h) can overflow: an input gain of
+ *  1e9 dB made it infinite, and a NaN input frame came out at 0.0073
+ *  (tests/fuzz/corpus/limiter/inf-input-gain). loudnorm asks +-60 dB at
+ *  most. */
+#define MST_LIMITER_CORE_MAX_INPUT_GAIN_DB 120.0
+/** Ranges an element offers. The core takes any finite ceiling, an input
+ *  gain within +-MST_LIMITER_CORE_MAX_INPUT_GAIN_DB, any release above 0
+ *  and a link in 0 .. 1. */
 #define MST_LIMITER_MIN_CEILING_DB -40.0
 #define MST_LIMITER_MAX_CEILING_DB 0.0
 #define MST_LIMITER_MIN_INPUT_GAIN_DB -24.0

@@ -267,12 +267,20 @@ mst_loudnorm_configure (MstLoudnorm * ln, double rate_hz, int channels,
   return MST_OK;
 }
 
+/* A gain the limiter takes as its input gain (every gain of the
+ * controller lies between min and max). */
+static bool
+gain_ok (double db)
+{
+  return fabs (db) <= MST_LIMITER_CORE_MAX_INPUT_GAIN_DB;
+}
+
 MstResult
 mst_loudnorm_set (MstLoudnorm * ln, const MstLoudnormSettings * s)
 {
   if (!ln || !s || !isfinite (s->target_lufs) || !isfinite (s->ceiling_dbtp)
-      || !isfinite (s->gain_db) || !isfinite (s->max_gain_db)
-      || !isfinite (s->min_gain_db) || s->min_gain_db > s->max_gain_db
+      || !gain_ok (s->gain_db) || !gain_ok (s->max_gain_db)
+      || !gain_ok (s->min_gain_db) || s->min_gain_db > s->max_gain_db
       || !(s->max_slew_db_per_s > 0.0) || !(s->max_slew_down_db_per_s > 0.0)
       || !(s->window_s > 0.0)
       || (s->mode != MST_LOUDNORM_LIVE && s->mode != MST_LOUDNORM_FIXED))

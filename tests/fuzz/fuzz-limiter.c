@@ -170,12 +170,14 @@ random_settings (FzIn * in, MstLimiterSettings * s)
     s->bypass = fz_u8 (in) & 1;
 }
 
-/* What the header says set takes: any finite ceiling and input gain,
- * release above 0, link in 0 .. 1. */
+/* What the header says set takes: any finite ceiling, an input gain
+ * within +-MST_LIMITER_CORE_MAX_INPUT_GAIN_DB, release above 0, link in
+ * 0 .. 1. */
 static bool
 settings_valid (const MstLimiterSettings * s)
 {
-  return isfinite (s->ceiling_db) && isfinite (s->input_gain_db)
+  return isfinite (s->ceiling_db)
+      && fabs (s->input_gain_db) <= MST_LIMITER_CORE_MAX_INPUT_GAIN_DB
       && s->release_ms > 0 && s->link >= 0 && s->link <= 1;
 }
 

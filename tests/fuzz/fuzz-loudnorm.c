@@ -145,8 +145,10 @@ static bool
 settings_valid (const MstLoudnormSettings * s)
 {
   return isfinite (s->target_lufs) && isfinite (s->ceiling_dbtp)
-      && isfinite (s->gain_db) && isfinite (s->max_gain_db)
-      && isfinite (s->min_gain_db) && s->min_gain_db <= s->max_gain_db
+      && fabs (s->gain_db) <= MST_LIMITER_CORE_MAX_INPUT_GAIN_DB
+      && fabs (s->max_gain_db) <= MST_LIMITER_CORE_MAX_INPUT_GAIN_DB
+      && fabs (s->min_gain_db) <= MST_LIMITER_CORE_MAX_INPUT_GAIN_DB
+      && s->min_gain_db <= s->max_gain_db
       && s->max_slew_db_per_s > 0 && s->max_slew_down_db_per_s > 0
       && s->window_s > 0
       && (s->mode == MST_LOUDNORM_LIVE || s->mode == MST_LOUDNORM_FIXED);
