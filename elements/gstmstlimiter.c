@@ -22,6 +22,7 @@
 #endif
 
 #include "gstmstlimiter.h"
+#include "gstmstcommon.h"
 
 #include <gst/audio/audio.h>
 
@@ -48,6 +49,7 @@ enum
   PROP_RELEASE,
   PROP_AUTO_RELEASE,
   PROP_TRUE_PEAK,
+  PROP_BAND_LIMIT,
   PROP_LINK,
   PROP_BYPASS,
   PROP_GAIN_REDUCTION,
@@ -91,6 +93,9 @@ gst_mst_limiter_set_property (GObject * object, guint prop_id,
     case PROP_TRUE_PEAK:
       self->settings.true_peak = g_value_get_boolean (value);
       break;
+    case PROP_BAND_LIMIT:
+      self->settings.band_limit = g_value_get_boolean (value);
+      break;
     case PROP_LINK:
       self->settings.link = g_value_get_double (value) / 100.0;
       break;
@@ -131,6 +136,9 @@ gst_mst_limiter_get_property (GObject * object, guint prop_id,
       break;
     case PROP_TRUE_PEAK:
       g_value_set_boolean (value, self->settings.true_peak);
+      break;
+    case PROP_BAND_LIMIT:
+      g_value_set_boolean (value, self->settings.band_limit);
       break;
     case PROP_LINK:
       g_value_set_double (value, self->settings.link * 100.0);
@@ -240,6 +248,9 @@ gst_mst_limiter_class_init (GstMstLimiterClass * klass)
       g_param_spec_boolean ("true-peak", "True peak",
           "Limit the true peak (4x oversampled, refined) rather than the "
           "sample peak", d.true_peak, flags));
+  g_object_class_install_property (gobject_class, PROP_BAND_LIMIT,
+      g_param_spec_boolean ("band-limit", "Band limit",
+          GST_MST_BAND_LIMIT_BLURB, d.band_limit, flags));
   g_object_class_install_property (gobject_class, PROP_LINK,
       g_param_spec_double ("link", "Channel link (%)",
           "How much the channels share one gain, in %: 100 = one gain for "

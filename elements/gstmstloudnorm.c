@@ -63,6 +63,7 @@ enum
   PROP_LOOKAHEAD,
   PROP_CONTROL_LOOKAHEAD,
   PROP_BYPASS,
+  PROP_BAND_LIMIT,
   PROP_INTERVAL,
   PROP_POST_MESSAGES,
   PROP_CURRENT_GAIN,
@@ -145,6 +146,9 @@ gst_mst_loudnorm_set_property (GObject * object, guint prop_id,
     case PROP_BYPASS:
       s->bypass = g_value_get_boolean (value);
       break;
+    case PROP_BAND_LIMIT:
+      s->band_limit = g_value_get_boolean (value);
+      break;
     default:
       if (!gst_mst_message_settings_set (&GST_MST_FILTER (base)->messages, pspec, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -198,6 +202,9 @@ gst_mst_loudnorm_get_property (GObject * object, guint prop_id,
       break;
     case PROP_BYPASS:
       g_value_set_boolean (value, s->bypass);
+      break;
+    case PROP_BAND_LIMIT:
+      g_value_set_boolean (value, s->band_limit);
       break;
     case PROP_CURRENT_GAIN:
       g_value_set_double (value, self->latest.gain_db);
@@ -375,6 +382,9 @@ gst_mst_loudnorm_class_init (GstMstLoudnormClass * klass)
           "Pass the input through unchanged (bit-exact once the limiter has "
           "released), keeping the latency; the meters go on measuring",
           d.bypass, flags));
+  g_object_class_install_property (gobject_class, PROP_BAND_LIMIT,
+      g_param_spec_boolean ("band-limit", "Band limit",
+          GST_MST_BAND_LIMIT_BLURB, d.band_limit, flags));
   gst_mst_install_message_properties (gobject_class, PROP_INTERVAL,
       PROP_POST_MESSAGES, DEFAULT_INTERVAL_NS,
       "Interval of the \"loudnorm\" element messages, in ns",

@@ -12,6 +12,7 @@
 #include "mst-limiter.h"
 #include "mst-tpdetect.h"
 #include "mst-lookahead-gain.h"
+#include "mst-bandlimit.h"
 #include "mst-delayline.h"
 #include "mst-gainapply.h"
 #include "mst-fpu.h"
@@ -50,6 +51,7 @@ struct MstLimiter {
   double margin;
   double end_lift;              /* END_LIFT_DB, linear */
 
+  MstBandLimit *band_limit;     /* with true peak, before everything */
   MstTpDetect *detect;
   MstLookaheadGain *gain;       /* one chain per channel, or one linked */
   MstDelayLine *delay;          /* the input, after the input gain */
@@ -68,6 +70,7 @@ mst_limiter_settings_default (MstLimiterSettings * s)
   s->release_ms = 50.0;
   s->auto_release = true;
   s->true_peak = true;
+  s->band_limit = true;
   s->link = 1.0;
   s->bypass = false;
 }
@@ -87,6 +90,7 @@ mst_limiter_init (int max_channels)
   if (!lim)
     return NULL;
   lim->max_channels = max_channels;
+  lim->band_limit = mst_band_limit_init (max_channels, BLOCK);
   lim->detect = mst_tpdetect_init (max_channels, BLOCK);
   lim->gain = mst_lookahead_gain_init (max_channels, max_lookahead_frames (),
       BLOCK);
@@ -94,7 +98,7 @@ mst_limiter_init (int max_channels)
    * the latency and a whole block. */
   lim->delay = mst_delayline_init (max_channels, mst_tpdetect_get_delay ()
       + (size_t) max_lookahead_frames () + BLOCK);
-  if (!lim->detect || !lim->gain || !lim->delay)
+  if (!lim->band_limit || !lim->detect || !lim->gain || !lim->delay)
     goto fail;
   lim->delay_ceiling = calloc (mst_delayline_get_capacity (lim->delay),
       sizeof (double));
@@ -116,6 +120,7 @@ mst_limiter_destroy (MstLimiter ** lim)
 {
   if (!lim || !*lim)
     return;
+  mst_band_limit_destroy (&(*lim)->band_limit);
   mst_tpdetect_destroy (&(*lim)->detect);
   mst_lookahead_gain_destroy (&(*lim)->gain);
   mst_delayline_destroy (&(*lim)->delay);
@@ -143,6 +148,12 @@ target_input_gain (const MstLimiter * lim)
   return lim->set.bypass ? 1.0 : mst_db_to_lin (lim->set.input_gain_db);
 }
 
+static bool
+band_limit_wanted (const MstLimiter * lim)
+{
+  return lim->set.true_peak && lim->set.band_limit && !lim->set.bypass;
+}
+
 static void
 fill_delay_ceiling (MstLimiter * lim)
 {
@@ -157,6 +168,8 @@ mst_limiter_reset (MstLimiter * lim)
 {
   if (!lim)
     return;
+  mst_band_limit_set_on (lim->band_limit, band_limit_wanted (lim));
+  mst_band_limit_reset (lim->band_limit);
   mst_tpdetect_reset (lim->detect);
   mst_delayline_reset (lim->delay);
   mst_lookahead_gain_reset (lim->gain);
@@ -184,6 +197,7 @@ mst_limiter_configure (MstLimiter * lim, double rate_hz, int channels,
   lim->margin = mst_db_to_lin (-DETECT_MARGIN_DB);
   lim->end_lift = mst_db_to_lin (END_LIFT_DB);
   lim->nonfinite = 0;
+  mst_band_limit_configure (lim->band_limit, rate_hz, channels);
   mst_tpdetect_configure (lim->detect, channels, rate_hz);
   mst_delayline_configure (lim->delay, channels);
   mst_lookahead_gain_configure (lim->gain, rate_hz, lim->lookahead);
@@ -213,6 +227,9 @@ mst_limiter_set (MstLimiter * lim, const MstLimiterSettings * s)
       fill_delay_ceiling (lim);
     }
   }
+  mst_band_limit_set_on (lim->band_limit, band_limit_wanted (lim));
+  if (mst_delayline_get_written (lim->delay) == 0)
+    mst_band_limit_reset (lim->band_limit);
   if (s->release_ms != old.release_ms || s->auto_release != old.auto_release)
     mst_lookahead_gain_set_release (lim->gain, s->release_ms,
         s->auto_release);
@@ -476,7 +493,14 @@ process_frames (MstLimiter * lim, const void *in, MstFormat fmt, int n,
     lim->ceiling_changed_at = t0;
     lim->ceiling_fill = mst_delayline_get_capacity (lim->delay);
   }
-  take_input (lim, in, fmt, n);
+  /* A drain's silence goes to the detector as it is: the output stops at
+   * the stream's last frame, so the silence after it is what a meter
+   * reconstructs, not the filter's ring-out. */
+  const void *input = in;
+  if (in && !mst_band_limit_is_idle (lim->band_limit))
+    input = mst_band_limit_process (lim->band_limit, in, fmt, n,
+        &lim->nonfinite);
+  take_input (lim, input, fmt, n);
 
   /* 2. Peaks, then required gains, of frames u = t0 + i - detector delay;
    * gains of frames j = u - L + 1. */

@@ -38,13 +38,16 @@ typedef struct {
   double release_ms;
   bool auto_release;
   bool true_peak;
+  /* With true_peak: the top of the band removed first (mst-bandlimit.h),
+   * so that the ceiling holds by an ideal reconstruction too. */
+  bool band_limit;
   double link;                  /* 0 .. 1 */
   bool bypass;
 } MstLimiterSettings;
 
 /** The defaults, the only place they are written: ceiling -1 dBTP, input
- *  gain 0 dB, release 50 ms with auto-release, true peak, fully linked,
- *  not bypassed. */
+ *  gain 0 dB, release 50 ms with auto-release, true peak with the band
+ *  limit, fully linked, not bypassed. */
 void mst_limiter_settings_default (MstLimiterSettings * s);
 
 /** Allocates a limiter for up to @max_channels; NULL on failure. */

@@ -115,6 +115,9 @@ mst_loudnorm_settings_default (MstLoudnormSettings * s)
   s->max_slew_down_db_per_s = 24.0;
   s->window_s = 20.0;
   s->bypass = false;
+  MstLimiterSettings lim;
+  mst_limiter_settings_default (&lim);
+  s->band_limit = lim.band_limit;
 }
 
 MstLoudnorm *
@@ -172,6 +175,7 @@ apply_gain (MstLoudnorm * ln)
   ln->lim_set.input_gain_db = ln->gain_db;
   ln->lim_set.ceiling_db = ln->set.ceiling_dbtp;
   ln->lim_set.bypass = ln->set.bypass;
+  ln->lim_set.band_limit = ln->set.band_limit;
   mst_limiter_set (ln->limiter, &ln->lim_set);
 }
 

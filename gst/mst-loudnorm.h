@@ -59,6 +59,7 @@ typedef struct {
   double max_slew_down_db_per_s;        /* live: lowering it, > 0 */
   double window_s;              /* live: time constant of the estimate, > 0 */
   bool bypass;                  /* the limiter's bypass: delayed, bit-exact */
+  bool band_limit;              /* the limiter's (mst-limiter.h) */
 } MstLoudnormSettings;
 
 /** What the controller and the meters say (loudness in LUFS, -INFINITY

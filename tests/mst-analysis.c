@@ -2,6 +2,7 @@
 #include "mst-analysis.h"
 
 #include <ebur128.h>
+#include <fftw3.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -578,4 +579,78 @@ mst_analysis_thd_n_db_f64 (const double *x, size_t n_frames, int channels,
 {
   return x ? thd_n_db (NULL, x, n_frames, channels, channel, rate,
       fundamental_hz) : NAN;
+}
+
+double
+mst_analysis_true_peak_ideal (const float *x, size_t n_frames, int channels,
+    int channel, int factor)
+{
+  if (!x || channels < 1 || channel < 0 || channel >= channels || factor < 1)
+    return NAN;
+  if (n_frames == 0)
+    return 0.0;
+  size_t pad = n_frames / 4 > 8192 ? n_frames / 4 : 8192;
+  size_t n = n_frames + 2 * pad, big = n * (size_t) factor;
+  double *in = fftw_malloc (sizeof (double) * n);
+  fftw_complex *spec = fftw_malloc (sizeof (fftw_complex) * (big / 2 + 1));
+  double *out = fftw_malloc (sizeof (double) * big);
+  double peak = NAN;
+  if (!in || !spec || !out)
+    goto done;
+  memset (in, 0, sizeof (double) * n);
+  for (size_t i = 0; i < n_frames; i++) {
+    double v = x[i * channels + channel];
+    if (!isfinite (v))
+      goto done;
+    in[pad + i] = v;
+  }
+  fftw_plan fwd = fftw_plan_dft_r2c_1d ((int) n, in, spec, FFTW_ESTIMATE);
+  fftw_execute (fwd);
+  fftw_destroy_plan (fwd);
+  size_t bins = n / 2 + 1;
+  /* An even length's Nyquist bin is shared by the two halves of the
+   * longer spectrum. */
+  if (n % 2 == 0) {
+    spec[bins - 1][0] *= 0.5;
+    spec[bins - 1][1] *= 0.5;
+  }
+  memset (spec + bins, 0, sizeof (fftw_complex) * (big / 2 + 1 - bins));
+  fftw_plan inv = fftw_plan_dft_c2r_1d ((int) big, spec, out, FFTW_ESTIMATE);
+  fftw_execute (inv);
+  fftw_destroy_plan (inv);
+  size_t at = 0;
+  double best = 0.0;
+  for (size_t i = 0; i < big; i++)
+    if (fabs (out[i]) > best) {
+      best = fabs (out[i]);
+      at = i;
+    }
+  if (at > 0 && at + 1 < big) {
+    double a = fabs (out[at - 1]), b = best, c = fabs (out[at + 1]);
+    double den = a - 2 * b + c;
+    if (den < 0) {
+      double d = 0.5 * (a - c) / den;
+      best = fmax (best, b - 0.25 * (a - c) * d);
+    }
+  }
+  peak = best / (double) n;     /* FFTW's transforms are unnormalised */
+done:
+  fftw_free (in);
+  fftw_free (spec);
+  fftw_free (out);
+  return peak;
+}
+
+double
+mst_analysis_true_peak_ideal_all (const float *x, size_t n_frames,
+    int channels)
+{
+  double peak = 0.0;
+  for (int c = 0; c < channels; c++) {
+    double p = mst_analysis_true_peak_ideal (x, n_frames, channels, c, 16);
+    if (!(p >= peak))
+      return isnan (p) ? p : peak;
+    peak = p;
+  }
+  return peak;
 }

@@ -71,6 +71,25 @@ double mst_analysis_true_peak_16x (const float *x, size_t n_frames,
 double mst_analysis_true_peak_16x_f64 (const double *x, size_t n_frames,
     int channels, int channel);
 
+/**
+ * True peak of one channel by an ideal (brick-wall) reconstruction: the
+ * whole channel, with silence around it (a quarter of its length on each
+ * side, at least 8192 frames), transformed by one FFT (FFTW, double), its
+ * spectrum zero-padded to @factor times the length and transformed back;
+ * the largest magnitude, refined by a parabola through the grid's three
+ * points around it. What a DAC with a perfect reconstruction filter would
+ * play, as far as the silence padding allows (the periodic transform
+ * wraps the tails; with this padding they are under -60 dB).
+ *
+ * Returns: the linear peak, 0 for an empty input, NAN on an invalid
+ * argument, a non-finite sample or allocation failure.
+ */
+double mst_analysis_true_peak_ideal (const float *x, size_t n_frames,
+    int channels, int channel, int factor);
+/** mst_analysis_true_peak_ideal() of every channel at 16x, the largest. */
+double mst_analysis_true_peak_ideal_all (const float *x, size_t n_frames,
+    int channels);
+
 /** mst_analysis_true_peak_16x() of every channel, the largest. */
 double mst_analysis_true_peak_16x_all (const float *x, size_t n_frames,
     int channels);

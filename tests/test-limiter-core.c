@@ -145,9 +145,27 @@ make_signal (Signal s, float *x, size_t n, int channels, double rate)
 static MstLimiterSettings
 settings (double ceiling_db, double input_gain_db, bool true_peak)
 {
-  MstLimiterSettings s = { ceiling_db, input_gain_db, 50.0, true, true_peak,
-    1.0, false
-  };
+  MstLimiterSettings s;
+  mst_limiter_settings_default (&s);
+  s.ceiling_db = ceiling_db;
+  s.input_gain_db = input_gain_db;
+  s.release_ms = 50.0;
+  s.auto_release = true;
+  s.true_peak = true_peak;
+  s.link = 1.0;
+  s.bypass = false;
+  return s;
+}
+
+/* The band limit off: these cases compare bits or read the gain as the
+ * output over the input, which the band limit's filter (0.01 dB of ripple,
+ * a delay of 0.17 samples) would blur; test_band_limit checks the filter
+ * and the guarantee, test_true_peak_guarantee runs with it. */
+static MstLimiterSettings
+settings_unfiltered (double ceiling_db, double input_gain_db, bool true_peak)
+{
+  MstLimiterSettings s = settings (ceiling_db, input_gain_db, true_peak);
+  s.band_limit = false;
   return s;
 }
 
@@ -168,6 +186,7 @@ run (MstLimiter * lim, const float *x, size_t n, int channels, float *y)
 }
 
 static double worst_ebur128_db = -INFINITY, worst_16x_db = -INFINITY;
+static double worst_ideal_db = -INFINITY;
 static double worst_ffmpeg_db = -INFINITY;
 
 /* The guarantee: true peak never above the ceiling, on every torture
@@ -203,12 +222,20 @@ test_true_peak_guarantee (void)
                 channels)) - ceilings[k];
         double ff = mst_analysis_db (mst_analysis_ffmpeg_true_peak (y, w,
                 channels, (unsigned) rates[r])) - ceilings[k];
+        /* By an ideal (brick-wall) reconstruction, which the band limit
+         * makes hold (one ceiling: it costs about 0.3 s a case). */
+        double ideal = k == 0 ? mst_analysis_db
+            (mst_analysis_true_peak_ideal_all (y, w, channels)) - ceilings[k]
+            : -INFINITY;
+        worst_ideal_db = fmax (worst_ideal_db, ideal);
         worst_ebur128_db = fmax (worst_ebur128_db, ebu);
         worst_16x_db = fmax (worst_16x_db, fine);
         worst_ffmpeg_db = fmax (worst_ffmpeg_db, ff);
         printf ("# %5.0f Hz %-26s ceiling %4.1f: libebur128 %+.4f dB, "
-            "FFmpeg %+.4f dB, 16x %+.4f dB\n", rates[r], signal_names[s],
-            ceilings[k], ebu, ff, fine);
+            "FFmpeg %+.4f dB, 16x %+.4f dB, ideal %+.4f dB\n", rates[r],
+            signal_names[s], ceilings[k], ebu, ff, fine, ideal);
+        MST_CHECK_MSG (ideal <= 0.02, "%s at %.0f Hz: ideal reconstruction "
+            "%+.4f dB over the ceiling", signal_names[s], rates[r], ideal);
         MST_CHECK_MSG (ff <= 0.0, "%s at %.0f Hz: FFmpeg's ebur128 true peak "
             "%+.4f dB over the ceiling", signal_names[s], rates[r], ff);
         MST_CHECK_MSG (sp <= ceiling, "%s: sample peak above the ceiling",
@@ -223,7 +250,8 @@ test_true_peak_guarantee (void)
     free (y);
   }
   printf ("# worst overshoot: libebur128 %+.4f dB, FFmpeg %+.4f dB, "
-      "16x %+.4f dB\n", worst_ebur128_db, worst_ffmpeg_db, worst_16x_db);
+      "16x %+.4f dB, ideal %+.4f dB\n", worst_ebur128_db, worst_ffmpeg_db,
+      worst_16x_db, worst_ideal_db);
 }
 
 /* No needless reduction: every torture signal, at its own level, under a
@@ -244,13 +272,23 @@ test_no_needless_reduction (void)
     double tp = mst_analysis_true_peak_16x_all (x, n, channels);
     if (!(tp > 0))
       continue;
-    MstLimiterSettings set = settings (mst_analysis_db (tp) + 1.0, 0.0, true);
+    MstLimiterSettings set = settings_unfiltered (mst_analysis_db (tp) + 1.0, 0.0, true);
     mst_limiter_configure (lim, rate, channels, 5.0);
     mst_limiter_set (lim, &set);
     size_t w = run (lim, x, n, channels, y);
     MST_CHECK_MSG (w == n && memcmp (x, y, sizeof (float) * n * channels)
         == 0, "%s changed under a ceiling 1 dB above its true peak",
         signal_names[s]);
+    /* With the band limit: filtered, but never turned down. */
+    set.band_limit = true;
+    mst_limiter_configure (lim, rate, channels, 5.0);
+    mst_limiter_set (lim, &set);
+    run (lim, x, n, channels, y);
+    double now_db, max_db;
+    mst_limiter_get_gain_reduction (lim, &now_db, &max_db, true);
+    MST_CHECK_MSG (max_db == 0.0, "%s: %.4f dB of reduction with the band "
+        "limit under a ceiling 1 dB above its true peak", signal_names[s],
+        max_db);
   }
   mst_limiter_destroy (&lim);
   free (x);
@@ -295,7 +333,7 @@ test_alignment_and_passthrough (void)
     x[i] *= 0.5f;               /* -6 dB: below the -1 dBTP ceiling */
     xd[i] = x[i];
   }
-  MstLimiterSettings set = settings (-1.0, 0.0, true);
+  MstLimiterSettings set = settings_unfiltered (-1.0, 0.0, true);
   mst_limiter_configure (lim, 48000, 2, 5.0);
   mst_limiter_set (lim, &set);
   /* 5 ms lookahead plus the detector's 67 frames, less one. */
@@ -386,7 +424,7 @@ test_smooth_gain (void)
   MstLimiter *lim = mst_limiter_init (1);
   for (size_t i = 0; i < n; i++)
     x[i] = (i > n / 4 && i < n / 2) ? 0.8f : 0.1f;
-  MstLimiterSettings set = settings (-12.0, 0.0, true);
+  MstLimiterSettings set = settings_unfiltered (-12.0, 0.0, true);
   mst_limiter_configure (lim, 48000, 1, 5.0);
   mst_limiter_set (lim, &set);
   size_t w = run (lim, x, n, 1, y);
@@ -416,7 +454,7 @@ test_channels_and_link (void)
     for (int c = 0; c < ch; c++)
       x[i * ch + c] = (float) ((c == 2 ? 1.0 : 0.2) * sin (2 * M_PI * 440 * i
               / 48000.0 + c));
-  MstLimiterSettings set = settings (-6.0, 6.0, true);
+  MstLimiterSettings set = settings_unfiltered (-6.0, 6.0, true);
   MST_CHECK (mst_limiter_configure (lim, 48000, ch, 5.0) == MST_OK);
   mst_limiter_set (lim, &set);
   size_t w = run (lim, x, n, ch, y);
@@ -575,7 +613,7 @@ test_thd_n (void)
       for (size_t i = 0; i < n; i++)
         x[i] = (float) (pow (10, 5.0 / 20) * sin (2 * M_PI * freqs[f] * i
                 / 48000.0));
-      MstLimiterSettings set = settings (-1.0, 0.0, true);
+      MstLimiterSettings set = settings_unfiltered (-1.0, 0.0, true);
       set.release_ms = releases[r];
       set.auto_release = false;
       mst_limiter_configure (lim, 48000, 1, 5.0);
@@ -662,7 +700,7 @@ test_bypass (void)
   float *x = malloc (sizeof (float) * n * 2), *y = malloc (sizeof (float) * n * 2);
   MstLimiter *lim = mst_limiter_init (2);
   make_music (x, n, 2, 48000);
-  MstLimiterSettings set = settings (-6.0, 6.0, true);
+  MstLimiterSettings set = settings_unfiltered (-6.0, 6.0, true);
   mst_limiter_configure (lim, 48000, 2, 5.0);
   mst_limiter_set (lim, &set);
   size_t w = 0, k;
@@ -792,6 +830,96 @@ test_fastconv (void)
   free (b1);
 }
 
+static double
+rms_db_ratio (const float *y, const float *x, size_t from, size_t n)
+{
+  double ey = 0, ex = 0;
+  for (size_t i = from; i < n; i++) {
+    ey += (double) y[i] * y[i];
+    ex += (double) x[i] * x[i];
+  }
+  return 10 * log10 (ey / ex);
+}
+
+/* The band limit: the response the design promises (within 0.01 dB up to
+ * 0.46 fs, 60 dB down from 0.483 fs), the ideal reconstruction it exists
+ * for (white noise +20 dB over the ceiling without it), and a bypass that
+ * ends bit-exact. */
+static void
+test_band_limit (void)
+{
+  const double rate = 48000;
+  const size_t n = 48000;
+  float *x = malloc (sizeof (float) * n * 8);
+  float *y = malloc (sizeof (float) * n * 8);
+  MstLimiter *lim = mst_limiter_init (2);
+  MstLimiterSettings set = settings (-1.0, 0.0, true);
+  static const double pass[] = { 50, 1000, 10000, 0.40 * 48000,
+    0.45 * 48000, 0.46 * 48000
+  };
+  for (int k = 0; k < 7; k++) {
+    double f = k < 6 ? pass[k] : 0.49 * rate;
+    for (size_t i = 0; i < n; i++)
+      x[i] = (float) (0.25 * sin (2 * M_PI * f * i / rate + 0.3));
+    mst_limiter_configure (lim, rate, 1, 5.0);
+    mst_limiter_set (lim, &set);
+    run (lim, x, n, 1, y);
+    double db = rms_db_ratio (y, x, n / 2, n);
+    printf ("# band limit at %5.0f Hz: %+.4f dB\n", f, db);
+    if (k < 6)
+      MST_CHECK_MSG (fabs (db) <= 0.011, "%.0f Hz: %+.4f dB through the "
+          "band limit", f, db);
+    else
+      MST_CHECK_MSG (db <= -60.0, "%.0f Hz: only %+.1f dB", f, db);
+  }
+
+  /* White noise 20 dB over: without the band limit an ideal reconstruction
+   * reads it over the ceiling (test_true_peak_guarantee: under with it). */
+  const size_t m = 4 * 48000;
+  float *xn = malloc (sizeof (float) * m * 2), *yn = malloc (sizeof (float)
+      * m * 2);
+  double gain = make_signal (SIG_NOISE, xn, m, 2, rate);
+  MstLimiterSettings off = settings_unfiltered (-1.0, gain, true);
+  mst_limiter_configure (lim, rate, 2, 5.0);
+  mst_limiter_set (lim, &off);
+  size_t w = run (lim, xn, m, 2, yn);
+  double over = mst_analysis_db (mst_analysis_true_peak_ideal_all (yn, w, 2))
+      + 1.0;
+  printf ("# white noise without the band limit: ideal reconstruction "
+      "%+.3f dB over the ceiling\n", over);
+  MST_CHECK_MSG (over > 0.1, "white noise without the band limit only "
+      "%+.3f dB over", over);
+
+  /* Bypass while filtering: after the crossfade the output is the input. */
+  make_music (xn, m, 2, rate);
+  for (size_t i = 0; i < m * 2; i++)
+    xn[i] *= 0.5f;
+  mst_limiter_configure (lim, rate, 2, 5.0);
+  mst_limiter_set (lim, &set);
+  size_t half = m / 2, got = 0, k;
+  mst_limiter_process_f32 (lim, xn, half, yn, &k);
+  got += k;
+  MstLimiterSettings bypassed = set;
+  bypassed.bypass = true;
+  mst_limiter_set (lim, &bypassed);
+  mst_limiter_process_f32 (lim, xn + half * 2, m - half, yn + got * 2, &k);
+  got += k;
+  mst_limiter_drain_f32 (lim, yn + got * 2, &k);
+  got += k;
+  MST_CHECK (got == m);
+  size_t settled = half + (size_t) (0.05 * rate);
+  MST_CHECK_MSG (memcmp (xn + settled * 2, yn + settled * 2,
+          sizeof (float) * (m - settled) * 2) == 0,
+      "bypassed, not bit-exact 50 ms after the switch");
+  MST_CHECK_MSG (memcmp (xn, yn, sizeof (float) * half * 2) != 0,
+      "the band limit changed nothing before the bypass");
+  mst_limiter_destroy (&lim);
+  free (x);
+  free (y);
+  free (xn);
+  free (yn);
+}
+
 int
 main (void)
 {
@@ -807,5 +935,6 @@ main (void)
   MST_RUN (test_thd_n);
   MST_RUN (test_bypass);
   MST_RUN (test_no_pumping);
+  MST_RUN (test_band_limit);
   return mst_test_summary ();
 }

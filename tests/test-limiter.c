@@ -36,6 +36,9 @@ static void
 check_stream (double amp, gboolean expect_exact)
 {
   GstHarness *h = gst_harness_new ("limiter");
+  /* Bit-exact only without the band limit's filter. */
+  if (expect_exact)
+    g_object_set (h->element, "band-limit", FALSE, NULL);
   gst_harness_set_src_caps_str (h, CAPS);
   const guint n = 1000, buffers = 20;
   float *in = g_new (float, 2 * n * buffers);
@@ -271,10 +274,13 @@ GST_START_TEST (test_input_gain_change)
   float *y = pull_all (h, 2, &frames);
   fail_unless_equals_uint64 (frames, 40000);
   double peak = 0, worst_step = 0;
+  /* Steps from the second buffer on: the sine's own start (a kink from
+   * silence) rings in the band limit's filter at 0.46 fs. */
   for (gsize i = 2; i < frames; i++) {
     peak = MAX (peak, fabs (y[2 * i]));
-    worst_step = MAX (worst_step, fabs (y[2 * i] - 2 * y[2 * i - 2]
-            + y[2 * i - 4]));
+    if (i >= 1000)
+      worst_step = MAX (worst_step, fabs (y[2 * i] - 2 * y[2 * i - 2]
+              + y[2 * i - 4]));
   }
   fail_unless (peak <= pow (10, -1.0 / 20));
   fail_unless (worst_step <= 1.1 * 0.8913 * pow (2 * G_PI * 997 / 48000, 2),

@@ -257,10 +257,14 @@ check_file (const char *what, const char *path, double ceiling_db)
   CHECK (fabs (emu - ff) <= FFMPEG_DISPLAY_DB + 1e-6, "%s: FFmpeg prints "
       "%+.1f dB, our emulation of it %+.4f dB", what, ff, emu);
   /* The loudmeter's strict reading: at least libebur128's, and FFmpeg's to
-   * within what the refinement between its points may miss (0.03 dB). */
-  CHECK (strict >= ebu - 1e-4 && strict >= emu - 0.03 && strict <= fmax (ebu,
-          emu) + 0.01, "%s: loudmeter's strict true peak %+.4f dB against "
-      "libebur128 %+.4f dB and FFmpeg %+.4f dB", what, strict, ebu, emu);
+   * within what the refinement between its points may miss (0.03 dB);
+   * above both only towards the truth (the 16x reconstruction): on the
+   * band-limited fs/4 sine it reads -0.040 dB where the 16x reads -0.043,
+   * FFmpeg -0.060 and libebur128 -0.078. */
+  CHECK (strict >= ebu - 1e-4 && strict >= emu - 0.03 && strict <= fmax (fmax
+          (ebu, emu), fine) + 0.01, "%s: loudmeter's strict true peak %+.4f "
+      "dB against libebur128 %+.4f dB, FFmpeg %+.4f dB and 16x %+.4f dB",
+      what, strict, ebu, emu, fine);
   g_free (y);
 }
 

@@ -8,7 +8,9 @@
  * - every output sample is finite, at or below the ceiling in force when
  *   its input frame went in (+40 dB bypassed), and never above its input
  *   sample times the largest input gain of the stream (a limiter only
- *   takes off; a non-finite input sample comes out as 0);
+ *   takes off; a non-finite input sample comes out as 0); once the band
+ *   limit has been on, never above the largest input so far times that
+ *   gain times the L1 norm of the band limit's impulse response;
  * - frames are conserved: after n frames in, max (0, n - latency) out,
  *   the rest pending, and a drain gives exactly the pending frames;
  * - the non-finite count rises when NaN or Inf went in. */
@@ -30,7 +32,19 @@ typedef struct {
   MstLimiterSettings set;
   size_t n_in, n_out;           /* frames of this stream */
   double max_input_gain;        /* largest since the stream started */
+  bool band_limited;            /* the band limit was on since then */
+  double max_input;             /* largest finite |input| since then */
 } Run;
+
+/* Sum of |h| of the band limit's impulse response (3.2425, from
+ * scripts/design-band-limit.py's sections), rounded up. */
+#define BAND_LIMIT_L1 3.25
+
+static bool
+band_limit_on (const MstLimiterSettings * s)
+{
+  return s->true_peak && s->band_limit && !s->bypass;
+}
 
 static double
 ceiling_lin (const MstLimiterSettings * s)
@@ -49,6 +63,8 @@ stream_start (Run * r)
 {
   r->n_in = r->n_out = 0;
   r->max_input_gain = input_gain_lin (&r->set);
+  r->band_limited = band_limit_on (&r->set);
+  r->max_input = 0.0;
 }
 
 /* Output frames r->n_out .. of A (and B: identical), @n of them. */
@@ -72,6 +88,8 @@ check_output (Run * r, const void *out_a, const void *out_b, size_t n)
           "output frame %zu channel %d: %.17g above the ceiling %.17g", j, c,
           y, ceiling_at[j]);
       double bound = isfinite (x) ? fabs (x) * r->max_input_gain * slack : 0;
+      if (r->band_limited)
+        bound = r->max_input * r->max_input_gain * BAND_LIMIT_L1 * slack;
       FZ_CHECK (fabs (y) <= bound || (isfinite (x) && fabs (y) <= DBL_MIN),
           "output frame %zu channel %d: %.17g from input %.17g with input "
           "gain at most %.17g", j, c, y, x, r->max_input_gain);
@@ -91,8 +109,12 @@ do_process (Run * r, FzIn * in, bool sane)
     fprintf (stderr, "process %zu frames%s\n", n, sane ? " (sane)" : "");
   size_t n_samples = n * r->channels;
   fz_fill (in, r->fmt, buf_in, n_samples, sane, &info);
-  for (size_t i = 0; i < n_samples; i++)
-    history[r->n_in * r->channels + i] = mst_sample_get (r->fmt, buf_in, i);
+  for (size_t i = 0; i < n_samples; i++) {
+    double v = mst_sample_get (r->fmt, buf_in, i);
+    history[r->n_in * r->channels + i] = v;
+    if (fabs (v) <= MST_MAX_INPUT)
+      r->max_input = fmax (r->max_input, fabs (v));
+  }
   for (size_t f = 0; f < n; f++)
     ceiling_at[r->n_in + f] = ceiling_lin (&r->set);
   size_t bytes = n_samples * (r->fmt == MST_FORMAT_F64 ? 8 : 4);
@@ -168,6 +190,8 @@ random_settings (FzIn * in, MstLimiterSettings * s)
     s->true_peak = fz_u8 (in) & 1;
   if (which & 64)
     s->bypass = fz_u8 (in) & 1;
+  if (which & 128)
+    s->band_limit = fz_u8 (in) & 1;
 }
 
 /* What the header says set takes: any finite ceiling, an input gain
@@ -199,10 +223,13 @@ do_set (Run * r, FzIn * in)
     return;
   FZ_CHECK (mst_limiter_set (r->b, &s) == MST_OK, "B refused what A took");
   r->set = s;
-  if (r->n_in == 0)
+  if (r->n_in == 0) {
     r->max_input_gain = input_gain_lin (&s);
-  else
+    r->band_limited = band_limit_on (&s);
+  } else {
     r->max_input_gain = fmax (r->max_input_gain, input_gain_lin (&s));
+    r->band_limited |= band_limit_on (&s);
+  }
 }
 
 static bool

@@ -1,0 +1,145 @@
+/* mastering: band limit (see mst-bandlimit.h). */
+#include "mst-bandlimit.h"
+
+#include "mst-biquad.h"
+#include "mst-planar.h"
+#include "mst-smoother.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* scripts/design-band-limit.py: elliptic, order 5, 0.01 dB ripple to
+ * 0.46 fs, 60 dB stop band. */
+static const MstBiquad band_limit_sections[] = {
+  {0.71878158098626388, 0.71878158098626388, 0, 0.74848348898360761, 0},
+  {1, 1.9963171206927739, 0.99999999999999967, 1.6905587166832738,
+      0.74089499013007232},
+  {1, 1.9908165411992982, 1.0000000000000002, 1.8905079594702012,
+      0.93077293233079295},
+};
+
+#define N_SECTIONS ((int) (sizeof band_limit_sections \
+    / sizeof band_limit_sections[0]))
+
+struct MstBandLimit {
+  int max_channels, max_frames, channels;
+  MstBiquadCascade cascade;
+  double weight, target, fade_step;     /* 1: filtered, 0: the input */
+  void *frames;                 /* max_frames interleaved, either width */
+  double *wet, *dry, *ramp;     /* planar, max_frames a channel */
+};
+
+MstBandLimit *
+mst_band_limit_init (int max_channels, int max_frames)
+{
+  if (max_channels < 1 || max_channels > MST_MAX_CHANNELS || max_frames < 1)
+    return NULL;
+  MstBandLimit *bl = calloc (1, sizeof *bl);
+  if (!bl)
+    return NULL;
+  size_t samples = (size_t) max_channels * max_frames;
+  bl->max_channels = max_channels;
+  bl->max_frames = max_frames;
+  bl->frames = malloc (samples * sizeof (double));
+  bl->wet = malloc (samples * sizeof (double));
+  bl->dry = malloc (samples * sizeof (double));
+  bl->ramp = malloc ((size_t) max_frames * sizeof (double));
+  if (!bl->frames || !bl->wet || !bl->dry || !bl->ramp) {
+    mst_band_limit_destroy (&bl);
+    return NULL;
+  }
+  memcpy (bl->cascade.coefs, band_limit_sections, sizeof band_limit_sections);
+  bl->cascade.n_sections = N_SECTIONS;
+  mst_band_limit_configure (bl, 48000, 1);
+  return bl;
+}
+
+void
+mst_band_limit_destroy (MstBandLimit ** bl)
+{
+  if (!bl || !*bl)
+    return;
+  free ((*bl)->frames);
+  free ((*bl)->wet);
+  free ((*bl)->dry);
+  free ((*bl)->ramp);
+  free (*bl);
+  *bl = NULL;
+}
+
+void
+mst_band_limit_configure (MstBandLimit * bl, double rate_hz, int channels)
+{
+  bl->channels = channels < 1 ? 1 : channels > bl->max_channels
+      ? bl->max_channels : channels;
+  bl->fade_step = mst_smoother_fade_step (rate_hz, MST_BAND_LIMIT_FADE_MS);
+  mst_band_limit_reset (bl);
+}
+
+void
+mst_band_limit_set_on (MstBandLimit * bl, bool on)
+{
+  double target = on ? 1.0 : 0.0;
+  if (target == bl->target)
+    return;
+  if (mst_band_limit_is_idle (bl))
+    mst_biquad_cascade_reset (&bl->cascade);
+  bl->target = target;
+}
+
+void
+mst_band_limit_reset (MstBandLimit * bl)
+{
+  mst_biquad_cascade_reset (&bl->cascade);
+  bl->weight = bl->target;
+}
+
+bool
+mst_band_limit_is_idle (const MstBandLimit * bl)
+{
+  return bl->weight == 0.0 && bl->target == 0.0;
+}
+
+MST_ALWAYS_INLINE const void *
+process (MstBandLimit * bl, const void *in, MstFormat fmt, int n,
+    uint64_t * nonfinite)
+{
+  const int nch = bl->channels;
+  const size_t count = (size_t) n * nch;
+  const size_t stride = (size_t) bl->max_frames;
+  if (in)
+    *nonfinite += mst_input_clean (in, count, bl->frames, fmt);
+  else
+    memset (bl->frames, 0, count * (fmt == MST_FORMAT_F64 ? sizeof (double)
+          : sizeof (float)));
+  if (bl->weight == 1.0 && bl->target == 1.0 && fmt == MST_FORMAT_F32
+      && nch == 2) {
+    /* On, stereo F32 (the common case): the interleaved frames in place. */
+    MstBiquadCascade *cascade = &bl->cascade;
+    mst_biquad_cascades_run_fused (&cascade, 1, 2, NULL, 0, bl->frames, 1.0,
+        n);
+  } else {
+    mst_planar_load (bl->wet, stride, bl->frames, nch, n, fmt);
+    if (bl->weight != 1.0 || bl->target != 1.0)
+      memcpy (bl->dry, bl->wet, (size_t) nch * stride * sizeof (double));
+    static const int all_channels[MST_MAX_CHANNELS] = { 0, 1, 2, 3, 4, 5, 6,
+      7 };
+    mst_biquad_cascade_run (&bl->cascade, all_channels, nch, bl->wet, stride,
+        NULL, n);
+    if (bl->weight != 1.0 || bl->target != 1.0)
+      bl->weight = mst_smoother_fade_planar (bl->weight, bl->target,
+          bl->fade_step, bl->wet, bl->dry, stride, NULL, nch, n, bl->ramp);
+    mst_planar_store (bl->frames, bl->wet, stride, nch, n, fmt);
+  }
+  return bl->frames;
+}
+
+const void *
+mst_band_limit_process (MstBandLimit * bl, const void *in, MstFormat fmt,
+    int n, uint64_t * nonfinite)
+{
+  if (n > bl->max_frames)
+    n = bl->max_frames;
+  return fmt == MST_FORMAT_F64 ? process (bl, in, MST_FORMAT_F64, n,
+      nonfinite) : process (bl, in, MST_FORMAT_F32, n, nonfinite);
+}
