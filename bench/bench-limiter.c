@@ -6,7 +6,7 @@
  * of the output, so that a change can be checked bit-exact and timed, or
  * counted under callgrind (--runs 1 and few seconds).
  *
- *   bench-limiter FILE [--seconds S] [--runs N] [--gain DB] */
+ *   bench-limiter FILE [--seconds S] [--runs N] [--gain DB] [--sample-peak] */
 #include "mst-limiter.h"
 
 #include <stdio.h>
@@ -23,6 +23,7 @@ main (int argc, char **argv)
   const char *path = NULL;
   double seconds = 600.0, gain_db = 12.0;
   int runs = 3;
+  bool true_peak = true;
   for (int i = 1; i < argc; i++) {
     if (strcmp (argv[i], "--seconds") == 0 && i + 1 < argc)
       seconds = atof (argv[++i]);
@@ -30,12 +31,14 @@ main (int argc, char **argv)
       runs = atoi (argv[++i]);
     else if (strcmp (argv[i], "--gain") == 0 && i + 1 < argc)
       gain_db = atof (argv[++i]);
+    else if (strcmp (argv[i], "--sample-peak") == 0)
+      true_peak = false;
     else
       path = argv[i];
   }
   if (!path) {
     fprintf (stderr, "usage: bench-limiter FILE [--seconds S] [--runs N] "
-        "[--gain DB]\n");
+        "[--gain DB] [--sample-peak]\n");
     return 2;
   }
   FILE *f = fopen (path, "rb");
@@ -54,6 +57,7 @@ main (int argc, char **argv)
   MstLimiterSettings s;
   mst_limiter_settings_default (&s);
   s.input_gain_db = gain_db;
+  s.true_peak = true_peak;
   if (!lim || mst_limiter_configure (lim, 48000, 2,
           MST_LIMITER_DEFAULT_LOOKAHEAD_MS) != MST_OK
       || mst_limiter_set (lim, &s) != MST_OK)
