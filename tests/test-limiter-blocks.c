@@ -354,6 +354,39 @@ test_delayline (void)
       MST_ERR_INVALID_ARG);
   mst_delayline_destroy (&dl);
   MST_CHECK (dl == NULL);
+
+  /* A reset clears only what the layouts since the last one reached: after
+   * every slot was written in one layout, then the format narrowed and
+   * widened (whose conversions stop where the written bytes end), or the
+   * channel count changed, every slot of the widest layout reads zero. */
+  dl = mst_delayline_init (channels, 1000);
+  for (int step = 0; step < 3; step++) {
+    MST_CHECK (mst_delayline_configure (dl, step == 2 ? channels : 2)
+        == MST_OK);
+    mst_delayline_set_format (dl, MST_FORMAT_F64);
+    const int nch = step == 2 ? channels : 2;
+    double *frame = mst_delayline_frame (dl, 0, NULL, NULL);
+    for (size_t k = 0; k < 1024 * (size_t) nch; k++)
+      frame[k] = 1.0 + (double) k;
+    mst_delayline_mark_written (dl, 1024);
+    if (step == 1) {
+      mst_delayline_set_format (dl, MST_FORMAT_F32);
+      mst_delayline_set_format (dl, MST_FORMAT_F64);
+    }
+    mst_delayline_reset (dl);
+    for (int width = 0; width < 2; width++) {
+      mst_delayline_set_format (dl, (MstFormat) (step == 2 ? !width
+              : width));
+      mst_delayline_configure (dl, channels);
+      mst_delayline_set_format (dl, MST_FORMAT_F64);
+      const double *all = mst_delayline_frame (dl, 0, NULL, NULL);
+      bool zero = true;
+      for (size_t k = 0; k < 1024 * (size_t) channels; k++)
+        zero &= all[k] == 0.0;
+      MST_CHECK_MSG (zero, "step %d", step);
+    }
+  }
+  mst_delayline_destroy (&dl);
 }
 
 /* The gain apply against a plain loop: every layout, F32 and F64, in
