@@ -6,7 +6,8 @@
  * of the output, so that a change can be checked bit-exact and timed, or
  * counted under callgrind (--runs 1 and few seconds).
  *
- *   bench-limiter FILE [--seconds S] [--runs N] [--gain DB] [--sample-peak] */
+ *   bench-limiter FILE [--seconds S] [--runs N] [--gain DB] [--sample-peak]
+ *     [--no-band-limit] */
 #include "mst-limiter.h"
 
 #include <stdio.h>
@@ -23,7 +24,7 @@ main (int argc, char **argv)
   const char *path = NULL;
   double seconds = 600.0, gain_db = 12.0;
   int runs = 3;
-  bool true_peak = true;
+  bool true_peak = true, band_limit = true;
   for (int i = 1; i < argc; i++) {
     if (strcmp (argv[i], "--seconds") == 0 && i + 1 < argc)
       seconds = atof (argv[++i]);
@@ -33,12 +34,14 @@ main (int argc, char **argv)
       gain_db = atof (argv[++i]);
     else if (strcmp (argv[i], "--sample-peak") == 0)
       true_peak = false;
+    else if (strcmp (argv[i], "--no-band-limit") == 0)
+      band_limit = false;
     else
       path = argv[i];
   }
   if (!path) {
     fprintf (stderr, "usage: bench-limiter FILE [--seconds S] [--runs N] "
-        "[--gain DB] [--sample-peak]\n");
+        "[--gain DB] [--sample-peak] [--no-band-limit]\n");
     return 2;
   }
   FILE *f = fopen (path, "rb");
@@ -58,6 +61,7 @@ main (int argc, char **argv)
   mst_limiter_settings_default (&s);
   s.input_gain_db = gain_db;
   s.true_peak = true_peak;
+  s.band_limit = band_limit;
   if (!lim || mst_limiter_configure (lim, 48000, 2,
           MST_LIMITER_DEFAULT_LOOKAHEAD_MS) != MST_OK
       || mst_limiter_set (lim, &s) != MST_OK)
