@@ -78,7 +78,8 @@ struct MstImager {
   double fade;
   Layout wanted;                /* the side filter the settings ask for */
   uint64_t nonfinite_count;
-  double *left, *right;         /* [BLOCK_FRAMES]: left/right, then mid/side */
+  double *left, *right;         /* planar pair (right = left + BLOCK_FRAMES):
+                                 * left/right, then mid/side */
   double *bands;                /* [XO_MAX_BANDS][BLOCK_FRAMES] */
   double *side_in, *side_new;   /* [BLOCK_FRAMES] */
   double ramp[BLOCK_FRAMES];
@@ -287,8 +288,8 @@ mst_imager_init (void)
 
   if (!im)
     return NULL;
-  im->left = calloc (BLOCK_FRAMES, sizeof (double));
-  im->right = calloc (BLOCK_FRAMES, sizeof (double));
+  im->left = calloc (2 * BLOCK_FRAMES, sizeof (double));
+  im->right = im->left ? im->left + BLOCK_FRAMES : NULL;
   im->side_in = calloc (BLOCK_FRAMES, sizeof (double));
   im->side_new = calloc (BLOCK_FRAMES, sizeof (double));
   im->bands = calloc ((size_t) XO_MAX_BANDS * BLOCK_FRAMES, sizeof (double));
@@ -315,7 +316,6 @@ mst_imager_destroy (MstImager ** im)
   if (!im || !*im)
     return;
   free ((*im)->left);
-  free ((*im)->right);
   free ((*im)->side_in);
   free ((*im)->side_new);
   free ((*im)->bands);
@@ -420,7 +420,7 @@ run_path (MstImager * im, SidePath * p, const double *in, double *out, int n)
     return;
   }
   int n_bands = p->layout.n_splits + 1;
-  double *bands[XO_MAX_BANDS];
+  double *bands[XO_MAX_BANDS] = { NULL };
   for (int b = 0; b < n_bands; b++)
     bands[b] = im->bands + (size_t) b * BLOCK_FRAMES;
   mst_crossover_process (p->xo, in, bands, BLOCK_FRAMES, n);
@@ -525,21 +525,9 @@ imager_process (MstImager * im, void *frames, size_t n_frames, MstFormat fmt)
       mst_input_clean (block, 2 * (size_t) n, block, fmt);
       im->nonfinite_count++;
     }
-    if (fmt == MST_FORMAT_F32)
-      mst_orc_deinterleave_f32_2ch (im->left, im->right, block, n);
-    else
-      for (int i = 0; i < n; i++) {
-        im->left[i] = ((double *) block)[2 * i];
-        im->right[i] = ((double *) block)[2 * i + 1];
-      }
+    mst_planar_load (im->left, BLOCK_FRAMES, block, 2, n, fmt);
     process_planar (im, n);
-    if (fmt == MST_FORMAT_F32)
-      mst_orc_interleave_f32_2ch (block, im->left, im->right, n);
-    else
-      for (int i = 0; i < n; i++) {
-        ((double *) block)[2 * i] = im->left[i];
-        ((double *) block)[2 * i + 1] = im->right[i];
-      }
+    mst_planar_store (block, im->left, BLOCK_FRAMES, 2, n, fmt);
     done += n;
     if (mst_imager_is_passthrough (im)) {
       /* Settled mid-call: the rest passes bit-exact, its non-finite and
