@@ -28,6 +28,7 @@
 #include "gstmstcommon.h"
 
 #include <gst/audio/audio.h>
+#include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_mst_imager_debug);
 #define GST_CAT_DEFAULT gst_mst_imager_debug
@@ -279,6 +280,7 @@ gst_mst_imager_reset (GstMstFilter * base)
   GstMstImager *self = GST_MST_IMAGER (base);
   mst_imager_reset (self->core);
   mst_stereo_sums_clear (&self->sums);
+  memset (&self->last, 0, sizeof self->last);
   self->warned_mono = FALSE;
 }
 
@@ -296,7 +298,13 @@ gst_mst_imager_read_status (GstMstFilter * base, GstStructure * s)
   gdouble limit_db;
   gboolean over;
 
-  mst_stereo_figures (&self->sums, &f);
+  /* An empty interval (the final message of a stream that ended on an
+   * interval's boundary) repeats the last figures. */
+  if (self->sums.n_frames == 0)
+    f = self->last;
+  else
+    mst_stereo_figures (&self->sums, &f);
+  self->last = f;
   mst_stereo_sums_clear (&self->sums);
   GST_OBJECT_LOCK (self);
   self->correlation = f.correlation;

@@ -27,6 +27,7 @@ struct _GstMstImager
   /* Streaming state. */
   MstImager *core;
   MstStereoSums sums;           /* of the output, this interval */
+  MstStereoFigures last;        /* of the last interval */
   gboolean warned_mono;         /* the warning is posted once per crossing */
 };
 
