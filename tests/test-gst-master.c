@@ -1086,6 +1086,74 @@ test_analyze (void)
   g_free (tone44);
 }
 
+/* analyze's stereo figures on a file whose 400 ms windows are known: a
+ * second of identical white noise, a second of anti-phase, a second
+ * correlated at 1/sqrt 2 (R = (L + N) / sqrt 2): correlation minimum -1
+ * near 1 s, the windows below 0 counted, the mean between; the fold-down
+ * loss of the whole, sum (L + R)^2 / (2 sum (L^2 + R^2)) = (4 + 0 + 2 +
+ * sqrt 2) / 12 (-2.09 dB); the energy above 16 kHz of white noise at
+ * 48 kHz a third of it (-4.77 dB). A mono file has none. */
+static void
+test_analyze_stereo (void)
+{
+  const unsigned rate = 48000;
+  const size_t n = 3 * rate;
+  float *x = g_new (float, 2 * n), *y = g_new (float, 2 * n);
+  char *p = path ("stereo-phase.wav");
+  JsonNode *doc, *f;
+  Run r;
+
+  mst_signal_white_noise (x, n, 2, -20.0, 5);
+  mst_signal_white_noise (y, n, 2, -20.0, 6);
+  for (size_t i = 0; i < n; i++)
+    if (i < rate)
+      x[2 * i + 1] = x[2 * i];
+    else if (i < 2 * rate)
+      x[2 * i + 1] = -x[2 * i];
+    else
+      x[2 * i + 1] = (x[2 * i] + y[2 * i]) * (float) M_SQRT1_2;
+  check (mst_signal_write_wav (p, x, n, 2, rate) == 0, "written");
+  f = analyze (p, &doc);
+  check (f && jnum (f, "correlation_min") < -0.99
+      && fabs (jnum (f, "correlation_min_at_s") - 1.0) <= 0.3,
+      "analyze: correlation minimum -1 at 1 s (%.3f at %.2f s)",
+      jnum (f, "correlation_min"), jnum (f, "correlation_min_at_s"));
+  /* 7 windows in the anti-phase second, 1 or 2 across the change from
+   * identical (3 + 1 and 2 + 2 hops), 2 across the next (1 + 3 hops is
+   * above 0: (-1 + 3 / sqrt 2) / 4). */
+  check (jnum (f, "negative_correlation_windows") >= 10
+      && jnum (f, "negative_correlation_windows") <= 11,
+      "analyze: windows below 0 (%g)",
+      jnum (f, "negative_correlation_windows"));
+  check (fabs (jnum (f, "correlation_mean")) < 0.5,
+      "analyze: mean correlation between (%.3f)",
+      jnum (f, "correlation_mean"));
+  check (fabs (jnum (f, "mono_loss_db")
+          - 10 * log10 ((6 + M_SQRT2) / 12)) < 0.1,
+      "analyze: fold-down loss -2.09 dB (%.3f)", jnum (f, "mono_loss_db"));
+  check (fabs (jnum (f, "energy_above_16khz_db") + 4.77) < 0.3,
+      "analyze: white noise above 16 kHz -4.77 dB (%.3f)",
+      jnum (f, "energy_above_16khz_db"));
+  json_free (doc);
+  r = gm ("analyze", p, NULL);
+  check (r.rc == 0 && strstr (r.out, "cormin") && strstr (r.out, "-1.00")
+      && strstr (r.out, "-2.1"), "analyze: correlation in the table");
+  run_clear (&r);
+  for (size_t i = 0; i < n; i++)
+    x[i] = x[2 * i];
+  g_free (p);
+  p = path ("mono-noise.wav");
+  check (mst_signal_write_wav (p, x, n, 1, rate) == 0, "written");
+  f = analyze (p, &doc);
+  check (f && jnum (f, "channels") == 1 && isnan (jnum (f, "correlation_min"))
+      && isnan (jnum (f, "mono_loss_db")),
+      "analyze: no correlation for a mono file");
+  json_free (doc);
+  g_free (p);
+  g_free (x);
+  g_free (y);
+}
+
 /* Master to targets and formats, the written file measured again. */
 static void
 test_master_targets (void)
@@ -2541,6 +2609,7 @@ static const struct
   void (*run) (void);
 } tests[] = {
   {"analyze", test_analyze},
+  {"analyze-stereo", test_analyze_stereo},
   {"master-targets", test_master_targets},
   {"tags", test_tags},
   {"report-png", test_report_png},
