@@ -91,6 +91,7 @@ typedef struct {
   double missed_lu;             /* target minus written loudness, at a limit */
   int attempts;
   int out_rate_hz;
+  double mono_below_hz;         /* imager mono-below applied; 0: none */
   double seconds;               /* wall time */
 
   /* Progress, written by the streaming thread's probe. */

@@ -96,6 +96,7 @@ json_job (JsonBuilder * b, const GmJob * job, gboolean master)
     json_string (b, "format", job->format->name);
     json_number (b, "target_lufs", job->target_lufs);
     json_number (b, "ceiling_dbtp", job->ceiling_dbtp);
+    json_number (b, "mono_below_hz", job->mono_below_hz);
     if (job->after.valid && job->status != GM_STATUS_ERROR) {
       json_number (b, "gain_db", job->gain_db);
       json_number (b, "limiter_max_reduction_db", job->limiter_max_db);
@@ -165,6 +166,15 @@ gm_report_print_master (const GmJob * job)
         figures_lra (&job->after), NULL);
     text_row ("max short-term (LUFS)", job->before.short_term_max_lufs,
         job->after.short_term_max_lufs, NULL);
+    if (job->before.stereo_valid && job->after.stereo_valid) {
+      text_row ("correlation min", job->before.correlation_min,
+          job->after.correlation_min, "   400 ms windows");
+      text_row ("correlation mean", job->before.correlation_mean,
+          job->after.correlation_mean, NULL);
+    }
+    if (job->before.hf_valid && job->after.hf_valid)
+      text_row ("above 16 kHz (dB)", job->before.hf_ratio_db,
+          job->after.hf_ratio_db, "   of the total energy");
     printf ("  %-22s %10d %10d\n", "rate (Hz)", job->before.rate_hz,
         job->after.rate_hz);
     printf ("  gain %+.2f dB, limiter gain reduction up to %.2f dB, "
