@@ -378,6 +378,18 @@ decode_matrix (const double *v)
   };
 }
 
+/* @a after @b: the matrix of (L, R) to (L, R) when the side filter does
+ * nothing between the two. */
+static Mat
+mat_mul (const Mat * a, const Mat * b)
+{
+  return (Mat) { a->m00 * b->m00 + a->m01 * b->m10,
+    a->m00 * b->m01 + a->m01 * b->m11,
+    a->m10 * b->m00 + a->m11 * b->m10,
+    a->m10 * b->m01 + a->m11 * b->m11
+  };
+}
+
 static bool
 mat_equal (const Mat * a, const Mat * b)
 {
@@ -484,8 +496,15 @@ side_filter (MstImager * im, double *side, int n)
 static void
 process_planar (MstImager * im, int n)
 {
+  /* No side filter at work: the two matrices as one (one pass). */
+  bool direct = !im->fading && im->paths[im->active].layout.n_splits == 0;
   if (controls_settled (im)) {
     Mat e = encode_matrix (im->value), d = decode_matrix (im->value);
+    if (direct) {
+      Mat m = mat_mul (&d, &e);
+      matrix_apply (im->left, im->right, &m, &m, n);
+      return;
+    }
     matrix_apply (im->left, im->right, &e, &e, n);
     side_filter (im, im->right, n);
     matrix_apply (im->left, im->right, &d, &d, n);
@@ -500,6 +519,11 @@ process_planar (MstImager * im, int n)
       mst_smoother_one_pole_step (&im->value[k], im->target[k],
           im->glide_coef, SNAP);
     Mat e1 = encode_matrix (im->value), d1 = decode_matrix (im->value);
+    if (direct) {
+      Mat m0 = mat_mul (&d0, &e0), m1 = mat_mul (&d1, &e1);
+      matrix_apply (im->left + offset, im->right + offset, &m0, &m1, m);
+      continue;
+    }
     matrix_apply (im->left + offset, im->right + offset, &e0, &e1, m);
     side_filter (im, im->right + offset, m);
     matrix_apply (im->left + offset, im->right + offset, &d0, &d1, m);
