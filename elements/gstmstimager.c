@@ -418,7 +418,7 @@ gst_mst_imager_class_init (GstMstImagerClass * klass)
   g_object_class_install_property (gobject_class, PROP_BYPASS,
       g_param_spec_boolean ("bypass", "Bypass",
           "Pass the input through unchanged (bit-exact once the glides to "
-          "neutral have ended, within 0.1 s)", d.bypass, flags));
+          "neutral have ended, within 0.2 s)", d.bypass, flags));
   g_object_class_install_property (gobject_class, PROP_MONO_WARNING,
       g_param_spec_double ("mono-warning", "Mono warning (dB)",
           "Post a warning (and set mono-warning in the message) when the "
