@@ -183,6 +183,19 @@ controls_from_settings (const MstImagerSettings * s, bool bypass,
   target[C_POL_RIGHT] = s->invert_right ? -1.0 : 1.0;
 }
 
+/* The splits of @l into @xo (n_splits > 0): they glide, unless the band
+ * count changes (then the crossover starts afresh). */
+static void
+crossover_take (MstCrossover * xo, const Layout * l)
+{
+  MstCrossoverSettings xs;
+  mst_crossover_settings_default (&xs);
+  xs.n_bands = l->n_splits + 1;
+  xs.slope_db_per_oct = XO_SLOPE_DB_PER_OCT;
+  memcpy (xs.freq_hz, l->freq_hz, sizeof (double) * l->n_splits);
+  mst_crossover_set (xo, &xs);
+}
+
 /* Points the idle path at the wanted layout, cleared, and starts the
  * crossfade to it. */
 static void
@@ -192,13 +205,7 @@ start_fade (MstImager * im)
   next->layout = im->wanted;
   memcpy (next->weight, im->wanted.weight, sizeof next->weight);
   if (im->wanted.n_splits > 0) {
-    MstCrossoverSettings xs;
-    mst_crossover_settings_default (&xs);
-    xs.n_bands = im->wanted.n_splits + 1;
-    xs.slope_db_per_oct = XO_SLOPE_DB_PER_OCT;
-    memcpy (xs.freq_hz, im->wanted.freq_hz,
-        sizeof (double) * im->wanted.n_splits);
-    mst_crossover_set (next->xo, &xs);
+    crossover_take (next->xo, &im->wanted);
     mst_crossover_reset (next->xo);
   }
   im->fading = true;
@@ -217,15 +224,8 @@ apply_layout (MstImager * im)
     start_fade (im);
     return;
   }
-  if (p->layout.n_splits > 0) {
-    MstCrossoverSettings xs;
-    mst_crossover_settings_default (&xs);
-    xs.n_bands = im->wanted.n_splits + 1;
-    xs.slope_db_per_oct = XO_SLOPE_DB_PER_OCT;
-    memcpy (xs.freq_hz, im->wanted.freq_hz,
-        sizeof (double) * im->wanted.n_splits);
-    mst_crossover_set (p->xo, &xs);
-  }
+  if (p->layout.n_splits > 0)
+    crossover_take (p->xo, &im->wanted);
   p->layout = im->wanted;
 }
 

@@ -64,6 +64,31 @@ mid_side (const double *x, size_t n, double *m, double *s)
   }
 }
 
+/* Mid and side of an input and its output (N frames each). */
+typedef struct {
+  double *m0, *s0, *m1, *s1;
+} MidSide;
+
+static MidSide
+mid_side_of (const double *in, const double *out)
+{
+  MidSide ms = { malloc (sizeof (double) * N), malloc (sizeof (double) * N),
+    malloc (sizeof (double) * N), malloc (sizeof (double) * N)
+  };
+  mid_side (in, N, ms.m0, ms.s0);
+  mid_side (out, N, ms.m1, ms.s1);
+  return ms;
+}
+
+static void
+mid_side_free (MidSide * ms)
+{
+  free (ms->m0);
+  free (ms->s0);
+  free (ms->m1);
+  free (ms->s1);
+}
+
 static void
 test_neutral_bit_exact (void)
 {
@@ -115,8 +140,6 @@ test_width_and_gains (void)
   static const struct { double width, mid_db, side_db; } cases[] = {
     {50, 0, 0}, {200, 0, 0}, {100, -2, 3}, {0, 0, 0}, {137, 1.5, -4.25},
   };
-  double *m0 = malloc (sizeof (double) * N), *s0 = malloc (sizeof (double) * N);
-  double *m1 = malloc (sizeof (double) * N), *s1 = malloc (sizeof (double) * N);
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     MstImagerSettings s;
     mst_imager_settings_default (&s);
@@ -126,8 +149,8 @@ test_width_and_gains (void)
     MstImager *im = imager_with (&s);
     double *x = noise (N, 2 + k), *y = copy (x, N);
     mst_imager_process_f64 (im, y, N);
-    mid_side (x, N, m0, s0);
-    mid_side (y, N, m1, s1);
+    MidSide ms = mid_side_of (x, y);
+    double *m0 = ms.m0, *s0 = ms.s0, *m1 = ms.m1, *s1 = ms.s1;
     double mid_change = power_db (m1, N, 1) - power_db (m0, N, 1);
     MST_CHECK_CLOSE (mid_change, cases[k].mid_db, 0.01);
     if (cases[k].width > 0) {
@@ -138,12 +161,9 @@ test_width_and_gains (void)
       MST_CHECK (power_db (s1, N, 1) < -200);
     free (x);
     free (y);
+    mid_side_free (&ms);
     mst_imager_destroy (&im);
   }
-  free (m0);
-  free (s0);
-  free (m1);
-  free (s1);
 }
 
 /* Balance: L^2 + R^2 stays (constant power) and the sides go as the
@@ -273,10 +293,8 @@ test_mono_below (void)
   }
   double *y = copy (x, N);
   mst_imager_process_f64 (im, y, N);
-  double *m0 = malloc (sizeof (double) * N), *s0 = malloc (sizeof (double) * N);
-  double *m1 = malloc (sizeof (double) * N), *s1 = malloc (sizeof (double) * N);
-  mid_side (x, N, m0, s0);
-  mid_side (y, N, m1, s1);
+  MidSide ms = mid_side_of (x, y);
+  double *m0 = ms.m0, *s0 = ms.s0, *m1 = ms.m1, *s1 = ms.s1;
   double low_in = tone_db (s0, N, f / 4), low_out = tone_db (s1, N, f / 4);
   double high_in = tone_db (s0, N, 4 * f), high_out = tone_db (s1, N, 4 * f);
   MST_CHECK_MSG (low_out - low_in < -40, "f/4 side: %.1f dB", low_out - low_in);
@@ -298,10 +316,7 @@ test_mono_below (void)
   free (f32);
   free (x);
   free (y);
-  free (m0);
-  free (s0);
-  free (m1);
-  free (s1);
+  mid_side_free (&ms);
   mst_imager_destroy (&im);
 }
 
@@ -336,12 +351,10 @@ test_multiband_width (void)
       }
     double *y = copy (x, N);
     mst_imager_process_f64 (im, y, N);
-    double *m1 = malloc (sizeof (double) * N), *s1 = malloc (sizeof (double) * N);
-    double *m0 = malloc (sizeof (double) * N), *s0 = malloc (sizeof (double) * N);
-    mid_side (x, N, m0, s0);
-    mid_side (y, N, m1, s1);
+    MidSide ms = mid_side_of (x, y);
     for (int t = mono; t < 4; t++) {
-      double change = tone_db (s1, N, tones[t]) - tone_db (s0, N, tones[t]);
+      double change = tone_db (ms.s1, N, tones[t]) - tone_db (ms.s0, N,
+          tones[t]);
       if (expect_db[t] < -100)
         MST_CHECK_MSG (change < -30, "tone %g: %.2f dB", tones[t], change);
       else
@@ -351,10 +364,7 @@ test_multiband_width (void)
     }
     free (x);
     free (y);
-    free (m0);
-    free (s0);
-    free (m1);
-    free (s1);
+    mid_side_free (&ms);
     mst_imager_destroy (&im);
   }
 }
