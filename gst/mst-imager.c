@@ -551,6 +551,16 @@ imager_process (MstImager * im, void *frames, size_t n_frames, MstFormat fmt)
       mst_input_clean (block, 2 * (size_t) n, block, fmt);
       im->nonfinite_count++;
     }
+    if (fmt == MST_FORMAT_F32 && controls_settled (im) && !im->fading
+        && im->paths[im->active].layout.n_splits == 0) {
+      /* Steady, no side filter: one matrix on the frames themselves, the
+       * same arithmetic as the planar path. */
+      Mat e = encode_matrix (im->value), d = decode_matrix (im->value);
+      Mat m = mat_mul (&d, &e);
+      mst_orc_matrix2_f32_2ch ((void *) block, m.m00, m.m01, m.m10, m.m11, n);
+      done += n;
+      continue;
+    }
     mst_planar_load (im->left, BLOCK_FRAMES, block, 2, n, fmt);
     process_planar (im, n);
     mst_planar_store (block, im->left, BLOCK_FRAMES, 2, n, fmt);
