@@ -58,6 +58,7 @@ typedef struct {
   int n_splits;
   double freq_hz[XO_MAX_BANDS - 1];
   double weight[XO_MAX_BANDS];
+  bool mono;                    /* band 0 is the mono bass: weight 0 */
 } Layout;
 
 typedef struct {
@@ -150,6 +151,7 @@ layout_from_settings (const MstImagerSettings * s, bool bypass,
         band_above = j + 1;
     l->freq_hz[0] = last = s->mono_below_hz;
     l->weight[0] = 0.0;
+    l->mono = true;
     l->weight[1] = s->num_bands > 1 ? s->band_width_pct[band_above] / 100.0
         : 1.0;
     l->n_splits = 1;
@@ -437,6 +439,10 @@ run_path (MstImager * im, SidePath * p, const double *in, double *out, int n)
   double *bands[XO_MAX_BANDS] = { NULL };
   for (int b = 0; b < n_bands; b++)
     bands[b] = im->bands + (size_t) b * BLOCK_FRAMES;
+  /* The mono band's weight is 0 for as long as the layout lasts: it is
+   * not computed. */
+  if (p->layout.mono)
+    bands[0] = NULL;
   mst_crossover_process (p->xo, in, bands, BLOCK_FRAMES, n);
   uint64_t count = mst_crossover_get_nonfinite_count (p->xo);
   if (count != p->xo_nonfinite) {
@@ -444,7 +450,7 @@ run_path (MstImager * im, SidePath * p, const double *in, double *out, int n)
     im->nonfinite_count++;
   }
   memset (out, 0, n * sizeof *out);
-  for (int b = 0; b < n_bands; b++) {
+  for (int b = p->layout.mono; b < n_bands; b++) {
     double from = p->weight[b], to = p->layout.weight[b];
     const double *x = bands[b];
     if (from == to) {
