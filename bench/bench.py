@@ -54,6 +54,11 @@ CACHE_DIR = os.path.join(tempfile.gettempdir(), "mastering-bench")
 # Settings shared by ours and the peers
 # ---------------------------------------------------------------------------
 
+# imager: the width both ours and FFmpeg's stereotools (slev) apply, and
+# ours' mono bass in its second case.
+IMAGER_WIDTH_PCT = 150.0
+IMAGER_MONO_BELOW_HZ = 150.0
+
 # Five active peak (bell) bands: (centre Hz, gain dB, Q).
 EQ_BANDS = [
     (100.0, 3.0, 1.0),
@@ -467,6 +472,43 @@ CASES = [
               "not a GStreamer pipeline: compare its net time"
               % FFMPEG_DEESSER_INTENSITY),
 
+    # --- imager: width 150 %, balance, mono bass ---------------------------
+    dict(name="imager width=150 (mastering)", group="imager", role="ours",
+         baseline="gst baseline", chain="imager width=%s" % _num(
+             IMAGER_WIDTH_PCT), requires=["gst:imager"],
+         note="the side times 1.5: one 2x2 matrix (ORC), a message every "
+              "second"),
+    dict(name="imager width=150 mono-below=150 (mastering)", group="imager",
+         role="peer", baseline="gst baseline",
+         chain="imager width=%s mono-below=%s" % (
+             _num(IMAGER_WIDTH_PCT), _num(IMAGER_MONO_BELOW_HZ)),
+         requires=["gst:imager"],
+         note="ours with mono bass: the Linkwitz-Riley 24 dB/octave split "
+              "on the side (C), what no peer here offers"),
+    dict(name="imager balance=30 (mastering)", group="imager", role="peer",
+         baseline="gst baseline", chain="imager balance=30",
+         requires=["gst:imager"],
+         note="constant-power balance, against audiopanorama's panning"),
+    dict(name="audiopanorama panorama=0.3", group="imager", role="peer",
+         baseline="gst baseline",
+         chain="audiopanorama panorama=0.3 method=psychoacoustic",
+         requires=["gst:audiopanorama"],
+         note="gst-plugins-good: panning (balance) only, no width or M/S"),
+    dict(name="stereo stereo=0.5 (audiofx, S16)", group="imager",
+         role="peer", baseline="gst baseline",
+         chain="audioconvert ! audio/x-raw,format=S16LE ! stereo stereo=0.5 "
+               "! audioconvert ! audio/x-raw,format=F32LE ! identity",
+         requires=["gst:stereo"],
+         note="gst-plugins-good's stereo enhancer: S16 only, so converted "
+              "both ways (in the time; identity closes the chain after the "
+              "F32 caps); its 'stereo' is not a calibrated width"),
+    dict(name="ffmpeg stereotools slev=1.5", group="imager", role="peer",
+         baseline="ffmpeg baseline",
+         ffmpeg_af="stereotools=slev=%s" % _num(IMAGER_WIDTH_PCT / 100.0),
+         requires=["ffmpeg:stereotools"],
+         note="side level 1.5 (its M/S width); separate program, not a "
+              "GStreamer pipeline: compare its net time"),
+
     dict(name="eq ! mbcomp ! limiter (mastering)", group="chain",
          role="ours", baseline="gst baseline", chain=chain_ours(),
          requires=["gst:eq", "gst:mbcomp", "gst:limiter"],
@@ -553,6 +595,12 @@ GROUPS = {
     "deesser": dict(verify="dynamics", title="De-esser",
                     settings="ours at its defaults; FFmpeg intensity %g, "
                     "otherwise its defaults" % FFMPEG_DEESSER_INTENSITY),
+    "imager": dict(verify="differs", title="Stereo imager",
+                   settings="width %g %% (FFmpeg stereotools slev %g), mono "
+                   "below %g Hz in ours' second case; balance 30 against "
+                   "audiopanorama 0.3; the audiofx stereo enhancer at 0.5" % (
+                       IMAGER_WIDTH_PCT, IMAGER_WIDTH_PCT / 100.0,
+                       IMAGER_MONO_BELOW_HZ)),
     "chain": dict(verify="dynamics",
                   title="Chain: EQ, multiband compressor, limiter",
                   settings="the eq group's 5 bands, then the mbcomp group's "

@@ -10,9 +10,33 @@
 void
 gst_mst_add_pad_templates (GstAudioFilterClass * klass)
 {
-  GstCaps *caps = gst_caps_from_string (GST_MST_ALLOWED_CAPS);
+  gst_mst_add_pad_templates_caps (klass, GST_MST_ALLOWED_CAPS);
+}
+
+void
+gst_mst_add_pad_templates_caps (GstAudioFilterClass * klass,
+    const gchar * caps_string)
+{
+  GstCaps *caps = gst_caps_from_string (caps_string);
   gst_audio_filter_class_add_pad_templates (klass, caps);
   gst_caps_unref (caps);
+}
+
+/* What @element accepts: its sink template's caps (an element narrower
+ * than the pack's formats, as the stereo-only imager, says so). */
+static gchar *
+accepted_caps (gpointer element)
+{
+  GstPadTemplate *t =
+      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (element),
+      "sink");
+  if (t) {
+    GstCaps *caps = gst_pad_template_get_caps (t);
+    gchar *s = gst_caps_to_string (caps);
+    gst_caps_unref (caps);
+    return s;
+  }
+  return g_strdup (GST_MST_ALLOWED_CAPS);
 }
 
 static const gchar *
@@ -34,10 +58,12 @@ gst_mst_accept_caps (GstBaseTransform * trans, GstPadDirection direction,
 
   if (!ok && direction == GST_PAD_SINK && gst_caps_is_fixed (caps)) {
     gchar *offered = gst_caps_to_string (caps);
+    gchar *accepted = accepted_caps (trans);
     GST_ELEMENT_ERROR (trans, CORE, NEGOTIATION,
         ("%s cannot process the audio it was given", element_kind (trans)),
-        ("offered: %s; accepted: %s", offered, GST_MST_ALLOWED_CAPS));
+        ("offered: %s; accepted: %s", offered, accepted));
     g_free (offered);
+    g_free (accepted);
   }
   return ok;
 }
@@ -45,12 +71,14 @@ gst_mst_accept_caps (GstBaseTransform * trans, GstPadDirection direction,
 void
 gst_mst_refuse_format (GstAudioFilter * filter, const GstAudioInfo * info)
 {
+  gchar *accepted = accepted_caps (filter);
   GST_ELEMENT_ERROR (filter, CORE, NEGOTIATION,
       ("%s cannot process %s audio, %d channels at %d Hz",
           element_kind (filter),
           gst_audio_format_to_string (GST_AUDIO_INFO_FORMAT (info)),
           GST_AUDIO_INFO_CHANNELS (info), GST_AUDIO_INFO_RATE (info)),
-      ("accepted: %s", GST_MST_ALLOWED_CAPS));
+      ("accepted: %s", accepted));
+  g_free (accepted);
 }
 
 gboolean

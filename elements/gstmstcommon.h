@@ -18,8 +18,19 @@ G_BEGIN_DECLS
   "rate = (int) [ 8000, 384000 ], channels = (int) [ 1, 8 ], " \
   "layout = (string) interleaved"
 
+/* The conventions' caps narrowed to stereo (the imager). */
+#define GST_MST_STEREO_CAPS \
+  "audio/x-raw, format = (string) { F32LE, F64LE }, " \
+  "rate = (int) [ 8000, 384000 ], channels = (int) 2, " \
+  "layout = (string) interleaved"
+
 /* Adds sink and src templates with GST_MST_ALLOWED_CAPS. */
 void gst_mst_add_pad_templates (GstAudioFilterClass * klass);
+
+/* The same with other caps (a subclass narrowing its base's, the
+ * templates replaced); refusals then name these as accepted. */
+void gst_mst_add_pad_templates_caps (GstAudioFilterClass * klass,
+    const gchar * caps_string);
 
 /* accept_caps for the elements: the parent's answer, plus a NEGOTIATION
  * error that names the offered and the accepted caps when fixed sink caps

@@ -1,7 +1,11 @@
 /* mastering: master, a bin that wires the mastering chain.
  *
- * audioconvert ! eq ! mbcomp ! loudnorm (live) ! limiter, behind ghost
- * pads. The children are named convert, eq, mbcomp, loudnorm and limiter,
+ * audioconvert ! eq ! mbcomp ! imager ! loudnorm (live) ! limiter, behind
+ * ghost pads: stereo imaging after the tone and dynamics stages and before
+ * the loudness and the limiter (so the limiter sees the final image). The
+ * imager takes stereo only: other channel counts go from mbcomp straight
+ * to loudnorm. The children are named convert, eq, mbcomp, imager,
+ * loudnorm and limiter,
  * so GstBin's child proxy reaches them: master eq::band0::gain=2
  * mbcomp::band1::ratio=2 limiter::ceiling=-1.5. The bin's own properties
  * pick a delivery target (loudness and ceiling) and the dynamics (mbcomp's
@@ -16,6 +20,7 @@
 #include <math.h>
 
 #include "gstmstcommon.h"
+#include "mst-imager.h"
 #include "mst-mbcomp.h"
 #include "mst-targets.h"
 
@@ -30,7 +35,20 @@ enum
   PROP_CEILING,
   PROP_NORMALIZE,
   PROP_DYNAMICS,
+  PROP_MONO_BELOW,
 };
+
+/* The imager's mono-warning for a target that checks the phase (vinyl):
+ * the fold-down loss, 10 log10 (sum (L + R)^2 / (2 sum (L^2 + R^2))), is
+ * below -3.0103 dB exactly when sum L R < 0, when the correlation is
+ * negative, whatever the channels' powers (mst-stereo-analysis.h). */
+#define PHASE_WARNING_DB 3.0103
+/* Its interval then: the 400 ms windows gst-master checks (which slide by
+ * 100 ms; the bin's follow each other). */
+#define PHASE_INTERVAL_NS (400 * GST_MSECOND)
+/* The imager's defaults otherwise (gstmstimager.c). */
+#define IMAGER_WARNING_DB 6.0
+#define IMAGER_INTERVAL_NS GST_SECOND
 
 /* The dynamics, as mst_mbcomp_settings_preset names them. */
 enum
@@ -101,6 +119,8 @@ typedef struct
 {
   gboolean normalize;
   gdouble loudness, ceiling;
+  gdouble mono_below;
+  gboolean check_stereo;
 } ChildSettings;
 
 /* The children's settings, copied under GST_OBJECT_LOCK; returns the
@@ -119,6 +139,8 @@ copy_settings (GstMstMaster * self, ChildSettings * c)
     c->loudness = mst_target_loudness (t, self->channels);
   c->normalize = self->normalize && isfinite (c->loudness);
   c->ceiling = self->ceiling;
+  c->mono_below = self->mono_below;
+  c->check_stereo = t->check_stereo;
   seq = self->settings_seq;
   GST_OBJECT_UNLOCK (self);
   return seq;
@@ -161,6 +183,11 @@ apply_settings (GstMstMaster * self)
       g_object_set (self->loudnorm, "mode", 1, "gain", 0.0,
           "ceiling", c.ceiling, NULL);
     g_object_set (self->limiter, "ceiling", c.ceiling, NULL);
+    if (self->imager)
+      g_object_set (self->imager, "mono-below", c.mono_below,
+          "mono-warning", c.check_stereo ? PHASE_WARNING_DB
+          : IMAGER_WARNING_DB, "interval", (guint64) (c.check_stereo
+              ? PHASE_INTERVAL_NS : IMAGER_INTERVAL_NS), NULL);
     guint written = seq;
     if ((seq = copy_settings (self, &c)) == written)
       break;
@@ -223,8 +250,12 @@ gst_mst_master_set_property (GObject * object, guint prop_id,
       self->loudness_set = FALSE;
       self->ceiling = t->ceiling_dbtp;
       self->normalize = isfinite (t->loudness_lufs);
+      self->mono_below = t->mono_below_hz;
       break;
     }
+    case PROP_MONO_BELOW:
+      self->mono_below = g_value_get_double (value);
+      break;
     case PROP_LOUDNESS:
       self->loudness = g_value_get_double (value);
       self->loudness_set = TRUE;
@@ -282,6 +313,9 @@ gst_mst_master_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_DYNAMICS:
       g_value_set_enum (value, self->dynamics);
       break;
+    case PROP_MONO_BELOW:
+      g_value_set_double (value, self->mono_below);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -289,8 +323,29 @@ gst_mst_master_get_property (GObject * object, guint prop_id, GValue * value,
   GST_OBJECT_UNLOCK (self);
 }
 
+/* The imager in the chain for stereo, out of it for the rest. Called in
+ * the streaming thread with the CAPS event at the bin's sink pad, before
+ * it reaches audioconvert: nothing flows past mbcomp meanwhile, and
+ * audioconvert negotiates with what follows mbcomp then (it would turn
+ * mono into stereo for the imager). */
+static void
+route_imager (GstMstMaster * self, gboolean stereo)
+{
+  if (!self->chain_ok || stereo == self->imager_linked)
+    return;
+  if (stereo) {
+    gst_element_unlink (self->mbcomp, self->loudnorm);
+    gst_element_link_many (self->mbcomp, self->imager, self->loudnorm, NULL);
+  } else {
+    gst_element_unlink_many (self->mbcomp, self->imager, self->loudnorm,
+        NULL);
+    gst_element_link (self->mbcomp, self->loudnorm);
+  }
+  self->imager_linked = stereo;
+}
+
 /* The channel count decides the loudness of targets that have a mono
- * figure (podcast). */
+ * figure (podcast), and whether the imager is in the chain. */
 static GstPadProbeReturn
 caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
@@ -303,6 +358,7 @@ caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     GstAudioInfo ainfo;
     gst_event_parse_caps (event, &caps);
     if (gst_audio_info_from_caps (&ainfo, caps)) {
+      route_imager (self, GST_AUDIO_INFO_CHANNELS (&ainfo) == 2);
       GST_OBJECT_LOCK (self);
       self->channels = GST_AUDIO_INFO_CHANNELS (&ainfo);
       self->settings_seq++;
@@ -391,6 +447,7 @@ static const struct
   {"audioconvert", "convert", G_STRUCT_OFFSET (GstMstMaster, convert)},
   {"eq", "eq", G_STRUCT_OFFSET (GstMstMaster, eq)},
   {"mbcomp", "mbcomp", G_STRUCT_OFFSET (GstMstMaster, mbcomp)},
+  {"imager", "imager", G_STRUCT_OFFSET (GstMstMaster, imager)},
   {"loudnorm", "loudnorm", G_STRUCT_OFFSET (GstMstMaster, loudnorm)},
   {"limiter", "limiter", G_STRUCT_OFFSET (GstMstMaster, limiter)},
 };
@@ -406,6 +463,7 @@ build_chain (GstMstMaster * self)
     ok = ok && e && (!prev || gst_element_link (prev, e));
     prev = e;
   }
+  self->imager_linked = ok;
   return ok;
 }
 
@@ -446,6 +504,7 @@ gst_mst_master_init (GstMstMaster * self)
   self->loudness = t[DEFAULT_TARGET].loudness_lufs;
   self->ceiling = t[DEFAULT_TARGET].ceiling_dbtp;
   self->normalize = TRUE;
+  self->mono_below = t[DEFAULT_TARGET].mono_below_hz;
   apply_settings (self);
   self->dynamics = DYNAMICS_NONE;
   apply_dynamics (self, self->dynamics);
@@ -468,8 +527,8 @@ gst_mst_master_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_NULL_TO_READY
       && !self->chain_ok) {
     GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
-        ("The master bin needs audioconvert, eq, mbcomp, loudnorm and "
-            "limiter"),
+        ("The master bin needs audioconvert, eq, mbcomp, imager, loudnorm "
+            "and limiter"),
         ("an element is missing: check the mastering plugin and "
             "gst-plugins-base"));
     return GST_STATE_CHANGE_FAILURE;
@@ -486,8 +545,8 @@ target_blurb (void)
 {
   size_t n;
   const MstTarget *t = mst_targets (&n);
-  GString *s = g_string_new ("Delivery target: sets loudness and ceiling "
-      "(set those after it to override): ");
+  GString *s = g_string_new ("Delivery target: sets loudness, ceiling "
+      "and mono-below (set those after it to override): ");
 
   for (size_t i = 0; i < n; i++) {
     g_string_append_printf (s, "%s%s ", i ? ", " : "", t[i].name);
@@ -504,6 +563,10 @@ target_blurb (void)
         && t[i].mono_loudness_lufs != t[i].loudness_lufs)
       g_string_append_printf (s, " (%g LUFS for mono)",
           t[i].mono_loudness_lufs);
+    if (t[i].mono_below_hz > 0)
+      g_string_append_printf (s, " (mono below %g Hz%s)", t[i].mono_below_hz,
+          t[i].check_stereo ? ", a warning when the correlation of a 400 ms "
+          "interval goes below 0" : "");
   }
   return g_string_free (s, FALSE);
 }
@@ -549,15 +612,24 @@ gst_mst_master_class_init (GstMstMasterClass * klass)
           "at 120 Hz, 1 kHz, 5 kHz; docs/elements/mbcomp.md); mbcomp::bandN "
           "properties set after it override it",
           GST_TYPE_MST_MASTER_DYNAMICS, DYNAMICS_NONE, flags));
+  g_object_class_install_property (gobject_class, PROP_MONO_BELOW,
+      g_param_spec_double ("mono-below", "Mono below (Hz)",
+          "The child imager's mono-below: the side removed below this "
+          "frequency in Hz, the mid untouched (stereo streams); 0 = off; "
+          "set by the target (150 for vinyl), set it after to override",
+          0.0, MST_IMAGER_MAX_MONO_HZ, t[DEFAULT_TARGET].mono_below_hz,
+          flags));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "Mastering chain", "Filter/Effect/Audio/Bin",
       "The mastering chain in one element: audioconvert, eq, mbcomp "
-      "(multiband compressor), loudnorm (live loudness normalisation) and the "
-      "true-peak limiter, for a delivery target; children reachable by name "
-      "(eq::band0::gain, mbcomp::band1::ratio, limiter::ceiling)",
+      "(multiband compressor), imager (stereo; neutral unless mono-below or "
+      "imager::width are set), loudnorm (live loudness normalisation) and "
+      "the true-peak limiter, for a delivery target; children reachable by "
+      "name (eq::band0::gain, mbcomp::band1::ratio, imager::width, "
+      "limiter::ceiling)",
       "mastering developers");
   gst_type_mark_as_plugin_api (GST_TYPE_MST_MASTER_TARGET, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_MST_MASTER_DYNAMICS, 0);

@@ -19,7 +19,10 @@ struct _GstMstMaster
   GstBin parent;
 
   /* < private > */
-  GstElement *convert, *eq, *mbcomp, *loudnorm, *limiter;
+  GstElement *convert, *eq, *mbcomp, *imager, *loudnorm, *limiter;
+  /* The imager (stereo only) is in the chain for stereo streams; others go
+   * from mbcomp to loudnorm (relinked at caps, in the streaming thread). */
+  gboolean imager_linked;
   GstPad *sinkpad, *srcpad;
   gboolean chain_ok;            /* every stage made and linked */
 
@@ -28,6 +31,7 @@ struct _GstMstMaster
   gdouble loudness, ceiling;
   gboolean loudness_set;        /* loudness given after the target */
   gboolean normalize;
+  gdouble mono_below;           /* imager mono-below (Hz), set by target */
   gint dynamics;                /* GstMstMasterDynamics: mbcomp's bands */
   gint channels;                /* of the current caps, 0 before them */
   guint settings_seq;           /* bumped by every change of the above */

@@ -6,6 +6,7 @@
 #include <gst/gst.h>
 
 #include "gstmsteq.h"
+#include "gstmstimager.h"
 #include "gstmstlimiter.h"
 #include "gstmstloudmeter.h"
 #include "gstmstmaster.h"
@@ -21,6 +22,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (eq, plugin);
+  ret |= GST_ELEMENT_REGISTER (imager, plugin);
   ret |= GST_ELEMENT_REGISTER (limiter, plugin);
   ret |= GST_ELEMENT_REGISTER (loudmeter, plugin);
   ret |= GST_ELEMENT_REGISTER (master, plugin);
@@ -34,5 +36,5 @@ plugin_init (GstPlugin * plugin)
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, mastering,
-    "Mastering studio elements: equalizer, dynamics, loudness",
+    "Mastering studio elements: equalizer, dynamics, loudness, stereo imaging",
     plugin_init, PACKAGE_VERSION, "LGPL", PACKAGE_NAME, PACKAGE_ORIGIN)

@@ -227,14 +227,19 @@ split_bands (MstCrossover * xo, const double *in, double *const *bands,
       if (ramp)
         split_design (xo, split);
     }
-    double *band = bands[j] + offset;
-    for (int c = 0; c < xo->channels; c++)
-      memcpy (band + c * stride, rest + c * stride, n * sizeof *band);
-    run (xo, &split->low, band, stride, ramp ? low : NULL, n);
+    /* A band not asked for (NULL) is not computed: neither its low side
+     * nor the all-passes above it run. */
+    if (bands[j]) {
+      double *band = bands[j] + offset;
+      for (int c = 0; c < xo->channels; c++)
+        memcpy (band + c * stride, rest + c * stride, n * sizeof *band);
+      run (xo, &split->low, band, stride, ramp ? low : NULL, n);
+    }
     run (xo, &split->high, rest, stride, ramp ? high : NULL, n);
     for (int i = 0; i < j; i++)
-      run (xo, &split->all_pass[i], bands[i] + offset, stride,
-          ramp ? all_pass : NULL, n);
+      if (bands[i])
+        run (xo, &split->all_pass[i], bands[i] + offset, stride,
+            ramp ? all_pass : NULL, n);
   }
 }
 
@@ -267,7 +272,7 @@ MstResult
 mst_crossover_process (MstCrossover * xo, const double *in,
     double *const *bands, size_t stride, size_t n)
 {
-  if (!xo || (n && (!in || !bands || stride < n)))
+  if (!xo || (n && (!in || !bands || !bands[xo->n_bands - 1] || stride < n)))
     return MST_ERR_INVALID_ARG;
   MstFpuState fpu = mst_fpu_enter_ftz ();
   for (size_t offset = 0; offset < n;) {
@@ -281,7 +286,7 @@ mst_crossover_process (MstCrossover * xo, const double *in,
   if (n && check_finite (xo)) {
     xo->nonfinite_count++;
     for (int b = 0; b < xo->n_bands; b++)
-      for (int c = 0; c < xo->channels; c++)
+      for (int c = 0; c < xo->channels && bands[b]; c++)
         for (size_t i = 0; i < n; i++)
           if (!isfinite (bands[b][c * stride + i]))
             bands[b][c * stride + i] = 0.0;

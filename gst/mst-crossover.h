@@ -65,8 +65,11 @@ void mst_crossover_reset (MstCrossover * xo);
  *  side inverted); each lower band also goes through the all-pass of every
  *  split above it (the sum of a split's two sides), so the bands sum to an
  *  all-pass: flat magnitude. @in may be @bands[n_bands - 1]; the other
- *  outputs are distinct from it and from each other. Non-finite input
- *  never stays in the state (see mst-core.h). */
+ *  outputs are distinct from it and from each other. A lower band may be
+ *  NULL: it is not computed (its filters keep their history as it was;
+ *  for a band the caller never reads, as the imager's mono bass). The
+ *  highest band is always computed. Non-finite input never stays in the
+ *  state (see mst-core.h). */
 MstResult mst_crossover_process (MstCrossover * xo, const double *in,
     double *const *bands, size_t stride, size_t n);
 

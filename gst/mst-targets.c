@@ -12,15 +12,19 @@
  * (MST_TARGET_DEFAULT). */
 static const MstTarget targets[] = {
   {"streaming", "music streaming services (Spotify, Tidal, Amazon)",
-      -14.0, -14.0, -1.0, 0, 0},
-  {"apple-music", "Apple Music (Sound Check)", -16.0, -16.0, -1.0, 0, 0},
-  {"youtube", "YouTube", -14.0, -14.0, -1.0, 0, 0},
-  {"ebu-r128", "broadcast, EBU R128", -23.0, -23.0, -1.0, 0, 0},
-  {"atsc-a85", "broadcast, ATSC A/85", -24.0, -24.0, -2.0, 0, 0},
+      -14.0, -14.0, -1.0, 0, 0, 0.0, false},
+  {"apple-music", "Apple Music (Sound Check)", -16.0, -16.0, -1.0, 0, 0,
+      0.0, false},
+  {"youtube", "YouTube", -14.0, -14.0, -1.0, 0, 0, 0.0, false},
+  {"ebu-r128", "broadcast, EBU R128", -23.0, -23.0, -1.0, 0, 0, 0.0, false},
+  {"atsc-a85", "broadcast, ATSC A/85", -24.0, -24.0, -2.0, 0, 0, 0.0, false},
   {"podcast", "podcasts (Apple Podcasts; -19 LUFS for mono)",
-      -16.0, -19.0, -1.0, 0, 0},
+      -16.0, -19.0, -1.0, 0, 0, 0.0, false},
   {"cd", "Red Book CD: no loudness target, 16 bits with dither",
-      NAN, NAN, -0.3, 16, 44100},
+      NAN, NAN, -0.3, 16, 44100, 0.0, false},
+  {"vinyl", "vinyl pre-master: no loudness target, mono below 150 Hz, "
+        "phase and extreme highs checked, 24 bits",
+      NAN, NAN, -1.0, 24, 0, 150.0, true},
 };
 
 const MstTarget *

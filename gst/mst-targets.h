@@ -19,6 +19,11 @@ typedef struct {
   int pcm_bits;                 /* 0: keep the format; 16: CD */
   int rate_hz;                  /* 0: keep the rate; 44100: CD (files only:
                                  * the master bin keeps its stream's) */
+  double mono_below_hz;         /* side removed below (imager mono-below);
+                                 * 0: none; 150: vinyl */
+  /* Check the phase (a warning when the correlation of a 400 ms window
+   * goes below 0) and report the energy above 16 kHz: vinyl. */
+  bool check_stereo;
 } MstTarget;
 
 /** Index in mst_targets () of the default target (streaming) of the master

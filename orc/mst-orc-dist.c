@@ -89,6 +89,8 @@ void mst_orc_ms_decode_f64 (double * ORC_RESTRICT d1, double * ORC_RESTRICT d2, 
 void mst_orc_scale_f64 (double * ORC_RESTRICT d1, double p1, int n);
 void mst_orc_fir4_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const float * ORC_RESTRICT s3, const float * ORC_RESTRICT s4, float p1, float p2, float p3, float p4, int n);
 void mst_orc_absmax_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, int n);
+void mst_orc_matrix2_f64 (double * ORC_RESTRICT d1, double * ORC_RESTRICT d2, double p1, double p2, double p3, double p4, int n);
+void mst_orc_matrix2_f32_2ch (orc_uint64 * ORC_RESTRICT d1, double p1, double p2, double p3, double p4, int n);
 
 
 /* begin Orc C target preamble */
@@ -1723,6 +1725,714 @@ mst_orc_absmax_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, int 
   ex->n = n;
   ex->arrays[ORC_VAR_D1] = d1;
   ex->arrays[ORC_VAR_S1] = (void *)s1;
+
+  func = c->exec;
+  func (ex);
+}
+#endif
+
+
+/* mst_orc_matrix2_f64 */
+#ifdef DISABLE_ORC
+void
+mst_orc_matrix2_f64 (double * ORC_RESTRICT d1, double * ORC_RESTRICT d2, double p1, double p2, double p3, double p4, int n){
+  int i;
+  orc_union64 * ORC_RESTRICT ptr0;
+  orc_union64 * ORC_RESTRICT ptr1;
+  orc_union64 var36;
+  orc_union64 var37;
+  orc_union64 var38;
+  orc_union64 var39;
+  orc_union64 var40;
+  orc_union64 var41;
+  orc_union64 var42;
+  orc_union64 var43;
+  orc_union64 var44;
+  orc_union64 var45;
+  orc_union64 var46;
+  orc_union64 var47;
+  orc_union64 var48;
+  orc_union64 var49;
+
+  ptr0 = (orc_union64 *)d1;
+  ptr1 = (orc_union64 *)d2;
+
+    /* 1: loadpq */
+    var37.f = p1;
+    /* 4: loadpq */
+    var39.f = p2;
+    /* 7: loadpq */
+    var41.f = p3;
+    /* 10: loadpq */
+    var43.f = p4;
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadq */
+    var36 = ptr0[i];
+    /* 2: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var36.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var37.i);
+       _dest1.f = _src1.f * _src2.f;
+       var46.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 3: loadq */
+    var38 = ptr1[i];
+    /* 5: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var38.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var39.i);
+       _dest1.f = _src1.f * _src2.f;
+       var47.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 6: loadq */
+    var40 = ptr0[i];
+    /* 8: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var40.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var41.i);
+       _dest1.f = _src1.f * _src2.f;
+       var48.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 9: loadq */
+    var42 = ptr1[i];
+    /* 11: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var42.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var43.i);
+       _dest1.f = _src1.f * _src2.f;
+       var49.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 12: addd */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var46.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var47.i);
+       _dest1.f = _src1.f + _src2.f;
+       var44.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 13: storeq */
+    ptr0[i] = var44;
+    /* 14: addd */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var48.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var49.i);
+       _dest1.f = _src1.f + _src2.f;
+       var45.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 15: storeq */
+    ptr1[i] = var45;
+  }
+
+}
+
+#else
+static void
+_backup_mst_orc_matrix2_f64 (OrcExecutor * ORC_RESTRICT ex)
+{
+  int i;
+  int n = ex->n;
+  orc_union64 * ORC_RESTRICT ptr0;
+  orc_union64 * ORC_RESTRICT ptr1;
+  orc_union64 var36;
+  orc_union64 var37;
+  orc_union64 var38;
+  orc_union64 var39;
+  orc_union64 var40;
+  orc_union64 var41;
+  orc_union64 var42;
+  orc_union64 var43;
+  orc_union64 var44;
+  orc_union64 var45;
+  orc_union64 var46;
+  orc_union64 var47;
+  orc_union64 var48;
+  orc_union64 var49;
+
+  ptr0 = (orc_union64 *)ex->arrays[0];
+  ptr1 = (orc_union64 *)ex->arrays[1];
+
+    /* 1: loadpq */
+    var37.i = (ex->params[24] & 0xffffffff) | ((orc_uint64)(ex->params[24 + (ORC_VAR_T1 - ORC_VAR_P1)]) << 32);
+    /* 4: loadpq */
+    var39.i = (ex->params[25] & 0xffffffff) | ((orc_uint64)(ex->params[25 + (ORC_VAR_T1 - ORC_VAR_P1)]) << 32);
+    /* 7: loadpq */
+    var41.i = (ex->params[26] & 0xffffffff) | ((orc_uint64)(ex->params[26 + (ORC_VAR_T1 - ORC_VAR_P1)]) << 32);
+    /* 10: loadpq */
+    var43.i = (ex->params[27] & 0xffffffff) | ((orc_uint64)(ex->params[27 + (ORC_VAR_T1 - ORC_VAR_P1)]) << 32);
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadq */
+    var36 = ptr0[i];
+    /* 2: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var36.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var37.i);
+       _dest1.f = _src1.f * _src2.f;
+       var46.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 3: loadq */
+    var38 = ptr1[i];
+    /* 5: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var38.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var39.i);
+       _dest1.f = _src1.f * _src2.f;
+       var47.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 6: loadq */
+    var40 = ptr0[i];
+    /* 8: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var40.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var41.i);
+       _dest1.f = _src1.f * _src2.f;
+       var48.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 9: loadq */
+    var42 = ptr1[i];
+    /* 11: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var42.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var43.i);
+       _dest1.f = _src1.f * _src2.f;
+       var49.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 12: addd */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var46.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var47.i);
+       _dest1.f = _src1.f + _src2.f;
+       var44.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 13: storeq */
+    ptr0[i] = var44;
+    /* 14: addd */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var48.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var49.i);
+       _dest1.f = _src1.f + _src2.f;
+       var45.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 15: storeq */
+    ptr1[i] = var45;
+  }
+
+}
+
+void
+mst_orc_matrix2_f64 (double * ORC_RESTRICT d1, double * ORC_RESTRICT d2, double p1, double p2, double p3, double p4, int n)
+{
+  OrcExecutor _ex, *ex = &_ex;
+  static volatile int p_inited = 0;
+  static OrcCode *c = 0;
+  void (*func) (OrcExecutor *);
+
+  if (!p_inited) {
+    orc_once_mutex_lock ();
+    if (!p_inited) {
+      OrcProgram *p;
+
+#if 1
+      static const orc_uint8 bc[] = {
+        1, 9, 19, 109, 115, 116, 95, 111, 114, 99, 95, 109, 97, 116, 114, 105, 
+        120, 50, 95, 102, 54, 52, 11, 8, 8, 11, 8, 8, 18, 8, 18, 8, 
+        18, 8, 18, 8, 20, 8, 20, 8, 20, 8, 20, 8, 214, 32, 0, 24, 
+        214, 33, 1, 25, 214, 34, 0, 26, 214, 35, 1, 27, 212, 0, 32, 33, 
+        212, 1, 34, 35, 2, 0, 
+      };
+      p = orc_program_new_from_static_bytecode (bc);
+      orc_program_set_backup_function (p, _backup_mst_orc_matrix2_f64);
+#else
+      p = orc_program_new ();
+      orc_program_set_name (p, "mst_orc_matrix2_f64");
+      orc_program_set_backup_function (p, _backup_mst_orc_matrix2_f64);
+      orc_program_add_destination (p, 8, "d1");
+      orc_program_add_destination (p, 8, "d2");
+      orc_program_add_parameter_double (p, 8, "p1");
+      orc_program_add_parameter_double (p, 8, "p2");
+      orc_program_add_parameter_double (p, 8, "p3");
+      orc_program_add_parameter_double (p, 8, "p4");
+      orc_program_add_temporary (p, 8, "t1");
+      orc_program_add_temporary (p, 8, "t2");
+      orc_program_add_temporary (p, 8, "t3");
+      orc_program_add_temporary (p, 8, "t4");
+
+      orc_program_append_2 (p, "muld", 0, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_P1, ORC_VAR_D1);
+      orc_program_append_2 (p, "muld", 0, ORC_VAR_T2, ORC_VAR_D2, ORC_VAR_P2, ORC_VAR_D1);
+      orc_program_append_2 (p, "muld", 0, ORC_VAR_T3, ORC_VAR_D1, ORC_VAR_P3, ORC_VAR_D1);
+      orc_program_append_2 (p, "muld", 0, ORC_VAR_T4, ORC_VAR_D2, ORC_VAR_P4, ORC_VAR_D1);
+      orc_program_append_2 (p, "addd", 0, ORC_VAR_D1, ORC_VAR_T1, ORC_VAR_T2, ORC_VAR_D1);
+      orc_program_append_2 (p, "addd", 0, ORC_VAR_D2, ORC_VAR_T3, ORC_VAR_T4, ORC_VAR_D1);
+#endif
+
+      orc_program_compile (p);
+      c = orc_program_take_code (p);
+      orc_program_free (p);
+    }
+    p_inited = TRUE;
+    orc_once_mutex_unlock ();
+  }
+  ex->arrays[ORC_VAR_A2] = c;
+  ex->program = 0;
+
+  ex->n = n;
+  ex->arrays[ORC_VAR_D1] = d1;
+  ex->arrays[ORC_VAR_D2] = d2;
+  {
+    orc_union64 tmp;
+    tmp.f = p1;
+    ex->params[ORC_VAR_P1] = ((orc_uint64) tmp.i) & 0xffffffff;
+    ex->params[ORC_VAR_T1] = ((orc_uint64) tmp.i) >> 32;
+  }
+  {
+    orc_union64 tmp;
+    tmp.f = p2;
+    ex->params[ORC_VAR_P2] = ((orc_uint64) tmp.i) & 0xffffffff;
+    ex->params[ORC_VAR_T2] = ((orc_uint64) tmp.i) >> 32;
+  }
+  {
+    orc_union64 tmp;
+    tmp.f = p3;
+    ex->params[ORC_VAR_P3] = ((orc_uint64) tmp.i) & 0xffffffff;
+    ex->params[ORC_VAR_T3] = ((orc_uint64) tmp.i) >> 32;
+  }
+  {
+    orc_union64 tmp;
+    tmp.f = p4;
+    ex->params[ORC_VAR_P4] = ((orc_uint64) tmp.i) & 0xffffffff;
+    ex->params[ORC_VAR_T4] = ((orc_uint64) tmp.i) >> 32;
+  }
+
+  func = c->exec;
+  func (ex);
+}
+#endif
+
+
+/* mst_orc_matrix2_f32_2ch */
+#ifdef DISABLE_ORC
+void
+mst_orc_matrix2_f32_2ch (orc_uint64 * ORC_RESTRICT d1, double p1, double p2, double p3, double p4, int n){
+  int i;
+  orc_union64 * ORC_RESTRICT ptr0;
+  orc_union64 var40;
+  orc_union64 var41;
+  orc_union64 var42;
+  orc_union64 var43;
+  orc_union64 var44;
+  orc_union64 var45;
+  orc_union32 var46;
+  orc_union32 var47;
+  orc_union64 var48;
+  orc_union64 var49;
+  orc_union64 var50;
+  orc_union64 var51;
+  orc_union64 var52;
+  orc_union64 var53;
+  orc_union64 var54;
+  orc_union64 var55;
+  orc_union32 var56;
+  orc_union32 var57;
+
+  ptr0 = (orc_union64 *)d1;
+
+    /* 4: loadpq */
+    var41.f = p1;
+    /* 6: loadpq */
+    var42.f = p2;
+    /* 8: loadpq */
+    var43.f = p3;
+    /* 10: loadpq */
+    var44.f = p4;
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadq */
+    var40 = ptr0[i];
+    /* 1: splitql */
+    {
+       orc_union64 _src;
+       _src.i = var40.i;
+       var46.i = _src.x2[1];
+       var47.i = _src.x2[0];
+    }
+    /* 2: convfd */
+    {
+       orc_union32 _src1;
+       _src1.i = ORC_DENORMAL(var47.i);
+       var48.f = _src1.f;
+    }
+    /* 3: convfd */
+    {
+       orc_union32 _src1;
+       _src1.i = ORC_DENORMAL(var46.i);
+       var49.f = _src1.f;
+    }
+    /* 5: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var48.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var41.i);
+       _dest1.f = _src1.f * _src2.f;
+       var50.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 7: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var49.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var42.i);
+       _dest1.f = _src1.f * _src2.f;
+       var51.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 9: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var48.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var43.i);
+       _dest1.f = _src1.f * _src2.f;
+       var52.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 11: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var49.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var44.i);
+       _dest1.f = _src1.f * _src2.f;
+       var53.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 12: addd */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var50.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var51.i);
+       _dest1.f = _src1.f + _src2.f;
+       var54.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 13: addd */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var52.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var53.i);
+       _dest1.f = _src1.f + _src2.f;
+       var55.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 14: convdf */
+    {
+       orc_union64 _src1;
+       orc_union32 _dest;
+       _src1.i = ORC_DENORMAL_DOUBLE(var54.i);
+       _dest.f = _src1.f;
+       var56.i = ORC_DENORMAL(_dest.i);
+    }
+    /* 15: convdf */
+    {
+       orc_union64 _src1;
+       orc_union32 _dest;
+       _src1.i = ORC_DENORMAL_DOUBLE(var55.i);
+       _dest.f = _src1.f;
+       var57.i = ORC_DENORMAL(_dest.i);
+    }
+    /* 16: mergelq */
+    {
+       orc_union64 _dest;
+       _dest.x2[0] = var56.i;
+       _dest.x2[1] = var57.i;
+       var45.i = _dest.i;
+    }
+    /* 17: storeq */
+    ptr0[i] = var45;
+  }
+
+}
+
+#else
+static void
+_backup_mst_orc_matrix2_f32_2ch (OrcExecutor * ORC_RESTRICT ex)
+{
+  int i;
+  int n = ex->n;
+  orc_union64 * ORC_RESTRICT ptr0;
+  orc_union64 var40;
+  orc_union64 var41;
+  orc_union64 var42;
+  orc_union64 var43;
+  orc_union64 var44;
+  orc_union64 var45;
+  orc_union32 var46;
+  orc_union32 var47;
+  orc_union64 var48;
+  orc_union64 var49;
+  orc_union64 var50;
+  orc_union64 var51;
+  orc_union64 var52;
+  orc_union64 var53;
+  orc_union64 var54;
+  orc_union64 var55;
+  orc_union32 var56;
+  orc_union32 var57;
+
+  ptr0 = (orc_union64 *)ex->arrays[0];
+
+    /* 4: loadpq */
+    var41.i = (ex->params[24] & 0xffffffff) | ((orc_uint64)(ex->params[24 + (ORC_VAR_T1 - ORC_VAR_P1)]) << 32);
+    /* 6: loadpq */
+    var42.i = (ex->params[25] & 0xffffffff) | ((orc_uint64)(ex->params[25 + (ORC_VAR_T1 - ORC_VAR_P1)]) << 32);
+    /* 8: loadpq */
+    var43.i = (ex->params[26] & 0xffffffff) | ((orc_uint64)(ex->params[26 + (ORC_VAR_T1 - ORC_VAR_P1)]) << 32);
+    /* 10: loadpq */
+    var44.i = (ex->params[27] & 0xffffffff) | ((orc_uint64)(ex->params[27 + (ORC_VAR_T1 - ORC_VAR_P1)]) << 32);
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadq */
+    var40 = ptr0[i];
+    /* 1: splitql */
+    {
+       orc_union64 _src;
+       _src.i = var40.i;
+       var46.i = _src.x2[1];
+       var47.i = _src.x2[0];
+    }
+    /* 2: convfd */
+    {
+       orc_union32 _src1;
+       _src1.i = ORC_DENORMAL(var47.i);
+       var48.f = _src1.f;
+    }
+    /* 3: convfd */
+    {
+       orc_union32 _src1;
+       _src1.i = ORC_DENORMAL(var46.i);
+       var49.f = _src1.f;
+    }
+    /* 5: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var48.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var41.i);
+       _dest1.f = _src1.f * _src2.f;
+       var50.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 7: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var49.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var42.i);
+       _dest1.f = _src1.f * _src2.f;
+       var51.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 9: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var48.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var43.i);
+       _dest1.f = _src1.f * _src2.f;
+       var52.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 11: muld */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var49.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var44.i);
+       _dest1.f = _src1.f * _src2.f;
+       var53.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 12: addd */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var50.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var51.i);
+       _dest1.f = _src1.f + _src2.f;
+       var54.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 13: addd */
+    {
+       orc_union64 _src1;
+       orc_union64 _src2;
+       orc_union64 _dest1;
+       _src1.i = ORC_DENORMAL_DOUBLE(var52.i);
+       _src2.i = ORC_DENORMAL_DOUBLE(var53.i);
+       _dest1.f = _src1.f + _src2.f;
+       var55.i = ORC_DENORMAL_DOUBLE(_dest1.i);
+    }
+    /* 14: convdf */
+    {
+       orc_union64 _src1;
+       orc_union32 _dest;
+       _src1.i = ORC_DENORMAL_DOUBLE(var54.i);
+       _dest.f = _src1.f;
+       var56.i = ORC_DENORMAL(_dest.i);
+    }
+    /* 15: convdf */
+    {
+       orc_union64 _src1;
+       orc_union32 _dest;
+       _src1.i = ORC_DENORMAL_DOUBLE(var55.i);
+       _dest.f = _src1.f;
+       var57.i = ORC_DENORMAL(_dest.i);
+    }
+    /* 16: mergelq */
+    {
+       orc_union64 _dest;
+       _dest.x2[0] = var56.i;
+       _dest.x2[1] = var57.i;
+       var45.i = _dest.i;
+    }
+    /* 17: storeq */
+    ptr0[i] = var45;
+  }
+
+}
+
+void
+mst_orc_matrix2_f32_2ch (orc_uint64 * ORC_RESTRICT d1, double p1, double p2, double p3, double p4, int n)
+{
+  OrcExecutor _ex, *ex = &_ex;
+  static volatile int p_inited = 0;
+  static OrcCode *c = 0;
+  void (*func) (OrcExecutor *);
+
+  if (!p_inited) {
+    orc_once_mutex_lock ();
+    if (!p_inited) {
+      OrcProgram *p;
+
+#if 1
+      static const orc_uint8 bc[] = {
+        1, 9, 23, 109, 115, 116, 95, 111, 114, 99, 95, 109, 97, 116, 114, 105, 
+        120, 50, 95, 102, 51, 50, 95, 50, 99, 104, 11, 8, 8, 18, 8, 18, 
+        8, 18, 8, 18, 8, 20, 4, 20, 4, 20, 8, 20, 8, 20, 8, 20, 
+        8, 20, 8, 20, 8, 197, 33, 32, 0, 224, 34, 32, 224, 35, 33, 214, 
+        36, 34, 24, 214, 37, 35, 25, 214, 38, 34, 26, 214, 39, 35, 27, 212, 
+        36, 36, 37, 212, 38, 38, 39, 225, 32, 36, 225, 33, 38, 194, 0, 32, 
+        33, 2, 0, 
+      };
+      p = orc_program_new_from_static_bytecode (bc);
+      orc_program_set_backup_function (p, _backup_mst_orc_matrix2_f32_2ch);
+#else
+      p = orc_program_new ();
+      orc_program_set_name (p, "mst_orc_matrix2_f32_2ch");
+      orc_program_set_backup_function (p, _backup_mst_orc_matrix2_f32_2ch);
+      orc_program_add_destination (p, 8, "d1");
+      orc_program_add_parameter_double (p, 8, "p1");
+      orc_program_add_parameter_double (p, 8, "p2");
+      orc_program_add_parameter_double (p, 8, "p3");
+      orc_program_add_parameter_double (p, 8, "p4");
+      orc_program_add_temporary (p, 4, "t1");
+      orc_program_add_temporary (p, 4, "t2");
+      orc_program_add_temporary (p, 8, "t3");
+      orc_program_add_temporary (p, 8, "t4");
+      orc_program_add_temporary (p, 8, "t5");
+      orc_program_add_temporary (p, 8, "t6");
+      orc_program_add_temporary (p, 8, "t7");
+      orc_program_add_temporary (p, 8, "t8");
+
+      orc_program_append_2 (p, "splitql", 0, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convfd", 0, ORC_VAR_T3, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convfd", 0, ORC_VAR_T4, ORC_VAR_T2, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "muld", 0, ORC_VAR_T5, ORC_VAR_T3, ORC_VAR_P1, ORC_VAR_D1);
+      orc_program_append_2 (p, "muld", 0, ORC_VAR_T6, ORC_VAR_T4, ORC_VAR_P2, ORC_VAR_D1);
+      orc_program_append_2 (p, "muld", 0, ORC_VAR_T7, ORC_VAR_T3, ORC_VAR_P3, ORC_VAR_D1);
+      orc_program_append_2 (p, "muld", 0, ORC_VAR_T8, ORC_VAR_T4, ORC_VAR_P4, ORC_VAR_D1);
+      orc_program_append_2 (p, "addd", 0, ORC_VAR_T5, ORC_VAR_T5, ORC_VAR_T6, ORC_VAR_D1);
+      orc_program_append_2 (p, "addd", 0, ORC_VAR_T7, ORC_VAR_T7, ORC_VAR_T8, ORC_VAR_D1);
+      orc_program_append_2 (p, "convdf", 0, ORC_VAR_T1, ORC_VAR_T5, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convdf", 0, ORC_VAR_T2, ORC_VAR_T7, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "mergelq", 0, ORC_VAR_D1, ORC_VAR_T1, ORC_VAR_T2, ORC_VAR_D1);
+#endif
+
+      orc_program_compile (p);
+      c = orc_program_take_code (p);
+      orc_program_free (p);
+    }
+    p_inited = TRUE;
+    orc_once_mutex_unlock ();
+  }
+  ex->arrays[ORC_VAR_A2] = c;
+  ex->program = 0;
+
+  ex->n = n;
+  ex->arrays[ORC_VAR_D1] = d1;
+  {
+    orc_union64 tmp;
+    tmp.f = p1;
+    ex->params[ORC_VAR_P1] = ((orc_uint64) tmp.i) & 0xffffffff;
+    ex->params[ORC_VAR_T1] = ((orc_uint64) tmp.i) >> 32;
+  }
+  {
+    orc_union64 tmp;
+    tmp.f = p2;
+    ex->params[ORC_VAR_P2] = ((orc_uint64) tmp.i) & 0xffffffff;
+    ex->params[ORC_VAR_T2] = ((orc_uint64) tmp.i) >> 32;
+  }
+  {
+    orc_union64 tmp;
+    tmp.f = p3;
+    ex->params[ORC_VAR_P3] = ((orc_uint64) tmp.i) & 0xffffffff;
+    ex->params[ORC_VAR_T3] = ((orc_uint64) tmp.i) >> 32;
+  }
+  {
+    orc_union64 tmp;
+    tmp.f = p4;
+    ex->params[ORC_VAR_P4] = ((orc_uint64) tmp.i) & 0xffffffff;
+    ex->params[ORC_VAR_T4] = ((orc_uint64) tmp.i) >> 32;
+  }
 
   func = c->exec;
   func (ex);

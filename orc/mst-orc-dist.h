@@ -90,6 +90,8 @@ void mst_orc_ms_decode_f64 (double * ORC_RESTRICT d1, double * ORC_RESTRICT d2, 
 void mst_orc_scale_f64 (double * ORC_RESTRICT d1, double p1, int n);
 void mst_orc_fir4_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, const float * ORC_RESTRICT s2, const float * ORC_RESTRICT s3, const float * ORC_RESTRICT s4, float p1, float p2, float p3, float p4, int n);
 void mst_orc_absmax_f32 (float * ORC_RESTRICT d1, const float * ORC_RESTRICT s1, int n);
+void mst_orc_matrix2_f64 (double * ORC_RESTRICT d1, double * ORC_RESTRICT d2, double p1, double p2, double p3, double p4, int n);
+void mst_orc_matrix2_f32_2ch (orc_uint64 * ORC_RESTRICT d1, double p1, double p2, double p3, double p4, int n);
 
 #ifdef __cplusplus
 }

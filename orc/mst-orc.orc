@@ -103,3 +103,55 @@ addf d, d, acc
 .temp 4 a
 andl a, s, 0x7fffffff
 maxf d, d, a
+
+# A 2x2 matrix on a planar pair, in place: (a, b) = (m00 a + m01 b,
+# m10 a + m11 b). The imager's mid/side matrixing (width, gains, swap,
+# polarity, rotation, balance all fold into one such matrix).
+.function mst_orc_matrix2_f64
+.dest 8 a double
+.dest 8 b double
+.doubleparam 8 m00
+.doubleparam 8 m01
+.doubleparam 8 m10
+.doubleparam 8 m11
+.temp 8 t0
+.temp 8 t1
+.temp 8 u0
+.temp 8 u1
+muld t0, a, m00
+muld t1, b, m01
+muld u0, a, m10
+muld u1, b, m11
+addd a, t0, t1
+addd b, u0, u1
+
+# The same on interleaved stereo F32 frames, in place: each frame to
+# doubles, through the matrix as mst_orc_matrix2_f64 computes it, back to
+# floats; the imager's steady path when no side filter is at work (no
+# planar round trip).
+.function mst_orc_matrix2_f32_2ch
+.dest 8 d
+.doubleparam 8 m00
+.doubleparam 8 m01
+.doubleparam 8 m10
+.doubleparam 8 m11
+.temp 4 l
+.temp 4 r
+.temp 8 ld
+.temp 8 rd
+.temp 8 t0
+.temp 8 t1
+.temp 8 u0
+.temp 8 u1
+splitql r, l, d
+convfd ld, l
+convfd rd, r
+muld t0, ld, m00
+muld t1, rd, m01
+muld u0, ld, m10
+muld u1, rd, m11
+addd t0, t0, t1
+addd u0, u0, u1
+convdf l, t0
+convdf r, u0
+mergelq d, l, r

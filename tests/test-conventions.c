@@ -37,6 +37,9 @@ typedef enum
    * must not reset loudness. The tail before it is still drained, and a
    * FLUSH (and, for a meter, a new stream) still restarts everything. */
   ROW_KEEPS_PROGRAMME = 1 << 3,
+  /* Stereo only (the imager): the other channel counts are refused, so the
+   * checks run on stereo F32 and F64, and mono is among the refusals. */
+  ROW_STEREO = 1 << 4,
 } RowFlags;
 
 typedef struct
@@ -84,6 +87,9 @@ static const Row rows[] = {
       "threshold", -60.0, -10.0, 0.1, "", NULL},
   {"deesser", ROW_FILTER | ROW_BYPASS, "threshold=-40", "ratio=1",
       "threshold", -60.0, -10.0, 0.5, "mode=wideband freq=3000", NULL},
+  {"imager", ROW_FILTER | ROW_BYPASS | ROW_STEREO,
+        "width=150 mono-below=150 balance=20", "",
+      "balance", -50.0, 50.0, 0.5, "mono-below=100 width=150", NULL},
 };
 
 typedef struct
@@ -97,6 +103,17 @@ static const Fmt formats[] = {
 };
 
 static const Fmt stereo_f32 = { FALSE, 2 };
+static const Fmt stereo_f64 = { TRUE, 2 };
+
+/* The format a check that names @f runs on for @row: itself, or for a
+ * stereo-only row the stereo format of the same width. */
+static const Fmt *
+row_format (const Row * row, const Fmt * f)
+{
+  if (!(row->flags & ROW_STEREO) || f->channels == 2)
+    return f;
+  return f->f64 ? &stereo_f64 : &stereo_f32;
+}
 
 static gchar *
 caps_string (const Fmt * f)
@@ -532,7 +549,15 @@ GST_START_TEST (test_caps_refused)
     "audio/x-raw, format=F32LE, layout=interleaved, rate=48000, channels=9",
     "audio/mpeg, mpegversion=(int)1, layer=(int)3, rate=48000, channels=2",
   };
+  static const gchar *const not_stereo[] = {
+    "audio/x-raw, format=F32LE, layout=interleaved, rate=48000, channels=1",
+    "audio/x-raw, format=F64LE, layout=interleaved, rate=48000, "
+        "channels=6, channel-mask=(bitmask)0x3f",
+  };
   const Row *row = &rows[__i__];
+  if (row->flags & ROW_STEREO)
+    mst_check_caps_list_refused (row->factory, not_stereo,
+        G_N_ELEMENTS (not_stereo));
   if (row->flags & ROW_FILTER)
     mst_check_caps_refused (row->factory);
   else
@@ -582,6 +607,8 @@ GST_START_TEST (test_bypass_bit_exact)
   const gsize n = RATE;
   for (guint k = 0; k < G_N_ELEMENTS (formats); k++) {
     const Fmt *f = &formats[k];
+    if ((row->flags & ROW_STEREO) && f->channels != 2)
+      continue;
     gdouble *loud = music (f->channels, n, 1, 1.0);
     gdouble *quiet = music (f->channels, n, 2, 0.1);
     if (row->flags & ROW_BYPASS) {
@@ -702,8 +729,8 @@ GST_START_TEST (test_nonfinite_input)
 {
   const Row *row = &rows[__i__];
   check_nonfinite (row, &stereo_f32);
-  check_nonfinite (row, &formats[3]);   /* F64 mono */
-  check_nonfinite (row, &formats[2]);   /* F32 6 channels */
+  check_nonfinite (row, row_format (row, &formats[3]));        /* F64 mono */
+  check_nonfinite (row, row_format (row, &formats[2]));        /* F32 6 ch */
 }
 GST_END_TEST;
 
@@ -952,7 +979,7 @@ GST_START_TEST (test_automation)
   if (!row->automated)
     return;
   check_automation (row, &stereo_f32);
-  check_automation (row, &formats[3]);  /* F64 mono */
+  check_automation (row, row_format (row, &formats[3]));       /* F64 mono */
 }
 GST_END_TEST;
 

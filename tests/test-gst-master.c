@@ -1086,6 +1086,221 @@ test_analyze (void)
   g_free (tone44);
 }
 
+/* analyze's stereo figures on a file whose 400 ms windows are known: a
+ * second of identical white noise, a second of anti-phase, a second
+ * correlated at 1/sqrt 2 (R = (L + N) / sqrt 2): correlation minimum -1
+ * near 1 s, the windows below 0 counted, the mean between; the fold-down
+ * loss of the whole, sum (L + R)^2 / (2 sum (L^2 + R^2)) = (4 + 0 + 2 +
+ * sqrt 2) / 12 (-2.09 dB); the energy above 16 kHz of white noise at
+ * 48 kHz a third of it (-4.77 dB). A mono file has none. */
+static void
+test_analyze_stereo (void)
+{
+  const unsigned rate = 48000;
+  const size_t n = 3 * rate;
+  float *x = g_new (float, 2 * n), *y = g_new (float, 2 * n);
+  char *p = path ("stereo-phase.wav");
+  JsonNode *doc, *f;
+  Run r;
+
+  mst_signal_white_noise (x, n, 2, -20.0, 5);
+  mst_signal_white_noise (y, n, 2, -20.0, 6);
+  for (size_t i = 0; i < n; i++)
+    if (i < rate)
+      x[2 * i + 1] = x[2 * i];
+    else if (i < 2 * rate)
+      x[2 * i + 1] = -x[2 * i];
+    else
+      x[2 * i + 1] = (x[2 * i] + y[2 * i]) * (float) M_SQRT1_2;
+  check (mst_signal_write_wav (p, x, n, 2, rate) == 0, "written");
+  f = analyze (p, &doc);
+  check (f && jnum (f, "correlation_min") < -0.99
+      && fabs (jnum (f, "correlation_min_at_s") - 1.0) <= 0.3,
+      "analyze: correlation minimum -1 at 1 s (%.3f at %.2f s)",
+      jnum (f, "correlation_min"), jnum (f, "correlation_min_at_s"));
+  /* 7 windows in the anti-phase second, 1 or 2 across the change from
+   * identical (3 + 1 and 2 + 2 hops), 2 across the next (1 + 3 hops is
+   * above 0: (-1 + 3 / sqrt 2) / 4). */
+  check (jnum (f, "negative_correlation_windows") >= 10
+      && jnum (f, "negative_correlation_windows") <= 11,
+      "analyze: windows below 0 (%g)",
+      jnum (f, "negative_correlation_windows"));
+  check (fabs (jnum (f, "correlation_mean")) < 0.5,
+      "analyze: mean correlation between (%.3f)",
+      jnum (f, "correlation_mean"));
+  check (fabs (jnum (f, "mono_loss_db")
+          - 10 * log10 ((6 + M_SQRT2) / 12)) < 0.1,
+      "analyze: fold-down loss -2.09 dB (%.3f)", jnum (f, "mono_loss_db"));
+  check (fabs (jnum (f, "energy_above_16khz_db") + 4.77) < 0.3,
+      "analyze: white noise above 16 kHz -4.77 dB (%.3f)",
+      jnum (f, "energy_above_16khz_db"));
+  json_free (doc);
+  r = gm ("analyze", p, NULL);
+  check (r.rc == 0 && strstr (r.out, "cormin") && strstr (r.out, "-1.00")
+      && strstr (r.out, "-2.1"), "analyze: correlation in the table");
+  run_clear (&r);
+  for (size_t i = 0; i < n; i++)
+    x[i] = x[2 * i];
+  g_free (p);
+  p = path ("mono-noise.wav");
+  check (mst_signal_write_wav (p, x, n, 1, rate) == 0, "written");
+  f = analyze (p, &doc);
+  check (f && jnum (f, "channels") == 1 && isnan (jnum (f, "correlation_min"))
+      && isnan (jnum (f, "mono_loss_db")),
+      "analyze: no correlation for a mono file");
+  json_free (doc);
+  g_free (p);
+  g_free (x);
+  g_free (y);
+}
+
+/* Amplitude (dBFS) of the tone @f_hz in @x (@n frames at @rate, stride
+ * @stride) by correlation with a sine and a cosine. */
+static double
+tone_dbfs (const double *x, size_t n, size_t stride, double f_hz,
+    unsigned rate)
+{
+  double c = 0, q = 0;
+  for (size_t i = 0; i < n; i++) {
+    c += x[i * stride] * cos (2 * M_PI * f_hz * i / rate);
+    q += x[i * stride] * sin (2 * M_PI * f_hz * i / rate);
+  }
+  return 20 * log10 (2 * sqrt (c * c + q * q) / n);
+}
+
+/* The last @seconds of a 24-bit stereo WAV as mid and side (doubles,
+ * (L + R) / 2 and (L - R) / 2); the frame count read, 0 on failure. */
+static size_t
+wav24_mid_side (const char *f, double seconds, unsigned rate, double **mid,
+    double **side)
+{
+  int bits, r, frame_bytes;
+  gsize n_data, n_nonzero, at, len;
+  guint8 *d;
+  if (!wav_read (f, &bits, &r, &n_data, &n_nonzero, &at, &frame_bytes)
+      || bits != 24 || frame_bytes != 6 || (unsigned) r != rate
+      || !g_file_get_contents (f, (char **) &d, &len, NULL))
+    return 0;
+  size_t total = n_data / 6, n = MIN (total, (size_t) (seconds * rate));
+  *mid = g_new (double, n);
+  *side = g_new (double, n);
+  for (size_t i = 0; i < n; i++) {
+    const guint8 *p = d + at + (total - n + i) * 6;
+    gint32 l = (gint32) ((guint32) p[0] << 8 | (guint32) p[1] << 16
+        | (guint32) p[2] << 24) >> 8;
+    gint32 rr = (gint32) ((guint32) p[3] << 8 | (guint32) p[4] << 16
+        | (guint32) p[5] << 24) >> 8;
+    (*mid)[i] = (l + rr) / 2.0 / 8388608.0;
+    (*side)[i] = (l - rr) / 2.0 / 8388608.0;
+  }
+  g_free (d);
+  return n;
+}
+
+/* The vinyl target: a 24-bit file, the side under 150 Hz removed (a 40 Hz
+ * side tone over 40 dB down) with the mid as it was (a 1 kHz mid tone
+ * within 0.01 dB, a 40 Hz one too) and the side above kept (2 kHz within
+ * 0.1 dB); the report has the energy above 16 kHz and the correlation
+ * minimum; an anti-phase input warns; --mono-below moves the split. */
+static void
+test_vinyl (void)
+{
+  const unsigned rate = 48000;
+  const size_t n = 4 * rate;
+  float *x = g_new (float, 2 * n);
+  char *in = path ("vinyl-in.wav"), *out = path ("vinyl-out.wav");
+  char *anti = path ("vinyl-anti.wav");
+  double *mid = NULL, *side = NULL;
+  JsonNode *doc;
+  Run r;
+
+  for (size_t i = 0; i < n; i++) {
+    double m = 0.1 * sin (2 * M_PI * 1000 * i / rate)
+        + 0.1 * sin (2 * M_PI * 40 * i / rate);
+    double sd = 0.1 * sin (2 * M_PI * 40 * i / rate + 0.5)
+        + 0.05 * sin (2 * M_PI * 2000 * i / rate);
+    x[2 * i] = (float) (m + sd);
+    x[2 * i + 1] = (float) (m - sd);
+  }
+  check (mst_signal_write_wav (in, x, n, 2, rate) == 0, "written");
+  r = gm ("master", in, "-o", out, "--target", "vinyl", "--json", "-q",
+      NULL);
+  doc = r.rc == 0 ? json_parse (r.out) : NULL;
+  JsonNode *job = jidx (doc, 0);
+  check (r.rc == 0 && job && wav_bits (out) == 24, "vinyl: exit %d, 24-bit",
+      r.rc);
+  size_t got = wav24_mid_side (out, 2.0, rate, &mid, &side);
+  check (got == 2 * rate, "vinyl: read back");
+  if (got == 2 * rate) {
+    double side40 = tone_dbfs (side, got, 1, 40, rate);
+    double mid1k = tone_dbfs (mid, got, 1, 1000, rate);
+    double mid40 = tone_dbfs (mid, got, 1, 40, rate);
+    double side2k = tone_dbfs (side, got, 1, 2000, rate);
+    check (side40 - 20 * log10 (0.1) < -40, "vinyl: 40 Hz side down %.1f dB",
+        side40 - 20 * log10 (0.1));
+    check (fabs (mid1k - 20 * log10 (0.1)) < 0.01
+        && fabs (mid40 - 20 * log10 (0.1)) < 0.01,
+        "vinyl: mid tones kept (%.3f, %.3f dBFS)", mid1k, mid40);
+    check (fabs (side2k - 20 * log10 (0.05)) < 0.1,
+        "vinyl: 2 kHz side kept (%.3f dBFS)", side2k);
+  }
+  check (job && jnum (job, "mono_below_hz") == 150
+      && isfinite (jnum (job, "after.energy_above_16khz_db"))
+      && isfinite (jnum (job, "after.correlation_min"))
+      && g_strrstr (r.out, "energy above 16 kHz")
+      && g_strrstr (r.out, "correlation over 400 ms windows")
+      && !g_strcmp0 (jstr (job, "status"), "ok"),
+      "vinyl: the report has the energy above 16 kHz and the correlation "
+      "minimum, no warning");
+  if (doc)
+    json_free (doc);
+  run_clear (&r);
+  g_free (mid);
+  g_free (side);
+  /* Text report too. */
+  r = gm ("master", in, "-o", out, "--target", "vinyl", "-q", NULL);
+  check (r.rc == 0 && strstr (r.out, "correlation min")
+      && strstr (r.out, "above 16 kHz"), "vinyl: text report rows");
+  run_clear (&r);
+  /* Anti-phase: a warning naming the correlation. */
+  mst_signal_white_noise (x, n, 1, -20.0, 9);
+  for (size_t i = n; i-- > 0;) {
+    x[2 * i] = x[i];
+    x[2 * i + 1] = -x[i];
+  }
+  check (mst_signal_write_wav (anti, x, n, 2, rate) == 0, "written");
+  r = gm ("master", anti, "-o", out, "--target", "vinyl", "--json", "-q",
+      NULL);
+  doc = r.rc == 0 ? json_parse (r.out) : NULL;
+  job = jidx (doc, 0);
+  check (job && !g_strcmp0 (jstr (job, "status"), "warning")
+      && g_strrstr (r.out, "correlation below 0")
+      && jnum (job, "after.correlation_min") < -0.9,
+      "vinyl: anti-phase input warns (exit %d)", r.rc);
+  if (doc)
+    json_free (doc);
+  run_clear (&r);
+  /* --mono-below 0 keeps the 40 Hz side. */
+  r = gm ("master", in, "-o", out, "--target", "vinyl", "--mono-below", "0",
+      "-q", NULL);
+  got = r.rc == 0 ? wav24_mid_side (out, 2.0, rate, &mid, &side) : 0;
+  check (got && fabs (tone_dbfs (side, got, 1, 40, rate) - 20 * log10 (0.1))
+      < 0.01, "vinyl --mono-below 0: the 40 Hz side kept");
+  run_clear (&r);
+  if (got) {
+    g_free (mid);
+    g_free (side);
+  }
+  r = gm ("master", in, "-o", out, "--mono-below", "5", "-q", NULL);
+  check (r.rc == 2 && strstr (r.err, "--mono-below"),
+      "--mono-below 5 refused");
+  run_clear (&r);
+  g_free (x);
+  g_free (in);
+  g_free (out);
+  g_free (anti);
+}
+
 /* Master to targets and formats, the written file measured again. */
 static void
 test_master_targets (void)
@@ -2541,6 +2756,8 @@ static const struct
   void (*run) (void);
 } tests[] = {
   {"analyze", test_analyze},
+  {"analyze-stereo", test_analyze_stereo},
+  {"vinyl", test_vinyl},
   {"master-targets", test_master_targets},
   {"tags", test_tags},
   {"report-png", test_report_png},

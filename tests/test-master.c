@@ -42,7 +42,7 @@ GST_START_TEST (test_children_by_name)
 {
   GstElement *master = gst_element_factory_make ("master", NULL);
   fail_unless (master != NULL);
-  const gchar *names[] = { "convert", "eq", "mbcomp", "loudnorm",
+  const gchar *names[] = { "convert", "eq", "mbcomp", "imager", "loudnorm",
     "limiter"
   };
   for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
@@ -113,7 +113,7 @@ GST_START_TEST (test_targets)
     {"streaming", -14, -1, TRUE}, {"apple-music", -16, -1, TRUE},
     {"youtube", -14, -1, TRUE}, {"ebu-r128", -23, -1, TRUE},
     {"atsc-a85", -24, -2, TRUE}, {"podcast", -16, -1, TRUE},
-    {"cd", 0, -0.3, FALSE},
+    {"cd", 0, -0.3, FALSE}, {"vinyl", 0, -1.0, FALSE},
   };
   GstElement *master = gst_element_factory_make ("master", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -219,7 +219,7 @@ GST_START_TEST (test_presets)
   gchar **names = gst_preset_get_preset_names (GST_PRESET (master));
   fail_unless (names != NULL);
   const gchar *expected[] = { "streaming", "apple-music", "youtube",
-    "ebu-r128", "atsc-a85", "podcast", "cd"
+    "ebu-r128", "atsc-a85", "podcast", "cd", "vinyl"
   };
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
     fail_unless (g_strv_contains ((const gchar * const *) names,
@@ -232,7 +232,115 @@ GST_START_TEST (test_presets)
   fail_unless (gst_preset_load_preset (GST_PRESET (master), "cd"));
   fail_unless_equals_float (get_double (master, "limiter::ceiling"), -0.3);
   fail_unless_equals_int (get_enum (master, "loudnorm::mode"), 1);
+  fail_unless (gst_preset_load_preset (GST_PRESET (master), "vinyl"));
+  fail_unless_equals_float (get_double (master, "imager::mono-below"), 150);
+  fail_unless (gst_preset_load_preset (GST_PRESET (master), "streaming"));
+  fail_unless_equals_float (get_double (master, "imager::mono-below"), 0);
   gst_object_unref (master);
+}
+
+GST_END_TEST;
+
+/* Vinyl: the imager's mono-below at 150 Hz (the bin's mono-below
+ * overrides it), the phase warning at a fold-down loss of 3.01 dB (the
+ * correlation below 0) every 400 ms; through the bin a 40 Hz side tone is
+ * gone and the mid stays; a mono stream goes around the imager, still
+ * mono. */
+static gsize
+run_bin (const gchar * target, gint channels, const float *x, float *y,
+    gsize n, guint * warnings)
+{
+  GstHarness *h = gst_harness_new ("master");
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  set_target (h->element, target);
+  gchar *caps = g_strdup_printf ("audio/x-raw, format=F32LE, "
+      "layout=interleaved, rate=%d, channels=%d", RATE, channels);
+  gst_harness_set_src_caps_str (h, caps);
+  gst_harness_set_sink_caps_str (h, caps);
+  g_free (caps);
+  for (gsize done = 0; done < n; done += 4800) {
+    GstBuffer *buf = gst_buffer_new_memdup (x + done * channels,
+        sizeof (float) * channels * MIN (4800, n - done));
+    GST_BUFFER_PTS (buf) = gst_util_uint64_scale (done, GST_SECOND, RATE);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  }
+  gst_harness_push_event (h, gst_event_new_eos ());
+  gsize got = 0;
+  GstBuffer *out;
+  while ((out = gst_harness_try_pull (h))) {
+    gsize m = gst_buffer_get_size (out) / (sizeof (float) * channels);
+    fail_unless (got + m <= n);
+    gst_buffer_extract (out, 0, y + got * channels, m * sizeof (float)
+        * channels);
+    got += m;
+    gst_buffer_unref (out);
+  }
+  *warnings = 0;
+  GstMessage *msg;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    (*warnings)++;
+    gst_message_unref (msg);
+  }
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  return got;
+}
+
+GST_START_TEST (test_vinyl)
+{
+  GstElement *master = gst_element_factory_make ("master", NULL);
+  set_target (master, "vinyl");
+  fail_unless_equals_float (get_double (master, "imager::mono-below"), 150);
+  fail_unless_equals_float (get_double (master, "imager::mono-warning"),
+      3.0103);
+  g_object_set (master, "mono-below", 120.0, NULL);
+  fail_unless_equals_float (get_double (master, "imager::mono-below"), 120);
+  set_target (master, "cd");
+  fail_unless_equals_float (get_double (master, "imager::mono-below"), 0);
+  gst_object_unref (master);
+
+  const gsize n = RATE;
+  float *x = g_new (float, 2 * n), *y = g_new0 (float, 2 * n);
+  guint warnings;
+  for (gsize i = 0; i < n; i++) {
+    float mid = 0.2f * sinf (2 * G_PI * 1000 * i / RATE);
+    float side = 0.2f * sinf (2 * G_PI * 40 * i / RATE);
+    x[2 * i] = mid + side;
+    x[2 * i + 1] = mid - side;
+  }
+  fail_unless_equals_uint64 (run_bin ("vinyl", 2, x, y, n, &warnings), n);
+  double side_in = 0, side_out = 0, mid_err = 0;
+  for (gsize i = n / 2; i < n; i++) {
+    side_in += pow (x[2 * i] - x[2 * i + 1], 2);
+    side_out += pow (y[2 * i] - y[2 * i + 1], 2);
+    mid_err = MAX (mid_err, fabs ((y[2 * i] + y[2 * i + 1])
+            - (x[2 * i] + x[2 * i + 1])));
+  }
+  fail_unless (10 * log10 (side_out / side_in) < -40, "40 Hz side %.1f dB",
+      10 * log10 (side_out / side_in));
+  fail_unless (mid_err < 1e-5, "mid moved by %g", mid_err);
+  fail_unless_equals_int (warnings, 0);
+  /* Anti-phase noise: the phase warning. */
+  mst_signal_white_noise (x, n, 1, -20.0, 3);
+  for (gsize i = n; i-- > 0;) {
+    x[2 * i] = x[i];
+    x[2 * i + 1] = -x[i];
+  }
+  run_bin ("vinyl", 2, x, y, n, &warnings);
+  fail_unless_equals_int (warnings, 1);
+  /* Mono around the imager: out as in (no loudness target, far under the
+   * ceiling). */
+  for (gsize i = 0; i < n; i++)
+    x[i] = 0.1f * sinf (2 * G_PI * 40 * i / RATE);
+  fail_unless_equals_uint64 (run_bin ("vinyl", 1, x, y, n, &warnings), n);
+  double err = 0;
+  for (gsize i = 0; i < n; i++)
+    err = MAX (err, fabs (y[i] - x[i]));
+  fail_unless (err < 1e-6, "mono changed by %g", err);
+  g_free (x);
+  g_free (y);
 }
 
 GST_END_TEST;
@@ -311,6 +419,7 @@ master_suite (void)
   tcase_add_test (tc, test_set_from_notify);
   tcase_add_test (tc, test_podcast_mono);
   tcase_add_test (tc, test_presets);
+  tcase_add_test (tc, test_vinyl);
   tcase_add_test (tc, test_master_programme);
   return s;
 }

@@ -86,7 +86,8 @@ master_desc (const GmJob * job, const GmMasterOptions * o, double gain_db,
   double extra_db = gain_db - lim_gain;
   char lim_gain_s[G_ASCII_DTOSTR_BUF_SIZE], ceil_s[G_ASCII_DTOSTR_BUF_SIZE];
   char vol_s[G_ASCII_DTOSTR_BUF_SIZE];
-  char *resample, *volume, *encode, *meter, *dynamics, *desc;
+  char *resample, *volume, *encode, *meter, *dynamics, *imager, *desc;
+  char mono_s[G_ASCII_DTOSTR_BUF_SIZE];
 
   resample = rate_hz > 0 ? g_strdup_printf ("audioresample quality=10 ! "
       "audio/x-raw,rate=%d,", rate_hz) : g_strdup ("audio/x-raw,");
@@ -105,18 +106,54 @@ master_desc (const GmJob * job, const GmMasterOptions * o, double gain_db,
       "measure-true-peak=false interval=%" G_GUINT64_FORMAT " ! ",
       (guint64) (3600 * GST_SECOND)) : g_strdup ("");
   dynamics = mbcomp_desc (o->dynamics);
+  /* Stereo imaging after the dynamics, before the gain and the limiter
+   * (as in the master bin); mono bass only, which leaves the mid alone. */
+  g_ascii_dtostr (mono_s, sizeof mono_s, job->mono_below_hz);
+  imager = job->mono_below_hz > 0.0 ? g_strdup_printf ("imager "
+      "mono-below=%s post-messages=false ! ", mono_s) : g_strdup ("");
   desc = g_strdup_printf ("filesrc name=src ! decodebin ! audioconvert ! "
-      "%sformat=F32LE,layout=interleaved ! %s%s"
+      "%sformat=F32LE,layout=interleaved ! %s%s%s"
       "limiter name=lim ceiling=%s input-gain=%s interval=%" G_GUINT64_FORMAT
       " ! " QUEUE " ! %s%s ! fdsink name=sink",
-      resample, dynamics, volume, ceil_s, lim_gain_s,
+      resample, dynamics, imager, volume, ceil_s, lim_gain_s,
       (guint64) GM_INTERVAL_NS, meter, encode);
   g_free (dynamics);
+  g_free (imager);
   g_free (meter);
   g_free (resample);
   g_free (volume);
   g_free (encode);
   return desc;
+}
+
+/* The vinyl check of the written file: its correlation over 400 ms windows
+ * (a warning when one goes below 0: anti-phase content cuts as vertical
+ * groove motion, and cancels in mono) and its energy above 16 kHz
+ * (sibilance and extreme highs, hard on the cutter head). */
+static void
+note_stereo_check (GmJob * job)
+{
+  const GmFigures *f = &job->after;
+
+  if (f->stereo_valid && isfinite (f->correlation_min))
+    gm_job_note (job, GM_STATUS_OK, "correlation over 400 ms windows: "
+        "minimum %.2f (at %.1f s), mean %.2f; mono fold-down %.1f dB",
+        f->correlation_min, f->correlation_min_at_s, f->correlation_mean,
+        f->mono_loss_db);
+  else if (f->channels == 1)
+    gm_job_note (job, GM_STATUS_OK, "mono: no phase to check");
+  if (f->stereo_valid && f->negative_windows > 0)
+    gm_job_note (job, GM_STATUS_WARNING, "correlation below 0 in %"
+        G_GINT64_FORMAT " of the 400 ms windows (minimum %.2f at %.1f s): "
+        "out-of-phase content, lost in mono and cut as vertical groove "
+        "motion", f->negative_windows, f->correlation_min,
+        f->correlation_min_at_s);
+  if (f->hf_valid)
+    gm_job_note (job, GM_STATUS_OK, "energy above 16 kHz: %.1f dB of the "
+        "total, loudest 400 ms %.1f dBFS", f->hf_ratio_db, f->hf_max_dbfs);
+  else
+    gm_job_note (job, GM_STATUS_OK, "energy above 16 kHz not measured at "
+        "%d Hz", f->rate_hz);
 }
 
 /* The last gain tried and the loudness it gave (written or predicted). */
@@ -282,6 +319,21 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     const MstTarget *t = o->target ? o->target
         : &mst_targets (NULL)[MST_TARGET_DEFAULT];
     target = job->target_lufs = t->mono_loudness_lufs;
+  }
+  {
+    const MstTarget *t = o->target ? o->target
+        : &mst_targets (NULL)[MST_TARGET_DEFAULT];
+    double mono_below = isfinite (o->mono_below_hz) ? o->mono_below_hz
+        : t->mono_below_hz;
+    /* The imager takes stereo only: a mono file is mono at every
+     * frequency, and more channels have no one side. */
+    job->mono_below_hz = job->before.channels == 2 ? mono_below : 0.0;
+    if (mono_below > 0.0 && job->before.channels != 2)
+      gm_job_note (job, GM_STATUS_OK, "mono below %g Hz not applied: "
+          "%d channels (stereo only)", mono_below, job->before.channels);
+    else if (mono_below > 0.0)
+      gm_job_note (job, GM_STATUS_OK, "side removed below %g Hz (imager "
+          "mono-below; the mid untouched)", mono_below);
   }
   if (job->before.duration_s < GM_MIN_INTEGRATED_S) {
     errmsg = g_strdup_printf ("%s: too short (%.0f ms): loudness needs at "
@@ -454,6 +506,8 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     gm_job_note (job, GM_STATUS_OK,
         "%.2f dB of headroom below the ceiling left for "
         "the %s encoder", job->headroom_db, job->format->name);
+  if (o->target && o->target->check_stereo)
+    note_stereo_check (job);
 
   if (!gm_output_commit (&out, job->output, &errmsg))
     goto fail;

@@ -28,6 +28,10 @@ typedef struct {
    * the limiter, named as mst_mbcomp_settings_preset names them; NULL or
    * "none": no compressor. */
   const char *dynamics;
+  /* The side removed below this frequency (Hz) by an imager in front of
+   * the limiter, for stereo files; 0: none; NAN: the target's (vinyl:
+   * 150 Hz). */
+  double mono_below_hz;
 } GmMasterOptions;
 
 /** Masters @job (one of the @n_jobs @jobs, whose inputs and outputs it must

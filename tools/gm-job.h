@@ -32,6 +32,19 @@ typedef struct {
   double sample_peak_dbfs;
   double momentary_max_lufs;
   double short_term_max_lufs;
+  /* Stereo (the first two channels; mst-stereo-analysis): correlation over
+   * 400 ms windows sliding by 100 ms, those above -70 dBFS (silence has
+   * no phase): minimum, where it starts (s), mean, how many went below
+   * 0; the whole programme's mono fold-down loss (dB, <= 0). */
+  gboolean stereo_valid;
+  double correlation_min, correlation_min_at_s, correlation_mean;
+  gint64 negative_windows;
+  double mono_loss_db;
+  /* Energy above 16 kHz (48 dB/octave high-pass on every channel): its
+   * share of the full band (dB) and its loudest 400 ms window (dBFS RMS);
+   * measured at rates of 35.2 kHz and up. */
+  gboolean hf_valid;
+  double hf_ratio_db, hf_max_dbfs;
 } GmFigures;
 
 /** A value over time: pairs of (end of interval in s, value). */
@@ -78,6 +91,7 @@ typedef struct {
   double missed_lu;             /* target minus written loudness, at a limit */
   int attempts;
   int out_rate_hz;
+  double mono_below_hz;         /* imager mono-below applied; 0: none */
   double seconds;               /* wall time */
 
   /* Progress, written by the streaming thread's probe. */

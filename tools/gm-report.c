@@ -57,6 +57,21 @@ json_figures (JsonBuilder * b, const char *key, const GmFigures * f)
   json_number (b, "sample_peak_dbfs", f->sample_peak_dbfs);
   json_number (b, "momentary_max_lufs", f->momentary_max_lufs);
   json_number (b, "short_term_max_lufs", f->short_term_max_lufs);
+  /* Stereo and extreme highs: null where not measured (mono, no window
+   * above the gate, a rate under 35.2 kHz). */
+  json_number (b, "correlation_min", f->stereo_valid ? f->correlation_min
+      : NAN);
+  json_number (b, "correlation_min_at_s", f->stereo_valid
+      ? f->correlation_min_at_s : NAN);
+  json_number (b, "correlation_mean", f->stereo_valid ? f->correlation_mean
+      : NAN);
+  if (f->stereo_valid)
+    json_int (b, "negative_correlation_windows", f->negative_windows);
+  json_number (b, "mono_loss_db", f->stereo_valid ? f->mono_loss_db : NAN);
+  json_number (b, "energy_above_16khz_db", f->hf_valid ? f->hf_ratio_db
+      : NAN);
+  json_number (b, "above_16khz_max_dbfs", f->hf_valid ? f->hf_max_dbfs
+      : NAN);
   json_builder_end_object (b);
 }
 
@@ -81,6 +96,7 @@ json_job (JsonBuilder * b, const GmJob * job, gboolean master)
     json_string (b, "format", job->format->name);
     json_number (b, "target_lufs", job->target_lufs);
     json_number (b, "ceiling_dbtp", job->ceiling_dbtp);
+    json_number (b, "mono_below_hz", job->mono_below_hz);
     if (job->after.valid && job->status != GM_STATUS_ERROR) {
       json_number (b, "gain_db", job->gain_db);
       json_number (b, "limiter_max_reduction_db", job->limiter_max_db);
@@ -150,6 +166,15 @@ gm_report_print_master (const GmJob * job)
         figures_lra (&job->after), NULL);
     text_row ("max short-term (LUFS)", job->before.short_term_max_lufs,
         job->after.short_term_max_lufs, NULL);
+    if (job->before.stereo_valid && job->after.stereo_valid) {
+      text_row ("correlation min", job->before.correlation_min,
+          job->after.correlation_min, "   400 ms windows");
+      text_row ("correlation mean", job->before.correlation_mean,
+          job->after.correlation_mean, NULL);
+    }
+    if (job->before.hf_valid && job->after.hf_valid)
+      text_row ("above 16 kHz (dB)", job->before.hf_ratio_db,
+          job->after.hf_ratio_db, "   of the total energy");
     printf ("  %-22s %10d %10d\n", "rate (Hz)", job->before.rate_hz,
         job->after.rate_hz);
     printf ("  gain %+.2f dB, limiter gain reduction up to %.2f dB, "
@@ -166,9 +191,9 @@ gm_report_print_master (const GmJob * job)
 void
 gm_report_print_analyze_table (const GmJob * jobs, int n_jobs)
 {
-  printf ("%-32s %9s %7s %7s %7s %8s %8s %9s %3s %6s\n", "file",
-      "I (LUFS)", "LRA", "TP", "SP", "M max", "S max", "dur (s)", "ch",
-      "rate");
+  printf ("%-32s %9s %7s %7s %7s %8s %8s %9s %3s %6s %6s %6s %6s\n",
+      "file", "I (LUFS)", "LRA", "TP", "SP", "M max", "S max", "dur (s)",
+      "ch", "rate", "cormin", "cormean", "mono");
   for (int i = 0; i < n_jobs; i++) {
     const GmJob *j = &jobs[i];
     const GmFigures *f = &j->before;
@@ -182,8 +207,15 @@ gm_report_print_analyze_table (const GmJob * jobs, int n_jobs)
     char *tp = fmt_db (f->true_peak_dbtp, 1), *sp = fmt_db (f->sample_peak_dbfs, 1);
     char *m = fmt_db (f->momentary_max_lufs, 1);
     char *st = fmt_db (f->short_term_max_lufs, 1);
-    printf ("%-32s %9s %7s %7s %7s %8s %8s %9.2f %3d %6d\n", j->input, I, lra,
-        tp, sp, m, st, f->duration_s, f->channels, f->rate_hz);
+    char *cmin = fmt_db (f->stereo_valid ? f->correlation_min : NAN, 2);
+    char *cmean = fmt_db (f->stereo_valid ? f->correlation_mean : NAN, 2);
+    char *mono = fmt_db (f->stereo_valid ? f->mono_loss_db : NAN, 1);
+    printf ("%-32s %9s %7s %7s %7s %8s %8s %9.2f %3d %6d %6s %6s %6s\n",
+        j->input, I, lra, tp, sp, m, st, f->duration_s, f->channels,
+        f->rate_hz, cmin, cmean, mono);
+    g_free (cmin);
+    g_free (cmean);
+    g_free (mono);
     for (guint k = 0; k < j->notes->len; k++)
       printf ("%-32s   note: %s\n", "", (char *) g_ptr_array_index (j->notes, k));
     g_free (I);

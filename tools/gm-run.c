@@ -2,6 +2,8 @@
 #include "gm-run.h"
 
 #include "gm-damage.h"
+#include "mst-biquad.h"
+#include "mst-stereo-analysis.h"
 
 #include <glib/gstdio.h>
 
@@ -317,12 +319,130 @@ gm_progress_draw_locked (GmProgress * p)
   fflush (stderr);
 }
 
+/* Extreme highs for the vinyl check: energy above HF_EDGE_HZ. */
+#define HF_EDGE_HZ 16000.0
+/* Below this rate the edge is too near Nyquist to mean anything. */
+#define HF_MIN_RATE_HZ (2.2 * HF_EDGE_HZ)
+#define HF_BLOCK 1024
+
+/* What a measuring pass adds to the meter's figures: stereo correlation
+ * and the energy above 16 kHz. Allocated before the pipeline starts. */
+typedef struct {
+  gboolean ready;
+  MstStereoMeter stereo;
+  gboolean hf;
+  MstBiquadCascade hp;
+  int hop_frames, hop_fill, hop_index, hops_filled;
+  double hop_hf, hops_hf[MST_STEREO_HOPS];
+  double hf_energy, full_energy, hf_window_max;
+  double planar[MST_MAX_CHANNELS * HF_BLOCK];
+} Analysis;
+
+static void
+analysis_start (Analysis * a, int rate, int channels)
+{
+  MstFilterParams p = { MST_FILTER_LOW_CUT, HF_EDGE_HZ, 0.0, M_SQRT1_2, 48 };
+  MstBiquad sections[MST_FILTER_MAX_SECTIONS];
+  int n = 0;
+
+  mst_stereo_meter_init (&a->stereo, rate);
+  a->hop_frames = a->stereo.hop_frames;
+  a->hf = rate >= HF_MIN_RATE_HZ && channels <= MST_MAX_CHANNELS
+      && mst_filter_design (&p, rate, sections, &n) == MST_OK;
+  if (a->hf) {
+    a->hp.n_sections = n;
+    memcpy (a->hp.coefs, sections, n * sizeof *sections);
+    mst_biquad_cascade_reset (&a->hp);
+  }
+  a->ready = TRUE;
+}
+
+/* The high band's energy of @n frames (n <= HF_BLOCK), in hops of 100 ms
+ * for the loudest 400 ms window (BS.1770's blocks). */
+static void
+analysis_hf (Analysis * a, const float *x, int n, int channels)
+{
+  static const int all[MST_MAX_CHANNELS] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+  for (int c = 0; c < channels; c++)
+    for (int i = 0; i < n; i++) {
+      double v = x[i * channels + c];
+      v = fabs (v) <= MST_MAX_INPUT ? v : 0.0;
+      a->planar[c * HF_BLOCK + i] = v;
+      a->full_energy += v * v;
+    }
+  mst_biquad_cascade_run (&a->hp, all, channels, a->planar, HF_BLOCK, NULL,
+      n);
+  mst_biquad_cascade_check_finite (&a->hp, channels);
+  for (int i = 0; i < n; i++) {
+    double e = 0.0;
+    for (int c = 0; c < channels; c++)
+      e += a->planar[c * HF_BLOCK + i] * a->planar[c * HF_BLOCK + i];
+    a->hop_hf += e;
+    if (++a->hop_fill == a->hop_frames) {
+      double window = 0.0;
+      a->hf_energy += a->hop_hf;
+      a->hops_hf[a->hop_index] = a->hop_hf;
+      a->hop_index = (a->hop_index + 1) % MST_STEREO_HOPS;
+      a->hops_filled = MIN (a->hops_filled + 1, MST_STEREO_HOPS);
+      a->hop_hf = 0.0;
+      a->hop_fill = 0;
+      for (int k = 0; k < MST_STEREO_HOPS; k++)
+        window += a->hops_hf[k];
+      if (a->hops_filled == MST_STEREO_HOPS)
+        a->hf_window_max = MAX (a->hf_window_max, window);
+    }
+  }
+}
+
+static void
+analysis_add (Analysis * a, const float *x, gsize n_frames, int channels)
+{
+  if (channels >= 2)
+    mst_stereo_meter_add (&a->stereo, x, n_frames, channels, 0, 1,
+        MST_FORMAT_F32);
+  if (!a->hf)
+    return;
+  for (gsize done = 0; done < n_frames; done += HF_BLOCK)
+    analysis_hf (a, x + done * channels, (int) MIN (HF_BLOCK,
+            n_frames - done), channels);
+}
+
+static void
+analysis_figures (const Analysis * a, int channels, GmFigures * f)
+{
+  MstStereoFigures whole;
+  if (!a->ready)
+    return;
+  if (channels >= 2) {
+    mst_stereo_figures (&a->stereo.total, &whole);
+    f->stereo_valid = TRUE;
+    f->mono_loss_db = whole.mono_loss_db;
+    f->negative_windows = (gint64) a->stereo.n_windows_negative;
+    if (a->stereo.n_windows > 0) {
+      f->correlation_min = a->stereo.correlation_min;
+      f->correlation_min_at_s = a->stereo.correlation_min_at_s;
+      f->correlation_mean = mst_stereo_meter_correlation_mean (&a->stereo);
+    }
+  }
+  if (a->hf && a->full_energy > 0.0 && a->stereo.hop_frames > 0) {
+    double hf = a->hf_energy + a->hop_hf;
+    f->hf_valid = TRUE;
+    f->hf_ratio_db = hf > 0.0 ? 10.0 * log10 (hf / a->full_energy)
+        : -INFINITY;
+    /* Mean square per channel over a window of 4 hops, in dBFS RMS. */
+    f->hf_max_dbfs = a->hf_window_max > 0.0 ? 10.0 * log10 (a->hf_window_max
+        / (MST_STEREO_HOPS * (double) a->hop_frames * channels))
+        : -INFINITY;
+  }
+}
+
 typedef struct {
   GmJob *job;
   gint64 frames;
   int bpf;
   int rate;
   int channels;
+  Analysis *analysis;           /* NULL: not asked */
 } Counter;
 
 /* Counts the frames through a pad: duration of the file and progress. */
@@ -344,6 +464,16 @@ count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     gst_caps_unref (caps);
   }
   c->frames += gst_buffer_get_size (buf) / c->bpf;
+  if (c->analysis && c->rate > 0 && c->channels > 0) {
+    GstMapInfo map;
+    if (!c->analysis->ready)
+      analysis_start (c->analysis, c->rate, c->channels);
+    if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
+      analysis_add (c->analysis, (const float *) map.data,
+          map.size / c->bpf, c->channels);
+      gst_buffer_unmap (buf, &map);
+    }
+  }
   if (c->rate > 0 && c->job)
     g_atomic_int_set (&c->job->pass_ms, (gint) (c->frames * 1000 / c->rate));
   return GST_PAD_PROBE_OK;
@@ -399,7 +529,7 @@ gm_run_pipeline (GmJob * job, const char *desc, const char *in, int out_fd,
   GstElement *pipe, *el, *decode;
   GstBus *bus;
   GstPad *pad = NULL;
-  Counter counter = { job, 0, 0, 0, 0 };
+  Counter counter = { job, 0, 0, 0, 0, NULL };
   gboolean ok = FALSE, done = FALSE, begun = FALSE, duration_known = FALSE;
 
   res->fig.valid = FALSE;
@@ -411,7 +541,14 @@ gm_run_pipeline (GmJob * job, const char *desc, const char *in, int out_fd,
   res->fig.declared_by_wav_header = FALSE;
   res->fig.decoder_warnings = 0;
   res->fig.decoder_warning[0] = '\0';
+  res->fig.stereo_valid = res->fig.hf_valid = FALSE;
+  res->fig.correlation_min = res->fig.correlation_mean = NAN;
+  res->fig.correlation_min_at_s = NAN;
+  res->fig.mono_loss_db = res->fig.hf_ratio_db = res->fig.hf_max_dbfs = NAN;
+  res->fig.negative_windows = 0;
   res->gr_max_db = 0.0;
+  if (res->analyze)
+    counter.analysis = g_new0 (Analysis, 1);
 
   pipe = gst_parse_launch (desc, &err);
   if (!pipe) {
@@ -550,6 +687,8 @@ gm_run_pipeline (GmJob * job, const char *desc, const char *in, int out_fd,
   }
   res->fig.rate_hz = counter.rate;
   res->fig.channels = counter.channels;
+  if (counter.analysis)
+    analysis_figures (counter.analysis, counter.channels, &res->fig);
   res->fig.duration_s = counter.rate ? (double) counter.frames / counter.rate
       : 0.0;
   if (counter.frames == 0) {
@@ -560,6 +699,7 @@ gm_run_pipeline (GmJob * job, const char *desc, const char *in, int out_fd,
 
 out:
   gst_element_set_state (pipe, GST_STATE_NULL);
+  g_free (counter.analysis);
   if (decode)
     gst_object_unref (decode);
   gst_object_unref (pad);
@@ -617,6 +757,7 @@ gm_measure_file_through (GmJob * job, const char *path, const char *chain,
 
   r.short_term = st;
   r.true_peak = tp;
+  r.analyze = TRUE;
   ok = gm_run_pipeline (job, desc, path, -1, "meter", &r, &msg);
   g_free (desc);
   if (!ok) {

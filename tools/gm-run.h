@@ -24,6 +24,9 @@ typedef struct {
   GmSeries *gain_reduction;     /* from "lim", may be NULL */
   GmSeries *true_peak;          /* from "tpmeter", may be NULL */
   double gr_max_db;
+  /* Correlation and the energy above 16 kHz measured at the counted pad
+   * into fig (F32 interleaved there). */
+  gboolean analyze;
 } GmRunResult;
 
 /** Runs @desc (a gst-launch description with a filesrc "src", optionally an

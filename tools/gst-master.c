@@ -23,6 +23,7 @@
 #include "gm-output.h"
 #include "gm-report.h"
 #include "gm-run.h"
+#include "mst-imager.h"
 #include "mst-mbcomp.h"
 #include "mst-targets.h"
 
@@ -183,6 +184,10 @@ usage (FILE * f)
       "none (default),\n"
       "                          gentle or glue (the master element's "
       "settings)\n"
+      "      --mono-below HZ     remove the side below HZ (stereo; imager "
+      "mono-below):\n"
+      "                          0 = off; default: the target's (vinyl "
+      "150, others 0)\n"
       "      --allow-damaged     master a truncated or corrupt input (what "
       "decodes), with\n"
       "                          a warning; by default it is refused\n"
@@ -264,6 +269,7 @@ main (int argc, char **argv)
   opt.jobs = (int) g_get_num_processors ();
   opt.ceiling_dbtp = NAN;
   opt.master.loudness_lufs = opt.master.headroom_db = NAN;
+  opt.master.mono_below_hz = NAN;
   opt.master.max_gain_db = 36.0;
   opt.master.max_limiting_db = 12.0;
 
@@ -400,6 +406,17 @@ main (int argc, char **argv)
         return 2;
       }
       opt.master.dynamics = v;
+      i++;
+    } else if (!strcmp (a, "--mono-below")) {
+      if (!parse_double (a, v, &opt.master.mono_below_hz))
+        return 2;
+      if (opt.master.mono_below_hz != 0.0
+          && !(opt.master.mono_below_hz >= MST_IMAGER_MIN_MONO_HZ
+              && opt.master.mono_below_hz <= MST_IMAGER_MAX_MONO_HZ)) {
+        fprintf (stderr, "%s: --mono-below must be 0 (off) or %g..%g Hz\n",
+            PROG, MST_IMAGER_MIN_MONO_HZ, MST_IMAGER_MAX_MONO_HZ);
+        return 2;
+      }
       i++;
     } else if (!strcmp (a, "--allow-damaged")) {
       opt.master.allow_damaged = TRUE;

@@ -4,8 +4,8 @@
  *
  *     mst-make-presets OUTPUT VERSION
  *
- * Each target is a preset of its name that selects it; the ceiling and
- * normalize follow as the bin's target property sets them, so loading a
+ * Each target is a preset of its name that selects it; the ceiling,
+ * normalize and mono-below follow as the bin's target property sets them, so loading a
  * preset also restores what was overridden after a target. */
 #include <math.h>
 #include <stdio.h>
@@ -32,9 +32,9 @@ main (int argc, char **argv)
    * and user files wins; element-name must be the bin's type name. */
   fprintf (f, "[_presets_]\nversion=%s\nelement-name=GstMstMaster\n", argv[2]);
   for (size_t i = 0; i < n; i++)
-    fprintf (f, "\n[%s]\ntarget=%s\nceiling=%g\nnormalize=%s\n", t[i].name,
-        t[i].name, t[i].ceiling_dbtp,
-        isfinite (t[i].loudness_lufs) ? "true" : "false");
+    fprintf (f, "\n[%s]\ntarget=%s\nceiling=%g\nnormalize=%s\n"
+        "mono-below=%g\n", t[i].name, t[i].name, t[i].ceiling_dbtp,
+        isfinite (t[i].loudness_lufs) ? "true" : "false", t[i].mono_below_hz);
   if (fclose (f) != 0) {
     perror (argv[1]);
     return 1;
