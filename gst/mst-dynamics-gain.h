@@ -174,6 +174,29 @@ MstResult mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
     size_t key_stride, size_t n, double *gain, size_t gain_stride,
     bool *shared);
 
+/** The same from @n (<= MST_DYNAMICS_BLOCK) interleaved key frames (the
+ *  configured key channels): with a control period and no key filter the
+ *  periods' keys are taken where the frames are, in one pass, without
+ *  making them planar. */
+MstResult mst_dynamics_gain_process_frames_f32 (MstDynamicsGain * g,
+    const float *key, size_t n, double *gain, size_t gain_stride,
+    bool *shared);
+MstResult mst_dynamics_gain_process_frames_f64 (MstDynamicsGain * g,
+    const double *key, size_t n, double *gain, size_t gain_stride,
+    bool *shared);
+
+/** Whether every gain of the last process call (every frame, every
+ *  channel written) was the same, *@value (may be NULL): a gate open, a
+ *  compressor under its threshold. */
+bool mst_dynamics_gain_is_flat (const MstDynamicsGain * g, double *value);
+
+/** The last process call's key after the key filters (planar, channel c at
+ *  + c MST_DYNAMICS_BLOCK; non-finite samples zeroed), or NULL when no
+ *  filter ran. The key filters glide to new settings as the audio's do
+ *  (filter_audio), from the same reset: a processor keyed by its own audio
+ *  takes this as the band of the audio instead of filtering it again. */
+const double *mst_dynamics_gain_get_filtered_key (const MstDynamicsGain * g);
+
 /** The key filters alone over @n frames of planar audio in place (channel c
  *  at @x + c @stride, c < out channels), with their own history for the
  *  audio: the band SPLIT reduces and listen plays. */

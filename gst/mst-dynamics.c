@@ -3,6 +3,7 @@
 #include "mst-cpu.h"
 #include "mst-delayline.h"
 #include "mst-fpu.h"
+#include "mst-gainapply.h"
 #include "mst-planar.h"
 #include "mst-smoother.h"
 
@@ -265,6 +266,48 @@ output_stage (MstDynamics * d, const double *gains, bool shared, size_t n)
   }
 }
 
+/* Whether the output is wet = g x at a steady mix of 1 and no shape is
+ * fading: no band, no dry share. */
+static bool
+wideband_steady (const MstDynamics * d)
+{
+  return d->set.apply == MST_DYNAMICS_WIDEBAND && !d->set.listen
+      && d->shape_fade >= 1.0 && d->mix == 1.0 && target_mix (&d->set) == 1.0;
+}
+
+/* A self-keyed chunk without lookahead at wideband_steady: the key's
+ * periods read from the frames as they are, the gains applied to them
+ * there (the same products as the planar path's, so the same output), and
+ * a block whose gain is 1 throughout (a gate open, a compressor below its
+ * threshold) left as it is. */
+MST_ALWAYS_INLINE size_t
+wideband_frames (MstDynamics * d, const void *in, size_t n, void *out,
+    MstFormat fmt)
+{
+  const int ch = d->channels;
+  bool shared = false;
+  if (fmt == MST_FORMAT_F64)
+    mst_dynamics_gain_process_frames_f64 (d->gain, in, n, d->gains, BLOCK,
+        &shared);
+  else
+    mst_dynamics_gain_process_frames_f32 (d->gain, in, n, d->gains, BLOCK,
+        &shared);
+  d->band_running = false;
+  double flat = 0.0;
+  if (mst_dynamics_gain_is_flat (d->gain, &flat) && flat == 1.0) {
+    if (out != in)
+      memmove (out, in, n * ch * (fmt == MST_FORMAT_F64 ? sizeof (double)
+              : sizeof (float)));
+    return n;
+  }
+  const double *rows[MST_MAX_CHANNELS];
+  for (int c = 0; c < ch; c++)
+    rows[c] = d->gains + (shared ? 0 : (size_t) c * BLOCK);
+  const double no_ceiling = INFINITY;
+  mst_gain_apply (rows, shared, in, out, (int) n, ch, &no_ceiling, true, fmt);
+  return n;
+}
+
 /* One chunk of at most BLOCK input frames (in; key NULL: keyed by in);
  * writes the frames that are complete to out; returns their count. */
 MST_ALWAYS_INLINE size_t
@@ -280,6 +323,8 @@ process_chunk (MstDynamics * d, const void *in, const void *key, size_t n,
   }
   /* Without lookahead the audio is its own key as it stands: loaded once. */
   const bool direct = d->latency == 0;
+  if (direct && !key && wideband_steady (d))
+    return wideband_frames (d, in, n, out, fmt);
   double *own_key = direct ? d->x : d->key;
   if (key)
     mst_planar_load (d->key, BLOCK, key, d->key_channels, (int) n, fmt);
