@@ -22,7 +22,7 @@
  * of 50 ms. Slower with a longer release. */
 #define GATE_ENV_MIN_MS 50.0
 /* The control period: the curve and the ballistics run once every K frames
- * (on the loudest level of the K) when the time constants are long enough
+ * (on the period's peak or RMS) when the time constants are long enough
  * that this does not show: K, a power of 2 up to MAX_CONTROL_FRAMES, is at
  * most 1/CONTROL_FRACTION of the shorter of attack and release, in frames.
  * The gain then ramps linearly over the next K frames to each new value

@@ -230,7 +230,16 @@ output_stage (MstDynamics * d, const double *gains, bool shared, size_t n)
   const bool band_needed = d->set.listen || d->set.apply == MST_DYNAMICS_SPLIT
       || (d->shape_fade < 1.0 && (d->prev_listen
               || d->prev_apply == MST_DYNAMICS_SPLIT));
-  if (band_needed) {
+  const double *band = d->band;
+  if (band_needed && d->latency == 0 && d->key_channels == 0) {
+    /* Keyed by itself without lookahead, the audio is the key: its band is
+     * the key's, filtered once by the gain stage (the same design, the
+     * same glides, the same cleaned samples); the whole signal without
+     * filters. */
+    band = mst_dynamics_gain_get_filtered_key (d->gain);
+    if (!band)
+      band = d->x;
+  } else if (band_needed) {
     /* The band: the key filters on the audio (the whole signal without
      * them). Their history restarts when the band comes back into use: it
      * is not run while nothing plays it (a compressor with a key high-pass
@@ -251,17 +260,17 @@ output_stage (MstDynamics * d, const double *gains, bool shared, size_t n)
   }
   if (d->shape_fade < 1.0) {
     double fade[BLOCK];
-    shape (d, d->prev_apply, d->prev_listen, d->x, d->band, gains, shared,
+    shape (d, d->prev_apply, d->prev_listen, d->x, band, gains, shared,
         ramp, mix, d->prev, n);
     d->shape_fade = mst_smoother_fade_fill (fade, d->shape_fade, 1.0,
         d->fade_step, (int) n);
-    shape (d, d->set.apply, d->set.listen, d->x, d->band, gains, shared,
+    shape (d, d->set.apply, d->set.listen, d->x, band, gains, shared,
         ramp, mix, d->x, n);
     for (int c = 0; c < d->channels; c++)
       mst_smoother_crossfade (d->x + (size_t) c * BLOCK,
           d->prev + (size_t) c * BLOCK, fade, (int) n);
   } else {
-    shape (d, d->set.apply, d->set.listen, d->x, d->band, gains, shared,
+    shape (d, d->set.apply, d->set.listen, d->x, band, gains, shared,
         ramp, mix, d->x, n);
   }
 }
