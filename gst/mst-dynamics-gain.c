@@ -522,17 +522,18 @@ typedef double V4d __attribute__ ((vector_size (32)));
 typedef int64_t V4l __attribute__ ((vector_size (32)));
 typedef float V4f __attribute__ ((vector_size (16)));
 
-MST_ALWAYS_INLINE V4d
-load4 (MstFormat fmt, const void *x, size_t j)
+/* Four samples of @x from @j as doubles (through a pointer: a vector
+ * return value would change the ABI of the baseline clones). */
+MST_ALWAYS_INLINE void
+load4 (MstFormat fmt, const void *x, size_t j, V4d * v)
 {
   if (fmt == MST_FORMAT_F64) {
-    V4d v;
-    memcpy (&v, (const double *) x + j, sizeof v);
-    return v;
+    memcpy (v, (const double *) x + j, sizeof *v);
+  } else {
+    V4f f;
+    memcpy (&f, (const float *) x + j, sizeof f);
+    *v = __builtin_convertvector (f, V4d);
   }
-  V4f f;
-  memcpy (&f, (const float *) x + j, sizeof f);
-  return __builtin_convertvector (f, V4d);
 }
 
 /* Adds @k frames of @ch channels at @x (interleaved, of @fmt) to @acc[c],
@@ -549,13 +550,15 @@ reduce_period (const void *x, size_t k, int ch, MstFormat fmt, bool peak,
   const V4d max_in = { MST_MAX_INPUT, MST_MAX_INPUT, MST_MAX_INPUT,
     MST_MAX_INPUT
   };
-  V4d lane;
+  V4d lane = { 0.0, 0.0, 0.0, 0.0 };
   for (int l = 0; l < 4; l++)
     lane[l] = l < ch || peak ? acc[l % ch] : 0.0;
   V4l n_ok = { 0, 0, 0, 0 };
   size_t j = 0;
   for (; j + 4 <= n; j += 4) {
-    V4d v = (V4d) ((V4l) load4 (fmt, x, j) & abs_mask);
+    V4d v;
+    load4 (fmt, x, j, &v);
+    v = (V4d) ((V4l) v & abs_mask);
     V4l ok = v <= max_in;       /* -1 where finite and sane; NaN fails */
     n_ok -= ok;
     v = (V4d) ((V4l) v & ok);
@@ -602,7 +605,9 @@ whole_periods (const void *x, size_t count, size_t k, int ch, MstFormat fmt,
   for (size_t p = 0; p < count; p++) {
     V4d lane = { 0.0, 0.0, 0.0, 0.0 };
     for (size_t j = p * len; j < (p + 1) * len; j += 4) {
-      V4d v = (V4d) ((V4l) load4 (fmt, x, j) & abs_mask);
+      V4d v;
+    load4 (fmt, x, j, &v);
+    v = (V4d) ((V4l) v & abs_mask);
       V4l ok = v <= max_in;
       n_ok -= ok;
       v = (V4d) ((V4l) v & ok);
@@ -624,6 +629,47 @@ whole_periods (const void *x, size_t count, size_t k, int ch, MstFormat fmt,
           + n_ok[3]));
 }
 
+typedef float V8f __attribute__ ((vector_size (32)));
+typedef int32_t V8i __attribute__ ((vector_size (32)));
+
+/* whole_periods of the peak of F32 samples, taken in F32 (exact) eight
+ * samples at a time: @k @ch a multiple of 8, @ch dividing 8. */
+MST_ALWAYS_INLINE int
+whole_periods_peak_f32 (const float *x, size_t count, size_t k, int ch,
+    double *keys)
+{
+  const V8i abs_mask = { INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX,
+    INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX
+  };
+  const float top = (float) MST_MAX_INPUT;
+  const V8f max_in = { top, top, top, top, top, top, top, top };
+  const size_t len = k * (size_t) ch;
+  V8i n_ok = { 0, 0, 0, 0, 0, 0, 0, 0 };
+  for (size_t p = 0; p < count; p++) {
+    V8f lane = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    for (size_t j = p * len; j < (p + 1) * len; j += 8) {
+      V8f v;
+      memcpy (&v, x + j, sizeof v);
+      v = (V8f) ((V8i) v & abs_mask);
+      V8i ok = v <= max_in;
+      n_ok -= ok;
+      v = (V8f) ((V8i) v & ok);
+      V8i above = v > lane;
+      lane = (V8f) (((V8i) v & above) | ((V8i) lane & ~above));
+    }
+    for (int c = 0; c < ch; c++) {
+      float a = lane[c];
+      for (int l = c + ch; l < 8; l += ch)
+        a = lane[l] > a ? lane[l] : a;
+      keys[(size_t) c * MST_DYNAMICS_BLOCK + p] = a;
+    }
+  }
+  int sane = 0;
+  for (int l = 0; l < 8; l++)
+    sane += n_ok[l];
+  return (int) (count * len) - sane;
+}
+
 /* The keys of the control periods that end within @n frames of @ch
  * channels at @x (interleaved, of @fmt; the current period has
  * g->period_pos frames before them, its running values in @acc) into
@@ -639,8 +685,11 @@ period_keys (const MstDynamicsGain * g, const void *x, size_t n, int ch,
   for (size_t i = 0; i < n;) {
     if (pos == 0 && (k * (size_t) ch) % 4 == 0 && n - i >= k) {
       size_t count = (n - i) / k;
-      *bad += whole_periods ((const char *) x + i * frame, count, k, ch, fmt,
-          peak, keys + m);
+      const void *at = (const char *) x + i * frame;
+      if (fmt == MST_FORMAT_F32 && peak && (k * (size_t) ch) % 8 == 0)
+        *bad += whole_periods_peak_f32 (at, count, k, ch, keys + m);
+      else
+        *bad += whole_periods (at, count, k, ch, fmt, peak, keys + m);
       m += count;
       i += count * k;
       continue;
@@ -721,11 +770,10 @@ frame_period_keys_f64 (MstDynamicsGain * g, const double *key, size_t n)
   return frame_period_keys_body (g, key, n, MST_FORMAT_F64);
 }
 
-/* One gain channel's frames over @n frames from its @m new control gains
+/* One gain channel's frames over @n frames from its new control gains
  * (linear, @control): each period ramps from the control gain before to
- * its own, reached at its last frame. Returns whether every frame got the
- * same gain. */
-static bool
+ * its own, reached at its last frame. */
+static void
 ramp_channel (MstDynamicsGain * g, Ballistics * b, const double *control,
     size_t n, double *out)
 {
@@ -733,11 +781,9 @@ ramp_channel (MstDynamicsGain * g, Ballistics * b, const double *control,
   size_t pos = g->period_pos, j = 0;
   double from = b->gain_from, to = b->gain_to;
   const double *ramp = g->control_ramp;
-  bool flat = true;
   for (size_t i = 0; i < n;) {
     size_t take = k - pos < n - i ? k - pos : n - i;
     const double span = to - from;
-    flat = flat && span == 0.0;
     for (size_t t = 0; t < take; t++)
       out[i + t] = from + ramp[pos + t] * span;
     i += take;
@@ -750,32 +796,46 @@ ramp_channel (MstDynamicsGain * g, Ballistics * b, const double *control,
   }
   b->gain_from = from;
   b->gain_to = to;
+}
+
+/* Whether a gain channel's ramps over the block are all at @value: both
+ * ends of the period under way and the @m new control gains. */
+static bool
+channel_flat (const Ballistics * b, const double *control, size_t m,
+    double value)
+{
+  bool flat = b->gain_from == value && b->gain_to == value;
+  for (size_t j = 0; j < m; j++)
+    flat = flat && control[j] == value;
   return flat;
 }
 
 /* The gains of @n frames from the @m period keys in g->keys: levels,
- * curve and ballistics at the control rate, then the frames' ramps. */
+ * curve and ballistics at the control rate, then the frames' ramps (not
+ * written when every gain is the same and @rows_optional). */
 static void
 gains_from_keys (MstDynamicsGain * g, size_t n, size_t m, int n_gains,
-    double *gain, size_t gain_stride)
+    double *gain, size_t gain_stride, bool rows_optional)
 {
   if (m > 0)
     mst_level_detector_process_planar (g->det, g->keys, MST_DYNAMICS_BLOCK,
         m, g->level, MST_DYNAMICS_BLOCK, NULL);
-  bool flat = true;
   const double first = g->ch[0].gain_from;
+  bool flat = true;
   for (int c = 0; c < n_gains; c++) {
     double *row = g->level + (size_t) c * MST_DYNAMICS_BLOCK;
-    Ballistics *b = &g->ch[c];
     if (m > 0) {
-      control_gains (g, b, row, m);
+      control_gains (g, &g->ch[c], row, m);
       mst_vmath_exp (row, M_LN10 / 20.0, g->makeup_exp, row, m);
     }
-    flat = flat && b->gain_from == first;
-    flat = ramp_channel (g, b, row, n, gain + c * gain_stride) && flat;
+    flat = flat && channel_flat (&g->ch[c], row, m, first);
   }
   g->flat = flat;
-  g->flat_gain = gain[0];
+  g->flat_gain = first;
+  if (!flat || !rows_optional)
+    for (int c = 0; c < n_gains; c++)
+      ramp_channel (g, &g->ch[c], g->level + (size_t) c * MST_DYNAMICS_BLOCK,
+          n, gain + c * gain_stride);
   g->period_pos = (g->period_pos + n) % g->control_frames;
 }
 
@@ -848,7 +908,7 @@ process_planar (MstDynamicsGain * g, const double *key, size_t key_stride,
     return;
   }
   size_t m = planar_period_keys (g, key, key_stride, n);
-  gains_from_keys (g, n, m, n_gains, gain, gain_stride);
+  gains_from_keys (g, n, m, n_gains, gain, gain_stride, false);
 }
 
 MstResult
@@ -887,7 +947,7 @@ process_frames (MstDynamicsGain * g, const void *key, size_t n,
     size_t m = fmt == MST_FORMAT_F64 ? frame_period_keys_f64 (g, key, n)
         : frame_period_keys_f32 (g, key, n);
     gains_from_keys (g, n, m, linked (g) ? 1 : g->out_channels, gain,
-        gain_stride);
+        gain_stride, true);
   } else {
     mst_planar_load (g->key, MST_DYNAMICS_BLOCK, key, g->key_channels,
         (int) n, fmt);

@@ -177,7 +177,8 @@ MstResult mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
 /** The same from @n (<= MST_DYNAMICS_BLOCK) interleaved key frames (the
  *  configured key channels): with a control period and no key filter the
  *  periods' keys are taken where the frames are, in one pass, without
- *  making them planar. */
+ *  making them planar, and the gain rows are left unwritten when every
+ *  gain is the same (mst_dynamics_gain_is_flat says which). */
 MstResult mst_dynamics_gain_process_frames_f32 (MstDynamicsGain * g,
     const float *key, size_t n, double *gain, size_t gain_stride,
     bool *shared);

@@ -303,11 +303,17 @@ wideband_frames (MstDynamics * d, const void *in, size_t n, void *out,
         &shared);
   d->band_running = false;
   double flat = 0.0;
-  if (mst_dynamics_gain_is_flat (d->gain, &flat) && flat == 1.0) {
-    if (out != in)
-      memmove (out, in, n * ch * (fmt == MST_FORMAT_F64 ? sizeof (double)
-              : sizeof (float)));
-    return n;
+  if (mst_dynamics_gain_is_flat (d->gain, &flat)) {
+    if (flat == 1.0) {
+      if (out != in)
+        memmove (out, in, n * ch * (fmt == MST_FORMAT_F64 ? sizeof (double)
+                : sizeof (float)));
+      return n;
+    }
+    /* One gain throughout, the rows unwritten. */
+    for (size_t i = 0; i < n; i++)
+      d->gains[i] = flat;
+    shared = true;
   }
   const double *rows[MST_MAX_CHANNELS];
   for (int c = 0; c < ch; c++)
