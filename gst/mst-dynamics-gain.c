@@ -773,6 +773,7 @@ frame_period_keys_f64 (MstDynamicsGain * g, const double *key, size_t n)
 /* One gain channel's frames over @n frames from its new control gains
  * (linear, @control): each period ramps from the control gain before to
  * its own, reached at its last frame. */
+MST_VECTORISE_AVX2
 static void
 ramp_channel (MstDynamicsGain * g, Ballistics * b, const double *control,
     size_t n, double *out)
@@ -928,6 +929,15 @@ mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
   return MST_OK;
 }
 
+/* Whether process_frames takes the periods' keys from the frames: every
+ * key sample read there, once. */
+static bool
+reads_frames (const MstDynamicsGain * g)
+{
+  return g->key_filter.n_sections == 0 && g->control_frames > 1
+      && 4 % g->key_channels == 0;
+}
+
 /* The same from interleaved key frames: reduced where they are when the
  * key is not filtered and has a period, else made planar first. */
 MST_ALWAYS_INLINE MstResult
@@ -941,8 +951,7 @@ process_frames (MstDynamicsGain * g, const void *key, size_t n,
   if (n == 0)
     return MST_OK;
   MstFpuState fpu = mst_fpu_enter_ftz ();
-  if (g->key_filter.n_sections == 0 && g->control_frames > 1
-      && 4 % g->key_channels == 0) {
+  if (reads_frames (g)) {
     g->key_filtered = false;
     size_t m = fmt == MST_FORMAT_F64 ? frame_period_keys_f64 (g, key, n)
         : frame_period_keys_f32 (g, key, n);
@@ -972,6 +981,12 @@ mst_dynamics_gain_process_frames_f64 (MstDynamicsGain * g,
 {
   return process_frames (g, key, n, gain, gain_stride, shared,
       MST_FORMAT_F64);
+}
+
+bool
+mst_dynamics_gain_checks_frames (const MstDynamicsGain * g)
+{
+  return g && g->rate_hz != 0.0 && reads_frames (g);
 }
 
 bool

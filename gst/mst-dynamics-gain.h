@@ -186,6 +186,13 @@ MstResult mst_dynamics_gain_process_frames_f64 (MstDynamicsGain * g,
     const double *key, size_t n, double *gain, size_t gain_stride,
     bool *shared);
 
+/** Whether process_frames reads every key sample of every frame itself
+ *  (a control period, no key filter, 1, 2 or 4 key channels), counting the
+ *  non-finite and absurd ones (beyond MST_MAX_INPUT) in
+ *  get_nonfinite_count: a caller keyed by its own audio learns from the
+ *  count whether the audio was sane. */
+bool mst_dynamics_gain_checks_frames (const MstDynamicsGain * g);
+
 /** Whether every gain of the last process call (every frame, every
  *  channel written) was the same, *@value (may be NULL): a gate open, a
  *  compressor under its threshold. */

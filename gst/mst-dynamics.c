@@ -295,12 +295,26 @@ wideband_frames (MstDynamics * d, const void *in, size_t n, void *out,
 {
   const int ch = d->channels;
   bool shared = false;
+  /* Non-finite and absurd audio is silence. When the gain stage reads
+   * every sample of the frames it counts them as it goes (the key is the
+   * audio): the frames are cleaned only when it found some, and counted
+   * once, there. Otherwise they are checked first. */
+  const bool checked = mst_dynamics_gain_checks_frames (d->gain);
+  uint64_t before = mst_dynamics_gain_get_nonfinite_count (d->gain);
+  if (!checked && !mst_input_sane (in, n * ch, fmt)) {
+    d->nonfinite += mst_input_clean (in, n * ch, d->clean, fmt);
+    in = d->clean;
+  }
   if (fmt == MST_FORMAT_F64)
     mst_dynamics_gain_process_frames_f64 (d->gain, in, n, d->gains, BLOCK,
         &shared);
   else
     mst_dynamics_gain_process_frames_f32 (d->gain, in, n, d->gains, BLOCK,
         &shared);
+  if (checked && mst_dynamics_gain_get_nonfinite_count (d->gain) != before) {
+    mst_input_clean (in, n * ch, d->clean, fmt);
+    in = d->clean;
+  }
   d->band_running = false;
   double flat = 0.0;
   if (mst_dynamics_gain_is_flat (d->gain, &flat)) {
@@ -330,6 +344,8 @@ process_chunk (MstDynamics * d, const void *in, const void *key, size_t n,
     void *out, MstFormat fmt)
 {
   const int ch = d->channels;
+  if (d->latency == 0 && !key && wideband_steady (d))
+    return wideband_frames (d, in, n, out, fmt);
   /* Non-finite and absurd audio is silence from here on (the key's own are
    * counted by the gain stage). */
   if (!mst_input_sane (in, n * ch, fmt)) {
@@ -338,8 +354,6 @@ process_chunk (MstDynamics * d, const void *in, const void *key, size_t n,
   }
   /* Without lookahead the audio is its own key as it stands: loaded once. */
   const bool direct = d->latency == 0;
-  if (direct && !key && wideband_steady (d))
-    return wideband_frames (d, in, n, out, fmt);
   double *own_key = direct ? d->x : d->key;
   if (key)
     mst_planar_load (d->key, BLOCK, key, d->key_channels, (int) n, fmt);

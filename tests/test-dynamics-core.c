@@ -435,6 +435,41 @@ test_frames_path (void)
   MST_CHECK (untouched > 0);
   printf ("  frames path: same output as the planar path; %d blocks "
       "untouched\n", untouched);
+
+  /* Non-finite and absurd samples on the frames path, where the gain stage
+   * finds them: counted once each, and the output is that of the same
+   * input with silence there. */
+  for (int gate = 0; gate < 2; gate++) {
+    MstDynamicsSettings s;
+    if (gate)
+      mst_dynamics_settings_gate (&s);
+    else
+      mst_dynamics_settings_default (&s);
+    memcpy (zf, xf, 2 * n * sizeof (float));
+    const size_t at[] = { 1001, 20000, 30003 };
+    zf[at[0]] = NAN;
+    zf[at[1]] = INFINITY;
+    zf[at[2]] = 1e10f;
+    MstDynamics *d = make (2, 0, 0.0, &s);
+    MST_CHECK (mst_dynamics_gain_checks_frames (NULL) == false);
+    size_t got = 0;
+    MST_CHECK (mst_dynamics_process_f32 (d, zf, n, yf, &got) == MST_OK
+        && got == n);
+    MST_CHECK (mst_dynamics_get_nonfinite_count (d) == 3);
+    mst_dynamics_destroy (&d);
+    for (size_t k = 0; k < 3; k++)
+      zf[at[k]] = 0.0f;
+    d = make (2, 0, 0.0, &s);
+    float *ref = malloc (2 * n * sizeof (float));
+    MST_CHECK (mst_dynamics_process_f32 (d, zf, n, ref, &got) == MST_OK
+        && got == n);
+    MST_CHECK (mst_dynamics_get_nonfinite_count (d) == 0);
+    MST_CHECK_MSG (memcmp (yf, ref, 2 * n * sizeof (float)) == 0,
+        "%s: non-finite input not read as silence on the frames path",
+        gate ? "gate" : "compressor");
+    free (ref);
+    mst_dynamics_destroy (&d);
+  }
   free (xf);
   free (yf);
   free (zf);
