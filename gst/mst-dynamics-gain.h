@@ -60,6 +60,13 @@ extern "C" {
  * whose channel count differs from the output's is always fully linked:
  * one gain for every output channel.
  *
+ * Control period. When attack and release allow (mst-dynamics-gain.c),
+ * the key is reduced to one value every K frames and channel (the period's
+ * peak |x|, or the root of its mean square for RMS, whose window then
+ * counts periods), and the level, the curve and the ballistics run once a
+ * period; the frames of each period ramp linearly to its gain, so the gain
+ * lags a level step by 0 to K frames.
+ *
  * Hysteresis (EXPAND only): the gate opens when the level reaches the
  * threshold and closes when it falls hysteresis_db below it, so a level
  * hovering at the threshold does not chatter. The open/closed state reads
