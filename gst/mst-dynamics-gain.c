@@ -6,6 +6,7 @@
 #include "mst-filter.h"
 #include "mst-fpu.h"
 #include "mst-level-detector.h"
+#include "mst-planar.h"
 #include "mst-vmath.h"
 
 #include <stdlib.h>
@@ -21,15 +22,12 @@
  * of 50 ms. Slower with a longer release. */
 #define GATE_ENV_MIN_MS 50.0
 /* The control period: the curve and the ballistics run once every K frames
- * (on the loudest level of the K) when the time constants are long enough
+ * (on the period's peak or RMS) when the time constants are long enough
  * that this does not show: K, a power of 2 up to MAX_CONTROL_FRAMES, is at
  * most 1/CONTROL_FRACTION of the shorter of attack and release, in frames.
  * The gain then ramps linearly over the next K frames to each new value
  * (a lag of K frames: 1.7 % of a 10 ms attack at 48 kHz, K = 8). */
 #define MAX_CONTROL_FRAMES 32
-/* The smallest linear level a period's peak starts from: -200 dB, the
- * floor of the detector's dB output. */
-#define LEVEL_FLOOR 1e-10
 #define CONTROL_FRACTION 40.0
 /* Key filters above this fraction of the rate are moved down to it. */
 #define MAX_FILTER_FRACTION 0.45
@@ -43,10 +41,8 @@ typedef struct {
   size_t hold_left;             /* frames */
   bool open;                    /* EXPAND with hysteresis: the gate */
   double gate_env_db;           /* the level the gate's state reads */
-  /* Control period K > 1: the loudest level of the period so far, and the
-   * last two control gains (linear, makeup included): the frames of a
+  /* The last two control gains (linear, makeup included): the frames of a
    * period ramp from the older to the newer. */
-  double period_max;            /* linear */
   double gain_from, gain_to;
 } Ballistics;
 
@@ -60,8 +56,11 @@ struct MstDynamicsGain {
   /* Key filters: the same design on the key and on the audio, each with its
    * own history; the audio's glides from its last design. */
   MstBiquadCascade key_filter, audio_filter;
+  MstBiquad key_from[MST_FILTER_MAX_SECTIONS];
   MstBiquad audio_from[MST_FILTER_MAX_SECTIONS];
-  bool audio_glide;
+  bool key_glide, audio_glide;
+  bool key_filtered;            /* g->key holds the last block's filtered
+                                 * key */
   int channel_index[MST_MAX_CHANNELS];
   /* Ballistics coefficients per control step (exp (-K / (fs T))), hold in
    * control steps. */
@@ -70,7 +69,12 @@ struct MstDynamicsGain {
   size_t control_frames;        /* K */
   double control_ramp[MAX_CONTROL_FRAMES];      /* (t + 1) / K */
   size_t period_pos;            /* frames into the control period */
-  double control_db[MST_DYNAMICS_BLOCK];
+  /* Per key channel, the control period so far: its peak or its sum of
+   * squares. */
+  double key_acc[MST_MAX_CHANNELS];
+  /* The last block's gains were all flat_gain. */
+  bool flat;
+  double flat_gain;
   double makeup_exp;            /* (makeup + auto makeup) ln 10 / 20 */
   double gate_env_fall_db;      /* per frame */
   double direction;             /* gain dB = direction x acting value */
@@ -80,8 +84,8 @@ struct MstDynamicsGain {
   bool processed;
   uint64_t nonfinite;
   /* Scratch (planar, BLOCK frames a channel): the cleaned, filtered key;
-   * the levels, then the gains in dB. */
-  double *key, *level;
+   * the period keys; the levels, then the gains in dB. */
+  double *key, *keys, *level;
 };
 
 static void
@@ -191,8 +195,9 @@ mst_dynamics_gain_init (int max_channels)
   g->det = mst_level_detector_init (max_channels);
   g->gc = mst_gain_computer_init ();
   g->key = malloc (sizeof (double) * MST_DYNAMICS_BLOCK * max_channels);
+  g->keys = malloc (sizeof (double) * MST_DYNAMICS_BLOCK * max_channels);
   g->level = malloc (sizeof (double) * MST_DYNAMICS_BLOCK * max_channels);
-  if (!g->det || !g->gc || !g->key || !g->level) {
+  if (!g->det || !g->gc || !g->key || !g->keys || !g->level) {
     mst_dynamics_gain_destroy (&g);
     return NULL;
   }
@@ -210,6 +215,7 @@ mst_dynamics_gain_destroy (MstDynamicsGain ** g)
   mst_level_detector_destroy (&(*g)->det);
   mst_gain_computer_destroy (&(*g)->gc);
   free ((*g)->key);
+  free ((*g)->keys);
   free ((*g)->level);
   free (*g);
   *g = NULL;
@@ -273,18 +279,6 @@ update (MstDynamicsGain * g, const MstDynamicsSettings * old)
 {
   const MstDynamicsSettings *s = &g->set;
   const double fs = g->rate_hz;
-  MstLevelDetectorSettings ds;
-  mst_level_detector_settings_default (&ds);
-  /* The detector reads the instantaneous level: the ballistics act on the
-   * gain. */
-  ds.mode = s->detector == MST_DYNAMICS_RMS ? MST_LEVEL_DETECTOR_RMS_WINDOW
-      : MST_LEVEL_DETECTOR_PEAK;
-  ds.attack_ms = ds.release_ms = 0.0;
-  ds.window_ms = s->rms_window_ms;
-  ds.link = g->key_channels != g->out_channels ? 1.0 : s->link;
-  ds.link_mode = MST_LEVEL_DETECTOR_LINK_MAX;
-  mst_level_detector_set (g->det, &ds);
-
   /* The curve without makeup: the stage reports the change it makes. */
   MstGainComputerSettings gs = {
     s->mode, s->threshold_db, s->ratio, s->knee_db, s->range_db, 0.0
@@ -301,20 +295,32 @@ update (MstDynamicsGain * g, const MstDynamicsSettings * old)
   const size_t k = control_frames (s, fs);
   if (k != g->control_frames) {
     /* A new period length starts a new period: the one under way (which
-     * may already be longer than the new length) ends here, its peak
+     * may already be longer than the new length) ends here, its key
      * dropped, and the gain stays where its ramp had brought it until the
      * next control value. */
     double done = g->control_frames > 0 ? (double) g->period_pos
         / (double) g->control_frames : 0.0;
     g->period_pos = 0;
+    memset (g->key_acc, 0, sizeof g->key_acc);
     for (int c = 0; c < MST_MAX_CHANNELS; c++) {
       Ballistics *b = &g->ch[c];
-      b->period_max = LEVEL_FLOOR;
       b->gain_from = b->gain_to = b->gain_from + done * (b->gain_to
           - b->gain_from);
     }
   }
   g->control_frames = k;
+  MstLevelDetectorSettings ds;
+  mst_level_detector_settings_default (&ds);
+  /* The detector reads the instantaneous level (of each frame, or of each
+   * control period's key): the ballistics act on the gain. */
+  ds.mode = s->detector == MST_DYNAMICS_RMS ? MST_LEVEL_DETECTOR_RMS_WINDOW
+      : MST_LEVEL_DETECTOR_PEAK;
+  ds.attack_ms = ds.release_ms = 0.0;
+  ds.window_ms = s->rms_window_ms;
+  ds.link = g->key_channels != g->out_channels ? 1.0 : s->link;
+  ds.link_mode = MST_LEVEL_DETECTOR_LINK_MAX;
+  ds.frames_per_value = (int) k;
+  mst_level_detector_set (g->det, &ds);
   for (size_t t = 0; t < k; t++)
     g->control_ramp[t] = (double) (t + 1) / (double) k;
   g->a_attack = one_pole (fs, s->attack_ms, k);
@@ -329,9 +335,13 @@ update (MstDynamicsGain * g, const MstDynamicsSettings * old)
   MstBiquadCascade designed;
   design_key_filters (s, fs, &designed);
   bool same_shape = old && designed.n_sections == g->key_filter.n_sections;
-  if (same_shape)
+  /* The key's filters glide as the audio's do: a processor keyed by its own
+   * audio may take the key's band as the audio's (mst-dynamics.c). */
+  if (same_shape) {
+    memcpy (g->key_from, g->key_filter.coefs, sizeof g->key_from);
     memcpy (g->audio_from, g->audio_filter.coefs, sizeof g->audio_from);
-  g->audio_glide = same_shape;
+  }
+  g->key_glide = g->audio_glide = same_shape;
   if (!same_shape) {
     mst_biquad_cascade_reset (&g->key_filter);
     mst_biquad_cascade_reset (&g->audio_filter);
@@ -382,10 +392,12 @@ mst_dynamics_gain_reset (MstDynamicsGain * g)
   mst_level_detector_reset (g->det);
   mst_biquad_cascade_reset (&g->key_filter);
   mst_biquad_cascade_reset (&g->audio_filter);
-  g->audio_glide = false;
+  g->key_glide = g->audio_glide = false;
+  g->key_filtered = false;
+  g->flat = false;
   memset (g->ch, 0, sizeof g->ch);
+  memset (g->key_acc, 0, sizeof g->key_acc);
   for (int c = 0; c < MST_MAX_CHANNELS; c++) {
-    g->ch[c].period_max = LEVEL_FLOOR;
     g->ch[c].gain_from = g->ch[c].gain_to = exp (g->makeup_exp);
   }
   g->period_pos = 0;
@@ -479,20 +491,6 @@ hysteresis (Ballistics * b, double *level, size_t n, double threshold,
   b->gate_env_db = env;
 }
 
-/* The largest of @x[0 .. @n - 1] and @init. The levels are finite (the
- * detector reads non-finite input as silence), so the reduction may use
- * the vector max. */
-__attribute__ ((optimize ("finite-math-only", "no-signed-zeros")))
-MST_VECTORISE_AVX2
-static double
-period_peak (const double *x, size_t n, double init)
-{
-  double m = init;
-  for (size_t i = 0; i < n; i++)
-    m = x[i] > m ? x[i] : m;
-  return m;
-}
-
 /* Curve and ballistics over @n control levels (dB, in place, to gains in
  * dB); the extreme reached goes to the stage's meter. */
 static void
@@ -508,47 +506,282 @@ control_gains (MstDynamicsGain * g, Ballistics * b, double *db, size_t n)
   g->processed = true;
 }
 
-/* One gain channel over @n frames of its levels (dB, @row, overwritten),
- * gains to @out; returns where in its control period the next frame is.
- * K = 1: a gain a frame, from that frame's level. K > 1: the loudest level
- * of each period makes a control gain; the frames of the next period ramp
- * to it from the one before. */
-static size_t
-control_channel (MstDynamicsGain * g, Ballistics * b, double *row, size_t n,
-    double *out)
+/* ---- The control-rate key ----
+ *
+ * With a control period of K > 1 frames the key is reduced to one value a
+ * period and channel before anything else runs, in one vectorised pass
+ * over the key: the period's peak |x| (PEAK) or the root of its mean
+ * square (RMS). The level detector (frames_per_value K: an RMS window of
+ * W ms averages the mean squares of the last W / K periods), the curve and
+ * the ballistics then run once a period. Non-finite and absurd key samples
+ * (beyond MST_MAX_INPUT, mst-core.h) count as silence. */
+
+/* Four lanes of doubles (GCC vector extensions: AVX in the AVX2 clones,
+ * SSE2 pairs otherwise). */
+typedef double V4d __attribute__ ((vector_size (32)));
+typedef int64_t V4l __attribute__ ((vector_size (32)));
+typedef float V4f __attribute__ ((vector_size (16)));
+
+/* Four samples of @x from @j as doubles (through a pointer: a vector
+ * return value would change the ABI of the baseline clones). */
+MST_ALWAYS_INLINE void
+load4 (MstFormat fmt, const void *x, size_t j, V4d * v)
+{
+  if (fmt == MST_FORMAT_F64) {
+    memcpy (v, (const double *) x + j, sizeof *v);
+  } else {
+    V4f f;
+    memcpy (&f, (const float *) x + j, sizeof f);
+    *v = __builtin_convertvector (f, V4d);
+  }
+}
+
+/* Adds @k frames of @ch channels at @x (interleaved, of @fmt) to @acc[c],
+ * channel c's period so far (its peak or sum of squares); returns the
+ * count of samples read as silence: non-finite or absurd (beyond
+ * MST_MAX_INPUT, mst-core.h). Four samples at a time, every lane its own
+ * running value; lane l holds channel l % @ch (@ch divides 4). */
+MST_ALWAYS_INLINE int
+reduce_period (const void *x, size_t k, int ch, MstFormat fmt, bool peak,
+    double *acc)
+{
+  const size_t n = k * (size_t) ch;
+  const V4l abs_mask = { INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX };
+  const V4d max_in = { MST_MAX_INPUT, MST_MAX_INPUT, MST_MAX_INPUT,
+    MST_MAX_INPUT
+  };
+  V4d lane = { 0.0, 0.0, 0.0, 0.0 };
+  for (int l = 0; l < 4; l++)
+    lane[l] = l < ch || peak ? acc[l % ch] : 0.0;
+  V4l n_ok = { 0, 0, 0, 0 };
+  size_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    V4d v;
+    load4 (fmt, x, j, &v);
+    v = (V4d) ((V4l) v & abs_mask);
+    V4l ok = v <= max_in;       /* -1 where finite and sane; NaN fails */
+    n_ok -= ok;
+    v = (V4d) ((V4l) v & ok);
+    if (peak) {
+      V4l above = v > lane;
+      lane = (V4d) (((V4l) v & above) | ((V4l) lane & ~above));
+    } else {
+      lane += v * v;
+    }
+  }
+  /* The vector loop's samples that were not sane. */
+  int bad = (int) (j - (size_t) (n_ok[0] + n_ok[1] + n_ok[2] + n_ok[3]));
+  for (; j < n; j++) {
+    double v = fabs (mst_sample_get (fmt, x, j));
+    bool ok = v <= MST_MAX_INPUT;
+    bad += !ok;
+    v = ok ? v : 0.0;
+    int l = (int) (j & 3);
+    lane[l] = peak ? (v > lane[l] ? v : lane[l]) : lane[l] + v * v;
+  }
+  for (int c = 0; c < ch; c++) {
+    double a = lane[c];
+    for (int l = c + ch; l < 4; l += ch)
+      a = peak ? (lane[l] > a ? lane[l] : a) : a + lane[l];
+    acc[c] = a;
+  }
+  return bad;
+}
+
+/* The keys of @count whole periods of @k frames of @ch channels at @x into
+ * @keys (row c at c MST_DYNAMICS_BLOCK), @k @ch a multiple of 4: each
+ * period four samples at a time, then across its lanes. */
+MST_ALWAYS_INLINE int
+whole_periods (const void *x, size_t count, size_t k, int ch, MstFormat fmt,
+    bool peak, double *keys)
+{
+  const V4l abs_mask = { INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX };
+  const V4d max_in = { MST_MAX_INPUT, MST_MAX_INPUT, MST_MAX_INPUT,
+    MST_MAX_INPUT
+  };
+  const size_t len = k * (size_t) ch;
+  const double inv_k = 1.0 / (double) k;
+  V4l n_ok = { 0, 0, 0, 0 };
+  for (size_t p = 0; p < count; p++) {
+    V4d lane = { 0.0, 0.0, 0.0, 0.0 };
+    for (size_t j = p * len; j < (p + 1) * len; j += 4) {
+      V4d v;
+    load4 (fmt, x, j, &v);
+    v = (V4d) ((V4l) v & abs_mask);
+      V4l ok = v <= max_in;
+      n_ok -= ok;
+      v = (V4d) ((V4l) v & ok);
+      if (peak) {
+        V4l above = v > lane;
+        lane = (V4d) (((V4l) v & above) | ((V4l) lane & ~above));
+      } else {
+        lane += v * v;
+      }
+    }
+    for (int c = 0; c < ch; c++) {
+      double a = lane[c];
+      for (int l = c + ch; l < 4; l += ch)
+        a = peak ? (lane[l] > a ? lane[l] : a) : a + lane[l];
+      keys[(size_t) c * MST_DYNAMICS_BLOCK + p] = peak ? a : sqrt (a * inv_k);
+    }
+  }
+  return (int) (count * len - (size_t) (n_ok[0] + n_ok[1] + n_ok[2]
+          + n_ok[3]));
+}
+
+typedef float V8f __attribute__ ((vector_size (32)));
+typedef int32_t V8i __attribute__ ((vector_size (32)));
+
+/* whole_periods of the peak of F32 samples, taken in F32 (exact) eight
+ * samples at a time: @k @ch a multiple of 8, @ch dividing 8. */
+MST_ALWAYS_INLINE int
+whole_periods_peak_f32 (const float *x, size_t count, size_t k, int ch,
+    double *keys)
+{
+  const V8i abs_mask = { INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX,
+    INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX
+  };
+  const float top = (float) MST_MAX_INPUT;
+  const V8f max_in = { top, top, top, top, top, top, top, top };
+  const size_t len = k * (size_t) ch;
+  V8i n_ok = { 0, 0, 0, 0, 0, 0, 0, 0 };
+  for (size_t p = 0; p < count; p++) {
+    V8f lane = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    for (size_t j = p * len; j < (p + 1) * len; j += 8) {
+      V8f v;
+      memcpy (&v, x + j, sizeof v);
+      v = (V8f) ((V8i) v & abs_mask);
+      V8i ok = v <= max_in;
+      n_ok -= ok;
+      v = (V8f) ((V8i) v & ok);
+      V8i above = v > lane;
+      lane = (V8f) (((V8i) v & above) | ((V8i) lane & ~above));
+    }
+    for (int c = 0; c < ch; c++) {
+      float a = lane[c];
+      for (int l = c + ch; l < 8; l += ch)
+        a = lane[l] > a ? lane[l] : a;
+      keys[(size_t) c * MST_DYNAMICS_BLOCK + p] = a;
+    }
+  }
+  int sane = 0;
+  for (int l = 0; l < 8; l++)
+    sane += n_ok[l];
+  return (int) (count * len) - sane;
+}
+
+/* The keys of the control periods that end within @n frames of @ch
+ * channels at @x (interleaved, of @fmt; the current period has
+ * g->period_pos frames before them, its running values in @acc) into
+ * @keys (channel c's row at c MST_DYNAMICS_BLOCK); returns how many. */
+MST_ALWAYS_INLINE size_t
+period_keys (const MstDynamicsGain * g, const void *x, size_t n, int ch,
+    MstFormat fmt, bool peak, double *acc, double *keys, int *bad)
 {
   const size_t k = g->control_frames;
-  if (k == 1) {
-    control_gains (g, b, row, n);
-    mst_vmath_exp (row, M_LN10 / 20.0, g->makeup_exp, out, n);
-    b->gain_from = b->gain_to = out[n - 1];
-    return 0;
-  }
-  /* The periods that end in this block, their loudest levels; a period
-   * at a time, so the inner loops have no branch. */
+  const size_t frame = (fmt == MST_FORMAT_F64 ? sizeof (double)
+      : sizeof (float)) * (size_t) ch;
   size_t pos = g->period_pos, m = 0;
-  double period_max = b->period_max;
   for (size_t i = 0; i < n;) {
+    if (pos == 0 && (k * (size_t) ch) % 4 == 0 && n - i >= k) {
+      size_t count = (n - i) / k;
+      const void *at = (const char *) x + i * frame;
+      if (fmt == MST_FORMAT_F32 && peak && (k * (size_t) ch) % 8 == 0)
+        *bad += whole_periods_peak_f32 (at, count, k, ch, keys + m);
+      else
+        *bad += whole_periods (at, count, k, ch, fmt, peak, keys + m);
+      m += count;
+      i += count * k;
+      continue;
+    }
     size_t take = k - pos < n - i ? k - pos : n - i;
-    period_max = period_peak (row + i, take, period_max);
+    *bad += reduce_period ((const char *) x + i * frame, take, ch, fmt, peak,
+        acc);
     i += take;
     pos += take;
     if (pos == k) {
-      g->control_db[m++] = period_max;
-      period_max = LEVEL_FLOOR;
+      for (int c = 0; c < ch; c++) {
+        keys[(size_t) c * MST_DYNAMICS_BLOCK + m] = peak ? acc[c]
+            : sqrt (acc[c] / (double) k);
+        acc[c] = 0.0;
+      }
+      m++;
       pos = 0;
     }
   }
-  b->period_max = period_max;
-  mst_vmath_log (g->control_db, 20.0 / M_LN10, g->control_db, m);
-  control_gains (g, b, g->control_db, m);
-  mst_vmath_exp (g->control_db, M_LN10 / 20.0, g->makeup_exp, g->control_db,
-      m);
-  /* The frames, each period ramping from one control gain to the next. */
-  pos = g->period_pos;
+  return m;
+}
+
+/* period_keys of each row of a planar key (channel c at @key + c
+ * @stride). */
+MST_VECTORISE_AVX2
+static size_t
+planar_period_keys (MstDynamicsGain * g, const double *key, size_t stride,
+    size_t n)
+{
+  const bool peak = g->set.detector == MST_DYNAMICS_PEAK;
+  size_t m = 0;
+  int bad = 0;
+  for (int c = 0; c < g->key_channels; c++)
+    m = peak ? period_keys (g, key + c * stride, n, 1, MST_FORMAT_F64, true,
+        g->key_acc + c, g->keys + (size_t) c * MST_DYNAMICS_BLOCK, &bad)
+        : period_keys (g, key + c * stride, n, 1, MST_FORMAT_F64, false,
+        g->key_acc + c, g->keys + (size_t) c * MST_DYNAMICS_BLOCK, &bad);
+  g->nonfinite += (uint64_t) bad;
+  return m;
+}
+
+/* period_keys of interleaved frames of @fmt, the key channels' count
+ * dividing 4. */
+MST_ALWAYS_INLINE size_t
+frame_period_keys_body (MstDynamicsGain * g, const void *key, size_t n,
+    MstFormat fmt)
+{
+  const bool peak = g->set.detector == MST_DYNAMICS_PEAK;
+  const int ch = g->key_channels;
+  int bad = 0;
+  size_t m;
+  /* The channel count a constant in each loop: the common ones. */
+  if (ch == 2)
+    m = peak ? period_keys (g, key, n, 2, fmt, true, g->key_acc, g->keys,
+        &bad) : period_keys (g, key, n, 2, fmt, false, g->key_acc, g->keys,
+        &bad);
+  else if (ch == 1)
+    m = peak ? period_keys (g, key, n, 1, fmt, true, g->key_acc, g->keys,
+        &bad) : period_keys (g, key, n, 1, fmt, false, g->key_acc, g->keys,
+        &bad);
+  else
+    m = period_keys (g, key, n, 4, fmt, peak, g->key_acc, g->keys, &bad);
+  g->nonfinite += (uint64_t) bad;
+  return m;
+}
+
+MST_VECTORISE_AVX2
+static size_t
+frame_period_keys_f32 (MstDynamicsGain * g, const float *key, size_t n)
+{
+  return frame_period_keys_body (g, key, n, MST_FORMAT_F32);
+}
+
+MST_VECTORISE_AVX2
+static size_t
+frame_period_keys_f64 (MstDynamicsGain * g, const double *key, size_t n)
+{
+  return frame_period_keys_body (g, key, n, MST_FORMAT_F64);
+}
+
+/* One gain channel's frames over @n frames from its new control gains
+ * (linear, @control): each period ramps from the control gain before to
+ * its own, reached at its last frame. */
+MST_VECTORISE_AVX2
+static void
+ramp_channel (MstDynamicsGain * g, Ballistics * b, const double *control,
+    size_t n, double *out)
+{
+  const size_t k = g->control_frames;
+  size_t pos = g->period_pos, j = 0;
   double from = b->gain_from, to = b->gain_to;
   const double *ramp = g->control_ramp;
-  size_t j = 0;
   for (size_t i = 0; i < n;) {
     size_t take = k - pos < n - i ? k - pos : n - i;
     const double span = to - from;
@@ -558,13 +791,125 @@ control_channel (MstDynamicsGain * g, Ballistics * b, double *row, size_t n,
     pos += take;
     if (pos == k) {
       from = to;
-      to = g->control_db[j++];
+      to = control[j++];
       pos = 0;
     }
   }
   b->gain_from = from;
   b->gain_to = to;
-  return pos;
+}
+
+/* Whether a gain channel's ramps over the block are all at @value: both
+ * ends of the period under way and the @m new control gains. */
+static bool
+channel_flat (const Ballistics * b, const double *control, size_t m,
+    double value)
+{
+  bool flat = b->gain_from == value && b->gain_to == value;
+  for (size_t j = 0; j < m; j++)
+    flat = flat && control[j] == value;
+  return flat;
+}
+
+/* The gains of @n frames from the @m period keys in g->keys: levels,
+ * curve and ballistics at the control rate, then the frames' ramps (not
+ * written when every gain is the same and @rows_optional). */
+static void
+gains_from_keys (MstDynamicsGain * g, size_t n, size_t m, int n_gains,
+    double *gain, size_t gain_stride, bool rows_optional)
+{
+  if (m > 0)
+    mst_level_detector_process_planar (g->det, g->keys, MST_DYNAMICS_BLOCK,
+        m, g->level, MST_DYNAMICS_BLOCK, NULL);
+  const double first = g->ch[0].gain_from;
+  bool flat = true;
+  for (int c = 0; c < n_gains; c++) {
+    double *row = g->level + (size_t) c * MST_DYNAMICS_BLOCK;
+    if (m > 0) {
+      control_gains (g, &g->ch[c], row, m);
+      mst_vmath_exp (row, M_LN10 / 20.0, g->makeup_exp, row, m);
+    }
+    flat = flat && channel_flat (&g->ch[c], row, m, first);
+  }
+  g->flat = flat;
+  g->flat_gain = first;
+  if (!flat || !rows_optional)
+    for (int c = 0; c < n_gains; c++)
+      ramp_channel (g, &g->ch[c], g->level + (size_t) c * MST_DYNAMICS_BLOCK,
+          n, gain + c * gain_stride);
+  g->period_pos = (g->period_pos + n) % g->control_frames;
+}
+
+/* K = 1: a gain a frame, from that frame's level. */
+static void
+gains_per_frame (MstDynamicsGain * g, const double *k, size_t k_stride,
+    size_t n, int n_gains, double *gain, size_t gain_stride)
+{
+  mst_level_detector_process_planar (g->det, k, k_stride, n, g->level,
+      MST_DYNAMICS_BLOCK, NULL);
+  g->flat = false;
+  for (int c = 0; c < n_gains; c++) {
+    double *row = g->level + (size_t) c * MST_DYNAMICS_BLOCK;
+    double *out = gain + c * gain_stride;
+    control_gains (g, &g->ch[c], row, n);
+    mst_vmath_exp (row, M_LN10 / 20.0, g->makeup_exp, out, n);
+    g->ch[c].gain_from = g->ch[c].gain_to = out[n - 1];
+  }
+}
+
+static bool
+check_args (const MstDynamicsGain * g, const void *key, size_t n,
+    const double *gain, size_t gain_stride)
+{
+  return g && g->rate_hz != 0.0 && n <= MST_DYNAMICS_BLOCK
+      && (n == 0 || (key && gain && gain_stride >= n));
+}
+
+/* Whether every output channel gets one gain. */
+static bool
+linked (const MstDynamicsGain * g)
+{
+  return g->key_channels != g->out_channels || g->set.link == 1.0
+      || g->out_channels == 1;
+}
+
+/* The key filters over the planar key at @key, cleaned into g->key first
+ * (non-finite and absurd samples read as silence, so the filters' state
+ * stays finite); returns g->key. */
+static const double *
+filter_key (MstDynamicsGain * g, const double *key, size_t key_stride,
+    size_t n)
+{
+  const int kch = g->key_channels;
+  for (int c = 0; c < kch; c++)
+    g->nonfinite += mst_input_clean (key + c * key_stride, n,
+        g->key + (size_t) c * MST_DYNAMICS_BLOCK, MST_FORMAT_F64);
+  mst_biquad_cascade_run (&g->key_filter, g->channel_index, kch, g->key,
+      MST_DYNAMICS_BLOCK, g->key_glide ? g->key_from : NULL, (int) n);
+  g->key_glide = false;
+  mst_biquad_cascade_check_finite (&g->key_filter, kch);
+  g->key_filtered = true;
+  return g->key;
+}
+
+static void
+process_planar (MstDynamicsGain * g, const double *key, size_t key_stride,
+    size_t n, double *gain, size_t gain_stride)
+{
+  const int n_gains = linked (g) ? 1 : g->out_channels;
+  g->key_filtered = false;
+  if (g->key_filter.n_sections > 0) {
+    key = filter_key (g, key, key_stride, n);
+    key_stride = MST_DYNAMICS_BLOCK;
+  }
+  if (g->control_frames == 1) {
+    /* The level detector reads the key's non-finite samples as silence
+     * and counts them. */
+    gains_per_frame (g, key, key_stride, n, n_gains, gain, gain_stride);
+    return;
+  }
+  size_t m = planar_period_keys (g, key, key_stride, n);
+  gains_from_keys (g, n, m, n_gains, gain, gain_stride, false);
 }
 
 MstResult
@@ -572,50 +917,92 @@ mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
     size_t key_stride, size_t n, double *gain, size_t gain_stride,
     bool *shared)
 {
-  if (!g || g->rate_hz == 0.0 || n > MST_DYNAMICS_BLOCK
-      || (n && (!key || !gain || key_stride < n || gain_stride < n)))
+  if (!check_args (g, key, n, gain, gain_stride) || (n && key_stride < n))
     return MST_ERR_INVALID_ARG;
-  const int kch = g->key_channels, och = g->out_channels;
-  const bool linked = kch != och || g->set.link == 1.0 || och == 1;
-  const int n_gains = linked ? 1 : och;
   if (shared)
-    *shared = linked;
+    *shared = linked (g);
   if (n == 0)
     return MST_OK;
   MstFpuState fpu = mst_fpu_enter_ftz ();
-  /* The key as it comes when unfiltered: the level detector reads its
-   * non-finite samples as silence and counts them, and clamps huge ones.
-   * Filtered: a copy, non-finite and absurd samples (mst-core.h) read as
-   * silence first, so the filters' state stays finite. */
-  const double *k = key;
-  size_t k_stride = key_stride;
-  if (g->key_filter.n_sections > 0) {
-    for (int c = 0; c < kch; c++)
-      g->nonfinite += mst_input_clean (key + c * key_stride, n,
-          g->key + (size_t) c * MST_DYNAMICS_BLOCK, MST_FORMAT_F64);
-    mst_biquad_cascade_run (&g->key_filter, g->channel_index, kch, g->key,
-        MST_DYNAMICS_BLOCK, NULL, (int) n);
-    mst_biquad_cascade_check_finite (&g->key_filter, kch);
-    k = g->key;
-    k_stride = MST_DYNAMICS_BLOCK;
-  }
-  /* With a control period the loudest level of each period is taken in the
-   * linear domain, and only it goes to dB. */
-  if (g->control_frames > 1)
-    mst_level_detector_process_planar_lin (g->det, k, k_stride, n, g->level,
-        MST_DYNAMICS_BLOCK, NULL);
-  else
-    mst_level_detector_process_planar (g->det, k, k_stride, n, g->level,
-        MST_DYNAMICS_BLOCK, NULL);
-  size_t period_pos = g->period_pos;
-  for (int c = 0; c < n_gains; c++) {
-    double *row = g->level + (size_t) c * MST_DYNAMICS_BLOCK;
-    period_pos = control_channel (g, &g->ch[c], row, n,
-        gain + c * gain_stride);
-  }
-  g->period_pos = period_pos;
+  process_planar (g, key, key_stride, n, gain, gain_stride);
   mst_fpu_leave (fpu);
   return MST_OK;
+}
+
+/* Whether process_frames takes the periods' keys from the frames: every
+ * key sample read there, once. */
+static bool
+reads_frames (const MstDynamicsGain * g)
+{
+  return g->key_filter.n_sections == 0 && g->control_frames > 1
+      && 4 % g->key_channels == 0;
+}
+
+/* The same from interleaved key frames: reduced where they are when the
+ * key is not filtered and has a period, else made planar first. */
+MST_ALWAYS_INLINE MstResult
+process_frames (MstDynamicsGain * g, const void *key, size_t n,
+    double *gain, size_t gain_stride, bool *shared, MstFormat fmt)
+{
+  if (!check_args (g, key, n, gain, gain_stride))
+    return MST_ERR_INVALID_ARG;
+  if (shared)
+    *shared = linked (g);
+  if (n == 0)
+    return MST_OK;
+  MstFpuState fpu = mst_fpu_enter_ftz ();
+  if (reads_frames (g)) {
+    g->key_filtered = false;
+    size_t m = fmt == MST_FORMAT_F64 ? frame_period_keys_f64 (g, key, n)
+        : frame_period_keys_f32 (g, key, n);
+    gains_from_keys (g, n, m, linked (g) ? 1 : g->out_channels, gain,
+        gain_stride, true);
+  } else {
+    mst_planar_load (g->key, MST_DYNAMICS_BLOCK, key, g->key_channels,
+        (int) n, fmt);
+    process_planar (g, g->key, MST_DYNAMICS_BLOCK, n, gain, gain_stride);
+  }
+  mst_fpu_leave (fpu);
+  return MST_OK;
+}
+
+MstResult
+mst_dynamics_gain_process_frames_f32 (MstDynamicsGain * g, const float *key,
+    size_t n, double *gain, size_t gain_stride, bool *shared)
+{
+  return process_frames (g, key, n, gain, gain_stride, shared,
+      MST_FORMAT_F32);
+}
+
+MstResult
+mst_dynamics_gain_process_frames_f64 (MstDynamicsGain * g,
+    const double *key, size_t n, double *gain, size_t gain_stride,
+    bool *shared)
+{
+  return process_frames (g, key, n, gain, gain_stride, shared,
+      MST_FORMAT_F64);
+}
+
+bool
+mst_dynamics_gain_checks_frames (const MstDynamicsGain * g)
+{
+  return g && g->rate_hz != 0.0 && reads_frames (g);
+}
+
+bool
+mst_dynamics_gain_is_flat (const MstDynamicsGain * g, double *value)
+{
+  if (!g || !g->flat)
+    return false;
+  if (value)
+    *value = g->flat_gain;
+  return true;
+}
+
+const double *
+mst_dynamics_gain_get_filtered_key (const MstDynamicsGain * g)
+{
+  return g && g->key_filtered ? g->key : NULL;
 }
 
 double

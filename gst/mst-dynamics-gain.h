@@ -60,6 +60,13 @@ extern "C" {
  * whose channel count differs from the output's is always fully linked:
  * one gain for every output channel.
  *
+ * Control period. When attack and release allow (mst-dynamics-gain.c),
+ * the key is reduced to one value every K frames and channel (the period's
+ * peak |x|, or the root of its mean square for RMS, whose window then
+ * counts periods), and the level, the curve and the ballistics run once a
+ * period; the frames of each period ramp linearly to its gain, so the gain
+ * lags a level step by 0 to K frames.
+ *
  * Hysteresis (EXPAND only): the gate opens when the level reaches the
  * threshold and closes when it falls hysteresis_db below it, so a level
  * hovering at the threshold does not chatter. The open/closed state reads
@@ -173,6 +180,37 @@ void mst_dynamics_gain_reset (MstDynamicsGain * g);
 MstResult mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
     size_t key_stride, size_t n, double *gain, size_t gain_stride,
     bool *shared);
+
+/** The same from @n (<= MST_DYNAMICS_BLOCK) interleaved key frames (the
+ *  configured key channels): with a control period and no key filter the
+ *  periods' keys are taken where the frames are, in one pass, without
+ *  making them planar, and the gain rows are left unwritten when every
+ *  gain is the same (mst_dynamics_gain_is_flat says which). */
+MstResult mst_dynamics_gain_process_frames_f32 (MstDynamicsGain * g,
+    const float *key, size_t n, double *gain, size_t gain_stride,
+    bool *shared);
+MstResult mst_dynamics_gain_process_frames_f64 (MstDynamicsGain * g,
+    const double *key, size_t n, double *gain, size_t gain_stride,
+    bool *shared);
+
+/** Whether process_frames reads every key sample of every frame itself
+ *  (a control period, no key filter, 1, 2 or 4 key channels), counting the
+ *  non-finite and absurd ones (beyond MST_MAX_INPUT) in
+ *  get_nonfinite_count: a caller keyed by its own audio learns from the
+ *  count whether the audio was sane. */
+bool mst_dynamics_gain_checks_frames (const MstDynamicsGain * g);
+
+/** Whether every gain of the last process call (every frame, every
+ *  channel written) was the same, *@value (may be NULL): a gate open, a
+ *  compressor under its threshold. */
+bool mst_dynamics_gain_is_flat (const MstDynamicsGain * g, double *value);
+
+/** The last process call's key after the key filters (planar, channel c at
+ *  + c MST_DYNAMICS_BLOCK; non-finite samples zeroed), or NULL when no
+ *  filter ran. The key filters glide to new settings as the audio's do
+ *  (filter_audio), from the same reset: a processor keyed by its own audio
+ *  takes this as the band of the audio instead of filtering it again. */
+const double *mst_dynamics_gain_get_filtered_key (const MstDynamicsGain * g);
 
 /** The key filters alone over @n frames of planar audio in place (channel c
  *  at @x + c @stride, c < out channels), with their own history for the

@@ -3,6 +3,7 @@
 #include "mst-cpu.h"
 #include "mst-delayline.h"
 #include "mst-fpu.h"
+#include "mst-gainapply.h"
 #include "mst-planar.h"
 #include "mst-smoother.h"
 
@@ -229,7 +230,16 @@ output_stage (MstDynamics * d, const double *gains, bool shared, size_t n)
   const bool band_needed = d->set.listen || d->set.apply == MST_DYNAMICS_SPLIT
       || (d->shape_fade < 1.0 && (d->prev_listen
               || d->prev_apply == MST_DYNAMICS_SPLIT));
-  if (band_needed) {
+  const double *band = d->band;
+  if (band_needed && d->latency == 0 && d->key_channels == 0) {
+    /* Keyed by itself without lookahead, the audio is the key: its band is
+     * the key's, filtered once by the gain stage (the same design, the
+     * same glides, the same cleaned samples); the whole signal without
+     * filters. */
+    band = mst_dynamics_gain_get_filtered_key (d->gain);
+    if (!band)
+      band = d->x;
+  } else if (band_needed) {
     /* The band: the key filters on the audio (the whole signal without
      * them). Their history restarts when the band comes back into use: it
      * is not run while nothing plays it (a compressor with a key high-pass
@@ -250,19 +260,81 @@ output_stage (MstDynamics * d, const double *gains, bool shared, size_t n)
   }
   if (d->shape_fade < 1.0) {
     double fade[BLOCK];
-    shape (d, d->prev_apply, d->prev_listen, d->x, d->band, gains, shared,
+    shape (d, d->prev_apply, d->prev_listen, d->x, band, gains, shared,
         ramp, mix, d->prev, n);
     d->shape_fade = mst_smoother_fade_fill (fade, d->shape_fade, 1.0,
         d->fade_step, (int) n);
-    shape (d, d->set.apply, d->set.listen, d->x, d->band, gains, shared,
+    shape (d, d->set.apply, d->set.listen, d->x, band, gains, shared,
         ramp, mix, d->x, n);
     for (int c = 0; c < d->channels; c++)
       mst_smoother_crossfade (d->x + (size_t) c * BLOCK,
           d->prev + (size_t) c * BLOCK, fade, (int) n);
   } else {
-    shape (d, d->set.apply, d->set.listen, d->x, d->band, gains, shared,
+    shape (d, d->set.apply, d->set.listen, d->x, band, gains, shared,
         ramp, mix, d->x, n);
   }
+}
+
+/* Whether the output is wet = g x at a steady mix of 1 and no shape is
+ * fading: no band, no dry share. */
+static bool
+wideband_steady (const MstDynamics * d)
+{
+  return d->set.apply == MST_DYNAMICS_WIDEBAND && !d->set.listen
+      && d->shape_fade >= 1.0 && d->mix == 1.0 && target_mix (&d->set) == 1.0;
+}
+
+/* A self-keyed chunk without lookahead at wideband_steady: the key's
+ * periods read from the frames as they are, the gains applied to them
+ * there (the same products as the planar path's, so the same output), and
+ * a block whose gain is 1 throughout (a gate open, a compressor below its
+ * threshold) left as it is. */
+MST_ALWAYS_INLINE size_t
+wideband_frames (MstDynamics * d, const void *in, size_t n, void *out,
+    MstFormat fmt)
+{
+  const int ch = d->channels;
+  bool shared = false;
+  /* Non-finite and absurd audio is silence. When the gain stage reads
+   * every sample of the frames it counts them as it goes (the key is the
+   * audio): the frames are cleaned only when it found some, and counted
+   * once, there. Otherwise they are checked first. */
+  const bool checked = mst_dynamics_gain_checks_frames (d->gain);
+  uint64_t before = mst_dynamics_gain_get_nonfinite_count (d->gain);
+  if (!checked && !mst_input_sane (in, n * ch, fmt)) {
+    d->nonfinite += mst_input_clean (in, n * ch, d->clean, fmt);
+    in = d->clean;
+  }
+  if (fmt == MST_FORMAT_F64)
+    mst_dynamics_gain_process_frames_f64 (d->gain, in, n, d->gains, BLOCK,
+        &shared);
+  else
+    mst_dynamics_gain_process_frames_f32 (d->gain, in, n, d->gains, BLOCK,
+        &shared);
+  if (checked && mst_dynamics_gain_get_nonfinite_count (d->gain) != before) {
+    mst_input_clean (in, n * ch, d->clean, fmt);
+    in = d->clean;
+  }
+  d->band_running = false;
+  double flat = 0.0;
+  if (mst_dynamics_gain_is_flat (d->gain, &flat)) {
+    if (flat == 1.0) {
+      if (out != in)
+        memmove (out, in, n * ch * (fmt == MST_FORMAT_F64 ? sizeof (double)
+                : sizeof (float)));
+      return n;
+    }
+    /* One gain throughout, the rows unwritten. */
+    for (size_t i = 0; i < n; i++)
+      d->gains[i] = flat;
+    shared = true;
+  }
+  const double *rows[MST_MAX_CHANNELS];
+  for (int c = 0; c < ch; c++)
+    rows[c] = d->gains + (shared ? 0 : (size_t) c * BLOCK);
+  const double no_ceiling = INFINITY;
+  mst_gain_apply (rows, shared, in, out, (int) n, ch, &no_ceiling, true, fmt);
+  return n;
 }
 
 /* One chunk of at most BLOCK input frames (in; key NULL: keyed by in);
@@ -272,6 +344,8 @@ process_chunk (MstDynamics * d, const void *in, const void *key, size_t n,
     void *out, MstFormat fmt)
 {
   const int ch = d->channels;
+  if (d->latency == 0 && !key && wideband_steady (d))
+    return wideband_frames (d, in, n, out, fmt);
   /* Non-finite and absurd audio is silence from here on (the key's own are
    * counted by the gain stage). */
   if (!mst_input_sane (in, n * ch, fmt)) {

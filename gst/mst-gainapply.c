@@ -128,7 +128,7 @@ mst_gain_apply (const double *const *gains, bool shared_gain,
     }
   } else {
     for (int i = 0; i < len; i++) {
-      double cj = ceilings[i];
+      double cj = ceilings[one_ceiling ? 0 : i];
       float cf = float_guard (cj);
       for (int c = 0; c < nch; c++) {
         size_t k = (size_t) i * nch + c;

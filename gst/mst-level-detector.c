@@ -52,6 +52,7 @@ mst_level_detector_settings_default (MstLevelDetectorSettings * s)
   s->window_ms = 10.0;
   s->link = 1.0;
   s->link_mode = MST_LEVEL_DETECTOR_LINK_MAX;
+  s->frames_per_value = 1;
 }
 
 MstLevelDetector *
@@ -84,11 +85,12 @@ mst_level_detector_destroy (MstLevelDetector ** det)
 }
 
 static double
-one_pole_coef (double time_ms, double rate_hz)
+one_pole_coef (double time_ms, double rate_hz, int frames_per_value)
 {
   /* A time constant of T: the remaining part of a step falls by 1/e in
    * T fs frames. */
-  return time_ms > 0.0 ? exp (-1000.0 / (time_ms * rate_hz)) : 0.0;
+  return time_ms > 0.0 ? exp (-1000.0 * frames_per_value / (time_ms
+          * rate_hz)) : 0.0;
 }
 
 static bool
@@ -123,9 +125,10 @@ resum_windows (MstLevelDetector * det)
 static void
 update_rate_dependent (MstLevelDetector * det)
 {
-  det->attack_coef = one_pole_coef (det->set.attack_ms, det->rate_hz);
-  det->release_coef = one_pole_coef (det->set.release_ms, det->rate_hz);
-  double w = round (det->set.window_ms * 1e-3 * det->rate_hz);
+  const int fpv = det->set.frames_per_value;
+  det->attack_coef = one_pole_coef (det->set.attack_ms, det->rate_hz, fpv);
+  det->release_coef = one_pole_coef (det->set.release_ms, det->rate_hz, fpv);
+  double w = round (det->set.window_ms * 1e-3 * det->rate_hz / fpv);
   det->window_frames = w < 1.0 ? 1 : w > (double) det->ring_frames
       ? det->ring_frames : (size_t) w;
   det->inv_window = 1.0 / (double) det->window_frames;
@@ -185,15 +188,19 @@ mst_level_detector_set (MstLevelDetector * det,
       || !time_ok (s->attack_ms) || !time_ok (s->release_ms)
       || !(s->window_ms >= MST_LEVEL_DETECTOR_MIN_WINDOW_MS
           && s->window_ms <= MST_LEVEL_DETECTOR_MAX_WINDOW_MS)
-      || !(s->link >= 0.0 && s->link <= 1.0))
+      || !(s->link >= 0.0 && s->link <= 1.0)
+      || s->frames_per_value < 1
+      || s->frames_per_value > MST_LEVEL_DETECTOR_MAX_FRAMES_PER_VALUE)
     return MST_ERR_INVALID_ARG;
 
   MstLevelDetectorSettings old = det->set;
   det->set = *s;
   if (det->rate_hz == 0.0)
     return MST_OK;              /* applied at configure */
+  const bool window_changed = s->window_ms != old.window_ms
+      || s->frames_per_value != old.frames_per_value;
   if (s->attack_ms != old.attack_ms || s->release_ms != old.release_ms
-      || s->window_ms != old.window_ms)
+      || window_changed)
     update_rate_dependent (det);
   /* The envelopes carry on in the new mode's domain. */
   if (is_power_mode (s->mode) != is_power_mode (old.mode))
@@ -201,8 +208,7 @@ mst_level_detector_set (MstLevelDetector * det,
       det->env[c] = is_power_mode (s->mode) ? det->env[c] * det->env[c]
           : sqrt (det->env[c]);
   if (s->mode == MST_LEVEL_DETECTOR_RMS_WINDOW
-      && (old.mode != MST_LEVEL_DETECTOR_RMS_WINDOW
-          || s->window_ms != old.window_ms))
+      && (old.mode != MST_LEVEL_DETECTOR_RMS_WINDOW || window_changed))
   {
     if (det->ring_stale) {
       memset (det->ring, 0, sizeof (double) * det->ring_frames

@@ -58,6 +58,8 @@ extern "C" {
  *  configure). */
 #define MST_LEVEL_DETECTOR_MIN_WINDOW_MS 0.1
 #define MST_LEVEL_DETECTOR_MAX_WINDOW_MS 300.0
+/** Most frames one input value may stand for (frames_per_value). */
+#define MST_LEVEL_DETECTOR_MAX_FRAMES_PER_VALUE 64
 
 typedef struct MstLevelDetector MstLevelDetector;
 
@@ -80,9 +82,16 @@ typedef struct {
   double window_ms;             /* RMS_WINDOW: MIN .. MAX_WINDOW_MS */
   double link;                  /* 0 (independent) .. 1 (fully linked) */
   MstLevelDetectorLinkMode link_mode;
+  /* 1 .. MAX_FRAMES_PER_VALUE: how many frames at the configured rate each
+   * input value stands for. A decimated key (one value a control period:
+   * its peak, or its RMS, mst-dynamics-gain) keeps its time constants and
+   * window in ms: the one-pole steps that many frames a value, the window
+   * counts values (window_ms / frames, at least one). */
+  int frames_per_value;
 } MstLevelDetectorSettings;
 
-/** Defaults: peak, 10 ms attack, 100 ms release, 10 ms window, max-linked. */
+/** Defaults: peak, 10 ms attack, 100 ms release, 10 ms window, max-linked,
+ *  a value a frame. */
 void mst_level_detector_settings_default (MstLevelDetectorSettings * s);
 
 /** Allocates a detector for up to @max_channels; NULL on failure. The

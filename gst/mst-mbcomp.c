@@ -20,13 +20,6 @@ typedef struct {
   /* Glides in [0, 1]: the band's weight in the sum (solo, mute) and how
    * much of its gain is applied (0: bypassed, gain exactly 1). */
   double weight, active;
-  /* The control-rate key: per channel the peak or the sum of squares of
-   * the current control period so far, and the frames in it; the gains of
-   * the last two periods (linear), interpolated over the next. */
-  double key_acc[MST_MAX_CHANNELS];
-  int key_frames;
-  double gain_prev[MST_MAX_CHANNELS], gain_cur[MST_MAX_CHANNELS];
-  bool shared;
 } Band;
 
 struct MstMbcomp {
@@ -36,8 +29,6 @@ struct MstMbcomp {
   int channels, left, right;
   MstMbcompPhase phase;
   size_t lookahead, latency;
-  /* Frames per control period: the gain stages run at rate / control. */
-  int control;
   int64_t processed;            /* frames in since the last reset */
   MstFormat fmt;
   MstCrossover *xo;
@@ -60,7 +51,6 @@ struct MstMbcomp {
    * BLOCK), the sum and the dry path (channels x BLOCK, planar), ramps,
    * a cleaned input block and zeros (interleaved, BLOCK frames). */
   double *band_buf, *gains, *sum, *dry_planar, *ramp_a, *ramp_b, *factor;
-  double *key, *period_gains;   /* control rate, channels x BLOCK */
   void *clean, *dry_frames, *zeros;
 };
 
@@ -189,7 +179,6 @@ mst_mbcomp_init (int max_channels)
     ok = ok && (m->bands[b].gain = mst_dynamics_gain_init (max_channels));
   ok = ok && (m->band_buf = malloc (block * NB))
       && (m->gains = malloc (block)) && (m->sum = malloc (block))
-      && (m->key = malloc (block)) && (m->period_gains = malloc (block))
       && (m->dry_planar = malloc (block))
       && (m->ramp_a = malloc (sizeof (double) * BLOCK))
       && (m->ramp_b = malloc (sizeof (double) * BLOCK))
@@ -217,8 +206,6 @@ mst_mbcomp_destroy (MstMbcomp ** pm)
     mst_dynamics_gain_destroy (&m->bands[b].gain);
   free (m->band_buf);
   free (m->gains);
-  free (m->key);
-  free (m->period_gains);
   free (m->sum);
   free (m->dry_planar);
   free (m->ramp_a);
@@ -277,17 +264,12 @@ mst_mbcomp_configure (MstMbcomp * m, double rate_hz, int channels, int left,
   MstResult r = mst_crossover_configure (m->xo, rate_hz, channels);
   if (r != MST_OK)
     return r;
-  /* The gain stages run at the control rate, the least rate of at least
-   * 11025 Hz that divides the stream's by a whole number: a quarter of
-   * 44.1 and 48 kHz. Their key is the peak or mean square of each control
-   * period (exact for the peak, the mean square at a period's resolution),
-   * so nothing is missed; the level detector, the curve and the
-   * ballistics cost a quarter; the gain answers one period (0.09 ms) late,
-   * its time constants in ms unchanged. */
-  int control = (int) fmax (1.0, floor (rate_hz / 11025.0));
+  /* Each band's gain stage reads its key at the control rate its time
+   * constants allow (mst-dynamics-gain.c: the period's peak or RMS in one
+   * pass, the curve and the ballistics once a period). */
   for (int b = 0; b < NB && r == MST_OK; b++)
-    r = mst_dynamics_gain_configure (m->bands[b].gain, rate_hz / control,
-        channels, channels);
+    r = mst_dynamics_gain_configure (m->bands[b].gain, rate_hz, channels,
+        channels);
   if (r != MST_OK)
     return r;
   size_t split_latency = 0;
@@ -322,7 +304,6 @@ mst_mbcomp_configure (MstMbcomp * m, double rate_hz, int channels, int left,
         m->bands[b].delay[c] = dl;
       }
   m->rate_hz = rate_hz;
-  m->control = control;
   m->channels = channels;
   m->left = left >= 0 && right >= 0 && left != right ? left : -1;
   m->right = m->left >= 0 ? right : -1;
@@ -351,8 +332,8 @@ splitter_apply (MstMbcomp * m)
   m->xo_bands = m->set.n_bands;
 }
 
-/* Band @b starts afresh: gain stage, control-rate key and gains, and its
- * delay lines (the lookahead's silence in them). */
+/* Band @b starts afresh: gain stage and delay lines (the lookahead's
+ * silence in them). */
 static void
 band_restart (MstMbcomp * m, int b)
 {
@@ -363,12 +344,6 @@ band_restart (MstMbcomp * m, int b)
       mst_delayline_reset (band->delay[c]);
       mst_delayline_push (band->delay[c], NULL, m->lookahead);
     }
-  band->key_frames = 0;
-  band->shared = false;
-  for (int c = 0; c < MST_MAX_CHANNELS; c++) {
-    band->key_acc[c] = 0.0;
-    band->gain_prev[c] = band->gain_cur[c] = 1.0;
-  }
 }
 
 MstResult
@@ -506,112 +481,16 @@ split (MstMbcomp * m, size_t n)
     }
 }
 
-/* The running peak or sum of squares @acc over @k frames at @x. */
-MST_ALWAYS_INLINE double
-key_reduce (double acc, const double *x, size_t k, bool peak)
-{
-  if (peak)
-    for (size_t i = 0; i < k; i++)
-      acc = fmax (acc, fabs (x[i]));
-  else
-    for (size_t i = 0; i < k; i++)
-      acc += x[i] * x[i];
-  return acc;
-}
-
-/* The keys of the control periods that end within @n frames of one
- * channel at @x (@start frames of the current period before them, its
- * running value in *@acc) into @key; returns how many. */
-MST_ALWAYS_INLINE size_t
-channel_keys (const double *x, size_t n, int start, double *acc, double *key,
-    int d, bool peak)
-{
-  size_t i = 0, n_keys = 0;
-  double a = *acc;
-  if (start > 0) {
-    i = (size_t) (d - start) < n ? (size_t) (d - start) : n;
-    a = key_reduce (a, x, i, peak);
-    if ((size_t) start + i < (size_t) d) {
-      *acc = a;
-      return 0;
-    }
-    key[n_keys++] = peak ? a : sqrt (a / d);
-    a = 0.0;
-  }
-  for (; i + (size_t) d <= n; i += (size_t) d) {
-    double p = key_reduce (0.0, x + i, (size_t) d, peak);
-    key[n_keys++] = peak ? p : sqrt (p / d);
-  }
-  *acc = key_reduce (a, x + i, n - i, peak);
-  return n_keys;
-}
-
-/* Linear gains over @n frames at @g from the period gains: the frames of
- * a period ramp from *@prev to *@cur, reached at its last frame; @start
- * frames of the current period came before. */
-MST_ALWAYS_INLINE void
-channel_ramp (double *g, size_t n, int start, double *prev, double *cur,
-    const double *period_gains, int d)
-{
-  const double inv_d = 1.0 / d;
-  double from = *prev, to = *cur;
-  size_t i = 0, next = 0;
-  int j = start;
-  while (i < n) {
-    size_t k = (size_t) (d - j) < n - i ? (size_t) (d - j) : n - i;
-    double step = (to - from) * inv_d;
-    for (size_t t = 0; t < k; t++)
-      g[i + t] = from + (double) (j + (int) t + 1) * step;
-    i += k;
-    j += (int) k;
-    if (j == d) {
-      from = to;
-      to = period_gains[next++];
-      j = 0;
-    }
-  }
-  *prev = from;
-  *cur = to;
-}
-
-/* band_gains for a period of @d frames (a constant where inlined). */
-MST_ALWAYS_INLINE bool
-band_gains_d (MstMbcomp * m, Band * band, const double *rows, size_t n,
-    int d)
-{
-  const int ch = m->channels, start = band->key_frames;
-  const bool peak = m->set.detector == MST_DYNAMICS_PEAK;
-  size_t n_keys = 0;
-  for (int c = 0; c < ch; c++)
-    n_keys = channel_keys (rows + (size_t) c * BLOCK, n, start,
-        &band->key_acc[c], m->key + (size_t) c * BLOCK, d, peak);
-  band->key_frames = (int) (((size_t) start + n) % (size_t) d);
-  if (n_keys > 0)
-    mst_dynamics_gain_process (band->gain, m->key, BLOCK, n_keys,
-        m->period_gains, BLOCK, &band->shared);
-  /* While the gain is shared the other channels follow the first, so they
-   * are ready when it no longer is. */
-  for (int c = 0; c < (band->shared ? 1 : ch); c++)
-    channel_ramp (m->gains + (size_t) c * BLOCK, n, start,
-        &band->gain_prev[c], &band->gain_cur[c],
-        m->period_gains + (size_t) c * BLOCK, d);
-  for (int c = 1; c < ch && band->shared; c++) {
-    band->gain_prev[c] = band->gain_prev[0];
-    band->gain_cur[c] = band->gain_cur[0];
-  }
-  return band->shared;
-}
-
 /* The gains of @n frames of the band at @rows (planar) into m->gains (row
- * 0 alone when the return is true: one gain for every channel): the band's
- * key per control period through its gain stage, the gains interpolated
- * linearly over each period from the previous period's to the last one's
- * (so a gain is one period late, and never steps). */
+ * 0 alone when the return is true: one gain for every channel), from the
+ * band's gain stage. */
 static bool
 band_gains (MstMbcomp * m, Band * band, const double *rows, size_t n)
 {
-  return m->control == 4 ? band_gains_d (m, band, rows, n, 4)
-      : band_gains_d (m, band, rows, n, m->control);
+  bool shared = false;
+  mst_dynamics_gain_process (band->gain, rows, BLOCK, n, m->gains, BLOCK,
+      &shared);
+  return shared;
 }
 
 /* Whether the LR tree waits for the wet path to fade out before it takes

@@ -348,6 +348,136 @@ test_external_key (void)
   mst_dynamics_destroy (&d);
 }
 
+/* The self-keyed wideband path without lookahead works on the interleaved
+ * frames (key periods read in place, gains applied in place, blocks of
+ * gain 1 left alone); keyed by a copy of the audio, the same processor
+ * runs the planar path. Both give the same output bit for bit, in F32 and
+ * F64, for the compressor and the gate, mono and stereo, over blocks that
+ * do not divide the control period; and the frames path does leave blocks
+ * untouched (the gate open, the compressor under its threshold). */
+static void
+test_frames_path (void)
+{
+  const size_t n = 48000;
+  const size_t blocks[] = { 1000, 37 };
+  float *xf = malloc (2 * n * sizeof (float));
+  float *yf = malloc (2 * n * sizeof (float));
+  float *zf = malloc (2 * n * sizeof (float));
+  double *xd = malloc (2 * n * sizeof (double));
+  double *yd = malloc (2 * n * sizeof (double));
+  double *zd = malloc (2 * n * sizeof (double));
+  uint32_t seed = 7;
+  for (size_t i = 0; i < n; i++) {
+    /* A swell from -70 to -10 dBFS and back: the gate closes and opens,
+     * the compressor goes over its threshold and back under it. */
+    double level = pow (10.0, (-40.0 - 30.0 * cos (2 * M_PI * i / n)) / 20.0);
+    for (int c = 0; c < 2; c++) {
+      seed = seed * 1664525u + 1013904223u;
+      double v = level * (sin (2 * M_PI * (200.0 + 300.0 * c) * i / RATE)
+          + 0.3 * ((seed >> 8) / 8388608.0 - 1.0));
+      xd[2 * i + c] = v;
+      xf[2 * i + c] = (float) v;
+    }
+  }
+  int untouched = 0;
+  for (int gate = 0; gate < 2; gate++)
+    for (int ch = 1; ch <= 2; ch++)
+      for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+        MstDynamicsSettings s;
+        if (gate)
+          mst_dynamics_settings_gate (&s);
+        else
+          mst_dynamics_settings_default (&s);
+        MstDynamics *self = make (ch, 0, 0.0, &s);
+        MstDynamics *keyed = make (ch, ch, 0.0, &s);
+        /* ch channels from the stereo signal: frame i is xd[2 i ..]. */
+        for (size_t done = 0; done < n; done += blocks[b]) {
+          size_t m = n - done < blocks[b] ? n - done : blocks[b], got = 0;
+          float *inf = zf + ch * done;
+          double *ind = zd + ch * done;
+          for (size_t i = 0; i < m; i++)
+            for (int c = 0; c < ch; c++) {
+              inf[ch * i + c] = xf[2 * (done + i) + c];
+              ind[ch * i + c] = xd[2 * (done + i) + c];
+            }
+          float *of = yf + ch * done;
+          MST_CHECK (mst_dynamics_process_f32 (self, inf, m, of, &got)
+              == MST_OK && got == m);
+          if (memcmp (of, inf, m * ch * sizeof (float)) == 0)
+            untouched++;
+          float planar_f[2 * 1000];
+          MST_CHECK (mst_dynamics_process_keyed_f32 (keyed, inf, inf, m,
+                  planar_f, &got) == MST_OK && got == m);
+          MST_CHECK_MSG (memcmp (of, planar_f, m * ch * sizeof (float))
+              == 0, "%s %d ch, F32, block %zu at %zu: the paths differ",
+              gate ? "gate" : "compressor", ch, blocks[b], done);
+        }
+        mst_dynamics_destroy (&self);
+        mst_dynamics_destroy (&keyed);
+        self = make (ch, 0, 0.0, &s);
+        keyed = make (ch, ch, 0.0, &s);
+        for (size_t done = 0; done < n; done += blocks[b]) {
+          size_t m = n - done < blocks[b] ? n - done : blocks[b], got = 0;
+          double *ind = zd + ch * done;
+          double *od = yd + ch * done;
+          double planar_d[2 * 1000];
+          MST_CHECK (mst_dynamics_process_f64 (self, ind, m, od, &got)
+              == MST_OK && got == m);
+          MST_CHECK (mst_dynamics_process_keyed_f64 (keyed, ind, ind, m,
+                  planar_d, &got) == MST_OK && got == m);
+          MST_CHECK_MSG (memcmp (od, planar_d, m * ch * sizeof (double))
+              == 0, "%s %d ch, F64, block %zu at %zu: the paths differ",
+              gate ? "gate" : "compressor", ch, blocks[b], done);
+        }
+        mst_dynamics_destroy (&self);
+        mst_dynamics_destroy (&keyed);
+      }
+  MST_CHECK (untouched > 0);
+  printf ("  frames path: same output as the planar path; %d blocks "
+      "untouched\n", untouched);
+
+  /* Non-finite and absurd samples on the frames path, where the gain stage
+   * finds them: counted once each, and the output is that of the same
+   * input with silence there. */
+  for (int gate = 0; gate < 2; gate++) {
+    MstDynamicsSettings s;
+    if (gate)
+      mst_dynamics_settings_gate (&s);
+    else
+      mst_dynamics_settings_default (&s);
+    memcpy (zf, xf, 2 * n * sizeof (float));
+    const size_t at[] = { 1001, 20000, 30003 };
+    zf[at[0]] = NAN;
+    zf[at[1]] = INFINITY;
+    zf[at[2]] = 1e10f;
+    MstDynamics *d = make (2, 0, 0.0, &s);
+    MST_CHECK (mst_dynamics_gain_checks_frames (NULL) == false);
+    size_t got = 0;
+    MST_CHECK (mst_dynamics_process_f32 (d, zf, n, yf, &got) == MST_OK
+        && got == n);
+    MST_CHECK (mst_dynamics_get_nonfinite_count (d) == 3);
+    mst_dynamics_destroy (&d);
+    for (size_t k = 0; k < 3; k++)
+      zf[at[k]] = 0.0f;
+    d = make (2, 0, 0.0, &s);
+    float *ref = malloc (2 * n * sizeof (float));
+    MST_CHECK (mst_dynamics_process_f32 (d, zf, n, ref, &got) == MST_OK
+        && got == n);
+    MST_CHECK (mst_dynamics_get_nonfinite_count (d) == 0);
+    MST_CHECK_MSG (memcmp (yf, ref, 2 * n * sizeof (float)) == 0,
+        "%s: non-finite input not read as silence on the frames path",
+        gate ? "gate" : "compressor");
+    free (ref);
+    mst_dynamics_destroy (&d);
+  }
+  free (xf);
+  free (yf);
+  free (zf);
+  free (xd);
+  free (yd);
+  free (zd);
+}
+
 /* Counts the frames where the gate's gain crosses half-way between closed
  * and open, in either direction. */
 static int
@@ -648,6 +778,7 @@ main (void)
   MST_RUN (test_lookahead_alignment);
   MST_RUN (test_mix_and_bypass);
   MST_RUN (test_external_key);
+  MST_RUN (test_frames_path);
   MST_RUN (test_gate);
   MST_RUN (test_split_band);
   MST_RUN (test_upward);
