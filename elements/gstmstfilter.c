@@ -216,7 +216,8 @@ stream_pieces (GstMstFilter * self, GstClockTime pts, guint8 * in, gsize n,
         gst_mst_filter_sync_at (self, pts, done);
     }
     if (out)
-      self->process_to (self, in + done * bpf, piece, out + done * out_bpf);
+      self->process_to (self, in ? in + done * bpf : NULL, piece,
+          out + done * out_bpf);
     else
       self->process (self, in + done * bpf, piece);
     done += piece;
@@ -278,13 +279,12 @@ gst_mst_filter_transform (GstBaseTransform * trans, GstBuffer * inbuf,
   }
   n = MIN (in.size / GST_AUDIO_INFO_BPF (info),
       out.size / GST_AUDIO_INFO_BPF (&self->out_info));
-  if (GST_BUFFER_FLAG_IS_SET (inbuf, GST_BUFFER_FLAG_GAP)) {
-    /* A gap is silence: written as such, the core's state kept. */
-    memset (out.data, 0, out.size);
-    GST_BUFFER_FLAG_UNSET (outbuf, GST_BUFFER_FLAG_GAP);
-  } else
-    stream_pieces (self, GST_BUFFER_PTS (inbuf), in.data, n, out.data,
-        GST_AUDIO_INFO_BPF (&self->out_info));
+  /* A gap is silence (the core is given NULL for it), through which the
+   * core runs on. */
+  stream_pieces (self, GST_BUFFER_PTS (inbuf),
+      GST_BUFFER_FLAG_IS_SET (inbuf, GST_BUFFER_FLAG_GAP) ? NULL : in.data, n,
+      out.data, GST_AUDIO_INFO_BPF (&self->out_info));
+  GST_BUFFER_FLAG_UNSET (outbuf, GST_BUFFER_FLAG_GAP);
   gst_buffer_unmap (outbuf, &out);
   gst_buffer_unmap (inbuf, &in);
   return GST_FLOW_OK;

@@ -32,7 +32,7 @@ typedef MstResult (*GstMstFilterProcess) (GstMstFilter * self,
 
 /* Processing of @n_frames interleaved frames of the negotiated input into
  * @out, in the src pad's format (a format-changing element:
- * gst_mst_filter_class_set_src_formats). */
+ * gst_mst_filter_class_set_src_formats); @in NULL: silence (a GAP). */
 typedef MstResult (*GstMstFilterProcessTo) (GstMstFilter * self,
     gconstpointer in, gsize n_frames, gpointer out);
 

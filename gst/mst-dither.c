@@ -419,7 +419,7 @@ MST_ALWAYS_INLINE MstResult
 process (MstDither * d, const void *in, size_t n_frames, void *out,
     MstFormat fmt)
 {
-  if (!d || d->channels == 0 || (n_frames > 0 && (!in || !out)))
+  if (!d || d->channels == 0 || (n_frames > 0 && !out))
     return MST_ERR_INVALID_ARG;
   const size_t C = (size_t) d->channels;
   const size_t in_size = fmt == MST_FORMAT_F64 ? sizeof (double)
@@ -431,9 +431,12 @@ process (MstDither * d, const void *in, size_t n_frames, void *out,
     size_t m = n_frames - done;
     if (m > MST_DITHER_BLOCK_FRAMES)
       m = MST_DITHER_BLOCK_FRAMES;
-    const void *x = (const uint8_t *) in + done * C * in_size;
+    const void *x = in ? (const uint8_t *) in + done * C * in_size : NULL;
     void *y = (uint8_t *) out + done * C * out_size;
-    if (!mst_input_sane (x, m * C, fmt)) {
+    if (!in) {
+      memset (d->clean, 0, m * C * in_size);
+      x = d->clean;
+    } else if (!mst_input_sane (x, m * C, fmt)) {
       d->nonfinite_count += mst_input_clean (x, m * C, d->clean, fmt);
       x = d->clean;
       for (size_t c = 0; c < C; c++)

@@ -98,8 +98,8 @@ MstDitherShaping mst_dither_get_shape (const MstDither * d);
 /** Clears the error filters, reseeds, and starts blanked. */
 void mst_dither_reset (MstDither * d);
 
-/** Quantises @n_frames interleaved frames of @in into @out (bits/8 bytes a
- *  sample, little-endian). A channel whose samples are all on the output
+/** Quantises @n_frames interleaved frames of @in (NULL: silence) into
+ *  @out (bits/8 bytes a sample, little-endian). A channel whose samples are all on the output
  *  grid (a 16-bit source to 16 bits, or to 24) comes out exact: no dither,
  *  no error fed back; it stays so through exact zeros, until an off-grid
  *  sample. */
