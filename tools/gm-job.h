@@ -78,6 +78,9 @@ typedef struct {
   double missed_lu;             /* target minus written loudness, at a limit */
   int attempts;
   int out_rate_hz;
+  /* What quantized the output (gm_dither_resolve): NULL for a float
+   * output or none yet. */
+  const char *dither;
   double seconds;               /* wall time */
 
   /* Progress, written by the streaming thread's probe. */
