@@ -162,6 +162,19 @@ mst_dither_find_shape (MstDitherShaping shaping, int rate_hz)
   return NULL;
 }
 
+double
+mst_dither_peak_error (MstDitherShaping shaping, int rate_hz, int bits,
+    bool bypass)
+{
+  const MstDitherShape *shape = mst_dither_find_shape (shaping, rate_hz);
+  double sum = 1.0;
+  if (bypass)
+    return ldexp (0.5, 1 - bits);
+  for (int k = 0; shape && k < shape->n_taps; k++)
+    sum += fabs (shape->a[k]);
+  return ldexp (1.5 * sum, 1 - bits);
+}
+
 MstDither *
 mst_dither_init (int max_channels)
 {

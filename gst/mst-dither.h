@@ -78,6 +78,15 @@ const MstDitherShape *mst_dither_find_shape (MstDitherShaping shaping,
  *  scripts/design-dither.py). */
 double mst_dither_threshold_db (double freq_hz);
 
+/** The largest |out - in| the core writes at @bits with @shaping at
+ *  @rate_hz (the curve in force there; @bypass: plain rounding), in units
+ *  of full scale, clipping aside: 1.5 (1 + sum |a_k|) LSB (|e| < 1.5 LSB),
+ *  0.5 LSB for plain rounding. A limiter's ceiling lowered by twice it
+ *  (the interpolated true peak of the added error can exceed its sample
+ *  peak) keeps the dithered output's true peak under the ceiling. */
+double mst_dither_peak_error (MstDitherShaping shaping, int rate_hz,
+    int bits, bool bypass);
+
 /** Allocates a dither core for up to @max_channels; NULL on failure. */
 MstDither *mst_dither_init (int max_channels);
 

@@ -430,11 +430,9 @@ test_stable_full_scale (void)
     void *y = malloc (n * 4);
     for (size_t s = 1; s < 4; s++) {
       MstDither *d = make (rate, 1, bits, shapings[s], true);
-      const MstDitherShape *shape = mst_dither_find_shape (shapings[s], rate);
-      double bound = 1.0;
-      for (int k = 0; k < shape->n_taps; k++)
-        bound += fabs (shape->a[k]);
-      bound *= 1.5;
+      /* 1.5 (1 + sum |a_k|) LSB. */
+      double bound = mst_dither_peak_error (shapings[s], rate, bits, false)
+          * scale;
       mst_dither_process_f64 (d, x, n, y);
       size_t wrapped = 0;
       double worst = 0;

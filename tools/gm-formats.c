@@ -1,6 +1,7 @@
 /* gst-master: output formats and encoders. */
 #include "gm-formats.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "mst-dither.h"
@@ -144,6 +145,29 @@ gm_dither_resolve (const GmFormat * f, const char *asked, int target_bits,
   /* The element's curves exist at 44.1, 48, 88.2 and 96 kHz only. */
   return mst_dither_find_shape (shaping, rate_hz) ? gm_dither_find (asked)
       : "flat";
+}
+
+double
+gm_dither_ceiling (const char *dither, int bits, int rate_hz,
+    double ceiling_db)
+{
+  static const struct {
+    const char *name;
+    MstDitherShaping shaping;
+  } curves[] = {
+    {"flat", MST_DITHER_NONE}, {"lipshitz", MST_DITHER_LIPSHITZ},
+    {"f-weighted", MST_DITHER_F_WEIGHTED}, {"high", MST_DITHER_HIGH},
+  };
+  MstDitherShaping shaping = MST_DITHER_NONE;
+
+  if (!dither || bits == 0)
+    return ceiling_db;
+  for (guint i = 0; i < G_N_ELEMENTS (curves); i++)
+    if (!strcmp (dither, curves[i].name))
+      shaping = curves[i].shaping;
+  return 20.0 * log10 (pow (10.0, ceiling_db / 20.0) - 2.0
+      * mst_dither_peak_error (shaping, rate_hz, bits,
+          !strcmp (dither, "off")));
 }
 
 char *

@@ -56,6 +56,13 @@ int gm_format_output_bits (const GmFormat * f, int target_bits);
 const char *gm_dither_resolve (const GmFormat * f, const char *asked,
     int target_bits, int rate_hz);
 
+/** The limiter ceiling (dBTP) that keeps the true peak of the output
+ *  quantized by @dither (gm_dither_resolve; NULL: none) at @bits and
+ *  @rate_hz under @ceiling_db: lowered by twice the largest error the
+ *  dither adds (mst_dither_peak_error). */
+double gm_dither_ceiling (const char *dither, int bits, int rate_hz,
+    double ceiling_db);
+
 /** The gst-launch fragment from F32 to encoded bytes: the `dither` element
  *  with the resolved @dither (gm_dither_resolve; NULL, or @quantize FALSE
  *  for digital silence: no dither, plain conversion), the PCM format, the

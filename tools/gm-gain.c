@@ -95,8 +95,14 @@ master_desc (GmJob * job, const GmMasterOptions * o, double gain_db,
   g_ascii_dtostr (vol_s, sizeof vol_s, pow (10.0, extra_db / 20.0));
   volume = fabs (extra_db) > 1e-9 ?
       g_strdup_printf ("volume volume=%s ! ", vol_s) : g_strdup ("");
+  int out_rate = rate_hz > 0 ? rate_hz : job->before.rate_hz;
   job->dither = digital_silence ? NULL : gm_dither_resolve (job->format,
-      o->dither, target_bits, rate_hz > 0 ? rate_hz : job->before.rate_hz);
+      o->dither, target_bits, out_rate);
+  /* The dither comes after the limiter: its error is kept under the
+   * ceiling too. */
+  limiter_ceiling_db = gm_dither_ceiling (job->dither,
+      gm_format_output_bits (job->format, target_bits), out_rate,
+      limiter_ceiling_db);
   encode = gm_format_encode_desc (job->format, job->dither, target_bits,
       !digital_silence);
   g_ascii_dtostr (lim_gain_s, sizeof lim_gain_s, lim_gain);
