@@ -3,7 +3,7 @@
  * is a1..aN of the error filter A(z) = 1 + a1 z^-1 + ... + aN z^-N.
  * 44.1 kHz lipshitz and f-weighted: Lipshitz, Vanderkooy, Wannamaker
  * 1991 (E-weighted) and Wannamaker 1992 (F-weighted) as published
- * (REFERENCE.md section 9); the others designed against the ISO
+ * (docs/elements/dither.md, References); the others designed against the ISO
  * 226:2003 threshold of hearing. */
 #include "mst-dither.h"
 

@@ -2,9 +2,8 @@
  *
  * Per channel, per block: the samples are scanned once (on the output grid?
  * all zero?); a channel on the grid is copied exactly, a blanked one written
- * as zeros; the others get TPDF dither from eight xoshiro128+ streams (a
- * loop over eight lanes the compiler vectorises, built for AVX2 and the
- * baseline) and go through the error-feedback quantiser, the one recursive
+ * as zeros; the others get TPDF dither from eight xoshiro128+ streams (one
+ * vector of eight lanes, built for AVX2 and the baseline) and go through the error-feedback quantiser, the one recursive
  * loop: w = x + sum a_k e[n-k], y = round (w + d), e[n] = y - w. The error
  * fed back is that of the unclipped quantiser, so |e| < 1.5 LSB whatever
  * the input (dither within +-1 LSB, rounding within 0.5): clipping never
@@ -71,41 +70,54 @@ mst_dither_seed_streams (uint32_t state[4][8], uint64_t seed, uint64_t stream)
   }
 }
 
-/* xoshiro128+ (Blackman and Vigna), one step of every lane; the top 24
- * bits of the result are the uniform. */
-#define XOSHIRO_STEP(s, out)                                              \
-  for (int l = 0; l < 8; l++) {                                           \
-    uint32_t r = s[0][l] + s[3][l];                                       \
-    uint32_t t = s[1][l] << 9;                                            \
-    s[2][l] ^= s[0][l];                                                   \
-    s[3][l] ^= s[1][l];                                                   \
-    s[1][l] ^= s[2][l];                                                   \
-    s[0][l] ^= s[3][l];                                                   \
-    s[2][l] ^= t;                                                         \
-    s[3][l] = (s[3][l] << 11) | (s[3][l] >> 21);                          \
-    out[l] = (int32_t) (r >> 8);                                          \
-  }
+/* Eight lanes of 32-bit integers and floats: GCC's vector extensions, one
+ * AVX2 register (two SSE2 ones in the baseline build). */
+typedef uint32_t U32x8 __attribute__ ((vector_size (32)));
+typedef int32_t I32x8 __attribute__ ((vector_size (32)));
+typedef float F32x8 __attribute__ ((vector_size (32)));
+
+/* xoshiro128+ (Blackman and Vigna), one step of the eight lanes; the top
+ * 24 bits of the result are the uniform. */
+MST_ALWAYS_INLINE void
+xoshiro_step (U32x8 * s0, U32x8 * s1, U32x8 * s2, U32x8 * s3, I32x8 * u)
+{
+  U32x8 r = *s0 + *s3, t = *s1 << 9;
+  *s2 ^= *s0;
+  *s3 ^= *s1;
+  *s1 ^= *s2;
+  *s0 ^= *s3;
+  *s2 ^= t;
+  *s3 = (*s3 << 11) | (*s3 >> 21);
+  *u = (I32x8) (r >> 8);
+}
 
 MST_VECTORISE_AVX2 void
 mst_dither_tpdf (uint32_t state[4][8], float *out, size_t n)
 {
-  uint32_t s[4][8];
-  memcpy (s, state, sizeof s);
+  U32x8 s0, s1, s2, s3;
+  memcpy (&s0, state[0], sizeof s0);
+  memcpy (&s1, state[1], sizeof s1);
+  memcpy (&s2, state[2], sizeof s2);
+  memcpy (&s3, state[3], sizeof s3);
   for (size_t i = 0; i < n; i += 8) {
-    int32_t u1[8], u2[8];
-    XOSHIRO_STEP (s, u1);
-    XOSHIRO_STEP (s, u2);
-    for (int l = 0; l < 8; l++)
-      out[i + l] = (float) (u1[l] - u2[l]) * (1.0f / 16777216.0f);
+    I32x8 u1, u2;
+    xoshiro_step (&s0, &s1, &s2, &s3, &u1);
+    xoshiro_step (&s0, &s1, &s2, &s3, &u2);
+    F32x8 d = __builtin_convertvector (u1 - u2, F32x8)
+        * (1.0f / 16777216.0f);
+    memcpy (out + i, &d, sizeof d);
   }
-  memcpy (state, s, sizeof s);
+  memcpy (state[0], &s0, sizeof s0);
+  memcpy (state[1], &s1, sizeof s1);
+  memcpy (state[2], &s2, sizeof s2);
+  memcpy (state[3], &s3, sizeof s3);
 }
 
 /* ---- Threshold of hearing (the designs' weighting) -------------------- */
 
 /* ISO 226:2003 Table 1, threshold of hearing T_f (dB SPL), 20 Hz to
- * 12.5 kHz (REFERENCE.md section 9); scripts/design-dither.py has the same
- * table. */
+ * 12.5 kHz (sources: docs/elements/dither.md, References);
+ * scripts/design-dither.py has the same table. */
 static const double iso226_f[] = { 20, 25, 31.5, 40, 50, 63, 80, 100, 125,
   160, 200, 250, 315, 400, 500, 630, 800, 1000, 1250, 1600, 2000, 2500,
   3150, 4000, 5000, 6300, 8000, 10000, 12500
@@ -353,10 +365,19 @@ quantise_run (MstDither * d, Channel * ch, const void *x, int c, int C,
       } else
         run = 0;
     }
-    double fb = 0.0;
-    for (int k = 0; k < N; k++)
-      fb += a[k] * z[pos + k];
-    double w = v + fb;
+    /* The older errors first, in four independent sums: only the last
+     * step waits for e[n-1] (the loop's one serial dependency is then
+     * a multiply, two adds, the rounding and a subtract). */
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    for (int k = 1; k + 3 < N; k += 4) {
+      s0 += a[k] * z[pos + k];
+      s1 += a[k + 1] * z[pos + k + 1];
+      s2 += a[k + 2] * z[pos + k + 2];
+      s3 += a[k + 3] * z[pos + k + 3];
+    }
+    for (int k = 1 + ((N - 1) / 4) * 4; k < N; k++)
+      s0 += a[k] * z[pos + k];
+    double w = N > 0 ? v + ((s0 + s1) + (s2 + s3)) + a[0] * z[pos] : v;
     double r = round_fast (w + (double) dith[i]);
     if (N > 0) {
       pos = pos == 0 ? N - 1 : pos - 1;

@@ -11,7 +11,7 @@ reaches the output as A(z) e.
 - 44.1 kHz, `lipshitz` and `f-weighted`: the published sets, Lipshitz,
   Vanderkooy and Wannamaker 1991 (E-weighted, 5 taps) and Wannamaker 1992
   (F-weighted, 9 taps), as reproduced in SoX's dither.c tables (lip44,
-  fwe44); see ../shared/REFERENCE.md, section 9.
+  fwe44); sources in docs/elements/dither.md, References.
 - Every other (rate, curve): the weighted least-squares design. Minimising
   the weighted noise sum W(f) |A(f)|^2 over monic A of order N is linear
   prediction of a process whose spectrum is W: the autocorrelation is the
@@ -166,7 +166,7 @@ def main():
     lines.append(" * is a1..aN of the error filter A(z) = 1 + a1 z^-1 + ... + aN z^-N.")
     lines.append(" * 44.1 kHz lipshitz and f-weighted: Lipshitz, Vanderkooy, Wannamaker")
     lines.append(" * 1991 (E-weighted) and Wannamaker 1992 (F-weighted) as published")
-    lines.append(" * (REFERENCE.md section 9); the others designed against the ISO")
+    lines.append(" * (docs/elements/dither.md, References); the others designed against the ISO")
     lines.append(" * 226:2003 threshold of hearing. */")
     lines.append('#include "mst-dither.h"')
     lines.append("")
