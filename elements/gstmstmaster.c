@@ -1,12 +1,13 @@
 /* mastering: master, a bin that wires the mastering chain.
  *
- * audioconvert ! audioresample ! eq ! mbcomp ! loudnorm (live) ! limiter !
- * dither ! capsfilter, behind ghost pads. The children are named convert,
- * resample, eq, mbcomp, loudnorm, limiter, dither and format, so GstBin's
+ * audioconvert ! audioresample ! capsfilter ! eq ! mbcomp ! loudnorm (live)
+ * ! limiter ! dither ! capsfilter, behind ghost pads. The children are named
+ * convert, resample, rate, eq, mbcomp, loudnorm, limiter, dither and format,
+ * so GstBin's
  * child proxy reaches them: master eq::band0::gain=2
  * mbcomp::band1::ratio=2 limiter::ceiling=-1.5. The bin's own properties
  * pick a delivery target (loudness and ceiling; the cd target also its
- * format, 16-bit 44.1 kHz, through the capsfilter), the dynamics (mbcomp's
+ * format, 16-bit 44.1 kHz, through the capsfilters), the dynamics (mbcomp's
  * band settings) and the dither; they are written into the children.
  * Dither happens once, last, after the limiter, and only when downstream
  * (or the target) asks for integers: float passes it untouched. */
@@ -243,12 +244,17 @@ apply_settings (GstMstMaster * self)
         c.dither_off, NULL);
     if (c.format_target >= 0) {
       /* The target's format (the cd's 16 bits at 44.1 kHz), else what
-       * downstream asks. */
-      GstCaps *caps = c.format_bits > 0 ? gst_caps_new_simple ("audio/x-raw",
-          "format", G_TYPE_STRING, c.format_bits == 16 ? "S16LE" : "S24LE",
+       * downstream asks. The rate is held after the resampler (which
+       * renegotiates its output alone), the word after the dither. */
+      GstCaps *rate = c.format_rate > 0 ? gst_caps_new_simple ("audio/x-raw",
           "rate", G_TYPE_INT, c.format_rate, NULL) : gst_caps_new_any ();
-      g_object_set (self->format, "caps", caps, NULL);
-      gst_caps_unref (caps);
+      GstCaps *word = c.format_bits > 0 ? gst_caps_new_simple ("audio/x-raw",
+          "format", G_TYPE_STRING, c.format_bits == 16 ? "S16LE" : "S24LE",
+          NULL) : gst_caps_new_any ();
+      g_object_set (self->rate, "caps", rate, NULL);
+      g_object_set (self->format, "caps", word, NULL);
+      gst_caps_unref (rate);
+      gst_caps_unref (word);
     }
     guint written = seq;
     if ((seq = copy_settings (self, &c)) == written)
@@ -512,6 +518,7 @@ static const struct
 } stages[] = {
   {"audioconvert", "convert", G_STRUCT_OFFSET (GstMstMaster, convert)},
   {"audioresample", "resample", G_STRUCT_OFFSET (GstMstMaster, resample)},
+  {"capsfilter", "rate", G_STRUCT_OFFSET (GstMstMaster, rate)},
   {"eq", "eq", G_STRUCT_OFFSET (GstMstMaster, eq)},
   {"mbcomp", "mbcomp", G_STRUCT_OFFSET (GstMstMaster, mbcomp)},
   {"loudnorm", "loudnorm", G_STRUCT_OFFSET (GstMstMaster, loudnorm)},

@@ -22,7 +22,7 @@ struct _GstMstMaster
 
   /* < private > */
   GstElement *convert, *resample, *eq, *mbcomp, *loudnorm, *limiter;
-  GstElement *dither, *format;
+  GstElement *rate, *dither, *format;
   GstPad *sinkpad, *srcpad;
   gboolean chain_ok;            /* every stage made and linked */
 
