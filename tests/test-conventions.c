@@ -267,7 +267,7 @@ int_sample (const guint8 * p, gsize i, gint bits)
 {
   gint32 v;
   if (bits == 16)
-    v = GST_READ_UINT16_LE (p + 2 * i) << 16;
+    v = (guint32) GST_READ_UINT16_LE (p + 2 * i) << 16;
   else if (bits == 24)
     v = (gint32) (GST_READ_UINT24_LE (p + 3 * i) << 8);
   else

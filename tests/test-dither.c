@@ -75,7 +75,8 @@ GST_START_TEST (test_word_lengths)
     fail_unless_equals_uint64 (got, n * bits[k] / 8);
     gdouble scale = ldexp (1.0, bits[k] - 1), worst = 0;
     for (gsize i = 0; i < n; i++) {
-      gint32 v = bits[k] == 16 ? GST_READ_UINT16_LE (out + 2 * i) << 16
+      gint32 v = bits[k] == 16 ?
+          (gint32) ((guint32) GST_READ_UINT16_LE (out + 2 * i) << 16)
           : bits[k] == 24 ? (gint32) (GST_READ_UINT24_LE (out + 3 * i) << 8)
           : (gint32) GST_READ_UINT32_LE (out + 4 * i);
       gdouble lsb = v / 2147483648.0 * scale - x[i] * scale;
