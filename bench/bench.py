@@ -267,6 +267,12 @@ def gate_lsp_chain():
     return "%s enabled=true" % LSP_GATE
 
 
+def dither_chain(quantizer):
+    """F32 to S16 through @quantizer; audioconvert after it (a passthrough
+    into fakesink) turns S16 into the F32 the verification reads."""
+    return "%s ! audio/x-raw,format=S16LE ! audioconvert" % quantizer
+
+
 def chain_ours():
     return " ! ".join([eq_ours_chain(), mbcomp_ours_chain(), "limiter"])
 
@@ -508,6 +514,32 @@ CASES = [
          requires=["ffmpeg:stereotools"],
          note="side level 1.5 (its M/S width); separate program, not a "
               "GStreamer pipeline: compare its net time"),
+    # --- dither: F32 to S16 with noise shaping ------------------------------
+    dict(name="dither (mastering), high", group="dither", role="ours",
+         baseline="gst baseline", chain=dither_chain("dither noise-shaping=high"),
+         requires=["gst:dither"],
+         note="16 taps; the audioconvert after it passes S16 through to "
+              "fakesink (it converts only when the verification writes F32)"),
+    dict(name="dither (mastering), f-weighted", group="dither", role="peer",
+         baseline="gst baseline",
+         chain=dither_chain("dither noise-shaping=f-weighted"),
+         requires=["gst:dither"], note="ours, 9 taps (the element's default)"),
+    dict(name="audioconvert dithering=tpdf noise-shaping=high", group="dither",
+         role="peer", baseline="gst baseline",
+         chain=dither_chain("audioconvert dithering=tpdf noise-shaping=high"),
+         requires=["gst:audioconvert"],
+         note="gst-plugins-base, its strongest curve"),
+    dict(name="ffmpeg aresample dither f_weighted", group="dither",
+         role="peer", baseline="ffmpeg baseline",
+         ffmpeg_af="aresample=osf=s16:dither_method=f_weighted",
+         requires=["ffmpeg:aresample"],
+         note="libswresample's 9-tap F-weighted set; separate program, not a "
+              "GStreamer pipeline: compare its net time"),
+    dict(name="ffmpeg aresample dither high_shibata", group="dither",
+         role="peer", baseline="ffmpeg baseline",
+         ffmpeg_af="aresample=osf=s16:dither_method=high_shibata",
+         requires=["ffmpeg:aresample"],
+         note="libswresample's strongest curve; separate program"),
 
     dict(name="eq ! mbcomp ! limiter (mastering)", group="chain",
          role="ours", baseline="gst baseline", chain=chain_ours(),
@@ -553,6 +585,9 @@ MASTER_CEILING_DBTP = -1.0
 #                  against in, RMS and sample peak change; a level change
 #                  under DYNAMICS_MIN_CHANGE_DB is flagged (not acting?),
 #                  not skipped
+#   'dither'       the error out - in (LSB of 16 bits) on the noise: its
+#                  threshold-weighted and total power against flat TPDF
+#                  (1/4 LSB^2), reported
 #   None           no check (e.g. analysers that pass audio through)
 # A peer whose output equals its input is skipped (ours in a 'dynamics'
 # group is timed all the same: neutral at its defaults is still its cost).
@@ -601,6 +636,11 @@ GROUPS = {
                    "audiopanorama 0.3; the audiofx stereo enhancer at 0.5" % (
                        IMAGER_WIDTH_PCT, IMAGER_WIDTH_PCT / 100.0,
                        IMAGER_MONO_BELOW_HZ)),
+    "dither": dict(verify="dither", title="Dither to 16 bits",
+                   settings="F32 stereo at 48 kHz to S16 with TPDF dither and "
+                   "noise shaping; verification: the error (out - in) of each "
+                   "on the noise, threshold-weighted (ISO 226:2003, "
+                   "scripts/design-dither.py) and total, dB re flat TPDF"),
     "chain": dict(verify="dynamics",
                   title="Chain: EQ, multiband compressor, limiter",
                   settings="the eq group's 5 bands, then the mbcomp group's "
@@ -1060,6 +1100,10 @@ def verify_case(b, case, kind):
             warn("%s: level unchanged (RMS %+.2f dB, peak %+.2f dB): not "
                  "acting on the music?" % (case["name"], rms, peak))
             text += " [level unchanged: not acting?]"
+    if kind == "dither":
+        weighted, total = dither_noise(x[:m], y[:m])
+        text += ("; error threshold-weighted %+.2f dB, total %+.2f dB re "
+                 "flat TPDF at 16 bits" % (weighted, total))
     if kind == "eq_response":
         fr = [bnd[0] for bnd in EQ_BANDS]
         meas = measured_response(x[:m], y[:m], fr)
@@ -1099,6 +1143,25 @@ def verify_case(b, case, kind):
                  "applied?" % (case["name"], gain))
             text += " [input gain not applied?]"
     return True, text
+
+
+def dither_noise(x, y):
+    """Threshold-weighted and total power (dB re flat TPDF, 1/4 LSB^2 at 16
+    bits) of the error y - x, channel 0, by Welch's periodogram."""
+    import importlib.util
+    import numpy as np
+    from scipy.signal import welch
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = importlib.util.spec_from_file_location(
+        "design", os.path.join(here, "..", "scripts", "design-dither.py"))
+    design = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(design)
+    e = (y[:, 0].astype(np.float64) - x[:, 0].astype(np.float64)) * 32768.0
+    f, p = welch(e, fs=RATE, nperseg=4096, detrend=False)
+    p = p[1:] * RATE / 2
+    w = 10 ** (-design.threshold_db(f[1:]) / 10)
+    return (10 * math.log10(float(np.sum(w * p) / np.sum(w * 0.25))),
+            10 * math.log10(float(np.mean(p)) / 0.25))
 
 
 def ebur128_true_peak(y):

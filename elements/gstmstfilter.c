@@ -127,6 +127,7 @@ gst_mst_filter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
    * class is still the base's. */
   gst_mst_settings_snapshot_init (&self->snapshot, klass->settings_size);
   self->process = is_f64 ? klass->process_f64 : klass->process_f32;
+  self->process_to = is_f64 ? klass->process_to_f64 : klass->process_to_f32;
   self->configured = TRUE;
   /* A new format starts with the settings in force, smoothers at their
    * targets: no glide from the core's defaults. */
@@ -193,32 +194,18 @@ gst_mst_filter_before_transform (GstBaseTransform * trans, GstBuffer * buf)
         && klass->is_passthrough (self));
 }
 
-static GstFlowReturn
-gst_mst_filter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+/* @n frames of @in (in place when @out is NULL, else into @out, of
+ * @out_bpf bytes a frame) in pieces that end at the message interval's
+ * boundaries and, under automation, every control_frames. */
+static void
+stream_pieces (GstMstFilter * self, GstClockTime pts, guint8 * in, gsize n,
+    guint8 * out, gsize out_bpf)
 {
-  GstMstFilter *self = GST_MST_FILTER (trans);
   GstMstFilterClass *klass = GET_CLASS (self);
   GstAudioInfo *info = &GST_AUDIO_FILTER (self)->info;
   gint rate = GST_AUDIO_INFO_RATE (info);
   gsize bpf = GST_AUDIO_INFO_BPF (info);
-  gboolean writable = !gst_base_transform_is_passthrough (trans);
-  GstClockTime pts = GST_BUFFER_PTS (buf);
-  GstMapInfo map;
-  gsize n;
 
-  if (!self->configured)
-    return GST_FLOW_NOT_NEGOTIATED;
-  if (!gst_buffer_map (buf, &map, writable ? GST_MAP_READWRITE :
-          GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL), ("cannot map buffer"));
-    return GST_FLOW_ERROR;
-  }
-  n = map.size / bpf;
-  if (writable && GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
-    /* A gap is silence, through which a filter's tail rings on. */
-    memset (map.data, 0, map.size);
-    GST_BUFFER_FLAG_UNSET (buf, GST_BUFFER_FLAG_GAP);
-  }
   for (gsize done = 0; done < n;) {
     gsize piece = n - done;
     GstClockTime duration;
@@ -228,7 +215,11 @@ gst_mst_filter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       if (done > 0)
         gst_mst_filter_sync_at (self, pts, done);
     }
-    self->process (self, map.data + done * bpf, piece);
+    if (out)
+      self->process_to (self, in ? in + done * bpf : NULL, piece,
+          out + done * out_bpf);
+    else
+      self->process (self, in + done * bpf, piece);
     done += piece;
     if (gst_mst_timeline_count (&self->timeline, piece, rate, &duration)) {
       GstClockTime end = GST_CLOCK_TIME_IS_VALID (pts) ? pts +
@@ -237,11 +228,207 @@ gst_mst_filter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       gst_mst_filter_post_status (self, end, duration, FALSE);
     }
   }
-  gst_buffer_unmap (buf, &map);
   gst_mst_filter_check_nonfinite (self);
   if (GST_CLOCK_TIME_IS_VALID (pts))
     self->last_end = pts + gst_util_uint64_scale_int (n, GST_SECOND, rate);
+}
+
+static GstFlowReturn
+gst_mst_filter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstMstFilter *self = GST_MST_FILTER (trans);
+  GstAudioInfo *info = &GST_AUDIO_FILTER (self)->info;
+  gboolean writable = !gst_base_transform_is_passthrough (trans);
+  GstMapInfo map;
+
+  if (!self->configured)
+    return GST_FLOW_NOT_NEGOTIATED;
+  if (!gst_buffer_map (buf, &map, writable ? GST_MAP_READWRITE :
+          GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL), ("cannot map buffer"));
+    return GST_FLOW_ERROR;
+  }
+  if (writable && GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
+    /* A gap is silence, through which a filter's tail rings on. */
+    memset (map.data, 0, map.size);
+    GST_BUFFER_FLAG_UNSET (buf, GST_BUFFER_FLAG_GAP);
+  }
+  stream_pieces (self, GST_BUFFER_PTS (buf), map.data,
+      map.size / GST_AUDIO_INFO_BPF (info), NULL, 0);
+  gst_buffer_unmap (buf, &map);
   return GST_FLOW_OK;
+}
+
+/* A format-changing element: @inbuf into @outbuf, in the src format. */
+static GstFlowReturn
+gst_mst_filter_transform (GstBaseTransform * trans, GstBuffer * inbuf,
+    GstBuffer * outbuf)
+{
+  GstMstFilter *self = GST_MST_FILTER (trans);
+  GstAudioInfo *info = &GST_AUDIO_FILTER (self)->info;
+  GstMapInfo in, out;
+  gsize n;
+
+  if (!self->configured || !self->process_to)
+    return GST_FLOW_NOT_NEGOTIATED;
+  if (!gst_buffer_map (inbuf, &in, GST_MAP_READ))
+    goto map_failed;
+  if (!gst_buffer_map (outbuf, &out, GST_MAP_WRITE)) {
+    gst_buffer_unmap (inbuf, &in);
+    goto map_failed;
+  }
+  n = MIN (in.size / GST_AUDIO_INFO_BPF (info),
+      out.size / GST_AUDIO_INFO_BPF (&self->out_info));
+  /* A gap is silence (the core is given NULL for it), through which the
+   * core runs on. */
+  stream_pieces (self, GST_BUFFER_PTS (inbuf),
+      GST_BUFFER_FLAG_IS_SET (inbuf, GST_BUFFER_FLAG_GAP) ? NULL : in.data, n,
+      out.data, GST_AUDIO_INFO_BPF (&self->out_info));
+  GST_BUFFER_FLAG_UNSET (outbuf, GST_BUFFER_FLAG_GAP);
+  gst_buffer_unmap (outbuf, &out);
+  gst_buffer_unmap (inbuf, &in);
+  return GST_FLOW_OK;
+
+map_failed:
+  GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL), ("cannot map buffer"));
+  return GST_FLOW_ERROR;
+}
+
+/* The "format" strings of @s (a string or a list of them) into @out. */
+static void
+structure_formats (const GstStructure * s, GPtrArray * out)
+{
+  const GValue *v = gst_structure_get_value (s, "format");
+
+  if (v && G_VALUE_HOLDS_STRING (v))
+    g_ptr_array_add (out, (gpointer) g_value_get_string (v));
+  else if (v && GST_VALUE_HOLDS_LIST (v))
+    for (guint i = 0; i < gst_value_list_get_size (v); i++) {
+      const GValue *item = gst_value_list_get_value (v, i);
+      if (G_VALUE_HOLDS_STRING (item))
+        g_ptr_array_add (out, (gpointer) g_value_get_string (item));
+    }
+}
+
+static gboolean
+is_float_format (const gchar * f)
+{
+  return !g_strcmp0 (f, "F32LE") || !g_strcmp0 (f, "F64LE");
+}
+
+static void
+list_append_string (GValue * list, const gchar * str)
+{
+  GValue item = G_VALUE_INIT;
+  for (guint i = 0; i < gst_value_list_get_size (list); i++)
+    if (!g_strcmp0 (g_value_get_string (gst_value_list_get_value (list, i)),
+            str))
+      return;
+  g_value_init (&item, G_TYPE_STRING);
+  g_value_set_string (&item, str);
+  gst_value_list_append_and_take_value (list, &item);
+}
+
+/* A format-changing element: a float format on the sink goes out as itself
+ * (first: nothing is reduced unless downstream asks) or as one of the
+ * src_formats; an integer format on the src comes from either float. Rate,
+ * channels and layout carry over. */
+static GstCaps *
+gst_mst_filter_transform_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, GstCaps * filter)
+{
+  GstMstFilterClass *klass = GET_CLASS (trans);
+  GstCaps *res = gst_caps_new_empty ();
+  gchar **reduced = g_strsplit (klass->src_formats, ",", -1);
+  GstPad *other = direction == GST_PAD_SINK ?
+      GST_BASE_TRANSFORM_SRC_PAD (trans) : GST_BASE_TRANSFORM_SINK_PAD (trans);
+  GstCaps *templ = gst_pad_get_pad_template_caps (other);
+
+  for (guint i = 0; i < gst_caps_get_size (caps); i++) {
+    GstStructure *s = gst_structure_copy (gst_caps_get_structure (caps, i));
+    GPtrArray *formats = g_ptr_array_new ();
+    GValue list = G_VALUE_INIT;
+    gboolean any = !gst_structure_has_field (s, "format");
+
+    structure_formats (s, formats);
+    g_value_init (&list, GST_TYPE_LIST);
+    for (guint k = 0; k < formats->len; k++) {
+      const gchar *f = g_ptr_array_index (formats, k);
+      if (is_float_format (f))
+        list_append_string (&list, f);
+      else if (direction == GST_PAD_SRC) {
+        list_append_string (&list, "F32LE");
+        list_append_string (&list, "F64LE");
+      }
+    }
+    if (direction == GST_PAD_SINK && (any || gst_value_list_get_size (&list)))
+      for (gchar ** r = reduced; *r; r++)
+        list_append_string (&list, g_strstrip (*r));
+    if (any) {
+      list_append_string (&list, "F32LE");
+      list_append_string (&list, "F64LE");
+    }
+    if (gst_value_list_get_size (&list) > 0) {
+      gst_structure_take_value (s, "format", &list);
+      res = gst_caps_merge_structure (res, s);
+    } else {
+      g_value_unset (&list);
+      gst_structure_free (s);
+    }
+    g_ptr_array_free (formats, TRUE);
+  }
+  g_strfreev (reduced);
+  {
+    GstCaps *t = gst_caps_intersect_full (res, templ,
+        GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref (res);
+    res = t;
+  }
+  gst_caps_unref (templ);
+  if (filter) {
+    GstCaps *t = gst_caps_intersect_full (filter, res,
+        GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref (res);
+    res = t;
+  }
+  return res;
+}
+
+/* The src format known before setup configures the core. */
+static gboolean
+gst_mst_filter_set_caps (GstBaseTransform * trans, GstCaps * incaps,
+    GstCaps * outcaps)
+{
+  GstMstFilter *self = GST_MST_FILTER (trans);
+
+  if (!gst_audio_info_from_caps (&self->out_info, outcaps))
+    return FALSE;
+  return GST_BASE_TRANSFORM_CLASS (gst_mst_filter_parent_class)->set_caps
+      (trans, incaps, outcaps);
+}
+
+void
+gst_mst_filter_class_set_src_formats (GstMstFilterClass * klass,
+    const gchar * formats)
+{
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  gchar *text = g_strdup_printf ("audio/x-raw, format = (string) { %s, "
+      "F32LE, F64LE }, rate = (int) [ %d, %d ], channels = (int) [ 1, %d ], "
+      "layout = (string) interleaved", formats, MST_MIN_RATE_HZ,
+      MST_MAX_RATE_HZ, MST_MAX_CHANNELS);
+  GstCaps *caps = gst_caps_from_string (text);
+
+  klass->src_formats = formats;
+  gst_element_class_add_pad_template (GST_ELEMENT_CLASS (klass),
+      gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+  gst_caps_unref (caps);
+  g_free (text);
+  trans_class->transform = GST_DEBUG_FUNCPTR (gst_mst_filter_transform);
+  trans_class->transform_caps =
+      GST_DEBUG_FUNCPTR (gst_mst_filter_transform_caps);
+  /* The sink's float format on the src: untouched, nothing called. */
+  trans_class->passthrough_on_same_caps = TRUE;
+  trans_class->transform_ip_on_passthrough = FALSE;
 }
 
 static gboolean
@@ -315,6 +502,7 @@ gst_mst_filter_class_init (GstMstFilterClass * klass)
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_mst_filter_sink_event);
   trans_class->accept_caps = GST_DEBUG_FUNCPTR (gst_mst_accept_caps);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_mst_filter_stop);
+  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_mst_filter_set_caps);
   filter_class->setup = GST_DEBUG_FUNCPTR (gst_mst_filter_setup);
 
   klass->control_frames = GST_MST_CONTROL_FRAMES;

@@ -30,6 +30,12 @@ typedef struct _GstMstFilterClass GstMstFilterClass;
 typedef MstResult (*GstMstFilterProcess) (GstMstFilter * self,
     gpointer frames, gsize n_frames);
 
+/* Processing of @n_frames interleaved frames of the negotiated input into
+ * @out, in the src pad's format (a format-changing element:
+ * gst_mst_filter_class_set_src_formats); @in NULL: silence (a GAP). */
+typedef MstResult (*GstMstFilterProcessTo) (GstMstFilter * self,
+    gconstpointer in, gsize n_frames, gpointer out);
+
 /**
  * GstMstFilterClass:
  *
@@ -54,7 +60,12 @@ typedef MstResult (*GstMstFilterProcess) (GstMstFilter * self,
  *   tail rings on through them) and go out without the GAP flag;
  * - interval messages: when @message_name is set, a message of that name
  *   every "interval" ns of output (pieces end at the boundaries), and a
- *   last one at EOS with "final" TRUE.
+ *   last one at EOS with "final" TRUE;
+ * - format change (gst_mst_filter_class_set_src_formats): the src pad
+ *   carries other formats (a word-length reducer: integers), chosen by
+ *   downstream; the sink's float format itself is also offered, and passes
+ *   untouched (nothing to reduce). @process_to then writes the src format
+ *   from the input, @out_info says which.
  *
  * The vfuncs other than @configure run only once @configure succeeded, in
  * the streaming thread, with no lock held.
@@ -90,6 +101,12 @@ struct _GstMstFilterClass
   void (*sync_values) (GstMstFilter * self, GstClockTime stream_time);
   /* In-place processing (not called by GstMstDelayFilter). */
   GstMstFilterProcess process_f32, process_f64;
+  /* A format-changing element's processing (instead of process_f32/_f64;
+   * NULL for the others). */
+  GstMstFilterProcessTo process_to_f32, process_to_f64;
+  /* The src pad's formats other than the sink's, as caps text ("S16LE,
+   * S24LE, S32LE"); NULL: in place, the sink's format. */
+  const gchar *src_formats;
   /* TRUE when the core would leave the audio bit-exact: the buffer then
    * goes through untouched, not even made writable (may be NULL). */
   gboolean (*is_passthrough) (GstMstFilter * self);
@@ -120,6 +137,7 @@ struct _GstMstFilter
 
   /* < private > */
   GstMstFilterProcess process;
+  GstMstFilterProcessTo process_to;
   GstMstSettingsSnapshot snapshot;
   /* Automation is followed within the current buffer. */
   gboolean controlled;
@@ -130,6 +148,9 @@ struct _GstMstFilter
    * is ending (a delaying subclass drains), and its last message went. */
   GstClockTime last_end;
   gboolean at_eos, final_posted;
+  /* The src pad's format (the sink's but for a format-changing element),
+   * known before @configure runs. */
+  GstAudioInfo out_info;
 };
 
 GType gst_mst_filter_get_type (void);
@@ -151,6 +172,13 @@ void gst_mst_filter_post_status (GstMstFilter * self, GstClockTime end_ts,
 
 /* The warning for a rise in the core's non-finite count, once per stream. */
 void gst_mst_filter_check_nonfinite (GstMstFilter * self);
+
+/* In a subclass's class_init: the element changes the format, its src pad
+ * carries @formats (caps text, "S16LE, S24LE, S32LE") or the sink's own
+ * float format (passed untouched), downstream choosing; the subclass sets
+ * process_to_f32/_f64 instead of process_f32/_f64. */
+void gst_mst_filter_class_set_src_formats (GstMstFilterClass * klass,
+    const gchar * formats);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstMstFilter, gst_object_unref)
 

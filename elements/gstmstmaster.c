@@ -1,15 +1,19 @@
 /* mastering: master, a bin that wires the mastering chain.
  *
- * audioconvert ! eq ! mbcomp ! imager ! loudnorm (live) ! limiter, behind
- * ghost pads: stereo imaging after the tone and dynamics stages and before
- * the loudness and the limiter (so the limiter sees the final image). The
+ * audioconvert ! audioresample ! capsfilter ! eq ! mbcomp ! imager !
+ * loudnorm (live) ! limiter ! dither ! capsfilter, behind ghost pads: stereo
+ * imaging after the tone and dynamics stages and before the loudness and
+ * the limiter (so the limiter sees the final image), the dither last. The
  * imager takes stereo only: other channel counts go from mbcomp straight
- * to loudnorm. The children are named convert, eq, mbcomp, imager,
- * loudnorm and limiter,
- * so GstBin's child proxy reaches them: master eq::band0::gain=2
+ * to loudnorm. The children are named convert, resample, rate, eq, mbcomp,
+ * imager, loudnorm, limiter, dither and format, so GstBin's
+ * child proxy reaches them: master eq::band0::gain=2
  * mbcomp::band1::ratio=2 limiter::ceiling=-1.5. The bin's own properties
- * pick a delivery target (loudness and ceiling) and the dynamics (mbcomp's
- * band settings); they are written into the children. */
+ * pick a delivery target (loudness and ceiling; the cd target also its
+ * format, 16-bit 44.1 kHz, through the capsfilters), the dynamics (mbcomp's
+ * band settings) and the dither; they are written into the children.
+ * Dither happens once, last, after the limiter, and only when downstream
+ * (or the target) asks for integers: float passes it untouched. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -21,6 +25,7 @@
 
 #include "gstmstcommon.h"
 #include "mst-imager.h"
+#include "mst-dither.h"
 #include "mst-mbcomp.h"
 #include "mst-targets.h"
 
@@ -36,6 +41,18 @@ enum
   PROP_NORMALIZE,
   PROP_DYNAMICS,
   PROP_MONO_BELOW,
+  PROP_DITHER,
+};
+
+/* The dither choices, as gst-master's --dither names them. */
+enum
+{
+  DITHER_AUTO,
+  DITHER_OFF,
+  DITHER_FLAT,
+  DITHER_LIPSHITZ,
+  DITHER_F_WEIGHTED,
+  DITHER_HIGH,
 };
 
 /* The imager's mono-warning for a target that checks the phase (vinyl):
@@ -62,8 +79,12 @@ enum
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("audio/x-raw"));
+/* The pack's float formats, or the integers the dither child writes. */
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_MST_ALLOWED_CAPS));
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("audio/x-raw, "
+        "format = (string) { F32LE, F64LE, S16LE, S24LE, S32LE }, "
+        "rate = (int) [ 8000, 384000 ], channels = (int) [ 1, 8 ], "
+        "layout = (string) interleaved"));
 
 GType
 gst_mst_master_target_get_type (void)
@@ -103,6 +124,25 @@ gst_mst_master_dynamics_get_type (void)
   return (GType) type;
 }
 
+GType
+gst_mst_master_dither_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {DITHER_AUTO, "f-weighted at 16 bits, flat TPDF above", "auto"},
+    {DITHER_OFF, "Plain rounding, no dither", "off"},
+    {DITHER_FLAT, "TPDF, no noise shaping", "flat"},
+    {DITHER_LIPSHITZ, "TPDF, lipshitz noise shaping", "lipshitz"},
+    {DITHER_F_WEIGHTED, "TPDF, f-weighted noise shaping", "f-weighted"},
+    {DITHER_HIGH, "TPDF, high noise shaping", "high"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstMstMasterDither",
+            values));
+  return (GType) type;
+}
+
 #define gst_mst_master_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstMstMaster, gst_mst_master, GST_TYPE_BIN,
     /* GstPreset's own implementation: presets are keyfiles named after
@@ -121,6 +161,14 @@ typedef struct
   gdouble loudness, ceiling;
   gdouble mono_below;
   gboolean check_stereo;
+  /* The dither child's settings, and the limiter's ceiling kept under the
+   * target's by twice the dither's largest error. */
+  MstDitherShaping shaping;
+  gboolean dither_off;
+  gdouble limiter_ceiling;
+  /* The capsfilter's target (cd: its bits and rate), -1: unchanged. */
+  gint format_target;
+  gint format_bits, format_rate;
 } ChildSettings;
 
 /* The children's settings, copied under GST_OBJECT_LOCK; returns the
@@ -141,6 +189,36 @@ copy_settings (GstMstMaster * self, ChildSettings * c)
   c->ceiling = self->ceiling;
   c->mono_below = self->mono_below;
   c->check_stereo = t->check_stereo;
+  c->dither_off = self->dither_choice == DITHER_OFF;
+  switch (self->dither_choice) {
+    case DITHER_LIPSHITZ:
+      c->shaping = MST_DITHER_LIPSHITZ;
+      break;
+    case DITHER_F_WEIGHTED:
+      c->shaping = MST_DITHER_F_WEIGHTED;
+      break;
+    case DITHER_HIGH:
+      c->shaping = MST_DITHER_HIGH;
+      break;
+    case DITHER_AUTO:
+      c->shaping = self->out_bits == 16 ? MST_DITHER_F_WEIGHTED
+          : MST_DITHER_NONE;
+      break;
+    default:
+      c->shaping = MST_DITHER_NONE;
+      break;
+  }
+  c->limiter_ceiling = c->ceiling;
+  if (self->out_bits > 0)
+    c->limiter_ceiling = mst_lin_to_db (mst_db_to_lin (c->ceiling) - 2.0
+        * mst_dither_peak_error (c->shaping, self->out_rate, self->out_bits,
+            c->dither_off));
+  c->format_target = -1;
+  if (self->format_target != self->target) {
+    c->format_target = self->format_target = self->target;
+    c->format_bits = t->pcm_bits;
+    c->format_rate = t->rate_hz;
+  }
   seq = self->settings_seq;
   GST_OBJECT_UNLOCK (self);
   return seq;
@@ -171,7 +249,7 @@ apply_settings (GstMstMaster * self)
   ChildSettings c;
   guint seq;
 
-  if (!self->loudnorm || !self->limiter)
+  if (!self->chain_ok)
     return;                     /* a missing element, reported at READY */
   g_rec_mutex_lock (&self->apply_lock);
   seq = copy_settings (self, &c);
@@ -182,12 +260,28 @@ apply_settings (GstMstMaster * self)
     else
       g_object_set (self->loudnorm, "mode", 1, "gain", 0.0,
           "ceiling", c.ceiling, NULL);
-    g_object_set (self->limiter, "ceiling", c.ceiling, NULL);
+    g_object_set (self->limiter, "ceiling", c.limiter_ceiling, NULL);
     if (self->imager)
       g_object_set (self->imager, "mono-below", c.mono_below,
           "mono-warning", c.check_stereo ? PHASE_WARNING_DB
           : IMAGER_WARNING_DB, "interval", (guint64) (c.check_stereo
               ? PHASE_INTERVAL_NS : IMAGER_INTERVAL_NS), NULL);
+    g_object_set (self->dither, "noise-shaping", c.shaping, "bypass",
+        c.dither_off, NULL);
+    if (c.format_target >= 0) {
+      /* The target's format (the cd's 16 bits at 44.1 kHz), else what
+       * downstream asks. The rate is held after the resampler (which
+       * renegotiates its output alone), the word after the dither. */
+      GstCaps *rate = c.format_rate > 0 ? gst_caps_new_simple ("audio/x-raw",
+          "rate", G_TYPE_INT, c.format_rate, NULL) : gst_caps_new_any ();
+      GstCaps *word = c.format_bits > 0 ? gst_caps_new_simple ("audio/x-raw",
+          "format", G_TYPE_STRING, c.format_bits == 16 ? "S16LE" : "S24LE",
+          NULL) : gst_caps_new_any ();
+      g_object_set (self->rate, "caps", rate, NULL);
+      g_object_set (self->format, "caps", word, NULL);
+      gst_caps_unref (rate);
+      gst_caps_unref (word);
+    }
     guint written = seq;
     if ((seq = copy_settings (self, &c)) == written)
       break;
@@ -267,6 +361,9 @@ gst_mst_master_set_property (GObject * object, guint prop_id,
     case PROP_NORMALIZE:
       self->normalize = g_value_get_boolean (value);
       break;
+    case PROP_DITHER:
+      self->dither_choice = g_value_get_enum (value);
+      break;
     case PROP_DYNAMICS:{
       gint dynamics = self->dynamics = g_value_get_enum (value);
       GST_OBJECT_UNLOCK (self);
@@ -315,6 +412,9 @@ gst_mst_master_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_MONO_BELOW:
       g_value_set_double (value, self->mono_below);
+      break;
+    case PROP_DITHER:
+      g_value_set_enum (value, self->dither_choice);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -369,6 +469,32 @@ caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* The output's format (after the dither child) decides the dither's curve
+ * (auto) and the margin kept under the ceiling for it. */
+static GstPadProbeReturn
+out_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstMstMaster *self = GST_MST_MASTER (user_data);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  (void) pad;
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    GstAudioInfo ainfo;
+    gst_event_parse_caps (event, &caps);
+    if (gst_audio_info_from_caps (&ainfo, caps)) {
+      GST_OBJECT_LOCK (self);
+      self->out_bits = GST_AUDIO_INFO_IS_INTEGER (&ainfo) ?
+          GST_AUDIO_INFO_WIDTH (&ainfo) : 0;
+      self->out_rate = GST_AUDIO_INFO_RATE (&ainfo);
+      self->settings_seq++;
+      GST_OBJECT_UNLOCK (self);
+      apply_settings (self);
+    }
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 /* Whether the chain can take @caps: audioconvert changes the sample format
  * and layout and downmixes positioned channels, but keeps the rate and
  * cannot map more than 8 unpositioned channels; the pack's elements take
@@ -388,7 +514,7 @@ chain_takes (GstCaps * caps)
       "format", G_TYPE_STRING, "F32LE", "layout", G_TYPE_STRING, "interleaved",
       "rate", G_TYPE_INT, GST_AUDIO_INFO_RATE (&info),
       "channels", G_TYPE_INT, channels, NULL);
-  GstCaps *allowed = gst_static_pad_template_get_caps (&src_template);
+  GstCaps *allowed = gst_caps_from_string (GST_MST_ALLOWED_CAPS);
   ok = gst_caps_can_intersect (converted, allowed);
   gst_caps_unref (converted);
   gst_caps_unref (allowed);
@@ -436,20 +562,25 @@ make_child (GstMstMaster * self, const gchar * factory, const gchar * name)
   return e;
 }
 
-/* The chain, in order. Later stages (the de-esser, dither) take their
- * place here; the children keep their names
- * so the child proxy reaches them. */
+/* The chain, in order. Later stages (the de-esser) take their place here;
+ * the children keep their names so the child proxy reaches them. The
+ * resampler passes the audio untouched but for the cd target (or a
+ * downstream that asks another rate), at its highest quality. */
 static const struct
 {
   const gchar *factory, *name;
   gsize offset;                 /* of the GstElement * in GstMstMaster */
 } stages[] = {
   {"audioconvert", "convert", G_STRUCT_OFFSET (GstMstMaster, convert)},
+  {"audioresample", "resample", G_STRUCT_OFFSET (GstMstMaster, resample)},
+  {"capsfilter", "rate", G_STRUCT_OFFSET (GstMstMaster, rate)},
   {"eq", "eq", G_STRUCT_OFFSET (GstMstMaster, eq)},
   {"mbcomp", "mbcomp", G_STRUCT_OFFSET (GstMstMaster, mbcomp)},
   {"imager", "imager", G_STRUCT_OFFSET (GstMstMaster, imager)},
   {"loudnorm", "loudnorm", G_STRUCT_OFFSET (GstMstMaster, loudnorm)},
   {"limiter", "limiter", G_STRUCT_OFFSET (GstMstMaster, limiter)},
+  {"dither", "dither", G_STRUCT_OFFSET (GstMstMaster, dither)},
+  {"capsfilter", "format", G_STRUCT_OFFSET (GstMstMaster, format)},
 };
 
 static gboolean
@@ -479,8 +610,13 @@ gst_mst_master_init (GstMstMaster * self)
     GstPad *pad = gst_element_get_static_pad (self->convert, "sink");
     self->sinkpad = gst_ghost_pad_new_from_template ("sink", pad, sink_tmpl);
     gst_object_unref (pad);
-    pad = gst_element_get_static_pad (self->limiter, "src");
+    g_object_set (self->resample, "quality", 10, NULL);
+    pad = gst_element_get_static_pad (self->format, "src");
     self->srcpad = gst_ghost_pad_new_from_template ("src", pad, src_tmpl);
+    gst_object_unref (pad);
+    pad = gst_element_get_static_pad (self->dither, "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        out_caps_probe, self, NULL);
     gst_object_unref (pad);
   } else {
     /* The bin still gets its pads, unlinked inside: it fails at
@@ -505,6 +641,8 @@ gst_mst_master_init (GstMstMaster * self)
   self->ceiling = t[DEFAULT_TARGET].ceiling_dbtp;
   self->normalize = TRUE;
   self->mono_below = t[DEFAULT_TARGET].mono_below_hz;
+  self->dither_choice = DITHER_AUTO;
+  self->format_target = -1;
   apply_settings (self);
   self->dynamics = DYNAMICS_NONE;
   apply_dynamics (self, self->dynamics);
@@ -527,8 +665,8 @@ gst_mst_master_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_NULL_TO_READY
       && !self->chain_ok) {
     GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
-        ("The master bin needs audioconvert, eq, mbcomp, imager, loudnorm "
-            "and limiter"),
+        ("The master bin needs audioconvert, audioresample, eq, mbcomp, "
+            "imager, loudnorm, limiter, dither and capsfilter"),
         ("an element is missing: check the mastering plugin and "
             "gst-plugins-base"));
     return GST_STATE_CHANGE_FAILURE;
@@ -619,19 +757,30 @@ gst_mst_master_class_init (GstMstMasterClass * klass)
           "set by the target (150 for vinyl), set it after to override",
           0.0, MST_IMAGER_MAX_MONO_HZ, t[DEFAULT_TARGET].mono_below_hz,
           flags));
+  g_object_class_install_property (gobject_class, PROP_DITHER,
+      g_param_spec_enum ("dither", "Dither",
+          "The child dither, last, after the limiter, when the output is "
+          "integers (the cd target's 16 bits, or what downstream asks; "
+          "float passes untouched): auto (f-weighted at 16 bits, flat TPDF "
+          "above), off (plain rounding), flat, lipshitz, f-weighted, high; "
+          "the limiter's ceiling is lowered by twice the dither's largest "
+          "error so the output's true peak stays under the ceiling",
+          GST_TYPE_MST_MASTER_DITHER, DITHER_AUTO, flags));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "Mastering chain", "Filter/Effect/Audio/Bin",
-      "The mastering chain in one element: audioconvert, eq, mbcomp "
-      "(multiband compressor), imager (stereo; neutral unless mono-below or "
-      "imager::width are set), loudnorm (live loudness normalisation) and "
-      "the true-peak limiter, for a delivery target; children reachable by "
-      "name (eq::band0::gain, mbcomp::band1::ratio, imager::width, "
-      "limiter::ceiling)",
+      "The mastering chain in one element: audioconvert, audioresample, eq, "
+      "mbcomp (multiband compressor), imager (stereo; neutral unless "
+      "mono-below or imager::width are set), loudnorm (live loudness "
+      "normalisation), the true-peak limiter and dither, for a delivery "
+      "target; children reachable by name (eq::band0::gain, "
+      "mbcomp::band1::ratio, imager::width, limiter::ceiling, "
+      "dither::noise-shaping)",
       "mastering developers");
   gst_type_mark_as_plugin_api (GST_TYPE_MST_MASTER_TARGET, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_MST_MASTER_DYNAMICS, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MST_MASTER_DITHER, 0);
   (void) n;
 }

@@ -13,13 +13,16 @@ G_DECLARE_FINAL_TYPE (GstMstMaster, gst_mst_master, GST, MST_MASTER, GstBin)
 GType gst_mst_master_target_get_type (void);
 #define GST_TYPE_MST_MASTER_DYNAMICS (gst_mst_master_dynamics_get_type ())
 GType gst_mst_master_dynamics_get_type (void);
+#define GST_TYPE_MST_MASTER_DITHER (gst_mst_master_dither_get_type ())
+GType gst_mst_master_dither_get_type (void);
 
 struct _GstMstMaster
 {
   GstBin parent;
 
   /* < private > */
-  GstElement *convert, *eq, *mbcomp, *imager, *loudnorm, *limiter;
+  GstElement *convert, *resample, *eq, *mbcomp, *imager, *loudnorm, *limiter;
+  GstElement *rate, *dither, *format;
   /* The imager (stereo only) is in the chain for stereo streams; others go
    * from mbcomp to loudnorm (relinked at caps, in the streaming thread). */
   gboolean imager_linked;
@@ -33,7 +36,13 @@ struct _GstMstMaster
   gboolean normalize;
   gdouble mono_below;           /* imager mono-below (Hz), set by target */
   gint dynamics;                /* GstMstMasterDynamics: mbcomp's bands */
+  gint dither_choice;           /* GstMstMasterDither */
   gint channels;                /* of the current caps, 0 before them */
+  /* The output's integer word (0: float) and rate, from the caps after
+   * the dither child. */
+  gint out_bits, out_rate;
+  /* The target whose format the capsfilter holds (-1: none yet). */
+  gint format_target;
   guint settings_seq;           /* bumped by every change of the above */
 
   /* Held while the settings are written into the children, so they get

@@ -15,6 +15,7 @@
 #include "gstmstdeesser.h"
 #include "gstmstcompressor.h"
 #include "gstmstmbcomp.h"
+#include "gstmstdither.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -31,6 +32,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (deesser, plugin);
   ret |= GST_ELEMENT_REGISTER (compressor, plugin);
   ret |= GST_ELEMENT_REGISTER (mbcomp, plugin);
+  ret |= GST_ELEMENT_REGISTER (dither, plugin);
 
   return ret;
 }

@@ -60,36 +60,42 @@ typedef struct
   const gchar *auto_settings;
   /* ROW_METER: a figure that shows its state (read after EOS). */
   const gchar *figure;
+  /* A format-changing element (dither): the integer format its src is
+   * given (read back scaled to +-1); its bypass is plain rounding to it.
+   * NULL: the input's format. */
+  const gchar *out_format;
 } Row;
 
 static const Row rows[] = {
   {"eq", ROW_FILTER | ROW_BYPASS,
         "band0::freq=1000 band0::gain=6 band1::freq=8000 band1::gain=-4", "",
-      "band0::gain", -12.0, 12.0, 0.2, "band0::freq=1000", NULL},
+      "band0::gain", -12.0, 12.0, 0.2, "band0::freq=1000", NULL, NULL},
   {"limiter", ROW_FILTER | ROW_BYPASS, "ceiling=-6", "band-limit=false",
-      "ceiling", -1.0, -12.0, 0.9, "", NULL},
+      "ceiling", -1.0, -12.0, 0.9, "", NULL, NULL},
   {"loudmeter", ROW_FILTER | ROW_METER | ROW_KEEPS_PROGRAMME, "", "", NULL,
-      0, 0, 0, NULL, "integrated"},
+      0, 0, 0, NULL, "integrated", NULL},
   {"loudnorm", ROW_FILTER | ROW_BYPASS | ROW_KEEPS_PROGRAMME, "target=-16",
         "mode=fixed gain=0 band-limit=false",
-      "target", -23.0, -14.0, 0.1, "", NULL},
+      "target", -23.0, -14.0, 0.1, "", NULL, NULL},
   {"compressor", ROW_FILTER | ROW_BYPASS, "threshold=-30 lookahead=5",
-        "threshold=0", "threshold", -10.0, -40.0, 0.5, "ratio=4", NULL},
+        "threshold=0", "threshold", -10.0, -40.0, 0.5, "ratio=4", NULL, NULL},
   {"mbcomp", ROW_FILTER | ROW_BYPASS, "band0::ratio=4 band0::threshold=-40 band1::ratio=4 band1::threshold=-40 band2::ratio=4 band2::threshold=-40",
         "num-bands=1",
       "band0::threshold", 0.0, -30.0, 0.5,
-      "num-bands=2 band0::crossover=5000 band0::ratio=4", NULL},
+      "num-bands=2 band0::crossover=5000 band0::ratio=4", NULL, NULL},
   {"master", ROW_KEEPS_PROGRAMME, "",
         "normalize=false ceiling=0 loudnorm::band-limit=false "
         "limiter::band-limit=false",
-      "limiter::ceiling", -1.0, -12.0, 0.9, "normalize=false", NULL},
+      "limiter::ceiling", -1.0, -12.0, 0.9, "normalize=false", NULL, NULL},
   {"gate", ROW_FILTER | ROW_BYPASS, "threshold=-20", "ratio=1",
-      "threshold", -60.0, -10.0, 0.1, "", NULL},
+      "threshold", -60.0, -10.0, 0.1, "", NULL, NULL},
   {"deesser", ROW_FILTER | ROW_BYPASS, "threshold=-40", "ratio=1",
-      "threshold", -60.0, -10.0, 0.5, "mode=wideband freq=3000", NULL},
+      "threshold", -60.0, -10.0, 0.5, "mode=wideband freq=3000", NULL, NULL},
   {"imager", ROW_FILTER | ROW_BYPASS | ROW_STEREO,
         "width=150 mono-below=150 balance=20", "",
-      "balance", -50.0, 50.0, 0.5, "mono-below=100 width=150", NULL},
+      "balance", -50.0, 50.0, 0.5, "mono-below=100 width=150", NULL, NULL},
+  {"dither", ROW_FILTER | ROW_BYPASS, "noise-shaping=high", NULL, NULL,
+      0, 0, 0, NULL, NULL, "S24LE"},
 };
 
 typedef struct
@@ -125,6 +131,18 @@ caps_string (const Fmt * f)
   return g_strdup_printf ("audio/x-raw, format=%s, layout=interleaved, "
       "rate=%d, channels=%d, channel-mask=(bitmask)0x%x",
       f->f64 ? "F64LE" : "F32LE", RATE, f->channels, (1u << f->channels) - 1);
+}
+
+/* caps_string's caps with @format in place of the float one. */
+static gchar *
+out_caps_string (const Fmt * f, const gchar * format)
+{
+  gchar *in = caps_string (f);
+  gchar **parts = g_strsplit (in, f->f64 ? "F64LE" : "F32LE", 2);
+  gchar *out = g_strjoin (format, parts[0], parts[1], NULL);
+  g_strfreev (parts);
+  g_free (in);
+  return out;
 }
 
 /* "prop=value child::prop=value ..." on @element. */
@@ -220,6 +238,8 @@ make_buffer (const Fmt * f, const gdouble * x, gsize n_frames, guint64 at)
 typedef struct
 {
   gint channels;
+  /* The buffers' integer word (16, 24, 32), 0: the input's float. */
+  gint bits;
   GArray *y;
   GArray *gap;
   GArray *discont_frames;
@@ -231,6 +251,7 @@ static void
 out_init (Out * o, gint channels)
 {
   o->channels = channels;
+  o->bits = 0;
   o->y = g_array_new (FALSE, FALSE, sizeof (gdouble));
   o->gap = g_array_new (FALSE, FALSE, sizeof (gboolean));
   o->discont_frames = g_array_new (FALSE, FALSE, sizeof (gsize));
@@ -258,6 +279,30 @@ out_data (const Out * o)
   return (const gdouble *) o->y->data;
 }
 
+/* Sample @i of integers of @bits (little-endian, S24LE packed), scaled
+ * to +-1. */
+static gdouble
+int_sample (const guint8 * p, gsize i, gint bits)
+{
+  gint32 v;
+  if (bits == 16)
+    v = (guint32) GST_READ_UINT16_LE (p + 2 * i) << 16;
+  else if (bits == 24)
+    v = (gint32) (GST_READ_UINT24_LE (p + 3 * i) << 8);
+  else
+    v = (gint32) GST_READ_UINT32_LE (p + 4 * i);
+  return v / 2147483648.0;
+}
+
+static gint
+format_bits (const gchar * format)
+{
+  if (!format)
+    return 0;
+  return GST_AUDIO_FORMAT_INFO_WIDTH (gst_audio_format_get_info
+      (gst_audio_format_from_string (format)));
+}
+
 /* Pulls what the harness holds: every buffer's PTS is the previous PTS
  * plus its duration (a DISCONT buffer starts a new run) and its duration
  * is its frame count's. */
@@ -267,7 +312,8 @@ collect (GstHarness * h, const Fmt * f, Out * o, const gchar * what)
   GstBuffer *buf;
   while ((buf = gst_harness_try_pull (h))) {
     GstMapInfo map;
-    gsize bps = f->f64 ? sizeof (gdouble) : sizeof (gfloat);
+    gsize bps = o->bits ? (gsize) o->bits / 8 : f->f64 ? sizeof (gdouble)
+        : sizeof (gfloat);
     gst_buffer_map (buf, &map, GST_MAP_READ);
     gsize n = map.size / bps, n_frames = n / f->channels;
     GstClockTime pts = GST_BUFFER_PTS (buf);
@@ -290,7 +336,8 @@ collect (GstHarness * h, const Fmt * f, Out * o, const gchar * what)
     o->next_pts = pts + dur;
     gboolean gap = GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP);
     for (gsize i = 0; i < n; i++) {
-      gdouble v = f->f64 ? ((const gdouble *) map.data)[i]
+      gdouble v = o->bits ? int_sample (map.data, i, o->bits)
+          : f->f64 ? ((const gdouble *) map.data)[i]
           : ((const gfloat *) map.data)[i];
       g_array_append_val (o->y, v);
     }
@@ -339,8 +386,14 @@ run_open (Run * r, const Row * row, const Fmt * f, const gchar * settings)
   }
   gst_element_set_bus (r->h->element, r->bus);
   apply_settings (r->h->element, settings);
-  gst_harness_set_caps_str (r->h, caps, caps);
+  if (row->out_format) {
+    gchar *out = out_caps_string (f, row->out_format);
+    gst_harness_set_caps_str (r->h, caps, out);
+    g_free (out);
+  } else
+    gst_harness_set_caps_str (r->h, caps, caps);
   out_init (&r->out, f->channels);
+  r->out.bits = format_bits (row->out_format);
   g_free (caps);
 }
 
@@ -588,12 +641,18 @@ check_bit_exact (const Row * row, const Fmt * f, const gchar * settings,
   fail_unless_equals_int (r.out.discont_frames->len, 1);
   gchar *desc = g_strdup_printf ("%s %s %s %dch", row->factory, what,
       f->f64 ? "F64" : "F32", f->channels);
-  if (f->f64)
+  if (f->f64 && !row->out_format)
     assert_same (out_data (&r.out), x, n_frames * f->channels, desc);
   else {
+    /* In the input's format; a word-length reducer's bypass rounds it to
+     * the nearest output value (clipped). */
     gdouble *xf = g_new (gdouble, n_frames * f->channels);
-    for (gsize i = 0; i < n_frames * f->channels; i++)
-      xf[i] = (gfloat) x[i];
+    gdouble scale = ldexp (1.0, format_bits (row->out_format) - 1);
+    for (gsize i = 0; i < n_frames * f->channels; i++) {
+      xf[i] = f->f64 ? x[i] : (gfloat) x[i];
+      if (row->out_format)
+        xf[i] = CLAMP (nearbyint (xf[i] * scale), -scale, scale - 1) / scale;
+    }
     assert_same (out_data (&r.out), xf, n_frames * f->channels, desc);
     g_free (xf);
   }
@@ -679,6 +738,7 @@ check_nonfinite (const Row * row, const Fmt * f)
       fail_unless (gst_harness_push_event (r.h, gst_event_new_segment (&seg)));
       out_clear (&r.out);
       out_init (&r.out, f->channels);
+      r.out.bits = format_bits (row->out_format);
     }
     run_push (&r, x, n, 0, block, stream > 0 ? GST_BUFFER_FLAG_DISCONT : 0);
     run_eos (&r);
@@ -770,6 +830,7 @@ check_restart (const Row * row, gboolean flush)
     collect (r.h, f, &r.out, row->factory);
     out_clear (&r.out);
     out_init (&r.out, f->channels);
+    r.out.bits = format_bits (row->out_format);
   }
   run_push (&r, b, n, b_at, block, GST_BUFFER_FLAG_DISCONT);
   run_eos (&r);

@@ -2322,6 +2322,84 @@ test_output_format (void)
   g_free (unknown);
 }
 
+/* The one quantization is the `dither` element, after the limiter, named
+ * in the report: auto is f-weighted at 16 bits (the cd target: 16-bit
+ * 44.1 kHz, resampled from 48 kHz and not from 44.1 kHz; from a
+ * full-scale square wave, the written file's true peak, dither included, at most
+ * -0.3 dBTP; gain 0 dB: no loudness normalisation), flat at 24 bits, none
+ * for float; --dither picks another (a curve the rate has no design of is
+ * flat, and the report says so); an unknown one is refused with the
+ * choices. */
+static void
+test_dither_choices (void)
+{
+  char *in48 = gst_wav ("dither48.wav", "wave=square freq=997 volume=1.0",
+      "channels=2", 4, 48000);
+  char *in44 = gst_wav ("dither44.wav", "wave=square freq=997 volume=1.0",
+      "channels=2", 4, 44100);
+  char *in32 = gst_wav ("dither32.wav", "wave=pink-noise volume=0.3",
+      "channels=2", 3, 32000);
+  struct {
+    const char *in;
+    const char *a[4];
+    const char *dither;         /* NULL: JSON null */
+    int bits, rate;
+  } cases[] = {
+    {in48, {"--target", "cd", NULL}, "f-weighted", 16, 44100},
+    {in44, {"--target", "cd", NULL}, "f-weighted", 16, 44100},
+    {in48, {"--target", "cd", "--dither", "high"}, "high", 16, 44100},
+    {in48, {"--target", "cd", "--dither", "off"}, "off", 16, 44100},
+    {in48, {"--format", "wav24", NULL}, "flat", 24, 48000},
+    {in48, {"--format", "wav16", "--dither", "lipshitz"}, "lipshitz", 16,
+        48000},
+    {in48, {"--format", "wav32f", NULL}, NULL, 32, 48000},
+    {in32, {"--format", "wav16", "--dither", "high"}, "flat", 16, 32000},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    char *name = g_strdup_printf ("dither%u.wav", i);
+    char *out = path (name);
+    JsonNode *doc = NULL, *rep = master_report (cases[i].in, out, &doc,
+        cases[i].a[0], cases[i].a[1], cases[i].a[2], cases[i].a[3]);
+    const char *dither = rep ? jstr (rep, "dither") : NULL;
+    gboolean named = cases[i].dither ? g_strcmp0 (dither, cases[i].dither)
+        == 0 : rep && jis_null (rep, "dither");
+    int bits = 0, rate = 0;
+    gsize n_data, n_nonzero;
+    gboolean read = wav_read (out, &bits, &rate, &n_data, &n_nonzero, NULL,
+        NULL);
+    check (rep && named && read && bits == cases[i].bits
+        && rate == cases[i].rate, "dither case %u (%s %s %s): report says %s, "
+        "%d-bit %d Hz written", i, cases[i].a[0], cases[i].a[1],
+        cases[i].a[2] ? cases[i].a[2] : "", dither ? dither : "null", bits,
+        rate);
+    if (rep && !strcmp (cases[i].a[1], "cd")) {
+      gboolean resampled = jany_contains (rep, "messages", "resampled");
+      check (jnum (rep, "after.true_peak_dbtp") <= -0.3
+          && jnum (rep, "gain_db") == 0.0
+          && resampled == (cases[i].in == in48),
+          "cd target: true peak %.3f dBTP after dither, gain %+.2f dB, "
+          "resampled %d", jnum (rep, "after.true_peak_dbtp"),
+          jnum (rep, "gain_db"), resampled);
+    }
+    json_free (doc);
+    g_free (out);
+    g_free (name);
+  }
+  {
+    char *out = path ("dither-bad.wav");
+    Run r = gm ("master", in48, "-o", out, "--dither", "sharp", "-q", NULL);
+    check (r.rc == 2 && strstr (r.err, "sharp") && strstr (r.err,
+            "f-weighted") && !exists (out), "--dither sharp: exit %d, "
+        "refused with the choices", r.rc);
+    run_clear (&r);
+    g_free (out);
+  }
+  g_free (in48);
+  g_free (in44);
+  g_free (in32);
+}
+
 /* Digital silence in, digital silence out: no dither on a silent input. */
 static void
 test_silence_out (void)
@@ -2787,6 +2865,7 @@ static const struct
   {"limits", test_limits},
   {"output-format", test_output_format},
   {"silence-out", test_silence_out},
+  {"dither-choices", test_dither_choices},
   /* SIGKILL leaves nothing; stale hidden parts removed; every format. */
   {"killed-leaves-nothing", test_killed_leaves_nothing},
   {"stale-parts-removed", test_stale_parts_removed},

@@ -7,6 +7,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <gst/audio/audio.h>
+
 #include "mst-analysis.h"
 #include "mst-signals.h"
 
@@ -411,6 +413,120 @@ GST_START_TEST (test_master_programme)
 
 GST_END_TEST;
 
+/* @n frames of stereo @x (F32, 48 kHz) through a harness on "master
+ * @settings" whose downstream takes integers or float at any rate: the
+ * output as float (*n_out frames), its format and rate. */
+static float *
+run_master (const gchar * settings, const float *x, size_t n, size_t *n_out,
+    gchar ** format, gint * rate)
+{
+  gchar *launch = g_strdup_printf ("master %s", settings);
+  GstHarness *h = gst_harness_new_parse (launch);
+  gst_harness_set_src_caps_str (h, "audio/x-raw, format=F32LE, "
+      "layout=interleaved, rate=48000, channels=2");
+  gst_harness_set_sink_caps_str (h, "audio/x-raw, format={ S16LE, F32LE }, "
+      "layout=interleaved, rate=[ 8000, 384000 ], channels=2");
+  const size_t chunk = 4800;
+  for (size_t f = 0; f < n; f += chunk) {
+    GstBuffer *buf = gst_buffer_new_memdup (x + 2 * f, 2 * chunk * 4);
+    GST_BUFFER_PTS (buf) = gst_util_uint64_scale (f, GST_SECOND, RATE);
+    GST_BUFFER_DURATION (buf) = gst_util_uint64_scale (chunk, GST_SECOND,
+        RATE);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GstCaps *caps = gst_pad_get_current_caps (h->sinkpad);
+  GstAudioInfo info;
+  fail_unless (caps && gst_audio_info_from_caps (&info, caps));
+  *format = g_strdup (gst_audio_format_to_string (GST_AUDIO_INFO_FORMAT
+          (&info)));
+  *rate = GST_AUDIO_INFO_RATE (&info);
+  gst_caps_unref (caps);
+  float *out = g_new (float, 4 * n);
+  size_t got = 0;
+  GstBuffer *buf;
+  while ((buf = gst_harness_try_pull (h))) {
+    GstMapInfo map;
+    gst_buffer_map (buf, &map, GST_MAP_READ);
+    gboolean s16 = GST_AUDIO_INFO_FORMAT (&info) == GST_AUDIO_FORMAT_S16LE;
+    size_t m = map.size / (s16 ? 2 : 4);
+    fail_unless (got + m <= 4 * n);
+    for (size_t i = 0; i < m; i++)
+      out[got + i] = s16 ? ((gint16 *) map.data)[i] / 32768.0f
+          : ((float *) map.data)[i];
+    got += m;
+    gst_buffer_unmap (buf, &map);
+    gst_buffer_unref (buf);
+  }
+  *n_out = got / 2;
+  gst_harness_teardown (h);
+  g_free (launch);
+  return out;
+}
+
+/* The cd target: 16-bit 44.1 kHz out of a 48 kHz float input (resampled),
+ * dithered last (auto: f-weighted), the true peak of the dithered output
+ * under -0.3 dBTP from music 6 dB over full scale; digital silence stays
+ * digital silence; the other targets stay float; the dither property
+ * reaches the child. */
+GST_START_TEST (test_cd_target)
+{
+  const size_t n = 5 * RATE;
+  float *music = g_new (float, 2 * n);
+  mst_signal_music (music, n, 2, RATE, 3);
+  mst_signal_apply_gain_db (music, 2 * n, 6.0);
+  size_t n_out;
+  gchar *format;
+  gint rate;
+  float *out = run_master ("target=cd", music, n, &n_out, &format, &rate);
+  fail_unless_equals_string (format, "S16LE");
+  fail_unless_equals_int (rate, 44100);
+  fail_unless (n_out > n * 44100 / 48000 - 2000, "%zu frames", n_out);
+  double tp = mst_analysis_db (mst_analysis_true_peak_16x_all (out, n_out,
+          2));
+  g_print ("master, cd: true peak %.3f dBTP (16x) after dither\n", tp);
+  fail_unless (tp <= -0.3, "true peak %.3f dBTP", tp);
+  g_free (out);
+  g_free (format);
+
+  float *zeros = g_new0 (float, 2 * n);
+  out = run_master ("target=cd", zeros, n, &n_out, &format, &rate);
+  size_t nonzero = 0;
+  for (size_t i = 0; i < 2 * n_out; i++)
+    nonzero += out[i] != 0.0f;
+  fail_unless (n_out > 0 && nonzero == 0, "%zu of %zu samples not 0",
+      nonzero, 2 * n_out);
+  g_free (out);
+  g_free (format);
+
+  out = run_master ("target=streaming", zeros, RATE, &n_out, &format, &rate);
+  fail_unless_equals_string (format, "F32LE");
+  fail_unless_equals_int (rate, 48000);
+  g_free (out);
+  g_free (format);
+  g_free (zeros);
+  g_free (music);
+
+  GstElement *master = gst_element_factory_make ("master", NULL);
+  gst_util_set_object_arg (G_OBJECT (master), "dither", "high");
+  GValue shaping = G_VALUE_INIT;
+  gst_child_proxy_get_property (GST_CHILD_PROXY (master),
+      "dither::noise-shaping", &shaping);
+  gchar *nick = gst_value_serialize (&shaping);
+  fail_unless_equals_string (nick, "high");
+  g_free (nick);
+  g_value_unset (&shaping);
+  gst_util_set_object_arg (G_OBJECT (master), "dither", "off");
+  GValue v = G_VALUE_INIT;
+  gst_child_proxy_get_property (GST_CHILD_PROXY (master), "dither::bypass",
+      &v);
+  fail_unless (g_value_get_boolean (&v));
+  g_value_unset (&v);
+  gst_object_unref (master);
+}
+
+GST_END_TEST;
+
 static Suite *
 master_suite (void)
 {
@@ -425,6 +541,7 @@ master_suite (void)
   tcase_add_test (tc, test_presets);
   tcase_add_test (tc, test_vinyl);
   tcase_add_test (tc, test_master_programme);
+  tcase_add_test (tc, test_cd_target);
   return s;
 }
 

@@ -1,7 +1,10 @@
 /* gst-master: output formats and encoders. */
 #include "gm-formats.h"
 
+#include <math.h>
 #include <string.h>
+
+#include "mst-dither.h"
 
 static const GmFormat formats[] = {
   {"wav16", "wav", "S16LE", 16, FALSE, 0.0, "wavenc", 65535,
@@ -93,25 +96,98 @@ gm_format_output_rate (const GmFormat * f, int in_rate_hz, int asked_hz,
   return rate == in_rate_hz ? 0 : rate;
 }
 
-char *
-gm_format_encode_desc (const GmFormat * f, const char *noise_shaping,
-    int target_bits, gboolean dither)
-{
-  const char *shaping = noise_shaping ? noise_shaping
-      : (f->bits == 16 ? "medium" : "none");
-  const char *pcm = f->pcm_format;
-  char *quantize, *desc;
+static const char *const dither_choices[] = { "auto", "off", "flat",
+  "lipshitz", "f-weighted", "high"
+};
 
+const char *
+gm_dither_find (const char *name)
+{
+  for (guint i = 0; name && i < G_N_ELEMENTS (dither_choices); i++)
+    if (!strcmp (name, dither_choices[i]))
+      return dither_choices[i];
+  return NULL;
+}
+
+const char *
+gm_dither_choices (void)
+{
+  return "auto off flat lipshitz f-weighted high";
+}
+
+int
+gm_format_output_bits (const GmFormat * f, int target_bits)
+{
   if (f == gm_format_find ("flac") && target_bits == 16)
-    pcm = "S16LE";
-  if (dither && (f->bits > 0 || g_strcmp0 (pcm, "S16LE") == 0))
-    quantize = g_strdup_printf ("audioconvert dithering=tpdf "
-        "dithering-threshold=%d noise-shaping=%s", f->bits ? f->bits : 16,
-        shaping);
+    return 16;
+  return f->bits;
+}
+
+const char *
+gm_dither_resolve (const GmFormat * f, const char *asked, int target_bits,
+    int rate_hz)
+{
+  int bits = gm_format_output_bits (f, target_bits);
+  MstDitherShaping shaping;
+
+  if (bits == 0)
+    return NULL;
+  if (!asked || !strcmp (asked, "auto"))
+    asked = bits == 16 ? "f-weighted" : "flat";
+  if (!strcmp (asked, "lipshitz"))
+    shaping = MST_DITHER_LIPSHITZ;
+  else if (!strcmp (asked, "f-weighted"))
+    shaping = MST_DITHER_F_WEIGHTED;
+  else if (!strcmp (asked, "high"))
+    shaping = MST_DITHER_HIGH;
   else
-    quantize = g_strdup ("audioconvert dithering=none");
-  desc = g_strdup_printf ("%s ! audio/x-raw,format=%s ! %s", quantize, pcm,
+    return gm_dither_find (asked);
+  /* The element's curves exist at 44.1, 48, 88.2 and 96 kHz only. */
+  return mst_dither_find_shape (shaping, rate_hz) ? gm_dither_find (asked)
+      : "flat";
+}
+
+double
+gm_dither_ceiling (const char *dither, int bits, int rate_hz,
+    double ceiling_db)
+{
+  static const struct {
+    const char *name;
+    MstDitherShaping shaping;
+  } curves[] = {
+    {"flat", MST_DITHER_NONE}, {"lipshitz", MST_DITHER_LIPSHITZ},
+    {"f-weighted", MST_DITHER_F_WEIGHTED}, {"high", MST_DITHER_HIGH},
+  };
+  MstDitherShaping shaping = MST_DITHER_NONE;
+
+  if (!dither || bits == 0)
+    return ceiling_db;
+  for (guint i = 0; i < G_N_ELEMENTS (curves); i++)
+    if (!strcmp (dither, curves[i].name))
+      shaping = curves[i].shaping;
+  return 20.0 * log10 (pow (10.0, ceiling_db / 20.0) - 2.0
+      * mst_dither_peak_error (shaping, rate_hz, bits,
+          !strcmp (dither, "off")));
+}
+
+char *
+gm_format_encode_desc (const GmFormat * f, const char *dither,
+    int target_bits, gboolean quantize)
+{
+  const char *pcm = f->pcm_format;
+  char *quantizer, *desc;
+
+  if (gm_format_output_bits (f, target_bits) == 16)
+    pcm = "S16LE";
+  if (!quantize || !dither)
+    quantizer = g_strdup ("audioconvert dithering=none");
+  else if (!strcmp (dither, "off"))
+    quantizer = g_strdup ("dither bypass=true");
+  else
+    quantizer = g_strdup_printf ("dither noise-shaping=%s",
+        strcmp (dither, "flat") ? dither : "none");
+  desc = g_strdup_printf ("%s ! audio/x-raw,format=%s ! %s", quantizer, pcm,
       f->encoder);
-  g_free (quantize);
+  g_free (quantizer);
   return desc;
 }

@@ -36,12 +36,39 @@ const GmFormat *gm_format_for_output (const char *path, int target_bits,
 int gm_format_output_rate (const GmFormat * f, int in_rate_hz, int asked_hz,
     int target_rate_hz);
 
-/** The gst-launch fragment from F32 to encoded bytes: TPDF dither and noise
- *  shaping (@noise_shaping, NULL: medium at 16 bits, none above; neither
- *  without @dither), the PCM format, the encoder. @target_bits: the
- *  delivery target's word length (16 for the CD, which FLAC then carries
- *  too), 0: the format's. */
-char *gm_format_encode_desc (const GmFormat * f, const char *noise_shaping,
-    int target_bits, gboolean dither);
+/** The --dither choices: "auto" (f-weighted at 16 bits, flat above),
+ *  "off" (plain rounding), "flat" (TPDF, no noise shaping), and the `dither`
+ *  element's curves "lipshitz", "f-weighted", "high". The choice called
+ *  @name (a static string), or NULL. */
+const char *gm_dither_find (const char *name);
+
+/** The space-separated list of the --dither choices, for messages. */
+const char *gm_dither_choices (void);
+
+/** The word length @f is written at: @target_bits for FLAC (16 for the
+ *  CD), else the format's; 0 for a float format. */
+int gm_format_output_bits (const GmFormat * f, int target_bits);
+
+/** What quantizes @f's samples at @rate_hz (the output's rate), @asked
+ *  (NULL: auto) resolved: NULL for a float output (nothing to reduce),
+ *  "off", "flat" (also for a curve the `dither` element has no design of
+ *  at that rate), or the curve's name. */
+const char *gm_dither_resolve (const GmFormat * f, const char *asked,
+    int target_bits, int rate_hz);
+
+/** The limiter ceiling (dBTP) that keeps the true peak of the output
+ *  quantized by @dither (gm_dither_resolve; NULL: none) at @bits and
+ *  @rate_hz under @ceiling_db: lowered by twice the largest error the
+ *  dither adds (mst_dither_peak_error). */
+double gm_dither_ceiling (const char *dither, int bits, int rate_hz,
+    double ceiling_db);
+
+/** The gst-launch fragment from F32 to encoded bytes: the `dither` element
+ *  with the resolved @dither (gm_dither_resolve; NULL, or @quantize FALSE
+ *  for digital silence: no dither, plain conversion), the PCM format, the
+ *  encoder. @target_bits: the delivery target's word length (16 for the
+ *  CD, which FLAC then carries too), 0: the format's. */
+char *gm_format_encode_desc (const GmFormat * f, const char *dither,
+    int target_bits, gboolean quantize);
 
 #endif

@@ -75,15 +75,17 @@ mbcomp_desc (const char *dynamics)
 
 /* Pass 2's pipeline: decode, (resample), F32, (volume for gain beyond the
  * limiter's range), limiter with the static gain, the one quantization
- * (TPDF dither, noise shaping at 16 bits; none for @digital_silence),
- * encoder, file. */
+ * (the `dither` element, after the limiter and the meter: TPDF, noise
+ * shaping at 16 bits; none for @digital_silence or a float output; the
+ * method used into @job), encoder, file. */
 static char *
-master_desc (const GmJob * job, const GmMasterOptions * o, double gain_db,
+master_desc (GmJob * job, const GmMasterOptions * o, double gain_db,
     double limiter_ceiling_db, int rate_hz, gboolean with_meter,
     gboolean digital_silence)
 {
   double lim_gain = CLAMP (gain_db, LIMITER_MIN_GAIN_DB, LIMITER_MAX_GAIN_DB);
   double extra_db = gain_db - lim_gain;
+  int target_bits = o->target ? o->target->pcm_bits : 0;
   char lim_gain_s[G_ASCII_DTOSTR_BUF_SIZE], ceil_s[G_ASCII_DTOSTR_BUF_SIZE];
   char vol_s[G_ASCII_DTOSTR_BUF_SIZE];
   char *resample, *volume, *encode, *meter, *dynamics, *imager, *desc;
@@ -94,8 +96,16 @@ master_desc (const GmJob * job, const GmMasterOptions * o, double gain_db,
   g_ascii_dtostr (vol_s, sizeof vol_s, pow (10.0, extra_db / 20.0));
   volume = fabs (extra_db) > 1e-9 ?
       g_strdup_printf ("volume volume=%s ! ", vol_s) : g_strdup ("");
-  encode = gm_format_encode_desc (job->format, o->noise_shaping,
-      o->target ? o->target->pcm_bits : 0, !digital_silence);
+  int out_rate = rate_hz > 0 ? rate_hz : job->before.rate_hz;
+  job->dither = digital_silence ? NULL : gm_dither_resolve (job->format,
+      o->dither, target_bits, out_rate);
+  /* The dither comes after the limiter: its error is kept under the
+   * ceiling too. */
+  limiter_ceiling_db = gm_dither_ceiling (job->dither,
+      gm_format_output_bits (job->format, target_bits), out_rate,
+      limiter_ceiling_db);
+  encode = gm_format_encode_desc (job->format, job->dither, target_bits,
+      !digital_silence);
   g_ascii_dtostr (lim_gain_s, sizeof lim_gain_s, lim_gain);
   g_ascii_dtostr (ceil_s, sizeof ceil_s, limiter_ceiling_db);
   /* Two threads: decoding and limiting; metering, quantizing, encoding

@@ -20,7 +20,7 @@ typedef struct {
   double max_gain_db;
   double max_limiting_db;
   double headroom_db;           /* NAN: the format's */
-  const char *noise_shaping;    /* NULL: medium at 16 bits, none above */
+  const char *dither;           /* --dither (gm_dither_find); NULL: auto */
   /* Master a truncated or corrupt input (what decodes), with a warning;
    * else it is refused (gm-damage.h). */
   gboolean allow_damaged;

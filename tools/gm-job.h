@@ -92,6 +92,9 @@ typedef struct {
   int attempts;
   int out_rate_hz;
   double mono_below_hz;         /* imager mono-below applied; 0: none */
+  /* What quantized the output (gm_dither_resolve): NULL for a float
+   * output or none yet. */
+  const char *dither;
   double seconds;               /* wall time */
 
   /* Progress, written by the streaming thread's probe. */

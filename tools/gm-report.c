@@ -97,6 +97,13 @@ json_job (JsonBuilder * b, const GmJob * job, gboolean master)
     json_number (b, "target_lufs", job->target_lufs);
     json_number (b, "ceiling_dbtp", job->ceiling_dbtp);
     json_number (b, "mono_below_hz", job->mono_below_hz);
+    /* The quantization of the output: null for float or digital silence. */
+    if (job->dither)
+      json_string (b, "dither", job->dither);
+    else {
+      json_builder_set_member_name (b, "dither");
+      json_builder_add_null_value (b);
+    }
     if (job->after.valid && job->status != GM_STATUS_ERROR) {
       json_number (b, "gain_db", job->gain_db);
       json_number (b, "limiter_max_reduction_db", job->limiter_max_db);
@@ -178,9 +185,10 @@ gm_report_print_master (const GmJob * job)
     printf ("  %-22s %10d %10d\n", "rate (Hz)", job->before.rate_hz,
         job->after.rate_hz);
     printf ("  gain %+.2f dB, limiter gain reduction up to %.2f dB, "
-        "%d pass%s of mastering, %s, %.1f s\n", job->gain_db,
+        "%d pass%s of mastering, %s, dither %s, %.1f s\n", job->gain_db,
         job->limiter_max_db, job->attempts, job->attempts > 1 ? "es" : "",
-        job->format->name, job->seconds);
+        job->format->name, job->dither ? job->dither : "none",
+        job->seconds);
     g_free (t_extra);
     g_free (c_extra);
   }

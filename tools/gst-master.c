@@ -176,8 +176,12 @@ usage (FILE * f)
       "      --headroom DB       room kept below the ceiling (default 1.0 "
       "for mp3, opus,\n"
       "                          aac; 0 for WAV and FLAC)\n"
-      "      --noise-shaping M   none, error-feedback, simple, medium, high\n"
-      "                          (default medium at 16 bits, none at 24)\n"
+      "      --dither M          the `dither` element, last, after the "
+      "limiter: auto,\n"
+      "                          off (rounding), flat (TPDF), lipshitz, "
+      "f-weighted, high\n"
+      "                          (auto: f-weighted at 16 bits, flat at 24; "
+      "float: none)\n"
       "      --report FILE.png   picture of loudness, gain reduction and "
       "true peak\n"
       "      --dynamics NAME     multiband compression before the gain: "
@@ -384,17 +388,11 @@ main (int argc, char **argv)
         return 2;
       }
       i++;
-    } else if (!strcmp (a, "--noise-shaping")) {
-      static const char *ok[] = { "none", "error-feedback", "simple",
-        "medium", "high"
-      };
-      opt.master.noise_shaping = NULL;
-      for (guint k = 0; v && k < G_N_ELEMENTS (ok); k++)
-        if (!strcmp (v, ok[k]))
-          opt.master.noise_shaping = ok[k];
-      if (!opt.master.noise_shaping) {
-        fprintf (stderr, "%s: unknown noise shaping '%s'\n", PROG,
-            v ? v : "");
+    } else if (!strcmp (a, "--dither") || !strcmp (a, "--noise-shaping")) {
+      opt.master.dither = gm_dither_find (v);
+      if (!opt.master.dither) {
+        fprintf (stderr, "%s: unknown dither '%s' (%s)\n", PROG, v ? v : "",
+            gm_dither_choices ());
         return 2;
       }
       i++;
