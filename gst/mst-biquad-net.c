@@ -1,0 +1,384 @@
+/* mastering: networks of biquad sections run side by side.
+ *
+ * A run goes channel pair by channel pair. Each node of the network is a
+ * "half": two lanes of doubles, the pair's two channels through one
+ * section; the AVX2 path puts two halves in one 256-bit vector. Node k of
+ * depth d takes frame i - d in step i, so within a step no node waits for
+ * another: a node's input is what its source produced in the step before
+ * (kept in a buffer of halves, two of them used in turn), or the input
+ * frame i. The first max_depth steps of a run (filling) and the last ones
+ * (draining, and the two before, where the Direct Form I history is
+ * tracked) run only the nodes whose frame lies in the run, one half at a
+ * time; the steps between run every node. Both use the same arithmetic
+ * (one body, compiled once per path), so where a stream is cut into runs
+ * changes no bit. */
+#include "mst-biquad-net.h"
+#include "mst-cpu.h"
+
+#include <string.h>
+
+typedef double v2d __attribute__ ((vector_size (16)));
+
+#define MAX_HALVES MST_BIQUAD_NET_MAX_NODES     /* even */
+
+void
+mst_biquad_net_clear (MstBiquadNet * net)
+{
+  net->n_nodes = net->n_outputs = net->max_depth = 0;
+  net->state_valid = false;
+}
+
+int
+mst_biquad_net_add_cascade (MstBiquadNet * net, MstBiquadCascade * c,
+    int source)
+{
+  if (source < -1 || source >= net->n_nodes
+      || net->n_nodes + c->n_sections > MST_BIQUAD_NET_MAX_NODES)
+    return -2;
+  for (int s = 0; s < c->n_sections; s++) {
+    MstBiquadNetNode *node = &net->nodes[net->n_nodes];
+    node->cascade = c;
+    node->section = s;
+    node->source = source;
+    node->output = -1;
+    node->depth = source < 0 ? 0 : net->nodes[source].depth + 1;
+    if (node->depth > net->max_depth)
+      net->max_depth = node->depth;
+    source = net->n_nodes++;
+  }
+  net->state_valid = false;
+  return source;
+}
+
+bool
+mst_biquad_net_set_output (MstBiquadNet * net, int node, int output)
+{
+  if (node < 0 || node >= net->n_nodes || output < 0
+      || output >= MST_BIQUAD_NET_MAX_OUTPUTS)
+    return false;
+  net->nodes[node].output = output;
+  if (output >= net->n_outputs)
+    net->n_outputs = output + 1;
+  return true;
+}
+
+void
+mst_biquad_net_invalidate (MstBiquadNet * net)
+{
+  net->state_valid = false;
+}
+
+/* One channel pair's run: coefficients and state per half (both lanes
+ * alike), the sources as buffer slots (slot n_halves: the input frame). */
+typedef struct {
+  int n_halves, n_outputs;
+  int src[MAX_HALVES], depth[MAX_HALVES];
+  v2d b0[MAX_HALVES] __attribute__ ((aligned (32)));
+  v2d b1[MAX_HALVES] __attribute__ ((aligned (32)));
+  v2d b2[MAX_HALVES] __attribute__ ((aligned (32)));
+  v2d a1[MAX_HALVES] __attribute__ ((aligned (32)));
+  v2d a2[MAX_HALVES] __attribute__ ((aligned (32)));
+  v2d s1[MAX_HALVES] __attribute__ ((aligned (32)));
+  v2d s2[MAX_HALVES] __attribute__ ((aligned (32)));
+  /* Direct Form I history: last two inputs, last two outputs. */
+  v2d x1[MAX_HALVES], x2[MAX_HALVES], y1[MAX_HALVES], y2[MAX_HALVES];
+  struct {
+    int half, depth;
+    double *a, *b;
+  } out[MST_BIQUAD_NET_MAX_NODES];
+  /* Outputs of step i in buf[i & 1], read in step i + 1. */
+  v2d buf[2][MAX_HALVES + 2] __attribute__ ((aligned (32)));
+} Pair;
+
+/* One transposed direct form II step of a section: the same expression
+ * for two and for four lanes, so both paths round alike. */
+#define TDF2(y, in, b0, b1, b2, a1, a2, s1, s2) do { \
+    y = b0 * in + s1; \
+    s1 = (b1 * in + s2) - a1 * y; \
+    s2 = b2 * in - a2 * y; \
+  } while (0)
+
+/* Step @i with only the nodes whose frame lies in [0, @n), tracking the
+ * Direct Form I history. */
+MST_ALWAYS_INLINE void
+edge_step (Pair * p, const double *xa, const double *xb, const bool two,
+    int i, int n)
+{
+  v2d *rd = p->buf[(i + 1) & 1], *wr = p->buf[i & 1];
+  const int nh = p->n_halves;
+  rd[nh] = i < n ? (v2d) { xa[i], two ? xb[i] : 0.0 } : (v2d) { 0.0, 0.0 };
+  for (int h = 0; h < nh; h++) {
+    int f = i - p->depth[h];
+    if (f < 0 || f >= n)
+      continue;
+    v2d in = rd[p->src[h]], y;
+    TDF2 (y, in, p->b0[h], p->b1[h], p->b2[h], p->a1[h], p->a2[h], p->s1[h],
+        p->s2[h]);
+    p->x2[h] = p->x1[h];
+    p->x1[h] = in;
+    p->y2[h] = p->y1[h];
+    p->y1[h] = y;
+    wr[h] = y;
+  }
+  for (int o = 0; o < p->n_outputs; o++) {
+    int f = i - p->out[o].depth;
+    if (f < 0 || f >= n)
+      continue;
+    v2d y = wr[p->out[o].half];
+    p->out[o].a[f] = y[0];
+    if (two)
+      p->out[o].b[f] = y[1];
+  }
+}
+
+/* Steps [@i0, @i1), every node running; @nv vectors of two halves (a
+ * constant where inlined, so the state stays in registers), or with
+ * @quad false one half at a time. */
+MST_ALWAYS_INLINE void
+steady_steps (Pair * p, const int nv, const double *xa, const double *xb,
+    const bool two, const bool quad, int i0, int i1)
+{
+  const int nh = 2 * nv;
+#ifdef MST_HAVE_X86_PATHS
+  typedef double v4d __attribute__ ((vector_size (32)));
+  if (quad) {
+    v4d b0[MAX_HALVES / 2], b1[MAX_HALVES / 2], b2[MAX_HALVES / 2];
+    v4d a1[MAX_HALVES / 2], a2[MAX_HALVES / 2];
+    v4d s1[MAX_HALVES / 2], s2[MAX_HALVES / 2];
+    int src[MAX_HALVES];
+#pragma GCC unroll 16
+    for (int v = 0; v < nv; v++) {
+      memcpy (&b0[v], &p->b0[2 * v], sizeof (v4d));
+      memcpy (&b1[v], &p->b1[2 * v], sizeof (v4d));
+      memcpy (&b2[v], &p->b2[2 * v], sizeof (v4d));
+      memcpy (&a1[v], &p->a1[2 * v], sizeof (v4d));
+      memcpy (&a2[v], &p->a2[2 * v], sizeof (v4d));
+      memcpy (&s1[v], &p->s1[2 * v], sizeof (v4d));
+      memcpy (&s2[v], &p->s2[2 * v], sizeof (v4d));
+      src[2 * v] = p->src[2 * v];
+      src[2 * v + 1] = p->src[2 * v + 1];
+    }
+    /* Each output's planar rows, moved back by its depth: step i writes
+     * frame i - depth. */
+    double *oa[MST_BIQUAD_NET_MAX_NODES], *ob[MST_BIQUAD_NET_MAX_NODES];
+    int oh[MST_BIQUAD_NET_MAX_NODES];
+    const int n_out = p->n_outputs;
+    for (int o = 0; o < n_out; o++) {
+      oa[o] = p->out[o].a - p->out[o].depth;
+      ob[o] = two ? p->out[o].b - p->out[o].depth : NULL;
+      oh[o] = p->out[o].half;
+    }
+    v2d *rd = p->buf[(i0 + 1) & 1], *wr = p->buf[i0 & 1];
+    for (int i = i0; i < i1; i++) {
+      rd[nh] = (v2d) { xa[i], two ? xb[i] : 0.0 };
+#pragma GCC unroll 16
+      for (int v = 0; v < nv; v++) {
+        v4d in = __builtin_shufflevector (rd[src[2 * v]], rd[src[2 * v + 1]],
+            0, 1, 2, 3), y;
+        TDF2 (y, in, b0[v], b1[v], b2[v], a1[v], a2[v], s1[v], s2[v]);
+        memcpy (&wr[2 * v], &y, sizeof y);
+      }
+      for (int o = 0; o < n_out; o++) {
+        v2d y = wr[oh[o]];
+        oa[o][i] = y[0];
+        if (two)
+          ob[o][i] = y[1];
+      }
+      v2d *t = rd;
+      rd = wr;
+      wr = t;
+    }
+#pragma GCC unroll 16
+    for (int v = 0; v < nv; v++) {
+      memcpy (&p->s1[2 * v], &s1[v], sizeof (v4d));
+      memcpy (&p->s2[2 * v], &s2[v], sizeof (v4d));
+    }
+    return;
+  }
+#else
+  (void) quad;
+#endif
+  for (int i = i0; i < i1; i++) {
+    v2d *rd = p->buf[(i + 1) & 1], *wr = p->buf[i & 1];
+    rd[nh] = (v2d) { xa[i], two ? xb[i] : 0.0 };
+    for (int h = 0; h < nh; h++) {
+      v2d in = rd[p->src[h]], y;
+      TDF2 (y, in, p->b0[h], p->b1[h], p->b2[h], p->a1[h], p->a2[h],
+          p->s1[h], p->s2[h]);
+      wr[h] = y;
+    }
+    for (int o = 0; o < p->n_outputs; o++) {
+      v2d y = wr[p->out[o].half];
+      p->out[o].a[i - p->out[o].depth] = y[0];
+      if (two)
+        p->out[o].b[i - p->out[o].depth] = y[1];
+    }
+  }
+}
+
+/* With the vector count a constant in each case, the steady loop unrolls. */
+MST_ALWAYS_INLINE void
+steady_dispatch (Pair * p, const double *xa, const double *xb,
+    const bool two, const bool quad, int i0, int i1)
+{
+  switch (quad ? p->n_halves / 2 : 0) {
+#define CASE(k) case k: \
+      steady_steps (p, k, xa, xb, two, true, i0, i1); break;
+      CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7)
+      CASE (8) CASE (9) CASE (10) CASE (11) CASE (12) CASE (13) CASE (14)
+      CASE (15) CASE (16)
+#undef CASE
+    default:
+      steady_steps (p, p->n_halves / 2, xa, xb, two, false, i0, i1);
+      break;
+  }
+}
+
+MST_ALWAYS_INLINE void
+pair_steps_body (Pair * p, int max_depth, const double *xa, const double *xb,
+    const bool two, const bool quad, int n)
+{
+  /* Steady steps: every node's frame in the run, none of the last two
+   * (tracked). */
+  int s0 = max_depth, s1 = n - 2, i = 0;
+  if (s1 > s0) {
+    for (; i < s0; i++)
+      edge_step (p, xa, xb, two, i, n);
+    steady_dispatch (p, xa, xb, two, quad, s0, s1);
+    i = s1;
+  }
+  for (; i < n + max_depth; i++)
+    edge_step (p, xa, xb, two, i, n);
+}
+
+MST_ALWAYS_INLINE void
+pair_steps (Pair * p, int max_depth, const double *xa, const double *xb,
+    const bool quad, int n)
+{
+  if (xb)
+    pair_steps_body (p, max_depth, xa, xb, true, quad, n);
+  else
+    pair_steps_body (p, max_depth, xa, xb, false, quad, n);
+}
+
+static void
+pair_steps_generic (Pair * p, int max_depth, const double *xa,
+    const double *xb, int n)
+{
+  pair_steps (p, max_depth, xa, xb, false, n);
+}
+
+#ifdef MST_HAVE_X86_PATHS
+__attribute__ ((target ("avx2,fma")))
+static void
+pair_steps_avx2 (Pair * p, int max_depth, const double *xa,
+    const double *xb, int n)
+{
+  pair_steps (p, max_depth, xa, xb, true, n);
+}
+#endif
+
+static inline v2d
+lanes (double a, double b)
+{
+  return (v2d) { a, b };
+}
+
+/* Channels @ca and @cb (-1: none) of @net into @p. */
+static void
+pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
+    double *const *outputs, size_t stride)
+{
+  static const MstBiquadHistory none = { 0 };
+  const int nn = net->n_nodes;
+  p->n_halves = (nn + 1) & ~1;
+  p->n_outputs = 0;
+  for (int k = 0; k < p->n_halves; k++) {
+    if (k == nn) {
+      /* The silent half that fills the last vector. */
+      p->src[k] = p->n_halves;
+      p->depth[k] = 0;
+      p->b0[k] = p->b1[k] = p->b2[k] = p->a1[k] = p->a2[k] = lanes (0, 0);
+      p->s1[k] = p->s2[k] = lanes (0, 0);
+      p->x1[k] = p->x2[k] = p->y1[k] = p->y2[k] = lanes (0, 0);
+      continue;
+    }
+    const MstBiquadNetNode *node = &net->nodes[k];
+    const MstBiquad *c = &node->cascade->coefs[node->section];
+    const MstBiquadHistory *ha = &node->cascade->hist[ca][node->section];
+    const MstBiquadHistory *hb = cb >= 0
+        ? &node->cascade->hist[cb][node->section] : &none;
+    p->src[k] = node->source < 0 ? p->n_halves : node->source;
+    p->depth[k] = node->depth;
+    p->b0[k] = lanes (c->b0, c->b0);
+    p->b1[k] = lanes (c->b1, c->b1);
+    p->b2[k] = lanes (c->b2, c->b2);
+    p->a1[k] = lanes (c->a1, c->a1);
+    p->a2[k] = lanes (c->a2, c->a2);
+    p->x1[k] = lanes (ha->x1, hb->x1);
+    p->x2[k] = lanes (ha->x2, hb->x2);
+    p->y1[k] = lanes (ha->y1, hb->y1);
+    p->y2[k] = lanes (ha->y2, hb->y2);
+    if (net->state_valid) {
+      p->s1[k] = lanes (net->s1[ca][k], cb >= 0 ? net->s1[cb][k] : 0.0);
+      p->s2[k] = lanes (net->s2[ca][k], cb >= 0 ? net->s2[cb][k] : 0.0);
+    } else {
+      /* The state that continues the Direct Form I history. */
+      p->s1[k] = p->b1[k] * p->x1[k] - p->a1[k] * p->y1[k]
+          + p->b2[k] * p->x2[k] - p->a2[k] * p->y2[k];
+      p->s2[k] = p->b2[k] * p->x1[k] - p->a2[k] * p->y1[k];
+    }
+    if (node->output >= 0) {
+      int o = p->n_outputs++;
+      p->out[o].half = k;
+      p->out[o].depth = node->depth;
+      p->out[o].a = outputs[node->output] + (size_t) ca * stride;
+      p->out[o].b = cb >= 0 ? outputs[node->output] + (size_t) cb * stride
+          : NULL;
+    }
+  }
+}
+
+static void
+pair_store (MstBiquadNet * net, const Pair * p, int ca, int cb)
+{
+  for (int k = 0; k < net->n_nodes; k++) {
+    const MstBiquadNetNode *node = &net->nodes[k];
+    int ch[2] = { ca, cb };
+    for (int l = 0; l < 2 && ch[l] >= 0; l++) {
+      MstBiquadHistory *h = &node->cascade->hist[ch[l]][node->section];
+      h->x1 = p->x1[k][l];
+      h->x2 = p->x2[k][l];
+      h->y1 = p->y1[k][l];
+      h->y2 = p->y2[k][l];
+      net->s1[ch[l]][k] = p->s1[k][l];
+      net->s2[ch[l]][k] = p->s2[k][l];
+    }
+  }
+}
+
+void
+mst_biquad_net_run (MstBiquadNet * net, int n_channels, const double *in,
+    double *const *outputs, size_t stride, int n)
+{
+  Pair p;
+  if (n <= 0 || net->n_nodes == 0)
+    return;
+#ifdef MST_HAVE_X86_PATHS
+  const bool avx2 = mst_cpu_has_avx2_fma ();
+#endif
+  for (int ca = 0; ca < n_channels; ca += 2) {
+    int cb = ca + 1 < n_channels ? ca + 1 : -1;
+    const double *xa = in + (size_t) ca * stride;
+    const double *xb = cb >= 0 ? in + (size_t) cb * stride : NULL;
+    pair_load (net, &p, ca, cb, outputs, stride);
+#ifdef MST_HAVE_X86_PATHS
+    if (avx2)
+      pair_steps_avx2 (&p, net->max_depth, xa, xb, n);
+    else
+#endif
+      pair_steps_generic (&p, net->max_depth, xa, xb, n);
+    pair_store (net, &p, ca, cb);
+  }
+  net->state_valid = true;
+}
