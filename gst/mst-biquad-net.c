@@ -20,6 +20,7 @@
 typedef double v2d __attribute__ ((vector_size (16)));
 
 #define MAX_HALVES MST_BIQUAD_NET_MAX_NODES     /* even */
+#define RING 4
 
 void
 mst_biquad_net_clear (MstBiquadNet * net)
@@ -86,8 +87,9 @@ typedef struct {
     int half, depth;
     double *a, *b;
   } out[MST_BIQUAD_NET_MAX_NODES];
-  /* Outputs of step i in buf[i & 1], read in step i + 1. */
-  v2d buf[2][MAX_HALVES + 2] __attribute__ ((aligned (32)));
+  /* Outputs of step i in buf[i % RING], read in step i + 1 (the steady
+   * steps copy the outputs of RING steps out at once). */
+  v2d buf[RING][MAX_HALVES + 2] __attribute__ ((aligned (32)));
 } Pair;
 
 /* One transposed direct form II step of a section: the same expression
@@ -104,7 +106,7 @@ MST_ALWAYS_INLINE void
 edge_step (Pair * p, const double *xa, const double *xb, const bool two,
     int i, int n)
 {
-  v2d *rd = p->buf[(i + 1) & 1], *wr = p->buf[i & 1];
+  v2d *rd = p->buf[(i - 1) & (RING - 1)], *wr = p->buf[i & (RING - 1)];
   const int nh = p->n_halves;
   rd[nh] = i < n ? (v2d) { xa[i], two ? xb[i] : 0.0 } : (v2d) { 0.0, 0.0 };
   for (int h = 0; h < nh; h++) {
@@ -131,9 +133,9 @@ edge_step (Pair * p, const double *xa, const double *xb, const bool two,
   }
 }
 
-/* Steps [@i0, @i1), every node running; @nv vectors of two halves (a
- * constant where inlined, so the state stays in registers), or with
- * @quad false one half at a time. */
+/* Steps [@i0, @i1) (multiples of RING), every node running; @nv vectors
+ * of two halves (a constant where inlined, so the state stays in
+ * registers), or with @quad false one half at a time. */
 MST_ALWAYS_INLINE void
 steady_steps (Pair * p, const int nv, const double *xa, const double *xb,
     const bool two, const bool quad, int i0, int i1)
@@ -168,25 +170,35 @@ steady_steps (Pair * p, const int nv, const double *xa, const double *xb,
       ob[o] = two ? p->out[o].b - p->out[o].depth : NULL;
       oh[o] = p->out[o].half;
     }
-    v2d *rd = p->buf[(i0 + 1) & 1], *wr = p->buf[i0 & 1];
-    for (int i = i0; i < i1; i++) {
-      rd[nh] = (v2d) { xa[i], two ? xb[i] : 0.0 };
+    /* @i0 and @i1 are multiples of RING: slot r holds step i + r. */
+    for (int i = i0; i < i1; i += RING) {
+#pragma GCC unroll 4
+      for (int r = 0; r < RING; r++) {
+        v2d *rd = p->buf[(r - 1) & (RING - 1)], *wr = p->buf[r];
+        rd[nh] = (v2d) { xa[i + r], two ? xb[i + r] : 0.0 };
 #pragma GCC unroll 16
-      for (int v = 0; v < nv; v++) {
-        v4d in = __builtin_shufflevector (rd[src[2 * v]], rd[src[2 * v + 1]],
-            0, 1, 2, 3), y;
-        TDF2 (y, in, b0[v], b1[v], b2[v], a1[v], a2[v], s1[v], s2[v]);
-        memcpy (&wr[2 * v], &y, sizeof y);
+        for (int v = 0; v < nv; v++) {
+          v4d in = __builtin_shufflevector (rd[src[2 * v]],
+              rd[src[2 * v + 1]], 0, 1, 2, 3), y;
+          TDF2 (y, in, b0[v], b1[v], b2[v], a1[v], a2[v], s1[v], s2[v]);
+          memcpy (&wr[2 * v], &y, sizeof y);
+        }
       }
       for (int o = 0; o < n_out; o++) {
-        v2d y = wr[oh[o]];
-        oa[o][i] = y[0];
-        if (two)
-          ob[o][i] = y[1];
+        const int h = oh[o];
+        const v2d *w = &p->buf[0][h];
+        const size_t slot = MAX_HALVES + 2;
+        v2d lo01 = __builtin_shufflevector (w[0], w[slot], 0, 2);
+        v2d lo23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 0, 2);
+        memcpy (oa[o] + i, &lo01, sizeof lo01);
+        memcpy (oa[o] + i + 2, &lo23, sizeof lo23);
+        if (two) {
+          v2d hi01 = __builtin_shufflevector (w[0], w[slot], 1, 3);
+          v2d hi23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 1, 3);
+          memcpy (ob[o] + i, &hi01, sizeof hi01);
+          memcpy (ob[o] + i + 2, &hi23, sizeof hi23);
+        }
       }
-      v2d *t = rd;
-      rd = wr;
-      wr = t;
     }
 #pragma GCC unroll 16
     for (int v = 0; v < nv; v++) {
@@ -199,7 +211,7 @@ steady_steps (Pair * p, const int nv, const double *xa, const double *xb,
   (void) quad;
 #endif
   for (int i = i0; i < i1; i++) {
-    v2d *rd = p->buf[(i + 1) & 1], *wr = p->buf[i & 1];
+    v2d *rd = p->buf[(i - 1) & (RING - 1)], *wr = p->buf[i & (RING - 1)];
     rd[nh] = (v2d) { xa[i], two ? xb[i] : 0.0 };
     for (int h = 0; h < nh; h++) {
       v2d in = rd[p->src[h]], y;
@@ -239,8 +251,9 @@ pair_steps_body (Pair * p, int max_depth, const double *xa, const double *xb,
     const bool two, const bool quad, int n)
 {
   /* Steady steps: every node's frame in the run, none of the last two
-   * (tracked). */
-  int s0 = max_depth, s1 = n - 2, i = 0;
+   * (tracked); whole rounds of the buffer ring. */
+  int s0 = (max_depth + RING - 1) & ~(RING - 1), i = 0;
+  int s1 = s0 + (((n - 2) - s0) & ~(RING - 1));
   if (s1 > s0) {
     for (; i < s0; i++)
       edge_step (p, xa, xb, two, i, n);
