@@ -74,13 +74,13 @@ mst_biquad_net_invalidate (MstBiquadNet * net)
 typedef struct {
   int n_halves, n_outputs;
   int src[MAX_HALVES], depth[MAX_HALVES];
-  v2d b0[MAX_HALVES] __attribute__ ((aligned (32)));
-  v2d b1[MAX_HALVES] __attribute__ ((aligned (32)));
-  v2d b2[MAX_HALVES] __attribute__ ((aligned (32)));
-  v2d a1[MAX_HALVES] __attribute__ ((aligned (32)));
-  v2d a2[MAX_HALVES] __attribute__ ((aligned (32)));
-  v2d s1[MAX_HALVES] __attribute__ ((aligned (32)));
-  v2d s2[MAX_HALVES] __attribute__ ((aligned (32)));
+  v2d b0[MAX_HALVES] __attribute__ ((aligned (64)));
+  v2d b1[MAX_HALVES] __attribute__ ((aligned (64)));
+  v2d b2[MAX_HALVES] __attribute__ ((aligned (64)));
+  v2d a1[MAX_HALVES] __attribute__ ((aligned (64)));
+  v2d a2[MAX_HALVES] __attribute__ ((aligned (64)));
+  v2d s1[MAX_HALVES] __attribute__ ((aligned (64)));
+  v2d s2[MAX_HALVES] __attribute__ ((aligned (64)));
   /* Direct Form I history: last two inputs, last two outputs. */
   v2d x1[MAX_HALVES], x2[MAX_HALVES], y1[MAX_HALVES], y2[MAX_HALVES];
   struct {
@@ -89,7 +89,7 @@ typedef struct {
   } out[MST_BIQUAD_NET_MAX_NODES];
   /* Outputs of step i in buf[i % RING], read in step i + 1 (the steady
    * steps copy the outputs of RING steps out at once). */
-  v2d buf[RING][MAX_HALVES + 2] __attribute__ ((aligned (32)));
+  v2d buf[RING][MAX_HALVES + 2] __attribute__ ((aligned (64)));
 } Pair;
 
 /* One transposed direct form II step of a section: the same expression
@@ -133,6 +133,34 @@ edge_step (Pair * p, const double *xa, const double *xb, const bool two,
   }
 }
 
+/* The steady steps' outputs: each output's planar rows moved back by its
+ * depth (step i writes frame i - depth), then per round of RING steps
+ * (slot r holding step @i + r) two frames per store. */
+#define OUTPUT_ROWS(p, two) \
+  double *oa[MST_BIQUAD_NET_MAX_NODES], *ob[MST_BIQUAD_NET_MAX_NODES]; \
+  int oh[MST_BIQUAD_NET_MAX_NODES]; \
+  const int n_out = (p)->n_outputs; \
+  for (int o = 0; o < n_out; o++) { \
+    oa[o] = (p)->out[o].a - (p)->out[o].depth; \
+    ob[o] = (two) ? (p)->out[o].b - (p)->out[o].depth : NULL; \
+    oh[o] = (p)->out[o].half; \
+  }
+#define OUTPUT_ROUND(p, two, i) \
+  for (int o = 0; o < n_out; o++) { \
+    const v2d *w = &(p)->buf[0][oh[o]]; \
+    const size_t slot = MAX_HALVES + 2; \
+    v2d lo01 = __builtin_shufflevector (w[0], w[slot], 0, 2); \
+    v2d lo23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 0, 2); \
+    memcpy (oa[o] + (i), &lo01, sizeof lo01); \
+    memcpy (oa[o] + (i) + 2, &lo23, sizeof lo23); \
+    if (two) { \
+      v2d hi01 = __builtin_shufflevector (w[0], w[slot], 1, 3); \
+      v2d hi23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 1, 3); \
+      memcpy (ob[o] + (i), &hi01, sizeof hi01); \
+      memcpy (ob[o] + (i) + 2, &hi23, sizeof hi23); \
+    } \
+  }
+
 /* Steps [@i0, @i1) (multiples of RING), every node running; @nv vectors
  * of two halves (a constant where inlined, so the state stays in
  * registers), or with @quad false one half at a time. */
@@ -160,16 +188,7 @@ steady_steps (Pair * p, const int nv, const double *xa, const double *xb,
       src[2 * v] = p->src[2 * v];
       src[2 * v + 1] = p->src[2 * v + 1];
     }
-    /* Each output's planar rows, moved back by its depth: step i writes
-     * frame i - depth. */
-    double *oa[MST_BIQUAD_NET_MAX_NODES], *ob[MST_BIQUAD_NET_MAX_NODES];
-    int oh[MST_BIQUAD_NET_MAX_NODES];
-    const int n_out = p->n_outputs;
-    for (int o = 0; o < n_out; o++) {
-      oa[o] = p->out[o].a - p->out[o].depth;
-      ob[o] = two ? p->out[o].b - p->out[o].depth : NULL;
-      oh[o] = p->out[o].half;
-    }
+    OUTPUT_ROWS (p, two);
     /* @i0 and @i1 are multiples of RING: slot r holds step i + r. */
     for (int i = i0; i < i1; i += RING) {
 #pragma GCC unroll 4
@@ -184,21 +203,7 @@ steady_steps (Pair * p, const int nv, const double *xa, const double *xb,
           memcpy (&wr[2 * v], &y, sizeof y);
         }
       }
-      for (int o = 0; o < n_out; o++) {
-        const int h = oh[o];
-        const v2d *w = &p->buf[0][h];
-        const size_t slot = MAX_HALVES + 2;
-        v2d lo01 = __builtin_shufflevector (w[0], w[slot], 0, 2);
-        v2d lo23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 0, 2);
-        memcpy (oa[o] + i, &lo01, sizeof lo01);
-        memcpy (oa[o] + i + 2, &lo23, sizeof lo23);
-        if (two) {
-          v2d hi01 = __builtin_shufflevector (w[0], w[slot], 1, 3);
-          v2d hi23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 1, 3);
-          memcpy (ob[o] + i, &hi01, sizeof hi01);
-          memcpy (ob[o] + i + 2, &hi23, sizeof hi23);
-        }
-      }
+      OUTPUT_ROUND (p, two, i);
     }
 #pragma GCC unroll 16
     for (int v = 0; v < nv; v++) {
@@ -228,11 +233,80 @@ steady_steps (Pair * p, const int nv, const double *xa, const double *xb,
   }
 }
 
+#ifdef MST_HAVE_X86_PATHS
+/* The steady steps with four halves per 512-bit vector (AVX-512): the
+ * state and the coefficients of a whole tree fit the 32 registers. Same
+ * arithmetic, lane for lane, as the other paths. */
+MST_ALWAYS_INLINE void
+steady_steps_wide (Pair * p, const int nv, const double *xa,
+    const double *xb, const bool two, int i0, int i1)
+{
+  typedef double v4d __attribute__ ((vector_size (32)));
+  typedef double v8d __attribute__ ((vector_size (64)));
+  const int nh = 4 * nv;
+  v8d b0[MAX_HALVES / 4], b1[MAX_HALVES / 4], b2[MAX_HALVES / 4];
+  v8d a1[MAX_HALVES / 4], a2[MAX_HALVES / 4];
+  v8d s1[MAX_HALVES / 4], s2[MAX_HALVES / 4];
+  int src[MAX_HALVES];
+#pragma GCC unroll 16
+  for (int v = 0; v < nv; v++) {
+    memcpy (&b0[v], &p->b0[4 * v], sizeof (v8d));
+    memcpy (&b1[v], &p->b1[4 * v], sizeof (v8d));
+    memcpy (&b2[v], &p->b2[4 * v], sizeof (v8d));
+    memcpy (&a1[v], &p->a1[4 * v], sizeof (v8d));
+    memcpy (&a2[v], &p->a2[4 * v], sizeof (v8d));
+    memcpy (&s1[v], &p->s1[4 * v], sizeof (v8d));
+    memcpy (&s2[v], &p->s2[4 * v], sizeof (v8d));
+    for (int h = 0; h < 4; h++)
+      src[4 * v + h] = p->src[4 * v + h];
+  }
+  OUTPUT_ROWS (p, two);
+  for (int i = i0; i < i1; i += RING) {
+#pragma GCC unroll 4
+    for (int r = 0; r < RING; r++) {
+      v2d *rd = p->buf[(r - 1) & (RING - 1)], *wr = p->buf[r];
+      rd[nh] = (v2d) { xa[i + r], two ? xb[i + r] : 0.0 };
+#pragma GCC unroll 16
+      for (int v = 0; v < nv; v++) {
+        v4d lo = __builtin_shufflevector (rd[src[4 * v]], rd[src[4 * v + 1]],
+            0, 1, 2, 3);
+        v4d hi = __builtin_shufflevector (rd[src[4 * v + 2]],
+            rd[src[4 * v + 3]], 0, 1, 2, 3);
+        v8d in = __builtin_shufflevector (lo, hi, 0, 1, 2, 3, 4, 5, 6, 7), y;
+        TDF2 (y, in, b0[v], b1[v], b2[v], a1[v], a2[v], s1[v], s2[v]);
+        memcpy (&wr[4 * v], &y, sizeof y);
+      }
+    }
+    OUTPUT_ROUND (p, two, i);
+  }
+#pragma GCC unroll 16
+  for (int v = 0; v < nv; v++) {
+    memcpy (&p->s1[4 * v], &s1[v], sizeof (v8d));
+    memcpy (&p->s2[4 * v], &s2[v], sizeof (v8d));
+  }
+}
+#endif
+
 /* With the vector count a constant in each case, the steady loop unrolls. */
 MST_ALWAYS_INLINE void
 steady_dispatch (Pair * p, const double *xa, const double *xb,
-    const bool two, const bool quad, int i0, int i1)
+    const bool two, const bool quad, const bool wide, int i0, int i1)
 {
+#ifdef MST_HAVE_X86_PATHS
+  if (wide) {
+    switch (p->n_halves / 4) {
+#define CASE(k) case k: \
+        steady_steps_wide (p, k, xa, xb, two, i0, i1); return;
+        CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7)
+        CASE (8)
+#undef CASE
+      default:
+        break;
+    }
+  }
+#else
+  (void) wide;
+#endif
   switch (quad ? p->n_halves / 2 : 0) {
 #define CASE(k) case k: \
       steady_steps (p, k, xa, xb, two, true, i0, i1); break;
@@ -248,7 +322,7 @@ steady_dispatch (Pair * p, const double *xa, const double *xb,
 
 MST_ALWAYS_INLINE void
 pair_steps_body (Pair * p, int max_depth, const double *xa, const double *xb,
-    const bool two, const bool quad, int n)
+    const bool two, const bool quad, const bool wide, int n)
 {
   /* Steady steps: every node's frame in the run, none of the last two
    * (tracked); whole rounds of the buffer ring. */
@@ -257,7 +331,7 @@ pair_steps_body (Pair * p, int max_depth, const double *xa, const double *xb,
   if (s1 > s0) {
     for (; i < s0; i++)
       edge_step (p, xa, xb, two, i, n);
-    steady_dispatch (p, xa, xb, two, quad, s0, s1);
+    steady_dispatch (p, xa, xb, two, quad, wide, s0, s1);
     i = s1;
   }
   for (; i < n + max_depth; i++)
@@ -266,19 +340,19 @@ pair_steps_body (Pair * p, int max_depth, const double *xa, const double *xb,
 
 MST_ALWAYS_INLINE void
 pair_steps (Pair * p, int max_depth, const double *xa, const double *xb,
-    const bool quad, int n)
+    const bool quad, const bool wide, int n)
 {
   if (xb)
-    pair_steps_body (p, max_depth, xa, xb, true, quad, n);
+    pair_steps_body (p, max_depth, xa, xb, true, quad, wide, n);
   else
-    pair_steps_body (p, max_depth, xa, xb, false, quad, n);
+    pair_steps_body (p, max_depth, xa, xb, false, quad, wide, n);
 }
 
 static void
 pair_steps_generic (Pair * p, int max_depth, const double *xa,
     const double *xb, int n)
 {
-  pair_steps (p, max_depth, xa, xb, false, n);
+  pair_steps (p, max_depth, xa, xb, false, false, n);
 }
 
 #ifdef MST_HAVE_X86_PATHS
@@ -287,7 +361,15 @@ static void
 pair_steps_avx2 (Pair * p, int max_depth, const double *xa,
     const double *xb, int n)
 {
-  pair_steps (p, max_depth, xa, xb, true, n);
+  pair_steps (p, max_depth, xa, xb, true, false, n);
+}
+
+__attribute__ ((target ("avx2,fma,avx512f,avx512dq")))
+static void
+pair_steps_avx512 (Pair * p, int max_depth, const double *xa,
+    const double *xb, int n)
+{
+  pair_steps (p, max_depth, xa, xb, true, true, n);
 }
 #endif
 
@@ -297,18 +379,19 @@ lanes (double a, double b)
   return (v2d) { a, b };
 }
 
-/* Channels @ca and @cb (-1: none) of @net into @p. */
+/* Channels @ca and @cb (-1: none) of @net into @p, the halves a multiple
+ * of @align (the halves of a vector). */
 static void
 pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
-    double *const *outputs, size_t stride)
+    double *const *outputs, size_t stride, int align)
 {
   static const MstBiquadHistory none = { 0 };
   const int nn = net->n_nodes;
-  p->n_halves = (nn + 1) & ~1;
+  p->n_halves = (nn + align - 1) & ~(align - 1);
   p->n_outputs = 0;
   for (int k = 0; k < p->n_halves; k++) {
-    if (k == nn) {
-      /* The silent half that fills the last vector. */
+    if (k >= nn) {
+      /* Silent halves that fill the last vector. */
       p->src[k] = p->n_halves;
       p->depth[k] = 0;
       p->b0[k] = p->b1[k] = p->b2[k] = p->a1[k] = p->a2[k] = lanes (0, 0);
@@ -379,14 +462,19 @@ mst_biquad_net_run (MstBiquadNet * net, int n_channels, const double *in,
     return;
 #ifdef MST_HAVE_X86_PATHS
   const bool avx2 = mst_cpu_has_avx2_fma ();
+  const bool avx512 = avx2 && mst_cpu_has_avx512 ();
+#else
+  const bool avx512 = false;
 #endif
   for (int ca = 0; ca < n_channels; ca += 2) {
     int cb = ca + 1 < n_channels ? ca + 1 : -1;
     const double *xa = in + (size_t) ca * stride;
     const double *xb = cb >= 0 ? in + (size_t) cb * stride : NULL;
-    pair_load (net, &p, ca, cb, outputs, stride);
+    pair_load (net, &p, ca, cb, outputs, stride, avx512 ? 4 : 2);
 #ifdef MST_HAVE_X86_PATHS
-    if (avx2)
+    if (avx512)
+      pair_steps_avx512 (&p, net->max_depth, xa, xb, n);
+    else if (avx2)
       pair_steps_avx2 (&p, net->max_depth, xa, xb, n);
     else
 #endif
