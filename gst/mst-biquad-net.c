@@ -133,88 +133,13 @@ edge_step (Pair * p, const double *xa, const double *xb, const bool two,
   }
 }
 
-/* The steady steps' outputs: each output's planar rows moved back by its
- * depth (step i writes frame i - depth), then per round of RING steps
- * (slot r holding step @i + r) two frames per store. */
-#define OUTPUT_ROWS(p, two) \
-  double *oa[MST_BIQUAD_NET_MAX_NODES], *ob[MST_BIQUAD_NET_MAX_NODES]; \
-  int oh[MST_BIQUAD_NET_MAX_NODES]; \
-  const int n_out = (p)->n_outputs; \
-  for (int o = 0; o < n_out; o++) { \
-    oa[o] = (p)->out[o].a - (p)->out[o].depth; \
-    ob[o] = (two) ? (p)->out[o].b - (p)->out[o].depth : NULL; \
-    oh[o] = (p)->out[o].half; \
-  }
-#define OUTPUT_ROUND(p, two, i) \
-  for (int o = 0; o < n_out; o++) { \
-    const v2d *w = &(p)->buf[0][oh[o]]; \
-    const size_t slot = MAX_HALVES + 2; \
-    v2d lo01 = __builtin_shufflevector (w[0], w[slot], 0, 2); \
-    v2d lo23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 0, 2); \
-    memcpy (oa[o] + (i), &lo01, sizeof lo01); \
-    memcpy (oa[o] + (i) + 2, &lo23, sizeof lo23); \
-    if (two) { \
-      v2d hi01 = __builtin_shufflevector (w[0], w[slot], 1, 3); \
-      v2d hi23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 1, 3); \
-      memcpy (ob[o] + (i), &hi01, sizeof hi01); \
-      memcpy (ob[o] + (i) + 2, &hi23, sizeof hi23); \
-    } \
-  }
-
-/* Steps [@i0, @i1) (multiples of RING), every node running; @nv vectors
- * of two halves (a constant where inlined, so the state stays in
- * registers), or with @quad false one half at a time. */
+/* Steps [@i0, @i1), every node running, one half at a time (the portable
+ * path). */
 MST_ALWAYS_INLINE void
-steady_steps (Pair * p, const int nv, const double *xa, const double *xb,
-    const bool two, const bool quad, int i0, int i1)
+steady_halves (Pair * p, const double *xa, const double *xb, const bool two,
+    int i0, int i1)
 {
-  const int nh = 2 * nv;
-#ifdef MST_HAVE_X86_PATHS
-  typedef double v4d __attribute__ ((vector_size (32)));
-  if (quad) {
-    v4d b0[MAX_HALVES / 2], b1[MAX_HALVES / 2], b2[MAX_HALVES / 2];
-    v4d a1[MAX_HALVES / 2], a2[MAX_HALVES / 2];
-    v4d s1[MAX_HALVES / 2], s2[MAX_HALVES / 2];
-    int src[MAX_HALVES];
-#pragma GCC unroll 16
-    for (int v = 0; v < nv; v++) {
-      memcpy (&b0[v], &p->b0[2 * v], sizeof (v4d));
-      memcpy (&b1[v], &p->b1[2 * v], sizeof (v4d));
-      memcpy (&b2[v], &p->b2[2 * v], sizeof (v4d));
-      memcpy (&a1[v], &p->a1[2 * v], sizeof (v4d));
-      memcpy (&a2[v], &p->a2[2 * v], sizeof (v4d));
-      memcpy (&s1[v], &p->s1[2 * v], sizeof (v4d));
-      memcpy (&s2[v], &p->s2[2 * v], sizeof (v4d));
-      src[2 * v] = p->src[2 * v];
-      src[2 * v + 1] = p->src[2 * v + 1];
-    }
-    OUTPUT_ROWS (p, two);
-    /* @i0 and @i1 are multiples of RING: slot r holds step i + r. */
-    for (int i = i0; i < i1; i += RING) {
-#pragma GCC unroll 4
-      for (int r = 0; r < RING; r++) {
-        v2d *rd = p->buf[(r - 1) & (RING - 1)], *wr = p->buf[r];
-        rd[nh] = (v2d) { xa[i + r], two ? xb[i + r] : 0.0 };
-#pragma GCC unroll 16
-        for (int v = 0; v < nv; v++) {
-          v4d in = __builtin_shufflevector (rd[src[2 * v]],
-              rd[src[2 * v + 1]], 0, 1, 2, 3), y;
-          TDF2 (y, in, b0[v], b1[v], b2[v], a1[v], a2[v], s1[v], s2[v]);
-          memcpy (&wr[2 * v], &y, sizeof y);
-        }
-      }
-      OUTPUT_ROUND (p, two, i);
-    }
-#pragma GCC unroll 16
-    for (int v = 0; v < nv; v++) {
-      memcpy (&p->s1[2 * v], &s1[v], sizeof (v4d));
-      memcpy (&p->s2[2 * v], &s2[v], sizeof (v4d));
-    }
-    return;
-  }
-#else
-  (void) quad;
-#endif
+  const int nh = p->n_halves;
   for (int i = i0; i < i1; i++) {
     v2d *rd = p->buf[(i - 1) & (RING - 1)], *wr = p->buf[i & (RING - 1)];
     rd[nh] = (v2d) { xa[i], two ? xb[i] : 0.0 };
@@ -234,95 +159,122 @@ steady_steps (Pair * p, const int nv, const double *xa, const double *xb,
 }
 
 #ifdef MST_HAVE_X86_PATHS
-/* The steady steps with four halves per 512-bit vector (AVX-512): the
- * state and the coefficients of a whole tree fit the 32 registers. Same
- * arithmetic, lane for lane, as the other paths. */
-MST_ALWAYS_INLINE void
-steady_steps_wide (Pair * p, const int nv, const double *xa,
-    const double *xb, const bool two, int i0, int i1)
-{
-  typedef double v4d __attribute__ ((vector_size (32)));
-  typedef double v8d __attribute__ ((vector_size (64)));
-  const int nh = 4 * nv;
-  v8d b0[MAX_HALVES / 4], b1[MAX_HALVES / 4], b2[MAX_HALVES / 4];
-  v8d a1[MAX_HALVES / 4], a2[MAX_HALVES / 4];
-  v8d s1[MAX_HALVES / 4], s2[MAX_HALVES / 4];
-  int src[MAX_HALVES];
-#pragma GCC unroll 16
-  for (int v = 0; v < nv; v++) {
-    memcpy (&b0[v], &p->b0[4 * v], sizeof (v8d));
-    memcpy (&b1[v], &p->b1[4 * v], sizeof (v8d));
-    memcpy (&b2[v], &p->b2[4 * v], sizeof (v8d));
-    memcpy (&a1[v], &p->a1[4 * v], sizeof (v8d));
-    memcpy (&a2[v], &p->a2[4 * v], sizeof (v8d));
-    memcpy (&s1[v], &p->s1[4 * v], sizeof (v8d));
-    memcpy (&s2[v], &p->s2[4 * v], sizeof (v8d));
-    for (int h = 0; h < 4; h++)
-      src[4 * v + h] = p->src[4 * v + h];
-  }
-  OUTPUT_ROWS (p, two);
-  for (int i = i0; i < i1; i += RING) {
-#pragma GCC unroll 4
-    for (int r = 0; r < RING; r++) {
-      v2d *rd = p->buf[(r - 1) & (RING - 1)], *wr = p->buf[r];
-      rd[nh] = (v2d) { xa[i + r], two ? xb[i + r] : 0.0 };
-#pragma GCC unroll 16
-      for (int v = 0; v < nv; v++) {
-        v4d lo = __builtin_shufflevector (rd[src[4 * v]], rd[src[4 * v + 1]],
-            0, 1, 2, 3);
-        v4d hi = __builtin_shufflevector (rd[src[4 * v + 2]],
-            rd[src[4 * v + 3]], 0, 1, 2, 3);
-        v8d in = __builtin_shufflevector (lo, hi, 0, 1, 2, 3, 4, 5, 6, 7), y;
-        TDF2 (y, in, b0[v], b1[v], b2[v], a1[v], a2[v], s1[v], s2[v]);
-        memcpy (&wr[4 * v], &y, sizeof y);
-      }
-    }
-    OUTPUT_ROUND (p, two, i);
-  }
-#pragma GCC unroll 16
-  for (int v = 0; v < nv; v++) {
-    memcpy (&p->s1[4 * v], &s1[v], sizeof (v8d));
-    memcpy (&p->s2[4 * v], &s2[v], sizeof (v8d));
-  }
+typedef double v4d __attribute__ ((vector_size (32)));
+typedef double v8d __attribute__ ((vector_size (64)));
+
+/* The halves @src[0 ..] of the step buffer @rd as one vector (macros: a
+ * function returning a vector wider than the baseline's changes the ABI). */
+#define GATHER2(rd, src) \
+  __builtin_shufflevector ((rd)[(src)[0]], (rd)[(src)[1]], 0, 1, 2, 3)
+#define GATHER4(rd, src) \
+  __builtin_shufflevector (GATHER2 (rd, src), GATHER2 (rd, (src) + 2), \
+      0, 1, 2, 3, 4, 5, 6, 7)
+
+/* Steps [@i0, @i1) (multiples of RING: slot r of the ring holds step i +
+ * r), every node running, HV halves per vector of type VT (2: AVX2, 4:
+ * AVX-512), @nv vectors (a constant where inlined, so the state stays in
+ * registers). After each round of RING steps its outputs go out, each
+ * output's planar rows moved back by its depth (step i writes frame
+ * i - depth), two frames per store. */
+#define DEFINE_STEADY(name, VT, HV) \
+MST_ALWAYS_INLINE void \
+name (Pair * p, const int nv, const double *xa, const double *xb, \
+    const bool two, int i0, int i1) \
+{ \
+  VT b0[MAX_HALVES / HV], b1[MAX_HALVES / HV], b2[MAX_HALVES / HV]; \
+  VT a1[MAX_HALVES / HV], a2[MAX_HALVES / HV]; \
+  VT s1[MAX_HALVES / HV], s2[MAX_HALVES / HV]; \
+  int src[MAX_HALVES], oh[MAX_HALVES]; \
+  double *oa[MAX_HALVES], *ob[MAX_HALVES]; \
+  const int n_out = p->n_outputs; \
+  const size_t slot = MAX_HALVES + 2; \
+  _Pragma ("GCC unroll 16") \
+  for (int v = 0; v < nv; v++) { \
+    memcpy (&b0[v], &p->b0[HV * v], sizeof (VT)); \
+    memcpy (&b1[v], &p->b1[HV * v], sizeof (VT)); \
+    memcpy (&b2[v], &p->b2[HV * v], sizeof (VT)); \
+    memcpy (&a1[v], &p->a1[HV * v], sizeof (VT)); \
+    memcpy (&a2[v], &p->a2[HV * v], sizeof (VT)); \
+    memcpy (&s1[v], &p->s1[HV * v], sizeof (VT)); \
+    memcpy (&s2[v], &p->s2[HV * v], sizeof (VT)); \
+  } \
+  memcpy (src, p->src, sizeof src); \
+  for (int o = 0; o < n_out; o++) { \
+    oa[o] = p->out[o].a - p->out[o].depth; \
+    ob[o] = two ? p->out[o].b - p->out[o].depth : NULL; \
+    oh[o] = p->out[o].half; \
+  } \
+  for (int i = i0; i < i1; i += RING) { \
+    _Pragma ("GCC unroll 4") \
+    for (int r = 0; r < RING; r++) { \
+      v2d *rd = p->buf[(r - 1) & (RING - 1)], *wr = p->buf[r]; \
+      rd[HV * nv] = (v2d) { xa[i + r], two ? xb[i + r] : 0.0 }; \
+      _Pragma ("GCC unroll 16") \
+      for (int v = 0; v < nv; v++) { \
+        VT in = GATHER##HV (rd, src + HV * v), y; \
+        TDF2 (y, in, b0[v], b1[v], b2[v], a1[v], a2[v], s1[v], s2[v]); \
+        memcpy (&wr[HV * v], &y, sizeof y); \
+      } \
+    } \
+    for (int o = 0; o < n_out; o++) { \
+      const v2d *w = &p->buf[0][oh[o]]; \
+      v2d lo01 = __builtin_shufflevector (w[0], w[slot], 0, 2); \
+      v2d lo23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 0, 2); \
+      memcpy (oa[o] + i, &lo01, sizeof lo01); \
+      memcpy (oa[o] + i + 2, &lo23, sizeof lo23); \
+      if (two) { \
+        v2d hi01 = __builtin_shufflevector (w[0], w[slot], 1, 3); \
+        v2d hi23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 1, 3); \
+        memcpy (ob[o] + i, &hi01, sizeof hi01); \
+        memcpy (ob[o] + i + 2, &hi23, sizeof hi23); \
+      } \
+    } \
+  } \
+  _Pragma ("GCC unroll 16") \
+  for (int v = 0; v < nv; v++) { \
+    memcpy (&p->s1[HV * v], &s1[v], sizeof (VT)); \
+    memcpy (&p->s2[HV * v], &s2[v], sizeof (VT)); \
+  } \
 }
+
+DEFINE_STEADY (steady_quad, v4d, 2)
+DEFINE_STEADY (steady_wide, v8d, 4)
 #endif
 
-/* With the vector count a constant in each case, the steady loop unrolls. */
+/* The vector counts the steady steps are unrolled for (with @hv halves a
+ * vector), the portable path otherwise. */
 MST_ALWAYS_INLINE void
 steady_dispatch (Pair * p, const double *xa, const double *xb,
-    const bool two, const bool quad, const bool wide, int i0, int i1)
+    const bool two, const int hv, int i0, int i1)
 {
 #ifdef MST_HAVE_X86_PATHS
-  if (wide) {
+#define WIDE(k) case k: steady_wide (p, k, xa, xb, two, i0, i1); return;
+#define QUAD(k) case k: steady_quad (p, k, xa, xb, two, i0, i1); return;
+  if (hv == 4)
     switch (p->n_halves / 4) {
-#define CASE(k) case k: \
-        steady_steps_wide (p, k, xa, xb, two, i0, i1); return;
-        CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7)
-        CASE (8)
-#undef CASE
+      WIDE (1) WIDE (2) WIDE (3) WIDE (4) WIDE (5) WIDE (6) WIDE (7) WIDE (8)
       default:
         break;
     }
-  }
+  if (hv >= 2)
+    switch (p->n_halves / 2) {
+      QUAD (1) QUAD (2) QUAD (3) QUAD (4) QUAD (5) QUAD (6) QUAD (7) QUAD (8)
+      QUAD (9) QUAD (10) QUAD (11) QUAD (12) QUAD (13) QUAD (14) QUAD (15)
+      QUAD (16)
+      default:
+        break;
+    }
+#undef WIDE
+#undef QUAD
 #else
-  (void) wide;
+  (void) hv;
 #endif
-  switch (quad ? p->n_halves / 2 : 0) {
-#define CASE(k) case k: \
-      steady_steps (p, k, xa, xb, two, true, i0, i1); break;
-      CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7)
-      CASE (8) CASE (9) CASE (10) CASE (11) CASE (12) CASE (13) CASE (14)
-      CASE (15) CASE (16)
-#undef CASE
-    default:
-      steady_steps (p, p->n_halves / 2, xa, xb, two, false, i0, i1);
-      break;
-  }
+  steady_halves (p, xa, xb, two, i0, i1);
 }
 
 MST_ALWAYS_INLINE void
 pair_steps_body (Pair * p, int max_depth, const double *xa, const double *xb,
-    const bool two, const bool quad, const bool wide, int n)
+    const bool two, const int hv, int n)
 {
   /* Steady steps: every node's frame in the run, none of the last two
    * (tracked); whole rounds of the buffer ring. */
@@ -331,28 +283,29 @@ pair_steps_body (Pair * p, int max_depth, const double *xa, const double *xb,
   if (s1 > s0) {
     for (; i < s0; i++)
       edge_step (p, xa, xb, two, i, n);
-    steady_dispatch (p, xa, xb, two, quad, wide, s0, s1);
+    steady_dispatch (p, xa, xb, two, hv, s0, s1);
     i = s1;
   }
   for (; i < n + max_depth; i++)
     edge_step (p, xa, xb, two, i, n);
 }
 
+/* @hv halves a vector: 1 (portable), 2 (AVX2), 4 (AVX-512). */
 MST_ALWAYS_INLINE void
 pair_steps (Pair * p, int max_depth, const double *xa, const double *xb,
-    const bool quad, const bool wide, int n)
+    const int hv, int n)
 {
   if (xb)
-    pair_steps_body (p, max_depth, xa, xb, true, quad, wide, n);
+    pair_steps_body (p, max_depth, xa, xb, true, hv, n);
   else
-    pair_steps_body (p, max_depth, xa, xb, false, quad, wide, n);
+    pair_steps_body (p, max_depth, xa, xb, false, hv, n);
 }
 
 static void
 pair_steps_generic (Pair * p, int max_depth, const double *xa,
     const double *xb, int n)
 {
-  pair_steps (p, max_depth, xa, xb, false, false, n);
+  pair_steps (p, max_depth, xa, xb, 1, n);
 }
 
 #ifdef MST_HAVE_X86_PATHS
@@ -361,7 +314,7 @@ static void
 pair_steps_avx2 (Pair * p, int max_depth, const double *xa,
     const double *xb, int n)
 {
-  pair_steps (p, max_depth, xa, xb, true, false, n);
+  pair_steps (p, max_depth, xa, xb, 2, n);
 }
 
 __attribute__ ((target ("avx2,fma,avx512f,avx512dq")))
@@ -369,7 +322,7 @@ static void
 pair_steps_avx512 (Pair * p, int max_depth, const double *xa,
     const double *xb, int n)
 {
-  pair_steps (p, max_depth, xa, xb, true, true, n);
+  pair_steps (p, max_depth, xa, xb, 4, n);
 }
 #endif
 

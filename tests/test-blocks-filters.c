@@ -454,6 +454,18 @@ test_net_matches_reference (void)
   free (alias);
 }
 
+/* Frames 700 .. 1299 of both channels of @from through @c alone into
+ * @to. */
+static void
+cascade_after (MstBiquadCascade * c, double *to, const double *from)
+{
+  const int channels[2] = { 0, 1 };
+  for (int ch = 0; ch < 2; ch++)
+    memcpy (to + ch * STRIDE + 700, from + ch * STRIDE + 700,
+        sizeof (double) * 600);
+  mst_biquad_cascade_run (c, channels, 2, to + 700, STRIDE, NULL, 600);
+}
+
 /* The cascades run alone between two runs of the network (as a coefficient
  * ramp would): the network hands its history over in Direct Form I and
  * takes it back once invalidated; the whole still follows the reference. */
@@ -463,7 +475,6 @@ test_net_hands_over (void)
   double *in = malloc (sizeof (double) * 2 * STRIDE);
   double *want = malloc (sizeof (double) * 12 * STRIDE);
   double *got = malloc (sizeof (double) * 12 * STRIDE);
-  const int channels[2] = { 0, 1 };
 
   MST_CHECK (in && want && got);
   fill_noise (in, 2 * STRIDE, 8);
@@ -474,24 +485,10 @@ test_net_hands_over (void)
     outs[o] = got + o * 3 * STRIDE;
   mst_biquad_net_run (&net, 2, in, outs, STRIDE, 700);
   /* Frames 700 .. 1299 by the cascades, one after the other. */
-  for (int o = 0; o < 4; o++)
-    for (int ch = 0; ch < 2; ch++)
-      memcpy (outs[o] + ch * STRIDE + 700, (o == 2 ? outs[0] : o == 3
-              ? outs[1] : in) + ch * STRIDE + 700, sizeof (double) * 600);
-  mst_biquad_cascade_run (&net_a, channels, 2, outs[0] + 700, STRIDE, NULL,
-      600);
-  memcpy (outs[2] + 700, outs[0] + 700, sizeof (double) * 600);
-  memcpy (outs[2] + STRIDE + 700, outs[0] + STRIDE + 700,
-      sizeof (double) * 600);
-  mst_biquad_cascade_run (&net_c, channels, 2, outs[2] + 700, STRIDE, NULL,
-      600);
-  mst_biquad_cascade_run (&net_b, channels, 2, outs[1] + 700, STRIDE, NULL,
-      600);
-  memcpy (outs[3] + 700, outs[1] + 700, sizeof (double) * 600);
-  memcpy (outs[3] + STRIDE + 700, outs[1] + STRIDE + 700,
-      sizeof (double) * 600);
-  mst_biquad_cascade_run (&net_d, channels, 2, outs[3] + 700, STRIDE, NULL,
-      600);
+  cascade_after (&net_a, outs[0], in);
+  cascade_after (&net_c, outs[2], outs[0]);
+  cascade_after (&net_b, outs[1], in);
+  cascade_after (&net_d, outs[3], outs[1]);
   mst_biquad_net_invalidate (&net);
   double *at[4];
   for (int o = 0; o < 4; o++)
