@@ -174,8 +174,7 @@ typedef double v8d __attribute__ ((vector_size (64)));
  * r), every node running, HV halves per vector of type VT (2: AVX2, 4:
  * AVX-512), @nv vectors (a constant where inlined, so the state stays in
  * registers). After each round of RING steps its outputs go out, each
- * output's planar rows moved back by its depth (step i writes frame
- * i - depth), two frames per store. */
+ * output writing frame i - depth in step i, two frames per store. */
 #define DEFINE_STEADY(name, VT, HV) \
 MST_ALWAYS_INLINE void \
 name (Pair * p, const int nv, const double *xa, const double *xb, \
@@ -184,7 +183,7 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
   VT b0[MAX_HALVES / HV], b1[MAX_HALVES / HV], b2[MAX_HALVES / HV]; \
   VT a1[MAX_HALVES / HV], a2[MAX_HALVES / HV]; \
   VT s1[MAX_HALVES / HV], s2[MAX_HALVES / HV]; \
-  int src[MAX_HALVES], oh[MAX_HALVES]; \
+  int src[MAX_HALVES], oh[MAX_HALVES], od[MAX_HALVES]; \
   double *oa[MAX_HALVES], *ob[MAX_HALVES]; \
   const int n_out = p->n_outputs; \
   const size_t slot = MAX_HALVES + 2; \
@@ -200,9 +199,10 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
   } \
   memcpy (src, p->src, sizeof src); \
   for (int o = 0; o < n_out; o++) { \
-    oa[o] = p->out[o].a - p->out[o].depth; \
-    ob[o] = two ? p->out[o].b - p->out[o].depth : NULL; \
+    oa[o] = p->out[o].a; \
+    ob[o] = two ? p->out[o].b : NULL; \
     oh[o] = p->out[o].half; \
+    od[o] = p->out[o].depth; \
   } \
   for (int i = i0; i < i1; i += RING) { \
     _Pragma ("GCC unroll 4") \
@@ -220,13 +220,13 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
       const v2d *w = &p->buf[0][oh[o]]; \
       v2d lo01 = __builtin_shufflevector (w[0], w[slot], 0, 2); \
       v2d lo23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 0, 2); \
-      memcpy (oa[o] + i, &lo01, sizeof lo01); \
-      memcpy (oa[o] + i + 2, &lo23, sizeof lo23); \
+      memcpy (oa[o] + (i - od[o]), &lo01, sizeof lo01); \
+      memcpy (oa[o] + (i - od[o] + 2), &lo23, sizeof lo23); \
       if (two) { \
         v2d hi01 = __builtin_shufflevector (w[0], w[slot], 1, 3); \
         v2d hi23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 1, 3); \
-        memcpy (ob[o] + i, &hi01, sizeof hi01); \
-        memcpy (ob[o] + i + 2, &hi23, sizeof hi23); \
+        memcpy (ob[o] + (i - od[o]), &hi01, sizeof hi01); \
+        memcpy (ob[o] + (i - od[o] + 2), &hi23, sizeof hi23); \
       } \
     } \
   } \
