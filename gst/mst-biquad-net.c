@@ -2,16 +2,16 @@
  *
  * A run goes channel pair by channel pair. Each node of the network is a
  * "half": two lanes of doubles, the pair's two channels through one
- * section; the AVX2 path puts two halves in one 256-bit vector. Node k of
- * depth d takes frame i - d in step i, so within a step no node waits for
- * another: a node's input is what its source produced in the step before
- * (kept in a buffer of halves, two of them used in turn), or the input
- * frame i. The first max_depth steps of a run (filling) and the last ones
- * (draining, and the two before, where the Direct Form I history is
- * tracked) run only the nodes whose frame lies in the run, one half at a
- * time; the steps between run every node. Both use the same arithmetic
- * (one body, compiled once per path), so where a stream is cut into runs
- * changes no bit. */
+ * section; the AVX2 path puts two halves in one 256-bit vector, the
+ * AVX-512 path four in 512 bits. Node k of depth d takes frame i - d in
+ * step i, so within a step no node waits for another: a node's input is
+ * what its source produced in the step before (kept in a ring of RING step
+ * buffers of halves), or the input frame i. The first steps of a run
+ * (filling) and the last ones (draining, and the two before, where the
+ * Direct Form I history is tracked) run only the nodes whose frame lies in
+ * the run, one half at a time; the steps between run every node. All use
+ * the same expression per lane (TDF2), compiled once per path, so where a
+ * stream is cut into runs changes no bit, nor does AVX-512 against AVX2. */
 #include "mst-biquad-net.h"
 #include "mst-cpu.h"
 
