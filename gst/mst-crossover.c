@@ -12,6 +12,7 @@
  * goes through the all-pass of each split above it, so all bands see the
  * same phase and sum to the product of the all-passes. */
 #include "mst-crossover.h"
+#include "mst-biquad-net.h"
 #include "mst-fpu.h"
 #include "mst-smoother.h"
 
@@ -34,6 +35,9 @@ struct MstCrossover {
   int n_bands, slope_db_per_oct;
   MstCrossoverSettings settings;
   Split splits[MST_CROSSOVER_MAX_BANDS - 1];
+  /* The tree as one network of its sections (runs while no split
+   * glides), output b the band b. */
+  MstBiquadNet net;
   int control_frames;
   double glide_coef;
   uint64_t nonfinite_count;
@@ -88,6 +92,29 @@ split_design (const MstCrossover * xo, Split * split)
   }
 }
 
+/* The tree of the current band count: split j's low side from what the
+ * splits below left, its high side the rest, its all-passes on the bands
+ * below. */
+static void
+build_net (MstCrossover * xo)
+{
+  MstBiquadNet *net = &xo->net;
+  int band[MST_CROSSOVER_MAX_BANDS], rest = -1;
+  const int last = xo->n_bands - 1;
+
+  mst_biquad_net_clear (net);
+  for (int j = 0; j < last; j++) {
+    Split *split = &xo->splits[j];
+    band[j] = mst_biquad_net_add_cascade (net, &split->low, rest);
+    rest = mst_biquad_net_add_cascade (net, &split->high, rest);
+    for (int i = 0; i < j; i++)
+      band[i] = mst_biquad_net_add_cascade (net, &split->all_pass[i], band[i]);
+  }
+  band[last] = rest;
+  for (int b = 0; b <= last; b++)
+    mst_biquad_net_set_output (net, band[b], b);
+}
+
 void
 mst_crossover_reset (MstCrossover * xo)
 {
@@ -102,6 +129,7 @@ mst_crossover_reset (MstCrossover * xo)
     for (int i = 0; i < MST_CROSSOVER_MAX_BANDS - 1; i++)
       mst_biquad_cascade_reset (&split->all_pass[i]);
   }
+  build_net (xo);
 }
 
 bool
@@ -280,10 +308,22 @@ mst_crossover_process (MstCrossover * xo, const double *in,
     size_t m = glide ? (size_t) xo->control_frames : n - offset;
     if (m > n - offset)
       m = n - offset;
-    split_bands (xo, in, bands, stride, offset, (int) m, glide);
+    if (glide) {
+      split_bands (xo, in, bands, stride, offset, (int) m, true);
+      mst_biquad_net_invalidate (&xo->net);
+    } else {
+      /* The whole tree side by side (runs of at most 2^20 frames). */
+      double *at[MST_CROSSOVER_MAX_BANDS];
+      m = m > (1 << 20) ? (1 << 20) : m;
+      for (int b = 0; b < xo->n_bands; b++)
+        at[b] = bands[b] + offset;
+      mst_biquad_net_run (&xo->net, xo->channels, in + offset, at, stride,
+          (int) m);
+    }
     offset += m;
   }
   if (n && check_finite (xo)) {
+    mst_biquad_net_invalidate (&xo->net);
     xo->nonfinite_count++;
     for (int b = 0; b < xo->n_bands; b++)
       for (int c = 0; c < xo->channels && bands[b]; c++)
