@@ -303,13 +303,19 @@ mst_crossover_process (MstCrossover * xo, const double *in,
   if (!xo || (n && (!in || !bands || !bands[xo->n_bands - 1] || stride < n)))
     return MST_ERR_INVALID_ARG;
   MstFpuState fpu = mst_fpu_enter_ftz ();
+  /* The network computes every band; a band not asked for (NULL, the
+   * imager's mono band) goes through the cascades, which skip it. */
+  bool every_band = true;
+  for (int b = 0; b < xo->n_bands; b++)
+    every_band &= bands[b] != NULL;
   for (size_t offset = 0; offset < n;) {
     bool glide = gliding (xo);
     size_t m = glide ? (size_t) xo->control_frames : n - offset;
     if (m > n - offset)
       m = n - offset;
-    if (glide) {
-      split_bands (xo, in, bands, stride, offset, (int) m, true);
+    if (glide || !every_band) {
+      m = m > (1 << 20) ? (1 << 20) : m;
+      split_bands (xo, in, bands, stride, offset, (int) m, glide);
       mst_biquad_net_invalidate (&xo->net);
     } else {
       /* The whole tree side by side (runs of at most 2^20 frames). */
