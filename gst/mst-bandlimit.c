@@ -107,11 +107,14 @@ process (MstBandLimit * bl, const void *in, MstFormat fmt, int n,
   const int nch = bl->channels;
   const size_t count = (size_t) n * nch;
   const size_t stride = (size_t) bl->max_frames;
-  if (in)
+  const size_t bytes = count * (fmt == MST_FORMAT_F64 ? sizeof (double)
+      : sizeof (float));
+  if (in && mst_input_sane (in, count, fmt))
+    memcpy (bl->frames, in, bytes);
+  else if (in)
     *nonfinite += mst_input_clean (in, count, bl->frames, fmt);
   else
-    memset (bl->frames, 0, count * (fmt == MST_FORMAT_F64 ? sizeof (double)
-          : sizeof (float)));
+    memset (bl->frames, 0, bytes);
   if (bl->weight == 1.0 && bl->target == 1.0 && fmt == MST_FORMAT_F32
       && nch == 2) {
     /* On, stereo F32 (the common case): the interleaved frames in place. */
