@@ -119,8 +119,8 @@ process (MstBandLimit * bl, const void *in, MstFormat fmt, int n,
       && nch == 2) {
     /* On, stereo F32 (the common case): the interleaved frames in place. */
     MstBiquadCascade *cascade = &bl->cascade;
-    mst_biquad_cascades_run_fused (&cascade, 1, 2, NULL, 0, bl->frames, 1.0,
-        n);
+    mst_biquad_cascades_run_fused (&cascade, 1, 2, bl->wet, stride,
+        bl->frames, 1.0, n);
   } else {
     mst_planar_load (bl->wet, stride, bl->frames, nch, n, fmt);
     if (bl->weight != 1.0 || bl->target != 1.0)

@@ -589,7 +589,7 @@ mst_analysis_true_peak_ideal (const float *x, size_t n_frames, int channels,
     return NAN;
   if (n_frames == 0)
     return 0.0;
-  size_t pad = n_frames / 4 > 8192 ? n_frames / 4 : 8192;
+  const size_t pad = 8192;
   size_t n = n_frames + 2 * pad, big = n * (size_t) factor;
   double *in = fftw_malloc (sizeof (double) * n);
   fftw_complex *spec = fftw_malloc (sizeof (fftw_complex) * (big / 2 + 1));

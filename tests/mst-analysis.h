@@ -73,13 +73,14 @@ double mst_analysis_true_peak_16x_f64 (const double *x, size_t n_frames,
 
 /**
  * True peak of one channel by an ideal (brick-wall) reconstruction: the
- * whole channel, with silence around it (a quarter of its length on each
- * side, at least 8192 frames), transformed by one FFT (FFTW, double), its
+ * whole channel, with 8192 frames of silence on each side, transformed by
+ * one FFT (FFTW, double), its
  * spectrum zero-padded to @factor times the length and transformed back;
  * the largest magnitude, refined by a parabola through the grid's three
  * points around it. What a DAC with a perfect reconstruction filter would
  * play, as far as the silence padding allows (the periodic transform
- * wraps the tails; with this padding they are under -60 dB).
+ * wraps the tails around: across 16384 frames of silence they are down by
+ * at least 1 / (pi 8192), -88 dB).
  *
  * Returns: the linear peak, 0 for an empty input, NAN on an invalid
  * argument, a non-finite sample or allocation failure.
