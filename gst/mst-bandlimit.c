@@ -77,14 +77,14 @@ mst_band_limit_configure (MstBandLimit * bl, double rate_hz, int channels)
 }
 
 void
-mst_band_limit_set_on (MstBandLimit * bl, bool on)
+mst_band_limit_set_on (MstBandLimit * bl, bool on, bool at_once)
 {
   double target = on ? 1.0 : 0.0;
-  if (target == bl->target)
-    return;
-  if (mst_band_limit_is_idle (bl))
+  if (target != bl->target && mst_band_limit_is_idle (bl))
     mst_biquad_cascade_reset (&bl->cascade);
   bl->target = target;
+  if (at_once)
+    bl->weight = target;
 }
 
 void

@@ -39,8 +39,9 @@ void mst_band_limit_configure (MstBandLimit * bl, double rate_hz,
     int channels);
 
 /** On or off: a crossfade of MST_BAND_LIMIT_FADE_MS from the current
- *  state (a filter coming on starts from rest). */
-void mst_band_limit_set_on (MstBandLimit * bl, bool on);
+ *  state (a filter coming on starts from rest), or with @at_once (nothing
+ *  processed yet) straight there. */
+void mst_band_limit_set_on (MstBandLimit * bl, bool on, bool at_once);
 
 /** Clears the history; the crossfade jumps to its end. */
 void mst_band_limit_reset (MstBandLimit * bl);

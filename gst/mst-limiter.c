@@ -35,6 +35,7 @@
 #define END_LIFT_DB 0.1
 #define BYPASS_CEILING_DB 40.0
 #define BLOCK MST_LIMITER_BLOCK_FRAMES
+#define BAND_LIMIT_WANTED(s) ((s).true_peak && (s).band_limit && !(s).bypass)
 
 struct MstLimiter {
   int max_channels;
@@ -148,12 +149,6 @@ target_input_gain (const MstLimiter * lim)
   return lim->set.bypass ? 1.0 : mst_db_to_lin (lim->set.input_gain_db);
 }
 
-static bool
-band_limit_wanted (const MstLimiter * lim)
-{
-  return lim->set.true_peak && lim->set.band_limit && !lim->set.bypass;
-}
-
 static void
 fill_delay_ceiling (MstLimiter * lim)
 {
@@ -168,7 +163,7 @@ mst_limiter_reset (MstLimiter * lim)
 {
   if (!lim)
     return;
-  mst_band_limit_set_on (lim->band_limit, band_limit_wanted (lim));
+  mst_band_limit_set_on (lim->band_limit, BAND_LIMIT_WANTED (lim->set), true);
   mst_band_limit_reset (lim->band_limit);
   mst_tpdetect_reset (lim->detect);
   mst_delayline_reset (lim->delay);
@@ -227,9 +222,8 @@ mst_limiter_set (MstLimiter * lim, const MstLimiterSettings * s)
       fill_delay_ceiling (lim);
     }
   }
-  mst_band_limit_set_on (lim->band_limit, band_limit_wanted (lim));
-  if (mst_delayline_get_written (lim->delay) == 0)
-    mst_band_limit_reset (lim->band_limit);
+  mst_band_limit_set_on (lim->band_limit, BAND_LIMIT_WANTED (lim->set),
+      mst_delayline_get_written (lim->delay) == 0);
   if (s->release_ms != old.release_ms || s->auto_release != old.auto_release)
     mst_lookahead_gain_set_release (lim->gain, s->release_ms,
         s->auto_release);
@@ -493,9 +487,8 @@ process_frames (MstLimiter * lim, const void *in, MstFormat fmt, int n,
     lim->ceiling_changed_at = t0;
     lim->ceiling_fill = mst_delayline_get_capacity (lim->delay);
   }
-  /* A drain's silence goes to the detector as it is: the output stops at
-   * the stream's last frame, so the silence after it is what a meter
-   * reconstructs, not the filter's ring-out. */
+  /* A drain's silence goes to the detector as it is (not the filter's
+   * ring-out): a meter reconstructs the silence after the last frame. */
   const void *input = in;
   if (in && !mst_band_limit_is_idle (lim->band_limit))
     input = mst_band_limit_process (lim->band_limit, in, fmt, n,
