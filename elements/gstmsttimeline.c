@@ -83,12 +83,16 @@ GstStructure *
 gst_mst_interval_structure_new (GstBaseTransform * trans, const gchar * name,
     GstClockTime end_ts, GstClockTime duration)
 {
+  /* A stream may end before any segment came (a source with nothing to
+   * send): no times to convert then. */
+  gboolean timed = trans->segment.format == GST_FORMAT_TIME;
+
   return gst_structure_new (name,
       "timestamp", G_TYPE_UINT64, end_ts,
-      "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time
-      (&trans->segment, GST_FORMAT_TIME, end_ts),
-      "running-time", G_TYPE_UINT64, gst_segment_to_running_time
-      (&trans->segment, GST_FORMAT_TIME, end_ts),
+      "stream-time", G_TYPE_UINT64, timed ? gst_segment_to_stream_time
+      (&trans->segment, GST_FORMAT_TIME, end_ts) : GST_CLOCK_TIME_NONE,
+      "running-time", G_TYPE_UINT64, timed ? gst_segment_to_running_time
+      (&trans->segment, GST_FORMAT_TIME, end_ts) : GST_CLOCK_TIME_NONE,
       "duration", G_TYPE_UINT64, duration, NULL);
 }
 

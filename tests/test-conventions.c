@@ -1152,6 +1152,39 @@ GST_START_TEST (test_states)
 }
 GST_END_TEST;
 
+/* ---- 8. A stream that ends before any data. ------------------------- */
+
+/* A source with nothing to send ends its stream before any segment: the
+ * element passes EOS on without a critical (an element posting a final
+ * interval message had no segment to convert its times in). */
+GST_START_TEST (test_eos_before_data)
+{
+  const Row *row = &rows[__i__];
+  gchar *caps = caps_string (&stereo_f32);
+  gchar *desc = g_strdup_printf ("audiotestsrc num-buffers=0 ! %s ! %s "
+      "name=el ! fakesink", caps, row->factory);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  fail_unless (pipeline != NULL);
+  GstElement *el = gst_bin_get_by_name (GST_BIN (pipeline), "el");
+  apply_settings (el, row->active);
+  gst_object_unref (el);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
+      != GST_STATE_CHANGE_FAILURE);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_NULL)
+      == GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (pipeline);
+  g_free (desc);
+  g_free (caps);
+}
+GST_END_TEST;
+
 static Suite *
 conventions_suite (void)
 {
@@ -1169,6 +1202,7 @@ conventions_suite (void)
   tcase_add_loop_test (tc, test_automation, 0, n);
   tcase_add_loop_test (tc, test_latency, 0, n);
   tcase_add_loop_test (tc, test_states, 0, n);
+  tcase_add_loop_test (tc, test_eos_before_data, 0, n);
   return s;
 }
 
