@@ -72,7 +72,8 @@ GType gst_mst_dynamics_detector_get_type (void);
 G_END_DECLS
 /* The limiter's and loudnorm's "band-limit" (gst/mst-bandlimit.h). */
 #define GST_MST_BAND_LIMIT_BLURB \
-  "With true-peak: first remove what lies above 0.46 fs (20.3 kHz at " \
+  "With true-peak, at 44.1 kHz and above: first remove what lies above " \
+  "0.46 fs (20.3 kHz at " \
   "44.1 kHz; an elliptic low-pass, 0.01 dB of ripple below it, 60 dB " \
   "down from 0.483 fs), so that the ceiling holds by an ideal " \
   "(brick-wall) reconstruction too, on clipped masters, noise and tones " \

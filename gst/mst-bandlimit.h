@@ -23,6 +23,11 @@ extern "C" {
  * ceiling by a brick-wall reconstruction too (white noise +20 dB: +0.36 dB
  * over it without, under it with). */
 #define MST_BAND_LIMIT_PASS_EDGE 0.46
+/** Lowest rate it is used at: there 0.46 fs is 20.3 kHz, above hearing.
+ *  Below (8 to 32 kHz: speech, telephony) it would cut audible content
+ *  (3.7 kHz up at 8 kHz), so a true-peak stage does without it there and
+ *  holds for the BS.1770-4 meters only. */
+#define MST_BAND_LIMIT_MIN_RATE_HZ 44100.0
 /** Length of the crossfade when the band limit comes on or goes off, ms. */
 #define MST_BAND_LIMIT_FADE_MS 10.0
 

@@ -28,14 +28,14 @@
  * 0.04 dB). */
 #define DETECT_MARGIN_DB 0.04
 /* The ring-out of a stream's last frames into the silence after it: a step,
- * which the detector's points under-read by up to 0.08 dB when the stream
- * ends on content at Nyquist (measured on a full-scale fs/2 tone cut off
- * abruptly); the intervals from the last frame on are read this much
- * higher. */
+ * which the detector's points under-read by up to 0.08 dB when it ends on
+ * content at Nyquist (a full-scale fs/2 tone cut off abruptly); the
+ * intervals from the last frame on are read this much higher. */
 #define END_LIFT_DB 0.1
 #define BYPASS_CEILING_DB 40.0
 #define BLOCK MST_LIMITER_BLOCK_FRAMES
-#define BAND_LIMIT_WANTED(s) ((s).true_peak && (s).band_limit && !(s).bypass)
+#define BAND_LIMIT_WANTED(l) ((l)->set.true_peak && (l)->set.band_limit \
+    && !(l)->set.bypass && (l)->rate_hz >= MST_BAND_LIMIT_MIN_RATE_HZ)
 
 struct MstLimiter {
   int max_channels;
@@ -163,7 +163,7 @@ mst_limiter_reset (MstLimiter * lim)
 {
   if (!lim)
     return;
-  mst_band_limit_set_on (lim->band_limit, BAND_LIMIT_WANTED (lim->set), true);
+  mst_band_limit_set_on (lim->band_limit, BAND_LIMIT_WANTED (lim), true);
   mst_band_limit_reset (lim->band_limit);
   mst_tpdetect_reset (lim->detect);
   mst_delayline_reset (lim->delay);
@@ -222,7 +222,7 @@ mst_limiter_set (MstLimiter * lim, const MstLimiterSettings * s)
       fill_delay_ceiling (lim);
     }
   }
-  mst_band_limit_set_on (lim->band_limit, BAND_LIMIT_WANTED (lim->set),
+  mst_band_limit_set_on (lim->band_limit, BAND_LIMIT_WANTED (lim),
       mst_delayline_get_written (lim->delay) == 0);
   if (s->release_ms != old.release_ms || s->auto_release != old.auto_release)
     mst_lookahead_gain_set_release (lim->gain, s->release_ms,

@@ -880,6 +880,16 @@ test_band_limit (void)
       MST_CHECK_MSG (db <= -60.0, "%.0f Hz: only %+.1f dB", f, db);
   }
 
+  /* Under 44.1 kHz it stays off (0.46 fs would be audible): 3.9 kHz at
+   * 8 kHz under the ceiling comes out bit for bit. */
+  for (size_t i = 0; i < n; i++)
+    x[i] = (float) (0.25 * sin (2 * M_PI * 3900 * i / 8000.0));
+  mst_limiter_configure (lim, 8000, 1, 5.0);
+  mst_limiter_set (lim, &set);
+  MST_CHECK (run (lim, x, n, 1, y) == n);
+  MST_CHECK_MSG (memcmp (x, y, sizeof (float) * n) == 0, "3.9 kHz at 8 kHz "
+      "changed: %+.2f dB", rms_db_ratio (y, x, n / 2, n));
+
   /* White noise 20 dB over: without the band limit an ideal reconstruction
    * reads it over the ceiling (test_true_peak_guarantee: under with it). */
   const size_t m = 4 * 48000;
