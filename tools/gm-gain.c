@@ -161,6 +161,9 @@ note_stereo_check (GmJob * job)
   if (f->hf_valid)
     gm_job_note (job, GM_STATUS_OK, "energy above 16 kHz: %.1f dB of the "
         "total, loudest 400 ms %.1f dBFS", f->hf_ratio_db, f->hf_max_dbfs);
+  else if (f->rate_hz >= GM_HF_MIN_RATE_HZ)
+    gm_job_note (job, GM_STATUS_OK, "energy above 16 kHz not measured: "
+        "silence");
   else
     gm_job_note (job, GM_STATUS_OK, "energy above 16 kHz not measured at "
         "%d Hz", f->rate_hz);
@@ -340,7 +343,8 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
     job->mono_below_hz = job->before.channels == 2 ? mono_below : 0.0;
     if (mono_below > 0.0 && job->before.channels != 2)
       gm_job_note (job, GM_STATUS_OK, "mono below %g Hz not applied: "
-          "%d channels (stereo only)", mono_below, job->before.channels);
+          "%d channel%s (stereo only)", mono_below, job->before.channels,
+          job->before.channels == 1 ? "" : "s");
     else if (mono_below > 0.0)
       gm_job_note (job, GM_STATUS_OK, "side removed below %g Hz (imager "
           "mono-below; the mid untouched)", mono_below);

@@ -319,10 +319,6 @@ gm_progress_draw_locked (GmProgress * p)
   fflush (stderr);
 }
 
-/* Extreme highs for the vinyl check: energy above HF_EDGE_HZ. */
-#define HF_EDGE_HZ 16000.0
-/* Below this rate the edge is too near Nyquist to mean anything. */
-#define HF_MIN_RATE_HZ (2.2 * HF_EDGE_HZ)
 #define HF_BLOCK 1024
 
 /* What a measuring pass adds to the meter's figures: stereo correlation
@@ -341,13 +337,13 @@ typedef struct {
 static void
 analysis_start (Analysis * a, int rate, int channels)
 {
-  MstFilterParams p = { MST_FILTER_LOW_CUT, HF_EDGE_HZ, 0.0, M_SQRT1_2, 48 };
+  MstFilterParams p = { MST_FILTER_LOW_CUT, GM_HF_EDGE_HZ, 0.0, M_SQRT1_2, 48 };
   MstBiquad sections[MST_FILTER_MAX_SECTIONS];
   int n = 0;
 
   mst_stereo_meter_init (&a->stereo, rate);
   a->hop_frames = a->stereo.hop_frames;
-  a->hf = rate >= HF_MIN_RATE_HZ && channels <= MST_MAX_CHANNELS
+  a->hf = rate >= GM_HF_MIN_RATE_HZ && channels <= MST_MAX_CHANNELS
       && mst_filter_design (&p, rate, sections, &n) == MST_OK;
   if (a->hf) {
     a->hp.n_sections = n;

@@ -8,6 +8,11 @@
 
 #include "gm-job.h"
 
+/* Extreme highs for the vinyl check: energy above GM_HF_EDGE_HZ; below
+ * GM_HF_MIN_RATE_HZ the edge is too near Nyquist to mean anything. */
+#define GM_HF_EDGE_HZ 16000.0
+#define GM_HF_MIN_RATE_HZ (2.2 * GM_HF_EDGE_HZ)
+
 /* Interval of the meter and limiter messages: 10 Hz, the short-term
  * update rate EBU Tech 3341 asks of live meters. */
 #define GM_INTERVAL_NS (100 * GST_MSECOND)
