@@ -1147,6 +1147,15 @@ finish_main (GstMstTwoInput * self, gboolean direct)
         &self->warned_nonfinite);
   /* Out before the input leaves its queue: once the main pad holds no
    * buffer, everything pushed to it has come out. */
+  if (direct && out && g_atomic_int_get (&self->emit_consumed)) {
+    /* The aggregator pad's "buffer-consumed" signal as the queued path
+     * gives it: once the output is out. */
+    gst_buffer_ref (out);
+    ret = push_out (self, out);
+    g_signal_emit_by_name (self->main_pad, "buffer-consumed", out);
+    gst_buffer_unref (out);
+    return ret;
+  }
   ret = out ? push_out (self, out) : GST_FLOW_OK;
   if (!direct) {
     gst_aggregator_pad_drop_buffer (self->main_pad);
@@ -1430,6 +1439,15 @@ gst_mst_two_input_class_init (GstMstTwoInputClass * klass)
 }
 
 static void
+emit_signals_changed (GObject * pad, G_GNUC_UNUSED GParamSpec * pspec,
+    gpointer data)
+{
+  gboolean emit;
+  g_object_get (pad, "emit-signals", &emit, NULL);
+  g_atomic_int_set (&((GstMstTwoInput *) data)->emit_consumed, emit);
+}
+
+static void
 gst_mst_two_input_init (GstMstTwoInput * self)
 {
   GstPadTemplate *templ =
@@ -1438,6 +1456,8 @@ gst_mst_two_input_init (GstMstTwoInput * self)
 
   self->main_pad = g_object_new (GST_TYPE_AGGREGATOR_PAD, "name", "sink",
       "direction", GST_PAD_SINK, "template", templ, NULL);
+  g_signal_connect (self->main_pad, "notify::emit-signals",
+      G_CALLBACK (emit_signals_changed), self);
   /* The aggregator's chain stays for the buffers that cannot go direct. */
   self->aggregator_chain = GST_PAD_CHAINFUNC (self->main_pad);
   gst_pad_set_chain_function (GST_PAD (self->main_pad),

@@ -175,6 +175,9 @@ struct _GstMstTwoInput
    * direct_lock is held by aggregate and by the direct path, never both. */
   GstPadChainFunction aggregator_chain;
   gint main_queued, direct_allowed;
+  /* The main pad's "emit-signals" (atomic): the direct path emits
+   * "buffer-consumed" too. */
+  gint emit_consumed;
   GMutex direct_lock;
   GCond direct_cond;
   /* The base set the "latency" property to let a non-live upstream run
