@@ -553,19 +553,30 @@ handle_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
       (agg, pad, event);
 }
 
-/* A queued event of the main handled (after the aggregator's own handling
- * of it: the direct path then sees its segment). */
+/* The events of either pad, never at once with the direct path (a
+ * sidechain's caps may come while a direct buffer is processed); a queued
+ * event of the main counted as handled after the aggregator's own handling
+ * of it (the direct path then sees its segment). */
 static gboolean
 gst_mst_two_input_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
     GstEvent * event)
 {
   GstMstTwoInput *self = GST_MST_TWO_INPUT (agg);
-  gboolean queued = pad == self->main_pad && GST_EVENT_IS_SERIALIZED (event)
+  gboolean serialized = GST_EVENT_IS_SERIALIZED (event)
       && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP;
-  gboolean res = handle_sink_event (agg, pad, event);
+  gboolean queued = pad == self->main_pad && serialized;
+  gboolean res;
 
+  /* Only the queued events (handled in the aggregator's thread): the
+   * others come from any thread (a flush's) while a direct push may hold
+   * the lock, waiting for them. */
+  if (!serialized)
+    return handle_sink_event (agg, pad, event);
+  g_mutex_lock (&self->direct_lock);
+  res = handle_sink_event (agg, pad, event);
   if (queued)
-    main_item_done (self, FALSE);
+    main_item_done (self, TRUE);
+  g_mutex_unlock (&self->direct_lock);
   return res;
 }
 
