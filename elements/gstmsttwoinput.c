@@ -31,6 +31,7 @@ G_DEFINE_ABSTRACT_TYPE_WITH_CODE (GstMstTwoInput, gst_mst_two_input,
 #define GET_CLASS(self) GST_MST_TWO_INPUT_GET_CLASS (self)
 
 static GstFlowReturn push_tail (GstMstTwoInput * self);
+static void main_item_done (GstMstTwoInput * self, gboolean locked);
 
 enum
 {
@@ -108,7 +109,14 @@ release_main (GstMstTwoInput * self)
     gst_buffer_unmap (self->out_buf, &self->out_map);
     gst_clear_buffer (&self->out_buf);
   }
-  gst_clear_buffer (&self->main_buf);
+  /* An owned main buffer is the output: its reference went with it. */
+  /* Not a store of NULL then gst_clear_buffer: that reads the pointer as a
+   * GstMiniObject *, which strict aliasing lets the compiler read before
+   * the store. */
+  if (self->main_buf && !self->main_owned)
+    gst_buffer_unref (self->main_buf);
+  self->main_buf = NULL;
+  self->main_owned = FALSE;
   self->main_frames = self->main_done = self->out_done = 0;
 }
 
@@ -345,7 +353,7 @@ apply_settings (GstMstTwoInput * self)
 static void
 sync_at (GstMstTwoInput * self, gsize frame)
 {
-  GstClockTime pts = GST_BUFFER_PTS (self->main_buf);
+  GstClockTime pts = self->main_pts;
 
   if (GST_CLOCK_TIME_IS_VALID (pts)) {
     GstClockTime stream_time;
@@ -458,12 +466,34 @@ gst_mst_two_input_sink_event_pre_queue (GstAggregator * agg,
       gst_caps_unref (key);
     }
   }
+  if (pad == self->main_pad) {
+    GstFlowReturn ret;
+    gboolean queued = GST_EVENT_IS_SERIALIZED (event)
+        && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP;
+
+    /* After a flush the aggregator keeps some of the queued events and
+     * drops others; a GAP event may become a buffer in its queue: the
+     * count of what is queued would no longer be exact, so the direct
+     * path ends until the element starts again. No lock: the direct path
+     * may hold direct_lock while its push waits for this flush. */
+    if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START
+        || GST_EVENT_TYPE (event) == GST_EVENT_GAP)
+      g_atomic_int_set (&self->direct_allowed, FALSE);
+    if (queued)
+      g_atomic_int_inc (&self->main_queued);
+    ret = GST_AGGREGATOR_CLASS (gst_mst_two_input_parent_class)
+        ->sink_event_pre_queue (agg, pad, event);
+    /* Dropped (flushing): not to be waited for. */
+    if (queued && ret != GST_FLOW_OK)
+      main_item_done (self, FALSE);
+    return ret;
+  }
   return GST_AGGREGATOR_CLASS (gst_mst_two_input_parent_class)
       ->sink_event_pre_queue (agg, pad, event);
 }
 
 static gboolean
-gst_mst_two_input_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
+handle_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
     GstEvent * event)
 {
   GstMstTwoInput *self = GST_MST_TWO_INPUT (agg);
@@ -521,6 +551,33 @@ gst_mst_two_input_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
   }
   return GST_AGGREGATOR_CLASS (gst_mst_two_input_parent_class)->sink_event
       (agg, pad, event);
+}
+
+/* The events of either pad, never at once with the direct path (a
+ * sidechain's caps may come while a direct buffer is processed); a queued
+ * event of the main counted as handled after the aggregator's own handling
+ * of it (the direct path then sees its segment). */
+static gboolean
+gst_mst_two_input_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
+    GstEvent * event)
+{
+  GstMstTwoInput *self = GST_MST_TWO_INPUT (agg);
+  gboolean serialized = GST_EVENT_IS_SERIALIZED (event)
+      && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP;
+  gboolean queued = pad == self->main_pad && serialized;
+  gboolean res;
+
+  /* Only the queued events (handled in the aggregator's thread): the
+   * others come from any thread (a flush's) while a direct push may hold
+   * the lock, waiting for them. */
+  if (!serialized)
+    return handle_sink_event (agg, pad, event);
+  g_mutex_lock (&self->direct_lock);
+  res = handle_sink_event (agg, pad, event);
+  if (queued)
+    main_item_done (self, TRUE);
+  g_mutex_unlock (&self->direct_lock);
+  return res;
 }
 
 static gboolean
@@ -740,7 +797,7 @@ push_held (GstMstTwoInput * self)
   push_tail (self);
   if (self->main_buf == NULL)
     return;
-  pts = GST_BUFFER_PTS (self->main_buf);
+  pts = self->main_pts;
   if (GST_CLOCK_TIME_IS_VALID (pts)) {
     self->timeline.ts_base = pts + gst_util_uint64_scale_int
         (self->main_done, GST_SECOND, GST_AUDIO_INFO_RATE (&self->main_info));
@@ -749,47 +806,71 @@ push_held (GstMstTwoInput * self)
   self->out_done = 0;
 }
 
-/* Takes @buf, the main's next buffer: its output, a copy to process in
- * place (silence for a GAP buffer), and where it starts. */
+/* Takes @buf, the main's next buffer, and where it starts. Its output is
+ * @buf itself, processed in place, when @owned (the direct path holds the
+ * only reference the upstream gave) and it carries every frame; else a
+ * copy (the aggregator's queue keeps its own reference), silence for a
+ * GAP buffer. */
 static void
-start_main (GstMstTwoInput * self, GstBuffer * buf)
+start_main (GstMstTwoInput * self, GstBuffer * buf, gboolean owned)
 {
   GstMstTwoInputClass *klass = GET_CLASS (self);
   const GstAudioInfo *info = &self->main_info;
   gsize n = buffer_frames (buf, GST_AUDIO_INFO_BPF (info),
       GST_AUDIO_INFO_RATE (info));
+  gboolean discont = GST_BUFFER_IS_DISCONT (buf);
+  gboolean gap = GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP);
+  gboolean in_place = owned && !gap
+      && gst_buffer_get_size (buf) == n * GST_AUDIO_INFO_BPF (info);
 
   /* The tail before a discontinuity goes out with its own timestamps. */
-  if (GST_BUFFER_IS_DISCONT (buf))
+  if (discont)
     push_tail (self);
-  self->main_buf = buf;
   self->main_frames = n;
   self->main_done = 0;
+  self->main_pts = GST_BUFFER_PTS (buf);
   self->main_start = running_frame (self->main_pad, GST_BUFFER_PTS (buf),
       GST_AUDIO_INFO_RATE (info), self->main_next);
   self->main_next = self->main_start + (gint64) n;
-
-  self->out_buf = gst_buffer_new_allocate (NULL, n * GST_AUDIO_INFO_BPF (info),
-      NULL);
-  gst_buffer_copy_into (self->out_buf, buf, GST_BUFFER_COPY_METADATA, 0, -1);
-  GST_BUFFER_FLAG_UNSET (self->out_buf, GST_BUFFER_FLAG_GAP);
-  if (self->delaying) {
-    GST_BUFFER_FLAG_UNSET (self->out_buf, GST_BUFFER_FLAG_DISCONT);
+  if (self->delaying)
     gst_mst_timeline_start (&self->timeline, buf, klass->get_pending (self));
+
+  if (in_place) {
+    /* Writable without a copy when the upstream kept no reference. */
+    self->out_buf = gst_buffer_make_writable (buf);
+    self->main_buf = self->out_buf;
+    self->main_owned = TRUE;
+  } else {
+    self->main_buf = buf;
+    self->main_owned = FALSE;
+    self->out_buf = gst_buffer_new_allocate (NULL,
+        n * GST_AUDIO_INFO_BPF (info), NULL);
+    gst_buffer_copy_into (self->out_buf, buf, GST_BUFFER_COPY_METADATA, 0,
+        -1);
   }
+  GST_BUFFER_FLAG_UNSET (self->out_buf, GST_BUFFER_FLAG_GAP);
+  if (self->delaying)
+    GST_BUFFER_FLAG_UNSET (self->out_buf, GST_BUFFER_FLAG_DISCONT);
   gst_buffer_map (self->out_buf, &self->out_map, GST_MAP_READWRITE);
-  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)
-      || gst_buffer_get_size (buf) < self->out_map.size)
-    memset (self->out_map.data, 0, self->out_map.size);
-  else
-    gst_buffer_extract (buf, 0, self->out_map.data, self->out_map.size);
+  if (!in_place) {
+    if (gap || gst_buffer_get_size (buf) < self->out_map.size)
+      memset (self->out_map.data, 0, self->out_map.size);
+    else
+      gst_buffer_extract (buf, 0, self->out_map.data, self->out_map.size);
+    if (owned)
+      gst_buffer_unref (buf);
+    /* The direct path's input is done with; main_buf only marks that a
+     * buffer is in progress. */
+    if (owned)
+      self->main_buf = self->out_buf, self->main_owned = TRUE;
+  }
 
   /* What came before a discontinuity does not ring into what follows. */
-  if (GST_BUFFER_IS_DISCONT (buf))
+  if (discont)
     reset_core (self);
   sync_at (self, 0);
   self->controlled = klass->control_frames > 0
-      && GST_BUFFER_PTS_IS_VALID (buf)
+      && GST_CLOCK_TIME_IS_VALID (self->main_pts)
       && gst_object_has_active_control_bindings (GST_OBJECT (self));
   GST_OBJECT_LOCK (self);
   self->timeline.interval_frames = klass->message_name ?
@@ -1039,9 +1120,25 @@ process_main (GstMstTwoInput * self, GstAggregatorPad * sc, gboolean timeout,
   return self->main_done == self->main_frames;
 }
 
-/* The main buffer done: off its pad's queue, its output pushed. */
+/* One item of the main pad's queue consumed (a buffer or a serialized
+ * event): the direct path waits for none to be left. */
+static void
+main_item_done (GstMstTwoInput * self, gboolean locked)
+{
+  if (!locked)
+    g_mutex_lock (&self->direct_lock);
+  /* Never below 0, whatever the aggregator made of an event. */
+  if (g_atomic_int_get (&self->main_queued) > 0
+      && g_atomic_int_dec_and_test (&self->main_queued))
+    g_cond_broadcast (&self->direct_cond);
+  if (!locked)
+    g_mutex_unlock (&self->direct_lock);
+}
+
+/* The main buffer done: its output pushed; off its pad's queue unless it
+ * came by the direct path (never queued). */
 static GstFlowReturn
-finish_main (GstMstTwoInput * self)
+finish_main (GstMstTwoInput * self, gboolean direct)
 {
   GstMstTwoInputClass *klass = GET_CLASS (self);
   GstBuffer *out = self->out_buf;
@@ -1061,9 +1158,35 @@ finish_main (GstMstTwoInput * self)
         &self->warned_nonfinite);
   /* Out before the input leaves its queue: once the main pad holds no
    * buffer, everything pushed to it has come out. */
+  if (direct && out && g_atomic_int_get (&self->emit_consumed)) {
+    /* The aggregator pad's "buffer-consumed" signal as the queued path
+     * gives it: once the output is out. */
+    gst_buffer_ref (out);
+    ret = push_out (self, out);
+    g_signal_emit_by_name (self->main_pad, "buffer-consumed", out);
+    gst_buffer_unref (out);
+    return ret;
+  }
   ret = out ? push_out (self, out) : GST_FLOW_OK;
-  gst_aggregator_pad_drop_buffer (self->main_pad);
+  if (!direct) {
+    gst_aggregator_pad_drop_buffer (self->main_pad);
+    /* Called from aggregate, which holds direct_lock. */
+    main_item_done (self, TRUE);
+  }
   return ret;
+}
+
+/* Before a main buffer: a change of the core's shape (what it holds goes
+ * out first), the core configured. FALSE (error posted) when refused. */
+static gboolean
+prepare_main (GstMstTwoInput * self, GstAggregatorPad * sc)
+{
+  if (g_atomic_int_compare_and_exchange (&self->configure_requested,
+          TRUE, FALSE) && self->configured) {
+    push_tail (self);
+    self->need_configure = TRUE;
+  }
+  return ensure_configured (self, sc);
 }
 
 static GstFlowReturn
@@ -1078,6 +1201,9 @@ gst_mst_two_input_aggregate (GstAggregator * agg, gboolean timeout)
   sc = ref_sidechain (self);
   if (sc && !gst_pad_is_linked (GST_PAD (sc)))
     gst_clear_object (&sc);
+  /* Never at once with the direct path (an uncontended lock: the direct
+   * path runs only while nothing of the main is queued here). */
+  g_mutex_lock (&self->direct_lock);
   if (sc == NULL)
     release_key (self);
   for (;;) {
@@ -1088,22 +1214,16 @@ gst_mst_two_input_aggregate (GstAggregator * agg, gboolean timeout)
           ret = GST_FLOW_EOS;
         break;
       }
-      /* A change of the core's shape: what it holds goes out first. */
-      if (g_atomic_int_compare_and_exchange (&self->configure_requested,
-              TRUE, FALSE) && self->configured) {
-        push_tail (self);
-        self->need_configure = TRUE;
-      }
-      if (!ensure_configured (self, sc)) {
+      if (!prepare_main (self, sc)) {
         gst_buffer_unref (buf);
         ret = GST_FLOW_NOT_NEGOTIATED;
         break;
       }
-      start_main (self, buf);
+      start_main (self, buf, FALSE);
     }
     if (!process_main (self, sc, timeout, &ret))
       break;
-    ret = finish_main (self);
+    ret = finish_main (self, FALSE);
     if (ret != GST_FLOW_OK)
       break;
   }
@@ -1121,8 +1241,85 @@ gst_mst_two_input_aggregate (GstAggregator * agg, gboolean timeout)
       self->timeline.interval_count = 0;
     }
   }
+  g_mutex_unlock (&self->direct_lock);
   if (sc)
     gst_object_unref (sc);
+  return ret;
+}
+
+/* How long the direct path waits for the aggregator to empty the main's
+ * queue (after the events that start a stream, a caps or tag event) before
+ * handing the buffer to the aggregator instead. */
+#define DIRECT_WAIT_US (100 * G_TIME_SPAN_MILLISECOND)
+
+/* Whether the main buffer can go by the direct path: no sidechain pad,
+ * nothing of the main queued in the aggregator (waited for, a while), the
+ * core and the source pad's caps ready. With direct_lock held. */
+static gboolean
+direct_ready (GstMstTwoInput * self, GstPad * pad)
+{
+  gint64 deadline = g_get_monotonic_time () + DIRECT_WAIT_US;
+  GstPad *srcpad = GST_AGGREGATOR_SRC_PAD (self);
+
+  for (;;) {
+    gboolean sidechain;
+    GST_OBJECT_LOCK (self);
+    sidechain = self->sidechain_pad != NULL;
+    GST_OBJECT_UNLOCK (self);
+    if (sidechain || !g_atomic_int_get (&self->direct_allowed)
+        || GST_PAD_IS_FLUSHING (pad))
+      return FALSE;
+    if (g_atomic_int_get (&self->main_queued) == 0)
+      break;
+    if (!g_cond_wait_until (&self->direct_cond, &self->direct_lock,
+            deadline))
+      return FALSE;
+  }
+  return self->configured && !self->need_configure
+      && self->refused == GST_FLOW_OK
+      && !g_atomic_int_get (&self->configure_requested)
+      && gst_pad_has_current_caps (srcpad)
+      && !gst_pad_needs_reconfigure (srcpad);
+}
+
+/* The main pad's chain. Without a sidechain the element is a filter, and
+ * handing each buffer to the aggregator's thread costs more than the
+ * processing (two thread switches a buffer): the buffer is processed here,
+ * in place, and pushed from the upstream's thread, as GstBaseTransform
+ * does. Events still go through the aggregator's queue (its thread pushes
+ * the caps, segment and EOS), so a buffer goes direct only once that queue
+ * is empty; with a sidechain, or while something is queued, the buffer
+ * goes to the aggregator as before. */
+static GstFlowReturn
+gst_mst_two_input_main_chain (GstPad * pad, GstObject * parent,
+    GstBuffer * buf)
+{
+  GstMstTwoInput *self = GST_MST_TWO_INPUT (parent);
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  g_mutex_lock (&self->direct_lock);
+  if (!direct_ready (self, pad)) {
+    g_atomic_int_inc (&self->main_queued);
+    g_mutex_unlock (&self->direct_lock);
+    ret = self->aggregator_chain (pad, parent, buf);
+    /* Not queued (flushing or an error): not to be waited for. */
+    if (ret != GST_FLOW_OK)
+      main_item_done (self, FALSE);
+    return ret;
+  }
+  release_key (self);
+  if (!prepare_main (self, NULL)) {
+    gst_buffer_unref (buf);
+    ret = GST_FLOW_NOT_NEGOTIATED;
+  } else {
+    start_main (self, buf, TRUE);
+    process_main (self, NULL, FALSE, &ret);
+    if (ret == GST_FLOW_OK)
+      ret = finish_main (self, TRUE);
+    else
+      release_main (self);
+  }
+  g_mutex_unlock (&self->direct_lock);
   return ret;
 }
 
@@ -1131,6 +1328,16 @@ gst_mst_two_input_flush (GstAggregator * agg)
 {
   reset_stream (GST_MST_TWO_INPUT (agg));
   return GST_FLOW_OK;
+}
+
+static gboolean
+gst_mst_two_input_start (GstAggregator * agg)
+{
+  GstMstTwoInput *self = GST_MST_TWO_INPUT (agg);
+
+  g_atomic_int_set (&self->main_queued, 0);
+  g_atomic_int_set (&self->direct_allowed, TRUE);
+  return TRUE;
 }
 
 static gboolean
@@ -1190,6 +1397,8 @@ gst_mst_two_input_finalize (GObject * object)
   release_key (self);
   gst_clear_caps (&self->preferred_key_caps);
   gst_mst_settings_snapshot_clear (&self->snapshot);
+  g_mutex_clear (&self->direct_lock);
+  g_cond_clear (&self->direct_cond);
   G_OBJECT_CLASS (gst_mst_two_input_parent_class)->finalize (object);
 }
 
@@ -1232,11 +1441,21 @@ gst_mst_two_input_class_init (GstMstTwoInputClass * klass)
       GST_DEBUG_FUNCPTR (gst_mst_two_input_get_next_time);
   agg_class->aggregate = GST_DEBUG_FUNCPTR (gst_mst_two_input_aggregate);
   agg_class->flush = GST_DEBUG_FUNCPTR (gst_mst_two_input_flush);
+  agg_class->start = GST_DEBUG_FUNCPTR (gst_mst_two_input_start);
   agg_class->stop = GST_DEBUG_FUNCPTR (gst_mst_two_input_stop);
 
   klass->control_frames = GST_MST_CONTROL_FRAMES;
   klass->sync_values = gst_mst_two_input_default_sync_values;
   gst_type_mark_as_plugin_api (GST_TYPE_MST_TWO_INPUT, 0);
+}
+
+static void
+emit_signals_changed (GObject * pad, G_GNUC_UNUSED GParamSpec * pspec,
+    gpointer data)
+{
+  gboolean emit;
+  g_object_get (pad, "emit-signals", &emit, NULL);
+  g_atomic_int_set (&((GstMstTwoInput *) data)->emit_consumed, emit);
 }
 
 static void
@@ -1248,6 +1467,15 @@ gst_mst_two_input_init (GstMstTwoInput * self)
 
   self->main_pad = g_object_new (GST_TYPE_AGGREGATOR_PAD, "name", "sink",
       "direction", GST_PAD_SINK, "template", templ, NULL);
+  g_signal_connect (self->main_pad, "notify::emit-signals",
+      G_CALLBACK (emit_signals_changed), self);
+  /* The aggregator's chain stays for the buffers that cannot go direct. */
+  self->aggregator_chain = GST_PAD_CHAINFUNC (self->main_pad);
+  gst_pad_set_chain_function (GST_PAD (self->main_pad),
+      GST_DEBUG_FUNCPTR (gst_mst_two_input_main_chain));
+  g_mutex_init (&self->direct_lock);
+  g_cond_init (&self->direct_cond);
+  self->direct_allowed = TRUE;
   gst_element_add_pad (GST_ELEMENT (self), GST_PAD (self->main_pad));
   gst_mst_message_settings_init (&self->messages, GST_SECOND / 10);
   gst_mst_timeline_restart (&self->timeline);

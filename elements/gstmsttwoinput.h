@@ -167,6 +167,19 @@ struct _GstMstTwoInput
 
   /* < private > */
   GstAggregatorPad *main_pad;
+  /* The direct path (gstmsttwoinput.c, main_chain): the aggregator's
+   * chain function of the main pad; items of the main (buffers, serialized
+   * events) in the aggregator's queue (atomic; decreased under
+   * direct_lock, with direct_cond broadcast); whether the direct path may
+   * be taken (atomic; no after a flush until the element starts again).
+   * direct_lock is held by aggregate and by the direct path, never both. */
+  GstPadChainFunction aggregator_chain;
+  gint main_queued, direct_allowed;
+  /* The main pad's "emit-signals" (atomic): the direct path emits
+   * "buffer-consumed" too. */
+  gint emit_consumed;
+  GMutex direct_lock;
+  GCond direct_cond;
   /* The base set the "latency" property to let a non-live upstream run
    * ahead (allow_queue). */
   gboolean queue_allowed;
@@ -206,6 +219,10 @@ struct _GstMstTwoInput
    * and the running time of its frame 0, in frames. */
   GstBuffer *main_buf;
   GstBuffer *out_buf;
+  /* main_buf is out_buf (the direct path's buffer, processed in place, or
+   * its copy), not a reference of its own; the main buffer's PTS. */
+  gboolean main_owned;
+  GstClockTime main_pts;
   GstMapInfo out_map;
   gsize main_frames, main_done;
   gint64 main_start;

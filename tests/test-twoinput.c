@@ -381,6 +381,52 @@ GST_START_TEST (test_internal_key)
 
 GST_END_TEST;
 
+/* Without a sidechain pad, once the stream's first events are handled,
+ * a main buffer is processed in the pushing thread and comes out before
+ * the push returns, as the same buffer (in place, no copy). */
+GST_START_TEST (test_direct_path)
+{
+  GstHarness *hk, *h = new_harness ("F32LE", 2, 2, FALSE, &hk);
+  const gsize n = 1024;
+  guint in_place = 0;
+
+  for (guint b = 0; b < 20; b++) {
+    GstBuffer *buf = gst_harness_create_buffer (h, n * 2 * sizeof (gfloat));
+    GstBuffer *out;
+    GstMapInfo map;
+
+    GST_BUFFER_PTS (buf) = gst_util_uint64_scale_int (b * n, GST_SECOND,
+        RATE);
+    GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (n, GST_SECOND,
+        RATE);
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    for (gsize i = 0; i < 2 * n; i++)
+      ((gfloat *) map.data)[i] = (gfloat) (b * 2 * n + i);
+    gst_buffer_unmap (buf, &map);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    /* The first goes through the aggregator's thread (the stream's events
+     * are queued ahead of it): waited for. */
+    if (b > 0)
+      fail_unless_equals_int (gst_harness_buffers_in_queue (h), 1);
+    out = gst_harness_pull (h);
+    in_place += out == buf;
+    gst_buffer_map (out, &map, GST_MAP_READ);
+    for (gsize i = 0; i < 2 * n; i++)
+      /* out = main + the key's channel 0, the key the main itself. */
+      fail_unless (((gfloat *) map.data)[i] == (gfloat) (b * 2 * n + i)
+          + (gfloat) (b * 2 * n + i - i % 2),
+          "buffer %u sample %" G_GSIZE_FORMAT ": %g", b, i,
+          ((gfloat *) map.data)[i]);
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+  }
+  /* All but the first in place. */
+  fail_unless_equals_int (in_place, 19);
+  teardown (h, hk);
+}
+
+GST_END_TEST;
+
 /* A sidechain that ends first leaves a silent key, and every main frame
  * still comes out; a GAP buffer on the sidechain is silence. */
 GST_START_TEST (test_sidechain_eos_and_gap)
@@ -889,6 +935,7 @@ twoinput_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_alignment);
   tcase_add_test (tc, test_internal_key);
+  tcase_add_test (tc, test_direct_path);
   tcase_add_test (tc, test_sidechain_eos_and_gap);
   tcase_add_test (tc, test_caps_refused);
   tcase_add_test (tc, test_rate_refused);
