@@ -26,6 +26,9 @@ typedef struct {
   MstBiquadCascade low, high;
   /* all_pass[i]: this split's all-pass on band i, below the split. */
   MstBiquadCascade all_pass[MST_CROSSOVER_MAX_BANDS - 1];
+  /* The same all-pass on the caller's all-pass signal
+   * (mst_crossover_process_all_pass). */
+  MstBiquadCascade sum_pass;
   double log_freq, target_log_freq;
 } Split;
 
@@ -90,6 +93,8 @@ split_design (const MstCrossover * xo, Split * split)
     split->all_pass[i].n_sections = n;
     memcpy (split->all_pass[i].coefs, all_pass, n * sizeof *all_pass);
   }
+  split->sum_pass.n_sections = n;
+  memcpy (split->sum_pass.coefs, all_pass, n * sizeof *all_pass);
 }
 
 /* The tree of the current band count: split j's low side from what the
@@ -128,6 +133,7 @@ mst_crossover_reset (MstCrossover * xo)
     mst_biquad_cascade_reset (&split->high);
     for (int i = 0; i < MST_CROSSOVER_MAX_BANDS - 1; i++)
       mst_biquad_cascade_reset (&split->all_pass[i]);
+    mst_biquad_cascade_reset (&split->sum_pass);
   }
   build_net (xo);
 }
@@ -229,11 +235,12 @@ run (const MstCrossover * xo, MstBiquadCascade * c, double *x, size_t stride,
   mst_biquad_cascade_run (c, all, xo->channels, x, stride, from, n);
 }
 
-/* Frames [offset, offset + n) of every band; splits whose frequency glides
- * ramp their coefficients from @glide's designs. */
+/* Frames [offset, offset + n) of every band, and of @ap (NULL: none)
+ * through every split's all-pass; splits whose frequency glides ramp their
+ * coefficients from @glide's designs. */
 static void
 split_bands (MstCrossover * xo, const double *in, double *const *bands,
-    size_t stride, size_t offset, int n, bool glide)
+    double *ap, size_t stride, size_t offset, int n, bool glide)
 {
   int last = xo->n_bands - 1;
   double *rest = bands[last] + offset;
@@ -268,6 +275,9 @@ split_bands (MstCrossover * xo, const double *in, double *const *bands,
       if (bands[i])
         run (xo, &split->all_pass[i], bands[i] + offset, stride,
             ramp ? all_pass : NULL, n);
+    if (ap)
+      run (xo, &split->sum_pass, ap + offset, stride, ramp ? all_pass : NULL,
+          n);
   }
 }
 
@@ -289,6 +299,7 @@ check_finite (MstCrossover * xo)
     Split *split = &xo->splits[j];
     reset |= mst_biquad_cascade_check_finite (&split->low, xo->channels);
     reset |= mst_biquad_cascade_check_finite (&split->high, xo->channels);
+    reset |= mst_biquad_cascade_check_finite (&split->sum_pass, xo->channels);
     for (int i = 0; i < j; i++)
       reset |= mst_biquad_cascade_check_finite (&split->all_pass[i],
           xo->channels);
@@ -299,6 +310,23 @@ check_finite (MstCrossover * xo)
 MstResult
 mst_crossover_process (MstCrossover * xo, const double *in,
     double *const *bands, size_t stride, size_t n)
+{
+  return mst_crossover_process_all_pass (xo, in, bands, NULL, stride, n);
+}
+
+/* Zeroes the samples of @x (planar, @channels) that are not finite. */
+static void
+zero_nonfinite (double *x, int channels, size_t stride, size_t n)
+{
+  for (int c = 0; c < channels; c++)
+    for (size_t i = 0; i < n; i++)
+      if (!isfinite (x[c * stride + i]))
+        x[c * stride + i] = 0.0;
+}
+
+MstResult
+mst_crossover_process_all_pass (MstCrossover * xo, const double *in,
+    double *const *bands, double *all_pass, size_t stride, size_t n)
 {
   if (!xo || (n && (!in || !bands || !bands[xo->n_bands - 1] || stride < n)))
     return MST_ERR_INVALID_ARG;
@@ -315,7 +343,7 @@ mst_crossover_process (MstCrossover * xo, const double *in,
       m = n - offset;
     if (glide || !every_band) {
       m = m > (1 << 20) ? (1 << 20) : m;
-      split_bands (xo, in, bands, stride, offset, (int) m, glide);
+      split_bands (xo, in, bands, all_pass, stride, offset, (int) m, glide);
       mst_biquad_net_invalidate (&xo->net);
     } else {
       /* The whole tree side by side (runs of at most 2^20 frames). */
@@ -325,6 +353,9 @@ mst_crossover_process (MstCrossover * xo, const double *in,
         at[b] = bands[b] + offset;
       mst_biquad_net_run (&xo->net, xo->channels, in + offset, at, stride,
           (int) m);
+      for (int j = 0; all_pass && j < xo->n_bands - 1; j++)
+        run (xo, &xo->splits[j].sum_pass, all_pass + offset, stride, NULL,
+            (int) m);
     }
     offset += m;
   }
@@ -332,10 +363,10 @@ mst_crossover_process (MstCrossover * xo, const double *in,
     mst_biquad_net_invalidate (&xo->net);
     xo->nonfinite_count++;
     for (int b = 0; b < xo->n_bands; b++)
-      for (int c = 0; c < xo->channels && bands[b]; c++)
-        for (size_t i = 0; i < n; i++)
-          if (!isfinite (bands[b][c * stride + i]))
-            bands[b][c * stride + i] = 0.0;
+      if (bands[b])
+        zero_nonfinite (bands[b], xo->channels, stride, n);
+    if (all_pass)
+      zero_nonfinite (all_pass, xo->channels, stride, n);
   }
   mst_fpu_leave (fpu);
   return MST_OK;

@@ -73,6 +73,19 @@ void mst_crossover_reset (MstCrossover * xo);
 MstResult mst_crossover_process (MstCrossover * xo, const double *in,
     double *const *bands, size_t stride, size_t n);
 
+/** mst_crossover_process, and @all_pass (planar like @in: channel c at
+ *  @all_pass + c @stride; may be NULL) in place through the all-pass the
+ *  bands sum to: every split's all-pass, with its own history, its
+ *  coefficients gliding in step with the bands' filters. A signal run
+ *  through it keeps the phase of another's band sum; Linkwitz-Riley bands
+ *  are in phase with that all-pass (LR4's band b is the all-pass times a
+ *  real gain between 0 and 1), so bands weighted and summed are the
+ *  all-pass times a zero-phase weighting (the imager runs its mid through
+ *  it while its side is split). @all_pass is distinct from @in and the
+ *  bands. */
+MstResult mst_crossover_process_all_pass (MstCrossover * xo, const double *in,
+    double *const *bands, double *all_pass, size_t stride, size_t n);
+
 /** Blocks in which non-finite state was found and reset, since configure. */
 uint64_t mst_crossover_get_nonfinite_count (const MstCrossover * xo);
 

@@ -1,15 +1,23 @@
 /* mastering: stereo imager core, an orchestration of blocks.
  *
- * Every stage but the side filter is linear and memoryless, so a frame goes
- * through two 2x2 matrices: the first (input polarity, swap, mid/side with
- * the mid gain and the side gain times width) leaves mid in the left
- * buffer and side in the right; the side filter (mst-crossover, one
+ * Every stage but the band filter is linear and memoryless, so a frame
+ * goes through two 2x2 matrices: the first (input polarity, swap, mid/side
+ * with the mid gain and the side gain times width) leaves mid in the left
+ * buffer and side in the right; the band filter (mst-crossover, one
  * channel) removes the side below mono_below_hz and weights the bands of
  * the multiband width; the second matrix decodes to left/right, rotates
  * and balances. Steady matrices run as one ORC kernel; while a parameter
  * glides (one-pole per control period, mst-smoother) the matrices move
- * linearly per sample. The mid is never filtered, so with only the side
- * filter at work L + R is the input's L + R. */
+ * linearly per sample.
+ *
+ * Bands of one width need no split: the side is scaled (folded into the
+ * matrices when steady), so equal widths are exactly transparent. Bands
+ * of unequal widths split the side with the crossover, and the mid goes
+ * through the all-pass its bands sum to (mst_crossover_process_all_pass):
+ * Linkwitz-Riley bands are in phase with it, so the output is left and
+ * right through one common all-pass with the side weighted per band, no
+ * phase between mid and side. Mono bass alone leaves the mid untouched
+ * (L + R is the input's) and high-passes the side. */
 #include "mst-imager.h"
 #include "mst-crossover.h"
 #include "mst-fpu.h"
@@ -26,7 +34,7 @@
  * (rotation by pi) lands ln (pi / SNAP) = 17.3 time constants after the
  * change, 173 ms. */
 #define SNAP 1e-7
-/* The highest split the side filter takes, as a fraction of the rate: the
+/* The highest split the band filter takes, as a fraction of the rate: the
  * Butterworth designs stay well conditioned below it. */
 #define MAX_SPLIT_OF_RATE 0.45
 /* Mono bass plus MST_IMAGER_MAX_BANDS bands. */
@@ -52,13 +60,15 @@ typedef struct {
   double m00, m01, m10, m11;
 } Mat;
 
-/* What the side filter does: no splits (the side passes), or a crossover
- * with these splits and a weight per band. */
+/* What the band filter does: no splits (the side times weight[0]), or a
+ * crossover with these splits and a weight per band. */
 typedef struct {
   int n_splits;
   double freq_hz[XO_MAX_BANDS - 1];
   double weight[XO_MAX_BANDS];
   bool mono;                    /* band 0 is the mono bass: weight 0 */
+  bool multiband;               /* bands of unequal width: the mid through
+                                 * the crossover's all-pass */
 } Layout;
 
 typedef struct {
@@ -79,12 +89,12 @@ struct MstImager {
   int active;                   /* the path in use, or fading out */
   bool fading;                  /* to the other path, fade 0 .. 1 */
   double fade;
-  Layout wanted;                /* the side filter the settings ask for */
+  Layout wanted;                /* the band filter the settings ask for */
   uint64_t nonfinite_count;
   double *left, *right;         /* planar pair (right = left + BLOCK_FRAMES):
                                  * left/right, then mid/side */
+  double *mid_new, *side_new;   /* the path faded to, the same layout */
   double *bands;                /* [XO_MAX_BANDS][BLOCK_FRAMES] */
-  double *side_in, *side_new;   /* [BLOCK_FRAMES] */
   double ramp[BLOCK_FRAMES];
 };
 
@@ -133,7 +143,7 @@ settings_valid (const MstImagerSettings * s)
   return true;
 }
 
-/* The side filter @s asks for at @rate_hz (none when bypassed). */
+/* The band filter @s asks for at @rate_hz (none when bypassed). */
 static void
 layout_from_settings (const MstImagerSettings * s, bool bypass,
     double rate_hz, Layout * l)
@@ -165,6 +175,24 @@ layout_from_settings (const MstImagerSettings * s, bool bypass,
     l->weight[l->n_splits + 1] = s->band_width_pct[j + 1] / 100.0;
     l->n_splits++;
   }
+  /* Bands of one width need no split: the side times that width (above
+   * the mono bass, if any). */
+  int first = l->mono ? 1 : 0;
+  bool uniform = true;
+  for (int b = first + 1; b <= l->n_splits; b++)
+    uniform &= l->weight[b] == l->weight[first];
+  if (uniform)
+    l->n_splits = first;
+  l->multiband = l->n_splits > first;
+}
+
+/* Whether the band filters of @a and @b have the same structure (the
+ * same number of splits, each of the same kind; so multiband alike), so
+ * one glides to the other. */
+static bool
+same_structure (const Layout * a, const Layout * b)
+{
+  return a->n_splits == b->n_splits && a->mono == b->mono;
 }
 
 static void
@@ -222,7 +250,7 @@ apply_layout (MstImager * im)
   SidePath *p = &im->paths[im->active];
   if (im->fading)
     return;                     /* taken when the fade ends */
-  if (p->layout.n_splits != im->wanted.n_splits) {
+  if (!same_structure (&p->layout, &im->wanted)) {
     start_fade (im);
     return;
   }
@@ -294,12 +322,12 @@ mst_imager_init (void)
     return NULL;
   im->left = calloc (2 * BLOCK_FRAMES, sizeof (double));
   im->right = im->left ? im->left + BLOCK_FRAMES : NULL;
-  im->side_in = calloc (BLOCK_FRAMES, sizeof (double));
-  im->side_new = calloc (BLOCK_FRAMES, sizeof (double));
+  im->mid_new = calloc (2 * BLOCK_FRAMES, sizeof (double));
+  im->side_new = im->mid_new ? im->mid_new + BLOCK_FRAMES : NULL;
   im->bands = calloc ((size_t) XO_MAX_BANDS * BLOCK_FRAMES, sizeof (double));
   im->paths[0].xo = mst_crossover_init (1);
   im->paths[1].xo = mst_crossover_init (1);
-  if (!im->left || !im->right || !im->side_in || !im->side_new || !im->bands
+  if (!im->left || !im->right || !im->mid_new || !im->side_new || !im->bands
       || !im->paths[0].xo || !im->paths[1].xo)
     goto fail;
   mst_imager_settings_default (&defaults);
@@ -320,8 +348,7 @@ mst_imager_destroy (MstImager ** im)
   if (!im || !*im)
     return;
   free ((*im)->left);
-  free ((*im)->side_in);
-  free ((*im)->side_new);
+  free ((*im)->mid_new);
   free ((*im)->bands);
   mst_crossover_destroy (&(*im)->paths[0].xo);
   mst_crossover_destroy (&(*im)->paths[1].xo);
@@ -341,24 +368,36 @@ controls_settled (const MstImager * im)
   return memcmp (im->value, im->target, sizeof im->value) == 0;
 }
 
+/* When all the band filter does is scale the side, steadily (no split, no
+ * fade, its weight settled), the scale, to fold into the matrices; else
+ * -1. */
+static double
+side_scale (const MstImager * im)
+{
+  const SidePath *p = &im->paths[im->active];
+  if (im->fading || p->layout.n_splits != 0
+      || p->weight[0] != p->layout.weight[0])
+    return -1.0;
+  return p->weight[0];
+}
+
 bool
 mst_imager_is_passthrough (const MstImager * im)
 {
-  const SidePath *p = &im->paths[im->active];
-  return !im->fading && controls_settled (im)
+  return controls_settled (im) && side_scale (im) == 1.0
       && memcmp (im->value, neutral_controls, sizeof im->value) == 0
-      && p->layout.n_splits == 0 && im->wanted.n_splits == 0;
+      && im->wanted.n_splits == 0 && im->wanted.weight[0] == 1.0;
 }
 
-/* The first matrix, (L, R) to (mid, side). */
+/* The first matrix, (L, R) to (mid, side), the side times @scale. */
 static Mat
-encode_matrix (const double *v)
+encode_matrix (const double *v, double scale)
 {
   double s = v[C_SWAP], pl = v[C_POL_LEFT], pr = v[C_POL_RIGHT];
   /* Polarity of the inputs, then the swap mix: a = (1 - s) L' + s R'. */
   double p00 = (1.0 - s) * pl, p01 = s * pr, p10 = s * pl,
       p11 = (1.0 - s) * pr;
-  double hm = 0.5 * v[C_MID], hs = 0.5 * v[C_SIDE];
+  double hm = 0.5 * v[C_MID], hs = 0.5 * v[C_SIDE] * scale;
   return (Mat) { hm * (p00 + p10), hm * (p01 + p11),
     hs * (p00 - p10), hs * (p01 - p11)
   };
@@ -382,7 +421,7 @@ decode_matrix (const double *v)
   };
 }
 
-/* @a after @b: the matrix of (L, R) to (L, R) when the side filter does
+/* @a after @b: the matrix of (L, R) to (L, R) when the band filter does
  * nothing between the two. */
 static Mat
 mat_mul (const Mat * a, const Mat * b)
@@ -425,72 +464,78 @@ matrix_apply (double *a, double *b, const Mat * from, const Mat * to, int n)
   }
 }
 
-/* The side filter of @p on @in into @out (may be @in), band weights
- * gliding; @in is kept. */
+/* @out += @x times *@weight, which glides to @to (one-pole steps each
+ * control period, linear in between). */
 static void
-run_path (MstImager * im, SidePath * p, const double *in, double *out, int n)
+add_weighted (const MstImager * im, double *weight, double to,
+    const double *x, double *out, int n)
 {
-  if (p->layout.n_splits == 0) {
-    if (out != in)
-      memcpy (out, in, n * sizeof *out);
+  if (*weight == to) {
+    if (to != 0.0)
+      for (int i = 0; i < n; i++)
+        out[i] += to * x[i];
     return;
   }
+  for (int offset = 0; offset < n; offset += im->control_frames) {
+    int m = n - offset < im->control_frames ? n - offset : im->control_frames;
+    double w0 = *weight;
+    mst_smoother_one_pole_step (weight, to, im->glide_coef, SNAP);
+    double dw = (*weight - w0) / m;
+    for (int i = 0; i < m; i++)
+      out[offset + i] += (w0 + (i + 1) * dw) * x[offset + i];
+  }
+}
+
+/* The band filter of @p on @n frames of @mid and @side, in place: the
+ * side split and its bands weighted (or only scaled), the mid through the
+ * bands' all-pass when they are of unequal widths. */
+static void
+run_path (MstImager * im, SidePath * p, double *mid, double *side, int n)
+{
   int n_bands = p->layout.n_splits + 1;
   double *bands[XO_MAX_BANDS] = { NULL };
   for (int b = 0; b < n_bands; b++)
     bands[b] = im->bands + (size_t) b * BLOCK_FRAMES;
-  /* The mono band's weight is 0 for as long as the layout lasts: it is
-   * not computed. */
-  if (p->layout.mono)
-    bands[0] = NULL;
-  mst_crossover_process (p->xo, in, bands, BLOCK_FRAMES, n);
-  uint64_t count = mst_crossover_get_nonfinite_count (p->xo);
-  if (count != p->xo_nonfinite) {
-    p->xo_nonfinite = count;
-    im->nonfinite_count++;
-  }
-  memset (out, 0, n * sizeof *out);
-  for (int b = p->layout.mono; b < n_bands; b++) {
-    double from = p->weight[b], to = p->layout.weight[b];
-    const double *x = bands[b];
-    if (from == to) {
-      if (to != 0.0)
-        for (int i = 0; i < n; i++)
-          out[i] += to * x[i];
-      continue;
-    }
-    /* One-pole steps each control period, linear in between. */
-    for (int offset = 0; offset < n; offset += im->control_frames) {
-      int m = n - offset < im->control_frames ? n - offset : im->control_frames;
-      double w0 = p->weight[b];
-      mst_smoother_one_pole_step (&p->weight[b], to, im->glide_coef, SNAP);
-      double dw = (p->weight[b] - w0) / m;
-      for (int i = 0; i < m; i++)
-        out[offset + i] += (w0 + (i + 1) * dw) * x[offset + i];
+  if (p->layout.n_splits == 0)
+    memcpy (bands[0], side, n * sizeof *side);
+  else {
+    /* The mono band's weight is 0 for as long as the layout lasts: it is
+     * not computed. */
+    if (p->layout.mono)
+      bands[0] = NULL;
+    mst_crossover_process_all_pass (p->xo, side, bands,
+        p->layout.multiband ? mid : NULL, BLOCK_FRAMES, n);
+    uint64_t count = mst_crossover_get_nonfinite_count (p->xo);
+    if (count != p->xo_nonfinite) {
+      p->xo_nonfinite = count;
+      im->nonfinite_count++;
     }
   }
+  memset (side, 0, n * sizeof *side);
+  for (int b = p->layout.mono; b < n_bands; b++)
+    add_weighted (im, &p->weight[b], p->layout.weight[b], bands[b], side, n);
 }
 
-/* @n frames of side at @side through the side filter, crossfading
- * between paths when the structure changes. */
+/* @n frames of mid at @mid and side at @side through the band filter, in
+ * place, crossfading between paths when the structure changes. */
 static void
-side_filter (MstImager * im, double *side, int n)
+band_filter (MstImager * im, double *mid, double *side, int n)
 {
   SidePath *cur = &im->paths[im->active];
   if (!im->fading) {
-    if (cur->layout.n_splits > 0) {
-      memcpy (im->side_in, side, n * sizeof (double));
-      run_path (im, cur, im->side_in, side, n);
-    }
+    run_path (im, cur, mid, side, n);
     return;
   }
   SidePath *next = &im->paths[1 - im->active];
-  memcpy (im->side_in, side, n * sizeof (double));
-  run_path (im, cur, im->side_in, side, n);
-  run_path (im, next, im->side_in, im->side_new, n);
-  im->fade = mst_smoother_fade_fill (im->ramp, im->fade, 1.0, im->fade_step,
-      n);
+  memcpy (im->mid_new, mid, n * sizeof (double));
+  memcpy (im->side_new, side, n * sizeof (double));
+  run_path (im, cur, mid, side, n);
+  run_path (im, next, im->mid_new, im->side_new, n);
+  im->fade = mst_smoother_fade_fill_smooth (im->ramp, im->fade, 1.0,
+      im->fade_step, n);
+  mst_smoother_crossfade (im->mid_new, mid, im->ramp, n);
   mst_smoother_crossfade (im->side_new, side, im->ramp, n);
+  memcpy (mid, im->mid_new, n * sizeof (double));
   memcpy (side, im->side_new, n * sizeof (double));
   if (im->fade == 1.0) {
     im->active = 1 - im->active;
@@ -504,36 +549,40 @@ side_filter (MstImager * im, double *side, int n)
 static void
 process_planar (MstImager * im, int n)
 {
-  /* No side filter at work: the two matrices as one (one pass). */
-  bool direct = !im->fading && im->paths[im->active].layout.n_splits == 0;
+  /* The band filter only scaling the side: the two matrices as one (one
+   * pass), the scale in the first. */
+  double scale = side_scale (im);
+  bool direct = scale >= 0.0;
+  if (!direct)
+    scale = 1.0;
   if (controls_settled (im)) {
-    Mat e = encode_matrix (im->value), d = decode_matrix (im->value);
+    Mat e = encode_matrix (im->value, scale), d = decode_matrix (im->value);
     if (direct) {
       Mat m = mat_mul (&d, &e);
       matrix_apply (im->left, im->right, &m, &m, n);
       return;
     }
     matrix_apply (im->left, im->right, &e, &e, n);
-    side_filter (im, im->right, n);
+    band_filter (im, im->left, im->right, n);
     matrix_apply (im->left, im->right, &d, &d, n);
     return;
   }
   /* Gliding: the matrices at each control step, linear in between; the
-   * side filter in between the two, period by period. */
+   * band filter in between the two, period by period. */
   for (int offset = 0; offset < n; offset += im->control_frames) {
     int m = n - offset < im->control_frames ? n - offset : im->control_frames;
-    Mat e0 = encode_matrix (im->value), d0 = decode_matrix (im->value);
+    Mat e0 = encode_matrix (im->value, scale), d0 = decode_matrix (im->value);
     for (int k = 0; k < N_CONTROLS; k++)
       mst_smoother_one_pole_step (&im->value[k], im->target[k],
           im->glide_coef, SNAP);
-    Mat e1 = encode_matrix (im->value), d1 = decode_matrix (im->value);
+    Mat e1 = encode_matrix (im->value, scale), d1 = decode_matrix (im->value);
     if (direct) {
       Mat m0 = mat_mul (&d0, &e0), m1 = mat_mul (&d1, &e1);
       matrix_apply (im->left + offset, im->right + offset, &m0, &m1, m);
       continue;
     }
     matrix_apply (im->left + offset, im->right + offset, &e0, &e1, m);
-    side_filter (im, im->right + offset, m);
+    band_filter (im, im->left + offset, im->right + offset, m);
     matrix_apply (im->left + offset, im->right + offset, &d0, &d1, m);
   }
 }
@@ -557,11 +606,11 @@ imager_process (MstImager * im, void *frames, size_t n_frames, MstFormat fmt)
       mst_input_clean (block, 2 * (size_t) n, block, fmt);
       im->nonfinite_count++;
     }
-    if (fmt == MST_FORMAT_F32 && controls_settled (im) && !im->fading
-        && im->paths[im->active].layout.n_splits == 0) {
-      /* Steady, no side filter: one matrix on the frames themselves, the
-       * same arithmetic as the planar path. */
-      Mat e = encode_matrix (im->value), d = decode_matrix (im->value);
+    double scale = side_scale (im);
+    if (fmt == MST_FORMAT_F32 && controls_settled (im) && scale >= 0.0) {
+      /* Steady, the band filter only scaling: one matrix on the frames
+       * themselves, the same arithmetic as the planar path. */
+      Mat e = encode_matrix (im->value, scale), d = decode_matrix (im->value);
       Mat m = mat_mul (&d, &e);
       mst_orc_matrix2_f32_2ch ((void *) block, m.m00, m.m01, m.m10, m.m11, n);
       done += n;

@@ -24,14 +24,16 @@ extern "C" {
 #define MST_IMAGER_MAX_SPLIT_HZ 20000.0
 
 /** Time constant of the glides (one-pole, 63 % of a step in this time) and
- *  length of the crossfade when the side filter changes structure (mono
- *  bass or bands switched on or off). */
+ *  length of the crossfade when the band filter changes structure (mono
+ *  bass on or off, bands split or not). */
 #define MST_IMAGER_SMOOTHING_MS 10.0
 
 /** Everything a user may change while playing. The chain, per frame:
  *  polarity of the input channels, swap, mid/side with their gains (the
- *  side times width), the side filter (mono bass, band widths), back to
- *  left/right, rotation, balance. */
+ *  side times width), the band filter (mono bass: the side high-passed;
+ *  band widths: all equal, the side scaled; unequal, the side split and
+ *  the mid through the bands' all-pass), back to left/right, rotation,
+ *  balance. */
 typedef struct {
   double width_pct;             /* side level: 0 mono, 100 unchanged */
   double mid_gain_db, side_gain_db;
@@ -39,7 +41,8 @@ typedef struct {
   double rotation_deg;          /* positive turns the image to the right */
   bool swap, invert_left, invert_right;
   double mono_below_hz;         /* 0: off; side removed below it (LR4) */
-  int num_bands;                /* 1: one width for all; 2..4 bands */
+  int num_bands;                /* 1: one width for all; 2..4 bands (of
+                                 * equal widths: not split) */
   double split_hz[MST_IMAGER_MAX_BANDS - 1];
   double band_width_pct[MST_IMAGER_MAX_BANDS];  /* times width_pct */
   bool bypass;
@@ -66,8 +69,9 @@ MstResult mst_imager_configure (MstImager * im, double rate_hz);
  *  is out of range), then takes what changed as targets: gains, width,
  *  balance, rotation, band widths and frequencies glide; swap and
  *  polarity glide through the mix of both (a swap passes through mono, an
- *  inversion through silence of that channel); a change of the side
- *  filter's structure crossfades. Splits that are not strictly above the
+ *  inversion through silence of that channel); a change of the band
+ *  filter's structure (widths becoming unequal or equal included)
+ *  crossfades. Splits that are not strictly above the
  *  previous one (or above mono_below_hz) are skipped: their band joins the
  *  one above. */
 MstResult mst_imager_set (MstImager * im, const MstImagerSettings * settings);

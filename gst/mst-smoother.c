@@ -33,6 +33,16 @@ mst_smoother_fade_fill (double *ramp, double value, double target,
   return value;
 }
 
+double
+mst_smoother_fade_fill_smooth (double *ramp, double value, double target,
+    double step, int n)
+{
+  value = mst_smoother_fade_fill (ramp, value, target, step, n);
+  for (int i = 0; i < n; i++)
+    ramp[i] = ramp[i] * ramp[i] * (3.0 - 2.0 * ramp[i]);
+  return value;
+}
+
 void
 mst_smoother_crossfade (double *dst, const double *dry, const double *ramp,
     int n)

@@ -42,6 +42,15 @@ mst_smoother_one_pole_step (double *value, double target, double coef,
 double mst_smoother_fade_fill (double *ramp, double value, double target,
     double step, int n);
 
+/** mst_smoother_fade_fill, the ramp written through the smoothstep
+ *  3 r^2 - 2 r^3: a fade whose slope starts and ends at 0, so a crossfade
+ *  between signals that differ (in phase: one through an all-pass) bends
+ *  the waveform no more than the signals do (a linear fade's corners step
+ *  its slope by the difference over the fade's length). Returns the
+ *  linear value reached, the one to pass on. */
+double mst_smoother_fade_fill_smooth (double *ramp, double value,
+    double target, double step, int n);
+
 /** @dst = @dry + @ramp (@dst - @dry): a crossfade from the dry signal
  *  (ramp 0) to @dst (ramp 1). */
 void mst_smoother_crossfade (double *dst, const double *dry,

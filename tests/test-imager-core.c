@@ -8,6 +8,7 @@
 #include "mst-signals.h"
 #include "mst-test.h"
 
+#include <complex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -385,6 +386,301 @@ test_multiband_width (void)
   }
 }
 
+/* Left-only noise (F64) through 2, 3 and 4 bands of one width: at 100 %
+ * bit-exact (the right channel exactly 0, F32 too); at 60 % the same as
+ * width 60 bit for bit; with the top band 1e-7 wider (the split at work,
+ * the mid through the all-pass) the right channel more than 120 dB under
+ * the left. */
+static void
+test_multiband_equal_widths (void)
+{
+  double *x = noise (N, 90);
+  for (size_t i = 0; i < N; i++)
+    x[2 * i + 1] = 0;
+  for (int nb = 2; nb <= MST_IMAGER_MAX_BANDS; nb++) {
+    MstImagerSettings s;
+    mst_imager_settings_default (&s);
+    s.num_bands = nb;
+    MstImager *im = imager_with (&s);
+    double *y = copy (x, N);
+    float *f = malloc (sizeof (float) * 2 * N), *g = malloc (sizeof (float) * 2 * N);
+    for (size_t i = 0; i < 2 * N; i++)
+      f[i] = g[i] = (float) x[i];
+    mst_imager_process_f64 (im, y, N);
+    mst_imager_process_f32 (im, g, N);
+    MST_CHECK_MSG (memcmp (x, y, sizeof (double) * 2 * N) == 0
+        && memcmp (f, g, sizeof (float) * 2 * N) == 0,
+        "%d bands at 100 %%: not bit-exact", nb);
+    mst_imager_destroy (&im);
+    /* 60 % each against width 60. */
+    for (int b = 0; b < nb; b++)
+      s.band_width_pct[b] = 60;
+    im = imager_with (&s);
+    MstImagerSettings w;
+    mst_imager_settings_default (&w);
+    w.width_pct = 60;
+    MstImager *iw = imager_with (&w);
+    double *z = copy (x, N);
+    memcpy (y, x, sizeof (double) * 2 * N);
+    mst_imager_process_f64 (im, y, N);
+    mst_imager_process_f64 (iw, z, N);
+    MST_CHECK_MSG (memcmp (y, z, sizeof (double) * 2 * N) == 0,
+        "%d bands at 60 %%: not width 60", nb);
+    mst_imager_destroy (&im);
+    mst_imager_destroy (&iw);
+    /* The split at work, widths equal but for 1e-7. */
+    for (int b = 0; b < nb; b++)
+      s.band_width_pct[b] = 100;
+    s.band_width_pct[nb - 1] = 100 * (1 + 1e-7);
+    im = imager_with (&s);
+    memcpy (y, x, sizeof (double) * 2 * N);
+    mst_imager_process_f64 (im, y, N);
+    double leak = power_db (y + 1, N, 2) - power_db (y, N, 2);
+    MST_CHECK_MSG (leak < -120, "%d bands, split: right %.1f dB", nb, leak);
+    printf ("  %d bands, widths 1e-7 apart: right %.1f dB under the left\n",
+        nb, -leak);
+    mst_imager_destroy (&im);
+    free (y);
+    free (z);
+    free (f);
+    free (g);
+  }
+  free (x);
+}
+
+/* |LR4 side| of split @split_hz at @f (high or low side), the bilinear
+ * transform's warping included: x^4 / (1 + x^4) or 1 / (1 + x^4). */
+static double
+lr4_gain (bool high, double f, double split_hz)
+{
+  double x = tan (M_PI * f / RATE) / tan (M_PI * split_hz / RATE);
+  double x4 = x * x * x * x;
+  return high ? x4 / (1 + x4) : 1 / (1 + x4);
+}
+
+/* The side's gain the band widths @w imply at @f, relative to the mid
+ * (both through the crossover's all-pass, with which LR4 bands are in
+ * phase): the sum of w_b times band b's gain, the high sides of the splits
+ * below it times the low side of its own. */
+static double
+width_gain (const double *splits, int n_splits, const double *w, double f)
+{
+  double g = 0, below = 1;
+  for (int b = 0; b <= n_splits; b++) {
+    double own = b < n_splits ? lr4_gain (false, f, splits[b]) : 1;
+    g += w[b] * below * own;
+    if (b < n_splits)
+      below *= lr4_gain (true, f, splits[b]);
+  }
+  return g;
+}
+
+/* Unequal widths on left-only band-limited pseudo-noise (64 tones at whole
+ * hertz, random phases, log-spaced across one band): the output's
+ * side/mid ratio and its right channel against the left input are what
+ * the widths imply, within 0.05 dB (the expected figures from the
+ * Linkwitz-Riley magnitudes, not from the code): 3 bands 50/100/150 %,
+ * 4 bands 150/50/100/75 %, and 3 bands with mono bass under them. */
+static void
+test_multiband_unequal_widths (void)
+{
+  static const struct {
+    int n_bands;
+    double mono_hz, split[3], width[4];
+  } cases[] = {
+    {3, 0, {200, 2000}, {50, 100, 150}},
+    {4, 0, {150, 1000, 6000}, {150, 50, 100, 75}},
+    {3, 100, {500, 4000}, {50, 100, 150}},
+  };
+  const size_t n = RATE + RATE / 2;
+  double *x = malloc (sizeof (double) * 2 * n);
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    MstImagerSettings s;
+    mst_imager_settings_default (&s);
+    s.num_bands = cases[k].n_bands;
+    s.mono_below_hz = cases[k].mono_hz;
+    memcpy (s.split_hz, cases[k].split, sizeof (double) * (s.num_bands - 1));
+    memcpy (s.band_width_pct, cases[k].width, sizeof (double) * s.num_bands);
+    /* The crossover the imager builds: the mono split (weight 0) first. */
+    double splits[4], w[5];
+    int n_splits = 0, mono = cases[k].mono_hz > 0;
+    if (mono) {
+      splits[n_splits++] = cases[k].mono_hz;
+      w[0] = 0;
+    }
+    for (int b = 0; b < s.num_bands; b++) {
+      w[mono + b] = cases[k].width[b] / 100;
+      if (b < s.num_bands - 1)
+        splits[n_splits++] = cases[k].split[b];
+    }
+    for (int band = 0; band < s.num_bands; band++) {
+      double lo = band ? cases[k].split[band - 1] : fmax (20, 2 * cases[k].mono_hz);
+      double hi = band < s.num_bands - 1 ? cases[k].split[band] : 20000;
+      double f[64], a2 = 0, side2 = 0, right2 = 0;
+      uint32_t seed = 7 + band;
+      memset (x, 0, sizeof (double) * 2 * n);
+      for (int t = 0; t < 64; t++) {
+        f[t] = round (lo * pow (hi / lo, (t + 0.5) / 64));
+        seed = seed * 1664525u + 1013904223u;
+        double phase = 2 * M_PI * (seed >> 8) / 16777216.0;
+        for (size_t i = 0; i < n; i++)
+          x[2 * i] += 0.02 * sin (2 * M_PI * f[t] * i / RATE + phase);
+        double g = width_gain (splits, n_splits, w, f[t]);
+        a2 += 1;
+        side2 += g * g;
+        right2 += (1 - g) * (1 - g) / 4;
+      }
+      MstImager *im = imager_with (&s);
+      double *y = copy (x, n);
+      mst_imager_process_f64 (im, y, n);
+      /* The last second: whole periods of every tone. */
+      double *m1 = malloc (sizeof (double) * RATE), *s1 = malloc (sizeof (double) * RATE);
+      mid_side (y + 2 * (n - RATE), RATE, m1, s1);
+      double side_mid = power_db (s1, RATE, 1) - power_db (m1, RATE, 1);
+      double right = power_db (y + 2 * (n - RATE) + 1, RATE, 2)
+          - power_db (x + 2 * (n - RATE), RATE, 2);
+      double want_sm = 10 * log10 (side2 / a2), want_r = 10 * log10 (right2 / a2);
+      MST_CHECK_MSG (fabs (side_mid - want_sm) < 0.05 && fabs (right - want_r)
+          < 0.05, "case %zu band %d: side/mid %.3f dB (%.3f), right %.3f dB "
+          "(%.3f)", k, band, side_mid, want_sm, right, want_r);
+      printf ("  case %zu band %d (%g-%g Hz): side/mid %+.3f dB (%+.3f), "
+          "right %.2f dB (%.2f)\n", k, band, lo, hi, side_mid, want_sm, right,
+          want_r);
+      free (m1);
+      free (s1);
+      free (y);
+      mst_imager_destroy (&im);
+    }
+  }
+  free (x);
+}
+
+/* Mono bass alone keeps its design (the mid untouched, the side
+ * high-passed): a left-only tone comes out as (1 + H) / 2 on the left and
+ * (1 - H) / 2 on the right, H the LR4 high side (its all-pass phase
+ * included): below the split in both channels at -6.02 dB (mono bass),
+ * above it partly in the right (the side's phase against the mid). Tones
+ * at f / 4, f, 4 f and 16 f for f = 150 Hz, within 0.05 dB. */
+static void
+test_mono_below_hard_panned (void)
+{
+  const double fc = 150, ratios[] = { 0.25, 1, 4, 16 };
+  MstImagerSettings s;
+  mst_imager_settings_default (&s);
+  s.mono_below_hz = fc;
+  for (int k = 0; k < 4; k++) {
+    double f = fc * ratios[k];
+    double *x = calloc (2 * N, sizeof (double));
+    for (size_t i = 0; i < N; i++)
+      x[2 * i] = 0.5 * sin (2 * M_PI * f * i / RATE);
+    MstImager *im = imager_with (&s);
+    double *y = copy (x, N);
+    mst_imager_process_f64 (im, y, N);
+    double *l = malloc (sizeof (double) * N), *r = malloc (sizeof (double) * N),
+        *l0 = malloc (sizeof (double) * N);
+    for (size_t i = 0; i < N; i++) {
+      l[i] = y[2 * i];
+      r[i] = y[2 * i + 1];
+      l0[i] = x[2 * i];
+    }
+    /* H = all-pass times |high side|; LR4's all-pass D(-s) / D(s),
+     * D = s^2 + sqrt 2 s + 1, at s = j x (warped). */
+    double xw = tan (M_PI * f / RATE) / tan (M_PI * fc / RATE);
+    double complex d = 1 - xw * xw + I * M_SQRT2 * xw;
+    double complex h = conj (d) / d * lr4_gain (true, f, fc);
+    double want_l = 20 * log10 (cabs (1 + h) / 2);
+    double want_r = 20 * log10 (cabs (1 - h) / 2);
+    double in = tone_db (l0, N, f);
+    double got_l = tone_db (l, N, f) - in, got_r = tone_db (r, N, f) - in;
+    MST_CHECK_MSG (fabs (got_l - want_l) < 0.05 && fabs (got_r - want_r)
+        < 0.05, "%g Hz: left %.3f dB (%.3f), right %.3f dB (%.3f)", f, got_l,
+        want_l, got_r, want_r);
+    printf ("  mono-below %g, left-only %g Hz: left %+.2f dB, right %+.2f dB\n",
+        fc, f, got_l, got_r);
+    free (x);
+    free (y);
+    free (l);
+    free (r);
+    free (l0);
+    mst_imager_destroy (&im);
+  }
+}
+
+/* The pack's click measure (tests/test-conventions.c): the largest step
+ * and second difference of channel @c of @y, each over what a sine of
+ * frequency @f with the output's local amplitude (the peak within a
+ * period either side) can make. */
+static void
+click_excess (const double *y, size_t n, int c, double f, double *step,
+    double *curve)
+{
+  const double k1 = 2 * sin (M_PI * f / RATE);
+  const size_t period = (size_t) ceil (RATE / f);
+  *step = *curve = 0;
+  for (size_t i = RATE / 100; i + period < n; i++) {
+    double amp = 0;
+    for (size_t j = i - period; j <= i + period; j++)
+      amp = fmax (amp, fabs (y[2 * j + c]));
+    double d1 = fabs (y[2 * i + c] - y[2 * (i - 1) + c]);
+    double d2 = fabs (y[2 * i + c] - 2 * y[2 * (i - 1) + c]
+        + y[2 * (i - 2) + c]);
+    *step = fmax (*step, d1 / (amp * k1 + 1e-12));
+    *curve = fmax (*curve, d2 / (amp * k1 * k1 + 1e-12));
+  }
+}
+
+/* Automation from equal widths to unequal and back (band 1 of the default
+ * splits 120 Hz, 1 kHz, 6 kHz from 100 to 150 % over 0.5 s and back,
+ * settings taken every 64 frames as the element's controller does) on a
+ * left-only 997 Hz sine, at the 1 kHz split where the mid's all-pass
+ * turns it by some 180 degrees (the crossfade's worst case): no step or
+ * second difference beyond the conventions' bounds (1.05 and 1.1 times a
+ * sine's at the local amplitude), and the width moved the output. */
+static void
+test_multiband_automation_no_click (void)
+{
+  const double f = 997;
+  const size_t n = 2 * RATE;
+  double *x = calloc (2 * n, sizeof (double));
+  for (size_t i = 0; i < n; i++)
+    x[2 * i] = 0.5 * sin (2 * M_PI * f * i / RATE);
+  for (int nb = 3; nb <= 4; nb++) {
+    MstImagerSettings s;
+    mst_imager_settings_default (&s);
+    s.num_bands = nb;
+    MstImager *im = imager_with (&s);
+    double *y = copy (x, n);
+    for (size_t at = 0; at < n; at += 64) {
+      double t = (double) at / RATE;
+      double pct = t < 0.5 ? 100 : t < 1.0 ? 100 + 100 * (t - 0.5)
+          : t < 1.5 ? 150 - 100 * (t - 1.0) : 100;
+      s.band_width_pct[1] = pct;
+      MST_CHECK (mst_imager_set (im, &s) == MST_OK);
+      mst_imager_process_f64 (im, y + 2 * at, 64);
+    }
+    for (int c = 0; c < 2; c++) {
+      double step, curve;
+      click_excess (y, n, c, f, &step, &curve);
+      MST_CHECK_MSG (step <= 1.05 && curve <= 1.1, "%d bands, channel %d: "
+          "step %.3f, second difference %.3f of a sine's", nb, c, step, curve);
+      printf ("  %d bands, channel %d: step %.3f, second difference %.3f of "
+          "a sine's\n", nb, c, step, curve);
+    }
+    /* At 150 % the right channel carries the leak the width implies; at
+     * 100 % (the last 0.4 s, fade back over) it is silent again. */
+    double r_mid = 0, r_end = 0;
+    for (size_t i = RATE - RATE / 10; i < RATE; i++)
+      r_mid = fmax (r_mid, fabs (y[2 * i + 1]));
+    for (size_t i = n - 2 * RATE / 5; i < n; i++)
+      r_end = fmax (r_end, fabs (y[2 * i + 1]));
+    MST_CHECK_MSG (r_mid > 0.01 && r_end == 0.0, "right %g at 150 %%, %g "
+        "back at 100 %%", r_mid, r_end);
+    free (y);
+    mst_imager_destroy (&im);
+  }
+  free (x);
+}
+
 /* Largest step between neighbouring samples of either channel. */
 static double
 max_step (const double *y, size_t n)
@@ -588,6 +884,10 @@ main (void)
   MST_RUN (test_swap_invert);
   MST_RUN (test_mono_below);
   MST_RUN (test_multiband_width);
+  MST_RUN (test_multiband_equal_widths);
+  MST_RUN (test_multiband_unequal_widths);
+  MST_RUN (test_mono_below_hard_panned);
+  MST_RUN (test_multiband_automation_no_click);
   MST_RUN (test_automation_no_clicks);
   MST_RUN (test_nonfinite);
   MST_RUN (test_analysis_known_signals);

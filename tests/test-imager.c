@@ -2,7 +2,8 @@
  * (tests/test-conventions.c has its row): its messages (correlation,
  * balance, side/mid, fold-down loss of known signals, the final one at
  * EOS), the mono warning on anti-phase input, the refusal of non-stereo
- * caps naming stereo, and mono bass and width through the element. */
+ * caps naming stereo, mono bass and width through the element, and a
+ * left-only source through four bands of untouched widths. */
 #include <gst/gst.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -150,6 +151,29 @@ GST_START_TEST (test_width_and_mono_bass)
 }
 GST_END_TEST;
 
+/* The review's reproducer: left-only noise through imager num-bands=4,
+ * widths untouched: the output is the input, the right channel exactly 0;
+ * with band 1 at 150 % the right is no longer silent (the split at
+ * work). */
+GST_START_TEST (test_multiband_left_only)
+{
+  const gsize n = RATE;
+  float *x = signal_of (INDEPENDENT, n), *y = g_new (float, 2 * n);
+  for (gsize i = 0; i < n; i++)
+    x[2 * i + 1] = 0;
+  mst_run_element ("imager num-bands=4", x, n, 2, 1024, y, NULL);
+  fail_unless (memcmp (x, y, sizeof (float) * 2 * n) == 0);
+  mst_run_element ("imager num-bands=4 band1-width=150", x, n, 2, 1024, y,
+      NULL);
+  double right = 0;
+  for (gsize i = 0; i < n; i++)
+    right += y[2 * i + 1] * y[2 * i + 1];
+  fail_unless (right > 0);
+  g_free (x);
+  g_free (y);
+}
+GST_END_TEST;
+
 /* Mono and 5.1 are refused with a message naming stereo as accepted. */
 GST_START_TEST (test_refuses_non_stereo)
 {
@@ -172,6 +196,7 @@ imager_suite (void)
   tcase_add_test (tc, test_messages_known_signals);
   tcase_add_test (tc, test_width_and_mono_bass);
   tcase_add_test (tc, test_refuses_non_stereo);
+  tcase_add_test (tc, test_multiband_left_only);
   return s;
 }
 
