@@ -536,6 +536,41 @@ load4 (MstFormat fmt, const void *x, size_t j, V4d * v)
   }
 }
 
+/* Samples j .. j + 3 at @x into @lane: their magnitudes, read as 0 where
+ * not finite or beyond MST_MAX_INPUT (counted in -*@n_ok: -1 a sane
+ * one), taken as the lanes' maxima (@peak) or added as squares. */
+MST_ALWAYS_INLINE void
+key_step4 (const void *x, size_t j, MstFormat fmt, bool peak, V4d * lane,
+    V4l * n_ok)
+{
+  const V4l abs_mask = { INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX };
+  const V4d max_in = { MST_MAX_INPUT, MST_MAX_INPUT, MST_MAX_INPUT,
+    MST_MAX_INPUT
+  };
+  V4d v;
+  load4 (fmt, x, j, &v);
+  v = (V4d) ((V4l) v & abs_mask);
+  V4l ok = v <= max_in;         /* -1 where finite and sane; NaN fails */
+  *n_ok -= ok;
+  v = (V4d) ((V4l) v & ok);
+  if (peak) {
+    V4l above = v > *lane;
+    *lane = (V4d) (((V4l) v & above) | ((V4l) * lane & ~above));
+  } else {
+    *lane += v * v;
+  }
+}
+
+/* Channel @c's value across the lanes that hold it (lane l: l % @ch). */
+MST_ALWAYS_INLINE double
+key_fold (const V4d * lane, int c, int ch, bool peak)
+{
+  double a = (*lane)[c];
+  for (int l = c + ch; l < 4; l += ch)
+    a = peak ? ((*lane)[l] > a ? (*lane)[l] : a) : a + (*lane)[l];
+  return a;
+}
+
 /* Adds @k frames of @ch channels at @x (interleaved, of @fmt) to @acc[c],
  * channel c's period so far (its peak or sum of squares); returns the
  * count of samples read as silence: non-finite or absurd (beyond
@@ -546,29 +581,13 @@ reduce_period (const void *x, size_t k, int ch, MstFormat fmt, bool peak,
     double *acc)
 {
   const size_t n = k * (size_t) ch;
-  const V4l abs_mask = { INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX };
-  const V4d max_in = { MST_MAX_INPUT, MST_MAX_INPUT, MST_MAX_INPUT,
-    MST_MAX_INPUT
-  };
   V4d lane = { 0.0, 0.0, 0.0, 0.0 };
   for (int l = 0; l < 4; l++)
     lane[l] = l < ch || peak ? acc[l % ch] : 0.0;
   V4l n_ok = { 0, 0, 0, 0 };
   size_t j = 0;
-  for (; j + 4 <= n; j += 4) {
-    V4d v;
-    load4 (fmt, x, j, &v);
-    v = (V4d) ((V4l) v & abs_mask);
-    V4l ok = v <= max_in;       /* -1 where finite and sane; NaN fails */
-    n_ok -= ok;
-    v = (V4d) ((V4l) v & ok);
-    if (peak) {
-      V4l above = v > lane;
-      lane = (V4d) (((V4l) v & above) | ((V4l) lane & ~above));
-    } else {
-      lane += v * v;
-    }
-  }
+  for (; j + 4 <= n; j += 4)
+    key_step4 (x, j, fmt, peak, &lane, &n_ok);
   /* The vector loop's samples that were not sane. */
   int bad = (int) (j - (size_t) (n_ok[0] + n_ok[1] + n_ok[2] + n_ok[3]));
   for (; j < n; j++) {
@@ -579,12 +598,8 @@ reduce_period (const void *x, size_t k, int ch, MstFormat fmt, bool peak,
     int l = (int) (j & 3);
     lane[l] = peak ? (v > lane[l] ? v : lane[l]) : lane[l] + v * v;
   }
-  for (int c = 0; c < ch; c++) {
-    double a = lane[c];
-    for (int l = c + ch; l < 4; l += ch)
-      a = peak ? (lane[l] > a ? lane[l] : a) : a + lane[l];
-    acc[c] = a;
-  }
+  for (int c = 0; c < ch; c++)
+    acc[c] = key_fold (&lane, c, ch, peak);
   return bad;
 }
 
@@ -595,33 +610,15 @@ MST_ALWAYS_INLINE int
 whole_periods (const void *x, size_t count, size_t k, int ch, MstFormat fmt,
     bool peak, double *keys)
 {
-  const V4l abs_mask = { INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX };
-  const V4d max_in = { MST_MAX_INPUT, MST_MAX_INPUT, MST_MAX_INPUT,
-    MST_MAX_INPUT
-  };
   const size_t len = k * (size_t) ch;
   const double inv_k = 1.0 / (double) k;
   V4l n_ok = { 0, 0, 0, 0 };
   for (size_t p = 0; p < count; p++) {
     V4d lane = { 0.0, 0.0, 0.0, 0.0 };
-    for (size_t j = p * len; j < (p + 1) * len; j += 4) {
-      V4d v;
-    load4 (fmt, x, j, &v);
-    v = (V4d) ((V4l) v & abs_mask);
-      V4l ok = v <= max_in;
-      n_ok -= ok;
-      v = (V4d) ((V4l) v & ok);
-      if (peak) {
-        V4l above = v > lane;
-        lane = (V4d) (((V4l) v & above) | ((V4l) lane & ~above));
-      } else {
-        lane += v * v;
-      }
-    }
+    for (size_t j = p * len; j < (p + 1) * len; j += 4)
+      key_step4 (x, j, fmt, peak, &lane, &n_ok);
     for (int c = 0; c < ch; c++) {
-      double a = lane[c];
-      for (int l = c + ch; l < 4; l += ch)
-        a = peak ? (lane[l] > a ? lane[l] : a) : a + lane[l];
+      double a = key_fold (&lane, c, ch, peak);
       keys[(size_t) c * MST_DYNAMICS_BLOCK + p] = peak ? a : sqrt (a * inv_k);
     }
   }
