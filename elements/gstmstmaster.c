@@ -444,27 +444,34 @@ route_imager (GstMstMaster * self, gboolean stereo)
   self->imager_linked = stereo;
 }
 
+/* The audio info of a CAPS event in @info; FALSE for other events. */
+static gboolean
+caps_event_info (GstPadProbeInfo * info, GstAudioInfo * ainfo)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstCaps *caps;
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return FALSE;
+  gst_event_parse_caps (event, &caps);
+  return gst_audio_info_from_caps (ainfo, caps);
+}
+
 /* The channel count decides the loudness of targets that have a mono
  * figure (podcast), and whether the imager is in the chain. */
 static GstPadProbeReturn
 caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   GstMstMaster *self = GST_MST_MASTER (user_data);
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstAudioInfo ainfo;
   (void) pad;
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
-    GstCaps *caps;
-    GstAudioInfo ainfo;
-    gst_event_parse_caps (event, &caps);
-    if (gst_audio_info_from_caps (&ainfo, caps)) {
-      route_imager (self, GST_AUDIO_INFO_CHANNELS (&ainfo) == 2);
-      GST_OBJECT_LOCK (self);
-      self->channels = GST_AUDIO_INFO_CHANNELS (&ainfo);
-      self->settings_seq++;
-      GST_OBJECT_UNLOCK (self);
-      apply_settings (self);
-    }
+  if (caps_event_info (info, &ainfo)) {
+    route_imager (self, GST_AUDIO_INFO_CHANNELS (&ainfo) == 2);
+    GST_OBJECT_LOCK (self);
+    self->channels = GST_AUDIO_INFO_CHANNELS (&ainfo);
+    self->settings_seq++;
+    GST_OBJECT_UNLOCK (self);
+    apply_settings (self);
   }
   return GST_PAD_PROBE_OK;
 }
@@ -475,22 +482,17 @@ static GstPadProbeReturn
 out_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   GstMstMaster *self = GST_MST_MASTER (user_data);
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstAudioInfo ainfo;
   (void) pad;
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
-    GstCaps *caps;
-    GstAudioInfo ainfo;
-    gst_event_parse_caps (event, &caps);
-    if (gst_audio_info_from_caps (&ainfo, caps)) {
-      GST_OBJECT_LOCK (self);
-      self->out_bits = GST_AUDIO_INFO_IS_INTEGER (&ainfo) ?
-          GST_AUDIO_INFO_WIDTH (&ainfo) : 0;
-      self->out_rate = GST_AUDIO_INFO_RATE (&ainfo);
-      self->settings_seq++;
-      GST_OBJECT_UNLOCK (self);
-      apply_settings (self);
-    }
+  if (caps_event_info (info, &ainfo)) {
+    GST_OBJECT_LOCK (self);
+    self->out_bits = GST_AUDIO_INFO_IS_INTEGER (&ainfo) ?
+        GST_AUDIO_INFO_WIDTH (&ainfo) : 0;
+    self->out_rate = GST_AUDIO_INFO_RATE (&ainfo);
+    self->settings_seq++;
+    GST_OBJECT_UNLOCK (self);
+    apply_settings (self);
   }
   return GST_PAD_PROBE_OK;
 }
