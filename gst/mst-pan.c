@@ -14,8 +14,9 @@
 /* The glide advances once per control period, the matrix moving linearly
  * in between. */
 #define PAN_CONTROL_FRAMES 32
-/* Entries within this of the target land on it: a glide ends exactly. */
-#define PAN_SNAP 1e-9
+/* Entries within this of the target land on it: a glide ends exactly,
+ * with a step far under what a float carries of full scale (-260 dB). */
+#define PAN_SNAP 1e-13
 /* Settled, the frames go through in blocks of this many: the unit in which
  * a non-finite sample silences its neighbours. */
 #define PAN_BLOCK_FRAMES 1024
@@ -97,8 +98,9 @@ target_matrix (const MstPanSettings * s, int in_channels)
     place = (MstMat2) { fmin (1.0, l / l0), 0.0, 0.0, fmin (1.0, r / r0) };
   } else {
     double ll, lr, rl, rr;
-    mst_pan_law_gains (s->law, s->position - MST_PAN_MAX_POSITION, &ll, &lr);
-    mst_pan_law_gains (s->law, s->position + MST_PAN_MAX_POSITION, &rl, &rr);
+    double p = s->position;
+    mst_pan_law_gains (s->law, 2 * p - MST_PAN_MAX_POSITION, &ll, &lr);
+    mst_pan_law_gains (s->law, 2 * p + MST_PAN_MAX_POSITION, &rl, &rr);
     place = (MstMat2) { ll, rl, lr, rr };
   }
   return mst_mat2_mul (&place, &width);

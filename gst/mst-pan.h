@@ -29,9 +29,11 @@ typedef enum {
 
 /** What position does to a stereo source (a mono one is always panned). */
 typedef enum {
-  /* Both channels moved: the left input at position - 100, the right at
-   * position + 100 (each clamped to the ends), each through the law; at
-   * the centre L and R pass unchanged, at an end both are on one side. */
+  /* Both channels moved: the left input at 2 position - 100, the right at
+   * 2 position + 100 (each clamped to the ends), each through the law; at
+   * the centre L and R pass unchanged, at an end both are on that side at
+   * unity, between them the far channel crosses over while the near one
+   * stays. */
   MST_PAN_MODE_PAN,
   /* The far channel turned down along the law scaled to unity at the
    * centre, the near one left at unity; nothing crosses sides. */
