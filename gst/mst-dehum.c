@@ -40,6 +40,11 @@
 /* Time constant of each of the two low-pass stages of the tracker's view
  * of the weights. */
 #define VIEW_TAU_MS 300.0
+/* Time constant of the steady part of the weights. */
+#define STEADY_TAU_MS 1000.0
+/* Auto mode chooses a family only when at least this share of the power
+ * on its lines is steady (hum), not music passing by. */
+#define STEADY_MIN 0.5
 /* A fading harmonic whose weights fell below this is dropped (-240 dB). */
 #define DROP_WEIGHT 1e-12
 /* Weight power below which the tracker holds its frequency (-160 dBFS). */
@@ -68,6 +73,12 @@ typedef struct {
   double complex vp[MST_MAX_CHANNELS][H];
   double power[H];              /* mean square per harmonic, channels
                                  * averaged, smoothed */
+  /* Z over seconds: a tracked hum keeps it, music near the line (notes
+   * come and go, their lines turn Z) averages out of it. */
+  double complex steady[MST_MAX_CHANNELS][H];
+  double energy[H];             /* |Z|^2 / 2 over the same time, channels
+                                 * averaged: |steady|^2 / 2 <= energy, equal
+                                 * for a steady line */
   double cs[CHUNK_FRAMES][H], sn[CHUNK_FRAMES][H];
 } Family;
 
@@ -80,6 +91,7 @@ struct MstDehum
   double loop_k1, loop_k2;      /* tracker gains, 1/s and 1/s^2 */
   double power_coef;            /* per chunk */
   double view_coef;             /* per chunk, each stage of the view */
+  double steady_coef;           /* per chunk */
   double fade_step;             /* per frame */
   double decay;                 /* per frame, a fading harmonic's weights */
   bool auto_mode;
@@ -138,6 +150,8 @@ family_start (MstDehum * d, Family * f, double nominal_hz)
   memset (f->v2, 0, sizeof f->v2);
   memset (f->vp, 0, sizeof f->vp);
   memset (f->power, 0, sizeof f->power);
+  memset (f->steady, 0, sizeof f->steady);
+  memset (f->energy, 0, sizeof f->energy);
 }
 
 static bool
@@ -168,6 +182,8 @@ update_constants (MstDehum * d)
       POWER_TAU_MS);
   d->view_coef = mst_smoother_one_pole_coef (CHUNK_FRAMES, d->rate_hz,
       VIEW_TAU_MS);
+  d->steady_coef = mst_smoother_one_pole_coef (CHUNK_FRAMES, d->rate_hz,
+      STEADY_TAU_MS);
   d->fade_step = mst_smoother_fade_step (d->rate_hz, MST_DEHUM_FADE_MS);
   /* A removed harmonic's weights fall 63 % in a fifth of the fade. */
   d->decay = exp (-5.0 / (d->rate_hz * MST_DEHUM_FADE_MS * 1e-3));
@@ -205,8 +221,8 @@ start_families (MstDehum * d)
   if (d->auto_mode) {
     family_start (d, &d->fam[0], AUTO_50_HZ);
     family_start (d, &d->fam[1], AUTO_60_HZ);
-    d->fam[0].gain = d->fam[0].gain_target = 1.0;
-    d->fam[1].gain = d->fam[1].gain_target = 1.0;
+    d->fam[0].gain = d->fam[0].gain_target = 0.0;
+    d->fam[1].gain = d->fam[1].gain_target = 0.0;
   } else {
     family_start (d, &d->fam[0], d->settings.frequency_hz);
     family_start (d, &d->fam[1], d->settings.frequency_hz);
@@ -240,6 +256,17 @@ mst_dehum_reset (MstDehum * d)
   d->master = d->master_target;
 }
 
+/* Harmonic @k of @f fitted from nothing. */
+static void
+clear_harmonic (Family * f, int k)
+{
+  for (int c = 0; c < MST_MAX_CHANNELS; c++) {
+    f->wr[c][k] = f->wi[c][k] = f->wr2[c][k] = f->wi2[c][k] = 0.0;
+    f->v1[c][k] = f->v2[c][k] = f->vp[c][k] = f->steady[c][k] = 0.0;
+  }
+  f->power[k] = f->energy[k] = 0.0;
+}
+
 /* Harmonics fitted after a change of their number: added ones start from
  * zero weights, removed ones keep being subtracted while they decay. */
 static void
@@ -247,10 +274,7 @@ family_set_harmonics (MstDehum * d, Family * f)
 {
   int n = harmonics_fitting (d, f->nominal_hz);
   for (int k = f->n_live; k < n; k++)
-    for (int c = 0; c < MST_MAX_CHANNELS; c++)
-      f->wr[c][k] = f->wi[c][k] = f->wr2[c][k] = f->wi2[c][k] = f->v1[c][k] = f->v2[c][k] = f->vp[c][k] = 0.0;
-  for (int k = f->n_live; k < n; k++)
-    f->power[k] = 0.0;
+    clear_harmonic (f, k);
   if (n > f->n_live)
     f->n_live = n;
   f->n_adapt = n;
@@ -305,18 +329,20 @@ set_auto (MstDehum * d)
     d->fam[0] = d->fam[1];
     d->fam[1] = t;
   }
+  d->chosen = -1;
   for (int i = 0; i < N_FAMILIES; i++) {
     Family *f = &d->fam[i];
     if (f->nominal_hz != nominal[i] || !family_running (d, f)) {
       /* Not running: its weights are stale (or silent), so restarting
-       * them steps nothing. */
+       * them steps nothing; it waits to be chosen. */
       family_start (d, f, nominal[i]);
-      f->gain = 1.0;
+      f->gain = f->gain_target = 0.0;
+    } else if (f->gain_target > 0.0) {
+      /* The family in use stays in use. */
+      d->chosen = i;
     }
-    f->gain_target = 1.0;
   }
   d->auto_mode = true;
-  d->chosen = -1;
 }
 
 MstResult
@@ -450,11 +476,13 @@ family_track (MstDehum * d, Family * f, int n)
   double hi = f->nominal_hz * (1.0 + MST_DEHUM_MAX_DRIFT);
 
   for (int k = 0; k < f->n_live; k++) {
-    double re = 0.0, im = 0.0, pw = 0.0, wpw = 0.0;
+    double re = 0.0, im = 0.0, pw = 0.0, wpw = 0.0, wpw1 = 0.0;
     for (int c = 0; c < d->channels; c++) {
+      wpw1 += f->wr[c][k] * f->wr[c][k] + f->wi[c][k] * f->wi[c][k];
       wpw += f->wr[c][k] * f->wr[c][k] + f->wi[c][k] * f->wi[c][k]
           + f->wr2[c][k] * f->wr2[c][k] + f->wi2[c][k] * f->wi2[c][k];
       double complex z = f->wr[c][k] - I * f->wi[c][k];
+      f->steady[c][k] += d->steady_coef * (z - f->steady[c][k]);
       f->v1[c][k] += d->view_coef * (z - f->v1[c][k]);
       f->v2[c][k] += d->view_coef * (f->v1[c][k] - f->v2[c][k]);
       double complex p = f->v2[c][k] * conj (f->vp[c][k]);
@@ -465,6 +493,8 @@ family_track (MstDehum * d, Family * f, int n)
     }
     /* A sinusoid of amplitude |Z| has mean square |Z|^2 / 2. */
     f->power[k] += d->power_coef * (pw / (2.0 * d->channels) - f->power[k]);
+    f->energy[k] += d->steady_coef * (wpw1 / (2.0 * d->channels)
+        - f->energy[k]);
     if (k >= f->n_adapt) {
       fading = fmax (fading, wpw);
       continue;
@@ -482,11 +512,8 @@ family_track (MstDehum * d, Family * f, int n)
     }
   }
   if (f->n_live > f->n_adapt && fading < DROP_WEIGHT * DROP_WEIGHT) {
-    for (int k = f->n_adapt; k < f->n_live; k++) {
-      for (int c = 0; c < MST_MAX_CHANNELS; c++)
-        f->wr[c][k] = f->wi[c][k] = f->wr2[c][k] = f->wi2[c][k] = f->v1[c][k] = f->v2[c][k] = f->vp[c][k] = 0.0;
-      f->power[k] = 0.0;
-    }
+    for (int k = f->n_adapt; k < f->n_live; k++)
+      clear_harmonic (f, k);
     f->n_live = f->n_adapt;
   }
   if (den <= TRACK_FLOOR)
@@ -501,34 +528,54 @@ family_track (MstDehum * d, Family * f, int n)
   }
 }
 
-/* Power of family @f on the harmonics the other family (nominal
- * @other_hz) does not also have (300 Hz is both 50's 6th and 60's 5th). */
+/* Mean square of harmonic @k's steady part, channels averaged. */
 static double
-family_own_power (const Family * f, double other_hz)
+steady_power (const MstDehum * d, const Family * f, int k)
 {
   double p = 0.0;
+  for (int c = 0; c < d->channels; c++)
+    p += creal (f->steady[c][k] * conj (f->steady[c][k]));
+  return p / (2.0 * d->channels);
+}
+
+/* Steady and total power of family @f on the harmonics the other family
+ * (nominal @other_hz) does not also have (300 Hz is both 50's 6th and
+ * 60's 5th). */
+static double
+family_own_power (const MstDehum * d, const Family * f, double other_hz,
+    double *total)
+{
+  double p = 0.0, t = 0.0;
   for (int k = 0; k < f->n_adapt; k++) {
     double hz = (k + 1) * f->nominal_hz;
-    if (fabs (remainder (hz, other_hz)) > 1.0)
-      p += f->power[k];
+    if (fabs (remainder (hz, other_hz)) > 1.0) {
+      p += steady_power (d, f, k);
+      t += f->energy[k];
+    }
   }
+  if (total)
+    *total = t;
   return p;
 }
 
-/* Auto mode: the family with MST_DEHUM_DETECT_DB more power on its own
- * harmonics is chosen (and keeps being until the other beats it by as
- * much); the other fades out but keeps fitting, on what the chosen one
- * leaves, so a change of mains is seen. */
+/* Auto mode: a family is chosen when the steady power on its own
+ * harmonics is MST_DEHUM_DETECT_DB over the other's and at least
+ * STEADY_MIN of all the power it finds there (hum, not a bass note
+ * passing a line), and stays chosen until the other family is chosen so.
+ * Until then nothing is removed (hum-free input passes untouched); the
+ * families keep fitting all along, the one not chosen on what the chosen
+ * one leaves. */
 static void
 detect (MstDehum * d)
 {
-  double p0 = family_own_power (&d->fam[0], d->fam[1].nominal_hz);
-  double p1 = family_own_power (&d->fam[1], d->fam[0].nominal_hz);
+  double t0, t1;
+  double p0 = family_own_power (d, &d->fam[0], d->fam[1].nominal_hz, &t0);
+  double p1 = family_own_power (d, &d->fam[1], d->fam[0].nominal_hz, &t1);
   double margin = pow (10.0, MST_DEHUM_DETECT_DB / 10.0);
   int pick = -1;
-  if (p0 > margin * p1 && p0 > 0.0)
+  if (p0 > margin * p1 && p0 > STEADY_MIN * t0 && p0 > 0.0)
     pick = 0;
-  else if (p1 > margin * p0 && p1 > 0.0)
+  else if (p1 > margin * p0 && p1 > STEADY_MIN * t1 && p1 > 0.0)
     pick = 1;
   if (pick < 0 || pick == d->chosen)
     return;
@@ -661,14 +708,14 @@ MST_DEFINE_PROCESS_IN_PLACE (mst_dehum, MstDehum, dehum_process)
 MST_DEFINE_ANALYZE (mst_dehum, MstDehum, dehum_analyze)
 
 /* The family the status describes: the chosen one, else (auto mode, none
- * yet) the one with more power on its own harmonics. */
+ * yet) the one with more steady power on its own harmonics. */
 static const Family *
 reported_family (const MstDehum * d)
 {
   if (d->chosen >= 0)
     return &d->fam[d->chosen];
-  double p0 = family_own_power (&d->fam[0], d->fam[1].nominal_hz);
-  double p1 = family_own_power (&d->fam[1], d->fam[0].nominal_hz);
+  double p0 = family_own_power (d, &d->fam[0], d->fam[1].nominal_hz, NULL);
+  double p1 = family_own_power (d, &d->fam[1], d->fam[0].nominal_hz, NULL);
   return p1 > p0 ? &d->fam[1] : &d->fam[0];
 }
 
@@ -683,7 +730,7 @@ mst_dehum_get_status (const MstDehum * d, MstDehumStatus * st)
   st->frequency_hz = f->freq_hz;
   st->drift_hz = f->freq_hz - f->nominal_hz;
   for (int k = 0; k < H; k++) {
-    double p = k < f->n_adapt ? f->power[k] : 0.0;
+    double p = k < f->n_adapt ? steady_power (d, f, k) : 0.0;
     st->harmonic_db[k] = p > 0.0 ? 10.0 * log10 (p) : -INFINITY;
     total += p;
   }
