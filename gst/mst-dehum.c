@@ -73,12 +73,13 @@ typedef struct {
   double complex vp[MST_MAX_CHANNELS][H];
   double power[H];              /* mean square per harmonic, channels
                                  * averaged, smoothed */
-  /* Z over seconds: a tracked hum keeps it, music near the line (notes
-   * come and go, their lines turn Z) averages out of it. */
+  /* The view over seconds: a tracked hum keeps it, music near the line
+   * (notes come and go, their lines turn Z) averages out of it. */
   double complex steady[MST_MAX_CHANNELS][H];
   double energy[H];             /* |Z|^2 / 2 over the same time, channels
-                                 * averaged: |steady|^2 / 2 <= energy, equal
-                                 * for a steady line */
+                                 * averaged: near |steady|^2 / 2 for a steady
+                                 * line, far above it for music near the
+                                 * line */
   double cs[CHUNK_FRAMES][H], sn[CHUNK_FRAMES][H];
 } Family;
 
@@ -296,19 +297,26 @@ set_frequency (MstDehum * d, double freq_hz)
     }
   }
   Family *f = &d->fam[cur];
+  Family *o = &d->fam[1 - cur];
   d->auto_mode = false;
-  if (best <= MST_DEHUM_MAX_DRIFT * freq_hz) {
+  /* Near, or the other family still fading out (restarting it would cut
+   * what it still subtracts: a click): the family in use moves, its
+   * oscillator's phase and its weights carrying on. */
+  if (best <= MST_DEHUM_MAX_DRIFT * freq_hz || o->gain > 0.0) {
     double lo = freq_hz * (1.0 - MST_DEHUM_MAX_DRIFT);
     double hi = freq_hz * (1.0 + MST_DEHUM_MAX_DRIFT);
     f->nominal_hz = freq_hz;
     f->freq_hz = fmin (fmax (f->freq_hz, lo), hi);
+    if (best > MST_DEHUM_MAX_DRIFT * freq_hz) {
+      f->freq_hz = freq_hz;
+      f->drift_rate = 0.0;
+    }
     family_set_harmonics (d, f);
     f->gain_target = 1.0;
-    d->fam[1 - cur].gain_target = 0.0;
+    o->gain_target = 0.0;
     d->chosen = cur;
     return;
   }
-  Family *o = &d->fam[1 - cur];
   family_start (d, o, freq_hz);
   /* Its weights are zero: subtracted in full at once, it fades in as the
    * weights grow, while the old family fades out. */
@@ -476,15 +484,15 @@ family_track (MstDehum * d, Family * f, int n)
   double hi = f->nominal_hz * (1.0 + MST_DEHUM_MAX_DRIFT);
 
   for (int k = 0; k < f->n_live; k++) {
-    double re = 0.0, im = 0.0, pw = 0.0, wpw = 0.0, wpw1 = 0.0;
+    double re = 0.0, im = 0.0, pw = 0.0, wpw = 0.0, zpw = 0.0;
     for (int c = 0; c < d->channels; c++) {
-      wpw1 += f->wr[c][k] * f->wr[c][k] + f->wi[c][k] * f->wi[c][k];
+      zpw += f->wr[c][k] * f->wr[c][k] + f->wi[c][k] * f->wi[c][k];
       wpw += f->wr[c][k] * f->wr[c][k] + f->wi[c][k] * f->wi[c][k]
           + f->wr2[c][k] * f->wr2[c][k] + f->wi2[c][k] * f->wi2[c][k];
       double complex z = f->wr[c][k] - I * f->wi[c][k];
-      f->steady[c][k] += d->steady_coef * (z - f->steady[c][k]);
       f->v1[c][k] += d->view_coef * (z - f->v1[c][k]);
       f->v2[c][k] += d->view_coef * (f->v1[c][k] - f->v2[c][k]);
+      f->steady[c][k] += d->steady_coef * (f->v2[c][k] - f->steady[c][k]);
       double complex p = f->v2[c][k] * conj (f->vp[c][k]);
       re += creal (p);
       im += cimag (p);
@@ -493,7 +501,7 @@ family_track (MstDehum * d, Family * f, int n)
     }
     /* A sinusoid of amplitude |Z| has mean square |Z|^2 / 2. */
     f->power[k] += d->power_coef * (pw / (2.0 * d->channels) - f->power[k]);
-    f->energy[k] += d->steady_coef * (wpw1 / (2.0 * d->channels)
+    f->energy[k] += d->steady_coef * (zpw / (2.0 * d->channels)
         - f->energy[k]);
     if (k >= f->n_adapt) {
       fading = fmax (fading, wpw);
@@ -538,44 +546,41 @@ steady_power (const MstDehum * d, const Family * f, int k)
   return p / (2.0 * d->channels);
 }
 
-/* Steady and total power of family @f on the harmonics the other family
- * (nominal @other_hz) does not also have (300 Hz is both 50's 6th and
- * 60's 5th). */
+/* Steady power of family @f on the harmonics the other family (nominal
+ * @other_hz) does not also have (300 Hz is both 50's 6th and 60's 5th),
+ * counting only the harmonics where at least STEADY_MIN of the power found
+ * is steady: hum, not a bass note passing the line (a loud tone 10 Hz off
+ * one line spoils that line only). */
 static double
-family_own_power (const MstDehum * d, const Family * f, double other_hz,
-    double *total)
+family_own_power (const MstDehum * d, const Family * f, double other_hz)
 {
-  double p = 0.0, t = 0.0;
+  double p = 0.0;
   for (int k = 0; k < f->n_adapt; k++) {
     double hz = (k + 1) * f->nominal_hz;
-    if (fabs (remainder (hz, other_hz)) > 1.0) {
-      p += steady_power (d, f, k);
-      t += f->energy[k];
-    }
+    double steady = steady_power (d, f, k);
+    if (fabs (remainder (hz, other_hz)) > 1.0
+        && steady > STEADY_MIN * f->energy[k])
+      p += steady;
   }
-  if (total)
-    *total = t;
   return p;
 }
 
 /* Auto mode: a family is chosen when the steady power on its own
- * harmonics is MST_DEHUM_DETECT_DB over the other's and at least
- * STEADY_MIN of all the power it finds there (hum, not a bass note
- * passing a line), and stays chosen until the other family is chosen so.
+ * harmonics (family_own_power) is MST_DEHUM_DETECT_DB over the other's,
+ * and stays chosen until the other family is chosen so.
  * Until then nothing is removed (hum-free input passes untouched); the
  * families keep fitting all along, the one not chosen on what the chosen
  * one leaves. */
 static void
 detect (MstDehum * d)
 {
-  double t0, t1;
-  double p0 = family_own_power (d, &d->fam[0], d->fam[1].nominal_hz, &t0);
-  double p1 = family_own_power (d, &d->fam[1], d->fam[0].nominal_hz, &t1);
+  double p0 = family_own_power (d, &d->fam[0], d->fam[1].nominal_hz);
+  double p1 = family_own_power (d, &d->fam[1], d->fam[0].nominal_hz);
   double margin = pow (10.0, MST_DEHUM_DETECT_DB / 10.0);
   int pick = -1;
-  if (p0 > margin * p1 && p0 > STEADY_MIN * t0 && p0 > 0.0)
+  if (p0 > margin * p1 && p0 > 0.0)
     pick = 0;
-  else if (p1 > margin * p0 && p1 > STEADY_MIN * t1 && p1 > 0.0)
+  else if (p1 > margin * p0 && p1 > 0.0)
     pick = 1;
   if (pick < 0 || pick == d->chosen)
     return;
@@ -714,8 +719,8 @@ reported_family (const MstDehum * d)
 {
   if (d->chosen >= 0)
     return &d->fam[d->chosen];
-  double p0 = family_own_power (d, &d->fam[0], d->fam[1].nominal_hz, NULL);
-  double p1 = family_own_power (d, &d->fam[1], d->fam[0].nominal_hz, NULL);
+  double p0 = family_own_power (d, &d->fam[0], d->fam[1].nominal_hz);
+  double p1 = family_own_power (d, &d->fam[1], d->fam[0].nominal_hz);
   return p1 > p0 ? &d->fam[1] : &d->fam[0];
 }
 

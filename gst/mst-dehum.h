@@ -71,9 +71,10 @@ typedef struct {
   /** The tracked fundamental, Hz, and its drift from nominal. */
   double frequency_hz;
   double drift_hz;
-  /** RMS of the hum found (the sum of the fitted harmonics), averaged in
-   *  power over the channels, dBFS (20 log10 RMS: a full-scale sine is
-   *  -3.01); -inf when none. */
+  /** RMS of the steady hum found (the sum of the fitted harmonics, each
+   *  averaged over a second: music passing a line mostly averages out),
+   *  averaged in power over the channels, dBFS (20 log10 RMS: a full-scale
+   *  sine is -3.01); -inf when none. */
   double level_db;
   /** The same per harmonic (index 0 the fundamental), -inf beyond the
    *  harmonics in use. */

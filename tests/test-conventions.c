@@ -96,6 +96,11 @@ static const Row rows[] = {
       "balance", -50.0, 50.0, 0.5, "mono-below=100 width=150", NULL, NULL},
   {"dither", ROW_FILTER | ROW_BYPASS, "noise-shaping=high", NULL, NULL,
       0, 0, 0, NULL, NULL, "S24LE"},
+  /* Neutral by default: in auto mode nothing is removed until steady hum
+   * is found, and a 997 Hz sine is no mains harmonic. Automated: the
+   * mains moved until the second harmonic lies on the sine. */
+  {"dehum", ROW_FILTER | ROW_BYPASS, "frequency=50", "",
+      "frequency", 60.0, 498.5, 0.5, "harmonics=2", NULL, NULL},
 };
 
 typedef struct
