@@ -44,7 +44,9 @@
 #define STEADY_TAU_MS 1000.0
 /* Auto mode chooses a family only when at least this share of the power
  * on its lines is steady (hum), not music passing by. */
-#define STEADY_MIN 0.5
+#define STEADY_MIN 0.25
+/* ... and on at least this many of its lines. */
+#define MIN_LINES 2
 /* A fading harmonic whose weights fell below this is dropped (-240 dB). */
 #define DROP_WEIGHT 1e-12
 /* Weight power below which the tracker holds its frequency (-160 dBFS). */
@@ -470,16 +472,39 @@ family_step (const MstDehum * d, Family * f, int c, int i, double x)
   return y1 + y2;
 }
 
+/* The value at half the total weight @total of @n values sorted by value
+ * (insertion sort: at most H of them). */
+static double
+weighted_median (double *v, double *w, int n, double total)
+{
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+      double t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+      t = w[j];
+      w[j] = w[j - 1];
+      w[j - 1] = t;
+    }
+  double acc = 0.0;
+  for (int i = 0; i < n; i++) {
+    acc += w[i];
+    if (acc >= 0.5 * total)
+      return v[i];
+  }
+  return n ? v[n - 1] : 0.0;
+}
+
 /* After a chunk of @n frames: the rotation of each harmonic's weights
  * (Z = wr - j wi turns at k (f_hum - f) Hz), summed over the channels,
- * gives a frequency error per harmonic; their mean weighted by power
- * times k^2 (the phase of harmonic k moves k times as fast) drives the
- * loop. Also the power estimates and the end of fading harmonics. */
+ * gives a frequency error per harmonic; their median weighted by
+ * amplitude drives the loop. Also the power estimates and the end of fading harmonics. */
 static void
 family_track (MstDehum * d, Family * f, int n)
 {
   double period_s = n / d->rate_hz;
-  double num = 0.0, den = 0.0, fading = 0.0;
+  double votes[H], weights[H], den = 0.0, fading = 0.0;
+  int n_votes = 0;
   double lo = f->nominal_hz * (1.0 - MST_DEHUM_MAX_DRIFT);
   double hi = f->nominal_hz * (1.0 + MST_DEHUM_MAX_DRIFT);
 
@@ -515,8 +540,11 @@ family_track (MstDehum * d, Family * f, int n)
      * family 1 Hz under 50 Hz mains), not hum: it does not vote. */
     double implied_hz = f->freq_hz + err_hz;
     if (mag > 0.0 && implied_hz >= lo && implied_hz <= hi) {
-      num += mag * kk * kk * err_hz;
-      den += mag * kk * kk;
+      /* Weighted by amplitude: a loud note on one line must outweigh
+       * the hum on all the others to win the median. */
+      votes[n_votes] = err_hz;
+      weights[n_votes++] = sqrt (mag);
+      den += sqrt (mag);
     }
   }
   if (f->n_live > f->n_adapt && fading < DROP_WEIGHT * DROP_WEIGHT) {
@@ -526,7 +554,10 @@ family_track (MstDehum * d, Family * f, int n)
   }
   if (den <= TRACK_FLOOR)
     return;
-  double err_hz = num / den;
+  /* The weighted median of the votes: the harmonics of the hum agree, a
+   * note of the music near one harmonic (F4, 349.2 Hz, is 0.8 Hz under
+   * 50 Hz's 7th) is outvoted instead of pulling the mean. */
+  double err_hz = weighted_median (votes, weights, n_votes, den);
   f->drift_rate += period_s * d->loop_k2 * err_hz;
   f->freq_hz += period_s * (d->loop_k1 * err_hz + f->drift_rate);
   if (f->freq_hz < lo || f->freq_hz > hi) {
@@ -555,14 +586,18 @@ static double
 family_own_power (const MstDehum * d, const Family * f, double other_hz)
 {
   double p = 0.0;
+  int lines = 0;
   for (int k = 0; k < f->n_adapt; k++) {
     double hz = (k + 1) * f->nominal_hz;
     double steady = steady_power (d, f, k);
     if (fabs (remainder (hz, other_hz)) > 1.0
-        && steady > STEADY_MIN * f->energy[k])
+        && steady > STEADY_MIN * f->energy[k]) {
       p += steady;
+      lines++;
+    }
   }
-  return p;
+  /* One steady line is a held note as likely as hum; hum has harmonics. */
+  return lines >= MIN_LINES ? p : 0.0;
 }
 
 /* Auto mode: a family is chosen when the steady power on its own

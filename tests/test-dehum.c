@@ -56,6 +56,9 @@ amp_at (const double *y, int channels, int c, double hz, size_t n)
 
 /* Runs @n frames of the signal through dehum (@settings) in 10 ms buffers;
  * the output as doubles, the last message and the bus's message count. */
+/* Index (from 1) of the first message that had found the mains. */
+static guint first_detected;
+
 static double *
 run_dehum (int channels, gboolean f64, double f_hz, size_t n,
     const gchar * settings, GstStructure ** last, guint * n_messages)
@@ -110,10 +113,15 @@ run_dehum (int channels, gboolean f64, double f_hz, size_t n,
   GstMessage *msg;
   *n_messages = 0;
   *last = NULL;
+  first_detected = 0;
   while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
     const GstStructure *s = gst_message_get_structure (msg);
     if (gst_structure_has_name (s, "dehum")) {
+      gboolean found = FALSE;
       (*n_messages)++;
+      if (gst_structure_get_boolean (s, "detected", &found) && found
+          && !first_detected)
+        first_detected = *n_messages;
       if (*last)
         gst_structure_free (*last);
       *last = gst_structure_copy (s);
@@ -146,9 +154,12 @@ check_removal (int channels, gboolean f64, double mains, const gchar * set)
         / TONE_AMP);
     fail_unless (fabs (tone_db) <= 0.2, "tone moved %.3f dB", tone_db);
   }
-  /* One message a second and the final one at EOS. */
+  /* One message a second and the final one at EOS; the mains found by
+   * the third (3 s). */
   fail_unless (last != NULL);
   fail_unless_equals_int (n_messages, SECONDS + 1);
+  fail_unless (first_detected >= 1 && first_detected <= 3,
+      "mains found at message %u", first_detected);
   gboolean final = FALSE, detected = FALSE;
   double found, fundamental, level;
   fail_unless (gst_structure_get_boolean (last, "final", &final) && final);
