@@ -19,6 +19,7 @@ Run from the top of the source tree, with the plugin built in build/:
     GST_PLUGIN_PATH=build/elements /usr/bin/python3 docs/plots/dehum.py
 """
 
+import importlib.util
 import os
 import sys
 
@@ -31,38 +32,15 @@ from gstrun import run, plt, RATE, IMAGES  # noqa: E402
 HUM_HZ = 50.2
 
 
-def music(seconds, seed=3):
-    rng = np.random.default_rng(seed)
-    n = int(seconds * RATE)
-    t = np.arange(n) / RATE
-    out = np.zeros((n, 2))
-    # A pink-noise bed.
-    spec = rng.standard_normal(n // 2 + 1) + 1j * rng.standard_normal(n // 2 + 1)
-    f = np.fft.rfftfreq(n, 1.0 / RATE)
-    spec /= np.sqrt(np.maximum(f, 20.0))
-    for c in range(2):
-        bed = np.fft.irfft(spec * np.exp(1j * c), n)
-        out[:, c] = 0.01 * bed / np.sqrt(np.mean(bed ** 2))
-    # Chords (D minor, B flat, F, C: 1.5 s each) and a bass line on their
-    # roots an octave and two down: D2 73.4, Bb1 58.3, F2 87.3, C2 65.4 Hz.
-    roots = [62, 58, 65, 60]
-    for i, start in enumerate(np.arange(0, seconds, 1.5)):
-        sel = (t >= start) & (t < start + 1.5)
-        ts = t[sel] - start
-        root = roots[i % 4]
-        env = np.exp(-ts * 1.2) * (1 - np.exp(-ts / 0.01))
-        for j, iv in enumerate((0, 3, 7)):
-            fr = 440.0 * 2 ** ((root + iv - 69) / 12.0)
-            tone = 0.05 * env * (np.sin(2 * np.pi * fr * ts + j)
-                                 + 0.4 * np.sin(4 * np.pi * fr * ts))
-            out[sel, 0] += tone * (0.3 + 0.2 * j)
-            out[sel, 1] += tone * (0.7 - 0.2 * j)
-        fb = 440.0 * 2 ** ((root - 24 - 69) / 12.0)
-        bass = 0.15 * np.exp(-np.mod(ts, 0.375) * 3) * (
-            np.sin(2 * np.pi * fb * ts) + 0.3 * np.sin(4 * np.pi * fb * ts))
-        out[sel, 0] += bass
-        out[sel, 1] += bass
-    return out
+def music(seconds):
+    """The bench's music without a line held on the mains (pad chords, a
+    bass line on notes that miss the lines, a pink-noise bed)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                        "..", "bench", "bench.py")
+    spec = importlib.util.spec_from_file_location("bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench.dehum_music_without_kick(int(seconds * RATE))
 
 
 def hum(n, hz):
