@@ -11,11 +11,13 @@
  * noise cancelling: principles and applications", Proc. IEEE 63 (12),
  * 1975, the single-frequency canceller) and nothing else is touched. The
  * fundamental is tracked (a second-order frequency-locked loop on the
- * rotation of the weights, harmonics weighted by their power) within
+ * rotation of the weights, the harmonics' votes combined by a median
+ * weighted by amplitude) within
  * +-MST_DEHUM_MAX_DRIFT of its nominal, so the notches stay on the hum
  * when the mains drift. In auto mode both 50 and 60 Hz families run and
- * the one that finds the hum (MST_DEHUM_DETECT_DB more power on the
- * harmonics they do not share) is kept; the other fades out.
+ * the one that finds steady hum (MST_DEHUM_DETECT_DB more steady power on
+ * the harmonics they do not share, on two lines at least) is kept; the
+ * other fades out. Nothing is removed before.
  */
 #ifndef MST_DEHUM_H
 #define MST_DEHUM_H
