@@ -105,6 +105,11 @@ static const Row rows[] = {
    * relative to (test-pan checks the whole range against full scale). */
   {"pan", ROW_FILTER | ROW_BYPASS | ROW_STEREO_OUT, "position=40 width=150",
         "", "position", -90.0, 90.0, 0.5, "law=-4.5", NULL, NULL},
+  /* Neutral by default: in auto mode nothing is removed until steady hum
+   * is found, and a 997 Hz sine is no mains harmonic. Automated: the
+   * mains moved until the second harmonic lies on the sine. */
+  {"dehum", ROW_FILTER | ROW_BYPASS, "frequency=50", "",
+      "frequency", 60.0, 498.5, 0.5, "harmonics=2", NULL, NULL},
 };
 
 typedef struct
