@@ -5,6 +5,7 @@
 #include "mst-cpu.h"
 #include "mst-filter.h"
 #include "mst-fpu.h"
+#include "mst-gainapply.h"
 #include "mst-level-detector.h"
 #include "mst-planar.h"
 #include "mst-vmath.h"
@@ -75,6 +76,9 @@ struct MstDynamicsGain {
   /* The last block's gains were all flat_gain. */
   bool flat;
   double flat_gain;
+  /* Frames whose gains wait for apply_pending (the periods' control gains
+   * in the level rows, the ramps from period_pos on). */
+  size_t pending_n;
   double makeup_exp;            /* (makeup + auto makeup) ln 10 / 20 */
   double gate_env_fall_db;      /* per frame */
   double direction;             /* gain dB = direction x acting value */
@@ -629,8 +633,18 @@ whole_periods (const void *x, size_t count, size_t k, int ch, MstFormat fmt,
 typedef float V8f __attribute__ ((vector_size (32)));
 typedef int32_t V8i __attribute__ ((vector_size (32)));
 
+typedef int32_t V4i __attribute__ ((vector_size (16)));
+
+/* The larger of @a and @b in each lane (neither NaN). */
+MST_ALWAYS_INLINE V4f
+max4f (V4f a, V4f b)
+{
+  V4i above = a > b;
+  return (V4f) (((V4i) a & above) | ((V4i) b & ~above));
+}
+
 /* whole_periods of the peak of F32 samples, taken in F32 (exact) eight
- * samples at a time: @k @ch a multiple of 8, @ch dividing 8. */
+ * samples at a time: @k @ch a multiple of 8, @ch dividing 4. */
 MST_ALWAYS_INLINE int
 whole_periods_peak_f32 (const float *x, size_t count, size_t k, int ch,
     double *keys)
@@ -654,12 +668,18 @@ whole_periods_peak_f32 (const float *x, size_t count, size_t k, int ch,
       V8i above = v > lane;
       lane = (V8f) (((V8i) v & above) | ((V8i) lane & ~above));
     }
-    for (int c = 0; c < ch; c++) {
-      float a = lane[c];
-      for (int l = c + ch; l < 8; l += ch)
-        a = lane[l] > a ? lane[l] : a;
-      keys[(size_t) c * MST_DYNAMICS_BLOCK + p] = a;
-    }
+    /* Across the lanes of each channel by halves (lane l holds channel
+     * l % ch, ch dividing 4): the maxima of sane values, exact. */
+    V4f m, hi;
+    memcpy (&m, &lane, sizeof m);
+    memcpy (&hi, (const char *) &lane + sizeof m, sizeof hi);
+    m = max4f (m, hi);
+    if (ch <= 2)
+      m = max4f (m, __builtin_shuffle (m, (V4i) { 2, 3, 0, 1 }));
+    if (ch == 1)
+      m = max4f (m, __builtin_shuffle (m, (V4i) { 1, 0, 3, 2 }));
+    for (int c = 0; c < ch; c++)
+      keys[(size_t) c * MST_DYNAMICS_BLOCK + p] = m[c];
   }
   int sane = 0;
   for (int l = 0; l < 8; l++)
@@ -767,23 +787,72 @@ frame_period_keys_f64 (MstDynamicsGain * g, const double *key, size_t n)
   return frame_period_keys_body (g, key, n, MST_FORMAT_F64);
 }
 
+/* Whether every output channel gets one gain. */
+static bool
+linked (const MstDynamicsGain * g)
+{
+  return g->key_channels != g->out_channels || g->set.link == 1.0
+      || g->out_channels == 1;
+}
+
+/* Frames @i .. @i + @take - 1 of the interleaved @x (@ch channels, of
+ * @fmt) times from + ramp[t] span (t from 0) into @y: channel @c, or every
+ * channel with @c < 0. In double, rounded to @fmt: the products the rows
+ * and the gain apply block (mst-gainapply) give, the gain computed as the
+ * rows have it. */
+MST_ALWAYS_INLINE void
+apply_segment (const void *x, void *y, int ch, int c, size_t i, size_t take,
+    const double *ramp, double from, double span, MstFormat fmt)
+{
+  const int c0 = c < 0 ? 0 : c, c1 = c < 0 ? ch : c + 1;
+  for (size_t t = 0; t < take; t++) {
+    const double gain = from + ramp[t] * span;
+    for (int cc = c0; cc < c1; cc++) {
+      size_t k = (i + t) * (size_t) ch + (size_t) cc;
+      double v = gain * mst_sample_get (fmt, x, k);
+      if (fmt == MST_FORMAT_F64)
+        ((double *) y)[k] = v;
+      else
+        ((float *) y)[k] = (float) v;
+    }
+  }
+}
+
 /* One gain channel's frames over @n frames from its new control gains
  * (linear, @control): each period ramps from the control gain before to
- * its own, reached at its last frame. */
-MST_VECTORISE_AVX2
-static void
-ramp_channel (MstDynamicsGain * g, Ballistics * b, const double *control,
-    size_t n, double *out)
+ * its own, reached at its last frame. The gains go to @row, or (@row
+ * NULL) multiply the frames as apply_segment says. */
+MST_ALWAYS_INLINE void
+walk_ramps (MstDynamicsGain * g, Ballistics * b, const double *control,
+    size_t n, double *row, const void *x, void *y, int ch, int c,
+    MstFormat fmt)
 {
   const size_t k = g->control_frames;
   size_t pos = g->period_pos, j = 0;
   double from = b->gain_from, to = b->gain_to;
   const double *ramp = g->control_ramp;
   for (size_t i = 0; i < n;) {
+    if (!row && fmt == MST_FORMAT_F32 && ch == 2 && c < 0 && pos == 0
+        && k % 4 == 0 && n - i >= k) {
+      /* Whole periods of stereo F32 with one gain: the gain apply block's
+       * ramps, the gains never written. */
+      size_t count = (n - i) / k;
+      mst_gain_apply_ramps_stereo_f32 (ramp, k, from, to, control + j, count,
+          (const float *) x + 2 * i, (float *) y + 2 * i);
+      from = count > 1 ? control[j + count - 2] : to;
+      to = control[j + count - 1];
+      j += count;
+      i += count * k;
+      continue;
+    }
     size_t take = k - pos < n - i ? k - pos : n - i;
     const double span = to - from;
-    for (size_t t = 0; t < take; t++)
-      out[i + t] = from + ramp[pos + t] * span;
+    if (row) {
+      for (size_t t = 0; t < take; t++)
+        row[i + t] = from + ramp[pos + t] * span;
+    } else {
+      apply_segment (x, y, ch, c, i, take, ramp + pos, from, span, fmt);
+    }
     i += take;
     pos += take;
     if (pos == k) {
@@ -794,6 +863,49 @@ ramp_channel (MstDynamicsGain * g, Ballistics * b, const double *control,
   }
   b->gain_from = from;
   b->gain_to = to;
+}
+
+MST_VECTORISE_AVX2
+static void
+ramp_channel (MstDynamicsGain * g, Ballistics * b, const double *control,
+    size_t n, double *out)
+{
+  walk_ramps (g, b, control, n, out, NULL, NULL, 0, 0, MST_FORMAT_F64);
+}
+
+/* The pending gains over @n frames of @x into @y (the output's channels,
+ * interleaved), each gain channel's ramps walked once; stereo with one
+ * gain, the common case, with the channel count a constant. */
+MST_ALWAYS_INLINE void
+apply_pending (MstDynamicsGain * g, const void *x, void *y, size_t n,
+    MstFormat fmt)
+{
+  const int ch = g->out_channels;
+  const double *control = g->level;
+  if (linked (g) && ch == 2) {
+    walk_ramps (g, &g->ch[0], control, n, NULL, x, y, 2, -1, fmt);
+  } else if (linked (g)) {
+    walk_ramps (g, &g->ch[0], control, n, NULL, x, y, ch, -1, fmt);
+  } else {
+    for (int c = 0; c < ch; c++)
+      walk_ramps (g, &g->ch[c], control + (size_t) c * MST_DYNAMICS_BLOCK,
+          n, NULL, x, y, ch, c, fmt);
+  }
+}
+
+MST_VECTORISE_AVX2
+static void
+apply_pending_f32 (MstDynamicsGain * g, const float *x, float *y, size_t n)
+{
+  apply_pending (g, x, y, n, MST_FORMAT_F32);
+}
+
+MST_VECTORISE_AVX2
+static void
+apply_pending_f64 (MstDynamicsGain * g, const double *x, double *y,
+    size_t n)
+{
+  apply_pending (g, x, y, n, MST_FORMAT_F64);
 }
 
 /* Whether a gain channel's ramps over the block are all at @value: both
@@ -810,7 +922,8 @@ channel_flat (const Ballistics * b, const double *control, size_t m,
 
 /* The gains of @n frames from the @m period keys in g->keys: levels,
  * curve and ballistics at the control rate, then the frames' ramps (not
- * written when every gain is the same and @rows_optional). */
+ * written when every gain is the same and @rows_optional; left pending
+ * with @gain NULL). */
 static void
 gains_from_keys (MstDynamicsGain * g, size_t n, size_t m, int n_gains,
     double *gain, size_t gain_stride, bool rows_optional)
@@ -830,6 +943,11 @@ gains_from_keys (MstDynamicsGain * g, size_t n, size_t m, int n_gains,
   }
   g->flat = flat;
   g->flat_gain = first;
+  if (!gain) {
+    /* Left pending for mst_dynamics_gain_apply_pending_*. */
+    g->pending_n = n;
+    return;
+  }
   if (!flat || !rows_optional)
     for (int c = 0; c < n_gains; c++)
       ramp_channel (g, &g->ch[c], g->level + (size_t) c * MST_DYNAMICS_BLOCK,
@@ -860,14 +978,6 @@ check_args (const MstDynamicsGain * g, const void *key, size_t n,
 {
   return g && g->rate_hz != 0.0 && n <= MST_DYNAMICS_BLOCK
       && (n == 0 || (key && gain && gain_stride >= n));
-}
-
-/* Whether every output channel gets one gain. */
-static bool
-linked (const MstDynamicsGain * g)
-{
-  return g->key_channels != g->out_channels || g->set.link == 1.0
-      || g->out_channels == 1;
 }
 
 /* The key filters over the planar key at @key, cleaned into g->key first
@@ -941,8 +1051,13 @@ MST_ALWAYS_INLINE MstResult
 process_frames (MstDynamicsGain * g, const void *key, size_t n,
     double *gain, size_t gain_stride, bool *shared, MstFormat fmt)
 {
-  if (!check_args (g, key, n, gain, gain_stride))
+  /* Without rows (@gain NULL) the gains are left pending: only where the
+   * frames are read in place. */
+  if (gain ? !check_args (g, key, n, gain, gain_stride)
+      : !mst_dynamics_gain_checks_frames (g) || n > MST_DYNAMICS_BLOCK
+      || (n && !key))
     return MST_ERR_INVALID_ARG;
+  g->pending_n = 0;
   if (shared)
     *shared = linked (g);
   if (n == 0)
@@ -984,6 +1099,46 @@ bool
 mst_dynamics_gain_checks_frames (const MstDynamicsGain * g)
 {
   return g && g->rate_hz != 0.0 && reads_frames (g);
+}
+
+/* The pending gains applied, or (flat at 1) the frames copied: either way
+ * the ramps move on by the pending frames. */
+MST_ALWAYS_INLINE MstResult
+apply_pending_body (MstDynamicsGain * g, const void *src, void *dst,
+    size_t n, MstFormat fmt)
+{
+  if (!g || n != g->pending_n || (n && (!src || !dst)))
+    return MST_ERR_INVALID_ARG;
+  g->pending_n = 0;
+  if (n == 0)
+    return MST_OK;
+  MstFpuState fpu = mst_fpu_enter_ftz ();
+  if (g->flat && g->flat_gain == 1.0) {
+    if (dst != src)
+      memmove (dst, src, n * (size_t) g->out_channels
+          * (fmt == MST_FORMAT_F64 ? sizeof (double) : sizeof (float)));
+  } else if (fmt == MST_FORMAT_F64) {
+    apply_pending_f64 (g, src, dst, n);
+  } else {
+    apply_pending_f32 (g, src, dst, n);
+  }
+  g->period_pos = (g->period_pos + n) % g->control_frames;
+  mst_fpu_leave (fpu);
+  return MST_OK;
+}
+
+MstResult
+mst_dynamics_gain_apply_pending_f32 (MstDynamicsGain * g, const float *src,
+    float *dst, size_t n)
+{
+  return apply_pending_body (g, src, dst, n, MST_FORMAT_F32);
+}
+
+MstResult
+mst_dynamics_gain_apply_pending_f64 (MstDynamicsGain * g, const double *src,
+    double *dst, size_t n)
+{
+  return apply_pending_body (g, src, dst, n, MST_FORMAT_F64);
 }
 
 bool

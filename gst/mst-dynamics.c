@@ -305,17 +305,27 @@ wideband_frames (MstDynamics * d, const void *in, size_t n, void *out,
     d->nonfinite += mst_input_clean (in, n * ch, d->clean, fmt);
     in = d->clean;
   }
+  /* Where the gain stage reads the frames, its gains stay pending and go
+   * straight onto the frames (no rows). */
+  double *rows_out = checked ? NULL : d->gains;
   if (fmt == MST_FORMAT_F64)
-    mst_dynamics_gain_process_frames_f64 (d->gain, in, n, d->gains, BLOCK,
+    mst_dynamics_gain_process_frames_f64 (d->gain, in, n, rows_out, BLOCK,
         &shared);
   else
-    mst_dynamics_gain_process_frames_f32 (d->gain, in, n, d->gains, BLOCK,
+    mst_dynamics_gain_process_frames_f32 (d->gain, in, n, rows_out, BLOCK,
         &shared);
   if (checked && mst_dynamics_gain_get_nonfinite_count (d->gain) != before) {
     mst_input_clean (in, n * ch, d->clean, fmt);
     in = d->clean;
   }
   d->band_running = false;
+  if (checked) {
+    if (fmt == MST_FORMAT_F64)
+      mst_dynamics_gain_apply_pending_f64 (d->gain, in, out, n);
+    else
+      mst_dynamics_gain_apply_pending_f32 (d->gain, in, out, n);
+    return n;
+  }
   double flat = 0.0;
   if (mst_dynamics_gain_is_flat (d->gain, &flat)) {
     if (flat == 1.0) {
