@@ -66,38 +66,38 @@ biquad_run_ramp (const MstBiquad * from, const MstBiquad * to,
   df1_run (from, to, st, x, n, true);
 }
 
-/* Two channels through the same section in one loop: their independent
- * recurrences overlap in the pipeline. */
+typedef double v2d __attribute__ ((vector_size (16)));
+
+/* Two channels through the same section in one loop, the two lanes of a
+ * vector: the same operations in the same order as biquad_run, so the
+ * same output. */
 static void
 biquad_run_pair (const MstBiquad * c, MstBiquadHistory * sa,
     MstBiquadHistory * sb, double *xa, double *xb, int n)
 {
-  double b0 = c->b0, b1 = c->b1, b2 = c->b2, a1 = c->a1, a2 = c->a2;
-  double ax1 = sa->x1, ax2 = sa->x2, ay1 = sa->y1, ay2 = sa->y2;
-  double bx1 = sb->x1, bx2 = sb->x2, by1 = sb->y1, by2 = sb->y2;
+  const v2d b0 = { c->b0, c->b0 }, b1 = { c->b1, c->b1 };
+  const v2d b2 = { c->b2, c->b2 }, a1 = { c->a1, c->a1 };
+  const v2d a2 = { c->a2, c->a2 };
+  v2d x1 = { sa->x1, sb->x1 }, x2 = { sa->x2, sb->x2 };
+  v2d y1 = { sa->y1, sb->y1 }, y2 = { sa->y2, sb->y2 };
   for (int i = 0; i < n; i++) {
-    double ina = xa[i], inb = xb[i];
-    double ya = b0 * ina + b1 * ax1 + b2 * ax2 - a1 * ay1 - a2 * ay2;
-    double yb = b0 * inb + b1 * bx1 + b2 * bx2 - a1 * by1 - a2 * by2;
-    ax2 = ax1;
-    ax1 = ina;
-    ay2 = ay1;
-    ay1 = ya;
-    bx2 = bx1;
-    bx1 = inb;
-    by2 = by1;
-    by1 = yb;
-    xa[i] = ya;
-    xb[i] = yb;
+    const v2d in = { xa[i], xb[i] };
+    const v2d y = b0 * in + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+    x2 = x1;
+    x1 = in;
+    y2 = y1;
+    y1 = y;
+    xa[i] = y[0];
+    xb[i] = y[1];
   }
-  sa->x1 = ax1;
-  sa->x2 = ax2;
-  sa->y1 = ay1;
-  sa->y2 = ay2;
-  sb->x1 = bx1;
-  sb->x2 = bx2;
-  sb->y1 = by1;
-  sb->y2 = by2;
+  sa->x1 = x1[0];
+  sb->x1 = x1[1];
+  sa->x2 = x2[0];
+  sb->x2 = x2[1];
+  sa->y1 = y1[0];
+  sb->y1 = y1[1];
+  sa->y2 = y2[0];
+  sb->y2 = y2[1];
 }
 
 /* Up to all sections of all bands, fused into one pass per sample: the
@@ -105,8 +105,6 @@ biquad_run_pair (const MstBiquad * c, MstBiquadHistory * sa,
  * processor overlaps them and the pass runs at its arithmetic throughput
  * instead of the latency of one recurrence. Direct Form I in cascade shares
  * history: section k's input history is section k-1's output history. */
-typedef double v2d __attribute__ ((vector_size (16)));
-
 /* Coefficients of one section, each broadcast to both lanes. */
 typedef struct {
   v2d b0, b1, b2, a1, a2;

@@ -988,9 +988,16 @@ filter_key (MstDynamicsGain * g, const double *key, size_t key_stride,
     size_t n)
 {
   const int kch = g->key_channels;
-  for (int c = 0; c < kch; c++)
-    g->nonfinite += mst_input_clean (key + c * key_stride, n,
-        g->key + (size_t) c * MST_DYNAMICS_BLOCK, MST_FORMAT_F64);
+  for (int c = 0; c < kch; c++) {
+    /* A sane row (the common case, and always the audio's own, cleaned
+     * before) is copied, in one vectorised check and a memcpy. */
+    const double *row = key + c * key_stride;
+    double *dst = g->key + (size_t) c * MST_DYNAMICS_BLOCK;
+    if (mst_input_sane (row, n, MST_FORMAT_F64))
+      memcpy (dst, row, n * sizeof (double));
+    else
+      g->nonfinite += mst_input_clean (row, n, dst, MST_FORMAT_F64);
+  }
   mst_biquad_cascade_run (&g->key_filter, g->channel_index, kch, g->key,
       MST_DYNAMICS_BLOCK, g->key_glide ? g->key_from : NULL, (int) n);
   g->key_glide = false;
