@@ -9,6 +9,9 @@
 #include "mst-cpu.h"
 
 #include <string.h>
+#ifdef MST_HAVE_X86_PATHS
+#include <immintrin.h>
+#endif
 
 
 /* One Direct Form I step of section @c; @h is a local copy the compiler
@@ -531,6 +534,66 @@ mst_biquad_cascade_run (MstBiquadCascade * c, const int *channels,
         biquad_run (coefs, h, x, n);
     }
   }
+}
+
+#ifdef MST_HAVE_X86_PATHS
+/* One section over a channel pair (@xb NULL: one channel, lane 1 idle),
+ * the feedback of the last output in the last multiply-add. */
+__attribute__ ((target ("avx2,fma")))
+static void
+section_run_fma (const MstBiquad * c, MstBiquadHistory * sa,
+    MstBiquadHistory * sb, double *xa, double *xb, int n)
+{
+  MstBiquadHistory idle = { 0 };
+  if (!xb)
+    sb = &idle;
+  const __m128d b0 = _mm_set1_pd (c->b0), b1 = _mm_set1_pd (c->b1);
+  const __m128d b2 = _mm_set1_pd (c->b2), a1 = _mm_set1_pd (c->a1);
+  const __m128d a2 = _mm_set1_pd (c->a2);
+  __m128d x1 = _mm_set_pd (sb->x1, sa->x1), x2 = _mm_set_pd (sb->x2, sa->x2);
+  __m128d y1 = _mm_set_pd (sb->y1, sa->y1), y2 = _mm_set_pd (sb->y2, sa->y2);
+  for (int i = 0; i < n; i++) {
+    const __m128d in = xb ? _mm_set_pd (xb[i], xa[i]) : _mm_set_sd (xa[i]);
+    __m128d t = _mm_fmadd_pd (b1, x1, _mm_mul_pd (b0, in));
+    t = _mm_fnmadd_pd (a2, y2, _mm_fmadd_pd (b2, x2, t));
+    const __m128d y = _mm_fnmadd_pd (a1, y1, t);
+    x2 = x1;
+    x1 = in;
+    y2 = y1;
+    y1 = y;
+    _mm_storel_pd (xa + i, y);
+    if (xb)
+      _mm_storeh_pd (xb + i, y);
+  }
+  double v[2];
+  _mm_storeu_pd (v, x1);
+  sa->x1 = v[0], sb->x1 = v[1];
+  _mm_storeu_pd (v, x2);
+  sa->x2 = v[0], sb->x2 = v[1];
+  _mm_storeu_pd (v, y1);
+  sa->y1 = v[0], sb->y1 = v[1];
+  _mm_storeu_pd (v, y2);
+  sa->y2 = v[0], sb->y2 = v[1];
+}
+#endif
+
+void
+mst_biquad_cascade_run_fast (MstBiquadCascade * c, int n_channels,
+    double *planar, size_t stride, int n)
+{
+#ifdef MST_HAVE_X86_PATHS
+  if (mst_cpu_has_avx2_fma ()) {
+    for (int s = 0; s < c->n_sections; s++)
+      for (int k = 0; k < n_channels; k += 2)
+        section_run_fma (&c->coefs[s], &c->hist[k][s],
+            k + 1 < n_channels ? &c->hist[k + 1][s] : NULL,
+            planar + k * stride,
+            k + 1 < n_channels ? planar + (k + 1) * stride : NULL, n);
+    return;
+  }
+#endif
+  static const int channels[MST_MAX_CHANNELS] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+  mst_biquad_cascade_run (c, channels, n_channels, planar, stride, NULL, n);
 }
 
 bool

@@ -447,6 +447,24 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n)
   double y1 = b->hold_db, y2 = b->out_db, sus = b->sustained_db;
   size_t hold_left = b->hold_left;
   double extreme = 0.0;
+  if (hold == 0 && hold_left == 0 && !auto_release) {
+    /* No hold and no auto release (the defaults): the same steps without
+     * a branch. Stage 1 is t where t >= y1, else its release step, which
+     * is then above t (and at most t where t >= y1): their maximum. Stage
+     * 2 is its attack step where y1 > y2 (at most y1 there), else y1 (at
+     * most the step there): their minimum. Exact, with no NaN here. */
+    for (size_t i = 0; i < n; i++) {
+      double t = dir * gain_db[i];
+      double r = t + a_rel * (y1 - t);
+      y1 = r > t ? r : t;
+      double s = y1 + a_att * (y2 - y1);
+      y2 = s < y1 ? s : y1;
+      double gdb = dir * y2;
+      extreme = fabs (gdb) > fabs (extreme) ? gdb : extreme;
+      gain_db[i] = gdb;
+    }
+    n = 0;
+  }
   for (size_t i = 0; i < n; i++) {
     double t = dir * gain_db[i];
     if (t >= y1) {
@@ -980,6 +998,29 @@ check_args (const MstDynamicsGain * g, const void *key, size_t n,
       && (n == 0 || (key && gain && gain_stride >= n));
 }
 
+/* Whether the @n samples at @x are all finite and within MST_MAX_INPUT,
+ * four at a time (the compiler keeps mst_input_sane's F64 loop scalar). */
+MST_VECTORISE_AVX2
+static bool
+row_sane (const double *x, size_t n)
+{
+  const V4l abs_mask = { INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX };
+  const V4d max_in = { MST_MAX_INPUT, MST_MAX_INPUT, MST_MAX_INPUT,
+    MST_MAX_INPUT
+  };
+  V4l ok = { -1, -1, -1, -1 };
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    V4d v;
+    memcpy (&v, x + i, sizeof v);
+    ok &= (V4d) ((V4l) v & abs_mask) <= max_in;
+  }
+  bool all = (ok[0] & ok[1] & ok[2] & ok[3]) != 0;
+  for (; i < n; i++)
+    all = all && fabs (x[i]) <= MST_MAX_INPUT;
+  return all;
+}
+
 /* The key filters over the planar key at @key, cleaned into g->key first
  * (non-finite and absurd samples read as silence, so the filters' state
  * stays finite); returns g->key. */
@@ -993,13 +1034,20 @@ filter_key (MstDynamicsGain * g, const double *key, size_t key_stride,
      * before) is copied, in one vectorised check and a memcpy. */
     const double *row = key + c * key_stride;
     double *dst = g->key + (size_t) c * MST_DYNAMICS_BLOCK;
-    if (mst_input_sane (row, n, MST_FORMAT_F64))
+    if (row_sane (row, n))
       memcpy (dst, row, n * sizeof (double));
     else
       g->nonfinite += mst_input_clean (row, n, dst, MST_FORMAT_F64);
   }
-  mst_biquad_cascade_run (&g->key_filter, g->channel_index, kch, g->key,
-      MST_DYNAMICS_BLOCK, g->key_glide ? g->key_from : NULL, (int) n);
+  /* Outside a glide at one multiply-add of latency a frame, within
+   * rounding of the glide's runner (the split band of a processor keyed by
+   * its own audio is this key). */
+  if (g->key_glide)
+    mst_biquad_cascade_run (&g->key_filter, g->channel_index, kch, g->key,
+        MST_DYNAMICS_BLOCK, g->key_from, (int) n);
+  else
+    mst_biquad_cascade_run_fast (&g->key_filter, kch, g->key,
+        MST_DYNAMICS_BLOCK, (int) n);
   g->key_glide = false;
   mst_biquad_cascade_check_finite (&g->key_filter, kch);
   g->key_filtered = true;
