@@ -90,6 +90,13 @@ struct MstDynamicsGain {
   /* Scratch (planar, BLOCK frames a channel): the cleaned, filtered key;
    * the period keys; the levels, then the gains in dB. */
   double *key, *keys, *level;
+  /* A frame's level under this (linear) has a static gain of 0 dB
+   * (sparse_curve); 0: none is known to. */
+  double quiet_lin;
+  /* sparse_curve's levels over quiet_lin, gathered (four of padding), and
+   * their frames. */
+  double above[MST_DYNAMICS_BLOCK + 4];
+  uint16_t above_at[MST_DYNAMICS_BLOCK];
 };
 
 static void
@@ -335,6 +342,14 @@ update (MstDynamicsGain * g, const MstDynamicsSettings * old)
   g->gate_env_fall_db = k * 20.0 / M_LN10 * 1000.0 / (fs
       * fmax (s->release_ms, GATE_ENV_MIN_MS));
   g->makeup_exp = (s->makeup_db + g->auto_makeup_db) * (M_LN10 / 20.0);
+  /* Downward, a peak level under the knee has a static gain of exactly
+   * 0 dB (mst-gain-computer.c: no slope, no range, makeup 0 here). The
+   * margin of 1e-6 keeps the frames near the knee's foot, whose level in
+   * dB might round either way, on the curve. */
+  g->quiet_lin = s->mode == MST_GAIN_COMPUTER_COMPRESS
+      && s->detector == MST_DYNAMICS_PEAK ?
+      pow (10.0, (s->threshold_db - 0.5 * s->knee_db) / 20.0) * (1.0 - 1e-6)
+      : 0.0;
 
   MstBiquadCascade designed;
   design_key_filters (s, fs, &designed);
@@ -514,14 +529,17 @@ hysteresis (Ballistics * b, double *level, size_t n, double threshold,
 }
 
 /* Curve and ballistics over @n control levels (dB, in place, to gains in
- * dB); the extreme reached goes to the stage's meter. */
+ * dB; with @curved, static gains in dB already); the extreme reached goes
+ * to the stage's meter. */
 static void
-control_gains (MstDynamicsGain * g, Ballistics * b, double *db, size_t n)
+control_gains (MstDynamicsGain * g, Ballistics * b, double *db, size_t n,
+    bool curved)
 {
   if (g->set.mode == MST_GAIN_COMPUTER_EXPAND && g->set.hysteresis_db > 0.0)
     hysteresis (b, db, n, g->set.threshold_db, g->set.hysteresis_db,
         g->gate_env_fall_db);
-  mst_gain_computer_process (g->gc, db, db, n);
+  if (!curved)
+    mst_gain_computer_process (g->gc, db, db, n);
   double extreme = ballistics (g, b, db, n);
   if (!g->processed || fabs (extreme) > fabs (g->extreme_db))
     g->extreme_db = extreme;
@@ -954,7 +972,7 @@ gains_from_keys (MstDynamicsGain * g, size_t n, size_t m, int n_gains,
   for (int c = 0; c < n_gains; c++) {
     double *row = g->level + (size_t) c * MST_DYNAMICS_BLOCK;
     if (m > 0) {
-      control_gains (g, &g->ch[c], row, m);
+      control_gains (g, &g->ch[c], row, m, false);
       mst_vmath_exp (row, M_LN10 / 20.0, g->makeup_exp, row, m);
     }
     flat = flat && channel_flat (&g->ch[c], row, m, first);
@@ -973,18 +991,52 @@ gains_from_keys (MstDynamicsGain * g, size_t n, size_t m, int n_gains,
   g->period_pos = (g->period_pos + n) % g->control_frames;
 }
 
+/* The static gains (dB) of @n linear levels in place, the levels under
+ * quiet_lin (most frames of a de-esser's band) at 0 dB without their
+ * logarithm or the curve: the others are gathered, four at a time through
+ * the same vector logarithm and curve as a whole row (a row's last n % 4
+ * levels go through the scalar logarithm instead, within an ulp). */
+static void
+sparse_curve (MstDynamicsGain * g, double *row, size_t n)
+{
+  const double quiet = g->quiet_lin;
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    double v = row[i];
+    g->above[m] = v;
+    g->above_at[m] = (uint16_t) i;
+    m += v >= quiet;
+    row[i] = 0.0;
+  }
+  size_t padded = m;
+  while (padded % 4)
+    g->above[padded++] = 1.0;
+  mst_vmath_log (g->above, MST_LEVEL_DETECTOR_DB_PER_NEPER, g->above,
+      padded);
+  mst_gain_computer_process (g->gc, g->above, g->above, padded);
+  for (size_t j = 0; j < m; j++)
+    row[g->above_at[j]] = g->above[j];
+}
+
 /* K = 1: a gain a frame, from that frame's level. */
 static void
 gains_per_frame (MstDynamicsGain * g, const double *k, size_t k_stride,
     size_t n, int n_gains, double *gain, size_t gain_stride)
 {
-  mst_level_detector_process_planar (g->det, k, k_stride, n, g->level,
-      MST_DYNAMICS_BLOCK, NULL);
+  const bool sparse = g->quiet_lin > 0.0;
+  if (sparse)
+    mst_level_detector_process_planar_lin (g->det, k, k_stride, n, g->level,
+        MST_DYNAMICS_BLOCK, NULL);
+  else
+    mst_level_detector_process_planar (g->det, k, k_stride, n, g->level,
+        MST_DYNAMICS_BLOCK, NULL);
   g->flat = false;
   for (int c = 0; c < n_gains; c++) {
     double *row = g->level + (size_t) c * MST_DYNAMICS_BLOCK;
     double *out = gain + c * gain_stride;
-    control_gains (g, &g->ch[c], row, n);
+    if (sparse)
+      sparse_curve (g, row, n);
+    control_gains (g, &g->ch[c], row, n, sparse);
     mst_vmath_exp (row, M_LN10 / 20.0, g->makeup_exp, out, n);
     g->ch[c].gain_from = g->ch[c].gain_to = out[n - 1];
   }
