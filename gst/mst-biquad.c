@@ -552,19 +552,42 @@ section_run_fma (const MstBiquad * c, MstBiquadHistory * sa,
   const __m128d a2 = _mm_set1_pd (c->a2);
   __m128d x1 = _mm_set_pd (sb->x1, sa->x1), x2 = _mm_set_pd (sb->x2, sa->x2);
   __m128d y1 = _mm_set_pd (sb->y1, sa->y1), y2 = _mm_set_pd (sb->y2, sa->y2);
-  for (int i = 0; i < n; i++) {
-    const __m128d in = xb ? _mm_set_pd (xb[i], xa[i]) : _mm_set_sd (xa[i]);
-    __m128d t = _mm_fmadd_pd (b1, x1, _mm_mul_pd (b0, in));
-    t = _mm_fnmadd_pd (a2, y2, _mm_fmadd_pd (b2, x2, t));
-    const __m128d y = _mm_fnmadd_pd (a1, y1, t);
+#define SECTION_STEP(in, x1, x2, y1, y2) \
+  _mm_fnmadd_pd (a1, y1, _mm_fnmadd_pd (a2, y2, _mm_fmadd_pd (b2, x2, \
+              _mm_fmadd_pd (b1, x1, _mm_mul_pd (b0, in)))))
+#define SECTION_LOAD(i) \
+  (xb ? _mm_set_pd (xb[i], xa[i]) : _mm_set_sd (xa[i]))
+#define SECTION_STORE(i, y) \
+  do { \
+    _mm_storel_pd (xa + (i), y); \
+    if (xb) \
+      _mm_storeh_pd (xb + (i), y); \
+  } while (0)
+  int i = 0;
+  /* Two frames a step: the history moves by renaming, not copying. */
+  for (; i + 2 <= n; i += 2) {
+    const __m128d in0 = SECTION_LOAD (i), in1 = SECTION_LOAD (i + 1);
+    const __m128d y0 = SECTION_STEP (in0, x1, x2, y1, y2);
+    const __m128d ya = SECTION_STEP (in1, in0, x1, y0, y1);
+    SECTION_STORE (i, y0);
+    SECTION_STORE (i + 1, ya);
+    x2 = in0;
+    x1 = in1;
+    y2 = y0;
+    y1 = ya;
+  }
+  for (; i < n; i++) {
+    const __m128d in = SECTION_LOAD (i);
+    const __m128d y = SECTION_STEP (in, x1, x2, y1, y2);
+    SECTION_STORE (i, y);
     x2 = x1;
     x1 = in;
     y2 = y1;
     y1 = y;
-    _mm_storel_pd (xa + i, y);
-    if (xb)
-      _mm_storeh_pd (xb + i, y);
   }
+#undef SECTION_STEP
+#undef SECTION_LOAD
+#undef SECTION_STORE
   double v[2];
   _mm_storeu_pd (v, x1);
   sa->x1 = v[0], sb->x1 = v[1];
