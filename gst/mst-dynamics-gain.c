@@ -1083,13 +1083,14 @@ filter_key (MstDynamicsGain * g, const double *key, size_t key_stride,
   const int kch = g->key_channels;
   for (int c = 0; c < kch; c++) {
     /* A sane row (the common case, and always the audio's own, cleaned
-     * before) is copied, in one vectorised check and a memcpy. */
+     * before) is copied (or left, when it is already there), after one
+     * vectorised check. */
     const double *row = key + c * key_stride;
     double *dst = g->key + (size_t) c * MST_DYNAMICS_BLOCK;
-    if (row_sane (row, n))
-      memcpy (dst, row, n * sizeof (double));
-    else
+    if (!row_sane (row, n))
       g->nonfinite += mst_input_clean (row, n, dst, MST_FORMAT_F64);
+    else if (dst != row)
+      memcpy (dst, row, n * sizeof (double));
   }
   /* Outside a glide at one multiply-add of latency a frame, within
    * rounding of the glide's runner (the split band of a processor keyed by

@@ -347,6 +347,86 @@ wideband_frames (MstDynamics * d, const void *in, size_t n, void *out,
   return n;
 }
 
+/* Whether the output is the split band's reduction at a steady mix, no
+ * listen, no shape fading: out = x + mix (g - 1) band. */
+static bool
+split_steady (const MstDynamics * d)
+{
+  return d->set.apply == MST_DYNAMICS_SPLIT && !d->set.listen
+      && d->shape_fade >= 1.0 && d->mix == target_mix (&d->set);
+}
+
+/* out = x + mix (g - 1) band over @n interleaved frames of @ch channels
+ * (@band planar, channel c's at c BLOCK, or NULL: the whole signal), as
+ * shape's SPLIT loop writes it, in double, rounded to @fmt. */
+MST_ALWAYS_INLINE void
+split_out_body (const void *x, void *y, const double *gains, bool shared,
+    const double *band, double mix, int ch, size_t n, MstFormat fmt)
+{
+  for (size_t i = 0; i < n; i++)
+    for (int c = 0; c < ch; c++) {
+      const size_t k = i * (size_t) ch + (size_t) c;
+      const double xv = mst_sample_get (fmt, x, k);
+      const double b = band ? band[(size_t) c * BLOCK + i] : xv;
+      const double g = gains[(shared ? 0 : (size_t) c * BLOCK) + i];
+      mst_sample_put (fmt, y, k, xv + mix * ((g - 1.0) * b));
+    }
+}
+
+/* split_out_body, stereo (the common case) with the channel count a
+ * constant. */
+MST_VECTORISE_AVX2
+static void
+split_out_f32 (const float *x, float *y, const double *gains, bool shared,
+    const double *band, double mix, int ch, size_t n)
+{
+  if (ch == 2)
+    split_out_body (x, y, gains, shared, band, mix, 2, n, MST_FORMAT_F32);
+  else
+    split_out_body (x, y, gains, shared, band, mix, ch, n, MST_FORMAT_F32);
+}
+
+MST_VECTORISE_AVX2
+static void
+split_out_f64 (const double *x, double *y, const double *gains, bool shared,
+    const double *band, double mix, int ch, size_t n)
+{
+  if (ch == 2)
+    split_out_body (x, y, gains, shared, band, mix, 2, n, MST_FORMAT_F64);
+  else
+    split_out_body (x, y, gains, shared, band, mix, ch, n, MST_FORMAT_F64);
+}
+
+/* A self-keyed chunk without lookahead at split_steady (the de-esser's
+ * defaults): the gain stage takes the frames (made planar once, into its
+ * key), and its filtered key, the audio's band, goes straight into the
+ * output frames: the same values as the planar path's, without the
+ * audio's planar copy and its way back. */
+MST_ALWAYS_INLINE size_t
+split_frames (MstDynamics * d, const void *in, size_t n, void *out,
+    MstFormat fmt)
+{
+  const int ch = d->channels;
+  if (!mst_input_sane (in, n * ch, fmt)) {
+    d->nonfinite += mst_input_clean (in, n * ch, d->clean, fmt);
+    in = d->clean;
+  }
+  bool shared = false;
+  if (fmt == MST_FORMAT_F64)
+    mst_dynamics_gain_process_frames_f64 (d->gain, in, n, d->gains, BLOCK,
+        &shared);
+  else
+    mst_dynamics_gain_process_frames_f32 (d->gain, in, n, d->gains, BLOCK,
+        &shared);
+  const double *band = mst_dynamics_gain_get_filtered_key (d->gain);
+  d->band_running = true;
+  if (fmt == MST_FORMAT_F64)
+    split_out_f64 (in, out, d->gains, shared, band, d->mix, ch, n);
+  else
+    split_out_f32 (in, out, d->gains, shared, band, d->mix, ch, n);
+  return n;
+}
+
 /* One chunk of at most BLOCK input frames (in; key NULL: keyed by in);
  * writes the frames that are complete to out; returns their count. */
 MST_ALWAYS_INLINE size_t
@@ -356,6 +436,8 @@ process_chunk (MstDynamics * d, const void *in, const void *key, size_t n,
   const int ch = d->channels;
   if (d->latency == 0 && !key && wideband_steady (d))
     return wideband_frames (d, in, n, out, fmt);
+  if (d->latency == 0 && !key && split_steady (d))
+    return split_frames (d, in, n, out, fmt);
   /* Non-finite and absurd audio is silence from here on (the key's own are
    * counted by the gain stage). */
   if (!mst_input_sane (in, n * ch, fmt)) {
