@@ -407,10 +407,18 @@ split_frames (MstDynamics * d, const void *in, size_t n, void *out,
     MstFormat fmt)
 {
   const int ch = d->channels;
-  if (!mst_input_sane (in, n * ch, fmt)) {
+  /* With a band-pass or high-pass on the key, the gain stage checks its
+   * planar copy of the frames before filtering and counts what is not
+   * sane (as mst_input_sane judges): the frames are cleaned for the output
+   * only when it found some, counted once, there. Otherwise they are
+   * checked first. */
+  const bool key_checks = d->set.key_band_hz > 0.0
+      || d->set.key_highpass_hz > 0.0;
+  if (!key_checks && !mst_input_sane (in, n * ch, fmt)) {
     d->nonfinite += mst_input_clean (in, n * ch, d->clean, fmt);
     in = d->clean;
   }
+  uint64_t before = mst_dynamics_gain_get_nonfinite_count (d->gain);
   bool shared = false;
   if (fmt == MST_FORMAT_F64)
     mst_dynamics_gain_process_frames_f64 (d->gain, in, n, d->gains, BLOCK,
@@ -418,6 +426,18 @@ split_frames (MstDynamics * d, const void *in, size_t n, void *out,
   else
     mst_dynamics_gain_process_frames_f32 (d->gain, in, n, d->gains, BLOCK,
         &shared);
+  if (key_checks && mst_dynamics_gain_get_nonfinite_count (d->gain)
+      != before) {
+    mst_input_clean (in, n * ch, d->clean, fmt);
+    in = d->clean;
+  }
+  double flat = 0.0;
+  if (mst_dynamics_gain_is_flat (d->gain, &flat)) {
+    /* One gain throughout, the rows perhaps unwritten. */
+    for (size_t i = 0; i < n; i++)
+      d->gains[i] = flat;
+    shared = true;
+  }
   const double *band = mst_dynamics_gain_get_filtered_key (d->gain);
   d->band_running = true;
   if (fmt == MST_FORMAT_F64)

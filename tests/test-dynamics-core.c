@@ -436,12 +436,14 @@ test_frames_path (void)
   printf ("  frames path: same output as the planar path; %d blocks "
       "untouched\n", untouched);
 
-  /* Non-finite and absurd samples on the frames path, where the gain stage
-   * finds them: counted once each, and the output is that of the same
-   * input with silence there. */
-  for (int gate = 0; gate < 2; gate++) {
+  /* Non-finite and absurd samples on the frames paths (wideband, and the
+   * de-esser's split band), where the gain stage finds them: counted once
+   * each, and the output is that of the same input with silence there. */
+  for (int gate = 0; gate < 3; gate++) {
     MstDynamicsSettings s;
-    if (gate)
+    if (gate == 2)
+      mst_dynamics_settings_deesser (&s);
+    else if (gate)
       mst_dynamics_settings_gate (&s);
     else
       mst_dynamics_settings_default (&s);
@@ -466,7 +468,7 @@ test_frames_path (void)
     MST_CHECK (mst_dynamics_get_nonfinite_count (d) == 0);
     MST_CHECK_MSG (memcmp (yf, ref, 2 * n * sizeof (float)) == 0,
         "%s: non-finite input not read as silence on the frames path",
-        gate ? "gate" : "compressor");
+        gate == 2 ? "de-esser" : gate ? "gate" : "compressor");
     free (ref);
     mst_dynamics_destroy (&d);
   }
