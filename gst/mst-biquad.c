@@ -9,6 +9,9 @@
 #include "mst-cpu.h"
 
 #include <string.h>
+#ifdef MST_HAVE_X86_PATHS
+#include <immintrin.h>
+#endif
 
 
 /* One Direct Form I step of section @c; @h is a local copy the compiler
@@ -66,38 +69,38 @@ biquad_run_ramp (const MstBiquad * from, const MstBiquad * to,
   df1_run (from, to, st, x, n, true);
 }
 
-/* Two channels through the same section in one loop: their independent
- * recurrences overlap in the pipeline. */
+typedef double v2d __attribute__ ((vector_size (16)));
+
+/* Two channels through the same section in one loop, the two lanes of a
+ * vector: the same operations in the same order as biquad_run, so the
+ * same output. */
 static void
 biquad_run_pair (const MstBiquad * c, MstBiquadHistory * sa,
     MstBiquadHistory * sb, double *xa, double *xb, int n)
 {
-  double b0 = c->b0, b1 = c->b1, b2 = c->b2, a1 = c->a1, a2 = c->a2;
-  double ax1 = sa->x1, ax2 = sa->x2, ay1 = sa->y1, ay2 = sa->y2;
-  double bx1 = sb->x1, bx2 = sb->x2, by1 = sb->y1, by2 = sb->y2;
+  const v2d b0 = { c->b0, c->b0 }, b1 = { c->b1, c->b1 };
+  const v2d b2 = { c->b2, c->b2 }, a1 = { c->a1, c->a1 };
+  const v2d a2 = { c->a2, c->a2 };
+  v2d x1 = { sa->x1, sb->x1 }, x2 = { sa->x2, sb->x2 };
+  v2d y1 = { sa->y1, sb->y1 }, y2 = { sa->y2, sb->y2 };
   for (int i = 0; i < n; i++) {
-    double ina = xa[i], inb = xb[i];
-    double ya = b0 * ina + b1 * ax1 + b2 * ax2 - a1 * ay1 - a2 * ay2;
-    double yb = b0 * inb + b1 * bx1 + b2 * bx2 - a1 * by1 - a2 * by2;
-    ax2 = ax1;
-    ax1 = ina;
-    ay2 = ay1;
-    ay1 = ya;
-    bx2 = bx1;
-    bx1 = inb;
-    by2 = by1;
-    by1 = yb;
-    xa[i] = ya;
-    xb[i] = yb;
+    const v2d in = { xa[i], xb[i] };
+    const v2d y = b0 * in + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+    x2 = x1;
+    x1 = in;
+    y2 = y1;
+    y1 = y;
+    xa[i] = y[0];
+    xb[i] = y[1];
   }
-  sa->x1 = ax1;
-  sa->x2 = ax2;
-  sa->y1 = ay1;
-  sa->y2 = ay2;
-  sb->x1 = bx1;
-  sb->x2 = bx2;
-  sb->y1 = by1;
-  sb->y2 = by2;
+  sa->x1 = x1[0];
+  sb->x1 = x1[1];
+  sa->x2 = x2[0];
+  sb->x2 = x2[1];
+  sa->y1 = y1[0];
+  sb->y1 = y1[1];
+  sa->y2 = y2[0];
+  sb->y2 = y2[1];
 }
 
 /* Up to all sections of all bands, fused into one pass per sample: the
@@ -105,8 +108,6 @@ biquad_run_pair (const MstBiquad * c, MstBiquadHistory * sa,
  * processor overlaps them and the pass runs at its arithmetic throughput
  * instead of the latency of one recurrence. Direct Form I in cascade shares
  * history: section k's input history is section k-1's output history. */
-typedef double v2d __attribute__ ((vector_size (16)));
-
 /* Coefficients of one section, each broadcast to both lanes. */
 typedef struct {
   v2d b0, b1, b2, a1, a2;
@@ -533,6 +534,89 @@ mst_biquad_cascade_run (MstBiquadCascade * c, const int *channels,
         biquad_run (coefs, h, x, n);
     }
   }
+}
+
+#ifdef MST_HAVE_X86_PATHS
+/* One section over a channel pair (@xb NULL: one channel, lane 1 idle),
+ * the feedback of the last output in the last multiply-add. */
+__attribute__ ((target ("avx2,fma")))
+static void
+section_run_fma (const MstBiquad * c, MstBiquadHistory * sa,
+    MstBiquadHistory * sb, double *xa, double *xb, int n)
+{
+  MstBiquadHistory idle = { 0 };
+  if (!xb)
+    sb = &idle;
+  const __m128d b0 = _mm_set1_pd (c->b0), b1 = _mm_set1_pd (c->b1);
+  const __m128d b2 = _mm_set1_pd (c->b2), a1 = _mm_set1_pd (c->a1);
+  const __m128d a2 = _mm_set1_pd (c->a2);
+  __m128d x1 = _mm_set_pd (sb->x1, sa->x1), x2 = _mm_set_pd (sb->x2, sa->x2);
+  __m128d y1 = _mm_set_pd (sb->y1, sa->y1), y2 = _mm_set_pd (sb->y2, sa->y2);
+#define SECTION_STEP(in, x1, x2, y1, y2) \
+  _mm_fnmadd_pd (a1, y1, _mm_fnmadd_pd (a2, y2, _mm_fmadd_pd (b2, x2, \
+              _mm_fmadd_pd (b1, x1, _mm_mul_pd (b0, in)))))
+#define SECTION_LOAD(i) \
+  (xb ? _mm_set_pd (xb[i], xa[i]) : _mm_set_sd (xa[i]))
+#define SECTION_STORE(i, y) \
+  do { \
+    _mm_storel_pd (xa + (i), y); \
+    if (xb) \
+      _mm_storeh_pd (xb + (i), y); \
+  } while (0)
+  int i = 0;
+  /* Two frames a step: the history moves by renaming, not copying. */
+  for (; i + 2 <= n; i += 2) {
+    const __m128d in0 = SECTION_LOAD (i), in1 = SECTION_LOAD (i + 1);
+    const __m128d y0 = SECTION_STEP (in0, x1, x2, y1, y2);
+    const __m128d ya = SECTION_STEP (in1, in0, x1, y0, y1);
+    SECTION_STORE (i, y0);
+    SECTION_STORE (i + 1, ya);
+    x2 = in0;
+    x1 = in1;
+    y2 = y0;
+    y1 = ya;
+  }
+  for (; i < n; i++) {
+    const __m128d in = SECTION_LOAD (i);
+    const __m128d y = SECTION_STEP (in, x1, x2, y1, y2);
+    SECTION_STORE (i, y);
+    x2 = x1;
+    x1 = in;
+    y2 = y1;
+    y1 = y;
+  }
+#undef SECTION_STEP
+#undef SECTION_LOAD
+#undef SECTION_STORE
+  double v[2];
+  _mm_storeu_pd (v, x1);
+  sa->x1 = v[0], sb->x1 = v[1];
+  _mm_storeu_pd (v, x2);
+  sa->x2 = v[0], sb->x2 = v[1];
+  _mm_storeu_pd (v, y1);
+  sa->y1 = v[0], sb->y1 = v[1];
+  _mm_storeu_pd (v, y2);
+  sa->y2 = v[0], sb->y2 = v[1];
+}
+#endif
+
+void
+mst_biquad_cascade_run_fast (MstBiquadCascade * c, int n_channels,
+    double *planar, size_t stride, int n)
+{
+#ifdef MST_HAVE_X86_PATHS
+  if (mst_cpu_has_avx2_fma ()) {
+    for (int s = 0; s < c->n_sections; s++)
+      for (int k = 0; k < n_channels; k += 2)
+        section_run_fma (&c->coefs[s], &c->hist[k][s],
+            k + 1 < n_channels ? &c->hist[k + 1][s] : NULL,
+            planar + k * stride,
+            k + 1 < n_channels ? planar + (k + 1) * stride : NULL, n);
+    return;
+  }
+#endif
+  static const int channels[MST_MAX_CHANNELS] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+  mst_biquad_cascade_run (c, channels, n_channels, planar, stride, NULL, n);
 }
 
 bool

@@ -5,6 +5,7 @@
 #include "mst-cpu.h"
 #include "mst-filter.h"
 #include "mst-fpu.h"
+#include "mst-gainapply.h"
 #include "mst-level-detector.h"
 #include "mst-planar.h"
 #include "mst-vmath.h"
@@ -75,6 +76,9 @@ struct MstDynamicsGain {
   /* The last block's gains were all flat_gain. */
   bool flat;
   double flat_gain;
+  /* Frames whose gains wait for apply_pending (the periods' control gains
+   * in the level rows, the ramps from period_pos on). */
+  size_t pending_n;
   double makeup_exp;            /* (makeup + auto makeup) ln 10 / 20 */
   double gate_env_fall_db;      /* per frame */
   double direction;             /* gain dB = direction x acting value */
@@ -86,6 +90,13 @@ struct MstDynamicsGain {
   /* Scratch (planar, BLOCK frames a channel): the cleaned, filtered key;
    * the period keys; the levels, then the gains in dB. */
   double *key, *keys, *level;
+  /* A frame's level under this (linear) has a static gain of 0 dB
+   * (sparse_curve); 0: none is known to. */
+  double quiet_lin;
+  /* sparse_curve's levels over quiet_lin, gathered (four of padding), and
+   * their frames. */
+  double above[MST_DYNAMICS_BLOCK + 4];
+  uint16_t above_at[MST_DYNAMICS_BLOCK];
 };
 
 static void
@@ -331,6 +342,14 @@ update (MstDynamicsGain * g, const MstDynamicsSettings * old)
   g->gate_env_fall_db = k * 20.0 / M_LN10 * 1000.0 / (fs
       * fmax (s->release_ms, GATE_ENV_MIN_MS));
   g->makeup_exp = (s->makeup_db + g->auto_makeup_db) * (M_LN10 / 20.0);
+  /* Downward, a peak level under the knee has a static gain of exactly
+   * 0 dB (mst-gain-computer.c: no slope, no range, makeup 0 here). The
+   * margin of 1e-6 keeps the frames near the knee's foot, whose level in
+   * dB might round either way, on the curve. */
+  g->quiet_lin = s->mode == MST_GAIN_COMPUTER_COMPRESS
+      && s->detector == MST_DYNAMICS_PEAK ?
+      pow (10.0, (s->threshold_db - 0.5 * s->knee_db) / 20.0) * (1.0 - 1e-6)
+      : 0.0;
 
   MstBiquadCascade designed;
   design_key_filters (s, fs, &designed);
@@ -443,6 +462,24 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n)
   double y1 = b->hold_db, y2 = b->out_db, sus = b->sustained_db;
   size_t hold_left = b->hold_left;
   double extreme = 0.0;
+  if (hold == 0 && hold_left == 0 && !auto_release) {
+    /* No hold and no auto release (the defaults): the same steps without
+     * a branch. Stage 1 is t where t >= y1, else its release step, which
+     * is then above t (and at most t where t >= y1): their maximum. Stage
+     * 2 is its attack step where y1 > y2 (at most y1 there), else y1 (at
+     * most the step there): their minimum. Exact, with no NaN here. */
+    for (size_t i = 0; i < n; i++) {
+      double t = dir * gain_db[i];
+      double r = t + a_rel * (y1 - t);
+      y1 = r > t ? r : t;
+      double s = y1 + a_att * (y2 - y1);
+      y2 = s < y1 ? s : y1;
+      double gdb = dir * y2;
+      extreme = fabs (gdb) > fabs (extreme) ? gdb : extreme;
+      gain_db[i] = gdb;
+    }
+    n = 0;
+  }
   for (size_t i = 0; i < n; i++) {
     double t = dir * gain_db[i];
     if (t >= y1) {
@@ -492,14 +529,17 @@ hysteresis (Ballistics * b, double *level, size_t n, double threshold,
 }
 
 /* Curve and ballistics over @n control levels (dB, in place, to gains in
- * dB); the extreme reached goes to the stage's meter. */
+ * dB; with @curved, static gains in dB already); the extreme reached goes
+ * to the stage's meter. */
 static void
-control_gains (MstDynamicsGain * g, Ballistics * b, double *db, size_t n)
+control_gains (MstDynamicsGain * g, Ballistics * b, double *db, size_t n,
+    bool curved)
 {
   if (g->set.mode == MST_GAIN_COMPUTER_EXPAND && g->set.hysteresis_db > 0.0)
     hysteresis (b, db, n, g->set.threshold_db, g->set.hysteresis_db,
         g->gate_env_fall_db);
-  mst_gain_computer_process (g->gc, db, db, n);
+  if (!curved)
+    mst_gain_computer_process (g->gc, db, db, n);
   double extreme = ballistics (g, b, db, n);
   if (!g->processed || fabs (extreme) > fabs (g->extreme_db))
     g->extreme_db = extreme;
@@ -629,8 +669,18 @@ whole_periods (const void *x, size_t count, size_t k, int ch, MstFormat fmt,
 typedef float V8f __attribute__ ((vector_size (32)));
 typedef int32_t V8i __attribute__ ((vector_size (32)));
 
+typedef int32_t V4i __attribute__ ((vector_size (16)));
+
+/* The larger of @a and @b in each lane (neither NaN). */
+MST_ALWAYS_INLINE V4f
+max4f (V4f a, V4f b)
+{
+  V4i above = a > b;
+  return (V4f) (((V4i) a & above) | ((V4i) b & ~above));
+}
+
 /* whole_periods of the peak of F32 samples, taken in F32 (exact) eight
- * samples at a time: @k @ch a multiple of 8, @ch dividing 8. */
+ * samples at a time: @k @ch a multiple of 8, @ch dividing 4. */
 MST_ALWAYS_INLINE int
 whole_periods_peak_f32 (const float *x, size_t count, size_t k, int ch,
     double *keys)
@@ -654,12 +704,18 @@ whole_periods_peak_f32 (const float *x, size_t count, size_t k, int ch,
       V8i above = v > lane;
       lane = (V8f) (((V8i) v & above) | ((V8i) lane & ~above));
     }
-    for (int c = 0; c < ch; c++) {
-      float a = lane[c];
-      for (int l = c + ch; l < 8; l += ch)
-        a = lane[l] > a ? lane[l] : a;
-      keys[(size_t) c * MST_DYNAMICS_BLOCK + p] = a;
-    }
+    /* Across the lanes of each channel by halves (lane l holds channel
+     * l % ch, ch dividing 4): the maxima of sane values, exact. */
+    V4f m, hi;
+    memcpy (&m, &lane, sizeof m);
+    memcpy (&hi, (const char *) &lane + sizeof m, sizeof hi);
+    m = max4f (m, hi);
+    if (ch <= 2)
+      m = max4f (m, __builtin_shuffle (m, (V4i) { 2, 3, 0, 1 }));
+    if (ch == 1)
+      m = max4f (m, __builtin_shuffle (m, (V4i) { 1, 0, 3, 2 }));
+    for (int c = 0; c < ch; c++)
+      keys[(size_t) c * MST_DYNAMICS_BLOCK + p] = m[c];
   }
   int sane = 0;
   for (int l = 0; l < 8; l++)
@@ -767,23 +823,72 @@ frame_period_keys_f64 (MstDynamicsGain * g, const double *key, size_t n)
   return frame_period_keys_body (g, key, n, MST_FORMAT_F64);
 }
 
+/* Whether every output channel gets one gain. */
+static bool
+linked (const MstDynamicsGain * g)
+{
+  return g->key_channels != g->out_channels || g->set.link == 1.0
+      || g->out_channels == 1;
+}
+
+/* Frames @i .. @i + @take - 1 of the interleaved @x (@ch channels, of
+ * @fmt) times from + ramp[t] span (t from 0) into @y: channel @c, or every
+ * channel with @c < 0. In double, rounded to @fmt: the products the rows
+ * and the gain apply block (mst-gainapply) give, the gain computed as the
+ * rows have it. */
+MST_ALWAYS_INLINE void
+apply_segment (const void *x, void *y, int ch, int c, size_t i, size_t take,
+    const double *ramp, double from, double span, MstFormat fmt)
+{
+  const int c0 = c < 0 ? 0 : c, c1 = c < 0 ? ch : c + 1;
+  for (size_t t = 0; t < take; t++) {
+    const double gain = from + ramp[t] * span;
+    for (int cc = c0; cc < c1; cc++) {
+      size_t k = (i + t) * (size_t) ch + (size_t) cc;
+      double v = gain * mst_sample_get (fmt, x, k);
+      if (fmt == MST_FORMAT_F64)
+        ((double *) y)[k] = v;
+      else
+        ((float *) y)[k] = (float) v;
+    }
+  }
+}
+
 /* One gain channel's frames over @n frames from its new control gains
  * (linear, @control): each period ramps from the control gain before to
- * its own, reached at its last frame. */
-MST_VECTORISE_AVX2
-static void
-ramp_channel (MstDynamicsGain * g, Ballistics * b, const double *control,
-    size_t n, double *out)
+ * its own, reached at its last frame. The gains go to @row, or (@row
+ * NULL) multiply the frames as apply_segment says. */
+MST_ALWAYS_INLINE void
+walk_ramps (MstDynamicsGain * g, Ballistics * b, const double *control,
+    size_t n, double *row, const void *x, void *y, int ch, int c,
+    MstFormat fmt)
 {
   const size_t k = g->control_frames;
   size_t pos = g->period_pos, j = 0;
   double from = b->gain_from, to = b->gain_to;
   const double *ramp = g->control_ramp;
   for (size_t i = 0; i < n;) {
+    if (!row && fmt == MST_FORMAT_F32 && ch == 2 && c < 0 && pos == 0
+        && k % 4 == 0 && n - i >= k) {
+      /* Whole periods of stereo F32 with one gain: the gain apply block's
+       * ramps, the gains never written. */
+      size_t count = (n - i) / k;
+      mst_gain_apply_ramps_stereo_f32 (ramp, k, from, to, control + j, count,
+          (const float *) x + 2 * i, (float *) y + 2 * i);
+      from = count > 1 ? control[j + count - 2] : to;
+      to = control[j + count - 1];
+      j += count;
+      i += count * k;
+      continue;
+    }
     size_t take = k - pos < n - i ? k - pos : n - i;
     const double span = to - from;
-    for (size_t t = 0; t < take; t++)
-      out[i + t] = from + ramp[pos + t] * span;
+    if (row) {
+      for (size_t t = 0; t < take; t++)
+        row[i + t] = from + ramp[pos + t] * span;
+    } else {
+      apply_segment (x, y, ch, c, i, take, ramp + pos, from, span, fmt);
+    }
     i += take;
     pos += take;
     if (pos == k) {
@@ -794,6 +899,49 @@ ramp_channel (MstDynamicsGain * g, Ballistics * b, const double *control,
   }
   b->gain_from = from;
   b->gain_to = to;
+}
+
+MST_VECTORISE_AVX2
+static void
+ramp_channel (MstDynamicsGain * g, Ballistics * b, const double *control,
+    size_t n, double *out)
+{
+  walk_ramps (g, b, control, n, out, NULL, NULL, 0, 0, MST_FORMAT_F64);
+}
+
+/* The pending gains over @n frames of @x into @y (the output's channels,
+ * interleaved), each gain channel's ramps walked once; stereo with one
+ * gain, the common case, with the channel count a constant. */
+MST_ALWAYS_INLINE void
+apply_pending (MstDynamicsGain * g, const void *x, void *y, size_t n,
+    MstFormat fmt)
+{
+  const int ch = g->out_channels;
+  const double *control = g->level;
+  if (linked (g) && ch == 2) {
+    walk_ramps (g, &g->ch[0], control, n, NULL, x, y, 2, -1, fmt);
+  } else if (linked (g)) {
+    walk_ramps (g, &g->ch[0], control, n, NULL, x, y, ch, -1, fmt);
+  } else {
+    for (int c = 0; c < ch; c++)
+      walk_ramps (g, &g->ch[c], control + (size_t) c * MST_DYNAMICS_BLOCK,
+          n, NULL, x, y, ch, c, fmt);
+  }
+}
+
+MST_VECTORISE_AVX2
+static void
+apply_pending_f32 (MstDynamicsGain * g, const float *x, float *y, size_t n)
+{
+  apply_pending (g, x, y, n, MST_FORMAT_F32);
+}
+
+MST_VECTORISE_AVX2
+static void
+apply_pending_f64 (MstDynamicsGain * g, const double *x, double *y,
+    size_t n)
+{
+  apply_pending (g, x, y, n, MST_FORMAT_F64);
 }
 
 /* Whether a gain channel's ramps over the block are all at @value: both
@@ -810,7 +958,8 @@ channel_flat (const Ballistics * b, const double *control, size_t m,
 
 /* The gains of @n frames from the @m period keys in g->keys: levels,
  * curve and ballistics at the control rate, then the frames' ramps (not
- * written when every gain is the same and @rows_optional). */
+ * written when every gain is the same and @rows_optional; left pending
+ * with @gain NULL). */
 static void
 gains_from_keys (MstDynamicsGain * g, size_t n, size_t m, int n_gains,
     double *gain, size_t gain_stride, bool rows_optional)
@@ -823,13 +972,18 @@ gains_from_keys (MstDynamicsGain * g, size_t n, size_t m, int n_gains,
   for (int c = 0; c < n_gains; c++) {
     double *row = g->level + (size_t) c * MST_DYNAMICS_BLOCK;
     if (m > 0) {
-      control_gains (g, &g->ch[c], row, m);
+      control_gains (g, &g->ch[c], row, m, false);
       mst_vmath_exp (row, M_LN10 / 20.0, g->makeup_exp, row, m);
     }
     flat = flat && channel_flat (&g->ch[c], row, m, first);
   }
   g->flat = flat;
   g->flat_gain = first;
+  if (!gain) {
+    /* Left pending for mst_dynamics_gain_apply_pending_*. */
+    g->pending_n = n;
+    return;
+  }
   if (!flat || !rows_optional)
     for (int c = 0; c < n_gains; c++)
       ramp_channel (g, &g->ch[c], g->level + (size_t) c * MST_DYNAMICS_BLOCK,
@@ -837,18 +991,52 @@ gains_from_keys (MstDynamicsGain * g, size_t n, size_t m, int n_gains,
   g->period_pos = (g->period_pos + n) % g->control_frames;
 }
 
+/* The static gains (dB) of @n linear levels in place, the levels under
+ * quiet_lin (most frames of a de-esser's band) at 0 dB without their
+ * logarithm or the curve: the others are gathered, four at a time through
+ * the same vector logarithm and curve as a whole row (a row's last n % 4
+ * levels go through the scalar logarithm instead, within an ulp). */
+static void
+sparse_curve (MstDynamicsGain * g, double *row, size_t n)
+{
+  const double quiet = g->quiet_lin;
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    double v = row[i];
+    g->above[m] = v;
+    g->above_at[m] = (uint16_t) i;
+    m += v >= quiet;
+    row[i] = 0.0;
+  }
+  size_t padded = m;
+  while (padded % 4)
+    g->above[padded++] = 1.0;
+  mst_vmath_log (g->above, MST_LEVEL_DETECTOR_DB_PER_NEPER, g->above,
+      padded);
+  mst_gain_computer_process (g->gc, g->above, g->above, padded);
+  for (size_t j = 0; j < m; j++)
+    row[g->above_at[j]] = g->above[j];
+}
+
 /* K = 1: a gain a frame, from that frame's level. */
 static void
 gains_per_frame (MstDynamicsGain * g, const double *k, size_t k_stride,
     size_t n, int n_gains, double *gain, size_t gain_stride)
 {
-  mst_level_detector_process_planar (g->det, k, k_stride, n, g->level,
-      MST_DYNAMICS_BLOCK, NULL);
+  const bool sparse = g->quiet_lin > 0.0;
+  if (sparse)
+    mst_level_detector_process_planar_lin (g->det, k, k_stride, n, g->level,
+        MST_DYNAMICS_BLOCK, NULL);
+  else
+    mst_level_detector_process_planar (g->det, k, k_stride, n, g->level,
+        MST_DYNAMICS_BLOCK, NULL);
   g->flat = false;
   for (int c = 0; c < n_gains; c++) {
     double *row = g->level + (size_t) c * MST_DYNAMICS_BLOCK;
     double *out = gain + c * gain_stride;
-    control_gains (g, &g->ch[c], row, n);
+    if (sparse)
+      sparse_curve (g, row, n);
+    control_gains (g, &g->ch[c], row, n, sparse);
     mst_vmath_exp (row, M_LN10 / 20.0, g->makeup_exp, out, n);
     g->ch[c].gain_from = g->ch[c].gain_to = out[n - 1];
   }
@@ -862,12 +1050,27 @@ check_args (const MstDynamicsGain * g, const void *key, size_t n,
       && (n == 0 || (key && gain && gain_stride >= n));
 }
 
-/* Whether every output channel gets one gain. */
+/* Whether the @n samples at @x are all finite and within MST_MAX_INPUT,
+ * four at a time (the compiler keeps mst_input_sane's F64 loop scalar). */
+MST_VECTORISE_AVX2
 static bool
-linked (const MstDynamicsGain * g)
+row_sane (const double *x, size_t n)
 {
-  return g->key_channels != g->out_channels || g->set.link == 1.0
-      || g->out_channels == 1;
+  const V4l abs_mask = { INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX };
+  const V4d max_in = { MST_MAX_INPUT, MST_MAX_INPUT, MST_MAX_INPUT,
+    MST_MAX_INPUT
+  };
+  V4l ok = { -1, -1, -1, -1 };
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    V4d v;
+    memcpy (&v, x + i, sizeof v);
+    ok &= (V4d) ((V4l) v & abs_mask) <= max_in;
+  }
+  bool all = (ok[0] & ok[1] & ok[2] & ok[3]) != 0;
+  for (; i < n; i++)
+    all = all && fabs (x[i]) <= MST_MAX_INPUT;
+  return all;
 }
 
 /* The key filters over the planar key at @key, cleaned into g->key first
@@ -878,11 +1081,26 @@ filter_key (MstDynamicsGain * g, const double *key, size_t key_stride,
     size_t n)
 {
   const int kch = g->key_channels;
-  for (int c = 0; c < kch; c++)
-    g->nonfinite += mst_input_clean (key + c * key_stride, n,
-        g->key + (size_t) c * MST_DYNAMICS_BLOCK, MST_FORMAT_F64);
-  mst_biquad_cascade_run (&g->key_filter, g->channel_index, kch, g->key,
-      MST_DYNAMICS_BLOCK, g->key_glide ? g->key_from : NULL, (int) n);
+  for (int c = 0; c < kch; c++) {
+    /* A sane row (the common case, and always the audio's own, cleaned
+     * before) is copied (or left, when it is already there), after one
+     * vectorised check. */
+    const double *row = key + c * key_stride;
+    double *dst = g->key + (size_t) c * MST_DYNAMICS_BLOCK;
+    if (!row_sane (row, n))
+      g->nonfinite += mst_input_clean (row, n, dst, MST_FORMAT_F64);
+    else if (dst != row)
+      memcpy (dst, row, n * sizeof (double));
+  }
+  /* Outside a glide at one multiply-add of latency a frame, within
+   * rounding of the glide's runner (the split band of a processor keyed by
+   * its own audio is this key). */
+  if (g->key_glide)
+    mst_biquad_cascade_run (&g->key_filter, g->channel_index, kch, g->key,
+        MST_DYNAMICS_BLOCK, g->key_from, (int) n);
+  else
+    mst_biquad_cascade_run_fast (&g->key_filter, kch, g->key,
+        MST_DYNAMICS_BLOCK, (int) n);
   g->key_glide = false;
   mst_biquad_cascade_check_finite (&g->key_filter, kch);
   g->key_filtered = true;
@@ -941,8 +1159,13 @@ MST_ALWAYS_INLINE MstResult
 process_frames (MstDynamicsGain * g, const void *key, size_t n,
     double *gain, size_t gain_stride, bool *shared, MstFormat fmt)
 {
-  if (!check_args (g, key, n, gain, gain_stride))
+  /* Without rows (@gain NULL) the gains are left pending: only where the
+   * frames are read in place. */
+  if (gain ? !check_args (g, key, n, gain, gain_stride)
+      : !mst_dynamics_gain_checks_frames (g) || n > MST_DYNAMICS_BLOCK
+      || (n && !key))
     return MST_ERR_INVALID_ARG;
+  g->pending_n = 0;
   if (shared)
     *shared = linked (g);
   if (n == 0)
@@ -984,6 +1207,46 @@ bool
 mst_dynamics_gain_checks_frames (const MstDynamicsGain * g)
 {
   return g && g->rate_hz != 0.0 && reads_frames (g);
+}
+
+/* The pending gains applied, or (flat at 1) the frames copied: either way
+ * the ramps move on by the pending frames. */
+MST_ALWAYS_INLINE MstResult
+apply_pending_body (MstDynamicsGain * g, const void *src, void *dst,
+    size_t n, MstFormat fmt)
+{
+  if (!g || n != g->pending_n || (n && (!src || !dst)))
+    return MST_ERR_INVALID_ARG;
+  g->pending_n = 0;
+  if (n == 0)
+    return MST_OK;
+  MstFpuState fpu = mst_fpu_enter_ftz ();
+  if (g->flat && g->flat_gain == 1.0) {
+    if (dst != src)
+      memmove (dst, src, n * (size_t) g->out_channels
+          * (fmt == MST_FORMAT_F64 ? sizeof (double) : sizeof (float)));
+  } else if (fmt == MST_FORMAT_F64) {
+    apply_pending_f64 (g, src, dst, n);
+  } else {
+    apply_pending_f32 (g, src, dst, n);
+  }
+  g->period_pos = (g->period_pos + n) % g->control_frames;
+  mst_fpu_leave (fpu);
+  return MST_OK;
+}
+
+MstResult
+mst_dynamics_gain_apply_pending_f32 (MstDynamicsGain * g, const float *src,
+    float *dst, size_t n)
+{
+  return apply_pending_body (g, src, dst, n, MST_FORMAT_F32);
+}
+
+MstResult
+mst_dynamics_gain_apply_pending_f64 (MstDynamicsGain * g, const double *src,
+    double *dst, size_t n)
+{
+  return apply_pending_body (g, src, dst, n, MST_FORMAT_F64);
 }
 
 bool

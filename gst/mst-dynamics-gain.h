@@ -185,13 +185,26 @@ MstResult mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
  *  configured key channels): with a control period and no key filter the
  *  periods' keys are taken where the frames are, in one pass, without
  *  making them planar, and the gain rows are left unwritten when every
- *  gain is the same (mst_dynamics_gain_is_flat says which). */
+ *  gain is the same (mst_dynamics_gain_is_flat says which). With @gain
+ *  NULL, where mst_dynamics_gain_checks_frames, no row is written: the
+ *  gains stay pending until mst_dynamics_gain_apply_pending, the next call
+ *  on @g, multiplies the audio by them. */
 MstResult mst_dynamics_gain_process_frames_f32 (MstDynamicsGain * g,
     const float *key, size_t n, double *gain, size_t gain_stride,
     bool *shared);
 MstResult mst_dynamics_gain_process_frames_f64 (MstDynamicsGain * g,
     const double *key, size_t n, double *gain, size_t gain_stride,
     bool *shared);
+
+/** Multiplies @n interleaved frames of the output's channels at @src by
+ *  the gains the last process_frames call (with @gain NULL, over the same
+ *  @n) left pending, into @dst (may be @src): the products the rows and
+ *  mst_gain_apply give, without the rows (a block flat at gain 1 is
+ *  copied). */
+MstResult mst_dynamics_gain_apply_pending_f32 (MstDynamicsGain * g,
+    const float *src, float *dst, size_t n);
+MstResult mst_dynamics_gain_apply_pending_f64 (MstDynamicsGain * g,
+    const double *src, double *dst, size_t n);
 
 /** Whether process_frames reads every key sample of every frame itself
  *  (a control period, no key filter, 1, 2 or 4 key channels), counting the

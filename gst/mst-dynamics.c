@@ -305,17 +305,27 @@ wideband_frames (MstDynamics * d, const void *in, size_t n, void *out,
     d->nonfinite += mst_input_clean (in, n * ch, d->clean, fmt);
     in = d->clean;
   }
+  /* Where the gain stage reads the frames, its gains stay pending and go
+   * straight onto the frames (no rows). */
+  double *rows_out = checked ? NULL : d->gains;
   if (fmt == MST_FORMAT_F64)
-    mst_dynamics_gain_process_frames_f64 (d->gain, in, n, d->gains, BLOCK,
+    mst_dynamics_gain_process_frames_f64 (d->gain, in, n, rows_out, BLOCK,
         &shared);
   else
-    mst_dynamics_gain_process_frames_f32 (d->gain, in, n, d->gains, BLOCK,
+    mst_dynamics_gain_process_frames_f32 (d->gain, in, n, rows_out, BLOCK,
         &shared);
   if (checked && mst_dynamics_gain_get_nonfinite_count (d->gain) != before) {
     mst_input_clean (in, n * ch, d->clean, fmt);
     in = d->clean;
   }
   d->band_running = false;
+  if (checked) {
+    if (fmt == MST_FORMAT_F64)
+      mst_dynamics_gain_apply_pending_f64 (d->gain, in, out, n);
+    else
+      mst_dynamics_gain_apply_pending_f32 (d->gain, in, out, n);
+    return n;
+  }
   double flat = 0.0;
   if (mst_dynamics_gain_is_flat (d->gain, &flat)) {
     if (flat == 1.0) {
@@ -337,6 +347,153 @@ wideband_frames (MstDynamics * d, const void *in, size_t n, void *out,
   return n;
 }
 
+/* Whether the output is the split band's reduction at a steady mix, no
+ * listen, no shape fading: out = x + mix (g - 1) band. */
+static bool
+split_steady (const MstDynamics * d)
+{
+  return d->set.apply == MST_DYNAMICS_SPLIT && !d->set.listen
+      && d->shape_fade >= 1.0 && d->mix == target_mix (&d->set);
+}
+
+/* out = x + mix (g - 1) band over @n interleaved frames of @ch channels
+ * (@band planar, channel c's at c BLOCK, or NULL: the whole signal), as
+ * shape's SPLIT loop writes it, in double, rounded to @fmt. */
+MST_ALWAYS_INLINE void
+split_out_body (const void *x, void *y, const double *gains, bool shared,
+    const double *band, double mix, int ch, size_t n, MstFormat fmt)
+{
+  for (size_t i = 0; i < n; i++)
+    for (int c = 0; c < ch; c++) {
+      const size_t k = i * (size_t) ch + (size_t) c;
+      const double xv = mst_sample_get (fmt, x, k);
+      const double b = band ? band[(size_t) c * BLOCK + i] : xv;
+      const double g = gains[(shared ? 0 : (size_t) c * BLOCK) + i];
+      mst_sample_put (fmt, y, k, xv + mix * ((g - 1.0) * b));
+    }
+}
+
+typedef double V4d __attribute__ ((vector_size (32)));
+typedef float V4f __attribute__ ((vector_size (16)));
+typedef float V8f __attribute__ ((vector_size (32)));
+typedef int32_t V8i __attribute__ ((vector_size (32)));
+
+/* split_out_body of stereo F32 with one gain, four frames a step through
+ * registers: written in place (@y = @x, the element's buffers), the
+ * compiler's own vectorisation gives up on the aliasing. The same
+ * operations in the same order. */
+MST_ALWAYS_INLINE size_t
+split_out_stereo4 (const float *x, float *y, const double *gains,
+    const double *band, double mix, size_t n)
+{
+  const V8i split = { 0, 2, 4, 6, 1, 3, 5, 7 };
+  const V8i join = { 0, 4, 1, 5, 2, 6, 3, 7 };
+  const V4d one = { 1.0, 1.0, 1.0, 1.0 };
+  const V4d vmix = { mix, mix, mix, mix };
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    V8f xv;
+    V4f half;
+    V4d bl, br, g;
+    memcpy (&xv, x + 2 * i, sizeof xv);
+    xv = __builtin_shuffle (xv, split);
+    memcpy (&half, &xv, sizeof half);
+    const V4d xl = __builtin_convertvector (half, V4d);
+    memcpy (&half, (const char *) &xv + sizeof half, sizeof half);
+    const V4d xr = __builtin_convertvector (half, V4d);
+    memcpy (&bl, band + i, sizeof bl);
+    memcpy (&br, band + BLOCK + i, sizeof br);
+    memcpy (&g, gains + i, sizeof g);
+    const V4d gm = g - one;
+    const V4f yl = __builtin_convertvector (xl + vmix * (gm * bl), V4f);
+    const V4f yr = __builtin_convertvector (xr + vmix * (gm * br), V4f);
+    V8f yv;
+    memcpy (&yv, &yl, sizeof yl);
+    memcpy ((char *) &yv + sizeof yl, &yr, sizeof yr);
+    yv = __builtin_shuffle (yv, join);
+    memcpy (y + 2 * i, &yv, sizeof yv);
+  }
+  return i;
+}
+
+/* split_out_body, stereo (the common case) with the channel count a
+ * constant. */
+MST_VECTORISE_AVX2
+static void
+split_out_f32 (const float *x, float *y, const double *gains, bool shared,
+    const double *band, double mix, int ch, size_t n)
+{
+  if (ch == 2 && shared && band) {
+    size_t i = split_out_stereo4 (x, y, gains, band, mix, n);
+    split_out_body (x + 2 * i, y + 2 * i, gains + i, true, band + i, mix, 2,
+        n - i, MST_FORMAT_F32);
+  } else if (ch == 2)
+    split_out_body (x, y, gains, shared, band, mix, 2, n, MST_FORMAT_F32);
+  else
+    split_out_body (x, y, gains, shared, band, mix, ch, n, MST_FORMAT_F32);
+}
+
+MST_VECTORISE_AVX2
+static void
+split_out_f64 (const double *x, double *y, const double *gains, bool shared,
+    const double *band, double mix, int ch, size_t n)
+{
+  if (ch == 2)
+    split_out_body (x, y, gains, shared, band, mix, 2, n, MST_FORMAT_F64);
+  else
+    split_out_body (x, y, gains, shared, band, mix, ch, n, MST_FORMAT_F64);
+}
+
+/* A self-keyed chunk without lookahead at split_steady (the de-esser's
+ * defaults): the gain stage takes the frames (made planar once, into its
+ * key), and its filtered key, the audio's band, goes straight into the
+ * output frames: the same values as the planar path's, without the
+ * audio's planar copy and its way back. */
+MST_ALWAYS_INLINE size_t
+split_frames (MstDynamics * d, const void *in, size_t n, void *out,
+    MstFormat fmt)
+{
+  const int ch = d->channels;
+  /* With a band-pass or high-pass on the key, the gain stage checks its
+   * planar copy of the frames before filtering and counts what is not
+   * sane (as mst_input_sane judges): the frames are cleaned for the output
+   * only when it found some, counted once, there. Otherwise they are
+   * checked first. */
+  const bool key_checks = d->set.key_band_hz > 0.0
+      || d->set.key_highpass_hz > 0.0;
+  if (!key_checks && !mst_input_sane (in, n * ch, fmt)) {
+    d->nonfinite += mst_input_clean (in, n * ch, d->clean, fmt);
+    in = d->clean;
+  }
+  uint64_t before = mst_dynamics_gain_get_nonfinite_count (d->gain);
+  bool shared = false;
+  if (fmt == MST_FORMAT_F64)
+    mst_dynamics_gain_process_frames_f64 (d->gain, in, n, d->gains, BLOCK,
+        &shared);
+  else
+    mst_dynamics_gain_process_frames_f32 (d->gain, in, n, d->gains, BLOCK,
+        &shared);
+  if (key_checks && mst_dynamics_gain_get_nonfinite_count (d->gain)
+      != before) {
+    mst_input_clean (in, n * ch, d->clean, fmt);
+    in = d->clean;
+  }
+  double flat = 0.0;
+  if (mst_dynamics_gain_is_flat (d->gain, &flat)) {
+    /* One gain throughout, the rows perhaps unwritten. */
+    for (size_t i = 0; i < n; i++)
+      d->gains[i] = flat;
+    shared = true;
+  }
+  const double *band = mst_dynamics_gain_get_filtered_key (d->gain);
+  d->band_running = true;
+  if (fmt == MST_FORMAT_F64)
+    split_out_f64 (in, out, d->gains, shared, band, d->mix, ch, n);
+  else
+    split_out_f32 (in, out, d->gains, shared, band, d->mix, ch, n);
+  return n;
+}
+
 /* One chunk of at most BLOCK input frames (in; key NULL: keyed by in);
  * writes the frames that are complete to out; returns their count. */
 MST_ALWAYS_INLINE size_t
@@ -346,6 +503,8 @@ process_chunk (MstDynamics * d, const void *in, const void *key, size_t n,
   const int ch = d->channels;
   if (d->latency == 0 && !key && wideband_steady (d))
     return wideband_frames (d, in, n, out, fmt);
+  if (d->latency == 0 && !key && split_steady (d))
+    return split_frames (d, in, n, out, fmt);
   /* Non-finite and absurd audio is silence from here on (the key's own are
    * counted by the gain stage). */
   if (!mst_input_sane (in, n * ch, fmt)) {

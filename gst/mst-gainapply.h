@@ -20,6 +20,18 @@ double mst_gain_apply (const double *const *gains, bool shared_gain,
     const void *src, void *dst, int n_frames, int channels,
     const double *ceilings, bool one_ceiling, MstFormat fmt);
 
+/** Writes @n_periods periods of @k frames (a multiple of 4)
+ *  of interleaved stereo F32 @src times gains that ramp linearly, period
+ *  by period, to @dst (may be @src): period 0 goes from @from to
+ *  @first_to, period p > 0 from the end of period p - 1 to
+ *  @next_to[p - 1]; frame t of a period gets from + @ramp[t] (to - from),
+ *  @ramp[k - 1] being 1 (a control-rate gain, its ramps never written
+ *  out). The products are taken in double and rounded to float, as
+ *  mst_gain_apply's. */
+void mst_gain_apply_ramps_stereo_f32 (const double *ramp, size_t k,
+    double from, double first_to, const double *next_to, size_t n_periods,
+    const float *src, float *dst);
+
 /** The smallest of @x[0 .. @n - 1] and @init. */
 double mst_gain_min (const double *x, int n, double init);
 

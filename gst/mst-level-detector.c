@@ -308,7 +308,7 @@ link_and_output (const MstLevelDetector * det, size_t n, bool power,
   const bool mean = det->set.link_mode == MST_LEVEL_DETECTOR_LINK_MEAN;
   const double *restrict env = det->scratch;
   /* 10 / ln 10 and 20 / ln 10: dB of a mean square and of an amplitude. */
-  const double to_db = power ? 4.342944819032518 : 8.685889638065036;
+  const double to_db = power ? 4.342944819032518 : MST_LEVEL_DETECTOR_DB_PER_NEPER;
   if (nch == 1 || link == 0.0) {
     for (int c = 0; c < nch; c++)
       for (size_t i = 0; i < n; i++)
@@ -434,6 +434,9 @@ MST_DEFINE_PROCESS_TO (mst_level_detector_process_lin, MstLevelDetector,
  * attack or release): no recurrence, so the loops run vectorised. Writes
  * the linear levels to the rows (row 0 alone when @linked: the loudest
  * channel's), the envelopes to det->env; returns the non-finite count. */
+typedef double V4d __attribute__ ((vector_size (32)));
+typedef int64_t V4l __attribute__ ((vector_size (32)));
+
 MST_VECTORISE_AVX2
 static uint64_t
 instant_peak_rows (MstLevelDetector * det, const double *in, size_t stride,
@@ -441,10 +444,41 @@ instant_peak_rows (MstLevelDetector * det, const double *in, size_t stride,
 {
   int n_bad = 0;
   const int nch = det->channels;
+  const V4l abs_mask = { INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX };
+  const V4d dbl_max = { DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX };
+  const V4d max_lin = { MST_LEVEL_DETECTOR_MAX_LIN, MST_LEVEL_DETECTOR_MAX_LIN,
+    MST_LEVEL_DETECTOR_MAX_LIN, MST_LEVEL_DETECTOR_MAX_LIN
+  };
+  const V4d floor_lin = { FLOOR_AMPLITUDE, FLOOR_AMPLITUDE, FLOOR_AMPLITUDE,
+    FLOOR_AMPLITUDE
+  };
   for (int c = 0; c < nch; c++) {
     const double *restrict x = in + (size_t) c * stride;
     double *restrict out = rows + (linked ? 0 : (size_t) c * row_stride);
-    for (size_t i = 0; i < n; i++) {
+    const bool merge = linked && c > 0;
+    /* Four at a time, the selects of the loop below as masks (the compiler
+     * keeps that loop scalar: a double comparison counted in an int). */
+    V4l n_ok = { 0, 0, 0, 0 };
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      V4d v, o;
+      memcpy (&v, x + i, sizeof v);
+      v = (V4d) ((V4l) v & abs_mask);
+      V4l finite = v <= dbl_max;
+      n_ok -= finite;
+      v = (V4d) ((V4l) v & finite);
+      V4l below = v < max_lin;
+      v = (V4d) (((V4l) v & below) | ((V4l) max_lin & ~below));
+      if (merge)
+        memcpy (&o, out + i, sizeof o);
+      else
+        o = floor_lin;
+      V4l above = v > o;
+      v = (V4d) (((V4l) v & above) | ((V4l) o & ~above));
+      memcpy (out + i, &v, sizeof v);
+    }
+    n_bad += (int) (i - (size_t) (n_ok[0] + n_ok[1] + n_ok[2] + n_ok[3]));
+    for (; i < n; i++) {
       double v = fabs (x[i]);
       bool finite = v <= DBL_MAX;
       n_bad += !finite;
@@ -529,7 +563,7 @@ process_planar (MstLevelDetector * det, const double *planar, size_t stride,
     }
     for (int c = 0; db && c < (linked ? 1 : nch); c++)
       mst_vmath_log (dst + (size_t) c * level_stride,
-          power ? 4.342944819032518 : 8.685889638065036,
+          power ? 4.342944819032518 : MST_LEVEL_DETECTOR_DB_PER_NEPER,
           dst + (size_t) c * level_stride, n);
     det->ring_pos += n;
     if (det->ring_pos == det->ring_frames) {

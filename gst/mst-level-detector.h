@@ -140,6 +140,10 @@ MstResult mst_level_detector_process_lin_f64 (MstLevelDetector * det,
 MstResult mst_level_detector_process_planar (MstLevelDetector * det,
     const double *planar, size_t stride, size_t n_frames, double *level_db,
     size_t level_stride, bool *shared);
+/** dB of an amplitude ratio per neper (20 / ln 10 as the detector takes
+ *  it): a level in dB is this times the natural log of the linear one. */
+#define MST_LEVEL_DETECTOR_DB_PER_NEPER 8.685889638065036
+
 /** The same, linear (amplitude, the RMS for the RMS modes). */
 MstResult mst_level_detector_process_planar_lin (MstLevelDetector * det,
     const double *planar, size_t stride, size_t n_frames, double *level_lin,
