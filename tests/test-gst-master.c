@@ -1606,6 +1606,68 @@ test_mix_project (void)
   g_free (a);
 }
 
+/* A catalogue as a manifest: plan writes one entry per file (the master
+ * options with it), run-manifest masters one entry (by --index or Slurm's
+ * SLURM_ARRAY_TASK_ID), skips it when run again with its output intact,
+ * masters it again when the output changed; report names every file, the
+ * failed one and why, the one never run, and writes JSON and CSV. */
+static void
+test_catalogue (void)
+{
+  char *dir = path ("catalogue"), *manifest = path ("catalogue.jsonl");
+  Run plan = gm ("plan", tone_23 (), bad_input (), short_2s (), "--target",
+      "ebu-r128", "-o", dir, "--manifest", manifest, NULL);
+  gchar *text = NULL;
+  g_file_get_contents (manifest, &text, NULL, NULL);
+  gchar **lines = g_strsplit (text ? text : "", "\n", -1);
+  check (plan.rc == 0 && g_strv_length (lines) == 4 && !*lines[3]
+      && strstr (lines[0], "\"ebu-r128\"") && strstr (lines[1], "bad.wav"),
+      "plan: three entries with the target (rc %d)", plan.rc);
+  g_strfreev (lines);
+  g_free (text);
+  run_clear (&plan);
+
+  Run r0 = gm ("run-manifest", manifest, "--index", "0", NULL);
+  check (r0.rc == 0 && strstr (r0.out, ": ok"), "run-manifest 0: ok (rc %d: "
+      "%s%s)", r0.rc, r0.out, r0.err);
+  run_clear (&r0);
+  g_setenv ("SLURM_ARRAY_TASK_ID", "1", TRUE);
+  Run r1 = gm ("run-manifest", manifest, NULL);
+  g_unsetenv ("SLURM_ARRAY_TASK_ID");
+  check (r1.rc == 1, "run-manifest, Slurm's index 1 (undecodable): exit "
+      "%d", r1.rc);
+  run_clear (&r1);
+  Run again = gm ("run-manifest", manifest, "--index", "0", NULL);
+  check (again.rc == 0 && strstr (again.out, "done already"),
+      "run-manifest 0 again: skipped (%s)", again.out);
+  run_clear (&again);
+  char *out0 = g_build_filename (dir, "tone-23.wav", NULL);
+  g_file_set_contents (out0, "truncated", -1, NULL);
+  Run redo = gm ("run-manifest", manifest, "--index", "0", NULL);
+  GStatBuf st;
+  check (redo.rc == 0 && !strstr (redo.out, "done already")
+      && g_stat (out0, &st) == 0 && st.st_size > 100000,
+      "run-manifest 0 after the output changed: mastered again (%s)",
+      redo.out);
+  run_clear (&redo);
+
+  Run rep = gm ("report", dir, "--manifest", manifest, NULL);
+  check (rep.rc == 1 && strstr (rep.out, "tone-23.wav") && strstr (rep.out,
+          "bad.wav") && strstr (rep.out, "error") && strstr (rep.out,
+          "missing") && strstr (rep.out, "3 files: 1 done, 1 failed, 1 "
+          "missing"), "report: every file, the failed and the missing one "
+      "(rc %d):\n%s", rep.rc, rep.out);
+  run_clear (&rep);
+  char *csv = g_build_filename (dir, "gst-master-report.csv", NULL);
+  char *json = g_build_filename (dir, "gst-master-report.json", NULL);
+  check (exists (csv) && exists (json), "report: CSV and JSON written");
+  g_free (csv);
+  g_free (json);
+  g_free (out0);
+  g_free (dir);
+  g_free (manifest);
+}
+
 /* --max-gain: a very quiet file is raised by at most that much, said so */
 static void
 test_max_gain (void)
@@ -2977,6 +3039,7 @@ static const struct
   {"report-png", test_report_png},
   {"max-limiting", test_max_limiting},
   {"dynamics", test_dynamics},
+  {"catalogue", test_catalogue},
   {"mix-sum", test_mix_sum},
   {"mix-project", test_mix_project},
   {"max-gain", test_max_gain},

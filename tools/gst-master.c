@@ -11,6 +11,7 @@
 #include <gst/gst.h>
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "gm-formats.h"
 #include "gm-gain.h"
+#include "gm-batch.h"
 #include "gm-job.h"
 #include "gm-mix.h"
 #include "gm-output.h"
@@ -155,6 +157,10 @@ usage (FILE * f)
       "  " PROG " analyze [OPTION...] FILE...\n"
       "  " PROG " master [OPTION...] IN... -o OUT\n"
       "  " PROG " mix [OPTION...] STEM... -o OUT   (" PROG " mix --help)\n"
+      "  " PROG " plan [OPTION...] IN... -o DIR [--manifest FILE]\n"
+      "  " PROG " run-manifest MANIFEST [--index N]   (N: "
+      "SLURM_ARRAY_TASK_ID)\n"
+      "  " PROG " report DIR [--manifest FILE]\n"
       "\n"
       "Measures loudness (ITU-R BS.1770-4, EBU R128) and masters audio files\n"
       "to a delivery target with the mastering plugin's loudmeter and limiter.\n"
@@ -265,8 +271,15 @@ report_for (const char *report, const char *input, int n)
   return res;
 }
 
-int
-main (int argc, char **argv)
+/* plan: the master options given, to run each entry with; where the
+ * manifest goes (NULL: standard output). */
+static gboolean mode_plan;
+static GPtrArray *plan_args;
+static const char *plan_manifest;
+
+/* The commands but run-manifest (which runs this one for an entry). */
+static int
+run_command (int argc, char **argv)
 {
   GPtrArray *inputs = g_ptr_array_new ();
   const char *cmd;
@@ -290,18 +303,32 @@ main (int argc, char **argv)
   }
   if (!strcmp (cmd, "mix"))
     return gm_mix_main (argc - 1, argv + 1);
-  if (strcmp (cmd, "analyze") && strcmp (cmd, "master")) {
-    fprintf (stderr, "%s: unknown command '%s' (analyze, master or mix)\n",
-        PROG, cmd);
+  if (!strcmp (cmd, "report"))
+    return gm_batch_report (argc - 1, argv + 1);
+  if (strcmp (cmd, "analyze") && strcmp (cmd, "master")
+      && strcmp (cmd, "plan")) {
+    fprintf (stderr, "%s: unknown command '%s' (analyze, master, mix, plan, "
+        "run-manifest, report)\n", PROG, cmd);
     usage (stderr);
     return 2;
   }
-  mode_master = !strcmp (cmd, "master");
+  mode_plan = !strcmp (cmd, "plan");
+  mode_master = mode_plan || !strcmp (cmd, "master");
+  plan_args = g_ptr_array_new ();
 
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     double d;
+    int first = i;
+    /* The options an entry of a plan is run with: not its input and
+     * output, nor those of this process alone. */
+    gboolean for_entry = a[0] == '-' && strcmp (a, "-o")
+        && strcmp (a, "--output") && strcmp (a, "--manifest")
+        && strcmp (a, "-j") && strcmp (a, "--jobs") && strcmp (a, "--")
+        && strcmp (a, "--progress") && strcmp (a, "-q")
+        && strcmp (a, "--quiet") && strcmp (a, "--json")
+        && strcmp (a, "--report");
 #define IS(s, l) (!strcmp (a, s) || !strcmp (a, l))
     if (IS ("-h", "--help")) {
       usage (stdout);
@@ -438,6 +465,13 @@ main (int argc, char **argv)
       }
       opt.jobs = (int) d;
       i++;
+    } else if (mode_plan && !strcmp (a, "--manifest")) {
+      if (!v) {
+        fprintf (stderr, "%s: --manifest needs a file name\n", PROG);
+        return 2;
+      }
+      plan_manifest = v;
+      i++;
     } else if (!strcmp (a, "--")) {
       for (i++; i < argc; i++)
         g_ptr_array_add (inputs, argv[i]);
@@ -449,15 +483,20 @@ main (int argc, char **argv)
       g_ptr_array_add (inputs, (gpointer) a);
     }
 #undef IS
+    for (int k = first; for_entry && k <= i && k < argc; k++)
+      g_ptr_array_add (plan_args, argv[k]);
   }
   if (inputs->len == 0) {
     fprintf (stderr, "%s: no input file\n", PROG);
     return 2;
   }
   if (mode_master && !opt.output) {
-    fprintf (stderr, "%s: master needs -o OUT\n", PROG);
+    fprintf (stderr, "%s: %s needs -o OUT\n", PROG, cmd);
     return 2;
   }
+  if (mode_plan && opt.report)
+    fprintf (stderr, "%s: plan: --report is left out of the entries (one "
+        "picture name for every file)\n", PROG);
 
   gst_init (NULL, NULL);
   if (!gst_registry_check_feature_version (gst_registry_get (), "loudmeter",
@@ -475,7 +514,8 @@ main (int argc, char **argv)
         : &mst_targets (NULL)[MST_TARGET_DEFAULT];
     gboolean folder = FALSE;
     if (mode_master) {
-      folder = n_jobs > 1 || g_file_test (opt.output, G_FILE_TEST_IS_DIR)
+      folder = mode_plan || n_jobs > 1
+          || g_file_test (opt.output, G_FILE_TEST_IS_DIR)
           || g_str_has_suffix (opt.output, "/");
       if (folder && g_mkdir_with_parents (opt.output, 0755) != 0) {
         fprintf (stderr, "%s: cannot create the output folder %s: %s\n",
@@ -505,6 +545,22 @@ main (int argc, char **argv)
       if (opt.report)
         j->report_path = report_for (opt.report, j->input, n_jobs);
     }
+  }
+  if (mode_plan) {
+    FILE *out = plan_manifest ? g_fopen (plan_manifest, "w") : stdout;
+    if (!out) {
+      fprintf (stderr, "%s: %s: %s\n", PROG, plan_manifest,
+          g_strerror (errno));
+      return 1;
+    }
+    gm_batch_print_manifest (out, jobs, n_jobs,
+        (const char *const *) plan_args->pdata, (int) plan_args->len);
+    if (out != stdout && fclose (out) != 0) {
+      fprintf (stderr, "%s: %s: %s\n", PROG, plan_manifest,
+          g_strerror (errno));
+      return 1;
+    }
+    return 0;
   }
   /* Podcast's mono target needs the channel count: read in pass 1. Here:
    * the loudness override, else the preset (mono handled in gm_master_job). */
@@ -567,4 +623,12 @@ main (int argc, char **argv)
     fprintf (stderr, "%s: %d of %d files succeeded\n", PROG, n_jobs - failed,
         n_jobs);
   return failed ? 1 : 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc >= 2 && !strcmp (argv[1], "run-manifest"))
+    return gm_batch_run_manifest (argc - 1, argv + 1, run_command);
+  return run_command (argc, argv);
 }
