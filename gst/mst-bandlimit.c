@@ -114,23 +114,20 @@ process (MstBandLimit * bl, const void *in, MstFormat fmt, int n,
       : sizeof (float));
   const bool on = bl->weight == 1.0 && bl->target == 1.0;
   const bool sane = in && mst_input_sane (in, count, fmt);
-  if (on && sane && bl->form.vector_path) {
-    /* On, vector path (the common case): the filter eight frames a step
-     * (its recurrence would wait on itself frame by frame), straight from
-     * the input. */
-    mst_planar_load (bl->wet, stride, in, nch, n, fmt);
-    mst_biquad_block_run (&bl->form, &bl->cascade, nch, bl->wet, stride, n);
-    mst_planar_store (bl->frames, bl->wet, stride, nch, n, fmt);
-    return bl->frames;
-  }
   if (sane)
     memcpy (bl->frames, in, bytes);
   else if (in)
     *nonfinite += mst_input_clean (in, count, bl->frames, fmt);
   else
     memset (bl->frames, 0, bytes);
-  if (on && fmt == MST_FORMAT_F32 && nch == 2 && !bl->form.vector_path) {
-    /* On, stereo F32, portable: the interleaved frames in place. */
+  if (on && fmt == MST_FORMAT_F32 && nch == 2 && bl->form.vector_path) {
+    /* On, stereo F32 (the common case), vector path: the interleaved frames
+     * in place, eight a step (frame by frame the recurrence would wait on
+     * itself). */
+    mst_biquad_block_run (&bl->form, &bl->cascade, 2, bl->wet, stride,
+        bl->frames, n);
+  } else if (on && fmt == MST_FORMAT_F32 && nch == 2) {
+    /* The same, portable. */
     MstBiquadCascade *cascade = &bl->cascade;
     mst_biquad_cascades_run_fused (&cascade, 1, 2, bl->wet, stride,
         bl->frames, 1.0, n);
@@ -142,7 +139,7 @@ process (MstBandLimit * bl, const void *in, MstFormat fmt, int n,
       7 };
     if (bl->form.vector_path)
       mst_biquad_block_run (&bl->form, &bl->cascade, nch, bl->wet, stride,
-          n);
+          NULL, n);
     else
       mst_biquad_cascade_run (&bl->cascade, all_channels, nch, bl->wet,
           stride, NULL, n);

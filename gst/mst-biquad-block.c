@@ -93,19 +93,20 @@ state_from_history (const MstBiquadBlockForm * f,
 }
 
 /* Frames one by one in transposed direct form II from the states @s[ch]
- * of channels @first .. @first + @n_ch - 1 (planar, @stride apart), each
- * section's last two inputs and outputs kept as the cascade's history. The
- * channels' recurrences go side by side. */
+ * of channels @first .. @first + @n_ch - 1 (planar, @stride apart; or
+ * with @frames the interleaved stereo F32 frames), each section's last two
+ * inputs and outputs kept as the cascade's history. The channels'
+ * recurrences go side by side. */
 static void
 frames_one_by_one (const MstBiquadBlockForm * f, MstBiquadCascade * cascade,
     int first, int n_ch, double (*s)[MST_BIQUAD_BLOCK_MAX_STATE], double *x,
-    size_t stride, int n)
+    size_t stride, float *frames, int n)
 {
   for (int t = 0; t < n; t++)
     for (int ch = 0; ch < n_ch; ch++) {
       MstBiquadHistory *hist = cascade->hist[first + ch];
       double *st = s[ch];
-      double in = x[ch * stride + t];
+      double in = frames ? frames[2 * t + ch] : x[ch * stride + t];
       for (int k = 0; k < f->n_sections; k++) {
         const MstBiquad *q = &f->coefs[k];
         const int i = f->first[k];
@@ -120,13 +121,18 @@ frames_one_by_one (const MstBiquadBlockForm * f, MstBiquadCascade * cascade,
         hist[k].y1 = y;
         in = y;
       }
-      x[ch * stride + t] = in;
+      if (frames)
+        frames[2 * t + ch] = (float) in;
+      else
+        x[ch * stride + t] = in;
     }
 }
 
 #ifdef MST_HAVE_X86_PATHS
 typedef double v8d __attribute__ ((vector_size (64)));
 typedef long long v8di __attribute__ ((vector_size (64)));
+typedef float v8sf __attribute__ ((vector_size (32)));
+typedef float v16sf __attribute__ ((vector_size (64)));
 typedef double v8d_unaligned __attribute__ ((vector_size (64), aligned (8),
         may_alias));
 
@@ -151,8 +157,11 @@ typedef double v8d_unaligned __attribute__ ((vector_size (64), aligned (8),
  * ceil (S / 2) multiply-adds and an addition. */
 static inline __attribute__ ((always_inline)) void
 block_steps (const MstBiquadBlockForm * f, const int S, const bool pair,
-    double *x0, double *x1, double *s0, double *s1, int n_steps)
+    double *x0, double *x1, float *frames, double *s0, double *s1,
+    int n_steps)
 {
+  /* Interleaved stereo F32 frames in and out: x0 and x1 hold D u. */
+  const bool interleaved = frames != NULL;
   v8d st0 = LOAD8 (s0), st1 = pair ? LOAD8 (s1) : SPLAT (0.0);
   v8d next_in[2][CHUNK];
   for (int from = 0; from < n_steps; from += CHUNK) {
@@ -166,14 +175,16 @@ block_steps (const MstBiquadBlockForm * f, const int S, const bool pair,
       }
       for (int step = from; step < to; step++) {
         double *u0 = x0 + (size_t) step * M, *u1 = x1 + (size_t) step * M;
+        const float *uf = frames + (size_t) step * 2 * M;
         v8d y0 = SPLAT (0.0), y1 = y0, in0 = y0, in1 = y0;
 #pragma GCC unroll 8
         for (int j = 0; j < M; j++) {
-          const v8d w0 = SPLAT (u0[j]);
+          const v8d w0 = SPLAT (interleaved ? (double) uf[2 * j] : u0[j]);
           y0 = d[j] * w0 + y0;
           in0 = b[j] * w0 + in0;
           if (pair) {
-            const v8d w1 = SPLAT (u1[j]);
+            const v8d w1 = SPLAT (interleaved ? (double) uf[2 * j + 1]
+                : u1[j]);
             y1 = d[j] * w1 + y1;
             in1 = b[j] * w1 + in1;
           }
@@ -215,10 +226,18 @@ block_steps (const MstBiquadBlockForm * f, const int S, const bool pair,
         }
       }
       st0 = even0 + odd0;
-      memcpy (y0p, &y0, sizeof y0);
-      if (pair) {
+      if (pair)
         st1 = even1 + odd1;
-        memcpy (y1p, &y1, sizeof y1);
+      if (interleaved) {
+        v8sf l = __builtin_convertvector (y0, v8sf);
+        v8sf r = __builtin_convertvector (y1, v8sf);
+        v16sf lr = __builtin_shufflevector (l, r, 0, 8, 1, 9, 2, 10, 3, 11,
+            4, 12, 5, 13, 6, 14, 7, 15);
+        memcpy (frames + (size_t) step * 2 * M, &lr, sizeof lr);
+      } else {
+        memcpy (y0p, &y0, sizeof y0);
+        if (pair)
+          memcpy (y1p, &y1, sizeof y1);
       }
     }
   }
@@ -229,23 +248,25 @@ block_steps (const MstBiquadBlockForm * f, const int S, const bool pair,
 
 /* The state sizes instantiated: a smaller state runs in the next larger
  * one (its extra lanes and columns are zero). */
-#define BLOCK_STEPS_SIZED(S, pair, ...) do {                   \
-    if ((S) <= 2) block_steps (__VA_ARGS__, 2, pair, x0, x1, s0, s1, n); \
-    else if ((S) <= 4) block_steps (__VA_ARGS__, 4, pair, x0, x1, s0, s1, n); \
-    else if ((S) == 5) block_steps (__VA_ARGS__, 5, pair, x0, x1, s0, s1, n); \
-    else if ((S) == 6) block_steps (__VA_ARGS__, 6, pair, x0, x1, s0, s1, n); \
-    else block_steps (__VA_ARGS__, 8, pair, x0, x1, s0, s1, n);          \
+#define BLOCK_STEPS_SIZED(S, pair, fr) do {                             \
+    if ((S) <= 2) block_steps (f, 2, pair, x0, x1, fr, s0, s1, n);       \
+    else if ((S) <= 4) block_steps (f, 4, pair, x0, x1, fr, s0, s1, n);  \
+    else if ((S) == 5) block_steps (f, 5, pair, x0, x1, fr, s0, s1, n);  \
+    else if ((S) == 6) block_steps (f, 6, pair, x0, x1, fr, s0, s1, n);  \
+    else block_steps (f, 8, pair, x0, x1, fr, s0, s1, n);                \
   } while (0)
 
 #define DEFINE_STEPS(name, target_isa)                                       \
 __attribute__ ((target (target_isa))) static void                           \
-name (const MstBiquadBlockForm * f, double *x0, double *x1, double *s0,      \
-    double *s1, int n)                                                       \
+name (const MstBiquadBlockForm * f, double *x0, double *x1, float *frames,  \
+    double *s0, double *s1, int n)                                           \
 {                                                                            \
-  if (x1)                                                                    \
-    BLOCK_STEPS_SIZED (f->n_state, true, f);                                 \
+  if (frames)                                                                \
+    BLOCK_STEPS_SIZED (f->n_state, true, frames);                            \
+  else if (x1)                                                               \
+    BLOCK_STEPS_SIZED (f->n_state, true, NULL);                              \
   else                                                                       \
-    BLOCK_STEPS_SIZED (f->n_state, false, f);                                \
+    BLOCK_STEPS_SIZED (f->n_state, false, NULL);                             \
 }
 DEFINE_STEPS (steps_avx512, "avx512f,avx512dq,fma")
 DEFINE_STEPS (steps_avx2, "avx2,fma")
@@ -254,7 +275,7 @@ DEFINE_STEPS (steps_avx2, "avx2,fma")
 void
 mst_biquad_block_run (const MstBiquadBlockForm * f,
     MstBiquadCascade * cascade, int n_channels, double *planar,
-    size_t stride, int n)
+    size_t stride, float *frames, int n)
 {
   /* Whole steps, then the last two to nine frames one by one (their last
    * two are the history); fewer than ten frames all one by one. */
@@ -270,12 +291,12 @@ mst_biquad_block_run (const MstBiquadBlockForm * f,
     if (n_steps > 0) {
       double *x1 = n_ch == 2 ? x0 + stride : NULL;
       if (f->avx512)
-        steps_avx512 (f, x0, x1, s[0], s[1], n_steps);
+        steps_avx512 (f, x0, x1, frames, s[0], s[1], n_steps);
       else
-        steps_avx2 (f, x0, x1, s[0], s[1], n_steps);
+        steps_avx2 (f, x0, x1, frames, s[0], s[1], n_steps);
     }
 #endif
     frames_one_by_one (f, cascade, c, n_ch, s, x0 + n_steps * M, stride,
-        rest);
+        frames ? frames + (size_t) n_steps * M * 2 : NULL, rest);
   }
 }

@@ -51,10 +51,12 @@ void mst_biquad_block_design (MstBiquadBlockForm * f,
 /** Runs @cascade (coefficients as designed into @f; its history read and
  *  written, so the cascade's other runners can take over at any call) in
  *  place over @n frames of channels 0 .. @n_channels - 1 of a planar
- *  block, channel c at @planar + c @stride. */
+ *  block, channel c at @planar + c @stride; or with @frames non-NULL
+ *  (stereo only) over the interleaved F32 frames themselves, converted in
+ *  registers, @planar then scratch of the same size. */
 void mst_biquad_block_run (const MstBiquadBlockForm * f,
     MstBiquadCascade * cascade, int n_channels, double *planar,
-    size_t stride, int n);
+    size_t stride, float *frames, int n);
 
 #ifdef __cplusplus
 }
