@@ -49,8 +49,7 @@ mst_biquad_block_design (MstBiquadBlockForm * f,
     f->first[k] = f->n_state;
     f->n_state += f->second_order[k] ? 2 : 1;
   }
-  f->vector_path = mst_cpu_has_avx2_fma ();
-  f->avx512 = mst_cpu_has_avx512 ();
+  f->vector_path = mst_cpu_has_avx512 ();
   /* Column by column: eight frames from a unit state with no input, then
    * from rest with a unit input. */
   for (int col = 0; col < f->n_state + M; col++) {
@@ -269,7 +268,6 @@ name (const MstBiquadBlockForm * f, double *x0, double *x1, float *frames,  \
     BLOCK_STEPS_SIZED (f->n_state, false, NULL);                             \
 }
 DEFINE_STEPS (steps_avx512, "avx512f,avx512dq,fma")
-DEFINE_STEPS (steps_avx2, "avx2,fma")
 #endif
 
 void
@@ -290,10 +288,7 @@ mst_biquad_block_run (const MstBiquadBlockForm * f,
 #ifdef MST_HAVE_X86_PATHS
     if (n_steps > 0) {
       double *x1 = n_ch == 2 ? x0 + stride : NULL;
-      if (f->avx512)
-        steps_avx512 (f, x0, x1, frames, s[0], s[1], n_steps);
-      else
-        steps_avx2 (f, x0, x1, frames, s[0], s[1], n_steps);
+      steps_avx512 (f, x0, x1, frames, s[0], s[1], n_steps);
     }
 #endif
     frames_one_by_one (f, cascade, c, n_ch, s, x0 + n_steps * M, stride,

@@ -22,15 +22,20 @@ extern "C" {
  *  II states) goes eight frames forward in one step, s' = A s + B u, and
  *  the eight outputs are y = C s + D u (u the eight inputs): the step's
  *  multiply-adds are independent of each other, eight lanes wide, and the
- *  chain from one state to the next is three of them for eight frames.
+ *  chain from one state to the next is a lane broadcast, ceil (order / 2)
+ *  multiply-adds and an addition for eight frames.
  *  The matrices come from the cascade's own recurrence run on unit states
  *  and inputs, so the result is the cascade's to within rounding. Plain
  *  data: design it once for a set of coefficients. */
 typedef struct {
   int n_state, n_sections;
-  /* Steps of eight frames (x86-64 with AVX2 and FMA, chosen at run time;
-   * AVX-512 when present), else frame by frame. */
-  bool vector_path, avx512;
+  /* Steps of eight frames: x86-64 with AVX-512 (chosen at run time), with
+   * its 32 registers. Elsewhere the block form is not faster than the
+   * cascade's own runners (with AVX2 and its 16 registers the matrices
+   * spill: the band limit took 4.6 ns a stereo frame, against 3.3 by the
+   * skewed cascade of mst-biquad), which its users then take; run there,
+   * it goes frame by frame. */
+  bool vector_path;
   /* Section k's first state is state index first[k]; its second, for a
    * second-order section (b2 or a2 not 0), the next one. */
   int first[MST_FILTER_MAX_SECTIONS];
