@@ -173,8 +173,10 @@ block_steps (const MstBiquadBlockForm * f, const int S, const bool pair,
         d[j] = LOAD8 (f->d[j]);
       }
       for (int step = from; step < to; step++) {
-        double *u0 = x0 + (size_t) step * M, *u1 = x1 + (size_t) step * M;
-        const float *uf = frames + (size_t) step * 2 * M;
+        /* No offset from a NULL pointer (undefined behaviour). */
+        double *u0 = x0 + (size_t) step * M;
+        double *u1 = pair ? x1 + (size_t) step * M : NULL;
+        const float *uf = interleaved ? frames + (size_t) step * 2 * M : NULL;
         v8d y0 = SPLAT (0.0), y1 = y0, in0 = y0, in1 = y0;
 #pragma GCC unroll 8
         for (int j = 0; j < M; j++) {
@@ -203,7 +205,8 @@ block_steps (const MstBiquadBlockForm * f, const int S, const bool pair,
       c[i] = LOAD8 (f->c[i]);
     }
     for (int step = from; step < to; step++) {
-      double *y0p = x0 + (size_t) step * M, *y1p = x1 + (size_t) step * M;
+      double *y0p = x0 + (size_t) step * M;
+      double *y1p = pair ? x1 + (size_t) step * M : NULL;
       v8d y0 = LOAD8 (y0p), y1 = pair ? LOAD8 (y1p) : y0;
       v8d even0 = next_in[0][step - from], odd0 = SPLAT (0.0);
       v8d even1 = pair ? next_in[1][step - from] : odd0, odd1 = odd0;
