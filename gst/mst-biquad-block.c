@@ -5,7 +5,7 @@
  * calls the cascade keeps its Direct Form I history (the last two inputs
  * and outputs of each section), which the other runners share. A call
  * converts that history to the state, runs whole steps of eight frames,
- * then its last eight to fifteen frames one by one, which leave the last
+ * then its last two to nine frames one by one, which leave the last
  * two inputs and outputs of each section behind as the history. */
 #include "mst-biquad-block.h"
 #include "mst-cpu.h"
