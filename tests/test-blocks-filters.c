@@ -3,9 +3,11 @@
  * its hand-over of history, coefficient ramps, reset, finiteness) and the
  * parameter smoothers (time-constant convention, snapping, fades, gain
  * glide); the biquad network (sections side by side) against the same
- * reference, cut into runs anywhere, handing its history over. */
+ * reference, cut into runs anywhere, handing its history over; the block
+ * form (eight frames a step) likewise. */
 #include "mst-biquad.h"
 #include "mst-biquad-net.h"
+#include "mst-biquad-block.h"
 #include "mst-smoother.h"
 #include "mst-test.h"
 
@@ -538,11 +540,106 @@ test_net_paths_agree (void)
   free (got[1]);
 }
 
+/* The block form runs the reference's filter to within rounding, cut into
+ * calls of any length (under, at and over its step and its
+ * one-by-one tail), on odd and even channel counts, and hands its history
+ * to the cascade's own runner and back. */
+static void
+test_block_form (void)
+{
+  static MstBiquadCascade c;
+  static MstBiquadBlockForm f;
+  double *x = malloc (sizeof (double) * 3 * STRIDE);
+  double *want = malloc (sizeof (double) * 3 * STRIDE);
+  const int channels[3] = { 0, 1, 2 };
+  /* Order 8 (four second-order sections), and order 5 (a first-order
+   * section among second-order ones). */
+  MstFilterParams cut18 = { MST_FILTER_HIGH_CUT, 18000, 0, 0.707, 18 };
+  MstFilterParams peak = { MST_FILTER_PEAK, 300, -5, 2.0, 12 };
+  static const int pieces[] = { 1, 5, 9, 10, 16, 17, 3, 700, 2, 24, 1000 };
+
+  MST_CHECK (x && want);
+  for (int design = 0; design < 2; design++) {
+    int n1 = 0, n2 = 0;
+    if (design == 0) {
+      c.n_sections = design_sections (c.coefs);
+    } else {
+      mst_filter_design (&cut18, RATE, c.coefs, &n1);
+      mst_filter_design (&peak, RATE, c.coefs + n1, &n2);
+      c.n_sections = n1 + n2;
+    }
+    mst_biquad_block_design (&f, &c);
+    MST_CHECK_MSG (f.n_state == (design == 0 ? 8 : 5), "order %d",
+        f.n_state);
+    for (int n_ch = 1; n_ch <= 3; n_ch++) {
+      mst_biquad_cascade_reset (&c);
+      fill_noise (x, 3 * STRIDE, 7 + design);
+      memcpy (want, x, sizeof (double) * 3 * STRIDE);
+      for (int ch = 0; ch < n_ch; ch++)
+        reference (c.coefs, c.n_sections, want + ch * STRIDE, N);
+      int at = 0;
+      for (size_t p = 0; at < N; p++) {
+        int len = p < sizeof pieces / sizeof pieces[0] ? pieces[p] : N - at;
+        len = len < N - at ? len : N - at;
+        /* Every third call by the cascade's own runner. */
+        if (p % 3 == 2)
+          mst_biquad_cascade_run (&c, channels, n_ch, x + at, STRIDE, NULL,
+              len);
+        else
+          mst_biquad_block_run (&f, &c, n_ch, x + at, STRIDE, NULL, len);
+        at += len;
+      }
+      double d = 0.0;
+      for (int ch = 0; ch < n_ch; ch++)
+        d = fmax (d, max_diff (x + ch * STRIDE, want + ch * STRIDE, N));
+      MST_CHECK_MSG (d < 1e-12, "order %d, %d channels: %g from the "
+          "reference", f.n_state, n_ch, d);
+    }
+    /* Interleaved stereo F32 frames in place, every third call by the
+     * fused runner: within one rounding to float of the reference. */
+    float *frames = malloc (sizeof (float) * 2 * N);
+    MST_CHECK (frames != NULL);
+    MstBiquadCascade *cp = &c;
+    mst_biquad_cascade_reset (&c);
+    fill_noise (x, 2 * STRIDE, 9 + design);
+    for (int ch = 0; ch < 2; ch++) {
+      for (int i = 0; i < N; i++)
+        want[ch * STRIDE + i] = frames[2 * i + ch] = (float) x[ch * STRIDE
+            + i];
+      reference (c.coefs, c.n_sections, want + ch * STRIDE, N);
+    }
+    int at = 0;
+    for (size_t p = 0; at < N; p++) {
+      int len = p < sizeof pieces / sizeof pieces[0] ? pieces[p] : N - at;
+      len = len < N - at ? len : N - at;
+      if (p % 3 == 2)
+        mst_biquad_cascades_run_fused (&cp, 1, 2, x, STRIDE, frames + 2 * at,
+            1.0, len);
+      else
+        mst_biquad_block_run (&f, &c, 2, x, STRIDE, frames + 2 * at, len);
+      at += len;
+    }
+    double worst = 0.0;
+    for (int ch = 0; ch < 2; ch++)
+      for (int i = 0; i < N; i++) {
+        double w = want[ch * STRIDE + i];
+        worst = fmax (worst, fabs (frames[2 * i + ch] - w)
+            / fmax (1.0, fabs (w)));
+      }
+    MST_CHECK_MSG (worst <= 1.0 / (1 << 24), "order %d, frames: %g",
+        f.n_state, worst);
+    free (frames);
+  }
+  free (x);
+  free (want);
+}
+
 int
 main (void)
 {
   MST_RUN (test_cascade_matches_reference);
   MST_RUN (test_fused_pass);
+  MST_RUN (test_block_form);
   MST_RUN (test_ramp);
   MST_RUN (test_reset_and_finite);
   MST_RUN (test_one_pole);
