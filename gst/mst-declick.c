@@ -14,13 +14,12 @@
  * samples replaced by least-squares AR interpolation. The other samples
  * are never written: they come out bit for bit.
  *
- * The repaired copy ("fixed") and the input ("orig") are kept in two rings
- * per channel; the output is fixed, orig (bypass) or orig - fixed
- * (listen). The latency is the hop, the context and the widening: a frame
- * leaves only after every hop that could repair it. */
+ * The streaming is the hop ring's (mst-hopring.h): the latency is the hop,
+ * the context and the widening, so a frame leaves only after every hop
+ * that could repair it. */
 #include "mst-declick.h"
 #include "mst-ar.h"
-#include "mst-fpu.h"
+#include "mst-hopring.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,23 +54,18 @@ struct MstDeclick {
   size_t click_frames;          /* from max_click_ms */
 
   int order;
-  size_t hop, ctx, fuse, dilate, cmax;  /* frames */
+  size_t hop, ctx, fuse, dilate, cmax, segment;  /* frames */
   size_t n_work;                /* ctx + hop + ctx */
-  size_t latency;
-  size_t ring, mask;            /* frames per channel ring (power of 2) */
-  size_t alloc_ring, alloc_work;
+  size_t alloc_work;
 
-  double *orig, *fixed;         /* [channel][ring] */
-  double *work, *ef, *eb, *mag, *window, *est;
-  size_t segment;               /* frames */
+  MstHopRing *ring;
+  double *ef, *eb, *mag, *window, *est;
   double *seg_med, *seg_thr;    /* [segments of the work] */
   size_t *idx;
   MstArInterp *interp;
 
-  int64_t n_in, n_out, next_hop;
   uint64_t clicks[MST_MAX_CHANNELS];
   uint64_t repaired;
-  uint64_t nonfinite;
 };
 
 void
@@ -108,6 +102,11 @@ mst_declick_init (int max_channels)
   if (!d)
     return NULL;
   d->max_channels = max_channels;
+  d->ring = mst_hopring_init (max_channels);
+  if (!d->ring) {
+    free (d);
+    return NULL;
+  }
   mst_declick_settings_default (&d->set);
   d->threshold_sigma = MST_DECLICK_THRESHOLD_SCALE / d->set.sensitivity;
   return d;
@@ -116,9 +115,6 @@ mst_declick_init (int max_channels)
 static void
 free_buffers (MstDeclick * d)
 {
-  free (d->orig);
-  free (d->fixed);
-  free (d->work);
   free (d->ef);
   free (d->eb);
   free (d->mag);
@@ -127,12 +123,11 @@ free_buffers (MstDeclick * d)
   free (d->idx);
   free (d->seg_med);
   free (d->seg_thr);
-  d->seg_med = d->seg_thr = NULL;
   mst_ar_interp_destroy (&d->interp);
-  d->orig = d->fixed = d->work = d->ef = d->eb = d->mag = d->window =
-      d->est = NULL;
+  d->ef = d->eb = d->mag = d->window = d->est = d->seg_med = d->seg_thr =
+      NULL;
   d->idx = NULL;
-  d->alloc_ring = d->alloc_work = 0;
+  d->alloc_work = 0;
 }
 
 void
@@ -141,6 +136,7 @@ mst_declick_destroy (MstDeclick ** d)
   if (!d || !*d)
     return;
   free_buffers (*d);
+  mst_hopring_destroy (&(*d)->ring);
   free (*d);
   *d = NULL;
 }
@@ -150,11 +146,7 @@ mst_declick_reset (MstDeclick * d)
 {
   if (!d)
     return;
-  if (d->orig) {
-    memset (d->orig, 0, d->ring * d->channels * sizeof (double));
-    memset (d->fixed, 0, d->ring * d->channels * sizeof (double));
-  }
-  d->n_in = d->n_out = d->next_hop = 0;
+  mst_hopring_reset (d->ring);
   memset (d->clicks, 0, sizeof d->clicks);
   d->repaired = 0;
 }
@@ -177,18 +169,13 @@ mst_declick_configure (MstDeclick * d, double rate_hz, int channels)
    * a repair reaches p past its end and p before its start. */
   d->ctx = d->cmax + d->fuse + d->dilate + (size_t) d->order + 1;
   d->n_work = d->ctx + d->hop + d->ctx;
-  d->latency = d->hop + d->ctx + d->dilate;
-  size_t need = d->n_work + d->hop + d->dilate + 1, ring = 1;
-  while (ring < need)
-    ring <<= 1;
-  d->ring = ring;
-  d->mask = ring - 1;
-  if (ring * channels > d->alloc_ring || d->n_work > d->alloc_work) {
+  MstResult res = mst_hopring_configure (d->ring, channels, d->hop, d->ctx,
+      d->dilate);
+  if (res != MST_OK)
+    return res;
+  if (d->n_work > d->alloc_work) {
     free_buffers (d);
     size_t n = d->n_work;
-    d->orig = malloc (ring * channels * sizeof (double));
-    d->fixed = malloc (ring * channels * sizeof (double));
-    d->work = malloc (n * sizeof (double));
     d->ef = malloc (n * sizeof (double));
     d->eb = malloc (n * sizeof (double));
     d->mag = malloc (n * sizeof (double));
@@ -198,19 +185,17 @@ mst_declick_configure (MstDeclick * d, double rate_hz, int channels)
     d->seg_med = malloc (n * sizeof (double));
     d->seg_thr = malloc (n * sizeof (double));
     d->interp = mst_ar_interp_init (MST_AR_MAX_ORDER, d->cmax, d->cmax);
-    if (!d->orig || !d->fixed || !d->work || !d->ef || !d->eb || !d->mag
-        || !d->window || !d->est || !d->idx || !d->interp
-        || !d->seg_med || !d->seg_thr) {
+    if (!d->ef || !d->eb || !d->mag || !d->window || !d->est || !d->idx
+        || !d->interp || !d->seg_med || !d->seg_thr) {
       free_buffers (d);
       return MST_ERR_NOMEM;
     }
-    d->alloc_ring = ring * channels;
     d->alloc_work = n;
   }
   for (size_t i = 0; i < d->n_work; i++)
     d->window[i] = 0.5 - 0.5 * cos (2.0 * M_PI * (i + 0.5) / d->n_work);
   d->click_frames = ms_frames (rate_hz, d->set.max_click_ms);
-  d->nonfinite = 0;
+  mst_hopring_set_output (d->ring, d->set.bypass, d->set.listen);
   mst_declick_reset (d);
   return MST_OK;
 }
@@ -226,6 +211,7 @@ mst_declick_set (MstDeclick * d, const MstDeclickSettings * s)
           && s->max_click_ms <= MST_DECLICK_MAX_CLICK_MS))
     return MST_ERR_INVALID_ARG;
   d->set = *s;
+  mst_hopring_set_output (d->ring, s->bypass, s->listen);
   d->threshold_sigma = MST_DECLICK_THRESHOLD_SCALE / s->sensitivity;
   if (d->rate_hz > 0) {
     d->click_frames = ms_frames (d->rate_hz, s->max_click_ms);
@@ -240,13 +226,13 @@ mst_declick_set (MstDeclick * d, const MstDeclickSettings * s)
 size_t
 mst_declick_get_latency (const MstDeclick * d)
 {
-  return d ? d->latency : 0;
+  return d ? mst_hopring_get_latency (d->ring) : 0;
 }
 
 size_t
 mst_declick_get_pending (const MstDeclick * d)
 {
-  return d ? (size_t) (d->n_in - d->n_out) : 0;
+  return d ? mst_hopring_get_pending (d->ring) : 0;
 }
 
 uint64_t
@@ -271,7 +257,7 @@ mst_declick_get_repaired_samples (const MstDeclick * d)
 uint64_t
 mst_declick_get_nonfinite_count (const MstDeclick * d)
 {
-  return d ? d->nonfinite : 0;
+  return d ? mst_hopring_get_nonfinite_count (d->ring) : 0;
 }
 
 /* The @k-th smallest of @v[0 .. n-1] (reorders @v): Hoare's selection. */
@@ -310,21 +296,19 @@ select_kth (double *v, size_t n, size_t k)
 /* Repairs work[s .. e] (work coordinates) of channel @c, whose work[0] is
  * frame @t0, with the model @a. */
 static bool
-repair (MstDeclick * d, int c, int64_t t0, const double *a, size_t s,
-    size_t e, bool commit)
+repair (MstDeclick * d, int c, int64_t t0, double *work, const double *a,
+    size_t s, size_t e, bool commit)
 {
   const size_t m = e - s + 1;
   for (size_t i = 0; i < m; i++)
     d->idx[i] = s + i;
   /* A failed solve leaves work untouched (mst_ar_interpolate). */
-  if (mst_ar_interpolate (d->interp, a, d->order, d->work, d->idx, m)
+  if (mst_ar_interpolate (d->interp, a, d->order, work, d->idx, m)
       != MST_OK)
     return false;
   if (!commit)
     return true;
-  double *fixed = d->fixed + (size_t) c * d->ring;
-  for (size_t j = s; j <= e; j++)
-    fixed[(size_t) (t0 + (int64_t) j) & d->mask] = d->work[j];
+  mst_hopring_commit (d->ring, c, t0, work, s, e);
   d->clicks[c]++;
   d->repaired += m;
   return true;
@@ -351,15 +335,15 @@ is_onset (const MstDeclick * d, size_t s, size_t e, size_t n_seg)
  * work[0]) with the model @a and repairs them in the work (and with
  * @commit, in channel @c's ring); returns how many. */
 static size_t
-detect_and_repair (MstDeclick * d, int c, int64_t t0, const double *a,
-    bool commit)
+detect_and_repair (MstDeclick * d, int c, int64_t t0, double *work,
+    const double *a, bool commit)
 {
   const size_t p = (size_t) d->order, A = d->ctx, H = d->hop;
   const size_t n = d->n_work;
   size_t found = 0;
   double *stat = d->eb;
-  mst_ar_error_forward (a, d->order, d->work + p, n - p, d->ef + p);
-  mst_ar_error_backward (a, d->order, d->work, n - p, d->eb);
+  mst_ar_error_forward (a, d->order, work + p, n - p, d->ef + p);
+  mst_ar_error_backward (a, d->order, work, n - p, d->eb);
   /* The smaller of the two errors (written over the backward one). */
   for (size_t j = p; j < n - p; j++)
     stat[j] = fmin (fabs (d->ef[j]), fabs (d->eb[j]));
@@ -405,7 +389,7 @@ detect_and_repair (MstDeclick * d, int c, int64_t t0, const double *a,
     if (open && s >= A && s < A + H) {
       const size_t rs = s - d->dilate, re = last + d->dilate;
       if (re - rs + 1 <= d->click_frames && !is_onset (d, rs, re, n_seg))
-        found += repair (d, c, t0, a, rs, re, commit);
+        found += repair (d, c, t0, work, a, rs, re, commit);
     }
     open = true;
     s = last = j;
@@ -413,7 +397,7 @@ detect_and_repair (MstDeclick * d, int c, int64_t t0, const double *a,
   if (open && last + d->fuse + 1 < scan1 && s >= A && s < A + H) {
     const size_t rs = s - d->dilate, re = last + d->dilate;
     if (re - rs + 1 <= d->click_frames && !is_onset (d, rs, re, n_seg))
-      found += repair (d, c, t0, a, rs, re, commit);
+      found += repair (d, c, t0, work, a, rs, re, commit);
   }
   return found;
 }
@@ -424,74 +408,20 @@ detect_and_repair (MstDeclick * d, int c, int64_t t0, const double *a,
  * once the first pass has repaired them, finds and repairs them again
  * from the input. */
 static void
-analyse_hop (MstDeclick * d, int c, int64_t t)
+analyse_hop (void *user, MstHopRing * ring, int c, int64_t t0, double *work,
+    size_t n)
 {
-  const size_t n = d->n_work;
-  const int64_t t0 = t - (int64_t) d->ctx;
-  const double *fixed = d->fixed + (size_t) c * d->ring;
+  MstDeclick *d = user;
   double a[MST_AR_MAX_ORDER + 1];
 
-  for (size_t j = 0; j < n; j++)
-    d->work[j] = fixed[(size_t) (t0 + (int64_t) j) & d->mask];
-  if (!mst_ar_estimate (d->work, n, d->window, d->order, d->est, a, NULL))
+  if (!mst_ar_estimate (work, n, d->window, d->order, d->est, a, NULL))
     return;
-  if (detect_and_repair (d, c, t0, a, false) == 0)
+  if (detect_and_repair (d, c, t0, work, a, false) == 0)
     return;
-  if (!mst_ar_estimate (d->work, n, d->window, d->order, d->est, a, NULL))
+  if (!mst_ar_estimate (work, n, d->window, d->order, d->est, a, NULL))
     return;
-  for (size_t j = 0; j < n; j++)
-    d->work[j] = fixed[(size_t) (t0 + (int64_t) j) & d->mask];
-  detect_and_repair (d, c, t0, a, true);
-}
-
-static void
-run_hops (MstDeclick * d)
-{
-  while (d->n_in >= d->next_hop + (int64_t) (d->hop + d->ctx)) {
-    if (!d->set.bypass)
-      for (int c = 0; c < d->channels; c++)
-        analyse_hop (d, c, d->next_hop);
-    d->next_hop += (int64_t) d->hop;
-  }
-}
-
-MST_ALWAYS_INLINE void
-push (MstDeclick * d, const void *in, size_t n_frames, MstFormat fmt)
-{
-  const int ch = d->channels;
-  uint64_t bad = 0;
-  for (size_t i = 0; i < n_frames; i++) {
-    const size_t pos = (size_t) (d->n_in + (int64_t) i) & d->mask;
-    for (int c = 0; c < ch; c++) {
-      double v = in ? mst_sample_get (fmt, in, i * ch + c) : 0.0;
-      if (!(fabs (v) <= MST_MAX_INPUT)) {
-        v = 0.0;
-        bad++;
-      }
-      d->orig[(size_t) c * d->ring + pos] = v;
-      d->fixed[(size_t) c * d->ring + pos] = v;
-    }
-  }
-  d->nonfinite += bad;
-  d->n_in += (int64_t) n_frames;
-}
-
-/* Frames up to @end (exclusive) out to @out; returns how many. */
-MST_ALWAYS_INLINE size_t
-emit (MstDeclick * d, void *out, int64_t end, MstFormat fmt)
-{
-  const int ch = d->channels;
-  size_t k = 0;
-  for (; d->n_out < end; d->n_out++, k++) {
-    const size_t pos = (size_t) d->n_out & d->mask;
-    for (int c = 0; c < ch; c++) {
-      const double o = d->orig[(size_t) c * d->ring + pos];
-      const double f = d->fixed[(size_t) c * d->ring + pos];
-      double v = d->set.bypass ? o : d->set.listen ? o - f : f;
-      mst_sample_put (fmt, out, k * ch + c, v);
-    }
-  }
-  return k;
+  mst_hopring_load (ring, c, t0, work);
+  detect_and_repair (d, c, t0, work, a, true);
 }
 
 MST_ALWAYS_INLINE MstResult
@@ -499,59 +429,23 @@ process (MstDeclick * d, const void *in, size_t n_in, void *out,
     size_t *n_out, MstFormat fmt)
 {
   *n_out = 0;
-  if (!d || !d->orig || (!in && n_in) || !out)
+  if (!d)
     return MST_ERR_INVALID_ARG;
-  MstFpuState fpu = mst_fpu_enter_ftz ();
-  const size_t bpf = (size_t) d->channels
-      * (fmt == MST_FORMAT_F64 ? sizeof (double) : sizeof (float));
-  size_t done = 0, produced = 0;
-  while (done < n_in) {
-    size_t k = n_in - done;
-    if (k > d->hop)
-      k = d->hop;
-    push (d, (const char *) in + done * bpf, k, fmt);
-    done += k;
-    run_hops (d);
-    produced += emit (d, (char *) out + produced * bpf,
-        d->n_in - (int64_t) d->latency, fmt);
-  }
-  mst_fpu_leave (fpu);
-  *n_out = produced;
-  return MST_OK;
+  return fmt == MST_FORMAT_F64
+      ? mst_hopring_process_f64 (d->ring, in, n_in, out, n_out, analyse_hop, d)
+      : mst_hopring_process_f32 (d->ring, in, n_in, out, n_out, analyse_hop, d);
 }
 
 MST_ALWAYS_INLINE MstResult
 drain (MstDeclick * d, void *out, size_t *n_out, MstFormat fmt)
 {
   *n_out = 0;
-  if (!d || !d->orig || !out)
+  if (!d)
     return MST_ERR_INVALID_ARG;
-  MstFpuState fpu = mst_fpu_enter_ftz ();
-  const size_t bpf = (size_t) d->channels
-      * (fmt == MST_FORMAT_F64 ? sizeof (double) : sizeof (float));
-  const int64_t end = d->n_in;
-  size_t produced = 0;
-  /* The stream's end is followed by silence until every held frame has
-   * been through all the hops that reach it. */
-  for (size_t pad = 0; pad < d->latency;) {
-    size_t k = d->latency - pad;
-    if (k > d->hop)
-      k = d->hop;
-    push (d, NULL, k, fmt);
-    pad += k;
-    run_hops (d);
-    int64_t lim = d->n_in - (int64_t) d->latency;
-    produced += emit (d, (char *) out + produced * bpf, lim < end ? lim : end,
-        fmt);
-  }
-  mst_fpu_leave (fpu);
-  *n_out = produced;
-  uint64_t clicks[MST_MAX_CHANNELS], repaired = d->repaired;
-  memcpy (clicks, d->clicks, sizeof clicks);
-  mst_declick_reset (d);
-  memcpy (d->clicks, clicks, sizeof clicks);
-  d->repaired = repaired;
-  return MST_OK;
+  /* The ring is reset; the counts stay for the final message. */
+  return fmt == MST_FORMAT_F64
+      ? mst_hopring_drain_f64 (d->ring, out, n_out, analyse_hop, d)
+      : mst_hopring_drain_f32 (d->ring, out, n_out, analyse_hop, d);
 }
 
 MST_DEFINE_PROCESS_DELAYING (mst_declick, MstDeclick, process, drain)
