@@ -17,6 +17,7 @@
 #include "gstmstmbcomp.h"
 #include "gstmstdither.h"
 #include "gstmstdeclick.h"
+#include "gstmstdeclip.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -35,6 +36,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (mbcomp, plugin);
   ret |= GST_ELEMENT_REGISTER (dither, plugin);
   ret |= GST_ELEMENT_REGISTER (declick, plugin);
+  ret |= GST_ELEMENT_REGISTER (declip, plugin);
 
   return ret;
 }

@@ -279,7 +279,7 @@ mst_ar_interpolate_bounded (MstArInterp * ip, const double *a, int order,
   size_t n_free = m, held = 0;
   memcpy (ip->free_idx, idx, m * sizeof (size_t));
   memcpy (ip->free_bound, bound, m * sizeof (double));
-  while (n_free > 0) {
+  for (int pass = 0; n_free > 0 && pass < MST_AR_MAX_BOUND_PASSES; pass++) {
     if (!solve (ip, a, order, x, ip->free_idx, n_free)) {
       /* Not solvable: every remaining unknown at its bound, which the
        * constraint allows. */
@@ -308,4 +308,14 @@ mst_ar_interpolate_bounded (MstArInterp * ip, const double *a, int order,
   if (n_held)
     *n_held = held;
   return MST_OK;
+}
+
+int
+mst_ar_order_for_rate (double rate_hz)
+{
+  /* 32 at 48 kHz: "test-declick-core sweep" measures the SDR of 1.5 ms
+   * gaps in music against the order, flat within 0.5 dB from 8 to 64 with
+   * its top at 32 to 40. */
+  int p = (int) lround (rate_hz / 1500.0);
+  return p < 12 ? 12 : p > 40 ? 40 : p;
 }

@@ -12,6 +12,12 @@ extern "C" {
 
 /** Highest model order the block takes. */
 #define MST_AR_MAX_ORDER 64
+/** Solves of a bounded interpolation at most: the samples still short of
+ *  their bound after the last are set to it. */
+#define MST_AR_MAX_BOUND_PASSES 8
+
+/** The model order for music at @rate_hz (32 at 48 kHz). */
+int mst_ar_order_for_rate (double rate_hz);
 
 /* The model of order p is the prediction-error filter
  *   e[n] = sum_{k=0..p} a[k] x[n-k],  a[0] = 1,
@@ -75,8 +81,9 @@ MstResult mst_ar_interpolate (MstArInterp * ip, const double *a, int order,
  *  x <= bound when bound < 0), as a clipped sample's true value lies beyond
  *  the clip level. The unconstrained solution first; the samples that fall
  *  short are set to their bound and held, and the others solved again,
- *  until none falls short (an active set that only grows: at most @m
- *  solves). Returns the number of samples held at their bound in @n_held
+ *  until none falls short (an active set that only grows), or after
+ *  MST_AR_MAX_BOUND_PASSES solves, the samples short then set to their
+ *  bound. Returns the number of samples held at their bound in @n_held
  *  (may be NULL). */
 MstResult mst_ar_interpolate_bounded (MstArInterp * ip, const double *a,
     int order, double *x, const size_t *idx, size_t m, const double *bound,

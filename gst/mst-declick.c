@@ -77,16 +77,6 @@ mst_declick_settings_default (MstDeclickSettings * s)
   s->bypass = false;
 }
 
-int
-mst_declick_order_for_rate (double rate_hz)
-{
-  /* 32 at 48 kHz: "test-declick-core sweep" measures the SDR of 1.5 ms
-   * gaps in music against the order, flat within 0.5 dB from 8 to 64 with
-   * its top at 32 to 40. */
-  int p = (int) lround (rate_hz / 1500.0);
-  return p < 12 ? 12 : p > 40 ? 40 : p;
-}
-
 static size_t
 ms_frames (double rate_hz, double ms)
 {
@@ -159,7 +149,7 @@ mst_declick_configure (MstDeclick * d, double rate_hz, int channels)
     return MST_ERR_INVALID_ARG;
   d->rate_hz = rate_hz;
   d->channels = channels;
-  d->order = mst_declick_order_for_rate (rate_hz);
+  d->order = mst_ar_order_for_rate (rate_hz);
   d->hop = ms_frames (rate_hz, HOP_MS);
   d->fuse = ms_frames (rate_hz, FUSE_MS);
   d->dilate = ms_frames (rate_hz, DILATE_MS) + 1;
@@ -424,28 +414,5 @@ analyse_hop (void *user, MstHopRing * ring, int c, int64_t t0, double *work,
   detect_and_repair (d, c, t0, work, a, true);
 }
 
-MST_ALWAYS_INLINE MstResult
-process (MstDeclick * d, const void *in, size_t n_in, void *out,
-    size_t *n_out, MstFormat fmt)
-{
-  *n_out = 0;
-  if (!d)
-    return MST_ERR_INVALID_ARG;
-  return fmt == MST_FORMAT_F64
-      ? mst_hopring_process_f64 (d->ring, in, n_in, out, n_out, analyse_hop, d)
-      : mst_hopring_process_f32 (d->ring, in, n_in, out, n_out, analyse_hop, d);
-}
-
-MST_ALWAYS_INLINE MstResult
-drain (MstDeclick * d, void *out, size_t *n_out, MstFormat fmt)
-{
-  *n_out = 0;
-  if (!d)
-    return MST_ERR_INVALID_ARG;
-  /* The ring is reset; the counts stay for the final message. */
-  return fmt == MST_FORMAT_F64
-      ? mst_hopring_drain_f64 (d->ring, out, n_out, analyse_hop, d)
-      : mst_hopring_drain_f32 (d->ring, out, n_out, analyse_hop, d);
-}
-
-MST_DEFINE_PROCESS_DELAYING (mst_declick, MstDeclick, process, drain)
+/* The ring is reset at a drain; the counts stay for the final message. */
+MST_HOPRING_DEFINE_PROCESS (mst_declick, MstDeclick, analyse_hop)

@@ -82,9 +82,6 @@ uint64_t mst_declick_get_repaired_samples (const MstDeclick * d);
 
 uint64_t mst_declick_get_nonfinite_count (const MstDeclick * d);
 
-/** The model order used at @rate_hz. */
-int mst_declick_order_for_rate (double rate_hz);
-
 #ifdef __cplusplus
 }
 #endif

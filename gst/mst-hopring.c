@@ -133,12 +133,24 @@ mst_hopring_get_nonfinite_count (const MstHopRing * r)
   return r ? r->nonfinite : 0;
 }
 
+static void
+load (const MstHopRing * r, const double *ring, int64_t t0, double *work)
+{
+  for (size_t j = 0; j < r->n_work; j++)
+    work[j] = ring[(size_t) (t0 + (int64_t) j) & r->mask];
+}
+
 void
 mst_hopring_load (const MstHopRing * r, int c, int64_t t0, double *work)
 {
-  const double *fixed = r->fixed + (size_t) c * r->ring;
-  for (size_t j = 0; j < r->n_work; j++)
-    work[j] = fixed[(size_t) (t0 + (int64_t) j) & r->mask];
+  load (r, r->fixed + (size_t) c * r->ring, t0, work);
+}
+
+void
+mst_hopring_load_input (const MstHopRing * r, int c, int64_t t0,
+    double *work)
+{
+  load (r, r->orig + (size_t) c * r->ring, t0, work);
 }
 
 void

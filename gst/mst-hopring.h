@@ -52,6 +52,11 @@ uint64_t mst_hopring_get_nonfinite_count (const MstHopRing * r);
 void mst_hopring_load (const MstHopRing * r, int c, int64_t t0,
     double *work);
 
+/** Channel @c's input (as it came, non-finite samples as 0) of frames
+ *  @t0 .. t0 + n_work - 1 into @work. */
+void mst_hopring_load_input (const MstHopRing * r, int c, int64_t t0,
+    double *work);
+
 /** work[from .. to] (inclusive) of a work frame starting at @t0 into
  *  channel @c's repaired copy. */
 void mst_hopring_commit (MstHopRing * r, int c, int64_t t0,
@@ -70,6 +75,37 @@ MstResult mst_hopring_drain_f32 (MstHopRing * r, float *out, size_t *n_out,
     MstHopFn fn, void *user);
 MstResult mst_hopring_drain_f64 (MstHopRing * r, double *out,
     size_t *n_out, MstHopFn fn, void *user);
+
+/** The public prefix_process_f32/_f64 and prefix_drain_f32/_f64 of a core
+ *  whose streaming is its field `ring` (an MstHopRing), its hops analysed
+ *  by @fn with the core as user data. */
+#define MST_HOPRING_DEFINE_PROCESS(prefix, Core, fn)                        \
+  MstResult prefix##_process_f32 (Core * core, const float *in,             \
+      size_t n_in, float *out, size_t *n_out)                               \
+  {                                                                         \
+    *n_out = 0;                                                             \
+    return core ? mst_hopring_process_f32 (core->ring, in, n_in, out,       \
+        n_out, fn, core) : MST_ERR_INVALID_ARG;                             \
+  }                                                                         \
+  MstResult prefix##_process_f64 (Core * core, const double *in,            \
+      size_t n_in, double *out, size_t *n_out)                              \
+  {                                                                         \
+    *n_out = 0;                                                             \
+    return core ? mst_hopring_process_f64 (core->ring, in, n_in, out,       \
+        n_out, fn, core) : MST_ERR_INVALID_ARG;                             \
+  }                                                                         \
+  MstResult prefix##_drain_f32 (Core * core, float *out, size_t *n_out)     \
+  {                                                                         \
+    *n_out = 0;                                                             \
+    return core ? mst_hopring_drain_f32 (core->ring, out, n_out, fn, core)  \
+        : MST_ERR_INVALID_ARG;                                              \
+  }                                                                         \
+  MstResult prefix##_drain_f64 (Core * core, double *out, size_t *n_out)    \
+  {                                                                         \
+    *n_out = 0;                                                             \
+    return core ? mst_hopring_drain_f64 (core->ring, out, n_out, fn, core)  \
+        : MST_ERR_INVALID_ARG;                                              \
+  }
 
 #ifdef __cplusplus
 }

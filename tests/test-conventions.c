@@ -100,6 +100,10 @@ static const Row rows[] = {
    * not the level of a sine, so there is no automation row. */
   {"declick", ROW_FILTER | ROW_BYPASS, "sensitivity=10", "sensitivity=1",
       NULL, 0, 0, 0, NULL, NULL, NULL},
+  /* declip: the threshold changes which samples are restored, not the
+   * level of a sine under it; "auto" on unclipped music is neutral. */
+  {"declip", ROW_FILTER | ROW_BYPASS, "auto=false threshold=-3", "",
+      NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
 typedef struct
