@@ -120,7 +120,13 @@ mst_declip_configure (MstDeclip * d, double rate_hz, int channels)
     return MST_ERR_INVALID_ARG;
   d->rate_hz = rate_hz;
   d->channels = channels;
-  d->order = mst_ar_order_for_rate (rate_hz);
+  /* Twice the declicker's order: clipped runs are longer gaps than clicks,
+   * and bench.py's declip group measured SDR 19.1, 20.9 and 22.6 dB at
+   * orders 32, 48 and 64 on its music 6 dB over (test-declip-core's
+   * bass-heavy programme: within 0.5 dB of each other). */
+  d->order = 2 * mst_ar_order_for_rate (rate_hz);
+  if (d->order > MST_AR_MAX_ORDER)
+    d->order = MST_AR_MAX_ORDER;
   d->hop = (size_t) lround (rate_hz * HOP_MS / 1000.0);
   d->ctx = (size_t) lround (rate_hz * CONTEXT_MS / 1000.0) + d->order;
   d->n_work = d->ctx + d->hop + d->ctx;
