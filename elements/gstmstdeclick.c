@@ -10,7 +10,7 @@
  * the damaged samples, and only those, by least-squares AR interpolation
  * from both sides; runs longer than `max-click-length` are music and stay.
  * Every other sample comes out bit for bit. The analysis looks ahead: the
- * latency (about 28 ms at 48 kHz) is reported, the tail drained at EOS,
+ * latency (27.3 ms at 48 kHz) is reported, the tail drained at EOS,
  * and output sample i is input sample i. `listen` outputs what was
  * removed. A "declick" element message every `interval` (and a final one
  * at EOS) counts the repaired clicks.

@@ -15,7 +15,7 @@
  * on a programme clipped 6 dB over). The element takes float only: put a
  * gain (or the limiter) after it before an integer format, which would
  * clip the restored peaks again. The analysis looks ahead: the latency
- * (about 32 ms at 48 kHz) is reported, the tail drained at EOS. A "declip"
+ * (32.6 ms at 48 kHz) is reported, the tail drained at EOS. A "declip"
  * element message every `interval` (and a final one at EOS) counts the
  * restored samples.
  *
