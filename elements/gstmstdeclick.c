@@ -106,7 +106,7 @@ gst_mst_declick_get_property (GObject * object, guint prop_id,
       g_value_set_boolean (value, self->settings.bypass);
       break;
     case PROP_CLICKS:
-      g_value_set_uint64 (value, self->clicks);
+      g_value_set_uint64 (value, self->count);
       break;
     default:
       if (!gst_mst_message_settings_get (&GST_MST_FILTER (self)->messages,
@@ -117,20 +117,6 @@ gst_mst_declick_get_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
-static MstResult
-gst_mst_declick_configure (GstMstFilter * base, const GstAudioInfo * info)
-{
-  GstMstDeclick *self = GST_MST_DECLICK (base);
-
-  if (!self->core)
-    self->core = mst_declick_init (MST_MAX_CHANNELS);
-  if (!self->core)
-    return MST_ERR_NOMEM;
-  self->clicks_reported = 0;
-  return mst_declick_configure (self->core, GST_AUDIO_INFO_RATE (info),
-      GST_AUDIO_INFO_CHANNELS (info));
-}
-
 static void
 gst_mst_declick_apply (GstMstFilter * base, gconstpointer settings)
 {
@@ -139,32 +125,8 @@ gst_mst_declick_apply (GstMstFilter * base, gconstpointer settings)
 
 GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS (GST_MST_DECLICK, mst_declick);
 
-static void
-gst_mst_declick_reset (GstMstFilter * base)
-{
-  GST_MST_DECLICK (base)->clicks_reported = 0;
-  core_reset (base);
-}
-
-static void
-gst_mst_declick_read_status (GstMstFilter * base, GstStructure * s)
-{
-  GstMstDeclick *self = GST_MST_DECLICK (base);
-  gint channels = GST_AUDIO_INFO_CHANNELS (&GST_AUDIO_FILTER (self)->info);
-  guint64 per_channel[MST_MAX_CHANNELS];
-  guint64 total = mst_declick_get_click_count (self->core, -1);
-
-  for (gint c = 0; c < channels && c < MST_MAX_CHANNELS; c++)
-    per_channel[c] = mst_declick_get_click_count (self->core, c);
-  GST_OBJECT_LOCK (self);
-  self->clicks = total;
-  GST_OBJECT_UNLOCK (self);
-  if (s)
-    gst_mst_structure_set_counts (s, "clicks",
-        total - MIN (total, self->clicks_reported), total, per_channel,
-        MIN (channels, MST_MAX_CHANNELS));
-  self->clicks_reported = total;
-}
+GST_MST_DELAY_FILTER_DEFINE_COUNT_VFUNCS (GST_MST_DECLICK, mst_declick,
+    mst_declick_get_click_count, "clicks");
 
 static void
 gst_mst_declick_class_init (GstMstDeclickClass * klass)
@@ -226,11 +188,11 @@ gst_mst_declick_class_init (GstMstDeclickClass * klass)
   base_class->settings_size = sizeof (MstDeclickSettings);
   delay_class->messages_cover_tail = FALSE;
   delay_class->reset_when_empty = TRUE;
-  base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_declick_configure);
+  base_class->configure = GST_DEBUG_FUNCPTR (count_configure);
   base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_declick_apply);
   delay_filter_bind_core (delay_class);
-  base_class->reset = GST_DEBUG_FUNCPTR (gst_mst_declick_reset);
-  base_class->read_status = GST_DEBUG_FUNCPTR (gst_mst_declick_read_status);
+  base_class->reset = GST_DEBUG_FUNCPTR (count_reset);
+  base_class->read_status = GST_DEBUG_FUNCPTR (count_read_status);
 }
 
 static void

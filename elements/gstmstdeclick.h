@@ -19,11 +19,11 @@ struct _GstMstDeclick
   /* < private > */
   /* Settings, under GST_OBJECT_LOCK. */
   MstDeclickSettings settings;
-  guint64 clicks;               /* read-only, since the stream's start */
+  guint64 count;                /* clicks: read-only, since the start */
 
   /* Streaming state. */
   MstDeclick *core;
-  guint64 clicks_reported;      /* at the last message */
+  guint64 count_reported;       /* at the last message */
 };
 
 GST_ELEMENT_REGISTER_DECLARE (declick);

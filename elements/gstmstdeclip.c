@@ -110,7 +110,7 @@ gst_mst_declip_get_property (GObject * object, guint prop_id,
       g_value_set_boolean (value, self->settings.bypass);
       break;
     case PROP_CLIPPED:
-      g_value_set_uint64 (value, self->clipped);
+      g_value_set_uint64 (value, self->count);
       break;
     default:
       if (!gst_mst_message_settings_get (&GST_MST_FILTER (self)->messages,
@@ -121,20 +121,6 @@ gst_mst_declip_get_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
-static MstResult
-gst_mst_declip_configure (GstMstFilter * base, const GstAudioInfo * info)
-{
-  GstMstDeclip *self = GST_MST_DECLIP (base);
-
-  if (!self->core)
-    self->core = mst_declip_init (MST_MAX_CHANNELS);
-  if (!self->core)
-    return MST_ERR_NOMEM;
-  self->clipped_reported = 0;
-  return mst_declip_configure (self->core, GST_AUDIO_INFO_RATE (info),
-      GST_AUDIO_INFO_CHANNELS (info));
-}
-
 static void
 gst_mst_declip_apply (GstMstFilter * base, gconstpointer settings)
 {
@@ -143,32 +129,8 @@ gst_mst_declip_apply (GstMstFilter * base, gconstpointer settings)
 
 GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS (GST_MST_DECLIP, mst_declip);
 
-static void
-gst_mst_declip_reset (GstMstFilter * base)
-{
-  GST_MST_DECLIP (base)->clipped_reported = 0;
-  core_reset (base);
-}
-
-static void
-gst_mst_declip_read_status (GstMstFilter * base, GstStructure * s)
-{
-  GstMstDeclip *self = GST_MST_DECLIP (base);
-  gint channels = GST_AUDIO_INFO_CHANNELS (&GST_AUDIO_FILTER (self)->info);
-  guint64 per_channel[MST_MAX_CHANNELS];
-  guint64 total = mst_declip_get_clipped_count (self->core, -1);
-
-  channels = MIN (channels, MST_MAX_CHANNELS);
-  for (gint c = 0; c < channels; c++)
-    per_channel[c] = mst_declip_get_clipped_count (self->core, c);
-  GST_OBJECT_LOCK (self);
-  self->clipped = total;
-  GST_OBJECT_UNLOCK (self);
-  if (s)
-    gst_mst_structure_set_counts (s, "clipped", total - MIN (total,
-            self->clipped_reported), total, per_channel, channels);
-  self->clipped_reported = total;
-}
+GST_MST_DELAY_FILTER_DEFINE_COUNT_VFUNCS (GST_MST_DECLIP, mst_declip,
+    mst_declip_get_clipped_count, "clipped");
 
 static void
 gst_mst_declip_class_init (GstMstDeclipClass * klass)
@@ -228,11 +190,11 @@ gst_mst_declip_class_init (GstMstDeclipClass * klass)
   base_class->settings_size = sizeof (MstDeclipSettings);
   delay_class->messages_cover_tail = FALSE;
   delay_class->reset_when_empty = TRUE;
-  base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_declip_configure);
+  base_class->configure = GST_DEBUG_FUNCPTR (count_configure);
   base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_declip_apply);
   delay_filter_bind_core (delay_class);
-  base_class->reset = GST_DEBUG_FUNCPTR (gst_mst_declip_reset);
-  base_class->read_status = GST_DEBUG_FUNCPTR (gst_mst_declip_read_status);
+  base_class->reset = GST_DEBUG_FUNCPTR (count_reset);
+  base_class->read_status = GST_DEBUG_FUNCPTR (count_read_status);
 }
 
 static void

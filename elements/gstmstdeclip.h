@@ -19,11 +19,11 @@ struct _GstMstDeclip
   /* < private > */
   /* Settings, under GST_OBJECT_LOCK. */
   MstDeclipSettings settings;
-  guint64 clipped;              /* read-only, since the stream's start */
+  guint64 count;                /* clipped: read-only, since the start */
 
   /* Streaming state. */
   MstDeclip *core;
-  guint64 clipped_reported;     /* at the last message */
+  guint64 count_reported;       /* at the last message */
 };
 
 GST_ELEMENT_REGISTER_DECLARE (declip);
