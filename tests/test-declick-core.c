@@ -319,21 +319,22 @@ test_declick_music (void)
    * click's channel under a drum hit stays under the threshold, and a click
    * at a drum's onset is left alone) and 10 % over (a long one split). */
   MST_CHECK (r.clicks >= 450 && r.clicks <= 660);
-  /* Listen: what was removed, which added to the output is the input
-   * within rounding. */
-  float *l = malloc (n * ch * sizeof (float));
+  /* Listen (on the first 10 s): what was removed, which added to the
+   * output is the input within rounding. */
+  const size_t n10 = (size_t) RATE * 10;
+  float *l = malloc (n10 * ch * sizeof (float));
   DeclickRun rl;
   s.listen = true;
-  run_declick (x, clean, n, ch, &s, &rl, l);
+  run_declick (x, clean, n10, ch, &s, &rl, l);
   double worst = 0;
-  for (size_t i = 0; i < n * ch; i++)
+  for (size_t i = 0; i < n10 * ch; i++)
     worst = fmax (worst, fabs ((double) l[i] + y[i] - x[i]));
   MST_CHECK (worst < 1e-6);
   /* Bypass: the input, bit for bit. */
   s.listen = false;
   s.bypass = true;
-  run_declick (x, clean, n, ch, &s, &rl, l);
-  MST_CHECK (memcmp (l, x, n * ch * sizeof (float)) == 0);
+  run_declick (x, clean, n10, ch, &s, &rl, l);
+  MST_CHECK (memcmp (l, x, n10 * ch * sizeof (float)) == 0);
   MST_CHECK (rl.clicks == 0);
   free (l);
 
