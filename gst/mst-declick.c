@@ -213,18 +213,6 @@ mst_declick_set (MstDeclick * d, const MstDeclickSettings * s)
   return MST_OK;
 }
 
-size_t
-mst_declick_get_latency (const MstDeclick * d)
-{
-  return d ? mst_hopring_get_latency (d->ring) : 0;
-}
-
-size_t
-mst_declick_get_pending (const MstDeclick * d)
-{
-  return d ? mst_hopring_get_pending (d->ring) : 0;
-}
-
 uint64_t
 mst_declick_get_click_count (const MstDeclick * d, int channel)
 {
@@ -242,12 +230,6 @@ uint64_t
 mst_declick_get_repaired_samples (const MstDeclick * d)
 {
   return d ? d->repaired : 0;
-}
-
-uint64_t
-mst_declick_get_nonfinite_count (const MstDeclick * d)
-{
-  return d ? mst_hopring_get_nonfinite_count (d->ring) : 0;
 }
 
 /* The @k-th smallest of @v[0 .. n-1] (reorders @v): Hoare's selection. */
@@ -416,3 +398,4 @@ analyse_hop (void *user, MstHopRing * ring, int c, int64_t t0, double *work,
 
 /* The ring is reset at a drain; the counts stay for the final message. */
 MST_HOPRING_DEFINE_PROCESS (mst_declick, MstDeclick, analyse_hop)
+MST_HOPRING_DEFINE_ACCESSORS (mst_declick, MstDeclick)

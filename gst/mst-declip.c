@@ -169,24 +169,6 @@ mst_declip_set (MstDeclip * d, const MstDeclipSettings * s)
   return MST_OK;
 }
 
-size_t
-mst_declip_get_latency (const MstDeclip * d)
-{
-  return d ? mst_hopring_get_latency (d->ring) : 0;
-}
-
-size_t
-mst_declip_get_pending (const MstDeclip * d)
-{
-  return d ? mst_hopring_get_pending (d->ring) : 0;
-}
-
-uint64_t
-mst_declip_get_nonfinite_count (const MstDeclip * d)
-{
-  return d ? mst_hopring_get_nonfinite_count (d->ring) : 0;
-}
-
 uint64_t
 mst_declip_get_clipped_count (const MstDeclip * d, int channel)
 {
@@ -294,3 +276,4 @@ analyse_hop (void *user, MstHopRing * ring, int c, int64_t t0, double *work,
 
 /* The ring is reset at a drain; the counts stay for the final message. */
 MST_HOPRING_DEFINE_PROCESS (mst_declip, MstDeclip, analyse_hop)
+MST_HOPRING_DEFINE_ACCESSORS (mst_declip, MstDeclip)

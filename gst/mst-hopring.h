@@ -107,6 +107,22 @@ MstResult mst_hopring_drain_f64 (MstHopRing * r, double *out,
         : MST_ERR_INVALID_ARG;                                              \
   }
 
+/** prefix_get_latency, prefix_get_pending and prefix_get_nonfinite_count
+ *  of such a core: its ring's. */
+#define MST_HOPRING_DEFINE_ACCESSORS(prefix, Core)                          \
+  size_t prefix##_get_latency (const Core * core)                           \
+  {                                                                         \
+    return core ? mst_hopring_get_latency (core->ring) : 0;                 \
+  }                                                                         \
+  size_t prefix##_get_pending (const Core * core)                           \
+  {                                                                         \
+    return core ? mst_hopring_get_pending (core->ring) : 0;                 \
+  }                                                                         \
+  uint64_t prefix##_get_nonfinite_count (const Core * core)                 \
+  {                                                                         \
+    return core ? mst_hopring_get_nonfinite_count (core->ring) : 0;         \
+  }
+
 #ifdef __cplusplus
 }
 #endif
