@@ -18,6 +18,8 @@
 #include "gstmstdither.h"
 #include "gstmstpan.h"
 #include "gstmstdehum.h"
+#include "gstmstdeclick.h"
+#include "gstmstdeclip.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -37,6 +39,8 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (dither, plugin);
   ret |= GST_ELEMENT_REGISTER (pan, plugin);
   ret |= GST_ELEMENT_REGISTER (dehum, plugin);
+  ret |= GST_ELEMENT_REGISTER (declick, plugin);
+  ret |= GST_ELEMENT_REGISTER (declip, plugin);
 
   return ret;
 }

@@ -110,6 +110,14 @@ static const Row rows[] = {
    * mains moved until the second harmonic lies on the sine. */
   {"dehum", ROW_FILTER | ROW_BYPASS, "frequency=50", "",
       "frequency", 60.0, 498.5, 0.5, "harmonics=2", NULL, NULL},
+  /* declick: its controllable properties change which clicks are found,
+   * not the level of a sine, so there is no automation row. */
+  {"declick", ROW_FILTER | ROW_BYPASS, "sensitivity=10", "sensitivity=1",
+      NULL, 0, 0, 0, NULL, NULL, NULL},
+  /* declip: the threshold changes which samples are restored, not the
+   * level of a sine under it; "auto" on unclipped music is neutral. */
+  {"declip", ROW_FILTER | ROW_BYPASS, "auto=false threshold=-3", "",
+      NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
 typedef struct
