@@ -16,6 +16,7 @@
 #include "gstmstcompressor.h"
 #include "gstmstmbcomp.h"
 #include "gstmstdither.h"
+#include "gstmstdenoise.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -33,6 +34,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (compressor, plugin);
   ret |= GST_ELEMENT_REGISTER (mbcomp, plugin);
   ret |= GST_ELEMENT_REGISTER (dither, plugin);
+  ret |= GST_ELEMENT_REGISTER (denoise, plugin);
 
   return ret;
 }

@@ -96,6 +96,11 @@ static const Row rows[] = {
       "balance", -50.0, 50.0, 0.5, "mono-below=100 width=150", NULL, NULL},
   {"dither", ROW_FILTER | ROW_BYPASS, "noise-shaping=high", NULL, NULL,
       0, 0, 0, NULL, NULL, "S24LE"},
+  /* Automated under a given flat profile (-20 dB re FS^2/Hz: white noise
+   * at +24 dBFS) that buries the sine, so its level follows the floor. */
+  {"denoise", ROW_FILTER | ROW_BYPASS, "reduction=24", NULL,
+      "reduction", 6.0, 24.0, 0.1,
+      "profile=-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20", NULL, NULL},
 };
 
 typedef struct
