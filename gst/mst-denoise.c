@@ -140,6 +140,10 @@ struct MstDenoise {
   int *band_edge;
   float *band_bias;
 
+  /* The floor when the stream's history was last cleared (-INFINITY:
+   * none yet): what a drain's last message reports. */
+  double floor_before_reset_db;
+
   uint64_t nonfinite;
 };
 
@@ -258,6 +262,8 @@ mst_denoise_reset (MstDenoise * dn)
 {
   if (!dn || !dn->n)
     return;
+  if (dn->tracking_started || dn->profile_on)
+    dn->floor_before_reset_db = mst_denoise_get_noise_floor (dn);
   mst_delayline_reset (dn->dry);
   size_t ring = dn->ring_mask + 1;
   for (int c = 0; c < dn->channels; c++) {
@@ -336,6 +342,8 @@ mst_denoise_configure (MstDenoise * dn, double rate_hz, int channels)
     dn->ring_mask = ring - 1;
     dn->profile_on = false;
     dn->learn_frames = 0;
+    dn->floor_before_reset_db = -INFINITY;
+    dn->tracking_started = false;
     int nb = 0, e = 0;
     while (e < bins) {
       dn->band_edge[nb] = e;
@@ -381,6 +389,8 @@ mst_denoise_configure (MstDenoise * dn, double rate_hz, int channels)
 
 /* Expected |X_k|^2 of a density @db (dB re FS^2/Hz): white noise of
  * variance v has v sum (w^2) = v N / 2 per bin and density 2 v / fs. */
+double mst_denoise_get_noise_floor (const MstDenoise * dn);
+
 static double
 density_to_power (const MstDenoise * dn, double db)
 {
@@ -528,8 +538,10 @@ noise_in_use (const MstDenoise * dn, float *out)
 double
 mst_denoise_get_noise_floor (const MstDenoise * dn)
 {
-  if (!dn || !noise_in_use (dn, dn->tmp))
+  if (!dn)
     return -INFINITY;
+  if (!noise_in_use (dn, dn->tmp))
+    return dn->floor_before_reset_db;
   /* Parseval over the whole circle (the bins between 0 and N / 2 twice):
    * the frame's energy is sum |X|^2 / N, that of white noise of variance
    * v through the window v N / 2. */

@@ -99,8 +99,8 @@ MstResult mst_denoise_drain_f64 (MstDenoise * dn, double *out,
     size_t *n_out);
 
 /** The noise floor in use (the profile, or the tracked noise averaged over
- *  the channels) as the RMS level of the noise it describes, in dBFS
- *  (-INFINITY before any frame). For gst-master analyze and the
+ *  the channels) as the RMS level of the noise it describes, in dBFS;
+ *  after a reset or drain, the one before it (-INFINITY before any). For gst-master analyze and the
  *  element's messages. */
 double mst_denoise_get_noise_floor (const MstDenoise * dn);
 
