@@ -194,6 +194,70 @@ test_sdr_learned (void)
   check_sdr (true, -35, true);
 }
 
+/* Hiss alone: the tracked floor reads its level, the learned profile its
+ * density, and the residual is the hiss lowered by the reduction (the
+ * gains on their floor: no twinkling tones above it). */
+static void
+check_hiss_alone (bool pink)
+{
+  const size_t n = 4 * RATE;
+  const double level = -45;
+  float *x = malloc (n * CH * sizeof (float));
+  if (pink)
+    mst_signal_pink_noise (x, n, CH, level, 9);
+  else
+    mst_signal_white_noise (x, n, CH, level, 9);
+  MstDenoiseSettings s;
+  mst_denoise_settings_default (&s);
+  MstDenoise *dn = NULL;
+  float *y = run_core (&s, x, n, 0, &dn);
+  double floor_db = mst_denoise_get_noise_floor (dn);
+  /* The output so far (n - latency frames) against the same input. */
+  size_t m = n - mst_denoise_get_latency (dn);
+  double in = 0, out = 0;
+  for (size_t i = 2 * RATE * CH; i < m * CH; i++) {
+    in += (double) x[i] * x[i];
+    out += (double) y[i] * y[i];
+  }
+  double residual_db = 10 * log10 (out / in);
+  printf ("  %s hiss alone at %.0f dBFS: tracked floor %.2f dBFS, residual "
+      "%.2f dB (reduction %.0f dB)\n", pink ? "pink" : "white", level,
+      floor_db, residual_db, s.reduction_db);
+  MST_CHECK_MSG (fabs (floor_db - level) <= 1.0, "floor %.2f", floor_db);
+  /* White: within 2 dB of the floor. Pink: its power sits in the lowest
+   * bins, where the bands' means have the fewest bins; 6 dB allowed. */
+  MST_CHECK_MSG (residual_db <= -s.reduction_db + (pink ? 6.0 : 2.0),
+      "residual %.2f dB", residual_db);
+  MST_CHECK_MSG (residual_db >= -s.reduction_db - 1.0, "residual %.2f dB",
+      residual_db);
+  mst_denoise_destroy (&dn);
+  free (x);
+  free (y);
+}
+
+static void
+test_hiss_alone (void)
+{
+  check_hiss_alone (false);
+  check_hiss_alone (true);
+}
+
+/* Bypass from the start: the input delayed, bit for bit. */
+static void
+test_bypass (void)
+{
+  const size_t n = RATE / 2;
+  float *x = malloc (n * CH * sizeof (float));
+  mst_signal_music (x, n, CH, RATE, 8);
+  MstDenoiseSettings s;
+  mst_denoise_settings_default (&s);
+  s.bypass = true;
+  float *y = run_core (&s, x, n, 0, NULL);
+  MST_CHECK (memcmp (x, y, n * CH * sizeof (float)) == 0);
+  free (x);
+  free (y);
+}
+
 int
 main (void)
 {
@@ -201,5 +265,7 @@ main (void)
   MST_RUN (test_alignment);
   MST_RUN (test_sdr_tracked);
   MST_RUN (test_sdr_learned);
+  MST_RUN (test_hiss_alone);
+  MST_RUN (test_bypass);
   return mst_test_summary ();
 }
