@@ -89,9 +89,10 @@
 #define PRES_HI 2.0f
 #define PRES_MIN_BINS 16
 #define XI_MIN 0.0031622776f
+#define G_XI_MIN (XI_MIN / (1.0f + XI_MIN))
 /* The time constant of the gains' smoothing at smoothing 1, ms. */
 #define GAIN_SMOOTH_MAX_MS 40.0
-/* The opening acts where the gain is under this (low SNR). */
+/* The opening acts where the gain is under this (low SNR), fully at 0. */
 #define OPEN_BELOW 0.5f
 /* Glides of the reduction (one-pole, ms) and of bypass (linear, ms). */
 #define REDUCTION_GLIDE_MS 50.0
@@ -122,6 +123,7 @@ struct MstDenoise {
   float *frame;                 /* scratch: windowed frame, output frame */
   MstFftComplex *spec;
   float *power, *gain, *tmp;    /* scratch per bin */
+  float *snr;                   /* scratch: a posteriori SNR per bin */
   Channel ch[MST_MAX_CHANNELS];
   size_t ring_mask;
   uint8_t *wet_flag;            /* [ring]: some frame over it was wet */
@@ -189,6 +191,7 @@ free_buffers (MstDenoise * dn)
   mst_fft_free_buffer (dn->power);
   mst_fft_free_buffer (dn->gain);
   mst_fft_free_buffer (dn->tmp);
+  mst_fft_free_buffer (dn->snr);
   mst_fft_free_buffer (dn->profile);
   free (dn->learn_sum);
   free (dn->wet_flag);
@@ -198,7 +201,7 @@ free_buffers (MstDenoise * dn)
   dn->band_bias = NULL;
   dn->window_a = dn->window_s = dn->frame = NULL;
   dn->spec = NULL;
-  dn->power = dn->gain = dn->tmp = dn->profile = NULL;
+  dn->power = dn->gain = dn->tmp = dn->profile = dn->snr = NULL;
   dn->learn_sum = NULL;
   dn->wet_flag = NULL;
   for (int c = 0; c < MST_MAX_CHANNELS; c++) {
@@ -327,6 +330,7 @@ mst_denoise_configure (MstDenoise * dn, double rate_hz, int channels)
     ok = ok && (dn->power = mst_fft_alloc_real (bins + 2));
     ok = ok && (dn->gain = mst_fft_alloc_real (bins + 2));
     ok = ok && (dn->tmp = mst_fft_alloc_real (bins + 2));
+    ok = ok && (dn->snr = mst_fft_alloc_real (bins + 2));
     ok = ok && (dn->profile = mst_fft_alloc_real (bins));
     ok = ok && (dn->learn_sum = calloc (bins, sizeof (double)));
     ok = ok && (dn->wet_flag = calloc (ring, 1));
@@ -623,14 +627,22 @@ static void
 track_power (float *restrict smooth, float *restrict win_min,
     const float *restrict power, float coef, bool first, int bins)
 {
-  const float keep = coef, take = 1.0f - coef;
-  for (int k = 0; k < bins; k++) {
-    int lo = k > 0 ? k - 1 : k + 1, hi = k < bins - 1 ? k + 1 : k - 1;
-    float p = 0.25f * (power[lo] + power[hi]) + 0.5f * power[k];
-    float s = first ? p : keep * smooth[k] + take * p;
+  const float keep = first ? 0.0f : coef, take = 1.0f - keep;
+  /* The edges mirror their inner neighbour; the loop between has no
+   * branch, so it vectorises. */
+  float p0 = 0.5f * (power[0] + power[1]);
+  float pn = 0.5f * (power[bins - 1] + power[bins - 2]);
+  for (int k = 1; k < bins - 1; k++) {
+    float p = 0.25f * (power[k - 1] + power[k + 1]) + 0.5f * power[k];
+    float s = keep * smooth[k] + take * p;
     smooth[k] = s;
     win_min[k] = win_min[k] < s ? win_min[k] : s;
   }
+  smooth[0] = keep * smooth[0] + take * p0;
+  smooth[bins - 1] = keep * smooth[bins - 1] + take * pn;
+  win_min[0] = win_min[0] < smooth[0] ? win_min[0] : smooth[0];
+  win_min[bins - 1] = win_min[bins - 1] < smooth[bins - 1]
+      ? win_min[bins - 1] : smooth[bins - 1];
 }
 
 MST_VECTORISE_AVX2
@@ -674,22 +686,33 @@ slope_limit_noise (const MstDenoise * dn, float *restrict noise,
   }
 }
 
+/* max (d, 0) without a comparison: GCC (with the default
+ * -ftrapping-math) does not vectorise a loop where a selected value
+ * reaches a division; (d + |d|) / 2 is exact. */
+static inline float
+positive_part (float d)
+{
+  return 0.5f * (d + fabsf (d));
+}
+
 /* Decision-directed a priori SNR and the Wiener gain into @gain; the
  * clean power estimate for the next frame into @clean2. */
 MST_VECTORISE_AVX2
 static void
 wiener_gains (float *restrict gain, float *restrict clean2,
-    const float *restrict power, const float *restrict noise, int bins)
+    float *restrict snr, const float *restrict power,
+    const float *restrict noise, int bins)
 {
   for (int k = 0; k < bins; k++) {
     float lambda = noise[k] + POWER_FLOOR;
     float inv = 1.0f / lambda;
     float gamma = power[k] * inv;
-    float post = gamma - 1.0f;
-    post = post > 0.0f ? post : 0.0f;
+    snr[k] = gamma;
+    float post = positive_part (gamma - 1.0f);
     float xi = DD_WEIGHT * clean2[k] * inv + (1.0f - DD_WEIGHT) * post;
-    xi = xi > XI_MIN ? xi : XI_MIN;
+    /* xi >= XI_MIN as g >= its Wiener gain (g grows with xi). */
     float g = xi / (1.0f + xi);
+    g = G_XI_MIN + positive_part (g - G_XI_MIN);
     /* The second step of Plapous, Marro and Scalart ("Improved
      * signal-to-noise ratio estimation for speech enhancement", IEEE
      * Trans. ASLP 14(6), 2006): the a priori SNR again from this frame's
@@ -706,7 +729,7 @@ wiener_gains (float *restrict gain, float *restrict clean2,
  * posteriori SNR rose by chance, which the band's mean does not follow. */
 static void
 band_presence (const MstDenoise * dn, float *restrict gain,
-    const float *restrict power, const float *restrict noise)
+    const float *restrict snr)
 {
   for (int b = 0; b < dn->n_bands; b++) {
     int k0 = dn->band_edge[b], k1 = dn->band_edge[b + 1];
@@ -717,7 +740,7 @@ band_presence (const MstDenoise * dn, float *restrict gain,
     }
     float sum = 0;
     for (int k = lo; k < hi; k++)
-      sum += power[k] / (noise[k] + POWER_FLOOR);
+      sum += snr[k];
     float mean = sum / (hi - lo);
     float p = (mean - PRES_LO) / (PRES_HI - PRES_LO);
     p = p < 0 ? 0 : p > 1 ? 1 : p;
@@ -734,26 +757,32 @@ finish_gains (float *restrict gain, float *restrict gain_t,
     float *restrict eroded, float amount, float coef, float floor_lin,
     float mix, int bins)
 {
-  /* gain[-1] and gain[bins] mirror their neighbours (room for them). */
+  /* e[k] for k = -1 .. bins (@eroded has room): the edges repeat. The
+   * minima, maxima and selections here are arithmetic (positive_part):
+   * with -ftrapping-math GCC vectorises no loop with a float comparison
+   * that is not a plain choice between two loads. */
+  float *restrict e = eroded + 1;
   for (int k = 1; k < bins - 1; k++) {
-    float a = gain[k - 1] < gain[k] ? gain[k - 1] : gain[k];
-    eroded[k] = a < gain[k + 1] ? a : gain[k + 1];
+    float a = gain[k] - positive_part (gain[k] - gain[k - 1]);
+    e[k] = a - positive_part (a - gain[k + 1]);
   }
-  eroded[0] = gain[0] < gain[1] ? gain[0] : gain[1];
-  eroded[bins - 1] = gain[bins - 1] < gain[bins - 2] ? gain[bins - 1]
-      : gain[bins - 2];
+  e[0] = fminf (gain[0], gain[1]);
+  e[bins - 1] = fminf (gain[bins - 1], gain[bins - 2]);
+  e[-1] = e[0];
+  e[bins] = e[bins - 1];
   for (int k = 0; k < bins; k++) {
-    float lo = eroded[k > 0 ? k - 1 : 0];
-    float hi = eroded[k < bins - 1 ? k + 1 : bins - 1];
-    float opened = lo > eroded[k] ? lo : eroded[k];
-    opened = opened > hi ? opened : hi;
-    /* Only where the SNR is low: a partial's gain is high and kept. */
-    float g = gain[k] < OPEN_BELOW ? gain[k] + amount * (opened - gain[k])
-        : gain[k];
-    /* Up at once (an onset keeps its attack), down smoothly. */
-    float t = g > gain_t[k] ? g : gain_t[k] + coef * (g - gain_t[k]);
+    float opened = e[k] + positive_part (e[k - 1] - e[k]);
+    opened += positive_part (e[k + 1] - opened);
+    /* Where the SNR is low only, fully at gain 0, not at all from
+     * OPEN_BELOW up: a partial's gain is high and kept. */
+    float low = positive_part (OPEN_BELOW - gain[k]) * (1.0f / OPEN_BELOW);
+    float g = gain[k] + low * amount * (opened - gain[k]);
+    /* Up at once (an onset keeps its attack), down smoothly: the larger
+     * of g and the release step towards it. */
+    float released = gain_t[k] + coef * (g - gain_t[k]);
+    float t = released + positive_part (g - released);
     gain_t[k] = t;
-    t = t > floor_lin ? t : floor_lin;
+    t = floor_lin + positive_part (t - floor_lin);
     gain[k] = 1.0f - mix * (1.0f - t);
   }
 }
@@ -844,8 +873,8 @@ process_frame (MstDenoise * dn)
       for (int k = 0; k < bins; k++)
         dn->gain[k] = 1.0f;
     } else {
-      wiener_gains (dn->gain, ch->clean2, dn->power, noise, bins);
-      band_presence (dn, dn->gain, dn->power, noise);
+      wiener_gains (dn->gain, ch->clean2, dn->snr, dn->power, noise, bins);
+      band_presence (dn, dn->gain, dn->snr);
       finish_gains (dn->gain, ch->gain_t, dn->tmp, amount, dn->smooth_coef,
           floor_lin, mix, bins);
     }
@@ -857,11 +886,8 @@ process_frame (MstDenoise * dn)
     /* The hop completed: output frames p0 .. p0 + hop - 1, those of the
      * stream (p >= 0) into the ring. */
     int64_t p0 = (dn->frames_done + 1) * hop - n;
-    for (int i = 0; i < hop; i++) {
-      int64_t p = p0 + i;
-      if (p >= 0)
-        ch->wet[(size_t) p & dn->ring_mask] = ch->ola[i];
-    }
+    for (int i = p0 < 0 ? (int) (p0 < -hop ? hop : -p0) : 0; i < hop; i++)
+      ch->wet[(size_t) (p0 + i) & dn->ring_mask] = ch->ola[i];
     memmove (ch->ola, ch->ola + hop, sizeof (float) * (n - hop));
     memset (ch->ola + n - hop, 0, sizeof (float) * hop);
     memmove (ch->in, ch->in + hop, sizeof (float) * (n - hop));
@@ -875,9 +901,8 @@ process_frame (MstDenoise * dn)
   if (mix > 0) {
     /* Output frames this frame reached come from the wet path. */
     int64_t start = (dn->frames_done + 1) * hop - n;
-    for (int i = 0; i < n; i++)
-      if (start + i >= 0)
-        dn->wet_flag[(size_t) (start + i) & dn->ring_mask] = 1;
+    for (int i = start < 0 ? (int) -start : 0; i < n; i++)
+      dn->wet_flag[(size_t) (start + i) & dn->ring_mask] = 1;
   }
   dn->frames_done++;
   if (!finite) {
@@ -902,12 +927,16 @@ process_piece (MstDenoise * dn, const void *in, int n, void *out,
 {
   const int nch = dn->channels;
   const size_t samples = (size_t) n * nch;
-  void *clean = dn->scratch;
-  if (in)
-    dn->nonfinite += mst_input_clean (in, samples, clean, fmt);
-  else
-    memset (clean, 0, samples * (fmt == MST_FORMAT_F64 ? sizeof (double)
-            : sizeof (float)));
+  const void *clean = in;
+  if (!in) {
+    memset (dn->scratch, 0, samples * (fmt == MST_FORMAT_F64
+            ? sizeof (double) : sizeof (float)));
+    clean = dn->scratch;
+  } else if (!mst_input_sane (in, samples, fmt)) {
+    /* One vectorised scan; the copy only when something is wrong. */
+    dn->nonfinite += mst_input_clean (in, samples, dn->scratch, fmt);
+    clean = dn->scratch;
+  }
   mst_delayline_push (dn->dry, clean, (size_t) n);
   const int at = dn->n - dn->hop + dn->fill;
   for (int c = 0; c < nch; c++) {
@@ -936,14 +965,44 @@ process_piece (MstDenoise * dn, const void *in, int n, void *out,
   if (end <= read)
     return 0;
   size_t count = (size_t) (end - read);
-  mst_delayline_pull (dn->dry, out, count);
-  for (size_t i = 0; i < count; i++) {
-    size_t slot = (size_t) (read + (int64_t) i) & dn->ring_mask;
-    if (!dn->wet_flag[slot])
-      continue;
-    dn->wet_flag[slot] = 0;
-    for (int c = 0; c < nch; c++)
-      mst_sample_put (fmt, out, i * nch + c, dn->ch[c].wet[slot]);
+  size_t n_wet = 0;
+  for (size_t i = 0; i < count; i++)
+    n_wet += dn->wet_flag[(size_t) (read + (int64_t) i) & dn->ring_mask];
+  if (n_wet < count) {
+    /* Some frames dry (bypass, or its fades): the delay line's frames,
+     * the wet ones over them. */
+    mst_delayline_pull (dn->dry, out, count);
+    for (size_t i = 0; i < count; i++) {
+      size_t slot = (size_t) (read + (int64_t) i) & dn->ring_mask;
+      if (!dn->wet_flag[slot])
+        continue;
+      dn->wet_flag[slot] = 0;
+      for (int c = 0; c < nch; c++)
+        mst_sample_put (fmt, out, i * nch + c, dn->ch[c].wet[slot]);
+    }
+    return count;
+  }
+  /* All wet (the usual case): straight from the ring, a run to its wrap
+   * at a time. */
+  mst_delayline_mark_read (dn->dry, end);
+  for (size_t done = 0; done < count;) {
+    size_t slot = (size_t) (read + (int64_t) done) & dn->ring_mask;
+    size_t run = dn->ring_mask + 1 - slot;
+    run = run < count - done ? run : count - done;
+    memset (dn->wet_flag + slot, 0, run);
+    for (int c = 0; c < nch; c++) {
+      const float *restrict w = dn->ch[c].wet + slot;
+      if (fmt == MST_FORMAT_F64) {
+        double *restrict o = (double *) out + done * nch + c;
+        for (size_t i = 0; i < run; i++)
+          o[i * nch] = w[i];
+      } else {
+        float *restrict o = (float *) out + done * nch + c;
+        for (size_t i = 0; i < run; i++)
+          o[i * nch] = w[i];
+      }
+    }
+    done += run;
   }
   return count;
 }
