@@ -602,6 +602,7 @@ MASTER_CEILING_DBTP = -1.0
 DENOISE_HISS_DBFS = (-45.0, -35.0)
 DENOISE_OURS_REDUCTION_DB = 20.0
 DENOISE_MIN_ADVANTAGE_DB = 3.0
+PINK_LOW_HZ = 20.0
 
 GROUPS = {
     "baseline": dict(verify=None),
@@ -1188,20 +1189,23 @@ def hiss(kind, frames, level_dbfs, seed):
     rng = np.random.default_rng(seed)
     w = rng.standard_normal((frames, CHANNELS))
     if kind == "pink":
+        # From PINK_LOW_HZ up: hiss is audio, and 1/f down to the file's
+        # first bin (0.1 Hz) would put 40 % of the power under 20 Hz.
         spec = np.fft.rfft(w, axis=0)
         f = np.fft.rfftfreq(frames, 1.0 / RATE)
-        spec[1:] /= np.sqrt(f[1:, None] / f[1])
-        spec[0] = 0
+        spec[f < PINK_LOW_HZ] = 0
+        keep = f >= PINK_LOW_HZ
+        spec[keep] /= np.sqrt(f[keep, None] / PINK_LOW_HZ)
         w = np.fft.irfft(spec, frames, axis=0)
     return w * (10 ** (level_dbfs / 20.0) / np.sqrt(np.mean(w ** 2)))
 
 
 def hiss_profile(kind, level_dbfs, frames):
     """The denoise profile string of hiss() (dB re FS^2/Hz in the 31
-    third-octave bands): white, variance over fs / 2; pink, A / f from the
-    first bin up, A = variance / ln (fs / 2 / f1)."""
+    third-octave bands): white, variance over fs / 2; pink, A / f from
+    PINK_LOW_HZ up, A = variance / ln (fs / 2 / PINK_LOW_HZ)."""
     var = 10 ** (level_dbfs / 10.0)
-    f1 = RATE / frames
+    f1 = PINK_LOW_HZ
     vals = []
     for b in range(31):
         fc = 1000.0 * 2 ** ((b - 17) / 3.0)
