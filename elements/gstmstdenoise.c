@@ -17,6 +17,11 @@
  * gst-launch-1.0 filesrc location=in.wav ! decodebin ! audioconvert ! \
  *     denoise reduction=20 ! audioconvert ! wavenc ! filesink location=out.wav
  * ]|
+ * The profile learned on a noise-only intro of 2 s:
+ * |[
+ * gst-launch-1.0 filesrc location=in.wav ! decodebin ! audioconvert ! \
+ *     denoise learn-intro=2 ! audioconvert ! wavenc ! filesink location=out.wav
+ * ]|
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -40,6 +45,7 @@ enum
   PROP_REDUCTION,
   PROP_SMOOTHING,
   PROP_LEARN,
+  PROP_LEARN_INTRO,
   PROP_PROFILE,
   PROP_BYPASS,
   PROP_NOISE_FLOOR,
@@ -101,6 +107,9 @@ gst_mst_denoise_set_property (GObject * object, guint prop_id,
     case PROP_LEARN:
       self->settings.learn = g_value_get_boolean (value);
       break;
+    case PROP_LEARN_INTRO:
+      self->settings.learn_intro_s = g_value_get_double (value);
+      break;
     case PROP_PROFILE:{
       const gchar *text = g_value_get_string (value);
       gdouble db[MST_DENOISE_PROFILE_BANDS];
@@ -148,6 +157,9 @@ gst_mst_denoise_get_property (GObject * object, guint prop_id,
       break;
     case PROP_LEARN:
       g_value_set_boolean (value, self->settings.learn);
+      break;
+    case PROP_LEARN_INTRO:
+      g_value_set_double (value, self->settings.learn_intro_s);
       break;
     case PROP_PROFILE:
       /* The profile in use (learned or given), else the one given. */
@@ -249,6 +261,14 @@ gst_mst_denoise_class_init (GstMstDenoiseClass * klass)
           "when it turns false the average becomes the profile in use",
           d.learn, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
           | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_LEARN_INTRO,
+      g_param_spec_double ("learn-intro", "Learn the intro (s)",
+          "Seconds at the start of every stream (after a flush or a "
+          "discontinuity too) that hold noise alone: learned as with learn, "
+          "then the average is the profile in use; 0: none. Taken when a "
+          "stream starts", 0.0, MST_DENOISE_MAX_LEARN_INTRO_S,
+          d.learn_intro_s, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_PROFILE,
       g_param_spec_string ("profile", "Noise profile",
           "The noise's density in 31 third-octave bands (IEC 61260-1 base 2, "

@@ -133,6 +133,8 @@ struct MstDenoise {
   bool profile_on;
   double *learn_sum;
   uint64_t learn_frames;
+  /* The intro of learn_intro_s is being learned (from the reset on). */
+  bool intro_learning;
 
   MstDelayLine *dry;
   void *scratch;                /* BLOCK cleaned frames, doubles */
@@ -168,6 +170,7 @@ mst_denoise_settings_default (MstDenoiseSettings * s)
   s->reduction_db = 20.0;
   s->smoothing = 0.5;
   s->learn = false;
+  s->learn_intro_s = 0.0;
   s->has_profile = false;
   s->bypass = false;
 }
@@ -273,6 +276,8 @@ update_smoothing (MstDenoise * dn)
           / (dn->rate_hz * tau_ms * 1e-3))) : 1.0f;
 }
 
+static void learn_start (MstDenoise * dn);
+
 void
 mst_denoise_reset (MstDenoise * dn)
 {
@@ -305,6 +310,11 @@ mst_denoise_reset (MstDenoise * dn)
   dn->draining = false;
   dn->gmin_db = dn->gmin_target_db = target_gmin_db (dn);
   dn->mix = dn->mix_target = dn->set.bypass ? 0.0 : 1.0;
+  /* Each stream's intro is learned anew (a learning by the learn flag
+   * goes on). */
+  dn->intro_learning = dn->set.learn_intro_s > 0;
+  if (dn->intro_learning && !dn->set.learn)
+    learn_start (dn);
 }
 
 MstResult
@@ -452,13 +462,33 @@ power_at (const MstDenoise * dn, const float *power, double f_hz)
   return power[k] + (x - k) * (power[k + 1] - power[k]);
 }
 
+static void
+learn_start (MstDenoise * dn)
+{
+  memset (dn->learn_sum, 0, sizeof (double) * dn->bins);
+  dn->learn_frames = 0;
+}
+
+/* The average learned becomes the profile in use. */
+static void
+learn_adopt (MstDenoise * dn)
+{
+  if (dn->learn_frames == 0)
+    return;
+  for (int k = 0; k < dn->bins; k++)
+    dn->profile[k] = (float) (dn->learn_sum[k] / dn->learn_frames);
+  dn->profile_on = true;
+}
+
 MstResult
 mst_denoise_set (MstDenoise * dn, const MstDenoiseSettings * s)
 {
   if (!dn || !s || !(s->reduction_db >= MST_DENOISE_MIN_REDUCTION_DB
           && s->reduction_db <= MST_DENOISE_MAX_REDUCTION_DB)
       || !(s->smoothing >= MST_DENOISE_MIN_SMOOTHING
-          && s->smoothing <= MST_DENOISE_MAX_SMOOTHING))
+          && s->smoothing <= MST_DENOISE_MAX_SMOOTHING)
+      || !(s->learn_intro_s >= 0
+          && s->learn_intro_s <= MST_DENOISE_MAX_LEARN_INTRO_S))
     return MST_ERR_INVALID_ARG;
   if (s->has_profile)
     for (int b = 0; b < MST_DENOISE_PROFILE_BANDS; b++)
@@ -487,12 +517,13 @@ mst_denoise_set (MstDenoise * dn, const MstDenoiseSettings * s)
   } else if (!s->has_profile && old.has_profile)
     dn->profile_on = false;
   if (s->learn && !old.learn) {
-    memset (dn->learn_sum, 0, sizeof (double) * dn->bins);
-    dn->learn_frames = 0;
-  } else if (!s->learn && old.learn && dn->learn_frames > 0) {
-    for (int k = 0; k < dn->bins; k++)
-      dn->profile[k] = (float) (dn->learn_sum[k] / dn->learn_frames);
-    dn->profile_on = true;
+    learn_start (dn);
+  } else if (!s->learn && old.learn)
+    learn_adopt (dn);
+  if (s->learn_intro_s != old.learn_intro_s && fresh) {
+    dn->intro_learning = s->learn_intro_s > 0;
+    if (dn->intro_learning && !s->learn)
+      learn_start (dn);
   }
   return MST_OK;
 }
@@ -834,6 +865,15 @@ process_frame (MstDenoise * dn)
    * does a drain's silence. */
   const bool whole = dn->frames_done >= HOP_DIVISOR - 1 && !dn->draining;
   const bool first_track = whole && !dn->tracking_started;
+  /* The intro: the frames that end within its first learn_intro_s
+   * seconds. The first frame past it puts the average in use. */
+  if (dn->intro_learning && whole && (dn->frames_done + 1) * dn->hop
+      > (int64_t) (dn->set.learn_intro_s * dn->rate_hz)) {
+    dn->intro_learning = false;
+    if (!dn->set.learn)
+      learn_adopt (dn);
+  }
+  const bool learning = dn->set.learn || dn->intro_learning;
 
   if (dn->gmin_db != dn->gmin_target_db) {
     dn->gmin_db += dn->gmin_coef * (dn->gmin_target_db - dn->gmin_db);
@@ -862,7 +902,7 @@ process_frame (MstDenoise * dn)
           first_track, bins);
       track_noise (ch->noise, ch->stored_min, ch->win_min, bins);
       slope_limit_noise (dn, ch->noise, dn->tmp);
-      if (dn->set.learn) {
+      if (learning) {
         for (int k = 0; k < bins; k++)
           dn->learn_sum[k] += dn->power[k];
       }
@@ -892,7 +932,7 @@ process_frame (MstDenoise * dn)
     memset (ch->ola + n - hop, 0, sizeof (float) * hop);
     memmove (ch->in, ch->in + hop, sizeof (float) * (n - hop));
   }
-  if (whole && dn->set.learn)
+  if (whole && learning)
     dn->learn_frames += dn->channels;
   if (whole && ++dn->sub_count >= dn->sub_frames) {
     dn->sub_count = 0;

@@ -13,6 +13,7 @@ extern "C" {
 #define MST_DENOISE_MAX_REDUCTION_DB 60.0
 #define MST_DENOISE_MIN_SMOOTHING 0.0
 #define MST_DENOISE_MAX_SMOOTHING 1.0
+#define MST_DENOISE_MAX_LEARN_INTRO_S 60.0
 
 /** The noise profile's bands: third octaves of base two (IEC 61260-1:2014,
  *  midband frequencies 1000 * 2^(x / 3) Hz), x = -17 .. 13, 19.7 Hz to
@@ -40,6 +41,11 @@ typedef struct {
   /* While true, the noise spectrum is averaged over every frame and
    * channel; when it turns false that average becomes the profile. */
   bool learn;
+  /* > 0: the first learn_intro_s seconds of every stream (from a reset:
+   * a flush, a discontinuity, a new stream) are learned as with learn,
+   * then the average is the profile in use: for a recording whose intro
+   * is noise alone. Taken at a reset (or before the first frame). */
+  double learn_intro_s;
   /* A profile given by the caller (has_profile): taken when it changes.
    * Without one (and before any learned one) the noise is tracked. */
   bool has_profile;
@@ -49,7 +55,8 @@ typedef struct {
 } MstDenoiseSettings;
 
 /** The defaults, the only place they are written: reduction 20 dB,
- *  smoothing 0.5, no profile (tracking), not learning, not bypassed. */
+ *  smoothing 0.5, no profile (tracking), not learning (no intro), not
+ *  bypassed. */
 void mst_denoise_settings_default (MstDenoiseSettings * s);
 
 /** Centre frequency of profile band @band (0 .. MST_DENOISE_PROFILE_BANDS - 1). */
