@@ -20,6 +20,7 @@
 #include "gstmstdehum.h"
 #include "gstmstdeclick.h"
 #include "gstmstdeclip.h"
+#include "gstmstdenoise.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -41,6 +42,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (dehum, plugin);
   ret |= GST_ELEMENT_REGISTER (declick, plugin);
   ret |= GST_ELEMENT_REGISTER (declip, plugin);
+  ret |= GST_ELEMENT_REGISTER (denoise, plugin);
 
   return ret;
 }
