@@ -412,7 +412,10 @@ analysis_figures (const Analysis * a, int channels, GmFigures * f)
   if (channels >= 2) {
     mst_stereo_figures (&a->stereo.total, &whole);
     f->stereo_valid = TRUE;
-    f->mono_loss_db = whole.mono_loss_db;
+    /* Silence loses nothing in the fold-down but has no figure either:
+     * "-", as its correlation. */
+    f->mono_loss_db = a->stereo.total.ll + a->stereo.total.rr > 0.0
+        ? whole.mono_loss_db : NAN;
     f->negative_windows = (gint64) a->stereo.n_windows_negative;
     if (a->stereo.n_windows > 0) {
       f->correlation_min = a->stereo.correlation_min;
