@@ -562,6 +562,30 @@ CASES = [
               "pipeline: compare its net time"),
 ]
 
+# Restoration: the damage built into the music (bench's generator) before
+# each case reads it; the SDR of each output against the clean music.
+DECLICK_PER_S = 10          # 300 clicks in 30 s, as in issue 16
+DECLIP_OVER_DB = 6.0        # the music's peak this much over full scale
+CASES += [
+    # --- declick and declip: the same damaged music for every case -------
+    dict(name="declick (mastering)", group="declick", role="ours",
+         baseline="gst baseline", chain="declick", damage="clicks",
+         requires=["gst:declick"]),
+    dict(name="ffmpeg adeclick", group="declick", role="peer",
+         baseline="ffmpeg baseline", ffmpeg_af="adeclick", damage="clicks",
+         requires=["ffmpeg:adeclick"], target=10.0,
+         note="its defaults (55 ms window, 75 % overlap, order 2 %, "
+              "threshold 2, burst fusion 2, overlap-add)"),
+    dict(name="declip (mastering)", group="declip", role="ours",
+         baseline="gst baseline", chain="declip", damage="clip",
+         requires=["gst:declip"]),
+    dict(name="ffmpeg adeclip", group="declip", role="peer",
+         baseline="ffmpeg baseline", ffmpeg_af="adeclip", damage="clip",
+         requires=["ffmpeg:adeclip"],
+         note="its defaults (55 ms window, 75 % overlap, order 8 %, "
+              "threshold 10, histogram size 1000)"),
+]
+
 MASTER_TARGET_LUFS = -14.0
 MASTER_CEILING_DBTP = -1.0
 
@@ -585,6 +609,11 @@ MASTER_CEILING_DBTP = -1.0
 #                  against in, RMS and sample peak change; a level change
 #                  under DYNAMICS_MIN_CHANGE_DB is flagged (not acting?),
 #                  not skipped
+#   'restore'      on the first 10 s of the music with the case's damage
+#                  (damaged()): the output must differ from the input;
+#                  reported: frames out against in, the SDR of the damaged
+#                  input and of the output against the clean music (the
+#                  output aligned by cross-correlation)
 #   'dither'       the error out - in (LSB of 16 bits) on the noise: its
 #                  threshold-weighted and total power against flat TPDF
 #                  (1/4 LSB^2), reported
@@ -641,6 +670,17 @@ GROUPS = {
                    "noise shaping; verification: the error (out - in) of each "
                    "on the noise, threshold-weighted (ISO 226:2003, "
                    "scripts/design-dither.py) and total, dB re flat TPDF"),
+    "declick": dict(verify="restore", title="Declick",
+                    settings="%d clicks a second (1 to 2 ms of decaying "
+                    "noise, peaks -26 to -6 dBFS, each channel its own) added "
+                    "to the music; each at its defaults; SDR against the "
+                    "clean music, the peer aligned by cross-correlation"
+                    % DECLICK_PER_S),
+    "declip": dict(verify="restore", title="Declip",
+                   settings="the music driven %g dB over full scale and "
+                   "clipped at +-1; each at its defaults; SDR against the "
+                   "driven music before clipping, the peer aligned by "
+                   "cross-correlation" % DECLIP_OVER_DB),
     "chain": dict(verify="dynamics",
                   title="Chain: EQ, multiband compressor, limiter",
                   settings="the eq group's 5 bands, then the mbcomp group's "
@@ -762,6 +802,8 @@ class Bench:
 
     def command(self, case, path):
         """Timed command for a case."""
+        if case.get("damage") and os.path.exists(path):
+            path = damaged(path, case["damage"])[0]
         if "cmd" in case:
             subst = {"{input}": path, "{wav}": wav_name(path),
                      "{outdir}": self.outdir, "{python}": sys.executable,
@@ -785,6 +827,8 @@ class Bench:
         """Command writing the processed audio as raw F32LE to @out, or None;
         the input is @inp, by default the verification noise."""
         inp = inp or self.verify_file
+        if case.get("damage"):
+            inp = damaged(inp, case["damage"])[0]
         if "cmd" in case:
             return None
         if "ffmpeg_af" in case:
@@ -1047,12 +1091,71 @@ def measured_response(x, y, freqs_hz, seg=16384):
     return 10 * np.log10(np.mean(h[bins] ** 2, axis=1))
 
 
+def damaged(path, kind):
+    """The raw music at @path with @kind of damage ('clicks', 'clip'),
+    written once beside it: (damaged path, clean reference path).  The
+    clicks' reference is the music itself; the clipped music's the music
+    driven by the same gain, unclipped."""
+    import numpy as np
+    out = "%s.%s.raw" % (os.path.splitext(path)[0], kind)
+    ref = path if kind == "clicks" else "%s.%s-ref.raw" % (
+        os.path.splitext(path)[0], kind)
+    if os.path.exists(out) and os.path.exists(ref):
+        return out, ref
+    x = np.fromfile(path, "<f4").reshape(-1, CHANNELS).astype(np.float64)
+    rng = np.random.default_rng(16)
+    if kind == "clicks":
+        n_clicks = DECLICK_PER_S * len(x) // RATE
+        starts = np.sort(rng.choice(np.arange(RATE // 20, len(x) - RATE // 20,
+                                              RATE // 100), n_clicks,
+                                    replace=False))
+        for p0 in starts:
+            length = int(round(RATE * (0.001 + 0.001 * rng.random())))
+            amp = 0.05 * 10 ** rng.random()
+            i = np.arange(length)
+            for c in range(CHANNELS):
+                a_c = amp * (0.5 + 0.5 * rng.random())
+                x[p0:p0 + length, c] += (a_c * (2 * rng.random(length) - 1)
+                                         * np.exp(-3.0 * i / length))
+    else:
+        x *= 10 ** (DECLIP_OVER_DB / 20) / np.max(np.abs(x))
+        x.astype("<f4").tofile(ref + ".part")
+        os.replace(ref + ".part", ref)
+        x = np.clip(x, -1.0, 1.0)
+    x.astype("<f4").tofile(out + ".part")
+    os.replace(out + ".part", out)
+    return out, ref
+
+
+def restore_sdr(ref, y, max_lag=4096):
+    """SDR (dB) of @y against @ref after aligning @y by the lag (within
+    +-max_lag) of the largest cross-correlation of channel 0; and the lag."""
+    import numpy as np
+    m = min(len(ref), len(y))
+    a, b = ref[:m, 0], y[:m, 0]
+    nfft = 1 << int(math.ceil(math.log2(2 * m)))
+    xc = np.fft.irfft(np.fft.rfft(b, nfft) * np.conj(np.fft.rfft(a, nfft)),
+                      nfft)
+    lags = np.concatenate([np.arange(0, max_lag + 1), np.arange(-max_lag, 0)])
+    vals = np.concatenate([xc[:max_lag + 1], xc[-max_lag:]])
+    lag = int(lags[np.argmax(vals)])
+    if lag >= 0:
+        r, o = ref[:m - lag], y[lag:m]
+    else:
+        r, o = ref[-lag:m], y[:m + lag]
+    edge = RATE // 2            # the ends: a peer's ramps, the drain
+    r, o = r[edge:-edge], o[edge:-edge]
+    err = float(np.sum((o - r) ** 2))
+    return 10 * math.log10(float(np.sum(r ** 2)) / err) if err > 0 else 400.0, lag
+
+
 def verify_case(b, case, kind):
     """Returns (ok, text).  ok False means: skip this case."""
     import numpy as np
     if kind is None:
         return True, "not checked"
-    inp = b.verify_music if kind in ("limiter", "dynamics") else b.verify_file
+    inp = (b.verify_music if kind in ("limiter", "dynamics", "restore")
+           else b.verify_file)
     with tempfile.TemporaryDirectory(prefix="mastering-verify-") as d:
         out = os.path.join(d, "out.raw")
         cmd = b.render_command(case, out, inp)
@@ -1062,6 +1165,9 @@ def verify_case(b, case, kind):
                            stderr=subprocess.STDOUT, text=True)
         if r.returncode != 0 or not os.path.exists(out):
             return False, "pipeline failed: " + r.stdout.strip()[-500:]
+        if case.get("damage"):
+            bad, ref = damaged(inp, case["damage"])
+            inp = bad
         x = np.fromfile(inp, "<f4").reshape(-1, CHANNELS)
         y = np.fromfile(out, "<f4").reshape(-1, CHANNELS)
     if len(y) < len(x) * 0.99:
@@ -1100,6 +1206,14 @@ def verify_case(b, case, kind):
             warn("%s: level unchanged (RMS %+.2f dB, peak %+.2f dB): not "
                  "acting on the music?" % (case["name"], rms, peak))
             text += " [level unchanged: not acting?]"
+    if kind == "restore":
+        clean = np.fromfile(ref, "<f4").reshape(-1, CHANNELS).astype(
+            np.float64)
+        before, _ = restore_sdr(clean, x.astype(np.float64), 0)
+        after, lag = restore_sdr(clean, y.astype(np.float64))
+        text += ("; %d of %d frames; SDR against the clean music: damaged "
+                 "%.1f dB, output %.1f dB (aligned by %+d frames)" % (
+                     len(y), len(x), before, after, lag))
     if kind == "dither":
         weighted, total = dither_noise(x[:m], y[:m])
         text += ("; error threshold-weighted %+.2f dB, total %+.2f dB re "

@@ -168,3 +168,26 @@ gst_mst_dynamics_detector_get_type (void)
   }
   return (GType) type;
 }
+
+void
+gst_mst_structure_set_counts (GstStructure * s, const gchar * name,
+    guint64 interval, guint64 total, const guint64 * per_channel,
+    gint channels)
+{
+  GValue array = G_VALUE_INIT;
+  gchar *total_name = g_strdup_printf ("%s-total", name);
+  gchar *channel_name = g_strdup_printf ("%s-per-channel", name);
+
+  g_value_init (&array, GST_TYPE_ARRAY);
+  for (gint c = 0; c < channels; c++) {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, G_TYPE_UINT64);
+    g_value_set_uint64 (&v, per_channel[c]);
+    gst_value_array_append_and_take_value (&array, &v);
+  }
+  gst_structure_set (s, name, G_TYPE_UINT64, interval, total_name,
+      G_TYPE_UINT64, total, NULL);
+  gst_structure_take_value (s, channel_name, &array);
+  g_free (total_name);
+  g_free (channel_name);
+}

@@ -69,6 +69,13 @@ void gst_mst_front_pair (const GstAudioInfo * info, gint * left,
 #define GST_TYPE_MST_DYNAMICS_DETECTOR (gst_mst_dynamics_detector_get_type ())
 GType gst_mst_dynamics_detector_get_type (void);
 
+/* A repair count into an interval message @s: "@name" (since the last
+ * message), "@name-total" (since the stream's start) and
+ * "@name-per-channel" (totals, an array of @channels guint64). */
+void gst_mst_structure_set_counts (GstStructure * s, const gchar * name,
+    guint64 interval, guint64 total, const guint64 * per_channel,
+    gint channels);
+
 G_END_DECLS
 /* The limiter's and loudnorm's "band-limit" (gst/mst-bandlimit.h). */
 #define GST_MST_BAND_LIMIT_BLURB \

@@ -133,6 +133,50 @@ delay_filter_bind_core (GstMstDelayFilterClass * klass) \
   klass->parent_class.reset = GST_DEBUG_FUNCPTR (core_reset); \
   klass->parent_class.destroy = GST_DEBUG_FUNCPTR (core_destroy); \
 }
+/* In a subclass as GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS's whose core
+ * (prefix @ns: ns_init (max_channels), ns_configure (core, rate,
+ * channels)) counts repairs per channel with @count_fn (core, channel; -1:
+ * all), and whose instance has guint64 `count` (a read-only property,
+ * under the object lock) and `count_reported` (at the last message):
+ * count_configure, count_reset and count_read_status for the class's
+ * configure, reset and read_status, the message's counts named @field
+ * (gst_mst_structure_set_counts). */
+#define GST_MST_DELAY_FILTER_DEFINE_COUNT_VFUNCS(CAST, ns, count_fn, field) \
+static MstResult \
+count_configure (GstMstFilter * base, const GstAudioInfo * info) \
+{ \
+  if (!CAST (base)->core) \
+    CAST (base)->core = ns##_init (MST_MAX_CHANNELS); \
+  if (!CAST (base)->core) \
+    return MST_ERR_NOMEM; \
+  CAST (base)->count_reported = 0; \
+  return ns##_configure (CAST (base)->core, GST_AUDIO_INFO_RATE (info), \
+      GST_AUDIO_INFO_CHANNELS (info)); \
+} \
+static void \
+count_reset (GstMstFilter * base) \
+{ \
+  CAST (base)->count_reported = 0; \
+  core_reset (base); \
+} \
+static void \
+count_read_status (GstMstFilter * base, GstStructure * s) \
+{ \
+  gint channels = MIN (GST_AUDIO_INFO_CHANNELS ( \
+          &GST_AUDIO_FILTER (base)->info), MST_MAX_CHANNELS); \
+  guint64 per_channel[MST_MAX_CHANNELS]; \
+  guint64 total = count_fn (CAST (base)->core, -1); \
+  for (gint c = 0; c < channels; c++) \
+    per_channel[c] = count_fn (CAST (base)->core, c); \
+  GST_OBJECT_LOCK (base); \
+  CAST (base)->count = total; \
+  GST_OBJECT_UNLOCK (base); \
+  if (s) \
+    gst_mst_structure_set_counts (s, field, total - MIN (total, \
+            CAST (base)->count_reported), total, per_channel, channels); \
+  CAST (base)->count_reported = total; \
+}
+
 /* Lookaheads set the latency: they change in NULL or READY only. Called
  * with the object lock held (released for the warning); TRUE when @ms is
  * refused, with a warning naming @what and the @kept value. */

@@ -16,6 +16,8 @@
 #include "gstmstcompressor.h"
 #include "gstmstmbcomp.h"
 #include "gstmstdither.h"
+#include "gstmstdeclick.h"
+#include "gstmstdeclip.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -33,6 +35,8 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (compressor, plugin);
   ret |= GST_ELEMENT_REGISTER (mbcomp, plugin);
   ret |= GST_ELEMENT_REGISTER (dither, plugin);
+  ret |= GST_ELEMENT_REGISTER (declick, plugin);
+  ret |= GST_ELEMENT_REGISTER (declip, plugin);
 
   return ret;
 }

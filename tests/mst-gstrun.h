@@ -101,4 +101,43 @@ mst_pop_reductions (GstBus * bus, const gchar * name, gdouble * reduction_db,
   return count;
 }
 
+/* The element messages named @name on @bus, each with a repair count
+ * @field (gst_mst_structure_set_counts: the interval's, "@field-total",
+ * "@field-per-channel" of @channels): the interval counts add up to each
+ * total, the channels to the total, the last message is final and only it.
+ * Returns the final total; the message count into *@n_messages. */
+static inline guint64
+mst_pop_counts (GstBus * bus, const gchar * name, const gchar * field,
+    gint channels, guint * n_messages)
+{
+  GstMessage *msg;
+  guint64 sum = 0, total = 0;
+  gboolean final = FALSE;
+  gchar *total_name = g_strdup_printf ("%s-total", field);
+  gchar *channel_name = g_strdup_printf ("%s-per-channel", field);
+  *n_messages = 0;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+    guint64 count, per_sum = 0;
+    fail_unless (gst_structure_has_name (s, name));
+    fail_unless (!final, "a message after the final one");
+    fail_unless (gst_structure_get_uint64 (s, field, &count));
+    fail_unless (gst_structure_get_uint64 (s, total_name, &total));
+    fail_unless (gst_structure_get_boolean (s, "final", &final));
+    sum += count;
+    fail_unless_equals_uint64 (sum, total);
+    const GValue *per = gst_structure_get_value (s, channel_name);
+    fail_unless (per && gst_value_array_get_size (per) == (guint) channels);
+    for (gint c = 0; c < channels; c++)
+      per_sum += g_value_get_uint64 (gst_value_array_get_value (per, c));
+    fail_unless_equals_uint64 (per_sum, total);
+    (*n_messages)++;
+    gst_message_unref (msg);
+  }
+  fail_unless (final, "no final message");
+  g_free (total_name);
+  g_free (channel_name);
+  return total;
+}
+
 #endif

@@ -2,6 +2,8 @@
 #include "mst-signals.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -244,6 +246,54 @@ mst_signal_clipped_master (float *out, size_t n_frames, int channels,
   mst_signal_apply_gain_db (out, n, gain_db);
   for (size_t i = 0; i < n; i++)
     out[i] = out[i] > 1.0f ? 1.0f : out[i] < -1.0f ? -1.0f : out[i];
+}
+
+static int
+compare_size (const void *a, const void *b)
+{
+  size_t x = *(const size_t *) a, y = *(const size_t *) b;
+  return x < y ? -1 : x > y;
+}
+
+void
+mst_signal_add_clicks (float *buf, size_t n_frames, int channels,
+    unsigned rate, size_t n_clicks, uint32_t seed, size_t *starts)
+{
+  const size_t edge = rate / 20, gap = rate / 100;
+  if (!buf || channels < 1 || n_clicks == 0
+      || n_frames < 2 * edge + n_clicks * gap)
+    return;
+  Rng rng;
+  rng_init (&rng, seed, 77);
+  size_t *pos = malloc (n_clicks * sizeof (size_t));
+  if (!pos)
+    return;
+  /* Places drawn until none is closer than gap to another. */
+  for (size_t k = 0; k < n_clicks;) {
+    size_t p = edge + (size_t) (rng_uniform (&rng) * (n_frames - 2 * edge));
+    bool ok = true;
+    for (size_t j = 0; j < k && ok; j++)
+      ok = (p > pos[j] ? p - pos[j] : pos[j] - p) >= gap;
+    if (ok)
+      pos[k++] = p;
+  }
+  qsort (pos, n_clicks, sizeof (size_t), compare_size);
+  for (size_t k = 0; k < n_clicks; k++) {
+    const size_t len = (size_t) lround (rate * (0.001 + 0.001
+            * rng_uniform (&rng)));
+    const double amp = 0.05 * pow (10.0, rng_uniform (&rng));
+    for (int c = 0; c < channels; c++) {
+      const double a_c = amp * (0.5 + 0.5 * rng_uniform (&rng));
+      for (size_t i = 0; i < len && pos[k] + i < n_frames; i++) {
+        double u = 2.0 * rng_uniform (&rng) - 1.0;
+        buf[(pos[k] + i) * channels + c] += (float) (a_c * u
+            * exp (-3.0 * (double) i / (double) len));
+      }
+    }
+    if (starts)
+      starts[k] = pos[k];
+  }
+  free (pos);
 }
 
 void

@@ -42,6 +42,16 @@ void mst_signal_music (float *out, size_t n_frames, int channels,
 void mst_signal_clipped_master (float *out, size_t n_frames, int channels,
     unsigned rate, uint32_t seed, double gain_db);
 
+/** Adds @n_clicks clicks at random places of @buf (seeded by @seed; at
+ * least 10 ms apart, none in the first or last 50 ms): each lasts a random
+ * 1 to 2 ms, starts with a sharp edge and decays (exp (-3 t / length)) over
+ * uniform random noise, with a random peak amplitude between 0.05 and 0.5
+ * (-26 to -6 dBFS), on every channel (each with its own noise and 0.5 to 1
+ * of the amplitude), as a scratch on a record. The first frame of each
+ * click goes to @starts (sorted; may be NULL). */
+void mst_signal_add_clicks (float *buf, size_t n_frames, int channels,
+    unsigned rate, size_t n_clicks, uint32_t seed, size_t *starts);
+
 /** Square wave of @amplitude (1.0 = full scale) at @freq_hz, the same on
  * every channel, starting with the positive half period. Each half period
  * is rounded to whole samples from the exact phase (no band limiting: its

@@ -96,6 +96,14 @@ static const Row rows[] = {
       "balance", -50.0, 50.0, 0.5, "mono-below=100 width=150", NULL, NULL},
   {"dither", ROW_FILTER | ROW_BYPASS, "noise-shaping=high", NULL, NULL,
       0, 0, 0, NULL, NULL, "S24LE"},
+  /* declick: its controllable properties change which clicks are found,
+   * not the level of a sine, so there is no automation row. */
+  {"declick", ROW_FILTER | ROW_BYPASS, "sensitivity=10", "sensitivity=1",
+      NULL, 0, 0, 0, NULL, NULL, NULL},
+  /* declip: the threshold changes which samples are restored, not the
+   * level of a sine under it; "auto" on unclipped music is neutral. */
+  {"declip", ROW_FILTER | ROW_BYPASS, "auto=false threshold=-3", "",
+      NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
 typedef struct
