@@ -450,6 +450,14 @@ CASES = [
               "its defaults: threshold -12 dB, ratio 4, attack 20 ms, release "
               "100 ms, RMS sidechain"),
 
+    # --- denoise: spectral noise reduction -------------------------------
+    dict(name="denoise (mastering)", group="denoise", role="ours",
+         baseline="gst baseline", chain="denoise", requires=["gst:denoise"]),
+    dict(name="ffmpeg afftdn", group="denoise", role="peer",
+         baseline="ffmpeg baseline", ffmpeg_af="afftdn",
+         requires=["ffmpeg:afftdn"], target=1.0,
+         note="its defaults (nr 12 dB, nf -50 dB, no tracking)"),
+
     dict(name="gate (mastering)", group="gate", role="ours",
          baseline="gst baseline", chain="gate", requires=["gst:gate"],
          note="every default"),
@@ -620,6 +628,11 @@ MASTER_CEILING_DBTP = -1.0
 #   None           no check (e.g. analysers that pass audio through)
 # A peer whose output equals its input is skipped (ours in a 'dynamics'
 # group is timed all the same: neutral at its defaults is still its cost).
+DENOISE_HISS_DBFS = (-45.0, -35.0)
+DENOISE_OURS_REDUCTION_DB = 20.0
+DENOISE_MIN_ADVANTAGE_DB = 3.0
+PINK_LOW_HZ = 20.0
+
 GROUPS = {
     "baseline": dict(verify=None),
     "eq": dict(verify="eq_response", title="Parametric EQ, 5 peak bands",
@@ -654,6 +667,18 @@ GROUPS = {
                        MBCOMP_RELEASE_MS, MCOMPAND_KNEE_DB)),
     "compressor": dict(verify="dynamics", title="Compressor",
                        settings="each at its defaults"),
+    "denoise": dict(verify="denoise", title="Noise reduction",
+                    settings="ours at its defaults (reduction %g dB, noise "
+                    "tracked; in the verification also with the hiss's true "
+                    "density as its profile); afftdn at its defaults, and "
+                    "with nf at the "
+                    "hiss's true level and tn=1; the verification adds white "
+                    "and pink hiss at %s dBFS to 10 s of the music without "
+                    "its pink-noise bed (a steady noise itself) "
+                    "and measures each one's SDR gain, afftdn's output "
+                    "aligned by cross-correlation first" % (
+                        DENOISE_OURS_REDUCTION_DB,
+                        " and ".join("%g" % l for l in DENOISE_HISS_DBFS))),
     "gate": dict(verify="dynamics", title="Gate",
                  settings="each at its defaults"),
     "deesser": dict(verify="dynamics", title="De-esser",
@@ -866,9 +891,11 @@ class Bench:
 # ---------------------------------------------------------------------------
 
 
-def generate_music(path, seconds):
-    """Deterministic music-like stereo signal: pink noise bed, a bass line,
-    chords with note envelopes, a kick-like thump and a hi-hat-like tick."""
+def generate_music(path, seconds, bed=True):
+    """Deterministic music-like stereo signal: pink noise bed (not with
+    bed=False: the denoise verification, where a steady bed would be the
+    very noise a noise reducer removes), a bass line, chords with note
+    envelopes, a kick-like thump and a hi-hat-like tick."""
     import numpy as np
     chunk_s = 10
     n = RATE * chunk_s
@@ -889,7 +916,8 @@ def generate_music(path, seconds):
                 spec = (rng.standard_normal(freqs.size)
                         + 1j * rng.standard_normal(freqs.size)) * pink_shape
                 pink = np.fft.irfft(spec, n)
-                out[:, ch] = 0.04 * pink / np.sqrt(np.mean(pink ** 2))
+                out[:, ch] = (0.04 if bed else 0.0) * pink / np.sqrt(
+                    np.mean(pink ** 2))
             beat = 0.5                                   # 120 bpm
             phase_in_beat = np.mod(t, beat)
             bar_index = (t // 2.0).astype(np.int64) % len(progression)
@@ -1214,6 +1242,15 @@ def verify_case(b, case, kind):
         text += ("; %d of %d frames; SDR against the clean music: damaged "
                  "%.1f dB, output %.1f dB (aligned by %+d frames)" % (
                      len(y), len(x), before, after, lag))
+    if kind == "denoise" and case["role"] == "ours":
+        rows, ok = denoise_sdr(b, case)
+        for row in rows:
+            info("denoise SDR gain: " + row)
+        text += "; SDR gains: " + "; ".join(rows)
+        text += (" [%s: ours tracked at least %g dB over afftdn at its "
+                 "defaults, and ours with the true profile over afftdn with "
+                 "the true nf and tn=1, in every case]" % (
+                     "met" if ok else "NOT met", DENOISE_MIN_ADVANTAGE_DB))
     if kind == "dither":
         weighted, total = dither_noise(x[:m], y[:m])
         text += ("; error threshold-weighted %+.2f dB, total %+.2f dB re "
@@ -1257,6 +1294,126 @@ def verify_case(b, case, kind):
                  "applied?" % (case["name"], gain))
             text += " [input gain not applied?]"
     return True, text
+
+
+def hiss(kind, frames, level_dbfs, seed):
+    """White or pink (1/f power, shaped in the frequency domain) Gaussian
+    noise of RMS level_dbfs, stereo."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((frames, CHANNELS))
+    if kind == "pink":
+        # From PINK_LOW_HZ up: hiss is audio, and 1/f down to the file's
+        # first bin (0.1 Hz) would put 40 % of the power under 20 Hz.
+        spec = np.fft.rfft(w, axis=0)
+        f = np.fft.rfftfreq(frames, 1.0 / RATE)
+        spec[f < PINK_LOW_HZ] = 0
+        keep = f >= PINK_LOW_HZ
+        spec[keep] /= np.sqrt(f[keep, None] / PINK_LOW_HZ)
+        w = np.fft.irfft(spec, frames, axis=0)
+    return w * (10 ** (level_dbfs / 20.0) / np.sqrt(np.mean(w ** 2)))
+
+
+def hiss_profile(kind, level_dbfs, frames):
+    """The denoise profile string of hiss() (dB re FS^2/Hz in the 31
+    third-octave bands): white, variance over fs / 2; pink, A / f from
+    PINK_LOW_HZ up, A = variance / ln (fs / 2 / PINK_LOW_HZ)."""
+    var = 10 ** (level_dbfs / 10.0)
+    f1 = PINK_LOW_HZ
+    vals = []
+    for b in range(31):
+        fc = 1000.0 * 2 ** ((b - 17) / 3.0)
+        if kind == "pink":
+            d = var / math.log(RATE / 2.0 / f1) / fc
+        else:
+            d = var / (RATE / 2.0)
+        vals.append("%.1f" % (10 * math.log10(d)))
+    return ",".join(vals)
+
+
+def align_lag(clean, y, max_lag=4800):
+    """Lag (frames) of y against clean by the peak of their
+    cross-correlation (channel 0, FFT)."""
+    import numpy as np
+    n = len(clean)
+    a = clean[:, 0]
+    b = y[:n, 0]
+    m = 1 << int(np.ceil(np.log2(2 * n)))
+    c = np.fft.irfft(np.fft.rfft(b, m) * np.conj(np.fft.rfft(a, m)), m)
+    lags = np.concatenate([np.arange(0, max_lag + 1), np.arange(-max_lag, 0)])
+    vals = np.concatenate([c[:max_lag + 1], c[-max_lag:]])
+    return int(lags[np.argmax(vals)])
+
+
+def sdr_db(clean, y):
+    import numpy as np
+    e = y.astype(np.float64) - clean
+    return 10 * math.log10(float(np.sum(clean ** 2)) / float(np.sum(e ** 2)))
+
+
+def denoise_sdr(b, case):
+    """The SDR gains of ours and afftdn (defaults; nf at the true level
+    with tn=1) on the first 10 s of the music with white and pink hiss;
+    text for the report, and whether ours beats afftdn's best by
+    DENOISE_MIN_ADVANTAGE_DB everywhere."""
+    import numpy as np
+    path = ensure_file(
+        os.path.join(CACHE_DIR, "music-nobed-v%d-%ds-%dk-stereo-f32le.raw"
+                     % (DATA_VERSION, VERIFY_MUSIC_SECONDS, RATE // 1000)),
+        VERIFY_MUSIC_SECONDS * RATE * BYTES_PER_FRAME, generate_music,
+        VERIFY_MUSIC_SECONDS, False)
+    clean = np.fromfile(path, "<f4").reshape(-1, CHANNELS).astype(np.float64)
+    rows, ok = [], True
+    for kind in ("white", "pink"):
+        for level in DENOISE_HISS_DBFS:
+            x = clean + hiss(kind, len(clean), level, 7)
+            before = sdr_db(clean, x)
+            gains = {}
+            with tempfile.TemporaryDirectory(prefix="mastering-dn-") as d:
+                inp = os.path.join(d, "in.raw")
+                x.astype("<f4").tofile(inp)
+                variants = [("ours", case, None),
+                            ("ours profile", dict(chain="denoise profile=%s"
+                                                  % hiss_profile(kind, level,
+                                                                 len(clean))),
+                             None),
+                            ("afftdn", dict(ffmpeg_af="afftdn"), None),
+                            ("afftdn nf=%g tn=1" % level,
+                             dict(ffmpeg_af="afftdn=nf=%g:tn=1" % level),
+                             None)]
+                for name, c, _ in variants:
+                    out = os.path.join(d, "out.raw")
+                    cmd = b.render_command(c, out, inp)
+                    r = subprocess.run(cmd, env=b.env, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, text=True)
+                    if r.returncode != 0:
+                        gains[name] = None
+                        continue
+                    y = np.fromfile(out, "<f4").reshape(-1, CHANNELS)
+                    lag = align_lag(clean, y)
+                    if lag > 0:
+                        y = y[lag:]
+                    m = min(len(clean), len(y))
+                    # The first and last second left out: the trackers'
+                    # start, the alignment's edge.
+                    sl = slice(RATE, m - RATE)
+                    gains[name] = (sdr_db(clean[sl], y[sl])
+                                   - sdr_db(clean[sl], x[sl]), lag)
+            # Each mode against afftdn's counterpart: tracking against its
+            # defaults, the profile at the true level against nf at it
+            # with tracking on.
+            pairs = [("ours", "afftdn"),
+                     ("ours profile", "afftdn nf=%g tn=1" % level)]
+            for o, p in pairs:
+                if (gains.get(o) is None or gains.get(p) is None
+                        or gains[o][0] - gains[p][0]
+                        < DENOISE_MIN_ADVANTAGE_DB):
+                    ok = False
+            rows.append("%s %g dBFS (SDR %.1f dB): %s" % (
+                kind, level, before, ", ".join(
+                    "%s %+.2f dB (lag %d)" % (n, g[0], g[1])
+                    if g else "%s failed" % n for n, g in gains.items())))
+    return rows, ok
 
 
 def dither_noise(x, y):

@@ -18,6 +18,7 @@
 #include "gstmstdither.h"
 #include "gstmstdeclick.h"
 #include "gstmstdeclip.h"
+#include "gstmstdenoise.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -37,6 +38,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (dither, plugin);
   ret |= GST_ELEMENT_REGISTER (declick, plugin);
   ret |= GST_ELEMENT_REGISTER (declip, plugin);
+  ret |= GST_ELEMENT_REGISTER (denoise, plugin);
 
   return ret;
 }

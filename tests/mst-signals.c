@@ -384,6 +384,41 @@ mst_signal_white_noise (float *out, size_t n_frames, int channels,
 }
 
 void
+mst_signal_pink_noise (float *out, size_t n_frames, int channels,
+    double rms_dbfs, uint32_t seed)
+{
+  /* Gaussian white noise through P. Kellett's pink filter ("instrumentation
+   * grade", musicdsp.org, 1999: -3 dB per octave within 0.05 dB from
+   * 9.2 Hz to the Nyquist frequency at 44.1 kHz), each channel on its own,
+   * then scaled to the RMS asked. */
+  Rng rng;
+  if (!out || channels < 1 || n_frames == 0)
+    return;
+  rng_init (&rng, seed, 200);
+  double sum2 = 0;
+  for (int c = 0; c < channels; c++) {
+    double b[7] = { 0 };
+    for (size_t i = 0; i < n_frames; i++) {
+      double w = rng_gauss (&rng);
+      b[0] = 0.99886 * b[0] + w * 0.0555179;
+      b[1] = 0.99332 * b[1] + w * 0.0750759;
+      b[2] = 0.96900 * b[2] + w * 0.1538520;
+      b[3] = 0.86650 * b[3] + w * 0.3104856;
+      b[4] = 0.55000 * b[4] + w * 0.5329522;
+      b[5] = -0.7616 * b[5] - w * 0.0168980;
+      double p = b[0] + b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + w * 0.5362;
+      b[6] = w * 0.115926;
+      out[i * channels + c] = (float) p;
+      sum2 += p * p;
+    }
+  }
+  double gain = pow (10.0, rms_dbfs / 20.0) / sqrt (sum2 / ((double) n_frames
+          * channels));
+  for (size_t i = 0; i < n_frames * (size_t) channels; i++)
+    out[i] = (float) (out[i] * gain);
+}
+
+void
 mst_signal_bass_heavy (float *out, size_t n_frames, int channels,
     unsigned rate, uint32_t seed)
 {

@@ -93,6 +93,11 @@ void mst_signal_step_dc (float *out, size_t n_frames, int channels,
 void mst_signal_white_noise (float *out, size_t n_frames, int channels,
     double rms_dbfs, uint32_t seed);
 
+/** Gaussian pink noise (-3 dB per octave) of RMS @rms_dbfs, independent on
+ * each channel. */
+void mst_signal_pink_noise (float *out, size_t n_frames, int channels,
+    double rms_dbfs, uint32_t seed);
+
 /** Bass-heavy material for pumping checks: a sustained bass line of sines
  * between 41 and 58 Hz (one note per second, slow attack and release, a
  * little 2nd harmonic), a kick on every beat (120 bpm) and a soft 3 kHz

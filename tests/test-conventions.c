@@ -104,6 +104,11 @@ static const Row rows[] = {
    * level of a sine under it; "auto" on unclipped music is neutral. */
   {"declip", ROW_FILTER | ROW_BYPASS, "auto=false threshold=-3", "",
       NULL, 0, 0, 0, NULL, NULL, NULL},
+  /* Automated under a given flat profile (-20 dB re FS^2/Hz: white noise
+   * at +24 dBFS) that buries the sine, so its level follows the floor. */
+  {"denoise", ROW_FILTER | ROW_BYPASS, "reduction=24", NULL,
+      "reduction", 6.0, 24.0, 0.1,
+      "profile=-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20", NULL, NULL},
 };
 
 typedef struct
