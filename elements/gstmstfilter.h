@@ -180,6 +180,42 @@ void gst_mst_filter_check_nonfinite (GstMstFilter * self);
 void gst_mst_filter_class_set_src_formats (GstMstFilterClass * klass,
     const gchar * formats);
 
+/* The vfuncs that only hand the call to an in-place core @ns (mst_x_...)
+ * held in CAST (base)->core: core_is_passthrough, core_process_f32/_f64,
+ * core_get_nonfinite_count, core_reset and core_destroy, for a subclass's
+ * class_init. */
+#define GST_MST_FILTER_DEFINE_CORE_VFUNCS(CAST, ns) \
+static gboolean \
+core_is_passthrough (GstMstFilter * base) \
+{ \
+  return ns##_is_passthrough (CAST (base)->core); \
+} \
+static MstResult \
+core_process_f32 (GstMstFilter * base, gpointer frames, gsize n_frames) \
+{ \
+  return ns##_process_f32 (CAST (base)->core, frames, n_frames); \
+} \
+static MstResult \
+core_process_f64 (GstMstFilter * base, gpointer frames, gsize n_frames) \
+{ \
+  return ns##_process_f64 (CAST (base)->core, frames, n_frames); \
+} \
+static guint64 \
+core_get_nonfinite_count (GstMstFilter * base) \
+{ \
+  return ns##_get_nonfinite_count (CAST (base)->core); \
+} \
+static void \
+core_reset (GstMstFilter * base) \
+{ \
+  ns##_reset (CAST (base)->core); \
+} \
+static void \
+core_destroy (GstMstFilter * base) \
+{ \
+  ns##_destroy (&CAST (base)->core); \
+}
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstMstFilter, gst_object_unref)
 
 G_END_DECLS

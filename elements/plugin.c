@@ -19,6 +19,7 @@
 #include "gstmstdeclick.h"
 #include "gstmstdeclip.h"
 #include "gstmstdenoise.h"
+#include "gstmstdehum.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -39,6 +40,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (declick, plugin);
   ret |= GST_ELEMENT_REGISTER (declip, plugin);
   ret |= GST_ELEMENT_REGISTER (denoise, plugin);
+  ret |= GST_ELEMENT_REGISTER (dehum, plugin);
 
   return ret;
 }

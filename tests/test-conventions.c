@@ -109,6 +109,11 @@ static const Row rows[] = {
   {"denoise", ROW_FILTER | ROW_BYPASS, "reduction=24", NULL,
       "reduction", 6.0, 24.0, 0.1,
       "profile=-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20,-20", NULL, NULL},
+  /* Neutral by default: in auto mode nothing is removed until steady hum
+   * is found, and a 997 Hz sine is no mains harmonic. Automated: the
+   * mains moved until the second harmonic lies on the sine. */
+  {"dehum", ROW_FILTER | ROW_BYPASS, "frequency=50", "",
+      "frequency", 60.0, 498.5, 0.5, "harmonics=2", NULL, NULL},
 };
 
 typedef struct
