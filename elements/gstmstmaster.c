@@ -625,20 +625,24 @@ make_child (GstMstMaster * self, const gchar * factory, const gchar * name)
 static gboolean
 relink_clean (GstMstMaster * self, guint flags)
 {
-  GstElement *prev = self->rate;
+  GstElement *chain[MST_CLEAN_STAGES + 2], *prev;
   gboolean ok = TRUE;
+  guint n = 0;
 
+  chain[n++] = self->rate;
+  for (guint i = 0; i < MST_CLEAN_STAGES; i++)
+    if (self->clean[i])
+      chain[n++] = self->clean[i];
+  chain[n++] = self->eq;
+  for (guint k = 0; k + 1 < n; k++)
+    gst_element_unlink (chain[k], chain[k + 1]);
   for (guint i = 0; i < MST_CLEAN_STAGES; i++) {
-    GstElement *e = self->clean[i];
-    if (!e)
+    if (!self->clean[i])
       continue;
-    gst_element_unlink (prev, e);
-    prev = e;
+    gst_element_set_state (self->clean[i], GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self), self->clean[i]);
     self->clean[i] = NULL;
-    gst_element_set_state (e, GST_STATE_NULL);
-    gst_bin_remove (GST_BIN (self), e);
   }
-  gst_element_unlink (prev, self->eq);
   prev = self->rate;
   for (guint i = 0; i < MST_CLEAN_STAGES; i++) {
     if (!(flags & (1u << i)))

@@ -32,6 +32,8 @@ typedef struct {
   /* Correlation and the energy above 16 kHz measured at the counted pad
    * into fig (F32 interleaved there). */
   gboolean analyze;
+  /* With analyze: the clean-up cores' figures too (gst-master analyze). */
+  gboolean restoration;
 } GmRunResult;
 
 /** Runs @desc (a gst-launch description with a filesrc "src", optionally an
