@@ -1,7 +1,9 @@
 /* mastering: master, a bin that wires the mastering chain.
  *
- * audioconvert ! audioresample ! capsfilter ! eq ! mbcomp ! imager !
- * loudnorm (live) ! limiter ! dither ! capsfilter, behind ghost pads: stereo
+ * audioconvert ! audioresample ! capsfilter ! [declip ! declick ! dehum !
+ * denoise] ! eq ! mbcomp ! imager ! loudnorm (live) ! limiter ! dither !
+ * capsfilter, behind ghost pads: the clean-up stages only those chosen
+ * (the clean property, in the NULL or READY state), stereo
  * imaging after the tone and dynamics stages and before the loudness and
  * the limiter (so the limiter sees the final image), the dither last. The
  * imager takes stereo only: other channel counts go from mbcomp straight
@@ -42,6 +44,7 @@ enum
   PROP_DYNAMICS,
   PROP_MONO_BELOW,
   PROP_DITHER,
+  PROP_CLEAN,
 };
 
 /* The dither choices, as gst-master's --dither names them. */
@@ -74,6 +77,17 @@ enum
   DYNAMICS_GENTLE,
   DYNAMICS_GLUE,
 };
+
+/* The clean-up stages, GstMstMasterClean's flags: bit i is
+ * mst_clean_stages[i], the order they run in. */
+enum
+{
+  CLEAN_DECLIP = 1 << 0,
+  CLEAN_DECLICK = 1 << 1,
+  CLEAN_DEHUM = 1 << 2,
+  CLEAN_DENOISE = 1 << 3,
+};
+G_STATIC_ASSERT (GST_MST_MASTER_MAX_CLEAN == MST_CLEAN_STAGES);
 
 #define DEFAULT_TARGET MST_TARGET_DEFAULT
 
@@ -139,6 +153,23 @@ gst_mst_master_dither_get_type (void)
   };
   if (g_once_init_enter (&type))
     g_once_init_leave (&type, g_enum_register_static ("GstMstMasterDither",
+            values));
+  return (GType) type;
+}
+
+GType
+gst_mst_master_clean_get_type (void)
+{
+  static gsize type = 0;
+  static const GFlagsValue values[] = {
+    {CLEAN_DECLIP, "Reconstruct clipped runs (declip)", "declip"},
+    {CLEAN_DECLICK, "Repair clicks and pops (declick)", "declick"},
+    {CLEAN_DEHUM, "Remove mains hum and its harmonics (dehum)", "dehum"},
+    {CLEAN_DENOISE, "Reduce broadband noise (denoise)", "denoise"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_flags_register_static ("GstMstMasterClean",
             values));
   return (GType) type;
 }
@@ -324,6 +355,8 @@ apply_dynamics (GstMstMaster * self, gint dynamics)
   }
 }
 
+static gboolean relink_clean (GstMstMaster * self, guint flags);
+
 static void
 gst_mst_master_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -368,6 +401,24 @@ gst_mst_master_set_property (GObject * object, guint prop_id,
       gint dynamics = self->dynamics = g_value_get_enum (value);
       GST_OBJECT_UNLOCK (self);
       apply_dynamics (self, dynamics);
+      return;
+    }
+    case PROP_CLEAN:{
+      guint flags = g_value_get_flags (value);
+      gboolean stopped = GST_STATE (self) <= GST_STATE_READY
+          && GST_STATE_PENDING (self) <= GST_STATE_READY
+          && GST_STATE_NEXT (self) <= GST_STATE_READY;
+      GST_OBJECT_UNLOCK (self);
+      if (!stopped)
+        GST_ELEMENT_WARNING (self, CORE, STATE_CHANGE,
+            ("clean can only be set in the NULL or READY state: unchanged"),
+            (NULL));
+      else if (self->chain_ok && !relink_clean (self, flags))
+        GST_ELEMENT_WARNING (self, CORE, MISSING_PLUGIN,
+            ("a clean-up element is missing: check the mastering plugin"),
+            (NULL));
+      else
+        self->clean_flags = flags;
       return;
     }
     default:
@@ -415,6 +466,9 @@ gst_mst_master_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_DITHER:
       g_value_set_enum (value, self->dither_choice);
+      break;
+    case PROP_CLEAN:
+      g_value_set_flags (value, self->clean_flags);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -562,6 +616,49 @@ make_child (GstMstMaster * self, const gchar * factory, const gchar * name)
   }
   gst_bin_add (GST_BIN (self), e);
   return e;
+}
+
+/* Puts the clean-up stages @flags names between the rate capsfilter and
+ * eq, in mst_clean_stages' order, in place of those there (stopped elements
+ * only: the stages change the latency and the children). FALSE when a
+ * stage's element is missing (the others are linked). */
+static gboolean
+relink_clean (GstMstMaster * self, guint flags)
+{
+  GstElement *chain[MST_CLEAN_STAGES + 2], *prev;
+  gboolean ok = TRUE;
+  guint n = 0;
+
+  chain[n++] = self->rate;
+  for (guint i = 0; i < MST_CLEAN_STAGES; i++)
+    if (self->clean[i])
+      chain[n++] = self->clean[i];
+  chain[n++] = self->eq;
+  for (guint k = 0; k + 1 < n; k++)
+    gst_element_unlink (chain[k], chain[k + 1]);
+  for (guint i = 0; i < MST_CLEAN_STAGES; i++) {
+    if (!self->clean[i])
+      continue;
+    gst_element_set_state (self->clean[i], GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self), self->clean[i]);
+    self->clean[i] = NULL;
+  }
+  prev = self->rate;
+  for (guint i = 0; i < MST_CLEAN_STAGES; i++) {
+    if (!(flags & (1u << i)))
+      continue;
+    GstElement *e = make_child (self, mst_clean_stages[i],
+        mst_clean_stages[i]);
+    if (!e) {
+      ok = FALSE;
+      continue;
+    }
+    gst_element_sync_state_with_parent (e);
+    gst_element_link (prev, e);
+    self->clean[i] = prev = e;
+  }
+  gst_element_link (prev, self->eq);
+  return ok;
 }
 
 /* The chain, in order. Later stages (the de-esser) take their place here;
@@ -768,12 +865,21 @@ gst_mst_master_class_init (GstMstMasterClass * klass)
           "the limiter's ceiling is lowered by twice the dither's largest "
           "error so the output's true peak stays under the ceiling",
           GST_TYPE_MST_MASTER_DITHER, DITHER_AUTO, flags));
+  g_object_class_install_property (gobject_class, PROP_CLEAN,
+      g_param_spec_flags ("clean", "Clean-up",
+          "Clean-up stages at the head of the chain, before eq, in this "
+          "order whatever the order named: declip, declick, dehum, denoise "
+          "(clean=declick+denoise); children named after their element "
+          "(denoise::reduction=12); set in the NULL or READY state",
+          GST_TYPE_MST_MASTER_CLEAN, 0, G_PARAM_READWRITE
+          | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "Mastering chain", "Filter/Effect/Audio/Bin",
-      "The mastering chain in one element: audioconvert, audioresample, eq, "
+      "The mastering chain in one element: audioconvert, audioresample, "
+      "the clean-up stages chosen (declip, declick, dehum, denoise), eq, "
       "mbcomp (multiband compressor), imager (stereo; neutral unless "
       "mono-below or imager::width are set), loudnorm (live loudness "
       "normalisation), the true-peak limiter and dither, for a delivery "
@@ -784,5 +890,6 @@ gst_mst_master_class_init (GstMstMasterClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_MST_MASTER_TARGET, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_MST_MASTER_DYNAMICS, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_MST_MASTER_DITHER, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MST_MASTER_CLEAN, 0);
   (void) n;
 }

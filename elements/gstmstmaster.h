@@ -15,6 +15,11 @@ GType gst_mst_master_target_get_type (void);
 GType gst_mst_master_dynamics_get_type (void);
 #define GST_TYPE_MST_MASTER_DITHER (gst_mst_master_dither_get_type ())
 GType gst_mst_master_dither_get_type (void);
+#define GST_TYPE_MST_MASTER_CLEAN (gst_mst_master_clean_get_type ())
+GType gst_mst_master_clean_get_type (void);
+
+/* The clean-up stages the bin can put at the head of its chain. */
+#define GST_MST_MASTER_MAX_CLEAN 4
 
 struct _GstMstMaster
 {
@@ -23,6 +28,10 @@ struct _GstMstMaster
   /* < private > */
   GstElement *convert, *resample, *eq, *mbcomp, *imager, *loudnorm, *limiter;
   GstElement *rate, *dither, *format;
+  /* The clean-up stages chosen, in their order (NULL: not in the chain);
+   * changed in the NULL or READY state only. */
+  GstElement *clean[GST_MST_MASTER_MAX_CLEAN];
+  guint clean_flags;            /* GstMstMasterClean */
   /* The imager (stereo only) is in the chain for stereo streams; others go
    * from mbcomp to loudnorm (relinked at caps, in the streaming thread). */
   gboolean imager_linked;

@@ -67,3 +67,16 @@ mst_target_loudness (const MstTarget * t, int channels)
     return NAN;
   return channels == 1 ? t->mono_loudness_lufs : t->loudness_lufs;
 }
+
+const char *const mst_clean_stages[MST_CLEAN_STAGES] = {
+  "declip", "declick", "dehum", "denoise",
+};
+
+int
+mst_clean_stage_find (const char *name)
+{
+  for (int i = 0; name && i < MST_CLEAN_STAGES; i++)
+    if (ascii_case_equal (mst_clean_stages[i], name))
+      return i;
+  return -1;
+}

@@ -39,6 +39,17 @@ const MstTarget *mst_target_find (const char *name);
 /** Loudness of @t for a programme of @channels channels (NAN if none). */
 double mst_target_loudness (const MstTarget * t, int channels);
 
+/** The clean-up stages (element names) in the order they run at the head
+ *  of a chain, before eq, whatever the order they are asked in: clipped
+ *  runs first (their edges would read as clicks), then clicks, then hum,
+ *  then broadband noise (whose tracker would take hum lines and clicks for
+ *  noise). Shared by the master bin's clean and gst-master's --clean. */
+#define MST_CLEAN_STAGES 4
+extern const char *const mst_clean_stages[MST_CLEAN_STAGES];
+
+/** The index of clean-up stage @name in mst_clean_stages, or -1. */
+int mst_clean_stage_find (const char *name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1668,6 +1668,107 @@ test_catalogue (void)
   g_free (manifest);
 }
 
+/* A 16-bit WAV of 10 s at 48 kHz, stereo: a 440 Hz tone at -20 dBFS,
+ * white noise at -60 dBFS RMS, 50 Hz hum with 4 harmonics at -45 dBFS
+ * RMS (the fundamental), and 25 clicks (a few samples of +-0.5). */
+static char *
+damaged_wav (void)
+{
+  static char *f;
+  if (f)
+    return f;
+  const int rate = 48000, n = 10 * rate;
+  float *x = g_new (float, 2 * n);
+  guint32 seed = 1;
+  for (int i = 0; i < n; i++) {
+    double t = (double) i / rate, hum = 0.0;
+    for (int k = 1; k <= 5; k++)
+      hum += pow (10.0, (-45.0 - 3.0 * (k - 1)) / 20.0) * sqrt (2.0)
+          * sin (2 * G_PI * 50.0 * k * t + k);
+    for (int c = 0; c < 2; c++) {
+      seed = seed * 1664525u + 1013904223u;
+      double u1 = (seed >> 8) / 16777216.0 + 1e-9;
+      seed = seed * 1664525u + 1013904223u;
+      double u2 = (seed >> 8) / 16777216.0;
+      double noise = 1e-3 * sqrt (-2 * log (u1)) * cos (2 * G_PI * u2);
+      x[2 * i + c] = (float) (0.1 * sqrt (2.0) * sin (2 * G_PI * 440 * t)
+          + noise + hum);
+    }
+  }
+  for (int k = 0; k < 25; k++) {
+    int at = rate / 4 + k * (n - rate / 2) / 25;
+    for (int j = 0; j < 3; j++)
+      for (int c = 0; c < 2; c++)
+        x[2 * (at + j) + c] += (k & 1 ? -0.5f : 0.5f) * (1.0f - 0.3f * j);
+  }
+  char *raw = path ("damaged.f32");
+  f = path ("damaged.wav");
+  g_file_set_contents (raw, (const gchar *) x, 2 * n * sizeof (float), NULL);
+  char *desc = g_strdup_printf ("filesrc location=\"%s\" ! rawaudioparse "
+      "format=pcm pcm-format=f32le sample-rate=%d num-channels=2 ! "
+      "audioconvert ! audio/x-raw,format=S16LE ! wavenc ! filesink "
+      "location=\"%s\"", raw, rate, f);
+  if (!launch (desc)) {
+    printf ("FAIL  generate damaged.wav\n%d checks, %d failed\n",
+        n_checks + 1, n_failed + 1);
+    exit (1);
+  }
+  g_free (desc);
+  g_free (raw);
+  g_free (x);
+  return f;
+}
+
+/* analyze reports what the clean-up elements find: the noise floor, the
+ * hum and its mains, the clicks; master --clean removes them (analyze of
+ * the written file: no hum, no clicks, the floor lower) and still lands on
+ * the target; an unknown stage is a usage error. */
+static void
+test_clean (void)
+{
+  JsonNode *doc, *f = analyze (damaged_wav (), &doc);
+  check (f && fabs (jnum (f, "noise_floor_dbfs") + 60.0) < 3.0,
+      "analyze: noise floor %.1f dBFS (-60 in the file)",
+      f ? jnum (f, "noise_floor_dbfs") : NAN);
+  double hum_power = 0.0;
+  for (int k = 0; k < 5; k++)
+    hum_power += pow (10.0, (-45.0 - 3.0 * k) / 10.0);
+  check (f && jnum (f, "hum_hz") == 50.0
+      && fabs (jnum (f, "hum_dbfs") - 10 * log10 (hum_power)) < 1.0,
+      "analyze: hum %.1f dBFS at %g Hz (%.1f dBFS at 50 in the file)",
+      f ? jnum (f, "hum_dbfs") : NAN, f ? jnum (f, "hum_hz") : NAN,
+      10 * log10 (hum_power));
+  check (f && fabs (jnum (f, "clicks") - 25.0) <= 3.0,
+      "analyze: %g clicks (25 in the file)", f ? jnum (f, "clicks") : NAN);
+  if (doc)
+    json_free (doc);
+  char *out = path ("cleaned.wav");
+  Run r = gm ("master", damaged_wav (), "-o", out, "--clean",
+      "dehum,declick,denoise", "--json", "-q", NULL);
+  JsonNode *rd = r.rc == 0 ? json_parse (r.out) : NULL, *rj = rd ? jidx (rd,
+      0) : NULL;
+  check (rj && fabs (jnum (rj, "after.integrated_lufs") - jnum (rj,
+              "target_lufs")) <= 0.1, "master --clean: on target (%.2f "
+      "LUFS; rc %d: %s)", rj ? jnum (rj, "after.integrated_lufs") : NAN, r.rc,
+      r.err);
+  if (rd)
+    json_free (rd);
+  run_clear (&r);
+  JsonNode *doc2, *g = analyze (out, &doc2);
+  check (g && (jis_null (g, "hum_hz") || jnum (g, "hum_dbfs") < -70.0)
+      && jnum (g, "clicks") <= 2.0, "master --clean: hum %s %.1f dBFS, %g "
+      "clicks left (of 25)", g && jis_null (g, "hum_hz") ? "none," : "",
+      g ? jnum (g, "hum_dbfs") : NAN, g ? jnum (g, "clicks") : NAN);
+  if (doc2)
+    json_free (doc2);
+  Run bad = gm ("master", damaged_wav (), "-o", out, "--clean", "dehiss",
+      "-q", NULL);
+  check (bad.rc == 2 && strstr (bad.err, "dehiss"), "--clean dehiss: "
+      "usage error naming it (rc %d)", bad.rc);
+  run_clear (&bad);
+  g_free (out);
+}
+
 /* --max-gain: a very quiet file is raised by at most that much, said so */
 static void
 test_max_gain (void)
@@ -3042,6 +3143,7 @@ static const struct
   {"catalogue", test_catalogue},
   {"mix-sum", test_mix_sum},
   {"mix-project", test_mix_project},
+  {"clean", test_clean},
   {"max-gain", test_max_gain},
   {"table-status", test_table_status},
   {"missing-input", test_missing_input},

@@ -539,6 +539,95 @@ GST_START_TEST (test_cd_target)
 
 GST_END_TEST;
 
+/* The element linked after @e's src pad, NULL when none. */
+static GstElement *
+next_element (GstElement * e)
+{
+  GstPad *src = gst_element_get_static_pad (e, "src");
+  GstPad *peer = gst_pad_get_peer (src);
+  GstElement *next = peer ? gst_pad_get_parent_element (peer) : NULL;
+  gst_object_unref (src);
+  if (peer)
+    gst_object_unref (peer);
+  if (next)
+    gst_object_unref (next);   /* still held by the bin */
+  return next;
+}
+
+static gchar *
+chain_names (GstElement * master)
+{
+  GstElement *rate = gst_bin_get_by_name (GST_BIN (master), "rate");
+  GString *names = g_string_new (NULL);
+  for (GstElement * e = next_element (rate); e; e = next_element (e)) {
+    g_string_append_printf (names, "%s%s", names->len ? " " : "",
+        GST_OBJECT_NAME (e));
+    if (!strcmp (GST_OBJECT_NAME (e), "eq"))
+      break;
+  }
+  gst_object_unref (rate);
+  return g_string_free (names, FALSE);
+}
+
+/* clean puts the clean-up stages between the rate and eq, in their fixed
+ * order whatever the order named, reachable by name; changed only when
+ * stopped; the audio flows through all four, every frame out at EOS. */
+GST_START_TEST (test_clean)
+{
+  GstElement *master = gst_element_factory_make ("master", NULL);
+  gchar *names = chain_names (master);
+  fail_unless_equals_string (names, "eq");
+  g_free (names);
+  gst_util_set_object_arg (G_OBJECT (master), "clean", "denoise+declick");
+  names = chain_names (master);
+  fail_unless_equals_string (names, "declick denoise eq");
+  g_free (names);
+  GObject *child = gst_child_proxy_get_child_by_name (GST_CHILD_PROXY
+      (master), "denoise");
+  fail_unless (child != NULL);
+  g_object_unref (child);
+  gst_util_set_object_arg (G_OBJECT (master), "clean", "dehum+declip");
+  names = chain_names (master);
+  fail_unless_equals_string (names, "declip dehum eq");
+  g_free (names);
+  fail_unless (gst_bin_get_by_name (GST_BIN (master), "denoise") == NULL);
+
+  /* Playing: unchanged, with a warning. */
+  GstElement *pipe = gst_parse_launch ("audiotestsrc is-live=true ! "
+      "audio/x-raw,format=F32LE,rate=48000,channels=2 ! master name=m "
+      "clean=dehum ! fakesink sync=false", NULL);
+  GstElement *m = gst_bin_get_by_name (GST_BIN (pipe), "m");
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING)
+      != GST_STATE_CHANGE_FAILURE);
+  fail_unless (gst_element_get_state (pipe, NULL, NULL, 5 * GST_SECOND)
+      == GST_STATE_CHANGE_SUCCESS);
+  gst_util_set_object_arg (G_OBJECT (m), "clean", "denoise");
+  names = chain_names (m);
+  fail_unless_equals_string (names, "dehum eq");
+  g_free (names);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (m);
+  gst_object_unref (pipe);
+  gst_object_unref (master);
+
+  const size_t n = 2 * RATE;
+  float *music = g_new (float, 2 * n);
+  mst_signal_music (music, n, 2, RATE, 5);
+  size_t n_out;
+  gchar *format;
+  gint rate;
+  float *out = run_master ("clean=declip+declick+dehum+denoise", music, n,
+      &n_out, &format, &rate);
+  fail_unless_equals_uint64 (n_out, n);
+  for (size_t i = 0; i < 2 * n_out; i++)
+    fail_unless (isfinite (out[i]));
+  g_free (out);
+  g_free (format);
+  g_free (music);
+}
+
+GST_END_TEST;
+
 static Suite *
 master_suite (void)
 {
@@ -554,6 +643,7 @@ master_suite (void)
   tcase_add_test (tc, test_vinyl);
   tcase_add_test (tc, test_master_programme);
   tcase_add_test (tc, test_cd_target);
+  tcase_add_test (tc, test_clean);
   return s;
 }
 

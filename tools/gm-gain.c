@@ -73,6 +73,22 @@ mbcomp_desc (const char *dynamics)
   return g_string_free (d, FALSE);
 }
 
+/* What runs before the gain: the clean-up stages @o names, in their order,
+ * then the compressor; "" for neither. Measured in a pass of its own, so
+ * the gain search starts from the figures of what reaches the gain. */
+static char *
+front_desc (const GmMasterOptions * o)
+{
+  GString *d = g_string_new (NULL);
+  for (int i = 0; i < MST_CLEAN_STAGES; i++)
+    if (o->clean & (1u << i))
+      g_string_append_printf (d, "%s ! ", mst_clean_stages[i]);
+  char *mbcomp = mbcomp_desc (o->dynamics);
+  g_string_append (d, mbcomp);
+  g_free (mbcomp);
+  return g_string_free (d, FALSE);
+}
+
 /* Pass 2's pipeline: decode, (resample), F32, (volume for gain beyond the
  * limiter's range), limiter with the static gain, the one quantization
  * (the `dither` element, after the limiter and the meter: TPDF, noise
@@ -115,7 +131,7 @@ master_desc (GmJob * job, const GmMasterOptions * o, double gain_db,
   meter = with_meter ? g_strdup_printf ("loudmeter name=meter "
       "measure-true-peak=false interval=%" G_GUINT64_FORMAT " ! ",
       (guint64) (3600 * GST_SECOND)) : g_strdup ("");
-  dynamics = mbcomp_desc (o->dynamics);
+  dynamics = front_desc (o);
   /* Stereo imaging after the dynamics, before the gain and the limiter
    * (as in the master bin); mono bass only, which leaves the mid alone. */
   g_ascii_dtostr (mono_s, sizeof mono_s, job->mono_below_hz);
@@ -280,9 +296,9 @@ gm_master_job (GmJob * job, const GmMasterOptions * o,
   double wanted_db = 0.0;
   LimiterModel lim;
   int rate, target_rate;
-  char *dynamics = mbcomp_desc (o->dynamics);
+  char *dynamics = front_desc (o);
   /* What goes into the gain: the input, or the input through the
-   * compressor (measured in a pass of its own). */
+   * clean-up and the compressor (measured in a pass of its own). */
   GmFigures compressed, *into = &job->before;
 
   job->passes_expected = *dynamics ? 4 : 3;

@@ -28,6 +28,9 @@ typedef struct {
    * the limiter, named as mst_mbcomp_settings_preset names them; NULL or
    * "none": no compressor. */
   const char *dynamics;
+  /* The clean-up stages before the compressor: bit i is
+   * mst_clean_stages[i] (declip, declick, dehum, denoise); 0: none. */
+  unsigned clean;
   /* The side removed below this frequency (Hz) by an imager in front of
    * the limiter, for stereo files; 0: none; NAN: the target's (vinyl:
    * 150 Hz). */

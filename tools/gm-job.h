@@ -45,6 +45,14 @@ typedef struct {
    * measured at rates of 35.2 kHz and up. */
   gboolean hf_valid;
   double hf_ratio_db, hf_max_dbfs;
+  /* gst-master analyze: what the clean-up elements find (their cores run
+   * on the decoded audio): the noise floor denoise tracks at the end
+   * (dBFS RMS), the steady hum dehum finds (dBFS RMS, and its mains in
+   * Hz, 0 when none), the clicks declick repairs. */
+  gboolean restoration_valid;
+  double noise_floor_dbfs;
+  double hum_dbfs, hum_hz;
+  gint64 clicks;
 } GmFigures;
 
 /** A value over time: pairs of (end of interval in s, value). */

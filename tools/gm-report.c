@@ -72,6 +72,13 @@ json_figures (JsonBuilder * b, const char *key, const GmFigures * f)
       : NAN);
   json_number (b, "above_16khz_max_dbfs", f->hf_valid ? f->hf_max_dbfs
       : NAN);
+  if (f->restoration_valid) {
+    /* analyze: what the clean-up elements find. */
+    json_number (b, "noise_floor_dbfs", f->noise_floor_dbfs);
+    json_number (b, "hum_dbfs", f->hum_dbfs);
+    json_number (b, "hum_hz", f->hum_hz > 0.0 ? f->hum_hz : NAN);
+    json_int (b, "clicks", f->clicks);
+  }
   json_builder_end_object (b);
 }
 
@@ -199,9 +206,10 @@ gm_report_print_master (const GmJob * job)
 void
 gm_report_print_analyze_table (const GmJob * jobs, int n_jobs)
 {
-  printf ("%-32s %9s %7s %7s %7s %8s %8s %9s %3s %6s %6s %6s %6s\n",
-      "file", "I (LUFS)", "LRA", "TP", "SP", "M max", "S max", "dur (s)",
-      "ch", "rate", "cormin", "cormean", "mono");
+  printf ("%-32s %9s %7s %7s %7s %8s %8s %9s %3s %6s %6s %6s %6s %6s %10s "
+      "%6s\n", "file", "I (LUFS)", "LRA", "TP", "SP", "M max", "S max",
+      "dur (s)", "ch", "rate", "cormin", "cormean", "mono", "noise", "hum",
+      "clicks");
   for (int i = 0; i < n_jobs; i++) {
     const GmJob *j = &jobs[i];
     const GmFigures *f = &j->before;
@@ -218,9 +226,18 @@ gm_report_print_analyze_table (const GmJob * jobs, int n_jobs)
     char *cmin = fmt_db (f->stereo_valid ? f->correlation_min : NAN, 2);
     char *cmean = fmt_db (f->stereo_valid ? f->correlation_mean : NAN, 2);
     char *mono = fmt_db (f->stereo_valid ? f->mono_loss_db : NAN, 1);
-    printf ("%-32s %9s %7s %7s %7s %8s %8s %9.2f %3d %6d %6s %6s %6s\n",
-        j->input, I, lra, tp, sp, m, st, f->duration_s, f->channels,
-        f->rate_hz, cmin, cmean, mono);
+    char *noise = fmt_db (f->restoration_valid ? f->noise_floor_dbfs : NAN,
+        1);
+    char *hum = f->restoration_valid && f->hum_hz > 0.0 ?
+        g_strdup_printf ("%.1f@%.0f", f->hum_dbfs, f->hum_hz) : g_strdup ("-");
+    char *clicks = f->restoration_valid ? g_strdup_printf ("%"
+        G_GINT64_FORMAT, f->clicks) : g_strdup ("-");
+    printf ("%-32s %9s %7s %7s %7s %8s %8s %9.2f %3d %6d %6s %6s %6s %6s "
+        "%10s %6s\n", j->input, I, lra, tp, sp, m, st, f->duration_s,
+        f->channels, f->rate_hz, cmin, cmean, mono, noise, hum, clicks);
+    g_free (noise);
+    g_free (hum);
+    g_free (clicks);
     g_free (cmin);
     g_free (cmean);
     g_free (mono);

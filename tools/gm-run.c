@@ -3,6 +3,9 @@
 
 #include "gm-damage.h"
 #include "mst-biquad.h"
+#include "mst-declick.h"
+#include "mst-dehum.h"
+#include "mst-denoise.h"
 #include "mst-stereo-analysis.h"
 
 #include <glib/gstdio.h>
@@ -321,6 +324,8 @@ gm_progress_draw_locked (GmProgress * p)
 }
 
 #define HF_BLOCK 1024
+/* Under this the tracked noise is the tracker's own floor: no noise. */
+#define GM_NO_NOISE_DBFS -200.0
 
 /* What a measuring pass adds to the meter's figures: stereo correlation
  * and the energy above 16 kHz. Allocated before the pipeline starts. */
@@ -333,7 +338,87 @@ typedef struct {
   double hop_hf, hops_hf[MST_STEREO_HOPS];
   double hf_energy, full_energy, hf_window_max;
   double planar[MST_MAX_CHANNELS * HF_BLOCK];
+  /* gst-master analyze: the clean-up cores run on the audio (NULL: not
+   * asked, or they could not start), their output into @repaired. */
+  gboolean restoration;
+  MstDeclick *declick;
+  MstDenoise *denoise;
+  MstDehum *dehum;
+  float *repaired;
+  size_t repaired_frames;
 } Analysis;
+
+/* The clean-up cores for @rate and @channels; FALSE when one cannot
+ * start (its figures are then left out). */
+static gboolean
+restoration_start (Analysis * a, int rate, int channels)
+{
+  a->declick = mst_declick_init (channels);
+  a->denoise = mst_denoise_init (channels);
+  a->dehum = mst_dehum_init ();
+  if (!a->declick || !a->denoise || !a->dehum
+      || mst_declick_configure (a->declick, rate, channels) != MST_OK
+      || mst_denoise_configure (a->denoise, rate, channels) != MST_OK
+      || mst_dehum_configure (a->dehum, rate, channels) != MST_OK)
+    return FALSE;
+  a->repaired_frames = HF_BLOCK + MAX (mst_declick_get_latency (a->declick),
+      mst_denoise_get_latency (a->denoise));
+  a->repaired = g_new (float, a->repaired_frames * channels);
+  return TRUE;
+}
+
+static void
+restoration_stop (Analysis * a)
+{
+  mst_declick_destroy (&a->declick);
+  mst_denoise_destroy (&a->denoise);
+  mst_dehum_destroy (&a->dehum);
+  g_clear_pointer (&a->repaired, g_free);
+}
+
+/* @n frames (n <= HF_BLOCK) through the cores in the master bin's order:
+ * the clicks repaired, then the hum found and removed, then the noise
+ * tracked in what is left (hum lines are steady, and a noise tracker would
+ * count them in the floor). What comes out is not kept. */
+static void
+restoration_add (Analysis * a, const float *x, size_t n)
+{
+  size_t repaired, out;
+  mst_declick_process_f32 (a->declick, x, n, a->repaired, &repaired);
+  mst_dehum_process_f32 (a->dehum, a->repaired, repaired);
+  mst_denoise_process_f32 (a->denoise, a->repaired, repaired, a->repaired,
+      &out);
+}
+
+/* The cores drained (their last frames analysed) and read into @f. */
+static void
+restoration_figures (Analysis * a, int channels, GmFigures * f)
+{
+  size_t n = MAX (mst_declick_get_pending (a->declick),
+      mst_denoise_get_pending (a->denoise)), out;
+  float *tail = g_new (float, MAX (n, 1) * channels);
+  MstDehumStatus hum;
+
+  mst_declick_drain_f32 (a->declick, tail, &out);
+  mst_dehum_process_f32 (a->dehum, tail, out);
+  mst_denoise_process_f32 (a->denoise, tail, out, tail, &out);
+  mst_denoise_drain_f32 (a->denoise, tail, &out);
+  g_free (tail);
+  f->restoration_valid = mst_dehum_get_status (a->dehum, &hum) == MST_OK;
+  /* A click is on every channel as a rule: the most any channel had. */
+  f->clicks = 0;
+  for (int c = 0; c < channels; c++)
+    f->clicks = MAX (f->clicks, (gint64) mst_declick_get_click_count
+        (a->declick, c));
+  f->noise_floor_dbfs = mst_denoise_get_noise_floor (a->denoise);
+  /* Digital silence has no noise floor ("-"), not a figure of the
+   * tracker's own floor. */
+  if (f->noise_floor_dbfs < GM_NO_NOISE_DBFS)
+    f->noise_floor_dbfs = -INFINITY;
+  f->hum_dbfs = hum.detected ? hum.level_db : -INFINITY;
+  f->hum_hz = hum.detected && isfinite (hum.level_db) ? hum.nominal_hz
+      : 0.0;
+}
 
 static void
 analysis_start (Analysis * a, int rate, int channels)
@@ -351,6 +436,8 @@ analysis_start (Analysis * a, int rate, int channels)
     memcpy (a->hp.coefs, sections, n * sizeof *sections);
     mst_biquad_cascade_reset (&a->hp);
   }
+  if (a->restoration && !restoration_start (a, rate, channels))
+    restoration_stop (a);
   a->ready = TRUE;
 }
 
@@ -397,6 +484,8 @@ analysis_add (Analysis * a, const float *x, gsize n_frames, int channels)
   if (channels >= 2)
     mst_stereo_meter_add (&a->stereo, x, n_frames, channels, 0, 1,
         MST_FORMAT_F32);
+  for (gsize done = 0; a->repaired && done < n_frames; done += HF_BLOCK)
+    restoration_add (a, x + done * channels, MIN (HF_BLOCK, n_frames - done));
   if (!a->hf)
     return;
   for (gsize done = 0; done < n_frames; done += HF_BLOCK)
@@ -405,15 +494,20 @@ analysis_add (Analysis * a, const float *x, gsize n_frames, int channels)
 }
 
 static void
-analysis_figures (const Analysis * a, int channels, GmFigures * f)
+analysis_figures (Analysis * a, int channels, GmFigures * f)
 {
   MstStereoFigures whole;
   if (!a->ready)
     return;
+  if (a->repaired)
+    restoration_figures (a, channels, f);
   if (channels >= 2) {
     mst_stereo_figures (&a->stereo.total, &whole);
     f->stereo_valid = TRUE;
-    f->mono_loss_db = whole.mono_loss_db;
+    /* Silence loses nothing in the fold-down but has no figure either:
+     * "-", as its correlation. */
+    f->mono_loss_db = a->stereo.total.ll + a->stereo.total.rr > 0.0
+        ? whole.mono_loss_db : NAN;
     f->negative_windows = (gint64) a->stereo.n_windows_negative;
     if (a->stereo.n_windows > 0) {
       f->correlation_min = a->stereo.correlation_min;
@@ -543,9 +637,15 @@ gm_run_pipeline (GmJob * job, const char *desc, const char *in, int out_fd,
   res->fig.correlation_min_at_s = NAN;
   res->fig.mono_loss_db = res->fig.hf_ratio_db = res->fig.hf_max_dbfs = NAN;
   res->fig.negative_windows = 0;
+  res->fig.restoration_valid = FALSE;
+  res->fig.noise_floor_dbfs = res->fig.hum_dbfs = -INFINITY;
+  res->fig.hum_hz = 0.0;
+  res->fig.clicks = 0;
   res->gr_max_db = 0.0;
-  if (res->analyze)
+  if (res->analyze) {
     counter.analysis = g_new0 (Analysis, 1);
+    counter.analysis->restoration = res->restoration;
+  }
 
   pipe = gst_parse_launch (desc, &err);
   if (!pipe) {
@@ -707,6 +807,8 @@ gm_run_pipeline (GmJob * job, const char *desc, const char *in, int out_fd,
 
 out:
   gst_element_set_state (pipe, GST_STATE_NULL);
+  if (counter.analysis)
+    restoration_stop (counter.analysis);
   g_free (counter.analysis);
   if (decode)
     gst_object_unref (decode);
@@ -754,9 +856,11 @@ gm_measure_file (GmJob * job, const char *path, GmFigures * fig, GmSeries * st,
   return gm_measure_file_through (job, path, "", fig, st, tp, errmsg);
 }
 
-gboolean
-gm_measure_file_through (GmJob * job, const char *path, const char *chain,
-    GmFigures * fig, GmSeries * st, GmSeries * tp, char **errmsg)
+/* gm_measure_file_through, with the clean-up cores' figures when
+ * @restoration. */
+static gboolean
+measure (GmJob * job, const char *path, const char *chain, GmFigures * fig,
+    GmSeries * st, GmSeries * tp, gboolean restoration, char **errmsg)
 {
   GmRunResult r = { 0 };
   char *desc = measure_desc (chain, tp != NULL);
@@ -766,6 +870,7 @@ gm_measure_file_through (GmJob * job, const char *path, const char *chain,
   r.short_term = st;
   r.true_peak = tp;
   r.analyze = TRUE;
+  r.restoration = restoration;
   ok = gm_run_pipeline (job, desc, path, -1, "meter", &r, &msg);
   g_free (desc);
   if (!ok) {
@@ -793,6 +898,13 @@ gm_measure_file_through (GmJob * job, const char *path, const char *chain,
   return TRUE;
 }
 
+gboolean
+gm_measure_file_through (GmJob * job, const char *path, const char *chain,
+    GmFigures * fig, GmSeries * st, GmSeries * tp, char **errmsg)
+{
+  return measure (job, path, chain, fig, st, tp, FALSE, errmsg);
+}
+
 void
 gm_analyze_job (GmJob * job)
 {
@@ -800,7 +912,7 @@ gm_analyze_job (GmJob * job)
 
   job->passes_expected = 1;
   if ((errmsg = gm_check_input (job->input))
-      || !gm_measure_file (job, job->input, &job->before, NULL, NULL,
+      || !measure (job, job->input, "", &job->before, NULL, NULL, TRUE,
           &errmsg)) {
     gm_job_note (job, GM_STATUS_ERROR, "%s", errmsg);
     g_free (errmsg);

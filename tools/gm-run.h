@@ -40,6 +40,8 @@ typedef struct {
    * n_stems) into stem_lufs[N] (gst-master mix); NULL: none. */
   double *stem_lufs;
   int n_stems;
+  /* With analyze: the clean-up cores' figures too (gst-master analyze). */
+  gboolean restoration;
 } GmRunResult;
 
 /** Runs @desc (a gst-launch description with a filesrc "src" reading @in,

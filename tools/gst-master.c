@@ -196,6 +196,11 @@ usage (FILE * f)
       "none (default),\n"
       "                          gentle or glue (the master element's "
       "settings)\n"
+      "      --clean LIST        clean-up first, before the compressor: "
+      "any of declip,\n"
+      "                          declick, dehum, denoise (comma-separated; "
+      "they run in\n"
+      "                          that order)\n"
       "      --mono-below HZ     remove the side below HZ (stereo; imager "
       "mono-below):\n"
       "                          0 = off; default: the target's (vinyl "
@@ -435,6 +440,26 @@ run_command (int argc, char **argv)
         return 2;
       }
       opt.master.dynamics = v;
+      i++;
+    } else if (!strcmp (a, "--clean")) {
+      gchar **names = g_strsplit (v ? v : "", ",", -1);
+      if (!names[0]) {
+        fprintf (stderr, "%s: --clean needs a list (declip, declick, "
+            "dehum, denoise, comma-separated)\n", PROG);
+        g_strfreev (names);
+        return 2;
+      }
+      for (gchar ** n = names; *n; n++) {
+        int stage = mst_clean_stage_find (g_strstrip (*n));
+        if (stage < 0) {
+          fprintf (stderr, "%s: unknown clean-up stage '%s' (declip, "
+              "declick, dehum, denoise, comma-separated)\n", PROG, *n);
+          g_strfreev (names);
+          return 2;
+        }
+        opt.master.clean |= 1u << stage;
+      }
+      g_strfreev (names);
       i++;
     } else if (!strcmp (a, "--mono-below")) {
       if (!parse_double (a, v, &opt.master.mono_below_hz))
