@@ -308,13 +308,14 @@ test_extremes (void)
           peak = fmax (peak, fabs (y[i]));
         }
         /* After the input ends, each quarter second holds no more than
-         * twice what the longest decay leaves of the first (modes beat,
+         * twice what the longest decay leaves of the first a quarter
+         * earlier (the first holds the end of the input; modes beat,
          * so the energy of a slow decay wavers from one to the next),
          * once it is 120 dB down no more than that. */
         double t_max = fmax (s.decay_s, s.decay_low_s);
         if (blk == 1)
           e_first = e;
-        if (blk >= 2 && e > 2 * e_first * pow (10, -6 * 0.25 * (blk - 1)
+        if (blk >= 2 && e > 2 * e_first * pow (10, -6 * 0.25 * (blk - 2)
                 / t_max) && e > e_first * 1e-12)
           grows = true;
       }
