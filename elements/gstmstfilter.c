@@ -490,6 +490,50 @@ gst_mst_filter_class_set_stereo_out (GstMstFilterClass * klass)
   trans_class->transform_ip_on_passthrough = FALSE;
 }
 
+/* Frames a buffer of the tail holds. */
+#define TAIL_CHUNK_FRAMES 4096
+
+/* At EOS: the core's tail pushed in buffers that continue the stream's
+ * timestamps (from the end of the last buffer processed). */
+static void
+push_tail (GstMstFilter * self)
+{
+  GstMstFilterClass *klass = GET_CLASS (self);
+  gsize (*tail) (GstMstFilter *, gpointer, gsize) =
+      self->format == MST_FORMAT_F64 ? klass->tail_to_f64 : klass->tail_to_f32;
+  gint rate = GST_AUDIO_INFO_RATE (&self->out_info);
+  gsize bpf = GST_AUDIO_INFO_BPF (&self->out_info);
+  GstClockTime start = self->last_end;
+  guint64 done = 0;
+
+  if (!tail || !self->configured || !GST_CLOCK_TIME_IS_VALID (start))
+    return;
+  for (;;) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, TAIL_CHUNK_FRAMES * bpf,
+        NULL);
+    GstMapInfo map;
+    gsize n;
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    n = tail (self, map.data, TAIL_CHUNK_FRAMES);
+    gst_buffer_unmap (buf, &map);
+    if (n == 0) {
+      gst_buffer_unref (buf);
+      break;
+    }
+    gst_buffer_resize (buf, 0, n * bpf);
+    GST_BUFFER_PTS (buf) = start + gst_util_uint64_scale_int (done,
+        GST_SECOND, rate);
+    done += n;
+    GST_BUFFER_DURATION (buf) = start + gst_util_uint64_scale_int (done,
+        GST_SECOND, rate) - GST_BUFFER_PTS (buf);
+    self->last_end = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
+    if (gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf) != GST_FLOW_OK)
+      break;
+  }
+  GST_DEBUG_OBJECT (self, "drained a tail of %" G_GUINT64_FORMAT " frames",
+      done);
+}
+
 static gboolean
 gst_mst_filter_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
@@ -498,6 +542,7 @@ gst_mst_filter_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
+      push_tail (self);
       if (klass->message_name && self->configured && !self->final_posted) {
         gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
         gst_mst_filter_post_status (self, self->last_end,

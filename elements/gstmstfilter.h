@@ -107,6 +107,13 @@ struct _GstMstFilterClass
   /* The src pad's formats other than the sink's, as caps text ("S16LE,
    * S24LE, S32LE"); NULL: in place, the sink's format. */
   const gchar *src_formats;
+  /* A core whose output outlasts its input (a reverb's or an echo's
+   * tail): at EOS, up to @max_frames more frames (silence in) into @out,
+   * in the src format; returns how many, 0 once the tail is over. The
+   * base pushes them before the EOS, their timestamps continuing the
+   * stream's. NULL: no tail. */
+  gsize (*tail_to_f32) (GstMstFilter * self, gpointer out, gsize max_frames);
+  gsize (*tail_to_f64) (GstMstFilter * self, gpointer out, gsize max_frames);
   /* TRUE when the core would leave the audio bit-exact: the buffer then
    * goes through untouched, not even made writable (may be NULL). */
   gboolean (*is_passthrough) (GstMstFilter * self);

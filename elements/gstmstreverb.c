@@ -1,0 +1,294 @@
+/* mastering: reverb, an algorithmic reverb whose decay time is exact.
+ *
+ * SECTION:element-reverb
+ * @title: reverb
+ *
+ * A feedback delay network of 16 lines (gst/mst-reverb.h): `decay` is the
+ * RT60 in seconds above `crossover` Hz, `decay-low` below it, `damping`
+ * the frequency above which the decay shortens towards a quarter of
+ * `decay` (20000, the maximum: none); `size` scales the lines, `pre-delay`
+ * (ms) delays the onset, `diffusion` (%) thickens the first echoes, `mix`
+ * is the wet share (0: the dry input bit-exact), `width` the wet stereo
+ * width. Mono or stereo in, stereo out, any rate from 8 to 384 kHz. Every
+ * numeric property glides (30 ms; a change of size or pre-delay fades
+ * between the old and the new taps), so automation never clicks. At the
+ * end of the stream the tail is played out (`tail`): until it stays under
+ * -90 dBFS for a whole longest line, or for 2 x the longest decay.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 audiotestsrc wave=ticks ! audio/x-raw,format=F32LE ! \
+ *     reverb decay=3 pre-delay=20 mix=40 ! autoaudiosink
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmstreverb.h"
+#include "gstmstcommon.h"
+
+#include <gst/audio/audio.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_mst_reverb_debug);
+#define GST_CAT_DEFAULT gst_mst_reverb_debug
+
+enum
+{
+  PROP_0,
+  PROP_DECAY,
+  PROP_DECAY_LOW,
+  PROP_CROSSOVER,
+  PROP_DAMPING,
+  PROP_SIZE,
+  PROP_PREDELAY,
+  PROP_DIFFUSION,
+  PROP_MIX,
+  PROP_WIDTH,
+  PROP_TAIL,
+  PROP_BYPASS,
+};
+
+G_DEFINE_TYPE_WITH_CODE (GstMstReverb, gst_mst_reverb, GST_TYPE_MST_FILTER,
+    GST_DEBUG_CATEGORY_INIT (gst_mst_reverb_debug, "reverb", 0,
+        "mastering reverb"));
+GST_ELEMENT_REGISTER_DEFINE (reverb, "reverb", GST_RANK_NONE,
+    GST_TYPE_MST_REVERB);
+
+/* The double settings in property order (PROP_DECAY .. PROP_WIDTH). */
+static gdouble *
+double_field (MstReverbSettings * s, guint prop_id)
+{
+  switch (prop_id) {
+    case PROP_DECAY:
+      return &s->decay_s;
+    case PROP_DECAY_LOW:
+      return &s->decay_low_s;
+    case PROP_CROSSOVER:
+      return &s->crossover_hz;
+    case PROP_DAMPING:
+      return &s->damping_hz;
+    case PROP_SIZE:
+      return &s->size_pct;
+    case PROP_PREDELAY:
+      return &s->predelay_ms;
+    case PROP_DIFFUSION:
+      return &s->diffusion_pct;
+    case PROP_MIX:
+      return &s->mix_pct;
+    case PROP_WIDTH:
+      return &s->width_pct;
+    default:
+      return NULL;
+  }
+}
+
+static void
+gst_mst_reverb_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstMstReverb *self = GST_MST_REVERB (object);
+  gdouble *d = double_field (&self->settings, prop_id);
+
+  GST_OBJECT_LOCK (self);
+  if (d)
+    *d = g_value_get_double (value);
+  else if (prop_id == PROP_TAIL)
+    self->settings.tail = g_value_get_boolean (value);
+  else if (prop_id == PROP_BYPASS)
+    self->settings.bypass = g_value_get_boolean (value);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_mst_reverb_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstMstReverb *self = GST_MST_REVERB (object);
+  gdouble *d = double_field (&self->settings, prop_id);
+
+  GST_OBJECT_LOCK (self);
+  if (d)
+    g_value_set_double (value, *d);
+  else if (prop_id == PROP_TAIL)
+    g_value_set_boolean (value, self->settings.tail);
+  else if (prop_id == PROP_BYPASS)
+    g_value_set_boolean (value, self->settings.bypass);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  GST_OBJECT_UNLOCK (self);
+}
+
+static MstResult
+gst_mst_reverb_configure (GstMstFilter * base, const GstAudioInfo * info)
+{
+  GstMstReverb *self = GST_MST_REVERB (base);
+
+  if (!self->core)
+    return MST_ERR_NOMEM;
+  return mst_reverb_configure (self->core, GST_AUDIO_INFO_RATE (info),
+      GST_AUDIO_INFO_CHANNELS (info));
+}
+
+static void
+gst_mst_reverb_apply (GstMstFilter * base, gconstpointer settings)
+{
+  mst_reverb_set (GST_MST_REVERB (base)->core, settings);
+}
+
+static MstResult
+gst_mst_reverb_process_f32 (GstMstFilter * base, gconstpointer in,
+    gsize n_frames, gpointer out)
+{
+  return mst_reverb_process_f32 (GST_MST_REVERB (base)->core, in, n_frames,
+      out);
+}
+
+static MstResult
+gst_mst_reverb_process_f64 (GstMstFilter * base, gconstpointer in,
+    gsize n_frames, gpointer out)
+{
+  return mst_reverb_process_f64 (GST_MST_REVERB (base)->core, in, n_frames,
+      out);
+}
+
+static gsize
+gst_mst_reverb_tail_f32 (GstMstFilter * base, gpointer out, gsize max_frames)
+{
+  gsize n = 0;
+  mst_reverb_drain_f32 (GST_MST_REVERB (base)->core, out, max_frames, &n);
+  return n;
+}
+
+static gsize
+gst_mst_reverb_tail_f64 (GstMstFilter * base, gpointer out, gsize max_frames)
+{
+  gsize n = 0;
+  mst_reverb_drain_f64 (GST_MST_REVERB (base)->core, out, max_frames, &n);
+  return n;
+}
+
+static gboolean
+gst_mst_reverb_is_passthrough (GstMstFilter * base)
+{
+  return mst_reverb_is_passthrough (GST_MST_REVERB (base)->core);
+}
+
+static guint64
+gst_mst_reverb_get_nonfinite_count (GstMstFilter * base)
+{
+  return mst_reverb_get_nonfinite_count (GST_MST_REVERB (base)->core);
+}
+
+static void
+gst_mst_reverb_reset (GstMstFilter * base)
+{
+  mst_reverb_reset (GST_MST_REVERB (base)->core);
+}
+
+static void
+gst_mst_reverb_destroy (GstMstFilter * base)
+{
+  mst_reverb_destroy (&GST_MST_REVERB (base)->core);
+}
+
+static void
+install_double (GObjectClass * gobject_class, guint prop_id,
+    const gchar * name, const gchar * nick, const gchar * blurb, gdouble min,
+    gdouble max, gdouble def)
+{
+  g_object_class_install_property (gobject_class, prop_id,
+      g_param_spec_double (name, nick, blurb, min, max, def,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
+}
+
+static void
+gst_mst_reverb_class_init (GstMstReverbClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstMstFilterClass *base_class = GST_MST_FILTER_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+      | GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE;
+  MstReverbSettings d;
+
+  mst_reverb_settings_default (&d);
+  gobject_class->set_property = gst_mst_reverb_set_property;
+  gobject_class->get_property = gst_mst_reverb_get_property;
+
+  install_double (gobject_class, PROP_DECAY, "decay", "Decay (s)",
+      "RT60 in seconds above the crossover: the time the tail takes to "
+      "fall 60 dB", MST_REVERB_MIN_DECAY_S, MST_REVERB_MAX_DECAY_S,
+      d.decay_s);
+  install_double (gobject_class, PROP_DECAY_LOW, "decay-low",
+      "Low decay (s)", "RT60 in seconds below the crossover",
+      MST_REVERB_MIN_DECAY_S, MST_REVERB_MAX_DECAY_S, d.decay_low_s);
+  install_double (gobject_class, PROP_CROSSOVER, "crossover",
+      "Crossover (Hz)", "Where the decay passes from decay-low to decay "
+      "(first-order shelves: reached about 3 octaves away)",
+      MST_REVERB_MIN_CROSSOVER_HZ, MST_REVERB_MAX_CROSSOVER_HZ,
+      d.crossover_hz);
+  install_double (gobject_class, PROP_DAMPING, "damping", "Damping (Hz)",
+      "Above this frequency the decay shortens towards a quarter of decay "
+      "(20000, the maximum: no damping)", MST_REVERB_MIN_DAMPING_HZ,
+      MST_REVERB_MAX_DAMPING_HZ, d.damping_hz);
+  install_double (gobject_class, PROP_SIZE, "size", "Size (%)",
+      "Length of the delay lines, 100: 23 to 61 ms (a change crossfades "
+      "between taps)", MST_REVERB_MIN_SIZE_PCT, MST_REVERB_MAX_SIZE_PCT,
+      d.size_pct);
+  install_double (gobject_class, PROP_PREDELAY, "pre-delay",
+      "Pre-delay (ms)", "Delay before the reverberation starts",
+      0.0, MST_REVERB_MAX_PREDELAY_MS, d.predelay_ms);
+  install_double (gobject_class, PROP_DIFFUSION, "diffusion",
+      "Diffusion (%)", "Strength of the input all-pass diffusers: 0 "
+      "discrete first echoes, 100 dense at once", 0.0, 100.0,
+      d.diffusion_pct);
+  install_double (gobject_class, PROP_MIX, "mix", "Mix (%)",
+      "Wet share of the output: 0 the dry input (bit-exact), 100 only the "
+      "reverberation", 0.0, 100.0, d.mix_pct);
+  install_double (gobject_class, PROP_WIDTH, "width", "Width (%)",
+      "Stereo width of the reverberation: 0 mono, 100 two decorrelated "
+      "sides", 0.0, 100.0, d.width_pct);
+  g_object_class_install_property (gobject_class, PROP_TAIL,
+      g_param_spec_boolean ("tail", "Tail",
+          "At the end of the stream, play the reverberation out (until "
+          "-90 dBFS or 2 x the longest decay) before the EOS", d.tail,
+          flags));
+  g_object_class_install_property (gobject_class, PROP_BYPASS,
+      g_param_spec_boolean ("bypass", "Bypass",
+          "The dry input only (stereo bit-exact, mono to both sides), "
+          "reached by gliding the mix to 0", d.bypass, flags));
+
+  gst_element_class_set_static_metadata (element_class,
+      "Reverb", "Filter/Effect/Audio",
+      "Algorithmic reverb: a 16-line feedback delay network with exact "
+      "decay times (RT60 per band), pre-delay, diffusion, damping, size, "
+      "mix and width; mono or stereo in, stereo out; tail drained at EOS",
+      "mastering developers");
+
+  gst_mst_filter_class_set_stereo_out (base_class);
+  base_class->settings_offset = G_STRUCT_OFFSET (GstMstReverb, settings);
+  base_class->settings_size = sizeof (MstReverbSettings);
+  base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_reverb_configure);
+  base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_reverb_apply);
+  base_class->process_to_f32 = GST_DEBUG_FUNCPTR (gst_mst_reverb_process_f32);
+  base_class->process_to_f64 = GST_DEBUG_FUNCPTR (gst_mst_reverb_process_f64);
+  base_class->tail_to_f32 = GST_DEBUG_FUNCPTR (gst_mst_reverb_tail_f32);
+  base_class->tail_to_f64 = GST_DEBUG_FUNCPTR (gst_mst_reverb_tail_f64);
+  base_class->is_passthrough =
+      GST_DEBUG_FUNCPTR (gst_mst_reverb_is_passthrough);
+  base_class->get_nonfinite_count =
+      GST_DEBUG_FUNCPTR (gst_mst_reverb_get_nonfinite_count);
+  base_class->reset = GST_DEBUG_FUNCPTR (gst_mst_reverb_reset);
+  base_class->destroy = GST_DEBUG_FUNCPTR (gst_mst_reverb_destroy);
+}
+
+static void
+gst_mst_reverb_init (GstMstReverb * self)
+{
+  mst_reverb_settings_default (&self->settings);
+  self->core = mst_reverb_init ();
+}
