@@ -18,6 +18,7 @@
 #include "gstmstdither.h"
 #include "gstmstpan.h"
 #include "gstmstreverb.h"
+#include "gstmstdelay.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -37,6 +38,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (dither, plugin);
   ret |= GST_ELEMENT_REGISTER (pan, plugin);
   ret |= GST_ELEMENT_REGISTER (reverb, plugin);
+  ret |= GST_ELEMENT_REGISTER (delay, plugin);
 
   return ret;
 }
