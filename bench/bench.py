@@ -59,6 +59,13 @@ CACHE_DIR = os.path.join(tempfile.gettempdir(), "mastering-bench")
 IMAGER_WIDTH_PCT = 150.0
 IMAGER_MONO_BELOW_HZ = 150.0
 
+# reverb: our decay time; freeverb's room size (0..1: its comb feedback
+# 0.7 + 0.28 x room-size), whose decay the verification measures.
+REVERB_DECAY_S = 2.0
+FREEVERB_ROOM_SIZE = 0.8
+# delay: the echo time both are set to.
+DELAY_MS = 250.0
+
 # Five active peak (bell) bands: (centre Hz, gain dB, Q).
 EQ_BANDS = [
     (100.0, 3.0, 1.0),
@@ -541,6 +548,32 @@ CASES = [
          requires=["ffmpeg:aresample"],
          note="libswresample's strongest curve; separate program"),
 
+    # --- reverb: ours against freeverb ------------------------------------
+    dict(name="reverb decay=2 mix=30 (mastering)", group="reverb",
+         role="ours", baseline="gst baseline",
+         chain="reverb decay=%s mix=30 tail=false" % _num(REVERB_DECAY_S),
+         requires=["gst:reverb"],
+         note="16-line feedback delay network, exact RT60 (tail off: the "
+              "timed file ends with the input)"),
+    dict(name="freeverb room-size=%g level=0.3" % FREEVERB_ROOM_SIZE,
+         group="reverb", role="peer", baseline="gst baseline",
+         chain="freeverb room-size=%g damping=0 level=0.3"
+               % FREEVERB_ROOM_SIZE,
+         requires=["gst:freeverb"],
+         note="gst-plugins-bad: Schroeder/Moorer (8 combs, 4 all-passes a "
+              "side); its room size sets feedback, not a decay time"),
+    # --- delay: ours against audioecho ------------------------------------
+    dict(name="delay time=250 feedback=40 (mastering)", group="delay",
+         role="ours", baseline="gst baseline",
+         chain="delay time=%s feedback=40 mix=30 tail=false"
+               % _num(DELAY_MS), requires=["gst:delay"]),
+    dict(name="audioecho delay=250 ms feedback=0.4", group="delay",
+         role="peer", baseline="gst baseline",
+         chain="audioecho delay=%d max-delay=%d intensity=0.3 feedback=0.4"
+               % (int(DELAY_MS * 1e6), int(DELAY_MS * 1e6)),
+         requires=["gst:audioecho"],
+         note="gst-plugins-good: one tap, feedback, no filters"),
+
     dict(name="eq ! mbcomp ! limiter (mastering)", group="chain",
          role="ours", baseline="gst baseline", chain=chain_ours(),
          requires=["gst:eq", "gst:mbcomp", "gst:limiter"],
@@ -588,6 +621,13 @@ MASTER_CEILING_DBTP = -1.0
 #   'dither'       the error out - in (LSB of 16 bits) on the noise: its
 #                  threshold-weighted and total power against flat TPDF
 #                  (1/4 LSB^2), reported
+#   'reverb'       on an impulse (then 6 s of silence) instead: the wet
+#                  response's T30 (Schroeder backward integration, the fit
+#                  from -5 to -35 dB, both channels) against ours' decay,
+#                  and when the normalized echo density (Abel and Huang,
+#                  20 ms windows) first reaches 0.9, reported
+#   'delay'        on an impulse: where the first two echoes come (frames)
+#                  against DELAY_MS, and the second over the first
 #   None           no check (e.g. analysers that pass audio through)
 # A peer whose output equals its input is skipped (ours in a 'dynamics'
 # group is timed all the same: neutral at its defaults is still its cost).
@@ -641,6 +681,13 @@ GROUPS = {
                    "noise shaping; verification: the error (out - in) of each "
                    "on the noise, threshold-weighted (ISO 226:2003, "
                    "scripts/design-dither.py) and total, dB re flat TPDF"),
+    "reverb": dict(verify="reverb", title="Reverb",
+                   settings="ours decay %g s, mix 30 %%; freeverb room-size "
+                   "%g, damping 0, level 0.3; the verification runs both "
+                   "fully wet (mix 100, level 1) on an impulse" % (
+                       REVERB_DECAY_S, FREEVERB_ROOM_SIZE)),
+    "delay": dict(verify="delay", title="Echo delay",
+                  settings="%g ms, feedback 40 %%, 30 %% wet" % DELAY_MS),
     "chain": dict(verify="dynamics",
                   title="Chain: EQ, multiband compressor, limiter",
                   settings="the eq group's 5 bands, then the mbcomp group's "
@@ -1047,11 +1094,98 @@ def measured_response(x, y, freqs_hz, seg=16384):
     return 10 * np.log10(np.mean(h[bins] ** 2, axis=1))
 
 
+def _impulse_file(seconds):
+    import numpy as np
+    path = os.path.join(CACHE_DIR, "impulse-v%d-%ds.raw" % (DATA_VERSION,
+                                                            seconds))
+    if not os.path.exists(path):
+        os.makedirs(CACHE_DIR, exist_ok=True)
+        x = np.zeros((seconds * RATE, CHANNELS), "<f4")
+        x[0, :] = 0.5
+        x.tofile(path)
+    return path
+
+
+def _t30(e):
+    """T30 of an energy envelope: Schroeder's backward integral in dB, a
+    line through -5..-35 dB, extrapolated to -60 dB (ISO 3382-1)."""
+    import numpy as np
+    edc = np.cumsum(e[::-1])[::-1]
+    db = 10 * np.log10(edc / edc[0] + 1e-300)
+    sel = (db <= -5) & (db >= -35)
+    if np.count_nonzero(sel) < 10:
+        return float("nan")
+    t = np.arange(len(e))[sel] / RATE
+    slope = np.polyfit(t, db[sel], 1)[0]
+    return -60.0 / slope
+
+
+def _ned_first(x, level=0.9):
+    """The first ms at which the normalized echo density (Abel and Huang
+    2006: the share of samples beyond one standard deviation in 20 ms, over
+    erfc (1 / sqrt 2)) reaches @level, from the first non-zero sample."""
+    import numpy as np
+    start = int(np.argmax(np.abs(x) > 0))
+    half = RATE // 100
+    for ms in range(0, 1000):
+        c = start + ms * RATE // 1000
+        w = x[max(0, c - half):c + half]
+        sd = np.sqrt(np.mean(w ** 2))
+        if sd > 0 and np.mean(np.abs(w) > sd) / math.erfc(
+                1 / math.sqrt(2)) >= level:
+            return ms
+    return None
+
+
+def verify_echo(b, case, kind):
+    import numpy as np
+    chain = case["chain"]
+    if kind == "reverb":
+        chain = (chain.replace("mix=30", "mix=100").replace(
+            "level=0.3", "level=1"))
+    else:
+        chain = chain.replace("mix=30", "mix=100")
+    c = dict(case, chain=chain)
+    inp = _impulse_file(8)
+    with tempfile.TemporaryDirectory(prefix="mastering-verify-") as d:
+        out = os.path.join(d, "out.raw")
+        r = subprocess.run(b.render_command(c, out, inp), env=b.env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+        if r.returncode != 0 or not os.path.exists(out):
+            return False, "pipeline failed: " + r.stdout.strip()[-500:]
+        y = np.fromfile(out, "<f4").reshape(-1, CHANNELS).astype(np.float64)
+    if not np.all(np.isfinite(y)):
+        return False, "non-finite output"
+    if kind == "reverb":
+        t = _t30(np.sum(y ** 2, axis=1))
+        ned = _ned_first(y[:, 0])
+        text = "T30 %.3f s" % t
+        if case["role"] == "ours":
+            text += " (set %g s: %+.1f %%)" % (
+                REVERB_DECAY_S, 100 * (t / REVERB_DECAY_S - 1))
+        text += ("; echo density 0.9 of noise's %s" % (
+            "at %d ms" % ned if ned is not None else "not within 1 s"))
+        return True, text
+    # delay: the echoes of the impulse at 0.5
+    a = np.abs(y[:, 0])
+    d_frames = int(round(DELAY_MS * RATE / 1000))
+    first = int(np.argmax(a > 1e-3))
+    rest = a[first + d_frames // 2:]
+    second = first + d_frames // 2 + int(np.argmax(rest > 1e-4))
+    ratio = a[second] / a[first] if a[first] > 0 else float("nan")
+    return True, ("echoes at frames %d and %d (set %d and %d), the second "
+                  "%.3f of the first" % (first, second, d_frames,
+                                          2 * d_frames, ratio))
+
+
 def verify_case(b, case, kind):
     """Returns (ok, text).  ok False means: skip this case."""
     import numpy as np
     if kind is None:
         return True, "not checked"
+    if kind in ("reverb", "delay"):
+        return verify_echo(b, case, kind)
     inp = b.verify_music if kind in ("limiter", "dynamics") else b.verify_file
     with tempfile.TemporaryDirectory(prefix="mastering-verify-") as d:
         out = os.path.join(d, "out.raw")

@@ -251,12 +251,16 @@ delay_run (MstDelay * d, const void *in, size_t n_frames, void *out,
     if (in) {
       const char *src = (const char *) in + done * ch *
           (fmt == MST_FORMAT_F64 ? sizeof (double) : sizeof (float));
+      /* Samples not finite or beyond MST_MAX_INPUT read as silence, the
+       * others kept (the lines remember them). */
       bool bad = !mst_input_sane (src, n * ch, fmt);
-      for (size_t t = 0; t < n; t++) {
-        d->dry[0][t] = bad ? 0.0 : mst_sample_get (fmt, src, t * ch);
-        d->dry[1][t] = bad ? 0.0 : mst_sample_get (fmt, src, t * ch + ch - 1);
-      }
       d->nonfinite += bad;
+      for (size_t t = 0; t < n; t++) {
+        double l = mst_sample_get (fmt, src, t * ch);
+        double r = mst_sample_get (fmt, src, t * ch + ch - 1);
+        d->dry[0][t] = bad && !(fabs (l) <= MST_MAX_INPUT) ? 0.0 : l;
+        d->dry[1][t] = bad && !(fabs (r) <= MST_MAX_INPUT) ? 0.0 : r;
+      }
     } else
       memset (d->dry, 0, sizeof d->dry);
     Params p0 = d->cur;

@@ -492,14 +492,18 @@ reverb_run (MstReverb * rv, const void *in, size_t n_frames, void *out,
     if (in) {
       const char *src = (const char *) in + done * ch *
           (fmt == MST_FORMAT_F64 ? sizeof (double) : sizeof (float));
-      bad = !mst_input_sane (src, n * ch, fmt);
-      for (size_t t = 0; t < n; t++) {
-        double l = bad ? 0.0 : mst_sample_get (fmt, src, t * ch);
-        double r = bad ? 0.0 : mst_sample_get (fmt, src, t * ch + ch - 1);
-        rv->dry[0][t] = l;
-        rv->dry[1][t] = r;
+      /* Samples not finite or beyond MST_MAX_INPUT read as silence, the
+       * others kept (the network remembers them for seconds). */
+      if (!mst_input_sane (src, n * ch, fmt)) {
+        rv->nonfinite++;
+        bad = true;
       }
-      rv->nonfinite += bad;
+      for (size_t t = 0; t < n; t++) {
+        double l = mst_sample_get (fmt, src, t * ch);
+        double r = mst_sample_get (fmt, src, t * ch + ch - 1);
+        rv->dry[0][t] = bad && !(fabs (l) <= MST_MAX_INPUT) ? 0.0 : l;
+        rv->dry[1][t] = bad && !(fabs (r) <= MST_MAX_INPUT) ? 0.0 : r;
+      }
     } else {
       memset (rv->dry, 0, sizeof rv->dry);
     }
