@@ -143,89 +143,7 @@ gst_mst_delay_get_property (GObject * object, guint prop_id, GValue * value,
   GST_OBJECT_UNLOCK (self);
 }
 
-static MstResult
-gst_mst_delay_configure (GstMstFilter * base, const GstAudioInfo * info)
-{
-  GstMstDelay *self = GST_MST_DELAY (base);
-
-  if (!self->core)
-    return MST_ERR_NOMEM;
-  return mst_delay_configure (self->core, GST_AUDIO_INFO_RATE (info),
-      GST_AUDIO_INFO_CHANNELS (info));
-}
-
-static void
-gst_mst_delay_apply (GstMstFilter * base, gconstpointer settings)
-{
-  mst_delay_set (GST_MST_DELAY (base)->core, settings);
-}
-
-static MstResult
-gst_mst_delay_process_f32 (GstMstFilter * base, gconstpointer in,
-    gsize n_frames, gpointer out)
-{
-  return mst_delay_process_f32 (GST_MST_DELAY (base)->core, in, n_frames,
-      out);
-}
-
-static MstResult
-gst_mst_delay_process_f64 (GstMstFilter * base, gconstpointer in,
-    gsize n_frames, gpointer out)
-{
-  return mst_delay_process_f64 (GST_MST_DELAY (base)->core, in, n_frames,
-      out);
-}
-
-static gsize
-gst_mst_delay_tail_f32 (GstMstFilter * base, gpointer out, gsize max_frames)
-{
-  gsize n = 0;
-  mst_delay_drain_f32 (GST_MST_DELAY (base)->core, out, max_frames, &n);
-  return n;
-}
-
-static gsize
-gst_mst_delay_tail_f64 (GstMstFilter * base, gpointer out, gsize max_frames)
-{
-  gsize n = 0;
-  mst_delay_drain_f64 (GST_MST_DELAY (base)->core, out, max_frames, &n);
-  return n;
-}
-
-static gboolean
-gst_mst_delay_is_passthrough (GstMstFilter * base)
-{
-  return mst_delay_is_passthrough (GST_MST_DELAY (base)->core);
-}
-
-static guint64
-gst_mst_delay_get_nonfinite_count (GstMstFilter * base)
-{
-  return mst_delay_get_nonfinite_count (GST_MST_DELAY (base)->core);
-}
-
-static void
-gst_mst_delay_reset (GstMstFilter * base)
-{
-  mst_delay_reset (GST_MST_DELAY (base)->core);
-}
-
-static void
-gst_mst_delay_destroy (GstMstFilter * base)
-{
-  mst_delay_destroy (&GST_MST_DELAY (base)->core);
-}
-
-static void
-install_double (GObjectClass * gobject_class, guint prop_id,
-    const gchar * name, const gchar * nick, const gchar * blurb, gdouble min,
-    gdouble max, gdouble def)
-{
-  g_object_class_install_property (gobject_class, prop_id,
-      g_param_spec_double (name, nick, blurb, min, max, def,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-          | GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
-}
+GST_MST_FILTER_DEFINE_TAIL_CORE_VFUNCS (GST_MST_DELAY, mst_delay)
 
 static void
 gst_mst_delay_class_init (GstMstDelayClass * klass)
@@ -241,7 +159,7 @@ gst_mst_delay_class_init (GstMstDelayClass * klass)
   gobject_class->set_property = gst_mst_delay_set_property;
   gobject_class->get_property = gst_mst_delay_get_property;
 
-  install_double (gobject_class, PROP_TIME, "time", "Time (ms)",
+  gst_mst_filter_install_double (gobject_class, PROP_TIME, "time", "Time (ms)",
       "Delay of the echoes in ms (rounded to the nearest frame; a change "
       "crossfades between the old and the new tap over 30 ms); with note "
       "set, the note value at bpm instead", MST_DELAY_MIN_TIME_MS,
@@ -251,24 +169,24 @@ gst_mst_delay_class_init (GstMstDelayClass * klass)
           "The delay as a note value at bpm (a whole note is 4 beats; "
           "d: dotted, t: triplet), clamped to 4000 ms; off: time",
           GST_TYPE_MST_DELAY_NOTE, d.note, flags));
-  install_double (gobject_class, PROP_BPM, "bpm", "Tempo (bpm)",
+  gst_mst_filter_install_double (gobject_class, PROP_BPM, "bpm", "Tempo (bpm)",
       "Beats a minute, for note", MST_DELAY_MIN_BPM, MST_DELAY_MAX_BPM,
       d.bpm);
-  install_double (gobject_class, PROP_FEEDBACK, "feedback", "Feedback (%)",
+  gst_mst_filter_install_double (gobject_class, PROP_FEEDBACK, "feedback", "Feedback (%)",
       "Each repeat this share of the last (in amplitude)", 0.0,
       MST_DELAY_MAX_FEEDBACK_PCT, d.feedback_pct);
   g_object_class_install_property (gobject_class, PROP_PING_PONG,
       g_param_spec_boolean ("ping-pong", "Ping-pong",
           "Echoes alternate left and right (the mono sum starts on the "
           "left); switching glides", d.ping_pong, flags));
-  install_double (gobject_class, PROP_LOW_CUT, "low-cut", "Low cut (Hz)",
+  gst_mst_filter_install_double (gobject_class, PROP_LOW_CUT, "low-cut", "Low cut (Hz)",
       "12 dB/octave low cut in the feedback path (each repeat after the "
       "first); 0: off", 0.0, MST_DELAY_MAX_LOW_CUT_HZ, d.low_cut_hz);
-  install_double (gobject_class, PROP_HIGH_CUT, "high-cut", "High cut (Hz)",
+  gst_mst_filter_install_double (gobject_class, PROP_HIGH_CUT, "high-cut", "High cut (Hz)",
       "12 dB/octave high cut in the feedback path; 20000 (the maximum): "
       "off", MST_DELAY_MIN_HIGH_CUT_HZ, MST_DELAY_MAX_HIGH_CUT_HZ,
       d.high_cut_hz);
-  install_double (gobject_class, PROP_MIX, "mix", "Mix (%)",
+  gst_mst_filter_install_double (gobject_class, PROP_MIX, "mix", "Mix (%)",
       "Wet share of the output: 0 the dry input (bit-exact), 100 only the "
       "echoes", 0.0, 100.0, d.mix_pct);
   g_object_class_install_property (gobject_class, PROP_TAIL,
@@ -286,20 +204,9 @@ gst_mst_delay_class_init (GstMstDelayClass * klass)
       "high cut in the loop, ping-pong, mix; mono or stereo in, stereo out; "
       "echoes drained at EOS", "mastering developers");
 
-  gst_mst_filter_class_set_stereo_out (base_class);
   base_class->settings_offset = G_STRUCT_OFFSET (GstMstDelay, settings);
   base_class->settings_size = sizeof (MstDelaySettings);
-  base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_delay_configure);
-  base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_delay_apply);
-  base_class->process_to_f32 = GST_DEBUG_FUNCPTR (gst_mst_delay_process_f32);
-  base_class->process_to_f64 = GST_DEBUG_FUNCPTR (gst_mst_delay_process_f64);
-  base_class->tail_to_f32 = GST_DEBUG_FUNCPTR (gst_mst_delay_tail_f32);
-  base_class->tail_to_f64 = GST_DEBUG_FUNCPTR (gst_mst_delay_tail_f64);
-  base_class->is_passthrough = GST_DEBUG_FUNCPTR (gst_mst_delay_is_passthrough);
-  base_class->get_nonfinite_count =
-      GST_DEBUG_FUNCPTR (gst_mst_delay_get_nonfinite_count);
-  base_class->reset = GST_DEBUG_FUNCPTR (gst_mst_delay_reset);
-  base_class->destroy = GST_DEBUG_FUNCPTR (gst_mst_delay_destroy);
+  filter_bind_core (base_class);
 }
 
 static void

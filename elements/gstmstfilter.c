@@ -621,3 +621,14 @@ gst_mst_filter_init (GstMstFilter * self)
   gst_mst_timeline_restart (&self->timeline);
   self->last_end = GST_CLOCK_TIME_NONE;
 }
+
+void
+gst_mst_filter_install_double (GObjectClass * gobject_class, guint prop_id,
+    const gchar * name, const gchar * nick, const gchar * blurb, gdouble min,
+    gdouble max, gdouble def)
+{
+  g_object_class_install_property (gobject_class, prop_id,
+      g_param_spec_double (name, nick, blurb, min, max, def,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
+}

@@ -193,6 +193,94 @@ void gst_mst_filter_class_set_src_formats (GstMstFilterClass * klass,
  * stereo input may go through untouched when is_passthrough says so. */
 void gst_mst_filter_class_set_stereo_out (GstMstFilterClass * klass);
 
+/* In a stereo-out subclass with a tail whose instance has a field `core`
+ * for the core of prefix @ns (ns_configure (core, rate, channels),
+ * ns_set, ns_process_f32/_f64 (core, in, n, out), ns_drain_f32/_f64
+ * (core, out, max, &n), ns_is_passthrough, ns_get_nonfinite_count,
+ * ns_reset, ns_destroy, as mst-reverb.h): the vfuncs that only call the
+ * core, and filter_bind_core (klass), which sets them. @CAST casts a
+ * GstMstFilter to the subclass. */
+#define GST_MST_FILTER_DEFINE_TAIL_CORE_VFUNCS(CAST, ns) \
+static MstResult \
+core_configure (GstMstFilter * base, const GstAudioInfo * info) \
+{ \
+  if (!CAST (base)->core) \
+    return MST_ERR_NOMEM; \
+  return ns##_configure (CAST (base)->core, GST_AUDIO_INFO_RATE (info), \
+      GST_AUDIO_INFO_CHANNELS (info)); \
+} \
+static void \
+core_apply (GstMstFilter * base, gconstpointer settings) \
+{ \
+  ns##_set (CAST (base)->core, settings); \
+} \
+static MstResult \
+core_process_f32 (GstMstFilter * base, gconstpointer in, gsize n, \
+    gpointer out) \
+{ \
+  return ns##_process_f32 (CAST (base)->core, in, n, out); \
+} \
+static MstResult \
+core_process_f64 (GstMstFilter * base, gconstpointer in, gsize n, \
+    gpointer out) \
+{ \
+  return ns##_process_f64 (CAST (base)->core, in, n, out); \
+} \
+static gsize \
+core_tail_f32 (GstMstFilter * base, gpointer out, gsize max_frames) \
+{ \
+  gsize n = 0; \
+  ns##_drain_f32 (CAST (base)->core, out, max_frames, &n); \
+  return n; \
+} \
+static gsize \
+core_tail_f64 (GstMstFilter * base, gpointer out, gsize max_frames) \
+{ \
+  gsize n = 0; \
+  ns##_drain_f64 (CAST (base)->core, out, max_frames, &n); \
+  return n; \
+} \
+static gboolean \
+core_is_passthrough (GstMstFilter * base) \
+{ \
+  return ns##_is_passthrough (CAST (base)->core); \
+} \
+static guint64 \
+core_get_nonfinite_count (GstMstFilter * base) \
+{ \
+  return ns##_get_nonfinite_count (CAST (base)->core); \
+} \
+static void \
+core_reset (GstMstFilter * base) \
+{ \
+  ns##_reset (CAST (base)->core); \
+} \
+static void \
+core_destroy (GstMstFilter * base) \
+{ \
+  ns##_destroy (&CAST (base)->core); \
+} \
+static void \
+filter_bind_core (GstMstFilterClass * klass) \
+{ \
+  gst_mst_filter_class_set_stereo_out (klass); \
+  klass->configure = GST_DEBUG_FUNCPTR (core_configure); \
+  klass->apply = GST_DEBUG_FUNCPTR (core_apply); \
+  klass->process_to_f32 = GST_DEBUG_FUNCPTR (core_process_f32); \
+  klass->process_to_f64 = GST_DEBUG_FUNCPTR (core_process_f64); \
+  klass->tail_to_f32 = GST_DEBUG_FUNCPTR (core_tail_f32); \
+  klass->tail_to_f64 = GST_DEBUG_FUNCPTR (core_tail_f64); \
+  klass->is_passthrough = GST_DEBUG_FUNCPTR (core_is_passthrough); \
+  klass->get_nonfinite_count = GST_DEBUG_FUNCPTR (core_get_nonfinite_count); \
+  klass->reset = GST_DEBUG_FUNCPTR (core_reset); \
+  klass->destroy = GST_DEBUG_FUNCPTR (core_destroy); \
+}
+
+/* A controllable double property (GST_PARAM_MUTABLE_PLAYING). */
+void gst_mst_filter_install_double (GObjectClass * gobject_class,
+    guint prop_id, const gchar * name, const gchar * nick,
+    const gchar * blurb, gdouble min, gdouble max, gdouble def);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstMstFilter, gst_object_unref)
 
 G_END_DECLS

@@ -121,89 +121,7 @@ gst_mst_reverb_get_property (GObject * object, guint prop_id, GValue * value,
   GST_OBJECT_UNLOCK (self);
 }
 
-static MstResult
-gst_mst_reverb_configure (GstMstFilter * base, const GstAudioInfo * info)
-{
-  GstMstReverb *self = GST_MST_REVERB (base);
-
-  if (!self->core)
-    return MST_ERR_NOMEM;
-  return mst_reverb_configure (self->core, GST_AUDIO_INFO_RATE (info),
-      GST_AUDIO_INFO_CHANNELS (info));
-}
-
-static void
-gst_mst_reverb_apply (GstMstFilter * base, gconstpointer settings)
-{
-  mst_reverb_set (GST_MST_REVERB (base)->core, settings);
-}
-
-static MstResult
-gst_mst_reverb_process_f32 (GstMstFilter * base, gconstpointer in,
-    gsize n_frames, gpointer out)
-{
-  return mst_reverb_process_f32 (GST_MST_REVERB (base)->core, in, n_frames,
-      out);
-}
-
-static MstResult
-gst_mst_reverb_process_f64 (GstMstFilter * base, gconstpointer in,
-    gsize n_frames, gpointer out)
-{
-  return mst_reverb_process_f64 (GST_MST_REVERB (base)->core, in, n_frames,
-      out);
-}
-
-static gsize
-gst_mst_reverb_tail_f32 (GstMstFilter * base, gpointer out, gsize max_frames)
-{
-  gsize n = 0;
-  mst_reverb_drain_f32 (GST_MST_REVERB (base)->core, out, max_frames, &n);
-  return n;
-}
-
-static gsize
-gst_mst_reverb_tail_f64 (GstMstFilter * base, gpointer out, gsize max_frames)
-{
-  gsize n = 0;
-  mst_reverb_drain_f64 (GST_MST_REVERB (base)->core, out, max_frames, &n);
-  return n;
-}
-
-static gboolean
-gst_mst_reverb_is_passthrough (GstMstFilter * base)
-{
-  return mst_reverb_is_passthrough (GST_MST_REVERB (base)->core);
-}
-
-static guint64
-gst_mst_reverb_get_nonfinite_count (GstMstFilter * base)
-{
-  return mst_reverb_get_nonfinite_count (GST_MST_REVERB (base)->core);
-}
-
-static void
-gst_mst_reverb_reset (GstMstFilter * base)
-{
-  mst_reverb_reset (GST_MST_REVERB (base)->core);
-}
-
-static void
-gst_mst_reverb_destroy (GstMstFilter * base)
-{
-  mst_reverb_destroy (&GST_MST_REVERB (base)->core);
-}
-
-static void
-install_double (GObjectClass * gobject_class, guint prop_id,
-    const gchar * name, const gchar * nick, const gchar * blurb, gdouble min,
-    gdouble max, gdouble def)
-{
-  g_object_class_install_property (gobject_class, prop_id,
-      g_param_spec_double (name, nick, blurb, min, max, def,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-          | GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
-}
+GST_MST_FILTER_DEFINE_TAIL_CORE_VFUNCS (GST_MST_REVERB, mst_reverb)
 
 static void
 gst_mst_reverb_class_init (GstMstReverbClass * klass)
@@ -219,37 +137,37 @@ gst_mst_reverb_class_init (GstMstReverbClass * klass)
   gobject_class->set_property = gst_mst_reverb_set_property;
   gobject_class->get_property = gst_mst_reverb_get_property;
 
-  install_double (gobject_class, PROP_DECAY, "decay", "Decay (s)",
+  gst_mst_filter_install_double (gobject_class, PROP_DECAY, "decay", "Decay (s)",
       "RT60 in seconds above the crossover: the time the tail takes to "
       "fall 60 dB", MST_REVERB_MIN_DECAY_S, MST_REVERB_MAX_DECAY_S,
       d.decay_s);
-  install_double (gobject_class, PROP_DECAY_LOW, "decay-low",
+  gst_mst_filter_install_double (gobject_class, PROP_DECAY_LOW, "decay-low",
       "Low decay (s)", "RT60 in seconds below the crossover",
       MST_REVERB_MIN_DECAY_S, MST_REVERB_MAX_DECAY_S, d.decay_low_s);
-  install_double (gobject_class, PROP_CROSSOVER, "crossover",
+  gst_mst_filter_install_double (gobject_class, PROP_CROSSOVER, "crossover",
       "Crossover (Hz)", "Where the decay passes from decay-low to decay "
       "(first-order shelves: reached about 3 octaves away)",
       MST_REVERB_MIN_CROSSOVER_HZ, MST_REVERB_MAX_CROSSOVER_HZ,
       d.crossover_hz);
-  install_double (gobject_class, PROP_DAMPING, "damping", "Damping (Hz)",
+  gst_mst_filter_install_double (gobject_class, PROP_DAMPING, "damping", "Damping (Hz)",
       "Above this frequency the decay shortens towards a quarter of decay "
       "(20000, the maximum: no damping)", MST_REVERB_MIN_DAMPING_HZ,
       MST_REVERB_MAX_DAMPING_HZ, d.damping_hz);
-  install_double (gobject_class, PROP_SIZE, "size", "Size (%)",
+  gst_mst_filter_install_double (gobject_class, PROP_SIZE, "size", "Size (%)",
       "Length of the delay lines, 100: 23 to 61 ms (a change crossfades "
       "between taps)", MST_REVERB_MIN_SIZE_PCT, MST_REVERB_MAX_SIZE_PCT,
       d.size_pct);
-  install_double (gobject_class, PROP_PREDELAY, "pre-delay",
+  gst_mst_filter_install_double (gobject_class, PROP_PREDELAY, "pre-delay",
       "Pre-delay (ms)", "Delay before the reverberation starts",
       0.0, MST_REVERB_MAX_PREDELAY_MS, d.predelay_ms);
-  install_double (gobject_class, PROP_DIFFUSION, "diffusion",
+  gst_mst_filter_install_double (gobject_class, PROP_DIFFUSION, "diffusion",
       "Diffusion (%)", "Strength of the input all-pass diffusers: 0 "
       "discrete first echoes, 100 dense at once", 0.0, 100.0,
       d.diffusion_pct);
-  install_double (gobject_class, PROP_MIX, "mix", "Mix (%)",
+  gst_mst_filter_install_double (gobject_class, PROP_MIX, "mix", "Mix (%)",
       "Wet share of the output: 0 the dry input (bit-exact), 100 only the "
       "reverberation", 0.0, 100.0, d.mix_pct);
-  install_double (gobject_class, PROP_WIDTH, "width", "Width (%)",
+  gst_mst_filter_install_double (gobject_class, PROP_WIDTH, "width", "Width (%)",
       "Stereo width of the reverberation: 0 mono, 100 two decorrelated "
       "sides", 0.0, 100.0, d.width_pct);
   g_object_class_install_property (gobject_class, PROP_TAIL,
@@ -269,21 +187,9 @@ gst_mst_reverb_class_init (GstMstReverbClass * klass)
       "mix and width; mono or stereo in, stereo out; tail drained at EOS",
       "mastering developers");
 
-  gst_mst_filter_class_set_stereo_out (base_class);
   base_class->settings_offset = G_STRUCT_OFFSET (GstMstReverb, settings);
   base_class->settings_size = sizeof (MstReverbSettings);
-  base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_reverb_configure);
-  base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_reverb_apply);
-  base_class->process_to_f32 = GST_DEBUG_FUNCPTR (gst_mst_reverb_process_f32);
-  base_class->process_to_f64 = GST_DEBUG_FUNCPTR (gst_mst_reverb_process_f64);
-  base_class->tail_to_f32 = GST_DEBUG_FUNCPTR (gst_mst_reverb_tail_f32);
-  base_class->tail_to_f64 = GST_DEBUG_FUNCPTR (gst_mst_reverb_tail_f64);
-  base_class->is_passthrough =
-      GST_DEBUG_FUNCPTR (gst_mst_reverb_is_passthrough);
-  base_class->get_nonfinite_count =
-      GST_DEBUG_FUNCPTR (gst_mst_reverb_get_nonfinite_count);
-  base_class->reset = GST_DEBUG_FUNCPTR (gst_mst_reverb_reset);
-  base_class->destroy = GST_DEBUG_FUNCPTR (gst_mst_reverb_destroy);
+  filter_bind_core (base_class);
 }
 
 static void

@@ -18,6 +18,7 @@
 #include "mst-filter.h"
 #include "mst-fpu.h"
 #include "mst-smoother.h"
+#include "mst-tail.h"
 #include "mst-tapline.h"
 
 #define BLOCK 64
@@ -40,9 +41,7 @@ struct MstDelay {
   MstTapLine line[2];
   MstBiquadCascade filt;
   size_t frames;
-  bool draining;
-  uint64_t drained, window_count, drain_limit;
-  double window_peak;
+  MstTail tail;
   uint64_t nonfinite;
   double dry[2][BLOCK], echo[2][BLOCK], fb[2][BLOCK], ramp[2 * BLOCK];
 };
@@ -204,7 +203,7 @@ mst_delay_reset (MstDelay * d)
   }
   design_filters (d);
   mst_biquad_cascade_reset (&d->filt);
-  d->draining = false;
+  d->tail.active = false;
 }
 
 bool
@@ -309,7 +308,7 @@ delay_process (MstDelay * d, const void *in, size_t n_frames, void *out,
   if (!d || !d->configured || (!out && n_frames))
     return MST_ERR_INVALID_ARG;
   MstFpuState fpu = mst_fpu_enter_ftz ();
-  d->draining = false;
+  d->tail.active = false;
   delay_run (d, in, n_frames, out, fmt);
   mst_fpu_leave (fpu);
   return MST_OK;
@@ -330,50 +329,40 @@ longest_tap (const MstDelay * d)
   return m;
 }
 
-MST_ALWAYS_INLINE MstResult
+static double
+run_silence_f32 (void *core, void *out, size_t n)
+{
+  return delay_run (core, NULL, n, out, MST_FORMAT_F32);
+}
+
+static double
+run_silence_f64 (void *core, void *out, size_t n)
+{
+  return delay_run (core, NULL, n, out, MST_FORMAT_F64);
+}
+
+static MstResult
 delay_drain (MstDelay * d, void *out, size_t max_frames, size_t *n_out,
     MstFormat fmt)
 {
   if (!d || !d->configured || !n_out || (!out && max_frames))
     return MST_ERR_INVALID_ARG;
-  *n_out = 0;
-  if (!d->draining) {
+  if (!d->tail.active) {
+    /* The echo of the last input, and 2 x the echoes' RT60 (a repeat
+     * every tap frames, each fb times the last). The level a window is
+     * judged by is what the lines took in: all that is left to come out
+     * (the taps read it unfiltered). */
     size_t tap = longest_tap (d);
     double fb = fmax (d->cur.feedback, d->target.feedback);
-    d->draining = true;
-    d->drained = d->window_count = 0;
-    d->window_peak = 0;
-    /* The echo of the last input, and 2 x the echoes' RT60 (a repeat
-     * every tap frames, each fb times the last). */
-    d->drain_limit = tap + (fb > 0 ? (uint64_t) ceil (2.0 * 3.0 * tap /
-            -log10 (fb)) : 0);
-    if (!d->settings.tail || (d->cur.mix == 0.0 && d->target.mix == 0.0))
-      d->drain_limit = 0;
+    bool wet = d->settings.tail && (d->cur.mix > 0.0 || d->target.mix > 0.0);
+    mst_tail_begin (&d->tail, wet ? tap + (fb > 0 ? (uint64_t) ceil (2.0 *
+                3.0 * tap / -log10 (fb)) : 0) : 0, 0);
   }
-  const double floor_lin = pow (10.0, MST_DELAY_TAIL_FLOOR_DB / 20.0);
-  size_t width = fmt == MST_FORMAT_F64 ? sizeof (double) : sizeof (float);
+  bool f64 = fmt == MST_FORMAT_F64;
   MstFpuState fpu = mst_fpu_enter_ftz ();
-  while (*n_out < max_frames && d->drained < d->drain_limit) {
-    size_t window = longest_tap (d);
-    size_t n = BLOCK;
-    n = n < max_frames - *n_out ? n : max_frames - *n_out;
-    n = n < d->drain_limit - d->drained ? n : d->drain_limit - d->drained;
-    n = n < window - d->window_count ? n : window - d->window_count;
-    double peak = delay_run (d, NULL, n, (char *) out + *n_out * 2 * width,
-        fmt);
-    *n_out += n;
-    d->drained += n;
-    d->window_count += n;
-    d->window_peak = fmax (d->window_peak, peak);
-    if (d->window_count >= window) {
-      /* What the lines took in over a whole delay is what is left to come
-       * out (the taps read it unfiltered): under the floor, done. */
-      if (d->window_peak < floor_lin)
-        d->drain_limit = d->drained;
-      d->window_count = 0;
-      d->window_peak = 0;
-    }
-  }
+  *n_out = mst_tail_run (&d->tail, f64 ? run_silence_f64 : run_silence_f32,
+      d, out, 2 * (f64 ? sizeof (double) : sizeof (float)), max_frames,
+      BLOCK, longest_tap (d), pow (10.0, MST_DELAY_TAIL_FLOOR_DB / 20.0));
   mst_fpu_leave (fpu);
   return MST_OK;
 }

@@ -24,6 +24,7 @@
 #include "mst-filter.h"
 #include "mst-fpu.h"
 #include "mst-smoother.h"
+#include "mst-tail.h"
 #include "mst-tapline.h"
 
 #define N_LINES MST_REVERB_LINES
@@ -87,10 +88,7 @@ struct MstReverb {
   size_t lengths[N_LINES];
   double wet_gain;
   bool net_clear;               /* bypassed and settled: lines cleared */
-  /* Drain state. */
-  bool draining;
-  uint64_t drained, window_count, drain_limit, drain_min;
-  double window_peak;
+  MstTail tail;
   uint64_t nonfinite;
   /* Scratch for one block. */
   double dry[2][BLOCK], inj[2][BLOCK], s[N_LINES][BLOCK], wet[2][BLOCK];
@@ -357,7 +355,7 @@ mst_reverb_reset (MstReverb * rv)
   update_network (rv);
   clear_network (rv);
   rv->net_clear = false;
-  rv->draining = false;
+  rv->tail.active = false;
 }
 
 bool
@@ -556,7 +554,7 @@ reverb_process (MstReverb * rv, const void *in, size_t n_frames, void *out,
   if (!rv || !rv->configured || (!out && n_frames))
     return MST_ERR_INVALID_ARG;
   MstFpuState fpu = mst_fpu_enter_ftz ();
-  rv->draining = false;
+  rv->tail.active = false;
   reverb_run (rv, in, n_frames, out, fmt);
   mst_fpu_leave (fpu);
   return MST_OK;
@@ -577,48 +575,39 @@ longest_line (const MstReverb * rv)
   return m;
 }
 
-MST_ALWAYS_INLINE MstResult
+static double
+run_silence_f32 (void *core, void *out, size_t n)
+{
+  return reverb_run (core, NULL, n, out, MST_FORMAT_F32);
+}
+
+static double
+run_silence_f64 (void *core, void *out, size_t n)
+{
+  return reverb_run (core, NULL, n, out, MST_FORMAT_F64);
+}
+
+static MstResult
 reverb_drain (MstReverb * rv, void *out, size_t max_frames, size_t *n_out,
     MstFormat fmt)
 {
   if (!rv || !rv->configured || !n_out || (!out && max_frames))
     return MST_ERR_INVALID_ARG;
-  *n_out = 0;
-  if (!rv->draining) {
-    double pd = rv->settings.predelay_ms * 1e-3 * rv->rate;
-    rv->draining = true;
-    rv->drained = rv->window_count = 0;
-    rv->window_peak = 0;
-    rv->drain_min = (uint64_t) ceil (pd) + longest_line (rv);
-    rv->drain_limit = (uint64_t) ceil (2.0 * fmax (rv->settings.decay_s,
-            rv->settings.decay_low_s) * rv->rate);
-    /* Nothing wet to drain: no tail. */
-    if (!rv->settings.tail || (rv->cur.mix == 0.0 && rv->target.mix == 0.0))
-      rv->drain_limit = 0;
+  if (!rv->tail.active) {
+    /* The floor is tested after the pre-delay and one line, the limit
+     * 2 x the longest decay; nothing wet to drain: no tail. */
+    bool wet = rv->settings.tail && (rv->cur.mix > 0.0
+        || rv->target.mix > 0.0);
+    mst_tail_begin (&rv->tail, wet ? (uint64_t) ceil (2.0 *
+            fmax (rv->settings.decay_s, rv->settings.decay_low_s) *
+            rv->rate) : 0, (uint64_t) ceil (rv->settings.predelay_ms * 1e-3
+            * rv->rate) + longest_line (rv));
   }
-  const double floor_lin = pow (10.0, MST_REVERB_TAIL_FLOOR_DB / 20.0);
-  size_t width = fmt == MST_FORMAT_F64 ? sizeof (double) : sizeof (float);
+  bool f64 = fmt == MST_FORMAT_F64;
   MstFpuState fpu = mst_fpu_enter_ftz ();
-  while (*n_out < max_frames && rv->drained < rv->drain_limit) {
-    size_t window = longest_line (rv);
-    size_t n = BLOCK;
-    n = n < max_frames - *n_out ? n : max_frames - *n_out;
-    n = n < rv->drain_limit - rv->drained ? n : rv->drain_limit - rv->drained;
-    n = n < window - rv->window_count ? n : window - rv->window_count;
-    double peak = reverb_run (rv, NULL, n, (char *) out + *n_out * 2 * width,
-        fmt);
-    *n_out += n;
-    rv->drained += n;
-    rv->window_count += n;
-    rv->window_peak = fmax (rv->window_peak, peak);
-    if (rv->window_count >= window) {
-      /* A whole longest line under the floor: what the lines hold is. */
-      if (rv->drained >= rv->drain_min && rv->window_peak < floor_lin)
-        rv->drain_limit = rv->drained;
-      rv->window_count = 0;
-      rv->window_peak = 0;
-    }
-  }
+  *n_out = mst_tail_run (&rv->tail, f64 ? run_silence_f64 : run_silence_f32,
+      rv, out, 2 * (f64 ? sizeof (double) : sizeof (float)), max_frames,
+      BLOCK, longest_line (rv), pow (10.0, MST_REVERB_TAIL_FLOOR_DB / 20.0));
   mst_fpu_leave (fpu);
   return MST_OK;
 }
