@@ -76,71 +76,36 @@ gst_mst_delay_note_get_type (void)
   return (GType) type;
 }
 
-static gdouble *
-double_field (MstDelaySettings * s, guint prop_id)
-{
-  switch (prop_id) {
-    case PROP_TIME:
-      return &s->time_ms;
-    case PROP_BPM:
-      return &s->bpm;
-    case PROP_FEEDBACK:
-      return &s->feedback_pct;
-    case PROP_LOW_CUT:
-      return &s->low_cut_hz;
-    case PROP_HIGH_CUT:
-      return &s->high_cut_hz;
-    case PROP_MIX:
-      return &s->mix_pct;
-    default:
-      return NULL;
-  }
-}
+/* The settings field of each property, in the order of the enum. */
+static const GstMstField fields[] = {
+  {G_STRUCT_OFFSET (MstDelaySettings, time_ms), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstDelaySettings, bpm), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstDelaySettings, feedback_pct), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstDelaySettings, low_cut_hz), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstDelaySettings, high_cut_hz), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstDelaySettings, mix_pct), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstDelaySettings, note), G_TYPE_ENUM},
+  {G_STRUCT_OFFSET (MstDelaySettings, ping_pong), G_TYPE_BOOLEAN},
+  {G_STRUCT_OFFSET (MstDelaySettings, tail), G_TYPE_BOOLEAN},
+  {G_STRUCT_OFFSET (MstDelaySettings, bypass), G_TYPE_BOOLEAN},
+};
 
 static void
 gst_mst_delay_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
-  GstMstDelay *self = GST_MST_DELAY (object);
-  gdouble *d = double_field (&self->settings, prop_id);
-
-  GST_OBJECT_LOCK (self);
-  if (d)
-    *d = g_value_get_double (value);
-  else if (prop_id == PROP_NOTE)
-    self->settings.note = g_value_get_enum (value);
-  else if (prop_id == PROP_PING_PONG)
-    self->settings.ping_pong = g_value_get_boolean (value);
-  else if (prop_id == PROP_TAIL)
-    self->settings.tail = g_value_get_boolean (value);
-  else if (prop_id == PROP_BYPASS)
-    self->settings.bypass = g_value_get_boolean (value);
-  else
+  if (!gst_mst_filter_set_field (object, &GST_MST_DELAY (object)->settings,
+          fields, G_N_ELEMENTS (fields), prop_id, value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-  GST_OBJECT_UNLOCK (self);
 }
 
 static void
 gst_mst_delay_get_property (GObject * object, guint prop_id, GValue * value,
     GParamSpec * pspec)
 {
-  GstMstDelay *self = GST_MST_DELAY (object);
-  gdouble *d = double_field (&self->settings, prop_id);
-
-  GST_OBJECT_LOCK (self);
-  if (d)
-    g_value_set_double (value, *d);
-  else if (prop_id == PROP_NOTE)
-    g_value_set_enum (value, self->settings.note);
-  else if (prop_id == PROP_PING_PONG)
-    g_value_set_boolean (value, self->settings.ping_pong);
-  else if (prop_id == PROP_TAIL)
-    g_value_set_boolean (value, self->settings.tail);
-  else if (prop_id == PROP_BYPASS)
-    g_value_set_boolean (value, self->settings.bypass);
-  else
+  if (!gst_mst_filter_get_field (object, &GST_MST_DELAY (object)->settings,
+          fields, G_N_ELEMENTS (fields), prop_id, value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-  GST_OBJECT_UNLOCK (self);
 }
 
 GST_MST_FILTER_DEFINE_TAIL_CORE_VFUNCS (GST_MST_DELAY, mst_delay)

@@ -632,3 +632,41 @@ gst_mst_filter_install_double (GObjectClass * gobject_class, guint prop_id,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
           | GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
 }
+
+gboolean
+gst_mst_filter_set_field (GObject * object, gpointer settings,
+    const GstMstField * fields, guint n_fields, guint prop_id,
+    const GValue * value)
+{
+  if (prop_id < 1 || prop_id > n_fields)
+    return FALSE;
+  guint8 *at = (guint8 *) settings + fields[prop_id - 1].offset;
+  GST_OBJECT_LOCK (object);
+  if (fields[prop_id - 1].type == G_TYPE_DOUBLE)
+    *(gdouble *) at = g_value_get_double (value);
+  else if (fields[prop_id - 1].type == G_TYPE_BOOLEAN)
+    *(bool *) at = g_value_get_boolean (value);
+  else
+    *(int *) at = g_value_get_enum (value);
+  GST_OBJECT_UNLOCK (object);
+  return TRUE;
+}
+
+gboolean
+gst_mst_filter_get_field (GObject * object, gpointer settings,
+    const GstMstField * fields, guint n_fields, guint prop_id,
+    GValue * value)
+{
+  if (prop_id < 1 || prop_id > n_fields)
+    return FALSE;
+  const guint8 *at = (const guint8 *) settings + fields[prop_id - 1].offset;
+  GST_OBJECT_LOCK (object);
+  if (fields[prop_id - 1].type == G_TYPE_DOUBLE)
+    g_value_set_double (value, *(const gdouble *) at);
+  else if (fields[prop_id - 1].type == G_TYPE_BOOLEAN)
+    g_value_set_boolean (value, *(const bool *) at);
+  else
+    g_value_set_enum (value, *(const int *) at);
+  GST_OBJECT_UNLOCK (object);
+  return TRUE;
+}

@@ -276,6 +276,24 @@ filter_bind_core (GstMstFilterClass * klass) \
   klass->destroy = GST_DEBUG_FUNCPTR (core_destroy); \
 }
 
+/* One property of a settings struct: where it lies and its C type
+ * (G_TYPE_DOUBLE: double, G_TYPE_BOOLEAN: bool, G_TYPE_ENUM: an enum). */
+typedef struct
+{
+  gsize offset;
+  GType type;
+} GstMstField;
+
+/* set_property / get_property of properties 1 .. @n_fields, each the
+ * field @fields[prop_id - 1] of the settings struct at @settings in the
+ * instance, under the object lock; FALSE for an id beyond them. */
+gboolean gst_mst_filter_set_field (GObject * object, gpointer settings,
+    const GstMstField * fields, guint n_fields, guint prop_id,
+    const GValue * value);
+gboolean gst_mst_filter_get_field (GObject * object, gpointer settings,
+    const GstMstField * fields, guint n_fields, guint prop_id,
+    GValue * value);
+
 /* A controllable double property (GST_PARAM_MUTABLE_PLAYING). */
 void gst_mst_filter_install_double (GObjectClass * gobject_class,
     guint prop_id, const gchar * name, const gchar * nick,

@@ -55,70 +55,37 @@ G_DEFINE_TYPE_WITH_CODE (GstMstReverb, gst_mst_reverb, GST_TYPE_MST_FILTER,
 GST_ELEMENT_REGISTER_DEFINE (reverb, "reverb", GST_RANK_NONE,
     GST_TYPE_MST_REVERB);
 
-/* The double settings in property order (PROP_DECAY .. PROP_WIDTH). */
-static gdouble *
-double_field (MstReverbSettings * s, guint prop_id)
-{
-  switch (prop_id) {
-    case PROP_DECAY:
-      return &s->decay_s;
-    case PROP_DECAY_LOW:
-      return &s->decay_low_s;
-    case PROP_CROSSOVER:
-      return &s->crossover_hz;
-    case PROP_DAMPING:
-      return &s->damping_hz;
-    case PROP_SIZE:
-      return &s->size_pct;
-    case PROP_PREDELAY:
-      return &s->predelay_ms;
-    case PROP_DIFFUSION:
-      return &s->diffusion_pct;
-    case PROP_MIX:
-      return &s->mix_pct;
-    case PROP_WIDTH:
-      return &s->width_pct;
-    default:
-      return NULL;
-  }
-}
+/* The settings field of each property, in the order of the enum. */
+static const GstMstField fields[] = {
+  {G_STRUCT_OFFSET (MstReverbSettings, decay_s), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstReverbSettings, decay_low_s), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstReverbSettings, crossover_hz), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstReverbSettings, damping_hz), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstReverbSettings, size_pct), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstReverbSettings, predelay_ms), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstReverbSettings, diffusion_pct), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstReverbSettings, mix_pct), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstReverbSettings, width_pct), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstReverbSettings, tail), G_TYPE_BOOLEAN},
+  {G_STRUCT_OFFSET (MstReverbSettings, bypass), G_TYPE_BOOLEAN},
+};
 
 static void
 gst_mst_reverb_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
-  GstMstReverb *self = GST_MST_REVERB (object);
-  gdouble *d = double_field (&self->settings, prop_id);
-
-  GST_OBJECT_LOCK (self);
-  if (d)
-    *d = g_value_get_double (value);
-  else if (prop_id == PROP_TAIL)
-    self->settings.tail = g_value_get_boolean (value);
-  else if (prop_id == PROP_BYPASS)
-    self->settings.bypass = g_value_get_boolean (value);
-  else
+  if (!gst_mst_filter_set_field (object, &GST_MST_REVERB (object)->settings,
+          fields, G_N_ELEMENTS (fields), prop_id, value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-  GST_OBJECT_UNLOCK (self);
 }
 
 static void
 gst_mst_reverb_get_property (GObject * object, guint prop_id, GValue * value,
     GParamSpec * pspec)
 {
-  GstMstReverb *self = GST_MST_REVERB (object);
-  gdouble *d = double_field (&self->settings, prop_id);
-
-  GST_OBJECT_LOCK (self);
-  if (d)
-    g_value_set_double (value, *d);
-  else if (prop_id == PROP_TAIL)
-    g_value_set_boolean (value, self->settings.tail);
-  else if (prop_id == PROP_BYPASS)
-    g_value_set_boolean (value, self->settings.bypass);
-  else
+  if (!gst_mst_filter_get_field (object, &GST_MST_REVERB (object)->settings,
+          fields, G_N_ELEMENTS (fields), prop_id, value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-  GST_OBJECT_UNLOCK (self);
 }
 
 GST_MST_FILTER_DEFINE_TAIL_CORE_VFUNCS (GST_MST_REVERB, mst_reverb)

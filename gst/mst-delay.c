@@ -319,14 +319,9 @@ MST_DEFINE_PROCESS_TO (mst_delay_process, MstDelay, void, delay_process)
 static size_t
 longest_tap (const MstDelay * d)
 {
-  size_t m = 0;
-  for (int c = 0; c < 2; c++) {
-    const MstTapLine *t = &d->line[c];
-    m = t->delay > m ? t->delay : m;
-    m = t->next > m ? t->next : m;
-    m = t->wanted > m ? t->wanted : m;
-  }
-  return m;
+  size_t a = mst_tapline_longest (&d->line[0]);
+  size_t b = mst_tapline_longest (&d->line[1]);
+  return a > b ? a : b;
 }
 
 static double
@@ -359,11 +354,9 @@ delay_drain (MstDelay * d, void *out, size_t max_frames, size_t *n_out,
                 3.0 * tap / -log10 (fb)) : 0) : 0, 0);
   }
   bool f64 = fmt == MST_FORMAT_F64;
-  MstFpuState fpu = mst_fpu_enter_ftz ();
   *n_out = mst_tail_run (&d->tail, f64 ? run_silence_f64 : run_silence_f32,
       d, out, 2 * (f64 ? sizeof (double) : sizeof (float)), max_frames,
       BLOCK, longest_tap (d), pow (10.0, MST_DELAY_TAIL_FLOOR_DB / 20.0));
-  mst_fpu_leave (fpu);
   return MST_OK;
 }
 

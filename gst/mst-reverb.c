@@ -567,10 +567,8 @@ longest_line (const MstReverb * rv)
 {
   size_t m = 0;
   for (int i = 0; i < N_LINES; i++) {
-    const MstTapLine *t = &rv->lines[i];
-    m = t->delay > m ? t->delay : m;
-    m = t->next > m ? t->next : m;
-    m = t->wanted > m ? t->wanted : m;
+    size_t l = mst_tapline_longest (&rv->lines[i]);
+    m = l > m ? l : m;
   }
   return m;
 }
@@ -604,11 +602,9 @@ reverb_drain (MstReverb * rv, void *out, size_t max_frames, size_t *n_out,
             * rv->rate) + longest_line (rv));
   }
   bool f64 = fmt == MST_FORMAT_F64;
-  MstFpuState fpu = mst_fpu_enter_ftz ();
   *n_out = mst_tail_run (&rv->tail, f64 ? run_silence_f64 : run_silence_f32,
       rv, out, 2 * (f64 ? sizeof (double) : sizeof (float)), max_frames,
       BLOCK, longest_line (rv), pow (10.0, MST_REVERB_TAIL_FLOOR_DB / 20.0));
-  mst_fpu_leave (fpu);
   return MST_OK;
 }
 

@@ -1,6 +1,8 @@
 /* mastering: the end of an effect's tail. */
 #include "mst-tail.h"
 
+#include "mst-fpu.h"
+
 void
 mst_tail_begin (MstTail * t, uint64_t limit, uint64_t min)
 {
@@ -19,6 +21,7 @@ mst_tail_run (MstTail * t, MstTailRun run, void *core, void *out,
   size_t n_out = 0;
   if (window == 0)
     window = 1;
+  MstFpuState fpu = mst_fpu_enter_ftz ();
   while (n_out < max_frames && t->done < t->limit) {
     size_t n = block;
     n = n < max_frames - n_out ? n : max_frames - n_out;
@@ -36,5 +39,6 @@ mst_tail_run (MstTail * t, MstTailRun run, void *core, void *out,
       t->window_peak = 0;
     }
   }
+  mst_fpu_leave (fpu);
   return n_out;
 }

@@ -29,7 +29,8 @@ void mst_tail_begin (MstTail * t, uint64_t limit, uint64_t min);
 
 /** Up to @max_frames of the tail into @out (@frame_bytes a frame), in
  *  pieces of at most @block frames ending at the windows (@window frames)
- *  and the limit; returns how many frames, 0 when the tail is over. */
+ *  and the limit, with flush-to-zero; returns how many frames, 0 when the
+ *  tail is over. */
 size_t mst_tail_run (MstTail * t, MstTailRun run, void *core, void *out,
     size_t frame_bytes, size_t max_frames, size_t block, size_t window,
     double floor_lin);

@@ -51,6 +51,14 @@ mst_tapline_max_block (const MstTapLine * t)
   return t->delay < t->next ? t->delay : t->next;
 }
 
+/** The longest delay the line is read at, fades to or was asked for. */
+static inline size_t
+mst_tapline_longest (const MstTapLine * t)
+{
+  size_t m = t->delay > t->next ? t->delay : t->next;
+  return m > t->wanted ? m : t->wanted;
+}
+
 /** Reads @n frames at the tap(s) into @out, advancing the fade; @ahead is
  *  how many of the block's frames were already written (a line read after
  *  its block is written, as a pre-delay that may be 0). @ramp: scratch of
