@@ -40,6 +40,8 @@
 static const double diffuser_ms[2][N_DIFFUSERS] = {
   {1.13, 1.71, 2.93, 4.37}, {1.27, 1.93, 3.11, 4.71},
 };
+/* Schroeder's all-pass gain ("Natural sounding artificial reverberation",
+ * JAES 10 (3), 1962): dense without colouring. */
 #define DIFFUSION_MAX_COEF 0.7
 /* Deepest step a shelf of the absorption filters takes, per pass of a
  * line (-60 dB): a deeper one puts its pole so near z = 1 that a residue
