@@ -40,6 +40,7 @@ struct MstDelay {
   double glide_tau_frames;
   MstTapLine line[2];
   MstBiquadCascade filt;
+  bool filters_off;             /* both sections the identity */
   size_t frames;
   MstTail tail;
   uint64_t nonfinite;
@@ -182,11 +183,13 @@ design_filters (MstDelay * d)
     d->filt.coefs[0] = identity;
   else
     mst_filter_design (&lo, d->rate, &d->filt.coefs[0], &n);
-  if (d->cur.high_cut >= MST_DELAY_MAX_HIGH_CUT_HZ
-      || d->cur.high_cut >= 0.45 * d->rate)
+  bool hi_off = d->cur.high_cut >= MST_DELAY_MAX_HIGH_CUT_HZ
+      || d->cur.high_cut >= 0.45 * d->rate;
+  if (hi_off)
     d->filt.coefs[1] = identity;
   else
     mst_filter_design (&hi, d->rate, &d->filt.coefs[1], &n);
+  d->filters_off = hi_off && d->cur.low_cut < LOW_CUT_OFF_HZ;
 }
 
 void
@@ -271,8 +274,13 @@ delay_run (MstDelay * d, const void *in, size_t n_frames, void *out,
       mst_tapline_read (&d->line[c], d->echo[c], n, 0, d->ramp);
       memcpy (d->fb[c], d->echo[c], n * sizeof (double));
     }
-    mst_biquad_cascade_run (&d->filt, chans, 2, &d->fb[0][0], BLOCK,
-        cuts ? from : NULL, (int) n);
+    /* Off and settled: the identity, not run. Its stale history is read
+     * only by the first two frames of the glide that turns a filter back
+     * on, whose coefficients start at the identity's (weights of the
+     * history 0 there, a 64th of the step after one frame). */
+    if (cuts || !d->filters_off)
+      mst_biquad_cascade_run (&d->filt, chans, 2, &d->fb[0][0], BLOCK,
+          cuts ? from : NULL, (int) n);
     double dfb = (d->cur.feedback - p0.feedback) / n;
     double dpp = (d->cur.ping_pong - p0.ping_pong) / n;
     double dm = (d->cur.mix - p0.mix) / n;
