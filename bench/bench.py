@@ -75,6 +75,12 @@ def dehum_ffmpeg_af(width_hz=DEHUM_WIDTH_HZ):
         _num(DEHUM_MAINS_HZ * k), _num(width_hz))
         for k in range(1, DEHUM_LINES + 1))
 
+# reverb: our decay time; freeverb's room size (0..1: its comb feedback
+# 0.7 + 0.28 x room-size), whose decay the verification measures.
+REVERB_DECAY_S = 2.0
+FREEVERB_ROOM_SIZE = 0.8
+# delay: the echo time both are set to.
+DELAY_MS = 250.0
 
 # Five active peak (bell) bands: (centre Hz, gain dB, Q).
 EQ_BANDS = [
@@ -587,6 +593,31 @@ CASES = [
          baseline="ffmpeg baseline", ffmpeg_af=dehum_ffmpeg_af(1.0),
          requires=["ffmpeg:bandreject"],
          note="the same, 1 Hz wide: less music taken, less drift forgiven"),
+    # --- reverb: ours against freeverb ------------------------------------
+    dict(name="reverb decay=2 mix=30 (mastering)", group="reverb",
+         role="ours", baseline="gst baseline",
+         chain="reverb decay=%s mix=30 tail=false" % _num(REVERB_DECAY_S),
+         requires=["gst:reverb"],
+         note="16-line feedback delay network, exact RT60 (tail off: the "
+              "timed file ends with the input)"),
+    dict(name="freeverb room-size=%g level=0.3" % FREEVERB_ROOM_SIZE,
+         group="reverb", role="peer", baseline="gst baseline",
+         chain="freeverb room-size=%g damping=0 level=0.3"
+               % FREEVERB_ROOM_SIZE,
+         requires=["gst:freeverb"],
+         note="gst-plugins-bad: Schroeder/Moorer (8 combs, 4 all-passes a "
+              "side); its room size sets feedback, not a decay time"),
+    # --- delay: ours against audioecho ------------------------------------
+    dict(name="delay time=250 feedback=40 (mastering)", group="delay",
+         role="ours", baseline="gst baseline",
+         chain="delay time=%s feedback=40 mix=30 tail=false"
+               % _num(DELAY_MS), requires=["gst:delay"]),
+    dict(name="audioecho delay=250 ms feedback=0.4", group="delay",
+         role="peer", baseline="gst baseline",
+         chain="audioecho delay=%d max-delay=%d intensity=0.3 feedback=0.4"
+               % (int(DELAY_MS * 1e6), int(DELAY_MS * 1e6)),
+         requires=["gst:audioecho"],
+         note="gst-plugins-good: one tap, feedback, no filters"),
 
     dict(name="eq ! mbcomp ! limiter (mastering)", group="chain",
          role="ours", baseline="gst baseline", chain=chain_ours(),
@@ -664,6 +695,15 @@ MASTER_CEILING_DBTP = -1.0
 #   'dither'       the error out - in (LSB of 16 bits) on the noise: its
 #                  threshold-weighted and total power against flat TPDF
 #                  (1/4 LSB^2), reported
+#   'reverb'       on an impulse (then 6 s of silence) instead: the wet
+#                  response's T30 (Schroeder backward integration, the fit
+#                  from -5 to -35 dB, both channels) against ours' decay,
+#                  and when the normalized echo density (Abel and Huang,
+#                  20 ms windows) first reaches 0.9 (from 20 ms) and its
+#                  mean from 100 to 300 ms, reported
+#   'delay'        on an impulse: where the first two echoes come (frames,
+#                  frame 0 left out) against DELAY_MS, and the second over
+#                  the first
 #   None           no check (e.g. analysers that pass audio through)
 # A peer whose output equals its input is skipped (ours in a 'dynamics'
 # group is timed all the same: neutral at its defaults is still its cost).
@@ -756,6 +796,13 @@ GROUPS = {
                    "clipped at +-1; each at its defaults; SDR against the "
                    "driven music before clipping, the peer aligned by "
                    "cross-correlation" % DECLIP_OVER_DB),
+    "reverb": dict(verify="reverb", title="Reverb",
+                   settings="ours decay %g s, mix 30 %%; freeverb room-size "
+                   "%g, damping 0, level 0.3; the verification runs both "
+                   "fully wet (mix 100, level 1) on an impulse" % (
+                       REVERB_DECAY_S, FREEVERB_ROOM_SIZE)),
+    "delay": dict(verify="delay", title="Echo delay",
+                  settings="%g ms, feedback 40 %%, 30 %% wet" % DELAY_MS),
     "chain": dict(verify="dynamics",
                   title="Chain: EQ, multiband compressor, limiter",
                   settings="the eq group's 5 bands, then the mbcomp group's "
@@ -1225,6 +1272,95 @@ def restore_sdr(ref, y, max_lag=4096):
     r, o = r[edge:-edge], o[edge:-edge]
     err = float(np.sum((o - r) ** 2))
     return 10 * math.log10(float(np.sum(r ** 2)) / err) if err > 0 else 400.0, lag
+def _impulse_file(seconds):
+    import numpy as np
+    path = os.path.join(CACHE_DIR, "impulse-v%d-%ds.raw" % (DATA_VERSION,
+                                                            seconds))
+    if not os.path.exists(path):
+        os.makedirs(CACHE_DIR, exist_ok=True)
+        x = np.zeros((seconds * RATE, CHANNELS), "<f4")
+        x[0, :] = 0.5
+        x.tofile(path)
+    return path
+
+
+def _t30(e):
+    """T30 of an energy envelope: Schroeder's backward integral in dB, a
+    line through -5..-35 dB, extrapolated to -60 dB (ISO 3382-1)."""
+    import numpy as np
+    edc = np.cumsum(e[::-1])[::-1]
+    db = 10 * np.log10(edc / edc[0] + 1e-300)
+    sel = (db <= -5) & (db >= -35)
+    if np.count_nonzero(sel) < 10:
+        return float("nan")
+    t = np.arange(len(e))[sel] / RATE
+    slope = np.polyfit(t, db[sel], 1)[0]
+    return -60.0 / slope
+
+
+def _ned(x):
+    """The normalized echo density (Abel and Huang 2006: the share of
+    samples beyond one standard deviation in 20 ms, over erfc (1 / sqrt 2))
+    every ms for 1 s from the first non-zero sample."""
+    import numpy as np
+    start = int(np.argmax(np.abs(x) > 0))
+    half = RATE // 100
+    out = []
+    for ms in range(0, 1000):
+        c = start + ms * RATE // 1000
+        w = x[max(0, c - half):c + half]
+        sd = np.sqrt(np.mean(w ** 2))
+        out.append(np.mean(np.abs(w) > sd) / math.erfc(1 / math.sqrt(2))
+                   if sd > 0 else 0.0)
+    return np.array(out)
+
+
+def verify_echo(b, case, kind):
+    import numpy as np
+    chain = case["chain"]
+    if kind == "reverb":
+        chain = (chain.replace("mix=30", "mix=100").replace(
+            "level=0.3", "level=1"))
+    else:
+        chain = chain.replace("mix=30", "mix=100")
+    c = dict(case, chain=chain)
+    inp = _impulse_file(8)
+    with tempfile.TemporaryDirectory(prefix="mastering-verify-") as d:
+        out = os.path.join(d, "out.raw")
+        r = subprocess.run(b.render_command(c, out, inp), env=b.env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+        if r.returncode != 0 or not os.path.exists(out):
+            return False, "pipeline failed: " + r.stdout.strip()[-500:]
+        y = np.fromfile(out, "<f4").reshape(-1, CHANNELS).astype(np.float64)
+    if not np.all(np.isfinite(y)):
+        return False, "non-finite output"
+    if kind == "reverb":
+        t = _t30(np.sum(y ** 2, axis=1))
+        ned = _ned(y[:, 0])
+        # From 20 ms on: the first window holds the onset alone.
+        dense = np.nonzero(ned[20:] >= 0.9)[0]
+        text = "T30 %.3f s" % t
+        if case["role"] == "ours":
+            text += " (set %g s: %+.1f %%)" % (
+                REVERB_DECAY_S, 100 * (t / REVERB_DECAY_S - 1))
+        text += ("; echo density (1: as noise) first 0.9 %s, mean %.2f "
+                 "from 100 to 300 ms" % (
+                     "at %d ms" % (dense[0] + 20) if len(dense)
+                     else "not within 1 s", float(np.mean(ned[100:300]))))
+        return True, text
+    # delay: the echoes of the impulse at 0.5 (a peer that passes the dry
+    # signal whatever its settings has the impulse itself at frame 0)
+    a = np.abs(y[:, 0])
+    a[0] = 0.0
+    d_frames = int(round(DELAY_MS * RATE / 1000))
+    first = int(np.argmax(a > 1e-3))
+    rest = a[first + d_frames // 2:]
+    second = first + d_frames // 2 + int(np.argmax(rest > 1e-4))
+    ratio = a[second] / a[first] if a[first] > 0 else float("nan")
+    return True, ("echoes at frames %d and %d (set %d and %d), the second "
+                  "%.3f of the first" % (first, second, d_frames,
+                                          2 * d_frames, ratio))
 
 
 def verify_case(b, case, kind):
@@ -1234,6 +1370,8 @@ def verify_case(b, case, kind):
         return True, "not checked"
     if kind == "dehum":
         return verify_dehum(b, case)
+    if kind in ("reverb", "delay"):
+        return verify_echo(b, case, kind)
     inp = b.verify_music if kind in ("limiter", "dynamics") else b.verify_file
     inp = (b.verify_music if kind in ("limiter", "dynamics", "restore")
            else b.verify_file)

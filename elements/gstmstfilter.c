@@ -490,6 +490,50 @@ gst_mst_filter_class_set_stereo_out (GstMstFilterClass * klass)
   trans_class->transform_ip_on_passthrough = FALSE;
 }
 
+/* Frames a buffer of the tail holds. */
+#define TAIL_CHUNK_FRAMES 4096
+
+/* At EOS: the core's tail pushed in buffers that continue the stream's
+ * timestamps (from the end of the last buffer processed). */
+static void
+push_tail (GstMstFilter * self)
+{
+  GstMstFilterClass *klass = GET_CLASS (self);
+  gsize (*tail) (GstMstFilter *, gpointer, gsize) =
+      self->format == MST_FORMAT_F64 ? klass->tail_to_f64 : klass->tail_to_f32;
+  gint rate = GST_AUDIO_INFO_RATE (&self->out_info);
+  gsize bpf = GST_AUDIO_INFO_BPF (&self->out_info);
+  GstClockTime start = self->last_end;
+  guint64 done = 0;
+
+  if (!tail || !self->configured || !GST_CLOCK_TIME_IS_VALID (start))
+    return;
+  for (;;) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, TAIL_CHUNK_FRAMES * bpf,
+        NULL);
+    GstMapInfo map;
+    gsize n;
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    n = tail (self, map.data, TAIL_CHUNK_FRAMES);
+    gst_buffer_unmap (buf, &map);
+    if (n == 0) {
+      gst_buffer_unref (buf);
+      break;
+    }
+    gst_buffer_resize (buf, 0, n * bpf);
+    GST_BUFFER_PTS (buf) = start + gst_util_uint64_scale_int (done,
+        GST_SECOND, rate);
+    done += n;
+    GST_BUFFER_DURATION (buf) = start + gst_util_uint64_scale_int (done,
+        GST_SECOND, rate) - GST_BUFFER_PTS (buf);
+    self->last_end = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
+    if (gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf) != GST_FLOW_OK)
+      break;
+  }
+  GST_DEBUG_OBJECT (self, "drained a tail of %" G_GUINT64_FORMAT " frames",
+      done);
+}
+
 static gboolean
 gst_mst_filter_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
@@ -498,6 +542,7 @@ gst_mst_filter_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
+      push_tail (self);
       if (klass->message_name && self->configured && !self->final_posted) {
         gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
         gst_mst_filter_post_status (self, self->last_end,
@@ -575,4 +620,53 @@ gst_mst_filter_init (GstMstFilter * self)
 {
   gst_mst_timeline_restart (&self->timeline);
   self->last_end = GST_CLOCK_TIME_NONE;
+}
+
+void
+gst_mst_filter_install_double (GObjectClass * gobject_class, guint prop_id,
+    const gchar * name, const gchar * nick, const gchar * blurb, gdouble min,
+    gdouble max, gdouble def)
+{
+  g_object_class_install_property (gobject_class, prop_id,
+      g_param_spec_double (name, nick, blurb, min, max, def,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
+}
+
+gboolean
+gst_mst_filter_set_field (GObject * object, gpointer settings,
+    const GstMstField * fields, guint n_fields, guint prop_id,
+    const GValue * value)
+{
+  if (prop_id < 1 || prop_id > n_fields)
+    return FALSE;
+  guint8 *at = (guint8 *) settings + fields[prop_id - 1].offset;
+  GST_OBJECT_LOCK (object);
+  if (fields[prop_id - 1].type == G_TYPE_DOUBLE)
+    *(gdouble *) at = g_value_get_double (value);
+  else if (fields[prop_id - 1].type == G_TYPE_BOOLEAN)
+    *(bool *) at = g_value_get_boolean (value);
+  else
+    *(int *) at = g_value_get_enum (value);
+  GST_OBJECT_UNLOCK (object);
+  return TRUE;
+}
+
+gboolean
+gst_mst_filter_get_field (GObject * object, gpointer settings,
+    const GstMstField * fields, guint n_fields, guint prop_id,
+    GValue * value)
+{
+  if (prop_id < 1 || prop_id > n_fields)
+    return FALSE;
+  const guint8 *at = (const guint8 *) settings + fields[prop_id - 1].offset;
+  GST_OBJECT_LOCK (object);
+  if (fields[prop_id - 1].type == G_TYPE_DOUBLE)
+    g_value_set_double (value, *(const gdouble *) at);
+  else if (fields[prop_id - 1].type == G_TYPE_BOOLEAN)
+    g_value_set_boolean (value, *(const bool *) at);
+  else
+    g_value_set_enum (value, *(const int *) at);
+  GST_OBJECT_UNLOCK (object);
+  return TRUE;
 }

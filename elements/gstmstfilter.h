@@ -107,6 +107,13 @@ struct _GstMstFilterClass
   /* The src pad's formats other than the sink's, as caps text ("S16LE,
    * S24LE, S32LE"); NULL: in place, the sink's format. */
   const gchar *src_formats;
+  /* A core whose output outlasts its input (a reverb's or an echo's
+   * tail): at EOS, up to @max_frames more frames (silence in) into @out,
+   * in the src format; returns how many, 0 once the tail is over. The
+   * base pushes them before the EOS, their timestamps continuing the
+   * stream's. NULL: no tail. */
+  gsize (*tail_to_f32) (GstMstFilter * self, gpointer out, gsize max_frames);
+  gsize (*tail_to_f64) (GstMstFilter * self, gpointer out, gsize max_frames);
   /* TRUE when the core would leave the audio bit-exact: the buffer then
    * goes through untouched, not even made writable (may be NULL). */
   gboolean (*is_passthrough) (GstMstFilter * self);
@@ -224,6 +231,112 @@ core_process_f64 (GstMstFilter * base, gpointer frames, gsize n_frames) \
 { \
   return ns##_process_f64 (CAST (base)->core, frames, n_frames); \
 }
+
+/* In a stereo-out subclass with a tail whose instance has a field `core`
+ * for the core of prefix @ns (ns_configure (core, rate, channels),
+ * ns_set, ns_process_f32/_f64 (core, in, n, out), ns_drain_f32/_f64
+ * (core, out, max, &n), ns_is_passthrough, ns_get_nonfinite_count,
+ * ns_reset, ns_destroy, as mst-reverb.h): the vfuncs that only call the
+ * core, and filter_bind_core (klass), which sets them. @CAST casts a
+ * GstMstFilter to the subclass. */
+#define GST_MST_FILTER_DEFINE_TAIL_CORE_VFUNCS(CAST, ns) \
+static MstResult \
+core_configure (GstMstFilter * base, const GstAudioInfo * info) \
+{ \
+  if (!CAST (base)->core) \
+    return MST_ERR_NOMEM; \
+  return ns##_configure (CAST (base)->core, GST_AUDIO_INFO_RATE (info), \
+      GST_AUDIO_INFO_CHANNELS (info)); \
+} \
+static void \
+core_apply (GstMstFilter * base, gconstpointer settings) \
+{ \
+  ns##_set (CAST (base)->core, settings); \
+} \
+static MstResult \
+core_process_f32 (GstMstFilter * base, gconstpointer in, gsize n, \
+    gpointer out) \
+{ \
+  return ns##_process_f32 (CAST (base)->core, in, n, out); \
+} \
+static MstResult \
+core_process_f64 (GstMstFilter * base, gconstpointer in, gsize n, \
+    gpointer out) \
+{ \
+  return ns##_process_f64 (CAST (base)->core, in, n, out); \
+} \
+static gsize \
+core_tail_f32 (GstMstFilter * base, gpointer out, gsize max_frames) \
+{ \
+  gsize n = 0; \
+  ns##_drain_f32 (CAST (base)->core, out, max_frames, &n); \
+  return n; \
+} \
+static gsize \
+core_tail_f64 (GstMstFilter * base, gpointer out, gsize max_frames) \
+{ \
+  gsize n = 0; \
+  ns##_drain_f64 (CAST (base)->core, out, max_frames, &n); \
+  return n; \
+} \
+static gboolean \
+core_is_passthrough (GstMstFilter * base) \
+{ \
+  return ns##_is_passthrough (CAST (base)->core); \
+} \
+static guint64 \
+core_get_nonfinite_count (GstMstFilter * base) \
+{ \
+  return ns##_get_nonfinite_count (CAST (base)->core); \
+} \
+static void \
+core_reset (GstMstFilter * base) \
+{ \
+  ns##_reset (CAST (base)->core); \
+} \
+static void \
+core_destroy (GstMstFilter * base) \
+{ \
+  ns##_destroy (&CAST (base)->core); \
+} \
+static void \
+filter_bind_core (GstMstFilterClass * klass) \
+{ \
+  gst_mst_filter_class_set_stereo_out (klass); \
+  klass->configure = GST_DEBUG_FUNCPTR (core_configure); \
+  klass->apply = GST_DEBUG_FUNCPTR (core_apply); \
+  klass->process_to_f32 = GST_DEBUG_FUNCPTR (core_process_f32); \
+  klass->process_to_f64 = GST_DEBUG_FUNCPTR (core_process_f64); \
+  klass->tail_to_f32 = GST_DEBUG_FUNCPTR (core_tail_f32); \
+  klass->tail_to_f64 = GST_DEBUG_FUNCPTR (core_tail_f64); \
+  klass->is_passthrough = GST_DEBUG_FUNCPTR (core_is_passthrough); \
+  klass->get_nonfinite_count = GST_DEBUG_FUNCPTR (core_get_nonfinite_count); \
+  klass->reset = GST_DEBUG_FUNCPTR (core_reset); \
+  klass->destroy = GST_DEBUG_FUNCPTR (core_destroy); \
+}
+
+/* One property of a settings struct: where it lies and its C type
+ * (G_TYPE_DOUBLE: double, G_TYPE_BOOLEAN: bool, G_TYPE_ENUM: an enum). */
+typedef struct
+{
+  gsize offset;
+  GType type;
+} GstMstField;
+
+/* set_property / get_property of properties 1 .. @n_fields, each the
+ * field @fields[prop_id - 1] of the settings struct at @settings in the
+ * instance, under the object lock; FALSE for an id beyond them. */
+gboolean gst_mst_filter_set_field (GObject * object, gpointer settings,
+    const GstMstField * fields, guint n_fields, guint prop_id,
+    const GValue * value);
+gboolean gst_mst_filter_get_field (GObject * object, gpointer settings,
+    const GstMstField * fields, guint n_fields, guint prop_id,
+    GValue * value);
+
+/* A controllable double property (GST_PARAM_MUTABLE_PLAYING). */
+void gst_mst_filter_install_double (GObjectClass * gobject_class,
+    guint prop_id, const gchar * name, const gchar * nick,
+    const gchar * blurb, gdouble min, gdouble max, gdouble def);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstMstFilter, gst_object_unref)
 

@@ -21,6 +21,8 @@
 #include "gstmstdeclick.h"
 #include "gstmstdeclip.h"
 #include "gstmstdenoise.h"
+#include "gstmstreverb.h"
+#include "gstmstdelay.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -43,6 +45,8 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (declick, plugin);
   ret |= GST_ELEMENT_REGISTER (declip, plugin);
   ret |= GST_ELEMENT_REGISTER (denoise, plugin);
+  ret |= GST_ELEMENT_REGISTER (reverb, plugin);
+  ret |= GST_ELEMENT_REGISTER (delay, plugin);
 
   return ret;
 }

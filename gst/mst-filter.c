@@ -563,3 +563,19 @@ mst_filter_design (const MstFilterParams * p, double rate_hz,
   }
   return MST_OK;
 }
+
+void
+mst_filter_first_order_shelf (double dc_gain, double nyquist_gain,
+    double freq_hz, double rate_hz, MstBiquad * out)
+{
+  double f = fmin (freq_hz, 0.49 * rate_hz);
+  double a = dc_gain / nyquist_gain;
+  /* |H| at the pre-warped corner is g_nyq sqrt (A) when w = wc / sqrt (A). */
+  double w = tan (M_PI * f / rate_hz) / sqrt (a);
+  double norm = 1.0 / (1.0 + w);
+  out->b0 = nyquist_gain * (1.0 + a * w) * norm;
+  out->b1 = nyquist_gain * (a * w - 1.0) * norm;
+  out->b2 = 0.0;
+  out->a1 = (w - 1.0) * norm;
+  out->a2 = 0.0;
+}

@@ -69,6 +69,17 @@ MstResult mst_filter_design (const MstFilterParams * p, double rate_hz,
 MstResult mst_filter_design_rbj (const MstFilterParams * p, double rate_hz,
     MstBiquad * out);
 
+/** A first-order shelf (b2 = a2 = 0), the bilinear transform of
+ *  H(s) = g_nyq (s + A w) / (s + w), A = @dc_gain / @nyquist_gain, w the
+ *  pre-warped @freq_hz over sqrt (A): exactly @dc_gain (linear, > 0) at
+ *  0 Hz and @nyquist_gain at Nyquist (the bilinear transform maps s = 0
+ *  and s = inf there), the geometric mean of the two at @freq_hz (clamped
+ *  under 0.49 @rate_hz). The magnitude moves monotonically between the two
+ *  gains, so a loop through it is stable when both are under 1 (Jot's
+ *  absorption filters, reverb). */
+void mst_filter_first_order_shelf (double dc_gain, double nyquist_gain,
+    double freq_hz, double rate_hz, MstBiquad * out);
+
 /** |H(j 2 pi f)| in dB of the analog prototype of @p. */
 double mst_filter_analog_db (const MstFilterParams * p, double freq_hz);
 
