@@ -35,6 +35,11 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q $missing
 fi
 
+# scripts/test starts its other builds here, beside this one (its
+# function setup_beside, which returns at once).
+if command -v setup_beside >/dev/null 2>&1; then
+  setup_beside
+fi
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build" "$top" --buildtype=release
 fi
