@@ -284,21 +284,7 @@ core_is_passthrough (GstMstFilter * base) \
 { \
   return ns##_is_passthrough (CAST (base)->core); \
 } \
-static guint64 \
-core_get_nonfinite_count (GstMstFilter * base) \
-{ \
-  return ns##_get_nonfinite_count (CAST (base)->core); \
-} \
-static void \
-core_reset (GstMstFilter * base) \
-{ \
-  ns##_reset (CAST (base)->core); \
-} \
-static void \
-core_destroy (GstMstFilter * base) \
-{ \
-  ns##_destroy (&CAST (base)->core); \
-} \
+GST_MST_FILTER_DEFINE_CORE_STATE_VFUNCS (CAST, ns) \
 static void \
 filter_bind_core (GstMstFilterClass * klass) \
 { \
