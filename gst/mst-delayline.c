@@ -210,3 +210,26 @@ mst_delayline_drain (MstDelayLine * dl, void *out)
   mst_delayline_pull (dl, out, n);
   return n;
 }
+
+void
+mst_delayline_read_frac (const MstDelayLine * dl, int channel,
+    int64_t frame0, const double *delay, double *out, int n)
+{
+  const double *ring = (const double *) dl->ring + channel;
+  const size_t mask = dl->mask, stride = (size_t) dl->channels;
+  for (int i = 0; i < n; i++) {
+    double pos = (double) (frame0 + i) - delay[i];
+    double whole = floor (pos), f = pos - whole;
+    size_t m = (size_t) (int64_t) whole;
+    double xm1 = ring[((m - 1) & mask) * stride];
+    double x0 = ring[(m & mask) * stride];
+    double x1 = ring[((m + 1) & mask) * stride];
+    double x2 = ring[((m + 2) & mask) * stride];
+    /* The Lagrange polynomial through (-1, xm1), (0, x0), (1, x1),
+     * (2, x2) at f, in Horner form: f = 0 gives x0 exactly. */
+    double c1 = x1 - xm1 / 3.0 - x0 / 2.0 - x2 / 6.0;
+    double c2 = (xm1 + x1) / 2.0 - x0;
+    double c3 = (x2 - xm1) / 6.0 + (x0 - x1) / 2.0;
+    out[i] = x0 + f * (c1 + f * (c2 + f * c3));
+  }
+}
