@@ -69,6 +69,7 @@ struct MstModulation {
   double mode_fade;             /* wet gain of the mode switch, 0 .. 1 */
   double value[N_CONTROLS], target[N_CONTROLS];
   double phase;                 /* LFO, radians in [0, 2 pi) */
+  int n_voices;                 /* voices with a gain or a target above 0 */
   /* At the start of the current period. */
   double delay_at[MST_MODULATION_MAX_VOICES][MST_MAX_CHANNELS];
   double coef_at[MST_MAX_CHANNELS];
@@ -80,7 +81,8 @@ struct MstModulation {
   size_t mask;
   uint64_t nonfinite_count;
   double *planar;               /* [MST_MAX_CHANNELS][BLOCK_FRAMES] */
-  double wet[BLOCK_FRAMES], delays[BLOCK_FRAMES], taps[BLOCK_FRAMES];
+  double wet[BLOCK_FRAMES], wet2[BLOCK_FRAMES];
+  double delays[BLOCK_FRAMES], taps[BLOCK_FRAMES];
 };
 
 void
@@ -183,6 +185,8 @@ jump_mode_controls (MstModulation * m)
     m->value[k] = m->target[k];
 }
 
+static void count_voices (MstModulation * m);
+
 static double
 lfo (double shape, double theta)
 {
@@ -221,7 +225,7 @@ compute_positions (MstModulation * m)
       m->coef_at[c] = (t - 1.0) / (t + 1.0);
       continue;
     }
-    for (int k = 0; k < MST_MODULATION_MAX_VOICES; k++) {
+    for (int k = 0; k < m->n_voices; k++) {
       double d = v[C_DELAY] * v[C_VOICE_DELAY + k] * (1.0
           + MST_MODULATION_SWING * v[C_DEPTH] * lfo (v[C_SHAPE],
               off + v[C_VOICE_PHASE + k]));
@@ -249,6 +253,7 @@ mst_modulation_reset (MstModulation * m)
   m->phase = 0.0;
   mst_delayline_reset (m->line);
   clear_state (m);
+  count_voices (m);
   compute_positions (m);
 }
 
@@ -327,6 +332,16 @@ mst_modulation_get_nonfinite_count (const MstModulation * m)
   return m ? m->nonfinite_count : 0;
 }
 
+static void
+count_voices (MstModulation * m)
+{
+  m->n_voices = 0;
+  for (int v = 0; v < MST_MODULATION_MAX_VOICES; v++)
+    if (m->value[C_VOICE_GAIN + v] != 0.0
+        || m->target[C_VOICE_GAIN + v] != 0.0)
+      m->n_voices = v + 1;
+}
+
 /* One control step: glides, the mode's fade, the LFO phase over @n
  * frames. */
 static void
@@ -346,6 +361,7 @@ step_controls (MstModulation * m, int n)
     }
   } else if (m->mode_fade < 1.0)
     m->mode_fade = fmin (1.0, m->mode_fade + m->fade_step * n);
+  count_voices (m);
   m->phase += 2.0 * M_PI * m->value[C_RATE] * n / m->rate_hz;
   m->phase -= 2.0 * M_PI * floor (m->phase * (0.5 / M_PI));
 }
@@ -382,7 +398,7 @@ run_delays (MstModulation * m, int c, const double *x, int64_t w0, int n,
     return;
   }
   memset (wet, 0, n * sizeof *wet);
-  for (int v = 0; v < MST_MODULATION_MAX_VOICES; v++) {
+  for (int v = 0; v < m->n_voices; v++) {
     if (gain0[v] == 0.0 && gain1[v] == 0.0)
       continue;
     double d0 = m->delay_at[v][c], dd = (end[v][c] - d0) / n;
@@ -433,6 +449,46 @@ run_phaser (MstModulation * m, int c, const double *x, int n, double end,
   m->chain_out[c] = last;
 }
 
+/* The phaser on channels @c and @c + 1 over @n frames with every stage
+ * on or off (@n_stages on), into m->wet and m->wet2: the two channels'
+ * chains side by side, so the processor overlaps their recurrences. */
+static void
+run_phaser_pair (MstModulation * m, int c, const double *x, const double *y,
+    int n, const double *end, int n_stages, double fb0, double fb1)
+{
+  double a0 = m->coef_at[c], da = (end[c] - a0) / n;
+  double b0 = m->coef_at[c + 1], db = (end[c + 1] - b0) / n;
+  double dfb = (fb1 - fb0) / n;
+  double *sa = m->stage_state[c], *sb = m->stage_state[c + 1];
+  double la = m->chain_out[c], lb = m->chain_out[c + 1];
+  for (int i = 0; i < n; i++) {
+    double a = a0 + i * da, b = b0 + i * db, fb = fb0 + (i + 1) * dfb;
+    double u = x[i] + fb * la, v = y[i] + fb * lb;
+    for (int k = 0; k < n_stages; k++) {
+      double yu = a * u + sa[k], yv = b * v + sb[k];
+      sa[k] = u - a * yu;
+      sb[k] = v - b * yv;
+      u = yu;
+      v = yv;
+    }
+    la = u;
+    lb = v;
+    m->wet[i] = u;
+    m->wet2[i] = v;
+  }
+  m->chain_out[c] = la;
+  m->chain_out[c + 1] = lb;
+}
+
+/* @x = dry gain ramp times @x plus wet gain ramp times @wet. */
+static void
+mix_into (double *x, const double *wet, int n, double gd0, double ddry,
+    double gw0, double dwet)
+{
+  for (int i = 0; i < n; i++)
+    x[i] = (gd0 + (i + 1) * ddry) * x[i] + (gw0 + (i + 1) * dwet) * wet[i];
+}
+
 /* @n frames (at most BLOCK_FRAMES) of the planar block, in place. */
 static void
 process_planar (MstModulation * m, int n)
@@ -469,11 +525,16 @@ process_planar (MstModulation * m, int n)
       memcpy (start_delay, end_delay, sizeof start_delay);
       memcpy (start_coef, end_coef, sizeof start_coef);
     }
+    /* A voice coming in from silence starts where it is to be. */
+    for (int k = 0; k < m->n_voices; k++)
+      if (gain0[k] == 0.0)
+        for (int c = 0; c < m->channels; c++)
+          start_delay[k][c] = end_delay[k][c];
     /* The read position moves at 1 - D' frames a frame: D' is kept within
      * +-MAX_DELAY_SPEED, so the read never stops or turns back (a fast
      * LFO on a long delay, a glide across the whole range follow at that
      * speed). */
-    for (int k = 0; k < MST_MODULATION_MAX_VOICES; k++)
+    for (int k = 0; k < m->n_voices; k++)
       for (int c = 0; c < m->channels; c++)
         end_delay[k][c] = fmin (fmax (end_delay[k][c], start_delay[k][c]
                 - MAX_DELAY_SPEED * len), start_delay[k][c]
@@ -490,17 +551,33 @@ process_planar (MstModulation * m, int n)
           m->ring[((size_t) (w0 + i) & m->mask) * stride + c] = x[i];
       }
     double ddry = (gd1 - gd0) / len, dwet = (gw1 - gw0) / len;
-    for (int c = 0; c < m->channels; c++) {
+    /* Stages all settled on or off: the phaser's channels go in pairs. */
+    int n_on = 0;
+    bool steady = m->mode == MST_MODULATION_PHASER;
+    for (int k = 0; k < MST_MODULATION_MAX_STAGES && steady; k++) {
+      steady = blend0[k] == v[C_STAGE + k] && (blend0[k] == 0.0
+          || (blend0[k] == 1.0 && n_on == k));
+      n_on += blend0[k] == 1.0;
+    }
+    for (int c = 0; c < m->channels;) {
       double *x = m->planar + (size_t) c * BLOCK_FRAMES + offset;
+      if (steady && c + 1 < m->channels) {
+        double *y = x + BLOCK_FRAMES;
+        run_phaser_pair (m, c, x, y, len, end_coef, n_on, fb0,
+            v[C_FEEDBACK]);
+        mix_into (x, m->wet, len, gd0, ddry, gw0, dwet);
+        mix_into (y, m->wet2, len, gd0, ddry, gw0, dwet);
+        c += 2;
+        continue;
+      }
       if (m->mode == MST_MODULATION_PHASER)
         run_phaser (m, c, x, len, end_coef[c], blend0, v + C_STAGE, fb0,
             v[C_FEEDBACK]);
       else
         run_delays (m, c, x, w0, len, end_delay, gain0, v + C_VOICE_GAIN,
             fb0, v[C_FEEDBACK]);
-      for (int i = 0; i < len; i++)
-        x[i] = (gd0 + (i + 1) * ddry) * x[i] + (gw0 + (i + 1) * dwet)
-            * m->wet[i];
+      mix_into (x, m->wet, len, gd0, ddry, gw0, dwet);
+      c++;
     }
     mst_delayline_mark_written (m->line, (size_t) len);
     mst_delayline_mark_read (m->line, w0 + len);
@@ -509,10 +586,12 @@ process_planar (MstModulation * m, int n)
   }
 }
 
-/* Whether the state is finite: the all-pass states and the newest
- * frames of the ring (what feedback reached). */
+/* Whether the state is finite: the all-pass states and the newest frame
+ * of the ring (what feedback reaches: the chorus's ring holds only
+ * cleaned input, and a non-finite value read by the flanger's loop is in
+ * the next frame it writes). */
 static bool
-state_finite (const MstModulation * m, int n)
+state_finite (const MstModulation * m)
 {
   double acc = 0.0;
   for (int c = 0; c < m->channels; c++) {
@@ -521,9 +600,8 @@ state_finite (const MstModulation * m, int n)
       acc += m->stage_state[c][k];
   }
   int64_t w = mst_delayline_get_written (m->line);
-  for (int i = 1; i <= n; i++)
-    for (int c = 0; c < m->channels; c++)
-      acc += m->ring[((size_t) (w - i) & m->mask) * m->channels + c];
+  for (int c = 0; c < m->channels; c++)
+    acc += m->ring[((size_t) (w - 1) & m->mask) * m->channels + c];
   return isfinite (acc);
 }
 
@@ -563,7 +641,7 @@ modulation_process (MstModulation * m, void *frames, size_t n_frames,
             *x = 0.0;
         }
     process_planar (m, n);
-    if (!state_finite (m, n)) {
+    if (!state_finite (m)) {
       m->nonfinite_count++;
       mst_delayline_reset (m->line);
       m->ring = mst_delayline_frame (m->line, 0, NULL, NULL);
