@@ -622,24 +622,16 @@ modulation_process (MstModulation * m, void *frames, size_t n_frames,
         : (int) (n_frames - done);
     char *block = (char *) frames + done * ch * width;
     size_t count = (size_t) n * ch;
-    /* Dry settled: the frames stay untouched (bit-exact, -0 included);
+    /* Dry settled: the frames stay untouched (bit-exact, -0 included)
+     * but for non-finite and absurd samples, read as silence there too;
      * the state still follows the input, so a mix raised later starts
      * from a wet signal already running. */
     bool dry = m->value[C_MIX] == 0.0 && m->target[C_MIX] == 0.0;
-    bool sane = mst_input_sane (block, count, fmt);
-    if (!sane) {
+    if (!mst_input_sane (block, count, fmt)) {
       m->nonfinite_count++;
-      if (!dry)
-        mst_input_clean (block, count, block, fmt);
+      mst_input_clean (block, count, block, fmt);
     }
     mst_planar_load (m->planar, BLOCK_FRAMES, block, ch, n, fmt);
-    if (!sane)
-      for (int c = 0; c < ch; c++)
-        for (int i = 0; i < n; i++) {
-          double *x = m->planar + (size_t) c * BLOCK_FRAMES + i;
-          if (!(fabs (*x) <= MST_MAX_INPUT))
-            *x = 0.0;
-        }
     process_planar (m, n);
     if (!state_finite (m)) {
       m->nonfinite_count++;

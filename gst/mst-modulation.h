@@ -124,9 +124,9 @@ MstResult mst_modulation_set (MstModulation * m,
 void mst_modulation_reset (MstModulation * m);
 
 /** Processes @n_frames interleaved frames in place. Input that is not
- *  finite or beyond MST_MAX_INPUT is read as silence. With the mix
- *  settled at 0 (or bypassed) the frames are left untouched (the delay
- *  line still follows the input). */
+ *  finite or beyond MST_MAX_INPUT is read as silence (and written as 0).
+ *  With the mix settled at 0 (or bypassed) the other frames are left
+ *  untouched (the delay line still follows the input). */
 MstResult mst_modulation_process_f32 (MstModulation * m, float *frames,
     size_t n_frames);
 MstResult mst_modulation_process_f64 (MstModulation * m, double *frames,

@@ -536,6 +536,24 @@ test_nonfinite (void)
     free (x);
     mst_modulation_destroy (&m);
   }
+  /* Dry (mix 0): the bad samples written as 0, every other one
+   * bit-exact. */
+  MstModulationSettings s = settings (MST_MODULATION_FLANGER);
+  s.mix_pct = 0.0;
+  MstModulation *m = core_with (&s, 2);
+  const size_t n = 4096;
+  double *x = noise (n, 2, 9), *y = malloc (sizeof (double) * 2 * n);
+  x[100] = NAN;
+  x[201] = -INFINITY;
+  x[302] = 1e6;
+  memcpy (y, x, sizeof (double) * 2 * n);
+  mst_modulation_process_f64 (m, y, n);
+  x[100] = x[201] = x[302] = 0.0;
+  MST_CHECK (memcmp (x, y, sizeof (double) * 2 * n) == 0);
+  MST_CHECK (mst_modulation_get_nonfinite_count (m) == 1);
+  free (x);
+  free (y);
+  mst_modulation_destroy (&m);
 }
 
 static void
