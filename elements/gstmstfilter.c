@@ -431,6 +431,65 @@ gst_mst_filter_class_set_src_formats (GstMstFilterClass * klass,
   trans_class->transform_ip_on_passthrough = FALSE;
 }
 
+/* A stereo-out element: the sink takes one or two channels, the src gives
+ * two, in the sink's format and rate. */
+static GstCaps *
+gst_mst_filter_transform_caps_stereo_out (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, GstCaps * filter)
+{
+  GstPad *other = direction == GST_PAD_SINK ?
+      GST_BASE_TRANSFORM_SRC_PAD (trans) : GST_BASE_TRANSFORM_SINK_PAD (trans);
+  GstCaps *templ = gst_pad_get_pad_template_caps (other);
+  GstCaps *res = gst_caps_new_empty ();
+
+  for (guint i = 0; i < gst_caps_get_size (caps); i++) {
+    GstStructure *s = gst_structure_copy (gst_caps_get_structure (caps, i));
+    gst_structure_remove_field (s, "channel-mask");
+    if (direction == GST_PAD_SINK)
+      gst_structure_set (s, "channels", G_TYPE_INT, 2, NULL);
+    else
+      gst_structure_set (s, "channels", GST_TYPE_INT_RANGE, 1, 2, NULL);
+    res = gst_caps_merge_structure (res, s);
+  }
+  GstCaps *t = gst_caps_intersect_full (res, templ, GST_CAPS_INTERSECT_FIRST);
+  gst_caps_unref (res);
+  gst_caps_unref (templ);
+  res = t;
+  if (filter) {
+    t = gst_caps_intersect_full (filter, res, GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref (res);
+    res = t;
+  }
+  return res;
+}
+
+void
+gst_mst_filter_class_set_stereo_out (GstMstFilterClass * klass)
+{
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  static const gchar *const caps_text[] = {
+    "audio/x-raw, format = (string) { F32LE, F64LE }, rate = (int) [ 8000, "
+        "384000 ], channels = (int) [ 1, 2 ], layout = (string) interleaved",
+    "audio/x-raw, format = (string) { F32LE, F64LE }, rate = (int) [ 8000, "
+        "384000 ], channels = (int) 2, layout = (string) interleaved",
+  };
+  for (guint i = 0; i < 2; i++) {
+    GstCaps *caps = gst_caps_from_string (caps_text[i]);
+    gst_element_class_add_pad_template (element_class,
+        gst_pad_template_new (i ? "src" : "sink", i ? GST_PAD_SRC :
+            GST_PAD_SINK, GST_PAD_ALWAYS, caps));
+    gst_caps_unref (caps);
+  }
+  trans_class->transform = GST_DEBUG_FUNCPTR (gst_mst_filter_transform);
+  trans_class->transform_caps =
+      GST_DEBUG_FUNCPTR (gst_mst_filter_transform_caps_stereo_out);
+  /* Stereo in is stereo out: the same caps, yet processed (is_passthrough
+   * says when it may go through untouched). */
+  trans_class->passthrough_on_same_caps = FALSE;
+  trans_class->transform_ip_on_passthrough = FALSE;
+}
+
 static gboolean
 gst_mst_filter_sink_event (GstBaseTransform * trans, GstEvent * event)
 {

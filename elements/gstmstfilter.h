@@ -180,6 +180,12 @@ void gst_mst_filter_check_nonfinite (GstMstFilter * self);
 void gst_mst_filter_class_set_src_formats (GstMstFilterClass * klass,
     const gchar * formats);
 
+/* In a subclass's class_init: the element takes one or two channels and
+ * gives two (a panner), in the sink's float format; the subclass sets
+ * process_to_f32/_f64, which write stereo frames from the input's. A
+ * stereo input may go through untouched when is_passthrough says so. */
+void gst_mst_filter_class_set_stereo_out (GstMstFilterClass * klass);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstMstFilter, gst_object_unref)
 
 G_END_DECLS

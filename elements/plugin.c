@@ -17,6 +17,7 @@
 #include "gstmstcompressor.h"
 #include "gstmstmbcomp.h"
 #include "gstmstdither.h"
+#include "gstmstpan.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -35,6 +36,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (compressor, plugin);
   ret |= GST_ELEMENT_REGISTER (mbcomp, plugin);
   ret |= GST_ELEMENT_REGISTER (dither, plugin);
+  ret |= GST_ELEMENT_REGISTER (pan, plugin);
 
   return ret;
 }

@@ -19,6 +19,7 @@
  * phase between mid and side. Mono bass alone leaves the mid untouched
  * (L + R is the input's) and high-passes the side. */
 #include "mst-imager.h"
+#include "mst-matrix2.h"
 #include "mst-crossover.h"
 #include "mst-fpu.h"
 #include "mst-planar.h"
@@ -56,9 +57,7 @@ enum {
 
 static const double neutral_controls[N_CONTROLS] = { 1, 1, 0, 0, 0, 1, 1 };
 
-typedef struct {
-  double m00, m01, m10, m11;
-} Mat;
+typedef MstMat2 Mat;
 
 /* What the band filter does: no splits (the side times weight[0]), or a
  * crossover with these splits and a weight per band. */
@@ -421,49 +420,6 @@ decode_matrix (const double *v)
   };
 }
 
-/* @a after @b: the matrix of (L, R) to (L, R) when the band filter does
- * nothing between the two. */
-static Mat
-mat_mul (const Mat * a, const Mat * b)
-{
-  return (Mat) { a->m00 * b->m00 + a->m01 * b->m10,
-    a->m00 * b->m01 + a->m01 * b->m11,
-    a->m10 * b->m00 + a->m11 * b->m10,
-    a->m10 * b->m01 + a->m11 * b->m11
-  };
-}
-
-static bool
-mat_equal (const Mat * a, const Mat * b)
-{
-  return memcmp (a, b, sizeof *a) == 0;
-}
-
-static bool
-mat_identity (const Mat * a)
-{
-  return a->m00 == 1.0 && a->m01 == 0.0 && a->m10 == 0.0 && a->m11 == 1.0;
-}
-
-/* (a, b) through a matrix moving linearly from @from to @to over @n
- * frames (reaching @to at the last). */
-static void
-matrix_apply (double *a, double *b, const Mat * from, const Mat * to, int n)
-{
-  if (mat_equal (from, to)) {
-    if (!mat_identity (to))
-      mst_orc_matrix2_f64 (a, b, to->m00, to->m01, to->m10, to->m11, n);
-    return;
-  }
-  double d00 = (to->m00 - from->m00) / n, d01 = (to->m01 - from->m01) / n,
-      d10 = (to->m10 - from->m10) / n, d11 = (to->m11 - from->m11) / n;
-  for (int i = 0; i < n; i++) {
-    double k = i + 1, x = a[i], y = b[i];
-    a[i] = (from->m00 + k * d00) * x + (from->m01 + k * d01) * y;
-    b[i] = (from->m10 + k * d10) * x + (from->m11 + k * d11) * y;
-  }
-}
-
 /* @out += @x times *@weight, which glides to @to (one-pole steps each
  * control period, linear in between). */
 static void
@@ -558,13 +514,13 @@ process_planar (MstImager * im, int n)
   if (controls_settled (im)) {
     Mat e = encode_matrix (im->value, scale), d = decode_matrix (im->value);
     if (direct) {
-      Mat m = mat_mul (&d, &e);
-      matrix_apply (im->left, im->right, &m, &m, n);
+      Mat m = mst_mat2_mul (&d, &e);
+      mst_mat2_apply_planar (im->left, im->right, &m, &m, n);
       return;
     }
-    matrix_apply (im->left, im->right, &e, &e, n);
+    mst_mat2_apply_planar (im->left, im->right, &e, &e, n);
     band_filter (im, im->left, im->right, n);
-    matrix_apply (im->left, im->right, &d, &d, n);
+    mst_mat2_apply_planar (im->left, im->right, &d, &d, n);
     return;
   }
   /* Gliding: the matrices at each control step, linear in between; the
@@ -577,13 +533,16 @@ process_planar (MstImager * im, int n)
           im->glide_coef, SNAP);
     Mat e1 = encode_matrix (im->value, scale), d1 = decode_matrix (im->value);
     if (direct) {
-      Mat m0 = mat_mul (&d0, &e0), m1 = mat_mul (&d1, &e1);
-      matrix_apply (im->left + offset, im->right + offset, &m0, &m1, m);
+      Mat m0 = mst_mat2_mul (&d0, &e0), m1 = mst_mat2_mul (&d1, &e1);
+      mst_mat2_apply_planar (im->left + offset, im->right + offset, &m0,
+          &m1, m);
       continue;
     }
-    matrix_apply (im->left + offset, im->right + offset, &e0, &e1, m);
+    mst_mat2_apply_planar (im->left + offset, im->right + offset, &e0,
+        &e1, m);
     band_filter (im, im->left + offset, im->right + offset, m);
-    matrix_apply (im->left + offset, im->right + offset, &d0, &d1, m);
+    mst_mat2_apply_planar (im->left + offset, im->right + offset, &d0,
+        &d1, m);
   }
 }
 
@@ -611,7 +570,7 @@ imager_process (MstImager * im, void *frames, size_t n_frames, MstFormat fmt)
       /* Steady, the band filter only scaling: one matrix on the frames
        * themselves, the same arithmetic as the planar path. */
       Mat e = encode_matrix (im->value, scale), d = decode_matrix (im->value);
-      Mat m = mat_mul (&d, &e);
+      Mat m = mst_mat2_mul (&d, &e);
       mst_orc_matrix2_f32_2ch ((void *) block, m.m00, m.m01, m.m10, m.m11, n);
       done += n;
       continue;

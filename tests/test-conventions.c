@@ -40,6 +40,10 @@ typedef enum
   /* Stereo only (the imager): the other channel counts are refused, so the
    * checks run on stereo F32 and F64, and mono is among the refusals. */
   ROW_STEREO = 1 << 4,
+  /* Mono or stereo in, stereo out (pan): the checks run on stereo, as for
+   * ROW_STEREO, and more than two channels are refused. Its mono input
+   * is checked in its own test. */
+  ROW_STEREO_OUT = 1 << 5,
 } RowFlags;
 
 typedef struct
@@ -96,6 +100,11 @@ static const Row rows[] = {
       "balance", -50.0, 50.0, 0.5, "mono-below=100 width=150", NULL, NULL},
   {"dither", ROW_FILTER | ROW_BYPASS, "noise-shaping=high", NULL, NULL,
       0, 0, 0, NULL, NULL, "S24LE"},
+  /* Automated short of the ends: there a side is exactly silent, and a
+   * fade from exact silence has no level for the click measure to be
+   * relative to (test-pan checks the whole range against full scale). */
+  {"pan", ROW_FILTER | ROW_BYPASS | ROW_STEREO_OUT, "position=40 width=150",
+        "", "position", -90.0, 90.0, 0.5, "law=-4.5", NULL, NULL},
   /* The phaser frozen (rate 0) with its break frequency at 3 kHz: an LTI
    * all-pass chain, so the mix moves a 997 Hz sine's level (-6.7 dB at
    * 50 %) without the pitch shift of a moving delay. */
@@ -122,7 +131,7 @@ static const Fmt stereo_f64 = { TRUE, 2 };
 static const Fmt *
 row_format (const Row * row, const Fmt * f)
 {
-  if (!(row->flags & ROW_STEREO) || f->channels == 2)
+  if (!(row->flags & (ROW_STEREO | ROW_STEREO_OUT)) || f->channels == 2)
     return f;
   return f->f64 ? &stereo_f64 : &stereo_f32;
 }
@@ -617,6 +626,8 @@ GST_START_TEST (test_caps_refused)
   if (row->flags & ROW_STEREO)
     mst_check_caps_list_refused (row->factory, not_stereo,
         G_N_ELEMENTS (not_stereo));
+  if (row->flags & ROW_STEREO_OUT)
+    mst_check_caps_list_refused (row->factory, not_stereo + 1, 1);
   if (row->flags & ROW_FILTER)
     mst_check_caps_refused (row->factory);
   else
@@ -672,7 +683,7 @@ GST_START_TEST (test_bypass_bit_exact)
   const gsize n = RATE;
   for (guint k = 0; k < G_N_ELEMENTS (formats); k++) {
     const Fmt *f = &formats[k];
-    if ((row->flags & ROW_STEREO) && f->channels != 2)
+    if ((row->flags & (ROW_STEREO | ROW_STEREO_OUT)) && f->channels != 2)
       continue;
     gdouble *loud = music (f->channels, n, 1, 1.0);
     gdouble *quiet = music (f->channels, n, 2, 0.1);

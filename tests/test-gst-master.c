@@ -1470,6 +1470,142 @@ test_dynamics (void)
   g_free (p2);
 }
 
+/* ------------------------------------------------------------------ */
+/* gst-master mix                                                     */
+
+/* @path's samples as F32 (decoded by GStreamer), of *@channels (as the
+ * caller knows it) a frame; NULL when it cannot be read. */
+static float *
+read_f32 (const char *path, gsize * n_frames, int *channels)
+{
+  char *raw = g_strconcat (path, ".raw", NULL);
+  char *desc = g_strdup_printf ("filesrc location=\"%s\" ! wavparse ! "
+      "audioconvert ! audio/x-raw,format=F32LE ! filesink location=\"%s\"",
+      path, raw);
+  gchar *data = NULL;
+  gsize len = 0;
+  float *x = NULL;
+  if (launch (desc) && g_file_get_contents (raw, &data, &len, NULL))
+    x = (float *) data;
+  *n_frames = len / sizeof (float) / (*channels);
+  g_unlink (raw);
+  g_free (raw);
+  g_free (desc);
+  return x;
+}
+
+/* Effects off, the mix is the sum of the stems as the test computes it:
+ * a mono sine at -6 dB through the -3 dB law at the centre, a stereo
+ * noise untouched, to float precision; the output is 32-bit float WAV and
+ * as long as the longest stem. */
+static void
+test_mix_sum (void)
+{
+  char *a = gst_wav ("mix-a.wav", "wave=sine freq=440 volume=0.3",
+      "format=F32LE,channels=1", 1.0, 48000);
+  char *b = gst_wav ("mix-b.wav", "wave=white-noise volume=0.2",
+      "format=F32LE,channels=2", 1.5, 48000);
+  char *out = path ("mix-sum.wav");
+  Run r = gm ("mix", a, b, "-o", out, "--gain", "mix-a=-6", "-q", NULL);
+  check (r.rc == 0, "mix: exit %d: %s", r.rc, r.err);
+  gsize na, nb, ny;
+  int ca = 1, cb = 2, cy = 2;
+  float *xa = read_f32 (a, &na, &ca), *xb = read_f32 (b, &nb, &cb);
+  float *y = read_f32 (out, &ny, &cy);
+  check (xa && xb && y && ny == MAX (na, nb), "mix: %zu frames out of "
+      "%zu and %zu", ny, na, nb);
+  if (xa && xb && y && ny == MAX (na, nb)) {
+    double g = pow (10.0, -6.0 / 20.0) / sqrt (2.0), worst = 0.0;
+    for (gsize i = 0; i < ny; i++)
+      for (int c = 0; c < 2; c++) {
+        double want = (i < na ? g * xa[i] : 0.0) + (i < nb ? xb[2 * i + c]
+            : 0.0);
+        worst = MAX (worst, fabs (y[2 * i + c] - want));
+      }
+    check (worst < 1e-6, "mix: the sum off by %g", worst);
+  }
+  g_free (xa);
+  g_free (xb);
+  g_free (y);
+  run_clear (&r);
+  Run bad = gm ("mix", a, b, "-o", out, "--gain", "nothere=-6", "-q", NULL);
+  check (bad.rc == 2 && strstr (bad.err, "nothere"), "mix: an unknown "
+      "stem is a usage error naming it (rc %d: %s)", bad.rc, bad.err);
+  run_clear (&bad);
+  char *missing = path ("mix-missing.wav");
+  Run gone = gm ("mix", a, missing, "-o", out, "-q", NULL);
+  check (gone.rc == 1 && strstr (gone.err, "mix-missing.wav"), "mix: a "
+      "missing stem names it (rc %d: %s)", gone.rc, gone.err);
+  run_clear (&gone);
+  g_free (missing);
+  g_free (out);
+}
+
+/* A project file: the stem's gain automated from 0 to -20 dB and its pan
+ * from hard left to hard right; the output follows (left only at the
+ * start, right only at the end, 20 dB down), without a step above the
+ * sine's own; --master takes the mix to the target. */
+static void
+test_mix_project (void)
+{
+  char *a = gst_wav ("mix-tone.wav", "wave=sine freq=440 volume=0.5",
+      "format=F32LE,channels=1", 2.0, 48000);
+  char *proj = path ("mix.json");
+  char *out = path ("mix-project.wav");
+  char *text = g_strdup_printf ("{\"stems\": [{\"file\": \"mix-tone.wav\", "
+      "\"automation\": {\"gain\": [[0, 0], [1.2, 0], [1.7, -20]], "
+      "\"pan\": [[0, -100], [0.4, -100], [1.0, 100]]}}], \"output\": "
+      "\"%s\"}", out);
+  g_file_set_contents (proj, text, -1, NULL);
+  Run r = gm ("mix", "--project", proj, "-q", NULL);
+  check (r.rc == 0, "mix --project: exit %d: %s", r.rc, r.err);
+  gsize ny;
+  int cy = 2;
+  float *y = read_f32 (out, &ny, &cy);
+  check (y && ny == 96000, "mix --project: %zu frames", ny);
+  if (y && ny == 96000) {
+    double l0 = 0, r0 = 0, l1 = 0, r1 = 0, step = 0;
+    for (gsize i = 4800; i < 14400; i++) {
+      l0 = MAX (l0, fabs (y[2 * i]));
+      r0 = MAX (r0, fabs (y[2 * i + 1]));
+    }
+    for (gsize i = 86400; i < 96000; i++) {
+      l1 = MAX (l1, fabs (y[2 * i]));
+      r1 = MAX (r1, fabs (y[2 * i + 1]));
+    }
+    for (gsize i = 1; i < ny; i++)
+      for (int c = 0; c < 2; c++)
+        step = MAX (step, fabs (y[2 * i + c] - y[2 * (i - 1) + c]));
+    double sine_step = 2 * 0.5 * sin (G_PI * 440 / 48000);
+    check (fabs (l0 - 0.5) < 0.01 && r0 < 1e-6, "mix --project: start "
+        "left %.4f right %.2g", l0, r0);
+    check (l1 < 1e-6 && fabs (20 * log10 (r1 / 0.5) + 20) < 0.1,
+        "mix --project: end left %.2g, right %.2f dB", l1,
+        20 * log10 (r1 / 0.5));
+    check (step <= 1.05 * sine_step, "mix --project: largest step %.3f of "
+        "the sine's", step / sine_step);
+  }
+  g_free (y);
+  run_clear (&r);
+  char *mastered = path ("mix-mastered.wav");
+  Run m = gm ("mix", "--project", proj, "-o", mastered, "--master",
+      "streaming", "--json", "-q", NULL);
+  JsonNode *doc = m.rc == 0 ? json_parse (m.out) : NULL;
+  check (m.rc == 0 && doc && fabs (jnum (doc, "master.after.integrated_lufs")
+          + 14.0) <= 0.1 && jnum (doc, "master.after.true_peak_dbtp") <= -1.0,
+      "mix --master streaming: %.2f LUFS, %.2f dBTP (rc %d: %s)",
+      doc ? jnum (doc, "master.after.integrated_lufs") : NAN,
+      doc ? jnum (doc, "master.after.true_peak_dbtp") : NAN, m.rc, m.err);
+  if (doc)
+    json_free (doc);
+  run_clear (&m);
+  g_free (mastered);
+  g_free (text);
+  g_free (proj);
+  g_free (out);
+  g_free (a);
+}
+
 /* --max-gain: a very quiet file is raised by at most that much, said so */
 static void
 test_max_gain (void)
@@ -2841,6 +2977,8 @@ static const struct
   {"report-png", test_report_png},
   {"max-limiting", test_max_limiting},
   {"dynamics", test_dynamics},
+  {"mix-sum", test_mix_sum},
+  {"mix-project", test_mix_project},
   {"max-gain", test_max_gain},
   {"table-status", test_table_status},
   {"missing-input", test_missing_input},

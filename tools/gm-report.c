@@ -75,8 +75,8 @@ json_figures (JsonBuilder * b, const char *key, const GmFigures * f)
   json_builder_end_object (b);
 }
 
-static void
-json_job (JsonBuilder * b, const GmJob * job, gboolean master)
+void
+gm_report_json_job (JsonBuilder * b, const GmJob * job, gboolean master)
 {
   json_builder_begin_object (b);
   json_string (b, "input", job->input);
@@ -126,7 +126,7 @@ gm_report_json (const GmJob * jobs, int n_jobs, gboolean master)
 
   json_builder_begin_array (b);
   for (int i = 0; i < n_jobs; i++)
-    json_job (b, &jobs[i], master);
+    gm_report_json_job (b, &jobs[i], master);
   json_builder_end_array (b);
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);

@@ -3,6 +3,8 @@
 #ifndef GM_REPORT_H
 #define GM_REPORT_H
 
+#include <json-glib/json-glib.h>
+
 #include "gm-job.h"
 
 /** gst-master analyze: one row of figures per job, then its notes. */
@@ -14,6 +16,11 @@ void gm_report_print_master (const GmJob * job);
 /** The JSON array of the jobs (one object each; figures of analyze, or
  *  before/after of master), written with json-glib: a new string. */
 char *gm_report_json (const GmJob * jobs, int n_jobs, gboolean master);
+
+/** One job's object of that array, added to @b (a JsonBuilder, where a
+ *  value is expected). */
+void gm_report_json_job (JsonBuilder * b, const GmJob * job,
+    gboolean master);
 
 /** What the report picture shows. */
 typedef struct {

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -560,9 +561,13 @@ gm_run_pipeline (GmJob * job, const char *desc, const char *in, int out_fd,
     gst_object_unref (pipe);
     return FALSE;
   }
-  el = gst_bin_get_by_name (GST_BIN (pipe), "src");
-  g_object_set (el, "location", in, NULL);
-  gst_object_unref (el);
+  if (in) {
+    el = gst_bin_get_by_name (GST_BIN (pipe), "src");
+    g_object_set (el, "location", in, NULL);
+    gst_object_unref (el);
+  }
+  if (res->prepare)
+    res->prepare (pipe, res->prepare_data);
   if (out_fd >= 0) {
     el = gst_bin_get_by_name (GST_BIN (pipe), "sink");
     g_object_set (el, "fd", out_fd, NULL);
@@ -662,6 +667,13 @@ gm_run_pipeline (GmJob * job, const char *desc, const char *in, int out_fd,
             gst_structure_get_double (s, "short-term", &st);
             gm_series_add (res->short_term, msg_time_s (s), st);
           }
+        } else if (gst_structure_has_name (s, "loudness")
+            && res->stem_lufs && g_str_has_prefix (src, "stem")) {
+          gboolean final = FALSE;
+          int n = atoi (src + 4);
+          gst_structure_get_boolean (s, "final", &final);
+          if (final && n >= 0 && n < res->n_stems)
+            gst_structure_get_double (s, "integrated", &res->stem_lufs[n]);
         } else if (gst_structure_has_name (s, "loudness")
             && g_strcmp0 (src, "tpmeter") == 0 && res->true_peak) {
           double tp = -INFINITY;

@@ -32,9 +32,18 @@ typedef struct {
   /* Correlation and the energy above 16 kHz measured at the counted pad
    * into fig (F32 interleaved there). */
   gboolean analyze;
+  /* Called on the built pipeline before it starts (automation); NULL:
+   * nothing. */
+  void (*prepare) (GstElement * pipe, gpointer data);
+  gpointer prepare_data;
+  /* The final integrated loudness of the meters named "stemN" (N <
+   * n_stems) into stem_lufs[N] (gst-master mix); NULL: none. */
+  double *stem_lufs;
+  int n_stems;
 } GmRunResult;
 
-/** Runs @desc (a gst-launch description with a filesrc "src", optionally an
+/** Runs @desc (a gst-launch description with a filesrc "src" reading @in,
+ *  or its own sources when @in is NULL; optionally an
  *  fdsink "sink" writing to @out_fd (-1: none) from where it stands, and
  *  the elements "meter", "lim", "tpmeter") on @in,
  *  counting @job's progress at @count_element's sink pad. FALSE with

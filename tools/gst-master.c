@@ -20,6 +20,7 @@
 #include "gm-formats.h"
 #include "gm-gain.h"
 #include "gm-job.h"
+#include "gm-mix.h"
 #include "gm-output.h"
 #include "gm-report.h"
 #include "gm-run.h"
@@ -153,6 +154,7 @@ usage (FILE * f)
       "Usage:\n"
       "  " PROG " analyze [OPTION...] FILE...\n"
       "  " PROG " master [OPTION...] IN... -o OUT\n"
+      "  " PROG " mix [OPTION...] STEM... -o OUT   (" PROG " mix --help)\n"
       "\n"
       "Measures loudness (ITU-R BS.1770-4, EBU R128) and masters audio files\n"
       "to a delivery target with the mastering plugin's loudmeter and limiter.\n"
@@ -286,9 +288,11 @@ main (int argc, char **argv)
     usage (stdout);
     return 0;
   }
+  if (!strcmp (cmd, "mix"))
+    return gm_mix_main (argc - 1, argv + 1);
   if (strcmp (cmd, "analyze") && strcmp (cmd, "master")) {
-    fprintf (stderr, "%s: unknown command '%s' (analyze or master)\n", PROG,
-        cmd);
+    fprintf (stderr, "%s: unknown command '%s' (analyze, master or mix)\n",
+        PROG, cmd);
     usage (stderr);
     return 2;
   }

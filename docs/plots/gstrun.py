@@ -17,9 +17,10 @@ IMAGES = os.path.normpath(os.path.join(os.path.dirname(
     os.path.abspath(__file__)), "..", "images"))
 
 
-def run(element, x):
+def run(element, x, out_channels=None):
     """x: frames (1-D, mono) or frames x channels. Returns the output, same
-    shape, after checking that every frame came out."""
+    shape (frames x out_channels when the element changes the channel
+    count), after checking that every frame came out."""
     x = np.asarray(x, dtype="<f4")
     channels = 1 if x.ndim == 1 else x.shape[1]
     with tempfile.TemporaryDirectory() as tmp:
@@ -34,9 +35,10 @@ def run(element, x):
         if r.returncode != 0:
             sys.exit("pipeline failed: %s\n%s%s" % (cmd, r.stdout, r.stderr))
         y = np.fromfile(dst, dtype="<f4")
-    if y.size != x.size:
-        sys.exit("%d samples out of %d: %s" % (y.size, x.size, cmd))
-    return y.reshape(x.shape)
+    shape = x.shape if out_channels is None else (x.shape[0], out_channels)
+    if y.size != int(np.prod(shape)):
+        sys.exit("%d samples out of %d: %s" % (y.size, np.prod(shape), cmd))
+    return y.reshape(shape)
 
 
 def db(v):
