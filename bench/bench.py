@@ -545,6 +545,51 @@ CASES = [
          requires=["ffmpeg:stereotools"],
          note="side level 1.5 (its M/S width); separate program, not a "
               "GStreamer pipeline: compare its net time"),
+    # --- modulation: chorus, flanger, phaser --------------------------------
+    # Comparable settings: three chorus voices near 15 ms swinging a few ms
+    # at 0.5 Hz; a flanger of 1..3 ms at 0.5 Hz with 50 % feedback; a
+    # phaser at 0.5 Hz with 50 % feedback. Each of ours against the FFmpeg
+    # filter below it (the table's ratio is against the chorus).
+    dict(name="modulation chorus (mastering)", group="modulation",
+         role="ours", baseline="gst baseline",
+         chain="modulation mode=chorus voices=3 delay=15 depth=30 rate=0.5",
+         requires=["gst:modulation"],
+         note="3 voices at 12, 15, 18 ms, each swinging +-15 %, 0.5 Hz, "
+              "cubic Lagrange reads, mix 50 %"),
+    dict(name="modulation flanger (mastering)", group="modulation",
+         role="peer", baseline="gst baseline",
+         chain="modulation mode=flanger delay=2 depth=100 rate=0.5 "
+               "feedback=50",
+         requires=["gst:modulation"],
+         note="1 to 3 ms at 0.5 Hz, feedback 50 %, mix 50 %"),
+    dict(name="modulation phaser (mastering)", group="modulation",
+         role="peer", baseline="gst baseline",
+         chain="modulation mode=phaser stages=6 rate=0.5 feedback=50",
+         requires=["gst:modulation"],
+         note="6 all-pass stages swept 300 Hz .. 3 kHz at 0.5 Hz, feedback "
+              "50 %"),
+    dict(name="ffmpeg chorus, 3 voices", group="modulation", role="peer",
+         baseline="ffmpeg baseline",
+         ffmpeg_af="chorus=0.7:0.7:12|15|18:0.5|0.5|0.5:0.5|0.5|0.5:2|2|2",
+         requires=["ffmpeg:chorus"],
+         note="delays 12, 15, 18 ms, depths 2 ms, 0.5 Hz; against our "
+              "chorus; separate program, not a GStreamer pipeline: compare "
+              "its net time"),
+    dict(name="ffmpeg flanger", group="modulation", role="peer",
+         baseline="ffmpeg baseline",
+         ffmpeg_af="flanger=delay=1:depth=2:regen=50:speed=0.5:"
+                   "interp=quadratic",
+         requires=["ffmpeg:flanger"],
+         note="1 to 3 ms at 0.5 Hz, regeneration 50 %, quadratic "
+              "interpolation; against our flanger; separate program: "
+              "compare its net time"),
+    dict(name="ffmpeg aphaser", group="modulation", role="peer",
+         baseline="ffmpeg baseline",
+         ffmpeg_af="aphaser=delay=3:decay=0.5:speed=0.5:type=s",
+         requires=["ffmpeg:aphaser"],
+         note="its phaser is a modulated delay with decay (not an all-pass "
+              "chain), 0.5 Hz sine, decay 0.5; against our phaser; separate "
+              "program: compare its net time"),
     # --- dither: F32 to S16 with noise shaping ------------------------------
     dict(name="dither (mastering), high", group="dither", role="ours",
          baseline="gst baseline", chain=dither_chain("dither noise-shaping=high"),

@@ -7,6 +7,7 @@
 
 #include "gstmsteq.h"
 #include "gstmstimager.h"
+#include "gstmstmodulation.h"
 #include "gstmstlimiter.h"
 #include "gstmstloudmeter.h"
 #include "gstmstmaster.h"
@@ -31,6 +32,7 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (eq, plugin);
   ret |= GST_ELEMENT_REGISTER (imager, plugin);
+  ret |= GST_ELEMENT_REGISTER (modulation, plugin);
   ret |= GST_ELEMENT_REGISTER (limiter, plugin);
   ret |= GST_ELEMENT_REGISTER (loudmeter, plugin);
   ret |= GST_ELEMENT_REGISTER (master, plugin);

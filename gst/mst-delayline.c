@@ -210,3 +210,39 @@ mst_delayline_drain (MstDelayLine * dl, void *out)
   mst_delayline_pull (dl, out, n);
   return n;
 }
+
+void
+mst_delayline_read_frac (const MstDelayLine * dl, int channel,
+    int64_t frame0, const double *delay, double *out, int n)
+{
+  const double *ring = (const double *) dl->ring + channel;
+  const size_t mask = dl->mask, stride = (size_t) dl->channels;
+  for (int i = 0; i < n; i++) {
+    double pos = (double) (frame0 + i) - delay[i];
+    /* floor (pos), without the call: truncation, one down below 0. */
+    int64_t whole = (int64_t) pos;
+    whole -= pos < (double) whole;
+    double f = pos - (double) whole;
+    size_t first = (size_t) (whole - 1) & mask;
+    double xm1, x0, x1, x2;
+    if (first + 3 <= mask) {
+      /* The four frames in a row, the common case. */
+      const double *p = ring + first * stride;
+      xm1 = p[0];
+      x0 = p[stride];
+      x1 = p[2 * stride];
+      x2 = p[3 * stride];
+    } else {
+      xm1 = ring[first * stride];
+      x0 = ring[((first + 1) & mask) * stride];
+      x1 = ring[((first + 2) & mask) * stride];
+      x2 = ring[((first + 3) & mask) * stride];
+    }
+    /* The Lagrange polynomial through (-1, xm1), (0, x0), (1, x1),
+     * (2, x2) at f, in Horner form: f = 0 gives x0 exactly. */
+    double c1 = x1 - (1.0 / 3.0) * xm1 - 0.5 * x0 - (1.0 / 6.0) * x2;
+    double c2 = 0.5 * (xm1 + x1) - x0;
+    double c3 = (1.0 / 6.0) * (x2 - xm1) + 0.5 * (x0 - x1);
+    out[i] = x0 + f * (c1 + f * (c2 + f * c3));
+  }
+}

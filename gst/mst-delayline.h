@@ -64,6 +64,17 @@ void mst_delayline_pull (MstDelayLine * dl, void *out, size_t n_frames);
 /** Takes every pending frame into @out; returns how many. */
 size_t mst_delayline_drain (MstDelayLine * dl, void *out);
 
+/** Fractional reads (a modulated delay): @out[i] = channel @channel at
+ *  the fractional frame @frame0 + i - @delay[i], by 4-point, third-order
+ *  Lagrange interpolation over the frames around it (floor - 1 to
+ *  floor + 2; an integer position reads its frame exactly). Each
+ *  @delay[i] is at least 3 (so frame @frame0 + i itself is never read:
+ *  a caller may write it after the read, a feedback loop) and at most the
+ *  capacity minus 3. The ring's format is F64 (mst_delayline_set_format);
+ *  nothing counts as pulled. */
+void mst_delayline_read_frac (const MstDelayLine * dl, int channel,
+    int64_t frame0, const double *delay, double *out, int n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -140,6 +140,12 @@ static const Row rows[] = {
         "time=100 feedback=50 low-cut=100 high-cut=5000 mix=50 tail=false",
         "mix=0 tail=false", "feedback", 0.0, 90.0, 0.5,
       "time=5 feedback=0 mix=50 tail=false", NULL, NULL},
+  /* The phaser frozen (rate 0) with its break frequency at 3 kHz: an LTI
+   * all-pass chain, so the mix moves a 997 Hz sine's level (-6.7 dB at
+   * 50 %) without the pitch shift of a moving delay. */
+  {"modulation", ROW_FILTER | ROW_BYPASS, "mode=flanger feedback=60 rate=2",
+        "mix=0", "mix", 0.0, 50.0, 0.5,
+      "mode=phaser rate=0 min-freq=3000 max-freq=3000", NULL, NULL},
 };
 
 typedef struct

@@ -231,6 +231,27 @@ fz_rate (FzIn * in)
   return fz_wild (in);
 }
 
+/** Two in-place cores @a and @b of the prefix @prefix (mst_eq, ...) on
+ *  copies of @in (@bytes) in @buf_a and @buf_b, @n frames of @fmt: both
+ *  succeed and give bit-identical output (B was given only the settings
+ *  A accepted). */
+#define FZ_IN_PLACE_PAIR(prefix, a, b, fmt, in, buf_a, buf_b, n, bytes)     \
+  do {                                                                      \
+    MstResult ra_, rb_;                                                     \
+    memcpy (buf_a, in, bytes);                                              \
+    memcpy (buf_b, in, bytes);                                              \
+    if ((fmt) == MST_FORMAT_F64) {                                          \
+      ra_ = prefix##_process_f64 (a, (double *) (buf_a), n);                \
+      rb_ = prefix##_process_f64 (b, (double *) (buf_b), n);                \
+    } else {                                                                \
+      ra_ = prefix##_process_f32 (a, (float *) (buf_a), n);                 \
+      rb_ = prefix##_process_f32 (b, (float *) (buf_b), n);                 \
+    }                                                                       \
+    FZ_CHECK (ra_ == MST_OK && rb_ == MST_OK, "process: %d %d", ra_, rb_);  \
+    FZ_CHECK (memcmp (buf_a, buf_b, bytes) == 0,                            \
+        "B (refused settings withheld) differs from A");                    \
+  } while (0)
+
 /** The buffer every harness works in: the largest block, 8 channels, in
  *  doubles (floats use its first half). */
 #define FZ_MAX_FRAMES 8192

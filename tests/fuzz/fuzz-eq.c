@@ -139,18 +139,7 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
     size_t n_samples = n * channels;
     fz_fill (&in, fmt, buf_in, n_samples, sane, NULL);
     size_t bytes = n_samples * (fmt == MST_FORMAT_F64 ? 8 : 4);
-    memcpy (buf_a, buf_in, bytes);
-    memcpy (buf_b, buf_in, bytes);
-    if (fmt == MST_FORMAT_F64) {
-      ra = mst_eq_process_f64 (eq_a, buf_a, n);
-      rb = mst_eq_process_f64 (eq_b, buf_b, n);
-    } else {
-      ra = mst_eq_process_f32 (eq_a, (float *) buf_a, n);
-      rb = mst_eq_process_f32 (eq_b, (float *) buf_b, n);
-    }
-    FZ_CHECK (ra == MST_OK && rb == MST_OK, "process: %d %d", ra, rb);
-    FZ_CHECK (memcmp (buf_a, buf_b, bytes) == 0,
-        "B (refused settings withheld) differs from A");
+    FZ_IN_PLACE_PAIR (mst_eq, eq_a, eq_b, fmt, buf_in, buf_a, buf_b, n, bytes);
     if (getenv ("FUZZ_VERBOSE"))
       fprintf (stderr, "process %zu frames%s, passthrough %d, bands %d, "
           "gain %g dB, bypass %d\n", n, sane ? " (sane)" : "",

@@ -1,0 +1,366 @@
+/* mastering: modulation, chorus, flanger and phaser.
+ *
+ * SECTION:element-modulation
+ * @title: modulation
+ *
+ * Modulation effects on any channel count, in place: `mode=chorus`
+ * (`voices` modulated delay lines around `delay`, 15 ms by default, spread
+ * in delay and LFO phase), `mode=flanger` (one modulated delay, 2 ms by
+ * default, with `feedback`, positive or negative), `mode=phaser` (a chain
+ * of `stages` first-order all-passes whose break frequency sweeps
+ * log-spaced between `min-freq` and `max-freq`, with `feedback`). The LFO
+ * runs at `rate` Hz (`shape` sine or triangle); `depth` scales its sweep,
+ * `spread` offsets it between the first and last channel (stereo: right
+ * against left). `mix` is an equal-power dry/wet balance; at 0 (or with
+ * `bypass`) the audio passes bit-exact. Every number glides (20 ms), a
+ * change of mode fades the wet signal out and in.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 audiotestsrc wave=pink-noise ! audioconvert ! \
+ *     modulation mode=phaser rate=0.3 feedback=50 ! audioconvert ! \
+ *     autoaudiosink
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmstmodulation.h"
+#include "gstmstcommon.h"
+
+#include <gst/audio/audio.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_mst_modulation_debug);
+#define GST_CAT_DEFAULT gst_mst_modulation_debug
+
+enum
+{
+  PROP_0,
+  PROP_MODE,
+  PROP_VOICES,
+  PROP_DELAY,
+  PROP_DEPTH,
+  PROP_RATE,
+  PROP_SHAPE,
+  PROP_FEEDBACK,
+  PROP_MIX,
+  PROP_SPREAD,
+  PROP_STAGES,
+  PROP_MIN_FREQ,
+  PROP_MAX_FREQ,
+  PROP_BYPASS,
+};
+
+G_DEFINE_TYPE_WITH_CODE (GstMstModulation, gst_mst_modulation,
+    GST_TYPE_MST_FILTER,
+    GST_DEBUG_CATEGORY_INIT (gst_mst_modulation_debug, "modulation", 0,
+        "mastering chorus, flanger and phaser"));
+GST_ELEMENT_REGISTER_DEFINE (modulation, "modulation", GST_RANK_NONE,
+    GST_TYPE_MST_MODULATION);
+
+#define GST_TYPE_MST_MODULATION_MODE (gst_mst_modulation_mode_get_type ())
+static GType
+gst_mst_modulation_mode_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {MST_MODULATION_CHORUS, "Chorus: voices of modulated delay lines",
+        "chorus"},
+    {MST_MODULATION_FLANGER, "Flanger: one short modulated delay with "
+          "feedback, a moving comb", "flanger"},
+    {MST_MODULATION_PHASER, "Phaser: first-order all-pass stages swept "
+          "between min-freq and max-freq, with feedback", "phaser"},
+    {0, NULL, NULL},
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstMstModulationMode", values);
+    gst_type_mark_as_plugin_api (t, 0);
+    g_once_init_leave (&type, t);
+  }
+  return (GType) type;
+}
+
+#define GST_TYPE_MST_MODULATION_SHAPE (gst_mst_modulation_shape_get_type ())
+static GType
+gst_mst_modulation_shape_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {MST_MODULATION_SHAPE_SINE, "Sine", "sine"},
+    {MST_MODULATION_SHAPE_TRIANGLE, "Triangle (in phase with the sine)",
+        "triangle"},
+    {0, NULL, NULL},
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstMstModulationShape", values);
+    gst_type_mark_as_plugin_api (t, 0);
+    g_once_init_leave (&type, t);
+  }
+  return (GType) type;
+}
+
+static void
+gst_mst_modulation_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstMstModulation *self = GST_MST_MODULATION (object);
+  MstModulationSettings *s = &self->settings;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODE:
+      s->mode = g_value_get_enum (value);
+      break;
+    case PROP_VOICES:
+      s->voices = g_value_get_int (value);
+      break;
+    case PROP_DELAY:
+      s->delay_ms = g_value_get_double (value);
+      break;
+    case PROP_DEPTH:
+      s->depth_pct = g_value_get_double (value);
+      break;
+    case PROP_RATE:
+      s->rate_hz = g_value_get_double (value);
+      break;
+    case PROP_SHAPE:
+      s->shape = g_value_get_enum (value);
+      break;
+    case PROP_FEEDBACK:
+      s->feedback_pct = g_value_get_double (value);
+      break;
+    case PROP_MIX:
+      s->mix_pct = g_value_get_double (value);
+      break;
+    case PROP_SPREAD:
+      s->spread_deg = g_value_get_double (value);
+      break;
+    case PROP_STAGES:
+      s->stages = g_value_get_int (value);
+      break;
+    case PROP_MIN_FREQ:
+      s->min_freq_hz = g_value_get_double (value);
+      break;
+    case PROP_MAX_FREQ:
+      s->max_freq_hz = g_value_get_double (value);
+      break;
+    case PROP_BYPASS:
+      s->bypass = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_mst_modulation_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstMstModulation *self = GST_MST_MODULATION (object);
+  const MstModulationSettings *s = &self->settings;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODE:
+      g_value_set_enum (value, s->mode);
+      break;
+    case PROP_VOICES:
+      g_value_set_int (value, s->voices);
+      break;
+    case PROP_DELAY:
+      g_value_set_double (value, s->delay_ms);
+      break;
+    case PROP_DEPTH:
+      g_value_set_double (value, s->depth_pct);
+      break;
+    case PROP_RATE:
+      g_value_set_double (value, s->rate_hz);
+      break;
+    case PROP_SHAPE:
+      g_value_set_enum (value, s->shape);
+      break;
+    case PROP_FEEDBACK:
+      g_value_set_double (value, s->feedback_pct);
+      break;
+    case PROP_MIX:
+      g_value_set_double (value, s->mix_pct);
+      break;
+    case PROP_SPREAD:
+      g_value_set_double (value, s->spread_deg);
+      break;
+    case PROP_STAGES:
+      g_value_set_int (value, s->stages);
+      break;
+    case PROP_MIN_FREQ:
+      g_value_set_double (value, s->min_freq_hz);
+      break;
+    case PROP_MAX_FREQ:
+      g_value_set_double (value, s->max_freq_hz);
+      break;
+    case PROP_BYPASS:
+      g_value_set_boolean (value, s->bypass);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static MstResult
+gst_mst_modulation_configure (GstMstFilter * base, const GstAudioInfo * info)
+{
+  GstMstModulation *self = GST_MST_MODULATION (base);
+
+  if (!self->core)
+    return MST_ERR_NOMEM;
+  return mst_modulation_configure (self->core, GST_AUDIO_INFO_RATE (info),
+      GST_AUDIO_INFO_CHANNELS (info));
+}
+
+static void
+gst_mst_modulation_apply (GstMstFilter * base, gconstpointer settings)
+{
+  mst_modulation_set (GST_MST_MODULATION (base)->core, settings);
+}
+
+static MstResult
+gst_mst_modulation_process_f32 (GstMstFilter * base, gpointer frames,
+    gsize n_frames)
+{
+  return mst_modulation_process_f32 (GST_MST_MODULATION (base)->core, frames,
+      n_frames);
+}
+
+static MstResult
+gst_mst_modulation_process_f64 (GstMstFilter * base, gpointer frames,
+    gsize n_frames)
+{
+  return mst_modulation_process_f64 (GST_MST_MODULATION (base)->core, frames,
+      n_frames);
+}
+
+static guint64
+gst_mst_modulation_get_nonfinite_count (GstMstFilter * base)
+{
+  return mst_modulation_get_nonfinite_count (GST_MST_MODULATION (base)->core);
+}
+
+static void
+gst_mst_modulation_reset (GstMstFilter * base)
+{
+  mst_modulation_reset (GST_MST_MODULATION (base)->core);
+}
+
+static void
+gst_mst_modulation_destroy (GstMstFilter * base)
+{
+  mst_modulation_destroy (&GST_MST_MODULATION (base)->core);
+}
+
+static void
+gst_mst_modulation_class_init (GstMstModulationClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstMstFilterClass *base_class = GST_MST_FILTER_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+      | GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE;
+  MstModulationSettings d;
+
+  mst_modulation_settings_default (&d);
+  gobject_class->set_property = gst_mst_modulation_set_property;
+  gobject_class->get_property = gst_mst_modulation_get_property;
+
+  g_object_class_install_property (gobject_class, PROP_MODE,
+      g_param_spec_enum ("mode", "Mode",
+          "Chorus, flanger or phaser (a change fades the wet signal out "
+          "and in, 20 ms each way)", GST_TYPE_MST_MODULATION_MODE, d.mode,
+          flags));
+  g_object_class_install_property (gobject_class, PROP_VOICES,
+      g_param_spec_int ("voices", "Voices",
+          "Chorus: modulated delay lines, centre delays spread over +-20 % "
+          "of delay, LFO phases over the cycle, each at 1 / sqrt (voices)",
+          1, MST_MODULATION_MAX_VOICES, d.voices, flags));
+  g_object_class_install_property (gobject_class, PROP_DELAY,
+      g_param_spec_double ("delay", "Delay (ms)",
+          "Chorus and flanger: centre delay in ms; 0: the mode's own "
+          "(chorus 15, flanger 2)", 0.0, MST_MODULATION_MAX_DELAY_MS,
+          d.delay_ms, flags));
+  g_object_class_install_property (gobject_class, PROP_DEPTH,
+      g_param_spec_double ("depth", "Depth (%)",
+          "LFO sweep: chorus and flanger, the delay swings by depth / 200 "
+          "of itself either way; phaser, the break frequency over depth % "
+          "of the min-freq..max-freq octaves", 0.0, 100.0, d.depth_pct,
+          flags));
+  g_object_class_install_property (gobject_class, PROP_RATE,
+      g_param_spec_double ("rate", "Rate (Hz)",
+          "LFO frequency in Hz; 0 freezes it at phase 0 (centre)", 0.0,
+          MST_MODULATION_MAX_RATE_HZ, d.rate_hz, flags));
+  g_object_class_install_property (gobject_class, PROP_SHAPE,
+      g_param_spec_enum ("shape", "LFO shape",
+          "Sine or triangle (a change crossfades them over 20 ms)",
+          GST_TYPE_MST_MODULATION_SHAPE, d.shape, flags));
+  g_object_class_install_property (gobject_class, PROP_FEEDBACK,
+      g_param_spec_double ("feedback", "Feedback (%)",
+          "Flanger and phaser: wet signal fed back to the input, in %, "
+          "negative inverts it", -MST_MODULATION_MAX_FEEDBACK_PCT,
+          MST_MODULATION_MAX_FEEDBACK_PCT, d.feedback_pct, flags));
+  g_object_class_install_property (gobject_class, PROP_MIX,
+      g_param_spec_double ("mix", "Mix (%)",
+          "Equal-power dry/wet: cos (pi/2 mix/100) dry + sin (pi/2 mix/100) "
+          "wet; 0 passes bit-exact, 50 equal parts", 0.0, 100.0, d.mix_pct,
+          flags));
+  g_object_class_install_property (gobject_class, PROP_SPREAD,
+      g_param_spec_double ("spread", "Stereo spread (degrees)",
+          "LFO phase of the last channel against the first (stereo: right "
+          "against left), in degrees", 0.0, MST_MODULATION_MAX_SPREAD_DEG,
+          d.spread_deg, flags));
+  g_object_class_install_property (gobject_class, PROP_STAGES,
+      g_param_spec_int ("stages", "Stages",
+          "Phaser: first-order all-pass stages (stages / 2 notches)",
+          MST_MODULATION_MIN_STAGES, MST_MODULATION_MAX_STAGES, d.stages,
+          flags));
+  g_object_class_install_property (gobject_class, PROP_MIN_FREQ,
+      g_param_spec_double ("min-freq", "Minimum frequency (Hz)",
+          "Phaser: the lowest break frequency of the sweep, in Hz",
+          MST_MODULATION_MIN_FREQ_HZ, MST_MODULATION_MAX_FREQ_HZ,
+          d.min_freq_hz, flags));
+  g_object_class_install_property (gobject_class, PROP_MAX_FREQ,
+      g_param_spec_double ("max-freq", "Maximum frequency (Hz)",
+          "Phaser: the highest break frequency of the sweep, in Hz",
+          MST_MODULATION_MIN_FREQ_HZ, MST_MODULATION_MAX_FREQ_HZ,
+          d.max_freq_hz, flags));
+  g_object_class_install_property (gobject_class, PROP_BYPASS,
+      g_param_spec_boolean ("bypass", "Bypass",
+          "Dry only, as mix 0 (glides over 20 ms, then bit-exact)",
+          d.bypass, flags));
+
+  gst_element_class_set_static_metadata (element_class,
+      "Chorus, flanger and phaser", "Filter/Effect/Audio",
+      "Modulation effects: chorus (voices of modulated delays), flanger "
+      "(a modulated delay with feedback), phaser (swept all-pass stages "
+      "with feedback); sine or triangle LFO, stereo spread, equal-power "
+      "mix, gliding automation", "mastering developers");
+
+  base_class->settings_offset = G_STRUCT_OFFSET (GstMstModulation, settings);
+  base_class->settings_size = sizeof (MstModulationSettings);
+  base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_modulation_configure);
+  base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_modulation_apply);
+  base_class->process_f32 = GST_DEBUG_FUNCPTR (gst_mst_modulation_process_f32);
+  base_class->process_f64 = GST_DEBUG_FUNCPTR (gst_mst_modulation_process_f64);
+  base_class->get_nonfinite_count =
+      GST_DEBUG_FUNCPTR (gst_mst_modulation_get_nonfinite_count);
+  base_class->reset = GST_DEBUG_FUNCPTR (gst_mst_modulation_reset);
+  base_class->destroy = GST_DEBUG_FUNCPTR (gst_mst_modulation_destroy);
+}
+
+static void
+gst_mst_modulation_init (GstMstModulation * self)
+{
+  mst_modulation_settings_default (&self->settings);
+  self->core = mst_modulation_init ();
+}
