@@ -1532,6 +1532,19 @@ test_mix_sum (void)
   check (bad.rc == 2 && strstr (bad.err, "nothere"), "mix: an unknown "
       "stem is a usage error naming it (rc %d: %s)", bad.rc, bad.err);
   run_clear (&bad);
+  /* A send to the shared reverb: its tail goes on after the stems end. */
+  char *wet = path ("mix-reverb.wav");
+  Run rv = gm ("mix", a, b, "-o", wet, "--reverb-send", "mix-a=-6",
+      "--json", "-q", NULL);
+  JsonNode *rd = rv.rc == 0 ? json_parse (rv.out) : NULL;
+  check (rd && jnum (rd, "mix.duration_s") > 1.6
+      && jnum (jidx (jget (rd, "stems"), 0), "reverb_send_db") == -6.0,
+      "mix --reverb-send: the reverb's tail after the 1.5 s stems (%.2f s; "
+      "rc %d: %s)", rd ? jnum (rd, "mix.duration_s") : NAN, rv.rc, rv.err);
+  if (rd)
+    json_free (rd);
+  run_clear (&rv);
+  g_free (wet);
   char *missing = path ("mix-missing.wav");
   Run gone = gm ("mix", a, missing, "-o", out, "-q", NULL);
   check (gone.rc == 1 && strstr (gone.err, "mix-missing.wav"), "mix: a "
