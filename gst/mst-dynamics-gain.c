@@ -711,9 +711,9 @@ whole_periods_peak_f32 (const float *x, size_t count, size_t k, int ch,
     memcpy (&hi, (const char *) &lane + sizeof m, sizeof hi);
     m = max4f (m, hi);
     if (ch <= 2)
-      m = max4f (m, __builtin_shuffle (m, (V4i) { 2, 3, 0, 1 }));
+      m = max4f (m, __builtin_shufflevector (m, m, 2, 3, 0, 1));
     if (ch == 1)
-      m = max4f (m, __builtin_shuffle (m, (V4i) { 1, 0, 3, 2 }));
+      m = max4f (m, __builtin_shufflevector (m, m, 1, 0, 3, 2));
     for (int c = 0; c < ch; c++)
       keys[(size_t) c * MST_DYNAMICS_BLOCK + p] = m[c];
   }

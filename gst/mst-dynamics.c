@@ -376,7 +376,6 @@ split_out_body (const void *x, void *y, const double *gains, bool shared,
 typedef double V4d __attribute__ ((vector_size (32)));
 typedef float V4f __attribute__ ((vector_size (16)));
 typedef float V8f __attribute__ ((vector_size (32)));
-typedef int32_t V8i __attribute__ ((vector_size (32)));
 
 /* split_out_body of stereo F32 with one gain, four frames a step through
  * registers: written in place (@y = @x, the element's buffers), the
@@ -386,8 +385,6 @@ MST_ALWAYS_INLINE size_t
 split_out_stereo4 (const float *x, float *y, const double *gains,
     const double *band, double mix, size_t n)
 {
-  const V8i split = { 0, 2, 4, 6, 1, 3, 5, 7 };
-  const V8i join = { 0, 4, 1, 5, 2, 6, 3, 7 };
   const V4d one = { 1.0, 1.0, 1.0, 1.0 };
   const V4d vmix = { mix, mix, mix, mix };
   size_t i = 0;
@@ -396,7 +393,9 @@ split_out_stereo4 (const float *x, float *y, const double *gains,
     V4f half;
     V4d bl, br, g;
     memcpy (&xv, x + 2 * i, sizeof xv);
-    xv = __builtin_shuffle (xv, split);
+    /* Left samples to the low half, right to the high (GCC 12 and clang
+     * both have __builtin_shufflevector). */
+    xv = __builtin_shufflevector (xv, xv, 0, 2, 4, 6, 1, 3, 5, 7);
     memcpy (&half, &xv, sizeof half);
     const V4d xl = __builtin_convertvector (half, V4d);
     memcpy (&half, (const char *) &xv + sizeof half, sizeof half);
@@ -410,7 +409,7 @@ split_out_stereo4 (const float *x, float *y, const double *gains,
     V8f yv;
     memcpy (&yv, &yl, sizeof yl);
     memcpy ((char *) &yv + sizeof yl, &yr, sizeof yr);
-    yv = __builtin_shuffle (yv, join);
+    yv = __builtin_shufflevector (yv, yv, 0, 4, 1, 5, 2, 6, 3, 7);
     memcpy (y + 2 * i, &yv, sizeof yv);
   }
   return i;

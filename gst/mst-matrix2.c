@@ -1,7 +1,9 @@
 /* mastering: a 2x2 matrix on stereo, steady (ORC) or moving linearly. */
 #include "mst-matrix2.h"
 
+#ifdef HAVE_ORC
 #include <orc/orc.h>
+#endif
 #include <string.h>
 
 #include "mst-orc.h"
