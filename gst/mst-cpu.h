@@ -29,6 +29,11 @@ bool mst_cpu_has_avx2_fma (void);
  *  tests run the AVX2 paths with it). */
 bool mst_cpu_has_avx512 (void);
 
+/** The environment is read once, at the first question; a test that sets
+ *  or clears MST_DISABLE_SIMD or MST_DISABLE_AVX512 while running calls
+ *  this afterwards (blocks already set up keep the path they chose). */
+void mst_cpu_reread_environment (void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,7 @@
 #include "mst-biquad-net.h"
 #include "mst-biquad-block.h"
 #include "mst-smoother.h"
+#include "mst-cpu.h"
 #include "mst-test.h"
 
 #include <stdlib.h>
@@ -511,6 +512,38 @@ test_net_hands_over (void)
   free (got);
 }
 
+/* The vector paths' choice reads the environment once (getenv scans it,
+ * and mst_biquad_net_run asks per call), again only when asked to. */
+static void
+test_cpu_environment_read_once (void)
+{
+  static const char *const names[2] = { "MST_DISABLE_SIMD",
+    "MST_DISABLE_AVX512" };
+  char *saved[2];
+  for (int k = 0; k < 2; k++) {
+    const char *v = getenv (names[k]);
+    saved[k] = v ? strdup (v) : NULL;
+  }
+  const bool avx2 = mst_cpu_has_avx2_fma (), avx512 = mst_cpu_has_avx512 ();
+  for (int k = 0; k < 2; k++)
+    setenv (names[k], "1", 1);
+  MST_CHECK (mst_cpu_has_avx2_fma () == avx2);
+  MST_CHECK (mst_cpu_has_avx512 () == avx512);
+  mst_cpu_reread_environment ();
+  MST_CHECK (!mst_cpu_has_avx2_fma () && !mst_cpu_has_avx512 ());
+  for (int k = 0; k < 2; k++) {
+    if (saved[k])
+      setenv (names[k], saved[k], 1);
+    else
+      unsetenv (names[k]);
+    free (saved[k]);
+  }
+  MST_CHECK (!mst_cpu_has_avx512 ());
+  mst_cpu_reread_environment ();
+  MST_CHECK (mst_cpu_has_avx2_fma () == avx2);
+  MST_CHECK (mst_cpu_has_avx512 () == avx512);
+}
+
 /* The AVX-512 path (where the machine has it) and the AVX2 path give the
  * same bits: the same operations lane for lane. */
 static void
@@ -526,14 +559,17 @@ test_net_paths_agree (void)
     double *outs[4];
     for (int o = 0; o < 4; o++)
       outs[o] = got[path] + o * 3 * STRIDE;
-    if (path == 1)
+    if (path == 1) {
       setenv ("MST_DISABLE_AVX512", "1", 1);
+      mst_cpu_reread_environment ();
+    }
     net_build ();
     mst_biquad_net_run (&net, 3, in, outs, STRIDE, 1000);
     mst_biquad_net_run (&net, 3, in + 1000, (double *[4]) { outs[0] + 1000,
         outs[1] + 1000, outs[2] + 1000, outs[3] + 1000 }, STRIDE, N - 1000);
   }
   unsetenv ("MST_DISABLE_AVX512");
+  mst_cpu_reread_environment ();
   MST_CHECK (memcmp (got[0], got[1], sizeof (double) * 12 * STRIDE) == 0);
   free (in);
   free (got[0]);
@@ -648,5 +684,6 @@ main (void)
   MST_RUN (test_net_matches_reference);
   MST_RUN (test_net_hands_over);
   MST_RUN (test_net_paths_agree);
+  MST_RUN (test_cpu_environment_read_once);
   return mst_test_summary ();
 }
