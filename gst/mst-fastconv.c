@@ -89,11 +89,25 @@ convolve_direct (MstFastConv * fc, const float *x0, const float *x1,
       y0 - fc->lag, y1 - fc->lag);
 }
 
-/* Where the last of the runs covering n outputs starts. */
+/* The lag of a filter of @taps taps: taps - 1 rounded up to whole
+ * vectors, so that runs keep the rows' alignment. */
+static int
+lag_of (int taps)
+{
+  return (taps - 1 + 7) / 8 * 8;
+}
+
+/* Where the last of the runs covering n outputs starts, at @lag. */
+static int
+last_run_start_at (int lag, int n)
+{
+  return (n - 1) / (N - lag) * (N - lag);
+}
+
 static int
 last_run_start (const MstFastConv * fc, int n)
 {
-  return (n - 1) / outputs_per_run (fc) * outputs_per_run (fc);
+  return last_run_start_at (fc->lag, n);
 }
 
 int
@@ -106,6 +120,18 @@ int
 mst_fastconv_output_end (const MstFastConv * fc, int n)
 {
   return last_run_start (fc, n) + outputs_per_run (fc);
+}
+
+int
+mst_fastconv_input_span_for (int taps, int n)
+{
+  return last_run_start_at (lag_of (taps), n) + N;
+}
+
+int
+mst_fastconv_output_end_for (int taps, int n)
+{
+  return last_run_start_at (lag_of (taps), n) + N - lag_of (taps);
 }
 
 void
@@ -142,7 +168,7 @@ mst_fastconv_new_rows (const float *h, int taps, int x_stride, int y_stride)
   fc = calloc (1, sizeof *fc);
   if (!fc)
     return NULL;
-  fc->lag = (taps - 1 + 7) / 8 * 8;
+  fc->lag = lag_of (taps);
   fc->taps = taps;
   fc->fft = mst_fft_new_split (N);
   if (x_stride > 0 && y_stride > 0) {

@@ -42,5 +42,9 @@ void mst_fastconv_run (MstFastConv * fc, const float *x0, const float *x1,
     float *y0, float *y1, int n);
 int mst_fastconv_input_span (const MstFastConv * fc, int n);
 int mst_fastconv_output_end (const MstFastConv * fc, int n);
+/* The same for a filter of @taps taps before it is made, to size the rows
+ * mst_fastconv_new_rows takes (without planning a transform for it). */
+int mst_fastconv_input_span_for (int taps, int n);
+int mst_fastconv_output_end_for (int taps, int n);
 
 #endif

@@ -216,23 +216,18 @@ mst_tpdetect_init (int max_channels, int max_block_frames)
   mst_truepeak_design (det->coef, TP_FACTOR, TP_TAPS, TP_KAISER_BETA);
 #ifdef MST_HAVE_X86_PATHS
   if (det->vector_path) {
-    det->fastconv = mst_fastconv_new (det->coef + (size_t) (TP_FACTOR / 2 - 1)
-        * TP_TAPS, TP_TAPS);
-    if (!det->fastconv)
-      goto fail;
     /* The FFT reads whole runs past the block's frames (stale finite
      * samples) and writes scratch before and after its outputs. */
-    size_t span = mst_fastconv_input_span (det->fastconv,
-        (size_t) max_block_frames + 15);
+    size_t span = mst_fastconv_input_span_for (TP_TAPS,
+        max_block_frames + 15);
     if (span > det->row_stride)
       det->row_stride = span;
-    det->half_stride = HALF_FRONT + mst_fastconv_output_end (det->fastconv,
-        (size_t) max_block_frames + 15) + 8;
+    det->half_stride = HALF_FRONT + mst_fastconv_output_end_for (TP_TAPS,
+        max_block_frames + 15) + 8;
     /* Rows on 32 bytes, a multiple of 8 floats apart: the FFT then runs
-     * straight from and to them (mst_fastconv_new_rows). */
+     * straight from and to them (mst_fastconv_new_rows), planned once. */
     det->row_stride = (det->row_stride + 7) / 8 * 8;
     det->half_stride = (det->half_stride + 7) / 8 * 8;
-    mst_fastconv_free (det->fastconv);
     det->fastconv = mst_fastconv_new_rows (det->coef + (size_t) (TP_FACTOR
             / 2 - 1) * TP_TAPS, TP_TAPS, det->row_stride, det->half_stride);
     if (!det->fastconv)

@@ -812,6 +812,11 @@ test_fastconv (void)
       int n = rlengths[l];
       MST_CHECK (mst_fastconv_input_span (rc, n) <= XS);
       MST_CHECK (mst_fastconv_output_end (rc, n) + TAPS <= YS);
+      /* The sizes a caller takes before making the filter are its own. */
+      MST_CHECK (mst_fastconv_input_span_for (TAPS, n)
+          == mst_fastconv_input_span (rc, n));
+      MST_CHECK (mst_fastconv_output_end_for (TAPS, n)
+          == mst_fastconv_output_end (rc, n));
       memset (yr, 0, 2 * YS * sizeof (float));
       mst_fastconv_run (rc, xr, xr + XS, yr + TAPS, yr + YS + TAPS, n);
       for (int j = 0; j < n; j++) {
