@@ -468,15 +468,31 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n)
      * is then above t (and at most t where t >= y1): their maximum. Stage
      * 2 is its attack step where y1 > y2 (at most y1 there), else y1 (at
      * most the step there): their minimum. Exact, with no NaN here. */
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n;) {
+      /* Each step waits on the last through a subtraction, a product, an
+       * addition and a comparison (16 cycles a frame, the stage's cost).
+       * Two exact shortcuts, taken by branches (predictable over runs of
+       * frames) so the chain is cut where they hold:
+       *  - a static gain of 0 dB (t = ±0: most frames of a de-esser's
+       *    band, of a compressor under its knee) makes the release step
+       *    a y1 (t + a (y1 - t) rounds to the product, but for a zero's
+       *    sign, which the comparison with t then settles alike): a
+       *    product on the chain;
+       *  - where y2 >= y1 (releasing, or settled) the attack step is at
+       *    least y1 (a non-negative step added), so stage 2 is y1.
+       * Where y2 < y1 the step is at most y1 and is taken as it is. */
       double t = dir * gain_db[i];
-      double r = t + a_rel * (y1 - t);
+      double r = t == 0.0 ? a_rel * y1 : t + a_rel * (y1 - t);
       y1 = r > t ? r : t;
-      double s = y1 + a_att * (y2 - y1);
-      y2 = s < y1 ? s : y1;
+      if (y2 >= y1) {
+        y2 = y1;
+      } else {
+        y2 = y1 + a_att * (y2 - y1);
+      }
       double gdb = dir * y2;
       extreme = fabs (gdb) > fabs (extreme) ? gdb : extreme;
       gain_db[i] = gdb;
+      i++;
     }
     n = 0;
   }
