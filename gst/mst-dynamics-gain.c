@@ -84,6 +84,7 @@ struct MstDynamicsGain {
   double direction;             /* gain dB = direction x acting value */
   double auto_makeup_db;
   Ballistics ch[MST_MAX_CHANNELS];
+  bool stale_detector;          /* idle blocks went by unread */
   double extreme_db;            /* since the last take, acting direction */
   bool processed;
   uint64_t nonfinite;
@@ -420,6 +421,7 @@ mst_dynamics_gain_reset (MstDynamicsGain * g)
     g->ch[c].gain_from = g->ch[c].gain_to = exp (g->makeup_exp);
   }
   g->period_pos = 0;
+  g->stale_detector = false;
   g->extreme_db = 0.0;
   g->processed = false;
 }
@@ -1123,12 +1125,62 @@ filter_key (MstDynamicsGain * g, const double *key, size_t key_stride,
   return g->key;
 }
 
+/* Whether the static curve is 0 dB at every level (COMPRESS at ratio 1,
+ * the slope 0: mbcomp's neutral bands) with no makeup, no key filter, and
+ * every gain channel at rest: the ballistics then stay at 0 dB and the
+ * gains at exactly 1, whatever the key, so the key need not be read. */
+static bool
+idle (const MstDynamicsGain * g, int n_gains)
+{
+  if (g->set.mode != MST_GAIN_COMPUTER_COMPRESS || g->set.ratio != 1.0
+      || g->makeup_exp != 0.0 || g->key_filter.n_sections > 0)
+    return false;
+  for (int c = 0; c < n_gains; c++) {
+    const Ballistics *b = &g->ch[c];
+    if (b->hold_db != 0.0 || b->out_db != 0.0 || b->sustained_db != 0.0
+        || b->gain_from != 1.0 || b->gain_to != 1.0)
+      return false;
+  }
+  return true;
+}
+
+/* An idle block of @n frames: gains of 1 (the rows written unless
+ * @rows_optional), a reduction of 0 dB, the control period moved on. The
+ * detector is not run: it restarts (reset) when the stage leaves idle,
+ * its RMS window refilling then (stale_detector). */
+static void
+idle_block (MstDynamicsGain * g, size_t n, int n_gains, double *gain,
+    size_t gain_stride, bool rows_optional)
+{
+  if (!g->processed)
+    g->extreme_db = 0.0;
+  g->processed = true;
+  g->flat = true;
+  g->flat_gain = 1.0;
+  if (!rows_optional)
+    for (int c = 0; c < n_gains; c++)
+      for (size_t i = 0; i < n; i++)
+        gain[c * gain_stride + i] = 1.0;
+  g->period_pos = (g->period_pos + n) % g->control_frames;
+  g->stale_detector = true;
+}
+
 static void
 process_planar (MstDynamicsGain * g, const double *key, size_t key_stride,
-    size_t n, double *gain, size_t gain_stride)
+    size_t n, double *gain, size_t gain_stride, bool rows_optional)
 {
   const int n_gains = linked (g) ? 1 : g->out_channels;
   g->key_filtered = false;
+  if (idle (g, n_gains)) {
+    idle_block (g, n, n_gains, gain, gain_stride, rows_optional);
+    return;
+  }
+  if (g->stale_detector) {
+    /* Back from idle: the detector's history is the key before it. */
+    mst_level_detector_reset (g->det);
+    memset (g->key_acc, 0, sizeof g->key_acc);
+    g->stale_detector = false;
+  }
   if (g->key_filter.n_sections > 0) {
     key = filter_key (g, key, key_stride, n);
     key_stride = MST_DYNAMICS_BLOCK;
@@ -1140,13 +1192,13 @@ process_planar (MstDynamicsGain * g, const double *key, size_t key_stride,
     return;
   }
   size_t m = planar_period_keys (g, key, key_stride, n);
-  gains_from_keys (g, n, m, n_gains, gain, gain_stride, false);
+  gains_from_keys (g, n, m, n_gains, gain, gain_stride, rows_optional);
 }
 
-MstResult
-mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
-    size_t key_stride, size_t n, double *gain, size_t gain_stride,
-    bool *shared)
+MST_ALWAYS_INLINE MstResult
+process_body (MstDynamicsGain * g, const double *key, size_t key_stride,
+    size_t n, double *gain, size_t gain_stride, bool *shared,
+    bool rows_optional)
 {
   if (!check_args (g, key, n, gain, gain_stride) || (n && key_stride < n))
     return MST_ERR_INVALID_ARG;
@@ -1155,9 +1207,27 @@ mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
   if (n == 0)
     return MST_OK;
   MstFpuState fpu = mst_fpu_enter_ftz ();
-  process_planar (g, key, key_stride, n, gain, gain_stride);
+  process_planar (g, key, key_stride, n, gain, gain_stride, rows_optional);
   mst_fpu_leave (fpu);
   return MST_OK;
+}
+
+MstResult
+mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
+    size_t key_stride, size_t n, double *gain, size_t gain_stride,
+    bool *shared)
+{
+  return process_body (g, key, key_stride, n, gain, gain_stride, shared,
+      false);
+}
+
+MstResult
+mst_dynamics_gain_process_or_flat (MstDynamicsGain * g, const double *key,
+    size_t key_stride, size_t n, double *gain, size_t gain_stride,
+    bool *shared)
+{
+  return process_body (g, key, key_stride, n, gain, gain_stride, shared,
+      true);
 }
 
 /* Whether process_frames takes the periods' keys from the frames: every
@@ -1196,7 +1266,8 @@ process_frames (MstDynamicsGain * g, const void *key, size_t n,
   } else {
     mst_planar_load (g->key, MST_DYNAMICS_BLOCK, key, g->key_channels,
         (int) n, fmt);
-    process_planar (g, g->key, MST_DYNAMICS_BLOCK, n, gain, gain_stride);
+    process_planar (g, g->key, MST_DYNAMICS_BLOCK, n, gain, gain_stride,
+        false);
   }
   mst_fpu_leave (fpu);
   return MST_OK;
