@@ -85,6 +85,8 @@ struct MstDynamicsGain {
   double auto_makeup_db;
   Ballistics ch[MST_MAX_CHANNELS];
   bool stale_detector;          /* idle blocks went by unread */
+  bool key_checked;             /* g->key is sane throughout (loaded and
+                                 * checked by process_frames) */
   double extreme_db;            /* since the last take, acting direction */
   bool processed;
   uint64_t nonfinite;
@@ -478,14 +480,20 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n)
        *  - a static gain of 0 dB (t = ±0: most frames of a de-esser's
        *    band, of a compressor under its knee) makes the release step
        *    a y1 (t + a (y1 - t) rounds to the product, but for a zero's
-       *    sign, which the comparison with t then settles alike): a
-       *    product on the chain;
+       *    sign, which the comparison with t then settles alike), and
+       *    with y1 > 0 the product is above t: one product on the chain
+       *    (where it underflows to 0, y1 is +0 instead of t's -0, a sign
+       *    no output or figure keeps: the gain is exp (±0) = 1);
        *  - where y2 >= y1 (releasing, or settled) the attack step is at
        *    least y1 (a non-negative step added), so stage 2 is y1.
        * Where y2 < y1 the step is at most y1 and is taken as it is. */
       double t = dir * gain_db[i];
-      double r = t == 0.0 ? a_rel * y1 : t + a_rel * (y1 - t);
-      y1 = r > t ? r : t;
+      if (t == 0.0 && y1 > 0.0) {
+        y1 = a_rel * y1;
+      } else {
+        double r = t + a_rel * (y1 - t);
+        y1 = r > t ? r : t;
+      }
       if (y2 >= y1) {
         y2 = y1;
       } else {
@@ -1091,6 +1099,44 @@ row_sane (const double *x, size_t n)
   return all;
 }
 
+/* Stereo F32 key frames made planar into g->key, four frames a step
+ * through registers (exact conversions, as mst_planar_load's ORC kernel
+ * gives them), checked on the way as row_sane checks each row: true when
+ * every sample is sane. */
+MST_VECTORISE_AVX2
+static bool
+load_stereo_key_f32 (MstDynamicsGain * g, const float *x, size_t n)
+{
+  const V4l abs_mask = { INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX };
+  const V4d max_in = { MST_MAX_INPUT, MST_MAX_INPUT, MST_MAX_INPUT,
+    MST_MAX_INPUT
+  };
+  double *l = g->key, *r = g->key + MST_DYNAMICS_BLOCK;
+  V4l ok = { -1, -1, -1, -1 };
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    V8f v;
+    V4f half;
+    memcpy (&v, x + 2 * i, sizeof v);
+    v = __builtin_shufflevector (v, v, 0, 2, 4, 6, 1, 3, 5, 7);
+    memcpy (&half, &v, sizeof half);
+    const V4d a = __builtin_convertvector (half, V4d);
+    memcpy (&half, (const char *) &v + sizeof half, sizeof half);
+    const V4d b = __builtin_convertvector (half, V4d);
+    ok &= (V4d) ((V4l) a & abs_mask) <= max_in;
+    ok &= (V4d) ((V4l) b & abs_mask) <= max_in;
+    memcpy (l + i, &a, sizeof a);
+    memcpy (r + i, &b, sizeof b);
+  }
+  bool all = (ok[0] & ok[1] & ok[2] & ok[3]) != 0;
+  for (; i < n; i++) {
+    l[i] = x[2 * i];
+    r[i] = x[2 * i + 1];
+    all = all && fabs (l[i]) <= MST_MAX_INPUT && fabs (r[i]) <= MST_MAX_INPUT;
+  }
+  return all;
+}
+
 /* The key filters over the planar key at @key, cleaned into g->key first
  * (non-finite and absurd samples read as silence, so the filters' state
  * stays finite); returns g->key. */
@@ -1105,6 +1151,8 @@ filter_key (MstDynamicsGain * g, const double *key, size_t key_stride,
      * vectorised check. */
     const double *row = key + c * key_stride;
     double *dst = g->key + (size_t) c * MST_DYNAMICS_BLOCK;
+    if (dst == row && g->key_checked)
+      continue;
     if (!row_sane (row, n))
       g->nonfinite += mst_input_clean (row, n, dst, MST_FORMAT_F64);
     else if (dst != row)
@@ -1264,10 +1312,14 @@ process_frames (MstDynamicsGain * g, const void *key, size_t n,
     gains_from_keys (g, n, m, linked (g) ? 1 : g->out_channels, gain,
         gain_stride, true);
   } else {
-    mst_planar_load (g->key, MST_DYNAMICS_BLOCK, key, g->key_channels,
-        (int) n, fmt);
+    if (fmt == MST_FORMAT_F32 && g->key_channels == 2)
+      g->key_checked = load_stereo_key_f32 (g, key, n);
+    else
+      mst_planar_load (g->key, MST_DYNAMICS_BLOCK, key, g->key_channels,
+          (int) n, fmt);
     process_planar (g, g->key, MST_DYNAMICS_BLOCK, n, gain, gain_stride,
         false);
+    g->key_checked = false;
   }
   mst_fpu_leave (fpu);
   return MST_OK;
