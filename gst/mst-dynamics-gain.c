@@ -467,12 +467,12 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n)
   size_t hold_left = b->hold_left;
   double extreme = 0.0;
   if (hold == 0 && hold_left == 0 && !auto_release) {
-    /* No hold and no auto release (the defaults): the same steps without
-     * a branch. Stage 1 is t where t >= y1, else its release step, which
-     * is then above t (and at most t where t >= y1): their maximum. Stage
-     * 2 is its attack step where y1 > y2 (at most y1 there), else y1 (at
-     * most the step there): their minimum. Exact, with no NaN here. */
-    for (size_t i = 0; i < n;) {
+    /* No hold and no auto release (the defaults): the same steps. Stage 1
+     * is t where t >= y1, else its release step, which is then above t
+     * (and at most t where t >= y1): their maximum. Stage 2 is its attack
+     * step where y1 > y2 (at most y1 there), else y1 (at most the step
+     * there): their minimum. Exact, with no NaN here. */
+    for (size_t i = 0; i < n; i++) {
       /* Each step waits on the last through a subtraction, a product, an
        * addition and a comparison (16 cycles a frame, the stage's cost).
        * Two exact shortcuts, taken by branches (predictable over runs of
@@ -502,7 +502,6 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n)
       double gdb = dir * y2;
       extreme = fabs (gdb) > fabs (extreme) ? gdb : extreme;
       gain_db[i] = gdb;
-      i++;
     }
     n = 0;
   }
