@@ -84,6 +84,9 @@ struct MstDynamicsGain {
   double direction;             /* gain dB = direction x acting value */
   double auto_makeup_db;
   Ballistics ch[MST_MAX_CHANNELS];
+  bool stale_detector;          /* idle blocks went by unread */
+  bool key_checked;             /* g->key is sane throughout (loaded and
+                                 * checked by process_frames) */
   double extreme_db;            /* since the last take, acting direction */
   bool processed;
   uint64_t nonfinite;
@@ -420,6 +423,7 @@ mst_dynamics_gain_reset (MstDynamicsGain * g)
     g->ch[c].gain_from = g->ch[c].gain_to = exp (g->makeup_exp);
   }
   g->period_pos = 0;
+  g->stale_detector = false;
   g->extreme_db = 0.0;
   g->processed = false;
 }
@@ -463,17 +467,38 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n)
   size_t hold_left = b->hold_left;
   double extreme = 0.0;
   if (hold == 0 && hold_left == 0 && !auto_release) {
-    /* No hold and no auto release (the defaults): the same steps without
-     * a branch. Stage 1 is t where t >= y1, else its release step, which
-     * is then above t (and at most t where t >= y1): their maximum. Stage
-     * 2 is its attack step where y1 > y2 (at most y1 there), else y1 (at
-     * most the step there): their minimum. Exact, with no NaN here. */
+    /* No hold and no auto release (the defaults): the same steps. Stage 1
+     * is t where t >= y1, else its release step, which is then above t
+     * (and at most t where t >= y1): their maximum. Stage 2 is its attack
+     * step where y1 > y2 (at most y1 there), else y1 (at most the step
+     * there): their minimum. Exact, with no NaN here. */
     for (size_t i = 0; i < n; i++) {
+      /* Each step waits on the last through a subtraction, a product, an
+       * addition and a comparison (16 cycles a frame, the stage's cost).
+       * Two exact shortcuts, taken by branches (predictable over runs of
+       * frames) so the chain is cut where they hold:
+       *  - a static gain of 0 dB (t = ±0: most frames of a de-esser's
+       *    band, of a compressor under its knee) makes the release step
+       *    a y1 (t + a (y1 - t) rounds to the product, but for a zero's
+       *    sign, which the comparison with t then settles alike), and
+       *    with y1 > 0 the product is above t: one product on the chain
+       *    (where it underflows to 0, y1 is +0 instead of t's -0, a sign
+       *    no output or figure keeps: the gain is exp (±0) = 1);
+       *  - where y2 >= y1 (releasing, or settled) the attack step is at
+       *    least y1 (a non-negative step added), so stage 2 is y1.
+       * Where y2 < y1 the step is at most y1 and is taken as it is. */
       double t = dir * gain_db[i];
-      double r = t + a_rel * (y1 - t);
-      y1 = r > t ? r : t;
-      double s = y1 + a_att * (y2 - y1);
-      y2 = s < y1 ? s : y1;
+      if (t == 0.0 && y1 > 0.0) {
+        y1 = a_rel * y1;
+      } else {
+        double r = t + a_rel * (y1 - t);
+        y1 = r > t ? r : t;
+      }
+      if (y2 >= y1) {
+        y2 = y1;
+      } else {
+        y2 = y1 + a_att * (y2 - y1);
+      }
       double gdb = dir * y2;
       extreme = fabs (gdb) > fabs (extreme) ? gdb : extreme;
       gain_db[i] = gdb;
@@ -1073,6 +1098,44 @@ row_sane (const double *x, size_t n)
   return all;
 }
 
+/* Stereo F32 key frames made planar into g->key, four frames a step
+ * through registers (exact conversions, as mst_planar_load's ORC kernel
+ * gives them), checked on the way as row_sane checks each row: true when
+ * every sample is sane. */
+MST_VECTORISE_AVX2
+static bool
+load_stereo_key_f32 (MstDynamicsGain * g, const float *x, size_t n)
+{
+  const V4l abs_mask = { INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX };
+  const V4d max_in = { MST_MAX_INPUT, MST_MAX_INPUT, MST_MAX_INPUT,
+    MST_MAX_INPUT
+  };
+  double *l = g->key, *r = g->key + MST_DYNAMICS_BLOCK;
+  V4l ok = { -1, -1, -1, -1 };
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    V8f v;
+    V4f half;
+    memcpy (&v, x + 2 * i, sizeof v);
+    v = __builtin_shufflevector (v, v, 0, 2, 4, 6, 1, 3, 5, 7);
+    memcpy (&half, &v, sizeof half);
+    const V4d a = __builtin_convertvector (half, V4d);
+    memcpy (&half, (const char *) &v + sizeof half, sizeof half);
+    const V4d b = __builtin_convertvector (half, V4d);
+    ok &= (V4d) ((V4l) a & abs_mask) <= max_in;
+    ok &= (V4d) ((V4l) b & abs_mask) <= max_in;
+    memcpy (l + i, &a, sizeof a);
+    memcpy (r + i, &b, sizeof b);
+  }
+  bool all = (ok[0] & ok[1] & ok[2] & ok[3]) != 0;
+  for (; i < n; i++) {
+    l[i] = x[2 * i];
+    r[i] = x[2 * i + 1];
+    all = all && fabs (l[i]) <= MST_MAX_INPUT && fabs (r[i]) <= MST_MAX_INPUT;
+  }
+  return all;
+}
+
 /* The key filters over the planar key at @key, cleaned into g->key first
  * (non-finite and absurd samples read as silence, so the filters' state
  * stays finite); returns g->key. */
@@ -1087,6 +1150,8 @@ filter_key (MstDynamicsGain * g, const double *key, size_t key_stride,
      * vectorised check. */
     const double *row = key + c * key_stride;
     double *dst = g->key + (size_t) c * MST_DYNAMICS_BLOCK;
+    if (dst == row && g->key_checked)
+      continue;
     if (!row_sane (row, n))
       g->nonfinite += mst_input_clean (row, n, dst, MST_FORMAT_F64);
     else if (dst != row)
@@ -1107,12 +1172,62 @@ filter_key (MstDynamicsGain * g, const double *key, size_t key_stride,
   return g->key;
 }
 
+/* Whether the static curve is 0 dB at every level (COMPRESS at ratio 1,
+ * the slope 0: mbcomp's neutral bands) with no makeup, no key filter, and
+ * every gain channel at rest: the ballistics then stay at 0 dB and the
+ * gains at exactly 1, whatever the key, so the key need not be read. */
+static bool
+idle (const MstDynamicsGain * g, int n_gains)
+{
+  if (g->set.mode != MST_GAIN_COMPUTER_COMPRESS || g->set.ratio != 1.0
+      || g->makeup_exp != 0.0 || g->key_filter.n_sections > 0)
+    return false;
+  for (int c = 0; c < n_gains; c++) {
+    const Ballistics *b = &g->ch[c];
+    if (b->hold_db != 0.0 || b->out_db != 0.0 || b->sustained_db != 0.0
+        || b->gain_from != 1.0 || b->gain_to != 1.0)
+      return false;
+  }
+  return true;
+}
+
+/* An idle block of @n frames: gains of 1 (the rows written unless
+ * @rows_optional), a reduction of 0 dB, the control period moved on. The
+ * detector is not run: it restarts (reset) when the stage leaves idle,
+ * its RMS window refilling then (stale_detector). */
+static void
+idle_block (MstDynamicsGain * g, size_t n, int n_gains, double *gain,
+    size_t gain_stride, bool rows_optional)
+{
+  if (!g->processed)
+    g->extreme_db = 0.0;
+  g->processed = true;
+  g->flat = true;
+  g->flat_gain = 1.0;
+  if (!rows_optional)
+    for (int c = 0; c < n_gains; c++)
+      for (size_t i = 0; i < n; i++)
+        gain[c * gain_stride + i] = 1.0;
+  g->period_pos = (g->period_pos + n) % g->control_frames;
+  g->stale_detector = true;
+}
+
 static void
 process_planar (MstDynamicsGain * g, const double *key, size_t key_stride,
-    size_t n, double *gain, size_t gain_stride)
+    size_t n, double *gain, size_t gain_stride, bool rows_optional)
 {
   const int n_gains = linked (g) ? 1 : g->out_channels;
   g->key_filtered = false;
+  if (idle (g, n_gains)) {
+    idle_block (g, n, n_gains, gain, gain_stride, rows_optional);
+    return;
+  }
+  if (g->stale_detector) {
+    /* Back from idle: the detector's history is the key before it. */
+    mst_level_detector_reset (g->det);
+    memset (g->key_acc, 0, sizeof g->key_acc);
+    g->stale_detector = false;
+  }
   if (g->key_filter.n_sections > 0) {
     key = filter_key (g, key, key_stride, n);
     key_stride = MST_DYNAMICS_BLOCK;
@@ -1124,13 +1239,13 @@ process_planar (MstDynamicsGain * g, const double *key, size_t key_stride,
     return;
   }
   size_t m = planar_period_keys (g, key, key_stride, n);
-  gains_from_keys (g, n, m, n_gains, gain, gain_stride, false);
+  gains_from_keys (g, n, m, n_gains, gain, gain_stride, rows_optional);
 }
 
-MstResult
-mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
-    size_t key_stride, size_t n, double *gain, size_t gain_stride,
-    bool *shared)
+MST_ALWAYS_INLINE MstResult
+process_body (MstDynamicsGain * g, const double *key, size_t key_stride,
+    size_t n, double *gain, size_t gain_stride, bool *shared,
+    bool rows_optional)
 {
   if (!check_args (g, key, n, gain, gain_stride) || (n && key_stride < n))
     return MST_ERR_INVALID_ARG;
@@ -1139,9 +1254,27 @@ mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
   if (n == 0)
     return MST_OK;
   MstFpuState fpu = mst_fpu_enter_ftz ();
-  process_planar (g, key, key_stride, n, gain, gain_stride);
+  process_planar (g, key, key_stride, n, gain, gain_stride, rows_optional);
   mst_fpu_leave (fpu);
   return MST_OK;
+}
+
+MstResult
+mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
+    size_t key_stride, size_t n, double *gain, size_t gain_stride,
+    bool *shared)
+{
+  return process_body (g, key, key_stride, n, gain, gain_stride, shared,
+      false);
+}
+
+MstResult
+mst_dynamics_gain_process_or_flat (MstDynamicsGain * g, const double *key,
+    size_t key_stride, size_t n, double *gain, size_t gain_stride,
+    bool *shared)
+{
+  return process_body (g, key, key_stride, n, gain, gain_stride, shared,
+      true);
 }
 
 /* Whether process_frames takes the periods' keys from the frames: every
@@ -1178,9 +1311,14 @@ process_frames (MstDynamicsGain * g, const void *key, size_t n,
     gains_from_keys (g, n, m, linked (g) ? 1 : g->out_channels, gain,
         gain_stride, true);
   } else {
-    mst_planar_load (g->key, MST_DYNAMICS_BLOCK, key, g->key_channels,
-        (int) n, fmt);
-    process_planar (g, g->key, MST_DYNAMICS_BLOCK, n, gain, gain_stride);
+    if (fmt == MST_FORMAT_F32 && g->key_channels == 2)
+      g->key_checked = load_stereo_key_f32 (g, key, n);
+    else
+      mst_planar_load (g->key, MST_DYNAMICS_BLOCK, key, g->key_channels,
+          (int) n, fmt);
+    process_planar (g, g->key, MST_DYNAMICS_BLOCK, n, gain, gain_stride,
+        false);
+    g->key_checked = false;
   }
   mst_fpu_leave (fpu);
   return MST_OK;

@@ -181,6 +181,16 @@ MstResult mst_dynamics_gain_process (MstDynamicsGain * g, const double *key,
     size_t key_stride, size_t n, double *gain, size_t gain_stride,
     bool *shared);
 
+/** mst_dynamics_gain_process, but a block whose gains are all the same
+ *  (mst_dynamics_gain_is_flat says so, and which) may leave the rows
+ *  unwritten. A stage whose curve is 0 dB everywhere (COMPRESS at ratio
+ *  1, no makeup, no key filter) and at rest does not read the key at all:
+ *  its gains are 1 (mbcomp's neutral bands); its detector starts afresh
+ *  when the settings make it act again. */
+MstResult mst_dynamics_gain_process_or_flat (MstDynamicsGain * g,
+    const double *key, size_t key_stride, size_t n, double *gain,
+    size_t gain_stride, bool *shared);
+
 /** The same from @n (<= MST_DYNAMICS_BLOCK) interleaved key frames (the
  *  configured key channels): with a control period and no key filter the
  *  periods' keys are taken where the frames are, in one pass, without

@@ -483,13 +483,25 @@ split (MstMbcomp * m, size_t n)
 
 /* The gains of @n frames of the band at @rows (planar) into m->gains (row
  * 0 alone when the return is true: one gain for every channel), from the
- * band's gain stage. */
+ * band's gain stage; *@unity when they are all exactly 1 (a neutral band,
+ * or one under its knee at rest), the rows then unwritten unless
+ * @rows_needed. */
 static bool
-band_gains (MstMbcomp * m, Band * band, const double *rows, size_t n)
+band_gains (MstMbcomp * m, Band * band, const double *rows, size_t n,
+    bool rows_needed, bool *unity)
 {
   bool shared = false;
-  mst_dynamics_gain_process (band->gain, rows, BLOCK, n, m->gains, BLOCK,
-      &shared);
+  double flat = 0.0;
+  mst_dynamics_gain_process_or_flat (band->gain, rows, BLOCK, n, m->gains,
+      BLOCK, &shared);
+  *unity = false;
+  if (mst_dynamics_gain_is_flat (band->gain, &flat)) {
+    *unity = flat == 1.0;
+    if (!*unity || rows_needed)
+      for (size_t i = 0; i < n; i++)
+        m->gains[i] = flat;
+    shared = true;
+  }
   return shared;
 }
 
@@ -516,7 +528,12 @@ compress_bands (MstMbcomp * m, size_t n)
     if (ms)
       mst_planar_mid_side (band_row (m, b, m->left), band_row (m, b,
               m->right), true, (int) n);
-    bool shared = band_gains (m, band, band_row (m, b, 0), n);
+    const double weight = target_weight (&m->set, b, soloing);
+    const double active = m->set.bands[b].bypass ? 0.0 : 1.0;
+    const bool steady = band->weight == weight && band->active == active;
+    bool unity = false;
+    bool shared = band_gains (m, band, band_row (m, b, 0), n, !steady,
+        &unity);
     /* Lookahead: the gain the key gives now meets the band it answers a
      * lookahead later. */
     if (m->lookahead > 0)
@@ -524,17 +541,16 @@ compress_bands (MstMbcomp * m, size_t n)
         mst_delayline_push (band->delay[c], band_row (m, b, c), n);
         mst_delayline_pull (band->delay[c], band_row (m, b, c), n);
       }
-    const double weight = target_weight (&m->set, b, soloing);
-    const double active = m->set.bands[b].bypass ? 0.0 : 1.0;
-    if (band->weight == weight && band->active == active) {
-      /* Steady, the common case: the gain as it is (active), 1 (bypassed),
+    if (steady) {
+      /* Steady, the common case: the gain as it is (active), 1 (bypassed,
+       * or gains of exactly 1: the band itself, as the products give it),
        * or the band left out (weight 0). */
       for (int c = 0; c < ch && weight != 0.0; c++) {
         double *sum = m->sum + (size_t) c * BLOCK;
         const double *x = band_row (m, b, c);
-        if (active == 0.0 && b == 0)
+        if ((active == 0.0 || unity) && b == 0)
           memcpy (sum, x, n * sizeof (double));
-        else if (active == 0.0)
+        else if (active == 0.0 || unity)
           add (sum, x, n);
         else
           accumulate (sum, x, m->gains + (shared ? 0 : (size_t) c * BLOCK),

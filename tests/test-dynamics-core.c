@@ -804,6 +804,112 @@ test_refused_settings (void)
   mst_dynamics_destroy (&d);
 }
 
+/* The gain stage's shortcuts against what they stand for.
+ * - Ballistics at a gain a frame (attack 0.5 ms): gains against the two
+ *   stages written out here in their plain form (mst-dynamics-gain.h),
+ *   over bursts and silences (the static gain 0 dB between them, attack,
+ *   release), within 1e-6 dB.
+ * - A neutral stage (ratio 1) gives gains of exactly 1 without reading its
+ *   key (flat, rows written or not), and once set to compress it gives
+ *   exactly the gains of a fresh stage fed the same key from there. */
+static void
+test_gain_stage_paths (void)
+{
+  const size_t n = 48000, block = 1024;
+  double *key = malloc (n * sizeof (double));
+  double *gain = malloc (MST_DYNAMICS_BLOCK * 2 * sizeof (double));
+  double *ref = malloc (MST_DYNAMICS_BLOCK * 2 * sizeof (double));
+  for (size_t i = 0; i < n; i++) {
+    /* 30 ms bursts of a 3 kHz tone at -10 dBFS every 100 ms, quiet
+     * between (-60 dBFS). */
+    double level = (i % 4800) < 1440 ? 0.316 : 0.001;
+    key[i] = level * sin (2 * M_PI * 3000.0 * i / RATE);
+  }
+  MstDynamicsSettings s;
+  mst_dynamics_settings_default (&s);
+  s.attack_ms = 0.5;
+  s.release_ms = 20.0;
+  s.threshold_db = -30.0;
+  MstDynamicsGain *g = mst_dynamics_gain_init (2);
+  MST_CHECK (mst_dynamics_gain_configure (g, RATE, 1, 1) == MST_OK
+      && mst_dynamics_gain_set (g, &s) == MST_OK);
+  const double a_att = exp (-1000.0 / (RATE * s.attack_ms));
+  const double a_rel = exp (-1000.0 / (RATE * s.release_ms));
+  double y1 = 0.0, y2 = 0.0, worst = 0.0, deepest = 0.0;
+  for (size_t done = 0; done + block <= n; done += block) {
+    bool shared = false;
+    MST_CHECK (mst_dynamics_gain_process (g, key + done, block, block, gain,
+            block, &shared) == MST_OK);
+    for (size_t i = 0; i < block; i++) {
+      double x = fabs (key[done + i]);
+      double t = x > 0.0 ? -formula_gain_db (20.0 * log10 (x),
+          s.threshold_db, s.ratio, s.knee_db) : 0.0;
+      y1 = t >= y1 ? t : t + a_rel * (y1 - t);
+      y2 = y1 > y2 ? y1 + a_att * (y2 - y1) : y1;
+      double got = 20.0 * log10 (gain[i]);
+      worst = fmax (worst, fabs (got + y2));
+      deepest = fmin (deepest, got);
+    }
+  }
+  MST_CHECK_MSG (worst < 1e-6 && deepest < -10.0, "ballistics off their "
+      "plain form by %g dB (deepest %.2f dB)", worst, deepest);
+  printf ("  ballistics: within %.1e dB of the plain form\n", worst);
+  mst_dynamics_gain_destroy (&g);
+
+  /* Neutral, then compressing: stereo, linked, control period 8. */
+  mst_dynamics_settings_default (&s);
+  s.ratio = 1.0;
+  s.detector = MST_DYNAMICS_RMS;
+  g = mst_dynamics_gain_init (2);
+  MstDynamicsGain *fresh = mst_dynamics_gain_init (2);
+  MST_CHECK (mst_dynamics_gain_configure (g, RATE, 2, 2) == MST_OK
+      && mst_dynamics_gain_set (g, &s) == MST_OK);
+  double *stereo = malloc (2 * MST_DYNAMICS_BLOCK * sizeof (double));
+  size_t done = 0;
+  for (int b = 0; b < 4; b++, done += block) {
+    for (int c = 0; c < 2; c++)
+      memcpy (stereo + c * block, key + done, block * sizeof (double));
+    double flat = 0.0;
+    bool shared = false;
+    gain[0] = 0.5;
+    MST_CHECK (mst_dynamics_gain_process_or_flat (g, stereo, block, block,
+            gain, block, &shared) == MST_OK);
+    MST_CHECK (mst_dynamics_gain_is_flat (g, &flat) && flat == 1.0
+        && shared);
+    MST_CHECK (mst_dynamics_gain_process (g, stereo, block, block, gain,
+            block, &shared) == MST_OK);
+    for (size_t i = 0; i < block; i++)
+      MST_CHECK (gain[i] == 1.0);
+  }
+  MST_CHECK (mst_dynamics_gain_take_reduction_db (g) == 0.0);
+  s.ratio = 4.0;
+  MST_CHECK (mst_dynamics_gain_set (g, &s) == MST_OK
+      && mst_dynamics_gain_configure (fresh, RATE, 2, 2) == MST_OK
+      && mst_dynamics_gain_set (fresh, &s) == MST_OK);
+  bool same = true;
+  double reduced = 0.0;
+  for (; done + block <= n; done += block) {
+    bool shared = false;
+    for (int c = 0; c < 2; c++)
+      memcpy (stereo + c * block, key + done, block * sizeof (double));
+    MST_CHECK (mst_dynamics_gain_process (g, stereo, block, block, gain,
+            block, &shared) == MST_OK);
+    MST_CHECK (mst_dynamics_gain_process (fresh, stereo, block, block, ref,
+            block, &shared) == MST_OK);
+    same = same && memcmp (gain, ref, block * sizeof (double)) == 0;
+    for (size_t i = 0; i < block; i++)
+      reduced = fmin (reduced, gain[i]);
+  }
+  MST_CHECK_MSG (same && reduced < 0.5, "a stage back from neutral is not "
+      "a fresh one (lowest gain %g)", reduced);
+  mst_dynamics_gain_destroy (&g);
+  mst_dynamics_gain_destroy (&fresh);
+  free (stereo);
+  free (key);
+  free (gain);
+  free (ref);
+}
+
 int
 main (void)
 {
@@ -813,6 +919,7 @@ main (void)
   MST_RUN (test_mix_and_bypass);
   MST_RUN (test_external_key);
   MST_RUN (test_frames_path);
+  MST_RUN (test_gain_stage_paths);
   MST_RUN (test_gate);
   MST_RUN (test_split_band);
   MST_RUN (test_upward);
