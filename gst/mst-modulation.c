@@ -52,6 +52,7 @@ enum {
   C_SPREAD,                     /* radians */
   C_LOG_CENTRE,                 /* phaser: ln of the sweep's centre, Hz */
   C_LOG_HALF,                   /* phaser: half the sweep's ln span */
+  C_POLARITY,                   /* the wet's sign: 1 .. -1 (invert) */
   C_VOICE_GAIN,                 /* MAX_VOICES of each */
   C_VOICE_DELAY = C_VOICE_GAIN + MST_MODULATION_MAX_VOICES,
   C_VOICE_PHASE = C_VOICE_DELAY + MST_MODULATION_MAX_VOICES,
@@ -61,7 +62,8 @@ enum {
 
 struct MstModulation {
   double rate_hz;
-  int channels;
+  int in_channels;              /* 1 or 2 */
+  int channels;                 /* processed: always 2 (the output's) */
   int control_frames;
   double glide_coef, fade_step;
   MstModulationSettings settings;
@@ -158,6 +160,7 @@ targets_from_settings (MstModulation * m)
       : s->feedback_pct / 100.0;
   t[C_MIX] = s->bypass ? 0.0 : s->mix_pct / 100.0;
   t[C_SPREAD] = s->spread_deg * (M_PI / 180.0);
+  t[C_POLARITY] = s->invert ? -1.0 : 1.0;
   /* The sweep between the two, whichever is set higher. */
   t[C_LOG_CENTRE] = 0.5 * (log (s->min_freq_hz) + log (s->max_freq_hz));
   t[C_LOG_HALF] = 0.5 * fabs (log (s->max_freq_hz) - log (s->min_freq_hz));
@@ -268,15 +271,19 @@ mst_modulation_set (MstModulation * m, const MstModulationSettings * s)
 }
 
 MstResult
-mst_modulation_configure (MstModulation * m, double rate_hz, int channels)
+mst_modulation_configure (MstModulation * m, double rate_hz,
+    int in_channels)
 {
   if (!m || !(rate_hz >= MST_MIN_RATE_HZ && rate_hz <= MST_MAX_RATE_HZ)
-      || channels < 1 || channels > MST_MAX_CHANNELS)
+      || in_channels < 1 || in_channels > 2)
     return MST_ERR_INVALID_ARG;
-  if (mst_delayline_configure (m->line, channels) != MST_OK)
+  /* Both sides run whatever comes in: a mono input is copied to both, so
+   * each side has its own voices at its own LFO phase. */
+  if (mst_delayline_configure (m->line, 2) != MST_OK)
     return MST_ERR_INVALID_ARG;
   m->rate_hz = rate_hz;
-  m->channels = channels;
+  m->in_channels = in_channels;
+  m->channels = 2;
   m->control_frames = (int) fmin (MAX_CONTROL_FRAMES,
       fmax (4.0, round (rate_hz * CONTROL_PERIOD_S)));
   m->glide_coef = mst_smoother_one_pole_coef (m->control_frames, rate_hz,
@@ -295,9 +302,8 @@ mst_modulation_init (void)
   MstModulationSettings defaults;
   if (!m)
     return NULL;
-  m->planar = calloc ((size_t) MST_MAX_CHANNELS * BLOCK_FRAMES,
-      sizeof (double));
-  m->line = mst_delayline_init (MST_MAX_CHANNELS,
+  m->planar = calloc ((size_t) 2 * BLOCK_FRAMES, sizeof (double));
+  m->line = mst_delayline_init (2,
       (size_t) ceil (MAX_DELAY_S * MST_MAX_RATE_HZ) + 8);
   if (!m->planar || !m->line)
     goto fail;
@@ -497,7 +503,8 @@ process_planar (MstModulation * m, int n)
     int len = n - offset < m->control_frames ? n - offset : m->control_frames;
     const double *v = m->value;
     double gd0 = cos (M_PI / 2.0 * v[C_MIX]);
-    double gw0 = sin (M_PI / 2.0 * v[C_MIX]) * m->mode_fade;
+    double gw0 = sin (M_PI / 2.0 * v[C_MIX]) * m->mode_fade
+        * v[C_POLARITY];
     double fb0 = v[C_FEEDBACK];
     double gain0[MST_MODULATION_MAX_VOICES], blend0[MST_MODULATION_MAX_STAGES];
     memcpy (gain0, v + C_VOICE_GAIN, sizeof gain0);
@@ -511,7 +518,8 @@ process_planar (MstModulation * m, int n)
       fb0 = v[C_FEEDBACK];
     }
     double gd1 = cos (M_PI / 2.0 * v[C_MIX]);
-    double gw1 = sin (M_PI / 2.0 * v[C_MIX]) * m->mode_fade;
+    double gw1 = sin (M_PI / 2.0 * v[C_MIX]) * m->mode_fade
+        * v[C_POLARITY];
     double start_delay[MST_MODULATION_MAX_VOICES][MST_MAX_CHANNELS];
     double start_coef[MST_MAX_CHANNELS];
     memcpy (start_delay, m->delay_at, sizeof start_delay);
@@ -606,52 +614,65 @@ state_finite (const MstModulation * m)
 }
 
 MST_ALWAYS_INLINE MstResult
-modulation_process (MstModulation * m, void *frames, size_t n_frames,
-    MstFormat fmt)
+modulation_process (MstModulation * m, const void *in, size_t n_frames,
+    void *out, MstFormat fmt)
 {
   const size_t width = fmt == MST_FORMAT_F64 ? sizeof (double)
       : sizeof (float);
-  if (!m || (!frames && n_frames))
+  if (!m || (!out && n_frames))
     return MST_ERR_INVALID_ARG;
-  const int ch = m->channels;
+  const int in_ch = m->in_channels;
   MstFpuState fpu = mst_fpu_enter_ftz ();
   m->ring = mst_delayline_frame (m->line, 0, NULL, NULL);
   m->mask = mst_delayline_get_capacity (m->line) - 1;
+  double *left = m->planar, *right = m->planar + BLOCK_FRAMES;
   for (size_t done = 0; done < n_frames;) {
     int n = n_frames - done > BLOCK_FRAMES ? BLOCK_FRAMES
         : (int) (n_frames - done);
-    char *block = (char *) frames + done * ch * width;
-    size_t count = (size_t) n * ch;
-    /* Dry settled: the frames stay untouched (bit-exact, -0 included)
-     * but for non-finite and absurd samples, read as silence there too;
-     * the state still follows the input, so a mix raised later starts
-     * from a wet signal already running. */
+    const char *src = in ? (const char *) in + done * in_ch * width : NULL;
+    char *dst = (char *) out + done * 2 * width;
+    /* Dry settled: the output is the input (bit-exact, -0 included) but
+     * for non-finite and absurd samples, read as silence there too; the
+     * state still follows the input, so a mix raised later starts from a
+     * wet signal already running. */
     bool dry = m->value[C_MIX] == 0.0 && m->target[C_MIX] == 0.0;
-    if (!mst_input_sane (block, count, fmt)) {
+    if (src)
+      mst_planar_load (m->planar, BLOCK_FRAMES, src, in_ch, n, fmt);
+    else
+      memset (m->planar, 0, (size_t) in_ch * BLOCK_FRAMES * sizeof (double));
+    /* F32 to double is exact: the bounds hold as in the stream's format. */
+    bool sane = true;
+    for (int c = 0; c < in_ch; c++)
+      sane &= mst_input_sane (m->planar + c * BLOCK_FRAMES, (size_t) n,
+          MST_FORMAT_F64);
+    if (!sane) {
       m->nonfinite_count++;
-      mst_input_clean (block, count, block, fmt);
+      for (int c = 0; c < in_ch; c++)
+        mst_input_clean (m->planar + c * BLOCK_FRAMES, (size_t) n,
+            m->planar + c * BLOCK_FRAMES, MST_FORMAT_F64);
     }
-    mst_planar_load (m->planar, BLOCK_FRAMES, block, ch, n, fmt);
+    if (in_ch == 1)
+      memcpy (right, left, (size_t) n * sizeof (double));
+    if (dry)
+      mst_planar_store (dst, m->planar, BLOCK_FRAMES, 2, n, fmt);
     process_planar (m, n);
     if (!state_finite (m)) {
       m->nonfinite_count++;
       mst_delayline_reset (m->line);
       m->ring = mst_delayline_frame (m->line, 0, NULL, NULL);
       clear_state (m);
-      for (int c = 0; c < ch; c++)
-        for (int i = 0; i < n; i++) {
-          double *x = m->planar + (size_t) c * BLOCK_FRAMES + i;
-          if (!isfinite (*x))
-            *x = 0.0;
-        }
+      for (int i = 0; i < n; i++) {
+        left[i] = isfinite (left[i]) ? left[i] : 0.0;
+        right[i] = isfinite (right[i]) ? right[i] : 0.0;
+      }
     }
     if (!dry)
-      mst_planar_store (block, m->planar, BLOCK_FRAMES, ch, n, fmt);
+      mst_planar_store (dst, m->planar, BLOCK_FRAMES, 2, n, fmt);
     done += n;
   }
   mst_fpu_leave (fpu);
   return MST_OK;
 }
 
-MST_DEFINE_PROCESS_IN_PLACE (mst_modulation, MstModulation,
+MST_DEFINE_PROCESS_TO (mst_modulation_process, MstModulation, void,
     modulation_process)

@@ -35,6 +35,17 @@ core_with (const MstModulationSettings * s, int channels)
   return m;
 }
 
+/* A mono core's stereo output, its left side back into @x (@n frames). */
+static void
+process_mono (MstModulation * m, double *x, size_t n)
+{
+  double *y = malloc (2 * n * sizeof (double));
+  MST_CHECK (mst_modulation_process_f64 (m, x, n, y) == MST_OK);
+  for (size_t i = 0; i < n; i++)
+    x[i] = y[2 * i];
+  free (y);
+}
+
 static double *
 noise (size_t n, int channels, uint32_t seed)
 {
@@ -73,7 +84,7 @@ impulse_response (const MstModulationSettings * s, size_t n)
   MstModulation *m = core_with (s, 1);
   double *h = calloc (n, sizeof (double));
   h[0] = 1.0;
-  mst_modulation_process_f64 (m, h, n);
+  process_mono (m, h, n);
   mst_modulation_destroy (&m);
   return h;
 }
@@ -106,7 +117,7 @@ check_delay_follows (MstModulationShape shape, MstModulationMode mode)
   double *x = calloc (n, sizeof (double));
   for (size_t i = 0; i < n; i += period)
     x[i] = 1.0;
-  mst_modulation_process_f64 (m, x, n);
+  process_mono (m, x, n);
   double centre = s.delay_ms * RATE / 1000.0, worst = 0.0;
   double lo = 1e9, hi = -1e9;
   for (size_t n0 = 0; n0 + period <= n; n0 += period) {
@@ -292,7 +303,7 @@ check_chorus_level (bool smooth)
       MstModulation *m = core_with (&s, 2);
       double *y = malloc (sizeof (double) * 2 * n);
       memcpy (y, x, sizeof (double) * 2 * n);
-      mst_modulation_process_f64 (m, y, n);
+      mst_modulation_process_f64 (m, y, n, y);
       for (int c = 0; c < 2; c++) {
         double d = power_db (y + c + 2 * (RATE / 10), n - RATE / 10, 2)
             - in_db;
@@ -333,7 +344,7 @@ test_dry_bit_exact (void)
       x[10] = -0.0;
       x[11] = 1e-310;
       memcpy (y, x, sizeof (double) * 2 * n);
-      mst_modulation_process_f64 (m, y, n);
+      mst_modulation_process_f64 (m, y, n, y);
       MST_CHECK (memcmp (x, y, sizeof (double) * 2 * n) == 0);
       float *f = malloc (sizeof (float) * 2 * n), *g = malloc (sizeof (float)
           * 2 * n);
@@ -341,7 +352,7 @@ test_dry_bit_exact (void)
         f[i] = (float) x[i];
       f[12] = -0.0f;
       memcpy (g, f, sizeof (float) * 2 * n);
-      mst_modulation_process_f32 (m, g, n);
+      mst_modulation_process_f32 (m, g, n, g);
       MST_CHECK (memcmp (f, g, sizeof (float) * 2 * n) == 0);
       free (x);
       free (y);
@@ -429,9 +440,10 @@ test_no_clicks (void)
       MstModulation *m = core_with (&a, 2);
       double *y = malloc (sizeof (double) * 2 * n);
       memcpy (y, x, sizeof (double) * 2 * n);
-      mst_modulation_process_f64 (m, y, half);
+      mst_modulation_process_f64 (m, y, half, y);
       mst_modulation_set (m, &b);
-      mst_modulation_process_f64 (m, y + 2 * half, n - half);
+      mst_modulation_process_f64 (m, y + 2 * half, n - half,
+          y + 2 * half);
       /* Steady: a's last 300 ms, b's last 300 ms; the change: 300 ms. */
       double before = largest_step (y, half - RATE * 3 / 10, half, 2);
       double after = largest_step (y, n - RATE * 3 / 10, n, 2);
@@ -478,7 +490,7 @@ test_stability (void)
         MstModulation *m = core_with (&s, 2);
         double *y = malloc (sizeof (double) * 2 * (n + quiet));
         memcpy (y, x, sizeof (double) * 2 * (n + quiet));
-        mst_modulation_process_f64 (m, y, n + quiet);
+        mst_modulation_process_f64 (m, y, n + quiet, y);
         double peak = 0.0;
         bool finite = true;
         for (size_t i = 0; i < 2 * (n + quiet); i++) {
@@ -527,7 +539,7 @@ test_nonfinite (void)
     double *x = noise (n, 2, 5);
     x[1000] = NAN;
     x[3001] = INFINITY;
-    mst_modulation_process_f64 (m, x, n);
+    mst_modulation_process_f64 (m, x, n, x);
     bool finite = true;
     for (size_t i = 0; i < 2 * n; i++)
       finite &= isfinite (x[i]);
@@ -547,7 +559,7 @@ test_nonfinite (void)
   x[201] = -INFINITY;
   x[302] = 1e6;
   memcpy (y, x, sizeof (double) * 2 * n);
-  mst_modulation_process_f64 (m, y, n);
+  mst_modulation_process_f64 (m, y, n, y);
   x[100] = x[201] = x[302] = 0.0;
   MST_CHECK (memcmp (x, y, sizeof (double) * 2 * n) == 0);
   MST_CHECK (mst_modulation_get_nonfinite_count (m) == 1);
@@ -575,7 +587,8 @@ test_settings (void)
   s.rate_hz = NAN;
   MST_CHECK (mst_modulation_set (m, &s) == MST_ERR_INVALID_ARG);
   MST_CHECK (mst_modulation_configure (m, 4000, 2) == MST_ERR_INVALID_ARG);
-  MST_CHECK (mst_modulation_configure (m, 8000, 8) == MST_OK);
+  MST_CHECK (mst_modulation_configure (m, 8000, 2) == MST_OK);
+  MST_CHECK (mst_modulation_configure (m, 8000, 3) == MST_ERR_INVALID_ARG);
   MST_CHECK (mst_modulation_configure (m, 384000, 1) == MST_OK);
   mst_modulation_destroy (&m);
   MST_CHECK (m == NULL);
