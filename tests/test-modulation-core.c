@@ -247,15 +247,17 @@ static void
 test_flanger_comb (void)
 {
   const double feedbacks[] = { 0.0, 50.0, -50.0, 90.0 };
-  for (int t = 0; t < 4; t++) {
+  for (int t = 0; t < 8; t++) {
     MstModulationSettings s = settings (MST_MODULATION_FLANGER);
     s.rate_hz = 0.0;
     s.delay_ms = 2.0;           /* 96 frames */
-    s.feedback_pct = feedbacks[t];
+    s.feedback_pct = feedbacks[t % 4];
+    s.invert = t >= 4;
     const size_t n = 65536;
     double *h = impulse_response (&s, n);
     double d = s.delay_ms * RATE / 1000.0, fb = s.feedback_pct / 100.0;
-    double gd = cos (M_PI / 4), gw = sin (M_PI / 4), worst = 0.0;
+    double gd = cos (M_PI / 4), gw = (s.invert ? -1 : 1) * sin (M_PI / 4);
+    double worst = 0.0;
     for (int k = 0; k < 20; k++) {
       double f = (k / 2.0) * RATE / d;  /* peaks and notches */
       f += k == 0 ? 20.0 : 0.0;
@@ -267,12 +269,24 @@ test_flanger_comb (void)
       else
         MST_CHECK_MSG (at < -60.0, "fb %g: %.1f dB at %.1f Hz", fb, at, f);
     }
-    double notch = response_db (h, n, 0.5 * RATE / d);
-    printf ("  feedback %+.0f %%: first notch (%.0f Hz) %.1f dB, peak "
+    /* Without feedback the notches are complete: added, at (k + 1/2) / D
+     * with the peaks (+3 dB) at k / D; inverted, the other way round, DC
+     * a notch. */
+    double notch = s.invert ? 0.0 : 0.5 * RATE / d;
+    double peak = s.invert ? 0.5 * RATE / d : RATE / d;
+    printf ("  feedback %+.0f %%%s: first notch (%.0f Hz) %.1f dB, peak "
         "(%.0f Hz) %+.2f dB, largest error %.4f dB\n", s.feedback_pct,
-        0.5 * RATE / d, notch, RATE / d, response_db (h, n, RATE / d),
-        worst);
+        s.invert ? " inverted" : "", notch, response_db (h, n, notch), peak,
+        response_db (h, n, peak), worst);
     MST_CHECK (worst < 0.01);
+    if (fb == 0.0)
+      for (int k = 0; k < 8; k++) {
+        double at_notch = response_db (h, n, notch + k * RATE / d);
+        double at_peak = response_db (h, n, peak + k * RATE / d);
+        MST_CHECK_MSG (at_notch < -100.0, "notch %d: %.1f dB", k, at_notch);
+        MST_CHECK_MSG (fabs (at_peak - 20 * log10 (2 * sin (M_PI / 4)))
+            < 0.01, "peak %d: %.3f dB", k, at_peak);
+      }
     free (h);
   }
 }
@@ -594,6 +608,68 @@ test_settings (void)
   MST_CHECK (m == NULL);
 }
 
+/* Pearson correlation of the two sides of @n stereo frames at @y. */
+static double
+correlation (const double *y, size_t n)
+{
+  double ll = 0.0, rr = 0.0, lr = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    ll += y[2 * i] * y[2 * i];
+    rr += y[2 * i + 1] * y[2 * i + 1];
+    lr += y[2 * i] * y[2 * i + 1];
+  }
+  return lr / sqrt (ll * rr);
+}
+
+/* A mono source in, stereo out: both sides run their own voices from it.
+ * A wet-only chorus at spread 100 degrees gives two sides far from equal
+ * (their correlation well under 1, over one LFO cycle of noise); at
+ * spread 0 the two sides are the same, bit for bit, in every mode. With
+ * the default mix the dry half is common to both sides. */
+static void
+test_mono_spread (void)
+{
+  const size_t n = 2 * RATE;    /* one cycle at 0.5 Hz */
+  double *x = noise (n, 1, 11), *y = malloc (2 * n * sizeof (double));
+  const MstModulationMode modes[] = { MST_MODULATION_CHORUS,
+    MST_MODULATION_FLANGER, MST_MODULATION_PHASER
+  };
+  const char *names[] = { "chorus", "flanger", "phaser" };
+  for (int k = 0; k < 3; k++) {
+    MstModulationSettings s = settings (modes[k]);
+    s.mix_pct = 100.0;
+    s.feedback_pct = modes[k] == MST_MODULATION_CHORUS ? 0.0 : 50.0;
+    s.spread_deg = 100.0;
+    MstModulation *m = core_with (&s, 1);
+    MST_CHECK (mst_modulation_process_f64 (m, x, n, y) == MST_OK);
+    double wide = correlation (y, n);
+    mst_modulation_destroy (&m);
+    s.mix_pct = 50.0;
+    m = core_with (&s, 1);
+    mst_modulation_process_f64 (m, x, n, y);
+    double half = correlation (y, n);
+    mst_modulation_destroy (&m);
+    s.spread_deg = 0.0;
+    m = core_with (&s, 1);
+    mst_modulation_process_f64 (m, x, n, y);
+    bool same = true;
+    for (size_t i = 0; i < n; i++)
+      same &= memcmp (&y[2 * i], &y[2 * i + 1], sizeof (double)) == 0;
+    mst_modulation_destroy (&m);
+    printf ("  %s, mono in, spread 100: correlation %.3f wet only, %.3f at "
+        "mix 50; spread 0: sides %s\n", names[k], wide, half,
+        same ? "equal" : "differ");
+    MST_CHECK (same);
+    /* The phaser's all-pass only moves phase: its sides stay alike in
+     * level and spectrum, less decorrelated than delayed voices. */
+    MST_CHECK_MSG (wide < (modes[k] == MST_MODULATION_PHASER ? 0.9 : 0.3),
+        "%s: correlation %.3f", names[k], wide);
+    MST_CHECK (half > wide && half < 1.0);
+  }
+  free (x);
+  free (y);
+}
+
 int
 main (void)
 {
@@ -607,5 +683,6 @@ main (void)
   MST_RUN (test_no_clicks);
   MST_RUN (test_stability);
   MST_RUN (test_nonfinite);
+  MST_RUN (test_mono_spread);
   return mst_test_summary ();
 }
