@@ -206,6 +206,49 @@ test_interpolator (void)
   mst_delayline_destroy (&dl);
 }
 
+/* The run read (a voice over a control period: AVX-512, AVX2 or scalar,
+ * whichever this machine and MST_DISABLE_SIMD / MST_DISABLE_AVX512 give;
+ * meson runs all three) against the one-at-a-time read, on a stereo ring
+ * across its wrap, with moving delays and gains and runs of every length
+ * up to 64 frames (the vector loops' tails included). */
+static void
+test_ramp_read (void)
+{
+  MstDelayLine *dl = mst_delayline_init (2, 512);
+  MST_CHECK (dl != NULL);
+  mst_delayline_set_format (dl, MST_FORMAT_F64);
+  mst_delayline_configure (dl, 2);
+  const size_t cap = mst_delayline_get_capacity (dl);
+  double *x = malloc (sizeof (double) * 2 * 3 * cap);
+  for (size_t i = 0; i < 2 * 3 * cap; i++)
+    x[i] = sin (0.37 * i) + 0.3 * cos (1.9 * i);
+  mst_delayline_push (dl, x, 2 * cap + 100);
+  int64_t w = mst_delayline_get_written (dl);
+  double worst = 0.0, delays[64], taps[64], got[64], want[64];
+  for (int trial = 0; trial < 400; trial++) {
+    int n = 1 + trial % 64, c = trial & 1;
+    int64_t frame0 = w - 64 - (trial * 7) % 300;
+    double d0 = 3.0 + fmod (trial * 1.618, 150.0);
+    double dd = (trial % 5 - 2) * 0.01, g0 = 0.2 + 0.01 * (trial % 7);
+    double dg = (trial % 3 - 1) * 0.003;
+    for (int i = 0; i < n; i++) {
+      delays[i] = d0 + i * dd;
+      got[i] = want[i] = 0.25 * i;
+    }
+    mst_delayline_read_frac (dl, c, frame0, delays, taps, n);
+    for (int i = 0; i < n; i++)
+      want[i] += (g0 + (i + 1) * dg) * taps[i];
+    mst_delayline_read_frac_ramp (dl, c, frame0, d0, dd, g0, dg, got, n);
+    for (int i = 0; i < n; i++)
+      worst = fmax (worst, fabs (got[i] - want[i]));
+  }
+  printf ("  run read against single reads: largest difference %.2e\n",
+      worst);
+  MST_CHECK (worst < 1e-14);
+  free (x);
+  mst_delayline_destroy (&dl);
+}
+
 /* Rate 0: the break frequency sits at sqrt (min max); N equal first-order
  * all-passes reach -(2k + 1) pi where tan (w / 2) = tan (wc / 2)
  * tan ((2k + 1) pi / 2N), and equal dry and wet cancel there. */
@@ -629,7 +672,7 @@ correlation (const double *y, size_t n)
 static void
 test_mono_spread (void)
 {
-  const size_t n = 2 * RATE;    /* one cycle at 0.5 Hz */
+  const size_t n = RATE;        /* one LFO cycle at 1 Hz */
   double *x = noise (n, 1, 11), *y = malloc (2 * n * sizeof (double));
   const MstModulationMode modes[] = { MST_MODULATION_CHORUS,
     MST_MODULATION_FLANGER, MST_MODULATION_PHASER
@@ -640,6 +683,7 @@ test_mono_spread (void)
     s.mix_pct = 100.0;
     s.feedback_pct = modes[k] == MST_MODULATION_CHORUS ? 0.0 : 50.0;
     s.spread_deg = 100.0;
+    s.rate_hz = 1.0;
     MstModulation *m = core_with (&s, 1);
     MST_CHECK (mst_modulation_process_f64 (m, x, n, y) == MST_OK);
     double wide = correlation (y, n);
@@ -675,6 +719,7 @@ main (void)
 {
   MST_RUN (test_settings);
   MST_RUN (test_interpolator);
+  MST_RUN (test_ramp_read);
   MST_RUN (test_delay_follows_lfo);
   MST_RUN (test_phaser_notches);
   MST_RUN (test_flanger_comb);
