@@ -91,6 +91,7 @@ struct MstModulation {
   uint64_t nonfinite_count;
   double *planar;               /* [2][BLOCK_FRAMES] */
   bool gliding;                 /* a value may differ from its target */
+  bool fma;                     /* the phaser's path with FMA */
   /* cos and sin of pi / 2 the mix at mix_at. */
   double mix_at, mix_cos, mix_sin;
   double wet[BLOCK_FRAMES], wet2[BLOCK_FRAMES];
@@ -339,6 +340,7 @@ mst_modulation_init (void)
   if (!m->planar || !m->line)
     goto fail;
   mst_delayline_set_format (m->line, MST_FORMAT_F64);
+  m->fma = mst_cpu_has_avx2_fma ();
   m->mask = mst_delayline_get_capacity (m->line) - 1;
   mst_modulation_settings_default (&defaults);
   m->rate_hz = 48000.0;
@@ -539,22 +541,50 @@ phaser_pair_body (MstModulation * m, const double *x, const double *y,
   m->chain_out[1] = last[1];
 }
 
-/* The phaser on both sides with every stage on or off (@n_stages on). */
-MST_VECTORISE_AVX2 static void
-run_phaser_pair (MstModulation * m, const double *x, const double *y, int n,
-    const double *end, int n_stages, double fb0, double fb1)
-{
-  switch (n_stages) {
+#define STAGES_SWITCH(n_stages, ...) \
+  switch (n_stages) { \
+    STAGES_CASE (0) STAGES_CASE (1) STAGES_CASE (2) STAGES_CASE (3) \
+    STAGES_CASE (4) STAGES_CASE (5) STAGES_CASE (6) STAGES_CASE (7) \
+    STAGES_CASE (8) STAGES_CASE (9) STAGES_CASE (10) STAGES_CASE (11) \
+    STAGES_CASE (12) \
+  }
 #define STAGES_CASE(N) \
     case N: \
       phaser_pair_body (m, x, y, n, end, N, fb0, fb1); \
       break;
-      STAGES_CASE (0) STAGES_CASE (1) STAGES_CASE (2) STAGES_CASE (3)
-      STAGES_CASE (4) STAGES_CASE (5) STAGES_CASE (6) STAGES_CASE (7)
-      STAGES_CASE (8) STAGES_CASE (9) STAGES_CASE (10) STAGES_CASE (11)
-      STAGES_CASE (12)
+
+static void
+phaser_pair_generic (MstModulation * m, const double *x, const double *y,
+    int n, const double *end, int n_stages, double fb0, double fb1)
+{
+  STAGES_SWITCH (n_stages);
+}
+
+#ifdef MST_HAVE_X86_PATHS
+/* With FMA each stage is one fused multiply-add on the frame's path (the
+ * chain is a recurrence: its latency, not its width, sets the speed). */
+__attribute__ ((target ("avx2,fma")))
+static void
+phaser_pair_fma (MstModulation * m, const double *x, const double *y,
+    int n, const double *end, int n_stages, double fb0, double fb1)
+{
+  STAGES_SWITCH (n_stages);
+}
+#endif
 #undef STAGES_CASE
+
+/* The phaser on both sides with every stage on or off (@n_stages on). */
+static void
+run_phaser_pair (MstModulation * m, const double *x, const double *y, int n,
+    const double *end, int n_stages, double fb0, double fb1)
+{
+#ifdef MST_HAVE_X86_PATHS
+  if (m->fma) {
+    phaser_pair_fma (m, x, y, n, end, n_stages, fb0, fb1);
+    return;
   }
+#endif
+  phaser_pair_generic (m, x, y, n, end, n_stages, fb0, fb1);
 }
 
 /* @x = dry gain ramp times @x plus wet gain ramp times @wet. */
@@ -562,8 +592,15 @@ static void
 mix_into (double *x, const double *wet, int n, double gd0, double ddry,
     double gw0, double dwet)
 {
+  /* i + 1 from a table: the loop vectorises (no conversion a frame). */
+  static const double step[MAX_CONTROL_FRAMES] = {
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+    21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38,
+    39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56,
+    57, 58, 59, 60, 61, 62, 63, 64
+  };
   for (int i = 0; i < n; i++)
-    x[i] = (gd0 + (i + 1) * ddry) * x[i] + (gw0 + (i + 1) * dwet) * wet[i];
+    x[i] = (gd0 + step[i] * ddry) * x[i] + (gw0 + step[i] * dwet) * wet[i];
 }
 
 /* The equal-power gains of the mix's value, computed when it moved. */
@@ -639,21 +676,35 @@ process_planar (MstModulation * m, int n)
 
     int64_t w0 = mst_delayline_get_written (m->line);
     size_t stride = (size_t) m->channels;
-    if (m->mode != MST_MODULATION_FLANGER)
-      for (int c = 0; c < m->channels; c++) {
-        const double *x = m->planar + (size_t) c * BLOCK_FRAMES + offset;
-        for (int i = 0; i < len; i++)
-          m->ring[((size_t) (w0 + i) & m->mask) * stride + c] = x[i];
+    if (m->mode != MST_MODULATION_FLANGER) {
+      /* Both sides into the ring, a run to its wrap at a time. */
+      const double *xl = m->planar + offset;
+      const double *xr = m->planar + BLOCK_FRAMES + offset;
+      for (int i = 0; i < len;) {
+        size_t slot = (size_t) (w0 + i) & m->mask;
+        int run = (int) (m->mask + 1 - slot);
+        run = run < len - i ? run : len - i;
+        double *r = m->ring + slot * stride;
+        for (int j = 0; j < run; j++) {
+          r[2 * j] = xl[i + j];
+          r[2 * j + 1] = xr[i + j];
+        }
+        i += run;
       }
+    }
     double ddry = (gd1 - gd0) / len, dwet = (gw1 - gw0) / len;
     /* Stages all settled on or off: the phaser's channels go in pairs. */
     int n_on = 0;
     bool steady = m->mode == MST_MODULATION_PHASER;
-    for (int k = 0; k < MST_MODULATION_MAX_STAGES && steady; k++) {
-      steady = blend0[k] == v[C_STAGE + k] && (blend0[k] == 0.0
-          || (blend0[k] == 1.0 && n_on == k));
-      n_on += blend0[k] == 1.0;
-    }
+    if (steady && !m->gliding)
+      /* Nothing moved this period: every stage on its target. */
+      n_on = m->settings.stages;
+    else
+      for (int k = 0; k < MST_MODULATION_MAX_STAGES && steady; k++) {
+        steady = blend0[k] == v[C_STAGE + k] && (blend0[k] == 0.0
+            || (blend0[k] == 1.0 && n_on == k));
+        n_on += blend0[k] == 1.0;
+      }
     for (int c = 0; c < m->channels;) {
       double *x = m->planar + (size_t) c * BLOCK_FRAMES + offset;
       if (steady && c + 1 < m->channels) {
