@@ -428,17 +428,16 @@ static void
 run_network (MstReverb * rv, size_t n, bool redesigned,
     const MstBiquad * from)
 {
-  static const int ch0 = 0;
   for (int c = 0; c < 2; c++) {
     mst_tapline_write (&rv->predelay[c], rv->dry[c], n);
     mst_tapline_read (&rv->predelay[c], rv->inj[c], n, n, rv->ramp);
     diffuse (rv, c, rv->inj[c], n);
   }
-  for (int i = 0; i < N_LINES; i++) {
+  for (int i = 0; i < N_LINES; i++)
     mst_tapline_read (&rv->lines[i], rv->s[i], n, 0, rv->ramp);
-    mst_biquad_cascade_run (&rv->absorb[i], &ch0, 1, rv->s[i], 0,
-        redesigned ? &from[i] : NULL, (int) n);
-  }
+  /* The lines' absorption filters side by side, four lines a vector. */
+  mst_biquad_cascades_run_rows (rv->absorb, N_LINES, rv->s[0], BLOCK,
+      redesigned ? from : NULL, (int) n);
   for (int c = 0; c < 2; c++)
     for (size_t t = 0; t < n; t++) {
       double acc = 0;
