@@ -3,22 +3,30 @@
  * SECTION:element-modulation
  * @title: modulation
  *
- * Modulation effects on any channel count, in place: `mode=chorus`
+ * Modulation effects, mono or stereo in, stereo out: `mode=chorus`
  * (`voices` modulated delay lines around `delay`, 15 ms by default, spread
  * in delay and LFO phase), `mode=flanger` (one modulated delay, 2 ms by
  * default, with `feedback`, positive or negative), `mode=phaser` (a chain
  * of `stages` first-order all-passes whose break frequency sweeps
  * log-spaced between `min-freq` and `max-freq`, with `feedback`). The LFO
  * runs at `rate` Hz (`shape` sine or triangle); `depth` scales its sweep,
- * `spread` offsets it between the first and last channel (stereo: right
- * against left). `mix` is an equal-power dry/wet balance; at 0 (or with
- * `bypass`) the audio passes bit-exact. Every number glides (20 ms), a
- * change of mode fades the wet signal out and in.
+ * `spread` offsets the right side's LFO against the left's. A mono input
+ * feeds both sides, each with its own voices: with `spread` above 0 the
+ * two sides come out decorrelated (a chorus widens a mono guitar), at 0
+ * they are equal. `mix` is an equal-power dry/wet balance; at 0 (or with
+ * `bypass`) the audio passes bit-exact (a mono input on both sides);
+ * `invert` turns the wet signal's polarity (the flanger's notches move to
+ * k / delay, DC included). Every number glides (20 ms), a change of mode
+ * fades the wet signal out and in.
  *
  * ## Example launch line
  * |[
  * gst-launch-1.0 audiotestsrc wave=pink-noise ! audioconvert ! \
  *     modulation mode=phaser rate=0.3 feedback=50 ! audioconvert ! \
+ *     autoaudiosink
+ * gst-launch-1.0 audiotestsrc wave=saw freq=220 ! \
+ *     audio/x-raw,format=F32LE,channels=1 ! \
+ *     modulation mode=chorus voices=4 spread=180 ! audioconvert ! \
  *     autoaudiosink
  * ]|
  */
@@ -49,6 +57,7 @@ enum
   PROP_STAGES,
   PROP_MIN_FREQ,
   PROP_MAX_FREQ,
+  PROP_INVERT,
   PROP_BYPASS,
 };
 
@@ -145,6 +154,9 @@ gst_mst_modulation_set_property (GObject * object, guint prop_id,
     case PROP_MAX_FREQ:
       s->max_freq_hz = g_value_get_double (value);
       break;
+    case PROP_INVERT:
+      s->invert = g_value_get_boolean (value);
+      break;
     case PROP_BYPASS:
       s->bypass = g_value_get_boolean (value);
       break;
@@ -200,6 +212,9 @@ gst_mst_modulation_get_property (GObject * object, guint prop_id,
     case PROP_MAX_FREQ:
       g_value_set_double (value, s->max_freq_hz);
       break;
+    case PROP_INVERT:
+      g_value_set_boolean (value, s->invert);
+      break;
     case PROP_BYPASS:
       g_value_set_boolean (value, s->bypass);
       break;
@@ -228,19 +243,19 @@ gst_mst_modulation_apply (GstMstFilter * base, gconstpointer settings)
 }
 
 static MstResult
-gst_mst_modulation_process_f32 (GstMstFilter * base, gpointer frames,
-    gsize n_frames)
+gst_mst_modulation_process_f32 (GstMstFilter * base, gconstpointer in,
+    gsize n_frames, gpointer out)
 {
-  return mst_modulation_process_f32 (GST_MST_MODULATION (base)->core, frames,
-      n_frames);
+  return mst_modulation_process_f32 (GST_MST_MODULATION (base)->core, in,
+      n_frames, out);
 }
 
 static MstResult
-gst_mst_modulation_process_f64 (GstMstFilter * base, gpointer frames,
-    gsize n_frames)
+gst_mst_modulation_process_f64 (GstMstFilter * base, gconstpointer in,
+    gsize n_frames, gpointer out)
 {
-  return mst_modulation_process_f64 (GST_MST_MODULATION (base)->core, frames,
-      n_frames);
+  return mst_modulation_process_f64 (GST_MST_MODULATION (base)->core, in,
+      n_frames, out);
 }
 
 static guint64
@@ -316,8 +331,9 @@ gst_mst_modulation_class_init (GstMstModulationClass * klass)
           flags));
   g_object_class_install_property (gobject_class, PROP_SPREAD,
       g_param_spec_double ("spread", "Stereo spread (degrees)",
-          "LFO phase of the last channel against the first (stereo: right "
-          "against left), in degrees", 0.0, MST_MODULATION_MAX_SPREAD_DEG,
+          "LFO phase of the right side against the left, in degrees (a "
+          "mono input comes out decorrelated above 0, equal on both sides "
+          "at 0)", 0.0, MST_MODULATION_MAX_SPREAD_DEG,
           d.spread_deg, flags));
   g_object_class_install_property (gobject_class, PROP_STAGES,
       g_param_spec_int ("stages", "Stages",
@@ -334,24 +350,34 @@ gst_mst_modulation_class_init (GstMstModulationClass * klass)
           "Phaser: the highest break frequency of the sweep, in Hz",
           MST_MODULATION_MIN_FREQ_HZ, MST_MODULATION_MAX_FREQ_HZ,
           d.max_freq_hz, flags));
+  g_object_class_install_property (gobject_class, PROP_INVERT,
+      g_param_spec_boolean ("invert", "Invert wet",
+          "The wet signal's polarity inverted (subtracted): the flanger's "
+          "notches at k / delay, DC included, instead of (k + 1/2) / delay "
+          "(glides over 20 ms)", d.invert, flags));
   g_object_class_install_property (gobject_class, PROP_BYPASS,
       g_param_spec_boolean ("bypass", "Bypass",
-          "Dry only, as mix 0 (glides over 20 ms, then bit-exact)",
+          "Dry only, as mix 0 (glides over 20 ms, then bit-exact; a mono "
+          "input on both sides)",
           d.bypass, flags));
 
   gst_element_class_set_static_metadata (element_class,
       "Chorus, flanger and phaser", "Filter/Effect/Audio",
       "Modulation effects: chorus (voices of modulated delays), flanger "
       "(a modulated delay with feedback), phaser (swept all-pass stages "
-      "with feedback); sine or triangle LFO, stereo spread, equal-power "
-      "mix, gliding automation", "mastering developers");
+      "with feedback); mono or stereo in, stereo out; sine or triangle "
+      "LFO, stereo spread (widens a mono source), equal-power mix, wet "
+      "polarity, gliding automation", "mastering developers");
 
   base_class->settings_offset = G_STRUCT_OFFSET (GstMstModulation, settings);
   base_class->settings_size = sizeof (MstModulationSettings);
   base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_modulation_configure);
   base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_modulation_apply);
-  base_class->process_f32 = GST_DEBUG_FUNCPTR (gst_mst_modulation_process_f32);
-  base_class->process_f64 = GST_DEBUG_FUNCPTR (gst_mst_modulation_process_f64);
+  gst_mst_filter_class_set_stereo_out (base_class);
+  base_class->process_to_f32 =
+      GST_DEBUG_FUNCPTR (gst_mst_modulation_process_f32);
+  base_class->process_to_f64 =
+      GST_DEBUG_FUNCPTR (gst_mst_modulation_process_f64);
   base_class->get_nonfinite_count =
       GST_DEBUG_FUNCPTR (gst_mst_modulation_get_nonfinite_count);
   base_class->reset = GST_DEBUG_FUNCPTR (gst_mst_modulation_reset);

@@ -536,6 +536,84 @@ mst_biquad_cascade_run (MstBiquadCascade * c, const int *channels,
   }
 }
 
+typedef double v4d __attribute__ ((vector_size (32)));
+
+/* Four single-section cascades on four rows, lane k cascade @c[k]: the
+ * operations of df1_run lane by lane (no fused multiply-add: the same
+ * output). */
+MST_VECTORISE_AVX2 static void
+rows4_run (MstBiquadCascade * c, double *r0, double *r1, double *r2,
+    double *r3, const MstBiquad * from, int n)
+{
+#define LANES(field) (v4d) { c[0].field, c[1].field, c[2].field, c[3].field }
+#define FROM(field) (v4d) { from[0].field, from[1].field, from[2].field, \
+      from[3].field }
+  v4d b0 = LANES (coefs[0].b0), b1 = LANES (coefs[0].b1);
+  v4d b2 = LANES (coefs[0].b2), a1 = LANES (coefs[0].a1);
+  v4d a2 = LANES (coefs[0].a2);
+  v4d db0 = { 0 }, db1 = { 0 }, db2 = { 0 }, da1 = { 0 }, da2 = { 0 };
+  if (from) {
+    double inv = 1.0 / n;
+    db0 = (b0 - FROM (b0)) * inv;
+    db1 = (b1 - FROM (b1)) * inv;
+    db2 = (b2 - FROM (b2)) * inv;
+    da1 = (a1 - FROM (a1)) * inv;
+    da2 = (a2 - FROM (a2)) * inv;
+    b0 = FROM (b0);
+    b1 = FROM (b1);
+    b2 = FROM (b2);
+    a1 = FROM (a1);
+    a2 = FROM (a2);
+  }
+  v4d x1 = LANES (hist[0][0].x1), x2 = LANES (hist[0][0].x2);
+  v4d y1 = LANES (hist[0][0].y1), y2 = LANES (hist[0][0].y2);
+#undef LANES
+#undef FROM
+  for (int i = 0; i < n; i++) {
+    if (from) {
+      b0 += db0;
+      b1 += db1;
+      b2 += db2;
+      a1 += da1;
+      a2 += da2;
+    }
+    const v4d in = { r0[i], r1[i], r2[i], r3[i] };
+    const v4d y = b0 * in + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+    x2 = x1;
+    x1 = in;
+    y2 = y1;
+    y1 = y;
+    r0[i] = y[0];
+    r1[i] = y[1];
+    r2[i] = y[2];
+    r3[i] = y[3];
+  }
+  for (int k = 0; k < 4; k++) {
+    c[k].hist[0][0] = (MstBiquadHistory) { x1[k], x2[k], y1[k], y2[k] };
+  }
+}
+
+void
+mst_biquad_cascades_run_rows (MstBiquadCascade * c, int n_rows,
+    double *rows, size_t stride, const MstBiquad * from, int n)
+{
+  static const int ch0 = 0;
+  int k = 0;
+  for (; k + 4 <= n_rows; k += 4) {
+    bool single = true;
+    for (int j = k; j < k + 4; j++)
+      single &= c[j].n_sections == 1;
+    if (!single)
+      break;
+    double *r = rows + k * stride;
+    rows4_run (c + k, r, r + stride, r + 2 * stride, r + 3 * stride,
+        from ? from + k : NULL, n);
+  }
+  for (; k < n_rows; k++)
+    mst_biquad_cascade_run (&c[k], &ch0, 1, rows + k * stride, 0,
+        from ? &from[k] : NULL, n);
+}
+
 #ifdef MST_HAVE_X86_PATHS
 /* One section over a channel pair (@xb NULL: one channel, lane 1 idle),
  * the feedback of the last output in the last multiply-add. */

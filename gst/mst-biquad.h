@@ -44,6 +44,16 @@ void mst_biquad_cascade_run (MstBiquadCascade * c, const int *channels,
     int n_channels, double *planar, size_t stride, const MstBiquad * from,
     int n);
 
+/** @n_rows cascades side by side: cascade @c[k]'s channel 0 in place on
+ *  the row @rows + k @stride, @n frames; with @from non-NULL, cascade k's
+ *  coefficients glide from @from[k] as mst_biquad_cascade_run's do (one
+ *  section each). Single-section cascades go four at a time as the lanes
+ *  of a vector (AVX2 chosen at run time), the same operations in the same
+ *  order as mst_biquad_cascade_run, so the same output bit for bit (a
+ *  reverb's absorption filters, a filter a line); others one by one. */
+void mst_biquad_cascades_run_rows (MstBiquadCascade * c, int n_rows,
+    double *rows, size_t stride, const MstBiquad * from, int n);
+
 /** mst_biquad_cascade_run of channels 0 .. @n_channels - 1 without a
  *  glide, its recurrence at the latency of one multiply-add a frame: on
  *  x86-64 with AVX2 and FMA (chosen at run time) each section's output is

@@ -1,8 +1,12 @@
 /* mastering: delay line. */
 #include "mst-delayline.h"
+#include "mst-cpu.h"
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef MST_HAVE_X86_PATHS
+#include <immintrin.h>
+#endif
 
 struct MstDelayLine {
   int max_channels, channels;
@@ -21,6 +25,8 @@ struct MstDelayLine {
    * each element's start on the test machine, where a stereo F32 stream
    * uses an eighth of it. */
   size_t dirty_bytes;
+  /* mst_delayline_read_frac_ramp's: 0 scalar, 1 AVX2, 2 AVX-512. */
+  int vector_path;
 };
 
 /* The bytes the current layout reaches. */
@@ -45,6 +51,9 @@ mst_delayline_init (int max_channels, size_t max_held_frames)
     return NULL;
   dl->max_channels = dl->channels = max_channels;
   dl->mask = ring - 1;
+#ifdef MST_HAVE_X86_PATHS
+  dl->vector_path = mst_cpu_has_avx512 ()? 2 : mst_cpu_has_avx2_fma ()? 1 : 0;
+#endif
   if (!mst_size_mul (ring * max_channels, sizeof (double), &n)
       || !(dl->ring = calloc (1, n))) {
     free (dl);
@@ -211,38 +220,188 @@ mst_delayline_drain (MstDelayLine * dl, void *out)
   return n;
 }
 
+/* The Lagrange polynomial through (-1, xm1), (0, x0), (1, x1), (2, x2) at
+ * f, in Horner form: f = 0 gives x0 exactly. */
+static inline double
+lagrange4 (double xm1, double x0, double x1, double x2, double f)
+{
+  double c1 = x1 - (1.0 / 3.0) * xm1 - 0.5 * x0 - (1.0 / 6.0) * x2;
+  double c2 = 0.5 * (xm1 + x1) - x0;
+  double c3 = (1.0 / 6.0) * (x2 - xm1) + 0.5 * (x0 - x1);
+  return x0 + f * (c1 + f * (c2 + f * c3));
+}
+
+/* Channel of @ring (already offset to it) at @rel frames from @base (the
+ * ring index of frame0; @rel <= -3). The position is taken relative to
+ * frame0, so its fraction keeps every bit however long the stream. */
+static inline double
+read_at (const double *ring, size_t mask, size_t stride, size_t base,
+    double rel)
+{
+  /* floor (rel), without the call: truncation, one down below 0. */
+  int64_t whole = (int64_t) rel;
+  whole -= rel < (double) whole;
+  double f = rel - (double) whole;
+  size_t first = (base + (size_t) (whole - 1)) & mask;
+  if (first + 3 <= mask) {
+    /* The four frames in a row, the common case. */
+    const double *p = ring + first * stride;
+    return lagrange4 (p[0], p[stride], p[2 * stride], p[3 * stride], f);
+  }
+  return lagrange4 (ring[first * stride], ring[((first + 1) & mask) * stride],
+      ring[((first + 2) & mask) * stride], ring[((first + 3) & mask) * stride],
+      f);
+}
+
 void
 mst_delayline_read_frac (const MstDelayLine * dl, int channel,
     int64_t frame0, const double *delay, double *out, int n)
 {
   const double *ring = (const double *) dl->ring + channel;
   const size_t mask = dl->mask, stride = (size_t) dl->channels;
-  for (int i = 0; i < n; i++) {
-    double pos = (double) (frame0 + i) - delay[i];
-    /* floor (pos), without the call: truncation, one down below 0. */
-    int64_t whole = (int64_t) pos;
-    whole -= pos < (double) whole;
-    double f = pos - (double) whole;
-    size_t first = (size_t) (whole - 1) & mask;
-    double xm1, x0, x1, x2;
-    if (first + 3 <= mask) {
-      /* The four frames in a row, the common case. */
-      const double *p = ring + first * stride;
-      xm1 = p[0];
-      x0 = p[stride];
-      x1 = p[2 * stride];
-      x2 = p[3 * stride];
-    } else {
-      xm1 = ring[first * stride];
-      x0 = ring[((first + 1) & mask) * stride];
-      x1 = ring[((first + 2) & mask) * stride];
-      x2 = ring[((first + 3) & mask) * stride];
-    }
-    /* The Lagrange polynomial through (-1, xm1), (0, x0), (1, x1),
-     * (2, x2) at f, in Horner form: f = 0 gives x0 exactly. */
-    double c1 = x1 - (1.0 / 3.0) * xm1 - 0.5 * x0 - (1.0 / 6.0) * x2;
-    double c2 = 0.5 * (xm1 + x1) - x0;
-    double c3 = (1.0 / 6.0) * (x2 - xm1) + 0.5 * (x0 - x1);
-    out[i] = x0 + f * (c1 + f * (c2 + f * c3));
+  const size_t base = (size_t) frame0 & mask;
+  for (int i = 0; i < n; i++)
+    out[i] = read_at (ring, mask, stride, base, (double) i - delay[i]);
+}
+
+static void
+ramp_scalar (const double *ring, size_t mask, size_t stride, size_t base,
+    double d0, double dd, double g0, double dg, double *out, int from, int n)
+{
+  for (int i = from; i < n; i++)
+    out[i] += (g0 + (i + 1) * dg) * read_at (ring, mask, stride, base,
+        (double) i - (d0 + i * dd));
+}
+
+#ifdef MST_HAVE_X86_PATHS
+/* The ring indices of the four taps of 4 or 8 lanes: (base + whole - 1 + k)
+ * & mask, times the stride, in 32-bit lanes (the ring holds fewer than
+ * 2^31 slots). */
+__attribute__ ((target ("avx2,fma")))
+static void
+ramp_avx2 (const double *ring, size_t mask, size_t stride, size_t base,
+    double d0, double dd, double g0, double dg, double *out, int n)
+{
+  const __m256d lane = _mm256_set_pd (3.0, 2.0, 1.0, 0.0);
+  const __m256d vd0 = _mm256_set1_pd (d0), vdd = _mm256_set1_pd (dd);
+  const __m256d vg0 = _mm256_set1_pd (g0), vdg = _mm256_set1_pd (dg);
+  const __m128i vmask = _mm_set1_epi32 ((int) mask);
+  const __m128i vbase = _mm_set1_epi32 ((int) base - 1);
+  const __m128i vstride = _mm_set1_epi32 ((int) stride);
+  const __m128i one = _mm_set1_epi32 (1);
+  const __m256d third = _mm256_set1_pd (1.0 / 3.0);
+  const __m256d half = _mm256_set1_pd (0.5);
+  const __m256d sixth = _mm256_set1_pd (1.0 / 6.0);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    __m256d fi = _mm256_add_pd (_mm256_set1_pd ((double) i), lane);
+    __m256d rel = _mm256_sub_pd (fi, _mm256_add_pd (vd0,
+            _mm256_mul_pd (fi, vdd)));
+    __m256d whole = _mm256_floor_pd (rel);
+    __m256d f = _mm256_sub_pd (rel, whole);
+    __m128i k0 = _mm_add_epi32 (_mm256_cvtpd_epi32 (whole), vbase);
+    __m128i k1 = _mm_add_epi32 (k0, one);
+    __m128i k2 = _mm_add_epi32 (k1, one);
+    __m128i k3 = _mm_add_epi32 (k2, one);
+    k0 = _mm_mullo_epi32 (_mm_and_si128 (k0, vmask), vstride);
+    k1 = _mm_mullo_epi32 (_mm_and_si128 (k1, vmask), vstride);
+    k2 = _mm_mullo_epi32 (_mm_and_si128 (k2, vmask), vstride);
+    k3 = _mm_mullo_epi32 (_mm_and_si128 (k3, vmask), vstride);
+    __m256d xm1 = _mm256_i32gather_pd (ring, k0, 8);
+    __m256d x0 = _mm256_i32gather_pd (ring, k1, 8);
+    __m256d x1 = _mm256_i32gather_pd (ring, k2, 8);
+    __m256d x2 = _mm256_i32gather_pd (ring, k3, 8);
+    __m256d c1 = _mm256_sub_pd (_mm256_sub_pd (_mm256_sub_pd (x1,
+                _mm256_mul_pd (third, xm1)), _mm256_mul_pd (half, x0)),
+        _mm256_mul_pd (sixth, x2));
+    __m256d c2 = _mm256_sub_pd (_mm256_mul_pd (half, _mm256_add_pd (xm1,
+                x1)), x0);
+    __m256d c3 = _mm256_add_pd (_mm256_mul_pd (sixth, _mm256_sub_pd (x2,
+                xm1)), _mm256_mul_pd (half, _mm256_sub_pd (x0, x1)));
+    __m256d y = _mm256_fmadd_pd (f, _mm256_fmadd_pd (f, _mm256_fmadd_pd (f,
+                c3, c2), c1), x0);
+    __m256d g = _mm256_add_pd (vg0, _mm256_mul_pd (_mm256_add_pd (fi,
+                _mm256_set1_pd (1.0)), vdg));
+    _mm256_storeu_pd (out + i, _mm256_fmadd_pd (g, y,
+            _mm256_loadu_pd (out + i)));
   }
+  ramp_scalar (ring, mask, stride, base, d0, dd, g0, dg, out, i, n);
+}
+
+__attribute__ ((target ("avx2,fma,avx512f,avx512dq")))
+static void
+ramp_avx512 (const double *ring, size_t mask, size_t stride, size_t base,
+    double d0, double dd, double g0, double dg, double *out, int n)
+{
+  const __m512d lane = _mm512_set_pd (7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0,
+      0.0);
+  const __m512d vd0 = _mm512_set1_pd (d0), vdd = _mm512_set1_pd (dd);
+  const __m512d vg0 = _mm512_set1_pd (g0), vdg = _mm512_set1_pd (dg);
+  const __m256i vmask = _mm256_set1_epi32 ((int) mask);
+  const __m256i vbase = _mm256_set1_epi32 ((int) base - 1);
+  const __m256i vstride = _mm256_set1_epi32 ((int) stride);
+  const __m256i one = _mm256_set1_epi32 (1);
+  const __m512d third = _mm512_set1_pd (1.0 / 3.0);
+  const __m512d half = _mm512_set1_pd (0.5);
+  const __m512d sixth = _mm512_set1_pd (1.0 / 6.0);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m512d fi = _mm512_add_pd (_mm512_set1_pd ((double) i), lane);
+    __m512d rel = _mm512_sub_pd (fi, _mm512_add_pd (vd0,
+            _mm512_mul_pd (fi, vdd)));
+    __m512d whole = _mm512_roundscale_pd (rel, _MM_FROUND_TO_NEG_INF
+        | _MM_FROUND_NO_EXC);
+    __m512d f = _mm512_sub_pd (rel, whole);
+    __m256i k0 = _mm256_add_epi32 (_mm512_cvtpd_epi32 (whole), vbase);
+    __m256i k1 = _mm256_add_epi32 (k0, one);
+    __m256i k2 = _mm256_add_epi32 (k1, one);
+    __m256i k3 = _mm256_add_epi32 (k2, one);
+    k0 = _mm256_mullo_epi32 (_mm256_and_si256 (k0, vmask), vstride);
+    k1 = _mm256_mullo_epi32 (_mm256_and_si256 (k1, vmask), vstride);
+    k2 = _mm256_mullo_epi32 (_mm256_and_si256 (k2, vmask), vstride);
+    k3 = _mm256_mullo_epi32 (_mm256_and_si256 (k3, vmask), vstride);
+    __m512d xm1 = _mm512_i32gather_pd (k0, ring, 8);
+    __m512d x0 = _mm512_i32gather_pd (k1, ring, 8);
+    __m512d x1 = _mm512_i32gather_pd (k2, ring, 8);
+    __m512d x2 = _mm512_i32gather_pd (k3, ring, 8);
+    __m512d c1 = _mm512_sub_pd (_mm512_sub_pd (_mm512_sub_pd (x1,
+                _mm512_mul_pd (third, xm1)), _mm512_mul_pd (half, x0)),
+        _mm512_mul_pd (sixth, x2));
+    __m512d c2 = _mm512_sub_pd (_mm512_mul_pd (half, _mm512_add_pd (xm1,
+                x1)), x0);
+    __m512d c3 = _mm512_add_pd (_mm512_mul_pd (sixth, _mm512_sub_pd (x2,
+                xm1)), _mm512_mul_pd (half, _mm512_sub_pd (x0, x1)));
+    __m512d y = _mm512_fmadd_pd (f, _mm512_fmadd_pd (f, _mm512_fmadd_pd (f,
+                c3, c2), c1), x0);
+    __m512d g = _mm512_add_pd (vg0, _mm512_mul_pd (_mm512_add_pd (fi,
+                _mm512_set1_pd (1.0)), vdg));
+    _mm512_storeu_pd (out + i, _mm512_fmadd_pd (g, y,
+            _mm512_loadu_pd (out + i)));
+  }
+  ramp_scalar (ring, mask, stride, base, d0, dd, g0, dg, out, i, n);
+}
+#endif
+
+void
+mst_delayline_read_frac_ramp (const MstDelayLine * dl, int channel,
+    int64_t frame0, double delay0, double ddelay, double gain0,
+    double dgain, double *out, int n)
+{
+  const double *ring = (const double *) dl->ring + channel;
+  const size_t mask = dl->mask, stride = (size_t) dl->channels;
+  const size_t base = (size_t) frame0 & mask;
+#ifdef MST_HAVE_X86_PATHS
+  if (dl->vector_path == 2) {
+    ramp_avx512 (ring, mask, stride, base, delay0, ddelay, gain0, dgain, out,
+        n);
+    return;
+  }
+  if (dl->vector_path == 1) {
+    ramp_avx2 (ring, mask, stride, base, delay0, ddelay, gain0, dgain, out,
+        n);
+    return;
+  }
+#endif
+  ramp_scalar (ring, mask, stride, base, delay0, ddelay, gain0, dgain, out,
+      0, n);
 }

@@ -75,6 +75,18 @@ size_t mst_delayline_drain (MstDelayLine * dl, void *out);
 void mst_delayline_read_frac (const MstDelayLine * dl, int channel,
     int64_t frame0, const double *delay, double *out, int n);
 
+/** A modulated voice over a run of frames: @out[i] += (@gain0 + (i + 1)
+ *  @dgain) times channel @channel read as mst_delayline_read_frac does at
+ *  the delay @delay0 + i @ddelay (so every delay of the run within 3 and
+ *  the capacity minus 3), for i < @n. The delay and the gain move
+ *  linearly, as over a control period. Frames are lanes: AVX2 (4) or
+ *  AVX-512 (8) gathers chosen at run time, the same arithmetic as the
+ *  scalar path in fused multiply-adds (the paths agree within rounding,
+ *  1e-15 of full scale: tests/test-modulation-core.c). */
+void mst_delayline_read_frac_ramp (const MstDelayLine * dl, int channel,
+    int64_t frame0, double delay0, double ddelay, double gain0,
+    double dgain, double *out, int n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,7 @@
  * time. */
 #include "mst-modulation.h"
 #include "mst-delayline.h"
+#include "mst-cpu.h"
 #include "mst-fpu.h"
 #include "mst-planar.h"
 #include "mst-smoother.h"
@@ -52,6 +53,7 @@ enum {
   C_SPREAD,                     /* radians */
   C_LOG_CENTRE,                 /* phaser: ln of the sweep's centre, Hz */
   C_LOG_HALF,                   /* phaser: half the sweep's ln span */
+  C_POLARITY,                   /* the wet's sign: 1 .. -1 (invert) */
   C_VOICE_GAIN,                 /* MAX_VOICES of each */
   C_VOICE_DELAY = C_VOICE_GAIN + MST_MODULATION_MAX_VOICES,
   C_VOICE_PHASE = C_VOICE_DELAY + MST_MODULATION_MAX_VOICES,
@@ -61,7 +63,8 @@ enum {
 
 struct MstModulation {
   double rate_hz;
-  int channels;
+  int in_channels;              /* 1 or 2 */
+  int channels;                 /* processed: always 2 (the output's) */
   int control_frames;
   double glide_coef, fade_step;
   MstModulationSettings settings;
@@ -69,20 +72,29 @@ struct MstModulation {
   double mode_fade;             /* wet gain of the mode switch, 0 .. 1 */
   double value[N_CONTROLS], target[N_CONTROLS];
   double phase;                 /* LFO, radians in [0, 2 pi) */
+  /* sin and cos of each LFO offset (a voice's on a side: slot voice * 2
+   * + side), kept while it stays: sin (phase + offset) by the angle sum,
+   * one sin and cos of the phase a control period for every voice. */
+  double off_at[2 * MST_MODULATION_MAX_VOICES];
+  double off_sin[2 * MST_MODULATION_MAX_VOICES];
+  double off_cos[2 * MST_MODULATION_MAX_VOICES];
   int n_voices;                 /* voices with a gain or a target above 0 */
   /* At the start of the current period. */
-  double delay_at[MST_MODULATION_MAX_VOICES][MST_MAX_CHANNELS];
-  double coef_at[MST_MAX_CHANNELS];
+  double delay_at[MST_MODULATION_MAX_VOICES][2];
+  double coef_at[2];
   /* Phaser: each stage's state, the chain's last output. */
-  double stage_state[MST_MAX_CHANNELS][MST_MODULATION_MAX_STAGES];
-  double chain_out[MST_MAX_CHANNELS];
+  double stage_state[2][MST_MODULATION_MAX_STAGES];
+  double chain_out[2];
   MstDelayLine *line;
   double *ring;
   size_t mask;
   uint64_t nonfinite_count;
-  double *planar;               /* [MST_MAX_CHANNELS][BLOCK_FRAMES] */
+  double *planar;               /* [2][BLOCK_FRAMES] */
+  bool gliding;                 /* a value may differ from its target */
+  bool fma;                     /* the phaser's path with FMA */
+  /* cos and sin of pi / 2 the mix at mix_at. */
+  double mix_at, mix_cos, mix_sin;
   double wet[BLOCK_FRAMES], wet2[BLOCK_FRAMES];
-  double delays[BLOCK_FRAMES], taps[BLOCK_FRAMES];
 };
 
 void
@@ -158,6 +170,7 @@ targets_from_settings (MstModulation * m)
       : s->feedback_pct / 100.0;
   t[C_MIX] = s->bypass ? 0.0 : s->mix_pct / 100.0;
   t[C_SPREAD] = s->spread_deg * (M_PI / 180.0);
+  t[C_POLARITY] = s->invert ? -1.0 : 1.0;
   /* The sweep between the two, whichever is set higher. */
   t[C_LOG_CENTRE] = 0.5 * (log (s->min_freq_hz) + log (s->max_freq_hz));
   t[C_LOG_HALF] = 0.5 * fabs (log (s->max_freq_hz) - log (s->min_freq_hz));
@@ -187,12 +200,13 @@ jump_mode_controls (MstModulation * m)
 
 static void count_voices (MstModulation * m);
 
+/* The LFO at @theta, whose sine is @sin_theta. */
 static double
-lfo (double shape, double theta)
+lfo (double shape, double theta, double sin_theta)
 {
   double y = 0.0;
   if (shape != 1.0)
-    y = (1.0 - shape) * sin (theta);
+    y = (1.0 - shape) * sin_theta;
   if (shape != 0.0) {
     /* Triangle in phase with the sine: 0 at 0, 1 at pi / 2. */
     double t = theta * (0.5 / M_PI) + 0.25;
@@ -210,26 +224,42 @@ channel_offset (const MstModulation * m, int c)
 
 /* Delays of every voice and channel, and the phaser's coefficients, at
  * the current phase and values, into delay_at / coef_at. */
+/* sin (phase + @offset), @sp and @cp the phase's sine and cosine, through
+ * @slot's cached sine and cosine of the offset. */
+static double
+sin_at (MstModulation * m, int slot, double offset, double sp, double cp)
+{
+  if (offset != m->off_at[slot]) {
+    m->off_at[slot] = offset;
+    m->off_sin[slot] = sin (offset);
+    m->off_cos[slot] = cos (offset);
+  }
+  return sp * m->off_cos[slot] + cp * m->off_sin[slot];
+}
+
 static void
 compute_positions (MstModulation * m)
 {
   const double *v = m->value;
   double max_delay = (double) m->mask - 3.0;
+  double sp = sin (m->phase), cp = cos (m->phase);
   for (int c = 0; c < m->channels; c++) {
-    double off = m->phase + channel_offset (m, c);
+    double coff = channel_offset (m, c), off = m->phase + coff;
     if (m->mode == MST_MODULATION_PHASER) {
-      double fc = exp (v[C_LOG_CENTRE] + v[C_DEPTH] * lfo (v[C_SHAPE], off)
-          * v[C_LOG_HALF]);
+      double fc = exp (v[C_LOG_CENTRE] + v[C_DEPTH] * lfo (v[C_SHAPE], off,
+              sin_at (m, c, coff, sp, cp)) * v[C_LOG_HALF]);
       fc = fmin (fc, MAX_BREAK_OF_RATE * m->rate_hz);
       double t = tan (M_PI * fc / m->rate_hz);
       m->coef_at[c] = (t - 1.0) / (t + 1.0);
       continue;
     }
     for (int k = 0; k < m->n_voices; k++) {
+      double voff = coff + v[C_VOICE_PHASE + k];
       double d = v[C_DELAY] * v[C_VOICE_DELAY + k] * (1.0
           + MST_MODULATION_SWING * v[C_DEPTH] * lfo (v[C_SHAPE],
-              off + v[C_VOICE_PHASE + k]));
-      m->delay_at[k][c] = fmin (fmax (d, MIN_DELAY_FRAMES), max_delay);
+              m->phase + voff, sin_at (m, 2 * k + c, voff, sp, cp)));
+      d = d > MIN_DELAY_FRAMES ? d : MIN_DELAY_FRAMES;
+      m->delay_at[k][c] = d < max_delay ? d : max_delay;
     }
   }
 }
@@ -251,6 +281,10 @@ mst_modulation_reset (MstModulation * m)
   targets_from_settings (m);
   memcpy (m->value, m->target, sizeof m->value);
   m->phase = 0.0;
+  for (int k = 0; k < 2 * MST_MODULATION_MAX_VOICES; k++)
+    m->off_at[k] = NAN;
+  m->mix_at = NAN;
+  m->gliding = true;
   mst_delayline_reset (m->line);
   clear_state (m);
   count_voices (m);
@@ -264,19 +298,24 @@ mst_modulation_set (MstModulation * m, const MstModulationSettings * s)
     return MST_ERR_INVALID_ARG;
   m->settings = *s;
   targets_from_settings (m);
+  m->gliding = true;
   return MST_OK;
 }
 
 MstResult
-mst_modulation_configure (MstModulation * m, double rate_hz, int channels)
+mst_modulation_configure (MstModulation * m, double rate_hz,
+    int in_channels)
 {
   if (!m || !(rate_hz >= MST_MIN_RATE_HZ && rate_hz <= MST_MAX_RATE_HZ)
-      || channels < 1 || channels > MST_MAX_CHANNELS)
+      || in_channels < 1 || in_channels > 2)
     return MST_ERR_INVALID_ARG;
-  if (mst_delayline_configure (m->line, channels) != MST_OK)
+  /* Both sides run whatever comes in: a mono input is copied to both, so
+   * each side has its own voices at its own LFO phase. */
+  if (mst_delayline_configure (m->line, 2) != MST_OK)
     return MST_ERR_INVALID_ARG;
   m->rate_hz = rate_hz;
-  m->channels = channels;
+  m->in_channels = in_channels;
+  m->channels = 2;
   m->control_frames = (int) fmin (MAX_CONTROL_FRAMES,
       fmax (4.0, round (rate_hz * CONTROL_PERIOD_S)));
   m->glide_coef = mst_smoother_one_pole_coef (m->control_frames, rate_hz,
@@ -295,13 +334,13 @@ mst_modulation_init (void)
   MstModulationSettings defaults;
   if (!m)
     return NULL;
-  m->planar = calloc ((size_t) MST_MAX_CHANNELS * BLOCK_FRAMES,
-      sizeof (double));
-  m->line = mst_delayline_init (MST_MAX_CHANNELS,
+  m->planar = calloc ((size_t) 2 * BLOCK_FRAMES, sizeof (double));
+  m->line = mst_delayline_init (2,
       (size_t) ceil (MAX_DELAY_S * MST_MAX_RATE_HZ) + 8);
   if (!m->planar || !m->line)
     goto fail;
   mst_delayline_set_format (m->line, MST_FORMAT_F64);
+  m->fma = mst_cpu_has_avx2_fma ();
   m->mask = mst_delayline_get_capacity (m->line) - 1;
   mst_modulation_settings_default (&defaults);
   m->rate_hz = 48000.0;
@@ -347,9 +386,14 @@ count_voices (MstModulation * m)
 static void
 step_controls (MstModulation * m, int n)
 {
-  for (int k = 0; k < N_CONTROLS; k++)
-    mst_smoother_one_pole_step (&m->value[k], m->target[k], m->glide_coef,
-        SNAP);
+  if (m->gliding) {
+    bool moved = false;
+    for (int k = 0; k < N_CONTROLS; k++)
+      moved |= mst_smoother_one_pole_step (&m->value[k], m->target[k],
+          m->glide_coef, SNAP);
+    /* Settled (every value on its target) until the next set or switch. */
+    m->gliding = moved;
+  }
   if (m->mode != m->settings.mode) {
     m->mode_fade -= m->fade_step * n;
     if (m->mode_fade <= 0.0) {
@@ -358,6 +402,7 @@ step_controls (MstModulation * m, int n)
       clear_state (m);
       targets_from_settings (m);
       jump_mode_controls (m);
+      m->gliding = true;
     }
   } else if (m->mode_fade < 1.0)
     m->mode_fade = fmin (1.0, m->mode_fade + m->fade_step * n);
@@ -371,7 +416,7 @@ step_controls (MstModulation * m, int n)
  * the flanger writes input plus feedback as it reads. */
 static void
 run_delays (MstModulation * m, int c, const double *x, int64_t w0, int n,
-    const double (*end)[MST_MAX_CHANNELS], const double *gain0,
+    const double (*end)[2], const double *gain0,
     const double *gain1, double fb0, double fb1)
 {
   double *wet = m->wet;
@@ -388,6 +433,18 @@ run_delays (MstModulation * m, int c, const double *x, int64_t w0, int n,
     double dfb = (fb1 - fb0) / n;
     double *ring = m->ring + c;
     size_t stride = (size_t) m->channels;
+    /* Every read before the period's first frame (the interpolator
+     * reaches 2 frames past the position): the reads first, all at once,
+     * then the writes. */
+    if (d0 > n + 3 && end[0][c] > n + 3) {
+      memset (wet, 0, n * sizeof *wet);
+      mst_delayline_read_frac_ramp (m->line, c, w0, d0, dd, 1.0, 0.0, wet,
+          n);
+      for (int i = 0; i < n; i++)
+        ring[((size_t) (w0 + i) & m->mask) * stride] = x[i]
+            + (fb0 + (i + 1) * dfb) * wet[i];
+      return;
+    }
     for (int i = 0; i < n; i++) {
       double d = d0 + i * dd, y;
       mst_delayline_read_frac (m->line, c, w0 + i, &d, &y, 1);
@@ -403,11 +460,7 @@ run_delays (MstModulation * m, int c, const double *x, int64_t w0, int n,
       continue;
     double d0 = m->delay_at[v][c], dd = (end[v][c] - d0) / n;
     double g0 = gain0[v], dg = (gain1[v] - g0) / n;
-    for (int i = 0; i < n; i++)
-      m->delays[i] = d0 + i * dd;
-    mst_delayline_read_frac (m->line, c, w0, m->delays, m->taps, n);
-    for (int i = 0; i < n; i++)
-      wet[i] += (g0 + (i + 1) * dg) * m->taps[i];
+    mst_delayline_read_frac_ramp (m->line, c, w0, d0, dd, g0, dg, wet, n);
   }
 }
 
@@ -449,35 +502,89 @@ run_phaser (MstModulation * m, int c, const double *x, int n, double end,
   m->chain_out[c] = last;
 }
 
-/* The phaser on channels @c and @c + 1 over @n frames with every stage
- * on or off (@n_stages on), into m->wet and m->wet2: the two channels'
- * chains side by side, so the processor overlaps their recurrences. */
+/* Two doubles: the two sides of a frame as lanes. */
+typedef double v2d __attribute__ ((vector_size (16)));
+
+/* The phaser on both sides over @n frames with @N_STAGES stages all on (a
+ * constant at each instantiation: the states stay in registers), into
+ * m->wet and m->wet2: the sides as the lanes of one vector, so one chain
+ * of operations runs both. */
+MST_ALWAYS_INLINE void
+phaser_pair_body (MstModulation * m, const double *x, const double *y,
+    int n, const double *end, const int N_STAGES, double fb0, double fb1)
+{
+  const v2d a0 = { m->coef_at[0], m->coef_at[1] };
+  const v2d da = { (end[0] - a0[0]) / n, (end[1] - a0[1]) / n };
+  double dfb = (fb1 - fb0) / n;
+  v2d st[MST_MODULATION_MAX_STAGES];
+  for (int k = 0; k < N_STAGES; k++)
+    st[k] = (v2d) { m->stage_state[0][k], m->stage_state[1][k] };
+  v2d last = { m->chain_out[0], m->chain_out[1] };
+  for (int i = 0; i < n; i++) {
+    double fb = fb0 + (i + 1) * dfb;
+    v2d a = a0 + (double) i * da;
+    v2d u = (v2d) { x[i], y[i] } + fb * last;
+    for (int k = 0; k < N_STAGES; k++) {
+      v2d yk = a * u + st[k];
+      st[k] = u - a * yk;
+      u = yk;
+    }
+    last = u;
+    m->wet[i] = u[0];
+    m->wet2[i] = u[1];
+  }
+  for (int k = 0; k < N_STAGES; k++) {
+    m->stage_state[0][k] = st[k][0];
+    m->stage_state[1][k] = st[k][1];
+  }
+  m->chain_out[0] = last[0];
+  m->chain_out[1] = last[1];
+}
+
+#define STAGES_SWITCH(n_stages, ...) \
+  switch (n_stages) { \
+    STAGES_CASE (0) STAGES_CASE (1) STAGES_CASE (2) STAGES_CASE (3) \
+    STAGES_CASE (4) STAGES_CASE (5) STAGES_CASE (6) STAGES_CASE (7) \
+    STAGES_CASE (8) STAGES_CASE (9) STAGES_CASE (10) STAGES_CASE (11) \
+    STAGES_CASE (12) \
+  }
+#define STAGES_CASE(N) \
+    case N: \
+      phaser_pair_body (m, x, y, n, end, N, fb0, fb1); \
+      break;
+
 static void
-run_phaser_pair (MstModulation * m, int c, const double *x, const double *y,
+phaser_pair_generic (MstModulation * m, const double *x, const double *y,
     int n, const double *end, int n_stages, double fb0, double fb1)
 {
-  double a0 = m->coef_at[c], da = (end[c] - a0) / n;
-  double b0 = m->coef_at[c + 1], db = (end[c + 1] - b0) / n;
-  double dfb = (fb1 - fb0) / n;
-  double *sa = m->stage_state[c], *sb = m->stage_state[c + 1];
-  double la = m->chain_out[c], lb = m->chain_out[c + 1];
-  for (int i = 0; i < n; i++) {
-    double a = a0 + i * da, b = b0 + i * db, fb = fb0 + (i + 1) * dfb;
-    double u = x[i] + fb * la, v = y[i] + fb * lb;
-    for (int k = 0; k < n_stages; k++) {
-      double yu = a * u + sa[k], yv = b * v + sb[k];
-      sa[k] = u - a * yu;
-      sb[k] = v - b * yv;
-      u = yu;
-      v = yv;
-    }
-    la = u;
-    lb = v;
-    m->wet[i] = u;
-    m->wet2[i] = v;
+  STAGES_SWITCH (n_stages);
+}
+
+#ifdef MST_HAVE_X86_PATHS
+/* With FMA each stage is one fused multiply-add on the frame's path (the
+ * chain is a recurrence: its latency, not its width, sets the speed). */
+__attribute__ ((target ("avx2,fma")))
+static void
+phaser_pair_fma (MstModulation * m, const double *x, const double *y,
+    int n, const double *end, int n_stages, double fb0, double fb1)
+{
+  STAGES_SWITCH (n_stages);
+}
+#endif
+#undef STAGES_CASE
+
+/* The phaser on both sides with every stage on or off (@n_stages on). */
+static void
+run_phaser_pair (MstModulation * m, const double *x, const double *y, int n,
+    const double *end, int n_stages, double fb0, double fb1)
+{
+#ifdef MST_HAVE_X86_PATHS
+  if (m->fma) {
+    phaser_pair_fma (m, x, y, n, end, n_stages, fb0, fb1);
+    return;
   }
-  m->chain_out[c] = la;
-  m->chain_out[c + 1] = lb;
+#endif
+  phaser_pair_generic (m, x, y, n, end, n_stages, fb0, fb1);
 }
 
 /* @x = dry gain ramp times @x plus wet gain ramp times @wet. */
@@ -485,8 +592,27 @@ static void
 mix_into (double *x, const double *wet, int n, double gd0, double ddry,
     double gw0, double dwet)
 {
+  /* i + 1 from a table: the loop vectorises (no conversion a frame). */
+  static const double step[MAX_CONTROL_FRAMES] = {
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+    21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38,
+    39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56,
+    57, 58, 59, 60, 61, 62, 63, 64
+  };
   for (int i = 0; i < n; i++)
-    x[i] = (gd0 + (i + 1) * ddry) * x[i] + (gw0 + (i + 1) * dwet) * wet[i];
+    x[i] = (gd0 + step[i] * ddry) * x[i] + (gw0 + step[i] * dwet) * wet[i];
+}
+
+/* The equal-power gains of the mix's value, computed when it moved. */
+static void
+mix_gains (MstModulation * m)
+{
+  double mix = m->value[C_MIX];
+  if (mix != m->mix_at) {
+    m->mix_at = mix;
+    m->mix_cos = cos (M_PI / 2.0 * mix);
+    m->mix_sin = sin (M_PI / 2.0 * mix);
+  }
 }
 
 /* @n frames (at most BLOCK_FRAMES) of the planar block, in place. */
@@ -496,8 +622,9 @@ process_planar (MstModulation * m, int n)
   for (int offset = 0; offset < n; offset += m->control_frames) {
     int len = n - offset < m->control_frames ? n - offset : m->control_frames;
     const double *v = m->value;
-    double gd0 = cos (M_PI / 2.0 * v[C_MIX]);
-    double gw0 = sin (M_PI / 2.0 * v[C_MIX]) * m->mode_fade;
+    mix_gains (m);
+    double gd0 = m->mix_cos;
+    double gw0 = m->mix_sin * m->mode_fade * v[C_POLARITY];
     double fb0 = v[C_FEEDBACK];
     double gain0[MST_MODULATION_MAX_VOICES], blend0[MST_MODULATION_MAX_STAGES];
     memcpy (gain0, v + C_VOICE_GAIN, sizeof gain0);
@@ -510,15 +637,16 @@ process_planar (MstModulation * m, int n)
       memcpy (blend0, v + C_STAGE, sizeof blend0);
       fb0 = v[C_FEEDBACK];
     }
-    double gd1 = cos (M_PI / 2.0 * v[C_MIX]);
-    double gw1 = sin (M_PI / 2.0 * v[C_MIX]) * m->mode_fade;
-    double start_delay[MST_MODULATION_MAX_VOICES][MST_MAX_CHANNELS];
-    double start_coef[MST_MAX_CHANNELS];
+    mix_gains (m);
+    double gd1 = m->mix_cos;
+    double gw1 = m->mix_sin * m->mode_fade * v[C_POLARITY];
+    double start_delay[MST_MODULATION_MAX_VOICES][2];
+    double start_coef[2];
     memcpy (start_delay, m->delay_at, sizeof start_delay);
     memcpy (start_coef, m->coef_at, sizeof start_coef);
     compute_positions (m);
-    double end_delay[MST_MODULATION_MAX_VOICES][MST_MAX_CHANNELS];
-    double end_coef[MST_MAX_CHANNELS];
+    double end_delay[MST_MODULATION_MAX_VOICES][2];
+    double end_coef[2];
     memcpy (end_delay, m->delay_at, sizeof end_delay);
     memcpy (end_coef, m->coef_at, sizeof end_coef);
     if (m->mode != mode) {
@@ -536,35 +664,52 @@ process_planar (MstModulation * m, int n)
      * speed). */
     for (int k = 0; k < m->n_voices; k++)
       for (int c = 0; c < m->channels; c++)
-        end_delay[k][c] = fmin (fmax (end_delay[k][c], start_delay[k][c]
-                - MAX_DELAY_SPEED * len), start_delay[k][c]
-            + MAX_DELAY_SPEED * len);
+      {
+        double lo = start_delay[k][c] - MAX_DELAY_SPEED * len;
+        double hi = start_delay[k][c] + MAX_DELAY_SPEED * len;
+        double d = end_delay[k][c];
+        d = d > lo ? d : lo;
+        end_delay[k][c] = d < hi ? d : hi;
+      }
     memcpy (m->delay_at, start_delay, sizeof start_delay);
     memcpy (m->coef_at, start_coef, sizeof start_coef);
 
     int64_t w0 = mst_delayline_get_written (m->line);
     size_t stride = (size_t) m->channels;
-    if (m->mode != MST_MODULATION_FLANGER)
-      for (int c = 0; c < m->channels; c++) {
-        const double *x = m->planar + (size_t) c * BLOCK_FRAMES + offset;
-        for (int i = 0; i < len; i++)
-          m->ring[((size_t) (w0 + i) & m->mask) * stride + c] = x[i];
+    if (m->mode != MST_MODULATION_FLANGER) {
+      /* Both sides into the ring, a run to its wrap at a time. */
+      const double *xl = m->planar + offset;
+      const double *xr = m->planar + BLOCK_FRAMES + offset;
+      for (int i = 0; i < len;) {
+        size_t slot = (size_t) (w0 + i) & m->mask;
+        int run = (int) (m->mask + 1 - slot);
+        run = run < len - i ? run : len - i;
+        double *r = m->ring + slot * stride;
+        for (int j = 0; j < run; j++) {
+          r[2 * j] = xl[i + j];
+          r[2 * j + 1] = xr[i + j];
+        }
+        i += run;
       }
+    }
     double ddry = (gd1 - gd0) / len, dwet = (gw1 - gw0) / len;
     /* Stages all settled on or off: the phaser's channels go in pairs. */
     int n_on = 0;
     bool steady = m->mode == MST_MODULATION_PHASER;
-    for (int k = 0; k < MST_MODULATION_MAX_STAGES && steady; k++) {
-      steady = blend0[k] == v[C_STAGE + k] && (blend0[k] == 0.0
-          || (blend0[k] == 1.0 && n_on == k));
-      n_on += blend0[k] == 1.0;
-    }
+    if (steady && !m->gliding)
+      /* Nothing moved this period: every stage on its target. */
+      n_on = m->settings.stages;
+    else
+      for (int k = 0; k < MST_MODULATION_MAX_STAGES && steady; k++) {
+        steady = blend0[k] == v[C_STAGE + k] && (blend0[k] == 0.0
+            || (blend0[k] == 1.0 && n_on == k));
+        n_on += blend0[k] == 1.0;
+      }
     for (int c = 0; c < m->channels;) {
       double *x = m->planar + (size_t) c * BLOCK_FRAMES + offset;
       if (steady && c + 1 < m->channels) {
         double *y = x + BLOCK_FRAMES;
-        run_phaser_pair (m, c, x, y, len, end_coef, n_on, fb0,
-            v[C_FEEDBACK]);
+        run_phaser_pair (m, x, y, len, end_coef, n_on, fb0, v[C_FEEDBACK]);
         mix_into (x, m->wet, len, gd0, ddry, gw0, dwet);
         mix_into (y, m->wet2, len, gd0, ddry, gw0, dwet);
         c += 2;
@@ -606,52 +751,65 @@ state_finite (const MstModulation * m)
 }
 
 MST_ALWAYS_INLINE MstResult
-modulation_process (MstModulation * m, void *frames, size_t n_frames,
-    MstFormat fmt)
+modulation_process (MstModulation * m, const void *in, size_t n_frames,
+    void *out, MstFormat fmt)
 {
   const size_t width = fmt == MST_FORMAT_F64 ? sizeof (double)
       : sizeof (float);
-  if (!m || (!frames && n_frames))
+  if (!m || (!out && n_frames))
     return MST_ERR_INVALID_ARG;
-  const int ch = m->channels;
+  const int in_ch = m->in_channels;
   MstFpuState fpu = mst_fpu_enter_ftz ();
   m->ring = mst_delayline_frame (m->line, 0, NULL, NULL);
   m->mask = mst_delayline_get_capacity (m->line) - 1;
+  double *left = m->planar, *right = m->planar + BLOCK_FRAMES;
   for (size_t done = 0; done < n_frames;) {
     int n = n_frames - done > BLOCK_FRAMES ? BLOCK_FRAMES
         : (int) (n_frames - done);
-    char *block = (char *) frames + done * ch * width;
-    size_t count = (size_t) n * ch;
-    /* Dry settled: the frames stay untouched (bit-exact, -0 included)
-     * but for non-finite and absurd samples, read as silence there too;
-     * the state still follows the input, so a mix raised later starts
-     * from a wet signal already running. */
+    const char *src = in ? (const char *) in + done * in_ch * width : NULL;
+    char *dst = (char *) out + done * 2 * width;
+    /* Dry settled: the output is the input (bit-exact, -0 included) but
+     * for non-finite and absurd samples, read as silence there too; the
+     * state still follows the input, so a mix raised later starts from a
+     * wet signal already running. */
     bool dry = m->value[C_MIX] == 0.0 && m->target[C_MIX] == 0.0;
-    if (!mst_input_sane (block, count, fmt)) {
+    if (src)
+      mst_planar_load (m->planar, BLOCK_FRAMES, src, in_ch, n, fmt);
+    else
+      memset (m->planar, 0, (size_t) in_ch * BLOCK_FRAMES * sizeof (double));
+    /* F32 to double is exact: the bounds hold as in the stream's format. */
+    bool sane = true;
+    for (int c = 0; c < in_ch; c++)
+      sane &= mst_input_sane (m->planar + c * BLOCK_FRAMES, (size_t) n,
+          MST_FORMAT_F64);
+    if (!sane) {
       m->nonfinite_count++;
-      mst_input_clean (block, count, block, fmt);
+      for (int c = 0; c < in_ch; c++)
+        mst_input_clean (m->planar + c * BLOCK_FRAMES, (size_t) n,
+            m->planar + c * BLOCK_FRAMES, MST_FORMAT_F64);
     }
-    mst_planar_load (m->planar, BLOCK_FRAMES, block, ch, n, fmt);
+    if (in_ch == 1)
+      memcpy (right, left, (size_t) n * sizeof (double));
+    if (dry)
+      mst_planar_store (dst, m->planar, BLOCK_FRAMES, 2, n, fmt);
     process_planar (m, n);
     if (!state_finite (m)) {
       m->nonfinite_count++;
       mst_delayline_reset (m->line);
       m->ring = mst_delayline_frame (m->line, 0, NULL, NULL);
       clear_state (m);
-      for (int c = 0; c < ch; c++)
-        for (int i = 0; i < n; i++) {
-          double *x = m->planar + (size_t) c * BLOCK_FRAMES + i;
-          if (!isfinite (*x))
-            *x = 0.0;
-        }
+      for (int i = 0; i < n; i++) {
+        left[i] = isfinite (left[i]) ? left[i] : 0.0;
+        right[i] = isfinite (right[i]) ? right[i] : 0.0;
+      }
     }
     if (!dry)
-      mst_planar_store (block, m->planar, BLOCK_FRAMES, ch, n, fmt);
+      mst_planar_store (dst, m->planar, BLOCK_FRAMES, 2, n, fmt);
     done += n;
   }
   mst_fpu_leave (fpu);
   return MST_OK;
 }
 
-MST_DEFINE_PROCESS_IN_PLACE (mst_modulation, MstModulation,
+MST_DEFINE_PROCESS_TO (mst_modulation_process, MstModulation, void,
     modulation_process)

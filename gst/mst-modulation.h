@@ -1,5 +1,5 @@
 /* mastering: modulation core (pure C, no GObject): chorus, flanger and
- * phaser, in place on interleaved frames. */
+ * phaser, mono or stereo interleaved frames in, stereo out. */
 #ifndef MST_MODULATION_H
 #define MST_MODULATION_H
 
@@ -55,9 +55,13 @@ typedef enum {
 
 /** Everything a user may change while playing.
  *
+ *  Mono or stereo in, stereo out: a mono input feeds both sides, each
+ *  with its own voices (a stereo input: each side its own channel).
+ *
  *  LFO: lfo (t) = shape (2 pi rate t + offset), t from the last reset, in
- *  -1 .. 1; channel c of C is offset by spread c / (C - 1) (stereo: the
- *  right channel by spread).
+ *  -1 .. 1; the left side at offset 0, the right at spread (so a mono
+ *  input comes out as two decorrelated sides when spread is above 0, and
+ *  as two equal ones at spread 0).
  *
  *  Chorus and flanger: the wet signal of voice v is the input (flanger:
  *  plus feedback times the wet signal) delayed by
@@ -72,7 +76,10 @@ typedef enum {
  *  output.
  *
  *  Output: cos (pi / 2 mix / 100) dry + sin (pi / 2 mix / 100) wet (equal
- *  power; at 50 % dry and wet are equal, so the notches are complete). */
+ *  power; at 50 % dry and wet are equal, so the notches are complete);
+ *  with invert, minus the wet (a flanger's notches then fall at k / delay,
+ *  DC included, instead of (k + 1/2) / delay: the subtractive, through-
+ *  zero-like colour). */
 typedef struct {
   MstModulationMode mode;
   int voices;                   /* chorus: 1 .. MAX_VOICES */
@@ -87,6 +94,7 @@ typedef struct {
                                  * channel: 0 .. 180 */
   int stages;                   /* phaser: MIN_STAGES .. MAX_STAGES */
   double min_freq_hz, max_freq_hz;      /* phaser sweep (either order) */
+  bool invert;                  /* the wet signal's polarity inverted */
   bool bypass;                  /* as mix 0 */
 } MstModulationSettings;
 
@@ -106,9 +114,10 @@ MstModulation *mst_modulation_init (void);
 
 void mst_modulation_destroy (MstModulation ** m);
 
-/** Sets the rate and channel count, and resets. */
+/** Sets the rate and the input's channel count (1 or 2; the output is
+ *  always stereo), and resets. */
 MstResult mst_modulation_configure (MstModulation * m, double rate_hz,
-    int channels);
+    int in_channels);
 
 /** Validates every field (MST_ERR_INVALID_ARG and nothing applied when one
  *  is out of range), then takes them as targets: every number glides; a
@@ -123,14 +132,16 @@ MstResult mst_modulation_set (MstModulation * m,
  *  phase 0; glides jump to their targets. */
 void mst_modulation_reset (MstModulation * m);
 
-/** Processes @n_frames interleaved frames in place. Input that is not
- *  finite or beyond MST_MAX_INPUT is read as silence (and written as 0).
- *  With the mix settled at 0 (or bypassed) the other frames are left
- *  untouched (the delay line still follows the input). */
-MstResult mst_modulation_process_f32 (MstModulation * m, float *frames,
-    size_t n_frames);
-MstResult mst_modulation_process_f64 (MstModulation * m, double *frames,
-    size_t n_frames);
+/** @n_frames frames of the configured channels from @in (NULL: silence)
+ *  into @n_frames stereo frames at @out (which may be @in for a stereo
+ *  input). Input that is not finite or beyond MST_MAX_INPUT is read as
+ *  silence (and written as 0). With the mix settled at 0 (or bypassed)
+ *  the output is the input bit for bit (a mono input on both sides; the
+ *  delay line still follows the input). */
+MstResult mst_modulation_process_f32 (MstModulation * m, const float *in,
+    size_t n_frames, void *out);
+MstResult mst_modulation_process_f64 (MstModulation * m, const double *in,
+    size_t n_frames, void *out);
 
 /** Blocks with input read as silence or state reset, since configure. */
 uint64_t mst_modulation_get_nonfinite_count (const MstModulation * m);

@@ -22,6 +22,7 @@
 
 #include "mst-biquad.h"
 #include "mst-filter.h"
+#include "mst-cpu.h"
 #include "mst-fpu.h"
 #include "mst-smoother.h"
 #include "mst-tail.h"
@@ -384,27 +385,56 @@ glide (MstReverb * rv, size_t n)
   return moved;
 }
 
-/* In place on @n frames of @x: the four all-passes of channel @c,
- * v[n] = x[n] + g v[n - m], y[n] = v[n - m] - g v[n] (Schroeder). */
+/* @len doubles of the ring @buf (@mask) from position @pos to or from
+ * @x (@into_ring), a run to the wrap at a time. */
 static void
+ring_copy (double *buf, size_t mask, uint64_t pos, double *x, size_t len,
+    bool into_ring)
+{
+  while (len > 0) {
+    size_t slot = (size_t) pos & mask, run = mask + 1 - slot;
+    run = run < len ? run : len;
+    if (into_ring)
+      memcpy (buf + slot, x, run * sizeof *x);
+    else
+      memcpy (x, buf + slot, run * sizeof *x);
+    pos += run;
+    x += run;
+    len -= run;
+  }
+}
+
+/* In place on @n frames of @x: the four all-passes of channel @c,
+ * v[n] = x[n] + g v[n - m], y[n] = v[n - m] - g v[n] (Schroeder). In runs
+ * of at most m frames, whose reads all come before the run: a read, the
+ * arithmetic frames side by side, a write (AVX2 clone; no fused
+ * multiply-add, so the same output as a frame at a time). */
+MST_VECTORISE_AVX2 static void
 diffuse (MstReverb * rv, int c, double *x, size_t n)
 {
+  double old[BLOCK], v[BLOCK];
   for (int k = 0; k < N_DIFFUSERS; k++) {
     Diffuser *d = &rv->diff[c][k];
     double g = d->coef;
-    for (size_t i = 0; i < n; i++) {
-      double old = d->buf[(d->pos - d->delay) & d->mask];
-      double v = x[i] + g * old;
-      d->buf[d->pos & d->mask] = v;
-      d->pos++;
-      x[i] = old - g * v;
+    for (size_t i0 = 0; i0 < n;) {
+      size_t len = n - i0 < d->delay ? n - i0 : d->delay;
+      double *y = x + i0;
+      ring_copy (d->buf, d->mask, d->pos - d->delay, old, len, false);
+      for (size_t i = 0; i < len; i++) {
+        v[i] = y[i] + g * old[i];
+        y[i] = old[i] - g * v[i];
+      }
+      ring_copy (d->buf, d->mask, d->pos, v, len, true);
+      d->pos += len;
+      i0 += len;
     }
   }
 }
 
-/* y = H x / sqrt (N) on the rows of @s, H the Sylvester Hadamard matrix:
- * log2 N stages of butterflies on whole rows. */
-static void
+/* y = H x on the rows of @s, H the Sylvester Hadamard matrix: log2 N
+ * stages of butterflies on whole rows (the 1 / sqrt (N) that makes it
+ * unitary is the caller's). */
+MST_ALWAYS_INLINE void
 hadamard (double s[N_LINES][BLOCK], size_t n)
 {
   for (int h = 1; h < N_LINES; h *= 2)
@@ -417,41 +447,46 @@ hadamard (double s[N_LINES][BLOCK], size_t n)
           b[t] = x - y;
         }
       }
-  const double scale = 1.0 / sqrt ((double) N_LINES);
-  for (int i = 0; i < N_LINES; i++)
-    for (size_t t = 0; t < n; t++)
-      s[i][t] *= scale;
 }
 
-/* The network on a block of @n frames of rv->dry: wet output in rv->wet. */
-static void
+/* The network on a block of @n frames of rv->dry: wet output in rv->wet.
+ * The loops on rows vectorise (AVX2 clone); no fused multiply-add, so
+ * every clone gives the same output. */
+MST_VECTORISE_AVX2 static void
 run_network (MstReverb * rv, size_t n, bool redesigned,
     const MstBiquad * from)
 {
-  static const int ch0 = 0;
   for (int c = 0; c < 2; c++) {
     mst_tapline_write (&rv->predelay[c], rv->dry[c], n);
     mst_tapline_read (&rv->predelay[c], rv->inj[c], n, n, rv->ramp);
     diffuse (rv, c, rv->inj[c], n);
   }
-  for (int i = 0; i < N_LINES; i++) {
+  for (int i = 0; i < N_LINES; i++)
     mst_tapline_read (&rv->lines[i], rv->s[i], n, 0, rv->ramp);
-    mst_biquad_cascade_run (&rv->absorb[i], &ch0, 1, rv->s[i], 0,
-        redesigned ? &from[i] : NULL, (int) n);
-  }
-  for (int c = 0; c < 2; c++)
-    for (size_t t = 0; t < n; t++) {
-      double acc = 0;
-      for (int i = 0; i < N_LINES; i++)
-        acc += out_sign[c][i] * rv->s[i][t];
-      rv->wet[c][t] = acc;
+  /* The lines' absorption filters side by side, four lines a vector. */
+  mst_biquad_cascades_run_rows (rv->absorb, N_LINES, rv->s[0], BLOCK,
+      redesigned ? from : NULL, (int) n);
+  /* The two output sums, line after line (the same order of additions a
+   * frame as a sum over the lines, frames side by side). */
+  for (int c = 0; c < 2; c++) {
+    double *acc = rv->wet[c];
+    for (size_t t = 0; t < n; t++)
+      acc[t] = 0;
+    for (int i = 0; i < N_LINES; i++) {
+      const double *x = rv->s[i];
+      double sign = out_sign[c][i];
+      for (size_t t = 0; t < n; t++)
+        acc[t] += sign * x[t];
     }
+  }
   hadamard (rv->s, n);
+  /* 1 / sqrt (16) = 0.25: scaling by it is exact, as in a pass of its own. */
+  const double scale = 1.0 / sqrt ((double) N_LINES);
   for (int i = 0; i < N_LINES; i++) {
     const double *x = rv->inj[i & 1];
     double b = in_sign[i];
     for (size_t t = 0; t < n; t++)
-      rv->s[i][t] += b * x[t];
+      rv->s[i][t] = scale * rv->s[i][t] + b * x[t];
     mst_tapline_write (&rv->lines[i], rv->s[i], n);
   }
 }

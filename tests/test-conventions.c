@@ -143,7 +143,8 @@ static const Row rows[] = {
   /* The phaser frozen (rate 0) with its break frequency at 3 kHz: an LTI
    * all-pass chain, so the mix moves a 997 Hz sine's level (-6.7 dB at
    * 50 %) without the pitch shift of a moving delay. */
-  {"modulation", ROW_FILTER | ROW_BYPASS, "mode=flanger feedback=60 rate=2",
+  {"modulation", ROW_FILTER | ROW_BYPASS | ROW_STEREO_OUT,
+        "mode=flanger feedback=60 rate=2",
         "mix=0", "mix", 0.0, 50.0, 0.5,
       "mode=phaser rate=0 min-freq=3000 max-freq=3000", NULL, NULL},
 };

@@ -35,6 +35,17 @@ core_with (const MstModulationSettings * s, int channels)
   return m;
 }
 
+/* A mono core's stereo output, its left side back into @x (@n frames). */
+static void
+process_mono (MstModulation * m, double *x, size_t n)
+{
+  double *y = malloc (2 * n * sizeof (double));
+  MST_CHECK (mst_modulation_process_f64 (m, x, n, y) == MST_OK);
+  for (size_t i = 0; i < n; i++)
+    x[i] = y[2 * i];
+  free (y);
+}
+
 static double *
 noise (size_t n, int channels, uint32_t seed)
 {
@@ -73,7 +84,7 @@ impulse_response (const MstModulationSettings * s, size_t n)
   MstModulation *m = core_with (s, 1);
   double *h = calloc (n, sizeof (double));
   h[0] = 1.0;
-  mst_modulation_process_f64 (m, h, n);
+  process_mono (m, h, n);
   mst_modulation_destroy (&m);
   return h;
 }
@@ -106,7 +117,7 @@ check_delay_follows (MstModulationShape shape, MstModulationMode mode)
   double *x = calloc (n, sizeof (double));
   for (size_t i = 0; i < n; i += period)
     x[i] = 1.0;
-  mst_modulation_process_f64 (m, x, n);
+  process_mono (m, x, n);
   double centre = s.delay_ms * RATE / 1000.0, worst = 0.0;
   double lo = 1e9, hi = -1e9;
   for (size_t n0 = 0; n0 + period <= n; n0 += period) {
@@ -195,6 +206,49 @@ test_interpolator (void)
   mst_delayline_destroy (&dl);
 }
 
+/* The run read (a voice over a control period: AVX-512, AVX2 or scalar,
+ * whichever this machine and MST_DISABLE_SIMD / MST_DISABLE_AVX512 give;
+ * meson runs all three) against the one-at-a-time read, on a stereo ring
+ * across its wrap, with moving delays and gains and runs of every length
+ * up to 64 frames (the vector loops' tails included). */
+static void
+test_ramp_read (void)
+{
+  MstDelayLine *dl = mst_delayline_init (2, 512);
+  MST_CHECK (dl != NULL);
+  mst_delayline_set_format (dl, MST_FORMAT_F64);
+  mst_delayline_configure (dl, 2);
+  const size_t cap = mst_delayline_get_capacity (dl);
+  double *x = malloc (sizeof (double) * 2 * 3 * cap);
+  for (size_t i = 0; i < 2 * 3 * cap; i++)
+    x[i] = sin (0.37 * i) + 0.3 * cos (1.9 * i);
+  mst_delayline_push (dl, x, 2 * cap + 100);
+  int64_t w = mst_delayline_get_written (dl);
+  double worst = 0.0, delays[64], taps[64], got[64], want[64];
+  for (int trial = 0; trial < 400; trial++) {
+    int n = 1 + trial % 64, c = trial & 1;
+    int64_t frame0 = w - 64 - (trial * 7) % 300;
+    double d0 = 3.0 + fmod (trial * 1.618, 150.0);
+    double dd = (trial % 5 - 2) * 0.01, g0 = 0.2 + 0.01 * (trial % 7);
+    double dg = (trial % 3 - 1) * 0.003;
+    for (int i = 0; i < n; i++) {
+      delays[i] = d0 + i * dd;
+      got[i] = want[i] = 0.25 * i;
+    }
+    mst_delayline_read_frac (dl, c, frame0, delays, taps, n);
+    for (int i = 0; i < n; i++)
+      want[i] += (g0 + (i + 1) * dg) * taps[i];
+    mst_delayline_read_frac_ramp (dl, c, frame0, d0, dd, g0, dg, got, n);
+    for (int i = 0; i < n; i++)
+      worst = fmax (worst, fabs (got[i] - want[i]));
+  }
+  printf ("  run read against single reads: largest difference %.2e\n",
+      worst);
+  MST_CHECK (worst < 1e-14);
+  free (x);
+  mst_delayline_destroy (&dl);
+}
+
 /* Rate 0: the break frequency sits at sqrt (min max); N equal first-order
  * all-passes reach -(2k + 1) pi where tan (w / 2) = tan (wc / 2)
  * tan ((2k + 1) pi / 2N), and equal dry and wet cancel there. */
@@ -236,15 +290,17 @@ static void
 test_flanger_comb (void)
 {
   const double feedbacks[] = { 0.0, 50.0, -50.0, 90.0 };
-  for (int t = 0; t < 4; t++) {
+  for (int t = 0; t < 8; t++) {
     MstModulationSettings s = settings (MST_MODULATION_FLANGER);
     s.rate_hz = 0.0;
     s.delay_ms = 2.0;           /* 96 frames */
-    s.feedback_pct = feedbacks[t];
+    s.feedback_pct = feedbacks[t % 4];
+    s.invert = t >= 4;
     const size_t n = 65536;
     double *h = impulse_response (&s, n);
     double d = s.delay_ms * RATE / 1000.0, fb = s.feedback_pct / 100.0;
-    double gd = cos (M_PI / 4), gw = sin (M_PI / 4), worst = 0.0;
+    double gd = cos (M_PI / 4), gw = (s.invert ? -1 : 1) * sin (M_PI / 4);
+    double worst = 0.0;
     for (int k = 0; k < 20; k++) {
       double f = (k / 2.0) * RATE / d;  /* peaks and notches */
       f += k == 0 ? 20.0 : 0.0;
@@ -256,12 +312,24 @@ test_flanger_comb (void)
       else
         MST_CHECK_MSG (at < -60.0, "fb %g: %.1f dB at %.1f Hz", fb, at, f);
     }
-    double notch = response_db (h, n, 0.5 * RATE / d);
-    printf ("  feedback %+.0f %%: first notch (%.0f Hz) %.1f dB, peak "
+    /* Without feedback the notches are complete: added, at (k + 1/2) / D
+     * with the peaks (+3 dB) at k / D; inverted, the other way round, DC
+     * a notch. */
+    double notch = s.invert ? 0.0 : 0.5 * RATE / d;
+    double peak = s.invert ? 0.5 * RATE / d : RATE / d;
+    printf ("  feedback %+.0f %%%s: first notch (%.0f Hz) %.1f dB, peak "
         "(%.0f Hz) %+.2f dB, largest error %.4f dB\n", s.feedback_pct,
-        0.5 * RATE / d, notch, RATE / d, response_db (h, n, RATE / d),
-        worst);
+        s.invert ? " inverted" : "", notch, response_db (h, n, notch), peak,
+        response_db (h, n, peak), worst);
     MST_CHECK (worst < 0.01);
+    if (fb == 0.0)
+      for (int k = 0; k < 8; k++) {
+        double at_notch = response_db (h, n, notch + k * RATE / d);
+        double at_peak = response_db (h, n, peak + k * RATE / d);
+        MST_CHECK_MSG (at_notch < -100.0, "notch %d: %.1f dB", k, at_notch);
+        MST_CHECK_MSG (fabs (at_peak - 20 * log10 (2 * sin (M_PI / 4)))
+            < 0.01, "peak %d: %.3f dB", k, at_peak);
+      }
     free (h);
   }
 }
@@ -292,7 +360,7 @@ check_chorus_level (bool smooth)
       MstModulation *m = core_with (&s, 2);
       double *y = malloc (sizeof (double) * 2 * n);
       memcpy (y, x, sizeof (double) * 2 * n);
-      mst_modulation_process_f64 (m, y, n);
+      mst_modulation_process_f64 (m, y, n, y);
       for (int c = 0; c < 2; c++) {
         double d = power_db (y + c + 2 * (RATE / 10), n - RATE / 10, 2)
             - in_db;
@@ -333,7 +401,7 @@ test_dry_bit_exact (void)
       x[10] = -0.0;
       x[11] = 1e-310;
       memcpy (y, x, sizeof (double) * 2 * n);
-      mst_modulation_process_f64 (m, y, n);
+      mst_modulation_process_f64 (m, y, n, y);
       MST_CHECK (memcmp (x, y, sizeof (double) * 2 * n) == 0);
       float *f = malloc (sizeof (float) * 2 * n), *g = malloc (sizeof (float)
           * 2 * n);
@@ -341,7 +409,7 @@ test_dry_bit_exact (void)
         f[i] = (float) x[i];
       f[12] = -0.0f;
       memcpy (g, f, sizeof (float) * 2 * n);
-      mst_modulation_process_f32 (m, g, n);
+      mst_modulation_process_f32 (m, g, n, g);
       MST_CHECK (memcmp (f, g, sizeof (float) * 2 * n) == 0);
       free (x);
       free (y);
@@ -429,9 +497,10 @@ test_no_clicks (void)
       MstModulation *m = core_with (&a, 2);
       double *y = malloc (sizeof (double) * 2 * n);
       memcpy (y, x, sizeof (double) * 2 * n);
-      mst_modulation_process_f64 (m, y, half);
+      mst_modulation_process_f64 (m, y, half, y);
       mst_modulation_set (m, &b);
-      mst_modulation_process_f64 (m, y + 2 * half, n - half);
+      mst_modulation_process_f64 (m, y + 2 * half, n - half,
+          y + 2 * half);
       /* Steady: a's last 300 ms, b's last 300 ms; the change: 300 ms. */
       double before = largest_step (y, half - RATE * 3 / 10, half, 2);
       double after = largest_step (y, n - RATE * 3 / 10, n, 2);
@@ -478,7 +547,7 @@ test_stability (void)
         MstModulation *m = core_with (&s, 2);
         double *y = malloc (sizeof (double) * 2 * (n + quiet));
         memcpy (y, x, sizeof (double) * 2 * (n + quiet));
-        mst_modulation_process_f64 (m, y, n + quiet);
+        mst_modulation_process_f64 (m, y, n + quiet, y);
         double peak = 0.0;
         bool finite = true;
         for (size_t i = 0; i < 2 * (n + quiet); i++) {
@@ -527,7 +596,7 @@ test_nonfinite (void)
     double *x = noise (n, 2, 5);
     x[1000] = NAN;
     x[3001] = INFINITY;
-    mst_modulation_process_f64 (m, x, n);
+    mst_modulation_process_f64 (m, x, n, x);
     bool finite = true;
     for (size_t i = 0; i < 2 * n; i++)
       finite &= isfinite (x[i]);
@@ -547,7 +616,7 @@ test_nonfinite (void)
   x[201] = -INFINITY;
   x[302] = 1e6;
   memcpy (y, x, sizeof (double) * 2 * n);
-  mst_modulation_process_f64 (m, y, n);
+  mst_modulation_process_f64 (m, y, n, y);
   x[100] = x[201] = x[302] = 0.0;
   MST_CHECK (memcmp (x, y, sizeof (double) * 2 * n) == 0);
   MST_CHECK (mst_modulation_get_nonfinite_count (m) == 1);
@@ -575,10 +644,74 @@ test_settings (void)
   s.rate_hz = NAN;
   MST_CHECK (mst_modulation_set (m, &s) == MST_ERR_INVALID_ARG);
   MST_CHECK (mst_modulation_configure (m, 4000, 2) == MST_ERR_INVALID_ARG);
-  MST_CHECK (mst_modulation_configure (m, 8000, 8) == MST_OK);
+  MST_CHECK (mst_modulation_configure (m, 8000, 2) == MST_OK);
+  MST_CHECK (mst_modulation_configure (m, 8000, 3) == MST_ERR_INVALID_ARG);
   MST_CHECK (mst_modulation_configure (m, 384000, 1) == MST_OK);
   mst_modulation_destroy (&m);
   MST_CHECK (m == NULL);
+}
+
+/* Pearson correlation of the two sides of @n stereo frames at @y. */
+static double
+correlation (const double *y, size_t n)
+{
+  double ll = 0.0, rr = 0.0, lr = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    ll += y[2 * i] * y[2 * i];
+    rr += y[2 * i + 1] * y[2 * i + 1];
+    lr += y[2 * i] * y[2 * i + 1];
+  }
+  return lr / sqrt (ll * rr);
+}
+
+/* A mono source in, stereo out: both sides run their own voices from it.
+ * A wet-only chorus at spread 100 degrees gives two sides far from equal
+ * (their correlation well under 1, over one LFO cycle of noise); at
+ * spread 0 the two sides are the same, bit for bit, in every mode. With
+ * the default mix the dry half is common to both sides. */
+static void
+test_mono_spread (void)
+{
+  const size_t n = RATE;        /* one LFO cycle at 1 Hz */
+  double *x = noise (n, 1, 11), *y = malloc (2 * n * sizeof (double));
+  const MstModulationMode modes[] = { MST_MODULATION_CHORUS,
+    MST_MODULATION_FLANGER, MST_MODULATION_PHASER
+  };
+  const char *names[] = { "chorus", "flanger", "phaser" };
+  for (int k = 0; k < 3; k++) {
+    MstModulationSettings s = settings (modes[k]);
+    s.mix_pct = 100.0;
+    s.feedback_pct = modes[k] == MST_MODULATION_CHORUS ? 0.0 : 50.0;
+    s.spread_deg = 100.0;
+    s.rate_hz = 1.0;
+    MstModulation *m = core_with (&s, 1);
+    MST_CHECK (mst_modulation_process_f64 (m, x, n, y) == MST_OK);
+    double wide = correlation (y, n);
+    mst_modulation_destroy (&m);
+    s.mix_pct = 50.0;
+    m = core_with (&s, 1);
+    mst_modulation_process_f64 (m, x, n, y);
+    double half = correlation (y, n);
+    mst_modulation_destroy (&m);
+    s.spread_deg = 0.0;
+    m = core_with (&s, 1);
+    mst_modulation_process_f64 (m, x, n, y);
+    bool same = true;
+    for (size_t i = 0; i < n; i++)
+      same &= memcmp (&y[2 * i], &y[2 * i + 1], sizeof (double)) == 0;
+    mst_modulation_destroy (&m);
+    printf ("  %s, mono in, spread 100: correlation %.3f wet only, %.3f at "
+        "mix 50; spread 0: sides %s\n", names[k], wide, half,
+        same ? "equal" : "differ");
+    MST_CHECK (same);
+    /* The phaser's all-pass only moves phase: its sides stay alike in
+     * level and spectrum, less decorrelated than delayed voices. */
+    MST_CHECK_MSG (wide < (modes[k] == MST_MODULATION_PHASER ? 0.9 : 0.3),
+        "%s: correlation %.3f", names[k], wide);
+    MST_CHECK (half > wide && half < 1.0);
+  }
+  free (x);
+  free (y);
 }
 
 int
@@ -586,6 +719,7 @@ main (void)
 {
   MST_RUN (test_settings);
   MST_RUN (test_interpolator);
+  MST_RUN (test_ramp_read);
   MST_RUN (test_delay_follows_lfo);
   MST_RUN (test_phaser_notches);
   MST_RUN (test_flanger_comb);
@@ -594,5 +728,6 @@ main (void)
   MST_RUN (test_no_clicks);
   MST_RUN (test_stability);
   MST_RUN (test_nonfinite);
+  MST_RUN (test_mono_spread);
   return mst_test_summary ();
 }
