@@ -597,7 +597,8 @@ mst_denoise_get_noise_floor (const MstDenoise * dn)
   for (int k = 1; k < dn->bins - 1; k++)
     sum += 2.0 * dn->tmp[k];
   double variance = sum * 2.0 / ((double) dn->n * dn->n);
-  return 10.0 * log10 (fmax (variance, 1e-300));
+  /* Digital silence: no noise at all, not the log of a clamp. */
+  return variance > 0 ? 10.0 * log10 (variance) : -INFINITY;
 }
 
 MstResult

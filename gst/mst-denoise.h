@@ -107,8 +107,9 @@ MstResult mst_denoise_drain_f64 (MstDenoise * dn, double *out,
 
 /** The noise floor in use (the profile, or the tracked noise averaged over
  *  the channels) as the RMS level of the noise it describes, in dBFS;
- *  after a reset or drain, the one before it (-INFINITY before any). For gst-master analyze and the
- *  element's messages. */
+ *  -INFINITY on digital silence (no noise at all); after a reset or drain,
+ *  the one before it (-INFINITY before any). For gst-master analyze and
+ *  the element's messages. */
 double mst_denoise_get_noise_floor (const MstDenoise * dn);
 
 /** The same noise as a profile: the density in each of the

@@ -258,6 +258,25 @@ test_bypass (void)
   free (y);
 }
 
+/* Digital silence has no noise floor: -INFINITY, not the log of a clamp
+ * (gst-master analyze prints "-" and null for it). */
+static void
+test_silence_floor (void)
+{
+  const size_t n = 2 * RATE;
+  float *x = calloc (n * CH, sizeof (float));
+  MstDenoiseSettings s;
+  mst_denoise_settings_default (&s);
+  MstDenoise *dn = NULL;
+  float *y = run_core (&s, x, n, 0, &dn);
+  double floor_db = mst_denoise_get_noise_floor (dn);
+  printf ("  digital silence: noise floor %g dBFS\n", floor_db);
+  MST_CHECK_MSG (isinf (floor_db) && floor_db < 0, "%g", floor_db);
+  mst_denoise_destroy (&dn);
+  free (x);
+  free (y);
+}
+
 int
 main (void)
 {
@@ -267,5 +286,6 @@ main (void)
   MST_RUN (test_sdr_learned);
   MST_RUN (test_hiss_alone);
   MST_RUN (test_bypass);
+  MST_RUN (test_silence_floor);
   return mst_test_summary ();
 }
