@@ -25,6 +25,12 @@
  * gain something in every case: pink hiss at -45 dBFS lies under this
  * music's bass and chords, where the tracker cannot see it. */
 #define MIN_SDR_GAIN_TRACKED_DB 0.5
+/* Pink hiss, tracked: what the long transform for the lows (8192 points
+ * under 800 Hz) is there for. One 2048-point transform gained +2.0 and
+ * +3.2 dB here (issue 16's open figure); the two must gain at least this
+ * (they gain about 0.3 and 0.45 dB more). */
+#define MIN_SDR_GAIN_PINK_45_DB 2.3
+#define MIN_SDR_GAIN_PINK_35_DB 3.8
 
 static double
 sdr_db (const float *clean, const float *y, size_t from, size_t to)
@@ -167,8 +173,10 @@ check_sdr (bool pink, double level, bool learned)
   printf ("  %s hiss at %.0f dBFS, %s: SDR %.2f -> %.2f dB (%+.2f)\n",
       pink ? "pink" : "white", level, learned ? "learned" : "tracked",
       before, after, after - before);
-  MST_CHECK_MSG (after - before >= (learned ? MIN_SDR_GAIN_DB
-          : MIN_SDR_GAIN_TRACKED_DB), "%s %.0f %s: %+.2f dB",
+  double min_gain = learned ? MIN_SDR_GAIN_DB : !pink
+      ? MIN_SDR_GAIN_TRACKED_DB : level < -40 ? MIN_SDR_GAIN_PINK_45_DB
+      : MIN_SDR_GAIN_PINK_35_DB;
+  MST_CHECK_MSG (after - before >= min_gain, "%s %.0f %s: %+.2f dB",
       pink ? "pink" : "white", level, learned ? "learned" : "tracked",
       after - before);
   free (clean);
