@@ -1,19 +1,22 @@
-/* mastering: spectral noise reduction, an STFT on mst-fft; see
+/* mastering: spectral noise reduction, two STFTs on mst-fft; see
  * mst-denoise.h.
  *
- * Analysis and synthesis. Frames of N points (a power of two, about 43 ms:
- * 2048 at 48 kHz) every hop = N / 4 frames, windowed by the square root of
- * the periodic Hann window before the forward transform and again after
- * the backward one. The product of the two windows is the Hann window,
- * whose copies N / 4 apart sum to exactly 2 (its cosine cancels over the
- * four phases), so with every gain at 1 the overlap-add gives back the
- * input times 2 N (FFTW's unnormalised transforms), divided out in the
- * synthesis window: perfect reconstruction up to the float rounding.
- * Output frame p is complete once the frame ending after it has been added;
- * a frame ends every hop, so frame p is out at input frame p + N - 1 at the
- * latest: that is the latency, constant whatever the caller's block size.
- * The dry input waits in a delay line (mst-delayline.h) for the same
- * latency: bypass takes it from there, bit-exact.
+ * Analysis and synthesis. Two transforms of the same input: the short
+ * one, N points (a power of two, about 17.5 ms: 1024 at 48 kHz), and the
+ * long one, LONG_RATIO N (8192 at 48 kHz), each every quarter of its
+ * length, windowed by the square root of the periodic Hann window before
+ * the forward transform and again after the backward one. The product of
+ * the two windows is the Hann window, whose copies a quarter apart sum to
+ * exactly 2. Each transform computes its noise and gains (below) and takes
+ * out its share of what they remove: spectrum times share (1 - gain),
+ * the long one's share 1 under XO_LO_HZ, the short one's 1 over XO_HI_HZ,
+ * shares summing to 1 between. The removals, overlap-added, go into a
+ * ring per channel; the output is the dry input (a delay line,
+ * mst-delayline.h, of the long transform's length less one: the latency)
+ * less them. With every gain at 1 (reduction 0, bypass done) the
+ * removals are exactly 0: the input, bit for bit. Output frame p is
+ * complete once the long frame ending after it has been added, at input
+ * frame p + 8N - 1 at the latest, whatever the caller's block size.
  *
  * Noise. Either a profile (learned: the mean periodogram over every frame
  * while learning, an unbiased estimate of the noise's expected power per
@@ -568,9 +571,6 @@ learn_adopt (MstDenoise * dn)
       L->profile[k] = L->learn_count > 0 ? (float) (L->learn_sum[k]
           / L->learn_count) : (float) (power_at (dn, S, S->profile,
               k * dn->rate_hz / L->n) * L->n / S->n);
-    if (l == 0)
-      for (int k = 0; k < L->bins; k++)
-        S->profile[k] = (float) (S->learn_sum[k] / S->learn_count);
   }
   dn->profile_on = true;
 }
