@@ -3,12 +3,13 @@
  * SECTION:element-denoise
  * @title: denoise
  *
- * Lowers steady broadband noise (tape and preamp hiss) under music: a
- * short-time Fourier transform on FFTW whose bins are scaled by Wiener
+ * Lowers steady broadband noise (tape and preamp hiss) under music: two
+ * short-time Fourier transforms on FFTW (a short one for the highs, one 8
+ * times longer for the lows) whose bins are scaled by Wiener
  * gains from the noise spectrum, learned on a noise-only stretch (`learn`)
  * or given (`profile`), else tracked. The noise is lowered by at most
  * `reduction` dB, so what remains of it is the noise scaled down. The
- * transform's length (2048 frames at 48 kHz, less one) is the latency,
+ * long transform's length (8192 frames at 48 kHz, less one) is the latency,
  * answered on the LATENCY query; the tail is drained at EOS, so output
  * sample i is input sample i.
  *

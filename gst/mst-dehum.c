@@ -47,6 +47,14 @@
 #define STEADY_MIN 0.25
 /* ... and on at least this many of its lines. */
 #define MIN_LINES 2
+/* ... and whose fitted power holds still within the second: the mean of
+ * its square over the mean squared (1 for a constant line, 2 for noise
+ * alone, about 1.7 for hum 2 dB over the noise in its band) stays under
+ * this. A drum hit repeated on the beat is a line too (a kick every 0.5 s
+ * puts lines on every multiple of 2 Hz, 50 and 60 among them, steady in
+ * phase), but its power comes in bursts: about 8 for a 40 ms decay every
+ * 0.5 s. */
+#define STEADY_MAX_MODULATION 2.5
 /* A fading harmonic whose weights fell below this is dropped (-240 dB). */
 #define DROP_WEIGHT 1e-12
 /* Weight power below which the tracker holds its frequency (-160 dBFS). */
@@ -82,6 +90,9 @@ typedef struct {
                                  * averaged: near |steady|^2 / 2 for a steady
                                  * line, far above it for music near the
                                  * line */
+  double energy2[H];            /* (|Z|^2 / 2)^2 over the same time: near
+                                 * energy^2 for a line of constant power,
+                                 * far above it for bursts (drum hits) */
   double cs[CHUNK_FRAMES][H], sn[CHUNK_FRAMES][H];
 } Family;
 
@@ -267,7 +278,7 @@ clear_harmonic (Family * f, int k)
     f->wr[c][k] = f->wi[c][k] = f->wr2[c][k] = f->wi2[c][k] = 0.0;
     f->v1[c][k] = f->v2[c][k] = f->vp[c][k] = f->steady[c][k] = 0.0;
   }
-  f->power[k] = f->energy[k] = 0.0;
+  f->power[k] = f->energy[k] = f->energy2[k] = 0.0;
 }
 
 /* Harmonics fitted after a change of their number: added ones start from
@@ -526,8 +537,9 @@ family_track (MstDehum * d, Family * f, int n)
     }
     /* A sinusoid of amplitude |Z| has mean square |Z|^2 / 2. */
     f->power[k] += d->power_coef * (pw / (2.0 * d->channels) - f->power[k]);
-    f->energy[k] += d->steady_coef * (zpw / (2.0 * d->channels)
-        - f->energy[k]);
+    double e = zpw / (2.0 * d->channels);
+    f->energy[k] += d->steady_coef * (e - f->energy[k]);
+    f->energy2[k] += d->steady_coef * (e * e - f->energy2[k]);
     if (k >= f->n_adapt) {
       fading = fmax (fading, wpw);
       continue;
@@ -591,7 +603,9 @@ family_own_power (const MstDehum * d, const Family * f, double other_hz)
     double hz = (k + 1) * f->nominal_hz;
     double steady = steady_power (d, f, k);
     if (fabs (remainder (hz, other_hz)) > 1.0
-        && steady > STEADY_MIN * f->energy[k]) {
+        && steady > STEADY_MIN * f->energy[k]
+        && f->energy2[k] < STEADY_MAX_MODULATION * f->energy[k]
+        * f->energy[k]) {
       p += steady;
       lines++;
     }

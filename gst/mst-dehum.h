@@ -16,8 +16,9 @@
  * +-MST_DEHUM_MAX_DRIFT of its nominal, so the notches stay on the hum
  * when the mains drift. In auto mode both 50 and 60 Hz families run and
  * the one that finds steady hum (MST_DEHUM_DETECT_DB more steady power on
- * the harmonics they do not share, on two lines at least) is kept; the
- * other fades out. Nothing is removed before.
+ * the harmonics they do not share, on two lines at least whose power holds
+ * still: a kick drum on the beat makes steady lines too, in bursts) is
+ * kept; the other fades out. Nothing is removed before.
  */
 #ifndef MST_DEHUM_H
 #define MST_DEHUM_H

@@ -67,8 +67,9 @@ MstDenoise *mst_denoise_init (int max_channels);
 
 void mst_denoise_destroy (MstDenoise ** dn);
 
-/** Sets the format (the transform's size follows the rate: 2048 points at
- *  44.1 and 48 kHz) and resets; MST_ERR_NOMEM when out of memory. */
+/** Sets the format (the transforms' sizes follow the rate: 1024 and 8192
+ *  points at 44.1 and 48 kHz) and resets; MST_ERR_NOMEM when out of
+ *  memory. */
 MstResult mst_denoise_configure (MstDenoise * dn, double rate_hz,
     int channels);
 
@@ -76,11 +77,12 @@ MstResult mst_denoise_configure (MstDenoise * dn, double rate_hz,
  *  out of range; else what changed applies (reduction and bypass glide). */
 MstResult mst_denoise_set (MstDenoise * dn, const MstDenoiseSettings * s);
 
-/** Latency in frames (transform size - 1): output frame i is input frame
- *  i, this many frames later. */
+/** Latency in frames (the long transform's size - 1): output frame i is
+ *  input frame i, this many frames later. */
 size_t mst_denoise_get_latency (const MstDenoise * dn);
 
-/** Frames of the transform (a power of two) and of its hop. */
+/** Frames of the short transform (a power of two; the long one is 8
+ *  times longer) and of its hop. */
 int mst_denoise_get_fft_size (const MstDenoise * dn);
 int mst_denoise_get_hop (const MstDenoise * dn);
 
@@ -107,8 +109,9 @@ MstResult mst_denoise_drain_f64 (MstDenoise * dn, double *out,
 
 /** The noise floor in use (the profile, or the tracked noise averaged over
  *  the channels) as the RMS level of the noise it describes, in dBFS;
- *  after a reset or drain, the one before it (-INFINITY before any). For gst-master analyze and the
- *  element's messages. */
+ *  -INFINITY on digital silence (no noise at all); after a reset or drain,
+ *  the one before it (-INFINITY before any). For gst-master analyze and
+ *  the element's messages. */
 double mst_denoise_get_noise_floor (const MstDenoise * dn);
 
 /** The same noise as a profile: the density in each of the

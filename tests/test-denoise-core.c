@@ -25,6 +25,12 @@
  * gain something in every case: pink hiss at -45 dBFS lies under this
  * music's bass and chords, where the tracker cannot see it. */
 #define MIN_SDR_GAIN_TRACKED_DB 0.5
+/* Pink hiss, tracked: what the long transform for the lows (8192 points
+ * under 800 Hz) is there for. One 2048-point transform gained +2.0 and
+ * +3.2 dB here (issue 16's open figure); the two must gain at least this
+ * (they gain about 0.3 and 0.45 dB more). */
+#define MIN_SDR_GAIN_PINK_45_DB 2.3
+#define MIN_SDR_GAIN_PINK_35_DB 3.8
 
 static double
 sdr_db (const float *clean, const float *y, size_t from, size_t to)
@@ -167,8 +173,10 @@ check_sdr (bool pink, double level, bool learned)
   printf ("  %s hiss at %.0f dBFS, %s: SDR %.2f -> %.2f dB (%+.2f)\n",
       pink ? "pink" : "white", level, learned ? "learned" : "tracked",
       before, after, after - before);
-  MST_CHECK_MSG (after - before >= (learned ? MIN_SDR_GAIN_DB
-          : MIN_SDR_GAIN_TRACKED_DB), "%s %.0f %s: %+.2f dB",
+  double min_gain = learned ? MIN_SDR_GAIN_DB : !pink
+      ? MIN_SDR_GAIN_TRACKED_DB : level < -40 ? MIN_SDR_GAIN_PINK_45_DB
+      : MIN_SDR_GAIN_PINK_35_DB;
+  MST_CHECK_MSG (after - before >= min_gain, "%s %.0f %s: %+.2f dB",
       pink ? "pink" : "white", level, learned ? "learned" : "tracked",
       after - before);
   free (clean);
@@ -258,6 +266,25 @@ test_bypass (void)
   free (y);
 }
 
+/* Digital silence has no noise floor: -INFINITY, not the log of a clamp
+ * (gst-master analyze prints "-" and null for it). */
+static void
+test_silence_floor (void)
+{
+  const size_t n = 2 * RATE;
+  float *x = calloc (n * CH, sizeof (float));
+  MstDenoiseSettings s;
+  mst_denoise_settings_default (&s);
+  MstDenoise *dn = NULL;
+  float *y = run_core (&s, x, n, 0, &dn);
+  double floor_db = mst_denoise_get_noise_floor (dn);
+  printf ("  digital silence: noise floor %g dBFS\n", floor_db);
+  MST_CHECK_MSG (isinf (floor_db) && floor_db < 0, "%g", floor_db);
+  mst_denoise_destroy (&dn);
+  free (x);
+  free (y);
+}
+
 int
 main (void)
 {
@@ -267,5 +294,6 @@ main (void)
   MST_RUN (test_sdr_learned);
   MST_RUN (test_hiss_alone);
   MST_RUN (test_bypass);
+  MST_RUN (test_silence_floor);
   return mst_test_summary ();
 }

@@ -324,8 +324,6 @@ gm_progress_draw_locked (GmProgress * p)
 }
 
 #define HF_BLOCK 1024
-/* Under this the tracked noise is the tracker's own floor: no noise. */
-#define GM_NO_NOISE_DBFS -200.0
 
 /* What a measuring pass adds to the meter's figures: stereo correlation
  * and the energy above 16 kHz. Allocated before the pipeline starts. */
@@ -410,11 +408,8 @@ restoration_figures (Analysis * a, int channels, GmFigures * f)
   for (int c = 0; c < channels; c++)
     f->clicks = MAX (f->clicks, (gint64) mst_declick_get_click_count
         (a->declick, c));
+  /* -INFINITY on digital silence: "-" in the table, null in the JSON. */
   f->noise_floor_dbfs = mst_denoise_get_noise_floor (a->denoise);
-  /* Digital silence has no noise floor ("-"), not a figure of the
-   * tracker's own floor. */
-  if (f->noise_floor_dbfs < GM_NO_NOISE_DBFS)
-    f->noise_floor_dbfs = -INFINITY;
   f->hum_dbfs = hum.detected ? hum.level_db : -INFINITY;
   f->hum_hz = hum.detected && isfinite (hum.level_db) ? hum.nominal_hz
       : 0.0;

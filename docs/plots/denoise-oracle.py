@@ -1,0 +1,74 @@
+"""The ceiling of a gain per STFT bin on the benchmark's denoise cases: an
+oracle Wiener mask (|S|^2 / (|S|^2 + |N|^2) from the clean music S and the
+hiss N themselves) on bench.py's music without its bed plus its white and
+pink hiss at -45 and -35 dBFS, for transforms of 512 to 16384 points (hop a
+quarter, Hann), and with the best length per octave. Prints the SDR gains
+(the first and last second left out, as bench.py's denoise verification
+does) for docs/elements/denoise.md. About a minute."""
+
+import math
+import os
+import sys
+
+import numpy as np
+from scipy.signal import stft, istft
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "bench"))
+import bench  # noqa: E402
+
+RATE = bench.RATE
+LENGTHS = (512, 1024, 2048, 4096, 8192, 16384)
+EDGES = [0, 40, 80, 160, 320, 640, 1280, 2560, 5120, 10240, RATE // 2 + 1]
+
+
+def band_energy(e, sl):
+    """Energy of the error @e per octave of EDGES (both channels)."""
+    f = np.fft.rfftfreq(len(e[sl]), 1.0 / RATE)
+    E = sum(np.abs(np.fft.rfft(e[sl, c])) ** 2 for c in range(e.shape[1]))
+    return np.array([E[(f >= EDGES[i]) & (f < EDGES[i + 1])].sum()
+                     for i in range(len(EDGES) - 1)])
+
+
+def oracle(x, clean, hiss, n):
+    out = np.zeros_like(x)
+    kw = dict(nperseg=n, noverlap=n * 3 // 4, window="hann")
+    for c in range(x.shape[1]):
+        _, _, X = stft(x[:, c], **kw)
+        _, _, S = stft(clean[:, c], **kw)
+        _, _, N = stft(hiss[:, c], **kw)
+        s2, n2 = np.abs(S) ** 2, np.abs(N) ** 2
+        _, y = istft(X * s2 / (s2 + n2 + 1e-30), **kw)
+        out[:, c] = y[:len(x)]
+    return out
+
+
+def main():
+    frames = bench.VERIFY_MUSIC_SECONDS * RATE
+    path = os.path.join(bench.CACHE_DIR, "denoise-oracle-music.raw")
+    if not os.path.exists(path):
+        os.makedirs(bench.CACHE_DIR, exist_ok=True)
+        bench.generate_music(path, bench.VERIFY_MUSIC_SECONDS, False)
+    clean = np.fromfile(path, "<f4").reshape(-1, bench.CHANNELS)
+    clean = clean[:frames].astype(np.float64)
+    sl = slice(RATE, len(clean) - RATE)
+    print("| hiss | " + " | ".join("%d points" % n for n in LENGTHS)
+          + " | best length per octave |")
+    print("|---|" + "---:|" * (len(LENGTHS) + 1))
+    for kind in ("white", "pink"):
+        for level in bench.DENOISE_HISS_DBFS:
+            hiss = bench.hiss(kind, len(clean), level, 7)
+            x = clean + hiss
+            e_in = band_energy(hiss, sl)
+            per = {n: band_energy(oracle(x, clean, hiss, n) - clean, sl)
+                   for n in LENGTHS}
+            best = sum(min(per[n][i] for n in LENGTHS)
+                       for i in range(len(EDGES) - 1))
+            cells = ["%+.1f" % (10 * math.log10(e_in.sum() / per[n].sum()))
+                     for n in LENGTHS]
+            cells.append("%+.1f" % (10 * math.log10(e_in.sum() / best)))
+            print("| %s %g dBFS | %s |" % (kind, level, " | ".join(cells)))
+
+
+if __name__ == "__main__":
+    main()
