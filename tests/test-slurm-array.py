@@ -150,15 +150,16 @@ class Cluster:
         os.close(fd)
         for d in ("state", "spool", "logs"):
             os.mkdir(os.path.join(top, d))
-        self.env = dict(os.environ, SLURM_CONF=self.conf)
-        for k in [k for k in self.env if k.startswith("SLURM_")
-                  and k != "SLURM_CONF"]:
-            del self.env[k]
+        # The commands (sinfo, sbatch, ...) read a copy with a shorter
+        # MinJobAge, below.
+        self.client_conf = os.path.join(top, "slurm-client.conf")
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith("SLURM_")}
+        self.env["SLURM_CONF"] = self.client_conf
         ctld_port, d_port = free_port(), free_port()
         cpus = os.cpu_count() or 1
         p = lambda name: os.path.join(top, name)
-        with open(self.conf, "w") as f:
-            f.write(f"""\
+        conf = f"""\
 ClusterName=gstmaster
 SlurmctldHost={self.node}(127.0.0.1)
 SlurmctldPort={ctld_port}
@@ -185,12 +186,19 @@ SelectTypeParameters=CR_Core
 MpiDefault=none
 SwitchType=switch/none
 ReturnToService=2
-# sbatch --wait polls every 2 s while that stays under MinJobAge / 2
-# (else 8 s, then 32 s); a finished job is kept at least this long.
-MinJobAge=4
 NodeName={self.node} NodeAddr=127.0.0.1 CPUs={cpus} State=UNKNOWN
 PartitionName=catalogue Nodes=ALL Default=YES MaxTime=INFINITE State=UP
-""")
+"""
+        # slurmctld keeps a finished task's record (its exit status) for
+        # MinJobAge; with a few seconds, the first tasks of an array were
+        # gone before the last ended, and sbatch --wait exited 0 with a
+        # task failed. sbatch --wait polls after 2 s, then every 4 times
+        # longer (up to 32 s) while that is under the MinJobAge of its own
+        # slurm.conf halved: 4 keeps it at 2 s.
+        with open(self.conf, "w") as f:
+            f.write(conf + "MinJobAge=300\n")
+        with open(self.client_conf, "w") as f:
+            f.write(conf + "MinJobAge=4\n")
         # Read by slurmd; nothing here uses cgroups (linuxproc, task/none).
         with open(p("cgroup.conf"), "w") as f:
             f.write("CgroupAutomount=no\nConstrainCores=no\n"
@@ -277,17 +285,26 @@ def results_by_name(report_json):
 
 
 def sbatch(env, job_script, manifest, array, logs, extra=()):
-    """Submits and waits; returns (sbatch's run, {task: log text})."""
+    """Submits and waits; returns (sbatch's run, {task: log text},
+    {task: exit status}), the statuses as slurmctld recorded them."""
     r = run(["sbatch", "--wait", "--parsable", f"--array={array}",
              f"--output={logs}/%A_%a.log", job_script, manifest, *extra],
             env, cwd=os.path.dirname(manifest))
     job = r.stdout.strip().split(";")[0]
-    texts = {}
+    texts, statuses = {}, {}
     for name in os.listdir(logs):
         if name.startswith(job + "_"):
             with open(os.path.join(logs, name)) as f:
                 texts[int(name[len(job) + 1:-len(".log")])] = f.read()
-    return r, texts
+    # One line a task: ... ArrayTaskId=N ... ExitCode=STATUS:SIGNAL ...
+    show = run(["scontrol", "--oneliner", "show", "job", job], env,
+               timeout_s=10)
+    for line in show.stdout.splitlines():
+        fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
+        if fields.get("ArrayTaskId", "").isdigit() and "ExitCode" in fields:
+            statuses[int(fields["ArrayTaskId"])] = int(
+                fields["ExitCode"].split(":")[0])
+    return r, texts, statuses
 
 
 def main():
@@ -349,8 +366,8 @@ def main():
         # Every entry by its array task, SLURM_ARRAY_TASK_ID read by
         # run-manifest (one entry a task).
         t1 = time.monotonic()
-        r, task_logs = sbatch(env, job_script, manifest,
-                              f"0-{len(entries) - 1}", logs)
+        r, task_logs, statuses = sbatch(env, job_script, manifest,
+                                        f"0-{len(entries) - 1}", logs)
         print(f"# first array job: {time.monotonic() - t1:.1f} s",
               flush=True)
         require(len(task_logs) == len(entries), "sbatch --array: a log per "
@@ -359,10 +376,13 @@ def main():
         check(r.returncode == 1, "sbatch --wait: exit status 1, the failed "
               f"entry's (got {r.returncode})", r.stderr)
         for name in names:
-            text = task_logs[index[name]]
-            want = ": error" if name == "bad.wav" else ": ok"
-            check(f"{name} -> " in text and want in text,
-                  f"task {index[name]} ({name}): '{want[2:]}'", text)
+            task = index[name]
+            text = task_logs[task]
+            want, status = (": error", 1) if name == "bad.wav" else (": ok", 0)
+            check(f"{name} -> " in text and want in text
+                  and statuses.get(task) == status,
+                  f"task {task} ({name}): '{want[2:]}', exit status "
+                  f"{statuses.get(task)}", text)
 
         report_json = os.path.join(out, "gst-master-report.json")
         r = run([gst_master, "report", out, "--manifest", manifest], env)
@@ -380,6 +400,11 @@ def main():
                   and os.path.getsize(index_output(entries, name)) > 0,
                   f"{name}: mastered and verified, {lufs} LUFS, {tp} dBTP",
                   json.dumps(row, indent=1))
+        with open(entries[index["song-b.wav"]]["result"]) as f:
+            reduction = json.load(f)["report"][0].get(
+                "limiter_max_reduction_db", 0.0)
+        check(reduction > 1.0, "song-b.wav: its pulses taken down by the "
+              f"limiter ({reduction:.1f} dB, its result file)")
         row = rows.get("bad.wav", {})
         check(row.get("status") == "error" and row.get("why"),
               f"bad.wav named as failed: {row.get('why')!r}",
@@ -401,13 +426,16 @@ def main():
         mtimes = {n: os.stat(index_output(entries, n)).st_mtime_ns
                   for n in songs if n != lost}
         t1 = time.monotonic()
-        r, task_logs = sbatch(env, job_script, manifest,
-                              f"0-{(len(entries) + 1) // 2 - 1}", logs, ["2"])
+        r, task_logs, statuses = sbatch(
+            env, job_script, manifest, f"0-{(len(entries) + 1) // 2 - 1}",
+            logs, ["2"])
         print(f"# second array job: {time.monotonic() - t1:.1f} s",
               flush=True)
         text = "".join(task_logs[k] for k in sorted(task_logs))
-        check(r.returncode == 1, "resume: exit status 1 (bad.wav again, got "
-              f"{r.returncode})", r.stderr + text)
+        want = {t: int(t == bad // 2) for t in range((len(entries) + 1) // 2)}
+        check(r.returncode == 1 and statuses == want, "resume: exit status "
+              f"1 (bad.wav again, got {r.returncode}), the tasks' {statuses}",
+              r.stderr + text)
         for name in sorted(songs):
             out_name = os.path.basename(index_output(entries, name))
             lines = [line for line in text.splitlines() if name in line
