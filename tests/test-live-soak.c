@@ -25,7 +25,7 @@
  *
  * Exit 0 when every feed passed every check. bench/soak.py runs it for a
  * day of audio per feed. */
-#include <gst/app/gstapp.h>
+#include <gst/app/app.h>
 #include <gst/controller/controller.h>
 #include <gst/gst.h>
 

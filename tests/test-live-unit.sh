@@ -6,7 +6,7 @@
 #
 #   test-live-unit.sh BUILT_UNIT GST_MASTER
 unit=$1
-gm=$2
+gm=$(realpath "$2")
 if ! command -v systemd-analyze >/dev/null 2>&1; then
   echo "systemd-analyze not installed: skipped"
   exit 77

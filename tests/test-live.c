@@ -8,6 +8,7 @@
  * Prints one line per check ("ok    ..." or "FAIL  ...") and exits non-zero
  * on any failure. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -164,13 +165,15 @@ test_drop (void)
   check (frames == samples_out, "drop: every frame in the finalised WAV (%"
       G_GINT64_FORMAT ")", frames);
   /* The master bin's dither leaves digital silence alone: the two gaps are
-   * runs of zeros in the file, as long as the silence pushed (the
-   * controller's lookahead and the limiter delay both by the same). */
+   * runs of zeros in the file, as long as the silence pushed but for the
+   * chain's ring-out after the tone stops (under 1 LSB, dithered until it
+   * is exactly zero: some 50 ms a gap, no more than 100 ms). */
   check (n_runs == 2, "drop: two gaps of silence in the output (%d)",
       n_runs);
-  check (llabs (run_frames - silence) <= 48000 / 20, "drop: the gaps are "
-      "the silence pushed (%" G_GINT64_FORMAT " frames of %" G_GINT64_FORMAT
-      ")", run_frames, silence);
+  check (run_frames <= silence && run_frames >= silence - 2 * 48000 / 10,
+      "drop: the gaps are the silence pushed, less the ring-out (%"
+      G_GINT64_FORMAT " frames of %" G_GINT64_FORMAT ")", run_frames,
+      silence);
   if (parser)
     g_object_unref (parser);
   g_free (out);
@@ -178,9 +181,13 @@ test_drop (void)
   g_free (stats_arg);
 }
 
-/* RTP L24 over UDP from a sender that stops for 1.5 s and starts again;
- * gst-master live notices the silence (--timeout 0.5), rebuilds the
- * source, carries on; SIGINT ends it cleanly. */
+/* RTP L24 over UDP from a sender that sends 0.5 s, stops for 1 s and
+ * sends 1.5 s more; gst-master live notices the silence (--timeout 0.3),
+ * rebuilds the source (after 0.5, then 1 s: the first rebuilt source also
+ * times out before the sender is back, the second one hears at least the
+ * last 0.25 s of it however slowly gst-launch starts), carries on; SIGINT
+ * ends it cleanly. What arrives while no socket is bound is lost, as it is
+ * for any UDP receiver. */
 static void
 test_udp (void)
 {
@@ -190,31 +197,48 @@ test_udp (void)
   char *stats = g_build_filename (TMP, "udp.jsonl", NULL);
   char *stats_arg = g_strdup_printf ("--stats=%s", stats);
   char *send = g_strdup_printf ("gst-launch-1.0 -q audiotestsrc is-live=true "
-      "wave=sine volume=0.3 samplesperbuffer=480 num-buffers=50 ! "
+      "wave=sine volume=0.3 samplesperbuffer=480 num-buffers=%d ! "
       "audio/x-raw,rate=48000,channels=2 ! audioconvert ! rtpL24pay pt=96 ! "
-      "udpsink host=127.0.0.1 port=%d", port);
+      "udpsink host=127.0.0.1 port=%d", 50, port);
+  char *send2 = g_strdup_printf ("gst-launch-1.0 -q audiotestsrc "
+      "is-live=true wave=sine volume=0.3 samplesperbuffer=480 num-buffers=150"
+      " ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! rtpL24pay pt=96"
+      " ! udpsink host=127.0.0.1 port=%d", port);
   const char *argv[] = { GM, "live", "--input", in, "--output", out,
-    "--timeout", "0.5", "--interval", "0.5", stats_arg, "-q", NULL
+    "--timeout", "0.3", "--interval", "0.5", stats_arg, NULL
   };
+  char *log = g_build_filename (TMP, "udp.log", NULL), *text = NULL;
+  int log_fd = open (log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   GPid pid;
-  int status = -1, n_lines, n_runs;
-  gint64 frames, run_frames;
+  int status = -1, n_lines, n_runs = 0;
+  gint64 frames = -1, run_frames = 0;
   JsonParser *parser = NULL;
   JsonObject *o;
 
-  if (!check (g_spawn_async (NULL, (char **) argv, NULL,
-              G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL),
+  if (!check (g_spawn_async_with_pipes_and_fds (NULL, argv, NULL,
+              G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, -1, -1, log_fd, NULL,
+              NULL, 0, &pid, NULL, NULL, NULL, NULL),
           "udp: gst-master live starts"))
     return;
-  g_usleep (300 * 1000);
-  for (int k = 0; k < 2; k++) {
-    check (g_spawn_command_line_sync (send, NULL, NULL, &status, NULL)
-        && g_spawn_check_wait_status (status, NULL), "udp: 0.5 s sent (%d)",
-        k + 1);
-    if (k == 0)
-      g_usleep (1500 * 1000);
+  close (log_fd);
+  /* Its socket is bound once it says where the feed goes. */
+  for (int k = 0; k < 200; k++) {
+    g_free (text);
+    text = NULL;
+    if (g_file_get_contents (log, &text, NULL, NULL)
+        && strstr (text, "-> master"))
+      break;
+    g_usleep (20 * 1000);
   }
-  g_usleep (300 * 1000);
+  check (text && strstr (text, "-> master"), "udp: listening");
+  for (int k = 0; k < 2; k++) {
+    check (g_spawn_command_line_sync (k ? send2 : send, NULL, NULL, &status,
+            NULL) && g_spawn_check_wait_status (status, NULL),
+        "udp: %.1f s sent", k ? 1.5 : 0.5);
+    if (k == 0)
+      g_usleep (1000 * 1000);
+  }
+  g_usleep (100 * 1000);
   kill (pid, SIGINT);
   waitpid (pid, &status, 0);
   check (WIFEXITED (status) && WEXITSTATUS (status) == 0,
@@ -227,13 +251,12 @@ test_udp (void)
       member_int (o, "reconnects"));
   check (member_int (o, "timestamp_errors") == 0,
       "udp: timestamps continuous out of the master bin");
-  check (read_wav24 (out, &frames, 48000 / 4, &n_runs, &run_frames)
-      && frames == member_int (o, "samples_out"), "udp: the WAV finalised "
+  read_wav24 (out, &frames, 48000 / 4, &n_runs, &run_frames);
+  check (frames == member_int (o, "samples_out"), "udp: the WAV finalised "
       "with every frame (%" G_GINT64_FORMAT ")", frames);
-  /* Both bursts arrived: at least 0.9 s of the 1 s sent is in the file
-   * (the jitter buffer may drop the first packets of each). */
-  check (frames - run_frames - (member_int (o, "silence") - run_frames)
-      >= 0 && frames - member_int (o, "silence") >= 0.9 * 48000,
+  /* Both bursts arrived: the first (0.5 s, less what the jitter buffer
+   * may drop at its start) and 0.25 s of the second at least. */
+  check (frames - member_int (o, "silence") >= (0.45 + 0.25) * 48000,
       "udp: both bursts in the output (%.2f s of audio, %.2f s silence)",
       (frames - member_int (o, "silence")) / 48000.0,
       member_int (o, "silence") / 48000.0);
@@ -243,7 +266,12 @@ test_udp (void)
   g_free (out);
   g_free (stats);
   g_free (stats_arg);
+  if (n_failed && g_file_get_contents (log, &text, NULL, NULL))
+    printf ("gst-master said:\n%s", text);
   g_free (send);
+  g_free (send2);
+  g_free (log);
+  g_free (text);
 }
 
 /* Bad URIs: refused at once, exit status 2, a message naming the problem. */
@@ -283,7 +311,8 @@ main (int argc, char **argv)
     fprintf (stderr, "usage: %s GST_MASTER [drop|udp|uris]...\n", argv[0]);
     return 2;
   }
-  GM = argv[1];
+  /* absolute: some cases run in the temporary folder */
+  GM = g_canonicalize_filename (argv[1], NULL);
   TMP = g_dir_make_tmp ("test-live-XXXXXX", NULL);
   for (int i = 2; i < argc || argc == 2; i++) {
     const char *which = argc == 2 ? NULL : argv[i];

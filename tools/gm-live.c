@@ -11,7 +11,7 @@
  * the last one stopped. */
 #include "gm-live.h"
 
-#include <gst/app/gstapp.h>
+#include <gst/app/app.h>
 #include <gst/controller/controller.h>
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
@@ -175,8 +175,22 @@ test_source (const char *uri, char **err)
   if (!uri_query (uri, &p, err))
     return NULL;
   wave = param (p, "wave", "pink-noise");
-  waves = g_type_class_ref (g_type_from_name ("GstAudioTestSrcWave"));
-  if (waves && !g_enum_get_value_by_nick (waves, wave)) {
+  {
+    /* The wave names from the element itself (its enum type exists once
+     * the element is loaded). */
+    GstElement *probe = gst_element_factory_make ("audiotestsrc", NULL);
+    GParamSpec *ps = probe ? g_object_class_find_property
+        (G_OBJECT_GET_CLASS (probe), "wave") : NULL;
+    waves = ps ? g_type_class_ref (ps->value_type) : NULL;
+    if (probe)
+      gst_object_unref (probe);
+  }
+  if (!waves) {
+    *err = g_strdup_printf ("%s: the audiotestsrc element is missing "
+        "(gstreamer1.0-plugins-base)", uri);
+    goto out;
+  }
+  if (!g_enum_get_value_by_nick (waves, wave)) {
     *err = g_strdup_printf ("%s: unknown wave '%s' (audiotestsrc's: sine, "
         "pink-noise, white-noise, ticks, ...)", uri, wave);
     goto out;
