@@ -17,9 +17,10 @@
  *  - CPU per feed: the process's CPU seconds over the feeds, per hour of
  *    audio.
  *
- * The programme: audiotestsrc pink noise whose level a volume element steps
- * (ramps of 2 s) through segments of 90 to 180 s between -30 and 0 dB,
- * some followed by 2 to 8 s of digital silence, drawn from a seed per feed.
+ * The programme: audiotestsrc pink noise (-18.8 LUFS at volume 0.5) whose
+ * level a volume element steps (ramps of 2 s) through segments of 90 to
+ * 180 s between LEVEL_MIN_DB and LEVEL_MAX_DB, some followed by 2 to 8 s of
+ * digital silence, drawn from a seed per feed; a 2 Hz beat on top.
  *
  *   test-live-soak [--feeds N] [--seconds S] [--json FILE]
  *
@@ -52,6 +53,11 @@
 /* libebur128's 4x interpolator against the limiter's 4x detector (BS.1770-4
  * Annex 2 both, different filters): test-master's allowance. */
 #define TP_TOLERANCE_DB 0.05
+/* The programme's level steps, dB on the pink noise's -18.8 LUFS (the beat
+ * takes some 3 LU off): about -36 to -12 LUFS, so the gain to the target
+ * runs from about +20 dB (the controller's max-gain) to -2 dB. */
+#define LEVEL_MIN_DB -11.0
+#define LEVEL_MAX_DB 12.0
 /* RSS growth allowed after the warm-up. */
 #define RSS_GROWTH_MAX_KB 1024
 
@@ -97,7 +103,7 @@ make_programme (Feed * f, GstElement * volume, double seconds)
   f->segments = g_array_new (FALSE, FALSE, sizeof (Segment));
   while (t < seconds) {
     Segment s;
-    double level = rand_uniform (&seed, -30, 0);
+    double level = rand_uniform (&seed, LEVEL_MIN_DB, LEVEL_MAX_DB);
     double len = rand_uniform (&seed, 90, 180);
     gst_timed_value_control_source_set (tv, (GstClockTime) (t * GST_SECOND),
         pow (10, prev / 20));
@@ -157,7 +163,7 @@ run_feed (gpointer data)
   char *desc = g_strdup_printf ("audiotestsrc wave=pink-noise volume=0.5 "
       "is-live=false samplesperbuffer=%d num-buffers=%" G_GUINT64_FORMAT
       " ! audio/x-raw,format=F32LE,layout=interleaved,rate=%d,channels=%d ! "
-      "volume name=level ! master target=streaming ! "
+      "volume name=level ! volume name=beat ! master target=streaming ! "
       "loudmeter name=meter post-messages=false ! "
       "appsink name=out sync=false max-buffers=16", FRAMES_PER_BUFFER,
       f->frames_wanted / FRAMES_PER_BUFFER, RATE, CHANNELS);
@@ -174,6 +180,20 @@ run_feed (gpointer data)
   level = gst_bin_get_by_name (GST_BIN (pipe), "level");
   make_programme (f, level, f->frames_wanted / (double) RATE);
   gst_object_unref (level);
+  {
+    /* A beat: the level between -12 and 0 dB in a 2 Hz square, so the
+     * crest factor is a programme's (peaks some 4 dB further over the
+     * loudness than steady pink noise) and the limiter holds the ceiling. */
+    GstElement *beat = gst_bin_get_by_name (GST_BIN (pipe), "beat");
+    GstControlSource *lfo = gst_lfo_control_source_new ();
+    g_object_set (lfo, "waveform", GST_LFO_WAVEFORM_SQUARE, "frequency",
+        2.0, "offset", (1.0 + 0.25) / 2, "amplitude", (1.0 - 0.25) / 2, NULL);
+    gst_object_add_control_binding (GST_OBJECT (beat),
+        gst_direct_control_binding_new_absolute (GST_OBJECT (beat), "volume",
+            lfo));
+    gst_object_unref (lfo);
+    gst_object_unref (beat);
+  }
   meter = gst_bin_get_by_name (GST_BIN (pipe), "meter");
   out = gst_bin_get_by_name (GST_BIN (pipe), "out");
   bus = gst_element_get_bus (pipe);
