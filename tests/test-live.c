@@ -3,7 +3,7 @@
  * the output running on continuous, the reconnections counted; a clean stop
  * on SIGINT with the WAV finalised; bad URIs refused with a clear message.
  *
- *     test-live GST_MASTER [drop|udp|stop|uris]...
+ *     test-live GST_MASTER [drop|udp|uris|duration]...
  *
  * Prints one line per check ("ok    ..." or "FAIL  ...") and exits non-zero
  * on any failure. */
@@ -274,6 +274,44 @@ test_udp (void)
   g_free (text);
 }
 
+/* A non-live generated feed (level swept) for --duration 60: exactly 60 s
+ * of frames out, no timestamp error, the true peak under the streaming
+ * target's -1 dBTP. */
+static void
+test_duration (void)
+{
+  char *stats = g_build_filename (TMP, "duration.jsonl", NULL);
+  char *stats_arg = g_strdup_printf ("--stats=%s", stats);
+  const char *argv[] = { GM, "live", "--input", "test://?live=0&vary=20",
+    "--output", "null://", "--duration", "60", "--interval", "10",
+    stats_arg, "-q", NULL
+  };
+  int status = -1, n_lines;
+  JsonParser *parser = NULL;
+  JsonObject *o;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+      NULL, NULL, &status, NULL);
+  check (g_spawn_check_wait_status (status, NULL),
+      "duration: exit status 0");
+  o = last_stats (stats, &parser, &n_lines);
+  check (n_lines == 7, "duration: 6 stats lines and the final one (%d)",
+      n_lines);
+  check (member_int (o, "samples_out") == 60 * 48000, "duration: exactly "
+      "60 s of frames out (%" G_GINT64_FORMAT ")", member_int (o,
+          "samples_out"));
+  check (member_int (o, "timestamp_errors") == 0 && member_int (o,
+          "silence") == 0 && member_int (o, "dropped") == 0,
+      "duration: no timestamp error, no silence, nothing dropped");
+  check (o && json_object_get_double_member (o, "true_peak") <= -1.0,
+      "duration: true peak %.2f dBTP, at or under -1", o ?
+      json_object_get_double_member (o, "true_peak") : NAN);
+  if (parser)
+    g_object_unref (parser);
+  g_free (stats);
+  g_free (stats_arg);
+}
+
 /* Bad URIs: refused at once, exit status 2, a message naming the problem. */
 static void
 test_uris (void)
@@ -308,7 +346,7 @@ int
 main (int argc, char **argv)
 {
   if (argc < 2) {
-    fprintf (stderr, "usage: %s GST_MASTER [drop|udp|uris]...\n", argv[0]);
+    fprintf (stderr, "usage: %s GST_MASTER [drop|udp|uris|duration]...\n", argv[0]);
     return 2;
   }
   /* absolute: some cases run in the temporary folder */
@@ -322,6 +360,8 @@ main (int argc, char **argv)
       test_udp ();
     if (!which || !strcmp (which, "uris"))
       test_uris ();
+    if (!which || !strcmp (which, "duration"))
+      test_duration ();
     if (!which)
       break;
   }

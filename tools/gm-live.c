@@ -487,7 +487,10 @@ source_stop (void)
 {
   if (!L.src_pipe)
     return;
+  /* (from the watch's own callback too: the source is then destroyed
+   * while it dispatches, which GLib allows) */
   g_source_remove (L.src_bus_watch);
+  L.src_bus_watch = 0;
   gst_element_set_state (L.src_pipe, GST_STATE_NULL);
   gst_object_unref (L.src_pipe);
   L.src_pipe = NULL;
@@ -671,6 +674,14 @@ json_double (JsonBuilder * b, const char *k, double v)
     json_builder_add_null_value (b);
 }
 
+/* Loudness under BS.1770-4's absolute gate (-70 LUFS) is silence: null,
+ * as before the measure is defined. */
+static void
+json_lufs (JsonBuilder * b, const char *k, double v)
+{
+  json_double (b, k, v >= -70.0 ? v : NAN);
+}
+
 static void
 json_int (JsonBuilder * b, const char *k, gint64 v)
 {
@@ -688,9 +699,9 @@ print_stats (double t_s, gboolean final)
 
   json_builder_begin_object (b);
   json_double (b, "time", t_s);
-  json_double (b, "momentary", L.momentary);
-  json_double (b, "short_term", L.short_term);
-  json_double (b, "integrated", L.integrated);
+  json_lufs (b, "momentary", L.momentary);
+  json_lufs (b, "short_term", L.short_term);
+  json_lufs (b, "integrated", L.integrated);
   json_double (b, "true_peak", L.true_peak);
   json_double (b, "gain", L.gain_db);
   json_double (b, "limiter_reduction", L.reduction_db);
