@@ -161,8 +161,8 @@ uri_query (const char *uri, GHashTable ** params, char **err)
 /* test://?wave=W&freq=HZ&volume=V&live=0|1&num-buffers=N&vary=S: the
  * audiotestsrc (pink noise by default, the closest to a programme's
  * spectrum it has) in 10 ms buffers; num-buffers makes a feed that drops
- * after N buffers; vary sweeps the level (a triangle over S seconds, -40
- * to -8 dBFS) so the controller has something to follow. */
+ * after N buffers; vary sweeps the level (a triangle over S seconds, 14 dB)
+ * so the controller has something to follow. */
 static char *
 test_source (const char *uri, char **err)
 {
@@ -497,7 +497,8 @@ source_stop (void)
 }
 
 /* A level swept up and down (test://?vary=S): a triangle on the test
- * source's volume, -40 to -8 dBFS of its amplitude. */
+ * source's volume from 0.1 to 0.5 (pink noise at -32.8 to -18.8 LUFS: 14 LU,
+ * within the controller's +20 dB of gain to any target). */
 static void
 source_vary (GstElement * pipe)
 {
@@ -507,8 +508,8 @@ source_vary (GstElement * pipe)
     return;
   lfo = gst_lfo_control_source_new ();
   g_object_set (lfo, "waveform", GST_LFO_WAVEFORM_TRIANGLE,
-      "frequency", 1.0 / L.vary_period_s, "offset", (0.01 + 0.4) / 2,
-      "amplitude", (0.4 - 0.01) / 2, NULL);
+      "frequency", 1.0 / L.vary_period_s, "offset", (0.1 + 0.5) / 2,
+      "amplitude", (0.5 - 0.1) / 2, NULL);
   gst_object_add_control_binding (GST_OBJECT (src),
       gst_direct_control_binding_new (GST_OBJECT (src), "volume", lfo));
   gst_object_unref (lfo);

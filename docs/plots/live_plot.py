@@ -8,7 +8,7 @@ Runs
         --stats=FILE
 
 a non-live pink-noise programme whose level is swept (a triangle over
-120 s, -40 to -8 dBFS of amplitude) and whose source ends every 120 s
+120 s, volume 0.1 to 0.5: -32.8 to -18.8 LUFS) and whose source ends every 120 s
 (12000 buffers of 10 ms) and is rebuilt after the backoff (0.5 s, then 1 s:
 silence meanwhile), and plots the stats lines: the output's short-term
 and integrated loudness against the -14 LUFS target, the controller's
