@@ -22,27 +22,10 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "mst-check.h"
+
 static const char *GM;
 static char *TMP;
-static int n_checks, n_failed;
-
-static gboolean G_GNUC_PRINTF (2, 3)
-check (gboolean cond, const char *fmt, ...)
-{
-  va_list ap;
-  char *what;
-
-  va_start (ap, fmt);
-  what = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  printf ("%s%s\n", cond ? "ok    " : "FAIL  ", what);
-  fflush (stdout);
-  g_free (what);
-  n_checks++;
-  if (!cond)
-    n_failed++;
-  return cond;
-}
 
 /* The last line of a --stats file, parsed; NULL when none. */
 static JsonObject *

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "gm-formats.h"
+#include "gm-report.h"
 #include "gm-run.h"
 #include "mst-targets.h"
 
@@ -217,49 +218,73 @@ out:
 /* udp://[HOST]:PORT[?format=L24|L16|raw]: RTP L24 or L16 (RFC 3190, RFC
  * 3551 section 4.5.11) at --rate and --channels, payload type 96, through a
  * jitter buffer; raw: F32LE interleaved datagrams. */
-static char *
-udp_source (const char *uri, char **err)
+/* A udp:// URI: its host (NULL when none or "@"), port and format (L24,
+ * L16 or raw; L24 by default); FALSE with *err when it has no port, no
+ * host though @need_host, or another format. */
+static gboolean
+udp_uri (const char *uri, gboolean need_host, char **host, int *port,
+    char **fmt, char **err)
 {
-  GHashTable *p;
-  GUri *u;
   GError *e = NULL;
-  const char *fmt;
-  char *desc = NULL, *addr;
+  GHashTable *p = NULL;
+  GUri *u = g_uri_parse (uri, G_URI_FLAGS_NONE, &e);
+  const char *h;
+  gboolean ok = FALSE;
 
-  if (!(u = g_uri_parse (uri, G_URI_FLAGS_NONE, &e))) {
+  if (!u) {
     *err = g_strdup_printf ("%s: %s", uri, e->message);
     g_error_free (e);
-    return NULL;
+    return FALSE;
   }
-  if (g_uri_get_port (u) <= 0) {
-    *err = g_strdup_printf ("%s: no port (udp://[HOST]:PORT)", uri);
-    g_uri_unref (u);
-    return NULL;
+  h = g_uri_get_host (u);
+  *host = h && *h && strcmp (h, "@") ? g_strdup (h) : NULL;
+  *port = g_uri_get_port (u);
+  *fmt = NULL;
+  if (*port <= 0 || (need_host && !*host))
+    *err = g_strdup_printf ("%s: no %s (udp://%s:PORT)", uri, *port <= 0 ?
+        "port" : "host", need_host ? "HOST" : "[HOST]");
+  else if (uri_query (uri, &p, err)) {
+    *fmt = g_strdup (param (p, "format", "L24"));
+    ok = !strcmp (*fmt, "L24") || !strcmp (*fmt, "L16")
+        || !strcmp (*fmt, "raw");
+    if (!ok)
+      *err = g_strdup_printf ("%s: format=%s: L24, L16 or raw", uri, *fmt);
   }
-  if (!uri_query (uri, &p, err)) {
-    g_uri_unref (u);
-    return NULL;
-  }
-  fmt = param (p, "format", "L24");
-  addr = g_uri_get_host (u) && *g_uri_get_host (u)
-      && strcmp (g_uri_get_host (u), "@") ?
-      g_strdup_printf ("address=%s ", g_uri_get_host (u)) : g_strdup ("");
-  if (!strcmp (fmt, "L24") || !strcmp (fmt, "L16"))
-    desc = g_strdup_printf ("udpsrc %sport=%d caps=\"application/x-rtp,"
-        "media=audio,clock-rate=%d,encoding-name=%s,channels=%d,payload=96\" "
-        "! rtpjitterbuffer latency=50 ! rtp%sdepay", addr, g_uri_get_port (u),
-        L.rate_hz, fmt, L.channels, fmt);
-  else if (!strcmp (fmt, "raw"))
-    desc = g_strdup_printf ("udpsrc %sport=%d caps=\"audio/x-raw,"
-        "format=F32LE,layout=interleaved,rate=%d,channels=%d\"", addr,
-        g_uri_get_port (u), L.rate_hz, L.channels);
-  else
-    *err = g_strdup_printf ("%s: format=%s: L24, L16 or raw", uri, fmt);
-  L.live = TRUE;
-  g_free (addr);
   if (p)
     g_hash_table_unref (p);
   g_uri_unref (u);
+  if (!ok) {
+    g_clear_pointer (host, g_free);
+    g_clear_pointer (fmt, g_free);
+  }
+  return ok;
+}
+
+/* udp://[HOST]:PORT[?format=L24|L16|raw]: RTP L24 or L16 (RFC 3190, RFC
+ * 3551 section 4.5.11) at --rate and --channels, payload type 96, through a
+ * jitter buffer; raw: F32LE interleaved datagrams. */
+static char *
+udp_source (const char *uri, char **err)
+{
+  char *host, *fmt, *addr, *desc;
+  int port;
+
+  if (!udp_uri (uri, FALSE, &host, &port, &fmt, err))
+    return NULL;
+  addr = host ? g_strdup_printf ("address=%s ", host) : g_strdup ("");
+  if (strcmp (fmt, "raw"))
+    desc = g_strdup_printf ("udpsrc %sport=%d caps=\"application/x-rtp,"
+        "media=audio,clock-rate=%d,encoding-name=%s,channels=%d,payload=96\" "
+        "! rtpjitterbuffer latency=50 ! rtp%sdepay", addr, port, L.rate_hz,
+        fmt, L.channels, fmt);
+  else
+    desc = g_strdup_printf ("udpsrc %sport=%d caps=\"audio/x-raw,"
+        "format=F32LE,layout=interleaved,rate=%d,channels=%d\"", addr, port,
+        L.rate_hz, L.channels);
+  L.live = TRUE;
+  g_free (addr);
+  g_free (host);
+  g_free (fmt);
   return desc;
 }
 
@@ -335,36 +360,21 @@ output_desc (const char *out, char **caps, char **err)
   if (!strcmp (out, "auto://"))
     return g_strdup ("audioconvert ! autoaudiosink");
   if (g_str_has_prefix (out, "udp://")) {
-    GUri *u = g_uri_parse (out, G_URI_FLAGS_NONE, NULL);
-    GHashTable *p = NULL;
-    const char *fmt;
-    char *desc = NULL;
-    if (!u || !g_uri_get_host (u) || g_uri_get_port (u) <= 0) {
-      *err = g_strdup_printf ("%s: udp://HOST:PORT", out);
-      if (u)
-        g_uri_unref (u);
+    char *host, *fmt, *desc;
+    int port;
+    if (!udp_uri (out, TRUE, &host, &port, &fmt, err))
       return NULL;
-    }
-    if (!uri_query (out, &p, err)) {
-      g_uri_unref (u);
-      return NULL;
-    }
-    fmt = param (p, "format", "L24");
-    if (!strcmp (fmt, "L24") || !strcmp (fmt, "L16")) {
+    if (strcmp (fmt, "raw")) {
       *caps = g_strdup_printf ("audio/x-raw,format=%s",
           fmt[1] == '2' ? "S24LE" : "S16LE");
-      desc = g_strdup_printf ("audioconvert dithering=none ! rtp%spay pt=96 ! udpsink "
-          "host=%s port=%d sync=false", fmt, g_uri_get_host (u),
-          g_uri_get_port (u));
-    } else if (!strcmp (fmt, "raw")) {
-      desc = g_strdup_printf ("udpsink host=%s port=%d sync=false",
-          g_uri_get_host (u), g_uri_get_port (u));
+      desc = g_strdup_printf ("audioconvert dithering=none ! rtp%spay pt=96 "
+          "! udpsink host=%s port=%d sync=false", fmt, host, port);
     } else {
-      *err = g_strdup_printf ("%s: format=%s: L24, L16 or raw", out, fmt);
+      desc = g_strdup_printf ("udpsink host=%s port=%d sync=false", host,
+          port);
     }
-    if (p)
-      g_hash_table_unref (p);
-    g_uri_unref (u);
+    g_free (host);
+    g_free (fmt);
     return desc;
   }
   if (g_str_has_prefix (out, "srt://")) {
@@ -665,29 +675,12 @@ tick (gpointer d)
 /* ------------------------------------------------------------------ */
 /* The output part                                                    */
 
-static void
-json_double (JsonBuilder * b, const char *k, double v)
-{
-  json_builder_set_member_name (b, k);
-  if (isfinite (v))
-    json_builder_add_double_value (b, round (v * 100) / 100);
-  else
-    json_builder_add_null_value (b);
-}
-
 /* Loudness under BS.1770-4's absolute gate (-70 LUFS) is silence: null,
  * as before the measure is defined. */
 static void
 json_lufs (JsonBuilder * b, const char *k, double v)
 {
-  json_double (b, k, v >= -70.0 ? v : NAN);
-}
-
-static void
-json_int (JsonBuilder * b, const char *k, gint64 v)
-{
-  json_builder_set_member_name (b, k);
-  json_builder_add_int_value (b, v);
+  gm_json_number (b, k, v >= -70.0 ? v : NAN);
 }
 
 static void
@@ -699,20 +692,20 @@ print_stats (double t_s, gboolean final)
   char *text;
 
   json_builder_begin_object (b);
-  json_double (b, "time", t_s);
+  gm_json_number (b, "time", t_s);
   json_lufs (b, "momentary", L.momentary);
   json_lufs (b, "short_term", L.short_term);
   json_lufs (b, "integrated", L.integrated);
-  json_double (b, "true_peak", L.true_peak);
-  json_double (b, "gain", L.gain_db);
-  json_double (b, "limiter_reduction", L.reduction_db);
-  json_int (b, "reconnects", L.reconnects);
+  gm_json_number (b, "true_peak", L.true_peak);
+  gm_json_number (b, "gain", L.gain_db);
+  gm_json_number (b, "limiter_reduction", L.reduction_db);
+  gm_json_int (b, "reconnects", L.reconnects);
   json_builder_set_member_name (b, "connected");
   json_builder_add_boolean_value (b, L.state == SRC_CONNECTED);
-  json_int (b, "samples_out", LOAD (L.frames_out));
-  json_int (b, "silence", LOAD (L.silence_frames));
-  json_int (b, "dropped", LOAD (L.dropped_frames));
-  json_int (b, "timestamp_errors", LOAD (L.timestamp_errors));
+  gm_json_int (b, "samples_out", LOAD (L.frames_out));
+  gm_json_int (b, "silence", LOAD (L.silence_frames));
+  gm_json_int (b, "dropped", LOAD (L.dropped_frames));
+  gm_json_int (b, "timestamp_errors", LOAD (L.timestamp_errors));
   json_builder_set_member_name (b, "final");
   json_builder_add_boolean_value (b, final);
   json_builder_end_object (b);
@@ -932,9 +925,36 @@ arg_double (const char *name, const char *v, double lo, double hi,
   return TRUE;
 }
 
+/* The numeric options: range, and where the value goes (an int when @n). */
+typedef struct {
+  const char *name;
+  double lo, hi;
+  double *d;
+  int *n;
+} NumberOption;
+
+static const NumberOption number_options[] = {
+  {"--interval", 0.1, 86400, &L.interval_s, NULL},
+  {"--rate", 8000, 384000, NULL, &L.rate_hz},
+  {"--channels", 1, 8, NULL, &L.channels},
+  {"--timeout", 0.1, 3600, &L.timeout_s, NULL},
+  {"--max-reconnects", 0, 1e9, NULL, &L.max_reconnects},
+  {"--duration", 0.01, 1e9, &L.duration_s, NULL},
+};
+
+static const NumberOption *
+number_option (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (number_options); i++)
+    if (!strcmp (name, number_options[i].name))
+      return &number_options[i];
+  return NULL;
+}
+
 int
 gm_live_main (int argc, char **argv)
 {
+  const NumberOption *num;
   char *err = NULL, *sink_desc, *caps;
   double d;
 
@@ -968,32 +988,17 @@ gm_live_main (int argc, char **argv)
       L.stats_path = "-";
     } else if (g_str_has_prefix (a, "--stats=")) {
       L.stats_path = a + strlen ("--stats=");
-    } else if (!strcmp (a, "--interval")) {
-      if (!arg_double (a, v, 0.1, 86400, &L.interval_s))
+    } else if ((num = number_option (a))) {
+      if (!arg_double (a, v, num->lo, num->hi, &d))
         return 2;
-      i++;
-    } else if (!strcmp (a, "--rate")) {
-      if (!arg_double (a, v, 8000, 384000, &d))
+      if (num->n && d != floor (d)) {
+        fprintf (stderr, "%s live: %s %s: a whole number\n", PROG, a, v);
         return 2;
-      L.rate_hz = (int) d;
-      i++;
-    } else if (!strcmp (a, "--channels")) {
-      if (!arg_double (a, v, 1, 8, &d))
-        return 2;
-      L.channels = (int) d;
-      i++;
-    } else if (!strcmp (a, "--timeout")) {
-      if (!arg_double (a, v, 0.1, 3600, &L.timeout_s))
-        return 2;
-      i++;
-    } else if (!strcmp (a, "--max-reconnects")) {
-      if (!arg_double (a, v, 0, 1e9, &d))
-        return 2;
-      L.max_reconnects = (int) d;
-      i++;
-    } else if (!strcmp (a, "--duration")) {
-      if (!arg_double (a, v, 0.01, 1e9, &L.duration_s))
-        return 2;
+      }
+      if (num->n)
+        *num->n = (int) d;
+      else
+        *num->d = d;
       i++;
     } else if (IS ("-q", "--quiet")) {
       L.quiet = TRUE;
