@@ -35,6 +35,8 @@
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
+#include "mst-check.h"
+
 #include "mst-signals.h"
 
 /* How far over --max-limiting a written job's limiter may have gone:
@@ -46,25 +48,6 @@
 
 static const char *GM, *DEMO;
 static char *TMP;
-static int n_checks, n_failed;
-
-static gboolean G_GNUC_PRINTF (2, 3)
-check (gboolean cond, const char *fmt, ...)
-{
-  va_list ap;
-  char *what;
-
-  va_start (ap, fmt);
-  what = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  printf ("%s%s\n", cond ? "ok    " : "FAIL  ", what);
-  fflush (stdout);
-  g_free (what);
-  n_checks++;
-  if (!cond)
-    n_failed++;
-  return cond;
-}
 
 /* ------------------------------------------------------------------ */
 /* gst-master's --json report, read with json-glib. json-glib 1.6 reads

@@ -7,8 +7,8 @@
 
 /* A figure in milli-units, as the text report prints them; JSON has no
  * infinity: not measurable (-inf) is null. */
-static void
-json_number (JsonBuilder * b, const char *key, double v)
+void
+gm_json_number (JsonBuilder * b, const char *key, double v)
 {
   json_builder_set_member_name (b, key);
   if (isfinite (v))
@@ -17,8 +17,8 @@ json_number (JsonBuilder * b, const char *key, double v)
     json_builder_add_null_value (b);
 }
 
-static void
-json_int (JsonBuilder * b, const char *key, gint64 v)
+void
+gm_json_int (JsonBuilder * b, const char *key, gint64 v)
 {
   json_builder_set_member_name (b, key);
   json_builder_add_int_value (b, v);
@@ -46,38 +46,38 @@ json_figures (JsonBuilder * b, const char *key, const GmFigures * f)
 {
   json_builder_set_member_name (b, key);
   json_builder_begin_object (b);
-  json_number (b, "duration_s", f->duration_s);
+  gm_json_number (b, "duration_s", f->duration_s);
   /* What the file declares (null: not known), against what decoded. */
-  json_number (b, "declared_duration_s", f->declared_s);
-  json_int (b, "rate_hz", f->rate_hz);
-  json_int (b, "channels", f->channels);
-  json_number (b, "integrated_lufs", f->integrated_lufs);
-  json_number (b, "loudness_range_lu", figures_lra (f));
-  json_number (b, "true_peak_dbtp", f->true_peak_dbtp);
-  json_number (b, "sample_peak_dbfs", f->sample_peak_dbfs);
-  json_number (b, "momentary_max_lufs", f->momentary_max_lufs);
-  json_number (b, "short_term_max_lufs", f->short_term_max_lufs);
+  gm_json_number (b, "declared_duration_s", f->declared_s);
+  gm_json_int (b, "rate_hz", f->rate_hz);
+  gm_json_int (b, "channels", f->channels);
+  gm_json_number (b, "integrated_lufs", f->integrated_lufs);
+  gm_json_number (b, "loudness_range_lu", figures_lra (f));
+  gm_json_number (b, "true_peak_dbtp", f->true_peak_dbtp);
+  gm_json_number (b, "sample_peak_dbfs", f->sample_peak_dbfs);
+  gm_json_number (b, "momentary_max_lufs", f->momentary_max_lufs);
+  gm_json_number (b, "short_term_max_lufs", f->short_term_max_lufs);
   /* Stereo and extreme highs: null where not measured (mono, no window
    * above the gate, a rate under 35.2 kHz). */
-  json_number (b, "correlation_min", f->stereo_valid ? f->correlation_min
+  gm_json_number (b, "correlation_min", f->stereo_valid ? f->correlation_min
       : NAN);
-  json_number (b, "correlation_min_at_s", f->stereo_valid
+  gm_json_number (b, "correlation_min_at_s", f->stereo_valid
       ? f->correlation_min_at_s : NAN);
-  json_number (b, "correlation_mean", f->stereo_valid ? f->correlation_mean
+  gm_json_number (b, "correlation_mean", f->stereo_valid ? f->correlation_mean
       : NAN);
   if (f->stereo_valid)
-    json_int (b, "negative_correlation_windows", f->negative_windows);
-  json_number (b, "mono_loss_db", f->stereo_valid ? f->mono_loss_db : NAN);
-  json_number (b, "energy_above_16khz_db", f->hf_valid ? f->hf_ratio_db
+    gm_json_int (b, "negative_correlation_windows", f->negative_windows);
+  gm_json_number (b, "mono_loss_db", f->stereo_valid ? f->mono_loss_db : NAN);
+  gm_json_number (b, "energy_above_16khz_db", f->hf_valid ? f->hf_ratio_db
       : NAN);
-  json_number (b, "above_16khz_max_dbfs", f->hf_valid ? f->hf_max_dbfs
+  gm_json_number (b, "above_16khz_max_dbfs", f->hf_valid ? f->hf_max_dbfs
       : NAN);
   if (f->restoration_valid) {
     /* analyze: what the clean-up elements find. */
-    json_number (b, "noise_floor_dbfs", f->noise_floor_dbfs);
-    json_number (b, "hum_dbfs", f->hum_dbfs);
-    json_number (b, "hum_hz", f->hum_hz > 0.0 ? f->hum_hz : NAN);
-    json_int (b, "clicks", f->clicks);
+    gm_json_number (b, "noise_floor_dbfs", f->noise_floor_dbfs);
+    gm_json_number (b, "hum_dbfs", f->hum_dbfs);
+    gm_json_number (b, "hum_hz", f->hum_hz > 0.0 ? f->hum_hz : NAN);
+    gm_json_int (b, "clicks", f->clicks);
   }
   json_builder_end_object (b);
 }
@@ -90,7 +90,7 @@ gm_report_json_job (JsonBuilder * b, const GmJob * job, gboolean master)
   json_string (b, "status", gm_job_status_name (job));
   /* Held at a bound: by how much the written file missed the target. */
   if (gm_job_limit_name (job))
-    json_number (b, "target_missed_lu", job->missed_lu);
+    gm_json_number (b, "target_missed_lu", job->missed_lu);
   json_builder_set_member_name (b, "messages");
   json_builder_begin_array (b);
   for (guint i = 0; i < job->notes->len; i++)
@@ -101,9 +101,9 @@ gm_report_json_job (JsonBuilder * b, const GmJob * job, gboolean master)
   if (master) {
     json_string (b, "output", job->output);
     json_string (b, "format", job->format->name);
-    json_number (b, "target_lufs", job->target_lufs);
-    json_number (b, "ceiling_dbtp", job->ceiling_dbtp);
-    json_number (b, "mono_below_hz", job->mono_below_hz);
+    gm_json_number (b, "target_lufs", job->target_lufs);
+    gm_json_number (b, "ceiling_dbtp", job->ceiling_dbtp);
+    gm_json_number (b, "mono_below_hz", job->mono_below_hz);
     /* The quantization of the output: null for float or digital silence. */
     if (job->dither)
       json_string (b, "dither", job->dither);
@@ -112,14 +112,14 @@ gm_report_json_job (JsonBuilder * b, const GmJob * job, gboolean master)
       json_builder_add_null_value (b);
     }
     if (job->after.valid && job->status != GM_STATUS_ERROR) {
-      json_number (b, "gain_db", job->gain_db);
-      json_number (b, "limiter_max_reduction_db", job->limiter_max_db);
-      json_number (b, "headroom_db", job->headroom_db);
-      json_int (b, "passes", job->attempts);
+      gm_json_number (b, "gain_db", job->gain_db);
+      gm_json_number (b, "limiter_max_reduction_db", job->limiter_max_db);
+      gm_json_number (b, "headroom_db", job->headroom_db);
+      gm_json_int (b, "passes", job->attempts);
       json_figures (b, "after", &job->after);
     }
   }
-  json_number (b, "seconds", job->seconds);
+  gm_json_number (b, "seconds", job->seconds);
   json_builder_end_object (b);
 }
 

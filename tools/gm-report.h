@@ -17,6 +17,13 @@ void gm_report_print_master (const GmJob * job);
  *  before/after of master), written with json-glib: a new string. */
 char *gm_report_json (const GmJob * jobs, int n_jobs, gboolean master);
 
+/** Member @key of the object @b builds: @v to the thousandth, null when
+ *  not finite (JSON has no infinity; not measurable is -inf). */
+void gm_json_number (JsonBuilder * b, const char *key, double v);
+
+/** Member @key of the object @b builds: the integer @v. */
+void gm_json_int (JsonBuilder * b, const char *key, gint64 v);
+
 /** One job's object of that array, added to @b (a JsonBuilder, where a
  *  value is expected). */
 void gm_report_json_job (JsonBuilder * b, const GmJob * job,

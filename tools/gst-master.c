@@ -22,6 +22,7 @@
 #include "gm-gain.h"
 #include "gm-batch.h"
 #include "gm-job.h"
+#include "gm-live.h"
 #include "gm-mix.h"
 #include "gm-output.h"
 #include "gm-report.h"
@@ -157,6 +158,8 @@ usage (FILE * f)
       "  " PROG " analyze [OPTION...] FILE...\n"
       "  " PROG " master [OPTION...] IN... -o OUT\n"
       "  " PROG " mix [OPTION...] STEM... -o OUT   (" PROG " mix --help)\n"
+      "  " PROG " live --input URI --output URI [--target NAME] [--stats]"
+      "   (" PROG " live --help)\n"
       "  " PROG " plan [OPTION...] IN... -o DIR [--manifest FILE]\n"
       "  " PROG " run-manifest MANIFEST [--index N]   (N: "
       "SLURM_ARRAY_TASK_ID)\n"
@@ -308,12 +311,14 @@ run_command (int argc, char **argv)
   }
   if (!strcmp (cmd, "mix"))
     return gm_mix_main (argc - 1, argv + 1);
+  if (!strcmp (cmd, "live"))
+    return gm_live_main (argc - 1, argv + 1);
   if (!strcmp (cmd, "report"))
     return gm_batch_report (argc - 1, argv + 1);
   if (strcmp (cmd, "analyze") && strcmp (cmd, "master")
       && strcmp (cmd, "plan")) {
-    fprintf (stderr, "%s: unknown command '%s' (analyze, master, mix, plan, "
-        "run-manifest, report)\n", PROG, cmd);
+    fprintf (stderr, "%s: unknown command '%s' (analyze, master, mix, live, "
+        "plan, run-manifest, report)\n", PROG, cmd);
     usage (stderr);
     return 2;
   }
