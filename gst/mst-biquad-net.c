@@ -170,6 +170,15 @@ typedef double v8d __attribute__ ((vector_size (64)));
   __builtin_shufflevector (GATHER2 (rd, src), GATHER2 (rd, (src) + 2), \
       0, 1, 2, 3, 4, 5, 6, 7)
 
+/* The loops over the vectors unroll fully where @nv is a constant; in the
+ * sanitizer build's one copy (MST_FEW_KERNEL_COPIES) @nv is a variable
+ * and they stay loops. */
+#ifdef MST_FEW_KERNEL_COPIES
+#define UNROLL_V
+#else
+#define UNROLL_V _Pragma ("GCC unroll 16")
+#endif
+
 /* Steps [@i0, @i1) (multiples of RING: slot r of the ring holds step i +
  * r), every node running, HV halves per vector of type VT (2: AVX2, 4:
  * AVX-512), @nv vectors (a constant where inlined, so the state stays in
@@ -187,7 +196,7 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
   double *oa[MAX_HALVES], *ob[MAX_HALVES]; \
   const int n_out = p->n_outputs; \
   const size_t slot = MAX_HALVES + 2; \
-  _Pragma ("GCC unroll 16") \
+  UNROLL_V \
   for (int v = 0; v < nv; v++) { \
     memcpy (&b0[v], &p->b0[HV * v], sizeof (VT)); \
     memcpy (&b1[v], &p->b1[HV * v], sizeof (VT)); \
@@ -209,7 +218,7 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
     for (int r = 0; r < RING; r++) { \
       v2d *rd = p->buf[(r - 1) & (RING - 1)], *wr = p->buf[r]; \
       rd[HV * nv] = (v2d) { xa[i + r], two ? xb[i + r] : 0.0 }; \
-      _Pragma ("GCC unroll 16") \
+      UNROLL_V \
       for (int v = 0; v < nv; v++) { \
         VT in = GATHER##HV (rd, src + HV * v), y; \
         TDF2 (y, in, b0[v], b1[v], b2[v], a1[v], a2[v], s1[v], s2[v]); \
@@ -230,7 +239,7 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
       } \
     } \
   } \
-  _Pragma ("GCC unroll 16") \
+  UNROLL_V \
   for (int v = 0; v < nv; v++) { \
     memcpy (&p->s1[HV * v], &s1[v], sizeof (VT)); \
     memcpy (&p->s2[HV * v], &s2[v], sizeof (VT)); \
@@ -247,7 +256,19 @@ MST_ALWAYS_INLINE void
 steady_dispatch (Pair * p, const double *xa, const double *xb,
     const bool two, const int hv, int i0, int i1)
 {
-#ifdef MST_HAVE_X86_PATHS
+#if defined (MST_HAVE_X86_PATHS) && defined (MST_FEW_KERNEL_COPIES)
+  /* The sanitizer build (meson.build): one copy with the vector count a
+   * variable, the same source lines instrumented once instead of in 24
+   * unrolled copies (which took gcc minutes each with ASan and UBSan). */
+  if (hv == 4 && p->n_halves / 4 >= 1 && p->n_halves / 4 <= 8) {
+    steady_wide (p, p->n_halves / 4, xa, xb, two, i0, i1);
+    return;
+  }
+  if (hv >= 2 && p->n_halves / 2 >= 1 && p->n_halves / 2 <= 16) {
+    steady_quad (p, p->n_halves / 2, xa, xb, two, i0, i1);
+    return;
+  }
+#elif defined (MST_HAVE_X86_PATHS)
 #define WIDE(k) case k: steady_wide (p, k, xa, xb, two, i0, i1); return;
 #define QUAD(k) case k: steady_quad (p, k, xa, xb, two, i0, i1); return;
   if (hv == 4)

@@ -330,11 +330,18 @@ cascade_pair_body (const PairSection * c, const int n_sections,
   }
 }
 
-/* With n_sections a constant in each case, the body unrolls. */
+/* With n_sections a constant in each case, the body unrolls. The
+ * sanitizer build (meson.build: MST_FEW_KERNEL_COPIES) keeps one copy with
+ * n_sections a variable: the same source lines, instrumented once instead
+ * of in nine unrolled copies (which took gcc minutes with ASan and
+ * UBSan). */
 MST_ALWAYS_INLINE void
 cascade_pair_dispatch (const PairSection * c, int n_sections, v2d (*hist)[2],
     const PairIo * io, const bool interleaved, const bool quad, int n)
 {
+#ifdef MST_FEW_KERNEL_COPIES
+  cascade_pair_body (c, n_sections, hist, io, interleaved, quad, n);
+#else
   switch (n_sections) {
 #define CASE(k) case k: \
       cascade_pair_body (c, k, hist, io, interleaved, quad, n); break;
@@ -345,6 +352,7 @@ cascade_pair_dispatch (const PairSection * c, int n_sections, v2d (*hist)[2],
       cascade_pair_body (c, n_sections, hist, io, interleaved, false, n);
       break;
   }
+#endif
 }
 
 static inline __attribute__ ((always_inline)) void

@@ -73,14 +73,17 @@ double mst_analysis_true_peak_16x_f64 (const double *x, size_t n_frames,
 
 /**
  * True peak of one channel by an ideal (brick-wall) reconstruction: the
- * whole channel, with 8192 frames of silence on each side, transformed by
- * one FFT (FFTW, double), its
- * spectrum zero-padded to @factor times the length and transformed back;
- * the largest magnitude, refined by a parabola through the grid's three
- * points around it. What a DAC with a perfect reconstruction filter would
- * play, as far as the silence padding allows (the periodic transform
- * wraps the tails around: across 16384 frames of silence they are down by
- * at least 1 / (pi 8192), -88 dB).
+ * whole channel, with at least 8192 frames of silence on each side (more
+ * up to a length whose factors are 2, 3, 5 and 7), transformed by one FFT
+ * (FFTW, double), its spectrum zero-padded to @factor times the length and
+ * transformed back, one grid phase at a time (@factor transforms of the
+ * padded length, the same grid as one of @factor times it; the definition
+ * as one transform is tests/test-analysis.c's reference); the largest
+ * magnitude, refined by a parabola through the grid's three points around
+ * it. What a DAC with a perfect reconstruction filter would play, as far
+ * as the silence padding allows (the periodic transform wraps the tails
+ * around: across 16384 frames of silence they are down by at least
+ * 1 / (pi 8192), -88 dB).
  *
  * Returns: the linear peak, 0 for an empty input, NAN on an invalid
  * argument, a non-finite sample or allocation failure.
