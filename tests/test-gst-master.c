@@ -3098,6 +3098,74 @@ test_truncated_wav (void)
   g_free (in);
 }
 
+/* A project file is checked as the command line is (issue 17): an unknown
+ * key, a value out of range, automation points out of time order and a
+ * bad --eq/--comp property are usage errors (exit 2) naming the file and
+ * line, the stem, the key or the property; nothing is written. */
+static void
+test_mix_checked (void)
+{
+  char *a = gst_wav ("mix-chk.wav", "wave=sine freq=440 volume=0.3",
+      "format=F32LE,channels=1", 0.2, 48000);
+  char *proj = path ("mix-bad.json"), *out = path ("mix-chk-out.wav");
+  static const struct
+  {
+    const char *stem, *want;
+  } cases[] = {
+    /* the stem's members on line 3 */
+    {"\"gian\": 3", "mix-bad.json:3:"},
+    {"\"gian\": 3", "\"gian\""},
+    {"\"automation\": {\"volume\": [[0, 0]]}", "\"volume\""},
+    {"\"automation\": {\"gain\": [[0, 50]]}", "at most +20 dB"},
+    {"\"gain\": 21", "at most +20 dB"},
+    {"\"pan\": 101", "-100 (left) .. 100 (right)"},
+    {"\"gain\": \"3\"", "not a number"},
+    {"\"automation\": {\"gain\": [[1, 0], [0, -10]]}",
+        "increasing time order"},
+    {"\"automation\": {\"pan\": [[0, 0], [0, 50]]}",
+        "increasing time order"},
+    {"\"eq\": \"band0::freq=-5\"", "band0::freq"},
+    {"\"comp\": \"ratio=x\"", "ratio"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    char *text = g_strdup_printf ("{\"stems\": [\n  {\"file\": "
+        "\"mix-chk.wav\",\n   %s}\n]}\n", cases[i].stem);
+    g_file_set_contents (proj, text, -1, NULL);
+    Run r = gm ("mix", "--project", proj, "-o", out, "-q", NULL);
+    check (r.rc == 2 && strstr (r.err, "mix-bad.json")
+        && strstr (r.err, "mix-chk.wav") && strstr (r.err, cases[i].want)
+        && !strstr (r.err, "WARNING") && !exists (out), "mix --project "
+        "%s: exit 2 naming the file, the stem and '%s' (rc %d: %s)",
+        cases[i].stem, cases[i].want, r.rc, r.err);
+    run_clear (&r);
+    g_free (text);
+  }
+  /* The command line's message for the same mistake. */
+  Run g = gm ("mix", a, "-o", out, "--gain", "mix-chk=30", "-q", NULL);
+  check (g.rc == 2 && strstr (g.err, "at most +20 dB"), "mix --gain 30: "
+      "the same message (rc %d: %s)", g.rc, g.err);
+  run_clear (&g);
+  static const char *const props[][3] = {
+    {"--eq", "mix-chk=band0::freq=-5", "band0::freq"},
+    {"--eq", "mix-chk=band0::gain=x", "band0::gain"},
+    {"--eq", "mix-chk=band0::frq=100", "band0::frq"},
+    {"--comp", "mix-chk=threshold=5000", "threshold"},
+    {"--comp", "mix-chk=thresh=-20", "thresh"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (props); i++) {
+    Run r = gm ("mix", a, "-o", out, props[i][0], props[i][1], "-q", NULL);
+    check (r.rc == 2 && strstr (r.err, props[i][0])
+        && strstr (r.err, "mix-chk") && strstr (r.err, props[i][2])
+        && !strstr (r.err, "WARNING") && !exists (out), "mix %s %s: a "
+        "usage error naming the option, the stem and the property (rc %d: "
+        "%s)", props[i][0], props[i][1], r.rc, r.err);
+    run_clear (&r);
+  }
+  g_free (proj);
+  g_free (out);
+  g_free (a);
+}
+
 /* A FLAC with bytes flipped in five of its frames: flacparse skips what
  * no longer parses, without a message, and the decoded stream is shorter
  * than STREAMINFO declares. Named by analyze, refused by master; the
@@ -3168,6 +3236,7 @@ static const struct
   {"catalogue", test_catalogue},
   {"mix-sum", test_mix_sum},
   {"mix-project", test_mix_project},
+  {"mix-checked", test_mix_checked},
   {"clean", test_clean},
   {"max-gain", test_max_gain},
   {"table-status", test_table_status},
