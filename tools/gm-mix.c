@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gm-damage.h"
 #include "gm-formats.h"
 #include "gm-gain.h"
 #include "gm-job.h"
@@ -44,6 +45,7 @@ typedef struct {
   double send_db;               /* to the reverb bus; -INFINITY: none */
   GArray *gain_points, *pan_points;     /* of Point */
   GmFigures in;                 /* the stem as decoded */
+  char *damage;                 /* decoded short of its declared length */
   double lufs_in_mix;           /* after its processing */
 } Stem;
 
@@ -77,6 +79,7 @@ stem_free (gpointer p)
   g_free (s->name);
   g_free (s->eq);
   g_free (s->comp);
+  g_free (s->damage);
   g_array_free (s->gain_points, TRUE);
   g_array_free (s->pan_points, TRUE);
   g_free (s);
@@ -545,6 +548,25 @@ mix_desc (const Mix * m, int rate, const char *encode)
   if (sends)
     g_string_append (d, "audiomixer name=rev ! reverb mix=100 ! queue ! "
         "mix. ");
+  /* audioresample's drain at EOS falls a frame or two short (44.1 kHz to
+   * 48 kHz: 383999 frames of 384000 for 8 s): one silent frame where the
+   * longest stem ends at the mix's rate keeps the mix that long (adding
+   * 0.0 changes no sample). */
+  guint64 frames = 0;
+  for (guint i = 0; i < m->stems->len; i++) {
+    const Stem *s = g_ptr_array_index (m->stems, i);
+    if (s->in.rate_hz > 0) {
+      guint64 n = (guint64) llround (s->in.duration_s * s->in.rate_hz);
+      frames = MAX (frames, (n * (guint64) rate + s->in.rate_hz - 1)
+          / (guint64) s->in.rate_hz);
+    }
+  }
+  if (frames > 0)
+    g_string_append_printf (d, "audiotestsrc wave=silence num-buffers=1 "
+        "samplesperbuffer=1 timestamp-offset=%" G_GUINT64_FORMAT " ! "
+        "audio/x-raw,format=F32LE,layout=interleaved,channels=2,rate=%d ! "
+        "mix. ", gst_util_uint64_scale_int_round (frames - 1, GST_SECOND,
+            rate), rate);
   for (guint i = 0; i < m->stems->len; i++) {
     const Stem *s = g_ptr_array_index (m->stems, i);
     g_ascii_dtostr (num, sizeof num, pow (10.0, s->gain_db / 20.0));
@@ -665,6 +687,14 @@ run_mix (gpointer data)
       g_free (msg);
       goto out;
     }
+    /* A decoder that stops early without an error (a corrupt FLAC, a
+     * truncated WAV) leaves the stem short: said, the mix goes on. */
+    char *what = gm_damage_describe (&s->in);
+    if (what) {
+      s->damage = g_strdup_printf ("%s: %s", s->path, what);
+      gm_job_note (job, GM_STATUS_WARNING, "%s", s->damage);
+      g_free (what);
+    }
     rate = MAX (rate, s->in.rate_hz);
     longest = MAX (longest, s->in.duration_s);
     if (i == 0)
@@ -712,6 +742,11 @@ run_mix (gpointer data)
     gm_job_note (job, GM_STATUS_WARNING, "the mix peaks at %+.2f dBFS: "
         "clipped in the %d-bit file (write float: -o NAME.wav, or "
         "--master TARGET)", job->after.sample_peak_dbfs, m->format->bits);
+  else if (job->after.sample_peak_dbfs > 0.0 && !m->master)
+    gm_job_note (job, GM_STATUS_WARNING, "the mix peaks at %+.2f dBFS: kept "
+        "in the float file, but it clips when played or converted to "
+        "integers (lower the gains, or --master TARGET)",
+        job->after.sample_peak_dbfs);
   if (m->master) {
     GmMasterOptions mo = { 0 };
     mo.target = m->master;
@@ -780,8 +815,14 @@ print_table (const MixRun * r)
     char *lm = fmt_num (s->lufs_in_mix, 1);
     char *share = fmt_num (total > 0.0 && isfinite (s->lufs_in_mix) ?
         100.0 * pow (10.0, s->lufs_in_mix / 10.0) / total : NAN, 0);
-    printf ("%-28.28s %8s %+7.1f %6.0f %6s %9s %5s%%\n", s->name, in,
-        s->gain_db, s->pan, send, lm, share);
+    char *gain = s->gain_points->len ? g_strdup ("auto")
+        : g_strdup_printf ("%+.1f", s->gain_db);
+    char *pan = s->pan_points->len ? g_strdup ("auto")
+        : g_strdup_printf ("%.0f", s->pan);
+    printf ("%-28.28s %8s %7s %6s %6s %9s %5s%%\n", s->name, in, gain, pan,
+        send, lm, share);
+    g_free (gain);
+    g_free (pan);
     g_free (in);
     g_free (send);
     g_free (lm);
@@ -801,14 +842,22 @@ print_table (const MixRun * r)
     printf ("  note: %s\n", (char *) g_ptr_array_index (r->job.notes, k));
 }
 
+/* @v, or null when not finite or not measured (!@valid): 0.0 is a
+ * reading, never a placeholder. */
 static void
-json_num (JsonBuilder * b, const char *key, double v)
+json_num_if (JsonBuilder * b, const char *key, double v, gboolean valid)
 {
   json_builder_set_member_name (b, key);
-  if (isfinite (v))
+  if (valid && isfinite (v))
     json_builder_add_double_value (b, round (v * 1000.0) / 1000.0);
   else
     json_builder_add_null_value (b);
+}
+
+static void
+json_num (JsonBuilder * b, const char *key, double v)
+{
+  json_num_if (b, key, v, TRUE);
 }
 
 static char *
@@ -829,13 +878,16 @@ mix_json (const MixRun * r)
   json_builder_end_array (b);
   json_builder_set_member_name (b, "mix");
   json_builder_begin_object (b);
-  json_num (b, "integrated_lufs", f->integrated_lufs);
-  json_num (b, "loudness_range_lu", f->range_lu);
-  json_num (b, "true_peak_dbtp", f->true_peak_dbtp);
-  json_num (b, "sample_peak_dbfs", f->sample_peak_dbfs);
-  json_num (b, "duration_s", f->duration_s);
+  json_num_if (b, "integrated_lufs", f->integrated_lufs, f->valid);
+  json_num_if (b, "loudness_range_lu", f->range_lu, f->valid);
+  json_num_if (b, "true_peak_dbtp", f->true_peak_dbtp, f->valid);
+  json_num_if (b, "sample_peak_dbfs", f->sample_peak_dbfs, f->valid);
+  json_num_if (b, "duration_s", f->duration_s, f->valid);
   json_builder_set_member_name (b, "rate_hz");
-  json_builder_add_int_value (b, r->job.out_rate_hz);
+  if (f->valid && r->job.out_rate_hz > 0)
+    json_builder_add_int_value (b, r->job.out_rate_hz);
+  else
+    json_builder_add_null_value (b);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "stems");
   json_builder_begin_array (b);
@@ -844,7 +896,9 @@ mix_json (const MixRun * r)
     json_builder_begin_object (b);
     json_builder_set_member_name (b, "file");
     json_builder_add_string_value (b, s->path);
-    json_num (b, "input_lufs", s->in.integrated_lufs);
+    json_num_if (b, "input_lufs", s->in.integrated_lufs, s->in.valid);
+    json_num_if (b, "input_duration_s", s->in.duration_s, s->in.valid);
+    json_num_if (b, "declared_duration_s", s->in.declared_s, s->in.valid);
     json_num (b, "gain_db", s->gain_db);
     json_num (b, "pan", s->pan);
     json_num (b, "reverb_send_db", s->send_db);
@@ -903,6 +957,12 @@ gm_mix_main (int argc, char **argv)
   const char *project = NULL, *master_name = NULL;
   int status;
 
+  /* Help needs no plugin. */
+  for (int i = 1; i < argc; i++)
+    if (!strcmp (argv[i], "-h") || !strcmp (argv[i], "--help")) {
+      usage_mix (stdout);
+      return 0;
+    }
   gst_init (NULL, NULL);
   if (!gst_registry_check_feature_version (gst_registry_get (), "loudmeter",
           0, 0, 0) || !gst_registry_check_feature_version (gst_registry_get
@@ -970,6 +1030,23 @@ gm_mix_main (int argc, char **argv)
     m.output = project_output;
   if (!master_name)
     master_name = project_master;
+  /* The same file twice would be summed twice (+6 dB) and make a STEM
+   * in an option ambiguous. */
+  for (guint i = 0; i < m.stems->len; i++)
+    for (guint k = 0; k < i; k++) {
+      Stem *a = g_ptr_array_index (m.stems, k), *b = g_ptr_array_index
+          (m.stems, i);
+      char *ca = g_canonicalize_filename (a->path, NULL);
+      char *cb = g_canonicalize_filename (b->path, NULL);
+      gboolean same = !strcmp (ca, cb);
+      g_free (ca);
+      g_free (cb);
+      if (same) {
+        fprintf (stderr, "%s: the stem %s is given twice (to double it, "
+            "raise its --gain by 6 dB)\n", PROG, b->path);
+        return 2;
+      }
+    }
   if (m.stems->len == 0 || !m.output) {
     fprintf (stderr, "%s: mix needs stems and -o OUT\n", PROG);
     usage_mix (stderr);
@@ -1032,6 +1109,12 @@ gm_mix_main (int argc, char **argv)
   if (gm_interrupted) {
     fprintf (stderr, "%s: interrupted; no output file left behind\n", PROG);
     return 130;
+  }
+  /* Damaged stems on stderr as well, with the report on stdout. */
+  for (guint i = 0; i < m.stems->len; i++) {
+    Stem *s = g_ptr_array_index (m.stems, i);
+    if (s->damage && r.job.status != GM_STATUS_ERROR)
+      fprintf (stderr, "%s: warning: %s\n", PROG, s->damage);
   }
   if (r.job.status == GM_STATUS_ERROR && !m.json)
     for (guint k = 0; k < r.job.notes->len; k++)
