@@ -3232,6 +3232,18 @@ test_mix_review (void)
   run_clear (&r);
   g_free (missing);
 
+  /* A stem no decoder reads: an error naming it, no output. */
+  char *junk = path ("mix-junk.wav");
+  g_unlink (out);
+  g_file_set_contents (junk, "RIFF\x24\x00\x00\x00WAVEjunkjunkjunkjunk", 24,
+      NULL);
+  r = gm ("mix", a, junk, "-o", out, "-q", NULL);
+  check (r.rc == 1 && strstr (r.err, "mix-junk.wav") && !exists (out),
+      "mix: an undecodable stem fails the run naming it (rc %d: %s)", r.rc,
+      r.err);
+  run_clear (&r);
+  g_free (junk);
+
   /* A float mix over 0 dBFS: said. */
   r = gm ("mix", hot, a, "-o", out, "-q", "--json", NULL);
   doc = json_parse (r.out);
