@@ -3207,6 +3207,206 @@ test_truncated_wav (void)
   g_free (in);
 }
 
+/* A project file is checked as the command line is (issue 17): an unknown
+ * key, a value out of range, automation points out of time order and a
+ * bad --eq/--comp property are usage errors (exit 2) naming the file and
+ * line, the stem, the key or the property; nothing is written. */
+static void
+test_mix_checked (void)
+{
+  char *a = gst_wav ("mix-chk.wav", "wave=sine freq=440 volume=0.3",
+      "format=F32LE,channels=1", 0.2, 48000);
+  char *proj = path ("mix-bad.json"), *out = path ("mix-chk-out.wav");
+  static const struct
+  {
+    const char *stem, *want;
+  } cases[] = {
+    /* the stem's members on line 3 */
+    {"\"gian\": 3", "mix-bad.json:3:"},
+    {"\"gian\": 3", "\"gian\""},
+    {"\"automation\": {\"volume\": [[0, 0]]}", "\"volume\""},
+    {"\"automation\": {\"gain\": [[0, 50]]}", "at most +20 dB"},
+    {"\"gain\": 21", "at most +20 dB"},
+    {"\"pan\": 101", "-100 (left) .. 100 (right)"},
+    {"\"gain\": \"3\"", "not a number"},
+    {"\"automation\": {\"gain\": [[1, 0], [0, -10]]}",
+        "increasing time order"},
+    {"\"automation\": {\"pan\": [[0, 0], [0, 50]]}",
+        "increasing time order"},
+    {"\"eq\": \"band0::freq=-5\"", "band0::freq"},
+    {"\"comp\": \"ratio=x\"", "ratio"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    char *text = g_strdup_printf ("{\"stems\": [\n  {\"file\": "
+        "\"mix-chk.wav\",\n   %s}\n]}\n", cases[i].stem);
+    g_file_set_contents (proj, text, -1, NULL);
+    Run r = gm ("mix", "--project", proj, "-o", out, "-q", NULL);
+    check (r.rc == 2 && strstr (r.err, "mix-bad.json")
+        && strstr (r.err, "mix-chk.wav") && strstr (r.err, cases[i].want)
+        && !strstr (r.err, "WARNING") && !exists (out), "mix --project "
+        "%s: exit 2 naming the file, the stem and '%s' (rc %d: %s)",
+        cases[i].stem, cases[i].want, r.rc, r.err);
+    run_clear (&r);
+    g_free (text);
+  }
+  /* The command line's message for the same mistake. */
+  Run g = gm ("mix", a, "-o", out, "--gain", "mix-chk=30", "-q", NULL);
+  check (g.rc == 2 && strstr (g.err, "at most +20 dB"), "mix --gain 30: "
+      "the same message (rc %d: %s)", g.rc, g.err);
+  run_clear (&g);
+  static const char *const props[][3] = {
+    {"--eq", "mix-chk=band0::freq=-5", "band0::freq"},
+    {"--eq", "mix-chk=band0::gain=x", "band0::gain"},
+    {"--eq", "mix-chk=band0::frq=100", "band0::frq"},
+    {"--comp", "mix-chk=threshold=5000", "threshold"},
+    {"--comp", "mix-chk=thresh=-20", "thresh"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (props); i++) {
+    Run r = gm ("mix", a, "-o", out, props[i][0], props[i][1], "-q", NULL);
+    check (r.rc == 2 && strstr (r.err, props[i][0])
+        && strstr (r.err, "mix-chk") && strstr (r.err, props[i][2])
+        && !strstr (r.err, "WARNING") && !exists (out), "mix %s %s: a "
+        "usage error naming the option, the stem and the property (rc %d: "
+        "%s)", props[i][0], props[i][1], r.rc, r.err);
+    run_clear (&r);
+  }
+  g_free (proj);
+  g_free (out);
+  g_free (a);
+}
+
+/* The rest of issue 17's review: a stem decoded short of its declared
+ * length is a warning naming it and both lengths (report, JSON, stderr);
+ * an error report has null for what was not measured; a 44.1 kHz stem in a
+ * 48 kHz mix keeps its last frames; a float mix over 0 dBFS gets a note;
+ * help needs no plugin; a stem given twice is refused; automated pan shows
+ * "auto"; mst-demo-mix --help writes no file. */
+static void
+test_mix_review (void)
+{
+  char *a = gst_wav ("mix-r48.wav", "wave=sine freq=440 volume=0.5",
+      "format=F32LE,channels=1", 0.05, 48000);
+  /* One buffer of 4410 frames: 0.1 s, 4800 frames at 48 kHz. */
+  char *b = gst_wav ("mix-r44.wav", "wave=sine freq=220 volume=0.5",
+      "format=F32LE,channels=1", 0.1, 44100);
+  char *hot = gst_wav ("mix-hot.wav", "wave=sine freq=440 volume=0.9",
+      "format=F32LE,channels=2", 0.5, 48000);
+  char *out = path ("mix-review.wav"), *cut = path ("mix-cut.wav");
+  gchar *data = NULL;
+  gsize len = 0;
+
+  /* 0.1 s at 44.1 kHz: 4800 frames at 48 kHz, not one fewer. */
+  Run r = gm ("mix", a, b, "-o", out, "-q", NULL);
+  gsize ny;
+  int cy = 2;
+  float *y = read_f32 (out, &ny, &cy);
+  check (r.rc == 0 && y && ny == 4800, "mix: a 0.1 s stem at 44.1 kHz in "
+      "a 48 kHz mix gives 4800 frames (%zu; rc %d: %s)", ny, r.rc, r.err);
+  g_free (y);
+  run_clear (&r);
+
+  /* The 0.5 s WAV cut to about half: its header still says 0.5 s. */
+  check (g_file_get_contents (hot, &data, &len, NULL)
+      && g_file_set_contents (cut, data, len / 2, NULL), "a cut WAV");
+  g_free (data);
+  r = gm ("mix", a, cut, "-o", out, "-q", "--json", NULL);
+  JsonNode *doc = r.rc == 0 ? json_parse (r.out) : NULL;
+  check (doc && !g_strcmp0 (jstr (doc, "status"), "warning")
+      && jany_contains (doc, "notes", "mix-cut.wav: truncated: ")
+      && jany_contains (doc, "notes", "s of 0.50 s")
+      && strstr (r.err, "mix-cut.wav") && strstr (r.err, "s of 0.50 s"),
+      "mix: a stem shorter than its header says is a warning naming it and "
+      "both lengths, in the JSON and on stderr (rc %d: %s)", r.rc, r.err);
+  if (doc)
+    json_free (doc);
+  run_clear (&r);
+  r = gm ("mix", a, cut, "-o", out, "-q", NULL);
+  check (r.rc == 0 && strstr (r.out, "note: ") && strstr (r.out,
+          "mix-cut.wav: truncated: "), "mix: the same under the table");
+  run_clear (&r);
+
+  /* An error report: null where nothing was measured. */
+  char *missing = path ("mix-nothere.wav");
+  r = gm ("mix", a, missing, "-o", out, "-q", "--json", NULL);
+  doc = json_parse (r.out);
+  check (r.rc == 1 && doc && jis_null (doc, "mix.integrated_lufs")
+      && jis_null (doc, "mix.true_peak_dbtp")
+      && jis_null (doc, "mix.duration_s")
+      && jis_null (jidx (jget (doc, "stems"), 0), "input_lufs")
+      && jis_null (jidx (jget (doc, "stems"), 1), "input_lufs"),
+      "mix --json with a missing stem: the figures null, not 0.0 (rc %d)",
+      r.rc);
+  if (doc)
+    json_free (doc);
+  run_clear (&r);
+  g_free (missing);
+
+  /* A stem no decoder reads: an error naming it, no output. */
+  char *junk = path ("mix-junk.wav");
+  g_unlink (out);
+  g_file_set_contents (junk, "RIFF\x24\x00\x00\x00WAVEjunkjunkjunkjunk", 24,
+      NULL);
+  r = gm ("mix", a, junk, "-o", out, "-q", NULL);
+  check (r.rc == 1 && strstr (r.err, "mix-junk.wav") && !exists (out),
+      "mix: an undecodable stem fails the run naming it (rc %d: %s)", r.rc,
+      r.err);
+  run_clear (&r);
+  g_free (junk);
+
+  /* A float mix over 0 dBFS: said. */
+  r = gm ("mix", hot, a, "-o", out, "-q", "--json", NULL);
+  doc = json_parse (r.out);
+  check (r.rc == 0 && doc && jnum (doc, "mix.sample_peak_dbfs") > 0.0
+      && jany_contains (doc, "notes", "kept in the float file"),
+      "mix: a float WAV over 0 dBFS (%+.2f) gets a note", doc ? jnum (doc,
+          "mix.sample_peak_dbfs") : NAN);
+  if (doc)
+    json_free (doc);
+  run_clear (&r);
+
+  /* The same file twice. */
+  r = gm ("mix", a, a, "-o", out, "-q", NULL);
+  check (r.rc == 2 && strstr (r.err, "twice"), "mix: a stem given twice "
+      "is a usage error (rc %d: %s)", r.rc, r.err);
+  run_clear (&r);
+
+  /* Automated pan and gain shown as such. */
+  char *proj = path ("mix-auto.json");
+  char *text = g_strdup_printf ("{\"stems\": [{\"file\": \"mix-r48.wav\", "
+      "\"automation\": {\"pan\": [[0, -100], [1, 100]]}}]}");
+  g_file_set_contents (proj, text, -1, NULL);
+  r = gm ("mix", "--project", proj, "-o", out, "-q", NULL);
+  check (r.rc == 0 && strstr (r.out, "auto"), "mix: the pan column says "
+      "auto when automated (rc %d: %s)", r.rc, r.out);
+  run_clear (&r);
+  g_free (text);
+  g_free (proj);
+
+  /* Help without the plugin; the demo writer's help writes nothing. */
+  {
+    const char *argv[] = { "/usr/bin/env", "-u", "GST_PLUGIN_PATH",
+      "GST_PLUGIN_SYSTEM_PATH_1_0=/nonexistent", GM, "mix", "--help", NULL
+    };
+    r = run_argv (argv);
+    check (r.rc == 0 && strstr (r.out, "Usage"), "mix --help without the "
+        "plugin (rc %d: %s)", r.rc, r.err);
+    run_clear (&r);
+    const char *dargv[] = { DEMO, "--help", NULL };
+    char *cwd_help = g_build_filename (g_get_current_dir (), "--help", NULL);
+    r = run_argv (dargv);
+    check (r.rc == 0 && strstr (r.out, "usage") && !exists (cwd_help),
+        "mst-demo-mix --help prints usage, writes no file (rc %d)", r.rc);
+    run_clear (&r);
+    g_free (cwd_help);
+  }
+  g_unlink (out);
+  g_free (out);
+  g_free (cut);
+  g_free (hot);
+  g_free (b);
+  g_free (a);
+}
+
 /* A FLAC with bytes flipped in five of its frames: flacparse skips what
  * no longer parses, without a message, and the decoded stream is shorter
  * than STREAMINFO declares. Named by analyze, refused by master; the
@@ -3277,6 +3477,8 @@ static const struct
   {"catalogue", test_catalogue},
   {"mix-sum", test_mix_sum},
   {"mix-project", test_mix_project},
+  {"mix-checked", test_mix_checked},
+  {"mix-review", test_mix_review},
   {"clean", test_clean},
   {"max-gain", test_max_gain},
   {"table-status", test_table_status},

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gm-damage.h"
 #include "gm-formats.h"
 #include "gm-gain.h"
 #include "gm-job.h"
@@ -44,6 +45,7 @@ typedef struct {
   double send_db;               /* to the reverb bus; -INFINITY: none */
   GArray *gain_points, *pan_points;     /* of Point */
   GmFigures in;                 /* the stem as decoded */
+  char *damage;                 /* decoded short of its declared length */
   double lufs_in_mix;           /* after its processing */
 } Stem;
 
@@ -77,6 +79,7 @@ stem_free (gpointer p)
   g_free (s->name);
   g_free (s->eq);
   g_free (s->comp);
+  g_free (s->damage);
   g_array_free (s->gain_points, TRUE);
   g_array_free (s->pan_points, TRUE);
   g_free (s);
@@ -115,6 +118,65 @@ properties_ok (const char *v)
   return TRUE;
 }
 
+/* NULL when every "name=value" of @props names a property of a @factory
+ * element (or of its child: "band0::freq") and the value reads as its type
+ * within its range; else a message naming the property. */
+static char *
+properties_error (const char *factory, const char *props)
+{
+  GstElement *e = gst_element_factory_make (factory, NULL);
+  char **tok = g_strsplit_set (props, " ", -1);
+  char *err = NULL;
+  if (!e)
+    return g_strdup_printf ("the %s element is not installed", factory);
+  gst_object_ref_sink (e);
+  for (int i = 0; tok[i] && !err; i++) {
+    char *eq = strchr (tok[i], '=');
+    GObject *target = NULL;
+    GParamSpec *ps = NULL;
+    GValue v = G_VALUE_INIT;
+    if (!*tok[i])
+      continue;
+    if (!eq || eq == tok[i]) {
+      err = g_strdup_printf ("'%s' is not name=value", tok[i]);
+      break;
+    }
+    *eq = '\0';
+    if (GST_IS_CHILD_PROXY (e))
+      gst_child_proxy_lookup (GST_CHILD_PROXY (e), tok[i], &target, &ps);
+    else if ((ps = g_object_class_find_property (G_OBJECT_GET_CLASS (e),
+                tok[i])))
+      target = g_object_ref (G_OBJECT (e));
+    if (!ps || !(ps->flags & G_PARAM_WRITABLE)) {
+      err = g_strdup_printf ("%s has no property '%s' (gst-inspect-1.0 %s)",
+          factory, tok[i], factory);
+    } else {
+      g_value_init (&v, ps->value_type);
+      if (!gst_value_deserialize_with_pspec (&v, eq + 1, ps))
+        err = g_strdup_printf ("%s: '%s' is not a %s", tok[i], eq + 1,
+            g_type_name (ps->value_type));
+      else if (g_param_value_validate (ps, &v)) {
+        char *range = G_IS_PARAM_SPEC_DOUBLE (ps) ?
+            g_strdup_printf (" (%g .. %g)", G_PARAM_SPEC_DOUBLE (ps)->minimum,
+            G_PARAM_SPEC_DOUBLE (ps)->maximum) : G_IS_PARAM_SPEC_INT (ps) ?
+            g_strdup_printf (" (%d .. %d)", G_PARAM_SPEC_INT (ps)->minimum,
+            G_PARAM_SPEC_INT (ps)->maximum) : G_IS_PARAM_SPEC_UINT (ps) ?
+            g_strdup_printf (" (%u .. %u)", G_PARAM_SPEC_UINT (ps)->minimum,
+            G_PARAM_SPEC_UINT (ps)->maximum) : g_strdup ("");
+        err = g_strdup_printf ("%s: %s is out of its range%s", tok[i],
+            eq + 1, range);
+        g_free (range);
+      }
+      g_value_unset (&v);
+    }
+    if (target)
+      g_object_unref (target);
+  }
+  g_strfreev (tok);
+  gst_object_unref (e);
+  return err;
+}
+
 static gboolean
 parse_number (const char *what, const char *v, double *out)
 {
@@ -129,6 +191,17 @@ parse_number (const char *what, const char *v, double *out)
   return TRUE;
 }
 
+/* The ranges the command line and the project file share: NULL when @v
+ * fits @what ("gain", "pan", "reverb_send"), else what it must be. */
+static const char *
+range_error (const char *what, double v)
+{
+  if (!strcmp (what, "pan"))
+    return fabs (v) <= 100.0 ? NULL : "-100 (left) .. 100 (right)";
+  /* gain and reverb_send: the volume element's range, x10. */
+  return v <= MIX_MAX_GAIN_DB ? NULL : "at most +20 dB";
+}
+
 /* A per-stem option's value "STEM=VALUE" applied to its stem. */
 static gboolean
 stem_option (Mix * m, const char *opt, const char *v)
@@ -140,33 +213,41 @@ stem_option (Mix * m, const char *opt, const char *v)
   }
   char *key = g_strndup (v, eq - v);
   Stem *s = find_stem (m, key);
-  const char *value = eq + 1;
+  const char *value = eq + 1, *range;
+  char *perr;
   gboolean ok = TRUE;
   if (!s) {
     fprintf (stderr, "%s: %s: no single stem called '%s'\n", PROG, opt, key);
     ok = FALSE;
   } else if (!strcmp (opt, "--gain")) {
     ok = parse_number (opt, value, &s->gain_db);
-    if (ok && s->gain_db > MIX_MAX_GAIN_DB) {
-      fprintf (stderr, "%s: --gain %s: at most +%g dB\n", PROG, key,
-          MIX_MAX_GAIN_DB);
+    if (ok && (range = range_error ("gain", s->gain_db))) {
+      fprintf (stderr, "%s: --gain %s: %s\n", PROG, key, range);
       ok = FALSE;
     }
   } else if (!strcmp (opt, "--pan")) {
     ok = parse_number (opt, value, &s->pan);
-    if (ok && fabs (s->pan) > 100.0) {
-      fprintf (stderr, "%s: --pan %s: -100 (left) .. 100 (right)\n", PROG,
-          key);
+    if (ok && (range = range_error ("pan", s->pan))) {
+      fprintf (stderr, "%s: --pan %s: %s\n", PROG, key, range);
       ok = FALSE;
     }
   } else if (!strcmp (opt, "--reverb-send")) {
     ok = parse_number (opt, value, &s->send_db);
+    if (ok && (range = range_error ("reverb_send", s->send_db))) {
+      fprintf (stderr, "%s: --reverb-send %s: %s\n", PROG, key, range);
+      ok = FALSE;
+    }
   } else {
     char **slot = !strcmp (opt, "--eq") ? &s->eq : &s->comp;
     if (!properties_ok (value)) {
       fprintf (stderr, "%s: %s %s: element properties as "
           "'name=value name=value' (letters, digits, . : + - _)\n", PROG,
           opt, key);
+      ok = FALSE;
+    } else if ((perr = properties_error (!strcmp (opt, "--eq") ? "eq"
+                : "compressor", value))) {
+      fprintf (stderr, "%s: %s %s: %s\n", PROG, opt, key, perr);
+      g_free (perr);
       ok = FALSE;
     } else {
       g_free (*slot);
@@ -178,11 +259,110 @@ stem_option (Mix * m, const char *opt, const char *v)
 }
 
 /* ------------------------------------------------------------------ */
-/* The project file                                                   */
+/* The project file, checked as the command line is: an unknown key, a
+ * value that is not a number or out of its range, automation points out
+ * of time order are usage errors naming the file, the line and the key. */
+
+typedef struct {
+  const char *file;
+  GHashTable *where;            /* "object/member" -> "line:col" */
+} Project;
+
+/* Where each member was read (json-glib tells it only while parsing). */
+static void
+on_member (JsonParser * parser, JsonObject * object, const char *member,
+    gpointer data)
+{
+  Project *p = data;
+  g_hash_table_insert (p->where, g_strdup_printf ("%p/%s", (void *) object,
+          member), g_strdup_printf ("%u:%u",
+          json_parser_get_current_line (parser),
+          json_parser_get_current_pos (parser)));
+}
+
+/* "FILE:LINE:COL" of @member of @o (FILE alone when not known). */
+static char *
+where (const Project * p, JsonObject * o, const char *member)
+{
+  char *key = g_strdup_printf ("%p/%s", (void *) o, member);
+  const char *lc = g_hash_table_lookup (p->where, key);
+  g_free (key);
+  return lc ? g_strdup_printf ("%s:%s", p->file, lc) : g_strdup (p->file);
+}
+
+static void G_GNUC_PRINTF (4, 5)
+project_error (const Project * p, JsonObject * o, const char *member,
+    const char *fmt, ...)
+{
+  va_list ap;
+  char *at = where (p, o, member), *what;
+  va_start (ap, fmt);
+  what = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  fprintf (stderr, "%s: %s: %s\n", PROG, at, what);
+  g_free (what);
+  g_free (at);
+}
+
+/* Every member of @o is one of @known (NULL-terminated). */
+static gboolean
+known_members (const Project * p, JsonObject * o, const char *const *known,
+    const char *in)
+{
+  gboolean ok = TRUE;
+  GList *names = json_object_get_members (o);
+  for (GList * l = names; l && ok; l = l->next) {
+    gboolean found = FALSE;
+    for (int k = 0; known[k] && !found; k++)
+      found = !strcmp (known[k], l->data);
+    if (!found) {
+      GString *list = g_string_new (NULL);
+      for (int k = 0; known[k]; k++)
+        g_string_append_printf (list, "%s%s", k ? ", " : "", known[k]);
+      project_error (p, o, l->data, "%s: unknown key \"%s\" (%s)", in,
+          (char *) l->data, list->str);
+      g_string_free (list, TRUE);
+      ok = FALSE;
+    }
+  }
+  g_list_free (names);
+  return ok;
+}
+
+/* @name of @o into *@out when present: a number within its range. */
+static gboolean
+member_number (const Project * p, JsonObject * o, const char *name,
+    const char *stem, double *out)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  const char *range;
+  if (!n)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (n) || (json_node_get_value_type (n)
+          != G_TYPE_DOUBLE && json_node_get_value_type (n) != G_TYPE_INT64)) {
+    project_error (p, o, name, "stem %s: \"%s\" is not a number", stem, name);
+    return FALSE;
+  }
+  *out = json_node_get_double (n);
+  if ((range = range_error (name, *out))) {
+    project_error (p, o, name, "stem %s: %s: %s", stem, name, range);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static const char *
+member_string (JsonObject * o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  return n && JSON_NODE_HOLDS_VALUE (n)
+      && json_node_get_value_type (n) == G_TYPE_STRING ?
+      json_node_get_string (n) : NULL;
+}
 
 static gboolean
-read_points (JsonObject * auto_obj, const char *member, GArray * points,
-    const char *file, const char *stem)
+read_points (const Project * pr, JsonObject * auto_obj, const char *member,
+    GArray * points, const char *stem)
 {
   if (!json_object_has_member (auto_obj, member))
     return TRUE;
@@ -196,36 +376,38 @@ read_points (JsonObject * auto_obj, const char *member, GArray * points,
         || json_array_get_length (json_node_get_array (pn)) != 2)
       goto bad;
     JsonArray *pa = json_node_get_array (pn);
+    for (guint k = 0; k < 2; k++) {
+      JsonNode *e = json_array_get_element (pa, k);
+      if (!JSON_NODE_HOLDS_VALUE (e)
+          || (json_node_get_value_type (e) != G_TYPE_DOUBLE
+              && json_node_get_value_type (e) != G_TYPE_INT64))
+        goto bad;
+    }
     Point p = { json_array_get_double_element (pa, 0),
       json_array_get_double_element (pa, 1)
     };
-    if (!(p.t_s >= 0.0) || !isfinite (p.value))
+    const char *range;
+    if (!(p.t_s >= 0.0) || !isfinite (p.t_s) || !isfinite (p.value))
       goto bad;
+    if ((range = range_error (member, p.value))) {
+      project_error (pr, auto_obj, member, "stem %s: automation \"%s\" "
+          "point %u: %s", stem, member, i + 1, range);
+      return FALSE;
+    }
+    if (points->len > 0
+        && !(p.t_s > g_array_index (points, Point, points->len - 1).t_s)) {
+      project_error (pr, auto_obj, member, "stem %s: automation \"%s\" "
+          "point %u: at %g s, not after the point before it (points in "
+          "increasing time order)", stem, member, i + 1, p.t_s);
+      return FALSE;
+    }
     g_array_append_val (points, p);
   }
   return TRUE;
 bad:
-  fprintf (stderr, "%s: %s: stem %s: automation \"%s\" must be a list of "
-      "[seconds, value] pairs\n", PROG, file, stem, member);
+  project_error (pr, auto_obj, member, "stem %s: automation \"%s\" must be "
+      "a list of [seconds, value] pairs", stem, member);
   return FALSE;
-}
-
-static double
-member_double (JsonObject * o, const char *name, double fallback)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  if (!n || !JSON_NODE_HOLDS_VALUE (n))
-    return fallback;
-  return json_node_get_double (n);
-}
-
-static const char *
-member_string (JsonObject * o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  return n && JSON_NODE_HOLDS_VALUE (n)
-      && json_node_get_value_type (n) == G_TYPE_STRING ?
-      json_node_get_string (n) : NULL;
 }
 
 /* Reads @file's stems and settings into @m; relative stem paths are
@@ -233,11 +415,22 @@ member_string (JsonObject * o, const char *name)
 static gboolean
 read_project (Mix * m, const char *file, char **output, char **master)
 {
+  static const char *const top_keys[] = { "output", "master", "stems",
+    NULL
+  };
+  static const char *const stem_keys[] = { "file", "gain", "pan", "eq",
+    "comp", "reverb_send", "automation", NULL
+  };
+  static const char *const auto_keys[] = { "gain", "pan", NULL };
   GError *err = NULL;
   JsonParser *parser = json_parser_new ();
   gboolean ok = FALSE;
   char *dir = g_path_get_dirname (file);
+  Project pr = { file, g_hash_table_new_full (g_str_hash, g_str_equal,
+        g_free, g_free)
+  };
 
+  g_signal_connect (parser, "object-member", G_CALLBACK (on_member), &pr);
   if (!json_parser_load_from_file (parser, file, &err)) {
     fprintf (stderr, "%s: %s: %s\n", PROG, file, err->message);
     g_clear_error (&err);
@@ -247,6 +440,8 @@ read_project (Mix * m, const char *file, char **output, char **master)
   if (!root || !JSON_NODE_HOLDS_OBJECT (root))
     goto bad;
   JsonObject *o = json_node_get_object (root);
+  if (!known_members (&pr, o, top_keys, "the project"))
+    goto out;
   const char *s = member_string (o, "output");
   if (s)
     *output = g_strdup (s);
@@ -264,30 +459,54 @@ read_project (Mix * m, const char *file, char **output, char **master)
     const char *path = member_string (so, "file");
     if (!path)
       goto bad;
+    char *in = g_strdup_printf ("stem %s", path);
+    gboolean known = known_members (&pr, so, stem_keys, in);
+    g_free (in);
+    if (!known)
+      goto out;
     char *full = g_path_is_absolute (path) ? g_strdup (path)
         : g_build_filename (dir, path, NULL);
     Stem *st = stem_new (full);
     g_free (full);
     g_ptr_array_add (m->stems, st);
-    st->gain_db = member_double (so, "gain", 0.0);
-    st->pan = member_double (so, "pan", 0.0);
-    st->send_db = member_double (so, "reverb_send", -INFINITY);
+    if (!member_number (&pr, so, "gain", path, &st->gain_db)
+        || !member_number (&pr, so, "pan", path, &st->pan)
+        || !member_number (&pr, so, "reverb_send", path, &st->send_db))
+      goto out;
     const char *eq = member_string (so, "eq"), *comp = member_string (so,
         "comp");
-    if ((eq && !properties_ok (eq)) || (comp && !properties_ok (comp))
-        || !(st->gain_db <= MIX_MAX_GAIN_DB) || !(fabs (st->pan) <= 100.0)) {
-      fprintf (stderr, "%s: %s: stem %s: gain up to +%g dB, pan -100..100, "
-          "eq and comp as 'name=value ...'\n", PROG, file, path,
-          MIX_MAX_GAIN_DB);
+    if ((json_object_has_member (so, "eq") && !properties_ok (eq))
+        || (json_object_has_member (so, "comp") && !properties_ok (comp))) {
+      project_error (&pr, so, eq && properties_ok (eq) ? "comp" : "eq",
+          "stem %s: eq and comp as 'name=value ...' (letters, digits, "
+          ". : + - _)", path);
       goto out;
+    }
+    for (int k = 0; k < 2; k++) {
+      const char *key = k ? "comp" : "eq", *v = k ? comp : eq;
+      char *bad_prop = v ? properties_error (k ? "compressor" : "eq", v)
+          : NULL;
+      if (bad_prop) {
+        project_error (&pr, so, key, "stem %s: %s: %s", path, key, bad_prop);
+        g_free (bad_prop);
+        goto out;
+      }
     }
     st->eq = g_strdup (eq);
     st->comp = g_strdup (comp);
     JsonNode *an = json_object_get_member (so, "automation");
-    if (an && JSON_NODE_HOLDS_OBJECT (an)) {
+    if (an && !JSON_NODE_HOLDS_OBJECT (an)) {
+      project_error (&pr, so, "automation", "stem %s: \"automation\" is an "
+          "object: {\"gain\": [[seconds, dB], ...], \"pan\": ...}", path);
+      goto out;
+    }
+    if (an) {
       JsonObject *ao = json_node_get_object (an);
-      if (!read_points (ao, "gain", st->gain_points, file, path)
-          || !read_points (ao, "pan", st->pan_points, file, path))
+      char *in = g_strdup_printf ("stem %s: automation", path);
+      gboolean known = known_members (&pr, ao, auto_keys, in);
+      g_free (in);
+      if (!known || !read_points (&pr, ao, "gain", st->gain_points, path)
+          || !read_points (&pr, ao, "pan", st->pan_points, path))
         goto out;
     }
   }
@@ -297,6 +516,7 @@ bad:
   fprintf (stderr, "%s: %s: not a mix project (an object with \"stems\": "
       "[{\"file\": ...}, ...]; docs/gst-master.md)\n", PROG, file);
 out:
+  g_hash_table_destroy (pr.where);
   g_free (dir);
   g_object_unref (parser);
   return ok;
@@ -328,6 +548,26 @@ mix_desc (const Mix * m, int rate, const char *encode)
   if (sends)
     g_string_append (d, "audiomixer name=rev ! reverb mix=100 ! queue ! "
         "mix. ");
+  /* audioresample's drain at EOS falls a frame or two short (44.1 kHz to
+   * 48 kHz, quality 10: 383999 frames of 384000 for 8 s, 4799 of 4800 for
+   * 0.1 s with gst-launch-1.0 on GStreamer 1.22): one silent frame where the
+   * longest stem ends at the mix's rate keeps the mix that long (adding
+   * 0.0 changes no sample). */
+  guint64 frames = 0;
+  for (guint i = 0; i < m->stems->len; i++) {
+    const Stem *s = g_ptr_array_index (m->stems, i);
+    if (s->in.rate_hz > 0) {
+      guint64 n = (guint64) llround (s->in.duration_s * s->in.rate_hz);
+      frames = MAX (frames, (n * (guint64) rate + s->in.rate_hz - 1)
+          / (guint64) s->in.rate_hz);
+    }
+  }
+  if (frames > 0)
+    g_string_append_printf (d, "audiotestsrc wave=silence num-buffers=1 "
+        "samplesperbuffer=1 timestamp-offset=%" G_GUINT64_FORMAT " ! "
+        "audio/x-raw,format=F32LE,layout=interleaved,channels=2,rate=%d ! "
+        "mix. ", gst_util_uint64_scale_int_round (frames - 1, GST_SECOND,
+            rate), rate);
   for (guint i = 0; i < m->stems->len; i++) {
     const Stem *s = g_ptr_array_index (m->stems, i);
     g_ascii_dtostr (num, sizeof num, pow (10.0, s->gain_db / 20.0));
@@ -448,6 +688,14 @@ run_mix (gpointer data)
       g_free (msg);
       goto out;
     }
+    /* A decoder that stops early without an error (a corrupt FLAC, a
+     * truncated WAV) leaves the stem short: said, the mix goes on. */
+    char *what = gm_damage_describe (&s->in);
+    if (what) {
+      s->damage = g_strdup_printf ("%s: %s", s->path, what);
+      gm_job_note (job, GM_STATUS_WARNING, "%s", s->damage);
+      g_free (what);
+    }
     rate = MAX (rate, s->in.rate_hz);
     longest = MAX (longest, s->in.duration_s);
     if (i == 0)
@@ -495,6 +743,11 @@ run_mix (gpointer data)
     gm_job_note (job, GM_STATUS_WARNING, "the mix peaks at %+.2f dBFS: "
         "clipped in the %d-bit file (write float: -o NAME.wav, or "
         "--master TARGET)", job->after.sample_peak_dbfs, m->format->bits);
+  else if (job->after.sample_peak_dbfs > 0.0 && !m->master)
+    gm_job_note (job, GM_STATUS_WARNING, "the mix peaks at %+.2f dBFS: kept "
+        "in the float file, but it clips when played or converted to "
+        "integers (lower the gains, or --master TARGET)",
+        job->after.sample_peak_dbfs);
   if (m->master) {
     GmMasterOptions mo = { 0 };
     mo.target = m->master;
@@ -563,8 +816,14 @@ print_table (const MixRun * r)
     char *lm = fmt_num (s->lufs_in_mix, 1);
     char *share = fmt_num (total > 0.0 && isfinite (s->lufs_in_mix) ?
         100.0 * pow (10.0, s->lufs_in_mix / 10.0) / total : NAN, 0);
-    printf ("%-28.28s %8s %+7.1f %6.0f %6s %9s %5s%%\n", s->name, in,
-        s->gain_db, s->pan, send, lm, share);
+    char *gain = s->gain_points->len ? g_strdup ("auto")
+        : g_strdup_printf ("%+.1f", s->gain_db);
+    char *pan = s->pan_points->len ? g_strdup ("auto")
+        : g_strdup_printf ("%.0f", s->pan);
+    printf ("%-28.28s %8s %7s %6s %6s %9s %5s%%\n", s->name, in, gain, pan,
+        send, lm, share);
+    g_free (gain);
+    g_free (pan);
     g_free (in);
     g_free (send);
     g_free (lm);
@@ -584,14 +843,22 @@ print_table (const MixRun * r)
     printf ("  note: %s\n", (char *) g_ptr_array_index (r->job.notes, k));
 }
 
+/* @v, or null when not finite or not measured (!@valid): 0.0 is a
+ * reading, never a placeholder. */
 static void
-json_num (JsonBuilder * b, const char *key, double v)
+json_num_if (JsonBuilder * b, const char *key, double v, gboolean valid)
 {
   json_builder_set_member_name (b, key);
-  if (isfinite (v))
+  if (valid && isfinite (v))
     json_builder_add_double_value (b, round (v * 1000.0) / 1000.0);
   else
     json_builder_add_null_value (b);
+}
+
+static void
+json_num (JsonBuilder * b, const char *key, double v)
+{
+  json_num_if (b, key, v, TRUE);
 }
 
 static char *
@@ -612,13 +879,16 @@ mix_json (const MixRun * r)
   json_builder_end_array (b);
   json_builder_set_member_name (b, "mix");
   json_builder_begin_object (b);
-  json_num (b, "integrated_lufs", f->integrated_lufs);
-  json_num (b, "loudness_range_lu", f->range_lu);
-  json_num (b, "true_peak_dbtp", f->true_peak_dbtp);
-  json_num (b, "sample_peak_dbfs", f->sample_peak_dbfs);
-  json_num (b, "duration_s", f->duration_s);
+  json_num_if (b, "integrated_lufs", f->integrated_lufs, f->valid);
+  json_num_if (b, "loudness_range_lu", f->range_lu, f->valid);
+  json_num_if (b, "true_peak_dbtp", f->true_peak_dbtp, f->valid);
+  json_num_if (b, "sample_peak_dbfs", f->sample_peak_dbfs, f->valid);
+  json_num_if (b, "duration_s", f->duration_s, f->valid);
   json_builder_set_member_name (b, "rate_hz");
-  json_builder_add_int_value (b, r->job.out_rate_hz);
+  if (f->valid && r->job.out_rate_hz > 0)
+    json_builder_add_int_value (b, r->job.out_rate_hz);
+  else
+    json_builder_add_null_value (b);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "stems");
   json_builder_begin_array (b);
@@ -627,7 +897,9 @@ mix_json (const MixRun * r)
     json_builder_begin_object (b);
     json_builder_set_member_name (b, "file");
     json_builder_add_string_value (b, s->path);
-    json_num (b, "input_lufs", s->in.integrated_lufs);
+    json_num_if (b, "input_lufs", s->in.integrated_lufs, s->in.valid);
+    json_num_if (b, "input_duration_s", s->in.duration_s, s->in.valid);
+    json_num_if (b, "declared_duration_s", s->in.declared_s, s->in.valid);
     json_num (b, "gain_db", s->gain_db);
     json_num (b, "pan", s->pan);
     json_num (b, "reverb_send_db", s->send_db);
@@ -686,6 +958,12 @@ gm_mix_main (int argc, char **argv)
   const char *project = NULL, *master_name = NULL;
   int status;
 
+  /* Help needs no plugin. */
+  for (int i = 1; i < argc; i++)
+    if (!strcmp (argv[i], "-h") || !strcmp (argv[i], "--help")) {
+      usage_mix (stdout);
+      return 0;
+    }
   gst_init (NULL, NULL);
   if (!gst_registry_check_feature_version (gst_registry_get (), "loudmeter",
           0, 0, 0) || !gst_registry_check_feature_version (gst_registry_get
@@ -753,6 +1031,23 @@ gm_mix_main (int argc, char **argv)
     m.output = project_output;
   if (!master_name)
     master_name = project_master;
+  /* The same file twice would be summed twice (+6 dB) and make a STEM
+   * in an option ambiguous. */
+  for (guint i = 0; i < m.stems->len; i++)
+    for (guint k = 0; k < i; k++) {
+      Stem *a = g_ptr_array_index (m.stems, k), *b = g_ptr_array_index
+          (m.stems, i);
+      char *ca = g_canonicalize_filename (a->path, NULL);
+      char *cb = g_canonicalize_filename (b->path, NULL);
+      gboolean same = !strcmp (ca, cb);
+      g_free (ca);
+      g_free (cb);
+      if (same) {
+        fprintf (stderr, "%s: the stem %s is given twice (to double it, "
+            "raise its --gain by 6 dB)\n", PROG, b->path);
+        return 2;
+      }
+    }
   if (m.stems->len == 0 || !m.output) {
     fprintf (stderr, "%s: mix needs stems and -o OUT\n", PROG);
     usage_mix (stderr);
@@ -815,6 +1110,12 @@ gm_mix_main (int argc, char **argv)
   if (gm_interrupted) {
     fprintf (stderr, "%s: interrupted; no output file left behind\n", PROG);
     return 130;
+  }
+  /* Damaged stems on stderr as well, with the report on stdout. */
+  for (guint i = 0; i < m.stems->len; i++) {
+    Stem *s = g_ptr_array_index (m.stems, i);
+    if (s->damage && r.job.status != GM_STATUS_ERROR)
+      fprintf (stderr, "%s: warning: %s\n", PROG, s->damage);
   }
   if (r.job.status == GM_STATUS_ERROR && !m.json)
     for (guint k = 0; k < r.job.notes->len; k++)

@@ -115,7 +115,12 @@ main (int argc, char **argv)
   guint32 data_bytes, u32;
   guint16 u16;
 
-  if (argc != 2) {
+  if (argc == 2 && (!strcmp (argv[1], "-h") || !strcmp (argv[1], "--help"))) {
+    printf ("usage: %s OUTPUT.wav\nWrites the 40 s demo mix (48 kHz, stereo, "
+        "32-bit float WAV) to OUTPUT.wav.\n", argv[0]);
+    return 0;
+  }
+  if (argc != 2 || argv[1][0] == '-') {
     fprintf (stderr, "usage: %s OUTPUT.wav\n", argv[0]);
     return 2;
   }
