@@ -111,8 +111,8 @@ gst_mst_reverb_class_init (GstMstReverbClass * klass)
       "frequency while decay-low is 0, else above the crossover",
       MST_REVERB_MIN_DECAY_S, MST_REVERB_MAX_DECAY_S, d.decay_s);
   gst_mst_filter_install_double (gobject_class, PROP_DECAY_LOW, "decay-low",
-      "Low decay (s)", "RT60 in seconds below the crossover; 0: the same "
-      "as decay (otherwise 0.1 to 30)", MST_REVERB_DECAY_LOW_FOLLOWS,
+      "Low decay (s)", "RT60 in seconds below the crossover, 0.1 to 30; "
+      "0 (or any value under 0.1): the same as decay", MST_REVERB_DECAY_LOW_FOLLOWS,
       MST_REVERB_MAX_DECAY_S, d.decay_low_s);
   gst_mst_filter_install_double (gobject_class, PROP_CROSSOVER, "crossover",
       "Crossover (Hz)", "Frequency in Hz where the decay passes from "

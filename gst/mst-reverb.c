@@ -189,11 +189,12 @@ mst_reverb_destroy (MstReverb ** rv)
 }
 
 /* The decay below the crossover in force: decay_low_s, or decay_s when it
- * is left at MST_REVERB_DECAY_LOW_FOLLOWS. */
+ * is under MST_REVERB_MIN_DECAY_S (MST_REVERB_DECAY_LOW_FOLLOWS, the
+ * default, or a value a controller passes through on its way there). */
 static double
 decay_low (const MstReverbSettings * s)
 {
-  return s->decay_low_s == MST_REVERB_DECAY_LOW_FOLLOWS ? s->decay_s
+  return s->decay_low_s < MST_REVERB_MIN_DECAY_S ? s->decay_s
       : s->decay_low_s;
 }
 
@@ -306,8 +307,8 @@ settings_valid (const MstReverbSettings * s)
 {
 #define IN(v, lo, hi) ((v) >= (lo) && (v) <= (hi))
   return IN (s->decay_s, MST_REVERB_MIN_DECAY_S, MST_REVERB_MAX_DECAY_S)
-      && (s->decay_low_s == MST_REVERB_DECAY_LOW_FOLLOWS
-      || IN (s->decay_low_s, MST_REVERB_MIN_DECAY_S, MST_REVERB_MAX_DECAY_S))
+      && IN (s->decay_low_s, MST_REVERB_DECAY_LOW_FOLLOWS,
+      MST_REVERB_MAX_DECAY_S)
       && IN (s->crossover_hz, MST_REVERB_MIN_CROSSOVER_HZ,
       MST_REVERB_MAX_CROSSOVER_HZ)
       && IN (s->damping_hz, MST_REVERB_MIN_DAMPING_HZ,

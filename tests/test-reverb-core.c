@@ -235,6 +235,21 @@ test_decay_alone (void)
     free (e);
     free (ir);
   }
+  /* Under 0.1 s (a controller on its way to 0) follows decay too: the set
+   * is taken, and designs the same decay as 0. */
+  MstReverbSettings s;
+  mst_reverb_settings_default (&s);
+  s.decay_s = 3.0;
+  MstReverb *rv = make (rate, 1, &s);
+  double want = mst_reverb_design_rt60 (rv, 100);
+  s.decay_low_s = 0.05;
+  MST_CHECK (mst_reverb_set (rv, &s) == MST_OK);
+  mst_reverb_reset (rv);
+  MST_CHECK (fabs (mst_reverb_design_rt60 (rv, 100) / want - 1) < 1e-9);
+  MST_CHECK (fabs (want / 3.0 - 1) < 0.01);
+  s.decay_low_s = -1;
+  MST_CHECK (mst_reverb_set (rv, &s) == MST_ERR_INVALID_ARG);
+  mst_reverb_destroy (&rv);
 }
 
 /* Abel and Huang ("A simple, robust measure of reverberation echo
