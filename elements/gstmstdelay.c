@@ -119,6 +119,7 @@ gst_mst_delay_class_init (GstMstDelayClass * klass)
   GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
       | GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE;
   MstDelaySettings d;
+  /* Enums and tail are set, not glided: not controllable. */
 
   mst_delay_settings_default (&d);
   gobject_class->set_property = gst_mst_delay_set_property;
@@ -133,31 +134,31 @@ gst_mst_delay_class_init (GstMstDelayClass * klass)
       g_param_spec_enum ("note", "Note value",
           "The delay as a note value at bpm (a whole note is 4 beats; "
           "d: dotted, t: triplet), clamped to 4000 ms; off: time",
-          GST_TYPE_MST_DELAY_NOTE, d.note, flags));
+          GST_TYPE_MST_DELAY_NOTE, d.note, flags & ~GST_PARAM_CONTROLLABLE));
   gst_mst_filter_install_double (gobject_class, PROP_BPM, "bpm", "Tempo (bpm)",
       "Beats a minute, for note", MST_DELAY_MIN_BPM, MST_DELAY_MAX_BPM,
       d.bpm);
   gst_mst_filter_install_double (gobject_class, PROP_FEEDBACK, "feedback", "Feedback (%)",
-      "Each repeat this share of the last (in amplitude)", 0.0,
+      "Each repeat this share of the last, in % of amplitude", 0.0,
       MST_DELAY_MAX_FEEDBACK_PCT, d.feedback_pct);
   g_object_class_install_property (gobject_class, PROP_PING_PONG,
       g_param_spec_boolean ("ping-pong", "Ping-pong",
           "Echoes alternate left and right (the mono sum starts on the "
           "left); switching glides", d.ping_pong, flags));
   gst_mst_filter_install_double (gobject_class, PROP_LOW_CUT, "low-cut", "Low cut (Hz)",
-      "12 dB/octave low cut in the feedback path (each repeat after the "
-      "first); 0: off", 0.0, MST_DELAY_MAX_LOW_CUT_HZ, d.low_cut_hz);
+      "12 dB/octave low cut in Hz in the feedback path (each repeat after "
+      "the first); 0: off", 0.0, MST_DELAY_MAX_LOW_CUT_HZ, d.low_cut_hz);
   gst_mst_filter_install_double (gobject_class, PROP_HIGH_CUT, "high-cut", "High cut (Hz)",
-      "12 dB/octave high cut in the feedback path; 20000 (the maximum): "
+      "12 dB/octave high cut in Hz in the feedback path; 20000 (the maximum): "
       "off", MST_DELAY_MIN_HIGH_CUT_HZ, MST_DELAY_MAX_HIGH_CUT_HZ,
       d.high_cut_hz);
   gst_mst_filter_install_double (gobject_class, PROP_MIX, "mix", "Mix (%)",
-      "Wet share of the output: 0 the dry input (bit-exact), 100 only the "
+      "Wet share of the output in %: 0 the dry input (bit-exact), 100 only the "
       "echoes", 0.0, 100.0, d.mix_pct);
   g_object_class_install_property (gobject_class, PROP_TAIL,
       g_param_spec_boolean ("tail", "Tail",
           "At the end of the stream, play the echoes out (until -90 dBFS "
-          "or 2 x their RT60) before the EOS", d.tail, flags));
+          "or 2 x their RT60) before the EOS", d.tail, flags & ~GST_PARAM_CONTROLLABLE));
   g_object_class_install_property (gobject_class, PROP_BYPASS,
       g_param_spec_boolean ("bypass", "Bypass",
           "The dry input only (stereo bit-exact, mono to both sides), "

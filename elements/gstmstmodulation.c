@@ -13,7 +13,9 @@
  * `spread` offsets the right side's LFO against the left's. A mono input
  * feeds both sides, each with its own voices: with `spread` above 0 the
  * two sides come out decorrelated (a chorus widens a mono guitar), at 0
- * they are equal. `mix` is an equal-power dry/wet balance; at 0 (or with
+ * they are equal. `mix` is an equal-power dry/wet balance (correlated dry
+ * and wet add up to +3 dB at 50, peaks more: leave 6 dB of headroom in an
+ * integer pipeline); at 0 (or with
  * `bypass`) the audio passes bit-exact (a mono input on both sides);
  * `invert` turns the wet signal's polarity (the flanger's notches move to
  * k / delay, DC included). Every number glides (20 ms), a change of mode
@@ -24,7 +26,7 @@
  * gst-launch-1.0 audiotestsrc wave=pink-noise ! audioconvert ! \
  *     modulation mode=phaser rate=0.3 feedback=50 ! audioconvert ! \
  *     autoaudiosink
- * gst-launch-1.0 audiotestsrc wave=saw freq=220 ! \
+ * gst-launch-1.0 audiotestsrc wave=saw freq=220 volume=0.4 ! \
  *     audio/x-raw,format=F32LE,channels=1 ! \
  *     modulation mode=chorus voices=4 spread=180 ! audioconvert ! \
  *     autoaudiosink
@@ -285,6 +287,8 @@ gst_mst_modulation_class_init (GstMstModulationClass * klass)
   GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
       | GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE;
   MstModulationSettings d;
+  /* The enums are set, not glided (a change crossfades): not
+   * controllable. */
 
   mst_modulation_settings_default (&d);
   gobject_class->set_property = gst_mst_modulation_set_property;
@@ -294,7 +298,7 @@ gst_mst_modulation_class_init (GstMstModulationClass * klass)
       g_param_spec_enum ("mode", "Mode",
           "Chorus, flanger or phaser (a change fades the wet signal out "
           "and in, 20 ms each way)", GST_TYPE_MST_MODULATION_MODE, d.mode,
-          flags));
+          flags & ~GST_PARAM_CONTROLLABLE));
   g_object_class_install_property (gobject_class, PROP_VOICES,
       g_param_spec_int ("voices", "Voices",
           "Chorus: modulated delay lines, centre delays spread over +-20 % "
@@ -318,7 +322,8 @@ gst_mst_modulation_class_init (GstMstModulationClass * klass)
   g_object_class_install_property (gobject_class, PROP_SHAPE,
       g_param_spec_enum ("shape", "LFO shape",
           "Sine or triangle (a change crossfades them over 20 ms)",
-          GST_TYPE_MST_MODULATION_SHAPE, d.shape, flags));
+          GST_TYPE_MST_MODULATION_SHAPE, d.shape,
+          flags & ~GST_PARAM_CONTROLLABLE));
   g_object_class_install_property (gobject_class, PROP_FEEDBACK,
       g_param_spec_double ("feedback", "Feedback (%)",
           "Flanger and phaser: wet signal fed back to the input, in %, "
@@ -326,8 +331,9 @@ gst_mst_modulation_class_init (GstMstModulationClass * klass)
           MST_MODULATION_MAX_FEEDBACK_PCT, d.feedback_pct, flags));
   g_object_class_install_property (gobject_class, PROP_MIX,
       g_param_spec_double ("mix", "Mix (%)",
-          "Equal-power dry/wet: cos (pi/2 mix/100) dry + sin (pi/2 mix/100) "
-          "wet; 0 passes bit-exact, 50 equal parts", 0.0, 100.0, d.mix_pct,
+          "Equal-power dry/wet in %: cos (pi/2 mix/100) dry + sin (pi/2 "
+          "mix/100) wet; 0 passes bit-exact, 50 equal parts. Correlated dry "
+          "and wet add up to +3 dB, peaks more: leave 6 dB of headroom", 0.0, 100.0, d.mix_pct,
           flags));
   g_object_class_install_property (gobject_class, PROP_SPREAD,
       g_param_spec_double ("spread", "Stereo spread (degrees)",

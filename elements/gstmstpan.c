@@ -216,6 +216,7 @@ gst_mst_pan_class_init (GstMstPanClass * klass)
   GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
       | GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE;
   MstPanSettings defaults;
+  /* The enums are set, not glided: not controllable. */
 
   mst_pan_settings_default (&defaults);
   gobject_class->set_property = gst_mst_pan_set_property;
@@ -223,7 +224,8 @@ gst_mst_pan_class_init (GstMstPanClass * klass)
 
   g_object_class_install_property (gobject_class, PROP_POSITION,
       g_param_spec_double ("position", "Position",
-          "Where the source sits: -100 hard left, 0 centre, 100 hard right "
+          "Where the source sits, -100 to 100: -100 hard left (the left side "
+          "only), 0 centre, 100 hard right "
           "(glides over 10 ms)", -MST_PAN_MAX_POSITION, MST_PAN_MAX_POSITION,
           defaults.position, flags));
   g_object_class_install_property (gobject_class, PROP_LAW,
@@ -231,11 +233,12 @@ gst_mst_pan_class_init (GstMstPanClass * klass)
           "Level of each side when the source is at the centre, in dB (0, "
           "-3, -4.5, -6); at either end the side panned to is at unity and "
           "the other silent, whatever the law", GST_TYPE_MST_PAN_LAW,
-          defaults.law, flags));
+          defaults.law, flags & ~GST_PARAM_CONTROLLABLE));
   g_object_class_install_property (gobject_class, PROP_MODE,
       g_param_spec_enum ("mode", "Mode",
           "What position does to a stereo source (a mono one is panned)",
-          GST_TYPE_MST_PAN_MODE, defaults.mode, flags));
+          GST_TYPE_MST_PAN_MODE, defaults.mode,
+          flags & ~GST_PARAM_CONTROLLABLE));
   g_object_class_install_property (gobject_class, PROP_WIDTH,
       g_param_spec_double ("width", "Width (%)",
           "Stereo sources: the side (L - R) times width / 100 before the "

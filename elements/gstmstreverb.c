@@ -4,7 +4,9 @@
  * @title: reverb
  *
  * A feedback delay network of 16 lines (gst/mst-reverb.h): `decay` is the
- * RT60 in seconds above `crossover` Hz, `decay-low` below it, `damping`
+ * RT60 in seconds, at every frequency while `decay-low` is 0 (its
+ * default); set `decay-low` and it is the RT60 below `crossover` Hz,
+ * `decay` the one above, `damping`
  * the frequency above which the decay shortens towards a quarter of
  * `decay` (20000, the maximum: none); `size` scales the lines, `pre-delay`
  * (ms) delays the onset, `diffusion` (%) thickens the first echoes, `mix`
@@ -105,43 +107,47 @@ gst_mst_reverb_class_init (GstMstReverbClass * klass)
   gobject_class->get_property = gst_mst_reverb_get_property;
 
   gst_mst_filter_install_double (gobject_class, PROP_DECAY, "decay", "Decay (s)",
-      "RT60 in seconds above the crossover: the time the tail takes to "
-      "fall 60 dB", MST_REVERB_MIN_DECAY_S, MST_REVERB_MAX_DECAY_S,
-      d.decay_s);
+      "RT60 in seconds: the time the tail takes to fall 60 dB; at every "
+      "frequency while decay-low is 0, else above the crossover",
+      MST_REVERB_MIN_DECAY_S, MST_REVERB_MAX_DECAY_S, d.decay_s);
   gst_mst_filter_install_double (gobject_class, PROP_DECAY_LOW, "decay-low",
-      "Low decay (s)", "RT60 in seconds below the crossover",
-      MST_REVERB_MIN_DECAY_S, MST_REVERB_MAX_DECAY_S, d.decay_low_s);
+      "Low decay (s)", "RT60 in seconds below the crossover, 0.1 to 30; "
+      "0 (or any value under 0.1): the same as decay", MST_REVERB_DECAY_LOW_FOLLOWS,
+      MST_REVERB_MAX_DECAY_S, d.decay_low_s);
   gst_mst_filter_install_double (gobject_class, PROP_CROSSOVER, "crossover",
-      "Crossover (Hz)", "Where the decay passes from decay-low to decay "
-      "(first-order shelves: reached about 3 octaves away)",
-      MST_REVERB_MIN_CROSSOVER_HZ, MST_REVERB_MAX_CROSSOVER_HZ,
+      "Crossover (Hz)", "Frequency in Hz where the decay passes from "
+      "decay-low to decay (first-order shelves: reached about 3 octaves "
+      "away)", MST_REVERB_MIN_CROSSOVER_HZ, MST_REVERB_MAX_CROSSOVER_HZ,
       d.crossover_hz);
   gst_mst_filter_install_double (gobject_class, PROP_DAMPING, "damping", "Damping (Hz)",
-      "Above this frequency the decay shortens towards a quarter of decay "
-      "(20000, the maximum: no damping)", MST_REVERB_MIN_DAMPING_HZ,
+      "Frequency in Hz above which the decay shortens towards a quarter of "
+      "decay (20000, the maximum: no damping)", MST_REVERB_MIN_DAMPING_HZ,
       MST_REVERB_MAX_DAMPING_HZ, d.damping_hz);
   gst_mst_filter_install_double (gobject_class, PROP_SIZE, "size", "Size (%)",
-      "Length of the delay lines, 100: 23 to 61 ms (a change crossfades "
-      "between taps)", MST_REVERB_MIN_SIZE_PCT, MST_REVERB_MAX_SIZE_PCT,
-      d.size_pct);
+      "Length of the delay lines in % of the nominal room: 100 gives lines "
+      "of 23 to 61 ms, 25 a quarter of that, 200 twice (a change "
+      "crossfades between taps)", MST_REVERB_MIN_SIZE_PCT,
+      MST_REVERB_MAX_SIZE_PCT, d.size_pct);
   gst_mst_filter_install_double (gobject_class, PROP_PREDELAY, "pre-delay",
-      "Pre-delay (ms)", "Delay before the reverberation starts",
+      "Pre-delay (ms)", "Delay in ms before the reverberation starts",
       0.0, MST_REVERB_MAX_PREDELAY_MS, d.predelay_ms);
   gst_mst_filter_install_double (gobject_class, PROP_DIFFUSION, "diffusion",
-      "Diffusion (%)", "Strength of the input all-pass diffusers: 0 "
+      "Diffusion (%)", "Strength of the input all-pass diffusers in %: 0 "
       "discrete first echoes, 100 dense at once", 0.0, 100.0,
       d.diffusion_pct);
   gst_mst_filter_install_double (gobject_class, PROP_MIX, "mix", "Mix (%)",
-      "Wet share of the output: 0 the dry input (bit-exact), 100 only the "
-      "reverberation", 0.0, 100.0, d.mix_pct);
+      "Wet share of the output in %: 0 the dry input (bit-exact), 100 only "
+      "the reverberation", 0.0, 100.0, d.mix_pct);
   gst_mst_filter_install_double (gobject_class, PROP_WIDTH, "width", "Width (%)",
-      "Stereo width of the reverberation: 0 mono, 100 two decorrelated "
-      "sides", 0.0, 100.0, d.width_pct);
+      "Stereo width of the reverberation in %: 0 mono, 100 two "
+      "decorrelated sides", 0.0, 100.0, d.width_pct);
+  /* tail is read once, at the end of the stream: nothing to glide or
+   * automate, so not controllable. */
   g_object_class_install_property (gobject_class, PROP_TAIL,
       g_param_spec_boolean ("tail", "Tail",
           "At the end of the stream, play the reverberation out (until "
           "-90 dBFS or 2 x the longest decay) before the EOS", d.tail,
-          flags));
+          flags & ~GST_PARAM_CONTROLLABLE));
   g_object_class_install_property (gobject_class, PROP_BYPASS,
       g_param_spec_boolean ("bypass", "Bypass",
           "The dry input only (stereo bit-exact, mono to both sides), "

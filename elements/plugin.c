@@ -54,5 +54,6 @@ plugin_init (GstPlugin * plugin)
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, mastering,
-    "Mastering studio elements: equalizer, dynamics, loudness, stereo imaging",
+    "Mixing and mastering studio elements: equalizer, dynamics, loudness, "
+    "stereo imaging, restoration, pan, delay, reverb, modulation, mix bus",
     plugin_init, PACKAGE_VERSION, "LGPL", PACKAGE_NAME, PACKAGE_ORIGIN)

@@ -102,7 +102,7 @@ void
 mst_reverb_settings_default (MstReverbSettings * s)
 {
   s->decay_s = 2.0;
-  s->decay_low_s = 2.0;
+  s->decay_low_s = MST_REVERB_DECAY_LOW_FOLLOWS;
   s->crossover_hz = 500.0;
   s->damping_hz = MST_REVERB_MAX_DAMPING_HZ;
   s->size_pct = 100.0;
@@ -188,12 +188,22 @@ mst_reverb_destroy (MstReverb ** rv)
   *rv = NULL;
 }
 
+/* The decay below the crossover in force: decay_low_s, or decay_s when it
+ * is under MST_REVERB_MIN_DECAY_S (MST_REVERB_DECAY_LOW_FOLLOWS, the
+ * default, or a value a controller passes through on its way there). */
+static double
+decay_low (const MstReverbSettings * s)
+{
+  return s->decay_low_s < MST_REVERB_MIN_DECAY_S ? s->decay_s
+      : s->decay_low_s;
+}
+
 static void
 targets_from_settings (MstReverb * rv)
 {
   const MstReverbSettings *s = &rv->settings;
   rv->target = (Params) {
-  s->decay_s, s->decay_low_s, s->crossover_hz, s->damping_hz, s->size_pct,
+  s->decay_s, decay_low (s), s->crossover_hz, s->damping_hz, s->size_pct,
         s->diffusion_pct, s->bypass ? 0.0 : s->mix_pct, s->width_pct};
 }
 
@@ -297,7 +307,8 @@ settings_valid (const MstReverbSettings * s)
 {
 #define IN(v, lo, hi) ((v) >= (lo) && (v) <= (hi))
   return IN (s->decay_s, MST_REVERB_MIN_DECAY_S, MST_REVERB_MAX_DECAY_S)
-      && IN (s->decay_low_s, MST_REVERB_MIN_DECAY_S, MST_REVERB_MAX_DECAY_S)
+      && IN (s->decay_low_s, MST_REVERB_DECAY_LOW_FOLLOWS,
+      MST_REVERB_MAX_DECAY_S)
       && IN (s->crossover_hz, MST_REVERB_MIN_CROSSOVER_HZ,
       MST_REVERB_MAX_CROSSOVER_HZ)
       && IN (s->damping_hz, MST_REVERB_MIN_DAMPING_HZ,
@@ -634,7 +645,7 @@ reverb_drain (MstReverb * rv, void *out, size_t max_frames, size_t *n_out,
     bool wet = rv->settings.tail && (rv->cur.mix > 0.0
         || rv->target.mix > 0.0);
     mst_tail_begin (&rv->tail, wet ? (uint64_t) ceil (2.0 *
-            fmax (rv->settings.decay_s, rv->settings.decay_low_s) *
+            fmax (rv->settings.decay_s, decay_low (&rv->settings)) *
             rv->rate) : 0, (uint64_t) ceil (rv->settings.predelay_ms * 1e-3
             * rv->rate) + longest_line (rv));
   }

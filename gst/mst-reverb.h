@@ -15,6 +15,10 @@ extern "C" {
 
 #define MST_REVERB_MIN_DECAY_S 0.1
 #define MST_REVERB_MAX_DECAY_S 30.0
+/** decay_low_s of 0 (its default), or any value under
+ *  MST_REVERB_MIN_DECAY_S, follows decay_s: one knob sets the decay at
+ *  every frequency until decay-low is set. */
+#define MST_REVERB_DECAY_LOW_FOLLOWS 0.0
 #define MST_REVERB_MIN_CROSSOVER_HZ 50.0
 #define MST_REVERB_MAX_CROSSOVER_HZ 10000.0
 /** damping: at the maximum, none. */
@@ -35,7 +39,7 @@ extern "C" {
 
 typedef struct {
   double decay_s;               /* RT60 above the crossover */
-  double decay_low_s;           /* RT60 below the crossover */
+  double decay_low_s;           /* RT60 below the crossover; < 0.1: decay_s */
   double crossover_hz;
   double damping_hz;            /* above: RT60 towards decay / 4 */
   double size_pct;              /* delay lengths times size / 100 */

@@ -714,6 +714,56 @@ test_mono_spread (void)
   free (y);
 }
 
+/* The equal-power mix adds level where dry and wet are correlated: at
+ * mix m the dry gain cos (pi/2 m/100) and the wet sin (pi/2 m/100) sum to
+ * up to sqrt 2 (+3 dB, at 50 %) in amplitude, and the voices (1 / sqrt
+ * (voices) each) can add up to sqrt (voices) on a peak. The page's chorus
+ * line (3 voices, mix 40, depth 30, rate 0.6, spread 120) on a mono
+ * -2 dBFS 220 Hz triangle: the peaks rise above the input's but stay under
+ * that bound, and the -6 dB the page puts in front (volume=0.5) keeps the
+ * output under 0 dBFS. */
+static void
+test_mix_headroom (void)
+{
+  const size_t n = 2 * RATE;
+  const double in_peak = pow (10.0, -2.0 / 20.0), f = 220.0;
+  MstModulationSettings s = settings (MST_MODULATION_CHORUS);
+  s.voices = 3;
+  s.mix_pct = 40.0;
+  s.depth_pct = 30.0;
+  s.rate_hz = 0.6;
+  s.spread_deg = 120.0;
+  double bound = cos (M_PI / 2 * s.mix_pct / 100.0)
+      + sin (M_PI / 2 * s.mix_pct / 100.0) * sqrt ((double) s.voices);
+  for (int pass = 0; pass < 2; pass++) {
+    double gain = pass ? 0.5 : 1.0;
+    double *x = malloc (n * sizeof (double));
+    double *y = malloc (2 * n * sizeof (double));
+    for (size_t i = 0; i < n; i++) {
+      double ph = fmod (i * f / RATE, 1.0);
+      x[i] = gain * in_peak * (ph < 0.5 ? 4 * ph - 1 : 3 - 4 * ph);
+    }
+    MstModulation *m = core_with (&s, 1);
+    MST_CHECK (mst_modulation_process_f64 (m, x, n, y) == MST_OK);
+    double peak = 0;
+    for (size_t i = 0; i < 2 * n; i++)
+      peak = fmax (peak, fabs (y[i]));
+    double rise_db = 20 * log10 (peak / (gain * in_peak));
+    printf ("  chorus mix 40, 3 voices, input %.1f dBFS: peak %+.2f dBFS "
+        "(%+.2f dB; bound %+.2f dB)\n", 20 * log10 (gain * in_peak),
+        20 * log10 (peak), rise_db, 20 * log10 (bound));
+    MST_CHECK (rise_db > 1.0);
+    MST_CHECK (peak <= bound * gain * in_peak * (1 + 1e-9));
+    if (pass)
+      MST_CHECK (peak < 1.0);
+    else
+      MST_CHECK (peak > 1.0);
+    mst_modulation_destroy (&m);
+    free (x);
+    free (y);
+  }
+}
+
 int
 main (void)
 {
@@ -724,6 +774,7 @@ main (void)
   MST_RUN (test_phaser_notches);
   MST_RUN (test_flanger_comb);
   MST_RUN (test_chorus_level);
+  MST_RUN (test_mix_headroom);
   MST_RUN (test_dry_bit_exact);
   MST_RUN (test_no_clicks);
   MST_RUN (test_stability);

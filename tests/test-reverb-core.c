@@ -207,6 +207,51 @@ test_rt60_bands (void)
   free (ir);
 }
 
+/* decay alone (decay-low left at 0, "the same as decay") sets the decay
+ * at every frequency: octave T30 at 125 Hz, 1 kHz and 8 kHz within 10 % of
+ * decay, at a short and a long decay. */
+static void
+test_decay_alone (void)
+{
+  const double rate = 48000, decays[] = { 0.5, 6.0 };
+  const double bands[] = { 125, 1000, 8000 };
+  for (int d = 0; d < 2; d++) {
+    MstReverbSettings s;
+    mst_reverb_settings_default (&s);
+    MST_CHECK (s.decay_low_s == MST_REVERB_DECAY_LOW_FOLLOWS);
+    s.decay_s = decays[d];
+    s.predelay_ms = 0;
+    size_t n = ir_frames (decays[d], rate);
+    double *ir = impulse_response (rate, s, n);
+    double *e = malloc (n * sizeof (double));
+    for (int b = 0; b < 3; b++) {
+      octave_energy (ir, n, rate, bands[b], e);
+      double t = t30 (e, n, rate);
+      printf ("  decay %g s alone: %g Hz T30 %.3f s (%+.1f %%)\n", decays[d],
+          bands[b], t, 100 * (t / decays[d] - 1));
+      MST_CHECK_MSG (fabs (t / decays[d] - 1) < 0.10, "decay %g, %g Hz: %g",
+          decays[d], bands[b], t);
+    }
+    free (e);
+    free (ir);
+  }
+  /* Under 0.1 s (a controller on its way to 0) follows decay too: the set
+   * is taken, and designs the same decay as 0. */
+  MstReverbSettings s;
+  mst_reverb_settings_default (&s);
+  s.decay_s = 3.0;
+  MstReverb *rv = make (rate, 1, &s);
+  double want = mst_reverb_design_rt60 (rv, 100);
+  s.decay_low_s = 0.05;
+  MST_CHECK (mst_reverb_set (rv, &s) == MST_OK);
+  mst_reverb_reset (rv);
+  MST_CHECK (fabs (mst_reverb_design_rt60 (rv, 100) / want - 1) < 1e-9);
+  MST_CHECK (fabs (want / 3.0 - 1) < 0.01);
+  s.decay_low_s = -1;
+  MST_CHECK (mst_reverb_set (rv, &s) == MST_ERR_INVALID_ARG);
+  mst_reverb_destroy (&rv);
+}
+
 /* Abel and Huang ("A simple, robust measure of reverberation echo
  * density", AES 121st convention, 2006): in a 20 ms window, the share of
  * samples beyond one standard deviation, over erfc (1 / sqrt 2) (that of
@@ -536,6 +581,7 @@ main (void)
 {
   MST_RUN (test_rt60_broadband);
   MST_RUN (test_rt60_bands);
+  MST_RUN (test_decay_alone);
   MST_RUN (test_echo_density);
   MST_RUN (test_extremes);
   MST_RUN (test_glides);

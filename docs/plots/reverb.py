@@ -72,8 +72,8 @@ def ned(x, ms=300):
 def plot_edc():
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5))
     for decay, colour in ((0.5, "C0"), (2.0, "C1"), (6.0, "C2")):
-        y = response("reverb decay=%g decay-low=%g pre-delay=0 mix=100 "
-                     "tail=false" % (decay, decay), decay + 0.3)
+        y = response("reverb decay=%g pre-delay=0 mix=100 tail=false"
+                     % decay, decay + 0.3)
         e = np.sum(y ** 2, axis=1)
         t = np.arange(len(e)) / RATE
         a.plot(t, edc_db(e), colour, label="decay %g s: T30 %.3f s" % (
@@ -82,7 +82,7 @@ def plot_edc():
     a.set_ylim(-70, 2)
     a.set_xlabel("time (s)")
     a.set_ylabel("energy decay (dB)")
-    a.set_title("Broadband EDC, dashed: -60 dB at the set decay")
+    a.set_title("Broadband EDC, decay alone; dashed: -60 dB at the decay")
     a.legend()
     a.grid(alpha=0.3)
     y = response("reverb decay=1 decay-low=4 crossover=1000 pre-delay=0 "
