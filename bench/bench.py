@@ -227,8 +227,18 @@ FFMPEG_DEESSER_INTENSITY = 0.5   # its default 0 leaves the audio untouched
 CHAIN_LIMITER_INPUT_GAIN_DB = 0.0
 
 
-def mbcomp_ours_chain():
-    return "mbcomp num-bands=%d" % MBCOMP_BANDS
+def mbcomp_ours_chain(compressing=False):
+    """Ours at its defaults (neutral bands: ratio 1, which its idle bands
+    skip), or compressing=True: every band set as the peers' are."""
+    props = ["mbcomp num-bands=%d" % MBCOMP_BANDS]
+    if compressing:
+        for band in range(MBCOMP_BANDS):
+            props += ["band%d::%s=%s" % (band, name, _num(value))
+                      for name, value in (("threshold", MBCOMP_THRESHOLD_DB),
+                                          ("ratio", MBCOMP_RATIO),
+                                          ("attack", MBCOMP_ATTACK_MS),
+                                          ("release", MBCOMP_RELEASE_MS))]
+    return " ".join(props)
 
 
 LSP_MBCOMP = "lsp-plug-in-plugins-lv2-mb-compressor-stereo"
@@ -296,8 +306,9 @@ def dither_chain(quantizer):
     return "%s ! audio/x-raw,format=S16LE ! audioconvert" % quantizer
 
 
-def chain_ours():
-    return " ! ".join([eq_ours_chain(), mbcomp_ours_chain(), "limiter"])
+def chain_ours(compressing=False):
+    return " ! ".join([eq_ours_chain(), mbcomp_ours_chain(compressing),
+                       "limiter"])
 
 
 def chain_lsp():
@@ -446,6 +457,12 @@ CASES = [
          baseline="gst baseline", chain=mbcomp_ours_chain(),
          requires=["gst:mbcomp"],
          note="4 bands, every other setting its default (minimum phase)"),
+    dict(name="mbcomp (mastering), compressing as the peers",
+         group="mbcomp", role="peer", baseline="gst baseline",
+         chain=mbcomp_ours_chain(compressing=True), requires=["gst:mbcomp"],
+         note="every band at the peers' threshold, ratio, attack and "
+              "release: the defaults are neutral (ratio 1) and idle bands "
+              "skip their gain stage, so this is what compressing costs"),
     dict(name="LSP mb-compressor stereo, classic, 4 bands (lv2)",
          group="mbcomp", role="peer", baseline="gst baseline",
          chain=mbcomp_lsp_chain(), requires=["gst:" + LSP_MBCOMP], target=5.0,
@@ -670,6 +687,12 @@ CASES = [
          note="the eq group's 5 bands, mbcomp num-bands=4, the limiter with "
               "every default (true peak, ceiling -1 dBTP, a message every "
               "second)"),
+    dict(name="eq ! mbcomp ! limiter (mastering), mbcomp compressing",
+         group="chain", role="peer", baseline="gst baseline",
+         chain=chain_ours(compressing=True),
+         requires=["gst:eq", "gst:mbcomp", "gst:limiter"],
+         note="the same with mbcomp's bands set as the peers' (the "
+              "default mbcomp is neutral and its idle bands are skipped)"),
     dict(name="LSP para-eq x16 ! mb-compressor ! limiter Full x4 (lv2)",
          group="chain", role="peer", baseline="gst baseline",
          chain=chain_lsp(), target=10.0,
