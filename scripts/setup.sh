@@ -20,7 +20,7 @@ liborc-0.4-dev-bin gstreamer1.0-tools gstreamer1.0-plugins-base \
 gstreamer1.0-plugins-good libebur128-dev ffmpeg \
 gstreamer1.0-plugins-bad libcairo2-dev python3 libfftw3-dev \
 libjson-glib-dev python3-gi gir1.2-gstreamer-1.0 clang libclang-rt-14-dev \
-slurm-wlm munge"
+slurm-wlm munge systemd"
 
 missing=""
 for p in $packages; do
