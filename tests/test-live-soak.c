@@ -154,6 +154,27 @@ settled (const Feed * f, double t_s)
   return FALSE;
 }
 
+/* Where a settled short-term value missed the target: the segment it
+ * lies in and the one before (a level step, or a gap), so a failure
+ * says which change the controller did not follow. */
+static void
+report_off_target (const Feed * f, double t_s, double lufs)
+{
+  for (guint i = 0; i < f->segments->len; i++) {
+    const Segment *s = &g_array_index (f->segments, Segment, i);
+    if (t_s > s->start_s && t_s <= s->end_s) {
+      const Segment *p = i > 0 ? s - 1 : NULL;
+      printf ("feed %d: short-term %.2f LUFS at %.0f s, %.0f s into a "
+          "segment at %+.1f dB (%.0f s long) after %s %+.1f dB\n", f->index,
+          lufs, t_s, t_s - s->start_s, s->level_db, s->end_s - s->start_s,
+          p && !isfinite (p->level_db) ? "a gap; before it" : "a segment at",
+          p ? (isfinite (p->level_db) ? p->level_db : (i > 1 ? (s - 2)->level_db
+                  : 0.0)) : 0.0);
+      return;
+    }
+  }
+}
+
 static volatile gint feeds_progress_min_pct;
 static Feed *feeds;
 static int n_feeds;
@@ -241,8 +262,8 @@ run_feed (gpointer data)
         f->st_checked++;
         if (dev > f->st_worst_lu)
           f->st_worst_lu = dev;
-        if (dev > TOLERANCE_LU)
-          f->st_failed++;
+        if (dev > TOLERANCE_LU && f->st_failed++ < 5)
+          report_off_target (f, t_s, lufs);
       }
       next_second += RATE;
     }
@@ -303,6 +324,7 @@ main (int argc, char **argv)
   double seconds = 240;
   const char *json_path = NULL;
   gboolean judge_memory = TRUE;
+  int first_feed = 0;
   GThread **threads;
   long rss_warm = 0, rss_max_after = 0, rss_start;
   int failed = 0;
@@ -319,9 +341,11 @@ main (int argc, char **argv)
       json_path = argv[++i];
     else if (!strcmp (argv[i], "--no-memory-check"))
       judge_memory = FALSE;
+    else if (!strcmp (argv[i], "--first-feed") && i + 1 < argc)
+      first_feed = atoi (argv[++i]);
     else {
       fprintf (stderr, "usage: %s [--feeds N] [--seconds S] [--json FILE] "
-          "[--no-memory-check]\n", argv[0]);
+          "[--no-memory-check] [--first-feed K]\n", argv[0]);
       return 2;
     }
   }
@@ -334,7 +358,7 @@ main (int argc, char **argv)
   t0 = g_get_monotonic_time ();
   cpu0 = cpu_s ();
   for (int i = 0; i < n_feeds; i++) {
-    feeds[i].index = i;
+    feeds[i].index = first_feed + i;
     /* whole buffers, so num-buffers gives the count exactly */
     feeds[i].frames_wanted = (guint64) (seconds * RATE) / FRAMES_PER_BUFFER
         * FRAMES_PER_BUFFER;
