@@ -848,17 +848,7 @@ print_table (const MixRun * r)
 static void
 json_num_if (JsonBuilder * b, const char *key, double v, gboolean valid)
 {
-  json_builder_set_member_name (b, key);
-  if (valid && isfinite (v))
-    json_builder_add_double_value (b, round (v * 1000.0) / 1000.0);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-json_num (JsonBuilder * b, const char *key, double v)
-{
-  json_num_if (b, key, v, TRUE);
+  gm_json_number (b, key, valid ? v : NAN);
 }
 
 static char *
@@ -900,10 +890,10 @@ mix_json (const MixRun * r)
     json_num_if (b, "input_lufs", s->in.integrated_lufs, s->in.valid);
     json_num_if (b, "input_duration_s", s->in.duration_s, s->in.valid);
     json_num_if (b, "declared_duration_s", s->in.declared_s, s->in.valid);
-    json_num (b, "gain_db", s->gain_db);
-    json_num (b, "pan", s->pan);
-    json_num (b, "reverb_send_db", s->send_db);
-    json_num (b, "mix_lufs", s->lufs_in_mix);
+    gm_json_number (b, "gain_db", s->gain_db);
+    gm_json_number (b, "pan", s->pan);
+    gm_json_number (b, "reverb_send_db", s->send_db);
+    gm_json_number (b, "mix_lufs", s->lufs_in_mix);
     json_builder_end_object (b);
   }
   json_builder_end_array (b);
