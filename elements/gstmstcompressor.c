@@ -331,11 +331,10 @@ gst_mst_compressor_configure (GstMstTwoInput * base, const GstAudioInfo * main,
   return MST_OK;
 }
 
-static void
+static MstResult
 gst_mst_compressor_apply (GstMstTwoInput * base, gconstpointer settings)
 {
-  if (mst_dynamics_set (GST_MST_COMPRESSOR (base)->core, settings) != MST_OK)
-    GST_WARNING_OBJECT (base, "settings refused by the core");
+  return mst_dynamics_set (GST_MST_COMPRESSOR (base)->core, settings);
 }
 
 #define DEFINE_PROCESS(T, fmt) \

@@ -117,10 +117,10 @@ gst_mst_declick_get_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
-static void
+static MstResult
 gst_mst_declick_apply (GstMstFilter * base, gconstpointer settings)
 {
-  mst_declick_set (GST_MST_DECLICK (base)->core, settings);
+  return mst_declick_set (GST_MST_DECLICK (base)->core, settings);
 }
 
 GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS (GST_MST_DECLICK, mst_declick);

@@ -121,10 +121,10 @@ gst_mst_declip_get_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
-static void
+static MstResult
 gst_mst_declip_apply (GstMstFilter * base, gconstpointer settings)
 {
-  mst_declip_set (GST_MST_DECLIP (base)->core, settings);
+  return mst_declip_set (GST_MST_DECLIP (base)->core, settings);
 }
 
 GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS (GST_MST_DECLIP, mst_declip);

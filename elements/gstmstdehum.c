@@ -153,12 +153,10 @@ gst_mst_dehum_configure (GstMstFilter * base, const GstAudioInfo * info)
       GST_AUDIO_INFO_CHANNELS (info));
 }
 
-static void
+static MstResult
 gst_mst_dehum_apply (GstMstFilter * base, gconstpointer settings)
 {
-  /* The property ranges keep every field valid. */
-  if (mst_dehum_set (GST_MST_DEHUM (base)->core, settings) != MST_OK)
-    GST_WARNING_OBJECT (base, "settings refused by the core");
+  return mst_dehum_set (GST_MST_DEHUM (base)->core, settings);
 }
 
 GST_MST_FILTER_DEFINE_CORE_VFUNCS (GST_MST_DEHUM, mst_dehum);

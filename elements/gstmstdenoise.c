@@ -199,10 +199,10 @@ gst_mst_denoise_configure (GstMstFilter * base, const GstAudioInfo * info)
       GST_AUDIO_INFO_CHANNELS (info));
 }
 
-static void
+static MstResult
 gst_mst_denoise_apply (GstMstFilter * base, gconstpointer settings)
 {
-  mst_denoise_set (GST_MST_DENOISE (base)->core, settings);
+  return mst_denoise_set (GST_MST_DENOISE (base)->core, settings);
 }
 
 GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS (GST_MST_DENOISE, mst_denoise);

@@ -153,10 +153,10 @@ gst_mst_dither_configure (GstMstFilter * base, const GstAudioInfo * info)
       GST_AUDIO_INFO_CHANNELS (info), bits);
 }
 
-static void
+static MstResult
 gst_mst_dither_apply (GstMstFilter * base, gconstpointer settings)
 {
-  mst_dither_set (GST_MST_DITHER (base)->core, settings);
+  return mst_dither_set (GST_MST_DITHER (base)->core, settings);
 }
 
 static MstResult

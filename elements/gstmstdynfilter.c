@@ -264,14 +264,10 @@ gst_mst_dyn_filter_configure (GstMstFilter * base, const GstAudioInfo * info)
       GST_AUDIO_INFO_CHANNELS (info), 0, lookahead_ms);
 }
 
-static void
+static MstResult
 gst_mst_dyn_filter_apply (GstMstFilter * base, gconstpointer settings)
 {
-  /* Every property's range keeps the settings valid, so nothing should be
-   * refused here; if the core refuses, it keeps what it had. */
-  if (mst_dynamics_set (GST_MST_DYN_FILTER (base)->core, settings) != MST_OK)
-    GST_WARNING_OBJECT (base, "the core refused the settings; kept the "
-        "previous ones");
+  return mst_dynamics_set (GST_MST_DYN_FILTER (base)->core, settings);
 }
 
 GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS (GST_MST_DYN_FILTER, mst_dynamics);

@@ -386,12 +386,10 @@ gst_mst_eq_get_property (GObject * object, guint prop_id, GValue * value,
 }
 
 /* A snapshot of the settings into the core, which takes what changed. */
-static void
+static MstResult
 gst_mst_eq_apply (GstMstFilter * base, gconstpointer settings)
 {
-  /* The property ranges keep every field valid. */
-  if (mst_eq_set (GST_MST_EQ (base)->core, settings) != MST_OK)
-    GST_WARNING_OBJECT (base, "settings refused by the core");
+  return mst_eq_set (GST_MST_EQ (base)->core, settings);
 }
 
 /* The element's controlled properties and its bands'. */

@@ -27,12 +27,13 @@ static void
 apply_settings (GstMstFilter * self)
 {
   GstMstFilterClass *klass = GET_CLASS (self);
+  guint8 *settings = (guint8 *) self + klass->settings_offset;
   gconstpointer copy;
 
   if (gst_mst_settings_snapshot_take (&self->snapshot, GST_OBJECT (self),
-          (const guint8 *) self + klass->settings_offset, &copy)
-      && klass->apply)
-    klass->apply (self, copy);
+          settings, &copy) && klass->apply)
+    gst_mst_settings_snapshot_done (&self->snapshot, GST_ELEMENT (self),
+        settings, klass->apply (self, copy) == MST_OK, klass->refusal_hint);
 }
 
 /* Automation synced at @stream_time (if valid), then the settings. */
@@ -578,6 +579,19 @@ gst_mst_filter_stop (GstBaseTransform * trans)
   return TRUE;
 }
 
+/* Before any property is set: the settings the element starts with are
+ * the core's. */
+static void
+gst_mst_filter_constructed (GObject * object)
+{
+  GstMstFilter *self = GST_MST_FILTER (object);
+  GstMstFilterClass *klass = GET_CLASS (self);
+
+  G_OBJECT_CLASS (gst_mst_filter_parent_class)->constructed (object);
+  gst_mst_settings_snapshot_construct (&self->snapshot, klass->settings_size,
+      (const guint8 *) self + klass->settings_offset);
+}
+
 static void
 gst_mst_filter_finalize (GObject * object)
 {
@@ -596,6 +610,7 @@ gst_mst_filter_class_init (GstMstFilterClass * klass)
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
   GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
 
+  gobject_class->constructed = gst_mst_filter_constructed;
   gobject_class->finalize = gst_mst_filter_finalize;
 
   gst_mst_add_pad_templates (filter_class);

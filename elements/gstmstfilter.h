@@ -47,7 +47,11 @@ typedef MstResult (*GstMstFilterProcessTo) (GstMstFilter * self,
  *   (@settings_offset, @settings_size) and writes it under
  *   GST_OBJECT_LOCK from set_property; the streaming thread copies it under
  *   the lock once per piece and hands the copy to @apply when it differs
- *   from the last one applied (never computing under the lock);
+ *   from the last one applied (never computing under the lock). A
+ *   combination the core refuses is warned about and set back to the last
+ *   accepted one: a property reads back what it was set to until the next
+ *   piece tries it (at setup when the element is not yet streaming), then
+ *   the value in use;
  * - automation: controlled properties synced every @control_frames at the
  *   stream time of the piece, then applied;
  * - format dispatch: one pointer chosen at setup;
@@ -93,8 +97,13 @@ struct _GstMstFilterClass
   /* For setup: the core configured for @info. */
   MstResult (*configure) (GstMstFilter * self, const GstAudioInfo * info);
   /* A snapshot of the settings (the struct at @settings_offset) into the
-   * core. */
-  void (*apply) (GstMstFilter * self, gconstpointer settings);
+   * core; the core's result. A refusal (not MST_OK) is warned about, the
+   * settings set back to the last accepted ones
+   * (gst_mst_settings_snapshot_done). */
+  MstResult (*apply) (GstMstFilter * self, gconstpointer settings);
+  /* What the core requires of the settings beyond each property's range,
+   * said in a refusal's warning (NULL: nothing known). */
+  const gchar *refusal_hint;
   /* Syncs the controlled properties at @stream_time (default:
    * gst_object_sync_values on the element; an element with child objects
    * syncs those too). */
@@ -248,10 +257,10 @@ core_configure (GstMstFilter * base, const GstAudioInfo * info) \
   return ns##_configure (CAST (base)->core, GST_AUDIO_INFO_RATE (info), \
       GST_AUDIO_INFO_CHANNELS (info)); \
 } \
-static void \
+static MstResult \
 core_apply (GstMstFilter * base, gconstpointer settings) \
 { \
-  ns##_set (CAST (base)->core, settings); \
+  return ns##_set (CAST (base)->core, settings); \
 } \
 static MstResult \
 core_process_f32 (GstMstFilter * base, gconstpointer in, gsize n, \

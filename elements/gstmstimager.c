@@ -230,12 +230,10 @@ gst_mst_imager_configure (GstMstFilter * base, const GstAudioInfo * info)
   return mst_imager_configure (self->core, GST_AUDIO_INFO_RATE (info));
 }
 
-static void
+static MstResult
 gst_mst_imager_apply (GstMstFilter * base, gconstpointer settings)
 {
-  GstMstImager *self = GST_MST_IMAGER (base);
-  if (mst_imager_set (self->core, settings) != MST_OK)
-    GST_WARNING_OBJECT (self, "settings refused (out of range)");
+  return mst_imager_set (GST_MST_IMAGER (base)->core, settings);
 }
 
 static gboolean

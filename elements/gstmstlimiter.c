@@ -174,10 +174,10 @@ gst_mst_limiter_configure (GstMstFilter * base, const GstAudioInfo * info)
       GST_AUDIO_INFO_CHANNELS (info), lookahead_ms);
 }
 
-static void
+static MstResult
 gst_mst_limiter_apply (GstMstFilter * base, gconstpointer settings)
 {
-  mst_limiter_set (GST_MST_LIMITER (base)->core, settings);
+  return mst_limiter_set (GST_MST_LIMITER (base)->core, settings);
 }
 
 GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS (GST_MST_LIMITER, mst_limiter);

@@ -171,10 +171,10 @@ gst_mst_loudmeter_configure (GstMstFilter * base, const GstAudioInfo * info)
   return MST_OK;
 }
 
-static void
+static MstResult
 gst_mst_loudmeter_apply (GstMstFilter * base, gconstpointer settings)
 {
-  mst_loudness_set (GST_MST_LOUDMETER (base)->core, settings);
+  return mst_loudness_set (GST_MST_LOUDMETER (base)->core, settings);
 }
 
 /* The reset action signal takes effect here, between two pieces. */

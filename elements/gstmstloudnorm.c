@@ -264,11 +264,10 @@ gst_mst_loudnorm_configure (GstMstFilter * base,
 
 /* Settings from the properties into the core; an invalid combination
  * (min-gain above max-gain) keeps the previous one. */
-static void
+static MstResult
 gst_mst_loudnorm_apply (GstMstFilter * base, gconstpointer settings)
 {
-  if (mst_loudnorm_set (GST_MST_LOUDNORM (base)->core, settings) != MST_OK)
-    GST_DEBUG_OBJECT (base, "settings refused (min-gain above max-gain?)");
+  return mst_loudnorm_set (GST_MST_LOUDNORM (base)->core, settings);
 }
 
 /* A drain keeps the controller's estimate (the same programme goes on
@@ -426,6 +425,7 @@ gst_mst_loudnorm_class_init (GstMstLoudnormClass * klass)
   delay_class->reset_when_empty = FALSE;
   base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_configure);
   base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_apply);
+  base_class->refusal_hint = "min-gain must not be above max-gain";
   delay_filter_bind_core (delay_class);
   base_class->read_status = GST_DEBUG_FUNCPTR (gst_mst_loudnorm_read_status);
 }

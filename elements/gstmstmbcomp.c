@@ -461,12 +461,10 @@ gst_mst_mbcomp_configure (GstMstFilter * base, const GstAudioInfo * info)
 /* A snapshot of the settings into the core. The property ranges keep
  * every field valid but the order of the crossovers, which a pipeline
  * description may break for a moment while it sets them one by one. */
-static void
+static MstResult
 gst_mst_mbcomp_apply (GstMstFilter * base, gconstpointer settings)
 {
-  if (mst_mbcomp_set (GST_MST_MBCOMP (base)->core, settings) != MST_OK)
-    GST_WARNING_OBJECT (base, "settings refused (crossovers must rise from "
-        "band to band); the previous ones stay");
+  return mst_mbcomp_set (GST_MST_MBCOMP (base)->core, settings);
 }
 
 /* The element's controlled properties and its bands'. */
@@ -619,6 +617,8 @@ gst_mst_mbcomp_class_init (GstMstMbcompClass * klass)
   delay_class->reset_when_empty = TRUE;
   base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_mbcomp_configure);
   base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_mbcomp_apply);
+  base_class->refusal_hint = "the crossovers of the bands in use must rise "
+      "from band to band";
   base_class->sync_values = GST_DEBUG_FUNCPTR (gst_mst_mbcomp_sync_values);
   delay_filter_bind_core (delay_class);
   base_class->read_status = GST_DEBUG_FUNCPTR (gst_mst_mbcomp_read_status);

@@ -238,10 +238,10 @@ gst_mst_modulation_configure (GstMstFilter * base, const GstAudioInfo * info)
       GST_AUDIO_INFO_CHANNELS (info));
 }
 
-static void
+static MstResult
 gst_mst_modulation_apply (GstMstFilter * base, gconstpointer settings)
 {
-  mst_modulation_set (GST_MST_MODULATION (base)->core, settings);
+  return mst_modulation_set (GST_MST_MODULATION (base)->core, settings);
 }
 
 static MstResult

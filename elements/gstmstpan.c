@@ -163,10 +163,10 @@ gst_mst_pan_configure (GstMstFilter * base, const GstAudioInfo * info)
       GST_AUDIO_INFO_CHANNELS (info));
 }
 
-static void
+static MstResult
 gst_mst_pan_apply (GstMstFilter * base, gconstpointer settings)
 {
-  mst_pan_set (GST_MST_PAN (base)->core, settings);
+  return mst_pan_set (GST_MST_PAN (base)->core, settings);
 }
 
 static MstResult

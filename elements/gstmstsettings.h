@@ -20,7 +20,13 @@ typedef struct
 {
   gsize size;
   gpointer staged, applied;
-  gboolean valid;               /* @applied holds what the core has */
+  gboolean valid;               /* @applied holds what was handed over */
+  /* What the core last accepted (at first the settings the element was
+   * constructed with, the core's defaults), and the properties named by
+   * the last refusal warned about (NULL: none since the last
+   * acceptance). */
+  gpointer accepted;
+  gchar *warned;
 } GstMstSettingsSnapshot;
 
 /* Sized for a settings struct of @size bytes (0: none); outside the
@@ -38,6 +44,29 @@ void gst_mst_settings_snapshot_invalidate (GstMstSettingsSnapshot * snap);
  * and it counts as handed over. */
 gboolean gst_mst_settings_snapshot_take (GstMstSettingsSnapshot * snap,
     GstObject * owner, gconstpointer settings, gconstpointer * copy);
+
+/* At the element's construction (GObject constructed, before any property
+ * is set): sized for @size bytes, and the @settings the element starts
+ * with taken as what its core has. */
+void gst_mst_settings_snapshot_construct (GstMstSettingsSnapshot * snap,
+    gsize size, gconstpointer settings);
+
+/* After the copy of the last take went to the core: @accepted, it is what
+ * the core has. Refused, the core kept the last accepted settings; then,
+ * unless a property was set since the copy (the newer settings are tried
+ * next), the element's @settings are set back to the accepted ones under
+ * @owner's lock and the properties that changed are notified: a property
+ * reads back the value in use, never one the core refused. A
+ * GST_ELEMENT_WARNING names the refused values and the ones kept (the
+ * properties of @owner and of its GstChildProxy children that are
+ * GST_PARAM_MUTABLE_PLAYING) and @hint, what the core requires (may be
+ * NULL); once per refusal: a refusal of the same properties again (an
+ * automation curve held in a refused range) is not warned about until
+ * settings were accepted in between. In the streaming thread, no lock
+ * held; only a refusal allocates. */
+void gst_mst_settings_snapshot_done (GstMstSettingsSnapshot * snap,
+    GstElement * owner, gpointer settings, gboolean accepted,
+    const gchar * hint);
 
 G_END_DECLS
 #endif

@@ -335,17 +335,19 @@ refused:
 }
 
 /* The settings copied under the lock and, when they differ from the last
- * applied (or after a reset), handed to the subclass. */
+ * applied (or after a reset), handed to the subclass; a refusal warned
+ * about and set back. */
 static void
 apply_settings (GstMstTwoInput * self)
 {
   GstMstTwoInputClass *klass = GET_CLASS (self);
+  guint8 *settings = (guint8 *) self + klass->settings_offset;
   gconstpointer copy;
 
   if (gst_mst_settings_snapshot_take (&self->snapshot, GST_OBJECT (self),
-          (const guint8 *) self + klass->settings_offset, &copy)
-      && klass->apply)
-    klass->apply (self, copy);
+          settings, &copy) && klass->apply)
+    gst_mst_settings_snapshot_done (&self->snapshot, GST_ELEMENT (self),
+        settings, klass->apply (self, copy) == MST_OK, klass->refusal_hint);
 }
 
 /* Automation at main frame @frame of the buffer being processed, then the
@@ -1386,6 +1388,19 @@ gst_mst_two_input_get_property (GObject * object, guint prop_id,
   }
 }
 
+/* Before any property is set: the settings the element starts with are
+ * the core's. */
+static void
+gst_mst_two_input_constructed (GObject * object)
+{
+  GstMstTwoInput *self = GST_MST_TWO_INPUT (object);
+  GstMstTwoInputClass *klass = GET_CLASS (self);
+
+  G_OBJECT_CLASS (gst_mst_two_input_parent_class)->constructed (object);
+  gst_mst_settings_snapshot_construct (&self->snapshot, klass->settings_size,
+      (const guint8 *) self + klass->settings_offset);
+}
+
 static void
 gst_mst_two_input_finalize (GObject * object)
 {
@@ -1410,6 +1425,7 @@ gst_mst_two_input_class_init (GstMstTwoInputClass * klass)
   GstAggregatorClass *agg_class = GST_AGGREGATOR_CLASS (klass);
 
   gobject_class->get_property = gst_mst_two_input_get_property;
+  gobject_class->constructed = gst_mst_two_input_constructed;
   gobject_class->finalize = gst_mst_two_input_finalize;
 
   g_object_class_install_property (gobject_class, PROP_MISSING_KEY_FRAMES,

@@ -122,8 +122,13 @@ struct _GstMstTwoInputClass
   MstResult (*configure) (GstMstTwoInput * self, const GstAudioInfo * main,
       const GstAudioInfo * key);
   /* A snapshot of the settings (the struct at @settings_offset) into the
-   * core. */
-  void (*apply) (GstMstTwoInput * self, gconstpointer settings);
+   * core; the core's result. A refusal (not MST_OK) is warned about, the
+   * settings set back to the last accepted ones, which the properties then
+   * read back (gst_mst_settings_snapshot_done). */
+  MstResult (*apply) (GstMstTwoInput * self, gconstpointer settings);
+  /* What the core requires of the settings beyond each property's range,
+   * said in a refusal's warning (NULL: nothing known). */
+  const gchar *refusal_hint;
   /* Syncs the controlled properties at @stream_time of the main (default:
    * gst_object_sync_values on the element). */
   void (*sync_values) (GstMstTwoInput * self, GstClockTime stream_time);

@@ -17,6 +17,8 @@
 
 #define RATE 48000
 #define TEST_LATENCY_FRAMES 64
+/* The test core refuses key gains under this (the property goes to -10). */
+#define KEY_GAIN_REFUSED_BELOW (-5.0)
 
 /* ---- the test subclass: out = main + key-gain x key[0] ---- */
 
@@ -55,12 +57,18 @@ key_add_configure (GstMstTwoInput * base, const GstAudioInfo * main,
   return MST_OK;
 }
 
-static void
+static MstResult
 key_add_apply (GstMstTwoInput * base, gconstpointer settings)
 {
   TestKeyAdd *self = TEST_KEY_ADD (base);
-  self->key_gain = ((const KeyAddSettings *) settings)->key_gain;
+  gdouble key_gain = ((const KeyAddSettings *) settings)->key_gain;
+  /* A combination the core refuses though each value is in range: how the
+   * base handles a refusal shows. */
+  if (key_gain < KEY_GAIN_REFUSED_BELOW)
+    return MST_ERR_INVALID_ARG;
+  self->key_gain = key_gain;
   self->applies++;
+  return MST_OK;
 }
 
 #define DEFINE_KEY_ADD(T, suffix) \
@@ -172,6 +180,7 @@ test_key_add_class_init (TestKeyAddClass * klass)
   two->settings_size = sizeof (KeyAddSettings);
   two->configure = key_add_configure;
   two->apply = key_add_apply;
+  two->refusal_hint = "key-gain under -5";
   two->process_f32 = key_add_process_f32;
   two->process_f64 = key_add_process_f64;
   two->get_latency = key_add_get_latency;
