@@ -56,72 +56,15 @@ G_DEFINE_TYPE_WITH_CODE (GstMstDeclick, gst_mst_declick,
 GST_ELEMENT_REGISTER_DEFINE (declick, "declick", GST_RANK_NONE,
     GST_TYPE_MST_DECLICK);
 
-static void
-gst_mst_declick_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
-{
-  GstMstDeclick *self = GST_MST_DECLICK (object);
-
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_SENSITIVITY:
-      self->settings.sensitivity = g_value_get_double (value);
-      break;
-    case PROP_MAX_CLICK_LENGTH:
-      self->settings.max_click_ms = g_value_get_double (value);
-      break;
-    case PROP_LISTEN:
-      self->settings.listen = g_value_get_boolean (value);
-      break;
-    case PROP_BYPASS:
-      self->settings.bypass = g_value_get_boolean (value);
-      break;
-    default:
-      if (!gst_mst_message_settings_set (&GST_MST_FILTER (self)->messages,
-              pspec, value))
-        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-static void
-gst_mst_declick_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
-{
-  GstMstDeclick *self = GST_MST_DECLICK (object);
-
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_SENSITIVITY:
-      g_value_set_double (value, self->settings.sensitivity);
-      break;
-    case PROP_MAX_CLICK_LENGTH:
-      g_value_set_double (value, self->settings.max_click_ms);
-      break;
-    case PROP_LISTEN:
-      g_value_set_boolean (value, self->settings.listen);
-      break;
-    case PROP_BYPASS:
-      g_value_set_boolean (value, self->settings.bypass);
-      break;
-    case PROP_CLICKS:
-      g_value_set_uint64 (value, self->count);
-      break;
-    default:
-      if (!gst_mst_message_settings_get (&GST_MST_FILTER (self)->messages,
-              pspec, value))
-        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-static MstResult
-gst_mst_declick_apply (GstMstFilter * base, gconstpointer settings)
-{
-  return mst_declick_set (GST_MST_DECLICK (base)->core, settings);
-}
+/* The field of each property, in the order of the enum up to PROP_CLICKS
+ * (read-only, outside the settings); the message properties follow. */
+static const GstMstField fields[] = {
+  {G_STRUCT_OFFSET (GstMstDeclick, settings.sensitivity), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (GstMstDeclick, settings.max_click_ms), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (GstMstDeclick, settings.listen), G_TYPE_BOOLEAN},
+  {G_STRUCT_OFFSET (GstMstDeclick, settings.bypass), G_TYPE_BOOLEAN},
+  {G_STRUCT_OFFSET (GstMstDeclick, count), G_TYPE_UINT64},
+};
 
 GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS (GST_MST_DECLICK, mst_declick);
 
@@ -139,8 +82,7 @@ gst_mst_declick_class_init (GstMstDeclickClass * klass)
       | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING;
   MstDeclickSettings d;
 
-  gobject_class->set_property = gst_mst_declick_set_property;
-  gobject_class->get_property = gst_mst_declick_get_property;
+  gst_mst_filter_class_set_fields (base_class, fields, G_N_ELEMENTS (fields));
 
   mst_declick_settings_default (&d);
   g_object_class_install_property (gobject_class, PROP_SENSITIVITY,
@@ -189,7 +131,7 @@ gst_mst_declick_class_init (GstMstDeclickClass * klass)
   delay_class->messages_cover_tail = FALSE;
   delay_class->reset_when_empty = TRUE;
   base_class->configure = GST_DEBUG_FUNCPTR (count_configure);
-  base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_declick_apply);
+  base_class->apply = GST_DEBUG_FUNCPTR (core_apply);
   delay_filter_bind_core (delay_class);
   base_class->reset = GST_DEBUG_FUNCPTR (count_reset);
   base_class->read_status = GST_DEBUG_FUNCPTR (count_read_status);

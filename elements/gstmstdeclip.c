@@ -60,72 +60,15 @@ G_DEFINE_TYPE_WITH_CODE (GstMstDeclip, gst_mst_declip,
 GST_ELEMENT_REGISTER_DEFINE (declip, "declip", GST_RANK_NONE,
     GST_TYPE_MST_DECLIP);
 
-static void
-gst_mst_declip_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
-{
-  GstMstDeclip *self = GST_MST_DECLIP (object);
-
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_AUTO:
-      self->settings.auto_level = g_value_get_boolean (value);
-      break;
-    case PROP_THRESHOLD:
-      self->settings.threshold_db = g_value_get_double (value);
-      break;
-    case PROP_LISTEN:
-      self->settings.listen = g_value_get_boolean (value);
-      break;
-    case PROP_BYPASS:
-      self->settings.bypass = g_value_get_boolean (value);
-      break;
-    default:
-      if (!gst_mst_message_settings_set (&GST_MST_FILTER (self)->messages,
-              pspec, value))
-        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-static void
-gst_mst_declip_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
-{
-  GstMstDeclip *self = GST_MST_DECLIP (object);
-
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_AUTO:
-      g_value_set_boolean (value, self->settings.auto_level);
-      break;
-    case PROP_THRESHOLD:
-      g_value_set_double (value, self->settings.threshold_db);
-      break;
-    case PROP_LISTEN:
-      g_value_set_boolean (value, self->settings.listen);
-      break;
-    case PROP_BYPASS:
-      g_value_set_boolean (value, self->settings.bypass);
-      break;
-    case PROP_CLIPPED:
-      g_value_set_uint64 (value, self->count);
-      break;
-    default:
-      if (!gst_mst_message_settings_get (&GST_MST_FILTER (self)->messages,
-              pspec, value))
-        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-static MstResult
-gst_mst_declip_apply (GstMstFilter * base, gconstpointer settings)
-{
-  return mst_declip_set (GST_MST_DECLIP (base)->core, settings);
-}
+/* The field of each property, in the order of the enum up to PROP_CLIPPED
+ * (read-only, outside the settings); the message properties follow. */
+static const GstMstField fields[] = {
+  {G_STRUCT_OFFSET (GstMstDeclip, settings.auto_level), G_TYPE_BOOLEAN},
+  {G_STRUCT_OFFSET (GstMstDeclip, settings.threshold_db), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (GstMstDeclip, settings.listen), G_TYPE_BOOLEAN},
+  {G_STRUCT_OFFSET (GstMstDeclip, settings.bypass), G_TYPE_BOOLEAN},
+  {G_STRUCT_OFFSET (GstMstDeclip, count), G_TYPE_UINT64},
+};
 
 GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS (GST_MST_DECLIP, mst_declip);
 
@@ -143,8 +86,7 @@ gst_mst_declip_class_init (GstMstDeclipClass * klass)
       | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING;
   MstDeclipSettings d;
 
-  gobject_class->set_property = gst_mst_declip_set_property;
-  gobject_class->get_property = gst_mst_declip_get_property;
+  gst_mst_filter_class_set_fields (base_class, fields, G_N_ELEMENTS (fields));
 
   mst_declip_settings_default (&d);
   g_object_class_install_property (gobject_class, PROP_AUTO,
@@ -191,7 +133,7 @@ gst_mst_declip_class_init (GstMstDeclipClass * klass)
   delay_class->messages_cover_tail = FALSE;
   delay_class->reset_when_empty = TRUE;
   base_class->configure = GST_DEBUG_FUNCPTR (count_configure);
-  base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_declip_apply);
+  base_class->apply = GST_DEBUG_FUNCPTR (core_apply);
   delay_filter_bind_core (delay_class);
   base_class->reset = GST_DEBUG_FUNCPTR (count_reset);
   base_class->read_status = GST_DEBUG_FUNCPTR (count_read_status);

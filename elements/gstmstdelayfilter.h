@@ -126,8 +126,13 @@ delay_filter_bind_core (GstMstDelayFilterClass * klass) \
  * under the object lock) and `count_reported` (at the last message):
  * count_configure, count_reset and count_read_status for the class's
  * configure, reset and read_status, the message's counts named @field
- * (gst_mst_structure_set_counts). */
+ * (gst_mst_structure_set_counts), and core_apply (ns_set) for apply. */
 #define GST_MST_DELAY_FILTER_DEFINE_COUNT_VFUNCS(CAST, ns, count_fn, field) \
+static MstResult \
+core_apply (GstMstFilter * base, gconstpointer settings) \
+{ \
+  return ns##_set (CAST (base)->core, settings); \
+} \
 static MstResult \
 count_configure (GstMstFilter * base, const GstAudioInfo * info) \
 { \

@@ -661,6 +661,10 @@ gst_mst_filter_set_field (GObject * object, gpointer settings,
     *(gdouble *) at = g_value_get_double (value);
   else if (fields[prop_id - 1].type == G_TYPE_BOOLEAN)
     *(bool *) at = g_value_get_boolean (value);
+  else if (fields[prop_id - 1].type == G_TYPE_INT)
+    *(int *) at = g_value_get_int (value);
+  else if (fields[prop_id - 1].type == G_TYPE_UINT64)
+    *(guint64 *) at = g_value_get_uint64 (value);
   else
     *(int *) at = g_value_get_enum (value);
   GST_OBJECT_UNLOCK (object);
@@ -680,8 +684,60 @@ gst_mst_filter_get_field (GObject * object, gpointer settings,
     g_value_set_double (value, *(const gdouble *) at);
   else if (fields[prop_id - 1].type == G_TYPE_BOOLEAN)
     g_value_set_boolean (value, *(const bool *) at);
+  else if (fields[prop_id - 1].type == G_TYPE_INT)
+    g_value_set_int (value, *(const int *) at);
+  else if (fields[prop_id - 1].type == G_TYPE_UINT64)
+    g_value_set_uint64 (value, *(const guint64 *) at);
   else
     g_value_set_enum (value, *(const int *) at);
   GST_OBJECT_UNLOCK (object);
   return TRUE;
+}
+
+static void
+gst_mst_filter_field_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstMstFilterClass *klass = GET_CLASS (object);
+  gboolean known;
+
+  if (gst_mst_filter_set_field (object, object, klass->fields,
+          klass->n_fields, prop_id, value))
+    return;
+  GST_OBJECT_LOCK (object);
+  known = gst_mst_message_settings_set (&GST_MST_FILTER (object)->messages,
+      pspec, value);
+  GST_OBJECT_UNLOCK (object);
+  if (!known)
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+gst_mst_filter_field_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstMstFilterClass *klass = GET_CLASS (object);
+  gboolean known;
+
+  if (gst_mst_filter_get_field (object, object, klass->fields,
+          klass->n_fields, prop_id, value))
+    return;
+  GST_OBJECT_LOCK (object);
+  known = gst_mst_message_settings_get (&GST_MST_FILTER (object)->messages,
+      pspec, value);
+  GST_OBJECT_UNLOCK (object);
+  if (!known)
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+void
+gst_mst_filter_class_set_fields (GstMstFilterClass * klass,
+    const GstMstField * fields, guint n_fields)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+
+  klass->fields = fields;
+  klass->n_fields = n_fields;
+  gobject_class->set_property = gst_mst_filter_field_set_property;
+  gobject_class->get_property = gst_mst_filter_field_get_property;
 }

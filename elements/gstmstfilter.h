@@ -36,6 +36,15 @@ typedef MstResult (*GstMstFilterProcess) (GstMstFilter * self,
 typedef MstResult (*GstMstFilterProcessTo) (GstMstFilter * self,
     gconstpointer in, gsize n_frames, gpointer out);
 
+/* One property of a settings struct: where it lies and its C type
+ * (G_TYPE_DOUBLE: double, G_TYPE_BOOLEAN: bool, G_TYPE_ENUM: an enum,
+ * G_TYPE_INT: int, G_TYPE_UINT64: guint64). */
+typedef struct
+{
+  gsize offset;
+  GType type;
+} GstMstField;
+
 /**
  * GstMstFilterClass:
  *
@@ -104,6 +113,9 @@ struct _GstMstFilterClass
   /* What the core requires of the settings beyond each property's range,
    * said in a refusal's warning (NULL: nothing known). */
   const gchar *refusal_hint;
+  /* The properties' fields (gst_mst_filter_class_set_fields), or NULL. */
+  const GstMstField *fields;
+  guint n_fields;
   /* Syncs the controlled properties at @stream_time (default:
    * gst_object_sync_values on the element; an element with child objects
    * syncs those too). */
@@ -241,14 +253,13 @@ core_process_f64 (GstMstFilter * base, gpointer frames, gsize n_frames) \
   return ns##_process_f64 (CAST (base)->core, frames, n_frames); \
 }
 
-/* In a stereo-out subclass with a tail whose instance has a field `core`
- * for the core of prefix @ns (ns_configure (core, rate, channels),
- * ns_set, ns_process_f32/_f64 (core, in, n, out), ns_drain_f32/_f64
- * (core, out, max, &n), ns_is_passthrough, ns_get_nonfinite_count,
- * ns_reset, ns_destroy, as mst-reverb.h): the vfuncs that only call the
- * core, and filter_bind_core (klass), which sets them. @CAST casts a
- * GstMstFilter to the subclass. */
-#define GST_MST_FILTER_DEFINE_TAIL_CORE_VFUNCS(CAST, ns) \
+/* In a stereo-out subclass whose instance has a field `core` for the core
+ * of prefix @ns (ns_configure (core, rate, channels), ns_set,
+ * ns_process_f32/_f64 (core, in, n, out), ns_get_nonfinite_count,
+ * ns_reset, ns_destroy, as mst-pan.h): the vfuncs that only call the
+ * core, and stereo_bind_core (klass), which makes the class stereo-out and
+ * sets them. @CAST casts a GstMstFilter to the subclass. */
+#define GST_MST_FILTER_DEFINE_STEREO_CORE_VFUNCS(CAST, ns) \
 static MstResult \
 core_configure (GstMstFilter * base, const GstAudioInfo * info) \
 { \
@@ -274,6 +285,25 @@ core_process_f64 (GstMstFilter * base, gconstpointer in, gsize n, \
 { \
   return ns##_process_f64 (CAST (base)->core, in, n, out); \
 } \
+GST_MST_FILTER_DEFINE_CORE_STATE_VFUNCS (CAST, ns) \
+static void \
+stereo_bind_core (GstMstFilterClass * klass) \
+{ \
+  gst_mst_filter_class_set_stereo_out (klass); \
+  klass->configure = GST_DEBUG_FUNCPTR (core_configure); \
+  klass->apply = GST_DEBUG_FUNCPTR (core_apply); \
+  klass->process_to_f32 = GST_DEBUG_FUNCPTR (core_process_f32); \
+  klass->process_to_f64 = GST_DEBUG_FUNCPTR (core_process_f64); \
+  klass->get_nonfinite_count = GST_DEBUG_FUNCPTR (core_get_nonfinite_count); \
+  klass->reset = GST_DEBUG_FUNCPTR (core_reset); \
+  klass->destroy = GST_DEBUG_FUNCPTR (core_destroy); \
+}
+
+/* Those of a stereo-out core with a tail (ns_drain_f32/_f64 (core, out,
+ * max, &n), ns_is_passthrough, as mst-reverb.h), and filter_bind_core
+ * (klass), which sets them all. */
+#define GST_MST_FILTER_DEFINE_TAIL_CORE_VFUNCS(CAST, ns) \
+GST_MST_FILTER_DEFINE_STEREO_CORE_VFUNCS (CAST, ns) \
 static gsize \
 core_tail_f32 (GstMstFilter * base, gpointer out, gsize max_frames) \
 { \
@@ -293,30 +323,14 @@ core_is_passthrough (GstMstFilter * base) \
 { \
   return ns##_is_passthrough (CAST (base)->core); \
 } \
-GST_MST_FILTER_DEFINE_CORE_STATE_VFUNCS (CAST, ns) \
 static void \
 filter_bind_core (GstMstFilterClass * klass) \
 { \
-  gst_mst_filter_class_set_stereo_out (klass); \
-  klass->configure = GST_DEBUG_FUNCPTR (core_configure); \
-  klass->apply = GST_DEBUG_FUNCPTR (core_apply); \
-  klass->process_to_f32 = GST_DEBUG_FUNCPTR (core_process_f32); \
-  klass->process_to_f64 = GST_DEBUG_FUNCPTR (core_process_f64); \
+  stereo_bind_core (klass); \
   klass->tail_to_f32 = GST_DEBUG_FUNCPTR (core_tail_f32); \
   klass->tail_to_f64 = GST_DEBUG_FUNCPTR (core_tail_f64); \
   klass->is_passthrough = GST_DEBUG_FUNCPTR (core_is_passthrough); \
-  klass->get_nonfinite_count = GST_DEBUG_FUNCPTR (core_get_nonfinite_count); \
-  klass->reset = GST_DEBUG_FUNCPTR (core_reset); \
-  klass->destroy = GST_DEBUG_FUNCPTR (core_destroy); \
 }
-
-/* One property of a settings struct: where it lies and its C type
- * (G_TYPE_DOUBLE: double, G_TYPE_BOOLEAN: bool, G_TYPE_ENUM: an enum). */
-typedef struct
-{
-  gsize offset;
-  GType type;
-} GstMstField;
 
 /* set_property / get_property of properties 1 .. @n_fields, each the
  * field @fields[prop_id - 1] of the settings struct at @settings in the
@@ -327,6 +341,15 @@ gboolean gst_mst_filter_set_field (GObject * object, gpointer settings,
 gboolean gst_mst_filter_get_field (GObject * object, gpointer settings,
     const GstMstField * fields, guint n_fields, guint prop_id,
     GValue * value);
+
+/* In a subclass's class_init: its properties 1 .. @n_fields are the
+ * @fields, at offsets in the instance (G_STRUCT_OFFSET (GstMstX,
+ * settings.field); a read-only one may lie outside the settings), and the
+ * others the interval message's (gst_mst_install_message_properties): the
+ * base's set_property and get_property serve them all, under the object
+ * lock. */
+void gst_mst_filter_class_set_fields (GstMstFilterClass * klass,
+    const GstMstField * fields, guint n_fields);
 
 /* A controllable double property (GST_PARAM_MUTABLE_PLAYING). */
 void gst_mst_filter_install_double (GObjectClass * gobject_class,

@@ -111,172 +111,20 @@ gst_mst_modulation_shape_get_type (void)
   return (GType) type;
 }
 
-static void
-gst_mst_modulation_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
-{
-  GstMstModulation *self = GST_MST_MODULATION (object);
-  MstModulationSettings *s = &self->settings;
+/* The settings field of each property, in the order of the enum. */
+#define FIELD(name, type) \
+  {G_STRUCT_OFFSET (GstMstModulation, settings.name), G_TYPE_##type}
+static const GstMstField fields[] = {
+  FIELD (mode, ENUM), FIELD (voices, INT), FIELD (delay_ms, DOUBLE),
+  FIELD (depth_pct, DOUBLE), FIELD (rate_hz, DOUBLE), FIELD (shape, ENUM),
+  FIELD (feedback_pct, DOUBLE), FIELD (mix_pct, DOUBLE),
+  FIELD (spread_deg, DOUBLE), FIELD (stages, INT),
+  FIELD (min_freq_hz, DOUBLE), FIELD (max_freq_hz, DOUBLE),
+  FIELD (invert, BOOLEAN), FIELD (bypass, BOOLEAN),
+};
+#undef FIELD
 
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_MODE:
-      s->mode = g_value_get_enum (value);
-      break;
-    case PROP_VOICES:
-      s->voices = g_value_get_int (value);
-      break;
-    case PROP_DELAY:
-      s->delay_ms = g_value_get_double (value);
-      break;
-    case PROP_DEPTH:
-      s->depth_pct = g_value_get_double (value);
-      break;
-    case PROP_RATE:
-      s->rate_hz = g_value_get_double (value);
-      break;
-    case PROP_SHAPE:
-      s->shape = g_value_get_enum (value);
-      break;
-    case PROP_FEEDBACK:
-      s->feedback_pct = g_value_get_double (value);
-      break;
-    case PROP_MIX:
-      s->mix_pct = g_value_get_double (value);
-      break;
-    case PROP_SPREAD:
-      s->spread_deg = g_value_get_double (value);
-      break;
-    case PROP_STAGES:
-      s->stages = g_value_get_int (value);
-      break;
-    case PROP_MIN_FREQ:
-      s->min_freq_hz = g_value_get_double (value);
-      break;
-    case PROP_MAX_FREQ:
-      s->max_freq_hz = g_value_get_double (value);
-      break;
-    case PROP_INVERT:
-      s->invert = g_value_get_boolean (value);
-      break;
-    case PROP_BYPASS:
-      s->bypass = g_value_get_boolean (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-static void
-gst_mst_modulation_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
-{
-  GstMstModulation *self = GST_MST_MODULATION (object);
-  const MstModulationSettings *s = &self->settings;
-
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_MODE:
-      g_value_set_enum (value, s->mode);
-      break;
-    case PROP_VOICES:
-      g_value_set_int (value, s->voices);
-      break;
-    case PROP_DELAY:
-      g_value_set_double (value, s->delay_ms);
-      break;
-    case PROP_DEPTH:
-      g_value_set_double (value, s->depth_pct);
-      break;
-    case PROP_RATE:
-      g_value_set_double (value, s->rate_hz);
-      break;
-    case PROP_SHAPE:
-      g_value_set_enum (value, s->shape);
-      break;
-    case PROP_FEEDBACK:
-      g_value_set_double (value, s->feedback_pct);
-      break;
-    case PROP_MIX:
-      g_value_set_double (value, s->mix_pct);
-      break;
-    case PROP_SPREAD:
-      g_value_set_double (value, s->spread_deg);
-      break;
-    case PROP_STAGES:
-      g_value_set_int (value, s->stages);
-      break;
-    case PROP_MIN_FREQ:
-      g_value_set_double (value, s->min_freq_hz);
-      break;
-    case PROP_MAX_FREQ:
-      g_value_set_double (value, s->max_freq_hz);
-      break;
-    case PROP_INVERT:
-      g_value_set_boolean (value, s->invert);
-      break;
-    case PROP_BYPASS:
-      g_value_set_boolean (value, s->bypass);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-static MstResult
-gst_mst_modulation_configure (GstMstFilter * base, const GstAudioInfo * info)
-{
-  GstMstModulation *self = GST_MST_MODULATION (base);
-
-  if (!self->core)
-    return MST_ERR_NOMEM;
-  return mst_modulation_configure (self->core, GST_AUDIO_INFO_RATE (info),
-      GST_AUDIO_INFO_CHANNELS (info));
-}
-
-static MstResult
-gst_mst_modulation_apply (GstMstFilter * base, gconstpointer settings)
-{
-  return mst_modulation_set (GST_MST_MODULATION (base)->core, settings);
-}
-
-static MstResult
-gst_mst_modulation_process_f32 (GstMstFilter * base, gconstpointer in,
-    gsize n_frames, gpointer out)
-{
-  return mst_modulation_process_f32 (GST_MST_MODULATION (base)->core, in,
-      n_frames, out);
-}
-
-static MstResult
-gst_mst_modulation_process_f64 (GstMstFilter * base, gconstpointer in,
-    gsize n_frames, gpointer out)
-{
-  return mst_modulation_process_f64 (GST_MST_MODULATION (base)->core, in,
-      n_frames, out);
-}
-
-static guint64
-gst_mst_modulation_get_nonfinite_count (GstMstFilter * base)
-{
-  return mst_modulation_get_nonfinite_count (GST_MST_MODULATION (base)->core);
-}
-
-static void
-gst_mst_modulation_reset (GstMstFilter * base)
-{
-  mst_modulation_reset (GST_MST_MODULATION (base)->core);
-}
-
-static void
-gst_mst_modulation_destroy (GstMstFilter * base)
-{
-  mst_modulation_destroy (&GST_MST_MODULATION (base)->core);
-}
+GST_MST_FILTER_DEFINE_STEREO_CORE_VFUNCS (GST_MST_MODULATION, mst_modulation)
 
 static void
 gst_mst_modulation_class_init (GstMstModulationClass * klass)
@@ -291,8 +139,7 @@ gst_mst_modulation_class_init (GstMstModulationClass * klass)
    * controllable. */
 
   mst_modulation_settings_default (&d);
-  gobject_class->set_property = gst_mst_modulation_set_property;
-  gobject_class->get_property = gst_mst_modulation_get_property;
+  gst_mst_filter_class_set_fields (base_class, fields, G_N_ELEMENTS (fields));
 
   g_object_class_install_property (gobject_class, PROP_MODE,
       g_param_spec_enum ("mode", "Mode",
@@ -377,17 +224,7 @@ gst_mst_modulation_class_init (GstMstModulationClass * klass)
 
   base_class->settings_offset = G_STRUCT_OFFSET (GstMstModulation, settings);
   base_class->settings_size = sizeof (MstModulationSettings);
-  base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_modulation_configure);
-  base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_modulation_apply);
-  gst_mst_filter_class_set_stereo_out (base_class);
-  base_class->process_to_f32 =
-      GST_DEBUG_FUNCPTR (gst_mst_modulation_process_f32);
-  base_class->process_to_f64 =
-      GST_DEBUG_FUNCPTR (gst_mst_modulation_process_f64);
-  base_class->get_nonfinite_count =
-      GST_DEBUG_FUNCPTR (gst_mst_modulation_get_nonfinite_count);
-  base_class->reset = GST_DEBUG_FUNCPTR (gst_mst_modulation_reset);
-  base_class->destroy = GST_DEBUG_FUNCPTR (gst_mst_modulation_destroy);
+  stereo_bind_core (base_class);
 }
 
 static void

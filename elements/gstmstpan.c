@@ -92,119 +92,21 @@ gst_mst_pan_mode_get_type (void)
   return (GType) type;
 }
 
-static void
-gst_mst_pan_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
-{
-  GstMstPan *self = GST_MST_PAN (object);
+/* The settings field of each property, in the order of the enum. */
+static const GstMstField fields[] = {
+  {G_STRUCT_OFFSET (GstMstPan, settings.position), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (GstMstPan, settings.law), G_TYPE_ENUM},
+  {G_STRUCT_OFFSET (GstMstPan, settings.mode), G_TYPE_ENUM},
+  {G_STRUCT_OFFSET (GstMstPan, settings.width_pct), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (GstMstPan, settings.bypass), G_TYPE_BOOLEAN},
+};
 
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_POSITION:
-      self->settings.position = g_value_get_double (value);
-      break;
-    case PROP_LAW:
-      self->settings.law = g_value_get_enum (value);
-      break;
-    case PROP_MODE:
-      self->settings.mode = g_value_get_enum (value);
-      break;
-    case PROP_WIDTH:
-      self->settings.width_pct = g_value_get_double (value);
-      break;
-    case PROP_BYPASS:
-      self->settings.bypass = g_value_get_boolean (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-static void
-gst_mst_pan_get_property (GObject * object, guint prop_id, GValue * value,
-    GParamSpec * pspec)
-{
-  GstMstPan *self = GST_MST_PAN (object);
-
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_POSITION:
-      g_value_set_double (value, self->settings.position);
-      break;
-    case PROP_LAW:
-      g_value_set_enum (value, self->settings.law);
-      break;
-    case PROP_MODE:
-      g_value_set_enum (value, self->settings.mode);
-      break;
-    case PROP_WIDTH:
-      g_value_set_double (value, self->settings.width_pct);
-      break;
-    case PROP_BYPASS:
-      g_value_set_boolean (value, self->settings.bypass);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-static MstResult
-gst_mst_pan_configure (GstMstFilter * base, const GstAudioInfo * info)
-{
-  GstMstPan *self = GST_MST_PAN (base);
-
-  if (!self->core)
-    return MST_ERR_NOMEM;
-  return mst_pan_configure (self->core, GST_AUDIO_INFO_RATE (info),
-      GST_AUDIO_INFO_CHANNELS (info));
-}
-
-static MstResult
-gst_mst_pan_apply (GstMstFilter * base, gconstpointer settings)
-{
-  return mst_pan_set (GST_MST_PAN (base)->core, settings);
-}
-
-static MstResult
-gst_mst_pan_process_f32 (GstMstFilter * base, gconstpointer in,
-    gsize n_frames, gpointer out)
-{
-  return mst_pan_process_f32 (GST_MST_PAN (base)->core, in, n_frames, out);
-}
-
-static MstResult
-gst_mst_pan_process_f64 (GstMstFilter * base, gconstpointer in,
-    gsize n_frames, gpointer out)
-{
-  return mst_pan_process_f64 (GST_MST_PAN (base)->core, in, n_frames, out);
-}
+GST_MST_FILTER_DEFINE_STEREO_CORE_VFUNCS (GST_MST_PAN, mst_pan)
 
 static gboolean
 gst_mst_pan_is_passthrough (GstMstFilter * base)
 {
   return mst_pan_is_passthrough (GST_MST_PAN (base)->core);
-}
-
-static guint64
-gst_mst_pan_get_nonfinite_count (GstMstFilter * base)
-{
-  return mst_pan_get_nonfinite_count (GST_MST_PAN (base)->core);
-}
-
-static void
-gst_mst_pan_reset (GstMstFilter * base)
-{
-  mst_pan_reset (GST_MST_PAN (base)->core);
-}
-
-static void
-gst_mst_pan_destroy (GstMstFilter * base)
-{
-  mst_pan_destroy (&GST_MST_PAN (base)->core);
 }
 
 static void
@@ -219,8 +121,7 @@ gst_mst_pan_class_init (GstMstPanClass * klass)
   /* The enums are set, not glided: not controllable. */
 
   mst_pan_settings_default (&defaults);
-  gobject_class->set_property = gst_mst_pan_set_property;
-  gobject_class->get_property = gst_mst_pan_get_property;
+  gst_mst_filter_class_set_fields (base_class, fields, G_N_ELEMENTS (fields));
 
   g_object_class_install_property (gobject_class, PROP_POSITION,
       g_param_spec_double ("position", "Position",
@@ -255,18 +156,10 @@ gst_mst_pan_class_init (GstMstPanClass * klass)
       "a pan law (0, -3, -4.5 or -6 dB at the centre), stereo pan or "
       "balance, width; gliding automation", "mastering developers");
 
-  gst_mst_filter_class_set_stereo_out (base_class);
   base_class->settings_offset = G_STRUCT_OFFSET (GstMstPan, settings);
   base_class->settings_size = sizeof (MstPanSettings);
-  base_class->configure = GST_DEBUG_FUNCPTR (gst_mst_pan_configure);
-  base_class->apply = GST_DEBUG_FUNCPTR (gst_mst_pan_apply);
-  base_class->process_to_f32 = GST_DEBUG_FUNCPTR (gst_mst_pan_process_f32);
-  base_class->process_to_f64 = GST_DEBUG_FUNCPTR (gst_mst_pan_process_f64);
+  stereo_bind_core (base_class);
   base_class->is_passthrough = GST_DEBUG_FUNCPTR (gst_mst_pan_is_passthrough);
-  base_class->get_nonfinite_count =
-      GST_DEBUG_FUNCPTR (gst_mst_pan_get_nonfinite_count);
-  base_class->reset = GST_DEBUG_FUNCPTR (gst_mst_pan_reset);
-  base_class->destroy = GST_DEBUG_FUNCPTR (gst_mst_pan_destroy);
 }
 
 static void
