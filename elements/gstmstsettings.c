@@ -121,7 +121,17 @@ read_properties (GObject * object, gboolean children, GArray * out)
   }
 }
 
-/* "name=refused (kept: in use)" for each property that went back, each
+/* A value as gst-launch takes it; a double to 15 digits, as it was
+ * typed rather than its binary expansion. */
+static gchar *
+value_text (const GValue * v)
+{
+  if (G_VALUE_HOLDS_DOUBLE (v))
+    return g_strdup_printf ("%.15g", g_value_get_double (v));
+  return gst_value_serialize (v);
+}
+
+/* "name=refused (in use: kept)" for each property that went back, each
  * notified; the names alone into @names. */
 static void
 describe_reverted (GstElement * owner, GArray * values, GString * text,
@@ -134,8 +144,8 @@ describe_reverted (GstElement * owner, GArray * values, GString * text,
     g_object_get_property (p->object, p->pspec->name, &p->kept);
     if (g_param_values_cmp (p->pspec, &p->refused, &p->kept) == 0)
       continue;
-    refused = gst_value_serialize (&p->refused);
-    kept = gst_value_serialize (&p->kept);
+    refused = value_text (&p->refused);
+    kept = value_text (&p->kept);
     g_string_append_printf (text, "%s%s%s%s=%s (in use: %s)",
         text->len ? ", " : "", p->object == G_OBJECT (owner) ? "" :
         GST_OBJECT_NAME (p->object), p->object == G_OBJECT (owner) ? "" :

@@ -823,6 +823,77 @@ GST_START_TEST (test_settings_and_automation)
 
 GST_END_TEST;
 
+/* A key gain the test core refuses, reached by automation: the gain holds
+ * the last accepted value while the curve stays in the refused range (set
+ * back at each run, the refusal warned about once, naming the value and
+ * the one in use), and the property reads that value back. */
+GST_START_TEST (test_refused_settings)
+{
+  GstHarness *hk, *h = new_harness ("F64LE", 1, 1, FALSE, &hk);
+  GstControlSource *cs = gst_interpolation_control_source_new ();
+  GstBus *bus = gst_bus_new ();
+  const guint n = 9600, size = 1000;
+  gdouble applied = 0.0, read_back;
+  guint warnings = 0;
+  GstMessage *msg;
+  gsize n_out;
+  gdouble *out;
+
+  gst_element_set_bus (h->element, bus);
+  g_object_set (h->element, "interval", (guint64) 10 * GST_SECOND, NULL);
+  g_object_set (cs, "mode", GST_INTERPOLATION_MODE_LINEAR, NULL);
+  gst_timed_value_control_source_set (GST_TIMED_VALUE_CONTROL_SOURCE (cs),
+      0, 0.0);
+  gst_timed_value_control_source_set (GST_TIMED_VALUE_CONTROL_SOURCE (cs),
+      GST_SECOND / 10, -10.0);
+  gst_object_add_control_binding (GST_OBJECT (h->element),
+      gst_direct_control_binding_new_absolute (GST_OBJECT (h->element),
+          "key-gain", cs));
+  /* Main 1.0 everywhere, its own key: out = 1 + the gain in use. */
+  out = run (h, NULL, stream (TRUE, 1, 0, n, size, 1, 0), NULL, TRUE, 1,
+      &n_out);
+  fail_unless_equals_uint64 (n_out, n);
+  for (guint i = 0; i < n; i++) {
+    guint in_buf = i % size, run_start = in_buf - in_buf % 64;
+    if (in_buf == run_start) {
+      GstClockTime t = gst_util_uint64_scale (i - in_buf, GST_SECOND, RATE)
+          + gst_util_uint64_scale_int (run_start, GST_SECOND, RATE);
+      gdouble curve;
+      fail_unless (gst_control_source_get_value (cs, t, &curve));
+      if (curve >= KEY_GAIN_REFUSED_BELOW)
+        applied = curve;
+    }
+    fail_unless (fabs (out[i] - (1.0 + applied)) < 1e-9,
+        "frame %u: %.12f, not %.12f", i, out[i], 1.0 + applied);
+  }
+  fail_unless (applied > KEY_GAIN_REFUSED_BELOW - 1e-9 && applied < -4.0);
+  g_object_get (h->element, "key-gain", &read_back, NULL);
+  fail_unless_equals_float (read_back, applied);
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err;
+    gchar *debug;
+    gst_message_parse_warning (msg, &err, &debug);
+    fail_unless (g_error_matches (err, GST_LIBRARY_ERROR,
+            GST_LIBRARY_ERROR_SETTINGS), "%s", err->message);
+    fail_unless (strstr (err->message, "key-gain=-")
+        && strstr (err->message, "in use"), "%s", err->message);
+    fail_unless (strstr (debug, "under -5"), "%s", debug);
+    warnings++;
+    g_error_free (err);
+    g_free (debug);
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (warnings, 1);
+  gst_object_unref (cs);
+  g_free (out);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  teardown (h, hk);
+}
+
+GST_END_TEST;
+
 /* The subclass's latency is added to upstream's. */
 GST_START_TEST (test_latency_query)
 {
@@ -953,6 +1024,7 @@ twoinput_suite (void)
   tcase_add_test (tc, test_flush);
   tcase_add_test (tc, test_messages_and_nonfinite);
   tcase_add_test (tc, test_settings_and_automation);
+  tcase_add_test (tc, test_refused_settings);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_launch_line);
   tcase_add_test (tc, test_sidechain_renegotiates);
