@@ -128,11 +128,7 @@ delay_filter_bind_core (GstMstDelayFilterClass * klass) \
  * configure, reset and read_status, the message's counts named @field
  * (gst_mst_structure_set_counts), and core_apply (ns_set) for apply. */
 #define GST_MST_DELAY_FILTER_DEFINE_COUNT_VFUNCS(CAST, ns, count_fn, field) \
-static MstResult \
-core_apply (GstMstFilter * base, gconstpointer settings) \
-{ \
-  return ns##_set (CAST (base)->core, settings); \
-} \
+GST_MST_FILTER_DEFINE_CORE_APPLY (CAST, ns) \
 static MstResult \
 count_configure (GstMstFilter * base, const GstAudioInfo * info) \
 { \

@@ -253,6 +253,16 @@ core_process_f64 (GstMstFilter * base, gpointer frames, gsize n_frames) \
   return ns##_process_f64 (CAST (base)->core, frames, n_frames); \
 }
 
+/* core_apply, the apply vfunc of a subclass whose core (prefix @ns, in
+ * the instance's field `core`) takes the settings struct: ns_set's
+ * result. */
+#define GST_MST_FILTER_DEFINE_CORE_APPLY(CAST, ns) \
+static MstResult \
+core_apply (GstMstFilter * base, gconstpointer settings) \
+{ \
+  return ns##_set (CAST (base)->core, settings); \
+}
+
 /* In a stereo-out subclass whose instance has a field `core` for the core
  * of prefix @ns (ns_configure (core, rate, channels), ns_set,
  * ns_process_f32/_f64 (core, in, n, out), ns_get_nonfinite_count,
@@ -268,11 +278,7 @@ core_configure (GstMstFilter * base, const GstAudioInfo * info) \
   return ns##_configure (CAST (base)->core, GST_AUDIO_INFO_RATE (info), \
       GST_AUDIO_INFO_CHANNELS (info)); \
 } \
-static MstResult \
-core_apply (GstMstFilter * base, gconstpointer settings) \
-{ \
-  return ns##_set (CAST (base)->core, settings); \
-} \
+GST_MST_FILTER_DEFINE_CORE_APPLY (CAST, ns) \
 static MstResult \
 core_process_f32 (GstMstFilter * base, gconstpointer in, gsize n, \
     gpointer out) \
