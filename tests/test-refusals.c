@@ -6,8 +6,9 @@
  * warning naming the refused values and the ones in use, the properties
  * read back the values in use (notified), the audio is what the last
  * accepted settings make, and a refusal of the same property again is not
- * warned about until settings were accepted in between. (The two-input
- * base: test-twoinput.) */
+ * warned about until settings were accepted in between. The master bin's
+ * switches between its mbcomp presets never pass through a refused
+ * combination. (The two-input base: test-twoinput.) */
 #include <gst/gst.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -295,6 +296,64 @@ GST_START_TEST (test_delay_filter_refused)
 
 GST_END_TEST;
 
+/* Each step of the master bin's switch between dynamics presets (one
+ * property set at a time, while playing) leaves the crossovers of its
+ * mbcomp's bands in use rising, so a buffer between two of its sets never
+ * finds a combination mbcomp refuses (and sets back): checked at every
+ * notification of a crossover or the band count, for every ordered pair of
+ * presets (a future preset whose crossovers cross the others' fails it). */
+static void
+check_rising (G_GNUC_UNUSED GObject * object, G_GNUC_UNUSED GParamSpec * p,
+    gpointer mbcomp)
+{
+  guint n_bands;
+  gdouble last = 0.0;
+
+  g_object_get (mbcomp, "num-bands", &n_bands, NULL);
+  for (guint b = 0; b + 1 < n_bands; b++) {
+    gchar *name = g_strdup_printf ("band%u::crossover", b);
+    gdouble hz = get_double (mbcomp, name);
+    fail_unless (hz > last, "%s %g after %g", name, hz, last);
+    last = hz;
+    g_free (name);
+  }
+}
+
+GST_START_TEST (test_master_switch_keeps_order)
+{
+  GstElement *master = gst_element_factory_make ("master", NULL);
+  GstElement *mbcomp;
+  GParamSpec *p = g_object_class_find_property (G_OBJECT_GET_CLASS (master),
+      "dynamics");
+  GEnumClass *presets;
+  guint n_children;
+
+  fail_unless (master != NULL && p != NULL);
+  mbcomp = GST_ELEMENT (gst_child_proxy_get_child_by_name (GST_CHILD_PROXY
+          (master), "mbcomp"));
+  fail_unless (mbcomp != NULL);
+  g_signal_connect (mbcomp, "notify::num-bands", G_CALLBACK (check_rising),
+      mbcomp);
+  n_children = gst_child_proxy_get_children_count (GST_CHILD_PROXY (mbcomp));
+  for (guint c = 0; c < n_children; c++) {
+    GObject *band = gst_child_proxy_get_child_by_index (GST_CHILD_PROXY
+        (mbcomp), c);
+    g_signal_connect (band, "notify::crossover", G_CALLBACK (check_rising),
+        mbcomp);
+    g_object_unref (band);
+  }
+  presets = G_PARAM_SPEC_ENUM (p)->enum_class;
+  for (guint a = 0; a < presets->n_values; a++)
+    for (guint b = 0; b < presets->n_values; b++) {
+      g_object_set (master, "dynamics", presets->values[a].value, NULL);
+      g_object_set (master, "dynamics", presets->values[b].value, NULL);
+    }
+  gst_object_unref (mbcomp);
+  gst_object_unref (master);
+}
+
+GST_END_TEST;
+
 static Suite *
 refusals_suite (void)
 {
@@ -305,6 +364,7 @@ refusals_suite (void)
   tcase_add_test (tc, test_filter_refused_while_playing);
   tcase_add_test (tc, test_filter_child_refused);
   tcase_add_test (tc, test_delay_filter_refused);
+  tcase_add_test (tc, test_master_switch_keeps_order);
   return s;
 }
 
