@@ -768,9 +768,12 @@ window_max16 (const float *x)
  * the meters' twelve frames alone and a bound on what the other pairs add
  * (design_folded_ff). Where the bound is at most the larger of each
  * frame's peak and the floor, FFmpeg's points change no value that
- * mst_tpdetect_set_floor promises: the bound is taken, true returned. */
-__attribute__ ((target ("avx2,fma")))
-static inline bool
+ * mst_tpdetect_set_floor promises: the bound is taken, true returned.
+ * Not inlined: the compiler would then load the shared pairs once for both
+ * this and ff_points16, before the test, and keep them on the stack (more
+ * instructions than the test saves). */
+__attribute__ ((target ("avx2,fma"), noinline))
+static bool
 ff_bounded16 (const MstTpDetect * det, const float *x, float *peak)
 {
   const float (*ft)[8] = (const float (*)[8]) det->ff_splat;
