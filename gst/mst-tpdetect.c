@@ -711,10 +711,12 @@ detect_true_peaks_avx2 (MstTpDetect * det, int channel, int n)
   det->last_phase[channel] = last[(n - 1) & 7];
 }
 
-/* FFmpeg's points of sixteen frames (two vectors sharing each tap). */
+/* FFmpeg's folded sums P, Q, M (see design_folded_ff) of sixteen frames,
+ * two vectors sharing each tap, over the pairs @from .. FF_TAPS / 2 - 1:
+ * sums[0 .. 2] for the first eight frames, sums[3 .. 5] for the next. */
 __attribute__ ((target ("avx2,fma")))
-static inline void
-ff_points16 (const MstTpDetect * det, const float *x, __m256 f[2][3])
+static inline __attribute__ ((always_inline)) void
+ff_sums16 (const MstTpDetect * det, const float *x, int from, __m256 sums[6])
 {
   const float (*ft)[8] = (const float (*)[8]) det->ff_splat;
   const int FH = FF_TAPS / 2;
@@ -722,7 +724,7 @@ ff_points16 (const MstTpDetect * det, const float *x, __m256 f[2][3])
   __m256 P0 = _mm256_setzero_ps (), Q0 = P0, M0 = P0, P1 = P0, Q1 = P0;
   __m256 M1 = P0;
 #pragma GCC unroll 16
-  for (int m = 0; m < FH; m++) {
+  for (int m = from; m < FH; m++) {
     __m256 a = _mm256_loadu_ps (ft[m]), b = _mm256_loadu_ps (ft[FH + m]);
     __m256 c = _mm256_loadu_ps (ft[2 * FH + m]);
     __m256 lo = _mm256_loadu_ps (xf + m);
@@ -739,6 +741,23 @@ ff_points16 (const MstTpDetect * det, const float *x, __m256 f[2][3])
     Q1 = _mm256_fmadd_ps (d, b, Q1);
     M1 = _mm256_fmadd_ps (s, c, M1);
   }
+  sums[0] = P0;
+  sums[1] = Q0;
+  sums[2] = M0;
+  sums[3] = P1;
+  sums[4] = Q1;
+  sums[5] = M1;
+}
+
+/* FFmpeg's points of sixteen frames. */
+__attribute__ ((target ("avx2,fma")))
+static inline void
+ff_points16 (const MstTpDetect * det, const float *x, __m256 f[2][3])
+{
+  __m256 sums[6];
+  ff_sums16 (det, x, 0, sums);
+  const __m256 P0 = sums[0], Q0 = sums[1], M0 = sums[2];
+  const __m256 P1 = sums[3], Q1 = sums[4], M1 = sums[5];
   f[0][0] = _mm256_add_ps (P0, Q0);
   f[0][1] = M0;
   f[0][2] = _mm256_sub_ps (P0, Q0);
@@ -776,51 +795,30 @@ __attribute__ ((target ("avx2,fma"), noinline))
 static bool
 ff_bounded16 (const MstTpDetect * det, const float *x, float *peak)
 {
-  const float (*ft)[8] = (const float (*)[8]) det->ff_splat;
-  const int FH = FF_TAPS / 2, BH = BS_TAPS / 2;
-  const float *xf = x - (FH - 1);
+  __m256 sums[6];
+  ff_sums16 (det, x, FF_TAPS / 2 - BS_TAPS / 2, sums);
   const __m256 abs_mask = _mm256_castsi256_ps (_mm256_set1_epi32 (0x7fffffff));
-  __m256 P0 = _mm256_setzero_ps (), Q0 = P0, M0 = P0, P1 = P0, Q1 = P0;
-  __m256 M1 = P0;
-#pragma GCC unroll 16
-  for (int m = FH - BH; m < FH; m++) {
-    __m256 a = _mm256_loadu_ps (ft[m]), b = _mm256_loadu_ps (ft[FH + m]);
-    __m256 c = _mm256_loadu_ps (ft[2 * FH + m]);
-    __m256 lo = _mm256_loadu_ps (xf + m);
-    __m256 hi = _mm256_loadu_ps (xf + FF_TAPS - 1 - m);
-    __m256 s = _mm256_add_ps (lo, hi), d = _mm256_sub_ps (lo, hi);
-    P0 = _mm256_fmadd_ps (s, a, P0);
-    Q0 = _mm256_fmadd_ps (d, b, Q0);
-    M0 = _mm256_fmadd_ps (s, c, M0);
-    lo = _mm256_loadu_ps (xf + 8 + m);
-    hi = _mm256_loadu_ps (xf + 8 + FF_TAPS - 1 - m);
-    s = _mm256_add_ps (lo, hi);
-    d = _mm256_sub_ps (lo, hi);
-    P1 = _mm256_fmadd_ps (s, a, P1);
-    Q1 = _mm256_fmadd_ps (d, b, Q1);
-    M1 = _mm256_fmadd_ps (s, c, M1);
-  }
   const __m256 xmax = window_max16 (x);
   const __m256 up = _mm256_set1_ps (FF_BOUND_ROUNDING);
   const __m256 e1 = _mm256_set1_ps (det->ff_outer[0]);
   const __m256 e2 = _mm256_set1_ps (det->ff_outer[1]);
   const __m256 floor_v = _mm256_set1_ps (det->floor);
-  __m256 b0 = _mm256_max_ps (_mm256_fmadd_ps (xmax, e1, _mm256_mul_ps (
-              _mm256_add_ps (_mm256_and_ps (P0, abs_mask), _mm256_and_ps (Q0,
-                      abs_mask)), up)), _mm256_fmadd_ps (xmax, e2,
-          _mm256_mul_ps (_mm256_and_ps (M0, abs_mask), up)));
-  __m256 b1 = _mm256_max_ps (_mm256_fmadd_ps (xmax, e1, _mm256_mul_ps (
-              _mm256_add_ps (_mm256_and_ps (P1, abs_mask), _mm256_and_ps (Q1,
-                      abs_mask)), up)), _mm256_fmadd_ps (xmax, e2,
-          _mm256_mul_ps (_mm256_and_ps (M1, abs_mask), up)));
-  __m256 m0 = _mm256_loadu_ps (peak), m1 = _mm256_loadu_ps (peak + 8);
-  __m256 ok = _mm256_and_ps (_mm256_cmp_ps (b0, _mm256_max_ps (m0, floor_v),
-          _CMP_LE_OQ), _mm256_cmp_ps (b1, _mm256_max_ps (m1, floor_v),
-          _CMP_LE_OQ));
+  __m256 bound[2], m[2], ok = _mm256_castsi256_ps (_mm256_set1_epi32 (-1));
+  for (int h = 0; h < 2; h++) {
+    const __m256 *S = sums + 3 * h;
+    bound[h] = _mm256_max_ps (_mm256_fmadd_ps (xmax, e1, _mm256_mul_ps (
+                _mm256_add_ps (_mm256_and_ps (S[0], abs_mask),
+                    _mm256_and_ps (S[1], abs_mask)), up)),
+        _mm256_fmadd_ps (xmax, e2, _mm256_mul_ps (_mm256_and_ps (S[2],
+                    abs_mask), up)));
+    m[h] = _mm256_loadu_ps (peak + 8 * h);
+    ok = _mm256_and_ps (ok, _mm256_cmp_ps (bound[h], _mm256_max_ps (m[h],
+                floor_v), _CMP_LE_OQ));
+  }
   if (_mm256_movemask_ps (ok) != 0xff)
     return false;
-  _mm256_storeu_ps (peak, _mm256_max_ps (m0, b0));
-  _mm256_storeu_ps (peak + 8, _mm256_max_ps (m1, b1));
+  for (int h = 0; h < 2; h++)
+    _mm256_storeu_ps (peak + 8 * h, _mm256_max_ps (m[h], bound[h]));
   return true;
 }
 
