@@ -861,6 +861,24 @@ nyquist_lift16 (__m512 a0, __m512 b0, __m512 c0, __m512 a1, __m512 b1,
       _mm512_set1_ps (NYQUIST_K * 1.0004f), _mm512_set1_ps (1.0f));
 }
 
+/* Pair m of FFmpeg's window for sixteen frames (xf: the first frame of
+ * the first one's window): the sum s and difference d of its frames, and
+ * their terms added to FFmpeg's folded sums P, Q, M. */
+__attribute__ ((target ("avx512f,avx512dq")))
+static inline __attribute__ ((always_inline)) void
+ff_pair16 (const float *ft, const float *xf, int m, __m512 * s, __m512 * d,
+    __m512 * P, __m512 * Q, __m512 * M)
+{
+  const int FH = FF_TAPS / 2;
+  __m512 lo = _mm512_loadu_ps (xf + m);
+  __m512 hi = _mm512_loadu_ps (xf + FF_TAPS - 1 - m);
+  *s = _mm512_add_ps (lo, hi);
+  *d = _mm512_sub_ps (lo, hi);
+  *P = _mm512_fmadd_ps (*s, _mm512_set1_ps (ft[m]), *P);
+  *Q = _mm512_fmadd_ps (*d, _mm512_set1_ps (ft[FH + m]), *Q);
+  *M = _mm512_fmadd_ps (*s, _mm512_set1_ps (ft[2 * FH + m]), *M);
+}
+
 /* detect_true_peaks_avx2 and ff_peaks_avx2 in one pass, sixteen frames at
  * a time, for CPUs with AVX-512 (32 registers: every sum stays in one). */
 __attribute__ ((target ("avx512f,avx512dq")))
@@ -897,12 +915,8 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     __m512 mid = Pt, U = Pt, V = Pt;
 #pragma GCC unroll 16
     for (int m = FH - BH; m < FH; m++) {
-      __m512 lo = _mm512_loadu_ps (xf + m);
-      __m512 hi = _mm512_loadu_ps (xf + FF_TAPS - 1 - m);
-      __m512 s = _mm512_add_ps (lo, hi), d = _mm512_sub_ps (lo, hi);
-      Pt = _mm512_fmadd_ps (s, _mm512_set1_ps (ft[m]), Pt);
-      Qt = _mm512_fmadd_ps (d, _mm512_set1_ps (ft[FH + m]), Qt);
-      Mt = _mm512_fmadd_ps (s, _mm512_set1_ps (ft[2 * FH + m]), Mt);
+      __m512 s, d;
+      ff_pair16 (ft, xf, m, &s, &d, &Pt, &Qt, &Mt);
       const int b = m - (FH - BH);
       P = _mm512_fmadd_ps (s, _mm512_set1_ps (tp[b]), P);
       Q = _mm512_fmadd_ps (d, _mm512_set1_ps (tp[BH + b]), Q);
@@ -966,12 +980,8 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     __m512 Pf = _mm512_setzero_ps (), Qf = Pf, Mf = Pf;
 #pragma GCC unroll 16
     for (int k = 0; k < FH; k++) {
-      __m512 lo = _mm512_loadu_ps (xf + k);
-      __m512 hi = _mm512_loadu_ps (xf + FF_TAPS - 1 - k);
-      __m512 s = _mm512_add_ps (lo, hi), d = _mm512_sub_ps (lo, hi);
-      Pf = _mm512_fmadd_ps (s, _mm512_set1_ps (ft[k]), Pf);
-      Qf = _mm512_fmadd_ps (d, _mm512_set1_ps (ft[FH + k]), Qf);
-      Mf = _mm512_fmadd_ps (s, _mm512_set1_ps (ft[2 * FH + k]), Mf);
+      __m512 s, d;
+      ff_pair16 (ft, xf, k, &s, &d, &Pf, &Qf, &Mf);
     }
     /* FFmpeg's: f1 = Pf + Qf, f2 = Mf, f3 = Pf - Qf. */
     __m512 f1 = _mm512_add_ps (Pf, Qf), f3 = _mm512_sub_ps (Pf, Qf);
