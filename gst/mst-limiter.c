@@ -260,8 +260,7 @@ mst_limiter_get_gain_reduction (MstLimiter * lim, double *current_db,
     lim->min_gain_since_read = lim->last_gain;
 }
 
-/* Plain comparisons: fmin is a library call unless the compiler may assume
- * no NaN, and the values here are never NaN. */
+/* Not fmin, a library call unless the compiler may assume no NaN. */
 static inline double
 min_d (double a, double b)
 {
@@ -496,14 +495,17 @@ process_frames (MstLimiter * lim, const void *in, MstFormat fmt, int n,
   take_input (lim, input, fmt, n);
 
   /* 2. Peaks, then required gains, of frames u = t0 + i - detector delay;
-   * gains of frames j = u - L + 1. */
-  mst_tpdetect_process (lim->detect, n, lim->set.true_peak);
+   * gains of frames j = u - L + 1. Peaks under the ceiling (with the
+   * margin and a drain's end lift, less the float's rounding) ask for no
+   * reduction: the detector need not read them exactly. */
   bool linked = lim->set.link >= 1.0 || nch == 1;
   const int64_t u0 = t0 - (int64_t) mst_tpdetect_get_delay ();
+  mst_tpdetect_set_floor (lim->detect, u0 < lim->ceiling_changed_at ? 0.0f
+      : (float) (lim->ceiling * lim->margin / lim->end_lift * 0.9999));
+  mst_tpdetect_process (lim->detect, n, lim->set.true_peak);
   if (!in && output_limit != INT64_MAX && lim->set.true_peak) {
     /* A drain: the intervals from the last frame (output_limit - 1) on. */
-    int64_t from = output_limit - 1 - u0;
-    from = from < 0 ? 0 : from;
+    int64_t from = output_limit - 1 - u0 > 0 ? output_limit - 1 - u0 : 0;
     for (int c = 0; c < nch; c++) {
       float *p = mst_tpdetect_peaks (lim->detect, c);
       for (int64_t i = from; i < n; i++)
@@ -511,13 +513,11 @@ process_frames (MstLimiter * lim, const void *in, MstFormat fmt, int n,
     }
   }
   /* The required gains r = min (1, cu / peak), cu the ceiling with the
-   * detector's margin: the frames' own where the ceiling changed since
-   * the earliest of them. */
+   * margin: the frames' own where it changed since the earliest of them. */
   const float *peaks[MST_MAX_CHANNELS];
   for (int c = 0; c < nch; c++)
     peaks[c] = mst_tpdetect_peaks (lim->detect, c);
-  double ceilings[BLOCK];
-  const double *frame_ceilings = NULL;
+  double ceilings[BLOCK], *frame_ceilings = NULL;
   if (u0 < lim->ceiling_changed_at) {
     const size_t mask = mst_delayline_get_capacity (lim->delay) - 1;
     for (int i = 0; i < n; i++)

@@ -44,6 +44,9 @@
  * refinement covers (to within 0.006 dB on white noise at 44.1 kHz). */
 #define FF_TAPS 32
 #define FF_KAISER_BETA 9.0
+/* A bound's partial sums are taken this much larger (2^-16): far more than
+ * the few roundings (2^-24 each) between them and their exact values. */
+#define FF_BOUND_ROUNDING (1.0f + 1.0f / 65536.0f)
 /* Second stage: from the 2x points to the 4x ones. The 2x sequence holds
  * nothing above 0.24 of its rate, so a short interpolator is exact to
  * 0.004 dB there. */
@@ -102,6 +105,12 @@ struct MstTpDetect {
   bool ff_on_grid;
   /* 1, or 0 to read FFmpeg's interpolator alone (a meter of it). */
   float k_others;
+  /* Peaks at or under it may be read as any value up to it (0: exact). */
+  float floor;
+  /* What FFmpeg's pairs outside the meters' twelve frames can add to its
+   * sums |P| + |Q| and |M|, per unit of the largest sample in the window
+   * (see design_folded_ff). */
+  float ff_outer[2];
   /* Whether the last process call read true peaks. */
   bool last_true_peak;
   /* Frames since the reset (saturating), for the stream's first frames. */
@@ -193,6 +202,20 @@ design_folded_ff (MstTpDetect * det)
   for (int t = 0; t < 3 * H; t++)
     for (int l = 0; l < 8; l++)
       det->ff_splat[t][l] = det->ff_fold[t];
+  /* The pairs m < H - BS_TAPS / 2 (frames more than six from the centre)
+   * add sum a_m s_m to P, b_m d_m to Q and c_m s_m to M, with |s_m| and
+   * |d_m| at most twice the largest sample X of the window: at most
+   * E1 X to |P| + |Q| and E2 X to |M|. The sums over the other pairs
+   * alone and the sums over all pairs are each within 16 roundings of
+   * values under 6 X of their exact values (2^-24 each, 6e-6 X in all):
+   * 1e-4 X more covers both, and the bound's own roundings. */
+  double e1 = 0.0, e2 = 0.0;
+  for (int m = 0; m < H - BS_TAPS / 2; m++) {
+    e1 += 2.0 * (fabs (det->ff_fold[m]) + fabs (det->ff_fold[H + m]));
+    e2 += 2.0 * fabs (det->ff_fold[2 * H + m]);
+  }
+  det->ff_outer[0] = (float) (e1 * FF_BOUND_ROUNDING + 1e-4);
+  det->ff_outer[1] = (float) (e2 * FF_BOUND_ROUNDING + 1e-4);
 }
 
 MstTpDetect *
@@ -307,6 +330,12 @@ void
 mst_tpdetect_set_ffmpeg_only (MstTpDetect * det, bool ffmpeg_only)
 {
   det->k_others = ffmpeg_only ? 0.0f : 1.0f;
+}
+
+void
+mst_tpdetect_set_floor (MstTpDetect * det, float floor)
+{
+  det->floor = floor > 0.0f ? floor : 0.0f;
 }
 
 size_t
@@ -682,10 +711,12 @@ detect_true_peaks_avx2 (MstTpDetect * det, int channel, int n)
   det->last_phase[channel] = last[(n - 1) & 7];
 }
 
-/* FFmpeg's points of sixteen frames (two vectors sharing each tap). */
+/* FFmpeg's folded sums P, Q, M (see design_folded_ff) of sixteen frames,
+ * two vectors sharing each tap, over the pairs @from .. FF_TAPS / 2 - 1:
+ * sums[0 .. 2] for the first eight frames, sums[3 .. 5] for the next. */
 __attribute__ ((target ("avx2,fma")))
-static inline void
-ff_points16 (const MstTpDetect * det, const float *x, __m256 f[2][3])
+static inline __attribute__ ((always_inline)) void
+ff_sums16 (const MstTpDetect * det, const float *x, int from, __m256 sums[6])
 {
   const float (*ft)[8] = (const float (*)[8]) det->ff_splat;
   const int FH = FF_TAPS / 2;
@@ -693,7 +724,7 @@ ff_points16 (const MstTpDetect * det, const float *x, __m256 f[2][3])
   __m256 P0 = _mm256_setzero_ps (), Q0 = P0, M0 = P0, P1 = P0, Q1 = P0;
   __m256 M1 = P0;
 #pragma GCC unroll 16
-  for (int m = 0; m < FH; m++) {
+  for (int m = from; m < FH; m++) {
     __m256 a = _mm256_loadu_ps (ft[m]), b = _mm256_loadu_ps (ft[FH + m]);
     __m256 c = _mm256_loadu_ps (ft[2 * FH + m]);
     __m256 lo = _mm256_loadu_ps (xf + m);
@@ -710,12 +741,85 @@ ff_points16 (const MstTpDetect * det, const float *x, __m256 f[2][3])
     Q1 = _mm256_fmadd_ps (d, b, Q1);
     M1 = _mm256_fmadd_ps (s, c, M1);
   }
+  sums[0] = P0;
+  sums[1] = Q0;
+  sums[2] = M0;
+  sums[3] = P1;
+  sums[4] = Q1;
+  sums[5] = M1;
+}
+
+/* FFmpeg's points of sixteen frames. */
+__attribute__ ((target ("avx2,fma")))
+static inline void
+ff_points16 (const MstTpDetect * det, const float *x, __m256 f[2][3])
+{
+  __m256 sums[6];
+  ff_sums16 (det, x, 0, sums);
+  const __m256 P0 = sums[0], Q0 = sums[1], M0 = sums[2];
+  const __m256 P1 = sums[3], Q1 = sums[4], M1 = sums[5];
   f[0][0] = _mm256_add_ps (P0, Q0);
   f[0][1] = M0;
   f[0][2] = _mm256_sub_ps (P0, Q0);
   f[1][0] = _mm256_add_ps (P1, Q1);
   f[1][1] = M1;
   f[1][2] = _mm256_sub_ps (P1, Q1);
+}
+
+/* The largest magnitude among frames x[-16 .. 31] (every frame of the
+ * windows of FFmpeg's points for frames x[0 .. 15]), in every lane. */
+__attribute__ ((target ("avx2,fma")))
+static inline __m256
+window_max16 (const float *x)
+{
+  const __m256 abs_mask = _mm256_castsi256_ps (_mm256_set1_epi32 (0x7fffffff));
+  __m256 big = _mm256_and_ps (_mm256_loadu_ps (x - 16), abs_mask);
+  for (int k = -8; k < 32; k += 8)
+    big = _mm256_max_ps (big, _mm256_and_ps (_mm256_loadu_ps (x + k),
+            abs_mask));
+  big = _mm256_max_ps (big, _mm256_permute2f128_ps (big, big, 0x01));
+  big = _mm256_max_ps (big, _mm256_shuffle_ps (big, big, 0x4e));
+  return _mm256_max_ps (big, _mm256_shuffle_ps (big, big, 0xb1));
+}
+
+/* For FFmpeg's points of sixteen frames on its grid, as ff_peaks_avx2
+ * takes them (into peak, which holds the others' peaks): their sums over
+ * the meters' twelve frames alone and a bound on what the other pairs add
+ * (design_folded_ff). Where the bound is at most the larger of each
+ * frame's peak and the floor, FFmpeg's points change no value that
+ * mst_tpdetect_set_floor promises: the bound is taken, true returned.
+ * Not inlined: the compiler would then load the shared pairs once for both
+ * this and ff_points16, before the test, and keep them on the stack (more
+ * instructions than the test saves). */
+__attribute__ ((target ("avx2,fma"), noinline))
+static bool
+ff_bounded16 (const MstTpDetect * det, const float *x, float *peak)
+{
+  __m256 sums[6];
+  ff_sums16 (det, x, FF_TAPS / 2 - BS_TAPS / 2, sums);
+  const __m256 abs_mask = _mm256_castsi256_ps (_mm256_set1_epi32 (0x7fffffff));
+  const __m256 xmax = window_max16 (x);
+  const __m256 up = _mm256_set1_ps (FF_BOUND_ROUNDING);
+  const __m256 e1 = _mm256_set1_ps (det->ff_outer[0]);
+  const __m256 e2 = _mm256_set1_ps (det->ff_outer[1]);
+  const __m256 floor_v = _mm256_set1_ps (det->floor);
+  __m256 bound[2], m[2], ok = _mm256_castsi256_ps (_mm256_set1_epi32 (-1));
+  for (int h = 0; h < 2; h++) {
+    const __m256 *S = sums + 3 * h;
+    bound[h] = _mm256_max_ps (_mm256_fmadd_ps (xmax, e1, _mm256_mul_ps (
+                _mm256_add_ps (_mm256_and_ps (S[0], abs_mask),
+                    _mm256_and_ps (S[1], abs_mask)), up)),
+        _mm256_fmadd_ps (xmax, e2, _mm256_mul_ps (_mm256_and_ps (S[2],
+                    abs_mask), up)));
+    m[h] = _mm256_loadu_ps (peak + 8 * h);
+    ok = _mm256_and_ps (ok, _mm256_cmp_ps (bound[h], _mm256_max_ps (m[h],
+                floor_v), _CMP_LE_OQ));
+  }
+  if (_mm256_movemask_ps (ok) != 0xff)
+    return false;
+  for (int h = 0; h < 2; h++)
+    _mm256_storeu_ps (peak + 8 * h, _mm256_max_ps (m[h], bound[h]));
+  return true;
 }
 
 /* refine_peak8 on sixteen lanes. */
@@ -757,6 +861,24 @@ nyquist_lift16 (__m512 a0, __m512 b0, __m512 c0, __m512 a1, __m512 b1,
       _mm512_set1_ps (NYQUIST_K * 1.0004f), _mm512_set1_ps (1.0f));
 }
 
+/* Pair m of FFmpeg's window for sixteen frames (xf: the first frame of
+ * the first one's window): the sum s and difference d of its frames, and
+ * their terms added to FFmpeg's folded sums P, Q, M. */
+__attribute__ ((target ("avx512f,avx512dq")))
+static inline __attribute__ ((always_inline)) void
+ff_pair16 (const float *ft, const float *xf, int m, __m512 * s, __m512 * d,
+    __m512 * P, __m512 * Q, __m512 * M)
+{
+  const int FH = FF_TAPS / 2;
+  __m512 lo = _mm512_loadu_ps (xf + m);
+  __m512 hi = _mm512_loadu_ps (xf + FF_TAPS - 1 - m);
+  *s = _mm512_add_ps (lo, hi);
+  *d = _mm512_sub_ps (lo, hi);
+  *P = _mm512_fmadd_ps (*s, _mm512_set1_ps (ft[m]), *P);
+  *Q = _mm512_fmadd_ps (*d, _mm512_set1_ps (ft[FH + m]), *Q);
+  *M = _mm512_fmadd_ps (*s, _mm512_set1_ps (ft[2 * FH + m]), *M);
+}
+
 /* detect_true_peaks_avx2 and ff_peaks_avx2 in one pass, sixteen frames at
  * a time, for CPUs with AVX-512 (32 registers: every sum stays in one). */
 __attribute__ ((target ("avx512f,avx512dq")))
@@ -778,30 +900,30 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
       10, 11, 12, 13, 14);
   __m512 prev_q3 = _mm512_set1_ps (det->last_phase[channel]);
   __m512 prev_f3 = _mm512_set1_ps (det->last_ff_phase[channel]);
+  /* FFmpeg's outer taps may be left out where they cannot matter: see
+   * mst_tpdetect_set_floor and design_folded_ff. */
+  const bool may_skip = !ff_refine && det->floor > 0.0f;
+  const __m512 floor_v = _mm512_set1_ps (det->floor);
+  const __m512 abs_mask = _mm512_castsi512_ps (_mm512_set1_epi32 (0x7fffffff));
   for (int i = 0; i < n16; i += 16) {
     /* Pair m: frames x[i - 15 + m] and x[i + 16 - m], centred on i + 1/2;
      * FFmpeg's interpolator takes every pair, the meters' m >= 10, the
-     * quarter points m >= 13. */
+     * quarter points m >= 13. The pairs the meters share first; Pt, Qt, Mt
+     * are FFmpeg's sums over them alone. */
     const float *xf = x + i - (FH - 1);
-    __m512 Pf = _mm512_setzero_ps (), Qf = Pf, Mf = Pf, P = Pf, Q = Pf;
-    __m512 mid = Pf, U = Pf, V = Pf;
+    __m512 Pt = _mm512_setzero_ps (), Qt = Pt, Mt = Pt, P = Pt, Q = Pt;
+    __m512 mid = Pt, U = Pt, V = Pt;
 #pragma GCC unroll 16
-    for (int m = 0; m < FH; m++) {
-      __m512 lo = _mm512_loadu_ps (xf + m);
-      __m512 hi = _mm512_loadu_ps (xf + FF_TAPS - 1 - m);
-      __m512 s = _mm512_add_ps (lo, hi), d = _mm512_sub_ps (lo, hi);
-      Pf = _mm512_fmadd_ps (s, _mm512_set1_ps (ft[m]), Pf);
-      Qf = _mm512_fmadd_ps (d, _mm512_set1_ps (ft[FH + m]), Qf);
-      Mf = _mm512_fmadd_ps (s, _mm512_set1_ps (ft[2 * FH + m]), Mf);
-      if (m >= FH - BH) {
-        const int b = m - (FH - BH);
-        P = _mm512_fmadd_ps (s, _mm512_set1_ps (tp[b]), P);
-        Q = _mm512_fmadd_ps (d, _mm512_set1_ps (tp[BH + b]), Q);
-        mid = _mm512_fmadd_ps (s, _mm512_set1_ps (tp[2 * BH + b]), mid);
-        if (b >= 3) {
-          U = _mm512_fmadd_ps (s, _mm512_set1_ps (ut[b - 3]), U);
-          V = _mm512_fmadd_ps (d, _mm512_set1_ps (vt[b - 3]), V);
-        }
+    for (int m = FH - BH; m < FH; m++) {
+      __m512 s, d;
+      ff_pair16 (ft, xf, m, &s, &d, &Pt, &Qt, &Mt);
+      const int b = m - (FH - BH);
+      P = _mm512_fmadd_ps (s, _mm512_set1_ps (tp[b]), P);
+      Q = _mm512_fmadd_ps (d, _mm512_set1_ps (tp[BH + b]), Q);
+      mid = _mm512_fmadd_ps (s, _mm512_set1_ps (tp[2 * BH + b]), mid);
+      if (b >= 3) {
+        U = _mm512_fmadd_ps (s, _mm512_set1_ps (ut[b - 3]), U);
+        V = _mm512_fmadd_ps (d, _mm512_set1_ps (vt[b - 3]), V);
       }
     }
     __m512 hv[7];
@@ -831,6 +953,36 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
             _mm512_abs_ps (Q)));
     m = _mm512_max_ps (m, _mm512_abs_ps (mid));
     m = _mm512_mul_ps (m, _mm512_set1_ps (det->k_others));
+    if (may_skip) {
+      /* A bound on FFmpeg's points from the shared pairs and the largest
+       * sample of its windows (frames i - 16 .. i + 31): where it is at
+       * most the larger of our peak and the floor, every lane's value is
+       * the same with FFmpeg's points or with the bound. */
+      __m512 big = _mm512_max_ps (_mm512_and_ps (_mm512_loadu_ps (x + i - 16),
+              abs_mask), _mm512_and_ps (_mm512_loadu_ps (x + i), abs_mask));
+      big = _mm512_max_ps (big, _mm512_and_ps (_mm512_loadu_ps (x + i + 16),
+              abs_mask));
+      const __m512 xmax = _mm512_set1_ps (_mm512_reduce_max_ps (big));
+      const __m512 up = _mm512_set1_ps (FF_BOUND_ROUNDING);
+      __m512 bound = _mm512_fmadd_ps (xmax, _mm512_set1_ps (det->ff_outer[0]),
+          _mm512_mul_ps (_mm512_add_ps (_mm512_abs_ps (Pt), _mm512_abs_ps (Qt)),
+              up));
+      bound = _mm512_max_ps (bound, _mm512_fmadd_ps (xmax,
+              _mm512_set1_ps (det->ff_outer[1]), _mm512_mul_ps (
+                  _mm512_abs_ps (Mt), up)));
+      if (_mm512_cmp_ps_mask (bound, _mm512_max_ps (m, floor_v), _CMP_LE_OQ)
+          == 0xffff) {
+        _mm512_storeu_ps (peak + i, _mm512_max_ps (m, bound));
+        continue;
+      }
+    }
+    /* FFmpeg's sums over every pair, in the order of the pairs. */
+    __m512 Pf = _mm512_setzero_ps (), Qf = Pf, Mf = Pf;
+#pragma GCC unroll 16
+    for (int k = 0; k < FH; k++) {
+      __m512 s, d;
+      ff_pair16 (ft, xf, k, &s, &d, &Pf, &Qf, &Mf);
+    }
     /* FFmpeg's: f1 = Pf + Qf, f2 = Mf, f3 = Pf - Qf. */
     __m512 f1 = _mm512_add_ps (Pf, Qf), f3 = _mm512_sub_ps (Pf, Qf);
     if (ff_refine) {
@@ -869,8 +1021,12 @@ ff_peaks_avx2 (MstTpDetect * det, int channel, int n)
   const __m256 abs_mask = _mm256_castsi256_ps (_mm256_set1_epi32 (0x7fffffff));
   const __m256i rotate = _mm256_setr_epi32 (7, 0, 1, 2, 3, 4, 5, 6);
   __m256 prev_f3 = _mm256_set1_ps (det->last_ff_phase[channel]);
-  __m256 last_f3[2];
+  /* On its grid FFmpeg's last point is not kept (no refinement). */
+  __m256 last_f3[2] = { prev_f3, prev_f3 };
+  const bool may_skip = det->ff_on_grid && det->floor > 0.0f;
   for (int i = 0; i < n16; i += 16) {
+    if (may_skip && ff_bounded16 (det, x + i, peak + i))
+      continue;
     __m256 f[2][3];
     ff_points16 (det, x + i, f);
     for (int h = 0; h < 2; h++) {

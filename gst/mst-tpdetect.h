@@ -34,6 +34,13 @@ MstResult mst_tpdetect_configure (MstTpDetect * det, int channels,
  *  margins that make the detector a bound (the limiter's). Off by default. */
 void mst_tpdetect_set_ffmpeg_only (MstTpDetect * det, bool ffmpeg_only);
 
+/** With @floor above 0, a frame's peak at or under @floor may be read as
+ *  any value from it up to @floor (never less than the peak); a peak above
+ *  @floor is read exactly. For a caller that only needs the peaks above a
+ *  ceiling (the limiter): the detector may then leave out work that cannot
+ *  change them. 0 (the default): every peak exact. */
+void mst_tpdetect_set_floor (MstTpDetect * det, float floor);
+
 /** Clears the history: the next frames start a stream. */
 void mst_tpdetect_reset (MstTpDetect * det);
 

@@ -6,6 +6,7 @@
 #include "mst-lookahead-gain.h"
 #include "mst-delayline.h"
 #include "mst-gainapply.h"
+#include "mst-cpu.h"
 #include "mst-analysis.h"
 #include "mst-signals.h"
 #include "mst-test.h"
@@ -14,15 +15,16 @@
 #include <string.h>
 
 /* Runs x (n frames of @channels) through a detector in blocks of varying
- * sizes; peak[f * channels + c] is frame f's peak. */
+ * sizes, its floor at @floor; peak[f * channels + c] is frame f's peak. */
 static void
-detect_all (const float *x, size_t n, int channels, bool true_peak,
-    float *peak)
+detect_all_floor (const float *x, size_t n, int channels, bool true_peak,
+    float floor, float *peak)
 {
   static const int sizes[] = { 1024, 1, 700, 33, 1024, 517 };
   MstTpDetect *det = mst_tpdetect_init (channels, 1024);
   MST_CHECK (det != NULL);
   MST_CHECK (mst_tpdetect_configure (det, channels, 48000.0) == MST_OK);
+  mst_tpdetect_set_floor (det, floor);
   const size_t delay = mst_tpdetect_get_delay ();
   size_t t = 0;
   for (int k = 0; t < n + delay; k++) {
@@ -44,6 +46,13 @@ detect_all (const float *x, size_t n, int channels, bool true_peak,
     t += len;
   }
   mst_tpdetect_destroy (&det);
+}
+
+static void
+detect_all (const float *x, size_t n, int channels, bool true_peak,
+    float *peak)
+{
+  detect_all_floor (x, n, channels, true_peak, 0.0f, peak);
 }
 
 /* The detector's largest peak against the 16x reconstruction: it may read
@@ -120,6 +129,73 @@ test_tpdetect (void)
   MST_CHECK (mst_tpdetect_init (MST_MAX_CHANNELS + 1, 1024) == NULL);
   free (x);
   free (peak);
+}
+
+/* mst_tpdetect_set_floor's promise, frame by frame against the exact
+ * peaks: a peak above the floor read exactly, one at or under it read
+ * between itself and the floor; on signals where FFmpeg's interpolator
+ * reads above the others (white noise, a tone near Nyquist) and on music
+ * under, around and far over the floors. On the vector paths the floor
+ * must also leave some of FFmpeg's work out (some peak read otherwise). */
+static void
+test_tpdetect_floor (void)
+{
+  const int channels = 2;
+  const unsigned rate = 48000;
+  const size_t n = 96000;
+  static const float floors[] = { 0.3f, 0.8799f, 2.0f };
+  float *x = malloc (sizeof (float) * n * channels);
+  float *exact = malloc (sizeof (float) * n * channels);
+  float *got = malloc (sizeof (float) * n * channels);
+  size_t bounded = 0;
+  for (int s = 0; s < 6; s++) {
+    switch (s) {
+      case 0:
+        mst_signal_music (x, n, channels, rate, 3);
+        break;
+      case 1:
+        mst_signal_music (x, n, channels, rate, 5);
+        mst_signal_apply_gain_db (x, n * channels, 12.0);
+        break;
+      case 2:
+        mst_signal_white_noise (x, n, channels, -12.0, 7);
+        break;
+      case 3:
+        mst_signal_sine (x, n, channels, rate, 23500.0, 0.8, 0.2);
+        break;
+      case 4:
+        mst_signal_clipped_master (x, n, channels, rate, 4, 12.0);
+        break;
+      default:
+        mst_signal_pink_noise (x, n, channels, -20.0, 9);
+        break;
+    }
+    detect_all (x, n, channels, true, exact);
+    for (size_t k = 0; k < sizeof floors / sizeof floors[0]; k++) {
+      const float fl = floors[k];
+      detect_all_floor (x, n, channels, true, fl, got);
+      size_t wrong = 0, first = 0;
+      for (size_t j = 0; j < n * channels; j++) {
+        bool ok = exact[j] > fl ? got[j] == exact[j]
+            : got[j] >= exact[j] && got[j] <= fl;
+        if (!ok && wrong++ == 0)
+          first = j;
+        bounded += got[j] != exact[j];
+      }
+      MST_CHECK_MSG (wrong == 0, "signal %d, floor %.4f: %zu peaks broke the "
+          "floor's promise, first frame %zu channel %zu (exact %.7f, read "
+          "%.7f)", s, fl, wrong, first / channels, first % channels,
+          exact[first], got[first]);
+    }
+  }
+  if (mst_cpu_has_avx2_fma ())
+    MST_CHECK_MSG (bounded > 0, "the floor left no work out");
+  else
+    MST_CHECK_MSG (bounded == 0, "the portable path read %zu peaks "
+        "otherwise", bounded);
+  free (x);
+  free (exact);
+  free (got);
 }
 
 static uint32_t rng_state = 12345;
@@ -445,6 +521,7 @@ int
 main (void)
 {
   MST_RUN (test_tpdetect);
+  MST_RUN (test_tpdetect_floor);
   MST_RUN (test_lookahead_gain_window);
   MST_RUN (test_lookahead_gain_release);
   MST_RUN (test_lookahead_gain_link);
