@@ -99,11 +99,13 @@
 #define SLOPE_DB_PER_OCTAVE 4.5
 /* The decision-directed weight (Ephraim and Malah's 0.98 at their 8 ms
  * hop lost the attacks of percussive music; 0.9 keeps them). The long
- * layer's bins hold steady partials, its previous frame is 43 ms old:
- * 0.6 there (on bench.py's denoise cases, tracked, +0.1 to +0.2 dB of SDR
- * gain over 0.9; 0.6 in the short layer too raised the residual of hiss
- * alone over test-denoise-core's bound). Cappe's floor of the a priori
- * SNR (-25 dB). */
+ * layer with the noise tracked: 0.6, its previous frame being 43 ms old
+ * and its tracked noise over the true one where the music never pauses
+ * (on bench.py's denoise cases +0.1 to +0.2 dB of SDR gain over 0.9; with
+ * the true profile 0.6 lost 0.15 to 0.25 dB on pink hiss, so a profile
+ * keeps 0.9; 0.6 in the short layer too raised the residual of hiss alone
+ * over test-denoise-core's bound). Cappe's floor of the a priori SNR
+ * (-25 dB). */
 #define DD_WEIGHT_SHORT 0.9f
 #define DD_WEIGHT_LONG 0.6f
 /* Presence per band: the mean a posteriori SNR over at least
@@ -149,7 +151,7 @@ typedef struct {
 /* One STFT: the short one (layer 0) or the long one (layer 1). */
 typedef struct {
   int n, hop, bins;
-  float dd_weight;              /* DD_WEIGHT_SHORT or _LONG */
+  float dd_weight;              /* tracking: DD_WEIGHT_SHORT or _LONG */
   bool keep_partials;           /* the band factor spares partials */
   /* Bins whose removal share is not 0 (the long layer's end under
    * XO_HI_HZ): the gains are computed there only. */
@@ -1036,7 +1038,7 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
         L->gain[k] = 1.0f;
     } else {
       wiener_gains (L->gain, ch->clean2, L->snr, L->power, noise,
-          L->gain_nu, L->dd_weight, act);
+          L->gain_nu, dn->profile_on ? DD_WEIGHT_SHORT : L->dd_weight, act);
       band_presence (L, act, L->gain, L->snr, ch->smooth, noise);
       finish_gains (L->gain, ch->gain_t, L->tmp, amount, L->smooth_coef,
           floor_lin, mix, act);
