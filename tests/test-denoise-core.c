@@ -27,10 +27,12 @@
 #define MIN_SDR_GAIN_TRACKED_DB 0.5
 /* Pink hiss, tracked: what the long transform for the lows (8192 points
  * under 800 Hz) is there for. One 2048-point transform gained +2.0 and
- * +3.2 dB here (issue 16's open figure); the two must gain at least this
- * (they gain about 0.3 and 0.45 dB more). */
-#define MIN_SDR_GAIN_PINK_45_DB 2.3
-#define MIN_SDR_GAIN_PINK_35_DB 3.8
+ * +3.2 dB here (issue 16's open figure), the two transforms +2.6 and +4.3;
+ * with the long layer's partials spared by the band factor and its
+ * decision-directed weight at 0.6 they gain +3.1 and +4.3: these floors
+ * are that less about 0.3 dB, so a regression fails. */
+#define MIN_SDR_GAIN_PINK_45_DB 2.8
+#define MIN_SDR_GAIN_PINK_35_DB 4.0
 
 static double
 sdr_db (const float *clean, const float *y, size_t from, size_t to)

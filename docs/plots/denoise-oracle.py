@@ -4,7 +4,10 @@ hiss N themselves) on bench.py's music without its bed plus its white and
 pink hiss at -45 and -35 dBFS, for transforms of 512 to 16384 points (hop a
 quarter, Hann), and with the best length per octave. Prints the SDR gains
 (the first and last second left out, as bench.py's denoise verification
-does) for docs/elements/denoise.md. About a minute."""
+does) for docs/elements/denoise.md. About a minute. With --ours (and
+GST_PLUGIN_PATH=build/elements) also the error per octave of the denoise
+element at its defaults (noise tracked) beside the oracle's, each in dB re
+the hiss's whole power: where a gain rule loses against the oracle."""
 
 import math
 import os
@@ -68,6 +71,19 @@ def main():
                      for n in LENGTHS]
             cells.append("%+.1f" % (10 * math.log10(e_in.sum() / best)))
             print("| %s %g dBFS | %s |" % (kind, level, " | ".join(cells)))
+            if "--ours" in sys.argv:
+                import gstrun
+                ours = band_energy(gstrun.run("denoise", x) - clean, sl)
+                rows = [("hiss", e_in), ("ours, tracked", ours),
+                        ("oracle 1024", per[1024]), ("oracle 8192", per[8192])]
+                print("\n%s %g dBFS, error per octave (Hz from %s), dB re "
+                      "the hiss:" % (kind, level, ", ".join(
+                          str(e) for e in EDGES[:-1])))
+                for name, e in rows:
+                    print("  %-14s %s" % (name, " ".join(
+                        "%6.1f" % (10 * math.log10(v / e_in.sum()))
+                        for v in e)))
+                print()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ the SDR of an oracle Wiener mask computed from the clean signal (the most a
 gain per STFT bin can reach on this signal)."""
 
 import os
+import sys
 
 import numpy as np
 from scipy.signal import stft, istft
@@ -60,23 +61,64 @@ def main():
     print("SDR in %.2f dB; tracked %.2f; profile given %.2f; oracle Wiener "
           "%.2f" % (sdr(clean, x), sdr(clean, tracked), sdr(clean, given),
                     sdr(clean, oracle)))
+    spectrograms([
+        ("noisy input: music + white hiss at -45 dBFS (SDR %.1f dB)"
+         % sdr(clean, x), x),
+        ("denoise, noise tracked (SDR %.1f dB)" % sdr(clean, tracked),
+         tracked),
+        ("denoise, profile given (SDR %.1f dB)" % sdr(clean, given), given)],
+        "denoise.png", 2048, False)
+    pink_case()
+
+
+def pink_case():
+    """The benchmark's pink -45 dBFS case (bench.py's music without its
+    bed, its hiss, seed 7): clean, noisy and tracked output on a log
+    frequency axis with an 8192-point STFT, where the lows' partials and
+    the hiss between them show; docs/images/denoise-pink.png."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(
+        __file__)), "..", "..", "bench"))
+    import bench
+    path = os.path.join(bench.CACHE_DIR, "denoise-oracle-music.raw")
+    if not os.path.exists(path):
+        os.makedirs(bench.CACHE_DIR, exist_ok=True)
+        bench.generate_music(path, bench.VERIFY_MUSIC_SECONDS, False)
+    clean = np.fromfile(path, "<f4").reshape(-1, bench.CHANNELS)[:, 0]
+    clean = clean[:bench.VERIFY_MUSIC_SECONDS * RATE].astype(np.float64)
+    x = clean + bench.hiss("pink", len(clean), -45.0, 7)[:, 0]
+    y = gstrun.run("denoise", x)
+    sl = slice(RATE, len(clean) - RATE)
+    print("pink -45 dBFS, channel 0: SDR in %.2f dB, tracked %.2f dB"
+          % (sdr(clean[sl], x[sl]), sdr(clean[sl], y[sl])))
+    spectrograms([
+        ("clean music (bench.py's, without its bed)", clean),
+        ("+ pink hiss at -45 dBFS (SDR %.1f dB)" % sdr(clean[sl], x[sl]), x),
+        ("denoise, noise tracked (SDR %.1f dB)" % sdr(clean[sl], y[sl]), y)],
+        "denoise-pink.png", 8192, True)
+
+
+def spectrograms(panels, name, nperseg, log_freq):
+    """One spectrogram per (title, signal) of @panels into
+    docs/images/@name: kHz on a linear axis, or (@log_freq) Hz on a log one
+    over seconds 2 to 6 (vmax -10 dB: the lows' partials)."""
     fig, axes = plt.subplots(3, 1, figsize=(9, 9), sharex=True)
-    for ax, (title, sig) in zip(axes, [
-            ("noisy input: music + white hiss at -45 dBFS (SDR %.1f dB)"
-             % sdr(clean, x), x),
-            ("denoise, noise tracked (SDR %.1f dB)" % sdr(clean, tracked),
-             tracked),
-            ("denoise, profile given (SDR %.1f dB)" % sdr(clean, given),
-             given)]):
-        ff, tt, Z = stft(sig, RATE, nperseg=2048, noverlap=1536)
-        db = 20 * np.log10(np.abs(Z) + 1e-9)
-        im = ax.pcolormesh(tt, ff / 1000, db, vmin=-110, vmax=-20,
+    for ax, (title, sig) in zip(axes, panels):
+        t0 = 2 if log_freq else 0
+        part = sig[2 * RATE:6 * RATE] if log_freq else sig
+        ff, tt, Z = stft(part, RATE, nperseg=nperseg,
+                         noverlap=nperseg * 3 // 4)
+        db = 20 * np.log10(np.abs(Z[1:]) + 1e-9)
+        im = ax.pcolormesh(tt + t0, ff[1:] if log_freq else ff[1:] / 1000,
+                           db, vmin=-110, vmax=-10 if log_freq else -20,
                            shading="auto", cmap="magma")
-        ax.set_ylabel("kHz")
+        if log_freq:
+            ax.set_yscale("log")
+            ax.set_ylim(30, 20000)
+        ax.set_ylabel("Hz" if log_freq else "kHz")
         ax.set_title(title, fontsize=10)
     axes[-1].set_xlabel("s")
     fig.colorbar(im, ax=axes, label="dB (STFT bin re full scale)")
-    out = os.path.join(gstrun.IMAGES, "denoise.png")
+    out = os.path.join(gstrun.IMAGES, name)
     fig.savefig(out, dpi=80)
     print("wrote", out)
 
