@@ -18,6 +18,7 @@
 #include <complex.h>
 #include <fftw3.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,11 +378,44 @@ test_pitch (void)
       "%.2f %.2f cents (unmodulated %.2f)", dev[1][0], dev[1][1], dev[0][1]);
 }
 
+/* Modulation 0: the lines stand still, the network is time-invariant:
+ * an impulse at frame 0 and one at frame 10007 give the same response bit
+ * for bit (at 100 they do not). */
+static void
+test_still (void)
+{
+  const double rate = 48000;
+  const size_t n = 30000, shift = 10007;
+  for (int m = 0; m < 2; m++) {
+    MstReverbSettings s;
+    mst_reverb_settings_default (&s);
+    s.modulation_pct = m ? 100 : 0;
+    double *a = impulse_response (rate, &s, n);
+    s.mix_pct = 100;
+    MstReverb *rv = mst_reverb_init ();
+    MST_CHECK (rv && mst_reverb_configure (rv, rate, 1) == MST_OK);
+    MST_CHECK (mst_reverb_set (rv, &s) == MST_OK);
+    mst_reverb_reset (rv);
+    double *x = calloc (n + shift, sizeof (double));
+    double *y = malloc (2 * (n + shift) * sizeof (double));
+    x[shift] = 1.0;
+    mst_reverb_process_f64 (rv, x, n + shift, y);
+    bool same = memcmp (a, y + 2 * shift, 2 * n * sizeof (double)) == 0;
+    MST_CHECK_MSG (same == !m, "modulation %g: same %d", s.modulation_pct,
+        same);
+    mst_reverb_destroy (&rv);
+    free (a);
+    free (x);
+    free (y);
+  }
+}
+
 int
 main (void)
 {
   MST_RUN (test_late_peaks);
   MST_RUN (test_allpass_bound);
   MST_RUN (test_pitch);
+  MST_RUN (test_still);
   return mst_test_summary ();
 }
