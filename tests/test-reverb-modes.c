@@ -253,7 +253,7 @@ test_allpass_bound (void)
   const double fr[] = { 0.05, 0.2, 0.45 };
   double worst = 0;
   for (int f = 0; f < 3; f++) {
-    MstAllpassChain ap[5];
+    MstAllpassChain ap[5] = { { 0 } };
     double k[5];
     for (int r = 0; r < rows; r++) {
       double d = 0.5 + 0.25 * r;
@@ -281,7 +281,7 @@ test_allpass_bound (void)
   uint64_t seed = 5;
   double excess = -INFINITY;
   for (int trial = 0; trial < 2; trial++) {
-    MstAllpassChain ap[5];
+    MstAllpassChain ap[5] = { { 0 } };
     for (int r = 0; r < rows; r++)
       ap[r] = (MstAllpassChain) { 0, 1, { 0 } };
     double e_in[5] = { 0 }, e_out[5] = { 0 };
