@@ -47,6 +47,7 @@ enum
   PROP_DIFFUSION,
   PROP_MIX,
   PROP_WIDTH,
+  PROP_MODULATION,
   PROP_TAIL,
   PROP_BYPASS,
 };
@@ -68,6 +69,7 @@ static const GstMstField fields[] = {
   {G_STRUCT_OFFSET (MstReverbSettings, diffusion_pct), G_TYPE_DOUBLE},
   {G_STRUCT_OFFSET (MstReverbSettings, mix_pct), G_TYPE_DOUBLE},
   {G_STRUCT_OFFSET (MstReverbSettings, width_pct), G_TYPE_DOUBLE},
+  {G_STRUCT_OFFSET (MstReverbSettings, modulation_pct), G_TYPE_DOUBLE},
   {G_STRUCT_OFFSET (MstReverbSettings, tail), G_TYPE_BOOLEAN},
   {G_STRUCT_OFFSET (MstReverbSettings, bypass), G_TYPE_BOOLEAN},
 };
@@ -141,6 +143,11 @@ gst_mst_reverb_class_init (GstMstReverbClass * klass)
   gst_mst_filter_install_double (gobject_class, PROP_WIDTH, "width", "Width (%)",
       "Stereo width of the reverberation in %: 0 mono, 100 two "
       "decorrelated sides", 0.0, 100.0, d.width_pct);
+  gst_mst_filter_install_double (gobject_class, PROP_MODULATION,
+      "modulation", "Modulation (%)", "Slow sweep of the delay lines in %: "
+      "0 fixed lines (fixed resonances in the late tail), 100 each line "
+      "+-2 samples at its own rate (0.065 to 0.85 Hz), no loss, no audible "
+      "pitch change", 0.0, 100.0, d.modulation_pct);
   /* tail is read once, at the end of the stream: nothing to glide or
    * automate, so not controllable. */
   g_object_class_install_property (gobject_class, PROP_TAIL,

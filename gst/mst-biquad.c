@@ -601,6 +601,83 @@ rows4_run (MstBiquadCascade * c, double *r0, double *r1, double *r2,
   }
 }
 
+/* Four chains of @ns sections on four rows, lane j chain @a[j]: the
+ * operations of the scalar loop lane by lane. Inlined with @ns a constant
+ * (the usual counts), the sections' states stay in registers. */
+MST_ALWAYS_INLINE void
+chains4_run (MstAllpassChain * a, double *x0, double *x1, double *x2,
+    double *x3, const double *k_to, int ns, double inv, int n)
+{
+  const v4d kt = { k_to[0], k_to[1], k_to[2], k_to[3] };
+  const v4d ct = { sqrt (1 - kt[0] * kt[0]), sqrt (1 - kt[1] * kt[1]),
+    sqrt (1 - kt[2] * kt[2]), sqrt (1 - kt[3] * kt[3])
+  };
+  v4d k = { a[0].k, a[1].k, a[2].k, a[3].k };
+  v4d c = { a[0].c, a[1].c, a[2].c, a[3].c };
+  v4d w[MST_ALLPASS_MAX_SECTIONS] = { { 0 } };
+  for (int q = 0; q < ns; q++)
+    w[q] = (v4d) { a[0].w[q], a[1].w[q], a[2].w[q], a[3].w[q] };
+  const v4d dk = (kt - k) * inv, dc = (ct - c) * inv;
+  for (int i = 0; i < n; i++) {
+    k += dk;
+    c += dc;
+    v4d x = { x0[i], x1[i], x2[i], x3[i] };
+    for (int q = 0; q < ns; q++) {
+      const v4d y = k * x + c * w[q];
+      w[q] = c * x - k * w[q];
+      x = y;
+    }
+    x0[i] = x[0];
+    x1[i] = x[1];
+    x2[i] = x[2];
+    x3[i] = x[3];
+  }
+  for (int j = 0; j < 4; j++) {
+    a[j].k = kt[j];
+    a[j].c = ct[j];
+    for (int q = 0; q < ns; q++)
+      a[j].w[q] = w[q][j];
+  }
+}
+
+MST_VECTORISE_AVX2 void
+mst_allpass_chains_run_rows (MstAllpassChain * ap, int n_rows,
+    int n_sections, double *rows, size_t stride, const double *k_to, int n)
+{
+  const double inv = n > 0 ? 1.0 / n : 0.0;
+  int r = 0;
+  for (; r + 4 <= n_rows; r += 4) {
+    double *x0 = rows + r * stride, *x1 = x0 + stride, *x2 = x1 + stride;
+    double *x3 = x2 + stride;
+    if (n_sections == 4)
+      chains4_run (ap + r, x0, x1, x2, x3, k_to + r, 4, inv, n);
+    else if (n_sections == 1)
+      chains4_run (ap + r, x0, x1, x2, x3, k_to + r, 1, inv, n);
+    else
+      chains4_run (ap + r, x0, x1, x2, x3, k_to + r, n_sections, inv, n);
+  }
+  for (; r < n_rows; r++) {
+    MstAllpassChain *a = ap + r;
+    double *x = rows + r * stride;
+    const double kt = k_to[r], ct = sqrt (1 - kt * kt);
+    double k = a->k, c = a->c;
+    const double dk = (kt - k) * inv, dc = (ct - c) * inv;
+    for (int i = 0; i < n; i++) {
+      k += dk;
+      c += dc;
+      double v = x[i];
+      for (int q = 0; q < n_sections; q++) {
+        const double y = k * v + c * a->w[q];
+        a->w[q] = c * v - k * a->w[q];
+        v = y;
+      }
+      x[i] = v;
+    }
+    a->k = kt;
+    a->c = ct;
+  }
+}
+
 void
 mst_biquad_cascades_run_rows (MstBiquadCascade * c, int n_rows,
     double *rows, size_t stride, const MstBiquad * from, int n)

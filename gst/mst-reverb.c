@@ -51,6 +51,14 @@ static const double diffuser_ms[2][N_DIFFUSERS] = {
  * high decay can be than the low one on the longest lines (RT60 ratios
  * beyond 1:8 at size 200 %). */
 #define SHELF_MIN_RATIO 1e-3
+/* A line's last frames are a chain of all-passes (mst-biquad's
+ * MstAllpassChain) whose common delay sweeps; each section's delay stays
+ * within 0.5 .. 1.5 frames (Thiran's first order is accurate there and
+ * its coefficient small, |k| <= 1 / 3), so the sweep of the line is
+ * MOD_SECTIONS / 2 frames either side of its length, and never crosses a
+ * frame of the ring. */
+#define MOD_SECTIONS 4
+#define MOD_SECTION_DEPTH (MST_REVERB_MOD_DEPTH_FRAMES / MOD_SECTIONS)
 /* Glides end within this relative distance of the target. */
 #define SNAP 1e-9
 
@@ -74,7 +82,8 @@ typedef struct {
 
 /* What glides, as one struct: targets and values in use. */
 typedef struct {
-  double decay, decay_low, crossover, damping, size, diffusion, mix, width;
+  double decay, decay_low, crossover, damping, size, diffusion, mix, width,
+      modulation;
 } Params;
 
 struct MstReverb {
@@ -88,6 +97,10 @@ struct MstReverb {
   MstTapLine predelay[2];
   Diffuser diff[2][N_DIFFUSERS];
   MstBiquadCascade absorb[N_LINES];
+  /* The lines' moving ends: a chain of all-passes each, the phase and
+   * step (radians a frame) of its sweep, its coefficient. */
+  MstAllpassChain frac[N_LINES];
+  double mod_phase[N_LINES], mod_step[N_LINES], mod_k[N_LINES];
   size_t lengths[N_LINES];
   double wet_gain;
   bool net_clear;               /* bypassed and settled: lines cleared */
@@ -110,6 +123,7 @@ mst_reverb_settings_default (MstReverbSettings * s)
   s->diffusion_pct = 70.0;
   s->mix_pct = 30.0;
   s->width_pct = 100.0;
+  s->modulation_pct = 100.0;
   s->tail = true;
   s->bypass = false;
 }
@@ -204,7 +218,8 @@ targets_from_settings (MstReverb * rv)
   const MstReverbSettings *s = &rv->settings;
   rv->target = (Params) {
   s->decay_s, decay_low (s), s->crossover_hz, s->damping_hz, s->size_pct,
-        s->diffusion_pct, s->bypass ? 0.0 : s->mix_pct, s->width_pct};
+        s->diffusion_pct, s->bypass ? 0.0 : s->mix_pct, s->width_pct,
+        s->modulation_pct};
 }
 
 /* The absorption filter of a line of @d frames, and the wet gain. */
@@ -242,7 +257,7 @@ update_network (MstReverb * rv)
   line_lengths (rv->rate, rv->cur.size, len);
   for (int i = 0; i < N_LINES; i++) {
     if (len[i] != rv->lengths[i])
-      mst_tapline_set_delay (&rv->lines[i], len[i]);
+      mst_tapline_set_delay (&rv->lines[i], len[i] - MOD_SECTIONS);
     rv->lengths[i] = len[i];
     design_line (rv, &rv->cur, len[i], &rv->absorb[i].coefs[0]);
     mean += len[i] / (double) N_LINES;
@@ -316,7 +331,7 @@ settings_valid (const MstReverbSettings * s)
       && IN (s->size_pct, MST_REVERB_MIN_SIZE_PCT, MST_REVERB_MAX_SIZE_PCT)
       && IN (s->predelay_ms, 0.0, MST_REVERB_MAX_PREDELAY_MS)
       && IN (s->diffusion_pct, 0.0, 100.0) && IN (s->mix_pct, 0.0, 100.0)
-      && IN (s->width_pct, 0.0, 100.0);
+      && IN (s->width_pct, 0.0, 100.0) && IN (s->modulation_pct, 0.0, 100.0);
 #undef IN
 }
 
@@ -340,6 +355,7 @@ clear_network (MstReverb * rv)
   for (int i = 0; i < N_LINES; i++) {
     mst_tapline_reset (&rv->lines[i]);
     mst_biquad_cascade_reset (&rv->absorb[i]);
+    memset (rv->frac[i].w, 0, sizeof rv->frac[i].w);
   }
   for (int c = 0; c < 2; c++) {
     mst_tapline_reset (&rv->predelay[c]);
@@ -349,6 +365,48 @@ clear_network (MstReverb * rv)
       d->pos = 0;
     }
   }
+}
+
+/* The all-pass coefficient for a section's delay of @d frames (0.5 ..
+ * 1.5). */
+static double
+frac_coef (double d)
+{
+  return (1.0 - d) / (1.0 + d);
+}
+
+/* The sweeps from their start: rates geometric from MST_REVERB_MOD_MIN_HZ
+ * to MST_REVERB_MOD_MAX_HZ over the lines in a scrambled order (7 i mod
+ * 16: neighbours in length far apart in rate), phases by the golden angle
+ * (spread, no two alike). */
+static void
+mod_reset (MstReverb * rv)
+{
+  for (int i = 0; i < N_LINES; i++) {
+    int r = (7 * i) % N_LINES;
+    double hz = MST_REVERB_MOD_MIN_HZ * pow (MST_REVERB_MOD_MAX_HZ /
+        MST_REVERB_MOD_MIN_HZ, r / (double) (N_LINES - 1));
+    rv->mod_step[i] = 2.0 * M_PI * hz / rv->rate;
+    rv->mod_phase[i] = fmod (i * 2.399963229728653, 2.0 * M_PI);
+    double d = 1.0 + MOD_SECTION_DEPTH * rv->cur.modulation / 100.0
+        * sin (rv->mod_phase[i]);
+    double k = frac_coef (d);
+    rv->frac[i] = (MstAllpassChain) { k, sqrt (1.0 - k * k), { 0 } };
+  }
+}
+
+/* The all-pass coefficients at the end of a block of @n frames. */
+static void
+mod_advance (MstReverb * rv, size_t n)
+{
+  double depth = MOD_SECTION_DEPTH * rv->cur.modulation / 100.0;
+  for (int i = 0; i < N_LINES; i++) {
+    double ph = rv->mod_phase[i] + rv->mod_step[i] * n;
+    ph = ph >= 2.0 * M_PI ? ph - 2.0 * M_PI : ph;
+    rv->mod_phase[i] = ph;
+    rv->mod_k[i] = frac_coef (1.0 + depth * sin (ph));
+  }
+
 }
 
 void
@@ -363,9 +421,11 @@ mst_reverb_reset (MstReverb * rv)
         * rv->rate);
   line_lengths (rv->rate, rv->cur.size, rv->lengths);
   for (int i = 0; i < N_LINES; i++) {
-    rv->lines[i].wanted = rv->lengths[i];
     rv->absorb[i].n_sections = 1;
   }
+  mod_reset (rv);
+  for (int i = 0; i < N_LINES; i++)
+    rv->lines[i].wanted = rv->lengths[i] - MOD_SECTIONS;
   update_network (rv);
   clear_network (rv);
   rv->net_clear = false;
@@ -389,8 +449,10 @@ glide (MstReverb * rv, size_t n)
   for (size_t k = 0; k < sizeof (Params) / sizeof (double); k++) {
     double snap = SNAP * fmax (1.0, fabs (t[k]));
     bool m = mst_smoother_one_pole_step (&v[k], t[k], coef, snap);
-    /* mix and width ramp in the output, not in the network. */
-    if (&v[k] != &rv->cur.mix && &v[k] != &rv->cur.width)
+    /* mix and width ramp in the output, modulation in the sweeps' depth,
+     * not in the network's design. */
+    if (&v[k] != &rv->cur.mix && &v[k] != &rv->cur.width
+        && &v[k] != &rv->cur.modulation)
       moved = moved || m;
   }
   return moved;
@@ -474,6 +536,11 @@ run_network (MstReverb * rv, size_t n, bool redesigned,
   }
   for (int i = 0; i < N_LINES; i++)
     mst_tapline_read (&rv->lines[i], rv->s[i], n, 0, rv->ramp);
+  /* The last MOD_SECTIONS frames of each line's length through its
+   * moving all-passes. */
+  mod_advance (rv, n);
+  mst_allpass_chains_run_rows (rv->frac, N_LINES, MOD_SECTIONS, rv->s[0],
+      BLOCK, rv->mod_k, (int) n);
   /* The lines' absorption filters side by side, four lines a vector. */
   mst_biquad_cascades_run_rows (rv->absorb, N_LINES, rv->s[0], BLOCK,
       redesigned ? from : NULL, (int) n);

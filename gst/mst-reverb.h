@@ -29,6 +29,16 @@ extern "C" {
 #define MST_REVERB_MIN_SIZE_PCT 25.0
 #define MST_REVERB_MAX_SIZE_PCT 200.0
 #define MST_REVERB_MAX_PREDELAY_MS 250.0
+/** modulation at 100 %: each line's delay swings this many frames either
+ *  side of its length, along a sine (all-pass fractions: no loss at any
+ *  frequency, so the decay times stay exact). */
+#define MST_REVERB_MOD_DEPTH_FRAMES 2.0
+/** The lines' sweep rates, Hz: geometric from the first to the last,
+ *  every line its own (incommensurate: no common period). Depth times
+ *  rate sets the pitch deviation a pass: 2 pi 0.85 Hz x 2 frames / 48 kHz
+ *  is 0.4 cents at most. */
+#define MST_REVERB_MOD_MIN_HZ 0.065
+#define MST_REVERB_MOD_MAX_HZ 0.85
 /** Time constant of the parameter glides (one-pole, 63 % in this time). */
 #define MST_REVERB_SMOOTHING_MS 30.0
 /** Length of the crossfade between two taps when a delay moves. */
@@ -47,6 +57,7 @@ typedef struct {
   double diffusion_pct;         /* input all-pass diffusers' strength */
   double mix_pct;               /* wet share: 0 dry (bit-exact), 100 wet */
   double width_pct;             /* wet side times width / 100 */
+  double modulation_pct;        /* the lines' delay sweep, 100: +-2 frames */
   bool tail;                    /* drained at the end of the stream */
   bool bypass;
 } MstReverbSettings;

@@ -381,9 +381,9 @@ test_glides (void)
   const double rate = 48000, f = 997;
   const size_t n = 24000;
   const char *names[] = { "decay", "decay-low", "crossover", "damping",
-    "size", "pre-delay", "diffusion", "mix", "width"
+    "size", "pre-delay", "diffusion", "mix", "width", "modulation"
   };
-  for (int p = 0; p < 9; p++) {
+  for (int p = 0; p < 10; p++) {
     MstReverbSettings s;
     mst_reverb_settings_default (&s);
     s.mix_pct = 50;
@@ -407,6 +407,7 @@ test_glides (void)
           case 6: s.diffusion_pct = u * 100; break;
           case 7: s.mix_pct = u * 100; break;
           case 8: s.width_pct = u * 100; break;
+          case 9: s.modulation_pct = u * 100; break;
         }
         MST_CHECK (mst_reverb_set (rv, &s) == MST_OK);
         mst_reverb_process_f64 (rv, x + o, 64, y + 2 * o);

@@ -8,6 +8,11 @@ pre-delay 0, tail=false with the impulse padded by silence):
   the line of its setting (-60 dB at RT60); and per octave band (4th-order
   Butterworth bands) with decay-low=4, decay=1, crossover=1000, the lines
   of decay-low (4 s) and decay (1 s);
+- reverb-late.png: the late spectrum (mean power spectrum of Hann frames
+  of 8192 points, hop 4096, from 0.25 to 3 s; left channel) at decay 2 s
+  with modulation=0 and 100 (the default), each over the median of its
+  third of an octave (the measure of tests/test-reverb-modes.c), and the
+  same for white noise decaying as a 2 s RT60;
 - reverb-density.png: the normalized echo density (Abel and Huang 2006:
   share of samples beyond one standard deviation in 20 ms windows, over
   erfc (1 / sqrt 2)) of ours at diffusion 0, 70 (default) and 100, and of
@@ -17,7 +22,8 @@ Run from the top of the source tree, with the plugin built in build/:
 
     GST_PLUGIN_PATH=build/elements /usr/bin/python3 docs/plots/reverb.py
 
-Writes docs/images/reverb-edc.png and docs/images/reverb-density.png.
+Writes docs/images/reverb-edc.png, docs/images/reverb-late.png and
+docs/images/reverb-density.png.
 """
 
 import math
@@ -103,6 +109,65 @@ def plot_edc():
     fig.savefig(os.path.join(IMAGES, "reverb-edc.png"), dpi=100)
 
 
+FRAME = 8192
+
+
+def late_spectrum(x):
+    """Mean power spectrum (dB) of Hann frames from 0.25 to 3 s."""
+    w = np.hanning(FRAME + 1)[:FRAME]
+    acc = np.zeros(FRAME // 2 + 1)
+    k = 0
+    for start in range(int(0.25 * RATE), int(3.0 * RATE) - FRAME + 1,
+                       FRAME // 2):
+        acc += np.abs(np.fft.rfft(w * x[start:start + FRAME])) ** 2
+        k += 1
+    return 10 * np.log10(acc / k + 1e-300)
+
+
+def over_local_median(db):
+    """Each bin over the median of its third of an octave (dB)."""
+    f = np.arange(len(db)) * RATE / FRAME
+    out = np.full(len(db), np.nan)
+    for i in range(1, len(db)):
+        lo, hi = f[i] * 2 ** (-1 / 6), f[i] * 2 ** (1 / 6)
+        sel = (f >= lo) & (f <= hi)
+        out[i] = db[i] - np.median(db[sel])
+    return f, out
+
+
+def plot_late():
+    fig, (a, b) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
+    curves = []
+    for mod, colour in ((0, "C3"), (100, "C0")):
+        y = response("reverb decay=2 mix=100 modulation=%d tail=false" % mod,
+                     3.1)
+        curves.append(("reverb modulation=%d" % mod, colour,
+                       late_spectrum(y[:, 0])))
+    rng = np.random.default_rng(1)
+    t = np.arange(int(3.1 * RATE)) / RATE
+    noise = rng.standard_normal(len(t)) * 10 ** (-3 * t / 2.0)
+    curves.append(("white noise, RT60 2 s", "0.5", late_spectrum(noise)))
+    for label, colour, db in curves:
+        f, rel = over_local_median(db)
+        sel = (f >= 1000) & (f <= 16000)
+        if not label.startswith("white"):
+            a.plot(f[sel], db[sel] - np.max(db[sel]), colour, lw=0.7,
+                   label=label)
+        b.plot(f[sel], rel[sel], colour, lw=0.7,
+               label="%s: largest %.1f dB" % (label, np.max(rel[sel])))
+    a.set_ylabel("mean power (dB)")
+    a.set_title("Late spectrum, 0.25 to 3 s, decay 2 s, 48 kHz")
+    a.legend(fontsize=8)
+    a.grid(alpha=0.3)
+    b.set_xscale("log")
+    b.set_xlabel("frequency (Hz)")
+    b.set_ylabel("over the 1/3-octave median (dB)")
+    b.legend(fontsize=8)
+    b.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(os.path.join(IMAGES, "reverb-late.png"), dpi=100)
+
+
 def have(factory):
     return subprocess.run(["gst-inspect-1.0", factory],
                           capture_output=True).returncode == 0
@@ -129,4 +194,5 @@ def plot_density():
 
 if __name__ == "__main__":
     plot_edc()
+    plot_late()
     plot_density()
