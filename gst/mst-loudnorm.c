@@ -266,6 +266,27 @@ mst_loudnorm_reset (MstLoudnorm * ln)
   apply_gain (ln);
 }
 
+/* *line made anew for @capacity frames when @changed or smaller, or
+ * freed when not @wanted. */
+static MstResult
+keep_line (MstDelayLine ** line, bool wanted, int channels, bool changed,
+    size_t capacity)
+{
+  if (!wanted) {
+    mst_delayline_destroy (line);
+    return MST_OK;
+  }
+  if (*line && !changed && mst_delayline_get_capacity (*line) >= capacity)
+    return MST_OK;
+  MstDelayLine *made = mst_delayline_init (channels, capacity);
+  if (!made)
+    return MST_ERR_NOMEM;
+  mst_delayline_configure (made, channels);
+  mst_delayline_destroy (line);
+  *line = made;
+  return MST_OK;
+}
+
 MstResult
 mst_loudnorm_configure (MstLoudnorm * ln, double rate_hz, int channels,
     double lookahead_ms, double control_lookahead_ms, const double *weights)
@@ -286,32 +307,18 @@ mst_loudnorm_configure (MstLoudnorm * ln, double rate_hz, int channels,
       * rate_hz);
   size_t control_frames = (size_t) fmax (1.0, round (rate_hz * CONTROL_MS
           * 1e-3));
-  /* It holds the lookahead and the control tick that pushes into it. */
-  if (delay_frames != ln->delay_frames || channels != ln->channels
-      || (ln->delay && mst_delayline_get_capacity (ln->delay)
-          < delay_frames + control_frames)) {
-    MstDelayLine *delay = NULL;
-    if (delay_frames > 0) {
-      delay = mst_delayline_init (channels, delay_frames + control_frames);
-      if (!delay)
-        return MST_ERR_NOMEM;
-      mst_delayline_configure (delay, channels);
-    }
-    mst_delayline_destroy (&ln->delay);
-    ln->delay = delay;
-    ln->delay_frames = delay_frames;
-  }
-  /* The limiter's output of a tick beside the one being given out. */
-  bool ahead = delay_frames >= control_frames;
-  if (ahead && (!ln->fifo || channels != ln->channels
-          || mst_delayline_get_capacity (ln->fifo) < 2 * control_frames)) {
-    MstDelayLine *fifo = mst_delayline_init (channels, 2 * control_frames);
-    if (!fifo)
-      return MST_ERR_NOMEM;
-    mst_delayline_configure (fifo, channels);
-    mst_delayline_destroy (&ln->fifo);
-    ln->fifo = fifo;
-  }
+  /* The delay line holds the lookahead and the control tick that pushes
+   * into it; with a lookahead of a tick or more the fifo holds the
+   * limiter's output of a tick beside the one being given out. */
+  const bool ahead = delay_frames >= control_frames;
+  if ((r = keep_line (&ln->delay, delay_frames > 0, channels,
+              delay_frames != ln->delay_frames || channels != ln->channels,
+              delay_frames + control_frames)) != MST_OK)
+    return r;
+  ln->delay_frames = delay_frames;
+  if ((r = keep_line (&ln->fifo, ahead, channels, channels != ln->channels,
+              2 * control_frames)) != MST_OK)
+    return r;
   ln->ahead = ahead;
   ln->rate_hz = rate_hz;
   ln->channels = channels;
