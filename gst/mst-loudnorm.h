@@ -24,8 +24,9 @@ extern "C" {
  * the run), they are the programme, and the gate's mean and the estimate
  * restart from their last 3 s. So after a sustained drop of D dB > 10 the
  * gain is within 1 dB of its new value after about 0.4 + 10 + D / 3 s
- * (the first quiet block, the sustain, the rise at max_slew_db_per_s:
- * 17.6 s for 22 dB, 20.4 s for 30 dB; test_sustained_drop), a drop of up
+ * (the first quiet block, the sustain, the rise at max_slew_db_per_s;
+ * measured 17.3 s for 22 dB, 19.9 s for 30 dB: test_sustained_drop), a
+ * drop of up
  * to 10 dB is followed as any change (1.3 s of blocks, then the slew), and
  * room tone 30 LU under speech in pauses shorter than 10 s holds the gain
  * (within 0.5 dB; test_room_tone_held). The others feed the loudness estimate: their
@@ -55,8 +56,12 @@ extern "C" {
  *
  * The output does not depend on how the input is cut into calls (bit for
  * bit; test_chunking): the meters, the controller's steps and its 10 ms
- * ticks all fall on frame counts, and a tick's gain applies from the frame
- * the tick ends on, after the limiter took the frames before it.
+ * ticks fall on frame counts, a tick's gain applies from the frame
+ * control_lookahead_ms before it, and with a control lookahead of a tick
+ * or more the limiter is fed whole ticks at the ticks (its vector paths
+ * round by block), a tick ahead, its output held in a fifo until the
+ * latency lets it out. Under a tick of lookahead the limiter takes the
+ * frames as they come (its rounding may then differ by split).
  */
 
 typedef struct MstLoudnorm MstLoudnorm;
