@@ -43,6 +43,25 @@
  * 100 ms wherever it falls across a step boundary. */
 #define GLITCH_JUMP_LU 20.0
 #define GLITCH_STEPS 2
+/* A sustained quieter programme. After a drop of more than 10 LU its
+ * blocks are under the relative gate (10 LU under a mean that forgets with
+ * `window_s`), as a speech pause's room tone is, and would be ignored until
+ * that mean had forgotten the louder past: 2.8 windows (57 s) for 22 dB.
+ * What tells the two apart is duration: a pause ends within seconds, a
+ * programme goes on. So blocks above the absolute gate and under the
+ * relative one (quiet blocks) are counted; a block that passes both gates
+ * ends the run (speech resumed), silence under the absolute gate neither
+ * counts nor ends it. When SUSTAIN_BLOCKS quiet blocks in a run have held
+ * their level (the power mean of the last QUIET_RECENT_BLOCKS, a
+ * short-term window, within FOLLOW_MARGIN_LU of the run's mean; a level
+ * still moving, a fade, restarts the run from those blocks), they are the
+ * programme: the gate's mean and the estimate restart from the last
+ * QUIET_RECENT_BLOCKS. 10 s is longer than the pauses of speech (a few
+ * seconds; a longer one is dead air) and short enough that a quieter
+ * programme is at its target some 20 s after the change (10 s, then the
+ * slew). */
+#define SUSTAIN_BLOCKS 100
+#define QUIET_RECENT_BLOCKS 30
 /* Steps kept: a block's four behind the held ones. */
 #define STEP_RING 8
 /* The gain is re-evaluated every 10 ms; the limiter glides its input gain
@@ -65,6 +84,13 @@ struct MstLoudnorm {
   MstDelayLine *delay;
   size_t delay_frames;
   void *scratch;
+  /* With a lookahead of a tick or more (ahead), the limiter is fed whole
+   * ticks of the delay line at the ticks, the same calls however the
+   * input is cut (its vector paths, the FFT of its detector, round by
+   * block), running a tick ahead; its output waits in fifo until the
+   * latency lets it out. */
+  bool ahead;
+  MstDelayLine *fifo;
   /* A control tick of input with its absurd samples silenced, and how
    * many there were (NaN and Inf included) since configure. */
   void *clean;
@@ -78,6 +104,12 @@ struct MstLoudnorm {
   double recent[RECENT_BLOCKS]; /* powers of the last gated blocks */
   int recent_pos;
   uint64_t n_gated;
+  /* The run of quiet blocks (SUSTAIN_BLOCKS): its length in blocks, the
+   * sum of their powers, the powers of the last QUIET_RECENT_BLOCKS. */
+  int quiet_run;
+  double quiet_sum;
+  double quiet[QUIET_RECENT_BLOCKS];
+  int quiet_pos;
   double estimate_power;        /* 0: none yet */
   /* Glitches: the powers of the last input steps, which of them were a
    * glitch, steps completed, and how many of the last are held (jumps not
@@ -155,6 +187,7 @@ mst_loudnorm_destroy (MstLoudnorm ** ln)
   mst_kmeter_destroy (&(*ln)->in_meter);
   mst_kmeter_destroy (&(*ln)->out_meter);
   mst_delayline_destroy (&(*ln)->delay);
+  mst_delayline_destroy (&(*ln)->fifo);
   free ((*ln)->scratch);
   free ((*ln)->clean);
   free (*ln);
@@ -198,6 +231,10 @@ controller_clear (MstLoudnorm * ln)
   memset (ln->recent, 0, sizeof (ln->recent));
   ln->recent_pos = 0;
   ln->n_gated = 0;
+  ln->quiet_run = 0;
+  ln->quiet_sum = 0.0;
+  memset (ln->quiet, 0, sizeof (ln->quiet));
+  ln->quiet_pos = 0;
   ln->estimate_power = 0.0;
   memset (ln->step_glitch, 0, sizeof (ln->step_glitch));
   ln->n_steps = 0;
@@ -222,9 +259,32 @@ mst_loudnorm_reset (MstLoudnorm * ln)
   controller_clear (ln);
   if (ln->delay)
     mst_delayline_reset (ln->delay);
+  if (ln->fifo)
+    mst_delayline_reset (ln->fifo);
   ln->started = false;
   mst_limiter_reset (ln->limiter);
   apply_gain (ln);
+}
+
+/* *line made anew for @capacity frames when @changed or smaller, or
+ * freed when not @wanted. */
+static MstResult
+keep_line (MstDelayLine ** line, bool wanted, int channels, bool changed,
+    size_t capacity)
+{
+  if (!wanted) {
+    mst_delayline_destroy (line);
+    return MST_OK;
+  }
+  if (*line && !changed && mst_delayline_get_capacity (*line) >= capacity)
+    return MST_OK;
+  MstDelayLine *made = mst_delayline_init (channels, capacity);
+  if (!made)
+    return MST_ERR_NOMEM;
+  mst_delayline_configure (made, channels);
+  mst_delayline_destroy (line);
+  *line = made;
+  return MST_OK;
 }
 
 MstResult
@@ -247,21 +307,19 @@ mst_loudnorm_configure (MstLoudnorm * ln, double rate_hz, int channels,
       * rate_hz);
   size_t control_frames = (size_t) fmax (1.0, round (rate_hz * CONTROL_MS
           * 1e-3));
-  /* It holds the lookahead and the control tick that pushes into it. */
-  if (delay_frames != ln->delay_frames || channels != ln->channels
-      || (ln->delay && mst_delayline_get_capacity (ln->delay)
-          < delay_frames + control_frames)) {
-    MstDelayLine *delay = NULL;
-    if (delay_frames > 0) {
-      delay = mst_delayline_init (channels, delay_frames + control_frames);
-      if (!delay)
-        return MST_ERR_NOMEM;
-      mst_delayline_configure (delay, channels);
-    }
-    mst_delayline_destroy (&ln->delay);
-    ln->delay = delay;
-    ln->delay_frames = delay_frames;
-  }
+  /* The delay line holds the lookahead and the control tick that pushes
+   * into it; with a lookahead of a tick or more the fifo holds the
+   * limiter's output of a tick beside the one being given out. */
+  const bool ahead = delay_frames >= control_frames;
+  if ((r = keep_line (&ln->delay, delay_frames > 0, channels,
+              delay_frames != ln->delay_frames || channels != ln->channels,
+              delay_frames + control_frames)) != MST_OK)
+    return r;
+  ln->delay_frames = delay_frames;
+  if ((r = keep_line (&ln->fifo, ahead, channels, channels != ln->channels,
+              2 * control_frames)) != MST_OK)
+    return r;
+  ln->ahead = ahead;
   ln->rate_hz = rate_hz;
   ln->channels = channels;
   ln->n_bad = 0;
@@ -311,10 +369,17 @@ mst_loudnorm_get_latency (const MstLoudnorm * ln)
   return ln ? ln->delay_frames + mst_limiter_get_latency (ln->limiter) : 0;
 }
 
+static size_t
+fifo_held (const MstLoudnorm * ln)
+{
+  return ln->ahead ? mst_delayline_get_pending (ln->fifo) : 0;
+}
+
 size_t
 mst_loudnorm_get_pending (const MstLoudnorm * ln)
 {
-  return ln ? delay_held (ln) + mst_limiter_get_pending (ln->limiter) : 0;
+  return ln ? delay_held (ln) + fifo_held (ln)
+      + mst_limiter_get_pending (ln->limiter) : 0;
 }
 
 uint64_t
@@ -322,6 +387,44 @@ mst_loudnorm_get_nonfinite_count (const MstLoudnorm * ln)
 {
   return ln ? ln->n_bad + mst_limiter_get_nonfinite_count (ln->limiter)
       : 0;
+}
+
+/* A block above the absolute gate and under the relative one: a pause,
+ * or a quieter programme once the run has lasted (SUSTAIN_BLOCKS). */
+static void
+quiet_block (MstLoudnorm * ln, double p)
+{
+  ln->quiet[ln->quiet_pos] = p;
+  ln->quiet_pos = (ln->quiet_pos + 1) % QUIET_RECENT_BLOCKS;
+  ln->quiet_sum += p;
+  if (++ln->quiet_run < QUIET_RECENT_BLOCKS)
+    return;
+  double recent = 0.0;
+  for (int k = 0; k < QUIET_RECENT_BLOCKS; k++)
+    recent += ln->quiet[k];
+  recent /= QUIET_RECENT_BLOCKS;
+  const double run_mean = ln->quiet_sum / ln->quiet_run;
+  const double ratio = pow (10.0, FOLLOW_MARGIN_LU / 10.0);
+  if (recent > run_mean * ratio || recent * ratio < run_mean) {
+    /* Still moving: the run starts again from its last blocks. */
+    ln->quiet_run = QUIET_RECENT_BLOCKS;
+    ln->quiet_sum = recent * QUIET_RECENT_BLOCKS;
+    return;
+  }
+  if (ln->quiet_run < SUSTAIN_BLOCKS)
+    return;
+  /* Held: the programme. The gate's mean, the estimate and the recent
+   * blocks restart from the run's last blocks. */
+  ln->gate_w = QUIET_RECENT_BLOCKS;
+  ln->gate_p = recent * QUIET_RECENT_BLOCKS;
+  ln->long_w = RECENT_BLOCKS;
+  ln->long_p = recent * RECENT_BLOCKS;
+  for (int k = 0; k < RECENT_BLOCKS; k++)
+    ln->recent[k] = recent;
+  ln->quiet_run = 0;
+  ln->quiet_sum = 0.0;
+  ln->estimate_power = recent;
+  update_target (ln);
 }
 
 /* A 400 ms input block ended: gate it, update the estimate. A block
@@ -339,8 +442,12 @@ controller_block (MstLoudnorm * ln, double p, bool whole)
   /* The relative gate of BS.1770-4 Annex 1 clause 5 below a forgetting
    * mean of the blocks above the absolute gate. */
   if (!(p > ln->gate_p / ln->gate_w
-          * pow (10.0, MST_BS1770_RELATIVE_GATE_LU / 10.0)))
+          * pow (10.0, MST_BS1770_RELATIVE_GATE_LU / 10.0))) {
+    quiet_block (ln, p);
     goto done;
+  }
+  ln->quiet_run = 0;
+  ln->quiet_sum = 0.0;
   ln->long_w = ln->long_w * d + 1.0;
   ln->long_p = ln->long_p * d + p;
   ln->recent[ln->recent_pos] = p;
@@ -551,6 +658,45 @@ limit (MstLoudnorm * ln, const void *src, size_t n, void *out,
   *written += k;
 }
 
+/* At a tick, ahead: the delay line's frames beyond delay_frames less a
+ * tick (at most a tick of them) through the limiter into the fifo. */
+MST_ALWAYS_INLINE void
+feed_ahead (MstLoudnorm * ln, MstFormat fmt)
+{
+  const size_t keep = ln->delay_frames - ln->control_frames;
+  size_t held = mst_delayline_get_pending (ln->delay), k = 0;
+  if (held <= keep)
+    return;
+  mst_delayline_pull (ln->delay, ln->scratch, held - keep);
+  ln->started = true;
+  if (fmt == MST_FORMAT_F64)
+    mst_limiter_process_f64 (ln->limiter, ln->scratch, held - keep,
+        ln->scratch, &k);
+  else
+    mst_limiter_process_f32 (ln->limiter, ln->scratch, held - keep,
+        ln->scratch, &k);
+  meter_output (ln, ln->scratch, k, fmt);
+  mst_delayline_set_format (ln->fifo, fmt);
+  mst_delayline_push (ln->fifo, ln->scratch, k);
+}
+
+/* Ahead: out of the fifo what the latency lets out (the frames held
+ * beyond it). */
+MST_ALWAYS_INLINE void
+give_ahead (MstLoudnorm * ln, void *out, size_t *written, MstFormat fmt)
+{
+  const size_t latency = mst_loudnorm_get_latency (ln);
+  size_t pending = mst_loudnorm_get_pending (ln);
+  if (pending <= latency)
+    return;
+  size_t n = pending - latency, in_fifo = fifo_held (ln);
+  n = n < in_fifo ? n : in_fifo;
+  mst_delayline_set_format (ln->fifo, fmt);
+  mst_delayline_pull (ln->fifo, (char *) out + *written * frame_bytes (ln,
+          fmt), n);
+  *written += n;
+}
+
 MST_ALWAYS_INLINE MstResult
 process (MstLoudnorm * ln, const void *in, size_t n_in, void *out,
     size_t *n_out, MstFormat fmt)
@@ -567,6 +713,7 @@ process (MstLoudnorm * ln, const void *in, size_t n_in, void *out,
     piece = piece < to_step ? piece : to_step;
     piece = piece < to_tick ? piece : to_tick;
     const void *src = (const char *) in + done * bpf, *delayed;
+    size_t n_delayed = 0;
     /* Samples not finite or beyond +60 dBFS (mst-core.h) are read as
      * silence by the meter, the controller and the limiter alike. */
     if (!mst_input_sane (src, piece * ln->channels, fmt)) {
@@ -577,17 +724,33 @@ process (MstLoudnorm * ln, const void *in, size_t n_in, void *out,
     /* Measured and delayed before the limiter may overwrite it (out may
      * be in: the frames written never pass the frames read). */
     kmeter_add (ln->in_meter, src, piece, fmt);
+    if (ln->ahead) {
+      mst_delayline_set_format (ln->delay, fmt);
+      mst_delayline_push (ln->delay, src, piece);
+    } else {
+      n_delayed = delay (ln, src, piece, &delayed, fmt);
+    }
+    done += piece;
+    /* Without a lookahead of a tick, the delayed frames of the piece go
+     * through the limiter first (and the output blocks they end), then
+     * the input step and the tick that end with it: a gain the tick sets
+     * applies from the same frame however the input is cut into calls.
+     * Ahead, the limiter is fed at the ticks only, after the gain moved,
+     * with the frames from delay_frames back on: the same frame. */
+    if (!ln->ahead)
+      limit (ln, delayed, n_delayed, (char *) out + written * bpf, &written,
+          fmt);
     if (mst_kmeter_step_completed (ln->in_meter))
       controller_step (ln);
-    size_t n_delayed = delay (ln, src, piece, &delayed, fmt);
-    done += piece;
     ln->control_pos += piece;
     if (ln->control_pos >= ln->control_frames) {
       ln->control_pos = 0;
       controller_tick (ln);
+      if (ln->ahead)
+        feed_ahead (ln, fmt);
     }
-    limit (ln, delayed, n_delayed, (char *) out + written * bpf, &written,
-        fmt);
+    if (ln->ahead)
+      give_ahead (ln, out, &written, fmt);
   }
   *n_out = written;
   return MST_OK;
@@ -601,7 +764,15 @@ drain (MstLoudnorm * ln, void *out, size_t *n_out, MstFormat fmt)
   const size_t bpf = frame_bytes (ln, fmt);
   size_t written = 0, k = 0, held;
   MstResult r;
-  /* The delay line's frames, oldest first, through the limiter. */
+  /* The fifo's frames first (ahead), then the delay line's, oldest
+   * first, through the limiter. */
+  if (ln->ahead) {
+    size_t n = mst_delayline_get_pending (ln->fifo);
+    mst_delayline_set_format (ln->fifo, fmt);
+    mst_delayline_pull (ln->fifo, out, n);
+    written = n;
+    mst_delayline_reset (ln->fifo);
+  }
   if (ln->delay) {
     mst_delayline_set_format (ln->delay, fmt);
     while ((held = mst_delayline_get_pending (ln->delay)) > 0) {

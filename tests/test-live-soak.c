@@ -17,10 +17,15 @@
  *  - CPU per feed: the process's CPU seconds over the feeds, per hour of
  *    audio.
  *
- * The programme: audiotestsrc pink noise (-18.8 LUFS at volume 0.5) whose
- * level a volume element steps (ramps of 2 s) through segments of 90 to
- * 180 s between LEVEL_MIN_DB and LEVEL_MAX_DB, some followed by 2 to 8 s of
- * digital silence, drawn from a seed per feed; a 2 Hz beat on top.
+ * The programme: pink noise at -18.8 LUFS (a LOOP_S loop made from a seed
+ * per feed, mst-signals, fed by an appsrc) whose level a volume element
+ * steps (ramps of 2 s) through segments of 90 to 180 s between
+ * LEVEL_MIN_DB and LEVEL_MAX_DB, some followed by 2 to 8 s of digital
+ * silence, drawn from a seed per feed; a 2 Hz beat on top. Every run of a
+ * feed is the same samples and the same buffers, so its results are too
+ * (audiotestsrc's noise, which it replaced, is seeded from /dev/urandom
+ * by GLib on every start: two runs of a feed missed the target a
+ * different number of times).
  *
  *   test-live-soak [--feeds N] [--seconds S] [--json FILE] [--no-memory-check]
  *
@@ -32,6 +37,8 @@
 #include <gst/app/app.h>
 #include <gst/controller/controller.h>
 #include <gst/gst.h>
+
+#include "mst-signals.h"
 
 #include <ebur128.h>
 #include <math.h>
@@ -48,10 +55,11 @@
 #define TARGET_LUFS -14.0
 #define CEILING_DBTP -1.0
 #define TOLERANCE_LU 1.0
-/* After a level change the controller needs at most: 1.5 windows (30 s)
- * for a passage 10 LU or more quieter to count as the programme
- * (loudnorm.md, Gating), then at most 10 s of 3 dB/s slew for 30 dB, and
- * the 3 s of the short-term window. */
+/* After a level change the controller needs at most: 10 s of held quiet
+ * blocks for a passage more than 10 LU quieter to count as the programme
+ * (loudnorm.md, Sustained drops), then at most 8 s of 3 dB/s slew for the
+ * programme's largest step (23 dB), and the 3 s of the short-term window:
+ * about 22 s. 60 s keeps the checks the runs before that rule made. */
 #define SETTLE_S 60.0
 /* libebur128's 4x interpolator against the limiter's 4x detector (BS.1770-4
  * Annex 2 both, different filters): test-master's allowance. */
@@ -61,6 +69,11 @@
  * runs from about +20 dB (the controller's max-gain) to -2 dB. */
 #define LEVEL_MIN_DB -11.0
 #define LEVEL_MAX_DB 12.0
+/* The noise loop: long enough that its repetition is no tone (0.1 Hz),
+ * at the loudness audiotestsrc's pink noise had at volume 0.5, which the
+ * level steps were drawn for. */
+#define LOOP_S 10
+#define NOISE_LUFS -18.8
 /* RSS growth allowed after the warm-up. */
 #define RSS_GROWTH_MAX_KB 1024
 
@@ -72,6 +85,8 @@ typedef struct {
 typedef struct {
   int index;
   guint64 frames_wanted;
+  float *noise;                 /* LOOP_S of pink noise, interleaved */
+  guint64 frames_pushed;
   GArray *segments;
   /* results */
   guint64 frames;
@@ -175,6 +190,55 @@ report_off_target (const Feed * f, double t_s, double lufs)
   }
 }
 
+/* The feed's noise loop, at NOISE_LUFS (libebur128). */
+static void
+make_noise (Feed * f)
+{
+  const size_t n = (size_t) LOOP_S * RATE;
+  ebur128_state *st = ebur128_init (CHANNELS, RATE, EBUR128_MODE_I);
+  double lufs;
+  f->noise = g_new (float, n * CHANNELS);
+  mst_signal_pink_noise (f->noise, n, CHANNELS, -20.0, 1000u + f->index);
+  ebur128_add_frames_float (st, f->noise, n);
+  ebur128_loudness_global (st, &lufs);
+  ebur128_destroy (&st);
+  mst_signal_apply_gain_db (f->noise, n * CHANNELS, NOISE_LUFS - lufs);
+}
+
+/* appsrc asks for data: the next buffer of the loop, timestamped from
+ * the frame count; the end of stream after frames_wanted. */
+static void
+need_data (GstAppSrc * src, guint length, gpointer data)
+{
+  Feed *f = data;
+  const guint64 loop = (guint64) LOOP_S * RATE;
+  (void) length;
+  if (f->frames_pushed >= f->frames_wanted) {
+    gst_app_src_end_of_stream (src);
+    return;
+  }
+  GstBuffer *b = gst_buffer_new_allocate (NULL, FRAMES_PER_BUFFER
+      * CHANNELS * sizeof (float), NULL);
+  GstMapInfo map;
+  gst_buffer_map (b, &map, GST_MAP_WRITE);
+  for (guint64 i = 0; i < FRAMES_PER_BUFFER;) {
+    guint64 at = (f->frames_pushed + i) % loop;
+    guint64 k = MIN (FRAMES_PER_BUFFER - i, loop - at);
+    memcpy (map.data + i * CHANNELS * sizeof (float), f->noise + at
+        * CHANNELS, k * CHANNELS * sizeof (float));
+    i += k;
+  }
+  gst_buffer_unmap (b, &map);
+  GST_BUFFER_PTS (b) = gst_util_uint64_scale_int (f->frames_pushed,
+      GST_SECOND, RATE);
+  GST_BUFFER_DURATION (b) = gst_util_uint64_scale_int (f->frames_pushed
+      + FRAMES_PER_BUFFER, GST_SECOND, RATE) - GST_BUFFER_PTS (b);
+  GST_BUFFER_OFFSET (b) = f->frames_pushed;
+  f->frames_pushed += FRAMES_PER_BUFFER;
+  GST_BUFFER_OFFSET_END (b) = f->frames_pushed;
+  gst_app_src_push_buffer (src, b);
+}
+
 static volatile gint feeds_progress_min_pct;
 static Feed *feeds;
 static int n_feeds;
@@ -184,13 +248,12 @@ run_feed (gpointer data)
 {
   Feed *f = data;
   GError *e = NULL;
-  char *desc = g_strdup_printf ("audiotestsrc wave=pink-noise volume=0.5 "
-      "is-live=false samplesperbuffer=%d num-buffers=%" G_GUINT64_FORMAT
-      " ! audio/x-raw,format=F32LE,layout=interleaved,rate=%d,channels=%d ! "
+  char *desc = g_strdup_printf ("appsrc name=src format=time "
+      "is-live=false caps=audio/x-raw,format=F32LE,layout=interleaved,"
+      "rate=%d,channels=%d ! "
       "volume name=level ! volume name=beat ! master target=streaming ! "
       "loudmeter name=meter post-messages=false ! "
-      "appsink name=out sync=false max-buffers=16", FRAMES_PER_BUFFER,
-      f->frames_wanted / FRAMES_PER_BUFFER, RATE, CHANNELS);
+      "appsink name=out sync=false max-buffers=16", RATE, CHANNELS);
   GstElement *pipe = gst_parse_launch (desc, &e), *level, *meter, *out;
   GstBus *bus;
   ebur128_state *st;
@@ -200,6 +263,13 @@ run_feed (gpointer data)
   if (!pipe || e) {
     f->error = g_strdup_printf ("pipeline: %s", e ? e->message : "?");
     return NULL;
+  }
+  {
+    GstElement *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+    GstAppSrcCallbacks cb = { need_data, NULL, NULL, {NULL} };
+    make_noise (f);
+    gst_app_src_set_callbacks (GST_APP_SRC (src), &cb, f, NULL);
+    gst_object_unref (src);
   }
   level = gst_bin_get_by_name (GST_BIN (pipe), "level");
   make_programme (f, level, f->frames_wanted / (double) RATE);
@@ -446,6 +516,7 @@ main (int argc, char **argv)
   }
   for (int i = 0; i < n_feeds; i++) {
     g_array_free (feeds[i].segments, TRUE);
+    g_free (feeds[i].noise);
     g_free (feeds[i].error);
   }
   g_free (feeds);
