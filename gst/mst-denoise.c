@@ -126,16 +126,21 @@
 #define BAND_RATIO 1.122462048309373
 #define SLOPE_DB_PER_OCTAVE 4.5
 /* The decision-directed weight (Ephraim and Malah's 0.98 at their 8 ms
- * hop lost the attacks of percussive music; 0.9 keeps them). The long
- * layer with the noise tracked: 0.6, its previous frame being 43 ms old
- * and its tracked noise over the true one where the music never pauses
- * (on bench.py's denoise cases +0.1 to +0.2 dB of SDR gain over 0.9; with
- * the true profile 0.6 lost 0.15 to 0.25 dB on pink hiss, so a profile
- * keeps 0.9; 0.6 in the short layer too raised the residual of hiss alone
- * over test-denoise-core's bound). Cappe's floor of the a priori SNR
- * (-25 dB). */
-#define DD_WEIGHT_SHORT 0.9f
-#define DD_WEIGHT_LONG 0.6f
+ * hop lost the attacks of percussive music; 0.9 keeps them): with a
+ * profile 0.9 in both layers. With the noise tracked, lower, the previous
+ * frame being old (the long layer's 43 ms) and the tracked noise over the
+ * true one where the music never pauses: the long layer 0.8, the short
+ * one 0.85 (on bench.py's denoise cases, with the partials spared by
+ * their power over KEEP_MS: +0.05 to +0.13 dB of SDR gain over 0.6 and
+ * 0.9, the residual of hiss alone 0.2 dB higher on white and 0.5 lower on
+ * pink; the long layer's 0.6 had gained +0.1 to +0.2 over 0.9 before the
+ * partials were judged over KEEP_MS; with the true profile 0.6 lost 0.15
+ * to 0.25 dB on pink hiss; 0.6 in the short layer raised the residual of
+ * hiss alone over test-denoise-core's bound, 0.8 brought it within
+ * 0.4 dB of it). Cappe's floor of the a priori SNR (-25 dB). */
+#define DD_WEIGHT_PROFILE 0.9f
+#define DD_WEIGHT_SHORT 0.85f
+#define DD_WEIGHT_LONG 0.8f
 /* Presence per band: the mean a posteriori SNR over at least
  * PRES_MIN_BINS bins (the band widened to them), mapped from PRES_LO
  * (noise alone: its mean is 1) to PRES_HI onto a factor 0 .. 1 of the
@@ -1174,7 +1179,7 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
         L->gain[k] = 1.0f;
     } else {
       wiener_gains (L->gain, ch->clean2, L->snr, L->power, noise,
-          L->gain_nu, dn->profile_on ? DD_WEIGHT_SHORT : L->dd_weight, act);
+          L->gain_nu, dn->profile_on ? DD_WEIGHT_PROFILE : L->dd_weight, act);
       band_presence (L, act, L->gain, L->snr, ch->lasting, noise);
       finish_gains (L->gain, ch->gain_t, L->tmp, amount, L->smooth_coef,
           floor_lin, mix, act);
