@@ -29,8 +29,8 @@
 #include "mst-tapline.h"
 
 #define N_LINES MST_REVERB_LINES
-/* Frames a block at most; the glides advance once a block. */
-#define BLOCK 64
+#define BLOCK MST_REVERB_BLOCK
+#define N_PAIRS MST_REVERB_PAIRS
 /* Line lengths at size 100 %, ms: geometric from the first to the last
  * (the spread of common FDN designs, about 1:2.7). */
 #define LINE_MIN_MS 23.0
@@ -51,14 +51,6 @@ static const double diffuser_ms[2][N_DIFFUSERS] = {
  * high decay can be than the low one on the longest lines (RT60 ratios
  * beyond 1:8 at size 200 %). */
 #define SHELF_MIN_RATIO 1e-3
-/* A line's last frames are a chain of all-passes (mst-biquad's
- * MstAllpassChain) whose common delay sweeps; each section's delay stays
- * within 0.5 .. 1.5 frames (Thiran's first order is accurate there and
- * its coefficient small, |k| <= 1 / 3), so the sweep of the line is
- * MOD_SECTIONS / 2 frames either side of its length, and never crosses a
- * frame of the ring. */
-#define MOD_SECTIONS 4
-#define MOD_SECTION_DEPTH (MST_REVERB_MOD_DEPTH_FRAMES / MOD_SECTIONS)
 /* Glides end within this relative distance of the target. */
 #define SNAP 1e-9
 
@@ -97,10 +89,9 @@ struct MstReverb {
   MstTapLine predelay[2];
   Diffuser diff[2][N_DIFFUSERS];
   MstBiquadCascade absorb[N_LINES];
-  /* The lines' moving ends: a chain of all-passes each, the phase and
-   * step (radians a frame) of its sweep, its coefficient. */
-  MstAllpassChain frac[N_LINES];
-  double mod_phase[N_LINES], mod_step[N_LINES], mod_k[N_LINES];
+  /* The rotations of the feedback matrix: each pair's sweep phase and
+   * step (radians a frame), its angle at the end of the last block. */
+  double rot_phase[N_PAIRS], rot_step[N_PAIRS], rot_theta[N_PAIRS];
   size_t lengths[N_LINES];
   double wet_gain;
   bool net_clear;               /* bypassed and settled: lines cleared */
@@ -257,7 +248,7 @@ update_network (MstReverb * rv)
   line_lengths (rv->rate, rv->cur.size, len);
   for (int i = 0; i < N_LINES; i++) {
     if (len[i] != rv->lengths[i])
-      mst_tapline_set_delay (&rv->lines[i], len[i] - MOD_SECTIONS);
+      mst_tapline_set_delay (&rv->lines[i], len[i]);
     rv->lengths[i] = len[i];
     design_line (rv, &rv->cur, len[i], &rv->absorb[i].coefs[0]);
     mean += len[i] / (double) N_LINES;
@@ -355,7 +346,6 @@ clear_network (MstReverb * rv)
   for (int i = 0; i < N_LINES; i++) {
     mst_tapline_reset (&rv->lines[i]);
     mst_biquad_cascade_reset (&rv->absorb[i]);
-    memset (rv->frac[i].w, 0, sizeof rv->frac[i].w);
   }
   for (int c = 0; c < 2; c++) {
     mst_tapline_reset (&rv->predelay[c]);
@@ -367,46 +357,21 @@ clear_network (MstReverb * rv)
   }
 }
 
-/* The all-pass coefficient for a section's delay of @d frames (0.5 ..
- * 1.5). */
-static double
-frac_coef (double d)
-{
-  return (1.0 - d) / (1.0 + d);
-}
-
 /* The sweeps from their start: rates geometric from MST_REVERB_MOD_MIN_HZ
- * to MST_REVERB_MOD_MAX_HZ over the lines in a scrambled order (7 i mod
- * 16: neighbours in length far apart in rate), phases by the golden angle
- * (spread, no two alike). */
+ * to MST_REVERB_MOD_MAX_HZ over the pairs in a scrambled order (3 p mod
+ * 8), phases by the golden angle (spread, no two alike). */
 static void
 mod_reset (MstReverb * rv)
 {
-  for (int i = 0; i < N_LINES; i++) {
-    int r = (7 * i) % N_LINES;
+  double depth = MST_REVERB_MOD_ANGLE_RAD * rv->cur.modulation / 100.0;
+  for (int p = 0; p < N_PAIRS; p++) {
+    int r = (3 * p) % N_PAIRS;
     double hz = MST_REVERB_MOD_MIN_HZ * pow (MST_REVERB_MOD_MAX_HZ /
-        MST_REVERB_MOD_MIN_HZ, r / (double) (N_LINES - 1));
-    rv->mod_step[i] = 2.0 * M_PI * hz / rv->rate;
-    rv->mod_phase[i] = fmod (i * 2.399963229728653, 2.0 * M_PI);
-    double d = 1.0 + MOD_SECTION_DEPTH * rv->cur.modulation / 100.0
-        * sin (rv->mod_phase[i]);
-    double k = frac_coef (d);
-    rv->frac[i] = (MstAllpassChain) { k, sqrt (1.0 - k * k), { 0 } };
+        MST_REVERB_MOD_MIN_HZ, r / (double) (N_PAIRS - 1));
+    rv->rot_step[p] = 2.0 * M_PI * hz / rv->rate;
+    rv->rot_phase[p] = fmod (p * 2.399963229728653, 2.0 * M_PI);
+    rv->rot_theta[p] = depth * sin (rv->rot_phase[p]);
   }
-}
-
-/* The all-pass coefficients at the end of a block of @n frames. */
-static void
-mod_advance (MstReverb * rv, size_t n)
-{
-  double depth = MOD_SECTION_DEPTH * rv->cur.modulation / 100.0;
-  for (int i = 0; i < N_LINES; i++) {
-    double ph = rv->mod_phase[i] + rv->mod_step[i] * n;
-    ph = ph >= 2.0 * M_PI ? ph - 2.0 * M_PI : ph;
-    rv->mod_phase[i] = ph;
-    rv->mod_k[i] = frac_coef (1.0 + depth * sin (ph));
-  }
-
 }
 
 void
@@ -425,7 +390,7 @@ mst_reverb_reset (MstReverb * rv)
   }
   mod_reset (rv);
   for (int i = 0; i < N_LINES; i++)
-    rv->lines[i].wanted = rv->lengths[i] - MOD_SECTIONS;
+    rv->lines[i].wanted = rv->lengths[i];
   update_network (rv);
   clear_network (rv);
   rv->net_clear = false;
@@ -504,22 +469,108 @@ diffuse (MstReverb * rv, int c, double *x, size_t n)
   }
 }
 
-/* y = H x on the rows of @s, H the Sylvester Hadamard matrix: log2 N
- * stages of butterflies on whole rows (the 1 / sqrt (N) that makes it
- * unitary is the caller's). */
+/* y = H x on the rows of @s (@stride apart), H the Sylvester Hadamard
+ * matrix: log2 N stages of butterflies on whole rows (the 1 / sqrt (N)
+ * that makes it unitary is the caller's). */
 MST_ALWAYS_INLINE void
-hadamard (double s[N_LINES][BLOCK], size_t n)
+hadamard (double *s, size_t stride, size_t n)
 {
   for (int h = 1; h < N_LINES; h *= 2)
     for (int i = 0; i < N_LINES; i += 2 * h)
       for (int j = i; j < i + h; j++) {
-        double *a = s[j], *b = s[j + h];
+        double *a = s + j * stride, *b = s + (j + h) * stride;
         for (size_t t = 0; t < n; t++) {
           double x = a[t], y = b[t];
           a[t] = x + y;
           b[t] = x - y;
         }
       }
+}
+
+/* cos and sin of @d: a Taylor polynomial when small (the sweeps' steps,
+ * under 1e-3 rad a frame: exact to the last bit), else the library's. */
+MST_ALWAYS_INLINE void
+cos_sin (double d, double *c, double *s)
+{
+  if (fabs (d) < 1e-2) {
+    double d2 = d * d;
+    *c = 1.0 - d2 * (1.0 / 2 - d2 * (1.0 / 24 - d2 * (1.0 / 720)));
+    *s = d * (1.0 - d2 * (1.0 / 6 - d2 * (1.0 / 120)));
+  } else {
+    *c = cos (d);
+    *s = sin (d);
+  }
+}
+
+/* The Hadamard product, then the rotations; 1 / sqrt (16) = 0.25 is in
+ * the rotations' coefficients (exact: a power of 2). A rotation's cosine
+ * and sine at frame t + 4 are those at t rotated by 4 steps (a recursion
+ * four frames apart: the loop vectorises; the error after a block is a few
+ * ulps, and each block starts from cos and sin of its own angle). */
+MST_VECTORISE_AVX2 void
+mst_reverb_feedback_matrix (double *rows, size_t stride, size_t n,
+    bool rotate, const double *theta0, const double *dtheta)
+{
+  if (!rows || n > BLOCK || (rotate && (!theta0 || !dtheta)))
+    return;
+  hadamard (rows, stride, n);
+  const double scale = 1.0 / sqrt ((double) N_LINES);
+  if (!rotate) {
+    for (int i = 0; i < N_LINES; i++)
+      for (size_t t = 0; t < n; t++)
+        rows[i * stride + t] *= scale;
+    return;
+  }
+  double cq[BLOCK + 4], sq[BLOCK + 4];
+  for (int p = 0; p < N_PAIRS; p++) {
+    double c, s, cd, sd;
+    cos_sin (theta0[p], &c, &s);
+    cos_sin (dtheta[p], &cd, &sd);
+    c *= scale;
+    s *= scale;
+    for (int t = 0; t < 4; t++) {
+      double c1 = c * cd - s * sd;
+      s = s * cd + c * sd;
+      c = c1;
+      cq[t] = c;
+      sq[t] = s;
+    }
+    /* Four steps: the step squared twice. */
+    double c4 = cd * cd - sd * sd, s4 = 2 * cd * sd;
+    double c4b = c4 * c4 - s4 * s4;
+    s4 = 2 * c4 * s4;
+    c4 = c4b;
+    for (size_t t = 4; t < n; t++) {
+      cq[t] = cq[t - 4] * c4 - sq[t - 4] * s4;
+      sq[t] = sq[t - 4] * c4 + cq[t - 4] * s4;
+    }
+    double *a = rows + p * stride, *b = rows + (p + N_PAIRS) * stride;
+    for (size_t t = 0; t < n; t++) {
+      double x = a[t], y = b[t];
+      a[t] = cq[t] * x - sq[t] * y;
+      b[t] = sq[t] * x + cq[t] * y;
+    }
+  }
+}
+
+/* The rotations' angles at the end of a block of @n frames (into
+ * rv->rot_theta), their values at its start and steps a frame (the angle
+ * moves linearly within a block); false when they all stand at 0. */
+static bool
+mod_advance (MstReverb * rv, size_t n, double *theta0, double *dtheta)
+{
+  double depth = MST_REVERB_MOD_ANGLE_RAD * rv->cur.modulation / 100.0;
+  bool moving = false;
+  for (int p = 0; p < N_PAIRS; p++) {
+    double ph = rv->rot_phase[p] + rv->rot_step[p] * n;
+    ph = ph >= 2.0 * M_PI ? ph - 2.0 * M_PI : ph;
+    rv->rot_phase[p] = ph;
+    theta0[p] = rv->rot_theta[p];
+    rv->rot_theta[p] = depth * sin (ph);
+    dtheta[p] = (rv->rot_theta[p] - theta0[p]) / n;
+    moving = moving || theta0[p] != 0.0 || rv->rot_theta[p] != 0.0;
+  }
+  return moving;
 }
 
 /* The network on a block of @n frames of rv->dry: wet output in rv->wet.
@@ -536,11 +587,6 @@ run_network (MstReverb * rv, size_t n, bool redesigned,
   }
   for (int i = 0; i < N_LINES; i++)
     mst_tapline_read (&rv->lines[i], rv->s[i], n, 0, rv->ramp);
-  /* The last MOD_SECTIONS frames of each line's length through its
-   * moving all-passes. */
-  mod_advance (rv, n);
-  mst_allpass_chains_run_rows (rv->frac, N_LINES, MOD_SECTIONS, rv->s[0],
-      BLOCK, rv->mod_k, (int) n);
   /* The lines' absorption filters side by side, four lines a vector. */
   mst_biquad_cascades_run_rows (rv->absorb, N_LINES, rv->s[0], BLOCK,
       redesigned ? from : NULL, (int) n);
@@ -557,14 +603,14 @@ run_network (MstReverb * rv, size_t n, bool redesigned,
         acc[t] += sign * x[t];
     }
   }
-  hadamard (rv->s, n);
-  /* 1 / sqrt (16) = 0.25: scaling by it is exact, as in a pass of its own. */
-  const double scale = 1.0 / sqrt ((double) N_LINES);
+  double theta0[N_PAIRS], dtheta[N_PAIRS];
+  bool rotate = mod_advance (rv, n, theta0, dtheta);
+  mst_reverb_feedback_matrix (rv->s[0], BLOCK, n, rotate, theta0, dtheta);
   for (int i = 0; i < N_LINES; i++) {
     const double *x = rv->inj[i & 1];
     double b = in_sign[i];
     for (size_t t = 0; t < n; t++)
-      rv->s[i][t] = scale * rv->s[i][t] + b * x[t];
+      rv->s[i][t] += b * x[t];
     mst_tapline_write (&rv->lines[i], rv->s[i], n);
   }
 }
