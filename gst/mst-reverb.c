@@ -469,17 +469,29 @@ diffuse (MstReverb * rv, int c, double *x, size_t n)
   }
 }
 
+typedef double v4d __attribute__ ((vector_size (32)));
+
 /* y = H x on the rows of @s (@stride apart), H the Sylvester Hadamard
- * matrix: log2 N stages of butterflies on whole rows (the 1 / sqrt (N)
- * that makes it unitary is the caller's). */
+ * matrix: log2 N stages of butterflies on whole rows, four frames a
+ * vector, the stages of span under @h_end only (the 1 / sqrt (N) that
+ * makes it unitary is the caller's). */
 MST_ALWAYS_INLINE void
-hadamard (double *s, size_t stride, size_t n)
+hadamard (double *s, size_t stride, size_t n, int h_end)
 {
-  for (int h = 1; h < N_LINES; h *= 2)
+  for (int h = 1; h < h_end; h *= 2)
     for (int i = 0; i < N_LINES; i += 2 * h)
       for (int j = i; j < i + h; j++) {
         double *a = s + j * stride, *b = s + (j + h) * stride;
-        for (size_t t = 0; t < n; t++) {
+        size_t t = 0;
+        for (; t + 4 <= n; t += 4) {
+          v4d x, y;
+          memcpy (&x, a + t, sizeof x);
+          memcpy (&y, b + t, sizeof y);
+          v4d u = x + y, v = x - y;
+          memcpy (a + t, &u, sizeof u);
+          memcpy (b + t, &v, sizeof v);
+        }
+        for (; t < n; t++) {
           double x = a[t], y = b[t];
           a[t] = x + y;
           b[t] = x - y;
@@ -503,52 +515,67 @@ cos_sin (double d, double *c, double *s)
 }
 
 /* The Hadamard product, then the rotations; 1 / sqrt (16) = 0.25 is in
- * the rotations' coefficients (exact: a power of 2). A rotation's cosine
- * and sine at frame t + 4 are those at t rotated by 4 steps (a recursion
- * four frames apart: the loop vectorises; the error after a block is a few
- * ulps, and each block starts from cos and sin of its own angle). */
+ * the rotations' coefficients (exact: a power of 2). The product's last
+ * stage of butterflies pairs the rows the rotations pair, so both are one
+ * 2 x 2 step: R(theta) [1 1; 1 -1] = [u v; v -u] with u = c - s,
+ * v = c + s, and u + i v = (1 + i) (c + i s) turns with the angle as
+ * c + i s does. Each pair runs four frames a vector: u and v for frames
+ * t .. t + 3, and for the next four those turned by four steps (the error
+ * after a block is a few ulps, and each block starts from cos and sin of
+ * its own angle). */
 MST_VECTORISE_AVX2 void
 mst_reverb_feedback_matrix (double *rows, size_t stride, size_t n,
     bool rotate, const double *theta0, const double *dtheta)
 {
   if (!rows || n > BLOCK || (rotate && (!theta0 || !dtheta)))
     return;
-  hadamard (rows, stride, n);
   const double scale = 1.0 / sqrt ((double) N_LINES);
   if (!rotate) {
+    hadamard (rows, stride, n, N_LINES);
     for (int i = 0; i < N_LINES; i++)
       for (size_t t = 0; t < n; t++)
         rows[i * stride + t] *= scale;
     return;
   }
-  double cq[BLOCK + 4], sq[BLOCK + 4];
+  hadamard (rows, stride, n, N_PAIRS);
   for (int p = 0; p < N_PAIRS; p++) {
-    double c, s, cd, sd;
-    cos_sin (theta0[p], &c, &s);
+    double c0, s0, c, s, cd, sd, c4[4], s4[4];
+    cos_sin (theta0[p], &c0, &s0);
     cos_sin (dtheta[p], &cd, &sd);
-    c *= scale;
-    s *= scale;
+    c = (c0 - s0) * scale;
+    s = (c0 + s0) * scale;
     for (int t = 0; t < 4; t++) {
       double c1 = c * cd - s * sd;
       s = s * cd + c * sd;
       c = c1;
-      cq[t] = c;
-      sq[t] = s;
+      c4[t] = c;
+      s4[t] = s;
     }
     /* Four steps: the step squared twice. */
-    double c4 = cd * cd - sd * sd, s4 = 2 * cd * sd;
-    double c4b = c4 * c4 - s4 * s4;
-    s4 = 2 * c4 * s4;
-    c4 = c4b;
-    for (size_t t = 4; t < n; t++) {
-      cq[t] = cq[t - 4] * c4 - sq[t - 4] * s4;
-      sq[t] = sq[t - 4] * c4 + cq[t - 4] * s4;
-    }
+    double cs = cd * cd - sd * sd, ss = 2 * cd * sd;
+    double step_c = cs * cs - ss * ss, step_s = 2 * cs * ss;
+    v4d vc, vs;
+    memcpy (&vc, c4, sizeof vc);
+    memcpy (&vs, s4, sizeof vs);
     double *a = rows + p * stride, *b = rows + (p + N_PAIRS) * stride;
-    for (size_t t = 0; t < n; t++) {
+    size_t t = 0;
+    for (; t + 4 <= n; t += 4) {
+      v4d x, y;
+      memcpy (&x, a + t, sizeof x);
+      memcpy (&y, b + t, sizeof y);
+      v4d u = vc * x + vs * y, v = vs * x - vc * y;
+      memcpy (a + t, &u, sizeof u);
+      memcpy (b + t, &v, sizeof v);
+      v4d c1 = vc * step_c - vs * step_s;
+      vs = vs * step_c + vc * step_s;
+      vc = c1;
+    }
+    memcpy (c4, &vc, sizeof vc);
+    memcpy (s4, &vs, sizeof vs);
+    for (int j = 0; t < n; t++, j++) {
       double x = a[t], y = b[t];
-      a[t] = cq[t] * x - sq[t] * y;
-      b[t] = sq[t] * x + cq[t] * y;
+      a[t] = c4[j] * x + s4[j] * y;
+      b[t] = s4[j] * x - c4[j] * y;
     }
   }
 }
