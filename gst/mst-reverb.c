@@ -2,7 +2,9 @@
  * delay networks for designing artificial reverberators", AES 90th
  * convention, 1991): MST_REVERB_LINES delay lines of mutually prime
  * lengths, fed back through a Hadamard matrix scaled by 1 / sqrt (N) (unitary,
- * so the loop neither gains nor loses energy of itself), each line through
+ * so the loop neither gains nor loses energy of itself) followed by slowly
+ * turning rotations of pairs of lines (`modulation`: the matrix stays
+ * orthogonal at every frame, the modes move), each line through
  * an absorption filter whose gain is exactly the decay the line's length
  * asks for: a line of d frames must lose 60 dB in RT60 seconds, so its gain
  * is g = 10^(-3 d / (RT60 fs)) (Jot's formula), taken at 0 Hz from
