@@ -144,10 +144,11 @@ gst_mst_reverb_class_init (GstMstReverbClass * klass)
       "Stereo width of the reverberation in %: 0 mono, 100 two "
       "decorrelated sides", 0.0, 100.0, d.width_pct);
   gst_mst_filter_install_double (gobject_class, PROP_MODULATION,
-      "modulation", "Modulation (%)", "Slow sweep of the delay lines in %: "
-      "0 fixed lines (fixed resonances in the late tail), 100 each line "
-      "+-2 samples at its own rate (0.065 to 0.85 Hz), no loss, no audible "
-      "pitch change", 0.0, 100.0, d.modulation_pct);
+      "modulation", "Modulation (%)", "Slowly moving feedback matrix in %: "
+      "0 time-invariant (fixed resonances in the late tail), 100 eight "
+      "rotations of pairs of lines swinging +-1.2 rad at their own rates "
+      "(0.1 to 1.3 Hz); lossless, delays fixed", 0.0, 100.0,
+      d.modulation_pct);
   /* tail is read once, at the end of the stream: nothing to glide or
    * automate, so not controllable. */
   g_object_class_install_property (gobject_class, PROP_TAIL,

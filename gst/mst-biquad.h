@@ -54,34 +54,6 @@ void mst_biquad_cascade_run (MstBiquadCascade * c, const int *channels,
 void mst_biquad_cascades_run_rows (MstBiquadCascade * c, int n_rows,
     double *rows, size_t stride, const MstBiquad * from, int n);
 
-/** Most sections of an MstAllpassChain. */
-#define MST_ALLPASS_MAX_SECTIONS 8
-
-/** A chain of first-order all-passes (k + z^-1) / (1 + k z^-1) sharing
- *  one k, each a normalized lattice: [y; w] = [k, c; c, -k] [x; w[-1]],
- *  c = sqrt (1 - k^2). A section's delay at low frequencies is
- *  (1 - k) / (1 + k) frames (Thiran's first order: Laakso et al.,
- *  "Splitting the unit delay", IEEE Signal Processing Magazine 13 (1),
- *  1996), its gain 1 at every frequency; at k = 0 it is one frame's delay
- *  exactly. The matrix is orthogonal, so the output's energy plus the
- *  state's never exceeds the input's plus the state's before, whatever k
- *  does from frame to frame: a fractional delay that may move inside a
- *  feedback loop (Gray and Markel's normalized lattice, IEEE Trans. ASSP
- *  23 (3), 1975). */
-typedef struct {
-  double k, c;
-  double w[MST_ALLPASS_MAX_SECTIONS];
-} MstAllpassChain;
-
-/** @n_rows chains of @n_sections (<= MST_ALLPASS_MAX_SECTIONS) side by
- *  side, @ap[r] in place on the row @rows + r @stride, @n frames; each k
- *  and c move linearly from the chain's to @k_to[r] and
- *  sqrt (1 - @k_to[r]^2) over the frames (a chord of the unit circle:
- *  k^2 + c^2 <= 1 on the way, so never a gain). Four rows a vector (AVX2
- *  chosen at run time), the same operations as the scalar rest. */
-void mst_allpass_chains_run_rows (MstAllpassChain * ap, int n_rows,
-    int n_sections, double *rows, size_t stride, const double *k_to, int n);
-
 /** mst_biquad_cascade_run of channels 0 .. @n_channels - 1 without a
  *  glide, its recurrence at the latency of one multiply-add a frame: on
  *  x86-64 with AVX2 and FMA (chosen at run time) each section's output is

@@ -2,7 +2,9 @@
  * delay networks for designing artificial reverberators", AES 90th
  * convention, 1991): MST_REVERB_LINES delay lines of mutually prime
  * lengths, fed back through a Hadamard matrix scaled by 1 / sqrt (N) (unitary,
- * so the loop neither gains nor loses energy of itself), each line through
+ * so the loop neither gains nor loses energy of itself) followed by slowly
+ * turning rotations of pairs of lines (`modulation`: the matrix stays
+ * orthogonal at every frame, the modes move), each line through
  * an absorption filter whose gain is exactly the decay the line's length
  * asks for: a line of d frames must lose 60 dB in RT60 seconds, so its gain
  * is g = 10^(-3 d / (RT60 fs)) (Jot's formula), taken at 0 Hz from
@@ -29,8 +31,8 @@
 #include "mst-tapline.h"
 
 #define N_LINES MST_REVERB_LINES
-/* Frames a block at most; the glides advance once a block. */
-#define BLOCK 64
+#define BLOCK MST_REVERB_BLOCK
+#define N_PAIRS MST_REVERB_PAIRS
 /* Line lengths at size 100 %, ms: geometric from the first to the last
  * (the spread of common FDN designs, about 1:2.7). */
 #define LINE_MIN_MS 23.0
@@ -51,14 +53,6 @@ static const double diffuser_ms[2][N_DIFFUSERS] = {
  * high decay can be than the low one on the longest lines (RT60 ratios
  * beyond 1:8 at size 200 %). */
 #define SHELF_MIN_RATIO 1e-3
-/* A line's last frames are a chain of all-passes (mst-biquad's
- * MstAllpassChain) whose common delay sweeps; each section's delay stays
- * within 0.5 .. 1.5 frames (Thiran's first order is accurate there and
- * its coefficient small, |k| <= 1 / 3), so the sweep of the line is
- * MOD_SECTIONS / 2 frames either side of its length, and never crosses a
- * frame of the ring. */
-#define MOD_SECTIONS 4
-#define MOD_SECTION_DEPTH (MST_REVERB_MOD_DEPTH_FRAMES / MOD_SECTIONS)
 /* Glides end within this relative distance of the target. */
 #define SNAP 1e-9
 
@@ -97,10 +91,9 @@ struct MstReverb {
   MstTapLine predelay[2];
   Diffuser diff[2][N_DIFFUSERS];
   MstBiquadCascade absorb[N_LINES];
-  /* The lines' moving ends: a chain of all-passes each, the phase and
-   * step (radians a frame) of its sweep, its coefficient. */
-  MstAllpassChain frac[N_LINES];
-  double mod_phase[N_LINES], mod_step[N_LINES], mod_k[N_LINES];
+  /* The rotations of the feedback matrix: each pair's sweep phase and
+   * step (radians a frame), its angle at the end of the last block. */
+  double rot_phase[N_PAIRS], rot_step[N_PAIRS], rot_theta[N_PAIRS];
   size_t lengths[N_LINES];
   double wet_gain;
   bool net_clear;               /* bypassed and settled: lines cleared */
@@ -257,7 +250,7 @@ update_network (MstReverb * rv)
   line_lengths (rv->rate, rv->cur.size, len);
   for (int i = 0; i < N_LINES; i++) {
     if (len[i] != rv->lengths[i])
-      mst_tapline_set_delay (&rv->lines[i], len[i] - MOD_SECTIONS);
+      mst_tapline_set_delay (&rv->lines[i], len[i]);
     rv->lengths[i] = len[i];
     design_line (rv, &rv->cur, len[i], &rv->absorb[i].coefs[0]);
     mean += len[i] / (double) N_LINES;
@@ -355,7 +348,6 @@ clear_network (MstReverb * rv)
   for (int i = 0; i < N_LINES; i++) {
     mst_tapline_reset (&rv->lines[i]);
     mst_biquad_cascade_reset (&rv->absorb[i]);
-    memset (rv->frac[i].w, 0, sizeof rv->frac[i].w);
   }
   for (int c = 0; c < 2; c++) {
     mst_tapline_reset (&rv->predelay[c]);
@@ -367,46 +359,21 @@ clear_network (MstReverb * rv)
   }
 }
 
-/* The all-pass coefficient for a section's delay of @d frames (0.5 ..
- * 1.5). */
-static double
-frac_coef (double d)
-{
-  return (1.0 - d) / (1.0 + d);
-}
-
 /* The sweeps from their start: rates geometric from MST_REVERB_MOD_MIN_HZ
- * to MST_REVERB_MOD_MAX_HZ over the lines in a scrambled order (7 i mod
- * 16: neighbours in length far apart in rate), phases by the golden angle
- * (spread, no two alike). */
+ * to MST_REVERB_MOD_MAX_HZ over the pairs in a scrambled order (3 p mod
+ * 8), phases by the golden angle (spread, no two alike). */
 static void
 mod_reset (MstReverb * rv)
 {
-  for (int i = 0; i < N_LINES; i++) {
-    int r = (7 * i) % N_LINES;
+  double depth = MST_REVERB_MOD_ANGLE_RAD * rv->cur.modulation / 100.0;
+  for (int p = 0; p < N_PAIRS; p++) {
+    int r = (3 * p) % N_PAIRS;
     double hz = MST_REVERB_MOD_MIN_HZ * pow (MST_REVERB_MOD_MAX_HZ /
-        MST_REVERB_MOD_MIN_HZ, r / (double) (N_LINES - 1));
-    rv->mod_step[i] = 2.0 * M_PI * hz / rv->rate;
-    rv->mod_phase[i] = fmod (i * 2.399963229728653, 2.0 * M_PI);
-    double d = 1.0 + MOD_SECTION_DEPTH * rv->cur.modulation / 100.0
-        * sin (rv->mod_phase[i]);
-    double k = frac_coef (d);
-    rv->frac[i] = (MstAllpassChain) { k, sqrt (1.0 - k * k), { 0 } };
+        MST_REVERB_MOD_MIN_HZ, r / (double) (N_PAIRS - 1));
+    rv->rot_step[p] = 2.0 * M_PI * hz / rv->rate;
+    rv->rot_phase[p] = fmod (p * 2.399963229728653, 2.0 * M_PI);
+    rv->rot_theta[p] = depth * sin (rv->rot_phase[p]);
   }
-}
-
-/* The all-pass coefficients at the end of a block of @n frames. */
-static void
-mod_advance (MstReverb * rv, size_t n)
-{
-  double depth = MOD_SECTION_DEPTH * rv->cur.modulation / 100.0;
-  for (int i = 0; i < N_LINES; i++) {
-    double ph = rv->mod_phase[i] + rv->mod_step[i] * n;
-    ph = ph >= 2.0 * M_PI ? ph - 2.0 * M_PI : ph;
-    rv->mod_phase[i] = ph;
-    rv->mod_k[i] = frac_coef (1.0 + depth * sin (ph));
-  }
-
 }
 
 void
@@ -425,7 +392,7 @@ mst_reverb_reset (MstReverb * rv)
   }
   mod_reset (rv);
   for (int i = 0; i < N_LINES; i++)
-    rv->lines[i].wanted = rv->lengths[i] - MOD_SECTIONS;
+    rv->lines[i].wanted = rv->lengths[i];
   update_network (rv);
   clear_network (rv);
   rv->net_clear = false;
@@ -504,22 +471,135 @@ diffuse (MstReverb * rv, int c, double *x, size_t n)
   }
 }
 
-/* y = H x on the rows of @s, H the Sylvester Hadamard matrix: log2 N
- * stages of butterflies on whole rows (the 1 / sqrt (N) that makes it
- * unitary is the caller's). */
+typedef double v4d __attribute__ ((vector_size (32)));
+
+/* y = H x on the rows of @s (@stride apart), H the Sylvester Hadamard
+ * matrix: log2 N stages of butterflies on whole rows, four frames a
+ * vector, the stages of span under @h_end only (the 1 / sqrt (N) that
+ * makes it unitary is the caller's). */
 MST_ALWAYS_INLINE void
-hadamard (double s[N_LINES][BLOCK], size_t n)
+hadamard (double *s, size_t stride, size_t n, int h_end)
 {
-  for (int h = 1; h < N_LINES; h *= 2)
+  for (int h = 1; h < h_end; h *= 2)
     for (int i = 0; i < N_LINES; i += 2 * h)
       for (int j = i; j < i + h; j++) {
-        double *a = s[j], *b = s[j + h];
-        for (size_t t = 0; t < n; t++) {
+        double *a = s + j * stride, *b = s + (j + h) * stride;
+        size_t t = 0;
+        for (; t + 4 <= n; t += 4) {
+          v4d x, y;
+          memcpy (&x, a + t, sizeof x);
+          memcpy (&y, b + t, sizeof y);
+          v4d u = x + y, v = x - y;
+          memcpy (a + t, &u, sizeof u);
+          memcpy (b + t, &v, sizeof v);
+        }
+        for (; t < n; t++) {
           double x = a[t], y = b[t];
           a[t] = x + y;
           b[t] = x - y;
         }
       }
+}
+
+/* cos and sin of @d: a Taylor polynomial when small (the sweeps' steps,
+ * under 1e-3 rad a frame: exact to the last bit), else the library's. */
+MST_ALWAYS_INLINE void
+cos_sin (double d, double *c, double *s)
+{
+  if (fabs (d) < 1e-2) {
+    double d2 = d * d;
+    *c = 1.0 - d2 * (1.0 / 2 - d2 * (1.0 / 24 - d2 * (1.0 / 720)));
+    *s = d * (1.0 - d2 * (1.0 / 6 - d2 * (1.0 / 120)));
+  } else {
+    *c = cos (d);
+    *s = sin (d);
+  }
+}
+
+/* The Hadamard product, then the rotations; 1 / sqrt (16) = 0.25 is in
+ * the rotations' coefficients (exact: a power of 2). The product's last
+ * stage of butterflies pairs the rows the rotations pair, so both are one
+ * 2 x 2 step: R(theta) [1 1; 1 -1] = [u v; v -u] with u = c - s,
+ * v = c + s, and u + i v = (1 + i) (c + i s) turns with the angle as
+ * c + i s does. Each pair runs four frames a vector: u and v for frames
+ * t .. t + 3, and for the next four those turned by four steps (the error
+ * after a block is a few ulps, and each block starts from cos and sin of
+ * its own angle). */
+MST_VECTORISE_AVX2 void
+mst_reverb_feedback_matrix (double *rows, size_t stride, size_t n,
+    bool rotate, const double *theta0, const double *dtheta)
+{
+  if (!rows || n > BLOCK || (rotate && (!theta0 || !dtheta)))
+    return;
+  const double scale = 1.0 / sqrt ((double) N_LINES);
+  if (!rotate) {
+    hadamard (rows, stride, n, N_LINES);
+    for (int i = 0; i < N_LINES; i++)
+      for (size_t t = 0; t < n; t++)
+        rows[i * stride + t] *= scale;
+    return;
+  }
+  hadamard (rows, stride, n, N_PAIRS);
+  for (int p = 0; p < N_PAIRS; p++) {
+    double c0, s0, c, s, cd, sd, c4[4], s4[4];
+    cos_sin (theta0[p], &c0, &s0);
+    cos_sin (dtheta[p], &cd, &sd);
+    c = (c0 - s0) * scale;
+    s = (c0 + s0) * scale;
+    for (int t = 0; t < 4; t++) {
+      double c1 = c * cd - s * sd;
+      s = s * cd + c * sd;
+      c = c1;
+      c4[t] = c;
+      s4[t] = s;
+    }
+    /* Four steps: the step squared twice. */
+    double cs = cd * cd - sd * sd, ss = 2 * cd * sd;
+    double step_c = cs * cs - ss * ss, step_s = 2 * cs * ss;
+    v4d vc, vs;
+    memcpy (&vc, c4, sizeof vc);
+    memcpy (&vs, s4, sizeof vs);
+    double *a = rows + p * stride, *b = rows + (p + N_PAIRS) * stride;
+    size_t t = 0;
+    for (; t + 4 <= n; t += 4) {
+      v4d x, y;
+      memcpy (&x, a + t, sizeof x);
+      memcpy (&y, b + t, sizeof y);
+      v4d u = vc * x + vs * y, v = vs * x - vc * y;
+      memcpy (a + t, &u, sizeof u);
+      memcpy (b + t, &v, sizeof v);
+      v4d c1 = vc * step_c - vs * step_s;
+      vs = vs * step_c + vc * step_s;
+      vc = c1;
+    }
+    memcpy (c4, &vc, sizeof vc);
+    memcpy (s4, &vs, sizeof vs);
+    for (int j = 0; t < n; t++, j++) {
+      double x = a[t], y = b[t];
+      a[t] = c4[j] * x + s4[j] * y;
+      b[t] = s4[j] * x - c4[j] * y;
+    }
+  }
+}
+
+/* The rotations' angles at the end of a block of @n frames (into
+ * rv->rot_theta), their values at its start and steps a frame (the angle
+ * moves linearly within a block); false when they all stand at 0. */
+static bool
+mod_advance (MstReverb * rv, size_t n, double *theta0, double *dtheta)
+{
+  double depth = MST_REVERB_MOD_ANGLE_RAD * rv->cur.modulation / 100.0;
+  bool moving = false;
+  for (int p = 0; p < N_PAIRS; p++) {
+    double ph = rv->rot_phase[p] + rv->rot_step[p] * n;
+    ph = ph >= 2.0 * M_PI ? ph - 2.0 * M_PI : ph;
+    rv->rot_phase[p] = ph;
+    theta0[p] = rv->rot_theta[p];
+    rv->rot_theta[p] = depth * sin (ph);
+    dtheta[p] = (rv->rot_theta[p] - theta0[p]) / n;
+    moving = moving || theta0[p] != 0.0 || rv->rot_theta[p] != 0.0;
+  }
+  return moving;
 }
 
 /* The network on a block of @n frames of rv->dry: wet output in rv->wet.
@@ -536,11 +616,6 @@ run_network (MstReverb * rv, size_t n, bool redesigned,
   }
   for (int i = 0; i < N_LINES; i++)
     mst_tapline_read (&rv->lines[i], rv->s[i], n, 0, rv->ramp);
-  /* The last MOD_SECTIONS frames of each line's length through its
-   * moving all-passes. */
-  mod_advance (rv, n);
-  mst_allpass_chains_run_rows (rv->frac, N_LINES, MOD_SECTIONS, rv->s[0],
-      BLOCK, rv->mod_k, (int) n);
   /* The lines' absorption filters side by side, four lines a vector. */
   mst_biquad_cascades_run_rows (rv->absorb, N_LINES, rv->s[0], BLOCK,
       redesigned ? from : NULL, (int) n);
@@ -557,14 +632,14 @@ run_network (MstReverb * rv, size_t n, bool redesigned,
         acc[t] += sign * x[t];
     }
   }
-  hadamard (rv->s, n);
-  /* 1 / sqrt (16) = 0.25: scaling by it is exact, as in a pass of its own. */
-  const double scale = 1.0 / sqrt ((double) N_LINES);
+  double theta0[N_PAIRS], dtheta[N_PAIRS];
+  bool rotate = mod_advance (rv, n, theta0, dtheta);
+  mst_reverb_feedback_matrix (rv->s[0], BLOCK, n, rotate, theta0, dtheta);
   for (int i = 0; i < N_LINES; i++) {
     const double *x = rv->inj[i & 1];
     double b = in_sign[i];
     for (size_t t = 0; t < n; t++)
-      rv->s[i][t] = scale * rv->s[i][t] + b * x[t];
+      rv->s[i][t] += b * x[t];
     mst_tapline_write (&rv->lines[i], rv->s[i], n);
   }
 }

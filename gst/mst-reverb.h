@@ -29,16 +29,24 @@ extern "C" {
 #define MST_REVERB_MIN_SIZE_PCT 25.0
 #define MST_REVERB_MAX_SIZE_PCT 200.0
 #define MST_REVERB_MAX_PREDELAY_MS 250.0
-/** modulation at 100 %: each line's delay swings this many frames either
- *  side of its length, along a sine (all-pass fractions: no loss at any
- *  frequency, so the decay times stay exact). */
-#define MST_REVERB_MOD_DEPTH_FRAMES 2.0
-/** The lines' sweep rates, Hz: geometric from the first to the last,
- *  every line its own (incommensurate: no common period). Depth times
- *  rate sets the pitch deviation a pass: 2 pi 0.85 Hz x 2 frames / 48 kHz
- *  is 0.4 cents at most. */
-#define MST_REVERB_MOD_MIN_HZ 0.065
-#define MST_REVERB_MOD_MAX_HZ 0.85
+/** The feedback matrix moves (Schlecht and Habets, "Time-varying feedback
+ *  matrices in feedback delay networks and their application in
+ *  artificial reverberation", JASA 138 (3), 2015): after the Hadamard
+ *  product, a Givens rotation on each of MST_REVERB_PAIRS fixed pairs of
+ *  lines, its angle along a sine. Orthogonal at every frame, so the loop
+ *  never gains energy and the decay times stay exact; the delays stand
+ *  still (no interpolation, no pitch shift of what passes a line). */
+#define MST_REVERB_PAIRS (MST_REVERB_LINES / 2)
+/** modulation at 100 %: each rotation's angle swings this many radians
+ *  either side of 0 (0 %: the Hadamard product alone, time-invariant). */
+#define MST_REVERB_MOD_ANGLE_RAD 1.2
+/** The angles' rates, Hz: geometric from the first pair to the last,
+ *  every pair its own (incommensurate: no common period). */
+#define MST_REVERB_MOD_MIN_HZ 0.1
+#define MST_REVERB_MOD_MAX_HZ 1.3
+/** Frames a block of the network at most (the glides and the angles'
+ *  sines advance once a block). */
+#define MST_REVERB_BLOCK 64
 /** Time constant of the parameter glides (one-pole, 63 % in this time). */
 #define MST_REVERB_SMOOTHING_MS 30.0
 /** Length of the crossfade between two taps when a delay moves. */
@@ -57,7 +65,7 @@ typedef struct {
   double diffusion_pct;         /* input all-pass diffusers' strength */
   double mix_pct;               /* wet share: 0 dry (bit-exact), 100 wet */
   double width_pct;             /* wet side times width / 100 */
-  double modulation_pct;        /* the lines' delay sweep, 100: +-2 frames */
+  double modulation_pct;        /* the feedback matrix's rotations' swing */
   bool tail;                    /* drained at the end of the stream */
   bool bypass;
 } MstReverbSettings;
@@ -114,6 +122,16 @@ void mst_reverb_get_line_lengths (const MstReverb * rv, size_t *lengths);
 double mst_reverb_design_rt60 (const MstReverb * rv, double freq_hz);
 
 uint64_t mst_reverb_get_nonfinite_count (const MstReverb * rv);
+
+/** The feedback matrix on @n_frames (at most MST_REVERB_BLOCK) of the
+ *  MST_REVERB_LINES rows of @rows (@stride doubles apart), in place: the
+ *  Hadamard product over 4 (orthogonal), then pair p (lines p and
+ *  p + MST_REVERB_PAIRS) rotated by theta0[p] + (t + 1) dtheta[p] at frame
+ *  t. With @rotate false, the Hadamard product alone. The reverb's own
+ *  step, exposed for its tests (orthogonality under any angles). */
+void mst_reverb_feedback_matrix (double *rows, size_t stride,
+    size_t n_frames, bool rotate, const double *theta0,
+    const double *dtheta);
 
 #ifdef __cplusplus
 }

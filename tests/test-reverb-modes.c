@@ -1,14 +1,15 @@
-/* The reverb core's late spectrum and its modulated lines (issue 17):
+/* The reverb core's late spectrum and its moving feedback matrix (issue
+ * 17):
  *
  * - late peaks: in frames of the impulse response from 0.25 to 3 s, the
  *   worst bin above 1 kHz over the median of its third of an octave is
  *   no higher than in exponentially decaying white noise of the same decay
- *   time measured by the same code, + 1 dB (decay 2 and 6 s, 44.1 and
- *   48 kHz); without modulation it is (the metallic ring the measure
- *   finds);
- * - the lines' all-pass fractions never add gain: steady, gain 1 at every
- *   frequency; moving (slowly, or jumping every frame), the output's
- *   energy plus the state's never exceeds the input's plus the state's;
+ *   time measured by the same code (the mean over 4 seeds), + 1 dB
+ *   (decay 2 and 6 s, 44.1 and 48 kHz); the frames' mean spectrum's
+ *   spread too, and its largest peak lower than without modulation;
+ *   without modulation the mean spectrum's peak is over the noise's + 1 dB
+ *   (the metallic ring the measure finds);
+ * - the feedback matrix never gains energy under random angles;
  * - pitch: the instantaneous frequency of a 1 kHz tone's tail (fully wet)
  *   against the unmodulated reverb's, in cents;
  * - modulation 0 is the unmodulated network bit for bit.
@@ -68,11 +69,37 @@ impulse_response (double rate, const MstReverbSettings * set, size_t n)
   return out;
 }
 
-static int
-cmp_double (const void *a, const void *b)
+/* The @k-th smallest of @x (@n values, reordered): Hoare's selection,
+ * the same value as sorting and indexing, in linear time (the medians
+ * are most of the test's time). */
+static double
+select_kth (double *x, int n, int k)
 {
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
+  int lo = 0, hi = n - 1;
+  while (lo < hi) {
+    double pivot = x[(lo + hi) / 2];
+    int i = lo, j = hi;
+    while (i <= j) {
+      while (x[i] < pivot)
+        i++;
+      while (x[j] > pivot)
+        j--;
+      if (i <= j) {
+        double t = x[i];
+        x[i] = x[j];
+        x[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j)
+      hi = j;
+    else if (k >= i)
+      lo = i;
+    else
+      break;
+  }
+  return x[k];
 }
 
 /* The largest ratio (dB) of a bin of the power spectrum @p (FRAME / 2 + 1
@@ -96,8 +123,7 @@ peak_over_median (const double *p, double df, double *at_hz)
       int hi = (int) floor (centre * pow (2, 1 / 6.0) / df);
       hi = hi > FRAME / 2 ? FRAME / 2 : hi;
       memcpy (sorted, p + lo, (hi - lo + 1) * sizeof (double));
-      qsort (sorted, hi - lo + 1, sizeof (double), cmp_double);
-      med = sorted[(hi - lo) / 2];
+      med = select_kth (sorted, hi - lo + 1, (hi - lo) / 2);
       med_f = centre;
     }
     double r = 10 * log10 (p[k] / med);
@@ -195,6 +221,28 @@ decaying_noise (double rate, double rt60, size_t n, uint64_t seed)
   return x;
 }
 
+/* Decaying noise's figures as late_peak_stereo gives them, the mean over
+ * NOISE_SEEDS seeds: one seed's largest peak alone moves by 3 dB from seed
+ * to seed (4.2 to 7.4 dB), too much for a reference. */
+#define NOISE_SEEDS 4
+static double
+noise_reference (double rate, double rt60, size_t n, double *frame_db,
+    double *spread_db)
+{
+  double peak = 0, f = 0, s = 0;
+  for (int k = 0; k < NOISE_SEEDS; k++) {
+    double *noise = decaying_noise (rate, rt60, n, 17 + 1000 * k);
+    double fk, sk;
+    peak += late_peak_stereo (noise, n, rate, &fk, &sk, NULL) / NOISE_SEEDS;
+    f += fk / NOISE_SEEDS;
+    s += sk / NOISE_SEEDS;
+    free (noise);
+  }
+  *frame_db = f;
+  *spread_db = s;
+  return peak;
+}
+
 static void
 test_late_peaks (void)
 {
@@ -206,10 +254,9 @@ test_late_peaks (void)
       MstReverbSettings s;
       mst_reverb_settings_default (&s);
       s.decay_s = decays[d];
-      double *noise = decaying_noise (rate, decays[d], n, 17 + r + 2 * d);
       double *spec = malloc ((FRAME / 2 + 1) * sizeof (double));
       double ref_f, on_f, off_f, ref_s, on_s, off_s;
-      double ref = late_peak_stereo (noise, n, rate, &ref_f, &ref_s, NULL);
+      double ref = noise_reference (rate, decays[d], n, &ref_f, &ref_s);
       double *ir = impulse_response (rate, &s, n);
       double on = late_peak_stereo (ir, n, rate, &on_f, &on_s, spec);
       if (r == 1 && d == 0)
@@ -226,90 +273,63 @@ test_late_peaks (void)
           "spectrum %.1f dB (%.1f dB, %.1f dB), its RMS %.2f dB (%.2f dB, "
           "%.2f dB)\n", rate, decays[d], on_f, off_f, ref_f, on, off, ref,
           on_s, off_s, ref_s);
+      /* The issue's measure on single frames, then where a fixed peak
+       * stays (the frames' mean spectrum): its spread within the noise's
+       * + 1 dB with modulation, its largest peak lower than without (the
+       * issue's goal, within the noise's + 1 dB, is not met: see
+       * reverb.md); without modulation the ring is there (the measure
+       * finds it). */
       MST_CHECK_MSG (on_f <= ref_f + 1.0, "%g Hz decay %g: %.2f dB, noise "
           "%.2f dB", rate, decays[d], on_f, ref_f);
-      /* Fixed peaks are found where they stay (the mean spectrum: the
-       * unmodulated reverb's is rougher than the noise's), and the
-       * modulation makes it smoother (by a little: see reverb.md). */
-      MST_CHECK_MSG (off_s > ref_s + 0.5 && on_s < off_s, "%g Hz decay %g: "
-          "spread %.2f dB, unmodulated %.2f dB, noise %.2f dB", rate,
-          decays[d], on_s, off_s, ref_s);
-      free (noise);
+      MST_CHECK_MSG (on_s <= ref_s + 1.0 && on < off, "%g Hz decay %g: "
+          "mean spectrum's peak %.2f dB (unmodulated %.2f dB), spread "
+          "%.2f dB; noise %.2f dB", rate, decays[d], on, off, on_s, ref_s);
+      MST_CHECK_MSG (off > ref + 1.0 && off_s > ref_s + 0.5, "%g Hz decay "
+          "%g: unmodulated peak %.2f dB, spread %.2f dB; noise %.2f dB, "
+          "%.2f dB", rate, decays[d], off, off_s, ref, ref_s);
       free (spec);
     }
 }
 
-/* The all-pass chains: gain 1 at every frequency when steady (a sine's
- * level in and out), and no energy gained when k moves. Five rows (a
- * vector of four and the scalar rest), four sections. */
+/* The feedback matrix never gains: under random angles and steps (up to
+ * jumps of pi a frame, blocks of 1 to MST_REVERB_BLOCK frames), each
+ * frame's output energy over its input's is 1 within rounding; its
+ * largest excess over 1 and its largest loss both asserted tiny. */
 static void
-test_allpass_bound (void)
+test_matrix_bound (void)
 {
-  const int n = 4000, rows = 5, sections = 4;
-  double *x = malloc (rows * n * sizeof (double));
-  /* Steady: delays 0.5 to 1.5 a section; sines of 1 / 20, 4 / 20 and
-   * 9 / 20 cycles a frame, their level over whole periods of the second
-   * half by quadrature. */
-  const double fr[] = { 0.05, 0.2, 0.45 };
-  double worst = 0;
-  for (int f = 0; f < 3; f++) {
-    MstAllpassChain ap[5] = { { 0 } };
-    double k[5];
-    for (int r = 0; r < rows; r++) {
-      double d = 0.5 + 0.25 * r;
-      k[r] = (1 - d) / (1 + d);
-      ap[r] = (MstAllpassChain) { k[r], sqrt (1 - k[r] * k[r]), { 0 } };
-      for (int i = 0; i < n; i++)
-        x[r * n + i] = sin (2 * M_PI * fr[f] * i);
-    }
-    mst_allpass_chains_run_rows (ap, rows, sections, x, n, k, n);
-    for (int r = 0; r < rows; r++) {
-      double a = 0, b = 0;
-      for (int i = n / 2; i < n; i++) {
-        a += x[r * n + i] * sin (2 * M_PI * fr[f] * i);
-        b += x[r * n + i] * cos (2 * M_PI * fr[f] * i);
-      }
-      double level = 2 * hypot (a, b) / (n / 2);
-      worst = fmax (worst, fabs (20 * log10 (level)));
-    }
-  }
-  printf ("  steady: gain 1 within %.1e dB\n", worst);
-  MST_CHECK (worst < 1e-9);
-  /* Moving: k from frame to frame at random over (-0.95, 0.95) (blocks
-   * of one frame), then in slow ramps; the energy out plus the state's at
-   * the end never exceeds the energy in (the state starts at 0). */
+  enum { L = MST_REVERB_LINES, B = MST_REVERB_BLOCK };
+  static double rows[L][B], in[L][B];
   uint64_t seed = 5;
-  double excess = -INFINITY;
-  for (int trial = 0; trial < 2; trial++) {
-    MstAllpassChain ap[5] = { { 0 } };
-    for (int r = 0; r < rows; r++)
-      ap[r] = (MstAllpassChain) { 0, 1, { 0 } };
-    double e_in[5] = { 0 }, e_out[5] = { 0 };
-    for (int i = 0; i < n; i++) {
-      double col[5], k[5];
-      for (int r = 0; r < rows; r++) {
-        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-        col[r] = (double) (seed >> 11) / 9007199254740992.0 * 2 - 1;
-        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-        double u = (double) (seed >> 11) / 9007199254740992.0;
-        double d = 1 + 0.5 * sin (i * 0.01 + r);
-        k[r] = trial == 0 ? 1.9 * u - 0.95 : (1 - d) / (1 + d);
-        e_in[r] += col[r] * col[r];
-      }
-      mst_allpass_chains_run_rows (ap, rows, sections, col, 1, k, 1);
-      for (int r = 0; r < rows; r++)
-        e_out[r] += col[r] * col[r];
+#define UNIFORM() (seed = seed * 6364136223846793005ull \
+      + 1442695040888963407ull, (double) (seed >> 11) / 9007199254740992.0)
+  double worst_gain = -INFINITY, worst_loss = -INFINITY;
+  for (int trial = 0; trial < 2000; trial++) {
+    size_t n = 1 + (size_t) (UNIFORM () * B) % B;
+    double theta0[MST_REVERB_PAIRS], dtheta[MST_REVERB_PAIRS];
+    for (int p = 0; p < MST_REVERB_PAIRS; p++) {
+      theta0[p] = (UNIFORM () * 2 - 1) * 4 * M_PI;
+      /* Slow steps (the sweeps' Taylor branch) and jumps. */
+      dtheta[p] = (UNIFORM () * 2 - 1) * (trial & 1 ? M_PI : 1e-3);
     }
-    for (int r = 0; r < rows; r++) {
-      double state = 0;
-      for (int q = 0; q < sections; q++)
-        state += ap[r].w[q] * ap[r].w[q];
-      excess = fmax (excess, (e_out[r] + state) / e_in[r] - 1);
+    for (int i = 0; i < L; i++)
+      for (size_t t = 0; t < n; t++)
+        in[i][t] = rows[i][t] = UNIFORM () * 2 - 1;
+    mst_reverb_feedback_matrix (rows[0], B, n, true, theta0, dtheta);
+    for (size_t t = 0; t < n; t++) {
+      double e_in = 0, e_out = 0;
+      for (int i = 0; i < L; i++) {
+        e_in += in[i][t] * in[i][t];
+        e_out += rows[i][t] * rows[i][t];
+      }
+      worst_gain = fmax (worst_gain, e_out / e_in - 1);
+      worst_loss = fmax (worst_loss, 1 - e_out / e_in);
     }
   }
-  printf ("  moving: energy out + state over energy in - 1: %.1e\n", excess);
-  MST_CHECK (excess <= 1e-12);
-  free (x);
+#undef UNIFORM
+  printf ("  feedback matrix under random angles: energy out over in - 1 "
+      "at most %.1e, loss at most %.1e\n", worst_gain, worst_loss);
+  MST_CHECK (worst_gain <= 1e-13 && worst_loss <= 1e-13);
 }
 
 /* Instantaneous frequency (Hz) of @x (n samples) from its analytic signal
@@ -427,7 +447,7 @@ int
 main (void)
 {
   MST_RUN (test_late_peaks);
-  MST_RUN (test_allpass_bound);
+  MST_RUN (test_matrix_bound);
   MST_RUN (test_pitch);
   MST_RUN (test_still);
   return mst_test_summary ();
