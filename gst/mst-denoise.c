@@ -138,7 +138,7 @@
  * to 0.25 dB on pink hiss; 0.6 in the short layer raised the residual of
  * hiss alone over test-denoise-core's bound, 0.8 brought it within
  * 0.4 dB of it). Since, with the short layer's presence from 1.2 to 3
- * and its gains released over 20 ms (below), the short one 0.7: with
+ * and its gains released over at most 20 ms (below), the short one 0.7:
  * the three together +0.05 dB of SDR gain on pink hiss at -45 and
  * -35 dBFS, +0.2 to +0.37 on white (0.6 as good; 0.95 lost 0.1 to
  * 0.4 dB). Cappe's floor of the a priori SNR (-25 dB). */
@@ -181,7 +181,7 @@
 #define G_XI_MIN (XI_MIN / (1.0f + XI_MIN))
 /* The time constant of the gains' smoothing at smoothing 1, ms. */
 #define GAIN_SMOOTH_MAX_MS 40.0
-/* The short layer's (its hop is 5.3 ms): 20 ms with DD_WEIGHT_SHORT 0.7
+/* The short layer's (its hop is 5.3 ms; times `smoothing`): 20 ms with DD_WEIGHT_SHORT 0.7
  * and PRES_HI_SHORT gained +0.2 to +0.38 dB of SDR on white hiss over
  * 40 ms, 70 ms lost 0.05 to 0.2 dB; 10 ms as good as 20. */
 #define GAIN_SMOOTH_MAX_MS_SHORT 20.0
