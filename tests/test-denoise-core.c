@@ -31,10 +31,11 @@
  * with the long layer's partials spared by the band factor and its
  * decision-directed weight at 0.6 they gain +3.1 and +4.3; with the onset
  * crossfade, partials judged over 400 ms and the weights 0.8 and 0.85,
- * +3.15 and +4.64: these floors are that less about 0.3 dB, so a
- * regression fails. */
+ * +3.15 and +4.64; with the short layer's weight 0.7, presence to 3 and
+ * 20 ms release, +3.16 and +4.67: these floors are that less about
+ * 0.3 dB, so a regression fails. */
 #define MIN_SDR_GAIN_PINK_45_DB 2.85
-#define MIN_SDR_GAIN_PINK_35_DB 4.3
+#define MIN_SDR_GAIN_PINK_35_DB 4.35
 
 static double
 sdr_db (const float *clean, const float *y, size_t from, size_t to)
