@@ -14,7 +14,14 @@ extern "C" {
 #define MST_HAVE_X86_PATHS 1
 /* Plain loops the compiler vectorises: built twice, for AVX2 and for the
  * baseline, the loader picking one (GCC function multi-versioning). */
+#ifdef MST_FEW_KERNEL_COPIES
+/* The sanitizer build (gst/meson.build) keeps one copy, the baseline's:
+ * the same source lines, instrumented once instead of twice (of the two
+ * clones only one ever runs on a machine). */
+#define MST_VECTORISE_AVX2
+#else
 #define MST_VECTORISE_AVX2 __attribute__ ((target_clones ("avx2", "default")))
+#endif
 #else
 #define MST_VECTORISE_AVX2
 #endif

@@ -425,6 +425,12 @@ quantise_channel (MstDither * d, int c, const void *x, size_t m, void *out,
     return;
   }
   mst_dither_tpdf (ch->rng, d->tpdf, (m + 7) & ~(size_t) 7);
+#ifdef MST_FEW_KERNEL_COPIES
+  /* The sanitizer build (gst/meson.build): one copy, the taps a variable
+   * of the switch's values. */
+  quantise_run (d, ch, x, c, C, m, out, fmt, bits, d->n_taps == 0
+      || d->n_taps == 5 || d->n_taps == 9 ? d->n_taps : MST_DITHER_MAX_TAPS);
+#else
   switch (d->n_taps) {
     case 0:
       quantise_run (d, ch, x, c, C, m, out, fmt, bits, 0);
@@ -439,6 +445,7 @@ quantise_channel (MstDither * d, int c, const void *x, size_t m, void *out,
       quantise_run (d, ch, x, c, C, m, out, fmt, bits, MST_DITHER_MAX_TAPS);
       break;
   }
+#endif
 }
 
 MST_ALWAYS_INLINE void
@@ -476,6 +483,10 @@ process (MstDither * d, const void *in, size_t n_frames, void *out,
       for (size_t c = 0; c < C; c++)
         clear_filter (&d->ch[c]);
     }
+#ifdef MST_FEW_KERNEL_COPIES
+    process_block (d, x, m, y, fmt, d->bits == 16 || d->bits == 24 ? d->bits
+        : 32);
+#else
     switch (d->bits) {
       case 16:
         process_block (d, x, m, y, fmt, 16);
@@ -487,6 +498,7 @@ process (MstDither * d, const void *in, size_t n_frames, void *out,
         process_block (d, x, m, y, fmt, 32);
         break;
     }
+#endif
     done += m;
   }
   mst_fpu_leave (fpu);

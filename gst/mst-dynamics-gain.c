@@ -801,10 +801,15 @@ planar_period_keys (MstDynamicsGain * g, const double *key, size_t stride,
   size_t m = 0;
   int bad = 0;
   for (int c = 0; c < g->key_channels; c++)
+#ifdef MST_FEW_KERNEL_COPIES
+    m = period_keys (g, key + c * stride, n, 1, MST_FORMAT_F64, peak,
+        g->key_acc + c, g->keys + (size_t) c * MST_DYNAMICS_BLOCK, &bad);
+#else
     m = peak ? period_keys (g, key + c * stride, n, 1, MST_FORMAT_F64, true,
         g->key_acc + c, g->keys + (size_t) c * MST_DYNAMICS_BLOCK, &bad)
         : period_keys (g, key + c * stride, n, 1, MST_FORMAT_F64, false,
         g->key_acc + c, g->keys + (size_t) c * MST_DYNAMICS_BLOCK, &bad);
+#endif
   g->nonfinite += (uint64_t) bad;
   return m;
 }
@@ -819,6 +824,11 @@ frame_period_keys_body (MstDynamicsGain * g, const void *key, size_t n,
   const int ch = g->key_channels;
   int bad = 0;
   size_t m;
+#ifdef MST_FEW_KERNEL_COPIES
+  /* The sanitizer build (gst/meson.build): one copy, the count and the
+   * detector variables. */
+  m = period_keys (g, key, n, ch, fmt, peak, g->key_acc, g->keys, &bad);
+#else
   /* The channel count a constant in each loop: the common ones. */
   if (ch == 2)
     m = peak ? period_keys (g, key, n, 2, fmt, true, g->key_acc, g->keys,
@@ -830,6 +840,7 @@ frame_period_keys_body (MstDynamicsGain * g, const void *key, size_t n,
         &bad);
   else
     m = period_keys (g, key, n, 4, fmt, peak, g->key_acc, g->keys, &bad);
+#endif
   g->nonfinite += (uint64_t) bad;
   return m;
 }
@@ -943,9 +954,13 @@ apply_pending (MstDynamicsGain * g, const void *x, void *y, size_t n,
 {
   const int ch = g->out_channels;
   const double *control = g->level;
+#ifndef MST_FEW_KERNEL_COPIES
+  /* (The sanitizer build's one copy: the next case's.) */
   if (linked (g) && ch == 2) {
     walk_ramps (g, &g->ch[0], control, n, NULL, x, y, 2, -1, fmt);
-  } else if (linked (g)) {
+  } else
+#endif
+  if (linked (g)) {
     walk_ramps (g, &g->ch[0], control, n, NULL, x, y, ch, -1, fmt);
   } else {
     for (int c = 0; c < ch; c++)
