@@ -255,6 +255,21 @@ copy_settings (GstMstMaster * self, ChildSettings * c)
   return seq;
 }
 
+/* A capsfilter's caps replaced only when they change: every write of the
+ * bin's target rewrites them, and each set makes the chain upstream
+ * renegotiate (a RECONFIGURE), which under concurrent writes could meet a
+ * half-changed chain and fail ("not negotiated"). */
+static void
+set_caps_if_changed (GstElement * capsfilter, GstCaps * caps)
+{
+  GstCaps *now = NULL;
+  g_object_get (capsfilter, "caps", &now, NULL);
+  if (!now || !gst_caps_is_equal (now, caps))
+    g_object_set (capsfilter, "caps", caps, NULL);
+  if (now)
+    gst_caps_unref (now);
+}
+
 /* Writes the settings into the children, from any thread (set_property,
  * the streaming thread at caps).
  *
@@ -308,8 +323,8 @@ apply_settings (GstMstMaster * self)
       GstCaps *word = c.format_bits > 0 ? gst_caps_new_simple ("audio/x-raw",
           "format", G_TYPE_STRING, c.format_bits == 16 ? "S16LE" : "S24LE",
           NULL) : gst_caps_new_any ();
-      g_object_set (self->rate, "caps", rate, NULL);
-      g_object_set (self->format, "caps", word, NULL);
+      set_caps_if_changed (self->rate, rate);
+      set_caps_if_changed (self->format, word);
       gst_caps_unref (rate);
       gst_caps_unref (word);
     }
