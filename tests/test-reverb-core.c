@@ -16,47 +16,8 @@
 #include "mst-biquad.h"
 #include "mst-filter.h"
 #include "mst-reverb.h"
+#include "mst-reverb-test.h"
 #include "mst-test.h"
-
-static MstReverb *
-make (double rate, int in_channels, const MstReverbSettings * s)
-{
-  MstReverb *rv = mst_reverb_init ();
-  MST_CHECK (rv && mst_reverb_configure (rv, rate, in_channels) == MST_OK);
-  MST_CHECK (mst_reverb_set (rv, s) == MST_OK);
-  mst_reverb_reset (rv);
-  return rv;
-}
-
-/* The wet impulse response (stereo, n frames) of @s at @rate. */
-static double *
-impulse_response (double rate, MstReverbSettings s, size_t n)
-{
-  s.mix_pct = 100.0;
-  MstReverb *rv = make (rate, 1, &s);
-  double *in = calloc (n, sizeof (double));
-  double *out = malloc (2 * n * sizeof (double));
-  in[0] = 1.0;
-  mst_reverb_process_f64 (rv, in, n, out);
-  mst_reverb_destroy (&rv);
-  free (in);
-  return out;
-}
-
-static void
-dump (const char *name, const double *x, size_t n)
-{
-  const char *dir = getenv ("MST_REVERB_DUMP");
-  if (!dir)
-    return;
-  char path[4096];
-  snprintf (path, sizeof path, "%s/%s.f64", dir, name);
-  FILE *f = fopen (path, "wb");
-  if (f) {
-    fwrite (x, sizeof (double), n, f);
-    fclose (f);
-  }
-}
 
 /* T30 of the energy @e (n values, both channels summed): Schroeder's
  * backward integral in dB, a least-squares line through the part between
@@ -116,14 +77,14 @@ test_rt60_broadband (void)
       s.decay_s = s.decay_low_s = decays[d];
       s.predelay_ms = 0;
       size_t n = ir_frames (decays[d], rates[r]);
-      double *ir = impulse_response (rates[r], s, n);
+      double *ir = mst_test_reverb_impulse_response (rates[r], &s, n);
       double t = t30_stereo (ir, n, rates[r]);
       printf ("  %g Hz decay %g s: T30 %.3f s (%+.1f %%)\n", rates[r],
           decays[d], t, 100 * (t / decays[d] - 1));
       MST_CHECK_MSG (fabs (t / decays[d] - 1) < 0.10, "%g Hz: T30 %g for %g",
           rates[r], t, decays[d]);
       if (rates[r] == 44100 && d == 1)
-        dump ("ir-2s", ir, 2 * n);
+        mst_test_reverb_dump ("ir-2s", ir, 2 * n);
       free (ir);
     }
 }
@@ -170,10 +131,10 @@ test_rt60_bands (void)
   s.crossover_hz = 1000;
   s.predelay_ms = 0;
   size_t n = ir_frames (4.0, rate);
-  double *ir = impulse_response (rate, s, n);
+  double *ir = mst_test_reverb_impulse_response (rate, &s, n);
   double *e = malloc (n * sizeof (double));
-  MstReverb *rv = make (rate, 1, &s);
-  dump ("ir-bands", ir, 2 * n);
+  MstReverb *rv = mst_test_reverb_new (rate, 1, &s);
+  mst_test_reverb_dump ("ir-bands", ir, 2 * n);
   for (int b = 0; b < 7; b++) {
     octave_energy (ir, n, rate, bands[b], e);
     double t = t30 (e, n, rate);
@@ -194,7 +155,7 @@ test_rt60_bands (void)
   s.damping_hz = 2000;
   free (ir);
   n = ir_frames (2.0, rate);
-  ir = impulse_response (rate, s, n);
+  ir = mst_test_reverb_impulse_response (rate, &s, n);
   octave_energy (ir, n, rate, 8000, e);
   double t8 = t30 (e, n, rate);
   octave_energy (ir, n, rate, 250, e);
@@ -222,7 +183,7 @@ test_decay_alone (void)
     s.decay_s = decays[d];
     s.predelay_ms = 0;
     size_t n = ir_frames (decays[d], rate);
-    double *ir = impulse_response (rate, s, n);
+    double *ir = mst_test_reverb_impulse_response (rate, &s, n);
     double *e = malloc (n * sizeof (double));
     for (int b = 0; b < 3; b++) {
       octave_energy (ir, n, rate, bands[b], e);
@@ -240,7 +201,7 @@ test_decay_alone (void)
   MstReverbSettings s;
   mst_reverb_settings_default (&s);
   s.decay_s = 3.0;
-  MstReverb *rv = make (rate, 1, &s);
+  MstReverb *rv = mst_test_reverb_new (rate, 1, &s);
   double want = mst_reverb_design_rt60 (rv, 100);
   s.decay_low_s = 0.05;
   MST_CHECK (mst_reverb_set (rv, &s) == MST_OK);
@@ -283,12 +244,12 @@ test_echo_density (void)
   mst_reverb_settings_default (&s);
   s.predelay_ms = 0;
   size_t n = (size_t) (0.4 * rate);
-  double *ir = impulse_response (rate, s, n);
+  double *ir = mst_test_reverb_impulse_response (rate, &s, n);
   double *left = malloc (n * sizeof (double)), ned[300];
   for (size_t i = 0; i < n; i++)
     left[i] = ir[2 * i];
   echo_density (left, n, rate, ned, n_ms);
-  dump ("ned-default", ned, n_ms);
+  mst_test_reverb_dump ("ned-default", ned, n_ms);
   /* Dense: the mean over 100 to 300 ms at 0.9 or more of noise's. */
   double mean = 0;
   size_t first = n_ms;
@@ -332,7 +293,7 @@ test_extremes (void)
           MST_REVERB_MAX_CROSSOVER_HZ;
       s.diffusion_pct = 100;
       s.mix_pct = 100;
-      MstReverb *rv = make (rate, 2, &s);
+      MstReverb *rv = mst_test_reverb_new (rate, 2, &s);
       size_t n = (size_t) (0.25 * rate);
       float *x = malloc (2 * n * sizeof (float));
       float *y = malloc (2 * n * sizeof (float));
@@ -396,7 +357,7 @@ test_glides (void)
     s.mix_pct = 50;
     if (!modulated)
       s.modulation_pct = 0;
-    MstReverb *rv = make (rate, 1, &s);
+    MstReverb *rv = mst_test_reverb_new (rate, 1, &s);
     double *x = malloc (n * sizeof (double));
     double *y = malloc (2 * n * sizeof (double));
     for (size_t i = 0; i < n; i++)
@@ -450,7 +411,7 @@ test_dry_bit_exact (void)
   mst_reverb_settings_default (&s);
   s.mix_pct = 0;
   for (int ch = 1; ch <= 2; ch++) {
-    MstReverb *rv = make (44100, ch, &s);
+    MstReverb *rv = mst_test_reverb_new (44100, ch, &s);
     size_t n = 10000;
     float *x = malloc (ch * n * sizeof (float)), *y = malloc (2 * n *
         sizeof (float));
@@ -489,7 +450,7 @@ test_lines (void)
       MstReverbSettings s;
       mst_reverb_settings_default (&s);
       s.size_pct = sizes[z];
-      MstReverb *rv = make (rates[r], 2, &s);
+      MstReverb *rv = mst_test_reverb_new (rates[r], 2, &s);
       size_t len[MST_REVERB_LINES];
       mst_reverb_get_line_lengths (rv, len);
       for (int i = 0; i < MST_REVERB_LINES; i++)
@@ -513,7 +474,7 @@ test_drain (void)
   mst_reverb_settings_default (&s);
   s.mix_pct = 100;
   s.decay_s = s.decay_low_s = 0.5;
-  MstReverb *rv = make (rate, 1, &s);
+  MstReverb *rv = mst_test_reverb_new (rate, 1, &s);
   size_t n = 4800;
   double *x = calloc (n, sizeof (double)), *y = malloc (2 * n *
       sizeof (double));
@@ -568,7 +529,7 @@ test_invalid_and_nonfinite (void)
 {
   MstReverbSettings s;
   mst_reverb_settings_default (&s);
-  MstReverb *rv = make (48000, 2, &s);
+  MstReverb *rv = mst_test_reverb_new (48000, 2, &s);
   MstReverbSettings bad = s;
   bad.decay_s = 0;
   MST_CHECK (mst_reverb_set (rv, &bad) == MST_ERR_INVALID_ARG);

@@ -26,6 +26,7 @@
 
 #include "mst-biquad.h"
 #include "mst-reverb.h"
+#include "mst-reverb-test.h"
 #include "mst-test.h"
 
 /* Analysis frames: 8192 points (170 ms at 48 kHz), Hann, hop of half. */
@@ -34,40 +35,6 @@
 #define T_LAST 3.0
 #define F_LOW 1000.0
 #define F_HIGH 16000.0
-
-static void
-dump (const char *name, const double *x, size_t n)
-{
-  const char *dir = getenv ("MST_REVERB_DUMP");
-  if (!dir)
-    return;
-  char path[4096];
-  snprintf (path, sizeof path, "%s/%s.f64", dir, name);
-  FILE *f = fopen (path, "wb");
-  if (f) {
-    fwrite (x, sizeof (double), n, f);
-    fclose (f);
-  }
-}
-
-/* The wet impulse response (stereo, n frames). */
-static double *
-impulse_response (double rate, const MstReverbSettings * set, size_t n)
-{
-  MstReverbSettings s = *set;
-  s.mix_pct = 100.0;
-  MstReverb *rv = mst_reverb_init ();
-  MST_CHECK (rv && mst_reverb_configure (rv, rate, 1) == MST_OK);
-  MST_CHECK (mst_reverb_set (rv, &s) == MST_OK);
-  mst_reverb_reset (rv);
-  double *in = calloc (n, sizeof (double));
-  double *out = malloc (2 * n * sizeof (double));
-  in[0] = 1.0;
-  mst_reverb_process_f64 (rv, in, n, out);
-  mst_reverb_destroy (&rv);
-  free (in);
-  return out;
-}
 
 /* The @k-th smallest of @x (@n values, reordered): Hoare's selection,
  * the same value as sorting and indexing, in linear time (the medians
@@ -257,16 +224,16 @@ test_late_peaks (void)
       double *spec = malloc ((FRAME / 2 + 1) * sizeof (double));
       double ref_f, on_f, off_f, ref_s, on_s, off_s;
       double ref = noise_reference (rate, decays[d], n, &ref_f, &ref_s);
-      double *ir = impulse_response (rate, &s, n);
+      double *ir = mst_test_reverb_impulse_response (rate, &s, n);
       double on = late_peak_stereo (ir, n, rate, &on_f, &on_s, spec);
       if (r == 1 && d == 0)
-        dump ("late-modulated", spec, FRAME / 2 + 1);
+        mst_test_reverb_dump ("late-modulated", spec, FRAME / 2 + 1);
       free (ir);
       s.modulation_pct = 0;
-      ir = impulse_response (rate, &s, n);
+      ir = mst_test_reverb_impulse_response (rate, &s, n);
       double off = late_peak_stereo (ir, n, rate, &off_f, &off_s, spec);
       if (r == 1 && d == 0)
-        dump ("late-fixed", spec, FRAME / 2 + 1);
+        mst_test_reverb_dump ("late-fixed", spec, FRAME / 2 + 1);
       free (ir);
       printf ("  %g Hz decay %g s: peak over local median, worst frame "
           "%.1f dB (modulation 0: %.1f dB, decaying noise %.1f dB), mean "
@@ -379,10 +346,7 @@ test_pitch (void)
     mst_reverb_settings_default (&s);
     s.mix_pct = 100;
     s.modulation_pct = m ? 100 : 0;
-    MstReverb *rv = mst_reverb_init ();
-    MST_CHECK (rv && mst_reverb_configure (rv, rate, 1) == MST_OK);
-    MST_CHECK (mst_reverb_set (rv, &s) == MST_OK);
-    mst_reverb_reset (rv);
+    MstReverb *rv = mst_test_reverb_new (rate, 1, &s);
     double *x = calloc (n, sizeof (double)), *y = malloc (2 * n *
         sizeof (double)), *l = malloc (n * sizeof (double));
     for (size_t i = 0; i < on; i++)
@@ -423,12 +387,9 @@ test_still (void)
     MstReverbSettings s;
     mst_reverb_settings_default (&s);
     s.modulation_pct = m ? 100 : 0;
-    double *a = impulse_response (rate, &s, n);
+    double *a = mst_test_reverb_impulse_response (rate, &s, n);
     s.mix_pct = 100;
-    MstReverb *rv = mst_reverb_init ();
-    MST_CHECK (rv && mst_reverb_configure (rv, rate, 1) == MST_OK);
-    MST_CHECK (mst_reverb_set (rv, &s) == MST_OK);
-    mst_reverb_reset (rv);
+    MstReverb *rv = mst_test_reverb_new (rate, 1, &s);
     double *x = calloc (n + shift, sizeof (double));
     double *y = malloc (2 * (n + shift) * sizeof (double));
     x[shift] = 1.0;
