@@ -20,6 +20,7 @@
 #include "mst-declick.h"
 #include "mst-ar.h"
 #include "mst-hopring.h"
+#include "mst-select.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -232,39 +233,6 @@ mst_declick_get_repaired_samples (const MstDeclick * d)
   return d ? d->repaired : 0;
 }
 
-/* The @k-th smallest of @v[0 .. n-1] (reorders @v): Hoare's selection. */
-static double
-select_kth (double *v, size_t n, size_t k)
-{
-  size_t lo = 0, hi = n - 1;
-  while (lo < hi) {
-    const double pivot = v[lo + (hi - lo) / 2];
-    size_t i = lo, j = hi;
-    while (i <= j) {
-      while (v[i] < pivot)
-        i++;
-      while (v[j] > pivot)
-        j--;
-      if (i <= j) {
-        double t = v[i];
-        v[i] = v[j];
-        v[j] = t;
-        i++;
-        if (j == 0)
-          break;
-        j--;
-      }
-    }
-    if (k <= j)
-      hi = j;
-    else if (k >= i)
-      lo = i;
-    else
-      break;
-  }
-  return v[k];
-}
-
 /* Repairs work[s .. e] (work coordinates) of channel @c, whose work[0] is
  * frame @t0, with the model @a. */
 static bool
@@ -326,7 +294,7 @@ detect_and_repair (MstDeclick * d, int c, int64_t t0, double *work,
   const size_t S = d->segment, n_seg = (n - 2 * p) / S;
   for (size_t k = 0; k < n_seg; k++) {
     memcpy (d->mag, stat + p + k * S, S * sizeof (double));
-    d->seg_med[k] = select_kth (d->mag, S, S / 2);
+    d->seg_med[k] = mst_select_kth (d->mag, S, S / 2);
   }
   for (size_t k = 0; k < n_seg; k++) {
     const size_t half = LOCAL_SEGMENTS / 2;
@@ -336,7 +304,7 @@ detect_and_repair (MstDeclick * d, int c, int64_t t0, double *work,
     double v[LOCAL_SEGMENTS];
     for (size_t i = k0; i < k1; i++)
       v[i - k0] = d->seg_med[i];
-    double sigma = MAD_TO_SIGMA * select_kth (v, k1 - k0, (k1 - k0) / 2);
+    double sigma = MAD_TO_SIGMA * mst_select_kth (v, k1 - k0, (k1 - k0) / 2);
     if (!(sigma >= SIGMA_FLOOR))
       sigma = SIGMA_FLOOR;
     d->seg_thr[k] = d->threshold_sigma * sigma;

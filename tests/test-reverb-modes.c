@@ -27,6 +27,7 @@
 #include "mst-biquad.h"
 #include "mst-reverb.h"
 #include "mst-reverb-test.h"
+#include "mst-select.h"
 #include "mst-test.h"
 
 /* Analysis frames: 8192 points (170 ms at 48 kHz), Hann, hop of half. */
@@ -35,39 +36,6 @@
 #define T_LAST 3.0
 #define F_LOW 1000.0
 #define F_HIGH 16000.0
-
-/* The @k-th smallest of @x (@n values, reordered): Hoare's selection,
- * the same value as sorting and indexing, in linear time (the medians
- * are most of the test's time). */
-static double
-select_kth (double *x, int n, int k)
-{
-  int lo = 0, hi = n - 1;
-  while (lo < hi) {
-    double pivot = x[(lo + hi) / 2];
-    int i = lo, j = hi;
-    while (i <= j) {
-      while (x[i] < pivot)
-        i++;
-      while (x[j] > pivot)
-        j--;
-      if (i <= j) {
-        double t = x[i];
-        x[i] = x[j];
-        x[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j)
-      hi = j;
-    else if (k >= i)
-      lo = i;
-    else
-      break;
-  }
-  return x[k];
-}
 
 /* The largest ratio (dB) of a bin of the power spectrum @p (FRAME / 2 + 1
  * bins at @df Hz) between F_LOW and F_HIGH to the median power of the
@@ -90,7 +58,9 @@ peak_over_median (const double *p, double df, double *at_hz)
       int hi = (int) floor (centre * pow (2, 1 / 6.0) / df);
       hi = hi > FRAME / 2 ? FRAME / 2 : hi;
       memcpy (sorted, p + lo, (hi - lo + 1) * sizeof (double));
-      med = select_kth (sorted, hi - lo + 1, (hi - lo) / 2);
+      /* A selection, not a sort: the medians are most of the test's
+       * time. */
+      med = mst_select_kth (sorted, hi - lo + 1, (hi - lo) / 2);
       med_f = centre;
     }
     double r = 10 * log10 (p[k] / med);
