@@ -438,6 +438,49 @@ test_nonfinite_gain_only (void)
   }
 }
 
+/* test_absurd_burst's output (stereo, @n frames; the caller frees it) for
+ * @x with frames @at to @at + @len replaced: @run 0 by silence, 1 by the
+ * burst at +-@level, 2 by +-999 (just under the threshold); checks the
+ * count of non-finite blocks. */
+static double *
+absurd_burst_output (const float *x, size_t n, size_t at, size_t len,
+    bool f64, double level, int run)
+{
+  MstEq *eq = eq_new (2);
+  mst_eq_configure (eq, RATE, 2, 0, 1);
+  MstEqSettings s = settings;
+  s.num_bands = 1;
+  s.bands[0] = band (MST_FILTER_PEAK, 30, 12, 4);
+  apply (eq, &s);
+  mst_eq_reset (eq);
+  double v = run == 0 ? 0.0 : run == 1 ? level : 999.0;
+  double *out = malloc (sizeof (double) * 2 * n);
+  float *xf = malloc (sizeof (float) * 2 * n);
+  for (size_t i = 0; i < 2 * n; i++) {
+    bool in_burst = i / 2 >= at && i / 2 < at + len;
+    double xi = in_burst ? ((i / 2 / 24) % 2 ? v : -v) : x[i];
+    out[i] = xi;
+    xf[i] = (float) (in_burst && !f64 && run == 1 ? (i / 2 / 24) % 2
+        ? FLT_MAX : -FLT_MAX : xi);
+  }
+  for (size_t done = 0; done < n; done += 960) {
+    if (f64)
+      mst_eq_process_f64 (eq, out + 2 * done, 960);
+    else
+      mst_eq_process_f32 (eq, xf + 2 * done, 960);
+  }
+  if (!f64)
+    for (size_t i = 0; i < 2 * n; i++)
+      out[i] = xf[i];
+  free (xf);
+  uint64_t count = mst_eq_get_nonfinite_count (eq);
+  MST_CHECK_MSG (count == (run == 1 ? 3 : 0),
+      "%s run %d: count %llu", f64 ? "F64" : "F32", run,
+      (unsigned long long) count);
+  mst_eq_destroy (&eq);
+  return out;
+}
+
 /* A 50 ms burst of +-FLT_MAX (F32) or +-1e300 (F64) through a boomy band
  * (30 Hz, Q 4, +12 dB, whose tail decays 8.7 dB per 42 ms): the output
  * stays finite, the burst is counted, and the output is the one of a
@@ -451,49 +494,11 @@ test_absurd_burst (void)
   for (int f64 = 0; f64 <= 1; f64++) {
     const double level = f64 ? 1e300 : FLT_MAX;
     float *x = malloc (sizeof (float) * 2 * n);
-    double *y[2], *ref;
     const double unity[2] = { 1, 1 };
     fill_sine (x, 2, n, 50, 0.1, unity);
-    for (int run = 0; run < 3; run++) {
-      MstEq *eq = eq_new (2);
-      mst_eq_configure (eq, RATE, 2, 0, 1);
-      MstEqSettings s = settings;
-      s.num_bands = 1;
-      s.bands[0] = band (MST_FILTER_PEAK, 30, 12, 4);
-      apply (eq, &s);
-      mst_eq_reset (eq);
-      /* run 0: silence in the burst's place; 1: the burst; 2: just under
-       * the threshold. */
-      double v = run == 0 ? 0.0 : run == 1 ? level : 999.0;
-      double *out = malloc (sizeof (double) * 2 * n);
-      float *xf = malloc (sizeof (float) * 2 * n);
-      for (size_t i = 0; i < 2 * n; i++) {
-        bool in_burst = i / 2 >= at && i / 2 < at + len;
-        double xi = in_burst ? ((i / 2 / 24) % 2 ? v : -v) : x[i];
-        out[i] = xi;
-        xf[i] = (float) (in_burst && !f64 && run == 1 ? (i / 2 / 24) % 2
-            ? FLT_MAX : -FLT_MAX : xi);
-      }
-      for (size_t done = 0; done < n; done += 960) {
-        if (f64)
-          mst_eq_process_f64 (eq, out + 2 * done, 960);
-        else
-          mst_eq_process_f32 (eq, xf + 2 * done, 960);
-      }
-      if (!f64)
-        for (size_t i = 0; i < 2 * n; i++)
-          out[i] = xf[i];
-      free (xf);
-      if (run == 0)
-        ref = out;
-      else
-        y[run - 1] = out;
-      uint64_t count = mst_eq_get_nonfinite_count (eq);
-      MST_CHECK_MSG (count == (run == 1 ? 3 : 0),
-          "%s run %d: count %llu", f64 ? "F64" : "F32", run,
-          (unsigned long long) count);
-      mst_eq_destroy (&eq);
-    }
+    double *ref = absurd_burst_output (x, n, at, len, f64, level, 0), *y[2];
+    y[0] = absurd_burst_output (x, n, at, len, f64, level, 1);
+    y[1] = absurd_burst_output (x, n, at, len, f64, level, 2);
     bool finite = true;
     double worst = 0, after = 0;
     for (size_t i = 0; i < 2 * n; i++) {
