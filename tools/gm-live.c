@@ -60,6 +60,9 @@ typedef struct {
 
   GMainLoop *loop;
   GstElement *out_pipe, *appsrc;
+  /* Buffers of SILENCE_CHUNK frames for the gaps, back here once the
+   * output is done with them: no allocation after the first few. */
+  GstBufferPool *silence_pool;
   GstElement *src_pipe;
   guint src_bus_watch;
   SrcState state;
@@ -447,13 +450,37 @@ push (GstBuffer * buf)
   gst_app_src_push_buffer (GST_APP_SRC (L.appsrc), buf);
 }
 
+/* Silence goes out in buffers of 10 ms at most. */
+#define SILENCE_CHUNK (L.rate_hz / 100)
+
+/* A pool of SILENCE_CHUNK-frame buffers, no limit on their count (the
+ * main loop never waits for one), active until the end. */
+static gboolean
+silence_pool_start (void)
+{
+  GstStructure *config;
+
+  L.silence_pool = gst_buffer_pool_new ();
+  config = gst_buffer_pool_get_config (L.silence_pool);
+  gst_buffer_pool_config_set_params (config, NULL,
+      SILENCE_CHUNK * sizeof (float) * L.channels, 0, 0);
+  return gst_buffer_pool_set_config (L.silence_pool, config)
+      && gst_buffer_pool_set_active (L.silence_pool, TRUE);
+}
+
 static void
 push_silence (gint64 n_frames)
 {
   while (n_frames > 0 && L.frames_in < L.frames_limit) {
-    gint64 n = MIN (n_frames, L.rate_hz / 100);
+    gint64 n = MIN (n_frames, SILENCE_CHUNK);
     gsize size = n * sizeof (float) * L.channels;
-    GstBuffer *b = gst_buffer_new_allocate (NULL, size, NULL);
+    GstBuffer *b;
+    /* Zeroed at every use: the master bin works in place, so a buffer
+     * comes back holding what it wrote. */
+    if (gst_buffer_pool_acquire_buffer (L.silence_pool, &b, NULL)
+        != GST_FLOW_OK)
+      b = gst_buffer_new_allocate (NULL, size, NULL);
+    gst_buffer_set_size (b, size);
     gst_buffer_memset (b, 0, 0, size);
     push (b);
     STORE (L.silence_frames, L.silence_frames + n);
@@ -848,6 +875,10 @@ output_start (const char *sink_desc, const char *caps, char **err)
   bus = gst_element_get_bus (L.out_pipe);
   gst_bus_add_watch (bus, on_output_bus, NULL);
   gst_object_unref (bus);
+  if (!silence_pool_start ()) {
+    *err = g_strdup ("the buffer pool for silence cannot start");
+    return FALSE;
+  }
   if (gst_element_set_state (L.out_pipe, GST_STATE_PLAYING)
       == GST_STATE_CHANGE_FAILURE) {
     *err = g_strdup_printf ("the output %s cannot start", L.output);
@@ -1070,6 +1101,8 @@ gm_live_main (int argc, char **argv)
     fclose (L.stats);
   gst_object_unref (L.appsrc);
   gst_object_unref (L.out_pipe);
+  gst_buffer_pool_set_active (L.silence_pool, FALSE);
+  gst_object_unref (L.silence_pool);
   g_free (sink_desc);
   g_free (caps);
   g_free (L.src_desc);
