@@ -1089,8 +1089,6 @@ sliding_abs_max (const gdouble * x, gsize stride, gsize n, gsize w,
   g_free (bwd);
 }
 
-static guint64 amp_compared;
-
 static void
 check_automation (const Row * row, const Fmt * f)
 {
@@ -1142,13 +1140,7 @@ check_automation (const Row * row, const Fmt * f)
     /* From 10 ms on: the sine starts with a kink, on which an element
      * that band-limits (the limiter's band limit) rings for a few ms. */
     for (gsize i = MAX (period, RATE / 100); i + period < n; i++) {
-      gdouble amp = 0;
-      for (gsize k = i - period; k <= i + period; k++)
-        amp = MAX (amp, fabs (y[k * f->channels + c]));
-      if (amp != local_amp[i - period])
-        fail ("%s: sliding maximum %.17g, scanned %.17g at frame %"
-            G_GSIZE_FORMAT, row->factory, local_amp[i - period], amp, i);
-      amp_compared++;
+      const gdouble amp = local_amp[i - period];
       gdouble step = fabs (y[i * f->channels + c]
           - y[(i - 1) * f->channels + c]);
       gdouble excess = step / (amp * step_per_amp + 1e-12);
@@ -1204,8 +1196,6 @@ GST_START_TEST (test_automation)
     return;
   check_automation (row, &stereo_f32);
   check_automation (row, row_format (row, &formats[3]));       /* F64 mono */
-  g_printerr ("%s: %" G_GUINT64_FORMAT " local levels the same both ways\n",
-      row->factory, amp_compared);
 }
 GST_END_TEST;
 
