@@ -1068,7 +1068,7 @@ GST_END_TEST;
 /* out[i] = the largest |x[(i + k) stride]| for k in 0 .. w - 1, for i in
  * 0 .. n - w (n values of x, n >= w >= 1): van Herk / Gil-Werman's
  * sliding maximum, a running maximum forward and one backward within
- * blocks of w, so three reads a value whatever w. */
+ * blocks of w, so three maxima a value whatever w. */
 static void
 sliding_abs_max (const gdouble * x, gsize stride, gsize n, gsize w,
     gdouble * out)
