@@ -119,15 +119,21 @@
  * test-denoise-core, check_hiss_alone, holds the floor within 1 dB). */
 #define TRACK_BIAS_SHORT 1.84f
 #define TRACK_BIAS_LONG 3.19f
+/* How much of the noise each layer's gains see: the long layer's tracked
+ * noise lies over the true one where the music never pauses (2 to 7 dB
+ * under 1280 Hz on bench.py's music under pink hiss), so its gains see
+ * 0.69 of it; a profile (learned or given) is the noise's mean itself,
+ * and its gains see all of it (GAIN_NU_PROFILE). */
 #define GAIN_NU_SHORT 1.0f
 #define GAIN_NU_LONG 0.69f
+#define GAIN_NU_PROFILE 1.0f
 /* The tracked noise's bands: a sixth of an octave; the steepest rise of
  * hiss towards low frequencies, dB per octave. */
 #define BAND_RATIO 1.122462048309373
 #define SLOPE_DB_PER_OCTAVE 4.5
 /* The decision-directed weight (Ephraim and Malah's 0.98 at their 8 ms
- * hop lost the attacks of percussive music; 0.9 keeps them): with a
- * profile 0.9 in both layers. With the noise tracked, lower, the previous
+ * hop lost the attacks of percussive music; 0.9 keeps them). With the
+ * noise tracked, lower, the previous
  * frame being old (the long layer's 43 ms) and the tracked noise over the
  * true one where the music never pauses: the long layer 0.8, the short
  * one 0.85 (on bench.py's denoise cases, with the partials spared by
@@ -142,9 +148,20 @@
  * the three together +0.05 dB of SDR gain on pink hiss at -45 and
  * -35 dBFS, +0.2 to +0.37 on white (0.6 as good; 0.95 lost 0.1 to
  * 0.4 dB). Cappe's floor of the a priori SNR (-25 dB). */
-#define DD_WEIGHT_PROFILE 0.9f
 #define DD_WEIGHT_SHORT 0.7f
 #define DD_WEIGHT_LONG 0.8f
+/* With a profile: the short layer's weight as tracked (its tuning above
+ * was of the gain rule, the noise there is known to within 0.7 dB), the
+ * long layer's 0.85, its gains seeing all the noise (GAIN_NU_PROFILE).
+ * Against 0.9 in both layers and 0.69 of the noise: +0.19 / +0.46 /
+ * +0.20 / +0.28 dB of SDR gain on bench.py's four cases with the true
+ * profile (white -45, -35, pink -45, -35 dBFS), +0.02 to +0.46 on the
+ * benchmark music's next 10 s, the tests' music and speech
+ * (docs/elements/denoise.md); the long layer's 0.9 lost 0.09 on the
+ * tests' music under pink hiss at -45 dBFS, its gains seeing 0.85 of
+ * the noise lost 0.04 to 0.14 on pink hiss. */
+#define DD_WEIGHT_PROFILE_SHORT DD_WEIGHT_SHORT
+#define DD_WEIGHT_PROFILE_LONG 0.85f
 /* Presence per band: the mean a posteriori SNR over at least
  * PRES_MIN_BINS bins (the band widened to them), mapped from PRES_LO
  * (noise alone: its mean is 1) to PRES_HI onto a factor 0 .. 1 of the
@@ -213,6 +230,7 @@ typedef struct {
 typedef struct {
   int n, hop, bins;
   float dd_weight;              /* tracking: DD_WEIGHT_SHORT or _LONG */
+  float dd_weight_profile;      /* DD_WEIGHT_PROFILE_SHORT or _LONG */
   bool keep_partials;           /* the band factor spares partials */
   float pres_hi;                /* PRES_HI or PRES_HI_SHORT */
   /* Bins whose removal share is not 0 (the long layer's end under
@@ -240,7 +258,7 @@ typedef struct {
   float track_coef;
   float keep_coef;              /* the one-pole of KEEP_MS, per frame */
   float track_bias;             /* TRACK_BIAS_SHORT or _LONG */
-  float gain_nu;                /* GAIN_NU_SHORT or _LONG */
+  float gain_nu;                /* tracking: GAIN_NU_SHORT or _LONG */
   int sub_frames;
   /* The tracked noise's bands (about a sixth of an octave, at least
    * two bins): bin edges, and each band's rise allowed from the next. */
@@ -546,6 +564,8 @@ layer_rate (MstDenoise * dn, Layer * L, bool is_long, double rate_hz)
 {
   L->hop = L->n / HOP_DIVISOR;
   L->dd_weight = is_long ? DD_WEIGHT_LONG : DD_WEIGHT_SHORT;
+  L->dd_weight_profile = is_long ? DD_WEIGHT_PROFILE_LONG
+      : DD_WEIGHT_PROFILE_SHORT;
   L->keep_partials = is_long;
   L->pres_hi = is_long ? PRES_HI : PRES_HI_SHORT;
   L->active = 0;
@@ -1197,7 +1217,8 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
         L->gain[k] = 1.0f;
     } else {
       wiener_gains (L->gain, ch->clean2, L->snr, L->power, noise,
-          L->gain_nu, dn->profile_on ? DD_WEIGHT_PROFILE : L->dd_weight, act);
+          dn->profile_on ? GAIN_NU_PROFILE : L->gain_nu,
+          dn->profile_on ? L->dd_weight_profile : L->dd_weight, act);
       band_presence (L, act, L->gain, L->snr, ch->lasting, noise);
       finish_gains (L->gain, ch->gain_t, L->tmp, amount, L->smooth_coef,
           floor_lin, mix, act);
