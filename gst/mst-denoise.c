@@ -242,10 +242,11 @@
 typedef struct {
   float *in;                    /* the last N input frames (FFT aligned) */
   float *ola;                   /* overlap-add of the frames' removals */
-  /* The removal in the onset band: its spectra, frame j in slot j modulo
-   * the layer's xslots (xstride bins apart, FFT aligned), until the
-   * output has passed the frame; inverted when the output first needs
-   * them (around onsets), frame j's into slot j modulo XCACHE of xtime. */
+  /* The removal in the onset band: its spectra (the bins xk0 .. xk1 - 1,
+   * 0 elsewhere), frame j in slot j modulo the layer's xslots, xstride
+   * bins apart, until the output has passed the frame; inverted when the
+   * output first needs them (around onsets), frame j's into slot j
+   * modulo XCACHE of xtime. */
   MstFftComplex *xspec;
   float *xtime;
   int64_t xtime_frame[XCACHE];
@@ -272,6 +273,7 @@ typedef struct {
   float *xshare;                /* [bins] the long layer's share that the
                                  * short one takes over at onsets */
   int xslots, xstride;
+  int xk0, xk1;                 /* the bins where xshare is not 0 */
   float *frame;                 /* scratch: windowed frame, output frame */
   MstFftComplex *spec;
   float *power, *gain, *tmp;    /* scratch per bin */
@@ -618,6 +620,12 @@ layer_rate (MstDenoise * dn, Layer * L, bool is_long, double rate_hz)
         : 0.5 - 0.5 * cos (M_PI * 2.0 * log2 (f * M_SQRT2 / ONSET_XO_HZ));
     L->xshare[k] = (float) (s * up);
   }
+  L->xk0 = L->xk1 = 0;
+  for (int k = L->bins - 1; k >= 0; k--)
+    if (L->xshare[k] > 0) {
+      L->xk1 = L->xk1 ? L->xk1 : k + 1;
+      L->xk0 = k;
+    }
   L->track_coef = (float) exp (-L->hop / (rate_hz * (is_long
               ? TRACK_SMOOTH_MS_LONG : TRACK_SMOOTH_MS_SHORT) * 1e-3));
   L->keep_coef = (float) exp (-L->hop / (rate_hz * KEEP_MS * 1e-3));
@@ -1151,21 +1159,18 @@ apply_removal (MstFftComplex * restrict x, const float *restrict gain,
     x[k][0] = x[k][1] = 0.0f;
 }
 
-/* The removal of the onset band (share @xshare) into @y, before
- * apply_removal overwrites @x. */
+/* The removal of the onset band (share @xshare, not 0 from bin @k0 to
+ * @k1 - 1) into @y, there only, before apply_removal overwrites @x. */
 MST_VECTORISE_AVX2
 static void
 onset_removal (MstFftComplex * restrict y, const MstFftComplex * restrict x,
-    const float *restrict gain, const float *restrict xshare, int active,
-    int bins)
+    const float *restrict gain, const float *restrict xshare, int k0, int k1)
 {
-  for (int k = 0; k < active; k++) {
+  for (int k = k0; k < k1; k++) {
     float r = xshare[k] * (1.0f - gain[k]);
     y[k][0] = x[k][0] * r;
     y[k][1] = x[k][1] * r;
   }
-  for (int k = active; k < bins; k++)
-    y[k][0] = y[k][1] = 0.0f;
 }
 
 /* Spectral flux of the short frame in the onset band: this frame's rise
@@ -1266,7 +1271,7 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
     }
     finite = finite && isfinite (L->gain[act / 2]) && isfinite (ch->gain_t[1]);
     onset_removal (ch->xspec + (size_t) (L->frames_done % L->xslots)
-        * L->xstride, L->spec, L->gain, L->xshare, act, bins);
+        * L->xstride, L->spec, L->gain, L->xshare, L->xk0, L->xk1);
     apply_removal (L->spec, L->gain, L->share, act, bins);
     mst_fft_backward_real (L->fft, L->spec, L->frame);
     overlap_add (ch->ola, L->frame, L->window_s, n);
@@ -1350,8 +1355,13 @@ onset_frame (Layer * L, int c, int64_t j)
   const int at = (int) (j % XCACHE);
   float *t = ch->xtime + (size_t) at * L->n;
   if (ch->xtime_frame[at] != j) {
-    mst_fft_backward_real (L->fft, ch->xspec + (size_t) (j % L->xslots)
-        * L->xstride, t);
+    /* The spectrum scratch is free between frames. */
+    const MstFftComplex *x = ch->xspec + (size_t) (j % L->xslots)
+        * L->xstride;
+    memset (L->spec, 0, sizeof (MstFftComplex) * L->bins);
+    memcpy (L->spec + L->xk0, x + L->xk0, sizeof (MstFftComplex)
+        * (L->xk1 - L->xk0));
+    mst_fft_backward_real (L->fft, L->spec, t);
     ch->xtime_frame[at] = j;
   }
   return t;
