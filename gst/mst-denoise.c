@@ -25,10 +25,11 @@
  * statistics (R. Martin, "Noise power spectral density estimation based on
  * optimal smoothing and minimum statistics", IEEE Trans. Speech Audio
  * Process. 9(5), 2001): the power smoothed over time (25 ms in the short
- * layer, 50 in the long one) and three bins, its minimum over about 1.5 s
- * kept as eight sub-window minima, times
- * a bias factor, then held under a slope of 4.5 dB per octave towards the
- * bass (slope_limit_noise says why), with a bias factor (the minimum of noise's smoothed power lies under its mean;
+ * layer, 50 in the long one) and three bins, its minimum over 1.5 s (3 s
+ * in the long one) kept as eight sub-window minima, times a bias factor,
+ * then held under a slope of 4.5 dB per octave towards the bass
+ * (slope_limit_noise says why), with a bias factor (the minimum of
+ * noise's smoothed power lies under its mean;
  * the factor was measured on white noise, test-denoise-core checks the
  * tracked floor against the true one).
  *
@@ -129,16 +130,26 @@
  * hiss, 100 ms 0.3 on white. */
 #define TRACK_SMOOTH_MS_SHORT 25.0
 #define TRACK_SMOOTH_MS_LONG 50.0
-#define TRACK_SPAN_MS 1500.0
+/* The short layer's minimum over 1.5 s, the long layer's over 3 s: in the
+ * lows a bass line and held chords pause less often than 1.5 s, and a
+ * longer span finds the hiss between them. On the four materials of
+ * docs/elements/denoise.md under white and pink hiss at -45 and
+ * -35 dBFS: +0.15 and +0.23 dB of SDR gain on the tests' music (pink and
+ * white -45 dBFS), +0.02 to +0.04 on the benchmark's cases, at worst
+ * -0.03 (the tests' speech under pink hiss at -45 dBFS); 2.5 s gained
+ * about half. The cost: a rise of the noise is followed in the lows
+ * within 3 s instead of 1.5. */
+#define TRACK_SPAN_MS_SHORT 1500.0
+#define TRACK_SPAN_MS_LONG 3000.0
 #define SUBWINDOWS 8
 /* The tracked minimum times this is the noise's mean power, per layer:
  * measured on white noise at 48 kHz with the settings above, 10 s of
- * three seeds (the short layer's power, smoothed over about five of its
- * hops, has a shallower minimum than the long layer's, smoothed over
- * hardly more than one; test-denoise-core, check_hiss_alone, holds the
- * floor within 1 dB). */
+ * three or four seeds (the short layer's power, smoothed over about five
+ * of its hops, has a shallower minimum than the long layer's, smoothed
+ * over hardly more than one and taken over a longer span;
+ * test-denoise-core, check_hiss_alone, holds the floor within 1 dB). */
 #define TRACK_BIAS_SHORT 2.48f
-#define TRACK_BIAS_LONG 3.19f
+#define TRACK_BIAS_LONG 4.04f
 /* How much of the noise each layer's gains see: the long layer's tracked
  * noise lies over the true one where the music never pauses (2 to 7 dB
  * under 1280 Hz on bench.py's music under pink hiss), so its gains see
@@ -631,7 +642,8 @@ layer_rate (MstDenoise * dn, Layer * L, bool is_long, double rate_hz)
   L->keep_coef = (float) exp (-L->hop / (rate_hz * KEEP_MS * 1e-3));
   L->track_bias = is_long ? TRACK_BIAS_LONG : TRACK_BIAS_SHORT;
   L->gain_nu = is_long ? GAIN_NU_LONG : GAIN_NU_SHORT;
-  L->sub_frames = (int) fmax (1.0, round (TRACK_SPAN_MS * 1e-3 * rate_hz
+  L->sub_frames = (int) fmax (1.0, round ((is_long ? TRACK_SPAN_MS_LONG
+              : TRACK_SPAN_MS_SHORT) * 1e-3 * rate_hz
           / L->hop / SUBWINDOWS));
   (void) dn;
 }
