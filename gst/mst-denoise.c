@@ -4,10 +4,10 @@
  * Analysis and synthesis. Two transforms of the same input: the short
  * one, N points (a power of two, about 17.5 ms: 1024 at 48 kHz), and the
  * long one, LONG_RATIO N (8192 at 48 kHz), each every quarter of its
- * length, windowed by the square root of the periodic Hann window before
- * the forward transform and again after the backward one. The product of
- * the two windows is the Hann window, whose copies a quarter apart sum to
- * exactly 2. Each transform computes its noise and gains (below) and takes
+ * length, windowed before the forward transform and again after the
+ * backward one (the periodic Hann window to a power before, to 1 less it
+ * after: WINDOW_EXPONENT_SHORT and _LONG). The product of the two windows
+ * is the Hann window, whose copies a quarter apart sum to exactly 2. Each transform computes its noise and gains (below) and takes
  * out its share of what they remove: spectrum times share (1 - gain),
  * the long one's share 1 under XO_LO_HZ, the short one's 1 over XO_HI_HZ,
  * shares summing to 1 between. The removals, overlap-added, go into a
@@ -75,6 +75,20 @@
  * per octave. */
 #define FRAME_S 0.0175
 #define LONG_RATIO 8
+/* The analysis window is the periodic Hann window to this power, the
+ * synthesis window to 1 less it (their product the Hann window). The
+ * short layer's 0.5, the square-root pair; the long layer's 0.6: lower
+ * sidelobes (the bass's and kick's leakage into the bins of hiss between
+ * partials) for a main lobe a little wider. On the four materials of
+ * docs/elements/denoise.md under white and pink hiss at -45 and
+ * -35 dBFS: pink -45 dBFS +0.04 to +0.10 dB of SDR gain on every
+ * material, white +0.01 to +0.04, pink -35 dBFS -0.02 to +0.05; the
+ * SDR on pink hiss at -35 dBFS of the benchmark's music falls from 0.55
+ * on (0.65: -0.035, 0.7: -0.06), as it did with the Hann window (1, the
+ * pair's product Hann squared: -0.21 there), whose main lobe blurs the
+ * 33 to 55 Hz bass. */
+#define WINDOW_EXPONENT_SHORT 0.5
+#define WINDOW_EXPONENT_LONG 0.6
 #define MAX_FFT 65536
 #define HOP_DIVISOR 4
 /* The crossover between the two transforms: the long one removes what it
@@ -149,7 +163,7 @@
  * over hardly more than one and taken over a longer span;
  * test-denoise-core, check_hiss_alone, holds the floor within 1 dB). */
 #define TRACK_BIAS_SHORT 2.48f
-#define TRACK_BIAS_LONG 4.04f
+#define TRACK_BIAS_LONG 4.10f
 /* How much of the noise each layer's gains see: the long layer's tracked
  * noise lies over the true one where the music never pauses (2 to 7 dB
  * under 1280 Hz on bench.py's music under pink hiss), so its gains see
@@ -280,6 +294,8 @@ typedef struct {
   int active;
   MstFft *fft;
   float *window_a, *window_s;   /* analysis, synthesis (with 1 / 2N) */
+  double window_power;          /* sum of window_a^2: N / 2 for the
+                                 * square-root Hann window */
   float *share;                 /* [bins] this layer's share of removal */
   float *xshare;                /* [bins] the long layer's share that the
                                  * short one takes over at onsets */
@@ -541,7 +557,8 @@ long_share (double f_hz)
 /* @n points, the output @latency frames behind the input, which arrives a
  * short hop (@piece frames) at a time. */
 static bool
-alloc_layer (Layer * L, int n, int channels, int latency, int piece)
+alloc_layer (Layer * L, int n, int channels, int latency, int piece,
+    double window_exponent)
 {
   int bins = n / 2 + 1;
   /* The frames over an output frame end at most latency + piece frames
@@ -599,12 +616,16 @@ alloc_layer (Layer * L, int n, int channels, int latency, int piece)
   }
   L->band_edge[nb] = bins;
   L->n_bands = nb;
+  L->window_power = 0;
   for (int i = 0; i < n; i++) {
     double hann = 0.5 - 0.5 * cos (2.0 * M_PI * i / n);
-    L->window_a[i] = (float) sqrt (hann);
+    double a = window_exponent == 0.5 ? sqrt (hann)
+        : pow (hann, window_exponent);
+    L->window_a[i] = (float) a;
     /* Hann copies hop apart sum to N / (2 hop) = 2; the transforms
      * multiply by N. */
-    L->window_s[i] = (float) (sqrt (hann) / (2.0 * n));
+    L->window_s[i] = (float) ((a > 0 ? hann / a : 0.0) / (2.0 * n));
+    L->window_power += (double) L->window_a[i] * L->window_a[i];
   }
   return true;
 }
@@ -664,8 +685,10 @@ mst_denoise_configure (MstDenoise * dn, double rate_hz, int channels)
     while (ring < 2 * (size_t) n_long)
       ring <<= 1;
     const int hop = n / HOP_DIVISOR;
-    bool ok = alloc_layer (&dn->layer[0], n, channels, n_long - 1, hop)
-        && alloc_layer (&dn->layer[1], n_long, channels, n_long - 1, hop);
+    bool ok = alloc_layer (&dn->layer[0], n, channels, n_long - 1, hop,
+        WINDOW_EXPONENT_SHORT)
+        && alloc_layer (&dn->layer[1], n_long, channels, n_long - 1, hop,
+        WINDOW_EXPONENT_LONG);
     for (int c = 0; ok && c < channels; c++)
       ok = (dn->removed[c] = mst_fft_alloc_real (ring)) != NULL;
     ok = ok && (dn->xdiff = mst_fft_alloc_real (hop));
@@ -703,19 +726,19 @@ mst_denoise_configure (MstDenoise * dn, double rate_hz, int channels)
   return MST_OK;
 }
 
-/* Expected |X_k|^2 in a transform of @n points of a density @db (dB re
- * FS^2/Hz): white noise of variance v has v sum (w^2) = v N / 2 per bin
- * and density 2 v / fs. */
+/* Expected |X_k|^2 in layer @L of a density @db (dB re FS^2/Hz): white
+ * noise of variance v has v sum (w^2) per bin and density 2 v / fs. */
 static double
-density_to_power (double rate_hz, int n, double db)
+density_to_power (double rate_hz, const Layer * L, double db)
 {
-  return pow (10.0, db / 10.0) * rate_hz * n / 4.0;
+  return pow (10.0, db / 10.0) * rate_hz / 2.0 * L->window_power;
 }
 
 static double
-power_to_density (double rate_hz, int n, double power)
+power_to_density (double rate_hz, const Layer * L, double power)
 {
-  return 10.0 * log10 (fmax (power, 1e-300) * 4.0 / (rate_hz * n));
+  return 10.0 * log10 (fmax (power, 1e-300) * 2.0 / (rate_hz
+          * L->window_power));
 }
 
 /* The profile's bands onto each layer's bins: dB interpolated over log
@@ -738,7 +761,7 @@ profile_from_bands (MstDenoise * dn, const double *db)
         double t = x - b;
         v = db[b] + t * (db[b + 1] - db[b]);
       }
-      L->profile[k] = (float) density_to_power (dn->rate_hz, L->n, v);
+      L->profile[k] = (float) density_to_power (dn->rate_hz, L, v);
     }
   }
 }
@@ -779,7 +802,7 @@ learn_adopt (MstDenoise * dn)
     for (int k = 0; k < L->bins; k++)
       L->profile[k] = L->learn_count > 0 ? (float) (L->learn_sum[k]
           / L->learn_count) : (float) (power_at (dn, S, S->profile,
-              k * dn->rate_hz / L->n) * L->n / S->n);
+              k * dn->rate_hz / L->n) * L->window_power / S->window_power);
   }
   dn->profile_on = true;
 }
@@ -899,11 +922,11 @@ mst_denoise_get_noise_floor (const MstDenoise * dn)
     return dn->floor_before_reset_db;
   /* Parseval over the whole circle (the bins between 0 and N / 2 twice):
    * the frame's energy is sum |X|^2 / N, that of white noise of variance
-   * v through the window v N / 2. */
+   * v through the window v sum (w^2). */
   double sum = L->tmp[0] + L->tmp[L->bins - 1];
   for (int k = 1; k < L->bins - 1; k++)
     sum += 2.0 * L->tmp[k];
-  double variance = sum * 2.0 / ((double) L->n * L->n);
+  double variance = sum / ((double) L->n * L->window_power);
   /* Digital silence: no noise at all, not the log of a clamp. */
   return variance > 0 ? 10.0 * log10 (variance) : -INFINITY;
 }
@@ -927,7 +950,7 @@ mst_denoise_get_profile (const MstDenoise * dn, double *profile_db)
         fmin (fc, dn->rate_hz / 2));
     profile_db[b] = fmax (MST_DENOISE_MIN_PROFILE_DB,
         fmin (MST_DENOISE_MAX_PROFILE_DB, power_to_density (dn->rate_hz,
-                L->n, p)));
+                L, p)));
   }
   return MST_OK;
 }
