@@ -4,10 +4,10 @@
  * Analysis and synthesis. Two transforms of the same input: the short
  * one, N points (a power of two, about 17.5 ms: 1024 at 48 kHz), and the
  * long one, LONG_RATIO N (8192 at 48 kHz), each every quarter of its
- * length, windowed by the square root of the periodic Hann window before
- * the forward transform and again after the backward one. The product of
- * the two windows is the Hann window, whose copies a quarter apart sum to
- * exactly 2. Each transform computes its noise and gains (below) and takes
+ * length, windowed before the forward transform and again after the
+ * backward one (the periodic Hann window to a power before, to 1 less it
+ * after: WINDOW_EXPONENT_SHORT and _LONG). The product of the two windows
+ * is the Hann window, whose copies a quarter apart sum to exactly 2. Each transform computes its noise and gains (below) and takes
  * out its share of what they remove: spectrum times share (1 - gain),
  * the long one's share 1 under XO_LO_HZ, the short one's 1 over XO_HI_HZ,
  * shares summing to 1 between. The removals, overlap-added, go into a
@@ -24,10 +24,12 @@
  * bin; or given as the density in third-octave bands) or tracked: minimum
  * statistics (R. Martin, "Noise power spectral density estimation based on
  * optimal smoothing and minimum statistics", IEEE Trans. Speech Audio
- * Process. 9(5), 2001): the power smoothed over time (50 ms) and three
- * bins, its minimum over about 1.5 s kept as eight sub-window minima, times
- * a bias factor, then held under a slope of 4.5 dB per octave towards the
- * bass (slope_limit_noise says why), with a bias factor (the minimum of noise's smoothed power lies under its mean;
+ * Process. 9(5), 2001): the power smoothed over time (25 ms in the short
+ * layer, 50 in the long one) and three bins, its minimum over 1.5 s (3 s
+ * in the long one) kept as eight sub-window minima, times a bias factor,
+ * then held under a slope of 4.5 dB per octave towards the bass
+ * (slope_limit_noise says why), with a bias factor (the minimum of
+ * noise's smoothed power lies under its mean;
  * the factor was measured on white noise, test-denoise-core checks the
  * tracked floor against the true one).
  *
@@ -73,6 +75,20 @@
  * per octave. */
 #define FRAME_S 0.0175
 #define LONG_RATIO 8
+/* The analysis window is the periodic Hann window to this power, the
+ * synthesis window to 1 less it (their product the Hann window). The
+ * short layer's 0.5, the square-root pair; the long layer's 0.6: lower
+ * sidelobes (the bass's and kick's leakage into the bins of hiss between
+ * partials) for a main lobe a little wider. On the four materials of
+ * docs/elements/denoise.md under white and pink hiss at -45 and
+ * -35 dBFS: pink -45 dBFS +0.04 to +0.10 dB of SDR gain on every
+ * material, white +0.01 to +0.04, pink -35 dBFS -0.02 to +0.05; the
+ * SDR on pink hiss at -35 dBFS of the benchmark's music falls from 0.55
+ * on (0.65: -0.035, 0.7: -0.06), as it did with the Hann window (1, the
+ * pair's product Hann squared: -0.21 there), whose main lobe blurs the
+ * 33 to 55 Hz bass. */
+#define WINDOW_EXPONENT_SHORT 0.5
+#define WINDOW_EXPONENT_LONG 0.6
 #define MAX_FFT 65536
 #define HOP_DIVISOR 4
 /* The crossover between the two transforms: the long one removes what it
@@ -99,7 +115,17 @@
  * +0.19 dB of SDR gain on pink hiss at -45 and -35 dBFS, +0.08 and +0.09
  * on white; the short layer there at all times lost 1.2 dB, holds of 30 to
  * 100 ms before and 10 to 30 after gained less (+0.1 to -0.2), the band
- * from 100 to 320 Hz or to 5 kHz, other thresholds, within 0.03. */
+ * from 100 to 320 Hz or to 5 kHz, other thresholds, within 0.03.
+ * Away from onsets the weight is 0 and the two removals in the band are
+ * not needed: their spectra are kept until the output has passed them and
+ * inverted only for output frames whose weight is not 0 (onset_frame).
+ * A long frame's removal spans 8N frames, whose weights depend on short
+ * frames up to 8N later than its own, so the decision cannot be taken
+ * when the frame is; the output, a long transform behind, takes it. On
+ * the benchmark's music 10 % of the short hops have a weight, and 14 % of
+ * the short frames and half the long ones are inverted: 1115 -> 889
+ * instructions a stereo frame (callgrind), the output bit for bit the
+ * same. */
 #define ONSET_XO_HZ 160.0
 #define ONSET_LO_HZ 160.0
 #define ONSET_HI_HZ 1280.0
@@ -107,27 +133,52 @@
 #define ONSET_FLUX_HI 3.0f
 #define ONSET_HOLD_MS 5.0
 #define ONSET_RAMP_MS 5.0
-/* Power smoothing of the tracker (ms) and its minimum's span (ms), as
- * sub-windows. */
-#define TRACK_SMOOTH_MS 50.0
-#define TRACK_SPAN_MS 1500.0
+/* Power smoothing of the tracker (ms) per layer and its minimum's span
+ * (ms), as sub-windows. The short layer's power over 25 ms (about five of
+ * its hops) finds the hiss in the gaps between hi-hats, syllables and
+ * notes that 50 ms fills: its tracked noise nearer the true one, +0.00 to
+ * +0.13 dB of SDR gain on every case of bench.py's music (and its next
+ * 10 s), the tests' music and speech under white and pink hiss at -45
+ * and -35 dBFS (docs/elements/denoise.md; 12 to 35 ms within 0.05 of it,
+ * 100 ms lost 0.01 to 0.3); the long layer's 25 ms lost 0.12 dB on pink
+ * hiss, 100 ms 0.3 on white. */
+#define TRACK_SMOOTH_MS_SHORT 25.0
+#define TRACK_SMOOTH_MS_LONG 50.0
+/* The short layer's minimum over 1.5 s, the long layer's over 3 s: in the
+ * lows a bass line and held chords pause less often than 1.5 s, and a
+ * longer span finds the hiss between them. On the four materials of
+ * docs/elements/denoise.md under white and pink hiss at -45 and
+ * -35 dBFS: +0.15 and +0.23 dB of SDR gain on the tests' music (pink and
+ * white -45 dBFS), +0.02 to +0.04 on the benchmark's cases, at worst
+ * -0.03 (the tests' speech under pink hiss at -45 dBFS); 2.5 s gained
+ * about half. The cost: a rise of the noise is followed in the lows
+ * within 3 s instead of 1.5. */
+#define TRACK_SPAN_MS_SHORT 1500.0
+#define TRACK_SPAN_MS_LONG 3000.0
 #define SUBWINDOWS 8
 /* The tracked minimum times this is the noise's mean power, per layer:
- * measured on white noise at 48 kHz with the settings above (the short
- * layer's power, smoothed over about ten of its hops, has a shallower
- * minimum than the long layer's, smoothed over hardly more than one;
+ * measured on white noise at 48 kHz with the settings above, 10 s of
+ * three or four seeds (the short layer's power, smoothed over about five
+ * of its hops, has a shallower minimum than the long layer's, smoothed
+ * over hardly more than one and taken over a longer span;
  * test-denoise-core, check_hiss_alone, holds the floor within 1 dB). */
-#define TRACK_BIAS_SHORT 1.84f
-#define TRACK_BIAS_LONG 3.19f
+#define TRACK_BIAS_SHORT 2.48f
+#define TRACK_BIAS_LONG 4.10f
+/* How much of the noise each layer's gains see: the long layer's tracked
+ * noise lies over the true one where the music never pauses (2 to 7 dB
+ * under 1280 Hz on bench.py's music under pink hiss), so its gains see
+ * 0.69 of it; a profile (learned or given) is the noise's mean itself,
+ * and its gains see all of it (GAIN_NU_PROFILE). */
 #define GAIN_NU_SHORT 1.0f
 #define GAIN_NU_LONG 0.69f
+#define GAIN_NU_PROFILE 1.0f
 /* The tracked noise's bands: a sixth of an octave; the steepest rise of
  * hiss towards low frequencies, dB per octave. */
 #define BAND_RATIO 1.122462048309373
 #define SLOPE_DB_PER_OCTAVE 4.5
 /* The decision-directed weight (Ephraim and Malah's 0.98 at their 8 ms
- * hop lost the attacks of percussive music; 0.9 keeps them): with a
- * profile 0.9 in both layers. With the noise tracked, lower, the previous
+ * hop lost the attacks of percussive music; 0.9 keeps them). With the
+ * noise tracked, lower, the previous
  * frame being old (the long layer's 43 ms) and the tracked noise over the
  * true one where the music never pauses: the long layer 0.8, the short
  * one 0.85 (on bench.py's denoise cases, with the partials spared by
@@ -142,9 +193,20 @@
  * the three together +0.05 dB of SDR gain on pink hiss at -45 and
  * -35 dBFS, +0.2 to +0.37 on white (0.6 as good; 0.95 lost 0.1 to
  * 0.4 dB). Cappe's floor of the a priori SNR (-25 dB). */
-#define DD_WEIGHT_PROFILE 0.9f
 #define DD_WEIGHT_SHORT 0.7f
 #define DD_WEIGHT_LONG 0.8f
+/* With a profile: the short layer's weight as tracked (its tuning above
+ * was of the gain rule, the noise there is known to within 0.7 dB), the
+ * long layer's 0.85, its gains seeing all the noise (GAIN_NU_PROFILE).
+ * Against 0.9 in both layers and 0.69 of the noise: +0.19 / +0.46 /
+ * +0.20 / +0.28 dB of SDR gain on bench.py's four cases with the true
+ * profile (white -45, -35, pink -45, -35 dBFS), +0.02 to +0.46 on the
+ * benchmark music's next 10 s, the tests' music and speech
+ * (docs/elements/denoise.md); the long layer's 0.9 lost 0.09 on the
+ * tests' music under pink hiss at -45 dBFS, its gains seeing 0.85 of
+ * the noise lost 0.04 to 0.14 on pink hiss. */
+#define DD_WEIGHT_PROFILE_SHORT DD_WEIGHT_SHORT
+#define DD_WEIGHT_PROFILE_LONG 0.85f
 /* Presence per band: the mean a posteriori SNR over at least
  * PRES_MIN_BINS bins (the band widened to them), mapped from PRES_LO
  * (noise alone: its mean is 1) to PRES_HI onto a factor 0 .. 1 of the
@@ -197,11 +259,22 @@
 /* Short frames of onset strengths kept (more than the latency's and the
  * onset weight's span in frames). */
 #define ONSET_RING 256
+/* Inverse transforms of the onset band's removal kept per layer and
+ * channel: the output asks for a hop's HOP_DIVISOR frames, hop after hop,
+ * so more than HOP_DIVISOR of them are each inverted once. */
+#define XCACHE 8
 
 typedef struct {
   float *in;                    /* the last N input frames (FFT aligned) */
   float *ola;                   /* overlap-add of the frames' removals */
-  float *ola_x;                 /* the same of the removal in the onset band */
+  /* The removal in the onset band: its spectra (the bins xk0 .. xk1 - 1,
+   * 0 elsewhere), frame j in slot j modulo the layer's xslots, xstride
+   * bins apart, until the output has passed the frame; inverted when the
+   * output first needs them (around onsets), frame j's into slot j
+   * modulo XCACHE of xtime. */
+  MstFftComplex *xspec;
+  float *xtime;
+  int64_t xtime_frame[XCACHE];
   float *smooth, *win_min, *stored_min, *sub_min;       /* tracker */
   float *noise;                 /* tracked noise, expected |X|^2 */
   float *clean2;                /* last frame's |G X|^2 */
@@ -213,6 +286,7 @@ typedef struct {
 typedef struct {
   int n, hop, bins;
   float dd_weight;              /* tracking: DD_WEIGHT_SHORT or _LONG */
+  float dd_weight_profile;      /* DD_WEIGHT_PROFILE_SHORT or _LONG */
   bool keep_partials;           /* the band factor spares partials */
   float pres_hi;                /* PRES_HI or PRES_HI_SHORT */
   /* Bins whose removal share is not 0 (the long layer's end under
@@ -220,10 +294,13 @@ typedef struct {
   int active;
   MstFft *fft;
   float *window_a, *window_s;   /* analysis, synthesis (with 1 / 2N) */
+  double window_power;          /* sum of window_a^2: N / 2 for the
+                                 * square-root Hann window */
   float *share;                 /* [bins] this layer's share of removal */
   float *xshare;                /* [bins] the long layer's share that the
                                  * short one takes over at onsets */
-  MstFftComplex *spec_x;        /* scratch: the removal in that band */
+  int xslots, xstride;
+  int xk0, xk1;                 /* the bins where xshare is not 0 */
   float *frame;                 /* scratch: windowed frame, output frame */
   MstFftComplex *spec;
   float *power, *gain, *tmp;    /* scratch per bin */
@@ -240,7 +317,7 @@ typedef struct {
   float track_coef;
   float keep_coef;              /* the one-pole of KEEP_MS, per frame */
   float track_bias;             /* TRACK_BIAS_SHORT or _LONG */
-  float gain_nu;                /* GAIN_NU_SHORT or _LONG */
+  float gain_nu;                /* tracking: GAIN_NU_SHORT or _LONG */
   int sub_frames;
   /* The tracked noise's bands (about a sixth of an octave, at least
    * two bins): bin edges, and each band's rise allowed from the next. */
@@ -258,11 +335,12 @@ struct MstDenoise {
   /* The removals of both layers per channel, a ring over output frames:
    * the output is the dry input less them. */
   float *removed[MST_MAX_CHANNELS];
-  /* The short layer's removal in the onset band less the long layer's,
-   * the same ring: added to the removals in proportion to the onset
-   * weight, so that around an onset the short layer takes the band. */
-  float *xdiff[MST_MAX_CHANNELS];
   size_t ring_mask;
+  /* Scratch of a short hop: the short layer's removal in the onset band
+   * less the long layer's (added to the removals in proportion to the
+   * onset weight, so that around an onset the short layer takes the
+   * band), and a layer's overlap-add of it. */
+  float *xdiff, *xsum;
   /* Onset strength (0 .. 1) of each short frame, by frame index. */
   float *onset;
   int onset_lo, onset_hi;       /* short bins of the onset detector */
@@ -314,7 +392,6 @@ free_layer (Layer * L)
   mst_fft_free_buffer (L->window_s);
   mst_fft_free_buffer (L->share);
   mst_fft_free_buffer (L->xshare);
-  mst_fft_free_buffer (L->spec_x);
   mst_fft_free_buffer (L->frame);
   mst_fft_free_buffer (L->spec);
   mst_fft_free_buffer (L->power);
@@ -329,7 +406,8 @@ free_layer (Layer * L)
     Channel *ch = &L->ch[c];
     mst_fft_free_buffer (ch->in);
     mst_fft_free_buffer (ch->ola);
-    mst_fft_free_buffer (ch->ola_x);
+    mst_fft_free_buffer (ch->xspec);
+    mst_fft_free_buffer (ch->xtime);
     mst_fft_free_buffer (ch->smooth);
     mst_fft_free_buffer (ch->win_min);
     mst_fft_free_buffer (ch->stored_min);
@@ -349,9 +427,11 @@ free_buffers (MstDenoise * dn)
     free_layer (&dn->layer[l]);
   for (int c = 0; c < MST_MAX_CHANNELS; c++) {
     mst_fft_free_buffer (dn->removed[c]);
-    mst_fft_free_buffer (dn->xdiff[c]);
-    dn->removed[c] = dn->xdiff[c] = NULL;
+    dn->removed[c] = NULL;
   }
+  mst_fft_free_buffer (dn->xdiff);
+  mst_fft_free_buffer (dn->xsum);
+  dn->xdiff = dn->xsum = NULL;
   mst_fft_free_buffer (dn->onset);
   dn->onset = NULL;
 }
@@ -419,7 +499,8 @@ reset_layer (Layer * L, int channels)
     Channel *ch = &L->ch[c];
     memset (ch->in, 0, sizeof (float) * L->n);
     memset (ch->ola, 0, sizeof (float) * L->n);
-    memset (ch->ola_x, 0, sizeof (float) * L->n);
+    for (int s = 0; s < XCACHE; s++)
+      ch->xtime_frame[s] = -1;
     memset (ch->clean2, 0, sizeof (float) * L->bins);
     memset (ch->noise, 0, sizeof (float) * L->bins);
     memset (ch->lasting, 0, sizeof (float) * L->bins);
@@ -446,10 +527,8 @@ mst_denoise_reset (MstDenoise * dn)
   mst_delayline_reset (dn->dry);
   for (int l = 0; l < N_LAYERS; l++)
     reset_layer (&dn->layer[l], dn->channels);
-  for (int c = 0; c < dn->channels; c++) {
+  for (int c = 0; c < dn->channels; c++)
     memset (dn->removed[c], 0, sizeof (float) * (dn->ring_mask + 1));
-    memset (dn->xdiff[c], 0, sizeof (float) * (dn->ring_mask + 1));
-  }
   memset (dn->onset, 0, sizeof (float) * ONSET_RING);
   dn->fill = 0;
   dn->draining = false;
@@ -475,16 +554,22 @@ long_share (double f_hz)
   return 0.5 + 0.5 * cos (M_PI * x);
 }
 
+/* @n points, the output @latency frames behind the input, which arrives a
+ * short hop (@piece frames) at a time. */
 static bool
-alloc_layer (Layer * L, int n, int channels)
+alloc_layer (Layer * L, int n, int channels, int latency, int piece,
+    double window_exponent)
 {
   int bins = n / 2 + 1;
+  /* The frames over an output frame end at most latency + piece frames
+   * after it; a margin of one. */
+  L->xslots = (latency + piece) / (n / HOP_DIVISOR) + HOP_DIVISOR + 2;
+  L->xstride = (bins + 7) & ~7;
   bool ok = (L->fft = mst_fft_new_real (n)) != NULL;
   ok = ok && (L->window_a = mst_fft_alloc_real (n));
   ok = ok && (L->window_s = mst_fft_alloc_real (n));
   ok = ok && (L->share = mst_fft_alloc_real (bins));
   ok = ok && (L->xshare = mst_fft_alloc_real (bins));
-  ok = ok && (L->spec_x = mst_fft_alloc_complex (bins));
   ok = ok && (L->frame = mst_fft_alloc_real (n));
   ok = ok && (L->spec = mst_fft_alloc_complex (bins));
   ok = ok && (L->power = mst_fft_alloc_real (bins + 2));
@@ -499,7 +584,9 @@ alloc_layer (Layer * L, int n, int channels)
     Channel *ch = &L->ch[c];
     ok = ok && (ch->in = mst_fft_alloc_real (n));
     ok = ok && (ch->ola = mst_fft_alloc_real (n));
-    ok = ok && (ch->ola_x = mst_fft_alloc_real (n));
+    ok = ok && (ch->xspec = mst_fft_alloc_complex ((size_t) L->xstride
+            * L->xslots));
+    ok = ok && (ch->xtime = mst_fft_alloc_real ((size_t) n * XCACHE));
     ok = ok && (ch->smooth = mst_fft_alloc_real (bins));
     ok = ok && (ch->win_min = mst_fft_alloc_real (bins));
     ok = ok && (ch->stored_min = mst_fft_alloc_real (bins));
@@ -529,12 +616,16 @@ alloc_layer (Layer * L, int n, int channels)
   }
   L->band_edge[nb] = bins;
   L->n_bands = nb;
+  L->window_power = 0;
   for (int i = 0; i < n; i++) {
     double hann = 0.5 - 0.5 * cos (2.0 * M_PI * i / n);
-    L->window_a[i] = (float) sqrt (hann);
+    double a = window_exponent == 0.5 ? sqrt (hann)
+        : pow (hann, window_exponent);
+    L->window_a[i] = (float) a;
     /* Hann copies hop apart sum to N / (2 hop) = 2; the transforms
      * multiply by N. */
-    L->window_s[i] = (float) (sqrt (hann) / (2.0 * n));
+    L->window_s[i] = (float) ((a > 0 ? hann / a : 0.0) / (2.0 * n));
+    L->window_power += (double) L->window_a[i] * L->window_a[i];
   }
   return true;
 }
@@ -546,6 +637,8 @@ layer_rate (MstDenoise * dn, Layer * L, bool is_long, double rate_hz)
 {
   L->hop = L->n / HOP_DIVISOR;
   L->dd_weight = is_long ? DD_WEIGHT_LONG : DD_WEIGHT_SHORT;
+  L->dd_weight_profile = is_long ? DD_WEIGHT_PROFILE_LONG
+      : DD_WEIGHT_PROFILE_SHORT;
   L->keep_partials = is_long;
   L->pres_hi = is_long ? PRES_HI : PRES_HI_SHORT;
   L->active = 0;
@@ -559,12 +652,19 @@ layer_rate (MstDenoise * dn, Layer * L, bool is_long, double rate_hz)
         : 0.5 - 0.5 * cos (M_PI * 2.0 * log2 (f * M_SQRT2 / ONSET_XO_HZ));
     L->xshare[k] = (float) (s * up);
   }
-  L->track_coef = (float) exp (-L->hop / (rate_hz * TRACK_SMOOTH_MS
-          * 1e-3));
+  L->xk0 = L->xk1 = 0;
+  for (int k = L->bins - 1; k >= 0; k--)
+    if (L->xshare[k] > 0) {
+      L->xk1 = L->xk1 ? L->xk1 : k + 1;
+      L->xk0 = k;
+    }
+  L->track_coef = (float) exp (-L->hop / (rate_hz * (is_long
+              ? TRACK_SMOOTH_MS_LONG : TRACK_SMOOTH_MS_SHORT) * 1e-3));
   L->keep_coef = (float) exp (-L->hop / (rate_hz * KEEP_MS * 1e-3));
   L->track_bias = is_long ? TRACK_BIAS_LONG : TRACK_BIAS_SHORT;
   L->gain_nu = is_long ? GAIN_NU_LONG : GAIN_NU_SHORT;
-  L->sub_frames = (int) fmax (1.0, round (TRACK_SPAN_MS * 1e-3 * rate_hz
+  L->sub_frames = (int) fmax (1.0, round ((is_long ? TRACK_SPAN_MS_LONG
+              : TRACK_SPAN_MS_SHORT) * 1e-3 * rate_hz
           / L->hop / SUBWINDOWS));
   (void) dn;
 }
@@ -584,11 +684,15 @@ mst_denoise_configure (MstDenoise * dn, double rate_hz, int channels)
     size_t ring = 1;
     while (ring < 2 * (size_t) n_long)
       ring <<= 1;
-    bool ok = alloc_layer (&dn->layer[0], n, channels)
-        && alloc_layer (&dn->layer[1], n_long, channels);
+    const int hop = n / HOP_DIVISOR;
+    bool ok = alloc_layer (&dn->layer[0], n, channels, n_long - 1, hop,
+        WINDOW_EXPONENT_SHORT)
+        && alloc_layer (&dn->layer[1], n_long, channels, n_long - 1, hop,
+        WINDOW_EXPONENT_LONG);
     for (int c = 0; ok && c < channels; c++)
-      ok = (dn->removed[c] = mst_fft_alloc_real (ring)) != NULL
-          && (dn->xdiff[c] = mst_fft_alloc_real (ring)) != NULL;
+      ok = (dn->removed[c] = mst_fft_alloc_real (ring)) != NULL;
+    ok = ok && (dn->xdiff = mst_fft_alloc_real (hop));
+    ok = ok && (dn->xsum = mst_fft_alloc_real (hop));
     ok = ok && (dn->onset = mst_fft_alloc_real (ONSET_RING));
     if (!ok) {
       free_buffers (dn);
@@ -622,19 +726,19 @@ mst_denoise_configure (MstDenoise * dn, double rate_hz, int channels)
   return MST_OK;
 }
 
-/* Expected |X_k|^2 in a transform of @n points of a density @db (dB re
- * FS^2/Hz): white noise of variance v has v sum (w^2) = v N / 2 per bin
- * and density 2 v / fs. */
+/* Expected |X_k|^2 in layer @L of a density @db (dB re FS^2/Hz): white
+ * noise of variance v has v sum (w^2) per bin and density 2 v / fs. */
 static double
-density_to_power (double rate_hz, int n, double db)
+density_to_power (double rate_hz, const Layer * L, double db)
 {
-  return pow (10.0, db / 10.0) * rate_hz * n / 4.0;
+  return pow (10.0, db / 10.0) * rate_hz / 2.0 * L->window_power;
 }
 
 static double
-power_to_density (double rate_hz, int n, double power)
+power_to_density (double rate_hz, const Layer * L, double power)
 {
-  return 10.0 * log10 (fmax (power, 1e-300) * 4.0 / (rate_hz * n));
+  return 10.0 * log10 (fmax (power, 1e-300) * 2.0 / (rate_hz
+          * L->window_power));
 }
 
 /* The profile's bands onto each layer's bins: dB interpolated over log
@@ -657,7 +761,7 @@ profile_from_bands (MstDenoise * dn, const double *db)
         double t = x - b;
         v = db[b] + t * (db[b + 1] - db[b]);
       }
-      L->profile[k] = (float) density_to_power (dn->rate_hz, L->n, v);
+      L->profile[k] = (float) density_to_power (dn->rate_hz, L, v);
     }
   }
 }
@@ -698,7 +802,7 @@ learn_adopt (MstDenoise * dn)
     for (int k = 0; k < L->bins; k++)
       L->profile[k] = L->learn_count > 0 ? (float) (L->learn_sum[k]
           / L->learn_count) : (float) (power_at (dn, S, S->profile,
-              k * dn->rate_hz / L->n) * L->n / S->n);
+              k * dn->rate_hz / L->n) * L->window_power / S->window_power);
   }
   dn->profile_on = true;
 }
@@ -818,11 +922,11 @@ mst_denoise_get_noise_floor (const MstDenoise * dn)
     return dn->floor_before_reset_db;
   /* Parseval over the whole circle (the bins between 0 and N / 2 twice):
    * the frame's energy is sum |X|^2 / N, that of white noise of variance
-   * v through the window v N / 2. */
+   * v through the window v sum (w^2). */
   double sum = L->tmp[0] + L->tmp[L->bins - 1];
   for (int k = 1; k < L->bins - 1; k++)
     sum += 2.0 * L->tmp[k];
-  double variance = sum * 2.0 / ((double) L->n * L->n);
+  double variance = sum / ((double) L->n * L->window_power);
   /* Digital silence: no noise at all, not the log of a clamp. */
   return variance > 0 ? 10.0 * log10 (variance) : -INFINITY;
 }
@@ -846,7 +950,7 @@ mst_denoise_get_profile (const MstDenoise * dn, double *profile_db)
         fmin (fc, dn->rate_hz / 2));
     profile_db[b] = fmax (MST_DENOISE_MIN_PROFILE_DB,
         fmin (MST_DENOISE_MAX_PROFILE_DB, power_to_density (dn->rate_hz,
-                L->n, p)));
+                L, p)));
   }
   return MST_OK;
 }
@@ -1090,21 +1194,18 @@ apply_removal (MstFftComplex * restrict x, const float *restrict gain,
     x[k][0] = x[k][1] = 0.0f;
 }
 
-/* The removal of the onset band (share @xshare) into @y, before
- * apply_removal overwrites @x. */
+/* The removal of the onset band (share @xshare, not 0 from bin @k0 to
+ * @k1 - 1) into @y, there only, before apply_removal overwrites @x. */
 MST_VECTORISE_AVX2
 static void
 onset_removal (MstFftComplex * restrict y, const MstFftComplex * restrict x,
-    const float *restrict gain, const float *restrict xshare, int active,
-    int bins)
+    const float *restrict gain, const float *restrict xshare, int k0, int k1)
 {
-  for (int k = 0; k < active; k++) {
+  for (int k = k0; k < k1; k++) {
     float r = xshare[k] * (1.0f - gain[k]);
     y[k][0] = x[k][0] * r;
     y[k][1] = x[k][1] * r;
   }
-  for (int k = active; k < bins; k++)
-    y[k][0] = y[k][1] = 0.0f;
 }
 
 /* Spectral flux of the short frame in the onset band: this frame's rise
@@ -1197,34 +1298,27 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
         L->gain[k] = 1.0f;
     } else {
       wiener_gains (L->gain, ch->clean2, L->snr, L->power, noise,
-          L->gain_nu, dn->profile_on ? DD_WEIGHT_PROFILE : L->dd_weight, act);
+          dn->profile_on ? GAIN_NU_PROFILE : L->gain_nu,
+          dn->profile_on ? L->dd_weight_profile : L->dd_weight, act);
       band_presence (L, act, L->gain, L->snr, ch->lasting, noise);
       finish_gains (L->gain, ch->gain_t, L->tmp, amount, L->smooth_coef,
           floor_lin, mix, act);
     }
     finite = finite && isfinite (L->gain[act / 2]) && isfinite (ch->gain_t[1]);
-    onset_removal (L->spec_x, L->spec, L->gain, L->xshare, act, bins);
+    onset_removal (ch->xspec + (size_t) (L->frames_done % L->xslots)
+        * L->xstride, L->spec, L->gain, L->xshare, L->xk0, L->xk1);
     apply_removal (L->spec, L->gain, L->share, act, bins);
     mst_fft_backward_real (L->fft, L->spec, L->frame);
     overlap_add (ch->ola, L->frame, L->window_s, n);
-    mst_fft_backward_real (L->fft, L->spec_x, L->frame);
-    overlap_add (ch->ola_x, L->frame, L->window_s, n);
 
     /* The hop completed: output frames p0 .. p0 + hop - 1, those of the
      * stream (p >= 0) into the ring. */
     float *restrict ring = dn->removed[c];
     int64_t p0 = (L->frames_done + 1) * hop - n;
-    /* The short layer's onset-band removal in, the long layer's out. */
-    float *restrict xring = dn->xdiff[c];
-    const float sign = is_short ? 1.0f : -1.0f;
-    for (int i = p0 < 0 ? (int) (p0 < -hop ? hop : -p0) : 0; i < hop; i++) {
+    for (int i = p0 < 0 ? (int) (p0 < -hop ? hop : -p0) : 0; i < hop; i++)
       ring[(size_t) (p0 + i) & dn->ring_mask] += ch->ola[i];
-      xring[(size_t) (p0 + i) & dn->ring_mask] += sign * ch->ola_x[i];
-    }
     memmove (ch->ola, ch->ola + hop, sizeof (float) * (n - hop));
     memset (ch->ola + n - hop, 0, sizeof (float) * hop);
-    memmove (ch->ola_x, ch->ola_x + hop, sizeof (float) * (n - hop));
-    memset (ch->ola_x + n - hop, 0, sizeof (float) * hop);
     memmove (ch->in, ch->in + hop, sizeof (float) * (n - hop));
   }
   if (is_short) {
@@ -1282,6 +1376,62 @@ process_frames (MstDenoise * dn)
   layer_frame (dn, S, learning, floor_lin, mix);
   if (S->frames_done % LONG_RATIO == 0)
     layer_frame (dn, &dn->layer[1], learning, floor_lin, mix);
+}
+
+/* Frame @j of layer @L's removal in the onset band, channel @c, as the
+ * inverse transform gives it. Each is inverted once, when an output frame
+ * under it first needs it: the transform overwrites the spectrum, and the
+ * output asks for frames in order, at most HOP_DIVISOR at once, so the
+ * XCACHE last are enough. */
+static const float *
+onset_frame (Layer * L, int c, int64_t j)
+{
+  Channel *ch = &L->ch[c];
+  const int at = (int) (j % XCACHE);
+  float *t = ch->xtime + (size_t) at * L->n;
+  if (ch->xtime_frame[at] != j) {
+    /* The spectrum scratch is free between frames. */
+    const MstFftComplex *x = ch->xspec + (size_t) (j % L->xslots)
+        * L->xstride;
+    memset (L->spec, 0, sizeof (MstFftComplex) * L->bins);
+    memcpy (L->spec + L->xk0, x + L->xk0, sizeof (MstFftComplex)
+        * (L->xk1 - L->xk0));
+    mst_fft_backward_real (L->fft, L->spec, t);
+    ch->xtime_frame[at] = j;
+  }
+  return t;
+}
+
+/* The short layer's removal in the onset band less the long layer's at
+ * output frames @p .. @p + @run - 1 (within one short hop) of channel @c:
+ * each layer's HOP_DIVISOR frames over them overlap-added in the order
+ * they came, and the two summed from 0 short first, as a ring of each
+ * frame's removal would (the same result to the bit, and only where the
+ * onset weight is not 0: away from onsets nothing is inverted). */
+static const float *
+onset_difference (MstDenoise * dn, int c, int64_t p, int run)
+{
+  float *restrict x = dn->xdiff, *restrict sum = dn->xsum;
+  for (int l = 0; l < N_LAYERS; l++) {
+    Layer *L = &dn->layer[l];
+    /* Frame j covers the hops j + 1 - HOP_DIVISOR .. j. */
+    const int64_t q = p / L->hop;
+    const int at = (int) (p - q * L->hop);
+    memset (sum, 0, sizeof (float) * run);
+    for (int64_t j = q; j < q + HOP_DIVISOR; j++) {
+      int off = (int) (q + HOP_DIVISOR - 1 - j) * L->hop + at;
+      overlap_add (sum, onset_frame (L, c, j) + off, L->window_s + off, run);
+    }
+    if (l == 0)
+      for (int i = 0; i < run; i++) {
+        x[i] = 0.0f;
+        x[i] += sum[i];
+      }
+    else
+      for (int i = 0; i < run; i++)
+        x[i] += -1.0f * sum[i];
+  }
+  return x;
 }
 
 /* The onset weight at output frame @b * hop: the largest of the short
@@ -1381,10 +1531,11 @@ process_piece (MstDenoise * dn, const void *in, int n, void *out,
       weight[i] = w0 + (w1 - w0) * (float) (at + (int) i) / (float) hop;
     for (int c = 0; c < nch; c++) {
       float *restrict r = dn->removed[c] + slot;
-      float *restrict x = dn->xdiff[c] + slot;
-      if (moving)
+      if (moving) {
+        const float *restrict x = onset_difference (dn, c, p, (int) run);
         for (size_t i = 0; i < run; i++)
           r[i] += weight[i] * x[i];
+      }
       if (fmt == MST_FORMAT_F64) {
         double *restrict o = (double *) out + done * nch + c;
         for (size_t i = 0; i < run; i++)
@@ -1395,7 +1546,6 @@ process_piece (MstDenoise * dn, const void *in, int n, void *out,
           o[i * nch] -= r[i];
       }
       memset (r, 0, sizeof (float) * run);
-      memset (x, 0, sizeof (float) * run);
     }
     done += run;
   }
