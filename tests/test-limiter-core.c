@@ -950,7 +950,7 @@ test_band_limit (void)
  * paths (AVX2 and FMA) compute the half-sample points by FFT in runs
  * from each call's first frame, and the band limit's block form (AVX-512) steps from it: a
  * point's rounding there depends on where the call began, so their output
- * is the same to within float roundings (1.5e-6 of a sample measured;
+ * is the same to within float roundings (1.2e-6 of full scale measured;
  * 4e-6 allowed). */
 static void
 test_chunking (void)
@@ -1014,10 +1014,10 @@ test_chunking (void)
         differ++;
         double a = f64 ? ((double *) y[0])[i] : ((float *) y[0])[i];
         double b = f64 ? ((double *) y[1])[i] : ((float *) y[1])[i];
-        worst = fmax (worst, fabs (a - b) / fmax (fabs (a), 1e-30));
+        worst = fmax (worst, fabs (a - b));
       }
     printf ("# %s, %s release, split into calls: %zu of %zu samples "
-        "differ, by at most %.2g of the sample\n", f64 ? "F64" : "F32",
+        "differ, by at most %.2g of full scale\n", f64 ? "F64" : "F32",
         auto_release ? "auto" : "fixed", differ, n * ch, worst);
     if (portable)
       MST_CHECK_MSG (differ == 0, "%s, %s release: %zu of %zu samples differ "
@@ -1026,7 +1026,7 @@ test_chunking (void)
           n * ch, first / ch);
     else
       MST_CHECK_MSG (worst <= 4e-6, "%s, %s release: samples differ by up to "
-          "%.2g of the sample with the input split into calls",
+          "%.2g of full scale with the input split into calls",
           f64 ? "F64" : "F32", auto_release ? "auto" : "fixed", worst);
     free (in);
     free (y[0]);
