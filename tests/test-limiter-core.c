@@ -983,14 +983,8 @@ test_chunking (void)
       MST_CHECK (mst_limiter_configure (lim, rate, ch, 5.0) == MST_OK);
       MST_CHECK (mst_limiter_set (lim, &s) == MST_OK);
       while (done < n) {
-        size_t piece = n - done;
-        if (split) {
-          seed ^= seed << 13;
-          seed ^= seed >> 17;
-          seed ^= seed << 5;
-          piece = 1 + seed % 5000;
-          piece = piece < n - done ? piece : n - done;
-        }
+        size_t piece = split ? mst_test_random_piece (&seed, n - done, 5000)
+            : n - done;
         if (f64)
           mst_limiter_process_f64 (lim, (double *) in + done * ch, piece,
               (double *) y[split] + written * ch, &k);
