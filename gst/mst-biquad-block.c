@@ -11,6 +11,9 @@
 #include "mst-cpu.h"
 
 #include <string.h>
+#ifdef MST_HAVE_X86_PATHS
+#include <immintrin.h>
+#endif
 
 #define M MST_BIQUAD_BLOCK_FRAMES
 
@@ -70,6 +73,17 @@ mst_biquad_block_design (MstBiquadBlockForm * f,
         f->a[col][i] = (double) s[i];
       else
         f->b[j][i] = (double) s[i];
+    }
+  }
+  for (int k = 0; k < 2 * M; k++) {
+    const int lane = k / 2;
+    for (int i = 0; i < f->n_state; i++) {
+      f->c2[i][k] = (float) f->c[i][lane];
+      f->a2[i][k] = (float) f->a[i][lane];
+    }
+    for (int j = 0; j < M; j++) {
+      f->d2[j][k] = (float) f->d[j][lane];
+      f->b2[j][k] = (float) f->b[j][lane];
     }
   }
 }
@@ -265,6 +279,88 @@ block_steps (const MstBiquadBlockForm * f, const int S, const bool pair,
   } while (0)
 #endif
 
+/* @n_steps steps of eight interleaved stereo F32 frames in place, in
+ * single precision, the state of both channels in one vector (lane 2 i + c:
+ * state i of channel c; @s0, @s1 in and out in double). Two passes over up
+ * to CHUNK steps, as block_steps: the inputs' part, then the recurrence.
+ * A frame's pair (both channels), or a state's, is broadcast to every
+ * pair of lanes as one 64-bit element. */
+__attribute__ ((target ("avx512f,avx512dq,fma")))
+static void
+stereo_steps_f32_avx512 (const MstBiquadBlockForm * f, float *frames,
+    double *s0, double *s1, int n_steps)
+{
+  const int S = f->n_state;
+  float packed[2 * MST_BIQUAD_BLOCK_MAX_STATE];
+  for (int i = 0; i < MST_BIQUAD_BLOCK_MAX_STATE; i++) {
+    packed[2 * i] = (float) s0[i];
+    packed[2 * i + 1] = (float) s1[i];
+  }
+  __m512 st = _mm512_loadu_ps (packed);
+  __m512 next_in[CHUNK];
+  for (int from = 0; from < n_steps; from += CHUNK) {
+    const int to = from + CHUNK < n_steps ? from + CHUNK : n_steps;
+    {
+      __m512 b[M], d[M];
+#pragma GCC unroll 8
+      for (int j = 0; j < M; j++) {
+        b[j] = _mm512_loadu_ps (f->b2[j]);
+        d[j] = _mm512_loadu_ps (f->d2[j]);
+      }
+      for (int step = from; step < to; step++) {
+        float *u = frames + (size_t) step * 2 * M;
+        __m512 y_even = _mm512_setzero_ps (), y_odd = y_even;
+        __m512 in_even = y_even, in_odd = y_even;
+#pragma GCC unroll 8
+        for (int j = 0; j < M; j += 2) {
+          double pair_even, pair_odd;
+          memcpy (&pair_even, u + 2 * j, sizeof pair_even);
+          memcpy (&pair_odd, u + 2 * j + 2, sizeof pair_odd);
+          const __m512 w0 = _mm512_castpd_ps (_mm512_set1_pd (pair_even));
+          const __m512 w1 = _mm512_castpd_ps (_mm512_set1_pd (pair_odd));
+          y_even = _mm512_fmadd_ps (d[j], w0, y_even);
+          in_even = _mm512_fmadd_ps (b[j], w0, in_even);
+          y_odd = _mm512_fmadd_ps (d[j + 1], w1, y_odd);
+          in_odd = _mm512_fmadd_ps (b[j + 1], w1, in_odd);
+        }
+        _mm512_storeu_ps (u, _mm512_add_ps (y_even, y_odd));
+        next_in[step - from] = _mm512_add_ps (in_even, in_odd);
+      }
+    }
+    __m512 a[MST_BIQUAD_BLOCK_MAX_STATE], c[MST_BIQUAD_BLOCK_MAX_STATE];
+#pragma GCC unroll 8
+    for (int i = 0; i < MST_BIQUAD_BLOCK_MAX_STATE; i++) {
+      a[i] = _mm512_loadu_ps (f->a2[i]);
+      c[i] = _mm512_loadu_ps (f->c2[i]);
+    }
+    for (int step = from; step < to; step++) {
+      float *yp = frames + (size_t) step * 2 * M;
+      __m512 y = _mm512_loadu_ps (yp);
+      __m512 even = next_in[step - from], odd = _mm512_setzero_ps ();
+      const __m512d st_pairs = _mm512_castps_pd (st);
+#pragma GCC unroll 8
+      for (int i = 0; i < MST_BIQUAD_BLOCK_MAX_STATE; i++) {
+        if (i >= S)
+          break;
+        const __m512 w = _mm512_castpd_ps (_mm512_permutexvar_pd
+            (_mm512_set1_epi64 (i), st_pairs));
+        y = _mm512_fmadd_ps (c[i], w, y);
+        if (i & 1)
+          odd = _mm512_fmadd_ps (a[i], w, odd);
+        else
+          even = _mm512_fmadd_ps (a[i], w, even);
+      }
+      st = _mm512_add_ps (even, odd);
+      _mm512_storeu_ps (yp, y);
+    }
+  }
+  _mm512_storeu_ps (packed, st);
+  for (int i = 0; i < MST_BIQUAD_BLOCK_MAX_STATE; i++) {
+    s0[i] = packed[2 * i];
+    s1[i] = packed[2 * i + 1];
+  }
+}
+
 #define DEFINE_STEPS(name, target_isa)                                       \
 __attribute__ ((target (target_isa))) static void                           \
 name (const MstBiquadBlockForm * f, double *x0, double *x1, float *frames,  \
@@ -280,10 +376,9 @@ name (const MstBiquadBlockForm * f, double *x0, double *x1, float *frames,  \
 DEFINE_STEPS (steps_avx512, "avx512f,avx512dq,fma")
 #endif
 
-void
-mst_biquad_block_run (const MstBiquadBlockForm * f,
-    MstBiquadCascade * cascade, int n_channels, double *planar,
-    size_t stride, float *frames, int n)
+static void
+run (const MstBiquadBlockForm * f, MstBiquadCascade * cascade, int n_channels,
+    double *planar, size_t stride, float *frames, int n, bool single)
 {
   /* Whole steps, then the last two to nine frames one by one (their last
    * two are the history); fewer than ten frames all one by one. */
@@ -291,17 +386,34 @@ mst_biquad_block_run (const MstBiquadBlockForm * f,
   const int rest = n - n_steps * M;
   for (int c = 0; c < n_channels; c += 2) {
     const int n_ch = c + 1 < n_channels ? 2 : 1;
-    double *x0 = planar + (size_t) c * stride;
+    double *x0 = planar ? planar + (size_t) c * stride : NULL;
     double s[2][MST_BIQUAD_BLOCK_MAX_STATE];
     for (int ch = 0; ch < n_ch; ch++)
       state_from_history (f, cascade, c + ch, s[ch]);
 #ifdef MST_HAVE_X86_PATHS
-    if (n_steps > 0) {
+    if (n_steps > 0 && single)
+      stereo_steps_f32_avx512 (f, frames, s[0], s[1], n_steps);
+    else if (n_steps > 0) {
       double *x1 = n_ch == 2 ? x0 + stride : NULL;
       steps_avx512 (f, x0, x1, frames, s[0], s[1], n_steps);
     }
 #endif
-    frames_one_by_one (f, cascade, c, n_ch, s, x0 + n_steps * M, stride,
-        frames ? frames + (size_t) n_steps * M * 2 : NULL, rest);
+    frames_one_by_one (f, cascade, c, n_ch, s, x0 ? x0 + n_steps * M : NULL,
+        stride, frames ? frames + (size_t) n_steps * M * 2 : NULL, rest);
   }
+}
+
+void
+mst_biquad_block_run (const MstBiquadBlockForm * f,
+    MstBiquadCascade * cascade, int n_channels, double *planar,
+    size_t stride, float *frames, int n)
+{
+  run (f, cascade, n_channels, planar, stride, frames, n, false);
+}
+
+void
+mst_biquad_block_run_stereo_f32 (const MstBiquadBlockForm * f,
+    MstBiquadCascade * cascade, float *frames, int n)
+{
+  run (f, cascade, 2, NULL, 0, frames, n, true);
 }

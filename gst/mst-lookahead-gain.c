@@ -14,6 +14,11 @@
 
 /* -2 dB: how much deeper than the sustained reduction a transient is. */
 #define TRANSIENT_DEPTH 0.7943282347242815
+/* The window sum restarts (is summed afresh from the window) at every
+ * frame whose count since the reset is a multiple of this: it then never
+ * drifts, and restarts at the same frames however the stream is split into
+ * calls, so any split gives the same gains bit for bit. */
+#define SUM_RESTART_FRAMES 1024
 
 /* One gain computer. Its arrays hold the lookahead window's history (L - 1
  * values) followed by the block's new values; the history moves to the
@@ -24,6 +29,12 @@ typedef struct {
   double *bwd;                  /* running minima, see chain_gains */
   double release_gain;
   double sustained;             /* of the frame before the last */
+  /* The loop's scaled sustained level t = sustained TRANSIENT_DEPTH q, as
+   * it was (a round trip through sustained would round it), and the q it
+   * was scaled with (see chain_gains). */
+  double scaled_sustained, scaled_with;
+  /* The window sum and the value leaving it next (see chain_gains). */
+  double sum, leaving;
 } Chain;
 
 struct MstLookaheadGain {
@@ -35,6 +46,7 @@ struct MstLookaheadGain {
   double release_alpha, release_fast_alpha, release_slow_alpha;
   double sustain_alpha;
   bool use_fma;                 /* AVX2 and FMA */
+  uint64_t frames_done;         /* since the reset, modulo the restarts */
   Chain chains[MST_MAX_CHANNELS];
   double *chain_memory;
   /* [chain][max_block]: the block's gains (see window_gain). */
@@ -134,7 +146,10 @@ mst_lookahead_gain_reset (MstLookaheadGain * lg)
       ch->r[i] = ch->g[i] = 1.0;
     ch->release_gain = 1.0;
     ch->sustained = 1.0;
+    ch->scaled_with = 0.0;
+    ch->sum = ch->leaving = 0.0;
   }
+  lg->frames_done = 0;
 }
 
 double *
@@ -278,13 +293,18 @@ chain_gains (const MstLookaheadGain * lg, Chain * ch, int n, double *gains,
   const double keep_sus = 1.0 - a_sus;
   const double q = keep_sus / (1.0 - a_sus * TRANSIENT_DEPTH);
   const double take_sus = a_sus * TRANSIENT_DEPTH * q;
-  double g = ch->release_gain, t = ch->sustained * TRANSIENT_DEPTH * q;
+  double g = ch->release_gain;
+  double t = ch->scaled_with == q ? ch->scaled_sustained
+      : ch->sustained * TRANSIENT_DEPTH * q;
   double *restrict gr = ch->g + H;
   const double *restrict g_old = ch->g;
   /* The window sum for the average runs in the same loop (its chain of
-   * additions then overlaps the release's): restarted exactly at every
-   * block, so it never drifts and is exactly L when every value is 1. */
-  double sum = sum_of (g_old, H), leaving = 0.0;
+   * additions then overlaps the release's): summed afresh from the window
+   * at the restart frames (SUM_RESTART_FRAMES), so it never drifts and is
+   * exactly L when every value is 1; carried between calls. */
+  double sum = ch->sum, leaving = ch->leaving;
+  int restart = (int) ((SUM_RESTART_FRAMES - lg->frames_done
+          % SUM_RESTART_FRAMES) % SUM_RESTART_FRAMES);
 
   for (int start = 0; start < n; start += L) {
     const int end = start + L < n ? start + L : n;
@@ -293,38 +313,51 @@ chain_gains (const MstLookaheadGain * lg, Chain * ch, int n, double *gains,
     const int next_end = start + 2 * L - 1;
     double f = INFINITY;
     double b = INFINITY;
-    for (int i = start; i < end; i++) {
-      const double mi = min_d (bwd[i], f);
-      f = min_d (f, r[i + L]);
-      b = min_d (b, r[next_end - (i - start)]);
-      bwd[next_end - (i - start)] = b;
-      /* Attack is at once (the window average smooths it): when m[i] <= g
-       * the released value is at least m[i], which is taken. The mode and
-       * whether the target is taken are branches, not selects: both hold
-       * for long runs (a few hundred changes a minute of limited music),
-       * so they are predicted, and a frame that takes its target does not
-       * wait for the previous frame's gain; on the release's own chain
-       * there is one multiply-add per frame. */
-      double released = g < t ? mul_add (g, keep_fast, take_fast * mi, use_fma)
-          : mul_add (g, keep_slow, take_slow * mi, use_fma);
-      t = mul_add (t, keep_sus, take_sus * g, use_fma);
-      if (__builtin_expect (released < mi, 1))
-        g = released;
-      else
-        g = keep_in_register (mi);
-      gr[i] = g;
-      /* Frame i's window: g[i .. i + H]; one addition per frame on the
-       * sum's own chain. The sums to gains in a pass of their own, which
-       * vectorises (in the loop: 5 % more time). */
-      sum += g - leaving;
-      gains[i] = sum;
-      leaving = g_old[i];
+    for (int i = start; i < end;) {
+      if (i == restart) {
+        /* The window before frame i: g[i - L + 1 .. i - 1]. */
+        sum = sum_of (g_old + i, H);
+        leaving = 0.0;
+        restart += SUM_RESTART_FRAMES;
+      }
+      const int stop = restart < end ? restart : end;
+      for (; i < stop; i++) {
+        const double mi = min_d (bwd[i], f);
+        f = min_d (f, r[i + L]);
+        b = min_d (b, r[next_end - (i - start)]);
+        bwd[next_end - (i - start)] = b;
+        /* Attack is at once (the window average smooths it): when m[i] <= g
+         * the released value is at least m[i], which is taken. The mode and
+         * whether the target is taken are branches, not selects: both hold
+         * for long runs (a few hundred changes a minute of limited music),
+         * so they are predicted, and a frame that takes its target does not
+         * wait for the previous frame's gain; on the release's own chain
+         * there is one multiply-add per frame. */
+        double released = g < t ? mul_add (g, keep_fast, take_fast * mi, use_fma)
+            : mul_add (g, keep_slow, take_slow * mi, use_fma);
+        t = mul_add (t, keep_sus, take_sus * g, use_fma);
+        if (__builtin_expect (released < mi, 1))
+          g = released;
+        else
+          g = keep_in_register (mi);
+        gr[i] = g;
+        /* Frame i's window: g[i .. i + H]; one addition per frame on the
+         * sum's own chain. The sums to gains in a pass of their own, which
+         * vectorises (in the loop: 5 % more time). */
+        sum += g - leaving;
+        gains[i] = sum;
+        leaving = g_old[i];
+      }
     }
   }
   for (int i = 0; i < n; i++)
     gains[i] = window_gain (gains[i], inv_l);
   ch->release_gain = g;
+  ch->sum = sum;
+  ch->leaving = leaving;
   ch->sustained = auto_release ? t / (TRANSIENT_DEPTH * q) : 1.0;
+  ch->scaled_sustained = t;
+  ch->scaled_with = auto_release ? q : 0.0;
   memmove (ch->r, ch->r + n, sizeof (double) * H);
   memmove (ch->g, ch->g + n, sizeof (double) * H);
 }
@@ -400,6 +433,7 @@ compute_gains (MstLookaheadGain * lg, int n_chains, int n, double link,
   for (int k = 0; k < n_chains; k++)
     chain_gains (lg, &lg->chains[k], n, lg->gains + (size_t) k * lg->max_block,
         use_fma);
+  lg->frames_done = (lg->frames_done + (uint64_t) n) % SUM_RESTART_FRAMES;
 }
 
 #ifdef MST_HAVE_X86_PATHS

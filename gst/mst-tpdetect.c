@@ -822,6 +822,16 @@ ff_bounded16 (const MstTpDetect * det, const float *x, float *peak)
   return true;
 }
 
+/* What refine_peak16's vertex times nyquist_lift16 can reach, per unit of
+ * the largest magnitude among the three points: a parabola through three
+ * points, the middle one the largest, peaks within half a step of it,
+ * where it is at most 1.25 times their largest (the Lebesgue constant of
+ * the quadratic there); times 1.0004 and the reciprocal estimate's 2^-14
+ * (refine_peak16), times the largest lift, 1 + 1.0004 NYQUIST_K
+ * NYQUIST_CAP^2 = 1.00859; 1.2625 covers those (1.2612) and the float
+ * roundings on the way. */
+#define REFINED_BOUND 1.2625f
+
 /* refine_peak8 on sixteen lanes. */
 __attribute__ ((target ("avx512f,avx512dq")))
 static inline __m512
@@ -943,16 +953,11 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     prev_q3 = q3;
     __m512 v0 = _mm512_loadu_ps (x + i), v2 = hv[3];
     __m512 v4 = _mm512_loadu_ps (x + i + 1);
-    __m512 m = refine_peak16 (q3_before, v0, q1);
-    m = _mm512_max_ps (m, refine_peak16 (v0, q1, v2));
-    m = _mm512_max_ps (m, refine_peak16 (q1, v2, q3));
-    m = _mm512_max_ps (m, refine_peak16 (v2, q3, v4));
-    m = _mm512_mul_ps (m, nyquist_lift16 (q3_before, v0, q1, q1, v2, q3));
     /* The meters' phases: max (|P + Q|, |P - Q|) = |P| + |Q|. */
-    m = _mm512_max_ps (m, _mm512_add_ps (_mm512_abs_ps (P),
-            _mm512_abs_ps (Q)));
-    m = _mm512_max_ps (m, _mm512_abs_ps (mid));
-    m = _mm512_mul_ps (m, _mm512_set1_ps (det->k_others));
+    const __m512 meters = _mm512_mul_ps (_mm512_max_ps (_mm512_add_ps
+            (_mm512_abs_ps (P), _mm512_abs_ps (Q)), _mm512_abs_ps (mid)),
+        _mm512_set1_ps (det->k_others));
+    __m512 bound = meters;
     if (may_skip) {
       /* A bound on FFmpeg's points from the shared pairs and the largest
        * sample of its windows (frames i - 16 .. i + 31): where it is at
@@ -964,17 +969,41 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
               abs_mask));
       const __m512 xmax = _mm512_set1_ps (_mm512_reduce_max_ps (big));
       const __m512 up = _mm512_set1_ps (FF_BOUND_ROUNDING);
-      __m512 bound = _mm512_fmadd_ps (xmax, _mm512_set1_ps (det->ff_outer[0]),
+      bound = _mm512_fmadd_ps (xmax, _mm512_set1_ps (det->ff_outer[0]),
           _mm512_mul_ps (_mm512_add_ps (_mm512_abs_ps (Pt), _mm512_abs_ps (Qt)),
               up));
       bound = _mm512_max_ps (bound, _mm512_fmadd_ps (xmax,
               _mm512_set1_ps (det->ff_outer[1]), _mm512_mul_ps (
                   _mm512_abs_ps (Mt), up)));
-      if (_mm512_cmp_ps_mask (bound, _mm512_max_ps (m, floor_v), _CMP_LE_OQ)
-          == 0xffff) {
-        _mm512_storeu_ps (peak + i, _mm512_max_ps (m, bound));
+      /* The same for the refined precise points: each refined vertex is at
+       * most REFINED_BOUND times the largest of the six points around
+       * it. Where both bounds are at most the larger of the meters' peak
+       * and the floor, the refinement changes no value either. */
+      __m512 near = _mm512_max_ps (_mm512_abs_ps (q3_before),
+          _mm512_abs_ps (v0));
+      near = _mm512_max_ps (near, _mm512_max_ps (_mm512_abs_ps (q1),
+              _mm512_abs_ps (v2)));
+      near = _mm512_max_ps (near, _mm512_max_ps (_mm512_abs_ps (q3),
+              _mm512_abs_ps (v4)));
+      const __m512 both = _mm512_max_ps (bound, _mm512_mul_ps (near,
+              _mm512_set1_ps (REFINED_BOUND * det->k_others)));
+      if (_mm512_cmp_ps_mask (both, _mm512_max_ps (meters, floor_v),
+              _CMP_LE_OQ) == 0xffff) {
+        _mm512_storeu_ps (peak + i, _mm512_max_ps (meters, both));
         continue;
       }
+    }
+    __m512 m = refine_peak16 (q3_before, v0, q1);
+    m = _mm512_max_ps (m, refine_peak16 (v0, q1, v2));
+    m = _mm512_max_ps (m, refine_peak16 (q1, v2, q3));
+    m = _mm512_max_ps (m, refine_peak16 (v2, q3, v4));
+    m = _mm512_mul_ps (m, nyquist_lift16 (q3_before, v0, q1, q1, v2, q3));
+    m = _mm512_max_ps (_mm512_mul_ps (m, _mm512_set1_ps (det->k_others)),
+        meters);
+    if (may_skip && _mm512_cmp_ps_mask (bound, _mm512_max_ps (m, floor_v),
+            _CMP_LE_OQ) == 0xffff) {
+      _mm512_storeu_ps (peak + i, _mm512_max_ps (m, bound));
+      continue;
     }
     /* FFmpeg's sums over every pair, in the order of the pairs. */
     __m512 Pf = _mm512_setzero_ps (), Qf = Pf, Mf = Pf;

@@ -5,6 +5,8 @@
 #define MST_TEST_H
 
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 static int mst_test_checks_failed;
@@ -34,6 +36,18 @@ static int mst_test_passed, mst_test_failed;
     if (mst_test_current_failed) { mst_test_failed++; printf ("FAIL %s\n", #fn); } \
     else { mst_test_passed++; printf ("ok   %s\n", #fn); } \
   } while (0)
+
+/* The next call's frame count when a stream is cut into calls at random:
+ * 1 to @most, at most @left (an xorshift on @seed). */
+static inline size_t
+mst_test_random_piece (uint32_t * seed, size_t left, size_t most)
+{
+  *seed ^= *seed << 13;
+  *seed ^= *seed >> 17;
+  *seed ^= *seed << 5;
+  size_t piece = 1 + *seed % most;
+  return piece < left ? piece : left;
+}
 
 static inline int
 mst_test_summary (void)

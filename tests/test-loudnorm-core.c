@@ -617,14 +617,8 @@ test_chunking (void)
           == MST_OK);
       MST_CHECK (mst_loudnorm_set (ln, &s) == MST_OK);
       while (done < n) {
-        size_t piece = n - done;
-        if (run == 1) {
-          seed ^= seed << 13;
-          seed ^= seed >> 17;
-          seed ^= seed << 5;
-          piece = 1 + seed % 5000;
-          piece = piece < n - done ? piece : n - done;
-        }
+        size_t piece = run == 1 ? mst_test_random_piece (&seed, n - done, 5000)
+            : n - done;
         if (f64)
           mst_loudnorm_process_f64 (ln, (double *) in + done * ch, piece,
               (double *) y[run] + written * ch, &k);
