@@ -56,6 +56,11 @@ typedef struct {
   char *src_desc;
   gboolean live;
   gboolean input_is_file;       /* its EOS ends the run */
+  /* Kept between the target's ceiling and the limiter's for a lossy
+   * output (Opus over SRT, .opus, .mp3, .m4a): the decoded stream
+   * overshoots the encoder's input (GmFormat's headroom_db, as gst-master
+   * master keeps). */
+  double headroom_db;
   double vary_period_s;         /* test://?vary=S: level swept, 0: none */
 
   GMainLoop *loop;
@@ -361,7 +366,7 @@ output_desc (const char *out, char **caps, char **err)
   if (!strcmp (out, "null://"))
     return g_strdup ("fakesink sync=false");
   if (!strcmp (out, "auto://"))
-    return g_strdup ("audioconvert ! autoaudiosink");
+    return g_strdup ("audioconvert ! autoaudiosink name=auto");
   if (g_str_has_prefix (out, "udp://")) {
     char *host, *fmt, *desc;
     int port;
@@ -388,6 +393,7 @@ output_desc (const char *out, char **caps, char **err)
       return NULL;
     }
     *caps = g_strdup ("audio/x-raw,format=S16LE");
+    L.headroom_db = gm_format_find ("opus")->headroom_db;
     return g_strdup_printf ("audioconvert dithering=none ! opusenc bitrate=192000 ! "
         "mpegtsmux ! srtsink uri=\"%s\" sync=false wait-for-connection=false",
         out);
@@ -410,6 +416,7 @@ output_desc (const char *out, char **caps, char **err)
       return NULL;
     }
     *caps = g_strdup_printf ("audio/x-raw,format=%s", f->pcm_format);
+    L.headroom_db = f->headroom_db;
     q = g_strescape (path, NULL);
     desc = g_strdup_printf ("audioconvert dithering=none ! %s ! %s ! "
         "filesink location=\"%s\" sync=false", *caps, f->encoder, q);
@@ -835,6 +842,32 @@ count_out (GstPad * pad, GstPadProbeInfo * info, gpointer d)
   return GST_PAD_PROBE_OK;
 }
 
+/* Whether autoaudiosink (auto://), once past READY, plays into the fakesink
+ * it falls back to when no audio sink opens (no sound card, no sound
+ * server; it only posts a warning then, and the feed would run on to
+ * nothing). */
+static gboolean
+auto_sink_is_fake (void)
+{
+  GstElement *auto_sink = gst_bin_get_by_name (GST_BIN (L.out_pipe), "auto");
+  GstIterator *it;
+  GValue v = G_VALUE_INIT;
+  gboolean fake = FALSE;
+
+  if (!auto_sink)
+    return FALSE;
+  it = gst_bin_iterate_elements (GST_BIN (auto_sink));
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElementFactory *f = gst_element_get_factory (g_value_get_object (&v));
+    fake |= f && !strcmp (GST_OBJECT_NAME (f), "fakesink");
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  gst_object_unref (auto_sink);
+  return fake;
+}
+
 static gboolean
 output_start (const char *sink_desc, const char *caps, char **err)
 {
@@ -844,13 +877,18 @@ output_start (const char *sink_desc, const char *caps, char **err)
   GstBus *bus;
   /* Half a second queued into the output at most. */
   guint64 max_bytes = (guint64) L.rate_hz / 2 * L.channels * sizeof (float);
-  char *desc = g_strdup_printf ("appsrc name=feed format=time is-live=%s "
+  char ceiling_s[G_ASCII_DTOSTR_BUF_SIZE];
+  char *desc;
+
+  g_ascii_dtostr (ceiling_s, sizeof ceiling_s, L.target->ceiling_dbtp
+      - L.headroom_db);
+  desc = g_strdup_printf ("appsrc name=feed format=time is-live=%s "
       "block=%s caps=\"audio/x-raw,format=F32LE,layout=interleaved,rate=%d,"
-      "channels=%d\" ! master name=master target=%s ! %s%s%s"
+      "channels=%d\" ! master name=master target=%s ceiling=%s ! %s%s%s"
       "audio/x-raw,format=F32LE ! loudmeter name=meter interval=%"
       G_GUINT64_FORMAT " ! %s", L.live ? "true" : "false",
       L.live ? "false" : "true", L.rate_hz, L.channels, L.target->name,
-      caps ? caps : "", caps ? " ! audioconvert ! " : "", "",
+      ceiling_s, caps ? caps : "", caps ? " ! audioconvert ! " : "", "",
       (guint64) GM_INTERVAL_NS, sink_desc);
 
   L.out_pipe = gst_parse_launch (desc, &e);
@@ -882,6 +920,12 @@ output_start (const char *sink_desc, const char *caps, char **err)
   if (gst_element_set_state (L.out_pipe, GST_STATE_PLAYING)
       == GST_STATE_CHANGE_FAILURE) {
     *err = g_strdup_printf ("the output %s cannot start", L.output);
+    return FALSE;
+  }
+  if (auto_sink_is_fake ()) {
+    *err = g_strdup_printf ("the output %s: no sound card or sound server "
+        "answers (autoaudiosink found no audio sink that opens); use a "
+        "file, udp://, srt:// or null://", L.output);
     return FALSE;
   }
   return TRUE;
