@@ -1,10 +1,10 @@
-/* gst-master live: one feed, two pipelines joined by an appsink and an
+/* gst-master live: one feed, two pipelines joined by a pad probe and an
  * appsrc. The output pipeline (appsrc ! master ! loudmeter ! output) is
  * built once and runs until the end: the loudness controller of the master
  * bin keeps its state over any drop of the source. The source pipeline
- * (source ! audioconvert ! audioresample ! fixed caps ! appsink) is torn
- * down when it errors, ends or goes quiet, and rebuilt after a backoff
- * delay; meanwhile silence is pushed into the output, so the output's
+ * (source ! audioconvert ! audioresample ! fixed caps ! fakesink, whose
+ * pad's probe takes every buffer) is torn down when it errors, ends or
+ * goes quiet, and rebuilt after a backoff delay; meanwhile silence is pushed into the output, so the output's
  * samples and timestamps run on without a gap. Every buffer into the
  * output is stamped here from the count of frames pushed (PTS = frames /
  * rate), whatever the source's own timestamps: a new source starts where
@@ -495,30 +495,36 @@ push_silence (gint64 n_frames)
   }
 }
 
-/* The source's appsink: each buffer restamped into the output. A live
- * source cannot wait: past half a second queued, its buffer is dropped
- * (counted). A file or test source waits for room instead. */
-static GstFlowReturn
-on_source_sample (GstAppSink * sink, gpointer data)
+/* Each buffer reaching the source part's sink, taken here from its
+ * streaming thread and restamped into the output. A probe that handles the
+ * buffer owns the reference the pipeline pushed, the only one in general:
+ * the buffer is then writable as it is, and its memory goes on into the
+ * master bin, which works in place. (An appsink's new-sample callback runs
+ * inside its render, where the sink and its reused sample still hold the
+ * buffer: refcount 3, so every buffer had to be copied, and its memory
+ * again in the master bin.) A live source cannot wait: past half a second
+ * queued, its buffer is dropped (counted). A file or test source waits
+ * for room instead. */
+static GstPadProbeReturn
+on_source_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
-  GstSample *s = gst_app_sink_pull_sample (sink);
-  GstBuffer *b;
+  GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER (info);
+  (void) pad;
   (void) data;
 
-  if (!s)
-    return GST_FLOW_EOS;
-  b = gst_buffer_copy (gst_sample_get_buffer (s));
-  gst_sample_unref (s);
   STORE (L.last_data_us, g_get_monotonic_time ());
   if (L.live && gst_app_src_get_current_level_bytes (GST_APP_SRC (L.appsrc))
       >= gst_app_src_get_max_bytes (GST_APP_SRC (L.appsrc))) {
     STORE (L.dropped_frames, L.dropped_frames + (gint64)
         (gst_buffer_get_size (b) / (sizeof (float) * L.channels)));
     gst_buffer_unref (b);
-    return GST_FLOW_OK;
+    return GST_PAD_PROBE_HANDLED;
   }
-  push (b);
-  return L.frames_in >= L.frames_limit ? GST_FLOW_EOS : GST_FLOW_OK;
+  /* A copy only when upstream kept a reference (a tee, say). */
+  push (gst_buffer_make_writable (b));
+  if (L.frames_in >= L.frames_limit)
+    GST_PAD_PROBE_INFO_FLOW_RETURN (info) = GST_FLOW_EOS;
+  return GST_PAD_PROBE_HANDLED;
 }
 
 /* ------------------------------------------------------------------ */
@@ -566,11 +572,11 @@ source_start (char **err)
   GError *e = NULL;
   char *desc = g_strdup_printf ("%s ! audioconvert ! audioresample ! "
       "audio/x-raw,format=F32LE,layout=interleaved,rate=%d,channels=%d ! "
-      "appsink name=sink sync=false max-buffers=8", L.src_desc, L.rate_hz,
+      "fakesink name=sink sync=false async=false", L.src_desc, L.rate_hz,
       L.channels);
   GstElement *pipe = gst_parse_launch (desc, &e);
   GstElement *sink;
-  GstAppSinkCallbacks cb = { 0 };
+  GstPad *pad;
   GstBus *bus;
 
   g_free (desc);
@@ -585,8 +591,10 @@ source_start (char **err)
   if (L.vary_period_s > 0)
     source_vary (pipe);
   sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
-  cb.new_sample = on_source_sample;
-  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, NULL, NULL);
+  pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_source_buffer, NULL,
+      NULL);
+  gst_object_unref (pad);
   gst_object_unref (sink);
   bus = gst_element_get_bus (pipe);
   L.src_bus_watch = gst_bus_add_watch (bus, on_source_bus, NULL);
