@@ -117,6 +117,24 @@ member_int (JsonObject * o, const char *k)
       json_object_get_int_member (o, k) : -1;
 }
 
+/* Whether gst-master live, its standard error going to @log, says within
+ * 4 s that the feed runs ("INPUT -> master target=T -> OUTPUT": both
+ * parts started, its sockets bound). */
+static gboolean
+says_it_runs (const char *log)
+{
+  for (int k = 0; k < 200; k++) {
+    char *text = NULL;
+    gboolean runs = g_file_get_contents (log, &text, NULL, NULL)
+        && strstr (text, "-> master");
+    g_free (text);
+    if (runs)
+      return TRUE;
+    g_usleep (20 * 1000);
+  }
+  return FALSE;
+}
+
 /* A UDP port free on the loopback now (the kernel's pick: RTP and SRT
  * run over UDP): bound, read back and released for the test to take. */
 static int
@@ -234,15 +252,7 @@ test_udp (void)
     return;
   close (log_fd);
   /* Its socket is bound once it says where the feed goes. */
-  for (int k = 0; k < 200; k++) {
-    g_free (text);
-    text = NULL;
-    if (g_file_get_contents (log, &text, NULL, NULL)
-        && strstr (text, "-> master"))
-      break;
-    g_usleep (20 * 1000);
-  }
-  check (text && strstr (text, "-> master"), "udp: listening");
+  check (says_it_runs (log), "udp: listening");
   for (int k = 0; k < 2; k++) {
     check (g_spawn_command_line_sync (k ? send2 : send, NULL, NULL, &status,
             NULL) && g_spawn_check_wait_status (status, NULL),
@@ -578,15 +588,7 @@ test_srt (gboolean caller, gboolean ticks)
     goto out;
   if (!caller) {
     /* Its srtsink listens once it says where the feed goes. */
-    for (int k = 0; k < 200; k++) {
-      g_free (text);
-      text = NULL;
-      if (g_file_get_contents (log, &text, NULL, NULL)
-          && strstr (text, "-> master"))
-        break;
-      g_usleep (20 * 1000);
-    }
-    check (text && strstr (text, "-> master"), "%s: listening", name);
+    check (says_it_runs (log), "%s: listening", name);
     check ((rx = srt_receiver_start (rx_uri)) != NULL,
         "%s: the receiver calls %s", name, rx_uri);
   }
