@@ -61,6 +61,9 @@ typedef struct {
    * overshoots the encoder's input (GmFormat's headroom_db, as gst-master
    * master keeps). */
   double headroom_db;
+  /* How long the output lives on after its EOS before it is torn down:
+   * what the sink still has to send (0: nothing). */
+  guint linger_ms;
   double vary_period_s;         /* test://?vary=S: level swept, 0: none */
 
   GMainLoop *loop;
@@ -357,6 +360,14 @@ source_desc (const char *in, char **err)
   return desc;
 }
 
+/* srtsink closes its socket when the pipeline stops and SRT (live mode,
+ * no linger) drops what it has not sent: the master bin's drain at EOS
+ * comes as a burst, and the last 0.55 s of an 8 s run never reached the
+ * receiver (test-live-srt-caller). 0.5 s of grace delivered every frame
+ * on the loopback; 1 s leaves room for a network's round trips and the
+ * receiver's 120 ms of SRT latency. */
+#define SRT_LINGER_MS 1000
+
 /* The output part after the meter, and the caps master gives it; NULL
  * with *err for an output that cannot work. */
 static char *
@@ -394,6 +405,7 @@ output_desc (const char *out, char **caps, char **err)
     }
     *caps = g_strdup ("audio/x-raw,format=S16LE");
     L.headroom_db = gm_format_find ("opus")->headroom_db;
+    L.linger_ms = SRT_LINGER_MS;
     return g_strdup_printf ("audioconvert dithering=none ! opusenc bitrate=192000 ! "
         "mpegtsmux ! srtsink uri=\"%s\" sync=false wait-for-connection=false",
         out);
@@ -772,6 +784,14 @@ field (const GstStructure * s, const char *k)
 }
 
 static gboolean
+quit_loop (gpointer d)
+{
+  (void) d;
+  g_main_loop_quit (L.loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
 on_output_bus (GstBus * bus, GstMessage * m, gpointer d)
 {
   const GstStructure *s;
@@ -781,7 +801,10 @@ on_output_bus (GstBus * bus, GstMessage * m, gpointer d)
 
   switch (GST_MESSAGE_TYPE (m)) {
     case GST_MESSAGE_EOS:
-      g_main_loop_quit (L.loop);
+      if (L.linger_ms)
+        g_timeout_add (L.linger_ms, quit_loop, NULL);
+      else
+        g_main_loop_quit (L.loop);
       break;
     case GST_MESSAGE_ERROR:{
       GError *e = NULL;
