@@ -1,10 +1,10 @@
-/* gst-master live: one feed, two pipelines joined by an appsink and an
+/* gst-master live: one feed, two pipelines joined by a pad probe and an
  * appsrc. The output pipeline (appsrc ! master ! loudmeter ! output) is
  * built once and runs until the end: the loudness controller of the master
  * bin keeps its state over any drop of the source. The source pipeline
- * (source ! audioconvert ! audioresample ! fixed caps ! appsink) is torn
- * down when it errors, ends or goes quiet, and rebuilt after a backoff
- * delay; meanwhile silence is pushed into the output, so the output's
+ * (source ! audioconvert ! audioresample ! fixed caps ! fakesink, whose
+ * pad's probe takes every buffer) is torn down when it errors, ends or
+ * goes quiet, and rebuilt after a backoff delay; meanwhile silence is pushed into the output, so the output's
  * samples and timestamps run on without a gap. Every buffer into the
  * output is stamped here from the count of frames pushed (PTS = frames /
  * rate), whatever the source's own timestamps: a new source starts where
@@ -56,6 +56,14 @@ typedef struct {
   char *src_desc;
   gboolean live;
   gboolean input_is_file;       /* its EOS ends the run */
+  /* Kept between the target's ceiling and the limiter's for a lossy
+   * output (Opus over SRT, .opus, .mp3, .m4a): the decoded stream
+   * overshoots the encoder's input (GmFormat's headroom_db, as gst-master
+   * master keeps). */
+  double headroom_db;
+  /* How long the output lives on after its EOS before it is torn down:
+   * what the sink still has to send (0: nothing). */
+  guint linger_ms;
   double vary_period_s;         /* test://?vary=S: level swept, 0: none */
 
   GMainLoop *loop;
@@ -352,6 +360,14 @@ source_desc (const char *in, char **err)
   return desc;
 }
 
+/* srtsink closes its socket when the pipeline stops and SRT (live mode,
+ * no linger) drops what it has not sent: the master bin's drain at EOS
+ * comes as a burst, and the last 0.55 s of an 8 s run never reached the
+ * receiver (test-live-srt-caller). 0.5 s of grace delivered every frame
+ * on the loopback; 1 s leaves room for a network's round trips and the
+ * receiver's 120 ms of SRT latency. */
+#define SRT_LINGER_MS 1000
+
 /* The output part after the meter, and the caps master gives it; NULL
  * with *err for an output that cannot work. */
 static char *
@@ -361,7 +377,7 @@ output_desc (const char *out, char **caps, char **err)
   if (!strcmp (out, "null://"))
     return g_strdup ("fakesink sync=false");
   if (!strcmp (out, "auto://"))
-    return g_strdup ("audioconvert ! autoaudiosink");
+    return g_strdup ("audioconvert ! autoaudiosink name=auto");
   if (g_str_has_prefix (out, "udp://")) {
     char *host, *fmt, *desc;
     int port;
@@ -388,6 +404,8 @@ output_desc (const char *out, char **caps, char **err)
       return NULL;
     }
     *caps = g_strdup ("audio/x-raw,format=S16LE");
+    L.headroom_db = gm_format_find ("opus")->headroom_db;
+    L.linger_ms = SRT_LINGER_MS;
     return g_strdup_printf ("audioconvert dithering=none ! opusenc bitrate=192000 ! "
         "mpegtsmux ! srtsink uri=\"%s\" sync=false wait-for-connection=false",
         out);
@@ -410,6 +428,7 @@ output_desc (const char *out, char **caps, char **err)
       return NULL;
     }
     *caps = g_strdup_printf ("audio/x-raw,format=%s", f->pcm_format);
+    L.headroom_db = f->headroom_db;
     q = g_strescape (path, NULL);
     desc = g_strdup_printf ("audioconvert dithering=none ! %s ! %s ! "
         "filesink location=\"%s\" sync=false", *caps, f->encoder, q);
@@ -488,30 +507,36 @@ push_silence (gint64 n_frames)
   }
 }
 
-/* The source's appsink: each buffer restamped into the output. A live
- * source cannot wait: past half a second queued, its buffer is dropped
- * (counted). A file or test source waits for room instead. */
-static GstFlowReturn
-on_source_sample (GstAppSink * sink, gpointer data)
+/* Each buffer reaching the source part's sink, taken here from its
+ * streaming thread and restamped into the output. A probe that handles the
+ * buffer owns the reference the pipeline pushed, the only one in general:
+ * the buffer is then writable as it is, and its memory goes on into the
+ * master bin, which works in place. (An appsink's new-sample callback runs
+ * inside its render, where the sink and its reused sample still hold the
+ * buffer: refcount 3, so every buffer had to be copied, and its memory
+ * again in the master bin.) A live source cannot wait: past half a second
+ * queued, its buffer is dropped (counted). A file or test source waits
+ * for room instead. */
+static GstPadProbeReturn
+on_source_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
-  GstSample *s = gst_app_sink_pull_sample (sink);
-  GstBuffer *b;
+  GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER (info);
+  (void) pad;
   (void) data;
 
-  if (!s)
-    return GST_FLOW_EOS;
-  b = gst_buffer_copy (gst_sample_get_buffer (s));
-  gst_sample_unref (s);
   STORE (L.last_data_us, g_get_monotonic_time ());
   if (L.live && gst_app_src_get_current_level_bytes (GST_APP_SRC (L.appsrc))
       >= gst_app_src_get_max_bytes (GST_APP_SRC (L.appsrc))) {
     STORE (L.dropped_frames, L.dropped_frames + (gint64)
         (gst_buffer_get_size (b) / (sizeof (float) * L.channels)));
     gst_buffer_unref (b);
-    return GST_FLOW_OK;
+    return GST_PAD_PROBE_HANDLED;
   }
-  push (b);
-  return L.frames_in >= L.frames_limit ? GST_FLOW_EOS : GST_FLOW_OK;
+  /* A copy only when upstream kept a reference (a tee, say). */
+  push (gst_buffer_make_writable (b));
+  if (L.frames_in >= L.frames_limit)
+    GST_PAD_PROBE_INFO_FLOW_RETURN (info) = GST_FLOW_EOS;
+  return GST_PAD_PROBE_HANDLED;
 }
 
 /* ------------------------------------------------------------------ */
@@ -559,11 +584,11 @@ source_start (char **err)
   GError *e = NULL;
   char *desc = g_strdup_printf ("%s ! audioconvert ! audioresample ! "
       "audio/x-raw,format=F32LE,layout=interleaved,rate=%d,channels=%d ! "
-      "appsink name=sink sync=false max-buffers=8", L.src_desc, L.rate_hz,
+      "fakesink name=sink sync=false async=false", L.src_desc, L.rate_hz,
       L.channels);
   GstElement *pipe = gst_parse_launch (desc, &e);
   GstElement *sink;
-  GstAppSinkCallbacks cb = { 0 };
+  GstPad *pad;
   GstBus *bus;
 
   g_free (desc);
@@ -578,8 +603,10 @@ source_start (char **err)
   if (L.vary_period_s > 0)
     source_vary (pipe);
   sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
-  cb.new_sample = on_source_sample;
-  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, NULL, NULL);
+  pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_source_buffer, NULL,
+      NULL);
+  gst_object_unref (pad);
   gst_object_unref (sink);
   bus = gst_element_get_bus (pipe);
   L.src_bus_watch = gst_bus_add_watch (bus, on_source_bus, NULL);
@@ -757,6 +784,14 @@ field (const GstStructure * s, const char *k)
 }
 
 static gboolean
+quit_loop (gpointer d)
+{
+  (void) d;
+  g_main_loop_quit (L.loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
 on_output_bus (GstBus * bus, GstMessage * m, gpointer d)
 {
   const GstStructure *s;
@@ -766,7 +801,10 @@ on_output_bus (GstBus * bus, GstMessage * m, gpointer d)
 
   switch (GST_MESSAGE_TYPE (m)) {
     case GST_MESSAGE_EOS:
-      g_main_loop_quit (L.loop);
+      if (L.linger_ms)
+        g_timeout_add (L.linger_ms, quit_loop, NULL);
+      else
+        g_main_loop_quit (L.loop);
       break;
     case GST_MESSAGE_ERROR:{
       GError *e = NULL;
@@ -835,6 +873,32 @@ count_out (GstPad * pad, GstPadProbeInfo * info, gpointer d)
   return GST_PAD_PROBE_OK;
 }
 
+/* Whether autoaudiosink (auto://), once past READY, plays into the fakesink
+ * it falls back to when no audio sink opens (no sound card, no sound
+ * server; it only posts a warning then, and the feed would run on to
+ * nothing). */
+static gboolean
+auto_sink_is_fake (void)
+{
+  GstElement *auto_sink = gst_bin_get_by_name (GST_BIN (L.out_pipe), "auto");
+  GstIterator *it;
+  GValue v = G_VALUE_INIT;
+  gboolean fake = FALSE;
+
+  if (!auto_sink)
+    return FALSE;
+  it = gst_bin_iterate_elements (GST_BIN (auto_sink));
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElementFactory *f = gst_element_get_factory (g_value_get_object (&v));
+    fake |= f && !strcmp (GST_OBJECT_NAME (f), "fakesink");
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  gst_object_unref (auto_sink);
+  return fake;
+}
+
 static gboolean
 output_start (const char *sink_desc, const char *caps, char **err)
 {
@@ -844,13 +908,18 @@ output_start (const char *sink_desc, const char *caps, char **err)
   GstBus *bus;
   /* Half a second queued into the output at most. */
   guint64 max_bytes = (guint64) L.rate_hz / 2 * L.channels * sizeof (float);
-  char *desc = g_strdup_printf ("appsrc name=feed format=time is-live=%s "
+  char ceiling_s[G_ASCII_DTOSTR_BUF_SIZE];
+  char *desc;
+
+  g_ascii_dtostr (ceiling_s, sizeof ceiling_s, L.target->ceiling_dbtp
+      - L.headroom_db);
+  desc = g_strdup_printf ("appsrc name=feed format=time is-live=%s "
       "block=%s caps=\"audio/x-raw,format=F32LE,layout=interleaved,rate=%d,"
-      "channels=%d\" ! master name=master target=%s ! %s%s%s"
+      "channels=%d\" ! master name=master target=%s ceiling=%s ! %s%s%s"
       "audio/x-raw,format=F32LE ! loudmeter name=meter interval=%"
       G_GUINT64_FORMAT " ! %s", L.live ? "true" : "false",
       L.live ? "false" : "true", L.rate_hz, L.channels, L.target->name,
-      caps ? caps : "", caps ? " ! audioconvert ! " : "", "",
+      ceiling_s, caps ? caps : "", caps ? " ! audioconvert ! " : "", "",
       (guint64) GM_INTERVAL_NS, sink_desc);
 
   L.out_pipe = gst_parse_launch (desc, &e);
@@ -882,6 +951,12 @@ output_start (const char *sink_desc, const char *caps, char **err)
   if (gst_element_set_state (L.out_pipe, GST_STATE_PLAYING)
       == GST_STATE_CHANGE_FAILURE) {
     *err = g_strdup_printf ("the output %s cannot start", L.output);
+    return FALSE;
+  }
+  if (auto_sink_is_fake ()) {
+    *err = g_strdup_printf ("the output %s: no sound card or sound server "
+        "answers (autoaudiosink found no audio sink that opens); use a "
+        "file, udp://, srt:// or null://", L.output);
     return FALSE;
   }
   return TRUE;

@@ -13,7 +13,7 @@
  * - frames are conserved: after n frames in, max (0, n - latency) out, the
  *   rest pending, and a drain gives exactly the pending frames;
  * - the non-finite count rises when NaN, Inf or absurd samples went in. */
-#include "fuzz-common.h"
+#include "fuzz-stream.h"
 #include "mst-dynamics.h"
 
 #define MAX_STREAM_FRAMES (1 << 17)
@@ -73,8 +73,9 @@ check_output (Run * r, const void *out_a, const void *out_b, size_t n)
 static void stream_start (Run * r);
 
 static void
-do_process (Run * r, FzIn * in, bool sane)
+do_process (void *run, FzIn * in, bool sane)
 {
+  Run *r = run;
   size_t n = fz_frames (in, FZ_MAX_FRAMES);
   if (r->n_in + n > MAX_STREAM_FRAMES)
     return;
@@ -136,8 +137,9 @@ stream_start (Run * r)
 }
 
 static void
-do_drain (Run * r)
+do_drain (void *run)
 {
+  Run *r = run;
   size_t pending = mst_dynamics_get_pending (r->a);
   FZ_CHECK (pending == r->n_in - r->n_out, "pending %zu, expected %zu",
       pending, r->n_in - r->n_out);
@@ -201,8 +203,9 @@ random_settings (FzIn * in, MstDynamicsSettings * s)
 }
 
 static void
-do_set (Run * r, FzIn * in)
+do_set (void *run, FzIn * in)
 {
+  Run *r = run;
   MstDynamicsSettings s = r->set;
   random_settings (in, &s);
   MstResult ra = mst_dynamics_set (r->a, &s);
@@ -222,8 +225,9 @@ do_set (Run * r, FzIn * in)
 }
 
 static bool
-do_configure (Run * r, FzIn * in)
+do_configure (void *run, FzIn * in)
 {
+  Run *r = run;
   double rate = fz_rate (in);
   int channels = (int) (fz_u8 (in) % 10);       /* 0 and 9 refused */
   int key_channels = (int) (fz_u8 (in) % 10);
@@ -250,6 +254,19 @@ do_configure (Run * r, FzIn * in)
   return true;
 }
 
+static void
+do_reset (void *run)
+{
+  Run *r = run;
+  mst_dynamics_reset (r->a);
+  mst_dynamics_reset (r->b);
+  stream_start (r);
+}
+
+static const FzStreamOps ops = {
+  do_configure, do_set, do_drain, do_reset, do_process
+};
+
 int
 LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
 {
@@ -266,38 +283,6 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   mst_dynamics_settings_default (&r.set);
   FZ_CHECK (mst_dynamics_set (r.a, &r.set) == MST_OK
       && mst_dynamics_set (r.b, &r.set) == MST_OK, "defaults refused");
-  if (!do_configure (&r, &in))
-    goto done;
-  bool after_bad = false;
-  for (int step = 0; step < 48 && !fz_done (&in); step++) {
-    uint8_t op = fz_u8 (&in);
-    switch (op % 8) {
-      case 0:
-        do_set (&r, &in);
-        break;
-      case 1:
-        do_drain (&r);
-        break;
-      case 2:
-        mst_dynamics_reset (r.a);
-        mst_dynamics_reset (r.b);
-        stream_start (&r);
-        break;
-      case 3:
-        if (op & 0x80) {
-          if (!do_configure (&r, &in))
-            goto done;
-        }
-        break;
-      default:{
-        bool sane = after_bad && (op & 0x10);
-        do_process (&r, &in, sane);
-        after_bad = !sane;
-        break;
-      }
-    }
-  }
-  do_drain (&r);
-done:
+  fz_stream_drive (&r, &ops, &in);
   return 0;
 }

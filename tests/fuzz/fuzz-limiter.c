@@ -14,7 +14,7 @@
  * - frames are conserved: after n frames in, max (0, n - latency) out,
  *   the rest pending, and a drain gives exactly the pending frames;
  * - the non-finite count rises when NaN or Inf went in. */
-#include "fuzz-common.h"
+#include "fuzz-stream.h"
 #include "mst-limiter.h"
 
 #define MAX_STREAM_FRAMES (1 << 17)
@@ -99,8 +99,9 @@ check_output (Run * r, const void *out_a, const void *out_b, size_t n)
 }
 
 static void
-do_process (Run * r, FzIn * in, bool sane)
+do_process (void *run, FzIn * in, bool sane)
 {
+  Run *r = run;
   size_t n = fz_frames (in, FZ_MAX_FRAMES);
   if (r->n_in + n > MAX_STREAM_FRAMES)
     return;
@@ -152,8 +153,9 @@ do_process (Run * r, FzIn * in, bool sane)
 }
 
 static void
-do_drain (Run * r)
+do_drain (void *run)
 {
+  Run *r = run;
   size_t pending = mst_limiter_get_pending (r->a);
   FZ_CHECK (pending == r->n_in - r->n_out, "pending %zu, expected %zu",
       pending, r->n_in - r->n_out);
@@ -206,8 +208,9 @@ settings_valid (const MstLimiterSettings * s)
 }
 
 static void
-do_set (Run * r, FzIn * in)
+do_set (void *run, FzIn * in)
 {
+  Run *r = run;
   MstLimiterSettings s = r->set;
   random_settings (in, &s);
   MstResult ra = mst_limiter_set (r->a, &s);
@@ -233,8 +236,9 @@ do_set (Run * r, FzIn * in)
 }
 
 static bool
-do_configure (Run * r, FzIn * in)
+do_configure (void *run, FzIn * in)
 {
+  Run *r = run;
   double rate = fz_rate (in);
   int channels = (int) (fz_u8 (in) % 10);       /* 0 and 9 refused */
   double lookahead_ms = fz_param (in, MST_LIMITER_MIN_LOOKAHEAD_MS,
@@ -258,6 +262,19 @@ do_configure (Run * r, FzIn * in)
   return true;
 }
 
+static void
+do_reset (void *run)
+{
+  Run *r = run;
+  mst_limiter_reset (r->a);
+  mst_limiter_reset (r->b);
+  stream_start (r);
+}
+
+static const FzStreamOps ops = {
+  do_configure, do_set, do_drain, do_reset, do_process
+};
+
 int
 LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
 {
@@ -276,40 +293,6 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   mst_limiter_settings_default (&r.set);
   FZ_CHECK (mst_limiter_set (r.a, &r.set) == MST_OK
       && mst_limiter_set (r.b, &r.set) == MST_OK, "defaults refused");
-  if (!do_configure (&r, &in))
-    goto done;
-  bool after_bad = false;
-  for (int step = 0; step < 48 && !fz_done (&in); step++) {
-    uint8_t op = fz_u8 (&in);
-    switch (op % 8) {
-      case 0:
-        do_set (&r, &in);
-        break;
-      case 1:
-        do_drain (&r);
-        break;
-      case 2:
-        mst_limiter_reset (r.a);
-        mst_limiter_reset (r.b);
-        stream_start (&r);
-        break;
-      case 3:
-        if (op & 0x80) {
-          if (!do_configure (&r, &in))
-            goto done;
-        }
-        break;
-      default:{
-        /* After a block that may have held bad values, sometimes a sane
-         * one: its output is held to the same bounds. */
-        bool sane = after_bad && (op & 0x10);
-        do_process (&r, &in, sane);
-        after_bad = !sane;
-        break;
-      }
-    }
-  }
-  do_drain (&r);
-done:
+  fz_stream_drive (&r, &ops, &in);
   return 0;
 }
