@@ -358,6 +358,9 @@ struct MstDenoise {
   int onset_pre, onset_post, onset_ramp;        /* frames */
 
   bool profile_on;
+  /* The profile in use is set.profile_db's (not learned): read back as
+   * given, its lowest bins holding the window's leakage only. */
+  bool profile_given;
   /* The intro of learn_intro_s is being learned (from the reset on). */
   bool intro_learning;
 
@@ -860,6 +863,7 @@ learn_adopt (MstDenoise * dn)
               k * dn->rate_hz / L->n) * L->window_power / S->window_power);
   }
   dn->profile_on = true;
+  dn->profile_given = false;
 }
 
 MstResult
@@ -895,7 +899,7 @@ mst_denoise_set (MstDenoise * dn, const MstDenoiseSettings * s)
   if (s->has_profile && (!old.has_profile || memcmp (s->profile_db,
               old.profile_db, sizeof s->profile_db) != 0)) {
     profile_from_bands (dn, s->profile_db);
-    dn->profile_on = true;
+    dn->profile_on = dn->profile_given = true;
   } else if (!s->has_profile && old.has_profile)
     dn->profile_on = false;
   if (s->learn && !old.learn) {
@@ -991,6 +995,10 @@ mst_denoise_get_profile (const MstDenoise * dn, double *profile_db)
 {
   if (!dn || !profile_db || !noise_in_use (dn, dn->layer[0].tmp))
     return MST_ERR_INVALID_ARG;
+  if (dn->profile_on && dn->profile_given) {
+    memcpy (profile_db, dn->set.profile_db, sizeof dn->set.profile_db);
+    return MST_OK;
+  }
   const Layer *L = &dn->layer[0];
   for (int b = 0; b < MST_DENOISE_PROFILE_BANDS; b++) {
     double fc = mst_denoise_band_hz (b);
