@@ -255,6 +255,14 @@
 /* Powers under this are silence (the FFT's scale: a -300 dBFS density). */
 #define POWER_FLOOR 1e-20f
 #define BLOCK 1024
+/* A profile's density starts at its lowest band's lower edge (the band
+ * of 19.7 Hz spans 2^(-1/6) of it up to 2^(1/6)); the bins within
+ * LEAK_BINS of it are weighted by the window's response, sampled
+ * LEAK_STEPS_PER_BIN times a bin (profile_from_bands). */
+#define PROFILE_LOW_EDGE_HZ 17.538469504833955
+#define LEAK_BINS 8
+#define LEAK_STEPS_PER_BIN 32
+#define LEAK_STEPS (LEAK_BINS * LEAK_STEPS_PER_BIN)
 #define N_LAYERS 2
 /* Short frames of onset strengths kept (more than the latency's and the
  * onset weight's span in frames). */
@@ -289,6 +297,9 @@ typedef struct {
   float dd_weight_profile;      /* DD_WEIGHT_PROFILE_SHORT or _LONG */
   bool keep_partials;           /* the band factor spares partials */
   float pres_hi;                /* PRES_HI or PRES_HI_SHORT */
+  /* |W(nu)|^2 of the analysis window at nu = i / LEAK_STEPS_PER_BIN bins,
+   * i = 0 .. LEAK_STEPS: a profile's bins near its lowest edge. */
+  double leak_response[LEAK_STEPS + 1];
   /* Bins whose removal share is not 0 (the long layer's end under
    * XO_HI_HZ): the gains are computed there only. */
   int active;
@@ -347,6 +358,9 @@ struct MstDenoise {
   int onset_pre, onset_post, onset_ramp;        /* frames */
 
   bool profile_on;
+  /* The profile in use is set.profile_db's (not learned): read back as
+   * given, its lowest bins holding the window's leakage only. */
+  bool profile_given;
   /* The intro of learn_intro_s is being learned (from the reset on). */
   bool intro_learning;
 
@@ -627,6 +641,25 @@ alloc_layer (Layer * L, int n, int channels, int latency, int piece,
     L->window_s[i] = (float) ((a > 0 ? hann / a : 0.0) / (2.0 * n));
     L->window_power += (double) L->window_a[i] * L->window_a[i];
   }
+  for (int j = 0; j <= LEAK_STEPS; j++) {
+    /* The DTFT at j / LEAK_STEPS_PER_BIN bins, its phasor rotated a
+     * sample at a time (renewed every 1024 against the rounding). */
+    double step = 2.0 * M_PI * j / ((double) LEAK_STEPS_PER_BIN * n);
+    double re = 0, im = 0, c = 1, s = 0;
+    const double dc = cos (step), ds = sin (step);
+    for (int i = 0; i < n; i++) {
+      if ((i & 1023) == 0) {
+        c = cos (step * i);
+        s = sin (step * i);
+      }
+      re += L->window_a[i] * c;
+      im += L->window_a[i] * s;
+      double t = c * dc - s * ds;
+      s = s * dc + c * ds;
+      c = t;
+    }
+    L->leak_response[j] = re * re + im * im;
+  }
   return true;
 }
 
@@ -741,25 +774,50 @@ power_to_density (double rate_hz, const Layer * L, double power)
           * L->window_power));
 }
 
-/* The profile's bands onto each layer's bins: dB interpolated over log
- * frequency. */
+/* The profile's density at @f_hz, dB: interpolated over log frequency
+ * between the bands' centres, the outer bands' values beyond them. */
+static double
+band_density_db (const double *db, double f_hz)
+{
+  double x = f_hz > 0 ? 3.0 * log2 (f_hz / 1000.0) + 17.0 : -1.0;
+  if (x <= 0)
+    return db[0];
+  if (x >= MST_DENOISE_PROFILE_BANDS - 1)
+    return db[MST_DENOISE_PROFILE_BANDS - 1];
+  int b = (int) x;
+  return db[b] + (x - b) * (db[b + 1] - db[b]);
+}
+
+/* The profile's bands onto each layer's bins: the expected periodogram
+ * of a noise with the bands' density from the lowest band's lower edge
+ * (PROFILE_LOW_EDGE_HZ) up and none under it. Where the density is
+ * smooth that is the density at the bin (density_to_power); within
+ * LEAK_BINS of the edge, the density (mirrored at 0 Hz, as a real
+ * signal's) weighted by the analysis window's power response around the
+ * bin (Layer.leak_response): what those bins hold of the noise is the
+ * window's leakage from above the edge. */
 static void
 profile_from_bands (MstDenoise * dn, const double *db)
 {
   for (int l = 0; l < N_LAYERS; l++) {
     Layer *L = &dn->layer[l];
+    const double bin_hz = dn->rate_hz / L->n;
     for (int k = 0; k < L->bins; k++) {
-      double f = k * dn->rate_hz / L->n;
-      double x = f > 0 ? 3.0 * log2 (f / 1000.0) + 17.0 : -1.0;
+      double f = k * bin_hz;
       double v;
-      if (x <= 0)
-        v = db[0];
-      else if (x >= MST_DENOISE_PROFILE_BANDS - 1)
-        v = db[MST_DENOISE_PROFILE_BANDS - 1];
+      if (f >= PROFILE_LOW_EDGE_HZ + LEAK_BINS * bin_hz)
+        v = band_density_db (db, f);
       else {
-        int b = (int) x;
-        double t = x - b;
-        v = db[b] + t * (db[b + 1] - db[b]);
+        double num = 0, den = 0;
+        for (int i = -LEAK_STEPS; i <= LEAK_STEPS; i++) {
+          double w = L->leak_response[abs (i)]
+              * (abs (i) == LEAK_STEPS ? 0.5 : 1.0);
+          double fi = fabs (f + i * bin_hz / LEAK_STEPS_PER_BIN);
+          if (fi >= PROFILE_LOW_EDGE_HZ)
+            num += w * pow (10.0, band_density_db (db, fi) / 10.0);
+          den += w;
+        }
+        v = 10.0 * log10 (fmax (num / den, 1e-300));
       }
       L->profile[k] = (float) density_to_power (dn->rate_hz, L, v);
     }
@@ -805,6 +863,7 @@ learn_adopt (MstDenoise * dn)
               k * dn->rate_hz / L->n) * L->window_power / S->window_power);
   }
   dn->profile_on = true;
+  dn->profile_given = false;
 }
 
 MstResult
@@ -840,7 +899,7 @@ mst_denoise_set (MstDenoise * dn, const MstDenoiseSettings * s)
   if (s->has_profile && (!old.has_profile || memcmp (s->profile_db,
               old.profile_db, sizeof s->profile_db) != 0)) {
     profile_from_bands (dn, s->profile_db);
-    dn->profile_on = true;
+    dn->profile_on = dn->profile_given = true;
   } else if (!s->has_profile && old.has_profile)
     dn->profile_on = false;
   if (s->learn && !old.learn) {
@@ -936,6 +995,10 @@ mst_denoise_get_profile (const MstDenoise * dn, double *profile_db)
 {
   if (!dn || !profile_db || !noise_in_use (dn, dn->layer[0].tmp))
     return MST_ERR_INVALID_ARG;
+  if (dn->profile_on && dn->profile_given) {
+    memcpy (profile_db, dn->set.profile_db, sizeof dn->set.profile_db);
+    return MST_OK;
+  }
   const Layer *L = &dn->layer[0];
   for (int b = 0; b < MST_DENOISE_PROFILE_BANDS; b++) {
     double fc = mst_denoise_band_hz (b);

@@ -21,7 +21,10 @@ extern "C" {
  *  density at those frequencies, in dB re full scale squared per Hz
  *  (one-sided): white noise of RMS r dBFS at rate fs reads
  *  r - 10 log10 (fs / 2) in every band. Between the bands the density is
- *  interpolated in dB over log frequency, beyond them held. */
+ *  interpolated in dB over log frequency, above the top one held; under
+ *  the lowest band's lower edge (17.5 Hz) there is none: the bins there
+ *  hold what the analysis window leaks of the noise above it. A learned
+ *  profile is the noise's mean periodogram itself. */
 #define MST_DENOISE_PROFILE_BANDS 31
 
 /** Density the profile values are clamped to (dB re FS^2/Hz). */
