@@ -63,13 +63,15 @@ make_music (float *x, size_t n, int channels, double rate)
 
 typedef enum {
   SIG_MUSIC, SIG_SQUARE, SIG_CLIPPED, SIG_FS4_45, SIG_IMPULSES, SIG_STEP,
-  SIG_SINE_STEP, SIG_NOISE, SIG_HF_SINE, SIG_HF_NOISE, SIG_NYQUIST, SIG_N
+  SIG_SINE_STEP, SIG_NOISE, SIG_HF_SINE, SIG_HF_NOISE, SIG_NYQUIST,
+  SIG_TONE_046, SIG_TONE_047, SIG_BURSTS_0475, SIG_N
 } Signal;
 
 static const char *signal_names[] = {
   "music", "square 1 kHz", "clipped master", "fs/4 sine 45 deg", "impulses",
   "DC step after silence", "100 Hz step after silence", "white noise",
-  "18 kHz sine", "noise near Nyquist", "Nyquist tone"
+  "18 kHz sine", "noise near Nyquist", "Nyquist tone", "tone 0.46 fs",
+  "tone 0.47 fs", "bursts 0.475 fs"
 };
 
 /* Fills x; returns the input gain in dB the torture case uses. */
@@ -134,6 +136,24 @@ make_signal (Signal s, float *x, size_t n, int channels, double rate)
         for (int c = 0; c < channels; c++)
           x[i * channels + c] = i % 2 ? -1.0f : 1.0f;
       return 12.0;
+    case SIG_TONE_046:
+    case SIG_TONE_047:
+    case SIG_BURSTS_0475:{
+      /* In the band limit's transition (-0.01, -6 and -18 dB), so at full
+       * level after it: what the detector's half-sample interpolator must
+       * read there (scripts/half-interpolator-lengths.py). The bursts are
+       * 5 ms Hann windows every 50 ms. */
+      double f = s == SIG_TONE_046 ? 0.46 : s == SIG_TONE_047 ? 0.47 : 0.475;
+      size_t period = (size_t) (0.05 * rate), len = (size_t) (0.005 * rate);
+      for (size_t i = 0; i < n; i++) {
+        double env = s != SIG_BURSTS_0475 ? 1.0 : i % period < len
+            ? 0.5 - 0.5 * cos (2 * M_PI * (double) (i % period) / len) : 0.0;
+        for (int c = 0; c < channels; c++)
+          x[i * channels + c] = (float) (0.9 * env * sin (2 * M_PI * f * i
+                  + 0.3 + c));
+      }
+      return 20.0;
+    }
     case SIG_HF_SINE:
     default:
       for (size_t i = 0; i < n; i++)
@@ -225,12 +245,14 @@ test_true_peak_guarantee (void)
                 channels, (unsigned) rates[r])) - ceilings[k];
         /* By an ideal (brick-wall) reconstruction, which the band limit
          * makes hold: the signals issue 12 names (music, a clipped
-         * master, fs/4, white noise, noise and a tone at Nyquist), one
+         * master, fs/4, white noise, noise and a tone at Nyquist) and
+         * those in the band limit's transition, one
          * ceiling, on the default path only (0.5 s a case; the other paths' detectors differ from it in rounding,
          * which the 16x reconstruction checks, and the band limit is one
          * code for all). */
         bool named = s == SIG_MUSIC || s == SIG_CLIPPED || s == SIG_FS4_45
-            || s == SIG_NOISE || s == SIG_HF_NOISE || s == SIG_NYQUIST;
+            || s == SIG_NOISE || s == SIG_HF_NOISE || s == SIG_NYQUIST
+            || s >= SIG_TONE_046;
         double ideal = k == 0 && named && !getenv ("MST_DISABLE_SIMD")
             && !getenv ("MST_DISABLE_AVX512") ? mst_analysis_db
             (mst_analysis_true_peak_ideal_all (y, w, channels)) - ceilings[k]
