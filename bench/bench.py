@@ -325,6 +325,16 @@ def chain_ffmpeg_af():
     return ",".join([eq_ffmpeg_af(), mbcomp_ffmpeg_af(), alimiter])
 
 
+def chain_ffmpeg_oversampled_af():
+    """The same chain with alimiter run at 4x the rate (192 kHz), FFmpeg's
+    nearest to a true-peak limiter: its output's peaks between samples are
+    the 4x samples alimiter held under the ceiling, up to the resampler's
+    ringing."""
+    parts = chain_ffmpeg_af().split(",")
+    return ",".join(parts[:-1] + ["aresample=%d" % (4 * RATE), parts[-1],
+                                  "aresample=%d" % RATE])
+
+
 # ---------------------------------------------------------------------------
 # The case table
 # ---------------------------------------------------------------------------
@@ -706,6 +716,15 @@ CASES = [
          note="the eq, mbcomp and limiter groups' FFmpeg settings, alimiter "
               "without input gain; separate program, not a GStreamer "
               "pipeline: compare its net time"),
+    dict(name="ffmpeg equalizer x5, mcompand, alimiter at 4x rate",
+         group="chain", role="peer", baseline="ffmpeg baseline",
+         ffmpeg_af=chain_ffmpeg_oversampled_af(),
+         requires=["ffmpeg:equalizer", "ffmpeg:mcompand", "ffmpeg:alimiter",
+                   "ffmpeg:aresample"],
+         note="the same with alimiter between aresample to 192 kHz and back: "
+              "its peaks held at 4x, as a true-peak limiter's (the issue's "
+              "target is against the chain above; this one is for the "
+              "comparison with a limiter doing the same work)"),
 ]
 
 # Restoration: the damage built into the music (bench's generator) before
@@ -1489,6 +1508,15 @@ def verify_case(b, case, kind):
                  "%+.2f dB against the input" % (len(y), len(x), rms, peak))
         if len(y) != len(x):
             text += " [length differs by %+d frames]" % (len(y) - len(x))
+        if case["group"] == "chain":
+            # Every chain ends in a limiter at the same ceiling: how far
+            # each holds it between the samples.
+            _, tp, _ = limiter_levels(x[skip:m], y[skip:m])
+            bs_tp = ebur128_true_peak(y[skip:m])
+            text += ("; true peak %s dBTP (libebur128), %+.2f dBTP (ideal "
+                     "reconstruction), ceiling %g" % (
+                         "%+.2f" % bs_tp if bs_tp is not None else "n/a", tp,
+                         LIMITER_CEILING_DB))
         if max(abs(rms), abs(peak)) < DYNAMICS_MIN_CHANGE_DB:
             warn("%s: level unchanged (RMS %+.2f dB, peak %+.2f dB): not "
                  "acting on the music?" % (case["name"], rms, peak))
