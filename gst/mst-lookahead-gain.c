@@ -485,11 +485,40 @@ required_from_peaks (double *restrict r, const float *const *peaks,
   }
 }
 
+/* A float's bits, read where floats are. */
+typedef uint32_t __attribute__ ((may_alias)) float_bits;
+
 /* floor (a / b), b > 0. */
 static inline int64_t
 floor_div (int64_t a, int64_t b)
 {
   return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* The smallest required gain of frames i .. i + len - 1 (len <= GROUP):
+ * from rf when given, else cu / max (p, cu) of the peaks' largest p. */
+GAIN_STEP double
+span_required (const float *const *peaks, int n_peaks, const double *rf,
+    double cu, int i, int len)
+{
+  if (rf) {
+    double r_min = rf[i];
+    for (int t = 1; t < len; t++)
+      r_min = min_d (r_min, rf[i + t]);
+    return r_min;
+  }
+  uint32_t m = 0;
+  for (int k = 0; k < n_peaks; k++) {
+    const float_bits *pk = (const float_bits *) (peaks[k] + i);
+    for (int t = 0; t < len; t++) {
+      const uint32_t b = pk[t] & 0x7fffffffu;
+      m = b > m ? b : m;
+    }
+  }
+  float pf;
+  memcpy (&pf, &m, sizeof pf);
+  const double p = pf;
+  return cu / (p > cu ? p : cu);
 }
 
 /* Grouped: the smallest required gain of each group of GROUP frames that
@@ -505,45 +534,50 @@ group_required (const MstLookaheadGain * lg, Chain * ch,
     const float *const *peaks, int n_peaks, const double *rf, double cu,
     int n, double *restrict R)
 {
-  int phase = (int) (lg->frames_done % GROUP);
+  const int phase = (int) (lg->frames_done % GROUP);
   double part = ch->part_r;
-  int ng = 0;
-  for (int i = 0; i < n;) {
-    const int len = GROUP - phase < n - i ? GROUP - phase : n - i;
-    double r_min;
-    if (rf) {
-      r_min = rf[i];
-      for (int t = 1; t < len; t++)
-        r_min = min_d (r_min, rf[i + t]);
-    } else {
-      float m[GROUP];
-      for (int t = 0; t < GROUP; t++)
-        m[t] = 0.0f;
-      if (len == GROUP) {
-        /* A whole group: lane by lane (it vectorises), then the lanes. */
-        for (int k = 0; k < n_peaks; k++)
-          for (int t = 0; t < GROUP; t++)
-            m[t] = max_f (m[t], peaks[k][i + t]);
-      } else {
-        for (int k = 0; k < n_peaks; k++)
-          for (int t = 0; t < len; t++)
-            m[t] = max_f (m[t], peaks[k][i + t]);
-      }
-      for (int w = GROUP / 2; w > 0; w /= 2)
-        for (int t = 0; t < w; t++)
-          m[t] = max_f (m[t], m[t + w]);
-      const double p = m[0];
-      r_min = cu / (p > cu ? p : cu);
-    }
-    part = min_d (part, r_min);
-    i += len;
-    phase += len;
-    if (phase == GROUP) {
+  int ng = 0, i = 0;
+  if (phase > 0) {
+    /* The group under way. */
+    i = GROUP - phase < n ? GROUP - phase : n;
+    part = min_d (part, span_required (peaks, n_peaks, rf, cu, 0, i));
+    if (phase + i == GROUP) {
       R[ng++] = part;
       part = 1.0;
-      phase = 0;
     }
   }
+  /* Whole groups: their largest peaks first (the peaks are magnitudes:
+   * their bits, sign cleared, order as they do, and an integer maximum
+   * vectorises, a float one only under -ffinite-math-only), then their
+   * divisions in a loop of their own, which vectorises too. */
+  const int whole = (n - i) / GROUP;
+  if (rf) {
+    for (int k = 0; k < whole; k++)
+      R[ng + k] = span_required (NULL, 0, rf, cu, i + GROUP * k, GROUP);
+  } else {
+    double *restrict p = ch->rf;
+    for (int k = 0; k < whole; k++) {
+      uint32_t m = 0;
+      for (int c = 0; c < n_peaks; c++) {
+        const float_bits *pk = (const float_bits *) (peaks[c] + i
+            + GROUP * k);
+        for (int t = 0; t < GROUP; t++) {
+          const uint32_t b = pk[t] & 0x7fffffffu;
+          m = b > m ? b : m;
+        }
+      }
+      float pf;
+      memcpy (&pf, &m, sizeof pf);
+      p[k] = pf;
+    }
+    double *restrict Rw = R + ng;
+    for (int k = 0; k < whole; k++)
+      Rw[k] = cu / (p[k] > cu ? p[k] : cu);
+  }
+  ng += whole;
+  i += GROUP * whole;
+  if (i < n)
+    part = min_d (part, span_required (peaks, n_peaks, rf, cu, i, n - i));
   ch->part_r = part;
   return ng;
 }
@@ -621,8 +655,13 @@ compute_gains_grouped (MstLookaheadGain * lg, int n_chains, int n,
     for (int i = 0; i < n; pt++) {
       const int len = GROUP - j < n - i ? GROUP - j : n - i;
       const double a = pt[0], d = (pt[1] - a) * (1.0 / GROUP);
-      for (int t = 0; t < len; t++)
-        out[i + t] = a + d * step[j + t];
+      if (len == GROUP) {
+        for (int t = 0; t < GROUP; t++)
+          out[i + t] = a + d * step[t];
+      } else {
+        for (int t = 0; t < len; t++)
+          out[i + t] = a + d * step[j + t];
+      }
       i += len;
       j = 0;
     }
