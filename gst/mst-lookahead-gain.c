@@ -11,6 +11,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* -2 dB: how much deeper than the sustained reduction a transient is. */
 #define TRANSIENT_DEPTH 0.7943282347242815
@@ -488,6 +491,37 @@ required_from_peaks (double *restrict r, const float *const *peaks,
 /* A float's bits, read where floats are. */
 typedef uint32_t __attribute__ ((may_alias)) float_bits;
 
+/* The largest of a whole group's peaks (frames at .. at + GROUP - 1 of
+ * the n_peaks arrays). */
+GAIN_STEP float
+group_peak (const float *const *peaks, int n_peaks, size_t at)
+{
+#ifdef __SSE2__
+  /* SSE (every x86-64, so the portable build too): its maximum is exact
+   * on magnitudes, and four lanes of it cost what one scalar does. */
+  __m128 m = _mm_setzero_ps ();
+  for (int c = 0; c < n_peaks; c++) {
+    const float *x = peaks[c] + at;
+    m = _mm_max_ps (m, _mm_max_ps (_mm_max_ps (_mm_loadu_ps (x),
+                _mm_loadu_ps (x + 4)), _mm_max_ps (_mm_loadu_ps (x + 8),
+                _mm_loadu_ps (x + 12))));
+  }
+  m = _mm_max_ps (m, _mm_movehl_ps (m, m));
+  m = _mm_max_ss (m, _mm_shuffle_ps (m, m, 1));
+  return _mm_cvtss_f32 (m);
+#else
+  float m = 0.0f;
+  for (int c = 0; c < n_peaks; c++)
+    for (int t = 0; t < GROUP; t++)
+      m = max_f (m, peaks[c][at + t]);
+  return m;
+#endif
+}
+
+/* Four doubles (GCC's vector extensions), local values only: passed to
+ * or returned from a function, their ABI would differ between builds. */
+typedef double f64x4 __attribute__ ((vector_size (32)));
+
 /* floor (a / b), b > 0. */
 static inline int64_t
 floor_div (int64_t a, int64_t b)
@@ -546,30 +580,16 @@ group_required (const MstLookaheadGain * lg, Chain * ch,
       part = 1.0;
     }
   }
-  /* Whole groups: their largest peaks first (the peaks are magnitudes:
-   * their bits, sign cleared, order as they do, and an integer maximum
-   * vectorises, a float one only under -ffinite-math-only), then their
-   * divisions in a loop of their own, which vectorises too. */
+  /* Whole groups: their largest peaks first (four lanes at a time), then
+   * their divisions in a loop of their own, which vectorises. */
   const int whole = (n - i) / GROUP;
   if (rf) {
     for (int k = 0; k < whole; k++)
       R[ng + k] = span_required (NULL, 0, rf, cu, i + GROUP * k, GROUP);
   } else {
     double *restrict p = ch->rf;
-    for (int k = 0; k < whole; k++) {
-      uint32_t m = 0;
-      for (int c = 0; c < n_peaks; c++) {
-        const float_bits *pk = (const float_bits *) (peaks[c] + i
-            + GROUP * k);
-        for (int t = 0; t < GROUP; t++) {
-          const uint32_t b = pk[t] & 0x7fffffffu;
-          m = b > m ? b : m;
-        }
-      }
-      float pf;
-      memcpy (&pf, &m, sizeof pf);
-      p[k] = pf;
-    }
+    for (int k = 0; k < whole; k++)
+      p[k] = group_peak (peaks, n_peaks, (size_t) i + GROUP * k);
     double *restrict Rw = R + ng;
     for (int k = 0; k < whole; k++)
       Rw[k] = cu / (p[k] > cu ? p[k] : cu);
@@ -656,8 +676,15 @@ compute_gains_grouped (MstLookaheadGain * lg, int n_chains, int n,
       const int len = GROUP - j < n - i ? GROUP - j : n - i;
       const double a = pt[0], d = (pt[1] - a) * (1.0 / GROUP);
       if (len == GROUP) {
-        for (int t = 0; t < GROUP; t++)
-          out[i + t] = a + d * step[t];
+        /* Four frames a vector (GCC's vector extensions; left to itself
+         * it unrolls the loop into scalar products). */
+        const f64x4 av = { a, a, a, a }, dv = { d, d, d, d };
+        for (int t = 0; t < GROUP; t += 4) {
+          const f64x4 v = av + dv * (f64x4) { step[t], step[t + 1],
+            step[t + 2], step[t + 3]
+          };
+          memcpy (out + i + t, &v, sizeof v);
+        }
       } else {
         for (int t = 0; t < len; t++)
           out[i + t] = a + d * step[j + t];
