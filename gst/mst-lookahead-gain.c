@@ -117,8 +117,12 @@ mst_lookahead_gain_init (int max_chains, int max_window_frames,
     ch->pts = ch->bwd + chain_len;
     ch->rf = ch->pts + pts_len;
   }
+  /* Until a release is set: none (the gain follows the window minimum). */
+  Timing *t[2] = { &lg->frame_timing, &lg->group_timing };
+  for (int k = 0; k < 2; k++)
+    t[k]->release_alpha = t[k]->release_fast_alpha = t[k]->release_slow_alpha
+        = t[k]->sustain_alpha = 1.0;
   mst_lookahead_gain_configure (lg, MST_MIN_RATE_HZ, 1);
-  mst_lookahead_gain_set_release (lg, 50.0, false);
   return lg;
 }
 
