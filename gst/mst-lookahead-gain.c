@@ -5,7 +5,8 @@
  * one-pole (program-dependent with auto-release), then averaged over the
  * same window length. For a required gain at frame p every value averaged
  * into the gain of frame p is at most r[p]: the gain there is at most
- * r[p]. */
+ * r[p]. Grouped, the same runs once per 16 frames and the frames' gains
+ * are interpolated (see compute_gains_grouped). */
 #include "mst-lookahead-gain.h"
 #include "mst-cpu.h"
 

@@ -12,8 +12,9 @@ extern "C" {
  *  at most each of them where it applies: the minimum over a window of L
  *  frames, released by a one-pole (program-dependent with auto-release),
  *  then averaged over L frames. Gain i of a block belongs to the frame of
- *  required gain i - (L - 1): a caller delays its audio by L - 1 frames
- *  (more if its required gains come late) and multiplies. For a required
+ *  required gain i - lag (L - 1; more in grouped mode, see
+ *  mst_lookahead_gain_get_lag): a caller delays its audio by the lag (more
+ *  if its required gains come late) and multiplies. For a required
  *  gain r at frame p, every value averaged into the gain of frame p is at
  *  most r, so the gain there is at most r. One chain per independent gain
  *  (a channel, or one for linked channels). */
