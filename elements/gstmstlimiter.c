@@ -228,7 +228,8 @@ gst_mst_limiter_class_init (GstMstLimiterClass * klass)
   g_object_class_install_property (gobject_class, PROP_LOOKAHEAD,
       g_param_spec_double ("lookahead", "Lookahead (ms)",
           "Lookahead in ms, the attack time of the gain curve; reported as "
-          "latency (plus 66 samples of detection), so it can only change in "
+          "latency (plus 66 samples of detection and 16 to 31 of the gain's "
+          "16-sample groups), so it can only change in "
           "the NULL or READY state", MST_LIMITER_MIN_LOOKAHEAD_MS,
           MST_LIMITER_MAX_LOOKAHEAD_MS, MST_LIMITER_DEFAULT_LOOKAHEAD_MS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS

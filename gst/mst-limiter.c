@@ -42,7 +42,7 @@ struct MstLimiter {
   int channels;
   double rate_hz;
   int lookahead;                /* frames */
-  size_t latency;               /* detector delay + lookahead - 1 */
+  size_t latency;               /* detector delay + the gain computer's lag */
   MstLimiterSettings set;
 
   double ceiling, ceiling_target;       /* linear */
@@ -98,7 +98,8 @@ mst_limiter_init (int max_channels)
   /* A block's input is written before its output is read: the ring holds
    * the latency and a whole block. */
   lim->delay = mst_delayline_init (max_channels, mst_tpdetect_get_delay ()
-      + (size_t) max_lookahead_frames () + BLOCK);
+      + (size_t) max_lookahead_frames () + 2 * MST_LOOKAHEAD_GAIN_GROUP
+      + BLOCK);
   if (!lim->band_limit || !lim->detect || !lim->gain || !lim->delay)
     goto fail;
   lim->delay_ceiling = calloc (mst_delayline_get_capacity (lim->delay),
@@ -187,7 +188,6 @@ mst_limiter_configure (MstLimiter * lim, double rate_hz, int channels,
   lim->rate_hz = rate_hz;
   lim->channels = channels;
   lim->lookahead = (int) fmax (1.0, round (lookahead_ms * 1e-3 * rate_hz));
-  lim->latency = mst_tpdetect_get_delay () + lim->lookahead - 1;
   lim->smooth_alpha = one_pole_alpha (rate_hz, SMOOTHING_MS);
   lim->margin = mst_db_to_lin (-DETECT_MARGIN_DB);
   lim->end_lift = mst_db_to_lin (END_LIFT_DB);
@@ -196,6 +196,12 @@ mst_limiter_configure (MstLimiter * lim, double rate_hz, int channels,
   mst_tpdetect_configure (lim->detect, channels, rate_hz);
   mst_delayline_configure (lim->delay, channels);
   mst_lookahead_gain_configure (lim->gain, rate_hz, lim->lookahead);
+  /* The gain computer once per 16 frames where the window allows: the same
+   * guarantee, 16 to 31 frames more latency. */
+  mst_lookahead_gain_set_grouped (lim->gain,
+      lim->lookahead >= MST_LOOKAHEAD_GAIN_MIN_GROUPED);
+  lim->latency = mst_tpdetect_get_delay ()
+      + (size_t) mst_lookahead_gain_get_lag (lim->gain);
   mst_lookahead_gain_set_release (lim->gain, lim->set.release_ms,
       lim->set.auto_release);
   mst_limiter_reset (lim);

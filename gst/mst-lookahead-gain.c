@@ -5,12 +5,16 @@
  * one-pole (program-dependent with auto-release), then averaged over the
  * same window length. For a required gain at frame p every value averaged
  * into the gain of frame p is at most r[p]: the gain there is at most
- * r[p]. */
+ * r[p]. Grouped, the same runs once per 16 frames and the frames' gains
+ * are interpolated (see compute_gains_grouped). */
 #include "mst-lookahead-gain.h"
 #include "mst-cpu.h"
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* -2 dB: how much deeper than the sustained reduction a transient is. */
 #define TRANSIENT_DEPTH 0.7943282347242815
@@ -19,6 +23,8 @@
  * drifts, and restarts at the same frames however the stream is split into
  * calls, so any split gives the same gains bit for bit. */
 #define SUM_RESTART_FRAMES 1024
+/* Frames a group, grouped (see mst_lookahead_gain_set_grouped). */
+#define GROUP MST_LOOKAHEAD_GAIN_GROUP
 
 /* One gain computer. Its arrays hold the lookahead window's history (L - 1
  * values) followed by the block's new values; the history moves to the
@@ -35,18 +41,37 @@ typedef struct {
   double scaled_sustained, scaled_with;
   /* The window sum and the value leaving it next (see chain_gains). */
   double sum, leaving;
+  /* Grouped (see mst_lookahead_gain_set_grouped): the smallest required
+   * gain of the group under way so far, the last whole group's, and the
+   * gain points (the group chain's window averages) of groups pts_base
+   * on, pts_count of them. */
+  double part_r, last_r;
+  double *pts;
+  int64_t pts_base;
+  int pts_count;
+  /* Grouped: the frames' required gains when they come as such. */
+  double *rf;
 } Chain;
+
+/* One rate's window and coefficients: the frames', or the groups'. */
+typedef struct {
+  int L;                        /* window, frames or groups */
+  double inv_l;
+  double release_alpha, release_fast_alpha, release_slow_alpha;
+  double sustain_alpha;
+} Timing;
 
 struct MstLookaheadGain {
   int max_chains, max_window, max_block;
   int lookahead;                /* the window L, frames */
-  double inv_lookahead;
   double rate_hz;
   bool auto_release;
-  double release_alpha, release_fast_alpha, release_slow_alpha;
-  double sustain_alpha;
+  Timing frame_timing;          /* per frame: window L */
+  Timing group_timing;          /* grouped: window ceil (L / GROUP) groups */
+  bool grouped;
+  int lag;                      /* frames from a required gain to its gain */
   bool use_fma;                 /* AVX2 and FMA */
-  uint64_t frames_done;         /* since the reset, modulo the restarts */
+  uint64_t frames_done;         /* since the reset */
   Chain chains[MST_MAX_CHANNELS];
   double *chain_memory;
   /* [chain][max_block]: the block's gains (see window_gain). */
@@ -68,12 +93,17 @@ mst_lookahead_gain_init (int max_chains, int max_window_frames,
    * and written side by side: their distance is kept off multiples of
    * 4 KiB, where loads would wait for unrelated stores (4K aliasing). */
   size_t chain_len = 2 * (size_t) max_window_frames + max_block_frames + 136;
+  /* Grouped: the gain points of a block's groups, those before it that
+   * its frames still need, and room. */
+  size_t pts_len = (size_t) max_block_frames / GROUP + 8;
   lg->max_chains = max_chains;
   lg->max_window = max_window_frames;
   lg->max_block = max_block_frames;
   lg->use_fma = mst_cpu_has_avx2_fma ();
-  /* Per chain: r, g and the backward running minima. */
-  lg->chain_memory = calloc ((size_t) max_chains * 3 * chain_len,
+  /* Per chain: r, g and the backward running minima, the gain points and
+   * the frames' required gains. */
+  size_t per_chain = 3 * chain_len + pts_len + max_block_frames;
+  lg->chain_memory = calloc ((size_t) max_chains * per_chain,
       sizeof (double));
   lg->gains = calloc ((size_t) max_chains * max_block_frames, sizeof (double));
   if (!lg->chain_memory || !lg->gains) {
@@ -82,12 +112,17 @@ mst_lookahead_gain_init (int max_chains, int max_window_frames,
   }
   for (int c = 0; c < max_chains; c++) {
     Chain *ch = &lg->chains[c];
-    ch->r = lg->chain_memory + (size_t) c * 3 * chain_len;
+    ch->r = lg->chain_memory + (size_t) c * per_chain;
     ch->g = ch->r + chain_len;
     ch->bwd = ch->g + chain_len;
+    ch->pts = ch->bwd + chain_len;
+    ch->rf = ch->pts + pts_len;
   }
-  lg->release_alpha = lg->release_fast_alpha = lg->release_slow_alpha = 1.0;
-  lg->sustain_alpha = 1.0;
+  /* Until a release is set: none (the gain follows the window minimum). */
+  Timing *t[2] = { &lg->frame_timing, &lg->group_timing };
+  for (int k = 0; k < 2; k++)
+    t[k]->release_alpha = t[k]->release_fast_alpha = t[k]->release_slow_alpha
+        = t[k]->sustain_alpha = 1.0;
   mst_lookahead_gain_configure (lg, MST_MIN_RATE_HZ, 1);
   return lg;
 }
@@ -109,6 +144,29 @@ one_pole_alpha (double rate_hz, double ms)
   return 1.0 - exp (-1.0 / (rate_hz * fmax (ms, 0.01) * 1e-3));
 }
 
+static void
+set_window (Timing * t, int window)
+{
+  t->L = window;
+  /* Rounded up, so that L times it is at least 1 (see window_gain). */
+  t->inv_l = nextafter (1.0 / window, 2.0);
+}
+
+/* The lag and the groups' window for the window L and the mode. */
+static void
+set_timing (MstLookaheadGain * lg)
+{
+  const int L = lg->lookahead;
+  /* Grouped, the window is W = ceil (L / GROUP) groups, so the gain
+   * still moves by at most 1 / L a frame; a frame's gain needs the next
+   * group's point, which needs the required gains up to GROUP W +
+   * GROUP - 1 frames ahead. */
+  const int W = (L + GROUP - 1) / GROUP;
+  set_window (&lg->frame_timing, L);
+  set_window (&lg->group_timing, W);
+  lg->lag = lg->grouped ? GROUP * W + GROUP - 1 : L - 1;
+}
+
 MstResult
 mst_lookahead_gain_configure (MstLookaheadGain * lg, double rate_hz,
     int window_frames)
@@ -118,10 +176,38 @@ mst_lookahead_gain_configure (MstLookaheadGain * lg, double rate_hz,
     return MST_ERR_INVALID_ARG;
   lg->rate_hz = rate_hz;
   lg->lookahead = window_frames;
-  /* Rounded up, so that L times it is at least 1 (see window_gain). */
-  lg->inv_lookahead = nextafter (1.0 / window_frames, 2.0);
+  lg->grouped = false;
+  set_timing (lg);
   mst_lookahead_gain_reset (lg);
   return MST_OK;
+}
+
+MstResult
+mst_lookahead_gain_set_grouped (MstLookaheadGain * lg, bool grouped)
+{
+  if (!lg || (grouped && lg->lookahead < MST_LOOKAHEAD_GAIN_MIN_GROUPED))
+    return MST_ERR_INVALID_ARG;
+  lg->grouped = grouped;
+  set_timing (lg);
+  mst_lookahead_gain_reset (lg);
+  return MST_OK;
+}
+
+int
+mst_lookahead_gain_get_lag (const MstLookaheadGain * lg)
+{
+  return lg->lag;
+}
+
+static void
+set_alphas (Timing * t, double rate_hz, double ms)
+{
+  t->release_alpha = one_pole_alpha (rate_hz, ms);
+  /* Auto-release: back to the sustained level four times faster, beyond it
+   * at half the speed (see chain_gains). */
+  t->release_fast_alpha = one_pole_alpha (rate_hz, ms * 0.25);
+  t->release_slow_alpha = one_pole_alpha (rate_hz, ms * 2.0);
+  t->sustain_alpha = one_pole_alpha (rate_hz, ms * 10.0);
 }
 
 void
@@ -129,25 +215,29 @@ mst_lookahead_gain_set_release (MstLookaheadGain * lg, double ms,
     bool auto_release)
 {
   lg->auto_release = auto_release;
-  lg->release_alpha = one_pole_alpha (lg->rate_hz, ms);
-  /* Auto-release: back to the sustained level four times faster, beyond it
-   * at half the speed (see chain_gains). */
-  lg->release_fast_alpha = one_pole_alpha (lg->rate_hz, ms * 0.25);
-  lg->release_slow_alpha = one_pole_alpha (lg->rate_hz, ms * 2.0);
-  lg->sustain_alpha = one_pole_alpha (lg->rate_hz, ms * 10.0);
+  set_alphas (&lg->frame_timing, lg->rate_hz, ms);
+  /* The same time constants at the groups' rate. */
+  set_alphas (&lg->group_timing, lg->rate_hz / GROUP, ms);
 }
 
 void
 mst_lookahead_gain_reset (MstLookaheadGain * lg)
 {
+  const int H = lg->grouped ? lg->group_timing.L - 1 : lg->lookahead - 1;
   for (int c = 0; c < lg->max_chains; c++) {
     Chain *ch = &lg->chains[c];
-    for (int i = 0; i < lg->lookahead - 1; i++)
+    for (int i = 0; i < H; i++)
       ch->r[i] = ch->g[i] = 1.0;
     ch->release_gain = 1.0;
     ch->sustained = 1.0;
     ch->scaled_with = 0.0;
     ch->sum = ch->leaving = 0.0;
+    ch->part_r = ch->last_r = 1.0;
+    /* The group chain's first point is that of group -(W - 1); the first
+     * frames' gains (frame -lag on) need the two before it. */
+    ch->pts_base = -(int64_t) lg->group_timing.L - 1;
+    ch->pts[0] = ch->pts[1] = 1.0;
+    ch->pts_count = 2;
   }
   lg->frames_done = 0;
 }
@@ -155,7 +245,8 @@ mst_lookahead_gain_reset (MstLookaheadGain * lg)
 double *
 mst_lookahead_gain_required (MstLookaheadGain * lg, int chain)
 {
-  return lg->chains[chain].r + (lg->lookahead - 1);
+  return lg->grouped ? lg->chains[chain].rf
+      : lg->chains[chain].r + (lg->lookahead - 1);
 }
 
 const double *
@@ -260,22 +351,22 @@ mul_add (double a, double x, double b, bool use_fma)
  * n ends before the L - 1 + n values; the scan of the segment after the
  * last one runs past them, into the arrays' spare lookahead, unused. */
 GAIN_STEP void
-chain_gains (const MstLookaheadGain * lg, Chain * ch, int n, double *gains,
-    bool use_fma)
+chain_gains (const MstLookaheadGain * lg, const Timing * tm, uint64_t done,
+    Chain * ch, int n, double *gains, bool use_fma)
 {
-  const int L = lg->lookahead, H = L - 1;
-  const double inv_l = lg->inv_lookahead;
+  const int L = tm->L, H = L - 1;
+  const double inv_l = tm->inv_l;
   const double *r = ch->r;
   double *bwd = ch->bwd;
   suffix_min (r, bwd, L);
 
   const bool auto_release = lg->auto_release;
   /* Fixed release: both coefficients the same. */
-  const double a_fast = auto_release ? lg->release_fast_alpha
-      : lg->release_alpha;
-  const double a_slow = auto_release ? lg->release_slow_alpha
-      : lg->release_alpha;
-  const double a_sus = lg->sustain_alpha;
+  const double a_fast = auto_release ? tm->release_fast_alpha
+      : tm->release_alpha;
+  const double a_slow = auto_release ? tm->release_slow_alpha
+      : tm->release_alpha;
+  const double a_sus = tm->sustain_alpha;
   /* The step towards the target is lengthened by 1e-7 of itself, so the
    * released value passes the target (and the minimum below takes the
    * target itself, exactly) once within about 1e-7 of it, which the
@@ -303,8 +394,8 @@ chain_gains (const MstLookaheadGain * lg, Chain * ch, int n, double *gains,
    * at the restart frames (SUM_RESTART_FRAMES), so it never drifts and is
    * exactly L when every value is 1; carried between calls. */
   double sum = ch->sum, leaving = ch->leaving;
-  int restart = (int) ((SUM_RESTART_FRAMES - lg->frames_done
-          % SUM_RESTART_FRAMES) % SUM_RESTART_FRAMES);
+  int restart = (int) ((SUM_RESTART_FRAMES - done % SUM_RESTART_FRAMES)
+      % SUM_RESTART_FRAMES);
 
   for (int start = 0; start < n; start += L) {
     const int end = start + L < n ? start + L : n;
@@ -402,6 +493,219 @@ required_from_peaks (double *restrict r, const float *const *peaks,
   }
 }
 
+/* A float's bits, read where floats are. */
+typedef uint32_t __attribute__ ((may_alias)) float_bits;
+
+/* The largest of a whole group's peaks (frames at .. at + GROUP - 1 of
+ * the n_peaks arrays). */
+GAIN_STEP float
+group_peak (const float *const *peaks, int n_peaks, size_t at)
+{
+#ifdef __SSE2__
+  /* SSE (every x86-64, so the portable build too): its maximum is exact
+   * on magnitudes, and four lanes of it cost what one scalar does. */
+  __m128 m = _mm_setzero_ps ();
+  for (int c = 0; c < n_peaks; c++) {
+    const float *x = peaks[c] + at;
+    m = _mm_max_ps (m, _mm_max_ps (_mm_max_ps (_mm_loadu_ps (x),
+                _mm_loadu_ps (x + 4)), _mm_max_ps (_mm_loadu_ps (x + 8),
+                _mm_loadu_ps (x + 12))));
+  }
+  m = _mm_max_ps (m, _mm_movehl_ps (m, m));
+  m = _mm_max_ss (m, _mm_shuffle_ps (m, m, 1));
+  return _mm_cvtss_f32 (m);
+#else
+  float m = 0.0f;
+  for (int c = 0; c < n_peaks; c++)
+    for (int t = 0; t < GROUP; t++)
+      m = max_f (m, peaks[c][at + t]);
+  return m;
+#endif
+}
+
+/* Four doubles (GCC's vector extensions), local values only: passed to
+ * or returned from a function, their ABI would differ between builds. */
+typedef double f64x4 __attribute__ ((vector_size (32)));
+
+/* floor (a / b), b > 0. */
+static inline int64_t
+floor_div (int64_t a, int64_t b)
+{
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* The smallest required gain of frames i .. i + len - 1 (len <= GROUP):
+ * from rf when given, else cu / max (p, cu) of the peaks' largest p. */
+GAIN_STEP double
+span_required (const float *const *peaks, int n_peaks, const double *rf,
+    double cu, int i, int len)
+{
+  if (rf) {
+    double r_min = rf[i];
+    for (int t = 1; t < len; t++)
+      r_min = min_d (r_min, rf[i + t]);
+    return r_min;
+  }
+  uint32_t m = 0;
+  for (int k = 0; k < n_peaks; k++) {
+    const float_bits *pk = (const float_bits *) (peaks[k] + i);
+    for (int t = 0; t < len; t++) {
+      const uint32_t b = pk[t] & 0x7fffffffu;
+      m = b > m ? b : m;
+    }
+  }
+  float pf;
+  memcpy (&pf, &m, sizeof pf);
+  const double p = pf;
+  return cu / (p > cu ? p : cu);
+}
+
+/* Grouped: the smallest required gain of each group of GROUP frames that
+ * ends in this block (groups at multiples of GROUP frames since the reset),
+ * into R; returns how many. A chain's required gains come from its
+ * @n_peaks peaks under the one ceiling cu, or as they are in rf. The group
+ * under way at the block's end is carried as its smallest required gain so
+ * far: min (cu / max (p, cu)) over frames is cu / max (max p, cu) (a
+ * correctly rounded division by a larger number is never larger), so any
+ * split of the frames gives the same R bit for bit. */
+GAIN_STEP int
+group_required (const MstLookaheadGain * lg, Chain * ch,
+    const float *const *peaks, int n_peaks, const double *rf, double cu,
+    int n, double *restrict R)
+{
+  const int phase = (int) (lg->frames_done % GROUP);
+  double part = ch->part_r;
+  int ng = 0, i = 0;
+  if (phase > 0) {
+    /* The group under way. */
+    i = GROUP - phase < n ? GROUP - phase : n;
+    part = min_d (part, span_required (peaks, n_peaks, rf, cu, 0, i));
+    if (phase + i == GROUP) {
+      R[ng++] = part;
+      part = 1.0;
+    }
+  }
+  /* Whole groups: their largest peaks first (four lanes at a time), then
+   * their divisions in a loop of their own, which vectorises. */
+  const int whole = (n - i) / GROUP;
+  if (rf) {
+    for (int k = 0; k < whole; k++)
+      R[ng + k] = span_required (NULL, 0, rf, cu, i + GROUP * k, GROUP);
+  } else {
+    double *restrict p = ch->rf;
+    for (int k = 0; k < whole; k++)
+      p[k] = group_peak (peaks, n_peaks, (size_t) i + GROUP * k);
+    double *restrict Rw = R + ng;
+    for (int k = 0; k < whole; k++)
+      Rw[k] = cu / (p[k] > cu ? p[k] : cu);
+  }
+  ng += whole;
+  i += GROUP * whole;
+  if (i < n)
+    part = min_d (part, span_required (peaks, n_peaks, rf, cu, i, n - i));
+  ch->part_r = part;
+  return ng;
+}
+
+/* Grouped: the chains' gains from their groups' required gains. Group k
+ * (frames GROUP k .. GROUP k + GROUP - 1) requires R[k], its smallest; the
+ * point at its first frame Q[k] = min (R[k - 1], R[k]), the smallest over
+ * the two groups whose frames the point's gain reaches. The group chain
+ * (chain_gains on the points, window W groups, the release's time
+ * constants at the groups' rate) makes the points' gains A[k], each at
+ * most Q[k]; frame GROUP k + j gets A[k] + (A[k + 1] - A[k]) j / GROUP,
+ * between two values at most R[k] and so at most every required gain of
+ * its group. A[k + 1] needs Q up to k + W, the required gains up to
+ * GROUP (k + W + 1) - 1: a frame's gain comes lg->lag = GROUP W + GROUP - 1
+ * frames after its required gain. A moves by at most 1 / W a point, the
+ * gain by at most 1 / (GROUP W) <= 1 / L a frame. */
+GAIN_STEP void
+compute_gains_grouped (MstLookaheadGain * lg, int n_chains, int n,
+    double link, const float *const *peaks, int n_peaks, bool linked,
+    const double *ceilings, double cu, bool use_fma)
+{
+  const Timing *tm = &lg->group_timing;
+  const int Hg = tm->L - 1;
+  int ng = 0;
+  for (int c = 0; c < n_chains; c++) {
+    Chain *ch = &lg->chains[c];
+    const float *const *pk = linked ? peaks : peaks + c;
+    const int np = linked ? n_peaks : 1;
+    const double *rf = NULL;
+    if (n_peaks == 0)
+      rf = ch->rf;
+    else if (ceilings) {
+      required_from_peaks (ch->rf, pk, np, ceilings, cu, n);
+      rf = ch->rf;
+    }
+    ng = group_required (lg, ch, pk, np, rf, cu, n, ch->r + Hg);
+  }
+  /* Linking, on the groups' required gains (as per frame otherwise): each
+   * chain's moves towards the smallest, and so stays at most its own. */
+  for (int i = 0; i < ng && n_chains > 1 && link > 0.0; i++) {
+    double r_min = 1.0;
+    for (int c = 0; c < n_chains; c++)
+      r_min = min_d (r_min, lg->chains[c].r[Hg + i]);
+    for (int c = 0; c < n_chains; c++) {
+      double *rc = &lg->chains[c].r[Hg + i];
+      if (*rc != r_min)
+        *rc = exp ((1.0 - link) * log (*rc) + link * log (r_min));
+    }
+  }
+  /* The frames' gains: frame p = frames_done - lag + i for gain i. */
+  const int64_t p0 = (int64_t) lg->frames_done - lg->lag;
+  const int64_t k0 = floor_div (p0, GROUP);
+  const int64_t k_next = floor_div (p0 + n, GROUP);
+  static const double step[GROUP] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+    12, 13, 14, 15
+  };
+  for (int c = 0; c < n_chains; c++) {
+    Chain *ch = &lg->chains[c];
+    double *q = ch->r + Hg;
+    double last = ch->last_r;
+    for (int i = 0; i < ng; i++) {
+      const double R = q[i];
+      q[i] = min_d (last, R);
+      last = R;
+    }
+    ch->last_r = last;
+    if (ng > 0) {
+      chain_gains (lg, tm, lg->frames_done / GROUP, ch, ng,
+          ch->pts + ch->pts_count, use_fma);
+      ch->pts_count += ng;
+    }
+    double *restrict out = lg->gains + (size_t) c * lg->max_block;
+    const double *pt = ch->pts + (k0 - ch->pts_base);
+    int j = (int) (p0 - k0 * GROUP);
+    for (int i = 0; i < n; pt++) {
+      const int len = GROUP - j < n - i ? GROUP - j : n - i;
+      const double a = pt[0], d = (pt[1] - a) * (1.0 / GROUP);
+      if (len == GROUP) {
+        /* Four frames a vector (GCC's vector extensions; left to itself
+         * it unrolls the loop into scalar products). */
+        const f64x4 av = { a, a, a, a }, dv = { d, d, d, d };
+        for (int t = 0; t < GROUP; t += 4) {
+          const f64x4 v = av + dv * (f64x4) { step[t], step[t + 1],
+            step[t + 2], step[t + 3]
+          };
+          memcpy (out + i + t, &v, sizeof v);
+        }
+      } else {
+        for (int t = 0; t < len; t++)
+          out[i + t] = a + d * step[j + t];
+      }
+      i += len;
+      j = 0;
+    }
+    /* Keep the points the next block's frames need. */
+    const int drop = (int) (k_next - ch->pts_base);
+    ch->pts_count -= drop;
+    memmove (ch->pts, ch->pts + drop, sizeof (double) * ch->pts_count);
+    ch->pts_base = k_next;
+  }
+  lg->frames_done += (uint64_t) n;
+}
+
 /* Required gains from peaks when there are peaks (n_peaks > 0: one chain
  * of all of them when linked, a chain each otherwise; under each frame's
  * ceiling, or cu for all), linking, then the gains of every chain. */
@@ -410,6 +714,11 @@ compute_gains (MstLookaheadGain * lg, int n_chains, int n, double link,
     const float *const *peaks, int n_peaks, bool linked,
     const double *ceilings, double cu, bool use_fma)
 {
+  if (lg->grouped) {
+    compute_gains_grouped (lg, n_chains, n, link, peaks, n_peaks, linked,
+        ceilings, cu, use_fma);
+    return;
+  }
   const int L = lg->lookahead;
   if (n_peaks > 0 && linked)
     required_from_peaks (lg->chains[0].r + (L - 1), peaks, n_peaks, ceilings,
@@ -431,9 +740,9 @@ compute_gains (MstLookaheadGain * lg, int n_chains, int n, double link,
     }
   }
   for (int k = 0; k < n_chains; k++)
-    chain_gains (lg, &lg->chains[k], n, lg->gains + (size_t) k * lg->max_block,
-        use_fma);
-  lg->frames_done = (lg->frames_done + (uint64_t) n) % SUM_RESTART_FRAMES;
+    chain_gains (lg, &lg->frame_timing, lg->frames_done, &lg->chains[k], n,
+        lg->gains + (size_t) k * lg->max_block, use_fma);
+  lg->frames_done += (uint64_t) n;
 }
 
 #ifdef MST_HAVE_X86_PATHS

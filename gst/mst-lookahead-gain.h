@@ -12,8 +12,9 @@ extern "C" {
  *  at most each of them where it applies: the minimum over a window of L
  *  frames, released by a one-pole (program-dependent with auto-release),
  *  then averaged over L frames. Gain i of a block belongs to the frame of
- *  required gain i - (L - 1): a caller delays its audio by L - 1 frames
- *  (more if its required gains come late) and multiplies. For a required
+ *  required gain i - lag (L - 1; more in grouped mode, see
+ *  mst_lookahead_gain_get_lag): a caller delays its audio by the lag (more
+ *  if its required gains come late) and multiplies. For a required
  *  gain r at frame p, every value averaged into the gain of frame p is at
  *  most r, so the gain there is at most r. One chain per independent gain
  *  (a channel, or one for linked channels). */
@@ -29,6 +30,29 @@ void mst_lookahead_gain_destroy (MstLookaheadGain ** lg);
 /** Sets the rate and the window L (frames), and resets. */
 MstResult mst_lookahead_gain_configure (MstLookaheadGain * lg,
     double rate_hz, int window_frames);
+
+/** Frames a group in grouped mode. */
+#define MST_LOOKAHEAD_GAIN_GROUP 16
+/** The shortest window (frames) that may be grouped. */
+#define MST_LOOKAHEAD_GAIN_MIN_GROUPED 64
+
+/** Grouped mode (off after configure; resets): the window minimum, the
+ *  release and the average run once per group of
+ *  MST_LOOKAHEAD_GAIN_GROUP frames (counted from the reset), on each
+ *  group's smallest required gain, and each frame's gain is interpolated
+ *  linearly between two group points that are each at most every
+ *  required gain of the frame's group: still at most the frame's required
+ *  gain, and moving by at most 1 / L a frame. The window is then
+ *  ceil (L / 16) groups and a gain comes mst_lookahead_gain_get_lag
+ *  frames after its required gain (16 ceil (L / 16) + 15 instead of
+ *  L - 1). MST_ERR_INVALID_ARG for windows under
+ *  MST_LOOKAHEAD_GAIN_MIN_GROUPED frames. */
+MstResult mst_lookahead_gain_set_grouped (MstLookaheadGain * lg,
+    bool grouped);
+
+/** Frames from a required gain to its gain: gain i of a block belongs to
+ *  the frame of required gain i - lag (L - 1, or more when grouped). */
+int mst_lookahead_gain_get_lag (const MstLookaheadGain * lg);
 
 /** Release time constant (ms, > 0) and auto-release: after a transient
  *  more than 2 dB deeper than the sustained reduction, back to it 4x

@@ -207,28 +207,38 @@ uniform (void)
   return (rng_state >> 8) * (1.0 / 16777216.0);
 }
 
-/* Runs r (n required gains of one chain) through a computer of window L in
- * blocks of varying sizes; gain[j] is frame j's (required gain j's). */
+/* Runs r (n required gains of one chain) through a computer in blocks of
+ * the given sizes, in turn; gain[j] is frame j's (required gain j's). */
 static void
-gains_of (MstLookaheadGain * lg, const double *r, size_t n, int L,
-    double *gain)
+gains_in (MstLookaheadGain * lg, const double *r, size_t n, const int *sizes,
+    int n_sizes, double *gain)
 {
-  static const int sizes[] = { 1024, 3, 511, 1024, 77 };
+  const size_t lag = (size_t) mst_lookahead_gain_get_lag (lg);
   size_t t = 0;
-  for (int k = 0; t < n + L - 1; k++) {
-    int len = sizes[k % 5];
+  for (int k = 0; t < n + lag; k++) {
+    int len = sizes[k % n_sizes];
     double *req = mst_lookahead_gain_required (lg, 0);
     for (int i = 0; i < len; i++)
       req[i] = t + i < n ? r[t + i] : 1.0;
     mst_lookahead_gain_process (lg, 1, len, 1.0);
     const double *g = mst_lookahead_gain_gains (lg, 0);
     for (int i = 0; i < len; i++) {
-      size_t j = t + i - (L - 1);
-      if (t + i >= (size_t) (L - 1) && j < n)
+      size_t j = t + i - lag;
+      if (t + i >= lag && j < n)
         gain[j] = g[i];
     }
     t += len;
   }
+}
+
+/* The same in blocks of varying sizes. */
+static void
+gains_of (MstLookaheadGain * lg, const double *r, size_t n, int L,
+    double *gain)
+{
+  static const int sizes[] = { 1024, 3, 511, 1024, 77 };
+  MST_CHECK (mst_lookahead_gain_get_lag (lg) == L - 1);
+  gains_in (lg, r, n, sizes, 5, gain);
 }
 
 /* Window minimum and average against brute force: with the shortest
@@ -293,6 +303,79 @@ test_lookahead_gain_window (void)
   free (r);
   free (gain);
   free (m);
+}
+
+/* Grouped (the limiter's mode): the gain computer once per 16 frames,
+ * each frame's gain interpolated between two group points. Whatever the
+ * required gains (sparse dips, dense noise, a dip at every group's last
+ * frame), the gain of every frame is at most its required gain, it moves
+ * by at most 1 / L a frame, it is exactly 1 where nothing is required, and
+ * any split of the frames into blocks gives the same gains bit for bit. */
+static void
+test_lookahead_gain_grouped (void)
+{
+  const size_t n = 48000;
+  static const int windows[] = { 64, 100, 240, 1500 };
+  static const int sizes_a[] = { 1024 }, sizes_b[] = { 1, 17, 1000, 5, 16,
+    1024, 333
+  };
+  double *r = malloc (sizeof (double) * n);
+  double *gain = malloc (sizeof (double) * n);
+  double *other = malloc (sizeof (double) * n);
+  MstLookaheadGain *lg = mst_lookahead_gain_init (1, 1500, 1024);
+  MST_CHECK (mst_lookahead_gain_configure (lg, 48000, 63) == MST_OK);
+  MST_CHECK (mst_lookahead_gain_set_grouped (lg, true) ==
+      MST_ERR_INVALID_ARG);
+  for (int kind = 0; kind < 3; kind++) {
+    for (size_t i = 0; i < n; i++) {
+      if (kind == 0)
+        r[i] = uniform () < 0.01 ? 0.1 + 0.9 * uniform () : 1.0;
+      else if (kind == 1)
+        r[i] = 0.05 + 0.95 * uniform ();
+      else
+        r[i] = i % 16 == 15 ? 0.3 + 0.7 * uniform () : 1.0;
+    }
+    for (int w = 0; w < 4; w++) {
+      const int L = windows[w];
+      for (int auto_release = 0; auto_release < 2; auto_release++) {
+        MST_CHECK (mst_lookahead_gain_configure (lg, 48000, L) == MST_OK);
+        MST_CHECK (mst_lookahead_gain_set_grouped (lg, true) == MST_OK);
+        MST_CHECK (mst_lookahead_gain_get_lag (lg) == 16 * ((L + 15) / 16)
+            + 15);
+        mst_lookahead_gain_set_release (lg, 20.0, auto_release);
+        gains_in (lg, r, n, sizes_a, 1, gain);
+        mst_lookahead_gain_reset (lg);
+        gains_in (lg, r, n, sizes_b, 7, other);
+        bool bounded = true, same = true;
+        double step = 0.0;
+        for (size_t j = 0; j < n; j++) {
+          bounded &= gain[j] <= r[j] * (1.0 + 1e-12) && gain[j] > 0.0;
+          same &= gain[j] == other[j];
+          if (j > 0)
+            step = fmax (step, fabs (gain[j] - gain[j - 1]));
+        }
+        MST_CHECK_MSG (bounded, "signal %d, window %d", kind, L);
+        MST_CHECK_MSG (same, "signal %d, window %d: the split changes the "
+            "gains", kind, L);
+        MST_CHECK_MSG (step <= 1.0 / L + 1e-12, "signal %d, window %d: "
+            "step %g", kind, L, step);
+      }
+    }
+  }
+  for (size_t i = 0; i < n; i++)
+    r[i] = 1.0;
+  MST_CHECK (mst_lookahead_gain_configure (lg, 48000, 240) == MST_OK);
+  MST_CHECK (mst_lookahead_gain_set_grouped (lg, true) == MST_OK);
+  mst_lookahead_gain_set_release (lg, 50.0, true);
+  gains_in (lg, r, n, sizes_b, 7, gain);
+  bool unity = true;
+  for (size_t j = 0; j < n; j++)
+    unity &= gain[j] == 1.0;
+  MST_CHECK (unity);
+  mst_lookahead_gain_destroy (&lg);
+  free (r);
+  free (gain);
+  free (other);
 }
 
 /* Release: after one dip the gain comes back as a one-pole, 63 % of the
@@ -523,6 +606,7 @@ main (void)
   MST_RUN (test_tpdetect);
   MST_RUN (test_tpdetect_floor);
   MST_RUN (test_lookahead_gain_window);
+  MST_RUN (test_lookahead_gain_grouped);
   MST_RUN (test_lookahead_gain_release);
   MST_RUN (test_lookahead_gain_link);
   MST_RUN (test_delayline);

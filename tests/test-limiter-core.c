@@ -366,8 +366,10 @@ test_alignment_and_passthrough (void)
   MstLimiterSettings set = settings_unfiltered (-1.0, 0.0, true);
   mst_limiter_configure (lim, 48000, 2, 5.0);
   mst_limiter_set (lim, &set);
-  /* 5 ms lookahead plus the detector's 67 frames, less one. */
-  MST_CHECK (mst_limiter_get_latency (lim) == 67 + 240 - 1);
+  /* 5 ms lookahead (15 groups of 16 frames) and the next group, whose
+   * point the gain computer interpolates to, plus the detector's 67
+   * frames, less one. */
+  MST_CHECK (mst_limiter_get_latency (lim) == 67 + 240 + 16 - 1);
   size_t w = run (lim, x, n, 2, y);
   MST_CHECK (w == n);
   MST_CHECK (memcmp (x, y, sizeof (float) * n * 2) == 0);
