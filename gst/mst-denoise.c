@@ -170,25 +170,39 @@
  * 0.69 of it; a profile (learned or given) is the noise's mean itself,
  * and its gains see all of it (GAIN_NU_PROFILE). */
 /* Mid and side (MID_SIDE_PROFILE): a stereo stream with a profile is
- * denoised as its mid (l + r) / 2 and side (l - r) / 2, each with its
- * own tracker and gains, the removals turned back into left (mid + side)
- * and right (mid - side). Hiss is independent in the two channels (tape
- * tracks, preamps); music mostly is not (a centred voice, bass, kick:
- * the benchmark's music and the tests' lie 24 to 25 dB under their mid
- * in the side, the tests' speech is mono): the mid holds the music
- * with half the noise (3 dB more SNR), the side little music and the
- * other half, which its gains take down to the floor. On the sixteen
- * cases of docs/elements/denoise.md with the true profile: +1.3 to
- * +2.6 dB of SDR gain (bench.py's white -45, -35, pink -45, -35 dBFS:
- * +8.82 -> +10.19, +11.33 -> +12.57, +4.24 -> +6.04, +5.92 -> +7.82).
- * Noise the same in both channels (a mono recording's hiss copied to
- * both) would all be in the mid; split_noise measures the split, so
- * there it removes what the channels one by one do (the benchmark's
- * music under such hiss: within 0.03 dB of it; with hiss of
- * correlation 0.5, +0.3 to +0.8 dB over it). Tracking stays by
- * channel. SPLIT_RATIO_CAP: split_noise. */
+ * denoised, band by band (a sixth of an octave), as its mid (l + r) / 2
+ * and side (l - r) / 2 where its music is centred, each with its own
+ * tracker and gains, the removals turned back into left (mid + side) and
+ * right (mid - side). Hiss is independent in the two channels (tape
+ * tracks, preamps); music mostly is not (a centred voice, bass, kick: the
+ * benchmark's music and the tests' lie 24 to 25 dB under their mid in
+ * the side, the tests' speech is mono): the mid holds the music with
+ * half the noise (3 dB more SNR), the side little music and the other
+ * half, which its gains take down to the floor. A source panned hard to
+ * one side would lie in both at half its power over half the noise
+ * (3 dB less SNR than in its channel): a band whose music (its power over
+ * KEEP_MS less the noise) lies in the side at more than MS_SIDE_RATIO_HI
+ * of the mid's is denoised as left and right, back as mid and side under
+ * MS_SIDE_RATIO_LO (a single source panned to 0.29 / 0.71, side over mid
+ * 0.18, has the same SNR in either). On the sixteen cases of
+ * docs/elements/denoise.md with the true profile: +1.2 to +2.6 dB of SDR
+ * gain (bench.py's white -45, -35, pink -45, -35 dBFS: +8.82 -> +10.16,
+ * +11.33 -> +12.37, +4.24 -> +6.02, +5.92 -> +7.81; mid and side in every
+ * band +10.19, +12.57, +6.04, +7.82, but the benchmark's music in the
+ * left channel and the tests' music in the right under independent hiss
+ * lost 1.5 to 2.3 dB against left and right; with the choice within
+ * 0.02 of them, and of them or better with the two sources panned to
+ * 0.25 and 0.75; the thresholds 0.18 / 0.35 lost up to 0.13 dB there,
+ * 0.35 / 0.7 gained 0.18 on white -35 dBFS). Noise the same in both
+ * channels (a mono recording's hiss copied to both) would all be in the
+ * mid: split_noise measures the split (the benchmark's music under such
+ * hiss within 0.04 dB of left and right; with hiss of correlation 0.5,
+ * +0.3 to +0.8 dB over them). Tracking stays by channel.
+ * SPLIT_RATIO_CAP: split_noise. */
 #define MID_SIDE_PROFILE 1
 #define SPLIT_RATIO_CAP 2.0f
+#define MS_SIDE_RATIO_LO 0.12f
+#define MS_SIDE_RATIO_HI 0.25f
 #define GAIN_NU_SHORT 1.0f
 #define GAIN_NU_LONG 0.69f
 #define GAIN_NU_PROFILE 1.0f
@@ -382,6 +396,10 @@ typedef struct {
   int n_bands;
   int *band_edge;
   float *band_bias;
+  /* With mid_side, per band: denoised as mid and side (else as left and
+   * right), and the mid's and the side's power over KEEP_MS. */
+  bool *band_ms;
+  float *band_mid, *band_side;
 } Layer;
 
 struct MstDenoise {
@@ -466,6 +484,9 @@ free_layer (Layer * L)
   free (L->learn_sum);
   free (L->band_edge);
   free (L->band_bias);
+  free (L->band_ms);
+  free (L->band_mid);
+  free (L->band_side);
   for (int c = 0; c < MST_MAX_CHANNELS; c++) {
     Channel *ch = &L->ch[c];
     mst_fft_free_buffer (ch->in);
@@ -575,6 +596,10 @@ reset_tracking (Layer * L, int channels)
   }
   L->sub_count = L->sub_index = 0;
   L->tracking_started = false;
+  for (int b = 0; b < L->n_bands; b++) {
+    L->band_ms[b] = true;
+    L->band_mid[b] = L->band_side[b] = 0.0f;
+  }
 }
 
 static void
@@ -657,6 +682,9 @@ alloc_layer (Layer * L, int n, int channels, int latency, int piece,
   ok = ok && (L->learn_sum = calloc (bins, sizeof (double)));
   ok = ok && (L->band_edge = calloc (bins + 1, sizeof (int)));
   ok = ok && (L->band_bias = calloc (bins, sizeof (float)));
+  ok = ok && (L->band_ms = calloc (bins, sizeof (bool)));
+  ok = ok && (L->band_mid = calloc (bins, sizeof (float)));
+  ok = ok && (L->band_side = calloc (bins, sizeof (float)));
   for (int c = 0; ok && c < channels; c++) {
     Channel *ch = &L->ch[c];
     ok = ok && (ch->in = mst_fft_alloc_real (n));
@@ -1427,20 +1455,63 @@ output_removal (MstDenoise * dn, Layer * L, int c, MstFftComplex * x)
  * the tracker has a value (@tracked false) r is 0: all the noise in the
  * mid, as much as the channels one by one remove. */
 static void
-split_noise (float *restrict mid, float *restrict side,
+split_noise (const Layer * L, float *restrict mid, float *restrict side,
     const float *restrict profile, const float *restrict side_tracked,
     bool tracked, int bins)
 {
   float sum = 0;
-  for (int k = 0; k < bins; k++) {
-    float q = side_tracked[k] / (0.5f * profile[k] + POWER_FLOOR);
-    sum += q < SPLIT_RATIO_CAP ? q : SPLIT_RATIO_CAP;
+  int count = 0;
+  for (int b = 0; b < L->n_bands && L->band_edge[b] < bins; b++) {
+    if (!L->band_ms[b])
+      continue;
+    int k1 = L->band_edge[b + 1] < bins ? L->band_edge[b + 1] : bins;
+    for (int k = L->band_edge[b]; k < k1; k++) {
+      float q = side_tracked[k] / (0.5f * profile[k] + POWER_FLOOR);
+      sum += q < SPLIT_RATIO_CAP ? q : SPLIT_RATIO_CAP;
+    }
+    count += k1 - L->band_edge[b];
   }
-  float r = tracked ? sum / bins : 0.0f;
+  float r = tracked && count > 0 ? sum / count : 0.0f;
   r = r < 1.0f ? r : 1.0f;
   for (int k = 0; k < bins; k++) {
     side[k] = r * 0.5f * profile[k];
     mid[k] = profile[k] - side[k];
+  }
+}
+
+/* Per band (a sixth of an octave), mid and side or left and right, from
+ * the left and right spectra @a, @b and the mid's and side's noise @mid,
+ * @side: the music's power in the side over that in the mid (each power
+ * smoothed over KEEP_MS by @coef, less the noise) under
+ * MS_SIDE_RATIO_LO turns the band to mid and side, over
+ * MS_SIDE_RATIO_HI to left and right (MID_SIDE_PROFILE says why). */
+static void
+choose_bases (Layer * L, const MstFftComplex * restrict a,
+    const MstFftComplex * restrict b, const float *restrict mid,
+    const float *restrict side, float coef, int bins)
+{
+  const float lo = MS_SIDE_RATIO_LO, hi = MS_SIDE_RATIO_HI;
+  for (int band = 0; band < L->n_bands && L->band_edge[band] < bins; band++) {
+    int k1 = L->band_edge[band + 1] < bins ? L->band_edge[band + 1] : bins;
+    float pm = 0, ps = 0, nm = 0, ns = 0;
+    for (int k = L->band_edge[band]; k < k1; k++) {
+      float mr = a[k][0] + b[k][0], mi = a[k][1] + b[k][1];
+      float sr = a[k][0] - b[k][0], si = a[k][1] - b[k][1];
+      pm += 0.25f * (mr * mr + mi * mi);
+      ps += 0.25f * (sr * sr + si * si);
+      nm += mid[k];
+      ns += side[k];
+    }
+    L->band_mid[band] = coef * L->band_mid[band] + (1.0f - coef) * pm;
+    L->band_side[band] = coef * L->band_side[band] + (1.0f - coef) * ps;
+    float music_m = L->band_mid[band] - nm, music_s = L->band_side[band] - ns;
+    music_s = music_s > 0 ? music_s : 0;
+    if (music_m <= 0)
+      continue;
+    if (L->band_ms[band] && music_s > hi * music_m)
+      L->band_ms[band] = false;
+    else if (!L->band_ms[band] && music_s < lo * music_m)
+      L->band_ms[band] = true;
   }
 }
 
@@ -1512,9 +1583,18 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
           L->learn_sum[k] += L->power[k];
       }
     }
-    to_mid_side (L->spec, L->spec2, 0, bins);
-    split_noise (L->noise_mid, L->noise_side, L->profile, L->ch[1].noise,
-        L->tracking_started, act);
+    split_noise (L, L->noise_mid, L->noise_side, L->profile,
+        L->ch[1].noise, L->tracking_started, act);
+    choose_bases (L, L->spec, L->spec2, L->noise_mid, L->noise_side,
+        first_track ? 0.0f : L->keep_coef, act);
+    for (int b = 0; b < L->n_bands && L->band_edge[b] < bins; b++) {
+      int k0 = L->band_edge[b], k1 = L->band_edge[b + 1];
+      if (L->band_ms[b])
+        to_mid_side (L->spec, L->spec2, k0, k1);
+      else
+        for (int k = k0; k < k1 && k < act; k++)
+          L->noise_mid[k] = L->noise_side[k] = L->profile[k];
+    }
   }
   for (int c = 0; c < dn->channels; c++) {
     Channel *ch = &L->ch[c];
@@ -1543,8 +1623,8 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
           L->learn_sum[k] += L->power[k];
       }
     }
-    const float *noise = ms ? (c ? L->noise_side : L->noise_mid)
-        : dn->profile_on ? L->profile : ch->noise;
+    const float *noise = !dn->profile_on ? ch->noise
+        : ms ? (c ? L->noise_side : L->noise_mid) : L->profile;
     if (!dn->profile_on && !L->tracking_started) {
       /* Nothing known of the noise yet: nothing removed. */
       for (int k = 0; k < act; k++)
@@ -1569,9 +1649,16 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
       continue;
     if (ms) {
       const size_t slot = (size_t) (L->frames_done % L->xslots) * L->xstride;
-      from_mid_side (L->spec, L->spec2, 0, bins);
-      from_mid_side (L->ch[0].xspec + slot, L->ch[1].xspec + slot, L->xk0,
-          L->xk1);
+      for (int b = 0; b < L->n_bands; b++) {
+        if (!L->band_ms[b])
+          continue;
+        int k0 = L->band_edge[b], k1 = L->band_edge[b + 1];
+        from_mid_side (L->spec, L->spec2, k0, k1);
+        int x0 = k0 > L->xk0 ? k0 : L->xk0, x1 = k1 < L->xk1 ? k1 : L->xk1;
+        if (x0 < x1)
+          from_mid_side (L->ch[0].xspec + slot, L->ch[1].xspec + slot, x0,
+              x1);
+      }
     }
     for (int o = ms ? 0 : c; o <= c; o++)
       output_removal (dn, L, o, ms && o ? L->spec2 : L->spec);
