@@ -18,6 +18,9 @@
  * removals are exactly 0: the input, bit for bit. Output frame p is
  * complete once the long frame ending after it has been added, at input
  * frame p + 8N - 1 at the latest, whatever the caller's block size.
+ * With a profile on a stereo stream, the bands whose music is centred are
+ * denoised as mid and side (MID_SIDE_PROFILE), the transforms' spectra
+ * turned into them and the removals back.
  *
  * Noise. Either a profile (learned: the mean periodogram over every frame
  * while learning, an unbiased estimate of the noise's expected power per
@@ -189,11 +192,11 @@
  * gain (bench.py's white -45, -35, pink -45, -35 dBFS: +8.82 -> +10.16,
  * +11.33 -> +12.37, +4.24 -> +6.02, +5.92 -> +7.81; mid and side in every
  * band +10.19, +12.57, +6.04, +7.82, but the benchmark's music in the
- * left channel and the tests' music in the right under independent hiss
- * lost 1.5 to 2.3 dB against left and right; with the choice within
- * 0.02 of them, and of them or better with the two sources panned to
- * 0.25 and 0.75; the thresholds 0.18 / 0.35 lost up to 0.13 dB there,
- * 0.35 / 0.7 gained 0.18 on white -35 dBFS). Noise the same in both
+ * left channel and the tests' music (or speech) in the right under
+ * independent hiss lost 0.8 to 2.2 dB against left and right; with the
+ * choice within 0.02 of them, and of them or better with the two sources
+ * panned to 0.25 and 0.75; the thresholds 0.18 / 0.35 lost up to 0.13 dB
+ * there, 0.35 / 0.7 gained 0.18 on white -35 dBFS). Noise the same in both
  * channels (a mono recording's hiss copied to both) would all be in the
  * mid: split_noise measures the split (the benchmark's music under such
  * hiss within 0.04 dB of left and right; with hiss of correlation 0.5,
