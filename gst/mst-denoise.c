@@ -18,9 +18,9 @@
  * removals are exactly 0: the input, bit for bit. Output frame p is
  * complete once the long frame ending after it has been added, at input
  * frame p + 8N - 1 at the latest, whatever the caller's block size.
- * With a profile on a stereo stream, the bands whose music is centred are
- * denoised as mid and side (MID_SIDE_PROFILE), the transforms' spectra
- * turned into them and the removals back.
+ * In stereo, the bands whose music is centred are denoised as mid and
+ * side (MID_SIDE), the transforms' spectra turned into them and the
+ * removals back.
  *
  * Noise. Either a profile (learned: the mean periodogram over every frame
  * while learning, an unbiased estimate of the noise's expected power per
@@ -167,42 +167,47 @@
  * test-denoise-core, check_hiss_alone, holds the floor within 1 dB). */
 #define TRACK_BIAS_SHORT 2.48f
 #define TRACK_BIAS_LONG 4.10f
+/* Mid and side (MID_SIDE): a stereo stream is denoised, band by band (a
+ * sixth of an octave), as its mid (l + r) / 2 and side (l - r) / 2 where
+ * its music is centred, the removals turned back into left (mid + side)
+ * and right (mid - side). Hiss is independent in the two channels (tape
+ * tracks, preamps); music mostly is not (a centred voice, bass, kick: the
+ * benchmark's music and the tests' lie 24 to 25 dB under their mid in
+ * the side, the tests' speech is mono): the mid holds the music over half
+ * the noise (3 dB more SNR), the side little music and the other half,
+ * which its gains take down to the floor. A source panned hard to one
+ * side would lie in both at half its power over half the noise (3 dB
+ * less SNR than in its channel): a band whose music (its power over
+ * KEEP_MS less the noise) lies in the side at more than MS_SIDE_RATIO_HI
+ * of the mid's is denoised as left and right, back as mid and side under
+ * MS_SIDE_RATIO_LO (a single source panned to 0.29 / 0.71, side over mid
+ * 0.18, has the same SNR in either). Four trackers run, on left, right,
+ * mid and side, so a band's noise is known in both bases. With a profile
+ * the noise's split between mid and side is measured (split_noise);
+ * tracked, the mid's and side's trackers measure it. On the sixteen cases
+ * of docs/elements/denoise.md: with the true profile +1.2 to +2.6 dB of
+ * SDR gain (bench.py's white -45, -35, pink -45, -35 dBFS: +8.82 ->
+ * +10.17, +11.33 -> +12.36, +4.24 -> +6.02, +5.92 -> +7.80), tracked
+ * +0.91 to +2.58 (+8.49 -> +9.73, +11.12 -> +12.05, +4.36 -> +5.77,
+ * +5.80 -> +7.34). Mid and side in every band lost 0.7 to 2.2 dB against
+ * left and right on the benchmark's music in the left channel and the
+ * tests' music (or speech) in the right under independent hiss; with the
+ * choice at most 0.06, and 0.05 with the two panned to 0.25 / 0.75.
+ * With the bands judged by the mid's and side's trackers' powers over
+ * KEEP_MS instead (tried first): these thresholds lost 0.06 with a
+ * profile on the benchmark's next 10 s under white hiss at -35 dBFS;
+ * 0.15 / 0.3 left test_hiss_alone's pink residual over its bound
+ * (-13.96 dB against -14) and lost 0.12 on the panned pair; 0.1 / 0.2
+ * lost 0.14 with a profile there. Hiss the
+ * same in both channels (a mono recording's copied to both): within
+ * 0.03 dB of left and right, tracked or given; of correlation 0.5, +0.4
+ * to +1.1 dB over them. SPLIT_RATIO_CAP: split_noise. */
 /* How much of the noise each layer's gains see: the long layer's tracked
  * noise lies over the true one where the music never pauses (2 to 7 dB
  * under 1280 Hz on bench.py's music under pink hiss), so its gains see
  * 0.69 of it; a profile (learned or given) is the noise's mean itself,
  * and its gains see all of it (GAIN_NU_PROFILE). */
-/* Mid and side (MID_SIDE_PROFILE): a stereo stream with a profile is
- * denoised, band by band (a sixth of an octave), as its mid (l + r) / 2
- * and side (l - r) / 2 where its music is centred, each with its own
- * tracker and gains, the removals turned back into left (mid + side) and
- * right (mid - side). Hiss is independent in the two channels (tape
- * tracks, preamps); music mostly is not (a centred voice, bass, kick: the
- * benchmark's music and the tests' lie 24 to 25 dB under their mid in
- * the side, the tests' speech is mono): the mid holds the music with
- * half the noise (3 dB more SNR), the side little music and the other
- * half, which its gains take down to the floor. A source panned hard to
- * one side would lie in both at half its power over half the noise
- * (3 dB less SNR than in its channel): a band whose music (its power over
- * KEEP_MS less the noise) lies in the side at more than MS_SIDE_RATIO_HI
- * of the mid's is denoised as left and right, back as mid and side under
- * MS_SIDE_RATIO_LO (a single source panned to 0.29 / 0.71, side over mid
- * 0.18, has the same SNR in either). On the sixteen cases of
- * docs/elements/denoise.md with the true profile: +1.2 to +2.6 dB of SDR
- * gain (bench.py's white -45, -35, pink -45, -35 dBFS: +8.82 -> +10.16,
- * +11.33 -> +12.37, +4.24 -> +6.02, +5.92 -> +7.81; mid and side in every
- * band +10.19, +12.57, +6.04, +7.82, but the benchmark's music in the
- * left channel and the tests' music (or speech) in the right under
- * independent hiss lost 0.8 to 2.2 dB against left and right; with the
- * choice within 0.02 of them, and of them or better with the two sources
- * panned to 0.25 and 0.75; the thresholds 0.18 / 0.35 lost up to 0.13 dB
- * there, 0.35 / 0.7 gained 0.18 on white -35 dBFS). Noise the same in both
- * channels (a mono recording's hiss copied to both) would all be in the
- * mid: split_noise measures the split (the benchmark's music under such
- * hiss within 0.04 dB of left and right; with hiss of correlation 0.5,
- * +0.3 to +0.8 dB over them). Tracking stays by channel.
- * SPLIT_RATIO_CAP: split_noise. */
-#define MID_SIDE_PROFILE 1
+#define MID_SIDE 1
 #define SPLIT_RATIO_CAP 2.0f
 #define MS_SIDE_RATIO_LO 0.12f
 #define MS_SIDE_RATIO_HI 0.25f
@@ -371,18 +376,17 @@ typedef struct {
   int xslots, xstride;
   int xk0, xk1;                 /* the bins where xshare is not 0 */
   float *frame;                 /* scratch: windowed frame, output frame */
-  MstFftComplex *spec, *spec2;  /* scratch: a channel's spectrum; with
-                                 * mid_side, the mid's and the side's */
+  MstFftComplex *spec, *spec2;  /* scratch: a channel's spectrum; in
+                                 * stereo, each band's basis' two */
   float *power, *gain, *tmp;    /* scratch per bin */
   float *snr;                   /* scratch: a posteriori SNR per bin */
   Channel ch[MST_MAX_CHANNELS];
   /* Noise profile in use (expected |X|^2 per bin), and the learning. */
   float *profile;
-  float *noise_mid, *noise_side;        /* scratch: with mid_side, the
-                                         * profile's noise split */
-  /* The channels' state (tracker, gains) is of the mid and the side: a
-   * stereo stream with a profile (MID_SIDE_PROFILE). */
-  bool mid_side;
+  float *noise_mid, *noise_side;        /* scratch: the profile's noise
+                                         * split between mid and side */
+  MstFftComplex *spec3, *spec4; /* scratch: the mid's and side's spectra */
+  float *noise_v[2], *lasting_v[2];     /* scratch: each band's basis' */
   double *learn_sum;
   uint64_t learn_count;         /* frames (times channels) in learn_sum */
   int64_t frames_done;          /* frames since the reset */
@@ -399,8 +403,8 @@ typedef struct {
   int n_bands;
   int *band_edge;
   float *band_bias;
-  /* With mid_side, per band: denoised as mid and side (else as left and
-   * right), and the mid's and the side's power over KEEP_MS. */
+  /* In stereo, per band: denoised as mid and side (else as left and
+   * right; MID_SIDE). */
   bool *band_ms;
   float *band_mid, *band_side;
 } Layer;
@@ -479,6 +483,12 @@ free_layer (Layer * L)
   mst_fft_free_buffer (L->spec2);
   mst_fft_free_buffer (L->noise_mid);
   mst_fft_free_buffer (L->noise_side);
+  mst_fft_free_buffer (L->spec3);
+  mst_fft_free_buffer (L->spec4);
+  for (int v = 0; v < 2; v++) {
+    mst_fft_free_buffer (L->noise_v[v]);
+    mst_fft_free_buffer (L->lasting_v[v]);
+  }
   mst_fft_free_buffer (L->power);
   mst_fft_free_buffer (L->gain);
   mst_fft_free_buffer (L->tmp);
@@ -580,11 +590,20 @@ update_smoothing (MstDenoise * dn)
 
 static void learn_start (MstDenoise * dn);
 
+/* Channel states a layer keeps for @channels: stereo has four, left,
+ * right, mid and side (MID_SIDE); the states past the channels hold no
+ * input, only a tracker. */
+static int
+tracker_states (int channels)
+{
+  return channels >= 2 && channels < 4 ? 4 : channels;
+}
+
 /* The channels' noise tracker and gains start anew. */
 static void
 reset_tracking (Layer * L, int channels)
 {
-  for (int c = 0; c < channels; c++) {
+  for (int c = 0; c < tracker_states (channels); c++) {
     Channel *ch = &L->ch[c];
     memset (ch->clean2, 0, sizeof (float) * L->bins);
     memset (ch->noise, 0, sizeof (float) * L->bins);
@@ -677,6 +696,12 @@ alloc_layer (Layer * L, int n, int channels, int latency, int piece,
   ok = ok && (L->spec2 = mst_fft_alloc_complex (bins));
   ok = ok && (L->noise_mid = mst_fft_alloc_real (bins));
   ok = ok && (L->noise_side = mst_fft_alloc_real (bins));
+  ok = ok && (L->spec3 = mst_fft_alloc_complex (bins));
+  ok = ok && (L->spec4 = mst_fft_alloc_complex (bins));
+  for (int v = 0; v < 2; v++) {
+    ok = ok && (L->noise_v[v] = mst_fft_alloc_real (bins));
+    ok = ok && (L->lasting_v[v] = mst_fft_alloc_real (bins));
+  }
   ok = ok && (L->power = mst_fft_alloc_real (bins + 2));
   ok = ok && (L->gain = mst_fft_alloc_real (bins + 2));
   ok = ok && (L->tmp = mst_fft_alloc_real (bins + 2));
@@ -688,7 +713,7 @@ alloc_layer (Layer * L, int n, int channels, int latency, int piece,
   ok = ok && (L->band_ms = calloc (bins, sizeof (bool)));
   ok = ok && (L->band_mid = calloc (bins, sizeof (float)));
   ok = ok && (L->band_side = calloc (bins, sizeof (float)));
-  for (int c = 0; ok && c < channels; c++) {
+  for (int c = 0; ok && c < tracker_states (channels); c++) {
     Channel *ch = &L->ch[c];
     ok = ok && (ch->in = mst_fft_alloc_real (n));
     ok = ok && (ch->ola = mst_fft_alloc_real (n));
@@ -1482,12 +1507,12 @@ split_noise (const Layer * L, float *restrict mid, float *restrict side,
   }
 }
 
-/* Per band (a sixth of an octave), mid and side or left and right, from
- * the left and right spectra @a, @b and the mid's and side's noise @mid,
- * @side: the music's power in the side over that in the mid (each power
- * smoothed over KEEP_MS by @coef, less the noise) under
- * MS_SIDE_RATIO_LO turns the band to mid and side, over
- * MS_SIDE_RATIO_HI to left and right (MID_SIDE_PROFILE says why). */
+/* Per band (a sixth of an octave), mid and side or left and right: the
+ * music's power in the side over that in the mid (the powers of the mid
+ * and side spectra @a, @b summed over the band and smoothed over KEEP_MS
+ * by @coef, less their noise @mid, @side) under MS_SIDE_RATIO_LO turns
+ * the band to mid and side, over MS_SIDE_RATIO_HI to left and right
+ * (MID_SIDE says why). */
 static void
 choose_bases (Layer * L, const MstFftComplex * restrict a,
     const MstFftComplex * restrict b, const float *restrict mid,
@@ -1498,16 +1523,15 @@ choose_bases (Layer * L, const MstFftComplex * restrict a,
     int k1 = L->band_edge[band + 1] < bins ? L->band_edge[band + 1] : bins;
     float pm = 0, ps = 0, nm = 0, ns = 0;
     for (int k = L->band_edge[band]; k < k1; k++) {
-      float mr = a[k][0] + b[k][0], mi = a[k][1] + b[k][1];
-      float sr = a[k][0] - b[k][0], si = a[k][1] - b[k][1];
-      pm += 0.25f * (mr * mr + mi * mi);
-      ps += 0.25f * (sr * sr + si * si);
+      pm += a[k][0] * a[k][0] + a[k][1] * a[k][1];
+      ps += b[k][0] * b[k][0] + b[k][1] * b[k][1];
       nm += mid[k];
       ns += side[k];
     }
     L->band_mid[band] = coef * L->band_mid[band] + (1.0f - coef) * pm;
     L->band_side[band] = coef * L->band_side[band] + (1.0f - coef) * ps;
-    float music_m = L->band_mid[band] - nm, music_s = L->band_side[band] - ns;
+    float music_m = L->band_mid[band] - nm;
+    float music_s = L->band_side[band] - ns;
     music_s = music_s > 0 ? music_s : 0;
     if (music_m <= 0)
       continue;
@@ -1518,18 +1542,18 @@ choose_bases (Layer * L, const MstFftComplex * restrict a,
   }
 }
 
-/* Left and right spectra @a, @b into mid (a + b) / 2 and side
- * (a - b) / 2, bins @k0 .. @k1 - 1, in place. */
+/* The mid (a + b) / 2 into @m and the side (a - b) / 2 into @s of the
+ * left and right spectra @a, @b. */
 MST_VECTORISE_AVX2
 static void
-to_mid_side (MstFftComplex * restrict a, MstFftComplex * restrict b, int k0,
-    int k1)
+mid_side_of (MstFftComplex * restrict m, MstFftComplex * restrict d,
+    const MstFftComplex * restrict a, const MstFftComplex * restrict b,
+    int bins)
 {
-  for (int k = k0; k < k1; k++)
+  for (int k = 0; k < bins; k++)
     for (int i = 0; i < 2; i++) {
-      float m = 0.5f * (a[k][i] + b[k][i]), d = 0.5f * (a[k][i] - b[k][i]);
-      a[k][i] = m;
-      b[k][i] = d;
+      m[k][i] = 0.5f * (a[k][i] + b[k][i]);
+      d[k][i] = 0.5f * (a[k][i] - b[k][i]);
     }
 }
 
@@ -1560,12 +1584,7 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
    * front of it: they neither train the tracker nor the profile; neither
    * does a drain's silence. */
   const bool whole = L->frames_done >= HOP_DIVISOR - 1 && !dn->draining;
-  const bool ms = MID_SIDE_PROFILE && dn->channels == 2 && dn->profile_on;
-  if (ms != L->mid_side) {
-    /* The channels' state was of the other domain: it starts anew. */
-    reset_tracking (L, dn->channels);
-    L->mid_side = ms;
-  }
+  const bool ms = MID_SIDE && dn->channels == 2;
   const bool first_track = whole && !L->tracking_started;
   const float amount = (float) dn->set.smoothing;
   const bool is_short = L == &dn->layer[0];
@@ -1575,28 +1594,64 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
   bool finite = true;
 
   if (ms) {
+    /* States 0 .. 3 track left, right, mid and side. */
+    MstFftComplex *xs[4] = { L->spec, L->spec2, L->spec3, L->spec4 };
     for (int c = 0; c < 2; c++) {
-      MstFftComplex *x = c ? L->spec2 : L->spec;
       window_frame (L->frame, L->ch[c].in, L->window_a, n);
-      mst_fft_forward_real (L->fft, L->frame, x);
-      if (whole && learning) {
-        /* The profile is of each channel's noise. */
-        spectrum_power (L->power, x, bins);
-        for (int k = 0; k < bins; k++)
-          L->learn_sum[k] += L->power[k];
+      mst_fft_forward_real (L->fft, L->frame, xs[c]);
+    }
+    mid_side_of (L->spec3, L->spec4, L->spec, L->spec2, bins);
+    for (int t = 0; t < 4; t++) {
+      Channel *ch = &L->ch[t];
+      spectrum_power (L->power, xs[t], bins);
+      if (t < 2 && is_short && whole && !first_track) {
+        float f = onset_flux (L->power, ch->smooth, dn->onset_lo,
+            dn->onset_hi);
+        flux = f > flux ? f : flux;
+      }
+      if (whole) {
+        track_power (ch->smooth, ch->win_min, L->power, L->track_coef,
+            first_track, bins);
+        track_noise (ch->noise, ch->stored_min, ch->win_min,
+            L->track_bias, bins);
+        slope_limit_noise (L, ch->noise, L->tmp);
+        smooth_lasting (ch->lasting, ch->smooth, first_track ? 0.0f
+            : L->keep_coef, bins);
+        if (learning && t < 2) {
+          /* The profile is of each channel's noise. */
+          for (int k = 0; k < bins; k++)
+            L->learn_sum[k] += L->power[k];
+        }
       }
     }
-    split_noise (L, L->noise_mid, L->noise_side, L->profile,
-        L->ch[1].noise, L->tracking_started, act);
-    choose_bases (L, L->spec, L->spec2, L->noise_mid, L->noise_side,
-        first_track ? 0.0f : L->keep_coef, act);
-    for (int b = 0; b < L->n_bands && L->band_edge[b] < bins; b++) {
-      int k0 = L->band_edge[b], k1 = L->band_edge[b + 1];
-      if (L->band_ms[b])
-        to_mid_side (L->spec, L->spec2, k0, k1);
-      else
-        for (int k = k0; k < k1 && k < act; k++)
-          L->noise_mid[k] = L->noise_side[k] = L->profile[k];
+    const float *nz[4] = { L->ch[0].noise, L->ch[1].noise, L->ch[2].noise,
+      L->ch[3].noise
+    };
+    if (dn->profile_on) {
+      split_noise (L, L->noise_mid, L->noise_side, L->profile,
+          L->ch[3].noise, L->tracking_started, act);
+      nz[0] = nz[1] = L->profile;
+      nz[2] = L->noise_mid;
+      nz[3] = L->noise_side;
+    }
+    choose_bases (L, L->spec3, L->spec4, nz[2], nz[3], first_track ? 0.0f
+        : L->keep_coef, act);
+    for (int b = 0; b < L->n_bands && L->band_edge[b] < act; b++) {
+      int k0 = L->band_edge[b];
+      int k1 = L->band_edge[b + 1] < act ? L->band_edge[b + 1] : act;
+      const int t = L->band_ms[b] ? 2 : 0;
+      for (int v = 0; v < 2; v++) {
+        memcpy (L->noise_v[v] + k0, nz[t + v] + k0, sizeof (float)
+            * (k1 - k0));
+        memcpy (L->lasting_v[v] + k0, L->ch[t + v].lasting + k0,
+            sizeof (float) * (k1 - k0));
+      }
+      if (t) {
+        memcpy (L->spec + k0, L->spec3 + k0, sizeof (MstFftComplex)
+            * (k1 - k0));
+        memcpy (L->spec2 + k0, L->spec4 + k0, sizeof (MstFftComplex)
+            * (k1 - k0));
+      }
     }
   }
   for (int c = 0; c < dn->channels; c++) {
@@ -1607,12 +1662,12 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
       mst_fft_forward_real (L->fft, L->frame, L->spec);
     }
     spectrum_power (L->power, x, bins);
-    if (is_short && whole && !first_track) {
+    if (!ms && is_short && whole && !first_track) {
       float f = onset_flux (L->power, ch->smooth, dn->onset_lo,
           dn->onset_hi);
       flux = f > flux ? f : flux;
     }
-    if (whole) {
+    if (whole && !ms) {
       track_power (ch->smooth, ch->win_min, L->power, L->track_coef,
           first_track, bins);
       track_noise (ch->noise, ch->stored_min, ch->win_min, L->track_bias,
@@ -1621,13 +1676,14 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
       if (L->keep_partials)
         smooth_lasting (ch->lasting, ch->smooth, first_track ? 0.0f
             : L->keep_coef, bins);
-      if (learning && !ms) {
+      if (learning) {
         for (int k = 0; k < bins; k++)
           L->learn_sum[k] += L->power[k];
       }
     }
-    const float *noise = !dn->profile_on ? ch->noise
-        : ms ? (c ? L->noise_side : L->noise_mid) : L->profile;
+    const float *noise = ms ? L->noise_v[c] : dn->profile_on ? L->profile
+        : ch->noise;
+    const float *lasting = ms ? L->lasting_v[c] : ch->lasting;
     if (!dn->profile_on && !L->tracking_started) {
       /* Nothing known of the noise yet: nothing removed. */
       for (int k = 0; k < act; k++)
@@ -1639,7 +1695,7 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
       if (dn->profile_on && is_short)
         gains_raised (L->gain, ch->clean2, L->power, PROFILE_XI_SCALE_SHORT,
             act);
-      band_presence (L, act, L->gain, L->snr, ch->lasting, noise);
+      band_presence (L, act, L->gain, L->snr, lasting, noise);
       finish_gains (L->gain, ch->gain_t, L->tmp, amount, L->smooth_coef,
           floor_lin, mix, dn->profile_on ? L->open_below_profile
           : OPEN_BELOW, act);
@@ -1676,7 +1732,7 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
     L->learn_count += dn->channels;
   if (whole && ++L->sub_count >= L->sub_frames) {
     L->sub_count = 0;
-    track_subwindow (L, dn->channels);
+    track_subwindow (L, ms ? 4 : dn->channels);
   }
   L->frames_done++;
   if (!finite) {
