@@ -1213,20 +1213,20 @@ track_noise (float *restrict noise, const float *restrict stored_min,
  * room for the bins' own scatter) its band's. */
 static void
 slope_limit_noise (const Layer * dn, float *restrict noise,
-    float *restrict band_mean)
+    float *restrict band_mean, int n_bands)
 {
-  for (int b = 0; b < dn->n_bands; b++) {
+  for (int b = 0; b < n_bands; b++) {
     int k0 = dn->band_edge[b], k1 = dn->band_edge[b + 1];
     float sum = 0;
     for (int k = k0; k < k1; k++)
       sum += noise[k];
     band_mean[b] = sum / (k1 - k0);
   }
-  for (int b = dn->n_bands - 2; b >= 0; b--) {
+  for (int b = n_bands - 2; b >= 0; b--) {
     float cap = band_mean[b + 1] * dn->band_bias[b];
     band_mean[b] = band_mean[b] < cap ? band_mean[b] : cap;
   }
-  for (int b = 0; b < dn->n_bands; b++) {
+  for (int b = 0; b < n_bands; b++) {
     float cap = 2.0f * band_mean[b];
     for (int k = dn->band_edge[b]; k < dn->band_edge[b + 1]; k++)
       noise[k] = noise[k] < cap ? noise[k] : cap;
@@ -1600,10 +1600,17 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
       window_frame (L->frame, L->ch[c].in, L->window_a, n);
       mst_fft_forward_real (L->fft, L->frame, xs[c]);
     }
-    mid_side_of (L->spec3, L->spec4, L->spec, L->spec2, bins);
+    /* The trackers over the bands that reach the active bins only (the
+     * long layer's 1600 Hz): their noise is needed there alone. */
+    int nb = 0;
+    while (nb < L->n_bands && L->band_edge[nb] < act)
+      nb++;
+    const int tb = L->band_edge[nb];
+    mid_side_of (L->spec3, L->spec4, L->spec, L->spec2, tb);
     for (int t = 0; t < 4; t++) {
       Channel *ch = &L->ch[t];
-      spectrum_power (L->power, xs[t], bins);
+      const int kb = whole && learning && t < 2 ? bins : tb;
+      spectrum_power (L->power, xs[t], kb);
       if (t < 2 && is_short && whole && !first_track) {
         float f = onset_flux (L->power, ch->smooth, dn->onset_lo,
             dn->onset_hi);
@@ -1611,12 +1618,13 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
       }
       if (whole) {
         track_power (ch->smooth, ch->win_min, L->power, L->track_coef,
-            first_track, bins);
+            first_track, tb);
         track_noise (ch->noise, ch->stored_min, ch->win_min,
-            L->track_bias, bins);
-        slope_limit_noise (L, ch->noise, L->tmp);
-        smooth_lasting (ch->lasting, ch->smooth, first_track ? 0.0f
-            : L->keep_coef, bins);
+            L->track_bias, tb);
+        slope_limit_noise (L, ch->noise, L->tmp, nb);
+        if (L->keep_partials)
+          smooth_lasting (ch->lasting, ch->smooth, first_track ? 0.0f
+              : L->keep_coef, tb);
         if (learning && t < 2) {
           /* The profile is of each channel's noise. */
           for (int k = 0; k < bins; k++)
@@ -1672,7 +1680,7 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
           first_track, bins);
       track_noise (ch->noise, ch->stored_min, ch->win_min, L->track_bias,
           bins);
-      slope_limit_noise (L, ch->noise, L->tmp);
+      slope_limit_noise (L, ch->noise, L->tmp, L->n_bands);
       if (L->keep_partials)
         smooth_lasting (ch->lasting, ch->smooth, first_track ? 0.0f
             : L->keep_coef, bins);
