@@ -198,19 +198,19 @@
  * profile on the benchmark's next 10 s under white hiss at -35 dBFS;
  * 0.15 / 0.3 left test_hiss_alone's pink residual over its bound
  * (-13.96 dB against -14) and lost 0.12 on the panned pair; 0.1 / 0.2
- * lost 0.14 with a profile there. Hiss the
- * same in both channels (a mono recording's copied to both): within
- * 0.03 dB of left and right, tracked or given; of correlation 0.5, +0.4
- * to +1.1 dB over them. SPLIT_RATIO_CAP: split_noise. */
+ * lost 0.14 with a profile there. Hiss the same in both channels (a mono
+ * recording's copied to both): within 0.03 dB of left and right, tracked
+ * or given; of correlation 0.5, +0.4 to +1.1 dB over them.
+ * SPLIT_RATIO_CAP: split_noise. */
+#define MID_SIDE 1
+#define SPLIT_RATIO_CAP 2.0f
+#define MS_SIDE_RATIO_LO 0.12f
+#define MS_SIDE_RATIO_HI 0.25f
 /* How much of the noise each layer's gains see: the long layer's tracked
  * noise lies over the true one where the music never pauses (2 to 7 dB
  * under 1280 Hz on bench.py's music under pink hiss), so its gains see
  * 0.69 of it; a profile (learned or given) is the noise's mean itself,
  * and its gains see all of it (GAIN_NU_PROFILE). */
-#define MID_SIDE 1
-#define SPLIT_RATIO_CAP 2.0f
-#define MS_SIDE_RATIO_LO 0.12f
-#define MS_SIDE_RATIO_HI 0.25f
 #define GAIN_NU_SHORT 1.0f
 #define GAIN_NU_LONG 0.69f
 #define GAIN_NU_PROFILE 1.0f
@@ -404,7 +404,7 @@ typedef struct {
   int *band_edge;
   float *band_bias;
   /* In stereo, per band: denoised as mid and side (else as left and
-   * right; MID_SIDE). */
+   * right; MID_SIDE), and the mid's and side's power over KEEP_MS. */
   bool *band_ms;
   float *band_mid, *band_side;
 } Layer;
@@ -1339,7 +1339,8 @@ band_presence (const Layer * dn, int bins, float *restrict gain,
 }
 
 /* The gains' opening over three bins (erosion then dilation), blended in
- * by @amount where the gain is under @open_below, then the time smoothing, the floor and the wet amount. */
+ * by @amount where the gain is under @open_below, then the time
+ * smoothing, the floor and the wet amount. */
 MST_VECTORISE_AVX2
 static void
 finish_gains (float *restrict gain, float *restrict gain_t,
