@@ -918,6 +918,12 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
   const bool may_skip = !ff_refine && det->floor > 0.0f;
   const __m512 floor_v = _mm512_set1_ps (det->floor);
   const __m512 abs_mask = _mm512_castsi512_ps (_mm512_set1_epi32 (0x7fffffff));
+  /* In locals: the stores to peak could alias det's fields for GCC, which
+   * would then load and broadcast them again every sixteen frames. */
+  const __m512 k_others = _mm512_set1_ps (det->k_others);
+  const __m512 refined_bound = _mm512_set1_ps (REFINED_BOUND * det->k_others);
+  const __m512 ff_outer0 = _mm512_set1_ps (det->ff_outer[0]);
+  const __m512 ff_outer1 = _mm512_set1_ps (det->ff_outer[1]);
   for (int i = 0; i < n16; i += 16) {
     /* Pair m: frames x[i - 15 + m] and x[i + 16 - m], centred on i + 1/2;
      * FFmpeg's interpolator takes every pair, the meters' m >= 10, the
@@ -959,7 +965,7 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     /* The meters' phases: max (|P + Q|, |P - Q|) = |P| + |Q|. */
     const __m512 meters = _mm512_mul_ps (_mm512_max_ps (_mm512_add_ps
             (_mm512_abs_ps (P), _mm512_abs_ps (Q)), _mm512_abs_ps (mid)),
-        _mm512_set1_ps (det->k_others));
+        k_others);
     __m512 bound = meters;
     if (may_skip) {
       /* A bound on FFmpeg's points from the shared pairs and the largest
@@ -972,12 +978,10 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
               abs_mask));
       const __m512 xmax = _mm512_set1_ps (_mm512_reduce_max_ps (big));
       const __m512 up = _mm512_set1_ps (FF_BOUND_ROUNDING);
-      bound = _mm512_fmadd_ps (xmax, _mm512_set1_ps (det->ff_outer[0]),
-          _mm512_mul_ps (_mm512_add_ps (_mm512_abs_ps (Pt), _mm512_abs_ps (Qt)),
-              up));
-      bound = _mm512_max_ps (bound, _mm512_fmadd_ps (xmax,
-              _mm512_set1_ps (det->ff_outer[1]), _mm512_mul_ps (
-                  _mm512_abs_ps (Mt), up)));
+      bound = _mm512_fmadd_ps (xmax, ff_outer0, _mm512_mul_ps
+          (_mm512_add_ps (_mm512_abs_ps (Pt), _mm512_abs_ps (Qt)), up));
+      bound = _mm512_max_ps (bound, _mm512_fmadd_ps (xmax, ff_outer1,
+              _mm512_mul_ps (_mm512_abs_ps (Mt), up)));
       /* The same for the refined precise points: each refined vertex is at
        * most REFINED_BOUND times the largest of the six points around
        * it. Where both bounds are at most the larger of the meters' peak
@@ -989,7 +993,7 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
       near = _mm512_max_ps (near, _mm512_max_ps (_mm512_abs_ps (q3),
               _mm512_abs_ps (v4)));
       const __m512 both = _mm512_max_ps (bound, _mm512_mul_ps (near,
-              _mm512_set1_ps (REFINED_BOUND * det->k_others)));
+              refined_bound));
       if (_mm512_cmp_ps_mask (both, _mm512_max_ps (meters, floor_v),
               _CMP_LE_OQ) == 0xffff) {
         _mm512_storeu_ps (peak + i, _mm512_max_ps (meters, both));
@@ -1001,8 +1005,7 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     m = _mm512_max_ps (m, refine_peak16 (q1, v2, q3));
     m = _mm512_max_ps (m, refine_peak16 (v2, q3, v4));
     m = _mm512_mul_ps (m, nyquist_lift16 (q3_before, v0, q1, q1, v2, q3));
-    m = _mm512_max_ps (_mm512_mul_ps (m, _mm512_set1_ps (det->k_others)),
-        meters);
+    m = _mm512_max_ps (_mm512_mul_ps (m, k_others), meters);
     if (may_skip && _mm512_cmp_ps_mask (bound, _mm512_max_ps (m, floor_v),
             _CMP_LE_OQ) == 0xffff) {
       _mm512_storeu_ps (peak + i, _mm512_max_ps (m, bound));
@@ -1010,10 +1013,16 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     }
     /* FFmpeg's sums over every pair, in the order of the pairs. */
     __m512 Pf = _mm512_setzero_ps (), Qf = Pf, Mf = Pf;
+    /* The taps through a pointer GCC cannot see is ft: it would otherwise
+     * keep the shared pairs' tap broadcasts for this loop across the skip
+     * tests, storing them to the stack every sixteen frames, where most
+     * vectors never get here; read again, they are broadcast operands. */
+    const float *ft_full = ft;
+    __asm__ ("" : "+r" (ft_full));
 #pragma GCC unroll 16
     for (int k = 0; k < FH; k++) {
       __m512 s, d;
-      ff_pair16 (ft, xf, k, &s, &d, &Pf, &Qf, &Mf);
+      ff_pair16 (ft_full, xf, k, &s, &d, &Pf, &Qf, &Mf);
     }
     /* FFmpeg's: f1 = Pf + Qf, f2 = Mf, f3 = Pf - Qf. */
     __m512 f1 = _mm512_add_ps (Pf, Qf), f3 = _mm512_sub_ps (Pf, Qf);
