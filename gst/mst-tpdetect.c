@@ -892,6 +892,21 @@ ff_pair16 (const float *ft, const float *xf, int m, __m512 * s, __m512 * d,
   *M = _mm512_fmadd_ps (*s, _mm512_set1_ps (ft[2 * FH + m]), *M);
 }
 
+/* acc + a b with the float at b in every lane: _mm512_fmadd_ps (a,
+ * _mm512_set1_ps (*b), acc), one rounding, the same value, but with the
+ * broadcast from memory an operand of the multiply-add. With the
+ * intrinsics GCC hoisted the taps' broadcasts out of the loop into 64-byte
+ * stack copies, or loaded the taps as scalars, kept them on the stack and
+ * broadcast them again every vector (a shuffle each). */
+__attribute__ ((target ("avx512f,avx512dq")))
+static inline __attribute__ ((always_inline)) __m512
+fmadd_bcst16 (__m512 a, const float *b, __m512 acc)
+{
+  __asm__ ("vfmadd231ps %2%{1to16%}, %1, %0" : "+v" (acc) : "v" (a),
+      "m" (*b));
+  return acc;
+}
+
 /* detect_true_peaks_avx2 and ff_peaks_avx2 in one pass, sixteen frames at
  * a time, for CPUs with AVX-512 (32 registers: every sum stays in one). */
 __attribute__ ((target ("avx512f,avx512dq")))
@@ -932,28 +947,35 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     const float *xf = x + i - (FH - 1);
     __m512 Pt = _mm512_setzero_ps (), Qt = Pt, Mt = Pt, P = Pt, Q = Pt;
     __m512 mid = Pt, U = Pt, V = Pt;
+    /* Redefined every vector, so that the taps' addresses are folded
+     * into the instructions rather than kept on the stack. */
+    const float *fti = ft;
+    __asm__ ("" : "+r" (fti));
 #pragma GCC unroll 16
     for (int m = FH - BH; m < FH; m++) {
-      __m512 s, d;
-      ff_pair16 (ft, xf, m, &s, &d, &Pt, &Qt, &Mt);
+      __m512 lo = _mm512_loadu_ps (xf + m);
+      __m512 hi = _mm512_loadu_ps (xf + FF_TAPS - 1 - m);
+      __m512 s = _mm512_add_ps (lo, hi), d = _mm512_sub_ps (lo, hi);
+      /* FFmpeg's as ff_pair16, the meters' and the quarter points'. */
+      Pt = fmadd_bcst16 (s, fti + m, Pt);
+      Qt = fmadd_bcst16 (d, fti + FH + m, Qt);
+      Mt = fmadd_bcst16 (s, fti + 2 * FH + m, Mt);
       const int b = m - (FH - BH);
-      P = _mm512_fmadd_ps (s, _mm512_set1_ps (tp[b]), P);
-      Q = _mm512_fmadd_ps (d, _mm512_set1_ps (tp[BH + b]), Q);
-      mid = _mm512_fmadd_ps (s, _mm512_set1_ps (tp[2 * BH + b]), mid);
+      P = fmadd_bcst16 (s, tp + b, P);
+      Q = fmadd_bcst16 (d, tp + BH + b, Q);
+      mid = fmadd_bcst16 (s, tp + 2 * BH + b, mid);
       if (b >= 3) {
-        U = _mm512_fmadd_ps (s, _mm512_set1_ps (ut[b - 3]), U);
-        V = _mm512_fmadd_ps (d, _mm512_set1_ps (vt[b - 3]), V);
+        U = fmadd_bcst16 (s, ut + b - 3, U);
+        V = fmadd_bcst16 (d, vt + b - 3, V);
       }
     }
     __m512 hv[7];
     for (int m = 0; m < 7; m++)
       hv[m] = _mm512_loadu_ps (half + i + m);
-    U = _mm512_fmadd_ps (hv[3], _mm512_set1_ps (ut[6]), U);
+    U = fmadd_bcst16 (hv[3], ut + 6, U);
     for (int m = 0; m < 3; m++) {
-      U = _mm512_fmadd_ps (_mm512_add_ps (hv[m], hv[6 - m]),
-          _mm512_set1_ps (ut[3 + m]), U);
-      V = _mm512_fmadd_ps (_mm512_sub_ps (hv[m], hv[6 - m]),
-          _mm512_set1_ps (vt[3 + m]), V);
+      U = fmadd_bcst16 (_mm512_add_ps (hv[m], hv[6 - m]), ut + 3 + m, U);
+      V = fmadd_bcst16 (_mm512_sub_ps (hv[m], hv[6 - m]), vt + 3 + m, V);
     }
     __m512 q1 = _mm512_add_ps (U, V), q3 = _mm512_sub_ps (U, V);
     __m512 q3_before = _mm512_mask_blend_ps (0x0001,
