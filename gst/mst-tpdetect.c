@@ -892,6 +892,21 @@ ff_pair16 (const float *ft, const float *xf, int m, __m512 * s, __m512 * d,
   *M = _mm512_fmadd_ps (*s, _mm512_set1_ps (ft[2 * FH + m]), *M);
 }
 
+/* acc + a b with the float at b in every lane: _mm512_fmadd_ps (a,
+ * _mm512_set1_ps (*b), acc), one rounding, the same value, but with the
+ * broadcast from memory an operand of the multiply-add. With the
+ * intrinsics GCC hoisted the taps' broadcasts out of the loop into 64-byte
+ * stack copies, or loaded the taps as scalars, kept them on the stack and
+ * broadcast them again every vector (a shuffle each). */
+__attribute__ ((target ("avx512f,avx512dq")))
+static inline __attribute__ ((always_inline)) __m512
+fmadd_bcst16 (__m512 a, const float *b, __m512 acc)
+{
+  __asm__ ("vfmadd231ps %2%{1to16%}, %1, %0" : "+v" (acc) : "v" (a),
+      "m" (*b));
+  return acc;
+}
+
 /* detect_true_peaks_avx2 and ff_peaks_avx2 in one pass, sixteen frames at
  * a time, for CPUs with AVX-512 (32 registers: every sum stays in one). */
 __attribute__ ((target ("avx512f,avx512dq")))
@@ -918,6 +933,12 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
   const bool may_skip = !ff_refine && det->floor > 0.0f;
   const __m512 floor_v = _mm512_set1_ps (det->floor);
   const __m512 abs_mask = _mm512_castsi512_ps (_mm512_set1_epi32 (0x7fffffff));
+  /* In locals: the stores to peak could alias det's fields for GCC, which
+   * would then load and broadcast them again every sixteen frames. */
+  const __m512 k_others = _mm512_set1_ps (det->k_others);
+  const __m512 refined_bound = _mm512_set1_ps (REFINED_BOUND * det->k_others);
+  const __m512 ff_outer0 = _mm512_set1_ps (det->ff_outer[0]);
+  const __m512 ff_outer1 = _mm512_set1_ps (det->ff_outer[1]);
   for (int i = 0; i < n16; i += 16) {
     /* Pair m: frames x[i - 15 + m] and x[i + 16 - m], centred on i + 1/2;
      * FFmpeg's interpolator takes every pair, the meters' m >= 10, the
@@ -926,28 +947,35 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     const float *xf = x + i - (FH - 1);
     __m512 Pt = _mm512_setzero_ps (), Qt = Pt, Mt = Pt, P = Pt, Q = Pt;
     __m512 mid = Pt, U = Pt, V = Pt;
+    /* Redefined every vector, so that the taps' addresses are folded
+     * into the instructions rather than kept on the stack. */
+    const float *fti = ft;
+    __asm__ ("" : "+r" (fti));
 #pragma GCC unroll 16
     for (int m = FH - BH; m < FH; m++) {
-      __m512 s, d;
-      ff_pair16 (ft, xf, m, &s, &d, &Pt, &Qt, &Mt);
+      __m512 lo = _mm512_loadu_ps (xf + m);
+      __m512 hi = _mm512_loadu_ps (xf + FF_TAPS - 1 - m);
+      __m512 s = _mm512_add_ps (lo, hi), d = _mm512_sub_ps (lo, hi);
+      /* FFmpeg's as ff_pair16, the meters' and the quarter points'. */
+      Pt = fmadd_bcst16 (s, fti + m, Pt);
+      Qt = fmadd_bcst16 (d, fti + FH + m, Qt);
+      Mt = fmadd_bcst16 (s, fti + 2 * FH + m, Mt);
       const int b = m - (FH - BH);
-      P = _mm512_fmadd_ps (s, _mm512_set1_ps (tp[b]), P);
-      Q = _mm512_fmadd_ps (d, _mm512_set1_ps (tp[BH + b]), Q);
-      mid = _mm512_fmadd_ps (s, _mm512_set1_ps (tp[2 * BH + b]), mid);
+      P = fmadd_bcst16 (s, tp + b, P);
+      Q = fmadd_bcst16 (d, tp + BH + b, Q);
+      mid = fmadd_bcst16 (s, tp + 2 * BH + b, mid);
       if (b >= 3) {
-        U = _mm512_fmadd_ps (s, _mm512_set1_ps (ut[b - 3]), U);
-        V = _mm512_fmadd_ps (d, _mm512_set1_ps (vt[b - 3]), V);
+        U = fmadd_bcst16 (s, ut + b - 3, U);
+        V = fmadd_bcst16 (d, vt + b - 3, V);
       }
     }
     __m512 hv[7];
     for (int m = 0; m < 7; m++)
       hv[m] = _mm512_loadu_ps (half + i + m);
-    U = _mm512_fmadd_ps (hv[3], _mm512_set1_ps (ut[6]), U);
+    U = fmadd_bcst16 (hv[3], ut + 6, U);
     for (int m = 0; m < 3; m++) {
-      U = _mm512_fmadd_ps (_mm512_add_ps (hv[m], hv[6 - m]),
-          _mm512_set1_ps (ut[3 + m]), U);
-      V = _mm512_fmadd_ps (_mm512_sub_ps (hv[m], hv[6 - m]),
-          _mm512_set1_ps (vt[3 + m]), V);
+      U = fmadd_bcst16 (_mm512_add_ps (hv[m], hv[6 - m]), ut + 3 + m, U);
+      V = fmadd_bcst16 (_mm512_sub_ps (hv[m], hv[6 - m]), vt + 3 + m, V);
     }
     __m512 q1 = _mm512_add_ps (U, V), q3 = _mm512_sub_ps (U, V);
     __m512 q3_before = _mm512_mask_blend_ps (0x0001,
@@ -959,7 +987,7 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     /* The meters' phases: max (|P + Q|, |P - Q|) = |P| + |Q|. */
     const __m512 meters = _mm512_mul_ps (_mm512_max_ps (_mm512_add_ps
             (_mm512_abs_ps (P), _mm512_abs_ps (Q)), _mm512_abs_ps (mid)),
-        _mm512_set1_ps (det->k_others));
+        k_others);
     __m512 bound = meters;
     if (may_skip) {
       /* A bound on FFmpeg's points from the shared pairs and the largest
@@ -972,12 +1000,10 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
               abs_mask));
       const __m512 xmax = _mm512_set1_ps (_mm512_reduce_max_ps (big));
       const __m512 up = _mm512_set1_ps (FF_BOUND_ROUNDING);
-      bound = _mm512_fmadd_ps (xmax, _mm512_set1_ps (det->ff_outer[0]),
-          _mm512_mul_ps (_mm512_add_ps (_mm512_abs_ps (Pt), _mm512_abs_ps (Qt)),
-              up));
-      bound = _mm512_max_ps (bound, _mm512_fmadd_ps (xmax,
-              _mm512_set1_ps (det->ff_outer[1]), _mm512_mul_ps (
-                  _mm512_abs_ps (Mt), up)));
+      bound = _mm512_fmadd_ps (xmax, ff_outer0, _mm512_mul_ps
+          (_mm512_add_ps (_mm512_abs_ps (Pt), _mm512_abs_ps (Qt)), up));
+      bound = _mm512_max_ps (bound, _mm512_fmadd_ps (xmax, ff_outer1,
+              _mm512_mul_ps (_mm512_abs_ps (Mt), up)));
       /* The same for the refined precise points: each refined vertex is at
        * most REFINED_BOUND times the largest of the six points around
        * it. Where both bounds are at most the larger of the meters' peak
@@ -989,7 +1015,7 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
       near = _mm512_max_ps (near, _mm512_max_ps (_mm512_abs_ps (q3),
               _mm512_abs_ps (v4)));
       const __m512 both = _mm512_max_ps (bound, _mm512_mul_ps (near,
-              _mm512_set1_ps (REFINED_BOUND * det->k_others)));
+              refined_bound));
       if (_mm512_cmp_ps_mask (both, _mm512_max_ps (meters, floor_v),
               _CMP_LE_OQ) == 0xffff) {
         _mm512_storeu_ps (peak + i, _mm512_max_ps (meters, both));
@@ -1001,8 +1027,7 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     m = _mm512_max_ps (m, refine_peak16 (q1, v2, q3));
     m = _mm512_max_ps (m, refine_peak16 (v2, q3, v4));
     m = _mm512_mul_ps (m, nyquist_lift16 (q3_before, v0, q1, q1, v2, q3));
-    m = _mm512_max_ps (_mm512_mul_ps (m, _mm512_set1_ps (det->k_others)),
-        meters);
+    m = _mm512_max_ps (_mm512_mul_ps (m, k_others), meters);
     if (may_skip && _mm512_cmp_ps_mask (bound, _mm512_max_ps (m, floor_v),
             _CMP_LE_OQ) == 0xffff) {
       _mm512_storeu_ps (peak + i, _mm512_max_ps (m, bound));
@@ -1010,10 +1035,16 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     }
     /* FFmpeg's sums over every pair, in the order of the pairs. */
     __m512 Pf = _mm512_setzero_ps (), Qf = Pf, Mf = Pf;
+    /* The taps through a pointer GCC cannot see is ft: it would otherwise
+     * keep the shared pairs' tap broadcasts for this loop across the skip
+     * tests, storing them to the stack every sixteen frames, where most
+     * vectors never get here; read again, they are broadcast operands. */
+    const float *ft_full = ft;
+    __asm__ ("" : "+r" (ft_full));
 #pragma GCC unroll 16
     for (int k = 0; k < FH; k++) {
       __m512 s, d;
-      ff_pair16 (ft, xf, k, &s, &d, &Pf, &Qf, &Mf);
+      ff_pair16 (ft_full, xf, k, &s, &d, &Pf, &Qf, &Mf);
     }
     /* FFmpeg's: f1 = Pf + Qf, f2 = Mf, f3 = Pf - Qf. */
     __m512 f1 = _mm512_add_ps (Pf, Qf), f3 = _mm512_sub_ps (Pf, Qf);
