@@ -45,9 +45,8 @@
  * what keep the residual from twinkling), the Wiener gain xi / (1 + xi)
  * (the least mean-square error among linear gains: what the SDR measures),
  * sharpened by the second step of the two-step estimate (Plapous et al.
- * 2006); where a channel is denoised alone, the short layer's a priori
- * SNR is instead its mean over the frames either side and three bins
- * (LOOKAHEAD). Bands (a sixth of an octave, at least 16 bins) whose mean a
+ * 2006) in the long layer; the short layer's a priori SNR is instead
+ * the mean over the frames either side and three bins (LOOKAHEAD). Bands (a sixth of an octave, at least 16 bins) whose mean a
  * posteriori SNR stays near 1 hold noise alone: their gains go to the
  * floor (in the long transform, but for the bins whose smoothed power
  * stands well over the noise: a partial). Then smoothing: a morphological opening over three bins (peaks of the
@@ -328,10 +327,9 @@
 #define LEAK_STEPS_PER_BIN 32
 #define LEAK_STEPS (LEAK_BINS * LEAK_STEPS_PER_BIN)
 #define N_LAYERS 2
-/* LOOKAHEAD. Where a channel is denoised alone (mono, or more than two
- * channels; not in mid and side), the short layer's gains are those of
- * the frame LOOK_FRAMES back, from an a priori SNR that sees the frames
- * on both sides of it: each frame's power over the noise (positive part),
+/* LOOKAHEAD. The short layer's gains are those of the frame LOOK_FRAMES
+ * back (in stereo with that frame's bases), from an a priori SNR that
+ * sees the frames on both sides of it: each frame's power over the noise (positive part),
  * the mean over the frame before, its own and the one after, smoothed
  * over three bins (1/4, 1/2, 1/4), over the noise; the Wiener gain, no
  * decision-directed recursion, no Plapous step (both lost here: the
@@ -340,11 +338,13 @@
  * Signal Process. Lett. 11(9), 2004, in its simplest form. It adds no
  * latency: a short frame's removal is needed 7 N frames after it ends
  * (the long layer's 8 N - 1 is the latency), and this one is a hop
- * later. On the mono tests' music (docs/elements/denoise.md) tracked
- * +0.20 / +0.22 / +0.05 / +0.06 dB of SDR gain on white -45, -35, pink
- * -45, -35 dBFS, with the true profile +0.09 / +0.13 / +0.02 / +0.03;
- * the mono tests' speech tracked -0.003 to +0.08, with the profile
- * -0.03 to +0.04. Tried: 5 frames and 5 bins within 0.02 of this; the
+ * later. On the 24 cases of docs/elements/denoise.md (six materials,
+ * mono ones included, under white and pink hiss at -45 and -35 dBFS):
+ * tracked -0.009 to +0.23 dB of SDR gain (the mono tests' music +0.20 /
+ * +0.22 / +0.05 / +0.06 on white -45, -35, pink -45, -35 dBFS; bench.py's
+ * +0.07 / +0.21 / +0.01 / +0.03), with the true profile -0.029 to
+ * +0.14 (pink hiss on speech and on the benchmark's music at -45 dBFS
+ * lose 0.002 to 0.029). Tried: 5 frames and 5 bins within 0.02 of this; the
  * decision-directed clean powers |G X|^2 of the frames averaged instead
  * of the power over the noise -0.06 to +0.03; the Plapous step after it
  * -0.08; the profile's raised gains (PROFILE_XI_SCALE_SHORT) after it
@@ -440,11 +440,13 @@ typedef struct {
    * right; MID_SIDE), and the mid's and side's power over KEEP_MS. */
   bool *band_ms;
   float *band_mid, *band_side;
-  /* LOOKAHEAD (the short layer, not in mid and side): its gains are
-   * those of the frame LOOK_FRAMES back; per slot, whether the noise was
-   * known at that frame; scratch of the neighbourhood's mean excess. */
+  /* LOOKAHEAD (the short layer): its gains are those of the frame
+   * LOOK_FRAMES back; per slot, whether the noise was known at that
+   * frame, and in stereo its bands' bases; scratch of the
+   * neighbourhood's mean excess. */
   bool look;
   bool look_on[LOOK_SLOTS];
+  bool *look_ms;                /* [LOOK_SLOTS][n_bands] band_ms per slot */
   float *look_acc;
 } Layer;
 
@@ -540,6 +542,7 @@ free_layer (Layer * L)
   free (L->band_mid);
   free (L->band_side);
   mst_fft_free_buffer (L->look_acc);
+  free (L->look_ms);
   for (int c = 0; c < MST_MAX_CHANNELS; c++) {
     Channel *ch = &L->ch[c];
     mst_fft_free_buffer (ch->in);
@@ -758,8 +761,11 @@ alloc_layer (Layer * L, int n, int channels, int latency, int piece,
   ok = ok && (L->band_ms = calloc (bins, sizeof (bool)));
   ok = ok && (L->band_mid = calloc (bins, sizeof (float)));
   ok = ok && (L->band_side = calloc (bins, sizeof (float)));
-  if (look)
+  if (look) {
     ok = ok && (L->look_acc = mst_fft_alloc_real (bins + 2));
+    ok = ok && (L->look_ms = calloc ((size_t) bins * LOOK_SLOTS,
+            sizeof (bool)));
+  }
   for (int c = 0; ok && c < tracker_states (channels); c++) {
     Channel *ch = &L->ch[c];
     ok = ok && (ch->in = mst_fft_alloc_real (n));
@@ -1806,7 +1812,10 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
     const float *noise = ms ? L->noise_v[c] : dn->profile_on ? L->profile
         : ch->noise;
     const float *lasting = ms ? L->lasting_v[c] : ch->lasting;
-    if (!ms && L->look) {
+    /* The frame denoised now, and its bands' bases. */
+    int64_t fr = L->frames_done;
+    const bool *band_ms = L->band_ms;
+    if (L->look) {
       /* LOOKAHEAD: this frame kept, the one LOOK_FRAMES back denoised. */
       const bool on = dn->profile_on || L->tracking_started;
       const int64_t j = L->frames_done, m = j - LOOK_FRAMES;
@@ -1816,10 +1825,15 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
       memcpy (ch->lnoise + sj, noise, sizeof (float) * bins);
       power_excess (ch->lexcess + sj, L->power, noise, act);
       L->look_on[j % LOOK_SLOTS] = on;
+      if (ms && c == 0)
+        memcpy (L->look_ms + (size_t) (j % LOOK_SLOTS) * L->n_bands,
+            L->band_ms, sizeof (bool) * L->n_bands);
       if (m < 0)
         continue;
       const size_t sm = (size_t) (m % LOOK_SLOTS) * bins;
       memcpy (x, ch->lspec + sm, sizeof (MstFftComplex) * bins);
+      fr = m;
+      band_ms = L->look_ms + (size_t) (m % LOOK_SLOTS) * L->n_bands;
       if (L->look_on[m % LOOK_SLOTS]) {
         look_gains (L, L->gain, L->snr, ch->lexcess, m, ch->lpow + sm,
             ch->lnoise + sm, dn->profile_on ? GAIN_NU_PROFILE : L->gain_nu,
@@ -1832,15 +1846,7 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
         for (int k = 0; k < act; k++)
           L->gain[k] = 1.0f;
       }
-      finite = finite && isfinite (L->gain[act / 2])
-          && isfinite (ch->gain_t[1]);
-      onset_removal (ch->xspec + (size_t) (m % L->xslots) * L->xstride, x,
-          L->gain, L->xshare, L->xk0, L->xk1);
-      apply_removal (x, L->gain, L->share, act, bins);
-      output_removal (dn, L, c, x, m);
-      continue;
-    }
-    if (!dn->profile_on && !L->tracking_started) {
+    } else if (!dn->profile_on && !L->tracking_started) {
       /* Nothing known of the noise yet: nothing removed. */
       for (int k = 0; k < act; k++)
         L->gain[k] = 1.0f;
@@ -1857,15 +1863,15 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
           : OPEN_BELOW, act);
     }
     finite = finite && isfinite (L->gain[act / 2]) && isfinite (ch->gain_t[1]);
-    onset_removal (ch->xspec + (size_t) (L->frames_done % L->xslots)
-        * L->xstride, x, L->gain, L->xshare, L->xk0, L->xk1);
+    onset_removal (ch->xspec + (size_t) (fr % L->xslots) * L->xstride, x,
+        L->gain, L->xshare, L->xk0, L->xk1);
     apply_removal (x, L->gain, L->share, act, bins);
     if (ms && c == 0)
       continue;
     if (ms) {
-      const size_t slot = (size_t) (L->frames_done % L->xslots) * L->xstride;
+      const size_t slot = (size_t) (fr % L->xslots) * L->xstride;
       for (int b = 0; b < L->n_bands; b++) {
-        if (!L->band_ms[b])
+        if (!band_ms[b])
           continue;
         int k0 = L->band_edge[b], k1 = L->band_edge[b + 1];
         from_mid_side (L->spec, L->spec2, k0, k1);
@@ -1876,8 +1882,7 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
       }
     }
     for (int o = ms ? 0 : c; o <= c; o++)
-      output_removal (dn, L, o, ms && o ? L->spec2 : L->spec,
-          L->frames_done);
+      output_removal (dn, L, o, ms && o ? L->spec2 : L->spec, fr);
   }
   for (int c = 0; c < dn->channels; c++)
     memmove (L->ch[c].in, L->ch[c].in + L->hop, sizeof (float) * (n - L->hop));
