@@ -43,19 +43,6 @@ def band_energy(e, sl):
                      for i in range(len(EDGES) - 1)])
 
 
-def oracle(x, clean, hiss, n):
-    out = np.zeros_like(x)
-    kw = dict(nperseg=n, noverlap=n * 3 // 4, window="hann")
-    for c in range(x.shape[1]):
-        _, _, X = stft(x[:, c], **kw)
-        _, _, S = stft(clean[:, c], **kw)
-        _, _, N = stft(hiss[:, c], **kw)
-        s2, n2 = np.abs(S) ** 2, np.abs(N) ** 2
-        _, y = istft(X * s2 / (s2 + n2 + 1e-30), **kw)
-        out[:, c] = y[:len(x)]
-    return out
-
-
 def mask(x, clean, hiss, n, size):
     """@size None: the oracle; else (bins, frames): the clean power's mean
     over that neighbourhood against the noise's expected power."""
@@ -73,6 +60,10 @@ def mask(x, clean, hiss, n, size):
         _, y = istft(X * s2 / (s2 + n2 + 1e-30), **kw)
         out[:, c] = y[:len(x)]
     return out
+
+
+def oracle(x, clean, hiss, n):
+    return mask(x, clean, hiss, n, None)
 
 
 def mono_main():
