@@ -46,7 +46,8 @@
  * (the least mean-square error among linear gains: what the SDR measures),
  * sharpened by the second step of the two-step estimate (Plapous et al.
  * 2006) in the long layer; the short layer's a priori SNR is instead
- * the mean over the frames either side and three bins (LOOKAHEAD). Bands (a sixth of an octave, at least 16 bins) whose mean a
+ * the mean over the frames either side and three bins (LOOKAHEAD).
+ * Bands (a sixth of an octave, at least 16 bins) whose mean a
  * posteriori SNR stays near 1 hold noise alone: their gains go to the
  * floor (in the long transform, but for the bins whose smoothed power
  * stands well over the noise: a partial). Then smoothing: a morphological opening over three bins (peaks of the
@@ -329,11 +330,12 @@
 #define N_LAYERS 2
 /* LOOKAHEAD. The short layer's gains are those of the frame LOOK_FRAMES
  * back (in stereo with that frame's bases), from an a priori SNR that
- * sees the frames on both sides of it: each frame's power over the noise (positive part),
- * the mean over the frame before, its own and the one after, smoothed
- * over three bins (1/4, 1/2, 1/4), over the noise; the Wiener gain, no
- * decision-directed recursion, no Plapous step (both lost here: the
- * mean is already smooth). A non-causal estimate as in I. Cohen,
+ * sees the frames on both sides of it: each frame's power over the
+ * noise (positive part), the mean over the frame before, its own and the
+ * one after, smoothed over three bins (1/4, 1/2, 1/4), over the noise;
+ * the Wiener gain, no decision-directed recursion, no Plapous step
+ * (both lost here: the mean is already smooth). A non-causal estimate
+ * as in I. Cohen,
  * "Speech enhancement using a noncausal a priori SNR estimator", IEEE
  * Signal Process. Lett. 11(9), 2004, in its simplest form. It adds no
  * latency: a short frame's removal is needed 7 N frames after it ends
