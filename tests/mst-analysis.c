@@ -795,15 +795,33 @@ fft_friendly_size (size_t n)
  * the former cost of a call). Each phase's Z is the previous one's times
  * e^{2 pi i k / (factor n)}: @factor - 1 products, about 1e-15 of
  * rounding. */
-static void
+UNCHECKED_KERNEL static void
 ideal_advance (fftw_complex * cur, const fftw_complex * step, size_t n)
 {
+  CHECK_REGION (cur, sizeof (fftw_complex) * (n / 2));
+  CHECK_REGION (step, sizeof (fftw_complex) * (n / 2));
   for (size_t k = 1; k < n / 2; k++) {
     double re = cur[k][0] * step[k][0] - cur[k][1] * step[k][1];
     double im = cur[k][0] * step[k][1] + cur[k][1] * step[k][0];
     cur[k][0] = re;
     cur[k][1] = im;
   }
+}
+
+/* The largest |@out[m]| over @best, into @best, and its grid point
+ * m @factor + @p into @at. */
+UNCHECKED_KERNEL static void
+ideal_largest (const double *out, size_t n, int factor, int p, double *best,
+    ptrdiff_t * at)
+{
+  CHECK_REGION (out, sizeof (double) * n);
+  CHECK_REGION (best, sizeof *best);
+  CHECK_REGION (at, sizeof *at);
+  for (size_t m = 0; m < n; m++)
+    if (fabs (out[m]) > *best) {
+      *best = fabs (out[m]);
+      *at = (ptrdiff_t) m * factor + p;
+    }
 }
 
 /* Phase @p's grid into @out from its spectrum @cur (kept: the transform
@@ -882,11 +900,7 @@ mst_analysis_true_peak_ideal (const float *x, size_t n_frames, int channels,
     if (p > 0)
       ideal_advance (cur, step, n);
     ideal_transform (cur, spec[bins - 1][0], p, factor, n, z, out, inv);
-    for (size_t m = 0; m < n; m++)
-      if (fabs (out[m]) > best) {
-        best = fabs (out[m]);
-        at = (ptrdiff_t) m * factor + p;
-      }
+    ideal_largest (out, n, factor, p, &best, &at);
   }
   /* Refined by a parabola through it and its two grid neighbours. */
   if (at > 0 && at + 1 < (ptrdiff_t) (n * (size_t) factor)) {
