@@ -25,6 +25,32 @@
  * that cannot hide a larger one. */
 #define REFINE_MARGIN 1.005
 
+/* Under AddressSanitizer (scripts/test's build-asan) the hot inner kernels
+ * marked UNCHECKED_KERNEL are compiled without the sanitizers' checks on
+ * every access, and their callers check the whole region each kernel
+ * reads or writes in one call instead (CHECK_REGION: the same bytes; a
+ * poisoned one is then read through the instrumented path, which reports
+ * it as usual). The per-access checks made these kernels about 60 % of
+ * test-limiter-core's time under the sanitizers. Elsewhere both macros
+ * are empty: the same code. */
+#if defined (__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define UNCHECKED_KERNEL __attribute__ ((no_sanitize ("address", "undefined")))
+static void
+check_region (const void *p, size_t bytes)
+{
+  const volatile char *bad = __asan_region_is_poisoned ((void *) p, bytes);
+  if (bad)
+    (void) *bad;
+}
+#define CHECK_REGION(p, bytes) check_region ((p), (bytes))
+#define ASAN_ONLY(statement) statement
+#else
+#define UNCHECKED_KERNEL
+#define CHECK_REGION(p, bytes) ((void) 0)
+#define ASAN_ONLY(statement)
+#endif
+
 double
 mst_analysis_db (double lin)
 {
@@ -93,7 +119,7 @@ refine_peak (double l, double c, double r)
 typedef float v4sf __attribute__ ((vector_size (16)));
 typedef double v2df __attribute__ ((vector_size (16)));
 
-static inline void
+UNCHECKED_KERNEL static inline void
 interpolate_frame_float (const float *xs, const float *coef, float *acc)
 {
   const v4sf *h = (const v4sf *) coef;
@@ -120,7 +146,7 @@ interpolate_frame_float (const float *xs, const float *coef, float *acc)
   memcpy (acc + 12, &a3, sizeof (a3));
 }
 
-static inline void
+UNCHECKED_KERNEL static inline void
 interpolate_frame_double (const double *xs, const double *coef, double *acc)
 {
   const v2df *h = (const v2df *) coef;
@@ -147,7 +173,7 @@ interpolate_frame_double (const double *xs, const double *coef, double *acc)
  * runs in the same order as above (float: even and odd taps apart, then
  * added; double: tap by tap) and never contracts into fused multiply-adds,
  * so every path gives the same bits. */
-static void
+UNCHECKED_KERNEL static void
 interpolate_2frames_float_portable (const float *xs, const float *coef,
     float *acc)
 {
@@ -155,7 +181,7 @@ interpolate_2frames_float_portable (const float *xs, const float *coef,
   interpolate_frame_float (xs + 1, coef, acc + OS);
 }
 
-static void
+UNCHECKED_KERNEL static void
 interpolate_2frames_double_portable (const double *xs, const double *coef,
     double *acc)
 {
@@ -170,7 +196,7 @@ typedef float v16sf __attribute__ ((vector_size (64)));
 typedef double v8df __attribute__ ((vector_size (64)));
 
 __attribute__ ((target ("avx512f"), optimize ("fp-contract=off")))
-static void
+UNCHECKED_KERNEL static void
 interpolate_2frames_float_avx512 (const float *xs, const float *coef,
     float *acc)
 {
@@ -191,7 +217,7 @@ interpolate_2frames_float_avx512 (const float *xs, const float *coef,
 }
 
 __attribute__ ((target ("avx512f"), optimize ("fp-contract=off")))
-static void
+UNCHECKED_KERNEL static void
 interpolate_2frames_double_avx512 (const double *xs, const double *coef,
     double *acc)
 {
@@ -286,6 +312,12 @@ NAME (const T * x, size_t n_frames, int channels, int channel,               \
   if (!interpolate_2frames_float)                                            \
     choose_kernels ();                                                        \
   T acc2[2 * OS] __attribute__ ((aligned (64)));                              \
+  /* What the kernel touches (UNCHECKED_KERNEL): TAPS + 1 samples from each  \
+   * pair's first frame's window, all of coef, all of acc2. */               \
+  CHECK_REGION (buf + TAPS - HALF + 1 + first, last < first ? 0             \
+      : sizeof (T) * (size_t) (((last - first) & ~(ptrdiff_t) 1) + TAPS + 1)); \
+  CHECK_REGION (coef, sizeof coef);                                           \
+  CHECK_REGION (acc2, sizeof acc2);                                           \
   for (ptrdiff_t n = first; n <= last; n++) {                                 \
     /* Frames in pairs: n - first even computes n and n + 1 (the buffer     \
      * has TAPS zeros after the last frame's window, so n + 1 is there). */  \
@@ -458,11 +490,33 @@ gcd_u (unsigned a, unsigned b)
   return a;
 }
 
+enum { SWR_TAPS = 32, SWR_HALF = SWR_TAPS / 2 };
+
+/* Four output points of mst_analysis_ffmpeg_true_peak: the phases' rows
+ * @hp over the SWR_TAPS samples from @xs + @base[q], each its own sum. */
+UNCHECKED_KERNEL static inline void
+swr_four_points (const double *const hp[4], const double *xs,
+    const int64_t base[4], double a[4])
+{
+  const double *x0 = xs + base[0], *x1 = xs + base[1];
+  const double *x2 = xs + base[2], *x3 = xs + base[3];
+  double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+  for (int i = 0; i < SWR_TAPS; i++) {
+    a0 += hp[0][i] * x0[i];
+    a1 += hp[1][i] * x1[i];
+    a2 += hp[2][i] * x2[i];
+    a3 += hp[3][i] * x3[i];
+  }
+  a[0] = a0;
+  a[1] = a1;
+  a[2] = a2;
+  a[3] = a3;
+}
+
 double
 mst_analysis_ffmpeg_true_peak (const float *x, size_t n_frames,
     int channels, unsigned rate)
 {
-  enum { SWR_TAPS = 32, SWR_HALF = SWR_TAPS / 2 };
   const unsigned out_rate = 192000;
   if (!x || channels < 1 || rate == 0)
     return NAN;
@@ -506,6 +560,7 @@ mst_analysis_ffmpeg_true_peak (const float *x, size_t n_frames,
       size_t j = p < SWR_HALF - 1 ? SWR_HALF - 1 - p : p - (SWR_HALF - 1);
       xs[p] = j < n_frames ? x[j * channels + c] : 0.0;
     }
+    ASAN_ONLY (int64_t read_end = 0;)
     for (uint64_t k = 0;; k += 4) {
       int64_t base[4];
       const double *hp[4];
@@ -524,18 +579,17 @@ mst_analysis_ffmpeg_true_peak (const float *x, size_t n_frames,
         }
         break;
       }
-      const double *x0 = xs + base[0], *x1 = xs + base[1];
-      const double *x2 = xs + base[2], *x3 = xs + base[3];
-      double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-      for (int i = 0; i < SWR_TAPS; i++) {
-        a0 += hp[0][i] * x0[i];
-        a1 += hp[1][i] * x1[i];
-        a2 += hp[2][i] * x2[i];
-        a3 += hp[3][i] * x3[i];
-      }
-      peak = fmax (fmax (peak, fabs (a0)), fmax (fabs (a1), fmax (fabs (a2),
-                  fabs (a3))));
+      double a[4];
+      swr_four_points (hp, xs, base, a);
+      ASAN_ONLY (read_end = base[3] + SWR_TAPS;)
+      peak = fmax (fmax (peak, fabs (a[0])), fmax (fabs (a[1]),
+              fmax (fabs (a[2]), fabs (a[3]))));
     }
+    /* What swr_four_points read (UNCHECKED_KERNEL): SWR_TAPS samples from
+     * each base, the bases rising from 0 (so xs up to the last one's end),
+     * and rows of h. */
+    CHECK_REGION (xs, sizeof (double) * (size_t) read_end);
+    CHECK_REGION (h, sizeof (double) * out * SWR_TAPS);
   }
   free (xs);
   free (h);
@@ -741,15 +795,33 @@ fft_friendly_size (size_t n)
  * the former cost of a call). Each phase's Z is the previous one's times
  * e^{2 pi i k / (factor n)}: @factor - 1 products, about 1e-15 of
  * rounding. */
-static void
+UNCHECKED_KERNEL static void
 ideal_advance (fftw_complex * cur, const fftw_complex * step, size_t n)
 {
+  CHECK_REGION (cur, sizeof (fftw_complex) * (n / 2));
+  CHECK_REGION (step, sizeof (fftw_complex) * (n / 2));
   for (size_t k = 1; k < n / 2; k++) {
     double re = cur[k][0] * step[k][0] - cur[k][1] * step[k][1];
     double im = cur[k][0] * step[k][1] + cur[k][1] * step[k][0];
     cur[k][0] = re;
     cur[k][1] = im;
   }
+}
+
+/* The largest |@out[m]| over @best, into @best, and its grid point
+ * m @factor + @p into @at. */
+UNCHECKED_KERNEL static void
+ideal_largest (const double *out, size_t n, int factor, int p, double *best,
+    ptrdiff_t * at)
+{
+  CHECK_REGION (out, sizeof (double) * n);
+  CHECK_REGION (best, sizeof *best);
+  CHECK_REGION (at, sizeof *at);
+  for (size_t m = 0; m < n; m++)
+    if (fabs (out[m]) > *best) {
+      *best = fabs (out[m]);
+      *at = (ptrdiff_t) m * factor + p;
+    }
 }
 
 /* Phase @p's grid into @out from its spectrum @cur (kept: the transform
@@ -828,11 +900,7 @@ mst_analysis_true_peak_ideal (const float *x, size_t n_frames, int channels,
     if (p > 0)
       ideal_advance (cur, step, n);
     ideal_transform (cur, spec[bins - 1][0], p, factor, n, z, out, inv);
-    for (size_t m = 0; m < n; m++)
-      if (fabs (out[m]) > best) {
-        best = fabs (out[m]);
-        at = (ptrdiff_t) m * factor + p;
-      }
+    ideal_largest (out, n, factor, p, &best, &at);
   }
   /* Refined by a parabola through it and its two grid neighbours. */
   if (at > 0 && at + 1 < (ptrdiff_t) (n * (size_t) factor)) {
