@@ -543,6 +543,34 @@ test_nonfinite (void)
   MST_CHECK (finite);
   MST_CHECK (peak <= pow (10, -1.0 / 20));
   MST_CHECK (mst_limiter_get_nonfinite_count (lim) == 3);
+  {
+    /* The band limit off: the raw samples reach take_input, whose vector
+     * pass counts and silences them (both channels; a NaN and an Inf in
+     * one group of eight frames; a finite sample past MST_MAX_INPUT). */
+    float *z = malloc (sizeof (float) * n * 2);
+    MstLimiter *raw = mst_limiter_init (2);
+    MstLimiterSettings unfiltered = settings_unfiltered (-1.0, 12.0, true);
+    memcpy (z, x, sizeof (float) * n * 2);
+    z[2 * 5001 + 1] = NAN;
+    z[2 * 5003] = INFINITY;
+    z[2 * 999] = 2000.0f;
+    mst_limiter_configure (raw, 48000, 2, 5.0);
+    mst_limiter_set (raw, &unfiltered);
+    size_t wr = run (raw, z, n, 2, y);
+    bool raw_finite = true;
+    double raw_peak = 0;
+    for (size_t i = 0; i < wr * 2; i++) {
+      raw_finite &= isfinite (y[i]);
+      raw_peak = fmax (raw_peak, fabs (y[i]));
+    }
+    MST_CHECK (raw_finite);
+    MST_CHECK (raw_peak <= pow (10, -1.0 / 20));
+    MST_CHECK_MSG (mst_limiter_get_nonfinite_count (raw) == 6,
+        "%llu samples counted, 6 expected",
+        (unsigned long long) mst_limiter_get_nonfinite_count (raw));
+    mst_limiter_destroy (&raw);
+    free (z);
+  }
   /* The level after it is normal: loud music limited near the ceiling. */
   double late = 0;
   for (size_t i = n / 2 * 2; i < w * 2; i++)
