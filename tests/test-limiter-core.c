@@ -519,6 +519,24 @@ test_channels_and_link (void)
   free (y);
 }
 
+/* Runs stereo x through lim (see run) and checks that every output
+ * sample is finite and at most -1 dBFS; returns the output frame count. */
+static size_t
+run_finite_under_ceiling (MstLimiter * lim, const float *x, size_t n,
+    float *y)
+{
+  size_t w = run (lim, x, n, 2, y);
+  bool finite = true;
+  double peak = 0;
+  for (size_t i = 0; i < w * 2; i++) {
+    finite &= isfinite (y[i]);
+    peak = fmax (peak, fabs (y[i]));
+  }
+  MST_CHECK (finite);
+  MST_CHECK (peak <= pow (10, -1.0 / 20));
+  return w;
+}
+
 /* NaN and Inf are limited as silence and do not poison what follows. */
 static void
 test_nonfinite (void)
@@ -533,15 +551,7 @@ test_nonfinite (void)
   MstLimiterSettings set = settings (-1.0, 12.0, true);
   mst_limiter_configure (lim, 48000, 2, 5.0);
   mst_limiter_set (lim, &set);
-  size_t w = run (lim, x, n, 2, y);
-  bool finite = true;
-  double peak = 0;
-  for (size_t i = 0; i < w * 2; i++) {
-    finite &= isfinite (y[i]);
-    peak = fmax (peak, fabs (y[i]));
-  }
-  MST_CHECK (finite);
-  MST_CHECK (peak <= pow (10, -1.0 / 20));
+  size_t w = run_finite_under_ceiling (lim, x, n, y);
   MST_CHECK (mst_limiter_get_nonfinite_count (lim) == 3);
   {
     /* The band limit off: the raw samples reach take_input, whose vector
@@ -556,15 +566,7 @@ test_nonfinite (void)
     z[2 * 999] = 2000.0f;
     mst_limiter_configure (raw, 48000, 2, 5.0);
     mst_limiter_set (raw, &unfiltered);
-    size_t wr = run (raw, z, n, 2, y);
-    bool raw_finite = true;
-    double raw_peak = 0;
-    for (size_t i = 0; i < wr * 2; i++) {
-      raw_finite &= isfinite (y[i]);
-      raw_peak = fmax (raw_peak, fabs (y[i]));
-    }
-    MST_CHECK (raw_finite);
-    MST_CHECK (raw_peak <= pow (10, -1.0 / 20));
+    run_finite_under_ceiling (raw, z, n, y);
     MST_CHECK_MSG (mst_limiter_get_nonfinite_count (raw) == 6,
         "%llu samples counted, 6 expected",
         (unsigned long long) mst_limiter_get_nonfinite_count (raw));
@@ -586,7 +588,7 @@ test_nonfinite (void)
   mst_limiter_configure (lim, 48000, 2, 5.0);
   mst_limiter_set (lim, &set);
   w = run (lim, x, n, 2, y);
-  finite = true;
+  bool finite = true;
   for (size_t i = 0; i < w * 2; i++)
     finite &= isfinite (y[i]);
   MST_CHECK (finite);
