@@ -115,13 +115,21 @@ process (MstBandLimit * bl, const void *in, MstFormat fmt, int n,
       : sizeof (float));
   const bool on = bl->weight == 1.0 && bl->target == 1.0;
   const bool sane = in && mst_input_sane (in, count, fmt);
+  const bool stereo_f32_steps = on && fmt == MST_FORMAT_F32 && nch == 2
+      && bl->form.vector_path;
+  if (sane && stereo_f32_steps) {
+    /* The common case: filtered from the input, no copy. */
+    mst_biquad_block_run_stereo_f32_from (&bl->form, &bl->cascade, in,
+        bl->frames, n);
+    return bl->frames;
+  }
   if (sane)
     memcpy (bl->frames, in, bytes);
   else if (in)
     *nonfinite += mst_input_clean (in, count, bl->frames, fmt);
   else
     memset (bl->frames, 0, bytes);
-  if (on && fmt == MST_FORMAT_F32 && nch == 2 && bl->form.vector_path) {
+  if (stereo_f32_steps) {
     /* On, stereo F32 (the common case), vector path: the interleaved frames
      * in place, eight a step (frame by frame the recurrence would wait on
      * itself), in single precision: the error is then 1.4e-6 of full scale

@@ -287,8 +287,8 @@ block_steps (const MstBiquadBlockForm * f, const int S, const bool pair,
  * pair of lanes as one 64-bit element. */
 __attribute__ ((target ("avx512f,avx512dq,fma")))
 static void
-stereo_steps_f32_avx512 (const MstBiquadBlockForm * f, float *frames,
-    double *s0, double *s1, int n_steps)
+stereo_steps_f32_avx512 (const MstBiquadBlockForm * f, const float *src,
+    float *frames, double *s0, double *s1, int n_steps)
 {
   const int S = f->n_state;
   float packed[2 * MST_BIQUAD_BLOCK_MAX_STATE];
@@ -308,14 +308,15 @@ stereo_steps_f32_avx512 (const MstBiquadBlockForm * f, float *frames,
         d[j] = _mm512_loadu_ps (f->d2[j]);
       }
       for (int step = from; step < to; step++) {
+        const float *u_in = src + (size_t) step * 2 * M;
         float *u = frames + (size_t) step * 2 * M;
         __m512 y_even = _mm512_setzero_ps (), y_odd = y_even;
         __m512 in_even = y_even, in_odd = y_even;
 #pragma GCC unroll 8
         for (int j = 0; j < M; j += 2) {
           double pair_even, pair_odd;
-          memcpy (&pair_even, u + 2 * j, sizeof pair_even);
-          memcpy (&pair_odd, u + 2 * j + 2, sizeof pair_odd);
+          memcpy (&pair_even, u_in + 2 * j, sizeof pair_even);
+          memcpy (&pair_odd, u_in + 2 * j + 2, sizeof pair_odd);
           const __m512 w0 = _mm512_castpd_ps (_mm512_set1_pd (pair_even));
           const __m512 w1 = _mm512_castpd_ps (_mm512_set1_pd (pair_odd));
           y_even = _mm512_fmadd_ps (d[j], w0, y_even);
@@ -378,7 +379,8 @@ DEFINE_STEPS (steps_avx512, "avx512f,avx512dq,fma")
 
 static void
 run (const MstBiquadBlockForm * f, MstBiquadCascade * cascade, int n_channels,
-    double *planar, size_t stride, float *frames, int n, bool single)
+    double *planar, size_t stride, const float *src, float *frames, int n,
+    bool single)
 {
   /* Whole steps, then the last two to nine frames one by one (their last
    * two are the history); fewer than ten frames all one by one. */
@@ -392,12 +394,15 @@ run (const MstBiquadBlockForm * f, MstBiquadCascade * cascade, int n_channels,
       state_from_history (f, cascade, c + ch, s[ch]);
 #ifdef MST_HAVE_X86_PATHS
     if (n_steps > 0 && single)
-      stereo_steps_f32_avx512 (f, frames, s[0], s[1], n_steps);
+      stereo_steps_f32_avx512 (f, src, frames, s[0], s[1], n_steps);
     else if (n_steps > 0) {
       double *x1 = n_ch == 2 ? x0 + stride : NULL;
       steps_avx512 (f, x0, x1, frames, s[0], s[1], n_steps);
     }
 #endif
+    if (src && src != frames)
+      memcpy (frames + (size_t) n_steps * M * 2, src + (size_t) n_steps * M
+          * 2, (size_t) rest * 2 * sizeof (float));
     frames_one_by_one (f, cascade, c, n_ch, s, x0 ? x0 + n_steps * M : NULL,
         stride, frames ? frames + (size_t) n_steps * M * 2 : NULL, rest);
   }
@@ -408,12 +413,19 @@ mst_biquad_block_run (const MstBiquadBlockForm * f,
     MstBiquadCascade * cascade, int n_channels, double *planar,
     size_t stride, float *frames, int n)
 {
-  run (f, cascade, n_channels, planar, stride, frames, n, false);
+  run (f, cascade, n_channels, planar, stride, NULL, frames, n, false);
 }
 
 void
 mst_biquad_block_run_stereo_f32 (const MstBiquadBlockForm * f,
     MstBiquadCascade * cascade, float *frames, int n)
 {
-  run (f, cascade, 2, NULL, 0, frames, n, true);
+  run (f, cascade, 2, NULL, 0, frames, frames, n, true);
+}
+
+void
+mst_biquad_block_run_stereo_f32_from (const MstBiquadBlockForm * f,
+    MstBiquadCascade * cascade, const float *src, float *frames, int n)
+{
+  run (f, cascade, 2, NULL, 0, src, frames, n, true);
 }

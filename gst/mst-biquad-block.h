@@ -80,6 +80,12 @@ void mst_biquad_block_run (const MstBiquadBlockForm * f,
 void mst_biquad_block_run_stereo_f32 (const MstBiquadBlockForm * f,
     MstBiquadCascade * cascade, float *frames, int n);
 
+/** mst_biquad_block_run_stereo_f32 from @src to @frames (@n frames each;
+ *  the same output as a copy then the run in place), or in place when they
+ *  are the same: a copy of the frames saved. */
+void mst_biquad_block_run_stereo_f32_from (const MstBiquadBlockForm * f,
+    MstBiquadCascade * cascade, const float *src, float *frames, int n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,6 +19,9 @@
 #include "mst-cpu.h"
 
 #include <stdlib.h>
+#ifdef MST_HAVE_X86_PATHS
+#include <immintrin.h>
+#endif
 #include <string.h>
 
 #define SMOOTHING_MS 10.0
@@ -61,6 +64,7 @@ struct MstLimiter {
 
   double last_gain, min_gain_since_read;
   uint64_t nonfinite;
+  bool avx512;                  /* take_stereo_f32_avx512 */
 };
 
 void
@@ -91,6 +95,7 @@ mst_limiter_init (int max_channels)
   if (!lim)
     return NULL;
   lim->max_channels = max_channels;
+  lim->avx512 = mst_cpu_has_avx512 ();
   lim->band_limit = mst_band_limit_init (max_channels, BLOCK);
   lim->detect = mst_tpdetect_init (max_channels, BLOCK);
   lim->gain = mst_lookahead_gain_init (max_channels, max_lookahead_frames (),
@@ -297,6 +302,50 @@ DEFINE_FINITE_OR_ZERO (finite_or_zero_d, double, uint64_t,
     0x7fffffffffffffffull)
 DEFINE_FINITE_OR_ZERO (finite_or_zero_f, float, uint32_t, 0x7fffffffu)
 
+#ifdef MST_HAVE_X86_PATHS
+/* take_input's steady stereo F32 pass with AVX-512, eight frames a step,
+ * the same operations in the same order as the scalar loop (bit for bit
+ * the same): the magnitude's bits compared with MST_MAX_INPUT's, the
+ * product, the clamp as min then max (the product is never NaN), the
+ * frames split into the rows by one permutation. GCC's AVX2 clone of the
+ * loop took four frames a step through blends. Returns the frames done
+ * (len rounded down to eight). */
+__attribute__ ((target ("avx512f,avx512dq")))
+static int
+take_stereo_f32_avx512 (const float *restrict src, float *restrict df,
+    float *restrict row0, float *restrict row1, float gain, int len,
+    uint32_t * nonfinite)
+{
+  const float max_input = (float) MST_MAX_INPUT;
+  uint32_t max_bits;
+  memcpy (&max_bits, &max_input, sizeof max_bits);
+  const __m512i abs_mask = _mm512_set1_epi32 (0x7fffffff);
+  const __m512i limit = _mm512_set1_epi32 ((int) max_bits);
+  const __m512i split = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 1, 3,
+      5, 7, 9, 11, 13, 15);
+  const __m512 g = _mm512_set1_ps (gain);
+  const __m512 hi = _mm512_set1_ps (1e15f), lo = _mm512_set1_ps (-1e15f);
+  uint32_t bad = 0;
+  int i = 0;
+  for (; i + 8 <= len; i += 8) {
+    __m512 x = _mm512_loadu_ps (src + 2 * i);
+    __m512i bits = _mm512_and_si512 (_mm512_castps_si512 (x), abs_mask);
+    __mmask16 out = _mm512_cmpgt_epu32_mask (bits, limit);
+    bad += (uint32_t) __builtin_popcount ((unsigned) out);
+    __m512 a = _mm512_mul_ps (_mm512_maskz_mov_ps ((__mmask16) ~out, x), g);
+    _mm512_storeu_ps (df + 2 * i, a);
+    /* mst_tpdetect_input_value: v < 1e15 ? v : 1e15, then the floor. */
+    __m512 r = _mm512_max_ps (_mm512_min_ps (a, hi), lo);
+    r = _mm512_permutexvar_ps (split, r);
+    _mm256_storeu_ps (row0 + i, _mm512_castps512_ps256 (r));
+    _mm256_storeu_ps (row1 + i, _mm256_castpd_ps (_mm512_extractf64x4_pd
+            (_mm512_castps_pd (r), 1)));
+  }
+  *nonfinite += bad;
+  return i;
+}
+#endif
+
 /* Input frames t .. t + n - 1 (t >= 0) into the delay ring, after the
  * input gain; non-finite samples become silence. The ring wraps at most
  * once per block, so this is at most two contiguous runs. */
@@ -340,7 +389,12 @@ take_input (MstLimiter * lim, const void *in, MstFormat fmt, int n)
       const float *restrict src = (const float *) in + first;
       float *restrict row1 = row0 + row_stride;
       const float gf = (float) input_gain;
-      for (int i = 0; i < len; i++) {
+      int i = 0;
+#ifdef MST_HAVE_X86_PATHS
+      if (lim->avx512)
+        i = take_stereo_f32_avx512 (src, df, row0, row1, gf, len, &nonfinite);
+#endif
+      for (; i < len; i++) {
         float a = finite_or_zero_f (src[2 * i], &nonfinite) * gf;
         float b = finite_or_zero_f (src[2 * i + 1], &nonfinite) * gf;
         df[2 * i] = a;

@@ -519,6 +519,24 @@ test_channels_and_link (void)
   free (y);
 }
 
+/* Runs stereo x through lim (see run) and checks that every output
+ * sample is finite and at most -1 dBFS; returns the output frame count. */
+static size_t
+run_finite_under_ceiling (MstLimiter * lim, const float *x, size_t n,
+    float *y)
+{
+  size_t w = run (lim, x, n, 2, y);
+  bool finite = true;
+  double peak = 0;
+  for (size_t i = 0; i < w * 2; i++) {
+    finite &= isfinite (y[i]);
+    peak = fmax (peak, fabs (y[i]));
+  }
+  MST_CHECK (finite);
+  MST_CHECK (peak <= pow (10, -1.0 / 20));
+  return w;
+}
+
 /* NaN and Inf are limited as silence and do not poison what follows. */
 static void
 test_nonfinite (void)
@@ -533,16 +551,28 @@ test_nonfinite (void)
   MstLimiterSettings set = settings (-1.0, 12.0, true);
   mst_limiter_configure (lim, 48000, 2, 5.0);
   mst_limiter_set (lim, &set);
-  size_t w = run (lim, x, n, 2, y);
-  bool finite = true;
-  double peak = 0;
-  for (size_t i = 0; i < w * 2; i++) {
-    finite &= isfinite (y[i]);
-    peak = fmax (peak, fabs (y[i]));
-  }
-  MST_CHECK (finite);
-  MST_CHECK (peak <= pow (10, -1.0 / 20));
+  size_t w = run_finite_under_ceiling (lim, x, n, y);
   MST_CHECK (mst_limiter_get_nonfinite_count (lim) == 3);
+  {
+    /* The band limit off: the raw samples reach take_input, whose vector
+     * pass counts and silences them (both channels; a NaN and an Inf in
+     * one group of eight frames; a finite sample past MST_MAX_INPUT). */
+    float *z = malloc (sizeof (float) * n * 2);
+    MstLimiter *raw = mst_limiter_init (2);
+    MstLimiterSettings unfiltered = settings_unfiltered (-1.0, 12.0, true);
+    memcpy (z, x, sizeof (float) * n * 2);
+    z[2 * 5001 + 1] = NAN;
+    z[2 * 5003] = INFINITY;
+    z[2 * 999] = 2000.0f;
+    mst_limiter_configure (raw, 48000, 2, 5.0);
+    mst_limiter_set (raw, &unfiltered);
+    run_finite_under_ceiling (raw, z, n, y);
+    MST_CHECK_MSG (mst_limiter_get_nonfinite_count (raw) == 6,
+        "%llu samples counted, 6 expected",
+        (unsigned long long) mst_limiter_get_nonfinite_count (raw));
+    mst_limiter_destroy (&raw);
+    free (z);
+  }
   /* The level after it is normal: loud music limited near the ceiling. */
   double late = 0;
   for (size_t i = n / 2 * 2; i < w * 2; i++)
@@ -558,7 +588,7 @@ test_nonfinite (void)
   mst_limiter_configure (lim, 48000, 2, 5.0);
   mst_limiter_set (lim, &set);
   w = run (lim, x, n, 2, y);
-  finite = true;
+  bool finite = true;
   for (size_t i = 0; i < w * 2; i++)
     finite &= isfinite (y[i]);
   MST_CHECK (finite);
