@@ -910,6 +910,62 @@ test_gain_stage_paths (void)
   free (ref);
 }
 
+/* A reset is a new stream: a processor reset in the middle of one (frames
+ * pending in its lookahead, filters and ballistics moving) then given a
+ * second signal gives what a processor that never saw the first gives,
+ * bit for bit, frames and drain, wideband and split band. */
+static void
+test_reset_is_new_stream (void)
+{
+  const size_t n = 6000;
+  double *x1 = malloc (2 * n * sizeof (double));
+  double *x2 = malloc (2 * n * sizeof (double));
+  double *ya = malloc (2 * n * sizeof (double));
+  double *yb = malloc (2 * n * sizeof (double));
+  for (size_t i = 0; i < 2 * n; i++) {
+    x1[i] = 0.9 * sin (0.37 * i) * (i % 1000 < 500 ? 1.0 : 0.1);
+    x2[i] = 0.7 * sin (0.05 * i + 1.0) + 0.2 * sin (1.3 * i);
+  }
+  for (int apply = MST_DYNAMICS_WIDEBAND; apply <= MST_DYNAMICS_SPLIT;
+      apply++) {
+    MstDynamicsSettings s;
+    mst_dynamics_settings_default (&s);
+    s.threshold_db = -24.0;
+    s.ratio = 4.0;
+    s.attack_ms = 2.0;
+    s.release_ms = 80.0;
+    s.key_highpass_hz = 80.0;
+    s.key_band_hz = 5000.0;
+    s.key_band_q = 1.0;
+    s.apply = (MstDynamicsApply) apply;
+    s.mix = 0.7;
+    MstDynamics *a = make (2, 0, 5.0, &s);
+    MstDynamics *b = make (2, 0, 5.0, &s);
+    size_t got = 0, got_a = 0, got_b = 0;
+    MST_CHECK (mst_dynamics_process_f64 (a, x1, n, ya, &got) == MST_OK);
+    MST_CHECK (mst_dynamics_get_pending (a) > 0);
+    mst_dynamics_reset (a);
+    MST_CHECK_MSG (mst_dynamics_get_pending (a) == 0,
+        "apply %d: %zu frames pending after the reset", apply,
+        mst_dynamics_get_pending (a));
+    MST_CHECK (mst_dynamics_process_f64 (a, x2, n, ya, &got_a) == MST_OK);
+    MST_CHECK (mst_dynamics_process_f64 (b, x2, n, yb, &got_b) == MST_OK);
+    MST_CHECK (got_a == got_b);
+    size_t more_a = 0, more_b = 0;
+    MST_CHECK (mst_dynamics_drain_f64 (a, ya + 2 * got_a, &more_a) == MST_OK);
+    MST_CHECK (mst_dynamics_drain_f64 (b, yb + 2 * got_b, &more_b) == MST_OK);
+    MST_CHECK (more_a == more_b && got_a + more_a == n);
+    MST_CHECK_MSG (memcmp (ya, yb, 2 * n * sizeof (double)) == 0,
+        "apply %d: the reset processor differs from a new one", apply);
+    mst_dynamics_destroy (&a);
+    mst_dynamics_destroy (&b);
+  }
+  free (x1);
+  free (x2);
+  free (ya);
+  free (yb);
+}
+
 int
 main (void)
 {
@@ -926,5 +982,6 @@ main (void)
   MST_RUN (test_nonfinite);
   MST_RUN (test_control_period_change);
   MST_RUN (test_refused_settings);
+  MST_RUN (test_reset_is_new_stream);
   return mst_test_summary ();
 }

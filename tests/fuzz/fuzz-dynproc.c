@@ -7,6 +7,8 @@
  * - configure and set accept exactly what mst_dynamics_settings_valid and
  *   the header say, and a refused set changes nothing: A (in place) and B
  *   (another buffer) give bit-identical output;
+ * - a reset is a new stream: A reset and B configured anew with the same
+ *   format and settings go on bit-identical;
  * - every output sample is finite; in WIDEBAND mode without listen, and
  *   not UPWARD, it is never above its input sample times the makeup (+ the
  *   automatic makeup) gain: the curve only takes off, the mix interpolates;
@@ -27,6 +29,7 @@ typedef struct {
   MstDynamics *a, *b;
   MstFormat fmt;
   int channels, key_channels;
+  double rate, lookahead_ms;
   size_t latency;
   MstDynamicsSettings set;
   size_t n_in, n_out;
@@ -249,6 +252,8 @@ do_configure (void *run, FzIn * in)
   r->fmt = (fz_u8 (in) & 1) ? MST_FORMAT_F64 : MST_FORMAT_F32;
   r->channels = channels;
   r->key_channels = key_channels;
+  r->rate = rate;
+  r->lookahead_ms = lookahead_ms;
   r->latency = mst_dynamics_get_latency (r->a);
   stream_start (r);
   return true;
@@ -259,7 +264,13 @@ do_reset (void *run)
 {
   Run *r = run;
   mst_dynamics_reset (r->a);
-  mst_dynamics_reset (r->b);
+  /* B as a processor that never saw the stream: what A's reset must
+   * equal (a reset that leaves the delay line, a filter or the ballistics
+   * as they were shows in the next block's comparison). */
+  FZ_CHECK (mst_dynamics_configure (r->b, r->rate, r->channels,
+          r->key_channels, r->lookahead_ms) == MST_OK
+      && mst_dynamics_set (r->b, &r->set) == MST_OK,
+      "B refused its own format or settings again");
   stream_start (r);
 }
 

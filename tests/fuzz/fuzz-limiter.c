@@ -5,6 +5,8 @@
  * - configure and set accept exactly what the header says they take
  *   (NaN, infinities, out-of-range values refused), and a refused set
  *   changes nothing: A and B give bit-identical output;
+ * - a reset is a new stream: A reset and B configured anew with the same
+ *   format and settings go on bit-identical;
  * - every output sample is finite, at or below the ceiling in force when
  *   its input frame went in (+40 dB bypassed), and never above its input
  *   sample times the largest input gain of the stream (a limiter only
@@ -28,6 +30,7 @@ typedef struct {
   MstLimiter *a, *b;
   MstFormat fmt;
   int channels;
+  double rate, lookahead_ms;
   size_t latency;
   MstLimiterSettings set;
   size_t n_in, n_out;           /* frames of this stream */
@@ -256,6 +259,8 @@ do_configure (void *run, FzIn * in)
     return false;
   r->fmt = (fz_u8 (in) & 1) ? MST_FORMAT_F64 : MST_FORMAT_F32;
   r->channels = channels;
+  r->rate = rate;
+  r->lookahead_ms = lookahead_ms;
   r->latency = mst_limiter_get_latency (r->a);
   FZ_CHECK (r->latency == mst_limiter_get_latency (r->b), "latencies differ");
   stream_start (r);
@@ -267,7 +272,10 @@ do_reset (void *run)
 {
   Run *r = run;
   mst_limiter_reset (r->a);
-  mst_limiter_reset (r->b);
+  /* B as a limiter that never saw the stream: what A's reset must equal. */
+  FZ_CHECK (mst_limiter_configure (r->b, r->rate, r->channels,
+          r->lookahead_ms) == MST_OK && mst_limiter_set (r->b, &r->set)
+      == MST_OK, "B refused its own format or settings again");
   stream_start (r);
 }
 
