@@ -731,6 +731,13 @@ CASES = [
 # each case reads it; the SDR of each output against the clean music.
 DECLICK_PER_S = 10          # 300 clicks in 30 s, as in issue 16
 DECLIP_OVER_DB = 6.0        # the music's peak this much over full scale
+DECLIP_LIGHT_OVER_DB = 3.0  # issue 16's other case, verified, not timed
+
+
+def clip_over_db(kind):
+    """How far over full scale the damage @kind ('clip', 'clip-light')
+    drives the music before clipping it."""
+    return DECLIP_LIGHT_OVER_DB if kind == "clip-light" else DECLIP_OVER_DB
 CASES += [
     # --- declick and declip: the same damaged music for every case -------
     dict(name="declick (mastering)", group="declick", role="ours",
@@ -880,9 +887,10 @@ GROUPS = {
                     % DECLICK_PER_S),
     "declip": dict(verify="restore", title="Declip",
                    settings="the music driven %g dB over full scale and "
-                   "clipped at +-1; each at its defaults; SDR against the "
-                   "driven music before clipping, the peer aligned by "
-                   "cross-correlation" % DECLIP_OVER_DB),
+                   "clipped at +-1 (verified also %g dB over); each at its "
+                   "defaults; SDR against the driven music before clipping, "
+                   "the peer aligned by cross-correlation" % (
+                       DECLIP_OVER_DB, DECLIP_LIGHT_OVER_DB)),
     "reverb": dict(verify="reverb", title="Reverb",
                    settings="ours decay %g s, mix 30 %%; freeverb room-size "
                    "%g, damping 0, level 0.3; the verification runs both "
@@ -1304,7 +1312,8 @@ def measured_response(x, y, freqs_hz, seg=16384):
 
 
 def damaged(path, kind):
-    """The raw music at @path with @kind of damage ('clicks', 'clip'),
+    """The raw music at @path with @kind of damage ('clicks', 'clip',
+    'clip-light'),
     written once beside it: (damaged path, clean reference path).  The
     clicks' reference is the music itself; the clipped music's the music
     driven by the same gain, unclipped."""
@@ -1330,13 +1339,36 @@ def damaged(path, kind):
                 x[p0:p0 + length, c] += (a_c * (2 * rng.random(length) - 1)
                                          * np.exp(-3.0 * i / length))
     else:
-        x *= 10 ** (DECLIP_OVER_DB / 20) / np.max(np.abs(x))
+        x *= 10 ** (clip_over_db(kind) / 20) / np.max(np.abs(x))
         x.astype("<f4").tofile(ref + ".part")
         os.replace(ref + ".part", ref)
         x = np.clip(x, -1.0, 1.0)
     x.astype("<f4").tofile(out + ".part")
     os.replace(out + ".part", out)
     return out, ref
+
+
+def light_clip_sdr(b, case):
+    """The declip case's SDR on the music driven DECLIP_LIGHT_OVER_DB over
+    and clipped (the verification's music; not timed)."""
+    import numpy as np
+    light = dict(case, damage="clip-light")
+    with tempfile.TemporaryDirectory(prefix="mastering-verify-") as d:
+        out = os.path.join(d, "out.raw")
+        r = subprocess.run(b.render_command(light, out, b.verify_music),
+                           env=b.env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0 or not os.path.exists(out):
+            return "%g dB over: pipeline failed" % DECLIP_LIGHT_OVER_DB
+        bad, ref = damaged(b.verify_music, "clip-light")
+        clean = np.fromfile(ref, "<f4").reshape(-1, CHANNELS).astype(
+            np.float64)
+        x = np.fromfile(bad, "<f4").reshape(-1, CHANNELS).astype(np.float64)
+        y = np.fromfile(out, "<f4").reshape(-1, CHANNELS).astype(np.float64)
+    before, _ = restore_sdr(clean, x, 0)
+    after, lag = restore_sdr(clean, y)
+    return ("%g dB over: damaged %.1f dB, output %.1f dB (aligned by %+d "
+            "frames)" % (DECLIP_LIGHT_OVER_DB, before, after, lag))
 
 
 def restore_sdr(ref, y, max_lag=4096):
@@ -1529,6 +1561,8 @@ def verify_case(b, case, kind):
         text += ("; %d of %d frames; SDR against the clean music: damaged "
                  "%.1f dB, output %.1f dB (aligned by %+d frames)" % (
                      len(y), len(x), before, after, lag))
+        if case.get("damage") == "clip":
+            text += "; " + light_clip_sdr(b, case)
     if kind == "denoise" and case["role"] == "ours":
         rows, ok = denoise_sdr(b, case)
         for row in rows:
