@@ -72,6 +72,16 @@ struct MstLookaheadGain {
   int lag;                      /* frames from a required gain to its gain */
   bool use_fma;                 /* AVX2 and FMA */
   uint64_t frames_done;         /* since the reset */
+  /* mst_lookahead_gain_process_peaks: chains 0 .. in_step - 1 have seen
+   * every frame (a linked stream runs chain 0 only). Going from linked to
+   * a chain a channel, the others start as copies of chain 0, whose
+   * required gains were the smallest of every channel's; going back, the
+   * chains run on, all on the linked required gains, and chain 0's gains
+   * are their smallest until frames_done reaches merge_until, when no gain
+   * depends on a required gain of before the change any more. */
+  int in_step;
+  uint64_t merge_until;         /* 0: not merging */
+  size_t chain_doubles;         /* a chain's arrays, one block of memory */
   Chain chains[MST_MAX_CHANNELS];
   double *chain_memory;
   /* [chain][max_block]: the block's gains (see window_gain). */
@@ -103,6 +113,7 @@ mst_lookahead_gain_init (int max_chains, int max_window_frames,
   /* Per chain: r, g and the backward running minima, the gain points and
    * the frames' required gains. */
   size_t per_chain = 3 * chain_len + pts_len + max_block_frames;
+  lg->chain_doubles = per_chain;
   lg->chain_memory = calloc ((size_t) max_chains * per_chain,
       sizeof (double));
   lg->gains = calloc ((size_t) max_chains * max_block_frames, sizeof (double));
@@ -240,6 +251,8 @@ mst_lookahead_gain_reset (MstLookaheadGain * lg)
     ch->pts_count = 2;
   }
   lg->frames_done = 0;
+  lg->in_step = 1;
+  lg->merge_until = 0;
 }
 
 double *
@@ -261,6 +274,22 @@ static inline double
 min_d (double a, double b)
 {
   return a < b ? a : b;
+}
+
+/* Chain dst made a copy of chain src, arrays and state. */
+static void
+copy_chain (MstLookaheadGain * lg, int dst, int src)
+{
+  Chain *d = &lg->chains[dst];
+  const Chain *s = &lg->chains[src];
+  double *r = d->r, *g = d->g, *bwd = d->bwd, *pts = d->pts, *rf = d->rf;
+  memcpy (r, s->r, sizeof (double) * lg->chain_doubles);
+  *d = *s;
+  d->r = r;
+  d->g = g;
+  d->bwd = bwd;
+  d->pts = pts;
+  d->rf = rf;
 }
 
 /* The gain from the window sum of the released gain: the average, at most
@@ -720,10 +749,13 @@ compute_gains (MstLookaheadGain * lg, int n_chains, int n, double link,
     return;
   }
   const int L = lg->lookahead;
-  if (n_peaks > 0 && linked)
+  if (n_peaks > 0 && linked) {
     required_from_peaks (lg->chains[0].r + (L - 1), peaks, n_peaks, ceilings,
         cu, n);
-  else
+    for (int c = 1; c < n_chains; c++)
+      memcpy (lg->chains[c].r + (L - 1), lg->chains[0].r + (L - 1),
+          sizeof (double) * n);
+  } else
     for (int k = 0; k < n_peaks; k++)
       required_from_peaks (lg->chains[k].r + (L - 1), peaks + k, 1, ceilings,
           cu, n);
@@ -793,6 +825,31 @@ mst_lookahead_gain_process_peaks (MstLookaheadGain * lg,
     const float *const *peaks, int n_peaks, bool linked,
     const double *ceilings, double ceiling, int n, double link)
 {
-  dispatch (lg, linked ? 1 : n_peaks, n, link, peaks, n_peaks, linked,
-      ceilings, ceiling);
+  const int want = linked ? 1 : n_peaks;
+  if (want >= lg->in_step) {
+    for (int c = lg->in_step; c < want; c++)
+      copy_chain (lg, c, 0);
+    lg->in_step = want;
+    lg->merge_until = 0;
+  } else if (lg->merge_until == 0) {
+    /* A gain depends on required gains up to lag frames later and on
+     * the window's history before them (twice over: the window minimum,
+     * then the average); groups round each up. */
+    lg->merge_until = lg->frames_done + 2 * ((uint64_t) lg->lag
+        + (uint64_t) lg->lookahead) + 4 * GROUP;
+  }
+  const int run = lg->in_step;
+  dispatch (lg, run, n, link, peaks, n_peaks, linked, ceilings, ceiling);
+  if (run > want) {
+    double *g0 = lg->gains;
+    for (int c = 1; c < run; c++) {
+      const double *gc = lg->gains + (size_t) c * lg->max_block;
+      for (int i = 0; i < n; i++)
+        g0[i] = min_d (g0[i], gc[i]);
+    }
+    if (lg->frames_done >= lg->merge_until) {
+      lg->in_step = want;
+      lg->merge_until = 0;
+    }
+  }
 }

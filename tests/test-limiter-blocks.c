@@ -600,6 +600,68 @@ test_gainapply (void)
   MST_CHECK (mst_gain_min (m, 2, 0.1) == 0.1);
 }
 
+/* Linking switched on and off while a stereo stream runs (the limiter's
+ * link property at 1 and under it), per frame and grouped: every frame's
+ * gain, as the limiter applies it (chain 0's for both channels while
+ * linked, each channel's own otherwise), stays at most that channel's
+ * required gain min (1, c / peak), across every switch. A chain that sat
+ * idle while linked used to come back with stale history, and grouped
+ * with its gain points out of step (a negative memmove under the
+ * sanitizers). */
+static void
+test_link_switches (void)
+{
+  const int n = 60000, block = 1024;
+  const double cu = 0.5;
+  float *pk[2] = { malloc (sizeof (float) * n), malloc (sizeof (float) * n) };
+  for (int i = 0; i < n; i++) {
+    /* The two channels limited at different times and depths. */
+    pk[0][i] = (float) ((i / 700) % 3 == 0 ? 0.2 + 1.8 * uniform () : 0.3);
+    pk[1][i] = (float) ((i / 1100) % 2 == 0 ? 0.2 + 3.0 * uniform () : 0.4);
+  }
+  static const int windows[] = { 30, 240 };
+  for (int w = 0; w < 2; w++) {
+    MstLookaheadGain *lg = mst_lookahead_gain_init (2, 240, block);
+    MST_CHECK (mst_lookahead_gain_configure (lg, 48000, windows[w]) ==
+        MST_OK);
+    if (windows[w] >= 64)
+      MST_CHECK (mst_lookahead_gain_set_grouped (lg, true) == MST_OK);
+    mst_lookahead_gain_set_release (lg, 20.0, true);
+    const int lag = mst_lookahead_gain_get_lag (lg);
+    int worst_frame = -1;
+    double worst = 0.0;
+    for (int done = 0, b = 0; done < n; b++) {
+      /* Linked for three blocks, unlinked for two, and blocks of other
+       * lengths on the way. */
+      const bool linked = b % 5 < 3;
+      const int len = b % 7 == 6 ? 333 : block;
+      const int m = len < n - done ? len : n - done;
+      const float *in[2] = { pk[0] + done, pk[1] + done };
+      mst_lookahead_gain_process_peaks (lg, in, 2, linked, NULL, cu, m,
+          1.0);
+      for (int c = 0; c < 2; c++) {
+        const double *g = mst_lookahead_gain_gains (lg, linked ? 0 : c);
+        for (int i = 0; i < m; i++) {
+          const int p = done + i - lag;
+          if (p < 0)
+            continue;
+          const double r = fmin (1.0, cu / fmax (pk[c][p], cu));
+          if (g[i] > r * (1.0 + 1e-12) && g[i] / r > worst) {
+            worst = g[i] / r;
+            worst_frame = p;
+          }
+        }
+      }
+      done += m;
+    }
+    MST_CHECK_MSG (worst_frame < 0, "window %d: frame %d's gain %.4f times "
+        "its required gain", windows[w], worst_frame, worst);
+    mst_lookahead_gain_destroy (&lg);
+  }
+  free (pk[0]);
+  free (pk[1]);
+}
+
 int
 main (void)
 {
@@ -607,6 +669,7 @@ main (void)
   MST_RUN (test_tpdetect_floor);
   MST_RUN (test_lookahead_gain_window);
   MST_RUN (test_lookahead_gain_grouped);
+  MST_RUN (test_link_switches);
   MST_RUN (test_lookahead_gain_release);
   MST_RUN (test_lookahead_gain_link);
   MST_RUN (test_delayline);
