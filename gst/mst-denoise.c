@@ -19,7 +19,7 @@
  * complete once the long frame ending after it has been added, at input
  * frame p + 8N - 1 at the latest, whatever the caller's block size.
  * In stereo, the bands whose music is centred are denoised as mid and
- * side (MID_SIDE), the transforms' spectra turned into them and the
+ * side (see MS_SIDE_RATIO_HI), the transforms' spectra turned into them and the
  * removals back.
  *
  * Noise. Either a profile (learned: the mean periodogram over every frame
@@ -169,7 +169,7 @@
  * test-denoise-core, check_hiss_alone, holds the floor within 1 dB). */
 #define TRACK_BIAS_SHORT 2.48f
 #define TRACK_BIAS_LONG 4.10f
-/* Mid and side (MID_SIDE): a stereo stream is denoised, band by band (a
+/* Mid and side: a stereo stream is denoised, band by band (a
  * sixth of an octave), as its mid (l + r) / 2 and side (l - r) / 2 where
  * its music is centred, the removals turned back into left (mid + side)
  * and right (mid - side). Hiss is independent in the two channels (tape
@@ -204,7 +204,6 @@
  * recording's copied to both): within 0.03 dB of left and right, tracked
  * or given; of correlation 0.5, +0.4 to +1.1 dB over them.
  * SPLIT_RATIO_CAP: split_noise. */
-#define MID_SIDE 1
 #define SPLIT_RATIO_CAP 2.0f
 #define MS_SIDE_RATIO_LO 0.12f
 #define MS_SIDE_RATIO_HI 0.25f
@@ -439,7 +438,7 @@ typedef struct {
   int *band_edge;
   float *band_bias;
   /* In stereo, per band: denoised as mid and side (else as left and
-   * right; MID_SIDE), and the mid's and side's power over KEEP_MS. */
+   * right; see MS_SIDE_RATIO_HI), and the mid's and side's power over KEEP_MS. */
   bool *band_ms;
   float *band_mid, *band_side;
   /* LOOKAHEAD (the short layer): its gains are those of the frame
@@ -640,7 +639,7 @@ update_smoothing (MstDenoise * dn)
 static void learn_start (MstDenoise * dn);
 
 /* Channel states a layer keeps for @channels: stereo has four, left,
- * right, mid and side (MID_SIDE); the states past the channels hold no
+ * right, mid and side (see MS_SIDE_RATIO_HI); the states past the channels hold no
  * input, only a tracker. */
 static int
 tracker_states (int channels)
@@ -1634,7 +1633,7 @@ split_noise (const Layer * L, float *restrict mid, float *restrict side,
  * and side spectra @a, @b summed over the band and smoothed over KEEP_MS
  * by @coef, less their noise @mid, @side) under MS_SIDE_RATIO_LO turns
  * the band to mid and side, over MS_SIDE_RATIO_HI to left and right
- * (MID_SIDE says why). */
+ * (the comment at MS_SIDE_RATIO_HI says why). */
 static void
 choose_bases (Layer * L, const MstFftComplex * restrict a,
     const MstFftComplex * restrict b, const float *restrict mid,
@@ -1706,7 +1705,7 @@ layer_frame (MstDenoise * dn, Layer * L, bool learning, float floor_lin,
    * front of it: they neither train the tracker nor the profile; neither
    * does a drain's silence. */
   const bool whole = L->frames_done >= HOP_DIVISOR - 1 && !dn->draining;
-  const bool ms = MID_SIDE && dn->channels == 2;
+  const bool ms = dn->channels == 2;
   const bool first_track = whole && !L->tracking_started;
   const float amount = (float) dn->set.smoothing;
   const bool is_short = L == &dn->layer[0];
