@@ -308,6 +308,25 @@ window_gain (double sum, double inv_l)
  * and portable. Its steps are written once, inlined into both. */
 #define GAIN_STEP static inline __attribute__ ((always_inline))
 
+/* Linking: each chain's required gains r[from .. from + n - 1] move their
+ * reduction (in dB) towards the strongest chain's by @link, and so stay at
+ * most their own. */
+GAIN_STEP void
+link_required (MstLookaheadGain * lg, int n_chains, int from, int n,
+    double link)
+{
+  for (int i = from; i < from + n && n_chains > 1 && link > 0.0; i++) {
+    double r_min = 1.0;
+    for (int c = 0; c < n_chains; c++)
+      r_min = min_d (r_min, lg->chains[c].r[i]);
+    for (int c = 0; c < n_chains; c++) {
+      double *rc = &lg->chains[c].r[i];
+      if (*rc != r_min)
+        *rc = exp ((1.0 - link) * log (*rc) + link * log (r_min));
+    }
+  }
+}
+
 /* The sum of x[0 .. n - 1], in four running sums side by side (it then
  * vectorises, and its chain of additions is a quarter as long). */
 static inline double
@@ -669,18 +688,8 @@ compute_gains_grouped (MstLookaheadGain * lg, int n_chains, int n,
     }
     ng = group_required (lg, ch, pk, np, rf, cu, n, ch->r + Hg);
   }
-  /* Linking, on the groups' required gains (as per frame otherwise): each
-   * chain's moves towards the smallest, and so stays at most its own. */
-  for (int i = 0; i < ng && n_chains > 1 && link > 0.0; i++) {
-    double r_min = 1.0;
-    for (int c = 0; c < n_chains; c++)
-      r_min = min_d (r_min, lg->chains[c].r[Hg + i]);
-    for (int c = 0; c < n_chains; c++) {
-      double *rc = &lg->chains[c].r[Hg + i];
-      if (*rc != r_min)
-        *rc = exp ((1.0 - link) * log (*rc) + link * log (r_min));
-    }
-  }
+  /* Linking, on the groups' required gains (as per frame otherwise). */
+  link_required (lg, n_chains, Hg, ng, link);
   /* The frames' gains: frame p = frames_done - lag + i for gain i. */
   const int64_t p0 = (int64_t) lg->frames_done - lg->lag;
   const int64_t k0 = floor_div (p0, GROUP);
@@ -759,18 +768,7 @@ compute_gains (MstLookaheadGain * lg, int n_chains, int n, double link,
     for (int k = 0; k < n_peaks; k++)
       required_from_peaks (lg->chains[k].r + (L - 1), peaks + k, 1, ceilings,
           cu, n);
-  /* Linking mixes each chain's reduction (in dB) with the strongest
-   * one's. */
-  for (int i = 0; i < n && n_chains > 1 && link > 0.0; i++) {
-    double r_min = 1.0;
-    for (int c = 0; c < n_chains; c++)
-      r_min = min_d (r_min, lg->chains[c].r[L - 1 + i]);
-    for (int c = 0; c < n_chains; c++) {
-      double *rc = &lg->chains[c].r[L - 1 + i];
-      if (*rc != r_min)
-        *rc = exp ((1.0 - link) * log (*rc) + link * log (r_min));
-    }
-  }
+  link_required (lg, n_chains, L - 1, n, link);
   for (int k = 0; k < n_chains; k++)
     chain_gains (lg, &lg->frame_timing, lg->frames_done, &lg->chains[k], n,
         lg->gains + (size_t) k * lg->max_block, use_fma);
