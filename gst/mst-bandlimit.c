@@ -119,7 +119,7 @@ process (MstBandLimit * bl, const void *in, MstFormat fmt, int n,
       && bl->form.vector_path;
   if (sane && stereo_f32_steps) {
     /* The common case: filtered from the input, no copy. */
-    mst_biquad_block_run_stereo_f32_from (&bl->form, &bl->cascade, in,
+    mst_biquad_block_run_stereo_f32 (&bl->form, &bl->cascade, in,
         bl->frames, n);
     return bl->frames;
   }
@@ -135,7 +135,8 @@ process (MstBandLimit * bl, const void *in, MstFormat fmt, int n,
      * itself), in single precision: the error is then 1.4e-6 of full scale
      * at most, -138 dB of the signal (bench music pushed +12 dB), against
      * -152 dB in double, for half the multiply-adds. */
-    mst_biquad_block_run_stereo_f32 (&bl->form, &bl->cascade, bl->frames, n);
+    mst_biquad_block_run_stereo_f32 (&bl->form, &bl->cascade, bl->frames,
+        bl->frames, n);
   } else if (on && fmt == MST_FORMAT_F32 && nch == 2) {
     /* The same, portable. */
     MstBiquadCascade *cascade = &bl->cascade;

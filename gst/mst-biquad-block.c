@@ -418,13 +418,6 @@ mst_biquad_block_run (const MstBiquadBlockForm * f,
 
 void
 mst_biquad_block_run_stereo_f32 (const MstBiquadBlockForm * f,
-    MstBiquadCascade * cascade, float *frames, int n)
-{
-  run (f, cascade, 2, NULL, 0, frames, frames, n, true);
-}
-
-void
-mst_biquad_block_run_stereo_f32_from (const MstBiquadBlockForm * f,
     MstBiquadCascade * cascade, const float *src, float *frames, int n)
 {
   run (f, cascade, 2, NULL, 0, src, frames, n, true);

@@ -70,20 +70,16 @@ void mst_biquad_block_run (const MstBiquadBlockForm * f,
     MstBiquadCascade * cascade, int n_channels, double *planar,
     size_t stride, float *frames, int n);
 
-/** mst_biquad_block_run on @n interleaved stereo F32 @frames in place, its
- *  steps in single precision with both channels in one vector (half the
- *  multiply-adds): for a well-conditioned low-order cascade such as the
- *  band limit's (mst-bandlimit.h), whose output it keeps within 1e-6 of
- *  its input's scale of the cascade's (test_block_form; in double, within
- *  one rounding to float). Its frames one by one and its history are in
- *  double, as mst_biquad_block_run's. */
+/** mst_biquad_block_run on @n interleaved stereo F32 frames from @src to
+ *  @frames (in place when they are the same; from a separate @src the
+ *  same output as a copy then the run in place), its steps in single
+ *  precision with both channels in one vector (half the multiply-adds):
+ *  for a well-conditioned low-order cascade such as the band limit's
+ *  (mst-bandlimit.h), whose output it keeps within 1e-6 of its input's
+ *  scale of the cascade's (test_block_form; in double, within one rounding
+ *  to float). Its frames one by one and its history are in double, as
+ *  mst_biquad_block_run's. */
 void mst_biquad_block_run_stereo_f32 (const MstBiquadBlockForm * f,
-    MstBiquadCascade * cascade, float *frames, int n);
-
-/** mst_biquad_block_run_stereo_f32 from @src to @frames (@n frames each;
- *  the same output as a copy then the run in place), or in place when they
- *  are the same: a copy of the frames saved. */
-void mst_biquad_block_run_stereo_f32_from (const MstBiquadBlockForm * f,
     MstBiquadCascade * cascade, const float *src, float *frames, int n);
 
 #ifdef __cplusplus

@@ -636,7 +636,8 @@ frames_error (const MstBiquadBlockForm * f, MstBiquadCascade * c, double *x,
       mst_biquad_cascades_run_fused (&cp, 1, 2, x, STRIDE, frames + 2 * at,
           1.0, len);
     else if (single)
-      mst_biquad_block_run_stereo_f32 (f, c, frames + 2 * at, len);
+      mst_biquad_block_run_stereo_f32 (f, c, frames + 2 * at,
+          frames + 2 * at, len);
     else
       mst_biquad_block_run (f, c, 2, x, STRIDE, frames + 2 * at, len);
     at += len;
@@ -755,8 +756,9 @@ test_block_form (void)
       for (size_t p = 0; at < N; p++) {
         int len = p < sizeof pieces / sizeof pieces[0] ? pieces[p] : N - at;
         len = len < N - at ? len : N - at;
-        mst_biquad_block_run_stereo_f32 (&f, &c, frames + 2 * at, len);
-        mst_biquad_block_run_stereo_f32_from (&f, &c2, src + 2 * at,
+        mst_biquad_block_run_stereo_f32 (&f, &c, frames + 2 * at,
+            frames + 2 * at, len);
+        mst_biquad_block_run_stereo_f32 (&f, &c2, src + 2 * at,
             out + 2 * at, len);
         at += len;
       }
