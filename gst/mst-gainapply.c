@@ -91,38 +91,6 @@ output_stereo_f32_avx2 (const double *gains, const float *d, float *y,
 #endif
 
 #ifdef MST_HAVE_X86_PATHS
-/* The same with AVX-512, eight frames a step (a 16-lane vector of
- * samples, the gains spread to the channels' lanes in two 8-lane double
- * vectors): the same operations, so the same output. */
-__attribute__ ((target ("avx512f,avx512dq")))
-static int
-output_stereo_f32_avx512 (const double *gains, const float *d, float *y,
-    int len, float cf, double *g_min)
-{
-  const __m512 hi = _mm512_set1_ps (cf), lo = _mm512_set1_ps (-cf);
-  const __m512i low_pairs = _mm512_setr_epi64 (0, 0, 1, 1, 2, 2, 3, 3);
-  const __m512i high_pairs = _mm512_setr_epi64 (4, 4, 5, 5, 6, 6, 7, 7);
-  __m512d mn = _mm512_set1_pd (*g_min);
-  int i = 0;
-  for (; i + 8 <= len; i += 8) {
-    __m512d g = _mm512_loadu_pd (gains + i);
-    __m512 x = _mm512_loadu_ps (d + 2 * i);
-    mn = _mm512_min_pd (mn, g);
-    __m512d v0 = _mm512_mul_pd (_mm512_permutexvar_pd (low_pairs, g),
-        _mm512_cvtps_pd (_mm512_castps512_ps256 (x)));
-    __m512d v1 = _mm512_mul_pd (_mm512_permutexvar_pd (high_pairs, g),
-        _mm512_cvtps_pd (_mm256_castpd_ps (_mm512_extractf64x4_pd
-                (_mm512_castps_pd (x), 1))));
-    __m512 v = _mm512_insertf32x8 (_mm512_castps256_ps512 (_mm512_cvtpd_ps
-            (v0)), _mm512_cvtpd_ps (v1), 1);
-    _mm512_storeu_ps (y + 2 * i, _mm512_max_ps (_mm512_min_ps (v, hi), lo));
-  }
-  *g_min = _mm512_reduce_min_pd (mn);
-  return i;
-}
-#endif
-
-#ifdef MST_HAVE_X86_PATHS
 /* mst_gain_apply_ramps_stereo_f32 four frames a step: the gains of four
  * frames in one vector, spread to the two channels. AVX2 without FMA: the
  * gain is a product and a sum, each rounded, as in the portable loop. */
@@ -210,9 +178,7 @@ mst_gain_apply (const double *const *gains, bool shared_gain,
       float *restrict y = dst;
       int i = 0;
 #ifdef MST_HAVE_X86_PATHS
-      if (mst_cpu_has_avx512 ())
-        i = output_stereo_f32_avx512 (g, df, y, len, cf, &g_min);
-      else if (mst_cpu_has_avx2_fma ())
+      if (mst_cpu_has_avx2_fma ())
         i = output_stereo_f32_avx2 (g, df, y, len, cf, &g_min);
 #endif
       g_min = mst_gain_min (g + i, len - i, g_min);
