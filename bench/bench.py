@@ -703,6 +703,13 @@ CASES = [
          requires=["gst:eq", "gst:mbcomp", "gst:limiter"],
          note="the same with mbcomp's bands set as the peers' (the "
               "default mbcomp is neutral and its idle bands are skipped)"),
+    dict(name="eq ! limiter (mastering), no mbcomp: the bound",
+         group="chain", role="peer", baseline="gst baseline",
+         chain=" ! ".join([eq_ours_chain(), "limiter"]),
+         requires=["gst:eq", "gst:limiter"],
+         note="the chain without its mbcomp: FFmpeg's chain time over this "
+              "one is the most any mbcomp, however fast, could give the "
+              "chain"),
     dict(name="LSP para-eq x16 ! mb-compressor ! limiter Full x4 (lv2)",
          group="chain", role="peer", baseline="gst baseline",
          chain=chain_lsp(), target=10.0,
