@@ -251,19 +251,36 @@
 #define DD_WEIGHT_PROFILE_SHORT DD_WEIGHT_SHORT
 #define DD_WEIGHT_PROFILE_LONG 0.85f
 /* Presence per band: the mean a posteriori SNR over at least
- * PRES_MIN_BINS bins (the band widened to them), mapped from PRES_LO
- * (noise alone: its mean is 1) to PRES_HI onto a factor 0 .. 1 of the
- * band's gains. Noise alone rarely lifts a mean over 16 bins or more by
- * 20 %; a twinkle does not lift its band's mean, music does. */
-#define PRES_LO 1.2f
-#define PRES_HI 2.0f
-/* The short layer's PRES_HI: its bands (a sixth of an octave above
- * 1280 Hz) hold many bins, whose mean noise alone lifts less; music
- * there is mostly transient and passes the decision-directed gain
- * anyway. 3 against 2: +0.05 dB of SDR gain on white hiss at -45 dBFS,
- * +0.1 at -35 (with the 20 ms release and weight 0.7: see
- * DD_WEIGHT_SHORT); 4 lost 0.15 dB at white -35 dBFS. */
+ * PRES_MIN_BINS bins (the band widened to them), mapped from the layer's
+ * low to its high threshold onto a factor 0 .. 1 of the band's gains
+ * (noise alone: the mean is 1). A twinkle does not lift its band's mean,
+ * music does. The short layer's from PRES_LO_SHORT: noise alone rarely
+ * lifts a mean over 16 of its bins or more by 20 %. Its bands (a sixth of
+ * an octave above 1280 Hz) hold many bins, whose mean noise alone lifts
+ * less; music there is mostly transient and passes the decision-directed
+ * gain anyway: to PRES_HI_SHORT 3 against 2, +0.05 dB of SDR gain on white
+ * hiss at -45 dBFS, +0.1 at -35 (with the 20 ms release and weight 0.7:
+ * see DD_WEIGHT_SHORT); 4 lost 0.15 dB at white -35 dBFS. */
+#define PRES_LO_SHORT 1.2f
 #define PRES_HI_SHORT 3.0f
+/* The long layer's from PRES_LO_LONG to PRES_HI_LONG (1.2 to 2 before):
+ * its 16 bins are neighbours under a window with a wide
+ * main lobe (WINDOW_EXPONENT_LONG), so their mean scatters more than 16
+ * independent bins' would: over hiss alone it passed 1.2 often enough
+ * that the factor averaged 0.11 to 0.12 (white and pink hiss at -45 dBFS,
+ * tracked), and below 1280 Hz the residual of hiss alone lay 3 to 7 dB
+ * over the floor (test-denoise-core's seeds 1 to 10, pink: -15 dB
+ * over 20 Hz to 20 kHz in 10 s instead of -19; white likewise below
+ * 1280 Hz, where it has too little power to show in the total). From 2 to
+ * 4 the factor averages 0.004 to 0.007 there and the residual over 20 Hz
+ * lies at -16.5 to -19.5 dB; the SDR gains on docs/elements/denoise.md's
+ * sixteen cases, tracked, +0.00 to +0.55 dB (pink hiss +0.09 to +0.55,
+ * speech most), with the profile given -0.02 to +0.05. 2.4 to 3.2, 2.5
+ * to 5 and 3 to 3.5 within 0.02 of it; 1.2 + 0.5 to 2 + 0.5 half way;
+ * no factor at all (the partials alone spared) lost 0.17 dB on white hiss
+ * at -45 dBFS and 0.27 on the tests' music under pink hiss at -35. */
+#define PRES_LO_LONG 2.0f
+#define PRES_HI_LONG 4.0f
 #define PRES_MIN_BINS 16
 /* In the long layer a band's factor spares the bins whose power, smoothed
  * over three bins and KEEP_MS (the tracker's 50 ms, then a one-pole of
@@ -392,7 +409,7 @@ typedef struct {
   float dd_weight;              /* tracking: DD_WEIGHT_SHORT or _LONG */
   float dd_weight_profile;      /* DD_WEIGHT_PROFILE_SHORT or _LONG */
   bool keep_partials;           /* the band factor spares partials */
-  float pres_hi;                /* PRES_HI or PRES_HI_SHORT */
+  float pres_lo, pres_hi;       /* PRES_LO_ and PRES_HI_SHORT or _LONG */
   float open_below_profile;     /* OPEN_BELOW or OPEN_BELOW_PROFILE_LONG */
   /* |W(nu)|^2 of the analysis window at nu = i / LEAK_STEPS_PER_BIN bins,
    * i = 0 .. LEAK_STEPS: a profile's bins near its lowest edge. */
@@ -856,7 +873,8 @@ layer_rate (MstDenoise * dn, Layer * L, bool is_long, double rate_hz)
       : DD_WEIGHT_PROFILE_SHORT;
   L->keep_partials = is_long;
   L->look = !is_long;
-  L->pres_hi = is_long ? PRES_HI : PRES_HI_SHORT;
+  L->pres_lo = is_long ? PRES_LO_LONG : PRES_LO_SHORT;
+  L->pres_hi = is_long ? PRES_HI_LONG : PRES_HI_SHORT;
   L->open_below_profile = is_long ? OPEN_BELOW_PROFILE_LONG : OPEN_BELOW;
   L->active = 0;
   for (int k = 0; k < L->bins; k++) {
@@ -1442,7 +1460,7 @@ band_presence (const Layer * dn, int bins, float *restrict gain,
     for (int k = lo; k < hi; k++)
       sum += snr[k];
     float mean = sum / (hi - lo);
-    float p = (mean - PRES_LO) / (dn->pres_hi - PRES_LO);
+    float p = (mean - dn->pres_lo) / (dn->pres_hi - dn->pres_lo);
     p = p < 0 ? 0 : p > 1 ? 1 : p;
     if (!dn->keep_partials) {
       for (int k = k0; k < k1; k++)

@@ -3,6 +3,7 @@
  * and learned profile), the tracked and learned noise floors against the
  * true one, a residual that stays the noise scaled (no twinkling), bypass
  * and the drain. */
+#include "mst-biquad.h"
 #include "mst-denoise.h"
 #include "mst-signals.h"
 #include "mst-test.h"
@@ -208,45 +209,91 @@ test_sdr_learned (void)
   check_sdr (true, -35, true);
 }
 
-/* Hiss alone: the tracked floor reads its level, the learned profile its
- * density, and the residual is the hiss lowered by the reduction (the
- * gains on their floor: no twinkling tones above it). */
+/* The power of channel 0 .. CH - 1 of @x from frame @from to @to through
+ * 24 dB/octave cuts below @lo_hz and above @hi_hz (0: none). */
+static double
+band_power (const float *x, size_t from, size_t to, double lo_hz,
+    double hi_hz)
+{
+  MstBiquadCascade lo = { 0 }, hi = { 0 };
+  MstFilterParams p = { MST_FILTER_LOW_CUT, lo_hz, 0.0, M_SQRT1_2, 24 };
+  MST_CHECK (mst_filter_design (&p, RATE, lo.coefs, &lo.n_sections)
+      == MST_OK);
+  if (hi_hz > 0) {
+    p.type = MST_FILTER_HIGH_CUT;
+    p.freq_hz = hi_hz;
+    MST_CHECK (mst_filter_design (&p, RATE, hi.coefs, &hi.n_sections)
+        == MST_OK);
+  }
+  double *planar = malloc (to * CH * sizeof (double)), sum = 0;
+  for (size_t i = 0; i < to; i++)
+    for (int c = 0; c < CH; c++)
+      planar[c * to + i] = x[i * CH + c];
+  const int channels[CH] = { 0, 1 };
+  mst_biquad_cascade_run (&lo, channels, CH, planar, to, NULL, (int) to);
+  mst_biquad_cascade_run (&hi, channels, CH, planar, to, NULL, (int) to);
+  for (int c = 0; c < CH; c++)
+    for (size_t i = from; i < to; i++)
+      sum += planar[c * to + i] * planar[c * to + i];
+  free (planar);
+  return sum;
+}
+
+/* Hiss alone: the tracked floor reads its level, and the residual is the
+ * hiss lowered by the reduction (the gains on their floor: no twinkling
+ * tones above it), in the long transform's range (20 to 1280 Hz) and the
+ * short one's (above), over 4 s after the first 2 s, on three hisses
+ * (seeds): the power of the three residuals against the three hisses'.
+ * Under 20 Hz the hiss passes (test_profile_low_edge says why). Measured
+ * here, the long range: 5.42 dB over the floor on white and 6.41 on pink
+ * before the long layer's presence thresholds were raised to 2 and 4,
+ * 1.82 and 1.83 now; seeds 1 to 10 one by one, -14.4 to -15.7 dB on
+ * white and -11.8 to -15.0 on pink before, -17.7 to -19.1 and -14.2 to
+ * -19.1 now. */
+#define MAX_RESIDUAL_OVER_FLOOR_DB 3.0
+
 static void
 check_hiss_alone (bool pink)
 {
-  const size_t n = 4 * RATE;
+  const size_t n = 6 * RATE;
   const double level = -45;
-  float *x = malloc (n * CH * sizeof (float));
-  if (pink)
-    mst_signal_pink_noise (x, n, CH, level, 9);
-  else
-    mst_signal_white_noise (x, n, CH, level, 9);
+  const uint32_t seeds[] = { 9, 1, 2 };
+  const double split_hz = 1280.0;
+  double in_lo = 0, out_lo = 0, in_hi = 0, out_hi = 0;
   MstDenoiseSettings s;
   mst_denoise_settings_default (&s);
-  MstDenoise *dn = NULL;
-  float *y = run_core (&s, x, n, 0, &dn);
-  double floor_db = mst_denoise_get_noise_floor (dn);
-  /* The output so far (n - latency frames) against the same input. */
-  size_t m = n - mst_denoise_get_latency (dn);
-  double in = 0, out = 0;
-  for (size_t i = 2 * RATE * CH; i < m * CH; i++) {
-    in += (double) x[i] * x[i];
-    out += (double) y[i] * y[i];
+  for (size_t t = 0; t < sizeof seeds / sizeof seeds[0]; t++) {
+    float *x = malloc (n * CH * sizeof (float));
+    if (pink)
+      mst_signal_pink_noise (x, n, CH, level, seeds[t]);
+    else
+      mst_signal_white_noise (x, n, CH, level, seeds[t]);
+    MstDenoise *dn = NULL;
+    float *y = run_core (&s, x, n, 0, &dn);
+    double floor_db = mst_denoise_get_noise_floor (dn);
+    MST_CHECK_MSG (fabs (floor_db - level) <= 1.0, "floor %.2f", floor_db);
+    /* The output so far (n - latency frames) against the same input. */
+    size_t m = n - mst_denoise_get_latency (dn);
+    in_lo += band_power (x, 2 * RATE, m, 20.0, split_hz);
+    out_lo += band_power (y, 2 * RATE, m, 20.0, split_hz);
+    in_hi += band_power (x, 2 * RATE, m, split_hz, 0);
+    out_hi += band_power (y, 2 * RATE, m, split_hz, 0);
+    mst_denoise_destroy (&dn);
+    free (x);
+    free (y);
   }
-  double residual_db = 10 * log10 (out / in);
-  printf ("  %s hiss alone at %.0f dBFS: tracked floor %.2f dBFS, residual "
-      "%.2f dB (reduction %.0f dB)\n", pink ? "pink" : "white", level,
-      floor_db, residual_db, s.reduction_db);
-  MST_CHECK_MSG (fabs (floor_db - level) <= 1.0, "floor %.2f", floor_db);
-  /* White: within 2 dB of the floor. Pink: its power sits in the lowest
-   * bins, where the bands' means have the fewest bins; 6 dB allowed. */
-  MST_CHECK_MSG (residual_db <= -s.reduction_db + (pink ? 6.0 : 2.0),
-      "residual %.2f dB", residual_db);
-  MST_CHECK_MSG (residual_db >= -s.reduction_db - 1.0, "residual %.2f dB",
-      residual_db);
-  mst_denoise_destroy (&dn);
-  free (x);
-  free (y);
+  double lo_db = 10 * log10 (out_lo / in_lo), hi_db = 10 * log10 (out_hi
+      / in_hi);
+  printf ("  %s hiss alone at %.0f dBFS, three seeds: residual %.2f dB "
+      "from 20 to %.0f Hz, %.2f dB above (reduction %.0f dB)\n",
+      pink ? "pink" : "white", level, lo_db, split_hz, hi_db,
+      s.reduction_db);
+  MST_CHECK_MSG (lo_db <= -s.reduction_db + MAX_RESIDUAL_OVER_FLOOR_DB,
+      "residual %.2f dB", lo_db);
+  MST_CHECK_MSG (hi_db <= -s.reduction_db + MAX_RESIDUAL_OVER_FLOOR_DB,
+      "residual %.2f dB", hi_db);
+  MST_CHECK_MSG (lo_db >= -s.reduction_db - 1.0, "residual %.2f dB", lo_db);
+  MST_CHECK_MSG (hi_db >= -s.reduction_db - 1.0, "residual %.2f dB", hi_db);
 }
 
 static void
