@@ -1040,8 +1040,25 @@ static void
 sparse_curve (MstDynamicsGain * g, double *row, size_t n)
 {
   const double quiet = g->quiet_lin;
-  size_t m = 0;
-  for (size_t i = 0; i < n; i++) {
+  const V4d vquiet = { quiet, quiet, quiet, quiet };
+  const V4d zero = { 0.0, 0.0, 0.0, 0.0 };
+  size_t m = 0, i = 0;
+  /* Four levels a test: most groups have none over quiet_lin and are only
+   * zeroed (a gather a level, each waiting on the last's count, cost more
+   * than the curve it saves). */
+  for (; i + 4 <= n; i += 4) {
+    V4d v;
+    memcpy (&v, row + i, sizeof v);
+    const V4l over = v >= vquiet;
+    memcpy (row + i, &zero, sizeof zero);
+    if (over[0] | over[1] | over[2] | over[3])
+      for (int l = 0; l < 4; l++) {
+        g->above[m] = v[l];
+        g->above_at[m] = (uint16_t) (i + (size_t) l);
+        m += v[l] >= quiet;
+      }
+  }
+  for (; i < n; i++) {
     double v = row[i];
     g->above[m] = v;
     g->above_at[m] = (uint16_t) i;
