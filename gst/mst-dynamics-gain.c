@@ -87,6 +87,8 @@ struct MstDynamicsGain {
   bool stale_detector;          /* idle blocks went by unread */
   bool key_checked;             /* g->key is sane throughout (loaded and
                                  * checked by process_frames) */
+  bool key_prefiltered;         /* g->key is the key filters' output
+                                 * already (process_frames) */
   double extreme_db;            /* since the last take, acting direction */
   bool processed;
   uint64_t nonfinite;
@@ -1293,6 +1295,14 @@ filter_key (MstDynamicsGain * g, const double *key, size_t key_stride,
     size_t n)
 {
   const int kch = g->key_channels;
+  if (g->key_prefiltered) {
+    /* Filtered on the way in from the frames, checked there
+     * (process_frames). */
+    g->key_glide = false;
+    mst_biquad_cascade_check_finite (&g->key_filter, kch);
+    g->key_filtered = true;
+    return g->key;
+  }
   for (int c = 0; c < kch; c++) {
     /* A sane row (the common case, and always the audio's own, cleaned
      * before) is copied (or left, when it is already there), after one
@@ -1460,7 +1470,16 @@ process_frames (MstDynamicsGain * g, const void *key, size_t n,
     gains_from_keys (g, n, m, linked (g) ? 1 : g->out_channels, gain,
         gain_stride, true);
   } else {
-    if (fmt == MST_FORMAT_F32 && g->key_channels == 2)
+    /* A stereo F32 key outside a glide goes from the frames straight
+     * through the key filters (the same output as made planar first),
+     * checked on the way; where a sample is not sane, the usual way. */
+    g->key_prefiltered = fmt == MST_FORMAT_F32 && g->key_channels == 2
+        && g->key_filter.n_sections > 0 && !g->key_glide
+        && mst_biquad_cascade_run_fast_stereo_f32 (&g->key_filter, key,
+        g->key, g->key + MST_DYNAMICS_BLOCK, (int) n);
+    if (g->key_prefiltered)
+      g->key_checked = true;
+    else if (fmt == MST_FORMAT_F32 && g->key_channels == 2)
       g->key_checked = load_stereo_key_f32 (g, key, n);
     else
       mst_planar_load (g->key, MST_DYNAMICS_BLOCK, key, g->key_channels,
@@ -1468,6 +1487,7 @@ process_frames (MstDynamicsGain * g, const void *key, size_t n,
     process_planar (g, g->key, MST_DYNAMICS_BLOCK, n, gain, gain_stride,
         false);
     g->key_checked = false;
+    g->key_prefiltered = false;
   }
   mst_fpu_leave (fpu);
   return MST_OK;
