@@ -1144,6 +1144,22 @@ gains_from_keys (MstDynamicsGain * g, size_t n, size_t m, int n_gains,
   g->period_pos = (g->period_pos + n) % g->control_frames;
 }
 
+/* The static gains (dB) of the @m levels over quiet_lin gathered in
+ * g->above, to their frames (g->above_at) in @row: four at a time through
+ * the same vector logarithm and curve as a whole row. */
+static void
+curve_gathered (MstDynamicsGain * g, double *row, size_t m)
+{
+  size_t padded = m;
+  while (padded % 4)
+    g->above[padded++] = 1.0;
+  mst_vmath_log (g->above, MST_LEVEL_DETECTOR_DB_PER_NEPER, g->above,
+      padded);
+  mst_gain_computer_process (g->gc, g->above, g->above, padded);
+  for (size_t j = 0; j < m; j++)
+    row[g->above_at[j]] = g->above[j];
+}
+
 /* The static gains (dB) of @n linear levels in place, the levels under
  * quiet_lin (most frames of a de-esser's band) at 0 dB without their
  * logarithm or the curve: the others are gathered, four at a time through
@@ -1181,14 +1197,7 @@ sparse_curve (MstDynamicsGain * g, double *row, size_t n)
     m += v >= quiet;
     row[i] = 0.0;
   }
-  size_t padded = m;
-  while (padded % 4)
-    g->above[padded++] = 1.0;
-  mst_vmath_log (g->above, MST_LEVEL_DETECTOR_DB_PER_NEPER, g->above,
-      padded);
-  mst_gain_computer_process (g->gc, g->above, g->above, padded);
-  for (size_t j = 0; j < m; j++)
-    row[g->above_at[j]] = g->above[j];
+  curve_gathered (g, row, m);
   return m;
 }
 
@@ -1198,18 +1207,27 @@ gains_per_frame (MstDynamicsGain * g, const double *k, size_t k_stride,
     size_t n, int n_gains, double *gain, size_t gain_stride)
 {
   const bool sparse = g->quiet_lin > 0.0;
-  if (sparse)
+  /* One gain (a linked detector): the levels over quiet_lin straight from
+   * the key, in one pass without the row of levels. */
+  size_t n_above = 0;
+  const bool gathered = sparse && n_gains == 1
+      && mst_level_detector_peaks_over (g->det, k, k_stride, n, g->quiet_lin,
+      g->above, g->above_at, &n_above) == MST_OK;
+  if (gathered) {
+    memset (g->level, 0, n * sizeof (double));
+    curve_gathered (g, g->level, n_above);
+  } else if (sparse) {
     mst_level_detector_process_planar_lin (g->det, k, k_stride, n, g->level,
         MST_DYNAMICS_BLOCK, NULL);
-  else
+  } else {
     mst_level_detector_process_planar (g->det, k, k_stride, n, g->level,
         MST_DYNAMICS_BLOCK, NULL);
+  }
   g->flat = false;
   for (int c = 0; c < n_gains; c++) {
     double *row = g->level + (size_t) c * MST_DYNAMICS_BLOCK;
     double *out = gain + c * gain_stride;
-    size_t n_above = 0;
-    if (sparse)
+    if (sparse && !gathered)
       n_above = sparse_curve (g, row, n);
     control_gains (g, &g->ch[c], row, n, sparse, sparse ? g->above_at : NULL,
         n_above);
