@@ -99,9 +99,9 @@ struct MstDynamicsGain {
    * (sparse_curve); 0: none is known to. */
   double quiet_lin;
   /* sparse_curve's levels over quiet_lin, gathered (four of padding), and
-   * their frames. */
+   * their frames (room for the whole groups of mst_level_detector_peaks_over). */
   double above[MST_DYNAMICS_BLOCK + 4];
-  uint16_t above_at[MST_DYNAMICS_BLOCK];
+  uint16_t above_at[MST_DYNAMICS_BLOCK + 4];
 };
 
 static void

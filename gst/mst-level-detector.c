@@ -529,12 +529,33 @@ linked_peak_at (const double *in, size_t stride, int nch, size_t i,
 }
 
 #ifdef MST_HAVE_X86_PATHS
-/* peaks_over's frames four at a time: the same selects as
- * instant_peak_rows' vector loop, a group with no level over the
- * threshold (most) left at one test. Returns the frames done. */
-__attribute__ ((target ("avx2")))
-static size_t
-peaks_over_avx2 (const double *in, size_t stride, int nch, size_t n,
+/* For each mask of four lanes over the threshold: the 32-bit lanes that
+ * move those doubles to the front, in order, and their frame offsets. */
+static const int32_t compact_lanes[16][8] = {
+  {0, 1, 2, 3, 4, 5, 6, 7}, {0, 1, 2, 3, 4, 5, 6, 7},
+  {2, 3, 0, 1, 4, 5, 6, 7}, {0, 1, 2, 3, 4, 5, 6, 7},
+  {4, 5, 0, 1, 2, 3, 6, 7}, {0, 1, 4, 5, 2, 3, 6, 7},
+  {2, 3, 4, 5, 0, 1, 6, 7}, {0, 1, 2, 3, 4, 5, 6, 7},
+  {6, 7, 0, 1, 2, 3, 4, 5}, {0, 1, 6, 7, 2, 3, 4, 5},
+  {2, 3, 6, 7, 0, 1, 4, 5}, {0, 1, 2, 3, 6, 7, 4, 5},
+  {4, 5, 6, 7, 0, 1, 2, 3}, {0, 1, 4, 5, 6, 7, 2, 3},
+  {2, 3, 4, 5, 6, 7, 0, 1}, {0, 1, 2, 3, 4, 5, 6, 7},
+};
+
+static const uint16_t compact_frames[16][4] = {
+  {0, 1, 2, 3}, {0, 1, 2, 3}, {1, 0, 2, 3}, {0, 1, 2, 3},
+  {2, 0, 1, 3}, {0, 2, 1, 3}, {1, 2, 0, 3}, {0, 1, 2, 3},
+  {3, 0, 1, 2}, {0, 3, 1, 2}, {1, 3, 0, 2}, {0, 1, 3, 2},
+  {2, 3, 0, 1}, {0, 2, 3, 1}, {1, 2, 3, 0}, {0, 1, 2, 3},
+};
+
+/* peaks_over's frames four at a time, with @nch a constant where inlined:
+ * the same selects as instant_peak_rows' vector loop; the lanes over the
+ * threshold are moved to the front and all four stored, the count moving
+ * on by those over (no branch on the data: most groups have none, but
+ * not predictably). Returns the frames done. */
+static inline __attribute__ ((always_inline, target ("avx2,popcnt"))) size_t
+peaks_over_body (const double *in, size_t stride, int nch, size_t n,
     double threshold, double *over, uint16_t * over_at, size_t *n_over,
     int *n_bad)
 {
@@ -561,15 +582,16 @@ peaks_over_avx2 (const double *in, size_t stride, int nch, size_t n,
     }
     const int hit = _mm256_movemask_pd (_mm256_cmp_pd (lev, thr,
             _CMP_GE_OQ));
-    if (hit) {
-      double l[4];
-      _mm256_storeu_pd (l, lev);
-      for (int k = 0; k < 4; k++)
-        if (hit & (1 << k)) {
-          over[m] = l[k];
-          over_at[m++] = (uint16_t) (i + (size_t) k);
-        }
-    }
+    const __m256i lanes = _mm256_loadu_si256 ((const __m256i *)
+        compact_lanes[hit]);
+    _mm256_storeu_pd (over + m, _mm256_castps_pd (_mm256_permutevar8x32_ps
+            (_mm256_castpd_ps (lev), lanes)));
+    uint64_t frames;
+    memcpy (&frames, compact_frames[hit], sizeof frames);
+    /* i + 3 < 65536: no carry between the 16-bit fields. */
+    frames += (uint64_t) i * UINT64_C (0x0001000100010001);
+    memcpy (over_at + m, &frames, sizeof frames);
+    m += (size_t) __builtin_popcount ((unsigned) hit);
   }
   int64_t ok[4];
   _mm256_storeu_si256 ((__m256i *) ok, n_ok);
@@ -577,6 +599,21 @@ peaks_over_avx2 (const double *in, size_t stride, int nch, size_t n,
           + ok[3]));
   *n_over = m;
   return i;
+}
+
+__attribute__ ((target ("avx2,popcnt")))
+static size_t
+peaks_over_avx2 (const double *in, size_t stride, int nch, size_t n,
+    double threshold, double *over, uint16_t * over_at, size_t *n_over,
+    int *n_bad)
+{
+#ifndef MST_FEW_KERNEL_COPIES
+  if (nch == 2)
+    return peaks_over_body (in, stride, 2, n, threshold, over, over_at,
+        n_over, n_bad);
+#endif
+  return peaks_over_body (in, stride, nch, n, threshold, over, over_at,
+      n_over, n_bad);
 }
 #endif
 

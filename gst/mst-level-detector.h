@@ -152,7 +152,7 @@ MstResult mst_level_detector_process_planar_lin (MstLevelDetector * det,
  *  with no attack or release (each frame's level the loudest channel's
  *  |x|), keeping only the levels at or above @threshold_lin: their values
  *  to @over and their frames to @over_at (ascending; room for @n_frames
- *  each), their count to *@n_over; the same levels and the same state
+ *  + 3 each: whole groups of four are stored), their count to *@n_over; the same levels and the same state
  *  after as that function's, in one pass without the row (a de-esser's
  *  key: most frames under its threshold). MST_ERR_INVALID_ARG, nothing
  *  done, for another detector or more than 65536 frames. */

@@ -534,8 +534,8 @@ static void
 test_peaks_over (void)
 {
   enum { N = 1023 };
-  static double x[3 * N], row[N], over[N], next_a[3 * N], next_b[3 * N];
-  static uint16_t at[N];
+  static double x[3 * N], row[N], over[N + 3], next_a[3 * N], next_b[3 * N];
+  static uint16_t at[N + 3];
   for (int channels = 1; channels <= 3; channels++)
     for (int then = 0; then < 2; then++) {
       uint32_t seed = 7u + (uint32_t) channels;
