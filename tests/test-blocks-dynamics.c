@@ -4,6 +4,8 @@
  * non-finite input, subnormal cost and settings validation. */
 #include "mst-gain-computer.h"
 #include "mst-level-detector.h"
+#include "mst-cpu.h"
+#include "mst-vmath.h"
 #include "mst-signals.h"
 #include "mst-test.h"
 #include "mst-valgrind.h"
@@ -595,6 +597,50 @@ test_peaks_over (void)
   mst_level_detector_destroy (&d);
 }
 
+/* mst_vmath_exp (the gains of every dynamics stage): its AVX-512 path
+ * (where the machine has it) gives the AVX2 path's bits, from underflow
+ * to overflow, n not a multiple of eight; within 4 ulp of libm's exp of
+ * the argument rounded once (the vector paths' fused multiply-add) or
+ * twice, for |scale x + offset| <= 40 (gains of +-347 dB). */
+static void
+test_vmath_exp_paths (void)
+{
+  enum { N = 4099 };
+  static double x[N], wide[N], narrow[N];
+  uint32_t seed = 3;
+  for (int i = 0; i < N; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    const double u = (seed >> 8) / 16777216.0;
+    x[i] = i % 3 == 0 ? -745.0 + 1455.0 * u : i % 3 == 1 ? -30.0 + 60.0 * u
+        : -1e-3 * u;
+  }
+  const double scale = M_LN10 / 20.0 * 8.0, offset = 0.25;
+  for (int i = 0; i < N; i++)
+    x[i] /= 8.0;
+  mst_vmath_exp (x, scale, offset, wide, N);
+  const char *v = getenv ("MST_DISABLE_AVX512");
+  char *saved = v ? strdup (v) : NULL;
+  setenv ("MST_DISABLE_AVX512", "1", 1);
+  mst_cpu_reread_environment ();
+  mst_vmath_exp (x, scale, offset, narrow, N);
+  if (saved)
+    setenv ("MST_DISABLE_AVX512", saved, 1);
+  else
+    unsetenv ("MST_DISABLE_AVX512");
+  free (saved);
+  mst_cpu_reread_environment ();
+  MST_CHECK (memcmp (wide, narrow, sizeof wide) == 0);
+  int far = 0;
+  for (int i = 0; i < N; i++) {
+    const double arg = scale * x[i] + offset, want = exp (arg);
+    const double fused = exp (fma (x[i], scale, offset));
+    far += fabs (arg) <= 40.0 && !(fabs (wide[i] - want) <= 4.0
+        * DBL_EPSILON * want || fabs (wide[i] - fused) <= 4.0 * DBL_EPSILON
+        * fused);
+  }
+  MST_CHECK_MSG (far == 0, "%d beyond 4 ulp", far);
+}
+
 /* Unlinked, each channel of a multichannel run measures what a mono run
  * of that channel does, bit for bit, whatever the channel count (pairs and
  * a last single channel). */
@@ -964,6 +1010,7 @@ main (void)
   MST_RUN (test_window_exact);
   MST_RUN (test_stereo_link);
   MST_RUN (test_peaks_over);
+  MST_RUN (test_vmath_exp_paths);
   MST_RUN (test_channels_independent);
   MST_RUN (test_changes_while_playing);
   MST_RUN (test_nonfinite_recovery);
