@@ -454,37 +454,6 @@ mst_dynamics_gain_filter_audio (MstDynamicsGain * g, double *x,
   mst_fpu_leave (fpu);
 }
 
-/* The gain furthest from 0 dB in @n gains (dB): the first of the largest
- * magnitude, as a running comparison from +0 would keep it (a block's
- * gains all lie on one side of 0 dB: a tie between v and -v does not
- * arise), in one vectorised pass off the ballistics' chain. */
-MST_VECTORISE_AVX2
-static double
-row_extreme (const double *row, size_t n)
-{
-  typedef double V4e __attribute__ ((vector_size (32)));
-  typedef int64_t V4m __attribute__ ((vector_size (32)));
-  V4e hi = { 0.0, 0.0, 0.0, 0.0 }, lo = hi;
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    V4e v;
-    memcpy (&v, row + i, sizeof v);
-    const V4m above = v > hi, below = v < lo;
-    hi = (V4e) (((V4m) v & above) | ((V4m) hi & ~above));
-    lo = (V4e) (((V4m) v & below) | ((V4m) lo & ~below));
-  }
-  double mx = 0.0, mn = 0.0;
-  for (int l = 0; l < 4; l++) {
-    mx = hi[l] > mx ? hi[l] : mx;
-    mn = lo[l] < mn ? lo[l] : mn;
-  }
-  for (; i < n; i++) {
-    mx = row[i] > mx ? row[i] : mx;
-    mn = row[i] < mn ? row[i] : mn;
-  }
-  return fabs (mn) > fabs (mx) ? mn : mx;
-}
-
 /* A steady release of a static gain of 0 dB (y2 = y1 > 0, t = ±0: stage
  * 1's step is its product with a, stage 2 follows it), eight frames a
  * step: y1 times a^1 .. a^8 (@powers), the eighth the next step's start,
@@ -541,7 +510,7 @@ steady_release (double *gain_db, size_t n, double *y1, const double *powers,
  * (dB, in place, to the smoothed gain); returns the gain furthest from
  * 0 dB reached. With @above non-NULL every static gain but those at the
  * @n_above frames @above (ascending) is +0 dB (sparse_curve's rows): the
- * runs between them are walked without reading them. */
+ * runs between them are not read (nor need they be written). */
 static double
 ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n,
     const uint16_t * above, size_t n_above)
@@ -574,7 +543,16 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n,
      *  - where y2 >= y1 (releasing, or settled) the attack step is at
      *    least y1 (a non-negative step added), so stage 2 is y1.
      * Where y2 < y1 the step is at most y1 and is taken as it is. The
-     * extreme is taken from the gains afterwards, off the chain. */
+     * extreme is the gains' largest or smallest (but across a change of
+     * mode a block's gains lie on one side of 0 dB), kept by a maximum
+     * and a minimum off the chain: the same value as the running
+     * comparison from +0, which keeps the first of the largest magnitude. */
+    double hi = 0.0, lo = 0.0;
+#define KEEP_EXTREMES(v) \
+    do { \
+      hi = (v) > hi ? (v) : hi; \
+      lo = (v) < lo ? (v) : lo; \
+    } while (0)
     if (above) {
       /* Runs of +0 dB: after the attack (y2 < y1), most of a de-esser's
        * frames are a steady release (83 % of the bench's music). */
@@ -591,6 +569,9 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n,
             size_t done = steady_release (gain_db + i, end - i, &y1, powers,
                 dir);
             if (done > 0) {
+              /* The run's values shrink towards 0 dB: its first is its
+               * extreme. */
+              KEEP_EXTREMES (gain_db[i]);
               y2 = y1;
               i += done;
               if (i == end)
@@ -599,11 +580,14 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n,
           }
           FAST_STEP (t0);
           gain_db[i] = dir * y2;
+          KEEP_EXTREMES (gain_db[i]);
         }
         if (j < n_above) {
           const double t = dir * gain_db[i];
           FAST_STEP (t);
-          gain_db[i++] = dir * y2;
+          gain_db[i] = dir * y2;
+          KEEP_EXTREMES (gain_db[i]);
+          i++;
         }
       }
     } else {
@@ -611,10 +595,21 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n,
         const double t = dir * gain_db[i];
         FAST_STEP (t);
         gain_db[i] = dir * y2;
+        KEEP_EXTREMES (gain_db[i]);
       }
     }
-    extreme = row_extreme (gain_db, n);
+#undef KEEP_EXTREMES
+    extreme = fabs (lo) > fabs (hi) ? lo : hi;
     n = 0;
+  } else if (above) {
+    /* Every frame read: the runs between the gathered ones at +0 dB. */
+    size_t i = 0;
+    for (size_t j = 0; j <= n_above; j++) {
+      const size_t end = j < n_above ? above[j] : n;
+      for (; i < end; i++)
+        gain_db[i] = 0.0;
+      i++;
+    }
   }
   for (size_t i = 0; i < n; i++) {
     double t = dir * gain_db[i];
@@ -1214,7 +1209,8 @@ gains_per_frame (MstDynamicsGain * g, const double *k, size_t k_stride,
       && mst_level_detector_peaks_over (g->det, k, k_stride, n, g->quiet_lin,
       g->above, g->above_at, &n_above) == MST_OK;
   if (gathered) {
-    memset (g->level, 0, n * sizeof (double));
+    /* The other frames' 0 dB left to the ballistics (they need not be
+     * written where they are not read). */
     curve_gathered (g, g->level, n_above);
   } else if (sparse) {
     mst_level_detector_process_planar_lin (g->det, k, k_stride, n, g->level,
