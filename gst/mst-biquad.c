@@ -624,11 +624,16 @@ mst_biquad_cascades_run_rows (MstBiquadCascade * c, int n_rows,
 
 #ifdef MST_HAVE_X86_PATHS
 /* One section over a channel pair (@xb NULL: one channel, lane 1 idle),
- * the feedback of the last output in the last multiply-add. */
-__attribute__ ((target ("avx2,fma")))
-static void
-section_run_fma (const MstBiquad * c, MstBiquadHistory * sa,
-    MstBiquadHistory * sb, double *xa, double *xb, int n)
+ * the feedback of the last output in the last multiply-add. The input is
+ * the rows themselves, or with @frames non-NULL (@xb then too) the
+ * interleaved stereo F32 frames, converted exactly and checked on the way
+ * (|x| <= MST_MAX_INPUT, NaN failing it) off the recurrence's chain: the
+ * same steps on the same values, the history written back only when
+ * every frame was sane (false otherwise). */
+static inline __attribute__ ((always_inline, target ("avx2,fma"))) bool
+section_fma_body (const MstBiquad * c, MstBiquadHistory * sa,
+    MstBiquadHistory * sb, const float *frames, double *xa, double *xb,
+    int n)
 {
   MstBiquadHistory idle = { 0 };
   if (!xb)
@@ -636,6 +641,10 @@ section_run_fma (const MstBiquad * c, MstBiquadHistory * sa,
   const __m128d b0 = _mm_set1_pd (c->b0), b1 = _mm_set1_pd (c->b1);
   const __m128d b2 = _mm_set1_pd (c->b2), a1 = _mm_set1_pd (c->a1);
   const __m128d a2 = _mm_set1_pd (c->a2);
+  const __m256d abs_mask = _mm256_castsi256_pd (_mm256_set1_epi64x
+      (INT64_MAX));
+  const __m256d max_in = _mm256_set1_pd (MST_MAX_INPUT);
+  __m256d ok = _mm256_castsi256_pd (_mm256_set1_epi64x (-1));
   __m128d x1 = _mm_set_pd (sb->x1, sa->x1), x2 = _mm_set_pd (sb->x2, sa->x2);
   __m128d y1 = _mm_set_pd (sb->y1, sa->y1), y2 = _mm_set_pd (sb->y2, sa->y2);
 #define SECTION_STEP(in, x1, x2, y1, y2) \
@@ -643,6 +652,9 @@ section_run_fma (const MstBiquad * c, MstBiquadHistory * sa,
               _mm_fmadd_pd (b1, x1, _mm_mul_pd (b0, in)))))
 #define SECTION_LOAD(i) \
   (xb ? _mm_set_pd (xb[i], xa[i]) : _mm_set_sd (xa[i]))
+#define SECTION_CHECK(v) \
+  (ok = _mm256_and_pd (ok, _mm256_cmp_pd (_mm256_and_pd (v, abs_mask), \
+          max_in, _CMP_LE_OQ)))
 #define SECTION_STORE(i, y) \
   do { \
     _mm_storel_pd (xa + (i), y); \
@@ -652,7 +664,16 @@ section_run_fma (const MstBiquad * c, MstBiquadHistory * sa,
   int i = 0;
   /* Two frames a step: the history moves by renaming, not copying. */
   for (; i + 2 <= n; i += 2) {
-    const __m128d in0 = SECTION_LOAD (i), in1 = SECTION_LOAD (i + 1);
+    __m128d in0, in1;
+    if (frames) {
+      const __m256d v = _mm256_cvtps_pd (_mm_loadu_ps (frames + 2 * i));
+      SECTION_CHECK (v);
+      in0 = _mm256_castpd256_pd128 (v);
+      in1 = _mm256_extractf128_pd (v, 1);
+    } else {
+      in0 = SECTION_LOAD (i);
+      in1 = SECTION_LOAD (i + 1);
+    }
     const __m128d y0 = SECTION_STEP (in0, x1, x2, y1, y2);
     const __m128d ya = SECTION_STEP (in1, in0, x1, y0, y1);
     SECTION_STORE (i, y0);
@@ -663,7 +684,14 @@ section_run_fma (const MstBiquad * c, MstBiquadHistory * sa,
     y1 = ya;
   }
   for (; i < n; i++) {
-    const __m128d in = SECTION_LOAD (i);
+    __m128d in;
+    if (frames) {
+      in = _mm_set_pd (frames[2 * i + 1], frames[2 * i]);
+      SECTION_CHECK (_mm256_insertf128_pd (_mm256_castpd128_pd256 (in), in,
+              1));
+    } else {
+      in = SECTION_LOAD (i);
+    }
     const __m128d y = SECTION_STEP (in, x1, x2, y1, y2);
     SECTION_STORE (i, y);
     x2 = x1;
@@ -673,7 +701,10 @@ section_run_fma (const MstBiquad * c, MstBiquadHistory * sa,
   }
 #undef SECTION_STEP
 #undef SECTION_LOAD
+#undef SECTION_CHECK
 #undef SECTION_STORE
+  if (frames && _mm256_movemask_pd (ok) != 0xf)
+    return false;
   double v[2];
   _mm_storeu_pd (v, x1);
   sa->x1 = v[0], sb->x1 = v[1];
@@ -683,8 +714,46 @@ section_run_fma (const MstBiquad * c, MstBiquadHistory * sa,
   sa->y1 = v[0], sb->y1 = v[1];
   _mm_storeu_pd (v, y2);
   sa->y2 = v[0], sb->y2 = v[1];
+  return true;
+}
+
+__attribute__ ((target ("avx2,fma")))
+static void
+section_run_fma (const MstBiquad * c, MstBiquadHistory * sa,
+    MstBiquadHistory * sb, double *xa, double *xb, int n)
+{
+  section_fma_body (c, sa, sb, NULL, xa, xb, n);
+}
+
+/* The first section of a stereo pair from interleaved F32 frames. */
+__attribute__ ((target ("avx2,fma")))
+static bool
+section_run_fma_stereo_f32 (const MstBiquad * c, MstBiquadHistory * sa,
+    MstBiquadHistory * sb, const float *frames, double *xa, double *xb,
+    int n)
+{
+  return section_fma_body (c, sa, sb, frames, xa, xb, n);
 }
 #endif
+
+bool
+mst_biquad_cascade_run_fast_stereo_f32 (MstBiquadCascade * c,
+    const float *frames, double *l, double *r, int n)
+{
+#ifdef MST_HAVE_X86_PATHS
+  if (c->n_sections < 1 || !mst_cpu_has_avx2_fma ())
+    return false;
+  if (!section_run_fma_stereo_f32 (&c->coefs[0], &c->hist[0][0],
+          &c->hist[1][0], frames, l, r, n))
+    return false;
+  for (int s = 1; s < c->n_sections; s++)
+    section_run_fma (&c->coefs[s], &c->hist[0][s], &c->hist[1][s], l, r, n);
+  return true;
+#else
+  (void) c, (void) frames, (void) l, (void) r, (void) n;
+  return false;
+#endif
+}
 
 void
 mst_biquad_cascade_run_fast (MstBiquadCascade * c, int n_channels,

@@ -65,6 +65,17 @@ void mst_biquad_cascades_run_rows (MstBiquadCascade * c, int n_rows,
 void mst_biquad_cascade_run_fast (MstBiquadCascade * c, int n_channels,
     double *planar, size_t stride, int n);
 
+/** mst_biquad_cascade_run_fast of channels 0 and 1 taking their input from
+ *  @n interleaved stereo F32 frames (converted exactly on the way in)
+ *  into the planar rows @l and @r: the same output bit for bit as the
+ *  frames made planar and then that function, without the planar copy,
+ *  and the samples checked as mst_input_sane checks them on the way.
+ *  Returns false, having changed nothing of the history (the rows then
+ *  hold nothing of use), when a sample is not sane or when no such path
+ *  exists (without AVX2 and FMA): the caller then takes the usual way. */
+bool mst_biquad_cascade_run_fast_stereo_f32 (MstBiquadCascade * c,
+    const float *frames, double *l, double *r, int n);
+
 /** Clears the history of every section of the first @n_channels channels
  *  that is not finite; true when one was. */
 bool mst_biquad_cascade_check_finite (MstBiquadCascade * c, int n_channels);

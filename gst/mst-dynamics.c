@@ -380,7 +380,10 @@ typedef float V8f __attribute__ ((vector_size (32)));
 /* split_out_body of stereo F32 with one gain, four frames a step through
  * registers: written in place (@y = @x, the element's buffers), the
  * compiler's own vectorisation gives up on the aliasing. The same
- * operations in the same order. */
+ * operations in the same order. The halves are split and joined by
+ * shuffles: through memory (two 16-byte stores read back as one 32-byte
+ * load) the load waits for the stores to retire, a failed store
+ * forwarding that took most of the stage's time. */
 MST_ALWAYS_INLINE size_t
 split_out_stereo4 (const float *x, float *y, const double *gains,
     const double *band, double mix, size_t n)
@@ -390,26 +393,21 @@ split_out_stereo4 (const float *x, float *y, const double *gains,
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
     V8f xv;
-    V4f half;
     V4d bl, br, g;
     memcpy (&xv, x + 2 * i, sizeof xv);
-    /* Left samples to the low half, right to the high (GCC 12 and clang
-     * both have __builtin_shufflevector). */
-    xv = __builtin_shufflevector (xv, xv, 0, 2, 4, 6, 1, 3, 5, 7);
-    memcpy (&half, &xv, sizeof half);
-    const V4d xl = __builtin_convertvector (half, V4d);
-    memcpy (&half, (const char *) &xv + sizeof half, sizeof half);
-    const V4d xr = __builtin_convertvector (half, V4d);
+    /* Left samples and right samples (GCC 12 and clang both have
+     * __builtin_shufflevector). */
+    const V4f l4 = __builtin_shufflevector (xv, xv, 0, 2, 4, 6);
+    const V4f r4 = __builtin_shufflevector (xv, xv, 1, 3, 5, 7);
+    const V4d xl = __builtin_convertvector (l4, V4d);
+    const V4d xr = __builtin_convertvector (r4, V4d);
     memcpy (&bl, band + i, sizeof bl);
     memcpy (&br, band + BLOCK + i, sizeof br);
     memcpy (&g, gains + i, sizeof g);
     const V4d gm = g - one;
     const V4f yl = __builtin_convertvector (xl + vmix * (gm * bl), V4f);
     const V4f yr = __builtin_convertvector (xr + vmix * (gm * br), V4f);
-    V8f yv;
-    memcpy (&yv, &yl, sizeof yl);
-    memcpy ((char *) &yv + sizeof yl, &yr, sizeof yr);
-    yv = __builtin_shufflevector (yv, yv, 0, 4, 1, 5, 2, 6, 3, 7);
+    const V8f yv = __builtin_shufflevector (yl, yr, 0, 4, 1, 5, 2, 6, 3, 7);
     memcpy (y + 2 * i, &yv, sizeof yv);
   }
   return i;

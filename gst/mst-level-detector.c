@@ -5,6 +5,9 @@
 #include "mst-fpu.h"
 
 #include <float.h>
+#ifdef MST_HAVE_X86_PATHS
+#include <immintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -501,6 +504,159 @@ instant_peak_rows (MstLevelDetector * det, const double *in, size_t stride,
           fabs (x[n - 1]) : 0.0;
   }
   return (uint64_t) n_bad;
+}
+
+/* The linked instant level of frame @i: the channels' |x| as
+ * instant_peak_rows takes them (non-finite as 0, counted in *@n_bad;
+ * clamped to MAX_LIN), the first floored, then the largest. */
+static inline double
+linked_peak_at (const double *in, size_t stride, int nch, size_t i,
+    int *n_bad)
+{
+  double lev = FLOOR_AMPLITUDE;
+  for (int c = 0; c < nch; c++) {
+    double v = fabs (in[(size_t) c * stride + i]);
+    bool finite = v <= DBL_MAX;
+    *n_bad += !finite;
+    v = finite ? v : 0.0;
+    v = v < MST_LEVEL_DETECTOR_MAX_LIN ? v : MST_LEVEL_DETECTOR_MAX_LIN;
+    if (c == 0)
+      lev = v > FLOOR_AMPLITUDE ? v : FLOOR_AMPLITUDE;
+    else
+      lev = v > lev ? v : lev;
+  }
+  return lev;
+}
+
+#ifdef MST_HAVE_X86_PATHS
+/* For each mask of four lanes over the threshold: the 32-bit lanes that
+ * move those doubles to the front, in order, and their frame offsets. */
+static const int32_t compact_lanes[16][8] = {
+  {0, 1, 2, 3, 4, 5, 6, 7}, {0, 1, 2, 3, 4, 5, 6, 7},
+  {2, 3, 0, 1, 4, 5, 6, 7}, {0, 1, 2, 3, 4, 5, 6, 7},
+  {4, 5, 0, 1, 2, 3, 6, 7}, {0, 1, 4, 5, 2, 3, 6, 7},
+  {2, 3, 4, 5, 0, 1, 6, 7}, {0, 1, 2, 3, 4, 5, 6, 7},
+  {6, 7, 0, 1, 2, 3, 4, 5}, {0, 1, 6, 7, 2, 3, 4, 5},
+  {2, 3, 6, 7, 0, 1, 4, 5}, {0, 1, 2, 3, 6, 7, 4, 5},
+  {4, 5, 6, 7, 0, 1, 2, 3}, {0, 1, 4, 5, 6, 7, 2, 3},
+  {2, 3, 4, 5, 6, 7, 0, 1}, {0, 1, 2, 3, 4, 5, 6, 7},
+};
+
+static const uint16_t compact_frames[16][4] = {
+  {0, 1, 2, 3}, {0, 1, 2, 3}, {1, 0, 2, 3}, {0, 1, 2, 3},
+  {2, 0, 1, 3}, {0, 2, 1, 3}, {1, 2, 0, 3}, {0, 1, 2, 3},
+  {3, 0, 1, 2}, {0, 3, 1, 2}, {1, 3, 0, 2}, {0, 1, 3, 2},
+  {2, 3, 0, 1}, {0, 2, 3, 1}, {1, 2, 3, 0}, {0, 1, 2, 3},
+};
+
+/* peaks_over's frames four at a time, with @nch a constant where inlined:
+ * the same selects as instant_peak_rows' vector loop; the lanes over the
+ * threshold are moved to the front and all four stored, the count moving
+ * on by those over (no branch on the data: most groups have none, but
+ * not predictably). Returns the frames done. */
+static inline __attribute__ ((always_inline, target ("avx2,popcnt"))) size_t
+peaks_over_body (const double *in, size_t stride, int nch, size_t n,
+    double threshold, double *over, uint16_t * over_at, size_t *n_over,
+    int *n_bad)
+{
+  const __m256d abs_mask = _mm256_castsi256_pd (_mm256_set1_epi64x
+      (INT64_MAX));
+  const __m256d dbl_max = _mm256_set1_pd (DBL_MAX);
+  const __m256d max_lin = _mm256_set1_pd (MST_LEVEL_DETECTOR_MAX_LIN);
+  const __m256d floor_lin = _mm256_set1_pd (FLOOR_AMPLITUDE);
+  const __m256d thr = _mm256_set1_pd (threshold);
+  __m256i n_ok = _mm256_setzero_si256 ();
+  size_t m = *n_over, i = 0;
+  for (; i + 4 <= n; i += 4) {
+    __m256d lev = floor_lin;
+    for (int c = 0; c < nch; c++) {
+      __m256d v = _mm256_and_pd (_mm256_loadu_pd (in + (size_t) c * stride
+              + i), abs_mask);
+      const __m256d finite = _mm256_cmp_pd (v, dbl_max, _CMP_LE_OQ);
+      n_ok = _mm256_sub_epi64 (n_ok, _mm256_castpd_si256 (finite));
+      v = _mm256_and_pd (v, finite);
+      v = _mm256_blendv_pd (max_lin, v, _mm256_cmp_pd (v, max_lin,
+              _CMP_LT_OQ));
+      const __m256d o = c == 0 ? floor_lin : lev;
+      lev = _mm256_blendv_pd (o, v, _mm256_cmp_pd (v, o, _CMP_GT_OQ));
+    }
+    const int hit = _mm256_movemask_pd (_mm256_cmp_pd (lev, thr,
+            _CMP_GE_OQ));
+    const __m256i lanes = _mm256_loadu_si256 ((const __m256i *)
+        compact_lanes[hit]);
+    _mm256_storeu_pd (over + m, _mm256_castps_pd (_mm256_permutevar8x32_ps
+            (_mm256_castpd_ps (lev), lanes)));
+    uint64_t frames;
+    memcpy (&frames, compact_frames[hit], sizeof frames);
+    /* i + 3 < 65536: no carry between the 16-bit fields. */
+    frames += (uint64_t) i * UINT64_C (0x0001000100010001);
+    memcpy (over_at + m, &frames, sizeof frames);
+    m += (size_t) __builtin_popcount ((unsigned) hit);
+  }
+  int64_t ok[4];
+  _mm256_storeu_si256 ((__m256i *) ok, n_ok);
+  *n_bad += (int) ((int64_t) (i * (size_t) nch) - (ok[0] + ok[1] + ok[2]
+          + ok[3]));
+  *n_over = m;
+  return i;
+}
+
+__attribute__ ((target ("avx2,popcnt")))
+static size_t
+peaks_over_avx2 (const double *in, size_t stride, int nch, size_t n,
+    double threshold, double *over, uint16_t * over_at, size_t *n_over,
+    int *n_bad)
+{
+#ifndef MST_FEW_KERNEL_COPIES
+  if (nch == 2)
+    return peaks_over_body (in, stride, 2, n, threshold, over, over_at,
+        n_over, n_bad);
+#endif
+  return peaks_over_body (in, stride, nch, n, threshold, over, over_at,
+      n_over, n_bad);
+}
+#endif
+
+MstResult
+mst_level_detector_peaks_over (MstLevelDetector * det, const double *planar,
+    size_t stride, size_t n_frames, double threshold_lin, double *over,
+    uint16_t * over_at, size_t *n_over)
+{
+  if (!det || det->rate_hz == 0.0 || !n_over
+      || det->set.mode != MST_LEVEL_DETECTOR_PEAK || det->attack_coef != 0.0
+      || det->release_coef != 0.0 || n_frames > (size_t) UINT16_MAX + 1
+      || !(det->channels == 1 || (det->set.link == 1.0
+              && det->set.link_mode == MST_LEVEL_DETECTOR_LINK_MAX))
+      || (n_frames && (!planar || !over || !over_at || stride < n_frames)))
+    return MST_ERR_INVALID_ARG;
+  const int nch = det->channels;
+  int n_bad = 0;
+  size_t m = 0, i = 0;
+#ifdef MST_HAVE_X86_PATHS
+  if (mst_cpu_has_avx2_fma ())
+    i = peaks_over_avx2 (planar, stride, nch, n_frames, threshold_lin, over,
+        over_at, &m, &n_bad);
+#endif
+  for (; i < n_frames; i++) {
+    const double lev = linked_peak_at (planar, stride, nch, i, &n_bad);
+    if (lev >= threshold_lin) {
+      over[m] = lev;
+      over_at[m++] = (uint16_t) i;
+    }
+  }
+  *n_over = m;
+  det->nonfinite += (uint64_t) n_bad;
+  /* What process_planar leaves: the envelopes at the last |x|, the ring
+   * not written and moved on. */
+  if (n_frames > 0) {
+    for (int c = 0; c < nch; c++) {
+      const double v = fabs (planar[(size_t) c * stride + n_frames - 1]);
+      det->env[c] = v <= MST_LEVEL_DETECTOR_MAX_LIN ? v : 0.0;
+    }
+    det->ring_stale = true;
+    det->ring_pos = (det->ring_pos + n_frames) % det->ring_frames;
+  }
+  return MST_OK;
 }
 
 /* Link stage of the envelopes in scratch into planar rows of floored

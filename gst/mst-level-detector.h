@@ -148,6 +148,18 @@ MstResult mst_level_detector_process_planar (MstLevelDetector * det,
 MstResult mst_level_detector_process_planar_lin (MstLevelDetector * det,
     const double *planar, size_t stride, size_t n_frames, double *level_lin,
     size_t level_stride, bool *shared);
+/** mst_level_detector_process_planar_lin of a fully linked PEAK detector
+ *  with no attack or release (each frame's level the loudest channel's
+ *  |x|), keeping only the levels at or above @threshold_lin: their values
+ *  to @over and their frames to @over_at (ascending; room for @n_frames
+ *  + 3 each: whole groups of four are stored), their count to *@n_over; the same levels and the same state
+ *  after as that function's, in one pass without the row (a de-esser's
+ *  key: most frames under its threshold). MST_ERR_INVALID_ARG, nothing
+ *  done, for another detector or more than 65536 frames. */
+MstResult mst_level_detector_peaks_over (MstLevelDetector * det,
+    const double *planar, size_t stride, size_t n_frames,
+    double threshold_lin, double *over, uint16_t * over_at, size_t *n_over);
+
 /** Non-finite input samples read as silence since configure. */
 uint64_t mst_level_detector_get_nonfinite_count (const MstLevelDetector *
     det);

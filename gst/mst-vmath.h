@@ -10,7 +10,8 @@ extern "C" {
 
 /* glibc's vector math library (libmvec: exp and log four lanes at a time,
  * within 4 ulp) on CPUs with AVX2 and FMA, chosen at run time
- * (mst-cpu.h); libm's exp and log elsewhere. @y may equal @x. */
+ * (mst-cpu.h), exp eight lanes at a time with AVX-512 (the same values);
+ * libm's exp and log elsewhere. @y may equal @x. */
 
 /** y[i] = exp (scale x[i] + offset). */
 void mst_vmath_exp (const double *x, double scale, double offset, double *y,

@@ -4,6 +4,8 @@
  * non-finite input, subnormal cost and settings validation. */
 #include "mst-gain-computer.h"
 #include "mst-level-detector.h"
+#include "mst-cpu.h"
+#include "mst-vmath.h"
 #include "mst-signals.h"
 #include "mst-test.h"
 #include "mst-valgrind.h"
@@ -525,6 +527,120 @@ test_stereo_link (void)
   }
 }
 
+/* peaks_over gathers what process_planar_lin's row holds at or above the
+ * threshold, bit for bit, counts the same non-finite samples and leaves
+ * the same state: a switch afterwards to a peak detector with a release
+ * (the envelopes) or to RMS (the ring) measures the next block alike.
+ * Refused for a detector that is not linked or not instant. */
+static void
+test_peaks_over (void)
+{
+  enum { N = 1023 };
+  static double x[3 * N], row[N], over[N + 3], next_a[3 * N], next_b[3 * N];
+  static uint16_t at[N + 3];
+  for (int channels = 1; channels <= 3; channels++)
+    for (int then = 0; then < 2; then++) {
+      uint32_t seed = 7u + (uint32_t) channels;
+      for (int i = 0; i < 3 * N; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        x[i] = ((seed >> 8) / 16777216.0 - 0.5) * (i % 97 == 0 ? 4.0 : 1.0);
+      }
+      x[5] = NAN;
+      x[N + 17] = -INFINITY;
+      x[2 * N - 1] = 3e10;
+      MstLevelDetector *a = detector (channels, MST_LEVEL_DETECTOR_PEAK, 0.0,
+          0.0, 1.0);
+      MstLevelDetector *b = detector (channels, MST_LEVEL_DETECTOR_PEAK, 0.0,
+          0.0, 1.0);
+      const double thr = 0.4;
+      MST_CHECK (mst_level_detector_process_planar_lin (a, x, N, N, row, N,
+              NULL) == MST_OK);
+      size_t m = 0;
+      MST_CHECK (mst_level_detector_peaks_over (b, x, N, N, thr, over, at,
+              &m) == MST_OK);
+      size_t want = 0;
+      bool same = true;
+      for (size_t i = 0; i < N; i++)
+        if (row[i] >= thr) {
+          same &= want < m && at[want] == i && over[want] == row[i];
+          want++;
+        }
+      MST_CHECK_MSG (same && want == m, "%d channels: %zu over, %zu wanted",
+          channels, m, want);
+      MST_CHECK (mst_level_detector_get_nonfinite_count (a)
+          == mst_level_detector_get_nonfinite_count (b));
+      MST_CHECK (mst_level_detector_get_nonfinite_count (b) > 0);
+      MstLevelDetectorSettings s;
+      mst_level_detector_settings_default (&s);
+      s.mode = then ? MST_LEVEL_DETECTOR_RMS_WINDOW : MST_LEVEL_DETECTOR_PEAK;
+      s.attack_ms = 0.0;
+      s.release_ms = 50.0;
+      s.link = 0.0;
+      MST_CHECK (mst_level_detector_set (a, &s) == MST_OK);
+      MST_CHECK (mst_level_detector_set (b, &s) == MST_OK);
+      for (int i = 0; i < 3 * N; i++)
+        x[i] *= 0.25;
+      mst_level_detector_process_planar_lin (a, x, N, N, next_a, N, NULL);
+      mst_level_detector_process_planar_lin (b, x, N, N, next_b, N, NULL);
+      MST_CHECK (memcmp (next_a, next_b, sizeof (double) * N * channels)
+          == 0);
+      if (channels > 1)
+        MST_CHECK (mst_level_detector_peaks_over (b, x, N, N, thr, over, at,
+                &m) == MST_ERR_INVALID_ARG);
+      mst_level_detector_destroy (&a);
+      mst_level_detector_destroy (&b);
+    }
+  MstLevelDetector *d = detector (1, MST_LEVEL_DETECTOR_PEAK, 1.0, 0.0, 1.0);
+  size_t m = 0;
+  MST_CHECK (mst_level_detector_peaks_over (d, x, N, N, 0.1, over, at, &m)
+      == MST_ERR_INVALID_ARG);
+  mst_level_detector_destroy (&d);
+}
+
+/* mst_vmath_exp (the gains of every dynamics stage): its AVX-512 path
+ * (where the machine has it) gives the AVX2 path's bits, from underflow
+ * to overflow, n not a multiple of eight; within 4 ulp of libm's exp of
+ * the argument rounded once (the vector paths' fused multiply-add) or
+ * twice, for |scale x + offset| <= 40 (gains of +-347 dB). */
+static void
+test_vmath_exp_paths (void)
+{
+  enum { N = 4099 };
+  static double x[N], wide[N], narrow[N];
+  uint32_t seed = 3;
+  for (int i = 0; i < N; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    const double u = (seed >> 8) / 16777216.0;
+    x[i] = i % 3 == 0 ? -745.0 + 1455.0 * u : i % 3 == 1 ? -30.0 + 60.0 * u
+        : -1e-3 * u;
+  }
+  const double scale = M_LN10 / 20.0 * 8.0, offset = 0.25;
+  for (int i = 0; i < N; i++)
+    x[i] /= 8.0;
+  mst_vmath_exp (x, scale, offset, wide, N);
+  const char *v = getenv ("MST_DISABLE_AVX512");
+  char *saved = v ? strdup (v) : NULL;
+  setenv ("MST_DISABLE_AVX512", "1", 1);
+  mst_cpu_reread_environment ();
+  mst_vmath_exp (x, scale, offset, narrow, N);
+  if (saved)
+    setenv ("MST_DISABLE_AVX512", saved, 1);
+  else
+    unsetenv ("MST_DISABLE_AVX512");
+  free (saved);
+  mst_cpu_reread_environment ();
+  MST_CHECK (memcmp (wide, narrow, sizeof wide) == 0);
+  int far = 0;
+  for (int i = 0; i < N; i++) {
+    const double arg = scale * x[i] + offset, want = exp (arg);
+    const double fused = exp (fma (x[i], scale, offset));
+    far += fabs (arg) <= 40.0 && !(fabs (wide[i] - want) <= 4.0
+        * DBL_EPSILON * want || fabs (wide[i] - fused) <= 4.0 * DBL_EPSILON
+        * fused);
+  }
+  MST_CHECK_MSG (far == 0, "%d beyond 4 ulp", far);
+}
+
 /* Unlinked, each channel of a multichannel run measures what a mono run
  * of that channel does, bit for bit, whatever the channel count (pairs and
  * a last single channel). */
@@ -893,6 +1009,8 @@ main (void)
   MST_RUN (test_rms_of_sine);
   MST_RUN (test_window_exact);
   MST_RUN (test_stereo_link);
+  MST_RUN (test_peaks_over);
+  MST_RUN (test_vmath_exp_paths);
   MST_RUN (test_channels_independent);
   MST_RUN (test_changes_while_playing);
   MST_RUN (test_nonfinite_recovery);
