@@ -6,7 +6,11 @@
  * AVX-512 path four in 512 bits. Node k of depth d takes frame i - d in
  * step i, so within a step no node waits for another: a node's input is
  * what its source produced in the step before (kept in a ring of RING step
- * buffers of halves), or the input frame i. The first steps of a run
+ * buffers of halves), or the input frame i; a node that subtracts another
+ * subtracts what that one produced in the same step (both have one
+ * depth), and a node that lags its source by k steps reads the step
+ * buffer k steps older (so a short cascade lines up with a long one, to
+ * be subtracted from it). The first steps of a run
  * (filling) and the last ones (draining, and the two before, where the
  * Direct Form I history is tracked) run only the nodes whose frame lies in
  * the run, one half at a time; the steps between run every node. All use
@@ -21,43 +25,103 @@ typedef double v2d __attribute__ ((vector_size (16)));
 
 #define MAX_HALVES MST_BIQUAD_NET_MAX_NODES     /* even */
 #define RING 4
+#define SLOTS (MAX_HALVES + 2)
 
 void
 mst_biquad_net_clear (MstBiquadNet * net)
 {
-  net->n_nodes = net->n_outputs = net->max_depth = 0;
+  net->n_nodes = net->n_outputs = net->max_depth = net->n_differences = 0;
+  for (int o = 0; o < MST_BIQUAD_NET_MAX_OUTPUTS; o++)
+    net->outputs[o][0] = net->outputs[o][1] = -1;
   net->state_valid = false;
 }
 
-int
-mst_biquad_net_add_cascade (MstBiquadNet * net, MstBiquadCascade * c,
-    int source)
+/* The nodes a source reads: @source itself (or -1, the input) minus
+ * *@minus (-1: nothing); false when @source is none of -1, a node, a
+ * difference. */
+static bool
+source_nodes (const MstBiquadNet * net, int source, int *plus, int *minus)
 {
-  if (source < -1 || source >= net->n_nodes
+  *plus = source;
+  *minus = -1;
+  if (source >= MST_BIQUAD_NET_MAX_NODES
+      && source - MST_BIQUAD_NET_MAX_NODES < net->n_differences) {
+    *plus = net->differences[source - MST_BIQUAD_NET_MAX_NODES][0];
+    *minus = net->differences[source - MST_BIQUAD_NET_MAX_NODES][1];
+    return true;
+  }
+  return source >= -1 && source < net->n_nodes;
+}
+
+/* Adds @c fed by @source, its first section @lag steps late. */
+static int
+add_cascade (MstBiquadNet * net, MstBiquadCascade * c, int source, int lag)
+{
+  int plus, minus;
+  if (!source_nodes (net, source, &plus, &minus)
       || net->n_nodes + c->n_sections > MST_BIQUAD_NET_MAX_NODES)
     return -2;
   for (int s = 0; s < c->n_sections; s++) {
     MstBiquadNetNode *node = &net->nodes[net->n_nodes];
     node->cascade = c;
     node->section = s;
-    node->source = source;
-    node->output = -1;
-    node->depth = source < 0 ? 0 : net->nodes[source].depth + 1;
+    node->source = plus;
+    node->minus = minus;
+    node->lag = s == 0 ? lag : 0;
+    node->depth = (plus < 0 ? 0 : net->nodes[plus].depth + 1) + node->lag;
     if (node->depth > net->max_depth)
       net->max_depth = node->depth;
-    source = net->n_nodes++;
+    plus = net->n_nodes++;
+    minus = -1;
   }
   net->state_valid = false;
-  return source;
+  return c->n_sections ? plus : source;
+}
+
+int
+mst_biquad_net_add_cascade (MstBiquadNet * net, MstBiquadCascade * c,
+    int source)
+{
+  return add_cascade (net, c, source, 0);
+}
+
+int
+mst_biquad_net_add_cascade_aligned (MstBiquadNet * net, MstBiquadCascade * c,
+    int source, int align_to)
+{
+  int plus, minus;
+  if (!source_nodes (net, source, &plus, &minus) || align_to < 0
+      || align_to >= net->n_nodes || c->n_sections == 0)
+    return -2;
+  int lag = net->nodes[align_to].depth - (plus < 0 ? -1
+      : net->nodes[plus].depth) - c->n_sections;
+  /* The ring keeps the steps i - 1 .. i - 3 (RING). */
+  if (lag < 0 || lag > 2)
+    return -2;
+  return add_cascade (net, c, source, lag);
+}
+
+int
+mst_biquad_net_add_difference (MstBiquadNet * net, int a, int b)
+{
+  if (a < 0 || a >= net->n_nodes || b < 0 || b >= net->n_nodes
+      || net->nodes[a].depth != net->nodes[b].depth
+      || net->n_differences >= MST_BIQUAD_NET_MAX_DIFFERENCES)
+    return -2;
+  net->differences[net->n_differences][0] = a;
+  net->differences[net->n_differences][1] = b;
+  return MST_BIQUAD_NET_MAX_NODES + net->n_differences++;
 }
 
 bool
 mst_biquad_net_set_output (MstBiquadNet * net, int node, int output)
 {
-  if (node < 0 || node >= net->n_nodes || output < 0
+  int plus, minus;
+  if (!source_nodes (net, node, &plus, &minus) || plus < 0 || output < 0
       || output >= MST_BIQUAD_NET_MAX_OUTPUTS)
     return false;
-  net->nodes[node].output = output;
+  net->outputs[output][0] = plus;
+  net->outputs[output][1] = minus;
   if (output >= net->n_outputs)
     net->n_outputs = output + 1;
   return true;
@@ -73,7 +137,10 @@ mst_biquad_net_invalidate (MstBiquadNet * net)
  * alike), the sources as buffer slots (slot n_halves: the input frame). */
 typedef struct {
   int n_halves, n_outputs;
-  int src[MAX_HALVES], depth[MAX_HALVES];
+  /* The slots a half reads, in the ring's step buffer lag[h] steps older
+   * than the one before: src[h] minus sub[h] (slot n_halves: the input
+   * frame; n_halves + 1: zeros). */
+  int src[MAX_HALVES], sub[MAX_HALVES], lag[MAX_HALVES], depth[MAX_HALVES];
   v2d b0[MAX_HALVES] __attribute__ ((aligned (64)));
   v2d b1[MAX_HALVES] __attribute__ ((aligned (64)));
   v2d b2[MAX_HALVES] __attribute__ ((aligned (64)));
@@ -84,13 +151,21 @@ typedef struct {
   /* Direct Form I history: last two inputs, last two outputs. */
   v2d x1[MAX_HALVES], x2[MAX_HALVES], y1[MAX_HALVES], y2[MAX_HALVES];
   struct {
-    int half, depth;
+    int half, minus, depth;
     double *a, *b;
-  } out[MST_BIQUAD_NET_MAX_NODES];
+  } out[MST_BIQUAD_NET_MAX_OUTPUTS];
   /* Outputs of step i in buf[i % RING], read in step i + 1 (the steady
-   * steps copy the outputs of RING steps out at once). */
-  v2d buf[RING][MAX_HALVES + 2] __attribute__ ((aligned (64)));
+   * steps copy the outputs of RING steps out at once), by a lagging half
+   * in step i + 1 + lag. */
+  v2d buf[RING][SLOTS] __attribute__ ((aligned (64)));
 } Pair;
+
+/* The step buffer half @h reads in step @i. */
+static inline const v2d *
+read_row (const Pair * p, int h, int i)
+{
+  return p->buf[(i - 1 - p->lag[h]) & (RING - 1)];
+}
 
 /* One transposed direct form II step of a section: the same expression
  * for two and for four lanes, so both paths round alike. */
@@ -113,7 +188,8 @@ edge_step (Pair * p, const double *xa, const double *xb, const bool two,
     int f = i - p->depth[h];
     if (f < 0 || f >= n)
       continue;
-    v2d in = rd[p->src[h]], y;
+    const v2d *row = read_row (p, h, i);
+    v2d in = row[p->src[h]] - row[p->sub[h]], y;
     TDF2 (y, in, p->b0[h], p->b1[h], p->b2[h], p->a1[h], p->a2[h], p->s1[h],
         p->s2[h]);
     p->x2[h] = p->x1[h];
@@ -126,7 +202,7 @@ edge_step (Pair * p, const double *xa, const double *xb, const bool two,
     int f = i - p->out[o].depth;
     if (f < 0 || f >= n)
       continue;
-    v2d y = wr[p->out[o].half];
+    v2d y = wr[p->out[o].half] - wr[p->out[o].minus];
     p->out[o].a[f] = y[0];
     if (two)
       p->out[o].b[f] = y[1];
@@ -144,13 +220,14 @@ steady_halves (Pair * p, const double *xa, const double *xb, const bool two,
     v2d *rd = p->buf[(i - 1) & (RING - 1)], *wr = p->buf[i & (RING - 1)];
     rd[nh] = (v2d) { xa[i], two ? xb[i] : 0.0 };
     for (int h = 0; h < nh; h++) {
-      v2d in = rd[p->src[h]], y;
+      const v2d *row = read_row (p, h, i);
+      v2d in = row[p->src[h]] - row[p->sub[h]], y;
       TDF2 (y, in, p->b0[h], p->b1[h], p->b2[h], p->a1[h], p->a2[h],
           p->s1[h], p->s2[h]);
       wr[h] = y;
     }
     for (int o = 0; o < p->n_outputs; o++) {
-      v2d y = wr[p->out[o].half];
+      v2d y = wr[p->out[o].half] - wr[p->out[o].minus];
       p->out[o].a[i - p->out[o].depth] = y[0];
       if (two)
         p->out[o].b[i - p->out[o].depth] = y[1];
@@ -162,12 +239,13 @@ steady_halves (Pair * p, const double *xa, const double *xb, const bool two,
 typedef double v4d __attribute__ ((vector_size (32)));
 typedef double v8d __attribute__ ((vector_size (64)));
 
-/* The halves @src[0 ..] of the step buffer @rd as one vector (macros: a
- * function returning a vector wider than the baseline's changes the ABI). */
-#define GATHER2(rd, src) \
-  __builtin_shufflevector ((rd)[(src)[0]], (rd)[(src)[1]], 0, 1, 2, 3)
-#define GATHER4(rd, src) \
-  __builtin_shufflevector (GATHER2 (rd, src), GATHER2 (rd, (src) + 2), \
+/* The halves at the slots @idx[0 ..] of the ring @flat (all its step
+ * buffers one after the other) as one vector (macros: a function returning
+ * a vector wider than the baseline's changes the ABI). */
+#define GATHER2(flat, idx) \
+  __builtin_shufflevector ((flat)[(idx)[0]], (flat)[(idx)[1]], 0, 1, 2, 3)
+#define GATHER4(flat, idx) \
+  __builtin_shufflevector (GATHER2 (flat, idx), GATHER2 (flat, (idx) + 2), \
       0, 1, 2, 3, 4, 5, 6, 7)
 
 /* The loops over the vectors unroll fully where @nv is a constant; in the
@@ -182,8 +260,10 @@ typedef double v8d __attribute__ ((vector_size (64)));
 /* Steps [@i0, @i1) (multiples of RING: slot r of the ring holds step i +
  * r), every node running, HV halves per vector of type VT (2: AVX2, 4:
  * AVX-512), @nv vectors (a constant where inlined, so the state stays in
- * registers). After each round of RING steps its outputs go out, each
- * output writing frame i - depth in step i, two frames per store. */
+ * registers). A vector none of whose halves subtracts skips the
+ * subtraction (the same result: x - 0 is x). After each round of RING
+ * steps its outputs go out, each output writing frame i - depth in step
+ * i, two frames per store. */
 #define DEFINE_STEADY(name, VT, HV) \
 MST_ALWAYS_INLINE void \
 name (Pair * p, const int nv, const double *xa, const double *xb, \
@@ -192,10 +272,13 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
   VT b0[MAX_HALVES / HV], b1[MAX_HALVES / HV], b2[MAX_HALVES / HV]; \
   VT a1[MAX_HALVES / HV], a2[MAX_HALVES / HV]; \
   VT s1[MAX_HALVES / HV], s2[MAX_HALVES / HV]; \
-  int src[MAX_HALVES], oh[MAX_HALVES], od[MAX_HALVES]; \
-  double *oa[MAX_HALVES], *ob[MAX_HALVES]; \
+  int src[RING][MAX_HALVES], sub[RING][MAX_HALVES]; \
+  bool subtracts[MAX_HALVES / HV]; \
+  int oh[MST_BIQUAD_NET_MAX_OUTPUTS], om[MST_BIQUAD_NET_MAX_OUTPUTS]; \
+  int od[MST_BIQUAD_NET_MAX_OUTPUTS]; \
+  double *oa[MST_BIQUAD_NET_MAX_OUTPUTS], *ob[MST_BIQUAD_NET_MAX_OUTPUTS]; \
   const int n_out = p->n_outputs; \
-  const size_t slot = MAX_HALVES + 2; \
+  const v2d *flat = &p->buf[0][0]; \
   UNROLL_V \
   for (int v = 0; v < nv; v++) { \
     memcpy (&b0[v], &p->b0[HV * v], sizeof (VT)); \
@@ -205,12 +288,21 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
     memcpy (&a2[v], &p->a2[HV * v], sizeof (VT)); \
     memcpy (&s1[v], &p->s1[HV * v], sizeof (VT)); \
     memcpy (&s2[v], &p->s2[HV * v], sizeof (VT)); \
+    subtracts[v] = false; \
   } \
-  memcpy (src, p->src, sizeof src); \
+  for (int h = 0; h < HV * nv; h++) { \
+    for (int r = 0; r < RING; r++) { \
+      const int row = ((r - 1 - p->lag[h]) & (RING - 1)) * SLOTS; \
+      src[r][h] = row + p->src[h]; \
+      sub[r][h] = row + p->sub[h]; \
+    } \
+    subtracts[h / HV] |= p->sub[h] != HV * nv + 1; \
+  } \
   for (int o = 0; o < n_out; o++) { \
     oa[o] = p->out[o].a; \
     ob[o] = two ? p->out[o].b : NULL; \
     oh[o] = p->out[o].half; \
+    om[o] = p->out[o].minus; \
     od[o] = p->out[o].depth; \
   } \
   for (int i = i0; i < i1; i += RING) { \
@@ -220,20 +312,24 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
       rd[HV * nv] = (v2d) { xa[i + r], two ? xb[i + r] : 0.0 }; \
       UNROLL_V \
       for (int v = 0; v < nv; v++) { \
-        VT in = GATHER##HV (rd, src + HV * v), y; \
+        VT in = GATHER##HV (flat, src[r] + HV * v), y; \
+        if (subtracts[v]) \
+          in -= GATHER##HV (flat, sub[r] + HV * v); \
         TDF2 (y, in, b0[v], b1[v], b2[v], a1[v], a2[v], s1[v], s2[v]); \
         memcpy (&wr[HV * v], &y, sizeof y); \
       } \
     } \
     for (int o = 0; o < n_out; o++) { \
-      const v2d *w = &p->buf[0][oh[o]]; \
-      v2d lo01 = __builtin_shufflevector (w[0], w[slot], 0, 2); \
-      v2d lo23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 0, 2); \
+      v2d w[RING]; \
+      for (int r = 0; r < RING; r++) \
+        w[r] = p->buf[r][oh[o]] - p->buf[r][om[o]]; \
+      v2d lo01 = __builtin_shufflevector (w[0], w[1], 0, 2); \
+      v2d lo23 = __builtin_shufflevector (w[2], w[3], 0, 2); \
       memcpy (oa[o] + (i - od[o]), &lo01, sizeof lo01); \
       memcpy (oa[o] + (i - od[o] + 2), &lo23, sizeof lo23); \
       if (two) { \
-        v2d hi01 = __builtin_shufflevector (w[0], w[slot], 1, 3); \
-        v2d hi23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 1, 3); \
+        v2d hi01 = __builtin_shufflevector (w[0], w[1], 1, 3); \
+        v2d hi23 = __builtin_shufflevector (w[2], w[3], 1, 3); \
         memcpy (ob[o] + (i - od[o]), &hi01, sizeof hi01); \
         memcpy (ob[o] + (i - od[o] + 2), &hi23, sizeof hi23); \
       } \
@@ -362,8 +458,23 @@ pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
   static const MstBiquadHistory none = { 0 };
   const int nn = net->n_nodes;
   p->n_halves = (nn + align - 1) & ~(align - 1);
+  const int zeros = p->n_halves + 1;
+  for (int r = 0; r < RING; r++)
+    p->buf[r][zeros] = lanes (0, 0);
   p->n_outputs = 0;
+  for (int o = 0; o < net->n_outputs; o++) {
+    if (net->outputs[o][0] < 0)
+      continue;
+    const int k = p->n_outputs++;
+    p->out[k].half = net->outputs[o][0];
+    p->out[k].minus = net->outputs[o][1] < 0 ? zeros : net->outputs[o][1];
+    p->out[k].depth = net->nodes[net->outputs[o][0]].depth;
+    p->out[k].a = outputs[o] + (size_t) ca * stride;
+    p->out[k].b = cb >= 0 ? outputs[o] + (size_t) cb * stride : NULL;
+  }
   for (int k = 0; k < p->n_halves; k++) {
+    p->sub[k] = zeros;
+    p->lag[k] = 0;
     if (k >= nn) {
       /* Silent halves that fill the last vector. */
       p->src[k] = p->n_halves;
@@ -379,6 +490,9 @@ pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
     const MstBiquadHistory *hb = cb >= 0
         ? &node->cascade->hist[cb][node->section] : &none;
     p->src[k] = node->source < 0 ? p->n_halves : node->source;
+    if (node->minus >= 0)
+      p->sub[k] = node->minus;
+    p->lag[k] = node->lag;
     p->depth[k] = node->depth;
     p->b0[k] = lanes (c->b0, c->b0);
     p->b1[k] = lanes (c->b1, c->b1);
@@ -397,14 +511,6 @@ pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
       p->s1[k] = p->b1[k] * p->x1[k] - p->a1[k] * p->y1[k]
           + p->b2[k] * p->x2[k] - p->a2[k] * p->y2[k];
       p->s2[k] = p->b2[k] * p->x1[k] - p->a2[k] * p->y1[k];
-    }
-    if (node->output >= 0) {
-      int o = p->n_outputs++;
-      p->out[o].half = k;
-      p->out[o].depth = node->depth;
-      p->out[o].a = outputs[node->output] + (size_t) ca * stride;
-      p->out[o].b = cb >= 0 ? outputs[node->output] + (size_t) cb * stride
-          : NULL;
     }
   }
 }

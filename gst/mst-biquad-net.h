@@ -13,19 +13,26 @@ extern "C" {
 /** Most outputs a network writes. */
 #define MST_BIQUAD_NET_MAX_OUTPUTS 16
 
+/** Most differences a network takes (mst_biquad_net_add_difference). */
+#define MST_BIQUAD_NET_MAX_DIFFERENCES 16
+
 /** One section of a network: section @section of @cascade (its
  *  coefficients and Direct Form I history, read and written there), fed
- *  by node @source (-1: the network's input). */
+ *  by node @source (-1: the network's input) minus node @minus (-1:
+ *  nothing), both of one depth. */
 typedef struct {
   MstBiquadCascade *cascade;
-  int section, source;
-  int output;                   /* -1, or the output it writes */
-  int depth;                    /* sections between it and the input */
+  int section, source, minus;
+  /* Steps in which the section runs behind its source: its depth is the
+   * source's plus 1 plus @lag (see mst_biquad_net_add_cascade_aligned). */
+  int lag;
+  int depth;                    /* steps between it and the input */
 } MstBiquadNetNode;
 
 /** A network of biquad sections: a tree, chains, any graph in which each
- *  section takes the input or one other section's output (a split's low
- *  and high sides, the all-passes of a crossover, an eq's cascade), every
+ *  section takes the input, one other section's output or the difference
+ *  of two (a split's low side and all-pass, its high side their
+ *  difference, the all-passes of a crossover, an eq's cascade), every
  *  section on every channel. Run, all its sections go forward together:
  *  a section of depth d takes frame i - d in step i, so the sections of a
  *  step are independent and fill the lanes of vectors (two channels times
@@ -38,8 +45,14 @@ typedef struct {
  *  network then takes its history again (mst_biquad_net_invalidate).
  *  Plain data: embed it; no call allocates. */
 typedef struct {
-  int n_nodes, n_outputs, max_depth;
+  int n_nodes, n_outputs, max_depth, n_differences;
   MstBiquadNetNode nodes[MST_BIQUAD_NET_MAX_NODES];
+  /* Difference k (handle MST_BIQUAD_NET_MAX_NODES + k): node [k][0] minus
+   * node [k][1]. */
+  int differences[MST_BIQUAD_NET_MAX_DIFFERENCES][2];
+  /* Output o: node [o][0] minus node [o][1] (-1: nothing); [o][0] -1 for
+   * an output not set. */
+  int outputs[MST_BIQUAD_NET_MAX_OUTPUTS][2];
   /* Transposed direct form II state per channel and node, valid when
    * state_valid (else rebuilt from the cascades' histories). */
   bool state_valid;
@@ -50,15 +63,29 @@ typedef struct {
 /** Empties @net. */
 void mst_biquad_net_clear (MstBiquadNet * net);
 
-/** Adds every section of @cascade, in series, fed by node @source (-1:
- *  the input); returns the last one's index (@source when the cascade has
- *  no section), or -2 when @source is not a node or the network is full.
- *  The coefficients are read at every run; the section count must not
- *  change while the network holds the cascade. */
+/** Adds every section of @cascade, in series, fed by @source (-1: the
+ *  input; a node; a difference); returns the last one's index (@source
+ *  when the cascade has no section), or -2 when @source is neither or the
+ *  network is full. The coefficients are read at every run; the section
+ *  count must not change while the network holds the cascade. */
 int mst_biquad_net_add_cascade (MstBiquadNet * net, MstBiquadCascade * c,
     int source);
 
-/** Node @node's output goes to output @output
+/** mst_biquad_net_add_cascade, the cascade's sections run late enough that
+ *  its last one has the depth of node @align_to (deeper than the cascade
+ *  would be, by at most 2 steps): so that the two can make a difference.
+ *  The output is the same; -2 also when it cannot be aligned. */
+int mst_biquad_net_add_cascade_aligned (MstBiquadNet * net,
+    MstBiquadCascade * c, int source, int align_to);
+
+/** The difference node @a minus node @b (nodes of one depth) as a source
+ *  and an output: it takes no section (its consumers subtract as they
+ *  read it). Returns its handle, or -2 when @a and @b are not nodes of one
+ *  depth or the network has MST_BIQUAD_NET_MAX_DIFFERENCES already (a
+ *  crossover's high side as its all-pass minus its low side). */
+int mst_biquad_net_add_difference (MstBiquadNet * net, int a, int b);
+
+/** Node (or difference) @node's output goes to output @output
  *  (< MST_BIQUAD_NET_MAX_OUTPUTS); false if either is out of range. */
 bool mst_biquad_net_set_output (MstBiquadNet * net, int node, int output);
 
