@@ -6,11 +6,11 @@
  * AVX-512 path four in 512 bits. Node k of depth d takes frame i - d in
  * step i, so within a step no node waits for another: a node's input is
  * what its source produced in the step before (kept in a ring of RING step
- * buffers of halves), or the input frame i; a node that subtracts another
- * subtracts what that one produced in the same step (both have one
- * depth), and a node that lags its source by k steps reads the step
- * buffer k steps older (so a short cascade lines up with a long one, to
- * be subtracted from it). The first steps of a run
+ * buffers of halves), or the input frame i. A difference of two nodes is
+ * one more half of the step buffer, written after the nodes of the step
+ * from their outputs of its frame (in older step buffers of the ring, a
+ * step older at least: off the path from a section to the next), read as
+ * a node's. The first steps of a run
  * (filling) and the last ones (draining, and the two before, where the
  * Direct Form I history is tracked) run only the nodes whose frame lies in
  * the run, one half at a time; the steps between run every node. All use
@@ -19,109 +19,87 @@
 #include "mst-biquad-net.h"
 #include "mst-cpu.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef double v2d __attribute__ ((vector_size (16)));
 
 #define MAX_HALVES MST_BIQUAD_NET_MAX_NODES     /* even */
 #define RING 4
-#define SLOTS (MAX_HALVES + 2)
+/* A step buffer: the halves, the input frame, the differences (from
+ * slot n_halves + DIFF_AT, 64-byte aligned in the step buffer). */
+#define DIFF_AT 4
+#define SLOTS (MAX_HALVES + DIFF_AT + MST_BIQUAD_NET_MAX_DIFFERENCES)
 
 void
 mst_biquad_net_clear (MstBiquadNet * net)
 {
   net->n_nodes = net->n_outputs = net->max_depth = net->n_differences = 0;
   for (int o = 0; o < MST_BIQUAD_NET_MAX_OUTPUTS; o++)
-    net->outputs[o][0] = net->outputs[o][1] = -1;
+    net->outputs[o] = -1;
   net->state_valid = false;
 }
 
-/* The nodes a source reads: @source itself (or -1, the input) minus
- * *@minus (-1: nothing); false when @source is none of -1, a node, a
- * difference. */
-static bool
-source_nodes (const MstBiquadNet * net, int source, int *plus, int *minus)
-{
-  *plus = source;
-  *minus = -1;
-  if (source >= MST_BIQUAD_NET_MAX_NODES
-      && source - MST_BIQUAD_NET_MAX_NODES < net->n_differences) {
-    *plus = net->differences[source - MST_BIQUAD_NET_MAX_NODES][0];
-    *minus = net->differences[source - MST_BIQUAD_NET_MAX_NODES][1];
-    return true;
-  }
-  return source >= -1 && source < net->n_nodes;
-}
-
-/* Adds @c fed by @source, its first section @lag steps late. */
+/* The depth of node or difference @source (-1: the input, depth -1), or
+ * -2 when it is none of these. */
 static int
-add_cascade (MstBiquadNet * net, MstBiquadCascade * c, int source, int lag)
+source_depth (const MstBiquadNet * net, int source)
 {
-  int plus, minus;
-  if (!source_nodes (net, source, &plus, &minus)
-      || net->n_nodes + c->n_sections > MST_BIQUAD_NET_MAX_NODES)
-    return -2;
-  for (int s = 0; s < c->n_sections; s++) {
-    MstBiquadNetNode *node = &net->nodes[net->n_nodes];
-    node->cascade = c;
-    node->section = s;
-    node->source = plus;
-    node->minus = minus;
-    node->lag = s == 0 ? lag : 0;
-    node->depth = (plus < 0 ? 0 : net->nodes[plus].depth + 1) + node->lag;
-    if (node->depth > net->max_depth)
-      net->max_depth = node->depth;
-    plus = net->n_nodes++;
-    minus = -1;
-  }
-  net->state_valid = false;
-  return c->n_sections ? plus : source;
+  if (source >= MST_BIQUAD_NET_MAX_NODES
+      && source - MST_BIQUAD_NET_MAX_NODES < net->n_differences)
+    return net->difference_depth[source - MST_BIQUAD_NET_MAX_NODES];
+  if (source >= 0 && source < net->n_nodes)
+    return net->nodes[source].depth;
+  return source == -1 ? -1 : -2;
 }
 
 int
 mst_biquad_net_add_cascade (MstBiquadNet * net, MstBiquadCascade * c,
     int source)
 {
-  return add_cascade (net, c, source, 0);
-}
-
-int
-mst_biquad_net_add_cascade_aligned (MstBiquadNet * net, MstBiquadCascade * c,
-    int source, int align_to)
-{
-  int plus, minus;
-  if (!source_nodes (net, source, &plus, &minus) || align_to < 0
-      || align_to >= net->n_nodes || c->n_sections == 0)
+  if (source_depth (net, source) < -1
+      || net->n_nodes + c->n_sections > MST_BIQUAD_NET_MAX_NODES)
     return -2;
-  int lag = net->nodes[align_to].depth - (plus < 0 ? -1
-      : net->nodes[plus].depth) - c->n_sections;
-  /* The ring keeps the steps i - 1 .. i - 3 (RING). */
-  if (lag < 0 || lag > 2)
-    return -2;
-  return add_cascade (net, c, source, lag);
+  for (int s = 0; s < c->n_sections; s++) {
+    MstBiquadNetNode *node = &net->nodes[net->n_nodes];
+    node->cascade = c;
+    node->section = s;
+    node->source = source;
+    node->depth = source_depth (net, source) + 1;
+    if (node->depth > net->max_depth)
+      net->max_depth = node->depth;
+    source = net->n_nodes++;
+  }
+  net->state_valid = false;
+  return source;
 }
 
 int
 mst_biquad_net_add_difference (MstBiquadNet * net, int a, int b)
 {
   if (a < 0 || a >= net->n_nodes || b < 0 || b >= net->n_nodes
-      || net->nodes[a].depth != net->nodes[b].depth
+      || abs (net->nodes[a].depth - net->nodes[b].depth) > 2
       || net->n_differences >= MST_BIQUAD_NET_MAX_DIFFERENCES)
     return -2;
-  net->differences[net->n_differences][0] = a;
-  net->differences[net->n_differences][1] = b;
-  return MST_BIQUAD_NET_MAX_NODES + net->n_differences++;
+  const int k = net->n_differences++;
+  net->differences[k][0] = a;
+  net->differences[k][1] = b;
+  /* A step after the deeper one's: the subtraction reads step buffers
+   * already written, off the path from a section to the next. */
+  net->difference_depth[k] = 1 + (net->nodes[a].depth > net->nodes[b].depth
+      ? net->nodes[a].depth : net->nodes[b].depth);
+  if (net->difference_depth[k] > net->max_depth)
+    net->max_depth = net->difference_depth[k];
+  return MST_BIQUAD_NET_MAX_NODES + k;
 }
 
 bool
 mst_biquad_net_set_output (MstBiquadNet * net, int node, int output)
 {
-  int plus, minus;
-  if (!source_nodes (net, node, &plus, &minus) || plus < 0 || output < 0
+  if (source_depth (net, node) < 0 || output < 0
       || output >= MST_BIQUAD_NET_MAX_OUTPUTS)
     return false;
-  net->outputs[output][0] = plus;
-  net->outputs[output][1] = minus;
+  net->outputs[output] = node;
   if (output >= net->n_outputs)
     net->n_outputs = output + 1;
   return true;
@@ -134,13 +112,16 @@ mst_biquad_net_invalidate (MstBiquadNet * net)
 }
 
 /* One channel pair's run: coefficients and state per half (both lanes
- * alike), the sources as buffer slots (slot n_halves: the input frame). */
+ * alike), the sources as buffer slots (slot n_halves: the input frame;
+ * n_halves + DIFF_AT + k: difference k). */
 typedef struct {
-  int n_halves, n_outputs;
-  /* The slots a half reads, in the ring's step buffer lag[h] steps older
-   * than the one before: src[h] minus sub[h] (slot n_halves: the input
-   * frame; n_halves + 1: zeros). */
-  int src[MAX_HALVES], sub[MAX_HALVES], lag[MAX_HALVES], depth[MAX_HALVES];
+  int n_halves, n_outputs, n_diffs;
+  int src[MAX_HALVES], depth[MAX_HALVES];
+  /* Difference k: slot a[k] of the step buffer back_a[k] steps older minus
+   * slot b[k] of the one back_b[k] older, at frame i - depth[k]. */
+  struct {
+    int a, b, back_a, back_b, depth;
+  } diff[MST_BIQUAD_NET_MAX_DIFFERENCES];
   v2d b0[MAX_HALVES] __attribute__ ((aligned (64)));
   v2d b1[MAX_HALVES] __attribute__ ((aligned (64)));
   v2d b2[MAX_HALVES] __attribute__ ((aligned (64)));
@@ -151,20 +132,28 @@ typedef struct {
   /* Direct Form I history: last two inputs, last two outputs. */
   v2d x1[MAX_HALVES], x2[MAX_HALVES], y1[MAX_HALVES], y2[MAX_HALVES];
   struct {
-    int half, minus, depth;
+    int half, depth;
     double *a, *b;
   } out[MST_BIQUAD_NET_MAX_OUTPUTS];
   /* Outputs of step i in buf[i % RING], read in step i + 1 (the steady
-   * steps copy the outputs of RING steps out at once), by a lagging half
-   * in step i + 1 + lag. */
+   * steps copy the outputs of RING steps out at once). */
   v2d buf[RING][SLOTS] __attribute__ ((aligned (64)));
 } Pair;
 
-/* The step buffer half @h reads in step @i. */
-static inline const v2d *
-read_row (const Pair * p, int h, int i)
+/* The differences of step @i into its step buffer (@all: every one, else
+ * those whose frame lies in [0, @n)). */
+MST_ALWAYS_INLINE void
+diff_step (Pair * p, int i, bool all, int n)
 {
-  return p->buf[(i - 1 - p->lag[h]) & (RING - 1)];
+  v2d *wr = p->buf[i & (RING - 1)];
+  for (int k = 0; k < p->n_diffs; k++) {
+    int f = i - p->diff[k].depth;
+    if (!all && (f < 0 || f >= n))
+      continue;
+    wr[p->n_halves + DIFF_AT + k] =
+        p->buf[(i - p->diff[k].back_a) & (RING - 1)][p->diff[k].a]
+        - p->buf[(i - p->diff[k].back_b) & (RING - 1)][p->diff[k].b];
+  }
 }
 
 /* One transposed direct form II step of a section: the same expression
@@ -188,8 +177,7 @@ edge_step (Pair * p, const double *xa, const double *xb, const bool two,
     int f = i - p->depth[h];
     if (f < 0 || f >= n)
       continue;
-    const v2d *row = read_row (p, h, i);
-    v2d in = row[p->src[h]] - row[p->sub[h]], y;
+    v2d in = rd[p->src[h]], y;
     TDF2 (y, in, p->b0[h], p->b1[h], p->b2[h], p->a1[h], p->a2[h], p->s1[h],
         p->s2[h]);
     p->x2[h] = p->x1[h];
@@ -198,11 +186,12 @@ edge_step (Pair * p, const double *xa, const double *xb, const bool two,
     p->y1[h] = y;
     wr[h] = y;
   }
+  diff_step (p, i, false, n);
   for (int o = 0; o < p->n_outputs; o++) {
     int f = i - p->out[o].depth;
     if (f < 0 || f >= n)
       continue;
-    v2d y = wr[p->out[o].half] - wr[p->out[o].minus];
+    v2d y = wr[p->out[o].half];
     p->out[o].a[f] = y[0];
     if (two)
       p->out[o].b[f] = y[1];
@@ -220,14 +209,14 @@ steady_halves (Pair * p, const double *xa, const double *xb, const bool two,
     v2d *rd = p->buf[(i - 1) & (RING - 1)], *wr = p->buf[i & (RING - 1)];
     rd[nh] = (v2d) { xa[i], two ? xb[i] : 0.0 };
     for (int h = 0; h < nh; h++) {
-      const v2d *row = read_row (p, h, i);
-      v2d in = row[p->src[h]] - row[p->sub[h]], y;
+      v2d in = rd[p->src[h]], y;
       TDF2 (y, in, p->b0[h], p->b1[h], p->b2[h], p->a1[h], p->a2[h],
           p->s1[h], p->s2[h]);
       wr[h] = y;
     }
+    diff_step (p, i, true, 0);
     for (int o = 0; o < p->n_outputs; o++) {
-      v2d y = wr[p->out[o].half] - wr[p->out[o].minus];
+      v2d y = wr[p->out[o].half];
       p->out[o].a[i - p->out[o].depth] = y[0];
       if (two)
         p->out[o].b[i - p->out[o].depth] = y[1];
@@ -239,13 +228,12 @@ steady_halves (Pair * p, const double *xa, const double *xb, const bool two,
 typedef double v4d __attribute__ ((vector_size (32)));
 typedef double v8d __attribute__ ((vector_size (64)));
 
-/* The halves at the slots @idx[0 ..] of the ring @flat (all its step
- * buffers one after the other) as one vector (macros: a function returning
- * a vector wider than the baseline's changes the ABI). */
-#define GATHER2(flat, idx) \
-  __builtin_shufflevector ((flat)[(idx)[0]], (flat)[(idx)[1]], 0, 1, 2, 3)
-#define GATHER4(flat, idx) \
-  __builtin_shufflevector (GATHER2 (flat, idx), GATHER2 (flat, (idx) + 2), \
+/* The halves @src[0 ..] of the step buffer @rd as one vector (macros: a
+ * function returning a vector wider than the baseline's changes the ABI). */
+#define GATHER2(rd, src) \
+  __builtin_shufflevector ((rd)[(src)[0]], (rd)[(src)[1]], 0, 1, 2, 3)
+#define GATHER4(rd, src) \
+  __builtin_shufflevector (GATHER2 (rd, src), GATHER2 (rd, (src) + 2), \
       0, 1, 2, 3, 4, 5, 6, 7)
 
 /* The loops over the vectors unroll fully where @nv is a constant; in the
@@ -260,10 +248,8 @@ typedef double v8d __attribute__ ((vector_size (64)));
 /* Steps [@i0, @i1) (multiples of RING: slot r of the ring holds step i +
  * r), every node running, HV halves per vector of type VT (2: AVX2, 4:
  * AVX-512), @nv vectors (a constant where inlined, so the state stays in
- * registers). A vector none of whose halves subtracts skips the
- * subtraction (the same result: x - 0 is x). After each round of RING
- * steps its outputs go out, each output writing frame i - depth in step
- * i, two frames per store. */
+ * registers). After each round of RING steps its outputs go out, each
+ * output writing frame i - depth in step i, two frames per store. */
 #define DEFINE_STEADY(name, VT, HV) \
 MST_ALWAYS_INLINE void \
 name (Pair * p, const int nv, const double *xa, const double *xb, \
@@ -272,13 +258,10 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
   VT b0[MAX_HALVES / HV], b1[MAX_HALVES / HV], b2[MAX_HALVES / HV]; \
   VT a1[MAX_HALVES / HV], a2[MAX_HALVES / HV]; \
   VT s1[MAX_HALVES / HV], s2[MAX_HALVES / HV]; \
-  int src[RING][MAX_HALVES], sub[RING][MAX_HALVES]; \
-  bool subtracts[MAX_HALVES / HV]; \
-  int oh[MST_BIQUAD_NET_MAX_OUTPUTS], om[MST_BIQUAD_NET_MAX_OUTPUTS]; \
-  int od[MST_BIQUAD_NET_MAX_OUTPUTS]; \
-  double *oa[MST_BIQUAD_NET_MAX_OUTPUTS], *ob[MST_BIQUAD_NET_MAX_OUTPUTS]; \
+  int src[MAX_HALVES], oh[MAX_HALVES], od[MAX_HALVES]; \
+  double *oa[MAX_HALVES], *ob[MAX_HALVES]; \
   const int n_out = p->n_outputs; \
-  const v2d *flat = &p->buf[0][0]; \
+  const size_t slot = SLOTS; \
   UNROLL_V \
   for (int v = 0; v < nv; v++) { \
     memcpy (&b0[v], &p->b0[HV * v], sizeof (VT)); \
@@ -288,21 +271,26 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
     memcpy (&a2[v], &p->a2[HV * v], sizeof (VT)); \
     memcpy (&s1[v], &p->s1[HV * v], sizeof (VT)); \
     memcpy (&s2[v], &p->s2[HV * v], sizeof (VT)); \
-    subtracts[v] = false; \
   } \
-  for (int h = 0; h < HV * nv; h++) { \
-    for (int r = 0; r < RING; r++) { \
-      const int row = ((r - 1 - p->lag[h]) & (RING - 1)) * SLOTS; \
-      src[r][h] = row + p->src[h]; \
-      sub[r][h] = row + p->sub[h]; \
+  memcpy (src, p->src, sizeof src); \
+  /* The differences, HV a vector (the last one's spare lanes subtract \
+   * the input from itself), as slots of the ring seen as one array. */ \
+  v2d *flat = &p->buf[0][0]; \
+  const int n_dv = (p->n_diffs + HV - 1) / HV; \
+  int diff_a[RING][MST_BIQUAD_NET_MAX_DIFFERENCES]; \
+  int diff_b[RING][MST_BIQUAD_NET_MAX_DIFFERENCES]; \
+  for (int r = 0; r < RING; r++) \
+    for (int k = 0; k < HV * n_dv; k++) { \
+      const bool used = k < p->n_diffs; \
+      diff_a[r][k] = used ? ((r - p->diff[k].back_a) & (RING - 1)) * SLOTS \
+          + p->diff[k].a : r * SLOTS + HV * nv; \
+      diff_b[r][k] = used ? ((r - p->diff[k].back_b) & (RING - 1)) * SLOTS \
+          + p->diff[k].b : r * SLOTS + HV * nv; \
     } \
-    subtracts[h / HV] |= p->sub[h] != HV * nv + 1; \
-  } \
   for (int o = 0; o < n_out; o++) { \
     oa[o] = p->out[o].a; \
     ob[o] = two ? p->out[o].b : NULL; \
     oh[o] = p->out[o].half; \
-    om[o] = p->out[o].minus; \
     od[o] = p->out[o].depth; \
   } \
   for (int i = i0; i < i1; i += RING) { \
@@ -312,24 +300,25 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
       rd[HV * nv] = (v2d) { xa[i + r], two ? xb[i + r] : 0.0 }; \
       UNROLL_V \
       for (int v = 0; v < nv; v++) { \
-        VT in = GATHER##HV (flat, src[r] + HV * v), y; \
-        if (subtracts[v]) \
-          in -= GATHER##HV (flat, sub[r] + HV * v); \
+        VT in = GATHER##HV (rd, src + HV * v), y; \
         TDF2 (y, in, b0[v], b1[v], b2[v], a1[v], a2[v], s1[v], s2[v]); \
         memcpy (&wr[HV * v], &y, sizeof y); \
       } \
+      for (int dv = 0; dv < n_dv; dv++) { \
+        VT d = GATHER##HV (flat, diff_a[r] + HV * dv) \
+            - GATHER##HV (flat, diff_b[r] + HV * dv); \
+        memcpy (&wr[HV * nv + DIFF_AT + HV * dv], &d, sizeof d); \
+      } \
     } \
     for (int o = 0; o < n_out; o++) { \
-      v2d w[RING]; \
-      for (int r = 0; r < RING; r++) \
-        w[r] = p->buf[r][oh[o]] - p->buf[r][om[o]]; \
-      v2d lo01 = __builtin_shufflevector (w[0], w[1], 0, 2); \
-      v2d lo23 = __builtin_shufflevector (w[2], w[3], 0, 2); \
+      const v2d *w = &p->buf[0][oh[o]]; \
+      v2d lo01 = __builtin_shufflevector (w[0], w[slot], 0, 2); \
+      v2d lo23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 0, 2); \
       memcpy (oa[o] + (i - od[o]), &lo01, sizeof lo01); \
       memcpy (oa[o] + (i - od[o] + 2), &lo23, sizeof lo23); \
       if (two) { \
-        v2d hi01 = __builtin_shufflevector (w[0], w[1], 1, 3); \
-        v2d hi23 = __builtin_shufflevector (w[2], w[3], 1, 3); \
+        v2d hi01 = __builtin_shufflevector (w[0], w[slot], 1, 3); \
+        v2d hi23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 1, 3); \
         memcpy (ob[o] + (i - od[o]), &hi01, sizeof hi01); \
         memcpy (ob[o] + (i - od[o] + 2), &hi23, sizeof hi23); \
       } \
@@ -449,8 +438,17 @@ lanes (double a, double b)
   return (v2d) { a, b };
 }
 
-/* Channels @ca and @cb (-1: none) of @net into @p, the halves a multiple
- * of @align (the halves of a vector). */
+/* The step buffer slot of node or difference @node (-1: the input). */
+static int
+slot_of (const Pair * p, int node)
+{
+  if (node < 0)
+    return p->n_halves;
+  if (node >= MST_BIQUAD_NET_MAX_NODES)
+    return p->n_halves + DIFF_AT + node - MST_BIQUAD_NET_MAX_NODES;
+  return node;
+}
+
 static void
 pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
     double *const *outputs, size_t stride, int align)
@@ -458,41 +456,44 @@ pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
   static const MstBiquadHistory none = { 0 };
   const int nn = net->n_nodes;
   p->n_halves = (nn + align - 1) & ~(align - 1);
-  const int zeros = p->n_halves + 1;
-  for (int r = 0; r < RING; r++)
-    p->buf[r][zeros] = lanes (0, 0);
+  p->n_diffs = net->n_differences;
+  for (int k = 0; k < p->n_diffs; k++) {
+    const int a = net->differences[k][0], b = net->differences[k][1];
+    p->diff[k].a = a;
+    p->diff[k].b = b;
+    p->diff[k].depth = net->difference_depth[k];
+    p->diff[k].back_a = net->difference_depth[k] - net->nodes[a].depth;
+    p->diff[k].back_b = net->difference_depth[k] - net->nodes[b].depth;
+  }
   p->n_outputs = 0;
   for (int o = 0; o < net->n_outputs; o++) {
-    if (net->outputs[o][0] < 0)
+    const int node = net->outputs[o];
+    if (node < 0)
       continue;
     const int k = p->n_outputs++;
-    p->out[k].half = net->outputs[o][0];
-    p->out[k].minus = net->outputs[o][1] < 0 ? zeros : net->outputs[o][1];
-    p->out[k].depth = net->nodes[net->outputs[o][0]].depth;
+    p->out[k].half = slot_of (p, node);
+    p->out[k].depth = node >= MST_BIQUAD_NET_MAX_NODES
+        ? net->difference_depth[node - MST_BIQUAD_NET_MAX_NODES]
+        : net->nodes[node].depth;
     p->out[k].a = outputs[o] + (size_t) ca * stride;
     p->out[k].b = cb >= 0 ? outputs[o] + (size_t) cb * stride : NULL;
   }
   for (int k = 0; k < p->n_halves; k++) {
-    p->sub[k] = zeros;
-    p->lag[k] = 0;
-    if (k >= nn) {
-      /* Silent halves that fill the last vector. */
-      p->src[k] = p->n_halves;
-      p->depth[k] = 0;
-      p->b0[k] = p->b1[k] = p->b2[k] = p->a1[k] = p->a2[k] = lanes (0, 0);
-      p->s1[k] = p->s2[k] = lanes (0, 0);
-      p->x1[k] = p->x2[k] = p->y1[k] = p->y2[k] = lanes (0, 0);
-      continue;
-    }
-    const MstBiquadNetNode *node = &net->nodes[k];
+    /* Silent halves that fill the last vector (the nodes' follow). */
+    p->src[k] = p->n_halves;
+    p->depth[k] = 0;
+    p->b0[k] = p->b1[k] = p->b2[k] = p->a1[k] = p->a2[k] = lanes (0, 0);
+    p->s1[k] = p->s2[k] = lanes (0, 0);
+    p->x1[k] = p->x2[k] = p->y1[k] = p->y2[k] = lanes (0, 0);
+  }
+  for (int n = 0; n < nn; n++) {
+    const int k = n;
+    const MstBiquadNetNode *node = &net->nodes[n];
     const MstBiquad *c = &node->cascade->coefs[node->section];
     const MstBiquadHistory *ha = &node->cascade->hist[ca][node->section];
     const MstBiquadHistory *hb = cb >= 0
         ? &node->cascade->hist[cb][node->section] : &none;
-    p->src[k] = node->source < 0 ? p->n_halves : node->source;
-    if (node->minus >= 0)
-      p->sub[k] = node->minus;
-    p->lag[k] = node->lag;
+    p->src[k] = slot_of (p, node->source);
     p->depth[k] = node->depth;
     p->b0[k] = lanes (c->b0, c->b0);
     p->b1[k] = lanes (c->b1, c->b1);
@@ -504,8 +505,8 @@ pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
     p->y1[k] = lanes (ha->y1, hb->y1);
     p->y2[k] = lanes (ha->y2, hb->y2);
     if (net->state_valid) {
-      p->s1[k] = lanes (net->s1[ca][k], cb >= 0 ? net->s1[cb][k] : 0.0);
-      p->s2[k] = lanes (net->s2[ca][k], cb >= 0 ? net->s2[cb][k] : 0.0);
+      p->s1[k] = lanes (net->s1[ca][n], cb >= 0 ? net->s1[cb][n] : 0.0);
+      p->s2[k] = lanes (net->s2[ca][n], cb >= 0 ? net->s2[cb][n] : 0.0);
     } else {
       /* The state that continues the Direct Form I history. */
       p->s1[k] = p->b1[k] * p->x1[k] - p->a1[k] * p->y1[k]
@@ -518,8 +519,9 @@ pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
 static void
 pair_store (MstBiquadNet * net, const Pair * p, int ca, int cb)
 {
-  for (int k = 0; k < net->n_nodes; k++) {
-    const MstBiquadNetNode *node = &net->nodes[k];
+  for (int n = 0; n < net->n_nodes; n++) {
+    const MstBiquadNetNode *node = &net->nodes[n];
+    const int k = n;
     int ch[2] = { ca, cb };
     for (int l = 0; l < 2 && ch[l] >= 0; l++) {
       MstBiquadHistory *h = &node->cascade->hist[ch[l]][node->section];
@@ -527,8 +529,8 @@ pair_store (MstBiquadNet * net, const Pair * p, int ca, int cb)
       h->x2 = p->x2[k][l];
       h->y1 = p->y1[k][l];
       h->y2 = p->y2[k][l];
-      net->s1[ch[l]][k] = p->s1[k][l];
-      net->s2[ch[l]][k] = p->s2[k][l];
+      net->s1[ch[l]][n] = p->s1[k][l];
+      net->s2[ch[l]][n] = p->s2[k][l];
     }
   }
 }

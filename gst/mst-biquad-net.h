@@ -18,14 +18,10 @@ extern "C" {
 
 /** One section of a network: section @section of @cascade (its
  *  coefficients and Direct Form I history, read and written there), fed
- *  by node @source (-1: the network's input) minus node @minus (-1:
- *  nothing), both of one depth. */
+ *  by node or difference @source (-1: the network's input). */
 typedef struct {
   MstBiquadCascade *cascade;
-  int section, source, minus;
-  /* Steps in which the section runs behind its source: its depth is the
-   * source's plus 1 plus @lag (see mst_biquad_net_add_cascade_aligned). */
-  int lag;
+  int section, source;
   int depth;                    /* steps between it and the input */
 } MstBiquadNetNode;
 
@@ -48,11 +44,11 @@ typedef struct {
   int n_nodes, n_outputs, max_depth, n_differences;
   MstBiquadNetNode nodes[MST_BIQUAD_NET_MAX_NODES];
   /* Difference k (handle MST_BIQUAD_NET_MAX_NODES + k): node [k][0] minus
-   * node [k][1]. */
+   * node [k][1]; its depth, the deeper one's. */
   int differences[MST_BIQUAD_NET_MAX_DIFFERENCES][2];
-  /* Output o: node [o][0] minus node [o][1] (-1: nothing); [o][0] -1 for
-   * an output not set. */
-  int outputs[MST_BIQUAD_NET_MAX_OUTPUTS][2];
+  int difference_depth[MST_BIQUAD_NET_MAX_DIFFERENCES];
+  /* Output o: a node or a difference (-1: not set). */
+  int outputs[MST_BIQUAD_NET_MAX_OUTPUTS];
   /* Transposed direct form II state per channel and node, valid when
    * state_valid (else rebuilt from the cascades' histories). */
   bool state_valid;
@@ -65,24 +61,18 @@ void mst_biquad_net_clear (MstBiquadNet * net);
 
 /** Adds every section of @cascade, in series, fed by @source (-1: the
  *  input; a node; a difference); returns the last one's index (@source
- *  when the cascade has no section), or -2 when @source is neither or the
- *  network is full. The coefficients are read at every run; the section
- *  count must not change while the network holds the cascade. */
+ *  when the cascade has no section), or -2 when @source is none of these
+ *  or the network is full. The coefficients are read at every run; the
+ *  section count must not change while the network holds the cascade. */
 int mst_biquad_net_add_cascade (MstBiquadNet * net, MstBiquadCascade * c,
     int source);
 
-/** mst_biquad_net_add_cascade, the cascade's sections run late enough that
- *  its last one has the depth of node @align_to (deeper than the cascade
- *  would be, by at most 2 steps): so that the two can make a difference.
- *  The output is the same; -2 also when it cannot be aligned. */
-int mst_biquad_net_add_cascade_aligned (MstBiquadNet * net,
-    MstBiquadCascade * c, int source, int align_to);
-
-/** The difference node @a minus node @b (nodes of one depth) as a source
- *  and an output: it takes no section (its consumers subtract as they
- *  read it). Returns its handle, or -2 when @a and @b are not nodes of one
- *  depth or the network has MST_BIQUAD_NET_MAX_DIFFERENCES already (a
- *  crossover's high side as its all-pass minus its low side). */
+/** The difference node @a minus node @b, as a source and an output (a
+ *  crossover's high side as its all-pass minus its low side): no section,
+ *  one subtraction a step, a step deeper than the deeper of the two (their
+ *  depths at most 2 apart). Returns its handle, or -2 when @a or @b is not
+ *  a node, their depths are farther apart, or the network has
+ *  MST_BIQUAD_NET_MAX_DIFFERENCES already. */
 int mst_biquad_net_add_difference (MstBiquadNet * net, int a, int b);
 
 /** Node (or difference) @node's output goes to output @output
