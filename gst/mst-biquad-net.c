@@ -6,11 +6,7 @@
  * AVX-512 path four in 512 bits. Node k of depth d takes frame i - d in
  * step i, so within a step no node waits for another: a node's input is
  * what its source produced in the step before (kept in a ring of RING step
- * buffers of halves), or the input frame i. A difference of two nodes is
- * one more half of the step buffer, written after the nodes of the step
- * from their outputs of its frame (in older step buffers of the ring, a
- * step older at least: off the path from a section to the next), read as
- * a node's. The first steps of a run
+ * buffers of halves), or the input frame i. The first steps of a run
  * (filling) and the last ones (draining, and the two before, where the
  * Direct Form I history is tracked) run only the nodes whose frame lies in
  * the run, one half at a time; the steps between run every node. All use
@@ -19,45 +15,25 @@
 #include "mst-biquad-net.h"
 #include "mst-cpu.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 typedef double v2d __attribute__ ((vector_size (16)));
 
 #define MAX_HALVES MST_BIQUAD_NET_MAX_NODES     /* even */
 #define RING 4
-/* A step buffer: the halves, the input frame, the differences (from
- * slot n_halves + DIFF_AT, 64-byte aligned in the step buffer). */
-#define DIFF_AT 4
-#define SLOTS (MAX_HALVES + DIFF_AT + MST_BIQUAD_NET_MAX_DIFFERENCES)
 
 void
 mst_biquad_net_clear (MstBiquadNet * net)
 {
-  net->n_nodes = net->n_outputs = net->max_depth = net->n_differences = 0;
-  for (int o = 0; o < MST_BIQUAD_NET_MAX_OUTPUTS; o++)
-    net->outputs[o] = -1;
+  net->n_nodes = net->n_outputs = net->max_depth = 0;
   net->state_valid = false;
-}
-
-/* The depth of node or difference @source (-1: the input, depth -1), or
- * -2 when it is none of these. */
-static int
-source_depth (const MstBiquadNet * net, int source)
-{
-  if (source >= MST_BIQUAD_NET_MAX_NODES
-      && source - MST_BIQUAD_NET_MAX_NODES < net->n_differences)
-    return net->difference_depth[source - MST_BIQUAD_NET_MAX_NODES];
-  if (source >= 0 && source < net->n_nodes)
-    return net->nodes[source].depth;
-  return source == -1 ? -1 : -2;
 }
 
 int
 mst_biquad_net_add_cascade (MstBiquadNet * net, MstBiquadCascade * c,
     int source)
 {
-  if (source_depth (net, source) < -1
+  if (source < -1 || source >= net->n_nodes
       || net->n_nodes + c->n_sections > MST_BIQUAD_NET_MAX_NODES)
     return -2;
   for (int s = 0; s < c->n_sections; s++) {
@@ -65,7 +41,8 @@ mst_biquad_net_add_cascade (MstBiquadNet * net, MstBiquadCascade * c,
     node->cascade = c;
     node->section = s;
     node->source = source;
-    node->depth = source_depth (net, source) + 1;
+    node->output = -1;
+    node->depth = source < 0 ? 0 : net->nodes[source].depth + 1;
     if (node->depth > net->max_depth)
       net->max_depth = node->depth;
     source = net->n_nodes++;
@@ -74,32 +51,13 @@ mst_biquad_net_add_cascade (MstBiquadNet * net, MstBiquadCascade * c,
   return source;
 }
 
-int
-mst_biquad_net_add_difference (MstBiquadNet * net, int a, int b)
-{
-  if (a < 0 || a >= net->n_nodes || b < 0 || b >= net->n_nodes
-      || abs (net->nodes[a].depth - net->nodes[b].depth) > 2
-      || net->n_differences >= MST_BIQUAD_NET_MAX_DIFFERENCES)
-    return -2;
-  const int k = net->n_differences++;
-  net->differences[k][0] = a;
-  net->differences[k][1] = b;
-  /* A step after the deeper one's: the subtraction reads step buffers
-   * already written, off the path from a section to the next. */
-  net->difference_depth[k] = 1 + (net->nodes[a].depth > net->nodes[b].depth
-      ? net->nodes[a].depth : net->nodes[b].depth);
-  if (net->difference_depth[k] > net->max_depth)
-    net->max_depth = net->difference_depth[k];
-  return MST_BIQUAD_NET_MAX_NODES + k;
-}
-
 bool
 mst_biquad_net_set_output (MstBiquadNet * net, int node, int output)
 {
-  if (source_depth (net, node) < 0 || output < 0
+  if (node < 0 || node >= net->n_nodes || output < 0
       || output >= MST_BIQUAD_NET_MAX_OUTPUTS)
     return false;
-  net->outputs[output] = node;
+  net->nodes[node].output = output;
   if (output >= net->n_outputs)
     net->n_outputs = output + 1;
   return true;
@@ -112,16 +70,10 @@ mst_biquad_net_invalidate (MstBiquadNet * net)
 }
 
 /* One channel pair's run: coefficients and state per half (both lanes
- * alike), the sources as buffer slots (slot n_halves: the input frame;
- * n_halves + DIFF_AT + k: difference k). */
+ * alike), the sources as buffer slots (slot n_halves: the input frame). */
 typedef struct {
-  int n_halves, n_outputs, n_diffs;
+  int n_halves, n_outputs;
   int src[MAX_HALVES], depth[MAX_HALVES];
-  /* Difference k: slot a[k] of the step buffer back_a[k] steps older minus
-   * slot b[k] of the one back_b[k] older, at frame i - depth[k]. */
-  struct {
-    int a, b, back_a, back_b, depth;
-  } diff[MST_BIQUAD_NET_MAX_DIFFERENCES];
   v2d b0[MAX_HALVES] __attribute__ ((aligned (64)));
   v2d b1[MAX_HALVES] __attribute__ ((aligned (64)));
   v2d b2[MAX_HALVES] __attribute__ ((aligned (64)));
@@ -134,27 +86,11 @@ typedef struct {
   struct {
     int half, depth;
     double *a, *b;
-  } out[MST_BIQUAD_NET_MAX_OUTPUTS];
+  } out[MST_BIQUAD_NET_MAX_NODES];
   /* Outputs of step i in buf[i % RING], read in step i + 1 (the steady
    * steps copy the outputs of RING steps out at once). */
-  v2d buf[RING][SLOTS] __attribute__ ((aligned (64)));
+  v2d buf[RING][MAX_HALVES + 2] __attribute__ ((aligned (64)));
 } Pair;
-
-/* The differences of step @i into its step buffer (@all: every one, else
- * those whose frame lies in [0, @n)). */
-MST_ALWAYS_INLINE void
-diff_step (Pair * p, int i, bool all, int n)
-{
-  v2d *wr = p->buf[i & (RING - 1)];
-  for (int k = 0; k < p->n_diffs; k++) {
-    int f = i - p->diff[k].depth;
-    if (!all && (f < 0 || f >= n))
-      continue;
-    wr[p->n_halves + DIFF_AT + k] =
-        p->buf[(i - p->diff[k].back_a) & (RING - 1)][p->diff[k].a]
-        - p->buf[(i - p->diff[k].back_b) & (RING - 1)][p->diff[k].b];
-  }
-}
 
 /* One transposed direct form II step of a section: the same expression
  * for two and for four lanes, so both paths round alike. */
@@ -186,7 +122,6 @@ edge_step (Pair * p, const double *xa, const double *xb, const bool two,
     p->y1[h] = y;
     wr[h] = y;
   }
-  diff_step (p, i, false, n);
   for (int o = 0; o < p->n_outputs; o++) {
     int f = i - p->out[o].depth;
     if (f < 0 || f >= n)
@@ -214,7 +149,6 @@ steady_halves (Pair * p, const double *xa, const double *xb, const bool two,
           p->s1[h], p->s2[h]);
       wr[h] = y;
     }
-    diff_step (p, i, true, 0);
     for (int o = 0; o < p->n_outputs; o++) {
       v2d y = wr[p->out[o].half];
       p->out[o].a[i - p->out[o].depth] = y[0];
@@ -261,7 +195,7 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
   int src[MAX_HALVES], oh[MAX_HALVES], od[MAX_HALVES]; \
   double *oa[MAX_HALVES], *ob[MAX_HALVES]; \
   const int n_out = p->n_outputs; \
-  const size_t slot = SLOTS; \
+  const size_t slot = MAX_HALVES + 2; \
   UNROLL_V \
   for (int v = 0; v < nv; v++) { \
     memcpy (&b0[v], &p->b0[HV * v], sizeof (VT)); \
@@ -273,20 +207,6 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
     memcpy (&s2[v], &p->s2[HV * v], sizeof (VT)); \
   } \
   memcpy (src, p->src, sizeof src); \
-  /* The differences, HV a vector (the last one's spare lanes subtract \
-   * the input from itself), as slots of the ring seen as one array. */ \
-  v2d *flat = &p->buf[0][0]; \
-  const int n_dv = (p->n_diffs + HV - 1) / HV; \
-  int diff_a[RING][MST_BIQUAD_NET_MAX_DIFFERENCES]; \
-  int diff_b[RING][MST_BIQUAD_NET_MAX_DIFFERENCES]; \
-  for (int r = 0; r < RING; r++) \
-    for (int k = 0; k < HV * n_dv; k++) { \
-      const bool used = k < p->n_diffs; \
-      diff_a[r][k] = used ? ((r - p->diff[k].back_a) & (RING - 1)) * SLOTS \
-          + p->diff[k].a : r * SLOTS + HV * nv; \
-      diff_b[r][k] = used ? ((r - p->diff[k].back_b) & (RING - 1)) * SLOTS \
-          + p->diff[k].b : r * SLOTS + HV * nv; \
-    } \
   for (int o = 0; o < n_out; o++) { \
     oa[o] = p->out[o].a; \
     ob[o] = two ? p->out[o].b : NULL; \
@@ -303,11 +223,6 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
         VT in = GATHER##HV (rd, src + HV * v), y; \
         TDF2 (y, in, b0[v], b1[v], b2[v], a1[v], a2[v], s1[v], s2[v]); \
         memcpy (&wr[HV * v], &y, sizeof y); \
-      } \
-      for (int dv = 0; dv < n_dv; dv++) { \
-        VT d = GATHER##HV (flat, diff_a[r] + HV * dv) \
-            - GATHER##HV (flat, diff_b[r] + HV * dv); \
-        memcpy (&wr[HV * nv + DIFF_AT + HV * dv], &d, sizeof d); \
       } \
     } \
     for (int o = 0; o < n_out; o++) { \
@@ -438,17 +353,8 @@ lanes (double a, double b)
   return (v2d) { a, b };
 }
 
-/* The step buffer slot of node or difference @node (-1: the input). */
-static int
-slot_of (const Pair * p, int node)
-{
-  if (node < 0)
-    return p->n_halves;
-  if (node >= MST_BIQUAD_NET_MAX_NODES)
-    return p->n_halves + DIFF_AT + node - MST_BIQUAD_NET_MAX_NODES;
-  return node;
-}
-
+/* Channels @ca and @cb (-1: none) of @net into @p, the halves a multiple
+ * of @align (the halves of a vector). */
 static void
 pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
     double *const *outputs, size_t stride, int align)
@@ -456,44 +362,23 @@ pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
   static const MstBiquadHistory none = { 0 };
   const int nn = net->n_nodes;
   p->n_halves = (nn + align - 1) & ~(align - 1);
-  p->n_diffs = net->n_differences;
-  for (int k = 0; k < p->n_diffs; k++) {
-    const int a = net->differences[k][0], b = net->differences[k][1];
-    p->diff[k].a = a;
-    p->diff[k].b = b;
-    p->diff[k].depth = net->difference_depth[k];
-    p->diff[k].back_a = net->difference_depth[k] - net->nodes[a].depth;
-    p->diff[k].back_b = net->difference_depth[k] - net->nodes[b].depth;
-  }
   p->n_outputs = 0;
-  for (int o = 0; o < net->n_outputs; o++) {
-    const int node = net->outputs[o];
-    if (node < 0)
-      continue;
-    const int k = p->n_outputs++;
-    p->out[k].half = slot_of (p, node);
-    p->out[k].depth = node >= MST_BIQUAD_NET_MAX_NODES
-        ? net->difference_depth[node - MST_BIQUAD_NET_MAX_NODES]
-        : net->nodes[node].depth;
-    p->out[k].a = outputs[o] + (size_t) ca * stride;
-    p->out[k].b = cb >= 0 ? outputs[o] + (size_t) cb * stride : NULL;
-  }
   for (int k = 0; k < p->n_halves; k++) {
-    /* Silent halves that fill the last vector (the nodes' follow). */
-    p->src[k] = p->n_halves;
-    p->depth[k] = 0;
-    p->b0[k] = p->b1[k] = p->b2[k] = p->a1[k] = p->a2[k] = lanes (0, 0);
-    p->s1[k] = p->s2[k] = lanes (0, 0);
-    p->x1[k] = p->x2[k] = p->y1[k] = p->y2[k] = lanes (0, 0);
-  }
-  for (int n = 0; n < nn; n++) {
-    const int k = n;
-    const MstBiquadNetNode *node = &net->nodes[n];
+    if (k >= nn) {
+      /* Silent halves that fill the last vector. */
+      p->src[k] = p->n_halves;
+      p->depth[k] = 0;
+      p->b0[k] = p->b1[k] = p->b2[k] = p->a1[k] = p->a2[k] = lanes (0, 0);
+      p->s1[k] = p->s2[k] = lanes (0, 0);
+      p->x1[k] = p->x2[k] = p->y1[k] = p->y2[k] = lanes (0, 0);
+      continue;
+    }
+    const MstBiquadNetNode *node = &net->nodes[k];
     const MstBiquad *c = &node->cascade->coefs[node->section];
     const MstBiquadHistory *ha = &node->cascade->hist[ca][node->section];
     const MstBiquadHistory *hb = cb >= 0
         ? &node->cascade->hist[cb][node->section] : &none;
-    p->src[k] = slot_of (p, node->source);
+    p->src[k] = node->source < 0 ? p->n_halves : node->source;
     p->depth[k] = node->depth;
     p->b0[k] = lanes (c->b0, c->b0);
     p->b1[k] = lanes (c->b1, c->b1);
@@ -505,13 +390,21 @@ pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
     p->y1[k] = lanes (ha->y1, hb->y1);
     p->y2[k] = lanes (ha->y2, hb->y2);
     if (net->state_valid) {
-      p->s1[k] = lanes (net->s1[ca][n], cb >= 0 ? net->s1[cb][n] : 0.0);
-      p->s2[k] = lanes (net->s2[ca][n], cb >= 0 ? net->s2[cb][n] : 0.0);
+      p->s1[k] = lanes (net->s1[ca][k], cb >= 0 ? net->s1[cb][k] : 0.0);
+      p->s2[k] = lanes (net->s2[ca][k], cb >= 0 ? net->s2[cb][k] : 0.0);
     } else {
       /* The state that continues the Direct Form I history. */
       p->s1[k] = p->b1[k] * p->x1[k] - p->a1[k] * p->y1[k]
           + p->b2[k] * p->x2[k] - p->a2[k] * p->y2[k];
       p->s2[k] = p->b2[k] * p->x1[k] - p->a2[k] * p->y1[k];
+    }
+    if (node->output >= 0) {
+      int o = p->n_outputs++;
+      p->out[o].half = k;
+      p->out[o].depth = node->depth;
+      p->out[o].a = outputs[node->output] + (size_t) ca * stride;
+      p->out[o].b = cb >= 0 ? outputs[node->output] + (size_t) cb * stride
+          : NULL;
     }
   }
 }
@@ -519,9 +412,8 @@ pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
 static void
 pair_store (MstBiquadNet * net, const Pair * p, int ca, int cb)
 {
-  for (int n = 0; n < net->n_nodes; n++) {
-    const MstBiquadNetNode *node = &net->nodes[n];
-    const int k = n;
+  for (int k = 0; k < net->n_nodes; k++) {
+    const MstBiquadNetNode *node = &net->nodes[k];
     int ch[2] = { ca, cb };
     for (int l = 0; l < 2 && ch[l] >= 0; l++) {
       MstBiquadHistory *h = &node->cascade->hist[ch[l]][node->section];
@@ -529,8 +421,8 @@ pair_store (MstBiquadNet * net, const Pair * p, int ca, int cb)
       h->x2 = p->x2[k][l];
       h->y1 = p->y1[k][l];
       h->y2 = p->y2[k][l];
-      net->s1[ch[l]][n] = p->s1[k][l];
-      net->s2[ch[l]][n] = p->s2[k][l];
+      net->s1[ch[l]][k] = p->s1[k][l];
+      net->s2[ch[l]][k] = p->s2[k][l];
     }
   }
 }

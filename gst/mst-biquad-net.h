@@ -13,22 +13,19 @@ extern "C" {
 /** Most outputs a network writes. */
 #define MST_BIQUAD_NET_MAX_OUTPUTS 16
 
-/** Most differences a network takes (mst_biquad_net_add_difference). */
-#define MST_BIQUAD_NET_MAX_DIFFERENCES 16
-
 /** One section of a network: section @section of @cascade (its
  *  coefficients and Direct Form I history, read and written there), fed
- *  by node or difference @source (-1: the network's input). */
+ *  by node @source (-1: the network's input). */
 typedef struct {
   MstBiquadCascade *cascade;
   int section, source;
-  int depth;                    /* steps between it and the input */
+  int output;                   /* -1, or the output it writes */
+  int depth;                    /* sections between it and the input */
 } MstBiquadNetNode;
 
 /** A network of biquad sections: a tree, chains, any graph in which each
- *  section takes the input, one other section's output or the difference
- *  of two (a split's low side and all-pass, its high side their
- *  difference, the all-passes of a crossover, an eq's cascade), every
+ *  section takes the input or one other section's output (a split's low
+ *  and high sides, the all-passes of a crossover, an eq's cascade), every
  *  section on every channel. Run, all its sections go forward together:
  *  a section of depth d takes frame i - d in step i, so the sections of a
  *  step are independent and fill the lanes of vectors (two channels times
@@ -41,14 +38,8 @@ typedef struct {
  *  network then takes its history again (mst_biquad_net_invalidate).
  *  Plain data: embed it; no call allocates. */
 typedef struct {
-  int n_nodes, n_outputs, max_depth, n_differences;
+  int n_nodes, n_outputs, max_depth;
   MstBiquadNetNode nodes[MST_BIQUAD_NET_MAX_NODES];
-  /* Difference k (handle MST_BIQUAD_NET_MAX_NODES + k): node [k][0] minus
-   * node [k][1]; its depth, the deeper one's. */
-  int differences[MST_BIQUAD_NET_MAX_DIFFERENCES][2];
-  int difference_depth[MST_BIQUAD_NET_MAX_DIFFERENCES];
-  /* Output o: a node or a difference (-1: not set). */
-  int outputs[MST_BIQUAD_NET_MAX_OUTPUTS];
   /* Transposed direct form II state per channel and node, valid when
    * state_valid (else rebuilt from the cascades' histories). */
   bool state_valid;
@@ -59,23 +50,15 @@ typedef struct {
 /** Empties @net. */
 void mst_biquad_net_clear (MstBiquadNet * net);
 
-/** Adds every section of @cascade, in series, fed by @source (-1: the
- *  input; a node; a difference); returns the last one's index (@source
- *  when the cascade has no section), or -2 when @source is none of these
- *  or the network is full. The coefficients are read at every run; the
- *  section count must not change while the network holds the cascade. */
+/** Adds every section of @cascade, in series, fed by node @source (-1:
+ *  the input); returns the last one's index (@source when the cascade has
+ *  no section), or -2 when @source is not a node or the network is full.
+ *  The coefficients are read at every run; the section count must not
+ *  change while the network holds the cascade. */
 int mst_biquad_net_add_cascade (MstBiquadNet * net, MstBiquadCascade * c,
     int source);
 
-/** The difference node @a minus node @b, as a source and an output (a
- *  crossover's high side as its all-pass minus its low side): no section,
- *  one subtraction a step, a step deeper than the deeper of the two (their
- *  depths at most 2 apart). Returns its handle, or -2 when @a or @b is not
- *  a node, their depths are farther apart, or the network has
- *  MST_BIQUAD_NET_MAX_DIFFERENCES already. */
-int mst_biquad_net_add_difference (MstBiquadNet * net, int a, int b);
-
-/** Node (or difference) @node's output goes to output @output
+/** Node @node's output goes to output @output
  *  (< MST_BIQUAD_NET_MAX_OUTPUTS); false if either is out of range. */
 bool mst_biquad_net_set_output (MstBiquadNet * net, int node, int output);
 

@@ -10,15 +10,7 @@
  * own denominators. Bands are split from the bottom: band j is the low side
  * of split j applied to what the splits below left; every lower band then
  * goes through the all-pass of each split above it, so all bands see the
- * same phase and sum to the product of the all-passes.
- *
- * A split runs its low side (2 sections per Butterworth section) and its
- * all-pass (1 each) and takes the high side as the all-pass minus the low
- * side, the identity above: LR4 3 sections instead of 4, LR8 6 instead of
- * 8, LR2 3 instead of 4 (its inverted high side). The difference cancels
- * where the high side is small, below the split: its absolute error stays
- * that of the sections' rounding, some 1e-13 of full scale at a 20 Hz
- * split at 192 kHz (docs/benchmarks.md), far under any signal. */
+ * same phase and sum to the product of the all-passes. */
 #include "mst-crossover.h"
 #include "mst-biquad-net.h"
 #include "mst-fpu.h"
@@ -28,13 +20,10 @@
 #include <string.h>
 
 #define CONTROL_PERIOD_S (1.0 / 1500.0)
-#define SCRATCH_FRAMES 1024
 #define SNAP_LOG 1e-6
 
 typedef struct {
-  /* The low side, and the all-pass on the same input: the high side is
-   * their difference. */
-  MstBiquadCascade low, split_pass;
+  MstBiquadCascade low, high;
   /* all_pass[i]: this split's all-pass on band i, below the split. */
   MstBiquadCascade all_pass[MST_CROSSOVER_MAX_BANDS - 1];
   /* The same all-pass on the caller's all-pass signal
@@ -55,9 +44,6 @@ struct MstCrossover {
   int control_frames;
   double glide_coef;
   uint64_t nonfinite_count;
-  /* The low side of a band not asked for (planar, SCRATCH_FRAMES a
-   * channel): the high side still needs it. */
-  double *scratch;
 };
 
 void
@@ -79,24 +65,30 @@ split_design (const MstCrossover * xo, Split * split)
   MstFilterParams p = { MST_FILTER_HIGH_CUT, exp (split->log_freq), 0.0,
     M_SQRT1_2, 6 * order
   };
-  MstBiquad low[MST_FILTER_MAX_SECTIONS];
+  MstBiquad low[MST_FILTER_MAX_SECTIONS], high[MST_FILTER_MAX_SECTIONS];
   MstBiquad all_pass[MST_FILTER_MAX_SECTIONS];
   int n;
 
   mst_filter_design (&p, xo->rate_hz, low, &n);
+  p.type = MST_FILTER_LOW_CUT;
+  mst_filter_design (&p, xo->rate_hz, high, &n);
   for (int s = 0; s < n; s++) {
     const MstBiquad *d = &low[s];
     /* z^-N D(1/z) / D(z): the same poles, mirrored zeros. */
     all_pass[s] = order == 1 ? (MstBiquad) { d->a1, 1.0, 0.0, d->a1, 0.0 }
     : (MstBiquad) { d->a2, d->a1, 1.0, d->a1, d->a2 };
   }
-  split->low.n_sections = 2 * n;
+  split->low.n_sections = split->high.n_sections = 2 * n;
   memcpy (split->low.coefs, low, n * sizeof *low);
   memcpy (split->low.coefs + n, low, n * sizeof *low);
-  /* The high side is the all-pass minus the low side (LR2: the inverted
-   * high side, the low side minus the high side being the all-pass). */
-  split->split_pass.n_sections = n;
-  memcpy (split->split_pass.coefs, all_pass, n * sizeof *all_pass);
+  memcpy (split->high.coefs, high, n * sizeof *high);
+  memcpy (split->high.coefs + n, high, n * sizeof *high);
+  if (order == 1) {
+    /* LR2: the low side minus the high side is the all-pass. */
+    split->high.coefs[1].b0 = -split->high.coefs[1].b0;
+    split->high.coefs[1].b1 = -split->high.coefs[1].b1;
+    split->high.coefs[1].b2 = -split->high.coefs[1].b2;
+  }
   for (int i = 0; i < MST_CROSSOVER_MAX_BANDS - 1; i++) {
     split->all_pass[i].n_sections = n;
     memcpy (split->all_pass[i].coefs, all_pass, n * sizeof *all_pass);
@@ -105,9 +97,9 @@ split_design (const MstCrossover * xo, Split * split)
   memcpy (split->sum_pass.coefs, all_pass, n * sizeof *all_pass);
 }
 
-/* The tree of the current band count: split j's low side and all-pass
- * from what the splits below left, the rest their difference, its
- * all-passes on the bands below. */
+/* The tree of the current band count: split j's low side from what the
+ * splits below left, its high side the rest, its all-passes on the bands
+ * below. */
 static void
 build_net (MstCrossover * xo)
 {
@@ -119,8 +111,7 @@ build_net (MstCrossover * xo)
   for (int j = 0; j < last; j++) {
     Split *split = &xo->splits[j];
     band[j] = mst_biquad_net_add_cascade (net, &split->low, rest);
-    int pass = mst_biquad_net_add_cascade (net, &split->split_pass, rest);
-    rest = mst_biquad_net_add_difference (net, pass, band[j]);
+    rest = mst_biquad_net_add_cascade (net, &split->high, rest);
     for (int i = 0; i < j; i++)
       band[i] = mst_biquad_net_add_cascade (net, &split->all_pass[i], band[i]);
   }
@@ -139,7 +130,7 @@ mst_crossover_reset (MstCrossover * xo)
     split->log_freq = split->target_log_freq;
     split_design (xo, split);
     mst_biquad_cascade_reset (&split->low);
-    mst_biquad_cascade_reset (&split->split_pass);
+    mst_biquad_cascade_reset (&split->high);
     for (int i = 0; i < MST_CROSSOVER_MAX_BANDS - 1; i++)
       mst_biquad_cascade_reset (&split->all_pass[i]);
     mst_biquad_cascade_reset (&split->sum_pass);
@@ -207,11 +198,6 @@ mst_crossover_init (int max_channels)
   xo = calloc (1, sizeof *xo);
   if (!xo)
     return NULL;
-  xo->scratch = malloc (sizeof (double) * SCRATCH_FRAMES * max_channels);
-  if (!xo->scratch) {
-    free (xo);
-    return NULL;
-  }
   xo->max_channels = max_channels;
   xo->rate_hz = 48000.0;
   mst_crossover_settings_default (&defaults);
@@ -229,7 +215,6 @@ mst_crossover_destroy (MstCrossover ** xo)
 {
   if (!xo || !*xo)
     return;
-  free ((*xo)->scratch);
   free (*xo);
   *xo = NULL;
 }
@@ -238,14 +223,6 @@ uint64_t
 mst_crossover_get_nonfinite_count (const MstCrossover * xo)
 {
   return xo ? xo->nonfinite_count : 0;
-}
-
-/* x -= y over @n samples. */
-static void
-subtract (double *x, const double *y, int n)
-{
-  for (int i = 0; i < n; i++)
-    x[i] -= y[i];
 }
 
 /* Runs @c, ramping from @from when non-NULL, on all channels of the planar
@@ -260,8 +237,7 @@ run (const MstCrossover * xo, MstBiquadCascade * c, double *x, size_t stride,
 
 /* Frames [offset, offset + n) of every band, and of @ap (NULL: none)
  * through every split's all-pass; splits whose frequency glides ramp their
- * coefficients from @glide's designs. A band not asked for (NULL) goes to
- * the scratch (n at most SCRATCH_FRAMES then). */
+ * coefficients from @glide's designs. */
 static void
 split_bands (MstCrossover * xo, const double *in, double *const *bands,
     double *ap, size_t stride, size_t offset, int n, bool glide)
@@ -274,27 +250,27 @@ split_bands (MstCrossover * xo, const double *in, double *const *bands,
       memcpy (rest + c * stride, in + c * stride + offset, n * sizeof *rest);
   for (int j = 0; j < last; j++) {
     Split *split = &xo->splits[j];
-    MstBiquad low[MST_FILTER_MAX_SECTIONS];
+    MstBiquad low[MST_FILTER_MAX_SECTIONS], high[MST_FILTER_MAX_SECTIONS];
     MstBiquad all_pass[MST_FILTER_MAX_SECTIONS];
     bool ramp = false;
     if (glide) {
       memcpy (low, split->low.coefs, sizeof low);
+      memcpy (high, split->high.coefs, sizeof high);
       memcpy (all_pass, split->all_pass[0].coefs, sizeof all_pass);
       ramp = mst_smoother_one_pole_step (&split->log_freq,
           split->target_log_freq, xo->glide_coef, SNAP_LOG);
       if (ramp)
         split_design (xo, split);
     }
-    /* A band not asked for (NULL) is not kept: its low side runs (the
-     * high side is the all-pass minus it), the all-passes above it not. */
-    double *band = bands[j] ? bands[j] + offset : xo->scratch;
-    size_t band_stride = bands[j] ? stride : SCRATCH_FRAMES;
-    for (int c = 0; c < xo->channels; c++)
-      memcpy (band + c * band_stride, rest + c * stride, n * sizeof *band);
-    run (xo, &split->low, band, band_stride, ramp ? low : NULL, n);
-    run (xo, &split->split_pass, rest, stride, ramp ? all_pass : NULL, n);
-    for (int c = 0; c < xo->channels; c++)
-      subtract (rest + c * stride, band + c * band_stride, n);
+    /* A band not asked for (NULL) is not computed: neither its low side
+     * nor the all-passes above it run. */
+    if (bands[j]) {
+      double *band = bands[j] + offset;
+      for (int c = 0; c < xo->channels; c++)
+        memcpy (band + c * stride, rest + c * stride, n * sizeof *band);
+      run (xo, &split->low, band, stride, ramp ? low : NULL, n);
+    }
+    run (xo, &split->high, rest, stride, ramp ? high : NULL, n);
     for (int i = 0; i < j; i++)
       if (bands[i])
         run (xo, &split->all_pass[i], bands[i] + offset, stride,
@@ -322,8 +298,7 @@ check_finite (MstCrossover * xo)
   for (int j = 0; j < xo->n_bands - 1; j++) {
     Split *split = &xo->splits[j];
     reset |= mst_biquad_cascade_check_finite (&split->low, xo->channels);
-    reset |= mst_biquad_cascade_check_finite (&split->split_pass,
-        xo->channels);
+    reset |= mst_biquad_cascade_check_finite (&split->high, xo->channels);
     reset |= mst_biquad_cascade_check_finite (&split->sum_pass, xo->channels);
     for (int i = 0; i < j; i++)
       reset |= mst_biquad_cascade_check_finite (&split->all_pass[i],
@@ -367,7 +342,7 @@ mst_crossover_process_all_pass (MstCrossover * xo, const double *in,
     if (m > n - offset)
       m = n - offset;
     if (glide || !every_band) {
-      m = m > SCRATCH_FRAMES ? SCRATCH_FRAMES : m;
+      m = m > (1 << 20) ? (1 << 20) : m;
       split_bands (xo, in, bands, all_pass, stride, offset, (int) m, glide);
       mst_biquad_net_invalidate (&xo->net);
     } else {
