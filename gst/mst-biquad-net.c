@@ -500,6 +500,10 @@ pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
   p->n_halves = (nn + align - 1) & ~(align - 1);
   p->n_outputs = 0;
   p->banded = net->layout_banded;
+  /* steady_banded takes whole vectors of the step before, halves of nodes
+   * deeper than that step included: defined, though never used. */
+  if (p->banded)
+    memset (p->buf, 0, sizeof p->buf);
   for (int k = 0; k < p->n_halves; k++) {
     /* Silent halves that fill the last vectors (the nodes' follow). */
     p->src[k] = p->n_halves;
