@@ -21,11 +21,14 @@ typedef double v2d __attribute__ ((vector_size (16)));
 
 #define MAX_HALVES MST_BIQUAD_NET_MAX_NODES     /* even */
 #define RING 4
+/* Most vectors of four halves (AVX-512) steady_banded takes. */
+#define BAND_VECTORS 8
 
 void
 mst_biquad_net_clear (MstBiquadNet * net)
 {
   net->n_nodes = net->n_outputs = net->max_depth = 0;
+  net->layout_halves = 0;
   net->state_valid = false;
 }
 
@@ -47,6 +50,7 @@ mst_biquad_net_add_cascade (MstBiquadNet * net, MstBiquadCascade * c,
       net->max_depth = node->depth;
     source = net->n_nodes++;
   }
+  net->layout_halves = 0;
   net->state_valid = false;
   return source;
 }
@@ -90,6 +94,12 @@ typedef struct {
   /* Outputs of step i in buf[i % RING], read in step i + 1 (the steady
    * steps copy the outputs of RING steps out at once). */
   v2d buf[RING][MAX_HALVES + 2] __attribute__ ((aligned (64)));
+  /* Node n's half (the halves in another order than the nodes'); banded:
+   * every half of vector v (of four) reads vector v - 1 (the input frame
+   * for v = 0) or v, so steady_banded takes its input as one permute of
+   * the two, idx[v], out of the step before's vectors in registers. */
+  bool banded;
+  long long idx[BAND_VECTORS][8] __attribute__ ((aligned (64)));
 } Pair;
 
 /* One transposed direct form II step of a section: the same expression
@@ -248,6 +258,89 @@ name (Pair * p, const int nv, const double *xa, const double *xb, \
 
 DEFINE_STEADY (steady_quad, v4d, 2)
 DEFINE_STEADY (steady_wide, v8d, 4)
+
+typedef long long v8di __attribute__ ((vector_size (64)));
+
+/* steady_wide for a banded layout (Pair), the step's outputs kept in
+ * registers: vector v's input is one permute of the vectors v - 1 and v
+ * of the step before (the input frame for v = 0) instead of the step
+ * buffer stored and gathered back, which puts a store, its forwarding and
+ * three inserts between a section and the next. The same TDF2 in the same
+ * lanes: the same bits as steady_wide. The step buffers still receive
+ * every step (the outputs, and the edge steps after, read them); the
+ * coefficients and permutes are read from @p in every step (memory
+ * operands) so that the state stays in registers. */
+MST_ALWAYS_INLINE void
+steady_banded (Pair * p, const int nv, const double *xa, const double *xb,
+    const bool two, int i0, int i1)
+{
+  v8d s1[BAND_VECTORS], s2[BAND_VECTORS], t[BAND_VECTORS];
+  int oh[MST_BIQUAD_NET_MAX_OUTPUTS], od[MST_BIQUAD_NET_MAX_OUTPUTS];
+  double *oa[MST_BIQUAD_NET_MAX_OUTPUTS], *ob[MST_BIQUAD_NET_MAX_OUTPUTS];
+  const int n_out = p->n_outputs;
+  const size_t slot = MAX_HALVES + 2;
+  UNROLL_V
+  for (int v = 0; v < nv; v++) {
+    memcpy (&s1[v], &p->s1[4 * v], sizeof (v8d));
+    memcpy (&s2[v], &p->s2[4 * v], sizeof (v8d));
+    /* The step before's outputs. */
+    memcpy (&t[v], &p->buf[(i0 - 1) & (RING - 1)][4 * v], sizeof (v8d));
+  }
+  for (int o = 0; o < n_out; o++) {
+    oa[o] = p->out[o].a;
+    ob[o] = two ? p->out[o].b : NULL;
+    oh[o] = p->out[o].half;
+    od[o] = p->out[o].depth;
+  }
+  for (int i = i0; i < i1; i += RING) {
+    _Pragma ("GCC unroll 4")
+    for (int r = 0; r < RING; r++) {
+      /* The input frame in every half: two broadcasts, one unpack (a
+       * wider load of a narrower store would wait for the store). */
+      const double xar = xa[i + r], xbr = two ? xb[i + r] : 0.0;
+      const v8d xa8 = { xar, xar, xar, xar, xar, xar, xar, xar };
+      const v8d xb8 = { xbr, xbr, xbr, xbr, xbr, xbr, xbr, xbr };
+      const v8d x = __builtin_shufflevector (xa8, xb8, 0, 9, 2, 11, 4, 13,
+          6, 15);
+      v8d y[BAND_VECTORS];
+      UNROLL_V
+      for (int v = 0; v < nv; v++) {
+        v8di k;
+        v8d b0, b1, b2, a1, a2;
+        memcpy (&k, p->idx[v], sizeof k);
+        v8d in = __builtin_shuffle (v ? t[v - 1] : x, t[v], k);
+        memcpy (&b0, &p->b0[4 * v], sizeof b0);
+        memcpy (&b1, &p->b1[4 * v], sizeof b1);
+        memcpy (&b2, &p->b2[4 * v], sizeof b2);
+        memcpy (&a1, &p->a1[4 * v], sizeof a1);
+        memcpy (&a2, &p->a2[4 * v], sizeof a2);
+        TDF2 (y[v], in, b0, b1, b2, a1, a2, s1[v], s2[v]);
+        memcpy (&p->buf[r][4 * v], &y[v], sizeof y[v]);
+      }
+      UNROLL_V
+      for (int v = 0; v < nv; v++)
+        t[v] = y[v];
+    }
+    for (int o = 0; o < n_out; o++) {
+      const v2d *w = &p->buf[0][oh[o]];
+      v2d lo01 = __builtin_shufflevector (w[0], w[slot], 0, 2);
+      v2d lo23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 0, 2);
+      memcpy (oa[o] + (i - od[o]), &lo01, sizeof lo01);
+      memcpy (oa[o] + (i - od[o] + 2), &lo23, sizeof lo23);
+      if (two) {
+        v2d hi01 = __builtin_shufflevector (w[0], w[slot], 1, 3);
+        v2d hi23 = __builtin_shufflevector (w[2 * slot], w[3 * slot], 1, 3);
+        memcpy (ob[o] + (i - od[o]), &hi01, sizeof hi01);
+        memcpy (ob[o] + (i - od[o] + 2), &hi23, sizeof hi23);
+      }
+    }
+  }
+  UNROLL_V
+  for (int v = 0; v < nv; v++) {
+    memcpy (&p->s1[4 * v], &s1[v], sizeof (v8d));
+    memcpy (&p->s2[4 * v], &s2[v], sizeof (v8d));
+  }
+}
 #endif
 
 /* The vector counts the steady steps are unrolled for (with @hv halves a
@@ -269,7 +362,12 @@ steady_dispatch (Pair * p, const double *xa, const double *xb,
     return;
   }
 #elif defined (MST_HAVE_X86_PATHS)
-#define WIDE(k) case k: steady_wide (p, k, xa, xb, two, i0, i1); return;
+#define WIDE(k) case k: \
+    if (p->banded) \
+      steady_banded (p, k, xa, xb, two, i0, i1); \
+    else \
+      steady_wide (p, k, xa, xb, two, i0, i1); \
+    return;
 #define QUAD(k) case k: steady_quad (p, k, xa, xb, two, i0, i1); return;
   if (hv == 4)
     switch (p->n_halves / 4) {
@@ -355,6 +453,44 @@ lanes (double a, double b)
 
 /* Channels @ca and @cb (-1: none) of @net into @p, the halves a multiple
  * of @align (the halves of a vector). */
+/* The layout of @net's nodes among vectors of @halves halves: banded
+ * when each node can sit in its source's vector or the next (a node fed
+ * by the input in the first), with at most BAND_VECTORS vectors of four
+ * halves (AVX-512): placed depth by depth, the nodes whose source lies in
+ * an earlier vector first. Otherwise the nodes in their order. */
+static void
+place (MstBiquadNet * net, int halves)
+{
+  const int nn = net->n_nodes, nh = (nn + halves - 1) & ~(halves - 1);
+  const int nv = nh / halves;
+  int vec[MST_BIQUAD_NET_MAX_NODES], fill[MAX_HALVES] = { 0 };
+  bool banded = halves == 4 && nv <= BAND_VECTORS;
+  for (int d = 0; banded && d <= net->max_depth; d++)
+    for (int w = -1; banded && w < nv; w++)
+      for (int n = 0; banded && n < nn; n++) {
+        const MstBiquadNetNode *node = &net->nodes[n];
+        if (node->depth != d
+            || (node->source < 0 ? -1 : vec[node->source]) != w)
+          continue;
+        /* The input's node in vector 0; another in its source's or the
+         * next. */
+        int c = w < 0 ? 0 : w;
+        if (fill[c] == halves && w >= 0)
+          c++;
+        if (c >= nv || fill[c] == halves) {
+          banded = false;
+          break;
+        }
+        vec[n] = c;
+        net->half_of[n] = c * halves + fill[c]++;
+      }
+  if (!banded)
+    for (int n = 0; n < nn; n++)
+      net->half_of[n] = n;
+  net->layout_banded = banded;
+  net->layout_halves = halves;
+}
+
 static void
 pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
     double *const *outputs, size_t stride, int align)
@@ -363,22 +499,27 @@ pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
   const int nn = net->n_nodes;
   p->n_halves = (nn + align - 1) & ~(align - 1);
   p->n_outputs = 0;
+  p->banded = net->layout_banded;
+  /* steady_banded takes whole vectors of the step before, halves of nodes
+   * deeper than that step included: defined, though never used. */
+  if (p->banded)
+    memset (p->buf, 0, sizeof p->buf);
   for (int k = 0; k < p->n_halves; k++) {
-    if (k >= nn) {
-      /* Silent halves that fill the last vector. */
-      p->src[k] = p->n_halves;
-      p->depth[k] = 0;
-      p->b0[k] = p->b1[k] = p->b2[k] = p->a1[k] = p->a2[k] = lanes (0, 0);
-      p->s1[k] = p->s2[k] = lanes (0, 0);
-      p->x1[k] = p->x2[k] = p->y1[k] = p->y2[k] = lanes (0, 0);
-      continue;
-    }
-    const MstBiquadNetNode *node = &net->nodes[k];
+    /* Silent halves that fill the last vectors (the nodes' follow). */
+    p->src[k] = p->n_halves;
+    p->depth[k] = 0;
+    p->b0[k] = p->b1[k] = p->b2[k] = p->a1[k] = p->a2[k] = lanes (0, 0);
+    p->s1[k] = p->s2[k] = lanes (0, 0);
+    p->x1[k] = p->x2[k] = p->y1[k] = p->y2[k] = lanes (0, 0);
+  }
+  for (int n = 0; n < nn; n++) {
+    const int k = net->half_of[n];
+    const MstBiquadNetNode *node = &net->nodes[n];
     const MstBiquad *c = &node->cascade->coefs[node->section];
     const MstBiquadHistory *ha = &node->cascade->hist[ca][node->section];
     const MstBiquadHistory *hb = cb >= 0
         ? &node->cascade->hist[cb][node->section] : &none;
-    p->src[k] = node->source < 0 ? p->n_halves : node->source;
+    p->src[k] = node->source < 0 ? p->n_halves : net->half_of[node->source];
     p->depth[k] = node->depth;
     p->b0[k] = lanes (c->b0, c->b0);
     p->b1[k] = lanes (c->b1, c->b1);
@@ -390,8 +531,8 @@ pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
     p->y1[k] = lanes (ha->y1, hb->y1);
     p->y2[k] = lanes (ha->y2, hb->y2);
     if (net->state_valid) {
-      p->s1[k] = lanes (net->s1[ca][k], cb >= 0 ? net->s1[cb][k] : 0.0);
-      p->s2[k] = lanes (net->s2[ca][k], cb >= 0 ? net->s2[cb][k] : 0.0);
+      p->s1[k] = lanes (net->s1[ca][n], cb >= 0 ? net->s1[cb][n] : 0.0);
+      p->s2[k] = lanes (net->s2[ca][n], cb >= 0 ? net->s2[cb][n] : 0.0);
     } else {
       /* The state that continues the Direct Form I history. */
       p->s1[k] = p->b1[k] * p->x1[k] - p->a1[k] * p->y1[k]
@@ -407,13 +548,28 @@ pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
           : NULL;
     }
   }
+  /* The permutes of the banded layout: vector v's element e (lane e % 2
+   * of its half e / 2) from vector v - 1 (0 .. 7; the input frame for
+   * v = 0) or v (8 .. 15). A silent half reads its own vector. */
+  for (int h = 0; p->banded && h < p->n_halves; h++) {
+    const int v = h / 4, s = p->src[h];
+    for (int l = 0; l < 2; l++) {
+      long long e;
+      if (s == p->n_halves)
+        e = v == 0 ? l : 8 + 2 * (h % 4) + l;
+      else
+        e = (s / 4 == v ? 8 : 0) + 2 * (s % 4) + l;
+      p->idx[v][2 * (h % 4) + l] = e;
+    }
+  }
 }
 
 static void
 pair_store (MstBiquadNet * net, const Pair * p, int ca, int cb)
 {
-  for (int k = 0; k < net->n_nodes; k++) {
-    const MstBiquadNetNode *node = &net->nodes[k];
+  for (int n = 0; n < net->n_nodes; n++) {
+    const MstBiquadNetNode *node = &net->nodes[n];
+    const int k = net->half_of[n];
     int ch[2] = { ca, cb };
     for (int l = 0; l < 2 && ch[l] >= 0; l++) {
       MstBiquadHistory *h = &node->cascade->hist[ch[l]][node->section];
@@ -421,8 +577,8 @@ pair_store (MstBiquadNet * net, const Pair * p, int ca, int cb)
       h->x2 = p->x2[k][l];
       h->y1 = p->y1[k][l];
       h->y2 = p->y2[k][l];
-      net->s1[ch[l]][k] = p->s1[k][l];
-      net->s2[ch[l]][k] = p->s2[k][l];
+      net->s1[ch[l]][n] = p->s1[k][l];
+      net->s2[ch[l]][n] = p->s2[k][l];
     }
   }
 }
@@ -440,6 +596,8 @@ mst_biquad_net_run (MstBiquadNet * net, int n_channels, const double *in,
 #else
   const bool avx512 = false;
 #endif
+  if (net->layout_halves != (avx512 ? 4 : 2))
+    place (net, avx512 ? 4 : 2);
   for (int ca = 0; ca < n_channels; ca += 2) {
     int cb = ca + 1 < n_channels ? ca + 1 : -1;
     const double *xa = in + (size_t) ca * stride;

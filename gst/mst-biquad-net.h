@@ -40,6 +40,12 @@ typedef struct {
 typedef struct {
   int n_nodes, n_outputs, max_depth;
   MstBiquadNetNode nodes[MST_BIQUAD_NET_MAX_NODES];
+  /* Where the runs put each node among the halves of their vectors, for
+   * vectors of layout_halves halves (0: not worked out yet), and whether
+   * that layout is banded (mst-biquad-net.c). */
+  int layout_halves;
+  bool layout_banded;
+  int half_of[MST_BIQUAD_NET_MAX_NODES];
   /* Transposed direct form II state per channel and node, valid when
    * state_valid (else rebuilt from the cascades' histories). */
   bool state_valid;
