@@ -286,11 +286,17 @@ block_steps (const MstBiquadBlockForm * f, const int S, const bool pair,
  * A frame's pair (both channels), or a state's, is broadcast to every
  * pair of lanes as one 64-bit element. */
 __attribute__ ((target ("avx512f,avx512dq,fma")))
-static void
+static uint32_t
 stereo_steps_f32_avx512 (const MstBiquadBlockForm * f, const float *src,
     float *frames, double *s0, double *s1, int n_steps)
 {
   const int S = f->n_state;
+  /* The largest magnitude's bits of the input read (Inf and NaN above
+   * every finite value), for mst_biquad_block_run_stereo_f32_sane: an
+   * integer maximum a step beside the multiply-adds, instead of a pass
+   * of its own over the input. */
+  const __m512i abs_mask = _mm512_set1_epi32 (0x7fffffff);
+  __m512i in_bits = _mm512_setzero_si512 ();
   float packed[2 * MST_BIQUAD_BLOCK_MAX_STATE];
   for (int i = 0; i < MST_BIQUAD_BLOCK_MAX_STATE; i++) {
     packed[2 * i] = (float) s0[i];
@@ -312,6 +318,8 @@ stereo_steps_f32_avx512 (const MstBiquadBlockForm * f, const float *src,
         float *u = frames + (size_t) step * 2 * M;
         __m512 y_even = _mm512_setzero_ps (), y_odd = y_even;
         __m512 in_even = y_even, in_odd = y_even;
+        in_bits = _mm512_max_epu32 (in_bits, _mm512_and_si512
+            (_mm512_loadu_si512 (u_in), abs_mask));
 #pragma GCC unroll 8
         for (int j = 0; j < M; j += 2) {
           double pair_even, pair_odd;
@@ -360,6 +368,7 @@ stereo_steps_f32_avx512 (const MstBiquadBlockForm * f, const float *src,
     s0[i] = packed[2 * i];
     s1[i] = packed[2 * i + 1];
   }
+  return _mm512_reduce_max_epu32 (in_bits);
 }
 
 #define DEFINE_STEPS(name, target_isa)                                       \
@@ -377,10 +386,12 @@ name (const MstBiquadBlockForm * f, double *x0, double *x1, float *frames,  \
 DEFINE_STEPS (steps_avx512, "avx512f,avx512dq,fma")
 #endif
 
-static void
+/* Returns false, the cascade untouched, when @checked and a sample of
+ * @src is not audio (as mst_input_sane judges). */
+static bool
 run (const MstBiquadBlockForm * f, MstBiquadCascade * cascade, int n_channels,
     double *planar, size_t stride, const float *src, float *frames, int n,
-    bool single)
+    bool single, bool checked)
 {
   /* Whole steps, then the last two to nine frames one by one (their last
    * two are the history); fewer than ten frames all one by one. */
@@ -393,19 +404,28 @@ run (const MstBiquadBlockForm * f, MstBiquadCascade * cascade, int n_channels,
     for (int ch = 0; ch < n_ch; ch++)
       state_from_history (f, cascade, c + ch, s[ch]);
 #ifdef MST_HAVE_X86_PATHS
-    if (n_steps > 0 && single)
-      stereo_steps_f32_avx512 (f, src, frames, s[0], s[1], n_steps);
-    else if (n_steps > 0) {
+    if (n_steps > 0 && single) {
+      const float max_input = (float) MST_MAX_INPUT;
+      uint32_t max_bits;
+      memcpy (&max_bits, &max_input, sizeof max_bits);
+      if (stereo_steps_f32_avx512 (f, src, frames, s[0], s[1], n_steps)
+          > max_bits && checked)
+        return false;
+    } else if (n_steps > 0) {
       double *x1 = n_ch == 2 ? x0 + stride : NULL;
       steps_avx512 (f, x0, x1, frames, s[0], s[1], n_steps);
     }
 #endif
+    if (checked && !mst_input_sane (src + (size_t) n_steps * M * 2,
+            (size_t) rest * 2, MST_FORMAT_F32))
+      return false;
     if (src && src != frames)
       memcpy (frames + (size_t) n_steps * M * 2, src + (size_t) n_steps * M
           * 2, (size_t) rest * 2 * sizeof (float));
     frames_one_by_one (f, cascade, c, n_ch, s, x0 ? x0 + n_steps * M : NULL,
         stride, frames ? frames + (size_t) n_steps * M * 2 : NULL, rest);
   }
+  return true;
 }
 
 void
@@ -413,12 +433,20 @@ mst_biquad_block_run (const MstBiquadBlockForm * f,
     MstBiquadCascade * cascade, int n_channels, double *planar,
     size_t stride, float *frames, int n)
 {
-  run (f, cascade, n_channels, planar, stride, NULL, frames, n, false);
+  run (f, cascade, n_channels, planar, stride, NULL, frames, n, false,
+      false);
 }
 
 void
 mst_biquad_block_run_stereo_f32 (const MstBiquadBlockForm * f,
     MstBiquadCascade * cascade, const float *src, float *frames, int n)
 {
-  run (f, cascade, 2, NULL, 0, src, frames, n, true);
+  run (f, cascade, 2, NULL, 0, src, frames, n, true, false);
+}
+
+bool
+mst_biquad_block_run_stereo_f32_sane (const MstBiquadBlockForm * f,
+    MstBiquadCascade * cascade, const float *src, float *frames, int n)
+{
+  return run (f, cascade, 2, NULL, 0, src, frames, n, true, true);
 }
