@@ -141,6 +141,63 @@ frames_one_by_one (const MstBiquadBlockForm * f, MstBiquadCascade * cascade,
     }
 }
 
+typedef double v2df __attribute__ ((vector_size (16)));
+
+/* frames_one_by_one on interleaved stereo F32 @frames, both channels'
+ * recurrences in the two lanes of one vector: the same operations in the
+ * same order, so the same bits (no fused multiply-add: this file's
+ * baseline target has none), half the instructions; the history stored
+ * once at the end. The band limit's last eight frames of a 1024-frame
+ * block. */
+static void
+stereo_frames_one_by_one (const MstBiquadBlockForm * f,
+    MstBiquadCascade * cascade, double (*s)[MST_BIQUAD_BLOCK_MAX_STATE],
+    float *frames, int n)
+{
+  const int K = f->n_sections;
+  v2df st[MST_BIQUAD_BLOCK_MAX_STATE];
+  v2df x1[MST_FILTER_MAX_SECTIONS], x2[MST_FILTER_MAX_SECTIONS];
+  v2df y1[MST_FILTER_MAX_SECTIONS], y2[MST_FILTER_MAX_SECTIONS];
+  for (int i = 0; i < f->n_state; i++)
+    st[i] = (v2df) { s[0][i], s[1][i] };
+  for (int k = 0; k < K; k++) {
+    const MstBiquadHistory *h0 = &cascade->hist[0][k];
+    const MstBiquadHistory *h1 = &cascade->hist[1][k];
+    x1[k] = (v2df) { h0->x1, h1->x1 };
+    x2[k] = (v2df) { h0->x2, h1->x2 };
+    y1[k] = (v2df) { h0->y1, h1->y1 };
+    y2[k] = (v2df) { h0->y2, h1->y2 };
+  }
+  for (int t = 0; t < n; t++) {
+    v2df in = { frames[2 * t], frames[2 * t + 1] };
+    for (int k = 0; k < K; k++) {
+      const MstBiquad *q = &f->coefs[k];
+      const int i = f->first[k];
+      const v2df zero = { 0.0, 0.0 };
+      v2df s2 = f->second_order[k] ? st[i + 1] : zero;
+      v2df y = q->b0 * in + st[i];
+      st[i] = q->b1 * in + s2 - q->a1 * y;
+      if (f->second_order[k])
+        st[i + 1] = q->b2 * in - q->a2 * y;
+      x2[k] = x1[k];
+      x1[k] = in;
+      y2[k] = y1[k];
+      y1[k] = y;
+      in = y;
+    }
+    frames[2 * t] = (float) in[0];
+    frames[2 * t + 1] = (float) in[1];
+  }
+  for (int k = 0; k < K; k++)
+    for (int ch = 0; ch < 2; ch++) {
+      MstBiquadHistory *h = &cascade->hist[ch][k];
+      h->x1 = x1[k][ch];
+      h->x2 = x2[k][ch];
+      h->y1 = y1[k][ch];
+      h->y2 = y2[k][ch];
+    }
+}
+
 #ifdef MST_HAVE_X86_PATHS
 typedef double v8d __attribute__ ((vector_size (64)));
 typedef long long v8di __attribute__ ((vector_size (64)));
@@ -422,8 +479,13 @@ run (const MstBiquadBlockForm * f, MstBiquadCascade * cascade, int n_channels,
     if (src && src != frames)
       memcpy (frames + (size_t) n_steps * M * 2, src + (size_t) n_steps * M
           * 2, (size_t) rest * 2 * sizeof (float));
-    frames_one_by_one (f, cascade, c, n_ch, s, x0 ? x0 + n_steps * M : NULL,
-        stride, frames ? frames + (size_t) n_steps * M * 2 : NULL, rest);
+    if (single)
+      stereo_frames_one_by_one (f, cascade, s, frames + (size_t) n_steps
+          * M * 2, rest);
+    else
+      frames_one_by_one (f, cascade, c, n_ch, s, x0 ? x0 + n_steps * M
+          : NULL, stride, frames ? frames + (size_t) n_steps * M * 2 : NULL,
+          rest);
   }
   return true;
 }
