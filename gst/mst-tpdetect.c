@@ -98,6 +98,9 @@ struct MstTpDetect {
   size_t row_stride;
   float *phases;                /* the portable detector's point buffers */
   float *peaks;                 /* [channel][peak_stride] */
+  /* The AVX-512 detector's largest magnitude of each 16 frames, from the
+   * 16 before the block's first on (peak_stride / 16 + 2 of them). */
+  float *group_max;
   size_t peak_stride;           /* max_block rounded up to whole vectors */
   bool avx512_path;               /* the whole detector 16 frames at a time */
   float ff_fold[3 * FF_TAPS / 2];       /* ff_splat's taps, one each */
@@ -275,7 +278,8 @@ mst_tpdetect_init (int max_channels, int max_block_frames)
   det->peak_stride = ((size_t) max_block_frames + 15) & ~(size_t) 15;
   det->peaks = calloc ((size_t) max_channels * det->peak_stride,
       sizeof (float));
-  if (!det->rows || !det->phases || !det->peaks)
+  det->group_max = calloc (det->peak_stride / 16 + 2, sizeof (float));
+  if (!det->rows || !det->phases || !det->peaks || !det->group_max)
     goto fail;
   mst_truepeak_design_bs1770 (det->bs_coef, TP_FACTOR);
   design_second_stage (det);
@@ -301,6 +305,7 @@ mst_tpdetect_destroy (MstTpDetect ** det)
   free ((*det)->halves);
 #endif
   free ((*det)->peaks);
+  free ((*det)->group_max);
   free (*det);
   *det = NULL;
 }
@@ -939,6 +944,15 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
   const __m512 refined_bound = _mm512_set1_ps (REFINED_BOUND * det->k_others);
   const __m512 ff_outer0 = _mm512_set1_ps (det->ff_outer[0]);
   const __m512 ff_outer1 = _mm512_set1_ps (det->ff_outer[1]);
+  /* The largest magnitude of each 16 frames, frames -16 on, in a pass of
+   * its own: its reductions are independent of each other there, where in
+   * the loop below each held up the skip test that waits on it. The
+   * maximum is exact, so the same value as over the 48 frames at once. */
+  float *group_max = det->group_max;
+  if (may_skip)
+    for (int j = 0; j < n16 / 16 + 2; j++)
+      group_max[j] = _mm512_reduce_max_ps (_mm512_and_ps (_mm512_loadu_ps
+              (x + 16 * (j - 1)), abs_mask));
   for (int i = 0; i < n16; i += 16) {
     /* Pair m: frames x[i - 15 + m] and x[i + 16 - m], centred on i + 1/2;
      * FFmpeg's interpolator takes every pair, the meters' m >= 10, the
@@ -994,11 +1008,8 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
        * sample of its windows (frames i - 16 .. i + 31): where it is at
        * most the larger of our peak and the floor, every lane's value is
        * the same with FFmpeg's points or with the bound. */
-      __m512 big = _mm512_max_ps (_mm512_and_ps (_mm512_loadu_ps (x + i - 16),
-              abs_mask), _mm512_and_ps (_mm512_loadu_ps (x + i), abs_mask));
-      big = _mm512_max_ps (big, _mm512_and_ps (_mm512_loadu_ps (x + i + 16),
-              abs_mask));
-      const __m512 xmax = _mm512_set1_ps (_mm512_reduce_max_ps (big));
+      const float *g = group_max + i / 16;
+      const __m512 xmax = _mm512_set1_ps (max_f (max_f (g[0], g[1]), g[2]));
       const __m512 up = _mm512_set1_ps (FF_BOUND_ROUNDING);
       bound = _mm512_fmadd_ps (xmax, ff_outer0, _mm512_mul_ps
           (_mm512_add_ps (_mm512_abs_ps (Pt), _mm512_abs_ps (Qt)), up));
