@@ -912,6 +912,17 @@ fmadd_bcst16 (__m512 a, const float *b, __m512 acc)
   return acc;
 }
 
+/* Each frame's predecessor: lane 0 the last lane of @prev, lane k lane
+ * k - 1 of @v; one lane shift (valignd), where two permutations and a
+ * blend sat on the way to the skip test. */
+__attribute__ ((target ("avx512f,avx512dq")))
+static inline __m512
+before16 (__m512 v, __m512 prev)
+{
+  return _mm512_castsi512_ps (_mm512_alignr_epi32 (_mm512_castps_si512 (v),
+          _mm512_castps_si512 (prev), 15));
+}
+
 /* detect_true_peaks_avx2 and ff_peaks_avx2 in one pass, sixteen frames at
  * a time, for CPUs with AVX-512 (32 registers: every sum stays in one). */
 __attribute__ ((target ("avx512f,avx512dq")))
@@ -929,8 +940,6 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     tp[t] = det->stage2_splat[t][0];
   const float *ut = tp + 3 * BH, *vt = ut + 7;
   const bool ff_refine = !det->ff_on_grid;
-  const __m512i rotate = _mm512_setr_epi32 (15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-      10, 11, 12, 13, 14);
   __m512 prev_q3 = _mm512_set1_ps (det->last_phase[channel]);
   __m512 prev_f3 = _mm512_set1_ps (det->last_ff_phase[channel]);
   /* FFmpeg's outer taps may be left out where they cannot matter: see
@@ -992,9 +1001,7 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
       V = fmadd_bcst16 (_mm512_sub_ps (hv[m], hv[6 - m]), vt + 3 + m, V);
     }
     __m512 q1 = _mm512_add_ps (U, V), q3 = _mm512_sub_ps (U, V);
-    __m512 q3_before = _mm512_mask_blend_ps (0x0001,
-        _mm512_permutexvar_ps (rotate, q3),
-        _mm512_permutexvar_ps (rotate, prev_q3));
+    __m512 q3_before = before16 (q3, prev_q3);
     prev_q3 = q3;
     __m512 v0 = _mm512_loadu_ps (x + i), v2 = hv[3];
     __m512 v4 = _mm512_loadu_ps (x + i + 1);
@@ -1060,9 +1067,7 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     /* FFmpeg's: f1 = Pf + Qf, f2 = Mf, f3 = Pf - Qf. */
     __m512 f1 = _mm512_add_ps (Pf, Qf), f3 = _mm512_sub_ps (Pf, Qf);
     if (ff_refine) {
-      __m512 f3_before = _mm512_mask_blend_ps (0x0001,
-          _mm512_permutexvar_ps (rotate, f3),
-          _mm512_permutexvar_ps (rotate, prev_f3));
+      __m512 f3_before = before16 (f3, prev_f3);
       m = _mm512_max_ps (m, refine_peak16 (f3_before, v0, f1));
       m = _mm512_max_ps (m, refine_peak16 (v0, f1, Mf));
       m = _mm512_max_ps (m, refine_peak16 (f1, Mf, f3));
