@@ -83,6 +83,7 @@ struct MstTpDetect {
   float bs_coef[(TP_FACTOR - 1) * BS_TAPS];
   float q1_x[8], q1_h[8], q3_x[8], q3_h[8];     /* second stage, see design */
   float stage2_splat[STAGE2_TAPS][8];   /* the same, each tap in 8 lanes */
+  float stage2_fold[STAGE2_TAPS];       /* the same, one each */
   float ff_coef[(TP_FACTOR - 1) * FF_TAPS];
   /* FFmpeg's phases folded (see design_folded_ff), each tap in 8 lanes. */
   float ff_splat[3 * FF_TAPS / 2][8] __attribute__ ((aligned (32)));
@@ -185,9 +186,11 @@ design_folded_stage2 (MstTpDetect * det)
   w[3] = 0.5f * det->q1_h[0];
   w[4] = 0.5f * (det->q1_h[1] - det->q1_h[5]);
   w[5] = 0.5f * (det->q1_h[2] - det->q1_h[4]);
-  for (int t = 0; t < STAGE2_TAPS; t++)
+  for (int t = 0; t < STAGE2_TAPS; t++) {
+    det->stage2_fold[t] = v[t];
     for (int l = 0; l < 8; l++)
       det->stage2_splat[t][l] = v[t];
+  }
 }
 
 /* FFmpeg's quarter points q1 and q3 are mirror images (its phase 3/4 is
@@ -935,9 +938,11 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
       + HALF_FRONT;
   const int n16 = (n + 15) & ~15, FH = FF_TAPS / 2, BH = BS_TAPS / 2;
   const float *ft = det->ff_fold;
+  /* A copy on the stack, which GCC knows no store to the peaks reaches;
+   * from stage2_splat's first lanes it gathered the taps with some thirty
+   * permutations a call. */
   float tp[STAGE2_TAPS];
-  for (int t = 0; t < STAGE2_TAPS; t++)
-    tp[t] = det->stage2_splat[t][0];
+  memcpy (tp, det->stage2_fold, sizeof tp);
   const float *ut = tp + 3 * BH, *vt = ut + 7;
   const bool ff_refine = !det->ff_on_grid;
   __m512 prev_q3 = _mm512_set1_ps (det->last_phase[channel]);
