@@ -927,10 +927,13 @@ before16 (__m512 v, __m512 prev)
 }
 
 /* detect_true_peaks_avx2 and ff_peaks_avx2 in one pass, sixteen frames at
- * a time, for CPUs with AVX-512 (32 registers: every sum stays in one). */
+ * a time, for CPUs with AVX-512 (32 registers: every sum stays in one).
+ * @others_whole: k_others is 1, so that its products are left out (the
+ * same values, one multiplication fewer before the skip test). */
 __attribute__ ((target ("avx512f,avx512dq")))
-static void
-detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
+static inline __attribute__ ((always_inline)) void
+detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
+    const bool others_whole)
 {
   const float *x = det->rows + (size_t) channel * det->row_stride + ROW_FIRST;
   float *peak = mst_tpdetect_peaks (det, channel);
@@ -1011,9 +1014,10 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     __m512 v0 = _mm512_loadu_ps (x + i), v2 = hv[3];
     __m512 v4 = _mm512_loadu_ps (x + i + 1);
     /* The meters' phases: max (|P + Q|, |P - Q|) = |P| + |Q|. */
-    const __m512 meters = _mm512_mul_ps (_mm512_max_ps (_mm512_add_ps
-            (_mm512_abs_ps (P), _mm512_abs_ps (Q)), _mm512_abs_ps (mid)),
-        k_others);
+    __m512 meters = _mm512_max_ps (_mm512_add_ps (_mm512_abs_ps (P),
+            _mm512_abs_ps (Q)), _mm512_abs_ps (mid));
+    if (!others_whole)
+      meters = _mm512_mul_ps (meters, k_others);
     __m512 bound = meters;
     if (may_skip) {
       /* A bound on FFmpeg's points from the shared pairs and the largest
@@ -1050,7 +1054,8 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     m = _mm512_max_ps (m, refine_peak16 (q1, v2, q3));
     m = _mm512_max_ps (m, refine_peak16 (v2, q3, v4));
     m = _mm512_mul_ps (m, nyquist_lift16 (q3_before, v0, q1, q1, v2, q3));
-    m = _mm512_max_ps (_mm512_mul_ps (m, k_others), meters);
+    m = _mm512_max_ps (others_whole ? m : _mm512_mul_ps (m, k_others),
+        meters);
     if (may_skip && _mm512_cmp_ps_mask (bound, _mm512_max_ps (m, floor_v),
             _CMP_LE_OQ) == 0xffff) {
       _mm512_storeu_ps (peak + i, _mm512_max_ps (m, bound));
@@ -1090,6 +1095,16 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
   det->last_phase[channel] = last[(n - 1) & 15];
   _mm512_storeu_ps (last, prev_f3);
   det->last_ff_phase[channel] = last[(n - 1) & 15];
+}
+
+__attribute__ ((target ("avx512f,avx512dq")))
+static void
+detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
+{
+  if (det->k_others == 1.0f)
+    detect_true_peaks_avx512_body (det, channel, n, true);
+  else
+    detect_true_peaks_avx512_body (det, channel, n, false);
 }
 
 /* FFmpeg's meter's peaks of n frames of one channel into its peaks (the
