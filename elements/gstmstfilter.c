@@ -22,18 +22,34 @@ G_DEFINE_ABSTRACT_TYPE_WITH_CODE (GstMstFilter, gst_mst_filter,
 
 #define GET_CLASS(self) GST_MST_FILTER_GET_CLASS (self)
 
+static guint8 *
+settings_of (GstMstFilter * self)
+{
+  return (guint8 *) self + GET_CLASS (self)->settings_offset;
+}
+
+/* The settings staged (copied under the lock), applied if they changed. */
+static void
+apply_staged (GstMstFilter * self)
+{
+  GstMstFilterClass *klass = GET_CLASS (self);
+  gconstpointer copy;
+
+  if (gst_mst_settings_snapshot_take_staged (&self->snapshot, &copy)
+      && klass->apply)
+    gst_mst_settings_snapshot_done (&self->snapshot, GST_ELEMENT (self),
+        settings_of (self), klass->apply (self, copy) == MST_OK,
+        klass->refusal_hint);
+}
+
 /* The settings copied under the lock, applied if they changed. */
 static void
 apply_settings (GstMstFilter * self)
 {
-  GstMstFilterClass *klass = GET_CLASS (self);
-  guint8 *settings = (guint8 *) self + klass->settings_offset;
-  gconstpointer copy;
-
-  if (gst_mst_settings_snapshot_take (&self->snapshot, GST_OBJECT (self),
-          settings, &copy) && klass->apply)
-    gst_mst_settings_snapshot_done (&self->snapshot, GST_ELEMENT (self),
-        settings, klass->apply (self, copy) == MST_OK, klass->refusal_hint);
+  GST_OBJECT_LOCK (self);
+  gst_mst_settings_snapshot_stage (&self->snapshot, settings_of (self));
+  GST_OBJECT_UNLOCK (self);
+  apply_staged (self);
 }
 
 /* Automation synced at @stream_time (if valid), then the settings. */
@@ -157,14 +173,26 @@ gst_mst_filter_begin_buffer (GstMstFilter * self, GstClockTime pts)
   GstMstFilterClass *klass = GET_CLASS (self);
   gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
 
-  sync_and_apply (self, stream_time_at (self, pts, 0, rate));
+  GstClockTime stream_time = stream_time_at (self, pts, 0, rate);
+  guint64 interval_ns;
+  gboolean active = FALSE;
+
+  if (GST_CLOCK_TIME_IS_VALID (stream_time))
+    klass->sync_values (self, stream_time);
+  /* The settings, the interval and whether a control binding is active
+   * under one lock, taken once a buffer (apply_settings and
+   * gst_object_has_active_control_bindings would each take it again). */
   GST_OBJECT_LOCK (self);
-  self->timeline.interval_frames = klass->message_name ?
-      gst_util_uint64_scale_int (self->messages.interval_ns, rate,
-      GST_SECOND) : 0;
+  gst_mst_settings_snapshot_stage (&self->snapshot, settings_of (self));
+  interval_ns = self->messages.interval_ns;
+  for (GList * l = GST_OBJECT (self)->control_bindings; l; l = l->next)
+    active |= !gst_control_binding_is_disabled (l->data);
   GST_OBJECT_UNLOCK (self);
+  apply_staged (self);
+  self->timeline.interval_frames = klass->message_name ?
+      gst_util_uint64_scale_int (interval_ns, rate, GST_SECOND) : 0;
   return klass->control_frames > 0 && GST_CLOCK_TIME_IS_VALID (pts)
-      && gst_object_has_active_control_bindings (GST_OBJECT (self));
+      && active;
 }
 
 void

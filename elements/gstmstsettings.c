@@ -40,9 +40,29 @@ gst_mst_settings_snapshot_invalidate (GstMstSettingsSnapshot * snap)
   snap->valid = FALSE;
 }
 
+void
+gst_mst_settings_snapshot_stage (GstMstSettingsSnapshot * snap,
+    gconstpointer settings)
+{
+  if (snap->size > 0)
+    memcpy (snap->staged, settings, snap->size);
+}
+
 gboolean
 gst_mst_settings_snapshot_take (GstMstSettingsSnapshot * snap,
     GstObject * owner, gconstpointer settings, gconstpointer * copy)
+{
+  if (snap->size > 0) {
+    GST_OBJECT_LOCK (owner);
+    gst_mst_settings_snapshot_stage (snap, settings);
+    GST_OBJECT_UNLOCK (owner);
+  }
+  return gst_mst_settings_snapshot_take_staged (snap, copy);
+}
+
+gboolean
+gst_mst_settings_snapshot_take_staged (GstMstSettingsSnapshot * snap,
+    gconstpointer * copy)
 {
   *copy = NULL;
   if (snap->size == 0) {
@@ -50,9 +70,6 @@ gst_mst_settings_snapshot_take (GstMstSettingsSnapshot * snap,
     snap->valid = TRUE;
     return first;
   }
-  GST_OBJECT_LOCK (owner);
-  memcpy (snap->staged, settings, snap->size);
-  GST_OBJECT_UNLOCK (owner);
   if (snap->valid && memcmp (snap->staged, snap->applied, snap->size) == 0)
     return FALSE;
   memcpy (snap->applied, snap->staged, snap->size);

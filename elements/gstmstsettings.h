@@ -45,6 +45,14 @@ void gst_mst_settings_snapshot_invalidate (GstMstSettingsSnapshot * snap);
 gboolean gst_mst_settings_snapshot_take (GstMstSettingsSnapshot * snap,
     GstObject * owner, gconstpointer settings, gconstpointer * copy);
 
+/* The same in two halves, for a caller that reads more under the owner's
+ * lock: the copy (the caller holds the lock), then, after the unlock, the
+ * comparison. */
+void gst_mst_settings_snapshot_stage (GstMstSettingsSnapshot * snap,
+    gconstpointer settings);
+gboolean gst_mst_settings_snapshot_take_staged (GstMstSettingsSnapshot *
+    snap, gconstpointer * copy);
+
 /* At the element's construction (GObject constructed, before any property
  * is set): sized for @size bytes, and the @settings the element starts
  * with taken as what its core has. */

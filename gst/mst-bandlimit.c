@@ -114,15 +114,16 @@ process (MstBandLimit * bl, const void *in, MstFormat fmt, int n,
   const size_t bytes = count * (fmt == MST_FORMAT_F64 ? sizeof (double)
       : sizeof (float));
   const bool on = bl->weight == 1.0 && bl->target == 1.0;
-  const bool sane = in && mst_input_sane (in, count, fmt);
   const bool stereo_f32_steps = on && fmt == MST_FORMAT_F32 && nch == 2
       && bl->form.vector_path;
-  if (sane && stereo_f32_steps) {
-    /* The common case: filtered from the input, no copy. */
-    mst_biquad_block_run_stereo_f32 (&bl->form, &bl->cascade, in,
-        bl->frames, n);
+  /* The common case: filtered from the input, no copy, the input checked
+   * in the same pass (else it is cleaned below and run again). */
+  if (in && stereo_f32_steps
+      && mst_biquad_block_run_stereo_f32_sane (&bl->form, &bl->cascade, in,
+          bl->frames, n))
     return bl->frames;
-  }
+  const bool sane = in && !stereo_f32_steps && mst_input_sane (in, count,
+      fmt);
   if (sane)
     memcpy (bl->frames, in, bytes);
   else if (in)

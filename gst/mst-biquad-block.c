@@ -141,6 +141,63 @@ frames_one_by_one (const MstBiquadBlockForm * f, MstBiquadCascade * cascade,
     }
 }
 
+typedef double v2df __attribute__ ((vector_size (16)));
+
+/* frames_one_by_one on interleaved stereo F32 @frames, both channels'
+ * recurrences in the two lanes of one vector: the same operations in the
+ * same order, so the same bits (no fused multiply-add: this file's
+ * baseline target has none), half the instructions; the history stored
+ * once at the end. The band limit's last eight frames of a 1024-frame
+ * block. */
+static void
+stereo_frames_one_by_one (const MstBiquadBlockForm * f,
+    MstBiquadCascade * cascade, double (*s)[MST_BIQUAD_BLOCK_MAX_STATE],
+    float *frames, int n)
+{
+  const int K = f->n_sections;
+  v2df st[MST_BIQUAD_BLOCK_MAX_STATE];
+  v2df x1[MST_FILTER_MAX_SECTIONS], x2[MST_FILTER_MAX_SECTIONS];
+  v2df y1[MST_FILTER_MAX_SECTIONS], y2[MST_FILTER_MAX_SECTIONS];
+  for (int i = 0; i < f->n_state; i++)
+    st[i] = (v2df) { s[0][i], s[1][i] };
+  for (int k = 0; k < K; k++) {
+    const MstBiquadHistory *h0 = &cascade->hist[0][k];
+    const MstBiquadHistory *h1 = &cascade->hist[1][k];
+    x1[k] = (v2df) { h0->x1, h1->x1 };
+    x2[k] = (v2df) { h0->x2, h1->x2 };
+    y1[k] = (v2df) { h0->y1, h1->y1 };
+    y2[k] = (v2df) { h0->y2, h1->y2 };
+  }
+  for (int t = 0; t < n; t++) {
+    v2df in = { frames[2 * t], frames[2 * t + 1] };
+    for (int k = 0; k < K; k++) {
+      const MstBiquad *q = &f->coefs[k];
+      const int i = f->first[k];
+      const v2df zero = { 0.0, 0.0 };
+      v2df s2 = f->second_order[k] ? st[i + 1] : zero;
+      v2df y = q->b0 * in + st[i];
+      st[i] = q->b1 * in + s2 - q->a1 * y;
+      if (f->second_order[k])
+        st[i + 1] = q->b2 * in - q->a2 * y;
+      x2[k] = x1[k];
+      x1[k] = in;
+      y2[k] = y1[k];
+      y1[k] = y;
+      in = y;
+    }
+    frames[2 * t] = (float) in[0];
+    frames[2 * t + 1] = (float) in[1];
+  }
+  for (int k = 0; k < K; k++)
+    for (int ch = 0; ch < 2; ch++) {
+      MstBiquadHistory *h = &cascade->hist[ch][k];
+      h->x1 = x1[k][ch];
+      h->x2 = x2[k][ch];
+      h->y1 = y1[k][ch];
+      h->y2 = y2[k][ch];
+    }
+}
+
 #ifdef MST_HAVE_X86_PATHS
 typedef double v8d __attribute__ ((vector_size (64)));
 typedef long long v8di __attribute__ ((vector_size (64)));
@@ -286,11 +343,17 @@ block_steps (const MstBiquadBlockForm * f, const int S, const bool pair,
  * A frame's pair (both channels), or a state's, is broadcast to every
  * pair of lanes as one 64-bit element. */
 __attribute__ ((target ("avx512f,avx512dq,fma")))
-static void
+static uint32_t
 stereo_steps_f32_avx512 (const MstBiquadBlockForm * f, const float *src,
     float *frames, double *s0, double *s1, int n_steps)
 {
   const int S = f->n_state;
+  /* The largest magnitude's bits of the input read (Inf and NaN above
+   * every finite value), for mst_biquad_block_run_stereo_f32_sane: an
+   * integer maximum a step beside the multiply-adds, instead of a pass
+   * of its own over the input. */
+  const __m512i abs_mask = _mm512_set1_epi32 (0x7fffffff);
+  __m512i in_bits = _mm512_setzero_si512 ();
   float packed[2 * MST_BIQUAD_BLOCK_MAX_STATE];
   for (int i = 0; i < MST_BIQUAD_BLOCK_MAX_STATE; i++) {
     packed[2 * i] = (float) s0[i];
@@ -312,6 +375,8 @@ stereo_steps_f32_avx512 (const MstBiquadBlockForm * f, const float *src,
         float *u = frames + (size_t) step * 2 * M;
         __m512 y_even = _mm512_setzero_ps (), y_odd = y_even;
         __m512 in_even = y_even, in_odd = y_even;
+        in_bits = _mm512_max_epu32 (in_bits, _mm512_and_si512
+            (_mm512_loadu_si512 (u_in), abs_mask));
 #pragma GCC unroll 8
         for (int j = 0; j < M; j += 2) {
           double pair_even, pair_odd;
@@ -360,6 +425,7 @@ stereo_steps_f32_avx512 (const MstBiquadBlockForm * f, const float *src,
     s0[i] = packed[2 * i];
     s1[i] = packed[2 * i + 1];
   }
+  return _mm512_reduce_max_epu32 (in_bits);
 }
 
 #define DEFINE_STEPS(name, target_isa)                                       \
@@ -377,10 +443,12 @@ name (const MstBiquadBlockForm * f, double *x0, double *x1, float *frames,  \
 DEFINE_STEPS (steps_avx512, "avx512f,avx512dq,fma")
 #endif
 
-static void
+/* Returns false, the cascade untouched, when @checked and a sample of
+ * @src is not audio (as mst_input_sane judges). */
+static bool
 run (const MstBiquadBlockForm * f, MstBiquadCascade * cascade, int n_channels,
     double *planar, size_t stride, const float *src, float *frames, int n,
-    bool single)
+    bool single, bool checked)
 {
   /* Whole steps, then the last two to nine frames one by one (their last
    * two are the history); fewer than ten frames all one by one. */
@@ -393,19 +461,33 @@ run (const MstBiquadBlockForm * f, MstBiquadCascade * cascade, int n_channels,
     for (int ch = 0; ch < n_ch; ch++)
       state_from_history (f, cascade, c + ch, s[ch]);
 #ifdef MST_HAVE_X86_PATHS
-    if (n_steps > 0 && single)
-      stereo_steps_f32_avx512 (f, src, frames, s[0], s[1], n_steps);
-    else if (n_steps > 0) {
+    if (n_steps > 0 && single) {
+      const float max_input = (float) MST_MAX_INPUT;
+      uint32_t max_bits;
+      memcpy (&max_bits, &max_input, sizeof max_bits);
+      if (stereo_steps_f32_avx512 (f, src, frames, s[0], s[1], n_steps)
+          > max_bits && checked)
+        return false;
+    } else if (n_steps > 0) {
       double *x1 = n_ch == 2 ? x0 + stride : NULL;
       steps_avx512 (f, x0, x1, frames, s[0], s[1], n_steps);
     }
 #endif
+    if (checked && !mst_input_sane (src + (size_t) n_steps * M * 2,
+            (size_t) rest * 2, MST_FORMAT_F32))
+      return false;
     if (src && src != frames)
       memcpy (frames + (size_t) n_steps * M * 2, src + (size_t) n_steps * M
           * 2, (size_t) rest * 2 * sizeof (float));
-    frames_one_by_one (f, cascade, c, n_ch, s, x0 ? x0 + n_steps * M : NULL,
-        stride, frames ? frames + (size_t) n_steps * M * 2 : NULL, rest);
+    if (single)
+      stereo_frames_one_by_one (f, cascade, s, frames + (size_t) n_steps
+          * M * 2, rest);
+    else
+      frames_one_by_one (f, cascade, c, n_ch, s, x0 ? x0 + n_steps * M
+          : NULL, stride, frames ? frames + (size_t) n_steps * M * 2 : NULL,
+          rest);
   }
+  return true;
 }
 
 void
@@ -413,12 +495,20 @@ mst_biquad_block_run (const MstBiquadBlockForm * f,
     MstBiquadCascade * cascade, int n_channels, double *planar,
     size_t stride, float *frames, int n)
 {
-  run (f, cascade, n_channels, planar, stride, NULL, frames, n, false);
+  run (f, cascade, n_channels, planar, stride, NULL, frames, n, false,
+      false);
 }
 
 void
 mst_biquad_block_run_stereo_f32 (const MstBiquadBlockForm * f,
     MstBiquadCascade * cascade, const float *src, float *frames, int n)
 {
-  run (f, cascade, 2, NULL, 0, src, frames, n, true);
+  run (f, cascade, 2, NULL, 0, src, frames, n, true, false);
+}
+
+bool
+mst_biquad_block_run_stereo_f32_sane (const MstBiquadBlockForm * f,
+    MstBiquadCascade * cascade, const float *src, float *frames, int n)
+{
+  return run (f, cascade, 2, NULL, 0, src, frames, n, true, true);
 }

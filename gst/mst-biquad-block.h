@@ -82,6 +82,13 @@ void mst_biquad_block_run (const MstBiquadBlockForm * f,
 void mst_biquad_block_run_stereo_f32 (const MstBiquadBlockForm * f,
     MstBiquadCascade * cascade, const float *src, float *frames, int n);
 
+/** mst_biquad_block_run_stereo_f32 from a separate @src whose samples are
+ *  checked in the same pass: true, the same output, when every sample is
+ *  audio (as mst_input_sane judges); false otherwise, the cascade then
+ *  untouched and @frames undefined. */
+bool mst_biquad_block_run_stereo_f32_sane (const MstBiquadBlockForm * f,
+    MstBiquadCascade * cascade, const float *src, float *frames, int n);
+
 #ifdef __cplusplus
 }
 #endif

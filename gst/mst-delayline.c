@@ -12,7 +12,9 @@ struct MstDelayLine {
   int max_channels, channels;
   /* [ring][channel], float or double as format says. */
   void *ring;
-  size_t mask;
+  /* The ring in use, a power of 2 (mask + 1 frames), and the one
+   * allocated (max_mask + 1). */
+  size_t mask, max_mask;
   MstFormat format;
   int64_t written, read;
   /* The ring's first bytes that may not be zero: what the layouts in use
@@ -50,7 +52,7 @@ mst_delayline_init (int max_channels, size_t max_held_frames)
   if (!dl)
     return NULL;
   dl->max_channels = dl->channels = max_channels;
-  dl->mask = ring - 1;
+  dl->mask = dl->max_mask = ring - 1;
 #ifdef MST_HAVE_X86_PATHS
   dl->vector_path = mst_cpu_has_avx512 ()? 2 : mst_cpu_has_avx2_fma ()? 1 : 0;
 #endif
@@ -75,9 +77,24 @@ mst_delayline_destroy (MstDelayLine ** dl)
 MstResult
 mst_delayline_configure (MstDelayLine * dl, int channels)
 {
-  if (!dl || channels < 1 || channels > dl->max_channels)
+  return mst_delayline_configure_held (dl, channels, dl ? dl->max_mask + 1
+      : 0);
+}
+
+MstResult
+mst_delayline_configure_held (MstDelayLine * dl, int channels,
+    size_t held_frames)
+{
+  size_t ring = 1;
+  if (!dl || channels < 1 || channels > dl->max_channels
+      || held_frames > dl->max_mask + 1)
     return MST_ERR_INVALID_ARG;
+  while (ring < held_frames)
+    ring <<= 1;
   dl->channels = channels;
+  /* The reset clears the bytes the old layout reached (dirty_bytes counts
+   * from the ring's start whatever the layout). */
+  dl->mask = ring - 1;
   mst_delayline_reset (dl);
   return MST_OK;
 }

@@ -22,8 +22,16 @@ MstDelayLine *mst_delayline_init (int max_channels, size_t max_held_frames);
 
 void mst_delayline_destroy (MstDelayLine ** dl);
 
-/** Sets the channel count, and resets. */
+/** Sets the channel count, the whole ring in use, and resets. */
 MstResult mst_delayline_configure (MstDelayLine * dl, int channels);
+
+/** Sets the channel count and the frames held at once, at most init's
+ *  @max_held_frames, and resets: the ring then cycles through the smallest
+ *  power of 2 of frames that holds them, not the whole allocation, and
+ *  keeps fewer bytes in the caches (the limiter's is sized for 20 ms at
+ *  384 kHz, 16384 frames; 5 ms at 48 kHz and a block need 2048). */
+MstResult mst_delayline_configure_held (MstDelayLine * dl, int channels,
+    size_t held_frames);
 
 /** Silence in every slot; frame numbers start again at 0. */
 void mst_delayline_reset (MstDelayLine * dl);

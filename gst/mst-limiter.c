@@ -86,6 +86,16 @@ max_lookahead_frames (void)
   return (int) ceil (MST_LIMITER_MAX_LOOKAHEAD_MS * 1e-3 * MST_MAX_RATE_HZ);
 }
 
+/* The frames the delay line holds at once with a lookahead of @lookahead
+ * frames: a block's input is written before its output is read, so the
+ * latency and a whole block. */
+static size_t
+delay_held_frames (int lookahead)
+{
+  return mst_tpdetect_get_delay () + (size_t) lookahead
+      + 2 * MST_LOOKAHEAD_GAIN_GROUP + BLOCK;
+}
+
 MstLimiter *
 mst_limiter_init (int max_channels)
 {
@@ -100,11 +110,8 @@ mst_limiter_init (int max_channels)
   lim->detect = mst_tpdetect_init (max_channels, BLOCK);
   lim->gain = mst_lookahead_gain_init (max_channels, max_lookahead_frames (),
       BLOCK);
-  /* A block's input is written before its output is read: the ring holds
-   * the latency and a whole block. */
-  lim->delay = mst_delayline_init (max_channels, mst_tpdetect_get_delay ()
-      + (size_t) max_lookahead_frames () + 2 * MST_LOOKAHEAD_GAIN_GROUP
-      + BLOCK);
+  lim->delay = mst_delayline_init (max_channels,
+      delay_held_frames (max_lookahead_frames ()));
   if (!lim->band_limit || !lim->detect || !lim->gain || !lim->delay)
     goto fail;
   lim->delay_ceiling = calloc (mst_delayline_get_capacity (lim->delay),
@@ -199,7 +206,11 @@ mst_limiter_configure (MstLimiter * lim, double rate_hz, int channels,
   lim->nonfinite = 0;
   mst_band_limit_configure (lim->band_limit, rate_hz, channels);
   mst_tpdetect_configure (lim->detect, channels, rate_hz);
-  mst_delayline_configure (lim->delay, channels);
+  /* The ring (and delay_ceiling) cycles through what this lookahead
+   * needs, not the worst case: 16 KiB of stereo F32 at the defaults
+   * instead of 128 KiB, which the pipeline's other buffers evicted. */
+  mst_delayline_configure_held (lim->delay, channels,
+      delay_held_frames (lim->lookahead));
   mst_lookahead_gain_configure (lim->gain, rate_hz, lim->lookahead);
   /* The gain computer once per 16 frames where the window allows: the same
    * guarantee, 16 to 31 frames more latency. */

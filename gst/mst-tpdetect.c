@@ -83,6 +83,7 @@ struct MstTpDetect {
   float bs_coef[(TP_FACTOR - 1) * BS_TAPS];
   float q1_x[8], q1_h[8], q3_x[8], q3_h[8];     /* second stage, see design */
   float stage2_splat[STAGE2_TAPS][8];   /* the same, each tap in 8 lanes */
+  float stage2_fold[STAGE2_TAPS];       /* the same, one each */
   float ff_coef[(TP_FACTOR - 1) * FF_TAPS];
   /* FFmpeg's phases folded (see design_folded_ff), each tap in 8 lanes. */
   float ff_splat[3 * FF_TAPS / 2][8] __attribute__ ((aligned (32)));
@@ -98,6 +99,9 @@ struct MstTpDetect {
   size_t row_stride;
   float *phases;                /* the portable detector's point buffers */
   float *peaks;                 /* [channel][peak_stride] */
+  /* The AVX-512 detector's largest magnitude of each 16 frames, from the
+   * 16 before the block's first on (peak_stride / 16 + 2 of them). */
+  float *group_max;
   size_t peak_stride;           /* max_block rounded up to whole vectors */
   bool avx512_path;               /* the whole detector 16 frames at a time */
   float ff_fold[3 * FF_TAPS / 2];       /* ff_splat's taps, one each */
@@ -182,9 +186,11 @@ design_folded_stage2 (MstTpDetect * det)
   w[3] = 0.5f * det->q1_h[0];
   w[4] = 0.5f * (det->q1_h[1] - det->q1_h[5]);
   w[5] = 0.5f * (det->q1_h[2] - det->q1_h[4]);
-  for (int t = 0; t < STAGE2_TAPS; t++)
+  for (int t = 0; t < STAGE2_TAPS; t++) {
+    det->stage2_fold[t] = v[t];
     for (int l = 0; l < 8; l++)
       det->stage2_splat[t][l] = v[t];
+  }
 }
 
 /* FFmpeg's quarter points q1 and q3 are mirror images (its phase 3/4 is
@@ -275,7 +281,8 @@ mst_tpdetect_init (int max_channels, int max_block_frames)
   det->peak_stride = ((size_t) max_block_frames + 15) & ~(size_t) 15;
   det->peaks = calloc ((size_t) max_channels * det->peak_stride,
       sizeof (float));
-  if (!det->rows || !det->phases || !det->peaks)
+  det->group_max = calloc (det->peak_stride / 16 + 2, sizeof (float));
+  if (!det->rows || !det->phases || !det->peaks || !det->group_max)
     goto fail;
   mst_truepeak_design_bs1770 (det->bs_coef, TP_FACTOR);
   design_second_stage (det);
@@ -301,6 +308,7 @@ mst_tpdetect_destroy (MstTpDetect ** det)
   free ((*det)->halves);
 #endif
   free ((*det)->peaks);
+  free ((*det)->group_max);
   free (*det);
   *det = NULL;
 }
@@ -907,11 +915,25 @@ fmadd_bcst16 (__m512 a, const float *b, __m512 acc)
   return acc;
 }
 
-/* detect_true_peaks_avx2 and ff_peaks_avx2 in one pass, sixteen frames at
- * a time, for CPUs with AVX-512 (32 registers: every sum stays in one). */
+/* Each frame's predecessor: lane 0 the last lane of @prev, lane k lane
+ * k - 1 of @v; one lane shift (valignd), where two permutations and a
+ * blend sat on the way to the skip test. */
 __attribute__ ((target ("avx512f,avx512dq")))
-static void
-detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
+static inline __m512
+before16 (__m512 v, __m512 prev)
+{
+  return _mm512_castsi512_ps (_mm512_alignr_epi32 (_mm512_castps_si512 (v),
+          _mm512_castps_si512 (prev), 15));
+}
+
+/* detect_true_peaks_avx2 and ff_peaks_avx2 in one pass, sixteen frames at
+ * a time, for CPUs with AVX-512 (32 registers: every sum stays in one).
+ * @others_whole: k_others is 1, so that its products are left out (the
+ * same values, one multiplication fewer before the skip test). */
+__attribute__ ((target ("avx512f,avx512dq")))
+static inline __attribute__ ((always_inline)) void
+detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
+    const bool others_whole)
 {
   const float *x = det->rows + (size_t) channel * det->row_stride + ROW_FIRST;
   float *peak = mst_tpdetect_peaks (det, channel);
@@ -919,13 +941,13 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
       + HALF_FRONT;
   const int n16 = (n + 15) & ~15, FH = FF_TAPS / 2, BH = BS_TAPS / 2;
   const float *ft = det->ff_fold;
+  /* A copy on the stack, which GCC knows no store to the peaks reaches;
+   * from stage2_splat's first lanes it gathered the taps with some thirty
+   * permutations a call. */
   float tp[STAGE2_TAPS];
-  for (int t = 0; t < STAGE2_TAPS; t++)
-    tp[t] = det->stage2_splat[t][0];
+  memcpy (tp, det->stage2_fold, sizeof tp);
   const float *ut = tp + 3 * BH, *vt = ut + 7;
   const bool ff_refine = !det->ff_on_grid;
-  const __m512i rotate = _mm512_setr_epi32 (15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-      10, 11, 12, 13, 14);
   __m512 prev_q3 = _mm512_set1_ps (det->last_phase[channel]);
   __m512 prev_f3 = _mm512_set1_ps (det->last_ff_phase[channel]);
   /* FFmpeg's outer taps may be left out where they cannot matter: see
@@ -939,6 +961,15 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
   const __m512 refined_bound = _mm512_set1_ps (REFINED_BOUND * det->k_others);
   const __m512 ff_outer0 = _mm512_set1_ps (det->ff_outer[0]);
   const __m512 ff_outer1 = _mm512_set1_ps (det->ff_outer[1]);
+  /* The largest magnitude of each 16 frames, frames -16 on, in a pass of
+   * its own: its reductions are independent of each other there, where in
+   * the loop below each held up the skip test that waits on it. The
+   * maximum is exact, so the same value as over the 48 frames at once. */
+  float *group_max = det->group_max;
+  if (may_skip)
+    for (int j = 0; j < n16 / 16 + 2; j++)
+      group_max[j] = _mm512_reduce_max_ps (_mm512_and_ps (_mm512_loadu_ps
+              (x + 16 * (j - 1)), abs_mask));
   for (int i = 0; i < n16; i += 16) {
     /* Pair m: frames x[i - 15 + m] and x[i + 16 - m], centred on i + 1/2;
      * FFmpeg's interpolator takes every pair, the meters' m >= 10, the
@@ -978,27 +1009,23 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
       V = fmadd_bcst16 (_mm512_sub_ps (hv[m], hv[6 - m]), vt + 3 + m, V);
     }
     __m512 q1 = _mm512_add_ps (U, V), q3 = _mm512_sub_ps (U, V);
-    __m512 q3_before = _mm512_mask_blend_ps (0x0001,
-        _mm512_permutexvar_ps (rotate, q3),
-        _mm512_permutexvar_ps (rotate, prev_q3));
+    __m512 q3_before = before16 (q3, prev_q3);
     prev_q3 = q3;
     __m512 v0 = _mm512_loadu_ps (x + i), v2 = hv[3];
     __m512 v4 = _mm512_loadu_ps (x + i + 1);
     /* The meters' phases: max (|P + Q|, |P - Q|) = |P| + |Q|. */
-    const __m512 meters = _mm512_mul_ps (_mm512_max_ps (_mm512_add_ps
-            (_mm512_abs_ps (P), _mm512_abs_ps (Q)), _mm512_abs_ps (mid)),
-        k_others);
+    __m512 meters = _mm512_max_ps (_mm512_add_ps (_mm512_abs_ps (P),
+            _mm512_abs_ps (Q)), _mm512_abs_ps (mid));
+    if (!others_whole)
+      meters = _mm512_mul_ps (meters, k_others);
     __m512 bound = meters;
     if (may_skip) {
       /* A bound on FFmpeg's points from the shared pairs and the largest
        * sample of its windows (frames i - 16 .. i + 31): where it is at
        * most the larger of our peak and the floor, every lane's value is
        * the same with FFmpeg's points or with the bound. */
-      __m512 big = _mm512_max_ps (_mm512_and_ps (_mm512_loadu_ps (x + i - 16),
-              abs_mask), _mm512_and_ps (_mm512_loadu_ps (x + i), abs_mask));
-      big = _mm512_max_ps (big, _mm512_and_ps (_mm512_loadu_ps (x + i + 16),
-              abs_mask));
-      const __m512 xmax = _mm512_set1_ps (_mm512_reduce_max_ps (big));
+      const float *g = group_max + i / 16;
+      const __m512 xmax = _mm512_set1_ps (max_f (max_f (g[0], g[1]), g[2]));
       const __m512 up = _mm512_set1_ps (FF_BOUND_ROUNDING);
       bound = _mm512_fmadd_ps (xmax, ff_outer0, _mm512_mul_ps
           (_mm512_add_ps (_mm512_abs_ps (Pt), _mm512_abs_ps (Qt)), up));
@@ -1027,7 +1054,8 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     m = _mm512_max_ps (m, refine_peak16 (q1, v2, q3));
     m = _mm512_max_ps (m, refine_peak16 (v2, q3, v4));
     m = _mm512_mul_ps (m, nyquist_lift16 (q3_before, v0, q1, q1, v2, q3));
-    m = _mm512_max_ps (_mm512_mul_ps (m, k_others), meters);
+    m = _mm512_max_ps (others_whole ? m : _mm512_mul_ps (m, k_others),
+        meters);
     if (may_skip && _mm512_cmp_ps_mask (bound, _mm512_max_ps (m, floor_v),
             _CMP_LE_OQ) == 0xffff) {
       _mm512_storeu_ps (peak + i, _mm512_max_ps (m, bound));
@@ -1049,9 +1077,7 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
     /* FFmpeg's: f1 = Pf + Qf, f2 = Mf, f3 = Pf - Qf. */
     __m512 f1 = _mm512_add_ps (Pf, Qf), f3 = _mm512_sub_ps (Pf, Qf);
     if (ff_refine) {
-      __m512 f3_before = _mm512_mask_blend_ps (0x0001,
-          _mm512_permutexvar_ps (rotate, f3),
-          _mm512_permutexvar_ps (rotate, prev_f3));
+      __m512 f3_before = before16 (f3, prev_f3);
       m = _mm512_max_ps (m, refine_peak16 (f3_before, v0, f1));
       m = _mm512_max_ps (m, refine_peak16 (v0, f1, Mf));
       m = _mm512_max_ps (m, refine_peak16 (f1, Mf, f3));
@@ -1069,6 +1095,16 @@ detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
   det->last_phase[channel] = last[(n - 1) & 15];
   _mm512_storeu_ps (last, prev_f3);
   det->last_ff_phase[channel] = last[(n - 1) & 15];
+}
+
+__attribute__ ((target ("avx512f,avx512dq")))
+static void
+detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
+{
+  if (det->k_others == 1.0f)
+    detect_true_peaks_avx512_body (det, channel, n, true);
+  else
+    detect_true_peaks_avx512_body (det, channel, n, false);
 }
 
 /* FFmpeg's meter's peaks of n frames of one channel into its peaks (the

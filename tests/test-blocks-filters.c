@@ -813,14 +813,39 @@ test_block_form (void)
         len = len < N - at ? len : N - at;
         mst_biquad_block_run_stereo_f32 (&f, &c, frames + 2 * at,
             frames + 2 * at, len);
-        mst_biquad_block_run_stereo_f32 (&f, &c2, src + 2 * at,
-            out + 2 * at, len);
+        /* Every other piece through the checked runner: the same. */
+        if (p & 1)
+          MST_CHECK (mst_biquad_block_run_stereo_f32_sane (&f, &c2,
+                  src + 2 * at, out + 2 * at, len));
+        else
+          mst_biquad_block_run_stereo_f32 (&f, &c2, src + 2 * at,
+              out + 2 * at, len);
         at += len;
       }
       MST_CHECK_MSG (memcmp (frames, out, sizeof (float) * 2 * N) == 0,
           "order %d: from a separate input, not the same bits", f.n_state);
       for (int i = 0; i < N; i++)
         MST_CHECK (src[2 * i] == (float) x[i]);
+      /* A sample that is not audio anywhere in a piece, in a step or in
+       * the frames after the steps, either channel: refused, the history
+       * as it was; the largest audio sample passes. */
+      const float bad[3] = { NAN, -INFINITY, 1.01f * (float) MST_MAX_INPUT };
+      const int where[4] = { 0, 2 * 77 + 1, 2 * 97, 2 * 99 + 1 };
+      bool refused = true, kept = true;
+      for (int b = 0; b < 3; b++)
+        for (int w = 0; w < 4; w++) {
+          MstBiquadCascade before = c2;
+          float keep = src[where[w]];
+          src[where[w]] = bad[b];
+          refused &= !mst_biquad_block_run_stereo_f32_sane (&f, &c2, src,
+              out, 100);
+          kept &= memcmp (&before, &c2, sizeof c2) == 0;
+          src[where[w]] = keep;
+        }
+      MST_CHECK_MSG (refused && kept, "order %d: not audio", f.n_state);
+      src[2 * 50] = -(float) MST_MAX_INPUT;
+      MST_CHECK (mst_biquad_block_run_stereo_f32_sane (&f, &c2, src, out,
+              100));
       free (src);
       free (out);
     }

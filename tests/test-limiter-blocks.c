@@ -545,6 +545,42 @@ test_delayline (void)
       MST_CHECK_MSG (zero, "step %d", step);
     }
   }
+
+  /* A ring in use smaller than the allocation: the power of 2 that holds
+   * the frames asked for, frames in order across its wrap; nothing beyond
+   * the allocation; and back at full size, every slot written in the whole
+   * ring before reads zero. */
+  MST_CHECK (mst_delayline_configure_held (dl, channels, 1025)
+      == MST_ERR_INVALID_ARG);
+  mst_delayline_set_format (dl, MST_FORMAT_F64);
+  double *whole = mst_delayline_frame (dl, 0, NULL, NULL);
+  for (size_t k = 0; k < 1024 * (size_t) channels; k++)
+    whole[k] = 1.0 + (double) k;
+  MST_CHECK (mst_delayline_configure_held (dl, channels, 200) == MST_OK);
+  MST_CHECK (mst_delayline_get_capacity (dl) == 256);
+  bool in_order = true;
+  for (int k = 0; k < 40; k++) {
+    double in[17 * 3], out[17 * 3];
+    for (int j = 0; j < 17 * channels; j++)
+      in[j] = k * 100.0 + j;
+    mst_delayline_push (dl, in, 17);
+    if (k >= 10) {
+      /* 170 frames held: frames k - 10 come out. */
+      mst_delayline_pull (dl, out, 17);
+      for (int j = 0; j < 17 * channels; j++)
+        in_order &= out[j] == (k - 10) * 100.0 + j;
+    }
+  }
+  MST_CHECK (in_order);
+  mst_delayline_frame (dl, 256 + 9, &index, NULL);
+  MST_CHECK (index == 9);
+  MST_CHECK (mst_delayline_configure (dl, channels) == MST_OK);
+  MST_CHECK (mst_delayline_get_capacity (dl) == 1024);
+  whole = mst_delayline_frame (dl, 0, NULL, NULL);
+  bool cleared = true;
+  for (size_t k = 0; k < 1024 * (size_t) channels; k++)
+    cleared &= whole[k] == 0.0;
+  MST_CHECK (cleared);
   mst_delayline_destroy (&dl);
 }
 
