@@ -290,10 +290,12 @@
  * anyway and is spared by KEEP_LO. With KEEP_NOISE_BINS, on pink and
  * white hiss alone at -45 dBFS (seeds 1 to 10, 10 s, one-second windows
  * after the first 2 s, 20 to 1280 Hz) the cap takes the worst second
- * from -15.2 to -17.0 dB (pink; white -18.5 to -19.2), the SDR on
- * docs/elements/denoise.md's sixteen tracked cases +0.00 to +0.12 dB
- * against the partials' rule alone (summed +0.58); 5 and 8 within
- * 0.02 dB of 6, 3 lost 0.17 on the tests' music under pink hiss. With a
+ * from -15.2 to -17.0 dB (pink; white -18.6 to -19.2), the SDR on
+ * docs/elements/denoise.md's sixteen tracked cases -0.01 to +0.11 dB
+ * against the partials' rule alone (summed +0.50); 8 within 0.03 dB of
+ * 6 on every case (the worst pink second -16.7); without that rule, 5
+ * within 0.02 of 6 and 3 lost 0.17 on the tests' music under pink hiss
+ * at -45 dBFS. With a
  * profile the noise is known: no cap (6 there lost 0.04 dB on the tests'
  * music under pink hiss at -35 dBFS). */
 #define PRES_SNR_CAP_LONG 6.0f
@@ -323,8 +325,8 @@
  * KEEP_LO times it: the band factor spared those bins as partials, which
  * made most of the tracked long layer's residual over the floor and all
  * of its swings from second to second (the factor's partial term left
- * out, pink hiss alone's residual from 20 to 1280 Hz lies at -19.7 dB,
- * its worst second -18.8). On pink hiss alone at -45 dBFS (seeds 1 to
+ * out, pink hiss alone's residual from 20 to 1280 Hz lies at -19.9 dB,
+ * its worst second -18.8, with the cap below). On pink hiss alone at -45 dBFS (seeds 1 to
  * 10, 10 s, one-second windows after the first 2 s) the worst second
  * from -14.4 to -15.2 dB (the mean of the seeds' worst -17.0 -> -18.2),
  * on white -16.6 to -18.6; the SDR on docs/elements/denoise.md's sixteen
