@@ -491,7 +491,7 @@ steady_release (double *gain_db, size_t n, double *y1, const double *powers,
 }
 
 /* Over one frame in DENSE_SHARE over the knee's foot, all frames go four
- * a step (fast_steps4) rather than the sparse runs'. */
+ * a step (fast_steps2) rather than the sparse runs'. */
 #define DENSE_SHARE 4
 
 /* One frame of the ballistics without hold or auto release (see
@@ -510,67 +510,88 @@ steady_release (double *gain_db, size_t n, double *y1, const double *powers,
       y2 = y1 + a_att * (y2 - y1); \
   } while (0)
 
-/* FAST_STEP over @n frames (a multiple of 4) of static gains (dB, in
- * place), four frames a step. Each stage is a clamped one-pole, a map
- * f (y) = max (t, a y + (1 - a) t) (stage 1) or g (y) = min (y1,
- * a_att y + (1 - a_att) y1) (stage 2): the same values as FAST_STEP's in
- * exact arithmetic (t + a (y - t) is over t exactly where y is, and
- * y1 + a_att (y2 - y1) under y1 where y2 is). Such maps compose (a >= 0:
- * max and min pass through a y + b): frame k of a step from the state y
- * before it is max (C_k, a^(k+1) y + D_k), C_k and D_k folded from the
- * step's own gains off the chain, so the state waits on one product, one
- * addition and one comparison a stage for four frames instead of four.
- * Rounding differs from the frame by frame steps (a^(k+1) rounded once,
- * the affine terms summed in another order): a few ulps of the gain in
- * dB. Writes the gains and their largest and smallest to *@hi, *@lo. */
+/* FAST_STEP over @n frames (even) of static gains g (dB, in place), two
+ * frames a step. Each stage is a clamped one-pole, in t = dir g a map
+ * f (y) = max (t, a y + (1 - a) t) (stage 1) or min (y1, a_att y +
+ * (1 - a_att) y1) (stage 2): FAST_STEP's values in exact arithmetic
+ * (t + a (y - t) is over t exactly where y is, y1 + a_att (y2 - y1) under
+ * y1 where y2 is). Such maps compose (a >= 0: max and min pass through
+ * a y + b): the second frame from the state y before the first is
+ * max (C, a^2 y + D), C = f_1 (t_0) and D = a (1 - a) t_0 + (1 - a) t_1
+ * off the chain, so each stage's state waits on one multiply-add and one
+ * comparison for two frames instead of two of each (four steps a frame
+ * in all). Worked in g (dir -1 swaps max and min; the states stay in t
+ * outside) so that no frame is multiplied by dir. Rounding differs from
+ * the frame by frame steps (a^2 rounded once, the terms summed in another
+ * order, fused where FMA is there): a few ulps of the gain in dB. */
+#define STEPS2_BODY(MADD, UP, DOWN) \
+  do { \
+    const double b1_ = 1.0 - a_rel, b2_ = 1.0 - a_att; \
+    const double r2_ = a_rel * a_rel, s2_ = a_att * a_att; \
+    double y1 = dir * *y1_io, y2 = dir * *y2_io; \
+    for (size_t i = 0; i < n; i += 2) { \
+      const double g0 = gain_db[i], g1 = gain_db[i + 1]; \
+      const double bg0 = b1_ * g0, bg1 = b1_ * g1; \
+      const double c1 = UP (g1, MADD (a_rel, g0, bg1)); \
+      const double d1 = MADD (a_rel, bg0, bg1); \
+      const double u0 = UP (g0, MADD (a_rel, y1, bg0)); \
+      y1 = UP (c1, MADD (r2_, y1, d1)); \
+      const double bu0 = b2_ * u0, bu1 = b2_ * y1; \
+      const double e1 = DOWN (y1, MADD (a_att, u0, bu1)); \
+      const double f1 = MADD (a_att, bu0, bu1); \
+      gain_db[i] = DOWN (u0, MADD (a_att, y2, bu0)); \
+      y2 = DOWN (e1, MADD (s2_, y2, f1)); \
+      gain_db[i + 1] = y2; \
+    } \
+    *y1_io = dir * y1; \
+    *y2_io = dir * y2; \
+  } while (0)
+#define MUL_ADD(a, b, c) ((a) * (b) + (c))
 #define MAX2(a, b) ((a) > (b) ? (a) : (b))
 #define MIN2(a, b) ((a) < (b) ? (a) : (b))
+
 static void
-fast_steps4 (double *gain_db, size_t n, double dir, double a_rel,
-    double a_att, double *y1_io, double *y2_io, double *hi_io, double *lo_io)
+fast_steps2_portable (double *gain_db, size_t n, double dir, double a_rel,
+    double a_att, double *y1_io, double *y2_io)
 {
-  const double b_rel = 1.0 - a_rel, b_att = 1.0 - a_att;
-  const double r1 = a_rel, r2 = r1 * a_rel, r3 = r2 * a_rel, r4 = r3 * a_rel;
-  const double s1 = a_att, s2 = s1 * a_att, s3 = s2 * a_att, s4 = s3 * a_att;
-  double y1 = *y1_io, y2 = *y2_io, hi = *hi_io, lo = *lo_io;
-  for (size_t i = 0; i < n; i += 4) {
-    const double t0 = dir * gain_db[i], t1 = dir * gain_db[i + 1];
-    const double t2 = dir * gain_db[i + 2], t3 = dir * gain_db[i + 3];
-    /* Stage 1's folds: C_k = f_k (C_(k-1)), D_k = a D_(k-1) + b t_k. */
-    const double d0 = b_rel * t0, d1 = a_rel * d0 + b_rel * t1;
-    const double d2 = a_rel * d1 + b_rel * t2, d3 = a_rel * d2 + b_rel * t3;
-    const double c0 = t0;
-    const double c1 = MAX2 (t1, a_rel * c0 + b_rel * t1);
-    const double c2 = MAX2 (t2, a_rel * c1 + b_rel * t2);
-    const double c3 = MAX2 (t3, a_rel * c2 + b_rel * t3);
-    const double u0 = MAX2 (c0, r1 * y1 + d0), u1 = MAX2 (c1, r2 * y1 + d1);
-    const double u2 = MAX2 (c2, r3 * y1 + d2), u3 = MAX2 (c3, r4 * y1 + d3);
-    /* Stage 2's, on stage 1's frames. */
-    const double f0 = b_att * u0, f1 = a_att * f0 + b_att * u1;
-    const double f2 = a_att * f1 + b_att * u2, f3 = a_att * f2 + b_att * u3;
-    const double e0 = u0;
-    const double e1 = MIN2 (u1, a_att * e0 + b_att * u1);
-    const double e2 = MIN2 (u2, a_att * e1 + b_att * u2);
-    const double e3 = MIN2 (u3, a_att * e2 + b_att * u3);
-    const double v0 = MIN2 (e0, s1 * y2 + f0), v1 = MIN2 (e1, s2 * y2 + f1);
-    const double v2 = MIN2 (e2, s3 * y2 + f2), v3 = MIN2 (e3, s4 * y2 + f3);
-    y1 = u3;
-    y2 = v3;
-    const double g0 = dir * v0, g1 = dir * v1, g2 = dir * v2, g3 = dir * v3;
-    gain_db[i] = g0;
-    gain_db[i + 1] = g1;
-    gain_db[i + 2] = g2;
-    gain_db[i + 3] = g3;
-    hi = MAX2 (hi, MAX2 (MAX2 (g0, g1), MAX2 (g2, g3)));
-    lo = MIN2 (lo, MIN2 (MIN2 (g0, g1), MIN2 (g2, g3)));
-  }
-  *y1_io = y1;
-  *y2_io = y2;
-  *hi_io = hi;
-  *lo_io = lo;
+  if (dir > 0.0)
+    STEPS2_BODY (MUL_ADD, MAX2, MIN2);
+  else
+    STEPS2_BODY (MUL_ADD, MIN2, MAX2);
 }
+
+#ifdef MST_HAVE_X86_PATHS
+__attribute__ ((target ("avx2,fma")))
+static void
+fast_steps2_fma (double *gain_db, size_t n, double dir, double a_rel,
+    double a_att, double *y1_io, double *y2_io)
+{
+  if (dir > 0.0)
+    STEPS2_BODY (__builtin_fma, MAX2, MIN2);
+  else
+    STEPS2_BODY (__builtin_fma, MIN2, MAX2);
+}
+#endif
+
+#undef STEPS2_BODY
+#undef MUL_ADD
 #undef MAX2
 #undef MIN2
+
+/* The largest and smallest of @n gains into *@hi and *@lo (as they were:
+ * the starting values), off the ballistics' chain. */
+MST_VECTORISE_AVX2
+static void
+gain_extremes (const double *gain_db, size_t n, double *hi, double *lo)
+{
+  double h = *hi, l = *lo;
+  for (size_t i = 0; i < n; i++) {
+    h = gain_db[i] > h ? gain_db[i] : h;
+    l = gain_db[i] < l ? gain_db[i] : l;
+  }
+  *hi = h;
+  *lo = l;
+}
 
 /* Stage 1 and 2 of the ballistics over one gain channel's n static gains
  * (dB, in place, to the smoothed gain); returns the gain furthest from
@@ -666,9 +687,15 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n,
         }
       }
     } else {
-      const size_t n4 = n & ~(size_t) 3;
-      fast_steps4 (gain_db, n4, dir, a_rel, a_att, &y1, &y2, &hi, &lo);
-      for (size_t i = n4; i < n; i++) {
+      const size_t n2 = n & ~(size_t) 1;
+#ifdef MST_HAVE_X86_PATHS
+      if (mst_cpu_has_avx2_fma ())
+        fast_steps2_fma (gain_db, n2, dir, a_rel, a_att, &y1, &y2);
+      else
+#endif
+        fast_steps2_portable (gain_db, n2, dir, a_rel, a_att, &y1, &y2);
+      gain_extremes (gain_db, n2, &hi, &lo);
+      for (size_t i = n2; i < n; i++) {
         const double t = dir * gain_db[i];
         FAST_STEP (t);
         gain_db[i] = dir * y2;
