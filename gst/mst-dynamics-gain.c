@@ -98,6 +98,10 @@ struct MstDynamicsGain {
   /* A frame's level under this (linear) has a static gain of 0 dB
    * (sparse_curve); 0: none is known to. */
   double quiet_lin;
+  /* The last block had one frame in DENSE_SHARE or more over quiet_lin
+   * (an acting de-esser): this one's levels go through the logarithm and
+   * the curve whole, without the gathering. */
+  bool dense;
   /* sparse_curve's levels over quiet_lin, gathered (four of padding), and
    * their frames (room for the whole groups of mst_level_detector_peaks_over). */
   double above[MST_DYNAMICS_BLOCK + 4];
@@ -419,6 +423,7 @@ mst_dynamics_gain_reset (MstDynamicsGain * g)
   g->key_glide = g->audio_glide = false;
   g->key_filtered = false;
   g->flat = false;
+  g->dense = false;
   memset (g->ch, 0, sizeof g->ch);
   memset (g->key_acc, 0, sizeof g->key_acc);
   for (int c = 0; c < MST_MAX_CHANNELS; c++) {
@@ -757,7 +762,6 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n,
 }
 
 #undef FAST_STEP
-#undef DENSE_SHARE
 
 /* The gate's hysteresis. Its state reads the level's envelope (at once
  * upwards, falling gate_env_fall_db a frame), not the level itself: the
@@ -1317,12 +1321,24 @@ sparse_curve (MstDynamicsGain * g, double *row, size_t n)
   return m;
 }
 
+/* How many of the @n levels (dB) are over the knee's foot: their static
+ * gain is not 0 dB (the curve decides; counted before it). */
+MST_VECTORISE_AVX2
+static size_t
+count_over_db (const double *row, size_t n, double foot_db)
+{
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    m += row[i] >= foot_db;
+  return m;
+}
+
 /* K = 1: a gain a frame, from that frame's level. */
 static void
 gains_per_frame (MstDynamicsGain * g, const double *k, size_t k_stride,
     size_t n, int n_gains, double *gain, size_t gain_stride)
 {
-  const bool sparse = g->quiet_lin > 0.0;
+  const bool sparse = g->quiet_lin > 0.0 && !g->dense;
   /* One gain (a linked detector): the levels over quiet_lin straight from
    * the key, in one pass without the row of levels. */
   size_t n_above = 0;
@@ -1346,6 +1362,10 @@ gains_per_frame (MstDynamicsGain * g, const double *k, size_t k_stride,
     double *out = gain + c * gain_stride;
     if (sparse && !gathered)
       n_above = sparse_curve (g, row, n);
+    if (g->quiet_lin > 0.0 && n_gains == 1)
+      g->dense = (sparse ? n_above : count_over_db (row, n,
+              MST_LEVEL_DETECTOR_DB_PER_NEPER * log (g->quiet_lin)))
+          * DENSE_SHARE >= n;
     control_gains (g, &g->ch[c], row, n, sparse, sparse ? g->above_at : NULL,
         n_above);
     mst_vmath_exp (row, M_LN10 / 20.0, g->makeup_exp, out, n);
