@@ -555,29 +555,25 @@ steady_release (double *gain_db, size_t n, double *y1, const double *powers,
 #define MAX2(a, b) ((a) > (b) ? (a) : (b))
 #define MIN2(a, b) ((a) < (b) ? (a) : (b))
 
-static void
-fast_steps2_portable (double *gain_db, size_t n, double dir, double a_rel,
-    double a_att, double *y1_io, double *y2_io)
-{
-  if (dir > 0.0)
-    STEPS2_BODY (MUL_ADD, MAX2, MIN2);
-  else
-    STEPS2_BODY (MUL_ADD, MIN2, MAX2);
-}
-
+/* The runner of @MADD (a product and a sum, rounded once or twice), the
+ * stages' comparisons chosen by dir's sign. */
+#define DEFINE_FAST_STEPS2(name, MADD) \
+  static void \
+  name (double *gain_db, size_t n, double dir, double a_rel, double a_att, \
+      double *y1_io, double *y2_io) \
+  { \
+    if (dir > 0.0) \
+      STEPS2_BODY (MADD, MAX2, MIN2); \
+    else \
+      STEPS2_BODY (MADD, MIN2, MAX2); \
+  }
+DEFINE_FAST_STEPS2 (fast_steps2_portable, MUL_ADD)
 #ifdef MST_HAVE_X86_PATHS
 __attribute__ ((target ("avx2,fma")))
-static void
-fast_steps2_fma (double *gain_db, size_t n, double dir, double a_rel,
-    double a_att, double *y1_io, double *y2_io)
-{
-  if (dir > 0.0)
-    STEPS2_BODY (__builtin_fma, MAX2, MIN2);
-  else
-    STEPS2_BODY (__builtin_fma, MIN2, MAX2);
-}
+DEFINE_FAST_STEPS2 (fast_steps2_fma, __builtin_fma)
 #endif
 
+#undef DEFINE_FAST_STEPS2
 #undef STEPS2_BODY
 #undef MUL_ADD
 #undef MAX2
