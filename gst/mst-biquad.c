@@ -624,7 +624,7 @@ mst_biquad_cascades_run_rows (MstBiquadCascade * c, int n_rows,
 
 #ifdef MST_HAVE_X86_PATHS
 /* One section over a channel pair (@xb NULL: one channel, lane 1 idle),
- * the feedback of the last output in the last multiply-add. The input is
+ * four frames a step in block form (below). The input is
  * the rows themselves, or with @frames non-NULL (@xb then too) the
  * interleaved stereo F32 frames, converted exactly and checked on the way
  * (|x| <= MST_MAX_INPUT, NaN failing it) off the recurrence's chain: the

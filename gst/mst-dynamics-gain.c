@@ -1467,7 +1467,7 @@ filter_key (MstDynamicsGain * g, const double *key, size_t key_stride,
     else if (dst != row)
       memcpy (dst, row, n * sizeof (double));
   }
-  /* Outside a glide at one multiply-add of latency a frame, within
+  /* Outside a glide at two multiply-adds of latency for four frames, within
    * rounding of the glide's runner (the split band of a processor keyed by
    * its own audio is this key). */
   if (g->key_glide)
