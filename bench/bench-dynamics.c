@@ -7,7 +7,10 @@
  * other processes' turns. Under valgrind --tool=callgrind, --runs 1 and
  * --seconds 10 give instructions per frame (the run's count / frames).
  *
- *   bench-dynamics [--runs N] [--seconds S] [--only NAME] [FILE]
+ *   bench-dynamics [--runs N] [--seconds S] [--only NAME] [--threshold DB]
+ *       [FILE]
+ * (--threshold: the dynamics cases' threshold in dBFS instead of their
+ * defaults', say the de-esser acting at -50 on the bench's music)
  *
  * FILE: raw F32LE stereo 48 kHz (bench.py's music); without it, a
  * music-like signal: tones and noise under a slow swell, with gaps. */
@@ -48,7 +51,8 @@ synth (float *x, size_t frames)
 
 /* Best CPU time per frame (ns) of @runs passes over @frames frames. */
 static double
-time_case (Case c, const float *x, float *y, size_t frames, int runs)
+time_case (Case c, const float *x, float *y, size_t frames, int runs,
+    double threshold_db)
 {
   MstDynamics *d = NULL;
   MstMbcomp *m = NULL;
@@ -69,6 +73,8 @@ time_case (Case c, const float *x, float *y, size_t frames, int runs)
       mst_dynamics_settings_deesser (&s);
     else
       mst_dynamics_settings_default (&s);
+    if (!isnan (threshold_db))
+      s.threshold_db = threshold_db;
     d = mst_dynamics_init (CHANNELS);
     if (!d || mst_dynamics_configure (d, RATE, CHANNELS, 0, 0.0) != MST_OK
         || mst_dynamics_set (d, &s) != MST_OK)
@@ -97,7 +103,7 @@ int
 main (int argc, char **argv)
 {
   int runs = 5;
-  double seconds = 60.0;
+  double seconds = 60.0, threshold_db = NAN;
   const char *file = NULL, *only = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp (argv[i], "--runs") == 0 && i + 1 < argc)
@@ -106,6 +112,8 @@ main (int argc, char **argv)
       seconds = atof (argv[++i]);
     else if (strcmp (argv[i], "--only") == 0 && i + 1 < argc)
       only = argv[++i];
+    else if (strcmp (argv[i], "--threshold") == 0 && i + 1 < argc)
+      threshold_db = atof (argv[++i]);
     else
       file = argv[i];
   }
@@ -126,7 +134,7 @@ main (int argc, char **argv)
   for (int c = 0; c < N_CASES; c++)
     if (!only || strcmp (only, names[c]) == 0)
       printf ("%-10s %.3f ns/frame\n", names[c],
-          time_case ((Case) c, x, y, frames, runs));
+          time_case ((Case) c, x, y, frames, runs, threshold_db));
   free (x);
   free (y);
   return 0;

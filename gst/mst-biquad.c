@@ -624,7 +624,7 @@ mst_biquad_cascades_run_rows (MstBiquadCascade * c, int n_rows,
 
 #ifdef MST_HAVE_X86_PATHS
 /* One section over a channel pair (@xb NULL: one channel, lane 1 idle),
- * the feedback of the last output in the last multiply-add. The input is
+ * four frames a step in block form (below). The input is
  * the rows themselves, or with @frames non-NULL (@xb then too) the
  * interleaved stereo F32 frames, converted exactly and checked on the way
  * (|x| <= MST_MAX_INPUT, NaN failing it) off the recurrence's chain: the
@@ -661,28 +661,70 @@ section_fma_body (const MstBiquad * c, MstBiquadHistory * sa,
     if (xb) \
       _mm_storeh_pd (xb + (i), y); \
   } while (0)
+  /* Four frames a step in block form: the feed-forward sums F_k of the
+   * step's frames folded through the feedback among themselves (G_k =
+   * F_k - a1 G_(k-1) - a2 G_(k-2)), then each output G_k + P_k y1 +
+   * Q_k y2 from the state before the step (P, Q: the feedback's response
+   * to y1 and y2), so that the state waits on two multiply-adds for four
+   * frames instead of one a frame. The same filter, rounded otherwise
+   * (a key's: mst-biquad.h). */
+  double p[4], q[4];
+  {
+    double zp1 = 1.0, zp2 = 0.0, zq1 = 0.0, zq2 = 1.0;
+    for (int k = 0; k < 4; k++) {
+      p[k] = -c->a1 * zp1 - c->a2 * zp2;
+      q[k] = -c->a1 * zq1 - c->a2 * zq2;
+      zp2 = zp1, zp1 = p[k];
+      zq2 = zq1, zq1 = q[k];
+    }
+  }
+  const __m128d p0 = _mm_set1_pd (p[0]), p1 = _mm_set1_pd (p[1]);
+  const __m128d p2 = _mm_set1_pd (p[2]), p3 = _mm_set1_pd (p[3]);
+  const __m128d q0 = _mm_set1_pd (q[0]), q1 = _mm_set1_pd (q[1]);
+  const __m128d q2 = _mm_set1_pd (q[2]), q3 = _mm_set1_pd (q[3]);
+#define SECTION_FF(in, x1, x2) \
+  _mm_fmadd_pd (b2, x2, _mm_fmadd_pd (b1, x1, _mm_mul_pd (b0, in)))
+#define SECTION_OUT(g, pk, qk) \
+  _mm_fmadd_pd (pk, y1, _mm_fmadd_pd (qk, y2, g))
   int i = 0;
-  /* Two frames a step: the history moves by renaming, not copying. */
-  for (; i + 2 <= n; i += 2) {
-    __m128d in0, in1;
+  for (; i + 4 <= n; i += 4) {
+    __m128d in0, in1, in2, in3;
     if (frames) {
       const __m256d v = _mm256_cvtps_pd (_mm_loadu_ps (frames + 2 * i));
+      const __m256d w = _mm256_cvtps_pd (_mm_loadu_ps (frames + 2 * i + 4));
       SECTION_CHECK (v);
+      SECTION_CHECK (w);
       in0 = _mm256_castpd256_pd128 (v);
       in1 = _mm256_extractf128_pd (v, 1);
+      in2 = _mm256_castpd256_pd128 (w);
+      in3 = _mm256_extractf128_pd (w, 1);
     } else {
       in0 = SECTION_LOAD (i);
       in1 = SECTION_LOAD (i + 1);
+      in2 = SECTION_LOAD (i + 2);
+      in3 = SECTION_LOAD (i + 3);
     }
-    const __m128d y0 = SECTION_STEP (in0, x1, x2, y1, y2);
-    const __m128d ya = SECTION_STEP (in1, in0, x1, y0, y1);
-    SECTION_STORE (i, y0);
-    SECTION_STORE (i + 1, ya);
-    x2 = in0;
-    x1 = in1;
-    y2 = y0;
-    y1 = ya;
+    const __m128d g0 = SECTION_FF (in0, x1, x2);
+    const __m128d g1 = _mm_fnmadd_pd (a1, g0, SECTION_FF (in1, in0, x1));
+    const __m128d g2 = _mm_fnmadd_pd (a1, g1, _mm_fnmadd_pd (a2, g0,
+            SECTION_FF (in2, in1, in0)));
+    const __m128d g3 = _mm_fnmadd_pd (a1, g2, _mm_fnmadd_pd (a2, g1,
+            SECTION_FF (in3, in2, in1)));
+    const __m128d o0 = SECTION_OUT (g0, p0, q0);
+    const __m128d o1 = SECTION_OUT (g1, p1, q1);
+    const __m128d o2 = SECTION_OUT (g2, p2, q2);
+    const __m128d o3 = SECTION_OUT (g3, p3, q3);
+    SECTION_STORE (i, o0);
+    SECTION_STORE (i + 1, o1);
+    SECTION_STORE (i + 2, o2);
+    SECTION_STORE (i + 3, o3);
+    x2 = in2;
+    x1 = in3;
+    y2 = o2;
+    y1 = o3;
   }
+#undef SECTION_FF
+#undef SECTION_OUT
   for (; i < n; i++) {
     __m128d in;
     if (frames) {

@@ -55,11 +55,13 @@ void mst_biquad_cascades_run_rows (MstBiquadCascade * c, int n_rows,
     double *rows, size_t stride, const MstBiquad * from, int n);
 
 /** mst_biquad_cascade_run of channels 0 .. @n_channels - 1 without a
- *  glide, its recurrence at the latency of one multiply-add a frame: on
- *  x86-64 with AVX2 and FMA (chosen at run time) each section's output is
- *  y = (b0 x + b1 x1 + b2 x2 - a2 y2) - a1 y1 in fused multiply-adds, the
- *  term of the last output alone on the frame-to-frame path (channel
- *  pairs as two lanes). The same filter and history as
+ *  glide, its recurrence at the latency of two multiply-adds for four
+ *  frames: on x86-64 with AVX2 and FMA (chosen at run time) each section
+ *  runs four frames a step in block form, each output G_k + P_k y1 +
+ *  Q_k y2 from the state before the step (G_k: the step's feed-forward
+ *  sums folded through the feedback; the last frames one at a time as
+ *  y = (b0 x + b1 x1 + b2 x2 - a2 y2) - a1 y1), in fused multiply-adds
+ *  (channel pairs as two lanes). The same filter and history as
  *  mst_biquad_cascade_run, within rounding (not bit for bit); it is that
  *  function elsewhere. For a filter nobody hears bit for bit: a key. */
 void mst_biquad_cascade_run_fast (MstBiquadCascade * c, int n_channels,

@@ -98,6 +98,10 @@ struct MstDynamicsGain {
   /* A frame's level under this (linear) has a static gain of 0 dB
    * (sparse_curve); 0: none is known to. */
   double quiet_lin;
+  /* The last block had one frame in DENSE_SHARE or more over quiet_lin
+   * (an acting de-esser): this one's levels go through the logarithm and
+   * the curve whole, without the gathering. */
+  bool dense;
   /* sparse_curve's levels over quiet_lin, gathered (four of padding), and
    * their frames (room for the whole groups of mst_level_detector_peaks_over). */
   double above[MST_DYNAMICS_BLOCK + 4];
@@ -419,6 +423,7 @@ mst_dynamics_gain_reset (MstDynamicsGain * g)
   g->key_glide = g->audio_glide = false;
   g->key_filtered = false;
   g->flat = false;
+  g->dense = false;
   memset (g->ch, 0, sizeof g->ch);
   memset (g->key_acc, 0, sizeof g->key_acc);
   for (int c = 0; c < MST_MAX_CHANNELS; c++) {
@@ -490,6 +495,10 @@ steady_release (double *gain_db, size_t n, double *y1, const double *powers,
   return i;
 }
 
+/* Over one frame in DENSE_SHARE over the knee's foot, all frames go four
+ * a step (fast_steps2) rather than the sparse runs'. */
+#define DENSE_SHARE 4
+
 /* One frame of the ballistics without hold or auto release (see
  * ballistics: the same steps). */
 #define FAST_STEP(t) \
@@ -505,6 +514,101 @@ steady_release (double *gain_db, size_t n, double *y1, const double *powers,
     else \
       y2 = y1 + a_att * (y2 - y1); \
   } while (0)
+
+/* FAST_STEP over @n frames (even) of static gains g (dB, in place), two
+ * frames a step. Each stage is a clamped one-pole, in t = dir g a map
+ * f (y) = max (t, a y + (1 - a) t) (stage 1) or min (y1, a_att y +
+ * (1 - a_att) y1) (stage 2): FAST_STEP's values in exact arithmetic
+ * (t + a (y - t) is over t exactly where y is, y1 + a_att (y2 - y1) under
+ * y1 where y2 is). Such maps compose (a >= 0: max and min pass through
+ * a y + b): the second frame from the state y before the first is
+ * max (C, a^2 y + D), C = f_1 (t_0) and D = a (1 - a) t_0 + (1 - a) t_1
+ * off the chain, so each stage's state waits on one multiply-add and one
+ * comparison for two frames instead of two of each (four steps a frame
+ * in all). Worked in g (dir -1 swaps max and min; the states stay in t
+ * outside) so that no frame is multiplied by dir. Rounding differs from
+ * the frame by frame steps (a^2 rounded once, the terms summed in another
+ * order, fused where FMA is there): a few ulps of the gain in dB. */
+#define STEPS2_BODY(MADD, UP, DOWN) \
+  do { \
+    const double b1_ = 1.0 - a_rel, b2_ = 1.0 - a_att; \
+    const double r2_ = a_rel * a_rel, s2_ = a_att * a_att; \
+    double y1 = dir * *y1_io, y2 = dir * *y2_io; \
+    for (size_t i = 0; i < n; i += 2) { \
+      const double g0 = gain_db[i], g1 = gain_db[i + 1]; \
+      const double bg0 = b1_ * g0, bg1 = b1_ * g1; \
+      const double c1 = UP (g1, MADD (a_rel, g0, bg1)); \
+      const double d1 = MADD (a_rel, bg0, bg1); \
+      const double u0 = UP (g0, MADD (a_rel, y1, bg0)); \
+      y1 = UP (c1, MADD (r2_, y1, d1)); \
+      const double bu0 = b2_ * u0, bu1 = b2_ * y1; \
+      const double e1 = DOWN (y1, MADD (a_att, u0, bu1)); \
+      const double f1 = MADD (a_att, bu0, bu1); \
+      gain_db[i] = DOWN (u0, MADD (a_att, y2, bu0)); \
+      y2 = DOWN (e1, MADD (s2_, y2, f1)); \
+      gain_db[i + 1] = y2; \
+    } \
+    *y1_io = dir * y1; \
+    *y2_io = dir * y2; \
+  } while (0)
+#define MUL_ADD(a, b, c) ((a) * (b) + (c))
+#define MAX2(a, b) ((a) > (b) ? (a) : (b))
+#define MIN2(a, b) ((a) < (b) ? (a) : (b))
+
+/* The runner of @MADD (a product and a sum, rounded once or twice), the
+ * stages' comparisons chosen by dir's sign. */
+#define DEFINE_FAST_STEPS2(name, MADD) \
+  static void \
+  name (double *gain_db, size_t n, double dir, double a_rel, double a_att, \
+      double *y1_io, double *y2_io) \
+  { \
+    if (dir > 0.0) \
+      STEPS2_BODY (MADD, MAX2, MIN2); \
+    else \
+      STEPS2_BODY (MADD, MIN2, MAX2); \
+  }
+DEFINE_FAST_STEPS2 (fast_steps2_portable, MUL_ADD)
+#ifdef MST_HAVE_X86_PATHS
+__attribute__ ((target ("avx2,fma")))
+DEFINE_FAST_STEPS2 (fast_steps2_fma, __builtin_fma)
+#endif
+
+#undef DEFINE_FAST_STEPS2
+#undef STEPS2_BODY
+#undef MUL_ADD
+#undef MAX2
+#undef MIN2
+
+/* The largest and smallest of @n gains into *@hi and *@lo (as they were:
+ * the starting values), off the ballistics' chain: four lanes of each
+ * (the compiler keeps a plain loop's maximum one scalar chain). */
+MST_VECTORISE_AVX2
+static void
+gain_extremes (const double *gain_db, size_t n, double *hi, double *lo)
+{
+  typedef double V4e __attribute__ ((vector_size (32)));
+  typedef int64_t V4el __attribute__ ((vector_size (32)));
+  V4e h = { *hi, *hi, *hi, *hi }, l = { *lo, *lo, *lo, *lo };
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    V4e v;
+    memcpy (&v, gain_db + i, sizeof v);
+    const V4el up = v > h, down = v < l;
+    h = (V4e) (((V4el) v & up) | ((V4el) h & ~up));
+    l = (V4e) (((V4el) v & down) | ((V4el) l & ~down));
+  }
+  double hs = h[0], ls = l[0];
+  for (int k = 1; k < 4; k++) {
+    hs = h[k] > hs ? h[k] : hs;
+    ls = l[k] < ls ? l[k] : ls;
+  }
+  for (; i < n; i++) {
+    hs = gain_db[i] > hs ? gain_db[i] : hs;
+    ls = gain_db[i] < ls ? gain_db[i] : ls;
+  }
+  *hi = hs;
+  *lo = ls;
+}
 
 /* Stage 1 and 2 of the ballistics over one gain channel's n static gains
  * (dB, in place, to the smoothed gain); returns the gain furthest from
@@ -553,6 +657,15 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n,
       hi = (v) > hi ? (v) : hi; \
       lo = (v) < lo ? (v) : lo; \
     } while (0)
+    if (above && n_above * DENSE_SHARE >= n) {
+      /* Dense: the row written whole (the runs +0 dB, the gathered
+       * frames' gains from g->above, where curve_gathered left them:
+       * no branch a run), all frames four a step. */
+      memset (gain_db, 0, n * sizeof *gain_db);
+      for (size_t j = 0; j < n_above; j++)
+        gain_db[above[j]] = g->above[j];
+      above = NULL;
+    }
     if (above) {
       /* Runs of +0 dB: after the attack (y2 < y1), most of a de-esser's
        * frames are a steady release (83 % of the bench's music). */
@@ -591,7 +704,15 @@ ballistics (MstDynamicsGain * g, Ballistics * b, double *gain_db, size_t n,
         }
       }
     } else {
-      for (size_t i = 0; i < n; i++) {
+      const size_t n2 = n & ~(size_t) 1;
+#ifdef MST_HAVE_X86_PATHS
+      if (mst_cpu_has_avx2_fma ())
+        fast_steps2_fma (gain_db, n2, dir, a_rel, a_att, &y1, &y2);
+      else
+#endif
+        fast_steps2_portable (gain_db, n2, dir, a_rel, a_att, &y1, &y2);
+      gain_extremes (gain_db, n2, &hi, &lo);
+      for (size_t i = n2; i < n; i++) {
         const double t = dir * gain_db[i];
         FAST_STEP (t);
         gain_db[i] = dir * y2;
@@ -1196,12 +1317,24 @@ sparse_curve (MstDynamicsGain * g, double *row, size_t n)
   return m;
 }
 
+/* How many of the @n levels (dB) are over the knee's foot: their static
+ * gain is not 0 dB (the curve decides; counted before it). */
+MST_VECTORISE_AVX2
+static size_t
+count_over_db (const double *row, size_t n, double foot_db)
+{
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    m += row[i] >= foot_db;
+  return m;
+}
+
 /* K = 1: a gain a frame, from that frame's level. */
 static void
 gains_per_frame (MstDynamicsGain * g, const double *k, size_t k_stride,
     size_t n, int n_gains, double *gain, size_t gain_stride)
 {
-  const bool sparse = g->quiet_lin > 0.0;
+  const bool sparse = g->quiet_lin > 0.0 && !g->dense;
   /* One gain (a linked detector): the levels over quiet_lin straight from
    * the key, in one pass without the row of levels. */
   size_t n_above = 0;
@@ -1225,6 +1358,10 @@ gains_per_frame (MstDynamicsGain * g, const double *k, size_t k_stride,
     double *out = gain + c * gain_stride;
     if (sparse && !gathered)
       n_above = sparse_curve (g, row, n);
+    if (g->quiet_lin > 0.0 && n_gains == 1)
+      g->dense = (sparse ? n_above : count_over_db (row, n,
+              MST_LEVEL_DETECTOR_DB_PER_NEPER * log (g->quiet_lin)))
+          * DENSE_SHARE >= n;
     control_gains (g, &g->ch[c], row, n, sparse, sparse ? g->above_at : NULL,
         n_above);
     mst_vmath_exp (row, M_LN10 / 20.0, g->makeup_exp, out, n);
@@ -1330,7 +1467,7 @@ filter_key (MstDynamicsGain * g, const double *key, size_t key_stride,
     else if (dst != row)
       memcpy (dst, row, n * sizeof (double));
   }
-  /* Outside a glide at one multiply-add of latency a frame, within
+  /* Outside a glide at two multiply-adds of latency for four frames, within
    * rounding of the glide's runner (the split band of a processor keyed by
    * its own audio is this key). */
   if (g->key_glide)

@@ -121,7 +121,7 @@ mst_gain_computer_get_nonfinite_count (const MstGainComputer * gc)
  * vectorises without finite-math flags. */
 MST_ALWAYS_INLINE uint64_t
 curve (const MstGainComputer * gc, const double *level_db, double *gain,
-    size_t n, bool lin)
+    size_t n, bool lin, bool hard)
 {
   const double thr = gc->set.threshold_db, side = gc->side;
   const double slope = gc->slope, half_knee = gc->half_knee;
@@ -141,12 +141,19 @@ curve (const MstGainComputer * gc, const double *level_db, double *gain,
     x = x <= MST_GAIN_COMPUTER_MAX_LEVEL_DB ? x
         : MST_GAIN_COMPUTER_MAX_LEVEL_DB;
     double d = side * (x - thr);
-    double u = d + half_knee;
-    u = u > 0.0 ? u : 0.0;
-    u = u < knee ? u : knee;
-    double beyond = d - half_knee;
-    beyond = beyond > 0.0 ? beyond : 0.0;
-    double g = slope * (u * u * inv_two_knee + beyond);
+    double g;
+    if (hard) {
+      /* A knee of exactly 0: the knee's term is +0 (u clamped to [0, 0],
+       * inv_two_knee 0) and beyond is d over 0: the same value. */
+      g = slope * (d > 0.0 ? d : 0.0);
+    } else {
+      double u = d + half_knee;
+      u = u > 0.0 ? u : 0.0;
+      u = u < knee ? u : knee;
+      double beyond = d - half_knee;
+      beyond = beyond > 0.0 ? beyond : 0.0;
+      g = slope * (u * u * inv_two_knee + beyond);
+    }
     g = g > range ? g : range;
     g = (g < cap ? g : cap) + makeup;
     gain[i] = lin ? exp (g * db_to_exp) : g;
@@ -159,14 +166,15 @@ static uint64_t
 curve_db (const MstGainComputer * gc, const double *level_db, double *gain,
     size_t n)
 {
-  return curve (gc, level_db, gain, n, false);
+  return gc->set.knee_db == 0.0 ? curve (gc, level_db, gain, n, false, true)
+      : curve (gc, level_db, gain, n, false, false);
 }
 
 static uint64_t
 curve_lin (const MstGainComputer * gc, const double *level_db, double *gain,
     size_t n)
 {
-  return curve (gc, level_db, gain, n, true);
+  return curve (gc, level_db, gain, n, true, false);
 }
 
 static MstResult
