@@ -451,8 +451,6 @@ lanes (double a, double b)
   return (v2d) { a, b };
 }
 
-/* Channels @ca and @cb (-1: none) of @net into @p, the halves a multiple
- * of @align (the halves of a vector). */
 /* The layout of @net's nodes among vectors of @halves halves: banded
  * when each node can sit in its source's vector or the next (a node fed
  * by the input in the first), with at most BAND_VECTORS vectors of four
@@ -491,6 +489,8 @@ place (MstBiquadNet * net, int halves)
   net->layout_halves = halves;
 }
 
+/* Channels @ca and @cb (-1: none) of @net into @p, the halves a multiple
+ * of @align (the halves of a vector). */
 static void
 pair_load (const MstBiquadNet * net, Pair * p, int ca, int cb,
     double *const *outputs, size_t stride, int align)

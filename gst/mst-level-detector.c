@@ -447,6 +447,25 @@ MST_DEFINE_PROCESS_TO (mst_level_detector_process_lin, MstLevelDetector,
 typedef double V4d __attribute__ ((vector_size (32)));
 typedef int64_t V4l __attribute__ ((vector_size (32)));
 
+/* A sample's instant level: |x|, a non-finite one as 0 (counted in
+ * *@n_bad), clamped to MST_LEVEL_DETECTOR_MAX_LIN. */
+static inline double
+instant_magnitude (double x, int *n_bad)
+{
+  double v = fabs (x);
+  bool finite = v <= DBL_MAX;
+  *n_bad += !finite;
+  v = finite ? v : 0.0;
+  return v < MST_LEVEL_DETECTOR_MAX_LIN ? v : MST_LEVEL_DETECTOR_MAX_LIN;
+}
+
+/* The envelope an instant detector leaves after its last sample @x. */
+static inline double
+last_envelope (double x)
+{
+  return fabs (x) <= MST_LEVEL_DETECTOR_MAX_LIN ? fabs (x) : 0.0;
+}
+
 MST_VECTORISE_AVX2
 static uint64_t
 instant_peak_rows (MstLevelDetector * det, const double *in, size_t stride,
@@ -489,19 +508,14 @@ instant_peak_rows (MstLevelDetector * det, const double *in, size_t stride,
     }
     n_bad += (int) (i - (size_t) (n_ok[0] + n_ok[1] + n_ok[2] + n_ok[3]));
     for (; i < n; i++) {
-      double v = fabs (x[i]);
-      bool finite = v <= DBL_MAX;
-      n_bad += !finite;
-      v = finite ? v : 0.0;
-      v = v < MST_LEVEL_DETECTOR_MAX_LIN ? v : MST_LEVEL_DETECTOR_MAX_LIN;
+      const double v = instant_magnitude (x[i], &n_bad);
       if (linked && c > 0)
         out[i] = v > out[i] ? v : out[i];
       else
         out[i] = v > FLOOR_AMPLITUDE ? v : FLOOR_AMPLITUDE;
     }
     if (n > 0)
-      det->env[c] = fabs (x[n - 1]) <= MST_LEVEL_DETECTOR_MAX_LIN ?
-          fabs (x[n - 1]) : 0.0;
+      det->env[c] = last_envelope (x[n - 1]);
   }
   return (uint64_t) n_bad;
 }
@@ -515,11 +529,7 @@ linked_peak_at (const double *in, size_t stride, int nch, size_t i,
 {
   double lev = FLOOR_AMPLITUDE;
   for (int c = 0; c < nch; c++) {
-    double v = fabs (in[(size_t) c * stride + i]);
-    bool finite = v <= DBL_MAX;
-    *n_bad += !finite;
-    v = finite ? v : 0.0;
-    v = v < MST_LEVEL_DETECTOR_MAX_LIN ? v : MST_LEVEL_DETECTOR_MAX_LIN;
+    const double v = instant_magnitude (in[(size_t) c * stride + i], n_bad);
     if (c == 0)
       lev = v > FLOOR_AMPLITUDE ? v : FLOOR_AMPLITUDE;
     else
@@ -649,10 +659,9 @@ mst_level_detector_peaks_over (MstLevelDetector * det, const double *planar,
   /* What process_planar leaves: the envelopes at the last |x|, the ring
    * not written and moved on. */
   if (n_frames > 0) {
-    for (int c = 0; c < nch; c++) {
-      const double v = fabs (planar[(size_t) c * stride + n_frames - 1]);
-      det->env[c] = v <= MST_LEVEL_DETECTOR_MAX_LIN ? v : 0.0;
-    }
+    for (int c = 0; c < nch; c++)
+      det->env[c] = last_envelope (planar[(size_t) c * stride + n_frames
+              - 1]);
     det->ring_stale = true;
     det->ring_pos = (det->ring_pos + n_frames) % det->ring_frames;
   }
