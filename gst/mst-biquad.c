@@ -269,12 +269,149 @@ quad_steps (const PairSection * c, const int n_sections, SkewState * st,
   }
 #undef JOIN
 }
+
+/* The steady steps of mst_biquad_cascades_run_fused_fast: the skewed
+ * cascade's transposed direct form II state (the SkewState of quad_steps,
+ * taken over and handed back as it is) with each section's output kept out
+ * of its state's recurrence: y = b0 x + s1 is fed back nowhere, and
+ * s1' = (b1 - a1 b0) x + s2 - a1 s1, s2' = (b2 - a2 b0) x - a2 s1 (the
+ * recurrence with y written out). A state then waits on one multiply-add a
+ * step (s1 on s1) or two over two steps (s1 through s2), where
+ * quad_steps's waits on two a step (s1 through y). Vector p holds sections
+ * p (low lanes) and p + V (high lanes, V = ceil (n_sections / 2); a silent
+ * section of zeros past the last), so that vector p's inputs are vector
+ * p - 1's outputs lane for lane and one vector in all has its lanes
+ * crossed (quad_steps's pairing crosses lanes on every pair's chain).
+ * Compiled for AVX and FMA; with n_sections a constant the state lives in
+ * registers. */
+static inline __attribute__ ((always_inline, target ("avx,fma"))) void
+state_steps_body (const PairSection * c, const int n_sections,
+    SkewState * st, const PairIo * io, const bool interleaved, int i0, int i1)
+{
+  const int V = (n_sections + 1) / 2;
+  const int out_vector = n_sections - 1 - V;   /* last section: high lanes */
+  __m256d b0[MAX_QUAD_SECTIONS / 2], c1[MAX_QUAD_SECTIONS / 2];
+  __m256d c2[MAX_QUAD_SECTIONS / 2], a1[MAX_QUAD_SECTIONS / 2];
+  __m256d a2[MAX_QUAD_SECTIONS / 2], s1[MAX_QUAD_SECTIONS / 2];
+  __m256d s2[MAX_QUAD_SECTIONS / 2], prev[MAX_QUAD_SECTIONS / 2];
+  const __m128d gain = (__m128d) io->gain;
+
+#pragma GCC unroll 4
+  for (int p = 0; p < V; p++) {
+    double lane[2][5] = { {0} };
+    __m128d half[2][3];
+    for (int h = 0; h < 2; h++) {
+      const int k = p + h * V;
+      const __m128d zero = _mm_setzero_pd ();
+      if (k >= n_sections) {
+        half[h][0] = half[h][1] = half[h][2] = zero;
+        continue;
+      }
+      const double q_b0 = c[k].b0[0], q_a1 = c[k].a1[0], q_a2 = c[k].a2[0];
+      lane[h][0] = q_b0;
+      /* In long double: b1 - a1 b0 cancels for poles near z = 1. */
+      lane[h][1] = (double) ((long double) c[k].b1[0]
+          - (long double) q_a1 * q_b0);
+      lane[h][2] = (double) ((long double) c[k].b2[0]
+          - (long double) q_a2 * q_b0);
+      lane[h][3] = q_a1;
+      lane[h][4] = q_a2;
+      half[h][0] = (__m128d) st->s1[k];
+      half[h][1] = (__m128d) st->s2[k];
+      /* The section's output in the step before: the next one's input
+       * (none kept after the last section, whose output is stored). */
+      half[h][2] = k + 1 < n_sections ? (__m128d) st->pend[k + 1] : zero;
+    }
+#define HALVES(lo, hi) _mm256_insertf128_pd (_mm256_castpd128_pd256 (lo), \
+      (hi), 1)
+#define BOTH(j) HALVES (_mm_set1_pd (lane[0][j]), _mm_set1_pd (lane[1][j]))
+    b0[p] = BOTH (0);
+    c1[p] = BOTH (1);
+    c2[p] = BOTH (2);
+    a1[p] = BOTH (3);
+    a2[p] = BOTH (4);
+    s1[p] = HALVES (half[0][0], half[1][0]);
+    s2[p] = HALVES (half[0][1], half[1][1]);
+    prev[p] = HALVES (half[0][2], half[1][2]);
+#undef BOTH
+  }
+  for (int i = i0; i < i1; i++) {
+    __m128d x;
+    if (interleaved)
+      x = _mm_cvtps_pd (_mm_castsi128_ps (_mm_loadl_epi64 ((const __m128i *)
+                  (io->frames + 2 * i))));
+    else
+      x = _mm_set_pd (io->xb[i], io->xa[i]);
+    /* Section V takes section V - 1's output: the one lane crossing. */
+    __m256d in = HALVES (x, _mm256_castpd256_pd128 (prev[V - 1]));
+#pragma GCC unroll 4
+    for (int p = 0; p < V; p++) {
+      const __m256d s = s1[p];
+      const __m256d y = _mm256_fmadd_pd (b0[p], in, s);
+      const __m256d t = _mm256_fmadd_pd (c1[p], in, s2[p]);
+      s2[p] = _mm256_fnmadd_pd (a2[p], s, _mm256_mul_pd (c2[p], in));
+      s1[p] = _mm256_fnmadd_pd (a1[p], s, t);
+      in = prev[p];
+      prev[p] = y;
+    }
+    const __m128d y = _mm256_extractf128_pd (prev[out_vector], 1);
+    const int at = i - (n_sections - 1);
+    if (interleaved) {
+      _mm_storel_pi ((__m64 *) (io->frames + 2 * at),
+          _mm_cvtpd_ps (_mm_mul_pd (y, gain)));
+    } else {
+      _mm_storel_pd (io->xa + at, y);
+      _mm_storeh_pd (io->xb + at, y);
+    }
+  }
+#undef HALVES
+#pragma GCC unroll 4
+  for (int p = 0; p < V; p++)
+    for (int h = 0; h < 2; h++) {
+      const int k = p + h * V;
+      if (k >= n_sections)
+        continue;
+      st->s1[k] = (v2d) (h ? _mm256_extractf128_pd (s1[p], 1)
+          : _mm256_castpd256_pd128 (s1[p]));
+      st->s2[k] = (v2d) (h ? _mm256_extractf128_pd (s2[p], 1)
+          : _mm256_castpd256_pd128 (s2[p]));
+      if (k + 1 < n_sections)
+        st->pend[k + 1] = (v2d) (h ? _mm256_extractf128_pd (prev[p], 1)
+            : _mm256_castpd256_pd128 (prev[p]));
+    }
+}
+
+/* state_steps_body with n_sections (2 to MAX_QUAD_SECTIONS) a constant in
+ * each case (one copy under MST_FEW_KERNEL_COPIES, as
+ * cascade_pair_dispatch). Called, not inlined: once a block. */
+__attribute__ ((target ("avx,fma")))
+static void
+state_steps (const PairSection * c, int n_sections, SkewState * st,
+    const PairIo * io, const bool interleaved, int i0, int i1)
+{
+#ifdef MST_FEW_KERNEL_COPIES
+  state_steps_body (c, n_sections, st, io, interleaved, i0, i1);
+#else
+  switch (n_sections) {
+#define CASE(k) case k: \
+      if (interleaved) \
+        state_steps_body (c, k, st, io, true, i0, i1); \
+      else \
+        state_steps_body (c, k, st, io, false, i0, i1); \
+      break;
+      CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7) CASE (8)
+#undef CASE
+    default:
+      break;
+  }
+#endif
+}
 #endif
 
 static inline __attribute__ ((always_inline)) void
 cascade_pair_body (const PairSection * c, const int n_sections,
     v2d (*hist)[2], const PairIo * io, const bool interleaved,
-    const bool quad, int n)
+    const bool quad, bool state_form, int n)
 {
   /* With n_sections a constant the steady loop unrolls and the state stays
    * in registers. */
@@ -302,11 +439,14 @@ cascade_pair_body (const PairSection * c, const int n_sections,
 #ifdef HAVE_QUAD_PATH
     if (quad && n_sections >= 2 && n_sections <= MAX_QUAD_SECTIONS
         && i < steady_end) {
-      quad_steps (c, n_sections, &st, io, interleaved, i, steady_end);
+      if (state_form)
+        state_steps (c, n_sections, &st, io, interleaved, i, steady_end);
+      else
+        quad_steps (c, n_sections, &st, io, interleaved, i, steady_end);
       i = steady_end;
     }
 #else
-    (void) quad;
+    (void) quad, (void) state_form;
 #endif
     for (; i < steady_end; i++)
       skew_step (c, n_sections, &st, io, interleaved, false, i, 0, last);
@@ -337,19 +477,23 @@ cascade_pair_body (const PairSection * c, const int n_sections,
  * UBSan). */
 MST_ALWAYS_INLINE void
 cascade_pair_dispatch (const PairSection * c, int n_sections, v2d (*hist)[2],
-    const PairIo * io, const bool interleaved, const bool quad, int n)
+    const PairIo * io, const bool interleaved, const bool quad,
+    bool state_form, int n)
 {
 #ifdef MST_FEW_KERNEL_COPIES
-  cascade_pair_body (c, n_sections, hist, io, interleaved, quad, n);
+  cascade_pair_body (c, n_sections, hist, io, interleaved, quad, state_form,
+      n);
 #else
   switch (n_sections) {
 #define CASE(k) case k: \
-      cascade_pair_body (c, k, hist, io, interleaved, quad, n); break;
+      cascade_pair_body (c, k, hist, io, interleaved, quad, state_form, n); \
+      break;
       CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7)
       CASE (8)
 #undef CASE
     default:
-      cascade_pair_body (c, n_sections, hist, io, interleaved, false, n);
+      cascade_pair_body (c, n_sections, hist, io, interleaved, false, false,
+          n);
       break;
   }
 #endif
@@ -357,7 +501,8 @@ cascade_pair_dispatch (const PairSection * c, int n_sections, v2d (*hist)[2],
 
 static inline __attribute__ ((always_inline)) void
 cascade_run_pair_body (const MstBiquad * sections, int n_sections,
-    v2d (*hist)[2], const PairIo * io, int n, const bool quad)
+    v2d (*hist)[2], const PairIo * io, int n, const bool quad,
+    bool state_form)
 {
   PairSection c[MST_BIQUAD_MAX_CHAIN];
   for (int k = 0; k < n_sections; k++) {
@@ -368,9 +513,11 @@ cascade_run_pair_body (const MstBiquad * sections, int n_sections,
     c[k].a2 = (v2d) { sections[k].a2, sections[k].a2 };
   }
   if (io->frames)
-    cascade_pair_dispatch (c, n_sections, hist, io, true, quad, n);
+    cascade_pair_dispatch (c, n_sections, hist, io, true, quad, state_form,
+        n);
   else
-    cascade_pair_dispatch (c, n_sections, hist, io, false, quad, n);
+    cascade_pair_dispatch (c, n_sections, hist, io, false, quad, state_form,
+        n);
 }
 
 /* Portable build: two lanes, one section at a time. */
@@ -378,30 +525,34 @@ static void
 cascade_run_pair_generic (const MstBiquad * sections, int n_sections,
     v2d (*hist)[2], const PairIo * io, int n)
 {
-  cascade_run_pair_body (sections, n_sections, hist, io, n, false);
+  cascade_run_pair_body (sections, n_sections, hist, io, n, false, false);
 }
 
 #ifdef HAVE_QUAD_PATH
 /* AVX and FMA: two sections per vector in the steady steps, and one fused
- * multiply-add per section on the critical path. */
+ * multiply-add per section on the critical path; with @state_form the
+ * steady steps of state_steps. */
 __attribute__ ((target ("avx,fma")))
 static void
 cascade_run_pair_avx (const MstBiquad * sections, int n_sections,
-    v2d (*hist)[2], const PairIo * io, int n)
+    v2d (*hist)[2], const PairIo * io, bool state_form, int n)
 {
-  cascade_run_pair_body (sections, n_sections, hist, io, n, true);
+  cascade_run_pair_body (sections, n_sections, hist, io, n, true,
+      state_form);
 }
 #endif
 
 static void
 cascade_run_pair (const MstBiquad * sections, int n_sections, v2d (*hist)[2],
-    const PairIo * io, int n)
+    const PairIo * io, bool state_form, int n)
 {
 #ifdef HAVE_QUAD_PATH
   if (mst_cpu_has_avx2_fma ()) {
-    cascade_run_pair_avx (sections, n_sections, hist, io, n);
+    cascade_run_pair_avx (sections, n_sections, hist, io, state_form, n);
     return;
   }
+#else
+  (void) state_form;
 #endif
   cascade_run_pair_generic (sections, n_sections, hist, io, n);
 }
@@ -457,7 +608,7 @@ static void
 chain_run_pair (const MstBiquad * sections,
     MstBiquadHistory * const *hist_a, MstBiquadHistory * const *hist_b,
     int n_sections, double *xa, double *xb, float *frames, double gain,
-    int n)
+    bool state_form, int n)
 {
   v2d h[MST_BIQUAD_MAX_CHAIN + 1][2];
   PairIo io = { xa, xb, frames, {gain, gain} };
@@ -470,7 +621,7 @@ chain_run_pair (const MstBiquad * sections,
     h[k + 1][0] = (v2d) { hist_a[k]->y1, hist_b[k]->y1 };
     h[k + 1][1] = (v2d) { hist_a[k]->y2, hist_b[k]->y2 };
   }
-  cascade_run_pair (sections, n_sections, h, &io, n);
+  cascade_run_pair (sections, n_sections, h, &io, state_form, n);
   for (int k = 0; k < n_sections; k++) {
     hist_a[k]->x1 = h[k][0][0];
     hist_b[k]->x1 = h[k][0][1];
@@ -483,10 +634,10 @@ chain_run_pair (const MstBiquad * sections,
   }
 }
 
-void
-mst_biquad_cascades_run_fused (MstBiquadCascade * const *cascades,
-    int n_cascades, int n_channels, double *planar, size_t stride,
-    float *frames, double gain, int n)
+static void
+cascades_run_fused (MstBiquadCascade * const *cascades, int n_cascades,
+    int n_channels, double *planar, size_t stride, float *frames,
+    double gain, bool state_form, int n)
 {
   MstBiquad sections[MST_BIQUAD_MAX_CHAIN];
   MstBiquadHistory *hist_a[MST_BIQUAD_MAX_CHAIN];
@@ -507,10 +658,28 @@ mst_biquad_cascades_run_fused (MstBiquadCascade * const *cascades,
       }
     if (pair)
       chain_run_pair (sections, hist_a, hist_b, n_sections, planar + c * stride,
-          planar + (c + 1) * stride, frames, gain, n);
+          planar + (c + 1) * stride, frames, gain, state_form, n);
     else
       chain_run (sections, hist_a, n_sections, planar + c * stride, n);
   }
+}
+
+void
+mst_biquad_cascades_run_fused (MstBiquadCascade * const *cascades,
+    int n_cascades, int n_channels, double *planar, size_t stride,
+    float *frames, double gain, int n)
+{
+  cascades_run_fused (cascades, n_cascades, n_channels, planar, stride,
+      frames, gain, false, n);
+}
+
+void
+mst_biquad_cascades_run_fused_fast (MstBiquadCascade * const *cascades,
+    int n_cascades, int n_channels, double *planar, size_t stride,
+    float *frames, double gain, int n)
+{
+  cascades_run_fused (cascades, n_cascades, n_channels, planar, stride,
+      frames, gain, true, n);
 }
 
 void

@@ -241,7 +241,7 @@ run_steady_bands (MstEq * eq, int n, float *direct)
   if (direct && (eq->gain.db != eq->gain.target_db || eq->wet != 1.0
           || eq->wet_target != 1.0))
     return false;
-  mst_biquad_cascades_run_fused (cascades, n_cascades, eq->ctx.channels,
+  mst_biquad_cascades_run_fused_fast (cascades, n_cascades, eq->ctx.channels,
       eq->planar, BLOCK_FRAMES, direct, eq->gain.lin, n);
   return true;
 }
