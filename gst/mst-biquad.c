@@ -272,33 +272,45 @@ quad_steps (const PairSection * c, const int n_sections, SkewState * st,
 
 /* The steady steps of mst_biquad_cascades_run_fused_fast: the skewed
  * cascade's transposed direct form II state (the SkewState of quad_steps,
- * taken over and handed back as it is) with each section's output kept out
- * of its state's recurrence: y = b0 x + s1 is fed back nowhere, and
+ * taken over and handed back) with each section's output kept out of its
+ * state's recurrence: y = b0 x + s1 is fed back nowhere, and
  * s1' = (b1 - a1 b0) x + s2 - a1 s1, s2' = (b2 - a2 b0) x - a2 s1 (the
  * recurrence with y written out). A state then waits on one multiply-add a
  * step (s1 on s1) or two over two steps (s1 through s2), where
- * quad_steps's waits on two a step (s1 through y). Vector p holds sections
- * p (low lanes) and p + V (high lanes, V = ceil (n_sections / 2); a silent
- * section of zeros past the last), so that vector p's inputs are vector
- * p - 1's outputs lane for lane and one vector in all has its lanes
- * crossed (quad_steps's pairing crosses lanes on every pair's chain).
- * Compiled for AVX and FMA; with n_sections a constant the state lives in
- * registers. */
+ * quad_steps's waits on two a step (s1 through y). Inside, section k's
+ * signals and state are divided by b0 of sections 0 .. k (its "scale"), so
+ * that y / b0 = x + s1 / b0 is an addition, off the multiply-add units that
+ * bound the loop: s1' = (b1 / b0 - a1) x + s2 - a1 s1 on the scaled
+ * values, the product of all b0 applied to the output with the gain.
+ * Vector p holds sections p (low lanes) and p + V (high lanes,
+ * V = ceil (n_sections / 2); a silent section of zeros past the last), so
+ * that vector p's inputs are vector p - 1's outputs lane for lane and one
+ * vector in all has its lanes crossed (quad_steps's pairing crosses lanes
+ * on every pair's chain). Compiled for AVX and FMA; with n_sections a
+ * constant the state lives in registers. */
 static inline __attribute__ ((always_inline, target ("avx,fma"))) void
 state_steps_body (const PairSection * c, const int n_sections,
     SkewState * st, const PairIo * io, const bool interleaved, int i0, int i1)
 {
   const int V = (n_sections + 1) / 2;
   const int out_vector = n_sections - 1 - V;   /* last section: high lanes */
-  __m256d b0[MAX_QUAD_SECTIONS / 2], c1[MAX_QUAD_SECTIONS / 2];
+  double scale[MAX_QUAD_SECTIONS], inv_scale[MAX_QUAD_SECTIONS];
+  long double product = 1.0L;
+  for (int k = 0; k < n_sections; k++) {
+    product *= c[k].b0[0];
+    scale[k] = (double) product;
+    inv_scale[k] = (double) (1.0L / product);
+  }
+  __m256d c1[MAX_QUAD_SECTIONS / 2];
   __m256d c2[MAX_QUAD_SECTIONS / 2], a1[MAX_QUAD_SECTIONS / 2];
   __m256d a2[MAX_QUAD_SECTIONS / 2], s1[MAX_QUAD_SECTIONS / 2];
   __m256d s2[MAX_QUAD_SECTIONS / 2], prev[MAX_QUAD_SECTIONS / 2];
-  const __m128d gain = (__m128d) io->gain;
+  const __m128d out_scale = _mm_set1_pd (scale[n_sections - 1]);
+  const __m128d gain = _mm_mul_pd ((__m128d) io->gain, out_scale);
 
 #pragma GCC unroll 4
   for (int p = 0; p < V; p++) {
-    double lane[2][5] = { {0} };
+    double lane[2][4] = { {0} };
     __m128d half[2][3];
     for (int h = 0; h < 2; h++) {
       const int k = p + h * V;
@@ -307,29 +319,27 @@ state_steps_body (const PairSection * c, const int n_sections,
         half[h][0] = half[h][1] = half[h][2] = zero;
         continue;
       }
-      const double q_b0 = c[k].b0[0], q_a1 = c[k].a1[0], q_a2 = c[k].a2[0];
-      lane[h][0] = q_b0;
-      /* In long double: b1 - a1 b0 cancels for poles near z = 1. */
-      lane[h][1] = (double) ((long double) c[k].b1[0]
-          - (long double) q_a1 * q_b0);
-      lane[h][2] = (double) ((long double) c[k].b2[0]
-          - (long double) q_a2 * q_b0);
-      lane[h][3] = q_a1;
-      lane[h][4] = q_a2;
-      half[h][0] = (__m128d) st->s1[k];
-      half[h][1] = (__m128d) st->s2[k];
+      const long double q_b0 = c[k].b0[0];
+      const __m128d to_scaled = _mm_set1_pd (inv_scale[k]);
+      /* In long double: b1 / b0 - a1 cancels for poles near z = 1. */
+      lane[h][0] = (double) (c[k].b1[0] / q_b0 - c[k].a1[0]);
+      lane[h][1] = (double) (c[k].b2[0] / q_b0 - c[k].a2[0]);
+      lane[h][2] = c[k].a1[0];
+      lane[h][3] = c[k].a2[0];
+      half[h][0] = _mm_mul_pd ((__m128d) st->s1[k], to_scaled);
+      half[h][1] = _mm_mul_pd ((__m128d) st->s2[k], to_scaled);
       /* The section's output in the step before: the next one's input
        * (none kept after the last section, whose output is stored). */
-      half[h][2] = k + 1 < n_sections ? (__m128d) st->pend[k + 1] : zero;
+      half[h][2] = k + 1 < n_sections ? _mm_mul_pd ((__m128d) st->pend[k + 1],
+          to_scaled) : zero;
     }
 #define HALVES(lo, hi) _mm256_insertf128_pd (_mm256_castpd128_pd256 (lo), \
       (hi), 1)
 #define BOTH(j) HALVES (_mm_set1_pd (lane[0][j]), _mm_set1_pd (lane[1][j]))
-    b0[p] = BOTH (0);
-    c1[p] = BOTH (1);
-    c2[p] = BOTH (2);
-    a1[p] = BOTH (3);
-    a2[p] = BOTH (4);
+    c1[p] = BOTH (0);
+    c2[p] = BOTH (1);
+    a1[p] = BOTH (2);
+    a2[p] = BOTH (3);
     s1[p] = HALVES (half[0][0], half[1][0]);
     s2[p] = HALVES (half[0][1], half[1][1]);
     prev[p] = HALVES (half[0][2], half[1][2]);
@@ -347,7 +357,7 @@ state_steps_body (const PairSection * c, const int n_sections,
 #pragma GCC unroll 4
     for (int p = 0; p < V; p++) {
       const __m256d s = s1[p];
-      const __m256d y = _mm256_fmadd_pd (b0[p], in, s);
+      const __m256d y = _mm256_add_pd (in, s);
       const __m256d t = _mm256_fmadd_pd (c1[p], in, s2[p]);
       s2[p] = _mm256_fnmadd_pd (a2[p], s, _mm256_mul_pd (c2[p], in));
       s1[p] = _mm256_fnmadd_pd (a1[p], s, t);
@@ -360,8 +370,9 @@ state_steps_body (const PairSection * c, const int n_sections,
       _mm_storel_pi ((__m64 *) (io->frames + 2 * at),
           _mm_cvtpd_ps (_mm_mul_pd (y, gain)));
     } else {
-      _mm_storel_pd (io->xa + at, y);
-      _mm_storeh_pd (io->xb + at, y);
+      const __m128d out = _mm_mul_pd (y, out_scale);
+      _mm_storel_pd (io->xa + at, out);
+      _mm_storeh_pd (io->xb + at, out);
     }
   }
 #undef HALVES
@@ -371,24 +382,31 @@ state_steps_body (const PairSection * c, const int n_sections,
       const int k = p + h * V;
       if (k >= n_sections)
         continue;
+      const v2d from_scaled = { scale[k], scale[k] };
       st->s1[k] = (v2d) (h ? _mm256_extractf128_pd (s1[p], 1)
-          : _mm256_castpd256_pd128 (s1[p]));
+          : _mm256_castpd256_pd128 (s1[p])) * from_scaled;
       st->s2[k] = (v2d) (h ? _mm256_extractf128_pd (s2[p], 1)
-          : _mm256_castpd256_pd128 (s2[p]));
+          : _mm256_castpd256_pd128 (s2[p])) * from_scaled;
       if (k + 1 < n_sections)
         st->pend[k + 1] = (v2d) (h ? _mm256_extractf128_pd (prev[p], 1)
-            : _mm256_castpd256_pd128 (prev[p]));
+            : _mm256_castpd256_pd128 (prev[p])) * from_scaled;
     }
 }
 
 /* state_steps_body with n_sections (2 to MAX_QUAD_SECTIONS) a constant in
  * each case (one copy under MST_FEW_KERNEL_COPIES, as
- * cascade_pair_dispatch). Called, not inlined: once a block. */
+ * cascade_pair_dispatch). Called, not inlined: once a block. False, nothing
+ * done, when a section's b0 is too near 0 (or too large) to divide by. */
 __attribute__ ((target ("avx,fma")))
-static void
+static bool
 state_steps (const PairSection * c, int n_sections, SkewState * st,
     const PairIo * io, const bool interleaved, int i0, int i1)
 {
+  /* Eight factors within 1e+-30: their products stay far inside double's
+   * range, and so do the scaled signals. */
+  for (int k = 0; k < n_sections; k++)
+    if (!(fabs (c[k].b0[0]) >= 1e-30 && fabs (c[k].b0[0]) <= 1e30))
+      return false;
 #ifdef MST_FEW_KERNEL_COPIES
   state_steps_body (c, n_sections, st, io, interleaved, i0, i1);
 #else
@@ -402,9 +420,10 @@ state_steps (const PairSection * c, int n_sections, SkewState * st,
       CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7) CASE (8)
 #undef CASE
     default:
-      break;
+      return false;
   }
 #endif
+  return true;
 }
 #endif
 
@@ -439,9 +458,9 @@ cascade_pair_body (const PairSection * c, const int n_sections,
 #ifdef HAVE_QUAD_PATH
     if (quad && n_sections >= 2 && n_sections <= MAX_QUAD_SECTIONS
         && i < steady_end) {
-      if (state_form)
-        state_steps (c, n_sections, &st, io, interleaved, i, steady_end);
-      else
+      if (!state_form
+          || !state_steps (c, n_sections, &st, io, interleaved, i,
+              steady_end))
         quad_steps (c, n_sections, &st, io, interleaved, i, steady_end);
       i = steady_end;
     }
