@@ -302,6 +302,19 @@ test_smooth_changes (void)
   mst_eq_destroy (&eq);
 }
 
+/* The settings in force on @one_side[0] with its first @n_bands bands
+ * filtering the left channel alone, and on @one_side[1] the right. */
+static void
+set_one_sided (MstEq * one_side[2], int n_bands)
+{
+  for (int c = 0; c < 2; c++) {
+    MstEqSettings s = settings;
+    for (int b = 0; b < n_bands; b++)
+      s.bands[b].channels = c ? MST_EQ_CHANNELS_RIGHT : MST_EQ_CHANNELS_LEFT;
+    MST_CHECK (mst_eq_set (one_side[c], &s) == MST_OK);
+  }
+}
+
 /* A glide that starts and ends mid-stream, between stretches of the steady
  * stereo pass (mst_biquad_cascades_run_fused_fast: on the F32 frames
  * themselves, or on the planar F64 block): the state goes from that pass
@@ -332,7 +345,6 @@ test_glide_handover_stereo (void)
   int n_target;
   MstEq *stereo = eq_new (2);
   MstEq *one_side[2] = { mst_eq_init (2), mst_eq_init (2) };
-  MstEqSettings side_settings;
   float *x = malloc (sizeof (float) * 2 * n);
   double *xd = malloc (sizeof (double) * 2 * n);
   double *m[2] = { malloc (sizeof (double) * 2 * n),
@@ -348,14 +360,9 @@ test_glide_handover_stereo (void)
     set_num_bands (stereo, 3);
     for (int b = 0; b < 3; b++)
       set_band (stereo, b, &steady[b]);
-    for (int c = 0; c < 2; c++) {
-      side_settings = settings;
-      for (int b = 0; b < 3; b++)
-        side_settings.bands[b].channels = c ? MST_EQ_CHANNELS_RIGHT
-            : MST_EQ_CHANNELS_LEFT;
-      MST_CHECK (mst_eq_set (one_side[c], &side_settings) == MST_OK);
+    set_one_sided (one_side, 3);
+    for (int c = 0; c < 2; c++)
       mst_eq_reset (one_side[c]);
-    }
     mst_eq_reset (stereo);
     /* The same float samples everywhere: the doubles read back from x. */
     for (size_t i = 0; i < n; i++)
@@ -367,13 +374,7 @@ test_glide_handover_stereo (void)
     for (size_t k = 0; k < n_calls; k++) {
       if (k == change_at) {
         set_band (stereo, 1, &glide_to);
-        for (int c = 0; c < 2; c++) {
-          side_settings = settings;
-          for (int b = 0; b < 3; b++)
-            side_settings.bands[b].channels = c ? MST_EQ_CHANNELS_RIGHT
-                : MST_EQ_CHANNELS_LEFT;
-          MST_CHECK (mst_eq_set (one_side[c], &side_settings) == MST_OK);
-        }
+        set_one_sided (one_side, 3);
       }
       if (f64)
         mst_eq_process_f64 (stereo, xd + 2 * k * call, call);
