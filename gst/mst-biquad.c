@@ -282,18 +282,19 @@ quad_steps (const PairSection * c, const int n_sections, SkewState * st,
  * that y / b0 = x + s1 / b0 is an addition, off the multiply-add units that
  * bound the loop: s1' = (b1 / b0 - a1) x + s2 - a1 s1 on the scaled
  * values, the product of all b0 applied to the output with the gain.
- * Vector p holds sections p (low lanes) and p + V (high lanes,
+ * Vector p holds sections p (high lanes) and p + V (low lanes,
  * V = ceil (n_sections / 2); a silent section of zeros past the last), so
  * that vector p's inputs are vector p - 1's outputs lane for lane and one
- * vector in all has its lanes crossed (quad_steps's pairing crosses lanes
- * on every pair's chain). Compiled for AVX and FMA; with n_sections a
+ * shuffle a frame (the frame and section V's input into vector 0) crosses
+ * lanes, the last section's output being low lanes (quad_steps's pairing
+ * crosses lanes on every pair's chain). Compiled for AVX and FMA; with n_sections a
  * constant the state lives in registers. */
 static inline __attribute__ ((always_inline, target ("avx,fma"))) void
 state_steps_body (const PairSection * c, const int n_sections,
     SkewState * st, const PairIo * io, const bool interleaved, int i0, int i1)
 {
   const int V = (n_sections + 1) / 2;
-  const int out_vector = n_sections - 1 - V;   /* last section: high lanes */
+  const int out_vector = n_sections - 1 - V;   /* last section: low lanes */
   double scale[MAX_QUAD_SECTIONS], inv_scale[MAX_QUAD_SECTIONS];
   long double product = 1.0L;
   for (int k = 0; k < n_sections; k++) {
@@ -335,14 +336,15 @@ state_steps_body (const PairSection * c, const int n_sections,
     }
 #define HALVES(lo, hi) _mm256_insertf128_pd (_mm256_castpd128_pd256 (lo), \
       (hi), 1)
-#define BOTH(j) HALVES (_mm_set1_pd (lane[0][j]), _mm_set1_pd (lane[1][j]))
+    /* Section p in the high lanes, p + V in the low ones. */
+#define BOTH(j) HALVES (_mm_set1_pd (lane[1][j]), _mm_set1_pd (lane[0][j]))
     c1[p] = BOTH (0);
     c2[p] = BOTH (1);
     a1[p] = BOTH (2);
     a2[p] = BOTH (3);
-    s1[p] = HALVES (half[0][0], half[1][0]);
-    s2[p] = HALVES (half[0][1], half[1][1]);
-    prev[p] = HALVES (half[0][2], half[1][2]);
+    s1[p] = HALVES (half[1][0], half[0][0]);
+    s2[p] = HALVES (half[1][1], half[0][1]);
+    prev[p] = HALVES (half[1][2], half[0][2]);
 #undef BOTH
   }
   for (int i = i0; i < i1; i++) {
@@ -352,8 +354,10 @@ state_steps_body (const PairSection * c, const int n_sections,
                   (io->frames + 2 * i))));
     else
       x = _mm_set_pd (io->xb[i], io->xa[i]);
-    /* Section V takes section V - 1's output: the one lane crossing. */
-    __m256d in = HALVES (x, _mm256_castpd256_pd128 (prev[V - 1]));
+    /* Section V takes section V - 1's output: the one lane crossing, in
+     * the shuffle that puts the frame in the high lanes. */
+    __m256d in = _mm256_permute2f128_pd (prev[V - 1],
+        _mm256_castpd128_pd256 (x), 0x21);
 #pragma GCC unroll 4
     for (int p = 0; p < V; p++) {
       const __m256d s = s1[p];
@@ -364,7 +368,7 @@ state_steps_body (const PairSection * c, const int n_sections,
       in = prev[p];
       prev[p] = y;
     }
-    const __m128d y = _mm256_extractf128_pd (prev[out_vector], 1);
+    const __m128d y = _mm256_castpd256_pd128 (prev[out_vector]);
     const int at = i - (n_sections - 1);
     if (interleaved) {
       _mm_storel_pi ((__m64 *) (io->frames + 2 * at),
@@ -383,13 +387,13 @@ state_steps_body (const PairSection * c, const int n_sections,
       if (k >= n_sections)
         continue;
       const v2d from_scaled = { scale[k], scale[k] };
-      st->s1[k] = (v2d) (h ? _mm256_extractf128_pd (s1[p], 1)
-          : _mm256_castpd256_pd128 (s1[p])) * from_scaled;
-      st->s2[k] = (v2d) (h ? _mm256_extractf128_pd (s2[p], 1)
-          : _mm256_castpd256_pd128 (s2[p])) * from_scaled;
+      st->s1[k] = (v2d) (h ? _mm256_castpd256_pd128 (s1[p])
+          : _mm256_extractf128_pd (s1[p], 1)) * from_scaled;
+      st->s2[k] = (v2d) (h ? _mm256_castpd256_pd128 (s2[p])
+          : _mm256_extractf128_pd (s2[p], 1)) * from_scaled;
       if (k + 1 < n_sections)
-        st->pend[k + 1] = (v2d) (h ? _mm256_extractf128_pd (prev[p], 1)
-            : _mm256_castpd256_pd128 (prev[p])) * from_scaled;
+        st->pend[k + 1] = (v2d) (h ? _mm256_castpd256_pd128 (prev[p])
+            : _mm256_extractf128_pd (prev[p], 1)) * from_scaled;
     }
 }
 
