@@ -96,6 +96,20 @@ void mst_biquad_cascades_run_fused (MstBiquadCascade * const *cascades,
     int n_cascades, int n_channels, double *planar, size_t stride,
     float *frames, double gain, int n);
 
+/** mst_biquad_cascades_run_fused, the same filter and history within
+ *  rounding (not bit for bit; against an exact filter its error in double
+ *  was 3 to 25 dB lower in the cases of docs/benchmarks.md): on x86-64 with AVX2 and FMA (chosen at
+ *  run time), chains of 2 to 8 sections take their steady frames with each
+ *  section's output kept out of its state's recurrence (s1' = (b1 - a1 b0)
+ *  x + s2 - a1 s1, s2' = (b2 - a2 b0) x - a2 s1), so that a state waits on
+ *  one multiply-add a frame instead of two, and with the sections scaled by
+ *  their b0 (the output an addition); a channel without a partner runs as
+ *  both lanes of a pair instead of in the scalar chain. The equalizer's
+ *  steady bands. */
+void mst_biquad_cascades_run_fused_fast (MstBiquadCascade * const *cascades,
+    int n_cascades, int n_channels, double *planar, size_t stride,
+    float *frames, double gain, int n);
+
 #ifdef __cplusplus
 }
 #endif

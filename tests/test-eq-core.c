@@ -302,6 +302,139 @@ test_smooth_changes (void)
   mst_eq_destroy (&eq);
 }
 
+/* The settings in force on @one_side[0] with its first @n_bands bands
+ * filtering the left channel alone, and on @one_side[1] the right. */
+static void
+set_one_sided (MstEq * one_side[2], int n_bands)
+{
+  for (int c = 0; c < 2; c++) {
+    MstEqSettings s = settings;
+    for (int b = 0; b < n_bands; b++)
+      s.bands[b].channels = c ? MST_EQ_CHANNELS_RIGHT : MST_EQ_CHANNELS_LEFT;
+    MST_CHECK (mst_eq_set (one_side[c], &s) == MST_OK);
+  }
+}
+
+/* A glide that starts and ends mid-stream, between stretches of the steady
+ * stereo pass (mst_biquad_cascades_run_fused_fast: on the F32 frames
+ * themselves, or on the planar F64 block): the state goes from that pass
+ * to the gliding bands and back without a click. The stereo output stays
+ * within rounding of equalizers whose bands filter the left or the right
+ * channel alone (never steady on all channels: the bands one by one, in
+ * Direct Form I), which a state handed over wrong would leave by the
+ * signal's own size, and has no step a sine could not make. */
+static void
+test_glide_handover_stereo (void)
+{
+  static const MstEqBandSettings steady[] = {
+    {{MST_FILTER_PEAK, 150, 4, 1, 12}, true, MST_EQ_CHANNELS_ALL},
+    {{MST_FILTER_PEAK, 1000, 6, 1, 12}, true, MST_EQ_CHANNELS_ALL},
+    {{MST_FILTER_HIGH_SHELF, 6000, -3, 0.7, 12}, true, MST_EQ_CHANNELS_ALL},
+  };
+  const MstEqBandSettings glide_to = band (MST_FILTER_PEAK, 1000, -6, 1);
+  /* 700-frame calls: the glide starts and settles inside the core's
+   * 1024-frame blocks. */
+  const size_t call = 700, n_calls = 120, n = call * n_calls;
+  const size_t change_at = n_calls / 3;
+  const double f = 1000, amp = 0.1;
+  /* A sine of amplitude A has |second difference| <= A (2 pi f / fs)^2;
+   * the output is at most +6 +4 dB over amp near 1 kHz: +12 dB bounds it. */
+  const double bound = 1.1 * amp * pow (10, 12 / 20.0)
+      * pow (2 * M_PI * f / RATE, 2);
+  MstBiquad target[MST_FILTER_MAX_SECTIONS];
+  int n_target;
+  MstEq *stereo = eq_new (2);
+  MstEq *one_side[2] = { mst_eq_init (2), mst_eq_init (2) };
+  float *x = malloc (sizeof (float) * 2 * n);
+  double *xd = malloc (sizeof (double) * 2 * n);
+  double *m[2] = { malloc (sizeof (double) * 2 * n),
+    malloc (sizeof (double) * 2 * n)
+  };
+
+  MST_CHECK (mst_filter_design (&glide_to.filter, RATE, target, &n_target)
+      == MST_OK);
+  for (int f64 = 0; f64 < 2; f64++) {
+    mst_eq_configure (stereo, RATE, 2, 0, 1);
+    for (int c = 0; c < 2; c++)
+      mst_eq_configure (one_side[c], RATE, 2, 0, 1);
+    set_num_bands (stereo, 3);
+    for (int b = 0; b < 3; b++)
+      set_band (stereo, b, &steady[b]);
+    set_one_sided (one_side, 3);
+    for (int c = 0; c < 2; c++)
+      mst_eq_reset (one_side[c]);
+    mst_eq_reset (stereo);
+    /* The same float samples everywhere: the doubles read back from x. */
+    for (size_t i = 0; i < n; i++)
+      for (int c = 0; c < 2; c++)
+        x[2 * i + c] = (float) (amp * sin (2 * M_PI * f * i / RATE + c));
+    for (size_t i = 0; i < 2 * n; i++)
+      xd[i] = m[0][i] = m[1][i] = x[i];
+    size_t settled_at = 0;
+    for (size_t k = 0; k < n_calls; k++) {
+      if (k == change_at) {
+        set_band (stereo, 1, &glide_to);
+        set_one_sided (one_side, 3);
+      }
+      if (f64)
+        mst_eq_process_f64 (stereo, xd + 2 * k * call, call);
+      else
+        mst_eq_process_f32 (stereo, x + 2 * k * call, call);
+      for (int c = 0; c < 2; c++)
+        mst_eq_process_f64 (one_side[c], m[c] + 2 * k * call, call);
+      MstBiquad now[MST_FILTER_MAX_SECTIONS];
+      int n_now;
+      mst_eq_get_band_sections (stereo, 1, now, &n_now);
+      bool at_target = n_now == n_target;
+      for (int q = 0; q < n_now && at_target; q++)
+        at_target = fabs (now[q].b0 - target[q].b0) < 1e-9
+            && fabs (now[q].b1 - target[q].b1) < 1e-9
+            && fabs (now[q].b2 - target[q].b2) < 1e-9
+            && fabs (now[q].a1 - target[q].a1) < 1e-9
+            && fabs (now[q].a2 - target[q].a2) < 1e-9;
+      if (k == change_at)
+        MST_CHECK_MSG (!at_target, "%s: no glide", f64 ? "F64" : "F32");
+      if (k > change_at && at_target && settled_at == 0)
+        settled_at = k;
+    }
+    /* Settled with a third of the stream left to the steady pass. */
+    MST_CHECK_MSG (settled_at > change_at && settled_at < 2 * n_calls / 3,
+        "%s: glide settled at call %zu", f64 ? "F64" : "F32", settled_at);
+    double worst = 0, peak = 0;
+    for (size_t i = 0; i < n; i++)
+      for (int c = 0; c < 2; c++) {
+        double y = f64 ? xd[2 * i + c] : x[2 * i + c];
+        double d = fabs (y - m[c][2 * i + c]);
+        worst = isnan (d) ? INFINITY : fmax (worst, d);
+        peak = fmax (peak, fabs (m[c][2 * i + c]));
+      }
+    /* F32: the two rounded to float apart (one unit in the last place);
+     * F64: the runners' rounding. */
+    MST_CHECK_MSG (worst <= (f64 ? 1e-12 : 1.2e-7) * peak, "%s: stereo "
+        "%.3g off the one-sided bands (peak %.3g)", f64 ? "F64" : "F32",
+        worst, peak);
+    for (int c = 0; c < 2; c++) {
+      double d2 = 0;
+      for (size_t i = 2; i < n; i++) {
+        double y0 = f64 ? xd[2 * i + c] : x[2 * i + c];
+        double y1 = f64 ? xd[2 * (i - 1) + c] : x[2 * (i - 1) + c];
+        double y2 = f64 ? xd[2 * (i - 2) + c] : x[2 * (i - 2) + c];
+        if (i > call * 10)
+          d2 = fmax (d2, fabs (y0 - 2 * y1 + y2));
+      }
+      MST_CHECK_MSG (d2 <= bound, "%s channel %d: second difference %.3g "
+          "> %.3g", f64 ? "F64" : "F32", c, d2, bound);
+    }
+  }
+  free (x);
+  free (xd);
+  free (m[0]);
+  free (m[1]);
+  mst_eq_destroy (&one_side[0]);
+  mst_eq_destroy (&one_side[1]);
+  mst_eq_destroy (&stereo);
+}
+
 /* Mid/side: a side band leaves a mono (L = R) signal untouched; a mid band
  * leaves a pure side (L = -R) signal untouched; left touches left only. */
 static void
@@ -699,6 +832,7 @@ main (void)
   MST_RUN (test_cascade_response);
   MST_RUN (test_passthrough_bit_exact);
   MST_RUN (test_smooth_changes);
+  MST_RUN (test_glide_handover_stereo);
   MST_RUN (test_mid_side_routing);
   MST_RUN (test_nonfinite_recovery);
   MST_RUN (test_nonfinite_gain_only);
