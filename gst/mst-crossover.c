@@ -41,6 +41,8 @@ struct MstCrossover {
   /* The tree as one network of its sections (runs while no split
    * glides), output b the band b. */
   MstBiquadNet net;
+  /* The splits' all-passes (sum_pass) in series, as one network. */
+  MstBiquadNet all_pass_net;
   int control_frames;
   double glide_coef;
   uint64_t nonfinite_count;
@@ -118,6 +120,13 @@ build_net (MstCrossover * xo)
   band[last] = rest;
   for (int b = 0; b <= last; b++)
     mst_biquad_net_set_output (net, band[b], b);
+
+  int chain = -1;
+  mst_biquad_net_clear (&xo->all_pass_net);
+  for (int j = 0; j < last; j++)
+    chain = mst_biquad_net_add_cascade (&xo->all_pass_net,
+        &xo->splits[j].sum_pass, chain);
+  mst_biquad_net_set_output (&xo->all_pass_net, chain, 0);
 }
 
 void
@@ -290,6 +299,12 @@ gliding (const MstCrossover * xo)
   return false;
 }
 
+bool
+mst_crossover_is_gliding (const MstCrossover * xo)
+{
+  return xo && gliding (xo);
+}
+
 /* Resets the state that went non-finite; true if any did. */
 static bool
 check_finite (MstCrossover * xo)
@@ -359,8 +374,11 @@ mst_crossover_process_all_pass (MstCrossover * xo, const double *in,
     }
     offset += m;
   }
+  if (all_pass)
+    mst_biquad_net_invalidate (&xo->all_pass_net);
   if (n && check_finite (xo)) {
     mst_biquad_net_invalidate (&xo->net);
+    mst_biquad_net_invalidate (&xo->all_pass_net);
     xo->nonfinite_count++;
     for (int b = 0; b < xo->n_bands; b++)
       if (bands[b])
@@ -370,4 +388,42 @@ mst_crossover_process_all_pass (MstCrossover * xo, const double *in,
   }
   mst_fpu_leave (fpu);
   return MST_OK;
+}
+
+MstResult
+mst_crossover_run_all_pass (MstCrossover * xo, double *x, size_t stride,
+    size_t n)
+{
+  if (!xo || (n && (!x || stride < n)) || gliding (xo))
+    return MST_ERR_INVALID_ARG;
+  MstFpuState fpu = mst_fpu_enter_ftz ();
+  double *out[1] = { x };
+  for (size_t offset = 0; offset < n;) {
+    size_t m = n - offset > (1 << 20) ? (1 << 20) : n - offset;
+    out[0] = x + offset;
+    mst_biquad_net_run (&xo->all_pass_net, xo->channels, x + offset, out,
+        stride, (int) m);
+    offset += m;
+  }
+  bool reset = false;
+  for (int j = 0; n && j < xo->n_bands - 1; j++)
+    reset |= mst_biquad_cascade_check_finite (&xo->splits[j].sum_pass,
+        xo->channels);
+  if (reset) {
+    mst_biquad_net_invalidate (&xo->all_pass_net);
+    xo->nonfinite_count++;
+    zero_nonfinite (x, xo->channels, stride, n);
+  }
+  mst_fpu_leave (fpu);
+  return MST_OK;
+}
+
+void
+mst_crossover_reset_all_pass (MstCrossover * xo)
+{
+  if (!xo)
+    return;
+  for (int j = 0; j < MST_CROSSOVER_MAX_BANDS - 1; j++)
+    mst_biquad_cascade_reset (&xo->splits[j].sum_pass);
+  mst_biquad_net_invalidate (&xo->all_pass_net);
 }

@@ -1501,6 +1501,12 @@ idle (const MstDynamicsGain * g, int n_gains)
   return true;
 }
 
+bool
+mst_dynamics_gain_is_idle (const MstDynamicsGain * g)
+{
+  return g && idle (g, linked (g) ? 1 : g->out_channels);
+}
+
 /* An idle block of @n frames: gains of 1 (the rows written unless
  * @rows_optional), a reduction of 0 dB, the control period moved on. The
  * detector is not run: it restarts (reset) when the stage leaves idle,

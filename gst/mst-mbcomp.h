@@ -149,6 +149,17 @@ void mst_mbcomp_take_reduction_db (MstMbcomp * m,
 void mst_mbcomp_get_current_db (const MstMbcomp * m,
     double current_db[MST_MBCOMP_MAX_BANDS]);
 
+/** Whether the neutral path may run (the default; see mst-mbcomp.c): with
+ *  every band's gains exactly 1 the output, the bands' sum, is the
+ *  splits' all-pass, run alone instead of the LR tree (within 1e-6 of
+ *  it). false keeps the tree always (tests, measurements); takes effect at
+ *  the next block, without a click. */
+void mst_mbcomp_set_neutral_path (MstMbcomp * m, bool allowed);
+/** Whether the last block went the neutral path. */
+bool mst_mbcomp_in_neutral_path (const MstMbcomp * m);
+/** Times the neutral path was entered since init. */
+uint64_t mst_mbcomp_get_neutral_entries (const MstMbcomp * m);
+
 /** Non-finite (or absurd) input samples, since configure. */
 uint64_t mst_mbcomp_get_nonfinite_count (const MstMbcomp * m);
 
