@@ -307,7 +307,7 @@ pole_decay (double freq_hz, double rate_hz)
  * SETTLE_TOLERANCE. A lower band (low side squared) and an upper one (high
  * side squared) have the split's poles twice, the slowest part of every
  * band of the tree (the all-passes of the splits above are faster; the
- * all-pass alone has them once). Some 20 time constants, the time
+ * all-pass alone has them once). Some 22.4 time constants, the time
  * constants scaling with the split's frequency. */
 static MstResult
 measure_settle (MstMbcomp * m, double rate_hz, double *time_constants)
@@ -743,7 +743,7 @@ compress_bands (MstMbcomp * m, size_t n)
  * the LR tree is steady (no split gliding, no band count waiting), the
  * output is the sum of the bands, which is the splits' all-pass
  * (mst-crossover.h): three sections a channel for four bands instead of
- * the tree's 21. The mid/side transform is linear and left out (the sum
+ * the tree's 15. The mid/side transform is linear and left out (the sum
  * decoded is the sum). The gain stages still take their idle blocks (the
  * control period moves on, the reduction reads 0), so they are where the
  * tree's run would have them.
@@ -754,13 +754,15 @@ compress_bands (MstMbcomp * m, size_t n)
  * tree reset and run over them with the settings before (the gains 1, the
  * output discarded, only the band signals into the lookahead's delay
  * lines), then the new settings. From far enough back (the settle time of
- * the lowest split, some 20 time constants of its poles, plus the
- * lookahead: 39 ms for 120 Hz at 48 kHz, 224 ms at most for 20 Hz) the
+ * the lowest split, some 22 time constants of its poles, plus the
+ * lookahead: 42 ms for 120 Hz, 252 ms at most for 20 Hz) the
  * tree's state is the one it would have had within SETTLE_TOLERANCE of
  * the input's peak, so nothing clicks; the cost is that run once per
  * change (about as long as running the tree over those frames) and a
  * ring of that many input frames written every block. Entering the path
- * likewise warms the all-pass from the same history. Band detectors need
+ * likewise warms the all-pass from the same history, once the splits have
+ * been still that long (a glide leaves the tree a little off the
+ * all-pass, which decays as fast). Band detectors need
  * nothing: an idle stage's detector restarts when it acts again, on
  * either path. */
 
