@@ -41,8 +41,6 @@ struct MstCrossover {
   /* The tree as one network of its sections (runs while no split
    * glides), output b the band b. */
   MstBiquadNet net;
-  /* The splits' all-passes (sum_pass) in series, as one network. */
-  MstBiquadNet all_pass_net;
   int control_frames;
   double glide_coef;
   uint64_t nonfinite_count;
@@ -120,13 +118,6 @@ build_net (MstCrossover * xo)
   band[last] = rest;
   for (int b = 0; b <= last; b++)
     mst_biquad_net_set_output (net, band[b], b);
-
-  int chain = -1;
-  mst_biquad_net_clear (&xo->all_pass_net);
-  for (int j = 0; j < last; j++)
-    chain = mst_biquad_net_add_cascade (&xo->all_pass_net,
-        &xo->splits[j].sum_pass, chain);
-  mst_biquad_net_set_output (&xo->all_pass_net, chain, 0);
 }
 
 void
@@ -374,11 +365,8 @@ mst_crossover_process_all_pass (MstCrossover * xo, const double *in,
     }
     offset += m;
   }
-  if (all_pass)
-    mst_biquad_net_invalidate (&xo->all_pass_net);
   if (n && check_finite (xo)) {
     mst_biquad_net_invalidate (&xo->net);
-    mst_biquad_net_invalidate (&xo->all_pass_net);
     xo->nonfinite_count++;
     for (int b = 0; b < xo->n_bands; b++)
       if (bands[b])
@@ -397,20 +385,22 @@ mst_crossover_run_all_pass (MstCrossover * xo, double *x, size_t stride,
   if (!xo || (n && (!x || stride < n)) || gliding (xo))
     return MST_ERR_INVALID_ARG;
   MstFpuState fpu = mst_fpu_enter_ftz ();
-  double *out[1] = { x };
-  for (size_t offset = 0; offset < n;) {
-    size_t m = n - offset > (1 << 20) ? (1 << 20) : n - offset;
-    out[0] = x + offset;
-    mst_biquad_net_run (&xo->all_pass_net, xo->channels, x + offset, out,
-        stride, (int) m);
-    offset += m;
-  }
+  /* Each section four frames a step (mst-biquad.h), the splits one after
+   * the other: for a few sections quicker than a network side by side
+   * (mst-biquad-net.h), whose steps wait on one section's recurrence
+   * (a neutral 4-band mbcomp, stereo F32: 4.6 ns a frame against 5.0). */
+  for (int j = 0; j < xo->n_bands - 1; j++)
+    for (size_t offset = 0; offset < n;) {
+      size_t m = n - offset > (1 << 20) ? (1 << 20) : n - offset;
+      mst_biquad_cascade_run_fast (&xo->splits[j].sum_pass, xo->channels,
+          x + offset, stride, (int) m);
+      offset += m;
+    }
   bool reset = false;
   for (int j = 0; n && j < xo->n_bands - 1; j++)
     reset |= mst_biquad_cascade_check_finite (&xo->splits[j].sum_pass,
         xo->channels);
   if (reset) {
-    mst_biquad_net_invalidate (&xo->all_pass_net);
     xo->nonfinite_count++;
     zero_nonfinite (x, xo->channels, stride, n);
   }
@@ -425,5 +415,4 @@ mst_crossover_reset_all_pass (MstCrossover * xo)
     return;
   for (int j = 0; j < MST_CROSSOVER_MAX_BANDS - 1; j++)
     mst_biquad_cascade_reset (&xo->splits[j].sum_pass);
-  mst_biquad_net_invalidate (&xo->all_pass_net);
 }
