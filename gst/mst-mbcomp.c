@@ -947,9 +947,15 @@ process_chunk (MstMbcomp * m, const void *in, size_t n, void *out,
     m->nonfinite += mst_input_clean (in, n * ch, m->clean, fmt);
     in = m->clean;
   }
-  /* The dry path: the input delayed by the latency, in its own format. */
-  mst_delayline_push (m->dry, in, n);
-  mst_delayline_pull (m->dry, m->dry_frames, n);
+  /* The dry path: the input delayed by the latency, in its own format
+   * (without latency the input itself, read before the output is
+   * written). */
+  const void *dry = in;
+  if (m->latency > 0) {
+    mst_delayline_push (m->dry, in, n);
+    mst_delayline_pull (m->dry, m->dry_frames, n);
+    dry = m->dry_frames;
+  }
   if (m->history) {
     const bool neutral = neutral_ok (m);
     if (neutral && !m->neutral)
@@ -991,7 +997,8 @@ process_chunk (MstMbcomp * m, const void *in, size_t n, void *out,
   if (m->mix == mix_target && m->rebuild == rebuild_target
       && m->mix * m->rebuild == 0.0) {
     /* Bypassed (or the wet path faded out): the dry path, bit for bit. */
-    memcpy (out, (char *) m->dry_frames + skip * frame, (n - skip) * frame);
+    if (out != dry)
+      memcpy (out, (const char *) dry + skip * frame, (n - skip) * frame);
   } else {
     if (m->mix != mix_target || m->mix != 1.0 || m->rebuild != 1.0
         || m->rebuild != rebuild_target) {
@@ -1001,7 +1008,7 @@ process_chunk (MstMbcomp * m, const void *in, size_t n, void *out,
           rebuild_target, m->fade_step, (int) n);
       for (size_t i = 0; i < n; i++)
         m->ramp_a[i] *= m->ramp_b[i];
-      mst_planar_load (m->dry_planar, BLOCK, m->dry_frames, ch, (int) n, fmt);
+      mst_planar_load (m->dry_planar, BLOCK, dry, ch, (int) n, fmt);
       for (int c = 0; c < ch; c++)
         mst_smoother_crossfade (m->sum + (size_t) c * BLOCK,
             m->dry_planar + (size_t) c * BLOCK, m->ramp_a, (int) n);
