@@ -40,6 +40,16 @@ band_db (int b, double freq_hz, double rate_hz)
               rate_hz)));
 }
 
+/* @n samples of white noise in [-0.5, 0.5) (an LCG from @seed). */
+static void
+fill_noise (double *x, size_t n, uint32_t seed)
+{
+  for (size_t i = 0; i < n; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    x[i] = (seed >> 8) / 16777216.0 - 0.5;
+  }
+}
+
 static const double rates[] = { 44100, 48000, 96000 };
 static const int slopes[] = { 12, 24, 48 };
 
@@ -394,11 +404,7 @@ test_same_as_direct_form_tree (void)
     got[b] = malloc (sizeof (double) * 2 * n);
     want[b] = malloc (sizeof (double) * 2 * n);
   }
-  uint32_t seed = 5;
-  for (size_t i = 0; i < 2 * n; i++) {
-    seed = seed * 1664525u + 1013904223u;
-    in[i] = (seed >> 8) / 16777216.0 - 0.5;
-  }
+  fill_noise (in, 2 * n, 5);
   for (int r = 0; r < 3; r++)
     for (int k = 0; k < 3; k++)
       for (int set = 0; set < 2; set++)
@@ -457,11 +463,7 @@ test_all_pass_is_band_sum (void)
   for (int x = 0; x < 2; x++)
     for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
       out[x][b] = malloc (sizeof (double) * 2 * n);
-  uint32_t seed = 9;
-  for (size_t i = 0; i < 2 * n; i++) {
-    seed = seed * 1664525u + 1013904223u;
-    in[i] = (seed >> 8) / 16777216.0 - 0.5;
-  }
+  fill_noise (in, 2 * n, 9);
   for (int k = 0; k < 3; k++)
     for (int nb = 2; nb <= MST_CROSSOVER_MAX_BANDS; nb++) {
       /* x = 1: band 0 not computed. */
@@ -541,11 +543,7 @@ test_all_pass_alone (void)
   double worst = 0;
   for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
     out[b] = malloc (sizeof (double) * 2 * n);
-  uint32_t seed = 5;
-  for (size_t i = 0; i < 2 * n; i++) {
-    seed = seed * 1664525u + 1013904223u;
-    in[i] = (seed >> 8) / 16777216.0 - 0.5;
-  }
+  fill_noise (in, 2 * n, 5);
   for (int k = 0; k < 3; k++)
     for (int nb = 2; nb <= MST_CROSSOVER_MAX_BANDS; nb++) {
       MstCrossoverSettings s = mst_test_crossover_settings (nb, slopes[k],
@@ -666,11 +664,7 @@ test_paths_agree (void)
   /* The variant runs (test-crossover-avx2) set it already: restored. */
   const char *was = getenv ("MST_DISABLE_AVX512");
   char *saved = was ? strdup (was) : NULL;
-  uint32_t seed = 11;
-  for (size_t i = 0; i < 2 * n; i++) {
-    seed = seed * 1664525u + 1013904223u;
-    in[i] = (seed >> 8) / 16777216.0 - 0.5;
-  }
+  fill_noise (in, 2 * n, 11);
   for (int path = 0; path < 2; path++)
     for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
       got[path][b] = malloc (sizeof (double) * 2 * n);
