@@ -27,7 +27,10 @@ extern "C" {
  * Neutral. With ratio 1 (the default) every gain is exactly 1: the output
  * is the bands' sum, the input through an all-pass (MINIMUM; flat
  * magnitude) or delayed (LINEAR). With one band and MINIMUM it is the
- * input bit for bit; bypass gives the delayed input bit for bit.
+ * input bit for bit; bypass gives the delayed input bit for bit. MINIMUM
+ * then runs the splits' all-pass alone, not the tree (the neutral path,
+ * mst-mbcomp.c; within 1e-6 of the tree, warmed from the last input
+ * frames when a change needs the bands again).
  *
  * Mid/side. MID_SIDE compresses the mid (L + R) / 2 and the side (L - R) /
  * 2 of the first two channels (of the front pair the element names), each
