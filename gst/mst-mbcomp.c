@@ -295,9 +295,10 @@ target_weight (const MstMbcompSettings * s, int b, bool soloing)
 static double
 pole_decay (double freq_hz, double rate_hz)
 {
-  const double a = tan (M_PI * freq_hz / rate_hz) / M_SQRT2;   /* w T / 2 / sqrt 2 */
-  return -0.5 * log (((1 - a) * (1 - a) + a * a) / ((1 + a) * (1 + a)
-          + a * a));
+  /* s T / 2 = a (-1 +- j), a = w T / 2 / sqrt 2 = tan (pi f T) / sqrt 2. */
+  const double a = tan (M_PI * freq_hz / rate_hz) / M_SQRT2;
+  return -0.5 * log (((1 - a) * (1 - a) + a * a)
+      / ((1 + a) * (1 + a) + a * a));
 }
 
 /* The settle time of the LR tree in time constants of its slowest split's
@@ -453,18 +454,23 @@ splitter_apply (MstMbcomp * m)
   m->xo_bands = m->set.n_bands;
 }
 
-/* Band @b starts afresh: gain stage and delay lines (the lookahead's
- * silence in them). */
+/* Band @b's delay lines as a reset leaves them: the lookahead's silence. */
+static void
+delay_restart (MstMbcomp * m, int b)
+{
+  for (int c = 0; c < m->channels; c++)
+    if (m->bands[b].delay[c]) {
+      mst_delayline_reset (m->bands[b].delay[c]);
+      mst_delayline_push (m->bands[b].delay[c], NULL, m->lookahead);
+    }
+}
+
+/* Band @b starts afresh: gain stage and delay lines. */
 static void
 band_restart (MstMbcomp * m, int b)
 {
-  Band *band = &m->bands[b];
-  mst_dynamics_gain_reset (band->gain);
-  for (int c = 0; c < m->channels; c++)
-    if (band->delay[c]) {
-      mst_delayline_reset (band->delay[c]);
-      mst_delayline_push (band->delay[c], NULL, m->lookahead);
-    }
+  mst_dynamics_gain_reset (m->bands[b].gain);
+  delay_restart (m, b);
 }
 
 static void splitter_update (MstMbcomp * m);
@@ -803,7 +809,8 @@ neutral_ok (const MstMbcomp * m)
   return true;
 }
 
-/* Frames [@back, @back - n) before the ring's end into m->sum. */
+/* @n frames into m->sum, from the one @back frames before the ring's end
+ * on. */
 static void
 history_read (MstMbcomp * m, size_t back, size_t n)
 {
@@ -831,17 +838,6 @@ history_write (MstMbcomp * m, size_t n)
     memcpy (row, src + first, (n - first) * sizeof (double));
   }
   m->history_pos = (m->history_pos + n) % cap;
-}
-
-/* Band @b's delay lines as a reset leaves them: the lookahead's silence. */
-static void
-delay_restart (MstMbcomp * m, int b)
-{
-  for (int c = 0; c < m->channels; c++)
-    if (m->bands[b].delay[c]) {
-      mst_delayline_reset (m->bands[b].delay[c]);
-      mst_delayline_push (m->bands[b].delay[c], NULL, m->lookahead);
-    }
 }
 
 /* Rows [0, channels) of m->sum (or band b's rows) through band b's delay
