@@ -228,8 +228,9 @@ CHAIN_LIMITER_INPUT_GAIN_DB = 0.0
 
 
 def mbcomp_ours_chain(compressing=False):
-    """Ours at its defaults (neutral bands: ratio 1, which its idle bands
-    skip), or compressing=True: every band set as the peers' are."""
+    """Ours at its defaults (neutral bands: ratio 1, where it runs only its
+    crossovers' all-pass, not the band tree), or compressing=True: every
+    band set as the peers' are."""
     props = ["mbcomp num-bands=%d" % MBCOMP_BANDS]
     if compressing:
         for band in range(MBCOMP_BANDS):
@@ -709,7 +710,8 @@ CASES = [
          chain=chain_ours(compressing=True),
          requires=["gst:eq", "gst:mbcomp", "gst:limiter"],
          note="the same with mbcomp's bands set as the peers' (the "
-              "default mbcomp is neutral and its idle bands are skipped)"),
+              "default mbcomp is neutral: it runs only its crossovers' "
+              "all-pass, three sections a channel, not the band tree)"),
     dict(name="eq ! limiter (mastering), no mbcomp: the bound",
          group="chain", role="peer", baseline="gst baseline",
          chain=" ! ".join([eq_ours_chain(), "limiter"]),

@@ -290,6 +290,12 @@ gliding (const MstCrossover * xo)
   return false;
 }
 
+bool
+mst_crossover_is_gliding (const MstCrossover * xo)
+{
+  return xo && gliding (xo);
+}
+
 /* Resets the state that went non-finite; true if any did. */
 static bool
 check_finite (MstCrossover * xo)
@@ -370,4 +376,46 @@ mst_crossover_process_all_pass (MstCrossover * xo, const double *in,
   }
   mst_fpu_leave (fpu);
   return MST_OK;
+}
+
+MstResult
+mst_crossover_run_all_pass (MstCrossover * xo, double *x, size_t stride,
+    size_t n)
+{
+  if (!xo || (n && (!x || stride < n)) || gliding (xo))
+    return MST_ERR_INVALID_ARG;
+  MstFpuState fpu = mst_fpu_enter_ftz ();
+  /* The splits' sections fused into one pass a frame (mst-biquad.h): for
+   * a few sections quicker than a network side by side (mst-biquad-net.h),
+   * whose steps wait on one section's recurrence, or than each section
+   * four frames a step, one after the other (a neutral 4-band mbcomp,
+   * stereo F32: 4.3 ns a frame, against 5.0 and 4.5). */
+  MstBiquadCascade *chain[MST_CROSSOVER_MAX_BANDS - 1];
+  for (int j = 0; j < xo->n_bands - 1; j++)
+    chain[j] = &xo->splits[j].sum_pass;
+  for (size_t offset = 0; offset < n;) {
+    size_t m = n - offset > (1 << 20) ? (1 << 20) : n - offset;
+    mst_biquad_cascades_run_fused (chain, xo->n_bands - 1, xo->channels,
+        x + offset, stride, NULL, 1.0, (int) m);
+    offset += m;
+  }
+  bool reset = false;
+  for (int j = 0; n && j < xo->n_bands - 1; j++)
+    reset |= mst_biquad_cascade_check_finite (&xo->splits[j].sum_pass,
+        xo->channels);
+  if (reset) {
+    xo->nonfinite_count++;
+    zero_nonfinite (x, xo->channels, stride, n);
+  }
+  mst_fpu_leave (fpu);
+  return MST_OK;
+}
+
+void
+mst_crossover_reset_all_pass (MstCrossover * xo)
+{
+  if (!xo)
+    return;
+  for (int j = 0; j < MST_CROSSOVER_MAX_BANDS - 1; j++)
+    mst_biquad_cascade_reset (&xo->splits[j].sum_pass);
 }

@@ -86,6 +86,21 @@ MstResult mst_crossover_process (MstCrossover * xo, const double *in,
 MstResult mst_crossover_process_all_pass (MstCrossover * xo, const double *in,
     double *const *bands, double *all_pass, size_t stride, size_t n);
 
+/** Whether a split frequency still glides to its setting. */
+bool mst_crossover_is_gliding (const MstCrossover * xo);
+
+/** The all-pass the bands sum to (mst_crossover_process_all_pass's, on its
+ *  own history) alone, in place on @n frames of planar @x (channel c at
+ *  @x + c @stride), no band computed: the tree's history stays as it was
+ *  (a caller that needs only the bands' sum, as a neutral multiband
+ *  compressor, runs a few sections instead of the tree). The splits must
+ *  not glide (MST_ERR_INVALID_ARG, nothing run). */
+MstResult mst_crossover_run_all_pass (MstCrossover * xo, double *x,
+    size_t stride, size_t n);
+
+/** Clears the history of that all-pass alone. */
+void mst_crossover_reset_all_pass (MstCrossover * xo);
+
 /** Blocks in which non-finite state was found and reset, since configure. */
 uint64_t mst_crossover_get_nonfinite_count (const MstCrossover * xo);
 

@@ -191,6 +191,11 @@ MstResult mst_dynamics_gain_process_or_flat (MstDynamicsGain * g,
     const double *key, size_t key_stride, size_t n, double *gain,
     size_t gain_stride, bool *shared);
 
+/** Whether the stage is idle as mst_dynamics_gain_process_or_flat means
+ *  it (its curve 0 dB everywhere, no makeup, no key filter, at rest): its
+ *  next block's gains are exactly 1 and the key is not read. */
+bool mst_dynamics_gain_is_idle (const MstDynamicsGain * g);
+
 /** The same from @n (<= MST_DYNAMICS_BLOCK) interleaved key frames (the
  *  configured key channels): with a control period and no key filter the
  *  periods' keys are taken where the frames are, in one pass, without

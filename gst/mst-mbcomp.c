@@ -12,6 +12,15 @@
 
 #define BLOCK MST_DYNAMICS_BLOCK
 #define NB MST_MBCOMP_MAX_BANDS
+/* The neutral path's warm-ups start the tree (or the all-pass) this many
+ * frames back: where the rest of its response to older input, the L1 norm
+ * of its impulse response's tail, is under this fraction of the input's
+ * peak (float's 2^-24 is 6e-8). */
+#define SETTLE_TOLERANCE 1e-8
+/* The response past this many time constants of the slowest poles, where
+ * the tail measurement stops: (1 + x + x^2 / 2) e^-x, the envelope of a
+ * double pole pair, is 3e-15 at 40. */
+#define SETTLE_MEASURE_TIME_CONSTANTS 40.0
 
 typedef struct {
   MstDynamicsGain *gain;
@@ -47,6 +56,30 @@ struct MstMbcomp {
   double reduction_db[NB];
   int xo_bands;                 /* band count the splitter runs */
   uint64_t nonfinite;
+  /* The neutral path (neutral_ok): the bands' sum as the splits'
+   * all-pass, the tree idle. The input's last history_cap frames (planar
+   * F64, channel c at + c history_cap, a ring written at history_pos),
+   * kept in minimum phase, from which the tree or the all-pass is warmed
+   * when the path changes. */
+  bool neutral_allowed, neutral;
+  /* Splitter settings came while on the neutral path: given to it when
+   * the path ends, the tree first warmed with the ones before. */
+  bool splitter_stale;
+  MstCrossoverSettings xo_applied;      /* what the LR tree was given */
+  double *history;
+  size_t history_cap, history_pos;
+  /* Frames through the wet path since the tree and the bands' delay lines
+   * were reset (at most history_cap). */
+  size_t since_reset;
+  /* Frames since a split last glided (at most history_cap): a glide's
+   * bands do not sum to the all-pass exactly (mst-crossover.h), and what
+   * they leave in the tree decays over the settle time. */
+  size_t since_glide;
+  /* After this many time constants of a split's poles the tail of the
+   * tree's impulse response is under SETTLE_TOLERANCE (measured at
+   * configure). */
+  double settle_time_constants;
+  uint64_t neutral_entries;
   /* Scratch: band signals (NB x channels x BLOCK), gains (channels x
    * BLOCK), the sum and the dry path (channels x BLOCK, planar), ramps,
    * a cleaned input block and zeros (interleaved, BLOCK frames). */
@@ -162,6 +195,9 @@ free_delays (MstMbcomp * m)
     for (int c = 0; c < MST_MAX_CHANNELS; c++)
       mst_delayline_destroy (&m->bands[b].delay[c]);
   mst_delayline_destroy (&m->dry);
+  free (m->history);
+  m->history = NULL;
+  m->history_cap = 0;
 }
 
 MstMbcomp *
@@ -190,6 +226,7 @@ mst_mbcomp_init (int max_channels)
     return NULL;
   }
   mst_mbcomp_settings_default (&m->set);
+  m->neutral_allowed = true;
   return m;
 }
 
@@ -251,6 +288,75 @@ target_weight (const MstMbcompSettings * s, int b, bool soloing)
   return band->mute || (soloing && !band->solo) ? 0.0 : 1.0;
 }
 
+/* The decay per frame (-ln of the radius) of the poles of an LR4 split at
+ * @freq_hz: the Butterworth pair s = w (-1 +- j) / sqrt 2 at the
+ * prewarped w, through the bilinear transform (mst-filter.c's design):
+ * z = (1 + s T / 2) / (1 - s T / 2), T = 1 / rate. */
+static double
+pole_decay (double freq_hz, double rate_hz)
+{
+  /* s T / 2 = a (-1 +- j), a = w T / 2 / sqrt 2 = tan (pi f T) / sqrt 2. */
+  const double a = tan (M_PI * freq_hz / rate_hz) / M_SQRT2;
+  return -0.5 * log (((1 - a) * (1 - a) + a * a)
+      / ((1 + a) * (1 + a) + a * a));
+}
+
+/* The settle time of the LR tree in time constants of its slowest split's
+ * poles, at @rate_hz: the impulse run through a two-band LR4 split at the
+ * lowest allowed frequency (the crossover's own sections), the L1 norm of
+ * both bands' tails from each frame on; the first frame where it is under
+ * SETTLE_TOLERANCE. A lower band (low side squared) and an upper one (high
+ * side squared) have the split's poles twice, the slowest part of every
+ * band of the tree (the all-passes of the splits above are faster; the
+ * all-pass alone has them once). Some 22.4 time constants, the time
+ * constants scaling with the split's frequency. */
+static MstResult
+measure_settle (MstMbcomp * m, double rate_hz, double *time_constants)
+{
+  MstCrossover *xo = mst_crossover_init (1);
+  if (!xo)
+    return MST_ERR_NOMEM;
+  MstCrossoverSettings xs;
+  mst_crossover_settings_default (&xs);
+  xs.n_bands = 2;
+  xs.slope_db_per_oct = 24;
+  xs.freq_hz[0] = MST_MBCOMP_MIN_CROSSOVER_HZ;
+  const double decay = pole_decay (xs.freq_hz[0], rate_hz);
+  const size_t len = (size_t) ceil (SETTLE_MEASURE_TIME_CONSTANTS / decay);
+  double *bands[2] = { m->band_buf, m->band_buf + BLOCK };
+  double total = 0.0, sum = 0.0;
+  size_t settle = len;
+  if (mst_crossover_configure (xo, rate_hz, 1) != MST_OK
+      || mst_crossover_set (xo, &xs) != MST_OK) {
+    mst_crossover_destroy (&xo);
+    return MST_ERR_INVALID_ARG;
+  }
+  /* Pass 0 sums the whole response, pass 1 finds where its tail (the
+   * total less the frames before) falls under the tolerance. */
+  for (int pass = 0; pass < 2; pass++) {
+    mst_crossover_reset (xo);
+    for (size_t done = 0; done < len;) {
+      const size_t k = len - done < BLOCK ? len - done : BLOCK;
+      memset (m->sum, 0, sizeof (double) * k);
+      m->sum[0] = done == 0 ? 1.0 : 0.0;
+      mst_crossover_process (xo, m->sum, bands, BLOCK, k);
+      for (size_t i = 0; i < k; i++) {
+        const double a = fabs (bands[0][i]) + fabs (bands[1][i]);
+        if (pass == 1 && settle == len && total - sum <= SETTLE_TOLERANCE)
+          settle = done + i;
+        sum += a;
+      }
+      done += k;
+    }
+    if (pass == 0)
+      total = sum;
+    sum = 0.0;
+  }
+  mst_crossover_destroy (&xo);
+  *time_constants = (double) settle * decay;
+  return MST_OK;
+}
+
 MstResult
 mst_mbcomp_configure (MstMbcomp * m, double rate_hz, int channels, int left,
     int right, MstMbcompPhase phase, double lookahead_ms)
@@ -303,6 +409,20 @@ mst_mbcomp_configure (MstMbcomp * m, double rate_hz, int channels, int left,
         mst_delayline_set_format (dl, MST_FORMAT_F64);
         m->bands[b].delay[c] = dl;
       }
+  if (phase == MST_MBCOMP_MINIMUM_PHASE) {
+    r = measure_settle (m, rate_hz, &m->settle_time_constants);
+    if (r != MST_OK)
+      return r;
+    /* The longest warm-up: the lowest split the settings allow, and the
+     * lookahead the bands' delay lines hold. */
+    m->history_cap = (size_t) ceil (m->settle_time_constants
+        / pole_decay (MST_MBCOMP_MIN_CROSSOVER_HZ, rate_hz)) + m->lookahead;
+    m->history = malloc (sizeof (double) * m->history_cap * channels);
+    if (!m->history) {
+      free_delays (m);
+      return MST_ERR_NOMEM;
+    }
+  }
   m->rate_hz = rate_hz;
   m->channels = channels;
   m->left = left >= 0 && right >= 0 && left != right ? left : -1;
@@ -313,6 +433,7 @@ mst_mbcomp_configure (MstMbcomp * m, double rate_hz, int channels, int left,
   m->fmt = MST_FORMAT_F32;
   mst_delayline_set_format (m->dry, m->fmt);
   m->xo_bands = 0;              /* the splitter takes the settings anew */
+  m->neutral = false;
   MstMbcompSettings s = m->set;
   mst_mbcomp_set (m, &s);
   mst_mbcomp_reset (m);
@@ -329,21 +450,43 @@ splitter_apply (MstMbcomp * m)
     mst_crossover_linear_set (m->xl, &xs);
   else
     mst_crossover_set (m->xo, &xs);
+  m->xo_applied = xs;
   m->xo_bands = m->set.n_bands;
 }
 
-/* Band @b starts afresh: gain stage and delay lines (the lookahead's
- * silence in them). */
+/* Band @b's delay lines as a reset leaves them: the lookahead's silence. */
+static void
+delay_restart (MstMbcomp * m, int b)
+{
+  for (int c = 0; c < m->channels; c++)
+    if (m->bands[b].delay[c]) {
+      mst_delayline_reset (m->bands[b].delay[c]);
+      mst_delayline_push (m->bands[b].delay[c], NULL, m->lookahead);
+    }
+}
+
+/* Band @b starts afresh: gain stage and delay lines. */
 static void
 band_restart (MstMbcomp * m, int b)
 {
-  Band *band = &m->bands[b];
-  mst_dynamics_gain_reset (band->gain);
-  for (int c = 0; c < m->channels; c++)
-    if (band->delay[c]) {
-      mst_delayline_reset (band->delay[c]);
-      mst_delayline_push (band->delay[c], NULL, m->lookahead);
-    }
+  mst_dynamics_gain_reset (m->bands[b].gain);
+  delay_restart (m, b);
+}
+
+static void splitter_update (MstMbcomp * m);
+
+/* Whether the settings' split differs from the one the LR tree runs. */
+static bool
+splitter_changed (const MstMbcomp * m)
+{
+  MstCrossoverSettings xs;
+  if (m->set.n_bands != m->xo_bands)
+    return true;
+  splitter_settings (&m->set, m->xo_bands, &xs);
+  for (int j = 0; j < xs.n_bands - 1; j++)
+    if (xs.freq_hz[j] != m->xo_applied.freq_hz[j])
+      return true;
+  return xs.n_bands != m->xo_applied.n_bands;
 }
 
 MstResult
@@ -359,6 +502,22 @@ mst_mbcomp_set (MstMbcomp * m, const MstMbcompSettings * s)
   m->set = *s;
   if (m->rate_hz == 0.0)
     return MST_OK;
+  if (m->neutral) {
+    /* The tree is warmed with the splits it ran before it takes new ones
+     * (leave_neutral). */
+    m->splitter_stale |= splitter_changed (m);
+    return MST_OK;
+  }
+  splitter_update (m);
+  return MST_OK;
+}
+
+/* The splitters take the settings' split (process applies a new band
+ * count of the LR tree later). */
+static void
+splitter_update (MstMbcomp * m)
+{
+  const MstMbcompSettings *s = &m->set;
   /* A new band count in the LR tree waits for the wet path to fade out
    * (process); everything else the splitters glide to at once. */
   if (m->phase == MST_MBCOMP_MINIMUM_PHASE && m->xo_bands != 0
@@ -366,6 +525,7 @@ mst_mbcomp_set (MstMbcomp * m, const MstMbcompSettings * s)
     MstCrossoverSettings xs;
     splitter_settings (s, m->xo_bands, &xs);
     mst_crossover_set (m->xo, &xs);
+    m->xo_applied = xs;
   } else {
     /* Bands the linear splitter adds start afresh (the splitter
      * crossfades to them). */
@@ -374,7 +534,6 @@ mst_mbcomp_set (MstMbcomp * m, const MstMbcompSettings * s)
     for (int b = old; b < m->xo_bands && old > 0; b++)
       band_restart (m, b);
   }
-  return MST_OK;
 }
 
 void
@@ -401,6 +560,11 @@ mst_mbcomp_reset (MstMbcomp * m)
   m->rebuild = 1.0;
   m->rebuild_hold = 0;
   m->processed = 0;
+  m->neutral = false;
+  m->splitter_stale = false;
+  m->since_reset = 0;
+  m->since_glide = m->history_cap;
+  m->history_pos = 0;
 }
 
 size_t
@@ -578,6 +742,193 @@ compress_bands (MstMbcomp * m, size_t n)
         m->sum + (size_t) m->right * BLOCK, false, (int) n);
 }
 
+/* The neutral path.
+ *
+ * When every band's gain stage is idle (gains exactly 1: ratio 1, no
+ * makeup, at rest), every band weighs 1 (no solo, no mute, no fade) and
+ * the LR tree is steady (no split gliding, no band count waiting), the
+ * output is the sum of the bands, which is the splits' all-pass
+ * (mst-crossover.h): three sections a channel for four bands instead of
+ * the tree's 15. The mid/side transform is linear and left out (the sum
+ * decoded is the sum). The gain stages still take their idle blocks (the
+ * control period moves on, the reduction reads 0), so they are where the
+ * tree's run would have them.
+ *
+ * The trade-off. The tree's history is not kept while the all-pass runs;
+ * a change that needs the bands (a ratio, makeup, solo, mute, a split
+ * moving, the band count) restarts it from the input's last frames: the
+ * tree reset and run over them with the settings before (the gains 1, the
+ * output discarded, only the band signals into the lookahead's delay
+ * lines), then the new settings. From far enough back (the settle time of
+ * the lowest split, some 22 time constants of its poles, plus the
+ * lookahead: 42 ms for 120 Hz, 252 ms at most for 20 Hz) the
+ * tree's state is the one it would have had within SETTLE_TOLERANCE of
+ * the input's peak, so nothing clicks; the cost is that run once per
+ * change (about as long as running the tree over those frames) and a
+ * ring of that many input frames written every block. Entering the path
+ * likewise warms the all-pass from the same history, once the splits have
+ * been still that long (a glide leaves the tree a little off the
+ * all-pass, which decays as fast). Band detectors need
+ * nothing: an idle stage's detector restarts when it acts again, on
+ * either path. */
+
+/* The settle time of the lowest split (none with one band) and the
+ * lookahead, in frames. */
+static size_t
+settle_frames (const MstMbcomp * m)
+{
+  size_t w = m->lookahead;
+  if (m->xo_bands > 1)
+    w += (size_t) ceil (m->settle_time_constants
+        / pole_decay (m->xo_applied.freq_hz[0], m->rate_hz));
+  return w;
+}
+
+/* How many of the last input frames a warm-up runs over: the settle time,
+ * or what came since the reset. */
+static size_t
+warm_frames (const MstMbcomp * m)
+{
+  size_t w = settle_frames (m);
+  return w < m->since_reset ? w : m->since_reset;
+}
+
+static bool
+neutral_ok (const MstMbcomp * m)
+{
+  if (!m->history || !m->neutral_allowed || m->splitter_stale
+      || rebuild_pending (m) || m->rebuild != 1.0
+      || mst_crossover_is_gliding (m->xo)
+      || (!m->neutral && m->since_glide < settle_frames (m)))
+    return false;
+  const bool soloing = any_solo (&m->set);
+  for (int b = 0; b < m->xo_bands; b++)
+    if (m->bands[b].weight != 1.0 || target_weight (&m->set, b, soloing)
+        != 1.0 || !mst_dynamics_gain_is_idle (m->bands[b].gain))
+      return false;
+  return true;
+}
+
+/* @n frames into m->sum, from the one @back frames before the ring's end
+ * on. */
+static void
+history_read (MstMbcomp * m, size_t back, size_t n)
+{
+  const size_t cap = m->history_cap;
+  size_t at = (m->history_pos + cap - back) % cap;
+  size_t first = cap - at < n ? cap - at : n;
+  for (int c = 0; c < m->channels; c++) {
+    const double *row = m->history + (size_t) c * cap;
+    double *dst = m->sum + (size_t) c * BLOCK;
+    memcpy (dst, row + at, first * sizeof (double));
+    memcpy (dst + first, row, (n - first) * sizeof (double));
+  }
+}
+
+/* The n planar frames in m->sum at the ring's end. */
+static void
+history_write (MstMbcomp * m, size_t n)
+{
+  const size_t cap = m->history_cap;
+  size_t first = cap - m->history_pos < n ? cap - m->history_pos : n;
+  for (int c = 0; c < m->channels; c++) {
+    double *row = m->history + (size_t) c * cap;
+    const double *src = m->sum + (size_t) c * BLOCK;
+    memcpy (row + m->history_pos, src, first * sizeof (double));
+    memcpy (row, src + first, (n - first) * sizeof (double));
+  }
+  m->history_pos = (m->history_pos + n) % cap;
+}
+
+/* Rows [0, channels) of m->sum (or band b's rows) through band b's delay
+ * lines. */
+static void
+delay_rows (MstMbcomp * m, int b, double *rows, size_t n)
+{
+  for (int c = 0; c < m->channels; c++) {
+    double *row = rows + (size_t) c * BLOCK;
+    mst_delayline_push (m->bands[b].delay[c], row, n);
+    mst_delayline_pull (m->bands[b].delay[c], row, n);
+  }
+}
+
+/* Onto the neutral path: the all-pass (and band 0's delay lines, which
+ * then delay the sum) run from the input's last frames. */
+static void
+enter_neutral (MstMbcomp * m)
+{
+  const size_t w = warm_frames (m);
+  if (m->xo_bands > 1)
+    mst_crossover_reset_all_pass (m->xo);
+  delay_restart (m, 0);
+  for (size_t done = 0; done < w;) {
+    const size_t k = w - done < BLOCK ? w - done : BLOCK;
+    history_read (m, w - done, k);
+    if (m->xo_bands > 1)
+      mst_crossover_run_all_pass (m->xo, m->sum, BLOCK, k);
+    if (m->lookahead > 0)
+      delay_rows (m, 0, m->sum, k);
+    done += k;
+  }
+  m->neutral = true;
+  m->neutral_entries++;
+}
+
+/* Off the neutral path: the tree and the bands' delay lines reset and run
+ * over the input's last frames with the settings before (gains 1, the
+ * sum not formed), then the splitter's new settings. */
+static void
+leave_neutral (MstMbcomp * m)
+{
+  const size_t w = warm_frames (m);
+  const bool ms = m->set.mode == MST_MBCOMP_MID_SIDE && m->left >= 0;
+  /* The splits are where they were given (nothing new while neutral), so
+   * the reset moves none of them. */
+  mst_crossover_reset (m->xo);
+  for (int b = 0; b < NB; b++)
+    delay_restart (m, b);
+  for (size_t done = 0; done < w;) {
+    const size_t k = w - done < BLOCK ? w - done : BLOCK;
+    history_read (m, w - done, k);
+    split (m, k);
+    for (int b = 0; b < m->xo_bands && m->lookahead > 0; b++) {
+      if (ms)
+        mst_planar_mid_side (band_row (m, b, m->left), band_row (m, b,
+                m->right), true, (int) k);
+      delay_rows (m, b, band_row (m, b, 0), k);
+    }
+    done += k;
+  }
+  m->neutral = false;
+  if (m->splitter_stale) {
+    m->splitter_stale = false;
+    splitter_update (m);
+  }
+}
+
+/* The neutral path's block: the n planar frames in m->sum through the
+ * all-pass and the lookahead. */
+static void
+neutral_bands (MstMbcomp * m, size_t n)
+{
+  for (int b = 0; b < m->xo_bands; b++) {
+    Band *band = &m->bands[b];
+    const double active = m->set.bands[b].bypass ? 0.0 : 1.0;
+    bool shared;
+    /* Idle: the key is not read, no row written. */
+    mst_dynamics_gain_process_or_flat (band->gain, m->sum, BLOCK, n,
+        m->gains, BLOCK, &shared);
+    /* A band bypass glides as on the tree (a factor of 1 either way). */
+    if (band->active != active)
+      band->active = mst_smoother_fade_fill (m->ramp_b, band->active, active,
+          m->fade_step, (int) n);
+  }
+  if (m->xo_bands > 1)
+    mst_crossover_run_all_pass (m->xo, m->sum, BLOCK, n);
+  if (m->lookahead > 0)
+    delay_rows (m, 0, m->sum, n);
+}
+
 /* One chunk of at most BLOCK input frames; writes the frames that are
  * complete to out; returns their count. */
 MST_ALWAYS_INLINE size_t
@@ -592,11 +943,42 @@ process_chunk (MstMbcomp * m, const void *in, size_t n, void *out,
     m->nonfinite += mst_input_clean (in, n * ch, m->clean, fmt);
     in = m->clean;
   }
-  /* The dry path: the input delayed by the latency, in its own format. */
-  mst_delayline_push (m->dry, in, n);
-  mst_delayline_pull (m->dry, m->dry_frames, n);
+  /* The dry path: the input delayed by the latency, in its own format
+   * (without latency the input itself, read before the output is
+   * written). */
+  const void *dry = in;
+  if (m->latency > 0) {
+    mst_delayline_push (m->dry, in, n);
+    mst_delayline_pull (m->dry, m->dry_frames, n);
+    dry = m->dry_frames;
+  }
+  if (m->history) {
+    const bool neutral = neutral_ok (m);
+    if (neutral && !m->neutral)
+      enter_neutral (m);
+    else if (!neutral && m->neutral)
+      leave_neutral (m);
+  }
   mst_planar_load (m->sum, BLOCK, in, ch, (int) n, fmt);
-  compress_bands (m, n);
+  if (m->history) {
+    history_write (m, n);
+    m->since_reset += n;
+    if (m->since_reset > m->history_cap)
+      m->since_reset = m->history_cap;
+  }
+  if (m->neutral) {
+    neutral_bands (m, n);
+  } else {
+    const bool glide = m->history && mst_crossover_is_gliding (m->xo);
+    compress_bands (m, n);
+    if (glide)
+      m->since_glide = 0;
+  }
+  if (m->history) {
+    m->since_glide += n;
+    if (m->since_glide > m->history_cap)
+      m->since_glide = m->history_cap;
+  }
 
   /* Output frame j is the input frame j - latency: the first latency
    * frames since the reset are the delay's, not output. */
@@ -611,7 +993,8 @@ process_chunk (MstMbcomp * m, const void *in, size_t n, void *out,
   if (m->mix == mix_target && m->rebuild == rebuild_target
       && m->mix * m->rebuild == 0.0) {
     /* Bypassed (or the wet path faded out): the dry path, bit for bit. */
-    memcpy (out, (char *) m->dry_frames + skip * frame, (n - skip) * frame);
+    if (out != dry)
+      memcpy (out, (const char *) dry + skip * frame, (n - skip) * frame);
   } else {
     if (m->mix != mix_target || m->mix != 1.0 || m->rebuild != 1.0
         || m->rebuild != rebuild_target) {
@@ -621,7 +1004,7 @@ process_chunk (MstMbcomp * m, const void *in, size_t n, void *out,
           rebuild_target, m->fade_step, (int) n);
       for (size_t i = 0; i < n; i++)
         m->ramp_a[i] *= m->ramp_b[i];
-      mst_planar_load (m->dry_planar, BLOCK, m->dry_frames, ch, (int) n, fmt);
+      mst_planar_load (m->dry_planar, BLOCK, dry, ch, (int) n, fmt);
       for (int c = 0; c < ch; c++)
         mst_smoother_crossfade (m->sum + (size_t) c * BLOCK,
             m->dry_planar + (size_t) c * BLOCK, m->ramp_a, (int) n);
@@ -639,6 +1022,7 @@ process_chunk (MstMbcomp * m, const void *in, size_t n, void *out,
     for (int b = 0; b < NB; b++)
       band_restart (m, b);
     m->rebuild_hold = m->lookahead;
+    m->since_reset = 0;
   } else if (m->rebuild_hold > 0) {
     m->rebuild_hold -= m->rebuild_hold < n ? m->rebuild_hold : n;
   }
@@ -716,6 +1100,25 @@ mst_mbcomp_get_current_db (const MstMbcomp * m, double current_db[NB])
   for (int b = 0; b < NB; b++)
     current_db[b] = m && b < m->set.n_bands
         ? mst_dynamics_gain_get_current_db (m->bands[b].gain) : 0.0;
+}
+
+void
+mst_mbcomp_set_neutral_path (MstMbcomp * m, bool allowed)
+{
+  if (m)
+    m->neutral_allowed = allowed;
+}
+
+uint64_t
+mst_mbcomp_get_neutral_entries (const MstMbcomp * m)
+{
+  return m ? m->neutral_entries : 0;
+}
+
+bool
+mst_mbcomp_in_neutral_path (const MstMbcomp * m)
+{
+  return m && m->neutral;
 }
 
 uint64_t

@@ -27,7 +27,10 @@ extern "C" {
  * Neutral. With ratio 1 (the default) every gain is exactly 1: the output
  * is the bands' sum, the input through an all-pass (MINIMUM; flat
  * magnitude) or delayed (LINEAR). With one band and MINIMUM it is the
- * input bit for bit; bypass gives the delayed input bit for bit.
+ * input bit for bit; bypass gives the delayed input bit for bit. MINIMUM
+ * then runs the splits' all-pass alone, not the tree (the neutral path,
+ * mst-mbcomp.c; within 1e-6 of the tree, warmed from the last input
+ * frames when a change needs the bands again).
  *
  * Mid/side. MID_SIDE compresses the mid (L + R) / 2 and the side (L - R) /
  * 2 of the first two channels (of the front pair the element names), each
@@ -148,6 +151,17 @@ void mst_mbcomp_take_reduction_db (MstMbcomp * m,
 /** Per band: the gain change now (dB, makeup not included). */
 void mst_mbcomp_get_current_db (const MstMbcomp * m,
     double current_db[MST_MBCOMP_MAX_BANDS]);
+
+/** Whether the neutral path may run (the default; see mst-mbcomp.c): with
+ *  every band's gains exactly 1 the output, the bands' sum, is the
+ *  splits' all-pass, run alone instead of the LR tree (within 1e-6 of
+ *  it). false keeps the tree always (tests, measurements); takes effect at
+ *  the next block, without a click. */
+void mst_mbcomp_set_neutral_path (MstMbcomp * m, bool allowed);
+/** Whether the last block went the neutral path. */
+bool mst_mbcomp_in_neutral_path (const MstMbcomp * m);
+/** Times the neutral path was entered since init. */
+uint64_t mst_mbcomp_get_neutral_entries (const MstMbcomp * m);
 
 /** Non-finite (or absurd) input samples, since configure. */
 uint64_t mst_mbcomp_get_nonfinite_count (const MstMbcomp * m);

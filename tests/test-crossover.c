@@ -40,6 +40,16 @@ band_db (int b, double freq_hz, double rate_hz)
               rate_hz)));
 }
 
+/* @n samples of white noise in [-0.5, 0.5) (an LCG from @seed). */
+static void
+fill_noise (double *x, size_t n, uint32_t seed)
+{
+  for (size_t i = 0; i < n; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    x[i] = (seed >> 8) / 16777216.0 - 0.5;
+  }
+}
+
 static const double rates[] = { 44100, 48000, 96000 };
 static const int slopes[] = { 12, 24, 48 };
 
@@ -394,11 +404,7 @@ test_same_as_direct_form_tree (void)
     got[b] = malloc (sizeof (double) * 2 * n);
     want[b] = malloc (sizeof (double) * 2 * n);
   }
-  uint32_t seed = 5;
-  for (size_t i = 0; i < 2 * n; i++) {
-    seed = seed * 1664525u + 1013904223u;
-    in[i] = (seed >> 8) / 16777216.0 - 0.5;
-  }
+  fill_noise (in, 2 * n, 5);
   for (int r = 0; r < 3; r++)
     for (int k = 0; k < 3; k++)
       for (int set = 0; set < 2; set++)
@@ -457,11 +463,7 @@ test_all_pass_is_band_sum (void)
   for (int x = 0; x < 2; x++)
     for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
       out[x][b] = malloc (sizeof (double) * 2 * n);
-  uint32_t seed = 9;
-  for (size_t i = 0; i < 2 * n; i++) {
-    seed = seed * 1664525u + 1013904223u;
-    in[i] = (seed >> 8) / 16777216.0 - 0.5;
-  }
+  fill_noise (in, 2 * n, 9);
   for (int k = 0; k < 3; k++)
     for (int nb = 2; nb <= MST_CROSSOVER_MAX_BANDS; nb++) {
       /* x = 1: band 0 not computed. */
@@ -523,6 +525,79 @@ test_all_pass_is_band_sum (void)
     for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
       free (out[x][b]);
   }
+}
+
+/* mst_crossover_run_all_pass, the all-pass alone (no band computed), is
+ * the band sum within 1e-11 of its peak (another runner of the same
+ * sections: other rounding), LR2, LR4 and LR8, 2 to 6 bands, stereo
+ * noise in runs of 700 frames; refused while a split glides; its own
+ * reset starts it afresh. */
+static void
+test_all_pass_alone (void)
+{
+  static const double freq_hz[] = { 80, 400, 1600, 5000, 11000 };
+  const size_t n = 8400, run = 700;
+  double *in = malloc (sizeof (double) * 2 * n);
+  double *ap = malloc (sizeof (double) * 2 * n);
+  double *out[MST_CROSSOVER_MAX_BANDS];
+  double worst = 0;
+  for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
+    out[b] = malloc (sizeof (double) * 2 * n);
+  fill_noise (in, 2 * n, 5);
+  for (int k = 0; k < 3; k++)
+    for (int nb = 2; nb <= MST_CROSSOVER_MAX_BANDS; nb++) {
+      MstCrossoverSettings s = mst_test_crossover_settings (nb, slopes[k],
+          freq_hz);
+      MstCrossover *xo = mst_crossover_init (2), *alone = mst_crossover_init (2);
+      MST_CHECK (mst_crossover_configure (xo, 48000, 2) == MST_OK);
+      MST_CHECK (mst_crossover_configure (alone, 48000, 2) == MST_OK);
+      MST_CHECK (mst_crossover_set (xo, &s) == MST_OK);
+      MST_CHECK (mst_crossover_set (alone, &s) == MST_OK);
+      mst_crossover_reset (xo);
+      mst_crossover_reset (alone);
+      memcpy (ap, in, sizeof (double) * 2 * n);
+      for (size_t done = 0; done < n; done += run) {
+        double *at[MST_CROSSOVER_MAX_BANDS];
+        for (int b = 0; b < nb; b++)
+          at[b] = out[b] + done;
+        MST_CHECK (mst_crossover_process (xo, in + done, at, n, run)
+            == MST_OK);
+        MST_CHECK (mst_crossover_run_all_pass (alone, ap + done, n, run)
+            == MST_OK);
+      }
+      double peak = 0, diff = 0;
+      for (size_t i = 0; i < 2 * n; i++) {
+        double sum = 0;
+        for (int b = 0; b < nb; b++)
+          sum += out[b][i];
+        peak = fmax (peak, fabs (sum));
+        diff = fmax (diff, fabs (sum - ap[i]));
+      }
+      worst = fmax (worst, diff / peak);
+      MST_CHECK_MSG (diff <= 1e-11 * peak, "LR%d, %d bands: the all-pass "
+          "alone %g from the band sum (peak %g)", slopes[k] / 6, nb, diff,
+          peak);
+      /* Afresh: the first run again gives the first frames again. */
+      mst_crossover_reset_all_pass (alone);
+      memcpy (out[0], in, sizeof (double) * 2 * n);
+      MST_CHECK (mst_crossover_run_all_pass (alone, out[0], n, run)
+          == MST_OK);
+      for (int c = 0; c < 2; c++)
+        MST_CHECK (memcmp (out[0] + c * n, ap + c * n, sizeof (double) * run)
+            == 0);
+      s.freq_hz[0] = 60;
+      MST_CHECK (mst_crossover_set (alone, &s) == MST_OK);
+      MST_CHECK (mst_crossover_is_gliding (alone));
+      MST_CHECK (mst_crossover_run_all_pass (alone, ap, n, run)
+          == MST_ERR_INVALID_ARG);
+      mst_crossover_destroy (&xo);
+      mst_crossover_destroy (&alone);
+    }
+  printf ("  the all-pass alone within %.2g of the band sum's peak\n", worst);
+  free (in);
+  free (ap);
+  for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
+    free (out[b]);
 }
 
 /* LR4's bands are in phase with the all-pass: band b over the all-pass
@@ -589,11 +664,7 @@ test_paths_agree (void)
   /* The variant runs (test-crossover-avx2) set it already: restored. */
   const char *was = getenv ("MST_DISABLE_AVX512");
   char *saved = was ? strdup (was) : NULL;
-  uint32_t seed = 11;
-  for (size_t i = 0; i < 2 * n; i++) {
-    seed = seed * 1664525u + 1013904223u;
-    in[i] = (seed >> 8) / 16777216.0 - 0.5;
-  }
+  fill_noise (in, 2 * n, 11);
   for (int path = 0; path < 2; path++)
     for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)
       got[path][b] = malloc (sizeof (double) * 2 * n);
@@ -674,6 +745,7 @@ main (void)
   MST_RUN (test_all_pass_is_band_sum);
   MST_RUN (test_lr4_bands_in_phase);
   MST_RUN (test_paths_agree);
+  MST_RUN (test_all_pass_alone);
   MST_RUN (test_invalid_arguments);
   free (input);
   for (int b = 0; b < MST_CROSSOVER_MAX_BANDS; b++)

@@ -3,7 +3,8 @@
  * mid-side, 44.1 to 192 kHz), bypass and one neutral band bit-exact, a
  * band compresses only its band, solo, mute and band bypass, latency and
  * frame counts, band-count changes without a click, non-finite input,
- * settings validation. Responses are measured on the running core (the
+ * settings validation, the neutral path against the tree (at rest and
+ * switched while streaming). Responses are measured on the running core (the
  * DFT of its impulse response). With an argument "time" it prints the
  * core's cost in ns per stereo frame instead. */
 #include "mst-mbcomp.h"
@@ -164,13 +165,22 @@ two_tones (size_t n, double rate)
   return x;
 }
 
+/* @tree: the LR tree even when neutral (no neutral path). */
+static void
+run_tones_path (const MstMbcompSettings * s, MstMbcompPhase phase,
+    const double *in, double *out, size_t n, bool tree)
+{
+  MstMbcomp *m = make (48000, 1, phase, 0.0, s);
+  mst_mbcomp_set_neutral_path (m, !tree);
+  MST_CHECK (run_f64 (m, in, n, 1, out, 512) == n);
+  mst_mbcomp_destroy (&m);
+}
+
 static void
 run_tones (const MstMbcompSettings * s, MstMbcompPhase phase,
     const double *in, double *out, size_t n)
 {
-  MstMbcomp *m = make (48000, 1, phase, 0.0, s);
-  MST_CHECK (run_f64 (m, in, n, 1, out, 512) == n);
-  mst_mbcomp_destroy (&m);
+  run_tones_path (s, phase, in, out, n, false);
 }
 
 /* A band over its threshold is reduced; a tone in another band stays
@@ -185,7 +195,10 @@ test_band_isolation (void)
     MstMbcompSettings s;
     double *ref = malloc (sizeof (double) * n);
     mst_mbcomp_settings_default (&s);
-    run_tones (&s, phase, in, ref, n);
+    /* The tree's neutral output (the neutral path gives it within
+     * rounding: test_neutral_path), which a bypassed band gives bit for
+     * bit. */
+    run_tones_path (&s, phase, in, ref, n, true);
     double complex neutral = tone (ref, n, MID_HZ, rate);
     /* Solo band 2: the 60 Hz tone is gone; 2236 Hz is band 2's share of
      * the tone (the LR4 band is -0.7 dB there, bands 1 and 3 having the
@@ -414,6 +427,173 @@ test_band_count_change (void)
   }
 }
 
+/* Music-like stereo (a bass line, chords with moving levels, noise
+ * bursts, the channels differing) or white noise, peak under 1, @n frames
+ * interleaved. */
+static double *
+test_signal (size_t n, double rate, bool noise, uint32_t seed)
+{
+  double *x = malloc (sizeof (double) * n * 2);
+  for (size_t i = 0; i < n; i++) {
+    const double t = i / rate;
+    for (int c = 0; c < 2; c++) {
+      seed = seed * 1664525u + 1013904223u;
+      const double white = (seed >> 8) / 16777216.0 - 0.5;
+      if (noise) {
+        x[i * 2 + c] = 1.6 * white;
+        continue;
+      }
+      const double env = 0.5 + 0.5 * sin (2 * M_PI * 0.7 * t + c);
+      const double burst = fmod (t, 0.25) < 0.03 ? 0.3 : 0.02;
+      x[i * 2 + c] = 0.3 * sin (2 * M_PI * 55 * t)
+          + 0.15 * env * (sin (2 * M_PI * 440 * t) + sin (2 * M_PI * 554.37
+              * t + c) + sin (2 * M_PI * 3520 * t))
+          + burst * white;
+    }
+  }
+  return x;
+}
+
+/* The neutral path (the defaults: every ratio 1) gives the LR tree's
+ * output within 1e-6 (-120 dB), on noise and music-like stereo, at 44.1,
+ * 48, 96 and 192 kHz, 1 to 6 bands, left-right and mid-side, without and
+ * with a lookahead (odd band counts: 5 ms); it is taken from the start,
+ * and with one band it is the input bit for bit. */
+static void
+test_neutral_path (void)
+{
+  static const double rates[] = { 44100, 48000, 96000, 192000 };
+  double worst = 0;
+  for (int r = 0; r < 4; r++) {
+    const size_t n = (size_t) (0.75 * rates[r]);
+    for (int sig = 0; sig < 2; sig++) {
+      double *in = test_signal (n, rates[r], sig == 0, 5 + r);
+      double *out[2] = { malloc (sizeof (double) * n * 2),
+        malloc (sizeof (double) * n * 2)
+      };
+      for (int nb = 1; nb <= MST_MBCOMP_MAX_BANDS; nb++)
+        for (int mode = 0; mode < 2; mode++) {
+          MstMbcompSettings s;
+          mst_mbcomp_settings_default (&s);
+          s.n_bands = nb;
+          s.mode = mode;
+          const double lookahead_ms = nb % 2 ? 5.0 : 0.0;
+          for (int tree = 0; tree < 2; tree++) {
+            MstMbcomp *m = make (rates[r], 2, MST_MBCOMP_MINIMUM_PHASE,
+                lookahead_ms, &s);
+            mst_mbcomp_set_neutral_path (m, !tree);
+            MST_CHECK (run_f64 (m, in, n, 2, out[tree], 1000) == n);
+            MST_CHECK (mst_mbcomp_get_neutral_entries (m) == (tree ? 0 : 1));
+            mst_mbcomp_destroy (&m);
+          }
+          double diff = 0;
+          for (size_t i = 0; i < n * 2; i++)
+            diff = fmax (diff, fabs (out[0][i] - out[1][i]));
+          worst = fmax (worst, diff);
+          MST_CHECK_MSG (diff <= 1e-6, "%g Hz, %s, %d bands, %s: the "
+              "neutral path %.3g from the tree", rates[r],
+              sig ? "music" : "noise", nb, mode ? "M/S" : "L/R", diff);
+          if (nb == 1 && lookahead_ms == 0.0)
+            MST_CHECK (memcmp (in, out[0], sizeof (double) * n * 2) == 0);
+        }
+      free (in);
+      free (out[0]);
+      free (out[1]);
+    }
+  }
+  printf ("  the neutral path within %.2g of the tree\n", worst);
+}
+
+/* Off the neutral path and back while streaming: the lowest split moved
+ * (120 -> 200 Hz: off while it glides, back after), band 2 soloed and
+ * unsoloed (back once the weights are 1 again), band 1 set to compress
+ * (ratio 4 from -30 dB, release 20 ms) and back to ratio 1 (back once its
+ * release is at rest, some 35 time constants): the output
+ * stays within 1e-5 of an always-tree run with the same changes at the
+ * same frames, switch points included (a tree or an all-pass started
+ * cold would be off by the input's level for some ms). 44.1 and 96 kHz,
+ * left-right and mid-side, without and with a 5 ms lookahead, music-like
+ * stereo in blocks of 480 frames. */
+static void
+test_neutral_switches (void)
+{
+  static const double rates[] = { 44100, 96000 };
+  double worst = 0;
+  for (int r = 0; r < 2; r++) {
+    const double rate = rates[r];
+    const size_t n = (size_t) (4.5 * rate), chunk = 480;
+    double *in = test_signal (n, rate, false, 21 + r);
+    double *out[2] = { malloc (sizeof (double) * n * 2),
+      malloc (sizeof (double) * n * 2)
+    };
+    for (int run = 0; run < 4; run++) {
+      const int mode = run % 2;
+      const double lookahead_ms = run < 2 ? 0.0 : 5.0;
+      uint64_t entries = 0;
+      for (int tree = 0; tree < 2; tree++) {
+        MstMbcompSettings s;
+        mst_mbcomp_settings_default (&s);
+        s.mode = mode;
+        MstMbcomp *m = make (rate, 2, MST_MBCOMP_MINIMUM_PHASE,
+            lookahead_ms, &s);
+        mst_mbcomp_set_neutral_path (m, !tree);
+        size_t written = 0, got;
+        for (size_t done = 0; done < n; done += chunk) {
+          const double t = done / rate;
+          const double t1 = (done + chunk) / rate;
+          bool change = true;
+          if (t < 0.5 && t1 >= 0.5) {
+            s.bands[0].crossover_hz = 200;
+          } else if (t < 1.5 && t1 >= 1.5) {
+            s.bands[2].solo = true;
+          } else if (t < 2.0 && t1 >= 2.0) {
+            s.bands[2].solo = false;
+          } else if (t < 2.5 && t1 >= 2.5) {
+            s.bands[1].ratio = 4;
+            s.bands[1].threshold_db = -30;
+            s.bands[1].release_ms = 20;
+          } else if (t < 3.0 && t1 >= 3.0) {
+            s.bands[1].ratio = 1;
+          } else {
+            change = false;
+          }
+          if (change)
+            MST_CHECK (mst_mbcomp_set (m, &s) == MST_OK);
+          size_t k = n - done < chunk ? n - done : chunk;
+          MST_CHECK (mst_mbcomp_process_f64 (m, in + done * 2, k,
+                  out[tree] + written * 2, &got) == MST_OK);
+          written += got;
+        }
+        MST_CHECK (mst_mbcomp_drain_f64 (m, out[tree] + written * 2, &got)
+            == MST_OK);
+        MST_CHECK (written + got == n);
+        entries = tree ? entries : mst_mbcomp_get_neutral_entries (m);
+        mst_mbcomp_destroy (&m);
+      }
+      /* In at the start, back after the glide, the solo and the
+       * compression. */
+      MST_CHECK_MSG (entries == 4, "%g Hz run %d: entered the neutral path "
+          "%llu times", rate, run, (unsigned long long) entries);
+      double diff = 0;
+      size_t at = 0;
+      for (size_t i = 0; i < n * 2; i++)
+        if (fabs (out[0][i] - out[1][i]) > diff) {
+          diff = fabs (out[0][i] - out[1][i]);
+          at = i / 2;
+        }
+      worst = fmax (worst, diff);
+      printf ("  %6.0f Hz, %s, lookahead %.0f ms: %.2g from the tree "
+          "(at %.4f s)\n", rate, mode ? "M/S" : "L/R", lookahead_ms, diff,
+          at / rate);
+      MST_CHECK_MSG (diff < 1e-5, "%g Hz run %d: %.3g from the tree at "
+          "frame %zu", rate, run, diff, at);
+    }
+    free (in);
+    free (out[0]);
+    free (out[1]);
+  }
+}
+
 /* NaN, Inf and absurd input: counted, read as silence; the output stays
  * finite and the core recovers. */
 static void
@@ -480,8 +660,8 @@ test_settings (void)
   MST_CHECK (m == NULL);
 }
 
-/* CPU ns per stereo F32 frame of 4 bands compressing (the "glue"
- * settings), both phases. */
+/* CPU ns per stereo F32 frame of 4 bands, compressing (the "glue"
+ * settings) and neutral (the defaults), both phases. */
 static void
 time_core (void)
 {
@@ -491,9 +671,11 @@ time_core (void)
   for (size_t i = 0; i < n * 2; i++)
     buf[i] = (float) (0.3 * sin (i * 0.013) + 0.2 * sin (i * 0.17)
         + 0.1 * ((double) rand () / RAND_MAX - 0.5));
-  for (int phase = 0; phase < 2; phase++) {
+  for (int run = 0; run < 4; run++) {
+    const int phase = run % 2;
+    const char *preset = run < 2 ? "glue" : "none";
     MstMbcompSettings s;
-    mst_mbcomp_settings_preset (&s, "glue");
+    mst_mbcomp_settings_preset (&s, preset);
     MstMbcomp *m = make (rate, 2, phase, 0.0, &s);
     struct timespec t0, t1;
     clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &t0);
@@ -504,9 +686,9 @@ time_core (void)
     clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &t1);
     double ns = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec))
         / n;
-    printf ("%s phase, 4 bands, stereo F32: %.1f ns per frame (%.0fx real "
-        "time at 48 kHz)\n", phase ? "linear" : "minimum", ns,
-        1e9 / rate / ns);
+    printf ("%s phase, 4 bands %s, stereo F32: %.1f ns per frame (%.0fx "
+        "real time at 48 kHz)\n", phase ? "linear" : "minimum",
+        run < 2 ? "compressing" : "neutral", ns, 1e9 / rate / ns);
     mst_mbcomp_destroy (&m);
   }
   free (buf);
@@ -528,5 +710,7 @@ main (int argc, char **argv)
   MST_RUN (test_band_count_change);
   MST_RUN (test_nonfinite);
   MST_RUN (test_settings);
+  MST_RUN (test_neutral_path);
+  MST_RUN (test_neutral_switches);
   return mst_test_summary ();
 }
