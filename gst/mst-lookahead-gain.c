@@ -86,6 +86,12 @@ struct MstLookaheadGain {
   double *chain_memory;
   /* [chain][max_block]: the block's gains (see window_gain). */
   double *gains;
+  /* mst_lookahead_gain_set_points_wanted; gains_pending: the last process
+   * call left chain 0's gains as the points out_pts, the block's first
+   * frame out_phase frames into the first point's group, out_n frames. */
+  bool points_wanted, gains_pending;
+  int out_phase, out_n;
+  double *out_pts;
 };
 
 MstLookaheadGain *
@@ -117,7 +123,8 @@ mst_lookahead_gain_init (int max_chains, int max_window_frames,
   lg->chain_memory = calloc ((size_t) max_chains * per_chain,
       sizeof (double));
   lg->gains = calloc ((size_t) max_chains * max_block_frames, sizeof (double));
-  if (!lg->chain_memory || !lg->gains) {
+  lg->out_pts = calloc (pts_len, sizeof (double));
+  if (!lg->chain_memory || !lg->gains || !lg->out_pts) {
     mst_lookahead_gain_destroy (&lg);
     return NULL;
   }
@@ -145,6 +152,7 @@ mst_lookahead_gain_destroy (MstLookaheadGain ** lg)
     return;
   free ((*lg)->chain_memory);
   free ((*lg)->gains);
+  free ((*lg)->out_pts);
   free (*lg);
   *lg = NULL;
 }
@@ -253,6 +261,7 @@ mst_lookahead_gain_reset (MstLookaheadGain * lg)
   lg->frames_done = 0;
   lg->in_step = 1;
   lg->merge_until = 0;
+  lg->gains_pending = false;
 }
 
 double *
@@ -655,6 +664,38 @@ group_required (const MstLookaheadGain * lg, Chain * ch,
   return ng;
 }
 
+/* Grouped: the gains of n frames from the points pt[0 ..], the first frame
+ * j frames into pt[0]'s group: frame GROUP k + s of the points' groups
+ * (s < GROUP) gets a + d s, a = pt[k], d = (pt[k + 1] - a) / GROUP, one
+ * multiply-add with @use_fma's build (as mst_lookahead_gain_points says). */
+GAIN_STEP void
+interpolate (const double *pt, int j, int n, double *restrict out)
+{
+  static const double step[GROUP] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+    12, 13, 14, 15
+  };
+  for (int i = 0; i < n; pt++) {
+    const int len = GROUP - j < n - i ? GROUP - j : n - i;
+    const double a = pt[0], d = (pt[1] - a) * (1.0 / GROUP);
+    if (len == GROUP) {
+      /* Four frames a vector (GCC's vector extensions; left to itself
+       * it unrolls the loop into scalar products). */
+      const f64x4 av = { a, a, a, a }, dv = { d, d, d, d };
+      for (int t = 0; t < GROUP; t += 4) {
+        const f64x4 v = av + dv * (f64x4) { step[t], step[t + 1],
+          step[t + 2], step[t + 3]
+        };
+        memcpy (out + i + t, &v, sizeof v);
+      }
+    } else {
+      for (int t = 0; t < len; t++)
+        out[i + t] = a + d * step[j + t];
+    }
+    i += len;
+    j = 0;
+  }
+}
+
 /* Grouped: the chains' gains from their groups' required gains. Group k
  * (frames GROUP k .. GROUP k + GROUP - 1) requires R[k], its smallest; the
  * point at its first frame Q[k] = min (R[k - 1], R[k]), the smallest over
@@ -694,9 +735,9 @@ compute_gains_grouped (MstLookaheadGain * lg, int n_chains, int n,
   const int64_t p0 = (int64_t) lg->frames_done - lg->lag;
   const int64_t k0 = floor_div (p0, GROUP);
   const int64_t k_next = floor_div (p0 + n, GROUP);
-  static const double step[GROUP] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-    12, 13, 14, 15
-  };
+  /* One chain, whose gains the caller takes as points. */
+  const bool points_only = lg->points_wanted && use_fma && n_chains == 1;
+  lg->gains_pending = points_only;
   for (int c = 0; c < n_chains; c++) {
     Chain *ch = &lg->chains[c];
     double *q = ch->r + Hg;
@@ -712,29 +753,18 @@ compute_gains_grouped (MstLookaheadGain * lg, int n_chains, int n,
           ch->pts + ch->pts_count, use_fma);
       ch->pts_count += ng;
     }
-    double *restrict out = lg->gains + (size_t) c * lg->max_block;
     const double *pt = ch->pts + (k0 - ch->pts_base);
-    int j = (int) (p0 - k0 * GROUP);
-    for (int i = 0; i < n; pt++) {
-      const int len = GROUP - j < n - i ? GROUP - j : n - i;
-      const double a = pt[0], d = (pt[1] - a) * (1.0 / GROUP);
-      if (len == GROUP) {
-        /* Four frames a vector (GCC's vector extensions; left to itself
-         * it unrolls the loop into scalar products). */
-        const f64x4 av = { a, a, a, a }, dv = { d, d, d, d };
-        for (int t = 0; t < GROUP; t += 4) {
-          const f64x4 v = av + dv * (f64x4) { step[t], step[t + 1],
-            step[t + 2], step[t + 3]
-          };
-          memcpy (out + i + t, &v, sizeof v);
-        }
-      } else {
-        for (int t = 0; t < len; t++)
-          out[i + t] = a + d * step[j + t];
-      }
-      i += len;
-      j = 0;
-    }
+    const int j = (int) (p0 - k0 * GROUP);
+    if (points_only) {
+      /* The points the frames' gains lie between, for the caller's own
+       * interpolation: groups k0 .. k_next, and the one after the last
+       * frame's. */
+      memcpy (lg->out_pts, pt, sizeof (double) * (size_t) ((j + n - 1)
+              / GROUP + 2));
+      lg->out_phase = j;
+      lg->out_n = n;
+    } else
+      interpolate (pt, j, n, lg->gains + (size_t) c * lg->max_block);
     /* Keep the points the next block's frames need. */
     const int drop = (int) (k_next - ch->pts_base);
     ch->pts_count -= drop;
@@ -757,6 +787,7 @@ compute_gains (MstLookaheadGain * lg, int n_chains, int n, double link,
         ceilings, cu, use_fma);
     return;
   }
+  lg->gains_pending = false;
   const int L = lg->lookahead;
   if (n_peaks > 0 && linked) {
     required_from_peaks (lg->chains[0].r + (L - 1), peaks, n_peaks, ceilings,
@@ -809,6 +840,42 @@ dispatch (MstLookaheadGain * lg, int n_chains, int n, double link,
 #endif
     compute_gains_portable (lg, n_chains, n, link, peaks, n_peaks, linked,
         ceilings, cu);
+}
+
+#ifdef MST_HAVE_X86_PATHS
+__attribute__ ((target ("avx2,fma")))
+static void
+interpolate_avx2 (const double *pt, int j, int n, double *out)
+{
+  interpolate (pt, j, n, out);
+}
+#endif
+
+void
+mst_lookahead_gain_set_points_wanted (MstLookaheadGain * lg, bool wanted)
+{
+  lg->points_wanted = wanted;
+}
+
+const double *
+mst_lookahead_gain_points (const MstLookaheadGain * lg, int *phase)
+{
+  if (!lg->gains_pending)
+    return NULL;
+  *phase = lg->out_phase;
+  return lg->out_pts;
+}
+
+void
+mst_lookahead_gain_write_gains (MstLookaheadGain * lg)
+{
+  if (!lg->gains_pending)
+    return;
+#ifdef MST_HAVE_X86_PATHS
+  /* Pending only with use_fma (compute_gains_grouped). */
+  interpolate_avx2 (lg->out_pts, lg->out_phase, lg->out_n, lg->gains);
+#endif
+  lg->gains_pending = false;
 }
 
 void
