@@ -15,6 +15,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#ifdef MST_HAVE_X86_PATHS
+#include <immintrin.h>
+#endif
 
 /* -2 dB: how much deeper than the sustained reduction a transient is. */
 #define TRANSIENT_DEPTH 0.7943282347242815
@@ -580,6 +583,57 @@ group_peak (const float *const *peaks, int n_peaks, size_t at)
 #endif
 }
 
+#ifdef MST_HAVE_X86_PATHS
+/* group_peak of @count whole groups from frame @at on, into p[0 ..],
+ * eight groups at a time with AVX2: each group's vertical maximum over
+ * its 16 frames and the arrays in one vector, then the eight vectors'
+ * horizontal maxima together, halving them three times (a permutation of
+ * halves, then two of pairs and of single lanes), instead of a reduction
+ * of its own each. Maxima are exact: the same values. Returns how many
+ * groups it did (a multiple of 8). */
+__attribute__ ((target ("avx2")))
+static int
+group_peaks8_avx2 (const float *const *peaks, int n_peaks, size_t at,
+    int count, double *p)
+{
+  int k = 0;
+  for (; k + 8 <= count; k += 8) {
+    __m256 v[8];
+    for (int g = 0; g < 8; g++) {
+      const size_t f = at + (size_t) GROUP * (k + g);
+      __m256 m = _mm256_max_ps (_mm256_loadu_ps (peaks[0] + f),
+          _mm256_loadu_ps (peaks[0] + f + 8));
+      for (int c = 1; c < n_peaks; c++)
+        m = _mm256_max_ps (m, _mm256_max_ps (_mm256_loadu_ps (peaks[c] + f),
+                _mm256_loadu_ps (peaks[c] + f + 8)));
+      v[g] = m;
+    }
+    /* Halves: w[h] holds group 2h's four partial maxima, then 2h + 1's. */
+    __m256 w[4], y[2];
+    for (int h = 0; h < 4; h++)
+      w[h] = _mm256_max_ps (_mm256_permute2f128_ps (v[2 * h], v[2 * h + 1],
+              0x20), _mm256_permute2f128_ps (v[2 * h], v[2 * h + 1], 0x31));
+    /* Pairs: y[h] holds groups 4h, 4h + 2 (two lanes each), then 4h + 1,
+     * 4h + 3. */
+    for (int h = 0; h < 2; h++)
+      y[h] = _mm256_max_ps (_mm256_shuffle_ps (w[2 * h], w[2 * h + 1],
+              _MM_SHUFFLE (1, 0, 1, 0)), _mm256_shuffle_ps (w[2 * h],
+              w[2 * h + 1], _MM_SHUFFLE (3, 2, 3, 2)));
+    /* Lanes: groups 0, 2, 4, 6, then 1, 3, 5, 7; at least 0, as
+     * group_peak's. */
+    __m256 r = _mm256_max_ps (_mm256_shuffle_ps (y[0], y[1],
+            _MM_SHUFFLE (2, 0, 2, 0)), _mm256_shuffle_ps (y[0], y[1],
+            _MM_SHUFFLE (3, 1, 3, 1)));
+    r = _mm256_max_ps (_mm256_setzero_ps (), _mm256_permutevar8x32_ps (r,
+            _mm256_setr_epi32 (0, 4, 1, 5, 2, 6, 3, 7)));
+    _mm256_storeu_pd (p + k, _mm256_cvtps_pd (_mm256_castps256_ps128 (r)));
+    _mm256_storeu_pd (p + k + 4, _mm256_cvtps_pd (_mm256_extractf128_ps (r,
+                1)));
+  }
+  return k;
+}
+#endif
+
 /* Four doubles (GCC's vector extensions), local values only: passed to
  * or returned from a function, their ABI would differ between builds. */
 typedef double f64x4 __attribute__ ((vector_size (32)));
@@ -628,7 +682,7 @@ span_required (const float *const *peaks, int n_peaks, const double *rf,
 GAIN_STEP int
 group_required (const MstLookaheadGain * lg, Chain * ch,
     const float *const *peaks, int n_peaks, const double *rf, double cu,
-    int n, double *restrict R)
+    int n, double *restrict R, bool use_fma)
 {
   const int phase = (int) (lg->frames_done % GROUP);
   double part = ch->part_r;
@@ -650,7 +704,14 @@ group_required (const MstLookaheadGain * lg, Chain * ch,
       R[ng + k] = span_required (NULL, 0, rf, cu, i + GROUP * k, GROUP);
   } else {
     double *restrict p = ch->rf;
-    for (int k = 0; k < whole; k++)
+    int k = 0;
+#ifdef MST_HAVE_X86_PATHS
+    if (use_fma)
+      k = group_peaks8_avx2 (peaks, n_peaks, (size_t) i, whole, p);
+#else
+    (void) use_fma;
+#endif
+    for (; k < whole; k++)
       p[k] = group_peak (peaks, n_peaks, (size_t) i + GROUP * k);
     double *restrict Rw = R + ng;
     for (int k = 0; k < whole; k++)
@@ -727,7 +788,7 @@ compute_gains_grouped (MstLookaheadGain * lg, int n_chains, int n,
       required_from_peaks (ch->rf, pk, np, ceilings, cu, n);
       rf = ch->rf;
     }
-    ng = group_required (lg, ch, pk, np, rf, cu, n, ch->r + Hg);
+    ng = group_required (lg, ch, pk, np, rf, cu, n, ch->r + Hg, use_fma);
   }
   /* Linking, on the groups' required gains (as per frame otherwise). */
   link_required (lg, n_chains, Hg, ng, link);
