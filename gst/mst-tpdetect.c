@@ -988,6 +988,23 @@ before16 (__m512 v, __m512 prev)
           _mm512_castps_si512 (prev), 15));
 }
 
+/* The half-sample points' terms of the quarter points' sums U and V for
+ * sixteen frames from half[i] on (the last terms added to them). */
+__attribute__ ((target ("avx512f,avx512dq")))
+static inline __attribute__ ((always_inline)) void
+quarter_halves16 (const float *half, int i, const float *ut, const float *vt,
+    __m512 * U, __m512 * V)
+{
+  __m512 hv[7];
+  for (int m = 0; m < 7; m++)
+    hv[m] = _mm512_loadu_ps (half + i + m);
+  *U = fmadd_bcst16 (hv[3], ut + 6, *U);
+  for (int m = 0; m < 3; m++) {
+    *U = fmadd_bcst16 (_mm512_add_ps (hv[m], hv[6 - m]), ut + 3 + m, *U);
+    *V = fmadd_bcst16 (_mm512_sub_ps (hv[m], hv[6 - m]), vt + 3 + m, *V);
+  }
+}
+
 /* The quarter points q3 of sixteen frames x[i ..] as the loop below makes
  * them (the same multiply-adds in the same order, so the same values),
  * for the quarter point before a vector whose predecessor was left out. */
@@ -1006,14 +1023,7 @@ quarter_q3_16 (const float *x, const float *half, int i, const float *ut,
     U = fmadd_bcst16 (_mm512_add_ps (lo, hi), ut + b - 3, U);
     V = fmadd_bcst16 (_mm512_sub_ps (lo, hi), vt + b - 3, V);
   }
-  __m512 hv[7];
-  for (int m = 0; m < 7; m++)
-    hv[m] = _mm512_loadu_ps (half + i + m);
-  U = fmadd_bcst16 (hv[3], ut + 6, U);
-  for (int m = 0; m < 3; m++) {
-    U = fmadd_bcst16 (_mm512_add_ps (hv[m], hv[6 - m]), ut + 3 + m, U);
-    V = fmadd_bcst16 (_mm512_sub_ps (hv[m], hv[6 - m]), vt + 3 + m, V);
-  }
+  quarter_halves16 (half, i, ut, vt, &U, &V);
   return _mm512_sub_ps (U, V);
 }
 
@@ -1129,18 +1139,11 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
         V = fmadd_bcst16 (d, vt + b - 3, V);
       }
     }
-    __m512 hv[7];
-    for (int m = 0; m < 7; m++)
-      hv[m] = _mm512_loadu_ps (half + i + m);
-    U = fmadd_bcst16 (hv[3], ut + 6, U);
-    for (int m = 0; m < 3; m++) {
-      U = fmadd_bcst16 (_mm512_add_ps (hv[m], hv[6 - m]), ut + 3 + m, U);
-      V = fmadd_bcst16 (_mm512_sub_ps (hv[m], hv[6 - m]), vt + 3 + m, V);
-    }
+    quarter_halves16 (half, i, ut, vt, &U, &V);
     __m512 q1 = _mm512_add_ps (U, V), q3 = _mm512_sub_ps (U, V);
     __m512 q3_before = before16 (q3, prev_q3);
     prev_q3 = q3;
-    __m512 v0 = _mm512_loadu_ps (x + i), v2 = hv[3];
+    __m512 v0 = _mm512_loadu_ps (x + i), v2 = _mm512_loadu_ps (half + i + 3);
     __m512 v4 = _mm512_loadu_ps (x + i + 1);
     /* The meters' phases: max (|P + Q|, |P - Q|) = |P| + |Q|. */
     __m512 meters = _mm512_max_ps (_mm512_add_ps (_mm512_abs_ps (P),
