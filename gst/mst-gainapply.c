@@ -1,11 +1,15 @@
 /* mastering: gain apply. */
 #include "mst-gainapply.h"
 #include "mst-cpu.h"
+#include "mst-lookahead-gain.h"
 
 #include <string.h>
+#include <math.h>
 #ifdef MST_HAVE_X86_PATHS
 #include <immintrin.h>
 #endif
+
+#define GROUP MST_LOOKAHEAD_GAIN_GROUP
 
 /* Plain comparisons: fmin is a library call unless the compiler may assume
  * no NaN, and the values here are never NaN. */
@@ -59,9 +63,35 @@ mst_gain_min (const double *x, int n, double init)
 }
 
 #ifdef MST_HAVE_X86_PATHS
+/* Four stereo F32 frames at @d times their gains @g to @y, clamped to
+ * [lo, hi]: the products in double, rounded to float, then clamp_f as a
+ * minimum and a maximum (the same selects); the frames kept interleaved
+ * (the compiler splits the channels and joins them again). */
+__attribute__ ((target ("avx2,fma")))
+static inline void
+apply4_stereo_f32 (__m256d g, const float *d, float *y, __m256 hi, __m256 lo)
+{
+  __m256 x = _mm256_loadu_ps (d);
+  __m256d v01 = _mm256_mul_pd (_mm256_permute4x64_pd (g, 0x50),
+      _mm256_cvtps_pd (_mm256_castps256_ps128 (x)));
+  __m256d v23 = _mm256_mul_pd (_mm256_permute4x64_pd (g, 0xfa),
+      _mm256_cvtps_pd (_mm256_extractf128_ps (x, 1)));
+  __m256 v = _mm256_set_m128 (_mm256_cvtpd_ps (v23), _mm256_cvtpd_ps (v01));
+  _mm256_storeu_ps (y, _mm256_max_ps (_mm256_min_ps (v, hi), lo));
+}
+
+/* The smallest of the four lanes and @init. */
+__attribute__ ((target ("avx2,fma")))
+static inline double
+lanes_min (__m256d mn, double init)
+{
+  double m[4];
+  _mm256_storeu_pd (m, mn);
+  return min_d (init, min_d (min_d (m[0], m[1]), min_d (m[2], m[3])));
+}
+
 /* mst_gain_apply's common case (stereo, shared gain, F32, one ceiling)
- * with AVX2, four frames a vector kept interleaved (the compiler splits the
- * channels and joins them again); the same operations, so the same
+ * with AVX2, four frames a vector; the same operations, so the same
  * output. Returns how many frames it did (a multiple of 4). */
 __attribute__ ((target ("avx2,fma")))
 static int
@@ -72,21 +102,58 @@ output_stereo_f32_avx2 (const double *gains, const float *d, float *y,
   __m256d mn = _mm256_set1_pd (*g_min);
   int i = 0;
   for (; i + 4 <= len; i += 4) {
-    /* clamp_f as a minimum and a maximum: the same selects. */
     __m256d g = _mm256_loadu_pd (gains + i);
-    __m256 x = _mm256_loadu_ps (d + 2 * i);
     mn = _mm256_min_pd (mn, g);
-    __m256d v01 = _mm256_mul_pd (_mm256_permute4x64_pd (g, 0x50),
-        _mm256_cvtps_pd (_mm256_castps256_ps128 (x)));
-    __m256d v23 = _mm256_mul_pd (_mm256_permute4x64_pd (g, 0xfa),
-        _mm256_cvtps_pd (_mm256_extractf128_ps (x, 1)));
-    __m256 v = _mm256_set_m128 (_mm256_cvtpd_ps (v23), _mm256_cvtpd_ps (v01));
-    _mm256_storeu_ps (y + 2 * i, _mm256_max_ps (_mm256_min_ps (v, hi), lo));
+    apply4_stereo_f32 (g, d + 2 * i, y + 2 * i, hi, lo);
   }
-  double m[4];
-  _mm256_storeu_pd (m, mn);
-  *g_min = min_d (min_d (m[0], m[1]), min_d (m[2], m[3]));
+  *g_min = lanes_min (mn, *g_min);
   return i;
+}
+
+/* mst_gain_apply_points_stereo_f32 with AVX2 and FMA: each group's
+ * gains four frames a vector, as mst_lookahead_gain_write_gains makes
+ * them (a multiply-add each), then applied as output_stereo_f32_avx2
+ * applies them. */
+__attribute__ ((target ("avx2,fma")))
+static double
+points_stereo_f32_avx2 (const double *pt, int phase, const float *d,
+    float *y, int len, float cf)
+{
+  static const double step[GROUP] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    11, 12, 13, 14, 15
+  };
+  const __m256 hi = _mm256_set1_ps (cf), lo = _mm256_set1_ps (-cf);
+  __m256d mn = _mm256_set1_pd (INFINITY);
+  double g_min = INFINITY;
+  for (int i = 0, s = phase; i < len; pt++, s = 0) {
+    const int seg = GROUP - s < len - i ? GROUP - s : len - i;
+    const double a = pt[0], slope = (pt[1] - a) * (1.0 / GROUP);
+    const __m256d av = _mm256_set1_pd (a), dv = _mm256_set1_pd (slope);
+    int t = 0;
+    if (seg == GROUP) {
+      /* A whole group (all but the block's first and last): unrolled. */
+#pragma GCC unroll 4
+      for (; t < GROUP; t += 4) {
+        __m256d gv = _mm256_fmadd_pd (dv, _mm256_loadu_pd (step + t), av);
+        mn = _mm256_min_pd (mn, gv);
+        apply4_stereo_f32 (gv, d + 2 * (i + t), y + 2 * (i + t), hi, lo);
+      }
+    }
+    for (; t + 4 <= seg; t += 4) {
+      __m256d gv = _mm256_fmadd_pd (dv, _mm256_loadu_pd (step + s + t), av);
+      mn = _mm256_min_pd (mn, gv);
+      apply4_stereo_f32 (gv, d + 2 * (i + t), y + 2 * (i + t), hi, lo);
+    }
+    for (; t < seg; t++) {
+      const double g = _mm_cvtsd_f64 (_mm_fmadd_sd (_mm_set_sd (slope),
+              _mm_set_sd (step[s + t]), _mm_set_sd (a)));
+      g_min = min_d (g_min, g);
+      for (int c = 0; c < 2; c++)
+        y[2 * (i + t) + c] = clamp_f ((float) (g * d[2 * (i + t) + c]), cf);
+    }
+    i += seg;
+  }
+  return lanes_min (mn, g_min);
 }
 #endif
 
@@ -148,6 +215,40 @@ mst_gain_apply_ramps_stereo_f32 (const double *ramp, size_t k, double from,
     from = to;
     to = p + 1 < n_periods ? next_to[p] : to;
   }
+}
+
+/* Gain i of mst_lookahead_gain_points' points @pt at @phase: fma (d, s,
+ * a), C99's multiply-add rounded once, as the AVX2 paths' (the portable
+ * one calls the C library's). */
+static double
+point_gain (const double *pt, int phase, int i)
+{
+  const double *p = pt + (phase + i) / GROUP;
+  return fma ((p[1] - p[0]) * (1.0 / GROUP), (double) ((phase + i) % GROUP),
+      p[0]);
+}
+
+double
+mst_gain_apply_points_stereo_f32 (const double *points, int phase,
+    const float *src, float *dst, int n_frames, double ceiling,
+    double *last_gain)
+{
+  const float cf = float_guard (ceiling);
+  if (n_frames < 1)
+    return INFINITY;
+  *last_gain = point_gain (points, phase, n_frames - 1);
+#ifdef MST_HAVE_X86_PATHS
+  if (mst_cpu_has_avx2_fma ())
+    return points_stereo_f32_avx2 (points, phase, src, dst, n_frames, cf);
+#endif
+  double g_min = INFINITY;
+  for (int i = 0; i < n_frames; i++) {
+    const double g = point_gain (points, phase, i);
+    g_min = min_d (g_min, g);
+    for (int c = 0; c < 2; c++)
+      dst[2 * i + c] = clamp_f ((float) (g * src[2 * i + c]), cf);
+  }
+  return g_min;
 }
 
 /* Output stage: gains applied, then clamped to the ceilings; the smallest

@@ -32,6 +32,16 @@ void mst_gain_apply_ramps_stereo_f32 (const double *ramp, size_t k,
     double from, double first_to, const double *next_to, size_t n_periods,
     const float *src, float *dst);
 
+/** mst_gain_apply for stereo F32 frames under one @ceiling with one gain
+ *  for both channels, the gains given as mst_lookahead_gain_points gives
+ *  them (@points, @phase) and made on the way, bit for bit as
+ *  mst_lookahead_gain_write_gains makes them: no array of gains written
+ *  and read back. *@last_gain gets frame @n_frames - 1's gain. Returns
+ *  the smallest gain applied (+inf for no frames). */
+double mst_gain_apply_points_stereo_f32 (const double *points, int phase,
+    const float *src, float *dst, int n_frames, double ceiling,
+    double *last_gain);
+
 /** The smallest of @x[0 .. @n - 1] and @init. */
 double mst_gain_min (const double *x, int n, double init);
 

@@ -110,6 +110,8 @@ mst_limiter_init (int max_channels)
   lim->detect = mst_tpdetect_init (max_channels, BLOCK);
   lim->gain = mst_lookahead_gain_init (max_channels, max_lookahead_frames (),
       BLOCK);
+  if (lim->gain)
+    mst_lookahead_gain_set_points_wanted (lim->gain, true);
   lim->delay = mst_delayline_init (max_channels,
       delay_held_frames (max_lookahead_frames ()));
   if (!lim->band_limit || !lim->detect || !lim->gain || !lim->delay)
@@ -506,33 +508,44 @@ take_input (MstLimiter * lim, const void *in, MstFormat fmt, int n)
 }
 
 /* Output frames j0 .. j0 + n - 1 from the delay line, frame j0 + i with
- * gain gains[c][i] (channel 0's for all when linked), a run of the ring at
- * a time; then the gain reduction for the readers, the lowest gain of each
+ * gain gains[c][i] (channel 0's for all when linked), or with gain
+ * phase + i of the gain computer's points (stereo F32, linked, one
+ * ceiling: see mst_lookahead_gain_points), a run of the ring at a time;
+ * then the gain reduction for the readers, the lowest gain of each
  * frame. */
 static void
 give_output (MstLimiter * lim, bool linked, const double *const *gains,
-    int64_t j0, int n, MstFormat fmt, void *out)
+    const double *points, int phase, int64_t j0, int n, MstFormat fmt,
+    void *out)
 {
   const int nch = lim->channels, n_gains = linked ? 1 : nch;
   const bool one_ceiling = j0 >= lim->ceiling_changed_at;
   const size_t bytes = (fmt == MST_FORMAT_F64 ? sizeof (double)
       : sizeof (float)) * nch;
   int done = 0;
-  double g_min = INFINITY, g_last = gains[0][n - 1];
+  double g_min = INFINITY, g_last = points ? 1.0 : gains[0][n - 1];
   while (done < n) {
     size_t slot, run;
     const void *slots = mst_delayline_frame (lim->delay, j0 + done, &slot,
         &run);
     int len = (int) (run < (size_t) (n - done) ? run : (size_t) (n - done));
-    const double *g[MST_MAX_CHANNELS];
-    for (int c = 0; c < n_gains; c++)
-      g[c] = gains[c] + done;
-    g_min = min_d (g_min, mst_gain_apply (g, linked, slots, (char *) out
-            + done * bytes, len, nch, lim->delay_ceiling + slot, one_ceiling,
-            fmt));
+    if (points) {
+      const int at = phase + done;
+      g_min = min_d (g_min, mst_gain_apply_points_stereo_f32 (points + at
+              / MST_LOOKAHEAD_GAIN_GROUP, at % MST_LOOKAHEAD_GAIN_GROUP,
+              slots, (float *) out + 2 * done, len, lim->delay_ceiling[slot],
+              &g_last));
+    } else {
+      const double *g[MST_MAX_CHANNELS];
+      for (int c = 0; c < n_gains; c++)
+        g[c] = gains[c] + done;
+      g_min = min_d (g_min, mst_gain_apply (g, linked, slots, (char *) out
+              + done * bytes, len, nch, lim->delay_ceiling + slot,
+              one_ceiling, fmt));
+    }
     done += len;
   }
-  for (int c = 1; c < n_gains; c++)
+  for (int c = 1; c < n_gains && !points; c++)
     g_last = min_d (g_last, gains[c][n - 1]);
   lim->last_gain = g_last;
   lim->min_gain_since_read = min_d (lim->min_gain_since_read, g_min);
@@ -610,11 +623,21 @@ process_frames (MstLimiter * lim, const void *in, MstFormat fmt, int n,
   size_t written = 0;
   if (hi > lo) {
     int i_lo = (int) (lo - first);
+    written = (size_t) (hi - lo);
+    /* The common case's gains made in the output stage from the gain
+     * computer's points, not written and read back. */
+    int phase = 0;
+    const double *points = mst_lookahead_gain_points (lim->gain, &phase);
+    if (!(points && linked && nch == 2 && fmt == MST_FORMAT_F32
+            && lo >= lim->ceiling_changed_at)) {
+      points = NULL;
+      mst_lookahead_gain_write_gains (lim->gain);
+    }
     const double *gains[MST_MAX_CHANNELS];
     for (int c = 0; c < (linked ? 1 : nch); c++)
       gains[c] = mst_lookahead_gain_gains (lim->gain, c) + i_lo;
-    written = (size_t) (hi - lo);
-    give_output (lim, linked, gains, lo, (int) written, fmt, out);
+    give_output (lim, linked, gains, points, phase + i_lo, lo, (int) written,
+        fmt, out);
     mst_delayline_mark_read (lim->delay, hi);
   }
   mst_delayline_mark_written (lim->delay, (size_t) n);

@@ -15,6 +15,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#ifdef MST_HAVE_X86_PATHS
+#include <immintrin.h>
+#endif
 
 /* -2 dB: how much deeper than the sustained reduction a transient is. */
 #define TRANSIENT_DEPTH 0.7943282347242815
@@ -86,6 +89,12 @@ struct MstLookaheadGain {
   double *chain_memory;
   /* [chain][max_block]: the block's gains (see window_gain). */
   double *gains;
+  /* mst_lookahead_gain_set_points_wanted; gains_pending: the last process
+   * call left chain 0's gains as the points out_pts, the block's first
+   * frame out_phase frames into the first point's group, out_n frames. */
+  bool points_wanted, gains_pending;
+  int out_phase, out_n;
+  double *out_pts;
 };
 
 MstLookaheadGain *
@@ -117,7 +126,8 @@ mst_lookahead_gain_init (int max_chains, int max_window_frames,
   lg->chain_memory = calloc ((size_t) max_chains * per_chain,
       sizeof (double));
   lg->gains = calloc ((size_t) max_chains * max_block_frames, sizeof (double));
-  if (!lg->chain_memory || !lg->gains) {
+  lg->out_pts = calloc (pts_len, sizeof (double));
+  if (!lg->chain_memory || !lg->gains || !lg->out_pts) {
     mst_lookahead_gain_destroy (&lg);
     return NULL;
   }
@@ -145,6 +155,7 @@ mst_lookahead_gain_destroy (MstLookaheadGain ** lg)
     return;
   free ((*lg)->chain_memory);
   free ((*lg)->gains);
+  free ((*lg)->out_pts);
   free (*lg);
   *lg = NULL;
 }
@@ -253,6 +264,7 @@ mst_lookahead_gain_reset (MstLookaheadGain * lg)
   lg->frames_done = 0;
   lg->in_step = 1;
   lg->merge_until = 0;
+  lg->gains_pending = false;
 }
 
 double *
@@ -571,6 +583,57 @@ group_peak (const float *const *peaks, int n_peaks, size_t at)
 #endif
 }
 
+#ifdef MST_HAVE_X86_PATHS
+/* group_peak of @count whole groups from frame @at on, into p[0 ..],
+ * eight groups at a time with AVX2: each group's vertical maximum over
+ * its 16 frames and the arrays in one vector, then the eight vectors'
+ * horizontal maxima together, halving them three times (a permutation of
+ * halves, then two of pairs and of single lanes), instead of a reduction
+ * of its own each. Maxima are exact: the same values. Returns how many
+ * groups it did (a multiple of 8). */
+__attribute__ ((target ("avx2")))
+static int
+group_peaks8_avx2 (const float *const *peaks, int n_peaks, size_t at,
+    int count, double *p)
+{
+  int k = 0;
+  for (; k + 8 <= count; k += 8) {
+    __m256 v[8];
+    for (int g = 0; g < 8; g++) {
+      const size_t f = at + (size_t) GROUP * (k + g);
+      __m256 m = _mm256_max_ps (_mm256_loadu_ps (peaks[0] + f),
+          _mm256_loadu_ps (peaks[0] + f + 8));
+      for (int c = 1; c < n_peaks; c++)
+        m = _mm256_max_ps (m, _mm256_max_ps (_mm256_loadu_ps (peaks[c] + f),
+                _mm256_loadu_ps (peaks[c] + f + 8)));
+      v[g] = m;
+    }
+    /* Halves: w[h] holds group 2h's four partial maxima, then 2h + 1's. */
+    __m256 w[4], y[2];
+    for (int h = 0; h < 4; h++)
+      w[h] = _mm256_max_ps (_mm256_permute2f128_ps (v[2 * h], v[2 * h + 1],
+              0x20), _mm256_permute2f128_ps (v[2 * h], v[2 * h + 1], 0x31));
+    /* Pairs: y[h] holds groups 4h, 4h + 2 (two lanes each), then 4h + 1,
+     * 4h + 3. */
+    for (int h = 0; h < 2; h++)
+      y[h] = _mm256_max_ps (_mm256_shuffle_ps (w[2 * h], w[2 * h + 1],
+              _MM_SHUFFLE (1, 0, 1, 0)), _mm256_shuffle_ps (w[2 * h],
+              w[2 * h + 1], _MM_SHUFFLE (3, 2, 3, 2)));
+    /* Lanes: groups 0, 2, 4, 6, then 1, 3, 5, 7; at least 0, as
+     * group_peak's. */
+    __m256 r = _mm256_max_ps (_mm256_shuffle_ps (y[0], y[1],
+            _MM_SHUFFLE (2, 0, 2, 0)), _mm256_shuffle_ps (y[0], y[1],
+            _MM_SHUFFLE (3, 1, 3, 1)));
+    r = _mm256_max_ps (_mm256_setzero_ps (), _mm256_permutevar8x32_ps (r,
+            _mm256_setr_epi32 (0, 4, 1, 5, 2, 6, 3, 7)));
+    _mm256_storeu_pd (p + k, _mm256_cvtps_pd (_mm256_castps256_ps128 (r)));
+    _mm256_storeu_pd (p + k + 4, _mm256_cvtps_pd (_mm256_extractf128_ps (r,
+                1)));
+  }
+  return k;
+}
+#endif
+
 /* Four doubles (GCC's vector extensions), local values only: passed to
  * or returned from a function, their ABI would differ between builds. */
 typedef double f64x4 __attribute__ ((vector_size (32)));
@@ -619,7 +682,7 @@ span_required (const float *const *peaks, int n_peaks, const double *rf,
 GAIN_STEP int
 group_required (const MstLookaheadGain * lg, Chain * ch,
     const float *const *peaks, int n_peaks, const double *rf, double cu,
-    int n, double *restrict R)
+    int n, double *restrict R, bool use_fma)
 {
   const int phase = (int) (lg->frames_done % GROUP);
   double part = ch->part_r;
@@ -641,7 +704,14 @@ group_required (const MstLookaheadGain * lg, Chain * ch,
       R[ng + k] = span_required (NULL, 0, rf, cu, i + GROUP * k, GROUP);
   } else {
     double *restrict p = ch->rf;
-    for (int k = 0; k < whole; k++)
+    int k = 0;
+#ifdef MST_HAVE_X86_PATHS
+    if (use_fma)
+      k = group_peaks8_avx2 (peaks, n_peaks, (size_t) i, whole, p);
+#else
+    (void) use_fma;
+#endif
+    for (; k < whole; k++)
       p[k] = group_peak (peaks, n_peaks, (size_t) i + GROUP * k);
     double *restrict Rw = R + ng;
     for (int k = 0; k < whole; k++)
@@ -653,6 +723,38 @@ group_required (const MstLookaheadGain * lg, Chain * ch,
     part = min_d (part, span_required (peaks, n_peaks, rf, cu, i, n - i));
   ch->part_r = part;
   return ng;
+}
+
+/* Grouped: the gains of n frames from the points pt[0 ..], the first frame
+ * j frames into pt[0]'s group: frame GROUP k + s of the points' groups
+ * (s < GROUP) gets a + d s, a = pt[k], d = (pt[k + 1] - a) / GROUP, one
+ * multiply-add with @use_fma's build (as mst_lookahead_gain_points says). */
+GAIN_STEP void
+interpolate (const double *pt, int j, int n, double *restrict out)
+{
+  static const double step[GROUP] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+    12, 13, 14, 15
+  };
+  for (int i = 0; i < n; pt++) {
+    const int len = GROUP - j < n - i ? GROUP - j : n - i;
+    const double a = pt[0], d = (pt[1] - a) * (1.0 / GROUP);
+    if (len == GROUP) {
+      /* Four frames a vector (GCC's vector extensions; left to itself
+       * it unrolls the loop into scalar products). */
+      const f64x4 av = { a, a, a, a }, dv = { d, d, d, d };
+      for (int t = 0; t < GROUP; t += 4) {
+        const f64x4 v = av + dv * (f64x4) { step[t], step[t + 1],
+          step[t + 2], step[t + 3]
+        };
+        memcpy (out + i + t, &v, sizeof v);
+      }
+    } else {
+      for (int t = 0; t < len; t++)
+        out[i + t] = a + d * step[j + t];
+    }
+    i += len;
+    j = 0;
+  }
 }
 
 /* Grouped: the chains' gains from their groups' required gains. Group k
@@ -686,7 +788,7 @@ compute_gains_grouped (MstLookaheadGain * lg, int n_chains, int n,
       required_from_peaks (ch->rf, pk, np, ceilings, cu, n);
       rf = ch->rf;
     }
-    ng = group_required (lg, ch, pk, np, rf, cu, n, ch->r + Hg);
+    ng = group_required (lg, ch, pk, np, rf, cu, n, ch->r + Hg, use_fma);
   }
   /* Linking, on the groups' required gains (as per frame otherwise). */
   link_required (lg, n_chains, Hg, ng, link);
@@ -694,9 +796,9 @@ compute_gains_grouped (MstLookaheadGain * lg, int n_chains, int n,
   const int64_t p0 = (int64_t) lg->frames_done - lg->lag;
   const int64_t k0 = floor_div (p0, GROUP);
   const int64_t k_next = floor_div (p0 + n, GROUP);
-  static const double step[GROUP] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-    12, 13, 14, 15
-  };
+  /* One chain, whose gains the caller takes as points. */
+  const bool points_only = lg->points_wanted && use_fma && n_chains == 1;
+  lg->gains_pending = points_only;
   for (int c = 0; c < n_chains; c++) {
     Chain *ch = &lg->chains[c];
     double *q = ch->r + Hg;
@@ -712,29 +814,18 @@ compute_gains_grouped (MstLookaheadGain * lg, int n_chains, int n,
           ch->pts + ch->pts_count, use_fma);
       ch->pts_count += ng;
     }
-    double *restrict out = lg->gains + (size_t) c * lg->max_block;
     const double *pt = ch->pts + (k0 - ch->pts_base);
-    int j = (int) (p0 - k0 * GROUP);
-    for (int i = 0; i < n; pt++) {
-      const int len = GROUP - j < n - i ? GROUP - j : n - i;
-      const double a = pt[0], d = (pt[1] - a) * (1.0 / GROUP);
-      if (len == GROUP) {
-        /* Four frames a vector (GCC's vector extensions; left to itself
-         * it unrolls the loop into scalar products). */
-        const f64x4 av = { a, a, a, a }, dv = { d, d, d, d };
-        for (int t = 0; t < GROUP; t += 4) {
-          const f64x4 v = av + dv * (f64x4) { step[t], step[t + 1],
-            step[t + 2], step[t + 3]
-          };
-          memcpy (out + i + t, &v, sizeof v);
-        }
-      } else {
-        for (int t = 0; t < len; t++)
-          out[i + t] = a + d * step[j + t];
-      }
-      i += len;
-      j = 0;
-    }
+    const int j = (int) (p0 - k0 * GROUP);
+    if (points_only) {
+      /* The points the frames' gains lie between, for the caller's own
+       * interpolation: groups k0 .. k_next, and the one after the last
+       * frame's. */
+      memcpy (lg->out_pts, pt, sizeof (double) * (size_t) ((j + n - 1)
+              / GROUP + 2));
+      lg->out_phase = j;
+      lg->out_n = n;
+    } else
+      interpolate (pt, j, n, lg->gains + (size_t) c * lg->max_block);
     /* Keep the points the next block's frames need. */
     const int drop = (int) (k_next - ch->pts_base);
     ch->pts_count -= drop;
@@ -757,6 +848,7 @@ compute_gains (MstLookaheadGain * lg, int n_chains, int n, double link,
         ceilings, cu, use_fma);
     return;
   }
+  lg->gains_pending = false;
   const int L = lg->lookahead;
   if (n_peaks > 0 && linked) {
     required_from_peaks (lg->chains[0].r + (L - 1), peaks, n_peaks, ceilings,
@@ -809,6 +901,42 @@ dispatch (MstLookaheadGain * lg, int n_chains, int n, double link,
 #endif
     compute_gains_portable (lg, n_chains, n, link, peaks, n_peaks, linked,
         ceilings, cu);
+}
+
+#ifdef MST_HAVE_X86_PATHS
+__attribute__ ((target ("avx2,fma")))
+static void
+interpolate_avx2 (const double *pt, int j, int n, double *out)
+{
+  interpolate (pt, j, n, out);
+}
+#endif
+
+void
+mst_lookahead_gain_set_points_wanted (MstLookaheadGain * lg, bool wanted)
+{
+  lg->points_wanted = wanted;
+}
+
+const double *
+mst_lookahead_gain_points (const MstLookaheadGain * lg, int *phase)
+{
+  if (!lg->gains_pending)
+    return NULL;
+  *phase = lg->out_phase;
+  return lg->out_pts;
+}
+
+void
+mst_lookahead_gain_write_gains (MstLookaheadGain * lg)
+{
+  if (!lg->gains_pending)
+    return;
+#ifdef MST_HAVE_X86_PATHS
+  /* Pending only with use_fma (compute_gains_grouped). */
+  interpolate_avx2 (lg->out_pts, lg->out_phase, lg->out_n, lg->gains);
+#endif
+  lg->gains_pending = false;
 }
 
 void

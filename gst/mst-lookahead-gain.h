@@ -83,9 +83,30 @@ void mst_lookahead_gain_process_peaks (MstLookaheadGain * lg,
     const double *ceilings, double ceiling, int n_frames, double link);
 
 /** The last process call's gains of @chain (in 0 .. 1; exactly 1 where
- *  nothing was required over the window). */
+ *  nothing was required over the window); with points wanted, after
+ *  mst_lookahead_gain_write_gains. */
 const double *mst_lookahead_gain_gains (const MstLookaheadGain * lg,
     int chain);
+
+/** Whether the caller takes grouped gains as their points (off after
+ *  init): a process call in grouped mode that runs one chain, on a CPU
+ *  with AVX2 and FMA, then leaves the frames' gains unwritten (8 KiB of
+ *  stores a 1024-frame block, which the caller would read back) and gives
+ *  the points they lie between (mst_lookahead_gain_points). */
+void mst_lookahead_gain_set_points_wanted (MstLookaheadGain * lg,
+    bool wanted);
+
+/** After a process call that left its gains as points (else NULL): points
+ *  P, the block's first frame *@phase frames (0 .. 15) into P[0]'s group.
+ *  Gain i of the block, with k = (phase + i) / 16 and s = (phase + i) %
+ *  16, is fma (d, s, P[k]) with d = (P[k + 1] - P[k]) * (1.0 / 16): one
+ *  multiply-add, rounded once. Valid until the next process call. */
+const double *mst_lookahead_gain_points (const MstLookaheadGain * lg,
+    int *phase);
+
+/** Writes the gains the last process call left as points, if it did
+ *  (mst_lookahead_gain_gains then has them). */
+void mst_lookahead_gain_write_gains (MstLookaheadGain * lg);
 
 #ifdef __cplusplus
 }

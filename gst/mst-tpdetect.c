@@ -102,6 +102,12 @@ struct MstTpDetect {
   /* The AVX-512 detector's largest magnitude of each 16 frames, from the
    * 16 before the block's first on (peak_stride / 16 + 2 of them). */
   float *group_max;
+  /* Sixteen frames none of whose points can exceed the floor F: the
+   * largest sample X around them at most quiet[0] F and their half-sample
+   * points at most quiet[1] F (see design_quiet_bound). */
+  float quiet[2];
+  /* Bit v % 16 of quiet_mask[v / 16]: vector v passes the test on X. */
+  uint16_t *quiet_mask;
   size_t peak_stride;           /* max_block rounded up to whole vectors */
   bool avx512_path;               /* the whole detector 16 frames at a time */
   float ff_fold[3 * FF_TAPS / 2];       /* ff_splat's taps, one each */
@@ -227,6 +233,10 @@ design_folded_ff (MstTpDetect * det)
   det->ff_outer[1] = (float) (e2 * FF_BOUND_ROUNDING + 1e-4);
 }
 
+#ifdef MST_HAVE_X86_PATHS
+static void design_quiet_bound (MstTpDetect * det);
+#endif
+
 MstTpDetect *
 mst_tpdetect_init (int max_channels, int max_block_frames)
 {
@@ -281,14 +291,21 @@ mst_tpdetect_init (int max_channels, int max_block_frames)
   det->peak_stride = ((size_t) max_block_frames + 15) & ~(size_t) 15;
   det->peaks = calloc ((size_t) max_channels * det->peak_stride,
       sizeof (float));
-  det->group_max = calloc (det->peak_stride / 16 + 2, sizeof (float));
-  if (!det->rows || !det->phases || !det->peaks || !det->group_max)
+  /* The test on X reads them sixteen at a time from every sixteenth
+   * vector's on: up to 17 past a block's vectors. */
+  det->group_max = calloc (det->peak_stride / 16 + 18, sizeof (float));
+  det->quiet_mask = calloc (det->peak_stride / 256 + 1, sizeof (uint16_t));
+  if (!det->rows || !det->phases || !det->peaks || !det->group_max
+      || !det->quiet_mask)
     goto fail;
   mst_truepeak_design_bs1770 (det->bs_coef, TP_FACTOR);
   design_second_stage (det);
   design_folded_stage2 (det);
   mst_truepeak_design (det->ff_coef, TP_FACTOR, FF_TAPS, FF_KAISER_BETA);
   design_folded_ff (det);
+#ifdef MST_HAVE_X86_PATHS
+  design_quiet_bound (det);
+#endif
   return det;
 
 fail:
@@ -309,6 +326,7 @@ mst_tpdetect_destroy (MstTpDetect ** det)
 #endif
   free ((*det)->peaks);
   free ((*det)->group_max);
+  free ((*det)->quiet_mask);
   free (*det);
   *det = NULL;
 }
@@ -843,6 +861,50 @@ ff_bounded16 (const MstTpDetect * det, const float *x, float *peak)
  * roundings on the way. */
 #define REFINED_BOUND 1.2625f
 
+/* The AVX-512 loop's first test (quiet): every point it can read for
+ * sixteen frames x[0 .. 15] is at most the floor F when the largest
+ * sample X of x[-16 .. 31] is at most quiet[0] F and the half-sample
+ * points its quarter points read, half[-1 .. 21], are at most quiet[1] F.
+ * The meters' and FFmpeg's points are at most the sum of their phases'
+ * taps' magnitudes times X (1.86, 2.35: kx); the quarter points (taps on
+ * frames and half-sample points, 0.90 each: qx, qh) at most qx X + qh H;
+ * the refined vertices REFINED_BOUND (kr) times the largest of those, X
+ * and H. So X <= F / max (kx, kr) and H <= (F / kr - qx X) / qh, taken at
+ * the largest X, hold every one under F: a quarter of the vectors of the
+ * bench's music at +12 dB pass (H's bound from the vector's own X would
+ * pass 0.4 % more, for a division or a second test on every vector that
+ * passes the one on X). The taps' magnitudes are summed in double from
+ * the floats the loop folds (within a rounding of them) and taken 2^-10
+ * larger, far more than the loop's few dozen roundings of 2^-24 add. */
+static void
+design_quiet_bound (MstTpDetect * det)
+{
+  double meters = 0.0, ff = 0.0, qx = 0.0, qh = 0.0;
+  for (int p = 0; p < TP_FACTOR - 1; p++) {
+    double a = 0.0, b = 0.0;
+    for (int k = 0; k < BS_TAPS; k++)
+      a += fabs (det->bs_coef[p * BS_TAPS + k]);
+    for (int k = 0; k < FF_TAPS; k++)
+      b += fabs (det->ff_coef[p * FF_TAPS + k]);
+    meters = fmax (meters, a);
+    ff = fmax (ff, b);
+  }
+  double q3x = 0.0, q3h = 0.0;
+  for (int m = 0; m < 6; m++) {
+    qx += fabs (det->q1_x[m]);
+    qh += fabs (det->q1_h[m]);
+    q3x += fabs (det->q3_x[m]);
+    q3h += fabs (det->q3_h[m]);
+  }
+  const double up = 1.0 + 1.0 / 1024.0;
+  const double kx = fmax (meters, ff) * up, kr = REFINED_BOUND * up;
+  qx = fmax (qx, q3x) * up;
+  qh = fmax (qh, q3h) * up;
+  const double x_max = 1.0 / fmax (kx, kr);
+  det->quiet[0] = (float) x_max;
+  det->quiet[1] = (float) fmin ((1.0 / kr - qx * x_max) / qh, 1.0 / kr);
+}
+
 /* refine_peak8 on sixteen lanes. */
 __attribute__ ((target ("avx512f,avx512dq")))
 static inline __m512
@@ -926,6 +988,45 @@ before16 (__m512 v, __m512 prev)
           _mm512_castps_si512 (prev), 15));
 }
 
+/* The half-sample points' terms of the quarter points' sums U and V for
+ * sixteen frames from half[i] on (the last terms added to them). */
+__attribute__ ((target ("avx512f,avx512dq")))
+static inline __attribute__ ((always_inline)) void
+quarter_halves16 (const float *half, int i, const float *ut, const float *vt,
+    __m512 * U, __m512 * V)
+{
+  __m512 hv[7];
+  for (int m = 0; m < 7; m++)
+    hv[m] = _mm512_loadu_ps (half + i + m);
+  *U = fmadd_bcst16 (hv[3], ut + 6, *U);
+  for (int m = 0; m < 3; m++) {
+    *U = fmadd_bcst16 (_mm512_add_ps (hv[m], hv[6 - m]), ut + 3 + m, *U);
+    *V = fmadd_bcst16 (_mm512_sub_ps (hv[m], hv[6 - m]), vt + 3 + m, *V);
+  }
+}
+
+/* The quarter points q3 of sixteen frames x[i ..] as the loop below makes
+ * them (the same multiply-adds in the same order, so the same values),
+ * for the quarter point before a vector whose predecessor was left out. */
+__attribute__ ((target ("avx512f,avx512dq")))
+static inline __attribute__ ((always_inline)) __m512
+quarter_q3_16 (const float *x, const float *half, int i, const float *ut,
+    const float *vt)
+{
+  const int FH = FF_TAPS / 2, BH = BS_TAPS / 2;
+  const float *xf = x + i - (FH - 1);
+  __m512 U = _mm512_setzero_ps (), V = U;
+  for (int m = FH - BH + 3; m < FH; m++) {
+    __m512 lo = _mm512_loadu_ps (xf + m);
+    __m512 hi = _mm512_loadu_ps (xf + FF_TAPS - 1 - m);
+    const int b = m - (FH - BH);
+    U = fmadd_bcst16 (_mm512_add_ps (lo, hi), ut + b - 3, U);
+    V = fmadd_bcst16 (_mm512_sub_ps (lo, hi), vt + b - 3, V);
+  }
+  quarter_halves16 (half, i, ut, vt, &U, &V);
+  return _mm512_sub_ps (U, V);
+}
+
 /* detect_true_peaks_avx2 and ff_peaks_avx2 in one pass, sixteen frames at
  * a time, for CPUs with AVX-512 (32 registers: every sum stays in one).
  * @others_whole: k_others is 1, so that its products are left out (the
@@ -966,11 +1067,49 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
    * the loop below each held up the skip test that waits on it. The
    * maximum is exact, so the same value as over the 48 frames at once. */
   float *group_max = det->group_max;
-  if (may_skip)
+  uint16_t *quiet_mask = det->quiet_mask;
+  const __m512 quiet_h = _mm512_set1_ps (det->floor * det->quiet[1]);
+  if (may_skip) {
     for (int j = 0; j < n16 / 16 + 2; j++)
       group_max[j] = _mm512_reduce_max_ps (_mm512_and_ps (_mm512_loadu_ps
               (x + 16 * (j - 1)), abs_mask));
+    /* The test on X (design_quiet_bound) sixteen vectors at a time: the
+     * largest sample around vector v is the largest of group_max[v ..
+     * v + 2]. */
+    const __m512 quiet_x = _mm512_set1_ps (det->floor * det->quiet[0]);
+    for (int v = 0; v < n16 / 16; v += 16) {
+      __m512 big_x = _mm512_max_ps (_mm512_loadu_ps (group_max + v),
+          _mm512_max_ps (_mm512_loadu_ps (group_max + v + 1),
+              _mm512_loadu_ps (group_max + v + 2)));
+      quiet_mask[v / 16] = _mm512_cmp_ps_mask (big_x, quiet_x, _CMP_LE_OQ);
+    }
+  }
+  /* Whether prev_q3 is not the last vector's (it was left out). */
+  bool q3_stale = false;
   for (int i = 0; i < n16; i += 16) {
+    if (may_skip) {
+      /* First, sixteen frames none of whose points can be over the floor
+       * (a quarter of the vectors of loud music): every value is then the
+       * same with the floor, and none of their sums is needed; the next
+       * vector makes their last quarter point if it needs it. */
+      const int v = i / 16;
+      /* The half-sample points the vector reads, and the one before them
+       * that the quarter point before frame 0 takes (the first vector's
+       * is the last block's: not tested). */
+      if (((quiet_mask[v / 16] >> (v % 16)) & 1) && i > 0
+          && _mm512_cmp_ps_mask (_mm512_max_ps (_mm512_abs_ps
+                  (_mm512_loadu_ps (half + i - 1)), _mm512_abs_ps
+                  (_mm512_loadu_ps (half + i + 6))), quiet_h, _CMP_LE_OQ)
+          == 0xffff) {
+        _mm512_storeu_ps (peak + i, floor_v);
+        q3_stale = true;
+        continue;
+      }
+      if (q3_stale) {
+        prev_q3 = quarter_q3_16 (x, half, i - 16, ut, vt);
+        q3_stale = false;
+      }
+    }
     /* Pair m: frames x[i - 15 + m] and x[i + 16 - m], centred on i + 1/2;
      * FFmpeg's interpolator takes every pair, the meters' m >= 10, the
      * quarter points m >= 13. The pairs the meters share first; Pt, Qt, Mt
@@ -1000,18 +1139,11 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
         V = fmadd_bcst16 (d, vt + b - 3, V);
       }
     }
-    __m512 hv[7];
-    for (int m = 0; m < 7; m++)
-      hv[m] = _mm512_loadu_ps (half + i + m);
-    U = fmadd_bcst16 (hv[3], ut + 6, U);
-    for (int m = 0; m < 3; m++) {
-      U = fmadd_bcst16 (_mm512_add_ps (hv[m], hv[6 - m]), ut + 3 + m, U);
-      V = fmadd_bcst16 (_mm512_sub_ps (hv[m], hv[6 - m]), vt + 3 + m, V);
-    }
+    quarter_halves16 (half, i, ut, vt, &U, &V);
     __m512 q1 = _mm512_add_ps (U, V), q3 = _mm512_sub_ps (U, V);
     __m512 q3_before = before16 (q3, prev_q3);
     prev_q3 = q3;
-    __m512 v0 = _mm512_loadu_ps (x + i), v2 = hv[3];
+    __m512 v0 = _mm512_loadu_ps (x + i), v2 = _mm512_loadu_ps (half + i + 3);
     __m512 v4 = _mm512_loadu_ps (x + i + 1);
     /* The meters' phases: max (|P + Q|, |P - Q|) = |P| + |Q|. */
     __m512 meters = _mm512_max_ps (_mm512_add_ps (_mm512_abs_ps (P),
@@ -1090,6 +1222,8 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
     prev_f3 = f3;
     _mm512_storeu_ps (peak + i, m);
   }
+  if (q3_stale)
+    prev_q3 = quarter_q3_16 (x, half, n16 - 16, ut, vt);
   float last[16];
   _mm512_storeu_ps (last, prev_q3);
   det->last_phase[channel] = last[(n - 1) & 15];
