@@ -14,6 +14,7 @@
 #include "mst-crossover.h"
 #include "mst-biquad-net.h"
 #include "mst-fpu.h"
+#include "mst-planar.h"
 #include "mst-smoother.h"
 
 #include <stdlib.h>
@@ -378,12 +379,12 @@ mst_crossover_process_all_pass (MstCrossover * xo, const double *in,
   return MST_OK;
 }
 
-MstResult
-mst_crossover_run_all_pass (MstCrossover * xo, double *x, size_t stride,
+/* mst_crossover_run_all_pass on the planar @x, or with @frames non-NULL
+ * (two channels) on the interleaved stereo F32 frames in place. */
+static MstResult
+run_all_pass (MstCrossover * xo, double *x, size_t stride, float *frames,
     size_t n)
 {
-  if (!xo || (n && (!x || stride < n)) || gliding (xo))
-    return MST_ERR_INVALID_ARG;
   MstFpuState fpu = mst_fpu_enter_ftz ();
   /* The splits' sections fused into one pass a frame, in the equalizer's
    * fast form (mst-biquad.h): for a few sections quicker than a network
@@ -397,7 +398,8 @@ mst_crossover_run_all_pass (MstCrossover * xo, double *x, size_t stride,
   for (size_t offset = 0; offset < n;) {
     size_t m = n - offset > (1 << 20) ? (1 << 20) : n - offset;
     mst_biquad_cascades_run_fused_fast (chain, xo->n_bands - 1, xo->channels,
-        x + offset, stride, NULL, 1.0, (int) m);
+        frames ? NULL : x + offset, stride, frames ? frames + 2 * offset
+        : NULL, 1.0, (int) m);
     offset += m;
   }
   bool reset = false;
@@ -406,10 +408,32 @@ mst_crossover_run_all_pass (MstCrossover * xo, double *x, size_t stride,
         xo->channels);
   if (reset) {
     xo->nonfinite_count++;
-    zero_nonfinite (x, xo->channels, stride, n);
+    if (frames)
+      mst_planar_zero_nonfinite (frames, 2 * n, MST_FORMAT_F32);
+    else
+      zero_nonfinite (x, xo->channels, stride, n);
   }
   mst_fpu_leave (fpu);
   return MST_OK;
+}
+
+MstResult
+mst_crossover_run_all_pass (MstCrossover * xo, double *x, size_t stride,
+    size_t n)
+{
+  if (!xo || (n && (!x || stride < n)) || gliding (xo))
+    return MST_ERR_INVALID_ARG;
+  return run_all_pass (xo, x, stride, NULL, n);
+}
+
+MstResult
+mst_crossover_run_all_pass_stereo_f32 (MstCrossover * xo, float *frames,
+    size_t n)
+{
+  if (!xo || (n && !frames) || xo->channels != 2 || xo->n_bands < 2
+      || gliding (xo))
+    return MST_ERR_INVALID_ARG;
+  return run_all_pass (xo, NULL, 0, frames, n);
 }
 
 void

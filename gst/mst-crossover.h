@@ -98,6 +98,13 @@ bool mst_crossover_is_gliding (const MstCrossover * xo);
 MstResult mst_crossover_run_all_pass (MstCrossover * xo, double *x,
     size_t stride, size_t n);
 
+/** mst_crossover_run_all_pass on two channels given as @n interleaved
+ *  stereo F32 frames, in place (converted in registers, no planar copy):
+ *  the same filter and history, the output rounded to float. Configured
+ *  for 2 channels only (else MST_ERR_INVALID_ARG, nothing run). */
+MstResult mst_crossover_run_all_pass_stereo_f32 (MstCrossover * xo,
+    float *frames, size_t n);
+
 /** Clears the history of that all-pass alone. */
 void mst_crossover_reset_all_pass (MstCrossover * xo);
 

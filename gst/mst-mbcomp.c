@@ -57,16 +57,18 @@ struct MstMbcomp {
   int xo_bands;                 /* band count the splitter runs */
   uint64_t nonfinite;
   /* The neutral path (neutral_ok): the bands' sum as the splits'
-   * all-pass, the tree idle. The input's last history_cap frames (planar
-   * F64, channel c at + c history_cap, a ring written at history_pos),
-   * kept in minimum phase, from which the tree or the all-pass is warmed
-   * when the path changes. */
+   * all-pass, the tree idle. The input's last history_cap frames
+   * (interleaved, in history_fmt: the stream's, copied as they come and
+   * made planar only by a warm-up; a ring written at history_pos, room
+   * for doubles), kept in minimum phase, from which the tree or the
+   * all-pass is warmed when the path changes. */
   bool neutral_allowed, neutral;
   /* Splitter settings came while on the neutral path: given to it when
    * the path ends, the tree first warmed with the ones before. */
   bool splitter_stale;
   MstCrossoverSettings xo_applied;      /* what the LR tree was given */
-  double *history;
+  void *history;
+  MstFormat history_fmt;
   size_t history_cap, history_pos;
   /* Frames through the wet path since the tree and the bands' delay lines
    * were reset (at most history_cap). */
@@ -432,6 +434,7 @@ mst_mbcomp_configure (MstMbcomp * m, double rate_hz, int channels, int left,
   m->nonfinite = 0;
   m->fmt = MST_FORMAT_F32;
   mst_delayline_set_format (m->dry, m->fmt);
+  m->history_fmt = m->fmt;
   m->xo_bands = 0;              /* the splitter takes the settings anew */
   m->neutral = false;
   MstMbcompSettings s = m->set;
@@ -809,35 +812,59 @@ neutral_ok (const MstMbcomp * m)
   return true;
 }
 
-/* @n frames into m->sum, from the one @back frames before the ring's end
- * on. */
+static size_t
+frame_bytes (const MstMbcomp * m, MstFormat fmt)
+{
+  return (fmt == MST_FORMAT_F64 ? sizeof (double) : sizeof (float))
+      * m->channels;
+}
+
+/* @n frames into m->sum (planar F64), from the one @back frames before the
+ * ring's end on. */
 static void
 history_read (MstMbcomp * m, size_t back, size_t n)
 {
-  const size_t cap = m->history_cap;
+  const size_t cap = m->history_cap, frame = frame_bytes (m, m->history_fmt);
   size_t at = (m->history_pos + cap - back) % cap;
   size_t first = cap - at < n ? cap - at : n;
-  for (int c = 0; c < m->channels; c++) {
-    const double *row = m->history + (size_t) c * cap;
-    double *dst = m->sum + (size_t) c * BLOCK;
-    memcpy (dst, row + at, first * sizeof (double));
-    memcpy (dst + first, row, (n - first) * sizeof (double));
-  }
+  mst_planar_load (m->sum, BLOCK, (const char *) m->history + at * frame,
+      m->channels, (int) first, m->history_fmt);
+  mst_planar_load (m->sum + first, BLOCK, m->history, m->channels,
+      (int) (n - first), m->history_fmt);
 }
 
-/* The n planar frames in m->sum at the ring's end. */
+/* The n interleaved input frames @in at the ring's end. */
 static void
-history_write (MstMbcomp * m, size_t n)
+history_write (MstMbcomp * m, const void *in, size_t n)
 {
-  const size_t cap = m->history_cap;
+  const size_t cap = m->history_cap, frame = frame_bytes (m, m->history_fmt);
   size_t first = cap - m->history_pos < n ? cap - m->history_pos : n;
-  for (int c = 0; c < m->channels; c++) {
-    double *row = m->history + (size_t) c * cap;
-    const double *src = m->sum + (size_t) c * BLOCK;
-    memcpy (row + m->history_pos, src, first * sizeof (double));
-    memcpy (row, src + first, (n - first) * sizeof (double));
-  }
+  memcpy ((char *) m->history + m->history_pos * frame, in, first * frame);
+  memcpy (m->history, (const char *) in + first * frame, (n - first) * frame);
   m->history_pos = (m->history_pos + n) % cap;
+}
+
+/* The ring's frames converted to @fmt (a stream that switches format
+ * without a reset: a warm-up then reads the old frames in the new one). */
+static void
+history_set_format (MstMbcomp * m, MstFormat fmt)
+{
+  typedef float __attribute__ ((may_alias)) any_float;
+  typedef double __attribute__ ((may_alias)) any_double;
+  any_float *f = m->history;
+  any_double *d = m->history;
+  const size_t count = m->history_cap * m->channels;
+  if (!m->history || m->history_fmt == fmt)
+    return;
+  /* In place: widening from the end, narrowing from the start, so that no
+   * sample is overwritten before it is read. */
+  if (fmt == MST_FORMAT_F64)
+    for (size_t i = count; i-- > 0;)
+      d[i] = f[i];
+  else
+    for (size_t i = 0; i < count; i++)
+      f[i] = (float) d[i];
+  m->history_fmt = fmt;
 }
 
 /* Rows [0, channels) of m->sum (or band b's rows) through band b's delay
@@ -906,10 +933,9 @@ leave_neutral (MstMbcomp * m)
   }
 }
 
-/* The neutral path's block: the n planar frames in m->sum through the
- * all-pass and the lookahead. */
+/* The neutral path's gain stages for n frames: idle, they only move on. */
 static void
-neutral_bands (MstMbcomp * m, size_t n)
+neutral_stages (MstMbcomp * m, size_t n)
 {
   for (int b = 0; b < m->xo_bands; b++) {
     Band *band = &m->bands[b];
@@ -923,10 +949,29 @@ neutral_bands (MstMbcomp * m, size_t n)
       band->active = mst_smoother_fade_fill (m->ramp_b, band->active, active,
           m->fade_step, (int) n);
   }
+}
+
+/* The neutral path's block: the n planar frames in m->sum through the
+ * all-pass and the lookahead. */
+static void
+neutral_bands (MstMbcomp * m, size_t n)
+{
+  neutral_stages (m, n);
   if (m->xo_bands > 1)
     mst_crossover_run_all_pass (m->xo, m->sum, BLOCK, n);
   if (m->lookahead > 0)
     delay_rows (m, 0, m->sum, n);
+}
+
+/* Whether the neutral path's block can run on the stereo F32 frames
+ * themselves: no latency (the output is the input frame for frame, the
+ * dry path the input), no bypass or rebuild fading, a split to run. */
+static bool
+neutral_direct (const MstMbcomp * m, MstFormat fmt)
+{
+  return fmt == MST_FORMAT_F32 && m->channels == 2 && m->latency == 0
+      && m->xo_bands > 1 && !m->set.bypass && m->mix == 1.0
+      && m->rebuild == 1.0 && !rebuild_pending (m);
 }
 
 /* One chunk of at most BLOCK input frames; writes the frames that are
@@ -959,13 +1004,26 @@ process_chunk (MstMbcomp * m, const void *in, size_t n, void *out,
     else if (!neutral && m->neutral)
       leave_neutral (m);
   }
-  mst_planar_load (m->sum, BLOCK, in, ch, (int) n, fmt);
   if (m->history) {
-    history_write (m, n);
+    history_write (m, in, n);
     m->since_reset += n;
     if (m->since_reset > m->history_cap)
       m->since_reset = m->history_cap;
   }
+  if (m->neutral && neutral_direct (m, fmt)) {
+    /* Stereo F32 without latency, nothing fading: the all-pass straight
+     * on the frames, written to out (no planar copy either way). */
+    neutral_stages (m, n);
+    if (out != in)
+      memcpy (out, in, n * frame);
+    mst_crossover_run_all_pass_stereo_f32 (m->xo, out, n);
+    m->since_glide += n;
+    if (m->since_glide > m->history_cap)
+      m->since_glide = m->history_cap;
+    m->processed += (int64_t) n;
+    return n;
+  }
+  mst_planar_load (m->sum, BLOCK, in, ch, (int) n, fmt);
   if (m->neutral) {
     neutral_bands (m, n);
   } else {
@@ -1039,6 +1097,7 @@ process_body (MstMbcomp * m, const void *in, size_t n_in, void *out,
       : sizeof (float)) * m->channels;
   if (m->fmt != fmt) {
     mst_delayline_set_format (m->dry, fmt);
+    history_set_format (m, fmt);
     m->fmt = fmt;
   }
   MstFpuState fpu = mst_fpu_enter_ftz ();

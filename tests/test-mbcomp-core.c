@@ -457,18 +457,23 @@ test_signal (size_t n, double rate, bool noise, uint32_t seed)
 /* The neutral path (the defaults: every ratio 1) gives the LR tree's
  * output within 1e-6 (-120 dB), on noise and music-like stereo, at 44.1,
  * 48, 96 and 192 kHz, 1 to 6 bands, left-right and mid-side, without and
- * with a lookahead (odd band counts: 5 ms); it is taken from the start,
- * and with one band it is the input bit for bit. */
+ * with a lookahead (odd band counts: 5 ms), F64 and F32 (in place: stereo
+ * F32 without latency runs on the frames themselves); it is taken from
+ * the start, and with one band it is the input bit for bit. */
 static void
 test_neutral_path (void)
 {
   static const double rates[] = { 44100, 48000, 96000, 192000 };
-  double worst = 0;
+  double worst = 0, worst_f32 = 0;
   for (int r = 0; r < 4; r++) {
     const size_t n = (size_t) (0.75 * rates[r]);
     for (int sig = 0; sig < 2; sig++) {
       double *in = test_signal (n, rates[r], sig == 0, 5 + r);
       double *out[2] = { malloc (sizeof (double) * n * 2),
+        malloc (sizeof (double) * n * 2)
+      };
+      float *in_f32 = malloc (sizeof (float) * n * 2);
+      double *out_f32[2] = { malloc (sizeof (double) * n * 2),
         malloc (sizeof (double) * n * 2)
       };
       for (int nb = 1; nb <= MST_MBCOMP_MAX_BANDS; nb++)
@@ -478,30 +483,51 @@ test_neutral_path (void)
           s.n_bands = nb;
           s.mode = mode;
           const double lookahead_ms = nb % 2 ? 5.0 : 0.0;
-          for (int tree = 0; tree < 2; tree++) {
+          for (int tree = 0; tree < 4; tree++) {
             MstMbcomp *m = make (rates[r], 2, MST_MBCOMP_MINIMUM_PHASE,
                 lookahead_ms, &s);
-            mst_mbcomp_set_neutral_path (m, !tree);
-            MST_CHECK (run_f64 (m, in, n, 2, out[tree], 1000) == n);
-            MST_CHECK (mst_mbcomp_get_neutral_entries (m) == (tree ? 0 : 1));
+            mst_mbcomp_set_neutral_path (m, !(tree % 2));
+            if (tree < 2) {
+              MST_CHECK (run_f64 (m, in, n, 2, out[tree], 1000) == n);
+            } else {
+              for (size_t i = 0; i < n * 2; i++)
+                in_f32[i] = (float) in[i];
+              MST_CHECK (run_f32 (m, in_f32, n, 2, in_f32, 1000) == n);
+              for (size_t i = 0; i < n * 2; i++)
+                out_f32[tree - 2][i] = in_f32[i];
+            }
+            MST_CHECK (mst_mbcomp_get_neutral_entries (m) ==
+                (tree % 2 ? 0 : 1));
             mst_mbcomp_destroy (&m);
           }
           double diff = 0;
           for (size_t i = 0; i < n * 2; i++)
             diff = fmax (diff, fabs (out[0][i] - out[1][i]));
+          double diff_f32 = 0;
+          for (size_t i = 0; i < n * 2; i++)
+            diff_f32 = fmax (diff_f32, fabs (out_f32[0][i] - out_f32[1][i]));
           worst = fmax (worst, diff);
+          worst_f32 = fmax (worst_f32, diff_f32);
+          diff = fmax (diff, diff_f32);
           MST_CHECK_MSG (diff <= 1e-6, "%g Hz, %s, %d bands, %s: the "
               "neutral path %.3g from the tree", rates[r],
               sig ? "music" : "noise", nb, mode ? "M/S" : "L/R", diff);
-          if (nb == 1 && lookahead_ms == 0.0)
+          if (nb == 1 && lookahead_ms == 0.0) {
             MST_CHECK (memcmp (in, out[0], sizeof (double) * n * 2) == 0);
+            for (size_t i = 0; i < n * 2; i++)
+              MST_CHECK (out_f32[0][i] == (float) in[i]);
+          }
         }
+      free (in_f32);
+      free (out_f32[0]);
+      free (out_f32[1]);
       free (in);
       free (out[0]);
       free (out[1]);
     }
   }
-  printf ("  the neutral path within %.2g of the tree\n", worst);
+  printf ("  the neutral path within %.2g of the tree (F32: %.2g)\n", worst,
+      worst_f32);
 }
 
 /* Off the neutral path and back while streaming: the lowest split moved
@@ -512,7 +538,8 @@ test_neutral_path (void)
  * stays within 1e-5 of an always-tree run with the same changes at the
  * same frames, switch points included (a tree or an all-pass started
  * cold would be off by the input's level for some ms). 44.1 and 96 kHz,
- * left-right and mid-side, without and with a 5 ms lookahead, music-like
+ * left-right and mid-side, without and with a 5 ms lookahead, F64 and F32
+ * (stereo F32 without latency takes the frames themselves), music-like
  * stereo in blocks of 480 frames. */
 static void
 test_neutral_switches (void)
@@ -526,9 +553,14 @@ test_neutral_switches (void)
     double *out[2] = { malloc (sizeof (double) * n * 2),
       malloc (sizeof (double) * n * 2)
     };
-    for (int run = 0; run < 4; run++) {
+    float *in_f32 = malloc (sizeof (float) * n * 2);
+    float *out_f32 = malloc (sizeof (float) * n * 2);
+    for (size_t i = 0; i < n * 2; i++)
+      in_f32[i] = (float) in[i];
+    for (int run = 0; run < 8; run++) {
       const int mode = run % 2;
-      const double lookahead_ms = run < 2 ? 0.0 : 5.0;
+      const double lookahead_ms = run % 4 < 2 ? 0.0 : 5.0;
+      const bool f32 = run >= 4;
       uint64_t entries = 0;
       for (int tree = 0; tree < 2; tree++) {
         MstMbcompSettings s;
@@ -560,12 +592,17 @@ test_neutral_switches (void)
           if (change)
             MST_CHECK (mst_mbcomp_set (m, &s) == MST_OK);
           size_t k = n - done < chunk ? n - done : chunk;
-          MST_CHECK (mst_mbcomp_process_f64 (m, in + done * 2, k,
-                  out[tree] + written * 2, &got) == MST_OK);
+          MST_CHECK ((f32 ? mst_mbcomp_process_f32 (m, in_f32 + done * 2, k,
+                      out_f32 + written * 2, &got)
+                  : mst_mbcomp_process_f64 (m, in + done * 2, k,
+                      out[tree] + written * 2, &got)) == MST_OK);
           written += got;
         }
-        MST_CHECK (mst_mbcomp_drain_f64 (m, out[tree] + written * 2, &got)
-            == MST_OK);
+        MST_CHECK ((f32 ? mst_mbcomp_drain_f32 (m, out_f32 + written * 2,
+                    &got) : mst_mbcomp_drain_f64 (m, out[tree] + written * 2,
+                    &got)) == MST_OK);
+        for (size_t i = 0; f32 && i < n * 2; i++)
+          out[tree][i] = out_f32[i];
         MST_CHECK (written + got == n);
         entries = tree ? entries : mst_mbcomp_get_neutral_entries (m);
         mst_mbcomp_destroy (&m);
@@ -582,12 +619,14 @@ test_neutral_switches (void)
           at = i / 2;
         }
       worst = fmax (worst, diff);
-      printf ("  %6.0f Hz, %s, lookahead %.0f ms: %.2g from the tree "
-          "(at %.4f s)\n", rate, mode ? "M/S" : "L/R", lookahead_ms, diff,
-          at / rate);
+      printf ("  %6.0f Hz, %s, %s, lookahead %.0f ms: %.2g from the tree "
+          "(at %.4f s)\n", rate, f32 ? "F32" : "F64", mode ? "M/S" : "L/R",
+          lookahead_ms, diff, at / rate);
       MST_CHECK_MSG (diff < 1e-5, "%g Hz run %d: %.3g from the tree at "
           "frame %zu", rate, run, diff, at);
     }
+    free (in_f32);
+    free (out_f32);
     free (in);
     free (out[0]);
     free (out[1]);
