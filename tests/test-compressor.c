@@ -280,7 +280,7 @@ GST_START_TEST (test_time_constants)
     g_free (props);
     g_free (y);
   }
-  g_print ("time constants: largest error %.3e of T\n", 100.0 * worst);
+  g_print ("time constants: largest error %.2f %% of T\n", 100.0 * worst);
   g_free (x);
 }
 
