@@ -85,8 +85,7 @@ gst_mst_filter_post_status (GstMstFilter * self, GstClockTime end_ts,
     self->final_posted = TRUE;
   if (post) {
     s = gst_mst_interval_structure_new (GST_BASE_TRANSFORM (self),
-        klass->message_name, end_ts, duration);
-    gst_structure_set (s, "final", G_TYPE_BOOLEAN, final, NULL);
+        klass->message_name, end_ts, duration, final);
   }
   klass->read_status (self, s);
   if (s)
@@ -173,12 +172,19 @@ gst_mst_filter_begin_buffer (GstMstFilter * self, GstClockTime pts)
   GstMstFilterClass *klass = GET_CLASS (self);
   gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (self)->info);
 
-  GstClockTime stream_time = stream_time_at (self, pts, 0, rate);
   guint64 interval_ns;
   gboolean active = FALSE;
 
-  if (GST_CLOCK_TIME_IS_VALID (stream_time))
-    klass->sync_values (self, stream_time);
+  /* Without a control binding the default sync does nothing (as
+   * gst_object_sync_values, which reads the list without the lock, after
+   * a type check that costs more than the rest): the buffer's stream time
+   * is then not needed either. */
+  if (klass->sync_values != gst_mst_filter_default_sync_values
+      || GST_OBJECT (self)->control_bindings) {
+    GstClockTime stream_time = stream_time_at (self, pts, 0, rate);
+    if (GST_CLOCK_TIME_IS_VALID (stream_time))
+      klass->sync_values (self, stream_time);
+  }
   /* The settings, the interval and whether a control binding is active
    * under one lock, taken once a buffer (apply_settings and
    * gst_object_has_active_control_bindings would each take it again). */

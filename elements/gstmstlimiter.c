@@ -182,6 +182,10 @@ gst_mst_limiter_apply (GstMstFilter * base, gconstpointer settings)
 
 GST_MST_DELAY_FILTER_DEFINE_CORE_VFUNCS (GST_MST_LIMITER, mst_limiter);
 
+/* The status fields' names as quarks, from class_init: no quark lookup
+ * (GLib's global lock and a hash) per message. */
+static GQuark q_gain_reduction, q_gain_reduction_current;
+
 static void
 gst_mst_limiter_read_status (GstMstFilter * base, GstStructure * s)
 {
@@ -193,9 +197,9 @@ gst_mst_limiter_read_status (GstMstFilter * base, GstStructure * s)
   self->gain_reduction_db = current_db;
   GST_OBJECT_UNLOCK (self);
   if (s)
-    gst_structure_set (s,
-        "gain-reduction", G_TYPE_DOUBLE, max_db,
-        "gain-reduction-current", G_TYPE_DOUBLE, current_db, NULL);
+    gst_structure_id_set (s,
+        q_gain_reduction, G_TYPE_DOUBLE, max_db,
+        q_gain_reduction_current, G_TYPE_DOUBLE, current_db, NULL);
 }
 
 static void
@@ -212,6 +216,9 @@ gst_mst_limiter_class_init (GstMstLimiterClass * klass)
   gobject_class->set_property = gst_mst_limiter_set_property;
   gobject_class->get_property = gst_mst_limiter_get_property;
 
+  q_gain_reduction = g_quark_from_static_string ("gain-reduction");
+  q_gain_reduction_current =
+      g_quark_from_static_string ("gain-reduction-current");
   mst_limiter_settings_default (&d);
   g_object_class_install_property (gobject_class, PROP_CEILING,
       g_param_spec_double ("ceiling", "Ceiling (dBTP)",

@@ -41,7 +41,9 @@ gst_mst_timeline_finish (GstMstTimeline * tl, const GstAudioInfo * info,
     gst_buffer_unref (buf);
     return NULL;
   }
-  gst_buffer_set_size (buf, n_frames * GST_AUDIO_INFO_BPF (info));
+  /* Most buffers keep their size: no resize (it walks the memories). */
+  if (gst_buffer_get_size (buf) != n_frames * GST_AUDIO_INFO_BPF (info))
+    gst_buffer_set_size (buf, n_frames * GST_AUDIO_INFO_BPF (info));
   if (GST_CLOCK_TIME_IS_VALID (tl->ts_base)) {
     GST_BUFFER_PTS (buf) = gst_mst_timeline_frame_time (tl, rate,
         tl->frames_out);
@@ -79,21 +81,40 @@ gst_mst_timeline_to_interval (const GstMstTimeline * tl)
   return tl->interval_frames - tl->interval_count;
 }
 
+/* The fields' names as quarks, looked up once: g_quark_from_string takes
+ * GLib's global quark lock and hashes the name, for each field of each
+ * message. */
+static GQuark q_timestamp, q_stream_time, q_running_time, q_duration, q_final;
+
+static gpointer
+intern_field_names (G_GNUC_UNUSED gpointer data)
+{
+  q_timestamp = g_quark_from_static_string ("timestamp");
+  q_stream_time = g_quark_from_static_string ("stream-time");
+  q_running_time = g_quark_from_static_string ("running-time");
+  q_duration = g_quark_from_static_string ("duration");
+  q_final = g_quark_from_static_string ("final");
+  return NULL;
+}
+
 GstStructure *
 gst_mst_interval_structure_new (GstBaseTransform * trans, const gchar * name,
-    GstClockTime end_ts, GstClockTime duration)
+    GstClockTime end_ts, GstClockTime duration, gboolean final)
 {
+  static GOnce once = G_ONCE_INIT;
   /* A stream may end before any segment came (a source with nothing to
    * send): no times to convert then. */
   gboolean timed = trans->segment.format == GST_FORMAT_TIME;
 
-  return gst_structure_new (name,
-      "timestamp", G_TYPE_UINT64, end_ts,
-      "stream-time", G_TYPE_UINT64, timed ? gst_segment_to_stream_time
+  g_once (&once, intern_field_names, NULL);
+  return gst_structure_new_id (g_quark_from_string (name),
+      q_timestamp, G_TYPE_UINT64, end_ts,
+      q_stream_time, G_TYPE_UINT64, timed ? gst_segment_to_stream_time
       (&trans->segment, GST_FORMAT_TIME, end_ts) : GST_CLOCK_TIME_NONE,
-      "running-time", G_TYPE_UINT64, timed ? gst_segment_to_running_time
+      q_running_time, G_TYPE_UINT64, timed ? gst_segment_to_running_time
       (&trans->segment, GST_FORMAT_TIME, end_ts) : GST_CLOCK_TIME_NONE,
-      "duration", G_TYPE_UINT64, duration, NULL);
+      q_duration, G_TYPE_UINT64, duration, q_final, G_TYPE_BOOLEAN, final,
+      NULL);
 }
 
 void

@@ -44,9 +44,11 @@ gboolean gst_mst_timeline_count (GstMstTimeline * tl, gsize n, gint rate,
 gsize gst_mst_timeline_to_interval (const GstMstTimeline * tl);
 
 /* A message structure @name with timestamp, stream-time, running-time
- * (of @end_ts, the interval's end) and duration, as level posts them. */
+ * (of @end_ts, the interval's end), duration, as level posts them, and
+ * final. */
 GstStructure *gst_mst_interval_structure_new (GstBaseTransform * trans,
-    const gchar * name, GstClockTime end_ts, GstClockTime duration);
+    const gchar * name, GstClockTime end_ts, GstClockTime duration,
+    gboolean final);
 
 /* The interval messages' settings, under GST_OBJECT_LOCK, behind the
  * properties "interval" and "post-messages" of every element that posts
