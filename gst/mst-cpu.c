@@ -59,3 +59,9 @@ mst_cpu_reread_environment (void)
   __atomic_store_n (&has_avx512, -1, __ATOMIC_RELAXED);
 #endif
 }
+
+MST_VECTORISE_AVX2 bool
+mst_input_sane_fast (const void *x, size_t n, MstFormat fmt)
+{
+  return mst_input_sane (x, n, fmt);
+}

@@ -322,15 +322,6 @@ process_planar (MstEq * eq, int n)
   return false;
 }
 
-/* mst_input_sane, with AVX2 where the CPU has it: the scan takes eight
- * samples a comparison (a tenth of the steady stereo F32 path's time at
- * four). */
-MST_VECTORISE_AVX2 static bool
-input_sane (const void *x, size_t n, MstFormat fmt)
-{
-  return mst_input_sane (x, n, fmt);
-}
-
 /* One body for both widths. Steady stereo F32 is filtered straight in the
  * frames (converted in registers); F64 always goes through the planar
  * block, as it did before the two bodies were merged, so its output stays
@@ -352,7 +343,7 @@ eq_process (MstEq * eq, void *frames, size_t n_frames, MstFormat fmt)
     char *block = (char *) frames + done * eq->ctx.channels * width;
     /* Input that is not finite or beyond +60 dBFS (mst-core.h) is read
      * as silence, whatever runs: bands, the gain alone or a bypass fade. */
-    bool bad = !input_sane (block, n * eq->ctx.channels, fmt);
+    bool bad = !mst_input_sane_fast (block, n * eq->ctx.channels, fmt);
     if (bad)
       mst_input_clean (block, n * eq->ctx.channels, block, fmt);
     for (int b = 0; b < MST_EQ_MAX_BANDS; b++)
@@ -380,7 +371,7 @@ eq_process (MstEq * eq, void *frames, size_t n_frames, MstFormat fmt)
        * as silence (counted once). */
       char *rest = (char *) frames + done * eq->ctx.channels * width;
       size_t count = (n_frames - done) * eq->ctx.channels;
-      if (!input_sane (rest, count, fmt)) {
+      if (!mst_input_sane_fast (rest, count, fmt)) {
         mst_input_clean (rest, count, rest, fmt);
         eq->nonfinite_count++;
       }

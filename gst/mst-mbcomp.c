@@ -974,15 +974,6 @@ neutral_direct (const MstMbcomp * m, MstFormat fmt)
       && m->rebuild == 1.0 && !rebuild_pending (m);
 }
 
-/* mst_input_sane, with AVX2 where the CPU has it (eight samples a
- * comparison): on the neutral path's stereo F32 frames it was most of
- * what the core does besides the all-pass. */
-MST_VECTORISE_AVX2 static bool
-input_sane (const void *x, size_t n, MstFormat fmt)
-{
-  return mst_input_sane (x, n, fmt);
-}
-
 /* One chunk of at most BLOCK input frames; writes the frames that are
  * complete to out; returns their count. */
 MST_ALWAYS_INLINE size_t
@@ -993,7 +984,7 @@ process_chunk (MstMbcomp * m, const void *in, size_t n, void *out,
   const size_t frame = (fmt == MST_FORMAT_F64 ? sizeof (double)
       : sizeof (float)) * ch;
   /* Non-finite and absurd input is silence from here on. */
-  if (!input_sane (in, n * ch, fmt)) {
+  if (!mst_input_sane_fast (in, n * ch, fmt)) {
     m->nonfinite += mst_input_clean (in, n * ch, m->clean, fmt);
     in = m->clean;
   }
