@@ -99,15 +99,23 @@ struct MstTpDetect {
   size_t row_stride;
   float *phases;                /* the portable detector's point buffers */
   float *peaks;                 /* [channel][peak_stride] */
-  /* The AVX-512 detector's largest magnitude of each 16 frames, from the
-   * 16 before the block's first on (peak_stride / 16 + 2 of them). */
-  float *group_max;
+  /* The AVX-512 detector's largest magnitude of the samples and the
+   * half-sample points of each 16 frames, and of their second differences
+   * (see the loop), from the 16 before the block's first on
+   * (peak_stride / 16 + 2 of them). */
+  float *group_z, *group_d2;
   /* Sixteen frames none of whose points can exceed the floor F: the
    * largest sample X around them at most quiet[0] F and their half-sample
    * points at most quiet[1] F (see design_quiet_bound). */
   float quiet[2];
-  /* Bit v % 16 of quiet_mask[v / 16]: vector v passes the test on X. */
-  uint16_t *quiet_mask;
+  /* Bit v % 16 of skip_mask[v / 16]: vector v passes that test or the
+   * screen's. */
+  uint16_t *skip_mask;
+  /* The screen's constants (see design_screen): the meters' and FFmpeg's
+   * points are at most fir[0] X + fir[1] D2, the refined precise points at
+   * most near[0] (near[1] Z + near[2] D2Z). False: no screen. */
+  float screen_fir[2], screen_near[3];
+  bool screen_on;
   size_t peak_stride;           /* max_block rounded up to whole vectors */
   bool avx512_path;               /* the whole detector 16 frames at a time */
   float ff_fold[3 * FF_TAPS / 2];       /* ff_splat's taps, one each */
@@ -235,6 +243,7 @@ design_folded_ff (MstTpDetect * det)
 
 #ifdef MST_HAVE_X86_PATHS
 static void design_quiet_bound (MstTpDetect * det);
+static void design_screen (MstTpDetect * det);
 #endif
 
 MstTpDetect *
@@ -291,12 +300,13 @@ mst_tpdetect_init (int max_channels, int max_block_frames)
   det->peak_stride = ((size_t) max_block_frames + 15) & ~(size_t) 15;
   det->peaks = calloc ((size_t) max_channels * det->peak_stride,
       sizeof (float));
-  /* The test on X reads them sixteen at a time from every sixteenth
-   * vector's on: up to 17 past a block's vectors. */
-  det->group_max = calloc (det->peak_stride / 16 + 18, sizeof (float));
-  det->quiet_mask = calloc (det->peak_stride / 256 + 1, sizeof (uint16_t));
-  if (!det->rows || !det->phases || !det->peaks || !det->group_max
-      || !det->quiet_mask)
+  /* Written sixteen at a time, read sixteen at a time from every
+   * sixteenth vector's on: up to 17 past a block's vectors. */
+  det->group_z = calloc (det->peak_stride / 16 + 18, sizeof (float));
+  det->group_d2 = calloc (det->peak_stride / 16 + 18, sizeof (float));
+  det->skip_mask = calloc (det->peak_stride / 256 + 1, sizeof (uint16_t));
+  if (!det->rows || !det->phases || !det->peaks || !det->group_z
+      || !det->group_d2 || !det->skip_mask)
     goto fail;
   mst_truepeak_design_bs1770 (det->bs_coef, TP_FACTOR);
   design_second_stage (det);
@@ -305,6 +315,7 @@ mst_tpdetect_init (int max_channels, int max_block_frames)
   design_folded_ff (det);
 #ifdef MST_HAVE_X86_PATHS
   design_quiet_bound (det);
+  design_screen (det);
 #endif
   return det;
 
@@ -325,8 +336,9 @@ mst_tpdetect_destroy (MstTpDetect ** det)
   free ((*det)->halves);
 #endif
   free ((*det)->peaks);
-  free ((*det)->group_max);
-  free ((*det)->quiet_mask);
+  free ((*det)->group_z);
+  free ((*det)->group_d2);
+  free ((*det)->skip_mask);
   free (*det);
   *det = NULL;
 }
@@ -365,6 +377,15 @@ void
 mst_tpdetect_set_floor (MstTpDetect * det, float floor)
 {
   det->floor = floor > 0.0f ? floor : 0.0f;
+}
+
+bool
+mst_tpdetect_get_screen (const MstTpDetect * det, float fir[2],
+    float near[3])
+{
+  memcpy (fir, det->screen_fir, sizeof det->screen_fir);
+  memcpy (near, det->screen_near, sizeof det->screen_near);
+  return det->screen_on;
 }
 
 size_t
@@ -905,6 +926,88 @@ design_quiet_bound (MstTpDetect * det)
   det->quiet[1] = (float) fmin ((1.0 / kr - qx * x_max) / qh, 1.0 / kr);
 }
 
+/* The screen's second differences of the 2x sequence are taken this many
+ * times in the same largest magnitude as the samples' (see the loop): for
+ * smooth signals about three quarters of the samples' there. */
+#define SCREEN_Z2 3.0f
+
+/* The AVX-512 loop's second test (the screen), for the vectors the quiet
+ * test leaves: on loud music most of them are still under the floor F, by
+ * a margin the taps' magnitudes (the quiet test's bound) cannot see. It
+ * bounds every point by what interpolation adds to the two nearest
+ * samples, through second differences, which smooth music keeps small:
+ * - the meters' and FFmpeg's points (twelve and thirty-two taps on the
+ *   frames): each at most s X + E D2
+ *   (mst_truepeak_second_difference_bound), X the
+ *   largest sample and D2 the largest |x[k-1] - 2 x[k] + x[k+1]| of
+ *   frames -16 .. 31 around the vector's sixteen;
+ * - the precise quarter points (twelve taps on the 2x sequence z of frames
+ *   and half-sample points, z[2k] = x[k], z[2k+1] = h[k], halfway between
+ *   two of them): each at most s_z Z + E_z D2Z, Z the largest of X and the
+ *   half-sample points read and D2Z the largest second difference of z
+ *   there; the frames and half-sample points themselves at most Z;
+ * - the refined vertices: at most REFINED_BOUND times the largest of those.
+ * The whole is taken 2^-10 larger, as the quiet test's, far more than the
+ * few dozen float roundings in the points, the differences and the
+ * thresholds. At +12 dB two thirds of the bench music's vectors pass the
+ * quiet test or this one, against a quarter the quiet test alone. */
+static void
+design_screen (MstTpDetect * det)
+{
+  const int BH = BS_TAPS / 2;
+  const float *v = det->stage2_fold, *ft = det->ff_fold;
+  const float *ut = v + 3 * BH, *vt = ut + 7;
+  double g[FF_TAPS], s = 0.0, e = 0.0, s_fir = 1.0, e_fir = 0.0, s_z = 1.0, e_z = 0.0;
+  bool ok = true;
+  /* The meters' phases P + Q, P - Q and their middle one on frames
+   * i - 5 .. i + 6, between i and i + 1 (pair b: frames i - 5 + b and
+   * i + 6 - b); FFmpeg's on frames i - 15 .. i + 16 (pair k: i - 15 + k,
+   * i + 16 - k). */
+  for (int family = 0; family < 2; family++) {
+    const int taps = family == 0 ? BS_TAPS : FF_TAPS, H = taps / 2;
+    const float *fold = family == 0 ? v : ft;
+    for (int phase = 0; phase < 3; phase++) {
+      for (int b = 0; b < H; b++) {
+        double p = fold[b], q = fold[H + b], mid = fold[2 * H + b];
+        g[b] = phase == 2 ? mid : phase == 0 ? p + q : p - q;
+        g[taps - 1 - b] = phase == 2 ? mid : phase == 0 ? p - q : p + q;
+      }
+      ok = ok && mst_truepeak_second_difference_bound (g, taps, H - 1, &s, &e);
+      s_fir = fmax (s_fir, s);
+      e_fir = fmax (e_fir, e);
+    }
+  }
+  /* q1 = U + V and q3 = U - V on z[2i - 5] (h[i - 3]) .. z[2i + 7]
+   * (h[i + 3]), q1 between z[2i] and z[2i + 1] (window places 5 and 6),
+   * q3 between z[2i + 1] and z[2i + 2]: frame i - 5 + b (b = 3 .. 5) at
+   * place 2b - 5 and its pair at 17 - 2b, h[i - 3 + m] (m = 0 .. 2) at
+   * 2m and its pair at 12 - 2m, h[i] at 6. */
+  for (int which = 0; which < 2; which++) {
+    const double sign = which == 0 ? 1.0 : -1.0;
+    for (int k = 0; k < 13; k++)
+      g[k] = 0.0;
+    for (int b = 3; b < BH; b++) {
+      g[2 * b - 5] += ut[b - 3] + sign * vt[b - 3];
+      g[17 - 2 * b] += ut[b - 3] - sign * vt[b - 3];
+    }
+    for (int m = 0; m < 3; m++) {
+      g[2 * m] += ut[3 + m] + sign * vt[3 + m];
+      g[12 - 2 * m] += ut[3 + m] - sign * vt[3 + m];
+    }
+    g[6] += ut[6];
+    ok = ok && mst_truepeak_second_difference_bound (g, 13, 5 + which, &s, &e);
+    s_z = fmax (s_z, s);
+    e_z = fmax (e_z, e);
+  }
+  const double up = 1.0 + 1.0 / 1024.0;
+  det->screen_fir[0] = (float) (s_fir * up);
+  det->screen_fir[1] = (float) (e_fir * up);
+  det->screen_near[0] = (float) (REFINED_BOUND * up);
+  det->screen_near[1] = (float) s_z;
+  det->screen_near[2] = (float) e_z;
+  det->screen_on = ok;
+}
+
 /* refine_peak8 on sixteen lanes. */
 __attribute__ ((target ("avx512f,avx512dq")))
 static inline __m512
@@ -1027,6 +1130,38 @@ quarter_q3_16 (const float *x, const float *half, int i, const float *ut,
   return _mm512_sub_ps (U, V);
 }
 
+/* The largest lane of each of sixteen vectors, v[k]'s in lane k: halves,
+ * then quarters, of pairs of vectors side by side, then pairs of lanes
+ * within the quarters (46 instructions, where a reduction each takes
+ * 128). */
+__attribute__ ((target ("avx512f,avx512dq")))
+static inline __attribute__ ((always_inline)) __m512
+lane_max16 (const __m512 v[16])
+{
+  __m512 w[8], y[4], z[2];
+  for (int p = 0; p < 8; p++)
+    w[p] = _mm512_max_ps (_mm512_shuffle_f32x4 (v[2 * p], v[2 * p + 1],
+            _MM_SHUFFLE (1, 0, 1, 0)), _mm512_shuffle_f32x4 (v[2 * p],
+            v[2 * p + 1], _MM_SHUFFLE (3, 2, 3, 2)));
+  /* w[p]: v[2p]'s in quarters 0 and 1, v[2p + 1]'s in 2 and 3. */
+  for (int q = 0; q < 4; q++)
+    y[q] = _mm512_max_ps (_mm512_shuffle_f32x4 (w[2 * q], w[2 * q + 1],
+            _MM_SHUFFLE (2, 0, 2, 0)), _mm512_shuffle_f32x4 (w[2 * q],
+            w[2 * q + 1], _MM_SHUFFLE (3, 1, 3, 1)));
+  /* y[q]: quarter L holds v[4q + L]'s four. */
+  for (int r = 0; r < 2; r++)
+    z[r] = _mm512_max_ps (_mm512_shuffle_ps (y[2 * r], y[2 * r + 1],
+            _MM_SHUFFLE (1, 0, 1, 0)), _mm512_shuffle_ps (y[2 * r],
+            y[2 * r + 1], _MM_SHUFFLE (3, 2, 3, 2)));
+  /* z[r]: quarter L holds v[8r + L]'s two, then v[8r + 4 + L]'s. */
+  const __m512 m = _mm512_max_ps (_mm512_shuffle_ps (z[0], z[1],
+          _MM_SHUFFLE (2, 0, 2, 0)), _mm512_shuffle_ps (z[0], z[1],
+          _MM_SHUFFLE (3, 1, 3, 1)));
+  /* m[4L + j] is v[4j + L]'s. */
+  return _mm512_permutexvar_ps (_mm512_setr_epi32 (0, 4, 8, 12, 1, 5, 9, 13,
+          2, 6, 10, 14, 3, 7, 11, 15), m);
+}
+
 /* detect_true_peaks_avx2 and ff_peaks_avx2 in one pass, sixteen frames at
  * a time, for CPUs with AVX-512 (32 registers: every sum stays in one).
  * @others_whole: k_others is 1, so that its products are left out (the
@@ -1055,52 +1190,112 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
    * mst_tpdetect_set_floor and design_folded_ff. */
   const bool may_skip = !ff_refine && det->floor > 0.0f;
   const __m512 floor_v = _mm512_set1_ps (det->floor);
-  const __m512 abs_mask = _mm512_castsi512_ps (_mm512_set1_epi32 (0x7fffffff));
   /* In locals: the stores to peak could alias det's fields for GCC, which
    * would then load and broadcast them again every sixteen frames. */
   const __m512 k_others = _mm512_set1_ps (det->k_others);
   const __m512 refined_bound = _mm512_set1_ps (REFINED_BOUND * det->k_others);
   const __m512 ff_outer0 = _mm512_set1_ps (det->ff_outer[0]);
   const __m512 ff_outer1 = _mm512_set1_ps (det->ff_outer[1]);
-  /* The largest magnitude of each 16 frames, frames -16 on, in a pass of
-   * its own: its reductions are independent of each other there, where in
-   * the loop below each held up the skip test that waits on it. The
-   * maximum is exact, so the same value as over the 48 frames at once. */
-  float *group_max = det->group_max;
-  uint16_t *quiet_mask = det->quiet_mask;
-  const __m512 quiet_h = _mm512_set1_ps (det->floor * det->quiet[1]);
+  float *group_z = det->group_z, *group_d2 = det->group_d2;
+  uint16_t *skip_mask = det->skip_mask;
   if (may_skip) {
-    for (int j = 0; j < n16 / 16 + 2; j++)
-      group_max[j] = _mm512_reduce_max_ps (_mm512_and_ps (_mm512_loadu_ps
-              (x + 16 * (j - 1)), abs_mask));
-    /* The test on X (design_quiet_bound) sixteen vectors at a time: the
-     * largest sample around vector v is the largest of group_max[v ..
-     * v + 2]. */
-    const __m512 quiet_x = _mm512_set1_ps (det->floor * det->quiet[0]);
-    for (int v = 0; v < n16 / 16; v += 16) {
-      __m512 big_x = _mm512_max_ps (_mm512_loadu_ps (group_max + v),
-          _mm512_max_ps (_mm512_loadu_ps (group_max + v + 1),
-              _mm512_loadu_ps (group_max + v + 2)));
-      quiet_mask[v / 16] = _mm512_cmp_ps_mask (big_x, quiet_x, _CMP_LE_OQ);
+    /* Each 16 frames' largest magnitude Z of the samples and the
+     * half-sample points (h[k] = half[k + 3]), and D of the samples'
+     * second differences and SCREEN_Z2 times those of the 2x sequence
+     * (z[2k] = x[k], z[2k + 1] = h[k]: h[k - 1] - 2 x[k] + h[k] and
+     * x[k] - 2 h[k] + x[k + 1]). Group j holds frames 16 (j - 1) .. 16 j
+     * - 1, sixteen groups at a time, each sample and point loaded once.
+     * The first group's half-sample points are scratch and the last two's
+     * past the block's: only the first and last vectors read them, and
+     * neither is left out (below). */
+    const __m512 two = _mm512_set1_ps (2.0f);
+    const __m512 z2 = _mm512_set1_ps (SCREEN_Z2);
+    const int groups = n16 / 16 + 2;
+    __m512 x_prev = _mm512_loadu_ps (x - 32), x_cur = _mm512_loadu_ps (x - 16);
+    __m512 h_prev = _mm512_loadu_ps (half - 13);
+    for (int j0 = 0; j0 < groups; j0 += 16) {
+      __m512 az[16], ad[16];
+      for (int l = 0; l < 16; l++) {
+        if (j0 + l >= groups) {
+          az[l] = ad[l] = _mm512_setzero_ps ();
+          continue;
+        }
+        const int k = 16 * (j0 + l - 1);
+        const __m512 x_next = _mm512_loadu_ps (x + k + 16);
+        const __m512 hk = _mm512_loadu_ps (half + k + 3);
+        const __m512 xb = _mm512_castsi512_ps (_mm512_alignr_epi32
+            (_mm512_castps_si512 (x_cur), _mm512_castps_si512 (x_prev), 15));
+        const __m512 xn = _mm512_castsi512_ps (_mm512_alignr_epi32
+            (_mm512_castps_si512 (x_next), _mm512_castps_si512 (x_cur), 1));
+        const __m512 hb = _mm512_castsi512_ps (_mm512_alignr_epi32
+            (_mm512_castps_si512 (hk), _mm512_castps_si512 (h_prev), 15));
+        az[l] = _mm512_max_ps (_mm512_abs_ps (x_cur), _mm512_abs_ps (hk));
+        const __m512 d2 = _mm512_fnmadd_ps (two, x_cur, _mm512_add_ps (xb,
+                xn));
+        const __m512 even = _mm512_fnmadd_ps (two, x_cur, _mm512_add_ps (hb,
+                hk));
+        const __m512 odd = _mm512_fnmadd_ps (two, hk, _mm512_add_ps (x_cur,
+                xn));
+        ad[l] = _mm512_max_ps (_mm512_abs_ps (d2), _mm512_mul_ps (z2,
+                _mm512_max_ps (_mm512_abs_ps (even), _mm512_abs_ps (odd))));
+        x_prev = x_cur;
+        x_cur = x_next;
+        h_prev = hk;
+      }
+      _mm512_storeu_ps (group_z + j0, lane_max16 (az));
+      _mm512_storeu_ps (group_d2 + j0, lane_max16 (ad));
     }
+    /* Sixteen vectors at a time: around vector v (frames 16 v - 16 ..
+     * 16 v + 31), Z and D are the largest of groups v .. v + 2. The quiet
+     * test (design_quiet_bound) on Z (for X and H), the screen
+     * (design_screen) on Z and D: the meters' and FFmpeg's points at most
+     * fir[0] Z + fir[1] D2, the refined ones near[0] (near[1] Z + near[2]
+     * D2Z), with D2 and SCREEN_Z2 D2Z at most D: each under the floor F
+     * where D is at most the smaller of (F - fir[0] Z) / fir[1] and
+     * SCREEN_Z2 (F / near[0] - near[1] Z) / near[2]. */
+    const __m512 quiet_z = _mm512_set1_ps (det->floor * fminf (det->quiet[0],
+            det->quiet[1]));
+    const __m512 fir_z = _mm512_set1_ps (det->screen_fir[0]);
+    const __m512 fir_d = _mm512_set1_ps (1.0f / det->screen_fir[1]);
+    const __m512 near_f = _mm512_set1_ps (det->floor / det->screen_near[0]);
+    const __m512 near_z = _mm512_set1_ps (det->screen_near[1]);
+    const __m512 near_d = _mm512_set1_ps (SCREEN_Z2 / det->screen_near[2]);
+    const int vectors = n16 / 16;
+#define AROUND(g) _mm512_max_ps (_mm512_loadu_ps ((g) + v), _mm512_max_ps \
+      (_mm512_loadu_ps ((g) + v + 1), _mm512_loadu_ps ((g) + v + 2)))
+    for (int v = 0; v < vectors; v += 16) {
+      const __m512 big_z = AROUND (group_z), big_d = AROUND (group_d2);
+      __mmask16 skip = _mm512_cmp_ps_mask (big_z, quiet_z, _CMP_LE_OQ);
+      if (det->screen_on) {
+        const __m512 room_fir = _mm512_mul_ps (_mm512_fnmadd_ps (big_z,
+                fir_z, floor_v), fir_d);
+        const __m512 room_near = _mm512_mul_ps (_mm512_fnmadd_ps (big_z,
+                near_z, near_f), near_d);
+        skip |= _mm512_cmp_ps_mask (big_d, _mm512_min_ps (room_fir,
+                room_near), _CMP_LE_OQ);
+      }
+      /* The first vector's quarter point before it is the last block's,
+       * and the last one's groups reach past the block's half-sample
+       * points: neither is left out. */
+      if (v == 0)
+        skip &= (__mmask16) ~1u;
+      if (vectors - v <= 16)
+        skip &= (__mmask16) ~(1u << (vectors - 1 - v));
+      skip_mask[v / 16] = skip;
+    }
+#undef AROUND
   }
   /* Whether prev_q3 is not the last vector's (it was left out). */
   bool q3_stale = false;
   for (int i = 0; i < n16; i += 16) {
     if (may_skip) {
       /* First, sixteen frames none of whose points can be over the floor
-       * (a quarter of the vectors of loud music): every value is then the
-       * same with the floor, and none of their sums is needed; the next
-       * vector makes their last quarter point if it needs it. */
+       * (by the quiet test, or the screen: two thirds of the vectors of
+       * loud music): every value is then the same with the floor, and
+       * none of their sums is needed; the next vector makes their last
+       * quarter point if it needs it. */
       const int v = i / 16;
-      /* The half-sample points the vector reads, and the one before them
-       * that the quarter point before frame 0 takes (the first vector's
-       * is the last block's: not tested). */
-      if (((quiet_mask[v / 16] >> (v % 16)) & 1) && i > 0
-          && _mm512_cmp_ps_mask (_mm512_max_ps (_mm512_abs_ps
-                  (_mm512_loadu_ps (half + i - 1)), _mm512_abs_ps
-                  (_mm512_loadu_ps (half + i + 6))), quiet_h, _CMP_LE_OQ)
-          == 0xffff) {
+      if ((skip_mask[v / 16] >> (v % 16)) & 1) {
         _mm512_storeu_ps (peak + i, floor_v);
         q3_stale = true;
         continue;
@@ -1156,7 +1351,7 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
        * sample of its windows (frames i - 16 .. i + 31): where it is at
        * most the larger of our peak and the floor, every lane's value is
        * the same with FFmpeg's points or with the bound. */
-      const float *g = group_max + i / 16;
+      const float *g = group_z + i / 16;
       const __m512 xmax = _mm512_set1_ps (max_f (max_f (g[0], g[1]), g[2]));
       const __m512 up = _mm512_set1_ps (FF_BOUND_ROUNDING);
       bound = _mm512_fmadd_ps (xmax, ff_outer0, _mm512_mul_ps

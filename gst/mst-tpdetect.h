@@ -41,6 +41,15 @@ void mst_tpdetect_set_ffmpeg_only (MstTpDetect * det, bool ffmpeg_only);
  *  change them. 0 (the default): every peak exact. */
 void mst_tpdetect_set_floor (MstTpDetect * det, float floor);
 
+/** The AVX-512 detector's screen (a test on the largest sample X, half-
+ *  sample point H and second differences around sixteen frames that leaves
+ *  out those under the floor): the meters' and FFmpeg's points are at most
+ *  @fir[0] X + @fir[1] D2 (D2: of the frames), the refined precise points
+ *  at most @near[0] (@near[1] max (X, H) + @near[2] D2Z) (D2Z: of the 2x
+ *  sequence). False when it is off. For the tests. */
+bool mst_tpdetect_get_screen (const MstTpDetect * det, float fir[2],
+    float near[3]);
+
 /** Clears the history: the next frames start a stream. */
 void mst_tpdetect_reset (MstTpDetect * det);
 

@@ -52,3 +52,38 @@ mst_truepeak_design_bs1770 (float *coef, int factor)
       coef[(size_t) (p - 1) * taps + k] = (float) (sinc * hann);
     }
 }
+
+bool
+mst_truepeak_second_difference_bound (const double *g, int n, int c,
+    double *s_out, double *e_out)
+{
+  enum { MAX_TAPS = 64 };
+  if (n < 3 || n > MAX_TAPS || c < 0 || c + 1 >= n)
+    return false;
+  double s = 0.0, moment = 0.0;
+  for (int k = 0; k < n; k++) {
+    s += g[k];
+    moment += g[k] * (k - c);
+  }
+  const double t = moment / s;
+  if (!(s > 0.0) || !(t >= 0.0 && t <= 1.0))
+    return false;
+  double d[MAX_TAPS], f[MAX_TAPS], s1 = 0.0, s2 = 0.0, e = 0.0;
+  for (int k = 0; k < n; k++) {
+    d[k] = g[k] - (k == c ? s * (1.0 - t) : k == c + 1 ? s * t : 0.0);
+    s1 += d[k];
+    s2 += s1;
+    f[k] = k < n - 2 ? s2 : 0.0;
+    e += fabs (f[k]);
+  }
+  /* d x = sum f[m] (x[m] - 2 x[m + 1] + x[m + 2]) + what is left. */
+  double rest = 0.0;
+  for (int k = 0; k < n; k++) {
+    double rebuilt = f[k] - (k >= 1 ? 2.0 * f[k - 1] : 0.0)
+        + (k >= 2 ? f[k - 2] : 0.0);
+    rest += fabs (d[k] - rebuilt);
+  }
+  *s_out = fabs (s) + rest;
+  *e_out = e;
+  return true;
+}
