@@ -110,6 +110,35 @@ output_stereo_f32_avx2 (const double *gains, const float *d, float *y,
   return i;
 }
 
+static const double group_step[GROUP] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+  11, 12, 13, 14, 15
+};
+
+/* Frames @t .. @seg - 1 of a group, the gain of frame k fma (@slope,
+ * s + k, @a), four frames a vector then one by one, their smallest into
+ * *@mn and *@g_min. */
+__attribute__ ((target ("avx2,fma")))
+static inline void
+rest_of_group (double a, double slope, int s, int t, int seg, const float *d,
+    float *y, float cf, __m256d * mn, double *g_min)
+{
+  const __m256 hi = _mm256_set1_ps (cf), lo = _mm256_set1_ps (-cf);
+  const __m256d av = _mm256_set1_pd (a), dv = _mm256_set1_pd (slope);
+  for (; t + 4 <= seg; t += 4) {
+    __m256d gv = _mm256_fmadd_pd (dv, _mm256_loadu_pd (group_step + s + t),
+        av);
+    *mn = _mm256_min_pd (*mn, gv);
+    apply4_stereo_f32 (gv, d + 2 * t, y + 2 * t, hi, lo);
+  }
+  for (; t < seg; t++) {
+    const double g = _mm_cvtsd_f64 (_mm_fmadd_sd (_mm_set_sd (slope),
+            _mm_set_sd (group_step[s + t]), _mm_set_sd (a)));
+    *g_min = min_d (*g_min, g);
+    for (int c = 0; c < 2; c++)
+      y[2 * t + c] = clamp_f ((float) (g * d[2 * t + c]), cf);
+  }
+}
+
 /* mst_gain_apply_points_stereo_f32 with AVX2 and FMA: each group's
  * gains four frames a vector, as mst_lookahead_gain_write_gains makes
  * them (a multiply-add each), then applied as output_stereo_f32_avx2
@@ -119,9 +148,6 @@ static double
 points_stereo_f32_avx2 (const double *pt, int phase, const float *d,
     float *y, int len, float cf)
 {
-  static const double step[GROUP] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
-    11, 12, 13, 14, 15
-  };
   const __m256 hi = _mm256_set1_ps (cf), lo = _mm256_set1_ps (-cf);
   __m256d mn = _mm256_set1_pd (INFINITY);
   double g_min = INFINITY;
@@ -134,25 +160,70 @@ points_stereo_f32_avx2 (const double *pt, int phase, const float *d,
       /* A whole group (all but the block's first and last): unrolled. */
 #pragma GCC unroll 4
       for (; t < GROUP; t += 4) {
-        __m256d gv = _mm256_fmadd_pd (dv, _mm256_loadu_pd (step + t), av);
+        __m256d gv = _mm256_fmadd_pd (dv, _mm256_loadu_pd (group_step + t),
+            av);
         mn = _mm256_min_pd (mn, gv);
         apply4_stereo_f32 (gv, d + 2 * (i + t), y + 2 * (i + t), hi, lo);
       }
     }
-    for (; t + 4 <= seg; t += 4) {
-      __m256d gv = _mm256_fmadd_pd (dv, _mm256_loadu_pd (step + s + t), av);
-      mn = _mm256_min_pd (mn, gv);
-      apply4_stereo_f32 (gv, d + 2 * (i + t), y + 2 * (i + t), hi, lo);
-    }
-    for (; t < seg; t++) {
-      const double g = _mm_cvtsd_f64 (_mm_fmadd_sd (_mm_set_sd (slope),
-              _mm_set_sd (step[s + t]), _mm_set_sd (a)));
-      g_min = min_d (g_min, g);
-      for (int c = 0; c < 2; c++)
-        y[2 * (i + t) + c] = clamp_f ((float) (g * d[2 * (i + t) + c]), cf);
-    }
+    rest_of_group (a, slope, s, t, seg, d + 2 * i, y + 2 * i, cf, &mn,
+        &g_min);
     i += seg;
   }
+  return lanes_min (mn, g_min);
+}
+#endif
+
+#ifdef MST_HAVE_X86_PATHS
+/* apply4_stereo_f32 on eight frames. */
+__attribute__ ((target ("avx2,fma,avx512f,avx512dq")))
+static inline void
+apply8_stereo_f32 (__m512d g, const float *d, float *y, __m512 hi, __m512 lo)
+{
+  const __m512 x = _mm512_loadu_ps (d);
+  const __m512d v0 = _mm512_mul_pd (_mm512_permutexvar_pd (_mm512_setr_epi64
+          (0, 0, 1, 1, 2, 2, 3, 3), g), _mm512_cvtps_pd
+      (_mm512_castps512_ps256 (x)));
+  const __m512d v1 = _mm512_mul_pd (_mm512_permutexvar_pd (_mm512_setr_epi64
+          (4, 4, 5, 5, 6, 6, 7, 7), g), _mm512_cvtps_pd
+      (_mm512_extractf32x8_ps (x, 1)));
+  const __m512 v = _mm512_insertf32x8 (_mm512_castps256_ps512
+      (_mm512_cvtpd_ps (v0)), _mm512_cvtpd_ps (v1), 1);
+  _mm512_storeu_ps (y, _mm512_max_ps (_mm512_min_ps (v, hi), lo));
+}
+
+/* points_stereo_f32_avx2 with its whole groups eight frames a vector:
+ * the same multiply-adds, products and roundings, so the same output. */
+__attribute__ ((target ("avx2,fma,avx512f,avx512dq")))
+static double
+points_stereo_f32_avx512 (const double *pt, int phase, const float *d,
+    float *y, int len, float cf)
+{
+  const __m512 hi = _mm512_set1_ps (cf), lo = _mm512_set1_ps (-cf);
+  const __m512d step0 = _mm512_loadu_pd (group_step);
+  const __m512d step8 = _mm512_loadu_pd (group_step + 8);
+  __m512d mn8 = _mm512_set1_pd (INFINITY);
+  __m256d mn = _mm256_set1_pd (INFINITY);
+  double g_min = INFINITY;
+  for (int i = 0, s = phase; i < len; pt++, s = 0) {
+    const int seg = GROUP - s < len - i ? GROUP - s : len - i;
+    const double a = pt[0], slope = (pt[1] - a) * (1.0 / GROUP);
+    int t = 0;
+    if (seg == GROUP) {
+      const __m512d av = _mm512_set1_pd (a), dv = _mm512_set1_pd (slope);
+      const __m512d g0 = _mm512_fmadd_pd (dv, step0, av);
+      const __m512d g1 = _mm512_fmadd_pd (dv, step8, av);
+      mn8 = _mm512_min_pd (mn8, _mm512_min_pd (g0, g1));
+      apply8_stereo_f32 (g0, d + 2 * i, y + 2 * i, hi, lo);
+      apply8_stereo_f32 (g1, d + 2 * (i + 8), y + 2 * (i + 8), hi, lo);
+      t = GROUP;
+    }
+    rest_of_group (a, slope, s, t, seg, d + 2 * i, y + 2 * i, cf, &mn,
+        &g_min);
+    i += seg;
+  }
+  mn = _mm256_min_pd (mn, _mm256_min_pd (_mm512_castpd512_pd256 (mn8),
+          _mm512_extractf64x4_pd (mn8, 1)));
   return lanes_min (mn, g_min);
 }
 #endif
@@ -238,6 +309,8 @@ mst_gain_apply_points_stereo_f32 (const double *points, int phase,
     return INFINITY;
   *last_gain = point_gain (points, phase, n_frames - 1);
 #ifdef MST_HAVE_X86_PATHS
+  if (mst_cpu_has_avx512 ())
+    return points_stereo_f32_avx512 (points, phase, src, dst, n_frames, cf);
   if (mst_cpu_has_avx2_fma ())
     return points_stereo_f32_avx2 (points, phase, src, dst, n_frames, cf);
 #endif
