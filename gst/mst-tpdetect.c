@@ -1229,15 +1229,16 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
             (_mm512_castps_si512 (x_next), _mm512_castps_si512 (x_cur), 1));
         const __m512 hb = _mm512_castsi512_ps (_mm512_alignr_epi32
             (_mm512_castps_si512 (hk), _mm512_castps_si512 (h_prev), 15));
-        az[l] = _mm512_max_ps (_mm512_abs_ps (x_cur), _mm512_abs_ps (hk));
+        /* vrangeps 0x0b: the larger magnitude, its sign cleared. */
+        az[l] = _mm512_range_ps (x_cur, hk, 0x0b);
         const __m512 d2 = _mm512_fnmadd_ps (two, x_cur, _mm512_add_ps (xb,
                 xn));
         const __m512 even = _mm512_fnmadd_ps (two, x_cur, _mm512_add_ps (hb,
                 hk));
         const __m512 odd = _mm512_fnmadd_ps (two, hk, _mm512_add_ps (x_cur,
                 xn));
-        ad[l] = _mm512_max_ps (_mm512_abs_ps (d2), _mm512_mul_ps (z2,
-                _mm512_max_ps (_mm512_abs_ps (even), _mm512_abs_ps (odd))));
+        ad[l] = _mm512_range_ps (d2, _mm512_mul_ps (z2, _mm512_range_ps (even,
+                    odd, 0x0b)), 0x0b);
         x_prev = x_cur;
         x_cur = x_next;
         h_prev = hk;
