@@ -116,6 +116,10 @@ struct MstTpDetect {
    * most near[0] (near[1] Z + near[2] D2Z). False: no screen. */
   float screen_fir[2], screen_near[3];
   bool screen_on;
+  /* Per channel: blocks in a row the screen left nothing out of (up to
+   * SCREEN_PATIENCE), and blocks since it was last tried then. */
+  uint8_t screen_misses[MST_MAX_CHANNELS];
+  uint32_t screen_probes[MST_MAX_CHANNELS];
   size_t peak_stride;           /* max_block rounded up to whole vectors */
   bool avx512_path;               /* the whole detector 16 frames at a time */
   float ff_fold[3 * FF_TAPS / 2];       /* ff_splat's taps, one each */
@@ -361,8 +365,11 @@ void
 mst_tpdetect_reset (MstTpDetect * det)
 {
   memset (det->rows, 0, det->row_stride * det->max_channels * sizeof (float));
-  for (int c = 0; c < det->max_channels; c++)
+  for (int c = 0; c < det->max_channels; c++) {
     det->last_phase[c] = det->last_ff_phase[c] = 0.0f;
+    det->screen_misses[c] = 0;
+    det->screen_probes[c] = 0;
+  }
   det->frames_seen = 0;
   det->last_true_peak = true;
 }
@@ -930,6 +937,10 @@ design_quiet_bound (MstTpDetect * det)
  * times in the same largest magnitude as the samples' (see the loop): for
  * smooth signals about three quarters of the samples' there. */
 #define SCREEN_Z2 3.0f
+/* Blocks in a row the screen may leave nothing out of before it rests,
+ * and how often it is tried again then. */
+#define SCREEN_PATIENCE 4
+#define SCREEN_PROBE 8
 
 /* The AVX-512 loop's second test (the screen), for the vectors the quiet
  * test leaves: on loud music most of them are still under the floor F, by
@@ -1213,6 +1224,12 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
     const int groups = n16 / 16 + 2;
     __m512 x_prev = _mm512_loadu_ps (x - 32), x_cur = _mm512_loadu_ps (x - 16);
     __m512 h_prev = _mm512_loadu_ps (half - 13);
+    /* The screen is tried unless it left nothing out of this channel's
+     * last SCREEN_PATIENCE blocks (white noise, say, where its prepass
+     * would cost 6 %), and then every SCREEN_PROBE-th block. */
+    const bool screen = det->screen_on
+        && (det->screen_misses[channel] < SCREEN_PATIENCE
+        || ++det->screen_probes[channel] % SCREEN_PROBE == 0);
     for (int j0 = 0; j0 < groups; j0 += 16) {
       __m512 az[16], ad[16];
       for (int l = 0; l < 16; l++) {
@@ -1221,30 +1238,33 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
           continue;
         }
         const int k = 16 * (j0 + l - 1);
-        const __m512 x_next = _mm512_loadu_ps (x + k + 16);
+        const __m512 xk = x_cur, xp = x_prev, hp = h_prev;
+        const __m512 xn16 = _mm512_loadu_ps (x + k + 16);
         const __m512 hk = _mm512_loadu_ps (half + k + 3);
-        const __m512 xb = _mm512_castsi512_ps (_mm512_alignr_epi32
-            (_mm512_castps_si512 (x_cur), _mm512_castps_si512 (x_prev), 15));
-        const __m512 xn = _mm512_castsi512_ps (_mm512_alignr_epi32
-            (_mm512_castps_si512 (x_next), _mm512_castps_si512 (x_cur), 1));
-        const __m512 hb = _mm512_castsi512_ps (_mm512_alignr_epi32
-            (_mm512_castps_si512 (hk), _mm512_castps_si512 (h_prev), 15));
+        x_prev = xk;
+        x_cur = xn16;
+        h_prev = hk;
         /* vrangeps 0x0b: the larger magnitude, its sign cleared. */
-        az[l] = _mm512_range_ps (x_cur, hk, 0x0b);
-        const __m512 d2 = _mm512_fnmadd_ps (two, x_cur, _mm512_add_ps (xb,
-                xn));
-        const __m512 even = _mm512_fnmadd_ps (two, x_cur, _mm512_add_ps (hb,
+        az[l] = _mm512_range_ps (xk, hk, 0x0b);
+        if (!screen)
+          continue;
+        const __m512 xb = _mm512_castsi512_ps (_mm512_alignr_epi32
+            (_mm512_castps_si512 (xk), _mm512_castps_si512 (xp), 15));
+        const __m512 xn = _mm512_castsi512_ps (_mm512_alignr_epi32
+            (_mm512_castps_si512 (xn16), _mm512_castps_si512 (xk), 1));
+        const __m512 hb = _mm512_castsi512_ps (_mm512_alignr_epi32
+            (_mm512_castps_si512 (hk), _mm512_castps_si512 (hp), 15));
+        const __m512 d2 = _mm512_fnmadd_ps (two, xk, _mm512_add_ps (xb, xn));
+        const __m512 even = _mm512_fnmadd_ps (two, xk, _mm512_add_ps (hb,
                 hk));
-        const __m512 odd = _mm512_fnmadd_ps (two, hk, _mm512_add_ps (x_cur,
+        const __m512 odd = _mm512_fnmadd_ps (two, hk, _mm512_add_ps (xk,
                 xn));
         ad[l] = _mm512_range_ps (d2, _mm512_mul_ps (z2, _mm512_range_ps (even,
                     odd, 0x0b)), 0x0b);
-        x_prev = x_cur;
-        x_cur = x_next;
-        h_prev = hk;
       }
       _mm512_storeu_ps (group_z + j0, lane_max16 (az));
-      _mm512_storeu_ps (group_d2 + j0, lane_max16 (ad));
+      if (screen)
+        _mm512_storeu_ps (group_d2 + j0, lane_max16 (ad));
     }
     /* Sixteen vectors at a time: around vector v (frames 16 v - 16 ..
      * 16 v + 31), Z and D are the largest of groups v .. v + 2. The quiet
@@ -1264,16 +1284,20 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
     const int vectors = n16 / 16;
 #define AROUND(g) _mm512_max_ps (_mm512_loadu_ps ((g) + v), _mm512_max_ps \
       (_mm512_loadu_ps ((g) + v + 1), _mm512_loadu_ps ((g) + v + 2)))
+    bool screened_any = false;
     for (int v = 0; v < vectors; v += 16) {
-      const __m512 big_z = AROUND (group_z), big_d = AROUND (group_d2);
-      __mmask16 skip = _mm512_cmp_ps_mask (big_z, quiet_z, _CMP_LE_OQ);
-      if (det->screen_on) {
+      const __m512 big_z = AROUND (group_z);
+      const __mmask16 quiet = _mm512_cmp_ps_mask (big_z, quiet_z, _CMP_LE_OQ);
+      __mmask16 skip = quiet;
+      if (screen) {
+        const __m512 big_d = AROUND (group_d2);
         const __m512 room_fir = _mm512_mul_ps (_mm512_fnmadd_ps (big_z,
                 fir_z, floor_v), fir_d);
         const __m512 room_near = _mm512_mul_ps (_mm512_fnmadd_ps (big_z,
                 near_z, near_f), near_d);
         skip |= _mm512_cmp_ps_mask (big_d, _mm512_min_ps (room_fir,
                 room_near), _CMP_LE_OQ);
+        screened_any |= (skip & ~quiet) != 0;
       }
       /* The first vector's quarter point before it is the last block's,
        * and the last one's groups reach past the block's half-sample
@@ -1285,6 +1309,10 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
       skip_mask[v / 16] = skip;
     }
 #undef AROUND
+    if (screen)
+      det->screen_misses[channel] = screened_any ? 0
+          : det->screen_misses[channel] + (det->screen_misses[channel]
+          < SCREEN_PATIENCE);
   }
   /* Whether prev_q3 is not the last vector's (it was left out). */
   bool q3_stale = false;
