@@ -60,17 +60,17 @@ mst_truepeak_second_difference_bound (const double *g, int n, int c,
   enum { MAX_TAPS = 64 };
   if (n < 3 || n > MAX_TAPS || c < 0 || c + 1 >= n)
     return false;
-  double s = 0.0, moment = 0.0;
+  /* g = a at c + b at c + 1 + D: a + b the sum, b the first moment about
+   * c, so that D has neither. */
+  double sum = 0.0, moment = 0.0;
   for (int k = 0; k < n; k++) {
-    s += g[k];
+    sum += g[k];
     moment += g[k] * (k - c);
   }
-  const double t = moment / s;
-  if (!(s > 0.0) || !(t >= 0.0 && t <= 1.0))
-    return false;
+  const double a = sum - moment, b = moment;
   double d[MAX_TAPS], f[MAX_TAPS], s1 = 0.0, s2 = 0.0, e = 0.0;
   for (int k = 0; k < n; k++) {
-    d[k] = g[k] - (k == c ? s * (1.0 - t) : k == c + 1 ? s * t : 0.0);
+    d[k] = g[k] - (k == c ? a : k == c + 1 ? b : 0.0);
     s1 += d[k];
     s2 += s1;
     f[k] = k < n - 2 ? s2 : 0.0;
@@ -83,7 +83,7 @@ mst_truepeak_second_difference_bound (const double *g, int n, int c,
         + (k >= 2 ? f[k - 2] : 0.0);
     rest += fabs (d[k] - rebuilt);
   }
-  *s_out = fabs (s) + rest;
+  *s_out = fabs (a) + fabs (b) + rest;
   *e_out = e;
   return true;
 }

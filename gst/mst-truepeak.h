@@ -30,21 +30,23 @@ void mst_truepeak_design (float *coef, int factor, int taps, double beta);
  *  @coef holds (@factor - 1) x MST_TRUEPEAK_BS1770_TAPS. */
 void mst_truepeak_design_bs1770 (float *coef, int factor);
 
-/** How far an interpolator's point can stray from the straight line
- *  between the two frames it falls between, by second differences. The
- *  taps @g[0 .. @n - 1] read x[0 .. @n - 1] and put a point between x[@c]
- *  and x[@c + 1]. With s their sum and c + t their centre (first moment
- *  over s), @g is s times the linear interpolation at c + t plus taps of
- *  zero sum and first moment, which are the second difference of f (their
- *  cumulative sum, summed again; zero from f[n - 2] on). So, for any x,
+/** How far taps can read beyond the two frames a point falls between, by
+ *  second differences. The taps @g[0 .. @n - 1] read x[0 .. @n - 1]; they
+ *  are a at @c and b at @c + 1 (a + b their sum, b their first moment
+ *  about @c) plus taps of zero sum and first moment, which are the second
+ *  difference of f (those taps' cumulative sum, summed again; zero from
+ *  f[n - 2] on). So, for any x,
  *    |g x| <= *@s_out X + *@e_out D2
  *  with X the largest |x[k]| and D2 the largest |x[k - 1] - 2 x[k] +
- *  x[k + 1]| (k = 1 .. n - 2): *@e_out = sum |f|, *@s_out = |s| plus what
- *  the doubles' rounding leaves unexplained (a few 1e-17). Only x[c] and
- *  x[c + 1] need be at most X for it; and it is reached: with x[c] =
- *  x[c + 1] = 0 and every second difference D2 times the sign of f there,
- *  g x = *@e_out D2. False (nothing written) when t falls outside [0, 1]
- *  or @n is under 3 or over 64. */
+ *  x[k + 1]| (k = 1 .. n - 2): *@e_out = sum |f|, *@s_out = |a| + |b| plus
+ *  what the doubles' rounding leaves unexplained (a few 1e-17). For an
+ *  interpolator to c + t (0 <= t <= 1, sum s > 0) a + b is s times the
+ *  straight line's weights, so *@s_out is s: only x[c] and x[c + 1] need
+ *  be at most X. For the difference of two interpolators to the same
+ *  point, a and b are what their sums and centres differ by. The bound is
+ *  reached: with x[c] = x[c + 1] = 0 and every second difference D2 times
+ *  the sign of f there, g x = *@e_out D2. False (nothing written) when @n
+ *  is under 3 or over 64, or @c not within it. */
 bool mst_truepeak_second_difference_bound (const double *g, int n, int c,
     double *s_out, double *e_out);
 

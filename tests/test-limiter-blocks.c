@@ -139,9 +139,15 @@ test_second_difference_bound (void)
       MST_CHECK_MSG (worst <= 1.0 + 1e-12, "%d taps at %.2f: |g x| reached "
           "%.6f of the bound", n, fractions[b], worst);
     }
+  /* One tap far from the point: x[0] = 1 - 6 (x[5] - x[0]) + 5 (x[6] -
+   * x[5]) + the second differences between, so s = 11. */
   double g[12] = { 0 }, s, e;
-  g[0] = 1.0;                   /* centred far outside frames 5 .. 6 */
-  MST_CHECK (!mst_truepeak_second_difference_bound (g, 12, 5, &s, &e));
+  g[0] = 1.0;
+  MST_CHECK (mst_truepeak_second_difference_bound (g, 12, 5, &s, &e));
+  MST_CHECK (fabs (s - 11.0) < 1e-12 && fabs (e - spline_reach (g, 12, 5))
+      < 1e-12);
+  MST_CHECK (!mst_truepeak_second_difference_bound (g, 12, 11, &s, &e));
+  MST_CHECK (!mst_truepeak_second_difference_bound (g, 2, 0, &s, &e));
 }
 
 /* The screen's constants against the interpolators' own designs
