@@ -1173,6 +1173,26 @@ lane_max16 (const __m512 v[16])
           2, 6, 10, 14, 3, 7, 11, 15), m);
 }
 
+/* FFmpeg's points f3 = Pf - Qf of sixteen frames as the loop below makes
+ * them (its sums in the same order, so the same values), for the point
+ * before a vector whose predecessor was left out; @xf: the first frame of
+ * the first one's window. */
+__attribute__ ((target ("avx512f,avx512dq")))
+static inline __m512
+ff_f3_16 (const float *ft, const float *xf)
+{
+  const int FH = FF_TAPS / 2;
+  __m512 P = _mm512_setzero_ps (), Q = P;
+  for (int k = 0; k < FH; k++) {
+    __m512 lo = _mm512_loadu_ps (xf + k);
+    __m512 hi = _mm512_loadu_ps (xf + FF_TAPS - 1 - k);
+    P = _mm512_fmadd_ps (_mm512_add_ps (lo, hi), _mm512_set1_ps (ft[k]), P);
+    Q = _mm512_fmadd_ps (_mm512_sub_ps (lo, hi), _mm512_set1_ps (ft[FH + k]),
+        Q);
+  }
+  return _mm512_sub_ps (P, Q);
+}
+
 /* detect_true_peaks_avx2 and ff_peaks_avx2 in one pass, sixteen frames at
  * a time, for CPUs with AVX-512 (32 registers: every sum stays in one).
  * @others_whole: k_others is 1, so that its products are left out (the
@@ -1197,9 +1217,12 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
   const bool ff_refine = !det->ff_on_grid;
   __m512 prev_q3 = _mm512_set1_ps (det->last_phase[channel]);
   __m512 prev_f3 = _mm512_set1_ps (det->last_ff_phase[channel]);
-  /* FFmpeg's outer taps may be left out where they cannot matter: see
-   * mst_tpdetect_set_floor and design_folded_ff. */
-  const bool may_skip = !ff_refine && det->floor > 0.0f;
+  /* Work that cannot change a peak over the floor may be left out (see
+   * mst_tpdetect_set_floor): whole vectors (the prepass below) at every
+   * rate, FFmpeg's outer taps and the refinement (the tests in the loop)
+   * where FFmpeg's points are ours, unrefined (design_folded_ff). */
+  const bool may_skip = det->floor > 0.0f;
+  const bool may_exit = may_skip && !ff_refine;
   const __m512 floor_v = _mm512_set1_ps (det->floor);
   /* In locals: the stores to peak could alias det's fields for GCC, which
    * would then load and broadcast them again every sixteen frames. */
@@ -1274,17 +1297,21 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
      * D2Z), with D2 and SCREEN_Z2 D2Z at most D: each under the floor F
      * where D is at most the smaller of (F - fir[0] Z) / fir[1] and
      * SCREEN_Z2 (F / near[0] - near[1] Z) / near[2]. */
-    const __m512 quiet_z = _mm512_set1_ps (det->floor * fminf (det->quiet[0],
-            det->quiet[1]));
-    const __m512 fir_z = _mm512_set1_ps (det->screen_fir[0]);
-    const __m512 fir_d = _mm512_set1_ps (1.0f / det->screen_fir[1]);
+    const __m512 quiet_z = _mm512_set1_ps (ff_refine ? -1.0f
+        : det->floor * fminf (det->quiet[0], det->quiet[1]));
+    /* Off FFmpeg's grid each of its extrema is refined by a parabola
+     * through three of its points: at most REFINED_BOUND times their
+     * largest (the quiet test's constants do not take that: off). */
+    const float fir_k = ff_refine ? det->screen_near[0] : 1.0f;
+    const __m512 fir_z = _mm512_set1_ps (det->screen_fir[0] * fir_k);
+    const __m512 fir_d = _mm512_set1_ps (1.0f / (det->screen_fir[1] * fir_k));
     const __m512 near_f = _mm512_set1_ps (det->floor / det->screen_near[0]);
     const __m512 near_z = _mm512_set1_ps (det->screen_near[1]);
     const __m512 near_d = _mm512_set1_ps (SCREEN_Z2 / det->screen_near[2]);
     const int vectors = n16 / 16;
 #define AROUND(g) _mm512_max_ps (_mm512_loadu_ps ((g) + v), _mm512_max_ps \
       (_mm512_loadu_ps ((g) + v + 1), _mm512_loadu_ps ((g) + v + 2)))
-    bool screened_any = false;
+    bool screened_any = false, computed_any = false;
     for (int v = 0; v < vectors; v += 16) {
       const __m512 big_z = AROUND (group_z);
       const __mmask16 quiet = _mm512_cmp_ps_mask (big_z, quiet_z, _CMP_LE_OQ);
@@ -1302,20 +1329,28 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
       /* The first vector's quarter point before it is the last block's,
        * and the last one's groups reach past the block's half-sample
        * points: neither is left out. */
+      const int in_word = vectors - v < 16 ? vectors - v : 16;
+      unsigned others = (1u << in_word) - 1;
       if (v == 0)
-        skip &= (__mmask16) ~1u;
+        others &= ~1u;
       if (vectors - v <= 16)
-        skip &= (__mmask16) ~(1u << (vectors - 1 - v));
+        others &= ~(1u << (vectors - 1 - v));
+      skip &= (__mmask16) others;
       skip_mask[v / 16] = skip;
+      computed_any |= (others & ~(unsigned) skip) != 0;
     }
 #undef AROUND
-    if (screen)
-      det->screen_misses[channel] = screened_any ? 0
-          : det->screen_misses[channel] + (det->screen_misses[channel]
-          < SCREEN_PATIENCE);
+    /* A miss: vectors were left to compute and the screen took none of
+     * them (a block the quiet test took whole tells nothing). */
+    if (screen && screened_any)
+      det->screen_misses[channel] = 0;
+    else if (screen && computed_any
+        && det->screen_misses[channel] < SCREEN_PATIENCE)
+      det->screen_misses[channel]++;
   }
-  /* Whether prev_q3 is not the last vector's (it was left out). */
-  bool q3_stale = false;
+  /* Whether prev_q3 and prev_f3 are not the last vector's (it was left
+   * out). */
+  bool q3_stale = false, f3_stale = false;
   for (int i = 0; i < n16; i += 16) {
     if (may_skip) {
       /* First, sixteen frames none of whose points can be over the floor
@@ -1327,11 +1362,16 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
       if ((skip_mask[v / 16] >> (v % 16)) & 1) {
         _mm512_storeu_ps (peak + i, floor_v);
         q3_stale = true;
+        f3_stale = ff_refine;
         continue;
       }
       if (q3_stale) {
         prev_q3 = quarter_q3_16 (x, half, i - 16, ut, vt);
         q3_stale = false;
+      }
+      if (f3_stale) {
+        prev_f3 = ff_f3_16 (ft, x + i - 16 - (FH - 1));
+        f3_stale = false;
       }
     }
     /* Pair m: frames x[i - 15 + m] and x[i + 16 - m], centred on i + 1/2;
@@ -1375,7 +1415,7 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
     if (!others_whole)
       meters = _mm512_mul_ps (meters, k_others);
     __m512 bound = meters;
-    if (may_skip) {
+    if (may_exit) {
       /* A bound on FFmpeg's points from the shared pairs and the largest
        * sample of its windows (frames i - 16 .. i + 31): where it is at
        * most the larger of our peak and the floor, every lane's value is
@@ -1412,7 +1452,7 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
     m = _mm512_mul_ps (m, nyquist_lift16 (q3_before, v0, q1, q1, v2, q3));
     m = _mm512_max_ps (others_whole ? m : _mm512_mul_ps (m, k_others),
         meters);
-    if (may_skip && _mm512_cmp_ps_mask (bound, _mm512_max_ps (m, floor_v),
+    if (may_exit && _mm512_cmp_ps_mask (bound, _mm512_max_ps (m, floor_v),
             _CMP_LE_OQ) == 0xffff) {
       _mm512_storeu_ps (peak + i, _mm512_max_ps (m, bound));
       continue;
@@ -1448,6 +1488,8 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
   }
   if (q3_stale)
     prev_q3 = quarter_q3_16 (x, half, n16 - 16, ut, vt);
+  if (f3_stale)
+    prev_f3 = ff_f3_16 (ft, x + n16 - 16 - (FH - 1));
   float last[16];
   _mm512_storeu_ps (last, prev_q3);
   det->last_phase[channel] = last[(n - 1) & 15];
