@@ -1196,11 +1196,13 @@ ff_f3_16 (const float *ft, const float *xf)
 /* detect_true_peaks_avx2 and ff_peaks_avx2 in one pass, sixteen frames at
  * a time, for CPUs with AVX-512 (32 registers: every sum stays in one).
  * @others_whole: k_others is 1, so that its products are left out (the
- * same values, one multiplication fewer before the skip test). */
+ * same values, one multiplication fewer before the skip test).
+ * @ff_refine: FFmpeg's points are off our grid (not 48 or 96 kHz): each of
+ * their extrema refined. */
 __attribute__ ((target ("avx512f,avx512dq")))
 static inline __attribute__ ((always_inline)) void
 detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
-    const bool others_whole)
+    const bool others_whole, const bool ff_refine)
 {
   const float *x = det->rows + (size_t) channel * det->row_stride + ROW_FIRST;
   float *peak = mst_tpdetect_peaks (det, channel);
@@ -1214,7 +1216,6 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
   float tp[STAGE2_TAPS];
   memcpy (tp, det->stage2_fold, sizeof tp);
   const float *ut = tp + 3 * BH, *vt = ut + 7;
-  const bool ff_refine = !det->ff_on_grid;
   __m512 prev_q3 = _mm512_set1_ps (det->last_phase[channel]);
   __m512 prev_f3 = _mm512_set1_ps (det->last_ff_phase[channel]);
   /* Work that cannot change a peak over the floor may be left out (see
@@ -1501,10 +1502,17 @@ __attribute__ ((target ("avx512f,avx512dq")))
 static void
 detect_true_peaks_avx512 (MstTpDetect * det, int channel, int n)
 {
-  if (det->k_others == 1.0f)
-    detect_true_peaks_avx512_body (det, channel, n, true);
+  /* Compiled for each case: off FFmpeg's grid the loop keeps its points
+   * for their refinement, which costs the common case on it 1 %. */
+  const bool whole = det->k_others == 1.0f, off_grid = !det->ff_on_grid;
+  if (whole && !off_grid)
+    detect_true_peaks_avx512_body (det, channel, n, true, false);
+  else if (whole)
+    detect_true_peaks_avx512_body (det, channel, n, true, true);
+  else if (!off_grid)
+    detect_true_peaks_avx512_body (det, channel, n, false, false);
   else
-    detect_true_peaks_avx512_body (det, channel, n, false);
+    detect_true_peaks_avx512_body (det, channel, n, false, true);
 }
 
 /* FFmpeg's meter's peaks of n frames of one channel into its peaks (the
