@@ -105,9 +105,9 @@ struct MstTpDetect {
    * (peak_stride / 16 + 2 of them). */
   float *group_z, *group_d2;
   /* Sixteen frames none of whose points can exceed the floor F: the
-   * largest sample X around them at most quiet[0] F and their half-sample
-   * points at most quiet[1] F (see design_quiet_bound). */
-  float quiet[2];
+   * largest sample and half-sample point around them at most quiet F (see
+   * design_quiet_bound). */
+  float quiet;
   /* Bit v % 16 of skip_mask[v / 16]: vector v passes that test or the
    * screen's. */
   uint16_t *skip_mask;
@@ -891,8 +891,9 @@ ff_bounded16 (const MstTpDetect * det, const float *x, float *peak)
 
 /* The AVX-512 loop's first test (quiet): every point it can read for
  * sixteen frames x[0 .. 15] is at most the floor F when the largest
- * sample X of x[-16 .. 31] is at most quiet[0] F and the half-sample
- * points its quarter points read, half[-1 .. 21], are at most quiet[1] F.
+ * sample X of x[-16 .. 31] is at most x_max F and the half-sample points
+ * its quarter points read are at most h_max F; the loop tests the larger
+ * of X and H over the 48 frames against the smaller of the two (quiet).
  * The meters' and FFmpeg's points are at most the sum of their phases'
  * taps' magnitudes times X (1.86, 2.35: kx); the quarter points (taps on
  * frames and half-sample points, 0.90 each: qx, qh) at most qx X + qh H;
@@ -929,8 +930,8 @@ design_quiet_bound (MstTpDetect * det)
   qx = fmax (qx, q3x) * up;
   qh = fmax (qh, q3h) * up;
   const double x_max = 1.0 / fmax (kx, kr);
-  det->quiet[0] = (float) x_max;
-  det->quiet[1] = (float) fmin ((1.0 / kr - qx * x_max) / qh, 1.0 / kr);
+  const double h_max = fmin ((1.0 / kr - qx * x_max) / qh, 1.0 / kr);
+  det->quiet = (float) fmin (x_max, h_max);
 }
 
 /* The screen's second differences of the 2x sequence are taken this many
@@ -1174,22 +1175,16 @@ lane_max16 (const __m512 v[16])
 }
 
 /* FFmpeg's points f3 = Pf - Qf of sixteen frames as the loop below makes
- * them (its sums in the same order, so the same values), for the point
- * before a vector whose predecessor was left out; @xf: the first frame of
- * the first one's window. */
+ * them (the same ff_pair16 calls in the same order, so the same values),
+ * for the point before a vector whose predecessor was left out; @xf: the
+ * first frame of the first one's window. */
 __attribute__ ((target ("avx512f,avx512dq")))
 static inline __m512
 ff_f3_16 (const float *ft, const float *xf)
 {
-  const int FH = FF_TAPS / 2;
-  __m512 P = _mm512_setzero_ps (), Q = P;
-  for (int k = 0; k < FH; k++) {
-    __m512 lo = _mm512_loadu_ps (xf + k);
-    __m512 hi = _mm512_loadu_ps (xf + FF_TAPS - 1 - k);
-    P = _mm512_fmadd_ps (_mm512_add_ps (lo, hi), _mm512_set1_ps (ft[k]), P);
-    Q = _mm512_fmadd_ps (_mm512_sub_ps (lo, hi), _mm512_set1_ps (ft[FH + k]),
-        Q);
-  }
+  __m512 P = _mm512_setzero_ps (), Q = P, M = P, s, d;
+  for (int k = 0; k < FF_TAPS / 2; k++)
+    ff_pair16 (ft, xf, k, &s, &d, &P, &Q, &M);
   return _mm512_sub_ps (P, Q);
 }
 
@@ -1299,7 +1294,7 @@ detect_true_peaks_avx512_body (MstTpDetect * det, int channel, int n,
      * where D is at most the smaller of (F - fir[0] Z) / fir[1] and
      * SCREEN_Z2 (F / near[0] - near[1] Z) / near[2]. */
     const __m512 quiet_z = _mm512_set1_ps (ff_refine ? -1.0f
-        : det->floor * fminf (det->quiet[0], det->quiet[1]));
+        : det->floor * det->quiet);
     /* Off FFmpeg's grid each of its extrema is refined by a parabola
      * through three of its points: at most REFINED_BOUND times their
      * largest (the quiet test's constants do not take that: off). */
